@@ -1,0 +1,165 @@
+import { isAbsolute, relative, resolve, sep } from 'node:path'
+import type { AllowRule, AllowRuleObject } from './options.js'
+import type { Operation } from './operations.js'
+import { type Frame, firstPartyFrame, packageOf } from './stack.js'
+
+/** A call to judge: the operation, its argument summary and (lazily) its frames. */
+export interface CallView {
+  readonly operation: Operation
+  /** Path or command the call was given, when the operation takes one. */
+  readonly arg: string | undefined
+  /** The call's frames; reading them formats the stack, so rules that need none never ask. */
+  frames(): readonly Frame[]
+}
+
+/** An allow rule made ready to match. */
+export interface CompiledRule {
+  /** What the rule says, for reports: `'fs.existsSync'`, `{"package":"pino"}`, or a built-in rule's name. */
+  readonly label: string
+  readonly operation?: RegExp
+  readonly path?: RegExp
+  readonly command?: RegExp
+  readonly frame?: RegExp
+  readonly fn?: string
+  readonly pkg?: RegExp
+  /** Whether matching needs the stack (frame, function or package fields). */
+  readonly needsStack: boolean
+  /**
+   * Built-in rules match only the frames above the user's first own frame: the runner's
+   * machinery making the call. Otherwise every stack would pass through the runner and match.
+   */
+  readonly callerOnly: boolean
+}
+
+const globCache = new Map<string, RegExp>()
+
+/** Turns a glob into an anchored RegExp: `**` crosses `/`, `*` and `?` do not. */
+export function globToRegExp(glob: string): RegExp {
+  let re = globCache.get(glob)
+  if (re !== undefined) return re
+  let out = ''
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i] as string
+    if (c === '*') {
+      if (glob[i + 1] === '*') {
+        i++
+        if (glob[i + 1] === '/') {
+          i++
+          out += '(?:.*/)?'
+        } else out += '.*'
+      } else out += '[^/]*'
+    } else if (c === '?') out += '[^/]'
+    else if (c === '\\') out += '/'
+    else out += c.replace(/[.+^${}()|[\]]/g, '\\$&')
+  }
+  re = new RegExp(`^${out}$`)
+  globCache.set(glob, re)
+  return re
+}
+
+function toSlashes(p: string): string {
+  return sep === '/' ? p : p.split(sep).join('/')
+}
+
+/** Matches a path glob against a file given as absolute or relative, in both forms. */
+export function matchPath(re: RegExp, file: string, cwd = process.cwd()): boolean {
+  const abs = isAbsolute(file) ? file : resolve(cwd, file)
+  if (re.test(toSlashes(abs))) return true
+  const rel = relative(cwd, abs)
+  return !rel.startsWith('..') && re.test(toSlashes(rel))
+}
+
+function matchFn(name: string, frameFn: string | undefined): boolean {
+  if (frameFn === undefined) return false
+  const fn = frameFn.startsWith('new ') ? frameFn.slice(4) : frameFn
+  return fn === name || fn.endsWith(`.${name}`) || fn.startsWith(`${name} [as `)
+}
+
+/** Compiles a user rule (already validated by `configure()`). */
+export function compileRule(rule: AllowRule): CompiledRule {
+  const r: AllowRuleObject = typeof rule === 'string' ? { operation: rule } : rule
+  const needsStack = r.frame !== undefined || r.function !== undefined || r.package !== undefined
+  return {
+    label: typeof rule === 'string' ? rule : JSON.stringify(rule),
+    ...(r.operation !== undefined && { operation: globToRegExp(r.operation) }),
+    ...(r.path !== undefined && { path: globToRegExp(r.path) }),
+    ...(r.command !== undefined && { command: globToRegExp(r.command) }),
+    ...(r.frame !== undefined && { frame: globToRegExp(r.frame) }),
+    ...(r.function !== undefined && { fn: r.function }),
+    ...(r.package !== undefined && { pkg: globToRegExp(r.package) }),
+    needsStack,
+    callerOnly: false,
+  }
+}
+
+function frameMatches(rule: CompiledRule, frame: Frame): boolean {
+  if (rule.frame !== undefined && !matchPath(rule.frame, frame.file)) return false
+  if (rule.fn !== undefined && !matchFn(rule.fn, frame.fn)) return false
+  if (rule.pkg !== undefined) {
+    const pkg = packageOf(frame.file)
+    if (pkg === undefined || !rule.pkg.test(pkg)) return false
+  }
+  return true
+}
+
+/** Whether the rule matches the call, without looking at the stack for rules that need none. */
+export function ruleMatches(rule: CompiledRule, call: CallView): boolean {
+  if (rule.operation !== undefined && !rule.operation.test(call.operation.id)) return false
+  if (rule.path !== undefined && (call.operation.arg !== 'path' || call.arg === undefined || !matchPath(rule.path, call.arg))) return false
+  if (rule.command !== undefined && (call.operation.arg !== 'command' || call.arg === undefined || !rule.command.test(call.arg))) return false
+  if (!rule.needsStack) return true
+  const frames = call.frames()
+  if (rule.callerOnly) {
+    const own = firstPartyFrame(frames)
+    for (const f of frames) {
+      if (f === own) break
+      if (frameMatches(rule, f)) return true
+    }
+    return false
+  }
+  return frames.some((f) => frameMatches(rule, f))
+}
+
+/** The first rule that allows the call, or `undefined`. Rules that need no stack are tried first. */
+export function findAllowingRule(rules: readonly CompiledRule[], call: CallView): CompiledRule | undefined {
+  for (const rule of rules) if (!rule.needsStack && ruleMatches(rule, call)) return rule
+  for (const rule of rules) if (rule.needsStack && ruleMatches(rule, call)) return rule
+  return undefined
+}
+
+/** One built-in rule: the runners' own machinery, allowed when it is what makes the call. */
+export interface BuiltinRule {
+  /** What the rule covers, as shown in reports. */
+  readonly name: string
+  readonly rule: Readonly<{ frame?: string; package?: string }>
+  /** A module-loading rule: dropped when `moduleLoading` is on. */
+  readonly moduleLoading: boolean
+}
+
+const pkgs = (name: string, moduleLoading: boolean, names: readonly string[]): BuiltinRule[] =>
+  names.map((p) => Object.freeze({ name, rule: Object.freeze({ package: p }), moduleLoading }))
+
+/** The built-in rules, always on (listed by `loopcop.defaults`). */
+export const builtinRuleList: readonly BuiltinRule[] = Object.freeze([
+  { name: "Node's module loader", rule: { frame: 'node:internal/modules/**' }, moduleLoading: true },
+  ...pkgs('vitest/vite module runner', true, ['vite', 'vite-node', 'vitest', '@vitest/*']),
+  ...pkgs('jest module registry', true, ['jest-runtime', 'jest-resolve', '@jest/transform', 'babel-jest', 'ts-jest']),
+  ...pkgs('TypeScript/Babel register hook', true, ['tsx', 'ts-node', '@babel/register', '@babel/core', 'pirates', '@swc/register', '@swc-node/register', 'esbuild-register', 'esbuild']),
+  ...pkgs('jest machinery', false, ['jest-snapshot', 'write-file-atomic', 'jest-circus', 'jest-message-util', '@jest/*', 'expect']),
+  ...pkgs('mocha', false, ['mocha']),
+  { name: 'source maps', rule: { frame: 'node:internal/source_map/**' }, moduleLoading: false },
+  ...pkgs('source maps', false, ['source-map-support', 'source-map', 'source-map-js', '@jridgewell/*']),
+  ...pkgs('coverage', false, ['v8-to-istanbul', 'istanbul-lib-*', 'nyc', 'c8', 'test-exclude']),
+])
+
+const compiledBuiltins = builtinRuleList.map((b) => ({
+  moduleLoading: b.moduleLoading,
+  rule: { ...compileRule(b.rule), label: `built-in: ${b.name}`, callerOnly: true } satisfies CompiledRule,
+}))
+const withLoader = compiledBuiltins.map((b) => b.rule)
+const withoutLoader = compiledBuiltins.filter((b) => !b.moduleLoading).map((b) => b.rule)
+
+/** The built-in rules in force for a given `moduleLoading` setting. */
+export function builtinRules(moduleLoading: boolean): readonly CompiledRule[] {
+  return moduleLoading ? withoutLoader : withLoader
+}

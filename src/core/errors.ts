@@ -1,0 +1,35 @@
+import type { Finding } from './findings.js'
+import { failureMessage } from './messages.js'
+import { v8Line } from './stack.js'
+
+/**
+ * The error a test fails with when it blocked the event loop (and the error `mode: 'throw'`
+ * raises at the call). Its `stack` is the culprit's stack, so runners show the blocking line.
+ */
+export class BlockingIOError extends Error {
+  /** The findings this error reports. */
+  readonly findings: readonly Finding[]
+
+  constructor(findings: readonly Finding[], title?: string) {
+    super(failureMessage(findings, title))
+    this.name = 'BlockingIOError'
+    this.findings = findings
+    const culprit = findings.find((f) => f.frames.length > 0)
+    if (culprit !== undefined) {
+      Object.defineProperty(this, 'stack', {
+        value: `${this.name}: ${this.message}\n${culprit.frames.map(v8Line).join('\n')}`,
+        writable: true,
+        configurable: true,
+        enumerable: false,
+      })
+    }
+  }
+}
+
+/** loopcop's own failure, never the user's: surfaced at the end of a test instead of changing its results. */
+export class LoopcopInternalError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(`${message} (this is a bug in loopcop; the code under test was not affected)`, options)
+    this.name = 'LoopcopInternalError'
+  }
+}

@@ -1,0 +1,177 @@
+import { als } from './context.js'
+import { type Settings, settingsFor } from './config.js'
+import { type Finding, OperationTally, type TestRef, tallyFindings } from './findings.js'
+import type { ScopeOptions } from './options.js'
+import type { Operation } from './operations.js'
+import { ensureInstalled } from './intercept.js'
+import { notifyFinding } from './notify.js'
+
+/** What a scope stands for. */
+export type ScopeKind = 'test' | 'detect' | 'allow'
+
+/** A stretch of work whose blocking calls are counted together: a test, a `detect()` call, an `allowBlocking(fn)`. */
+export class Scope {
+  readonly tallies = new Map<Operation, OperationTally>()
+  /** Findings added whole: leaks of ended child scopes, stalls. */
+  readonly extra: Finding[] = []
+  /** Errors inside loopcop's own bookkeeping, surfaced at the end of the scope. */
+  readonly internalErrors: unknown[] = []
+  /** Skip everything: `allowBlocking()` was called, or the mode is `off`. */
+  quiet: boolean
+  ended = false
+  /** Where findings that happen after this scope ended go (set by runner integrations). */
+  onLeak: ((finding: Finding) => void) | undefined
+
+  constructor(
+    readonly kind: ScopeKind,
+    readonly settings: Settings,
+    readonly parent: Scope | undefined,
+    readonly test: TestRef | undefined,
+  ) {
+    this.quiet = kind === 'allow' || settings.mode === 'off'
+  }
+
+  /** The tally of one operation in this scope. */
+  tally(op: Operation): OperationTally {
+    let t = this.tallies.get(op)
+    if (t === undefined) {
+      t = new OperationTally(op)
+      this.tallies.set(op, t)
+    }
+    return t
+  }
+
+  /** Allows every blocking call for the rest of this scope. */
+  allowRest(): void {
+    this.quiet = true
+  }
+
+  /** Ends the scope and returns its findings, site-aggregated; `onFinding` hears each one. */
+  end(): Finding[] {
+    if (this.ended) throw new Error('loopcop: a scope was ended twice (this is a bug in loopcop or in a runner integration)')
+    this.ended = true
+    const findings: Finding[] = []
+    for (const tally of this.tallies.values()) findings.push(...tallyFindings(tally, this.settings.rules, this))
+    findings.push(...this.extra)
+    for (const f of findings) notifyFinding(f)
+    return findings
+  }
+
+  /** Routes a finding that happened after this scope ended: to the integration, else to the nearest live parent. */
+  leak(finding: Finding): void {
+    notifyFinding(finding)
+    if (this.onLeak !== undefined) return this.onLeak(finding)
+    for (let p = this.parent; p !== undefined; p = p.parent) {
+      if (!p.ended) {
+        p.extra.push(finding)
+        return
+      }
+      if (p.onLeak !== undefined) return p.onLeak(finding)
+    }
+    orphanLeaks.push(finding)
+  }
+}
+
+/** Leaks no live scope or integration took (kept for the run report; bounded). */
+export const orphanLeaks: Finding[] = []
+
+/** The scope of the code running now, if any. */
+export function currentScope(): Scope | undefined {
+  return als.getStore()
+}
+
+/** Opens a scope under the current one. Runner integrations open one per test. */
+export function openScope(kind: ScopeKind, options?: { readonly test?: TestRef; readonly overrides?: ScopeOptions; readonly what?: string }): Scope {
+  ensureInstalled()
+  const parent = als.getStore()
+  const settings = settingsFor(options?.overrides, options?.what)
+  return new Scope(kind, settings, parent, options?.test ?? parent?.test)
+}
+
+/** Runs `fn` inside `scope`. */
+export function runInScope<T>(scope: Scope, fn: () => T): T {
+  return als.run(scope, fn)
+}
+
+/** Runs `fn` with no scope at all: nothing it does is charged to anyone. */
+export function outsideScopes<T>(fn: () => T): T {
+  return als.exit(fn)
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function'
+}
+
+/**
+ * Allows blocking. Without an argument: for the rest of the current test (or `detect()` call).
+ * With a function: only while it runs (sync or async), returning its result.
+ * @example allowBlocking()
+ * @example const cfg = allowBlocking(() => fs.readFileSync('fixture.json', 'utf8'))
+ */
+export function allowBlocking(): void
+export function allowBlocking<T>(fn: () => T): T
+export function allowBlocking<T>(fn?: () => T): T | void {
+  if (fn === undefined) {
+    als.getStore()?.allowRest()
+    return
+  }
+  if (typeof fn !== 'function') throw new TypeError(`Expected \`allowBlocking\` to get a function or nothing, got \`${String(fn)}\` (${typeof fn})`)
+  const parent = als.getStore()
+  if (parent === undefined || parent.quiet) return fn()
+  return als.run(new Scope('allow', parent.settings, parent, parent.test), fn)
+}
+
+/** What `detect()` found. */
+export interface DetectResult<T> {
+  /** Site-aggregated findings, allowed ones included (`allowed: true`). */
+  readonly findings: readonly Finding[]
+  /** The findings that are not allowed: what a test would fail on. */
+  readonly blocking: readonly Finding[]
+  /** What `fn` returned (awaited). */
+  readonly value: T
+}
+
+function result<T>(findings: Finding[], value: T): DetectResult<T> {
+  return { findings, blocking: findings.filter((f) => !f.allowed), value }
+}
+
+/**
+ * Runs `fn` (sync or async) in a scope of its own and resolves to what it blocked on, including
+ * calls from timers and promise continuations it started before it settled. Never prints, never
+ * throws because of a finding (only `mode: 'throw'` raises, at the blocking call); an error `fn`
+ * throws is passed through.
+ * @example const { blocking } = await detect(() => handler(req))
+ */
+export async function detect<T>(fn: () => T | PromiseLike<T>, options?: ScopeOptions): Promise<DetectResult<Awaited<T>>> {
+  if (typeof fn !== 'function') throw new TypeError(`Expected \`detect\` to get a function, got \`${String(fn)}\` (${typeof fn})`)
+  const scope = openScope('detect', { overrides: options, what: 'detect() options' })
+  try {
+    const value = (await als.run(scope, fn)) as Awaited<T>
+    return result(scope.end(), value)
+  } catch (error) {
+    if (!scope.ended) scope.end()
+    throw error
+  }
+}
+
+/**
+ * `detect()` for synchronous code: returns at once. Throws a `TypeError` if `fn` returns a
+ * promise (use `detect()`, which waits for it).
+ */
+export function detectSync<T>(fn: () => T, options?: ScopeOptions): DetectResult<T> {
+  if (typeof fn !== 'function') throw new TypeError(`Expected \`detectSync\` to get a function, got \`${String(fn)}\` (${typeof fn})`)
+  const scope = openScope('detect', { overrides: options, what: 'detectSync() options' })
+  let value: T
+  try {
+    value = als.run(scope, fn)
+  } catch (error) {
+    scope.end()
+    throw error
+  }
+  const findings = scope.end()
+  if (isThenable(value)) throw new TypeError('`detectSync(fn)` got a promise from `fn`: use `await detect(fn)` for async code')
+  return result(findings, value)
+}
+
+
+export { isThenable }

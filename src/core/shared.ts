@@ -1,0 +1,35 @@
+import asyncHooks from 'node:async_hooks'
+import { dirname } from 'node:path'
+import * as local from './api.js'
+import { parseStack } from './stack.js'
+
+/** The implementation a process shares. */
+export type Api = typeof local
+
+const KEY = Symbol.for('loopcop')
+
+/**
+ * ONE detector per process. The ESM and CJS builds, and Jest's per-file module registry, may each
+ * load a copy of loopcop; the first copy's implementation is kept where every copy reaches it.
+ * Not on `globalThis` or `process`: Jest's test realm has its own. Builtin modules are the same
+ * objects in every realm, so the key lives on `node:async_hooks` (never mocked in practice).
+ */
+function claim(): Api {
+  const home = asyncHooks as unknown as Record<symbol, Api | undefined>
+  const existing = home[KEY]
+  if (existing !== undefined) return existing
+  Object.defineProperty(home, KEY, { value: local, enumerable: false, configurable: true, writable: false })
+  return local
+}
+
+/** The implementation in use by this process. */
+export const shared: Api = claim()
+
+// Frames inside this copy of loopcop (its `src/` and `integrations/` next to this file's
+// package root) never appear in findings.
+const here = parseStack(new Error().stack ?? '')[0]?.file
+if (here !== undefined) {
+  const root = dirname(dirname(dirname(here)))
+  shared.addOwnRoot(`${root}/src`)
+  shared.addOwnRoot(`${root}/integrations`)
+}

@@ -1,0 +1,145 @@
+import { relative, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** A stack captured by V8 but not yet formatted: formatting costs as much as capturing, so it waits. */
+export interface RawStack {
+  stack?: unknown
+}
+
+/** One parsed stack frame. */
+export interface Frame {
+  /** Function as V8 prints it (`loadUsers`, `Server.handle`, `new Pool`), or `undefined` for top-level code. */
+  readonly fn: string | undefined
+  /** Absolute path (file URLs converted), `node:…` for Node internals, or `<anonymous>`. */
+  readonly file: string
+  readonly line: number
+  readonly column: number
+}
+
+/** A source position. */
+export interface Location {
+  readonly file: string
+  readonly line: number
+  readonly column: number
+}
+
+/**
+ * Captures the current stack into a holder, cutting every frame from `above` upwards (so
+ * loopcop's wrapper never shows). `Error.stackTraceLimit` is lowered only for the capture.
+ */
+export function captureStack(depth: number, above: Function): RawStack {
+  const holder: RawStack = {}
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = depth
+  Error.captureStackTrace(holder, above)
+  Error.stackTraceLimit = limit
+  return holder
+}
+
+const FRAME = /^\s*at (?:(.+?) \((.+?):(\d+):(\d+)\)|(.+?):(\d+):(\d+))$/
+
+function toPath(file: string): string {
+  if (file.startsWith('file://')) {
+    try {
+      return fileURLToPath(file)
+    } catch {
+      return file
+    }
+  }
+  return file
+}
+
+/** Parses V8 stack lines (`    at fn (file:1:2)`); frames without a position (`native`) are dropped. */
+export function parseStack(text: string): Frame[] {
+  const frames: Frame[] = []
+  for (const line of text.split('\n')) {
+    const m = FRAME.exec(line)
+    if (m === null) continue
+    if (m[2] !== undefined) {
+      let fn = m[1]
+      if (fn?.startsWith('async ')) fn = fn.slice(6)
+      frames.push({ fn, file: toPath(m[2]), line: Number(m[3]), column: Number(m[4]) })
+    } else if (m[5] !== undefined) {
+      const file = m[5].startsWith('async ') ? m[5].slice(6) : m[5]
+      frames.push({ fn: undefined, file: toPath(file), line: Number(m[6]), column: Number(m[7]) })
+    }
+  }
+  return frames
+}
+
+/**
+ * Formats a captured holder into frames, through whatever `Error.prepareStackTrace` is installed
+ * (Node's `--enable-source-maps`, Vite's or source-map-support's), so positions are source-mapped
+ * where the runner maps them. A `prepareStackTrace` that returns a non-string leaves no frames.
+ */
+export function readStack(raw: RawStack): Frame[] {
+  const text = raw.stack
+  if (typeof text !== 'string') return []
+  return parseStack(text).filter((f) => !isOwnFile(f.file))
+}
+
+/** Directories holding loopcop's own code (the built package, or the sources in this repository). */
+const ownRoots: string[] = []
+
+/** Registers a directory as loopcop's own: frames in it never appear in findings. */
+export function addOwnRoot(dir: string): void {
+  const withSep = dir.endsWith(sep) ? dir : dir + sep
+  if (!ownRoots.includes(withSep)) ownRoots.push(withSep)
+}
+
+function isOwnFile(file: string): boolean {
+  for (const root of ownRoots) if (file.startsWith(root)) return true
+  return false
+}
+
+/** True for Node's own code (`node:fs`, `internal/…`). */
+export function isInternal(file: string): boolean {
+  return file.startsWith('node:') || file.startsWith('internal/') || file === '<anonymous>' || !file.includes('/')
+}
+
+/** True for code inside a `node_modules` folder. */
+export function isDependency(file: string): boolean {
+  return file.includes(`${sep}node_modules${sep}`) || file.includes('/node_modules/')
+}
+
+/** The package a file belongs to (`pino`, `@scope/name`), or `undefined` for first-party code. */
+export function packageOf(file: string): string | undefined {
+  const norm = file.split(sep).join('/')
+  const at = norm.lastIndexOf('/node_modules/')
+  if (at < 0) return undefined
+  const rest = norm.slice(at + '/node_modules/'.length).split('/')
+  if (rest[0] === undefined) return undefined
+  return rest[0].startsWith('@') && rest[1] !== undefined ? `${rest[0]}/${rest[1]}` : rest[0]
+}
+
+/** The user's own frame nearest to the blocking call: not Node's, not a dependency's. */
+export function firstPartyFrame(frames: readonly Frame[]): Frame | undefined {
+  return frames.find((f) => !isInternal(f.file) && !isDependency(f.file))
+}
+
+/** The dependency frame that made the blocking call, when the call came from `node_modules`. */
+export function offenderFrame(frames: readonly Frame[]): Frame | undefined {
+  for (const f of frames) {
+    if (isInternal(f.file)) continue
+    return isDependency(f.file) ? f : undefined
+  }
+  return undefined
+}
+
+/** A path as shown to the user: relative to the working directory when inside it. */
+export function displayPath(file: string, cwd = process.cwd()): string {
+  if (isInternal(file)) return file
+  const rel = relative(cwd, file)
+  return rel.startsWith('..') || rel === '' ? file : rel.split(sep).join('/')
+}
+
+/** `fn (file:line:col)` with the file shown relative to the working directory. */
+export function formatFrame(frame: Frame, cwd?: string): string {
+  const where = `${displayPath(frame.file, cwd)}:${frame.line}:${frame.column}`
+  return frame.fn === undefined ? where : `${frame.fn} (${where})`
+}
+
+/** The V8 form `    at fn (file:line:col)` with the absolute path, as runners expect in `error.stack`. */
+export function v8Line(frame: Frame): string {
+  return frame.fn === undefined ? `    at ${frame.file}:${frame.line}:${frame.column}` : `    at ${frame.fn} (${frame.file}:${frame.line}:${frame.column})`
+}
