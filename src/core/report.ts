@@ -202,3 +202,27 @@ export class RunCollector {
     return [...this.#byId.values()]
   }
 }
+
+/** What `reportRun` did, for the caller (and tests). */
+export interface RunReportResult {
+  readonly summary: string
+  readonly jsonPath?: string
+  readonly annotations: readonly string[]
+}
+
+/**
+ * The end of a run, the same for every runner: print the summary grouped by call site, write the
+ * JSON report when `report.json` (or `LOOPCOP_REPORT`) is set, print GitHub annotations when
+ * `report.github` (default: `GITHUB_ACTIONS === 'true'`).
+ */
+export function reportRun(findings: readonly Finding[], options: { readonly json?: string; readonly github?: boolean; readonly level?: 'error' | 'warning'; readonly write?: (text: string) => void; readonly cwd?: string } = {}): RunReportResult {
+  const write = options.write ?? ((text: string) => process.stdout.write(text + '\n'))
+  const summary = formatSummary(findings, options.cwd)
+  write(summary)
+  const github = options.github ?? process.env.GITHUB_ACTIONS === 'true'
+  const annotations = github ? githubAnnotations(findings, options.level, options.cwd) : []
+  for (const a of annotations) write(a)
+  const jsonPath = options.json === undefined ? undefined : writeJsonReport(options.json, findings, options.cwd)
+  if (jsonPath !== undefined) write(`loopcop: JSON report written to ${displayPath(jsonPath, options.cwd)}`)
+  return { summary, annotations, ...(jsonPath !== undefined && { jsonPath }) }
+}
