@@ -102,28 +102,38 @@ function frameMatches(rule: CompiledRule, frame: Frame): boolean {
   return true
 }
 
-/** Whether the rule matches the call, without looking at the stack for rules that need none. */
-export function ruleMatches(rule: CompiledRule, call: CallView): boolean {
+/** Whether the rule matches the call. `callerFrames` are the frames above the user's own first frame. */
+function matches(rule: CompiledRule, call: CallView, frames: () => readonly Frame[], callerFrames: () => readonly Frame[]): boolean {
   if (rule.operation !== undefined && !rule.operation.test(call.operation.id)) return false
   if (rule.path !== undefined && (call.operation.arg !== 'path' || call.arg === undefined || !matchPath(rule.path, call.arg))) return false
   if (rule.command !== undefined && (call.operation.arg !== 'command' || call.arg === undefined || !rule.command.test(call.arg))) return false
   if (!rule.needsStack) return true
-  const frames = call.frames()
-  if (rule.callerOnly) {
-    const own = firstPartyFrame(frames)
-    for (const f of frames) {
-      if (f === own) break
-      if (frameMatches(rule, f)) return true
-    }
-    return false
-  }
-  return frames.some((f) => frameMatches(rule, f))
+  return (rule.callerOnly ? callerFrames() : frames()).some((f) => frameMatches(rule, f))
 }
 
-/** The first rule that allows the call, or `undefined`. Rules that need no stack are tried first. */
+/** Whether the rule matches the call (formats the stack only for rules that need it). */
+export function ruleMatches(rule: CompiledRule, call: CallView): boolean {
+  return findAllowingRule([rule], call) !== undefined
+}
+
+/**
+ * The first rule that allows the call, or `undefined`. Rules that need no stack are tried first;
+ * the frames (and the caller frames built-in rules look at) are worked out once for all rules.
+ */
 export function findAllowingRule(rules: readonly CompiledRule[], call: CallView): CompiledRule | undefined {
-  for (const rule of rules) if (!rule.needsStack && ruleMatches(rule, call)) return rule
-  for (const rule of rules) if (rule.needsStack && ruleMatches(rule, call)) return rule
+  for (const rule of rules) if (!rule.needsStack && matches(rule, call, call.frames, call.frames)) return rule
+  let all: readonly Frame[] | undefined
+  let callers: readonly Frame[] | undefined
+  const frames = () => (all ??= call.frames())
+  const callerFrames = () => {
+    if (callers === undefined) {
+      const f = frames()
+      const own = firstPartyFrame(f)
+      callers = own === undefined ? f : f.slice(0, f.indexOf(own))
+    }
+    return callers
+  }
+  for (const rule of rules) if (rule.needsStack && matches(rule, call, frames, callerFrames)) return rule
   return undefined
 }
 

@@ -111,12 +111,28 @@ export class OperationTally {
   }
 }
 
-/** Formats and judges a kept call (once). */
+/** Verdicts by rule set, then by argument and stack text: each call site is judged once per rule set. */
+const verdicts = new WeakMap<readonly CompiledRule[], Map<string, string | null>>()
+
+/** Formats and judges a kept call (once): `null` when no rule allows it, else the allowing rule's label. */
 export function judge(call: KeptCall, operation: Operation, rules: readonly CompiledRule[]): string | null {
   if (call.verdict !== undefined) return call.verdict
+  const text = call.raw.stack
+  let byText = verdicts.get(rules)
+  if (byText === undefined) {
+    byText = new Map()
+    verdicts.set(rules, byText)
+  }
+  const key = typeof text === 'string' ? `${operation.id}\u0000${call.arg ?? ''}\u0000${text}` : undefined
+  const known = key === undefined ? undefined : byText.get(key)
+  if (known !== undefined) return (call.verdict = known)
   const view: CallView = { operation, arg: call.arg, frames: () => framesOf(call) }
   const rule = findAllowingRule(rules, view)
   call.verdict = rule === undefined ? null : rule.label
+  if (key !== undefined) {
+    if (byText.size > 5_000) byText.clear()
+    byText.set(key, call.verdict)
+  }
   return call.verdict
 }
 

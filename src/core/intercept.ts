@@ -111,6 +111,9 @@ export function uninstall(): void {
   }
   realmPatches.clear()
   nodeModule.syncBuiltinESMExports()
+  // Turn the async context tracking off too (it costs on every await while on): with loopcop
+  // deactivated the process runs as if loopcop were never loaded. A later scope turns it on again.
+  als.disable()
 }
 
 /** Installs if nothing is installed yet (every scope needs the interceptors). */

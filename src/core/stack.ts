@@ -75,8 +75,17 @@ export function parseStack(text: string): Frame[] {
 export function readStack(raw: RawStack): Frame[] {
   const text = raw.stack
   if (typeof text !== 'string') return []
-  return parseStack(text).filter((f) => !isOwnFile(f.file))
+  let frames = parsed.get(text)
+  if (frames === undefined) {
+    frames = parseStack(text).filter((f) => !isOwnFile(f.file))
+    if (parsed.size > 5_000) parsed.clear()
+    parsed.set(text, frames)
+  }
+  return frames
 }
+
+/** Parsed frames by stack text: calls from one site format to the same text, so each site is parsed once. */
+const parsed = new Map<string, Frame[]>()
 
 /** Directories holding loopcop's own code (the built package, or the sources in this repository). */
 const ownRoots: string[] = []
@@ -102,14 +111,21 @@ export function isDependency(file: string): boolean {
   return file.includes(`${sep}node_modules${sep}`) || file.includes('/node_modules/')
 }
 
-/** The package a file belongs to (`pino`, `@scope/name`), or `undefined` for first-party code. */
+const packages = new Map<string, string | undefined>()
+
+/** The package a file belongs to (`pino`, `@scope/name`), or `undefined` for first-party code. Memoized per file. */
 export function packageOf(file: string): string | undefined {
+  if (packages.has(file)) return packages.get(file)
   const norm = file.split(sep).join('/')
   const at = norm.lastIndexOf('/node_modules/')
-  if (at < 0) return undefined
-  const rest = norm.slice(at + '/node_modules/'.length).split('/')
-  if (rest[0] === undefined) return undefined
-  return rest[0].startsWith('@') && rest[1] !== undefined ? `${rest[0]}/${rest[1]}` : rest[0]
+  let pkg: string | undefined
+  if (at >= 0) {
+    const rest = norm.slice(at + '/node_modules/'.length).split('/')
+    if (rest[0] !== undefined) pkg = rest[0].startsWith('@') && rest[1] !== undefined ? `${rest[0]}/${rest[1]}` : rest[0]
+  }
+  if (packages.size > 10_000) packages.clear()
+  packages.set(file, pkg)
+  return pkg
 }
 
 /** The user's own frame nearest to the blocking call: not Node's, not a dependency's. */
