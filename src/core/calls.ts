@@ -59,6 +59,7 @@ function timed(original: Function, self: unknown, args: unknown[], out: { ms: nu
     return Reflect.apply(original, self, args)
   } finally {
     out.ms = performance.now() - t0
+    guard.blockedMs += out.ms
     guard.depth--
   }
 }

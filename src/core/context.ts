@@ -11,4 +11,8 @@ export const als = new AsyncLocalStorage<Scope>()
  * Depth of wrapped calls on the stack. Blocking calls are synchronous, so one counter per
  * thread is exact: `readFileSync` → `openSync`/`readSync` is one finding, not three.
  */
-export const guard = { depth: 0 }
+export const guard = {
+  depth: 0,
+  /** Total ms spent inside wrapped calls on this thread: stall detection does not count it twice. */
+  blockedMs: 0,
+}

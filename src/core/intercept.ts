@@ -7,6 +7,7 @@ import { als, guard } from './context.js'
 import { onBlockingCall } from './calls.js'
 import { type Operation, type OperationSite, catalog, userOperation } from './operations.js'
 import { invalid } from './options.js'
+import { installStallProbe } from './stall.js'
 
 /** One replaced property, with what to put back. */
 interface Patch {
@@ -122,14 +123,28 @@ export function ensureInstalled(): void {
 }
 
 /**
- * Wraps `Atomics.wait` of another realm (a `vm` context, Jest's test environment), which has
- * its own `Atomics`. Undone by `uninstall()`.
+ * Watches another realm (a `vm` context, Jest's test environment): wraps its `Atomics.wait` (each
+ * realm has its own) and gives it the stall probe. Undone by `uninstall()`.
  */
 export function patchRealm(realmGlobal: { Atomics?: unknown }): void {
+  installStallProbe(realmGlobal)
   const atomics = realmGlobal.Atomics
   if (typeof atomics !== 'object' || atomics === null || realmPatches.has(atomics)) return
   const p = patch(atomics, 'wait', atomicsOperation)
   if (p !== undefined) realmPatches.set(atomics, p)
+}
+
+/**
+ * Puts back `Atomics.wait` of a realm `patchRealm` wrapped (a Jest environment's teardown): the
+ * patch list would otherwise keep that realm, and everything it loaded, alive.
+ */
+export function unpatchRealm(realmGlobal: { Atomics?: unknown }): void {
+  const atomics = realmGlobal.Atomics
+  if (typeof atomics !== 'object' || atomics === null) return
+  const p = realmPatches.get(atomics)
+  if (p === undefined) return
+  realmPatches.delete(atomics)
+  if ((atomics as Record<PropertyKey, unknown>)[p.key] === p.wrapper) Object.defineProperty(atomics, p.key, p.descriptor)
 }
 
 /** Options of `markAsBlocking`. */

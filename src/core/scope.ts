@@ -5,6 +5,7 @@ import type { ScopeOptions } from './options.js'
 import type { Operation } from './operations.js'
 import { ensureInstalled } from './intercept.js'
 import { notifyFinding } from './notify.js'
+import { unwatchScope, watchScope } from './stall.js'
 
 /** What a scope stands for. */
 export type ScopeKind = 'test' | 'detect' | 'allow'
@@ -49,6 +50,7 @@ export class Scope {
   /** Ends the scope and returns its findings, site-aggregated; `onFinding` hears each one. */
   end(): Finding[] {
     if (this.ended) throw new Error('loopcop: a scope was ended twice (this is a bug in loopcop or in a runner integration)')
+    unwatchScope(this)
     this.ended = true
     const findings: Finding[] = []
     for (const tally of this.tallies.values()) findings.push(...tallyFindings(tally, this.settings.rules, this))
@@ -85,7 +87,9 @@ export function openScope(kind: ScopeKind, options?: { readonly test?: TestRef; 
   ensureInstalled()
   const parent = als.getStore()
   const settings = settingsFor(options?.overrides, options?.what)
-  return new Scope(kind, settings, parent, options?.test ?? parent?.test)
+  const scope = new Scope(kind, settings, parent, options?.test ?? parent?.test)
+  if (kind !== 'allow') watchScope(scope)
+  return scope
 }
 
 /** Runs `fn` inside `scope`. */

@@ -1,0 +1,346 @@
+import inspector from 'node:inspector'
+import { performance } from 'node:perf_hooks'
+import { Worker, isMainThread } from 'node:worker_threads'
+import { als, guard } from './context.js'
+import { type CallView, findAllowingRule } from './allow.js'
+import type { Finding, StallFinding } from './findings.js'
+import { newFindingId } from './findings.js'
+import { reportInternalError } from './notify.js'
+import type { Operation } from './operations.js'
+import type { Scope } from './scope.js'
+import { type Frame, type RawStack, firstPartyFrame, offenderFrame, packageOf, readStack } from './stack.js'
+
+/**
+ * Stall detection. A stall is a synchronous stretch of the event loop longer than `stallMs`
+ * inside a scope. Two parts:
+ *
+ * - a heartbeat on this thread: an unref'd interval timer, running only while a scope that
+ *   watches stalls is open. When it fires late by more than the threshold, the loop was blocked.
+ *   It costs nothing per `await` (unlike async_hooks-based detectors such as blocked-at), and
+ *   it measures gaps itself (`monitorEventLoopDelay().reset()` would discard the running one).
+ * - a watchdog worker (main thread only), woken by the same threshold through shared memory. It
+ *   pauses the main thread mid-stall over the inspector (`connectToMainThread` + `Debugger.pause`)
+ *   and evaluates a probe there that records the running stack (source-mapped by the runner's
+ *   `prepareStackTrace`) and the scope the stalled code belongs to. `Debugger.enable` costs tens of
+ *   ms and slows async code while on, so it is enabled only once a stall is already caught, and
+ *   that time is subtracted from the stall. In worker threads (Vitest `threads`), with a debugger
+ *   attached, or when the inspector is missing, stalls are reported without a stack.
+ */
+
+/** The pseudo-operation allow rules see for a stall: `allow: ['stall']` allows every stall. */
+export const stallOperation: Operation = Object.freeze({ id: 'stall', category: 'user', hint: 'split the work (await between chunks), or move it to a worker thread', arg: 'none' })
+
+const PROBE_KEY = Symbol.for('loopcop.stallProbe')
+const STACK_LIMIT = 100
+
+interface ProbeResult {
+  readonly scope: Scope | undefined
+  readonly raw: RawStack
+  readonly at: number
+}
+
+interface Watched {
+  readonly scope: Scope
+  readonly stallMs: number
+  /** Where the scope was opened: frames below it are not the scope's own code (read only on a stall). */
+  readonly openedAt: RawStack
+}
+
+const watched = new Set<Watched>()
+const byScope = new Map<Scope, Watched>()
+/** Watched records of scopes that ended (a stall they left running is still charged to them). */
+const lastWatched = new WeakMap<Scope, Watched>()
+let timer: ReturnType<typeof setInterval> | undefined
+let interval = 10
+let lastBeat = 0
+let blockedAtLastBeat = 0
+let pausedAtLastBeat = 0
+let inHeartbeat = false
+const probes: ProbeResult[] = []
+
+// Shared with the watchdog: [last beat (epoch ms), threshold ms, ms the main thread spent paused].
+let shared: Float64Array | undefined
+let armed: Int32Array | undefined
+let watchdog: Worker | undefined
+let watchdogFailed = false
+
+function epochNow(): number {
+  return performance.timeOrigin + performance.now()
+}
+
+/** Frames of the running code, recorded by the probe while the watchdog holds the thread paused. */
+function probe(): string {
+  if (inHeartbeat) return 'heartbeat'
+  const raw: RawStack = {}
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = STACK_LIMIT
+  Error.captureStackTrace(raw, probe)
+  Error.stackTraceLimit = limit
+  void raw.stack // format now, while the stalled frames are on the stack
+  probes.push({ scope: als.getStore(), raw, at: performance.now() })
+  if (probes.length > 50) probes.shift()
+  return 'ok'
+}
+
+/** Makes the probe reachable from another realm (Jest's test context) the watchdog may pause in. */
+export function installStallProbe(realmGlobal: object): void {
+  Object.defineProperty(realmGlobal, PROBE_KEY, { value: probe, configurable: true, enumerable: false, writable: true })
+}
+
+const WATCHDOG_SOURCE = `
+const { workerData } = require('node:worker_threads')
+const inspector = require('node:inspector')
+const { performance } = require('node:perf_hooks')
+const shared = new Float64Array(workerData.shared)
+const armed = new Int32Array(workerData.armed)
+const probe = 'globalThis[Symbol.for("loopcop.stallProbe")] ? globalThis[Symbol.for("loopcop.stallProbe")]() : "none"'
+let handled = -1
+let busy = false
+function done(session) {
+  try { session.disconnect() } catch {}
+  busy = false
+}
+function check() {
+  if (busy || Atomics.load(armed, 0) === 0) return
+  const last = shared[0]
+  const t0 = performance.timeOrigin + performance.now()
+  if (last === handled || t0 - last < shared[1]) return
+  handled = last
+  busy = true
+  const session = new inspector.Session()
+  try { session.connectToMainThread() } catch { busy = false; return }
+  const timeout = setTimeout(() => { try { session.post('Debugger.resume') } catch {} ; done(session) }, 2000)
+  session.once('Debugger.paused', (m) => {
+    // The main thread is held from here to the resume: that time is loopcop's, not the stall's.
+    const pausedAt = performance.now()
+    const top = m.params.callFrames[0]
+    session.post('Debugger.evaluateOnCallFrame', { callFrameId: top.callFrameId, expression: probe, silent: true, returnByValue: true }, () => {
+      session.post('Debugger.resume', () => {
+        shared[2] += performance.now() - pausedAt
+        session.post('Debugger.disable', () => { clearTimeout(timeout); done(session) })
+      })
+    })
+  })
+  session.post('Debugger.enable', (err) => {
+    if (err) { clearTimeout(timeout); done(session); return }
+    session.post('Debugger.pause')
+  })
+}
+setInterval(check, workerData.pollMs)
+`
+
+function startWatchdog(): void {
+  if (watchdog !== undefined || watchdogFailed) return
+  // Only the main thread can be paused from a worker (connectToMainThread); a debugger already
+  // attached (inspector.url()) must not be disturbed.
+  if (!isMainThread || inspector.url() !== undefined || typeof inspector.Session?.prototype.connectToMainThread !== 'function') {
+    watchdogFailed = true
+    return
+  }
+  try {
+    const sab = new SharedArrayBuffer(3 * 8)
+    const armedSab = new SharedArrayBuffer(4)
+    shared = new Float64Array(sab)
+    armed = new Int32Array(armedSab)
+    installStallProbe(globalThis)
+    watchdog = new Worker(WATCHDOG_SOURCE, { eval: true, workerData: { shared: sab, armed: armedSab, pollMs: 5 }, stdout: false, stderr: false })
+    watchdog.unref()
+    watchdog.on('error', (error) => {
+      watchdogFailed = true
+      watchdog = undefined
+      reportInternalError(error)
+    })
+  } catch (error) {
+    watchdogFailed = true
+    reportInternalError(error)
+  }
+}
+
+function threshold(): number {
+  let min = Infinity
+  for (const w of watched) if (w.stallMs < min) min = w.stallMs
+  return min
+}
+
+function rearm(): void {
+  const t = threshold()
+  if (t === Infinity) {
+    if (timer !== undefined) clearInterval(timer)
+    timer = undefined
+    if (armed !== undefined) Atomics.store(armed, 0, 0)
+    return
+  }
+  const wanted = Math.max(2, Math.min(25, Math.floor(t / 5)))
+  if (timer === undefined || wanted !== interval) {
+    if (timer !== undefined) clearInterval(timer)
+    interval = wanted
+    lastBeat = performance.now()
+    blockedAtLastBeat = guard.blockedMs
+    pausedAtLastBeat = shared?.[2] ?? 0
+    timer = als.exit(() => setInterval(heartbeat, interval))
+    timer.unref()
+  }
+  startWatchdog()
+  if (shared !== undefined && armed !== undefined) {
+    shared[0] = epochNow()
+    shared[1] = t
+    Atomics.store(armed, 0, 1)
+  }
+}
+
+/** Starts watching a scope for stalls (its `stallMs` > 0 and `stallMode` not `off`). */
+export function watchScope(scope: Scope): void {
+  const s = scope.settings
+  if (s.stallMs <= 0 || s.stallMode === 'off' || byScope.has(scope)) return
+  const openedAt: RawStack = {}
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = STACK_LIMIT
+  Error.captureStackTrace(openedAt, watchScope)
+  Error.stackTraceLimit = limit
+  const w = { scope, stallMs: s.stallMs, openedAt }
+  watched.add(w)
+  byScope.set(scope, w)
+  rearm()
+}
+
+/** Stops watching a scope; a stall that ended just before is charged first. */
+export function unwatchScope(scope: Scope): void {
+  const w = byScope.get(scope)
+  if (w === undefined) return
+  check(performance.now())
+  watched.delete(w)
+  byScope.delete(scope)
+  lastWatched.set(scope, w)
+  rearm()
+}
+
+function heartbeat(): void {
+  inHeartbeat = true
+  try {
+    check(performance.now())
+  } catch (error) {
+    reportInternalError(error)
+  } finally {
+    inHeartbeat = false
+  }
+}
+
+/** Looks at the time since the last beat; a gap over a watched threshold is a stall. */
+function check(now: number): void {
+  const gap = now - lastBeat
+  const wrapped = guard.blockedMs - blockedAtLastBeat
+  const paused = (shared?.[2] ?? 0) - pausedAtLastBeat
+  lastBeat = now
+  blockedAtLastBeat = guard.blockedMs
+  pausedAtLastBeat = shared?.[2] ?? 0
+  if (shared !== undefined) shared[0] = epochNow()
+  // The beat cannot fire during a stall, so the stall lasted between gap − interval and gap.
+  // Time inside wrapped calls is already a sync-io finding, and time the watchdog held the
+  // thread paused is loopcop's: neither is counted again.
+  const stall = gap - interval / 2 - wrapped - paused
+  const taken = probes.splice(0)
+  if (gap - interval - wrapped - paused < threshold()) return
+  const probeResult = taken.find((p) => p.scope !== undefined) ?? taken[0]
+  charge(stall, probeResult)
+}
+
+function candidates(): Scope[] {
+  const open = [...watched].map((w) => w.scope).filter((s) => !s.ended)
+  // Without a probe, the stall is charged only when the open scopes form one chain (serial
+  // tests, a detect() inside a test): the innermost is the one running. Concurrent unrelated
+  // scopes make the culprit unknowable, and a wrong charge is worse than none.
+  const innermost = open.filter((s) => !open.some((o) => o !== s && isAncestor(s, o)))
+  return innermost.length === 1 ? innermost : []
+}
+
+function isAncestor(a: Scope, b: Scope): boolean {
+  for (let p = b.parent; p !== undefined; p = p.parent) if (p === a) return true
+  return false
+}
+
+function charge(ms: number, probeResult: ProbeResult | undefined): void {
+  let scope = probeResult?.scope
+  if (scope === undefined) {
+    if (probeResult !== undefined && hasFrames(probeResult)) return // the runner's own code was running
+    scope = candidates()[0]
+  }
+  if (scope === undefined || scope.quiet) return
+  for (let p: Scope | undefined = scope; p !== undefined; p = p.parent) if (p.quiet) return
+  const settings = scope.settings
+  if (ms < settings.stallMs || settings.stallMode === 'off' || settings.stallMs <= 0) return
+  const frames = probeResult === undefined ? [] : ownFrames(readStack(probeResult.raw).filter((f) => !f.file.startsWith('eval') && f.fn !== 'eval'), scope)
+  const view: CallView = { operation: stallOperation, arg: undefined, frames: () => frames }
+  const rule = findAllowingRule(settings.rules, view)
+  if (rule !== undefined && rule.label.startsWith('built-in: ')) return
+  if (rule === undefined && !settings.moduleLoading && frames.some(isModuleLoading)) return
+  const finding = makeStall(ms, settings.stallMs, frames, scope, rule?.label)
+  if (scope.ended) scope.leak({ ...finding, leak: true })
+  else scope.extra.push(finding)
+}
+
+/**
+ * The stalled frames that are the scope's own: when the stall runs synchronously inside the call
+ * that opened the scope (a `detect()` at a module's top level), the frames below the opening call
+ * (the module loader running that module, say) are the caller's, not the scope's.
+ */
+function ownFrames(frames: Frame[], scope: Scope): Frame[] {
+  let w: Watched | undefined
+  for (let s: Scope | undefined = scope; s !== undefined && w === undefined; s = s.parent) w = byScope.get(s) ?? lastWatched.get(s)
+  if (w === undefined) return frames
+  const outer = readStack(w.openedAt)
+  let i = frames.length - 1
+  let j = outer.length - 1
+  while (i >= 0 && j >= 0 && sameFrame(frames[i] as Frame, outer[j] as Frame)) {
+    i--
+    j--
+  }
+  // Keep the frame that called into the scope (same function, another line) as the scope's own.
+  return j < outer.length - 1 ? frames.slice(0, i + 1) : frames
+}
+
+function sameFrame(a: Frame, b: Frame): boolean {
+  return a.file === b.file && a.line === b.line && a.column === b.column && a.fn === b.fn
+}
+
+function hasFrames(p: ProbeResult): boolean {
+  return readStack(p.raw).length > 0
+}
+
+const LOADER_PACKAGES = new Set(['vite', 'vite-node', 'vitest', 'jest-runtime', '@jest/transform', 'tsx', 'ts-node', '@babel/register', 'pirates'])
+
+/** A frame of a module loader: the stall is the evaluation or compilation of a module. */
+function isModuleLoading(f: Frame): boolean {
+  if (f.file.startsWith('node:internal/modules/')) return true
+  const pkg = packageOf(f.file)
+  return pkg !== undefined && (LOADER_PACKAGES.has(pkg) || pkg.startsWith('@vitest/'))
+}
+
+function makeStall(ms: number, thresholdMs: number, frames: readonly Frame[], scope: Scope, allowedBy: string | undefined): StallFinding {
+  const own = firstPartyFrame(frames) ?? frames[0]
+  const offender = offenderFrame(frames)
+  const pkg = offender === undefined ? undefined : packageOf(offender.file)
+  const rounded = Math.round(ms * 10) / 10
+  return {
+    kind: 'stall',
+    id: newFindingId(),
+    thresholdMs,
+    durationMs: rounded,
+    maxMs: rounded,
+    calls: 1,
+    allowed: allowedBy !== undefined,
+    ...(allowedBy !== undefined && { allowedBy }),
+    leak: false,
+    ...(scope.test !== undefined && { test: scope.test }),
+    ...(own !== undefined && { location: { file: own.file, line: own.line, column: own.column } }),
+    ...(offender !== undefined && pkg !== undefined && { offender: { file: offender.file, line: offender.line, column: offender.column, package: pkg } }),
+    frames,
+  }
+}
+
+/** Whether stalls get a stack here (the watchdog can run). For tests and diagnostics. */
+export function stallStacksAvailable(): boolean {
+  startWatchdog()
+  return watchdog !== undefined
+}
+
+export type { Finding }
