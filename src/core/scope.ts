@@ -1,14 +1,19 @@
 import { als } from './context.js'
 import { type Settings, settingsFor } from './config.js'
-import { type Finding, OperationTally, type TestRef, tallyFindings } from './findings.js'
+import { type Finding, OperationTally, type SyncIoFinding, type TestRef, tallyFindings } from './findings.js'
 import type { ScopeOptions } from './options.js'
 import type { Operation } from './operations.js'
 import { ensureInstalled } from './intercept.js'
 import { notifyFinding } from './notify.js'
-import { unwatchScope, watchScope } from './stall.js'
+import { enterAllowed, leaveAllowed, unwatchScope, watchScope } from './stall.js'
 
 /** What a scope stands for. */
 export type ScopeKind = 'test' | 'detect' | 'allow'
+
+/** Who took a leaked finding: a live scope (reports it when it ends), `orphanLeaks`, or an integration's `onLeak`. */
+export type LeakHolder = Scope | 'orphans' | 'integration'
+
+type LeakCount = { -readonly [K in 'calls' | 'durationMs' | 'maxMs']: SyncIoFinding[K] }
 
 /** A stretch of work whose blocking calls are counted together: a test, a `detect()` call, an `allowBlocking(fn)`. */
 export class Scope {
@@ -22,6 +27,8 @@ export class Scope {
   ended = false
   /** Where findings that happen after this scope ended go (set by runner integrations). */
   onLeak: ((finding: Finding) => void) | undefined
+  /** Leaks of this ended scope still counting, by call site (see `leakCall`). */
+  #openLeaks: Map<string, { readonly finding: LeakCount; readonly holder: LeakHolder }> | undefined
 
   constructor(
     readonly kind: ScopeKind,
@@ -59,22 +66,53 @@ export class Scope {
     return findings
   }
 
-  /** Routes a finding that happened after this scope ended: to the integration, else to the nearest live parent. */
-  leak(finding: Finding): void {
-    notifyFinding(finding)
-    if (this.onLeak !== undefined) return this.onLeak(finding)
+  /**
+   * Routes a finding that happened after this scope ended: to the integration, else to the nearest
+   * live parent, else to `orphanLeaks`. `onFinding` hears it now, unless a live parent took it: that
+   * parent's `end()` notifies its findings (notifying here too would report the leak twice).
+   */
+  leak(finding: Finding): LeakHolder {
+    const integration = (onLeak: (finding: Finding) => void): LeakHolder => {
+      notifyFinding(finding)
+      onLeak(finding)
+      return 'integration'
+    }
+    if (this.onLeak !== undefined) return integration(this.onLeak)
     for (let p = this.parent; p !== undefined; p = p.parent) {
       if (!p.ended) {
         p.extra.push(finding)
-        return
+        return p
       }
-      if (p.onLeak !== undefined) return p.onLeak(finding)
+      if (p.onLeak !== undefined) return integration(p.onLeak)
     }
+    notifyFinding(finding)
     orphanLeaks.push(finding)
+    return 'orphans'
+  }
+
+  /**
+   * A blocking call made after this scope ended, `key` naming its operation, verdict and call site.
+   * Leaks aggregate by call site like the calls of a live scope, so memory stays bounded (a leaked
+   * interval making a million calls is one finding of a million calls, not a million findings): a
+   * call adds to the finding already delivered for its site while the holder has not reported it
+   * yet (a live parent scope, or `orphanLeaks`). An integration's `onLeak` may report a finding as
+   * soon as it gets it, so there each call is delivered as a finding of its own.
+   */
+  leakCall(key: string, ms: number, make: () => SyncIoFinding): void {
+    const open = this.#openLeaks?.get(key)
+    if (open !== undefined && (open.holder === 'orphans' || (open.holder !== 'integration' && !open.holder.ended))) {
+      open.finding.calls++
+      open.finding.durationMs += ms
+      if (ms > open.finding.maxMs) open.finding.maxMs = ms
+      return
+    }
+    const finding = make()
+    const holder = this.leak(finding)
+    if (holder !== 'integration') (this.#openLeaks ??= new Map()).set(key, { finding: finding as LeakCount, holder })
   }
 }
 
-/** Leaks no live scope or integration took (kept for the run report; bounded). */
+/** Leaks no live scope or integration took (kept for the run report; aggregated by scope and call site). */
 export const orphanLeaks: Finding[] = []
 
 /** The scope of the code running now, if any. */
@@ -122,7 +160,24 @@ export function allowBlocking<T>(fn?: () => T): T | void {
   if (typeof fn !== 'function') throw new TypeError(`Expected \`allowBlocking\` to get a function or nothing, got \`${String(fn)}\` (${typeof fn})`)
   const parent = als.getStore()
   if (parent === undefined || parent.quiet) return fn()
-  return als.run(new Scope('allow', parent.settings, parent, parent.test), fn)
+  const scope = new Scope('allow', parent.settings, parent, parent.test)
+  // Tell stall detection an allowed stretch is open: without a stack to attribute a stall, it
+  // then charges no one rather than the enclosing test.
+  enterAllowed(scope)
+  let value: T
+  try {
+    value = als.run(scope, fn)
+  } catch (error) {
+    leaveAllowed(scope)
+    throw error
+  }
+  if (!isThenable(value)) {
+    leaveAllowed(scope)
+    return value
+  }
+  const done = () => leaveAllowed(scope)
+  ;(value as PromiseLike<unknown>).then(done, done)
+  return value
 }
 
 /** What `detect()` found. */

@@ -121,10 +121,12 @@ function check() {
       })
     })
   })
+  // Both requests go at once: V8 serves them at the stalled thread's next JS call (a long native
+  // call such as JSON.parse cannot be interrupted), and waiting for the first would cost a second.
   session.post('Debugger.enable', (err) => {
-    if (err) { clearTimeout(timeout); done(session); return }
-    session.post('Debugger.pause')
+    if (err) { clearTimeout(timeout); done(session) }
   })
+  session.post('Debugger.pause')
 }
 setInterval(check, workerData.pollMs)
 `
@@ -244,8 +246,20 @@ function check(now: number): void {
   charge(stall, probeResult)
 }
 
+const allowedOpen = new Set<Scope>()
+
+/** An `allowBlocking(fn)` stretch started: a stall without a stack during it is charged to no one. */
+export function enterAllowed(scope: Scope): void {
+  allowedOpen.add(scope)
+}
+
+/** An `allowBlocking(fn)` stretch ended. */
+export function leaveAllowed(scope: Scope): void {
+  allowedOpen.delete(scope)
+}
+
 function candidates(): Scope[] {
-  const open = [...watched].map((w) => w.scope).filter((s) => !s.ended)
+  const open = [...[...watched].map((w) => w.scope), ...allowedOpen].filter((s) => !s.ended)
   // Without a probe, the stall is charged only when the open scopes form one chain (serial
   // tests, a detect() inside a test): the innermost is the one running. Concurrent unrelated
   // scopes make the culprit unknowable, and a wrong charge is worse than none.
@@ -306,13 +320,17 @@ function hasFrames(p: ProbeResult): boolean {
   return readStack(p.raw).length > 0
 }
 
-const LOADER_PACKAGES = new Set(['vite', 'vite-node', 'vitest', 'jest-runtime', '@jest/transform', 'tsx', 'ts-node', '@babel/register', 'pirates'])
+/**
+ * Packages whose frames mean a module is being loaded. Not `vitest`/`@vitest/*` or
+ * `jest-circus`: their frames sit under every test function, loading or not.
+ */
+const LOADER_PACKAGES = new Set(['vite', 'vite-node', 'jest-runtime', '@jest/transform', 'tsx', 'ts-node', '@babel/register', 'pirates'])
 
 /** A frame of a module loader: the stall is the evaluation or compilation of a module. */
 function isModuleLoading(f: Frame): boolean {
   if (f.file.startsWith('node:internal/modules/')) return true
   const pkg = packageOf(f.file)
-  return pkg !== undefined && (LOADER_PACKAGES.has(pkg) || pkg.startsWith('@vitest/'))
+  return pkg !== undefined && LOADER_PACKAGES.has(pkg)
 }
 
 function makeStall(ms: number, thresholdMs: number, frames: readonly Frame[], scope: Scope, allowedBy: string | undefined): StallFinding {

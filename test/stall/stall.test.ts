@@ -1,0 +1,154 @@
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { allowBlocking, detect, type Finding, type StallFinding } from '../../src/index.js'
+import { stallStacksAvailable } from '../../src/core/stall.js'
+
+const require = createRequire(import.meta.url)
+
+/** Busy-waits: a synchronous stretch of the loop of about `ms` of wall time. */
+function spinFor(ms: number): number {
+  const end = performance.now() + ms
+  let n = 0
+  while (performance.now() < end) n++
+  return n
+}
+
+/** Iterations of `work` per ms on this machine, measured once. */
+const perMs = (() => {
+  const t0 = performance.now()
+  let n = 0
+  let acc = 0
+  for (; n < 2_000_000; n++) acc += work(n)
+  if (Number.isNaN(acc)) throw new Error('unreachable: keeps the loop from being optimised away')
+  return n / (performance.now() - t0)
+})()
+function work(i: number): number {
+  return Math.sqrt(i) * Math.sin(i)
+}
+/**
+ * A fixed amount of CPU work that takes about `ms` on an idle machine (longer on a busy one), as
+ * real stalls do: unlike a time-bounded loop, time the watchdog holds the thread is not eaten
+ * out of it.
+ */
+function crunch(ms: number): number {
+  let acc = 0
+  const n = Math.round(ms * perMs)
+  for (let i = 0; i < n; i++) acc += work(i)
+  return acc
+}
+
+const stalls = (findings: readonly Finding[]): StallFinding[] => findings.filter((f): f is StallFinding => f.kind === 'stall')
+
+describe('stall detection', () => {
+  test('the watchdog can read stacks in this process (vitest forks: a main thread)', () => {
+    expect(stallStacksAvailable()).toBe(true)
+  })
+
+  test('a 200 ms CPU loop in a named function is one stall of ≥ 180 ms naming that function, file and line', async () => {
+    const { findings } = await detect(() => crunch(200))
+    const found = stalls(findings)
+    expect(found).toHaveLength(1)
+    const stall = found[0]!
+    expect(stall.durationMs).toBeGreaterThanOrEqual(180)
+    expect(stall.thresholdMs).toBe(100)
+    expect(['crunch', 'work']).toContain(stall.frames[0]?.fn)
+    expect(stall.frames.map((f) => f.fn)).toContain('crunch')
+    expect(stall.location?.file).toBe(import.meta.filename)
+    // The loop's lines (source-mapped to this TypeScript file).
+    expect(stall.location?.line).toBeGreaterThanOrEqual(26)
+    expect(stall.location?.line).toBeLessThanOrEqual(38)
+    expect(findings.filter((f) => f.kind === 'sync-io')).toHaveLength(0)
+  })
+
+  test('a 20 ms loop is not a stall with stallMs 100', async () => {
+    const { findings } = await detect(() => spinFor(20))
+    expect(stalls(findings)).toHaveLength(0)
+  })
+
+  test('an async function that blocks only after its first await is caught', async () => {
+    async function handler(): Promise<void> {
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      crunch(200)
+    }
+    const { findings } = await detect(handler)
+    const found = stalls(findings)
+    expect(found).toHaveLength(1)
+    expect(found[0]!.frames.map((f) => f.fn)).toContain('crunch')
+    expect(found[0]!.frames.map((f) => f.fn)).toContain('handler')
+  })
+
+  test('JSON.parse of a large payload is a stall with the calling function on the stack', async () => {
+    const payload = JSON.stringify(Array.from({ length: 400_000 }, (_, i) => ({ i, name: `item ${i}`, tags: ['a', 'b', 'c'] })))
+    const count = (rows: unknown[]): number => rows.length
+    function parsePayload(): number {
+      // V8 services the watchdog's pause at the next JS call after the native parse returns
+      // (here `count`), so the stack is the parse's caller.
+      return count(JSON.parse(payload) as unknown[])
+    }
+    const { findings, value } = await detect(parsePayload, { stallMs: 50 })
+    expect(value).toBe(400_000)
+    const found = stalls(findings)
+    expect(found).toHaveLength(1)
+    expect(found[0]!.frames.map((f) => f.fn)).toContain('parsePayload')
+  })
+
+  test('stallMs per call: a 60 ms loop is a stall with { stallMs: 20 }', async () => {
+    const { findings } = await detect(() => spinFor(60), { stallMs: 20 })
+    const found = stalls(findings)
+    expect(found).toHaveLength(1)
+    expect(found[0]!.thresholdMs).toBe(20)
+  })
+
+  test('stallMs: 0 and stallMode: off disable it', async () => {
+    expect(stalls((await detect(() => spinFor(150), { stallMs: 0 })).findings)).toHaveLength(0)
+    expect(stalls((await detect(() => spinFor(150), { stallMode: 'off' })).findings)).toHaveLength(0)
+  })
+
+  test('allowBlocking() silences stalls, both forms', async () => {
+    const rest = await detect(() => {
+      allowBlocking()
+      crunch(150)
+    })
+    expect(stalls(rest.findings)).toHaveLength(0)
+    const inside = await detect(() => allowBlocking(() => crunch(150)))
+    expect(stalls(inside.findings)).toHaveLength(0)
+  })
+
+  test("an allow rule 'stall' keeps the stall as an allowed finding", async () => {
+    const { findings, blocking } = await detect(() => spinFor(150), { allow: ['stall'] })
+    expect(blocking).toHaveLength(0)
+    expect(stalls(findings)).toHaveLength(1)
+    expect(stalls(findings)[0]!.allowedBy).toBe('stall')
+  })
+
+  test('time inside a wrapped blocking call is a sync-io finding, not also a stall', async () => {
+    const cell = new Int32Array(new SharedArrayBuffer(4))
+    const { findings } = await detect(() => Atomics.wait(cell, 0, 0, 150))
+    expect(findings.map((f) => (f.kind === 'sync-io' ? f.operation : f.kind))).toEqual(['Atomics.wait'])
+    expect(findings[0]!.durationMs).toBeGreaterThanOrEqual(140)
+  })
+
+  test('evaluating a module inside a scope is not a stall by default, and is with moduleLoading: true', async () => {
+    const path = join(import.meta.dirname, '..', 'fixtures', 'stall', 'slow-module.cjs')
+    const quiet = await detect(() => require(path))
+    expect(stalls(quiet.findings)).toHaveLength(0)
+    delete require.cache[path]
+    const counted = await detect(() => require(path), { moduleLoading: true })
+    expect(stalls(counted.findings)).toHaveLength(1)
+    expect(stalls(counted.findings)[0]!.location?.file).toBe(path)
+    delete require.cache[path]
+  })
+
+  test('a stall in a timer the scope started after it ended is a leak of that scope', async () => {
+    const outer = await detect(async () => {
+      await detect(() => {
+        setTimeout(() => spinFor(150), 1)
+      })
+      await new Promise((resolve) => setTimeout(resolve, 250))
+    })
+    const found = stalls(outer.findings)
+    expect(found).toHaveLength(1)
+    expect(found[0]!.leak).toBe(true)
+  })
+})
