@@ -62,7 +62,7 @@ async function runTasks(s) {
  * concurrently (as under describe.concurrent), so each scope sees ≤100 calls of an operation and
  * every call keeps its stack, while the concurrency of the scenario stays the same.
  */
-async function timed(s, withLoopcop, scopes = 1) {
+async function timed(s, withLoopcop, scopes = 1, stallMs = 0) {
   gc()
   if (!withLoopcop) {
     loopcop.deactivate()
@@ -74,7 +74,7 @@ async function timed(s, withLoopcop, scopes = 1) {
   const per = { ...s, tasks: Math.ceil(s.tasks / scopes) }
   const t0 = performance.now()
   const opened = []
-  for (let i = 0; i < scopes; i++) opened.push(internal.openScope('test', { test: { name: `bench ${i}` }, overrides: { mode: 'warn', traceDepth: 5 } }))
+  for (let i = 0; i < scopes; i++) opened.push(internal.openScope('test', { test: { name: `bench ${i}` }, overrides: { mode: 'warn', traceDepth: 5, stallMs } }))
   await Promise.all(opened.map((scope) => internal.runInScope(scope, () => runTasks(per))))
   for (const scope of opened) internal.endTest(scope, { testFailed: false })
   return performance.now() - t0
@@ -86,16 +86,16 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
 }
 
-async function measure(s, scopes) {
+async function measure(s, scopes, stallMs = 0) {
   for (let i = 0; i < 3; i++) {
     await timed(s, false)
-    await timed(s, true, scopes)
+    await timed(s, true, scopes, stallMs)
   }
   const off = []
   const on = []
   for (let i = 0; i < RUNS; i++) {
     off.push(await timed(s, false))
-    on.push(await timed(s, true, scopes))
+    on.push(await timed(s, true, scopes, stallMs))
   }
   const offMs = median(off)
   const onMs = median(on)
@@ -119,7 +119,11 @@ console.log('ratio = aiocop µs/task ÷ loopcop µs/task (higher is better for l
 
 const one = []
 for (const s of scenarios) one.push({ ...s, ...(await measure(s, 1)) })
-table('A. One test scope for all tasks (after the first 100 calls of an operation, calls are counted and timed without a stack)', one)
+table('A. One test scope for all tasks, stall detection off (after the first 100 calls of an operation, calls are counted and timed without a stack)', one)
+
+const withStalls = []
+for (const s of scenarios) withStalls.push({ ...s, ...(await measure(s, 1, 100)) })
+table('A+. The same with stall detection on (stallMs: 100: heartbeat timer + watchdog worker)', withStalls)
 
 const stacked = []
 for (const s of scenarios) {

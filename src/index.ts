@@ -24,6 +24,12 @@ export const detect: typeof shared.detect = shared.detect
 export const detectSync: typeof shared.detectSync = shared.detectSync
 
 /**
+ * Asserts that `fn` does not block the event loop (`node:assert` style): throws an `AssertionError` listing each blocking call; returns a promise for an async `fn`.
+ * @example await assertNoBlocking(() => handler(req), { allow: ['fs.existsSync'] })
+ */
+export const assertNoBlocking: typeof shared.assertNoBlocking = shared.assertNoBlocking
+
+/**
  * Allows blocking: for the rest of the current test without an argument, or only while `fn` runs.
  * @example const cfg = allowBlocking(() => fs.readFileSync('fixture.json', 'utf8'))
  */

@@ -19,6 +19,10 @@ export const endTest: typeof shared.endTest = shared.endTest
 export const install: typeof shared.install = shared.install
 /** Patches another realm's `Atomics.wait`. */
 export const patchRealm: typeof shared.patchRealm = shared.patchRealm
+/** Restores a realm's `Atomics.wait` (so a torn-down Jest test realm can be collected). */
+export const unpatchRealm: typeof shared.unpatchRealm = shared.unpatchRealm
+/** The options set by `LOOPCOP_*` environment variables (they win over config files). */
+export const envOverrides: typeof shared.envOverrides = shared.envOverrides
 /** The configuration in force (configure() + environment). */
 export const currentOptions: typeof shared.currentOptions = shared.currentOptions
 /** Validates options given to an integration (e.g. Jest's testEnvironmentOptions). */
@@ -48,9 +52,14 @@ export const addOwnRoot: typeof shared.addOwnRoot = shared.addOwnRoot
 export const BlockingIOError: typeof shared.BlockingIOError = shared.BlockingIOError
 /** Allows blocking (rest of the scope, or inside fn). */
 export const allowBlocking: typeof shared.allowBlocking = shared.allowBlocking
+/** Runs `fn` in an assertion's scope: `{ findings, blocking }`, a promise for an async `fn` (Chai plugin). */
+export const checkBlocking: typeof shared.checkBlocking = shared.checkBlocking
+/** The numbered list of findings an assertion fails with. */
+export const listBlocking: typeof shared.listBlocking = shared.listBlocking
 
 export type { Scope } from './core/scope.js'
 export type { TestOutcome } from './core/outcome.js'
 export type { Finding, TestRef } from './core/findings.js'
 export type { MatcherContext, MatcherResult, MatcherOptions } from './core/matcher.js'
+export type { AssertOptions, BlockingCheck } from './core/assert.js'
 export type { ScopeOptions, UserOptions, Options } from './core/options.js'

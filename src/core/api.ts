@@ -2,7 +2,7 @@
 // these, whichever build (ESM or CJS) or realm (Jest's test realm) loaded first.
 export { configure, currentOptions } from './config.js'
 export { detect, detectSync, allowBlocking, openScope, runInScope, currentScope, outsideScopes, orphanLeaks, Scope, isThenable } from './scope.js'
-export { install, uninstall, isInstalled, patchRealm, markAsBlocking } from './intercept.js'
+export { install, uninstall, isInstalled, patchRealm, unpatchRealm, markAsBlocking } from './intercept.js'
 export { BlockingIOError, LoopcopInternalError } from './errors.js'
 export { endTest } from './outcome.js'
 export { RunCollector, jsonReport, writeJsonReport, formatSummary, githubAnnotations, summarizeBySite, toJsonFinding } from './report.js'
@@ -14,3 +14,4 @@ export { validateOptions, envOverrides } from './options.js'
 export { toBlockEventLoop } from './matcher.js'
 export { openSpool, spoolFindings, readSpool, closeSpool, SPOOL_ENV } from './spool.js'
 export { reportRun } from './report.js'
+export { assertNoBlocking, checkBlocking, listBlocking } from './assert.js'

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { guard } from './context.js'
 import { BlockingIOError } from './errors.js'
-import { type KeptCall, STACKS_PER_OPERATION, framesOf, judge, makeSyncFinding } from './findings.js'
+import { type KeptCall, STACKS_PER_OPERATION, framesOf, judge, makeSyncFinding, siteKey } from './findings.js'
 import { findAllowingRule } from './allow.js'
 import { reportInternalError } from './notify.js'
 import type { Operation } from './operations.js'
@@ -154,7 +154,11 @@ function leakedCall(op: Operation, original: Function, self: unknown, args: unkn
       const verdict = judge(kept, op, s.rules)
       if (verdict === null || !verdict.startsWith('built-in: ')) {
         const ms = out.ms
-        scope.leak(makeSyncFinding(op, { calls: 1, ms, maxMs: ms, frames: framesOf(kept), arg: kept.arg, verdict, leak: true, raised: false, unstacked: false }, scope))
+        const frames = framesOf(kept)
+        // Aggregated by call site in the scope that leaked (see Scope.leakCall).
+        scope.leakCall(`${op.id}\u0000${verdict ?? ''}\u0000${siteKey(frames)}`, ms, () =>
+          makeSyncFinding(op, { calls: 1, ms, maxMs: ms, frames, arg: kept.arg, verdict, leak: true, raised: false, unstacked: false }, scope),
+        )
       }
     } catch (error) {
       reportInternalError(error)

@@ -37,7 +37,9 @@ configure.reset = function reset(): void {
 
 /** The configuration in force: `configure()`d options with the environment overrides on top. */
 export function currentOptions(): Options {
-  return { ...options, ...envOverrides() }
+  const env = envOverrides()
+  // LOOPCOP_REPORT names the JSON path only: a configured `report.github` stays.
+  return { ...options, ...env, ...(env.report !== undefined && { report: Object.freeze({ ...options.report, ...env.report }) }) }
 }
 
 function envKey(): string {

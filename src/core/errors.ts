@@ -1,3 +1,4 @@
+import { guard } from './context.js'
 import type { Finding } from './findings.js'
 import { failureMessage } from './messages.js'
 import { v8Line } from './stack.js'
@@ -11,17 +12,26 @@ export class BlockingIOError extends Error {
   readonly findings: readonly Finding[]
 
   constructor(findings: readonly Finding[], title?: string) {
-    super(failureMessage(findings, title))
-    this.name = 'BlockingIOError'
-    this.findings = findings
-    const culprit = findings.find((f) => f.frames.length > 0)
-    if (culprit !== undefined) {
-      Object.defineProperty(this, 'stack', {
-        value: `${this.name}: ${this.message}\n${culprit.frames.map(v8Line).join('\n')}`,
-        writable: true,
-        configurable: true,
-        enumerable: false,
-      })
+    // An Error's stack is formatted by the installed `Error.prepareStackTrace` (Vitest's,
+    // source-map-support's) when the error is created or, at the latest, when `stack` is redefined
+    // below — and a source-mapping one may read files synchronously. With the guard up, that is not
+    // a blocking call of the code under test (in `throw` mode it would replace this very error).
+    guard.depth++
+    try {
+      super(failureMessage(findings, title))
+      this.name = 'BlockingIOError'
+      this.findings = findings
+      const culprit = findings.find((f) => f.frames.length > 0)
+      if (culprit !== undefined) {
+        Object.defineProperty(this, 'stack', {
+          value: `${this.name}: ${this.message}\n${culprit.frames.map(v8Line).join('\n')}`,
+          writable: true,
+          configurable: true,
+          enumerable: false,
+        })
+      }
+    } finally {
+      guard.depth--
     }
   }
 }

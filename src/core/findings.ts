@@ -1,7 +1,7 @@
 import { threadId } from 'node:worker_threads'
 import { type CallView, type CompiledRule, findAllowingRule } from './allow.js'
 import type { Category, Operation } from './operations.js'
-import { type Frame, type Location, type RawStack, firstPartyFrame, formatFrame, offenderFrame, packageOf, readStack } from './stack.js'
+import { type Frame, type Location, type RawStack, firstPartyFrame, formatFrame, offenderFrame, packageOf, readStack, stackText } from './stack.js'
 
 /** The test a finding is charged to. */
 export interface TestRef {
@@ -117,7 +117,7 @@ const verdicts = new WeakMap<readonly CompiledRule[], Map<string, string | null>
 /** Formats and judges a kept call (once): `null` when no rule allows it, else the allowing rule's label. */
 export function judge(call: KeptCall, operation: Operation, rules: readonly CompiledRule[]): string | null {
   if (call.verdict !== undefined) return call.verdict
-  const text = call.raw.stack
+  const text = stackText(call.raw)
   let byText = verdicts.get(rules)
   if (byText === undefined) {
     byText = new Map()

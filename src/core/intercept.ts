@@ -2,6 +2,7 @@ import childProcess from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import nodeModule from 'node:module'
+import vm from 'node:vm'
 import zlib from 'node:zlib'
 import { als, guard } from './context.js'
 import { onBlockingCall } from './calls.js'
@@ -13,7 +14,8 @@ import { installStallProbe } from './stall.js'
 interface Patch {
   readonly target: object
   readonly key: PropertyKey
-  readonly descriptor: PropertyDescriptor
+  /** What to put back. Not readonly: undoing a mark below this one hands this patch its original. */
+  descriptor: PropertyDescriptor
   readonly wrapper: Function
 }
 
@@ -21,8 +23,8 @@ const patches: Patch[] = []
 const realmPatches = new Map<object, Patch>()
 let installed = false
 
-/** What `markAsBlocking` declared: re-applied by every `install()`. */
-const userSites: { target: object; key: PropertyKey; operation: Operation }[] = []
+/** What `markAsBlocking` declared: re-applied by every `install()`, with the patch in place if any. */
+const userSites: { target: object; key: PropertyKey; operation: Operation; patch: Patch | undefined }[] = []
 
 /**
  * Wraps `original` so that a call inside a scope is a finding. The wrapper keeps `this`,
@@ -30,10 +32,16 @@ const userSites: { target: object; key: PropertyKey; operation: Operation }[] = 
  * (`name`, `length`, `prototype`, `fs.realpathSync.native`, …).
  */
 export function wrap(operation: Operation, original: Function): Function {
-  const wrapper = function (this: unknown, ...args: unknown[]): unknown {
-    const scope = als.getStore()
-    if (scope === undefined || scope.quiet || guard.depth !== 0) return Reflect.apply(original, this, args)
-    return onBlockingCall(operation, original, this, args, scope, wrapper)
+  // A method, not a `function`: a method has no `prototype` of its own, so after the copy below the
+  // wrapper has exactly the original's own properties — a `prototype` when the original has one
+  // (`fs.readFileSync`) and none when it has not (`fs.Dir#readSync`, `Atomics.wait`, class methods).
+  // A `function` wrapper always carries a non-configurable `prototype` that cannot be removed.
+  const { wrapper } = {
+    wrapper(this: unknown, ...args: unknown[]): unknown {
+      const scope = als.getStore()
+      if (scope === undefined || scope.quiet || guard.depth !== 0) return Reflect.apply(original, this, args)
+      return onBlockingCall(operation, original, this, args, scope, wrapper)
+    },
   }
   for (const key of Reflect.ownKeys(original)) {
     const d = Object.getOwnPropertyDescriptor(original, key)
@@ -95,8 +103,8 @@ export function install(): void {
     if (p !== undefined) patches.push(p)
   }
   for (const u of userSites) {
-    const p = patch(u.target, u.key, u.operation)
-    if (p !== undefined) patches.push(p)
+    u.patch = patch(u.target, u.key, u.operation)
+    if (u.patch !== undefined) patches.push(u.patch)
   }
   patchRealm(globalThis)
   nodeModule.syncBuiltinESMExports()
@@ -128,10 +136,20 @@ export function ensureInstalled(): void {
  */
 export function patchRealm(realmGlobal: { Atomics?: unknown }): void {
   installStallProbe(realmGlobal)
-  const atomics = realmGlobal.Atomics
+  const atomics = atomicsOf(realmGlobal)
   if (typeof atomics !== 'object' || atomics === null || realmPatches.has(atomics)) return
   const p = patch(atomics, 'wait', atomicsOperation)
   if (p !== undefined) realmPatches.set(atomics, p)
+}
+
+/**
+ * The `Atomics` of a realm, given its global or the contextified object `vm.createContext()`
+ * returned: that object is not the realm's global and has no `Atomics` of its own (the realm's
+ * builtins live on its real global), so patching it would silently do nothing.
+ */
+function atomicsOf(realmGlobal: { Atomics?: unknown }): unknown {
+  if (realmGlobal.Atomics === undefined && vm.isContext(realmGlobal)) return (vm.runInContext('globalThis', realmGlobal) as { Atomics?: unknown }).Atomics
+  return realmGlobal.Atomics
 }
 
 /**
@@ -139,7 +157,7 @@ export function patchRealm(realmGlobal: { Atomics?: unknown }): void {
  * patch list would otherwise keep that realm, and everything it loaded, alive.
  */
 export function unpatchRealm(realmGlobal: { Atomics?: unknown }): void {
-  const atomics = realmGlobal.Atomics
+  const atomics = atomicsOf(realmGlobal)
   if (typeof atomics !== 'object' || atomics === null) return
   const p = realmPatches.get(atomics)
   if (p === undefined) return
@@ -171,22 +189,37 @@ export function markAsBlocking(target: object, method: string | symbol, options:
   if (!Object.prototype.hasOwnProperty.call(target, method)) {
     throw new TypeError(`markAsBlocking(): \`${String(method)}\` is inherited, not an own property of the target; pass the object that defines it (e.g. the class's prototype)`)
   }
-  const site = { target, key: method, operation }
+  const site: (typeof userSites)[number] = { target, key: method, operation, patch: undefined }
   userSites.push(site)
   if (installed) {
-    const p = patch(target, method, operation)
-    if (p !== undefined) {
-      patches.push(p)
+    site.patch = patch(target, method, operation)
+    if (site.patch !== undefined) {
+      patches.push(site.patch)
       nodeModule.syncBuiltinESMExports()
     }
   }
   return function unmark(): void {
     const i = userSites.indexOf(site)
     if (i >= 0) userSites.splice(i, 1)
-    const j = patches.findIndex((p) => p.target === target && p.key === method)
-    if (j >= 0) {
-      const [p] = patches.splice(j, 1)
-      if (p !== undefined && (target as Record<PropertyKey, unknown>)[method] === p.wrapper) Object.defineProperty(target, method, p.descriptor)
-    }
+    if (site.patch !== undefined) unpatch(site.patch)
+    site.patch = undefined
   }
+}
+
+/**
+ * Removes one patch (this mark's own, found by identity: never another mark's or the catalog's on
+ * the same method). When a later mark wrapped this wrapper, that later patch now restores what this
+ * one would have, so undoing marks in any order ends with the original in place; this wrapper stays
+ * inside the later one's, where the depth guard makes it a plain pass-through.
+ */
+function unpatch(p: Patch): void {
+  const i = patches.indexOf(p)
+  if (i < 0) return
+  patches.splice(i, 1)
+  if ((p.target as Record<PropertyKey, unknown>)[p.key] === p.wrapper) {
+    Object.defineProperty(p.target, p.key, p.descriptor)
+    return
+  }
+  const above = patches.find((q) => q.target === p.target && q.key === p.key && q.descriptor.value === p.wrapper)
+  if (above !== undefined) above.descriptor = p.descriptor
 }

@@ -21,10 +21,11 @@ export function describeFinding(f: Finding): string {
     return `${leak}event loop stalled ${formatMs(f.maxMs)}${times} (threshold ${formatMs(f.thresholdMs)})`
   }
   const call = f.args !== undefined ? `${f.operation}(${JSON.stringify(f.args)})` : f.operation
+  // A call refused in `throw` mode never ran: it blocked nothing, so no time is shown for it.
+  if (f.raised) return `${leak}${call}${f.calls > 1 ? ` ×${count(f.calls)}` : ''} — refused before it ran (mode: throw) — ${f.hint}`
   const more = f.unstacked && !f.allowed ? ' more calls' : ''
   const times = f.calls > 1 ? ` ×${count(f.calls)}${more} blocked ${formatMs(f.durationMs)} in total` : ` blocked ${formatMs(f.durationMs)}`
-  const raised = f.raised ? ' — refused before it ran (mode: throw)' : ''
-  return `${leak}${call}${times}${raised} — ${f.hint}`
+  return `${leak}${call}${times} — ${f.hint}`
 }
 
 /** Up to `max` frames worth showing: Node's internals are skipped. */

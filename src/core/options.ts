@@ -87,7 +87,8 @@ function describe(value: unknown): string {
   if (typeof value === 'function') return `\`${value.name || 'anonymous'}\` (function)`
   let shown: string
   try {
-    shown = typeof value === 'bigint' ? `${value}n` : JSON.stringify(value) ?? String(value)
+    // Numbers as written (JSON would show NaN and Infinity as `null`).
+    shown = typeof value === 'bigint' ? `${value}n` : typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value))
   } catch {
     shown = String(value)
   }
@@ -191,7 +192,7 @@ export function validateOptions(value: unknown, allowed: readonly (keyof Options
   for (const [key, v] of Object.entries(value)) {
     if (!(allowed as readonly string[]).includes(key)) {
       const hint = nearest(key, allowed)
-      throw new TypeError(`Unknown option \`${key}\` in ${what}${hint ? `: did you mean \`${hint}\`?` : ''} Known options: ${allowed.join(', ')}`)
+      throw new TypeError(`Unknown option \`${key}\` in ${what}${hint ? `: did you mean \`${hint}\`?` : '.'} Known options: ${allowed.join(', ')}`)
     }
     out[key] = CHECKS[key as keyof Options](v)
   }

@@ -1,5 +1,6 @@
 import { relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { guard } from './context.js'
 
 /** A stack captured by V8 but not yet formatted: formatting costs as much as capturing, so it waits. */
 export interface RawStack {
@@ -31,8 +32,15 @@ export function captureStack(depth: number, above: Function): RawStack {
   const holder: RawStack = {}
   const limit = Error.stackTraceLimit
   Error.stackTraceLimit = depth
-  Error.captureStackTrace(holder, above)
-  Error.stackTraceLimit = limit
+  // With an `Error.prepareStackTrace` installed (Vitest's, source-map-support's), Node formats the
+  // stack right here, not on first read: the guard is up for the same reason as in `stackText`.
+  guard.depth++
+  try {
+    Error.captureStackTrace(holder, above)
+  } finally {
+    guard.depth--
+    Error.stackTraceLimit = limit
+  }
   return holder
 }
 
@@ -73,7 +81,7 @@ export function parseStack(text: string): Frame[] {
  * where the runner maps them. A `prepareStackTrace` that returns a non-string leaves no frames.
  */
 export function readStack(raw: RawStack): Frame[] {
-  const text = raw.stack
+  const text = stackText(raw)
   if (typeof text !== 'string') return []
   let frames = parsed.get(text)
   if (frames === undefined) {
@@ -82,6 +90,21 @@ export function readStack(raw: RawStack): Frame[] {
     parsed.set(text, frames)
   }
   return frames
+}
+
+/**
+ * The text of a captured stack, formatted on first read. Formatting runs the installed
+ * `Error.prepareStackTrace`, and a source-mapping one may read files synchronously
+ * (source-map-support does): the depth guard is up meanwhile, so loopcop formatting a stack is
+ * never itself a finding — nor, in `throw` mode, a `BlockingIOError` thrown out of the formatting.
+ */
+export function stackText(raw: RawStack): unknown {
+  guard.depth++
+  try {
+    return raw.stack
+  } finally {
+    guard.depth--
+  }
 }
 
 /** Parsed frames by stack text: calls from one site format to the same text, so each site is parsed once. */

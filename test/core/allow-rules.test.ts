@@ -1,0 +1,233 @@
+import childProcess from 'node:child_process'
+import fs from 'node:fs'
+import { createRequire } from 'node:module'
+import { join, relative } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import zlib from 'node:zlib'
+import { describe, expect, test } from 'vitest'
+import { configure, defaults, detect, type SyncIoFinding } from '../../src/index.js'
+import { defaultsWithoutStalls, syncIo, tempDir } from './support.js'
+
+defaultsWithoutStalls()
+const require = createRequire(import.meta.url)
+const thisFile = fileURLToPath(import.meta.url)
+const dir = tempDir()
+const allowedDir = join(dir, 'allowed')
+const otherDir = join(dir, 'other')
+fs.mkdirSync(allowedDir)
+fs.mkdirSync(otherDir)
+const allowedFile = join(allowedDir, 'a.json')
+const otherFile = join(otherDir, 'b.json')
+fs.writeFileSync(allowedFile, '{}')
+fs.writeFileSync(otherFile, '{}')
+const node = process.execPath
+
+// A dependency that blocks (test/fixtures/core/node_modules/fakepkg), loaded outside any scope.
+const fakepkg = require('../fixtures/core/node_modules/fakepkg') as { statFile(path: string): fs.Stats }
+
+/** `[operation, allowed, allowedBy]` of each finding, sorted by operation, blocking ones first. */
+function verdicts(findings: readonly SyncIoFinding[] | Parameters<typeof syncIo>[0]): [string, boolean, string | undefined][] {
+  return syncIo(findings)
+    .map((f): [string, boolean, string | undefined] => [f.operation, f.allowed, f.allowedBy])
+    .sort((x, y) => `${x[0]} ${Number(x[1])} ${x[2] ?? ''}`.localeCompare(`${y[0]} ${Number(y[1])} ${y[2] ?? ''}`))
+}
+
+function loadSync(path: string): Buffer {
+  return fs.readFileSync(path)
+}
+
+function loadOther(path: string): Buffer {
+  return fs.readFileSync(path)
+}
+
+describe('allow rules: an allowed finding is reported with allowed: true and the rule, and fails nothing', () => {
+  test('operation glob', async () => {
+    const { findings, blocking } = await detect(
+      () => {
+        fs.statSync(allowedFile)
+        fs.readFileSync(allowedFile)
+        zlib.gzipSync('x')
+      },
+      { allow: ['fs.*Sync'] },
+    )
+    expect(verdicts(findings)).toEqual([
+      ['fs.readFileSync', true, 'fs.*Sync'],
+      ['fs.statSync', true, 'fs.*Sync'],
+      ['zlib.gzipSync', false, undefined],
+    ])
+    expect(verdicts(blocking)).toEqual([['zlib.gzipSync', false, undefined]])
+  })
+
+  test('an exact operation id matches that operation only (not fs.realpathSync.native)', async () => {
+    const { findings } = await detect(
+      () => {
+        fs.existsSync(allowedFile)
+        fs.realpathSync(allowedFile)
+        fs.realpathSync.native(allowedFile)
+      },
+      { allow: ['fs.existsSync', 'fs.realpathSync'] },
+    )
+    expect(verdicts(findings)).toEqual([
+      ['fs.existsSync', true, 'fs.existsSync'],
+      ['fs.realpathSync', true, 'fs.realpathSync'],
+      ['fs.realpathSync.native', false, undefined],
+    ])
+  })
+
+  test('configured rules and a detect() call’s own rules add up', async () => {
+    configure({ allow: ['fs.statSync'] })
+    const { findings } = await detect(
+      () => {
+        fs.statSync(allowedFile)
+        fs.lstatSync(allowedFile)
+        fs.readdirSync(dir)
+      },
+      { allow: ['fs.lstatSync'] },
+    )
+    expect(verdicts(findings)).toEqual([
+      ['fs.lstatSync', true, 'fs.lstatSync'],
+      ['fs.readdirSync', false, undefined],
+      ['fs.statSync', true, 'fs.statSync'],
+    ])
+  })
+
+  test('path glob with an operation (absolute and relative globs; string, URL and Buffer paths)', async () => {
+    const rule = { operation: 'fs.readFileSync', path: `${allowedDir}/**` }
+    const relativeRule = { operation: 'fs.readFileSync', path: `${relative(process.cwd(), join(thisFile, '..'))}/*.test.ts` }
+    const { findings } = await detect(
+      () => {
+        fs.readFileSync(allowedFile)
+        fs.readFileSync(pathToFileURL(allowedFile))
+        fs.readFileSync(Buffer.from(allowedFile))
+        fs.readFileSync(thisFile)
+        fs.readFileSync(otherFile)
+        fs.statSync(allowedFile)
+      },
+      { allow: [rule, relativeRule] },
+    )
+    const label = JSON.stringify(rule)
+    const relativeLabel = JSON.stringify(relativeRule)
+    const found = syncIo(findings)
+    expect(found.filter((f) => f.allowedBy === label).reduce((n, f) => n + f.calls, 0)).toBe(3)
+    expect(found.filter((f) => f.allowedBy === relativeLabel).reduce((n, f) => n + f.calls, 0)).toBe(1)
+    // The same operation elsewhere, and another operation at the same path, stay blocking.
+    expect(verdicts(found.filter((f) => !f.allowed))).toEqual([
+      ['fs.readFileSync', false, undefined],
+      ['fs.statSync', false, undefined],
+    ])
+    expect(found.find((f) => !f.allowed && f.operation === 'fs.readFileSync')?.args).toBe(otherFile)
+  })
+
+  test('command glob (execSync, execFileSync and spawnSync)', async () => {
+    const rule = { command: '**/node* -e 0' }
+    const { findings } = await detect(
+      () => {
+        childProcess.execFileSync(node, ['-e', '0'])
+        childProcess.spawnSync(node, ['-e', '0'])
+        childProcess.execFileSync(node, ['-e', '1'])
+      },
+      { allow: [rule] },
+    )
+    expect(verdicts(findings)).toEqual([
+      ['child_process.execFileSync', false, undefined],
+      ['child_process.execFileSync', true, JSON.stringify(rule)],
+      ['child_process.spawnSync', true, JSON.stringify(rule)],
+    ])
+    expect(syncIo(findings).find((f) => !f.allowed)?.args).toBe(`${node} -e 1`)
+  })
+
+  test('frame glob: any frame of the stack in that file (relative or absolute glob)', async () => {
+    const relativeRule = { frame: relative(process.cwd(), thisFile) }
+    const absoluteRule = { frame: '**/allow-rules.test.ts' }
+    const other = { frame: '**/somewhere-else.ts' }
+    const byRelative = await detect(() => fs.statSync(allowedFile), { allow: [relativeRule] })
+    const byAbsolute = await detect(() => fakepkg.statFile(allowedFile), { allow: [absoluteRule] })
+    const notMatching = await detect(() => fs.statSync(allowedFile), { allow: [other] })
+    expect(verdicts(byRelative.findings)).toEqual([['fs.statSync', true, JSON.stringify(relativeRule)]])
+    expect(verdicts(byAbsolute.findings)).toEqual([['fs.statSync', true, JSON.stringify(absoluteRule)]])
+    expect(verdicts(notMatching.findings)).toEqual([['fs.statSync', false, undefined]])
+  })
+
+  test('frame and function: only calls made inside that function of that file', async () => {
+    const rule = { frame: '**/allow-rules.test.ts', function: 'loadSync' }
+    const { findings } = await detect(
+      () => {
+        loadSync(allowedFile)
+        loadOther(allowedFile)
+      },
+      { allow: [rule] },
+    )
+    expect(verdicts(findings)).toEqual([
+      ['fs.readFileSync', false, undefined],
+      ['fs.readFileSync', true, JSON.stringify(rule)],
+    ])
+    const wrongFile = await detect(() => loadSync(allowedFile), { allow: [{ frame: '**/elsewhere.ts', function: 'loadSync' }] })
+    expect(verdicts(wrongFile.findings)).toEqual([['fs.readFileSync', false, undefined]])
+    const functionOnly = await detect(() => loadSync(allowedFile), { allow: [{ function: 'loadSync' }] })
+    expect(verdicts(functionOnly.findings)).toEqual([['fs.readFileSync', true, '{"function":"loadSync"}']])
+  })
+
+  test('package: anything called from that package', async () => {
+    const rule = { package: 'fakepkg' }
+    const { findings } = await detect(
+      () => {
+        fakepkg.statFile(allowedFile)
+        fs.statSync(allowedFile)
+      },
+      { allow: [rule] },
+    )
+    expect(verdicts(findings)).toEqual([
+      ['fs.statSync', false, undefined],
+      ['fs.statSync', true, JSON.stringify(rule)],
+    ])
+    // Without the rule, the dependency's call is the user's finding, with the package named.
+    const { blocking } = await detect(() => fakepkg.statFile(allowedFile))
+    const [f] = syncIo(blocking)
+    expect(f?.offender?.package).toBe('fakepkg')
+    expect(f?.offender?.file).toBe(join(thisFile, '..', '..', 'fixtures', 'core', 'node_modules', 'fakepkg', 'index.js'))
+    expect(f?.location?.file).toBe(thisFile)
+    const globbed = await detect(() => fakepkg.statFile(allowedFile), { allow: [{ package: 'fake*' }] })
+    expect(globbed.blocking).toEqual([])
+  })
+})
+
+describe('built-in rules', () => {
+  test('are listed in `defaults`', () => {
+    const names = new Set(defaults.map((d) => d.name))
+    for (const name of ["Node's module loader", 'vitest/vite module runner', 'jest module registry', 'mocha', 'source maps', 'coverage', 'TypeScript/Babel register hook']) {
+      expect(names).toContain(name)
+    }
+    expect(defaults.find((d) => d.name === "Node's module loader")?.moduleLoading).toBe(true)
+  })
+
+  test('require() of a not-yet-loaded module is not a finding by default, and is with moduleLoading: true', async () => {
+    const first = require.resolve('../fixtures/core/cjs/first.cjs')
+    const second = require.resolve('../fixtures/core/cjs/second.cjs')
+    expect(require.cache[first]).toBeUndefined()
+    expect(require.cache[second]).toBeUndefined()
+
+    const quiet = await detect(() => require(first) as { loaded: string })
+    expect(quiet.value.loaded).toBe('first')
+    expect(quiet.findings).toEqual([])
+
+    const counted = await detect(() => require(second) as { loaded: string }, { moduleLoading: true })
+    expect(counted.value.loaded).toBe('second')
+    const found = syncIo(counted.blocking)
+    expect(found.map((f) => f.operation)).toContain('fs.readFileSync')
+    for (const f of found) {
+      expect(f.frames.some((fr) => fr.file.startsWith('node:internal/modules/'))).toBe(true)
+      expect(f.location?.file).toBe(thisFile)
+    }
+
+    // Loaded already: no I/O, nothing to report even when counting module loading.
+    const cached = await detect(() => require(second) as unknown, { moduleLoading: true })
+    expect(cached.findings).toEqual([])
+  })
+
+  test('a built-in rule never allows the user’s own call, only the machinery making it', async () => {
+    // The stack of every call passes through the test runner (vitest), yet the call is reported.
+    const { blocking } = await detect(() => fs.statSync(allowedFile))
+    expect(verdicts(blocking)).toEqual([['fs.statSync', false, undefined]])
+    expect(syncIo(blocking)[0]?.frames.some((f) => f.file.includes('/node_modules/') && f.file.includes('vitest'))).toBe(true)
+  })
+})

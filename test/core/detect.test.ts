@@ -1,0 +1,108 @@
+import fs from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, test, vi } from 'vitest'
+import { configure, detect, detectSync } from '../../src/index.js'
+import { currentScope } from '../../src/integration.js'
+import { callsOf, defaultsWithoutStalls, syncIo, tempDir } from './support.js'
+
+defaultsWithoutStalls()
+const dir = tempDir()
+const file = join(dir, 'f.txt')
+fs.writeFileSync(file, 'x')
+
+describe('detect()', () => {
+  test('resolves to findings, blocking ones and the value; never throws or prints because of a finding', async () => {
+    const out = vi.spyOn(process.stdout, 'write')
+    const err = vi.spyOn(process.stderr, 'write')
+    try {
+      for (const mode of ['fail', 'warn'] as const) {
+        configure({ mode })
+        const result = await detect(async () => {
+          fs.statSync(file)
+          await Promise.resolve()
+          return 'value'
+        })
+        expect(result.value).toBe('value')
+        expect(syncIo(result.findings).map((f) => f.operation)).toEqual(['fs.statSync'])
+        expect(result.blocking).toEqual(result.findings)
+      }
+      expect(out).not.toHaveBeenCalled()
+      expect(err).not.toHaveBeenCalled()
+    } finally {
+      out.mockRestore()
+      err.mockRestore()
+    }
+  })
+
+  test('passes the error fn throws or rejects with through, and closes its scope', async () => {
+    const failure = new Error('fn failed')
+    await expect(
+      detect(() => {
+        throw failure
+      }),
+    ).rejects.toBe(failure)
+    await expect(detect(async () => Promise.reject(failure))).rejects.toBe(failure)
+    expect(currentScope()).toBeUndefined()
+  })
+
+  test('only the outermost blocking call is a finding (a recursive cpSync/rmSync is one call)', async () => {
+    const tree = join(dir, 'tree')
+    fs.mkdirSync(join(tree, 'a', 'b'), { recursive: true })
+    for (const name of ['1', '2', '3']) fs.writeFileSync(join(tree, 'a', name), name)
+    const { findings } = await detect(() => {
+      fs.cpSync(tree, join(dir, 'copy'), { recursive: true })
+      fs.rmSync(join(dir, 'copy'), { recursive: true })
+      fs.readFileSync(file, 'utf8')
+      fs.readFileSync(file)
+    })
+    expect(syncIo(findings).map((f) => [f.operation, f.calls])).toEqual([
+      ['fs.cpSync', 1],
+      ['fs.rmSync', 1],
+      ['fs.readFileSync', 1],
+      ['fs.readFileSync', 1],
+    ])
+    expect(fs.existsSync(join(dir, 'copy'))).toBe(false)
+  })
+
+  test('aggregates by call site, counting and timing every call', async () => {
+    const { findings } = await detect(() => {
+      for (let i = 0; i < 250; i++) fs.existsSync(file)
+      fs.existsSync(file)
+    })
+    const found = syncIo(findings)
+    expect(callsOf(found)).toBe(251)
+    // The first 100 calls of the operation keep a stack (one site: the loop); once one of them is
+    // not allowed, later calls are counted and timed only, wherever they come from (DESIGN.md).
+    expect(found.map((f) => [f.calls, f.unstacked])).toEqual([
+      [100, false],
+      [151, true],
+    ])
+    for (const f of found) {
+      expect(f.durationMs).toBeGreaterThanOrEqual(f.maxMs)
+      expect(f.maxMs).toBeGreaterThan(0)
+    }
+  })
+})
+
+describe('detectSync()', () => {
+  test('returns at once', () => {
+    const result = detectSync(() => fs.readFileSync(file, 'utf8'))
+    expect(result.value).toBe('x')
+    expect(syncIo(result.findings).map((f) => f.operation)).toEqual(['fs.readFileSync'])
+  })
+
+  test('passes fn’s error through', () => {
+    const failure = new Error('sync failure')
+    expect(() =>
+      detectSync(() => {
+        throw failure
+      }),
+    ).toThrow(failure)
+    expect(currentScope()).toBeUndefined()
+  })
+
+  test('refuses a promise: use detect()', () => {
+    expect(() => detectSync(async () => 1)).toThrow(new TypeError('`detectSync(fn)` got a promise from `fn`: use `await detect(fn)` for async code'))
+    expect(() => detectSync(7 as unknown as () => void)).toThrow(new TypeError('Expected `detectSync` to get a function, got `7` (number)'))
+  })
+})

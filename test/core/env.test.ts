@@ -1,0 +1,73 @@
+import fs from 'node:fs'
+import { afterEach, beforeEach, describe, expect, test } from 'vitest'
+import { BlockingIOError, configure, detect } from '../../src/index.js'
+import { currentOptions } from '../../src/integration.js'
+import { envOverrides } from '../../src/core/options.js'
+
+const NAMES = ['LOOPCOP_MODE', 'LOOPCOP_STALL_MS', 'LOOPCOP_REPORT'] as const
+const saved = Object.fromEntries(NAMES.map((n) => [n, process.env[n]]))
+
+beforeEach(() => {
+  for (const n of NAMES) delete process.env[n]
+  configure.reset()
+  configure({ stallMs: 0 })
+})
+afterEach(() => {
+  for (const n of NAMES) {
+    if (saved[n] === undefined) delete process.env[n]
+    else process.env[n] = saved[n]
+  }
+  configure.reset()
+})
+
+describe('invalid environment variables are rejected, naming the variable', () => {
+  test('LOOPCOP_MODE=loud', async () => {
+    process.env.LOOPCOP_MODE = 'loud'
+    const message = "Expected `LOOPCOP_MODE` to be one of 'fail', 'throw', 'warn', 'off', got `\"loud\"` (string) from the environment variable LOOPCOP_MODE"
+    expect(() => currentOptions()).toThrow(new TypeError(message))
+    await expect(detect(() => fs.existsSync('.'))).rejects.toThrow(new TypeError(message))
+  })
+
+  test.each(['fast', '-5', '1e3', '0x10'])('LOOPCOP_STALL_MS=%s', (value) => {
+    process.env.LOOPCOP_STALL_MS = value
+    expect(() => currentOptions()).toThrow(
+      new TypeError(`Expected \`LOOPCOP_STALL_MS\` to be a number ≥ 0, got \`"${value}"\` (string) from the environment variable LOOPCOP_STALL_MS`),
+    )
+  })
+})
+
+describe('environment variables override configure()', () => {
+  test('LOOPCOP_MODE', async () => {
+    configure({ mode: 'fail' })
+    process.env.LOOPCOP_MODE = 'off'
+    expect(currentOptions().mode).toBe('off')
+    expect((await detect(() => fs.existsSync('.'))).findings).toEqual([])
+    process.env.LOOPCOP_MODE = 'throw'
+    await expect(detect(() => fs.existsSync('.'))).rejects.toBeInstanceOf(BlockingIOError)
+    // An empty variable is no override.
+    process.env.LOOPCOP_MODE = ''
+    expect(currentOptions().mode).toBe('fail')
+    expect((await detect(() => fs.existsSync('.'))).blocking).toHaveLength(1)
+  })
+
+  test('LOOPCOP_STALL_MS', () => {
+    configure({ stallMs: 50 })
+    process.env.LOOPCOP_STALL_MS = '0'
+    expect(currentOptions().stallMs).toBe(0)
+    process.env.LOOPCOP_STALL_MS = ' 12.5 '
+    expect(currentOptions().stallMs).toBe(12.5)
+  })
+
+  test('LOOPCOP_REPORT sets the JSON path and keeps the rest of `report`', () => {
+    configure({ report: { json: 'configured.json', github: true } })
+    process.env.LOOPCOP_REPORT = 'from-env.json'
+    expect(currentOptions().report).toEqual({ json: 'from-env.json', github: true })
+    delete process.env.LOOPCOP_REPORT
+    expect(currentOptions().report).toEqual({ json: 'configured.json', github: true })
+  })
+
+  test('envOverrides() reads only the variables given', () => {
+    expect(envOverrides({})).toEqual({})
+    expect(envOverrides({ LOOPCOP_MODE: 'warn', LOOPCOP_STALL_MS: '20', LOOPCOP_REPORT: 'r.json', OTHER: 'x' })).toEqual({ mode: 'warn', stallMs: 20, report: { json: 'r.json' } })
+  })
+})

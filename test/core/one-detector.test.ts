@@ -1,0 +1,28 @@
+import { join } from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { fixtures, root, runNode } from '../helpers/run.js'
+
+const dir = join(fixtures, 'core')
+
+describe.each([['ESM first', []], ['CJS first', ['cjs-first']]] as const)('the ESM and CJS builds in one process (%s)', (_, args) => {
+  test('share one detector and one set of wrappers', async () => {
+    const run = await runNode(join(dir, 'one-detector.mjs'), args, { cwd: dir })
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(0)
+    const out = JSON.parse(run.stdout) as Record<string, unknown> & { self: string; files: { esm: string; cjs: string } }
+    // Two really different copies were loaded...
+    expect(out.files.esm).toBe(`file://${join(root, 'dist', 'esm', 'src', 'index.js')}`)
+    expect(out.files.cjs).toBe(join(root, 'dist', 'cjs', 'src', 'index.js'))
+    // ...and every export of one is the other's.
+    expect(out.same).toEqual([])
+    expect(out.wrapped).toBe(true)
+    // Wrapping is not doubled: one call is one finding of one call, whichever copy asks.
+    const one = [{ operation: 'fs.readFileSync', calls: 1, file: out.self }]
+    expect(out.viaCjs).toEqual(one)
+    expect(out.viaEsm).toEqual(one)
+    expect(out.mixed).toEqual([{ operation: 'fs.lstatSync', calls: 1, file: out.self }])
+    expect(out.instance).toEqual({ esm: true, cjs: true, name: 'BlockingIOError' })
+    // One deactivate() restores the originals.
+    expect(out.restored).toBe(true)
+  })
+})

@@ -1,0 +1,268 @@
+import fs from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, describe, expect, test } from 'vitest'
+import { BlockingIOError, detect, type Finding, type StallFinding, type SyncIoFinding } from '../../src/index.js'
+import { RunCollector, closeSpool, failureMessage, formatSummary, jsonReport, openSpool, readSpool, reportRun, spoolFindings } from '../../src/integration.js'
+import { formatMs } from '../../src/core/messages.js'
+import { githubAnnotations, writeJsonReport } from '../../src/core/report.js'
+import { SPOOL_ENV } from '../../src/core/spool.js'
+import { defaultsWithoutStalls, tempDir } from './support.js'
+
+defaultsWithoutStalls()
+const cwd = process.cwd()
+const dir = tempDir()
+let ids = 0
+
+function syncFinding(over: Partial<SyncIoFinding> = {}): SyncIoFinding {
+  return {
+    kind: 'sync-io',
+    id: `test-${++ids}`,
+    operation: 'fs.readFileSync',
+    category: 'fs',
+    hint: 'use fs.promises.readFile',
+    args: 'config/users.json',
+    durationMs: 3.1,
+    maxMs: 3.1,
+    calls: 1,
+    allowed: false,
+    leak: false,
+    raised: false,
+    unstacked: false,
+    test: { name: 'GET /users returns 200', file: join(cwd, 'test/users.test.ts') },
+    location: { file: join(cwd, 'src/users.ts'), line: 14, column: 18 },
+    frames: [
+      { fn: 'readFileSync', file: 'node:fs', line: 453, column: 20 },
+      { fn: 'loadUsers', file: join(cwd, 'src/users.ts'), line: 14, column: 18 },
+      { fn: 'handler', file: join(cwd, 'src/server.ts'), line: 40, column: 9 },
+    ],
+    ...over,
+  }
+}
+
+function stallFinding(over: Partial<StallFinding> = {}): StallFinding {
+  return {
+    kind: 'stall',
+    id: `test-${++ids}`,
+    thresholdMs: 100,
+    durationMs: 182,
+    maxMs: 182,
+    calls: 1,
+    allowed: false,
+    leak: false,
+    test: { name: 'GET /users returns 200', file: join(cwd, 'test/users.test.ts') },
+    location: { file: join(cwd, 'src/csv.ts'), line: 8, column: 12 },
+    frames: [{ fn: 'parseCsv', file: join(cwd, 'src/csv.ts'), line: 8, column: 12 }],
+    ...over,
+  }
+}
+
+describe('the failure message (DESIGN.md)', () => {
+  test('as designed', () => {
+    const findings = [syncFinding(), stallFinding()]
+    const expected = [
+      '2 blocking operations on the event loop during "GET /users returns 200"',
+      '  1) fs.readFileSync("config/users.json") blocked 3.1 ms — use fs.promises.readFile',
+      '       at loadUsers (src/users.ts:14:18)',
+      '       at handler (src/server.ts:40:9)',
+      '  2) event loop stalled 182 ms (threshold 100 ms)',
+      '       at parseCsv (src/csv.ts:8:12)',
+      'Allow it with allowBlocking() in the test, or an `allow` rule in configure().',
+    ].join('\n')
+    expect(failureMessage(findings, 'GET /users returns 200')).toBe(expected)
+    const error = new BlockingIOError(findings, 'GET /users returns 200')
+    expect(error.message).toBe(expected)
+    expect(error.findings).toBe(findings)
+    // The stack is the culprit's, in V8's form with absolute paths, so runners show that line.
+    expect(error.stack).toBe(
+      [
+        `BlockingIOError: ${expected}`,
+        '    at readFileSync (node:fs:453:20)',
+        `    at loadUsers (${join(cwd, 'src/users.ts')}:14:18)`,
+        `    at handler (${join(cwd, 'src/server.ts')}:40:9)`,
+      ].join('\n'),
+    )
+  })
+
+  test('repeated, sampled, leaked, allowed and dependency calls', () => {
+    const message = failureMessage([
+      syncFinding({ calls: 3, durationMs: 9.3, args: undefined, operation: 'fs.statSync', hint: 'use fs.promises.stat' }),
+      syncFinding({ calls: 99_900, durationMs: 120.5, unstacked: true, frames: [], args: undefined, operation: 'fs.existsSync', hint: 'use fs.promises.access' }),
+      syncFinding({ leak: true }),
+      syncFinding({
+        offender: { package: 'pino', file: join(cwd, 'node_modules/pino/lib/tools.js'), line: 7, column: 3 },
+        frames: [
+          { fn: 'write', file: join(cwd, 'node_modules/pino/lib/tools.js'), line: 7, column: 3 },
+          { fn: 'log', file: join(cwd, 'src/log.ts'), line: 2, column: 1 },
+          { fn: undefined, file: join(cwd, 'src/a.ts'), line: 3, column: 1 },
+          { fn: 'b', file: join(cwd, 'src/b.ts'), line: 4, column: 1 },
+        ],
+      }),
+    ])
+    expect(message.split('\n')).toEqual([
+      '99,905 blocking operations on the event loop',
+      '  1) fs.statSync ×3 blocked 9.3 ms in total — use fs.promises.stat',
+      '       at loadUsers (src/users.ts:14:18)',
+      '       at handler (src/server.ts:40:9)',
+      '  2) fs.existsSync ×99,900 more calls blocked 121 ms in total — use fs.promises.access',
+      '       (no stack of their own: only the first 100 calls of an operation in a test keep one)',
+      '  3) after its test ended: fs.readFileSync("config/users.json") blocked 3.1 ms — use fs.promises.readFile',
+      '       at loadUsers (src/users.ts:14:18)',
+      '       at handler (src/server.ts:40:9)',
+      '  4) fs.readFileSync("config/users.json") blocked 3.1 ms — use fs.promises.readFile',
+      '       called by the package pino',
+      '       at write (node_modules/pino/lib/tools.js:7:3)',
+      '       at log (src/log.ts:2:1)',
+      '       at src/a.ts:3:1',
+      'Allow it with allowBlocking() in the test, or an `allow` rule in configure().',
+    ])
+  })
+
+  test('milliseconds as people read them', () => {
+    expect([0.042, 3.14, 9.96, 182.4, 1234.5].map(formatMs)).toEqual(['0.04 ms', '3.1 ms', '10.0 ms', '182 ms', '1235 ms'])
+  })
+})
+
+describe('the JSON report, version 1', () => {
+  test('shape (DESIGN.md) with paths relative to the working directory', () => {
+    const allowed = syncFinding({ allowed: true, allowedBy: 'fs.readFileSync', durationMs: 1 })
+    const report = jsonReport([syncFinding(), stallFinding(), allowed], cwd)
+    expect(report.version).toBe(1)
+    expect(report.findings[0]).toEqual({
+      id: expect.any(String),
+      kind: 'sync-io',
+      operation: 'fs.readFileSync',
+      category: 'fs',
+      hint: 'use fs.promises.readFile',
+      args: 'config/users.json',
+      unstacked: false,
+      durationMs: 3.1,
+      maxMs: 3.1,
+      calls: 1,
+      allowed: false,
+      leak: false,
+      test: { name: 'GET /users returns 200', file: 'test/users.test.ts' },
+      location: { file: 'src/users.ts', line: 14, column: 18 },
+      stack: ['readFileSync (node:fs:453:20)', 'loadUsers (src/users.ts:14:18)', 'handler (src/server.ts:40:9)'],
+    })
+    expect(report.findings[1]).toMatchObject({ kind: 'stall', thresholdMs: 100, durationMs: 182, stack: ['parseCsv (src/csv.ts:8:12)'] })
+    expect(report.findings[1]).not.toHaveProperty('operation')
+    expect(report.findings[2]).toMatchObject({ allowed: true, allowedBy: 'fs.readFileSync' })
+    expect(report.summary).toEqual({ findings: 2, tests: 1, blockedMs: 185.1, calls: 2, allowed: 1, unstackedCalls: 0 })
+    // Plain JSON: survives a round trip unchanged.
+    expect(JSON.parse(JSON.stringify(report))).toEqual(report)
+  })
+
+  test('of real findings, written outside every scope (writing it is not a finding)', async () => {
+    const { findings } = await detect(() => fs.existsSync(dir))
+    const path = join(dir, 'reports', 'loopcop.json')
+    const written = await detect(() => writeJsonReport(path, findings, cwd))
+    expect(written.findings).toEqual([])
+    expect(written.value).toBe(path)
+    const report = JSON.parse(fs.readFileSync(path, 'utf8')) as ReturnType<typeof jsonReport>
+    expect(report.version).toBe(1)
+    expect(report.findings).toHaveLength(1)
+    expect(report.findings[0]).toMatchObject({ kind: 'sync-io', operation: 'fs.existsSync', args: dir, location: { file: 'test/core/report.test.ts' } })
+    expect(report.findings[0]!.stack[0]).toMatch(/test\/core\/report\.test\.ts:\d+:\d+\)?$/)
+  })
+})
+
+describe('RunCollector', () => {
+  test('counts a finding seen twice (same id) once, in arrival order', () => {
+    const a = syncFinding()
+    const b = stallFinding()
+    const collector = new RunCollector()
+    expect(collector.add([a, b])).toBe(2)
+    expect(collector.add([a])).toBe(0)
+    // The same finding come back from another worker as JSON is the same finding.
+    expect(collector.add(JSON.parse(JSON.stringify([b, a])) as Finding[])).toBe(0)
+    const c = syncFinding()
+    expect(collector.add([c, c])).toBe(1)
+    expect(collector.findings.map((f) => f.id)).toEqual([a.id, b.id, c.id])
+  })
+
+  test('real findings have ids unique across scopes', async () => {
+    const first = await detect(() => fs.existsSync(dir))
+    const second = await detect(() => fs.existsSync(dir))
+    const collector = new RunCollector()
+    expect(collector.add([...first.findings, ...second.findings])).toBe(2)
+    expect(first.findings[0]!.id).toMatch(new RegExp(`^${process.pid}-`))
+  })
+})
+
+describe('GitHub annotations', () => {
+  test('one per call site, at the user line, with data and properties escaped', () => {
+    const odd = join(cwd, 'src/a,b:c.ts')
+    const f = syncFinding({ args: '100%\r\ndone', location: { file: odd, line: 3, column: 5 }, frames: [{ fn: 'x', file: odd, line: 3, column: 5 }] })
+    expect(githubAnnotations([f], 'error', cwd)).toEqual([
+      '::error file=src/a%2Cb%3Ac.ts,line=3,col=5,title=loopcop%3A fs.readFileSync::fs.readFileSync("100%25\\r\\ndone") blocked 3.1 ms — use fs.promises.readFile',
+    ])
+    // A message with real line breaks (a hint, say) is escaped too.
+    const multi = syncFinding({ hint: 'line one\nline two 50%' })
+    expect(githubAnnotations([multi], 'warning', cwd)[0]).toBe(
+      '::warning file=src/users.ts,line=14,col=18,title=loopcop%3A fs.readFileSync::fs.readFileSync("config/users.json") blocked 3.1 ms — line one%0Aline two 50%25',
+    )
+  })
+
+  test('aggregates a site across tests, skips allowed findings, and omits the position it does not know', () => {
+    const inA = syncFinding({ test: { name: 'a' } })
+    const inB = syncFinding({ test: { name: 'b' }, calls: 2, durationMs: 5 })
+    const allowed = syncFinding({ allowed: true, allowedBy: 'fs.*', location: { file: join(cwd, 'src/other.ts'), line: 1, column: 1 } })
+    const nowhere = stallFinding({ location: undefined, frames: [] })
+    // Sites come most blocked first.
+    expect(githubAnnotations([inA, inB, allowed, nowhere], 'error', cwd)).toEqual([
+      '::error title=loopcop%3A event loop stall::event loop stalled 182 ms (threshold 100 ms)',
+      '::error file=src/users.ts,line=14,col=18,title=loopcop%3A fs.readFileSync::fs.readFileSync("config/users.json") blocked 3.1 ms — use fs.promises.readFile (3 calls in 2 tests)',
+    ])
+  })
+})
+
+describe('the run summary', () => {
+  test('all clear', () => {
+    expect(formatSummary([], cwd)).toBe('loopcop: no blocking of the event loop found')
+    expect(formatSummary([syncFinding({ allowed: true, allowedBy: 'x' })], cwd)).toBe('loopcop: no blocking of the event loop found (1 allowed finding)')
+  })
+
+  test('grouped by call site with counts, time and tests', () => {
+    const summary = formatSummary([syncFinding({ test: { name: 'a' } }), syncFinding({ test: { name: 'b' } }), stallFinding({ test: { name: 'a' } })], cwd)
+    expect(summary.split('\n')).toEqual([
+      'loopcop: 3 blocking calls at 2 call sites in 2 tests, 188 ms blocked in total',
+      '  event loop stall at src/csv.ts:8:12: 1 call, 182 ms — 1 test: "a"',
+      '      event loop stalled 182 ms (threshold 100 ms)',
+      '  fs.readFileSync at src/users.ts:14:18: 2 calls, 6.2 ms — 2 tests: "a", "b"',
+      '      use fs.promises.readFile',
+    ])
+  })
+
+  test('reportRun prints the summary and annotations and writes the JSON report', () => {
+    const printed: string[] = []
+    const json = join(dir, 'run', 'report.json')
+    const result = reportRun([syncFinding()], { json, github: true, cwd, write: (t) => printed.push(t) })
+    expect(result.jsonPath).toBe(json)
+    expect(JSON.parse(fs.readFileSync(json, 'utf8'))).toMatchObject({ version: 1, summary: { findings: 1 } })
+    expect(printed[0]).toBe(result.summary)
+    expect(printed[1]).toMatch(/^::error file=src\/users\.ts,line=14,col=18,/)
+    expect(printed[2]).toBe(`loopcop: JSON report written to ${json}`)
+  })
+})
+
+describe('the spool (findings from worker processes)', () => {
+  const saved = process.env[SPOOL_ENV]
+  afterEach(() => {
+    if (saved === undefined) delete process.env[SPOOL_ENV]
+    else process.env[SPOOL_ENV] = saved
+  })
+
+  test('round-trips findings, and its own I/O is never a finding', async () => {
+    const spool = openSpool()
+    expect(process.env[SPOOL_ENV]).toBe(spool)
+    const findings = [syncFinding(), stallFinding()]
+    const inside = await detect(() => spoolFindings(findings))
+    expect(inside.value).toBe(true)
+    expect(inside.findings).toEqual([])
+    expect(readSpool(spool)).toEqual(findings)
+    closeSpool(spool)
+    expect(fs.existsSync(spool)).toBe(false)
+    expect(process.env[SPOOL_ENV]).toBeUndefined()
+    expect(spoolFindings(findings)).toBe(false)
+  })
+})
