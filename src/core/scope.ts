@@ -79,6 +79,15 @@ export class Scope {
     }
     if (this.onLeak !== undefined) return integration(this.onLeak)
     for (let p = this.parent; p !== undefined; p = p.parent) {
+      // An `allowBlocking(fn)` scope reports nothing: while `fn` runs, what leaks into it is
+      // allowed; once `fn` has settled, the leak goes on up to the scope around it.
+      if (p.kind === 'allow') {
+        if (!p.ended) {
+          p.extra.push(finding)
+          return p
+        }
+        continue
+      }
       if (!p.ended) {
         p.extra.push(finding)
         return p

@@ -8,7 +8,7 @@ import { newFindingId } from './findings.js'
 import { reportInternalError } from './notify.js'
 import type { Operation } from './operations.js'
 import type { Scope } from './scope.js'
-import { type Frame, type RawStack, firstPartyFrame, offenderFrame, packageOf, readStack } from './stack.js'
+import { type Frame, type RawStack, firstPartyFrame, offenderFrame, packageOf, readStack, stackText } from './stack.js'
 
 /**
  * Stall detection. A stall is a synchronous stretch of the event loop longer than `stallMs`
@@ -76,7 +76,7 @@ function probe(): string {
   Error.stackTraceLimit = STACK_LIMIT
   Error.captureStackTrace(raw, probe)
   Error.stackTraceLimit = limit
-  void raw.stack // format now, while the stalled frames are on the stack
+  stackText(raw) // format now, while the stalled frames are on the stack (guard up: see stackText)
   probes.push({ scope: als.getStore(), raw, at: performance.now() })
   if (probes.length > 50) probes.shift()
   return 'ok'
@@ -256,6 +256,8 @@ export function enterAllowed(scope: Scope): void {
 /** An `allowBlocking(fn)` stretch ended. */
 export function leaveAllowed(scope: Scope): void {
   allowedOpen.delete(scope)
+  // An allow scope has no end() (it reports nothing); marking it ended routes later leaks past it.
+  scope.ended = true
 }
 
 function candidates(): Scope[] {

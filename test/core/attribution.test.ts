@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { detect } from '../../src/index.js'
+import { allowBlocking, detect } from '../../src/index.js'
 import { orphanLeaks } from '../../src/core/scope.js'
 import { defaultsWithoutStalls, delay, here, operationsOf, syncIo, tempDir } from './support.js'
 
@@ -115,6 +115,28 @@ describe('work that outlives its detect() is a leak', () => {
     expect(leak).toMatchObject({ operation: 'fs.statSync', leak: true, allowed: false, calls: 1, args: a })
     expect(leak!.location?.line).toBe(line)
     expect(outer.blocking).toEqual(outer.findings)
+  })
+
+  test('a leak out of a detect() inside allowBlocking(fn) is allowed while fn runs, and charged above once it settled', async () => {
+    const during = signal()
+    const after = signal()
+    const outer = await detect(async () => {
+      await allowBlocking(async () => {
+        await detect(() => {
+          setTimeout(() => {
+            fs.statSync(a)
+            during.resolve()
+          }, 1)
+          setTimeout(() => {
+            fs.lstatSync(a)
+            after.resolve()
+          }, 60)
+        })
+        await during.promise
+      })
+      await after.promise
+    })
+    expect(syncIo(outer.findings).map((f) => [f.operation, f.leak])).toEqual([['fs.lstatSync', true]])
   })
 
   test('judged by the rules of the scope it leaked from', async () => {
