@@ -119,6 +119,11 @@ export function addOwnRoot(dir: string): void {
   if (!ownRoots.includes(withSep)) ownRoots.push(withSep)
 }
 
+/** Frames that are not loopcop's own (for frames that did not come through `readStack`). */
+export function withoutOwnFrames(frames: readonly Frame[]): Frame[] {
+  return frames.filter((f) => !isOwnFile(f.file))
+}
+
 function isOwnFile(file: string): boolean {
   for (const root of ownRoots) if (file.startsWith(root)) return true
   return false
