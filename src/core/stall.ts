@@ -283,6 +283,8 @@ export function enterAllowed(scope: Scope): void {
 
 /** An `allowBlocking(fn)` stretch ended. */
 export function leaveAllowed(scope: Scope): void {
+  // A stall inside the stretch is seen now, while the stretch still counts as open.
+  if (timer !== undefined) check(performance.now())
   allowedOpen.delete(scope)
   // An allow scope has no end() (it reports nothing); marking it ended routes later leaks past it.
   scope.ended = true
