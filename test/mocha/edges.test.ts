@@ -1,0 +1,40 @@
+import { beforeAll, describe, expect, test } from 'vitest'
+import { type MochaRun, runMocha } from './support.js'
+
+// The edges fixture: tests that skip, time out, leave work running, or fail on their own.
+describe('tests that end unusually', () => {
+  let run: MochaRun
+  const charged = (title: string, kind = 'sync-io') => run.report?.findings.filter((f) => f.test?.name === `edges ${title}` && f.kind === kind) ?? []
+  beforeAll(async () => {
+    run = await runMocha('edges', [], { name: 'edges', env: { LOOPCOP_STALL_MS: '100' } })
+  })
+
+  test('every test still runs, with Mocha’s own verdicts', () => {
+    expect(run.json.stats).toMatchObject({ tests: 7, passes: 4, pending: 1, failures: 2 })
+    expect(run.message('edges times out after blocking')).toContain('Timeout of 200ms exceeded')
+  })
+
+  test('a test that fails on its own keeps its own error; its blocking call goes to the run report', () => {
+    expect(run.message('edges fails with its own error, not loopcop’s, when it both blocks and throws')).toBe('its own failure')
+    expect(charged('fails with its own error, not loopcop’s, when it both blocks and throws')).toHaveLength(1)
+  })
+
+  test('a skipped or timed-out test’s blocking call is kept for the run report', () => {
+    expect(charged('skips itself after blocking')).toHaveLength(1)
+    expect(charged('times out after blocking')).toHaveLength(1)
+  })
+
+  test('blocking by work a test left running is a leak of that test, not a failure of the next one', () => {
+    expect(charged('leaves a timer that blocks after it ended').map((f) => f.leak)).toEqual([true])
+    expect(charged('is not charged for what the previous test left running')).toEqual([])
+    expect(run.failed).not.toContain('edges is not charged for what the previous test left running')
+  })
+
+  test('a stall is reported with the spinning line; stalls only warn by default (stallMode)', () => {
+    expect(run.failed).not.toContain('edges spins past the stall threshold')
+    const warning = run.stderr.slice(run.stderr.indexOf('loopcop (warn):'))
+    expect(warning).toContain('on the event loop during "edges spins past the stall threshold"')
+    expect(warning).toMatch(/event loop stalled \d+ ms \(threshold 100 ms\)\n\s+at spin \(test\/edges\.spec\.js:/)
+    expect(charged('spins past the stall threshold', 'stall').length).toBeGreaterThan(0)
+  })
+})
