@@ -50,8 +50,8 @@ interface ProbeResult {
 interface Watched {
   readonly scope: Scope
   readonly stallMs: number
-  /** Where the scope was opened: frames below it are not the scope's own code (read only on a stall). */
-  readonly openedAt: RawStack
+  /** Where a detect() scope was opened: frames below it are not the scope's own code (read only on a stall). */
+  readonly openedAt: RawStack | undefined
 }
 
 const watched = new Set<Watched>()
@@ -73,7 +73,8 @@ let pausedAtLastBeat = 0
 let inHeartbeat = false
 const probes: ProbeResult[] = []
 
-// Shared with the watchdog: [last beat (epoch ms), threshold ms, ms the main thread spent paused].
+// Shared with the watchdog: [last beat (epoch ms), threshold ms, ms the main thread spent paused,
+// how often the watchdog looks (ms)].
 let shared: Float64Array | undefined
 let armed: Int32Array | undefined
 let watchdog: Worker | undefined
@@ -115,7 +116,16 @@ function done(session) {
   try { session.disconnect() } catch {}
   busy = false
 }
+function next() {
+  // Disarmed (no scope open): sleep on the flag, waking once a second at most, so the watchdog
+  // costs no CPU between tests. Armed: look again after a quarter of the threshold.
+  if (!busy && Atomics.load(armed, 0) === 0) Atomics.wait(armed, 0, 0, 1000)
+  setTimeout(check, shared[3] || 25)
+}
 function check() {
+  try { look() } finally { next() }
+}
+function look() {
   if (busy || Atomics.load(armed, 0) === 0) return
   const last = shared[0]
   const t0 = performance.timeOrigin + performance.now()
@@ -143,7 +153,7 @@ function check() {
   })
   session.post('Debugger.pause')
 }
-setInterval(check, workerData.pollMs)
+next()
 `
 
 function startWatchdog(): void {
@@ -155,12 +165,12 @@ function startWatchdog(): void {
     return
   }
   try {
-    const sab = new SharedArrayBuffer(3 * 8)
+    const sab = new SharedArrayBuffer(4 * 8)
     const armedSab = new SharedArrayBuffer(4)
     shared = new Float64Array(sab)
     armed = new Int32Array(armedSab)
     installStallProbe(globalThis)
-    watchdog = new Worker(WATCHDOG_SOURCE, { eval: true, workerData: { shared: sab, armed: armedSab, pollMs: 5 }, stdout: false, stderr: false })
+    watchdog = new Worker(WATCHDOG_SOURCE, { eval: true, workerData: { shared: sab, armed: armedSab }, stdout: false, stderr: false })
     watchdog.unref()
     watchdog.on('error', (error) => {
       watchdogFailed = true
@@ -182,8 +192,8 @@ function threshold(): number {
 function rearm(): void {
   const t = threshold()
   if (t === Infinity) {
-    if (timer !== undefined) clearInterval(timer)
-    timer = undefined
+    // Nothing to watch: disarm the watchdog now; the heartbeat stops itself at its next beat
+    // unless a scope opens first (tests back to back keep one timer running).
     if (armed !== undefined) Atomics.store(armed, 0, 0)
     return
   }
@@ -203,7 +213,8 @@ function rearm(): void {
   if (shared !== undefined && armed !== undefined) {
     shared[0] = epochNow()
     shared[1] = t
-    Atomics.store(armed, 0, 1)
+    shared[3] = Math.max(5, Math.min(25, Math.floor(t / 4)))
+    if (Atomics.exchange(armed, 0, 1) === 0) Atomics.notify(armed, 0)
   }
 }
 
@@ -211,11 +222,20 @@ function rearm(): void {
 export function watchScope(scope: Scope): void {
   const s = scope.settings
   if (s.stallMs <= 0 || s.stallMode === 'off' || byScope.has(scope)) return
-  const openedAt: RawStack = {}
-  const limit = Error.stackTraceLimit
-  Error.stackTraceLimit = STACK_LIMIT
-  Error.captureStackTrace(openedAt, watchScope)
-  Error.stackTraceLimit = limit
+  // Only a detect() (or matcher) runs its code synchronously inside the call that opened it, on
+  // top of whatever stack that was; a runner opens a test's scope and calls the test later.
+  // Capturing costs (runners format stacks eagerly), so test scopes skip it.
+  let openedAt: RawStack | undefined
+  if (scope.kind === 'detect') {
+    openedAt = {}
+    const limit = Error.stackTraceLimit
+    Error.stackTraceLimit = STACK_LIMIT
+    Error.captureStackTrace(openedAt, watchScope)
+    Error.stackTraceLimit = limit
+  }
+  // Settle the time since the last beat before this scope counts: a stall in it (the runner's
+  // work before the test, say) belongs to the scopes open then, or to no one.
+  if (timer !== undefined) check(performance.now())
   const w = { scope, stallMs: s.stallMs, openedAt }
   watched.add(w)
   byScope.set(scope, w)
@@ -238,6 +258,10 @@ function heartbeat(): void {
   try {
     check(performance.now())
     refreshSampler()
+    if (watched.size === 0 && timer !== undefined) {
+      clearInterval(timer)
+      timer = undefined
+    }
   } catch (error) {
     reportInternalError(error)
   } finally {
@@ -333,7 +357,7 @@ function charge(ms: number, probeResult: ProbeResult | undefined, sampled?: Fram
 function ownFrames(frames: Frame[], scope: Scope): Frame[] {
   let w: Watched | undefined
   for (let s: Scope | undefined = scope; s !== undefined && w === undefined; s = s.parent) w = byScope.get(s) ?? lastWatched.get(s)
-  if (w === undefined) return frames
+  if (w?.openedAt === undefined) return frames
   const outer = readStack(w.openedAt)
   let i = frames.length - 1
   let j = outer.length - 1
