@@ -25,11 +25,16 @@ function claim(): Api {
 /** The implementation in use by this process. */
 export const shared: Api = claim()
 
-// Frames inside this copy of loopcop (its `src/` and `integrations/` next to this file's
-// package root) never appear in findings.
+// Frames inside this copy of loopcop never appear in findings: the whole build folder
+// (`dist/esm/`, bundled into chunks; `dist/cjs/`), or `src/` and `integrations/` when running from
+// the sources (this repository's own tests).
 const here = parseStack(new Error().stack ?? '')[0]?.file
 if (here !== undefined) {
-  const root = dirname(dirname(dirname(here)))
-  shared.addOwnRoot(`${root}/src`)
-  shared.addOwnRoot(`${root}/integrations`)
+  const build = /^(.*[\\/]dist[\\/](?:esm|cjs))[\\/]/.exec(here)
+  if (build?.[1] !== undefined) shared.addOwnRoot(build[1])
+  else {
+    const root = dirname(dirname(dirname(here)))
+    shared.addOwnRoot(`${root}/src`)
+    shared.addOwnRoot(`${root}/integrations`)
+  }
 }

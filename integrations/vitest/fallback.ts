@@ -1,0 +1,84 @@
+// How `loopcop/vitest` scopes tests on Vitest versions without `aroundEach` (before 4.1): each test
+// function and each beforeEach/afterEach hook is wrapped, before the file's tests run, to run in
+// its test's scope — opened by whichever of them runs first, ended by an onTestFinished callback.
+import * as vitest from 'vitest'
+import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite, TestContext } from 'vitest'
+import { type Scope, runInScope } from '../../src/integration.js'
+
+/**
+ * The suite a `beforeAll`/`afterAll` callback runs for: its last argument (Vitest 4.1 passes
+ * `(context, suite)`, 4.0 `(suite)`). Callbacks take no declared parameters because Vitest 4.1
+ * parses the first one as a fixtures pattern when the file uses `test.extend`.
+ */
+export function suiteArgument(args: ArrayLike<unknown>): RunnerTestSuite | RunnerTestFile {
+  return args[args.length - 1] as RunnerTestSuite | RunnerTestFile
+}
+
+/** Scopes every test of each file through wrapped test functions and hooks; `finish` ends a test's scope. */
+export function scopeTestsWithoutAroundEach(open: (task: RunnerTestCase) => Scope, finish: (task: RunnerTestCase, scope: Scope) => void): void {
+  const scopes = new WeakMap<RunnerTestCase, Scope>()
+  const scopeOf = (task: RunnerTestCase): Scope => {
+    let scope = scopes.get(task)
+    if (scope === undefined) {
+      const opened = open(task)
+      scope = opened
+      scopes.set(task, opened)
+      task.context.onTestFinished(() => {
+        scopes.delete(task)
+        finish(task, opened)
+      })
+    }
+    return scope
+  }
+  vitest.beforeAll(async function wrap() {
+    // eslint-disable-next-line prefer-rest-params
+    const suite = suiteArgument(arguments)
+    wrapSuite(await runnerApi(), suite, scopeOf)
+  })
+}
+
+type HookFn = (context: TestContext, suite: RunnerTestSuite) => unknown
+
+function copyProps<T extends Function>(from: Function, to: T): T {
+  for (const key of Reflect.ownKeys(from)) {
+    if (key === 'length' || key === 'name' || key === 'prototype') continue
+    const d = Object.getOwnPropertyDescriptor(from, key)
+    if (d !== undefined) Object.defineProperty(to, key, d)
+  }
+  return to
+}
+
+/** The runner's registry of test functions and hooks. */
+interface RunnerApi {
+  getHooks(suite: RunnerTestSuite | RunnerTestFile): unknown
+  getFn(test: RunnerTestCase): unknown
+  setFn(test: RunnerTestCase, fn: () => Promise<void>): void
+}
+
+async function runnerApi(): Promise<RunnerApi> {
+  // Vitest 4.1 moved these to static methods of TestRunner and warns (once per file) on `vitest/suite`;
+  // but its `TestRunner.setTestFn` is `getFn` (4.1.12), so `vitest/suite` it is until that is fixed.
+  const runner = (vitest as { TestRunner?: { getSuiteHooks?: unknown; getTestFn?: unknown; setTestFn?: unknown } }).TestRunner
+  if (typeof runner?.getSuiteHooks === 'function' && typeof runner.getTestFn === 'function' && typeof runner.setTestFn === 'function' && runner.setTestFn !== runner.getTestFn) {
+    return { getHooks: runner.getSuiteHooks, getFn: runner.getTestFn, setFn: runner.setTestFn } as RunnerApi
+  }
+  return (await import('vitest/suite')) as RunnerApi
+}
+
+function wrapSuite(runnerApi: RunnerApi, suite: RunnerTestSuite | RunnerTestFile, scopeOf: (task: RunnerTestCase) => Scope): void {
+  const hooks = runnerApi.getHooks(suite) as { beforeEach: HookFn[]; afterEach: HookFn[] } | undefined
+  if (hooks !== undefined) {
+    for (const list of [hooks.beforeEach, hooks.afterEach]) {
+      list.forEach((hook, i) => {
+        list[i] = copyProps(hook, (context: TestContext, s: RunnerTestSuite) => runInScope(scopeOf(context.task as RunnerTestCase), () => hook(context, s)))
+      })
+    }
+  }
+  for (const task of suite.tasks) {
+    if (task.type === 'suite') wrapSuite(runnerApi, task, scopeOf)
+    else if (task.type === 'test') {
+      const fn = runnerApi.getFn(task) as (() => unknown) | undefined
+      if (fn !== undefined) runnerApi.setFn(task, copyProps(fn, () => runInScope(scopeOf(task), fn) as Promise<void>))
+    }
+  }
+}

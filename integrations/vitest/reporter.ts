@@ -1,0 +1,74 @@
+/**
+ * `loopcop/vitest/reporter`: at the end of the run, the blocking calls of every worker grouped by
+ * call site (operation + your line: calls, time blocked, tests), the JSON report when
+ * `report.json` or `LOOPCOP_REPORT` is set, GitHub annotations when `GITHUB_ACTIONS=true`.
+ * Add it next to a reporter that shows the tests; it needs `loopcop/vitest` in `setupFiles`.
+ * @example reporters: ['default', 'loopcop/vitest/reporter']
+ * @example reporters: ['default', ['loopcop/vitest/reporter', { json: 'reports/loopcop.json' }]]
+ * @module
+ */
+import type { Reporter, TestModule, Vitest } from 'vitest/node'
+import { type Finding, type Options, RunCollector, currentOptions, reportRun, validateOptions } from '../../src/integration.js'
+import { readMeta } from './meta.js'
+
+/** Options of `loopcop/vitest/reporter`; they win over `configure({ report })` and `LOOPCOP_REPORT`. */
+export interface LoopcopReporterOptions {
+  /** Path of the JSON report, relative to the project root. @default process.env.LOOPCOP_REPORT, else `configure({ report: { json } })` */
+  readonly json?: string
+  /** Print GitHub Actions annotations. @default process.env.GITHUB_ACTIONS === 'true' */
+  readonly github?: boolean
+}
+
+/** Every finding the workers sent in the tasks' `meta` (tests' own findings, and leaks kept on their file), each once. */
+export function collectFindings(testModules: readonly TestModule[]): { findings: Finding[]; workerOptions: Pick<Options, 'report' | 'mode'> | undefined; checkedFiles: number } {
+  const collector = new RunCollector()
+  let workerOptions: Pick<Options, 'report' | 'mode'> | undefined
+  let checkedFiles = 0
+  for (const testModule of testModules) {
+    for (const testCase of testModule.children.allTests()) collector.add(readMeta(testCase.meta())?.findings ?? [])
+    const file = readMeta(testModule.meta())
+    if (file !== undefined) checkedFiles++
+    collector.add(file?.leaks ?? [])
+    if (workerOptions === undefined || (workerOptions.report.json === undefined && file?.options?.report.json !== undefined)) workerOptions = file?.options
+  }
+  return { findings: collector.findings, workerOptions, checkedFiles }
+}
+
+/** The Vitest reporter of loopcop's run summary, JSON report and annotations. */
+export default class LoopcopReporter implements Reporter {
+  readonly #options: LoopcopReporterOptions
+  #vitest: Vitest | undefined
+
+  constructor(options: LoopcopReporterOptions = {}) {
+    this.#options = validateOptions({ report: options }, ['report'], 'loopcop/vitest/reporter options').report ?? {}
+  }
+
+  /** Keeps Vitest's logger and project root. */
+  onInit(vitest: Vitest): void {
+    this.#vitest = vitest
+  }
+
+  /** Prints the summary, writes the JSON report and the annotations, from what the test files sent. */
+  onTestRunEnd(testModules: readonly TestModule[]): void {
+    const { findings, workerOptions, checkedFiles } = collectFindings(testModules)
+    // In the main process, currentOptions() holds LOOPCOP_* and a configure() made in the config
+    // file; the workers' configure() (a setup file's) arrives with the test files.
+    const main = currentOptions()
+    const json = this.#options.json ?? main.report.json ?? workerOptions?.report.json
+    const github = this.#options.github ?? main.report.github ?? workerOptions?.report.github
+    const logger = this.#vitest?.logger
+    const write = (text: string): void => (logger !== undefined ? logger.log(text) : void process.stdout.write(`${text}\n`))
+    if (checkedFiles === 0 && testModules.length > 0) {
+      write("loopcop: no test file was checked: add 'loopcop/vitest' to `setupFiles` in the Vitest config (the reporter only collects what it finds)")
+    }
+    reportRun(findings, {
+      ...(json !== undefined && { json }),
+      ...(github !== undefined && { github }),
+      level: main.mode === 'warn' || workerOptions?.mode === 'warn' ? 'warning' : 'error',
+      write,
+      ...(this.#vitest !== undefined && { cwd: this.#vitest.config.root }),
+    })
+  }
+}
+
+export { LoopcopReporter }

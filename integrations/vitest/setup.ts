@@ -1,0 +1,167 @@
+/**
+ * `loopcop/vitest`: add it to `setupFiles` and every test that blocks the event loop fails, with
+ * the line and the time it blocked. Also registers `toBlockEventLoop` (see `loopcop/vitest/matchers`).
+ *
+ * Each test runs in a scope of its own (timers and promise continuations it starts stay in it,
+ * under `describe.concurrent` too); its `beforeEach`/`afterEach` hooks count as part of it.
+ * Findings travel to `loopcop/vitest/reporter` in the tasks' `meta`.
+ * @example export default defineConfig({ test: { setupFiles: ['loopcop/vitest'] } })
+ * @module
+ */
+import fs, { readFileSync as namedReadFileSync } from 'node:fs'
+import * as vitest from 'vitest'
+import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite } from 'vitest'
+import { BlockingIOError, type Finding, type Scope, currentOptions, endTest, install, openScope, patchRealm, runInScope } from '../../src/integration.js'
+import { scopeTestsWithoutAroundEach, suiteArgument } from './fallback.js'
+import { fileMeta, testMeta } from './meta.js'
+import './matchers.js'
+
+export type { ToBlockEventLoopOptions, ToBlockEventLoopResult } from './matchers.js'
+
+install()
+// Atomics is per realm; under `vmThreads` this file runs in the test file's own context.
+patchRealm(globalThis)
+warnIfCopiedTooEarly()
+
+/**
+ * The `vmThreads`/`vmForks` pools give each test file copies of `node:fs`' named exports, taken
+ * before setup files run: calls through them would go unseen. Says so once per worker.
+ */
+function warnIfCopiedTooEarly(): void {
+  if (namedReadFileSync === fs.readFileSync) return
+  const key = Symbol.for('loopcop.vitest.preloadWarning')
+  const holder = process as unknown as Record<symbol, boolean | undefined>
+  if (holder[key] === true) return
+  holder[key] = true
+  console.warn(
+    "loopcop: this pool (vmThreads/vmForks) copied node:fs before loopcop/vitest ran, so blocking calls through ESM named imports (import { readFileSync } from 'node:fs') are not seen.\n" +
+      "Load loopcop first: add `execArgv: ['--require', 'loopcop/vitest/preload']` to the `test` options of your Vitest config.",
+  )
+}
+
+/** A blocking call made after its test ended, with the mode that test was under. */
+interface Leak {
+  readonly finding: Finding
+  readonly failing: boolean
+}
+
+// This module runs once per test file (Vitest re-runs setup files for each), so this is per file.
+const leaks: Leak[] = []
+let fileEnded = false
+
+function testName(task: RunnerTestCase): string {
+  if (typeof task.fullTestName === 'string') return task.fullTestName
+  const names = [task.name]
+  for (let s: RunnerTestSuite | undefined = task.suite; s !== undefined && s.name !== '' && s.file !== s; s = s.suite) names.unshift(s.name)
+  return names.join(' > ')
+}
+
+function open(task: RunnerTestCase): Scope {
+  const scope = openScope('test', { test: { name: testName(task), file: task.file.filepath } })
+  scope.onLeak = (finding) => onLeak(finding, scope)
+  return scope
+}
+
+/** Ends a test's scope: records its findings in the test's meta, prints warnings, throws the failure. */
+function finish(task: RunnerTestCase, scope: Scope): void {
+  tidyRecordedErrors(task)
+  const outcome = endTest(scope, { testFailed: task.result?.state === 'fail' })
+  if (outcome.findings.length > 0) testMeta(task.meta).findings.push(...outcome.findings)
+  if (outcome.warning !== undefined) console.warn(outcome.warning)
+  if (outcome.error !== undefined) throw tidyStack(outcome.error)
+}
+
+/**
+ * Vitest prints `message` itself and reads frames from every `at …` line of `stack`, the frames
+ * the message lists under each finding included, which would show twice: drop those lines from
+ * the copy of the message in `stack` (the real frames follow it). What blocked, for how long and
+ * the alternative stay, for reporters that print `stack` (json, junit). Takes an error or
+ * Vitest's serialized copy of one.
+ */
+function tidyStack<E extends { name?: unknown; message?: unknown; stack?: unknown }>(error: E): E {
+  const { name, message, stack } = error
+  if (typeof name !== 'string' || typeof message !== 'string' || typeof stack !== 'string') return error
+  const prefix = `${name}: ${message}`
+  if (!stack.startsWith(prefix)) return error
+  const kept = message
+    .split('\n')
+    .filter((line) => !/^\s+at /.test(line))
+    .join('\n')
+  error.stack = `${name}: ${kept}${stack.slice(prefix.length)}`
+  return error
+}
+
+/** `mode: 'throw'` errors were thrown into the test and recorded by Vitest: tidy their copies too. */
+function tidyRecordedErrors(task: RunnerTestCase): void {
+  for (const error of task.result?.errors ?? []) if (error.name === 'BlockingIOError') tidyStack(error)
+}
+
+function onLeak(finding: Finding, scope: Scope): void {
+  const mode = finding.kind === 'stall' ? scope.settings.stallMode : scope.settings.mode
+  if (mode === 'off') return
+  if (fileEnded) {
+    // The file's report has gone already: say it here, where it is still seen.
+    const text = new BlockingIOError([finding], finding.test?.name).message
+    console.warn(`loopcop: after the last test of this file ended (too late to fail it or to reach the run report): ${text}`)
+    return
+  }
+  leaks.push({ finding, failing: !finding.allowed && mode !== 'warn' })
+}
+
+/**
+ * At the end of the file: leaks go into the file's meta (for the run report); in `fail` mode they
+ * fail the file, one error per test that left blocking work running.
+ */
+function settleLeaks(file: RunnerTestFile): void {
+  fileEnded = true
+  const meta = fileMeta(file.meta)
+  const { report, mode } = currentOptions()
+  meta.options = { report, mode }
+  if (leaks.length === 0) return
+  meta.leaks.push(...leaks.map((l) => l.finding))
+  const byTest = new Map<string, { failing: Finding[]; warning: Finding[] }>()
+  for (const l of leaks) {
+    if (l.finding.allowed) continue
+    const name = l.finding.test?.name ?? '(unknown test)'
+    let group = byTest.get(name)
+    if (group === undefined) byTest.set(name, (group = { failing: [], warning: [] }))
+    ;(l.failing ? group.failing : group.warning).push(l.finding)
+  }
+  const errors: Error[] = []
+  for (const [name, group] of byTest) {
+    if (group.warning.length > 0) console.warn(`loopcop (warn): ${new BlockingIOError(group.warning, name).message}`)
+    if (group.failing.length > 0) errors.push(tidyStack(new BlockingIOError(group.failing, name)))
+  }
+  leaks.length = 0
+  if (errors.length === 1) throw errors[0]
+  if (errors.length > 1) throw new AggregateError(errors, `loopcop: ${errors.length} tests left work running that blocked the event loop after they ended`)
+}
+
+vitest.afterAll(function settle() {
+  // eslint-disable-next-line prefer-rest-params
+  const suite = suiteArgument(arguments)
+  if ('filepath' in suite) settleLeaks(suite)
+})
+
+// `aroundEach` (Vitest 4.1+) runs the test, its beforeEach/afterEach hooks and onTestFinished
+// callbacks inside our function, so one `AsyncLocalStorage.run` covers all of it.
+// LOOPCOP_VITEST_AROUND_EACH=0 forces the fallback used on Vitest versions without it.
+const aroundEach = process.env.LOOPCOP_VITEST_AROUND_EACH === '0' ? undefined : (vitest as { aroundEach?: typeof vitest.aroundEach }).aroundEach
+
+if (aroundEach !== undefined) {
+  // `{ task }`, not `context`: Vitest 4.1 parses this parameter as a fixtures pattern.
+  aroundEach(async (runTest, { task: test }) => {
+    const task = test as RunnerTestCase
+    const scope = open(task)
+    try {
+      await runInScope(scope, runTest)
+    } catch (error) {
+      // Vitest's runTest() records the test's errors itself and resolves; this is Vitest failing.
+      if (!scope.ended) endTest(scope, { testFailed: true })
+      throw error
+    }
+    finish(task, scope)
+  })
+} else {
+  scopeTestsWithoutAroundEach(open, finish)
+}

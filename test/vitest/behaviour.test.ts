@@ -1,0 +1,76 @@
+// What a test is charged with, and what each mode does, as the real Vitest reports it.
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, describe, expect, test } from 'vitest'
+import { appLine, cleanRuns, marked, names, outcome, runFixture } from './support.js'
+
+afterAll(cleanRuns)
+
+const timeout = 240_000
+
+describe('work a test leaves running', () => {
+  test('a timer that blocks after its test ended is reported against that test, as a leak', async () => {
+    const run = await runFixture(['test/leak.test.ts'], { report: true })
+    // Both tests pass: the blocking call happened after the first one ended …
+    expect(names(run, 'passed')).toEqual(marked(run, 'clean'))
+    // … and the file fails at its end, naming the test that started the timer.
+    expect(run.fileFailures).toHaveLength(1)
+    const failure = run.fileFailures[0]!
+    expect(failure.message).toContain('1 blocking operation on the event loop during "[clean] starts a timer that blocks after the test ended"')
+    expect(failure.message).toContain('after its test ended: fs.readFileSync(')
+    expect(run.result.code).toBe(1)
+    // The run report holds it once, charged to that test.
+    expect(run.report?.findings.map((f) => ({ operation: f.operation, test: f.test?.name, leak: f.leak, line: f.location?.line }))).toEqual([
+      { operation: 'fs.readFileSync', test: '[clean] starts a timer that blocks after the test ended', leak: true, line: appLine('readFileSync') },
+    ])
+  }, timeout)
+})
+
+describe('allowing', () => {
+  test('allowBlocking() (both forms) and configure({ allow }) silence exactly what they name', async () => {
+    const run = await runFixture(['test/allow.test.ts'])
+    expect(names(run, 'failed')).toEqual(marked(run, 'blocks'))
+    expect(names(run, 'passed')).toEqual(marked(run, 'clean'))
+
+    // allowBlocking(fn) covered the readFileSync inside it, not the statSync after it.
+    const after = outcome(run, '[blocks] allowBlocking(fn) does not allow what follows it').failure
+    expect(after).toContain('1 blocking operation on the event loop')
+    expect(after).toContain('fs.statSync(')
+    expect(after).not.toContain('fs.readFileSync(')
+
+    // configure({ allow: ['fs.existsSync'] }) covered existsSync, not statSync.
+    const other = outcome(run, '[blocks] configure({ allow }) does not allow other operations').failure
+    expect(other).toContain('1 blocking operation on the event loop')
+    expect(other).toContain('fs.statSync(')
+    expect(other).not.toContain('fs.existsSync(')
+  }, timeout)
+})
+
+describe('modes', () => {
+  test('warn: the run passes and every finding is printed', async () => {
+    const run = await runFixture(['test/blocking.test.ts'], { env: { LOOPCOP_MODE: 'warn' } })
+    expect(run.result.code).toBe(0)
+    expect(names(run, 'failed')).toEqual([])
+    for (const name of marked(run, 'blocks')) {
+      expect(run.result.output).toContain(`loopcop (warn): 1 blocking operation on the event loop during "${name}"`)
+    }
+    expect(run.result.output).toContain(`at loadConfigSync (src/app.ts:${appLine('readFileSync')}:`)
+    expect(run.result.output).toContain('child_process.execSync("echo v1") blocked')
+  }, timeout)
+
+  test('throw: the test fails at the call, and the blocking call did not run', async () => {
+    const marker = join(app(), 'never-written.txt')
+    const run = await runFixture(['test/throw.test.ts'], { env: { LOOPCOP_MODE: 'throw', FIXTURE_MARKER: marker } })
+    const t = outcome(run, '[blocks] writes a marker file synchronously')
+    expect(t.status).toBe('failed')
+    expect(t.failure).toContain(`fs.writeFileSync("${marker}")`)
+    expect(t.failure).toContain("refused before it ran (mode: throw)")
+    // The error was thrown at the call: its first frame is the line of the call.
+    expect(t.failure).toMatch(new RegExp(`^\\s+at writeMarker \\(.*/src/app\\.ts:${appLine('writeFileSync')}:3\\)$`, 'm'))
+    expect(existsSync(marker)).toBe(false)
+  }, timeout)
+})
+
+function app(): string {
+  return join(process.cwd(), 'test', 'fixtures', 'vitest', 'app')
+}

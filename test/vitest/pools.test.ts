@@ -1,0 +1,62 @@
+// Under each pool (and without aroundEach), the tests that block fail with the operation and the
+// TypeScript line; clean tests pass, also while running beside a blocking one (describe.concurrent).
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { type FixtureRun, type Pool, app, appLine, cleanRuns, marked, names, runFixture } from './support.js'
+
+afterAll(cleanRuns)
+
+const files = ['test/blocking.test.ts', 'test/concurrent.test.ts']
+
+/** `file:line:column` of a call marked in the fixture's src/app.ts, as Vitest reports it. */
+function site(call: string): string {
+  return `src/app.ts:${appLine(call)}:`
+}
+
+const setups: { readonly title: string; readonly pool: Pool; readonly env?: Record<string, string> }[] = [
+  { title: 'forks', pool: 'forks' },
+  { title: 'threads', pool: 'threads' },
+  { title: 'vmThreads (with the preload)', pool: 'vmThreads' },
+  // As from a real install: loopcop loaded by Node from node_modules, not through Vite.
+  { title: 'forks, loopcop loaded natively', pool: 'forks', env: { FIXTURE_EXTERNAL: '1' } },
+  { title: 'vmThreads, loopcop loaded natively', pool: 'vmThreads', env: { FIXTURE_EXTERNAL: '1' } },
+  // The path taken on Vitest versions without aroundEach (before 4.1).
+  { title: 'forks, without aroundEach', pool: 'forks', env: { LOOPCOP_VITEST_AROUND_EACH: '0' } },
+]
+
+describe.each(setups)('pool: $title', ({ pool, env }) => {
+  let run: FixtureRun
+  beforeAll(async () => {
+    run = await runFixture(files, { pool, ...(env !== undefined && { env }) })
+  }, 240_000)
+
+  test('the failing tests are exactly the blocking ones', () => {
+    expect(names(run, 'failed')).toEqual(marked(run, 'blocks'))
+    expect(names(run, 'passed')).toEqual(marked(run, 'clean'))
+    expect(run.tests.length).toBe(9)
+    expect(run.result.code).toBe(1)
+  })
+
+  test('each failure names the operation and the file:line of the TypeScript source', () => {
+    for (const t of run.tests.filter((x) => x.status === 'failed')) {
+      const [operation, call] = t.name.includes('execSync') ? ['child_process.execSync', 'execSync'] : ['fs.readFileSync', 'readFileSync']
+      expect(t.failure, t.name).toContain(`BlockingIOError: 1 blocking operation on the event loop during "${t.name}"`)
+      expect(t.failure, t.name).toContain(operation)
+      expect(t.failure, t.name).toContain(`${app}/${site(call)}`)
+    }
+  })
+
+  test('the printed message lists the call with the relative file:line, and a code frame at it', () => {
+    const out = run.result.output
+    expect(out).toContain(`fs.readFileSync("${app}/config.json") blocked`)
+    expect(out).toContain(`at loadConfigSync (${site('readFileSync')}`)
+    expect(out).toContain(`at nodeVersion (${site('execSync')}`)
+    // Vitest's code frame: the source line of src/app.ts, under a `❯ fn file:line:col` heading.
+    expect(out).toContain(`❯ loadConfigSync ${site('readFileSync')}`)
+    expect(out).toContain(`${appLine('readFileSync')}|   return JSON.parse(readFileSync(configPath`)
+  })
+})
+
+test('vmThreads without the preload says which line to add', async () => {
+  const run = await runFixture(['test/concurrent.test.ts'], { pool: 'vmThreads', env: { FIXTURE_PRELOAD: '0' } })
+  expect(run.result.output).toContain("add `execArgv: ['--require', 'loopcop/vitest/preload']`")
+}, 240_000)

