@@ -1,6 +1,6 @@
 import type { Finding } from './findings.js'
 import { STACKS_PER_OPERATION } from './findings.js'
-import { type Frame, formatFrame, isInternal } from './stack.js'
+import { type Frame, formatFrame, isDependency, isInternal } from './stack.js'
 
 /** Milliseconds as people read them: `0.04 ms`, `3.1 ms`, `182 ms`. */
 export function formatMs(ms: number): string {
@@ -28,9 +28,23 @@ export function describeFinding(f: Finding): string {
   return `${leak}${call}${times} — ${f.hint}`
 }
 
-/** Up to `max` frames worth showing: Node's internals are skipped. */
+/**
+ * Up to `max` frames worth showing: Node's internals are skipped, and so are dependencies below
+ * the user's first frame (the test runner calling the test), while a dependency above it (the
+ * package that made the call) is shown.
+ */
 export function shownFrames(frames: readonly Frame[], max = 3): Frame[] {
-  return frames.filter((f) => !isInternal(f.file)).slice(0, max)
+  const shown: Frame[] = []
+  let ownSeen = false
+  for (const f of frames) {
+    if (isInternal(f.file)) continue
+    const dependency = isDependency(f.file)
+    if (dependency && ownSeen) continue
+    if (!dependency) ownSeen = true
+    shown.push(f)
+    if (shown.length === max) break
+  }
+  return shown
 }
 
 /** The lines under a finding's headline: its frames, or why it has none. */

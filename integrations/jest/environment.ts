@@ -1,0 +1,202 @@
+/**
+ * `loopcop/jest/environment`: Jest's node environment, with every test function run in a loopcop
+ * scope so that a test which blocks the event loop fails with the blocking line and time.
+ *
+ * ```js
+ * // jest.config.js
+ * module.exports = {
+ *   testEnvironment: 'loopcop/jest/environment',
+ *   testEnvironmentOptions: { loopcop: { mode: 'fail', allow: ['fs.existsSync'] } },
+ *   setupFilesAfterEnv: ['loopcop/jest'],
+ * }
+ * ```
+ * @module
+ */
+import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environment'
+import { TestEnvironment as NodeEnvironment } from 'jest-environment-node'
+import {
+  type Finding,
+  type Scope,
+  type ScopeOptions,
+  type TestRef,
+  allowBlocking,
+  configure,
+  endTest,
+  failureMessage,
+  envOverrides,
+  install,
+  openScope,
+  outsideScopes,
+  patchRealm,
+  runInScope,
+  spoolFindings,
+  toBlockEventLoop,
+  unpatchRealm,
+  validateOptions,
+} from '../../src/integration.js'
+import { publishCore } from './handle.js'
+import { forJest } from './message.js'
+import { type CircusEvent, type CircusState, type CircusTest, concurrentTests, isGeneratorFunction, testName } from './circus.js'
+
+const SCOPE_KEYS = ['mode', 'stallMs', 'stallMode', 'traceDepth', 'allow', 'moduleLoading'] as const
+
+/** Docblock pragmas a test file may carry, and the option each one sets. */
+const PRAGMAS = { 'loopcop-mode': 'mode', 'loopcop-stall-ms': 'stallMs', 'loopcop-stall-mode': 'stallMode' } as const
+
+/**
+ * The per-test options of one test file: `testEnvironmentOptions.loopcop`, then the file's docblock
+ * pragmas. `LOOPCOP_MODE` / `LOOPCOP_STALL_MS` win over both, so CI can change the mode without
+ * editing the config.
+ */
+function fileOptions(config: JestEnvironmentConfig, context: EnvironmentContext): ScopeOptions {
+  const given: unknown = (config.projectConfig.testEnvironmentOptions as Record<string, unknown> | undefined)?.loopcop
+  const valid = explained('testEnvironmentOptions.loopcop in the Jest config', () => validateOptions(given, undefined, 'testEnvironmentOptions.loopcop'))
+  if (valid.onFinding !== undefined) configure({ onFinding: valid.onFinding })
+  const out: Record<string, unknown> = {}
+  for (const key of SCOPE_KEYS) if (valid[key] !== undefined) out[key] = valid[key]
+  const pragmas: Record<string, unknown> = {}
+  for (const [pragma, key] of Object.entries(PRAGMAS)) {
+    const raw = context.docblockPragmas?.[pragma]
+    if (raw === undefined) continue
+    const text = (Array.isArray(raw) ? raw[raw.length - 1] : raw)?.trim() ?? ''
+    pragmas[key] = key === 'stallMs' && /^\d+(\.\d+)?$/.test(text) ? Number(text) : text
+  }
+  Object.assign(out, explained(`the @loopcop-* docblock pragmas of ${context.testPath}`, () => validateOptions(pragmas, Object.values(PRAGMAS), 'the docblock')))
+  for (const key of Object.keys(envOverrides())) delete out[key]
+  return out as ScopeOptions
+}
+
+/** Runs a validation, saying where the wrong option was written when it throws. */
+function explained<T>(where: string, validate: () => T): T {
+  try {
+    return validate()
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error
+    throw new TypeError(`loopcop: invalid ${where}: ${error.message}`, { cause: error })
+  }
+}
+
+/** Marks our wrapper of a test function, so a retried test is never wrapped twice. */
+const WRAPPED = Symbol.for('loopcop.jest.wrapped')
+
+/**
+ * Jest's `jest-environment-node` plus loopcop: each test function (and the timers and promise
+ * continuations it starts) runs in a scope of its own; at the end of the test its findings fail it
+ * (`mode: 'fail'`), were already thrown at the call (`'throw'`), or are printed (`'warn'`).
+ * `beforeEach`/`afterEach` hooks are setup code and are not checked.
+ */
+export default class LoopcopEnvironment extends NodeEnvironment {
+  readonly #testPath: string
+  readonly #overrides: ScopeOptions
+  /** The scope of each test's current invocation (a retry opens a new one). */
+  readonly #scopes = new WeakMap<CircusTest, Scope>()
+  /** Concurrent tests, wrapped at `run_start`. */
+  readonly #wrappedEarly = new WeakSet<CircusTest>()
+  readonly #realm: { Atomics?: unknown }
+  #tornDown = false
+
+  constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
+    super(config, context)
+    this.#testPath = context.testPath
+    this.#overrides = fileOptions(config, context)
+    // jest-environment-node copies every testEnvironmentOptions key onto the test's global.
+    const options = config.projectConfig.testEnvironmentOptions as Record<string, unknown> | undefined
+    const global = this.global as unknown as Record<string, unknown>
+    if (options?.loopcop !== undefined && global.loopcop === options.loopcop) delete global.loopcop
+    // The core lives in this (outer) realm; the test realm has an `Atomics` of its own.
+    install()
+    this.#realm = this.global as unknown as { Atomics?: unknown }
+    patchRealm(this.#realm)
+    // loopcop/jest (the setup file) finds the core here instead of loading a copy per test file.
+    publishCore(this.global, { toBlockEventLoop, allowBlocking })
+  }
+
+  /** Jest's hook into the test lifecycle: wraps test functions, and judges each test at its end. Never throws. */
+  handleTestEvent(event: CircusEvent, state?: CircusState): void {
+    try {
+      switch (event.name) {
+        case 'run_start':
+          // Jest 29 starts `test.concurrent` functions all at once ahead of their `test_fn_start`,
+          // then gives Jest a stand-in `() => promise` to call there: wrap the real ones now.
+          for (const test of concurrentTests(state)) {
+            this.#wrap(test)
+            this.#wrappedEarly.add(test)
+          }
+          break
+        case 'test_fn_start':
+          if (event.test !== undefined && !this.#wrappedEarly.has(event.test)) this.#wrap(event.test)
+          break
+        case 'test_done':
+          if (event.test !== undefined) this.#finish(event.test)
+          break
+      }
+    } catch (error) {
+      internalError(error)
+    }
+  }
+
+  override async teardown(): Promise<void> {
+    this.#tornDown = true
+    // A patched `Atomics` would keep this file's whole realm alive for the rest of the worker.
+    unpatchRealm(this.#realm)
+    await super.teardown()
+  }
+
+  #ref(test: CircusTest): TestRef {
+    return { name: testName(test), file: this.#testPath }
+  }
+
+  /** Replaces `test.fn` by a function that runs it in a new scope, keeping `length` (Jest passes `done` by it). */
+  #wrap(test: CircusTest): void {
+    const fn = test.fn
+    if (typeof fn !== 'function' || (fn as { [WRAPPED]?: true })[WRAPPED] === true || isGeneratorFunction(fn)) return
+    const start = (): Scope => {
+      const scope = openScope('test', { test: this.#ref(test), overrides: this.#overrides, what: 'testEnvironmentOptions.loopcop' })
+      scope.onLeak = (finding) => this.#leak(finding)
+      this.#scopes.set(test, scope)
+      return scope
+    }
+    const wrapped = function (this: unknown, ...args: unknown[]): unknown {
+      return runInScope(start(), () => Reflect.apply(fn, this, args))
+    }
+    Object.defineProperties(wrapped, { length: { value: fn.length }, name: { value: fn.name }, [WRAPPED]: { value: true } })
+    test.fn = wrapped as CircusTest['fn']
+  }
+
+  /** Ends the test's scope: fail (push its `BlockingIOError`), warn (print) or nothing. */
+  #finish(test: CircusTest): void {
+    const scope = this.#scopes.get(test)
+    if (scope === undefined || scope.ended) return
+    this.#scopes.delete(test)
+    const outcome = endTest(scope, { testFailed: test.errors.length > 0 })
+    if (outcome.error !== undefined) test.errors.push(forJest(outcome.error))
+    if (outcome.warning !== undefined) this.#print(outcome.warning)
+    if (outcome.findings.length > 0) spoolFindings(outcome.findings)
+  }
+
+  /** A finding after its test ended (work the test left running): into the run report, and printed. */
+  #leak(finding: Finding): void {
+    spoolFindings([finding])
+    if (!finding.allowed) this.#print(`loopcop (leak): ${failureMessage([finding], finding.test?.name)}`)
+  }
+
+  /** Prints through the test file's console (grouped with its output by Jest) while it lives, else to stderr. */
+  #print(text: string): void {
+    const console = this.#tornDown ? undefined : (this.global as unknown as { console?: { warn?: (text: string) => void } }).console
+    outsideScopes(() => {
+      if (typeof console?.warn === 'function') console.warn(text)
+      else process.stderr.write(text + '\n')
+    })
+  }
+}
+
+let reported = false
+/** loopcop's own failure: reported once on stderr, never thrown into Jest (that would fail the whole file). */
+function internalError(error: unknown): void {
+  if (reported) return
+  reported = true
+  process.stderr.write(`loopcop: internal error in the Jest environment (a bug in loopcop; test results are not affected):\n${error instanceof Error ? error.stack : String(error)}\n`)
+}
+
+/** The same class under the name jest-environment-node also exports it by. */
+export const TestEnvironment = LoopcopEnvironment

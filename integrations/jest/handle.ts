@@ -1,0 +1,27 @@
+/**
+ * How `loopcop/jest` (loaded in the test's realm, through Jest's module registry, once per test
+ * file) reaches the loopcop core the environment loaded once per worker in the outer realm,
+ * without evaluating a copy of the core for every test file: the environment puts this handle on
+ * the test's global.
+ * @module
+ */
+import type { allowBlocking, toBlockEventLoop } from '../../src/integration.js'
+
+/** The part of the core the setup file uses. */
+export interface JestCore {
+  readonly toBlockEventLoop: typeof toBlockEventLoop
+  readonly allowBlocking: typeof allowBlocking
+}
+
+/** Where on the test realm's global the handle lives. */
+export const HANDLE: unique symbol = Symbol.for('loopcop.jest.core') as never
+
+/** Puts the handle on a test realm's global (not enumerable: tests never see it in `Object.keys`). */
+export function publishCore(global: object, core: JestCore): void {
+  Object.defineProperty(global, HANDLE, { value: core, enumerable: false, configurable: true, writable: false })
+}
+
+/** The handle, if loopcop's environment (or an earlier `loopcop/jest` in this realm) published one. */
+export function publishedCore(global: object): JestCore | undefined {
+  return (global as { [HANDLE]?: JestCore })[HANDLE]
+}

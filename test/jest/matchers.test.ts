@@ -1,0 +1,51 @@
+import { beforeAll, describe, expect, test } from 'vitest'
+import { type JestRun, runJest } from './support.js'
+
+// The `matchers` fixture: two Jest projects with `setupFilesAfterEnv: ['loopcop/jest']`, one on
+// loopcop's environment, one on Jest's own `node` environment (matchers only).
+describe('expect(fn).toBlockEventLoop() for Jest', () => {
+  let run: JestRun
+  beforeAll(async () => {
+    run = await runJest('matchers', ['--maxWorkers=2'])
+  })
+
+  test('exactly the deliberately failing assertions fail', () => {
+    expect(run.json.numRuntimeErrorTestSuites).toBe(0)
+    expect(run.failed).toEqual([
+      'globals matcher: failing assertion',
+      'matcher: a blocking call outside the matcher still fails the test',
+      'matcher: failing assertion',
+      'plain env: the matcher fails with its message',
+    ])
+  })
+
+  test.each(['matcher', 'globals matcher'])('%s: sync and async functions, with and without .not, options, messages', (flavour) => {
+    for (const name of ['sync fn, with .not', 'async fn, with .not', 'options', 'messages']) {
+      expect(run.test(`${flavour}: ${name}`).status).toBe('passed')
+    }
+  })
+
+  test.each(['matcher', 'globals matcher'])('%s: a failure looks native and lists each blocking call with its line', (flavour) => {
+    const [message] = run.test(`${flavour}: failing assertion`).failureMessages
+    expect(message).toMatch(/^Error: expect\(fn\)\.not\.toBlockEventLoop\(\)\n\nExpected fn not to block the event loop, but it did:\n {2}1\) fs\.readFileSync\(".*users\.json"\) blocked [\d.]+ ms — use fs\.promises\.readFile\n\s+in .*src\/users\.js:8:/)
+    // The stack, hence Jest's code frame, is at the assertion in the test.
+    expect(message).toMatch(new RegExp(`\\n\\s+at .*tests/${flavour === 'matcher' ? 'matchers' : 'matchers-globals'}\\.test\\.js:\\d+:\\d+\\)?`))
+  })
+
+  test("what the matcher's function blocks on is its subject, never charged again to the test", () => {
+    const [message] = run.test('matcher: a blocking call outside the matcher still fails the test').failureMessages
+    expect(message).toMatch(/^BlockingIOError: 1 blocking operation .*\n {2}1\) fs\.statSync\(/)
+    expect(message).not.toContain('readFileSync')
+    expect(run.test('matcher: sync fn, with .not').status).toBe('passed')
+  })
+
+  test('without loopcop\'s environment the matchers work and tests are not checked', () => {
+    expect(run.test('plain env: blocking does not fail the test').status).toBe('passed')
+    expect(run.test('plain env: the matcher works').status).toBe('passed')
+    expect(run.test('plain env: the matcher fails with its message').failureMessages[0]).toMatch(/^Error: expect\(fn\)\.not\.toBlockEventLoop\(\)\n\nExpected fn not to block the event loop, but it did:\n {2}1\) fs\.statSync\(/)
+  })
+
+  test('configure() called in a test file reaches the core the environment runs', () => {
+    expect(run.test('configure(): its allow rules apply to the tests').status).toBe('passed')
+  })
+})

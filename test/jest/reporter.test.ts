@@ -1,0 +1,52 @@
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, test } from 'vitest'
+import type { JsonReport } from '../../src/index.js'
+import { basicFindings } from './expected.js'
+import { essentials, runJest } from './support.js'
+
+// `reporters: ['default', ['loopcop/jest/reporter', { json }]]` on the `basic` fixture: the run
+// report gathers the findings of every worker (child processes), none lost or counted twice.
+describe('loopcop/jest/reporter', () => {
+  test.each([1, 2])('the JSON report holds exactly the expected findings with --maxWorkers=%i', async (workers) => {
+    const run = await runJest('basic', [`--maxWorkers=${workers}`])
+    expect(essentials(run.report)).toEqual([...basicFindings].sort())
+    expect(new Set(run.report?.findings.map((f) => f.id)).size).toBe(run.report?.findings.length)
+    expect(run.report?.summary).toMatchObject({ findings: 15, tests: 13, calls: 15, allowed: 2 })
+  })
+
+  test('the summary groups findings by call site; annotations and LOOPCOP_REPORT in CI', async () => {
+    const json = join(mkdtempSync(join(tmpdir(), 'loopcop-jest-report-')), 'from-env.json')
+    const run = await runJest('basic', ['--maxWorkers=2'], { env: { GITHUB_ACTIONS: 'true', LOOPCOP_REPORT: json } })
+    // stdout stays Jest's (`jest --json` prints there): loopcop writes to stderr like Jest's reporters.
+    expect(run.stdout).not.toContain('loopcop:')
+    expect(run.stderr).toContain('loopcop: 15 blocking calls at 3 call sites in 13 tests')
+    // The leaked call is at the same site: the site says some of its calls leaked.
+    expect(run.stderr).toMatch(/^ {2}fs\.readFileSync at src\/handlers\.js:9:24: 13 calls, [\d.]+ ms \(leaked past its test\) — 11 tests: /m)
+    expect(run.stderr).toMatch(/^ {2}child_process\.execSync at src\/handlers\.js:13:10: 1 call, [\d.]+ ms — 1 test: "shells out"$/m)
+    expect(run.stderr).toContain('2 allowed findings not counted above (see the JSON report)')
+    expect(run.stderr).toMatch(/^::error file=src\/handlers\.js,line=9,col=24,title=loopcop%3A fs\.readFileSync::fs\.readFileSync\(/m)
+    expect(run.stderr).toMatch(/^::error file=tests\/hooks\.test\.js,line=27,col=\d+,title=loopcop%3A fs\.statSync::/m)
+    expect(run.stderr).toContain(`loopcop: JSON report written to ${json}`)
+    expect(essentials(run.report)).toEqual([...basicFindings].sort())
+  })
+
+  test('a run without blocking says so in one line', async () => {
+    const run = await runJest('basic', ['--maxWorkers=1', 'tests/snapshot'])
+    expect(run.failed).toEqual([])
+    expect(run.stderr).toContain('loopcop: no blocking of the event loop found')
+    expect(run.report?.findings).toEqual([])
+  })
+
+  test('the JSON report path may come from testEnvironmentOptions.loopcop.report', async () => {
+    const json = join(mkdtempSync(join(tmpdir(), 'loopcop-jest-report-')), 'from-project.json')
+    const options = { loopcop: { report: { json } } }
+    const run = await runJest('basic', ['--maxWorkers=1', '--reporters=default', '--reporters=loopcop/jest/reporter', '--testEnvironmentOptions', JSON.stringify(options), 'tests/warn'])
+    expect(run.failed).toEqual([])
+    expect(run.stderr).toContain(`loopcop: JSON report written to ${json}`)
+    expect(essentials(JSON.parse(readFileSync(json, 'utf8')) as JsonReport)).toEqual([
+      'tests/warn.test.js | warn mode: blocking is printed, the test passes | fs.readFileSync | src/handlers.js:9 | blocking |  | ×1',
+    ])
+  })
+})
