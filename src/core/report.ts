@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
+import { currentOptions } from './config.js'
 import { outsideScopes } from './scope.js'
 import type { Finding, TestRef } from './findings.js'
 import { describeFinding, formatMs, totalCalls } from './messages.js'
@@ -161,7 +162,7 @@ export function formatSummary(findings: readonly Finding[], cwd?: string): strin
     lines.push(`      ${describeFinding(site.example).split(' — ').slice(-1)[0]}`)
   }
   if (s.unstackedCalls > 0) lines.push(`  (${s.unstackedCalls.toLocaleString('en-US')} calls kept no stack of their own: after the first calls of an operation in a test, calls are counted and timed only)`)
-  if (s.allowed > 0) lines.push(`  ${s.allowed} allowed finding${s.allowed === 1 ? '' : 's'} not counted above (see the JSON report)`)
+  if (s.allowed > 0) lines.push(`  ${s.allowed} allowed finding${s.allowed === 1 ? '' : 's'} not counted above (listed in the JSON report: report.json or LOOPCOP_REPORT)`)
   return lines.join('\n')
 }
 
@@ -173,12 +174,17 @@ function escapeProperty(s: string): string {
 }
 
 /** GitHub Actions workflow commands, one per call site, placed at the user's line. */
-export function githubAnnotations(findings: readonly Finding[], level: 'error' | 'warning' = 'error', cwd?: string): string[] {
+export function githubAnnotations(findings: readonly Finding[], level?: 'error' | 'warning', cwd?: string): string[] {
+  // Without a level: warnings for what the configuration only warns about (`mode`, or
+  // `stallMode` for stalls, default 'warn'), errors for what fails tests.
+  const options = level === undefined ? currentOptions() : undefined
+  const levelOf = (kind: Finding['kind']): 'error' | 'warning' =>
+    level ?? ((kind === 'stall' ? options?.stallMode : options?.mode) === 'warn' ? 'warning' : 'error')
   return summarizeBySite(findings, cwd).map((site) => {
     const loc = site.example.location
     const props = loc === undefined ? '' : `file=${escapeProperty(displayPath(loc.file, cwd))},line=${loc.line},col=${loc.column},`
     const msg = `${describeFinding(site.example)}${site.calls > site.example.calls ? ` (${site.calls} calls in ${site.tests.length} tests)` : ''}`
-    return `::${level} ${props}title=${escapeProperty(`loopcop: ${site.operation}`)}::${escapeData(msg)}`
+    return `::${levelOf(site.kind)} ${props}title=${escapeProperty(`loopcop: ${site.operation}`)}::${escapeData(msg)}`
   })
 }
 

@@ -1,7 +1,7 @@
 import asyncHooks from 'node:async_hooks'
 import { dirname } from 'node:path'
 import * as local from './api.js'
-import { parseStack } from './stack.js'
+import { fileURLToPath } from 'node:url'
 
 /** The implementation a process shares. */
 export type Api = typeof local
@@ -28,7 +28,7 @@ export const shared: Api = claim()
 // Frames inside this copy of loopcop never appear in findings: the whole build folder
 // (`dist/esm/`, bundled into chunks; `dist/cjs/`), or `src/` and `integrations/` when running from
 // the sources (this repository's own tests).
-const here = parseStack(new Error().stack ?? '')[0]?.file
+const here = ownFile()
 if (here !== undefined) {
   const build = /^(.*[\\/]dist[\\/](?:esm|cjs))[\\/]/.exec(here)
   if (build?.[1] !== undefined) shared.addOwnRoot(build[1])
@@ -36,5 +36,24 @@ if (here !== undefined) {
     const root = dirname(dirname(dirname(here)))
     shared.addOwnRoot(`${root}/src`)
     shared.addOwnRoot(`${root}/integrations`)
+  }
+}
+
+/**
+ * This file's path, from a structured stack: formatting one through the runner's
+ * `Error.prepareStackTrace` would make Jest read source maps for every copy loaded.
+ */
+function ownFile(): string | undefined {
+  const prepare = Error.prepareStackTrace
+  try {
+    Error.prepareStackTrace = (_error, sites) => sites
+    const holder: { stack?: unknown } = {}
+    Error.captureStackTrace(holder)
+    const file = (holder.stack as NodeJS.CallSite[] | undefined)?.[0]?.getFileName() ?? undefined
+    return file?.startsWith('file://') ? fileURLToPath(file) : file
+  } catch {
+    return undefined
+  } finally {
+    Error.prepareStackTrace = prepare
   }
 }

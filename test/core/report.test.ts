@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
-import { BlockingIOError, detect, type Finding, type StallFinding, type SyncIoFinding } from '../../src/index.js'
+import { BlockingIOError, configure, detect, type Finding, type StallFinding, type SyncIoFinding } from '../../src/index.js'
 import { RunCollector, closeSpool, failureMessage, formatSummary, jsonReport, openSpool, readSpool, reportRun, spoolFindings } from '../../src/integration.js'
 import { formatMs } from '../../src/core/messages.js'
 import { githubAnnotations, writeJsonReport } from '../../src/core/report.js'
@@ -201,6 +201,18 @@ describe('GitHub annotations', () => {
     expect(githubAnnotations([multi], 'warning', cwd)[0]).toBe(
       '::warning file=src/users.ts,line=14,col=18,title=loopcop%3A fs.readFileSync::fs.readFileSync("config/users.json") blocked 3.1 ms — line one%0Aline two 50%25',
     )
+  })
+
+  test('without a level, what the configuration only warns about is a warning, what fails tests an error', () => {
+    const levels = () => githubAnnotations([syncFinding(), stallFinding()], undefined, cwd).map((a) => a.slice(0, a.indexOf(' ')))
+    // Defaults: mode 'fail', stallMode 'warn'. Sites come most blocked first (the stall).
+    expect(levels()).toEqual(['::warning', '::error'])
+    configure({ mode: 'warn', stallMode: 'fail' })
+    try {
+      expect(levels()).toEqual(['::error', '::warning'])
+    } finally {
+      configure.reset()
+    }
   })
 
   test('aggregates a site across tests, skips allowed findings, and omits the position it does not know', () => {
