@@ -111,30 +111,44 @@ export class OperationTally {
   }
 }
 
-/** Verdicts by rule set, then by argument and stack text: each call site is judged once per rule set. */
-const verdicts = new WeakMap<readonly CompiledRule[], Map<string, string | null>>()
+/**
+ * Verdicts by rule set, then by operation and argument, then by stack text: each call site is
+ * judged once per rule set. The stack text is a key of its own (not concatenated into one), so its
+ * hash is computed once per captured stack rather than over a fresh string per lookup.
+ */
+const verdicts = new WeakMap<readonly CompiledRule[], Map<string, Map<string, string | null>>>()
+let cachedTexts = 0
 
 /** Formats and judges a kept call (once): `null` when no rule allows it, else the allowing rule's label. */
 export function judge(call: KeptCall, operation: Operation, rules: readonly CompiledRule[]): string | null {
   if (call.verdict !== undefined) return call.verdict
   const text = stackText(call.raw)
-  let byText = verdicts.get(rules)
+  let byCall = verdicts.get(rules)
+  if (byCall === undefined) {
+    byCall = new Map()
+    verdicts.set(rules, byCall)
+  }
+  const callKey = call.arg === undefined ? operation.id : `${operation.id}\u0000${call.arg}`
+  let byText = byCall.get(callKey)
   if (byText === undefined) {
     byText = new Map()
-    verdicts.set(rules, byText)
+    byCall.set(callKey, byText)
   }
-  const key = typeof text === 'string' ? `${operation.id}\u0000${call.arg ?? ''}\u0000${text}` : undefined
-  const known = key === undefined ? undefined : byText.get(key)
+  const known = typeof text === 'string' ? byText.get(text) : undefined
   if (known !== undefined) return (call.verdict = known)
   const view: CallView = { operation, arg: call.arg, frames: () => framesOf(call) }
   const rule = findAllowingRule(rules, view)
   call.verdict = rule === undefined ? null : rule.label
-  if (key !== undefined) {
-    if (byText.size > 5_000) byText.clear()
-    byText.set(key, call.verdict)
+  if (typeof text === 'string') {
+    if (++cachedTexts > 5_000) {
+      byCall.clear()
+      cachedTexts = 0
+    }
+    byText.set(text, call.verdict)
   }
   return call.verdict
 }
+
 
 /** The frames of a kept call, formatted once. */
 export function framesOf(call: KeptCall): Frame[] {
