@@ -133,14 +133,14 @@ export function sampledStack(fromMs: number, toMs: number): Frame[] | undefined 
   return frames
 }
 
-/** Restarts the profiler when it has run a minute without a stall (its samples grow). */
-export function refreshSampler(): void {
-  if (session !== undefined && performance.now() - startedAt > RESTART_MS) {
-    try {
-      post('Profiler.stop')
-      begin()
-    } catch {
-      // leave it stopped: stalls are then reported without a stack
-    }
+/** Restarts the profiler when it has run a minute without a stall (its samples grow); true when it did. */
+export function refreshSampler(): boolean {
+  if (session === undefined || performance.now() - startedAt <= RESTART_MS) return false
+  try {
+    post('Profiler.stop')
+    begin()
+  } catch {
+    // leave it stopped: stalls are then reported without a stack
   }
+  return true
 }

@@ -22,8 +22,13 @@ export class Scope {
   readonly extra: Finding[] = []
   /** Errors inside loopcop's own bookkeeping, surfaced at the end of the scope. */
   readonly internalErrors: unknown[] = []
-  /** Skip everything: `allowBlocking()` was called, or the mode is `off`. */
+  /** Skip blocking calls: `allowBlocking()` was called, or the mode is `off`. */
   quiet: boolean
+  /**
+   * Everything is allowed, stalls included: an `allowBlocking(fn)` scope, or `allowBlocking()` was
+   * called. Not set by `mode: 'off'`, which is about blocking calls: stalls follow `stallMode`.
+   */
+  allowsAll: boolean
   ended = false
   /** Where findings that happen after this scope ended go (set by runner integrations). */
   onLeak: ((finding: Finding) => void) | undefined
@@ -36,7 +41,8 @@ export class Scope {
     readonly parent: Scope | undefined,
     readonly test: TestRef | undefined,
   ) {
-    this.quiet = kind === 'allow' || settings.mode === 'off'
+    this.allowsAll = kind === 'allow'
+    this.quiet = this.allowsAll || settings.mode === 'off'
   }
 
   /** The tally of one operation in this scope. */
@@ -52,6 +58,7 @@ export class Scope {
   /** Allows every blocking call for the rest of this scope. */
   allowRest(): void {
     this.quiet = true
+    this.allowsAll = true
   }
 
   /** Ends the scope and returns its findings, site-aggregated; `onFinding` hears each one. */
@@ -168,7 +175,8 @@ export function allowBlocking<T>(fn?: () => T): T | void {
   }
   if (typeof fn !== 'function') throw new TypeError(`Expected \`allowBlocking\` to get a function or nothing, got \`${String(fn)}\` (${typeof fn})`)
   const parent = als.getStore()
-  if (parent === undefined || parent.quiet) return fn()
+  // Under `mode: 'off'` (quiet, but stalls still watched) fn still gets its allow scope, for stalls.
+  if (parent === undefined || parent.allowsAll) return fn()
   const scope = new Scope('allow', parent.settings, parent, parent.test)
   // Tell stall detection an allowed stretch is open: without a stack to attribute a stall, it
   // then charges no one rather than the enclosing test.

@@ -30,9 +30,13 @@ export const shared: Api = claim()
 // the sources (this repository's own tests).
 const here = ownFile()
 if (here !== undefined) {
-  const build = /^(.*[\\/]dist[\\/](?:esm|cjs))[\\/]/.exec(here)
-  if (build?.[1] !== undefined) shared.addOwnRoot(build[1])
-  else {
+  const build = /^((.*)[\\/]dist[\\/](?:esm|cjs))[\\/]/.exec(here)
+  if (build?.[1] !== undefined && build[2] !== undefined) {
+    shared.addOwnRoot(build[1])
+    // Runners that source-map stacks (Jest) turn build frames into their sources' paths.
+    shared.addOwnRoot(`${build[2]}/src`)
+    shared.addOwnRoot(`${build[2]}/integrations`)
+  } else {
     const root = dirname(dirname(dirname(here)))
     shared.addOwnRoot(`${root}/src`)
     shared.addOwnRoot(`${root}/integrations`)

@@ -218,10 +218,21 @@ function rearm(): void {
   }
 }
 
+/**
+ * Open scopes that do not watch stalls (`stallMs: 0`, `stallMode: 'off'`). Without a probe (worker
+ * threads) a stall is charged to the innermost open scope: one of these may be it, and a stall
+ * inside a `detect(fn, { stallMs: 0 })` is then nobody's, not its enclosing test's.
+ */
+const unwatchedOpen = new Set<Scope>()
+
 /** Starts watching a scope for stalls (its `stallMs` > 0 and `stallMode` not `off`). */
 export function watchScope(scope: Scope): void {
   const s = scope.settings
-  if (s.stallMs <= 0 || s.stallMode === 'off' || byScope.has(scope)) return
+  if (s.stallMs <= 0 || s.stallMode === 'off') {
+    unwatchedOpen.add(scope)
+    return
+  }
+  if (byScope.has(scope)) return
   // Only a detect() (or matcher) runs its code synchronously inside the call that opened it, on
   // top of whatever stack that was; a runner opens a test's scope and calls the test later.
   // Capturing costs (runners format stacks eagerly), so test scopes skip it.
@@ -244,6 +255,12 @@ export function watchScope(scope: Scope): void {
 
 /** Stops watching a scope; a stall that ended just before is charged first. */
 export function unwatchScope(scope: Scope): void {
+  if (unwatchedOpen.has(scope)) {
+    // A stall inside it is seen now, while it still counts as open (see candidates).
+    if (timer !== undefined) check(performance.now())
+    unwatchedOpen.delete(scope)
+    return
+  }
   const w = byScope.get(scope)
   if (w === undefined) return
   check(performance.now())
@@ -257,7 +274,7 @@ function heartbeat(): void {
   inHeartbeat = true
   try {
     check(performance.now())
-    refreshSampler()
+    if (refreshSampler()) rebase() // the restart is loopcop's time (see check)
     if (watched.size === 0 && timer !== undefined) {
       clearInterval(timer)
       timer = undefined
@@ -296,6 +313,19 @@ function check(now: number): void {
   // No watchdog in a worker thread: the in-thread sampler saw what ran during the gap.
   const sampled = probeResult === undefined && !isMainThread ? sampledStack(now - gap, now) : undefined
   charge(stall, probeResult, sampled)
+  // Reading the sampler (stop, read, restart) takes tens of ms, and with a large heap well over
+  // the threshold (V8 walks the heap to log code on Profiler.start): loopcop's time, not the
+  // next gap's, or it becomes a false stall of whatever scope is open then.
+  rebase()
+}
+
+/** Starts the next gap now, leaving out loopcop's own work since the last beat. */
+function rebase(): void {
+  lastBeat = performance.now()
+  blockedAtLastBeat = guard.blockedMs
+  pausedAtLastBeat = shared?.[2] ?? 0
+  cpuAtLastBeat = cpuMs()
+  if (shared !== undefined) shared[0] = epochNow()
 }
 
 const allowedOpen = new Set<Scope>()
@@ -315,7 +345,7 @@ export function leaveAllowed(scope: Scope): void {
 }
 
 function candidates(): Scope[] {
-  const open = [...[...watched].map((w) => w.scope), ...allowedOpen].filter((s) => !s.ended)
+  const open = [...[...watched].map((w) => w.scope), ...allowedOpen, ...unwatchedOpen].filter((s) => !s.ended)
   // Without a probe, the stall is charged only when the open scopes form one chain (serial
   // tests, a detect() inside a test): the innermost is the one running. Concurrent unrelated
   // scopes make the culprit unknowable, and a wrong charge is worse than none.
@@ -334,8 +364,10 @@ function charge(ms: number, probeResult: ProbeResult | undefined, sampled?: Fram
     if (probeResult !== undefined && hasFrames(probeResult)) return // the runner's own code was running
     scope = candidates()[0]
   }
-  if (scope === undefined || scope.quiet) return
-  for (let p: Scope | undefined = scope; p !== undefined; p = p.parent) if (p.quiet) return
+  // `allowsAll`, not `quiet`: a scope under `mode: 'off'` (blocking calls not checked) is quiet,
+  // yet its stalls are still reported as its `stallMode` says.
+  if (scope === undefined) return
+  for (let p: Scope | undefined = scope; p !== undefined; p = p.parent) if (p.allowsAll) return
   const settings = scope.settings
   if (ms < settings.stallMs || settings.stallMode === 'off' || settings.stallMs <= 0) return
   const stalled = probeResult !== undefined ? readStack(probeResult.raw).filter((f) => !f.file.startsWith('eval') && f.fn !== 'eval') : withoutOwnFrames(sampled ?? [])

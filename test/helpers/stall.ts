@@ -1,0 +1,39 @@
+// Where the stall fixtures (test/fixtures/{jest,mocha}/stall) are expected to report their stalls:
+// the lines of their src/stall.js marked `// stalls: …`.
+import { readFileSync } from 'node:fs'
+
+/** The marked lines of a fixture's src/stall.js. */
+interface StallSites {
+  /** In countItems, the first JS call after the native JSON.parse: where the watchdog's pause lands. */
+  readonly firstCall: number
+  /** In parseCatalog: its call of countItems, right after the parse. */
+  readonly afterParse: number
+  /** The busy loop's first and last lines: the pause lands on any of them. */
+  readonly busyLoop: readonly [number, number]
+}
+
+function readSites(path: string): StallSites {
+  const lines = readFileSync(path, 'utf8').split('\n')
+  const line = (mark: string): number => {
+    const i = lines.findIndex((l) => l.includes(`// stalls: ${mark}`))
+    if (i < 0) throw new Error(`${path} has no line marked "// stalls: ${mark}"`)
+    return i + 1
+  }
+  return { firstCall: line('first call after the parse'), afterParse: line('after the parse'), busyLoop: [line('busy loop starts'), line('busy loop ends')] }
+}
+
+/**
+ * Rewrites every `src/stall.js:<line>[:<column>]` in `text` to name the marked place it is at
+ * (`src/stall.js:<first call after the parse>`, `…:<after the parse>`, `…:<busy loop>`), so
+ * assertions need not know on which line of the loop a pause landed. Other lines stay numbers.
+ */
+export function nameStallSites(path: string, text: string): string {
+  const sites = readSites(path)
+  return text.replace(/src\/stall\.js:(\d+)(?::\d+)?/g, (whole, n: string) => {
+    const line = Number(n)
+    if (line === sites.firstCall) return 'src/stall.js:<first call after the parse>'
+    if (line === sites.afterParse) return 'src/stall.js:<after the parse>'
+    if (line >= sites.busyLoop[0] && line <= sites.busyLoop[1]) return 'src/stall.js:<busy loop>'
+    return whole
+  })
+}

@@ -1,0 +1,91 @@
+import { join } from 'node:path'
+import { beforeAll, describe, expect, test } from 'vitest'
+import { fixtures } from '../helpers/run.js'
+import { nameStallSites } from '../helpers/stall.js'
+import { type JestRun, essentials, runJest } from './support.js'
+
+// The `stall` fixture: event-loop stalls without any blocking call (a large JSON.parse, a busy loop
+// bounded by CPU time, 300 ms and more against the default 100 ms threshold), a test that only
+// waits, and both forms of allowBlocking(). `stallMode` comes through Jest's own option channel,
+// `testEnvironmentOptions.loopcop`.
+
+const parse = 'stalls: parses a large JSON document'
+const busy = 'stalls: crunches numbers in a busy loop'
+
+const sites = (text: string): string => nameStallSites(join(fixtures, 'jest', 'stall', 'src', 'stall.js'), text)
+
+/**
+ * The frames under each stall. Jest names a source-mapped frame after the call made on its line
+ * (`@jest/source-map` does it on purpose), so the frame in parseCatalog reads `countItems (…)`
+ * and the test's call of it `parseCatalog (tests/…)`; a line of the loop reads `crunchNumbers`, or
+ * `sqrt`/`cpuUsage` after the call on it. In failure messages Jest's frames read `in`, not `at`.
+ */
+function frames(word: 'at' | 'in'): Record<string, RegExp> {
+  return {
+    [parse]: new RegExp(`\\n\\s+${word} \\S+ \\(src/stall\\.js:<first call after the parse>\\)\\n\\s+${word} countItems \\(src/stall\\.js:<after the parse>\\)\\n\\s+${word} \\S*parseCatalog \\(tests/stall\\.test\\.js:\\d+:\\d+\\)\\n`),
+    [busy]: new RegExp(`\\n\\s+${word} \\S+ \\(src/stall\\.js:<busy loop>\\)\\n\\s+${word} \\S*crunchNumbers \\(tests/stall\\.test\\.js:\\d+:\\d+\\)\\n`),
+  }
+}
+
+const expectedReport = [
+  `tests/stall.test.js | ${busy} | stall | src/stall.js:<busy loop> | blocking |  | ×1`,
+  `tests/stall.test.js | ${parse} | stall | src/stall.js:<first call after the parse> | blocking |  | ×1`,
+]
+
+describe("stallMode: 'fail' (testEnvironmentOptions.loopcop)", () => {
+  let run: JestRun
+  beforeAll(async () => {
+    run = await runJest('stall', ['--testEnvironmentOptions', JSON.stringify({ loopcop: { stallMode: 'fail' } })])
+  })
+
+  test('the stalling tests fail; waiting, allowBlocking() and allowBlocking(fn) pass', () => {
+    expect(run.json.numRuntimeErrorTestSuites).toBe(0)
+    expect(run.failed).toEqual([busy, parse])
+    expect(run.passed).toEqual([
+      'allowed clean: allowBlocking() covers a stall in the rest of the test',
+      'allowed clean: allowBlocking(fn) covers a stall inside fn',
+      'clean: only waits on timers and promises',
+    ])
+  })
+
+  test('each failure says the loop stalled, against which threshold, and where', () => {
+    for (const name of [parse, busy]) {
+      const [message, ...more] = run.test(name).failureMessages
+      expect(more, name).toEqual([])
+      expect(message, name).toMatch(new RegExp(`^BlockingIOError: 1 blocking operation on the event loop during "${name}"\\n {2}1\\) event loop stalled \\d+ ms \\(threshold 100 ms\\)\\n`))
+      expect(sites(message!), name).toMatch(frames('in')[name]!)
+    }
+  })
+
+  test('the JSON report holds each stall once, and nothing else', () => {
+    expect(essentials(run.report).map(sites)).toEqual(expectedReport)
+    expect(new Set(run.report?.findings.map((f) => f.id)).size).toBe(2)
+    expect(run.report?.summary).toMatchObject({ findings: 2, tests: 2 })
+  })
+})
+
+describe("stallMode: 'warn' (the default)", () => {
+  let run: JestRun
+  beforeAll(async () => {
+    run = await runJest('stall')
+  })
+
+  test('every test passes, and each stall is printed with the test file, naming where it stalled', () => {
+    expect(run.failed).toEqual([])
+    expect(run.passed).toHaveLength(5)
+    expect(run.code).toBe(0)
+    const out = sites(run.output)
+    for (const name of [parse, busy]) {
+      const warning = out.slice(out.indexOf(`loopcop (warn): 1 blocking operation on the event loop during "${name}"`))
+      expect(warning, name).toMatch(/^loopcop \(warn\): .*\n\s+1\) event loop stalled \d+ ms \(threshold 100 ms\)\n/)
+      expect(warning, name).toMatch(frames('at')[name]!)
+    }
+    expect(out).toMatch(/console\.warn\n\s+loopcop \(warn\): 1 blocking operation on the event loop during "stalls: /)
+    expect(out).not.toMatch(/during "(allowed )?clean:/)
+  })
+
+  test('the JSON report holds each stall once', () => {
+    expect(essentials(run.report).map(sites)).toEqual(expectedReport)
+    expect(run.report?.summary).toMatchObject({ findings: 2, tests: 2 })
+  })
+})

@@ -1,0 +1,89 @@
+// Event-loop stalls (no blocking call at all) under the real Vitest, in both pools loopcop reads
+// stalled stacks differently: `forks` (a main thread: the watchdog pauses it) and `threads` (a
+// worker thread: the sampling profiler). The fixture's busy work is bounded by CPU time, 300 ms and
+// more against the default 100 ms threshold, so a busy machine neither hides nor invents a stall.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import type { JsonReport } from '../../src/index.js'
+import { type FixtureRun, type Pool, cleanRuns, marked, names, outcome, runFixture } from './support.js'
+
+afterAll(cleanRuns)
+
+const file = 'test/stall.test.ts'
+const parse = '[blocks] parses a large JSON document'
+const busy = '[blocks] crunches numbers in a busy loop'
+
+/** The stall findings of a run report, as `test | location file | leak`, sorted. */
+function stallsOf(report: JsonReport | undefined): string[] {
+  return (report?.findings ?? [])
+    .filter((f) => f.kind === 'stall')
+    .map((f) => `${f.test?.name} | ${f.location?.file} | ${f.leak ? 'leak' : 'in test'}`)
+    .sort()
+}
+
+const expectedStalls = [`${busy} | src/stall.ts | in test`, `${parse} | src/stall.ts | in test`]
+
+describe.each<{ pool: Pool }>([{ pool: 'forks' }, { pool: 'threads' }])('pool: $pool', ({ pool }) => {
+  describe("stallMode: 'fail' (configure() in a setup file)", () => {
+    let run: FixtureRun
+    beforeAll(async () => {
+      run = await runFixture([file], { pool, report: true, env: { FIXTURE_CONFIGURE: JSON.stringify({ stallMode: 'fail' }) } })
+    }, 240_000)
+
+    test('the stalling tests fail; waiting, allowBlocking(), allowBlocking(fn) and stalls inside detect() pass', () => {
+      expect(names(run, 'failed')).toEqual(marked(run, 'blocks'))
+      expect(names(run, 'passed')).toEqual(marked(run, 'clean'))
+      expect(run.tests).toHaveLength(7)
+      expect(run.result.code).toBe(1)
+    })
+
+    test('each failure says the loop stalled, against which threshold, and names the function', () => {
+      for (const [name, fn] of [
+        [parse, 'parseCatalog'],
+        [busy, 'crunchNumbers'],
+      ] as const) {
+        const failure = outcome(run, name).failure
+        expect(failure, name).toContain(`BlockingIOError: 1 blocking operation on the event loop during "${name}"`)
+        expect(failure, name).toMatch(/1\) event loop stalled \d+ ms \(threshold 100 ms\)/)
+        expect(failure, name).toMatch(new RegExp(`at ${fn} \\(.*src/stall\\.ts:\\d+:\\d+\\)`))
+      }
+    })
+
+    test('the JSON report holds each stall once, and nothing else', () => {
+      expect(stallsOf(run.report)).toEqual(expectedStalls)
+      expect(run.report?.findings).toHaveLength(2)
+      expect(new Set(run.report?.findings.map((f) => f.id)).size).toBe(2)
+      for (const f of run.report?.findings ?? []) expect(f).toMatchObject({ kind: 'stall', allowed: false, test: { file } })
+    })
+  })
+
+  describe("stallMode: 'warn' (the default)", () => {
+    let run: FixtureRun
+    beforeAll(async () => {
+      run = await runFixture([file], { pool, report: true })
+    }, 240_000)
+
+    test('every test passes, and each stall is printed with the function that stalled', () => {
+      expect(names(run, 'failed')).toEqual([])
+      expect(run.tests).toHaveLength(7)
+      expect(run.result.code).toBe(0)
+      const out = run.result.output
+      for (const [name, fn] of [
+        [parse, 'parseCatalog'],
+        [busy, 'crunchNumbers'],
+      ] as const) {
+        expect(out).toMatch(new RegExp(`loopcop \\(warn\\): 1 blocking operation on the event loop during "${escape(name)}"\\n {2}1\\) event loop stalled \\d+ ms \\(threshold 100 ms\\)\\n(?: +at .*\\n)*? +at ${fn} \\(src/stall\\.ts:`))
+      }
+      expect(out).not.toContain('during "[clean]')
+      expect(out).not.toMatch(/during "(allowed|inside detect\(\)) > \[clean\]/)
+    })
+
+    test('the JSON report holds each stall once', () => {
+      expect(stallsOf(run.report)).toEqual(expectedStalls)
+      expect(run.report?.findings).toHaveLength(2)
+    })
+  })
+})
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
