@@ -1,18 +1,7 @@
 import fs from 'node:fs'
 import { expect, test } from 'vitest'
 import { allowBlocking, detect } from '../../src/index.js'
-
-/** Busy-works until `ms` of CPU time have been used and `ms` have passed (see stall.test.ts). */
-function spinCpu(ms: number): number {
-  const start = process.cpuUsage()
-  const t0 = performance.now()
-  let n = 0
-  for (;;) {
-    for (let i = 0; i < 1000; i++) n += Math.sqrt(i)
-    const used = process.cpuUsage(start)
-    if ((used.user + used.system) / 1000 >= ms && performance.now() - t0 >= ms) return n
-  }
-}
+import { spinCpu } from '../helpers/spin.js'
 
 // `mode` is about blocking calls, `stallMode` about stalls: `mode: 'off'` leaves stalls on.
 test("mode: 'off' records no blocking call, yet a stall is still one, as stallMode says", async () => {
