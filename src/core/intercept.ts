@@ -8,7 +8,7 @@ import { als, guard } from './context.js'
 import { onBlockingCall } from './calls.js'
 import { type Operation, type OperationSite, catalog, userOperation } from './operations.js'
 import { invalid } from './options.js'
-import { installStallProbe } from './stall.js'
+import { installStallProbe } from './watchdog.js'
 
 /** One replaced property, with what to put back. */
 interface Patch {

@@ -1,6 +1,5 @@
-import inspector from 'node:inspector'
 import { performance } from 'node:perf_hooks'
-import { Worker, isMainThread } from 'node:worker_threads'
+import { isMainThread } from 'node:worker_threads'
 import { als, guard } from './context.js'
 import { type CallView, findAllowingRule } from './allow.js'
 import type { Finding, StallFinding } from './findings.js'
@@ -9,7 +8,8 @@ import { reportInternalError } from './notify.js'
 import type { Operation } from './operations.js'
 import type { Scope } from './scope.js'
 import { refreshSampler, sampledStack, startSampler } from './sampler.js'
-import { type Frame, type RawStack, firstPartyFrame, offenderFrame, packageOf, readStack, stackText, withoutOwnFrames } from './stack.js'
+import { type Frame, type RawStack, firstPartyFrame, offenderFrame, packageOf, readStack, withoutOwnFrames } from './stack.js'
+import { type ProbeResult, armWatchdog, beat, pausedMs, probeState, probes, startWatchdog, watchdogRunning } from './watchdog.js'
 
 /**
  * Stall detection. A stall is a synchronous stretch of the event loop longer than `stallMs`
@@ -38,14 +38,7 @@ import { type Frame, type RawStack, firstPartyFrame, offenderFrame, packageOf, r
 /** The pseudo-operation allow rules see for a stall: `allow: ['stall']` allows every stall. */
 export const stallOperation: Operation = Object.freeze({ id: 'stall', category: 'user', hint: 'split the work (await between chunks), or move it to a worker thread', arg: 'none' })
 
-const PROBE_KEY = Symbol.for('loopcop.stallProbe')
 const STACK_LIMIT = 100
-
-interface ProbeResult {
-  readonly scope: Scope | undefined
-  readonly raw: RawStack
-  readonly at: number
-}
 
 interface Watched {
   readonly scope: Scope
@@ -70,118 +63,6 @@ function cpuMs(): number {
   return (u.user + u.system) / 1000
 }
 let pausedAtLastBeat = 0
-let inHeartbeat = false
-const probes: ProbeResult[] = []
-
-// Shared with the watchdog: [last beat (epoch ms), threshold ms, ms the main thread spent paused,
-// how often the watchdog looks (ms)].
-let shared: Float64Array | undefined
-let armed: Int32Array | undefined
-let watchdog: Worker | undefined
-let watchdogFailed = false
-
-function epochNow(): number {
-  return performance.timeOrigin + performance.now()
-}
-
-/** Frames of the running code, recorded by the probe while the watchdog holds the thread paused. */
-function probe(): string {
-  if (inHeartbeat) return 'heartbeat'
-  const raw: RawStack = {}
-  const limit = Error.stackTraceLimit
-  Error.stackTraceLimit = STACK_LIMIT
-  Error.captureStackTrace(raw, probe)
-  Error.stackTraceLimit = limit
-  stackText(raw) // format now, while the stalled frames are on the stack (guard up: see stackText)
-  probes.push({ scope: als.getStore(), raw, at: performance.now() })
-  if (probes.length > 50) probes.shift()
-  return 'ok'
-}
-
-/** Makes the probe reachable from another realm (Jest's test context) the watchdog may pause in. */
-export function installStallProbe(realmGlobal: object): void {
-  Object.defineProperty(realmGlobal, PROBE_KEY, { value: probe, configurable: true, enumerable: false, writable: true })
-}
-
-const WATCHDOG_SOURCE = `
-const { workerData } = require('node:worker_threads')
-const inspector = require('node:inspector')
-const { performance } = require('node:perf_hooks')
-const shared = new Float64Array(workerData.shared)
-const armed = new Int32Array(workerData.armed)
-const probe = 'globalThis[Symbol.for("loopcop.stallProbe")] ? globalThis[Symbol.for("loopcop.stallProbe")]() : "none"'
-let handled = -1
-let busy = false
-function done(session) {
-  try { session.disconnect() } catch {}
-  busy = false
-}
-function next() {
-  // Disarmed (no scope open): sleep on the flag, waking once a second at most, so the watchdog
-  // costs no CPU between tests. Armed: look again after a quarter of the threshold.
-  if (!busy && Atomics.load(armed, 0) === 0) Atomics.wait(armed, 0, 0, 1000)
-  setTimeout(check, shared[3] || 25)
-}
-function check() {
-  try { look() } finally { next() }
-}
-function look() {
-  if (busy || Atomics.load(armed, 0) === 0) return
-  const last = shared[0]
-  const t0 = performance.timeOrigin + performance.now()
-  if (last === handled || t0 - last < shared[1]) return
-  handled = last
-  busy = true
-  const session = new inspector.Session()
-  try { session.connectToMainThread() } catch { busy = false; return }
-  const timeout = setTimeout(() => { try { session.post('Debugger.resume') } catch {} ; done(session) }, 2000)
-  session.once('Debugger.paused', (m) => {
-    // The main thread is held from here to the resume: that time is loopcop's, not the stall's.
-    const pausedAt = performance.now()
-    const top = m.params.callFrames[0]
-    session.post('Debugger.evaluateOnCallFrame', { callFrameId: top.callFrameId, expression: probe, silent: true, returnByValue: true }, () => {
-      session.post('Debugger.resume', () => {
-        shared[2] += performance.now() - pausedAt
-        session.post('Debugger.disable', () => { clearTimeout(timeout); done(session) })
-      })
-    })
-  })
-  // Both requests go at once: V8 serves them at the stalled thread's next JS call (a long native
-  // call such as JSON.parse cannot be interrupted), and waiting for the first would cost a second.
-  session.post('Debugger.enable', (err) => {
-    if (err) { clearTimeout(timeout); done(session) }
-  })
-  session.post('Debugger.pause')
-}
-next()
-`
-
-function startWatchdog(): void {
-  if (watchdog !== undefined || watchdogFailed) return
-  // Only the main thread can be paused from a worker (connectToMainThread); a debugger already
-  // attached (inspector.url()) must not be disturbed.
-  if (!isMainThread || inspector.url() !== undefined || typeof inspector.Session?.prototype.connectToMainThread !== 'function') {
-    watchdogFailed = true
-    return
-  }
-  try {
-    const sab = new SharedArrayBuffer(4 * 8)
-    const armedSab = new SharedArrayBuffer(4)
-    shared = new Float64Array(sab)
-    armed = new Int32Array(armedSab)
-    installStallProbe(globalThis)
-    watchdog = new Worker(WATCHDOG_SOURCE, { eval: true, workerData: { shared: sab, armed: armedSab }, stdout: false, stderr: false })
-    watchdog.unref()
-    watchdog.on('error', (error) => {
-      watchdogFailed = true
-      watchdog = undefined
-      reportInternalError(error)
-    })
-  } catch (error) {
-    watchdogFailed = true
-    reportInternalError(error)
-  }
-}
 
 function threshold(): number {
   let min = Infinity
@@ -194,7 +75,7 @@ function rearm(): void {
   if (t === Infinity) {
     // Nothing to watch: disarm the watchdog now; the heartbeat stops itself at its next beat
     // unless a scope opens first (tests back to back keep one timer running).
-    if (armed !== undefined) Atomics.store(armed, 0, 0)
+    armWatchdog(Infinity)
     return
   }
   const wanted = Math.max(2, Math.min(25, Math.floor(t / 5)))
@@ -204,18 +85,13 @@ function rearm(): void {
     lastBeat = performance.now()
     blockedAtLastBeat = guard.blockedMs
     cpuAtLastBeat = cpuMs()
-    pausedAtLastBeat = shared?.[2] ?? 0
+    pausedAtLastBeat = pausedMs()
     timer = als.exit(() => setInterval(heartbeat, interval))
     timer.unref()
   }
   if (isMainThread) startWatchdog()
   else startSampler()
-  if (shared !== undefined && armed !== undefined) {
-    shared[0] = epochNow()
-    shared[1] = t
-    shared[3] = Math.max(5, Math.min(25, Math.floor(t / 4)))
-    if (Atomics.exchange(armed, 0, 1) === 0) Atomics.notify(armed, 0)
-  }
+  armWatchdog(t)
 }
 
 /**
@@ -271,7 +147,7 @@ export function unwatchScope(scope: Scope): void {
 }
 
 function heartbeat(): void {
-  inHeartbeat = true
+  probeState.inHeartbeat = true
   try {
     check(performance.now())
     if (refreshSampler()) rebase() // the restart is loopcop's time (see check)
@@ -282,7 +158,7 @@ function heartbeat(): void {
   } catch (error) {
     reportInternalError(error)
   } finally {
-    inHeartbeat = false
+    probeState.inHeartbeat = false
   }
 }
 
@@ -290,14 +166,14 @@ function heartbeat(): void {
 function check(now: number): void {
   const gap = now - lastBeat
   const wrapped = guard.blockedMs - blockedAtLastBeat
-  const paused = (shared?.[2] ?? 0) - pausedAtLastBeat
+  const paused = pausedMs() - pausedAtLastBeat
   const cpu = cpuMs()
   const busy = cpu - cpuAtLastBeat
   lastBeat = now
   blockedAtLastBeat = guard.blockedMs
-  pausedAtLastBeat = shared?.[2] ?? 0
+  pausedAtLastBeat = pausedMs()
   cpuAtLastBeat = cpu
-  if (shared !== undefined) shared[0] = epochNow()
+  beat()
   // The beat cannot fire during a stall, so the stall lasted between gap − interval and gap.
   // Time inside wrapped calls is already a sync-io finding, and time the watchdog held the
   // thread paused is loopcop's: neither is counted again.
@@ -323,9 +199,9 @@ function check(now: number): void {
 function rebase(): void {
   lastBeat = performance.now()
   blockedAtLastBeat = guard.blockedMs
-  pausedAtLastBeat = shared?.[2] ?? 0
+  pausedAtLastBeat = pausedMs()
   cpuAtLastBeat = cpuMs()
-  if (shared !== undefined) shared[0] = epochNow()
+  beat()
 }
 
 const allowedOpen = new Set<Scope>()
@@ -448,7 +324,7 @@ function makeStall(ms: number, thresholdMs: number, frames: readonly Frame[], sc
 export function stallStacksAvailable(): boolean {
   if (!isMainThread) return startSampler()
   startWatchdog()
-  return watchdog !== undefined
+  return watchdogRunning()
 }
 
 export type { Finding }
