@@ -85,11 +85,37 @@ export function readStack(raw: RawStack): Frame[] {
   if (typeof text !== 'string') return []
   let frames = parsed.get(text)
   if (frames === undefined) {
-    frames = parseStack(text).filter((f) => !isOwnFile(f.file))
+    frames = withV8Names(parseStack(text), v8Names.get(raw)).filter((f) => !isOwnFile(f.file))
     if (parsed.size > 5_000) parsed.clear()
     parsed.set(text, frames)
   }
   return frames
+}
+
+/**
+ * Function names as V8 knows them, for stacks a runner formatted. source-map-support (which Jest
+ * installs) renames each frame after the identifier at its mapped position — the function being
+ * called there (`readFileSync`), not the one calling (`listUsers`). Positions stay the runner's.
+ */
+const v8Names = new WeakMap<RawStack, (string | undefined)[]>()
+
+/** The function name exactly as V8's own formatter writes it (`Type.fn [as method]`, `new Fn`). */
+function v8Name(site: NodeJS.CallSite): string | undefined {
+  const fn = site.getFunctionName() ?? undefined
+  if (site.isConstructor()) return `new ${fn ?? '<anonymous>'}`
+  if (site.isToplevel()) return fn
+  const type = site.getTypeName() ?? undefined
+  const method = site.getMethodName() ?? undefined
+  if (fn === undefined) return `${type ?? '<anonymous>'}.${method ?? '<anonymous>'}`
+  let name = type !== undefined && !fn.startsWith(`${type}.`) ? `${type}.${fn}` : fn
+  if (method !== undefined && fn !== method && !fn.endsWith(`.${method}`)) name += ` [as ${method}]`
+  return name
+}
+
+function withV8Names(frames: Frame[], names: (string | undefined)[] | undefined): Frame[] {
+  // Only when the runner kept one text frame per call site (frames without a position excepted).
+  if (names === undefined || names.length !== frames.length) return frames
+  return frames.map((f, i) => ({ ...f, fn: names[i] }))
 }
 
 /**
@@ -100,9 +126,22 @@ export function readStack(raw: RawStack): Frame[] {
  */
 export function stackText(raw: RawStack): unknown {
   guard.depth++
+  const prepare = Error.prepareStackTrace
+  // A runner's formatter runs on the first read: hear V8's own names on the way (see v8Names).
+  if (typeof prepare === 'function' && !v8Names.has(raw)) {
+    Error.prepareStackTrace = function (this: unknown, error: Error, sites: NodeJS.CallSite[]) {
+      try {
+        v8Names.set(raw, sites.filter((site) => site.getLineNumber() !== null).map(v8Name))
+      } catch {
+        // names stay the runner's
+      }
+      return prepare.call(this, error, sites)
+    }
+  }
   try {
     return raw.stack
   } finally {
+    Error.prepareStackTrace = prepare
     guard.depth--
   }
 }
