@@ -22,11 +22,19 @@ export interface CircusBlock {
   readonly children: readonly (CircusBlock | CircusTest)[]
 }
 
-/** A jest-circus event (`Circus.Event`): the environment acts on `run_start`, `test_fn_start` and `test_done`. */
+/** A hook in jest-circus's tree (`Circus.Hook`). */
+export interface CircusHook {
+  readonly type: 'beforeAll' | 'beforeEach' | 'afterEach' | 'afterAll'
+  fn: ((...args: never[]) => unknown) | undefined
+}
+
+/** A jest-circus event (`Circus.Event`): the environment acts on `run_start`, `test_start`, `hook_start`, `test_fn_start` and `test_done`. */
 export interface CircusEvent {
   readonly name: string
   /** Set on test events. */
   readonly test?: CircusTest
+  /** Set on hook events. */
+  readonly hook?: CircusHook
 }
 
 /** jest-circus's state (`Circus.State`), the part read here. */

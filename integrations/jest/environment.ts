@@ -36,7 +36,7 @@ import {
 } from '../../src/integration.js'
 import { publishCore } from './handle.js'
 import { forJest } from './message.js'
-import { type CircusEvent, type CircusState, type CircusTest, concurrentTests, isGeneratorFunction, testName } from './circus.js'
+import { type CircusEvent, type CircusHook, type CircusState, type CircusTest, concurrentTests, isGeneratorFunction, testName } from './circus.js'
 
 const SCOPE_KEYS = ['mode', 'stallMs', 'stallMode', 'traceDepth', 'allow', 'moduleLoading'] as const
 
@@ -83,7 +83,8 @@ const WRAPPED = Symbol.for('loopcop.jest.wrapped')
  * Jest's `jest-environment-node` plus loopcop: each test function (and the timers and promise
  * continuations it starts) runs in a scope of its own; at the end of the test its findings fail it
  * (`mode: 'fail'`), were already thrown at the call (`'throw'`), or are printed (`'warn'`).
- * `beforeEach`/`afterEach` hooks are setup code and are not checked.
+ * The test's `beforeEach`/`afterEach` hooks run in its scope and count as part of it (as under
+ * Vitest and Mocha); `beforeAll`/`afterAll` belong to no test and are not checked.
  */
 export default class LoopcopEnvironment extends NodeEnvironment {
   readonly #testPath: string
@@ -93,6 +94,8 @@ export default class LoopcopEnvironment extends NodeEnvironment {
   /** Concurrent tests, wrapped at `run_start`. */
   readonly #wrappedEarly = new WeakSet<CircusTest>()
   readonly #realm: { Atomics?: unknown }
+  /** The test whose `beforeEach` hooks, function and `afterEach` hooks are running (not concurrent ones). */
+  #current: CircusTest | undefined
   #tornDown = false
 
   constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
@@ -123,11 +126,18 @@ export default class LoopcopEnvironment extends NodeEnvironment {
             this.#wrappedEarly.add(test)
           }
           break
+        case 'test_start':
+          this.#current = event.test !== undefined && !this.#wrappedEarly.has(event.test) ? event.test : undefined
+          break
+        case 'hook_start':
+          if (event.hook !== undefined && (event.hook.type === 'beforeEach' || event.hook.type === 'afterEach')) this.#wrapHook(event.hook)
+          break
         case 'test_fn_start':
           if (event.test !== undefined && !this.#wrappedEarly.has(event.test)) this.#wrap(event.test)
           break
         case 'test_done':
           if (event.test !== undefined) this.#finish(event.test)
+          if (event.test === this.#current) this.#current = undefined
           break
       }
     } catch (error) {
@@ -146,21 +156,43 @@ export default class LoopcopEnvironment extends NodeEnvironment {
     return { name: testName(test), file: this.#testPath }
   }
 
-  /** Replaces `test.fn` by a function that runs it in a new scope, keeping `length` (Jest passes `done` by it). */
+  /** The scope of the test's current try, opened by whichever of its hooks or its function runs first. */
+  #scopeFor(test: CircusTest): Scope {
+    let scope = this.#scopes.get(test)
+    if (scope === undefined || scope.ended) {
+      scope = openScope('test', { test: this.#ref(test), overrides: this.#overrides, what: 'testEnvironmentOptions.loopcop' })
+      scope.onLeak = (finding) => this.#leak(finding)
+      this.#scopes.set(test, scope)
+    }
+    return scope
+  }
+
+  /** Replaces `test.fn` by a function that runs it in the test's scope, keeping `length` (Jest passes `done` by it). */
   #wrap(test: CircusTest): void {
     const fn = test.fn
     if (typeof fn !== 'function' || (fn as { [WRAPPED]?: true })[WRAPPED] === true || isGeneratorFunction(fn)) return
-    const start = (): Scope => {
-      const scope = openScope('test', { test: this.#ref(test), overrides: this.#overrides, what: 'testEnvironmentOptions.loopcop' })
-      scope.onLeak = (finding) => this.#leak(finding)
-      this.#scopes.set(test, scope)
-      return scope
-    }
+    const scopeFor = (): Scope => this.#scopeFor(test)
     const wrapped = function (this: unknown, ...args: unknown[]): unknown {
-      return runInScope(start(), () => Reflect.apply(fn, this, args))
+      return runInScope(scopeFor(), () => Reflect.apply(fn, this, args))
     }
     Object.defineProperties(wrapped, { length: { value: fn.length }, name: { value: fn.name }, [WRAPPED]: { value: true } })
     test.fn = wrapped as CircusTest['fn']
+  }
+
+  /**
+   * Wraps a `beforeEach`/`afterEach` hook once (hooks are shared by the tests they apply to): each
+   * call runs in the scope of the test it runs for, or as it is when no test of ours is running.
+   */
+  #wrapHook(hook: CircusHook): void {
+    const fn = hook.fn
+    if (typeof fn !== 'function' || (fn as { [WRAPPED]?: true })[WRAPPED] === true || isGeneratorFunction(fn)) return
+    const scopeFor = (): Scope | undefined => (this.#current === undefined ? undefined : this.#scopeFor(this.#current))
+    const wrapped = function (this: unknown, ...args: unknown[]): unknown {
+      const scope = scopeFor()
+      return scope === undefined ? Reflect.apply(fn, this, args) : runInScope(scope, () => Reflect.apply(fn, this, args))
+    }
+    Object.defineProperties(wrapped, { length: { value: fn.length }, name: { value: fn.name }, [WRAPPED]: { value: true } })
+    hook.fn = wrapped as CircusHook['fn']
   }
 
   /** Ends the test's scope: fail (push its `BlockingIOError`), warn (print) or nothing. */

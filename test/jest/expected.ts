@@ -1,8 +1,9 @@
 /**
  * What a run of the `basic` fixture must report: every finding of its JSON report, in the form of
  * `essentials()` (test file | test | operation | site | verdict | leak | calls), whatever the number
- * of Jest workers. Jest's own machinery (lazy `require`, transform cache writes, snapshot checks) and
- * the users' `beforeEach`/`afterEach` hooks contribute nothing.
+ * of Jest workers. Jest's own machinery (lazy `require`, transform cache writes, snapshot checks)
+ * contributes nothing; the users' `beforeEach`/`afterEach` hooks count as part of each test they
+ * run for, `beforeAll`/`afterAll` for none.
  */
 export const basicFindings: readonly string[] = [
   'tests/concurrent.test.js | concurrent: blocks while others are in flight | fs.readFileSync | src/handlers.js:9 | blocking |  | ×1',
@@ -13,7 +14,13 @@ export const basicFindings: readonly string[] = [
   'tests/handlers.test.js | done callback that blocks | fs.readFileSync | src/handlers.js:9 | blocking |  | ×1',
   'tests/handlers.test.js | reads users synchronously | fs.readFileSync | src/handlers.js:9 | blocking |  | ×1',
   'tests/handlers.test.js | shells out | child_process.execSync | src/handlers.js:13 | blocking |  | ×1',
+  'tests/hooks.test.js | blocking test between blocking hooks | fs.readFileSync | src/handlers.js:9 | blocking |  | ×1',
   'tests/hooks.test.js | blocking test between blocking hooks | fs.statSync | tests/hooks.test.js:27 | blocking |  | ×1',
+  'tests/hooks.test.js | blocking test between blocking hooks | fs.unlinkSync | tests/hooks.test.js:18 | blocking |  | ×1',
+  'tests/hooks.test.js | blocking test between blocking hooks | fs.writeFileSync | tests/hooks.test.js:15 | blocking |  | ×1',
+  'tests/hooks.test.js | clean test between blocking hooks | fs.readFileSync | src/handlers.js:9 | blocking |  | ×1',
+  'tests/hooks.test.js | clean test between blocking hooks | fs.unlinkSync | tests/hooks.test.js:18 | blocking |  | ×1',
+  'tests/hooks.test.js | clean test between blocking hooks | fs.writeFileSync | tests/hooks.test.js:15 | blocking |  | ×1',
   'tests/leak.test.js | leak: leaves a timer that blocks after the test ended | fs.readFileSync | src/handlers.js:9 | blocking | leak | ×1',
   // One finding per try: each try is a scope of its own.
   'tests/retry.test.js | retry: blocks on every try | fs.readFileSync | src/handlers.js:9 | blocking |  | ×1',
@@ -30,6 +37,7 @@ export const basicFailing: readonly string[] = [
   'allowBlocking(fn) then blocking outside it',
   'blocking test between blocking hooks',
   'blocks in a timer it started',
+  'clean test between blocking hooks',
   'concurrent: blocks while others are in flight',
   'done callback that blocks',
   'reads users synchronously',

@@ -13,7 +13,7 @@ describe('loopcop/jest/reporter', () => {
     const run = await runJest('basic', [`--maxWorkers=${workers}`])
     expect(essentials(run.report)).toEqual([...basicFindings].sort())
     expect(new Set(run.report?.findings.map((f) => f.id)).size).toBe(run.report?.findings.length)
-    expect(run.report?.summary).toMatchObject({ findings: 15, tests: 13, calls: 15, allowed: 2 })
+    expect(run.report?.summary).toMatchObject({ findings: 21, tests: 14, calls: 21, allowed: 2 })
   })
 
   test('the summary groups findings by call site; annotations and LOOPCOP_REPORT in CI', async () => {
@@ -21,9 +21,9 @@ describe('loopcop/jest/reporter', () => {
     const run = await runJest('basic', ['--maxWorkers=2'], { env: { GITHUB_ACTIONS: 'true', LOOPCOP_REPORT: json } })
     // stdout stays Jest's (`jest --json` prints there): loopcop writes to stderr like Jest's reporters.
     expect(run.stdout).not.toContain('loopcop:')
-    expect(run.stderr).toContain('loopcop: 15 blocking calls at 3 call sites in 13 tests')
+    expect(run.stderr).toContain('loopcop: 21 blocking calls at 5 call sites in 14 tests')
     // The leaked call is at the same site: the site says some of its calls leaked.
-    expect(run.stderr).toMatch(/^ {2}fs\.readFileSync at src\/handlers\.js:9:24: 13 calls, [\d.]+ ms \(leaked past its test\) — 11 tests: /m)
+    expect(run.stderr).toMatch(/^ {2}fs\.readFileSync at src\/handlers\.js:9:24: 15 calls, [\d.]+ ms \(leaked past its test\) — 13 tests: /m)
     expect(run.stderr).toMatch(/^ {2}child_process\.execSync at src\/handlers\.js:13:10: 1 call, [\d.]+ ms — 1 test: "shells out"$/m)
     expect(run.stderr).toContain('2 allowed findings not counted above (listed in the JSON report: report.json or LOOPCOP_REPORT)')
     expect(run.stderr).toMatch(/^::error file=src\/handlers\.js,line=9,col=24,title=loopcop%3A fs\.readFileSync::fs\.readFileSync\(/m)
