@@ -10,6 +10,8 @@ import type { Scope } from './scope.js'
 import { captureStack } from './stack.js'
 
 const MAX_ARG = 160
+/** Marks an argument summary not worked out yet (`undefined` is a summary: nothing to show). */
+const UNSUMMARIZED = Symbol('unsummarized')
 
 function clip(s: string): string {
   return s.length > MAX_ARG ? `${s.slice(0, MAX_ARG - 1)}…` : s
@@ -74,9 +76,12 @@ export function onBlockingCall(op: Operation, original: Function, self: unknown,
   const out = { ms: 0 }
   if (scope.ended) return leakedCall(op, original, self, args, scope, wrapper, out)
 
-  // Rules that need no stack decide before anything is captured.
+  // Rules that need no stack decide before anything is captured. The argument summary they need
+  // is the one a kept call records: worked out once.
+  let arg: string | undefined | typeof UNSUMMARIZED = UNSUMMARIZED
+  const argOf = (): string | undefined => (arg === UNSUMMARIZED ? (arg = summarizeArgs(op, args)) : arg)
   if (s.cheapRules.length > 0) {
-    const view = { operation: op, arg: summarizeArgs(op, args), frames: () => [] }
+    const view = { operation: op, arg: argOf(), frames: () => [] }
     const rule = findAllowingRule(s.cheapRules, view)
     if (rule !== undefined) {
       try {
@@ -89,7 +94,7 @@ export function onBlockingCall(op: Operation, original: Function, self: unknown,
 
   const tally = scope.tally(op)
   if (s.mode === 'throw') {
-    const kept: KeptCall = { raw: captureStack(s.traceDepth, wrapper), ms: 0, arg: summarizeArgs(op, args), leak: false, raised: true }
+    const kept: KeptCall = { raw: captureStack(s.traceDepth, wrapper), ms: 0, arg: argOf(), leak: false, raised: true }
     if (judge(kept, op, s.rules) === null) {
       tally.calls++
       tally.violation = true
@@ -122,7 +127,7 @@ export function onBlockingCall(op: Operation, original: Function, self: unknown,
         tally.unstackedMs += ms
         if (ms > tally.unstackedMaxMs) tally.unstackedMaxMs = ms
       } else {
-        const call: KeptCall = { raw, ms, arg: summarizeArgs(op, args), leak: false, raised: false }
+        const call: KeptCall = { raw, ms, arg: argOf(), leak: false, raised: false }
         if (tally.kept.length < STACKS_PER_OPERATION) {
           tally.kept.push(call)
           if (tally.kept.length === STACKS_PER_OPERATION && !tally.violation) {
