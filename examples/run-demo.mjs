@@ -1,6 +1,7 @@
 // `npm run demo`: loopcop catching blocking calls in the example app, first with the core API,
 // then under each test runner whose example is present (examples/<runner>/demo.mjs).
-import { existsSync, lstatSync, mkdirSync, symlinkSync } from 'node:fs'
+import { existsSync } from 'node:fs'
+import { installTarball, packLoopcop } from '../scripts/lib/pack.mjs'
 import { spawnSync } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -8,14 +9,9 @@ import { fileURLToPath } from 'node:url'
 const examples = dirname(fileURLToPath(import.meta.url))
 const root = dirname(examples)
 
-// The examples import 'loopcop' as a user would; this link stands in for `npm install loopcop`.
-const link = join(examples, 'node_modules', 'loopcop')
-mkdirSync(dirname(link), { recursive: true })
-try {
-  lstatSync(link)
-} catch {
-  symlinkSync(root, link, 'dir')
-}
+// The examples import 'loopcop' as a user would: from the packed tarball, installed into
+// examples/node_modules as `npm install loopcop` would.
+installTarball(packLoopcop(join(root, '.loopcop', 'pack')), join(examples, 'node_modules'))
 
 const demos = [
   ['core API: detect()', join(examples, 'core', 'demo.mjs')],

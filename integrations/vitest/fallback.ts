@@ -62,8 +62,13 @@ async function runnerApi(): Promise<RunnerApi> {
   if (typeof runner?.getSuiteHooks === 'function' && typeof runner.getTestFn === 'function' && typeof runner.setTestFn === 'function' && runner.setTestFn !== runner.getTestFn) {
     return { getHooks: runner.getSuiteHooks, getFn: runner.getTestFn, setFn: runner.setTestFn } as RunnerApi
   }
-  return (await import('vitest/suite')) as RunnerApi
+  // Not a literal specifier: Vite's import analysis resolves every literal `import()` of a setup
+  // file while transforming it, guarded or not, and Vitest 5.1 no longer exports `vitest/suite`.
+  return (await import(/* @vite-ignore */ suiteModule)) as RunnerApi
 }
+
+/** Where Vitest before 4.1 exports its runner registry; kept out of import analysis (see `runnerApi`). */
+const suiteModule = ['vitest', 'suite'].join('/')
 
 function wrapSuite(runnerApi: RunnerApi, suite: RunnerTestSuite | RunnerTestFile, scopeOf: (task: RunnerTestCase) => Scope): void {
   const hooks = runnerApi.getHooks(suite) as { beforeEach: HookFn[]; afterEach: HookFn[] } | undefined

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect, test } from 'vitest'
 import { pathToFileURL } from 'node:url'
-import { fixtures, root, runNode } from '../helpers/run.js'
+import { fixtures, installed, runNode } from '../helpers/run.js'
 
 const dir = join(fixtures, 'core')
 
@@ -26,7 +26,7 @@ test('ESM imports of node:fs taken before loopcop is activated are caught (built
   expect(run.code).toBe(0)
   const out = JSON.parse(run.stdout) as Record<string, unknown> & { self: string; moduleFile: string }
   // The built ESM entry of the package, as a user's `import 'loopcop'` finds it.
-  expect(out.resolved).toBe(pathToFileURL(join(root, 'dist', 'esm', 'src', 'index.js')).href)
+  expect(out.resolved).toBe(pathToFileURL(join(installed, 'dist', 'esm', 'src', 'index.js')).href)
   expect(out.activeBefore).toBe(false)
   expect(out.sameBefore).toBe(true)
   // `import { statSync } from 'node:fs'` in the entry module.

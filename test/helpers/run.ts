@@ -1,28 +1,19 @@
 import { spawn } from 'node:child_process'
-import { existsSync, lstatSync, mkdirSync, symlinkSync } from 'node:fs'
+import { existsSync, lstatSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /** The repository root. */
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
-/** Fixture projects live here; `loopcop` resolves from them through a link to the repository. */
+/** Fixture projects live here; `loopcop` resolves from them to the packed tarball installed in `node_modules`. */
 export const fixtures = join(root, 'test', 'fixtures')
+/** Where the global set-up installed the packed tarball (test/global-setup.ts): what a user's `node_modules/loopcop` holds. */
+export const installed = join(fixtures, 'node_modules', 'loopcop')
 
-/**
- * Makes `import 'loopcop'` / `require('loopcop')` resolve from every fixture project to this
- * repository (its built `dist/`), as it would from a user's `node_modules`.
- */
-export function linkLoopcop(): void {
-  const modules = join(fixtures, 'node_modules')
-  const link = join(modules, 'loopcop')
-  mkdirSync(modules, { recursive: true })
-  try {
-    lstatSync(link)
-  } catch {
-    symlinkSync(root, link, 'dir')
-  }
-  if (!existsSync(join(root, 'dist', 'esm', 'src', 'index.js'))) {
-    throw new Error('dist/ is missing: run `npm run build` first (npm test does it for you)')
+/** Throws unless the global set-up installed the packed tarball (as a folder, not a link into the repository). */
+export function assertInstalled(): void {
+  if (!existsSync(join(installed, 'package.json')) || lstatSync(installed).isSymbolicLink()) {
+    throw new Error(`${installed} is not an installed tarball: run the end-to-end tests through \`npm test\` (its global set-up packs and installs loopcop)`)
   }
 }
 

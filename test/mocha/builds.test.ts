@@ -1,10 +1,10 @@
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { root } from '../helpers/run.js'
+import { installed } from '../helpers/run.js'
 import { runMocha } from './support.js'
 
 const bare = ['--no-config', '--require', './loopcop.setup.cjs', '--timeout', '30000', 'test/*.spec.js', 'test/*.spec.mjs']
-const build = (kind: 'esm' | 'cjs') => join(root, 'dist', kind, 'integrations', 'mocha', 'index.js')
+const build = (kind: 'esm' | 'cjs') => join(installed, 'dist', kind, 'integrations', 'mocha', 'index.js')
 
 // `--require loopcop/mocha` loads the CommonJS build where Node can `require()` it, the ES module
 // build where Mocha falls back to `import()`: both must work, and both together must not double up.

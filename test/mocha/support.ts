@@ -1,6 +1,6 @@
 import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { type RunResult, bins, fixtures, linkLoopcop, runNode } from '../helpers/run.js'
+import { type RunResult, bins, fixtures, assertInstalled, runNode } from '../helpers/run.js'
 import type { JsonReport } from '../../src/index.js'
 
 /** The Mocha fixture projects. */
@@ -25,7 +25,7 @@ export interface MochaRun extends RunResult {
 
 /**
  * Runs the real `mocha` on a fixture project with `--reporter json`. `loopcop` resolves from
- * Mocha's own `require` (as when both are installed in a project) through NODE_PATH, and the run
+ * Mocha's own `require` (as when both are installed in a project) through NODE_PATH, to the packed tarball the global set-up installed, and the run
  * report is written to `reports/<name>.json` in the fixture.
  */
 export async function runMocha(
@@ -33,7 +33,7 @@ export async function runMocha(
   args: readonly string[],
   options: { readonly name: string; readonly mocha11?: boolean; readonly env?: Record<string, string | undefined> },
 ): Promise<MochaRun> {
-  linkLoopcop()
+  assertInstalled()
   const cwd = join(mochaFixtures, fixture)
   const reportPath = join('reports', `${options.name}.json`)
   rmSync(join(cwd, reportPath), { force: true })

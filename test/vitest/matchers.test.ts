@@ -49,7 +49,6 @@ describe('types', () => {
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
   test.each([
     ['Vitest 4', join(fixtures, 'vitest', 'types', 'tsconfig.v4.json')],
-    ['Vitest 5', join(fixtures, 'vitest', 'types', 'tsconfig.v5.json')],
     ['the fixture project', join(fixtures, 'vitest', 'app', 'tsconfig.json')],
   ])('the matcher type-checks with %s', async (_, project) => {
     const result = await runNode(tsc, ['-p', project], { cwd: root, timeoutMs: 240_000 })
