@@ -5,6 +5,8 @@
  */
 import { shared } from './core/shared.js'
 
+export { assertSupportedRunner } from './core/runner-version.js'
+
 /** Opens a scope (a test's, with `{ test: { name, file } }`) under the current one. */
 export const openScope: typeof shared.openScope = shared.openScope
 /** Runs a function inside a scope: timers and promise continuations it starts stay in it. */

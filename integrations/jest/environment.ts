@@ -10,6 +10,13 @@
  *   setupFilesAfterEnv: ['loopcop/jest'],
  * }
  * ```
+ *
+ * Another environment (jsdom, a custom one) gets the same per-test checking through `withLoopcop`:
+ * ```js
+ * // loopcop-jsdom.environment.js, then testEnvironment: './loopcop-jsdom.environment.js'
+ * const { withLoopcop } = require('loopcop/jest/environment')
+ * module.exports = withLoopcop(require('jest-environment-jsdom').TestEnvironment)
+ * ```
  * @module
  */
 import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environment'
@@ -20,6 +27,7 @@ import {
   type ScopeOptions,
   type TestRef,
   allowBlocking,
+  assertSupportedRunner,
   configure,
   endTest,
   failureMessage,
@@ -34,7 +42,7 @@ import {
   unpatchRealm,
   validateOptions,
 } from '../../src/integration.js'
-import { publishCore } from './handle.js'
+import { markEnvironment, publishCore } from './handle.js'
 import { forJest } from './message.js'
 import { type CircusEvent, type CircusHook, type CircusState, type CircusTest, concurrentTests, isGeneratorFunction, testName } from './circus.js'
 
@@ -79,148 +87,185 @@ function explained<T>(where: string, validate: () => T): T {
 /** Marks our wrapper of a test function, so a retried test is never wrapped twice. */
 const WRAPPED = Symbol.for('loopcop.jest.wrapped')
 
-/**
- * Jest's `jest-environment-node` plus loopcop: each test function (and the timers and promise
- * continuations it starts) runs in a scope of its own; at the end of the test its findings fail it
- * (`mode: 'fail'`), were already thrown at the call (`'throw'`), or are printed (`'warn'`).
- * The test's `beforeEach`/`afterEach` hooks run in its scope and count as part of it (as under
- * Vitest and Mocha); `beforeAll`/`afterAll` belong to no test and are not checked.
- */
-export default class LoopcopEnvironment extends NodeEnvironment {
-  readonly #testPath: string
-  readonly #overrides: ScopeOptions
-  /** The scope of each test's current invocation (a retry opens a new one). */
-  readonly #scopes = new WeakMap<CircusTest, Scope>()
-  /** Concurrent tests, wrapped at `run_start`. */
-  readonly #wrappedEarly = new WeakSet<CircusTest>()
-  readonly #realm: { Atomics?: unknown }
-  /** The test whose `beforeEach` hooks, function and `afterEach` hooks are running (not concurrent ones). */
-  #current: CircusTest | undefined
-  #tornDown = false
+/** A Jest test environment class: what `testEnvironment` names, and what `withLoopcop` extends. */
+export type JestEnvironmentClass = new (config: JestEnvironmentConfig, context: EnvironmentContext) => JestEnvironmentLike
 
-  constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
-    super(config, context)
-    this.#testPath = context.testPath
-    this.#overrides = fileOptions(config, context)
-    // jest-environment-node copies every testEnvironmentOptions key onto the test's global.
-    const options = config.projectConfig.testEnvironmentOptions as Record<string, unknown> | undefined
-    const global = this.global as unknown as Record<string, unknown>
-    if (options?.loopcop !== undefined && global.loopcop === options.loopcop) delete global.loopcop
-    // The core lives in this (outer) realm; the test realm has an `Atomics` of its own.
-    install()
-    this.#realm = this.global as unknown as { Atomics?: unknown }
-    patchRealm(this.#realm)
-    // loopcop/jest (the setup file) finds the core here instead of loading a copy per test file.
-    publishCore(this.global, { toBlockEventLoop, allowBlocking })
-  }
-
-  /** Jest's hook into the test lifecycle: wraps test functions, and judges each test at its end. Never throws. */
-  handleTestEvent(event: CircusEvent, state?: CircusState): void {
-    try {
-      switch (event.name) {
-        case 'run_start':
-          // Jest 29 starts `test.concurrent` functions all at once ahead of their `test_fn_start`,
-          // then gives Jest a stand-in `() => promise` to call there: wrap the real ones now.
-          for (const test of concurrentTests(state)) {
-            this.#wrap(test)
-            this.#wrappedEarly.add(test)
-          }
-          break
-        case 'test_start':
-          this.#current = event.test !== undefined && !this.#wrappedEarly.has(event.test) ? event.test : undefined
-          break
-        case 'hook_start':
-          if (event.hook !== undefined && (event.hook.type === 'beforeEach' || event.hook.type === 'afterEach')) this.#wrapHook(event.hook)
-          break
-        case 'test_fn_start':
-          if (event.test !== undefined && !this.#wrappedEarly.has(event.test)) this.#wrap(event.test)
-          break
-        case 'test_done':
-          if (event.test !== undefined) this.#finish(event.test)
-          if (event.test === this.#current) this.#current = undefined
-          break
-      }
-    } catch (error) {
-      internalError(error)
-    }
-  }
-
-  override async teardown(): Promise<void> {
-    this.#tornDown = true
-    // A patched `Atomics` would keep this file's whole realm alive for the rest of the worker.
-    unpatchRealm(this.#realm)
-    await super.teardown()
-  }
-
-  #ref(test: CircusTest): TestRef {
-    return { name: testName(test), file: this.#testPath }
-  }
-
-  /** The scope of the test's current try, opened by whichever of its hooks or its function runs first. */
-  #scopeFor(test: CircusTest): Scope {
-    let scope = this.#scopes.get(test)
-    if (scope === undefined || scope.ended) {
-      scope = openScope('test', { test: this.#ref(test), overrides: this.#overrides, what: 'testEnvironmentOptions.loopcop' })
-      scope.onLeak = (finding) => this.#leak(finding)
-      this.#scopes.set(test, scope)
-    }
-    return scope
-  }
-
-  /** Replaces `test.fn` by a function that runs it in the test's scope, keeping `length` (Jest passes `done` by it). */
-  #wrap(test: CircusTest): void {
-    const fn = test.fn
-    if (typeof fn !== 'function' || (fn as { [WRAPPED]?: true })[WRAPPED] === true || isGeneratorFunction(fn)) return
-    const scopeFor = (): Scope => this.#scopeFor(test)
-    const wrapped = function (this: unknown, ...args: unknown[]): unknown {
-      return runInScope(scopeFor(), () => Reflect.apply(fn, this, args))
-    }
-    Object.defineProperties(wrapped, { length: { value: fn.length }, name: { value: fn.name }, [WRAPPED]: { value: true } })
-    test.fn = wrapped as CircusTest['fn']
-  }
-
-  /**
-   * Wraps a `beforeEach`/`afterEach` hook once (hooks are shared by the tests they apply to): each
-   * call runs in the scope of the test it runs for, or as it is when no test of ours is running.
-   */
-  #wrapHook(hook: CircusHook): void {
-    const fn = hook.fn
-    if (typeof fn !== 'function' || (fn as { [WRAPPED]?: true })[WRAPPED] === true || isGeneratorFunction(fn)) return
-    const scopeFor = (): Scope | undefined => (this.#current === undefined ? undefined : this.#scopeFor(this.#current))
-    const wrapped = function (this: unknown, ...args: unknown[]): unknown {
-      const scope = scopeFor()
-      return scope === undefined ? Reflect.apply(fn, this, args) : runInScope(scope, () => Reflect.apply(fn, this, args))
-    }
-    Object.defineProperties(wrapped, { length: { value: fn.length }, name: { value: fn.name }, [WRAPPED]: { value: true } })
-    hook.fn = wrapped as CircusHook['fn']
-  }
-
-  /** Ends the test's scope: fail (push its `BlockingIOError`), warn (print) or nothing. */
-  #finish(test: CircusTest): void {
-    const scope = this.#scopes.get(test)
-    if (scope === undefined || scope.ended) return
-    this.#scopes.delete(test)
-    const outcome = endTest(scope, { testFailed: test.errors.length > 0 })
-    if (outcome.error !== undefined) test.errors.push(forJest(outcome.error))
-    if (outcome.warning !== undefined) this.#print(outcome.warning)
-    if (outcome.findings.length > 0) spoolFindings(outcome.findings)
-  }
-
-  /** A finding after its test ended (work the test left running): into the run report, and printed. */
-  #leak(finding: Finding): void {
-    spoolFindings([finding])
-    if (!finding.allowed) this.#print(`loopcop (leak): ${failureMessage([finding], finding.test?.name)}`)
-  }
-
-  /** Prints through the test file's console (grouped with its output by Jest) while it lives, else to stderr. */
-  #print(text: string): void {
-    const console = this.#tornDown ? undefined : (this.global as unknown as { console?: { warn?: (text: string) => void } }).console
-    outsideScopes(() => {
-      if (typeof console?.warn === 'function') console.warn(text)
-      else process.stderr.write(text + '\n')
-    })
-  }
+/** What loopcop uses of a Jest environment instance (`@jest/environment`'s `JestEnvironment`, structurally). */
+export interface JestEnvironmentLike {
+  readonly global: object
+  setup(): Promise<void>
+  teardown(): Promise<void>
 }
+
+/**
+ * Adds loopcop's per-test checking to a Jest test environment class (jsdom, a custom one): each test
+ * function (and the timers and promise continuations it starts) runs in a scope of its own; at the
+ * end of the test its findings fail it (`mode: 'fail'`), were already thrown at the call
+ * (`'throw'`), or are printed (`'warn'`). The test's `beforeEach`/`afterEach` hooks run in its
+ * scope and count as part of it (as under Vitest and Mocha); `beforeAll`/`afterAll` belong to no
+ * test and are not checked. The base class's own `handleTestEvent`, if any, still runs.
+ * @example module.exports = withLoopcop(require('jest-environment-jsdom').TestEnvironment)
+ */
+export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base {
+  if (typeof Base !== 'function') {
+    throw new TypeError(`loopcop: withLoopcop() expects a Jest test environment class (e.g. require('jest-environment-jsdom').TestEnvironment), got ${Base === null ? 'null' : typeof Base}`)
+  }
+  if ((Base as { [WITH_LOOPCOP]?: true })[WITH_LOOPCOP] === true) return Base
+  const Checked = class extends (Base as JestEnvironmentClass) {
+    readonly #testPath: string
+    readonly #overrides: ScopeOptions
+    /** The scope of each test's current invocation (a retry opens a new one). */
+    readonly #scopes = new WeakMap<CircusTest, Scope>()
+    /** Concurrent tests, wrapped at `run_start`. */
+    readonly #wrappedEarly = new WeakSet<CircusTest>()
+    readonly #realm: { Atomics?: unknown }
+    /** The test whose `beforeEach` hooks, function and `afterEach` hooks are running (not concurrent ones). */
+    #current: CircusTest | undefined
+    #tornDown = false
+
+    constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
+      // Before the base class: an older Jest fails there or later with errors that say nothing useful.
+      assertSupportedRunner('Jest')
+      super(config, context)
+      this.#testPath = context.testPath
+      this.#overrides = fileOptions(config, context)
+      // jest-environment-node copies every testEnvironmentOptions key onto the test's global.
+      const options = config.projectConfig.testEnvironmentOptions as Record<string, unknown> | undefined
+      const global = this.global as unknown as Record<string, unknown>
+      if (options?.loopcop !== undefined && global.loopcop === options.loopcop) delete global.loopcop
+      // The core lives in this (outer) realm; the test realm has an `Atomics` of its own.
+      install()
+      this.#realm = this.global as unknown as { Atomics?: unknown }
+      patchRealm(this.#realm)
+      // loopcop/jest (the setup file) finds the core here instead of loading a copy per test file.
+      publishCore(this.global, { toBlockEventLoop, allowBlocking })
+      markEnvironment(this.global)
+    }
+
+    /** Jest's hook into the test lifecycle: wraps test functions, and judges each test at its end. Never throws. */
+    handleTestEvent(event: CircusEvent, state?: CircusState): unknown {
+      this.#handle(event, state)
+      // A base environment that listens too (a custom one) still gets every event.
+      const base = (Base.prototype as { handleTestEvent?: (event: CircusEvent, state?: CircusState) => unknown }).handleTestEvent
+      return typeof base === 'function' ? Reflect.apply(base, this, [event, state]) : undefined
+    }
+
+    #handle(event: CircusEvent, state?: CircusState): void {
+      try {
+        switch (event.name) {
+          case 'run_start':
+            // Jest 29 starts `test.concurrent` functions all at once ahead of their `test_fn_start`,
+            // then gives Jest a stand-in `() => promise` to call there: wrap the real ones now.
+            for (const test of concurrentTests(state)) {
+              this.#wrap(test)
+              this.#wrappedEarly.add(test)
+            }
+            break
+          case 'test_start':
+            this.#current = event.test !== undefined && !this.#wrappedEarly.has(event.test) ? event.test : undefined
+            break
+          case 'hook_start':
+            if (event.hook !== undefined && (event.hook.type === 'beforeEach' || event.hook.type === 'afterEach')) this.#wrapHook(event.hook)
+            break
+          case 'test_fn_start':
+            if (event.test !== undefined && !this.#wrappedEarly.has(event.test)) this.#wrap(event.test)
+            break
+          case 'test_done':
+            if (event.test !== undefined) this.#finish(event.test)
+            if (event.test === this.#current) this.#current = undefined
+            break
+        }
+      } catch (error) {
+        internalError(error)
+      }
+    }
+
+    override async teardown(): Promise<void> {
+      this.#tornDown = true
+      // A patched `Atomics` would keep this file's whole realm alive for the rest of the worker.
+      unpatchRealm(this.#realm)
+      await super.teardown()
+    }
+
+    #ref(test: CircusTest): TestRef {
+      return { name: testName(test), file: this.#testPath }
+    }
+
+    /** The scope of the test's current try, opened by whichever of its hooks or its function runs first. */
+    #scopeFor(test: CircusTest): Scope {
+      let scope = this.#scopes.get(test)
+      if (scope === undefined || scope.ended) {
+        scope = openScope('test', { test: this.#ref(test), overrides: this.#overrides, what: 'testEnvironmentOptions.loopcop' })
+        scope.onLeak = (finding) => this.#leak(finding)
+        this.#scopes.set(test, scope)
+      }
+      return scope
+    }
+
+    /** Replaces `test.fn` by a function that runs it in the test's scope, keeping `length` (Jest passes `done` by it). */
+    #wrap(test: CircusTest): void {
+      const fn = test.fn
+      if (typeof fn !== 'function' || (fn as { [WRAPPED]?: true })[WRAPPED] === true || isGeneratorFunction(fn)) return
+      const scopeFor = (): Scope => this.#scopeFor(test)
+      const wrapped = function (this: unknown, ...args: unknown[]): unknown {
+        return runInScope(scopeFor(), () => Reflect.apply(fn, this, args))
+      }
+      Object.defineProperties(wrapped, { length: { value: fn.length }, name: { value: fn.name }, [WRAPPED]: { value: true } })
+      test.fn = wrapped as CircusTest['fn']
+    }
+
+    /**
+     * Wraps a `beforeEach`/`afterEach` hook once (hooks are shared by the tests they apply to): each
+     * call runs in the scope of the test it runs for, or as it is when no test of ours is running.
+     */
+    #wrapHook(hook: CircusHook): void {
+      const fn = hook.fn
+      if (typeof fn !== 'function' || (fn as { [WRAPPED]?: true })[WRAPPED] === true || isGeneratorFunction(fn)) return
+      const scopeFor = (): Scope | undefined => (this.#current === undefined ? undefined : this.#scopeFor(this.#current))
+      const wrapped = function (this: unknown, ...args: unknown[]): unknown {
+        const scope = scopeFor()
+        return scope === undefined ? Reflect.apply(fn, this, args) : runInScope(scope, () => Reflect.apply(fn, this, args))
+      }
+      Object.defineProperties(wrapped, { length: { value: fn.length }, name: { value: fn.name }, [WRAPPED]: { value: true } })
+      hook.fn = wrapped as CircusHook['fn']
+    }
+
+    /** Ends the test's scope: fail (push its `BlockingIOError`), warn (print) or nothing. */
+    #finish(test: CircusTest): void {
+      const scope = this.#scopes.get(test)
+      if (scope === undefined || scope.ended) return
+      this.#scopes.delete(test)
+      const outcome = endTest(scope, { testFailed: test.errors.length > 0 })
+      if (outcome.error !== undefined) test.errors.push(forJest(outcome.error))
+      if (outcome.warning !== undefined) this.#print(outcome.warning)
+      if (outcome.findings.length > 0) spoolFindings(outcome.findings)
+    }
+
+    /** A finding after its test ended (work the test left running): into the run report, and printed. */
+    #leak(finding: Finding): void {
+      spoolFindings([finding])
+      if (!finding.allowed) this.#print(`loopcop (leak): ${failureMessage([finding], finding.test?.name)}`)
+    }
+
+    /** Prints through the test file's console (grouped with its output by Jest) while it lives, else to stderr. */
+    #print(text: string): void {
+      const console = this.#tornDown ? undefined : (this.global as unknown as { console?: { warn?: (text: string) => void } }).console
+      outsideScopes(() => {
+        if (typeof console?.warn === 'function') console.warn(text)
+        else process.stderr.write(text + '\n')
+      })
+    }
+  }
+  Object.defineProperty(Checked, 'name', { value: `Loopcop${Base.name === '' ? 'Environment' : Base.name}` })
+  Object.defineProperty(Checked, WITH_LOOPCOP, { value: true })
+  return Checked as unknown as Base
+}
+
+/** Marks a class `withLoopcop` made, so wrapping it again changes nothing. */
+const WITH_LOOPCOP = Symbol.for('loopcop.jest.withLoopcop')
+
+/** Jest's `jest-environment-node` with loopcop's per-test checking: `testEnvironment: 'loopcop/jest/environment'`. */
+export default class LoopcopEnvironment extends withLoopcop(NodeEnvironment) {}
 
 let reported = false
 /** loopcop's own failure: reported once on stderr, never thrown into Jest (that would fail the whole file). */

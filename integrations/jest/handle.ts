@@ -25,3 +25,16 @@ export function publishCore(global: object, core: JestCore): void {
 export function publishedCore(global: object): JestCore | undefined {
   return (global as { [HANDLE]?: JestCore })[HANDLE]
 }
+
+/** Where loopcop's environment marks the test realms it runs (not the setup file's own fallback handle). */
+const ENVIRONMENT: unique symbol = Symbol.for('loopcop.jest.environment') as never
+
+/** Marks a test realm's global as run by loopcop's environment (per-test checking is on). */
+export function markEnvironment(global: object): void {
+  Object.defineProperty(global, ENVIRONMENT, { value: true, enumerable: false, configurable: true, writable: false })
+}
+
+/** Whether loopcop's environment (or `withLoopcop` around another one) runs this test realm. */
+export function environmentRuns(global: object): boolean {
+  return (global as { [ENVIRONMENT]?: true })[ENVIRONMENT] === true
+}

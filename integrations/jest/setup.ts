@@ -1,8 +1,8 @@
 /**
- * `loopcop/jest`, for Jest's `setupFilesAfterEnv`: registers `expect(fn).toBlockEventLoop()` and
- * types it for the global `expect` (`@types/jest`) and for `import { expect } from '@jest/globals'`.
- * Per-test enforcement comes from the environment, `testEnvironment: 'loopcop/jest/environment'`;
- * without it the matcher still works.
+ * `loopcop/jest`, for Jest's `setupFilesAfterEnv`: registers `expect(fn).toBlockEventLoop()` (see
+ * `loopcop/jest/matchers`) and types it for the global `expect` and for `@jest/globals`. Per-test
+ * enforcement comes from the environment, `testEnvironment: 'loopcop/jest/environment'` (or
+ * `withLoopcop` around another one); without it this file says once that no test is checked.
  *
  * ```ts
  * await expect(() => handler(req)).not.toBlockEventLoop()
@@ -10,78 +10,29 @@
  * ```
  * @module
  */
-import { expect } from '@jest/globals'
-import type { MatcherContext, MatcherOptions, MatcherResult } from '../../src/integration.js'
-import { type JestCore, publishCore, publishedCore } from './handle.js'
-import { jestMessage } from './message.js'
+import * as asyncHooks from 'node:async_hooks'
+import { environmentRuns } from './handle.js'
+
+export * from './matchers.js'
 
 /**
- * The core, from loopcop's environment when it runs the tests. Without it (matchers only), this
- * file's CommonJS build loads the core through Jest's registry and publishes it for the rest of
- * the file; the ES module build relies on the CommonJS one having run as a setup file.
+ * Where the "environment missing" warning is remembered for the worker process: on a core module
+ * object, which every test file's realm shares (their `globalThis` and `process` are their own).
  */
-function core(): JestCore {
-  const published = publishedCore(globalThis)
-  if (published !== undefined) return published
-  // Only the CommonJS build (what Jest loads as a setup file) has `require`. Taken indirectly, so
-  // that the bundler of the ES module build leaves it alone instead of inlining the core here.
-  let loaded: JestCore
-  try {
-    const load = require as (id: string) => unknown
-    loaded = load('../../src/integration.js') as JestCore
-  } catch (error) {
-    throw new Error("loopcop/jest was imported as an ES module before its setup file ran: add 'loopcop/jest' to setupFilesAfterEnv in the Jest config", { cause: error })
-  }
-  publishCore(globalThis, loaded)
-  return loaded
-}
-core()
+const WARNED = Symbol.for('loopcop.jest.environmentMissingWarned')
 
-const forJest = (result: MatcherResult): MatcherResult => ({ pass: result.pass, message: () => jestMessage(result.message()) })
-
-expect.extend({
-  toBlockEventLoop(this: MatcherContext, received: unknown, options?: MatcherOptions): MatcherResult | Promise<MatcherResult> {
-    const result = core().toBlockEventLoop.call(this, received, options)
-    // A promise from the realm loopcop runs in (not the test's): `instanceof Promise` would miss it.
-    return 'then' in result ? result.then(forJest) : forJest(result)
-  },
-})
-
-/**
- * Allows blocking: for the rest of the current test without an argument, or only while `fn` runs.
- * @example const cfg = allowBlocking(() => fs.readFileSync('fixture.json', 'utf8'))
- */
-export const allowBlocking: JestCore['allowBlocking'] = ((fn?: () => unknown) => (fn === undefined ? core().allowBlocking() : core().allowBlocking(fn))) as JestCore['allowBlocking']
-export type { MatcherOptions } from '../../src/integration.js'
-
-/** What `toBlockEventLoop` returns: a promise to await when `fn` is async, else the matcher's plain result. */
-type BlockResult<Fn, R> = Fn extends (...args: never[]) => PromiseLike<unknown> ? Promise<void> : R
-
-declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
-  namespace jest {
-    // Same type parameters as @types/jest's declaration, which this one merges into.
-    // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-    interface Matchers<R, T = {}> {
-      /**
-       * Passes when calling the function blocks the event loop (sync I/O, `execSync`, a `*Sync`
-       * crypto/zlib call, `Atomics.wait`). Await it when the function is async. What it finds is
-       * this assertion's subject, never charged again to the test.
-       * @example await expect(() => handler(req)).not.toBlockEventLoop()
-       */
-      toBlockEventLoop(options?: MatcherOptions): BlockResult<T, R>
+if (!environmentRuns(globalThis)) {
+  const holder = asyncHooks as unknown as Record<symbol, true | undefined>
+  if (holder[WARNED] !== true) {
+    try {
+      Object.defineProperty(holder, WARNED, { value: true, configurable: true })
+    } catch {
+      // A frozen module object: then the warning may show once per test file, which is still right.
     }
-  }
-}
-
-declare module 'expect' {
-  interface Matchers<R extends void | Promise<void>, T = unknown> {
-    /**
-     * Passes when calling the function blocks the event loop (sync I/O, `execSync`, a `*Sync`
-     * crypto/zlib call, `Atomics.wait`). Await it when the function is async. What it finds is
-     * this assertion's subject, never charged again to the test.
-     * @example await expect(() => handler(req)).not.toBlockEventLoop()
-     */
-    toBlockEventLoop(options?: MatcherOptions): BlockResult<T, R>
+    process.stderr.write(
+      "loopcop: per-test checking is off: 'loopcop/jest' is in setupFilesAfterEnv, but the tests do not run in loopcop's environment, so a test that blocks the event loop passes.\n" +
+        "  Set testEnvironment: 'loopcop/jest/environment' in the Jest config (for jsdom or a custom environment, wrap it with withLoopcop() from 'loopcop/jest/environment').\n" +
+        "  Only the toBlockEventLoop matcher is wanted? Use 'loopcop/jest/matchers' in setupFilesAfterEnv instead, which does not warn.\n",
+    )
   }
 }

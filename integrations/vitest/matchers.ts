@@ -5,7 +5,10 @@
  * @module
  */
 import { expect } from 'vitest'
-import { type MatcherOptions, toBlockEventLoop } from '../../src/integration.js'
+import { type MatcherOptions, assertSupportedRunner, toBlockEventLoop } from '../../src/integration.js'
+
+// Before anything Vitest-specific: an older Vitest would fail below with an unrelated TypeError.
+assertSupportedRunner('Vitest')
 
 /** The options `toBlockEventLoop` takes: `{ stallMs, allow, traceDepth, moduleLoading }`, added to the configured ones. */
 export type ToBlockEventLoopOptions = MatcherOptions

@@ -19,19 +19,41 @@ export interface LoopcopReporterOptions {
   readonly github?: boolean
 }
 
+/** What the test files sent: their findings, the options their workers ran with, and which of them failed a test. */
+export interface CollectedFindings {
+  readonly findings: Finding[]
+  readonly workerOptions: Pick<Options, 'report' | 'mode'> | undefined
+  readonly checkedFiles: number
+  /** Ids of the findings of failed tests and of failed files (leaks): Vitest reports those failures itself. */
+  readonly inFailures: ReadonlySet<string>
+}
+
 /** Every finding the workers sent in the tasks' `meta` (tests' own findings, and leaks kept on their file), each once. */
-export function collectFindings(testModules: readonly TestModule[]): { findings: Finding[]; workerOptions: Pick<Options, 'report' | 'mode'> | undefined; checkedFiles: number } {
+export function collectFindings(testModules: readonly TestModule[]): CollectedFindings {
   const collector = new RunCollector()
+  const inFailures = new Set<string>()
   let workerOptions: Pick<Options, 'report' | 'mode'> | undefined
   let checkedFiles = 0
   for (const testModule of testModules) {
-    for (const testCase of testModule.children.allTests()) collector.add(readMeta(testCase.meta())?.findings ?? [])
+    for (const testCase of testModule.children.allTests()) {
+      const findings = readMeta(testCase.meta())?.findings ?? []
+      collector.add(findings)
+      if (testCase.result().state === 'failed') for (const f of findings) inFailures.add(f.id)
+    }
     const file = readMeta(testModule.meta())
     if (file !== undefined) checkedFiles++
     collector.add(file?.leaks ?? [])
+    if (testModule.state() === 'failed') for (const f of file?.leaks ?? []) inFailures.add(f.id)
     if (workerOptions === undefined || (workerOptions.report.json === undefined && file?.options?.report.json !== undefined)) workerOptions = file?.options
   }
-  return { findings: collector.findings, workerOptions, checkedFiles }
+  return { findings: collector.findings, workerOptions, checkedFiles, inFailures }
+}
+
+/** Whether Vitest's own `github-actions` reporter runs too (it annotates every failed test). */
+function vitestAnnotates(vitest: Vitest): boolean {
+  const named = (vitest.config.reporters as readonly unknown[]).some((r) => (Array.isArray(r) ? r[0] : r) === 'github-actions')
+  const instances = (vitest as { reporters?: readonly unknown[] }).reporters ?? []
+  return named || instances.some((r) => typeof r === 'object' && r !== null && r.constructor.name === 'GithubActionsReporter')
 }
 
 /** The Vitest reporter of loopcop's run summary, JSON report and annotations. */
@@ -50,7 +72,7 @@ export default class LoopcopReporter implements Reporter {
 
   /** Prints the summary, writes the JSON report and the annotations, from what the test files sent. */
   onTestRunEnd(testModules: readonly TestModule[]): void {
-    const { findings, workerOptions, checkedFiles } = collectFindings(testModules)
+    const { findings, workerOptions, checkedFiles, inFailures } = collectFindings(testModules)
     // In the main process, currentOptions() holds LOOPCOP_* and a configure() made in the config
     // file; the workers' configure() (a setup file's) arrives with the test files.
     const main = currentOptions()
@@ -65,6 +87,9 @@ export default class LoopcopReporter implements Reporter {
       ...(json !== undefined && { json }),
       ...(github !== undefined && { github }),
       level: main.mode === 'warn' || workerOptions?.mode === 'warn' ? 'warning' : 'error',
+      // One annotation per problem: a failure Vitest's github-actions reporter annotates (at the
+      // blocking line: a BlockingIOError's stack is the culprit's) is not annotated again here.
+      ...(this.#vitest !== undefined && vitestAnnotates(this.#vitest) && { annotate: findings.filter((f) => !inFailures.has(f.id)) }),
       write,
       ...(this.#vitest !== undefined && { cwd: this.#vitest.config.root }),
     })

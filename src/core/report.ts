@@ -173,8 +173,14 @@ function escapeProperty(s: string): string {
   return escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C')
 }
 
-/** GitHub Actions workflow commands, one per call site, placed at the user's line. */
+/**
+ * GitHub Actions workflow commands, one per call site, placed at the user's line. File paths are
+ * relative to `GITHUB_WORKSPACE` (the repository checkout) when it is set, as GitHub resolves them
+ * there: a monorepo package's own root (`cwd`) would point at the wrong file.
+ */
 export function githubAnnotations(findings: readonly Finding[], level?: 'error' | 'warning', cwd?: string): string[] {
+  const workspace = process.env.GITHUB_WORKSPACE
+  const base = workspace !== undefined && workspace !== '' ? workspace : cwd
   // Without a level: warnings for what the configuration only warns about (`mode`, or
   // `stallMode` for stalls, default 'warn'), errors for what fails tests.
   const options = level === undefined ? currentOptions() : undefined
@@ -182,7 +188,7 @@ export function githubAnnotations(findings: readonly Finding[], level?: 'error' 
     level ?? ((kind === 'stall' ? options?.stallMode : options?.mode) === 'warn' ? 'warning' : 'error')
   return summarizeBySite(findings, cwd).map((site) => {
     const loc = site.example.location
-    const props = loc === undefined ? '' : `file=${escapeProperty(displayPath(loc.file, cwd))},line=${loc.line},col=${loc.column},`
+    const props = loc === undefined ? '' : `file=${escapeProperty(displayPath(loc.file, base))},line=${loc.line},col=${loc.column},`
     const msg = `${describeFinding(site.example)}${site.calls > site.example.calls ? ` (${site.calls} calls in ${site.tests.length} tests)` : ''}`
     return `::${levelOf(site.kind)} ${props}title=${escapeProperty(`loopcop: ${site.operation}`)}::${escapeData(msg)}`
   })
@@ -209,6 +215,26 @@ export class RunCollector {
   }
 }
 
+/** How `reportRun` ends a run. */
+export interface ReportRunOptions {
+  /** Path of the JSON report. */
+  readonly json?: string
+  /** Print GitHub Actions annotations. @default process.env.GITHUB_ACTIONS === 'true' */
+  readonly github?: boolean
+  /** Annotation level for every finding; without it, each follows `mode`/`stallMode`. */
+  readonly level?: 'error' | 'warning'
+  /**
+   * The findings to annotate, when the runner annotates some itself (Vitest's `github-actions`
+   * reporter annotates every failed test at its error's stack: loopcop's failures included).
+   * @default findings
+   */
+  readonly annotate?: readonly Finding[]
+  /** Where the summary and annotations go. @default process.stdout */
+  readonly write?: (text: string) => void
+  /** The project root that paths are shown relative to. @default process.cwd() */
+  readonly cwd?: string
+}
+
 /** What `reportRun` did, for the caller (and tests). */
 export interface RunReportResult {
   readonly summary: string
@@ -221,12 +247,12 @@ export interface RunReportResult {
  * JSON report when `report.json` (or `LOOPCOP_REPORT`) is set, print GitHub annotations when
  * `report.github` (default: `GITHUB_ACTIONS === 'true'`).
  */
-export function reportRun(findings: readonly Finding[], options: { readonly json?: string; readonly github?: boolean; readonly level?: 'error' | 'warning'; readonly write?: (text: string) => void; readonly cwd?: string } = {}): RunReportResult {
+export function reportRun(findings: readonly Finding[], options: ReportRunOptions = {}): RunReportResult {
   const write = options.write ?? ((text: string) => process.stdout.write(text + '\n'))
   const summary = formatSummary(findings, options.cwd)
   write(summary)
   const github = options.github ?? process.env.GITHUB_ACTIONS === 'true'
-  const annotations = github ? githubAnnotations(findings, options.level, options.cwd) : []
+  const annotations = github ? githubAnnotations(options.annotate ?? findings, options.level, options.cwd) : []
   for (const a of annotations) write(a)
   const jsonPath = options.json === undefined ? undefined : writeJsonReport(options.json, findings, options.cwd)
   if (jsonPath !== undefined) write(`loopcop: JSON report written to ${displayPath(jsonPath, options.cwd)}`)

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { fixtures, root, runNode } from '../helpers/run.js'
+import { fixtures, installed, runNode } from '../helpers/run.js'
 
 const dir = join(fixtures, 'core')
 
@@ -11,8 +11,8 @@ describe.each([['ESM first', []], ['CJS first', ['cjs-first']]] as const)('the E
     expect(run.code).toBe(0)
     const out = JSON.parse(run.stdout) as Record<string, unknown> & { self: string; files: { esm: string; cjs: string } }
     // Two really different copies were loaded...
-    expect(out.files.esm).toBe(`file://${join(root, 'dist', 'esm', 'src', 'index.js')}`)
-    expect(out.files.cjs).toBe(join(root, 'dist', 'cjs', 'src', 'index.js'))
+    expect(out.files.esm).toBe(`file://${join(installed, 'dist', 'esm', 'src', 'index.js')}`)
+    expect(out.files.cjs).toBe(join(installed, 'dist', 'cjs', 'src', 'index.js'))
     // ...and every export of one is the other's.
     expect(out.same).toEqual([])
     expect(out.wrapped).toBe(true)

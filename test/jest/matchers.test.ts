@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, test } from 'vitest'
 import { type JestRun, runJest } from './support.js'
 
-// The `matchers` fixture: two Jest projects with `setupFilesAfterEnv: ['loopcop/jest']`, one on
-// loopcop's environment, one on Jest's own `node` environment (matchers only).
+// The `matchers` fixture: three Jest projects, one with `loopcop/jest` on loopcop's environment, one
+// with `loopcop/jest/matchers` on Jest's own `node` environment (matchers only), and one with
+// `loopcop/jest` on the `node` environment (a forgotten environment, which loopcop points out).
 describe('expect(fn).toBlockEventLoop() for Jest', () => {
   let run: JestRun
   beforeAll(async () => {
@@ -39,10 +40,23 @@ describe('expect(fn).toBlockEventLoop() for Jest', () => {
     expect(run.test('matcher: sync fn, with .not').status).toBe('passed')
   })
 
-  test('without loopcop\'s environment the matchers work and tests are not checked', () => {
+  const warning = "loopcop: per-test checking is off: 'loopcop/jest' is in setupFilesAfterEnv, but the tests do not run in loopcop's environment"
+
+  test("loopcop/jest/matchers without loopcop's environment: the matchers work, tests are not checked, no warning", () => {
     expect(run.test('plain env: blocking does not fail the test').status).toBe('passed')
     expect(run.test('plain env: the matcher works').status).toBe('passed')
     expect(run.test('plain env: the matcher fails with its message').failureMessages[0]).toMatch(/^Error: expect\(fn\)\.not\.toBlockEventLoop\(\)\n\nExpected fn not to block the event loop, but it did:\n {2}1\) fs\.statSync\(/)
+  })
+
+  test("loopcop/jest without loopcop's environment: one warning per worker that names the fix; the matcher still works", () => {
+    expect(run.test('no env 1: blocking passes, unchecked').status).toBe('passed')
+    expect(run.test('no env 2: the matcher still works').status).toBe('passed')
+    const times = run.output.split(warning).length - 1
+    // Two test files of that project, two workers: once per worker process at most, at least once.
+    expect(times).toBeGreaterThanOrEqual(1)
+    expect(times).toBeLessThanOrEqual(2)
+    expect(run.output).toContain("Set testEnvironment: 'loopcop/jest/environment' in the Jest config")
+    expect(run.output).toContain("Use 'loopcop/jest/matchers' in setupFilesAfterEnv instead")
   })
 
   test('configure() called in a test file reaches the core the environment runs', () => {

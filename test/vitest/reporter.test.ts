@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import type { JsonReport } from '../../src/index.js'
-import { type FixtureRun, type Pool, appLine, cleanRuns, runFixture } from './support.js'
+import { type FixtureRun, type Pool, app, appLine, cleanRuns, runFixture } from './support.js'
 
 afterAll(cleanRuns)
 
@@ -81,3 +81,31 @@ test("the JSON report goes where a setup file's configure({ report }) says", asy
     rmSync(dir, { recursive: true, force: true })
   }
 }, 240_000)
+
+// The README's CI set-up keeps Vitest's own github-actions reporter next to loopcop's.
+describe("next to Vitest's github-actions reporter, in a monorepo package (GITHUB_WORKSPACE above the Vitest root)", () => {
+  const workspace = join(app, '..', '..', '..', '..')
+  const env = { GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: workspace }
+  const args = ['--reporter=github-actions', '--reporter=loopcop/vitest/reporter']
+  const annotations = (run: FixtureRun): string[] => run.result.stdout.split('\n').filter((l) => /^::(error|warning)/.test(l))
+
+  test('a blocking call that fails its test is annotated once, by Vitest, at the blocking line', async () => {
+    const run = await runFixture(['test/blocking.test.ts'], { args, env })
+    const failed = run.tests.filter((t) => t.status === 'failed')
+    expect(failed.length).toBeGreaterThan(0)
+    const lines = annotations(run)
+    expect(lines.filter((l) => l.includes('title=loopcop'))).toEqual([])
+    expect(lines).toHaveLength(failed.length)
+    for (const t of failed) expect(lines.some((l) => l.includes(`title=test/blocking.test.ts > ${t.name},`)), t.name).toBe(true)
+    expect(lines.filter((l) => l.includes(`src/app.ts,`) && l.includes(`line=${appLine('readFileSync')},`))).toHaveLength(failed.filter((t) => !t.name.includes('execSync')).length)
+  }, 240_000)
+
+  test("what fails no test (warn mode) is annotated by loopcop, with the path relative to GITHUB_WORKSPACE", async () => {
+    const run = await runFixture(['test/blocking.test.ts'], { args, env: { ...env, LOOPCOP_MODE: 'warn' } })
+    expect(run.tests.filter((t) => t.status === 'failed')).toEqual([])
+    const lines = annotations(run)
+    expect(lines).toContain(`::warning file=test/fixtures/vitest/app/src/app.ts,line=${appLine('readFileSync')},col=21,title=loopcop%3A fs.readFileSync::${lines.find((l) => l.includes('title=loopcop%3A fs.readFileSync'))?.split('::')[2] ?? ''}`)
+    expect(lines.filter((l) => l.includes('title=loopcop'))).toHaveLength(2)
+    expect(lines.every((l) => l.startsWith('::warning file=test/fixtures/vitest/app/src/app.ts,'))).toBe(true)
+  }, 240_000)
+})
