@@ -34,9 +34,13 @@ export default class LoopcopReporter {
   readonly #options: LoopcopReporterOptions
   /** The spool folder of the current run; `undefined` between runs (watch mode). */
   #spool: string | undefined
+  /** Why the last run's report failed (Jest fails the run with it). */
+  #error: Error | undefined
 
   constructor(_globalConfig?: unknown, options?: LoopcopReporterOptions) {
     this.#options = validateOptions({ report: options ?? {} }, ['report'], 'the options of loopcop/jest/reporter').report ?? {}
+    // A wrong LOOPCOP_* variable stops the run here, before any test, with the variable named.
+    envOverrides()
     // Before Jest forks its workers, so that they inherit the folder's name.
     this.#spool = openSpool()
   }
@@ -49,25 +53,31 @@ export default class LoopcopReporter {
   /** Prints the summary, writes the JSON report, prints annotations; then empties the spool. */
   onRunComplete(testContexts?: ReadonlySet<ProjectContext>): void {
     const collector = new RunCollector()
+    let lost = 0
     if (this.#spool !== undefined) {
-      collector.add(readSpool(this.#spool))
+      const spooled = readSpool(this.#spool)
+      collector.add(spooled.findings)
+      lost = spooled.damaged
       closeSpool(this.#spool)
       this.#spool = undefined
     }
     const fromProject = projectReport(testContexts)
     const json = envOverrides().report?.json ?? this.#options.json ?? fromProject.json
     const github = this.#options.github ?? fromProject.github
-    reportRun(sorted(collector.findings), {
+    const { error } = reportRun(sorted(collector.findings), {
       ...(json !== undefined && { json }),
       ...(github !== undefined && { github }),
+      lost,
       // stdout carries `jest --json`: loopcop writes where Jest's own reporters do.
       write: (text) => process.stderr.write(text + '\n'),
     })
+    this.#error = error
+    if (error !== undefined) process.stderr.write(`${error.message}\n`)
   }
 
-  /** Jest asks reporters for an error to fail the run with; the failing tests already do that. */
+  /** Jest fails the run with this: a JSON report that could not be written (failing tests fail it themselves). */
   getLastError(): Error | undefined {
-    return undefined
+    return this.#error
   }
 }
 

@@ -14,7 +14,7 @@
  * worker loads it too), or with `LOOPCOP_*` variables.
  * @module
  */
-import { RunCollector, closeSpool, currentOptions, install, openSpool, outsideScopes, readSpool, reportRun, spoolFindings } from '../../src/integration.js'
+import { RunCollector, closeSpool, currentOptions, envOverrides, install, openSpool, outsideScopes, readSpool, reportRun, spoolFindings } from '../../src/integration.js'
 import type { Finding } from '../../src/integration.js'
 import { type MochaRunnable, OWN, beginTest, endCurrent } from './test.js'
 
@@ -85,22 +85,70 @@ export function mochaGlobalSetup(): void {
   home[RUN] = true
   run.collector = new RunCollector()
   run.spool = openSpool()
+  // A test that calls process.exit() ends the run without the teardown: report what is known.
+  process.once('exit', reportOnExit)
 }
 
-/** Runs once in the main process after every test: prints the run summary, writes the JSON report and annotations. */
+function reportOnExit(): void {
+  if (run.collector === undefined) return
+  print('loopcop: the process is exiting before the end of the run (process.exit() in a test?): the run report holds the findings of the tests that ran.')
+  mochaGlobalTeardown()
+}
+
+/**
+ * Runs once in the main process after every test: prints the run summary, writes the JSON report
+ * and annotations. Never throws: Mocha 10 and 11 exit 0 when a global teardown throws, failing
+ * tests or not. A report that cannot be written is printed and fails the run through its exit code.
+ */
 export function mochaGlobalTeardown(): void {
-  endCurrent()
-  const collector = run.collector
-  if (collector === undefined) return
-  if (run.spool !== undefined) {
-    collector.add(readSpool(run.spool))
-    closeSpool(run.spool)
+  try {
+    endCurrent()
+    const collector = run.collector
+    if (collector === undefined) return
+    let lost = 0
+    if (run.spool !== undefined) {
+      const spooled = readSpool(run.spool)
+      collector.add(spooled.findings)
+      lost = spooled.damaged
+      closeSpool(run.spool)
+    }
+    const { report } = currentOptions()
+    const { error } = reportRun(collector.findings, { ...(report.json !== undefined && { json: report.json }), ...(report.github !== undefined && { github: report.github }), lost, write: print })
+    if (error !== undefined) {
+      print(error.message)
+      failTheRun()
+    }
+  } catch (error) {
+    print(`loopcop: the run report failed (a bug in loopcop; the run is marked failed so that it is not mistaken for a clean one):\n${error instanceof Error ? error.stack : String(error)}`)
+    failTheRun()
+  } finally {
+    run.collector = undefined
+    run.spool = undefined
+    process.removeListener('exit', reportOnExit)
+    delete (globalThis as unknown as Record<symbol, unknown>)[RUN]
   }
-  const { report } = currentOptions()
-  reportRun(collector.findings, { ...(report.json !== undefined && { json: report.json }), ...(report.github !== undefined && { github: report.github }), write: print })
-  run.collector = undefined
-  run.spool = undefined
-  delete (globalThis as unknown as Record<symbol, unknown>)[RUN]
+}
+
+/**
+ * Makes the process exit non-zero (keeping a higher code: Mocha's is the failure count). Mocha sets
+ * the exit code itself once the teardown is over: in an `exit` listener it adds after this one
+ * (hence the second listener, added later), or with `--exit` through `process.exit()` (whose
+ * `exit` listeners, this first one included, may still change the code).
+ */
+function failTheRun(): void {
+  const atLeastOne = (): void => {
+    if (Number(process.exitCode ?? 0) === 0) process.exitCode = 1
+  }
+  process.on('exit', atLeastOne)
+  setImmediate(() => process.on('exit', atLeastOne))
+}
+
+// A wrong LOOPCOP_* variable stops the run here, while Mocha loads its `--require` modules, with
+// the variable named: before, every test ran unchecked and the run could end green.
+try {
+  envOverrides()
+} catch (error) {
+  throw new TypeError(`loopcop/mocha cannot start: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
 }
 
 // Patch before the spec files load: a `const { readFileSync } = require('fs')` taken before the

@@ -8,7 +8,7 @@
  * @module
  */
 import type { Reporter, TestModule, Vitest } from 'vitest/node'
-import { type Finding, type Options, RunCollector, currentOptions, reportRun, validateOptions } from '../../src/integration.js'
+import { type Finding, type Options, RunCollector, currentOptions, envOverrides, reportRun, validateOptions } from '../../src/integration.js'
 import { readMeta } from './meta.js'
 
 /** Options of `loopcop/vitest/reporter`; they win over `configure({ report })` and `LOOPCOP_REPORT`. */
@@ -63,6 +63,8 @@ export default class LoopcopReporter implements Reporter {
 
   constructor(options: LoopcopReporterOptions = {}) {
     this.#options = validateOptions({ report: options }, ['report'], 'loopcop/vitest/reporter options').report ?? {}
+    // A wrong LOOPCOP_* variable stops the run here, before any test, with the variable named.
+    envOverrides()
   }
 
   /** Keeps Vitest's logger and project root. */
@@ -83,7 +85,7 @@ export default class LoopcopReporter implements Reporter {
     if (checkedFiles === 0 && testModules.length > 0) {
       write("loopcop: no test file was checked: add 'loopcop/vitest' to `setupFiles` in the Vitest config (the reporter only collects what it finds)")
     }
-    reportRun(findings, {
+    const { error } = reportRun(findings, {
       ...(json !== undefined && { json }),
       ...(github !== undefined && { github }),
       level: main.mode === 'warn' || workerOptions?.mode === 'warn' ? 'warning' : 'error',
@@ -93,6 +95,8 @@ export default class LoopcopReporter implements Reporter {
       write,
       ...(this.#vitest !== undefined && { cwd: this.#vitest.config.root }),
     })
+    // Vitest prints a reporter's error and fails the run with it.
+    if (error !== undefined) throw error
   }
 }
 

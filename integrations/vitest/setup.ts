@@ -11,13 +11,16 @@
 import fs, { readFileSync as namedReadFileSync } from 'node:fs'
 import * as vitest from 'vitest'
 import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite } from 'vitest'
-import { BlockingIOError, type Finding, type Scope, currentOptions, endTest, install, openScope, patchRealm, runInScope } from '../../src/integration.js'
+import { BlockingIOError, type Finding, type Scope, currentOptions, endTest, envOverrides, install, openScope, patchRealm, runInScope } from '../../src/integration.js'
 import { scopeTestsWithoutAroundEach, suiteArgument } from './fallback.js'
 import { fileMeta, testMeta } from './meta.js'
 import './matchers.js'
 
 export type { ToBlockEventLoopOptions, ToBlockEventLoopResult } from './matchers.js'
 
+// A wrong LOOPCOP_* variable fails each test file here, before its tests, with the variable named
+// (instead of the tests running unchecked).
+envOverrides()
 install()
 // Atomics is per realm; under `vmThreads` this file runs in the test file's own context.
 patchRealm(globalThis)

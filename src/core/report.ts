@@ -45,6 +45,8 @@ export interface JsonReport {
     readonly allowed: number
     /** Calls that kept no stack of their own (sampled after the first calls of an operation in a test). */
     readonly unstackedCalls: number
+    /** Findings a test worker sent that could not be read back (damaged spool lines); absent when none. */
+    readonly lost?: number
   }
 }
 
@@ -76,8 +78,8 @@ function testKey(t: TestRef | undefined): string {
   return t === undefined ? '' : `${t.file ?? ''}\u0000${t.name}`
 }
 
-/** Builds the JSON report of a run. */
-export function jsonReport(findings: readonly Finding[], cwd?: string): JsonReport {
+/** Builds the JSON report of a run; `lost` counts findings that could not be read back from workers. */
+export function jsonReport(findings: readonly Finding[], cwd?: string, lost = 0): JsonReport {
   const blocking = findings.filter((f) => !f.allowed)
   const tests = new Set(blocking.filter((f) => f.test !== undefined).map((f) => testKey(f.test)))
   let blockedMs = 0
@@ -96,16 +98,17 @@ export function jsonReport(findings: readonly Finding[], cwd?: string): JsonRepo
       calls: totalCalls(blocking),
       allowed: findings.length - blocking.length,
       unstackedCalls,
+      ...(lost > 0 && { lost }),
     },
   }
 }
 
 /** Writes the JSON report (creating its folder), outside every scope so the write is never a finding. */
-export function writeJsonReport(path: string, findings: readonly Finding[], cwd = process.cwd()): string {
+export function writeJsonReport(path: string, findings: readonly Finding[], cwd = process.cwd(), lost = 0): string {
   const file = resolve(cwd, path)
   outsideScopes(() => {
     mkdirSync(dirname(file), { recursive: true })
-    writeFileSync(file, JSON.stringify(jsonReport(findings, cwd), null, 2) + '\n')
+    writeFileSync(file, JSON.stringify(jsonReport(findings, cwd, lost), null, 2) + '\n')
   })
   return file
 }
@@ -233,6 +236,8 @@ export interface ReportRunOptions {
   readonly write?: (text: string) => void
   /** The project root that paths are shown relative to. @default process.cwd() */
   readonly cwd?: string
+  /** Findings the workers sent that could not be read back (see `readSpool`): said, and counted in the JSON report. */
+  readonly lost?: number
 }
 
 /** What `reportRun` did, for the caller (and tests). */
@@ -240,6 +245,12 @@ export interface RunReportResult {
   readonly summary: string
   readonly jsonPath?: string
   readonly annotations: readonly string[]
+  /**
+   * The JSON report could not be written (a folder in the way, no permission, a full disk). The
+   * integration must make the run fail with it: CI that reads the report would otherwise read an
+   * old one, or none, after a green run.
+   */
+  readonly error?: Error
 }
 
 /**
@@ -254,7 +265,19 @@ export function reportRun(findings: readonly Finding[], options: ReportRunOption
   const github = options.github ?? process.env.GITHUB_ACTIONS === 'true'
   const annotations = github ? githubAnnotations(options.annotate ?? findings, options.level, options.cwd) : []
   for (const a of annotations) write(a)
-  const jsonPath = options.json === undefined ? undefined : writeJsonReport(options.json, findings, options.cwd)
-  if (jsonPath !== undefined) write(`loopcop: JSON report written to ${displayPath(jsonPath, options.cwd)}`)
-  return { summary, annotations, ...(jsonPath !== undefined && { jsonPath }) }
+  const lost = options.lost ?? 0
+  if (lost > 0) write(`loopcop: ${lost} finding${lost === 1 ? '' : 's'} sent by test workers could not be read back (a worker stopped mid-write?) and ${lost === 1 ? 'is' : 'are'} missing from this report`)
+  let jsonPath: string | undefined
+  let error: Error | undefined
+  if (options.json !== undefined) {
+    try {
+      jsonPath = writeJsonReport(options.json, findings, options.cwd, lost)
+      write(`loopcop: JSON report written to ${displayPath(jsonPath, options.cwd)}`)
+    } catch (cause) {
+      const target = resolve(options.cwd ?? process.cwd(), options.json)
+      const reason = cause instanceof Error ? cause.message : String(cause)
+      error = new Error(`loopcop: could not write the JSON report to ${target} (report.json / LOOPCOP_REPORT): ${reason}`, { cause })
+    }
+  }
+  return { summary, annotations, ...(jsonPath !== undefined && { jsonPath }), ...(error !== undefined && { error }) }
 }

@@ -32,23 +32,57 @@ export function spoolFindings(findings: readonly Finding[]): boolean {
   return true
 }
 
-/** Reads every finding the workers spooled (call once the workers are done). */
-export function readSpool(dir: string): Finding[] {
+/** What the workers spooled: every finding that could be read, and how many lines could not. */
+export interface SpoolContents {
+  readonly findings: Finding[]
+  /**
+   * Lines that were not a whole finding (a worker killed mid-write, a full disk): those findings
+   * are lost, and the run report says how many instead of losing everything else with them.
+   */
+  readonly damaged: number
+}
+
+/** Reads every finding the workers spooled, line by line (call once the workers are done). */
+export function readSpool(dir: string): SpoolContents {
   return outsideScopes(() => {
-    const out: Finding[] = []
+    const findings: Finding[] = []
+    let damaged = 0
     let files: string[]
     try {
       files = readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort()
     } catch {
-      return out
+      return { findings, damaged }
     }
     for (const file of files) {
-      for (const line of readFileSync(join(dir, file), 'utf8').split('\n')) {
-        if (line.trim() !== '') out.push(JSON.parse(line) as Finding)
+      let text: string
+      try {
+        text = readFileSync(join(dir, file), 'utf8')
+      } catch {
+        damaged++
+        continue
+      }
+      for (const line of text.split('\n')) {
+        if (line.trim() === '') continue
+        const finding = parseFinding(line)
+        if (finding === undefined) damaged++
+        else findings.push(finding)
       }
     }
-    return out
+    return { findings, damaged }
   })
+}
+
+/** One spooled line as a finding, or `undefined` when it is not one (cut short, garbled). */
+function parseFinding(line: string): Finding | undefined {
+  let value: unknown
+  try {
+    value = JSON.parse(line)
+  } catch {
+    return undefined
+  }
+  if (typeof value !== 'object' || value === null) return undefined
+  const { id, kind } = value as { id?: unknown; kind?: unknown }
+  return typeof id === 'string' && (kind === 'sync-io' || kind === 'stall') ? (value as Finding) : undefined
 }
 
 /** Removes the spool folder. */

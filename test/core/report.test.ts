@@ -271,10 +271,20 @@ describe('the spool (findings from worker processes)', () => {
     const inside = await detect(() => spoolFindings(findings))
     expect(inside.value).toBe(true)
     expect(inside.findings).toEqual([])
-    expect(readSpool(spool)).toEqual(findings)
+    expect(readSpool(spool)).toEqual({ findings, damaged: 0 })
     closeSpool(spool)
     expect(fs.existsSync(spool)).toBe(false)
     expect(process.env[SPOOL_ENV]).toBeUndefined()
     expect(spoolFindings(findings)).toBe(false)
+  })
+
+  test('a damaged line (a worker stopped mid-write) is counted as lost; every other finding is kept', () => {
+    const spool = openSpool()
+    const findings = [syncFinding(), stallFinding()]
+    spoolFindings([findings[0]!])
+    fs.appendFileSync(`${spool}/other-worker.jsonl`, `${JSON.stringify(findings[1]).slice(0, 40)}\n{"not":"a finding"}\n`)
+    spoolFindings([findings[1]!])
+    expect(readSpool(spool)).toEqual({ findings, damaged: 2 })
+    closeSpool(spool)
   })
 })

@@ -1,12 +1,19 @@
+import { join } from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
+import { fixtures, root, runNode } from '../helpers/run.js'
 import { essentials, type JestRun, runJest } from './support.js'
 
-// The `typescript` fixture: .ts tests and sources through babel-jest with
-// @babel/preset-typescript. Types stripped by Babel shift lines; source maps put them back.
-describe('TypeScript test files (babel-jest)', () => {
+// The `typescript` fixture: .ts tests and sources through babel-jest with @babel/preset-typescript
+// (Jest's default), and through ts-jest, which type-checks each test file with the fixture's
+// tsconfig.json (CommonJS, node10 resolution, `"types": ["jest", "loopcop/jest"]`). Types stripped
+// by the transform shift lines; source maps put them back.
+describe.each([
+  { transform: 'babel-jest', args: [] },
+  { transform: 'ts-jest', args: ['--config', 'jest.ts-jest.config.cjs'] },
+])('TypeScript test files ($transform)', ({ args }) => {
   let run: JestRun
   beforeAll(async () => {
-    run = await runJest('typescript', ['--maxWorkers=2'])
+    run = await runJest('typescript', ['--maxWorkers=2', ...args])
   })
 
   test('only the blocking tests fail', () => {
@@ -30,3 +37,10 @@ describe('TypeScript test files (babel-jest)', () => {
     expect(message).toMatch(/\n {4}at .*\/typescript\/src\/users\.ts:15:18\)?\n/)
   })
 })
+
+test("the fixture type-checks with the README's Jest set-up: \"types\": [\"jest\", \"loopcop/jest\"] under module commonjs (node10)", async () => {
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
+  const result = await runNode(tsc, ['-p', join(fixtures, 'jest', 'typescript', 'tsconfig.json')], { cwd: root, timeoutMs: 240_000 })
+  expect(result.output.trim()).toBe('')
+  expect(result.code).toBe(0)
+}, 240_000)

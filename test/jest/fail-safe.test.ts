@@ -1,0 +1,30 @@
+// loopcop never makes a Jest run greener than it would be without it: a configuration error stops
+// the run, a report that cannot be written fails it, and a damaged spool line loses only itself.
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { expect, test } from 'vitest'
+import { runJest } from './support.js'
+
+test('LOOPCOP_MODE=bogus stops the run before any test, naming the variable; exit code non-zero', async () => {
+  const run = await runJest('failsafe', [], { env: { LOOPCOP_MODE: 'bogus' } }).catch((error: Error) => ({ error }))
+  // Jest stops while it loads the reporters: no --json output at all.
+  expect('error' in run && run.error.message).toContain('jest wrote no --json output (exit code 1)')
+  expect('error' in run && run.error.message).toContain('LOOPCOP_MODE')
+})
+
+test('a JSON report path that cannot be written (a folder) fails a run whose tests pass: exit code 1, saying why', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'loopcop-report-dir-'))
+  const run = await runJest('failsafe', ['-t', 'a clean test'], { env: { REPORT_JSON: dir } })
+  expect(run.json.numFailedTests).toBe(0)
+  expect(run.output).toContain(`loopcop: could not write the JSON report to ${dir}`)
+  expect(run.code).toBe(1)
+})
+
+test('a damaged spool line is counted as lost; every other finding reaches the report', async () => {
+  const run = await runJest('failsafe', ['--maxWorkers=2'], { env: { DAMAGE_SPOOL: '1' } })
+  expect(run.failed).toEqual(['a blocking test'])
+  expect(run.report?.findings.map((f) => [f.test?.name, f.operation])).toEqual([['a blocking test', 'fs.readFileSync']])
+  expect(run.report?.summary.lost).toBe(1)
+  expect(run.output).toContain('loopcop: 1 finding sent by test workers could not be read back')
+})

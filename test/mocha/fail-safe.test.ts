@@ -1,0 +1,95 @@
+// loopcop never makes a Mocha run greener than it would be without it: configuration errors stop
+// the run, a report that cannot be written fails it, and a damaged spool or an early
+// process.exit() loses only what it must. Mocha 10 and 11 exit 0 when a global teardown throws.
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, test } from 'vitest'
+import type { JsonReport } from '../../src/index.js'
+import { bins, fixtures, installed, runNode } from '../helpers/run.js'
+import { mochaFixtures } from './support.js'
+
+const cwd = join(mochaFixtures, 'failsafe')
+const mochas = [
+  { label: 'Mocha 12', bin: bins.mocha },
+  { label: 'Mocha 11', bin: bins.mocha11 },
+]
+
+/**
+ * `--require loopcop/mocha` resolves through NODE_PATH for `require()`, but when the require throws
+ * (a configuration error), Mocha retries with `import()`, which ignores NODE_PATH and would hide the
+ * error behind "Cannot find package 'loopcop'" — in a user's project both find the package. The
+ * installed package's own file makes both attempts load the same module.
+ */
+const plugin = join(installed, 'dist', 'cjs', 'integrations', 'mocha', 'index.js')
+
+function mocha(bin: string, args: readonly string[], env: Record<string, string>) {
+  return runNode(bin, ['--require', plugin, '--reporter', 'dot', ...args, 'test/*.spec.js'], {
+    cwd,
+    env: { NODE_PATH: join(fixtures, 'node_modules'), LOOPCOP_STALL_MS: '0', ...env },
+    timeoutMs: 180_000,
+  })
+}
+
+/** The loopcop spool folders left in the temporary folder whose names were not there before. */
+function spoolsSince(before: ReadonlySet<string>): string[] {
+  return readdirSync(tmpdir()).filter((d) => d.startsWith('loopcop-') && !before.has(d) && existsSync(join(tmpdir(), d)))
+}
+
+describe.each(mochas)('$label', ({ bin }) => {
+  test.each([
+    { variable: 'LOOPCOP_MODE', value: 'bogus' },
+    { variable: 'LOOPCOP_STALL_MS', value: 'abc' },
+    { variable: 'LOOPCOP_STALL_MS', value: '-1' },
+  ])('$variable=$value stops the run before any test, naming the variable, exit code non-zero', async ({ variable, value }) => {
+    const run = await mocha(bin, [], { [variable]: value })
+    expect(run.code).not.toBe(0)
+    expect(run.output).toContain('loopcop/mocha cannot start')
+    expect(run.output).toContain(variable)
+    expect(run.output).not.toContain('passing')
+    expect(run.output).not.toContain('a bug in loopcop')
+  })
+
+  test('a JSON report path that cannot be written (a folder) fails the run, saying why, after the tests ran', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loopcop-report-dir-'))
+    const run = await mocha(bin, [], { LOOPCOP_REPORT: dir })
+    expect(run.output).toMatch(/3 passing/)
+    expect(run.output).toContain(`loopcop: could not write the JSON report to ${dir}`)
+    expect(run.code).not.toBe(0)
+    // The failures still count: 2 failing tests (the assertion, the blocking one) → exit code 2 or more.
+    expect(run.code).toBeGreaterThanOrEqual(2)
+  })
+
+  test('the same with only passing tests: exit code 1, not 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loopcop-report-dir-'))
+    const run = await mocha(bin, ['--grep', 'a clean test'], { LOOPCOP_REPORT: dir })
+    expect(run.output).toMatch(/1 passing/)
+    expect(run.code).toBe(1)
+  })
+
+  test('--exit: a report that cannot be written still fails the run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loopcop-report-dir-'))
+    const run = await mocha(bin, ['--exit', '--grep', 'a clean test'], { LOOPCOP_REPORT: dir })
+    expect(run.code).toBe(1)
+  })
+
+  test('--parallel: a damaged spool line is counted as lost; every other finding reaches the report; no spool folder is left', async () => {
+    const report = join(mkdtempSync(join(tmpdir(), 'loopcop-failsafe-')), 'report.json')
+    const before = new Set(readdirSync(tmpdir()))
+    const run = await mocha(bin, ['--parallel', '--jobs', '2'], { LOOPCOP_REPORT: report, DAMAGE_SPOOL: '1' })
+    expect(run.code).toBe(2)
+    const json = JSON.parse(readFileSync(report, 'utf8')) as JsonReport
+    expect(json.findings.map((f) => [f.test?.name, f.operation])).toEqual([['fail-safe a blocking test', 'fs.readFileSync']])
+    expect(json.summary.lost).toBe(1)
+    expect(run.output).toContain('loopcop: 1 finding sent by test workers could not be read back')
+    expect(spoolsSince(before)).toEqual([])
+  })
+
+  test('process.exit() inside a test: the report holds what ran before it', async () => {
+    const report = join(mkdtempSync(join(tmpdir(), 'loopcop-failsafe-')), 'report.json')
+    const run = await mocha(bin, [], { LOOPCOP_REPORT: report, EXIT_EARLY: '1' })
+    expect(run.output).toContain('loopcop: the process is exiting before the end of the run')
+    const json = JSON.parse(readFileSync(report, 'utf8')) as JsonReport
+    expect(json.findings.map((f) => [f.test?.name, f.operation])).toEqual([['fail-safe a blocking test', 'fs.readFileSync']])
+  })
+})
