@@ -9,12 +9,16 @@ import type { Operation } from './operations.js'
 import type { Scope } from './scope.js'
 import { captureStack } from './stack.js'
 
-const MAX_ARG = 160
 /** Marks an argument summary not worked out yet (`undefined` is a summary: nothing to show). */
 const UNSUMMARIZED = Symbol('unsummarized')
 
-function clip(s: string): string {
-  return s.length > MAX_ARG ? `${s.slice(0, MAX_ARG - 1)}…` : s
+/** `String(value)`, or a placeholder when the value's own `toString` throws (user code, not ours to fail). */
+function safeString(value: unknown): string {
+  try {
+    return String(value)
+  } catch {
+    return '[unprintable]'
+  }
 }
 
 function pathText(value: unknown): string | undefined {
@@ -31,7 +35,11 @@ function pathText(value: unknown): string | undefined {
   return undefined
 }
 
-/** The path, command or size a call was given, as a short string (nothing is kept of the arguments themselves). */
+/**
+ * The path, command or size a call was given, as a string (nothing is kept of the arguments
+ * themselves). Raw: allow rules match it as given; findings keep it redacted and clipped
+ * (`redactSummary`).
+ */
 export function summarizeArgs(op: Operation, args: readonly unknown[]): string | undefined {
   const a0 = args[0]
   switch (op.arg) {
@@ -41,8 +49,8 @@ export function summarizeArgs(op: Operation, args: readonly unknown[]): string |
       return typeof a0 === 'number' ? `fd ${a0}` : undefined
     case 'command': {
       if (typeof a0 !== 'string') return undefined
-      const rest = Array.isArray(args[1]) ? (args[1] as unknown[]).map(String) : []
-      return clip([a0, ...rest].join(' '))
+      const rest = Array.isArray(args[1]) ? (args[1] as unknown[]).map(safeString) : []
+      return [a0, ...rest].join(' ')
     }
     case 'size':
       if (typeof a0 === 'string') return `${Buffer.byteLength(a0)} bytes`

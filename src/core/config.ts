@@ -1,4 +1,5 @@
 import { type CompiledRule, builtinRules, compileRule } from './allow.js'
+import type { Redaction } from './redact.js'
 import { DEFAULT_OPTIONS, type Mode, type Options, type ScopeOptions, type UserOptions, envOverrides, validateOptions } from './options.js'
 
 /** Options resolved for one scope, with its rules compiled. */
@@ -12,6 +13,8 @@ export interface Settings {
   readonly rules: readonly CompiledRule[]
   /** The user rules that need no stack (operation, path, command): tried before capturing one. */
   readonly cheapRules: readonly CompiledRule[]
+  /** How argument summaries are shown: extra patterns to redact, or `false` for none at all. */
+  readonly redact: Redaction
 }
 
 let options: Options = DEFAULT_OPTIONS
@@ -57,6 +60,7 @@ function resolve(o: Options): Settings {
     moduleLoading: o.moduleLoading,
     rules: [...user, ...builtinRules(o.moduleLoading)],
     cheapRules: user.filter((r) => !r.needsStack),
+    redact: o.redact,
   })
 }
 

@@ -8,8 +8,11 @@ import { v8Line } from './stack.js'
  * raises at the call). Its `stack` is the culprit's stack, so runners show the blocking line.
  */
 export class BlockingIOError extends Error {
-  /** The findings this error reports. */
-  readonly findings: readonly Finding[]
+  /**
+   * The findings this error reports. Not enumerable: runners print an error's enumerable
+   * properties after its message (Vitest's "Serialized Error"), which would repeat every finding.
+   */
+  declare readonly findings: readonly Finding[]
 
   constructor(findings: readonly Finding[], title?: string) {
     // An Error's stack is formatted by the installed `Error.prepareStackTrace` (Vitest's,
@@ -20,7 +23,7 @@ export class BlockingIOError extends Error {
     try {
       super(failureMessage(findings, title))
       this.name = 'BlockingIOError'
-      this.findings = findings
+      Object.defineProperty(this, 'findings', { value: findings, writable: false, enumerable: false, configurable: true })
       const culprit = findings.find((f) => f.frames.length > 0)
       if (culprit !== undefined) {
         Object.defineProperty(this, 'stack', {

@@ -1,6 +1,7 @@
 import { threadId } from 'node:worker_threads'
 import { type CallView, type CompiledRule, findAllowingRule } from './allow.js'
 import type { Category, Operation } from './operations.js'
+import { type Redaction, redactSummary } from './redact.js'
 import { type Frame, type Location, type RawStack, firstPartyFrame, formatFrame, offenderFrame, packageOf, readStack, stackText } from './stack.js'
 
 /** The test a finding is charged to. */
@@ -169,6 +170,8 @@ export function siteKey(frames: readonly Frame[]): string {
 /** What a scope knows about its test and whether late calls are leaks. */
 export interface FindingContext {
   readonly test: TestRef | undefined
+  /** How argument summaries are shown (credentials redacted, or none kept). */
+  readonly settings: { readonly redact: Redaction }
 }
 
 /** Builds the site-aggregated findings of one operation's tally. Built-in allowed calls are dropped. */
@@ -224,6 +227,7 @@ export function makeSyncFinding(op: Operation, p: SyncParts, ctx: FindingContext
   const offender = offenderFrame(p.frames)
   const location = locationOf(firstPartyFrame(p.frames) ?? p.frames[0])
   const pkg = offender === undefined ? undefined : packageOf(offender.file)
+  const args = redactSummary(p.arg, ctx.settings.redact)
   return {
     kind: 'sync-io',
     id: newFindingId(),
@@ -241,7 +245,7 @@ export function makeSyncFinding(op: Operation, p: SyncParts, ctx: FindingContext
     ...(ctx.test !== undefined && { test: ctx.test }),
     ...(location !== undefined && { location }),
     ...(offender !== undefined && pkg !== undefined && { offender: { ...locationOf(offender)!, package: pkg } }),
-    ...(p.arg !== undefined && { args: p.arg }),
+    ...(args !== undefined && { args }),
     frames: p.frames,
   }
 }

@@ -61,6 +61,15 @@ export interface Options {
   readonly onFinding: ((finding: Finding) => void) | undefined
   /** Run report destinations. @default {} */
   readonly report: ReportOptions
+  /**
+   * Argument summaries (paths, commands) in messages, reports and annotations: credentials are
+   * redacted by default (bearer/basic credentials, `--password=`-style flags, secret-looking
+   * `KEY=VALUE`, `user:password@` in URLs, well-known token shapes). Give patterns (regular
+   * expressions, or strings matched literally) to redact more, or `false` to record no arguments.
+   * @default []
+   * @example redact: [/internal-[a-z0-9]{12}/, process.env.DEPLOY_KEY]
+   */
+  readonly redact: readonly RegExp[] | false
 }
 
 /** What `configure()` takes: any subset of the options. */
@@ -79,6 +88,7 @@ export const DEFAULT_OPTIONS: Options = Object.freeze({
   moduleLoading: false,
   onFinding: undefined,
   report: Object.freeze({}),
+  redact: Object.freeze([]) as readonly RegExp[],
 })
 
 const RULE_KEYS = ['operation', 'path', 'command', 'frame', 'function', 'package'] as const
@@ -162,6 +172,18 @@ function checkReport(value: unknown): ReportOptions {
   return Object.freeze(out)
 }
 
+function checkRedact(value: unknown): readonly RegExp[] | false {
+  if (value === false) return false
+  if (!Array.isArray(value)) invalid('redact', 'an array of patterns (RegExp, or strings matched literally) or `false`', value)
+  return Object.freeze(
+    value.map((p, i) => {
+      if (p instanceof RegExp) return p
+      if (typeof p === 'string' && p.length > 0) return new RegExp(p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'g')
+      return invalid(`redact[${i}]`, 'a RegExp or a non-empty string', p)
+    }),
+  )
+}
+
 const CHECKS: { readonly [K in keyof Options]: (value: unknown) => Options[K] } = {
   mode: (v) => checkMode('mode', v),
   stallMs: (v) => checkNumber('stallMs', v, 0, false),
@@ -177,6 +199,7 @@ const CHECKS: { readonly [K in keyof Options]: (value: unknown) => Options[K] } 
     return v as Options['onFinding']
   },
   report: (v) => checkReport(v),
+  redact: (v) => checkRedact(v),
 }
 
 /**

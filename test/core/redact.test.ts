@@ -1,0 +1,34 @@
+import { describe, expect, test } from 'vitest'
+import { MAX_SUMMARY, redactSummary } from '../../src/core/redact.js'
+
+describe('redactSummary', () => {
+  test.each([
+    ['curl -H "Authorization: Bearer sk-live-123"', 'curl -H "Authorization: Bearer [redacted]"'],
+    ['curl -u x -H "Authorization: Basic dXNlcjpwYXNz"', 'curl -u x -H "Authorization: Basic [redacted]"'],
+    ['tool --password=hunter2 --verbose', 'tool --password=[redacted] --verbose'],
+    ['tool --api-key hunter2', 'tool --api-key [redacted]'],
+    ['env DB_PASSWORD=swordfish GITHUB_TOKEN=abc node x.js', 'env DB_PASSWORD=[redacted] GITHUB_TOKEN=[redacted] node x.js'],
+    ['git clone https://deploy:s3cr3t@example.invalid/r.git', 'git clone https://deploy:[redacted]@example.invalid/r.git'],
+    ['gh auth ghp_abcdefghijklmnopqrstuvwxyz0123', 'gh auth ghp_[redacted]'],
+    ['npm_abcdefghijklmnopqrstuvwxyz0123456789', 'npm_[redacted]'],
+    ['aws AKIAABCDEFGHIJKLMNOP', 'aws AKIA[redacted]'],
+    ['x eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl y', 'x [redacted] y'],
+    ['/home/user/project/config.json', '/home/user/project/config.json'],
+    ['git -C ../other status', 'git -C ../other status'],
+  ])('%s', (input, expected) => {
+    expect(redactSummary(input)).toBe(expected)
+  })
+
+  test('extra patterns from the configuration, and `false` for no arguments at all', () => {
+    expect(redactSummary('deploy --target prod-7f3a', [/prod-[0-9a-f]{4}/])).toBe('deploy --target [redacted]')
+    expect(redactSummary('deploy --target prod-7f3a', false)).toBeUndefined()
+  })
+
+  test('clipped in the middle: the start and the end of a long path stay', () => {
+    const long = `/start/${'x'.repeat(10_000_000)}/end.json`
+    const shown = redactSummary(long)!
+    expect(shown.length).toBe(MAX_SUMMARY)
+    expect(shown.startsWith('/start/')).toBe(true)
+    expect(shown.endsWith('/end.json')).toBe(true)
+  })
+})
