@@ -5,8 +5,13 @@
 // module graph per test file, and loading ~25 small modules cost ~9 ms per file more than one
 // bundle does. The CJS build (Jest, Mocha, --require preloads) is plain tsc output: those load it
 // once per process.
+//
+// No source maps, no declaration maps: a map would point at `src/*.ts`, which the package does not
+// contain, so a stack through loopcop's code (a user's ENOENT thrown through the `readFileSync`
+// wrapper) would name files the user cannot open. Without maps, those frames name the built `.js`
+// files that are there.
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -16,9 +21,13 @@ const require = createRequire(import.meta.url)
 const tsc = require.resolve('typescript/bin/tsc')
 const run = (...args) => execFileSync(process.execPath, [tsc, ...args], { cwd: root, stdio: 'inherit' })
 
-// dist/ is not wiped first: e2e tests of parallel workers may be reading it; stale files are harmless.
-run('-p', 'tsconfig.build.json', '--outDir', 'dist/esm', '--emitDeclarationOnly')
-run('-p', 'tsconfig.build.json', '--outDir', 'dist/cjs', '--module', 'commonjs', '--moduleResolution', 'node10')
+// dist/ starts empty: files of an earlier build (chunks under old hashes, removed modules) would
+// otherwise be published. End-to-end tests run the packed tarball installed under
+// test/fixtures/node_modules, never dist/ itself.
+rmSync(join(root, 'dist'), { recursive: true, force: true })
+const noMaps = ['--sourceMap', 'false', '--declarationMap', 'false']
+run('-p', 'tsconfig.build.json', '--outDir', 'dist/esm', '--emitDeclarationOnly', ...noMaps)
+run('-p', 'tsconfig.build.json', '--outDir', 'dist/cjs', '--module', 'commonjs', '--moduleResolution', 'node10', ...noMaps)
 for (const [dir, type] of [['esm', 'module'], ['cjs', 'commonjs']]) {
   mkdirSync(join(root, 'dist', dir), { recursive: true })
   writeFileSync(join(root, 'dist', dir, 'package.json'), JSON.stringify({ type }) + '\n')
@@ -45,6 +54,6 @@ await esbuild.build({
   target: 'node20',
   packages: 'external',
   chunkNames: 'chunks/[name]-[hash]',
-  sourcemap: true,
+  sourcemap: false,
   logLevel: 'warning',
 })
