@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks'
+import { now } from './clock.js'
 import { fileURLToPath } from 'node:url'
 import { guard } from './context.js'
 import { BlockingIOError } from './errors.js'
@@ -64,11 +64,11 @@ export function summarizeArgs(op: Operation, args: readonly unknown[]): string |
 /** Calls the original with the depth guard up, and returns how long it blocked. */
 function timed(original: Function, self: unknown, args: unknown[], out: { ms: number }): unknown {
   guard.depth++
-  const t0 = performance.now()
+  const t0 = now()
   try {
     return Reflect.apply(original, self, args)
   } finally {
-    out.ms = performance.now() - t0
+    out.ms = now() - t0
     guard.blockedMs += out.ms
     guard.depth--
   }

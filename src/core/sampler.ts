@@ -1,5 +1,5 @@
 import inspector from 'node:inspector'
-import { performance } from 'node:perf_hooks'
+import { hrtimeBigint, now } from './clock.js'
 import { fileURLToPath } from 'node:url'
 import type { Frame } from './stack.js'
 
@@ -72,8 +72,8 @@ export function startSampler(): boolean {
 
 function begin(): void {
   post('Profiler.start')
-  startedAt = performance.now()
-  clockOffset = startedAt - Number(process.hrtime.bigint() / 1000n) / 1000
+  startedAt = now()
+  clockOffset = startedAt - Number(hrtimeBigint() / 1000n) / 1000
 }
 
 function toFrame(node: ProfileNode): Frame {
@@ -135,7 +135,7 @@ export function sampledStack(fromMs: number, toMs: number): Frame[] | undefined 
 
 /** Restarts the profiler when it has run a minute without a stall (its samples grow); true when it did. */
 export function refreshSampler(): boolean {
-  if (session === undefined || performance.now() - startedAt <= RESTART_MS) return false
+  if (session === undefined || now() - startedAt <= RESTART_MS) return false
   try {
     post('Profiler.stop')
     begin()

@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks'
+import { clearRealInterval, now, setRealInterval } from './clock.js'
 import { isMainThread } from 'node:worker_threads'
 import { als, guard } from './context.js'
 import { type CallView, findAllowingRule } from './allow.js'
@@ -80,13 +80,13 @@ function rearm(): void {
   }
   const wanted = Math.max(2, Math.min(25, Math.floor(t / 5)))
   if (timer === undefined || wanted !== interval) {
-    if (timer !== undefined) clearInterval(timer)
+    if (timer !== undefined) clearRealInterval(timer)
     interval = wanted
-    lastBeat = performance.now()
+    lastBeat = now()
     blockedAtLastBeat = guard.blockedMs
     cpuAtLastBeat = cpuMs()
     pausedAtLastBeat = pausedMs()
-    timer = als.exit(() => setInterval(heartbeat, interval))
+    timer = als.exit(() => setRealInterval(heartbeat, interval))
     timer.unref()
   }
   if (isMainThread) startWatchdog()
@@ -122,7 +122,7 @@ export function watchScope(scope: Scope): void {
   }
   // Settle the time since the last beat before this scope counts: a stall in it (the runner's
   // work before the test, say) belongs to the scopes open then, or to no one.
-  if (timer !== undefined) check(performance.now())
+  if (timer !== undefined) check(now())
   const w = { scope, stallMs: s.stallMs, openedAt }
   watched.add(w)
   byScope.set(scope, w)
@@ -133,13 +133,13 @@ export function watchScope(scope: Scope): void {
 export function unwatchScope(scope: Scope): void {
   if (unwatchedOpen.has(scope)) {
     // A stall inside it is seen now, while it still counts as open (see candidates).
-    if (timer !== undefined) check(performance.now())
+    if (timer !== undefined) check(now())
     unwatchedOpen.delete(scope)
     return
   }
   const w = byScope.get(scope)
   if (w === undefined) return
-  check(performance.now())
+  check(now())
   watched.delete(w)
   byScope.delete(scope)
   lastWatched.set(scope, w)
@@ -149,10 +149,10 @@ export function unwatchScope(scope: Scope): void {
 function heartbeat(): void {
   probeState.inHeartbeat = true
   try {
-    check(performance.now())
+    check(now())
     if (refreshSampler()) rebase() // the restart is loopcop's time (see check)
     if (watched.size === 0 && timer !== undefined) {
-      clearInterval(timer)
+      clearRealInterval(timer)
       timer = undefined
     }
   } catch (error) {
@@ -197,7 +197,7 @@ function check(now: number): void {
 
 /** Starts the next gap now, leaving out loopcop's own work since the last beat. */
 function rebase(): void {
-  lastBeat = performance.now()
+  lastBeat = now()
   blockedAtLastBeat = guard.blockedMs
   pausedAtLastBeat = pausedMs()
   cpuAtLastBeat = cpuMs()
@@ -214,7 +214,7 @@ export function enterAllowed(scope: Scope): void {
 /** An `allowBlocking(fn)` stretch ended. */
 export function leaveAllowed(scope: Scope): void {
   // A stall inside the stretch is seen now, while the stretch still counts as open.
-  if (timer !== undefined) check(performance.now())
+  if (timer !== undefined) check(now())
   allowedOpen.delete(scope)
   // An allow scope has no end() (it reports nothing); marking it ended routes later leaks past it.
   scope.ended = true

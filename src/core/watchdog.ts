@@ -1,5 +1,5 @@
 import inspector from 'node:inspector'
-import { performance } from 'node:perf_hooks'
+import { now, wallNow } from './clock.js'
 import { Worker, isMainThread } from 'node:worker_threads'
 import { als } from './context.js'
 import { reportInternalError } from './notify.js'
@@ -41,7 +41,7 @@ let watchdog: Worker | undefined
 let watchdogFailed = false
 
 function epochNow(): number {
-  return performance.timeOrigin + performance.now()
+  return wallNow()
 }
 
 /** Tells the watchdog the loop just turned (a heartbeat). */
@@ -81,7 +81,7 @@ function probe(): string {
   Error.captureStackTrace(raw, probe)
   Error.stackTraceLimit = limit
   stackText(raw) // format now, while the stalled frames are on the stack (guard up: see stackText)
-  probes.push({ scope: als.getStore(), raw, at: performance.now() })
+  probes.push({ scope: als.getStore(), raw, at: now() })
   if (probes.length > 50) probes.shift()
   return 'ok'
 }
