@@ -129,12 +129,22 @@ export function findAllowingRule(rules: readonly CompiledRule[], call: CallView)
     if (callers === undefined) {
       const f = frames()
       const own = firstPartyFrame(f)
-      callers = own === undefined ? f : f.slice(0, f.indexOf(own))
+      // A spy that passes the call through (`vi.spyOn(fs, …)`, `vi.fn(fs.readFileSync)`, jest.spyOn,
+      // sinon) is the test's own call: its frames never make a call the runner's.
+      callers = (own === undefined ? f : f.slice(0, f.indexOf(own))).filter((frame) => !isSpyFrame(frame))
     }
     return callers
   }
   for (const rule of rules) if (rule.needsStack && matches(rule, call, frames, callerFrames)) return rule
   return undefined
+}
+
+/** Spy and mock libraries: what passes through them is the caller's call, never the runner's. */
+const SPY_PACKAGES = /^(?:@vitest\/spy|tinyspy|jest-mock|sinon|@sinonjs\/.*|testdouble)$/
+
+function isSpyFrame(frame: Frame): boolean {
+  const pkg = packageOf(frame.file)
+  return pkg !== undefined && SPY_PACKAGES.test(pkg)
 }
 
 /** One built-in rule: the runners' own machinery, allowed when it is what makes the call. */

@@ -1,0 +1,17 @@
+// A pass-through spy (vi.spyOn, vi.fn(original)) puts @vitest/spy frames above the test's own: the
+// built-in rule for Vitest's machinery must not take them for the runner's call.
+import { afterAll, expect, test } from 'vitest'
+import { cleanRuns, marked, names, outcome, runFixture } from './support.js'
+
+afterAll(cleanRuns)
+
+test('calls through pass-through spies fail their tests, at the test line', async () => {
+  const run = await runFixture(['test/spies.test.ts'], { report: true })
+  expect(names(run, 'failed')).toEqual(marked(run, 'blocks'))
+  expect(names(run, 'passed')).toEqual(marked(run, 'clean'))
+  expect(outcome(run, '[blocks] a call through vi.spyOn(fs, …) that passes it through').failure).toMatch(/1\) fs\.existsSync\("\/"\) blocked/)
+  expect(run.report?.findings.map((f) => [f.operation, f.allowed, f.location?.file]).sort()).toEqual([
+    ['fs.existsSync', false, 'test/spies.test.ts'],
+    ['fs.readFileSync', false, 'test/spies.test.ts'],
+  ])
+}, 240_000)
