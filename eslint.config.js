@@ -2,7 +2,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test/fixtures/**/node_modules/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'test/fixtures/**/node_modules/**', 'coverage/**', '.cache/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -11,5 +11,13 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-function-type': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  // The package-manager smoke projects (scripts/pm-smoke.mjs): what a user writes, CommonJS and
+  // runner globals included; never what Yarn or pnpm leave in them.
+  { ignores: ['.cache/**', 'test/pm/**/.yarn/**', 'test/pm/**/.pnp.*', 'test/pm/**/node_modules/**'] },
+  {
+    files: ['test/pm/**'],
+    languageOptions: { globals: { test: 'readonly', expect: 'readonly', it: 'readonly', describe: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 )
