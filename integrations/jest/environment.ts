@@ -20,7 +20,8 @@
  * @module
  */
 import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environment'
-import { TestEnvironment as NodeEnvironment } from 'jest-environment-node'
+// Found where the user's install put it (Yarn PnP hides an undeclared peer): see base-environment.ts.
+import { NodeEnvironment } from './base-environment.js'
 import {
   type Finding,
   type Scope,

@@ -1,0 +1,84 @@
+/**
+ * `jest-environment-node`, the class `loopcop/jest/environment` extends, found wherever the user's
+ * install put it.
+ *
+ * It is an optional peer of loopcop. npm's hoisting (and pnpm's, which also installs optional
+ * peers a project has) usually lets loopcop `require` it, but Yarn PnP gives loopcop an undeclared
+ * peer only when the user's project declares it, and pnpm with `hoist: false` only when the project
+ * has it. Jest itself always has it (`jest-runner` and `jest-config` depend on it), so when
+ * loopcop cannot see it, the copy the running Jest loaded its runner from is used: the version
+ * that matches that Jest. Then the project's (the working directory's), for a Jest run without
+ * `jest-runner` in this process.
+ * @module
+ */
+import type { TestEnvironment } from 'jest-environment-node'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+
+/** Jest packages that depend on `jest-environment-node` and are loaded wherever environments are. */
+const JEST_PACKAGES = /[\\/]node_modules[\\/](jest-runner|jest-config)[\\/]/
+
+/** Where to resolve `jest-environment-node` from, in order: a label for the error, and an issuer file. */
+function candidates(): Array<[where: string, from: string]> {
+  const out: Array<[string, string]> = []
+  const own = ownFile()
+  if (own !== undefined) out.push(['loopcop', own])
+  // Module._cache: `require.cache` of any `require`, the same object.
+  const loaded = Object.keys(createRequire(join(process.cwd(), 'package.json')).cache)
+  for (const name of ['jest-runner', 'jest-config']) {
+    const file = loaded.find((path) => JEST_PACKAGES.exec(path)?.[1] === name)
+    if (file !== undefined) out.push([`Jest (${name})`, file])
+  }
+  out.push([`the project (${process.cwd()})`, join(process.cwd(), 'package.json')])
+  return out
+}
+
+/**
+ * This module's own file, to resolve as loopcop does: `__filename` in the CommonJS build, the file
+ * URL V8 names the calling frame by in the ES module build (which has no `__filename`, and
+ * `import.meta` cannot appear in source compiled to both).
+ */
+function ownFile(): string | undefined {
+  if (typeof __filename === 'string') return __filename
+  const original = Error.prepareStackTrace
+  try {
+    Error.prepareStackTrace = (_error, frames) => frames
+    const holder: { stack?: unknown } = {}
+    Error.captureStackTrace(holder, ownFile)
+    const frames = holder.stack as NodeJS.CallSite[] | undefined
+    return frames?.[0]?.getFileName() ?? undefined
+  } catch {
+    return undefined
+  } finally {
+    Error.prepareStackTrace = original
+  }
+}
+
+/**
+ * Loads `jest-environment-node` from the first place that resolves it (see the module comment).
+ * Only resolution falls through to the next place: an error loading the package found is thrown.
+ */
+export function loadNodeEnvironment(): typeof TestEnvironment {
+  const tried: string[] = []
+  let firstError: unknown
+  for (const [where, from] of candidates()) {
+    let path: string
+    const load = createRequire(from)
+    try {
+      path = load.resolve('jest-environment-node')
+    } catch (error) {
+      firstError ??= error
+      tried.push(where)
+      continue
+    }
+    return (load(path) as { TestEnvironment: typeof TestEnvironment }).TestEnvironment
+  }
+  throw new Error(
+    `loopcop/jest/environment extends jest-environment-node, and it could not be found from ${tried.join(', nor from ')}. ` +
+      'Add it to your devDependencies at the version of your Jest (npm i -D jest-environment-node, yarn add -D jest-environment-node, pnpm add -D jest-environment-node).',
+    { cause: firstError },
+  )
+}
+
+/** `jest-environment-node`'s `TestEnvironment`, as `loadNodeEnvironment` found it. */
+export const NodeEnvironment: typeof TestEnvironment = loadNodeEnvironment()

@@ -1,0 +1,5 @@
+const { loadConfigSync } = require('../src/config.cjs')
+
+test('matcher sees the blocking read', () => {
+  expect(() => loadConfigSync()).toBlockEventLoop()
+})
