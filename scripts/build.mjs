@@ -36,7 +36,8 @@ for (const [dir, type] of [['esm', 'module'], ['cjs', 'commonjs']]) {
 // Every ESM entry of the exports map, bundled with code splitting.
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const entries = Object.values(pkg.exports)
-  .map((e) => e.import?.default)
+  // Entries with only an ES module build (Vitest's setup files) have a top-level `default`.
+  .map((e) => e.import?.default ?? e.default)
   .filter((p) => typeof p === 'string')
   .map((p) => p.replace(/^\.\/dist\/esm\//, '').replace(/\.js$/, '.ts'))
   // Not a public entry point: the benchmark drives scopes through it as the integrations do.

@@ -59,13 +59,13 @@ describe('the tarball', () => {
     expect(files.filter((file) => /(^|\/)(tests?|fixtures)\/|\.(test|spec)\.[cm]?[jt]s$/.test(file))).toEqual([])
   })
 
-  test('typesVersions gives node10 resolution the CommonJS types of every subpath entry of the exports map', () => {
-    type Target = { readonly require?: { readonly types?: string } }
+  test('typesVersions gives node10 resolution the CommonJS types of every subpath entry of the exports map (the ESM ones of ESM-only entries)', () => {
+    type Target = { readonly require?: { readonly types?: string }; readonly types?: string }
     const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { exports: Record<string, Target | string>; typesVersions: Record<string, Record<string, string[]>> }
     const expected = Object.fromEntries(
       Object.entries(pkg.exports)
         .filter(([subpath, target]) => subpath !== '.' && typeof target === 'object')
-        .map(([subpath, target]) => [subpath.slice(2), [(target as Target).require?.types]]),
+        .map(([subpath, target]) => [subpath.slice(2), [(target as Target).require?.types ?? (target as Target).types]]),
     )
     expect(pkg.typesVersions).toEqual({ '*': expected })
   })
