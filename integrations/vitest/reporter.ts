@@ -81,14 +81,15 @@ export default class LoopcopReporter implements Reporter {
     const json = this.#options.json ?? main.report.json ?? workerOptions?.report.json
     const github = this.#options.github ?? main.report.github ?? workerOptions?.report.github
     const logger = this.#vitest?.logger
-    const write = (text: string): void => (logger !== undefined ? logger.log(text) : void process.stdout.write(`${text}\n`))
+    // stderr, as under Jest and Mocha: stdout may carry another reporter's output (`json`), which
+    // must stay parseable. GitHub reads workflow commands (the annotations) from either stream.
+    const write = (text: string): void => (logger !== undefined ? logger.error(text) : void process.stderr.write(`${text}\n`))
     if (checkedFiles === 0 && testModules.length > 0) {
       write("loopcop: no test file was checked: add 'loopcop/vitest' to `setupFiles` in the Vitest config (the reporter only collects what it finds)")
     }
     const { error } = reportRun(findings, {
       ...(json !== undefined && { json }),
       ...(github !== undefined && { github }),
-      level: main.mode === 'warn' || workerOptions?.mode === 'warn' ? 'warning' : 'error',
       // One annotation per problem: a failure Vitest's github-actions reporter annotates (at the
       // blocking line: a BlockingIOError's stack is the culprit's) is not annotated again here.
       ...(this.#vitest !== undefined && vitestAnnotates(this.#vitest) && { annotate: findings.filter((f) => !inFailures.has(f.id)) }),

@@ -1,6 +1,7 @@
 import { threadId } from 'node:worker_threads'
 import { type CallView, type CompiledRule, findAllowingRule } from './allow.js'
 import type { Category, Operation } from './operations.js'
+import type { Mode } from './options.js'
 import { type Redaction, redactSummary } from './redact.js'
 import { type Frame, type Location, type RawStack, firstPartyFrame, formatFrame, offenderFrame, packageOf, readStack, stackText } from './stack.js'
 
@@ -32,6 +33,11 @@ interface FindingBase {
   readonly offender?: Location & { readonly package: string }
   /** Captured frames, nearest first; loopcop's own frames never appear. */
   readonly frames: readonly Frame[]
+  /**
+   * The mode in force where it was found (its scope's `mode`, or `stallMode` for a stall): `fail`
+   * and `throw` fail the test, `warn` only prints. Reports and annotations follow it.
+   */
+  readonly mode?: Mode
 }
 
 /** A call to a blocking API (sync I/O, child process, zlib, crypto, `Atomics.wait`, or a user-marked one). */
@@ -170,8 +176,8 @@ export function siteKey(frames: readonly Frame[]): string {
 /** What a scope knows about its test and whether late calls are leaks. */
 export interface FindingContext {
   readonly test: TestRef | undefined
-  /** How argument summaries are shown (credentials redacted, or none kept). */
-  readonly settings: { readonly redact: Redaction }
+  /** How argument summaries are shown (credentials redacted, or none kept), and the modes that judge findings. */
+  readonly settings: { readonly redact: Redaction; readonly mode: Mode; readonly stallMode: Mode }
 }
 
 /** Builds the site-aggregated findings of one operation's tally. Built-in allowed calls are dropped. */
@@ -247,6 +253,7 @@ export function makeSyncFinding(op: Operation, p: SyncParts, ctx: FindingContext
     ...(offender !== undefined && pkg !== undefined && { offender: { ...locationOf(offender)!, package: pkg } }),
     ...(args !== undefined && { args }),
     frames: p.frames,
+    mode: ctx.settings.mode,
   }
 }
 

@@ -26,6 +26,8 @@ export interface JsonFinding {
   readonly location?: { readonly file: string; readonly line: number; readonly column: number }
   readonly offender?: { readonly package: string; readonly file: string; readonly line: number; readonly column: number }
   readonly stack: readonly string[]
+  /** The mode that judged it: `fail`/`throw` failed its test, `warn` only printed it. */
+  readonly mode?: string
 }
 
 /** The JSON run report, schema version 1 (DESIGN.md). */
@@ -71,6 +73,7 @@ export function toJsonFinding(f: Finding, cwd = process.cwd()): JsonFinding {
     ...(f.location !== undefined && { location: { ...f.location, file: rel(f.location.file) } }),
     ...(f.offender !== undefined && { offender: { ...f.offender, file: rel(f.offender.file) } }),
     stack: f.frames.map((fr) => formatFrame(fr, cwd)),
+    ...(f.mode !== undefined && { mode: f.mode }),
   }
 }
 
@@ -124,11 +127,13 @@ export interface SiteSummary {
   readonly tests: readonly string[]
   readonly leak: boolean
   readonly example: Finding
+  /** Every finding at this site. */
+  readonly findings: readonly Finding[]
 }
 
 /** Groups the findings that are not allowed by call site (operation + first-party location). */
 export function summarizeBySite(findings: readonly Finding[], cwd?: string): SiteSummary[] {
-  const sites = new Map<string, { kind: Finding['kind']; operation: string; site: string; calls: number; blockedMs: number; tests: Set<string>; leak: boolean; example: Finding }>()
+  const sites = new Map<string, { kind: Finding['kind']; operation: string; site: string; calls: number; blockedMs: number; tests: Set<string>; leak: boolean; example: Finding; findings: Finding[] }>()
   for (const f of findings) {
     if (f.allowed) continue
     const operation = f.kind === 'sync-io' ? f.operation : 'event loop stall'
@@ -136,9 +141,10 @@ export function summarizeBySite(findings: readonly Finding[], cwd?: string): Sit
     const key = `${f.kind}|${operation}|${site}`
     let s = sites.get(key)
     if (s === undefined) {
-      s = { kind: f.kind, operation, site, calls: 0, blockedMs: 0, tests: new Set(), leak: false, example: f }
+      s = { kind: f.kind, operation, site, calls: 0, blockedMs: 0, tests: new Set(), leak: false, example: f, findings: [] }
       sites.set(key, s)
     }
+    s.findings.push(f)
     s.calls += f.calls
     s.blockedMs += f.durationMs
     s.leak ||= f.leak
@@ -184,16 +190,23 @@ function escapeProperty(s: string): string {
 export function githubAnnotations(findings: readonly Finding[], level?: 'error' | 'warning', cwd?: string): string[] {
   const workspace = process.env.GITHUB_WORKSPACE
   const base = workspace !== undefined && workspace !== '' ? workspace : cwd
-  // Without a level: warnings for what the configuration only warns about (`mode`, or
-  // `stallMode` for stalls, default 'warn'), errors for what fails tests.
+  // Without a level: each call site is an error when a finding there failed its test (judged in
+  // `fail`/`throw` mode), a warning when its findings were only printed (`warn` mode). Findings
+  // from before the mode was recorded follow the configuration in force.
   const options = level === undefined ? currentOptions() : undefined
-  const levelOf = (kind: Finding['kind']): 'error' | 'warning' =>
-    level ?? ((kind === 'stall' ? options?.stallMode : options?.mode) === 'warn' ? 'warning' : 'error')
+  const levelOf = (site: SiteSummary): 'error' | 'warning' => {
+    if (level !== undefined) return level
+    const fails = (f: Finding): boolean => {
+      const mode = f.mode ?? (f.kind === 'stall' ? options?.stallMode : options?.mode)
+      return mode === 'fail' || mode === 'throw'
+    }
+    return site.findings.some(fails) ? 'error' : 'warning'
+  }
   return summarizeBySite(findings, cwd).map((site) => {
     const loc = site.example.location
     const props = loc === undefined ? '' : `file=${escapeProperty(displayPath(loc.file, base))},line=${loc.line},col=${loc.column},`
     const msg = `${describeFinding(site.example)}${site.calls > site.example.calls ? ` (${site.calls} calls in ${site.tests.length} tests)` : ''}`
-    return `::${levelOf(site.kind)} ${props}title=${escapeProperty(`loopcop: ${site.operation}`)}::${escapeData(msg)}`
+    return `::${levelOf(site)} ${props}title=${escapeProperty(`loopcop: ${site.operation}`)}::${escapeData(msg)}`
   })
 }
 

@@ -317,6 +317,7 @@ function makeStall(ms: number, thresholdMs: number, frames: readonly Frame[], sc
     ...(own !== undefined && { location: { file: own.file, line: own.line, column: own.column } }),
     ...(offender !== undefined && pkg !== undefined && { offender: { file: offender.file, line: offender.line, column: offender.column, package: pkg } }),
     frames,
+    mode: scope.settings.stallMode,
   }
 }
 

@@ -28,3 +28,12 @@ test('a damaged spool line is counted as lost; every other finding reaches the r
   expect(run.report?.summary.lost).toBe(1)
   expect(run.output).toContain('loopcop: 1 finding sent by test workers could not be read back')
 })
+
+test("annotations follow the mode that judged the finding: testEnvironmentOptions.loopcop.mode 'warn' gives ::warning", async () => {
+  const run = await runJest('failsafe', ['-t', 'a blocking test'], { env: { FIXTURE_MODE: 'warn', GITHUB_ACTIONS: 'true' } })
+  expect(run.failed).toEqual([])
+  const annotations = run.output.split('\n').filter((l) => l.startsWith('::'))
+  expect(annotations).toHaveLength(1)
+  expect(annotations[0]).toMatch(/^::warning file=tests\/run\.test\.js,line=\d+,col=\d+,title=loopcop%3A fs\.readFileSync::/)
+  expect(run.report?.findings.map((f) => f.mode)).toEqual(['warn'])
+})

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import type { JsonReport } from '../../src/index.js'
+import { bins, runNode } from '../helpers/run.js'
 import { type FixtureRun, type Pool, app, appLine, cleanRuns, runFixture } from './support.js'
 
 afterAll(cleanRuns)
@@ -87,7 +88,7 @@ describe("next to Vitest's github-actions reporter, in a monorepo package (GITHU
   const workspace = join(app, '..', '..', '..', '..')
   const env = { GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: workspace }
   const args = ['--reporter=github-actions', '--reporter=loopcop/vitest/reporter']
-  const annotations = (run: FixtureRun): string[] => run.result.stdout.split('\n').filter((l) => /^::(error|warning)/.test(l))
+  const annotations = (run: FixtureRun): string[] => run.result.output.split('\n').filter((l) => /^::(error|warning)/.test(l))
 
   test('a blocking call that fails its test is annotated once, by Vitest, at the blocking line', async () => {
     const run = await runFixture(['test/blocking.test.ts'], { args, env })
@@ -109,3 +110,23 @@ describe("next to Vitest's github-actions reporter, in a monorepo package (GITHU
     expect(lines.every((l) => l.startsWith('::warning file=test/fixtures/vitest/app/src/app.ts,'))).toBe(true)
   }, 240_000)
 })
+
+test("annotation levels follow the setting that judged each finding: a failing blocking call is an error, a stall in a passing test (stallMode 'warn') a warning", async () => {
+  const run = await runFixture(['test/blocking.test.ts', 'test/stall.test.ts'], { report: true, env: { GITHUB_ACTIONS: 'true' } })
+  const annotations = run.result.output.split('\n').filter((l) => l.startsWith('::'))
+  const reads = annotations.filter((l) => l.includes('title=loopcop%3A fs.readFileSync'))
+  const stalls = annotations.filter((l) => l.includes('title=loopcop%3A event loop stall'))
+  expect(reads.length).toBeGreaterThan(0)
+  expect(stalls.length).toBeGreaterThan(0)
+  for (const l of reads) expect(l).toMatch(/^::error /)
+  for (const l of stalls) expect(l).toMatch(/^::warning /)
+  expect(new Set(run.report?.findings.filter((f) => f.kind === 'stall').map((f) => f.mode))).toEqual(new Set(['warn']))
+}, 240_000)
+
+test("loopcop's output goes to stderr: with Vitest's json reporter on stdout, stdout stays valid JSON", async () => {
+  const run = await runNode(bins.vitest, ['run', '--pool=forks', '--reporter=json', '--reporter=loopcop/vitest/reporter', 'test/blocking.test.ts'], { cwd: app, env: { GITHUB_ACTIONS: 'true' }, timeoutMs: 240_000 })
+  const parsed = JSON.parse(run.stdout) as { numFailedTests: number }
+  expect(parsed.numFailedTests).toBeGreaterThan(0)
+  expect(run.stderr).toContain('loopcop: ')
+  expect(run.stderr).toMatch(/^::error /m)
+}, 240_000)
