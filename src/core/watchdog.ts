@@ -34,7 +34,7 @@ export const probes: ProbeResult[] = []
 export const probeState = { inHeartbeat: false }
 
 // Shared with the worker: [last beat (epoch ms), threshold ms, ms the main thread spent paused,
-// how often the worker looks (ms)], and the armed flag.
+// how often the worker looks (ms), 1 when a debugger may be attached], and the armed flag.
 let shared: Float64Array | undefined
 let armed: Int32Array | undefined
 let watchdog: Worker | undefined
@@ -44,9 +44,13 @@ function epochNow(): number {
   return wallNow()
 }
 
-/** Tells the watchdog the loop just turned (a heartbeat). */
+/** Tells the watchdog the loop just turned (a heartbeat), and whether a debugger may be attached. */
 export function beat(): void {
-  if (shared !== undefined) shared[0] = epochNow()
+  if (shared === undefined) return
+  shared[0] = epochNow()
+  // A debugger opened after start (inspector.open(), SIGUSR1) owns the pauses from then on: the
+  // watchdog must never resume one of its breakpoints. Stalls are still seen, without a stack.
+  shared[4] = inspector.url() === undefined ? 0 : 1
 }
 
 /** Total ms the watchdog has held the main thread paused (loopcop's time, never a stall's). */
@@ -114,7 +118,7 @@ function check() {
   try { look() } finally { next() }
 }
 function look() {
-  if (busy || Atomics.load(armed, 0) === 0) return
+  if (busy || Atomics.load(armed, 0) === 0 || shared[4] === 1) return
   const last = shared[0]
   const t0 = performance.timeOrigin + performance.now()
   if (last === handled || t0 - last < shared[1]) return
@@ -122,7 +126,9 @@ function look() {
   busy = true
   const session = new inspector.Session()
   try { session.connectToMainThread() } catch { busy = false; return }
-  const timeout = setTimeout(() => { try { session.post('Debugger.resume') } catch {} ; done(session) }, 2000)
+  // A pause that never came (a native call longer than this): give up. Resume only when no
+  // debugger arrived meanwhile: a pause it made is not loopcop's to end.
+  const timeout = setTimeout(() => { try { if (shared[4] !== 1) session.post('Debugger.resume') } catch {} ; done(session) }, 2000)
   session.once('Debugger.paused', (m) => {
     // The main thread is held from here to the resume: that time is loopcop's, not the stall's.
     const pausedAt = performance.now()
@@ -154,7 +160,7 @@ export function startWatchdog(): void {
     return
   }
   try {
-    const sab = new SharedArrayBuffer(4 * 8)
+    const sab = new SharedArrayBuffer(5 * 8)
     const armedSab = new SharedArrayBuffer(4)
     shared = new Float64Array(sab)
     armed = new Int32Array(armedSab)
