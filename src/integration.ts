@@ -6,6 +6,7 @@
 import { shared } from './core/shared.js'
 
 export { assertSupportedRunner } from './core/runner-version.js'
+export { loadOrderWarning, loadedBefore } from './core/load-order.js'
 
 /** Opens a scope (a test's, with `{ test: { name, file } }`) under the current one. */
 export const openScope: typeof shared.openScope = shared.openScope

@@ -14,7 +14,7 @@
  * worker loads it too), or with `LOOPCOP_*` variables.
  * @module
  */
-import { RunCollector, closeSpool, currentOptions, envOverrides, install, openSpool, outsideScopes, readSpool, reportRun, spoolFindings } from '../../src/integration.js'
+import { RunCollector, closeSpool, currentOptions, envOverrides, install, loadOrderWarning, loadedBefore, openSpool, outsideScopes, readSpool, reportRun, spoolFindings } from '../../src/integration.js'
 import type { Finding } from '../../src/integration.js'
 import { type MochaRunnable, OWN, beginTest, endCurrent } from './test.js'
 
@@ -24,6 +24,7 @@ interface HookContext {
 }
 
 const RUN = Symbol.for('loopcop.mocha.run')
+const LOAD_ORDER_CHECKED = Symbol.for('loopcop.mocha.loadOrderChecked')
 
 /** The run as the process that reports it sees it (set by the global setup; workers never run it). */
 const run: { collector?: InstanceType<typeof RunCollector>; spool?: string } = {}
@@ -151,6 +152,22 @@ try {
   throw new TypeError(`loopcop/mocha cannot start: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
 }
 
+warnAboutLoadOrder()
+
 // Patch before the spec files load: a `const { readFileSync } = require('fs')` taken before the
 // patch is never seen. `--require` modules load before the spec files.
 install()
+
+/**
+ * Says once, in the main process, what was `--require`d before loopcop/mocha and uses fs
+ * functions loopcop cannot see (each `--parallel` worker loads the same list).
+ */
+function warnAboutLoadOrder(): void {
+  if (process.env.MOCHA_WORKER_ID !== undefined) return
+  const holder = process as unknown as Record<symbol, true | undefined>
+  if (holder[LOAD_ORDER_CHECKED] === true) return
+  holder[LOAD_ORDER_CHECKED] = true
+  const own = (file: string): boolean => /(^|[\\/])\.mocharc\.[cm]?js$/.test(file) || /[\\/]dist[\\/](cjs|esm)[\\/](src|integrations)[\\/]/.test(file)
+  const warning = loadOrderWarning(loadedBefore(own), 'loopcop/mocha', "Put 'loopcop/mocha' first in --require (or first in \"require\" of .mocharc).")
+  if (warning !== undefined) print(warning)
+}

@@ -11,7 +11,7 @@
 import fs, { readFileSync as namedReadFileSync } from 'node:fs'
 import * as vitest from 'vitest'
 import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite } from 'vitest'
-import { BlockingIOError, type Finding, type Scope, currentOptions, endTest, envOverrides, install, openScope, patchRealm, runInScope } from '../../src/integration.js'
+import { BlockingIOError, type Finding, type Scope, currentOptions, endTest, envOverrides, install, loadOrderWarning, loadedBefore, openScope, patchRealm, runInScope } from '../../src/integration.js'
 import { scopeTestsWithoutAroundEach, suiteArgument } from './fallback.js'
 import { fileMeta, testMeta } from './meta.js'
 import './matchers.js'
@@ -21,6 +21,7 @@ export type { ToBlockEventLoopOptions, ToBlockEventLoopResult } from './matchers
 // A wrong LOOPCOP_* variable fails each test file here, before its tests, with the variable named
 // (instead of the tests running unchecked).
 envOverrides()
+warnAboutLoadOrder()
 install()
 // Atomics is per realm; under `vmThreads` this file runs in the test file's own context.
 patchRealm(globalThis)
@@ -40,6 +41,21 @@ function warnIfCopiedTooEarly(): void {
     "loopcop: this pool (vmThreads/vmForks) copied node:fs before loopcop/vitest ran, so blocking calls through ESM named imports (import { readFileSync } from 'node:fs') are not seen.\n" +
       "Load loopcop first: add `execArgv: ['--require', 'loopcop/vitest/preload']` to the `test` options of your Vitest config.",
   )
+}
+
+/**
+ * A package that copies fs when it loads (graceful-fs), loaded in this worker before loopcop
+ * patched fs — by a setup file listed before this one, say: calls through its copy go unseen.
+ * Says so once per worker. (Setup files themselves are ES modules Vite evaluates per test file.)
+ */
+function warnAboutLoadOrder(): void {
+  const key = Symbol.for('loopcop.vitest.loadOrderChecked')
+  const holder = process as unknown as Record<symbol, boolean | undefined>
+  if (holder[key] === true) return
+  holder[key] = true
+  const { copies } = loadedBefore()
+  const warning = loadOrderWarning({ copies, userFiles: [] }, 'loopcop/vitest', "Put 'loopcop/vitest' first in `setupFiles`.")
+  if (warning !== undefined) console.warn(warning)
 }
 
 /** A blocking call made after its test ended, with the mode that test was under. */

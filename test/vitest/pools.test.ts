@@ -60,3 +60,12 @@ test('vmThreads without the preload says which line to add', async () => {
   const run = await runFixture(['test/concurrent.test.ts'], { pool: 'vmThreads', env: { FIXTURE_PRELOAD: '0' } })
   expect(run.result.output).toContain("add `execArgv: ['--require', 'loopcop/vitest/preload']`")
 }, 240_000)
+
+test('graceful-fs loaded by a setup file listed before loopcop/vitest: one warning per worker process with the fix', async () => {
+  const run = await runFixture(['test/blocking.test.ts'], { env: { FIXTURE_EARLY_SETUP: '1' } })
+  const warning = 'loopcop: graceful-fs was loaded before loopcop/vitest: blocking calls through fs functions taken there'
+  expect(run.result.output.split(warning)).toHaveLength(2)
+  expect(run.result.output).toContain("Put 'loopcop/vitest' first in `setupFiles`.")
+  const plain = await runFixture(['test/blocking.test.ts'], {})
+  expect(plain.result.output).not.toContain('was loaded before loopcop/vitest')
+}, 240_000)

@@ -1,0 +1,46 @@
+// What loaded before loopcop and will keep using fs functions loopcop never sees: a package that
+// copies fs when it loads (graceful-fs, and fs-extra through it), or a user's setup file that took
+// `const { readFileSync } = require('fs')`. Patching fs cannot reach such copies; loading loopcop
+// first avoids them. Only what the CommonJS module cache shows can be detected.
+import { createRequire } from 'node:module'
+import { join, relative, sep } from 'node:path'
+
+/** Packages that keep their own copy of `fs` functions, taken when they load. */
+const FS_COPIES = ['graceful-fs', 'fs-extra'] as const
+
+/** What the module cache held when a loopcop integration loaded. */
+export interface LoadedBefore {
+  /** Packages among `FS_COPIES` already loaded. */
+  readonly copies: readonly string[]
+  /** The user's own modules already loaded (outside `node_modules`), relative to the working directory. */
+  readonly userFiles: readonly string[]
+}
+
+/**
+ * Reads the CommonJS module cache for what loaded before the calling integration. `isOwn` tells
+ * which files are the runner's or loopcop's own (never reported).
+ */
+export function loadedBefore(isOwn: (file: string) => boolean = () => false, cwd = process.cwd()): LoadedBefore {
+  let files: string[]
+  try {
+    files = Object.keys(createRequire(join(cwd, 'package.json')).cache)
+  } catch {
+    return { copies: [], userFiles: [] }
+  }
+  const copies = FS_COPIES.filter((name) => files.some((f) => f.includes(`${sep}node_modules${sep}${name}${sep}`)))
+  const userFiles = files.filter((f) => !f.includes(`${sep}node_modules${sep}`) && !f.startsWith('node:') && !isOwn(f)).map((f) => relative(cwd, f).split(sep).join('/'))
+  return { copies, userFiles }
+}
+
+/**
+ * The warning for what `loadedBefore` found, or `undefined` when nothing was. `entry` is the
+ * integration (`loopcop/mocha`), `fix` says where to put it first.
+ */
+export function loadOrderWarning(found: LoadedBefore, entry: string, fix: string): string | undefined {
+  const what = [...found.userFiles.slice(0, 3), ...(found.userFiles.length > 3 ? [`${found.userFiles.length - 3} more`] : []), ...found.copies]
+  if (what.length === 0) return undefined
+  return (
+    `loopcop: ${what.join(', ')} ${what.length === 1 ? 'was' : 'were'} loaded before ${entry}: blocking calls through fs functions taken there ` +
+    `(\`const { readFileSync } = require('fs')\`, ${found.copies.length > 0 ? `${found.copies.join(' and ')}'s copy of fs` : 'a copy of fs such as graceful-fs'}) are not seen. ${fix}`
+  )
+}
