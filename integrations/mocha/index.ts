@@ -1,7 +1,7 @@
 /**
  * `loopcop/mocha` — a Mocha root hook plugin: `require: ['loopcop/mocha']` in `.mocharc`, or
  * `mocha --require loopcop/mocha`. Every test is checked; one that blocks the event loop fails
- * with the blocking line and the time. Serial and `--parallel`, Mocha 11 and 12.
+ * with the blocking line and the time. Serial and `--parallel`, Mocha 10, 11 and 12.
  *
  * How: a root `beforeEach` (which runs before every other `beforeEach`) opens the test's scope and
  * wraps the test's function, which fails the test itself — never from a root `afterEach` (that
