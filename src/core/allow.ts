@@ -33,28 +33,72 @@ export interface CompiledRule {
 
 const globCache = new Map<string, RegExp>()
 
-/** Turns a glob into an anchored RegExp: `**` crosses `/`, `*` and `?` do not. */
-export function globToRegExp(glob: string): RegExp {
-  let re = globCache.get(glob)
+/**
+ * Turns a glob into an anchored RegExp: `**` crosses `/`, `*` and `?` do not, and `{a,b}` is
+ * either alternative (`'fs.{read,write}FileSync'`, `'**\/*.{json,yml}'`; nested braces too). For a
+ * command (`anyChar`), `*` and `?` match any character, `/` included: `'git *'` is meant to match
+ * `git -C ../other status`, as a command is not a path.
+ */
+export function globToRegExp(glob: string, anyChar = false): RegExp {
+  const key = `${anyChar ? 'c' : 'p'}${glob}`
+  let re = globCache.get(key)
   if (re !== undefined) return re
+  re = new RegExp(`^${globSource(glob, anyChar)}$`)
+  globCache.set(key, re)
+  return re
+}
+
+/** The RegExp source of a glob (or of one alternative of a brace). */
+function globSource(glob: string, anyChar: boolean): string {
+  const star = anyChar ? '.*' : '[^/]*'
+  const one = anyChar ? '.' : '[^/]'
   let out = ''
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i] as string
     if (c === '*') {
       if (glob[i + 1] === '*') {
         i++
-        if (glob[i + 1] === '/') {
+        if (glob[i + 1] === '/' && !anyChar) {
           i++
           out += '(?:.*/)?'
         } else out += '.*'
-      } else out += '[^/]*'
-    } else if (c === '?') out += '[^/]'
-    else if (c === '\\') out += '/'
+      } else out += star
+    } else if (c === '?') out += one
+    else if (c === '{') {
+      const alternatives = braceAlternatives(glob, i)
+      if (alternatives === undefined) out += '\\{'
+      else {
+        out += `(?:${alternatives.parts.map((a) => globSource(a, anyChar)).join('|')})`
+        i = alternatives.end
+      }
+    } else if (c === '\\') out += anyChar ? '\\\\' : '/'
     else out += c.replace(/[.+^${}()|[\]]/g, '\\$&')
   }
-  re = new RegExp(`^${out}$`)
-  globCache.set(glob, re)
-  return re
+  return out
+}
+
+/**
+ * The comma-separated alternatives of the brace opening at `open`, and the index of its closing
+ * brace; `undefined` when it has no closing brace or no comma (then `{` is a plain character).
+ */
+function braceAlternatives(glob: string, open: number): { parts: string[]; end: number } | undefined {
+  const parts: string[] = []
+  let depth = 0
+  let from = open + 1
+  for (let i = open + 1; i < glob.length; i++) {
+    const c = glob[i]
+    if (c === '{') depth++
+    else if (c === '}' && depth > 0) depth--
+    else if (c === ',' && depth === 0) {
+      parts.push(glob.slice(from, i))
+      from = i + 1
+    } else if (c === '}') {
+      if (parts.length === 0) return undefined
+      parts.push(glob.slice(from, i))
+      return { parts, end: i }
+    }
+  }
+  return undefined
 }
 
 function toSlashes(p: string): string {
@@ -83,7 +127,7 @@ export function compileRule(rule: AllowRule): CompiledRule {
     label: typeof rule === 'string' ? rule : JSON.stringify(rule),
     ...(r.operation !== undefined && { operation: globToRegExp(r.operation) }),
     ...(r.path !== undefined && { path: globToRegExp(r.path) }),
-    ...(r.command !== undefined && { command: globToRegExp(r.command) }),
+    ...(r.command !== undefined && { command: globToRegExp(r.command, true) }),
     ...(r.frame !== undefined && { frame: globToRegExp(r.frame) }),
     ...(r.function !== undefined && { fn: r.function }),
     ...(r.package !== undefined && { pkg: globToRegExp(r.package) }),

@@ -29,20 +29,11 @@ const userSites: { target: object; key: PropertyKey; operation: Operation; patch
 /**
  * Wraps `original` so that a call inside a scope is a finding. The wrapper keeps `this`,
  * arguments, return value and thrown error, and carries the original's own properties
- * (`name`, `length`, `prototype`, `fs.realpathSync.native`, …).
+ * (`name`, `length`, `prototype`, `fs.realpathSync.native`, …) and prototype (a subclass's
+ * inherited statics). It can be called with `new` exactly when the original can.
  */
 export function wrap(operation: Operation, original: Function): Function {
-  // A method, not a `function`: a method has no `prototype` of its own, so after the copy below the
-  // wrapper has exactly the original's own properties — a `prototype` when the original has one
-  // (`fs.readFileSync`) and none when it has not (`fs.Dir#readSync`, `Atomics.wait`, class methods).
-  // A `function` wrapper always carries a non-configurable `prototype` that cannot be removed.
-  const { wrapper } = {
-    wrapper(this: unknown, ...args: unknown[]): unknown {
-      const scope = als.getStore()
-      if (scope === undefined || scope.quiet || guard.depth !== 0) return Reflect.apply(original, this, args)
-      return onBlockingCall(operation, original, this, args, scope, wrapper)
-    },
-  }
+  const wrapper = isConstructor(original) ? constructorWrapper(operation, original) : methodWrapper(operation, original)
   for (const key of Reflect.ownKeys(original)) {
     const d = Object.getOwnPropertyDescriptor(original, key)
     if (d === undefined) continue
@@ -52,12 +43,63 @@ export function wrap(operation: Operation, original: Function): Function {
       // A non-configurable, non-writable own property of the wrapper itself: nothing to copy onto.
     }
   }
+  const proto: unknown = Object.getPrototypeOf(original)
+  if (Object.getPrototypeOf(wrapper) !== proto) Object.setPrototypeOf(wrapper, proto as object | null)
   return wrapper
+}
+
+function methodWrapper(operation: Operation, original: Function): Function {
+  // A method, not a `function`: a method has no `prototype` of its own, so after the copy in `wrap`
+  // the wrapper has exactly the original's own properties — none when it has none (`fs.Dir#readSync`,
+  // `Atomics.wait`, class methods). A `function` always carries a non-configurable `prototype`.
+  const { wrapper } = {
+    wrapper(this: unknown, ...args: unknown[]): unknown {
+      const scope = als.getStore()
+      if (scope === undefined || scope.quiet || guard.depth !== 0) return Reflect.apply(original, this, args)
+      return onBlockingCall(operation, original, this, args, scope, wrapper)
+    },
+  }
+  return wrapper
+}
+
+function constructorWrapper(operation: Operation, original: Function): Function {
+  // A `function`: only a `function` can be called with `new`. Every constructor has a `prototype`
+  // of its own (classes, `function`s), which `wrap` then copies over the wrapper's.
+  const wrapper = function (this: unknown, ...args: unknown[]): unknown {
+    const scope = als.getStore()
+    const quiet = scope === undefined || scope.quiet || guard.depth !== 0
+    if (new.target === undefined) return quiet ? Reflect.apply(original, this, args) : onBlockingCall(operation, original, this, args, scope, wrapper)
+    // `new Wrapped()` builds what `new Original()` builds; `class Sub extends Wrapped` passes Sub.
+    const newTarget: Function = new.target === wrapper ? original : new.target
+    if (quiet) return Reflect.construct(original, args, newTarget)
+    const construct = (...a: unknown[]): unknown => Reflect.construct(original, a, newTarget)
+    return onBlockingCall(operation, construct, undefined, args, scope, wrapper)
+  }
+  return wrapper
+}
+
+/** Whether `f` can be called with `new`, found out without calling it. */
+function isConstructor(f: Function): boolean {
+  try {
+    Reflect.construct(Object, [], f)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Whether a property is frozen (read-only and non-configurable): no wrapper can take its place. */
+function isFrozen(descriptor: PropertyDescriptor): boolean {
+  return descriptor.configurable === false && descriptor.writable === false
 }
 
 function patch(target: object, key: PropertyKey, operation: Operation): Patch | undefined {
   const descriptor = Object.getOwnPropertyDescriptor(target, key)
   if (descriptor === undefined || typeof descriptor.value !== 'function') return undefined
+  if (isFrozen(descriptor)) {
+    // Only a mark can get here (markAsBlocking refuses a frozen method): its object was frozen since.
+    throw new TypeError(`loopcop cannot wrap \`${String(key)}\` (${operation.id}, marked with markAsBlocking()): it has been frozen since (read-only and non-configurable); mark it before freezing the object, or undo the mark`)
+  }
   const wrapper = wrap(operation, descriptor.value as Function)
   Object.defineProperty(target, key, { ...descriptor, value: wrapper })
   return { target, key, descriptor, wrapper }
@@ -96,17 +138,36 @@ export function isInstalled(): boolean {
 export function install(): void {
   if (installed) return
   installed = true
-  for (const site of catalog) {
-    const target = targetOf(site)
-    if (target === undefined) continue
-    const p = patch(target, site.key, site.operation)
-    if (p !== undefined) patches.push(p)
+  // All or nothing: a mark that can no longer be applied (its object frozen since) puts back what
+  // was patched before it, so loopcop is never half on (`isActive()` true, `Atomics.wait` unwrapped).
+  try {
+    for (const site of catalog) {
+      const target = targetOf(site)
+      if (target === undefined) continue
+      const p = patch(target, site.key, site.operation)
+      if (p !== undefined) patches.push(p)
+    }
+    for (const u of userSites) {
+      u.patch = patch(u.target, u.key, u.operation)
+      if (u.patch !== undefined) patches.push(u.patch)
+    }
+    patchRealm(globalThis)
+    nodeModule.syncBuiltinESMExports()
+  } catch (error) {
+    installed = false
+    for (const u of userSites) u.patch = undefined
+    restoreAll()
+    throw error
   }
-  for (const u of userSites) {
-    u.patch = patch(u.target, u.key, u.operation)
-    if (u.patch !== undefined) patches.push(u.patch)
+}
+
+/** Puts back every patch and every realm's `Atomics.wait`, by identity. */
+function restoreAll(): void {
+  for (const p of patches.splice(0).reverse()) Object.defineProperty(p.target, p.key, p.descriptor)
+  for (const [atomics, p] of realmPatches) {
+    Object.defineProperty(atomics, p.key, p.descriptor)
   }
-  patchRealm(globalThis)
+  realmPatches.clear()
   nodeModule.syncBuiltinESMExports()
 }
 
@@ -114,12 +175,7 @@ export function install(): void {
 export function uninstall(): void {
   if (!installed) return
   installed = false
-  for (const p of patches.splice(0).reverse()) Object.defineProperty(p.target, p.key, p.descriptor)
-  for (const [atomics, p] of realmPatches) {
-    Object.defineProperty(atomics, p.key, p.descriptor)
-  }
-  realmPatches.clear()
-  nodeModule.syncBuiltinESMExports()
+  restoreAll()
   // Turn the async context tracking off too (it costs on every await while on): with loopcop
   // deactivated the process runs as if loopcop were never loaded. A later scope turns it on again.
   als.disable()
@@ -173,24 +229,62 @@ export interface MarkOptions {
   readonly hint?: string
 }
 
-/**
- * Declares a method of your own (a native addon's, a sync client's) as blocking, so calls inside
- * a test are findings like `fs.readFileSync`. Returns a function that undoes it.
- * @example markAsBlocking(Database.prototype, 'exec', { id: 'better-sqlite3.exec', hint: 'run it in a worker' })
- */
-export function markAsBlocking(target: object, method: string | symbol, options: MarkOptions = {}): () => void {
-  if ((typeof target !== 'object' && typeof target !== 'function') || target === null) invalid('target', 'an object or function whose method blocks', target, ' in markAsBlocking()')
-  const current: unknown = (target as Record<PropertyKey, unknown>)[method]
-  if (typeof current !== 'function') invalid(`target[${String(method)}]`, 'a function', current, ' in markAsBlocking()')
-  if (options.id !== undefined && (typeof options.id !== 'string' || options.id === '')) invalid('id', 'a non-empty string', options.id, ' in markAsBlocking()')
-  if (options.hint !== undefined && typeof options.hint !== 'string') invalid('hint', 'a string', options.hint, ' in markAsBlocking()')
-  const owner = typeof target === 'function' ? target.name : (target.constructor?.name ?? 'Object')
-  const operation = userOperation(options.id ?? `${owner}.${String(method)}`, options.hint ?? 'move it off the event loop (a worker thread or an async API)')
-  if (!Object.prototype.hasOwnProperty.call(target, method)) {
+const MARK_KEYS: readonly string[] = ['id', 'hint'] satisfies (keyof MarkOptions)[]
+const IN_MARK = ' in markAsBlocking()'
+
+/** The property `key` of `target` or of the nearest prototype that has it, read without running a getter. */
+function findProperty(target: object, key: PropertyKey): PropertyDescriptor | undefined {
+  for (let o: object | null = target; o !== null; o = Object.getPrototypeOf(o) as object | null) {
+    const d = Object.getOwnPropertyDescriptor(o, key)
+    if (d !== undefined) return d
+  }
+  return undefined
+}
+
+/** Validates every argument of `markAsBlocking` before anything changes; returns the operation to record. */
+function checkMark(target: unknown, method: unknown, options: unknown): Operation {
+  if ((typeof target !== 'object' && typeof target !== 'function') || target === null) invalid('target', 'an object or function whose method blocks', target, IN_MARK)
+  if (typeof method !== 'string' && typeof method !== 'symbol') invalid('method', 'a property name (a string or a symbol)', method, IN_MARK)
+  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) invalid('options', 'an object `{ id?: string, hint?: string }`', options, IN_MARK)
+  const { id, hint } = (options ?? {}) as Record<string, unknown>
+  for (const key of Object.keys(options ?? {})) {
+    if (!MARK_KEYS.includes(key)) invalid('options', `an object with only \`id\` and \`hint\` (unknown key \`${key}\`)`, options, IN_MARK)
+  }
+  if (id !== undefined && (typeof id !== 'string' || id === '')) invalid('id', 'a non-empty string', id, IN_MARK)
+  if (hint !== undefined && typeof hint !== 'string') invalid('hint', 'a string', hint, IN_MARK)
+  const name = `target[${String(method)}]`
+  const own = Object.getOwnPropertyDescriptor(target, method)
+  const found = own ?? findProperty(target, method)
+  if (found !== undefined && (found.get !== undefined || found.set !== undefined)) {
+    throw new TypeError(
+      `Expected \`${name}\` to be a method, got an accessor (getter/setter) property${IN_MARK}: a getter is not wrapped (what would count, reading it or calling what it returns?); mark the method that blocks where it is defined`,
+    )
+  }
+  if (typeof found?.value !== 'function') invalid(name, 'a function', found?.value, IN_MARK)
+  if (own === undefined) {
     throw new TypeError(`markAsBlocking(): \`${String(method)}\` is inherited, not an own property of the target; pass the object that defines it (e.g. the class's prototype)`)
   }
+  if (isFrozen(own)) {
+    throw new TypeError(
+      `Expected \`${name}\` to be a method loopcop can replace, got a frozen one (read-only and non-configurable: \`Object.freeze()\`?)${IN_MARK}; mark it before the object is frozen`,
+    )
+  }
+  const owner = typeof target === 'function' ? target.name : ((target as { constructor?: { name?: unknown } }).constructor?.name ?? 'Object')
+  return userOperation((id as string | undefined) ?? `${String(owner)}.${String(method)}`, (hint as string | undefined) ?? 'move it off the event loop (a worker thread or an async API)')
+}
+
+/**
+ * Declares a method of your own (a native addon's, a sync client's) as blocking, so calls inside
+ * a test are findings like `fs.readFileSync`. A class or constructor can be marked too: `new`
+ * keeps working, and constructing one in a test is the finding. Getters are refused (mark the
+ * method that blocks), and so are frozen methods (mark them before freezing). Everything is
+ * checked before anything changes. Returns a function that undoes it.
+ * @example markAsBlocking(Database.prototype, 'exec', { id: 'better-sqlite3.exec', hint: 'run it in a worker' })
+ * @example markAsBlocking(sqlite, 'Database', { id: 'better-sqlite3.open' })
+ */
+export function markAsBlocking(target: object, method: string | symbol, options?: MarkOptions): () => void {
+  const operation = checkMark(target, method, options)
   const site: (typeof userSites)[number] = { target, key: method, operation, patch: undefined }
-  userSites.push(site)
   if (installed) {
     site.patch = patch(target, method, operation)
     if (site.patch !== undefined) {
@@ -198,6 +292,7 @@ export function markAsBlocking(target: object, method: string | symbol, options:
       nodeModule.syncBuiltinESMExports()
     }
   }
+  userSites.push(site)
   return function unmark(): void {
     const i = userSites.indexOf(site)
     if (i >= 0) userSites.splice(i, 1)

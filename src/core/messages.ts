@@ -37,8 +37,9 @@ export function shownFrames(frames: readonly Frame[], max = 3): Frame[] {
   const shown: Frame[] = []
   let ownSeen = false
   for (const f of frames) {
-    if (isInternal(f.file)) continue
-    const dependency = isDependency(f.file)
+    // A line that could not be read is shown as it was: it may be the user's.
+    if (f.unparsed !== true && isInternal(f.file)) continue
+    const dependency = f.unparsed !== true && isDependency(f.file)
     if (dependency && ownSeen) continue
     if (!dependency) ownSeen = true
     shown.push(f)

@@ -22,7 +22,7 @@ export interface AllowRuleObject {
   readonly operation?: string
   /** Glob matched against the path argument (absolute, and relative to the working directory). */
   readonly path?: string
-  /** Glob matched against the command of `execSync`/`execFileSync`/`spawnSync`. */
+  /** Glob matched against the command of `execSync`/`execFileSync`/`spawnSync`; `*` matches any characters, `/` included (`'git *'`). */
   readonly command?: string
   /** Glob matched against the file of any captured frame (absolute, or relative to the working directory). */
   readonly frame?: string
@@ -51,7 +51,7 @@ export interface Options {
   readonly stallMs: number
   /** Like `mode`, for stalls. @default 'warn' */
   readonly stallMode: Mode
-  /** Stack frames kept per finding. @default 10 */
+  /** Stack frames kept per finding, from 1 to 100. @default 10 */
   readonly traceDepth: number
   /** Allow rules, added to the built-in `defaults`. @default [] */
   readonly allow: readonly AllowRule[]
@@ -119,12 +119,19 @@ function checkMode(name: string, value: unknown, where?: string): Mode {
   return value as Mode
 }
 
-function checkNumber(name: string, value: unknown, min: number, integer: boolean, where?: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
-    invalid(name, `${integer ? 'an integer' : 'a number'} ≥ ${min}`, value, where)
+function checkNumber(name: string, value: unknown, min: number, integer: boolean, where?: string, max = Number.POSITIVE_INFINITY): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+    const kind = integer ? 'an integer' : 'a number'
+    invalid(name, max === Number.POSITIVE_INFINITY ? `${kind} ≥ ${min}` : `${kind} from ${min} to ${max}`, value, where)
   }
   return value
 }
+
+/**
+ * The most frames a finding keeps. Each frame costs on every call that keeps a stack (~0.4 µs), and
+ * past a hundred the frames are the runner's own machinery: `traceDepth: 1e9` is a mistake.
+ */
+export const MAX_TRACE_DEPTH = 100
 
 /** Validates one allow rule, naming its index when it is wrong. */
 export function checkRule(rule: unknown, index: number, name = 'allow'): AllowRule {
@@ -188,7 +195,7 @@ const CHECKS: { readonly [K in keyof Options]: (value: unknown) => Options[K] } 
   mode: (v) => checkMode('mode', v),
   stallMs: (v) => checkNumber('stallMs', v, 0, false),
   stallMode: (v) => checkMode('stallMode', v),
-  traceDepth: (v) => checkNumber('traceDepth', v, 1, true),
+  traceDepth: (v) => checkNumber('traceDepth', v, 1, true, undefined, MAX_TRACE_DEPTH),
   allow: (v) => checkRules(v),
   moduleLoading: (v) => {
     if (typeof v !== 'boolean') invalid('moduleLoading', 'a boolean', v)
@@ -236,8 +243,9 @@ export function envOverrides(env: NodeJS.ProcessEnv = process.env): Partial<Opti
   }
   if (env.LOOPCOP_STALL_MS !== undefined && env.LOOPCOP_STALL_MS !== '') {
     const raw = env.LOOPCOP_STALL_MS
+    // Digits only (no `1e3`, `0x10`, `Infinity`), and finite like `stallMs`: 400 digits are Infinity.
     const n = /^\s*\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : NaN
-    if (Number.isNaN(n)) invalid('LOOPCOP_STALL_MS', 'a number ≥ 0', raw, where('LOOPCOP_STALL_MS'))
+    if (!Number.isFinite(n)) invalid('LOOPCOP_STALL_MS', 'a number ≥ 0', raw, where('LOOPCOP_STALL_MS'))
     out.stallMs = n
   }
   if (env.LOOPCOP_REPORT !== undefined && env.LOOPCOP_REPORT !== '') out.report = { json: env.LOOPCOP_REPORT }

@@ -1,8 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { currentOptions } from './config.js'
 import { outsideScopes } from './scope.js'
 import type { Finding, TestRef } from './findings.js'
+import { writeFileAtomically } from './files.js'
 import { describeFinding, formatMs, totalCalls } from './messages.js'
 import { displayPath, formatFrame } from './stack.js'
 
@@ -106,13 +106,14 @@ export function jsonReport(findings: readonly Finding[], cwd?: string, lost = 0)
   }
 }
 
-/** Writes the JSON report (creating its folder), outside every scope so the write is never a finding. */
+/**
+ * Writes the JSON report (creating its folder), outside every scope so the write is never a
+ * finding. Atomic (a temporary file renamed over it), and a symbolic link at the path is replaced
+ * by the report, never followed (see `writeFileAtomically`).
+ */
 export function writeJsonReport(path: string, findings: readonly Finding[], cwd = process.cwd(), lost = 0): string {
   const file = resolve(cwd, path)
-  outsideScopes(() => {
-    mkdirSync(dirname(file), { recursive: true })
-    writeFileSync(file, JSON.stringify(jsonReport(findings, cwd, lost), null, 2) + '\n')
-  })
+  outsideScopes(() => writeFileAtomically(file, JSON.stringify(jsonReport(findings, cwd, lost), null, 2) + '\n'))
   return file
 }
 

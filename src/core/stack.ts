@@ -15,6 +15,12 @@ export interface Frame {
   readonly file: string
   readonly line: number
   readonly column: number
+  /**
+   * A stack line loopcop could not read (`file` then holds its text, `line` and `column` are 0).
+   * It counts as the user's own frame: what called from there is unknown, so no built-in runner
+   * rule may take the call for the runner's machinery.
+   */
+  readonly unparsed?: true
 }
 
 /** A source position. */
@@ -44,7 +50,14 @@ export function captureStack(depth: number, above: Function): RawStack {
   return holder
 }
 
-const FRAME = /^\s*at (?:(.+?) \((.+?):(\d+):(\d+)\)|(.+?):(\d+):(\d+))$/
+// One frame, possibly spanning lines (a file name may hold a newline). The position is anchored at
+// the end, so a path may hold spaces, parentheses and colons: `at fn (/a/b (1)/c:d.js:3:4)`.
+const FRAME = /^\s*at (?:(.+?) \(([^]+?):(\d+):(\d+)\)|([^]+?):(\d+):(\d+))$/
+// Where the next frame starts: a line break and `at `, as V8 writes every frame after the header.
+const NEXT_FRAME = /\n(?=[ \t]*at )/
+// Frames with no position of their own (`at new Promise (<anonymous>)`, `at async Promise.all
+// (index 0)`, `at native`): nothing to read, nothing lost.
+const NO_POSITION = /^\s*at (?:.*\((?:<anonymous>|native|index \d+)\)|native|<anonymous>)$/
 
 function toPath(file: string): string {
   if (file.startsWith('file://')) {
@@ -57,13 +70,22 @@ function toPath(file: string): string {
   return file
 }
 
-/** Parses V8 stack lines (`    at fn (file:1:2)`); frames without a position (`native`) are dropped. */
+/**
+ * Parses V8 stack text (`    at fn (file:1:2)`) into frames. A frame runs until the next line that
+ * starts with `at `, so a file name holding a newline stays one frame; frames without a position
+ * (`native`) are dropped, and a frame that cannot be read is kept as `unparsed` (see `Frame`).
+ */
 export function parseStack(text: string): Frame[] {
   const frames: Frame[] = []
-  for (const line of text.split('\n')) {
-    const m = FRAME.exec(line)
-    if (m === null) continue
-    if (m[2] !== undefined) {
+  const chunks = text.split(NEXT_FRAME)
+  for (let i = 0; i < chunks.length; i++) {
+    const chunk = (chunks[i] as string).trimEnd()
+    const m = FRAME.exec(chunk)
+    if (m === null) {
+      // The first chunk is the header (`Error: message`) unless the text starts with a frame.
+      if ((i === 0 && !/^\s*at /.test(chunk)) || NO_POSITION.test(chunk)) continue
+      frames.push({ fn: undefined, file: chunk.replace(/^\s*at /, ''), line: 0, column: 0, unparsed: true })
+    } else if (m[2] !== undefined) {
       let fn = m[1]
       if (fn?.startsWith('async ')) fn = fn.slice(6)
       frames.push({ fn, file: toPath(m[2]), line: Number(m[3]), column: Number(m[4]) })
@@ -195,14 +217,18 @@ export function packageOf(file: string): string | undefined {
   return pkg
 }
 
-/** The user's own frame nearest to the blocking call: not Node's, not a dependency's. */
+/**
+ * The user's own frame nearest to the blocking call: not Node's, not a dependency's. A frame that
+ * could not be read counts as the user's: it may well be (nothing says it is the runner's).
+ */
 export function firstPartyFrame(frames: readonly Frame[]): Frame | undefined {
-  return frames.find((f) => !isInternal(f.file) && !isDependency(f.file))
+  return frames.find((f) => f.unparsed === true || (!isInternal(f.file) && !isDependency(f.file)))
 }
 
 /** The dependency frame that made the blocking call, when the call came from `node_modules`. */
 export function offenderFrame(frames: readonly Frame[]): Frame | undefined {
   for (const f of frames) {
+    if (f.unparsed === true) return undefined
     if (isInternal(f.file)) continue
     return isDependency(f.file) ? f : undefined
   }
@@ -216,9 +242,19 @@ export function displayPath(file: string, cwd = process.cwd()): string {
   return rel.startsWith('..') || rel === '' ? file : rel.split(sep).join('/')
 }
 
-/** `fn (file:line:col)` with the file shown relative to the working directory. */
+/** Line breaks and other control characters of a file name, written as escapes so a frame stays one line. */
+function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what is escaped
+  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1))
+}
+
+/**
+ * `fn (file:line:col)` with the file shown relative to the working directory, on one line (a
+ * newline in a file name is shown as `\n`). A frame that could not be read is shown as it was.
+ */
 export function formatFrame(frame: Frame, cwd?: string): string {
-  const where = `${displayPath(frame.file, cwd)}:${frame.line}:${frame.column}`
+  if (frame.unparsed === true) return `${oneLine(frame.file)} (unreadable stack line)`
+  const where = `${oneLine(displayPath(frame.file, cwd))}:${frame.line}:${frame.column}`
   return frame.fn === undefined ? where : `${frame.fn} (${where})`
 }
 

@@ -136,6 +136,41 @@ describe('allow rules: an allowed finding is reported with allowed: true and the
     expect(syncIo(findings).find((f) => !f.allowed)?.args).toBe(`${node} -e 1`)
   })
 
+  test('in a command glob, `*` matches any characters, `/` included: a command is not a path', async () => {
+    const rule = { command: '* -e 0*' }
+    const { findings } = await detect(
+      () => {
+        // `${node} -e 0 ../other/dir`: slashes in the program and in the arguments.
+        childProcess.execFileSync(node, ['-e', '0', '../other/dir'])
+        childProcess.execFileSync(node, ['-e', '1'])
+      },
+      { allow: [rule] },
+    )
+    expect(verdicts(findings)).toEqual([
+      ['child_process.execFileSync', false, undefined],
+      ['child_process.execFileSync', true, JSON.stringify(rule)],
+    ])
+  })
+
+  test('brace alternatives in globs: `{a,b}` is either (operations, paths, nested)', async () => {
+    const { findings } = await detect(
+      () => {
+        fs.statSync(allowedFile)
+        fs.readFileSync(otherFile)
+        fs.existsSync(allowedFile)
+        fs.readFileSync(join(dir, 'allowed', '..', 'other', 'b.json'), 'utf8')
+        zlib.gzipSync('x')
+      },
+      { allow: ['fs.{stat,exists}Sync', { operation: 'fs.readFileSync', path: '**/{allowed,other/{a,b}.{json,yml}}' }] },
+    )
+    expect(verdicts(findings)).toEqual([
+      ['fs.existsSync', true, 'fs.{stat,exists}Sync'],
+      ['fs.readFileSync', true, '{"operation":"fs.readFileSync","path":"**/{allowed,other/{a,b}.{json,yml}}"}'],
+      ['fs.statSync', true, 'fs.{stat,exists}Sync'],
+      ['zlib.gzipSync', false, undefined],
+    ])
+  })
+
   test('frame glob: any frame of the stack in that file (relative or absolute glob)', async () => {
     const relativeRule = { frame: relative(process.cwd(), thisFile) }
     const absoluteRule = { frame: '**/allow-rules.test.ts' }

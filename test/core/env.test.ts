@@ -34,6 +34,13 @@ describe('invalid environment variables are rejected, naming the variable', () =
       new TypeError(`Expected \`LOOPCOP_STALL_MS\` to be a number ≥ 0, got \`"${value}"\` (string) from the environment variable LOOPCOP_STALL_MS`),
     )
   })
+
+  test('LOOPCOP_STALL_MS of 400 digits is Infinity, refused like `stallMs: Infinity`', () => {
+    process.env.LOOPCOP_STALL_MS = '9'.repeat(400)
+    expect(() => currentOptions()).toThrow(
+      new TypeError(`Expected \`LOOPCOP_STALL_MS\` to be a number ≥ 0, got \`"${'9'.repeat(56)}...\` (string) from the environment variable LOOPCOP_STALL_MS`),
+    )
+  })
 })
 
 describe('environment variables override configure()', () => {

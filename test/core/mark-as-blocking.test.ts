@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import { describe, expect, test } from 'vitest'
-import { activate, deactivate, detect, markAsBlocking } from '../../src/index.js'
+import { activate, deactivate, detect, isActive, markAsBlocking } from '../../src/index.js'
 import { defaultsWithoutStalls, syncIo } from './support.js'
 
 defaultsWithoutStalls()
@@ -146,5 +146,160 @@ describe('markAsBlocking()', () => {
     )
     expect(() => markAsBlocking({ f() {} }, 'f', { id: '' })).toThrow(new TypeError('Expected `id` to be a non-empty string, got `""` (string) in markAsBlocking()'))
     expect(() => markAsBlocking({ f() {} }, 'f', { hint: 3 as unknown as string })).toThrow(new TypeError('Expected `hint` to be a string, got `3` (number) in markAsBlocking()'))
+  })
+
+  test('options must be an object with only id and hint; the method a string or symbol', () => {
+    const api = { call: (): number => 1 }
+    const original = api.call
+    expect(() => markAsBlocking(api, 'call', null as unknown as undefined)).toThrow(
+      new TypeError('Expected `options` to be an object `{ id?: string, hint?: string }`, got `null` (null) in markAsBlocking()'),
+    )
+    expect(() => markAsBlocking(api, 'call', { idd: 'x' } as unknown as { id: string })).toThrow(
+      new TypeError('Expected `options` to be an object with only `id` and `hint` (unknown key `idd`), got `{"idd":"x"}` (object) in markAsBlocking()'),
+    )
+    expect(() => markAsBlocking(api, 1 as unknown as string)).toThrow(new TypeError('Expected `method` to be a property name (a string or a symbol), got `1` (number) in markAsBlocking()'))
+    // Nothing was marked by the refused calls.
+    activate()
+    expect(api.call).toBe(original)
+  })
+
+  test('a getter is refused with a reason, and never run', () => {
+    let reads = 0
+    const client = {
+      get query(): () => string {
+        reads++
+        return () => 'rows'
+      },
+    }
+    expect(() => markAsBlocking(client, 'query')).toThrow(
+      new TypeError(
+        'Expected `target[query]` to be a method, got an accessor (getter/setter) property in markAsBlocking(): a getter is not wrapped (what would count, reading it or calling what it returns?); mark the method that blocks where it is defined',
+      ),
+    )
+    expect(reads).toBe(0)
+  })
+
+  describe('a frozen method', () => {
+    const frozen = Object.freeze({ run: (): number => 1 })
+    const refusal = new TypeError(
+      'Expected `target[run]` to be a method loopcop can replace, got a frozen one (read-only and non-configurable: `Object.freeze()`?) in markAsBlocking(); mark it before the object is frozen',
+    )
+
+    test('is refused with a reason, active or not, and loopcop stays whole', async () => {
+      const wait = Atomics.wait
+      for (const active of [false, true]) {
+        if (active) activate()
+        else deactivate()
+        expect(() => markAsBlocking(frozen, 'run')).toThrow(refusal)
+        expect(isActive()).toBe(active)
+      }
+      deactivate()
+      activate()
+      expect(Atomics.wait).not.toBe(wait)
+      const { findings } = await detect(() => fs.statSync(__filename))
+      expect(syncIo(findings).map((f) => f.operation)).toEqual(['fs.statSync'])
+    })
+
+    test('frozen after it was marked: activate() puts everything back and says why (all or nothing)', async () => {
+      deactivate()
+      const readFileSync = fs.readFileSync
+      const wait = Atomics.wait
+      const api = { run: (): number => 1 }
+      const undo = markAsBlocking(api, 'run', { id: 'api.run' })
+      Object.freeze(api)
+      try {
+        expect(() => activate()).toThrow(
+          new TypeError('loopcop cannot wrap `run` (api.run, marked with markAsBlocking()): it has been frozen since (read-only and non-configurable); mark it before freezing the object, or undo the mark'),
+        )
+        expect(isActive()).toBe(false)
+        expect(fs.readFileSync).toBe(readFileSync)
+        expect(Atomics.wait).toBe(wait)
+      } finally {
+        undo()
+      }
+      activate()
+      expect(isActive()).toBe(true)
+      expect(Atomics.wait).not.toBe(wait)
+      expect(syncIo((await detect(() => fs.statSync(__filename))).findings).map((f) => f.operation)).toEqual(['fs.statSync'])
+    })
+  })
+
+  describe('a class or constructor', () => {
+    class Client {
+      static readonly kind: string = 'client'
+      constructor(readonly url: string) {}
+
+      static open(url: string): Client {
+        return new this(url)
+      }
+    }
+    class Base {
+      static create(): string {
+        return 'made by Base'
+      }
+    }
+    class Derived extends Base {}
+
+    test('keeps `new` working: instances, instanceof, subclasses, statics; constructing is the finding', async () => {
+      const lib = { Client, Derived }
+      activate()
+      const undo = markAsBlocking(lib, 'Client', { id: 'lib.connect' })
+      const undoDerived = markAsBlocking(lib, 'Derived')
+      try {
+        const Wrapped = lib.Client
+        expect(Wrapped).not.toBe(Client)
+        // Outside a scope, and inside one.
+        const outside = new Wrapped('a')
+        expect(outside).toBeInstanceOf(Client)
+        expect(outside).toBeInstanceOf(Wrapped)
+        expect(outside.url).toBe('a')
+        const { value, findings } = await detect(() => new Wrapped('b'))
+        expect(value).toBeInstanceOf(Client)
+        expect(value.url).toBe('b')
+        expect(syncIo(findings).map((f) => [f.operation, f.calls])).toEqual([['lib.connect', 1]])
+        // A subclass of the wrapper builds instances of itself.
+        class Pooled extends Wrapped {
+          pooled = true
+        }
+        const pooled = new Pooled('c')
+        expect(pooled).toBeInstanceOf(Pooled)
+        expect(pooled).toBeInstanceOf(Client)
+        expect([pooled.url, pooled.pooled]).toEqual(['c', true])
+        // Statics, own and inherited.
+        expect(Wrapped.kind).toBe('client')
+        expect(Wrapped.open('d').url).toBe('d')
+        expect((lib.Derived as typeof Derived).create()).toBe('made by Base')
+        expect(new lib.Derived()).toBeInstanceOf(Derived)
+        // Called without `new`, it throws as the class does.
+        expect(() => (Wrapped as unknown as (url: string) => Client)('e')).toThrow(TypeError)
+        expect(Wrapped.name).toBe('Client')
+        expect(Wrapped.prototype).toBe(Client.prototype)
+      } finally {
+        undo()
+        undoDerived()
+      }
+      expect(lib.Client).toBe(Client)
+    })
+
+    test('an old-style constructor function works with and without `new`', async () => {
+      function Pool(this: { size: number } | undefined, size: number): { size: number } {
+        if (this === undefined || !(this instanceof Pool)) return { size: -size }
+        this.size = size
+        return this
+      }
+      const lib = { Pool }
+      activate()
+      const undo = markAsBlocking(lib, 'Pool', { id: 'lib.Pool' })
+      try {
+        const Wrapped = lib.Pool as unknown as new (size: number) => { size: number }
+        const { value, findings } = await detect(() => new Wrapped(3))
+        expect(value).toBeInstanceOf(Pool)
+        expect(value.size).toBe(3)
+        expect(syncIo(findings).map((f) => f.operation)).toEqual(['lib.Pool'])
+        expect((lib.Pool as unknown as (size: number) => { size: number })(4)).toEqual({ size: -4 })
+      } finally {
+        undo()
+      }
+    })
   })
 })

@@ -164,6 +164,32 @@ describe('the JSON report, version 1', () => {
     expect(report.findings[0]).toMatchObject({ kind: 'sync-io', operation: 'fs.existsSync', args: dir, location: { file: 'test/core/report.test.ts' } })
     expect(report.findings[0]!.stack[0]).toMatch(/test\/core\/report\.test\.ts:\d+:\d+\)?$/)
   })
+
+  test('replaces a symbolic link at its path instead of writing through it, atomically (no temporary file left)', () => {
+    const folder = join(dir, 'linked')
+    fs.mkdirSync(folder)
+    const victim = join(folder, 'victim.txt')
+    fs.writeFileSync(victim, 'keep me\n')
+    const path = join(folder, 'loopcop.json')
+    fs.symlinkSync(victim, path)
+    writeJsonReport(path, [], cwd)
+    expect(fs.readFileSync(victim, 'utf8')).toBe('keep me\n')
+    expect(fs.lstatSync(path).isSymbolicLink()).toBe(false)
+    expect(JSON.parse(fs.readFileSync(path, 'utf8'))).toMatchObject({ version: 1, findings: [] })
+    // Written again over the report of an earlier run.
+    writeJsonReport(path, [syncFinding()], cwd)
+    expect(JSON.parse(fs.readFileSync(path, 'utf8'))).toMatchObject({ summary: { findings: 1 } })
+    expect(fs.readdirSync(folder).sort()).toEqual(['loopcop.json', 'victim.txt'])
+  })
+
+  test('a folder at its path is an error that says so, and leaves nothing behind', () => {
+    const folder = join(dir, 'in-the-way')
+    fs.mkdirSync(join(folder, 'loopcop.json'), { recursive: true })
+    expect(() => writeJsonReport(join(folder, 'loopcop.json'), [], cwd)).toThrow('there is a folder at that path')
+    expect(fs.readdirSync(folder)).toEqual(['loopcop.json'])
+    const result = reportRun([], { json: join(folder, 'loopcop.json'), cwd, write: () => {} })
+    expect(result.error?.message).toBe(`loopcop: could not write the JSON report to ${join(folder, 'loopcop.json')} (report.json / LOOPCOP_REPORT): there is a folder at that path`)
+  })
 })
 
 describe('RunCollector', () => {

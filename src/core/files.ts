@@ -1,0 +1,27 @@
+import { lstatSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
+
+let written = 0
+
+/**
+ * Writes `text` to `file` atomically, creating its folder: into a new temporary file next to it,
+ * then renamed over it. A reader (CI, `npx loopcop merge`) sees the old report or the new one,
+ * never half of one; and a symbolic link at `file` is replaced by the file, never followed (a link
+ * planted there must not make loopcop overwrite what it points to). Throws, with the reason, when
+ * it cannot (a folder in the way, no permission, a full disk); the temporary file is removed.
+ * Not scope-aware: callers run it outside every scope.
+ */
+export function writeFileAtomically(file: string, text: string): void {
+  const folder = dirname(file)
+  mkdirSync(folder, { recursive: true })
+  if (lstatSync(file, { throwIfNoEntry: false })?.isDirectory() === true) throw new Error('there is a folder at that path')
+  // Unique per process and call; `wx` refuses an existing path (a link included) instead of following it.
+  const temp = join(folder, `.${basename(file)}.${process.pid}-${++written}-${Math.random().toString(36).slice(2, 8)}.tmp`)
+  try {
+    writeFileSync(temp, text, { flag: 'wx' })
+    renameSync(temp, file)
+  } catch (error) {
+    rmSync(temp, { force: true })
+    throw error
+  }
+}

@@ -1,0 +1,58 @@
+import { describe, expect, test } from 'vitest'
+import { builtinRules, findAllowingRule } from '../../src/core/allow.js'
+import { catalog } from '../../src/core/operations.js'
+import { type Frame, firstPartyFrame, formatFrame, offenderFrame, parseStack } from '../../src/core/stack.js'
+
+const readFileSync = catalog.find((s) => s.operation.id === 'fs.readFileSync')!.operation
+const mochaFrame = '    at Runner.runTest (/p/node_modules/mocha/lib/runner.js:10:5)'
+
+/** The built-in rule that allows a call with these frames, if any. */
+function builtinVerdict(frames: readonly Frame[]): string | undefined {
+  return findAllowingRule(builtinRules(false), { operation: readFileSync, arg: undefined, frames: () => frames })?.label
+}
+
+describe('parseStack()', () => {
+  test('a file name with a newline, spaces, parentheses and colons is one frame, read whole', () => {
+    const text = ['Error', '    at Context.<anonymous> (/p/test/new\nline (1): odd.spec.js:8:8)', '    at /p/test/b (x)/c:d.js:3:4', mochaFrame].join('\n')
+    expect(parseStack(text)).toEqual([
+      { fn: 'Context.<anonymous>', file: '/p/test/new\nline (1): odd.spec.js', line: 8, column: 8 },
+      { fn: undefined, file: '/p/test/b (x)/c:d.js', line: 3, column: 4 },
+      { fn: 'Runner.runTest', file: '/p/node_modules/mocha/lib/runner.js', line: 10, column: 5 },
+    ])
+  })
+
+  test('file URLs (ES modules) are decoded, newline included', () => {
+    expect(parseStack('Error\n    at async file:///p/test/new%0Aline%20(1).spec.mjs:2:3')).toEqual([{ fn: undefined, file: '/p/test/new\nline (1).spec.mjs', line: 2, column: 3 }])
+  })
+
+  test('frames without a position are dropped; a frame that cannot be read is kept as unparsed', () => {
+    const text = ['Error', '    at new Promise (<anonymous>)', '    at async Promise.all (index 0)', '    at native', '    at something odd', mochaFrame, ''].join('\n')
+    expect(parseStack(text)).toEqual([
+      { fn: undefined, file: 'something odd', line: 0, column: 0, unparsed: true },
+      { fn: 'Runner.runTest', file: '/p/node_modules/mocha/lib/runner.js', line: 10, column: 5 },
+    ])
+  })
+
+  test('a frame is shown on one line', () => {
+    const [odd, unparsed] = parseStack('Error\n    at t (/p/test/new\nline.spec.js:8:8)\n    at ???')
+    expect(formatFrame(odd!, '/p')).toBe('t (test/new\\nline.spec.js:8:8)')
+    expect(formatFrame(unparsed!, '/p')).toBe('??? (unreadable stack line)')
+  })
+})
+
+describe('a frame that cannot be read', () => {
+  test('counts as the user’s own frame: no built-in rule allows a call made from it', () => {
+    const frames = parseStack(['Error', '    at ???', mochaFrame].join('\n'))
+    expect(firstPartyFrame(frames)).toBe(frames[0])
+    expect(offenderFrame(frames)).toBeUndefined()
+    expect(builtinVerdict(frames)).toBeUndefined()
+    // The same call without the unreadable frame is Mocha's machinery.
+    expect(builtinVerdict(frames.slice(1))).toBe('built-in: mocha')
+  })
+
+  test('a spec file whose name holds a newline is the user’s frame, not Mocha’s', () => {
+    const frames = parseStack(['Error', '    at Context.<anonymous> (/p/test/new\nline.spec.js:8:8)', mochaFrame].join('\n'))
+    expect(firstPartyFrame(frames)?.file).toBe('/p/test/new\nline.spec.js')
+    expect(builtinVerdict(frames)).toBeUndefined()
+  })
+})
