@@ -42,7 +42,7 @@ const fixtures = join(root, 'test', 'pm')
 const logs = join(cache, 'logs')
 const tarballPath = join(cache, 'loopcop.tgz')
 
-const PNPM = join(root, 'node_modules', 'pnpm', 'bin', 'pnpm.mjs')
+const PNPM = join(root, 'node_modules', 'pnpm', 'bin', 'pnpm.cjs')
 const YARN = join(root, 'node_modules', '@yarnpkg', 'cli-dist', 'bin', 'yarn.js')
 
 /** What an install leaves in a project folder, kept between runs (everything else is replaced). */
