@@ -1,0 +1,195 @@
+// `npm run test:stress`: stall detection under load, as a CI machine meets it. Runs the stress
+// fixtures (test/stress/<runner>) under Vitest (forks and threads), Jest and Mocha, each N times
+// with loopcop (stallMode 'warn', JSON report) and N times without it, alternating, while other
+// processes keep every core busy; then prints per runner:
+//   - false stalls: stalls charged to a [clean] test (it only awaits timers, file reads, a first
+//     fetch(), a big module import);
+//   - missed stalls: a [stalls] test (a 300 ms CPU busy loop, a long native JSON.parse) with no
+//     stall finding;
+//   - stalls without a stack: stall findings with no frames;
+//   - inflation: median in-test time (the sum of the runner's test durations) and median wall
+//     time with loopcop, against the same without it.
+// Target (issue 11): 0 false, 0 missed, 0 without a stack over 10 runs, inflation under 5%.
+//
+// Usage: node scripts/stress.mjs [--runs=10] [--runners=vitest-forks,vitest-threads,jest,mocha]
+//                                [--no-load] [--json=<file>]
+// It packs the built repository (run `npm run build` first) and installs the tarball into
+// .cache/stress, next to copies of the fixtures. A benchmark, not a test: it exits 0 whatever it
+// measures, unless a run could not be read at all.
+import { spawn } from 'node:child_process'
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
+import { performance } from 'node:perf_hooks'
+import { join } from 'node:path'
+import { installTarball, packLoopcop, root } from './lib/pack.mjs'
+
+const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')).map(([k, v]) => [k, v ?? true]))
+const RUNS = Number(args.runs ?? 10)
+const RUNNERS = String(args.runners ?? 'vitest-forks,vitest-threads,jest,mocha').split(',')
+const LOAD = args['no-load'] !== true
+const cache = join(root, '.cache', 'stress')
+const bins = {
+  vitest: join(root, 'node_modules', 'vitest', 'vitest.mjs'),
+  jest: join(root, 'node_modules', 'jest', 'bin', 'jest.js'),
+  mocha: join(root, 'node_modules', 'mocha', 'bin', 'mocha.js'),
+}
+
+/** Copies the fixtures and installs the packed tarball next to them. */
+function setUp() {
+  rmSync(cache, { recursive: true, force: true })
+  mkdirSync(cache, { recursive: true })
+  // Without it, `loopcop` would resolve to the repository itself (package self-reference).
+  writeFileSync(join(cache, 'package.json'), JSON.stringify({ name: 'loopcop-stress-fixtures', private: true, type: 'commonjs' }) + '\n')
+  installTarball(packLoopcop(join(cache, 'pack')), join(cache, 'node_modules'))
+  for (const runner of ['vitest', 'jest', 'mocha']) {
+    cpSync(join(root, 'test', 'stress', runner), join(cache, runner), { recursive: true })
+    cpSync(join(root, 'test', 'stress', 'shared', 'work.cjs'), join(cache, runner, 'work.cjs'))
+  }
+}
+
+/** Busy processes on every core, until stopped. */
+function startLoad() {
+  if (!LOAD) return () => {}
+  const children = Array.from({ length: availableParallelism() }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }))
+  const stop = () => {
+    for (const c of children) c.kill('SIGKILL')
+  }
+  process.on('exit', stop)
+  return stop
+}
+
+function run(cmd, argv, options) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now()
+    const child = spawn(cmd, argv, { ...options, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d))
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d))
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10 * 60_000)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr, wallMs: performance.now() - started })
+    })
+  })
+}
+
+/** One run of a runner on its fixture: test outcomes and durations, and loopcop's stall findings. */
+async function runOnce(name, withLoopcop, i) {
+  const runner = name.startsWith('vitest') ? 'vitest' : name
+  const cwd = join(cache, runner)
+  const out = join(cache, 'out', `${name}-${withLoopcop ? 'with' : 'without'}-${i}`)
+  mkdirSync(out, { recursive: true })
+  const report = join(out, 'loopcop.json')
+  const results = join(out, 'results.json')
+  const env = { ...process.env, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0', STRESS_LOOPCOP: withLoopcop ? '1' : '0', NODE_PATH: join(cache, 'node_modules') }
+  for (const key of Object.keys(env)) if (key.startsWith('LOOPCOP_') || key.startsWith('VITEST') || key === 'NODE_OPTIONS' || key === 'GITHUB_ACTIONS') delete env[key]
+  if (withLoopcop) env.LOOPCOP_REPORT = report
+  let argv
+  if (runner === 'vitest') {
+    const pool = name === 'vitest-threads' ? 'threads' : 'forks'
+    argv = [bins.vitest, 'run', `--pool=${pool}`, '--reporter=default', '--reporter=json', `--outputFile.json=${results}`, ...(withLoopcop ? ['--reporter=loopcop/vitest/reporter'] : [])]
+  } else if (runner === 'jest') {
+    argv = [bins.jest, '--ci', '--json', '--outputFile', results, '--cacheDirectory', join(out, 'jest-cache')]
+  } else {
+    argv = [bins.mocha, ...(withLoopcop ? ['--require', 'loopcop/mocha'] : []), '--reporter', 'json', '--timeout', '60000', 'test/*.spec.cjs']
+  }
+  const result = await run(process.execPath, argv, { cwd, env })
+  if (runner === 'mocha') writeFileSync(results, result.stdout)
+  let tests
+  try {
+    tests = readTests(runner, JSON.parse(readFileSync(results, 'utf8')))
+  } catch (error) {
+    throw new Error(`${name} (${withLoopcop ? 'with' : 'without'} loopcop) wrote no results (exit ${result.code}):\n${result.stdout.slice(-3000)}\n${result.stderr.slice(-3000)}`, { cause: error })
+  }
+  let stalls = []
+  if (withLoopcop) {
+    try {
+      stalls = JSON.parse(readFileSync(report, 'utf8')).findings.filter((f) => f.kind === 'stall')
+    } catch (error) {
+      throw new Error(`${name}: loopcop wrote no report (exit ${result.code}):\n${result.stderr.slice(-3000)}`, { cause: error })
+    }
+  }
+  return { tests, stalls, wallMs: result.wallMs, testMs: tests.reduce((sum, t) => sum + t.durationMs, 0) }
+}
+
+/** `{ name, status, durationMs }` of every test, whatever the runner's JSON shape. */
+function readTests(runner, json) {
+  if (runner === 'mocha') {
+    const failed = new Set(json.failures.map((t) => t.fullTitle))
+    return json.tests.map((t) => ({ name: t.title, status: failed.has(t.fullTitle) ? 'failed' : 'passed', durationMs: t.duration ?? 0 }))
+  }
+  return json.testResults.flatMap((file) => file.assertionResults.map((t) => ({ name: t.title, status: t.status, durationMs: t.duration ?? 0 })))
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length === 0 ? NaN : s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+
+async function main() {
+  setUp()
+  const stop = startLoad()
+  const rows = []
+  try {
+    for (const name of RUNNERS) {
+      const row = { runner: name, runs: 0, falseStalls: [], missed: [], noStack: [], failedTests: [], withTest: [], withoutTest: [], withWall: [], withoutWall: [] }
+      for (let i = 0; i < RUNS; i++) {
+        // Alternate which goes first, so a drift in the machine's load hits both alike.
+        const order = i % 2 === 0 ? [true, false] : [false, true]
+        for (const withLoopcop of order) {
+          const r = await runOnce(name, withLoopcop, i)
+          row.failedTests.push(...r.tests.filter((t) => t.status !== 'passed').map((t) => `${withLoopcop ? 'with' : 'without'}: ${t.name}`))
+          if (!withLoopcop) {
+            row.withoutTest.push(r.testMs)
+            row.withoutWall.push(r.wallMs)
+            continue
+          }
+          row.runs++
+          row.withTest.push(r.testMs)
+          row.withWall.push(r.wallMs)
+          for (const s of r.stalls) {
+            const test = s.test?.name ?? '(no test)'
+            if (!test.includes('[stalls]')) row.falseStalls.push(`${test}${s.stack.length === 0 ? ' (no stack)' : ` at ${s.stack[0]}`}`)
+            else if (s.stack.length === 0) row.noStack.push(test)
+          }
+          for (const t of r.tests.filter((x) => x.name.includes('[stalls]'))) {
+            if (!r.stalls.some((s) => s.test?.name?.endsWith(t.name))) row.missed.push(t.name)
+          }
+        }
+        process.stderr.write(`${name}: run ${i + 1}/${RUNS} done\n`)
+      }
+      rows.push(row)
+    }
+  } finally {
+    stop()
+  }
+  print(rows)
+  if (typeof args.json === 'string') writeFileSync(args.json, JSON.stringify(rows, null, 2) + '\n')
+}
+
+function print(rows) {
+  const pct = (a, b) => `${((a / b - 1) * 100).toFixed(1)}%`
+  console.log(`\nloopcop stress: ${RUNS} runs per runner, ${LOAD ? `${availableParallelism()} busy processes loading every core` : 'no extra load'}, Node ${process.versions.node}\n`)
+  console.log('runner          runs  false  missed  no stack  in-test with/without (inflation)   wall with/without (inflation)')
+  for (const r of rows) {
+    const [wt, nt, ww, nw] = [median(r.withTest), median(r.withoutTest), median(r.withWall), median(r.withoutWall)]
+    console.log(
+      `${r.runner.padEnd(15)} ${String(r.runs).padStart(4)}  ${String(r.falseStalls.length).padStart(5)}  ${String(r.missed.length).padStart(6)}  ${String(r.noStack.length).padStart(8)}  ` +
+        `${(wt / 1000).toFixed(2)} s / ${(nt / 1000).toFixed(2)} s (${pct(wt, nt)})`.padEnd(34) +
+        `   ${(ww / 1000).toFixed(2)} s / ${(nw / 1000).toFixed(2)} s (${pct(ww, nw)})`,
+    )
+  }
+  for (const r of rows) {
+    for (const [label, list] of [['false stalls', r.falseStalls], ['missed stalls', r.missed], ['stalls without a stack', r.noStack], ['tests that did not pass', r.failedTests]]) {
+      if (list.length === 0) continue
+      const counts = new Map()
+      for (const x of list) counts.set(x, (counts.get(x) ?? 0) + 1)
+      console.log(`\n${r.runner}: ${label}`)
+      for (const [x, n] of counts) console.log(`  ${n}× ${x}`)
+    }
+  }
+}
+
+await main()
