@@ -1,0 +1,233 @@
+// The overhead of loopcop inside the real runners (issue 12): a generated fixture suite run under
+// Vitest (forks, threads), Jest and Mocha, without loopcop and with it (warn and fail mode, stall
+// detection on), alternating; plus three small suites that isolate the costs:
+//   - suite: 20 files × 15 tests, most of them clean and awaiting I/O, some making sync calls from
+//     30 call sites in src/ and a dependency (fake-dep, allowed by a stack-needing `package`
+//     rule), a few fixture-setup calls in test files. Prints wall and CPU ratios against the run
+//     without loopcop.
+//   - kept: one test file whose tests make 2,000 sync calls from 100 distinct call sites (every
+//     call keeps a stack) → µs per kept call = Δ CPU / calls.
+//   - unkept: one test making 100,000 calls of one operation from one site (after the first 100,
+//     calls are counted and timed only) → µs per unkept call.
+//   - files: 40 empty test files → ms of start-up per test file = Δ wall / files.
+// CPU is the runner's process tree (rusage of waited-for children), so worker processes count.
+//
+// Usage: node bench/runners.mjs [--runs=5] [--runners=vitest-forks,vitest-threads,jest,mocha]
+//                               [--node=<path of another node binary>] [--json=<file>]
+// Packs the built repository (`npm run build` first) and installs it into .cache/bench-runners.
+// A benchmark, not a test: nothing is asserted.
+import { spawn } from 'node:child_process'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { installTarball, packLoopcop, root } from '../scripts/lib/pack.mjs'
+
+const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')).map(([k, v]) => [k, v ?? true]))
+const RUNS = Number(args.runs ?? 5)
+const RUNNERS = String(args.runners ?? 'vitest-forks,vitest-threads,jest,mocha').split(',')
+const NODE = typeof args.node === 'string' ? args.node : process.execPath
+const cache = join(root, '.cache', 'bench-runners')
+const bins = {
+  vitest: join(root, 'node_modules', 'vitest', 'vitest.mjs'),
+  jest: join(root, 'node_modules', 'jest', 'bin', 'jest.js'),
+  mocha: join(root, 'node_modules', 'mocha', 'bin', 'mocha.js'),
+}
+
+// ── the generated projects ────────────────────────────────────────────────────────────────────
+
+const SITES = 30
+const FILES = 20
+const TESTS = 15
+
+/** src/sync.cjs: 30 functions, each a call site of a sync fs operation; fake-dep: 5 more. */
+function sources() {
+  const ops = ['existsSync(__filename)', 'statSync(__filename)', "readFileSync(__filename, 'utf8')"]
+  const fns = Array.from({ length: SITES }, (_, i) => `function site${i}() {\n  return fs.${ops[i % ops.length]}\n}`)
+  return {
+    'src/sync.cjs': `const fs = require('node:fs')\n\n${fns.join('\n\n')}\n\nmodule.exports = { ${fns.map((_, i) => `site${i}`).join(', ')} }\n`,
+    'src/async.cjs': "const fs = require('node:fs')\n\nasync function handler() {\n  await new Promise((r) => setTimeout(r, 1))\n  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r))\n  const text = await fs.promises.readFile(__filename, 'utf8')\n  await new Promise((r) => setTimeout(r, 1))\n  return JSON.stringify(text.split('\\n').map((line, i) => ({ i, line }))).length\n}\n\nmodule.exports = { handler }\n",
+    'node_modules/fake-dep/package.json': JSON.stringify({ name: 'fake-dep', version: '1.0.0', main: 'index.js' }),
+    'node_modules/fake-dep/index.js': "const fs = require('node:fs')\n\nexports.load = () => fs.readFileSync(__filename, 'utf8').length\nexports.check = () => fs.existsSync(__filename)\n",
+  }
+}
+
+/** The body of test `t` of file `f`: 80% clean, 20% with sync calls (1–5 of them). */
+function testBody(f, t) {
+  const n = f * TESTS + t
+  if (n % 5 !== 0) return "expect(await handler()).toBeGreaterThan(0)"
+  const calls = Array.from({ length: 1 + (n % 5) }, (_, k) => `sync.site${(n + k * 7) % SITES}()`)
+  return [...calls, n % 3 === 0 ? 'dep.load()' : 'dep.check()', 'expect(await handler()).toBeGreaterThan(0)'].join('\n    ')
+}
+
+/** One test file of the suite, for a runner (Vitest ESM, Jest and Mocha CommonJS). */
+function testFile(runner, f) {
+  const expect = runner === 'mocha' ? "const expect = (v) => ({ toBeGreaterThan: (n) => { if (!(v > n)) throw new Error(`${v} ≤ ${n}`) } })\n" : ''
+  const req = runner === 'vitest' ? "import { createRequire } from 'node:module'\nimport { beforeEach, expect, test } from 'vitest'\nconst require = createRequire(import.meta.url)\n" : ''
+  const it = runner === 'mocha' ? 'it' : 'test'
+  const each = runner === 'mocha' ? 'beforeEach' : 'beforeEach'
+  const setup = f % 4 === 0 ? `${each}(() => {\n  fixture = require('node:fs').readFileSync(${runner === 'vitest' ? 'new URL(import.meta.url).pathname' : '__filename'}, 'utf8')\n})\n` : ''
+  const tests = Array.from({ length: TESTS }, (_, t) => `${it}('file ${f} test ${t}', async () => {\n    ${testBody(f, t)}\n})`).join('\n\n')
+  return `${req}${expect}const sync = require('../src/sync.cjs')\nconst { handler } = require('../src/async.cjs')\nconst dep = require('fake-dep')\nlet fixture = ''\n${setup}\n${tests}\n`
+}
+
+/** Tests that keep a stack for every call: 100 sites × 20 calls. */
+function keptFile(runner) {
+  const it = runner === 'mocha' ? 'it' : 'test'
+  const head = runner === 'vitest' ? "import fs from 'node:fs'\nimport { test } from 'vitest'\n" : "const fs = require('node:fs')\n"
+  const self = runner === 'vitest' ? 'new URL(import.meta.url).pathname' : '__filename'
+  const sites = Array.from({ length: 100 }, (_, i) => `  fs.existsSync(self + ${i})`).join('\n')
+  return `${head}const self = ${self}\nfunction hundredSites() {\n${sites}\n}\n\n${Array.from({ length: 20 }, (_, t) => `${it}('kept ${t}', () => {\n  hundredSites()\n})`).join('\n\n')}\n`
+}
+
+/** One test making 100,000 calls from one site. */
+function unkeptFile(runner) {
+  const it = runner === 'mocha' ? 'it' : 'test'
+  const head = runner === 'vitest' ? "import fs from 'node:fs'\nimport { test } from 'vitest'\n" : "const fs = require('node:fs')\n"
+  return `${head}\n${it}('unkept', () => {\n  for (let i = 0; i < 100000; i++) fs.existsSync('/')\n})\n`
+}
+
+const EXT = { vitest: 'test.mjs', jest: 'test.cjs', mocha: 'spec.cjs' }
+const KEPT_CALLS = 2000
+const UNKEPT_CALLS = 100_000
+const EMPTY_FILES = 40
+
+function write(file, text) {
+  mkdirSync(join(file, '..'), { recursive: true })
+  writeFileSync(file, text)
+}
+
+/** Writes every project: <runner>/<kind> for kind in suite, kept, unkept, files. */
+function generate() {
+  rmSync(cache, { recursive: true, force: true })
+  mkdirSync(cache, { recursive: true })
+  writeFileSync(join(cache, 'package.json'), JSON.stringify({ name: 'loopcop-bench-runners', private: true, type: 'commonjs' }) + '\n')
+  installTarball(packLoopcop(join(cache, 'pack')), join(cache, 'node_modules'))
+  for (const runner of ['vitest', 'jest', 'mocha']) {
+    for (const kind of ['suite', 'kept', 'unkept', 'files']) {
+      const dir = join(cache, runner, kind)
+      for (const [file, text] of Object.entries(sources())) write(join(dir, file), text)
+      const ext = EXT[runner]
+      if (kind === 'suite') for (let f = 0; f < FILES; f++) write(join(dir, 'test', `f${f}.${ext}`), testFile(runner, f))
+      if (kind === 'kept') write(join(dir, 'test', `kept.${ext}`), keptFile(runner))
+      if (kind === 'unkept') write(join(dir, 'test', `unkept.${ext}`), unkeptFile(runner))
+      if (kind === 'files') {
+        for (let f = 0; f < EMPTY_FILES; f++) {
+          const body = runner === 'vitest' ? "import { test } from 'vitest'\n\ntest('empty', () => {})\n" : `${runner === 'mocha' ? 'it' : 'test'}('empty', () => {})\n`
+          write(join(dir, 'test', `e${f}.${ext}`), body)
+        }
+      }
+      writeConfig(runner, dir)
+    }
+  }
+}
+
+/** Runner configuration: LOOPCOP_BENCH=off|warn|fail picks the variant. */
+function writeConfig(runner, dir) {
+  const allow = "[{ package: 'fake-dep' }]"
+  if (runner === 'vitest') {
+    write(
+      join(dir, 'vitest.config.mjs'),
+      `import { defineConfig } from 'vitest/config'\nconst mode = process.env.LOOPCOP_BENCH\nexport default defineConfig({ test: { include: ['test/**/*.test.mjs'], setupFiles: mode === 'off' ? [] : ['loopcop/vitest', './loopcop.setup.mjs'], reporters: ['dot'] } })\n`,
+    )
+    write(join(dir, 'loopcop.setup.mjs'), `import { configure } from 'loopcop'\nconfigure({ mode: process.env.LOOPCOP_BENCH, allow: ${allow} })\n`)
+  } else if (runner === 'jest') {
+    write(
+      join(dir, 'jest.config.cjs'),
+      `const mode = process.env.LOOPCOP_BENCH\nmodule.exports = { testMatch: ['**/test/**/*.test.cjs'], testEnvironment: mode === 'off' ? 'node' : 'loopcop/jest/environment', testEnvironmentOptions: mode === 'off' ? {} : { loopcop: { mode, allow: ${allow} } }, reporters: [['default', { silent: true }]], transformIgnorePatterns: ['/node_modules/', '/dist/'] }\n`,
+    )
+  } else {
+    write(join(dir, 'loopcop.setup.cjs'), `require('loopcop').configure({ mode: process.env.LOOPCOP_BENCH, allow: ${allow} })\n`)
+  }
+}
+
+// ── running ───────────────────────────────────────────────────────────────────────────────────
+
+/** Runs a command through bash so that `times` reports the CPU of the whole process tree. */
+function timed(argv, options) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now()
+    const script = '"$@" >/dev/null 2>"$LOOPCOP_BENCH_ERR"; code=$?; times; exit $code'
+    const child = spawn('bash', ['-c', script, 'bash', ...argv], { ...options, stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout.setEncoding('utf8').on('data', (d) => (out += d))
+    child.on('error', reject)
+    child.on('close', (code) => {
+      const wallMs = performance.now() - started
+      // `times`: the shell's own user/sys, then its children's.
+      const line = out.trim().split('\n').at(-1) ?? ''
+      const secs = [...line.matchAll(/(\d+)m([\d.]+)s/g)].map(([, m, s]) => Number(m) * 60 + Number(s))
+      resolve({ code, wallMs, cpuMs: (secs[0] + secs[1]) * 1000 })
+    })
+  })
+}
+
+function command(name, dir) {
+  const runner = name.startsWith('vitest') ? 'vitest' : name
+  if (runner === 'vitest') return [NODE, bins.vitest, 'run', `--pool=${name === 'vitest-threads' ? 'threads' : 'forks'}`]
+  if (runner === 'jest') return [NODE, bins.jest, '--ci', '--cacheDirectory', join(dir, '.jest-cache')]
+  return [NODE, bins.mocha, '--timeout', '60000', 'test/*.spec.cjs']
+}
+
+async function measure(name, kind, mode) {
+  const runner = name.startsWith('vitest') ? 'vitest' : name
+  const dir = join(cache, runner, kind)
+  const argv = command(name, dir)
+  if (runner === 'mocha' && mode !== 'off') argv.splice(2, 0, '--require', 'loopcop/mocha', '--require', './loopcop.setup.cjs')
+  const env = { ...process.env, CI: 'true', NO_COLOR: '1', LOOPCOP_BENCH: mode, NODE_PATH: join(cache, 'node_modules'), LOOPCOP_BENCH_ERR: join(cache, `${name}-${kind}-${mode}.err`) }
+  for (const key of Object.keys(env)) if (key.startsWith('VITEST') || key === 'NODE_OPTIONS' || key === 'GITHUB_ACTIONS' || (key.startsWith('LOOPCOP_') && key !== 'LOOPCOP_BENCH' && key !== 'LOOPCOP_BENCH_ERR')) delete env[key]
+  return timed(argv, { cwd: dir, env })
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+
+async function main() {
+  generate()
+  const results = []
+  for (const name of RUNNERS) {
+    const samples = {}
+    const add = (key, r) => (samples[key] ??= []).push(r)
+    for (let i = 0; i < RUNS; i++) {
+      // Alternating, and the order rotated each round, so drift hits every variant alike.
+      const variants = [
+        ['suite', 'off'], ['suite', 'warn'], ['suite', 'fail'],
+        ['kept', 'off'], ['kept', 'warn'],
+        ['unkept', 'off'], ['unkept', 'warn'],
+        ['files', 'off'], ['files', 'warn'],
+      ]
+      const rotated = [...variants.slice(i % variants.length), ...variants.slice(0, i % variants.length)]
+      for (const [kind, mode] of rotated) add(`${kind}/${mode}`, await measure(name, kind, mode))
+      process.stderr.write(`${name}: round ${i + 1}/${RUNS}\n`)
+    }
+    const m = (key, field) => median(samples[key].map((r) => r[field]))
+    results.push({
+      runner: name,
+      suiteWallOff: m('suite/off', 'wallMs'),
+      wallWarn: m('suite/warn', 'wallMs') / m('suite/off', 'wallMs'),
+      wallFail: m('suite/fail', 'wallMs') / m('suite/off', 'wallMs'),
+      cpuWarn: m('suite/warn', 'cpuMs') / m('suite/off', 'cpuMs'),
+      cpuFail: m('suite/fail', 'cpuMs') / m('suite/off', 'cpuMs'),
+      usPerKept: ((m('kept/warn', 'cpuMs') - m('kept/off', 'cpuMs')) * 1000) / KEPT_CALLS,
+      usPerUnkept: ((m('unkept/warn', 'cpuMs') - m('unkept/off', 'cpuMs')) * 1000) / UNKEPT_CALLS,
+      msPerFile: (m('files/warn', 'wallMs') - m('files/off', 'wallMs')) / EMPTY_FILES,
+      cpuMsPerFile: (m('files/warn', 'cpuMs') - m('files/off', 'cpuMs')) / EMPTY_FILES,
+    })
+  }
+  const nodeVersion = await new Promise((resolve) => {
+    const c = spawn(NODE, ['-p', 'process.versions.node'])
+    let v = ''
+    c.stdout.on('data', (d) => (v += d))
+    c.on('close', () => resolve(v.trim()))
+  })
+  console.log(`\nloopcop inside the runners: Node ${nodeVersion}, medians of ${RUNS} alternating runs, stall detection on (stallMs 100)\n`)
+  console.log('| runner | suite wall (off) | wall warn | wall fail | CPU warn | CPU fail | µs/kept call | µs/unkept call | start-up ms/file (wall, CPU) |')
+  console.log('|---|---|---|---|---|---|---|---|---|')
+  for (const r of results) {
+    console.log(`| ${r.runner} | ${(r.suiteWallOff / 1000).toFixed(2)} s | ${r.wallWarn.toFixed(3)}× | ${r.wallFail.toFixed(3)}× | ${r.cpuWarn.toFixed(3)}× | ${r.cpuFail.toFixed(3)}× | ${r.usPerKept.toFixed(1)} | ${r.usPerUnkept.toFixed(2)} | ${r.msPerFile.toFixed(1)}, ${r.cpuMsPerFile.toFixed(1)} |`)
+  }
+  if (typeof args.json === 'string') writeFileSync(args.json, JSON.stringify(results, null, 2) + '\n')
+}
+
+await main()
