@@ -1,0 +1,46 @@
+/**
+ * `loopcop/node-test` — Node's built-in test runner: `node --test --import loopcop/node-test`
+ * (`--require loopcop/node-test` in CommonJS set-ups). Every test and subtest (`test`, `it`,
+ * `t.test`) runs in a scope of its own with its `beforeEach`/`afterEach` hooks, and one that blocks
+ * the event loop fails with the blocking line, the time and the async alternative. Node 20, 22, 24
+ * and 26, each test file in its own process or all in one (`--test-isolation=none`).
+ *
+ * The run report (summary by call site, JSON report, GitHub annotations) is made by
+ * `loopcop/node-test/reporter`, next to your own reporter (see `run.ts` for why it takes one):
+ * `--test-reporter=spec --test-reporter-destination=stdout --test-reporter=loopcop/node-test/reporter --test-reporter-destination=stderr`.
+ * Configure with `configure()` in a module imported after this one (`--import ./loopcop.setup.mjs`),
+ * or with `LOOPCOP_*` variables. With Node 22.14 and later, `t.assert.doesNotBlock(fn)` asserts
+ * that `fn` does not block (`assertNoBlocking` from `loopcop` everywhere).
+ * @module
+ */
+import { registerAssertion } from './assert.js'
+import { SPOOL_ENV, envOverrides, install, loadOrderWarning, loadedBefore } from './core.js'
+import { interceptNodeTest } from './internals.js'
+import { ProcessSink, reporterSpool } from './run.js'
+import { NodeTestLifecycle } from './test.js'
+
+export type { DoesNotBlockOptions } from './assert.js'
+
+// A wrong LOOPCOP_* variable stops each test file here, before its tests, with the variable named.
+try {
+  envOverrides()
+} catch (error) {
+  throw new TypeError(`loopcop/node-test cannot start: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+}
+
+// A spool variable this run's reporter did not set comes from an outer loopcop run (a Mocha
+// `--parallel` run that started `node --test` in a test): its report is not this run's.
+if (process.env[SPOOL_ENV] !== undefined && reporterSpool() === undefined) delete process.env[SPOOL_ENV]
+
+// Patch before the test files load: a `const { readFileSync } = require('fs')` taken before the
+// patch is never seen. `--import` and `--require` modules run before the test file.
+install()
+
+const own = (file: string): boolean => /[\\/]dist[\\/](cjs|esm)[\\/](src|integrations)[\\/]/.test(file)
+const notice = loadOrderWarning(loadedBefore(own), 'loopcop/node-test', 'Put `--import loopcop/node-test` (or `--require`) first on the command line.')
+const lifecycle = new NodeTestLifecycle(new ProcessSink(notice === undefined ? [] : [notice]))
+if (interceptNodeTest(lifecycle, lifecycle.run)) {
+  registerAssertion()
+  // A test that calls process.exit(): what its scope holds still reaches the run report.
+  process.once('exit', () => lifecycle.endAll())
+}

@@ -1,0 +1,63 @@
+/**
+ * `loopcop/node-test/reporter`: the run report of a `node --test` run — the blocking calls of every
+ * test process grouped by call site (calls, time blocked, tests), the JSON report when
+ * `LOOPCOP_REPORT` or `configure({ report: { json } })` asks for one, GitHub annotations when
+ * `GITHUB_ACTIONS=true`. A node:test reporter to add next to your own, each with its destination:
+ * @example node --test --import loopcop/node-test --test-reporter=spec --test-reporter-destination=stdout --test-reporter=loopcop/node-test/reporter --test-reporter-destination=stderr
+ *
+ * Loading it starts the run's recording, which the test processes send their findings to (see
+ * `run.ts`); the report is made once the last test has been reported. A report that cannot be
+ * written is printed and makes the run exit non-zero.
+ * @module
+ */
+import { SPOOL_ENV, currentOptions, envOverrides, finishRun, outsideScopes, reportRun, startRun } from './core.js'
+import { RUN_ENV, readProcessRecords } from './run.js'
+
+/** One event of node:test's reporter stream (the part read here). */
+interface TestEvent {
+  readonly type: string
+}
+
+// A wrong LOOPCOP_* variable stops the run here, before any test process starts, with the variable named.
+try {
+  envOverrides()
+} catch (error) {
+  throw new TypeError(`loopcop/node-test/reporter cannot start: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+}
+
+// node:test imports its reporters before it starts a test process: they inherit the spool.
+startRun()
+const spool = process.env[SPOOL_ENV]
+if (spool !== undefined) process.env[RUN_ENV] = spool
+
+/** The run report, from what the test processes sent. */
+function runReport(testsRun: number): { readonly text: string; readonly failed: boolean } {
+  const lines: string[] = []
+  const write = (text: string): void => void lines.push(text)
+  const records = spool === undefined ? [] : readProcessRecords(spool)
+  const { findings, lost } = finishRun()
+  if (records.length === 0 && testsRun > 0) {
+    write('loopcop: no test was checked: add `--import loopcop/node-test` to the `node --test` command line (the reporter only reports what the test processes send)')
+  }
+  for (const notice of new Set(records.flatMap((r) => r.notices))) write(notice)
+  // LOOPCOP_REPORT and a configure() in this process win; else what the test processes were told
+  // (a configure() in a module they import never runs here).
+  const main = currentOptions().report
+  const json = main.json ?? records.find((r) => r.report.json !== undefined)?.report.json
+  const github = main.github ?? records.find((r) => r.report.github !== undefined)?.report.github
+  const { error } = reportRun(findings, { ...(json !== undefined && { json }), ...(github !== undefined && { github }), lost, write })
+  if (error !== undefined) write(error.message)
+  return { text: `${lines.join('\n')}\n`, failed: error !== undefined }
+}
+
+/** The node:test reporter: shows no test itself; prints loopcop's run report at the end of the run. */
+export default async function* loopcopReporter(source: AsyncIterable<TestEvent>): AsyncGenerator<string, void> {
+  let testsRun = 0
+  for await (const event of source) {
+    if (event.type === 'test:pass' || event.type === 'test:fail') testsRun++
+  }
+  const { text, failed } = outsideScopes(() => runReport(testsRun))
+  // node:test sets a failing exit code itself, and never back to 0.
+  if (failed) process.exitCode = 1
+  yield text
+}

@@ -1,0 +1,112 @@
+/**
+ * How the findings of a `node --test` run reach its run report. node:test runs each test file in a
+ * child process of its own (`--test-isolation=process`, the default) and evaluates `--import` and
+ * `--require` modules only there, never in the process that runs the reporters: a run report can
+ * only be made by a reporter, `--test-reporter=loopcop/node-test/reporter`. node:test sets up its
+ * reporters before it starts any test process, so the reporter opens a spool folder and names it
+ * in the environment every test process inherits; each test process appends its findings to a
+ * file of its own there, one line per finding, as each test ends, and the reporter reads them when
+ * the run is over. With `--test-isolation=none` (and `node --import loopcop/node-test file.js`,
+ * without `--test`) the tests and the reporter share one process and the same spool.
+ * @module
+ */
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { threadId } from 'node:worker_threads'
+import { type Finding, type Options, SPOOL_ENV, currentOptions, outsideScopes, recordFindings } from './core.js'
+import type { Sink } from './test.js'
+/**
+ * Set by loopcop's node:test reporter to the spool it opened. A `LOOPCOP_SPOOL_DIR` without it was
+ * inherited from another loopcop run (a `node --test` started inside a Mocha test): not this run's.
+ */
+export const RUN_ENV = 'LOOPCOP_NODE_TEST_SPOOL'
+
+const RECORD_SUFFIX = '.node-test.json'
+
+/** The spool of this run's loopcop reporter, or `undefined` when the run has none. */
+export function reporterSpool(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const dir = env[RUN_ENV]
+  return dir !== undefined && dir !== '' && env[SPOOL_ENV] === dir ? dir : undefined
+}
+
+/** What a test process tells the reporter, once, as its first test begins. */
+export interface ProcessRecord {
+  readonly pid: number
+  /** Its `report` options: a `configure()` in a test process's setup module never runs in the reporter's process. */
+  readonly report: Options['report']
+  /** What is to be said once for the whole run (what loaded before loopcop). */
+  readonly notices: readonly string[]
+}
+
+/** Writes this process's record into the spool. */
+export function writeProcessRecord(dir: string, record: ProcessRecord): void {
+  outsideScopes(() => writeFileSync(join(dir, `${process.pid}-${threadId}${RECORD_SUFFIX}`), JSON.stringify(record)))
+}
+
+/** The records of every test process of the run (unreadable ones skipped: they only carry options and notices). */
+export function readProcessRecords(dir: string): ProcessRecord[] {
+  return outsideScopes(() => {
+    let files: string[]
+    try {
+      files = readdirSync(dir).filter((f) => f.endsWith(RECORD_SUFFIX)).sort()
+    } catch {
+      return []
+    }
+    const records: ProcessRecord[] = []
+    for (const file of files) {
+      try {
+        records.push(JSON.parse(readFileSync(join(dir, file), 'utf8')) as ProcessRecord)
+      } catch {
+        // Cut short: the process died while writing it.
+      }
+    }
+    return records
+  })
+}
+
+/** The error of a run that asks for a JSON report without the reporter that writes it. */
+export function reporterMissing(what: string): Error {
+  return new Error(
+    `loopcop/node-test: ${what} asks for a JSON report, but in a node:test run the run report is made by loopcop's reporter, which this run does not load. ` +
+      'Add it next to your own reporter: `--test-reporter=spec --test-reporter-destination=stdout --test-reporter=loopcop/node-test/reporter --test-reporter-destination=stderr`.',
+  )
+}
+
+/** A test process's sink: findings to the reporter's spool, late messages to stderr. */
+export class ProcessSink implements Sink {
+  readonly #notices: readonly string[]
+  #begun = false
+  #error: Error | undefined
+
+  constructor(notices: readonly string[]) {
+    this.#notices = notices
+  }
+
+  /**
+   * The first test of the process writes its record for the reporter (the configuration is
+   * complete by then: every `--import` module has run), or says the notices itself when the run
+   * has no reporter. A JSON report asked for by `configure()` without the reporter fails every test.
+   */
+  beginning(): void {
+    if (!this.#begun) {
+      this.#begun = true
+      const dir = reporterSpool()
+      const { report } = currentOptions()
+      if (dir !== undefined) writeProcessRecord(dir, { pid: process.pid, report, notices: this.#notices })
+      else {
+        for (const notice of this.#notices) this.late(notice)
+        const env = process.env.LOOPCOP_REPORT
+        if (report.json !== undefined) this.#error = reporterMissing(env !== undefined && env !== '' ? `LOOPCOP_REPORT=${env}` : `configure({ report: { json: ${JSON.stringify(report.json)} } })`)
+      }
+    }
+    if (this.#error !== undefined) throw this.#error
+  }
+
+  record(findings: readonly Finding[]): void {
+    if (reporterSpool() !== undefined) recordFindings(findings)
+  }
+
+  late(text: string): void {
+    outsideScopes(() => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`))
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * node:test's tests as loopcop tests. A test's scope holds its `beforeEach` hooks, its body (sync,
+ * promise or `done` callback) and what they start; its verdict fails the test from the body, so the
+ * runner shows the `BlockingIOError` itself. The `afterEach` hooks run after the body has settled,
+ * in a second scope of the same test, whose verdict fails the test from loopcop's root `afterEach`
+ * (node:test runs it last, and reports "failed running afterEach hook" with the `BlockingIOError`
+ * as its cause). Subtests (`t.test`) are tests of their own; suite (`describe`) bodies and the
+ * `before`/`after` hooks of suites belong to no test and are not checked.
+ * @module
+ */
+import { BlockingIOError, type Finding, type Mode, type TestRef, type TestRun, type TestSink, openTest, outsideScopes } from './core.js'
+import type { NodeTestContext, RunFunction } from './internals.js'
+
+/** Where the tests of a process send what concerns the run. */
+export interface Sink {
+  /** As each test begins, before its scope opens: a configuration problem throws here and fails the test. */
+  beginning(): void
+  /** Findings for the run report (allowed ones included). */
+  record(findings: readonly Finding[]): void
+  /** Something that can no longer be said on a test (it has been reported). */
+  late(text: string): void
+}
+
+interface TestState {
+  readonly ctx: NodeTestContext
+  readonly ref: TestRef
+  /** The test's `beforeEach` hooks and body. */
+  readonly body: TestRun
+  /** Its `afterEach` hooks, once the body has settled. */
+  tail?: TestRun
+  /** `body` until the body settles, `tail` during the `afterEach` hooks, then `done`. */
+  phase: 'body' | 'tail' | 'done'
+}
+
+/** On loopcop's own root hooks: they run in no test's scope. */
+const OWN = Symbol.for('loopcop.node-test.own')
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function'
+}
+
+/** `fn` running in `test`'s scope, with the `this` and arguments it is called with. */
+function within(test: TestRun, fn: Function): Function {
+  return function loopcopScoped(this: unknown, ...args: unknown[]): unknown {
+    return test.run(() => Reflect.apply(fn, this, args))
+  }
+}
+
+/** The tests of one process (a test file's, or the whole run's with `--test-isolation=none`). */
+export class NodeTestLifecycle {
+  readonly #sink: Sink
+  /** By the test's context `t`: what node:test passes to the test's hooks and body. */
+  readonly #states = new WeakMap<object, TestState>()
+  /** The tests begun and not yet ended, for `endAll()`. */
+  readonly #open = new Set<TestState>()
+
+  constructor(sink: Sink) {
+    this.#sink = sink
+    for (const hook of [this.beforeEach, this.afterEach]) Object.defineProperty(hook, OWN, { value: true })
+  }
+
+  /** The root `beforeEach` (node:test runs it first): opens the test. */
+  readonly beforeEach = (t: NodeTestContext): void => {
+    this.#sink.beginning()
+    const file = t.filePath ?? process.argv[1]
+    const ref: TestRef = { name: t.fullName ?? t.name, ...(file !== undefined && { file }) }
+    const state: TestState = { ctx: t, ref, body: openTest(ref, this.#testSink(t, ref)), phase: 'body' }
+    this.#states.set(t, state)
+    this.#open.add(state)
+  }
+
+  /**
+   * The root `afterEach` (node:test runs it last): ends the test, and fails it when its
+   * `afterEach` hooks blocked. Also ends a test whose body never settled (a failed `beforeEach`, a
+   * timeout): that test has failed already; its findings go to the run report.
+   */
+  readonly afterEach = (t: NodeTestContext): void => {
+    const state = this.#states.get(t)
+    if (state === undefined) return
+    this.#states.delete(t)
+    const error = this.#end(state)
+    if (error !== undefined) throw error
+  }
+
+  /** Routes every test, hook and suite function of node:test (see `internals.ts`). */
+  readonly run: RunFunction = (runnable, fn, thisArg, args, proceed) => {
+    const state = typeof thisArg === 'object' && thisArg !== null ? this.#states.get(thisArg) : undefined
+    if (state === undefined || state.phase === 'done' || OWN in fn) return proceed(fn, args)
+    if (runnable.hookType !== undefined) return proceed(within(this.#hookRun(state), fn), args)
+    if (state.phase !== 'body') return proceed(fn, args)
+    return this.#runBody(state, fn, args, proceed)
+  }
+
+  /** Ends every test still open (the process is exiting: `process.exit()` in a test). */
+  endAll(): void {
+    for (const state of [...this.#open]) this.#end(state)
+  }
+
+  /** The body, in the test's scope; its verdict fails the test from here. */
+  #runBody(state: TestState, fn: Function, args: readonly unknown[], proceed: (fn: Function, args: readonly unknown[]) => unknown): unknown {
+    const body = within(state.body, fn)
+    const done = args.length > 1 ? args[args.length - 1] : undefined
+    if (typeof done === 'function') {
+      // `(t, done) => …`: node:test added its callback last. The verdict goes to it.
+      const verdictFirst = (err?: unknown, ...rest: unknown[]): unknown => {
+        const error = this.#finishBody(state, Boolean(err))
+        return Reflect.apply(done, undefined, [err ? err : error, ...rest])
+      }
+      try {
+        return proceed(body, [...args.slice(0, -1), verdictFirst])
+      } catch (error) {
+        this.#finishBody(state, true)
+        throw error
+      }
+    }
+    let result: unknown
+    try {
+      result = proceed(body, args)
+    } catch (error) {
+      this.#finishBody(state, true)
+      throw error
+    }
+    if (!isThenable(result)) {
+      const error = this.#finishBody(state, false)
+      if (error !== undefined) throw error
+      return result
+    }
+    return Promise.resolve(result).then(
+      (value) => {
+        const error = this.#finishBody(state, false)
+        if (error !== undefined) throw error
+        return value
+      },
+      (reason: unknown) => {
+        this.#finishBody(state, true)
+        throw reason
+      },
+    )
+  }
+
+  /** Where a hook of the test runs: in its body's scope, or once the body has settled, its tail's. */
+  #hookRun(state: TestState): TestRun {
+    if (state.phase === 'body') return state.body
+    state.tail ??= openTest(state.ref, this.#testSink(state.ctx, state.ref))
+    return state.tail
+  }
+
+  /** Ends the body's part of the test; returns the error to fail it with. Later calls do nothing. */
+  #finishBody(state: TestState, testFailed: boolean): Error | undefined {
+    if (state.phase !== 'body') return undefined
+    state.phase = 'tail'
+    return state.body.finish(testFailed)
+  }
+
+  /** Ends whatever is still open of a test; returns the error its `afterEach` hooks fail it with. */
+  #end(state: TestState): Error | undefined {
+    this.#open.delete(state)
+    if (state.phase === 'body') this.#finishBody(state, true)
+    state.phase = 'done'
+    return state.tail?.finish(false)
+  }
+
+  /** A test's results: findings to the run report, a `warn` message on the test itself (`t.diagnostic`). */
+  #testSink(t: NodeTestContext, ref: TestRef): TestSink {
+    return {
+      record: (findings) => this.#sink.record(findings),
+      print: (text) => {
+        try {
+          t.diagnostic(text)
+        } catch {
+          this.#sink.late(text)
+        }
+      },
+      leak: (finding, mode) => this.#leaked(ref, finding, mode),
+    }
+  }
+
+  /** Work a test left running blocked after the test ended: too late to fail it, so it is said. */
+  #leaked(ref: TestRef, finding: Finding, mode: Mode): void {
+    this.#sink.record([finding])
+    if (finding.allowed || mode === 'off') return
+    const text = outsideScopes(() => new BlockingIOError([finding], ref.name).message)
+    this.#sink.late(`loopcop${mode === 'warn' ? ' (warn)' : ''}: work that ${JSON.stringify(ref.name)} left running blocked the event loop after the test had ended (too late to fail it; it is in the run report):\n${text}`)
+  }
+}
