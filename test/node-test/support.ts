@@ -1,0 +1,181 @@
+import { spawn } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { type RunResult, assertInstalled, fixtures, root } from '../helpers/run.js'
+import type { JsonReport } from '../../src/index.js'
+
+/** The node:test fixture projects. */
+export const nodeTestFixtures = join(fixtures, 'node-test')
+
+/** The Node majors loopcop/node-test supports. */
+export const NODE_MAJORS = [20, 22, 24, 26] as const
+export type NodeMajor = (typeof NODE_MAJORS)[number]
+
+/**
+ * The Node binary of a major: this process's when it is that major, else the one the version
+ * matrix installs (`node scripts/matrix.mjs --node=<major>`), or `undefined` when neither is there.
+ */
+export function nodeBinary(major: NodeMajor): string | undefined {
+  if (Number(process.versions.node.split('.')[0]) === major) return process.execPath
+  const bin = join(root, '.cache', 'node', String(major), 'node_modules', `node-${process.platform}-${process.arch}`, 'bin', 'node')
+  return existsSync(bin) ? bin : undefined
+}
+
+/** The Node versions to run on: every supported one that is installed, with the reason the others are not. */
+export const nodes = NODE_MAJORS.map((major) => ({ major, bin: nodeBinary(major) }))
+
+/** Why a Node version's tests are skipped. */
+export function missing(major: NodeMajor): string {
+  return `Node ${major} is not installed: \`node scripts/matrix.mjs --node=${major} --only=node-test\` installs it into .cache/node/${major}`
+}
+
+/** One test as the fixtures' results reporter (test/fixtures/node-test/results-reporter.mjs) writes it. */
+export interface TestResult {
+  /** `suite > test > subtest`. */
+  readonly name: string
+  readonly file: string
+  readonly type: 'test' | 'suite'
+  readonly status: 'pass' | 'fail' | 'skip' | 'todo'
+  /** The error and its causes, outermost (node:test's own) first. */
+  readonly errors: readonly { readonly name?: string; readonly code?: string; readonly message: string; readonly stack?: string }[]
+  readonly diagnostics: readonly string[]
+}
+
+/** One `node --test` run of a fixture. */
+export interface NodeTestRun extends RunResult {
+  /** Every test and suite, as node:test reported it. */
+  readonly tests: readonly TestResult[]
+  /** What the test processes wrote on stderr (node:test relays it as events). */
+  readonly testStderr: string
+  /** loopcop's JSON run report (LOOPCOP_REPORT), when one was written. */
+  readonly report: JsonReport | undefined
+  /** Full names of the failed tests (not suites), sorted. */
+  readonly failed: string[]
+  /** Full names of the passed tests (not suites), sorted. */
+  readonly passed: string[]
+  /** The error a test failed with: the innermost cause (the test's own error), by full name. */
+  error(name: string): { readonly name?: string; readonly message: string; readonly stack?: string }
+  /** The error chain of a failed test, outermost first. */
+  errors(name: string): TestResult['errors']
+  /** A test by full name. */
+  test(name: string): TestResult
+}
+
+/** How to run `node --test` on a fixture. */
+export interface NodeTestOptions {
+  /** Names the run's files (`reports/<name>.json`, `reports/<name>.results.json`). */
+  readonly name: string
+  /** The Node major to run on. @default 20 */
+  readonly node?: NodeMajor
+  /** `none` runs every file in the runner's own process (Node 22+). @default 'process' */
+  readonly isolation?: 'process' | 'none'
+  /** Test files, relative to the fixture. @default every `test/*.test.*` */
+  readonly files?: readonly string[]
+  /** Modules to `--import` (or `--require`, as `{ require }`), in order. @default ['loopcop/node-test'] */
+  readonly preload?: readonly (string | { readonly require: string })[]
+  /** Add `--test-reporter=loopcop/node-test/reporter` (destination stderr). @default true */
+  readonly loopcopReporter?: boolean
+  /** More `node` arguments, after `--test`. */
+  readonly args?: readonly string[]
+  readonly env?: Record<string, string | undefined>
+}
+
+/** The fixture's test files matching `test/*.test.*`, as node:test globs them. */
+function testFiles(cwd: string): string[] {
+  const dir = join(cwd, 'test')
+  return (existsSync(dir) ? readdirSync(dir) : []).filter((f) => /\.test\.[cm]?[jt]s$/.test(f)).sort().map((f) => `test/${f}`)
+}
+
+/**
+ * Runs `node --test` on a fixture project the way a user would, with the fixtures' results reporter
+ * writing a JSON file and loopcop's reporter on stderr. `loopcop` resolves from the fixture to the
+ * packed tarball the global set-up installed; the JSON run report goes to `reports/<name>.json`.
+ */
+export async function runNodeTest(fixture: string, options: NodeTestOptions): Promise<NodeTestRun> {
+  assertInstalled()
+  const major = options.node ?? 20
+  const bin = nodeBinary(major)
+  if (bin === undefined) throw new Error(missing(major))
+  const cwd = join(nodeTestFixtures, fixture)
+  const reports = join(cwd, 'reports')
+  mkdirSync(reports, { recursive: true })
+  const reportPath = join('reports', `${options.name}.json`)
+  const resultsPath = join(reports, `${options.name}.results.json`)
+  rmSync(join(cwd, reportPath), { force: true })
+  rmSync(resultsPath, { force: true })
+  const isolation = options.isolation === 'none' ? [major === 22 ? '--experimental-test-isolation=none' : '--test-isolation=none'] : []
+  const preload = (options.preload ?? ['loopcop/node-test']).flatMap((p) => (typeof p === 'string' ? ['--import', p] : ['--require', p.require]))
+  const reporters = [
+    `--test-reporter=${pathToFileURL(join(nodeTestFixtures, 'results-reporter.mjs')).href}`,
+    `--test-reporter-destination=${resultsPath}`,
+    ...(options.loopcopReporter === false ? [] : ['--test-reporter=loopcop/node-test/reporter', '--test-reporter-destination=stderr']),
+  ]
+  const args = ['--test', ...isolation, ...preload, ...reporters, ...(options.args ?? []), ...(options.files ?? testFiles(cwd))]
+  const result = await run(bin, args, {
+    cwd,
+    // Stall detection off unless a test asks for it: on a loaded machine a descheduled process
+    // looks like a stall, which would add findings to runs whose exact findings are asserted.
+    env: { LOOPCOP_REPORT: reportPath, LOOPCOP_STALL_MS: '0', ...options.env },
+  })
+  let parsed: { tests: TestResult[]; stderr: string[] }
+  try {
+    parsed = JSON.parse(readFileSync(resultsPath, 'utf8')) as typeof parsed
+  } catch (error) {
+    throw new Error(`node --test wrote no results (exit ${result.code}):\n${result.output}`, { cause: error })
+  }
+  let report: JsonReport | undefined
+  try {
+    report = JSON.parse(readFileSync(join(cwd, reportPath), 'utf8')) as JsonReport
+  } catch {
+    report = undefined
+  }
+  const tests = parsed.tests
+  const only = (status: TestResult['status']): string[] => tests.filter((t) => t.type === 'test' && t.status === status).map((t) => t.name).sort()
+  const find = (name: string): TestResult => {
+    const test = tests.find((t) => t.name === name)
+    if (test === undefined) throw new Error(`no test "${name}"; tests: ${tests.map((t) => t.name).join(', ')}`)
+    return test
+  }
+  return {
+    ...result,
+    tests,
+    testStderr: parsed.stderr.join(''),
+    report,
+    failed: only('fail'),
+    passed: only('pass'),
+    test: find,
+    errors: (name) => find(name).errors,
+    error(name) {
+      const test = find(name)
+      const innermost = test.errors[test.errors.length - 1]
+      if (test.status !== 'fail' || innermost === undefined) throw new Error(`"${name}" did not fail (${test.status})`)
+      return innermost
+    },
+  }
+}
+
+/** Runs a Node binary with `LOOPCOP_*`, CI and runner variables of this process removed unless given, colours off. */
+function run(bin: string, args: readonly string[], options: { readonly cwd: string; readonly env: Record<string, string | undefined> }): Promise<RunResult> {
+  const env: Record<string, string | undefined> = { ...process.env }
+  for (const key of Object.keys(env)) {
+    if (/^(LOOPCOP_|VITEST|NODE_TEST_|JEST_)/.test(key) || ['GITHUB_ACTIONS', 'GITHUB_WORKSPACE', 'NODE_OPTIONS'].includes(key)) delete env[key]
+  }
+  Object.assign(env, { NO_COLOR: '1', FORCE_COLOR: '0', CI: 'true', PATH: `${dirname(bin)}:${process.env.PATH ?? ''}` }, options.env)
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(bin, args, { cwd: options.cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolvePromise({ code, stdout, stderr, output: `${stdout}\n${stderr}` })
+    })
+  })
+}
+
+/** The `tsx` loader of this repository's dev dependencies, for `--import`. */
+export const tsxLoader = pathToFileURL(join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href
