@@ -16,31 +16,42 @@
 import { registerAssertion } from './assert.js'
 import { SPOOL_ENV, envOverrides, install, loadOrderWarning, loadedBefore } from './core.js'
 import { interceptNodeTest } from './internals.js'
-import { ProcessSink, reporterSpool } from './run.js'
+import { ProcessSink, reporterSpool, runsTests, treeComesLater } from './run.js'
 import { NodeTestLifecycle } from './test.js'
 
 export type { DoesNotBlockOptions } from './assert.js'
 
-// A wrong LOOPCOP_* variable stops each test file here, before its tests, with the variable named.
-try {
-  envOverrides()
-} catch (error) {
-  throw new TypeError(`loopcop/node-test cannot start: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
-}
+if (runsTests()) start()
 
-// A spool variable this run's reporter did not set comes from an outer loopcop run (a Mocha
-// `--parallel` run that started `node --test` in a test): its report is not this run's.
-if (process.env[SPOOL_ENV] !== undefined && reporterSpool() === undefined) delete process.env[SPOOL_ENV]
-
-// Patch before the test files load: a `const { readFileSync } = require('fs')` taken before the
-// patch is never seen. `--import` and `--require` modules run before the test file.
-install()
-
-const own = (file: string): boolean => /[\\/]dist[\\/](cjs|esm)[\\/](src|integrations)[\\/]/.test(file)
-const notice = loadOrderWarning(loadedBefore(own), 'loopcop/node-test', 'Put `--import loopcop/node-test` (or `--require`) first on the command line.')
-const lifecycle = new NodeTestLifecycle(new ProcessSink(notice === undefined ? [] : [notice]))
-if (interceptNodeTest(lifecycle, lifecycle.run)) {
-  registerAssertion()
-  // A test that calls process.exit(): what its scope holds still reaches the run report.
-  process.once('exit', () => lifecycle.endAll())
+/** Sets loopcop up in a process that runs tests. */
+function start(): void {
+  // A wrong LOOPCOP_* variable stops each test file here, before its tests, with the variable named.
+  try {
+    envOverrides()
+  } catch (error) {
+    throw new TypeError(`loopcop/node-test cannot start: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+  }
+  // A spool variable this run's reporter did not set comes from an outer loopcop run (a Mocha
+  // `--parallel` run that started `node --test` in a test): its report is not this run's.
+  if (process.env[SPOOL_ENV] !== undefined && reporterSpool() === undefined) delete process.env[SPOOL_ENV]
+  // Patch before the test files load: a `const { readFileSync } = require('fs')` taken before the
+  // patch is never seen. `--import` and `--require` modules run before the test file.
+  install()
+  const own = (file: string): boolean => /[\\/]dist[\\/](cjs|esm)[\\/](src|integrations)[\\/]/.test(file)
+  const notice = loadOrderWarning(loadedBefore(own), 'loopcop/node-test', 'Put `--import loopcop/node-test` (or `--require`) first on the command line.')
+  const lifecycle = new NodeTestLifecycle(new ProcessSink(notice === undefined ? [] : [notice]))
+  const intercept = (): void => {
+    if (!interceptNodeTest(lifecycle, lifecycle.run)) return
+    registerAssertion()
+    // A test that calls process.exit(): what it blocked on still reaches the run report, and a
+    // verdict it can no longer fail it with fails its test file (through the exit code).
+    process.once('exit', () => {
+      const errors = lifecycle.endAll()
+      if (errors.length === 0) return
+      for (const error of errors) process.stderr.write(`loopcop: the process exited in the middle of a test that blocked the event loop:\n${error.message}\n`)
+      if (Number(process.exitCode ?? 0) === 0) process.exitCode = 1
+    })
+  }
+  if (treeComesLater()) process.nextTick(intercept)
+  else intercept()
 }

@@ -29,6 +29,43 @@ export function reporterSpool(env: NodeJS.ProcessEnv = process.env): string | un
   return dir !== undefined && dir !== '' && env[SPOOL_ENV] === dir ? dir : undefined
 }
 
+/**
+ * Whether this process runs tests: a test process of `node --test` (`NODE_TEST_CONTEXT` is set),
+ * the one process of `node --test --test-isolation=none`, or a test file run as `node file.js`.
+ * Not the process of `node --test` that starts the test processes: it loads `--require` modules
+ * too (never `--import` ones), and registering hooks there would give it a test tree of its own.
+ */
+export function runsTests(execArgv: readonly string[] = process.execArgv, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.NODE_TEST_CONTEXT !== undefined && env.NODE_TEST_CONTEXT !== '') return true
+  if (!execArgv.includes('--test')) return true
+  const args = [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)]
+  return args.some((arg, i) => /^--(experimental-)?test-isolation=none$/.test(arg) || (/^--(experimental-)?test-isolation$/.test(arg) && args[i + 1] === 'none'))
+}
+
+/**
+ * Whether node:test's test tree does not exist yet although this process will run the tests:
+ * `node --test --test-isolation=none` on Node 22 loads `--require` modules (not `--import` ones)
+ * before it makes its tree, and a hook registered then would make a second tree, with reporters of
+ * its own, that no test runs in (Node 24 loads them after). Node 22 makes its tree synchronously
+ * once preloading is done: registering on the next tick finds it.
+ */
+export function treeComesLater(execArgv: readonly string[] = process.execArgv, env: NodeJS.ProcessEnv = process.env, version: string = process.versions.node): boolean {
+  return execArgv.includes('--test') && (env.NODE_TEST_CONTEXT === undefined || env.NODE_TEST_CONTEXT === '') && Number.parseInt(version, 10) < 24 && preloading()
+}
+
+/** Whether this code runs while Node loads its `--require` modules (Node's `loadPreloadModules` is on the stack). */
+function preloading(): boolean {
+  const limit = Error.stackTraceLimit
+  const holder: { stack?: string } = {}
+  try {
+    Error.stackTraceLimit = 100
+    Error.captureStackTrace(holder)
+  } finally {
+    Error.stackTraceLimit = limit
+  }
+  return /\bloadPreloadModules\b/.test(holder.stack ?? '')
+}
+
 /** What a test process tells the reporter, once, as its first test begins. */
 export interface ProcessRecord {
   readonly pid: number

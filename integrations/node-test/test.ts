@@ -91,9 +91,18 @@ export class NodeTestLifecycle {
     return this.#runBody(state, fn, args, proceed)
   }
 
-  /** Ends every test still open (the process is exiting: `process.exit()` in a test). */
-  endAll(): void {
-    for (const state of [...this.#open]) this.#end(state)
+  /**
+   * Ends every test still open (the process is exiting: `process.exit()` in a test); returns the
+   * errors they would have failed with (a test that blocked in `fail` mode).
+   */
+  endAll(): Error[] {
+    const errors: Error[] = []
+    for (const state of [...this.#open]) {
+      const body = state.phase === 'body' ? state.body.finish(false) : undefined
+      const tail = this.#end(state)
+      for (const error of [body, tail]) if (error !== undefined) errors.push(error)
+    }
+    return errors
   }
 
   /** The body, in the test's scope; its verdict fails the test from here. */
