@@ -11,7 +11,7 @@
 // wrapper) would name files the user cannot open. Without maps, those frames name the built `.js`
 // files that are there.
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -29,8 +29,10 @@ const noMaps = ['--sourceMap', 'false', '--declarationMap', 'false']
 run('-p', 'tsconfig.build.json', '--outDir', 'dist/esm', '--emitDeclarationOnly', ...noMaps)
 run('-p', 'tsconfig.build.json', '--outDir', 'dist/cjs', '--module', 'commonjs', '--moduleResolution', 'node10', ...noMaps)
 for (const [dir, type] of [['esm', 'module'], ['cjs', 'commonjs']]) {
-  mkdirSync(join(root, 'dist', dir), { recursive: true })
+  mkdirSync(join(root, 'dist', dir, 'src', 'stall'), { recursive: true })
   writeFileSync(join(root, 'dist', dir, 'package.json'), JSON.stringify({ type }) + '\n')
+  // The stall watchdog's worker, an ES module of its own that both builds start from there.
+  copyFileSync(join(root, 'src', 'stall', 'watchdog-worker.mjs'), join(root, 'dist', dir, 'src', 'stall', 'watchdog-worker.mjs'))
 }
 
 // Every ESM entry of the exports map, bundled with code splitting.

@@ -1,68 +1,98 @@
 /**
- * What the runner integrations (`integrations/<runner>/`) share, taken from the ONE loopcop
- * instance of the process. Not a public entry point: its shape may change between versions.
+ * What the runner integrations (`integrations/<runner>/`) share: the test lifecycle of the ONE
+ * detector of the process (docs/architecture.md, "lifecycle"), the run report, and the checks an
+ * integration makes when it loads. Not a public entry point: its shape may change between versions.
  * @module
  */
-import { shared } from './core/shared.js'
+import type { Finding } from './model/finding.js'
+import { detector } from './process.js'
+import * as spool from './report/spool.js'
 
-export { assertSupportedRunner } from './core/runner-version.js'
-export { loadOrderWarning, loadedBefore } from './core/load-order.js'
+export { assertSupportedRunner } from './runner/runner-version.js'
+export { loadOrderWarning, loadedBefore } from './runner/load-order.js'
+export { envOverrides, validateOptions } from './model/options.js'
+export { failureMessage, listBlocking } from './report/messages.js'
+export { RunCollector } from './report/run.js'
+export { formatSummary } from './report/summary.js'
+export { jsonReport } from './report/json.js'
+
+// ── the test lifecycle ──────────────────────────────────────────────────────────────────────────
+
+/** Opens a test (`{ name, file }`): `run()` its body and hooks in its scope, then `finish()` with its verdict. */
+export const openTest: typeof detector.openTest = detector.openTest
+/** Allows blocking (rest of the scope, or inside fn). */
+export const allowBlocking: typeof detector.allowBlocking = detector.allowBlocking
+/** Reports loopcop's own failure once, on stderr, never into user code. */
+export const reportInternalError: typeof detector.reportInternalError = detector.reportInternalError
+/** Runs a function outside every scope (loopcop's own output). */
+export const outsideScopes: typeof detector.outsideScopes = detector.outsideScopes
+
+// ── set-up ──────────────────────────────────────────────────────────────────────────────────────
+
+/** Installs the interceptors (idempotent). */
+export const install: typeof detector.install = detector.install
+/** Watches another realm (a Jest test context): its `Atomics.wait` and stalls. */
+export const patchRealm: typeof detector.patchRealm = detector.patchRealm
+/** Restores a realm's `Atomics.wait` (so a torn-down Jest test realm can be collected). */
+export const unpatchRealm: typeof detector.unpatchRealm = detector.unpatchRealm
+/** Merges options into the configuration. */
+export const configure: typeof detector.configure = detector.configure
+/** The configuration in force (configure() + environment). */
+export const currentOptions: typeof detector.currentOptions = detector.currentOptions
+
+// ── assertions ──────────────────────────────────────────────────────────────────────────────────
+
+/** The Jest/Vitest matcher `toBlockEventLoop`. */
+export const toBlockEventLoop: typeof detector.toBlockEventLoop = detector.toBlockEventLoop
+/** Runs `fn` in an assertion's scope: `{ findings, blocking }`, a promise for an async `fn` (Chai plugin). */
+export const checkBlocking: typeof detector.checkBlocking = detector.checkBlocking
+/** The error class tests fail with. */
+export const BlockingIOError: typeof detector.BlockingIOError = detector.BlockingIOError
+
+// ── the run ─────────────────────────────────────────────────────────────────────────────────────
+
+/** Starts recording the run in the reporting process; test workers started after it send their findings to it. */
+export const startRun: typeof detector.startRun = detector.startRun
+/** Whether this process records the run. */
+export const recordsRun: typeof detector.recordsRun = detector.recordsRun
+/** A finished test's findings (or a leak), for the run report, wherever the run is recorded. */
+export const recordFindings: typeof detector.recordFindings = detector.recordFindings
+/** Ends the run recording: every finding once, and how many were lost. */
+export const finishRun: typeof detector.finishRun = detector.finishRun
+/** Prints the run summary, writes the JSON report, prints annotations. */
+export const reportRun: typeof detector.reportRun = detector.reportRun
+
+/**
+ * The spool under the run, outside every scope. @deprecated Use `startRun`/`recordFindings`/
+ * `finishRun`, which choose between the spool and the process's own run; kept while the
+ * `loopcop/node-test` integration moves over.
+ */
+export const openSpool = (): string => detector.outsideScopes(spool.openSpool)
+/** @deprecated See `openSpool`. */
+export const spoolFindings = (findings: readonly Finding[]): boolean => detector.outsideScopes(() => spool.spoolFindings(findings))
+/** @deprecated See `openSpool`. */
+export const readSpool = (dir: string): spool.SpoolContents => detector.outsideScopes(() => spool.readSpool(dir))
+/** @deprecated See `openSpool`. */
+export const closeSpool = (dir: string): void => detector.outsideScopes(() => spool.closeSpool(dir))
+
+// ── driving scopes directly (the benchmark, this repository's tests) ─────────────────────────────
 
 /** Opens a scope (a test's, with `{ test: { name, file } }`) under the current one. */
-export const openScope: typeof shared.openScope = shared.openScope
-/** Runs a function inside a scope: timers and promise continuations it starts stay in it. */
-export const runInScope: typeof shared.runInScope = shared.runInScope
-/** The scope of the code running now. */
-export const currentScope: typeof shared.currentScope = shared.currentScope
-/** Runs a function outside every scope (loopcop's own I/O). */
-export const outsideScopes: typeof shared.outsideScopes = shared.outsideScopes
+export const openScope: typeof detector.openScope = detector.openScope
+/** Runs a function inside a scope. */
+export const runInScope: typeof detector.runInScope = detector.runInScope
 /** Ends a test's scope: `{ findings, error?, warning? }`. */
-export const endTest: typeof shared.endTest = shared.endTest
-/** Installs the interceptors (idempotent). */
-export const install: typeof shared.install = shared.install
-/** Patches another realm's `Atomics.wait`. */
-export const patchRealm: typeof shared.patchRealm = shared.patchRealm
-/** Restores a realm's `Atomics.wait` (so a torn-down Jest test realm can be collected). */
-export const unpatchRealm: typeof shared.unpatchRealm = shared.unpatchRealm
-/** The options set by `LOOPCOP_*` environment variables (they win over config files). */
-export const envOverrides: typeof shared.envOverrides = shared.envOverrides
-/** The configuration in force (configure() + environment). */
-export const currentOptions: typeof shared.currentOptions = shared.currentOptions
-/** Validates options given to an integration (e.g. Jest's testEnvironmentOptions). */
-export const validateOptions: typeof shared.validateOptions = shared.validateOptions
-/** Merges options into the configuration. */
-export const configure: typeof shared.configure = shared.configure
-/** Collects findings from every worker, counting each once. */
-export const RunCollector: typeof shared.RunCollector = shared.RunCollector
-/** Prints the run summary, writes the JSON report, prints annotations. */
-export const reportRun: typeof shared.reportRun = shared.reportRun
-/** The JSON report of a run. */
-export const jsonReport: typeof shared.jsonReport = shared.jsonReport
-/** The console summary of a run. */
-export const formatSummary: typeof shared.formatSummary = shared.formatSummary
-/** The Jest/Vitest matcher `toBlockEventLoop`. */
-export const toBlockEventLoop: typeof shared.toBlockEventLoop = shared.toBlockEventLoop
-/** Worker → main-process transport of findings through files (Jest, Mocha --parallel). */
-export const openSpool: typeof shared.openSpool = shared.openSpool
-export const spoolFindings: typeof shared.spoolFindings = shared.spoolFindings
-export const readSpool: typeof shared.readSpool = shared.readSpool
-export const closeSpool: typeof shared.closeSpool = shared.closeSpool
-/** The message format of a failure. */
-export const failureMessage: typeof shared.failureMessage = shared.failureMessage
-/** Registers a directory whose frames never appear in findings. */
-export const addOwnRoot: typeof shared.addOwnRoot = shared.addOwnRoot
-/** The error class tests fail with. */
-export const BlockingIOError: typeof shared.BlockingIOError = shared.BlockingIOError
-/** Allows blocking (rest of the scope, or inside fn). */
-export const allowBlocking: typeof shared.allowBlocking = shared.allowBlocking
-/** Runs `fn` in an assertion's scope: `{ findings, blocking }`, a promise for an async `fn` (Chai plugin). */
-export const checkBlocking: typeof shared.checkBlocking = shared.checkBlocking
-/** The numbered list of findings an assertion fails with. */
-export const listBlocking: typeof shared.listBlocking = shared.listBlocking
+export const endTest: typeof detector.endTest = detector.endTest
+/** The scope of the code running now. */
+export const currentScope: typeof detector.currentScope = detector.currentScope
 
-export type { Scope } from './core/scope.js'
-export type { TestOutcome } from './core/outcome.js'
-export type { Finding, TestRef } from './core/findings.js'
-export type { MatcherContext, MatcherResult, MatcherOptions } from './core/matcher.js'
-export type { AssertOptions, BlockingCheck } from './core/assert.js'
-export type { ScopeOptions, UserOptions, Options } from './core/options.js'
+export type { TestRun, TestSink, TestOutcome, TestOptions } from './lifecycle.js'
+export type { Scope } from './accounting/scope.js'
+export type { BlockingCheck } from './accounting/scopes.js'
+export type { Finding, TestRef } from './model/finding.js'
+export type { Mode } from './model/mode.js'
+export type { MatcherContext, MatcherResult, MatcherOptions } from './assert/matcher.js'
+export type { AssertOptions, ScopeOptions, UserOptions, Options } from './model/options.js'
+export type { RecordedRun } from './report/run.js'
+export { SCOPE_OPTION_KEYS } from './model/options.js'
+export { isThenable, keepShape } from './runtime/functions.js'

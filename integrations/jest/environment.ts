@@ -24,30 +24,29 @@ import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environmen
 import { NodeEnvironment } from './base-environment.js'
 import {
   type Finding,
-  type Scope,
+  SCOPE_OPTION_KEYS,
   type ScopeOptions,
-  type TestRef,
+  type TestRun,
+  type TestSink,
   allowBlocking,
   assertSupportedRunner,
   configure,
-  endTest,
   failureMessage,
   envOverrides,
   install,
-  openScope,
+  openTest,
   outsideScopes,
   patchRealm,
-  runInScope,
-  spoolFindings,
+  recordFindings,
+  reportInternalError,
   toBlockEventLoop,
   unpatchRealm,
   validateOptions,
+  keepShape,
 } from '../../src/integration.js'
 import { markEnvironment, publishCore } from './handle.js'
 import { forJest } from './message.js'
 import { type CircusEvent, type CircusHook, type CircusState, type CircusTest, concurrentTests, isGeneratorFunction, testName } from './circus.js'
-
-const SCOPE_KEYS = ['mode', 'stallMs', 'stallMode', 'traceDepth', 'allow', 'moduleLoading'] as const
 
 /** Docblock pragmas a test file may carry, and the option each one sets. */
 const PRAGMAS = { 'loopcop-mode': 'mode', 'loopcop-stall-ms': 'stallMs', 'loopcop-stall-mode': 'stallMode' } as const
@@ -62,7 +61,7 @@ function fileOptions(config: JestEnvironmentConfig, context: EnvironmentContext)
   const valid = explained('testEnvironmentOptions.loopcop in the Jest config', () => validateOptions(given, undefined, 'testEnvironmentOptions.loopcop'))
   if (valid.onFinding !== undefined) configure({ onFinding: valid.onFinding })
   const out: Record<string, unknown> = {}
-  for (const key of SCOPE_KEYS) if (valid[key] !== undefined) out[key] = valid[key]
+  for (const key of SCOPE_OPTION_KEYS) if (valid[key] !== undefined) out[key] = valid[key]
   const pragmas: Record<string, unknown> = {}
   for (const [pragma, key] of Object.entries(PRAGMAS)) {
     const raw = context.docblockPragmas?.[pragma]
@@ -115,8 +114,14 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
   const Checked = class extends (Base as JestEnvironmentClass) {
     readonly #testPath: string
     readonly #overrides: ScopeOptions
-    /** The scope of each test's current invocation (a retry opens a new one). */
-    readonly #scopes = new WeakMap<CircusTest, Scope>()
+    /** Each test's current try (a retry opens a new one). */
+    readonly #runs = new WeakMap<CircusTest, TestRun>()
+    /** Where every test's results go: the run report (through the reporter's spool), and this file's console. */
+    readonly #sink: TestSink = {
+      record: (findings) => recordFindings(findings),
+      print: (text) => this.#print(text),
+      leak: (finding) => this.#leak(finding),
+    }
     /** Concurrent tests, wrapped at `run_start`. */
     readonly #wrappedEarly = new WeakSet<CircusTest>()
     readonly #realm: { Atomics?: unknown }
@@ -177,7 +182,8 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
             break
         }
       } catch (error) {
-        internalError(error)
+        // Never thrown into Jest: a throw from handleTestEvent fails the whole file.
+        reportInternalError(error, 'in the Jest environment')
       }
     }
 
@@ -188,63 +194,53 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
       await super.teardown()
     }
 
-    #ref(test: CircusTest): TestRef {
-      return { name: testName(test), file: this.#testPath }
-    }
-
-    /** The scope of the test's current try, opened by whichever of its hooks or its function runs first. */
-    #scopeFor(test: CircusTest): Scope {
-      let scope = this.#scopes.get(test)
-      if (scope === undefined || scope.ended) {
-        scope = openScope('test', { test: this.#ref(test), overrides: this.#overrides, what: 'testEnvironmentOptions.loopcop' })
-        scope.onLeak = (finding) => this.#leak(finding)
-        this.#scopes.set(test, scope)
+    /** The test's current try, opened by whichever of its hooks or its function runs first. */
+    #runFor(test: CircusTest): TestRun {
+      let run = this.#runs.get(test)
+      if (run === undefined || run.ended) {
+        run = openTest({ name: testName(test), file: this.#testPath }, { overrides: this.#overrides, what: 'testEnvironmentOptions.loopcop' }, this.#sink)
+        this.#runs.set(test, run)
       }
-      return scope
-    }
-
-    /** Replaces `test.fn` by a function that runs it in the test's scope, keeping `length` (Jest passes `done` by it). */
-    #wrap(test: CircusTest): void {
-      const fn = test.fn
-      if (typeof fn !== 'function' || (fn as { [WRAPPED]?: true })[WRAPPED] === true || isGeneratorFunction(fn)) return
-      const scopeFor = (): Scope => this.#scopeFor(test)
-      const wrapped = function (this: unknown, ...args: unknown[]): unknown {
-        return runInScope(scopeFor(), () => Reflect.apply(fn, this, args))
-      }
-      Object.defineProperties(wrapped, { length: { value: fn.length }, name: { value: fn.name }, [WRAPPED]: { value: true } })
-      test.fn = wrapped as CircusTest['fn']
+      return run
     }
 
     /**
-     * Wraps a `beforeEach`/`afterEach` hook once (hooks are shared by the tests they apply to): each
-     * call runs in the scope of the test it runs for, or as it is when no test of ours is running.
+     * `fn` (a test function or a `beforeEach`/`afterEach` hook) as a function that runs in the
+     * scope `runFor` gives, or as it is without one; it keeps `length` (Jest passes `done` by it).
+     * Each function is wrapped once (hooks are shared by the tests they apply to; a retry keeps its
+     * function); generator functions are left alone (Jest runs them through `co`, by their type).
      */
-    #wrapHook(hook: CircusHook): void {
-      const fn = hook.fn
-      if (typeof fn !== 'function' || (fn as { [WRAPPED]?: true })[WRAPPED] === true || isGeneratorFunction(fn)) return
-      const scopeFor = (): Scope | undefined => (this.#current === undefined ? undefined : this.#scopeFor(this.#current))
+    #wrapped<F extends (...args: never[]) => unknown>(fn: F | undefined, runFor: () => TestRun | undefined): F | undefined {
+      if (typeof fn !== 'function' || (fn as { [WRAPPED]?: true })[WRAPPED] === true || isGeneratorFunction(fn)) return fn
       const wrapped = function (this: unknown, ...args: unknown[]): unknown {
-        const scope = scopeFor()
-        return scope === undefined ? Reflect.apply(fn, this, args) : runInScope(scope, () => Reflect.apply(fn, this, args))
+        const run = runFor()
+        return run === undefined ? Reflect.apply(fn, this, args) : run.run(() => Reflect.apply(fn, this, args))
       }
-      Object.defineProperties(wrapped, { length: { value: fn.length }, name: { value: fn.name }, [WRAPPED]: { value: true } })
-      hook.fn = wrapped as CircusHook['fn']
+      return keepShape(wrapped, fn, { [WRAPPED]: true }) as unknown as F
     }
 
-    /** Ends the test's scope: fail (push its `BlockingIOError`), warn (print) or nothing. */
+    /** Replaces `test.fn` by a function that runs it in the test's scope. */
+    #wrap(test: CircusTest): void {
+      test.fn = this.#wrapped(test.fn, () => this.#runFor(test))
+    }
+
+    /** Wraps a `beforeEach`/`afterEach` hook: each call runs in the scope of the test it runs for, if one of ours is running. */
+    #wrapHook(hook: CircusHook): void {
+      hook.fn = this.#wrapped(hook.fn, () => (this.#current === undefined ? undefined : this.#runFor(this.#current)))
+    }
+
+    /** Ends the test: fail (push its `BlockingIOError`), warn (print) or nothing. */
     #finish(test: CircusTest): void {
-      const scope = this.#scopes.get(test)
-      if (scope === undefined || scope.ended) return
-      this.#scopes.delete(test)
-      const outcome = endTest(scope, { testFailed: test.errors.length > 0 })
-      if (outcome.error !== undefined) test.errors.push(forJest(outcome.error))
-      if (outcome.warning !== undefined) this.#print(outcome.warning)
-      if (outcome.findings.length > 0) spoolFindings(outcome.findings)
+      const run = this.#runs.get(test)
+      if (run === undefined) return
+      this.#runs.delete(test)
+      const error = run.finish(test.errors.length > 0)
+      if (error !== undefined) test.errors.push(forJest(error))
     }
 
     /** A finding after its test ended (work the test left running): into the run report, and printed. */
     #leak(finding: Finding): void {
-      spoolFindings([finding])
+      recordFindings([finding])
       if (!finding.allowed) this.#print(`loopcop (leak): ${failureMessage([finding], finding.test?.name)}`)
     }
 
@@ -267,14 +263,6 @@ const WITH_LOOPCOP = Symbol.for('loopcop.jest.withLoopcop')
 
 /** Jest's `jest-environment-node` with loopcop's per-test checking: `testEnvironment: 'loopcop/jest/environment'`. */
 export default class LoopcopEnvironment extends withLoopcop(NodeEnvironment) {}
-
-let reported = false
-/** loopcop's own failure: reported once on stderr, never thrown into Jest (that would fail the whole file). */
-function internalError(error: unknown): void {
-  if (reported) return
-  reported = true
-  process.stderr.write(`loopcop: internal error in the Jest environment (a bug in loopcop; test results are not affected):\n${error instanceof Error ? error.stack : String(error)}\n`)
-}
 
 /** The same class under the name jest-environment-node also exports it by. */
 export const TestEnvironment = LoopcopEnvironment

@@ -14,7 +14,7 @@ import { expect } from '@jest/globals'
 import type { MatcherContext, MatcherOptions, MatcherResult } from '../../src/integration.js'
 import { type JestCore, publishCore, publishedCore } from './handle.js'
 // Not through integration.js, which would evaluate a copy of the core per test file in this realm.
-import { assertSupportedRunner } from '../../src/core/runner-version.js'
+import { assertSupportedRunner } from '../../src/runner/runner-version.js'
 import { jestMessage } from './message.js'
 
 /**

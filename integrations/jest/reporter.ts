@@ -7,7 +7,7 @@
  * ```
  * @module
  */
-import { type Finding, RunCollector, closeSpool, envOverrides, openSpool, readSpool, reportRun, validateOptions } from '../../src/integration.js'
+import { type Finding, envOverrides, finishRun, reportRun, startRun, validateOptions } from '../../src/integration.js'
 
 /** Options of the reporter (the second element of its `reporters` entry). */
 export interface LoopcopReporterOptions {
@@ -26,14 +26,12 @@ interface ProjectContext {
 }
 
 /**
- * Jest reporter. Workers (child processes) append their findings to files in a folder this reporter
- * makes before they start and names in `LOOPCOP_SPOOL_DIR`, which they inherit; at the end of the run
- * it reads them all, counting a finding seen twice once (by id).
+ * Jest reporter. It records the run in Jest's main process (`startRun`): its workers (child
+ * processes, started after it) send their findings there, and so do tests run in band; at the end
+ * of the run it has every finding once (by id).
  */
 export default class LoopcopReporter {
   readonly #options: LoopcopReporterOptions
-  /** The spool folder of the current run; `undefined` between runs (watch mode). */
-  #spool: string | undefined
   /** Why the last run's report failed (Jest fails the run with it). */
   #error: Error | undefined
 
@@ -41,30 +39,22 @@ export default class LoopcopReporter {
     this.#options = validateOptions({ report: options ?? {} }, ['report'], 'the options of loopcop/jest/reporter').report ?? {}
     // A wrong LOOPCOP_* variable stops the run here, before any test, with the variable named.
     envOverrides()
-    // Before Jest forks its workers, so that they inherit the folder's name.
-    this.#spool = openSpool()
+    // Before Jest forks its workers, so that they send their findings to this run.
+    startRun()
   }
 
-  /** Each run of watch mode gets a fresh folder (Jest forks new workers for it). */
+  /** Each run of watch mode is recorded afresh (Jest forks new workers for it). */
   onRunStart(): void {
-    this.#spool ??= openSpool()
+    startRun()
   }
 
-  /** Prints the summary, writes the JSON report, prints annotations; then empties the spool. */
+  /** Prints the summary, writes the JSON report, prints annotations; then ends the recording. */
   onRunComplete(testContexts?: ReadonlySet<ProjectContext>): void {
-    const collector = new RunCollector()
-    let lost = 0
-    if (this.#spool !== undefined) {
-      const spooled = readSpool(this.#spool)
-      collector.add(spooled.findings)
-      lost = spooled.damaged
-      closeSpool(this.#spool)
-      this.#spool = undefined
-    }
+    const { findings, lost } = finishRun()
     const fromProject = projectReport(testContexts)
     const json = envOverrides().report?.json ?? this.#options.json ?? fromProject.json
     const github = this.#options.github ?? fromProject.github
-    const { error } = reportRun(sorted(collector.findings), {
+    const { error } = reportRun(sorted(findings), {
       ...(json !== undefined && { json }),
       ...(github !== undefined && { github }),
       lost,

@@ -14,8 +14,7 @@
  * worker loads it too), or with `LOOPCOP_*` variables.
  * @module
  */
-import { RunCollector, closeSpool, currentOptions, envOverrides, install, loadOrderWarning, loadedBefore, openSpool, outsideScopes, readSpool, reportRun, spoolFindings } from '../../src/integration.js'
-import type { Finding } from '../../src/integration.js'
+import { type TestSink, currentOptions, envOverrides, finishRun, install, loadOrderWarning, loadedBefore, outsideScopes, recordFindings, recordsRun, reportInternalError, reportRun, startRun } from '../../src/integration.js'
 import { type MochaRunnable, OWN, beginTest, endCurrent } from './test.js'
 
 /** What `this` is in a root hook: Mocha's context, holding the test about to run. */
@@ -23,25 +22,19 @@ interface HookContext {
   readonly currentTest?: MochaRunnable
 }
 
-const RUN = Symbol.for('loopcop.mocha.run')
 const LOAD_ORDER_CHECKED = Symbol.for('loopcop.mocha.loadOrderChecked')
-
-/** The run as the process that reports it sees it (set by the global setup; workers never run it). */
-const run: { collector?: InstanceType<typeof RunCollector>; spool?: string } = {}
-
-/** Where a finished test's findings go: the run collector in the reporting process, else the spool. */
-function record(findings: readonly Finding[]): void {
-  if (findings.length === 0) return
-  if (run.collector !== undefined) run.collector.add(findings)
-  else spoolFindings(findings)
-}
 
 /** loopcop's own output goes to stderr, so `--reporter json` keeps stdout parseable. */
 function print(text: string): void {
   outsideScopes(() => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`))
 }
 
-const sink = { record, print }
+/**
+ * Where every test's results go: the run recorded in the main process (by the global set-up; a
+ * `--parallel` worker's findings reach it through the run's spool), and stderr. A leak — blocking
+ * after Mocha reported the test — is in the run report only.
+ */
+const sink: TestSink = { record: recordFindings, print, leak: (finding) => recordFindings([finding]) }
 
 function rootBeforeEach(this: HookContext): void {
   try {
@@ -64,7 +57,7 @@ function rootAfterEachOrAll(): void {
 
 // Throwing from a root hook would skip every remaining test: loopcop's own failures are printed.
 function internalError(error: unknown): void {
-  print(`loopcop: internal error in the Mocha integration (a bug in loopcop; your tests were not affected):\n${error instanceof Error ? error.stack : String(error)}`)
+  reportInternalError(error, 'in the Mocha integration')
 }
 
 /** The root hooks Mocha registers from `--require loopcop/mocha`: every test becomes a scope. */
@@ -77,21 +70,18 @@ for (const hook of Object.values(mochaHooks)) Object.defineProperty(hook, OWN, {
 
 /**
  * Runs once in the main process, before any test and before `--parallel` workers are started:
- * opens the spool that workers inherit through `LOOPCOP_SPOOL_DIR`.
+ * starts recording the run, which the workers started after it send their findings to.
  */
 export function mochaGlobalSetup(): void {
-  // One run report per run, even when both builds of loopcop/mocha are registered.
-  const home = globalThis as unknown as Record<symbol, unknown>
-  if (home[RUN] === true) return
-  home[RUN] = true
-  run.collector = new RunCollector()
-  run.spool = openSpool()
+  // One run report per run, even when both builds of loopcop/mocha are registered (they share the detector).
+  if (recordsRun()) return
+  startRun()
   // A test that calls process.exit() ends the run without the teardown: report what is known.
   process.once('exit', reportOnExit)
 }
 
 function reportOnExit(): void {
-  if (run.collector === undefined) return
+  if (!recordsRun()) return
   print('loopcop: the process is exiting before the end of the run (process.exit() in a test?): the run report holds the findings of the tests that ran.')
   mochaGlobalTeardown()
 }
@@ -104,17 +94,10 @@ function reportOnExit(): void {
 export function mochaGlobalTeardown(): void {
   try {
     endCurrent()
-    const collector = run.collector
-    if (collector === undefined) return
-    let lost = 0
-    if (run.spool !== undefined) {
-      const spooled = readSpool(run.spool)
-      collector.add(spooled.findings)
-      lost = spooled.damaged
-      closeSpool(run.spool)
-    }
+    if (!recordsRun()) return
+    const { findings, lost } = finishRun()
     const { report } = currentOptions()
-    const { error } = reportRun(collector.findings, { ...(report.json !== undefined && { json: report.json }), ...(report.github !== undefined && { github: report.github }), lost, write: print })
+    const { error } = reportRun(findings, { ...(report.json !== undefined && { json: report.json }), ...(report.github !== undefined && { github: report.github }), lost, write: print })
     if (error !== undefined) {
       print(error.message)
       failTheRun()
@@ -123,10 +106,8 @@ export function mochaGlobalTeardown(): void {
     print(`loopcop: the run report failed (a bug in loopcop; the run is marked failed so that it is not mistaken for a clean one):\n${error instanceof Error ? error.stack : String(error)}`)
     failTheRun()
   } finally {
-    run.collector = undefined
-    run.spool = undefined
+    finishRun()
     process.removeListener('exit', reportOnExit)
-    delete (globalThis as unknown as Record<symbol, unknown>)[RUN]
   }
 }
 

@@ -5,7 +5,7 @@
  * test in the run report, but can no longer fail it (failing the hook would skip the suite).
  * @module
  */
-import { type Finding, type Scope, type TestRef, endTest, openScope, outsideScopes, runInScope } from '../../src/integration.js'
+import { type TestRef, type TestRun, type TestSink, isThenable, keepShape, openTest, outsideScopes } from '../../src/integration.js'
 
 /** The part of a Mocha `Test` or `Hook` loopcop touches. */
 export interface MochaRunnable {
@@ -22,21 +22,17 @@ export interface MochaSuite {
   getHooks?(name: string): MochaRunnable[] | undefined
 }
 
-/** Where a test's outcome goes: findings to the run report, messages to the terminal. */
-export interface Sink {
-  record(findings: readonly Finding[]): void
-  print(text: string): void
-}
-
 interface TestState {
   readonly test: MochaRunnable
   readonly ref: TestRef
-  readonly scope: Scope
+  /** The test's own part: its `beforeEach` hooks and its function. */
+  readonly run: TestRun
   readonly original: Function
-  readonly sink: Sink
+  readonly sink: TestSink
   /** `test` until the test's function settles, then `tail` (its `afterEach` hooks). */
   phase: 'test' | 'tail'
-  tail?: Scope
+  /** Its `afterEach` hooks, run after Mocha reported the test. */
+  tail?: TestRun
 }
 
 /** On a wrapper: the function it wraps (a retried test is cloned with its wrapper). */
@@ -56,17 +52,7 @@ function originalOf(fn: Function): Function {
 
 /** Makes `wrapper` look like `original` to Mocha: `length` (done-style or not), source text, the link back. */
 function disguise(wrapper: Function, original: Function): Function {
-  Object.defineProperty(wrapper, 'length', { value: original.length })
-  Object.defineProperty(wrapper, 'toString', { value: () => original.toString() })
-  Object.defineProperty(wrapper, ORIGINAL, { value: original })
-  return wrapper
-}
-
-function newScope(state: { readonly ref: TestRef; readonly sink: Sink }): Scope {
-  // Opened outside every scope: Mocha may reach here inside a previous test's continuation.
-  const scope = outsideScopes(() => openScope('test', { test: state.ref }))
-  scope.onLeak = (finding) => state.sink.record([finding])
-  return scope
+  return keepShape(wrapper, original, { toString: () => original.toString(), [ORIGINAL]: original })
 }
 
 /** The `done` Mocha passes, called outside the test's scope so Mocha's own work is never charged to it. */
@@ -87,10 +73,7 @@ function finishTest(state: TestState, testFailed: boolean): Error | undefined {
   if (state.phase !== 'test') return undefined
   state.phase = 'tail'
   if (state.test.fn !== state.original) state.test.fn = state.original
-  const outcome = endTest(state.scope, { testFailed })
-  state.sink.record(outcome.findings)
-  if (outcome.warning !== undefined) state.sink.print(outcome.warning)
-  return outcome.error
+  return state.run.finish(testFailed)
 }
 
 /** Wraps the test's function: run in the scope, then fail the test from here if it blocked. */
@@ -105,7 +88,7 @@ function wrapTest(state: TestState): Function {
         return err ? err : error
       })
       try {
-        return runInScope(state.scope, () => Reflect.apply(original, this, args))
+        return state.run.run(() => Reflect.apply(original, this, args))
       } catch (error) {
         finishTest(state, true)
         throw error
@@ -113,7 +96,7 @@ function wrapTest(state: TestState): Function {
     }
     let result: unknown
     try {
-      result = runInScope(state.scope, () => Reflect.apply(original, this, args))
+      result = state.run.run(() => Reflect.apply(original, this, args))
     } catch (error) {
       finishTest(state, true)
       throw error
@@ -138,16 +121,12 @@ function wrapTest(state: TestState): Function {
   return disguise(wrapper, original)
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function'
-}
-
-/** The scope a `beforeEach`/`afterEach` hook runs in now: the current test's, or its tail's. */
-function hookScope(): Scope | undefined {
+/** Where a `beforeEach`/`afterEach` hook runs now: in the current test, or in its tail. */
+function hookRun(): TestRun | undefined {
   const state = current
   if (state === undefined) return undefined
-  if (state.phase === 'test') return state.scope
-  state.tail ??= newScope(state)
+  if (state.phase === 'test') return state.run
+  state.tail ??= openTest(state.ref, {}, state.sink)
   return state.tail
 }
 
@@ -155,10 +134,10 @@ function wrapHook(hook: MochaRunnable): void {
   const fn = hook.fn
   if (typeof fn !== 'function' || OWN in fn || ORIGINAL in fn) return
   const wrapper = function loopcopHook(this: unknown, ...args: unknown[]): unknown {
-    const scope = hookScope()
-    if (scope === undefined) return Reflect.apply(fn, this, args)
+    const run = hookRun()
+    if (run === undefined) return Reflect.apply(fn, this, args)
     if (typeof args[0] === 'function') args[0] = outsideDone(args[0])
-    return runInScope(scope, () => Reflect.apply(fn, this, args))
+    return run.run(() => Reflect.apply(fn, this, args))
   }
   hook.fn = disguise(wrapper, fn)
 }
@@ -182,7 +161,7 @@ function wrapHooks(suite: MochaSuite | undefined): void {
  * Starts a test (from the root `beforeEach`, which Mocha runs before every other `beforeEach`):
  * closes the previous one, opens the test's scope and wraps its function.
  */
-export function beginTest(test: MochaRunnable, sink: Sink): void {
+export function beginTest(test: MochaRunnable, sink: TestSink): void {
   endCurrent()
   // Both builds of loopcop/mocha may be registered (`.mocharc` and `--require`): the first one
   // to see a test takes it.
@@ -191,8 +170,7 @@ export function beginTest(test: MochaRunnable, sink: Sink): void {
   wrapHooks(test.parent)
   const ref: TestRef = { name: test.fullTitle(), ...(test.file !== undefined && { file: test.file }) }
   const original = originalOf(test.fn)
-  const partial = { ref, sink }
-  const state: TestState = { test, ref, sink, original, scope: newScope(partial), phase: 'test' }
+  const state: TestState = { test, ref, sink, original, run: openTest(ref, {}, sink), phase: 'test' }
   current = state
   test.fn = wrapTest(state)
 }
@@ -207,8 +185,8 @@ export function endCurrent(): void {
   if (state === undefined) return
   current = undefined
   if (state.phase === 'test') finishTest(state, true)
-  if (state.tail === undefined) return
-  const outcome = endTest(state.tail, { testFailed: false })
+  const outcome = state.tail?.end(false)
+  if (outcome === undefined) return
   state.sink.record(outcome.findings)
   const text = outcome.error?.message ?? outcome.warning
   if (text !== undefined) {

@@ -3,7 +3,7 @@
 // its test's scope — opened by whichever of them runs first, ended by an onTestFinished callback.
 import * as vitest from 'vitest'
 import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite, TestContext } from 'vitest'
-import { type Scope, runInScope } from '../../src/integration.js'
+import { type TestRun, keepShape } from '../../src/integration.js'
 
 /**
  * The suite a `beforeAll`/`afterAll` callback runs for: its last argument (Vitest 4.1 passes
@@ -15,37 +15,37 @@ export function suiteArgument(args: ArrayLike<unknown>): RunnerTestSuite | Runne
 }
 
 /** Scopes every test of each file through wrapped test functions and hooks; `finish` ends a test's scope. */
-export function scopeTestsWithoutAroundEach(open: (task: RunnerTestCase) => Scope, finish: (task: RunnerTestCase, scope: Scope) => void): void {
-  const scopes = new WeakMap<RunnerTestCase, Scope>()
-  const scopeOf = (task: RunnerTestCase): Scope => {
-    let scope = scopes.get(task)
-    if (scope === undefined) {
+export function scopeTestsWithoutAroundEach(open: (task: RunnerTestCase) => TestRun, finish: (task: RunnerTestCase, test: TestRun) => void): void {
+  const runs = new WeakMap<RunnerTestCase, TestRun>()
+  const runOf = (task: RunnerTestCase): TestRun => {
+    let run = runs.get(task)
+    if (run === undefined) {
       const opened = open(task)
-      scope = opened
-      scopes.set(task, opened)
+      run = opened
+      runs.set(task, opened)
       task.context.onTestFinished(() => {
-        scopes.delete(task)
+        runs.delete(task)
         finish(task, opened)
       })
     }
-    return scope
+    return run
   }
   vitest.beforeAll(async function wrap() {
     // eslint-disable-next-line prefer-rest-params
     const suite = suiteArgument(arguments)
-    wrapSuite(await runnerApi(), suite, scopeOf)
+    wrapSuite(await runnerApi(), suite, runOf)
   })
 }
 
 type HookFn = (context: TestContext, suite: RunnerTestSuite) => unknown
 
+/** `to`, shaped like `from` for Vitest: `length`, `name`, and whatever Vitest keeps on its functions. */
 function copyProps<T extends Function>(from: Function, to: T): T {
+  const own: Record<PropertyKey, unknown> = {}
   for (const key of Reflect.ownKeys(from)) {
-    if (key === 'length' || key === 'name' || key === 'prototype') continue
-    const d = Object.getOwnPropertyDescriptor(from, key)
-    if (d !== undefined) Object.defineProperty(to, key, d)
+    if (key !== 'length' && key !== 'name' && key !== 'prototype') own[key] = (from as unknown as Record<PropertyKey, unknown>)[key]
   }
-  return to
+  return keepShape(to, from, own)
 }
 
 /** The runner's registry of test functions and hooks. */
@@ -70,20 +70,20 @@ async function runnerApi(): Promise<RunnerApi> {
 /** Where Vitest before 4.1 exports its runner registry; kept out of import analysis (see `runnerApi`). */
 const suiteModule = ['vitest', 'suite'].join('/')
 
-function wrapSuite(runnerApi: RunnerApi, suite: RunnerTestSuite | RunnerTestFile, scopeOf: (task: RunnerTestCase) => Scope): void {
+function wrapSuite(runnerApi: RunnerApi, suite: RunnerTestSuite | RunnerTestFile, runOf: (task: RunnerTestCase) => TestRun): void {
   const hooks = runnerApi.getHooks(suite) as { beforeEach: HookFn[]; afterEach: HookFn[] } | undefined
   if (hooks !== undefined) {
     for (const list of [hooks.beforeEach, hooks.afterEach]) {
       list.forEach((hook, i) => {
-        list[i] = copyProps(hook, (context: TestContext, s: RunnerTestSuite) => runInScope(scopeOf(context.task as RunnerTestCase), () => hook(context, s)))
+        list[i] = copyProps(hook, (context: TestContext, s: RunnerTestSuite) => runOf(context.task as RunnerTestCase).run(() => hook(context, s)))
       })
     }
   }
   for (const task of suite.tasks) {
-    if (task.type === 'suite') wrapSuite(runnerApi, task, scopeOf)
+    if (task.type === 'suite') wrapSuite(runnerApi, task, runOf)
     else if (task.type === 'test') {
       const fn = runnerApi.getFn(task) as (() => unknown) | undefined
-      if (fn !== undefined) runnerApi.setFn(task, copyProps(fn, () => runInScope(scopeOf(task), fn) as Promise<void>))
+      if (fn !== undefined) runnerApi.setFn(task, copyProps(fn, () => runOf(task).run(fn) as Promise<void>))
     }
   }
 }

@@ -11,7 +11,7 @@
 import fs, { readFileSync as namedReadFileSync } from 'node:fs'
 import * as vitest from 'vitest'
 import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite } from 'vitest'
-import { BlockingIOError, type Finding, type Scope, currentOptions, endTest, envOverrides, install, loadOrderWarning, loadedBefore, openScope, patchRealm, runInScope } from '../../src/integration.js'
+import { BlockingIOError, type Finding, type Mode, type TestRun, currentOptions, envOverrides, install, loadOrderWarning, loadedBefore, openTest, patchRealm } from '../../src/integration.js'
 import { scopeTestsWithoutAroundEach, suiteArgument } from './fallback.js'
 import { fileMeta, testMeta } from './meta.js'
 import './matchers.js'
@@ -75,19 +75,24 @@ function testName(task: RunnerTestCase): string {
   return names.join(' > ')
 }
 
-function open(task: RunnerTestCase): Scope {
-  const scope = openScope('test', { test: { name: testName(task), file: task.file.filepath } })
-  scope.onLeak = (finding) => onLeak(finding, scope)
-  return scope
+/** Opens a test: its findings go into its task's meta, for the reporter. */
+function open(task: RunnerTestCase): TestRun {
+  return openTest(
+    { name: testName(task), file: task.file.filepath },
+    {},
+    {
+      record: (findings) => testMeta(task.meta).findings.push(...findings),
+      print: (text) => console.warn(text),
+      leak: onLeak,
+    },
+  )
 }
 
-/** Ends a test's scope: records its findings in the test's meta, prints warnings, throws the failure. */
-function finish(task: RunnerTestCase, scope: Scope): void {
+/** Ends a test: records its findings in the test's meta, prints warnings, throws the failure. */
+function finish(task: RunnerTestCase, test: TestRun): void {
   tidyRecordedErrors(task)
-  const outcome = endTest(scope, { testFailed: task.result?.state === 'fail' })
-  if (outcome.findings.length > 0) testMeta(task.meta).findings.push(...outcome.findings)
-  if (outcome.warning !== undefined) console.warn(outcome.warning)
-  if (outcome.error !== undefined) throw tidyStack(outcome.error)
+  const error = test.finish(task.result?.state === 'fail')
+  if (error !== undefined) throw tidyStack(error)
 }
 
 /**
@@ -115,8 +120,7 @@ function tidyRecordedErrors(task: RunnerTestCase): void {
   for (const error of task.result?.errors ?? []) if (error.name === 'BlockingIOError') tidyStack(error)
 }
 
-function onLeak(finding: Finding, scope: Scope): void {
-  const mode = finding.kind === 'stall' ? scope.settings.stallMode : scope.settings.mode
+function onLeak(finding: Finding, mode: Mode): void {
   if (mode === 'off') return
   if (fileEnded) {
     // The file's report has gone already: say it here, where it is still seen.
@@ -171,15 +175,15 @@ if (aroundEach !== undefined) {
   // `{ task }`, not `context`: Vitest 4.1 parses this parameter as a fixtures pattern.
   aroundEach(async (runTest, { task: test }) => {
     const task = test as RunnerTestCase
-    const scope = open(task)
+    const run = open(task)
     try {
-      await runInScope(scope, runTest)
+      await run.run(runTest)
     } catch (error) {
       // Vitest's runTest() records the test's errors itself and resolves; this is Vitest failing.
-      if (!scope.ended) endTest(scope, { testFailed: true })
+      run.end(true)
       throw error
     }
-    finish(task, scope)
+    finish(task, run)
   })
 } else {
   scopeTestsWithoutAroundEach(open, finish)

@@ -1,7 +1,7 @@
 import vm from 'node:vm'
 import { describe, expect, test } from 'vitest'
 import { activate, deactivate, detect, patchRealm } from '../../src/index.js'
-import { unpatchRealm } from '../../src/core/intercept.js'
+import { unpatchRealm } from '../helpers/detector.js'
 import { defaultsWithoutStalls, syncIo } from './support.js'
 
 defaultsWithoutStalls()

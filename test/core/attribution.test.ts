@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { allowBlocking, detect } from '../../src/index.js'
-import { orphanLeaks } from '../../src/core/scope.js'
+import { orphanLeaks } from '../helpers/detector.js'
 import { defaultsWithoutStalls, delay, here, operationsOf, syncIo, tempDir } from './support.js'
 
 defaultsWithoutStalls()

@@ -5,7 +5,7 @@ import zlib from 'node:zlib'
 import { afterEach, describe, expect, test } from 'vitest'
 import { detect, operations } from '../../src/index.js'
 import { currentScope, outsideScopes } from '../../src/integration.js'
-import { catalog } from '../../src/core/operations.js'
+import { catalog } from '../../src/model/operation.js'
 import { isPresent, recipes, siteTarget, Workspace } from './recipes.js'
 import { defaultsWithoutStalls, delay, syncIo, tempDir } from './support.js'
 

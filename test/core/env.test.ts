@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { BlockingIOError, configure, detect } from '../../src/index.js'
 import { currentOptions } from '../../src/integration.js'
-import { envOverrides } from '../../src/core/options.js'
+import { envOverrides } from '../../src/model/options.js'
 
 const NAMES = ['LOOPCOP_MODE', 'LOOPCOP_STALL_MS', 'LOOPCOP_REPORT'] as const
 const saved = Object.fromEntries(NAMES.map((n) => [n, process.env[n]]))

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import zlib from 'node:zlib'
 import { describe, expect, test } from 'vitest'
 import { activate, deactivate, detect, isActive, markAsBlocking } from '../../src/index.js'
-import { catalog } from '../../src/core/operations.js'
+import { catalog } from '../../src/model/operation.js'
 import { isPresent, siteTarget } from './recipes.js'
 import { defaultsWithoutStalls, syncIo, tempDir } from './support.js'
 

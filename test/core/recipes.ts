@@ -5,7 +5,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import { join } from 'node:path'
 import zlib from 'node:zlib'
-import { catalog } from '../../src/core/operations.js'
+import { catalog } from '../../src/model/operation.js'
 
 /** A fresh folder holding `file.txt`, `spare.txt`, `empty/` and `link` (→ file.txt). */
 export class Workspace {

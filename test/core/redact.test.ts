@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { MAX_SUMMARY, redactSummary } from '../../src/core/redact.js'
+import { MAX_SUMMARY, redactSummary } from '../../src/accounting/redact.js'
 
 describe('redactSummary', () => {
   test.each([

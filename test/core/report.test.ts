@@ -2,10 +2,9 @@ import fs from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
 import { BlockingIOError, configure, detect, type Finding, type StallFinding, type SyncIoFinding } from '../../src/index.js'
-import { RunCollector, closeSpool, failureMessage, formatSummary, jsonReport, openSpool, readSpool, reportRun, spoolFindings } from '../../src/integration.js'
-import { formatMs } from '../../src/core/messages.js'
-import { githubAnnotations, writeJsonReport } from '../../src/core/report.js'
-import { SPOOL_ENV } from '../../src/core/spool.js'
+import { RunCollector, failureMessage, formatSummary, jsonReport, reportRun } from '../../src/integration.js'
+import { formatMs } from '../../src/report/messages.js'
+import { SPOOL_ENV, closeSpool, githubAnnotations, openSpool, readSpool, spoolFindings, writeJsonReport } from '../helpers/detector.js'
 import { defaultsWithoutStalls, tempDir } from './support.js'
 
 defaultsWithoutStalls()

@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest'
-import { builtinRules, findAllowingRule } from '../../src/core/allow.js'
-import { catalog } from '../../src/core/operations.js'
-import { type Frame, firstPartyFrame, formatFrame, offenderFrame, parseStack } from '../../src/core/stack.js'
+import { builtinRules, findAllowingRule } from '../../src/accounting/allow.js'
+import { catalog } from '../../src/model/operation.js'
+import type { Frame } from '../../src/model/finding.js'
+import { firstPartyFrame, formatFrame, offenderFrame, parseStack } from '../../src/stack/frames.js'
 
 const readFileSync = catalog.find((s) => s.operation.id === 'fs.readFileSync')!.operation
 const mochaFrame = '    at Runner.runTest (/p/node_modules/mocha/lib/runner.js:10:5)'

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeEach } from 'vitest'
 import { configure, type Finding, type SyncIoFinding } from '../../src/index.js'
-import { parseStack } from '../../src/core/stack.js'
+import { parseStack } from '../../src/stack/frames.js'
 
 /**
  * Default configuration before each test of the file, with stall detection off: these tests are

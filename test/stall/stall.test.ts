@@ -2,7 +2,7 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { allowBlocking, detect, type Finding, type StallFinding } from '../../src/index.js'
-import { stallStacksAvailable } from '../../src/core/stall.js'
+import { stallStacksAvailable } from '../helpers/detector.js'
 import { spinCpu, spinFile } from '../helpers/spin.js'
 
 const require = createRequire(import.meta.url)

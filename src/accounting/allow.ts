@@ -1,0 +1,234 @@
+// Allow rules (docs/architecture.md, "allow rules"): the user's, compiled once per configuration,
+// and the built-in ones that let the runners' own machinery block.
+import { isAbsolute, relative, resolve, sep } from 'node:path'
+import type { Frame } from '../model/finding.js'
+import type { Operation } from '../model/operation.js'
+import type { AllowRule, AllowRuleObject } from '../model/options.js'
+import { VIOLATION, type Verdict } from '../model/verdict.js'
+import { firstPartyFrame, packageOf } from '../stack/frames.js'
+
+/** A call to judge: the operation, its argument summary and (lazily) its frames. */
+export interface CallView {
+  readonly operation: Operation
+  /** Path or command the call was given, when the operation takes one. */
+  readonly arg: string | undefined
+  /** The call's frames; reading them formats the stack, so rules that need none never ask. */
+  frames(): readonly Frame[]
+}
+
+/** An allow rule made ready to match. */
+export interface CompiledRule {
+  /** What the rule says, for reports: `'fs.existsSync'`, `{"package":"pino"}`, or a built-in rule's name. */
+  readonly label: string
+  readonly operation?: RegExp
+  readonly path?: RegExp
+  readonly command?: RegExp
+  readonly frame?: RegExp
+  readonly fn?: string
+  readonly pkg?: RegExp
+  /** Whether matching needs the stack (frame, function or package fields). */
+  readonly needsStack: boolean
+  /**
+   * A built-in rule: it matches only the frames above the user's first own frame (the runner's
+   * machinery making the call; otherwise every stack would pass through the runner and match),
+   * and what it allows is never reported.
+   */
+  readonly builtin: boolean
+}
+
+/** The verdict a rule (or no rule) gives. */
+export function verdictOf(rule: CompiledRule | undefined): Verdict {
+  return rule === undefined ? VIOLATION : { kind: 'allowed', rule: rule.label, builtin: rule.builtin }
+}
+
+const globCache = new Map<string, RegExp>()
+
+/**
+ * Turns a glob into an anchored RegExp: `**` crosses `/`, `*` and `?` do not, and `{a,b}` is
+ * either alternative (`'fs.{read,write}FileSync'`, `'**\/*.{json,yml}'`; nested braces too). For a
+ * command (`anyChar`), `*` and `?` match any character, `/` included: `'git *'` is meant to match
+ * `git -C ../other status`, as a command is not a path.
+ */
+export function globToRegExp(glob: string, anyChar = false): RegExp {
+  const key = `${anyChar ? 'c' : 'p'}${glob}`
+  let re = globCache.get(key)
+  if (re !== undefined) return re
+  re = new RegExp(`^${globSource(glob, anyChar)}$`)
+  globCache.set(key, re)
+  return re
+}
+
+/** The RegExp source of a glob (or of one alternative of a brace). */
+function globSource(glob: string, anyChar: boolean): string {
+  const star = anyChar ? '.*' : '[^/]*'
+  const one = anyChar ? '.' : '[^/]'
+  let out = ''
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i] as string
+    if (c === '*') {
+      if (glob[i + 1] === '*') {
+        i++
+        if (glob[i + 1] === '/' && !anyChar) {
+          i++
+          out += '(?:.*/)?'
+        } else out += '.*'
+      } else out += star
+    } else if (c === '?') out += one
+    else if (c === '{') {
+      const alternatives = braceAlternatives(glob, i)
+      if (alternatives === undefined) out += '\\{'
+      else {
+        out += `(?:${alternatives.parts.map((a) => globSource(a, anyChar)).join('|')})`
+        i = alternatives.end
+      }
+    } else if (c === '\\') out += anyChar ? '\\\\' : '/'
+    else out += c.replace(/[.+^${}()|[\]]/g, '\\$&')
+  }
+  return out
+}
+
+/**
+ * The comma-separated alternatives of the brace opening at `open`, and the index of its closing
+ * brace; `undefined` when it has no closing brace or no comma (then `{` is a plain character).
+ */
+function braceAlternatives(glob: string, open: number): { parts: string[]; end: number } | undefined {
+  const parts: string[] = []
+  let depth = 0
+  let from = open + 1
+  for (let i = open + 1; i < glob.length; i++) {
+    const c = glob[i]
+    if (c === '{') depth++
+    else if (c === '}' && depth > 0) depth--
+    else if (c === ',' && depth === 0) {
+      parts.push(glob.slice(from, i))
+      from = i + 1
+    } else if (c === '}') {
+      if (parts.length === 0) return undefined
+      parts.push(glob.slice(from, i))
+      return { parts, end: i }
+    }
+  }
+  return undefined
+}
+
+function toSlashes(p: string): string {
+  return sep === '/' ? p : p.split(sep).join('/')
+}
+
+/** Matches a path glob against a file given as absolute or relative, in both forms. */
+export function matchPath(re: RegExp, file: string, cwd = process.cwd()): boolean {
+  const abs = isAbsolute(file) ? file : resolve(cwd, file)
+  if (re.test(toSlashes(abs))) return true
+  const rel = relative(cwd, abs)
+  return !rel.startsWith('..') && re.test(toSlashes(rel))
+}
+
+function matchFn(name: string, frameFn: string | undefined): boolean {
+  if (frameFn === undefined) return false
+  const fn = frameFn.startsWith('new ') ? frameFn.slice(4) : frameFn
+  return fn === name || fn.endsWith(`.${name}`) || fn.startsWith(`${name} [as `)
+}
+
+/** Compiles a user rule (already validated by `configure()`). */
+export function compileRule(rule: AllowRule): CompiledRule {
+  const r: AllowRuleObject = typeof rule === 'string' ? { operation: rule } : rule
+  const needsStack = r.frame !== undefined || r.function !== undefined || r.package !== undefined
+  return {
+    label: typeof rule === 'string' ? rule : JSON.stringify(rule),
+    ...(r.operation !== undefined && { operation: globToRegExp(r.operation) }),
+    ...(r.path !== undefined && { path: globToRegExp(r.path) }),
+    ...(r.command !== undefined && { command: globToRegExp(r.command, true) }),
+    ...(r.frame !== undefined && { frame: globToRegExp(r.frame) }),
+    ...(r.function !== undefined && { fn: r.function }),
+    ...(r.package !== undefined && { pkg: globToRegExp(r.package) }),
+    needsStack,
+    builtin: false,
+  }
+}
+
+function frameMatches(rule: CompiledRule, frame: Frame): boolean {
+  if (rule.frame !== undefined && !matchPath(rule.frame, frame.file)) return false
+  if (rule.fn !== undefined && !matchFn(rule.fn, frame.fn)) return false
+  if (rule.pkg !== undefined) {
+    const pkg = packageOf(frame.file)
+    if (pkg === undefined || !rule.pkg.test(pkg)) return false
+  }
+  return true
+}
+
+/** Whether the rule matches the call. `callerFrames` are the frames above the user's own first frame. */
+function matches(rule: CompiledRule, call: CallView, frames: () => readonly Frame[], callerFrames: () => readonly Frame[]): boolean {
+  if (rule.operation !== undefined && !rule.operation.test(call.operation.id)) return false
+  if (rule.path !== undefined && (call.operation.arg !== 'path' || call.arg === undefined || !matchPath(rule.path, call.arg))) return false
+  if (rule.command !== undefined && (call.operation.arg !== 'command' || call.arg === undefined || !rule.command.test(call.arg))) return false
+  if (!rule.needsStack) return true
+  return (rule.builtin ? callerFrames() : frames()).some((f) => frameMatches(rule, f))
+}
+
+/**
+ * The first rule that allows the call, or `undefined`. Rules that need no stack are tried first;
+ * the frames (and the caller frames built-in rules look at) are worked out once for all rules.
+ */
+export function findAllowingRule(rules: readonly CompiledRule[], call: CallView): CompiledRule | undefined {
+  for (const rule of rules) if (!rule.needsStack && matches(rule, call, call.frames, call.frames)) return rule
+  let all: readonly Frame[] | undefined
+  let callers: readonly Frame[] | undefined
+  const frames = () => (all ??= call.frames())
+  const callerFrames = () => {
+    if (callers === undefined) {
+      const f = frames()
+      const own = firstPartyFrame(f)
+      // A spy that passes the call through (`vi.spyOn(fs, …)`, `vi.fn(fs.readFileSync)`, jest.spyOn,
+      // sinon) is the test's own call: its frames never make a call the runner's.
+      callers = (own === undefined ? f : f.slice(0, f.indexOf(own))).filter((frame) => !isSpyFrame(frame))
+    }
+    return callers
+  }
+  for (const rule of rules) if (rule.needsStack && matches(rule, call, frames, callerFrames)) return rule
+  return undefined
+}
+
+/** Spy and mock libraries: what passes through them is the caller's call, never the runner's. */
+const SPY_PACKAGES = /^(?:@vitest\/spy|tinyspy|jest-mock|sinon|@sinonjs\/.*|testdouble)$/
+
+function isSpyFrame(frame: Frame): boolean {
+  const pkg = packageOf(frame.file)
+  return pkg !== undefined && SPY_PACKAGES.test(pkg)
+}
+
+/** One built-in rule: the runners' own machinery, allowed when it is what makes the call. */
+export interface BuiltinRule {
+  /** What the rule covers, as shown in reports. */
+  readonly name: string
+  readonly rule: Readonly<{ frame?: string; package?: string }>
+  /** A module-loading rule: dropped when `moduleLoading` is on. */
+  readonly moduleLoading: boolean
+}
+
+const pkgs = (name: string, moduleLoading: boolean, names: readonly string[]): BuiltinRule[] =>
+  names.map((p) => Object.freeze({ name, rule: Object.freeze({ package: p }), moduleLoading }))
+
+/** The built-in rules, always on (listed by `loopcop.defaults`). */
+export const builtinRuleList: readonly BuiltinRule[] = Object.freeze([
+  { name: "Node's module loader", rule: { frame: 'node:internal/modules/**' }, moduleLoading: true },
+  ...pkgs('vitest/vite module runner', true, ['vite', 'vite-node', 'vitest', '@vitest/*']),
+  ...pkgs('jest module registry', true, ['jest-runtime', 'jest-resolve', '@jest/transform', 'babel-jest', 'ts-jest']),
+  ...pkgs('TypeScript/Babel register hook', true, ['tsx', 'ts-node', '@babel/register', '@babel/core', 'pirates', '@swc/register', '@swc-node/register', 'esbuild-register', 'esbuild']),
+  ...pkgs('jest machinery', false, ['jest-snapshot', 'write-file-atomic', 'jest-circus', 'jest-message-util', '@jest/*', 'expect']),
+  ...pkgs('mocha', false, ['mocha']),
+  { name: 'source maps', rule: { frame: 'node:internal/source_map/**' }, moduleLoading: false },
+  ...pkgs('source maps', false, ['source-map-support', 'source-map', 'source-map-js', '@jridgewell/*']),
+  ...pkgs('coverage', false, ['v8-to-istanbul', 'istanbul-lib-*', 'nyc', 'c8', 'test-exclude']),
+])
+
+const compiledBuiltins = builtinRuleList.map((b) => ({
+  moduleLoading: b.moduleLoading,
+  rule: { ...compileRule(b.rule), label: `built-in: ${b.name}`, builtin: true } satisfies CompiledRule,
+}))
+const withLoader = compiledBuiltins.map((b) => b.rule)
+const withoutLoader = compiledBuiltins.filter((b) => !b.moduleLoading).map((b) => b.rule)
+
+/** The built-in rules in force for a given `moduleLoading` setting. */
+export function builtinRules(moduleLoading: boolean): readonly CompiledRule[] {
+  return moduleLoading ? withoutLoader : withLoader
+}

@@ -1,0 +1,159 @@
+// The per-call path (docs/architecture.md, "data flow of one blocking call"): what happens between
+// the wrapper and the tally, kept short — the budget is a few µs per call, most of it the capture.
+import type { Finding } from '../model/finding.js'
+import { STACKS_PER_OPERATION } from '../model/finding.js'
+import type { Operation } from '../model/operation.js'
+import { isBuiltinAllowance } from '../model/verdict.js'
+import { now } from '../runtime/clock.js'
+import type { Guard } from '../runtime/guard.js'
+import type { Stacks } from '../stack/capture.js'
+import { siteKey } from '../stack/frames.js'
+import { findAllowingRule } from './allow.js'
+import { summarizeArgs } from './args.js'
+import { type FindingIds, syncFinding } from './findings.js'
+import type { Scope } from './scope.js'
+import type { KeptCall } from './tally.js'
+
+/** Marks an argument summary not worked out yet (`undefined` is a summary: nothing to show). */
+const UNSUMMARIZED = Symbol('unsummarized')
+
+/** What the per-call path needs of its detector. */
+export interface CallTools {
+  readonly guard: Guard
+  readonly stacks: Stacks
+  readonly ids: FindingIds
+  /** The error `mode: 'throw'` raises at the call. */
+  blockingError(findings: readonly Finding[], title: string | undefined): Error
+  /** Reports loopcop's own failure (never thrown into the caller). */
+  internalError(error: unknown): void
+}
+
+/** Records the blocking calls made in scopes. */
+export class CallRecorder {
+  readonly #tools: CallTools
+
+  constructor(tools: CallTools) {
+    this.#tools = tools
+  }
+
+  /** Calls the original with the depth guard up, and returns how long it blocked. */
+  #timed(original: Function, self: unknown, args: unknown[], out: { ms: number }): unknown {
+    const guard = this.#tools.guard
+    guard.depth++
+    const t0 = now()
+    try {
+      return Reflect.apply(original, self, args)
+    } finally {
+      out.ms = now() - t0
+      guard.blockedMs += out.ms
+      guard.depth--
+    }
+  }
+
+  /**
+   * A blocking call inside an active, non-quiet scope, outside any other wrapped call. Everything
+   * loopcop does here is guarded: its own failure is reported, never thrown into the caller.
+   */
+  record(op: Operation, original: Function, self: unknown, args: unknown[], scope: Scope, wrapper: Function): unknown {
+    if (op.blocksWithoutCallback === true && typeof args[args.length - 1] === 'function') return Reflect.apply(original, self, args)
+    const s = scope.settings
+    const out = { ms: 0 }
+    if (scope.ended) return this.#leaked(op, original, self, args, scope, wrapper, out)
+    const stacks = this.#tools.stacks
+
+    // Rules that need no stack decide before anything is captured. The argument summary they need
+    // is the one a kept call records: worked out once.
+    let arg: string | undefined | typeof UNSUMMARIZED = UNSUMMARIZED
+    const argOf = (): string | undefined => (arg === UNSUMMARIZED ? (arg = summarizeArgs(op, args)) : arg)
+    if (s.cheapRules.length > 0) {
+      const rule = findAllowingRule(s.cheapRules, { operation: op, arg: argOf(), frames: () => [] })
+      if (rule !== undefined) {
+        try {
+          return this.#timed(original, self, args, out)
+        } finally {
+          scope.tally(op).countAllowed({ kind: 'allowed', rule: rule.label, builtin: rule.builtin }, out.ms)
+        }
+      }
+    }
+
+    const tally = scope.tally(op)
+    if (s.mode === 'throw') {
+      const kept: KeptCall = { raw: stacks.capture(s.traceDepth, wrapper), ms: 0, arg: argOf(), leak: false, raised: true }
+      const verdict = tally.verdict(kept, s.rules)
+      if (verdict.kind === 'violation') {
+        tally.calls++
+        tally.violation = true
+        tally.keep(kept)
+        const finding = syncFinding(this.#tools.ids.next(), op, { calls: 1, ms: 0, maxMs: 0, frames: tally.frames(kept), arg: kept.arg, verdict, leak: false, raised: true, unstacked: false }, scope)
+        throw this.#tools.blockingError([finding], scope.test?.name)
+      }
+      try {
+        return this.#timed(original, self, args, out)
+      } finally {
+        tally.calls++
+        if (verdict.kind === 'allowed') tally.countAllowed(verdict, out.ms)
+      }
+    }
+
+    // Keep a stack for the first calls; after that only while every call so far was allowed,
+    // because then each one must still be judged (the verdict never depends on sampling).
+    const keep = tally.keptCount < STACKS_PER_OPERATION || !tally.violation
+    const raw = keep ? stacks.capture(s.traceDepth, wrapper) : undefined
+    try {
+      return this.#timed(original, self, args, out)
+    } finally {
+      try {
+        const ms = out.ms
+        tally.calls++
+        tally.ms += ms
+        if (ms > tally.maxMs) tally.maxMs = ms
+        if (raw === undefined) {
+          tally.unstackedCalls++
+          tally.unstackedMs += ms
+          if (ms > tally.unstackedMaxMs) tally.unstackedMaxMs = ms
+        } else {
+          const call: KeptCall = { raw, ms, arg: argOf(), leak: false, raised: false }
+          if (tally.keptCount < STACKS_PER_OPERATION) {
+            tally.keep(call)
+            if (tally.keptCount === STACKS_PER_OPERATION && !tally.violation && tally.judgeKept(s.rules)) tally.violation = true
+          } else {
+            const verdict = tally.verdict(call, s.rules)
+            if (verdict.kind === 'allowed') tally.countAllowed(verdict, ms)
+            else {
+              tally.violation = true
+              tally.keep(call)
+            }
+          }
+        }
+      } catch (error) {
+        scope.internalErrors.push(error)
+        this.#tools.internalError(error)
+      }
+    }
+  }
+
+  /** A call charged to a scope that has ended: judged at once and reported as a leak. */
+  #leaked(op: Operation, original: Function, self: unknown, args: unknown[], scope: Scope, wrapper: Function, out: { ms: number }): unknown {
+    const s = scope.settings
+    const tally = scope.tally(op)
+    const kept: KeptCall = { raw: this.#tools.stacks.capture(s.traceDepth, wrapper), ms: 0, arg: summarizeArgs(op, args), leak: true, raised: false }
+    try {
+      return this.#timed(original, self, args, out)
+    } finally {
+      try {
+        const verdict = tally.verdict(kept, s.rules)
+        if (!isBuiltinAllowance(verdict)) {
+          const ms = out.ms
+          const frames = tally.frames(kept)
+          const label = verdict.kind === 'allowed' ? verdict.rule : ''
+          // Aggregated by call site in the scope that leaked (see Scope.leakCall).
+          scope.leakCall(`${op.id}\u0000${label}\u0000${siteKey(frames)}`, ms, () =>
+            syncFinding(this.#tools.ids.next(), op, { calls: 1, ms, maxMs: ms, frames, arg: kept.arg, verdict, leak: true, raised: false, unstacked: false }, scope),
+          )
+        }
+      } catch (error) {
+        this.#tools.internalError(error)
+      }
+    }
+  }
+}

@@ -1,0 +1,67 @@
+// Building findings (docs/architecture.md, "findings"): ids unique across processes, and the
+// sync-io finding of a group of calls from one site.
+import { threadId } from 'node:worker_threads'
+import type { Frame, SyncIoFinding, TestRef } from '../model/finding.js'
+import type { Mode } from '../model/mode.js'
+import type { Operation } from '../model/operation.js'
+import type { Verdict } from '../model/verdict.js'
+import { locate } from '../stack/frames.js'
+import { type Redaction, redactSummary } from './redact.js'
+
+/** New finding ids, unique across processes, worker threads and detectors (`pid-thread-time-n`). */
+export class FindingIds {
+  readonly #prefix = `${process.pid}-${threadId}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
+  #next = 0
+
+  /** A new id. */
+  next(): string {
+    return `${this.#prefix}-${++this.#next}`
+  }
+}
+
+/** What a scope knows about its test, and how its findings are shown and judged. */
+export interface FindingContext {
+  readonly test: TestRef | undefined
+  /** How argument summaries are shown (credentials redacted, or none kept), and the modes that judge findings. */
+  readonly settings: { readonly redact: Redaction; readonly mode: Mode; readonly stallMode: Mode }
+}
+
+/** The calls one sync-io finding stands for. */
+export interface SyncCalls {
+  readonly calls: number
+  readonly ms: number
+  readonly maxMs: number
+  readonly frames: readonly Frame[]
+  readonly arg: string | undefined
+  readonly verdict: Verdict
+  readonly leak: boolean
+  readonly raised: boolean
+  /** These calls kept no stack of their own (counted and timed only). */
+  readonly unstacked: boolean
+}
+
+/** Makes one sync-io finding. */
+export function syncFinding(id: string, op: Operation, p: SyncCalls, ctx: FindingContext): SyncIoFinding {
+  const args = redactSummary(p.arg, ctx.settings.redact)
+  const allowed = p.verdict.kind === 'allowed'
+  return {
+    kind: 'sync-io',
+    id,
+    operation: op.id,
+    category: op.category,
+    hint: op.hint,
+    durationMs: p.ms,
+    maxMs: p.maxMs,
+    calls: p.calls,
+    allowed,
+    ...(p.verdict.kind === 'allowed' && { allowedBy: p.verdict.rule }),
+    leak: p.leak,
+    raised: p.raised,
+    unstacked: p.unstacked,
+    ...(ctx.test !== undefined && { test: ctx.test }),
+    ...locate(p.frames),
+    ...(args !== undefined && { args }),
+    frames: p.frames,
+    mode: ctx.settings.mode,
+  }
+}

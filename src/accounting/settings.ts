@@ -1,0 +1,87 @@
+// The configuration of one detector (docs/architecture.md, "configuration"): what `configure()`
+// merged, with the `LOOPCOP_*` environment on top, resolved into the settings a scope runs with.
+import { DEFAULT_OPTIONS, type Mode, type Options, SCOPE_OPTION_KEYS, type ScopeOptions, type UserOptions, envOverrides, validateOptions } from '../model/options.js'
+import { type CompiledRule, builtinRules, compileRule } from './allow.js'
+import type { Redaction } from './redact.js'
+
+/** Options resolved for one scope, with its rules compiled. */
+export interface Settings {
+  readonly mode: Mode
+  readonly stallMs: number
+  readonly stallMode: Mode
+  readonly traceDepth: number
+  readonly moduleLoading: boolean
+  /** User rules then the built-in ones, compiled. */
+  readonly rules: readonly CompiledRule[]
+  /** The user rules that need no stack (operation, path, command): tried before capturing one. */
+  readonly cheapRules: readonly CompiledRule[]
+  /** How argument summaries are shown: extra patterns to redact, or `false` for none at all. */
+  readonly redact: Redaction
+}
+
+function resolve(o: Options): Settings {
+  const user = o.allow.map(compileRule)
+  return Object.freeze({
+    mode: o.mode,
+    stallMs: o.stallMs,
+    stallMode: o.stallMode,
+    traceDepth: o.traceDepth,
+    moduleLoading: o.moduleLoading,
+    rules: [...user, ...builtinRules(o.moduleLoading)],
+    cheapRules: user.filter((r) => !r.needsStack),
+    redact: o.redact,
+  })
+}
+
+function envKey(): string {
+  const e = process.env
+  return `${e.LOOPCOP_MODE ?? ''}|${e.LOOPCOP_STALL_MS ?? ''}|${e.LOOPCOP_REPORT ?? ''}`
+}
+
+/** The options `configure()` set, and the settings resolved from them (cached until either changes). */
+export class Configuration {
+  #options: Options = DEFAULT_OPTIONS
+  #cached: Settings | undefined
+  #cachedEnv: string | undefined
+
+  /**
+   * Merges `options` into the current configuration. Every option is validated; a wrong one (or an
+   * unknown key) throws a `TypeError` naming the option, what was expected and what was given.
+   */
+  configure(userOptions: UserOptions): void {
+    const valid = validateOptions(userOptions, undefined, 'configure()')
+    this.#options = Object.freeze({ ...this.#options, ...valid })
+    this.#cached = undefined
+  }
+
+  /** Restores the default configuration. */
+  reset(): void {
+    this.#options = DEFAULT_OPTIONS
+    this.#cached = undefined
+  }
+
+  /** The configuration in force: `configure()`d options with the environment overrides on top. */
+  current(): Options {
+    const options = this.#options
+    const env = envOverrides()
+    // LOOPCOP_REPORT names the JSON path only: a configured `report.github` stays.
+    return { ...options, ...env, ...(env.report !== undefined && { report: Object.freeze({ ...options.report, ...env.report }) }) }
+  }
+
+  /**
+   * Settings for a new scope: the configuration, then the scope's own overrides (a `detect()`
+   * call's or a matcher's). Override `allow` rules add to the configured ones.
+   */
+  settingsFor(overrides?: ScopeOptions, what = 'options'): Settings {
+    const key = envKey()
+    if (this.#cached === undefined || key !== this.#cachedEnv) {
+      this.#cached = resolve(this.current())
+      this.#cachedEnv = key
+    }
+    if (overrides === undefined) return this.#cached
+    const valid = validateOptions(overrides, SCOPE_OPTION_KEYS, what)
+    if (Object.keys(valid).length === 0) return this.#cached
+    const base = this.current()
+    return resolve({ ...base, ...valid, allow: [...base.allow, ...(valid.allow ?? [])] })
+  }
+}

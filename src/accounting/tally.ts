@@ -1,0 +1,134 @@
+// Per scope and operation, every call counted and timed (docs/architecture.md, "data flow"): the
+// first calls keep their stacks and are judged when the scope ends; the findings aggregate by site.
+import type { Frame, SyncIoFinding } from '../model/finding.js'
+import type { Operation } from '../model/operation.js'
+import { UNJUDGED, type Verdict, isBuiltinAllowance } from '../model/verdict.js'
+import type { RawStack, Stacks } from '../stack/capture.js'
+import { siteKey } from '../stack/frames.js'
+import type { CompiledRule } from './allow.js'
+import { type FindingContext, type FindingIds, syncFinding } from './findings.js'
+import type { Judge } from './verdicts.js'
+
+/** One call that kept its stack, judged when its scope ends (or at once in `throw` mode and for leaks). */
+export interface KeptCall {
+  readonly raw: RawStack
+  readonly ms: number
+  readonly arg: string | undefined
+  readonly leak: boolean
+  readonly raised: boolean
+  /** Its verdict, once its tally judged it (the tally writes it; a judge never does). */
+  verdict?: Verdict
+  /** Its frames, once read. */
+  frames?: Frame[]
+}
+
+/** Allowed calls of one rule, counted and timed without their stacks. */
+interface AllowedCount {
+  readonly verdict: Verdict & { readonly kind: 'allowed' }
+  calls: number
+  ms: number
+  maxMs: number
+}
+
+/** What a tally needs to judge its calls and build its findings. */
+export interface TallyTools {
+  readonly stacks: Stacks
+  readonly judge: Judge
+  readonly ids: FindingIds
+}
+
+/** Per scope and operation: every call counted and timed, the first ones with a stack. */
+export class OperationTally {
+  calls = 0
+  ms = 0
+  maxMs = 0
+  readonly #kept: KeptCall[] = []
+  unstackedCalls = 0
+  unstackedMs = 0
+  unstackedMaxMs = 0
+  /** Some call of this operation in this scope is not allowed (so the verdict is settled). */
+  violation = false
+  /** Calls allowed by a rule that needed no stack or by a judged stack, by rule. */
+  readonly #allowed = new Map<string, AllowedCount>()
+
+  constructor(
+    readonly operation: Operation,
+    readonly tools: TallyTools,
+  ) {}
+
+  /** How many calls kept their stack. */
+  get keptCount(): number {
+    return this.#kept.length
+  }
+
+  /** Counts a call an allow rule allowed (its stack, if any, is not kept). */
+  countAllowed(verdict: Verdict & { readonly kind: 'allowed' }, ms: number): void {
+    const a = this.#allowed.get(verdict.rule)
+    if (a === undefined) this.#allowed.set(verdict.rule, { verdict, calls: 1, ms, maxMs: ms })
+    else {
+      a.calls++
+      a.ms += ms
+      if (ms > a.maxMs) a.maxMs = ms
+    }
+  }
+
+  /** Keeps a call with its stack. */
+  keep(call: KeptCall): void {
+    this.#kept.push(call)
+  }
+
+  /** Judges every kept call not judged yet; true when one of them is a violation. */
+  judgeKept(rules: readonly CompiledRule[]): boolean {
+    let violation = false
+    for (const k of this.#kept) if (this.verdict(k, rules).kind === 'violation') violation = true
+    return violation
+  }
+
+  /** The verdict on a call (judged once), kept or not. */
+  verdict(call: KeptCall, rules: readonly CompiledRule[]): Verdict {
+    call.verdict ??= this.tools.judge.judge(call, this.operation, rules, () => this.frames(call))
+    return call.verdict
+  }
+
+  /** The frames of a call (read once). */
+  frames(call: KeptCall): Frame[] {
+    call.frames ??= this.tools.stacks.read(call.raw)
+    return call.frames
+  }
+
+  /** The site-aggregated findings of this tally. Calls built-in rules allowed are dropped. */
+  findings(rules: readonly CompiledRule[], ctx: FindingContext): SyncIoFinding[] {
+    const op = this.operation
+    const ids = this.tools.ids
+    const groups = new Map<string, { kept: KeptCall[]; frames: Frame[]; verdict: Verdict; leak: boolean; raised: boolean }>()
+    for (const k of this.#kept) {
+      const verdict = this.verdict(k, rules)
+      if (isBuiltinAllowance(verdict)) continue
+      const frames = this.frames(k)
+      const label = verdict.kind === 'allowed' ? verdict.rule : ''
+      const key = `${label}|${k.leak}|${k.raised}|${siteKey(frames)}`
+      const g = groups.get(key)
+      if (g === undefined) groups.set(key, { kept: [k], frames, verdict, leak: k.leak, raised: k.raised })
+      else g.kept.push(k)
+    }
+    const out: SyncIoFinding[] = []
+    for (const g of groups.values()) {
+      let ms = 0
+      let maxMs = 0
+      for (const call of g.kept) {
+        ms += call.ms
+        if (call.ms > maxMs) maxMs = call.ms
+      }
+      const first = g.kept[0] as KeptCall
+      out.push(syncFinding(ids.next(), op, { calls: g.kept.length, ms, maxMs, frames: g.frames, arg: first.arg, verdict: g.verdict, leak: g.leak, raised: g.raised, unstacked: false }, ctx))
+    }
+    if (this.unstackedCalls > 0) {
+      out.push(syncFinding(ids.next(), op, { calls: this.unstackedCalls, ms: this.unstackedMs, maxMs: this.unstackedMaxMs, frames: [], arg: undefined, verdict: UNJUDGED, leak: false, raised: false, unstacked: true }, ctx))
+    }
+    for (const a of this.#allowed.values()) {
+      if (a.verdict.builtin) continue
+      out.push(syncFinding(ids.next(), op, { calls: a.calls, ms: a.ms, maxMs: a.maxMs, frames: [], arg: undefined, verdict: a.verdict, leak: false, raised: false, unstacked: true }, ctx))
+    }
+    return out
+  }
+}

@@ -1,0 +1,234 @@
+// The detector (docs/architecture.md, "pieces"): ONE object owns every piece of mutable state —
+// the configuration, the interceptors, the scopes, the stall monitor, the run being recorded —
+// and wires the subsystems together. A process has one (process.ts); tests may build more.
+import type { Scope, ScopeKind } from './accounting/scope.js'
+import { type BlockingCheck, type DetectResult, type OpenOptions, Scopes } from './accounting/scopes.js'
+import { CallRecorder } from './accounting/calls.js'
+import { FindingIds } from './accounting/findings.js'
+import { Configuration } from './accounting/settings.js'
+import { Judge } from './accounting/verdicts.js'
+import { builtinRuleList, type BuiltinRule } from './accounting/allow.js'
+import { type AssertNoBlocking, createAssertNoBlocking } from './assert/assert.js'
+import { type BlockMatcher, createMatcher } from './assert/matcher.js'
+import { Interceptors, type MarkOptions } from './intercept/interceptors.js'
+import { type LifecycleHost, type TestOptions, type TestOutcome, TestRun, type TestSink, endTest } from './lifecycle.js'
+import type { Finding, TestRef } from './model/finding.js'
+import { type Operation, catalog } from './model/operation.js'
+import type { Options, ScopeOptions, UserOptions } from './model/options.js'
+import { type BlockingIOErrorClass, defineBlockingIOError } from './report/errors.js'
+import { writeJsonReport } from './report/json.js'
+import { type RecordedRun, type ReportRunOptions, type RunReportResult, RunRecording, reportRun } from './report/run.js'
+import { spoolFindings } from './report/spool.js'
+import { type AnnotationLevel, githubAnnotations } from './report/summary.js'
+import { Guard } from './runtime/guard.js'
+import { Stacks } from './stack/capture.js'
+import { StallMonitor } from './stall/monitor.js'
+import { Sampler } from './stall/sampler.js'
+import { Watchdog } from './stall/watchdog.js'
+
+/** `configure()`: merges options; `configure.reset()` restores the defaults. */
+export interface Configure {
+  (options: UserOptions): void
+  /** Restores the default configuration. */
+  reset(): void
+}
+
+/** `allowBlocking()` for the rest of the test, `allowBlocking(fn)` only while `fn` runs. */
+export interface AllowBlocking {
+  (): void
+  <T>(fn: () => T): T
+}
+
+/** How a detector is made. */
+export interface DetectorOptions {
+  /** The version of the loopcop copy that made it. */
+  readonly version: string
+  /** The root of that copy's code (a build folder, or the sources), where the watchdog's worker is. */
+  readonly root?: string | undefined
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error)
+}
+
+/** One loopcop detector: everything loopcop knows and changes in a process. */
+export class Detector implements LifecycleHost {
+  readonly version: string
+  readonly guard = new Guard()
+  readonly config = new Configuration()
+  readonly stacks: Stacks
+  readonly scopes: Scopes
+  readonly interceptors: Interceptors<Scope>
+  readonly stalls: StallMonitor
+  /** The `BlockingIOError` class every copy of loopcop in the process shares. */
+  readonly BlockingIOError: BlockingIOErrorClass
+  /** The run this process records (a reporting process: Jest's reporter, Mocha's set-up), if any. */
+  #run: RunRecording | undefined
+  /** Internal errors already reported (each once). */
+  readonly #reported = new Set<string>()
+  #onFindingFailed = false
+
+  constructor(options: DetectorOptions) {
+    this.version = options.version
+    const guard = this.guard
+    const internalError = (error: unknown): void => this.reportInternalError(error)
+    this.stacks = new Stacks(guard)
+    const ids = new FindingIds()
+    const tools = { stacks: this.stacks, judge: new Judge(this.stacks), ids }
+    this.BlockingIOError = defineBlockingIOError(guard)
+    const recorder = new CallRecorder({ guard, stacks: this.stacks, ids, blockingError: (findings, title) => new this.BlockingIOError(findings, title), internalError })
+    const watchdog = new Watchdog<Scope>({ stacks: this.stacks, guard, root: options.root, currentScope: () => this.scopes.current(), internalError })
+    this.stalls = new StallMonitor({ guard, stacks: this.stacks, ids, watchdog, sampler: new Sampler(), outside: (fn) => this.scopes.outside(fn), internalError })
+    this.scopes = new Scopes(tools, this.config, {
+      ensureInstalled: () => this.interceptors.install(),
+      opened: (scope) => this.stalls.watch(scope),
+      closing: (scope) => this.stalls.unwatch(scope),
+      allowStarted: (scope) => this.stalls.enterAllowed(scope),
+      allowEnded: (scope) => this.stalls.leaveAllowed(scope),
+      notify: (finding) => this.#notify(finding),
+    })
+    this.interceptors = new Interceptors<Scope>(
+      { scopes: this.scopes.als, guard, onCall: (op, original, self, args, scope, wrapper) => recorder.record(op, original, self, args, scope, wrapper) },
+      {
+        realmPatched: (realmGlobal) => watchdog.installProbe(realmGlobal),
+        // The async context tracking costs on every await while on: with loopcop deactivated the
+        // process runs as if loopcop were never loaded. A later scope turns it on again.
+        uninstalled: () => this.scopes.als.disable(),
+      },
+    )
+  }
+
+  // ── configuration ──────────────────────────────────────────────────────────────────────────
+
+  /** Merges options into the configuration (validated: a wrong or unknown option throws a `TypeError`). */
+  readonly configure: Configure = Object.assign((options: UserOptions): void => this.config.configure(options), { reset: (): void => this.config.reset() })
+
+  /** The configuration in force (configure() + environment). */
+  readonly currentOptions = (): Options => this.config.current()
+
+  // ── interceptors ───────────────────────────────────────────────────────────────────────────
+
+  /** Puts the interceptors in place (idempotent). */
+  readonly install = (): void => this.interceptors.install()
+  /** Restores every original, by identity. */
+  readonly uninstall = (): void => this.interceptors.uninstall()
+  /** Whether the interceptors are in place. */
+  readonly isInstalled = (): boolean => this.interceptors.installed
+  /** Watches another realm: its `Atomics.wait` and stalls. */
+  readonly patchRealm = (realmGlobal: { Atomics?: unknown }): void => this.interceptors.patchRealm(realmGlobal)
+  /** Restores a realm's `Atomics.wait`. */
+  readonly unpatchRealm = (realmGlobal: { Atomics?: unknown }): void => this.interceptors.unpatchRealm(realmGlobal)
+  /** Declares a method of the user's own as blocking; returns an undo function. */
+  readonly markAsBlocking = (target: object, method: string | symbol, options?: MarkOptions): (() => void) => this.interceptors.markAsBlocking(target, method, options)
+
+  // ── scopes ─────────────────────────────────────────────────────────────────────────────────
+
+  /** Opens a scope under the current one. */
+  readonly openScope = (kind: ScopeKind, options?: OpenOptions): Scope => this.scopes.open(kind, options)
+  /** Ends a scope: its findings. */
+  readonly closeScope = (scope: Scope): Finding[] => this.scopes.close(scope)
+  /** Runs a function inside a scope. */
+  readonly runInScope = <T>(scope: Scope, fn: () => T): T => this.scopes.run(scope, fn)
+  /** The scope of the code running now. */
+  readonly currentScope = (): Scope | undefined => this.scopes.current()
+  /** Runs a function outside every scope (loopcop's own I/O). */
+  readonly outsideScopes = <T>(fn: () => T): T => this.scopes.outside(fn)
+  /** Allows blocking: for the rest of the current test, or only while `fn` runs. */
+  readonly allowBlocking: AllowBlocking = (<T>(fn?: () => T): T | undefined => this.scopes.allowBlocking(fn)) as AllowBlocking
+  /** Runs `fn` in a scope of its own: what it blocked on. */
+  readonly detect = <T>(fn: () => T | PromiseLike<T>, options?: ScopeOptions): Promise<DetectResult<Awaited<T>>> => this.scopes.detect(fn, options)
+  /** `detect()` for synchronous code. */
+  readonly detectSync = <T>(fn: () => T, options?: ScopeOptions): DetectResult<T> => this.scopes.detectSync(fn, options)
+  /** Runs `fn` in an assertion's scope: `{ findings, blocking }`, a promise for an async `fn`. */
+  readonly checkBlocking = (fn: unknown, options: unknown, what: string): BlockingCheck | Promise<BlockingCheck> => this.scopes.check(fn, options, what)
+  /** Leaks no live scope or integration took. */
+  get orphanLeaks(): Finding[] {
+    return this.scopes.orphanLeaks
+  }
+
+  // ── assertions ─────────────────────────────────────────────────────────────────────────────
+
+  /** `assertNoBlocking(fn, options?)`. */
+  readonly assertNoBlocking: AssertNoBlocking = createAssertNoBlocking(this.checkBlocking)
+  /** The `toBlockEventLoop` matcher. */
+  readonly toBlockEventLoop: BlockMatcher = createMatcher(this.checkBlocking)
+
+  // ── the test lifecycle ─────────────────────────────────────────────────────────────────────
+
+  /** Opens a test: its body and hooks run in its scope, and it ends with its verdict (lifecycle.ts). */
+  readonly openTest = (test: TestRef, options: TestOptions, sink: TestSink): TestRun => new TestRun(this, test, options, sink)
+  /** Ends a test's scope with its verdict (the benchmark drives scopes directly). */
+  readonly endTest = (scope: Scope, state: { readonly testFailed: boolean }): TestOutcome => endTest(this, scope, state)
+
+  // ── stalls ─────────────────────────────────────────────────────────────────────────────────
+
+  /** Whether stalls get a stack here (the watchdog or the sampler can run). */
+  readonly stallStacksAvailable = (): boolean => this.stalls.stacksAvailable()
+
+  // ── the run ────────────────────────────────────────────────────────────────────────────────
+
+  /** Starts recording the run in this process (the reporting one); workers started later send their findings to it. */
+  readonly startRun = (): void => {
+    this.#run ??= this.outsideScopes(() => new RunRecording())
+  }
+  /** Whether this process records a run. */
+  readonly recordsRun = (): boolean => this.#run !== undefined
+  /** A finished test's findings, for the run report: to the run this process records, else to the one a parent process records. */
+  readonly recordFindings = (findings: readonly Finding[]): void => {
+    if (findings.length === 0) return
+    if (this.#run !== undefined) this.#run.add(findings)
+    else this.outsideScopes(() => spoolFindings(findings))
+  }
+  /** Ends the run recording: every finding once, and how many were lost on the way. */
+  readonly finishRun = (): RecordedRun => {
+    const run = this.#run
+    this.#run = undefined
+    return run === undefined ? { findings: [], lost: 0 } : this.outsideScopes(() => run.finish())
+  }
+  /** Prints the run summary, writes the JSON report, prints annotations (outside every scope). */
+  readonly reportRun = (findings: readonly Finding[], options: ReportRunOptions = {}): RunReportResult =>
+    this.outsideScopes(() => reportRun(findings, options, this.config.current()))
+  /** Writes the JSON report (outside every scope); returns its path. */
+  readonly writeJsonReport = (path: string, findings: readonly Finding[], cwd?: string, lost?: number): string => this.outsideScopes(() => writeJsonReport(path, findings, cwd, lost))
+  /** GitHub annotations, at `level` or each at the level of the mode that judged it (the configured one when not recorded). */
+  readonly githubAnnotations = (findings: readonly Finding[], level?: 'error' | 'warning', cwd?: string): string[] => githubAnnotations(findings, level ?? (this.config.current() satisfies AnnotationLevel), cwd)
+
+  // ── what the public API lists ──────────────────────────────────────────────────────────────
+
+  /** The built-in allow rules. */
+  readonly defaults: readonly BuiltinRule[] = builtinRuleList
+  /** Every blocking operation loopcop knows. */
+  readonly operations: readonly Operation[] = catalog.map((s) => s.operation)
+
+  // ── loopcop's own trouble ──────────────────────────────────────────────────────────────────
+
+  /** Registers a directory whose frames never appear in findings (a copy of loopcop's code). */
+  readonly addOwnRoot = (dir: string): void => this.stacks.addOwnRoot(dir)
+
+  /**
+   * Reports an error inside loopcop's own bookkeeping on stderr, once per message, never thrown
+   * into user code. `where` names the part of loopcop (`in the Jest environment`).
+   */
+  readonly reportInternalError = (error: unknown, where = ''): void => {
+    const text = describeError(error)
+    if (this.#reported.has(text)) return
+    this.#reported.add(text)
+    process.stderr.write(`loopcop: internal error${where === '' ? '' : ` ${where}`} (a bug in loopcop; the code under test was not affected):\n${text}\n`)
+  }
+
+  /**
+   * Hands a finding to the user's `onFinding`, outside every scope (so its own I/O is never a
+   * finding). A throwing callback is reported once on stderr and never reaches the code under test.
+   */
+  #notify(finding: Finding): void {
+    const callback = this.config.current().onFinding
+    if (callback === undefined) return
+    try {
+      this.scopes.outside(() => callback(finding))
+    } catch (error) {
+      if (this.#onFindingFailed) return
+      this.#onFindingFailed = true
+      process.stderr.write(`loopcop: the onFinding callback threw (reported once, later throws are ignored; the code under test is not affected):\n${describeError(error)}\n`)
+    }
+  }
+}

@@ -1,0 +1,272 @@
+// Putting the wrappers in place and taking them away (docs/architecture.md, "intercept"): the
+// catalog's operations once per process, `markAsBlocking`'s own, and `Atomics.wait` per realm.
+import childProcess from 'node:child_process'
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import nodeModule from 'node:module'
+import vm from 'node:vm'
+import zlib from 'node:zlib'
+import { type Operation, type OperationSite, catalog, userOperation } from '../model/operation.js'
+import { invalid } from '../model/options.js'
+import { type WrapContext, wrap } from './wrap.js'
+
+/** One replaced property, with what to put back. */
+interface Patch {
+  readonly target: object
+  readonly key: PropertyKey
+  /** What to put back. Not readonly: undoing a mark below this one hands this patch its original. */
+  descriptor: PropertyDescriptor
+  readonly wrapper: Function
+}
+
+/** What `markAsBlocking` declared: re-applied by every `install()`, with the patch in place if any. */
+interface UserSite {
+  readonly target: object
+  readonly key: PropertyKey
+  readonly operation: Operation
+  patch: Patch | undefined
+}
+
+/** Options of `markAsBlocking`. */
+export interface MarkOptions {
+  /** Id used in messages and allow rules. @default `${ConstructorName}.${method}` */
+  readonly id?: string
+  /** The alternative to suggest. @default 'move it off the event loop (a worker thread or an async API)' */
+  readonly hint?: string
+}
+
+const MARK_KEYS = ['id', 'hint'] as const satisfies readonly (keyof MarkOptions)[]
+const IN_MARK = ' in markAsBlocking()'
+
+/** Whether a property is frozen (read-only and non-configurable): no wrapper can take its place. */
+function isFrozen(descriptor: PropertyDescriptor): boolean {
+  return descriptor.configurable === false && descriptor.writable === false
+}
+
+function targetOf(site: OperationSite): object | undefined {
+  switch (site.module) {
+    case 'fs':
+      return fs
+    case 'fs.realpathSync':
+      return fs.realpathSync
+    case 'fs.Dir':
+      return fs.Dir.prototype
+    case 'child_process':
+      return childProcess
+    case 'zlib':
+      return zlib
+    case 'crypto':
+      return crypto
+    case 'Atomics':
+      return undefined // per realm: see patchRealm
+  }
+}
+
+const atomicsOperation = catalog.find((s) => s.module === 'Atomics')?.operation as Operation
+
+/**
+ * The `Atomics` of a realm, given its global or the contextified object `vm.createContext()`
+ * returned: that object is not the realm's global and has no `Atomics` of its own (the realm's
+ * builtins live on its real global), so patching it would silently do nothing.
+ */
+function atomicsOf(realmGlobal: { Atomics?: unknown }): unknown {
+  if (realmGlobal.Atomics === undefined && vm.isContext(realmGlobal)) return (vm.runInContext('globalThis', realmGlobal) as { Atomics?: unknown }).Atomics
+  return realmGlobal.Atomics
+}
+
+/** The property `key` of `target` or of the nearest prototype that has it, read without running a getter. */
+function findProperty(target: object, key: PropertyKey): PropertyDescriptor | undefined {
+  for (let o: object | null = target; o !== null; o = Object.getPrototypeOf(o) as object | null) {
+    const d = Object.getOwnPropertyDescriptor(o, key)
+    if (d !== undefined) return d
+  }
+  return undefined
+}
+
+/** Validates every argument of `markAsBlocking` before anything changes; returns the operation to record. */
+function checkMark(target: unknown, method: unknown, options: unknown): Operation {
+  if ((typeof target !== 'object' && typeof target !== 'function') || target === null) invalid('target', 'an object or function whose method blocks', target, IN_MARK)
+  if (typeof method !== 'string' && typeof method !== 'symbol') invalid('method', 'a property name (a string or a symbol)', method, IN_MARK)
+  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) invalid('options', 'an object `{ id?: string, hint?: string }`', options, IN_MARK)
+  const { id, hint } = (options ?? {}) as Record<string, unknown>
+  for (const key of Object.keys(options ?? {})) {
+    if (!(MARK_KEYS as readonly string[]).includes(key)) invalid('options', `an object with only \`id\` and \`hint\` (unknown key \`${key}\`)`, options, IN_MARK)
+  }
+  if (id !== undefined && (typeof id !== 'string' || id === '')) invalid('id', 'a non-empty string', id, IN_MARK)
+  if (hint !== undefined && typeof hint !== 'string') invalid('hint', 'a string', hint, IN_MARK)
+  const name = `target[${String(method)}]`
+  const own = Object.getOwnPropertyDescriptor(target, method)
+  const found = own ?? findProperty(target, method)
+  if (found !== undefined && (found.get !== undefined || found.set !== undefined)) {
+    throw new TypeError(
+      `Expected \`${name}\` to be a method, got an accessor (getter/setter) property${IN_MARK}: a getter is not wrapped (what would count, reading it or calling what it returns?); mark the method that blocks where it is defined`,
+    )
+  }
+  if (typeof found?.value !== 'function') invalid(name, 'a function', found?.value, IN_MARK)
+  if (own === undefined) {
+    throw new TypeError(`markAsBlocking(): \`${String(method)}\` is inherited, not an own property of the target; pass the object that defines it (e.g. the class's prototype)`)
+  }
+  if (isFrozen(own)) {
+    throw new TypeError(
+      `Expected \`${name}\` to be a method loopcop can replace, got a frozen one (read-only and non-configurable: \`Object.freeze()\`?)${IN_MARK}; mark it before the object is frozen`,
+    )
+  }
+  const owner = typeof target === 'function' ? target.name : ((target as { constructor?: { name?: unknown } }).constructor?.name ?? 'Object')
+  return userOperation((id as string | undefined) ?? `${String(owner)}.${String(method)}`, (hint as string | undefined) ?? 'move it off the event loop (a worker thread or an async API)')
+}
+
+/** What the interceptors tell the rest of their detector. */
+export interface InterceptorHooks {
+  /** A realm is watched from now on (its stall probe goes in). */
+  realmPatched(realmGlobal: object): void
+  /** Every original is back: the process runs as if loopcop were never loaded. */
+  uninstalled(): void
+}
+
+/** The interceptors of one detector: which properties are wrapped, and what to put back. */
+export class Interceptors<S extends { readonly quiet: boolean }> {
+  readonly #context: WrapContext<S>
+  readonly #hooks: InterceptorHooks
+  readonly #patches: Patch[] = []
+  readonly #realmPatches = new Map<object, Patch>()
+  readonly #userSites: UserSite[] = []
+  #installed = false
+
+  constructor(context: WrapContext<S>, hooks: InterceptorHooks) {
+    this.#context = context
+    this.#hooks = hooks
+  }
+
+  /** Whether the interceptors are in place. */
+  get installed(): boolean {
+    return this.#installed
+  }
+
+  #patch(target: object, key: PropertyKey, operation: Operation): Patch | undefined {
+    const descriptor = Object.getOwnPropertyDescriptor(target, key)
+    if (descriptor === undefined || typeof descriptor.value !== 'function') return undefined
+    if (isFrozen(descriptor)) {
+      // Only a mark can get here (markAsBlocking refuses a frozen method): its object was frozen since.
+      throw new TypeError(`loopcop cannot wrap \`${String(key)}\` (${operation.id}, marked with markAsBlocking()): it has been frozen since (read-only and non-configurable); mark it before freezing the object, or undo the mark`)
+    }
+    const wrapper = wrap(this.#context, operation, descriptor.value as Function)
+    Object.defineProperty(target, key, { ...descriptor, value: wrapper })
+    return { target, key, descriptor, wrapper }
+  }
+
+  /**
+   * Wraps every operation of the catalog (once per process) and the user's `markAsBlocking`
+   * ones, then syncs ESM named exports so `import { readFileSync } from 'node:fs'` sees the wrappers.
+   */
+  install(): void {
+    if (this.#installed) return
+    this.#installed = true
+    // All or nothing: a mark that can no longer be applied (its object frozen since) puts back what
+    // was patched before it, so loopcop is never half on (`isActive()` true, `Atomics.wait` unwrapped).
+    try {
+      for (const site of catalog) {
+        const target = targetOf(site)
+        if (target === undefined) continue
+        const p = this.#patch(target, site.key, site.operation)
+        if (p !== undefined) this.#patches.push(p)
+      }
+      for (const u of this.#userSites) {
+        u.patch = this.#patch(u.target, u.key, u.operation)
+        if (u.patch !== undefined) this.#patches.push(u.patch)
+      }
+      this.patchRealm(globalThis)
+      nodeModule.syncBuiltinESMExports()
+    } catch (error) {
+      this.#installed = false
+      for (const u of this.#userSites) u.patch = undefined
+      this.#restoreAll()
+      throw error
+    }
+  }
+
+  /** Puts back every patch and every realm's `Atomics.wait`, by identity. */
+  #restoreAll(): void {
+    for (const p of this.#patches.splice(0).reverse()) Object.defineProperty(p.target, p.key, p.descriptor)
+    for (const [atomics, p] of this.#realmPatches) Object.defineProperty(atomics, p.key, p.descriptor)
+    this.#realmPatches.clear()
+    nodeModule.syncBuiltinESMExports()
+  }
+
+  /** Puts every original back, by identity, in every realm patched. */
+  uninstall(): void {
+    if (!this.#installed) return
+    this.#installed = false
+    this.#restoreAll()
+    this.#hooks.uninstalled()
+  }
+
+  /**
+   * Watches another realm (a `vm` context, Jest's test environment): wraps its `Atomics.wait` (each
+   * realm has its own) and gives it the stall probe. Undone by `uninstall()`.
+   */
+  patchRealm(realmGlobal: { Atomics?: unknown }): void {
+    this.#hooks.realmPatched(realmGlobal)
+    const atomics = atomicsOf(realmGlobal)
+    if (typeof atomics !== 'object' || atomics === null || this.#realmPatches.has(atomics)) return
+    const p = this.#patch(atomics, 'wait', atomicsOperation)
+    if (p !== undefined) this.#realmPatches.set(atomics, p)
+  }
+
+  /**
+   * Puts back `Atomics.wait` of a realm `patchRealm` wrapped (a Jest environment's teardown): the
+   * patch list would otherwise keep that realm, and everything it loaded, alive.
+   */
+  unpatchRealm(realmGlobal: { Atomics?: unknown }): void {
+    const atomics = atomicsOf(realmGlobal)
+    if (typeof atomics !== 'object' || atomics === null) return
+    const p = this.#realmPatches.get(atomics)
+    if (p === undefined) return
+    this.#realmPatches.delete(atomics)
+    if ((atomics as Record<PropertyKey, unknown>)[p.key] === p.wrapper) Object.defineProperty(atomics, p.key, p.descriptor)
+  }
+
+  /**
+   * Declares a method of your own (a native addon's, a sync client's) as blocking, so calls inside
+   * a test are findings like `fs.readFileSync`. A class or constructor can be marked too: `new`
+   * keeps working, and constructing one in a test is the finding. Getters are refused (mark the
+   * method that blocks), and so are frozen methods (mark them before freezing). Everything is
+   * checked before anything changes. Returns a function that undoes it.
+   */
+  markAsBlocking(target: object, method: string | symbol, options?: MarkOptions): () => void {
+    const operation = checkMark(target, method, options)
+    const site: UserSite = { target, key: method, operation, patch: undefined }
+    if (this.#installed) {
+      site.patch = this.#patch(target, method, operation)
+      if (site.patch !== undefined) {
+        this.#patches.push(site.patch)
+        nodeModule.syncBuiltinESMExports()
+      }
+    }
+    this.#userSites.push(site)
+    const unmark = (): void => {
+      const i = this.#userSites.indexOf(site)
+      if (i >= 0) this.#userSites.splice(i, 1)
+      if (site.patch !== undefined) this.#unpatch(site.patch)
+      site.patch = undefined
+    }
+    return unmark
+  }
+
+  /**
+   * Removes one patch (this mark's own, found by identity: never another mark's or the catalog's on
+   * the same method). When a later mark wrapped this wrapper, that later patch now restores what this
+   * one would have, so undoing marks in any order ends with the original in place; this wrapper stays
+   * inside the later one's, where the depth guard makes it a plain pass-through.
+   */
+  #unpatch(p: Patch): void {
+    const i = this.#patches.indexOf(p)
+    if (i < 0) return
+    this.#patches.splice(i, 1)
+    if ((p.target as Record<PropertyKey, unknown>)[p.key] === p.wrapper) {
+      Object.defineProperty(p.target, p.key, p.descriptor)
+      return
+    }
+    const above = this.#patches.find((q) => q.target === p.target && q.key === p.key && q.descriptor.value === p.wrapper)
+    if (above !== undefined) above.descriptor = p.descriptor
+  }
+}

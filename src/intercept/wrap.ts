@@ -1,0 +1,82 @@
+// The wrappers (docs/architecture.md, "intercept"): each keeps what it wraps indistinguishable —
+// `this`, arguments, return value, thrown error, `name`, `length`, own properties, `new` — and
+// outside a scope costs one lookup and a call.
+import type { Operation } from '../model/operation.js'
+import type { Guard } from '../runtime/guard.js'
+
+/** What a wrapper looks at before anything else: the scope of the code running now. */
+export interface ScopeLookup<S extends { readonly quiet: boolean }> {
+  getStore(): S | undefined
+}
+
+/** What a wrapper calls for a blocking call inside a scope. */
+export type OnBlockingCall<S> = (operation: Operation, original: Function, self: unknown, args: unknown[], scope: S, wrapper: Function) => unknown
+
+/** What every wrapper of one detector shares. */
+export interface WrapContext<S extends { readonly quiet: boolean }> {
+  readonly scopes: ScopeLookup<S>
+  readonly guard: Guard
+  readonly onCall: OnBlockingCall<S>
+}
+
+/**
+ * Wraps `original` so that a call inside a scope is a finding. The wrapper keeps `this`,
+ * arguments, return value and thrown error, and carries the original's own properties
+ * (`name`, `length`, `prototype`, `fs.realpathSync.native`, …) and prototype (a subclass's
+ * inherited statics). It can be called with `new` exactly when the original can.
+ */
+export function wrap<S extends { readonly quiet: boolean }>(ctx: WrapContext<S>, operation: Operation, original: Function): Function {
+  const wrapper = isConstructor(original) ? constructorWrapper(ctx, operation, original) : methodWrapper(ctx, operation, original)
+  for (const key of Reflect.ownKeys(original)) {
+    const d = Object.getOwnPropertyDescriptor(original, key)
+    if (d === undefined) continue
+    try {
+      Object.defineProperty(wrapper, key, d)
+    } catch {
+      // A non-configurable, non-writable own property of the wrapper itself: nothing to copy onto.
+    }
+  }
+  const proto: unknown = Object.getPrototypeOf(original)
+  if (Object.getPrototypeOf(wrapper) !== proto) Object.setPrototypeOf(wrapper, proto as object | null)
+  return wrapper
+}
+
+function methodWrapper<S extends { readonly quiet: boolean }>({ scopes, guard, onCall }: WrapContext<S>, operation: Operation, original: Function): Function {
+  // A method, not a `function`: a method has no `prototype` of its own, so after the copy in `wrap`
+  // the wrapper has exactly the original's own properties — none when it has none (`fs.Dir#readSync`,
+  // `Atomics.wait`, class methods). A `function` always carries a non-configurable `prototype`.
+  const { wrapper } = {
+    wrapper(this: unknown, ...args: unknown[]): unknown {
+      const scope = scopes.getStore()
+      if (scope === undefined || scope.quiet || guard.depth !== 0) return Reflect.apply(original, this, args)
+      return onCall(operation, original, this, args, scope, wrapper)
+    },
+  }
+  return wrapper
+}
+
+function constructorWrapper<S extends { readonly quiet: boolean }>({ scopes, guard, onCall }: WrapContext<S>, operation: Operation, original: Function): Function {
+  // A `function`: only a `function` can be called with `new`. Every constructor has a `prototype`
+  // of its own (classes, `function`s), which `wrap` then copies over the wrapper's.
+  const wrapper = function (this: unknown, ...args: unknown[]): unknown {
+    const scope = scopes.getStore()
+    const quiet = scope === undefined || scope.quiet || guard.depth !== 0
+    if (new.target === undefined) return quiet ? Reflect.apply(original, this, args) : onCall(operation, original, this, args, scope, wrapper)
+    // `new Wrapped()` builds what `new Original()` builds; `class Sub extends Wrapped` passes Sub.
+    const newTarget: Function = new.target === wrapper ? original : new.target
+    if (quiet) return Reflect.construct(original, args, newTarget)
+    const construct = (...a: unknown[]): unknown => Reflect.construct(original, a, newTarget)
+    return onCall(operation, construct, undefined, args, scope, wrapper)
+  }
+  return wrapper
+}
+
+/** Whether `f` can be called with `new`, found out without calling it. */
+function isConstructor(f: Function): boolean {
+  try {
+    Reflect.construct(Object, [], f)
+    return true
+  } catch {
+    return false
+  }
+}

@@ -1,0 +1,142 @@
+// The test lifecycle the three runner adapters share (docs/architecture.md, "lifecycle"): open a
+// test's scope, run its body and hooks in it, finish with its verdict, route what it left running
+// (leaks) and loopcop's own failures. Each adapter keeps only what is specific to its runner: when
+// its runner starts and ends a test, and how it fails one.
+import type { Scope } from './accounting/scope.js'
+import type { OpenOptions } from './accounting/scopes.js'
+import type { Finding, TestRef } from './model/finding.js'
+import type { Mode } from './model/mode.js'
+import type { ScopeOptions } from './model/options.js'
+import { keepShape } from './runtime/functions.js'
+import { type BlockingIOErrorClass, LoopcopInternalError } from './report/errors.js'
+import { failureMessage } from './report/messages.js'
+
+/** How a test's scope ended, for a runner adapter to act on. */
+export interface TestOutcome {
+  /** Every finding of the test, allowed ones included. */
+  readonly findings: readonly Finding[]
+  /** Fail the test with this (`fail` mode, or loopcop's own failure). */
+  readonly error?: Error
+  /** Print this and let the test pass (`warn` mode). */
+  readonly warning?: string
+}
+
+/** Where a test's results go: the runner adapter's side of the lifecycle. Called outside every scope. */
+export interface TestSink {
+  /** The findings of a finished test, allowed ones included: for the run report. */
+  record(findings: readonly Finding[]): void
+  /** Something to tell the user (a `warn` mode message). */
+  print(text: string): void
+  /** A finding after the test ended (work it left running), with the mode that judges it. */
+  leak(finding: Finding, mode: Mode): void
+}
+
+/** How to open a test. */
+export interface TestOptions {
+  /** Options of its own (a Jest test file's). */
+  readonly overrides?: ScopeOptions | undefined
+  /** Who gave `overrides`, for option errors. */
+  readonly what?: string
+}
+
+/** What the lifecycle needs of its detector. */
+export interface LifecycleHost {
+  readonly BlockingIOError: BlockingIOErrorClass
+  openScope(kind: 'test', options: OpenOptions): Scope
+  closeScope(scope: Scope): Finding[]
+  runInScope<T>(scope: Scope, fn: () => T): T
+  outsideScopes<T>(fn: () => T): T
+}
+
+function modeOf(f: Finding, scope: Scope): Mode {
+  return f.kind === 'stall' ? scope.settings.stallMode : scope.settings.mode
+}
+
+/**
+ * Ends a test's scope and decides: `fail` findings become a `BlockingIOError`, `warn` ones a
+ * printed warning. A call refused in `throw` mode already failed the test, unless the test
+ * swallowed the error (`testFailed: false`), in which case it fails the test here.
+ */
+export function endTest(host: LifecycleHost, scope: Scope, state: { readonly testFailed: boolean }): TestOutcome {
+  const findings = host.closeScope(scope)
+  const title = scope.test?.name
+  const failing: Finding[] = []
+  const warning: Finding[] = []
+  for (const f of findings) {
+    if (f.allowed) continue
+    const mode = modeOf(f, scope)
+    if (mode === 'warn') warning.push(f)
+    else if (mode === 'fail' || mode === 'throw') {
+      if (f.kind === 'sync-io' && f.raised && state.testFailed) continue
+      failing.push(f)
+    }
+  }
+  const internal = scope.internalErrors[0]
+  const error = internal !== undefined ? new LoopcopInternalError('loopcop failed while recording a blocking call', { cause: internal }) : failing.length > 0 ? new host.BlockingIOError(failing, title) : undefined
+  return {
+    findings,
+    ...(error !== undefined && { error }),
+    ...(warning.length > 0 && { warning: `loopcop (warn): ${failureMessage(warning, title)}` }),
+  }
+}
+
+/**
+ * One try of one test, as loopcop checks it: a scope its body and hooks run in (and the timers and
+ * promise continuations they start), ended once with the test's verdict.
+ */
+export class TestRun {
+  readonly #host: LifecycleHost
+  readonly #scope: Scope
+  readonly #sink: TestSink
+
+  constructor(host: LifecycleHost, readonly test: TestRef, options: TestOptions, sink: TestSink) {
+    this.#host = host
+    this.#sink = sink
+    // Opened outside every scope: a runner may start a test inside a previous test's continuation.
+    const scope = host.outsideScopes(() => host.openScope('test', { test, overrides: options.overrides, ...(options.what !== undefined && { what: options.what }) }))
+    scope.onLeak = (finding) => host.outsideScopes(() => sink.leak(finding, modeOf(finding, scope)))
+    this.#scope = scope
+  }
+
+  /** Whether the test's verdict is in (no more of its work is charged to it, only leaked). */
+  get ended(): boolean {
+    return this.#scope.ended
+  }
+
+  /** Runs `fn` (the test's body, a hook, the runner's whole test) in the test's scope. */
+  run<T>(fn: () => T): T {
+    return this.#host.runInScope(this.#scope, fn)
+  }
+
+  /**
+   * `fn` as a function that runs in the test's scope each time it is called, looking like `fn` to
+   * the runner (`length`, `name`, and `extra` properties such as markers).
+   */
+  wrap<F extends (...args: never[]) => unknown>(fn: F, extra?: Readonly<Record<PropertyKey, unknown>>): F {
+    const run = this.run.bind(this)
+    const wrapped = function (this: unknown, ...args: unknown[]): unknown {
+      return run(() => Reflect.apply(fn, this, args))
+    }
+    return keepShape(wrapped, fn, extra) as unknown as F
+  }
+
+  /** Ends the test and returns its verdict, recording and printing nothing; `undefined` when it had ended already. */
+  end(testFailed: boolean): TestOutcome | undefined {
+    if (this.#scope.ended) return undefined
+    return endTest(this.#host, this.#scope, { testFailed })
+  }
+
+  /**
+   * Ends the test: its findings go to the run report, a `warn` message is printed, and the error
+   * to fail the test with (if any) is returned. Later calls do nothing.
+   */
+  finish(testFailed: boolean): Error | undefined {
+    const outcome = this.end(testFailed)
+    if (outcome === undefined) return undefined
+    this.#host.outsideScopes(() => {
+      if (outcome.findings.length > 0) this.#sink.record(outcome.findings)
+      if (outcome.warning !== undefined) this.#sink.print(outcome.warning)
+    })
+    return outcome.error
+  }
+}

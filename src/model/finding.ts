@@ -1,0 +1,95 @@
+// What loopcop reports (docs/architecture.md, "findings"): a discriminated union of the two kinds
+// of blocking, with where it happened and the test it is charged to.
+import type { Mode } from './mode.js'
+import type { Category } from './operation.js'
+
+/** The test a finding is charged to. */
+export interface TestRef {
+  readonly name: string
+  readonly file?: string
+}
+
+/** One parsed stack frame. */
+export interface Frame {
+  /** Function as V8 prints it (`loadUsers`, `Server.handle`, `new Pool`), or `undefined` for top-level code. */
+  readonly fn: string | undefined
+  /** Absolute path (file URLs converted), `node:…` for Node internals, or `<anonymous>`. */
+  readonly file: string
+  readonly line: number
+  readonly column: number
+  /**
+   * A stack line loopcop could not read (`file` then holds its text, `line` and `column` are 0).
+   * It counts as the user's own frame: what called from there is unknown, so no built-in runner
+   * rule may take the call for the runner's machinery.
+   */
+  readonly unparsed?: true
+}
+
+/** A source position. */
+export interface Location {
+  readonly file: string
+  readonly line: number
+  readonly column: number
+}
+
+/** The dependency frame that made a call, with its package. */
+export type Offender = Location & { readonly package: string }
+
+interface FindingBase {
+  /** Unique across processes and workers (`pid-thread-n`), so merged reports never count one twice. */
+  readonly id: string
+  /** Total time these calls blocked the event loop, in ms. */
+  readonly durationMs: number
+  /** The longest single block, in ms. */
+  readonly maxMs: number
+  /** How many calls this finding stands for (findings aggregate by call site). */
+  readonly calls: number
+  /** Allowed by a user allow rule: reported, never failing. */
+  readonly allowed: boolean
+  /** The rule that allowed it. */
+  readonly allowedBy?: string
+  /** Happened after its scope (the test) had ended: work the test left running. */
+  readonly leak: boolean
+  readonly test?: TestRef
+  /** The user's own frame nearest to the call (source-mapped where the runner maps stacks). */
+  readonly location?: Location
+  /** The dependency frame that made the call, when it came from `node_modules`. */
+  readonly offender?: Offender
+  /** Captured frames, nearest first; loopcop's own frames never appear. */
+  readonly frames: readonly Frame[]
+  /**
+   * The mode in force where it was found (its scope's `mode`, or `stallMode` for a stall): `fail`
+   * and `throw` fail the test, `warn` only prints. Reports and annotations follow it.
+   */
+  readonly mode?: Mode
+}
+
+/** A call to a blocking API (sync I/O, child process, zlib, crypto, `Atomics.wait`, or a user-marked one). */
+export interface SyncIoFinding extends FindingBase {
+  readonly kind: 'sync-io'
+  readonly operation: string
+  readonly category: Category
+  /** The async alternative. */
+  readonly hint: string
+  /** Path, command or size the first call was given. */
+  readonly args?: string
+  /**
+   * These calls kept no stack of their own: only the first calls of an operation in a scope keep
+   * one (docs/architecture.md, "performance budget"); every call is still counted and timed.
+   */
+  readonly unstacked: boolean
+  /** The call was refused by `mode: 'throw'` and never ran. */
+  readonly raised: boolean
+}
+
+/** A synchronous stretch of the event loop longer than `stallMs`. */
+export interface StallFinding extends FindingBase {
+  readonly kind: 'stall'
+  readonly thresholdMs: number
+}
+
+/** Everything loopcop reports. */
+export type Finding = SyncIoFinding | StallFinding
+
+/** How many calls of one operation in one scope keep their own stack. */
+export const STACKS_PER_OPERATION = 100

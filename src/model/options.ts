@@ -1,0 +1,271 @@
+// The options (docs/architecture.md, "configuration"): their types, defaults and validation. Each
+// key is listed once, in `OPTION_KEYS`; the subsets a scope or an assertion takes are derived.
+import type { Finding } from './finding.js'
+import { MODES, type Mode } from './mode.js'
+
+export { MODES, type Mode } from './mode.js'
+
+/**
+ * One allow rule. A finding is allowed when ANY rule matches ALL the fields the rule gives.
+ * A plain string is shorthand for `{ operation: string }`.
+ * @example 'fs.existsSync'
+ * @example { operation: 'fs.readFileSync', path: '**\/fixtures/**' }
+ * @example { frame: 'src/legacy/config.ts', function: 'loadSync' }
+ * @example { package: 'pino' }
+ */
+export type AllowRule = string | AllowRuleObject
+
+/** The object form of an allow rule; every given field must match. */
+export interface AllowRuleObject {
+  /** Operation id or glob: `'fs.readFileSync'`, `'fs.*Sync'`, `'crypto.*'`. */
+  readonly operation?: string
+  /** Glob matched against the path argument (absolute, and relative to the working directory). */
+  readonly path?: string
+  /** Glob matched against the command of `execSync`/`execFileSync`/`spawnSync`; `*` matches any characters, `/` included (`'git *'`). */
+  readonly command?: string
+  /** Glob matched against the file of any captured frame (absolute, or relative to the working directory). */
+  readonly frame?: string
+  /** Function name of the frame matched by `frame` (or of any frame when `frame` is absent). */
+  readonly function?: string
+  /** An npm package name: allowed when any captured frame lies in `node_modules/<package>/`. */
+  readonly package?: string
+}
+
+/** Where the run report goes. */
+export interface ReportOptions {
+  /** Path of the JSON report written at the end of the run. */
+  readonly json?: string
+  /**
+   * Print GitHub Actions annotations (`::error file=…`).
+   * @default process.env.GITHUB_ACTIONS === 'true'
+   */
+  readonly github?: boolean
+}
+
+/** Every option `configure()` accepts. */
+export interface Options {
+  /** @default 'fail' */
+  readonly mode: Mode
+  /** Report a synchronous stretch of the event loop longer than this many ms; `0` disables. @default 100 */
+  readonly stallMs: number
+  /** Like `mode`, for stalls. @default 'warn' */
+  readonly stallMode: Mode
+  /** Stack frames kept per finding, from 1 to 100. @default 10 */
+  readonly traceDepth: number
+  /** Allow rules, added to the built-in `defaults`. @default [] */
+  readonly allow: readonly AllowRule[]
+  /** Count `require` of not-yet-loaded modules inside a test as blocking. @default false */
+  readonly moduleLoading: boolean
+  /** Called once per finding; an exception it throws is reported once and never reaches the code under test. */
+  readonly onFinding: ((finding: Finding) => void) | undefined
+  /** Run report destinations. @default {} */
+  readonly report: ReportOptions
+  /**
+   * Argument summaries (paths, commands) in messages, reports and annotations: credentials are
+   * redacted by default (bearer/basic credentials, `--password=`-style flags, secret-looking
+   * `KEY=VALUE`, `user:password@` in URLs, well-known token shapes). Give patterns (regular
+   * expressions, or strings matched literally) to redact more, or `false` to record no arguments.
+   * @default []
+   * @example redact: [/internal-[a-z0-9]{12}/, process.env.DEPLOY_KEY]
+   */
+  readonly redact: readonly RegExp[] | false
+}
+
+/** Every option key, once: `configure()` accepts these and no other. */
+export const OPTION_KEYS = ['mode', 'stallMs', 'stallMode', 'traceDepth', 'allow', 'moduleLoading', 'onFinding', 'report', 'redact'] as const satisfies readonly (keyof Options)[]
+
+/** An option key. */
+export type OptionKey = (typeof OPTION_KEYS)[number]
+
+// Does not compile when `Options` gains a key `OPTION_KEYS` does not list.
+type Exhaustive<T extends true> = T
+type _EveryOptionKeyListed = Exhaustive<[Exclude<keyof Options, OptionKey>] extends [never] ? true : false>
+
+/** The options a `detect()` call (or a test file's Jest options) may override for its own scope. */
+export const SCOPE_OPTION_KEYS = ['mode', 'stallMs', 'stallMode', 'traceDepth', 'allow', 'moduleLoading'] as const satisfies readonly OptionKey[]
+
+/** The options an assertion takes (`assertNoBlocking`, `toBlockEventLoop`, Chai's `blockEventLoop`): it always records in `fail` mode. */
+export const ASSERT_OPTION_KEYS = ['stallMs', 'allow', 'traceDepth', 'moduleLoading'] as const satisfies readonly (typeof SCOPE_OPTION_KEYS)[number][]
+
+/** What `configure()` takes: any subset of the options. */
+export type UserOptions = Partial<Options>
+
+/** The per-call subset a `detect()` call or a matcher may override. */
+export type ScopeOptions = Partial<Pick<Options, (typeof SCOPE_OPTION_KEYS)[number]>>
+
+/** The options an assertion takes. */
+export type AssertOptions = Partial<Pick<Options, (typeof ASSERT_OPTION_KEYS)[number]>>
+
+/** The defaults `configure.reset()` goes back to. */
+export const DEFAULT_OPTIONS: Options = Object.freeze({
+  mode: 'fail',
+  stallMs: 100,
+  stallMode: 'warn',
+  traceDepth: 10,
+  allow: Object.freeze([]) as readonly AllowRule[],
+  moduleLoading: false,
+  onFinding: undefined,
+  report: Object.freeze({}),
+  redact: Object.freeze([]) as readonly RegExp[],
+})
+
+const RULE_KEYS = ['operation', 'path', 'command', 'frame', 'function', 'package'] as const
+
+function describe(value: unknown): string {
+  if (typeof value === 'function') return `\`${value.name || 'anonymous'}\` (function)`
+  let shown: string
+  try {
+    // Numbers as written (JSON would show NaN and Infinity as `null`).
+    shown = typeof value === 'bigint' ? `${value}n` : typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value))
+  } catch {
+    shown = String(value)
+  }
+  if (shown.length > 60) shown = shown.slice(0, 57) + '...'
+  const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value
+  return `\`${shown}\` (${type})`
+}
+
+/** Throws the option `TypeError` in loopcop's one sentence shape. */
+export function invalid(name: string, expected: string, value: unknown, where = ''): never {
+  throw new TypeError(`Expected \`${name}\` to be ${expected}, got ${describe(value)}${where}`)
+}
+
+function checkMode(name: string, value: unknown, where?: string): Mode {
+  if (typeof value !== 'string' || !(MODES as readonly string[]).includes(value)) {
+    invalid(name, `one of ${MODES.map((m) => `'${m}'`).join(', ')}`, value, where)
+  }
+  return value as Mode
+}
+
+function checkNumber(name: string, value: unknown, min: number, integer: boolean, where?: string, max = Number.POSITIVE_INFINITY): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+    const kind = integer ? 'an integer' : 'a number'
+    invalid(name, max === Number.POSITIVE_INFINITY ? `${kind} ≥ ${min}` : `${kind} from ${min} to ${max}`, value, where)
+  }
+  return value
+}
+
+/**
+ * The most frames a finding keeps. Each frame costs on every call that keeps a stack (~0.4 µs), and
+ * past a hundred the frames are the runner's own machinery: `traceDepth: 1e9` is a mistake.
+ */
+export const MAX_TRACE_DEPTH = 100
+
+/** Validates one allow rule, naming its index when it is wrong. */
+export function checkRule(rule: unknown, index: number, name = 'allow'): AllowRule {
+  const at = `${name}[${index}]`
+  if (typeof rule === 'string') {
+    if (rule.length === 0) invalid(at, 'a non-empty operation glob or a rule object', rule)
+    return rule
+  }
+  if (typeof rule !== 'object' || rule === null || Array.isArray(rule)) {
+    invalid(at, "an operation glob (e.g. 'fs.existsSync') or a rule object", rule)
+  }
+  const keys = Object.keys(rule)
+  if (keys.length === 0) invalid(at, `a rule with at least one of ${RULE_KEYS.join(', ')}`, rule)
+  for (const key of keys) {
+    if (!(RULE_KEYS as readonly string[]).includes(key)) {
+      invalid(`${at}`, `a rule with only the fields ${RULE_KEYS.join(', ')} (unknown field \`${key}\`)`, rule)
+    }
+    const value = (rule as Record<string, unknown>)[key]
+    if (typeof value !== 'string' || value.length === 0) invalid(`${at}.${key}`, 'a non-empty string', value)
+  }
+  return rule as AllowRuleObject
+}
+
+function checkRules(value: unknown, name = 'allow'): readonly AllowRule[] {
+  if (!Array.isArray(value)) invalid(name, 'an array of allow rules', value)
+  return Object.freeze(value.map((rule, i) => checkRule(rule, i, name)))
+}
+
+function checkReport(value: unknown): ReportOptions {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    invalid('report', 'an object `{ json?: string, github?: boolean }`', value)
+  }
+  const out: { json?: string; github?: boolean } = {}
+  for (const [key, v] of Object.entries(value)) {
+    if (key === 'json') {
+      if (typeof v !== 'string' || v.length === 0) invalid('report.json', 'a non-empty file path', v)
+      out.json = v
+    } else if (key === 'github') {
+      if (typeof v !== 'boolean') invalid('report.github', 'a boolean', v)
+      out.github = v
+    } else {
+      invalid('report', `an object with only \`json\` and \`github\` (unknown key \`${key}\`)`, value)
+    }
+  }
+  return Object.freeze(out)
+}
+
+function checkRedact(value: unknown): readonly RegExp[] | false {
+  if (value === false) return false
+  if (!Array.isArray(value)) invalid('redact', 'an array of patterns (RegExp, or strings matched literally) or `false`', value)
+  return Object.freeze(
+    value.map((p, i) => {
+      if (p instanceof RegExp) return p
+      if (typeof p === 'string' && p.length > 0) return new RegExp(p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'g')
+      return invalid(`redact[${i}]`, 'a RegExp or a non-empty string', p)
+    }),
+  )
+}
+
+const CHECKS: { readonly [K in OptionKey]: (value: unknown) => Options[K] } = {
+  mode: (v) => checkMode('mode', v),
+  stallMs: (v) => checkNumber('stallMs', v, 0, false),
+  stallMode: (v) => checkMode('stallMode', v),
+  traceDepth: (v) => checkNumber('traceDepth', v, 1, true, undefined, MAX_TRACE_DEPTH),
+  allow: (v) => checkRules(v),
+  moduleLoading: (v) => {
+    if (typeof v !== 'boolean') invalid('moduleLoading', 'a boolean', v)
+    return v
+  },
+  onFinding: (v) => {
+    if (v !== undefined && typeof v !== 'function') invalid('onFinding', 'a function `(finding) => void`', v)
+    return v as Options['onFinding']
+  },
+  report: (v) => checkReport(v),
+  redact: (v) => checkRedact(v),
+}
+
+/**
+ * Validates a partial options object. Unknown keys are rejected (typo protection), and
+ * `allowed` narrows which keys this caller accepts (a matcher takes fewer than `configure()`).
+ */
+export function validateOptions(value: unknown, allowed: readonly OptionKey[] = OPTION_KEYS, what = 'options'): Partial<Options> {
+  if (value === undefined) return {}
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    invalid(what, `an object with any of ${allowed.join(', ')}`, value)
+  }
+  const out: Record<string, unknown> = {}
+  for (const [key, v] of Object.entries(value)) {
+    if (!(allowed as readonly string[]).includes(key)) {
+      const hint = nearest(key, allowed)
+      throw new TypeError(`Unknown option \`${key}\` in ${what}${hint ? `: did you mean \`${hint}\`?` : '.'} Known options: ${allowed.join(', ')}`)
+    }
+    out[key] = CHECKS[key as OptionKey](v)
+  }
+  return out as Partial<Options>
+}
+
+function nearest(key: string, known: readonly string[]): string | undefined {
+  const lower = key.toLowerCase()
+  return known.find((k) => k.toLowerCase() === lower || k.toLowerCase().startsWith(lower.slice(0, 4)))
+}
+
+/** Reads `LOOPCOP_MODE`, `LOOPCOP_STALL_MS` and `LOOPCOP_REPORT`, validated like the options they override. */
+export function envOverrides(env: NodeJS.ProcessEnv = process.env): Partial<Options> {
+  const out: { mode?: Mode; stallMs?: number; report?: ReportOptions } = {}
+  const where = (name: string) => ` from the environment variable ${name}`
+  if (env.LOOPCOP_MODE !== undefined && env.LOOPCOP_MODE !== '') {
+    out.mode = checkMode('LOOPCOP_MODE', env.LOOPCOP_MODE, where('LOOPCOP_MODE'))
+  }
+  if (env.LOOPCOP_STALL_MS !== undefined && env.LOOPCOP_STALL_MS !== '') {
+    const raw = env.LOOPCOP_STALL_MS
+    // Digits only (no `1e3`, `0x10`, `Infinity`), and finite like `stallMs`: 400 digits are Infinity.
+    const n = /^\s*\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : NaN
+    if (!Number.isFinite(n)) invalid('LOOPCOP_STALL_MS', 'a number ≥ 0', raw, where('LOOPCOP_STALL_MS'))
+    out.stallMs = n
+  }
+  if (env.LOOPCOP_REPORT !== undefined && env.LOOPCOP_REPORT !== '') out.report = { json: env.LOOPCOP_REPORT }
+  return out
+}

@@ -1,0 +1,62 @@
+// The errors loopcop fails a test with (docs/architecture.md, "report").
+import type { Finding } from '../model/finding.js'
+import type { Guard } from '../runtime/guard.js'
+import { v8Line } from '../stack/frames.js'
+import { failureMessage } from './messages.js'
+
+/**
+ * The error a test fails with when it blocked the event loop (and the error `mode: 'throw'`
+ * raises at the call). Its `stack` is the culprit's stack, so runners show the blocking line.
+ */
+export interface BlockingIOError extends Error {
+  /** The findings this error reports (not enumerable: runners print an error's enumerable properties, which would repeat every finding). */
+  readonly findings: readonly Finding[]
+}
+
+/** The `BlockingIOError` class: `new BlockingIOError(findings, testTitle?)`, `error instanceof BlockingIOError`. */
+export interface BlockingIOErrorClass {
+  new (findings: readonly Finding[], title?: string): BlockingIOError
+  readonly prototype: BlockingIOError
+}
+
+/**
+ * Defines the `BlockingIOError` class of a detector (one per process, shared by every copy of
+ * loopcop through the detector). Its constructor is loopcop's own work under that detector's guard.
+ */
+export function defineBlockingIOError(guard: Guard): BlockingIOErrorClass {
+  return class BlockingIOError extends Error {
+    declare readonly findings: readonly Finding[]
+
+    constructor(findings: readonly Finding[], title?: string) {
+      // An Error's stack is formatted by the installed `Error.prepareStackTrace` (Vitest's,
+      // source-map-support's) when the error is created or, at the latest, when `stack` is redefined
+      // below — and a source-mapping one may read files synchronously. With the guard up, that is not
+      // a blocking call of the code under test (in `throw` mode it would replace this very error).
+      guard.depth++
+      try {
+        super(failureMessage(findings, title))
+        this.name = 'BlockingIOError'
+        Object.defineProperty(this, 'findings', { value: findings, writable: false, enumerable: false, configurable: true })
+        const culprit = findings.find((f) => f.frames.length > 0)
+        if (culprit !== undefined) {
+          Object.defineProperty(this, 'stack', {
+            value: `${this.name}: ${this.message}\n${culprit.frames.map(v8Line).join('\n')}`,
+            writable: true,
+            configurable: true,
+            enumerable: false,
+          })
+        }
+      } finally {
+        guard.depth--
+      }
+    }
+  }
+}
+
+/** loopcop's own failure, never the user's: surfaced at the end of a test instead of changing its results. */
+export class LoopcopInternalError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(`${message} (this is a bug in loopcop; the code under test was not affected)`, options)
+    this.name = 'LoopcopInternalError'
+  }
+}

@@ -1,0 +1,105 @@
+// The JSON run report, schema version 1 (docs/architecture.md, "report"; README "What is reported").
+import { resolve } from 'node:path'
+import type { Finding, StallFinding, SyncIoFinding, TestRef } from '../model/finding.js'
+import { writeFileAtomically } from '../runtime/files.js'
+import { displayPath, formatFrame } from '../stack/frames.js'
+import { totalCalls } from './messages.js'
+
+/**
+ * One finding as the JSON report holds it: the model's fields with paths relative to the working
+ * directory, the frames as `fn (file:line:col)` lines (`stack`), the fields of either kind optional.
+ */
+export type JsonFinding = Pick<Finding, 'id' | 'kind' | 'durationMs' | 'maxMs' | 'calls' | 'allowed' | 'allowedBy' | 'leak' | 'test' | 'location' | 'offender' | 'mode'> &
+  Partial<Pick<SyncIoFinding, 'operation' | 'category' | 'hint' | 'args' | 'unstacked'>> &
+  Partial<Pick<StallFinding, 'thresholdMs'>> & {
+    /** The frames, nearest first, as `fn (file:line:col)`. */
+    readonly stack: readonly string[]
+  }
+
+/** The JSON run report, schema version 1. */
+export interface JsonReport {
+  readonly version: 1
+  readonly findings: readonly JsonFinding[]
+  readonly summary: {
+    /** Findings that are not allowed. */
+    readonly findings: number
+    /** Tests with at least one finding that is not allowed. */
+    readonly tests: number
+    /** Time blocked by findings that are not allowed, in ms. */
+    readonly blockedMs: number
+    /** Blocking calls that are not allowed. */
+    readonly calls: number
+    /** Findings allowed by a user rule (kept for auditing the allow list). */
+    readonly allowed: number
+    /** Calls that kept no stack of their own (sampled after the first calls of an operation in a test). */
+    readonly unstackedCalls: number
+    /** Findings a test worker sent that could not be read back (damaged spool lines); absent when none. */
+    readonly lost?: number
+  }
+}
+
+const round = (ms: number): number => Math.round(ms * 1000) / 1000
+
+/** A finding in its JSON form. */
+export function toJsonFinding(f: Finding, cwd = process.cwd()): JsonFinding {
+  const rel = (file: string): string => displayPath(file, cwd)
+  return {
+    id: f.id,
+    kind: f.kind,
+    ...(f.kind === 'sync-io' && { operation: f.operation, category: f.category, hint: f.hint, unstacked: f.unstacked }),
+    ...(f.kind === 'sync-io' && f.args !== undefined && { args: f.args }),
+    ...(f.kind === 'stall' && { thresholdMs: f.thresholdMs }),
+    durationMs: round(f.durationMs),
+    maxMs: round(f.maxMs),
+    calls: f.calls,
+    allowed: f.allowed,
+    ...(f.allowedBy !== undefined && { allowedBy: f.allowedBy }),
+    leak: f.leak,
+    ...(f.test !== undefined && { test: { name: f.test.name, ...(f.test.file !== undefined && { file: rel(f.test.file) }) } }),
+    ...(f.location !== undefined && { location: { ...f.location, file: rel(f.location.file) } }),
+    ...(f.offender !== undefined && { offender: { ...f.offender, file: rel(f.offender.file) } }),
+    stack: f.frames.map((fr) => formatFrame(fr, cwd)),
+    ...(f.mode !== undefined && { mode: f.mode }),
+  }
+}
+
+/** The key of a test (file and name). */
+export function testKey(t: TestRef | undefined): string {
+  return t === undefined ? '' : `${t.file ?? ''}\u0000${t.name}`
+}
+
+/** Builds the JSON report of a run; `lost` counts findings that could not be read back from workers. */
+export function jsonReport(findings: readonly Finding[], cwd?: string, lost = 0): JsonReport {
+  const blocking = findings.filter((f) => !f.allowed)
+  const tests = new Set(blocking.filter((f) => f.test !== undefined).map((f) => testKey(f.test)))
+  let blockedMs = 0
+  let unstackedCalls = 0
+  for (const f of blocking) {
+    blockedMs += f.durationMs
+    if (f.kind === 'sync-io' && f.unstacked) unstackedCalls += f.calls
+  }
+  return {
+    version: 1,
+    findings: findings.map((f) => toJsonFinding(f, cwd)),
+    summary: {
+      findings: blocking.length,
+      tests: tests.size,
+      blockedMs: round(blockedMs),
+      calls: totalCalls(blocking),
+      allowed: findings.length - blocking.length,
+      unstackedCalls,
+      ...(lost > 0 && { lost }),
+    },
+  }
+}
+
+/**
+ * Writes the JSON report (creating its folder). Atomic (a temporary file renamed over it), and a
+ * symbolic link at the path is replaced by the report, never followed (see `writeFileAtomically`).
+ * Not scope-aware: the detector runs it outside every scope.
+ */
+export function writeJsonReport(path: string, findings: readonly Finding[], cwd = process.cwd(), lost = 0): string {
+  const file = resolve(cwd, path)
+  writeFileAtomically(file, JSON.stringify(jsonReport(findings, cwd, lost), null, 2) + '\n')
+  return file
+}

@@ -1,0 +1,87 @@
+// The words of loopcop's messages (docs/architecture.md, "report"): a failure names the operation,
+// the time it blocked, the line, and the async alternative.
+import { STACKS_PER_OPERATION, type Finding, type Frame } from '../model/finding.js'
+import { formatFrame, isDependency, isInternal } from '../stack/frames.js'
+
+/** Milliseconds as people read them: `0.04 ms`, `3.1 ms`, `182 ms`. */
+export function formatMs(ms: number): string {
+  if (ms < 0.1) return `${ms.toFixed(2)} ms`
+  if (ms < 10) return `${ms.toFixed(1)} ms`
+  return `${Math.round(ms)} ms`
+}
+
+function count(n: number): string {
+  return n.toLocaleString('en-US')
+}
+
+/** The headline of one finding: what blocked, how long, and the alternative. */
+export function describeFinding(f: Finding): string {
+  const leak = f.leak ? 'after its test ended: ' : ''
+  if (f.kind === 'stall') {
+    const times = f.calls > 1 ? ` ×${count(f.calls)} (${formatMs(f.durationMs)} in total)` : ''
+    return `${leak}event loop stalled ${formatMs(f.maxMs)}${times} (threshold ${formatMs(f.thresholdMs)})`
+  }
+  const call = f.args !== undefined ? `${f.operation}(${JSON.stringify(f.args)})` : f.operation
+  // A call refused in `throw` mode never ran: it blocked nothing, so no time is shown for it.
+  if (f.raised) return `${leak}${call}${f.calls > 1 ? ` ×${count(f.calls)}` : ''} — refused before it ran (mode: throw) — ${f.hint}`
+  const more = f.unstacked && !f.allowed ? ' more calls' : ''
+  const times = f.calls > 1 ? ` ×${count(f.calls)}${more} blocked ${formatMs(f.durationMs)} in total` : ` blocked ${formatMs(f.durationMs)}`
+  return `${leak}${call}${times} — ${f.hint}`
+}
+
+/**
+ * Up to `max` frames worth showing: Node's internals are skipped, and so are dependencies below
+ * the user's first frame (the test runner calling the test), while a dependency above it (the
+ * package that made the call) is shown.
+ */
+export function shownFrames(frames: readonly Frame[], max = 3): Frame[] {
+  const shown: Frame[] = []
+  let ownSeen = false
+  for (const f of frames) {
+    // A line that could not be read is shown as it was: it may be the user's.
+    if (f.unparsed !== true && isInternal(f.file)) continue
+    const dependency = f.unparsed !== true && isDependency(f.file)
+    if (dependency && ownSeen) continue
+    if (!dependency) ownSeen = true
+    shown.push(f)
+    if (shown.length === max) break
+  }
+  return shown
+}
+
+/** The lines under a finding's headline: its frames, or why it has none. */
+export function findingDetail(f: Finding, indent: string): string[] {
+  if (f.kind === 'sync-io' && f.unstacked) {
+    if (f.allowed) return [`${indent}(allowed by ${f.allowedBy})`]
+    return [`${indent}(no stack of their own: only the first ${STACKS_PER_OPERATION} calls of an operation in a test keep one)`]
+  }
+  const lines = shownFrames(f.frames).map((fr) => `${indent}at ${formatFrame(fr)}`)
+  if (f.offender !== undefined) lines.unshift(`${indent}called by the package ${f.offender.package}`)
+  return lines
+}
+
+/** Blocking calls counted in these findings (a finding stands for `calls` calls). */
+export function totalCalls(findings: readonly Finding[]): number {
+  let n = 0
+  for (const f of findings) n += f.calls
+  return n
+}
+
+/** The failure message of DESIGN.md: headline, numbered findings with frames, how to allow. */
+export function failureMessage(findings: readonly Finding[], title?: string): string {
+  const n = totalCalls(findings)
+  const during = title === undefined ? '' : ` during ${JSON.stringify(title)}`
+  const lines = [`${count(n)} blocking operation${n === 1 ? '' : 's'} on the event loop${during}`]
+  findings.forEach((f, i) => {
+    const label = `  ${i + 1}) `
+    lines.push(label + describeFinding(f))
+    lines.push(...findingDetail(f, ' '.repeat(label.length + 2)))
+  })
+  lines.push('Allow it with allowBlocking() in the test, or an `allow` rule in configure().')
+  return lines.join('\n')
+}
+
+/** The findings of a failed assertion, numbered, each with its frames. */
+export function listBlocking(blocking: readonly Finding[]): string {
+  return blocking.map((f, i) => [`  ${i + 1}) ${describeFinding(f)}`, ...findingDetail(f, '       ')].join('\n')).join('\n')
+}

@@ -1,0 +1,135 @@
+// The end of a run, the same for every runner (docs/architecture.md, "report"): every worker's
+// findings counted once, then the summary, the JSON report and the annotations.
+import { resolve } from 'node:path'
+import type { Finding } from '../model/finding.js'
+import type { Mode } from '../model/mode.js'
+import { displayPath } from '../stack/frames.js'
+import { writeJsonReport } from './json.js'
+import { closeSpool, openSpool, readSpool } from './spool.js'
+import { formatSummary, githubAnnotations } from './summary.js'
+
+/** Collects findings from every worker of a run; a finding seen twice (same id) counts once. */
+export class RunCollector {
+  readonly #byId = new Map<string, Finding>()
+
+  /** Adds findings; returns how many were new. */
+  add(findings: Iterable<Finding>): number {
+    let added = 0
+    for (const f of findings) {
+      if (this.#byId.has(f.id)) continue
+      this.#byId.set(f.id, f)
+      added++
+    }
+    return added
+  }
+
+  /** Every distinct finding, in arrival order. */
+  get findings(): Finding[] {
+    return [...this.#byId.values()]
+  }
+}
+
+/** What a run recorded, at its end. */
+export interface RecordedRun {
+  /** Every distinct finding of the run. */
+  readonly findings: Finding[]
+  /** Findings the workers sent that could not be read back. */
+  readonly lost: number
+}
+
+/**
+ * The run the reporting process records (Jest's reporter, Mocha's global set-up): the findings of
+ * tests run in this process, and — through a spool folder named in `LOOPCOP_SPOOL_DIR`, which the
+ * workers started after it inherit — those of its workers. Not scope-aware: the detector runs it
+ * outside every scope.
+ */
+export class RunRecording {
+  readonly #collector = new RunCollector()
+  #spool: string | undefined
+
+  constructor() {
+    this.#spool = openSpool()
+  }
+
+  /** Adds findings of tests that ran in this process. */
+  add(findings: Iterable<Finding>): void {
+    this.#collector.add(findings)
+  }
+
+  /** Ends the recording: everything recorded and spooled, each finding once; the spool is removed. */
+  finish(): RecordedRun {
+    let lost = 0
+    if (this.#spool !== undefined) {
+      const spooled = readSpool(this.#spool)
+      this.#collector.add(spooled.findings)
+      lost = spooled.damaged
+      closeSpool(this.#spool)
+      this.#spool = undefined
+    }
+    return { findings: this.#collector.findings, lost }
+  }
+}
+
+/** How `reportRun` ends a run. */
+export interface ReportRunOptions {
+  /** Path of the JSON report. */
+  readonly json?: string
+  /** Print GitHub Actions annotations. @default process.env.GITHUB_ACTIONS === 'true' */
+  readonly github?: boolean
+  /** Annotation level for every finding; without it, each follows `mode`/`stallMode`. */
+  readonly level?: 'error' | 'warning'
+  /**
+   * The findings to annotate, when the runner annotates some itself (Vitest's `github-actions`
+   * reporter annotates every failed test at its error's stack: loopcop's failures included).
+   * @default findings
+   */
+  readonly annotate?: readonly Finding[]
+  /** Where the summary and annotations go. @default process.stdout */
+  readonly write?: (text: string) => void
+  /** The project root that paths are shown relative to. @default process.cwd() */
+  readonly cwd?: string
+  /** Findings the workers sent that could not be read back (see `readSpool`): said, and counted in the JSON report. */
+  readonly lost?: number
+}
+
+/** What `reportRun` did, for the caller (and tests). */
+export interface RunReportResult {
+  readonly summary: string
+  readonly jsonPath?: string
+  readonly annotations: readonly string[]
+  /**
+   * The JSON report could not be written (a folder in the way, no permission, a full disk). The
+   * integration must make the run fail with it: CI that reads the report would otherwise read an
+   * old one, or none, after a green run.
+   */
+  readonly error?: Error
+}
+
+/**
+ * Prints the summary grouped by call site, writes the JSON report when `json` is given, prints
+ * GitHub annotations when `github` (default: `GITHUB_ACTIONS === 'true'`). `modes` are the
+ * configured ones, for findings recorded without the mode that judged them.
+ */
+export function reportRun(findings: readonly Finding[], options: ReportRunOptions, modes: { readonly mode: Mode; readonly stallMode: Mode }): RunReportResult {
+  const write = options.write ?? ((text: string) => process.stdout.write(text + '\n'))
+  const summary = formatSummary(findings, options.cwd)
+  write(summary)
+  const github = options.github ?? process.env.GITHUB_ACTIONS === 'true'
+  const annotations = github ? githubAnnotations(options.annotate ?? findings, options.level ?? modes, options.cwd) : []
+  for (const a of annotations) write(a)
+  const lost = options.lost ?? 0
+  if (lost > 0) write(`loopcop: ${lost} finding${lost === 1 ? '' : 's'} sent by test workers could not be read back (a worker stopped mid-write?) and ${lost === 1 ? 'is' : 'are'} missing from this report`)
+  let jsonPath: string | undefined
+  let error: Error | undefined
+  if (options.json !== undefined) {
+    try {
+      jsonPath = writeJsonReport(options.json, findings, options.cwd, lost)
+      write(`loopcop: JSON report written to ${displayPath(jsonPath, options.cwd)}`)
+    } catch (cause) {
+      const target = resolve(options.cwd ?? process.cwd(), options.json)
+      const reason = cause instanceof Error ? cause.message : String(cause)
+      error = new Error(`loopcop: could not write the JSON report to ${target} (report.json / LOOPCOP_REPORT): ${reason}`, { cause })
+    }
+  }
+  return { summary, annotations, ...(jsonPath !== undefined && { jsonPath }), ...(error !== undefined && { error }) }
+}

@@ -1,0 +1,22 @@
+/**
+ * loopcop's own work on the thread, kept apart from the code under test. Blocking calls are
+ * synchronous, so one counter per thread is exact: while `depth` is up, a wrapped call is a plain
+ * pass-through (`readFileSync` → `openSync`/`readSync` is one finding, not three; loopcop reading
+ * a source map to format a stack is no finding at all). One per detector (one per process).
+ */
+export class Guard {
+  /** Depth of wrapped calls and of loopcop's own work on the stack. */
+  depth = 0
+  /** Total ms spent inside wrapped calls on this thread: stall detection does not count it twice. */
+  blockedMs = 0
+
+  /** Runs `fn` as loopcop's own work: blocking calls it makes are not findings. */
+  hold<T>(fn: () => T): T {
+    this.depth++
+    try {
+      return fn()
+    } finally {
+      this.depth--
+    }
+  }
+}

@@ -1,0 +1,144 @@
+// Stack frames as text and as data (docs/architecture.md, "stack"): parsing V8's stack text, telling
+// the user's code from dependencies and Node's internals, and writing frames back for messages.
+import { relative, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Frame, Location, Offender } from '../model/finding.js'
+
+// One frame, possibly spanning lines (a file name may hold a newline). The position is anchored at
+// the end, so a path may hold spaces, parentheses and colons: `at fn (/a/b (1)/c:d.js:3:4)`.
+const FRAME = /^\s*at (?:(.+?) \(([^]+?):(\d+):(\d+)\)|([^]+?):(\d+):(\d+))$/
+// Where the next frame starts: a line break and `at `, as V8 writes every frame after the header.
+const NEXT_FRAME = /\n(?=[ \t]*at )/
+// Frames with no position of their own (`at new Promise (<anonymous>)`, `at async Promise.all
+// (index 0)`, `at native`): nothing to read, nothing lost.
+const NO_POSITION = /^\s*at (?:.*\((?:<anonymous>|native|index \d+)\)|native|<anonymous>)$/
+
+/** A file URL as a path; anything else as it is. */
+export function toPath(file: string): string {
+  if (file.startsWith('file://')) {
+    try {
+      return fileURLToPath(file)
+    } catch {
+      return file
+    }
+  }
+  return file
+}
+
+/**
+ * Parses V8 stack text (`    at fn (file:1:2)`) into frames. A frame runs until the next line that
+ * starts with `at `, so a file name holding a newline stays one frame; frames without a position
+ * (`native`) are dropped, and a frame that cannot be read is kept as `unparsed` (see `Frame`).
+ */
+export function parseStack(text: string): Frame[] {
+  const frames: Frame[] = []
+  const chunks = text.split(NEXT_FRAME)
+  for (let i = 0; i < chunks.length; i++) {
+    const chunk = (chunks[i] as string).trimEnd()
+    const m = FRAME.exec(chunk)
+    if (m === null) {
+      // The first chunk is the header (`Error: message`) unless the text starts with a frame.
+      if ((i === 0 && !/^\s*at /.test(chunk)) || NO_POSITION.test(chunk)) continue
+      frames.push({ fn: undefined, file: chunk.replace(/^\s*at /, ''), line: 0, column: 0, unparsed: true })
+    } else if (m[2] !== undefined) {
+      let fn = m[1]
+      if (fn?.startsWith('async ')) fn = fn.slice(6)
+      frames.push({ fn, file: toPath(m[2]), line: Number(m[3]), column: Number(m[4]) })
+    } else if (m[5] !== undefined) {
+      const file = m[5].startsWith('async ') ? m[5].slice(6) : m[5]
+      frames.push({ fn: undefined, file: toPath(file), line: Number(m[6]), column: Number(m[7]) })
+    }
+  }
+  return frames
+}
+
+/** True for Node's own code (`node:fs`, `internal/…`). */
+export function isInternal(file: string): boolean {
+  return file.startsWith('node:') || file.startsWith('internal/') || file === '<anonymous>' || !file.includes('/')
+}
+
+/** True for code inside a `node_modules` folder. */
+export function isDependency(file: string): boolean {
+  return file.includes(`${sep}node_modules${sep}`) || file.includes('/node_modules/')
+}
+
+// A memo of a pure function (file → package), bounded: not state anyone reads back.
+const packages = new Map<string, string | undefined>()
+
+/** The package a file belongs to (`pino`, `@scope/name`), or `undefined` for first-party code. Memoized per file. */
+export function packageOf(file: string): string | undefined {
+  if (packages.has(file)) return packages.get(file)
+  const norm = file.split(sep).join('/')
+  const at = norm.lastIndexOf('/node_modules/')
+  let pkg: string | undefined
+  if (at >= 0) {
+    const rest = norm.slice(at + '/node_modules/'.length).split('/')
+    if (rest[0] !== undefined) pkg = rest[0].startsWith('@') && rest[1] !== undefined ? `${rest[0]}/${rest[1]}` : rest[0]
+  }
+  if (packages.size > 10_000) packages.clear()
+  packages.set(file, pkg)
+  return pkg
+}
+
+/**
+ * The user's own frame nearest to the blocking call: not Node's, not a dependency's. A frame that
+ * could not be read counts as the user's: it may well be (nothing says it is the runner's).
+ */
+export function firstPartyFrame(frames: readonly Frame[]): Frame | undefined {
+  return frames.find((f) => f.unparsed === true || (!isInternal(f.file) && !isDependency(f.file)))
+}
+
+/** The dependency frame that made the blocking call, when the call came from `node_modules`. */
+export function offenderFrame(frames: readonly Frame[]): Frame | undefined {
+  for (const f of frames) {
+    if (f.unparsed === true) return undefined
+    if (isInternal(f.file)) continue
+    return isDependency(f.file) ? f : undefined
+  }
+  return undefined
+}
+
+/** Where a finding is attributed: its location (the user's frame, else the top frame) and the offending package. */
+export function locate(frames: readonly Frame[]): { readonly location?: Location; readonly offender?: Offender } {
+  const own = firstPartyFrame(frames) ?? frames[0]
+  const offender = offenderFrame(frames)
+  const pkg = offender === undefined ? undefined : packageOf(offender.file)
+  return {
+    ...(own !== undefined && { location: { file: own.file, line: own.line, column: own.column } }),
+    ...(offender !== undefined && pkg !== undefined && { offender: { file: offender.file, line: offender.line, column: offender.column, package: pkg } }),
+  }
+}
+
+/** A call site's key: where a finding is attributed (the user's frame, else the top frame). */
+export function siteKey(frames: readonly Frame[]): string {
+  const f = firstPartyFrame(frames) ?? frames[0]
+  return f === undefined ? '?' : `${f.file}:${f.line}:${f.column}`
+}
+
+/** A path as shown to the user: relative to the working directory when inside it. */
+export function displayPath(file: string, cwd = process.cwd()): string {
+  if (isInternal(file)) return file
+  const rel = relative(cwd, file)
+  return rel.startsWith('..') || rel === '' ? file : rel.split(sep).join('/')
+}
+
+/** Line breaks and other control characters of a file name, written as escapes so a frame stays one line. */
+function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what is escaped
+  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1))
+}
+
+/**
+ * `fn (file:line:col)` with the file shown relative to the working directory, on one line (a
+ * newline in a file name is shown as `\n`). A frame that could not be read is shown as it was.
+ */
+export function formatFrame(frame: Frame, cwd?: string): string {
+  if (frame.unparsed === true) return `${oneLine(frame.file)} (unreadable stack line)`
+  const where = `${oneLine(displayPath(frame.file, cwd))}:${frame.line}:${frame.column}`
+  return frame.fn === undefined ? where : `${frame.fn} (${where})`
+}
+
+/** The V8 form `    at fn (file:line:col)` with the absolute path, as runners expect in `error.stack`. */
+export function v8Line(frame: Frame): string {
+  return frame.fn === undefined ? `    at ${frame.file}:${frame.line}:${frame.column}` : `    at ${frame.fn} (${frame.file}:${frame.line}:${frame.column})`
+}

@@ -1,0 +1,82 @@
+// Who a stall belongs to and what it looked like (docs/architecture.md, "stall"): the scope it is
+// charged to, the frames that are that scope's own, and whether it was only a module loading.
+import type { Frame, StallFinding } from '../model/finding.js'
+import type { Verdict } from '../model/verdict.js'
+import { locate, packageOf } from '../stack/frames.js'
+import type { Scope } from '../accounting/scope.js'
+
+/**
+ * Packages whose frames mean a module is being loaded. Not `vitest`/`@vitest/*` or
+ * `jest-circus`: their frames sit under every test function, loading or not.
+ */
+const LOADER_PACKAGES = new Set(['vite', 'vite-node', 'jest-runtime', '@jest/transform', 'tsx', 'ts-node', '@babel/register', 'pirates'])
+
+/** A frame of a module loader: the stall is the evaluation or compilation of a module. */
+export function isModuleLoading(f: Frame): boolean {
+  if (f.file.startsWith('node:internal/modules/')) return true
+  const pkg = packageOf(f.file)
+  return pkg !== undefined && LOADER_PACKAGES.has(pkg)
+}
+
+/**
+ * The scope a stall without a probe is charged to: the innermost open scope, when the open scopes
+ * form one chain (serial tests, a detect() inside a test). Concurrent unrelated scopes make the
+ * culprit unknowable, and a wrong charge is worse than none.
+ */
+export function innermostScope(open: readonly Scope[]): Scope | undefined {
+  const innermost = open.filter((s) => !open.some((o) => o !== s && isAncestor(s, o)))
+  return innermost.length === 1 ? innermost[0] : undefined
+}
+
+function isAncestor(a: Scope, b: Scope): boolean {
+  for (let p = b.parent; p !== undefined; p = p.parent) if (p === a) return true
+  return false
+}
+
+/** Whether a scope, or one around it, allows everything (stalls included). */
+export function allowsAll(scope: Scope): boolean {
+  for (let p: Scope | undefined = scope; p !== undefined; p = p.parent) if (p.allowsAll) return true
+  return false
+}
+
+/**
+ * The stalled frames that are the scope's own: when the stall runs synchronously inside the call
+ * that opened the scope (a `detect()` at a module's top level), the frames below the opening call
+ * (the module loader running that module, say) are the caller's, not the scope's. `outer` is the
+ * stack where the scope was opened, when it was captured.
+ */
+export function ownFrames(frames: Frame[], outer: readonly Frame[] | undefined): Frame[] {
+  if (outer === undefined) return frames
+  let i = frames.length - 1
+  let j = outer.length - 1
+  while (i >= 0 && j >= 0 && sameFrame(frames[i] as Frame, outer[j] as Frame)) {
+    i--
+    j--
+  }
+  // Keep the frame that called into the scope (same function, another line) as the scope's own.
+  return j < outer.length - 1 ? frames.slice(0, i + 1) : frames
+}
+
+function sameFrame(a: Frame, b: Frame): boolean {
+  return a.file === b.file && a.line === b.line && a.column === b.column && a.fn === b.fn
+}
+
+/** The finding of a stall of `ms` in `scope`. */
+export function stallFinding(id: string, ms: number, thresholdMs: number, frames: readonly Frame[], scope: Scope, verdict: Verdict): StallFinding {
+  const rounded = Math.round(ms * 10) / 10
+  return {
+    kind: 'stall',
+    id,
+    thresholdMs,
+    durationMs: rounded,
+    maxMs: rounded,
+    calls: 1,
+    allowed: verdict.kind === 'allowed',
+    ...(verdict.kind === 'allowed' && { allowedBy: verdict.rule }),
+    leak: false,
+    ...(scope.test !== undefined && { test: scope.test }),
+    ...locate(frames),
+    frames,
+    mode: scope.settings.stallMode,
+  }
+}

@@ -1,0 +1,278 @@
+import { isMainThread } from 'node:worker_threads'
+import type { FindingIds } from '../accounting/findings.js'
+import { findAllowingRule, verdictOf } from '../accounting/allow.js'
+import type { Scope } from '../accounting/scope.js'
+import type { Frame } from '../model/finding.js'
+import { stallOperation } from '../model/operation.js'
+import { clearRealInterval, now, setRealInterval } from '../runtime/clock.js'
+import type { Guard } from '../runtime/guard.js'
+import type { RawStack, Stacks } from '../stack/capture.js'
+import { allowsAll, innermostScope, isModuleLoading, ownFrames, stallFinding } from './attribution.js'
+import type { Sampler } from './sampler.js'
+import type { ProbeResult, Watchdog } from './watchdog.js'
+
+/**
+ * Stall detection (docs/architecture.md, "stall"). A stall is a synchronous stretch of the event
+ * loop longer than `stallMs` inside a scope. Two parts:
+ *
+ * - a heartbeat on this thread: an unref'd interval timer, running only while a scope that
+ *   watches stalls is open. When it fires late by more than the threshold, the loop was blocked.
+ *   It costs nothing per `await` (unlike async_hooks-based detectors such as blocked-at), and
+ *   it measures gaps itself (`monitorEventLoopDelay().reset()` would discard the running one).
+ * - a watchdog worker (main thread only), woken by the same threshold through shared memory. It
+ *   pauses the main thread mid-stall over the inspector (`connectToMainThread` + `Debugger.pause`)
+ *   and evaluates a probe there that records the running stack (source-mapped by the runner's
+ *   `prepareStackTrace`) and the scope the stalled code belongs to. `Debugger.enable` costs tens of
+ *   ms and slows async code while on, so it is enabled only once a stall is already caught, and
+ *   that time is subtracted from the stall. V8 serves the pause at the thread's next JS call, so
+ *   a stall inside one long native call (a huge `JSON.parse`) shows the code right after it.
+ * - in worker threads (Vitest `threads`), which the watchdog cannot pause, the sampling profiler of
+ *   `sampler.ts` gives the stack; the scope is then the one open scope (or chain of nested ones).
+ * With a debugger attached or no inspector, stalls are reported without a stack, never an error.
+ * Measured (Node 20, 2 cores): the watchdog costs nothing until a stall; a continuously running
+ * sampler costs nothing measurable at 5 ms but ~10 ms per start/stop pair — hence the watchdog on
+ * the main thread, where it also knows the exact scope (the probe reads the stalled code's
+ * AsyncLocalStorage store), even under `describe.concurrent`.
+ */
+
+const STACK_LIMIT = 100
+
+interface Watched {
+  readonly scope: Scope
+  readonly stallMs: number
+  /** Where a detect() scope was opened: frames below it are not the scope's own code (read only on a stall). */
+  readonly openedAt: RawStack | undefined
+}
+
+/** CPU time of the process, in ms. */
+function cpuMs(): number {
+  const u = process.cpuUsage()
+  return (u.user + u.system) / 1000
+}
+
+/** What the stall monitor needs of its detector. */
+export interface StallTools {
+  readonly guard: Guard
+  readonly stacks: Stacks
+  readonly ids: FindingIds
+  readonly watchdog: Watchdog<Scope>
+  readonly sampler: Sampler
+  /** Runs `fn` outside every scope (the heartbeat timer must belong to none). */
+  outside<T>(fn: () => T): T
+  /** Reports loopcop's own failure. */
+  internalError(error: unknown): void
+}
+
+/** The stall monitor of one detector: the heartbeat, the scopes it watches, and who a stall is charged to. */
+export class StallMonitor {
+  readonly #tools: StallTools
+  readonly #watched = new Set<Watched>()
+  readonly #byScope = new Map<Scope, Watched>()
+  /** Watched records of scopes that ended (a stall they left running is still charged to them). */
+  readonly #lastWatched = new WeakMap<Scope, Watched>()
+  /**
+   * Open scopes that do not watch stalls (`stallMs: 0`, `stallMode: 'off'`). Without a probe (worker
+   * threads) a stall is charged to the innermost open scope: one of these may be it, and a stall
+   * inside a `detect(fn, { stallMs: 0 })` is then nobody's, not its enclosing test's.
+   */
+  readonly #unwatchedOpen = new Set<Scope>()
+  /** Open `allowBlocking(fn)` stretches: a stall without a stack during one is charged to no one. */
+  readonly #allowedOpen = new Set<Scope>()
+  #timer: ReturnType<typeof setInterval> | undefined
+  #interval = 10
+  // The baseline of the current gap (see #rebase).
+  #lastBeat = 0
+  #blockedAtLastBeat = 0
+  /** CPU time of the process at the last beat, in ms. */
+  #cpuAtLastBeat = 0
+  #pausedAtLastBeat = 0
+  readonly #heartbeat = (): void => this.#onHeartbeat()
+
+  constructor(tools: StallTools) {
+    this.#tools = tools
+  }
+
+  #threshold(): number {
+    let min = Infinity
+    for (const w of this.#watched) if (w.stallMs < min) min = w.stallMs
+    return min
+  }
+
+  /** Starts the next gap now (`at`), leaving out everything before, loopcop's own work included. */
+  #rebase(at = now(), cpu = cpuMs()): void {
+    this.#lastBeat = at
+    this.#blockedAtLastBeat = this.#tools.guard.blockedMs
+    this.#pausedAtLastBeat = this.#tools.watchdog.pausedMs()
+    this.#cpuAtLastBeat = cpu
+    this.#tools.watchdog.beat()
+  }
+
+  #rearm(): void {
+    const t = this.#threshold()
+    const watchdog = this.#tools.watchdog
+    if (t === Infinity) {
+      // Nothing to watch: disarm the watchdog now; the heartbeat stops itself at its next beat
+      // unless a scope opens first (tests back to back keep one timer running).
+      watchdog.arm(Infinity)
+      return
+    }
+    const wanted = Math.max(2, Math.min(25, Math.floor(t / 5)))
+    if (this.#timer === undefined || wanted !== this.#interval) {
+      if (this.#timer !== undefined) clearRealInterval(this.#timer)
+      this.#interval = wanted
+      this.#rebase()
+      const timer = this.#tools.outside(() => setRealInterval(this.#heartbeat, wanted))
+      timer.unref()
+      this.#timer = timer
+    }
+    if (isMainThread) watchdog.start()
+    else this.#tools.sampler.start()
+    watchdog.arm(t)
+  }
+
+  /** Starts watching a scope for stalls (its `stallMs` > 0 and `stallMode` not `off`). */
+  watch(scope: Scope): void {
+    const s = scope.settings
+    if (s.stallMs <= 0 || s.stallMode === 'off') {
+      this.#unwatchedOpen.add(scope)
+      return
+    }
+    if (this.#byScope.has(scope)) return
+    // Only a detect() (or matcher) runs its code synchronously inside the call that opened it, on
+    // top of whatever stack that was; a runner opens a test's scope and calls the test later.
+    // Capturing costs (runners format stacks eagerly), so test scopes skip it.
+    let openedAt: RawStack | undefined
+    if (scope.kind === 'detect') {
+      openedAt = {}
+      const limit = Error.stackTraceLimit
+      Error.stackTraceLimit = STACK_LIMIT
+      Error.captureStackTrace(openedAt, this.watch)
+      Error.stackTraceLimit = limit
+    }
+    // Settle the time since the last beat before this scope counts: a stall in it (the runner's
+    // work before the test, say) belongs to the scopes open then, or to no one.
+    if (this.#timer !== undefined) this.#check(now())
+    const w = { scope, stallMs: s.stallMs, openedAt }
+    this.#watched.add(w)
+    this.#byScope.set(scope, w)
+    this.#rearm()
+  }
+
+  /** Stops watching a scope; a stall that ended just before is charged first. */
+  unwatch(scope: Scope): void {
+    if (this.#unwatchedOpen.has(scope)) {
+      // A stall inside it is seen now, while it still counts as open (see #candidate).
+      if (this.#timer !== undefined) this.#check(now())
+      this.#unwatchedOpen.delete(scope)
+      return
+    }
+    const w = this.#byScope.get(scope)
+    if (w === undefined) return
+    this.#check(now())
+    this.#watched.delete(w)
+    this.#byScope.delete(scope)
+    this.#lastWatched.set(scope, w)
+    this.#rearm()
+  }
+
+  /** An `allowBlocking(fn)` stretch started: a stall without a stack during it is charged to no one. */
+  enterAllowed(scope: Scope): void {
+    this.#allowedOpen.add(scope)
+  }
+
+  /** An `allowBlocking(fn)` stretch ended. */
+  leaveAllowed(scope: Scope): void {
+    // A stall inside the stretch is seen now, while the stretch still counts as open.
+    if (this.#timer !== undefined) this.#check(now())
+    this.#allowedOpen.delete(scope)
+  }
+
+  /** Whether stalls get a stack here: the watchdog (main thread) or the sampler (worker threads) can run. */
+  stacksAvailable(): boolean {
+    if (!isMainThread) return this.#tools.sampler.start()
+    this.#tools.watchdog.start()
+    return this.#tools.watchdog.running
+  }
+
+  #onHeartbeat(): void {
+    const watchdog = this.#tools.watchdog
+    watchdog.inHeartbeat = true
+    try {
+      this.#check(now())
+      if (this.#tools.sampler.refresh()) this.#rebase() // the restart is loopcop's time (see #check)
+      if (this.#watched.size === 0 && this.#timer !== undefined) {
+        clearRealInterval(this.#timer)
+        this.#timer = undefined
+      }
+    } catch (error) {
+      this.#tools.internalError(error)
+    } finally {
+      watchdog.inHeartbeat = false
+    }
+  }
+
+  /** Looks at the time since the last beat; a gap over a watched threshold is a stall. */
+  #check(at: number): void {
+    const { guard, watchdog } = this.#tools
+    const gap = at - this.#lastBeat
+    const wrapped = guard.blockedMs - this.#blockedAtLastBeat
+    const paused = watchdog.pausedMs() - this.#pausedAtLastBeat
+    const cpu = cpuMs()
+    const busy = cpu - this.#cpuAtLastBeat
+    this.#rebase(at, cpu)
+    // The beat cannot fire during a stall, so the stall lasted between gap − interval and gap.
+    // Time inside wrapped calls is already a sync-io finding, and time the watchdog held the
+    // thread paused is loopcop's: neither is counted again.
+    const wall = gap - this.#interval / 2 - wrapped - paused
+    // A stall is work the code did without yielding, so it is also bounded by the CPU time spent:
+    // on a machine short of CPU (a busy CI box, parallel workers) a beat is late without the code
+    // doing anything, and a 200 ms loop may take a second of wall time. Counting the CPU keeps
+    // both from turning into false or inflated stalls. (Process CPU: other threads add a little.)
+    const stall = Math.min(wall, busy - wrapped)
+    const taken = watchdog.probes.splice(0)
+    if (Math.min(gap - this.#interval - wrapped - paused, busy - wrapped) < this.#threshold()) return
+    const probeResult = taken.find((p) => p.scope !== undefined) ?? taken[0]
+    // No watchdog in a worker thread: the in-thread sampler saw what ran during the gap.
+    const sampled = probeResult === undefined && !isMainThread ? this.#tools.sampler.sampledStack(at - gap, at) : undefined
+    this.#charge(stall, probeResult, sampled)
+    // Reading the sampler (stop, read, restart) takes tens of ms, and with a large heap well over
+    // the threshold (V8 walks the heap to log code on Profiler.start): loopcop's time, not the
+    // next gap's, or it becomes a false stall of whatever scope is open then.
+    this.#rebase()
+  }
+
+  /** The one open scope a stall without a probe may be charged to (see `innermostScope`). */
+  #candidate(): Scope | undefined {
+    const open = [...[...this.#watched].map((w) => w.scope), ...this.#allowedOpen, ...this.#unwatchedOpen].filter((s) => !s.ended)
+    return innermostScope(open)
+  }
+
+  #charge(ms: number, probeResult: ProbeResult<Scope> | undefined, sampled?: Frame[]): void {
+    const stacks = this.#tools.stacks
+    let scope = probeResult?.scope
+    if (scope === undefined) {
+      if (probeResult !== undefined && stacks.read(probeResult.raw).length > 0) return // the runner's own code was running
+      scope = this.#candidate()
+    }
+    // `allowsAll`, not `quiet`: a scope under `mode: 'off'` (blocking calls not checked) is quiet,
+    // yet its stalls are still reported as its `stallMode` says.
+    if (scope === undefined || allowsAll(scope)) return
+    const settings = scope.settings
+    if (ms < settings.stallMs || settings.stallMode === 'off' || settings.stallMs <= 0) return
+    const stalled = probeResult !== undefined ? stacks.read(probeResult.raw).filter((f) => !f.file.startsWith('eval') && f.fn !== 'eval') : stacks.withoutOwnFrames(sampled ?? [])
+    const frames = ownFrames(stalled, this.#openedAt(scope))
+    const verdict = verdictOf(findAllowingRule(settings.rules, { operation: stallOperation, arg: undefined, frames: () => frames }))
+    if (verdict.kind === 'allowed' && verdict.builtin) return
+    if (verdict.kind === 'violation' && !settings.moduleLoading && frames.some(isModuleLoading)) return
+    const finding = stallFinding(this.#tools.ids.next(), ms, settings.stallMs, frames, scope, verdict)
+    if (scope.ended) scope.leak({ ...finding, leak: true })
+    else scope.extra.push(finding)
+  }
+
+  /** Frames of where the scope (or the nearest watched one around it) was opened, when captured. */
+  #openedAt(scope: Scope): Frame[] | undefined {
+    let w: Watched | undefined
+    for (let s: Scope | undefined = scope; s !== undefined && w === undefined; s = s.parent) w = this.#byScope.get(s) ?? this.#lastWatched.get(s)
+    return w?.openedAt === undefined ? undefined : this.#tools.stacks.read(w.openedAt)
+  }
+}

@@ -1,0 +1,157 @@
+import inspector from 'node:inspector'
+import { fileURLToPath } from 'node:url'
+import type { Frame } from '../model/finding.js'
+import { hrtimeBigint, now } from '../runtime/clock.js'
+
+/**
+ * Stall stacks in worker threads (Vitest's `threads` pool), where the watchdog cannot reach:
+ * `connectToMainThread()` from a nested worker targets the process main thread. V8's sampling
+ * profiler runs in this thread over a same-thread inspector session and samples even inside
+ * native calls (a long `JSON.parse`). Measured on Node 20: sampling every 5 ms costs nothing
+ * measurable on 10,000 awaits, but a `Profiler.start`/`stop` pair costs ~10 ms, so the profiler
+ * runs for the life of the thread and is read (stopped and restarted) only after a stall, or
+ * once a minute to bound its memory.
+ */
+
+interface ProfileNode {
+  readonly id: number
+  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number; readonly columnNumber: number }
+  readonly children?: readonly number[]
+}
+interface Profile {
+  readonly nodes: readonly ProfileNode[]
+  readonly startTime: number
+  readonly samples?: readonly number[]
+  readonly timeDeltas?: readonly number[]
+}
+
+const SAMPLE_US = 5000
+const RESTART_MS = 60_000
+const NOT_CODE = new Set(['(root)', '(program)', '(idle)', '(garbage collector)'])
+
+/**
+ * The sampling profiler of this thread (docs/architecture.md, "stall"), started at most once. A
+ * `Profiler.start`/`stop` pair costs ~10 ms, so it runs for the life of the thread.
+ */
+export class Sampler {
+  #session: inspector.Session | undefined
+  #failed = false
+  #startedAt = 0
+  /** performance.now() minus V8's monotonic clock (µs → ms): profile times are on the latter. */
+  #clockOffset = 0
+
+  #post<T>(method: string, params?: object): T {
+    let result: T | undefined
+    let error: Error | null = null
+    ;(this.#session as inspector.Session).post(method, params ?? {}, (err, res) => {
+      error = err
+      result = res as T
+    })
+    if (error !== null) throw error as Error
+    return result as T
+  }
+
+  /** Starts the sampler (once per thread); false when the inspector is unavailable or busy. */
+  start(): boolean {
+    if (this.#session !== undefined) return true
+    if (this.#failed) return false
+    try {
+      this.#session = new inspector.Session()
+      this.#session.connect()
+      this.#post('Profiler.enable')
+      this.#post('Profiler.setSamplingInterval', { interval: SAMPLE_US })
+      this.#begin()
+      return true
+    } catch {
+      // A debugger holding the profiler, V8 coverage, or no inspector in this build.
+      this.#failed = true
+      try {
+        this.#session?.disconnect()
+      } catch {
+        // nothing to undo
+      }
+      this.#session = undefined
+      return false
+    }
+  }
+
+  #begin(): void {
+    this.#post('Profiler.start')
+    this.#startedAt = now()
+    this.#clockOffset = this.#startedAt - Number(hrtimeBigint() / 1000n) / 1000
+  }
+
+  /**
+   * The stack sampled most often between `fromMs` and `toMs` (performance.now() times), nearest
+   * frame first, or `undefined` when nothing ran JS there. Restarts the profiler.
+   */
+  sampledStack(fromMs: number, toMs: number): Frame[] | undefined {
+    if (this.#session === undefined) return undefined
+    let profile: Profile
+    try {
+      profile = this.#post<{ profile: Profile }>('Profiler.stop').profile
+      this.#begin()
+    } catch {
+      return undefined
+    }
+    return busiestStack(profile, fromMs - this.#clockOffset, toMs - this.#clockOffset)
+  }
+
+  /** Restarts the profiler when it has run a minute without a stall (its samples grow); true when it did. */
+  refresh(): boolean {
+    if (this.#session === undefined || now() - this.#startedAt <= RESTART_MS) return false
+    try {
+      this.#post('Profiler.stop')
+      this.#begin()
+    } catch {
+      // leave it stopped: stalls are then reported without a stack
+    }
+    return true
+  }
+}
+
+function toFrame(node: ProfileNode): Frame {
+  const { functionName, url, lineNumber, columnNumber } = node.callFrame
+  let file = url
+  if (file.startsWith('file://')) {
+    try {
+      file = fileURLToPath(file)
+    } catch {
+      // keep the URL
+    }
+  }
+  return { fn: functionName === '' ? undefined : functionName, file: file === '' ? '<anonymous>' : file, line: lineNumber + 1, column: columnNumber + 1 }
+}
+
+/** The stack sampled most often between two times on the profile's clock (ms), nearest frame first. */
+function busiestStack(profile: Profile, fromMs: number, toMs: number): Frame[] | undefined {
+  const parent = new Map<number, number>()
+  const byId = new Map<number, ProfileNode>()
+  for (const node of profile.nodes) {
+    byId.set(node.id, node)
+    for (const child of node.children ?? []) parent.set(child, node.id)
+  }
+  const counts = new Map<number, number>()
+  let t = profile.startTime
+  const samples = profile.samples ?? []
+  const deltas = profile.timeDeltas ?? []
+  for (let i = 0; i < samples.length; i++) {
+    t += deltas[i] ?? 0
+    const at = t / 1000
+    if (at < fromMs || at > toMs) continue
+    const id = samples[i] as number
+    if (NOT_CODE.has(byId.get(id)?.callFrame.functionName ?? '(root)')) continue
+    counts.set(id, (counts.get(id) ?? 0) + 1)
+  }
+  let best: number | undefined
+  let most = 0
+  for (const [id, n] of counts) if (n > most) [best, most] = [id, n]
+  if (best === undefined) return undefined
+  const frames: Frame[] = []
+  for (let id: number | undefined = best; id !== undefined; id = parent.get(id)) {
+    const node = byId.get(id)
+    if (node === undefined || node.callFrame.functionName === '(root)') break
+    frames.push(toFrame(node))
+  }
+  return frames
+}

@@ -1,0 +1,156 @@
+// The stall watchdog, main-thread side (docs/architecture.md, "stall"): the memory it shares with
+// its worker (watchdog-worker.mjs), and the probe the worker evaluates in the paused thread.
+import { existsSync } from 'node:fs'
+import inspector from 'node:inspector'
+import { join } from 'node:path'
+import { Worker, isMainThread } from 'node:worker_threads'
+import { now, wallNow } from '../runtime/clock.js'
+import type { Guard } from '../runtime/guard.js'
+import type { RawStack, Stacks } from '../stack/capture.js'
+
+/**
+ * The stall watchdog: a worker thread that, once the main thread's heartbeat is late by more than
+ * the threshold, pauses the main thread over the inspector (`connectToMainThread` +
+ * `Debugger.pause`) and evaluates a probe there. The probe records the running stack (through the
+ * runner's `Error.prepareStackTrace`, so source-mapped) and the AsyncLocalStorage store of the
+ * stalled code: the scope the stall belongs to. `Debugger.enable` costs tens of ms and slows async
+ * code while on, so it is enabled only once a stall is under way, and the paused time is reported
+ * back (`pausedMs`) so it is not counted as the stall's. Starting the worker costs ~15 ms of CPU,
+ * mostly on its own thread; while no scope is open it sleeps on `Atomics.wait`.
+ */
+
+const PROBE_KEY = Symbol.for('loopcop.stallProbe')
+const STACK_LIMIT = 100
+
+/** Where the worker is, relative to the root of loopcop's code (a build folder, or the sources). */
+export const WORKER_FILE = join('src', 'stall', 'watchdog-worker.mjs')
+
+/** What the probe saw while the thread was paused mid-stall. */
+export interface ProbeResult<S> {
+  readonly scope: S | undefined
+  readonly raw: RawStack
+  readonly at: number
+}
+
+/** What the watchdog needs of its detector. */
+export interface WatchdogTools<S> {
+  readonly stacks: Stacks
+  readonly guard: Guard
+  /** The scope of the code running now (read by the probe in the paused thread). */
+  currentScope(): S | undefined
+  /** The root of loopcop's code, where `WORKER_FILE` is (undefined when it cannot be told). */
+  readonly root: string | undefined
+  /** Reports loopcop's own failure. */
+  internalError(error: unknown): void
+}
+
+/** The main-thread side of the stall watchdog of one detector. */
+export class Watchdog<S> {
+  /** Probe results not yet taken by the heartbeat (bounded). */
+  readonly probes: ProbeResult<S>[] = []
+  /** Set while the heartbeat itself runs: a pause landing there says nothing about the stall. */
+  inHeartbeat = false
+  readonly #tools: WatchdogTools<S>
+  // Shared with the worker: [last beat (epoch ms), threshold ms, ms the main thread spent paused,
+  // how often the worker looks (ms), 1 when a debugger may be attached], and the armed flag.
+  #shared: Float64Array | undefined
+  #armed: Int32Array | undefined
+  #worker: Worker | undefined
+  #failed = false
+  /** The probe, as installed on every realm the watchdog may pause in. */
+  readonly #probe: () => string
+
+  constructor(tools: WatchdogTools<S>) {
+    this.#tools = tools
+    this.#probe = () => this.#record()
+  }
+
+  /** Tells the watchdog the loop just turned (a heartbeat), and whether a debugger may be attached. */
+  beat(): void {
+    const shared = this.#shared
+    if (shared === undefined) return
+    shared[0] = wallNow()
+    // A debugger opened after start (inspector.open(), SIGUSR1) owns the pauses from then on: the
+    // watchdog must never resume one of its breakpoints. Stalls are still seen, without a stack.
+    shared[4] = inspector.url() === undefined ? 0 : 1
+  }
+
+  /** Total ms the watchdog has held the main thread paused (loopcop's time, never a stall's). */
+  pausedMs(): number {
+    return this.#shared?.[2] ?? 0
+  }
+
+  /** Arms the watchdog for a threshold (a scope is open), or disarms it (`Infinity`: none is). */
+  arm(thresholdMs: number): void {
+    const shared = this.#shared
+    const armed = this.#armed
+    if (shared === undefined || armed === undefined) return
+    if (thresholdMs === Infinity) {
+      Atomics.store(armed, 0, 0)
+      return
+    }
+    shared[0] = wallNow()
+    shared[1] = thresholdMs
+    shared[3] = Math.max(5, Math.min(25, Math.floor(thresholdMs / 4)))
+    if (Atomics.exchange(armed, 0, 1) === 0) Atomics.notify(armed, 0)
+  }
+
+  /** Whether the watchdog runs (it cannot in worker threads, under a debugger, or without the inspector). */
+  get running(): boolean {
+    return this.#worker !== undefined
+  }
+
+  /** Frames of the running code, recorded by the probe while the watchdog holds the thread paused. */
+  #record(): string {
+    if (this.inHeartbeat) return 'heartbeat'
+    const raw: RawStack = {}
+    const limit = Error.stackTraceLimit
+    Error.stackTraceLimit = STACK_LIMIT
+    Error.captureStackTrace(raw, this.#probe)
+    Error.stackTraceLimit = limit
+    this.#tools.stacks.text(raw) // format now, while the stalled frames are on the stack (guard up: see Stacks.text)
+    this.probes.push({ scope: this.#tools.currentScope(), raw, at: now() })
+    if (this.probes.length > 50) this.probes.shift()
+    return 'ok'
+  }
+
+  /** Makes the probe reachable from a realm (Jest's test context) the watchdog may pause in. */
+  installProbe(realmGlobal: object): void {
+    Object.defineProperty(realmGlobal, PROBE_KEY, { value: this.#probe, configurable: true, enumerable: false, writable: true })
+  }
+
+  /** Starts the watchdog worker (once per process, main thread only); a no-op where it cannot run. */
+  start(): void {
+    if (this.#worker !== undefined || this.#failed) return
+    // Only the main thread can be paused from a worker (connectToMainThread); a debugger already
+    // attached (inspector.url()) must not be disturbed.
+    if (!isMainThread || inspector.url() !== undefined || typeof (inspector.Session as typeof inspector.Session | undefined)?.prototype.connectToMainThread !== 'function') {
+      this.#failed = true
+      return
+    }
+    try {
+      const root = this.#tools.root
+      const file = root === undefined ? undefined : join(root, WORKER_FILE)
+      // Read outside any test: loopcop's own start-up, never a finding.
+      if (file === undefined || !this.#tools.guard.hold(() => existsSync(file))) throw new Error(`loopcop: the stall watchdog's worker is missing (${file ?? WORKER_FILE}); stalls are reported without a stack`)
+      const sab = new SharedArrayBuffer(5 * 8)
+      const armedSab = new SharedArrayBuffer(4)
+      this.#shared = new Float64Array(sab)
+      this.#armed = new Int32Array(armedSab)
+      this.installProbe(globalThis)
+      const worker = new Worker(file, { workerData: { shared: sab, armed: armedSab }, stdout: false, stderr: false })
+      worker.unref()
+      worker.on('error', (error) => {
+        this.#failed = true
+        this.#worker = undefined
+        this.#tools.internalError(error)
+      })
+      this.#worker = worker
+    } catch (error) {
+      this.#failed = true
+      this.#shared = undefined
+      this.#armed = undefined
+      this.#tools.internalError(error)
+    }
+  }
+}
