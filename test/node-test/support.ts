@@ -76,6 +76,8 @@ export interface NodeTestOptions {
   readonly preload?: readonly (string | { readonly require: string })[]
   /** Add `--test-reporter=loopcop/node-test/reporter` (destination stderr). @default true */
   readonly loopcopReporter?: boolean
+  /** Run the files as `node file.js` instead of `node --test` (one file, in this one process). @default false */
+  readonly direct?: boolean
   /** More `node` arguments, after `--test`. */
   readonly args?: readonly string[]
   readonly env?: Record<string, string | undefined>
@@ -111,7 +113,7 @@ export async function runNodeTest(fixture: string, options: NodeTestOptions): Pr
     `--test-reporter-destination=${resultsPath}`,
     ...(options.loopcopReporter === false ? [] : ['--test-reporter=loopcop/node-test/reporter', '--test-reporter-destination=stderr']),
   ]
-  const args = ['--test', ...isolation, ...preload, ...reporters, ...(options.args ?? []), ...(options.files ?? testFiles(cwd))]
+  const args = [...(options.direct === true ? [] : ['--test']), ...isolation, ...preload, ...reporters, ...(options.args ?? []), ...(options.files ?? testFiles(cwd))]
   const result = await run(bin, args, {
     cwd,
     // Stall detection off unless a test asks for it: on a loaded machine a descheduled process

@@ -1,0 +1,69 @@
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { nodeBinary, nodeTestFixtures, runNodeTest } from './support.js'
+
+// Nothing inside loopcop makes a run greener than it would be without it, and nothing it was asked
+// for goes missing without a word.
+describe('configuration errors stop the run with the variable named', () => {
+  test('LOOPCOP_MODE=bogus: the reporter stops the run before any test process starts', async () => {
+    const run = await runNodeTest('modes', { name: 'bogus-with-reporter', env: { LOOPCOP_MODE: 'bogus' } }).catch((error: Error) => error)
+    // No test ran, so the results reporter wrote nothing: runNodeTest says so with the output.
+    expect(String(run)).toContain("loopcop/node-test/reporter cannot start: Expected `LOOPCOP_MODE` to be one of 'fail', 'throw', 'warn', 'off', got `\"bogus\"`")
+  })
+
+  test('LOOPCOP_MODE=bogus without loopcop’s reporter: every test file fails with it', async () => {
+    const run = await runNodeTest('modes', { name: 'bogus-without-reporter', loopcopReporter: false, env: { LOOPCOP_MODE: 'bogus', LOOPCOP_REPORT: undefined } })
+    expect(run.code).not.toBe(0)
+    expect(run.passed).toEqual([])
+    expect(`${run.testStderr}${run.stderr}`).toContain('loopcop/node-test cannot start: Expected `LOOPCOP_MODE` to be one of')
+  })
+})
+
+describe('the run report', () => {
+  test('a JSON report asked for without loopcop’s reporter fails every test, saying how to add it', async () => {
+    const run = await runNodeTest('modes', { name: 'no-reporter', loopcopReporter: false })
+    expect(run.code).not.toBe(0)
+    expect(run.failed).toEqual(['blocks', 'stays clean', 'swallows the error of a refused call'])
+    const error = run.error('stays clean')
+    expect(error.message).toContain('loopcop/node-test: LOOPCOP_REPORT=reports/no-reporter.json asks for a JSON report, but in a node:test run the run report is made by loopcop')
+    expect(error.message).toContain('--test-reporter=loopcop/node-test/reporter --test-reporter-destination=stderr')
+  })
+
+  test('without a JSON report to write, the tests are checked without loopcop’s reporter', async () => {
+    const run = await runNodeTest('modes', { name: 'no-reporter-no-json', loopcopReporter: false, env: { LOOPCOP_REPORT: undefined } })
+    expect(run.failed).toEqual(['blocks', 'swallows the error of a refused call'])
+  })
+
+  test('loopcop’s reporter without --import loopcop/node-test says that no test was checked', async () => {
+    const run = await runNodeTest('modes', { name: 'reporter-only', preload: [] })
+    expect(run.failed).toEqual([])
+    expect(run.stderr).toContain('loopcop: no test was checked: add `--import loopcop/node-test` to the `node --test` command line')
+  })
+
+  test('a JSON report that cannot be written is said and fails a run whose tests all passed', async () => {
+    const blocked = join(nodeTestFixtures, 'modes', 'reports', 'blocked')
+    mkdirSync(blocked, { recursive: true })
+    writeFileSync(join(blocked, 'in-the-way'), 'a file where the report folder should be\n')
+    const run = await runNodeTest('modes', { name: 'unwritable', env: { LOOPCOP_MODE: 'warn', LOOPCOP_REPORT: 'reports/blocked/in-the-way/report.json' } })
+    expect(run.failed).toEqual([])
+    expect(run.stderr).toContain('loopcop: could not write the JSON report to')
+    expect(run.code).not.toBe(0)
+  })
+
+  test('process.exit() in a blocking test: its finding is in the run report, and its file fails', async () => {
+    const run = await runNodeTest('modes', { name: 'exit', files: ['exit/exit.test.mjs'] })
+    expect(run.code).not.toBe(0)
+    expect(run.tests.some((t) => t.status === 'fail')).toBe(true)
+    expect(run.report?.findings.map((f) => [f.test?.name, f.operation])).toEqual([['blocks, then exits the process', 'fs.readFileSync']])
+    expect(run.testStderr).toContain('loopcop: the process exited in the middle of a test that blocked the event loop')
+  })
+
+  test.skipIf(nodeBinary(24) === undefined)('a spool variable inherited from another loopcop run is not this run’s', async () => {
+    const outer = join(nodeTestFixtures, 'modes', 'reports', 'outer-spool')
+    mkdirSync(outer, { recursive: true })
+    const run = await runNodeTest('modes', { name: 'outer-spool', node: 24, loopcopReporter: false, env: { LOOPCOP_REPORT: undefined, LOOPCOP_SPOOL_DIR: outer } })
+    expect(run.failed).toEqual(['blocks', 'swallows the error of a refused call'])
+    expect(readdirSync(outer)).toEqual([])
+  })
+})

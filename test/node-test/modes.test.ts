@@ -1,0 +1,44 @@
+import { beforeAll, describe, expect, test } from 'vitest'
+import { type NodeMajor, type NodeTestRun, missing, nodeBinary, runNodeTest } from './support.js'
+
+// The oldest and the newest Node: each mode set with LOOPCOP_MODE, as CI would.
+for (const node of [20, 26] as const satisfies readonly NodeMajor[]) {
+  const installed = nodeBinary(node) !== undefined
+  describe.skipIf(!installed)(`Node ${node}${installed ? '' : ` — skipped: ${missing(node)}`}`, () => {
+    let warn: NodeTestRun
+    let thrown: NodeTestRun
+    let off: NodeTestRun
+    beforeAll(async () => {
+      const run = (mode: string): Promise<NodeTestRun> => runNodeTest('modes', { name: `modes-${node}-${mode}`, node, env: { LOOPCOP_MODE: mode } })
+      ;[warn, thrown, off] = await Promise.all([run('warn'), run('throw'), run('off')])
+    })
+
+    test("mode 'warn': every test passes, and each blocking one says so on itself (t.diagnostic)", () => {
+      expect(warn.failed, warn.output).toEqual([])
+      expect(warn.code).toBe(0)
+      const [diagnostic] = warn.test('blocks').diagnostics
+      expect(diagnostic).toMatch(/^loopcop \(warn\): 1 blocking operation on the event loop during "blocks"\n\s+1\) fs\.readFileSync\(.*\) blocked [\d.]+ ms — use fs\.promises\.readFile\n\s+at readUsers \(src\/app\.js:4:/)
+      expect(warn.test('stays clean').diagnostics).toEqual([])
+      expect(warn.report?.findings.map((f) => [f.test?.name, f.mode])).toEqual([
+        ['blocks', 'warn'],
+        ['swallows the error of a refused call', 'warn'],
+      ])
+    })
+
+    test("mode 'throw': the blocking call itself throws the BlockingIOError, and a test that swallows it still fails", () => {
+      expect(thrown.failed, thrown.output).toEqual(['blocks', 'swallows the error of a refused call'])
+      const error = thrown.error('blocks')
+      expect(error.name).toBe('BlockingIOError')
+      expect(error.message).toMatch(/fs\.readFileSync\(.*\) — refused before it ran \(mode: throw\)/)
+      // Thrown at the call: the test's own stack runs through the blocking line.
+      expect(error.stack).toContain('src/app.js:4:')
+      expect(thrown.error('swallows the error of a refused call').message).toContain('during "swallows the error of a refused call"')
+    })
+
+    test("mode 'off': nothing is checked", () => {
+      expect(off.failed).toEqual([])
+      expect(off.report?.findings).toEqual([])
+      expect(off.tests.flatMap((t) => t.diagnostics)).toEqual([])
+    })
+  })
+}

@@ -1,0 +1,58 @@
+import { readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { beforeAll, describe, expect, test } from 'vitest'
+import type { JsonReport } from '../../src/index.js'
+import { type NodeTestRun, nodeTestFixtures, runNodeTest } from './support.js'
+
+const preload = ['loopcop/node-test', './loopcop.setup.mjs']
+
+describe('across test processes', () => {
+  let one: NodeTestRun
+  let many: NodeTestRun
+  beforeAll(async () => {
+    ;[one, many] = await Promise.all([
+      runNodeTest('suite', { name: 'run-report-concurrency-1', preload, args: ['--test-concurrency=1'] }),
+      runNodeTest('suite', { name: 'run-report-concurrency-4', preload, args: ['--test-concurrency=4'] }),
+    ])
+  })
+
+  test('nothing is lost or counted twice, one test process at a time or four', () => {
+    const key = (report: JsonReport | undefined): string[] => (report?.findings ?? []).map((f) => `${f.test?.name} ${f.operation} ${f.allowed}`).sort()
+    expect(key(many.report)).toEqual(key(one.report))
+    expect(key(one.report)).toHaveLength(17)
+    const ids = many.report?.findings.map((f) => f.id) ?? []
+    expect(new Set(ids).size).toBe(ids.length)
+    expect(many.report?.summary.lost).toBeUndefined()
+  })
+
+  test('the summary groups the findings by call site, on the destination given to the reporter (stderr), never on stdout', () => {
+    expect(many.stderr).toMatch(/loopcop: 15 blocking calls at 4 call sites in 15 tests, [\d.]+ ms blocked in total\n/)
+    expect(many.stderr).toMatch(/^ {2}fs\.readFileSync at src\/app\.js:7:\d+: 9 calls, [\d.]+ ms \(leaked past its test\) — 9 tests: "blocks after an await", "calls done after blocking in a timer", "concurrent > blocks while the other test runs", …\n\s+use fs\.promises\.readFile$/m)
+    expect(many.stderr).toMatch(/^ {2}child_process\.execSync at src\/app\.js:11:\d+: 4 calls, /m)
+    expect(many.stderr).toContain('  2 allowed findings not counted above')
+    expect(many.stdout).not.toContain('loopcop')
+  })
+})
+
+describe('GitHub annotations and report options', () => {
+  test('GITHUB_ACTIONS=true: one annotation per call site, an error where a test failed on it', async () => {
+    const run = await runNodeTest('modes', { name: 'annotations', env: { GITHUB_ACTIONS: 'true' } })
+    expect(run.stderr).toMatch(/^::error file=src\/app\.js,line=4,col=\d+,title=loopcop%3A fs\.readFileSync::fs\.readFileSync\(.*\) blocked [\d.]+ ms — use fs\.promises\.readFile \(2 calls in 2 tests\)$/m)
+  })
+
+  test("mode 'warn': the annotations are warnings", async () => {
+    const run = await runNodeTest('modes', { name: 'annotations-warn', env: { GITHUB_ACTIONS: 'true', LOOPCOP_MODE: 'warn' } })
+    expect(run.stderr).toMatch(/^::warning file=src\/app\.js,line=4,/m)
+    expect(run.stderr).not.toMatch(/^::error/m)
+  })
+
+  test('report options set with configure() in the test processes reach the reporter', async () => {
+    const configured = join(nodeTestFixtures, 'modes', 'reports', 'configured.json')
+    rmSync(configured, { force: true })
+    const run = await runNodeTest('modes', { name: 'configured', preload: ['loopcop/node-test', './loopcop.report.mjs'], env: { LOOPCOP_REPORT: undefined } })
+    expect(run.stderr).toContain('loopcop: JSON report written to reports/configured.json')
+    expect(run.stderr).toMatch(/^::error file=src\/app\.js,line=4,/m)
+    const report = JSON.parse(readFileSync(configured, 'utf8')) as JsonReport
+    expect(report.summary).toMatchObject({ findings: 2, tests: 2 })
+  })
+})
