@@ -1,4 +1,4 @@
-// Per scope and operation, every call counted and timed (docs/architecture.md, "data flow"): the
+// Per scope and operation, every call counted and timed (docs/architecture.md, "data flow of one blocking call"): the
 // first calls keep their stacks and are judged when the scope ends; the findings aggregate by site.
 import type { Frame, SyncIoFinding } from '../model/finding.js'
 import type { Operation } from '../model/operation.js'

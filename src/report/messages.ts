@@ -67,7 +67,7 @@ export function totalCalls(findings: readonly Finding[]): number {
   return n
 }
 
-/** The failure message of DESIGN.md: headline, numbered findings with frames, how to allow. */
+/** The failure message (README, "Use it"): headline, numbered findings with frames, how to allow. */
 export function failureMessage(findings: readonly Finding[], title?: string): string {
   const n = totalCalls(findings)
   const during = title === undefined ? '' : ` during ${JSON.stringify(title)}`

@@ -1,8 +1,6 @@
 import { lstatSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 
-let written = 0
-
 /**
  * Writes `text` to `file` atomically, creating its folder: into a new temporary file next to it,
  * then renamed over it. A reader (CI, `npx loopcop merge`) sees the old report or the new one,
@@ -15,8 +13,8 @@ export function writeFileAtomically(file: string, text: string): void {
   const folder = dirname(file)
   mkdirSync(folder, { recursive: true })
   if (lstatSync(file, { throwIfNoEntry: false })?.isDirectory() === true) throw new Error('there is a folder at that path')
-  // Unique per process and call; `wx` refuses an existing path (a link included) instead of following it.
-  const temp = join(folder, `.${basename(file)}.${process.pid}-${++written}-${Math.random().toString(36).slice(2, 8)}.tmp`)
+  // Unique per process and call (time and randomness); `wx` refuses an existing path (a link included) instead of following it.
+  const temp = join(folder, `.${basename(file)}.${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}.tmp`)
   try {
     writeFileSync(temp, text, { flag: 'wx' })
     renameSync(temp, file)
