@@ -11,6 +11,23 @@ import { assertNoBlocking } from './core.js'
 /** The options `t.assert.doesNotBlock` takes: those of `assertNoBlocking`. */
 export type DoesNotBlockOptions = Parameters<typeof assertNoBlocking>[1]
 
+declare module 'node:test' {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- @types/node declares TestContextAssert in this namespace
+  namespace test {
+    interface TestContextAssert {
+      /**
+       * Asserts that `fn` does not block the event loop (loopcop's `assertNoBlocking`): throws an
+       * `AssertionError` listing each blocking call; returns a promise for an async `fn`. Registered by
+       * `loopcop/node-test` on Node 22.14 and later.
+       * @example t.assert.doesNotBlock(() => handler(req))
+       * @example await t.assert.doesNotBlock(async () => server.inject('/users'), { allow: ['fs.existsSync'] })
+       */
+      doesNotBlock(fn: () => PromiseLike<unknown>, options?: DoesNotBlockOptions): Promise<void>
+      doesNotBlock(fn: () => unknown, options?: DoesNotBlockOptions): void
+    }
+  }
+}
+
 /** The name `t.assert` knows the assertion by. */
 export const ASSERTION = 'doesNotBlock'
 
