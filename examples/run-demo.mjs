@@ -18,6 +18,7 @@ const demos = [
   ['Vitest', join(examples, 'vitest', 'demo.mjs')],
   ['Jest', join(examples, 'jest', 'demo.mjs')],
   ['Mocha', join(examples, 'mocha', 'demo.mjs')],
+  ['node:test', join(examples, 'node-test', 'demo.mjs')],
 ]
 for (const [name, script] of demos) {
   if (!existsSync(script)) continue

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The version matrix: loopcop as users install it, on Node 20, 22, 24 and 26 × Vitest 4 and 5 ×
-// Jest 29 and 30 × Mocha 10, 11 and 12 (Vitest 5 only where Node ≥ 22.12). A smoke layer: the
-// end-to-end suite (`npm test`) stays on the default Node.
+// Jest 29 and 30 × Mocha 10, 11 and 12, and Node's own test runner (Vitest 5 only where Node ≥
+// 22.12). A smoke layer: the end-to-end suite (`npm test`) stays on the default Node.
 //
 //   node scripts/matrix.mjs                      # everything (needs `npm run build` first)
 //   node scripts/matrix.mjs --node=22,24         # only these Node majors
@@ -55,6 +55,8 @@ const PROJECTS = {
   mocha10: { runner: 'mocha', bin: 'mocha' },
   mocha11: { runner: 'mocha', bin: 'mocha' },
   mocha12: { runner: 'mocha', bin: 'mocha' },
+  // Node's own test runner: no runner to install (no `bin`), only loopcop.
+  'node-test': { runner: 'node-test' },
   vitest3: { runner: 'vitest', bin: 'vitest', refuses: 'needs Vitest 4 or later', nodes: [20] },
   jest28: { runner: 'jest', bin: 'jest', refuses: 'needs Jest 29 or later', nodes: [20] },
 }
@@ -86,7 +88,7 @@ function parseArgs(argv) {
 }
 
 function usage(error) {
-  const text = 'usage: node scripts/matrix.mjs [--node=20,22,24,26] [--only=vitest4,vitest5,jest29,jest30,mocha10,mocha11,mocha12,vitest3,jest28]'
+  const text = 'usage: node scripts/matrix.mjs [--node=20,22,24,26] [--only=vitest4,vitest5,jest29,jest30,mocha10,mocha11,mocha12,node-test,vitest3,jest28]'
   if (error === undefined) {
     console.log(text)
     process.exit(0)
@@ -246,7 +248,7 @@ async function prepareProject(name, tarball) {
   const integrity = `sha512-${createHash('sha512').update(readFileSync(tarball)).digest('base64')}`
   if (installed?.integrity !== integrity) return { error: `node_modules/loopcop in ${relative(root, dir)} is not the tarball just packed: ${JSON.stringify(installed)}` }
   const versions = {}
-  for (const pkg of [PROJECTS[name].bin, 'chai', 'typescript', 'loopcop']) {
+  for (const pkg of [PROJECTS[name].bin, 'chai', 'typescript', 'loopcop'].filter((p) => p !== undefined)) {
     const manifest = join(dir, 'node_modules', pkg, 'package.json')
     if (existsSync(manifest)) versions[pkg] = JSON.parse(readFileSync(manifest, 'utf8')).version
   }
@@ -285,13 +287,15 @@ async function runRunner(project, node, pool, id) {
   const results = join(dir, 'results.json')
   const report = join(dir, 'loopcop-report.json')
   const env = childEnv(node.bin, { LOOPCOP_REPORT: report, MATRIX_RESULTS: results, ...(pool !== undefined && { MATRIX_POOL: pool }) })
-  const bin = binOf(project.dir, PROJECTS[project.name].bin)
+  const bin = PROJECTS[project.name].bin
   const args = {
     vitest: ['run', ...(pool !== undefined ? [`--pool=${pool}`] : [])],
     jest: ['--ci', '--json', `--outputFile=${results}`, `--cacheDirectory=${join(dir, '.jest-cache')}`],
     mocha: ['--reporter', 'json', '--reporter-option', `output=${results}`],
+    // loopcop in every test process, its reporter next to the cell's (results in Jest's shape).
+    'node-test': ['--test', '--import', 'loopcop/node-test', '--test-reporter=./results-reporter.mjs', `--test-reporter-destination=${results}`, '--test-reporter=loopcop/node-test/reporter', '--test-reporter-destination=stderr', 'test/cell.test.mjs'],
   }[runner]
-  const result = await run(node.bin, [bin, ...args], { cwd: dir, env })
+  const result = await run(node.bin, [...(bin !== undefined ? [binOf(project.dir, bin)] : []), ...args], { cwd: dir, env })
   return { result, dir, results, report }
 }
 
