@@ -45,6 +45,9 @@ function fromCaller(error: unknown, site: { stack?: string }): unknown {
   const header = `${error.name}${typeof code === 'string' ? ` [${code}]` : ''}: ${error.message}`
   const frames = site.stack.indexOf('\n    at ')
   if (error.stack.startsWith(header) && frames >= 0) error.stack = header + site.stack.slice(frames)
+  // node:test's reporters print an error's enumerable properties after its stack: the findings in
+  // `actual` would repeat the message as a dump of objects.
+  for (const key of ['actual', 'expected']) if (Object.prototype.propertyIsEnumerable.call(error, key)) Object.defineProperty(error, key, { enumerable: false })
   return error
 }
 
