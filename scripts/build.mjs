@@ -1,62 +1,135 @@
-// Builds dist/esm (ES modules) and dist/cjs (CommonJS), each with its own .d.ts, so that `import`
-// and `require` consumers both get typed entry points.
+// Builds dist/esm (ES modules) and dist/cjs (CommonJS) in ONE shape: the same entries, the same
+// files, each with its .d.ts, so that `import` and `require` consumers both get typed entry points
+// and loopcop's own frames look the same in both.
 //
-// The ESM build is bundled (one chunk for the core, shared by every entry): Vitest starts a fresh
-// module graph per test file, and loading ~25 small modules cost ~9 ms per file more than one
-// bundle does. The CJS build (Jest, Mocha, --require preloads) is plain tsc output: those load it
-// once per process.
+//   node scripts/build.mjs               clean build
+//   node scripts/build.mjs --if-changed  nothing when dist/ was built from the same sources (CI
+//                                        builds once; `npm test` after it does not build again)
+//
+// Every entry of the exports map, `src/integration.ts` (the integrations' API) and `src/core.ts`
+// (the core itself) is bundled on its own with esbuild, and an import of another entry stays an
+// import of that entry's file: the core is ONE file (`src/core.js`) that every entry loads, an
+// integration's own modules are inlined into its entry. Vitest starts a fresh module graph per
+// test file, and loading ~45 small modules cost several ms per file more than a few files do.
 //
 // No source maps, no declaration maps: a map would point at `src/*.ts`, which the package does not
 // contain, so a stack through loopcop's code (a user's ENOENT thrown through the `readFileSync`
 // wrapper) would name files the user cannot open. Without maps, those frames name the built `.js`
 // files that are there.
+import { createHash } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { dirname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const require = createRequire(import.meta.url)
 const tsc = require.resolve('typescript/bin/tsc')
 const run = (...args) => execFileSync(process.execPath, [tsc, ...args], { cwd: root, stdio: 'inherit' })
+const FORMATS = /** @type {const} */ ([
+  ['esm', 'module'],
+  ['cjs', 'commonjs'],
+])
+/** The watchdog's worker: an ES module of its own, started from its file in either build. */
+const WORKER = join('src', 'stall', 'watchdog-worker.mjs')
+/** What dist/ was last built from (outside dist/: never published). */
+const STAMP = join(root, '.loopcop', 'build-inputs')
 
-// dist/ starts empty: files of an earlier build (chunks under old hashes, removed modules) would
-// otherwise be published. End-to-end tests run the packed tarball installed under
-// test/fixtures/node_modules, never dist/ itself.
-rmSync(join(root, 'dist'), { recursive: true, force: true })
-const noMaps = ['--sourceMap', 'false', '--declarationMap', 'false']
-run('-p', 'tsconfig.build.json', '--outDir', 'dist/esm', '--emitDeclarationOnly', ...noMaps)
-run('-p', 'tsconfig.build.json', '--outDir', 'dist/cjs', '--module', 'commonjs', '--moduleResolution', 'node10', ...noMaps)
-for (const [dir, type] of [['esm', 'module'], ['cjs', 'commonjs']]) {
-  mkdirSync(join(root, 'dist', dir, 'src', 'stall'), { recursive: true })
-  writeFileSync(join(root, 'dist', dir, 'package.json'), JSON.stringify({ type }) + '\n')
-  // The stall watchdog's worker, an ES module of its own that both builds start from there.
-  copyFileSync(join(root, 'src', 'stall', 'watchdog-worker.mjs'), join(root, 'dist', dir, 'src', 'stall', 'watchdog-worker.mjs'))
+/** Every file the build reads, hashed: dist/ is up to date when it was built from the same. */
+function inputsHash() {
+  const hash = createHash('sha256')
+  const walk = (dir) => {
+    for (const name of readdirSync(join(root, dir)).sort()) {
+      const path = join(dir, name)
+      if (statSync(join(root, path)).isDirectory()) walk(path)
+      else hash.update(`${path}\0`).update(readFileSync(join(root, path))).update('\0')
+    }
+  }
+  walk('src')
+  walk('integrations')
+  for (const file of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs']) hash.update(`${file}\0`).update(readFileSync(join(root, file)))
+  return hash.digest('hex')
 }
 
-// Every ESM entry of the exports map, bundled with code splitting.
+const hash = inputsHash()
+if (process.argv.includes('--if-changed') && existsSync(join(root, 'dist', 'cjs', 'src', 'core.js')) && existsSync(STAMP) && readFileSync(STAMP, 'utf8') === hash) {
+  console.log('build: dist/ is up to date with the sources')
+  process.exit(0)
+}
+
+rmSync(STAMP, { force: true })
+// dist/ starts empty: files of an earlier build (removed modules) would otherwise be published.
+// End-to-end tests run the packed tarball installed under test/fixtures/node_modules, never dist/.
+rmSync(join(root, 'dist'), { recursive: true, force: true })
+
+// Declarations, per module, for each module system.
+const noMaps = ['--sourceMap', 'false', '--declarationMap', 'false']
+run('-p', 'tsconfig.build.json', '--outDir', 'dist/esm', '--emitDeclarationOnly', ...noMaps)
+run('-p', 'tsconfig.build.json', '--outDir', 'dist/cjs', '--emitDeclarationOnly', '--module', 'commonjs', '--moduleResolution', 'node10', ...noMaps)
+
+// The entries: every target of the exports map (`import`, `require` and plain ones), as sources.
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
-const entries = Object.values(pkg.exports)
-  // Entries with only an ES module build (Vitest's setup files) have a top-level `default`.
-  .map((e) => e.import?.default ?? e.default)
-  .filter((p) => typeof p === 'string')
-  .map((p) => p.replace(/^\.\/dist\/esm\//, '').replace(/\.js$/, '.ts'))
-  // Not a public entry point: the benchmark drives scopes through it as the integrations do.
-  .concat('src/integration.ts')
+const targets = Object.values(pkg.exports).flatMap((e) => (typeof e === 'string' ? [e] : [e.import?.default, e.require?.default, e.default]))
+const entries = [
+  ...new Set(
+    targets
+      .filter((p) => typeof p === 'string' && p.endsWith('.js'))
+      .map((p) => p.replace(/^\.\/dist\/(esm|cjs)\//, '').replace(/\.js$/, '.ts'))
+      .concat('src/integration.ts', 'src/core.ts'),
+  ),
+].sort()
+const entryFiles = new Set(entries.map((e) => resolve(root, e)))
+
+/** The source file a relative import names (`./x.js` is written for `./x.ts`). */
+function sourceOf(resolveDir, specifier) {
+  const target = resolve(resolveDir, specifier)
+  for (const candidate of [target.replace(/\.js$/, '.ts'), target]) if (existsSync(candidate)) return candidate
+  return undefined
+}
+
+/** Keeps an import of another entry an import of that entry's built file, relative to `entry`'s. */
+function entriesStayFiles(entry) {
+  return {
+    name: 'entries-stay-files',
+    setup(build) {
+      build.onResolve({ filter: /^\.\.?\// }, (args) => {
+        if (args.kind === 'entry-point') return undefined
+        const source = sourceOf(args.resolveDir, args.path)
+        if (source === undefined || source === entry || !entryFiles.has(source)) return undefined
+        let path = relative(dirname(entry), source).split(sep).join('/').replace(/\.ts$/, '.js')
+        if (!path.startsWith('.')) path = `./${path}`
+        return { path, external: true }
+      })
+    },
+  }
+}
+
 const esbuild = require('esbuild')
-await esbuild.build({
-  absWorkingDir: root,
-  entryPoints: entries,
-  outbase: '.',
-  outdir: 'dist/esm',
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  packages: 'external',
-  chunkNames: 'chunks/[name]-[hash]',
-  sourcemap: false,
-  logLevel: 'warning',
-})
+for (const [format, type] of FORMATS) {
+  const out = join(root, 'dist', format)
+  mkdirSync(join(out, dirname(WORKER)), { recursive: true })
+  writeFileSync(join(out, 'package.json'), JSON.stringify({ type }) + '\n')
+  copyFileSync(join(root, WORKER), join(out, WORKER))
+  await Promise.all(
+    entries.map((entry) =>
+      esbuild.build({
+        absWorkingDir: root,
+        entryPoints: [entry],
+        outfile: join(out, entry.replace(/\.ts$/, '.js')),
+        bundle: true,
+        format,
+        platform: 'node',
+        target: 'node20',
+        packages: 'external',
+        // Names as written (tsc kept them in the CommonJS build): messages and runners may show them.
+        keepNames: true,
+        plugins: [entriesStayFiles(resolve(root, entry))],
+        sourcemap: false,
+        logLevel: 'warning',
+      }),
+    ),
+  )
+}
+mkdirSync(dirname(STAMP), { recursive: true })
+writeFileSync(STAMP, hash)

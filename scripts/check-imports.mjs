@@ -29,8 +29,10 @@ const LAYERS = {
   lifecycle: ['model', 'runtime', 'accounting', 'report'],
   detector: ['model', 'runtime', 'stack', 'accounting', 'intercept', 'stall', 'report', 'assert', 'lifecycle'],
   process: ['detector', 'version'],
-  index: ['process', 'model', 'accounting', 'intercept', 'report'],
-  integration: ['process', 'model', 'runtime', 'accounting', 'report', 'assert', 'lifecycle', 'runner'],
+  core: ['process', 'runner', 'model', 'report', 'runtime'],
+  // The entry points take values from core only; the other parts are named for their types.
+  index: ['core', 'model', 'accounting', 'intercept', 'report'],
+  integration: ['core', 'model', 'accounting', 'report', 'assert', 'lifecycle'],
   integrations: ['index', 'integration', 'runner'],
 }
 

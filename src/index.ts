@@ -5,7 +5,7 @@
  * integrations: `loopcop/vitest`, `loopcop/jest`, `loopcop/mocha`.
  * @module
  */
-import { detector } from './process.js'
+import { detector } from './core.js'
 import type { BlockingIOError as BlockingIOErrorInstance, BlockingIOErrorClass } from './report/errors.js'
 
 /**

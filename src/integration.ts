@@ -5,16 +5,10 @@
  * @module
  */
 import type { Finding } from './model/finding.js'
-import { detector } from './process.js'
-import * as spool from './report/spool.js'
+import type { SpoolContents } from './report/spool.js'
+import { detector, spool } from './core.js'
 
-export { assertSupportedRunner } from './runner/runner-version.js'
-export { loadOrderWarning, loadedBefore } from './runner/load-order.js'
-export { envOverrides, validateOptions } from './model/options.js'
-export { failureMessage, listBlocking } from './report/messages.js'
-export { RunCollector } from './report/run.js'
-export { formatSummary } from './report/summary.js'
-export { jsonReport } from './report/json.js'
+export { RunCollector, SCOPE_OPTION_KEYS, assertSupportedRunner, envOverrides, failureMessage, formatSummary, isThenable, jsonReport, keepShape, listBlocking, loadOrderWarning, loadedBefore, validateOptions } from './core.js'
 
 // ── the test lifecycle ──────────────────────────────────────────────────────────────────────────
 
@@ -71,7 +65,7 @@ export const openSpool = (): string => detector.outsideScopes(spool.openSpool)
 /** @deprecated See `openSpool`. */
 export const spoolFindings = (findings: readonly Finding[]): boolean => detector.outsideScopes(() => spool.spoolFindings(findings))
 /** @deprecated See `openSpool`. */
-export const readSpool = (dir: string): spool.SpoolContents => detector.outsideScopes(() => spool.readSpool(dir))
+export const readSpool = (dir: string): SpoolContents => detector.outsideScopes(() => spool.readSpool(dir))
 /** @deprecated See `openSpool`. */
 export const closeSpool = (dir: string): void => detector.outsideScopes(() => spool.closeSpool(dir))
 
@@ -94,5 +88,3 @@ export type { Mode } from './model/mode.js'
 export type { MatcherContext, MatcherResult, MatcherOptions } from './assert/matcher.js'
 export type { AssertOptions, ScopeOptions, UserOptions, Options } from './model/options.js'
 export type { RecordedRun } from './report/run.js'
-export { SCOPE_OPTION_KEYS } from './model/options.js'
-export { isThenable, keepShape } from './runtime/functions.js'

@@ -1,0 +1,17 @@
+/**
+ * The one module every entry point shares: the process's detector, and the pure helpers the entry
+ * points hand on. The build keeps it one file (`dist/<format>/src/core.js`) that `index.js`,
+ * `integration.js` and every integration load, so a process evaluates loopcop's core once per
+ * build (docs/architecture.md, "one detector per process").
+ * @module
+ */
+export { detector } from './process.js'
+export { assertSupportedRunner } from './runner/runner-version.js'
+export { loadOrderWarning, loadedBefore } from './runner/load-order.js'
+export { SCOPE_OPTION_KEYS, envOverrides, validateOptions } from './model/options.js'
+export { failureMessage, listBlocking } from './report/messages.js'
+export { RunCollector } from './report/run.js'
+export { formatSummary } from './report/summary.js'
+export { jsonReport } from './report/json.js'
+export { isThenable, keepShape } from './runtime/functions.js'
+export * as spool from './report/spool.js'
