@@ -57,9 +57,11 @@ function doesNotBlock(this: unknown, fn: () => unknown, options?: DoesNotBlockOp
   // The frame to cut from: node:test's `t.assert.doesNotBlock` (it calls this one).
   const caller = (this as { assert?: Record<string, unknown> } | undefined)?.assert?.[ASSERTION]
   Error.captureStackTrace(site, typeof caller === 'function' ? caller : doesNotBlock)
-  let result: void | Promise<void>
+  // A promise for an async `fn`, whichever overload the types pick.
+  const check: (fn: () => unknown, options?: DoesNotBlockOptions) => unknown = assertNoBlocking
+  let result: unknown
   try {
-    result = assertNoBlocking(fn, options)
+    result = check(fn, options)
   } catch (error) {
     throw fromCaller(error, site)
   }

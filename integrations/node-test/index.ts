@@ -33,7 +33,7 @@ function start(): void {
   }
   // A spool variable this run's reporter did not set comes from an outer loopcop run (a Mocha
   // `--parallel` run that started `node --test` in a test): its report is not this run's.
-  if (process.env[SPOOL_ENV] !== undefined && reporterSpool() === undefined) delete process.env[SPOOL_ENV]
+  if (process.env[SPOOL_ENV] !== undefined && reporterSpool() === undefined) Reflect.deleteProperty(process.env, SPOOL_ENV)
   // Patch before the test files load: a `const { readFileSync } = require('fs')` taken before the
   // patch is never seen. `--import` and `--require` modules run before the test file.
   install()

@@ -73,7 +73,7 @@ export function interceptNodeTest(hooks: { readonly beforeEach: (t: NodeTestCont
   let first: object | undefined
   const spy = createHook({
     init(_id, type, _trigger, resource) {
-      if (type === 'Test' && first === undefined) first = resource as object
+      if (type === 'Test' && first === undefined) first = resource
     },
   })
   spy.enable()

@@ -77,7 +77,9 @@ export interface ProcessRecord {
 
 /** Writes this process's record into the spool. */
 export function writeProcessRecord(dir: string, record: ProcessRecord): void {
-  outsideScopes(() => writeFileSync(join(dir, `${process.pid}-${threadId}${RECORD_SUFFIX}`), JSON.stringify(record)))
+  outsideScopes(() => {
+    writeFileSync(join(dir, `${String(process.pid)}-${String(threadId)}${RECORD_SUFFIX}`), JSON.stringify(record))
+  })
 }
 
 /** The records of every test process of the run (unreadable ones skipped: they only carry options and notices). */

@@ -42,7 +42,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 /** `fn` running in `test`'s scope, with the `this` and arguments it is called with. */
 function within(test: TestRun, fn: Function): Function {
   return function loopcopScoped(this: unknown, ...args: unknown[]): unknown {
-    return test.run(() => Reflect.apply(fn, this, args))
+    return test.run((): unknown => Reflect.apply(fn, this, args))
   }
 }
 
@@ -172,7 +172,9 @@ export class NodeTestLifecycle {
   /** A test's results: findings to the run report, a `warn` message on the test itself (`t.diagnostic`). */
   #testSink(t: NodeTestContext, ref: TestRef): TestSink {
     return {
-      record: (findings) => this.#sink.record(findings),
+      record: (findings) => {
+        this.#sink.record(findings)
+      },
       print: (text) => {
         try {
           t.diagnostic(text)
@@ -180,7 +182,9 @@ export class NodeTestLifecycle {
           this.#sink.late(text)
         }
       },
-      leak: (finding, mode) => this.#leaked(ref, finding, mode),
+      leak: (finding, mode) => {
+        this.#leaked(ref, finding, mode)
+      },
     }
   }
 
