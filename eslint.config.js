@@ -12,6 +12,20 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  // The product's code (the core, its worker, the runner integrations): typed lint, strict, with the
+  // project service reading tsconfig.json.
+  {
+    files: ['src/**/*.ts', 'src/**/*.mjs', 'integrations/**/*.ts'],
+    extends: [...tseslint.configs.strictTypeChecked],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      // Wrappers keep the original's exact type (`Function`): what they wrap is any function.
+      '@typescript-eslint/no-unsafe-function-type': 'off',
+      // Numbers in messages (`blocked ${ms} ms`) are what messages are made of.
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
   // The package-manager smoke projects (scripts/pm-smoke.mjs): what a user writes, CommonJS and
   // runner globals included; never what Yarn or pnpm leave in them.
   { ignores: ['.cache/**', 'test/pm/**/.yarn/**', 'test/pm/**/.pnp.*', 'test/pm/**/node_modules/**'] },

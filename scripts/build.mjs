@@ -122,8 +122,6 @@ for (const [format, type] of FORMATS) {
         platform: 'node',
         target: 'node20',
         packages: 'external',
-        // Names as written (tsc kept them in the CommonJS build): messages and runners may show them.
-        keepNames: true,
         plugins: [entriesStayFiles(resolve(root, entry))],
         sourcemap: false,
         logLevel: 'warning',

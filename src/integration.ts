@@ -67,7 +67,7 @@ export const spoolFindings = (findings: readonly Finding[]): boolean => detector
 /** @deprecated See `openSpool`. */
 export const readSpool = (dir: string): SpoolContents => detector.outsideScopes(() => spool.readSpool(dir))
 /** @deprecated See `openSpool`. */
-export const closeSpool = (dir: string): void => detector.outsideScopes(() => spool.closeSpool(dir))
+export const closeSpool = (dir: string): void => { detector.outsideScopes(() => { spool.closeSpool(dir); }); }
 
 // ── driving scopes directly (the benchmark, this repository's tests) ─────────────────────────────
 

@@ -94,7 +94,7 @@ export class TestRun {
     this.#sink = sink
     // Opened outside every scope: a runner may start a test inside a previous test's continuation.
     const scope = host.outsideScopes(() => host.openScope('test', { test, overrides: options.overrides, ...(options.what !== undefined && { what: options.what }) }))
-    scope.onLeak = (finding) => host.outsideScopes(() => sink.leak(finding, modeOf(finding, scope)))
+    scope.onLeak = (finding) => { host.outsideScopes(() => { sink.leak(finding, modeOf(finding, scope)); }); }
     this.#scope = scope
   }
 
@@ -115,7 +115,7 @@ export class TestRun {
   wrap<F extends (...args: never[]) => unknown>(fn: F, extra?: Readonly<Record<PropertyKey, unknown>>): F {
     const run = this.run.bind(this)
     const wrapped = function (this: unknown, ...args: unknown[]): unknown {
-      return run(() => Reflect.apply(fn, this, args))
+      return run(() => Reflect.apply(fn, this, args) as unknown)
     }
     return keepShape(wrapped, fn, extra) as unknown as F
   }

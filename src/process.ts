@@ -22,6 +22,7 @@ type Home = Record<symbol, unknown>
  * `Error.prepareStackTrace` would make Jest read source maps for every copy loaded.
  */
 function ownFile(): string | undefined {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- saved to be put back as it was, never called here
   const prepare = Error.prepareStackTrace
   try {
     Error.prepareStackTrace = (_error, sites) => sites

@@ -43,7 +43,7 @@ declare global {
 }
 
 function describe(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : value === null ? 'null' : `${typeof value}`
+  return typeof value === 'string' ? JSON.stringify(value) : value === null ? 'null' : (typeof value)
 }
 
 /** The Chai plugin: `chai.use(loopcopChai)` adds `blockEventLoop` to `expect` and `should`. */

@@ -40,6 +40,7 @@ function candidates(): Array<[where: string, from: string]> {
  */
 function ownFile(): string | undefined {
   if (typeof __filename === 'string') return __filename
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- saved to be put back as it was, never called here
   const original = Error.prepareStackTrace
   try {
     Error.prepareStackTrace = (_error, frames) => frames

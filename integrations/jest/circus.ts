@@ -70,5 +70,5 @@ export function concurrentTests(state: CircusState | undefined): CircusTest[] {
  * one would hide that, so they are left unchecked.
  */
 export function isGeneratorFunction(fn: Function): boolean {
-  return fn.constructor?.name === 'GeneratorFunction'
+  return (fn.constructor as Function | undefined)?.name === 'GeneratorFunction'
 }

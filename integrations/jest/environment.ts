@@ -64,14 +64,14 @@ function fileOptions(config: JestEnvironmentConfig, context: EnvironmentContext)
   for (const key of SCOPE_OPTION_KEYS) if (valid[key] !== undefined) out[key] = valid[key]
   const pragmas: Record<string, unknown> = {}
   for (const [pragma, key] of Object.entries(PRAGMAS)) {
-    const raw = context.docblockPragmas?.[pragma]
+    const raw = (context.docblockPragmas as EnvironmentContext['docblockPragmas'] | undefined)?.[pragma]
     if (raw === undefined) continue
     const text = (Array.isArray(raw) ? raw[raw.length - 1] : raw)?.trim() ?? ''
     pragmas[key] = key === 'stallMs' && /^\d+(\.\d+)?$/.test(text) ? Number(text) : text
   }
   Object.assign(out, explained(`the @loopcop-* docblock pragmas of ${context.testPath}`, () => validateOptions(pragmas, Object.values(PRAGMAS), 'the docblock')))
-  for (const key of Object.keys(envOverrides())) delete out[key]
-  return out as ScopeOptions
+  const env = envOverrides()
+  return Object.fromEntries(Object.entries(out).filter(([key]) => !(key in env)))
 }
 
 /** Runs a validation, saying where the wrong option was written when it throws. */
@@ -107,8 +107,9 @@ export interface JestEnvironmentLike {
  * @example module.exports = withLoopcop(require('jest-environment-jsdom').TestEnvironment)
  */
 export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base {
-  if (typeof Base !== 'function') {
-    throw new TypeError(`loopcop: withLoopcop() expects a Jest test environment class (e.g. require('jest-environment-jsdom').TestEnvironment), got ${Base === null ? 'null' : typeof Base}`)
+  const given: unknown = Base
+  if (typeof given !== 'function') {
+    throw new TypeError(`loopcop: withLoopcop() expects a Jest test environment class (e.g. require('jest-environment-jsdom').TestEnvironment), got ${given === null ? 'null' : typeof given}`)
   }
   if ((Base as { [WITH_LOOPCOP]?: true })[WITH_LOOPCOP] === true) return Base
   const Checked = class extends (Base as JestEnvironmentClass) {
@@ -118,9 +119,9 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
     readonly #runs = new WeakMap<CircusTest, TestRun>()
     /** Where every test's results go: the run report (through the reporter's spool), and this file's console. */
     readonly #sink: TestSink = {
-      record: (findings) => recordFindings(findings),
-      print: (text) => this.#print(text),
-      leak: (finding) => this.#leak(finding),
+      record: (findings) => { recordFindings(findings); },
+      print: (text) => { this.#print(text); },
+      leak: (finding) => { this.#leak(finding); },
     }
     /** Concurrent tests, wrapped at `run_start`. */
     readonly #wrappedEarly = new WeakSet<CircusTest>()
@@ -141,7 +142,7 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
       if (options?.loopcop !== undefined && global.loopcop === options.loopcop) delete global.loopcop
       // The core lives in this (outer) realm; the test realm has an `Atomics` of its own.
       install()
-      this.#realm = this.global as unknown as { Atomics?: unknown }
+      this.#realm = this.global
       patchRealm(this.#realm)
       // loopcop/jest (the setup file) finds the core here instead of loading a copy per test file.
       publishCore(this.global, { toBlockEventLoop, allowBlocking })
@@ -214,7 +215,7 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
       if (typeof fn !== 'function' || (fn as { [WRAPPED]?: true })[WRAPPED] === true || isGeneratorFunction(fn)) return fn
       const wrapped = function (this: unknown, ...args: unknown[]): unknown {
         const run = runFor()
-        return run === undefined ? Reflect.apply(fn, this, args) : run.run(() => Reflect.apply(fn, this, args))
+        return run === undefined ? (Reflect.apply(fn, this, args) as unknown) : run.run(() => Reflect.apply(fn, this, args) as unknown)
       }
       return keepShape(wrapped, fn, { [WRAPPED]: true }) as unknown as F
     }

@@ -54,7 +54,13 @@ expect.extend({
  * Allows blocking: for the rest of the current test without an argument, or only while `fn` runs.
  * @example const cfg = allowBlocking(() => fs.readFileSync('fixture.json', 'utf8'))
  */
-export const allowBlocking: JestCore['allowBlocking'] = ((fn?: () => unknown) => (fn === undefined ? core().allowBlocking() : core().allowBlocking(fn))) as JestCore['allowBlocking']
+export const allowBlocking: JestCore['allowBlocking'] = ((fn?: () => unknown) => {
+  if (fn === undefined) {
+    core().allowBlocking()
+    return undefined
+  }
+  return core().allowBlocking(fn)
+})
 export type { MatcherOptions } from '../../src/integration.js'
 
 /** What `toBlockEventLoop` returns: a promise to await when `fn` is async, else the matcher's plain result. */

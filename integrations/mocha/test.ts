@@ -44,7 +44,7 @@ export const OWN = Symbol.for('loopcop.mocha.own')
 const BEGUN = Symbol.for('loopcop.mocha.begun')
 
 let current: TestState | undefined
-const wrappedSuites = new WeakSet<object>()
+const wrappedSuites = new WeakSet()
 
 function originalOf(fn: Function): Function {
   return ((fn as unknown as Record<symbol, Function | undefined>)[ORIGINAL]) ?? fn
@@ -60,7 +60,7 @@ function outsideDone(done: Function, before?: (err: unknown) => unknown): Functi
   return function loopcopDone(this: unknown, ...args: unknown[]): unknown {
     return outsideScopes(() => {
       if (before !== undefined) args[0] = before(args[0])
-      return Reflect.apply(done, this, args)
+      return Reflect.apply(done, this, args) as unknown
     })
   }
 }
@@ -88,7 +88,7 @@ function wrapTest(state: TestState): Function {
         return err ? err : error
       })
       try {
-        return state.run.run(() => Reflect.apply(original, this, args))
+        return state.run.run(() => Reflect.apply(original, this, args) as unknown)
       } catch (error) {
         finishTest(state, true)
         throw error
@@ -96,7 +96,7 @@ function wrapTest(state: TestState): Function {
     }
     let result: unknown
     try {
-      result = state.run.run(() => Reflect.apply(original, this, args))
+      result = state.run.run(() => Reflect.apply(original, this, args) as unknown)
     } catch (error) {
       finishTest(state, true)
       throw error
@@ -135,9 +135,9 @@ function wrapHook(hook: MochaRunnable): void {
   if (typeof fn !== 'function' || OWN in fn || ORIGINAL in fn) return
   const wrapper = function loopcopHook(this: unknown, ...args: unknown[]): unknown {
     const run = hookRun()
-    if (run === undefined) return Reflect.apply(fn, this, args)
+    if (run === undefined) return Reflect.apply(fn, this, args) as unknown
     if (typeof args[0] === 'function') args[0] = outsideDone(args[0])
-    return run.run(() => Reflect.apply(fn, this, args))
+    return run.run(() => Reflect.apply(fn, this, args) as unknown)
   }
   hook.fn = disguise(wrapper, fn)
 }

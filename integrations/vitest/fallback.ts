@@ -81,7 +81,7 @@ function wrapSuite(runnerApi: RunnerApi, suite: RunnerTestSuite | RunnerTestFile
   }
   for (const task of suite.tasks) {
     if (task.type === 'suite') wrapSuite(runnerApi, task, runOf)
-    else if (task.type === 'test') {
+    else {
       const fn = runnerApi.getFn(task) as (() => unknown) | undefined
       if (fn !== undefined) runnerApi.setFn(task, copyProps(fn, () => runOf(task).run(fn) as Promise<void>))
     }

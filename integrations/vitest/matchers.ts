@@ -19,6 +19,7 @@ type AnyFunction = (...args: never[]) => unknown
  * What `toBlockEventLoop` returns for a subject of type `F`: a promise to await when `F` returns
  * one (the matcher waits for it), nothing for a synchronous function.
  */
+/* eslint-disable @typescript-eslint/no-invalid-void-type -- the result type of Vitest's own `Matchers` (`void | Promise<void>`) */
 export type ToBlockEventLoopResult<F> = F extends (...args: never[]) => infer R
   ? [R] extends [PromiseLike<unknown>]
     ? Promise<void>
@@ -26,6 +27,7 @@ export type ToBlockEventLoopResult<F> = F extends (...args: never[]) => infer R
       ? void
       : void | Promise<void>
   : void | Promise<void>
+/* eslint-enable @typescript-eslint/no-invalid-void-type */
 
 // Vitest 4 declares `Matchers<T = any>`, Vitest 5 `Matchers<R = void | Promise<void>, T = unknown>`:
 // a declaration with type parameters merges with one of them only. A declaration without any

@@ -40,5 +40,5 @@ export function fileMeta(meta: object): FileMeta {
 /** Reads the loopcop part of a meta object sent by a worker, if it has one. */
 export function readMeta(meta: object | undefined): Partial<TestMeta & FileMeta> | undefined {
   const value = (meta as Meta | undefined)?.[META_KEY]
-  return typeof value === 'object' && value !== null ? (value as Partial<TestMeta & FileMeta>) : undefined
+  return typeof value === 'object' && value !== null ? (value) : undefined
 }

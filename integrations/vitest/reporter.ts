@@ -83,7 +83,10 @@ export default class LoopcopReporter implements Reporter {
     const logger = this.#vitest?.logger
     // stderr, as under Jest and Mocha: stdout may carry another reporter's output (`json`), which
     // must stay parseable. GitHub reads workflow commands (the annotations) from either stream.
-    const write = (text: string): void => (logger !== undefined ? logger.error(text) : void process.stderr.write(`${text}\n`))
+    const write = (text: string): void => {
+      if (logger !== undefined) logger.error(text)
+      else process.stderr.write(`${text}\n`)
+    }
     if (checkedFiles === 0 && testModules.length > 0) {
       write("loopcop: no test file was checked: add 'loopcop/vitest' to `setupFiles` in the Vitest config (the reporter only collects what it finds)")
     }

@@ -82,7 +82,7 @@ function open(task: RunnerTestCase): TestRun {
     {},
     {
       record: (findings) => testMeta(task.meta).findings.push(...findings),
-      print: (text) => console.warn(text),
+      print: (text) => { console.warn(text); },
       leak: onLeak,
     },
   )
@@ -156,7 +156,8 @@ function settleLeaks(file: RunnerTestFile): void {
     if (group.failing.length > 0) errors.push(tidyStack(new BlockingIOError(group.failing, name)))
   }
   leaks.length = 0
-  if (errors.length === 1) throw errors[0]
+  const [only] = errors
+  if (errors.length === 1 && only !== undefined) throw only
   if (errors.length > 1) throw new AggregateError(errors, `loopcop: ${errors.length} tests left work running that blocked the event loop after they ended`)
 }
 

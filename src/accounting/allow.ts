@@ -13,7 +13,7 @@ export interface CallView {
   /** Path or command the call was given, when the operation takes one. */
   readonly arg: string | undefined
   /** The call's frames; reading them formats the stack, so rules that need none never ask. */
-  frames(): readonly Frame[]
+  readonly frames: () => readonly Frame[]
 }
 
 /** An allow rule made ready to match. */

@@ -170,7 +170,7 @@ export class Scopes implements ScopeHome {
     if (typeof fn !== 'function') throw new TypeError(`Expected \`detect\` to get a function, got \`${String(fn)}\` (${typeof fn})`)
     const scope = this.open('detect', { overrides: options, what: 'detect() options' })
     try {
-      const value = (await this.als.run(scope, fn)) as Awaited<T>
+      const value = await this.als.run(scope, fn)
       return result(this.close(scope), value)
     } catch (error) {
       if (!scope.ended) this.close(scope)

@@ -111,8 +111,9 @@ function checkMark(target: unknown, method: unknown, options: unknown): Operatio
       `Expected \`${name}\` to be a method loopcop can replace, got a frozen one (read-only and non-configurable: \`Object.freeze()\`?)${IN_MARK}; mark it before the object is frozen`,
     )
   }
-  const owner = typeof target === 'function' ? target.name : ((target as { constructor?: { name?: unknown } }).constructor?.name ?? 'Object')
-  return userOperation((id as string | undefined) ?? `${String(owner)}.${String(method)}`, (hint as string | undefined) ?? 'move it off the event loop (a worker thread or an async API)')
+  const ownerName = typeof target === 'function' ? target.name : (target as { constructor?: { name?: unknown } }).constructor?.name
+  const owner = typeof ownerName === 'string' ? ownerName : 'Object'
+  return userOperation(id ?? `${owner}.${String(method)}`, hint ?? 'move it off the event loop (a worker thread or an async API)')
 }
 
 /** What the interceptors tell the rest of their detector. */

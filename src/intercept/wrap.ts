@@ -45,6 +45,7 @@ function methodWrapper<S extends { readonly quiet: boolean }>({ scopes, guard, o
   // A method, not a `function`: a method has no `prototype` of its own, so after the copy in `wrap`
   // the wrapper has exactly the original's own properties — none when it has none (`fs.Dir#readSync`,
   // `Atomics.wait`, class methods). A `function` always carries a non-configurable `prototype`.
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- a method for its shape (no `prototype`); it never reads `this` as its object
   const { wrapper } = {
     wrapper(this: unknown, ...args: unknown[]): unknown {
       const scope = scopes.getStore()
@@ -61,6 +62,7 @@ function constructorWrapper<S extends { readonly quiet: boolean }>({ scopes, gua
   const wrapper = function (this: unknown, ...args: unknown[]): unknown {
     const scope = scopes.getStore()
     const quiet = scope === undefined || scope.quiet || guard.depth !== 0
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a `function` may be called with or without `new`
     if (new.target === undefined) return quiet ? Reflect.apply(original, this, args) : onCall(operation, original, this, args, scope, wrapper)
     // `new Wrapped()` builds what `new Original()` builds; `class Sub extends Wrapped` passes Sub.
     const newTarget: Function = new.target === wrapper ? original : new.target

@@ -102,11 +102,11 @@ export const DEFAULT_OPTIONS: Options = Object.freeze({
   stallMs: 100,
   stallMode: 'warn',
   traceDepth: 10,
-  allow: Object.freeze([]) as readonly AllowRule[],
+  allow: Object.freeze([]),
   moduleLoading: false,
   onFinding: undefined,
   report: Object.freeze({}),
-  redact: Object.freeze([]) as readonly RegExp[],
+  redact: Object.freeze([]),
 })
 
 const RULE_KEYS = ['operation', 'path', 'command', 'frame', 'function', 'package'] as const
@@ -116,7 +116,13 @@ function describe(value: unknown): string {
   let shown: string
   try {
     // Numbers as written (JSON would show NaN and Infinity as `null`).
-    shown = typeof value === 'bigint' ? `${value}n` : typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value))
+    if (typeof value === 'bigint') shown = `${value}n`
+    else if (typeof value === 'number') shown = String(value)
+    else {
+      // JSON.stringify gives undefined for undefined, functions and symbols.
+      const json = JSON.stringify(value) as unknown
+      shown = typeof json === 'string' ? json : String(value)
+    }
   } catch {
     shown = String(value)
   }
@@ -165,12 +171,12 @@ export function checkRule(rule: unknown, index: number, name = 'allow'): AllowRu
   if (keys.length === 0) invalid(at, `a rule with at least one of ${RULE_KEYS.join(', ')}`, rule)
   for (const key of keys) {
     if (!(RULE_KEYS as readonly string[]).includes(key)) {
-      invalid(`${at}`, `a rule with only the fields ${RULE_KEYS.join(', ')} (unknown field \`${key}\`)`, rule)
+      invalid(at, `a rule with only the fields ${RULE_KEYS.join(', ')} (unknown field \`${key}\`)`, rule)
     }
     const value = (rule as Record<string, unknown>)[key]
     if (typeof value !== 'string' || value.length === 0) invalid(`${at}.${key}`, 'a non-empty string', value)
   }
-  return rule as AllowRuleObject
+  return rule
 }
 
 function checkRules(value: unknown, name = 'allow'): readonly AllowRule[] {
@@ -244,7 +250,7 @@ export function validateOptions(value: unknown, allowed: readonly OptionKey[] = 
     }
     out[key] = CHECKS[key as OptionKey](v)
   }
-  return out as Partial<Options>
+  return out
 }
 
 function nearest(key: string, known: readonly string[]): string | undefined {

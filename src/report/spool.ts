@@ -83,5 +83,5 @@ function parseFinding(line: string): Finding | undefined {
 /** Removes the spool folder. */
 export function closeSpool(dir: string): void {
   rmSync(dir, { recursive: true, force: true })
-  if (process.env[SPOOL_ENV] === dir) delete process.env[SPOOL_ENV]
+  if (process.env[SPOOL_ENV] === dir) Reflect.deleteProperty(process.env, SPOOL_ENV)
 }

@@ -31,8 +31,8 @@ export function hrtimeBigint(): bigint {
 /** The real `setInterval` (returns Node's `Timeout`). */
 export const setRealInterval: typeof setInterval = ((callback: (...args: unknown[]) => void, ms?: number) => realSetInterval(callback, ms)) as typeof setInterval
 /** The real `clearInterval`. */
-export const clearRealInterval = (timer: ReturnType<typeof setInterval> | undefined): void => realClearInterval(timer)
+export const clearRealInterval = (timer: ReturnType<typeof setInterval> | undefined): void => { realClearInterval(timer); }
 /** The real `setTimeout` (returns Node's `Timeout`). */
 export const setRealTimeout: typeof setTimeout = ((callback: (...args: unknown[]) => void, ms?: number) => realSetTimeout(callback, ms)) as typeof setTimeout
 /** The real `clearTimeout`. */
-export const clearRealTimeout = (timer: ReturnType<typeof setTimeout> | undefined): void => realClearTimeout(timer)
+export const clearRealTimeout = (timer: ReturnType<typeof setTimeout> | undefined): void => { realClearTimeout(timer); }

@@ -87,6 +87,7 @@ export class Stacks {
    */
   text(raw: RawStack): unknown {
     this.#guard.depth++
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the `this` V8 gives it
     const prepare = Error.prepareStackTrace
     // A runner's formatter runs on the first read: hear V8's own names on the way (see #v8Names).
     if (typeof prepare === 'function' && !this.#v8Names.has(raw)) {
@@ -97,7 +98,7 @@ export class Stacks {
         } catch {
           // names stay the runner's
         }
-        return prepare.call(this, error, sites)
+        return prepare.call(this, error, sites) as unknown
       }
     }
     try {

@@ -86,7 +86,7 @@ export class StallMonitor {
   /** CPU time of the process at the last beat, in ms. */
   #cpuAtLastBeat = 0
   #pausedAtLastBeat = 0
-  readonly #heartbeat = (): void => this.#onHeartbeat()
+  readonly #heartbeat = (): void => { this.#onHeartbeat(); }
 
   constructor(tools: StallTools) {
     this.#tools = tools
@@ -146,6 +146,7 @@ export class StallMonitor {
       openedAt = {}
       const limit = Error.stackTraceLimit
       Error.stackTraceLimit = STACK_LIMIT
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- a marker of where to cut the stack, never called
       Error.captureStackTrace(openedAt, this.watch)
       Error.stackTraceLimit = limit
     }

@@ -40,15 +40,15 @@ export class Sampler {
   /** performance.now() minus V8's monotonic clock (µs → ms): profile times are on the latter. */
   #clockOffset = 0
 
-  #post<T>(method: string, params?: object): T {
-    let result: T | undefined
-    let error: Error | null = null
+  /** Posts to the same-thread session, whose callback runs before `post` returns. */
+  #post(method: string, params?: object): unknown {
+    const out: { error: Error | null; result: unknown } = { error: null, result: undefined }
     ;(this.#session as inspector.Session).post(method, params ?? {}, (err, res) => {
-      error = err
-      result = res as T
+      out.error = err
+      out.result = res
     })
-    if (error !== null) throw error as Error
-    return result as T
+    if (out.error !== null) throw out.error
+    return out.result
   }
 
   /** Starts the sampler (once per thread); false when the inspector is unavailable or busy. */
@@ -89,7 +89,7 @@ export class Sampler {
     if (this.#session === undefined) return undefined
     let profile: Profile
     try {
-      profile = this.#post<{ profile: Profile }>('Profiler.stop').profile
+      profile = (this.#post('Profiler.stop') as { profile: Profile }).profile
       this.#begin()
     } catch {
       return undefined

@@ -15,8 +15,18 @@ import { workerData } from 'node:worker_threads'
  * @property {SharedArrayBuffer} armed one Int32: 1 while a scope is open
  */
 
-/** @type {WatchdogData} */
-const data = workerData
+/**
+ * The shared memory watchdog.ts hands the worker, checked.
+ * @param {unknown} value
+ * @returns {WatchdogData}
+ */
+function watchdogData(value) {
+  const { shared, armed } = /** @type {Partial<WatchdogData>} */ (value ?? {})
+  if (!(shared instanceof SharedArrayBuffer) || !(armed instanceof SharedArrayBuffer)) throw new TypeError('loopcop: the stall watchdog was started without its shared memory')
+  return { shared, armed }
+}
+
+const data = watchdogData(workerData)
 const shared = new Float64Array(data.shared)
 const armed = new Int32Array(data.armed)
 /** The expression the paused main thread evaluates: the probe watchdog.ts installed on its realm. */
@@ -83,7 +93,7 @@ function look() {
     if (top === undefined) return
     session.post('Debugger.evaluateOnCallFrame', { callFrameId: top.callFrameId, expression: probe, silent: true, returnByValue: true }, () => {
       session.post('Debugger.resume', () => {
-        shared[2] = /** @type {number} */ (shared[2]) + performance.now() - pausedAt
+        shared[2] = (shared[2] ?? 0) + performance.now() - pausedAt
         session.post('Debugger.disable', () => {
           clearTimeout(timeout)
           done(session)
