@@ -29,6 +29,7 @@ import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
+import { prepareNode } from './lib/node-versions.mjs'
 import { packLoopcop, root } from './lib/pack.mjs'
 
 const NODE_MAJORS = [20, 22, 24, 26]
@@ -184,26 +185,6 @@ function memo(fn) {
 
 // ---------------------------------------------------------------------------------------------
 // Node binaries
-
-/** The Node binary of a major, installed when missing: resolves to `{ bin, version }` or `{ error }`. */
-async function prepareNode(major) {
-  if (Number(process.versions.node.split('.')[0]) === major) return { bin: process.execPath, version: process.versions.node, source: 'system' }
-  const pkg = `node-${process.platform}-${process.arch}`
-  const prefix = join(cache, 'node', String(major))
-  const bin = join(prefix, 'node_modules', pkg, 'bin', 'node')
-  const install = () => run('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--prefix', prefix, `${pkg}@${major}`], { cwd: root, timeoutMs: INSTALL_TIMEOUT_MS })
-  const version = () => run(bin, ['--version'], { cwd: root, timeoutMs: 30_000 })
-  let r = existsSync(bin) ? await version() : undefined
-  // Missing, or broken (an install cut short): (re)installed. Delete .cache/node to get newer patches.
-  if (r?.code !== 0) {
-    rmSync(prefix, { recursive: true, force: true })
-    const i = await install()
-    if (i.code !== 0 || !existsSync(bin)) return { error: `npm install ${pkg}@${major} failed (exit ${i.code}):\n${i.output}` }
-    r = await version()
-    if (r.code !== 0) return { error: `${bin} --version failed:\n${r.output}` }
-  }
-  return { bin, version: r.output.trim().replace(/^v/, ''), source: pkg }
-}
 
 function atLeast(version, [major, minor]) {
   const [a = 0, b = 0] = version.split('.').map(Number)

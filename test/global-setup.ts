@@ -1,12 +1,20 @@
 import { join } from 'node:path'
+import { NODE_MAJORS, prepareNode } from '../scripts/lib/node-versions.mjs'
 import { installTarball, packLoopcop } from '../scripts/lib/pack.mjs'
 import { fixtures, root } from './helpers/run.js'
 
 /**
  * Packs loopcop once per run of the project's own suite and installs the tarball into the fixture
  * projects' `node_modules`: every end-to-end test runs what a user installs, not the working tree.
+ * Installs the Node binaries of the other supported majors too (once; cached in .cache/node): the
+ * node:test end-to-end tests run on every one of them, never skipped.
  */
-export default function setup(): void {
+export default async function setup(): Promise<void> {
   const tarball = packLoopcop(join(root, '.loopcop', 'pack'))
   installTarball(tarball, join(fixtures, 'node_modules'))
+  const nodes = await Promise.all(NODE_MAJORS.map(async (major) => ({ major, result: await prepareNode(major) })))
+  const failed = nodes.filter((n) => 'error' in n.result)
+  if (failed.length > 0) {
+    throw new Error(`The test suite needs Node ${failed.map((n) => n.major).join(', ')} (node:test runs on every supported Node), and installing it failed:\n${failed.map((n) => ('error' in n.result ? n.result.error : '')).join('\n')}`)
+  }
 }

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from 'vitest'
-import { type NodeMajor, type NodeTestRun, missing, nodeBinary, runNodeTest } from './support.js'
+import { type NodeMajor, type NodeTestRun, runNodeTest } from './support.js'
 
 // A CommonJS project loads loopcop with `--require`: the CommonJS build, in every test process
 // (and in the process that starts them, which must stay out of it), alone or next to the ES module build.
@@ -15,8 +15,7 @@ const setups: { readonly label: string; readonly node: NodeMajor; readonly isola
 ]
 
 for (const setup of setups) {
-  const installed = nodeBinary(setup.node) !== undefined
-  describe.skipIf(!installed)(`${setup.label}${installed ? '' : ` — skipped: ${missing(setup.node)}`}`, () => {
+  describe(`${setup.label}`, () => {
     let run: NodeTestRun
     beforeAll(async () => {
       run = await runNodeTest('cjs', {

@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { nodeBinary, nodeTestFixtures, runNodeTest } from './support.js'
+import { nodeTestFixtures, runNodeTest } from './support.js'
 
 // Nothing inside loopcop makes a run greener than it would be without it, and nothing it was asked
 // for goes missing without a word.
@@ -59,7 +59,7 @@ describe('the run report', () => {
     expect(run.testStderr).toContain('loopcop: the process exited in the middle of a test that blocked the event loop')
   })
 
-  test.skipIf(nodeBinary(24) === undefined)('a spool variable inherited from another loopcop run is not this run’s', async () => {
+  test('a spool variable inherited from another loopcop run is not this run’s', async () => {
     const outer = join(nodeTestFixtures, 'modes', 'reports', 'outer-spool')
     mkdirSync(outer, { recursive: true })
     const run = await runNodeTest('modes', { name: 'outer-spool', node: 24, loopcopReporter: false, env: { LOOPCOP_REPORT: undefined, LOOPCOP_SPOOL_DIR: outer } })

@@ -13,8 +13,9 @@ export const NODE_MAJORS = [20, 22, 24, 26] as const
 export type NodeMajor = (typeof NODE_MAJORS)[number]
 
 /**
- * The Node binary of a major: this process's when it is that major, else the one the version
- * matrix installs (`node scripts/matrix.mjs --node=<major>`), or `undefined` when neither is there.
+ * The Node binary of a major: this process's when it is that major, else the one the test suite's
+ * global set-up installs (test/global-setup.ts, into .cache/node), or `undefined` when neither is
+ * there (then the tests of that version fail, naming the fix: they are never skipped).
  */
 export function nodeBinary(major: NodeMajor): string | undefined {
   if (Number(process.versions.node.split('.')[0]) === major) return process.execPath
@@ -25,9 +26,9 @@ export function nodeBinary(major: NodeMajor): string | undefined {
 /** The Node versions to run on: every supported one that is installed, with the reason the others are not. */
 export const nodes = NODE_MAJORS.map((major) => ({ major, bin: nodeBinary(major) }))
 
-/** Why a Node version's tests are skipped. */
+/** Why a Node version's tests cannot run. */
 export function missing(major: NodeMajor): string {
-  return `Node ${major} is not installed: \`node scripts/matrix.mjs --node=${major} --only=node-test\` installs it into .cache/node/${major}`
+  return `Node ${major} is not installed: the global set-up installs it into .cache/node/${major} (\`node scripts/matrix.mjs --node=${major} --only=node-test\` does too)`
 }
 
 /** One test as the fixtures' results reporter (test/fixtures/node-test/results-reporter.mjs) writes it. */

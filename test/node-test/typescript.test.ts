@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from 'vitest'
-import { type NodeMajor, type NodeTestRun, missing, nodeBinary, runNodeTest, tsxLoader } from './support.js'
+import { type NodeMajor, type NodeTestRun, runNodeTest, tsxLoader } from './support.js'
 
 // TypeScript test files: Node's own type stripping (Node 22.6 and later; a flag before 22.18) and
 // tsx (any Node). Either way the blocking line is the TypeScript line.
@@ -12,8 +12,7 @@ const setups: { readonly label: string; readonly node: NodeMajor; readonly prelo
 ]
 
 for (const setup of setups) {
-  const installed = nodeBinary(setup.node) !== undefined
-  describe.skipIf(!installed)(`${setup.label}${installed ? '' : ` — skipped: ${missing(setup.node)}`}`, () => {
+  describe(`${setup.label}`, () => {
     let run: NodeTestRun
     beforeAll(async () => {
       run = await runNodeTest('typescript', { name: `typescript-${setup.label.replace(/\W+/g, '-')}`, node: setup.node, preload: setup.preload, ...(setup.args !== undefined && { args: setup.args }) })
