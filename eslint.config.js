@@ -23,6 +23,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-function-type': 'off',
       // Numbers in messages (`blocked ${ms} ms`) are what messages are made of.
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
+      // `() => doSomething()` for a callback that returns nothing reads as what it is.
+      '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },

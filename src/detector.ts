@@ -71,7 +71,7 @@ export class Detector implements LifecycleHost {
   constructor(options: DetectorOptions) {
     this.version = options.version
     const guard = this.guard
-    const internalError = (error: unknown): void => { this.reportInternalError(error); }
+    const internalError = (error: unknown): void => this.reportInternalError(error)
     this.stacks = new Stacks(guard)
     const ids = new FindingIds()
     const tools = { stacks: this.stacks, judge: new Judge(this.stacks), ids }
@@ -80,20 +80,20 @@ export class Detector implements LifecycleHost {
     const watchdog = new Watchdog<Scope>({ stacks: this.stacks, guard, root: options.root, currentScope: () => this.scopes.current(), internalError })
     this.stalls = new StallMonitor({ guard, stacks: this.stacks, ids, watchdog, sampler: new Sampler(), outside: (fn) => this.scopes.outside(fn), internalError })
     this.scopes = new Scopes(tools, this.config, {
-      ensureInstalled: () => { this.interceptors.install(); },
-      opened: (scope) => { this.stalls.watch(scope); },
-      closing: (scope) => { this.stalls.unwatch(scope); },
-      allowStarted: (scope) => { this.stalls.enterAllowed(scope); },
-      allowEnded: (scope) => { this.stalls.leaveAllowed(scope); },
-      notify: (finding) => { this.#notify(finding); },
+      ensureInstalled: () => this.interceptors.install(),
+      opened: (scope) => this.stalls.watch(scope),
+      closing: (scope) => this.stalls.unwatch(scope),
+      allowStarted: (scope) => this.stalls.enterAllowed(scope),
+      allowEnded: (scope) => this.stalls.leaveAllowed(scope),
+      notify: (finding) => this.#notify(finding),
     })
     this.interceptors = new Interceptors<Scope>(
       { scopes: this.scopes.als, guard, onCall: (op, original, self, args, scope, wrapper) => recorder.record(op, original, self, args, scope, wrapper) },
       {
-        realmPatched: (realmGlobal) => { watchdog.installProbe(realmGlobal); },
+        realmPatched: (realmGlobal) => watchdog.installProbe(realmGlobal),
         // The async context tracking costs on every await while on: with loopcop deactivated the
         // process runs as if loopcop were never loaded. A later scope turns it on again.
-        uninstalled: () => { this.scopes.als.disable(); },
+        uninstalled: () => this.scopes.als.disable(),
       },
     )
   }
@@ -101,7 +101,7 @@ export class Detector implements LifecycleHost {
   // ── configuration ──────────────────────────────────────────────────────────────────────────
 
   /** Merges options into the configuration (validated: a wrong or unknown option throws a `TypeError`). */
-  readonly configure: Configure = Object.assign((options: UserOptions): void => { this.config.configure(options); }, { reset: (): void => { this.config.reset(); } })
+  readonly configure: Configure = Object.assign((options: UserOptions): void => this.config.configure(options), { reset: (): void => this.config.reset() })
 
   /** The configuration in force (configure() + environment). */
   readonly currentOptions = (): Options => this.config.current()
@@ -109,15 +109,15 @@ export class Detector implements LifecycleHost {
   // ── interceptors ───────────────────────────────────────────────────────────────────────────
 
   /** Puts the interceptors in place (idempotent). */
-  readonly install = (): void => { this.interceptors.install(); }
+  readonly install = (): void => this.interceptors.install()
   /** Restores every original, by identity. */
-  readonly uninstall = (): void => { this.interceptors.uninstall(); }
+  readonly uninstall = (): void => this.interceptors.uninstall()
   /** Whether the interceptors are in place. */
   readonly isInstalled = (): boolean => this.interceptors.installed
   /** Watches another realm: its `Atomics.wait` and stalls. */
-  readonly patchRealm = (realmGlobal: { Atomics?: unknown }): void => { this.interceptors.patchRealm(realmGlobal); }
+  readonly patchRealm = (realmGlobal: { Atomics?: unknown }): void => this.interceptors.patchRealm(realmGlobal)
   /** Restores a realm's `Atomics.wait`. */
-  readonly unpatchRealm = (realmGlobal: { Atomics?: unknown }): void => { this.interceptors.unpatchRealm(realmGlobal); }
+  readonly unpatchRealm = (realmGlobal: { Atomics?: unknown }): void => this.interceptors.unpatchRealm(realmGlobal)
   /** Declares a method of the user's own as blocking; returns an undo function. */
   readonly markAsBlocking = (target: object, method: string | symbol, options?: MarkOptions): (() => void) => this.interceptors.markAsBlocking(target, method, options)
 
@@ -203,7 +203,7 @@ export class Detector implements LifecycleHost {
   // ── loopcop's own trouble ──────────────────────────────────────────────────────────────────
 
   /** Registers a directory whose frames never appear in findings (a copy of loopcop's code). */
-  readonly addOwnRoot = (dir: string): void => { this.stacks.addOwnRoot(dir); }
+  readonly addOwnRoot = (dir: string): void => this.stacks.addOwnRoot(dir)
 
   /**
    * Reports an error inside loopcop's own bookkeeping on stderr, once per message, never thrown
@@ -224,7 +224,7 @@ export class Detector implements LifecycleHost {
     const callback = this.config.current().onFinding
     if (callback === undefined) return
     try {
-      this.scopes.outside(() => { callback(finding); })
+      this.scopes.outside(() => callback(finding))
     } catch (error) {
       if (this.#onFindingFailed) return
       this.#onFindingFailed = true

@@ -4,9 +4,7 @@
  * integration makes when it loads. Not a public entry point: its shape may change between versions.
  * @module
  */
-import type { Finding } from './model/finding.js'
-import type { SpoolContents } from './report/spool.js'
-import { detector, spool } from './core.js'
+import { detector } from './core.js'
 
 export { RunCollector, SCOPE_OPTION_KEYS, assertSupportedRunner, envOverrides, failureMessage, formatSummary, isThenable, jsonReport, keepShape, listBlocking, loadOrderWarning, loadedBefore, validateOptions } from './core.js'
 
@@ -55,19 +53,6 @@ export const recordFindings: typeof detector.recordFindings = detector.recordFin
 export const finishRun: typeof detector.finishRun = detector.finishRun
 /** Prints the run summary, writes the JSON report, prints annotations. */
 export const reportRun: typeof detector.reportRun = detector.reportRun
-
-/**
- * The spool under the run, outside every scope. @deprecated Use `startRun`/`recordFindings`/
- * `finishRun`, which choose between the spool and the process's own run; kept while the
- * `loopcop/node-test` integration moves over.
- */
-export const openSpool = (): string => detector.outsideScopes(spool.openSpool)
-/** @deprecated See `openSpool`. */
-export const spoolFindings = (findings: readonly Finding[]): boolean => detector.outsideScopes(() => spool.spoolFindings(findings))
-/** @deprecated See `openSpool`. */
-export const readSpool = (dir: string): SpoolContents => detector.outsideScopes(() => spool.readSpool(dir))
-/** @deprecated See `openSpool`. */
-export const closeSpool = (dir: string): void => { detector.outsideScopes(() => { spool.closeSpool(dir); }); }
 
 // ── driving scopes directly (the benchmark, this repository's tests) ─────────────────────────────
 

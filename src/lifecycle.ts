@@ -94,7 +94,7 @@ export class TestRun {
     this.#sink = sink
     // Opened outside every scope: a runner may start a test inside a previous test's continuation.
     const scope = host.outsideScopes(() => host.openScope('test', { test, overrides: options.overrides, ...(options.what !== undefined && { what: options.what }) }))
-    scope.onLeak = (finding) => { host.outsideScopes(() => { sink.leak(finding, modeOf(finding, scope)); }); }
+    scope.onLeak = (finding) => host.outsideScopes(() => sink.leak(finding, modeOf(finding, scope)))
     this.#scope = scope
   }
 

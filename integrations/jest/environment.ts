@@ -119,9 +119,9 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
     readonly #runs = new WeakMap<CircusTest, TestRun>()
     /** Where every test's results go: the run report (through the reporter's spool), and this file's console. */
     readonly #sink: TestSink = {
-      record: (findings) => { recordFindings(findings); },
-      print: (text) => { this.#print(text); },
-      leak: (finding) => { this.#leak(finding); },
+      record: (findings) => recordFindings(findings),
+      print: (text) => this.#print(text),
+      leak: (finding) => this.#leak(finding),
     }
     /** Concurrent tests, wrapped at `run_start`. */
     readonly #wrappedEarly = new WeakSet<CircusTest>()

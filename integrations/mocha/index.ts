@@ -34,7 +34,7 @@ function print(text: string): void {
  * `--parallel` worker's findings reach it through the run's spool), and stderr. A leak — blocking
  * after Mocha reported the test — is in the run report only.
  */
-const sink: TestSink = { record: recordFindings, print, leak: (finding) => { recordFindings([finding]); } }
+const sink: TestSink = { record: recordFindings, print, leak: (finding) => recordFindings([finding]) }
 
 function rootBeforeEach(this: HookContext): void {
   try {

@@ -82,7 +82,7 @@ function open(task: RunnerTestCase): TestRun {
     {},
     {
       record: (findings) => testMeta(task.meta).findings.push(...findings),
-      print: (text) => { console.warn(text); },
+      print: (text) => console.warn(text),
       leak: onLeak,
     },
   )

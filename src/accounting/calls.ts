@@ -28,26 +28,25 @@ export interface CallTools {
   internalError(error: unknown): void
 }
 
+/** Calls the original with the depth guard up, and returns how long it blocked. */
+function timed(guard: Guard, original: Function, self: unknown, args: unknown[], out: { ms: number }): unknown {
+  guard.depth++
+  const t0 = now()
+  try {
+    return Reflect.apply(original, self, args)
+  } finally {
+    out.ms = now() - t0
+    guard.blockedMs += out.ms
+    guard.depth--
+  }
+}
+
 /** Records the blocking calls made in scopes. */
 export class CallRecorder {
   readonly #tools: CallTools
 
   constructor(tools: CallTools) {
     this.#tools = tools
-  }
-
-  /** Calls the original with the depth guard up, and returns how long it blocked. */
-  #timed(original: Function, self: unknown, args: unknown[], out: { ms: number }): unknown {
-    const guard = this.#tools.guard
-    guard.depth++
-    const t0 = now()
-    try {
-      return Reflect.apply(original, self, args)
-    } finally {
-      out.ms = now() - t0
-      guard.blockedMs += out.ms
-      guard.depth--
-    }
   }
 
   /**
@@ -69,7 +68,7 @@ export class CallRecorder {
       const rule = findAllowingRule(s.cheapRules, { operation: op, arg: argOf(), frames: () => [] })
       if (rule !== undefined) {
         try {
-          return this.#timed(original, self, args, out)
+          return timed(this.#tools.guard, original, self, args, out)
         } finally {
           scope.tally(op).countAllowed({ kind: 'allowed', rule: rule.label, builtin: rule.builtin }, out.ms)
         }
@@ -88,7 +87,7 @@ export class CallRecorder {
         throw this.#tools.blockingError([finding], scope.test?.name)
       }
       try {
-        return this.#timed(original, self, args, out)
+        return timed(this.#tools.guard, original, self, args, out)
       } finally {
         tally.calls++
         if (verdict.kind === 'allowed') tally.countAllowed(verdict, out.ms)
@@ -97,10 +96,10 @@ export class CallRecorder {
 
     // Keep a stack for the first calls; after that only while every call so far was allowed,
     // because then each one must still be judged (the verdict never depends on sampling).
-    const keep = tally.keptCount < STACKS_PER_OPERATION || !tally.violation
+    const keep = tally.kept.length < STACKS_PER_OPERATION || !tally.violation
     const raw = keep ? stacks.capture(s.traceDepth, wrapper) : undefined
     try {
-      return this.#timed(original, self, args, out)
+      return timed(this.#tools.guard, original, self, args, out)
     } finally {
       try {
         const ms = out.ms
@@ -113,9 +112,9 @@ export class CallRecorder {
           if (ms > tally.unstackedMaxMs) tally.unstackedMaxMs = ms
         } else {
           const call: KeptCall = { raw, ms, arg: argOf(), leak: false, raised: false }
-          if (tally.keptCount < STACKS_PER_OPERATION) {
+          if (tally.kept.length < STACKS_PER_OPERATION) {
             tally.keep(call)
-            if (tally.keptCount === STACKS_PER_OPERATION && !tally.violation && tally.judgeKept(s.rules)) tally.violation = true
+            if (tally.kept.length === STACKS_PER_OPERATION && !tally.violation && tally.judgeKept(s.rules)) tally.violation = true
           } else {
             const verdict = tally.verdict(call, s.rules)
             if (verdict.kind === 'allowed') tally.countAllowed(verdict, ms)
@@ -138,7 +137,7 @@ export class CallRecorder {
     const tally = scope.tally(op)
     const kept: KeptCall = { raw: this.#tools.stacks.capture(s.traceDepth, wrapper), ms: 0, arg: summarizeArgs(op, args), leak: true, raised: false }
     try {
-      return this.#timed(original, self, args, out)
+      return timed(this.#tools.guard, original, self, args, out)
     } finally {
       try {
         const verdict = tally.verdict(kept, s.rules)

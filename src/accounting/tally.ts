@@ -42,7 +42,8 @@ export class OperationTally {
   calls = 0
   ms = 0
   maxMs = 0
-  readonly #kept: KeptCall[] = []
+  /** The calls that kept their stack (at most `STACKS_PER_OPERATION` while every call is allowed, then the violations). */
+  readonly kept: KeptCall[] = []
   unstackedCalls = 0
   unstackedMs = 0
   unstackedMaxMs = 0
@@ -55,11 +56,6 @@ export class OperationTally {
     readonly operation: Operation,
     readonly tools: TallyTools,
   ) {}
-
-  /** How many calls kept their stack. */
-  get keptCount(): number {
-    return this.#kept.length
-  }
 
   /** Counts a call an allow rule allowed (its stack, if any, is not kept). */
   countAllowed(verdict: Verdict & { readonly kind: 'allowed' }, ms: number): void {
@@ -74,13 +70,13 @@ export class OperationTally {
 
   /** Keeps a call with its stack. */
   keep(call: KeptCall): void {
-    this.#kept.push(call)
+    this.kept.push(call)
   }
 
   /** Judges every kept call not judged yet; true when one of them is a violation. */
   judgeKept(rules: readonly CompiledRule[]): boolean {
     let violation = false
-    for (const k of this.#kept) if (this.verdict(k, rules).kind === 'violation') violation = true
+    for (const k of this.kept) if (this.verdict(k, rules).kind === 'violation') violation = true
     return violation
   }
 
@@ -101,7 +97,7 @@ export class OperationTally {
     const op = this.operation
     const ids = this.tools.ids
     const groups = new Map<string, { kept: KeptCall[]; frames: Frame[]; verdict: Verdict; leak: boolean; raised: boolean }>()
-    for (const k of this.#kept) {
+    for (const k of this.kept) {
       const verdict = this.verdict(k, rules)
       if (isBuiltinAllowance(verdict)) continue
       const frames = this.frames(k)

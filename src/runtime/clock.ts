@@ -10,8 +10,6 @@ const realNow = perf.now.bind(perf)
 const realHrtimeBigint = process.hrtime.bigint.bind(process.hrtime)
 const realSetInterval = globalThis.setInterval
 const realClearInterval = globalThis.clearInterval
-const realSetTimeout = globalThis.setTimeout
-const realClearTimeout = globalThis.clearTimeout
 
 /** `performance.now()` as it was when loopcop loaded. */
 export function now(): number {
@@ -31,8 +29,4 @@ export function hrtimeBigint(): bigint {
 /** The real `setInterval` (returns Node's `Timeout`). */
 export const setRealInterval: typeof setInterval = ((callback: (...args: unknown[]) => void, ms?: number) => realSetInterval(callback, ms)) as typeof setInterval
 /** The real `clearInterval`. */
-export const clearRealInterval = (timer: ReturnType<typeof setInterval> | undefined): void => { realClearInterval(timer); }
-/** The real `setTimeout` (returns Node's `Timeout`). */
-export const setRealTimeout: typeof setTimeout = ((callback: (...args: unknown[]) => void, ms?: number) => realSetTimeout(callback, ms)) as typeof setTimeout
-/** The real `clearTimeout`. */
-export const clearRealTimeout = (timer: ReturnType<typeof setTimeout> | undefined): void => { realClearTimeout(timer); }
+export const clearRealInterval = (timer: ReturnType<typeof setInterval> | undefined): void => realClearInterval(timer)

@@ -14,7 +14,7 @@ const NEXT_FRAME = /\n(?=[ \t]*at )/
 const NO_POSITION = /^\s*at (?:.*\((?:<anonymous>|native|index \d+)\)|native|<anonymous>)$/
 
 /** A file URL as a path; anything else as it is. */
-export function toPath(file: string): string {
+function toPath(file: string): string {
   if (file.startsWith('file://')) {
     try {
       return fileURLToPath(file)

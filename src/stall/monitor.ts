@@ -86,7 +86,7 @@ export class StallMonitor {
   /** CPU time of the process at the last beat, in ms. */
   #cpuAtLastBeat = 0
   #pausedAtLastBeat = 0
-  readonly #heartbeat = (): void => { this.#onHeartbeat(); }
+  readonly #heartbeat = (): void => this.#onHeartbeat()
 
   constructor(tools: StallTools) {
     this.#tools = tools

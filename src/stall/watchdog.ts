@@ -23,7 +23,7 @@ const PROBE_KEY = Symbol.for('loopcop.stallProbe')
 const STACK_LIMIT = 100
 
 /** Where the worker is, relative to the root of loopcop's code (a build folder, or the sources). */
-export const WORKER_FILE = join('src', 'stall', 'watchdog-worker.mjs')
+const WORKER_FILE = join('src', 'stall', 'watchdog-worker.mjs')
 
 /** What the probe saw while the thread was paused mid-stall. */
 export interface ProbeResult<S> {

@@ -1,10 +1,10 @@
 // What the project's own tests reach of the process's detector beyond the public API and the
-// integrations' (src/integration.ts): its orphan leaks, its stall machinery, its report writers.
+// integrations' (src/integration.ts): its spool, its orphan leaks, its stall machinery, its report writers.
 import { detector } from '../../src/process.js'
 import type { Finding } from '../../src/model/finding.js'
+import { type SpoolContents, closeSpool as close, openSpool as open, readSpool as read, spoolFindings as spool } from '../../src/report/spool.js'
 
 export { SPOOL_ENV } from '../../src/report/spool.js'
-export { closeSpool, openSpool, readSpool, spoolFindings } from '../../src/integration.js'
 
 /** Leaks no live scope or integration took (the detector's own list). */
 export const orphanLeaks: Finding[] = detector.orphanLeaks
@@ -16,3 +16,9 @@ export const stallStacksAvailable: typeof detector.stallStacksAvailable = detect
 export const writeJsonReport: typeof detector.writeJsonReport = detector.writeJsonReport
 /** GitHub annotations, levels from the configuration when not given. */
 export const githubAnnotations: typeof detector.githubAnnotations = detector.githubAnnotations
+
+/** The spool as the detector uses it (`RunRecording`, `recordFindings`): outside every scope, its I/O never a finding. */
+export const openSpool = (): string => detector.outsideScopes(open)
+export const spoolFindings = (findings: readonly Finding[]): boolean => detector.outsideScopes(() => spool(findings))
+export const readSpool = (dir: string): SpoolContents => detector.outsideScopes(() => read(dir))
+export const closeSpool = (dir: string): void => detector.outsideScopes(() => close(dir))
