@@ -7,7 +7,6 @@ import type { OpenOptions } from './accounting/scopes.js'
 import type { Finding, TestRef } from './model/finding.js'
 import type { Mode } from './model/mode.js'
 import type { ScopeOptions } from './model/options.js'
-import { keepShape } from './runtime/functions.js'
 import { type BlockingIOErrorClass, LoopcopInternalError } from './report/errors.js'
 import { failureMessage } from './report/messages.js'
 
@@ -106,18 +105,6 @@ export class TestRun {
   /** Runs `fn` (the test's body, a hook, the runner's whole test) in the test's scope. */
   run<T>(fn: () => T): T {
     return this.#host.runInScope(this.#scope, fn)
-  }
-
-  /**
-   * `fn` as a function that runs in the test's scope each time it is called, looking like `fn` to
-   * the runner (`length`, `name`, and `extra` properties such as markers).
-   */
-  wrap<F extends (...args: never[]) => unknown>(fn: F, extra?: Readonly<Record<PropertyKey, unknown>>): F {
-    const run = this.run.bind(this)
-    const wrapped = function (this: unknown, ...args: unknown[]): unknown {
-      return run(() => Reflect.apply(fn, this, args) as unknown)
-    }
-    return keepShape(wrapped, fn, extra) as unknown as F
   }
 
   /** Ends the test and returns its verdict, recording and printing nothing; `undefined` when it had ended already. */
