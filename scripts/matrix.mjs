@@ -25,10 +25,10 @@
 // Two cells at a time (CI has 2 cores); a child that runs longer than 5 minutes fails its cell.
 // Prints a table (✓ passed, ✗ failed, — not applicable), then each failed cell's output; exits 1
 // when a cell failed.
-import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
+import { runChild } from './lib/children.mjs'
 import { prepareNode } from './lib/node-versions.mjs'
 import { packLoopcop, root } from './lib/pack.mjs'
 
@@ -101,48 +101,9 @@ function usage(error) {
 // ---------------------------------------------------------------------------------------------
 // Child processes: each in a process group of its own, so a timeout ends it with its workers.
 
-const children = new Set()
-
-/** Runs a command; resolves with its exit code, output and whether it timed out. Never rejects. */
+/** Runs a command (see scripts/lib/children.mjs); resolves with its exit code, output and whether it timed out. */
 function run(command, args, { cwd, env = process.env, timeoutMs = CELL_TIMEOUT_MS }) {
-  return new Promise((resolve) => {
-    const started = Date.now()
-    let output = ''
-    let timedOut = false
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
-    children.add(child)
-    const onData = (d) => (output += d)
-    child.stdout.setEncoding('utf8').on('data', onData)
-    child.stderr.setEncoding('utf8').on('data', onData)
-    const timer = setTimeout(() => {
-      timedOut = true
-      killGroup(child)
-    }, timeoutMs)
-    const done = (code, error) => {
-      clearTimeout(timer)
-      children.delete(child)
-      if (error !== undefined) output += `\n${error.message}`
-      if (timedOut) output += `\n[matrix] killed after ${timeoutMs / 1000} s: ${command} ${args.join(' ')}`
-      resolve({ code, output, timedOut, ms: Date.now() - started })
-    }
-    child.on('error', (error) => done(null, error))
-    child.on('close', (code) => done(code))
-  })
-}
-
-function killGroup(child) {
-  try {
-    process.kill(-child.pid, 'SIGKILL')
-  } catch {
-    // Already gone.
-  }
-}
-
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    for (const child of children) killGroup(child)
-    process.exit(130)
-  })
+  return runChild(command, args, { cwd, env, timeoutMs, label: 'matrix' })
 }
 
 /** The environment of a runner child: none of this process's test-runner or loopcop variables. */

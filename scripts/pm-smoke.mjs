@@ -30,9 +30,10 @@
 // Every child runs in a process group of its own with a timeout (installs 10 minutes, runs 3): a
 // hang fails the step instead of stalling CI. Prints a table, then each failed step's problems and
 // output (full logs in .cache/pm/logs/); exits 1 when a step failed.
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join, relative, resolve as resolvePath } from 'node:path'
+import { runChild } from './lib/children.mjs'
 import { packLoopcop, root } from './lib/pack.mjs'
 
 const INSTALL_TIMEOUT_MS = 10 * 60_000
@@ -61,55 +62,11 @@ const BLOCKING_FILE = 'src/config.cjs'
 // ---------------------------------------------------------------------------------------------
 // Child processes: each in a process group of its own, so a timeout ends it with its workers.
 
-const children = new Set()
-
-/** Runs a command; resolves with its exit code, output, time and whether it timed out. Never rejects. */
-function run(command, args, { cwd, env, timeoutMs, log }) {
-  return new Promise((resolve) => {
-    const started = Date.now()
-    let output = ''
-    let timedOut = false
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
-    children.add(child)
-    const onData = (data) => (output += data)
-    child.stdout.setEncoding('utf8').on('data', onData)
-    child.stderr.setEncoding('utf8').on('data', onData)
-    const timer = setTimeout(() => {
-      timedOut = true
-      killGroup(child)
-    }, timeoutMs)
-    // Workers a runner left behind would hold the pipes open: the group goes with its leader.
-    child.on('exit', () => killGroup(child))
-    let finished = false
-    const done = (code, error) => {
-      if (finished) return
-      finished = true
-      clearTimeout(timer)
-      children.delete(child)
-      if (error !== undefined) output += `\n${error.message}`
-      if (timedOut) output += `\n[pm-smoke] killed after ${timeoutMs / 1000} s: ${command} ${args.join(' ')}`
-      const ms = Date.now() - started
-      writeFileSync(log, `$ ${command} ${args.join(' ')}\n(in ${cwd}, exit ${code}, ${seconds(ms)})\n\n${output}`)
-      resolve({ code, output, timedOut, ms })
-    }
-    child.on('error', (error) => done(null, error))
-    child.on('close', (code) => done(code))
-  })
-}
-
-function killGroup(child) {
-  try {
-    process.kill(-child.pid, 'SIGKILL')
-  } catch {
-    // Already gone.
-  }
-}
-
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    for (const child of children) killGroup(child)
-    process.exit(130)
-  })
+/** Runs a command (see scripts/lib/children.mjs) and writes its output to `log`. */
+async function run(command, args, { cwd, env, timeoutMs, log }) {
+  const result = await runChild(command, args, { cwd, env, timeoutMs, label: 'pm-smoke' })
+  writeFileSync(log, `$ ${command} ${args.join(' ')}\n(in ${cwd}, exit ${result.code}, ${seconds(result.ms)})\n\n${result.output}`)
+  return result
 }
 
 /** The environment of a child: none of this process's test-runner, loopcop or npm-script variables. */
