@@ -30,6 +30,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } fr
 import { dirname, join, relative } from 'node:path'
 import { runChild } from './lib/children.mjs'
 import { prepareNode } from './lib/node-versions.mjs'
+import { readTests } from './lib/results.mjs'
 import { packLoopcop, root } from './lib/pack.mjs'
 
 const NODE_MAJORS = [20, 22, 24, 26]
@@ -239,27 +240,6 @@ async function runRunner(project, node, pool, id) {
   }[runner]
   const result = await run(node.bin, [...(bin !== undefined ? [binOf(project.dir, bin)] : []), ...args], { cwd: dir, env })
   return { result, dir, results, report }
-}
-
-/** The tests a runner's JSON results list, as `{ name, status, failure }`. */
-function readTests(runner, path) {
-  const json = JSON.parse(readFileSync(path, 'utf8'))
-  if (runner === 'mocha') {
-    const passed = new Set(json.passes.map((t) => t.fullTitle))
-    return json.tests.map((t) => ({
-      name: t.title,
-      status: passed.has(t.fullTitle) ? 'passed' : t.err?.message !== undefined ? 'failed' : 'other',
-      failure: t.err?.message !== undefined ? `${t.err.message}\n${t.err.stack ?? ''}` : '',
-    }))
-  }
-  const tests = []
-  for (const file of json.testResults) {
-    const own = file.assertionResults.map((t) => ({ name: t.title, status: t.status, failure: (t.failureMessages ?? []).join('\n') }))
-    // Vitest's `message` is an error of the file itself; Jest's repeats its tests' failures too.
-    if (file.message && !own.some((t) => t.status === 'failed')) tests.push({ name: `(file ${file.name})`, status: 'file-error', failure: file.message })
-    tests.push(...own)
-  }
-  return tests
 }
 
 /** What is wrong with a normal cell's outcome (an empty list when nothing is). */

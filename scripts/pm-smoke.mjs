@@ -35,6 +35,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, write
 import { join, relative, resolve as resolvePath } from 'node:path'
 import { runChild } from './lib/children.mjs'
 import { packLoopcop, root } from './lib/pack.mjs'
+import { readTests } from './lib/results.mjs'
 
 const INSTALL_TIMEOUT_MS = 10 * 60_000
 const RUN_TIMEOUT_MS = 3 * 60_000
@@ -154,53 +155,15 @@ function blockingLine() {
 }
 
 /**
- * How each runner is started in a project folder, given where its JSON results go. `vitestConfig`
- * names the Vitest config file to use (see `vitestConfigFor`).
+ * How each runner is started in a project folder, given where its JSON results go. Vitest runs the
+ * README's set-up (`setupFiles: ['loopcop/vitest']`) under pnpm and Yarn PnP alike: a package whose
+ * `./vitest` entry got a CommonJS branch again would fail under PnP, as it would for users.
  */
 const RUNNERS = {
-  vitest: (results, { vitestConfig }) => ['vitest', ['run', '--config', vitestConfig]],
+  vitest: () => ['vitest', ['run', '--config', 'vitest.config.mjs']],
   // A fresh cache directory: without recorded timings Jest runs the two files in workers, not in band.
   jest: (results) => ['jest', ['--json', `--outputFile=${join(results, 'jest.json')}`, `--cacheDirectory=${join(results, 'jest-cache')}`, '--maxWorkers=2']],
   mocha: (results) => ['mocha', ['--require', 'loopcop/mocha', '--reporter', 'json', '--reporter-option', `output=${join(results, 'mocha.json')}`, 'mocha/**/*.test.mjs']],
-}
-
-/**
- * The Vitest config a project runs. Under Yarn PnP, Vitest 4 resolves `setupFiles` with CommonJS
- * `require.resolve` (local-pkg does when process.versions.pnp is set), which takes the `require`
- * branch of the exports map: loopcop's CommonJS build, which cannot import Vitest. While the packed
- * package.json's `./vitest` entry has that branch, the PnP project runs the documented workaround
- * (vitest.pnp.config.mjs: `setupFiles: [fileURLToPath(import.meta.resolve('loopcop/vitest'))]`);
- * once the entry is ES-module-only, the README's `setupFiles: ['loopcop/vitest']`.
- */
-function vitestConfigFor(pm, manifest) {
-  const entry = manifest.exports?.['./vitest']
-  const cjsBranch = typeof entry === 'object' && entry !== null && 'require' in entry
-  if (pm === 'yarn' && cjsBranch) return { file: 'vitest.pnp.config.mjs', note: "setupFiles via import.meta.resolve: exports['./vitest'] still has a require branch" }
-  return { file: 'vitest.config.mjs', note: "setupFiles: ['loopcop/vitest']" }
-}
-
-/** The tests a runner's JSON results list, as `{ name, status, failure }`. */
-function readTests(runner, path) {
-  const json = JSON.parse(readFileSync(path, 'utf8'))
-  if (runner === 'mocha') {
-    const passed = new Set(json.passes.map((t) => `${t.file}\0${t.fullTitle}`))
-    const tests = json.tests.map((t) => ({
-      name: t.title,
-      status: passed.has(`${t.file}\0${t.fullTitle}`) ? 'passed' : t.err?.message !== undefined ? 'failed' : 'other',
-      failure: t.err?.message !== undefined ? `${t.err.message}\n${t.err.stack ?? ''}` : '',
-    }))
-    // A failing hook or a file that did not load is a failure without a test of its own.
-    for (const f of json.failures) if (!json.tests.some((t) => t.fullTitle === f.fullTitle && t.file === f.file)) tests.push({ name: `(${f.fullTitle})`, status: 'failed', failure: `${f.err?.message ?? ''}\n${f.err?.stack ?? ''}` })
-    return tests
-  }
-  const tests = []
-  for (const file of json.testResults) {
-    const own = file.assertionResults.map((t) => ({ name: t.title, status: t.status, failure: (t.failureMessages ?? []).join('\n') }))
-    // Vitest's `message` is an error of the file itself; Jest's repeats its tests' failures too.
-    if (file.message && !own.some((t) => t.status === 'failed')) tests.push({ name: `(file ${file.name})`, status: 'file-error', failure: file.message })
-    tests.push(...own)
-  }
-  return tests
 }
 
 /** What is wrong with a runner's run (an empty list when nothing is). */
@@ -344,17 +307,16 @@ async function install(pm, dir, { registry, updateLocks }) {
 }
 
 /** Runs one runner in an installed project; returns the table row. */
-async function runRunner(pm, runner, dir, { registry, line, manifest }) {
+async function runRunner(pm, runner, dir, { registry, line }) {
   const manager = MANAGERS[pm]
   const results = join(dir, 'results')
   const report = join(results, `${runner}-loopcop.json`)
   const resultsFile = join(results, `${runner}.json`)
-  const vitest = vitestConfigFor(pm, manifest)
-  const [bin, args] = RUNNERS[runner](results, { vitestConfig: vitest.file })
+  const [bin, args] = RUNNERS[runner](results)
   const env = childEnv({ ...manager.env(registry), LOOPCOP_REPORT: report })
   const result = await run(process.execPath, manager.exec(bin, args), { cwd: dir, env, timeoutMs: RUN_TIMEOUT_MS, log: join(logs, `${pm}-${runner}.log`) })
   const problems = judge(result, resultsFile, report, runner, line)
-  return { pm, step: runner, ms: result.ms, ok: problems.length === 0, problems, output: result.output, note: runner === 'vitest' ? vitest.note : undefined }
+  return { pm, step: runner, ms: result.ms, ok: problems.length === 0, problems, output: result.output, note: runner === 'vitest' ? "setupFiles: ['loopcop/vitest']" : undefined }
 }
 
 async function main() {
@@ -383,7 +345,7 @@ async function main() {
     rows.push(installed)
     // A lock drift is reported, but the runs still say whether loopcop works.
     if (!installed.installed) continue
-    for (const runner of Object.keys(RUNNERS)) rows.push(await runRunner(pm, runner, dir, { registry, line, manifest }))
+    for (const runner of Object.keys(RUNNERS)) rows.push(await runRunner(pm, runner, dir, { registry, line }))
   }
 
   printTable(rows)

@@ -22,6 +22,7 @@ import { availableParallelism } from 'node:os'
 import { performance } from 'node:perf_hooks'
 import { join } from 'node:path'
 import { installTarball, packLoopcop, root } from './lib/pack.mjs'
+import { readTests } from './lib/results.mjs'
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')).map(([k, v]) => [k, v ?? true]))
 const RUNS = Number(args.runs ?? 10)
@@ -99,7 +100,7 @@ async function runOnce(name, withLoopcop, i) {
   if (runner === 'mocha') writeFileSync(results, result.stdout)
   let tests
   try {
-    tests = readTests(runner, JSON.parse(readFileSync(results, 'utf8')))
+    tests = readTests(runner, results)
   } catch (error) {
     throw new Error(`${name} (${withLoopcop ? 'with' : 'without'} loopcop) wrote no results (exit ${result.code}):\n${result.stdout.slice(-3000)}\n${result.stderr.slice(-3000)}`, { cause: error })
   }
@@ -112,15 +113,6 @@ async function runOnce(name, withLoopcop, i) {
     }
   }
   return { tests, stalls, wallMs: result.wallMs, testMs: tests.reduce((sum, t) => sum + t.durationMs, 0) }
-}
-
-/** `{ name, status, durationMs }` of every test, whatever the runner's JSON shape. */
-function readTests(runner, json) {
-  if (runner === 'mocha') {
-    const failed = new Set(json.failures.map((t) => t.fullTitle))
-    return json.tests.map((t) => ({ name: t.title, status: failed.has(t.fullTitle) ? 'failed' : 'passed', durationMs: t.duration ?? 0 }))
-  }
-  return json.testResults.flatMap((file) => file.assertionResults.map((t) => ({ name: t.title, status: t.status, durationMs: t.duration ?? 0 })))
 }
 
 const median = (xs) => {
