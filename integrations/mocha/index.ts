@@ -15,6 +15,7 @@
  * @module
  */
 import { type TestSink, currentOptions, envOverrides, finishRun, install, loadOrderWarning, loadedBefore, outsideScopes, recordFindings, recordsRun, reportInternalError, reportRun, startRun } from '../../src/integration.js'
+import { firstInProcess } from '../../src/runner/once.js'
 import { type MochaRunnable, OWN, beginTest, endCurrent } from './test.js'
 
 /** What `this` is in a root hook: Mocha's context, holding the test about to run. */
@@ -22,7 +23,6 @@ interface HookContext {
   readonly currentTest?: MochaRunnable
 }
 
-const LOAD_ORDER_CHECKED = Symbol.for('loopcop.mocha.loadOrderChecked')
 
 /** loopcop's own output goes to stderr, so `--reporter json` keeps stdout parseable. */
 function print(text: string): void {
@@ -144,10 +144,7 @@ install()
  * functions loopcop cannot see (each `--parallel` worker loads the same list).
  */
 function warnAboutLoadOrder(): void {
-  if (process.env.MOCHA_WORKER_ID !== undefined) return
-  const holder = process as unknown as Record<symbol, true | undefined>
-  if (holder[LOAD_ORDER_CHECKED] === true) return
-  holder[LOAD_ORDER_CHECKED] = true
+  if (process.env.MOCHA_WORKER_ID !== undefined || !firstInProcess('mocha.loadOrderChecked')) return
   const own = (file: string): boolean => /(^|[\\/])\.mocharc\.[cm]?js$/.test(file) || /[\\/]dist[\\/](cjs|esm)[\\/](src|integrations)[\\/]/.test(file)
   const warning = loadOrderWarning(loadedBefore(own), 'loopcop/mocha', "Put 'loopcop/mocha' first in --require (or first in \"require\" of .mocharc).")
   if (warning !== undefined) print(warning)

@@ -12,6 +12,7 @@ import fs, { readFileSync as namedReadFileSync } from 'node:fs'
 import * as vitest from 'vitest'
 import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite } from 'vitest'
 import { BlockingIOError, type Finding, type Mode, type TestRun, currentOptions, envOverrides, install, loadOrderWarning, loadedBefore, openTest, patchRealm } from '../../src/integration.js'
+import { firstInProcess } from '../../src/runner/once.js'
 import { scopeTestsWithoutAroundEach, suiteArgument } from './fallback.js'
 import { fileMeta, testMeta } from './meta.js'
 import './matchers.js'
@@ -32,11 +33,7 @@ warnIfCopiedTooEarly()
  * before setup files run: calls through them would go unseen. Says so once per worker.
  */
 function warnIfCopiedTooEarly(): void {
-  if (namedReadFileSync === fs.readFileSync) return
-  const key = Symbol.for('loopcop.vitest.preloadWarning')
-  const holder = process as unknown as Record<symbol, boolean | undefined>
-  if (holder[key] === true) return
-  holder[key] = true
+  if (namedReadFileSync === fs.readFileSync || !firstInProcess('vitest.preloadWarning')) return
   console.warn(
     "loopcop: this pool (vmThreads/vmForks) copied node:fs before loopcop/vitest ran, so blocking calls through ESM named imports (import { readFileSync } from 'node:fs') are not seen.\n" +
       "Load loopcop first: add `execArgv: ['--require', 'loopcop/vitest/preload']` to the `test` options of your Vitest config.",
@@ -49,10 +46,7 @@ function warnIfCopiedTooEarly(): void {
  * Says so once per worker. (Setup files themselves are ES modules Vite evaluates per test file.)
  */
 function warnAboutLoadOrder(): void {
-  const key = Symbol.for('loopcop.vitest.loadOrderChecked')
-  const holder = process as unknown as Record<symbol, boolean | undefined>
-  if (holder[key] === true) return
-  holder[key] = true
+  if (!firstInProcess('vitest.loadOrderChecked')) return
   const { copies } = loadedBefore()
   const warning = loadOrderWarning({ copies, userFiles: [] }, 'loopcop/vitest', "Put 'loopcop/vitest' first in `setupFiles`.")
   if (warning !== undefined) console.warn(warning)
