@@ -14,6 +14,7 @@ import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { setImmediate as tick, setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
+import { median } from '../scripts/lib/measure.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const loopcop = await import(path.join(here, '..', 'dist', 'esm', 'src', 'index.js'))
@@ -78,12 +79,6 @@ async function timed(s, withLoopcop, scopes = 1, stallMs = 0) {
   await Promise.all(opened.map((scope) => internal.runInScope(scope, () => runTasks(per))))
   for (const scope of opened) internal.endTest(scope, { testFailed: false })
   return performance.now() - t0
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
 }
 
 async function measure(s, scopes, stallMs = 0) {

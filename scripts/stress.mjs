@@ -23,8 +23,9 @@ import { performance } from 'node:perf_hooks'
 import { join } from 'node:path'
 import { installTarball, packLoopcop, root } from './lib/pack.mjs'
 import { readTests } from './lib/results.mjs'
+import { flags, median } from './lib/measure.mjs'
 
-const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')).map(([k, v]) => [k, v ?? true]))
+const args = flags()
 const RUNS = Number(args.runs ?? 10)
 const RUNNERS = String(args.runners ?? 'vitest-forks,vitest-threads,jest,mocha').split(',')
 const LOAD = args['no-load'] !== true
@@ -113,11 +114,6 @@ async function runOnce(name, withLoopcop, i) {
     }
   }
   return { tests, stalls, wallMs: result.wallMs, testMs: tests.reduce((sum, t) => sum + t.durationMs, 0) }
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length === 0 ? NaN : s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
 }
 
 async function main() {
