@@ -145,7 +145,7 @@ install()
  */
 function warnAboutLoadOrder(): void {
   if (process.env.MOCHA_WORKER_ID !== undefined || !firstInProcess('mocha.loadOrderChecked')) return
-  const own = (file: string): boolean => /(^|[\\/])\.mocharc\.[cm]?js$/.test(file) || /[\\/]dist[\\/](cjs|esm)[\\/](src|integrations)[\\/]/.test(file)
-  const warning = loadOrderWarning(loadedBefore(own), 'loopcop/mocha', "Put 'loopcop/mocha' first in --require (or first in \"require\" of .mocharc).")
+  const mocharc = (file: string): boolean => /(^|[\\/])\.mocharc\.[cm]?js$/.test(file)
+  const warning = loadOrderWarning(loadedBefore(mocharc), 'loopcop/mocha', "Put 'loopcop/mocha' first in --require (or first in \"require\" of .mocharc).")
   if (warning !== undefined) print(warning)
 }

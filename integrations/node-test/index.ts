@@ -37,8 +37,7 @@ function start(): void {
   // Patch before the test files load: a `const { readFileSync } = require('fs')` taken before the
   // patch is never seen. `--import` and `--require` modules run before the test file.
   install()
-  const own = (file: string): boolean => /[\\/]dist[\\/](cjs|esm)[\\/](src|integrations)[\\/]/.test(file)
-  const notice = loadOrderWarning(loadedBefore(own), 'loopcop/node-test', 'Put `--import loopcop/node-test` (or `--require`) first on the command line.')
+  const notice = loadOrderWarning(loadedBefore(), 'loopcop/node-test', 'Put `--import loopcop/node-test` (or `--require`) first on the command line.')
   const lifecycle = new NodeTestLifecycle(new ProcessSink(notice === undefined ? [] : [notice]))
   const intercept = (): void => {
     if (!interceptNodeTest(lifecycle, lifecycle.run)) return

@@ -16,9 +16,12 @@ export interface LoadedBefore {
   readonly userFiles: readonly string[]
 }
 
+/** loopcop's own built files (`dist/esm/…`, `dist/cjs/…`), even when it is not in `node_modules`. */
+const OWN_BUILD = /[\\/]dist[\\/](cjs|esm)[\\/](src|integrations)[\\/]/
+
 /**
- * Reads the CommonJS module cache for what loaded before the calling integration. `isOwn` tells
- * which files are the runner's or loopcop's own (never reported).
+ * Reads the CommonJS module cache for what loaded before the calling integration. loopcop's own
+ * files are never reported; `isOwn` tells which other files are the runner's (its config file).
  */
 export function loadedBefore(isOwn: (file: string) => boolean = () => false, cwd = process.cwd()): LoadedBefore {
   let files: string[]
@@ -28,7 +31,7 @@ export function loadedBefore(isOwn: (file: string) => boolean = () => false, cwd
     return { copies: [], userFiles: [] }
   }
   const copies = FS_COPIES.filter((name) => files.some((f) => f.includes(`${sep}node_modules${sep}${name}${sep}`)))
-  const userFiles = files.filter((f) => !f.includes(`${sep}node_modules${sep}`) && !f.startsWith('node:') && !isOwn(f)).map((f) => relative(cwd, f).split(sep).join('/'))
+  const userFiles = files.filter((f) => !f.includes(`${sep}node_modules${sep}`) && !f.startsWith('node:') && !OWN_BUILD.test(f) && !isOwn(f)).map((f) => relative(cwd, f).split(sep).join('/'))
   return { copies, userFiles }
 }
 
