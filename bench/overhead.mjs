@@ -19,6 +19,8 @@ import { median } from '../scripts/lib/measure.mjs'
 const here = path.dirname(fileURLToPath(import.meta.url))
 const loopcop = await import(path.join(here, '..', 'dist', 'esm', 'src', 'index.js'))
 const internal = await import(path.join(here, '..', 'dist', 'esm', 'src', 'integration.js'))
+/** Where a benchmark test's results go: nowhere (the "no-op reporter" of DESIGN.md's method). */
+const quiet = { record() {}, print() {}, leak() {} }
 
 const args = process.argv.slice(2)
 const flag = (name, fallback) => {
@@ -75,9 +77,9 @@ async function timed(s, withLoopcop, scopes = 1, stallMs = 0) {
   const per = { ...s, tasks: Math.ceil(s.tasks / scopes) }
   const t0 = performance.now()
   const opened = []
-  for (let i = 0; i < scopes; i++) opened.push(internal.openScope('test', { test: { name: `bench ${i}` }, overrides: { mode: 'warn', traceDepth: 5, stallMs } }))
-  await Promise.all(opened.map((scope) => internal.runInScope(scope, () => runTasks(per))))
-  for (const scope of opened) internal.endTest(scope, { testFailed: false })
+  for (let i = 0; i < scopes; i++) opened.push(internal.openTest({ name: `bench ${i}` }, { overrides: { mode: 'warn', traceDepth: 5, stallMs } }, quiet))
+  await Promise.all(opened.map((test) => test.run(() => runTasks(per))))
+  for (const test of opened) test.end(false)
   return performance.now() - t0
 }
 
@@ -132,13 +134,13 @@ table('B. Scopes of ≤100 calls per operation (every call keeps its own stack, 
 loopcop.activate()
 gc()
 const before = process.memoryUsage().heapUsed
-const scope = internal.openScope('test', { test: { name: 'memory' }, overrides: { mode: 'warn', traceDepth: 5 } })
-internal.runInScope(scope, () => {
+const test = internal.openTest({ name: 'memory' }, { overrides: { mode: 'warn', traceDepth: 5 } }, quiet)
+test.run(() => {
   for (let i = 0; i < 1_000_000; i++) fs.existsSync(missing)
 })
 gc()
 const during = process.memoryUsage().heapUsed
-const outcome = internal.endTest(scope, { testFailed: false })
+const outcome = test.end(false)
 gc()
 const after = process.memoryUsage().heapUsed
 const counted = outcome.findings.reduce((n, f) => n + f.calls, 0)

@@ -54,19 +54,7 @@ export const finishRun: typeof detector.finishRun = detector.finishRun
 /** Prints the run summary, writes the JSON report, prints annotations. */
 export const reportRun: typeof detector.reportRun = detector.reportRun
 
-// ── driving scopes directly (the benchmark, this repository's tests) ─────────────────────────────
-
-/** Opens a scope (a test's, with `{ test: { name, file } }`) under the current one. */
-export const openScope: typeof detector.openScope = detector.openScope
-/** Runs a function inside a scope. */
-export const runInScope: typeof detector.runInScope = detector.runInScope
-/** Ends a test's scope: `{ findings, error?, warning? }`. */
-export const endTest: typeof detector.endTest = detector.endTest
-/** The scope of the code running now. */
-export const currentScope: typeof detector.currentScope = detector.currentScope
-
 export type { TestRun, TestSink, TestOutcome, TestOptions } from './lifecycle.js'
-export type { Scope } from './accounting/scope.js'
 export type { BlockingCheck } from './accounting/scopes.js'
 export type { Finding, TestRef } from './model/finding.js'
 export type { Mode } from './model/mode.js'

@@ -4,7 +4,8 @@ import { basename } from 'node:path'
 import zlib from 'node:zlib'
 import { afterEach, describe, expect, test } from 'vitest'
 import { detect, operations } from '../../src/index.js'
-import { currentScope, outsideScopes } from '../../src/integration.js'
+import { detector } from '../../src/core.js'
+import { outsideScopes } from '../../src/integration.js'
 import { catalog } from '../../src/model/operation.js'
 import { isPresent, recipes, siteTarget, Workspace } from './recipes.js'
 import { defaultsWithoutStalls, delay, syncIo, tempDir } from './support.js'
@@ -121,7 +122,7 @@ describe.each(present.map((site) => [site.operation.id, site] as const))('%s', (
     expect(recipe, `no recipe for ${id}`).toBeDefined()
     // A detect() scope is open while the call runs, but the call is not inside it.
     const pending = detect(() => delay(5))
-    expect(currentScope()).toBeUndefined()
+    expect(detector.currentScope()).toBeUndefined()
     recipe!(workspace())()
     const call = recipe!(workspace())
     const inside = await detect(() => outsideScopes(call))

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test, vi } from 'vitest'
 import { configure, detect, detectSync } from '../../src/index.js'
-import { currentScope } from '../../src/integration.js'
+import { detector } from '../../src/core.js'
 import { callsOf, defaultsWithoutStalls, syncIo, tempDir } from './support.js'
 
 defaultsWithoutStalls()
@@ -42,7 +42,7 @@ describe('detect()', () => {
       }),
     ).rejects.toBe(failure)
     await expect(detect(async () => Promise.reject(failure))).rejects.toBe(failure)
-    expect(currentScope()).toBeUndefined()
+    expect(detector.currentScope()).toBeUndefined()
   })
 
   test('only the outermost blocking call is a finding (a recursive cpSync/rmSync is one call)', async () => {
@@ -72,7 +72,7 @@ describe('detect()', () => {
     const found = syncIo(findings)
     expect(callsOf(found)).toBe(251)
     // The first 100 calls of the operation keep a stack (one site: the loop); once one of them is
-    // not allowed, later calls are counted and timed only, wherever they come from (DESIGN.md).
+    // not allowed, later calls are counted and timed only, wherever they come from (docs/architecture.md).
     expect(found.map((f) => [f.calls, f.unstacked])).toEqual([
       [100, false],
       [151, true],
@@ -98,7 +98,7 @@ describe('detectSync()', () => {
         throw failure
       }),
     ).toThrow(failure)
-    expect(currentScope()).toBeUndefined()
+    expect(detector.currentScope()).toBeUndefined()
   })
 
   test('refuses a promise: use detect()', () => {

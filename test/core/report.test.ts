@@ -55,7 +55,7 @@ function stallFinding(over: Partial<StallFinding> = {}): StallFinding {
   }
 }
 
-describe('the failure message (DESIGN.md)', () => {
+describe('the failure message', () => {
   test('as designed', () => {
     const findings = [syncFinding(), stallFinding()]
     const expected = [
@@ -122,7 +122,7 @@ describe('the failure message (DESIGN.md)', () => {
 })
 
 describe('the JSON report, version 1', () => {
-  test('shape (DESIGN.md) with paths relative to the working directory', () => {
+  test('the JSON shape, with paths relative to the working directory', () => {
     const allowed = syncFinding({ allowed: true, allowedBy: 'fs.readFileSync', durationMs: 1 })
     const report = jsonReport([syncFinding(), stallFinding(), allowed], cwd)
     expect(report.version).toBe(1)
