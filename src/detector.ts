@@ -141,6 +141,11 @@ export class Detector implements LifecycleHost {
   readonly detectSync = <T>(fn: () => T, options?: ScopeOptions): DetectResult<T> => this.scopes.detectSync(fn, options)
   /** Runs `fn` in an assertion's scope: `{ findings, blocking }`, a promise for an async `fn`. */
   readonly checkBlocking = (fn: unknown, options: unknown, what: string): BlockingCheck | Promise<BlockingCheck> => this.scopes.check(fn, options, what)
+  /**
+   * Registers files the runner runs as tests (Mocha: every spec file of the run): a call whose
+   * caller frame is in one is the tests' own code (`testCode`). The running test's own file always is.
+   */
+  readonly addTestFiles = (files: Iterable<string>): void => this.scopes.testFiles.add(files)
   /** Leaks no live scope or integration took. */
   get orphanLeaks(): Finding[] {
     return this.scopes.orphanLeaks

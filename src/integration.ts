@@ -12,6 +12,8 @@ export { RunCollector, SCOPE_OPTION_KEYS, assertSupportedRunner, envOverrides, f
 
 /** Opens a test (`{ name, file }`): `run()` its body and hooks in its scope, then `finish()` with its verdict. */
 export const openTest: typeof detector.openTest = detector.openTest
+/** Registers files the runner runs as tests, for the "test code" rule (the running test's own file always counts). */
+export const addTestFiles: typeof detector.addTestFiles = detector.addTestFiles
 /** Allows blocking (rest of the scope, or inside fn). */
 export const allowBlocking: typeof detector.allowBlocking = detector.allowBlocking
 /** Reports loopcop's own failure once, on stderr, never into user code. */

@@ -4,7 +4,7 @@
 // its runner starts and ends a test, and how it fails one.
 import type { Scope } from './accounting/scope.js'
 import type { OpenOptions } from './accounting/scopes.js'
-import type { Finding, TestRef } from './model/finding.js'
+import { type Finding, type TestRef, isUnjudged } from './model/finding.js'
 import type { Mode } from './model/mode.js'
 import type { ScopeOptions } from './model/options.js'
 import { type BlockingIOErrorClass, LoopcopInternalError } from './report/errors.js'
@@ -61,8 +61,14 @@ export function endTest(host: LifecycleHost, scope: Scope, state: { readonly tes
   const title = scope.test?.name
   const failing: Finding[] = []
   const warning: Finding[] = []
+  // Calls that were not judged never fail a test; they are listed with the findings that do.
+  const unjudged: Finding[] = []
   for (const f of findings) {
     if (f.allowed) continue
+    if (isUnjudged(f)) {
+      unjudged.push(f)
+      continue
+    }
     const mode = modeOf(f, scope)
     if (mode === 'warn') warning.push(f)
     else if (mode === 'fail' || mode === 'throw') {
@@ -70,6 +76,9 @@ export function endTest(host: LifecycleHost, scope: Scope, state: { readonly tes
       failing.push(f)
     }
   }
+  const unjudgedOf = (mode: Mode): Finding[] => unjudged.filter((f) => modeOf(f, scope) === mode || (mode === 'fail' && modeOf(f, scope) === 'throw'))
+  if (failing.length > 0) failing.push(...unjudgedOf('fail'))
+  if (warning.length > 0) warning.push(...unjudgedOf('warn'))
   const internal = scope.internalErrors[0]
   const error = internal !== undefined ? new LoopcopInternalError('loopcop failed while recording a blocking call', { cause: internal }) : failing.length > 0 ? new host.BlockingIOError(failing, title) : undefined
   return {

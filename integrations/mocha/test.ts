@@ -5,7 +5,7 @@
  * test in the run report, but can no longer fail it (failing the hook would skip the suite).
  * @module
  */
-import { type TestRef, type TestRun, type TestSink, isThenable, keepShape, openTest, outsideScopes } from '../../src/integration.js'
+import { type TestRef, type TestRun, type TestSink, addTestFiles, isThenable, keepShape, openTest, outsideScopes } from '../../src/integration.js'
 
 /** The part of a Mocha `Test` or `Hook` loopcop touches. */
 export interface MochaRunnable {
@@ -19,6 +19,9 @@ export interface MochaRunnable {
 /** The part of a Mocha `Suite` loopcop touches. */
 export interface MochaSuite {
   readonly parent?: MochaSuite
+  readonly file?: string
+  readonly suites?: readonly MochaSuite[]
+  readonly tests?: readonly MochaRunnable[]
   getHooks?(name: string): MochaRunnable[] | undefined
 }
 
@@ -157,6 +160,29 @@ function wrapHooks(suite: MochaSuite | undefined): void {
   }
 }
 
+/** Root suites whose spec files are registered. */
+const registeredRoots = new WeakSet<MochaSuite>()
+
+/**
+ * Registers the spec files of the run (the files Mocha loaded: its `spec` globs and files, all
+ * loaded before the first test; a `--parallel` worker's one file) as test files, once per root
+ * suite, for the "test code" rule.
+ */
+function registerSpecFiles(test: MochaRunnable): void {
+  let root = test.parent
+  while (root?.parent !== undefined) root = root.parent
+  if (root === undefined || registeredRoots.has(root)) return
+  registeredRoots.add(root)
+  const files = new Set<string>()
+  const walk = (suite: MochaSuite): void => {
+    if (suite.file !== undefined) files.add(suite.file)
+    for (const t of suite.tests ?? []) if (t.file !== undefined) files.add(t.file)
+    for (const child of suite.suites ?? []) walk(child)
+  }
+  walk(root)
+  addTestFiles(files)
+}
+
 /**
  * Starts a test (from the root `beforeEach`, which Mocha runs before every other `beforeEach`):
  * closes the previous one, opens the test's scope and wraps its function.
@@ -168,6 +194,7 @@ export function beginTest(test: MochaRunnable, sink: TestSink): void {
   if (typeof test.fn !== 'function' || BEGUN in test) return
   Object.defineProperty(test, BEGUN, { value: true })
   wrapHooks(test.parent)
+  registerSpecFiles(test)
   const ref: TestRef = { name: test.fullTitle(), ...(test.file !== undefined && { file: test.file }) }
   const original = originalOf(test.fn)
   const state: TestState = { test, ref, sink, original, run: openTest(ref, {}, sink), phase: 'test' }

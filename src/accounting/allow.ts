@@ -4,7 +4,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path'
 import type { Frame } from '../model/finding.js'
 import type { Operation } from '../model/operation.js'
 import type { AllowRule, AllowRuleObject } from '../model/options.js'
-import { VIOLATION, type Verdict } from '../model/verdict.js'
+import { TEST_CODE_RULE, VIOLATION, type Verdict } from '../model/verdict.js'
 import { firstPartyFrame, packageOf } from '../stack/frames.js'
 
 /** A call to judge: the operation, its argument summary and (lazily) its frames. */
@@ -23,10 +23,13 @@ export interface CompiledRule {
   readonly operation?: RegExp
   readonly path?: RegExp
   readonly command?: RegExp
-  readonly frame?: RegExp
-  readonly fn?: string
+  /** Whether the caller frame's file (the user's own frame nearest to the call) is one the rule means. */
+  readonly caller?: (file: string) => boolean
+  /** Any frame of the stack in a file matching this (with `fn` and `pkg`, the same frame). */
+  readonly within?: RegExp
+  readonly fn?: RegExp
   readonly pkg?: RegExp
-  /** Whether matching needs the stack (frame, function or package fields). */
+  /** Whether matching needs the stack (caller, within, function or package fields). */
   readonly needsStack: boolean
   /**
    * A built-in rule: it matches only the frames above the user's first own frame (the runner's
@@ -123,32 +126,43 @@ export function matchPath(re: RegExp, file: string, cwd = process.cwd()): boolea
   return !rel.startsWith('..') && re.test(toSlashes(rel))
 }
 
-function matchFn(name: string, frameFn: string | undefined): boolean {
+/**
+ * Whether a function glob names a frame's function: the name as V8 prints it (`Server.handle`),
+ * its own name without the receiver (`handle`), or without V8's `[as alias]`.
+ */
+function matchFn(re: RegExp, frameFn: string | undefined): boolean {
   if (frameFn === undefined) return false
-  const fn = frameFn.startsWith('new ') ? frameFn.slice(4) : frameFn
-  return fn === name || fn.endsWith(`.${name}`) || fn.startsWith(`${name} [as `)
+  let fn = frameFn.startsWith('new ') ? frameFn.slice(4) : frameFn
+  const alias = fn.indexOf(' [as ')
+  if (alias >= 0) fn = fn.slice(0, alias)
+  if (re.test(fn)) return true
+  const dot = fn.lastIndexOf('.')
+  return dot >= 0 && re.test(fn.slice(dot + 1))
 }
 
 /** Compiles a user rule (already validated by `configure()`). */
 export function compileRule(rule: AllowRule): CompiledRule {
   const r: AllowRuleObject = typeof rule === 'string' ? { operation: rule } : rule
-  const needsStack = r.frame !== undefined || r.function !== undefined || r.package !== undefined
+  const needsStack = r.caller !== undefined || r.within !== undefined || r.function !== undefined || r.package !== undefined
+  const caller = r.caller === undefined ? undefined : globToRegExp(r.caller)
   return {
     label: typeof rule === 'string' ? rule : JSON.stringify(rule),
     ...(r.operation !== undefined && { operation: globToRegExp(r.operation) }),
     ...(r.path !== undefined && { path: globToRegExp(r.path) }),
     ...(r.command !== undefined && { command: globToRegExp(r.command, true) }),
-    ...(r.frame !== undefined && { frame: globToRegExp(r.frame) }),
-    ...(r.function !== undefined && { fn: r.function }),
+    ...(caller !== undefined && { caller: (file: string) => matchPath(caller, file) }),
+    ...(r.within !== undefined && { within: globToRegExp(r.within) }),
+    ...(r.function !== undefined && { fn: globToRegExp(r.function) }),
     ...(r.package !== undefined && { pkg: globToRegExp(r.package) }),
     needsStack,
     builtin: false,
   }
 }
 
+/** The rule's any-frame fields on one frame: `within`, `package`, and `function` unless the caller frame took it. */
 function frameMatches(rule: CompiledRule, frame: Frame): boolean {
-  if (rule.frame !== undefined && !matchPath(rule.frame, frame.file)) return false
-  if (rule.fn !== undefined && !matchFn(rule.fn, frame.fn)) return false
+  if (rule.within !== undefined && !matchPath(rule.within, frame.file)) return false
+  if (rule.fn !== undefined && rule.caller === undefined && !matchFn(rule.fn, frame.fn)) return false
   if (rule.pkg !== undefined) {
     const pkg = packageOf(frame.file)
     if (pkg === undefined || !rule.pkg.test(pkg)) return false
@@ -156,35 +170,64 @@ function frameMatches(rule: CompiledRule, frame: Frame): boolean {
   return true
 }
 
-/** Whether the rule matches the call. `callerFrames` are the frames above the user's own first frame. */
-function matches(rule: CompiledRule, call: CallView, frames: () => readonly Frame[], callerFrames: () => readonly Frame[]): boolean {
+/**
+ * The stack fields of a rule. `caller` (with `function`) looks at the caller frame only; `within`,
+ * `package` (and `function` without `caller`) at any one frame of `frames`.
+ */
+function stackMatches(rule: CompiledRule, frames: readonly Frame[], caller: Frame | undefined): boolean {
+  if (rule.caller !== undefined) {
+    if (caller === undefined || caller.unparsed === true || !rule.caller(caller.file)) return false
+    if (rule.fn !== undefined && !matchFn(rule.fn, caller.fn)) return false
+    if (rule.within === undefined && rule.pkg === undefined) return true
+  }
+  return frames.some((f) => frameMatches(rule, f))
+}
+
+/** The frames of a call as rules see them, each worked out once for all rules. */
+interface StackView {
+  /** Every captured frame. */
+  frames(): readonly Frame[]
+  /** The user's own frame nearest to the call (`caller` rules, the "test code" rule). */
+  caller(): Frame | undefined
+  /** The frames above the caller frame, spies left out: what built-in rules look at. */
+  above(): readonly Frame[]
+}
+
+/** Whether the rule matches the call. */
+function matches(rule: CompiledRule, call: CallView, stack: StackView | undefined): boolean {
   if (rule.operation !== undefined && !rule.operation.test(call.operation.id)) return false
   if (rule.path !== undefined && (call.operation.arg !== 'path' || call.arg === undefined || !matchPath(rule.path, call.arg))) return false
   if (rule.command !== undefined && (call.operation.arg !== 'command' || call.arg === undefined || !rule.command.test(call.arg))) return false
   if (!rule.needsStack) return true
-  return (rule.builtin ? callerFrames() : frames()).some((f) => frameMatches(rule, f))
+  if (stack === undefined) return false
+  return stackMatches(rule, rule.builtin ? stack.above() : stack.frames(), rule.builtin ? undefined : stack.caller())
 }
 
 /**
  * The first rule that allows the call, or `undefined`. Rules that need no stack are tried first;
- * the frames (and the caller frames built-in rules look at) are worked out once for all rules.
+ * the frames (the caller frame, and the frames above it that built-in rules look at) are worked
+ * out once for all rules.
  */
 export function findAllowingRule(rules: readonly CompiledRule[], call: CallView): CompiledRule | undefined {
-  for (const rule of rules) if (!rule.needsStack && matches(rule, call, call.frames, call.frames)) return rule
+  for (const rule of rules) if (!rule.needsStack && matches(rule, call, undefined)) return rule
   let all: readonly Frame[] | undefined
-  let callers: readonly Frame[] | undefined
-  const frames = () => (all ??= call.frames())
-  const callerFrames = () => {
-    if (callers === undefined) {
-      const f = frames()
-      const own = firstPartyFrame(f)
-      // A spy that passes the call through (`vi.spyOn(fs, …)`, `vi.fn(fs.readFileSync)`, jest.spyOn,
-      // sinon) is the test's own call: its frames never make a call the runner's.
-      callers = (own === undefined ? f : f.slice(0, f.indexOf(own))).filter((frame) => !isSpyFrame(frame))
-    }
-    return callers
+  let own: { frame: Frame | undefined } | undefined
+  let above: readonly Frame[] | undefined
+  const stack: StackView = {
+    frames: () => (all ??= call.frames()),
+    caller: () => (own ??= { frame: firstPartyFrame(stack.frames()) }).frame,
+    above: () => {
+      if (above === undefined) {
+        const f = stack.frames()
+        const caller = stack.caller()
+        // A spy that passes the call through (`vi.spyOn(fs, …)`, `vi.fn(fs.readFileSync)`, jest.spyOn,
+        // sinon) is the test's own call: its frames never make a call the runner's.
+        above = (caller === undefined ? f : f.slice(0, f.indexOf(caller))).filter((frame) => !isSpyFrame(frame))
+      }
+      return above
+    },
   }
-  for (const rule of rules) if (rule.needsStack && matches(rule, call, frames, callerFrames)) return rule
+  for (const rule of rules) if (rule.needsStack && matches(rule, call, stack)) return rule
   return undefined
 }
 
@@ -200,7 +243,7 @@ function isSpyFrame(frame: Frame): boolean {
 export interface BuiltinRule {
   /** What the rule covers, as shown in reports. */
   readonly name: string
-  readonly rule: Readonly<{ frame?: string; package?: string }>
+  readonly rule: Readonly<{ within?: string; package?: string }>
   /** A module-loading rule: dropped when `moduleLoading` is on. */
   readonly moduleLoading: boolean
 }
@@ -210,13 +253,13 @@ const pkgs = (name: string, moduleLoading: boolean, names: readonly string[]): B
 
 /** The built-in rules, always on (listed by `loopcop.defaults`). */
 export const builtinRuleList: readonly BuiltinRule[] = Object.freeze([
-  { name: "Node's module loader", rule: { frame: 'node:internal/modules/**' }, moduleLoading: true },
+  { name: "Node's module loader", rule: { within: 'node:internal/modules/**' }, moduleLoading: true },
   ...pkgs('vitest/vite module runner', true, ['vite', 'vite-node', 'vitest', '@vitest/*']),
   ...pkgs('jest module registry', true, ['jest-runtime', 'jest-resolve', '@jest/transform', 'babel-jest', 'ts-jest']),
   ...pkgs('TypeScript/Babel register hook', true, ['tsx', 'ts-node', '@babel/register', '@babel/core', 'pirates', '@swc/register', '@swc-node/register', 'esbuild-register', 'esbuild']),
   ...pkgs('jest machinery', false, ['jest-snapshot', 'write-file-atomic', 'jest-circus', 'jest-message-util', '@jest/*', 'expect']),
   ...pkgs('mocha', false, ['mocha']),
-  { name: 'source maps', rule: { frame: 'node:internal/source_map/**' }, moduleLoading: false },
+  { name: 'source maps', rule: { within: 'node:internal/source_map/**' }, moduleLoading: false },
   ...pkgs('source maps', false, ['source-map-support', 'source-map', 'source-map-js', '@jridgewell/*']),
   ...pkgs('coverage', false, ['v8-to-istanbul', 'istanbul-lib-*', 'nyc', 'c8', 'test-exclude']),
 ])
@@ -231,4 +274,12 @@ const withoutLoader = compiledBuiltins.filter((b) => !b.moduleLoading).map((b) =
 /** The built-in rules in force for a given `moduleLoading` setting. */
 export function builtinRules(moduleLoading: boolean): readonly CompiledRule[] {
   return moduleLoading ? withoutLoader : withLoader
+}
+
+/**
+ * The built-in "test code" rule (`testCode: 'allow'`): a call whose caller frame is in a test file
+ * is the test's own (fixture set-up, clean-up), allowed and reported with this rule.
+ */
+export function testCodeRule(isTestFile: (file: string) => boolean): CompiledRule {
+  return { label: TEST_CODE_RULE, caller: isTestFile, needsStack: true, builtin: false }
 }

@@ -77,8 +77,8 @@ export class CallRecorder {
 
     const tally = scope.tally(op)
     if (s.mode === 'throw') {
-      const kept: KeptCall = { raw: stacks.capture(s.traceDepth, wrapper), ms: 0, arg: argOf(), leak: false, raised: true }
-      const verdict = tally.verdict(kept, s.rules)
+      const kept: KeptCall = { raw: stacks.capture(s.captureDepth, wrapper), ms: 0, arg: argOf(), leak: false, raised: true }
+      const verdict = tally.verdict(kept, scope.rules)
       if (verdict.kind === 'violation') {
         tally.calls++
         tally.violation = true
@@ -97,7 +97,7 @@ export class CallRecorder {
     // Keep a stack for the first calls; after that only while every call so far was allowed,
     // because then each one must still be judged (the verdict never depends on sampling).
     const keep = tally.kept.length < STACKS_PER_OPERATION || !tally.violation
-    const raw = keep ? stacks.capture(s.traceDepth, wrapper) : undefined
+    const raw = keep ? stacks.capture(s.captureDepth, wrapper) : undefined
     try {
       return timed(this.#tools.guard, original, self, args, out)
     } finally {
@@ -114,9 +114,9 @@ export class CallRecorder {
           const call: KeptCall = { raw, ms, arg: argOf(), leak: false, raised: false }
           if (tally.kept.length < STACKS_PER_OPERATION) {
             tally.keep(call)
-            if (tally.kept.length === STACKS_PER_OPERATION && !tally.violation && tally.judgeKept(s.rules)) tally.violation = true
+            if (tally.kept.length === STACKS_PER_OPERATION && !tally.violation && tally.judgeKept(scope.rules)) tally.violation = true
           } else {
-            const verdict = tally.verdict(call, s.rules)
+            const verdict = tally.verdict(call, scope.rules)
             if (verdict.kind === 'allowed') tally.countAllowed(verdict, ms)
             else {
               tally.violation = true
@@ -135,12 +135,12 @@ export class CallRecorder {
   #leaked(op: Operation, original: Function, self: unknown, args: unknown[], scope: Scope, wrapper: Function, out: { ms: number }): unknown {
     const s = scope.settings
     const tally = scope.tally(op)
-    const kept: KeptCall = { raw: this.#tools.stacks.capture(s.traceDepth, wrapper), ms: 0, arg: summarizeArgs(op, args), leak: true, raised: false }
+    const kept: KeptCall = { raw: this.#tools.stacks.capture(s.captureDepth, wrapper), ms: 0, arg: summarizeArgs(op, args), leak: true, raised: false }
     try {
       return timed(this.#tools.guard, original, self, args, out)
     } finally {
       try {
-        const verdict = tally.verdict(kept, s.rules)
+        const verdict = tally.verdict(kept, scope.rules)
         if (!isBuiltinAllowance(verdict)) {
           const ms = out.ms
           const frames = tally.frames(kept)

@@ -5,7 +5,7 @@ import type { Frame, SyncIoFinding, TestRef } from '../model/finding.js'
 import type { Mode } from '../model/mode.js'
 import type { Operation } from '../model/operation.js'
 import type { Verdict } from '../model/verdict.js'
-import { locate } from '../stack/frames.js'
+import { firstPartyFrame, locate, reportedFrames } from '../stack/frames.js'
 import { type Redaction, redactSummary } from './redact.js'
 
 /** New finding ids, unique across processes, worker threads and detectors (`pid-thread-time-n`). */
@@ -23,7 +23,9 @@ export class FindingIds {
 export interface FindingContext {
   readonly test: TestRef | undefined
   /** How argument summaries are shown (credentials redacted, or none kept), and the modes that judge findings. */
-  readonly settings: { readonly redact: Redaction; readonly mode: Mode; readonly stallMode: Mode }
+  readonly settings: { readonly redact: Redaction; readonly mode: Mode; readonly stallMode: Mode; readonly traceDepth: number }
+  /** Whether a file is one of the run's test files. */
+  isTestFile(file: string): boolean
 }
 
 /** The calls one sync-io finding stands for. */
@@ -44,6 +46,7 @@ export interface SyncCalls {
 export function syncFinding(id: string, op: Operation, p: SyncCalls, ctx: FindingContext): SyncIoFinding {
   const args = redactSummary(p.arg, ctx.settings.redact)
   const allowed = p.verdict.kind === 'allowed'
+  const caller = firstPartyFrame(p.frames)
   return {
     kind: 'sync-io',
     id,
@@ -60,8 +63,9 @@ export function syncFinding(id: string, op: Operation, p: SyncCalls, ctx: Findin
     unstacked: p.unstacked,
     ...(ctx.test !== undefined && { test: ctx.test }),
     ...locate(p.frames),
+    ...(caller !== undefined && caller.unparsed !== true && ctx.isTestFile(caller.file) && { testCode: true as const }),
     ...(args !== undefined && { args }),
-    frames: p.frames,
+    frames: reportedFrames(p.frames, ctx.settings.traceDepth),
     mode: ctx.settings.mode,
   }
 }

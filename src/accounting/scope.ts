@@ -2,8 +2,10 @@
 // together — a test, a `detect()` call, an `allowBlocking(fn)` — and where its late calls go.
 import type { Finding, SyncIoFinding, TestRef } from '../model/finding.js'
 import type { Operation } from '../model/operation.js'
+import type { CompiledRule } from './allow.js'
 import { OperationTally, type TallyTools } from './tally.js'
 import type { Settings } from './settings.js'
+import type { TestFiles } from './test-code.js'
 
 /** What a scope stands for. */
 export type ScopeKind = 'test' | 'detect' | 'allow'
@@ -14,6 +16,8 @@ export type LeakHolder = Scope | 'orphans' | 'integration'
 /** What a scope reaches of the detector it belongs to. */
 export interface ScopeHome {
   readonly tools: TallyTools
+  /** The test files of the run (for the "test code" rule). */
+  readonly testFiles: TestFiles
   /** Hands a finding to the user's `onFinding`. */
   notify(finding: Finding): void
   /** Keeps a leak no live scope or integration took, for the run report. */
@@ -37,6 +41,12 @@ export class Scope {
    */
   allowsAll: boolean
   ended = false
+  /**
+   * The rules its calls are judged by: the settings' rules, and in a test's scope (not in an
+   * explicit `detect()`, matcher or `assertNoBlocking` scope) the "test code" rule when
+   * `testCode: 'allow'`.
+   */
+  readonly rules: readonly CompiledRule[]
   /** Where findings that happen after this scope ended go (set by the test lifecycle). */
   onLeak: ((finding: Finding) => void) | undefined
   /** Leaks of this ended scope still counting, by call site (see `leakCall`). */
@@ -51,6 +61,7 @@ export class Scope {
     readonly test: TestRef | undefined,
   ) {
     this.#home = home
+    this.rules = kind === 'test' ? home.testFiles.rulesFor(settings, test?.file) : settings.rules
     this.allowsAll = kind === 'allow'
     this.quiet = this.allowsAll || settings.mode === 'off'
   }
@@ -65,6 +76,11 @@ export class Scope {
     return t
   }
 
+  /** Whether a file is one of the run's test files (this scope's test's own file included). */
+  isTestFile(file: string): boolean {
+    return this.#home.testFiles.has(file, this.test?.file)
+  }
+
   /** Allows every blocking call for the rest of this scope. */
   allowRest(): void {
     this.quiet = true
@@ -76,7 +92,7 @@ export class Scope {
     if (this.ended) throw new Error('loopcop: a scope was ended twice (this is a bug in loopcop or in a runner integration)')
     this.ended = true
     const findings: Finding[] = []
-    for (const tally of this.tallies.values()) findings.push(...tally.findings(this.settings.rules, this))
+    for (const tally of this.tallies.values()) findings.push(...tally.findings(this.rules, this))
     findings.push(...this.extra)
     for (const f of findings) this.#home.notify(f)
     return findings

@@ -2,18 +2,19 @@
 // the current scope into timers and promise continuations, and the ways to open one — a test's,
 // `detect()`, `allowBlocking(fn)`, an assertion's.
 import { AsyncLocalStorage } from 'node:async_hooks'
-import type { Finding, TestRef } from '../model/finding.js'
+import { type Finding, type TestRef, isViolation } from '../model/finding.js'
 import { ASSERT_OPTION_KEYS, type ScopeOptions, validateOptions } from '../model/options.js'
 import { isThenable } from '../runtime/functions.js'
 import { Scope, type ScopeHome, type ScopeKind } from './scope.js'
 import type { Configuration } from './settings.js'
 import type { TallyTools } from './tally.js'
+import { TestFiles } from './test-code.js'
 
 /** What `detect()` found. */
 export interface DetectResult<T> {
   /** Site-aggregated findings, allowed ones included (`allowed: true`). */
   readonly findings: readonly Finding[]
-  /** The findings that are not allowed: what a test would fail on. */
+  /** The findings that are not allowed (calls not judged left out): what a test would fail on. */
   readonly blocking: readonly Finding[]
   /** What `fn` returned (awaited). */
   readonly value: T
@@ -23,7 +24,7 @@ export interface DetectResult<T> {
 export interface BlockingCheck {
   /** Every finding, allowed ones included. */
   readonly findings: readonly Finding[]
-  /** The findings that are not allowed: what the assertion is about. */
+  /** The findings that are not allowed (calls not judged left out): what the assertion is about. */
   readonly blocking: readonly Finding[]
 }
 
@@ -54,11 +55,11 @@ export interface ScopeHooks {
 }
 
 function result<T>(findings: Finding[], value: T): DetectResult<T> {
-  return { findings, blocking: findings.filter((f) => !f.allowed), value }
+  return { findings, blocking: findings.filter(isViolation), value }
 }
 
 function checked(findings: Finding[]): BlockingCheck {
-  return { findings, blocking: findings.filter((f) => !f.allowed) }
+  return { findings, blocking: findings.filter(isViolation) }
 }
 
 /** The scopes of one detector. */
@@ -70,6 +71,8 @@ export class Scopes implements ScopeHome {
   readonly als = new AsyncLocalStorage<Scope>()
   /** Leaks no live scope or integration took (kept for the run report; aggregated by scope and call site). */
   readonly orphanLeaks: Finding[] = []
+  /** The run's test files as far as this process knows them (integrations register them). */
+  readonly testFiles = new TestFiles()
   readonly #config: Configuration
   readonly #hooks: ScopeHooks
 

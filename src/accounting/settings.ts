@@ -1,6 +1,6 @@
 // The configuration of one detector (docs/architecture.md, "configuration"): what `configure()`
 // merged, with the `LOOPCOP_*` environment on top, resolved into the settings a scope runs with.
-import { DEFAULT_OPTIONS, type Mode, type Options, SCOPE_OPTION_KEYS, type ScopeOptions, type UserOptions, envOverrides, validateOptions } from '../model/options.js'
+import { DEFAULT_OPTIONS, MAX_TRACE_DEPTH, type Mode, type Options, SCOPE_OPTION_KEYS, type ScopeOptions, type TestCodeMode, type UserOptions, envOverrides, validateOptions } from '../model/options.js'
 import { type CompiledRule, builtinRules, compileRule } from './allow.js'
 import type { Redaction } from './redact.js'
 
@@ -10,7 +10,15 @@ export interface Settings {
   readonly stallMs: number
   readonly stallMode: Mode
   readonly traceDepth: number
+  /**
+   * Frames captured per call: `traceDepth` and `CALLER_SEARCH_FRAMES` more, so that the user's own
+   * frame is found when a dependency makes the call deep inside itself (a finding then keeps its
+   * first `traceDepth` frames and that one).
+   */
+  readonly captureDepth: number
   readonly moduleLoading: boolean
+  /** What the tests' own blocking calls get (see `Options.testCode`). */
+  readonly testCode: TestCodeMode
   /** User rules then the built-in ones, compiled. */
   readonly rules: readonly CompiledRule[]
   /** The user rules that need no stack (operation, path, command): tried before capturing one. */
@@ -19,6 +27,13 @@ export interface Settings {
   readonly redact: Redaction
 }
 
+/**
+ * Frames captured beyond `traceDepth` to find the user's own frame. Each costs ~0.15–0.25 µs on a
+ * kept call (bench/README.md, "deeper capture"); 15 cover the dependencies seen in real suites
+ * (exsolve, klaw-sync, resolve) below the default `traceDepth`.
+ */
+export const CALLER_SEARCH_FRAMES = 15
+
 function resolve(o: Options): Settings {
   const user = o.allow.map(compileRule)
   return Object.freeze({
@@ -26,7 +41,9 @@ function resolve(o: Options): Settings {
     stallMs: o.stallMs,
     stallMode: o.stallMode,
     traceDepth: o.traceDepth,
+    captureDepth: Math.min(o.traceDepth + CALLER_SEARCH_FRAMES, MAX_TRACE_DEPTH + CALLER_SEARCH_FRAMES),
     moduleLoading: o.moduleLoading,
+    testCode: o.testCode,
     rules: [...user, ...builtinRules(o.moduleLoading)],
     cheapRules: user.filter((r) => !r.needsStack),
     redact: o.redact,

@@ -55,7 +55,16 @@ interface FindingBase {
   readonly location?: Location
   /** The dependency frame that made the call, when it came from `node_modules`. */
   readonly offender?: Offender
-  /** Captured frames, nearest first; loopcop's own frames never appear. */
+  /**
+   * The call was made by the tests' own code: its caller frame (`location`) is in a test file.
+   * Allowed by the built-in rule "test code" unless `testCode: 'check'`; listed after the findings
+   * in the code under test.
+   */
+  readonly testCode?: true
+  /**
+   * Captured frames, nearest first; loopcop's own frames never appear. The first `traceDepth`, and
+   * the user's own frame (`location`) when it lies deeper.
+   */
   readonly frames: readonly Frame[]
   /**
    * The mode in force where it was found (its scope's `mode`, or `stallMode` for a stall): `fail`
@@ -90,6 +99,20 @@ export interface StallFinding extends FindingBase {
 
 /** Everything loopcop reports. */
 export type Finding = SyncIoFinding | StallFinding
+
+/**
+ * Whether a finding stands for calls that were not judged: they kept no stack of their own (past
+ * the first calls of an operation in a scope, once a violation was known there), so no rule that
+ * needs a stack could look at them. Counted and timed, never a violation and never allowed.
+ */
+export function isUnjudged(f: Finding): boolean {
+  return f.kind === 'sync-io' && f.unstacked && !f.allowed
+}
+
+/** Whether a finding is a violation: neither allowed nor unjudged. What fails a test (in `fail`/`throw` mode). */
+export function isViolation(f: Finding): boolean {
+  return !f.allowed && !isUnjudged(f)
+}
 
 /** How many calls of one operation in one scope keep their own stack. */
 export const STACKS_PER_OPERATION = 100

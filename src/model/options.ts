@@ -10,7 +10,8 @@ export { MODES, type Mode } from './mode.js'
  * A plain string is shorthand for `{ operation: string }`.
  * @example 'fs.existsSync'
  * @example { operation: 'fs.readFileSync', path: '**\/fixtures/**' }
- * @example { frame: 'src/legacy/config.ts', function: 'loadSync' }
+ * @example { caller: 'scripts/**' }
+ * @example { within: 'src/legacy/config.ts', function: 'load*' }
  * @example { package: 'pino' }
  */
 export type AllowRule = string | AllowRuleObject
@@ -23,11 +24,26 @@ export interface AllowRuleObject {
   readonly path?: string
   /** Glob matched against the command of `execSync`/`execFileSync`/`spawnSync`; `*` matches any characters, `/` included (`'git *'`). */
   readonly command?: string
-  /** Glob matched against the file of any captured frame (absolute, or relative to the working directory). */
-  readonly frame?: string
-  /** Function name of the frame matched by `frame` (or of any frame when `frame` is absent). */
+  /**
+   * Glob matched against the file of the user's own frame that made the call: the frame nearest to
+   * the call outside `node_modules`, Node's internals and `eval`/template code (absolute, or relative
+   * to the working directory). `{ caller: 'test/**' }` allows what test files call themselves, never
+   * what the code under test calls on their behalf.
+   */
+  readonly caller?: string
+  /**
+   * Glob matched against the file of any frame of the stack (BlockHound's
+   * `allowBlockingCallsInside`): `{ within: 'src/legacy/config.ts', function: 'load*' }` allows
+   * everything that runs inside that function, however deep.
+   */
+  readonly within?: string
+  /**
+   * Function name glob (`'loadSync'`, `'load*'`, `'Server.*'`) of the frame matched by `caller` or
+   * `within`, or of any frame when neither is given. A method matches by its own name too
+   * (`'handle'` matches `Server.handle`).
+   */
   readonly function?: string
-  /** An npm package name: allowed when any captured frame lies in `node_modules/<package>/`. */
+  /** An npm package name or glob: allowed when any captured frame lies in `node_modules/<package>/`. */
   readonly package?: string
 }
 
@@ -69,10 +85,27 @@ export interface Options {
    * @example redact: [/internal-[a-z0-9]{12}/, process.env.DEPLOY_KEY]
    */
   readonly redact: readonly RegExp[] | false
+  /**
+   * Blocking calls the tests make themselves: a call whose caller frame (the user's own frame
+   * nearest to it) is in a test file is allowed by the built-in rule "test code" — reported with
+   * that rule and counted in the summary, never failing — because what a test suite checks is the
+   * code under test. `'check'` counts them like any other call. Explicit `detect()`, matcher and
+   * `assertNoBlocking` scopes always count everything. A test file is a file the runner runs as
+   * one (Mocha: every spec file of the run; Vitest, Jest, node:test: the running test's file);
+   * shared helpers are not: allow them with `{ caller: 'test/helpers/**' }`.
+   * @default 'allow'
+   */
+  readonly testCode: TestCodeMode
 }
 
+/** What `testCode` does with blocking calls the tests make themselves. */
+export type TestCodeMode = 'allow' | 'check'
+
+/** The values `testCode` accepts. */
+export const TEST_CODE_MODES = ['allow', 'check'] as const satisfies readonly TestCodeMode[]
+
 /** Every option key, once: `configure()` accepts these and no other. */
-export const OPTION_KEYS = ['mode', 'stallMs', 'stallMode', 'traceDepth', 'allow', 'moduleLoading', 'onFinding', 'report', 'redact'] as const satisfies readonly (keyof Options)[]
+export const OPTION_KEYS = ['mode', 'stallMs', 'stallMode', 'traceDepth', 'allow', 'moduleLoading', 'onFinding', 'report', 'redact', 'testCode'] as const satisfies readonly (keyof Options)[]
 
 /** An option key. */
 export type OptionKey = (typeof OPTION_KEYS)[number]
@@ -82,7 +115,7 @@ type Exhaustive<T extends true> = T
 type _EveryOptionKeyListed = Exhaustive<[Exclude<keyof Options, OptionKey>] extends [never] ? true : false>
 
 /** The options a `detect()` call (or a test file's Jest options) may override for its own scope. */
-export const SCOPE_OPTION_KEYS = ['mode', 'stallMs', 'stallMode', 'traceDepth', 'allow', 'moduleLoading'] as const satisfies readonly OptionKey[]
+export const SCOPE_OPTION_KEYS = ['mode', 'stallMs', 'stallMode', 'traceDepth', 'allow', 'moduleLoading', 'testCode'] as const satisfies readonly OptionKey[]
 
 /** The options an assertion takes (`assertNoBlocking`, `toBlockEventLoop`, Chai's `blockEventLoop`): it always records in `fail` mode. */
 export const ASSERT_OPTION_KEYS = ['stallMs', 'allow', 'traceDepth', 'moduleLoading'] as const satisfies readonly (typeof SCOPE_OPTION_KEYS)[number][]
@@ -107,9 +140,15 @@ export const DEFAULT_OPTIONS: Options = Object.freeze({
   onFinding: undefined,
   report: Object.freeze({}),
   redact: Object.freeze([]),
+  testCode: 'allow',
 })
 
-const RULE_KEYS = ['operation', 'path', 'command', 'frame', 'function', 'package'] as const
+const RULE_KEYS = ['operation', 'path', 'command', 'caller', 'within', 'function', 'package'] as const
+
+/** Why `frame` is gone, and what to write instead (the rule's field is refused with this). */
+const FRAME_REPLACED =
+  'the field `frame` was replaced: it matched any frame of the stack, and every stack in a test passes through the test file, so `{ frame: \'test/**\' }` allowed real blocking calls in the code under test. ' +
+  'Use `caller` for the user\'s own frame that made the call (`{ caller: \'test/**\' }` allows only what test files call themselves), or `within` for any frame of the stack (code that runs inside that file or function, however deep)'
 
 function describe(value: unknown): string {
   if (typeof value === 'function') return `\`${value.name || 'anonymous'}\` (function)`
@@ -170,6 +209,7 @@ export function checkRule(rule: unknown, index: number, name = 'allow'): AllowRu
   const keys = Object.keys(rule)
   if (keys.length === 0) invalid(at, `a rule with at least one of ${RULE_KEYS.join(', ')}`, rule)
   for (const key of keys) {
+    if (key === 'frame') throw new TypeError(`Expected \`${at}\` to be a rule without \`frame\`, got ${describe(rule)}: ${FRAME_REPLACED}`)
     if (!(RULE_KEYS as readonly string[]).includes(key)) {
       invalid(at, `a rule with only the fields ${RULE_KEYS.join(', ')} (unknown field \`${key}\`)`, rule)
     }
@@ -231,6 +271,10 @@ const CHECKS: { readonly [K in OptionKey]: (value: unknown) => Options[K] } = {
   },
   report: (v) => checkReport(v),
   redact: (v) => checkRedact(v),
+  testCode: (v) => {
+    if (typeof v !== 'string' || !(TEST_CODE_MODES as readonly string[]).includes(v)) invalid('testCode', `one of ${TEST_CODE_MODES.map((m) => `'${m}'`).join(', ')}`, v)
+    return v as TestCodeMode
+  },
 }
 
 /**

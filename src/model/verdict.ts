@@ -26,6 +26,12 @@ export interface Unjudged {
   readonly kind: 'unjudged'
 }
 
+/**
+ * The rule a call the tests' own code made is allowed by (`testCode: 'allow'`): built in, but
+ * reported like a user rule (`builtin: false`) — it is counted in the summary.
+ */
+export const TEST_CODE_RULE = 'test code'
+
 /** The one `violation` verdict. */
 export const VIOLATION: Violation = Object.freeze({ kind: 'violation' })
 

@@ -2,7 +2,7 @@
 import type { Finding } from '../model/finding.js'
 import type { Guard } from '../runtime/guard.js'
 import { v8Line } from '../stack/frames.js'
-import { failureMessage } from './messages.js'
+import { failureMessage, messageOrder } from './messages.js'
 
 /**
  * The error a test fails with when it blocked the event loop (and the error `mode: 'throw'`
@@ -37,7 +37,7 @@ export function defineBlockingIOError(guard: Guard): BlockingIOErrorClass {
         super(failureMessage(findings, title))
         this.name = 'BlockingIOError'
         Object.defineProperty(this, 'findings', { value: findings, writable: false, enumerable: false, configurable: true })
-        const culprit = findings.find((f) => f.frames.length > 0)
+        const culprit = messageOrder(findings).find((f) => f.frames.length > 0)
         if (culprit !== undefined) {
           Object.defineProperty(this, 'stack', {
             value: `${this.name}: ${this.message}\n${culprit.frames.map(v8Line).join('\n')}`,

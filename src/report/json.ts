@@ -1,19 +1,22 @@
 // The JSON run report, schema version 1 (docs/architecture.md, "report"; README "What is reported").
 import { resolve } from 'node:path'
-import type { Finding, StallFinding, SyncIoFinding, TestRef } from '../model/finding.js'
+import { type Finding, type StallFinding, type SyncIoFinding, type TestRef, isUnjudged, isViolation } from '../model/finding.js'
 import { writeFileAtomically } from '../runtime/files.js'
 import { displayPath, formatFrame } from '../stack/frames.js'
+import { TEST_CODE_RULE } from '../model/verdict.js'
 import { totalCalls } from './messages.js'
 
 /**
  * One finding as the JSON report holds it: the model's fields with paths relative to the working
  * directory, the frames as `fn (file:line:col)` lines (`stack`), the fields of either kind optional.
  */
-export type JsonFinding = Pick<Finding, 'id' | 'kind' | 'durationMs' | 'maxMs' | 'calls' | 'allowed' | 'allowedBy' | 'leak' | 'test' | 'location' | 'offender' | 'mode'> &
+export type JsonFinding = Pick<Finding, 'id' | 'kind' | 'durationMs' | 'maxMs' | 'calls' | 'allowed' | 'allowedBy' | 'leak' | 'test' | 'location' | 'offender' | 'testCode' | 'mode'> &
   Partial<Pick<SyncIoFinding, 'operation' | 'category' | 'hint' | 'args' | 'unstacked'>> &
   Partial<Pick<StallFinding, 'thresholdMs'>> & {
     /** The frames, nearest first, as `fn (file:line:col)`. */
     readonly stack: readonly string[]
+    /** `false` for calls that kept no stack of their own and could not be judged (never violations); absent otherwise. */
+    readonly judged?: false
   }
 
 /** The JSON run report, schema version 1. */
@@ -21,7 +24,7 @@ export interface JsonReport {
   readonly version: 1
   readonly findings: readonly JsonFinding[]
   readonly summary: {
-    /** Findings that are not allowed. */
+    /** Findings that are not allowed (calls not judged left out). */
     readonly findings: number
     /** Tests with at least one finding that is not allowed. */
     readonly tests: number
@@ -29,9 +32,11 @@ export interface JsonReport {
     readonly blockedMs: number
     /** Blocking calls that are not allowed. */
     readonly calls: number
-    /** Findings allowed by a user rule (kept for auditing the allow list). */
+    /** Findings allowed by a user rule or the "test code" rule (kept for auditing the allow list). */
     readonly allowed: number
-    /** Calls that kept no stack of their own (sampled after the first calls of an operation in a test). */
+    /** Calls the "test code" rule allowed: blocking calls the tests' own code made. */
+    readonly testCodeCalls: number
+    /** Calls not judged: they kept no stack of their own (past the first calls of an operation in a test); never violations. */
     readonly unstackedCalls: number
     /** Findings a test worker sent that could not be read back (damaged spool lines); absent when none. */
     readonly lost?: number
@@ -58,6 +63,8 @@ export function toJsonFinding(f: Finding, cwd = process.cwd()): JsonFinding {
     ...(f.test !== undefined && { test: { name: f.test.name, ...(f.test.file !== undefined && { file: rel(f.test.file) }) } }),
     ...(f.location !== undefined && { location: { ...f.location, file: rel(f.location.file) } }),
     ...(f.offender !== undefined && { offender: { ...f.offender, file: rel(f.offender.file) } }),
+    ...(f.testCode === true && { testCode: true }),
+    ...(isUnjudged(f) && { judged: false }),
     stack: f.frames.map((fr) => formatFrame(fr, cwd)),
     ...(f.mode !== undefined && { mode: f.mode }),
   }
@@ -70,13 +77,19 @@ export function testKey(t: TestRef | undefined): string {
 
 /** Builds the JSON report of a run; `lost` counts findings that could not be read back from workers. */
 export function jsonReport(findings: readonly Finding[], cwd?: string, lost = 0): JsonReport {
-  const blocking = findings.filter((f) => !f.allowed)
+  const blocking = findings.filter(isViolation)
   const tests = new Set(blocking.filter((f) => f.test !== undefined).map((f) => testKey(f.test)))
   let blockedMs = 0
   let unstackedCalls = 0
-  for (const f of blocking) {
-    blockedMs += f.durationMs
-    if (f.kind === 'sync-io' && f.unstacked) unstackedCalls += f.calls
+  let testCodeCalls = 0
+  let allowed = 0
+  for (const f of blocking) blockedMs += f.durationMs
+  for (const f of findings) {
+    if (isUnjudged(f)) unstackedCalls += f.calls
+    else if (f.allowed) {
+      allowed++
+      if (f.allowedBy === TEST_CODE_RULE) testCodeCalls += f.calls
+    }
   }
   return {
     version: 1,
@@ -86,7 +99,8 @@ export function jsonReport(findings: readonly Finding[], cwd?: string, lost = 0)
       tests: tests.size,
       blockedMs: round(blockedMs),
       calls: totalCalls(blocking),
-      allowed: findings.length - blocking.length,
+      allowed,
+      testCodeCalls,
       unstackedCalls,
       ...(lost > 0 && { lost }),
     },

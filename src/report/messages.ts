@@ -1,7 +1,7 @@
 // The words of loopcop's messages (docs/architecture.md, "report"): a failure names the operation,
 // the time it blocked, the line, and the async alternative.
-import { STACKS_PER_OPERATION, type Finding, type Frame } from '../model/finding.js'
-import { formatFrame, isDependency, isInternal } from '../stack/frames.js'
+import { STACKS_PER_OPERATION, type Finding, type Frame, isUnjudged } from '../model/finding.js'
+import { displayPath, formatFrame, isDependency, isGenerated, isInternal } from '../stack/frames.js'
 
 /** Milliseconds as people read them: `0.04 ms`, `3.1 ms`, `182 ms`. */
 export function formatMs(ms: number): string {
@@ -24,28 +24,30 @@ export function describeFinding(f: Finding): string {
   const call = f.args !== undefined ? `${f.operation}(${JSON.stringify(f.args)})` : f.operation
   // A call refused in `throw` mode never ran: it blocked nothing, so no time is shown for it.
   if (f.raised) return `${leak}${call}${f.calls > 1 ? ` ×${count(f.calls)}` : ''} — refused before it ran (mode: throw) — ${f.hint}`
-  const more = f.unstacked && !f.allowed ? ' more calls' : ''
-  const times = f.calls > 1 ? ` ×${count(f.calls)}${more} blocked ${formatMs(f.durationMs)} in total` : ` blocked ${formatMs(f.durationMs)}`
+  if (isUnjudged(f)) return `${leak}${f.operation} ×${count(f.calls)} more call${f.calls === 1 ? '' : 's'}, not judged, blocked ${formatMs(f.durationMs)} in total — ${f.hint}`
+  const times = f.calls > 1 ? ` ×${count(f.calls)} blocked ${formatMs(f.durationMs)} in total` : ` blocked ${formatMs(f.durationMs)}`
   return `${leak}${call}${times} — ${f.hint}`
 }
 
 /**
  * Up to `max` frames worth showing: Node's internals are skipped, and so are dependencies below
  * the user's first frame (the test runner calling the test), while a dependency above it (the
- * package that made the call) is shown.
+ * package that made the call) is shown. The user's own frame is always shown: when dependency
+ * frames above it fill `max`, the last of them gives way to it.
  */
 export function shownFrames(frames: readonly Frame[], max = 3): Frame[] {
   const shown: Frame[] = []
-  let ownSeen = false
+  let own: Frame | undefined
   for (const f of frames) {
     // A line that could not be read is shown as it was: it may be the user's.
     if (f.unparsed !== true && isInternal(f.file)) continue
-    const dependency = f.unparsed !== true && isDependency(f.file)
-    if (dependency && ownSeen) continue
-    if (!dependency) ownSeen = true
-    shown.push(f)
-    if (shown.length === max) break
+    const foreign = f.unparsed !== true && (isDependency(f.file) || isGenerated(f))
+    if (foreign && own !== undefined) continue
+    if (!foreign) own ??= f
+    if (shown.length < max) shown.push(f)
+    else if (own !== undefined) break
   }
+  if (own !== undefined && !shown.includes(own)) shown[max - 1] = own
   return shown
 }
 
@@ -53,10 +55,14 @@ export function shownFrames(frames: readonly Frame[], max = 3): Frame[] {
 export function findingDetail(f: Finding, indent: string): string[] {
   if (f.kind === 'sync-io' && f.unstacked) {
     if (f.allowed) return [`${indent}(allowed by ${f.allowedBy})`]
-    return [`${indent}(no stack of their own: only the first ${STACKS_PER_OPERATION} calls of an operation in a test keep one)`]
+    return [`${indent}(no stack of their own: past the first ${STACKS_PER_OPERATION} calls of an operation in a test, once one is not allowed, calls are counted and timed only; rules that need a stack could not judge them)`]
   }
   const lines = shownFrames(f.frames).map((fr) => `${indent}at ${formatFrame(fr)}`)
-  if (f.offender !== undefined) lines.unshift(`${indent}called by the package ${f.offender.package}`)
+  if (f.offender !== undefined) {
+    const from = f.location !== undefined && f.location.file !== f.offender.file ? ` from ${displayPath(f.location.file)}:${f.location.line}` : ''
+    lines.unshift(`${indent}called by the package ${f.offender.package}${from}`)
+  }
+  if (f.testCode === true) lines.push(`${indent}(in test code${f.allowed ? '' : " — testCode: 'check'"})`)
   return lines
 }
 
@@ -67,12 +73,23 @@ export function totalCalls(findings: readonly Finding[]): number {
   return n
 }
 
+/** Where a finding goes in a message: the code under test first, then the tests' own code, then calls not judged. */
+function rank(f: Finding): number {
+  return isUnjudged(f) ? 2 : f.testCode === true ? 1 : 0
+}
+
+/** The findings in message order (stable within each rank). */
+export function messageOrder(findings: readonly Finding[]): Finding[] {
+  return [...findings].sort((a, b) => rank(a) - rank(b))
+}
+
 /** The failure message (README, "Use it"): headline, numbered findings with frames, how to allow. */
 export function failureMessage(findings: readonly Finding[], title?: string): string {
-  const n = totalCalls(findings)
+  const ordered = messageOrder(findings)
+  const n = totalCalls(ordered.filter((f) => !isUnjudged(f)))
   const during = title === undefined ? '' : ` during ${JSON.stringify(title)}`
   const lines = [`${count(n)} blocking operation${n === 1 ? '' : 's'} on the event loop${during}`]
-  findings.forEach((f, i) => {
+  ordered.forEach((f, i) => {
     const label = `  ${i + 1}) `
     lines.push(label + describeFinding(f))
     lines.push(...findingDetail(f, ' '.repeat(label.length + 2)))
@@ -83,5 +100,5 @@ export function failureMessage(findings: readonly Finding[], title?: string): st
 
 /** The findings of a failed assertion, numbered, each with its frames. */
 export function listBlocking(blocking: readonly Finding[]): string {
-  return blocking.map((f, i) => [`  ${i + 1}) ${describeFinding(f)}`, ...findingDetail(f, '       ')].join('\n')).join('\n')
+  return messageOrder(blocking).map((f, i) => [`  ${i + 1}) ${describeFinding(f)}`, ...findingDetail(f, '       ')].join('\n')).join('\n')
 }

@@ -1,6 +1,6 @@
 // The end-of-run summary and GitHub annotations (docs/architecture.md, "report"): findings grouped
 // by call site (operation + the user's line), most blocked first.
-import type { Finding } from '../model/finding.js'
+import { type Finding, isViolation } from '../model/finding.js'
 import { type Mode, failsTests } from '../model/mode.js'
 import { displayPath } from '../stack/frames.js'
 import { jsonReport } from './json.js'
@@ -25,7 +25,7 @@ export interface SiteSummary {
 export function summarizeBySite(findings: readonly Finding[], cwd?: string): SiteSummary[] {
   const sites = new Map<string, { kind: Finding['kind']; operation: string; site: string; calls: number; blockedMs: number; tests: Set<string>; leak: boolean; example: Finding; findings: Finding[] }>()
   for (const f of findings) {
-    if (f.allowed) continue
+    if (!isViolation(f)) continue
     const operation = f.kind === 'sync-io' ? f.operation : 'event loop stall'
     const site = f.location === undefined ? '(no stack)' : `${displayPath(f.location.file, cwd)}:${f.location.line}:${f.location.column}`
     const key = `${f.kind}|${operation}|${site}`
@@ -48,7 +48,7 @@ export function formatSummary(findings: readonly Finding[], cwd?: string): strin
   const report = jsonReport(findings, cwd)
   const s = report.summary
   if (s.findings === 0) {
-    const allowed = s.allowed > 0 ? ` (${s.allowed} allowed finding${s.allowed === 1 ? '' : 's'})` : ''
+    const allowed = s.allowed > 0 ? ` (${s.allowed} allowed finding${s.allowed === 1 ? '' : 's'}${testCode(s.testCodeCalls, ', ')})` : ''
     return `loopcop: no blocking of the event loop found${allowed}`
   }
   const sites = summarizeBySite(findings, cwd)
@@ -60,9 +60,14 @@ export function formatSummary(findings: readonly Finding[], cwd?: string): strin
     lines.push(`  ${site.operation} at ${site.site}: ${site.calls.toLocaleString('en-US')} call${site.calls === 1 ? '' : 's'}, ${formatMs(site.blockedMs)}${site.leak ? ' (leaked past its test)' : ''}${tests}`)
     lines.push(`      ${describeFinding(site.example).split(' — ').slice(-1)[0] ?? ''}`)
   }
-  if (s.unstackedCalls > 0) lines.push(`  (${s.unstackedCalls.toLocaleString('en-US')} calls kept no stack of their own: after the first calls of an operation in a test, calls are counted and timed only)`)
-  if (s.allowed > 0) lines.push(`  ${s.allowed} allowed finding${s.allowed === 1 ? '' : 's'} not counted above (listed in the JSON report: report.json or LOOPCOP_REPORT)`)
+  if (s.unstackedCalls > 0) lines.push(`  ${s.unstackedCalls.toLocaleString('en-US')} more call${s.unstackedCalls === 1 ? '' : 's'} not judged, not counted above (no stack of their own: past the first calls of an operation in a test that already failed, calls are counted and timed only)`)
+  if (s.allowed > 0) lines.push(`  ${s.allowed} allowed finding${s.allowed === 1 ? '' : 's'}${testCode(s.testCodeCalls, ', ')} not counted above (listed in the JSON report: report.json or LOOPCOP_REPORT)`)
   return lines.join('\n')
+}
+
+/** How many calls the "test code" rule allowed, as a clause (empty when none). */
+function testCode(calls: number, before: string): string {
+  return calls === 0 ? '' : `${before}${calls.toLocaleString('en-US')} blocking call${calls === 1 ? '' : 's'} in the tests' own code allowed by the rule "test code" (testCode: 'check' counts them)`
 }
 
 function escapeData(s: string): string {

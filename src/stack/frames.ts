@@ -1,6 +1,6 @@
 // Stack frames as text and as data (docs/architecture.md, "stack"): parsing V8's stack text, telling
 // the user's code from dependencies and Node's internals, and writing frames back for messages.
-import { relative, sep } from 'node:path'
+import { isAbsolute, relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Frame, Location, Offender } from '../model/finding.js'
 
@@ -81,21 +81,48 @@ export function packageOf(file: string): string | undefined {
 }
 
 /**
- * The user's own frame nearest to the blocking call: not Node's, not a dependency's. A frame that
- * could not be read counts as the user's: it may well be (nothing says it is the runner's).
+ * True for code compiled at run time: `eval`, `new Function` (`eval at compile (…), <anonymous>`),
+ * and templates compiled that way with a `sourceURL` (ejs's `eval ("…/views/login.ejs":12:17)`).
+ * Such a frame is not the user's call site: a template's lines would split one call into as many
+ * sites as the template has lines, and the code that ran it is further down the stack.
+ */
+export function isGenerated(frame: Frame): boolean {
+  if (frame.unparsed === true) return false
+  const file = frame.file
+  return frame.fn === 'eval' || file.startsWith('eval at ') || (!isInternal(file) && !isAbsolute(file) && !/^[A-Za-z]:[\\/]/.test(file))
+}
+
+/**
+ * The user's own frame nearest to the blocking call — the caller frame `caller` rules and the
+ * "test code" rule look at: not Node's, not a dependency's, not generated code's (`isGenerated`).
+ * A frame that could not be read counts as the user's: it may well be (nothing says it is the
+ * runner's).
  */
 export function firstPartyFrame(frames: readonly Frame[]): Frame | undefined {
-  return frames.find((f) => f.unparsed === true || (!isInternal(f.file) && !isDependency(f.file)))
+  return frames.find((f) => f.unparsed === true || (!isInternal(f.file) && !isDependency(f.file) && !isGenerated(f)))
 }
 
 /** The dependency frame that made the blocking call, when the call came from `node_modules`. */
 export function offenderFrame(frames: readonly Frame[]): Frame | undefined {
   for (const f of frames) {
     if (f.unparsed === true) return undefined
-    if (isInternal(f.file)) continue
+    if (isInternal(f.file) || isGenerated(f)) continue
     return isDependency(f.file) ? f : undefined
   }
   return undefined
+}
+
+/**
+ * The frames a finding keeps: the first `depth`, and the user's own frame (the caller) when it lies
+ * deeper — captured beyond `traceDepth` so that a call a dependency makes still names the user's
+ * line. Frames between them are left out.
+ */
+export function reportedFrames(frames: readonly Frame[], depth: number): readonly Frame[] {
+  if (frames.length <= depth) return frames
+  const kept = frames.slice(0, depth)
+  const own = firstPartyFrame(frames)
+  if (own !== undefined && !kept.includes(own)) kept.push(own)
+  return kept
 }
 
 /** Where a finding is attributed: its location (the user's frame, else the top frame) and the offending package. */

@@ -40,6 +40,9 @@ function loadOther(path: string): Buffer {
   return fs.readFileSync(path)
 }
 
+// Library code of the user's own (outside node_modules), that blocks.
+const libraryRead = (require('../fixtures/core/library.cjs') as { libraryRead(path: string): Buffer }).libraryRead
+
 describe('allow rules: an allowed finding is reported with allowed: true and the rule, and fails nothing', () => {
   test('operation glob', async () => {
     const { findings, blocking } = await detect(
@@ -171,10 +174,10 @@ describe('allow rules: an allowed finding is reported with allowed: true and the
     ])
   })
 
-  test('frame glob: any frame of the stack in that file (relative or absolute glob)', async () => {
-    const relativeRule = { frame: relative(process.cwd(), thisFile) }
-    const absoluteRule = { frame: '**/allow-rules.test.ts' }
-    const other = { frame: '**/somewhere-else.ts' }
+  test('within glob: any frame of the stack in that file (relative or absolute glob)', async () => {
+    const relativeRule = { within: relative(process.cwd(), thisFile) }
+    const absoluteRule = { within: '**/allow-rules.test.ts' }
+    const other = { within: '**/somewhere-else.ts' }
     const byRelative = await detect(() => fs.statSync(allowedFile), { allow: [relativeRule] })
     const byAbsolute = await detect(() => fakepkg.statFile(allowedFile), { allow: [absoluteRule] })
     const notMatching = await detect(() => fs.statSync(allowedFile), { allow: [other] })
@@ -183,8 +186,41 @@ describe('allow rules: an allowed finding is reported with allowed: true and the
     expect(verdicts(notMatching.findings)).toEqual([['fs.statSync', false, undefined]])
   })
 
-  test('frame and function: only calls made inside that function of that file', async () => {
-    const rule = { frame: '**/allow-rules.test.ts', function: 'loadSync' }
+  test('caller glob: only the user’s own frame nearest to the call, not any frame of the stack', async () => {
+    const callerRule = { caller: '**/allow-rules.test.ts' }
+    const library = { caller: '**/library.cjs' }
+    // The test file calls the library, which blocks: `within` the test file matches (the test file is
+    // on every stack of a test), `caller` does not — the call is the library's.
+    const viaLibrary = await detect(() => libraryRead(allowedFile), { allow: [callerRule] })
+    expect(verdicts(viaLibrary.findings)).toEqual([['fs.readFileSync', false, undefined]])
+    const withinTest = await detect(() => libraryRead(allowedFile), { allow: [{ within: '**/allow-rules.test.ts' }] })
+    expect(verdicts(withinTest.findings)).toEqual([['fs.readFileSync', true, '{"within":"**/allow-rules.test.ts"}']])
+    const byLibrary = await detect(() => libraryRead(allowedFile), { allow: [library] })
+    expect(verdicts(byLibrary.findings)).toEqual([['fs.readFileSync', true, JSON.stringify(library)]])
+    // A dependency's call: the caller frame is the user's frame below it, here the test file.
+    const viaDependency = await detect(() => fakepkg.statFile(allowedFile), { allow: [callerRule] })
+    expect(verdicts(viaDependency.findings)).toEqual([['fs.statSync', true, JSON.stringify(callerRule)]])
+    const direct = await detect(() => fs.statSync(allowedFile), { allow: [callerRule] })
+    expect(verdicts(direct.findings)).toEqual([['fs.statSync', true, JSON.stringify(callerRule)]])
+  })
+
+  test('caller and function: the caller frame’s function, by glob', async () => {
+    const rule = { caller: '**/allow-rules.test.ts', function: 'load*' }
+    const { findings } = await detect(
+      () => {
+        loadSync(allowedFile)
+        libraryRead(allowedFile)
+      },
+      { allow: [rule] },
+    )
+    expect(verdicts(findings)).toEqual([
+      ['fs.readFileSync', false, undefined],
+      ['fs.readFileSync', true, JSON.stringify(rule)],
+    ])
+  })
+
+  test('within and function: only calls made inside that function of that file, function by glob', async () => {
+    const rule = { within: '**/allow-rules.test.ts', function: 'loadSync' }
     const { findings } = await detect(
       () => {
         loadSync(allowedFile)
@@ -196,10 +232,20 @@ describe('allow rules: an allowed finding is reported with allowed: true and the
       ['fs.readFileSync', false, undefined],
       ['fs.readFileSync', true, JSON.stringify(rule)],
     ])
-    const wrongFile = await detect(() => loadSync(allowedFile), { allow: [{ frame: '**/elsewhere.ts', function: 'loadSync' }] })
+    const wrongFile = await detect(() => loadSync(allowedFile), { allow: [{ within: '**/elsewhere.ts', function: 'loadSync' }] })
     expect(verdicts(wrongFile.findings)).toEqual([['fs.readFileSync', false, undefined]])
     const functionOnly = await detect(() => loadSync(allowedFile), { allow: [{ function: 'loadSync' }] })
     expect(verdicts(functionOnly.findings)).toEqual([['fs.readFileSync', true, '{"function":"loadSync"}']])
+    const globbed = await detect(() => loadSync(allowedFile), { allow: [{ function: 'load{Sync,Async}' }] })
+    expect(verdicts(globbed.findings)).toEqual([['fs.readFileSync', true, '{"function":"load{Sync,Async}"}']])
+    const noMatch = await detect(() => loadOther(allowedFile), { allow: [{ function: 'load?ync' }] })
+    expect(verdicts(noMatch.findings)).toEqual([['fs.readFileSync', false, undefined]])
+  })
+
+  test('`frame` is refused, naming `caller` and `within` and why', () => {
+    expect(() => configure({ allow: [{ frame: 'test/**' } as never] })).toThrow(/`allow\[0\]`.*`frame`.*`caller`.*`within`/s)
+    expect(() => configure({ allow: ['fs.existsSync', { frame: 'test/**' } as never] })).toThrow(/allow\[1\].*matched any frame of the stack/)
+    return expect(detect(() => 1, { allow: [{ frame: 'x' } as never] })).rejects.toThrow(TypeError)
   })
 
   test('package: anything called from that package', async () => {

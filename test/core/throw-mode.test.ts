@@ -70,7 +70,7 @@ describe("mode: 'throw'", () => {
     const { findings } = await detect(() => fs.writeFileSync(target, 'x'), { mode: 'throw', allow: ['fs.writeFileSync'] })
     expect(fs.readFileSync(target, 'utf8')).toBe('x')
     expect(syncIo(findings).map((f) => [f.operation, f.raised, f.allowed, f.allowedBy])).toEqual([['fs.writeFileSync', false, true, 'fs.writeFileSync']])
-    const byFrame = await detect(() => fs.statSync(target), { mode: 'throw', allow: [{ frame: '**/throw-mode.test.ts' }] })
+    const byFrame = await detect(() => fs.statSync(target), { mode: 'throw', allow: [{ caller: '**/throw-mode.test.ts' }] })
     expect(byFrame.blocking).toEqual([])
   })
 

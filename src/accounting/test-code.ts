@@ -1,0 +1,54 @@
+// The tests' own code (docs/architecture.md, "allow rules"): which files are test files, and the
+// rules a test's scope runs with when `testCode: 'allow'` lets the tests' own blocking calls pass.
+import { resolve } from 'node:path'
+import { type CompiledRule, testCodeRule } from './allow.js'
+import type { Settings } from './settings.js'
+
+/**
+ * The test files of the run as far as this process knows them: those an integration registered
+ * (Mocha: every spec file it loaded), and always the running test's own file. Keeps the rule list
+ * each test file runs with, so verdicts stay cached per rule list (`Judge`).
+ */
+export class TestFiles {
+  readonly #files = new Set<string>()
+  #rules = new WeakMap<Settings, Map<string, readonly CompiledRule[]>>()
+
+  /** Registers files the runner runs as tests (absolute, or relative to the working directory). */
+  add(files: Iterable<string>): void {
+    let added = false
+    for (const file of files) {
+      const abs = resolve(file)
+      if (this.#files.has(abs)) continue
+      this.#files.add(abs)
+      added = true
+    }
+    if (added) this.#rules = new WeakMap()
+  }
+
+  /** Whether a file is a test file, `testFile` (the running test's) included. */
+  has(file: string, testFile: string | undefined): boolean {
+    return file === testFile || this.#files.has(file)
+  }
+
+  /**
+   * The rules of a test's scope: the configured ones, then (with `testCode: 'allow'`) the "test
+   * code" rule, after the built-in runner rules so that the runner's machinery stays unreported.
+   */
+  rulesFor(settings: Settings, testFile: string | undefined): readonly CompiledRule[] {
+    if (settings.testCode !== 'allow') return settings.rules
+    const key = testFile ?? ''
+    let byFile = this.#rules.get(settings)
+    if (byFile === undefined) {
+      byFile = new Map()
+      this.#rules.set(settings, byFile)
+    }
+    let rules = byFile.get(key)
+    if (rules === undefined) {
+      const own = testFile === undefined ? undefined : resolve(testFile)
+      rules = Object.freeze([...settings.rules, testCodeRule((file) => this.has(file, own))])
+      if (byFile.size > 1_000) byFile.clear()
+      byFile.set(key, rules)
+    }
+    return rules
+  }
+}
