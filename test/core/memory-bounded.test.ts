@@ -28,14 +28,15 @@ test('a million blocking calls in one detect() scope: heap grows < 10 MB, every 
   const r = await measure('violating', 1_000_000)
   expect(r.operations).toEqual(['fs.existsSync'])
   expect(r.calls).toBe(1_000_000)
-  expect(r.blocking).toBe(1_000_000)
-  // The first calls keep a stack (one site: one finding), the rest are counted and timed only.
+  // The first calls keep a stack (one site: one finding, the violation), the rest are counted and
+  // timed only: not judged, so never violations (the test fails on the first ones anyway).
+  expect(r.blocking).toBe(100)
   expect(r.findings).toBe(2)
   expect(r.inside - r.before).toBeLessThan(10 * MB)
   expect(r.after - r.before).toBeLessThan(10 * MB)
 })
 
-test('a million calls each allowed by a frame rule (each one judged): heap grows < 10 MB, every call counted', { timeout: 300_000 }, async () => {
+test('a million calls each allowed by a caller rule (each one judged): heap grows < 10 MB, every call counted', { timeout: 300_000 }, async () => {
   const r = await measure('allowed-by-frame', 1_000_000)
   expect(r.operations).toEqual(['fs.existsSync'])
   expect(r.calls).toBe(1_000_000)

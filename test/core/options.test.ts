@@ -5,7 +5,7 @@ import { currentOptions } from '../../src/integration.js'
 
 afterEach(() => configure.reset())
 
-const KNOWN = 'Known options: mode, stallMs, stallMode, traceDepth, allow, moduleLoading, onFinding, report, redact'
+const KNOWN = 'Known options: mode, stallMs, stallMode, traceDepth, allow, moduleLoading, onFinding, report, redact, testCode'
 
 /** The TypeError `configure(options)` throws. */
 function rejection(options: unknown): TypeError {
@@ -34,6 +34,8 @@ describe('configure() rejects every invalid option, naming it, what was expected
     [{ traceDepth: 101 }, 'Expected `traceDepth` to be an integer from 1 to 100, got `101` (number)'],
     [{ moduleLoading: 'yes' }, 'Expected `moduleLoading` to be a boolean, got `"yes"` (string)'],
     [{ onFinding: 5 }, 'Expected `onFinding` to be a function `(finding) => void`, got `5` (number)'],
+    [{ testCode: 'ignore' }, "Expected `testCode` to be one of 'allow', 'check', got `\"ignore\"` (string)"],
+    [{ testCode: true }, "Expected `testCode` to be one of 'allow', 'check', got `true` (boolean)"],
     [{ report: 'out.json' }, 'Expected `report` to be an object `{ json?: string, github?: boolean }`, got `"out.json"` (string)'],
     [{ report: null }, 'Expected `report` to be an object `{ json?: string, github?: boolean }`, got `null` (null)'],
     [{ report: { json: '' } }, 'Expected `report.json` to be a non-empty file path, got `""` (string)'],
@@ -59,10 +61,10 @@ describe('invalid allow rules name the rule by its index', () => {
     [['fs.existsSync', 42], "Expected `allow[1]` to be an operation glob (e.g. 'fs.existsSync') or a rule object, got `42` (number)"],
     [[null], "Expected `allow[0]` to be an operation glob (e.g. 'fs.existsSync') or a rule object, got `null` (null)"],
     [[['fs.*']], "Expected `allow[0]` to be an operation glob (e.g. 'fs.existsSync') or a rule object, got `[\"fs.*\"]` (array)"],
-    [[{}], 'Expected `allow[0]` to be a rule with at least one of operation, path, command, frame, function, package, got `{}` (object)'],
+    [[{}], 'Expected `allow[0]` to be a rule with at least one of operation, path, command, caller, within, function, package, got `{}` (object)'],
     [
       [{ operaton: 'fs.readFileSync' }],
-      'Expected `allow[0]` to be a rule with only the fields operation, path, command, frame, function, package (unknown field `operaton`), got `{"operaton":"fs.readFileSync"}` (object)',
+      'Expected `allow[0]` to be a rule with only the fields operation, path, command, caller, within, function, package (unknown field `operaton`), got `{"operaton":"fs.readFileSync"}` (object)',
     ],
     [[{ operation: 'fs.readFileSync', path: 5 }], 'Expected `allow[0].path` to be a non-empty string, got `5` (number)'],
     [[{ package: '' }], 'Expected `allow[0].package` to be a non-empty string, got `""` (string)'],
@@ -83,14 +85,14 @@ describe('unknown options (typo protection)', () => {
 
   test('options that are not an object', () => {
     expect(rejection('warn').message).toBe(
-      'Expected `configure()` to be an object with any of mode, stallMs, stallMode, traceDepth, allow, moduleLoading, onFinding, report, redact, got `"warn"` (string)',
+      'Expected `configure()` to be an object with any of mode, stallMs, stallMode, traceDepth, allow, moduleLoading, onFinding, report, redact, testCode, got `"warn"` (string)',
     )
   })
 
   test('detect() validates its own options, and takes fewer', async () => {
     await expect(detect(() => 1, { mode: 'loud' as 'off' })).rejects.toThrow(new TypeError("Expected `mode` to be one of 'fail', 'throw', 'warn', 'off', got `\"loud\"` (string)"))
     await expect(detect(() => 1, { onFinding: () => {} } as object)).rejects.toThrow(
-      new TypeError('Unknown option `onFinding` in detect() options. Known options: mode, stallMs, stallMode, traceDepth, allow, moduleLoading'),
+      new TypeError('Unknown option `onFinding` in detect() options. Known options: mode, stallMs, stallMode, traceDepth, allow, moduleLoading, testCode'),
     )
     await expect(detect('fs.readFileSync' as unknown as () => void)).rejects.toThrow(new TypeError('Expected `detect` to get a function, got `fs.readFileSync` (string)'))
   })

@@ -82,13 +82,22 @@ describe('the failure message', () => {
     )
   })
 
-  test('repeated, sampled, leaked, allowed and dependency calls', () => {
+  test('repeated, sampled, leaked, allowed and dependency calls: the code under test first, then test code, then calls not judged', () => {
+    const dep = (fn: string, line: number) => ({ fn, file: join(cwd, 'node_modules/exsolve/dist/index.mjs'), line, column: 3 })
     const message = failureMessage([
       syncFinding({ calls: 3, durationMs: 9.3, args: undefined, operation: 'fs.statSync', hint: 'use fs.promises.stat' }),
+      syncFinding({ testCode: true, location: { file: join(cwd, 'test/users.test.ts'), line: 5, column: 3 }, frames: [{ fn: 'fixture', file: join(cwd, 'test/users.test.ts'), line: 5, column: 3 }] }),
       syncFinding({ calls: 99_900, durationMs: 120.5, unstacked: true, frames: [], args: undefined, operation: 'fs.existsSync', hint: 'use fs.promises.access' }),
       syncFinding({ leak: true }),
       syncFinding({
+        offender: { package: 'exsolve', file: join(cwd, 'node_modules/exsolve/dist/index.mjs'), line: 10, column: 3 },
+        location: { file: join(cwd, 'src/loader.ts'), line: 446, column: 12 },
+        // Deeper than traceDepth: the user's frame kept after the first ones (reportedFrames).
+        frames: [dep('readPackageJSON', 10), dep('findUp', 20), dep('resolveModule', 30), dep('tryResolve', 40), { fn: 'load', file: join(cwd, 'src/loader.ts'), line: 446, column: 12 }],
+      }),
+      syncFinding({
         offender: { package: 'pino', file: join(cwd, 'node_modules/pino/lib/tools.js'), line: 7, column: 3 },
+        location: { file: join(cwd, 'src/log.ts'), line: 2, column: 1 },
         frames: [
           { fn: 'write', file: join(cwd, 'node_modules/pino/lib/tools.js'), line: 7, column: 3 },
           { fn: 'log', file: join(cwd, 'src/log.ts'), line: 2, column: 1 },
@@ -98,20 +107,28 @@ describe('the failure message', () => {
       }),
     ])
     expect(message.split('\n')).toEqual([
-      '99,905 blocking operations on the event loop',
+      '7 blocking operations on the event loop',
       '  1) fs.statSync ×3 blocked 9.3 ms in total — use fs.promises.stat',
       '       at loadUsers (src/users.ts:14:18)',
       '       at handler (src/server.ts:40:9)',
-      '  2) fs.existsSync ×99,900 more calls blocked 121 ms in total — use fs.promises.access',
-      '       (no stack of their own: only the first 100 calls of an operation in a test keep one)',
-      '  3) after its test ended: fs.readFileSync("config/users.json") blocked 3.1 ms — use fs.promises.readFile',
+      '  2) after its test ended: fs.readFileSync("config/users.json") blocked 3.1 ms — use fs.promises.readFile',
       '       at loadUsers (src/users.ts:14:18)',
       '       at handler (src/server.ts:40:9)',
+      '  3) fs.readFileSync("config/users.json") blocked 3.1 ms — use fs.promises.readFile',
+      '       called by the package exsolve from src/loader.ts:446',
+      '       at readPackageJSON (node_modules/exsolve/dist/index.mjs:10:3)',
+      '       at findUp (node_modules/exsolve/dist/index.mjs:20:3)',
+      '       at load (src/loader.ts:446:12)',
       '  4) fs.readFileSync("config/users.json") blocked 3.1 ms — use fs.promises.readFile',
-      '       called by the package pino',
+      '       called by the package pino from src/log.ts:2',
       '       at write (node_modules/pino/lib/tools.js:7:3)',
       '       at log (src/log.ts:2:1)',
       '       at src/a.ts:3:1',
+      '  5) fs.readFileSync("config/users.json") blocked 3.1 ms — use fs.promises.readFile',
+      '       at fixture (test/users.test.ts:5:3)',
+      "       (in test code — testCode: 'check')",
+      '  6) fs.existsSync ×99,900 more calls, not judged, blocked 121 ms in total — use fs.promises.access',
+      '       (no stack of their own: past the first 100 calls of an operation in a test, once one is not allowed, calls are counted and timed only; rules that need a stack could not judge them)',
       'Allow it with allowBlocking() in the test, or an `allow` rule in configure().',
     ])
   })
@@ -146,7 +163,7 @@ describe('the JSON report, version 1', () => {
     expect(report.findings[1]).toMatchObject({ kind: 'stall', thresholdMs: 100, durationMs: 182, stack: ['parseCsv (src/csv.ts:8:12)'] })
     expect(report.findings[1]).not.toHaveProperty('operation')
     expect(report.findings[2]).toMatchObject({ allowed: true, allowedBy: 'fs.readFileSync' })
-    expect(report.summary).toEqual({ findings: 2, tests: 1, blockedMs: 185.1, calls: 2, allowed: 1, unstackedCalls: 0 })
+    expect(report.summary).toEqual({ findings: 2, tests: 1, blockedMs: 185.1, calls: 2, allowed: 1, testCodeCalls: 0, unstackedCalls: 0 })
     // Plain JSON: survives a round trip unchanged.
     expect(JSON.parse(JSON.stringify(report))).toEqual(report)
   })

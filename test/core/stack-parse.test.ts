@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest'
 import { builtinRules, findAllowingRule } from '../../src/accounting/allow.js'
 import { catalog } from '../../src/model/operation.js'
 import type { Frame } from '../../src/model/finding.js'
-import { firstPartyFrame, formatFrame, offenderFrame, parseStack } from '../../src/stack/frames.js'
+import { firstPartyFrame, formatFrame, isGenerated, offenderFrame, parseStack, reportedFrames, siteKey } from '../../src/stack/frames.js'
 
 const readFileSync = catalog.find((s) => s.operation.id === 'fs.readFileSync')!.operation
 const mochaFrame = '    at Runner.runTest (/p/node_modules/mocha/lib/runner.js:10:5)'
@@ -55,5 +55,49 @@ describe('a frame that cannot be read', () => {
     const frames = parseStack(['Error', '    at Context.<anonymous> (/p/test/new\nline.spec.js:8:8)', mochaFrame].join('\n'))
     expect(firstPartyFrame(frames)?.file).toBe('/p/test/new\nline.spec.js')
     expect(builtinVerdict(frames)).toBeUndefined()
+  })
+})
+
+describe('generated code (eval, new Function, compiled templates)', () => {
+  const ejs = '    at includeFile (/p/node_modules/ejs/lib/ejs.js:300:10)'
+  const template = (line: number) => `    at eval ("/p/views/login.ejs":${line}:17)`
+  const render = '    at renderPage (/p/src/render.ts:12:5)'
+
+  test('is not the user’s code: the call is attributed to the user frame that ran the template', () => {
+    for (const line of [12, 30]) {
+      const frames = parseStack(['Error', ejs, template(line), '    at tryHandleCache (/p/node_modules/ejs/lib/ejs.js:250:9)', render].join('\n'))
+      expect(firstPartyFrame(frames)?.file).toBe('/p/src/render.ts')
+      // One call site, however many template lines make the call.
+      expect(siteKey(frames)).toBe('/p/src/render.ts:12:5')
+      expect(offenderFrame(frames)?.file).toBe('/p/node_modules/ejs/lib/ejs.js')
+    }
+  })
+
+  test('eval and new Function frames of the user’s own files are not the caller either', () => {
+    const frames = parseStack(['Error', '    at eval (eval at compile (/p/src/tpl.ts:3:3), <anonymous>:1:46)', '    at t (eval at compile (/p/src/tpl.ts:3:3), <anonymous>:1:23)', render].join('\n'))
+    expect(frames.slice(0, 2).every(isGenerated)).toBe(true)
+    expect(firstPartyFrame(frames)?.file).toBe('/p/src/render.ts')
+    expect(isGenerated({ fn: 'load', file: '/p/src/loader.ts', line: 1, column: 1 })).toBe(false)
+  })
+})
+
+describe('reportedFrames()', () => {
+  const dep = (line: number): Frame => ({ fn: 'dep', file: '/p/node_modules/klaw-sync/index.js', line, column: 1 })
+  const own: Frame = { fn: 'load', file: '/p/src/loader.ts', line: 446, column: 12 }
+
+  test('keeps the first `depth` frames and the user’s own frame when it lies deeper', () => {
+    const frames = [dep(1), dep(2), dep(3), dep(4), own, dep(5)]
+    expect(reportedFrames(frames, 3)).toEqual([dep(1), dep(2), dep(3), own])
+    expect(reportedFrames(frames, 5)).toEqual([dep(1), dep(2), dep(3), dep(4), own])
+    expect(reportedFrames(frames.slice(0, 4), 2)).toEqual([dep(1), dep(2)])
+  })
+})
+
+describe('built-in rules and spies', () => {
+  test('a spy passing the user’s call through is not the runner’s: no built-in rule allows it', () => {
+    const frames = parseStack(['Error', '    at spy (/p/node_modules/@vitest/spy/dist/index.js:20:3)', '    at readConfig (/p/src/config.ts:4:9)', '    at /p/node_modules/vitest/dist/runner.js:9:9'].join('\n'))
+    expect(builtinVerdict(frames)).toBeUndefined()
+    // Without the user's frame below it, the same `vitest` frame is the runner's machinery.
+    expect(builtinVerdict(parseStack(['Error', '    at /p/node_modules/vitest/dist/runner.js:9:9'].join('\n')))).toBe('built-in: vitest/vite module runner')
   })
 })

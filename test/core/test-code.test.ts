@@ -1,0 +1,97 @@
+import fs from 'node:fs'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, test } from 'vitest'
+import { configure, detect, type Finding } from '../../src/index.js'
+import { type TestOutcome, type TestSink, openTest } from '../../src/integration.js'
+import { isUnjudged } from '../../src/model/finding.js'
+import { defaultsWithoutStalls, syncIo, tempDir } from './support.js'
+
+defaultsWithoutStalls()
+const require = createRequire(import.meta.url)
+const thisFile = fileURLToPath(import.meta.url)
+const dir = tempDir()
+const file = join(dir, 'a.json')
+fs.writeFileSync(file, '{}')
+// The code under test: the user's own library (not a dependency), which blocks.
+const { libraryRead } = require('../fixtures/core/library.cjs') as { libraryRead(path: string): Buffer }
+
+const sink: TestSink = { record: () => {}, print: () => {}, leak: () => {} }
+
+/** Runs `body` as a test of `testFile` (this file unless given) and ends it. */
+async function asTest(body: () => unknown, testFile = thisFile): Promise<TestOutcome> {
+  const run = openTest({ name: 'a test', file: testFile }, {}, sink)
+  await run.run(async () => {
+    await body()
+  })
+  return run.end(false)!
+}
+
+const verdicts = (findings: readonly Finding[]) => syncIo(findings).map((f) => [f.operation, f.allowedBy ?? (isUnjudged(f) ? 'not judged' : 'violation'), f.testCode === true])
+
+describe('testCode (default allow): the tests’ own blocking calls', () => {
+  test('a call the test file makes is allowed by "test code", the library call in the same test still fails', async () => {
+    const outcome = await asTest(() => {
+      fs.statSync(file)
+      libraryRead(file)
+    })
+    expect(verdicts(outcome.findings).sort()).toEqual([
+      ['fs.readFileSync', 'violation', false],
+      ['fs.statSync', 'test code', true],
+    ])
+    expect(outcome.error?.message).toContain('fs.readFileSync')
+    expect(outcome.error?.message).not.toContain('fs.statSync')
+  })
+
+  test('only the running test’s file (or a registered one) is test code', async () => {
+    const outcome = await asTest(() => fs.statSync(file), join(dir, 'other.test.ts'))
+    expect(verdicts(outcome.findings)).toEqual([['fs.statSync', 'violation', false]])
+  })
+
+  test("testCode: 'check' counts them, listed after the code under test", async () => {
+    configure({ testCode: 'check' })
+    const outcome = await asTest(() => {
+      fs.statSync(file)
+      libraryRead(file)
+    })
+    expect(verdicts(outcome.findings).sort()).toEqual([
+      ['fs.readFileSync', 'violation', false],
+      ['fs.statSync', 'violation', true],
+    ])
+    const message = outcome.error?.message ?? ''
+    expect(message.indexOf('fs.readFileSync')).toBeLessThan(message.indexOf('fs.statSync'))
+    expect(message).toContain("(in test code — testCode: 'check')")
+  })
+
+  test('inside an explicit detect() scope everything counts', async () => {
+    let inner: readonly Finding[] = []
+    await asTest(async () => {
+      inner = (await detect(() => fs.statSync(file))).blocking
+    })
+    expect(verdicts(inner)).toEqual([['fs.statSync', 'violation', true]])
+  })
+})
+
+describe('calls past the first 100 of an operation in a test', () => {
+  test('are judged while every call so far is allowed (test code here), and "not judged" — never violations — once one is not', async () => {
+    const allowed = await asTest(() => {
+      for (let i = 0; i < 150; i++) fs.statSync(file)
+    })
+    expect(allowed.error).toBeUndefined()
+    // The first 100 keep their stacks (one site), later ones are judged one by one and counted by rule.
+    expect(syncIo(allowed.findings).map((f) => [f.allowedBy, f.calls, f.unstacked])).toEqual([
+      ['test code', 100, false],
+      ['test code', 50, true],
+    ])
+
+    const mixed = await asTest(() => {
+      libraryRead(file)
+      for (let i = 0; i < 150; i++) fs.readFileSync(file)
+    })
+    const byVerdict = Object.fromEntries(syncIo(mixed.findings).map((f) => [f.allowedBy ?? (isUnjudged(f) ? 'not judged' : 'violation'), f.calls]))
+    expect(byVerdict).toEqual({ violation: 1, 'test code': 99, 'not judged': 51 })
+    expect(mixed.error?.message).toMatch(/^1 blocking operation on the event loop/)
+    expect(mixed.error?.message).toContain('fs.readFileSync ×51 more calls, not judged')
+  })
+})
