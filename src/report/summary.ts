@@ -48,7 +48,7 @@ export function formatSummary(findings: readonly Finding[], cwd?: string): strin
   const report = jsonReport(findings, cwd)
   const s = report.summary
   if (s.findings === 0) {
-    const allowed = s.allowed > 0 ? ` (${s.allowed} allowed finding${s.allowed === 1 ? '' : 's'}${testCode(s.testCodeCalls, ', ')})` : ''
+    const allowed = s.allowed > 0 ? ` (${s.allowed} allowed finding${s.allowed === 1 ? '' : 's'}${s.testCodeCalls > 0 ? `; ${testCode(s.testCodeCalls, '')}` : ''})` : ''
     return `loopcop: no blocking of the event loop found${allowed}`
   }
   const sites = summarizeBySite(findings, cwd)
@@ -61,13 +61,14 @@ export function formatSummary(findings: readonly Finding[], cwd?: string): strin
     lines.push(`      ${describeFinding(site.example).split(' — ').slice(-1)[0] ?? ''}`)
   }
   if (s.unstackedCalls > 0) lines.push(`  ${s.unstackedCalls.toLocaleString('en-US')} more call${s.unstackedCalls === 1 ? '' : 's'} not judged, not counted above (no stack of their own: past the first calls of an operation in a test that already failed, calls are counted and timed only)`)
-  if (s.allowed > 0) lines.push(`  ${s.allowed} allowed finding${s.allowed === 1 ? '' : 's'}${testCode(s.testCodeCalls, ', ')} not counted above (listed in the JSON report: report.json or LOOPCOP_REPORT)`)
+  if (s.allowed > 0) lines.push(`  ${s.allowed} allowed finding${s.allowed === 1 ? '' : 's'} not counted above (listed in the JSON report: report.json or LOOPCOP_REPORT)`)
+  if (s.testCodeCalls > 0) lines.push(`  ${testCode(s.testCodeCalls, '')}`)
   return lines.join('\n')
 }
 
 /** How many calls the "test code" rule allowed, as a clause (empty when none). */
 function testCode(calls: number, before: string): string {
-  return calls === 0 ? '' : `${before}${calls.toLocaleString('en-US')} blocking call${calls === 1 ? '' : 's'} in the tests' own code allowed by the rule "test code" (testCode: 'check' counts them)`
+  return calls === 0 ? '' : `${before}${calls.toLocaleString('en-US')} blocking call${calls === 1 ? '' : 's'} by the tests' own code, allowed by the rule "test code" (testCode: 'check' counts them)`
 }
 
 function escapeData(s: string): string {
