@@ -52,7 +52,7 @@ function resolve(o: Options): Settings {
 
 function envKey(): string {
   const e = process.env
-  return `${e.LOOPCOP_MODE ?? ''}|${e.LOOPCOP_STALL_MS ?? ''}|${e.LOOPCOP_REPORT ?? ''}`
+  return `${e.LOOPCOP_MODE ?? ''}|${e.LOOPCOP_STALL_MS ?? ''}|${e.LOOPCOP_REPORT ?? ''}|${e.LOOPCOP_TEST_CODE ?? ''}`
 }
 
 /** The options `configure()` set, and the settings resolved from them (cached until either changes). */

@@ -271,10 +271,7 @@ const CHECKS: { readonly [K in OptionKey]: (value: unknown) => Options[K] } = {
   },
   report: (v) => checkReport(v),
   redact: (v) => checkRedact(v),
-  testCode: (v) => {
-    if (typeof v !== 'string' || !(TEST_CODE_MODES as readonly string[]).includes(v)) invalid('testCode', `one of ${TEST_CODE_MODES.map((m) => `'${m}'`).join(', ')}`, v)
-    return v as TestCodeMode
-  },
+  testCode: (v) => checkTestCode(v),
 }
 
 /**
@@ -302,9 +299,14 @@ function nearest(key: string, known: readonly string[]): string | undefined {
   return known.find((k) => k.toLowerCase() === lower || k.toLowerCase().startsWith(lower.slice(0, 4)))
 }
 
-/** Reads `LOOPCOP_MODE`, `LOOPCOP_STALL_MS` and `LOOPCOP_REPORT`, validated like the options they override. */
+function checkTestCode(value: unknown, where?: string): TestCodeMode {
+  if (typeof value !== 'string' || !(TEST_CODE_MODES as readonly string[]).includes(value)) invalid(where === undefined ? 'testCode' : 'LOOPCOP_TEST_CODE', `one of ${TEST_CODE_MODES.map((m) => `'${m}'`).join(', ')}`, value, where)
+  return value as TestCodeMode
+}
+
+/** Reads `LOOPCOP_MODE`, `LOOPCOP_STALL_MS`, `LOOPCOP_REPORT` and `LOOPCOP_TEST_CODE`, validated like the options they override. */
 export function envOverrides(env: NodeJS.ProcessEnv = process.env): Partial<Options> {
-  const out: { mode?: Mode; stallMs?: number; report?: ReportOptions } = {}
+  const out: { mode?: Mode; stallMs?: number; report?: ReportOptions; testCode?: TestCodeMode } = {}
   const where = (name: string) => ` from the environment variable ${name}`
   if (env.LOOPCOP_MODE !== undefined && env.LOOPCOP_MODE !== '') {
     out.mode = checkMode('LOOPCOP_MODE', env.LOOPCOP_MODE, where('LOOPCOP_MODE'))
@@ -317,5 +319,6 @@ export function envOverrides(env: NodeJS.ProcessEnv = process.env): Partial<Opti
     out.stallMs = n
   }
   if (env.LOOPCOP_REPORT !== undefined && env.LOOPCOP_REPORT !== '') out.report = { json: env.LOOPCOP_REPORT }
+  if (env.LOOPCOP_TEST_CODE !== undefined && env.LOOPCOP_TEST_CODE !== '') out.testCode = checkTestCode(env.LOOPCOP_TEST_CODE, where('LOOPCOP_TEST_CODE'))
   return out
 }

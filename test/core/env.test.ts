@@ -4,7 +4,7 @@ import { BlockingIOError, configure, detect } from '../../src/index.js'
 import { currentOptions } from '../../src/integration.js'
 import { envOverrides } from '../../src/model/options.js'
 
-const NAMES = ['LOOPCOP_MODE', 'LOOPCOP_STALL_MS', 'LOOPCOP_REPORT'] as const
+const NAMES = ['LOOPCOP_MODE', 'LOOPCOP_STALL_MS', 'LOOPCOP_REPORT', 'LOOPCOP_TEST_CODE'] as const
 const saved = Object.fromEntries(NAMES.map((n) => [n, process.env[n]]))
 
 beforeEach(() => {
@@ -35,6 +35,11 @@ describe('invalid environment variables are rejected, naming the variable', () =
     )
   })
 
+  test('LOOPCOP_TEST_CODE=ignore', () => {
+    process.env.LOOPCOP_TEST_CODE = 'ignore'
+    expect(() => currentOptions()).toThrow(new TypeError("Expected `LOOPCOP_TEST_CODE` to be one of 'allow', 'check', got `\"ignore\"` (string) from the environment variable LOOPCOP_TEST_CODE"))
+  })
+
   test('LOOPCOP_STALL_MS of 400 digits is Infinity, refused like `stallMs: Infinity`', () => {
     process.env.LOOPCOP_STALL_MS = '9'.repeat(400)
     expect(() => currentOptions()).toThrow(
@@ -55,6 +60,14 @@ describe('environment variables override configure()', () => {
     process.env.LOOPCOP_MODE = ''
     expect(currentOptions().mode).toBe('fail')
     expect((await detect(() => fs.existsSync('.'))).blocking).toHaveLength(1)
+  })
+
+  test('LOOPCOP_TEST_CODE', () => {
+    configure({ testCode: 'allow' })
+    process.env.LOOPCOP_TEST_CODE = 'check'
+    expect(currentOptions().testCode).toBe('check')
+    process.env.LOOPCOP_TEST_CODE = ''
+    expect(currentOptions().testCode).toBe('allow')
   })
 
   test('LOOPCOP_STALL_MS', () => {

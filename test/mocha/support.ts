@@ -41,7 +41,9 @@ export async function runMocha(
     cwd,
     // Stall detection off unless a test asks for it: on a loaded machine a descheduled process
     // looks like a stall, which would add findings to runs whose exact findings are asserted.
-    env: { NODE_PATH: join(fixtures, 'node_modules'), LOOPCOP_REPORT: reportPath, LOOPCOP_STALL_MS: '0', ...options.env },
+    // The fixtures' spec files block themselves, standing for the code under test: counted
+    // (LOOPCOP_TEST_CODE=check); the default, allowing them, has its own tests (adoption.test.ts).
+    env: { NODE_PATH: join(fixtures, 'node_modules'), LOOPCOP_REPORT: reportPath, LOOPCOP_STALL_MS: '0', LOOPCOP_TEST_CODE: 'check', ...options.env },
     timeoutMs: 180_000,
   })
   let json: MochaJson

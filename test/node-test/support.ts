@@ -119,7 +119,9 @@ export async function runNodeTest(fixture: string, options: NodeTestOptions): Pr
     cwd,
     // Stall detection off unless a test asks for it: on a loaded machine a descheduled process
     // looks like a stall, which would add findings to runs whose exact findings are asserted.
-    env: { LOOPCOP_REPORT: reportPath, LOOPCOP_STALL_MS: '0', ...options.env },
+    // The fixtures' test files block themselves, standing for the code under test: counted
+    // (LOOPCOP_TEST_CODE=check); the default, allowing them, is tested on the other runners (adoption.test.ts).
+    env: { LOOPCOP_REPORT: reportPath, LOOPCOP_STALL_MS: '0', LOOPCOP_TEST_CODE: 'check', ...options.env },
   })
   let parsed: { tests: TestResult[]; stderr: string[] }
   try {
