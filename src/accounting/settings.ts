@@ -28,11 +28,13 @@ export interface Settings {
 }
 
 /**
- * Frames captured beyond `traceDepth` to find the user's own frame. Each costs ~0.15–0.25 µs on a
- * kept call (bench/README.md, "deeper capture"); 15 cover the dependencies seen in real suites
- * (exsolve, klaw-sync, resolve) below the default `traceDepth`.
+ * Frames captured beyond `traceDepth` to find the user's own frame when a dependency makes the call
+ * deep inside itself (exsolve, klaw-sync, resolve). Measured on Node 20 (bench/README.md, "deeper
+ * capture"): each extra frame costs ~0.15–0.25 µs to capture and ~1 µs to format with V8's own
+ * formatter, on each kept call; a formatter that reads call sites itself could format only the
+ * first `traceDepth` and look for the user's frame among the rest (stack/capture.ts).
  */
-export const CALLER_SEARCH_FRAMES = 15
+export const CALLER_SEARCH_FRAMES = 10
 
 function resolve(o: Options): Settings {
   const user = o.allow.map(compileRule)

@@ -111,7 +111,7 @@ export function adoptionSpecification(runner: AdoptionRunner, api: { describe: (
       expect(lib).toContain('1 blocking operation on the event loop during "library"')
       expect(lib).toMatch(frame('renderAsync', library))
       expect(lib).not.toContain('fixture.json')
-      // The user's call site, 14 frames below the call (deeper than traceDepth: 10), is named and shown.
+      // The user's call site, the 11th frame (deeper than traceDepth: 10), is named and shown.
       const deep = failure(run, 'deep dependency')
       expect(deep).toContain(`called by the package deeppkg from ${loader}`)
       expect(deep).toMatch(frame('loadPlugins', loader))
