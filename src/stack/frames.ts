@@ -80,6 +80,10 @@ export function packageOf(file: string): string | undefined {
   return pkg
 }
 
+// Script files a module loader may run as `eval` code with their own path as `sourceURL` (Vite's
+// module runner): their frames are the user's code, whatever V8 calls the function.
+const SCRIPT = /\.(?:[cm]?[jt]sx?|vue|svelte|astro)$/
+
 /**
  * True for code compiled at run time: `eval`, `new Function` (`eval at compile (…), <anonymous>`),
  * and templates compiled that way with a `sourceURL` (ejs's `eval ("…/views/login.ejs":12:17)`).
@@ -89,7 +93,9 @@ export function packageOf(file: string): string | undefined {
 export function isGenerated(frame: Frame): boolean {
   if (frame.unparsed === true) return false
   const file = frame.file
-  return frame.fn === 'eval' || file.startsWith('eval at ') || (!isInternal(file) && !isAbsolute(file) && !/^[A-Za-z]:[\\/]/.test(file))
+  if (file.startsWith('eval at ')) return true
+  if (!isInternal(file) && !isAbsolute(file) && !/^[A-Za-z]:[\\/]/.test(file)) return true
+  return frame.fn === 'eval' && !SCRIPT.test(file)
 }
 
 /**

@@ -78,6 +78,10 @@ describe('generated code (eval, new Function, compiled templates)', () => {
     expect(frames.slice(0, 2).every(isGenerated)).toBe(true)
     expect(firstPartyFrame(frames)?.file).toBe('/p/src/render.ts')
     expect(isGenerated({ fn: 'load', file: '/p/src/loader.ts', line: 1, column: 1 })).toBe(false)
+    // A template compiled with an absolute sourceURL is still generated code; a module a loader runs
+    // as `eval` code under its own path (Vite's module runner) is the user's.
+    expect(isGenerated({ fn: 'eval', file: '/p/views/login.ejs', line: 12, column: 17 })).toBe(true)
+    expect(isGenerated({ fn: 'eval', file: '/p/src/app.ts', line: 3, column: 1 })).toBe(false)
   })
 })
 
