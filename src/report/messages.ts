@@ -59,7 +59,8 @@ export function findingDetail(f: Finding, indent: string): string[] {
   }
   const lines = shownFrames(f.frames).map((fr) => `${indent}at ${formatFrame(fr)}`)
   if (f.offender !== undefined) {
-    const from = f.location !== undefined && f.location.file !== f.offender.file ? ` from ${displayPath(f.location.file)}:${f.location.line}` : ''
+    const at = f.location
+    const from = at !== undefined && at.file !== f.offender.file ? ` from ${displayPath(at.file)}:${at.line}` : ` (no frame of your own code among the ${f.frames.length} captured: raise traceDepth to see it)`
     lines.unshift(`${indent}called by the package ${f.offender.package}${from}`)
   }
   if (f.testCode === true) lines.push(`${indent}(in test code${f.allowed ? '' : " — testCode: 'check'"})`)

@@ -133,6 +133,12 @@ describe('the failure message', () => {
     ])
   })
 
+  test('a dependency call with no frame of the user’s own captured says so', () => {
+    const pino = { package: 'pino', file: join(cwd, 'node_modules/pino/lib/tools.js'), line: 7, column: 3 }
+    const message = failureMessage([syncFinding({ offender: pino, location: { file: pino.file, line: 7, column: 3 }, frames: [{ fn: 'write', file: pino.file, line: 7, column: 3 }] })])
+    expect(message).toContain('called by the package pino (no frame of your own code among the 1 captured: raise traceDepth to see it)')
+  })
+
   test('milliseconds as people read them', () => {
     expect([0.042, 3.14, 9.96, 182.4, 1234.5].map(formatMs)).toEqual(['0.04 ms', '3.1 ms', '10.0 ms', '182 ms', '1235 ms'])
   })
