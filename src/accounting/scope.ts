@@ -1,5 +1,6 @@
 // A scope (docs/architecture.md, "scope"): a stretch of work whose blocking calls are counted
 // together — a test, a `detect()` call, an `allowBlocking(fn)` — and where its late calls go.
+import { resolve } from 'node:path'
 import type { Finding, SyncIoFinding, TestRef } from '../model/finding.js'
 import type { Operation } from '../model/operation.js'
 import type { CompiledRule } from './allow.js'
@@ -52,6 +53,8 @@ export class Scope {
   /** Leaks of this ended scope still counting, by call site (see `leakCall`). */
   #openLeaks: Map<string, { readonly finding: LeakCount; readonly holder: LeakHolder }> | undefined
   readonly #home: ScopeHome
+  /** Its test's file, absolute. */
+  readonly #testFile: string | undefined
 
   constructor(
     home: ScopeHome,
@@ -61,6 +64,7 @@ export class Scope {
     readonly test: TestRef | undefined,
   ) {
     this.#home = home
+    this.#testFile = test?.file === undefined ? undefined : resolve(test.file)
     this.rules = kind === 'test' ? home.testFiles.rulesFor(settings, test?.file) : settings.rules
     this.allowsAll = kind === 'allow'
     this.quiet = this.allowsAll || settings.mode === 'off'
@@ -78,7 +82,7 @@ export class Scope {
 
   /** Whether a file is one of the run's test files (this scope's test's own file included). */
   isTestFile(file: string): boolean {
-    return this.#home.testFiles.has(file, this.test?.file)
+    return this.#home.testFiles.has(file, this.#testFile)
   }
 
   /** Allows every blocking call for the rest of this scope. */

@@ -63,7 +63,7 @@ export function findingDetail(f: Finding, indent: string): string[] {
     const from = at !== undefined && at.file !== f.offender.file ? ` from ${displayPath(at.file)}:${at.line}` : ` (no frame of your own code among the ${f.frames.length} captured: raise traceDepth to see it)`
     lines.unshift(`${indent}called by the package ${f.offender.package}${from}`)
   }
-  if (f.testCode === true) lines.push(`${indent}(in test code${f.allowed ? '' : " — testCode: 'check'"})`)
+  if (f.testCode === true) lines.push(`${indent}(in test code)`)
   return lines
 }
 
