@@ -293,6 +293,29 @@ describe('the run summary', () => {
     ])
   })
 
+  test('calls by the tests’ own code and calls not judged are counted apart, never as blocking calls', () => {
+    const findings = [
+      syncFinding({ test: { name: 'a' } }),
+      syncFinding({ test: { name: 'a' }, allowed: true, allowedBy: 'test code', testCode: true, calls: 4 }),
+      syncFinding({ test: { name: 'a' }, unstacked: true, frames: [], calls: 900, durationMs: 90 }),
+    ]
+    expect(formatSummary(findings, cwd).split('\n')).toEqual([
+      'loopcop: 1 blocking call at 1 call site in 1 test, 3.1 ms blocked in total',
+      '  fs.readFileSync at src/users.ts:14:18: 1 call, 3.1 ms — 1 test: "a"',
+      '      use fs.promises.readFile',
+      '  900 more calls not judged, not counted above (no stack of their own: past the first calls of an operation in a test that already failed, calls are counted and timed only)',
+      '  1 allowed finding not counted above (listed in the JSON report: report.json or LOOPCOP_REPORT)',
+      '  4 blocking calls by the tests\' own code, allowed by the rule "test code" (testCode: \'check\' counts them)',
+    ])
+    const report = jsonReport(findings, cwd)
+    expect(report.summary).toEqual({ findings: 1, tests: 1, blockedMs: 3.1, calls: 1, allowed: 1, testCodeCalls: 4, unstackedCalls: 900 })
+    expect(report.findings.map((f) => [f.allowedBy, f.testCode, f.judged])).toEqual([
+      [undefined, undefined, undefined],
+      ['test code', true, undefined],
+      [undefined, undefined, false],
+    ])
+  })
+
   test('reportRun prints the summary and annotations and writes the JSON report', () => {
     const printed: string[] = []
     const json = join(dir, 'run', 'report.json')
