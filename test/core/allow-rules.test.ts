@@ -204,6 +204,18 @@ describe('allow rules: an allowed finding is reported with allowed: true and the
     expect(verdicts(direct.findings)).toEqual([['fs.statSync', true, JSON.stringify(callerRule)]])
   })
 
+  test('a compiled template’s frames are not the caller: calls from two template lines are one site, the user frame that ran it', async () => {
+    // As ejs compiles a template: new Function with the template's path as sourceURL.
+    const template = new Function('fs', 'path', 'fs.statSync(path)\nfs.statSync(path)\n//# sourceURL="/p/views/login.ejs"') as (f: typeof fs, path: string) => void
+    const rule = { caller: '**/allow-rules.test.ts' }
+    const { findings } = await detect(() => template(fs, allowedFile), { allow: [rule] })
+    const [f, ...rest] = syncIo(findings)
+    expect(rest).toEqual([])
+    expect(f?.calls).toBe(2)
+    expect(f?.location?.file).toBe(thisFile)
+    expect(f?.allowedBy).toBe(JSON.stringify(rule))
+  })
+
   test('caller and function: the caller frame’s function, by glob', async () => {
     const rule = { caller: '**/allow-rules.test.ts', function: 'load*' }
     const { findings } = await detect(
