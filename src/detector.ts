@@ -14,7 +14,7 @@ import { Interceptors, type MarkOptions } from './intercept/interceptors.js'
 import { type LifecycleHost, type TestOptions, type TestOutcome, TestRun, type TestSink, endTest } from './lifecycle.js'
 import type { Finding, TestRef } from './model/finding.js'
 import { type Operation, catalog } from './model/operation.js'
-import type { Options, ScopeOptions, UserOptions } from './model/options.js'
+import type { DetectOptions, Options, UserOptions } from './model/options.js'
 import { type BlockingIOErrorClass, defineBlockingIOError } from './report/errors.js'
 import { writeJsonReport } from './report/json.js'
 import { type RecordedRun, type ReportRunOptions, type RunReportResult, RunRecording, reportRun } from './report/run.js'
@@ -136,9 +136,9 @@ export class Detector implements LifecycleHost {
   /** Allows blocking: for the rest of the current test, or only while `fn` runs. */
   readonly allowBlocking: AllowBlocking = (<T>(fn?: () => T): T | undefined => this.scopes.allowBlocking(fn))
   /** Runs `fn` in a scope of its own: what it blocked on. */
-  readonly detect = <T>(fn: () => T | PromiseLike<T>, options?: ScopeOptions): Promise<DetectResult<Awaited<T>>> => this.scopes.detect(fn, options)
+  readonly detect = <T>(fn: () => T | PromiseLike<T>, options?: DetectOptions): Promise<DetectResult<Awaited<T>>> => this.scopes.detect(fn, options)
   /** `detect()` for synchronous code. */
-  readonly detectSync = <T>(fn: () => T, options?: ScopeOptions): DetectResult<T> => this.scopes.detectSync(fn, options)
+  readonly detectSync = <T>(fn: () => T, options?: DetectOptions): DetectResult<T> => this.scopes.detectSync(fn, options)
   /** Runs `fn` in an assertion's scope: `{ findings, blocking }`, a promise for an async `fn`. */
   readonly checkBlocking = (fn: unknown, options: unknown, what: string): BlockingCheck | Promise<BlockingCheck> => this.scopes.check(fn, options, what)
   /**

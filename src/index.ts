@@ -68,7 +68,7 @@ export const operations: typeof detector.operations = detector.operations
 
 
 export type { Finding, SyncIoFinding, StallFinding, TestRef, Location, Frame } from './model/finding.js'
-export type { Options, UserOptions, ScopeOptions, Mode, AllowRule, AllowRuleObject, ReportOptions } from './model/options.js'
+export type { Options, UserOptions, ScopeOptions, DetectOptions, TestCodeMode, Mode, AllowRule, AllowRuleObject, ReportOptions } from './model/options.js'
 export type { Operation, Category } from './model/operation.js'
 export type { DetectResult } from './accounting/scopes.js'
 export type { MarkOptions } from './intercept/interceptors.js'

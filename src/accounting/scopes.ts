@@ -3,7 +3,7 @@
 // `detect()`, `allowBlocking(fn)`, an assertion's.
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { type Finding, type TestRef, isViolation } from '../model/finding.js'
-import { ASSERT_OPTION_KEYS, type ScopeOptions, validateOptions } from '../model/options.js'
+import { ASSERT_OPTION_KEYS, DETECT_OPTION_KEYS, type DetectOptions, type ScopeOptions, validateOptions } from '../model/options.js'
 import { isThenable } from '../runtime/functions.js'
 import { Scope, type ScopeHome, type ScopeKind } from './scope.js'
 import type { Configuration } from './settings.js'
@@ -169,9 +169,9 @@ export class Scopes implements ScopeHome {
    * throws because of a finding (only `mode: 'throw'` raises, at the blocking call); an error `fn`
    * throws is passed through.
    */
-  async detect<T>(fn: () => T | PromiseLike<T>, options?: ScopeOptions): Promise<DetectResult<Awaited<T>>> {
+  async detect<T>(fn: () => T | PromiseLike<T>, options?: DetectOptions): Promise<DetectResult<Awaited<T>>> {
     if (typeof fn !== 'function') throw new TypeError(`Expected \`detect\` to get a function, got \`${String(fn)}\` (${typeof fn})`)
-    const scope = this.open('detect', { overrides: options, what: 'detect() options' })
+    const scope = this.open('detect', { overrides: validateOptions(options, DETECT_OPTION_KEYS, 'detect() options'), what: 'detect() options' })
     try {
       const value = await this.als.run(scope, fn)
       return result(this.close(scope), value)
@@ -185,9 +185,9 @@ export class Scopes implements ScopeHome {
    * `detect()` for synchronous code: returns at once. Throws a `TypeError` if `fn` returns a
    * promise (use `detect()`, which waits for it).
    */
-  detectSync<T>(fn: () => T, options?: ScopeOptions): DetectResult<T> {
+  detectSync<T>(fn: () => T, options?: DetectOptions): DetectResult<T> {
     if (typeof fn !== 'function') throw new TypeError(`Expected \`detectSync\` to get a function, got \`${String(fn)}\` (${typeof fn})`)
-    const scope = this.open('detect', { overrides: options, what: 'detectSync() options' })
+    const scope = this.open('detect', { overrides: validateOptions(options, DETECT_OPTION_KEYS, 'detectSync() options'), what: 'detectSync() options' })
     let value: T
     try {
       value = this.als.run(scope, fn)

@@ -114,17 +114,23 @@ export type OptionKey = (typeof OPTION_KEYS)[number]
 type Exhaustive<T extends true> = T
 type _EveryOptionKeyListed = Exhaustive<[Exclude<keyof Options, OptionKey>] extends [never] ? true : false>
 
-/** The options a `detect()` call (or a test file's Jest options) may override for its own scope. */
-export const SCOPE_OPTION_KEYS = ['mode', 'stallMs', 'stallMode', 'traceDepth', 'allow', 'moduleLoading', 'testCode'] as const satisfies readonly OptionKey[]
+/** The options a `detect()` call may override for its own scope (everything counts there: no `testCode`). */
+export const DETECT_OPTION_KEYS = ['mode', 'stallMs', 'stallMode', 'traceDepth', 'allow', 'moduleLoading'] as const satisfies readonly OptionKey[]
+
+/** The options a test's own scope may override (a Jest test file's): a `detect()` call's, and `testCode`. */
+export const SCOPE_OPTION_KEYS = [...DETECT_OPTION_KEYS, 'testCode'] as const satisfies readonly OptionKey[]
 
 /** The options an assertion takes (`assertNoBlocking`, `toBlockEventLoop`, Chai's `blockEventLoop`): it always records in `fail` mode. */
-export const ASSERT_OPTION_KEYS = ['stallMs', 'allow', 'traceDepth', 'moduleLoading'] as const satisfies readonly (typeof SCOPE_OPTION_KEYS)[number][]
+export const ASSERT_OPTION_KEYS = ['stallMs', 'allow', 'traceDepth', 'moduleLoading'] as const satisfies readonly (typeof DETECT_OPTION_KEYS)[number][]
 
 /** What `configure()` takes: any subset of the options. */
 export type UserOptions = Partial<Options>
 
-/** The per-call subset a `detect()` call or a matcher may override. */
+/** The subset a test's own scope may override (a Jest test file's options). */
 export type ScopeOptions = Partial<Pick<Options, (typeof SCOPE_OPTION_KEYS)[number]>>
+
+/** The per-call subset a `detect()` call may override. */
+export type DetectOptions = Partial<Pick<Options, (typeof DETECT_OPTION_KEYS)[number]>>
 
 /** The options an assertion takes. */
 export type AssertOptions = Partial<Pick<Options, (typeof ASSERT_OPTION_KEYS)[number]>>

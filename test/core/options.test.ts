@@ -92,7 +92,7 @@ describe('unknown options (typo protection)', () => {
   test('detect() validates its own options, and takes fewer', async () => {
     await expect(detect(() => 1, { mode: 'loud' as 'off' })).rejects.toThrow(new TypeError("Expected `mode` to be one of 'fail', 'throw', 'warn', 'off', got `\"loud\"` (string)"))
     await expect(detect(() => 1, { onFinding: () => {} } as object)).rejects.toThrow(
-      new TypeError('Unknown option `onFinding` in detect() options. Known options: mode, stallMs, stallMode, traceDepth, allow, moduleLoading, testCode'),
+      new TypeError('Unknown option `onFinding` in detect() options. Known options: mode, stallMs, stallMode, traceDepth, allow, moduleLoading'),
     )
     await expect(detect('fs.readFileSync' as unknown as () => void)).rejects.toThrow(new TypeError('Expected `detect` to get a function, got `fs.readFileSync` (string)'))
   })

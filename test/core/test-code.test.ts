@@ -64,6 +64,10 @@ describe('testCode (default allow): the tests’ own blocking calls', () => {
     expect(message).toContain('(in test code)')
   })
 
+  test('detect() takes no testCode: everything counts there', async () => {
+    await expect(detect(() => 1, { testCode: 'allow' } as object)).rejects.toThrow(/Unknown option `testCode` in detect\(\) options/)
+  })
+
   test('inside an explicit detect() scope everything counts', async () => {
     let inner: readonly Finding[] = []
     await asTest(async () => {
