@@ -34,6 +34,7 @@ import {
   failureMessage,
   envOverrides,
   install,
+  isViolation,
   openTest,
   outsideScopes,
   patchRealm,
@@ -242,7 +243,7 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
     /** A finding after its test ended (work the test left running): into the run report, and printed. */
     #leak(finding: Finding): void {
       recordFindings([finding])
-      if (!finding.allowed) this.#print(`loopcop (leak): ${failureMessage([finding], finding.test?.name)}`)
+      if (isViolation(finding)) this.#print(`loopcop (leak): ${failureMessage([finding], finding.test?.name)}`)
     }
 
     /** Prints through the test file's console (grouped with its output by Jest) while it lives, else to stderr. */

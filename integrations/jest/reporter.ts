@@ -35,7 +35,10 @@ export default class LoopcopReporter {
   /** Why the last run's report failed (Jest fails the run with it). */
   #error: Error | undefined
 
-  constructor(_globalConfig?: unknown, options?: LoopcopReporterOptions) {
+  readonly #complete: boolean
+
+  constructor(globalConfig?: unknown, options?: LoopcopReporterOptions) {
+    this.#complete = completeRun(globalConfig)
     this.#options = validateOptions({ report: options ?? {} }, ['report'], 'the options of loopcop/jest/reporter').report ?? {}
     // A wrong LOOPCOP_* variable stops the run here, before any test, with the variable named.
     envOverrides()
@@ -58,6 +61,7 @@ export default class LoopcopReporter {
       ...(json !== undefined && { json }),
       ...(github !== undefined && { github }),
       lost,
+      complete: this.#complete,
       // stdout carries `jest --json`: loopcop writes where Jest's own reporters do.
       write: (text) => process.stderr.write(text + '\n'),
     })
@@ -69,6 +73,20 @@ export default class LoopcopReporter {
   getLastError(): Error | undefined {
     return this.#error
   }
+}
+
+/**
+ * Whether this run runs the whole suite, so that a baseline entry it did not see is a fixed one:
+ * no test path pattern (`jest test/a`), no `-t`, no `--shard`, `--onlyChanged`, `--onlyFailures`,
+ * `--findRelatedTests`, `--changedSince`, `--lastCommit`, no watch mode.
+ */
+export function completeRun(globalConfig: unknown): boolean {
+  if (typeof globalConfig !== 'object' || globalConfig === null) return false
+  const c = globalConfig as Record<string, unknown>
+  const patterns = c.testPathPatterns as { patterns?: unknown } | readonly unknown[] | undefined
+  const pathFilters = Array.isArray(patterns) ? patterns.length : Array.isArray((patterns as { patterns?: unknown } | undefined)?.patterns) ? ((patterns as { patterns: unknown[] }).patterns.length) : 0
+  const set = (v: unknown): boolean => v !== undefined && v !== null && v !== false && v !== '' && !(Array.isArray(v) && v.length === 0)
+  return pathFilters === 0 && !['testPathPattern', 'testNamePattern', 'shard', 'onlyChanged', 'onlyFailures', 'findRelatedTests', 'changedSince', 'lastCommit', 'watch', 'watchAll', 'nonFlagArgs'].some((k) => set(c[k]))
 }
 
 /** `testEnvironmentOptions.loopcop.report` of the first project that sets it. */

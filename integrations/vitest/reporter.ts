@@ -49,6 +49,19 @@ export function collectFindings(testModules: readonly TestModule[]): CollectedFi
   return { findings: collector.findings, workerOptions, checkedFiles, inFailures }
 }
 
+/**
+ * Whether this run ran the whole suite, so that a baseline entry it did not see is a fixed one: no
+ * file filter (`vitest run test/a.test.ts`), no `-t`, no `--shard`, `--changed`, `--related`,
+ * `--tags`, and not a watch-mode rerun.
+ */
+export function completeRun(vitest: Vitest | undefined): boolean {
+  if (vitest === undefined) return false
+  const c = vitest.config as unknown as Record<string, unknown>
+  const filters = (vitest as unknown as { filenamePattern?: readonly string[] }).filenamePattern ?? []
+  const set = (v: unknown): boolean => v !== undefined && v !== false && v !== '' && !(Array.isArray(v) && v.length === 0)
+  return filters.length === 0 && !['testNamePattern', 'shard', 'changed', 'related', 'tagsFilter', 'watch'].some((k) => set(c[k]))
+}
+
 /** Whether Vitest's own `github-actions` reporter runs too (it annotates every failed test). */
 function vitestAnnotates(vitest: Vitest): boolean {
   const named = (vitest.config.reporters as readonly unknown[]).some((r) => (Array.isArray(r) ? r[0] : r) === 'github-actions')
@@ -97,6 +110,7 @@ export default class LoopcopReporter implements Reporter {
       // blocking line: a BlockingIOError's stack is the culprit's) is not annotated again here.
       ...(this.#vitest !== undefined && vitestAnnotates(this.#vitest) && { annotate: findings.filter((f) => !inFailures.has(f.id)) }),
       write,
+      complete: completeRun(this.#vitest),
       ...(this.#vitest !== undefined && { cwd: this.#vitest.config.root }),
     })
     // Vitest prints a reporter's error and fails the run with it.

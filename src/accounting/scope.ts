@@ -27,9 +27,15 @@ export class Scope {
   readonly tallies = new Map<Operation, OperationTally>()
   /** Findings added whole: leaks of ended child scopes, stalls. */
   readonly extra: Finding[] = []
+  /**
+   * Findings of assertions made in this test (`scope: 'assertion'`), for the run report: their
+   * assertions judged them, so they never fail the test on loopcop's account, and `onFinding` heard
+   * them when the assertion ended.
+   */
+  readonly asserted: Finding[] = []
   /** Errors inside loopcop's own bookkeeping, surfaced at the end of the scope. */
   readonly internalErrors: unknown[] = []
-  /** Skip blocking calls: `allowBlocking()` was called, or the mode is `off`. */
+  /** Skip blocking calls: the mode is `off`. */
   quiet: boolean
   /**
    * Everything is allowed, stalls included: an `allowBlocking(fn)` scope, or `allowBlocking()` was
@@ -52,7 +58,7 @@ export class Scope {
   ) {
     this.#home = home
     this.allowsAll = kind === 'allow'
-    this.quiet = this.allowsAll || settings.mode === 'off'
+    this.quiet = settings.mode === 'off'
   }
 
   /** The tally of one operation in this scope. */
@@ -67,8 +73,17 @@ export class Scope {
 
   /** Allows every blocking call for the rest of this scope. */
   allowRest(): void {
-    this.quiet = true
     this.allowsAll = true
+  }
+
+  /**
+   * Where the calls an `allowBlocking` allows are counted: this scope, or for an `allowBlocking(fn)`
+   * the scope around it; `undefined` once that has ended (nothing reports them any more).
+   */
+  allowedCallsGoTo(): Scope | undefined {
+    let s: Scope | undefined = this
+    while (s !== undefined && s.kind === 'allow') s = s.parent
+    return s === undefined || s.ended ? undefined : s
   }
 
   /** Ends the scope and returns its findings, site-aggregated; `onFinding` hears each one. */
@@ -79,6 +94,7 @@ export class Scope {
     for (const tally of this.tallies.values()) findings.push(...tally.findings(this.settings.rules, this))
     findings.push(...this.extra)
     for (const f of findings) this.#home.notify(f)
+    findings.push(...this.asserted)
     return findings
   }
 

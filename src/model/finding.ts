@@ -30,6 +30,8 @@ export interface Location {
   readonly file: string
   readonly line: number
   readonly column: number
+  /** The function at that position as V8 names it, when it has a name (a baseline entry's key uses it). */
+  readonly function?: string
 }
 
 /** The dependency frame that made a call, with its package. */
@@ -48,6 +50,13 @@ interface FindingBase {
   readonly allowed: boolean
   /** The rule that allowed it. */
   readonly allowedBy?: string
+  /** Recorded in the baseline file: reported as known, never failing its test. */
+  readonly baselined?: true
+  /**
+   * Found by an assertion (`toBlockEventLoop`, `assertNoBlocking`, Chai's `blockEventLoop`,
+   * node:test's `t.assert.doesNotBlock`): in the run report for the record, judged by the assertion.
+   */
+  readonly scope?: 'assertion'
   /** Happened after its scope (the test) had ended: work the test left running. */
   readonly leak: boolean
   readonly test?: TestRef
@@ -90,6 +99,15 @@ export interface StallFinding extends FindingBase {
 
 /** Everything loopcop reports. */
 export type Finding = SyncIoFinding | StallFinding
+
+/**
+ * Whether a finding is a new violation: not allowed, not known from the baseline, not an
+ * assertion's (which its assertion judges). Such findings fail their test in `fail`/`throw` mode
+ * and are what the run summary counts as blocking.
+ */
+export function isViolation(f: Finding): boolean {
+  return !f.allowed && f.baselined !== true && f.scope !== 'assertion'
+}
 
 /** How many calls of one operation in one scope keep their own stack. */
 export const STACKS_PER_OPERATION = 100
