@@ -81,7 +81,8 @@ export class Scope {
    * the scope around it; `undefined` once that has ended (nothing reports them any more).
    */
   allowedCallsGoTo(): Scope | undefined {
-    let s: Scope | undefined = this
+    if (this.kind !== 'allow') return this.ended ? undefined : this
+    let s = this.parent
     while (s !== undefined && s.kind === 'allow') s = s.parent
     return s === undefined || s.ended ? undefined : s
   }

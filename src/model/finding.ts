@@ -105,7 +105,7 @@ export type Finding = SyncIoFinding | StallFinding
  * assertion's (which its assertion judges). Such findings fail their test in `fail`/`throw` mode
  * and are what the run summary counts as blocking.
  */
-export function isViolation(f: Finding): boolean {
+export function isViolation(f: Pick<Finding, 'allowed' | 'baselined' | 'scope'>): boolean {
   return !f.allowed && f.baselined !== true && f.scope !== 'assertion'
 }
 

@@ -4,7 +4,6 @@ import { type Finding, type StallFinding, type SyncIoFinding, type TestRef, isVi
 import type { BaselineEntry } from './baseline.js'
 import { writeFileAtomically } from '../runtime/files.js'
 import { displayPath, formatFrame } from '../stack/frames.js'
-import { totalCalls } from './messages.js'
 
 /**
  * One finding as the JSON report holds it: the model's fields with paths relative to the working
@@ -93,30 +92,40 @@ export function testKey(t: TestRef | undefined): string {
   return t === undefined ? '' : `${t.file ?? ''}\u0000${t.name}`
 }
 
-/** Builds the JSON report of a run; `lost` counts findings that could not be read back from workers. */
-export function jsonReport(findings: readonly Finding[], cwd?: string, lost = 0, baseline?: JsonBaseline): JsonReport {
+/** What the summary counts of a finding: the model's and the JSON report's findings both have it. */
+export type Countable = Pick<JsonFinding, 'kind' | 'allowed' | 'baselined' | 'scope' | 'test' | 'durationMs' | 'calls' | 'unstacked'>
+
+/** The summary of a JSON report, from its findings (a merged report's is counted afresh). */
+export function summarize(findings: readonly Countable[], lost = 0): JsonReport['summary'] {
   const blocking = findings.filter(isViolation)
   const tests = new Set(blocking.filter((f) => f.test !== undefined).map((f) => testKey(f.test)))
   let blockedMs = 0
   let unstackedCalls = 0
+  let calls = 0
   for (const f of blocking) {
     blockedMs += f.durationMs
-    if (f.kind === 'sync-io' && f.unstacked) unstackedCalls += f.calls
+    calls += f.calls
+    if (f.kind === 'sync-io' && f.unstacked === true) unstackedCalls += f.calls
   }
+  return {
+    findings: blocking.length,
+    tests: tests.size,
+    blockedMs: round(blockedMs),
+    calls,
+    allowed: findings.filter((f) => f.allowed).length,
+    baselined: findings.filter((f) => f.baselined === true).length,
+    assertions: findings.filter((f) => f.scope === 'assertion' && !f.allowed).length,
+    unstackedCalls,
+    ...(lost > 0 && { lost }),
+  }
+}
+
+/** Builds the JSON report of a run; `lost` counts findings that could not be read back from workers. */
+export function jsonReport(findings: readonly Finding[], cwd?: string, lost = 0, baseline?: JsonBaseline): JsonReport {
   return {
     version: 1,
     findings: findings.map((f) => toJsonFinding(f, cwd)),
-    summary: {
-      findings: blocking.length,
-      tests: tests.size,
-      blockedMs: round(blockedMs),
-      calls: totalCalls(blocking),
-      allowed: findings.filter((f) => f.allowed).length,
-      baselined: findings.filter((f) => f.baselined === true).length,
-      assertions: findings.filter((f) => f.scope === 'assertion' && !f.allowed).length,
-      unstackedCalls,
-      ...(lost > 0 && { lost }),
-    },
+    summary: summarize(findings, lost),
     ...(baseline !== undefined && { baseline }),
   }
 }

@@ -3,7 +3,6 @@
 import { resolve } from 'node:path'
 import { appendFileSync } from 'node:fs'
 import type { Finding } from '../model/finding.js'
-import type { Mode } from '../model/mode.js'
 import { type Options, baselineOf, updateBaselineRequested } from '../model/options.js'
 import { displayPath } from '../stack/frames.js'
 import { type JsonBaseline, jsonReport, writeJsonReport } from './json.js'
