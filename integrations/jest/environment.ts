@@ -61,6 +61,8 @@ function fileOptions(config: JestEnvironmentConfig, context: EnvironmentContext)
   const given: unknown = (config.projectConfig.testEnvironmentOptions as Record<string, unknown> | undefined)?.loopcop
   const valid = explained('testEnvironmentOptions.loopcop in the Jest config', () => validateOptions(given, undefined, 'testEnvironmentOptions.loopcop'))
   if (valid.onFinding !== undefined) configure({ onFinding: valid.onFinding })
+  // The baseline is the run's: every test file of the project judges against it.
+  if (valid.baseline !== undefined) configure({ baseline: valid.baseline })
   const out: Record<string, unknown> = {}
   for (const key of SCOPE_OPTION_KEYS) if (valid[key] !== undefined) out[key] = valid[key]
   const pragmas: Record<string, unknown> = {}

@@ -7,7 +7,7 @@
  * ```
  * @module
  */
-import { type Finding, envOverrides, finishRun, reportRun, startRun, validateOptions } from '../../src/integration.js'
+import { type Finding, type Options, currentOptions, envOverrides, finishRun, reportRun, startRun, validateOptions } from '../../src/integration.js'
 
 /** Options of the reporter (the second element of its `reporters` entry). */
 export interface LoopcopReporterOptions {
@@ -57,7 +57,10 @@ export default class LoopcopReporter {
     const fromProject = projectReport(testContexts)
     const json = envOverrides().report?.json ?? this.#options.json ?? fromProject.json
     const github = this.#options.github ?? fromProject.github
+    // LOOPCOP_BASELINE names the path; `testEnvironmentOptions.loopcop.baseline` may say more (strict).
+    const baseline = mergedBaseline(currentOptions().baseline, fromProject.baseline)
     const { error } = reportRun(sorted(findings), {
+      ...(baseline !== undefined && { baseline }),
       ...(json !== undefined && { json }),
       ...(github !== undefined && { github }),
       lost,
@@ -89,13 +92,24 @@ export function completeRun(globalConfig: unknown): boolean {
   return pathFilters === 0 && !['testPathPattern', 'testNamePattern', 'shard', 'onlyChanged', 'onlyFailures', 'findRelatedTests', 'changedSince', 'lastCommit', 'watch', 'watchAll', 'nonFlagArgs'].some((k) => set(c[k]))
 }
 
-/** `testEnvironmentOptions.loopcop.report` of the first project that sets it. */
-function projectReport(contexts: ReadonlySet<ProjectContext> | undefined): { json?: string; github?: boolean } {
+/** `testEnvironmentOptions.loopcop.report` of the first project that sets it, and its `baseline`. */
+function projectReport(contexts: ReadonlySet<ProjectContext> | undefined): { json?: string; github?: boolean; baseline?: Options['baseline'] } {
   for (const ctx of contexts ?? []) {
-    const loopcop = ctx.config?.testEnvironmentOptions?.loopcop as { report?: unknown } | undefined
-    if (loopcop?.report !== undefined) return validateOptions({ report: loopcop.report }, ['report'], 'testEnvironmentOptions.loopcop').report ?? {}
+    const loopcop = ctx.config?.testEnvironmentOptions?.loopcop as { report?: unknown; baseline?: unknown } | undefined
+    if (loopcop?.report !== undefined || loopcop?.baseline !== undefined) {
+      const valid = validateOptions({ report: loopcop.report ?? {}, ...(loopcop.baseline !== undefined && { baseline: loopcop.baseline }) }, ['report', 'baseline'], 'testEnvironmentOptions.loopcop')
+      return { ...valid.report, ...(valid.baseline !== undefined && { baseline: valid.baseline }) }
+    }
   }
   return {}
+}
+
+/** The environment's path (LOOPCOP_BASELINE) with the project's `strict`, else the project's baseline. */
+function mergedBaseline(fromEnv: Options['baseline'], fromProject: Options['baseline']): Options['baseline'] {
+  if (fromEnv === undefined) return fromProject
+  const path = typeof fromEnv === 'string' ? fromEnv : fromEnv.path
+  const strict = typeof fromProject === 'object' ? fromProject.strict : undefined
+  return strict === undefined ? fromEnv : { path, strict }
 }
 
 /** Findings in a stable order (workers finish in any order): by test file, test name, then site. */

@@ -22,7 +22,7 @@ export interface LoopcopReporterOptions {
 /** What the test files sent: their findings, the options their workers ran with, and which of them failed a test. */
 export interface CollectedFindings {
   readonly findings: Finding[]
-  readonly workerOptions: Pick<Options, 'report' | 'mode'> | undefined
+  readonly workerOptions: (Pick<Options, 'report' | 'mode'> & Partial<Pick<Options, 'baseline'>>) | undefined
   readonly checkedFiles: number
   /** Ids of the findings of failed tests and of failed files (leaks): Vitest reports those failures itself. */
   readonly inFailures: ReadonlySet<string>
@@ -32,7 +32,7 @@ export interface CollectedFindings {
 export function collectFindings(testModules: readonly TestModule[]): CollectedFindings {
   const collector = new RunCollector()
   const inFailures = new Set<string>()
-  let workerOptions: Pick<Options, 'report' | 'mode'> | undefined
+  let workerOptions: CollectedFindings['workerOptions']
   let checkedFiles = 0
   for (const testModule of testModules) {
     for (const testCase of testModule.children.allTests()) {
@@ -93,6 +93,8 @@ export default class LoopcopReporter implements Reporter {
     const main = currentOptions()
     const json = this.#options.json ?? main.report.json ?? workerOptions?.report.json
     const github = this.#options.github ?? main.report.github ?? workerOptions?.report.github
+    // The workers' configuration has LOOPCOP_BASELINE on top of a setup file's `baseline` (its `strict` kept).
+    const baseline = workerOptions?.baseline ?? main.baseline
     const logger = this.#vitest?.logger
     // stderr, as under Jest and Mocha: stdout may carry another reporter's output (`json`), which
     // must stay parseable. GitHub reads workflow commands (the annotations) from either stream.
@@ -111,6 +113,7 @@ export default class LoopcopReporter implements Reporter {
       ...(this.#vitest !== undefined && vitestAnnotates(this.#vitest) && { annotate: findings.filter((f) => !inFailures.has(f.id)) }),
       write,
       complete: completeRun(this.#vitest),
+      ...(baseline !== undefined && { baseline }),
       ...(this.#vitest !== undefined && { cwd: this.#vitest.config.root }),
     })
     // Vitest prints a reporter's error and fails the run with it.

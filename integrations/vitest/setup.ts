@@ -132,8 +132,8 @@ function onLeak(finding: Finding, mode: Mode): void {
 function settleLeaks(file: RunnerTestFile): void {
   fileEnded = true
   const meta = fileMeta(file.meta)
-  const { report, mode } = currentOptions()
-  meta.options = { report, mode }
+  const { report, mode, baseline } = currentOptions()
+  meta.options = { report, mode, ...(baseline !== undefined && { baseline }) }
   if (leaks.length === 0) return
   meta.leaks.push(...leaks.map((l) => l.finding))
   const byTest = new Map<string, { failing: Finding[]; warning: Finding[] }>()

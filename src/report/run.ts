@@ -99,6 +99,8 @@ export interface ReportRunOptions {
    * (and fail a strict baseline). @default false
    */
   readonly complete?: boolean
+  /** The baseline, when the reporting process learnt it from its workers; else the configured one. */
+  readonly baseline?: Options['baseline']
 }
 
 /** What `reportRun` did, for the caller (and tests). */
@@ -138,7 +140,7 @@ export function reportRun(findings: readonly Finding[], options: ReportRunOption
   write(summary)
   let outcome: RatchetOutcome | undefined
   try {
-    outcome = ratchet(findings, { baseline: baselineOf(modes), update: updateBaselineRequested(), complete: options.complete ?? false, cwd: options.cwd })
+    outcome = ratchet(findings, { baseline: baselineOf(options.baseline !== undefined ? options : modes), update: updateBaselineRequested(), complete: options.complete ?? false, cwd: options.cwd })
   } catch (error) {
     errors.push(error instanceof Error ? error : new Error(String(error)))
   }
