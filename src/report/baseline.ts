@@ -55,6 +55,19 @@ export interface KeySource {
 }
 
 /**
+ * A function name as a key: V8 names a function by how it was called (`Object.loadConfig` called as
+ * a method of `module.exports`, `Module.loadConfig`, `loadConfig`, `async loadConfig`,
+ * `Server.handle [as onRequest]`), so only the function's own name is kept (`new Pool` stays);
+ * top-level code (`Object.<anonymous>`) is ''.
+ */
+export function functionKey(fn: string | undefined): string {
+  if (fn === undefined) return ''
+  let name = fn.replace(/^async /, '').replace(/ \[as [^\]]*\]$/, '')
+  if (!name.startsWith('new ')) name = name.slice(name.lastIndexOf('.') + 1)
+  return name === '<anonymous>' ? '' : name
+}
+
+/**
  * The user's call site of a finding: its `location` (the user's own frame nearest to the call, as
  * the stack module finds it) as file + function. Every key goes through here, so a better notion
  * of "the user's frame" changes every key the same way. `undefined` for calls with no stack.
@@ -63,7 +76,7 @@ export function userCallSite(f: KeySource, cwd?: string): { readonly file: strin
   const loc = f.location
   if (loc === undefined) return undefined
   const fn = loc.function ?? f.frames?.find((fr) => fr.file === loc.file && fr.line === loc.line && fr.column === loc.column)?.fn
-  return { file: cwd === undefined ? loc.file : displayPath(loc.file, cwd), function: fn ?? '' }
+  return { file: cwd === undefined ? loc.file : displayPath(loc.file, cwd), function: functionKey(fn) }
 }
 
 /** A finding's baseline key; `cwd` makes the model's absolute paths relative (JSON ones are already). */
@@ -178,7 +191,7 @@ function judgedByBaseline(f: Finding): boolean {
  * (calls past the first of an operation in a test) is known when a stacked finding of the same
  * operation in the same test is, and no stacked one of that operation is new.
  */
-export function markKnown(findings: readonly Finding[], baseline: Baseline, cwd?: string): Finding[] {
+export function markKnown(findings: readonly Finding[], baseline: Baseline, cwd = process.cwd()): Finding[] {
   const known = new Set<string>()
   const fresh = new Set<string>()
   const out = findings.map((f): Finding => {
@@ -201,7 +214,7 @@ export function markKnown(findings: readonly Finding[], baseline: Baseline, cwd?
 }
 
 /** The keyed findings of a run that a baseline records or would record. */
-export function keyedFindings(findings: readonly Finding[], cwd?: string): KeyedFinding[] {
+export function keyedFindings(findings: readonly Finding[], cwd = process.cwd()): KeyedFinding[] {
   const out: KeyedFinding[] = []
   for (const f of findings) {
     if (!judgedByBaseline(f)) continue
