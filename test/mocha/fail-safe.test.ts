@@ -79,7 +79,8 @@ describe.each(mochas)('$label', ({ bin }) => {
     const run = await mocha(bin, ['--parallel', '--jobs', '2'], { LOOPCOP_REPORT: report, DAMAGE_SPOOL: '1' })
     expect(run.code).toBe(2)
     const json = JSON.parse(readFileSync(report, 'utf8')) as JsonReport
-    expect(json.findings.map((f) => [f.test?.name, f.operation])).toEqual([['fail-safe a blocking test', 'fs.readFileSync']])
+    // (The fixture damages the spool inside allowBlocking(fn): that call is reported as allowed.)
+    expect(json.findings.filter((f) => !f.allowed).map((f) => [f.test?.name, f.operation])).toEqual([['fail-safe a blocking test', 'fs.readFileSync']])
     expect(json.summary.lost).toBe(1)
     expect(run.output).toContain('loopcop: 1 finding sent by test workers could not be read back')
     expect(spoolsSince(before)).toEqual([])
