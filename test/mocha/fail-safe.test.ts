@@ -1,7 +1,7 @@
 // loopcop never makes a Mocha run greener than it would be without it: configuration errors stop
 // the run, a report that cannot be written fails it, and a damaged spool or an early
 // process.exit() loses only what it must. Mocha 10 and 11 exit 0 when a global teardown throws.
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
@@ -29,11 +29,6 @@ function mocha(bin: string, args: readonly string[], env: Record<string, string>
     env: { NODE_PATH: join(fixtures, 'node_modules'), LOOPCOP_STALL_MS: '0', ...env },
     timeoutMs: 180_000,
   })
-}
-
-/** The loopcop spool folders left in the temporary folder whose names were not there before. */
-function spoolsSince(before: ReadonlySet<string>): string[] {
-  return readdirSync(tmpdir()).filter((d) => d.startsWith('loopcop-') && !before.has(d) && existsSync(join(tmpdir(), d)))
 }
 
 describe.each(mochas)('$label', ({ bin }) => {
@@ -75,15 +70,16 @@ describe.each(mochas)('$label', ({ bin }) => {
 
   test('--parallel: a damaged spool line is counted as lost; every other finding reaches the report; no spool folder is left', async () => {
     const report = join(mkdtempSync(join(tmpdir(), 'loopcop-failsafe-')), 'report.json')
-    const before = new Set(readdirSync(tmpdir()))
-    const run = await mocha(bin, ['--parallel', '--jobs', '2'], { LOOPCOP_REPORT: report, DAMAGE_SPOOL: '1' })
+    // A temporary folder of the run's own: other test files' runs open spools in the shared one meanwhile.
+    const own = mkdtempSync(join(tmpdir(), 'failsafe-tmp-'))
+    const run = await mocha(bin, ['--parallel', '--jobs', '2'], { LOOPCOP_REPORT: report, DAMAGE_SPOOL: '1', TMPDIR: own })
     expect(run.code).toBe(2)
     const json = JSON.parse(readFileSync(report, 'utf8')) as JsonReport
     // (The fixture damages the spool inside allowBlocking(fn): that call is reported as allowed.)
     expect(json.findings.filter((f) => !f.allowed).map((f) => [f.test?.name, f.operation])).toEqual([['fail-safe a blocking test', 'fs.readFileSync']])
     expect(json.summary.lost).toBe(1)
     expect(run.output).toContain('loopcop: 1 finding sent by test workers could not be read back')
-    expect(spoolsSince(before)).toEqual([])
+    expect(readdirSync(own).filter((d) => d.startsWith('loopcop-'))).toEqual([])
   })
 
   test('process.exit() inside a test: the report holds what ran before it', async () => {
