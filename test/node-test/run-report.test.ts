@@ -1,4 +1,5 @@
-import { readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
 import type { JsonReport } from '../../src/index.js'
@@ -59,5 +60,19 @@ describe('GitHub annotations and report options', () => {
     expect(run.stderr).toMatch(/^::error file=src\/app\.js,line=4,/m)
     const report = JSON.parse(readFileSync(configured, 'utf8')) as JsonReport
     expect(report.summary).toMatchObject({ findings: 2, tests: 2 })
+  })
+})
+
+describe('the baseline', () => {
+  test('LOOPCOP_UPDATE_BASELINE=1 writes it from the test processes’ findings; a rerun against it passes, its findings known', async () => {
+    const baseline = join(mkdtempSync(join(tmpdir(), 'loopcop-node-test-baseline-')), 'baseline.json')
+    const write = await runNodeTest('modes', { name: 'baseline-write', env: { LOOPCOP_MODE: 'warn', LOOPCOP_UPDATE_BASELINE: '1', LOOPCOP_BASELINE: baseline } })
+    expect(write.stderr).toContain(`loopcop: baseline written to ${baseline}: 1 call site (1 added, 0 removed`)
+    expect((JSON.parse(readFileSync(baseline, 'utf8')) as { entries: unknown[] }).entries).toEqual([expect.objectContaining({ file: 'src/app.js', function: 'readUsers', operation: 'fs.readFileSync', package: '' })])
+    const rerun = await runNodeTest('modes', { name: 'baseline-rerun', env: { LOOPCOP_BASELINE: baseline } })
+    expect(rerun.code, rerun.output).toBe(0)
+    expect(rerun.report?.summary).toMatchObject({ findings: 0 })
+    expect(rerun.report?.summary.baselined).toBeGreaterThan(0)
+    expect(rerun.stderr).toContain('loopcop: no new blocking of the event loop found')
   })
 })
