@@ -18,7 +18,7 @@
 // files that are there.
 import { createHash } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -33,6 +33,8 @@ const FORMATS = /** @type {const} */ ([
 ])
 /** The watchdog's worker: an ES module of its own, started from its file in either build. */
 const WORKER = join('src', 'stall', 'watchdog-worker.mjs')
+/** The command line (`npx loopcop`): the package's `bin`, an ES module with a shebang, built into dist/esm only. */
+const BIN = join('src', 'cli', 'main.ts')
 /** What dist/ was last built from (outside dist/: never published). */
 const STAMP = join(root, '.loopcop', 'build-inputs')
 
@@ -129,5 +131,9 @@ for (const [format, type] of FORMATS) {
     ),
   )
 }
+// The bin: ESM only (package.json's `bin` names the dist/esm file), the shebang first, executable.
+const binOut = join(root, 'dist', 'esm', BIN.replace(/\.ts$/, '.js'))
+await esbuild.build({ absWorkingDir: root, entryPoints: [BIN], outfile: binOut, bundle: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external', banner: { js: '#!/usr/bin/env node' }, sourcemap: false, logLevel: 'warning' })
+chmodSync(binOut, 0o755)
 mkdirSync(dirname(STAMP), { recursive: true })
 writeFileSync(STAMP, hash)

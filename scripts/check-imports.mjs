@@ -34,6 +34,8 @@ const LAYERS = {
   index: ['core', 'model', 'accounting', 'intercept', 'report'],
   integration: ['core', 'model', 'accounting', 'report', 'assert', 'lifecycle'],
   integrations: ['index', 'integration', 'runner'],
+  // The command line reads and writes reports; it never loads the detector.
+  cli: ['model', 'runtime', 'stack', 'report', 'version'],
 }
 
 /** The layer of a module: its folder under src/ (or its name, at the top of src/), or `integrations`. */

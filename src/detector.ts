@@ -14,7 +14,8 @@ import { Interceptors, type MarkOptions } from './intercept/interceptors.js'
 import { type LifecycleHost, type TestOptions, type TestOutcome, TestRun, type TestSink, endTest } from './lifecycle.js'
 import type { Finding, TestRef } from './model/finding.js'
 import { type Operation, catalog } from './model/operation.js'
-import type { DetectOptions, Options, UserOptions } from './model/options.js'
+import { type DetectOptions, type Options, type UserOptions, baselineOf, updateBaselineRequested } from './model/options.js'
+import { BaselineCache, BaselineError, markKnown } from './report/baseline.js'
 import { type BlockingIOErrorClass, defineBlockingIOError } from './report/errors.js'
 import { writeJsonReport } from './report/json.js'
 import { type RecordedRun, type ReportRunOptions, type RunReportResult, RunRecording, reportRun } from './report/run.js'
@@ -67,6 +68,8 @@ export class Detector implements LifecycleHost {
   /** Internal errors already reported (each once). */
   readonly #reported = new Set<string>()
   #onFindingFailed = false
+  /** Baseline files read by this process (each once). */
+  readonly #baselines = new BaselineCache()
 
   constructor(options: DetectorOptions) {
     this.version = options.version
@@ -165,6 +168,31 @@ export class Detector implements LifecycleHost {
   /** Ends a test's scope with its verdict (the benchmark drives scopes directly). */
   readonly endTest = (scope: Scope, state: { readonly testFailed: boolean }): TestOutcome => endTest(this, scope, state)
 
+  /**
+   * Marks the findings the configured baseline records as known. A baseline that cannot be read is
+   * said once on stderr and marks nothing (the findings fail as new; the run report fails the run
+   * with the same error) — except while `LOOPCOP_UPDATE_BASELINE=1` makes a file that is not there yet.
+   */
+  readonly markKnown = (findings: readonly Finding[]): readonly Finding[] => {
+    if (findings.length === 0) return findings
+    const options = this.config.current()
+    const configured = baselineOf(options)
+    if (configured === undefined) return findings
+    const baseline = this.outsideScopes(() => this.#baselines.get(configured.path))
+    if (baseline instanceof BaselineError) {
+      let updating = false
+      try {
+        updating = updateBaselineRequested()
+      } catch {
+        // Said where the environment is checked.
+      }
+      const absent = (baseline.cause as { code?: unknown } | undefined)?.code === 'ENOENT'
+      if (!(updating && absent)) this.reportOnce(`${baseline.message}\nEvery finding counts as new until it can be read.`)
+      return findings
+    }
+    return markKnown(findings, baseline)
+  }
+
   // ── stalls ─────────────────────────────────────────────────────────────────────────────────
 
   /** Whether stalls get a stack here (the watchdog or the sampler can run). */
@@ -219,6 +247,13 @@ export class Detector implements LifecycleHost {
     if (this.#reported.has(text)) return
     this.#reported.add(text)
     process.stderr.write(`loopcop: internal error${where === '' ? '' : ` ${where}`} (a bug in loopcop; the code under test was not affected):\n${text}\n`)
+  }
+
+  /** Says a message on stderr once per process (outside every scope). */
+  readonly reportOnce = (text: string): void => {
+    if (this.#reported.has(text)) return
+    this.#reported.add(text)
+    this.outsideScopes(() => process.stderr.write(`${text}\n`))
   }
 
   /**

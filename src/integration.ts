@@ -6,7 +6,7 @@
  */
 import { detector } from './core.js'
 
-export { RunCollector, SCOPE_OPTION_KEYS, assertSupportedRunner, envOverrides, failureMessage, formatSummary, isThenable, jsonReport, keepShape, listBlocking, loadOrderWarning, loadedBefore, validateOptions } from './core.js'
+export { RunCollector, SCOPE_OPTION_KEYS, assertSupportedRunner, envOverrides, failureMessage, formatSummary, isThenable, isViolation, jsonReport, keepShape, listBlocking, loadOrderWarning, loadedBefore, validateOptions } from './core.js'
 
 // ── the test lifecycle ──────────────────────────────────────────────────────────────────────────
 

@@ -4,7 +4,7 @@
 // its runner starts and ends a test, and how it fails one.
 import type { Scope } from './accounting/scope.js'
 import type { OpenOptions } from './accounting/scopes.js'
-import { type Finding, type TestRef, isUnjudged } from './model/finding.js'
+import { type Finding, type TestRef, isUnjudged, isViolation } from './model/finding.js'
 import type { Mode } from './model/mode.js'
 import type { ScopeOptions } from './model/options.js'
 import { type BlockingIOErrorClass, LoopcopInternalError } from './report/errors.js'
@@ -45,6 +45,8 @@ export interface LifecycleHost {
   closeScope(scope: Scope): Finding[]
   runInScope<T>(scope: Scope, fn: () => T): T
   outsideScopes<T>(fn: () => T): T
+  /** Marks the findings the baseline records as known (`baselined: true`): they never fail a test. */
+  markKnown(findings: readonly Finding[]): readonly Finding[]
 }
 
 function modeOf(f: Finding, scope: Scope): Mode {
@@ -57,7 +59,7 @@ function modeOf(f: Finding, scope: Scope): Mode {
  * swallowed the error (`testFailed: false`), in which case it fails the test here.
  */
 export function endTest(host: LifecycleHost, scope: Scope, state: { readonly testFailed: boolean }): TestOutcome {
-  const findings = host.closeScope(scope)
+  const findings = host.markKnown(host.closeScope(scope))
   const title = scope.test?.name
   const failing: Finding[] = []
   const warning: Finding[] = []
@@ -69,6 +71,7 @@ export function endTest(host: LifecycleHost, scope: Scope, state: { readonly tes
       unjudged.push(f)
       continue
     }
+    if (!isViolation(f)) continue
     const mode = modeOf(f, scope)
     if (mode === 'warn') warning.push(f)
     else if (mode === 'fail' || mode === 'throw') {
@@ -102,7 +105,7 @@ export class TestRun {
     this.#sink = sink
     // Opened outside every scope: a runner may start a test inside a previous test's continuation.
     const scope = host.outsideScopes(() => host.openScope('test', { test, overrides: options.overrides, ...(options.what !== undefined && { what: options.what }) }))
-    scope.onLeak = (finding) => host.outsideScopes(() => sink.leak(finding, modeOf(finding, scope)))
+    scope.onLeak = (finding) => host.outsideScopes(() => sink.leak(host.markKnown([finding])[0] ?? finding, modeOf(finding, scope)))
     this.#scope = scope
   }
 

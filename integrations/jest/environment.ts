@@ -34,6 +34,7 @@ import {
   failureMessage,
   envOverrides,
   install,
+  isViolation,
   openTest,
   outsideScopes,
   patchRealm,
@@ -60,6 +61,8 @@ function fileOptions(config: JestEnvironmentConfig, context: EnvironmentContext)
   const given: unknown = (config.projectConfig.testEnvironmentOptions as Record<string, unknown> | undefined)?.loopcop
   const valid = explained('testEnvironmentOptions.loopcop in the Jest config', () => validateOptions(given, undefined, 'testEnvironmentOptions.loopcop'))
   if (valid.onFinding !== undefined) configure({ onFinding: valid.onFinding })
+  // The baseline is the run's: every test file of the project judges against it.
+  if (valid.baseline !== undefined) configure({ baseline: valid.baseline })
   const out: Record<string, unknown> = {}
   for (const key of SCOPE_OPTION_KEYS) if (valid[key] !== undefined) out[key] = valid[key]
   const pragmas: Record<string, unknown> = {}
@@ -242,7 +245,7 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
     /** A finding after its test ended (work the test left running): into the run report, and printed. */
     #leak(finding: Finding): void {
       recordFindings([finding])
-      if (!finding.allowed) this.#print(`loopcop (leak): ${failureMessage([finding], finding.test?.name)}`)
+      if (isViolation(finding)) this.#print(`loopcop (leak): ${failureMessage([finding], finding.test?.name)}`)
     }
 
     /** Prints through the test file's console (grouped with its output by Jest) while it lives, else to stderr. */

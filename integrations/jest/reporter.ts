@@ -7,7 +7,7 @@
  * ```
  * @module
  */
-import { type Finding, envOverrides, finishRun, reportRun, startRun, validateOptions } from '../../src/integration.js'
+import { type Finding, type Options, currentOptions, envOverrides, finishRun, reportRun, startRun, validateOptions } from '../../src/integration.js'
 
 /** Options of the reporter (the second element of its `reporters` entry). */
 export interface LoopcopReporterOptions {
@@ -35,7 +35,10 @@ export default class LoopcopReporter {
   /** Why the last run's report failed (Jest fails the run with it). */
   #error: Error | undefined
 
-  constructor(_globalConfig?: unknown, options?: LoopcopReporterOptions) {
+  readonly #complete: boolean
+
+  constructor(globalConfig?: unknown, options?: LoopcopReporterOptions) {
+    this.#complete = completeRun(globalConfig)
     this.#options = validateOptions({ report: options ?? {} }, ['report'], 'the options of loopcop/jest/reporter').report ?? {}
     // A wrong LOOPCOP_* variable stops the run here, before any test, with the variable named.
     envOverrides()
@@ -54,10 +57,14 @@ export default class LoopcopReporter {
     const fromProject = projectReport(testContexts)
     const json = envOverrides().report?.json ?? this.#options.json ?? fromProject.json
     const github = this.#options.github ?? fromProject.github
+    // LOOPCOP_BASELINE names the path; `testEnvironmentOptions.loopcop.baseline` may say more (strict).
+    const baseline = mergedBaseline(currentOptions().baseline, fromProject.baseline)
     const { error } = reportRun(sorted(findings), {
+      ...(baseline !== undefined && { baseline }),
       ...(json !== undefined && { json }),
       ...(github !== undefined && { github }),
       lost,
+      complete: this.#complete,
       // stdout carries `jest --json`: loopcop writes where Jest's own reporters do.
       write: (text) => process.stderr.write(text + '\n'),
     })
@@ -71,13 +78,38 @@ export default class LoopcopReporter {
   }
 }
 
-/** `testEnvironmentOptions.loopcop.report` of the first project that sets it. */
-function projectReport(contexts: ReadonlySet<ProjectContext> | undefined): { json?: string; github?: boolean } {
+/**
+ * Whether this run runs the whole suite, so that a baseline entry it did not see is a fixed one:
+ * no test path pattern (`jest test/a`), no `-t`, no `--shard`, `--onlyChanged`, `--onlyFailures`,
+ * `--findRelatedTests`, `--changedSince`, `--lastCommit`, no watch mode.
+ */
+export function completeRun(globalConfig: unknown): boolean {
+  if (typeof globalConfig !== 'object' || globalConfig === null) return false
+  const c = globalConfig as Record<string, unknown>
+  const patterns = c.testPathPatterns as { patterns?: unknown } | readonly unknown[] | undefined
+  const pathFilters = Array.isArray(patterns) ? patterns.length : Array.isArray((patterns as { patterns?: unknown } | undefined)?.patterns) ? ((patterns as { patterns: unknown[] }).patterns.length) : 0
+  const set = (v: unknown): boolean => v !== undefined && v !== null && v !== false && v !== '' && !(Array.isArray(v) && v.length === 0)
+  return pathFilters === 0 && !['testPathPattern', 'testNamePattern', 'shard', 'onlyChanged', 'onlyFailures', 'findRelatedTests', 'changedSince', 'lastCommit', 'watch', 'watchAll', 'nonFlagArgs'].some((k) => set(c[k]))
+}
+
+/** `testEnvironmentOptions.loopcop.report` of the first project that sets it, and its `baseline`. */
+function projectReport(contexts: ReadonlySet<ProjectContext> | undefined): { json?: string; github?: boolean; baseline?: Options['baseline'] } {
   for (const ctx of contexts ?? []) {
-    const loopcop = ctx.config?.testEnvironmentOptions?.loopcop as { report?: unknown } | undefined
-    if (loopcop?.report !== undefined) return validateOptions({ report: loopcop.report }, ['report'], 'testEnvironmentOptions.loopcop').report ?? {}
+    const loopcop = ctx.config?.testEnvironmentOptions?.loopcop as { report?: unknown; baseline?: unknown } | undefined
+    if (loopcop?.report !== undefined || loopcop?.baseline !== undefined) {
+      const valid = validateOptions({ report: loopcop.report ?? {}, ...(loopcop.baseline !== undefined && { baseline: loopcop.baseline }) }, ['report', 'baseline'], 'testEnvironmentOptions.loopcop')
+      return { ...valid.report, ...(valid.baseline !== undefined && { baseline: valid.baseline }) }
+    }
   }
   return {}
+}
+
+/** The environment's path (LOOPCOP_BASELINE) with the project's `strict`, else the project's baseline. */
+function mergedBaseline(fromEnv: Options['baseline'], fromProject: Options['baseline']): Options['baseline'] {
+  if (fromEnv === undefined) return fromProject
+  const path = typeof fromEnv === 'string' ? fromEnv : fromEnv.path
+  const strict = typeof fromProject === 'object' ? fromProject.strict : undefined
+  return strict === undefined ? fromEnv : { path, strict }
 }
 
 /** Findings in a stable order (workers finish in any order): by test file, test name, then site. */

@@ -14,6 +14,7 @@
  * worker loads it too), or with `LOOPCOP_*` variables.
  * @module
  */
+import { createRequire } from 'node:module'
 import { type TestSink, currentOptions, envOverrides, finishRun, install, loadOrderWarning, loadedBefore, outsideScopes, recordFindings, recordsRun, reportInternalError, reportRun, startRun } from '../../src/integration.js'
 import { firstInProcess } from '../../src/runner/once.js'
 import { type MochaRunnable, OWN, beginTest, endCurrent } from './test.js'
@@ -97,7 +98,7 @@ export function mochaGlobalTeardown(): void {
     if (!recordsRun()) return
     const { findings, lost } = finishRun()
     const { report } = currentOptions()
-    const { error } = reportRun(findings, { ...(report.json !== undefined && { json: report.json }), ...(report.github !== undefined && { github: report.github }), lost, write: print })
+    const { error } = reportRun(findings, { ...(report.json !== undefined && { json: report.json }), ...(report.github !== undefined && { github: report.github }), lost, write: print, complete: completeRun() })
     if (error !== undefined) {
       print(error.message)
       failTheRun()
@@ -108,6 +109,43 @@ export function mochaGlobalTeardown(): void {
   } finally {
     finishRun()
     process.removeListener('exit', reportOnExit)
+  }
+}
+
+/** Mocha's own option loader (`lib/cli/options`), as the running Mocha ships it. */
+interface MochaOptions {
+  loadOptions(argv: readonly string[]): { readonly _?: readonly unknown[]; readonly grep?: unknown; readonly fgrep?: unknown }
+}
+
+/**
+ * Whether this run runs the whole suite, so that a baseline entry it did not see is a fixed one:
+ * no spec file named on the command line (the configured `spec` runs), no `--grep`/`--fgrep`.
+ * Read with the running Mocha's own option loader; when it cannot be read, the run counts as partial.
+ */
+export function completeRun(argv: readonly string[] = process.argv): boolean {
+  const bin = argv[1]
+  if (bin === undefined) return false
+  try {
+    const require = createRequire(bin)
+    let options: MochaOptions | undefined
+    for (const path of ['mocha/lib/cli/options.cjs', 'mocha/lib/cli/options.js']) {
+      try {
+        options = require(path) as MochaOptions
+        break
+      } catch {
+        // The other Mocha layout.
+      }
+    }
+    if (options === undefined) return false
+    const args = argv.slice(2)
+    const all = options.loadOptions(args)
+    const set = (v: unknown): boolean => v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0)
+    if (set(all.grep) || set(all.fgrep)) return false
+    // Without the configuration files, what is left in `_` was named on the command line.
+    const named = options.loadOptions([...args, '--no-config', '--no-package'])
+    return (named._ ?? []).length === 0
+  } catch {
+    return false
   }
 }
 

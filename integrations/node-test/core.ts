@@ -16,6 +16,7 @@ export {
   envOverrides,
   finishRun,
   install,
+  isViolation,
   loadOrderWarning,
   loadedBefore,
   outsideScopes,

@@ -30,6 +30,16 @@ startRun()
 const spool = process.env[SPOOL_ENV]
 if (spool !== undefined) process.env[RUN_ENV] = spool
 
+/**
+ * Whether this `node --test` run runs the whole suite, so that a baseline entry it did not see is a
+ * fixed one: no test file or glob named on the command line, no `--test-name-pattern`,
+ * `--test-skip-pattern`, `--test-only` or `--test-shard`.
+ */
+export function completeRun(argv: readonly string[] = process.argv, execArgv: readonly string[] = process.execArgv): boolean {
+  const args = [...execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)]
+  return argv.length <= 1 && !args.some((a) => /^--(experimental-)?test-(name-pattern|skip-pattern|only|shard)\b/.test(a))
+}
+
 /** The run report, from what the test processes sent. */
 function runReport(testsRun: number): { readonly text: string; readonly failed: boolean } {
   const lines: string[] = []
@@ -45,7 +55,8 @@ function runReport(testsRun: number): { readonly text: string; readonly failed: 
   const main = currentOptions().report
   const json = main.json ?? records.find((r) => r.report.json !== undefined)?.report.json
   const github = main.github ?? records.find((r) => r.report.github !== undefined)?.report.github
-  const { error } = reportRun(findings, { ...(json !== undefined && { json }), ...(github !== undefined && { github }), lost, write })
+  const baseline = currentOptions().baseline ?? records.find((r) => r.baseline !== undefined)?.baseline
+  const { error } = reportRun(findings, { ...(json !== undefined && { json }), ...(github !== undefined && { github }), ...(baseline !== undefined && { baseline }), lost, write, complete: completeRun() })
   if (error !== undefined) write(error.message)
   return { text: `${lines.join('\n')}\n`, failed: error !== undefined }
 }

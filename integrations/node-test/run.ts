@@ -71,6 +71,8 @@ export interface ProcessRecord {
   readonly pid: number
   /** Its `report` options: a `configure()` in a test process's setup module never runs in the reporter's process. */
   readonly report: Options['report']
+  /** Its `baseline` option, for the same reason. */
+  readonly baseline?: Options['baseline']
   /** What is to be said once for the whole run (what loaded before loopcop). */
   readonly notices: readonly string[]
 }
@@ -130,8 +132,8 @@ export class ProcessSink implements Sink {
     if (!this.#begun) {
       this.#begun = true
       const dir = reporterSpool()
-      const { report } = currentOptions()
-      if (dir !== undefined) writeProcessRecord(dir, { pid: process.pid, report, notices: this.#notices })
+      const { report, baseline } = currentOptions()
+      if (dir !== undefined) writeProcessRecord(dir, { pid: process.pid, report, ...(baseline !== undefined && { baseline }), notices: this.#notices })
       else {
         for (const notice of this.#notices) this.late(notice)
         const env = process.env.LOOPCOP_REPORT

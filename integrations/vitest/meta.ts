@@ -17,8 +17,8 @@ export interface TestMeta {
 export interface FileMeta {
   /** Blocking calls made after the test that started them had ended, charged to that test. */
   readonly leaks: Finding[]
-  /** The `report` and `mode` options as the worker's `configure()` left them. */
-  options?: Pick<Options, 'report' | 'mode'>
+  /** The `report`, `mode` and `baseline` options as the worker's `configure()` left them. */
+  options?: Pick<Options, 'report' | 'mode'> & Partial<Pick<Options, 'baseline'>>
 }
 
 type Meta = Record<string, unknown>

@@ -22,7 +22,7 @@ export interface LoopcopReporterOptions {
 /** What the test files sent: their findings, the options their workers ran with, and which of them failed a test. */
 export interface CollectedFindings {
   readonly findings: Finding[]
-  readonly workerOptions: Pick<Options, 'report' | 'mode'> | undefined
+  readonly workerOptions: (Pick<Options, 'report' | 'mode'> & Partial<Pick<Options, 'baseline'>>) | undefined
   readonly checkedFiles: number
   /** Ids of the findings of failed tests and of failed files (leaks): Vitest reports those failures itself. */
   readonly inFailures: ReadonlySet<string>
@@ -32,7 +32,7 @@ export interface CollectedFindings {
 export function collectFindings(testModules: readonly TestModule[]): CollectedFindings {
   const collector = new RunCollector()
   const inFailures = new Set<string>()
-  let workerOptions: Pick<Options, 'report' | 'mode'> | undefined
+  let workerOptions: CollectedFindings['workerOptions']
   let checkedFiles = 0
   for (const testModule of testModules) {
     for (const testCase of testModule.children.allTests()) {
@@ -47,6 +47,19 @@ export function collectFindings(testModules: readonly TestModule[]): CollectedFi
     if (workerOptions === undefined || (workerOptions.report.json === undefined && file?.options?.report.json !== undefined)) workerOptions = file?.options
   }
   return { findings: collector.findings, workerOptions, checkedFiles, inFailures }
+}
+
+/**
+ * Whether this run ran the whole suite, so that a baseline entry it did not see is a fixed one: no
+ * file filter (`vitest run test/a.test.ts`), no `-t`, no `--shard`, `--changed`, `--related`,
+ * `--tags`, and not a watch-mode rerun.
+ */
+export function completeRun(vitest: Vitest | undefined): boolean {
+  if (vitest === undefined) return false
+  const c = vitest.config as unknown as Record<string, unknown>
+  const filters = (vitest as unknown as { filenamePattern?: readonly string[] }).filenamePattern ?? []
+  const set = (v: unknown): boolean => v !== undefined && v !== false && v !== '' && !(Array.isArray(v) && v.length === 0)
+  return filters.length === 0 && !['testNamePattern', 'shard', 'changed', 'related', 'tagsFilter', 'watch'].some((k) => set(c[k]))
 }
 
 /** Whether Vitest's own `github-actions` reporter runs too (it annotates every failed test). */
@@ -80,6 +93,8 @@ export default class LoopcopReporter implements Reporter {
     const main = currentOptions()
     const json = this.#options.json ?? main.report.json ?? workerOptions?.report.json
     const github = this.#options.github ?? main.report.github ?? workerOptions?.report.github
+    // The workers' configuration has LOOPCOP_BASELINE on top of a setup file's `baseline` (its `strict` kept).
+    const baseline = workerOptions?.baseline ?? main.baseline
     const logger = this.#vitest?.logger
     // stderr, as under Jest and Mocha: stdout may carry another reporter's output (`json`), which
     // must stay parseable. GitHub reads workflow commands (the annotations) from either stream.
@@ -97,6 +112,8 @@ export default class LoopcopReporter implements Reporter {
       // blocking line: a BlockingIOError's stack is the culprit's) is not annotated again here.
       ...(this.#vitest !== undefined && vitestAnnotates(this.#vitest) && { annotate: findings.filter((f) => !inFailures.has(f.id)) }),
       write,
+      complete: completeRun(this.#vitest),
+      ...(baseline !== undefined && { baseline }),
       ...(this.#vitest !== undefined && { cwd: this.#vitest.config.root }),
     })
     // Vitest prints a reporter's error and fails the run with it.

@@ -11,7 +11,7 @@
 import fs, { readFileSync as namedReadFileSync } from 'node:fs'
 import * as vitest from 'vitest'
 import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite } from 'vitest'
-import { BlockingIOError, type Finding, type Mode, type TestRun, currentOptions, envOverrides, install, loadOrderWarning, loadedBefore, openTest, patchRealm } from '../../src/integration.js'
+import { BlockingIOError, type Finding, type Mode, type TestRun, currentOptions, envOverrides, install, isViolation, loadOrderWarning, loadedBefore, openTest, patchRealm } from '../../src/integration.js'
 import { firstInProcess } from '../../src/runner/once.js'
 import { scopeTestsWithoutAroundEach, suiteArgument } from './fallback.js'
 import { fileMeta, testMeta } from './meta.js'
@@ -122,7 +122,7 @@ function onLeak(finding: Finding, mode: Mode): void {
     console.warn(`loopcop: after the last test of this file ended (too late to fail it or to reach the run report): ${text}`)
     return
   }
-  leaks.push({ finding, failing: !finding.allowed && mode !== 'warn' })
+  leaks.push({ finding, failing: isViolation(finding) && mode !== 'warn' })
 }
 
 /**
@@ -132,13 +132,13 @@ function onLeak(finding: Finding, mode: Mode): void {
 function settleLeaks(file: RunnerTestFile): void {
   fileEnded = true
   const meta = fileMeta(file.meta)
-  const { report, mode } = currentOptions()
-  meta.options = { report, mode }
+  const { report, mode, baseline } = currentOptions()
+  meta.options = { report, mode, ...(baseline !== undefined && { baseline }) }
   if (leaks.length === 0) return
   meta.leaks.push(...leaks.map((l) => l.finding))
   const byTest = new Map<string, { failing: Finding[]; warning: Finding[] }>()
   for (const l of leaks) {
-    if (l.finding.allowed) continue
+    if (!isViolation(l.finding)) continue
     const name = l.finding.test?.name ?? '(unknown test)'
     let group = byTest.get(name)
     if (group === undefined) byTest.set(name, (group = { failing: [], warning: [] }))

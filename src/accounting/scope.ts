@@ -32,9 +32,15 @@ export class Scope {
   readonly tallies = new Map<Operation, OperationTally>()
   /** Findings added whole: leaks of ended child scopes, stalls. */
   readonly extra: Finding[] = []
+  /**
+   * Findings of assertions made in this test (`scope: 'assertion'`), for the run report: their
+   * assertions judged them, so they never fail the test on loopcop's account, and `onFinding` heard
+   * them when the assertion ended.
+   */
+  readonly asserted: Finding[] = []
   /** Errors inside loopcop's own bookkeeping, surfaced at the end of the scope. */
   readonly internalErrors: unknown[] = []
-  /** Skip blocking calls: `allowBlocking()` was called, or the mode is `off`. */
+  /** Skip blocking calls: the mode is `off`. */
   quiet: boolean
   /**
    * Everything is allowed, stalls included: an `allowBlocking(fn)` scope, or `allowBlocking()` was
@@ -67,7 +73,7 @@ export class Scope {
     this.#testFile = test?.file === undefined ? undefined : resolve(test.file)
     this.rules = kind === 'test' ? home.testFiles.rulesFor(settings, test?.file) : settings.rules
     this.allowsAll = kind === 'allow'
-    this.quiet = this.allowsAll || settings.mode === 'off'
+    this.quiet = settings.mode === 'off'
   }
 
   /** The tally of one operation in this scope. */
@@ -87,8 +93,18 @@ export class Scope {
 
   /** Allows every blocking call for the rest of this scope. */
   allowRest(): void {
-    this.quiet = true
     this.allowsAll = true
+  }
+
+  /**
+   * Where the calls an `allowBlocking` allows are counted: this scope, or for an `allowBlocking(fn)`
+   * the scope around it; `undefined` once that has ended (nothing reports them any more).
+   */
+  allowedCallsGoTo(): Scope | undefined {
+    if (this.kind !== 'allow') return this.ended ? undefined : this
+    let s = this.parent
+    while (s !== undefined && s.kind === 'allow') s = s.parent
+    return s === undefined || s.ended ? undefined : s
   }
 
   /** Ends the scope and returns its findings, site-aggregated; `onFinding` hears each one. */
@@ -99,6 +115,7 @@ export class Scope {
     for (const tally of this.tallies.values()) findings.push(...tally.findings(this.rules, this))
     findings.push(...this.extra)
     for (const f of findings) this.#home.notify(f)
+    findings.push(...this.asserted)
     return findings
   }
 

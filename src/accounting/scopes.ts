@@ -218,13 +218,25 @@ export class Scopes implements ScopeHome {
       this.close(scope)
       throw error
     }
-    if (!isThenable(value)) return checked(this.close(scope))
+    if (!isThenable(value)) return checked(this.#closeAssertion(scope))
     return Promise.resolve(value).then(
-      () => checked(this.close(scope)),
+      () => checked(this.#closeAssertion(scope)),
       (error: unknown) => {
         this.close(scope)
         throw error
       },
     )
+  }
+
+  /**
+   * Ends an assertion's scope: its findings, and a copy of each marked `scope: 'assertion'` kept by
+   * the test it ran in, for the run report.
+   */
+  #closeAssertion(scope: Scope): Finding[] {
+    const findings = this.close(scope)
+    let test = scope.parent
+    while (test !== undefined && test.kind !== 'test') test = test.parent
+    if (test !== undefined && !test.ended) for (const f of findings) test.asserted.push({ ...f, scope: 'assertion' })
+    return findings
   }
 }

@@ -54,7 +54,7 @@ function resolve(o: Options): Settings {
 
 function envKey(): string {
   const e = process.env
-  return `${e.LOOPCOP_MODE ?? ''}|${e.LOOPCOP_STALL_MS ?? ''}|${e.LOOPCOP_REPORT ?? ''}|${e.LOOPCOP_TEST_CODE ?? ''}`
+  return `${e.LOOPCOP_MODE ?? ''}|${e.LOOPCOP_STALL_MS ?? ''}|${e.LOOPCOP_REPORT ?? ''}|${e.LOOPCOP_TEST_CODE ?? ''}|${e.LOOPCOP_BASELINE ?? ''}|${e.LOOPCOP_UPDATE_BASELINE ?? ''}`
 }
 
 /** The options `configure()` set, and the settings resolved from them (cached until either changes). */
@@ -84,7 +84,14 @@ export class Configuration {
     const options = this.#options
     const env = envOverrides()
     // LOOPCOP_REPORT names the JSON path only: a configured `report.github` stays.
-    return { ...options, ...env, ...(env.report !== undefined && { report: Object.freeze({ ...options.report, ...env.report }) }) }
+    // LOOPCOP_BASELINE names the path only: a configured `strict` stays.
+    const strict = typeof options.baseline === 'object' ? options.baseline.strict : undefined
+    return {
+      ...options,
+      ...env,
+      ...(env.report !== undefined && { report: Object.freeze({ ...options.report, ...env.report }) }),
+      ...(env.baseline !== undefined && { baseline: Object.freeze({ path: typeof env.baseline === 'string' ? env.baseline : env.baseline.path, ...(strict !== undefined && { strict }) }) }),
+    }
   }
 
   /**

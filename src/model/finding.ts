@@ -30,6 +30,8 @@ export interface Location {
   readonly file: string
   readonly line: number
   readonly column: number
+  /** The function at that position as V8 names it, when it has a name (a baseline entry's key uses it). */
+  readonly function?: string
 }
 
 /** The dependency frame that made a call, with its package. */
@@ -48,6 +50,13 @@ interface FindingBase {
   readonly allowed: boolean
   /** The rule that allowed it. */
   readonly allowedBy?: string
+  /** Recorded in the baseline file: reported as known, never failing its test. */
+  readonly baselined?: true
+  /**
+   * Found by an assertion (`toBlockEventLoop`, `assertNoBlocking`, Chai's `blockEventLoop`,
+   * node:test's `t.assert.doesNotBlock`): in the run report for the record, judged by the assertion.
+   */
+  readonly scope?: 'assertion'
   /** Happened after its scope (the test) had ended: work the test left running. */
   readonly leak: boolean
   readonly test?: TestRef
@@ -100,18 +109,31 @@ export interface StallFinding extends FindingBase {
 /** Everything loopcop reports. */
 export type Finding = SyncIoFinding | StallFinding
 
+/** What judging a finding reads of it: a model finding and a JSON report's finding both have it. */
+export interface Judgeable {
+  readonly kind: Finding['kind']
+  readonly allowed: boolean
+  readonly unstacked?: boolean
+  readonly baselined?: boolean
+  readonly scope?: 'assertion'
+}
+
 /**
  * Whether a finding stands for calls that were not judged: they kept no stack of their own (past
  * the first calls of an operation in a scope, once a violation was known there), so no rule that
  * needs a stack could look at them. Counted and timed, never a violation and never allowed.
  */
-export function isUnjudged(f: Finding): boolean {
-  return f.kind === 'sync-io' && f.unstacked && !f.allowed
+export function isUnjudged(f: Judgeable): boolean {
+  return f.kind === 'sync-io' && f.unstacked === true && !f.allowed
 }
 
-/** Whether a finding is a violation: neither allowed nor unjudged. What fails a test (in `fail`/`throw` mode). */
-export function isViolation(f: Finding): boolean {
-  return !f.allowed && !isUnjudged(f)
+/**
+ * Whether a finding is a new violation: not allowed, not unjudged, not known from the baseline, not
+ * an assertion's (which its assertion judges). Such findings fail their test in `fail`/`throw` mode
+ * and are what the run summary counts as blocking.
+ */
+export function isViolation(f: Judgeable): boolean {
+  return !f.allowed && !isUnjudged(f) && f.baselined !== true && f.scope !== 'assertion'
 }
 
 /** How many calls of one operation in one scope keep their own stack. */

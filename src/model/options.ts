@@ -58,6 +58,17 @@ export interface ReportOptions {
   readonly github?: boolean
 }
 
+/**
+ * The baseline file: findings recorded there are reported as known and do not fail; new ones fail;
+ * entries not seen in a complete run are listed as fixed (and fail the run with `strict`).
+ */
+export interface BaselineOptions {
+  /** Path of the baseline file, relative to the working directory. */
+  readonly path: string
+  /** Fail a complete run whose baseline lists call sites that no longer block. @default false */
+  readonly strict?: boolean
+}
+
 /** Every option `configure()` accepts. */
 export interface Options {
   /** @default 'fail' */
@@ -96,6 +107,15 @@ export interface Options {
    * @default 'allow'
    */
   readonly testCode: TestCodeMode
+  /**
+   * A baseline file (a path, or `{ path, strict }`): the findings it records are known — reported,
+   * never failing — so a suite adopts loopcop by failing only on new ones. `LOOPCOP_BASELINE` sets
+   * the path; `LOOPCOP_UPDATE_BASELINE=1` writes the file from the run.
+   * @default undefined
+   * @example baseline: 'loopcop-baseline.json'
+   * @example baseline: { path: 'loopcop-baseline.json', strict: true }
+   */
+  readonly baseline: string | BaselineOptions | undefined
 }
 
 /** What `testCode` does with blocking calls the tests make themselves. */
@@ -105,7 +125,7 @@ export type TestCodeMode = 'allow' | 'check'
 export const TEST_CODE_MODES = ['allow', 'check'] as const satisfies readonly TestCodeMode[]
 
 /** Every option key, once: `configure()` accepts these and no other. */
-export const OPTION_KEYS = ['mode', 'stallMs', 'stallMode', 'traceDepth', 'allow', 'moduleLoading', 'onFinding', 'report', 'redact', 'testCode'] as const satisfies readonly (keyof Options)[]
+export const OPTION_KEYS = ['mode', 'stallMs', 'stallMode', 'traceDepth', 'allow', 'moduleLoading', 'onFinding', 'report', 'redact', 'testCode', 'baseline'] as const satisfies readonly (keyof Options)[]
 
 /** An option key. */
 export type OptionKey = (typeof OPTION_KEYS)[number]
@@ -147,6 +167,7 @@ export const DEFAULT_OPTIONS: Options = Object.freeze({
   report: Object.freeze({}),
   redact: Object.freeze([]),
   testCode: 'allow',
+  baseline: undefined,
 })
 
 const RULE_KEYS = ['operation', 'path', 'command', 'caller', 'within', 'function', 'package'] as const
@@ -261,6 +282,47 @@ function checkRedact(value: unknown): readonly RegExp[] | false {
   )
 }
 
+function checkBaseline(value: unknown): BaselineOptions | undefined {
+  if (value === undefined) return undefined
+  if (typeof value === 'string') {
+    if (value.length === 0) invalid('baseline', 'a non-empty file path or `{ path, strict? }`', value)
+    return Object.freeze({ path: value, strict: false })
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) invalid('baseline', 'a file path or an object `{ path: string, strict?: boolean }`', value)
+  const out: { path?: string; strict: boolean } = { strict: false }
+  for (const [key, v] of Object.entries(value)) {
+    if (key === 'path') {
+      if (typeof v !== 'string' || v.length === 0) invalid('baseline.path', 'a non-empty file path', v)
+      out.path = v
+    } else if (key === 'strict') {
+      if (typeof v !== 'boolean') invalid('baseline.strict', 'a boolean', v)
+      out.strict = v
+    } else {
+      invalid('baseline', `an object with only \`path\` and \`strict\` (unknown key \`${key}\`)`, value)
+    }
+  }
+  if (out.path === undefined) invalid('baseline.path', 'a non-empty file path', undefined)
+  return Object.freeze({ path: out.path, strict: out.strict })
+}
+
+/** The baseline option in its object form (`undefined` when no baseline is configured). */
+export function baselineOf(options: Partial<Pick<Options, 'baseline'>>): Required<BaselineOptions> | undefined {
+  const b = options.baseline
+  if (b === undefined) return undefined
+  return typeof b === 'string' ? { path: b, strict: false } : { path: b.path, strict: b.strict ?? false }
+}
+
+/**
+ * Whether `LOOPCOP_UPDATE_BASELINE` asks to write the baseline file from this run: `1`/`true` yes,
+ * `0`/`false`/unset no, anything else a `TypeError`.
+ */
+export function updateBaselineRequested(env: NodeJS.ProcessEnv = process.env): boolean {
+  const raw = env.LOOPCOP_UPDATE_BASELINE
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false
+  if (raw === '1' || raw === 'true') return true
+  return invalid('LOOPCOP_UPDATE_BASELINE', "'1' (or 'true') to write the baseline file from this run, or '0'", raw, ' from the environment variable LOOPCOP_UPDATE_BASELINE')
+}
+
 const CHECKS: { readonly [K in OptionKey]: (value: unknown) => Options[K] } = {
   mode: (v) => checkMode('mode', v),
   stallMs: (v) => checkNumber('stallMs', v, 0, false),
@@ -278,6 +340,7 @@ const CHECKS: { readonly [K in OptionKey]: (value: unknown) => Options[K] } = {
   report: (v) => checkReport(v),
   redact: (v) => checkRedact(v),
   testCode: (v) => checkTestCode(v),
+  baseline: (v) => checkBaseline(v),
 }
 
 /**
@@ -310,9 +373,13 @@ function checkTestCode(value: unknown, where?: string): TestCodeMode {
   return value as TestCodeMode
 }
 
-/** Reads `LOOPCOP_MODE`, `LOOPCOP_STALL_MS`, `LOOPCOP_REPORT` and `LOOPCOP_TEST_CODE`, validated like the options they override. */
+/**
+ * Reads `LOOPCOP_MODE`, `LOOPCOP_STALL_MS`, `LOOPCOP_REPORT`, `LOOPCOP_TEST_CODE` and
+ * `LOOPCOP_BASELINE` (a path; a configured `strict` stays), validated like the options they
+ * override; checks `LOOPCOP_UPDATE_BASELINE`.
+ */
 export function envOverrides(env: NodeJS.ProcessEnv = process.env): Partial<Options> {
-  const out: { mode?: Mode; stallMs?: number; report?: ReportOptions; testCode?: TestCodeMode } = {}
+  const out: { mode?: Mode; stallMs?: number; report?: ReportOptions; testCode?: TestCodeMode; baseline?: BaselineOptions } = {}
   const where = (name: string) => ` from the environment variable ${name}`
   if (env.LOOPCOP_MODE !== undefined && env.LOOPCOP_MODE !== '') {
     out.mode = checkMode('LOOPCOP_MODE', env.LOOPCOP_MODE, where('LOOPCOP_MODE'))
@@ -326,5 +393,7 @@ export function envOverrides(env: NodeJS.ProcessEnv = process.env): Partial<Opti
   }
   if (env.LOOPCOP_REPORT !== undefined && env.LOOPCOP_REPORT !== '') out.report = { json: env.LOOPCOP_REPORT }
   if (env.LOOPCOP_TEST_CODE !== undefined && env.LOOPCOP_TEST_CODE !== '') out.testCode = checkTestCode(env.LOOPCOP_TEST_CODE, where('LOOPCOP_TEST_CODE'))
+  if (env.LOOPCOP_BASELINE !== undefined && env.LOOPCOP_BASELINE !== '') out.baseline = { path: env.LOOPCOP_BASELINE }
+  updateBaselineRequested(env)
   return out
 }

@@ -1,32 +1,48 @@
 // The JSON run report, schema version 1 (docs/architecture.md, "report"; README "What is reported").
 import { resolve } from 'node:path'
 import { type Finding, type StallFinding, type SyncIoFinding, type TestRef, isUnjudged, isViolation } from '../model/finding.js'
+import { TEST_CODE_RULE } from '../model/verdict.js'
+import type { BaselineEntry } from './baseline.js'
 import { writeFileAtomically } from '../runtime/files.js'
 import { displayPath, formatFrame } from '../stack/frames.js'
-import { TEST_CODE_RULE } from '../model/verdict.js'
-import { totalCalls } from './messages.js'
 
 /**
  * One finding as the JSON report holds it: the model's fields with paths relative to the working
  * directory, the frames as `fn (file:line:col)` lines (`stack`), the fields of either kind optional.
  */
-export type JsonFinding = Pick<Finding, 'id' | 'kind' | 'durationMs' | 'maxMs' | 'calls' | 'allowed' | 'allowedBy' | 'leak' | 'test' | 'location' | 'offender' | 'testCode' | 'mode'> &
+export type JsonFinding = Pick<Finding, 'id' | 'kind' | 'durationMs' | 'maxMs' | 'calls' | 'allowed' | 'allowedBy' | 'leak' | 'test' | 'location' | 'offender' | 'testCode' | 'baselined' | 'scope' | 'mode'> &
   Partial<Pick<SyncIoFinding, 'operation' | 'category' | 'hint' | 'args' | 'unstacked'>> &
   Partial<Pick<StallFinding, 'thresholdMs'>> & {
     /** The frames, nearest first, as `fn (file:line:col)`. */
     readonly stack: readonly string[]
     /** `false` for calls that kept no stack of their own and could not be judged (never violations); absent otherwise. */
     readonly judged?: false
+    /** The rule that allowed it (the same as `allowedBy`): `allowBlocking()`, a user rule, "test code". */
+    readonly rule?: string
   }
+
+/** What the baseline made of the run, in the JSON report. */
+export interface JsonBaseline {
+  /** The baseline file, relative to the working directory. */
+  readonly path: string
+  /** Findings it knew (`"baselined": true`). */
+  readonly known: number
+  /** The run ran the whole suite: only then are entries it did not see listed as `fixed`. */
+  readonly complete: boolean
+  /** Entries no finding of this complete run matched: remove them from the file. */
+  readonly fixed: readonly BaselineEntry[]
+  /** The file was written from this run (`LOOPCOP_UPDATE_BASELINE=1`). */
+  readonly written: boolean
+}
 
 /** The JSON run report, schema version 1. */
 export interface JsonReport {
   readonly version: 1
   readonly findings: readonly JsonFinding[]
   readonly summary: {
-    /** Findings that are not allowed (calls not judged left out). */
+    /** Findings that fail tests: not allowed, not unjudged, not in the baseline, not an assertion's. */
     readonly findings: number
-    /** Tests with at least one finding that is not allowed. */
+    /** Tests with at least one such finding. */
     readonly tests: number
     /** Time blocked by findings that are not allowed, in ms. */
     readonly blockedMs: number
@@ -36,11 +52,17 @@ export interface JsonReport {
     readonly allowed: number
     /** Calls the "test code" rule allowed: blocking calls the tests' own code made. */
     readonly testCodeCalls: number
+    /** Findings the baseline knew (reported, not failing). */
+    readonly baselined: number
+    /** Findings of assertions (`"scope": "assertion"`) that are not allowed: their assertions judged them. */
+    readonly assertions: number
     /** Calls not judged: they kept no stack of their own (past the first calls of an operation in a test); never violations. */
     readonly unstackedCalls: number
     /** Findings a test worker sent that could not be read back (damaged spool lines); absent when none. */
     readonly lost?: number
   }
+  /** What the baseline made of the run; absent without a baseline. */
+  readonly baseline?: JsonBaseline
 }
 
 const round = (ms: number): number => Math.round(ms * 1000) / 1000
@@ -58,7 +80,9 @@ export function toJsonFinding(f: Finding, cwd = process.cwd()): JsonFinding {
     maxMs: round(f.maxMs),
     calls: f.calls,
     allowed: f.allowed,
-    ...(f.allowedBy !== undefined && { allowedBy: f.allowedBy }),
+    ...(f.allowedBy !== undefined && { allowedBy: f.allowedBy, rule: f.allowedBy }),
+    ...(f.baselined === true && { baselined: true }),
+    ...(f.scope !== undefined && { scope: f.scope }),
     leak: f.leak,
     ...(f.test !== undefined && { test: { name: f.test.name, ...(f.test.file !== undefined && { file: rel(f.test.file) }) } }),
     ...(f.location !== undefined && { location: { ...f.location, file: rel(f.location.file) } }),
@@ -75,15 +99,22 @@ export function testKey(t: TestRef | undefined): string {
   return t === undefined ? '' : `${t.file ?? ''}\u0000${t.name}`
 }
 
-/** Builds the JSON report of a run; `lost` counts findings that could not be read back from workers. */
-export function jsonReport(findings: readonly Finding[], cwd?: string, lost = 0): JsonReport {
+/** What the summary counts of a finding: the model's and the JSON report's findings both have it. */
+export type Countable = Pick<JsonFinding, 'kind' | 'allowed' | 'allowedBy' | 'baselined' | 'scope' | 'test' | 'durationMs' | 'calls' | 'unstacked'>
+
+/** The summary of a JSON report, from its findings (a merged report's is counted afresh). */
+export function summarize(findings: readonly Countable[], lost = 0): JsonReport['summary'] {
   const blocking = findings.filter(isViolation)
   const tests = new Set(blocking.filter((f) => f.test !== undefined).map((f) => testKey(f.test)))
   let blockedMs = 0
   let unstackedCalls = 0
   let testCodeCalls = 0
   let allowed = 0
-  for (const f of blocking) blockedMs += f.durationMs
+  let calls = 0
+  for (const f of blocking) {
+    blockedMs += f.durationMs
+    calls += f.calls
+  }
   for (const f of findings) {
     if (isUnjudged(f)) unstackedCalls += f.calls
     else if (f.allowed) {
@@ -92,18 +123,26 @@ export function jsonReport(findings: readonly Finding[], cwd?: string, lost = 0)
     }
   }
   return {
+    findings: blocking.length,
+    tests: tests.size,
+    blockedMs: round(blockedMs),
+    calls,
+    allowed,
+    testCodeCalls,
+    baselined: findings.filter((f) => f.baselined === true).length,
+    assertions: findings.filter((f) => f.scope === 'assertion' && !f.allowed).length,
+    unstackedCalls,
+    ...(lost > 0 && { lost }),
+  }
+}
+
+/** Builds the JSON report of a run; `lost` counts findings that could not be read back from workers. */
+export function jsonReport(findings: readonly Finding[], cwd?: string, lost = 0, baseline?: JsonBaseline): JsonReport {
+  return {
     version: 1,
     findings: findings.map((f) => toJsonFinding(f, cwd)),
-    summary: {
-      findings: blocking.length,
-      tests: tests.size,
-      blockedMs: round(blockedMs),
-      calls: totalCalls(blocking),
-      allowed,
-      testCodeCalls,
-      unstackedCalls,
-      ...(lost > 0 && { lost }),
-    },
+    summary: summarize(findings, lost),
+    ...(baseline !== undefined && { baseline }),
   }
 }
 
@@ -112,8 +151,8 @@ export function jsonReport(findings: readonly Finding[], cwd?: string, lost = 0)
  * symbolic link at the path is replaced by the report, never followed (see `writeFileAtomically`).
  * Not scope-aware: the detector runs it outside every scope.
  */
-export function writeJsonReport(path: string, findings: readonly Finding[], cwd = process.cwd(), lost = 0): string {
+export function writeJsonReport(path: string, findings: readonly Finding[], cwd = process.cwd(), lost = 0, baseline?: JsonBaseline): string {
   const file = resolve(cwd, path)
-  writeFileAtomically(file, JSON.stringify(jsonReport(findings, cwd, lost), null, 2) + '\n')
+  writeFileAtomically(file, JSON.stringify(jsonReport(findings, cwd, lost, baseline), null, 2) + '\n')
   return file
 }

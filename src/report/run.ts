@@ -1,10 +1,13 @@
 // The end of a run, the same for every runner (docs/architecture.md, "report"): every worker's
 // findings counted once, then the summary, the JSON report and the annotations.
 import { resolve } from 'node:path'
+import { appendFileSync } from 'node:fs'
 import type { Finding } from '../model/finding.js'
-import type { Mode } from '../model/mode.js'
+import { type Options, baselineOf, updateBaselineRequested } from '../model/options.js'
 import { displayPath } from '../stack/frames.js'
-import { writeJsonReport } from './json.js'
+import { type JsonBaseline, jsonReport, writeJsonReport } from './json.js'
+import { markdownSummary } from './markdown.js'
+import { type RatchetOutcome, ratchet } from './ratchet.js'
 import { closeSpool, openSpool, readSpool } from './spool.js'
 import { formatSummary, githubAnnotations } from './summary.js'
 
@@ -90,6 +93,14 @@ export interface ReportRunOptions {
   readonly cwd?: string
   /** Findings the workers sent that could not be read back (see `readSpool`): said, and counted in the JSON report. */
   readonly lost?: number
+  /**
+   * The run ran the whole suite — no test name or file filter, no shard — as the integration can
+   * tell from its runner's options: only then are baseline entries it did not see listed as fixed
+   * (and fail a strict baseline). @default false
+   */
+  readonly complete?: boolean
+  /** The baseline, when the reporting process learnt it from its workers; else the configured one. */
+  readonly baseline?: Options['baseline']
 }
 
 /** What `reportRun` did, for the caller (and tests). */
@@ -97,39 +108,70 @@ export interface RunReportResult {
   readonly summary: string
   readonly jsonPath?: string
   readonly annotations: readonly string[]
+  /** What the baseline made of the run, when there is one (or one was written). */
+  readonly baseline?: RatchetOutcome
   /**
-   * The JSON report could not be written (a folder in the way, no permission, a full disk). The
-   * integration must make the run fail with it: CI that reads the report would otherwise read an
-   * old one, or none, after a green run.
+   * The JSON report, the GitHub step summary or the baseline file could not be written (a folder
+   * in the way, no permission, a full disk), the baseline could not be read, or a strict baseline
+   * lists fixed call sites. The integration must make the run fail with it: CI that reads the
+   * report would otherwise read an old one, or none, after a green run.
    */
   readonly error?: Error
 }
 
+/** The configured options `reportRun` reads: the modes, for findings recorded without one, and the baseline. */
+export type RunModes = Pick<Options, 'mode' | 'stallMode'> & Partial<Pick<Options, 'baseline'>>
+
+function describeError(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause)
+}
+
 /**
- * Prints the summary grouped by call site, writes the JSON report when `json` is given, prints
- * GitHub annotations when `github` (default: `GITHUB_ACTIONS === 'true'`). `modes` are the
- * configured ones, for findings recorded without the mode that judged them.
+ * Prints the summary grouped by call site, settles the baseline (known, fixed, written with
+ * `LOOPCOP_UPDATE_BASELINE=1`), writes the JSON report when `json` is given, prints GitHub
+ * annotations when `github` (default: `GITHUB_ACTIONS === 'true'`) and appends the Markdown summary
+ * to `$GITHUB_STEP_SUMMARY` when that is set and annotations are on. `modes` are the configured
+ * options, for findings recorded without the mode that judged them.
  */
-export function reportRun(findings: readonly Finding[], options: ReportRunOptions, modes: { readonly mode: Mode; readonly stallMode: Mode }): RunReportResult {
+export function reportRun(findings: readonly Finding[], options: ReportRunOptions, modes: RunModes): RunReportResult {
   const write = options.write ?? ((text: string) => process.stdout.write(text + '\n'))
+  const errors: Error[] = []
   const summary = formatSummary(findings, options.cwd)
   write(summary)
+  let outcome: RatchetOutcome | undefined
+  try {
+    outcome = ratchet(findings, { baseline: baselineOf(options.baseline !== undefined ? options : modes), update: updateBaselineRequested(), complete: options.complete ?? false, cwd: options.cwd })
+  } catch (error) {
+    errors.push(error instanceof Error ? error : new Error(String(error)))
+  }
+  for (const line of outcome?.lines ?? []) write(line)
+  if (outcome?.error !== undefined) errors.push(outcome.error)
+  const baseline: JsonBaseline | undefined =
+    outcome === undefined || outcome.error !== undefined ? undefined : { path: displayPath(outcome.path, options.cwd), known: outcome.known, complete: outcome.complete, fixed: outcome.fixed, written: outcome.written }
   const github = options.github ?? process.env.GITHUB_ACTIONS === 'true'
   const annotations = github ? githubAnnotations(options.annotate ?? findings, options.level ?? modes, options.cwd) : []
   for (const a of annotations) write(a)
   const lost = options.lost ?? 0
   if (lost > 0) write(`loopcop: ${lost} finding${lost === 1 ? '' : 's'} sent by test workers could not be read back (a worker stopped mid-write?) and ${lost === 1 ? 'is' : 'are'} missing from this report`)
   let jsonPath: string | undefined
-  let error: Error | undefined
   if (options.json !== undefined) {
     try {
-      jsonPath = writeJsonReport(options.json, findings, options.cwd, lost)
+      jsonPath = writeJsonReport(options.json, findings, options.cwd, lost, baseline)
       write(`loopcop: JSON report written to ${displayPath(jsonPath, options.cwd)}`)
     } catch (cause) {
       const target = resolve(options.cwd ?? process.cwd(), options.json)
-      const reason = cause instanceof Error ? cause.message : String(cause)
-      error = new Error(`loopcop: could not write the JSON report to ${target} (report.json / LOOPCOP_REPORT): ${reason}`, { cause })
+      errors.push(new Error(`loopcop: could not write the JSON report to ${target} (report.json / LOOPCOP_REPORT): ${describeError(cause)}`, { cause }))
     }
   }
-  return { summary, annotations, ...(jsonPath !== undefined && { jsonPath }), ...(error !== undefined && { error }) }
+  const stepSummary = process.env.GITHUB_STEP_SUMMARY
+  if (github && stepSummary !== undefined && stepSummary !== '') {
+    try {
+      appendFileSync(stepSummary, markdownSummary(jsonReport(findings, options.cwd, lost, baseline)))
+    } catch (cause) {
+      errors.push(new Error(`loopcop: could not append the summary to $GITHUB_STEP_SUMMARY (${stepSummary}): ${describeError(cause)}`, { cause }))
+    }
+  }
+  const [first] = errors
+  const error = errors.length > 1 ? new Error(errors.map((e) => e.message).join('\n'), { cause: first }) : first
+  return { summary, annotations, ...(jsonPath !== undefined && { jsonPath }), ...(outcome !== undefined && { baseline: outcome }), ...(error !== undefined && { error }) }
 }

@@ -21,11 +21,11 @@ export interface SiteSummary {
   readonly findings: readonly Finding[]
 }
 
-/** Groups the findings that are not allowed by call site (operation + first-party location). */
-export function summarizeBySite(findings: readonly Finding[], cwd?: string): SiteSummary[] {
+/** Groups findings by call site (operation + first-party location): by default the violations (`isViolation`). */
+export function summarizeBySite(findings: readonly Finding[], cwd?: string, which: (f: Finding) => boolean = isViolation): SiteSummary[] {
   const sites = new Map<string, { kind: Finding['kind']; operation: string; site: string; calls: number; blockedMs: number; tests: Set<string>; leak: boolean; example: Finding; findings: Finding[] }>()
   for (const f of findings) {
-    if (!isViolation(f)) continue
+    if (!which(f)) continue
     const operation = f.kind === 'sync-io' ? f.operation : 'event loop stall'
     const site = f.location === undefined ? '(no stack)' : `${displayPath(f.location.file, cwd)}:${f.location.line}:${f.location.column}`
     const key = `${f.kind}|${operation}|${site}`
@@ -43,26 +43,55 @@ export function summarizeBySite(findings: readonly Finding[], cwd?: string): Sit
   return [...sites.values()].map((s) => ({ ...s, tests: [...s.tests] })).sort((a, b) => b.blockedMs - a.blockedMs)
 }
 
-/** The console summary printed at the end of a run. Empty findings give a one-line all-clear. */
+const plural = (n: number, one: string, many = `${one}s`): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`
+
+/** The lines of a group of call sites: where, how many calls, how long, which tests, the alternative. */
+function siteLines(sites: readonly SiteSummary[]): string[] {
+  const lines: string[] = []
+  for (const site of sites) {
+    const tests = site.tests.length === 0 ? '' : ` — ${plural(site.tests.length, 'test')}: ${site.tests.slice(0, 3).map((t) => JSON.stringify(t)).join(', ')}${site.tests.length > 3 ? ', …' : ''}`
+    lines.push(`  ${site.operation} at ${site.site}: ${plural(site.calls, 'call')}, ${formatMs(site.blockedMs)}${site.leak ? ' (leaked past its test)' : ''}${tests}`)
+    lines.push(`      ${describeFinding(site.example).split(' — ').slice(-1)[0] ?? ''}`)
+  }
+  return lines
+}
+
+const isAssertion = (f: Finding): boolean => f.scope === 'assertion' && !f.allowed
+const isKnown = (f: Finding): boolean => f.baselined === true
+
+/**
+ * The console summary printed at the end of a run: the violations (blocking that fails tests) by
+ * call site, then what was found but does not fail a test on loopcop's account — known from the
+ * baseline, judged by an assertion, allowed — each counted apart, so no line says "no blocking"
+ * about blocking that was found.
+ */
 export function formatSummary(findings: readonly Finding[], cwd?: string): string {
   const report = jsonReport(findings, cwd)
   const s = report.summary
+  const lines: string[] = []
+  const known = summarizeBySite(findings, cwd, isKnown)
+  const asserted = summarizeBySite(findings, cwd, isAssertion)
   if (s.findings === 0) {
-    const allowed = s.allowed > 0 ? ` (${s.allowed} allowed finding${s.allowed === 1 ? '' : 's'}${s.testCodeCalls > 0 ? `; ${testCode(s.testCodeCalls, '')}` : ''})` : ''
-    return `loopcop: no blocking of the event loop found${allowed}`
+    const qualifiers = [known.length > 0 && 'new', asserted.length > 0 && 'outside assertions'].filter((q) => q !== false)
+    const allowed = s.allowed > 0 ? ` (${plural(s.allowed, 'allowed finding')}${s.testCodeCalls > 0 ? `; ${testCode(s.testCodeCalls, '')}` : ''})` : ''
+    lines.push(`loopcop: no ${qualifiers.includes('new') ? 'new ' : ''}blocking of the event loop found${qualifiers.includes('outside assertions') ? ' outside assertions' : ''}${allowed}`)
+  } else {
+    const sites = summarizeBySite(findings, cwd)
+    lines.push(`loopcop: ${plural(s.calls, 'blocking call')} at ${plural(sites.length, 'call site')} in ${plural(s.tests, 'test')}, ${formatMs(s.blockedMs)} blocked in total${known.length > 0 ? ' (new: not in the baseline)' : ''}`)
+    lines.push(...siteLines(sites))
   }
-  const sites = summarizeBySite(findings, cwd)
-  const lines = [
-    `loopcop: ${s.calls.toLocaleString('en-US')} blocking call${s.calls === 1 ? '' : 's'} at ${sites.length} call site${sites.length === 1 ? '' : 's'} in ${s.tests} test${s.tests === 1 ? '' : 's'}, ${formatMs(s.blockedMs)} blocked in total`,
-  ]
-  for (const site of sites) {
-    const tests = site.tests.length === 0 ? '' : ` — ${site.tests.length} test${site.tests.length === 1 ? '' : 's'}: ${site.tests.slice(0, 3).map((t) => JSON.stringify(t)).join(', ')}${site.tests.length > 3 ? ', …' : ''}`
-    lines.push(`  ${site.operation} at ${site.site}: ${site.calls.toLocaleString('en-US')} call${site.calls === 1 ? '' : 's'}, ${formatMs(site.blockedMs)}${site.leak ? ' (leaked past its test)' : ''}${tests}`)
-    lines.push(`      ${describeFinding(site.example).split(' — ').slice(-1)[0] ?? ''}`)
+  if (known.length > 0) {
+    const calls = known.reduce((n, site) => n + site.calls, 0)
+    lines.push(`  known from the baseline (reported, not failing): ${plural(calls, 'blocking call')} at ${plural(known.length, 'call site')}, ${plural(s.baselined, 'finding')}`)
   }
-  if (s.unstackedCalls > 0) lines.push(`  ${s.unstackedCalls.toLocaleString('en-US')} more call${s.unstackedCalls === 1 ? '' : 's'} not judged, not counted above (no stack of their own: past the first calls of an operation in a test that already failed, calls are counted and timed only)`)
-  if (s.allowed > 0) lines.push(`  ${s.allowed} allowed finding${s.allowed === 1 ? '' : 's'} not counted above (listed in the JSON report: report.json or LOOPCOP_REPORT)`)
-  if (s.testCodeCalls > 0) lines.push(`  ${testCode(s.testCodeCalls, '')}`)
+  if (asserted.length > 0) {
+    const calls = asserted.reduce((n, site) => n + site.calls, 0)
+    lines.push(`  found by assertions (toBlockEventLoop, assertNoBlocking, blockEventLoop, doesNotBlock), which pass or fail their tests themselves: ${plural(calls, 'blocking call')} at ${plural(asserted.length, 'call site')}`)
+    lines.push(...siteLines(asserted).map((l) => `  ${l}`))
+  }
+  if (s.unstackedCalls > 0) lines.push(`  ${plural(s.unstackedCalls, 'more call')} not judged, not counted above (no stack of their own: past the first calls of an operation in a test that already failed, calls are counted and timed only)`)
+  if (s.allowed > 0 && s.findings > 0) lines.push(`  ${plural(s.allowed, 'allowed finding')} not counted above (listed in the JSON report: report.json or LOOPCOP_REPORT)`)
+  if (s.testCodeCalls > 0 && s.findings > 0) lines.push(`  ${testCode(s.testCodeCalls, '')}`)
   return lines.join('\n')
 }
 

@@ -137,7 +137,7 @@ export function locate(frames: readonly Frame[]): { readonly location?: Location
   const offender = offenderFrame(frames)
   const pkg = offender === undefined ? undefined : packageOf(offender.file)
   return {
-    ...(own !== undefined && { location: { file: own.file, line: own.line, column: own.column } }),
+    ...(own !== undefined && { location: { file: own.file, line: own.line, column: own.column, ...(own.fn !== undefined && { function: own.fn }) } }),
     ...(offender !== undefined && pkg !== undefined && { offender: { file: offender.file, line: offender.line, column: offender.column, package: pkg } }),
   }
 }

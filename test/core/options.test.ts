@@ -5,7 +5,7 @@ import { currentOptions } from '../../src/integration.js'
 
 afterEach(() => configure.reset())
 
-const KNOWN = 'Known options: mode, stallMs, stallMode, traceDepth, allow, moduleLoading, onFinding, report, redact, testCode'
+const KNOWN = 'Known options: mode, stallMs, stallMode, traceDepth, allow, moduleLoading, onFinding, report, redact, testCode, baseline'
 
 /** The TypeError `configure(options)` throws. */
 function rejection(options: unknown): TypeError {
@@ -85,7 +85,7 @@ describe('unknown options (typo protection)', () => {
 
   test('options that are not an object', () => {
     expect(rejection('warn').message).toBe(
-      'Expected `configure()` to be an object with any of mode, stallMs, stallMode, traceDepth, allow, moduleLoading, onFinding, report, redact, testCode, got `"warn"` (string)',
+      'Expected `configure()` to be an object with any of mode, stallMs, stallMode, traceDepth, allow, moduleLoading, onFinding, report, redact, testCode, baseline, got `"warn"` (string)',
     )
   })
 

@@ -106,6 +106,10 @@ describe('loopcop/jest/environment', () => {
     expect(allowed).toEqual([
       ['fs.accessSync', 'fs.accessSync'],
       ['fs.readFileSync', '{"operation":"fs.readFileSync","path":"**/data/allowed.json"}'],
+      // What allowBlocking() allowed is in the report too, with the rule.
+      ['fs.readFileSync', 'allowBlocking()'],
+      ['fs.readFileSync', 'allowBlocking(fn)'],
+      ['fs.readFileSync', 'allowBlocking(fn)'],
     ])
   })
 

@@ -19,7 +19,9 @@ describe('ES module test files', () => {
     expect(run.test('esm: default import of node:fs').failureMessages[0]).toMatch(/fs\.readFileSync\(".*package\.json"\) blocked [\d.]+ ms[^\n]*\n\s+in nameViaDefault \(src\/config\.js:7:24\)/)
     expect(run.test('esm: named import of node:fs').failureMessages[0]).toMatch(/\n\s+in nameViaNamed \(src\/config\.js:11:21\)/)
     expect(essentials(run.report)).toEqual([
+      'tests/config.test.js | esm: allowBlocking(fn) | fs.readFileSync | - | allowed by allowBlocking(fn) |  | ×1',
       'tests/config.test.js | esm: default import of node:fs | fs.readFileSync | src/config.js:7 | blocking |  | ×1',
+      'tests/config.test.js | esm: matchers | fs.readFileSync | src/config.js:11 | assertion |  | ×1',
       'tests/config.test.js | esm: named import of node:fs | fs.readFileSync | src/config.js:11 | blocking |  | ×1',
     ])
   })

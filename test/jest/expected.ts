@@ -8,6 +8,9 @@
 export const basicFindings: readonly string[] = [
   'tests/concurrent.test.js | concurrent: blocks while others are in flight | fs.readFileSync | src/handlers.js:9 | blocking |  | ×1',
   'tests/handlers.test.js | allow rules from testEnvironmentOptions | fs.accessSync | - | allowed by fs.accessSync |  | ×1',
+  'tests/handlers.test.js | allowBlocking() for the rest of the test | fs.readFileSync | - | allowed by allowBlocking() |  | ×1',
+  'tests/handlers.test.js | allowBlocking(fn) only inside fn | fs.readFileSync | - | allowed by allowBlocking(fn) |  | ×1',
+  'tests/handlers.test.js | allowBlocking(fn) then blocking outside it | fs.readFileSync | - | allowed by allowBlocking(fn) |  | ×1',
   'tests/handlers.test.js | allow rules from testEnvironmentOptions | fs.readFileSync | - | allowed by {"operation":"fs.readFileSync","path":"**/data/allowed.json"} |  | ×1',
   'tests/handlers.test.js | allowBlocking(fn) then blocking outside it | fs.readFileSync | src/handlers.js:9 | blocking |  | ×1',
   'tests/handlers.test.js | blocks in a timer it started | fs.readFileSync | src/handlers.js:9 | blocking |  | ×1',

@@ -24,7 +24,8 @@ test('a JSON report path that cannot be written (a folder) fails a run whose tes
 test('a damaged spool line is counted as lost; every other finding reaches the report', async () => {
   const run = await runJest('failsafe', ['--maxWorkers=2'], { env: { DAMAGE_SPOOL: '1' } })
   expect(run.failed).toEqual(['a blocking test'])
-  expect(run.report?.findings.map((f) => [f.test?.name, f.operation])).toEqual([['a blocking test', 'fs.readFileSync']])
+  // (The fixture damages the spool inside allowBlocking(fn): that call is reported as allowed.)
+  expect(run.report?.findings.filter((f) => !f.allowed).map((f) => [f.test?.name, f.operation])).toEqual([['a blocking test', 'fs.readFileSync']])
   expect(run.report?.summary.lost).toBe(1)
   expect(run.output).toContain('loopcop: 1 finding sent by test workers could not be read back')
 })

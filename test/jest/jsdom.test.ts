@@ -25,8 +25,10 @@ describe('withLoopcop(jsdom environment)', () => {
   })
 
   test('the run report holds the blocking call; no warning about a missing environment', () => {
-    expect((run.report?.findings ?? []).map((f) => [f.test?.name, f.operation, f.allowed, f.location?.line])).toEqual([
-      ['jsdom: rendering reads the template synchronously', 'fs.readFileSync', false, blockingLine],
+    expect((run.report?.findings ?? []).map((f) => [f.test?.name, f.operation, f.allowed, f.location?.line, f.scope])).toEqual([
+      ['jsdom: allowBlocking() for fixture set-up', 'fs.readFileSync', true, undefined, undefined],
+      ['jsdom: rendering reads the template synchronously', 'fs.readFileSync', false, blockingLine, undefined],
+      ['jsdom: the matcher', 'fs.readFileSync', false, blockingLine, 'assertion'],
     ])
     expect(run.output).not.toContain('per-test checking is off')
   })

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { type JestRun, runJest } from './support.js'
 
@@ -6,8 +9,19 @@ import { type JestRun, runJest } from './support.js'
 // `loopcop/jest` on the `node` environment (a forgotten environment, which loopcop points out).
 describe('expect(fn).toBlockEventLoop() for Jest', () => {
   let run: JestRun
+  const reportFile = join(mkdtempSync(join(tmpdir(), 'loopcop-jest-matchers-')), 'report.json')
   beforeAll(async () => {
-    run = await runJest('matchers', ['--maxWorkers=2'])
+    run = await runJest('matchers', ['--maxWorkers=2', '--reporters=default', '--reporters=loopcop/jest/reporter'], { env: { LOOPCOP_REPORT: reportFile } })
+  })
+
+  test('what the matchers found is in the run report, marked as theirs, never counted as the tests’', () => {
+    const asserted = (run.report?.findings ?? []).filter((f) => f.scope === 'assertion' && !f.allowed)
+    expect(asserted.map((f) => f.test?.name)).toContain('matcher: failing assertion')
+    expect(asserted.every((f) => f.operation === 'fs.readFileSync')).toBe(true)
+    // The one blocking call outside a matcher is the only one that fails a test.
+    expect(run.report?.findings.filter((f) => !f.allowed && f.scope === undefined).map((f) => f.operation)).toEqual(['fs.statSync'])
+    expect(run.report?.summary).toMatchObject({ findings: 1, assertions: asserted.length })
+    expect(run.stderr).toContain('found by assertions (toBlockEventLoop, assertNoBlocking, blockEventLoop, doesNotBlock)')
   })
 
   test('exactly the deliberately failing assertions fail', () => {

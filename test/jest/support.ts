@@ -77,6 +77,6 @@ export async function runJest(fixture: string, args: readonly string[] = [], opt
 /** A finding of the JSON report reduced to what a run must reproduce exactly (no ids, no timings). */
 export function essentials(report: JsonReport | undefined): string[] {
   return (report?.findings ?? [])
-    .map((f) => [f.test?.file, f.test?.name, f.operation ?? f.kind, f.location === undefined ? '-' : `${f.location.file}:${f.location.line}`, f.allowed ? `allowed by ${f.allowedBy}` : 'blocking', f.leak ? 'leak' : '', `×${f.calls}`].join(' | '))
+    .map((f) => [f.test?.file, f.test?.name, f.operation ?? f.kind, f.location === undefined ? '-' : `${f.location.file}:${f.location.line}`, f.allowed ? `allowed by ${f.allowedBy}` : f.scope === 'assertion' ? 'assertion' : 'blocking', f.leak ? 'leak' : '', `×${f.calls}`].join(' | '))
     .sort()
 }

@@ -27,7 +27,9 @@ describe.each([
     expect(run.output).toMatch(/> 15 \| {3}const raw = fs\.readFileSync\(file, 'utf8'\) as string/)
     expect(essentials(run.report)).toEqual([
       'tests/throw.test.ts | ts throw mode: the call throws at the source line | fs.readFileSync | src/users.ts:15 | blocking |  | ×1',
+      'tests/users.test.ts | ts: allowed load | fs.readFileSync | - | allowed by allowBlocking(fn) |  | ×1',
       'tests/users.test.ts | ts: blocking load | fs.readFileSync | src/users.ts:15 | blocking |  | ×1',
+      'tests/users.test.ts | ts: matcher | fs.readFileSync | src/users.ts:15 | assertion |  | ×1',
     ])
   })
 

@@ -37,7 +37,23 @@ describe('assertions for Mocha users', () => {
   })
 
   test('blocking inside an assertion is not charged to the test', () => {
-    expect(run.report?.summary).toMatchObject({ findings: 0 })
-    expect(run.stderr).toContain('loopcop: no blocking of the event loop found')
+    expect(run.report?.summary).toMatchObject({ findings: 0, tests: 0 })
+  })
+
+  test('what the assertions found is in the run report, marked as theirs, and the summary says so', () => {
+    const asserted = (run.report?.findings ?? []).filter((f) => f.scope === 'assertion')
+    expect(asserted.filter((f) => !f.allowed).map((f) => f.test?.name).sort()).toEqual([
+      'assertNoBlocking fails for blocking async code',
+      'assertNoBlocking fails for blocking sync code',
+      'chai blockEventLoop fails: blocking async code',
+      'chai blockEventLoop fails: blocking code',
+      'chai blockEventLoop passes: blocking code blocks, and the test is not charged for it',
+    ])
+    // Allowed by the assertion's own allow option: there, with the rule.
+    expect(asserted.filter((f) => f.allowed).map((f) => f.rule)).toEqual(['fs.readFileSync', 'fs.readFileSync'])
+    expect(run.report?.summary).toMatchObject({ assertions: 5 })
+    expect(run.stderr).toContain('loopcop: no blocking of the event loop found outside assertions (2 allowed findings)')
+    expect(run.stderr).toMatch(/found by assertions \(.*\), which pass or fail their tests themselves: 5 blocking calls at 1 call site\n\s+fs\.readFileSync at src\/app\.js:7:\d+: 5 calls/)
+    expect(run.stderr).not.toContain('loopcop: no blocking of the event loop found\n')
   })
 })

@@ -32,12 +32,6 @@ function mocha(bin: string, args: readonly string[], env: Record<string, string>
   })
 }
 
-/** The loopcop spool folders left in the temporary folder whose names were not there before. */
-/** The spool folders loopcop left in `dir` (the run's own TMPDIR, so other tests' folders never count). */
-function spoolsIn(dir: string): string[] {
-  return readdirSync(dir).filter((d) => d.startsWith('loopcop-'))
-}
-
 describe.each(mochas)('$label', ({ bin }) => {
   test.each([
     { variable: 'LOOPCOP_MODE', value: 'bogus' },
@@ -77,14 +71,16 @@ describe.each(mochas)('$label', ({ bin }) => {
 
   test('--parallel: a damaged spool line is counted as lost; every other finding reaches the report; no spool folder is left', async () => {
     const report = join(mkdtempSync(join(tmpdir(), 'loopcop-failsafe-')), 'report.json')
+    // A temporary folder of the run's own: other test files' runs open spools in the shared one meanwhile.
     const own = mkdtempSync(join(tmpdir(), 'failsafe-tmp-'))
     const run = await mocha(bin, ['--parallel', '--jobs', '2'], { LOOPCOP_REPORT: report, DAMAGE_SPOOL: '1', TMPDIR: own })
     expect(run.code).toBe(2)
     const json = JSON.parse(readFileSync(report, 'utf8')) as JsonReport
-    expect(json.findings.map((f) => [f.test?.name, f.operation])).toEqual([['fail-safe a blocking test', 'fs.readFileSync']])
+    // (The fixture damages the spool inside allowBlocking(fn): that call is reported as allowed.)
+    expect(json.findings.filter((f) => !f.allowed).map((f) => [f.test?.name, f.operation])).toEqual([['fail-safe a blocking test', 'fs.readFileSync']])
     expect(json.summary.lost).toBe(1)
     expect(run.output).toContain('loopcop: 1 finding sent by test workers could not be read back')
-    expect(spoolsIn(own)).toEqual([])
+    expect(readdirSync(own).filter((d) => d.startsWith('loopcop-'))).toEqual([])
   })
 
   test('process.exit() inside a test: the report holds what ran before it', async () => {

@@ -143,9 +143,14 @@ function checks(node: NodeMajor, isolation: 'process' | 'none'): void {
   })
 
   test('the run report holds every finding of every test process once, with full test names; leaks are marked and said', () => {
-    const findings = (run.report?.findings ?? []).map((f) => [f.test?.name, f.operation, f.allowed ? `allowed by ${f.allowedBy}` : `${f.location?.file}:${f.location?.line}`, f.allowed, f.leak])
+    const reported = run.report?.findings ?? []
+    // What the assertions found, and what allowBlocking() allowed, are in the report too: checked apart.
+    const assertions = ['assertNoBlocking as the failing assertion of a test', 'assertNoBlocking fails for blocking code, with node:assert', ...(node >= 22 ? ['t.assert.doesNotBlock'] : [])]
+    expect(reported.filter((f) => f.scope === 'assertion').map((f) => f.test?.name).sort()).toEqual(assertions)
+    expect(reported.filter((f) => f.rule?.startsWith('allowBlocking') === true)).toHaveLength(4)
+    const findings = reported.filter((f) => f.scope !== 'assertion' && f.rule?.startsWith('allowBlocking') !== true).map((f) => [f.test?.name, f.operation, f.allowed ? `allowed by ${f.allowedBy}` : `${f.location?.file}:${f.location?.line}`, f.allowed, f.leak])
     expect(findings.sort((a, b) => String(a[0]).localeCompare(String(b[0])))).toEqual(expectedFindings)
-    expect(run.report?.summary).toMatchObject({ findings: 15, tests: 15, calls: 15, allowed: 2 })
+    expect(run.report?.summary).toMatchObject({ findings: 15, tests: 15, calls: 15, allowed: 6, assertions: assertions.length })
     expect(run.report?.findings.find((f) => f.test?.name === 'sync > reads users with readFileSync')?.test?.file).toBe('test/sync.test.mjs')
     expect(`${run.testStderr}${run.stderr}`).toContain('loopcop: work that "leaves a timer that blocks after it ends" left running blocked the event loop after the test had ended')
     expect(run.stderr).toContain('loopcop: 15 blocking calls at 4 call sites in 15 tests')

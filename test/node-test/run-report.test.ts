@@ -1,4 +1,5 @@
-import { readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
 import type { JsonReport } from '../../src/index.js'
@@ -19,7 +20,11 @@ describe('across test processes', () => {
   test('nothing is lost or counted twice, one test process at a time or four', () => {
     const key = (report: JsonReport | undefined): string[] => (report?.findings ?? []).map((f) => `${f.test?.name} ${f.operation} ${f.allowed}`).sort()
     expect(key(many.report)).toEqual(key(one.report))
-    expect(key(one.report)).toHaveLength(17)
+    // 15 blocking calls, 2 allowed by rules, 4 allowed by allowBlocking(), 2 found by assertNoBlocking.
+    expect(key(one.report)).toHaveLength(23)
+    const rules = (many.report?.findings ?? []).filter((f) => f.allowed).map((f) => f.rule ?? '').sort()
+    expect(rules.filter((r) => r.startsWith('allowBlocking'))).toEqual(['allowBlocking()', 'allowBlocking(fn)', 'allowBlocking(fn)', 'allowBlocking(fn)'])
+    expect((many.report?.findings ?? []).filter((f) => f.scope === 'assertion').map((f) => f.test?.name).sort()).toEqual(['assertNoBlocking as the failing assertion of a test', 'assertNoBlocking fails for blocking code, with node:assert'])
     const ids = many.report?.findings.map((f) => f.id) ?? []
     expect(new Set(ids).size).toBe(ids.length)
     expect(many.report?.summary.lost).toBeUndefined()
@@ -29,7 +34,8 @@ describe('across test processes', () => {
     expect(many.stderr).toMatch(/loopcop: 15 blocking calls at 4 call sites in 15 tests, [\d.]+ ms blocked in total\n/)
     expect(many.stderr).toMatch(/^ {2}fs\.readFileSync at src\/app\.js:7:\d+: 9 calls, [\d.]+ ms \(leaked past its test\) — 9 tests: "blocks after an await", "calls done after blocking in a timer", "concurrent > blocks while the other test runs", …\n\s+use fs\.promises\.readFile$/m)
     expect(many.stderr).toMatch(/^ {2}child_process\.execSync at src\/app\.js:11:\d+: 4 calls, /m)
-    expect(many.stderr).toContain('  2 allowed findings not counted above')
+    expect(many.stderr).toContain('  6 allowed findings not counted above')
+    expect(many.stderr).toContain('found by assertions (toBlockEventLoop, assertNoBlocking, blockEventLoop, doesNotBlock), which pass or fail their tests themselves: 2 blocking calls at 1 call site')
     expect(many.stdout).not.toContain('loopcop')
   })
 })
@@ -54,5 +60,19 @@ describe('GitHub annotations and report options', () => {
     expect(run.stderr).toMatch(/^::error file=src\/app\.js,line=4,/m)
     const report = JSON.parse(readFileSync(configured, 'utf8')) as JsonReport
     expect(report.summary).toMatchObject({ findings: 2, tests: 2 })
+  })
+})
+
+describe('the baseline', () => {
+  test('LOOPCOP_UPDATE_BASELINE=1 writes it from the test processes’ findings; a rerun against it passes, its findings known', async () => {
+    const baseline = join(mkdtempSync(join(tmpdir(), 'loopcop-node-test-baseline-')), 'baseline.json')
+    const write = await runNodeTest('modes', { name: 'baseline-write', env: { LOOPCOP_MODE: 'warn', LOOPCOP_UPDATE_BASELINE: '1', LOOPCOP_BASELINE: baseline } })
+    expect(write.stderr).toContain(`loopcop: baseline written to ${baseline}: 1 call site (1 added, 0 removed`)
+    expect((JSON.parse(readFileSync(baseline, 'utf8')) as { entries: unknown[] }).entries).toEqual([expect.objectContaining({ file: 'src/app.js', function: 'readUsers', operation: 'fs.readFileSync', package: '' })])
+    const rerun = await runNodeTest('modes', { name: 'baseline-rerun', env: { LOOPCOP_BASELINE: baseline } })
+    expect(rerun.code, rerun.output).toBe(0)
+    expect(rerun.report?.summary).toMatchObject({ findings: 0 })
+    expect(rerun.report?.summary.baselined).toBeGreaterThan(0)
+    expect(rerun.stderr).toContain('loopcop: no new blocking of the event loop found')
   })
 })

@@ -24,7 +24,8 @@ for (const setup of setups) {
       const message = run.error('users (TypeScript) > reads them with readFileSync').message
       expect(message).toContain('at readUsers (src/users.ts:11:')
       expect(message).toContain('(test/users.test.ts:10:')
-      expect(run.report?.findings.map((f) => `${f.location?.file}:${f.location?.line}`)).toEqual(['src/users.ts:11'])
+      expect(run.report?.findings.filter((f) => !f.allowed).map((f) => `${f.location?.file}:${f.location?.line}`)).toEqual(['src/users.ts:11'])
+      expect(run.report?.findings.filter((f) => f.allowed).map((f) => [f.test?.name, f.rule])).toEqual([['users (TypeScript) > allows a blocking read', 'allowBlocking(fn)']])
     })
   })
 }

@@ -9,7 +9,7 @@ afterAll(cleanRuns)
 describe('toBlockEventLoop', () => {
   let run: FixtureRun
   beforeAll(async () => {
-    run = await runFixture(['test/matchers.test.ts'])
+    run = await runFixture(['test/matchers.test.ts'], { report: true })
   }, 240_000)
 
   test('passes and fails exactly where it should, sync and async, and charges nothing to the test', () => {
@@ -27,6 +27,19 @@ describe('toBlockEventLoop', () => {
       expect(failure, name).toMatch(/ {2}1\) fs\.readFileSync\(".*config\.json"\) blocked .* — use fs\.promises\.readFile/)
       expect(failure, name).toContain(`at loadConfigSync (src/app.ts:${appLine('readFileSync')}:21)`)
     }
+  })
+
+  test('what the matchers found is in the run report, marked as theirs; the summary says so', () => {
+    const asserted = (run.report?.findings ?? []).filter((f) => f.scope === 'assertion' && !f.allowed)
+    expect([...new Set(asserted.map((f) => f.test?.name))].sort()).toEqual([
+      '[blocks] .not fails for blocking async code',
+      '[blocks] .not fails for blocking sync code',
+      '[clean] passes for blocking async code, which is not charged to the test',
+      '[clean] passes for blocking sync code, which is not charged to the test',
+    ])
+    expect(run.report?.summary).toMatchObject({ findings: 0, assertions: asserted.length })
+    expect(run.result.output).toContain('loopcop: no blocking of the event loop found outside assertions')
+    expect(run.result.output).toContain('found by assertions (toBlockEventLoop, assertNoBlocking, blockEventLoop, doesNotBlock)')
   })
 
   test('fails for clean code, saying it made no blocking call', () => {

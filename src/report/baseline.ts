@@ -1,0 +1,250 @@
+// The baseline file (docs/architecture.md, "report"; README "Adopting loopcop on an existing
+// codebase"): the call sites a team accepted when it turned loopcop on. A finding recorded there is
+// known — reported, never failing its test — so only new blocking fails.
+//
+// An entry is keyed so that it survives edits elsewhere in a file: the operation (or `stall`), the
+// user's call site as file + function (never a line), and the package that made the call. The file
+// is JSON with one entry per line, sorted by key, so a pull request shows each accepted or removed
+// call site as one line; `calls` and `tests` are there for the reader, never compared.
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { Finding, Frame, Location } from '../model/finding.js'
+import { writeFileAtomically } from '../runtime/files.js'
+import { displayPath } from '../stack/frames.js'
+
+/** The file a baseline is written to when `LOOPCOP_UPDATE_BASELINE=1` runs with no `baseline` configured. */
+export const DEFAULT_BASELINE_PATH = 'loopcop-baseline.json'
+
+/** What identifies a call site in the baseline. */
+export interface BaselineKey {
+  /** The operation id (`fs.readFileSync`), or `stall`. */
+  readonly operation: string
+  /** The user's own file that made the call, relative to the working directory ('' when unknown). */
+  readonly file: string
+  /** The function in that file ('' for top-level code or when unknown). */
+  readonly function: string
+  /** The package that made the call when it came from `node_modules` ('' when the user's code did). */
+  readonly package: string
+}
+
+/** One line of the baseline file. */
+export interface BaselineEntry extends BaselineKey {
+  /** Calls seen when it was recorded (information only). */
+  readonly calls: number
+  /** Tests they were seen in (information only). */
+  readonly tests: number
+}
+
+/** A baseline file as read. */
+export interface Baseline {
+  /** Its absolute path. */
+  readonly path: string
+  readonly entries: readonly BaselineEntry[]
+  /** The entries' keys (see `keyText`). */
+  readonly keys: ReadonlySet<string>
+}
+
+/** What a key is read from: a finding of the model (absolute paths) or of a JSON report (relative ones). */
+export interface KeySource {
+  readonly kind: Finding['kind']
+  readonly operation?: string | undefined
+  readonly location?: Pick<Location, 'file' | 'line' | 'column' | 'function'> | undefined
+  readonly offender?: { readonly package: string } | undefined
+  /** The captured frames, to find the function at `location` when the location does not name it. */
+  readonly frames?: readonly Frame[] | undefined
+}
+
+/**
+ * A function name as a key: V8 names a function by how it was called (`Object.loadConfig` called as
+ * a method of `module.exports`, `Module.loadConfig`, `loadConfig`, `async loadConfig`,
+ * `Server.handle [as onRequest]`), so only the function's own name is kept (`new Pool` stays);
+ * top-level code (`Object.<anonymous>`) is ''.
+ */
+export function functionKey(fn: string | undefined): string {
+  if (fn === undefined) return ''
+  let name = fn.replace(/^async /, '').replace(/ \[as [^\]]*\]$/, '')
+  if (!name.startsWith('new ')) name = name.slice(name.lastIndexOf('.') + 1)
+  return name === '<anonymous>' ? '' : name
+}
+
+/**
+ * The user's call site of a finding: its `location` (the user's own frame nearest to the call, as
+ * the stack module finds it) as file + function. Every key goes through here, so a better notion
+ * of "the user's frame" changes every key the same way. `undefined` for calls with no stack.
+ */
+export function userCallSite(f: KeySource, cwd?: string): { readonly file: string; readonly function: string } | undefined {
+  const loc = f.location
+  if (loc === undefined) return undefined
+  const fn = loc.function ?? f.frames?.find((fr) => fr.file === loc.file && fr.line === loc.line && fr.column === loc.column)?.fn
+  return { file: cwd === undefined ? loc.file : displayPath(loc.file, cwd), function: functionKey(fn) }
+}
+
+/** A finding's baseline key; `cwd` makes the model's absolute paths relative (JSON ones are already). */
+export function baselineKey(f: KeySource, cwd?: string): BaselineKey | undefined {
+  const site = userCallSite(f, cwd)
+  if (site === undefined) return undefined
+  return { operation: f.kind === 'stall' ? 'stall' : (f.operation ?? ''), file: site.file, function: site.function, package: f.offender?.package ?? '' }
+}
+
+/** A key as one string, for sets and sorting. */
+export function keyText(k: BaselineKey): string {
+  return `${k.file}\u0000${k.function}\u0000${k.operation}\u0000${k.package}`
+}
+
+/** What a baseline entry is built from: a finding that counts (not allowed, not an assertion's) with its key. */
+export interface KeyedFinding {
+  readonly key: BaselineKey
+  readonly calls: number
+  /** The test it is charged to (`file\0name`), if any. */
+  readonly test: string | undefined
+}
+
+/** Baseline entries from findings, one per key, sorted, with their calls and tests counted. */
+export function entriesOf(findings: Iterable<KeyedFinding>): BaselineEntry[] {
+  const byKey = new Map<string, { key: BaselineKey; calls: number; tests: Set<string> }>()
+  for (const f of findings) {
+    const text = keyText(f.key)
+    let e = byKey.get(text)
+    if (e === undefined) byKey.set(text, (e = { key: f.key, calls: 0, tests: new Set() }))
+    e.calls += f.calls
+    if (f.test !== undefined) e.tests.add(f.test)
+  }
+  return sortEntries([...byKey.values()].map((e) => ({ ...e.key, calls: e.calls, tests: e.tests.size })))
+}
+
+/** Entries sorted by file, function, operation, package. */
+export function sortEntries(entries: readonly BaselineEntry[]): BaselineEntry[] {
+  return [...entries].sort((a, b) => (keyText(a) < keyText(b) ? -1 : keyText(a) > keyText(b) ? 1 : 0))
+}
+
+/** The text of a baseline file: JSON, one entry per line. */
+export function formatBaseline(entries: readonly BaselineEntry[]): string {
+  const line = (e: BaselineEntry): string => JSON.stringify({ file: e.file, function: e.function, operation: e.operation, package: e.package, calls: e.calls, tests: e.tests })
+  const about = 'loopcop baseline: known blocking call sites (file + function + operation + package); they are reported, never failing. calls and tests are for information only. Update: LOOPCOP_UPDATE_BASELINE=1 or npx loopcop baseline'
+  const body = entries.length === 0 ? '[]' : `[\n    ${sortEntries(entries).map(line).join(',\n    ')}\n  ]`
+  return `{\n  "about": ${JSON.stringify(about)},\n  "version": 1,\n  "entries": ${body}\n}\n`
+}
+
+/** A baseline file that cannot be used: never a silent pass. */
+export class BaselineError extends Error {
+  override readonly name = 'BaselineError'
+}
+
+function fail(path: string, reason: string, cause?: unknown): never {
+  throw new BaselineError(`loopcop: could not read the baseline file ${path} (baseline / LOOPCOP_BASELINE): ${reason}`, cause === undefined ? undefined : { cause })
+}
+
+/** Parses a baseline file's text; throws a `BaselineError` naming the file and what is wrong. */
+export function parseBaseline(text: string, path: string): Baseline {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (cause) {
+    fail(path, `it is not JSON (${cause instanceof Error ? cause.message : String(cause)})`, cause)
+  }
+  const doc = value as { version?: unknown; entries?: unknown } | null
+  if (typeof doc !== 'object' || doc === null || doc.version !== 1 || !Array.isArray(doc.entries)) fail(path, 'expected `{ "version": 1, "entries": [...] }`')
+  const entries: BaselineEntry[] = doc.entries.map((raw: unknown, i: number) => {
+    const e = raw as Partial<Record<keyof BaselineEntry, unknown>> | null
+    const str = (k: keyof BaselineKey): string => {
+      const v = e?.[k]
+      if (typeof v !== 'string') fail(path, `entries[${i}].${k} is not a string`)
+      return v
+    }
+    const num = (k: 'calls' | 'tests'): number => (typeof e?.[k] === 'number' ? e[k] : 0)
+    return { operation: str('operation'), file: str('file'), function: str('function'), package: str('package'), calls: num('calls'), tests: num('tests') }
+  })
+  return { path, entries, keys: new Set(entries.map(keyText)) }
+}
+
+/** Reads a baseline file (relative to `cwd`); throws a `BaselineError` when it cannot be read or parsed. */
+export function readBaseline(path: string, cwd = process.cwd()): Baseline {
+  const file = resolve(cwd, path)
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (cause) {
+    fail(file, cause instanceof Error ? cause.message : String(cause), cause)
+  }
+  return parseBaseline(text, file)
+}
+
+/** Writes a baseline file atomically (relative to `cwd`); returns its absolute path. */
+export function writeBaseline(path: string, entries: readonly BaselineEntry[], cwd = process.cwd()): string {
+  const file = resolve(cwd, path)
+  writeFileAtomically(file, formatBaseline(entries))
+  return file
+}
+
+/** The test key of a finding (`file\0name`). */
+function testOf(f: Finding): string | undefined {
+  return f.test === undefined ? undefined : `${f.test.file ?? ''}\u0000${f.test.name}`
+}
+
+/** Whether a finding is one the baseline can know: not allowed, not an assertion's. */
+function judgedByBaseline(f: Finding): boolean {
+  return !f.allowed && f.scope !== 'assertion'
+}
+
+/**
+ * Marks the findings the baseline records (`baselined: true`). A finding with no stack of its own
+ * (calls past the first of an operation in a test) is known when a stacked finding of the same
+ * operation in the same test is, and no stacked one of that operation is new.
+ */
+export function markKnown(findings: readonly Finding[], baseline: Baseline, cwd = process.cwd()): Finding[] {
+  const known = new Set<string>()
+  const fresh = new Set<string>()
+  const out = findings.map((f): Finding => {
+    if (!judgedByBaseline(f)) return f
+    const key = baselineKey(f, cwd)
+    if (key === undefined) return f
+    const op = `${testOf(f) ?? ''}\u0000${f.kind === 'sync-io' ? f.operation : 'stall'}`
+    if (baseline.keys.has(keyText(key))) {
+      known.add(op)
+      return { ...f, baselined: true }
+    }
+    fresh.add(op)
+    return f
+  })
+  return out.map((f) => {
+    if (!judgedByBaseline(f) || f.baselined === true || f.location !== undefined || f.kind !== 'sync-io') return f
+    const op = `${testOf(f) ?? ''}\u0000${f.operation}`
+    return known.has(op) && !fresh.has(op) ? { ...f, baselined: true } : f
+  })
+}
+
+/** The keyed findings of a run that a baseline records or would record. */
+export function keyedFindings(findings: readonly Finding[], cwd = process.cwd()): KeyedFinding[] {
+  const out: KeyedFinding[] = []
+  for (const f of findings) {
+    if (!judgedByBaseline(f)) continue
+    const key = baselineKey(f, cwd)
+    if (key !== undefined) out.push({ key, calls: f.calls, test: testOf(f) })
+  }
+  return out
+}
+
+/** Per process, each baseline file is read once (workers judge their tests against it). */
+export class BaselineCache {
+  readonly #read = new Map<string, Baseline | BaselineError>()
+
+  /** The baseline at `path`, or the error reading it (remembered too: it is said once). */
+  get(path: string, cwd = process.cwd()): Baseline | BaselineError {
+    const file = resolve(cwd, path)
+    let b = this.#read.get(file)
+    if (b === undefined) {
+      try {
+        b = readBaseline(file)
+      } catch (error) {
+        b = error instanceof BaselineError ? error : new BaselineError(String(error))
+      }
+      this.#read.set(file, b)
+    }
+    return b
+  }
+
+  /** Forgets what was read (after the file was written). */
+  clear(): void {
+    this.#read.clear()
+  }
+}

@@ -1,0 +1,70 @@
+// The run summary in Markdown (README "CI"): for `$GITHUB_STEP_SUMMARY` at the end of a run on
+// GitHub Actions, and `npx loopcop summary <report.json>` anywhere. Made from a JSON report, so a
+// merged report of shards reads the same as a single run's.
+import type { JsonFinding, JsonReport } from './json.js'
+import { describeEntry } from './ratchet.js'
+
+/** A call site of the Markdown summary. */
+interface Row {
+  readonly operation: string
+  readonly site: string
+  calls: number
+  ms: number
+  readonly tests: Set<string>
+}
+
+function rows(findings: readonly JsonFinding[]): Row[] {
+  const byKey = new Map<string, Row>()
+  for (const f of findings) {
+    const operation = f.kind === 'stall' ? 'event loop stall' : (f.operation ?? '?')
+    const site = f.location === undefined ? '(no stack)' : `${f.location.file}:${f.location.line}`
+    const key = `${operation}\u0000${site}`
+    let row = byKey.get(key)
+    if (row === undefined) byKey.set(key, (row = { operation, site, calls: 0, ms: 0, tests: new Set() }))
+    row.calls += f.calls
+    row.ms += f.durationMs
+    if (f.test !== undefined) row.tests.add(`${f.test.file ?? ''}\u0000${f.test.name}`)
+  }
+  return [...byKey.values()].sort((a, b) => b.ms - a.ms)
+}
+
+/** Escapes what Markdown tables and inline text would read as markup. */
+function cell(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[`*_<>[\]]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ')
+}
+
+const ms = (n: number): string => (n >= 1000 ? `${(n / 1000).toFixed(2)} s` : `${n.toFixed(1)} ms`)
+const plural = (n: number, one: string, many = `${one}s`): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`
+
+function table(list: readonly Row[]): string[] {
+  return ['| operation | call site | calls | blocked | tests |', '| --- | --- | ---: | ---: | ---: |', ...list.map((r) => `| ${cell(r.operation)} | ${cell(r.site)} | ${r.calls.toLocaleString('en-US')} | ${ms(r.ms)} | ${r.tests.size} |`)]
+}
+
+/** The Markdown summary of a JSON report: new blocking by call site, then known, asserted, allowed and fixed ones. */
+export function markdownSummary(report: JsonReport): string {
+  const violations = report.findings.filter((f) => !f.allowed && f.baselined !== true && f.scope !== 'assertion')
+  const known = report.findings.filter((f) => f.baselined === true)
+  const asserted = report.findings.filter((f) => f.scope === 'assertion' && !f.allowed)
+  const s = report.summary
+  const lines: string[] = ['## loopcop', '']
+  const main = rows(violations)
+  if (main.length === 0) lines.push(`No ${known.length > 0 ? 'new ' : ''}blocking of the event loop found${asserted.length > 0 ? ' outside assertions' : ''}.`, '')
+  else lines.push(`**${plural(s.calls, 'blocking call')}** at ${plural(main.length, 'call site')} in ${plural(s.tests, 'test')}, ${ms(s.blockedMs)} blocked${known.length > 0 ? ' (new: not in the baseline)' : ''}:`, '', ...table(main), '')
+  if (known.length > 0) {
+    const r = rows(known)
+    lines.push(`<details><summary>Known from the baseline (reported, not failing): ${plural(r.reduce((n, x) => n + x.calls, 0), 'call')} at ${plural(r.length, 'call site')}</summary>`, '', ...table(r), '', '</details>', '')
+  }
+  if (asserted.length > 0) {
+    const r = rows(asserted)
+    lines.push(`Found by assertions (they pass or fail their tests themselves): ${plural(r.reduce((n, x) => n + x.calls, 0), 'call')} at ${plural(r.length, 'call site')}.`, '', ...table(r), '')
+  }
+  const fixed = report.baseline?.fixed ?? []
+  if (fixed.length > 0) {
+    lines.push(`**Fixed**: ${plural(fixed.length, 'baseline entry', 'baseline entries')} no longer seen — remove ${fixed.length === 1 ? 'it' : 'them'} from \`${cell(report.baseline?.path ?? '')}\`:`, '')
+    for (const e of fixed) lines.push(`- ${cell(describeEntry(e))}`)
+    lines.push('')
+  }
+  if (s.allowed > 0) lines.push(`${plural(s.allowed, 'allowed finding')} (allow rules, \`allowBlocking()\`) not counted above.`, '')
+  if ((s.lost ?? 0) > 0) lines.push(`${plural(s.lost ?? 0, 'finding')} sent by test workers could not be read back and ${s.lost === 1 ? 'is' : 'are'} missing.`, '')
+  return `${lines.join('\n')}\n`
+}

@@ -1,0 +1,96 @@
+// The baseline at the end of a run (README "Adopting loopcop on an existing codebase"): what was
+// known, what the baseline lists that no longer blocks (only a complete run can tell), and the file
+// written from the run when `LOOPCOP_UPDATE_BASELINE=1`. Runs in the reporting process, on the
+// findings of every worker, once.
+import type { Finding } from '../model/finding.js'
+import { type Baseline, BaselineError, type BaselineEntry, DEFAULT_BASELINE_PATH, entriesOf, keyText, keyedFindings, readBaseline, writeBaseline } from './baseline.js'
+import { displayPath } from '../stack/frames.js'
+
+/** How a run ends with its baseline. */
+export interface RatchetOptions {
+  /** The configured baseline, if any. */
+  readonly baseline: { readonly path: string; readonly strict: boolean } | undefined
+  /** `LOOPCOP_UPDATE_BASELINE=1`: write the file from this run. */
+  readonly update: boolean
+  /**
+   * The run ran every test of the suite (no name filter, no file filter, no shard): only then is an
+   * entry not seen a fixed one. A partial run keeps the entries it did not see.
+   */
+  readonly complete: boolean
+  readonly cwd?: string | undefined
+}
+
+/** What the baseline made of a run. */
+export interface RatchetOutcome {
+  /** The baseline file (absolute). */
+  readonly path: string
+  /** Findings the baseline knew. */
+  readonly known: number
+  /** Entries no finding of this (complete) run matched: fixed, to remove from the file. */
+  readonly fixed: readonly BaselineEntry[]
+  readonly complete: boolean
+  /** The file was written from this run. */
+  readonly written: boolean
+  /** What to print. */
+  readonly lines: readonly string[]
+  /** The run must fail with this: an unreadable baseline, or fixed entries under `strict`. */
+  readonly error?: Error
+}
+
+/** One entry as the summary shows it. */
+export function describeEntry(e: BaselineEntry): string {
+  const where = `${e.function === '' ? '(top level)' : e.function} (${e.file === '' ? 'no file' : e.file})`
+  return `${e.operation === 'stall' ? 'event loop stall' : e.operation} in ${where}${e.package === '' ? '' : ` via ${e.package}`}`
+}
+
+function missing(error: BaselineError): boolean {
+  return (error.cause as { code?: unknown } | undefined)?.code === 'ENOENT'
+}
+
+/** Settles the run's baseline: `undefined` when the run has none and writes none. */
+export function ratchet(findings: readonly Finding[], options: RatchetOptions): RatchetOutcome | undefined {
+  const { baseline: configured, update, complete, cwd } = options
+  if (configured === undefined && !update) return undefined
+  const path = configured?.path ?? DEFAULT_BASELINE_PATH
+  const shown = (file: string): string => displayPath(file, cwd)
+  let baseline: Baseline | undefined
+  try {
+    baseline = readBaseline(path, cwd)
+  } catch (error) {
+    const e = error instanceof BaselineError ? error : new BaselineError(String(error))
+    // A first `LOOPCOP_UPDATE_BASELINE=1` run makes the file.
+    if (!(update && missing(e))) return { path, known: 0, fixed: [], complete, written: false, lines: [], error: e }
+  }
+  const keyed = keyedFindings(findings, cwd)
+  const seen = new Set(keyed.map((k) => keyText(k.key)))
+  const known = findings.filter((f) => f.baselined === true).length
+  const unseen = (baseline?.entries ?? []).filter((e) => !seen.has(keyText(e)))
+  const lines: string[] = []
+  if (update) {
+    // A partial run cannot tell a fixed entry from one whose tests did not run: it keeps them.
+    const entries = [...entriesOf(keyed), ...(complete ? [] : unseen)]
+    let file: string
+    try {
+      file = writeBaseline(path, entries, cwd)
+    } catch (cause) {
+      const reason = cause instanceof Error ? cause.message : String(cause)
+      return { path, known, fixed: [], complete, written: false, lines, error: new Error(`loopcop: could not write the baseline file ${path} (LOOPCOP_UPDATE_BASELINE=1): ${reason}`, { cause }) }
+    }
+    const before = new Set(baseline?.entries.map(keyText) ?? [])
+    const added = entries.filter((e) => !before.has(keyText(e))).length
+    const removed = complete ? unseen.length : 0
+    lines.push(`loopcop: baseline written to ${shown(file)}: ${entries.length} call site${entries.length === 1 ? '' : 's'} (${added} added, ${removed} removed${complete ? '' : '; a partial run keeps the entries it did not see'})`)
+    if (configured === undefined) lines.push(`loopcop: judge later runs against it with \`baseline: '${path}'\` in the configuration or LOOPCOP_BASELINE=${path}`)
+    return { path: file, known, fixed: complete ? unseen : [], complete, written: true, lines }
+  }
+  const b = baseline as Baseline
+  const fixed = complete ? unseen : []
+  if (fixed.length > 0) {
+    lines.push(`loopcop: ${fixed.length} baseline entr${fixed.length === 1 ? 'y' : 'ies'} no longer seen — fixed: remove ${fixed.length === 1 ? 'it' : 'them'} from the baseline ${shown(b.path)} (or rerun with LOOPCOP_UPDATE_BASELINE=1)`)
+    for (const e of fixed) lines.push(`  fixed: ${describeEntry(e)}`)
+  } else if (!complete && unseen.length > 0 && configured?.strict === true) {
+    lines.push(`loopcop: a partial run (a test name or file filter, or a shard): ${unseen.length} baseline entr${unseen.length === 1 ? 'y' : 'ies'} not seen may belong to tests that did not run, and ${unseen.length === 1 ? 'is' : 'are'} not listed as fixed`)
+  }
+  const error = configured?.strict === true && fixed.length > 0 ? new Error(`loopcop: the baseline ${shown(b.path)} is strict and lists ${fixed.length} call site${fixed.length === 1 ? '' : 's'} that no longer block${fixed.length === 1 ? 's' : ''}: remove ${fixed.length === 1 ? 'it' : 'them'} from the file (LOOPCOP_UPDATE_BASELINE=1 rewrites it)`) : undefined
+  return { path: b.path, known, fixed, complete, written: false, lines, ...(error !== undefined && { error }) }
+}

@@ -1,0 +1,106 @@
+// The baseline (README "Adopting loopcop on an existing codebase") end to end, in Vitest, Jest and
+// Mocha: write it from a run, rerun green, a new blocking call fails only its test, a fixed one is
+// listed (and fails a strict baseline, in a complete run only).
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { type BaselineRun, type Runner, runners, workDir } from './support.js'
+
+const dir = workDir()
+const baselinePath = join(dir, 'baseline.json')
+
+/** The two call sites the fixture's suite blocks at, as baseline entries. */
+const entries = [
+  { file: 'src/store.js', function: 'loadConfig', operation: 'fs.readFileSync', package: '', calls: 1, tests: 1 },
+  { file: 'src/store.js', function: 'ping', operation: 'fs.existsSync', package: '', calls: 1, tests: 1 },
+]
+
+const blockingOf = (run: BaselineRun): string[] =>
+  (run.report?.findings ?? [])
+    .filter((f) => !f.allowed)
+    .map((f) => `${f.operation} ${(f.location?.function ?? '').replace(/^.*\./, '')} ${f.baselined === true ? 'known' : 'new'}`)
+    .sort()
+
+describe.each(runners(dir).map((r) => [r.name, r] as const))('%s', (name, runner: Runner) => {
+  const baseline = join(dir, `${name}-baseline.json`)
+
+  test('LOOPCOP_UPDATE_BASELINE=1 (in warn mode) writes the baseline from the run: one line per call site, sorted, keyed without line numbers', async () => {
+    const run = await runner.run({ LOOPCOP_MODE: 'warn', LOOPCOP_UPDATE_BASELINE: '1', LOOPCOP_BASELINE: baseline })
+    expect(run.code, run.output).toBe(0)
+    expect(run.output).toContain(`loopcop: baseline written to ${baseline}: 2 call sites (2 added, 0 removed)`)
+    const text = readFileSync(baseline, 'utf8')
+    expect(JSON.parse(text)).toMatchObject({ version: 1, entries })
+    // One entry per line, for review in a pull request.
+    expect(text.split('\n').filter((l) => l.trim().startsWith('{"file"'))).toHaveLength(2)
+    expect(text).not.toMatch(/"line"/)
+  })
+
+  test('a rerun against it passes: its findings are reported as known, counted apart', async () => {
+    const run = await runner.run({ LOOPCOP_BASELINE: baseline })
+    expect(run.code, run.output).toBe(0)
+    expect(run.failed).toBe(0)
+    expect(blockingOf(run)).toEqual(['fs.existsSync ping known', 'fs.readFileSync loadConfig known'])
+    expect(run.report?.summary).toMatchObject({ findings: 0, baselined: 2 })
+    expect(run.report?.baseline).toMatchObject({ known: 2, complete: true, fixed: [] })
+    expect(run.output).toContain('loopcop: no new blocking of the event loop found')
+    expect(run.output).toContain('known from the baseline (reported, not failing): 2 blocking calls at 2 call sites')
+  })
+
+  test('a new blocking call fails its test, and only its test', async () => {
+    const run = await runner.run({ LOOPCOP_BASELINE: baseline, FIXTURE_NEW: '1' })
+    expect(run.code).not.toBe(0)
+    expect([run.failed, run.passed]).toEqual([1, 3])
+    expect(blockingOf(run)).toEqual(['fs.existsSync ping known', 'fs.readFileSync loadConfig known', 'fs.statSync saveUser new'])
+    expect(run.report?.findings.find((f) => f.operation === 'fs.statSync')?.test?.name).toMatch(/saves a user$/)
+    expect(run.report?.summary).toMatchObject({ findings: 1, tests: 1, baselined: 2 })
+    expect(run.output).toMatch(/loopcop: 1 blocking call at 1 call site in 1 test, .* \(new: not in the baseline\)/)
+  })
+
+  test('a baselined call that no longer blocks is listed as fixed, to remove from the baseline', async () => {
+    const run = await runner.run({ LOOPCOP_BASELINE: baseline, FIXTURE_FIXED: '1' })
+    expect(run.code, run.output).toBe(0)
+    expect(run.output).toContain('loopcop: 1 baseline entry no longer seen — fixed: remove it from the baseline')
+    expect(run.output).toContain('fixed: fs.readFileSync in loadConfig (src/store.js)')
+    expect(run.report?.baseline?.fixed).toEqual([entries[0]])
+  })
+
+  test('with strict: true a fixed entry fails the complete run', async () => {
+    const run = await runner.run({ FIXTURE_STRICT: baseline, FIXTURE_FIXED: '1' })
+    expect(run.code).not.toBe(0)
+    expect(run.failed).toBe(0)
+    expect(run.output).toContain('is strict and lists 1 call site that no longer blocks')
+  })
+
+  test('a partial run (one test file) lists nothing as fixed, so strict does not fail it', async () => {
+    const run = await runner.run({ FIXTURE_STRICT: baseline, FIXTURE_FIXED: '1' }, [runner.usersFile])
+    expect(run.code, run.output).toBe(0)
+    expect(run.output).not.toContain('fixed:')
+    expect(run.output).toContain('a partial run')
+    expect(run.report?.baseline).toMatchObject({ complete: false, fixed: [] })
+  })
+
+  test('a baseline that cannot be read fails the run and says why; its findings count as new', async () => {
+    const broken = join(dir, `${name}-broken.json`)
+    writeFileSync(broken, '{ "version": 1, "entries": [')
+    const run = await runner.run({ LOOPCOP_BASELINE: broken })
+    expect(run.code).not.toBe(0)
+    expect(run.failed).toBe(2)
+    expect(run.output).toContain(`loopcop: could not read the baseline file ${broken} (baseline / LOOPCOP_BASELINE): it is not JSON`)
+  })
+
+  test('an update of a partial run keeps the entries it did not see', async () => {
+    const partial = join(dir, `${name}-partial.json`)
+    writeFileSync(partial, readFileSync(baseline))
+    const run = await runner.run({ LOOPCOP_MODE: 'warn', LOOPCOP_UPDATE_BASELINE: '1', LOOPCOP_BASELINE: partial, FIXTURE_NEW: '1' }, [runner.usersFile])
+    expect(run.code, run.output).toBe(0)
+    const written = JSON.parse(readFileSync(partial, 'utf8')) as { entries: { function: string }[] }
+    expect(written.entries.map((e) => e.function)).toEqual(['loadConfig', 'ping', 'saveUser'])
+  })
+})
+
+test('the baseline path is the same for every runner: a suite moves between runners with its baseline', () => {
+  expect(baselinePath).toContain(dir)
+  const texts = ['vitest', 'jest', 'mocha'].map((n) => JSON.parse(readFileSync(join(dir, `${n}-baseline.json`), 'utf8')) as unknown)
+  expect(texts[1]).toEqual(texts[0])
+  expect(texts[2]).toEqual(texts[0])
+})

@@ -1,0 +1,153 @@
+// The baseline's keys, file format and matching (src/report/baseline.ts, src/report/ratchet.ts).
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, test } from 'vitest'
+import type { Finding, SyncIoFinding } from '../../src/model/finding.js'
+import { envOverrides, validateOptions } from '../../src/model/options.js'
+import { BaselineError, baselineKey, formatBaseline, functionKey, markKnown, parseBaseline } from '../../src/report/baseline.js'
+import { ratchet } from '../../src/report/ratchet.js'
+import { formatSummary } from '../../src/report/summary.js'
+
+const cwd = mkdtempSync(join(tmpdir(), 'loopcop-baseline-core-'))
+let ids = 0
+
+function finding(fn: string, line: number, over: Partial<SyncIoFinding> = {}): SyncIoFinding {
+  return {
+    kind: 'sync-io',
+    id: `b-${++ids}`,
+    operation: 'fs.readFileSync',
+    category: 'fs',
+    hint: 'use fs.promises.readFile',
+    durationMs: 1,
+    maxMs: 1,
+    calls: 1,
+    allowed: false,
+    leak: false,
+    raised: false,
+    unstacked: false,
+    test: { name: 'a test', file: join(cwd, 'test/a.test.ts') },
+    location: { file: join(cwd, 'src/users.ts'), line, column: 3, function: fn },
+    frames: [{ fn, file: join(cwd, 'src/users.ts'), line, column: 3 }],
+    ...over,
+  }
+}
+
+const entry = { file: 'src/users.ts', function: 'loadUsers', operation: 'fs.readFileSync', package: '', calls: 1, tests: 1 }
+const baseline = parseBaseline(formatBaseline([entry]), join(cwd, 'loopcop-baseline.json'))
+
+describe('keys', () => {
+  test('a call site is its file, function, operation and package: moving it down the file keeps its key', () => {
+    expect(baselineKey(finding('loadUsers', 14), cwd)).toEqual({ file: 'src/users.ts', function: 'loadUsers', operation: 'fs.readFileSync', package: '' })
+    expect(baselineKey(finding('loadUsers', 140), cwd)).toEqual(baselineKey(finding('loadUsers', 14), cwd))
+    expect(baselineKey(finding('loadUsers', 14, { offender: { file: '/x/node_modules/klaw-sync/a.js', line: 1, column: 1, package: 'klaw-sync' } }), cwd)?.package).toBe('klaw-sync')
+    expect(baselineKey({ kind: 'stall', location: { file: join(cwd, 'src/csv.ts'), line: 8, column: 1, function: 'parseCsv' } }, cwd)?.operation).toBe('stall')
+  })
+
+  test('the function is named the same however V8 names the call', () => {
+    expect(['loadConfig', 'Object.loadConfig', 'Module.loadConfig', 'async loadConfig', 'Store.loadConfig [as load]'].map(functionKey)).toEqual(Array(5).fill('loadConfig'))
+    expect(functionKey('new Pool')).toBe('new Pool')
+    expect(functionKey('Object.<anonymous>')).toBe('')
+    expect(functionKey(undefined)).toBe('')
+  })
+
+  test('without a function on its location, the frame at that location names it', () => {
+    const f = finding('handle', 3)
+    expect(baselineKey({ ...f, location: { file: f.location?.file ?? '', line: 3, column: 3 } }, cwd)?.function).toBe('handle')
+  })
+})
+
+describe('matching', () => {
+  test('a recorded call site is known, a new one is not', () => {
+    const [known, fresh] = markKnown([finding('loadUsers', 99), finding('saveUser', 20)], baseline, cwd)
+    expect(known?.baselined).toBe(true)
+    expect(fresh?.baselined).toBeUndefined()
+  })
+
+  test('allowed findings and assertions’ are never baselined', () => {
+    const out = markKnown([finding('loadUsers', 1, { allowed: true, allowedBy: 'x' }), finding('loadUsers', 1, { scope: 'assertion' })], baseline, cwd)
+    expect(out.map((f) => f.baselined)).toEqual([undefined, undefined])
+  })
+
+  test('calls without a stack follow the stacked calls of their operation in their test: known only when none of those is new', () => {
+    const unstacked = (): SyncIoFinding => finding('loadUsers', 1, { unstacked: true, frames: [], location: undefined, calls: 900 })
+    expect(markKnown([finding('loadUsers', 9), unstacked()], baseline, cwd)[1]?.baselined).toBe(true)
+    expect(markKnown([finding('loadUsers', 9), finding('other', 9), unstacked()], baseline, cwd)[2]?.baselined).toBeUndefined()
+    expect(markKnown([unstacked()], baseline, cwd)[0]?.baselined).toBeUndefined()
+  })
+})
+
+describe('the file', () => {
+  test('one entry per line, sorted, and read back as written', () => {
+    const entries = [{ ...entry, function: 'zeta' }, entry]
+    const text = formatBaseline(entries)
+    expect(text.split('\n').filter((l) => l.startsWith('    {'))).toEqual([`    ${JSON.stringify(entry)},`, `    ${JSON.stringify({ ...entry, function: 'zeta' })}`])
+    expect(parseBaseline(text, 'b.json').entries).toEqual([entry, { ...entry, function: 'zeta' }])
+  })
+
+  test.each([
+    ['not json', 'it is not JSON'],
+    ['{"version":2,"entries":[]}', 'expected `{ "version": 1, "entries": [...] }`'],
+    ['{"version":1,"entries":[{"file":1}]}', 'entries[0].operation is not a string'],
+  ])('a damaged file is an error naming it: %s', (text, reason) => {
+    expect(() => parseBaseline(text, '/p/b.json')).toThrow(BaselineError)
+    expect(() => parseBaseline(text, '/p/b.json')).toThrow(`loopcop: could not read the baseline file /p/b.json (baseline / LOOPCOP_BASELINE): ${reason}`)
+  })
+})
+
+describe('the run', () => {
+  const write = (name: string, entries = [entry]): string => {
+    const path = join(cwd, name)
+    writeFileSync(path, formatBaseline(entries))
+    return path
+  }
+  const known = (f: Finding): Finding => ({ ...f, baselined: true })
+
+  test('an entry a complete run did not see is fixed; a partial run says nothing about it', () => {
+    const path = write('a.json', [entry, { ...entry, function: 'gone' }])
+    const complete = ratchet([known(finding('loadUsers', 1))], { baseline: { path, strict: false }, update: false, complete: true, cwd })
+    expect(complete?.fixed.map((e) => e.function)).toEqual(['gone'])
+    expect(complete?.error).toBeUndefined()
+    const partial = ratchet([], { baseline: { path, strict: true }, update: false, complete: false, cwd })
+    expect(partial?.fixed).toEqual([])
+    expect(partial?.error).toBeUndefined()
+  })
+
+  test('strict: fixed entries fail a complete run', () => {
+    const path = write('strict.json')
+    expect(ratchet([], { baseline: { path, strict: true }, update: false, complete: true, cwd })?.error?.message).toBe(
+      'loopcop: the baseline strict.json is strict and lists 1 call site that no longer blocks: remove it from the file (LOOPCOP_UPDATE_BASELINE=1 rewrites it)',
+    )
+  })
+
+  test('a missing baseline is an error, except for the run that writes it', () => {
+    expect(ratchet([], { baseline: { path: 'missing.json', strict: false }, update: false, complete: true, cwd })?.error?.message).toMatch(/^loopcop: could not read the baseline file .*missing\.json .*ENOENT/)
+    const written = ratchet([finding('loadUsers', 1)], { baseline: undefined, update: true, complete: true, cwd })
+    expect(written?.error).toBeUndefined()
+    expect(JSON.parse(readFileSync(join(cwd, 'loopcop-baseline.json'), 'utf8'))).toMatchObject({ version: 1, entries: [entry] })
+  })
+
+  test('the summary counts known findings apart and never says "no blocking" about them', () => {
+    const text = formatSummary([known(finding('loadUsers', 1)), finding('saveUser', 2)], cwd)
+    expect(text.split('\n')[0]).toMatch(/^loopcop: 1 blocking call at 1 call site in 1 test, .* \(new: not in the baseline\)$/)
+    expect(text).toContain('known from the baseline (reported, not failing): 1 blocking call at 1 call site, 1 finding')
+    expect(formatSummary([known(finding('loadUsers', 1))], cwd).split('\n')[0]).toBe('loopcop: no new blocking of the event loop found')
+  })
+})
+
+describe('options', () => {
+  test('baseline: a path or { path, strict }, validated', () => {
+    expect(validateOptions({ baseline: 'b.json' })).toEqual({ baseline: { path: 'b.json', strict: false } })
+    expect(validateOptions({ baseline: { path: 'b.json', strict: true } })).toEqual({ baseline: { path: 'b.json', strict: true } })
+    expect(() => validateOptions({ baseline: '' })).toThrow(new TypeError('Expected `baseline` to be a non-empty file path or `{ path, strict? }`, got `""` (string)'))
+    expect(() => validateOptions({ baseline: { strict: true } })).toThrow(new TypeError('Expected `baseline.path` to be a non-empty file path, got `undefined` (undefined)'))
+    expect(() => validateOptions({ baseline: { path: 'b', strict: 'yes' } })).toThrow(new TypeError('Expected `baseline.strict` to be a boolean, got `"yes"` (string)'))
+    expect(() => validateOptions({ baseline: { path: 'b', strit: true } })).toThrow(/unknown key `strit`/)
+  })
+
+  test('LOOPCOP_BASELINE sets the path; LOOPCOP_UPDATE_BASELINE takes 1/true/0/false only', () => {
+    expect(envOverrides({ LOOPCOP_BASELINE: 'b.json' }).baseline).toEqual({ path: 'b.json' })
+    expect(() => envOverrides({ LOOPCOP_UPDATE_BASELINE: 'yes' })).toThrow(/^Expected `LOOPCOP_UPDATE_BASELINE` to be '1' \(or 'true'\) .*, got `"yes"` \(string\) from the environment variable LOOPCOP_UPDATE_BASELINE$/)
+    expect(() => envOverrides({ LOOPCOP_UPDATE_BASELINE: '1' })).not.toThrow()
+  })
+})
