@@ -14,14 +14,14 @@ export interface Judged {
 
 /**
  * Judges calls, remembering verdicts by rule set, then by operation and argument, then by stack
- * text: each call site is judged once per rule set. The stack text is a key of its own (not
- * concatenated into one), so its hash is computed once per captured stack rather than over a fresh
- * string per lookup.
+ * key (the stack's generated positions, read without formatting: see `Stacks.key`): each call
+ * site is judged once per rule set. The stack key is a key of its own (not concatenated into one),
+ * so its hash is computed once per captured stack rather than over a fresh string per lookup.
  */
 export class Judge {
   readonly #stacks: Stacks
   readonly #verdicts = new WeakMap<readonly CompiledRule[], Map<string, Map<string, Verdict>>>()
-  #cachedTexts = 0
+  #cachedKeys = 0
 
   constructor(stacks: Stacks) {
     this.#stacks = stacks
@@ -29,29 +29,27 @@ export class Judge {
 
   /** The verdict on a call: `violation`, or `allowed` by the first rule that matches. `frames` reads the call's frames (once). */
   judge(call: Judged, operation: Operation, rules: readonly CompiledRule[], frames: () => readonly Frame[]): Verdict {
-    const text = this.#stacks.text(call.raw)
+    const key = this.#stacks.key(call.raw)
     let byCall = this.#verdicts.get(rules)
     if (byCall === undefined) {
       byCall = new Map()
       this.#verdicts.set(rules, byCall)
     }
     const callKey = call.arg === undefined ? operation.id : `${operation.id}\u0000${call.arg}`
-    let byText = byCall.get(callKey)
-    if (byText === undefined) {
-      byText = new Map()
-      byCall.set(callKey, byText)
+    let byKey = byCall.get(callKey)
+    if (byKey === undefined) {
+      byKey = new Map()
+      byCall.set(callKey, byKey)
     }
-    const known = typeof text === 'string' ? byText.get(text) : undefined
+    const known = byKey.get(key)
     if (known !== undefined) return known
     const view: CallView = { operation, arg: call.arg, frames }
     const verdict = verdictOf(findAllowingRule(rules, view))
-    if (typeof text === 'string') {
-      if (++this.#cachedTexts > 5_000) {
-        byCall.clear()
-        this.#cachedTexts = 0
-      }
-      byText.set(text, verdict)
+    if (++this.#cachedKeys > 5_000) {
+      byCall.clear()
+      this.#cachedKeys = 0
     }
+    byKey.set(key, verdict)
     return verdict
   }
 }

@@ -1,51 +1,37 @@
 // Capturing stacks cheaply and reading them late (docs/architecture.md, "stack"): a call keeps V8's
-// unformatted capture, and it is formatted (through the runner's source maps) only when needed.
+// unformatted capture; it is read as call sites with loopcop's own formatter (never the runner's),
+// keyed by its generated positions, and only the frames of each distinct stack are source-mapped.
 import { sep } from 'node:path'
 import type { Frame } from '../model/finding.js'
 import type { Guard } from '../runtime/guard.js'
+import { type RawStack, positionsKey, readCallSites, siteFrame } from './callsites.js'
 import { parseStack } from './frames.js'
+import { SourcePositions } from './sourcemaps.js'
 
-/** A stack captured by V8 but not yet formatted: formatting costs as much as capturing, so it waits. */
-export interface RawStack {
-  stack?: unknown
-}
+export type { RawStack } from './callsites.js'
 
-/** The function name exactly as V8's own formatter writes it (`Type.fn [as method]`, `new Fn`). */
-function v8Name(site: NodeJS.CallSite): string | undefined {
-  const fn = site.getFunctionName() ?? undefined
-  if (site.isConstructor()) return `new ${fn ?? '<anonymous>'}`
-  if (site.isToplevel()) return fn
-  const type = site.getTypeName() ?? undefined
-  const method = site.getMethodName() ?? undefined
-  if (fn === undefined) return `${type ?? '<anonymous>'}.${method ?? '<anonymous>'}`
-  let name = type !== undefined && !fn.startsWith(`${type}.`) ? `${type}.${fn}` : fn
-  if (method !== undefined && fn !== method && !fn.endsWith(`.${method}`)) name += ` [as ${method}]`
-  return name
-}
-
-function withV8Names(frames: Frame[], names: (string | undefined)[] | undefined): Frame[] {
-  // Only when the runner kept one text frame per call site (frames without a position excepted).
-  if (names === undefined || names.length !== frames.length) return frames
-  return frames.map((f, i) => ({ ...f, fn: names[i] }))
+/** A captured stack once read: its key (generated positions) and its source-mapped frames. */
+interface ReadStack {
+  readonly key: string
+  /** The call sites, until the frames are worked out from them. */
+  sites: readonly NodeJS.CallSite[] | undefined
+  frames: Frame[] | undefined
 }
 
 /**
  * Captures and reads stacks for one detector: knows loopcop's own folders (whose frames never
- * appear in findings) and keeps the parsed frames of each stack text (calls from one site format
- * to the same text, so each site is parsed once).
+ * appear in findings) and keeps the frames of each distinct stack (calls from one site share one
+ * key, so each site is read and source-mapped once).
  */
 export class Stacks {
   readonly #guard: Guard
   /** Directories holding loopcop's own code (the built package, or the sources in this repository). */
   readonly #ownRoots: string[] = []
-  /** Parsed frames by stack text (bounded). */
-  readonly #parsed = new Map<string, Frame[]>()
-  /**
-   * Function names as V8 knows them, for stacks a runner formatted. source-map-support (which Jest
-   * installs) renames each frame after the identifier at its mapped position — the function being
-   * called there (`readFileSync`), not the one calling (`listUsers`). Positions stay the runner's.
-   */
-  readonly #v8Names = new WeakMap<RawStack, (string | undefined)[]>()
+  /** Frames by stack key (bounded). */
+  readonly #frames = new Map<string, Frame[]>()
+  /** What each holder read to. */
+  readonly #read = new WeakMap<RawStack, ReadStack>()
+  readonly #positions = new SourcePositions()
 
   constructor(guard: Guard) {
     this.#guard = guard
@@ -56,19 +42,18 @@ export class Stacks {
     const withSep = dir.endsWith(sep) ? dir : dir + sep
     if (this.#ownRoots.includes(withSep)) return
     this.#ownRoots.push(withSep)
-    this.#parsed.clear()
+    this.#frames.clear()
   }
 
   /**
    * Captures the current stack into a holder, cutting every frame from `above` upwards (so
-   * loopcop's wrapper never shows). `Error.stackTraceLimit` is lowered only for the capture.
+   * loopcop's wrapper never shows). `Error.stackTraceLimit` is lowered only for the capture;
+   * nothing is formatted (V8 formats a holder on its first read).
    */
   capture(depth: number, above: Function): RawStack {
     const holder: RawStack = {}
     const limit = Error.stackTraceLimit
     Error.stackTraceLimit = depth
-    // With an `Error.prepareStackTrace` installed (Vitest's, source-map-support's), Node formats the
-    // stack right here, not on first read: the guard is up for the same reason as in `text`.
     this.#guard.depth++
     try {
       Error.captureStackTrace(holder, above)
@@ -80,55 +65,70 @@ export class Stacks {
   }
 
   /**
-   * The text of a captured stack, formatted on first read. Formatting runs the installed
-   * `Error.prepareStackTrace`, and a source-mapping one may read files synchronously
-   * (source-map-support does): the depth guard is up meanwhile, so loopcop formatting a stack is
-   * never itself a finding — nor, in `throw` mode, a `BlockingIOError` thrown out of the formatting.
+   * Reads a captured holder into call sites, once, with loopcop's own `Error.prepareStackTrace`
+   * (the installed one is restored whatever happens): no runner formatter, no source map, no file
+   * read. Returns the stack's key: two holders with one key have the same frames.
    */
-  text(raw: RawStack): unknown {
-    this.#guard.depth++
-    // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the `this` V8 gives it
-    const prepare = Error.prepareStackTrace
-    // A runner's formatter runs on the first read: hear V8's own names on the way (see #v8Names).
-    if (typeof prepare === 'function' && !this.#v8Names.has(raw)) {
-      const names = this.#v8Names
-      Error.prepareStackTrace = function (this: unknown, error: Error, sites: NodeJS.CallSite[]) {
-        try {
-          names.set(raw, sites.filter((site) => site.getLineNumber() !== null).map(v8Name))
-        } catch {
-          // names stay the runner's
-        }
-        return prepare.call(this, error, sites) as unknown
-      }
-    }
-    try {
-      return raw.stack
-    } finally {
-      Error.prepareStackTrace = prepare
-      this.#guard.depth--
-    }
+  key(raw: RawStack): string {
+    return this.#readOnce(raw).key
+  }
+
+  /** Kept for callers that read a holder early (the stall probe): the same as `key`. */
+  text(raw: RawStack): string {
+    return this.key(raw)
   }
 
   /**
-   * Formats a captured holder into frames, through whatever `Error.prepareStackTrace` is installed
-   * (Node's `--enable-source-maps`, Vite's or source-map-support's), so positions are source-mapped
-   * where the runner maps them. A `prepareStackTrace` that returns a non-string leaves no frames.
+   * The frames of a captured holder, loopcop's own left out, each source-mapped through the
+   * runner's formatter or Node's source maps (once per position and process), function names as
+   * V8 gives them.
    */
   read(raw: RawStack): Frame[] {
-    const text = this.text(raw)
-    if (typeof text !== 'string') return []
-    let frames = this.#parsed.get(text)
+    const read = this.#readOnce(raw)
+    if (read.frames !== undefined) return read.frames
+    let frames = this.#frames.get(read.key)
     if (frames === undefined) {
-      frames = withV8Names(parseStack(text), this.#v8Names.get(raw)).filter((f) => !this.#isOwnFile(f.file))
-      if (this.#parsed.size > 5_000) this.#parsed.clear()
-      this.#parsed.set(text, frames)
+      frames = this.#frameSites(read.sites ?? [])
+      if (this.#frames.size > 5_000) this.#frames.clear()
+      this.#frames.set(read.key, frames)
     }
+    read.frames = frames
+    read.sites = undefined
     return frames
   }
 
   /** Frames that are not loopcop's own (for frames that did not come through `read`). */
   withoutOwnFrames(frames: readonly Frame[]): Frame[] {
     return frames.filter((f) => !this.#isOwnFile(f.file))
+  }
+
+  #readOnce(raw: RawStack): ReadStack {
+    let read = this.#read.get(raw)
+    if (read !== undefined) return read
+    const sites = readCallSites(raw)
+    if (typeof sites === 'string') {
+      // Formatted already by someone else's read: the text is all there is (its positions are mapped).
+      read = { key: sites, sites: undefined, frames: this.#frames.get(sites) ?? this.withoutOwnFrames(parseStack(sites)) }
+    } else read = { key: positionsKey(sites ?? []), sites: sites ?? [], frames: undefined }
+    this.#read.set(raw, read)
+    return read
+  }
+
+  /** Frames of call sites: positions mapped where the runner or Node maps them. Source maps may read files: the guard is up. */
+  #frameSites(sites: readonly NodeJS.CallSite[]): Frame[] {
+    const frames: Frame[] = []
+    this.#guard.depth++
+    try {
+      for (const site of sites) {
+        const frame = siteFrame(site)
+        if (frame === undefined || this.#isOwnFile(frame.file)) continue
+        const mapped = this.#positions.map(frame, site)
+        if (!this.#isOwnFile(mapped.file)) frames.push(mapped)
+      }
+    } finally {
+      this.#guard.depth--
+    }
+    return frames
   }
 
   #isOwnFile(file: string): boolean {

@@ -1,8 +1,8 @@
 // Stack frames as text and as data (docs/architecture.md, "stack"): parsing V8's stack text, telling
 // the user's code from dependencies and Node's internals, and writing frames back for messages.
 import { isAbsolute, relative, sep } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { Frame, Location, Offender } from '../model/finding.js'
+import { toPath } from './callsites.js'
 
 // One frame, possibly spanning lines (a file name may hold a newline). The position is anchored at
 // the end, so a path may hold spaces, parentheses and colons: `at fn (/a/b (1)/c:d.js:3:4)`.
@@ -12,18 +12,6 @@ const NEXT_FRAME = /\n(?=[ \t]*at )/
 // Frames with no position of their own (`at new Promise (<anonymous>)`, `at async Promise.all
 // (index 0)`, `at native`): nothing to read, nothing lost.
 const NO_POSITION = /^\s*at (?:.*\((?:<anonymous>|native|index \d+)\)|native|<anonymous>)$/
-
-/** A file URL as a path; anything else as it is. */
-function toPath(file: string): string {
-  if (file.startsWith('file://')) {
-    try {
-      return fileURLToPath(file)
-    } catch {
-      return file
-    }
-  }
-  return file
-}
 
 /**
  * Parses V8 stack text (`    at fn (file:1:2)`) into frames. A frame runs until the next line that

@@ -1,0 +1,79 @@
+// Reading a captured stack as V8's call sites, with loopcop's own `Error.prepareStackTrace` swapped in
+// for the read only (docs/architecture.md, "stack"): a runner's formatter (Vitest's, Jest's
+// source-map-support) costs ~0.1–0.5 ms a stack, V8's call sites a few µs.
+import { fileURLToPath } from 'node:url'
+import type { Frame } from '../model/finding.js'
+
+/** A stack captured by V8 (`Error.captureStackTrace` into a holder), read late. */
+export interface RawStack {
+  stack?: unknown
+}
+
+/** loopcop's own formatter: the call sites as V8 gives them, nothing formatted. */
+function ownPrepare(_error: unknown, sites: NodeJS.CallSite[]): NodeJS.CallSite[] {
+  return sites
+}
+
+/**
+ * The call sites of a captured holder, read with loopcop's formatter in place of the installed
+ * one, which is put back whatever happens. A string when the holder had been formatted already
+ * (someone read its `stack` before: the text is all there is), `undefined` when there is nothing.
+ */
+export function readCallSites(raw: RawStack): NodeJS.CallSite[] | string | undefined {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- put back as it was, never called here
+  const installed = Error.prepareStackTrace
+  Error.prepareStackTrace = ownPrepare
+  try {
+    const value = raw.stack
+    return Array.isArray(value) || typeof value === 'string' ? (value as NodeJS.CallSite[] | string) : undefined
+  } finally {
+    Error.prepareStackTrace = installed
+  }
+}
+
+/** The function name exactly as V8's own formatter writes it (`Type.fn [as method]`, `new Fn`). */
+export function v8Name(site: NodeJS.CallSite): string | undefined {
+  const fn = site.getFunctionName() ?? undefined
+  if (site.isConstructor()) return `new ${fn ?? '<anonymous>'}`
+  if (site.isToplevel()) return fn
+  const type = site.getTypeName() ?? undefined
+  const method = site.getMethodName() ?? undefined
+  if (fn === undefined) return `${type ?? '<anonymous>'}.${method ?? '<anonymous>'}`
+  let name = type !== undefined && !fn.startsWith(`${type}.`) ? `${type}.${fn}` : fn
+  if (method !== undefined && fn !== method && !fn.endsWith(`.${method}`)) name += ` [as ${method}]`
+  return name
+}
+
+/** The script a call site is in, as V8 names it (a path, a `file:` URL, `node:fs`), or its eval origin. */
+export function scriptOf(site: NodeJS.CallSite): string {
+  return site.getFileName() ?? (site.isEval() ? site.getEvalOrigin() : undefined) ?? '<anonymous>'
+}
+
+/** A file URL as a path; anything else as it is. */
+export function toPath(file: string): string {
+  if (file.startsWith('file://')) {
+    try {
+      return fileURLToPath(file)
+    } catch {
+      return file
+    }
+  }
+  return file
+}
+
+/**
+ * A call site as a frame at its generated position (not source-mapped), or `undefined` for a
+ * frame with no position (`new Promise (<anonymous>)`, `async Promise.all (index 0)`, native).
+ */
+export function siteFrame(site: NodeJS.CallSite): Frame | undefined {
+  const line = site.getLineNumber()
+  if (line === null) return undefined
+  return { fn: v8Name(site), file: toPath(scriptOf(site)), line, column: site.getColumnNumber() ?? 0 }
+}
+
+/** A key for a stack's generated positions: equal keys, equal frames (and so equal verdicts). */
+export function positionsKey(sites: readonly NodeJS.CallSite[]): string {
+  let key = ''
+  for (const site of sites) key += `${site.getFileName() ?? scriptOf(site)}:${site.getLineNumber() ?? ''}:${site.getColumnNumber() ?? ''}\n`
+  return key
+}
