@@ -65,6 +65,8 @@ export class Detector implements LifecycleHost {
   readonly BlockingIOError: BlockingIOErrorClass
   /** The run this process records (a reporting process: Jest's reporter, Mocha's set-up), if any. */
   #run: RunRecording | undefined
+  /** Call sites `warn` mode has printed (each once per process). */
+  readonly #warnedSites = new Set<string>()
   /** Internal errors already reported (each once). */
   readonly #reported = new Set<string>()
   #onFindingFailed = false
@@ -136,6 +138,12 @@ export class Detector implements LifecycleHost {
   readonly currentScope = (): Scope | undefined => this.scopes.current()
   /** Runs a function outside every scope (loopcop's own I/O). */
   readonly outsideScopes = <T>(fn: () => T): T => this.scopes.outside(fn)
+  /** True the first time a `warn` call site is seen in this process. */
+  readonly firstWarning = (site: string): boolean => {
+    if (this.#warnedSites.has(site)) return false
+    this.#warnedSites.add(site)
+    return true
+  }
   /** Allows blocking: for the rest of the current test, or only while `fn` runs. */
   readonly allowBlocking: AllowBlocking = (<T>(fn?: () => T): T | undefined => this.scopes.allowBlocking(fn))
   /** Runs `fn` in a scope of its own: what it blocked on. */

@@ -8,7 +8,7 @@ import { type Finding, type TestRef, isUnjudged, isViolation } from './model/fin
 import type { Mode } from './model/mode.js'
 import type { ScopeOptions } from './model/options.js'
 import { type BlockingIOErrorClass, LoopcopInternalError } from './report/errors.js'
-import { failureMessage } from './report/messages.js'
+import { failureMessage, newSiteWarning, warnSiteKey } from './report/messages.js'
 
 /** How a test's scope ended, for a runner adapter to act on. */
 export interface TestOutcome {
@@ -47,6 +47,8 @@ export interface LifecycleHost {
   outsideScopes<T>(fn: () => T): T
   /** Marks the findings the baseline records as known (`baselined: true`): they never fail a test. */
   markKnown(findings: readonly Finding[]): readonly Finding[]
+  /** True the first time a `warn` call site (see `warnSiteKey`) is seen in this process, false after. */
+  firstWarning(site: string): boolean
 }
 
 function modeOf(f: Finding, scope: Scope): Mode {
@@ -87,8 +89,22 @@ export function endTest(host: LifecycleHost, scope: Scope, state: { readonly tes
   return {
     findings,
     ...(error !== undefined && { error }),
-    ...(warning.length > 0 && { warning: `loopcop (warn): ${failureMessage(warning, title)}` }),
+    ...(warning.length > 0 && warningText(host, warning, title)),
   }
+}
+
+/**
+ * What `warn` mode prints at the end of a test: one short line per call site not seen before in
+ * this process (a suite that calls one site from 500 tests prints it once, not 500 times); every
+ * finding still goes to the run summary and the JSON report. Stalls, rare and each long, are
+ * printed in full with the frames that were running.
+ */
+function warningText(host: LifecycleHost, findings: readonly Finding[], title: string | undefined): { warning?: string } {
+  const lines: string[] = []
+  const stalls = findings.filter((f) => f.kind === 'stall')
+  for (const f of findings) if (f.kind === 'sync-io' && host.firstWarning(warnSiteKey(f))) lines.push(`loopcop (warn): ${newSiteWarning(f, title)}`)
+  if (stalls.length > 0) lines.push(`loopcop (warn): ${failureMessage(stalls, title)}`)
+  return lines.length === 0 ? {} : { warning: lines.join('\n') }
 }
 
 /**

@@ -103,3 +103,19 @@ export function failureMessage(findings: readonly Finding[], title?: string): st
 export function listBlocking(blocking: readonly Finding[]): string {
   return messageOrder(blocking).map((f, i) => [`  ${i + 1}) ${describeFinding(f)}`, ...findingDetail(f, '       ')].join('\n')).join('\n')
 }
+
+/** Where a finding is, as `warn` mode names its call site: the operation and the user's line. */
+export function warnSiteKey(f: Finding): string {
+  const where = f.location === undefined ? '(no stack)' : `${f.location.file}:${f.location.line}:${f.location.column}`
+  return `${f.kind === 'sync-io' ? f.operation : 'stall'}\u0000${where}`
+}
+
+/**
+ * The one line `warn` mode prints for a call site the first time it blocks in this process:
+ * `src/users.ts:14:18 fs.readFileSync("users.json") blocked 3.1 ms — use fs.promises.readFile (in "GET /users"; …)`.
+ */
+export function newSiteWarning(f: Finding, title?: string): string {
+  const where = f.location === undefined ? 'blocking calls with no stack of their own:' : `${displayPath(f.location.file)}:${f.location.line}:${f.location.column}`
+  const during = title === undefined ? '' : `in ${JSON.stringify(title)}; `
+  return `new call site ${where} ${describeFinding(f)} (${during}later calls from here are counted in the run summary and JSON report)`
+}

@@ -19,7 +19,13 @@ describe.each([
   test('only the blocking tests fail', () => {
     expect(run.json.numRuntimeErrorTestSuites).toBe(0)
     expect(run.failed).toEqual(['ts throw mode: the call throws at the source line', 'ts: blocking load'])
-    expect(run.passed).toEqual(['ts: allowed load', 'ts: async load', 'ts: matcher'])
+    expect(run.passed).toEqual([
+      'ts stack: a finding names the .ts line, and Jest keeps its Error.prepareStackTrace',
+      "ts stack: the test's own Error.prepareStackTrace and its errors' stacks are untouched",
+      'ts: allowed load',
+      'ts: async load',
+      'ts: matcher',
+    ])
   })
 
   test('findings are on the lines of the .ts source', () => {
