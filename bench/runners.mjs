@@ -13,7 +13,9 @@
 // CPU is the runner's process tree (rusage of waited-for children), so worker processes count.
 //
 // Usage: node bench/runners.mjs [--runs=5] [--runners=vitest-forks,vitest-threads,jest,mocha]
-//                               [--node=<path of another node binary>] [--json=<file>]
+//                               [--nodes=20,24] [--node=<path of one node binary>] [--json=<file>]
+// `npm run bench` runs it after the bare-Node scenarios, on Node 20 and Node 24 (the binaries of
+// majors other than the running one come from .cache/node, see scripts/lib/node-versions.mjs).
 // Packs the built repository (`npm run build` first) and installs it into .cache/bench-runners.
 // A benchmark, not a test: nothing is asserted.
 import { spawn } from 'node:child_process'
@@ -22,11 +24,12 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { installTarball, packLoopcop, root } from '../scripts/lib/pack.mjs'
 import { flags, median } from '../scripts/lib/measure.mjs'
+import { prepareNode } from '../scripts/lib/node-versions.mjs'
 
 const args = flags()
 const RUNS = Number(args.runs ?? 5)
 const RUNNERS = String(args.runners ?? 'vitest-forks,vitest-threads,jest,mocha').split(',')
-const NODE = typeof args.node === 'string' ? args.node : process.execPath
+const NODE_MAJORS = String(args.nodes ?? '20,24').split(',').map(Number)
 const cache = join(root, '.cache', 'bench-runners')
 const bins = {
   vitest: join(root, 'node_modules', 'vitest', 'vitest.mjs'),
@@ -162,66 +165,88 @@ function timed(argv, options) {
   })
 }
 
-function command(name, dir) {
+function command(NODE, name, dir) {
   const runner = name.startsWith('vitest') ? 'vitest' : name
   if (runner === 'vitest') return [NODE, bins.vitest, 'run', `--pool=${name === 'vitest-threads' ? 'threads' : 'forks'}`]
   if (runner === 'jest') return [NODE, bins.jest, '--ci', '--cacheDirectory', join(dir, '.jest-cache')]
   return [NODE, bins.mocha, '--timeout', '60000', 'test/*.spec.cjs']
 }
 
-async function measure(name, kind, mode) {
+async function measure(node, name, kind, mode) {
   const runner = name.startsWith('vitest') ? 'vitest' : name
   const dir = join(cache, runner, kind)
-  const argv = command(name, dir)
+  const argv = command(node, name, dir)
   if (runner === 'mocha' && mode !== 'off') argv.splice(2, 0, '--require', 'loopcop/mocha', '--require', './loopcop.setup.cjs')
   const env = { ...process.env, CI: 'true', NO_COLOR: '1', LOOPCOP_BENCH: mode, NODE_PATH: join(cache, 'node_modules'), LOOPCOP_BENCH_ERR: join(cache, `${name}-${kind}-${mode}.err`) }
   for (const key of Object.keys(env)) if (key.startsWith('VITEST') || key === 'NODE_OPTIONS' || key === 'GITHUB_ACTIONS' || (key.startsWith('LOOPCOP_') && key !== 'LOOPCOP_BENCH' && key !== 'LOOPCOP_BENCH_ERR')) delete env[key]
   return timed(argv, { cwd: dir, env })
 }
 
-async function main() {
-  generate()
-  const results = []
-  for (const name of RUNNERS) {
-    const samples = {}
-    const add = (key, r) => (samples[key] ??= []).push(r)
-    for (let i = 0; i < RUNS; i++) {
-      // Alternating, and the order rotated each round, so drift hits every variant alike.
-      const variants = [
-        ['suite', 'off'], ['suite', 'warn'], ['suite', 'fail'],
-        ['kept', 'off'], ['kept', 'warn'],
-        ['unkept', 'off'], ['unkept', 'warn'],
-        ['files', 'off'], ['files', 'warn'],
-      ]
-      const rotated = [...variants.slice(i % variants.length), ...variants.slice(0, i % variants.length)]
-      for (const [kind, mode] of rotated) add(`${kind}/${mode}`, await measure(name, kind, mode))
-      process.stderr.write(`${name}: round ${i + 1}/${RUNS}\n`)
-    }
-    const m = (key, field) => median(samples[key].map((r) => r[field]))
-    results.push({
-      runner: name,
-      suiteWallOff: m('suite/off', 'wallMs'),
-      wallWarn: m('suite/warn', 'wallMs') / m('suite/off', 'wallMs'),
-      wallFail: m('suite/fail', 'wallMs') / m('suite/off', 'wallMs'),
-      cpuWarn: m('suite/warn', 'cpuMs') / m('suite/off', 'cpuMs'),
-      cpuFail: m('suite/fail', 'cpuMs') / m('suite/off', 'cpuMs'),
-      usPerKept: ((m('kept/warn', 'cpuMs') - m('kept/off', 'cpuMs')) * 1000) / KEPT_CALLS,
-      usPerUnkept: ((m('unkept/warn', 'cpuMs') - m('unkept/off', 'cpuMs')) * 1000) / UNKEPT_CALLS,
-      msPerFile: (m('files/warn', 'wallMs') - m('files/off', 'wallMs')) / EMPTY_FILES,
-      cpuMsPerFile: (m('files/warn', 'cpuMs') - m('files/off', 'cpuMs')) / EMPTY_FILES,
-    })
+/** The Node binaries to run on: `--node=<path>`, or `--nodes=<majors>` (the running one for its own major). */
+async function nodes() {
+  if (typeof args.node === 'string') return [{ bin: args.node, version: await versionOf(args.node) }]
+  const out = []
+  for (const major of NODE_MAJORS) {
+    const prepared = await prepareNode(major)
+    if (prepared.error !== undefined) throw new Error(`Node ${major}: ${prepared.error}`)
+    out.push({ bin: prepared.bin, version: prepared.version })
   }
-  const nodeVersion = await new Promise((resolve) => {
-    const c = spawn(NODE, ['-p', 'process.versions.node'])
+  return out
+}
+
+function versionOf(bin) {
+  return new Promise((resolve) => {
+    const c = spawn(bin, ['-p', 'process.versions.node'])
     let v = ''
     c.stdout.on('data', (d) => (v += d))
     c.on('close', () => resolve(v.trim()))
   })
-  console.log(`\nloopcop inside the runners: Node ${nodeVersion}, medians of ${RUNS} alternating runs, stall detection on (stallMs 100)\n`)
-  console.log('| runner | suite wall (off) | wall warn | wall fail | CPU warn | CPU fail | µs/kept call | µs/unkept call | start-up ms/file (wall, CPU) |')
-  console.log('|---|---|---|---|---|---|---|---|---|')
-  for (const r of results) {
-    console.log(`| ${r.runner} | ${(r.suiteWallOff / 1000).toFixed(2)} s | ${r.wallWarn.toFixed(3)}× | ${r.wallFail.toFixed(3)}× | ${r.cpuWarn.toFixed(3)}× | ${r.cpuFail.toFixed(3)}× | ${r.usPerKept.toFixed(1)} | ${r.usPerUnkept.toFixed(2)} | ${r.msPerFile.toFixed(1)}, ${r.cpuMsPerFile.toFixed(1)} |`)
+}
+
+/** Every variant of one runner on one Node, alternating, medians: one row of the table. */
+async function measureRunner(node, name) {
+  const samples = {}
+  const add = (key, r) => (samples[key] ??= []).push(r)
+  for (let i = 0; i < RUNS; i++) {
+    // Alternating, and the order rotated each round, so drift hits every variant alike.
+    const variants = [
+      ['suite', 'off'], ['suite', 'warn'], ['suite', 'fail'],
+      ['kept', 'off'], ['kept', 'warn'],
+      ['unkept', 'off'], ['unkept', 'warn'],
+      ['files', 'off'], ['files', 'warn'],
+    ]
+    const rotated = [...variants.slice(i % variants.length), ...variants.slice(0, i % variants.length)]
+    for (const [kind, mode] of rotated) add(`${kind}/${mode}`, await measure(node.bin, name, kind, mode))
+    process.stderr.write(`Node ${node.version}, ${name}: round ${i + 1}/${RUNS}\n`)
+  }
+  const m = (key, field) => median(samples[key].map((r) => r[field]))
+  return {
+    node: node.version,
+    runner: name,
+    suiteWallOff: m('suite/off', 'wallMs'),
+    wallWarn: m('suite/warn', 'wallMs') / m('suite/off', 'wallMs'),
+    wallFail: m('suite/fail', 'wallMs') / m('suite/off', 'wallMs'),
+    cpuWarn: m('suite/warn', 'cpuMs') / m('suite/off', 'cpuMs'),
+    cpuFail: m('suite/fail', 'cpuMs') / m('suite/off', 'cpuMs'),
+    usPerKept: ((m('kept/warn', 'cpuMs') - m('kept/off', 'cpuMs')) * 1000) / KEPT_CALLS,
+    usPerUnkept: ((m('unkept/warn', 'cpuMs') - m('unkept/off', 'cpuMs')) * 1000) / UNKEPT_CALLS,
+    msPerFile: (m('files/warn', 'wallMs') - m('files/off', 'wallMs')) / EMPTY_FILES,
+    cpuMsPerFile: (m('files/warn', 'cpuMs') - m('files/off', 'cpuMs')) / EMPTY_FILES,
+  }
+}
+
+async function main() {
+  const targets = await nodes()
+  generate()
+  const results = []
+  for (const node of targets) for (const name of RUNNERS) results.push(await measureRunner(node, name))
+  for (const node of targets) {
+    console.log(`\nloopcop inside the runners: Node ${node.version}, medians of ${RUNS} alternating runs, stall detection on (stallMs 100)\n`)
+    console.log('| runner | suite wall (off) | wall warn | wall fail | CPU warn | CPU fail | µs/kept call | µs/unkept call | start-up ms/file (wall, CPU) |')
+    console.log('|---|---|---|---|---|---|---|---|---|')
+    for (const r of results.filter((x) => x.node === node.version)) {
+      console.log(`| ${r.runner} | ${(r.suiteWallOff / 1000).toFixed(2)} s | ${r.wallWarn.toFixed(3)}× | ${r.wallFail.toFixed(3)}× | ${r.cpuWarn.toFixed(3)}× | ${r.cpuFail.toFixed(3)}× | ${r.usPerKept.toFixed(1)} | ${r.usPerUnkept.toFixed(2)} | ${r.msPerFile.toFixed(1)}, ${r.cpuMsPerFile.toFixed(1)} |`)
+    }
   }
   if (typeof args.json === 'string') writeFileSync(args.json, JSON.stringify(results, null, 2) + '\n')
 }
