@@ -71,9 +71,7 @@ export function siteFrame(site: NodeJS.CallSite): Frame | undefined {
   return { fn: v8Name(site), file: toPath(scriptOf(site)), line, column: site.getColumnNumber() ?? 0 }
 }
 
-/** A key for a stack's generated positions: equal keys, equal frames (and so equal verdicts). */
-export function positionsKey(sites: readonly NodeJS.CallSite[]): string {
-  let key = ''
-  for (const site of sites) key += `${site.getFileName() ?? scriptOf(site)}:${site.getLineNumber() ?? ''}:${site.getColumnNumber() ?? ''}\n`
-  return key
+/** Where a call site is: `script:line:column`, as V8 gives them (not source-mapped). */
+export function positionOf(site: NodeJS.CallSite): string {
+  return `${site.getFileName() ?? scriptOf(site)}:${site.getLineNumber() ?? ''}:${site.getColumnNumber() ?? ''}`
 }

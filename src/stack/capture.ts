@@ -4,19 +4,23 @@
 import { sep } from 'node:path'
 import type { Frame } from '../model/finding.js'
 import type { Guard } from '../runtime/guard.js'
-import { type RawStack, positionsKey, readCallSites, siteFrame } from './callsites.js'
+import { type RawStack, positionOf, readCallSites, siteFrame } from './callsites.js'
 import { parseStack } from './frames.js'
-import { SourcePositions } from './sourcemaps.js'
+import { sourceFrame } from './sourcemaps.js'
 
 export type { RawStack } from './callsites.js'
 
 /** A captured stack once read: its key (generated positions) and its source-mapped frames. */
 interface ReadStack {
   readonly key: string
-  /** The call sites, until the frames are worked out from them. */
+  /** The call sites and their positions, until the frames are worked out from them. */
   sites: readonly NodeJS.CallSite[] | undefined
+  positions: readonly string[] | undefined
   frames: Frame[] | undefined
 }
+
+/** No frame: a call site with no position, or in loopcop's own code. */
+const NO_FRAME = null
 
 /**
  * Captures and reads stacks for one detector: knows loopcop's own folders (whose frames never
@@ -29,9 +33,10 @@ export class Stacks {
   readonly #ownRoots: string[] = []
   /** Frames by stack key (bounded). */
   readonly #frames = new Map<string, Frame[]>()
+  /** Source-mapped frames by generated position (bounded): a stack new as a whole is mostly positions seen before. */
+  readonly #byPosition = new Map<string, Frame | typeof NO_FRAME>()
   /** What each holder read to. */
   readonly #read = new WeakMap<RawStack, ReadStack>()
-  readonly #positions = new SourcePositions()
 
   constructor(guard: Guard) {
     this.#guard = guard
@@ -43,6 +48,7 @@ export class Stacks {
     if (this.#ownRoots.includes(withSep)) return
     this.#ownRoots.push(withSep)
     this.#frames.clear()
+    this.#byPosition.clear()
   }
 
   /**
@@ -88,12 +94,13 @@ export class Stacks {
     if (read.frames !== undefined) return read.frames
     let frames = this.#frames.get(read.key)
     if (frames === undefined) {
-      frames = this.#frameSites(read.sites ?? [])
+      frames = this.#frameSites(read.sites ?? [], read.positions ?? [])
       if (this.#frames.size > 5_000) this.#frames.clear()
       this.#frames.set(read.key, frames)
     }
     read.frames = frames
     read.sites = undefined
+    read.positions = undefined
     return frames
   }
 
@@ -108,27 +115,42 @@ export class Stacks {
     const sites = readCallSites(raw)
     if (typeof sites === 'string') {
       // Formatted already by someone else's read: the text is all there is (its positions are mapped).
-      read = { key: sites, sites: undefined, frames: this.#frames.get(sites) ?? this.withoutOwnFrames(parseStack(sites)) }
-    } else read = { key: positionsKey(sites ?? []), sites: sites ?? [], frames: undefined }
+      read = { key: sites, sites: undefined, positions: undefined, frames: this.#frames.get(sites) ?? this.withoutOwnFrames(parseStack(sites)) }
+    } else {
+      const all = sites ?? []
+      const positions = all.map(positionOf)
+      read = { key: positions.join('\n'), sites: all, positions, frames: undefined }
+    }
     this.#read.set(raw, read)
     return read
   }
 
-  /** Frames of call sites: positions mapped where the runner or Node maps them. Source maps may read files: the guard is up. */
-  #frameSites(sites: readonly NodeJS.CallSite[]): Frame[] {
+  /** Frames of call sites: positions mapped where the runner or Node maps them, each position once. Source maps may read files: the guard is up. */
+  #frameSites(sites: readonly NodeJS.CallSite[], positions: readonly string[]): Frame[] {
     const frames: Frame[] = []
     this.#guard.depth++
     try {
-      for (const site of sites) {
-        const frame = siteFrame(site)
-        if (frame === undefined || this.#isOwnFile(frame.file)) continue
-        const mapped = this.#positions.map(frame, site)
-        if (!this.#isOwnFile(mapped.file)) frames.push(mapped)
+      for (let i = 0; i < sites.length; i++) {
+        const position = positions[i] as string
+        let frame = this.#byPosition.get(position)
+        if (frame === undefined) {
+          frame = this.#frameOf(sites[i] as NodeJS.CallSite)
+          if (this.#byPosition.size > 20_000) this.#byPosition.clear()
+          this.#byPosition.set(position, frame)
+        }
+        if (frame !== NO_FRAME) frames.push(frame)
       }
     } finally {
       this.#guard.depth--
     }
     return frames
+  }
+
+  #frameOf(site: NodeJS.CallSite): Frame | typeof NO_FRAME {
+    const frame = siteFrame(site)
+    if (frame === undefined || this.#isOwnFile(frame.file)) return NO_FRAME
+    const mapped = sourceFrame(frame, site)
+    return this.#isOwnFile(mapped.file) ? NO_FRAME : mapped
   }
 
   #isOwnFile(file: string): boolean {
