@@ -136,11 +136,22 @@ export function siteKey(frames: readonly Frame[]): string {
   return f === undefined ? '?' : `${f.file}:${f.line}:${f.column}`
 }
 
-/** A path as shown to the user: relative to the working directory when inside it. */
+// A memo of a pure function ((cwd, file) → shown path), bounded: a run report shows the same few
+// files in every frame of every finding, and `path.relative` costs a few µs each.
+const shownPaths = new Map<string, string>()
+
+/** A path as shown to the user: relative to the working directory when inside it. Memoized. */
 export function displayPath(file: string, cwd = process.cwd()): string {
   if (isInternal(file)) return file
-  const rel = relative(cwd, file)
-  return rel.startsWith('..') || rel === '' ? file : rel.split(sep).join('/')
+  const key = `${cwd}\u0000${file}`
+  let shown = shownPaths.get(key)
+  if (shown === undefined) {
+    const rel = relative(cwd, file)
+    shown = rel.startsWith('..') || rel === '' ? file : rel.split(sep).join('/')
+    if (shownPaths.size > 10_000) shownPaths.clear()
+    shownPaths.set(key, shown)
+  }
+  return shown
 }
 
 /** Line breaks and other control characters of a file name, written as escapes so a frame stays one line. */

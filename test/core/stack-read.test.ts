@@ -1,0 +1,92 @@
+// Reading captured stacks (src/stack): loopcop's own formatter is swapped in for the read only and
+// put back whatever happens; positions are source-mapped through the formatter installed, each once.
+import { afterEach, describe, expect, test } from 'vitest'
+import { readCallSites } from '../../src/stack/callsites.js'
+import { Stacks } from '../../src/stack/capture.js'
+import { Guard } from '../../src/runtime/guard.js'
+
+// eslint-disable-next-line @typescript-eslint/unbound-method -- put back as it was
+const installed = Error.prepareStackTrace
+afterEach(() => {
+  Error.prepareStackTrace = installed
+})
+
+function here(stacks: Stacks): ReturnType<Stacks['capture']> {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- only the function's identity: frames from it upwards are cut
+  return stacks.capture(10, stacks.capture)
+}
+
+describe('readCallSites()', () => {
+  test('gives V8 call sites, and leaves the installed Error.prepareStackTrace in place', () => {
+    const mine = (): string => 'mine'
+    Error.prepareStackTrace = mine
+    const holder = {}
+    Error.captureStackTrace(holder)
+    const sites = readCallSites(holder)
+    expect(Array.isArray(sites)).toBe(true)
+    expect((sites as NodeJS.CallSite[])[0]?.getFileName()).toContain('stack-read.test.ts')
+    expect(Error.prepareStackTrace).toBe(mine)
+  })
+
+  test('puts the installed Error.prepareStackTrace back when reading the stack throws', () => {
+    const mine = (): string => 'mine'
+    Error.prepareStackTrace = mine
+    const holder = {
+      get stack(): never {
+        throw new Error('a stack that cannot be read')
+      },
+    }
+    expect(() => readCallSites(holder)).toThrow('a stack that cannot be read')
+    expect(Error.prepareStackTrace).toBe(mine)
+  })
+
+  test('gives the text of a holder formatted before (read by someone else first)', () => {
+    const holder = {}
+    Error.captureStackTrace(holder)
+    const text = (holder as { stack: unknown }).stack
+    expect(readCallSites(holder)).toBe(text)
+  })
+})
+
+describe('Stacks', () => {
+  test("the runner's formatter runs once per position, on that call site alone, never per call; its mapped positions are what is read", () => {
+    let runs = 0
+    const siteCounts: number[] = []
+    Error.prepareStackTrace = (error: Error, sites: NodeJS.CallSite[]): string => {
+      runs++
+      siteCounts.push(sites.length)
+      // A "source map" that moves every position 1,000 lines down.
+      return `${error.name}: ${error.message}\n${sites.map((s) => `    at ${s.getFunctionName() ?? 'x'} (${s.getFileName()}:${(s.getLineNumber() ?? 0) + 1000}:${s.getColumnNumber()})`).join('\n')}`
+    }
+    const stacks = new Stacks(new Guard())
+    const raws = Array.from({ length: 50 }, () => here(stacks))
+    const keys = new Set(raws.map((r) => stacks.key(r)))
+    expect(runs).toBe(0) // keys need no formatting
+    expect(keys.size).toBe(1)
+    const first = stacks.read(raws[0]!)
+    const perStack = runs
+    // Every other holder of the same stack: no formatting at all.
+    const frames = [first, ...raws.slice(1).map((r) => stacks.read(r))]
+    Error.prepareStackTrace = installed
+    expect(perStack).toBeGreaterThan(0)
+    expect(siteCounts.every((n) => n === 1)).toBe(true)
+    expect(frames[0]?.[0]).toMatchObject({ fn: 'here', line: expect.any(Number) as number })
+    expect(frames[0]?.[0]?.line).toBeGreaterThan(1000)
+    expect(runs).toBe(perStack)
+    expect(frames.every((f) => f === frames[0])).toBe(true)
+  })
+
+  test('a formatter that throws on a lone call site leaves the generated position, and stays installed', () => {
+    const failing = (): never => {
+      throw new Error('formatter failed')
+    }
+    Error.prepareStackTrace = failing
+    const stacks = new Stacks(new Guard())
+    const frames = stacks.read(here(stacks))
+    const after = Error.prepareStackTrace
+    Error.prepareStackTrace = installed
+    expect(after).toBe(failing)
+    expect(frames[0]?.fn).toBe('here')
+    expect(frames[0]?.file).toContain('stack-read.test.ts')
+  })
+})
