@@ -5,14 +5,12 @@ import { readCallSites } from '../../src/stack/callsites.js'
 import { Stacks } from '../../src/stack/capture.js'
 import { Guard } from '../../src/runtime/guard.js'
 
-// eslint-disable-next-line @typescript-eslint/unbound-method -- put back as it was
 const installed = Error.prepareStackTrace
 afterEach(() => {
   Error.prepareStackTrace = installed
 })
 
 function here(stacks: Stacks): ReturnType<Stacks['capture']> {
-  // eslint-disable-next-line @typescript-eslint/unbound-method -- only the function's identity: frames from it upwards are cut
   return stacks.capture(10, stacks.capture)
 }
 
