@@ -1,0 +1,74 @@
+// What one kept call costs in bare Node, piece by piece (issue 12: "where a floor stops you, show
+// the measurement"): V8's capture alone, the capture read as call sites, their position key, and
+// the whole path of a call that becomes a finding of its own (20 scopes × 100 call sites, a
+// stack-needing allow rule as in bench/runners.mjs). µs per call, medians of 7 runs, in-process.
+// A benchmark, not a test.
+//
+//   node bench/kept-call.mjs            (after `npm run build`)
+import fs from 'node:fs'
+import path from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { fileURLToPath } from 'node:url'
+import { median } from '../scripts/lib/measure.mjs'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const { configure, detect } = await import(path.join(here, '..', 'dist', 'esm', 'src', 'index.js'))
+configure({ mode: 'warn', stallMs: 0, allow: [{ package: 'fake-dep' }] })
+
+const own = (_error, sites) => sites
+function capture(depth) {
+  const holder = {}
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = depth
+  Error.captureStackTrace(holder, capture)
+  Error.stackTraceLimit = limit
+  return holder
+}
+function callSites(depth) {
+  const holder = capture(depth)
+  const installed = Error.prepareStackTrace
+  Error.prepareStackTrace = own
+  try {
+    return holder.stack
+  } finally {
+    Error.prepareStackTrace = installed
+  }
+}
+const keyed = (depth) => callSites(depth).map((s) => `${s.getFileName()}:${s.getLineNumber()}:${s.getColumnNumber()}`).join('\n')
+/** A call made 12 frames down, as in a test runner. */
+const deep = (n, fn) => (n === 0 ? fn() : deep(n - 1, fn))
+function perCall(fn, n = 20_000) {
+  const runs = []
+  for (let r = 0; r < 7; r++) {
+    const t = performance.now()
+    for (let i = 0; i < n; i++) fn()
+    runs.push(((performance.now() - t) * 1000) / n)
+  }
+  return median(runs)
+}
+
+const body = Array.from({ length: 100 }, (_, i) => `fs.existsSync(self + ${i})`).join('\n')
+// 20 "tests", each with its own 100 call sites: every call keeps its stack and is a finding of its own.
+const tests = Array.from({ length: 20 }, (_, t) => new Function('fs', 'self', `// test ${t}\n${body}`))
+
+// Warm-up: the first pass reads and source-maps every position once, and lets V8 optimise.
+for (const test of tests) await detect(() => test(fs, '/nonexistent'))
+console.log(`Node ${process.versions.node}: µs per call, medians of 7 runs`)
+console.log(`  fs.existsSync alone: ${perCall(() => deep(12, () => fs.existsSync('/nonexistent'))).toFixed(2)}`)
+for (const depth of [5, 10]) {
+  const cap = perCall(() => deep(12, () => capture(depth)))
+  const sites = perCall(() => deep(12, () => callSites(depth)))
+  const key = perCall(() => deep(12, () => keyed(depth)))
+  configure({ traceDepth: depth })
+  const withLoopcop = []
+  const without = []
+  for (let r = 0; r < 7; r++) {
+    let t = performance.now()
+    for (const test of tests) await detect(() => test(fs, '/nonexistent'))
+    withLoopcop.push(((performance.now() - t) * 1000) / 2000)
+    t = performance.now()
+    for (const test of tests) test(fs, '/nonexistent')
+    without.push(((performance.now() - t) * 1000) / 2000)
+  }
+  console.log(`  ${depth} frames: capture ${cap.toFixed(2)}, + read as call sites ${sites.toFixed(2)}, + position key ${key.toFixed(2)}; whole kept call (its own finding) ${(median(withLoopcop) - median(without)).toFixed(2)}`)
+}
