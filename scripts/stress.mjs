@@ -2,8 +2,10 @@
 // fixtures (test/stress/<runner>) under Vitest (forks and threads), Jest and Mocha, each N times
 // with loopcop (stallMode 'warn', JSON report) and N times without it, alternating, while other
 // processes keep every core busy; then prints per runner:
-//   - false stalls: stalls charged to a [clean] test (it only awaits timers, file reads, a first
-//     fetch(), a big module import);
+//   - false stalls: stalls judged against a [clean] test (it only awaits timers, file reads, a
+//     first fetch(), a big module import);
+//   - not judged: stalls reported without a verdict (no stack of the stalled code, or several
+//     concurrent tests could own them), which never fail a test, with the reason;
 //   - missed stalls: a [stalls] test (a 300 ms CPU busy loop, a long native JSON.parse) with no
 //     stall finding;
 //   - stalls without a stack: stall findings with no frames;
@@ -57,6 +59,7 @@ function startLoad() {
     for (const c of children) c.kill('SIGKILL')
   }
   process.on('exit', stop)
+  for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130))
   return stop
 }
 
@@ -122,7 +125,7 @@ async function main() {
   const rows = []
   try {
     for (const name of RUNNERS) {
-      const row = { runner: name, runs: 0, falseStalls: [], missed: [], noStack: [], failedTests: [], withTest: [], withoutTest: [], withWall: [], withoutWall: [] }
+      const row = { runner: name, runs: 0, falseStalls: [], unjudged: [], missed: [], noStack: [], failedTests: [], withTest: [], withoutTest: [], withWall: [], withoutWall: [] }
       for (let i = 0; i < RUNS; i++) {
         // Alternate which goes first, so a drift in the machine's load hits both alike.
         const order = i % 2 === 0 ? [true, false] : [false, true]
@@ -139,11 +142,12 @@ async function main() {
           row.withWall.push(r.wallMs)
           for (const s of r.stalls) {
             const test = s.test?.name ?? '(no test)'
-            if (!test.includes('[stalls]')) row.falseStalls.push(`${test}${s.stack.length === 0 ? ' (no stack)' : ` at ${s.stack[0]}`}`)
-            else if (s.stack.length === 0) row.noStack.push(test)
+            if (s.unjudged !== undefined) row.unjudged.push(`${test}: ${s.unjudged}`)
+            else if (!test.includes('[stalls]')) row.falseStalls.push(`${test}${s.stack.length === 0 ? ' (no stack)' : ` at ${s.stack[0]}`}`)
+            if (test.includes('[stalls]') && s.stack.length === 0) row.noStack.push(test)
           }
           for (const t of r.tests.filter((x) => x.name.includes('[stalls]'))) {
-            if (!r.stalls.some((s) => s.test?.name?.endsWith(t.name))) row.missed.push(t.name)
+            if (!r.stalls.some((s) => s.unjudged === undefined && s.test?.name?.endsWith(t.name))) row.missed.push(t.name)
           }
         }
         process.stderr.write(`${name}: run ${i + 1}/${RUNS} done\n`)
@@ -160,17 +164,17 @@ async function main() {
 function print(rows) {
   const pct = (a, b) => `${((a / b - 1) * 100).toFixed(1)}%`
   console.log(`\nloopcop stress: ${RUNS} runs per runner, ${LOAD ? `${availableParallelism()} busy processes loading every core` : 'no extra load'}, Node ${process.versions.node}\n`)
-  console.log('runner          runs  false  missed  no stack  in-test with/without (inflation)   wall with/without (inflation)')
+  console.log('runner          runs  false  missed  no stack  not judged  in-test with/without (inflation)   wall with/without (inflation)')
   for (const r of rows) {
     const [wt, nt, ww, nw] = [median(r.withTest), median(r.withoutTest), median(r.withWall), median(r.withoutWall)]
     console.log(
-      `${r.runner.padEnd(15)} ${String(r.runs).padStart(4)}  ${String(r.falseStalls.length).padStart(5)}  ${String(r.missed.length).padStart(6)}  ${String(r.noStack.length).padStart(8)}  ` +
+      `${r.runner.padEnd(15)} ${String(r.runs).padStart(4)}  ${String(r.falseStalls.length).padStart(5)}  ${String(r.missed.length).padStart(6)}  ${String(r.noStack.length).padStart(8)}  ${String(r.unjudged.length).padStart(10)}  ` +
         `${(wt / 1000).toFixed(2)} s / ${(nt / 1000).toFixed(2)} s (${pct(wt, nt)})`.padEnd(34) +
         `   ${(ww / 1000).toFixed(2)} s / ${(nw / 1000).toFixed(2)} s (${pct(ww, nw)})`,
     )
   }
   for (const r of rows) {
-    for (const [label, list] of [['false stalls', r.falseStalls], ['missed stalls', r.missed], ['stalls without a stack', r.noStack], ['tests that did not pass', r.failedTests]]) {
+    for (const [label, list] of [['false stalls', r.falseStalls], ['missed stalls', r.missed], ['stalls without a stack', r.noStack], ['stalls not judged', r.unjudged], ['tests that did not pass', r.failedTests]]) {
       if (list.length === 0) continue
       const counts = new Map()
       for (const x of list) counts.set(x, (counts.get(x) ?? 0) + 1)

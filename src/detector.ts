@@ -83,7 +83,7 @@ export class Detector implements LifecycleHost {
     this.BlockingIOError = defineBlockingIOError(guard)
     const recorder = new CallRecorder({ guard, stacks: this.stacks, ids, blockingError: (findings, title) => new this.BlockingIOError(findings, title), internalError })
     const watchdog = new Watchdog<Scope>({ stacks: this.stacks, guard, root: options.root, currentScope: () => this.scopes.current(), internalError })
-    this.stalls = new StallMonitor({ guard, stacks: this.stacks, ids, watchdog, sampler: new Sampler(), outside: (fn) => this.scopes.outside(fn), internalError })
+    this.stalls = new StallMonitor({ guard, stacks: this.stacks, ids, watchdog, sampler: new Sampler(guard), outside: (fn) => this.scopes.outside(fn), internalError })
     this.scopes = new Scopes(tools, this.config, {
       ensureInstalled: () => this.interceptors.install(),
       opened: (scope) => this.stalls.watch(scope),

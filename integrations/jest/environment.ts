@@ -33,6 +33,7 @@ import {
   configure,
   failureMessage,
   envOverrides,
+  isViolation,
   install,
   isViolation,
   openTest,

@@ -15,6 +15,7 @@ export {
   currentOptions,
   envOverrides,
   finishRun,
+  isViolation,
   install,
   isViolation,
   loadOrderWarning,

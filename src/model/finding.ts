@@ -104,6 +104,15 @@ export interface SyncIoFinding extends FindingBase {
 export interface StallFinding extends FindingBase {
   readonly kind: 'stall'
   readonly thresholdMs: number
+  /**
+   * Why this stall was not judged, when it was not: no stack of the stalled code could be read, it
+   * holds no frame of the user's code, or several tests were running and any of them could own
+   * it. Such a stall is reported and counted, never a violation: only a stack showing the user's
+   * code can make a stall fail a test.
+   */
+  readonly unjudged?: string
+  /** The tests that were running when a stall no single test can be charged with happened. */
+  readonly candidates?: readonly TestRef[]
 }
 
 /** Everything loopcop reports. */
@@ -114,17 +123,21 @@ export interface Judgeable {
   readonly kind: Finding['kind']
   readonly allowed: boolean
   readonly unstacked?: boolean
+  /** A stall's reason for not being judged. */
+  readonly unjudged?: string
   readonly baselined?: boolean
   readonly scope?: 'assertion'
 }
 
 /**
- * Whether a finding stands for calls that were not judged: they kept no stack of their own (past
- * the first calls of an operation in a scope, once a violation was known there), so no rule that
- * needs a stack could look at them. Counted and timed, never a violation and never allowed.
+ * Whether a finding was not judged: calls that kept no stack of their own (past the first calls
+ * of an operation in a scope, once a violation was known there), so no rule that needs a stack
+ * could look at them, or a stall with no stack showing the user's code (`unjudged` says why).
+ * Counted and timed, never a violation and never allowed.
  */
 export function isUnjudged(f: Judgeable): boolean {
-  return f.kind === 'sync-io' && f.unstacked === true && !f.allowed
+  if (f.allowed) return false
+  return f.kind === 'sync-io' ? f.unstacked === true : f.unjudged !== undefined
 }
 
 /**

@@ -12,7 +12,7 @@ import { displayPath, formatFrame } from '../stack/frames.js'
  */
 export type JsonFinding = Pick<Finding, 'id' | 'kind' | 'durationMs' | 'maxMs' | 'calls' | 'allowed' | 'allowedBy' | 'leak' | 'test' | 'location' | 'offender' | 'testCode' | 'baselined' | 'scope' | 'mode'> &
   Partial<Pick<SyncIoFinding, 'operation' | 'category' | 'hint' | 'args' | 'unstacked'>> &
-  Partial<Pick<StallFinding, 'thresholdMs'>> & {
+  Partial<Pick<StallFinding, 'thresholdMs' | 'unjudged' | 'candidates'>> & {
     /** The frames, nearest first, as `fn (file:line:col)`. */
     readonly stack: readonly string[]
     /** `false` for calls that kept no stack of their own and could not be judged (never violations); absent otherwise. */
@@ -58,6 +58,8 @@ export interface JsonReport {
     readonly assertions: number
     /** Calls not judged: they kept no stack of their own (past the first calls of an operation in a test); never violations. */
     readonly unstackedCalls: number
+    /** Stalls reported but not judged (no stack showing the user's code, or several tests could own them): each says why. */
+    readonly unjudgedStalls: number
     /** Findings a test worker sent that could not be read back (damaged spool lines); absent when none. */
     readonly lost?: number
   }
@@ -76,6 +78,8 @@ export function toJsonFinding(f: Finding, cwd = process.cwd()): JsonFinding {
     ...(f.kind === 'sync-io' && { operation: f.operation, category: f.category, hint: f.hint, unstacked: f.unstacked }),
     ...(f.kind === 'sync-io' && f.args !== undefined && { args: f.args }),
     ...(f.kind === 'stall' && { thresholdMs: f.thresholdMs }),
+    ...(f.kind === 'stall' && f.unjudged !== undefined && { unjudged: f.unjudged }),
+    ...(f.kind === 'stall' && f.candidates !== undefined && { candidates: f.candidates.map((t) => ({ name: t.name, ...(t.file !== undefined && { file: rel(t.file) }) })) }),
     durationMs: round(f.durationMs),
     maxMs: round(f.maxMs),
     calls: f.calls,
@@ -100,7 +104,7 @@ export function testKey(t: TestRef | undefined): string {
 }
 
 /** What the summary counts of a finding: the model's and the JSON report's findings both have it. */
-export type Countable = Pick<JsonFinding, 'kind' | 'allowed' | 'allowedBy' | 'baselined' | 'scope' | 'test' | 'durationMs' | 'calls' | 'unstacked'>
+export type Countable = Pick<JsonFinding, 'kind' | 'allowed' | 'allowedBy' | 'baselined' | 'scope' | 'test' | 'durationMs' | 'calls' | 'unstacked' | 'unjudged'>
 
 /** The summary of a JSON report, from its findings (a merged report's is counted afresh). */
 export function summarize(findings: readonly Countable[], lost = 0): JsonReport['summary'] {
@@ -108,6 +112,7 @@ export function summarize(findings: readonly Countable[], lost = 0): JsonReport[
   const tests = new Set(blocking.filter((f) => f.test !== undefined).map((f) => testKey(f.test)))
   let blockedMs = 0
   let unstackedCalls = 0
+  let unjudgedStalls = 0
   let testCodeCalls = 0
   let allowed = 0
   let calls = 0
@@ -116,8 +121,10 @@ export function summarize(findings: readonly Countable[], lost = 0): JsonReport[
     calls += f.calls
   }
   for (const f of findings) {
-    if (isUnjudged(f)) unstackedCalls += f.calls
-    else if (f.allowed) {
+    if (isUnjudged(f)) {
+      if (f.kind === 'stall') unjudgedStalls++
+      else unstackedCalls += f.calls
+    } else if (f.allowed) {
       allowed++
       if (f.allowedBy === TEST_CODE_RULE) testCodeCalls += f.calls
     }
@@ -132,6 +139,7 @@ export function summarize(findings: readonly Countable[], lost = 0): JsonReport[
     baselined: findings.filter((f) => f.baselined === true).length,
     assertions: findings.filter((f) => f.scope === 'assertion' && !f.allowed).length,
     unstackedCalls,
+    unjudgedStalls,
     ...(lost > 0 && { lost }),
   }
 }

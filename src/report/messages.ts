@@ -58,6 +58,7 @@ export function findingDetail(f: Finding, indent: string): string[] {
     return [`${indent}(no stack of their own: past the first ${STACKS_PER_OPERATION} calls of an operation in a test, once one is not allowed, calls are counted and timed only; rules that need a stack could not judge them)`]
   }
   const lines = shownFrames(f.frames).map((fr) => `${indent}at ${formatFrame(fr)}`)
+  if (f.kind === 'stall' && f.unjudged !== undefined) lines.unshift(`${indent}(not judged: ${f.unjudged})`)
   if (f.offender !== undefined) {
     const at = f.location
     const from = at !== undefined && at.file !== f.offender.file ? ` from ${displayPath(at.file)}:${at.line}` : ` (no frame of your own code among the ${f.frames.length} captured: raise traceDepth to see it)`

@@ -89,6 +89,7 @@ export function formatSummary(findings: readonly Finding[], cwd?: string): strin
     lines.push(`  found by assertions (toBlockEventLoop, assertNoBlocking, blockEventLoop, doesNotBlock), which pass or fail their tests themselves: ${plural(calls, 'blocking call')} at ${plural(asserted.length, 'call site')}`)
     lines.push(...siteLines(asserted).map((l) => `  ${l}`))
   }
+  if (s.unjudgedStalls > 0) lines.push(`  ${plural(s.unjudgedStalls, 'stall')} not judged (no stack showing your code could be read, or several tests could own ${s.unjudgedStalls === 1 ? 'it' : 'them'}; each says why in the JSON report)`)
   if (s.unstackedCalls > 0) lines.push(`  ${plural(s.unstackedCalls, 'more call')} not judged, not counted above (no stack of their own: past the first calls of an operation in a test that already failed, calls are counted and timed only)`)
   if (s.allowed > 0 && s.findings > 0) lines.push(`  ${plural(s.allowed, 'allowed finding')} not counted above (listed in the JSON report: report.json or LOOPCOP_REPORT)`)
   if (s.testCodeCalls > 0 && s.findings > 0) lines.push(`  ${testCode(s.testCodeCalls, '')}`)

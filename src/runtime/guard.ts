@@ -7,8 +7,13 @@
 export class Guard {
   /** Depth of wrapped calls and of loopcop's own work on the stack. */
   depth = 0
-  /** Total ms spent inside wrapped calls on this thread: stall detection does not count it twice. */
+  /**
+   * Total ms spent inside wrapped calls on this thread, loopcop's bookkeeping around them (stack
+   * captures, judging) included: stall detection does not count it twice.
+   */
   blockedMs = 0
+  /** Total ms of loopcop's own work on this thread outside wrapped calls (the stall probe): never a stall's. */
+  ownMs = 0
 
   /** Runs `fn` as loopcop's own work: blocking calls it makes are not findings. */
   hold<T>(fn: () => T): T {

@@ -1,6 +1,6 @@
 // Who a stall belongs to and what it looked like (docs/architecture.md, "stall"): the scope it is
 // charged to, the frames that are that scope's own, and whether it was only a module loading.
-import type { Frame, StallFinding } from '../model/finding.js'
+import type { Frame, StallFinding, TestRef } from '../model/finding.js'
 import type { Verdict } from '../model/verdict.js'
 import { locate, packageOf } from '../stack/frames.js'
 import type { Scope } from '../accounting/scope.js'
@@ -13,19 +13,20 @@ const LOADER_PACKAGES = new Set(['vite', 'vite-node', 'jest-runtime', '@jest/tra
 
 /** A frame of a module loader: the stall is the evaluation or compilation of a module. */
 export function isModuleLoading(f: Frame): boolean {
-  if (f.file.startsWith('node:internal/modules/')) return true
+  // Node's own loaders, the first use of a bundled dependency (undici compiled on the first
+  // `fetch()`, through `requireBuiltin`), and Node's bootstrap.
+  if (f.file.startsWith('node:internal/modules/') || f.file.startsWith('node:internal/deps/') || f.file.startsWith('node:internal/bootstrap/')) return true
   const pkg = packageOf(f.file)
   return pkg !== undefined && LOADER_PACKAGES.has(pkg)
 }
 
 /**
- * The scope a stall without a probe is charged to: the innermost open scope, when the open scopes
- * form one chain (serial tests, a detect() inside a test). Concurrent unrelated scopes make the
- * culprit unknowable, and a wrong charge is worse than none.
+ * The scopes a stall without a probe may be charged to: the innermost open scopes. One when the
+ * open scopes form one chain (serial tests, a detect() inside a test); several under concurrent
+ * tests (`describe.concurrent`), where the culprit is unknowable from the scopes alone.
  */
-export function innermostScope(open: readonly Scope[]): Scope | undefined {
-  const innermost = open.filter((s) => !open.some((o) => o !== s && isAncestor(s, o)))
-  return innermost.length === 1 ? innermost[0] : undefined
+export function innermostScopes(open: readonly Scope[]): Scope[] {
+  return open.filter((s) => !open.some((o) => o !== s && isAncestor(s, o)))
 }
 
 function isAncestor(a: Scope, b: Scope): boolean {
@@ -62,7 +63,7 @@ function sameFrame(a: Frame, b: Frame): boolean {
 }
 
 /** The finding of a stall of `ms` in `scope`. */
-export function stallFinding(id: string, ms: number, thresholdMs: number, frames: readonly Frame[], scope: Scope, verdict: Verdict): StallFinding {
+export function stallFinding(id: string, ms: number, thresholdMs: number, frames: readonly Frame[], scope: Scope, verdict: Verdict, unjudged?: string, candidates?: readonly TestRef[]): StallFinding {
   const rounded = Math.round(ms * 10) / 10
   return {
     kind: 'stall',
@@ -78,5 +79,7 @@ export function stallFinding(id: string, ms: number, thresholdMs: number, frames
     ...locate(frames),
     frames,
     mode: scope.settings.stallMode,
+    ...(unjudged !== undefined && { unjudged }),
+    ...(candidates !== undefined && candidates.length > 0 && { candidates }),
   }
 }

@@ -2,37 +2,38 @@ import { isMainThread } from 'node:worker_threads'
 import type { FindingIds } from '../accounting/findings.js'
 import { findAllowingRule, verdictOf } from '../accounting/allow.js'
 import type { Scope } from '../accounting/scope.js'
-import type { Frame } from '../model/finding.js'
+import type { Frame, TestRef } from '../model/finding.js'
 import { stallOperation } from '../model/operation.js'
 import { clearRealInterval, now, setRealInterval } from '../runtime/clock.js'
 import type { Guard } from '../runtime/guard.js'
+import { ThreadClock } from '../runtime/thread-clock.js'
 import type { RawStack, Stacks } from '../stack/capture.js'
-import { allowsAll, innermostScope, isModuleLoading, ownFrames, stallFinding } from './attribution.js'
+import { firstPartyFrame } from '../stack/frames.js'
+import { allowsAll, innermostScopes, isModuleLoading, ownFrames, stallFinding } from './attribution.js'
 import type { Sampler } from './sampler.js'
-import type { ProbeResult, Watchdog } from './watchdog.js'
+import { PROBE_SOURCE, type ProbeResult, type Watchdog } from './watchdog.js'
 
 /**
  * Stall detection (docs/architecture.md, "stall"). A stall is a synchronous stretch of the event
  * loop longer than `stallMs` inside a scope. Two parts:
  *
  * - a heartbeat on this thread: an unref'd interval timer, running only while a scope that
- *   watches stalls is open. When it fires late by more than the threshold, the loop was blocked.
- *   It costs nothing per `await` (unlike async_hooks-based detectors such as blocked-at), and
- *   it measures gaps itself (`monitorEventLoopDelay().reset()` would discard the running one).
+ *   watches stalls is open. When it fires late by more than the threshold — in wall time and in
+ *   this thread's CPU time, minus loopcop's own time — the loop was blocked. It costs nothing per
+ *   `await` (unlike async_hooks-based detectors such as blocked-at), and it measures gaps itself
+ *   (`monitorEventLoopDelay().reset()` would discard the running one).
  * - a watchdog worker (main thread only), woken by the same threshold through shared memory. It
- *   pauses the main thread mid-stall over the inspector (`connectToMainThread` + `Debugger.pause`)
- *   and evaluates a probe there that records the running stack (source-mapped by the runner's
- *   `prepareStackTrace`) and the scope the stalled code belongs to. `Debugger.enable` costs tens of
- *   ms and slows async code while on, so it is enabled only once a stall is already caught, and
- *   that time is subtracted from the stall. V8 serves the pause at the thread's next JS call, so
- *   a stall inside one long native call (a huge `JSON.parse`) shows the code right after it.
- * - in worker threads (Vitest `threads`), which the watchdog cannot pause, the sampling profiler of
- *   `sampler.ts` gives the stack; the scope is then the one open scope (or chain of nested ones).
- * With a debugger attached or no inspector, stalls are reported without a stack, never an error.
- * Measured (Node 20, 2 cores): the watchdog costs nothing until a stall; a continuously running
- * sampler costs nothing measurable at 5 ms but ~10 ms per start/stop pair — hence the watchdog on
- * the main thread, where it also knows the exact scope (the probe reads the stalled code's
- * AsyncLocalStorage store), even under `describe.concurrent`.
+ *   has the main thread evaluate a probe over the inspector, served by V8's interrupt on top of the
+ *   stalled code: the probe records the running stack (source-mapped by the runner's
+ *   `prepareStackTrace`) and the scope the stalled code belongs to. No debugger is enabled, so a
+ *   stall costs the same whatever the number of loaded scripts. V8 serves the interrupt at the
+ *   thread's next JS call, so a stall inside one long native call (a huge `JSON.parse`) shows the
+ *   code right after it.
+ * - in worker threads (Vitest `threads`), which the watchdog cannot reach, the sampling profiler
+ *   of `sampler.ts` gives the stack; the scope is then the one open scope (or chain of nested ones).
+ * Only a stack showing the user's code makes a stall a violation: one without a stack (the
+ * inspector unavailable, the stall over before the probe ran) or that several concurrent tests
+ * could own is reported as not judged, with the reason, and never fails a test.
  */
 
 const STACK_LIMIT = 100
@@ -42,12 +43,6 @@ interface Watched {
   readonly stallMs: number
   /** Where a detect() scope was opened: frames below it are not the scope's own code (read only on a stall). */
   readonly openedAt: RawStack | undefined
-}
-
-/** CPU time of the process, in ms. */
-function cpuMs(): number {
-  const u = process.cpuUsage()
-  return (u.user + u.system) / 1000
 }
 
 /** What the stall monitor needs of its detector. */
@@ -66,6 +61,7 @@ export interface StallTools {
 /** The stall monitor of one detector: the heartbeat, the scopes it watches, and who a stall is charged to. */
 export class StallMonitor {
   readonly #tools: StallTools
+  readonly #clock: ThreadClock
   readonly #watched = new Set<Watched>()
   readonly #byScope = new Map<Scope, Watched>()
   /** Watched records of scopes that ended (a stall they left running is still charged to them). */
@@ -82,14 +78,21 @@ export class StallMonitor {
   #interval = 10
   // The baseline of the current gap (see #rebase).
   #lastBeat = 0
-  #blockedAtLastBeat = 0
-  /** CPU time of the process at the last beat, in ms. */
+  /** loopcop's own time on this thread (wrapped calls, probes) at the last beat, in ms. */
+  #ownAtLastBeat = 0
+  /** CPU time of this thread at the last beat, in ms. */
   #cpuAtLastBeat = 0
-  #pausedAtLastBeat = 0
   readonly #heartbeat = (): void => this.#onHeartbeat()
 
   constructor(tools: StallTools) {
     this.#tools = tools
+    this.#clock = new ThreadClock(tools.guard)
+  }
+
+  /** loopcop's own time on this thread so far: wrapped calls with their bookkeeping, and probes. */
+  #ownMs(): number {
+    const guard = this.#tools.guard
+    return guard.blockedMs + guard.ownMs
   }
 
   #threshold(): number {
@@ -99,10 +102,9 @@ export class StallMonitor {
   }
 
   /** Starts the next gap now (`at`), leaving out everything before, loopcop's own work included. */
-  #rebase(at = now(), cpu = cpuMs()): void {
+  #rebase(at = now(), cpu = this.#clock.ms()): void {
     this.#lastBeat = at
-    this.#blockedAtLastBeat = this.#tools.guard.blockedMs
-    this.#pausedAtLastBeat = this.#tools.watchdog.pausedMs()
+    this.#ownAtLastBeat = this.#ownMs()
     this.#cpuAtLastBeat = cpu
     this.#tools.watchdog.beat()
   }
@@ -214,24 +216,24 @@ export class StallMonitor {
 
   /** Looks at the time since the last beat; a gap over a watched threshold is a stall. */
   #check(at: number): void {
-    const { guard, watchdog } = this.#tools
+    const { watchdog } = this.#tools
     const gap = at - this.#lastBeat
-    const wrapped = guard.blockedMs - this.#blockedAtLastBeat
-    const paused = watchdog.pausedMs() - this.#pausedAtLastBeat
-    const cpu = cpuMs()
+    const own = this.#ownMs() - this.#ownAtLastBeat
+    const cpu = this.#clock.ms()
     const busy = cpu - this.#cpuAtLastBeat
     this.#rebase(at, cpu)
     // The beat cannot fire during a stall, so the stall lasted between gap − interval and gap.
-    // Time inside wrapped calls is already a sync-io finding, and time the watchdog held the
-    // thread paused is loopcop's: neither is counted again.
-    const wall = gap - this.#interval / 2 - wrapped - paused
-    // A stall is work the code did without yielding, so it is also bounded by the CPU time spent:
-    // on a machine short of CPU (a busy CI box, parallel workers) a beat is late without the code
-    // doing anything, and a 200 ms loop may take a second of wall time. Counting the CPU keeps
-    // both from turning into false or inflated stalls. (Process CPU: other threads add a little.)
-    const stall = Math.min(wall, busy - wrapped)
+    // Time inside wrapped calls is already a sync-io finding, and loopcop's own work (the stack
+    // captures around them, the probe) is loopcop's: neither is counted again.
+    const wall = gap - this.#interval / 2 - own
+    // A stall is work the code did without yielding, so it is also bounded by the CPU time this
+    // thread spent: on a machine short of CPU (a busy CI box, parallel workers) a beat is late
+    // without the code doing anything, and a 200 ms loop may take a second of wall time. Counting
+    // this thread's CPU keeps both from turning into false or inflated stalls; the process's
+    // would count the watchdog, the GC's helpers and other workers' tests.
+    const stall = Math.min(wall, busy - own)
     const taken = watchdog.probes.splice(0)
-    if (Math.min(gap - this.#interval - wrapped - paused, busy - wrapped) < this.#threshold()) return
+    if (Math.min(gap - this.#interval - own, busy - own) < this.#threshold()) return
     const probeResult = taken.find((p) => p.scope !== undefined) ?? taken[0]
     // No watchdog in a worker thread: the in-thread sampler saw what ran during the gap.
     const sampled = probeResult === undefined && !isMainThread ? this.#tools.sampler.sampledStack(at - gap, at) : undefined
@@ -242,30 +244,53 @@ export class StallMonitor {
     this.#rebase()
   }
 
-  /** The one open scope a stall without a probe may be charged to (see `innermostScope`). */
-  #candidate(): Scope | undefined {
+  /** The open scopes a stall without a probe may be charged to (see `innermostScopes`). */
+  #candidates(): Scope[] {
     const open = [...[...this.#watched].map((w) => w.scope), ...this.#allowedOpen, ...this.#unwatchedOpen].filter((s) => !s.ended)
-    return innermostScope(open)
+    return innermostScopes(open)
+  }
+
+  /** Why a stall has no stack, when it has none. */
+  #noStackReason(probeResult: ProbeResult<Scope> | undefined): string {
+    if (!isMainThread) return this.#tools.sampler.running ? 'the sampling profiler saw no JavaScript running during the stall' : 'the sampling profiler is unavailable (a debugger or V8 coverage holds it)'
+    if (!this.#tools.watchdog.running) return 'the inspector is unavailable (a debugger attached, or Node without it): stalls have no stack'
+    return probeResult === undefined ? 'the stall ended before the watchdog looked' : 'the stall ended before the probe could read its stack'
   }
 
   #charge(ms: number, probeResult: ProbeResult<Scope> | undefined, sampled?: Frame[]): void {
     const stacks = this.#tools.stacks
+    const stack = probeResult !== undefined ? stacks.read(probeResult.raw).filter((f) => f.file !== PROBE_SOURCE) : stacks.withoutOwnFrames(sampled ?? [])
     let scope = probeResult?.scope
+    let candidates: Scope[] = []
+    // The probe ran in code outside every scope: the runner's own, or the stalled code had ended
+    // before the probe ran (a watchdog starved of CPU on a loaded machine). Then the stalled code is
+    // unknown: the stall is charged to the open scopes, if any, without a stack.
+    const late = probeResult !== undefined && scope === undefined && stack.length > 0
     if (scope === undefined) {
-      if (probeResult !== undefined && stacks.read(probeResult.raw).length > 0) return // the runner's own code was running
-      scope = this.#candidate()
+      candidates = this.#candidates()
+      scope = candidates[0]
     }
     // `allowsAll`, not `quiet`: a scope under `mode: 'off'` (blocking calls not checked) is quiet,
     // yet its stalls are still reported as its `stallMode` says.
-    if (scope === undefined || allowsAll(scope)) return
+    if (scope === undefined || candidates.some(allowsAll) || allowsAll(scope)) return
     const settings = scope.settings
     if (ms < settings.stallMs || settings.stallMode === 'off' || settings.stallMs <= 0) return
-    const stalled = probeResult !== undefined ? stacks.read(probeResult.raw).filter((f) => !f.file.startsWith('eval') && f.fn !== 'eval') : stacks.withoutOwnFrames(sampled ?? [])
-    const frames = ownFrames(stalled, this.#openedAt(scope))
+    const frames = late ? [] : ownFrames(stack, this.#openedAt(scope))
     const verdict = verdictOf(findAllowingRule(settings.rules, { operation: stallOperation, arg: undefined, frames: () => frames }))
     if (verdict.kind === 'allowed' && verdict.builtin) return
     if (verdict.kind === 'violation' && !settings.moduleLoading && frames.some(isModuleLoading)) return
-    const finding = stallFinding(this.#tools.ids.next(), ms, settings.stallMs, frames, scope, verdict)
+    // Only a stack showing the code that stalled can make a stall the user's: without one (or with
+    // several tests that could own it) it is reported, with why, and never fails a test.
+    let unjudged: string | undefined
+    let testRefs: TestRef[] | undefined
+    if (late) unjudged = "the probe ran outside the test's code: the stall had ended before it could read its stack"
+    else if (frames.length === 0) unjudged = this.#noStackReason(probeResult)
+    else if (firstPartyFrame(frames) === undefined) unjudged = "no frame of the user's code on the stack (only Node's or dependencies')"
+    if (candidates.length > 1) {
+      testRefs = candidates.flatMap((c) => (c.test === undefined ? [] : [c.test]))
+      unjudged = `${candidates.length} tests were running concurrently and any of them could own it${unjudged === undefined ? '' : `; ${unjudged}`}`
+    }
+    const finding = stallFinding(this.#tools.ids.next(), ms, settings.stallMs, frames, scope, verdict, unjudged, testRefs)
     if (scope.ended) scope.leak({ ...finding, leak: true })
     else scope.extra.push(finding)
   }

@@ -2,6 +2,8 @@ import inspector from 'node:inspector'
 import { fileURLToPath } from 'node:url'
 import type { Frame } from '../model/finding.js'
 import { hrtimeBigint, now } from '../runtime/clock.js'
+import type { Guard } from '../runtime/guard.js'
+import { throughPrepareStackTrace } from './call-sites.js'
 
 /**
  * Stall stacks in worker threads (Vitest's `threads` pool), where the watchdog cannot reach:
@@ -17,6 +19,8 @@ interface ProfileNode {
   readonly id: number
   readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number; readonly columnNumber: number }
   readonly children?: readonly number[]
+  /** Samples of this function's own code by line (1-based). */
+  readonly positionTicks?: readonly { readonly line: number; readonly ticks: number }[]
 }
 interface Profile {
   readonly nodes: readonly ProfileNode[]
@@ -34,6 +38,7 @@ const NOT_CODE = new Set(['(root)', '(program)', '(idle)', '(garbage collector)'
  * `Profiler.start`/`stop` pair costs ~10 ms, so it runs for the life of the thread.
  */
 export class Sampler {
+  readonly #guard: Guard
   #session: inspector.Session | undefined
   #failed = false
   #startedAt = 0
@@ -49,6 +54,15 @@ export class Sampler {
     })
     if (out.error !== null) throw out.error
     return out.result
+  }
+
+  constructor(guard: Guard) {
+    this.#guard = guard
+  }
+
+  /** Whether the sampler runs in this thread. */
+  get running(): boolean {
+    return this.#session !== undefined
   }
 
   /** Starts the sampler (once per thread); false when the inspector is unavailable or busy. */
@@ -94,7 +108,9 @@ export class Sampler {
     } catch {
       return undefined
     }
-    return busiestStack(profile, fromMs - this.#clockOffset, toMs - this.#clockOffset)
+    const frames = busiestStack(profile, fromMs - this.#clockOffset, toMs - this.#clockOffset)
+    // Positions in the code V8 ran: the runner's source maps give the user's (Vitest's transform).
+    return frames === undefined ? undefined : throughPrepareStackTrace(frames, this.#guard)
   }
 
   /** Restarts the profiler when it has run a minute without a stall (its samples grow); true when it did. */
@@ -110,8 +126,28 @@ export class Sampler {
   }
 }
 
+/**
+ * A column past any code: the profile gives a sampled line but no column, and a source map looked up
+ * there finds the line's last mapping, hence its original line (at column 1 it may find none).
+ */
+const END_OF_LINE = 10_000
+
+/**
+ * A profile node as a frame. The profile places a function at its start; where the function's own
+ * code was sampled, at the line sampled most (for a caller, that is the line of the call when the
+ * calls were its only work).
+ */
 function toFrame(node: ProfileNode): Frame {
-  const { functionName, url, lineNumber, columnNumber } = node.callFrame
+  const { functionName, url } = node.callFrame
+  let line = node.callFrame.lineNumber + 1
+  let column = node.callFrame.columnNumber + 1
+  let most = 0
+  for (const t of node.positionTicks ?? []) {
+    if (t.ticks <= most) continue
+    most = t.ticks
+    if (t.line !== line) column = END_OF_LINE
+    line = t.line
+  }
   let file = url
   if (file.startsWith('file://')) {
     try {
@@ -120,7 +156,7 @@ function toFrame(node: ProfileNode): Frame {
       // keep the URL
     }
   }
-  return { fn: functionName === '' ? undefined : functionName, file: file === '' ? '<anonymous>' : file, line: lineNumber + 1, column: columnNumber + 1 }
+  return { fn: functionName === '' ? undefined : functionName, file, line, column }
 }
 
 /** The stack sampled most often between two times on the profile's clock (ms), nearest frame first. */
@@ -151,7 +187,8 @@ function busiestStack(profile: Profile, fromMs: number, toMs: number): Frame[] |
   for (let id: number | undefined = best; id !== undefined; id = parent.get(id)) {
     const node = byId.get(id)
     if (node === undefined || node.callFrame.functionName === '(root)') break
-    frames.push(toFrame(node))
+    // Native code (no script): not a frame a stack trace would show.
+    if (node.callFrame.url !== '') frames.push(toFrame(node))
   }
   return frames
 }

@@ -1,8 +1,11 @@
 // @ts-check
 // The stall watchdog's worker thread (docs/architecture.md, "stall"; started by watchdog.ts). It
 // watches the main thread's heartbeat through shared memory and, once the beat is late by more
-// than the threshold, pauses the main thread over the inspector and evaluates loopcop's probe
-// there, which records the stalled code's stack and scope. Plain JavaScript so that it runs as it
+// than the threshold, has the main thread evaluate loopcop's probe over the inspector
+// (`Runtime.evaluate`). Node hands inspector messages from other threads to the main thread
+// through V8's interrupt, which a running thread serves at its next function call or loop
+// back-edge: the probe runs on top of the stalled code and records its stack and scope. No
+// debugger is enabled, so nothing is paid per loaded script. Plain JavaScript so that it runs as it
 // is from the sources and from both builds; type-checked through the JSDoc below.
 import inspector from 'node:inspector'
 import { performance } from 'node:perf_hooks'
@@ -11,7 +14,7 @@ import { workerData } from 'node:worker_threads'
 /**
  * The memory shared with the main thread (see `Watchdog` in watchdog.ts).
  * @typedef {object} WatchdogData
- * @property {SharedArrayBuffer} shared [last beat (epoch ms), threshold ms, ms the main thread spent paused, how often to look (ms), 1 when a debugger may be attached]
+ * @property {SharedArrayBuffer} shared [last beat (epoch ms), threshold ms, how often to look (ms), 1 when a debugger may be attached]
  * @property {SharedArrayBuffer} armed one Int32: 1 while a scope is open
  */
 
@@ -29,29 +32,22 @@ function watchdogData(value) {
 const data = watchdogData(workerData)
 const shared = new Float64Array(data.shared)
 const armed = new Int32Array(data.armed)
-/** The expression the paused main thread evaluates: the probe watchdog.ts installed on its realm. */
-const probe = 'globalThis[Symbol.for("loopcop.stallProbe")] ? globalThis[Symbol.for("loopcop.stallProbe")]() : "none"'
-/** How long a pause may take to land before the watchdog gives up (a native call longer than this). */
-const PAUSE_TIMEOUT_MS = 2000
+/**
+ * The expression the main thread evaluates: the probe watchdog.ts installed on its realm. Named
+ * (`PROBE_SOURCE` in watchdog.ts), so that its frame is told from the stalled code's.
+ */
+const probe = 'globalThis[Symbol.for("loopcop.stallProbe")] ? globalThis[Symbol.for("loopcop.stallProbe")]() : "none"\n//# sourceURL=loopcop:stall-probe'
 
+/** @type {inspector.Session | undefined} */
+let session
 let handled = -1
 let busy = false
 
-/** @param {inspector.Session} session */
-function done(session) {
-  try {
-    session.disconnect()
-  } catch {
-    // already gone
-  }
-  busy = false
-}
-
 function next() {
   // Disarmed (no scope open): sleep on the flag, waking once a second at most, so the watchdog
-  // costs no CPU between tests. Armed: look again after a quarter of the threshold.
+  // costs no CPU between tests. Armed: look again after a tenth of the threshold.
   if (!busy && Atomics.load(armed, 0) === 0) Atomics.wait(armed, 0, 0, 1000)
-  setTimeout(check, shared[3] || 25)
+  setTimeout(check, shared[2] || 10)
 }
 
 function check() {
@@ -63,53 +59,27 @@ function check() {
 }
 
 function look() {
-  if (busy || Atomics.load(armed, 0) === 0 || shared[4] === 1) return
+  if (busy || Atomics.load(armed, 0) === 0 || shared[3] === 1) return
   const last = /** @type {number} */ (shared[0])
-  const t0 = performance.timeOrigin + performance.now()
-  if (last === handled || t0 - last < /** @type {number} */ (shared[1])) return
+  if (last === handled || performance.timeOrigin + performance.now() - last < /** @type {number} */ (shared[1])) return
   handled = last
-  busy = true
-  const session = new inspector.Session()
-  try {
-    session.connectToMainThread()
-  } catch {
-    busy = false
-    return
-  }
-  // A pause that never came (a native call longer than this): give up. Resume only when no
-  // debugger arrived meanwhile: a pause it made is not loopcop's to end.
-  const timeout = setTimeout(() => {
+  if (session === undefined) {
+    // One session for the life of the process: connecting costs the main thread little, and no
+    // domain is ever enabled on it.
+    const s = new inspector.Session()
     try {
-      if (shared[4] !== 1) session.post('Debugger.resume')
+      s.connectToMainThread()
     } catch {
-      // the session is gone
+      return
     }
-    done(session)
-  }, PAUSE_TIMEOUT_MS)
-  session.once('Debugger.paused', (message) => {
-    // The main thread is held from here to the resume: that time is loopcop's, not the stall's.
-    const pausedAt = performance.now()
-    const top = message.params.callFrames[0]
-    if (top === undefined) return
-    session.post('Debugger.evaluateOnCallFrame', { callFrameId: top.callFrameId, expression: probe, silent: true, returnByValue: true }, () => {
-      session.post('Debugger.resume', () => {
-        shared[2] = (shared[2] ?? 0) + performance.now() - pausedAt
-        session.post('Debugger.disable', () => {
-          clearTimeout(timeout)
-          done(session)
-        })
-      })
-    })
+    session = s
+  }
+  busy = true
+  // No time limit: a long native call (a huge JSON.parse) serves the interrupt when it returns,
+  // and the probe then reads the code right after it — still the stalled stretch.
+  session.post('Runtime.evaluate', { expression: probe, silent: true, returnByValue: true }, () => {
+    busy = false
   })
-  // Both requests go at once: V8 serves them at the stalled thread's next JS call (a long native
-  // call such as JSON.parse cannot be interrupted), and waiting for the first would cost a second.
-  session.post('Debugger.enable', (error) => {
-    if (error) {
-      clearTimeout(timeout)
-      done(session)
-    }
-  })
-  session.post('Debugger.pause')
 }
 
 next()

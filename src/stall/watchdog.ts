@@ -10,16 +10,20 @@ import type { RawStack, Stacks } from '../stack/capture.js'
 
 /**
  * The stall watchdog: a worker thread that, once the main thread's heartbeat is late by more than
- * the threshold, pauses the main thread over the inspector (`connectToMainThread` +
- * `Debugger.pause`) and evaluates a probe there. The probe records the running stack (through the
- * runner's `Error.prepareStackTrace`, so source-mapped) and the AsyncLocalStorage store of the
- * stalled code: the scope the stall belongs to. `Debugger.enable` costs tens of ms and slows async
- * code while on, so it is enabled only once a stall is under way, and the paused time is reported
- * back (`pausedMs`) so it is not counted as the stall's. Starting the worker costs ~15 ms of CPU,
- * mostly on its own thread; while no scope is open it sleeps on `Atomics.wait`.
+ * the threshold, has the main thread evaluate a probe over the inspector (`connectToMainThread` +
+ * `Runtime.evaluate`). Node delivers the request through V8's interrupt, served at the stalled
+ * code's next function call or loop back-edge, so the probe runs on top of the stalled stack: it
+ * records that stack (through the runner's `Error.prepareStackTrace`, so source-mapped) and the
+ * AsyncLocalStorage store of the stalled code, the scope the stall belongs to. No debugger is
+ * enabled: `Debugger.enable` reports every loaded script to the session (675 ms with 20,000) and
+ * slows async code while on (bench/README.md, "catching a stall's stack"). The probe's own time is
+ * added to the guard's `ownMs`, so it is never counted as the stall's. Starting the worker costs
+ * ~15 ms of CPU, mostly on its own thread; while no scope is open it sleeps on `Atomics.wait`.
  */
 
 const PROBE_KEY = Symbol.for('loopcop.stallProbe')
+/** The name of the script the worker has evaluated (its `sourceURL`): its frame is the probe's, not the stalled code's. */
+export const PROBE_SOURCE = 'loopcop:stall-probe'
 const STACK_LIMIT = 100
 
 /** Where the worker is, relative to the root of loopcop's code (a build folder, or the sources). */
@@ -51,8 +55,8 @@ export class Watchdog<S> {
   /** Set while the heartbeat itself runs: a pause landing there says nothing about the stall. */
   inHeartbeat = false
   readonly #tools: WatchdogTools<S>
-  // Shared with the worker: [last beat (epoch ms), threshold ms, ms the main thread spent paused,
-  // how often the worker looks (ms), 1 when a debugger may be attached], and the armed flag.
+  // Shared with the worker: [last beat (epoch ms), threshold ms, how often the worker looks (ms),
+  // 1 when a debugger may be attached], and the armed flag.
   #shared: Float64Array | undefined
   #armed: Int32Array | undefined
   #worker: Worker | undefined
@@ -70,14 +74,9 @@ export class Watchdog<S> {
     const shared = this.#shared
     if (shared === undefined) return
     shared[0] = wallNow()
-    // A debugger opened after start (inspector.open(), SIGUSR1) owns the pauses from then on: the
-    // watchdog must never resume one of its breakpoints. Stalls are still seen, without a stack.
-    shared[4] = inspector.url() === undefined ? 0 : 1
-  }
-
-  /** Total ms the watchdog has held the main thread paused (loopcop's time, never a stall's). */
-  pausedMs(): number {
-    return this.#shared?.[2] ?? 0
+    // A debugger opened after start (inspector.open(), SIGUSR1) is left alone: the watchdog sends
+    // nothing while one may be attached. Stalls are still seen, without a stack.
+    shared[3] = inspector.url() === undefined ? 0 : 1
   }
 
   /** Arms the watchdog for a threshold (a scope is open), or disarms it (`Infinity`: none is). */
@@ -91,7 +90,9 @@ export class Watchdog<S> {
     }
     shared[0] = wallNow()
     shared[1] = thresholdMs
-    shared[3] = Math.max(5, Math.min(25, Math.floor(thresholdMs / 4)))
+    // Looking often costs the worker a timer wake-up; looking late lets a stall barely over the
+    // threshold end before the probe lands (it is then reported without a stack).
+    shared[2] = Math.max(2, Math.min(10, Math.floor(thresholdMs / 10)))
     if (Atomics.exchange(armed, 0, 1) === 0) Atomics.notify(armed, 0)
   }
 
@@ -100,21 +101,29 @@ export class Watchdog<S> {
     return this.#worker !== undefined
   }
 
-  /** Frames of the running code, recorded by the probe while the watchdog holds the thread paused. */
+  /** Frames of the running code, recorded by the probe on top of it (in V8's interrupt). */
   #record(): string {
     if (this.inHeartbeat) return 'heartbeat'
-    const raw: RawStack = {}
-    const limit = Error.stackTraceLimit
-    Error.stackTraceLimit = STACK_LIMIT
-    Error.captureStackTrace(raw, this.#probe)
-    Error.stackTraceLimit = limit
-    this.#tools.stacks.text(raw) // format now, while the stalled frames are on the stack (guard up: see Stacks.text)
-    this.probes.push({ scope: this.#tools.currentScope(), raw, at: now() })
-    if (this.probes.length > 50) this.probes.shift()
-    return 'ok'
+    const t0 = now()
+    try {
+      const raw: RawStack = {}
+      const limit = Error.stackTraceLimit
+      Error.stackTraceLimit = STACK_LIMIT
+      Error.captureStackTrace(raw, this.#probe)
+      Error.stackTraceLimit = limit
+      this.#tools.stacks.text(raw) // format now, while the stalled frames are on the stack (guard up: see Stacks.text)
+      this.probes.push({ scope: this.#tools.currentScope(), raw, at: t0 })
+      if (this.probes.length > 50) this.probes.shift()
+      return 'ok'
+    } catch (error) {
+      this.#tools.internalError(error)
+      return 'failed'
+    } finally {
+      this.#tools.guard.ownMs += now() - t0
+    }
   }
 
-  /** Makes the probe reachable from a realm (Jest's test context) the watchdog may pause in. */
+  /** Makes the probe reachable from a realm (Jest's test context). */
   installProbe(realmGlobal: object): void {
     Object.defineProperty(realmGlobal, PROBE_KEY, { value: this.#probe, configurable: true, enumerable: false, writable: true })
   }
@@ -133,7 +142,7 @@ export class Watchdog<S> {
       const file = root === undefined ? undefined : join(root, WORKER_FILE)
       // Read outside any test: loopcop's own start-up, never a finding.
       if (file === undefined || !this.#tools.guard.hold(() => existsSync(file))) throw new Error(`loopcop: the stall watchdog's worker is missing (${file ?? WORKER_FILE}); stalls are reported without a stack`)
-      const sab = new SharedArrayBuffer(5 * 8)
+      const sab = new SharedArrayBuffer(4 * 8)
       const armedSab = new SharedArrayBuffer(4)
       this.#shared = new Float64Array(sab)
       this.#armed = new Int32Array(armedSab)

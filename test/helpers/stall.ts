@@ -4,7 +4,11 @@ import { readFileSync } from 'node:fs'
 
 /** The marked lines of a fixture's src/stall.js. */
 interface StallSites {
-  /** In countItems, the first JS call after the native JSON.parse: where the watchdog's pause lands. */
+  /**
+   * In countItems, the first JS call after the native JSON.parse: where the watchdog's probe lands
+   * (V8 serves its interrupt at the function's entry, reported at the line that declares it, or
+   * at its first statement).
+   */
   readonly firstCall: number
   /** In parseCatalog: its call of countItems, right after the parse. */
   readonly afterParse: number
@@ -31,7 +35,7 @@ export function nameStallSites(path: string, text: string): string {
   const sites = readSites(path)
   return text.replace(/src\/stall\.js:(\d+)(?::\d+)?/g, (whole, n: string) => {
     const line = Number(n)
-    if (line === sites.firstCall) return 'src/stall.js:<first call after the parse>'
+    if (line === sites.firstCall || line === sites.firstCall - 1) return 'src/stall.js:<first call after the parse>'
     if (line === sites.afterParse) return 'src/stall.js:<after the parse>'
     if (line >= sites.busyLoop[0] && line <= sites.busyLoop[1]) return 'src/stall.js:<busy loop>'
     return whole

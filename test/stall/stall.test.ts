@@ -14,18 +14,19 @@ describe('stall detection', () => {
     expect(stallStacksAvailable()).toBe(true)
   })
 
-  test('a 200 ms CPU loop in a named function is one stall of ≥ 180 ms naming that function, file and line', async () => {
+  test('a 200 ms CPU loop in a named function is one stall of ≥ 150 ms naming that function, file and line', async () => {
     const { findings } = await detect(() => spinCpu(200))
     const found = stalls(findings)
     expect(found).toHaveLength(1)
     const stall = found[0]!
-    expect(stall.durationMs).toBeGreaterThanOrEqual(180)
+    // The probe's own time (reading the stack, source-mapping it) runs inside spinCpu's CPU budget and is left out.
+    expect(stall.durationMs).toBeGreaterThanOrEqual(150)
     expect(stall.thresholdMs).toBe(100)
     expect(stall.frames[0]?.fn).toBe('spinCpu')
     expect(stall.location?.file).toBe(spinFile)
-    // The loop's lines (source-mapped to the TypeScript file).
-    expect(stall.location?.line).toBeGreaterThanOrEqual(11)
-    expect(stall.location?.line).toBeLessThanOrEqual(15)
+    // The loop's lines, or the clock read in it (source-mapped to the TypeScript file).
+    expect(stall.location?.line).toBeGreaterThanOrEqual(18)
+    expect(stall.location?.line).toBeLessThanOrEqual(21)
     expect(findings.filter((f) => f.kind === 'sync-io')).toHaveLength(0)
   })
 
