@@ -33,7 +33,6 @@ import {
   configure,
   failureMessage,
   envOverrides,
-  isViolation,
   install,
   isViolation,
   openTest,

@@ -15,7 +15,6 @@ export {
   currentOptions,
   envOverrides,
   finishRun,
-  isViolation,
   install,
   isViolation,
   loadOrderWarning,
