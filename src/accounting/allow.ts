@@ -5,7 +5,7 @@ import type { Frame } from '../model/finding.js'
 import type { Operation } from '../model/operation.js'
 import type { AllowRule, AllowRuleObject } from '../model/options.js'
 import { TEST_CODE_RULE, VIOLATION, type Verdict } from '../model/verdict.js'
-import { firstPartyFrame, packageOf } from '../stack/frames.js'
+import { firstPartyFrame, isSpyFrame, packageOf } from '../stack/frames.js'
 
 /** A call to judge: the operation, its argument summary and (lazily) its frames. */
 export interface CallView {
@@ -229,14 +229,6 @@ export function findAllowingRule(rules: readonly CompiledRule[], call: CallView)
   }
   for (const rule of rules) if (rule.needsStack && matches(rule, call, stack)) return rule
   return undefined
-}
-
-/** Spy and mock libraries: what passes through them is the caller's call, never the runner's. */
-const SPY_PACKAGES = /^(?:@vitest\/spy|tinyspy|jest-mock|sinon|@sinonjs\/.*|testdouble)$/
-
-function isSpyFrame(frame: Frame): boolean {
-  const pkg = packageOf(frame.file)
-  return pkg !== undefined && SPY_PACKAGES.test(pkg)
 }
 
 /** One built-in rule: the runners' own machinery, allowed when it is what makes the call. */

@@ -96,11 +96,24 @@ export function firstPartyFrame(frames: readonly Frame[]): Frame | undefined {
   return frames.find((f) => f.unparsed === true || (!isInternal(f.file) && !isDependency(f.file) && !isGenerated(f)))
 }
 
-/** The dependency frame that made the blocking call, when the call came from `node_modules`. */
+/** Spy and mock libraries: what passes through them is the caller's call, never the runner's. */
+const SPY_PACKAGES = /^(?:@vitest\/spy|tinyspy|jest-mock|sinon|@sinonjs\/.*|testdouble)$/
+
+/** A frame of a spy or mock library (`vi.spyOn(fs, …)`, `jest.spyOn`, sinon): it passes the call through. */
+export function isSpyFrame(frame: Frame): boolean {
+  const pkg = packageOf(frame.file)
+  return pkg !== undefined && SPY_PACKAGES.test(pkg)
+}
+
+/**
+ * The dependency frame that made the blocking call, when the call came from `node_modules`. A spy
+ * that passes the call through (`vi.spyOn(fs, 'readFileSync')`) did not make it: whoever called
+ * the spy did.
+ */
 export function offenderFrame(frames: readonly Frame[]): Frame | undefined {
   for (const f of frames) {
     if (f.unparsed === true) return undefined
-    if (isInternal(f.file) || isGenerated(f)) continue
+    if (isInternal(f.file) || isGenerated(f) || isSpyFrame(f)) continue
     return isDependency(f.file) ? f : undefined
   }
   return undefined

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest'
 import { builtinRules, findAllowingRule } from '../../src/accounting/allow.js'
 import { catalog } from '../../src/model/operation.js'
 import type { Frame } from '../../src/model/finding.js'
-import { firstPartyFrame, formatFrame, isGenerated, offenderFrame, parseStack, reportedFrames, siteKey } from '../../src/stack/frames.js'
+import { firstPartyFrame, formatFrame, isGenerated, locate, offenderFrame, parseStack, reportedFrames, siteKey } from '../../src/stack/frames.js'
 
 const readFileSync = catalog.find((s) => s.operation.id === 'fs.readFileSync')!.operation
 const mochaFrame = '    at Runner.runTest (/p/node_modules/mocha/lib/runner.js:10:5)'
@@ -103,5 +103,13 @@ describe('built-in rules and spies', () => {
     expect(builtinVerdict(frames)).toBeUndefined()
     // Without the user's frame below it, the same `vitest` frame is the runner's machinery.
     expect(builtinVerdict(parseStack(['Error', '    at /p/node_modules/vitest/dist/runner.js:9:9'].join('\n')))).toBe('built-in: vitest/vite module runner')
+  })
+
+  test('a spy passing the call through is not the package that made it: whoever called the spy is', () => {
+    const through = parseStack(['Error', '    at spy (/p/node_modules/@vitest/spy/dist/index.js:20:3)', '    at readConfig (/p/src/config.ts:4:9)'].join('\n'))
+    expect(locate(through).offender).toBeUndefined()
+    expect(locate(through).location?.file).toBe('/p/src/config.ts')
+    const deep = parseStack(['Error', '    at spy (/p/node_modules/tinyspy/dist/index.js:2:3)', '    at walk (/p/node_modules/klaw-sync/index.js:7:5)', '    at load (/p/src/load.ts:3:1)'].join('\n'))
+    expect(locate(deep).offender?.package).toBe('klaw-sync')
   })
 })
