@@ -16,6 +16,7 @@ import type { Finding, TestRef } from './model/finding.js'
 import { type Operation, catalog } from './model/operation.js'
 import { type DetectOptions, type Options, type UserOptions, baselineOf, updateBaselineRequested } from './model/options.js'
 import { BaselineCache, BaselineError, markKnown } from './report/baseline.js'
+import { ThreadClock } from './runtime/thread-clock.js'
 import { type BlockingIOErrorClass, defineBlockingIOError } from './report/errors.js'
 import { writeJsonReport } from './report/json.js'
 import { type RecordedRun, type ReportRunOptions, type RunReportResult, RunRecording, reportRun } from './report/run.js'
@@ -82,8 +83,9 @@ export class Detector implements LifecycleHost {
     const tools = { stacks: this.stacks, judge: new Judge(this.stacks), ids }
     this.BlockingIOError = defineBlockingIOError(guard)
     const recorder = new CallRecorder({ guard, stacks: this.stacks, ids, blockingError: (findings, title) => new this.BlockingIOError(findings, title), internalError })
-    const watchdog = new Watchdog<Scope>({ stacks: this.stacks, guard, root: options.root, currentScope: () => this.scopes.current(), internalError })
-    this.stalls = new StallMonitor({ guard, stacks: this.stacks, ids, watchdog, sampler: new Sampler(guard), outside: (fn) => this.scopes.outside(fn), internalError })
+    const clock = new ThreadClock(guard)
+    const watchdog = new Watchdog<Scope>({ stacks: this.stacks, guard, cpuMs: () => clock.ms(), root: options.root, currentScope: () => this.scopes.current(), internalError })
+    this.stalls = new StallMonitor({ guard, clock, stacks: this.stacks, ids, watchdog, sampler: new Sampler(guard), outside: (fn) => this.scopes.outside(fn), internalError })
     this.scopes = new Scopes(tools, this.config, {
       ensureInstalled: () => this.interceptors.install(),
       opened: (scope) => this.stalls.watch(scope),

@@ -14,6 +14,13 @@ export class Guard {
   blockedMs = 0
   /** Total ms of loopcop's own work on this thread outside wrapped calls (the stall probe): never a stall's. */
   ownMs = 0
+  /**
+   * The same work's CPU time on this thread's clock, in ms. Stalls are bounded by the thread's CPU,
+   * so what is taken off that bound must be CPU too: on a loaded machine the probe's wall time
+   * (the thread waiting for a core) can be many times its CPU time, and taking the wall time off
+   * the CPU bound hid real stalls.
+   */
+  ownCpuMs = 0
 
   /** Runs `fn` as loopcop's own work: blocking calls it makes are not findings. */
   hold<T>(fn: () => T): T {

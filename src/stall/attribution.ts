@@ -14,8 +14,10 @@ const LOADER_PACKAGES = new Set(['vite', 'vite-node', 'jest-runtime', '@jest/tra
 /** A frame of a module loader: the stall is the evaluation or compilation of a module. */
 export function isModuleLoading(f: Frame): boolean {
   // Node's own loaders, the first use of a bundled dependency (undici compiled on the first
-  // `fetch()`, through `requireBuiltin`), and Node's bootstrap.
-  if (f.file.startsWith('node:internal/modules/') || f.file.startsWith('node:internal/deps/') || f.file.startsWith('node:internal/bootstrap/')) return true
+  // `fetch()`), and the compiling of Node's own modules on first use (`requireBuiltin` in
+  // bootstrap/realm). Not the rest of bootstrap/: its switches hold lazy getters (`process.stderr`)
+  // that a stalling loop may well be calling.
+  if (f.file.startsWith('node:internal/modules/') || f.file.startsWith('node:internal/deps/') || f.file.startsWith('node:internal/bootstrap/realm')) return true
   const pkg = packageOf(f.file)
   return pkg !== undefined && LOADER_PACKAGES.has(pkg)
 }

@@ -48,6 +48,8 @@ interface Watched {
 /** What the stall monitor needs of its detector. */
 export interface StallTools {
   readonly guard: Guard
+  /** This thread's CPU time (shared with the watchdog, which keeps the probe's own CPU apart). */
+  readonly clock: ThreadClock
   readonly stacks: Stacks
   readonly ids: FindingIds
   readonly watchdog: Watchdog<Scope>
@@ -80,13 +82,15 @@ export class StallMonitor {
   #lastBeat = 0
   /** loopcop's own time on this thread (wrapped calls, probes) at the last beat, in ms. */
   #ownAtLastBeat = 0
+  /** loopcop's own CPU time on this thread outside wrapped calls (probes) at the last beat, in ms. */
+  #ownCpuAtLastBeat = 0
   /** CPU time of this thread at the last beat, in ms. */
   #cpuAtLastBeat = 0
   readonly #heartbeat = (): void => this.#onHeartbeat()
 
   constructor(tools: StallTools) {
     this.#tools = tools
-    this.#clock = new ThreadClock(tools.guard)
+    this.#clock = tools.clock
   }
 
   /** loopcop's own time on this thread so far: wrapped calls with their bookkeeping, and probes. */
@@ -105,6 +109,7 @@ export class StallMonitor {
   #rebase(at = now(), cpu = this.#clock.ms()): void {
     this.#lastBeat = at
     this.#ownAtLastBeat = this.#ownMs()
+    this.#ownCpuAtLastBeat = this.#tools.guard.ownCpuMs
     this.#cpuAtLastBeat = cpu
     this.#tools.watchdog.beat()
   }
@@ -219,6 +224,7 @@ export class StallMonitor {
     const { watchdog } = this.#tools
     const gap = at - this.#lastBeat
     const own = this.#ownMs() - this.#ownAtLastBeat
+    const ownCpu = this.#tools.guard.ownCpuMs - this.#ownCpuAtLastBeat
     const cpu = this.#clock.ms()
     const busy = cpu - this.#cpuAtLastBeat
     this.#rebase(at, cpu)
@@ -231,9 +237,12 @@ export class StallMonitor {
     // without the code doing anything, and a 200 ms loop may take a second of wall time. Counting
     // this thread's CPU keeps both from turning into false or inflated stalls; the process's
     // would count the watchdog, the GC's helpers and other workers' tests.
-    const stall = Math.min(wall, busy - own)
+    // Each bound loses loopcop's time on its own clock: the wall bound its wall time (wrapped calls
+    // with their bookkeeping, probes), the CPU bound the probes' CPU time. (A wrapped call's CPU
+    // stays in the CPU bound: the wall bound already leaves the call out, and the smaller wins.)
+    const stall = Math.min(wall, busy - ownCpu)
     const taken = watchdog.probes.splice(0)
-    if (Math.min(gap - this.#interval - own, busy - own) < this.#threshold()) return
+    if (Math.min(gap - this.#interval - own, busy - ownCpu) < this.#threshold()) return
     const probeResult = taken.find((p) => p.scope !== undefined) ?? taken[0]
     // No watchdog in a worker thread: the in-thread sampler saw what ran during the gap.
     const sampled = probeResult === undefined && !isMainThread ? this.#tools.sampler.sampledStack(at - gap, at) : undefined

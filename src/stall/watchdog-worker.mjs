@@ -77,8 +77,11 @@ function look() {
   busy = true
   // No time limit: a long native call (a huge JSON.parse) serves the interrupt when it returns,
   // and the probe then reads the code right after it — still the stalled stretch.
-  session.post('Runtime.evaluate', { expression: probe, silent: true, returnByValue: true }, () => {
+  session.post('Runtime.evaluate', { expression: probe, silent: true, returnByValue: true }, (error, answer) => {
     busy = false
+    // The probe landed inside a blocking call that had just returned ("again", AGAIN in
+    // watchdog.ts): if the beat is still late, the code after the call is what stalls: look again.
+    if (error === null && answer.result.value === 'again') handled = -1
   })
 }
 

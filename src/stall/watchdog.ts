@@ -40,6 +40,8 @@ export interface ProbeResult<S> {
 export interface WatchdogTools<S> {
   readonly stacks: Stacks
   readonly guard: Guard
+  /** This thread's CPU time in ms (the stall monitor's clock): the probe's own CPU is kept apart with it. */
+  cpuMs(): number
   /** The scope of the code running now (read by the probe in the paused thread). */
   currentScope(): S | undefined
   /** The root of loopcop's code, where `WORKER_FILE` is (undefined when it cannot be told). */
@@ -47,6 +49,9 @@ export interface WatchdogTools<S> {
   /** Reports loopcop's own failure. */
   internalError(error: unknown): void
 }
+
+/** What the probe answers when it landed inside a wrapped call: the worker probes again (see the worker). */
+export const AGAIN = 'again'
 
 /** The main-thread side of the stall watchdog of one detector. */
 export class Watchdog<S> {
@@ -104,7 +109,12 @@ export class Watchdog<S> {
   /** Frames of the running code, recorded by the probe on top of it (in V8's interrupt). */
   #record(): string {
     if (this.inHeartbeat) return 'heartbeat'
+    // Inside a wrapped call (or loopcop's own work): a probe asked for while a blocking call slept
+    // is served when the call returns, still inside it. That stretch is the call's own finding; the
+    // watchdog asks again, and the next probe reads whatever keeps the loop busy after it.
+    if (this.#tools.guard.depth > 0) return AGAIN
     const t0 = now()
+    const cpu0 = this.#tools.cpuMs()
     try {
       const raw: RawStack = {}
       const limit = Error.stackTraceLimit
@@ -120,6 +130,7 @@ export class Watchdog<S> {
       return 'failed'
     } finally {
       this.#tools.guard.ownMs += now() - t0
+      this.#tools.guard.ownCpuMs += this.#tools.cpuMs() - cpu0
     }
   }
 

@@ -1,3 +1,4 @@
+import { execSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
@@ -29,6 +30,19 @@ describe('stall detection', () => {
     expect(stall.location?.line).toBeGreaterThanOrEqual(18)
     expect(stall.location?.line).toBeLessThanOrEqual(21)
     expect(findings.filter((f) => f.kind === 'sync-io')).toHaveLength(0)
+  })
+
+  test('a loop right after a blocking call that slept, with no await between, is still a stall: the sleep is taken off the wall bound, not off the CPU bound', async () => {
+    const { findings } = await detect(() => {
+      execSync('sleep 0.3')
+      spinCpu(200)
+    })
+    expect(findings.filter((f) => f.kind === 'sync-io').map((f) => f.kind === 'sync-io' && f.operation)).toEqual(['child_process.execSync'])
+    const found = stalls(findings)
+    expect(found).toHaveLength(1)
+    expect(found[0]!.durationMs).toBeGreaterThanOrEqual(150)
+    // The 300 ms the call slept are its own finding, not the stall's.
+    expect(found[0]!.durationMs).toBeLessThan(300)
   })
 
   test('a 20 ms loop is not a stall with stallMs 100', async () => {
