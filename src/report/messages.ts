@@ -14,6 +14,9 @@ function count(n: number): string {
   return n.toLocaleString('en-US')
 }
 
+/** A count with its noun: `1 blocking call`, `2 call sites`. */
+export const plural = (n: number, one: string, many = `${one}s`): string => `${count(n)} ${n === 1 ? one : many}`
+
 /** The headline of one finding: what blocked, how long, and the alternative. */
 export function describeFinding(f: Finding): string {
   const leak = f.leak ? 'after its test ended: ' : ''

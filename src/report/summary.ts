@@ -4,7 +4,7 @@ import { type Finding, isViolation } from '../model/finding.js'
 import { type Mode, failsTests } from '../model/mode.js'
 import { displayPath } from '../stack/frames.js'
 import { summarize } from './json.js'
-import { describeFinding, formatMs } from './messages.js'
+import { describeFinding, formatMs, plural } from './messages.js'
 
 /** One row of the run summary: a call site with everything charged to it. */
 export interface SiteSummary {
@@ -43,7 +43,6 @@ export function summarizeBySite(findings: readonly Finding[], cwd?: string, whic
   return [...sites.values()].map((s) => ({ ...s, tests: [...s.tests] })).sort((a, b) => b.blockedMs - a.blockedMs)
 }
 
-const plural = (n: number, one: string, many = `${one}s`): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`
 
 /** The lines of a group of call sites: where, how many calls, how long, which tests, the alternative. */
 function siteLines(sites: readonly SiteSummary[]): string[] {
