@@ -79,11 +79,6 @@ export class Stacks {
     return this.#readOnce(raw).key
   }
 
-  /** Kept for callers that read a holder early (the stall probe): the same as `key`. */
-  text(raw: RawStack): string {
-    return this.key(raw)
-  }
-
   /**
    * The frames of a captured holder, loopcop's own left out, each source-mapped through the
    * runner's formatter or Node's source maps (once per position and process), function names as

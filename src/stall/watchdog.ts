@@ -121,7 +121,7 @@ export class Watchdog<S> {
       Error.stackTraceLimit = STACK_LIMIT
       Error.captureStackTrace(raw, this.#probe)
       Error.stackTraceLimit = limit
-      this.#tools.stacks.text(raw) // format now, while the stalled frames are on the stack (guard up: see Stacks.text)
+      this.#tools.stacks.key(raw) // read the call sites now, while the stalled frames are on the stack
       this.probes.push({ scope: this.#tools.currentScope(), raw, at: t0 })
       if (this.probes.length > 50) this.probes.shift()
       return 'ok'
