@@ -24,6 +24,15 @@ describe('redactSummary', () => {
     expect(redactSummary('deploy --target prod-7f3a', false)).toBeUndefined()
   })
 
+  test('a summary redacted once per set of patterns: another configuration gets its own redaction', () => {
+    const first = [/prod-[0-9a-f]{4}/]
+    expect(redactSummary('deploy --target prod-7f3a', first)).toBe('deploy --target [redacted]')
+    expect(redactSummary('deploy --target prod-7f3a', first)).toBe('deploy --target [redacted]')
+    expect(redactSummary('deploy --target prod-7f3a', [/deploy/])).toBe('[redacted] --target prod-7f3a')
+    expect(redactSummary('deploy --target prod-7f3a')).toBe('deploy --target prod-7f3a')
+    expect(redactSummary('deploy --target prod-7f3a', [])).toBe('deploy --target prod-7f3a')
+  })
+
   test('clipped in the middle: the start and the end of a long path stay', () => {
     const long = `/start/${'x'.repeat(10_000_000)}/end.json`
     const shown = redactSummary(long)!
