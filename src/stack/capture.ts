@@ -102,7 +102,7 @@ export class Stacks {
    * runner's formatter or Node's source maps (once per position and process), function names as
    * V8 gives them.
    */
-  read(raw: RawStack): Frame[] {
+  read(raw: Holder): Frame[] {
     const read = this.#readOnce(raw)
     if (read.frames !== undefined) return read.frames
     let frames = this.#frames.get(read.key)
@@ -114,6 +114,9 @@ export class Stacks {
     read.frames = frames
     read.sites = undefined
     read.positions = undefined
+    // The holder's call sites (V8 keeps them as its `stack` once read) are done with: a kept call
+    // lives until its scope ends, its 20 call sites need not.
+    Reflect.set(raw, 'stack', undefined)
     return frames
   }
 
@@ -183,7 +186,9 @@ export class Stacks {
     try {
       for (let i = 0; i < positions.length; i++) {
         const position = positions[i] as Position
-        const frame = (position.frame ??= this.#frameOf(sites[i] as NodeJS.CallSite))
+        // `null` (no frame) is an answer too: only `undefined` is not worked out yet.
+        let frame = position.frame
+        if (frame === undefined) frame = position.frame = this.#frameOf(sites[i] as NodeJS.CallSite)
         if (frame !== NO_FRAME) frames.push(frame)
       }
     } finally {

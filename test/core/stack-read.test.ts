@@ -128,7 +128,7 @@ describe('sampled frames (stall/call-sites.ts), through the same source-mapping 
 
   test('left as sampled where no formatter is installed or it fails', () => {
     const sampled = [{ fn: 'sampled', file: '/dist/a.js', line: 10, column: 5 }]
-    Error.prepareStackTrace = undefined
+    Error.prepareStackTrace = undefined as unknown as typeof installed
     expect(throughPrepareStackTrace(sampled, new Guard())).toEqual(sampled)
     Error.prepareStackTrace = (): never => {
       throw new Error('formatter failed')
