@@ -54,7 +54,7 @@ export function redactSummary(summary: string | undefined, redaction: Redaction 
   // A memo of a pure function, bounded: a call site makes one finding per test with the same
   // argument, and the patterns cost ~10 µs a summary.
   let memo = redacted.get(redaction)
-  if (memo === undefined) redacted.set(redaction, (memo = new Map()))
+  if (memo === undefined) redacted.set(redaction, (memo = new Map<string, string>()))
   let text = memo.get(summary)
   if (text === undefined) {
     text = redact(summary, redaction)

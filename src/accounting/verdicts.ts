@@ -32,11 +32,11 @@ export class Judge {
   judge(call: Judged, operation: Operation, rules: readonly CompiledRule[], frames: () => readonly Frame[]): Verdict {
     const key = this.#stacks.key(call.raw)
     let byOperation = this.#verdicts.get(rules)
-    if (byOperation === undefined) this.#verdicts.set(rules, (byOperation = new Map()))
+    if (byOperation === undefined) this.#verdicts.set(rules, (byOperation = new Map<Operation, Map<string | undefined, Map<string, Verdict>>>()))
     let byArg = byOperation.get(operation)
-    if (byArg === undefined) byOperation.set(operation, (byArg = new Map()))
+    if (byArg === undefined) byOperation.set(operation, (byArg = new Map<string | undefined, Map<string, Verdict>>()))
     let byKey = byArg.get(call.arg)
-    if (byKey === undefined) byArg.set(call.arg, (byKey = new Map()))
+    if (byKey === undefined) byArg.set(call.arg, (byKey = new Map<string, Verdict>()))
     const known = byKey.get(key)
     if (known !== undefined) return known
     const view: CallView = { operation, arg: call.arg, frames }

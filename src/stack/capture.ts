@@ -156,7 +156,7 @@ export class Stacks {
     let position: Position | undefined
     if (typeof script === 'string') {
       let byOffset = this.#byScript.get(script)
-      if (byOffset === undefined) this.#byScript.set(script, (byOffset = new Map()))
+      if (byOffset === undefined) this.#byScript.set(script, (byOffset = new Map<number, Position>()))
       const offset = site.getPosition()
       position = byOffset.get(offset)
       if (position === undefined) byOffset.set(offset, (position = this.#newPosition()))
