@@ -5,7 +5,7 @@ import { sep } from 'node:path'
 import type { Frame } from '../model/finding.js'
 import type { Guard } from '../runtime/guard.js'
 import { type RawStack, positionOf, readCallSites, siteFrame } from './callsites.js'
-import { parseStack } from './frames.js'
+import { firstPartyFrame, parseStack } from './frames.js'
 import { sourceFrame } from './sourcemaps.js'
 
 export type { RawStack } from './callsites.js'
@@ -23,6 +23,8 @@ interface Position {
 /** A captured stack once read: its key (its positions' numbers) and its source-mapped frames. */
 interface ReadStack {
   readonly key: string
+  /** How many call sites V8 gave. */
+  readonly captured: number
   /** The call sites and their positions, until the frames are worked out from them. */
   sites: readonly NodeJS.CallSite[] | undefined
   positions: readonly Position[] | undefined
@@ -98,6 +100,18 @@ export class Stacks {
   }
 
   /**
+   * Whether a holder captured `depth` frames deep holds what its call is judged and reported by:
+   * the user's own frame (the caller) and `depth` frames to report (a stack cut at the limit may
+   * have lost some to loopcop's own or positionless frames), or the whole stack (it was shorter than
+   * the limit). Reads the holder (once: its frames are kept).
+   */
+  holdsCaller(raw: Holder, depth: number): boolean {
+    const frames = this.read(raw)
+    if ((raw[READ]?.captured ?? depth) < depth) return true
+    return frames.length >= depth && firstPartyFrame(frames) !== undefined
+  }
+
+  /**
    * The frames of a captured holder, loopcop's own left out, each source-mapped through the
    * runner's formatter or Node's source maps (once per position and process), function names as
    * V8 gives them.
@@ -131,7 +145,8 @@ export class Stacks {
     const sites = readCallSites(raw)
     if (typeof sites === 'string') {
       // Formatted already by someone else's read: the text is all there is (its positions are mapped).
-      read = { key: sites, sites: undefined, positions: undefined, frames: this.#frames.get(sites) ?? this.withoutOwnFrames(parseStack(sites)) }
+      const frames = this.#frames.get(sites) ?? this.withoutOwnFrames(parseStack(sites))
+      read = { key: sites, captured: frames.length, sites: undefined, positions: undefined, frames }
     } else {
       const all = sites ?? []
       const positions: Position[] = []
@@ -141,7 +156,7 @@ export class Stacks {
         positions.push(position)
         key += i === 0 ? `${position.id}` : `,${position.id}`
       }
-      read = { key, sites: all, positions, frames: undefined }
+      read = { key, captured: all.length, sites: all, positions, frames: undefined }
     }
     raw[READ] = read
     return read
