@@ -7,7 +7,8 @@
 // Then the same cold, as inside a runner's kept project: a fresh process's first 2,000 kept calls
 // (20 scopes × 100 sites, each stack new, loopcop's code not yet optimised by V8), CPU µs per call,
 // medians of 7 processes: V8's capture of `traceDepth` + 10 frames read as call sites and keyed by
-// position (the least a call judged by its own stack needs), and loopcop's whole kept call.
+// position (the least a call judged by its own stack needs), and loopcop's whole kept call, with
+// the package rule (the stack captured `traceDepth` + 10 deep) and without (`traceDepth` deep).
 //
 //   node bench/kept-call.mjs            (after `npm run build`)
 import { execFileSync } from 'node:child_process'
@@ -24,6 +25,8 @@ const { configure, detect } = await import(path.join(here, '..', 'dist', 'esm', 
 configure({ mode: 'warn', stallMs: 0, allow: [{ package: 'fake-dep' }] })
 
 const child = process.argv.find((a) => a.startsWith('--cold='))?.slice('--cold='.length)
+// Without a rule that looks past the caller frame, a kept call captures `traceDepth` frames first.
+if (child === 'loopcop-no-rules') configure({ allow: [] })
 if (child !== undefined) {
   // One cold measurement in this fresh process: 20 "tests" calling 100 sites each, every stack new.
   // Real files, as a runner's are (not eval code, whose call sites have no script name).
@@ -60,9 +63,11 @@ if (child !== undefined) {
   const call = (fs, file) => fs.existsSync(file)
   const cpu = () => process.cpuUsage().user + process.cpuUsage().system
   const t = cpu()
-  if (child === 'floor') for (const test of tests) test(fs, floor)
-  else if (child === 'loopcop') for (const test of tests) await detect(() => test(fs, call))
-  else for (const test of tests) test(fs, call)
+  // 12 frames below each test, as a runner has (its own frames under the test function).
+  const under = (n, fn) => (n === 0 ? fn() : under(n - 1, fn))
+  if (child === 'floor') for (const test of tests) under(12, () => test(fs, floor))
+  else if (child === 'loopcop' || child === 'loopcop-no-rules') for (const test of tests) await under(12, () => detect(() => test(fs, call)))
+  else for (const test of tests) under(12, () => test(fs, call))
   console.log((cpu() - t) / 2000)
   process.exit(0)
 }
@@ -127,4 +132,4 @@ for (const depth of [5, 10]) {
 
 const cold = (kind) => median(Array.from({ length: 7 }, () => Number(execFileSync(process.execPath, [fileURLToPath(import.meta.url), `--cold=${kind}`], { encoding: 'utf8' }))))
 const bare = cold('bare')
-console.log(`  cold, a fresh process's first 2,000 kept calls (CPU): capture of 20 frames + call sites + position key ${(cold('floor') - bare).toFixed(2)}; whole kept call (its own finding) ${(cold('loopcop') - bare).toFixed(2)}`)
+console.log(`  cold, a fresh process's first 2,000 kept calls (CPU): capture of 20 frames + call sites + position key ${(cold('floor') - bare).toFixed(2)}; whole kept call (its own finding) ${(cold('loopcop') - bare).toFixed(2)}, without the package rule (10 frames captured) ${(cold('loopcop-no-rules') - bare).toFixed(2)}`)

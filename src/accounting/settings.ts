@@ -20,8 +20,10 @@ export interface Settings {
    * Frames a kept call captures first when no rule looks past the caller frame (`traceDepth`), or
    * `undefined` when one may (a `within`, `package`, or `function` without `caller`). Such a stack
    * is captured again `captureDepth` deep only when its first frames do not show the caller (see
-   * `Stacks.holdsCaller`): nothing judged or reported is lost, and most calls capture and read a
-   * third of the frames.
+   * `Stacks.holdsCaller`): the verdict, the caller and the offender are the same, and most calls
+   * capture and read half the frames. The finding then keeps the first `traceDepth` frames
+   * captured, less loopcop's own and positionless ones among them (as before the deeper capture),
+   * where a deep capture would fill `traceDepth` from further down (the runner's frames).
    */
   readonly shallowDepth: number | undefined
   readonly moduleLoading: boolean

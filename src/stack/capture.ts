@@ -100,15 +100,12 @@ export class Stacks {
   }
 
   /**
-   * Whether a holder captured `depth` frames deep holds what its call is judged and reported by:
-   * the user's own frame (the caller) and `depth` frames to report (a stack cut at the limit may
-   * have lost some to loopcop's own or positionless frames), or the whole stack (it was shorter than
-   * the limit). Reads the holder (once: its frames are kept).
+   * Whether a holder captured `depth` frames deep holds the user's own frame (the caller), or the
+   * whole stack (it was shorter than the limit). Reads the holder (once: its frames are kept).
    */
   holdsCaller(raw: Holder, depth: number): boolean {
     const frames = this.read(raw)
-    if ((raw[READ]?.captured ?? depth) < depth) return true
-    return frames.length >= depth && firstPartyFrame(frames) !== undefined
+    return (raw[READ]?.captured ?? depth) < depth || firstPartyFrame(frames) !== undefined
   }
 
   /**
