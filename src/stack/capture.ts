@@ -41,6 +41,12 @@ const NO_FRAME = null
 /** How many positions are remembered before the memo starts over (numbers keep counting up, so old keys never collide with new ones). */
 const MAX_POSITIONS = 20_000
 
+/**
+ * Captures and reads stacks for one detector: knows loopcop's own folders (whose frames never
+ * appear in findings), remembers each position it has read (by script and offset) and keeps the
+ * frames of each distinct stack (calls from one site share one key, so each site is read and
+ * source-mapped once).
+ */
 export class Stacks {
   readonly #guard: Guard
   /** Directories holding loopcop's own code (the built package, or the sources in this repository). */
