@@ -4,8 +4,17 @@
 // stack-needing allow rule as in bench/runners.mjs). µs per call, medians of 7 runs, in-process.
 // A benchmark, not a test.
 //
+// Then the same cold, as inside a runner's kept project: a fresh process's first 2,000 kept calls
+// (20 scopes × 100 sites, each stack new, loopcop's code not yet optimised by V8), CPU µs per call,
+// medians of 7 processes: V8's capture of `traceDepth` + 10 frames read as call sites and keyed by
+// position (the least a call judged by its own stack needs), and loopcop's whole kept call, with
+// the package rule (the stack captured `traceDepth` + 10 deep) and without (`traceDepth` deep).
+//
 //   node bench/kept-call.mjs            (after `npm run build`)
+import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
+import { createRequire } from 'node:module'
+import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
@@ -14,6 +23,54 @@ import { median } from '../scripts/lib/measure.mjs'
 const here = path.dirname(fileURLToPath(import.meta.url))
 const { configure, detect } = await import(path.join(here, '..', 'dist', 'esm', 'src', 'index.js'))
 configure({ mode: 'warn', stallMs: 0, allow: [{ package: 'fake-dep' }] })
+
+const child = process.argv.find((a) => a.startsWith('--cold='))?.slice('--cold='.length)
+// Without a rule that looks past the caller frame, a kept call captures `traceDepth` frames first.
+if (child === 'loopcop-no-rules') configure({ allow: [] })
+if (child !== undefined) {
+  // One cold measurement in this fresh process: 20 "tests" calling 100 sites each, every stack new.
+  // Real files, as a runner's are (not eval code, whose call sites have no script name).
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loopcop-kept-'))
+  const file = path.join(dir, 'kept.cjs')
+  const body = Array.from({ length: 100 }, (_, i) => `  touch(fs, self + ${i})`).join('\n')
+  fs.writeFileSync(file, `function sites(fs, self, touch) {\n${body}\n}\n${Array.from({ length: 20 }, (_, t) => `exports.t${t} = (fs, touch) => sites(fs, '/nonexistent', touch)`).join('\n')}\n`)
+  const tests = Object.values(createRequire(import.meta.url)(file))
+  fs.rmSync(dir, { recursive: true, force: true })
+  const own = (_error, callSites) => callSites
+  const byScript = new Map()
+  const floor = (fs, file) => {
+    const holder = {}
+    const limit = Error.stackTraceLimit
+    Error.stackTraceLimit = 20
+    Error.captureStackTrace(holder, floor)
+    Error.stackTraceLimit = limit
+    const installed = Error.prepareStackTrace
+    Error.prepareStackTrace = own
+    const callSites = holder.stack
+    Error.prepareStackTrace = installed
+    let key = ''
+    for (const site of callSites) {
+      const script = String(site.getFileName())
+      let byOffset = byScript.get(script)
+      if (byOffset === undefined) byScript.set(script, (byOffset = new Map()))
+      const offset = site.getPosition()
+      let id = byOffset.get(offset)
+      if (id === undefined) byOffset.set(offset, (id = byScript.size * 1000 + byOffset.size))
+      key += `,${id}`
+    }
+    return fs.existsSync(file) || key
+  }
+  const call = (fs, file) => fs.existsSync(file)
+  const cpu = () => process.cpuUsage().user + process.cpuUsage().system
+  const t = cpu()
+  // 12 frames below each test, as a runner has (its own frames under the test function).
+  const under = (n, fn) => (n === 0 ? fn() : under(n - 1, fn))
+  if (child === 'floor') for (const test of tests) under(12, () => test(fs, floor))
+  else if (child === 'loopcop' || child === 'loopcop-no-rules') for (const test of tests) await under(12, () => detect(() => test(fs, call)))
+  else for (const test of tests) under(12, () => test(fs, call))
+  console.log((cpu() - t) / 2000)
+  process.exit(0)
+}
 
 const own = (_error, sites) => sites
 function capture(depth) {
@@ -72,3 +129,7 @@ for (const depth of [5, 10]) {
   }
   console.log(`  ${depth} frames: capture ${cap.toFixed(2)}, + read as call sites ${sites.toFixed(2)}, + position key ${key.toFixed(2)}; whole kept call (its own finding) ${(median(withLoopcop) - median(without)).toFixed(2)}`)
 }
+
+const cold = (kind) => median(Array.from({ length: 7 }, () => Number(execFileSync(process.execPath, [fileURLToPath(import.meta.url), `--cold=${kind}`], { encoding: 'utf8' }))))
+const bare = cold('bare')
+console.log(`  cold, a fresh process's first 2,000 kept calls (CPU): capture of 20 frames + call sites + position key ${(cold('floor') - bare).toFixed(2)}; whole kept call (its own finding) ${(cold('loopcop') - bare).toFixed(2)}, without the package rule (10 frames captured) ${(cold('loopcop-no-rules') - bare).toFixed(2)}`)

@@ -6,12 +6,13 @@ import type { Operation } from '../model/operation.js'
 import { isBuiltinAllowance } from '../model/verdict.js'
 import { now } from '../runtime/clock.js'
 import type { Guard } from '../runtime/guard.js'
-import type { Stacks } from '../stack/capture.js'
+import type { RawStack, Stacks } from '../stack/capture.js'
 import { siteKey } from '../stack/frames.js'
 import { findAllowingRule } from './allow.js'
 import { summarizeArgs } from './args.js'
 import { type FindingIds, syncFinding } from './findings.js'
 import type { Scope } from './scope.js'
+import type { Settings } from './settings.js'
 import type { KeptCall } from './tally.js'
 
 /** Marks an argument summary not worked out yet (`undefined` is a summary: nothing to show). */
@@ -120,7 +121,7 @@ export class CallRecorder {
     // Keep a stack for the first calls; after that only while every call so far was allowed,
     // because then each one must still be judged (the verdict never depends on sampling).
     const keep = tally.kept.length < STACKS_PER_OPERATION || !tally.violation
-    const raw = keep ? stacks.capture(s.captureDepth, wrapper) : undefined
+    const raw = keep ? this.#capture(s, wrapper) : undefined
     try {
       return timed(this.#tools.guard, original, self, args, out)
     } finally {
@@ -152,6 +153,24 @@ export class CallRecorder {
         this.#tools.internalError(error)
       }
     }
+  }
+
+  /**
+   * A kept call's stack: `traceDepth` frames when no rule looks past the caller frame and they show
+   * it, else `captureDepth` (see `Settings.shallowDepth`). The shallow one is read at once, to tell.
+   */
+  #capture(s: Settings, wrapper: Function): RawStack {
+    const stacks = this.#tools.stacks
+    if (s.shallowDepth !== undefined) {
+      const raw = stacks.capture(s.shallowDepth, wrapper)
+      try {
+        if (stacks.holdsCaller(raw, s.shallowDepth)) return raw
+      } catch (error) {
+        // Read before the call runs: loopcop's failure is reported, never thrown into the caller.
+        this.#tools.internalError(error)
+      }
+    }
+    return stacks.capture(s.captureDepth, wrapper)
   }
 
   /** A call charged to a scope that has ended: judged at once and reported as a leak. */

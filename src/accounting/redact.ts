@@ -39,16 +39,42 @@ export const BUILTIN_REDACTIONS: readonly { readonly name: string; readonly patt
 /** How argument summaries are shown: `false` keeps none; otherwise extra patterns on top of the built-in ones. */
 export type Redaction = false | readonly RegExp[]
 
+const NO_PATTERNS: readonly RegExp[] = []
+/** Redacted summaries by the extra patterns they were redacted with, then by summary. */
+const redacted = new WeakMap<readonly RegExp[], Map<string, string>>()
+
 /**
  * An argument summary fit for a report: credentials replaced, clipped in the middle to
  * `MAX_SUMMARY` characters (the start says what was run, the end which file). `undefined` when
  * `redaction` is `false` or there is nothing to show.
  */
-export function redactSummary(summary: string | undefined, redaction: Redaction = []): string | undefined {
+export function redactSummary(summary: string | undefined, redaction: Redaction = NO_PATTERNS): string | undefined {
   if (summary === undefined || redaction === false) return undefined
+  if (summary.length > MAX_SUMMARY * 4) return redact(summary, redaction)
+  // A memo of a pure function, bounded: a call site makes one finding per test with the same
+  // argument, and the patterns cost ~10 µs a summary.
+  let memo = redacted.get(redaction)
+  if (memo === undefined) redacted.set(redaction, (memo = new Map<string, string>()))
+  let text = memo.get(summary)
+  if (text === undefined) {
+    text = redact(summary, redaction)
+    if (memo.size > 1_000) memo.clear()
+    memo.set(summary, text)
+  }
+  return text
+}
+
+/**
+ * Something every built-in pattern needs to find (a word of `SECRET_NAME`, a scheme, `://`, a
+ * token's prefix): a summary without any of it (most paths and commands) skips the patterns, which
+ * V8 compiles at their first use (~10 ms of each process's first finding with an argument).
+ */
+const MAYBE_SECRET = /bearer|basic|token|digest|pass|pwd|secret|api|access|private|auth|credential|session|cookie|signature|:\/\/|gh[pousr]_|github_pat_|npm_|xox|akia|asia|aiza|[spr]k[-_]|eyj|-----begin/i
+
+function redact(summary: string, redaction: readonly RegExp[]): string {
   // Clipped first (bounded work for the patterns), then clipped again if a pattern lengthened it.
   let text = clip(summary, MAX_SUMMARY * 4)
-  for (const { pattern, replace } of BUILTIN_REDACTIONS) text = text.replace(pattern, replace)
+  if (MAYBE_SECRET.test(text)) for (const { pattern, replace } of BUILTIN_REDACTIONS) text = text.replace(pattern, replace)
   for (const pattern of redaction) text = text.replace(globalCopy(pattern), REDACTED)
   return clip(text, MAX_SUMMARY)
 }

@@ -16,6 +16,16 @@ export interface Settings {
    * first `traceDepth` frames and that one).
    */
   readonly captureDepth: number
+  /**
+   * Frames a kept call captures first when no rule looks past the caller frame (`traceDepth`), or
+   * `undefined` when one may (a `within`, `package`, or `function` without `caller`). Such a stack
+   * is captured again `captureDepth` deep only when its first frames do not show the caller (see
+   * `Stacks.holdsCaller`): the verdict, the caller and the offender are the same, and most calls
+   * capture and read half the frames. The finding then keeps the first `traceDepth` frames
+   * captured, less loopcop's own and positionless ones among them (as before the deeper capture),
+   * where a deep capture would fill `traceDepth` from further down (the runner's frames).
+   */
+  readonly shallowDepth: number | undefined
   readonly moduleLoading: boolean
   /** What the tests' own blocking calls get (see `Options.testCode`). */
   readonly testCode: TestCodeMode
@@ -36,14 +46,22 @@ export interface Settings {
  */
 export const CALLER_SEARCH_FRAMES = 10
 
+/** Whether a rule looks at frames other than the caller frame (`within`, `package`, `function` without `caller`). */
+function looksAtAnyFrame(rule: CompiledRule): boolean {
+  return rule.within !== undefined || rule.pkg !== undefined || (rule.fn !== undefined && rule.caller === undefined)
+}
+
 function resolve(o: Options): Settings {
   const user = o.allow.map(compileRule)
+  const captureDepth = Math.min(o.traceDepth + CALLER_SEARCH_FRAMES, MAX_TRACE_DEPTH + CALLER_SEARCH_FRAMES)
   return Object.freeze({
     mode: o.mode,
     stallMs: o.stallMs,
     stallMode: o.stallMode,
     traceDepth: o.traceDepth,
-    captureDepth: Math.min(o.traceDepth + CALLER_SEARCH_FRAMES, MAX_TRACE_DEPTH + CALLER_SEARCH_FRAMES),
+    captureDepth,
+    // Built-in rules look only above the caller frame, the "test code" rule at the caller frame.
+    shallowDepth: user.some(looksAtAnyFrame) || o.traceDepth >= captureDepth ? undefined : o.traceDepth,
     moduleLoading: o.moduleLoading,
     testCode: o.testCode,
     rules: [...user, ...builtinRules(o.moduleLoading)],

@@ -102,7 +102,7 @@ export class OperationTally {
       if (isBuiltinAllowance(verdict)) continue
       const frames = this.frames(k)
       const label = verdict.kind === 'allowed' ? verdict.rule : ''
-      const key = `${label}|${k.leak}|${k.raised}|${siteKey(frames)}`
+      const key = `${label}|${k.leak ? 1 : 0}${k.raised ? 1 : 0}|${siteKey(frames)}`
       const g = groups.get(key)
       if (g === undefined) groups.set(key, { kept: [k], frames, verdict, leak: k.leak, raised: k.raised })
       else g.kept.push(k)

@@ -20,7 +20,8 @@ export interface Judged {
  */
 export class Judge {
   readonly #stacks: Stacks
-  readonly #verdicts = new WeakMap<readonly CompiledRule[], Map<string, Map<string, Verdict>>>()
+  /** Verdicts by rule set, operation, argument summary and stack key: no string made per lookup but the stack's own key. */
+  readonly #verdicts = new WeakMap<readonly CompiledRule[], Map<Operation, Map<string | undefined, Map<string, Verdict>>>>()
   #cachedKeys = 0
 
   constructor(stacks: Stacks) {
@@ -30,23 +31,18 @@ export class Judge {
   /** The verdict on a call: `violation`, or `allowed` by the first rule that matches. `frames` reads the call's frames (once). */
   judge(call: Judged, operation: Operation, rules: readonly CompiledRule[], frames: () => readonly Frame[]): Verdict {
     const key = this.#stacks.key(call.raw)
-    let byCall = this.#verdicts.get(rules)
-    if (byCall === undefined) {
-      byCall = new Map()
-      this.#verdicts.set(rules, byCall)
-    }
-    const callKey = call.arg === undefined ? operation.id : `${operation.id}\u0000${call.arg}`
-    let byKey = byCall.get(callKey)
-    if (byKey === undefined) {
-      byKey = new Map()
-      byCall.set(callKey, byKey)
-    }
+    let byOperation = this.#verdicts.get(rules)
+    if (byOperation === undefined) this.#verdicts.set(rules, (byOperation = new Map<Operation, Map<string | undefined, Map<string, Verdict>>>()))
+    let byArg = byOperation.get(operation)
+    if (byArg === undefined) byOperation.set(operation, (byArg = new Map<string | undefined, Map<string, Verdict>>()))
+    let byKey = byArg.get(call.arg)
+    if (byKey === undefined) byArg.set(call.arg, (byKey = new Map<string, Verdict>()))
     const known = byKey.get(key)
     if (known !== undefined) return known
     const view: CallView = { operation, arg: call.arg, frames }
     const verdict = verdictOf(findAllowingRule(rules, view))
     if (++this.#cachedKeys > 5_000) {
-      byCall.clear()
+      byOperation.clear()
       this.#cachedKeys = 0
     }
     byKey.set(key, verdict)

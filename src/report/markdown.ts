@@ -2,7 +2,7 @@
 // GitHub Actions, and `npx loopcop summary <report.json>` anywhere. Made from a JSON report, so a
 // merged report of shards reads the same as a single run's.
 import type { JsonFinding, JsonReport } from './json.js'
-import { plural } from './messages.js'
+import { count, plural } from './messages.js'
 import { describeEntry } from './ratchet.js'
 
 /** A call site of the Markdown summary. */
@@ -37,7 +37,7 @@ function cell(text: string): string {
 const ms = (n: number): string => (n >= 1000 ? `${(n / 1000).toFixed(2)} s` : `${n.toFixed(1)} ms`)
 
 function table(list: readonly Row[]): string[] {
-  return ['| operation | call site | calls | blocked | tests |', '| --- | --- | ---: | ---: | ---: |', ...list.map((r) => `| ${cell(r.operation)} | ${cell(r.site)} | ${r.calls.toLocaleString('en-US')} | ${ms(r.ms)} | ${r.tests.size} |`)]
+  return ['| operation | call site | calls | blocked | tests |', '| --- | --- | ---: | ---: | ---: |', ...list.map((r) => `| ${cell(r.operation)} | ${cell(r.site)} | ${count(r.calls)} | ${ms(r.ms)} | ${r.tests.size} |`)]
 }
 
 /** The Markdown summary of a JSON report: new blocking by call site, then known, asserted, allowed and fixed ones. */

@@ -97,7 +97,7 @@ export function formatSummary(findings: readonly Finding[], cwd?: string): strin
 
 /** How many calls the "test code" rule allowed, as a clause (empty when none). */
 function testCode(calls: number, before: string): string {
-  return calls === 0 ? '' : `${before}${calls.toLocaleString('en-US')} blocking call${calls === 1 ? '' : 's'} by the tests' own code, allowed by the rule "test code" (testCode: 'check' counts them)`
+  return calls === 0 ? '' : `${before}${plural(calls, 'blocking call')} by the tests' own code, allowed by the rule "test code" (testCode: 'check' counts them)`
 }
 
 function escapeData(s: string): string {

@@ -1,31 +1,51 @@
 // Capturing stacks cheaply and reading them late (docs/architecture.md, "stack"): a call keeps V8's
 // unformatted capture; it is read as call sites with loopcop's own formatter (never the runner's),
-// keyed by its generated positions, and only the frames of each distinct stack are source-mapped.
+// keyed by its generated positions (each known by a number), and each position is source-mapped once.
 import { sep } from 'node:path'
 import type { Frame } from '../model/finding.js'
 import type { Guard } from '../runtime/guard.js'
 import { type RawStack, positionOf, readCallSites, siteFrame } from './callsites.js'
-import { parseStack } from './frames.js'
+import { firstPartyFrame, parseStack } from './frames.js'
 import { sourceFrame } from './sourcemaps.js'
 
 export type { RawStack } from './callsites.js'
 
-/** A captured stack once read: its key (generated positions) and its source-mapped frames. */
+/**
+ * One generated position (a script and an offset in it), as far as loopcop has worked it out: its
+ * number, which stack keys are made of, and its frame once source-mapped.
+ */
+interface Position {
+  readonly id: number
+  /** Its frame, source-mapped; `null`: no frame (no position, or loopcop's own code); `undefined`: not worked out yet. */
+  frame: Frame | null | undefined
+}
+
+/** A captured stack once read: its key (its positions' numbers) and its source-mapped frames. */
 interface ReadStack {
   readonly key: string
+  /** How many call sites V8 gave. */
+  readonly captured: number
   /** The call sites and their positions, until the frames are worked out from them. */
   sites: readonly NodeJS.CallSite[] | undefined
-  positions: readonly string[] | undefined
+  positions: readonly Position[] | undefined
   frames: Frame[] | undefined
 }
+
+/** Where a holder keeps what it read to (a property of loopcop's own holder, not a WeakMap: no ephemeron per kept call for the GC). */
+const READ = Symbol('loopcop.read')
+type Holder = RawStack & { [READ]?: ReadStack }
 
 /** No frame: a call site with no position, or in loopcop's own code. */
 const NO_FRAME = null
 
+/** How many positions are remembered before the memo starts over (numbers keep counting up, so old keys never collide with new ones). */
+const MAX_POSITIONS = 20_000
+
 /**
  * Captures and reads stacks for one detector: knows loopcop's own folders (whose frames never
- * appear in findings) and keeps the frames of each distinct stack (calls from one site share one
- * key, so each site is read and source-mapped once).
+ * appear in findings), remembers each position it has read (by script and offset) and keeps the
+ * frames of each distinct stack (calls from one site share one key, so each site is read and
+ * source-mapped once).
  */
 export class Stacks {
   readonly #guard: Guard
@@ -33,10 +53,15 @@ export class Stacks {
   readonly #ownRoots: string[] = []
   /** Frames by stack key (bounded). */
   readonly #frames = new Map<string, Frame[]>()
-  /** Source-mapped frames by generated position (bounded): a stack new as a whole is mostly positions seen before. */
-  readonly #byPosition = new Map<string, Frame | typeof NO_FRAME>()
-  /** What each holder read to. */
-  readonly #read = new WeakMap<RawStack, ReadStack>()
+  /**
+   * Positions by script name, then by offset in the script (bounded): a stack new as a whole is
+   * mostly positions seen before, and finding one by number costs no string per frame.
+   */
+  readonly #byScript = new Map<string, Map<number, Position>>()
+  /** Positions of call sites with no script name (eval code), by their text. */
+  readonly #byText = new Map<string, Position>()
+  #positions = 0
+  #lastId = 0
 
   constructor(guard: Guard) {
     this.#guard = guard
@@ -48,7 +73,7 @@ export class Stacks {
     if (this.#ownRoots.includes(withSep)) return
     this.#ownRoots.push(withSep)
     this.#frames.clear()
-    this.#byPosition.clear()
+    this.#forgetPositions()
   }
 
   /**
@@ -73,10 +98,20 @@ export class Stacks {
   /**
    * Reads a captured holder into call sites, once, with loopcop's own `Error.prepareStackTrace`
    * (the installed one is restored whatever happens): no runner formatter, no source map, no file
-   * read. Returns the stack's key: two holders with one key have the same frames.
+   * read. Returns the stack's key: two holders with one key have the same frames (each position
+   * stands as a number, so a key of 20 frames is a short string).
    */
   key(raw: RawStack): string {
     return this.#readOnce(raw).key
+  }
+
+  /**
+   * Whether a holder captured `depth` frames deep holds the user's own frame (the caller), or the
+   * whole stack (it was shorter than the limit). Reads the holder (once: its frames are kept).
+   */
+  holdsCaller(raw: Holder, depth: number): boolean {
+    const frames = this.read(raw)
+    return (raw[READ]?.captured ?? depth) < depth || firstPartyFrame(frames) !== undefined
   }
 
   /**
@@ -84,7 +119,7 @@ export class Stacks {
    * runner's formatter or Node's source maps (once per position and process), function names as
    * V8 gives them.
    */
-  read(raw: RawStack): Frame[] {
+  read(raw: Holder): Frame[] {
     const read = this.#readOnce(raw)
     if (read.frames !== undefined) return read.frames
     let frames = this.#frames.get(read.key)
@@ -96,6 +131,9 @@ export class Stacks {
     read.frames = frames
     read.sites = undefined
     read.positions = undefined
+    // The holder's call sites (V8 keeps them as its `stack` once read) are done with: a kept call
+    // lives until its scope ends, its 20 call sites need not.
+    Reflect.set(raw, 'stack', undefined)
     return frames
   }
 
@@ -104,35 +142,71 @@ export class Stacks {
     return frames.filter((f) => !this.#isOwnFile(f.file))
   }
 
-  #readOnce(raw: RawStack): ReadStack {
-    let read = this.#read.get(raw)
+  #readOnce(raw: Holder): ReadStack {
+    let read = raw[READ]
     if (read !== undefined) return read
     const sites = readCallSites(raw)
     if (typeof sites === 'string') {
       // Formatted already by someone else's read: the text is all there is (its positions are mapped).
-      read = { key: sites, sites: undefined, positions: undefined, frames: this.#frames.get(sites) ?? this.withoutOwnFrames(parseStack(sites)) }
+      const frames = this.#frames.get(sites) ?? this.withoutOwnFrames(parseStack(sites))
+      read = { key: sites, captured: frames.length, sites: undefined, positions: undefined, frames }
     } else {
       const all = sites ?? []
-      const positions = all.map(positionOf)
-      read = { key: positions.join('\n'), sites: all, positions, frames: undefined }
+      const positions: Position[] = []
+      let key = ''
+      for (let i = 0; i < all.length; i++) {
+        const position = this.#position(all[i] as NodeJS.CallSite)
+        positions.push(position)
+        key += i === 0 ? `${position.id}` : `,${position.id}`
+      }
+      read = { key, captured: all.length, sites: all, positions, frames: undefined }
     }
-    this.#read.set(raw, read)
+    raw[READ] = read
     return read
   }
 
+  /**
+   * The position of a call site: its script's name and the offset V8 gives (no line or column
+   * worked out, no string made), or for eval code its text.
+   */
+  #position(site: NodeJS.CallSite): Position {
+    const script = site.getFileName()
+    let position: Position | undefined
+    if (typeof script === 'string') {
+      let byOffset = this.#byScript.get(script)
+      if (byOffset === undefined) this.#byScript.set(script, (byOffset = new Map<number, Position>()))
+      const offset = site.getPosition()
+      position = byOffset.get(offset)
+      if (position === undefined) byOffset.set(offset, (position = this.#newPosition()))
+    } else {
+      const text = positionOf(site)
+      position = this.#byText.get(text)
+      if (position === undefined) this.#byText.set(text, (position = this.#newPosition()))
+    }
+    return position
+  }
+
+  #newPosition(): Position {
+    if (++this.#positions > MAX_POSITIONS) this.#forgetPositions()
+    return { id: ++this.#lastId, frame: undefined }
+  }
+
+  #forgetPositions(): void {
+    this.#byScript.clear()
+    this.#byText.clear()
+    this.#positions = 0
+  }
+
   /** Frames of call sites: positions mapped where the runner or Node maps them, each position once. Source maps may read files: the guard is up. */
-  #frameSites(sites: readonly NodeJS.CallSite[], positions: readonly string[]): Frame[] {
+  #frameSites(sites: readonly NodeJS.CallSite[], positions: readonly Position[]): Frame[] {
     const frames: Frame[] = []
     this.#guard.depth++
     try {
-      for (let i = 0; i < sites.length; i++) {
-        const position = positions[i] as string
-        let frame = this.#byPosition.get(position)
-        if (frame === undefined) {
-          frame = this.#frameOf(sites[i] as NodeJS.CallSite)
-          if (this.#byPosition.size > 20_000) this.#byPosition.clear()
-          this.#byPosition.set(position, frame)
-        }
+      for (let i = 0; i < positions.length; i++) {
+        const position = positions[i] as Position
+        // `null` (no frame) is an answer too: only `undefined` is not worked out yet.
+        let frame = position.frame
+        if (frame === undefined) frame = position.frame = this.#frameOf(sites[i] as NodeJS.CallSite)
         if (frame !== NO_FRAME) frames.push(frame)
       }
     } finally {

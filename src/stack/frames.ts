@@ -120,33 +120,39 @@ export function offenderFrame(frames: readonly Frame[]): Frame | undefined {
 }
 
 /**
- * The frames a finding keeps: the first `depth`, and the user's own frame (the caller) when it lies
+ * The frames a finding keeps: the first `depth`, and the user's own frame (the caller, `own`) when it lies
  * deeper — captured beyond `traceDepth` so that a call a dependency makes still names the user's
  * line. Frames between them are left out.
  */
-export function reportedFrames(frames: readonly Frame[], depth: number): readonly Frame[] {
+export function reportedFrames(frames: readonly Frame[], depth: number, own = firstPartyFrame(frames)): readonly Frame[] {
   if (frames.length <= depth) return frames
   const kept = frames.slice(0, depth)
-  const own = firstPartyFrame(frames)
   if (own !== undefined && !kept.includes(own)) kept.push(own)
   return kept
 }
 
-/** Where a finding is attributed: its location (the user's frame, else the top frame) and the offending package. */
-export function locate(frames: readonly Frame[]): { readonly location?: Location; readonly offender?: Offender } {
-  const own = firstPartyFrame(frames) ?? frames[0]
+/** Where a finding is attributed: its location (the user's frame `caller`, else the top frame) and the offending package. */
+export function locate(frames: readonly Frame[], caller = firstPartyFrame(frames)): { readonly location?: Location; readonly offender?: Offender } {
+  const own = caller ?? frames[0]
   const offender = offenderFrame(frames)
   const pkg = offender === undefined ? undefined : packageOf(offender.file)
-  return {
-    ...(own !== undefined && { location: { file: own.file, line: own.line, column: own.column, ...(own.fn !== undefined && { function: own.fn }) } }),
-    ...(offender !== undefined && pkg !== undefined && { offender: { file: offender.file, line: offender.line, column: offender.column, package: pkg } }),
-  }
+  const at: { location?: Location; offender?: Offender } = {}
+  if (own !== undefined) at.location = own.fn === undefined ? { file: own.file, line: own.line, column: own.column } : { file: own.file, line: own.line, column: own.column, function: own.fn }
+  if (offender !== undefined && pkg !== undefined) at.offender = { file: offender.file, line: offender.line, column: offender.column, package: pkg }
+  return at
 }
+
+// A memo of a pure function (frame → its position as text): a read stack's frames are shared
+// objects (one per position, see `Stacks`), and every kept call's site is keyed at its scope's end.
+const framePositions = new WeakMap<Frame, string>()
 
 /** A call site's key: where a finding is attributed (the user's frame, else the top frame). */
 export function siteKey(frames: readonly Frame[]): string {
   const f = firstPartyFrame(frames) ?? frames[0]
-  return f === undefined ? '?' : `${f.file}:${f.line}:${f.column}`
+  if (f === undefined) return '?'
+  let key = framePositions.get(f)
+  if (key === undefined) framePositions.set(f, (key = `${f.file}:${f.line}:${f.column}`))
+  return key
 }
 
 // A memo of a pure function ((cwd, file) → shown path), bounded: a run report shows the same few

@@ -1,17 +1,100 @@
 // Source-mapping the frames loopcop reports (docs/architecture.md, "stack"): a generated position
-// is mapped (once per process: `Stacks` keeps the result) through the formatter the runner installed (Vitest's,
-// Jest's source-map-support) or Node's own source maps (`--enable-source-maps`, tsx), so the user
-// sees TypeScript lines while the per-call path never runs a runner's formatter.
+// is mapped through the formatter the runner installed (Vitest's, Jest's source-map-support) or
+// Node's own source maps (`--enable-source-maps`, tsx), so the user sees TypeScript lines while the
+// per-call path never runs a runner's formatter. One path for both kinds of frames loopcop has: a
+// captured stack's V8 call sites, and frames the sampling profiler gave (a stall's), which are
+// handed to the formatter as call sites of the same shape (`FrameCallSite`).
 import { findSourceMap } from 'node:module'
 import type { Frame } from '../model/finding.js'
+import type { Guard } from '../runtime/guard.js'
 import { parseStack } from './frames.js'
 import { toPath } from './callsites.js'
 
-/** Where a generated position maps to (`undefined`: it maps to itself). */
-type Mapped = { readonly file: string; readonly line: number; readonly column: number } | undefined
+/** Where a generated position maps to, and the function name the formatter wrote there (`undefined`: it maps to itself). */
+type Mapped = { readonly file: string; readonly line: number; readonly column: number; readonly fn: string | undefined } | undefined
 
 /** The error a runner's formatter is given: it only reads `name` and `message` for the header. */
 const HEADER = { name: 'Error', message: '' } as Error
+
+/**
+ * A V8 call site made from a frame that did not come with one (the sampling profiler's): what a
+ * source-mapping `Error.prepareStackTrace` reads of a call site.
+ */
+export class FrameCallSite implements NodeJS.CallSite {
+  readonly #frame: Frame
+
+  constructor(frame: Frame) {
+    this.#frame = frame
+  }
+
+  getThis(): undefined {
+    return undefined
+  }
+  getTypeName(): null {
+    return null
+  }
+  getFunction(): undefined {
+    return undefined
+  }
+  getFunctionName(): string | null {
+    return this.#frame.fn ?? null
+  }
+  getMethodName(): null {
+    return null
+  }
+  getFileName(): string {
+    return this.#frame.file
+  }
+  getLineNumber(): number {
+    return this.#frame.line
+  }
+  getColumnNumber(): number {
+    return this.#frame.column
+  }
+  getEvalOrigin(): undefined {
+    return undefined
+  }
+  getScriptNameOrSourceURL(): string {
+    return this.#frame.file
+  }
+  getScriptHash(): string {
+    return ''
+  }
+  getEnclosingColumnNumber(): number {
+    return this.#frame.column
+  }
+  getEnclosingLineNumber(): number {
+    return this.#frame.line
+  }
+  getPosition(): number {
+    return 0
+  }
+  getPromiseIndex(): null {
+    return null
+  }
+  isToplevel(): boolean {
+    return true
+  }
+  isEval(): boolean {
+    return false
+  }
+  isNative(): boolean {
+    return false
+  }
+  isConstructor(): boolean {
+    return false
+  }
+  isAsync(): boolean {
+    return false
+  }
+  isPromiseAll(): boolean {
+    return false
+  }
+  toString(): string {
+    const where = `${this.#frame.file}:${this.#frame.line}:${this.#frame.column}`
+    return this.#frame.fn === undefined ? where : `${this.#frame.fn} (${where})`
+  }
+}
 
 /** The frame the runner's formatter writes for one call site, read back from its text. */
 function throughFormatter(prepare: (error: Error, sites: NodeJS.CallSite[]) => unknown, site: NodeJS.CallSite): Mapped | null {
@@ -19,7 +102,7 @@ function throughFormatter(prepare: (error: Error, sites: NodeJS.CallSite[]) => u
   if (typeof text !== 'string') return null
   const [frame] = parseStack(text)
   if (frame === undefined || frame.unparsed === true) return null
-  return { file: frame.file, line: frame.line, column: frame.column }
+  return { file: frame.file, line: frame.line, column: frame.column, fn: frame.fn }
 }
 
 /**
@@ -41,18 +124,27 @@ function throughNode(site: NodeJS.CallSite, line: number, column: number): Mappe
   // Node 20 gives `{}` for a position with no mapping.
   const entry: Partial<{ originalSource: string; originalLine: number; originalColumn: number }> | undefined = findSourceMap(script)?.findEntry(line - 1, column - 1)
   if (entry?.originalSource === undefined || entry.originalLine === undefined || entry.originalColumn === undefined) return undefined
-  return { file: toPath(entry.originalSource), line: entry.originalLine + 1, column: entry.originalColumn + 1 }
+  return { file: toPath(entry.originalSource), line: entry.originalLine + 1, column: entry.originalColumn + 1, fn: undefined }
 }
 
 /**
- * A frame at its source position, read through whatever maps stacks in this process now (the
- * caller keeps the result per position: see `Stacks`). The function name stays V8's:
- * source-map-support names a frame after the identifier at its mapped position (the function
- * being called there, not the one calling).
+ * Which function name a mapped frame gets. `'v8'`: the one V8 gave (a captured stack's call site):
+ * source-map-support names a frame after the identifier at its mapped position (the function being
+ * called there, not the one calling). `'mapped'`: the formatter's, where it wrote one (a sampled
+ * frame: the profiler knows only the bare name, the runner's map may know the source's).
  */
-export function sourceFrame(frame: Frame, site: NodeJS.CallSite): Frame {
+export type NameSource = 'v8' | 'mapped'
+
+/**
+ * A frame at its source position, read through whatever maps stacks in this process now (callers
+ * keep the result per position: see `Stacks`). `site` is the frame's V8 call site, or a
+ * `FrameCallSite` made from it. A formatter that fails leaves the generated position.
+ */
+export function sourceFrame(frame: Frame, site: NodeJS.CallSite = new FrameCallSite(frame), names: NameSource = 'v8'): Frame {
   const to = lookUp(site, frame)
-  return to === undefined || (to.file === frame.file && to.line === frame.line && to.column === frame.column) ? frame : { fn: frame.fn, file: to.file, line: to.line, column: to.column }
+  if (to === undefined) return frame
+  const fn = names === 'mapped' ? (to.fn ?? frame.fn) : frame.fn
+  return to.file === frame.file && to.line === frame.line && to.column === frame.column && fn === frame.fn ? frame : { fn, file: to.file, line: to.line, column: to.column }
 }
 
 function lookUp(site: NodeJS.CallSite, frame: Frame): Mapped {
@@ -68,4 +160,15 @@ function lookUp(site: NodeJS.CallSite, frame: Frame): Mapped {
     // A formatter that fails on a lone call site: the generated position is still right.
     return undefined
   }
+}
+
+/**
+ * Frames that came without call sites (the sampling profiler's), each read through the runner's
+ * formatter or Node's source maps as `sourceFrame` reads a captured one, with the formatter's
+ * function names where it writes one. Run with the guard up: a source-mapping formatter may read
+ * files synchronously, which is loopcop's work, never a finding.
+ */
+export function sourceFrames(frames: readonly Frame[], guard: Guard): Frame[] {
+  if (frames.length === 0) return []
+  return guard.hold(() => frames.map((f) => (f.unparsed === true ? f : sourceFrame(f, new FrameCallSite(f), 'mapped'))))
 }

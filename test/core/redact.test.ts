@@ -24,6 +24,25 @@ describe('redactSummary', () => {
     expect(redactSummary('deploy --target prod-7f3a', false)).toBeUndefined()
   })
 
+  test('every built-in pattern is tried whenever one could match (the quick check before them lets no secret through)', () => {
+    // Each case holds a secret in the upper case, which the patterns match regardless of case where they ignore it.
+    expect(redactSummary('curl -H "authorization: BEARER SK-LIVE-123"')).toBe('curl -H "authorization: BEARER [redacted]"')
+    expect(redactSummary('tool --PASSWORD=hunter2')).toBe('tool --PASSWORD=[redacted]')
+    expect(redactSummary('git clone HTTPS://deploy:s3cr3t@example.invalid/r.git')).toBe('git clone HTTPS://deploy:[redacted]@example.invalid/r.git')
+    expect(redactSummary('x -----BEGIN RSA PRIVATE KEY-----abc-----END RSA PRIVATE KEY----- y')).toBe('x [redacted] y')
+    expect(redactSummary('deploy sk_live_abcdef')).toBe('deploy sk_live_[redacted]')
+    expect(redactSummary('/home/user/project/config.json')).toBe('/home/user/project/config.json')
+  })
+
+  test('a summary redacted once per set of patterns: another configuration gets its own redaction', () => {
+    const first = [/prod-[0-9a-f]{4}/]
+    expect(redactSummary('deploy --target prod-7f3a', first)).toBe('deploy --target [redacted]')
+    expect(redactSummary('deploy --target prod-7f3a', first)).toBe('deploy --target [redacted]')
+    expect(redactSummary('deploy --target prod-7f3a', [/deploy/])).toBe('[redacted] --target prod-7f3a')
+    expect(redactSummary('deploy --target prod-7f3a')).toBe('deploy --target prod-7f3a')
+    expect(redactSummary('deploy --target prod-7f3a', [])).toBe('deploy --target prod-7f3a')
+  })
+
   test('clipped in the middle: the start and the end of a long path stay', () => {
     const long = `/start/${'x'.repeat(10_000_000)}/end.json`
     const shown = redactSummary(long)!

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
 import { BlockingIOError, configure, detect, type Finding, type StallFinding, type SyncIoFinding } from '../../src/index.js'
 import { RunCollector, failureMessage, formatSummary, jsonReport, reportRun } from '../../src/integration.js'
-import { formatMs } from '../../src/report/messages.js'
+import { formatMs, plural } from '../../src/report/messages.js'
 import { SPOOL_ENV, closeSpool, githubAnnotations, openSpool, readSpool, spoolFindings, writeJsonReport } from '../helpers/detector.js'
 import { defaultsWithoutStalls, tempDir } from './support.js'
 
@@ -141,6 +141,10 @@ describe('the failure message', () => {
 
   test('milliseconds as people read them', () => {
     expect([0.042, 3.14, 9.96, 182.4, 1234.5].map(formatMs)).toEqual(['0.04 ms', '3.1 ms', '10.0 ms', '182 ms', '1235 ms'])
+  })
+
+  test('counts as en-US writes them, with thousands separators', () => {
+    for (const n of [0, 1, 999, 1000, 20_440, 1_234_567, -4200, 2.5]) expect(plural(n, 'call')).toBe(`${n.toLocaleString('en-US')} ${n === 1 ? 'call' : 'calls'}`)
   })
 })
 

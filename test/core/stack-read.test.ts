@@ -4,6 +4,7 @@ import { afterEach, describe, expect, test } from 'vitest'
 import { readCallSites } from '../../src/stack/callsites.js'
 import { Stacks } from '../../src/stack/capture.js'
 import { Guard } from '../../src/runtime/guard.js'
+import { throughPrepareStackTrace } from '../../src/stall/call-sites.js'
 
 const installed = Error.prepareStackTrace
 afterEach(() => {
@@ -86,5 +87,52 @@ describe('Stacks', () => {
     expect(after).toBe(failing)
     expect(frames[0]?.fn).toBe('here')
     expect(frames[0]?.file).toContain('stack-read.test.ts')
+  })
+})
+
+describe('positions', () => {
+  test('two calls on one line are two positions, one call made twice is one', () => {
+    const stacks = new Stacks(new Guard())
+    const at = (): ReturnType<Stacks['capture']> => stacks.capture(1, at)
+    const pair = [at(), at()] // one line, two columns
+    const loop = [0, 1].map(() => at())
+    expect(stacks.key(pair[0]!)).not.toBe(stacks.key(pair[1]!))
+    expect(stacks.key(loop[0]!)).toBe(stacks.key(loop[1]!))
+    const [a, b] = pair.map((r) => stacks.read(r)[0]!)
+    expect(a!.line).toBe(b!.line)
+    expect(a!.column).toBeLessThan(b!.column)
+  })
+})
+
+describe('sampled frames (stall/call-sites.ts), through the same source-mapping path', () => {
+  test("mapped by the runner's formatter given them as call sites, with its function names where it writes one", () => {
+    const seen: string[] = []
+    Error.prepareStackTrace = (_error: Error, sites: NodeJS.CallSite[]): string => {
+      seen.push(...sites.map((s) => `${s.getFileName()}:${s.getLineNumber()}:${s.getColumnNumber()}`))
+      return `Error\n${sites.map((s) => (s.getFunctionName() === 'anonymous' ? `    at /src/b.ts:${(s.getLineNumber() ?? 0) + 1}:1` : `    at mappedName (/src/a.ts:${(s.getLineNumber() ?? 0) + 1}:${s.getColumnNumber()})`)).join('\n')}`
+    }
+    const frames = throughPrepareStackTrace(
+      [
+        { fn: 'sampled', file: '/dist/a.js', line: 10, column: 5 },
+        { fn: 'anonymous', file: '/dist/b.js', line: 3, column: 2 },
+      ],
+      new Guard(),
+    )
+    Error.prepareStackTrace = installed
+    expect(seen).toEqual(['/dist/a.js:10:5', '/dist/b.js:3:2'])
+    expect(frames).toEqual([
+      { fn: 'mappedName', file: '/src/a.ts', line: 11, column: 5 },
+      { fn: 'anonymous', file: '/src/b.ts', line: 4, column: 1 },
+    ])
+  })
+
+  test('left as sampled where no formatter is installed or it fails', () => {
+    const sampled = [{ fn: 'sampled', file: '/dist/a.js', line: 10, column: 5 }]
+    Error.prepareStackTrace = undefined as unknown as typeof installed
+    expect(throughPrepareStackTrace(sampled, new Guard())).toEqual(sampled)
+    Error.prepareStackTrace = (): never => {
+      throw new Error('formatter failed')
+    }
+    expect(throughPrepareStackTrace(sampled, new Guard())).toEqual(sampled)
   })
 })
