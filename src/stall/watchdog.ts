@@ -162,8 +162,10 @@ export class Watchdog<S> {
   /** Starts the watchdog worker (once per thread); a no-op where it cannot run. */
   start(): void {
     if (this.#worker !== undefined || this.#failed) return
-    // A debugger already attached (inspector.url()) must not be disturbed.
-    if (inspector.url() !== undefined || typeof (inspector.Session as typeof inspector.Session | undefined)?.prototype.connectToMainThread !== 'function') {
+    // A debugger already attached (inspector.url()) must not be disturbed. In a worker thread
+    // url() says nothing of the process's inspector: there, a process started to be debugged
+    // (--inspect and its kin) is enough; the stall monitor falls back to its sampler.
+    if (inspector.url() !== undefined || (!isMainThread && startedToBeDebugged()) || typeof (inspector.Session as typeof inspector.Session | undefined)?.prototype.connectToMainThread !== 'function') {
       this.#failed = true
       return
     }
@@ -194,4 +196,10 @@ export class Watchdog<S> {
       this.#tools.internalError(error)
     }
   }
+}
+
+/** Whether the process was started with a flag that opens the inspector (`--inspect`, `--inspect-brk`, `--inspect-wait`). */
+function startedToBeDebugged(): boolean {
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)]
+  return flags.some((flag) => /^--inspect(-brk|-wait)?(=|$)/.test(flag))
 }

@@ -2,8 +2,9 @@
 // test worker starts reaches it through the main thread's inspector, which relays the probe, so the
 // probe runs on top of the stalled code in the worker — its stack, at the exact column, and its
 // scope. The sampling profiler (the fallback where no relay reaches a worker) could give neither the
-// column nor the scope: with two detect() scopes open at once it would report the stall as not
-// judged, naming both. Runs the packed loopcop in plain Node (test/fixtures/stall/worker-thread.mjs).
+// column nor the scope: with two detect() scopes open at once it reports the stall as not judged,
+// naming both — as it does in a process started to be debugged (`--inspect`), where the watchdog
+// stays out of the way. Runs the packed loopcop in plain Node (test/fixtures/stall/worker-thread.mjs).
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
@@ -41,3 +42,17 @@ describe.each([
     expect(frame!.column).toBeLessThanOrEqual(lines[frame!.line - 1]!.length)
   }, 90_000)
 })
+
+test('in a process started with --inspect the watchdog stays out of the way: the sampler reads the stall, without its scope or column', async () => {
+  const result = await runNode(fixture, ['1'], { cwd: join(fixtures, 'stall'), timeoutMs: 60_000, nodeArgs: ['--inspect=127.0.0.1:0'] })
+  expect(result.code, result.output).toBe(0)
+  const seen = JSON.parse(result.stdout) as { stalling: Seen[]; waiting: Seen[] }
+  const stalls = [...seen.stalling, ...seen.waiting]
+  expect(stalls.map((f) => f.kind)).toEqual(['stall'])
+  expect(stalls[0]!.unjudged).toMatch(/^2 tests were running concurrently and any of them could own it/)
+  // Sampled: the function, at a sampled line (placed past its end) or at the function's own start.
+  const frame = stalls[0]!.frames.find((f) => f.fn === 'crunchNumbers')
+  expect(frame).toBeDefined()
+  expect(frame!.column > lines[frame!.line - 1]!.length || frame!.line === lines.findIndex((l) => l.includes('function crunchNumbers')) + 1).toBe(true)
+}, 90_000)
+
