@@ -1,3 +1,4 @@
+/* global setInterval */
 // `node bench/stall-probe-worker.mjs [rounds]`: what catching one stall's stack costs a stalled
 // *worker thread* (Vitest's `threads` pool), per mechanism, with few and with 20,000 loaded
 // scripts (issue 11). A benchmark, not a test; bench/stall-probe.mjs is its main-thread twin.
@@ -121,6 +122,12 @@ if (isMainThread) {
     return cpu() - s
   }
 
+  /** Lets the start or end of a watchdog (its messages, its garbage) pass before a steady measure. */
+  async function settle() {
+    await new Promise((r) => setTimeout(r, 50))
+    globalThis.gc?.()
+  }
+
   async function steady() {
     const s = cpu()
     for (let i = 0; i < 10_000; i++) await tick()
@@ -144,11 +151,15 @@ if (isMainThread) {
     const times = Object.fromEntries(kinds.map((k) => [k, []]))
     for (let r = 0; r < ROUNDS; r++) for (const k of kinds) times[k].push(await stalled(k, wd))
     for (const k of kinds) out[k] = median(times[k]) - median(times.none)
-    // Steady: with the relay's session attached (the watchdog alive), without (terminated), sampling.
-    const st = { attached: [], none: [], sampler: [] }
-    for (let r = 0; r < ROUNDS; r++) st.attached.push(await steady())
     await wd.terminate()
+    // Steady, alternating: with the relay's session attached (a watchdog alive), without, sampling.
+    const st = { attached: [], none: [], sampler: [] }
     for (let r = 0; r < ROUNDS; r++) {
+      const { wd: alive } = await startWatchdog()
+      await settle()
+      st.attached.push(await steady())
+      await alive.terminate()
+      await settle()
       st.none.push(await steady())
       await post('Profiler.start')
       st.sampler.push(await steady())

@@ -29,9 +29,9 @@ import { PROBE_SOURCE, type ProbeResult, type Watchdog } from './watchdog.js'
  *   the number of loaded scripts. V8 serves the interrupt at the thread's next JS call, so a stall
  *   inside one long native call (a huge `JSON.parse`) shows the code right after it. A worker
  *   thread (Vitest `threads`) is reached through the main thread's inspector (watchdog-worker.mjs).
- * - where the watchdog finds no way to this thread (a worker the main thread's inspector does not
- *   know), the sampling profiler of `sampler.ts` gives the stack; the scope is then the one open
- *   scope (or chain of nested ones).
+ * - in a worker thread the watchdog does not reach (the main thread's inspector does not know it,
+ *   or the process was started to be debugged), the sampling profiler of `sampler.ts` gives the
+ *   stack (tens of ms per stall); the scope is then the one open scope (or chain of nested ones).
  * Only a stack showing the user's code makes a stall a violation: one without a stack (the
  * inspector unavailable, the stall over before the probe ran) or that several concurrent tests
  * could own is reported as not judged, with the reason, and never fails a test.
@@ -70,8 +70,8 @@ export class StallMonitor {
   /** Watched records of scopes that ended (a stall they left running is still charged to them). */
   readonly #lastWatched = new WeakMap<Scope, Watched>()
   /**
-   * Open scopes that do not watch stalls (`stallMs: 0`, `stallMode: 'off'`). Without a probe (worker
-   * threads) a stall is charged to the innermost open scope: one of these may be it, and a stall
+   * Open scopes that do not watch stalls (`stallMs: 0`, `stallMode: 'off'`). Without a probe (the
+   * sampler) a stall is charged to the innermost open scope: one of these may be it, and a stall
    * inside a `detect(fn, { stallMs: 0 })` is then nobody's, not its enclosing test's.
    */
   readonly #unwatchedOpen = new Set<Scope>()
