@@ -65,7 +65,7 @@ export type Route = 'connecting' | 'ready' | 'unreachable'
 const ROUTE = 4
 const ROUTES: readonly Route[] = ['connecting', 'ready', 'unreachable']
 
-/** The main-thread side of the stall watchdog of one detector. */
+/** The watched-thread side of the stall watchdog of one detector (the main thread, or a worker thread). */
 export class Watchdog<S> {
   /** Probe results not yet taken by the heartbeat (bounded). */
   readonly probes: ProbeResult<S>[] = []
