@@ -10,11 +10,13 @@
 //     stall finding;
 //   - stalls without a stack: stall findings with no frames;
 //   - inflation: median in-test time (the sum of the runner's test durations) and median wall
-//     time with loopcop, against the same without it.
+//     time with loopcop, against the same without it;
+//   - with --against=<tarball> (another build of loopcop, e.g. packed from main), the same runs a
+//     third time with that build, in the same rotation: the two builds compared under the same load.
 // Target (issue 11): 0 false, 0 missed, 0 without a stack over 10 runs, inflation under 5%.
 //
 // Usage: node scripts/stress.mjs [--runs=10] [--runners=vitest-forks,vitest-threads,jest,mocha]
-//                                [--no-load] [--json=<file>]
+//                                [--no-load] [--json=<file>] [--against=<tarball>]
 // It packs the built repository (run `npm run build` first) and installs the tarball into
 // .cache/stress, next to copies of the fixtures. A benchmark, not a test: it exits 0 whatever it
 // measures, unless a run could not be read at all.
@@ -22,7 +24,7 @@ import { spawn } from 'node:child_process'
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { performance } from 'node:perf_hooks'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { installTarball, packLoopcop, root } from './lib/pack.mjs'
 import { readTests } from './lib/results.mjs'
 import { flags, median } from './lib/measure.mjs'
@@ -31,7 +33,10 @@ const args = flags()
 const RUNS = Number(args.runs ?? 10)
 const RUNNERS = String(args.runners ?? 'vitest-forks,vitest-threads,jest,mocha').split(',')
 const LOAD = args['no-load'] !== true
+const AGAINST = typeof args.against === 'string' ? resolve(args.against) : undefined
 const cache = join(root, '.cache', 'stress')
+/** The variants of each run: without loopcop, with this build, with the other build (--against). */
+const VARIANTS = AGAINST === undefined ? ['with', 'without'] : ['with', 'without', 'against']
 const bins = {
   vitest: join(root, 'node_modules', 'vitest', 'vitest.mjs'),
   jest: join(root, 'node_modules', 'jest', 'bin', 'jest.js'),
@@ -49,6 +54,13 @@ function setUp() {
     cpSync(join(root, 'test', 'stress', runner), join(cache, runner), { recursive: true })
     cpSync(join(root, 'test', 'stress', 'shared', 'work.cjs'), join(cache, runner, 'work.cjs'))
   }
+  if (AGAINST === undefined) return
+  // The other build: the same fixtures in a folder of their own, next to that build.
+  const other = join(cache, 'against')
+  mkdirSync(other, { recursive: true })
+  writeFileSync(join(other, 'package.json'), JSON.stringify({ name: 'loopcop-stress-fixtures-against', private: true, type: 'commonjs' }) + '\n')
+  installTarball(AGAINST, join(other, 'node_modules'))
+  for (const runner of ['vitest', 'jest', 'mocha']) cpSync(join(cache, runner), join(other, runner), { recursive: true })
 }
 
 /** Busy processes on every core, until stopped. */
@@ -80,15 +92,17 @@ function run(cmd, argv, options) {
   })
 }
 
-/** One run of a runner on its fixture: test outcomes and durations, and loopcop's stall findings. */
-async function runOnce(name, withLoopcop, i) {
+/** One run of a runner on its fixture (variant: 'with', 'without', 'against'): test outcomes and durations, and loopcop's stall findings. */
+async function runOnce(name, variant, i) {
   const runner = name.startsWith('vitest') ? 'vitest' : name
-  const cwd = join(cache, runner)
-  const out = join(cache, 'out', `${name}-${withLoopcop ? 'with' : 'without'}-${i}`)
+  const withLoopcop = variant !== 'without'
+  const base = variant === 'against' ? join(cache, 'against') : cache
+  const cwd = join(base, runner)
+  const out = join(cache, 'out', `${name}-${variant}-${i}`)
   mkdirSync(out, { recursive: true })
   const report = join(out, 'loopcop.json')
   const results = join(out, 'results.json')
-  const env = { ...process.env, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0', STRESS_LOOPCOP: withLoopcop ? '1' : '0', NODE_PATH: join(cache, 'node_modules') }
+  const env = { ...process.env, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0', STRESS_LOOPCOP: withLoopcop ? '1' : '0', NODE_PATH: join(base, 'node_modules') }
   for (const key of Object.keys(env)) if (key.startsWith('LOOPCOP_') || key.startsWith('VITEST') || key === 'NODE_OPTIONS' || key === 'GITHUB_ACTIONS') delete env[key]
   if (withLoopcop) env.LOOPCOP_REPORT = report
   let argv
@@ -106,7 +120,7 @@ async function runOnce(name, withLoopcop, i) {
   try {
     tests = readTests(runner, results)
   } catch (error) {
-    throw new Error(`${name} (${withLoopcop ? 'with' : 'without'} loopcop) wrote no results (exit ${result.code}):\n${result.stdout.slice(-3000)}\n${result.stderr.slice(-3000)}`, { cause: error })
+    throw new Error(`${name} (${variant} loopcop) wrote no results (exit ${result.code}):\n${result.stdout.slice(-3000)}\n${result.stderr.slice(-3000)}`, { cause: error })
   }
   let stalls = []
   if (withLoopcop) {
@@ -125,16 +139,16 @@ async function main() {
   const rows = []
   try {
     for (const name of RUNNERS) {
-      const row = { runner: name, runs: 0, falseStalls: [], unjudged: [], missed: [], noStack: [], failedTests: [], withTest: [], withoutTest: [], withWall: [], withoutWall: [] }
+      const row = { runner: name, runs: 0, falseStalls: [], unjudged: [], missed: [], noStack: [], failedTests: [], withTest: [], withoutTest: [], withWall: [], withoutWall: [], againstTest: [], againstWall: [] }
       for (let i = 0; i < RUNS; i++) {
-        // Alternate which goes first, so a drift in the machine's load hits both alike.
-        const order = i % 2 === 0 ? [true, false] : [false, true]
-        for (const withLoopcop of order) {
-          const r = await runOnce(name, withLoopcop, i)
-          row.failedTests.push(...r.tests.filter((t) => t.status !== 'passed').map((t) => `${withLoopcop ? 'with' : 'without'}: ${t.name}`))
-          if (!withLoopcop) {
-            row.withoutTest.push(r.testMs)
-            row.withoutWall.push(r.wallMs)
+        // Rotate which goes first, so a drift in the machine's load hits every variant alike.
+        const order = VARIANTS.map((_, k) => VARIANTS[(i + k) % VARIANTS.length])
+        for (const variant of order) {
+          const r = await runOnce(name, variant, i)
+          row.failedTests.push(...r.tests.filter((t) => t.status !== 'passed').map((t) => `${variant}: ${t.name}`))
+          if (variant !== 'with') {
+            row[`${variant}Test`].push(r.testMs)
+            row[`${variant}Wall`].push(r.wallMs)
             continue
           }
           row.runs++
@@ -172,6 +186,13 @@ function print(rows) {
         `${(wt / 1000).toFixed(2)} s / ${(nt / 1000).toFixed(2)} s (${pct(wt, nt)})`.padEnd(34) +
         `   ${(ww / 1000).toFixed(2)} s / ${(nw / 1000).toFixed(2)} s (${pct(ww, nw)})`,
     )
+  }
+  if (AGAINST !== undefined) {
+    console.log(`\nthe other build (${AGAINST}), same runs: in-test and wall time with it, against the same without loopcop`)
+    for (const r of rows) {
+      const [at, nt, aw, nw] = [median(r.againstTest), median(r.withoutTest), median(r.againstWall), median(r.withoutWall)]
+      console.log(`${r.runner.padEnd(15)} ${(at / 1000).toFixed(2)} s / ${(nt / 1000).toFixed(2)} s (${pct(at, nt)})   ${(aw / 1000).toFixed(2)} s / ${(nw / 1000).toFixed(2)} s (${pct(aw, nw)})`)
+    }
   }
   for (const r of rows) {
     for (const [label, list] of [['false stalls', r.falseStalls], ['missed stalls', r.missed], ['stalls without a stack', r.noStack], ['stalls not judged', r.unjudged], ['tests that did not pass', r.failedTests]]) {

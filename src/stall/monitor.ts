@@ -22,15 +22,16 @@ import { PROBE_SOURCE, type ProbeResult, type Watchdog } from './watchdog.js'
  *   this thread's CPU time, minus loopcop's own time — the loop was blocked. It costs nothing per
  *   `await` (unlike async_hooks-based detectors such as blocked-at), and it measures gaps itself
  *   (`monitorEventLoopDelay().reset()` would discard the running one).
- * - a watchdog worker (main thread only), woken by the same threshold through shared memory. It
- *   has the main thread evaluate a probe over the inspector, served by V8's interrupt on top of the
- *   stalled code: the probe records the running stack (source-mapped by the runner's
- *   `prepareStackTrace`) and the scope the stalled code belongs to. No debugger is enabled, so a
- *   stall costs the same whatever the number of loaded scripts. V8 serves the interrupt at the
- *   thread's next JS call, so a stall inside one long native call (a huge `JSON.parse`) shows the
- *   code right after it.
- * - in worker threads (Vitest `threads`), which the watchdog cannot reach, the sampling profiler
- *   of `sampler.ts` gives the stack; the scope is then the one open scope (or chain of nested ones).
+ * - a watchdog worker, woken by the same threshold through shared memory. It has this thread
+ *   evaluate a probe over the inspector, served by V8's interrupt on top of the stalled code: the
+ *   probe records the running stack (source-mapped by the runner's `prepareStackTrace`) and the
+ *   scope the stalled code belongs to. No debugger is enabled, so a stall costs the same whatever
+ *   the number of loaded scripts. V8 serves the interrupt at the thread's next JS call, so a stall
+ *   inside one long native call (a huge `JSON.parse`) shows the code right after it. A worker
+ *   thread (Vitest `threads`) is reached through the main thread's inspector (watchdog-worker.mjs).
+ * - in a worker thread the watchdog does not reach (the main thread's inspector does not know it,
+ *   or the process was started to be debugged), the sampling profiler of `sampler.ts` gives the
+ *   stack (tens of ms per stall); the scope is then the one open scope (or chain of nested ones).
  * Only a stack showing the user's code makes a stall a violation: one without a stack (the
  * inspector unavailable, the stall over before the probe ran) or that several concurrent tests
  * could own is reported as not judged, with the reason, and never fails a test.
@@ -69,8 +70,8 @@ export class StallMonitor {
   /** Watched records of scopes that ended (a stall they left running is still charged to them). */
   readonly #lastWatched = new WeakMap<Scope, Watched>()
   /**
-   * Open scopes that do not watch stalls (`stallMs: 0`, `stallMode: 'off'`). Without a probe (worker
-   * threads) a stall is charged to the innermost open scope: one of these may be it, and a stall
+   * Open scopes that do not watch stalls (`stallMs: 0`, `stallMode: 'off'`). Without a probe (the
+   * sampler) a stall is charged to the innermost open scope: one of these may be it, and a stall
    * inside a `detect(fn, { stallMs: 0 })` is then nobody's, not its enclosing test's.
    */
   readonly #unwatchedOpen = new Set<Scope>()
@@ -132,8 +133,9 @@ export class StallMonitor {
       timer.unref()
       this.#timer = timer
     }
-    if (isMainThread) watchdog.start()
-    else this.#tools.sampler.start()
+    watchdog.start()
+    // The sampler costs tens of ms per stall read: only where the watchdog cannot reach this thread.
+    if (!isMainThread && watchdog.route === 'unreachable') this.#tools.sampler.start()
     watchdog.arm(t)
   }
 
@@ -195,11 +197,15 @@ export class StallMonitor {
     this.#allowedOpen.delete(scope)
   }
 
-  /** Whether stalls get a stack here: the watchdog (main thread) or the sampler (worker threads) can run. */
+  /**
+   * Whether stalls get a stack here: the watchdog can run (in a worker thread, unless it found no
+   * way to it), or else the sampler (worker threads).
+   */
   stacksAvailable(): boolean {
-    if (!isMainThread) return this.#tools.sampler.start()
-    this.#tools.watchdog.start()
-    return this.#tools.watchdog.running
+    const watchdog = this.#tools.watchdog
+    watchdog.start()
+    if (watchdog.route !== 'unreachable') return true
+    return !isMainThread && this.#tools.sampler.start()
   }
 
   #onHeartbeat(): void {
@@ -244,8 +250,8 @@ export class StallMonitor {
     const taken = watchdog.probes.splice(0)
     if (Math.min(gap - this.#interval - own, busy - ownCpu) < this.#threshold()) return
     const probeResult = taken.find((p) => p.scope !== undefined) ?? taken[0]
-    // No watchdog in a worker thread: the in-thread sampler saw what ran during the gap.
-    const sampled = probeResult === undefined && !isMainThread ? this.#tools.sampler.sampledStack(at - gap, at) : undefined
+    // No way for the watchdog to this worker thread: the in-thread sampler saw what ran during the gap.
+    const sampled = probeResult === undefined && this.#tools.sampler.running ? this.#tools.sampler.sampledStack(at - gap, at) : undefined
     this.#charge(stall, probeResult, sampled)
     // Reading the sampler (stop, read, restart) takes tens of ms, and with a large heap well over
     // the threshold (V8 walks the heap to log code on Profiler.start): loopcop's time, not the
@@ -261,8 +267,11 @@ export class StallMonitor {
 
   /** Why a stall has no stack, when it has none. */
   #noStackReason(probeResult: ProbeResult<Scope> | undefined): string {
-    if (!isMainThread) return this.#tools.sampler.running ? 'the sampling profiler saw no JavaScript running during the stall' : 'the sampling profiler is unavailable (a debugger or V8 coverage holds it)'
-    if (!this.#tools.watchdog.running) return 'the inspector is unavailable (a debugger attached, or Node without it): stalls have no stack'
+    const { watchdog, sampler } = this.#tools
+    if (sampler.running) return 'the sampling profiler saw no JavaScript running during the stall'
+    if (!watchdog.running) return 'the inspector is unavailable (a debugger attached, or Node without it): stalls have no stack'
+    if (watchdog.route === 'connecting') return "the watchdog was still finding its way to this worker thread through the main thread's inspector"
+    if (watchdog.route === 'unreachable') return isMainThread ? 'the watchdog could not connect to the inspector' : "the main thread's inspector does not reach this worker thread, and the sampling profiler is unavailable (a debugger or V8 coverage holds it)"
     return probeResult === undefined ? 'the stall ended before the watchdog looked' : 'the stall ended before the probe could read its stack'
   }
 

@@ -6,8 +6,8 @@ import type { Guard } from '../runtime/guard.js'
 import { throughPrepareStackTrace } from './call-sites.js'
 
 /**
- * Stall stacks in worker threads (Vitest's `threads` pool), where the watchdog cannot reach:
- * `connectToMainThread()` from a nested worker targets the process main thread. V8's sampling
+ * Stall stacks in worker threads the watchdog does not reach (the main thread's inspector does not
+ * know them, or the process was started to be debugged: see watchdog.ts). V8's sampling
  * profiler runs in this thread over a same-thread inspector session and samples even inside
  * native calls (a long `JSON.parse`). Measured on Node 20: sampling every 5 ms costs nothing
  * measurable on 10,000 awaits, but a `Profiler.start`/`stop` pair costs ~10 ms, so the profiler

@@ -1,24 +1,29 @@
-// The stall watchdog, main-thread side (docs/architecture.md, "stall"): the memory it shares with
-// its worker (watchdog-worker.mjs), and the probe the worker evaluates in the paused thread.
+// The stall watchdog, watched-thread side (docs/architecture.md, "stall"): the memory it shares
+// with its worker (watchdog-worker.mjs), and the probe the worker evaluates in the stalled thread.
 import { existsSync } from 'node:fs'
 import inspector from 'node:inspector'
 import { join } from 'node:path'
-import { Worker, isMainThread } from 'node:worker_threads'
+import { Worker, isMainThread, threadId } from 'node:worker_threads'
 import { now, wallNow } from '../runtime/clock.js'
 import type { Guard } from '../runtime/guard.js'
 import type { RawStack, Stacks } from '../stack/capture.js'
 
 /**
- * The stall watchdog: a worker thread that, once the main thread's heartbeat is late by more than
- * the threshold, has the main thread evaluate a probe over the inspector (`connectToMainThread` +
- * `Runtime.evaluate`). Node delivers the request through V8's interrupt, served at the stalled
- * code's next function call or loop back-edge, so the probe runs on top of the stalled stack: it
- * records that stack (through the runner's `Error.prepareStackTrace`, so source-mapped) and the
- * AsyncLocalStorage store of the stalled code, the scope the stall belongs to. No debugger is
- * enabled: `Debugger.enable` reports every loaded script to the session (675 ms with 20,000) and
- * slows async code while on (bench/README.md, "catching a stall's stack"). The probe's own time is
- * added to the guard's `ownMs`, so it is never counted as the stall's. Starting the worker costs
- * ~15 ms of CPU, mostly on its own thread; while no scope is open it sleeps on `Atomics.wait`.
+ * The stall watchdog: a worker thread that, once this thread's heartbeat is late by more than the
+ * threshold, has this thread evaluate a probe over the inspector (`Runtime.evaluate`). Node
+ * delivers the request through V8's interrupt, served at the stalled code's next function call or
+ * loop back-edge, so the probe runs on top of the stalled stack: it records that stack (through
+ * the runner's `Error.prepareStackTrace`, so source-mapped) and the AsyncLocalStorage store of the
+ * stalled code, the scope the stall belongs to. No debugger is enabled: `Debugger.enable` reports
+ * every loaded script to the session (675 ms with 20,000) and slows async code while on
+ * (bench/README.md, "catching a stall's stack"). The probe's own time is added to the guard's
+ * `ownMs`, so it is never counted as the stall's. Starting the worker costs ~15 ms of CPU, mostly
+ * on its own thread; while no scope is open it sleeps on `Atomics.wait`.
+ *
+ * The worker reaches the main thread with `connectToMainThread()`, and a worker thread (Vitest's
+ * `threads` pool) through the main thread's `NodeWorker` domain, which relays the probe to it
+ * (watchdog-worker.mjs). Whether that way exists is known only once the worker has asked the main
+ * thread (`route`); where it does not, the stall monitor reads stacks with its sampler instead.
  */
 
 const PROBE_KEY = Symbol.for('loopcop.stallProbe')
@@ -53,7 +58,14 @@ export interface WatchdogTools<S> {
 /** What the probe answers when it landed inside a wrapped call: the worker probes again (see the worker). */
 export const AGAIN = 'again'
 
-/** The main-thread side of the stall watchdog of one detector. */
+/** Whether the worker can reach this thread: still asking the main thread, yes, or no (or no worker). */
+export type Route = 'connecting' | 'ready' | 'unreachable'
+
+/** Where the worker says whether it reaches this thread in the shared memory, and its values (as in the worker). */
+const ROUTE = 4
+const ROUTES: readonly Route[] = ['connecting', 'ready', 'unreachable']
+
+/** The watched-thread side of the stall watchdog of one detector (the main thread, or a worker thread). */
 export class Watchdog<S> {
   /** Probe results not yet taken by the heartbeat (bounded). */
   readonly probes: ProbeResult<S>[] = []
@@ -61,7 +73,8 @@ export class Watchdog<S> {
   inHeartbeat = false
   readonly #tools: WatchdogTools<S>
   // Shared with the worker: [last beat (epoch ms), threshold ms, how often the worker looks (ms),
-  // 1 when a debugger may be attached], and the armed flag.
+  // 1 when a debugger may be attached, the route (0 connecting, 1 ready, 2 unreachable)], and the
+  // armed flag.
   #shared: Float64Array | undefined
   #armed: Int32Array | undefined
   #worker: Worker | undefined
@@ -101,9 +114,16 @@ export class Watchdog<S> {
     if (Atomics.exchange(armed, 0, 1) === 0) Atomics.notify(armed, 0)
   }
 
-  /** Whether the watchdog runs (it cannot in worker threads, under a debugger, or without the inspector). */
+  /** Whether the watchdog runs (it cannot under a debugger, or without the inspector). */
   get running(): boolean {
     return this.#worker !== undefined
+  }
+
+  /** Whether the worker reaches this thread (always 'unreachable' when it does not run). */
+  get route(): Route {
+    const shared = this.#shared
+    if (this.#worker === undefined || shared === undefined) return 'unreachable'
+    return ROUTES[shared[ROUTE] as number] ?? 'unreachable'
   }
 
   /** Frames of the running code, recorded by the probe on top of it (in V8's interrupt). */
@@ -139,12 +159,13 @@ export class Watchdog<S> {
     Object.defineProperty(realmGlobal, PROBE_KEY, { value: this.#probe, configurable: true, enumerable: false, writable: true })
   }
 
-  /** Starts the watchdog worker (once per process, main thread only); a no-op where it cannot run. */
+  /** Starts the watchdog worker (once per thread); a no-op where it cannot run. */
   start(): void {
     if (this.#worker !== undefined || this.#failed) return
-    // Only the main thread can be paused from a worker (connectToMainThread); a debugger already
-    // attached (inspector.url()) must not be disturbed.
-    if (!isMainThread || inspector.url() !== undefined || typeof (inspector.Session as typeof inspector.Session | undefined)?.prototype.connectToMainThread !== 'function') {
+    // A debugger already attached (inspector.url()) must not be disturbed. In a worker thread
+    // url() says nothing of the process's inspector: there, a process started to be debugged
+    // (--inspect and its kin) is enough; the stall monitor falls back to its sampler.
+    if (inspector.url() !== undefined || (!isMainThread && startedToBeDebugged()) || typeof (inspector.Session as typeof inspector.Session | undefined)?.prototype.connectToMainThread !== 'function') {
       this.#failed = true
       return
     }
@@ -153,12 +174,14 @@ export class Watchdog<S> {
       const file = root === undefined ? undefined : join(root, WORKER_FILE)
       // Read outside any test: loopcop's own start-up, never a finding.
       if (file === undefined || !this.#tools.guard.hold(() => existsSync(file))) throw new Error(`loopcop: the stall watchdog's worker is missing (${file ?? WORKER_FILE}); stalls are reported without a stack`)
-      const sab = new SharedArrayBuffer(4 * 8)
+      const sab = new SharedArrayBuffer(5 * 8)
       const armedSab = new SharedArrayBuffer(4)
       this.#shared = new Float64Array(sab)
       this.#armed = new Int32Array(armedSab)
       this.installProbe(globalThis)
-      const worker = new Worker(file, { workerData: { shared: sab, armed: armedSab }, stdout: false, stderr: false })
+      // The thread to probe: 0 for the main thread, else this worker's id (see the worker).
+      const target = isMainThread ? 0 : threadId
+      const worker = new Worker(file, { workerData: { shared: sab, armed: armedSab, target }, stdout: false, stderr: false })
       worker.unref()
       worker.on('error', (error) => {
         this.#failed = true
@@ -173,4 +196,10 @@ export class Watchdog<S> {
       this.#tools.internalError(error)
     }
   }
+}
+
+/** Whether the process was started with a flag that opens the inspector (`--inspect`, `--inspect-brk`, `--inspect-wait`). */
+function startedToBeDebugged(): boolean {
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)]
+  return flags.some((flag) => /^--inspect(-brk|-wait)?(=|$)/.test(flag))
 }

@@ -1,9 +1,12 @@
-// Issue 11: a stall while two tests run at the same time (describe.concurrent) is never dropped.
-// Under `forks` the probe reads the stalled code's scope: the stall is the stalling test's, judged
-// by its stack. Under `threads` only the stack is known: the stall is reported as not judged, with
-// both tests named as the ones that could own it, and fails neither.
+// Issue 11: a stall while two tests run at the same time (describe.concurrent) is never dropped,
+// and is charged to the test that stalled. The watchdog's probe runs on top of the stalled code and
+// reads its scope — on the main thread of a fork, and in a worker thread (`threads`, `vmThreads`)
+// through the main thread's inspector, which relays the probe to the worker. (The sampling profiler,
+// the fallback where no relay reaches the worker, gives the stack but not the scope: the stall is
+// then reported as not judged, naming both tests.) That the waiting test passes and the stalling
+// one fails is what shows the probe reached the stalled worker.
 import { afterAll, describe, expect, test } from 'vitest'
-import { cleanRuns, runFixture } from './support.js'
+import { type Pool, cleanRuns, runFixture } from './support.js'
 
 afterAll(cleanRuns)
 
@@ -12,26 +15,17 @@ const stalling = '[stalls] crunches numbers while the other test waits'
 const waiting = '[clean] waits while the other test stalls'
 const configure = { FIXTURE_CONFIGURE: JSON.stringify({ stallMode: 'fail' }) }
 
-describe('a stall beside a concurrent test', () => {
-  test("forks: charged to the test that stalled, at the loop; the waiting test passes", async () => {
-    const run = await runFixture([file], { pool: 'forks', report: true, env: configure })
+describe.each<Pool>(['forks', 'threads', 'vmThreads'])('a stall beside a concurrent test, pool %s', (pool) => {
+  test('charged to the test that stalled, judged by its stack at the loop; the waiting test passes', async () => {
+    const run = await runFixture([file], { pool, report: true, env: configure })
     const stalls = (run.report?.findings ?? []).filter((f) => f.kind === 'stall')
-    expect(stalls.map((s) => [s.test?.name.endsWith(stalling), s.unjudged, s.location?.file])).toEqual([[true, undefined, 'src/stall.ts']])
-    expect(run.tests.filter((t) => t.status === 'passed').map((t) => t.name)).toEqual([expect.stringContaining(waiting)])
-  }, 240_000)
-
-  test('threads: reported, not judged, naming both tests; neither fails', async () => {
-    const run = await runFixture([file], { pool: 'threads', report: true, env: configure })
-    const stalls = (run.report?.findings ?? []).filter((f) => f.kind === 'stall')
-    expect(stalls).toHaveLength(1)
-    const stall = stalls[0]!
-    expect(stall.unjudged).toMatch(/^2 tests were running concurrently and any of them could own it/)
-    expect(stall.candidates?.map((t) => t.name.split(' > ').at(-1)).sort()).toEqual([waiting, stalling].sort())
-    // Sampled in the transformed code, shown in the TypeScript source (source-mapped by the runner):
-    // at the loop, or at the function when its own lines were not sampled.
-    expect(stall.stack.join('\n')).toMatch(/crunchNumbers \(src\/stall\.ts:(36|4[0-3]):\d+\)/)
-    expect(run.tests.map((t) => t.status)).toEqual(['passed', 'passed'])
-    expect(run.report?.summary).toMatchObject({ findings: 0, unjudgedStalls: 1 })
-    expect(run.result.output).toContain('loopcop: no blocking of the event loop found\n  1 stall not judged (')
+    expect(stalls.map((s) => [s.test?.name.endsWith(stalling), s.unjudged, s.candidates, s.location?.file])).toEqual([[true, undefined, undefined, 'src/stall.ts']])
+    // The stalled frame, source-mapped to the TypeScript source by the runner: crunchNumbers' loop.
+    expect(stalls[0]!.stack.join('\n')).toMatch(/crunchNumbers \(src\/stall\.ts:(3[6-9]|4[0-3]):\d+\)/)
+    expect(run.tests.map((t) => [t.name.split(' > ').at(-1), t.status]).sort()).toEqual([
+      [waiting, 'passed'],
+      [stalling, 'failed'],
+    ])
+    expect(run.report?.summary).toMatchObject({ unjudgedStalls: 0 })
   }, 240_000)
 })

@@ -1,7 +1,8 @@
-// Event-loop stalls (no blocking call at all) under the real Vitest, in both pools loopcop reads
-// stalled stacks differently: `forks` (a main thread: the watchdog pauses it) and `threads` (a
-// worker thread: the sampling profiler). The fixture's busy work is bounded by CPU time, 300 ms and
-// more against the default 100 ms threshold, so a busy machine neither hides nor invents a stall.
+// Event-loop stalls (no blocking call at all) under the real Vitest, in both pools: `forks` (a main
+// thread: the watchdog's probe reaches it directly) and `threads` (a worker thread: the probe is
+// relayed to it by the main thread's inspector). The fixture's busy work is bounded by CPU time,
+// 300 ms and more against the default 100 ms threshold, so a busy machine neither hides nor invents
+// a stall.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { JsonReport } from '../../src/index.js'
 import { type FixtureRun, type Pool, cleanRuns, marked, names, outcome, runFixture } from './support.js'
