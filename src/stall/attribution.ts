@@ -2,7 +2,7 @@
 // charged to, the frames that are that scope's own, and whether it was only a module loading.
 import type { Frame, StallFinding, TestRef } from '../model/finding.js'
 import type { Verdict } from '../model/verdict.js'
-import { locate, packageOf } from '../stack/frames.js'
+import { firstPartyFrame, locate, packageOf, reportedFrames } from '../stack/frames.js'
 import type { Scope } from '../accounting/scope.js'
 
 /**
@@ -64,9 +64,15 @@ function sameFrame(a: Frame, b: Frame): boolean {
   return a.file === b.file && a.line === b.line && a.column === b.column && a.fn === b.fn
 }
 
-/** The finding of a stall of `ms` in `scope`. */
+/**
+ * The finding of a stall of `ms` in `scope`: located from all its frames, keeping the first
+ * `traceDepth` and the user's own frame when deeper, as every finding does (the probe captures up
+ * to a hundred, mostly the runner's machinery, which only made reports and the runner's messages
+ * between its processes larger).
+ */
 export function stallFinding(id: string, ms: number, thresholdMs: number, frames: readonly Frame[], scope: Scope, verdict: Verdict, unjudged?: string, candidates?: readonly TestRef[]): StallFinding {
   const rounded = Math.round(ms * 10) / 10
+  const own = firstPartyFrame(frames)
   return {
     kind: 'stall',
     id,
@@ -78,8 +84,8 @@ export function stallFinding(id: string, ms: number, thresholdMs: number, frames
     ...(verdict.kind === 'allowed' && { allowedBy: verdict.rule }),
     leak: false,
     ...(scope.test !== undefined && { test: scope.test }),
-    ...locate(frames),
-    frames,
+    ...locate(frames, own),
+    frames: reportedFrames(frames, scope.settings.traceDepth, own),
     mode: scope.settings.stallMode,
     ...(unjudged !== undefined && { unjudged }),
     ...(candidates !== undefined && candidates.length > 0 && { candidates }),

@@ -6,7 +6,10 @@
 // running thread serves at its next function call or loop back-edge: the probe runs on top of the
 // stalled code and records its stack and scope. No debugger is enabled, so nothing is paid per
 // loaded script. Plain JavaScript so that it runs as it is from the sources and from both builds;
-// type-checked through the JSDoc below.
+// type-checked through the JSDoc below. watchdog.ts starts it as a CommonJS script (`eval: true`,
+// each `import … from 'node:…'` line below made a `require`), which spares the worker the ES module
+// loader: keep to such imports of Node's own modules, one a line (anything else, and it starts from
+// this file as a module).
 //
 // Two ways to the watched thread, both over a `connectToMainThread()` session:
 // - the process's main thread: `Runtime.evaluate` on the session itself;

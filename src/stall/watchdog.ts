@@ -1,6 +1,6 @@
 // The stall watchdog, watched-thread side (docs/architecture.md, "stall"): the memory it shares
 // with its worker (watchdog-worker.mjs), and the probe the worker evaluates in the stalled thread.
-import { existsSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import inspector from 'node:inspector'
 import { join } from 'node:path'
 import { Worker, isMainThread, threadId } from 'node:worker_threads'
@@ -172,8 +172,10 @@ export class Watchdog<S> {
     try {
       const root = this.#tools.root
       const file = root === undefined ? undefined : join(root, WORKER_FILE)
-      // Read outside any test: loopcop's own start-up, never a finding.
-      if (file === undefined || !this.#tools.guard.hold(() => existsSync(file))) throw new Error(`loopcop: the stall watchdog's worker is missing (${file ?? WORKER_FILE}); stalls are reported without a stack`)
+      // Read with the guard up: loopcop's own start-up, never a finding.
+      const text = file === undefined ? undefined : this.#tools.guard.hold(() => readWorker(file))
+      if (file === undefined || text === undefined) throw new Error(`loopcop: the stall watchdog's worker is missing (${file ?? WORKER_FILE}); stalls are reported without a stack`)
+      const script = commonJsScript(text)
       const sab = new SharedArrayBuffer(5 * 8)
       const armedSab = new SharedArrayBuffer(4)
       this.#shared = new Float64Array(sab)
@@ -181,7 +183,8 @@ export class Watchdog<S> {
       this.installProbe(globalThis)
       // The thread to probe: 0 for the main thread, else this worker's id (see the worker).
       const target = isMainThread ? 0 : threadId
-      const worker = new Worker(file, { workerData: { shared: sab, armed: armedSab, target }, stdout: false, stderr: false })
+      const options = { workerData: { shared: sab, armed: armedSab, target }, stdout: false, stderr: false }
+      const worker = script === undefined ? new Worker(file, options) : new Worker(script, { ...options, eval: true })
       worker.unref()
       worker.on('error', (error) => {
         this.#failed = true
@@ -196,6 +199,29 @@ export class Watchdog<S> {
       this.#tools.internalError(error)
     }
   }
+}
+
+/** The worker's source, or undefined when it cannot be read. */
+function readWorker(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch {
+    return undefined
+  }
+}
+
+/** The worker's imports of Node's modules, one a line (`import x from 'node:y'`, `import { x } from 'node:y'`). */
+const BUILTIN_IMPORT = /^import (\w+|\{[\w\s,]*\}) from '(node:[\w/]+)'$/gm
+
+/**
+ * The worker's module as a CommonJS script (its imports of Node's modules as `require`), started
+ * with `eval: true`: a worker started from an ES module starts the ES module loader first, ~4–6 ms
+ * of CPU per process (bench/README.md, "starting the watchdog"). Undefined when the source holds
+ * anything else only a module may (then the worker starts from its file).
+ */
+export function commonJsScript(source: string): string | undefined {
+  const script = source.replace(BUILTIN_IMPORT, 'const $1 = require(\'$2\')')
+  return /^\s*(import|export)\b|\bimport\.meta\b|\bimport\(/m.test(script) ? undefined : `'use strict';${script}`
 }
 
 /** Whether the process was started with a flag that opens the inspector (`--inspect`, `--inspect-brk`, `--inspect-wait`). */
