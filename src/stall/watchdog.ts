@@ -17,8 +17,8 @@ import type { RawStack, Stacks } from '../stack/capture.js'
  * stalled code, the scope the stall belongs to. No debugger is enabled: `Debugger.enable` reports
  * every loaded script to the session (675 ms with 20,000) and slows async code while on
  * (bench/README.md, "catching a stall's stack"). The probe's own time is added to the guard's
- * `ownMs`, so it is never counted as the stall's. Starting the worker costs ~15 ms of CPU, mostly
- * on its own thread; while no scope is open it sleeps on `Atomics.wait`.
+ * `ownMs`, so it is never counted as the stall's. Starting the worker costs ~25–35 ms of CPU, mostly
+ * on its own thread (Node's floor for starting a thread, bench/README.md); while no scope is open it sleeps on `Atomics.wait`.
  *
  * The worker reaches the main thread with `connectToMainThread()`, and a worker thread (Vitest's
  * `threads` pool) through the main thread's `NodeWorker` domain, which relays the probe to it
