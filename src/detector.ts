@@ -205,6 +205,11 @@ export class Detector implements LifecycleHost {
 
   // ── stalls ─────────────────────────────────────────────────────────────────────────────────
 
+  /** Starts the stall watchdog now, before any test, when stall detection is on (see `StallMonitor.prepare`). */
+  readonly prepareStalls = (): void => {
+    if (this.currentOptions().stallMs > 0) this.stalls.prepare()
+  }
+
   /** Whether stalls get a stack here (the watchdog or the sampler can run). */
   readonly stallStacksAvailable = (): boolean => this.stalls.stacksAvailable()
 

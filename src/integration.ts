@@ -29,6 +29,8 @@ export const install: typeof detector.install = detector.install
 export const patchRealm: typeof detector.patchRealm = detector.patchRealm
 /** Restores a realm's `Atomics.wait` (so a torn-down Jest test realm can be collected). */
 export const unpatchRealm: typeof detector.unpatchRealm = detector.unpatchRealm
+/** Starts the stall watchdog ahead of the first test when stall detection is on (per-file runners). */
+export const prepareStalls: typeof detector.prepareStalls = detector.prepareStalls
 /** Merges options into the configuration. */
 export const configure: typeof detector.configure = detector.configure
 /** The configuration in force (configure() + environment). */

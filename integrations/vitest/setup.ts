@@ -11,7 +11,7 @@
 import fs, { readFileSync as namedReadFileSync } from 'node:fs'
 import * as vitest from 'vitest'
 import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite } from 'vitest'
-import { BlockingIOError, type Finding, type Mode, type TestRun, currentOptions, envOverrides, install, isViolation, loadOrderWarning, loadedBefore, openTest, patchRealm } from '../../src/integration.js'
+import { BlockingIOError, type Finding, type Mode, type TestRun, currentOptions, envOverrides, install, isViolation, loadOrderWarning, loadedBefore, openTest, patchRealm, prepareStalls } from '../../src/integration.js'
 import { firstInProcess } from '../../src/runner/once.js'
 import { scopeTestsWithoutAroundEach, suiteArgument } from './fallback.js'
 import { fileMeta, testMeta } from './meta.js'
@@ -27,6 +27,10 @@ install()
 // Atomics is per realm; under `vmThreads` this file runs in the test file's own context.
 patchRealm(globalThis)
 warnIfCopiedTooEarly()
+// Every test file is a fresh process or thread here: start the stall watchdog's thread while
+// Vitest loads the test file, not inside its first test (if a later configure() turns stall
+// detection off, the thread's start is all it cost).
+prepareStalls()
 
 /**
  * The `vmThreads`/`vmForks` pools give each test file copies of `node:fs`' named exports, taken

@@ -198,6 +198,17 @@ export class StallMonitor {
   }
 
   /**
+   * Starts the watchdog ahead of the first test (its thread takes ~25–35 ms of CPU to start, and
+   * under Vitest every test file is a fresh process or thread): the start then overlaps loading the
+   * test file, not the first test, and a worker thread's watchdog has found its way before a test can
+   * stall. Only the watchdog: the sampler (worker threads it cannot reach) still starts with the
+   * first watched scope.
+   */
+  prepare(): void {
+    this.#tools.watchdog.start()
+  }
+
+  /**
    * Whether stalls get a stack here: the watchdog can run (in a worker thread, unless it found no
    * way to it), or else the sampler (worker threads).
    */
