@@ -19,27 +19,17 @@
 // then detaches all but one), and `Profiler.start`.
 import { Worker, isMainThread, workerData, parentPort, threadId } from 'node:worker_threads'
 import inspector from 'node:inspector'
-import vm from 'node:vm'
-import { openSync, readSync } from 'node:fs'
-import { performance } from 'node:perf_hooks'
 import { setImmediate as tick } from 'node:timers/promises'
+import { median } from '../scripts/lib/measure.mjs'
+import { PROBE_EXPRESSION, calibrate, cpu, installProbe, loadScripts, poster, work } from './lib/stall-work.mjs'
 
 const ROUNDS = Number(process.argv[2] ?? 9)
-
-/** This thread's CPU time in ms (see src/runtime/thread-clock.ts). */
-const cpu = (() => {
-  if (typeof process.threadCpuUsage === 'function') return () => { const u = process.threadCpuUsage(); return (u.user + u.system) / 1000 }
-  const fd = openSync('/proc/thread-self/schedstat', 'r')
-  const buf = Buffer.alloc(96)
-  return () => { const n = readSync(fd, buf, 0, 96, 0); return Number(buf.latin1Slice(0, n).split(' ')[0]) / 1e6 }
-})()
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
 // The watchdog: the relay through the main thread, as src/stall/watchdog-worker.mjs does it.
 const WATCHDOG = `
 const inspector = require('node:inspector')
 const { parentPort, workerData } = require('node:worker_threads')
-const probe = 'globalThis[Symbol.for("bench.probe")]()'
+const probe = '${PROBE_EXPRESSION}'
 const s = new inspector.Session()
 s.connectToMainThread()
 let kept
@@ -71,31 +61,14 @@ if (isMainThread) {
   w.on('message', (m) => console.log(m))
   w.on('error', (e) => { console.error(e); process.exitCode = 1 })
 } else {
-  globalThis[Symbol.for('bench.probe')] = () => {
-    const o = {}
-    Error.captureStackTrace(o)
-    return typeof o.stack === 'string' ? 'ok' : 'none'
-  }
-
-  function work(n) {
-    let x = 0
-    for (let i = 0; i < n; i++) x = (x + Math.sqrt(i)) % 1e9
-    return x
-  }
-  let n = 1e6
-  for (let t = 0; t < 150; ) {
-    n *= 2
-    const s = performance.now()
-    work(n)
-    t = performance.now() - s
-  }
-  n = Math.round((n * 150) / (() => { const s = performance.now(); work(n); return performance.now() - s })())
+  installProbe()
+  const n = calibrate(150)
   // A probe asked for after the work ended lands at the next JS the thread runs.
   setInterval(() => {}, 5).unref()
 
   const session = new inspector.Session()
   session.connect()
-  const post = (m, p = {}) => new Promise((res, rej) => session.post(m, p, (e, r) => (e ? rej(e) : res(r))))
+  const post = poster(session)
 
   /** Starts a watchdog; resolves with it and the test worker's CPU spent while it found this thread. */
   async function startWatchdog() {
@@ -177,7 +150,7 @@ if (isMainThread) {
 
   const rows = []
   rows.push(['few', await measure()])
-  for (let i = 0; i < 20_000; i++) new vm.Script(`function f${i}(a) { return a + ${i} }`, { filename: `bench-script-${i}.js` }).runInThisContext()
+  loadScripts(20_000)
   rows.push(['20,000', await measure()])
   const f = (x) => x.toFixed(1).padStart(8)
   const lines = [

@@ -14,33 +14,19 @@
 // debugger enabled / the profiler sampling, against nothing.
 import { Worker } from 'node:worker_threads'
 import inspector from 'node:inspector'
-import vm from 'node:vm'
-import { performance } from 'node:perf_hooks'
 import { setImmediate as tick } from 'node:timers/promises'
+import { median } from '../scripts/lib/measure.mjs'
+import { PROBE_EXPRESSION, calibrate, cpu, installProbe, loadScripts, poster, work } from './lib/stall-work.mjs'
 
 const ROUNDS = Number(process.argv[2] ?? 7)
-import { openSync, readSync } from 'node:fs'
 
-/** This thread's CPU time in ms (see src/runtime/thread-clock.ts). */
-const cpu = (() => {
-  if (typeof process.threadCpuUsage === 'function') return () => { const u = process.threadCpuUsage(); return (u.user + u.system) / 1000 }
-  const fd = openSync('/proc/thread-self/schedstat', 'r')
-  const buf = Buffer.alloc(96)
-  return () => { const n = readSync(fd, buf, 0, 96, 0); return Number(buf.latin1Slice(0, n).split(' ')[0]) / 1e6 }
-})()
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
-
-globalThis[Symbol.for('bench.probe')] = () => {
-  const o = {}
-  Error.captureStackTrace(o)
-  return typeof o.stack === 'string' ? 'ok' : 'none'
-}
+installProbe()
 
 const worker = new Worker(
   `
 const inspector = require('node:inspector')
 const { parentPort } = require('node:worker_threads')
-const probe = 'globalThis[Symbol.for("bench.probe")]()'
+const probe = '${PROBE_EXPRESSION}'
 let kept
 parentPort.on('message', ({ how, delay }) => {
   setTimeout(() => {
@@ -63,20 +49,7 @@ parentPort.on('message', ({ how, delay }) => {
 )
 const ask = (how, delay = 0) => new Promise((resolve) => { worker.once('message', resolve); worker.postMessage({ how, delay }) })
 
-function work(n) {
-  let x = 0
-  for (let i = 0; i < n; i++) x = (x + Math.sqrt(i)) % 1e9
-  return x
-}
-// Calibrate ≈150 ms of work.
-let n = 1e6
-for (let t = 0; t < 150; ) {
-  n *= 2
-  const s = performance.now()
-  work(n)
-  t = performance.now() - s
-}
-n = Math.round((n * 150) / (() => { const s = performance.now(); work(n); return performance.now() - s })())
+const n = calibrate(150)
 
 // A pause asked for after the work ended lands at the next JS the thread runs: keep some running,
 // or the thread would wait for the worker's answer while the worker waits for the pause.
@@ -84,7 +57,7 @@ setInterval(() => {}, 5).unref()
 
 const session = new inspector.Session()
 session.connect()
-const post = (m, p = {}) => new Promise((res, rej) => session.post(m, p, (e, r) => (e ? rej(e) : res(r))))
+const post = poster(session)
 
 async function stalled(how) {
   const done = how === 'none' ? undefined : how === 'sampler' ? undefined : ask(how, 40)
@@ -145,7 +118,7 @@ async function measure() {
 
 const rows = []
 rows.push(['few', await measure()])
-for (let i = 0; i < 20_000; i++) new vm.Script(`function f${i}(a) { return a + ${i} }`, { filename: `bench-script-${i}.js` }).runInThisContext()
+loadScripts(20_000)
 rows.push(['20,000', await measure()])
 console.log(`Node ${process.versions.node}, ${ROUNDS} rounds, a 150 ms stall; main-thread CPU ms added to the stall, and the ratio of CPU for 10,000 awaits`)
 console.log('scripts  pause     enabled      evaluate      sampler  steady enabled  steady sampler  enable once(ms)  profiler start(ms)')
