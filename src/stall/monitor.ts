@@ -133,9 +133,7 @@ export class StallMonitor {
       timer.unref()
       this.#timer = timer
     }
-    watchdog.start()
-    // The sampler costs tens of ms per stall read: only where the watchdog cannot reach this thread.
-    if (!isMainThread && watchdog.route === 'unreachable') this.#tools.sampler.start()
+    this.#startStackSource()
     watchdog.arm(t)
   }
 
@@ -213,6 +211,14 @@ export class StallMonitor {
    * way to it), or else the sampler (worker threads).
    */
   stacksAvailable(): boolean {
+    return this.#startStackSource()
+  }
+
+  /**
+   * Starts what reads a stall's stack here, and says whether one can: the watchdog, or in a worker
+   * thread it has no way to, the sampler (tens of ms per stall read, so only there).
+   */
+  #startStackSource(): boolean {
     const watchdog = this.#tools.watchdog
     watchdog.start()
     if (watchdog.route !== 'unreachable') return true
