@@ -1,6 +1,5 @@
 // A scope (docs/architecture.md, "scope"): a stretch of work whose blocking calls are counted
 // together — a test, a `detect()` call, an `allowBlocking(fn)` — and where its late calls go.
-import { resolve } from 'node:path'
 import type { Finding, SyncIoFinding, TestRef } from '../model/finding.js'
 import type { Operation } from '../model/operation.js'
 import type { CompiledRule } from './allow.js'
@@ -70,7 +69,7 @@ export class Scope {
     readonly test: TestRef | undefined,
   ) {
     this.#home = home
-    this.#testFile = test?.file === undefined ? undefined : resolve(test.file)
+    this.#testFile = test?.file === undefined ? undefined : home.testFiles.absolute(test.file)
     this.rules = kind === 'test' ? home.testFiles.rulesFor(settings, test?.file) : settings.rules
     this.allowsAll = kind === 'allow'
     this.quiet = settings.mode === 'off'

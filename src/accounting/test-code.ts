@@ -1,6 +1,6 @@
 // The tests' own code (docs/architecture.md, "allow rules"): which files are test files, and the
 // rules a test's scope runs with when `testCode: 'allow'` lets the tests' own blocking calls pass.
-import { resolve } from 'node:path'
+import { isAbsolute, resolve } from 'node:path'
 import { type CompiledRule, testCodeRule } from './allow.js'
 import type { Settings } from './settings.js'
 
@@ -12,6 +12,9 @@ import type { Settings } from './settings.js'
 export class TestFiles {
   readonly #files = new Set<string>()
   #rules = new WeakMap<Settings, Map<string, readonly CompiledRule[]>>()
+  /** The last absolute test file asked for, and its normal form (the tests of a file ask in a row). */
+  #lastFile: string | undefined
+  #lastNormal = ''
 
   /** Registers files the runner runs as tests (absolute, or relative to the working directory). */
   add(files: Iterable<string>): void {
@@ -23,6 +26,18 @@ export class TestFiles {
       added = true
     }
     if (added) this.#rules = new WeakMap()
+  }
+
+  /** A test's file as an absolute, normalized path (relative ones against the working directory). */
+  absolute(file: string): string {
+    if (file === this.#lastFile) return this.#lastNormal
+    const normal = resolve(file)
+    // A relative path's meaning changes with the working directory: only absolute ones are kept.
+    if (isAbsolute(file)) {
+      this.#lastFile = file
+      this.#lastNormal = normal
+    }
+    return normal
   }
 
   /** Whether a file is a test file, `testFile` (the running test's) included. */
