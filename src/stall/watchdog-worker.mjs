@@ -1,90 +1,123 @@
 // @ts-check
-// The stall watchdog's worker thread (docs/architecture.md, "stall"; started by watchdog.ts). It
-// watches a thread's heartbeat through shared memory and, once the beat is late by more than the
-// threshold, has that thread evaluate loopcop's probe over the inspector (`Runtime.evaluate`).
-// Node hands inspector messages from other threads to a thread through V8's interrupt, which a
-// running thread serves at its next function call or loop back-edge: the probe runs on top of the
-// stalled code and records its stack and scope. No debugger is enabled, so nothing is paid per
-// loaded script. Plain JavaScript so that it runs as it is from the sources and from both builds;
-// type-checked through the JSDoc below. watchdog.ts starts it as a CommonJS script (`eval: true`,
-// each `import … from 'node:…'` line below made a `require`), which spares the worker the ES module
-// loader: keep to such imports of Node's own modules, one a line (anything else, and it starts from
-// this file as a module).
+// The stall watchdog's worker thread (docs/architecture.md, "stall"; started by watchdog.ts): one
+// per process, started by (and on) the process's main thread, watching every thread of the process
+// that runs loopcop — its targets. Each target shares memory with it: its heartbeat, its threshold,
+// whether a scope is open. Once a target's beat is late by more than the threshold, the watchdog
+// has that thread evaluate loopcop's probe over the inspector (`Runtime.evaluate`). Node hands
+// inspector messages from other threads to a thread through V8's interrupt, which a running thread
+// serves at its next function call or loop back-edge: the probe runs on top of the stalled code and
+// records its stack and scope. No debugger is enabled, so nothing is paid per loaded script. Plain
+// JavaScript so that it runs as it is from the sources and from both builds; type-checked through
+// the JSDoc below. watchdog.ts starts it as a CommonJS script (`eval: true`, each `import … from
+// 'node:…'` line below made a `require`), which spares the worker the ES module loader: keep to
+// such imports of Node's own modules, one a line (anything else, and it starts from this file as a
+// module).
 //
-// Two ways to the watched thread, both over a `connectToMainThread()` session:
+// Targets register by sending their shared memory: the thread that started the watchdog in
+// `workerData`, the others through a `BroadcastChannel` every thread of the process shares, which
+// the main thread listens to and forwards here (watchdog.ts). One watchdog for the process, not one
+// per thread: a thread's start costs ~20–30 ms of CPU, and Vitest's `threads` pool starts a thread
+// per test file.
+//
+// Two ways to a target, both over one `connectToMainThread()` session:
 // - the process's main thread: `Runtime.evaluate` on the session itself;
-// - a worker thread (Vitest's `threads` pool): the main thread's inspector knows every worker of
-//   the process, nested ones too (each registers with it through its parent), and its `NodeWorker`
-//   domain attaches a session to each. The watchdog enables it once, keeps the session of the
-//   thread it watches (told by the `[worker <threadId>]` title Node gives it: the `workerId` of the
-//   protocol is a counter of its own), detaches from the others and disables the domain again, so
-//   that workers started later are left alone. Each probe is then a
-//   `NodeWorker.sendMessageToWorker` carrying the `Runtime.evaluate`, and its answer a
-//   `NodeWorker.receivedMessageFromWorker`. The main thread only relays the messages (two
-//   interrupts, served even while it runs JavaScript); the watched worker enables nothing.
+// - a worker thread: the main thread's inspector knows every worker of the process, nested ones
+//   too (each registers with it through its parent), and its `NodeWorker` domain attaches a session
+//   to each. For each target the watchdog enables it, keeps the session of that thread (told by
+//   the `[worker <threadId>]` title Node gives it: the `workerId` of the protocol is a counter of
+//   its own), detaches from the threads it does not watch and disables the domain again, so that
+//   workers started later are left alone. Each probe is then a `NodeWorker.sendMessageToWorker`
+//   carrying the `Runtime.evaluate`, and its answer a `NodeWorker.receivedMessageFromWorker`. The
+//   main thread only relays the messages (two interrupts, served even while it runs JavaScript);
+//   the watched worker enables nothing. When it exits, its session detaches and it is forgotten.
 import inspector from 'node:inspector'
 import { performance } from 'node:perf_hooks'
-import { workerData } from 'node:worker_threads'
+import { parentPort, workerData } from 'node:worker_threads'
 
 /**
- * The memory shared with the watched thread (see `Watchdog` in watchdog.ts).
- * @typedef {object} WatchdogData
+ * What a thread sends to be watched (`Registration` in watchdog.ts).
+ * @typedef {object} Registration
+ * @property {'register'} kind
+ * @property {number} target the `threadId` of the thread (0: the main thread)
  * @property {SharedArrayBuffer} shared [last beat (epoch ms), threshold ms, how often to look (ms),
  *   1 when a debugger may be attached, the route: 0 connecting, 1 ready, 2 unreachable]
  * @property {SharedArrayBuffer} armed one Int32: 1 while a scope is open
- * @property {number} target the `threadId` of the thread to probe (0: the main thread)
  */
 
-/** Where the route's state is in the shared memory, and its values (`ROUTE` in watchdog.ts). */
+/**
+ * A watched thread.
+ * @typedef {object} Target
+ * @property {number} id its `threadId`
+ * @property {Float64Array} shared
+ * @property {Int32Array} armed
+ * @property {Evaluate | undefined} evaluate how to have it run the probe, once the way is known
+ * @property {number} handled the beat a probe was last sent for (-1: none)
+ * @property {boolean} busy a probe is on its way
+ */
+
+/**
+ * A way to have a watched thread evaluate the probe: calls `done` with the probe's answer
+ * (`undefined` when there was none).
+ * @typedef {(done: (answer: unknown) => void) => void} Evaluate
+ */
+
+/** Where things are in a target's shared memory, and the route's values (as in watchdog.ts). */
+const LAST_BEAT = 0
+const THRESHOLD = 1
+const EVERY = 2
+const DEBUGGER = 3
 const ROUTE = 4
 const READY = 1
 const UNREACHABLE = 2
 
+
 /**
- * The shared memory watchdog.ts hands the worker, checked.
+ * Whether a value is a registration (shared memory of the right sizes, an integer thread id).
  * @param {unknown} value
- * @returns {WatchdogData}
+ * @returns {value is Registration}
  */
-function watchdogData(value) {
-  const { shared, armed, target = 0 } = /** @type {Partial<WatchdogData>} */ (value ?? {})
-  if (!(shared instanceof SharedArrayBuffer) || !(armed instanceof SharedArrayBuffer) || !Number.isInteger(target)) throw new TypeError('loopcop: the stall watchdog was started without its shared memory')
-  return { shared, armed, target }
+function isRegistration(value) {
+  const r = /** @type {Partial<Registration> | null | undefined} */ (value)
+  return r?.kind === 'register' && Number.isInteger(r.target) && r.shared instanceof SharedArrayBuffer && r.shared.byteLength >= 5 * 8 && r.armed instanceof SharedArrayBuffer && r.armed.byteLength >= 4
 }
 
-const data = watchdogData(workerData)
-const shared = new Float64Array(data.shared)
-const armed = new Int32Array(data.armed)
+/** @type {unknown} */
+const given = workerData
+const data = /** @type {{ registration?: unknown } | null | undefined} */ (given)
+if (data?.registration !== undefined && !isRegistration(data.registration)) throw new TypeError('loopcop: the stall watchdog was started without its shared memory')
+
 /**
- * The expression the watched thread evaluates: the probe watchdog.ts installed on its realm. Named
+ * The expression a watched thread evaluates: the probe watchdog.ts installed on its realm. Named
  * (`PROBE_SOURCE` in watchdog.ts), so that its frame is told from the stalled code's.
  */
 const probe = 'globalThis[Symbol.for("loopcop.stallProbe")] ? globalThis[Symbol.for("loopcop.stallProbe")]() : "none"\n//# sourceURL=loopcop:stall-probe'
 /** @type {inspector.Runtime.EvaluateParameterType} */
 const evaluation = { expression: probe, silent: true, returnByValue: true }
 
-/**
- * A way to have the watched thread evaluate the probe: calls `done` with the probe's answer
- * (`undefined` when there was none).
- * @typedef {(done: (answer: unknown) => void) => void} Evaluate
- */
+/** @type {Map<number, Target>} */
+const targets = new Map()
 
-/** @type {Evaluate | undefined} */
-let evaluate
-let handled = -1
-let busy = false
+/** @type {inspector.Session | undefined} */
+let session
+/** Whether the session was tried (it is connected once, when first needed). */
+let connected = false
 
 /**
- * Connects a session to the process's main thread; undefined when the inspector refuses.
+ * The session to the process's main thread; undefined when the inspector refuses.
  * @returns {inspector.Session | undefined}
  */
-function connect() {
-  const session = new inspector.Session()
+function mainSession() {
+  if (connected) return session
+  connected = true
+  const s = new inspector.Session()
   try {
-    session.connectToMainThread()
-    return session
+    s.connectToMainThread()
   } catch {
     return undefined
   }
+  session = s
+  relay(s)
+  return session
 }
 
 /**
@@ -93,17 +126,28 @@ function connect() {
  * @returns {Evaluate}
  */
 function onMainThread() {
-  /** @type {inspector.Session | undefined} */
-  let session
   return (done) => {
-    session ??= connect()
-    if (session === undefined) done(undefined)
-    else session.post('Runtime.evaluate', evaluation, (error, answer) => done(error === null ? answer.result.value : undefined))
+    const s = mainSession()
+    if (s === undefined) done(undefined)
+    else s.post('Runtime.evaluate', evaluation, (error, answer) => done(error === null ? answer.result.value : undefined))
   }
 }
 
+// ── worker threads, through the main thread's NodeWorker domain ─────────────────────────────────
+
+/** The session the NodeWorker domain attached to each watched worker, by its `threadId`. */
+/** @type {Map<number, string>} */
+const attached = new Map()
+/** Probes on their way to a worker, by message id: whom to answer, and through which session. */
+/** @type {Map<number, { sessionId: string, done: (answer: unknown) => void }>} */
+const waiting = new Map()
+let nextId = 0
+/** Targets waiting for their way to be found (one `NodeWorker.enable` at a time). */
+/** @type {Promise<void>} */
+let finding = Promise.resolve()
+
 /**
- * A reply of the watched worker's inspector to a `Runtime.evaluate`: its id and the value it gave.
+ * A reply of a watched worker's inspector to a `Runtime.evaluate`: its id and the value it gave.
  * @param {string} text
  * @returns {{ id: number, value: unknown } | undefined}
  */
@@ -119,114 +163,190 @@ function reply(text) {
 }
 
 /**
- * A worker thread, through the main thread's `NodeWorker` domain (see the top of this file).
- * Resolves to undefined when the worker is not among those the main thread knows.
- * @param {inspector.Session} session
- * @param {number} target
- * @returns {Promise<Evaluate | undefined>}
+ * Listens to the NodeWorker domain's events on the session: keeps the sessions of watched workers,
+ * detaches from the others, hands answers back, forgets a worker that exits.
+ * @param {inspector.Session} s
  */
-function throughMainThread(session, target) {
-  return new Promise((resolve) => {
-    /** @type {string | undefined} */
-    let kept
-    let nextId = 0
-    /** @type {Map<number, (answer: unknown) => void>} */
-    const waiting = new Map()
-    const settle = () => {
-      for (const done of waiting.values()) done(undefined)
-      waiting.clear()
-    }
-    session.on('NodeWorker.attachedToWorker', ({ params }) => {
-      const id = Number(/^\[worker (\d+)\]/.exec(params.workerInfo.title)?.[1])
-      if (id === target && kept === undefined) kept = params.sessionId
-      else session.post('NodeWorker.detach', { sessionId: params.sessionId }, () => {})
-    })
-    session.on('NodeWorker.receivedMessageFromWorker', ({ params }) => {
-      if (params.sessionId !== kept) return
-      const message = reply(params.message)
-      const done = message === undefined ? undefined : waiting.get(message.id)
-      if (message === undefined || done === undefined) return
-      waiting.delete(message.id)
-      done(message.value)
-    })
-    session.on('NodeWorker.detachedFromWorker', ({ params }) => {
-      if (params.sessionId !== kept) return
-      // The watched worker is gone (it is exiting): nothing left to probe.
-      kept = undefined
-      shared[ROUTE] = UNREACHABLE
-      settle()
-    })
-    // Node attaches every worker already running before it answers `enable`.
-    session.post('NodeWorker.enable', { waitForDebuggerOnStart: false }, (error) => {
-      // Workers started from now on are not attached; the sessions attached so far stay.
-      session.post('NodeWorker.disable', () => {})
-      if (error !== null || kept === undefined) {
-        resolve(undefined)
-        return
+function relay(s) {
+  s.on('NodeWorker.attachedToWorker', ({ params }) => {
+    const id = Number(/^\[worker (\d+)\]/.exec(params.workerInfo.title)?.[1])
+    if (targets.has(id) && !attached.has(id)) attached.set(id, params.sessionId)
+    else if (attached.get(id) !== params.sessionId) s.post('NodeWorker.detach', { sessionId: params.sessionId }, () => {})
+  })
+  s.on('NodeWorker.receivedMessageFromWorker', ({ params }) => {
+    const message = reply(params.message)
+    const entry = message === undefined ? undefined : waiting.get(message.id)
+    if (message === undefined || entry === undefined || entry.sessionId !== params.sessionId) return
+    waiting.delete(message.id)
+    entry.done(message.value)
+  })
+  s.on('NodeWorker.detachedFromWorker', ({ params }) => {
+    // A watched worker is gone (it is exiting): nothing left to probe.
+    for (const [id, sessionId] of attached) {
+      if (sessionId !== params.sessionId) continue
+      attached.delete(id)
+      const target = targets.get(id)
+      if (target !== undefined) {
+        target.shared[ROUTE] = UNREACHABLE
+        targets.delete(id)
       }
-      resolve((done) => {
-        const sessionId = kept
-        if (sessionId === undefined) {
-          done(undefined)
-          return
-        }
-        const id = ++nextId
-        waiting.set(id, done)
-        const message = JSON.stringify({ id, method: 'Runtime.evaluate', params: evaluation })
-        session.post('NodeWorker.sendMessageToWorker', { sessionId, message }, (sendError) => {
-          if (sendError === null || !waiting.delete(id)) return
-          done(undefined)
-        })
-      })
-    })
+    }
+    for (const [messageId, entry] of waiting) {
+      if (entry.sessionId !== params.sessionId) continue
+      waiting.delete(messageId)
+      entry.done(undefined)
+    }
   })
 }
 
+/**
+ * Finds the way to a worker target: attaches to every worker running, keeps the target's session.
+ * Says in the target's shared memory whether there is one.
+ * @param {Target} target
+ */
+function findWorker(target) {
+  finding = finding.then(
+    () =>
+      new Promise((resolve) => {
+        const s = mainSession()
+        if (s === undefined || targets.get(target.id) !== target) {
+          if (targets.get(target.id) === target) unreachable(target)
+          resolve(undefined)
+          return
+        }
+        // Node attaches every worker already running before it answers `enable`.
+        s.post('NodeWorker.enable', { waitForDebuggerOnStart: false }, (error) => {
+          // Workers started from now on are not attached; the sessions attached so far stay.
+          s.post('NodeWorker.disable', () => {})
+          const sessionId = attached.get(target.id)
+          if (error !== null || sessionId === undefined) unreachable(target)
+          else {
+            target.evaluate = throughMainThread(s, sessionId)
+            target.shared[ROUTE] = READY
+          }
+          resolve(undefined)
+        })
+      }),
+  )
+}
+
+/** @param {Target} target */
+function unreachable(target) {
+  target.shared[ROUTE] = UNREACHABLE
+  targets.delete(target.id)
+}
+
+/**
+ * The probe, relayed by the main thread to the worker of `sessionId`.
+ * @param {inspector.Session} s
+ * @param {string} sessionId
+ * @returns {Evaluate}
+ */
+function throughMainThread(s, sessionId) {
+  return (done) => {
+    const id = ++nextId
+    waiting.set(id, { sessionId, done })
+    const message = JSON.stringify({ id, method: 'Runtime.evaluate', params: evaluation })
+    s.post('NodeWorker.sendMessageToWorker', { sessionId, message }, (sendError) => {
+      if (sendError === null || !waiting.delete(id)) return
+      done(undefined)
+    })
+  }
+}
+
+// ── targets ───────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Starts watching a thread (one that registers again with the same memory is already watched).
+ * @param {Registration} registration
+ */
+function register(registration) {
+  const known = targets.get(registration.target)
+  if (known !== undefined && known.shared.buffer === registration.shared) return
+  /** @type {Target} */
+  const target = { id: registration.target, shared: new Float64Array(registration.shared), armed: new Int32Array(registration.armed), evaluate: undefined, handled: -1, busy: false }
+  targets.set(target.id, target)
+  if (target.id === 0) {
+    target.evaluate = onMainThread()
+    target.shared[ROUTE] = READY
+  } else {
+    // The way is found now, so that the watched thread knows early whether it needs its own sampler
+    // instead (watchdog.ts).
+    const old = attached.get(target.id)
+    if (old !== undefined && known !== undefined) {
+      // The same thread with new memory (its detector started again): the way stays.
+      target.evaluate = known.evaluate
+      target.shared[ROUTE] = READY
+    } else findWorker(target)
+  }
+  wake()
+}
+
+// ── looking ───────────────────────────────────────────────────────────────────────────────────
+
+/** Ends the current sleep (a target armed, or registered). */
+let wake = () => {}
+
 function next() {
-  // Disarmed (no scope open): sleep on the flag, waking once a second at most, so the watchdog
-  // costs no CPU between tests. Armed: look again after a tenth of the threshold.
-  if (!busy && Atomics.load(armed, 0) === 0) Atomics.wait(armed, 0, 0, 1000)
-  setTimeout(check, shared[2] || 10)
+  let every = Infinity
+  for (const t of targets.values()) {
+    if (t.busy || Atomics.load(t.armed, 0) === 1) every = Math.min(every, t.shared[EVERY] || 10)
+  }
+  // Some scope open: look again after a tenth of its threshold. None: sleep until one opens (or a
+  // thread registers), waking once a second at most, so the watchdog costs no CPU between tests.
+  if (every !== Infinity) setTimeout(check, every)
+  else sleep().then(check, check)
+}
+
+/**
+ * Resolves once a target arms or a thread registers, or after a second.
+ * @returns {Promise<unknown>}
+ */
+function sleep() {
+  /** @type {Promise<unknown>[]} */
+  const wakes = [new Promise((resolve) => (wake = () => resolve(undefined)))]
+  for (const t of targets.values()) {
+    const result = Atomics.waitAsync(t.armed, 0, 0, 1000)
+    if (!result.async) return Promise.resolve()
+    wakes.push(result.value)
+  }
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer
+  wakes.push(new Promise((resolve) => (timer = setTimeout(resolve, 1000))))
+  return Promise.race(wakes).finally(() => {
+    clearTimeout(timer)
+    wake = () => {}
+  })
 }
 
 function check() {
   try {
-    look()
+    for (const t of targets.values()) look(t)
   } finally {
     next()
   }
 }
 
-function look() {
-  if (busy || evaluate === undefined || Atomics.load(armed, 0) === 0 || shared[3] === 1) return
-  const last = /** @type {number} */ (shared[0])
-  if (last === handled || performance.timeOrigin + performance.now() - last < /** @type {number} */ (shared[1])) return
-  handled = last
-  busy = true
+/** @param {Target} t */
+function look(t) {
+  if (t.busy || t.evaluate === undefined || Atomics.load(t.armed, 0) === 0 || t.shared[DEBUGGER] === 1) return
+  const last = /** @type {number} */ (t.shared[LAST_BEAT])
+  if (last === t.handled || performance.timeOrigin + performance.now() - last < /** @type {number} */ (t.shared[THRESHOLD])) return
+  t.handled = last
+  t.busy = true
   // No time limit: a long native call (a huge JSON.parse) serves the interrupt when it returns,
   // and the probe then reads the code right after it — still the stalled stretch.
-  evaluate((answer) => {
-    busy = false
+  t.evaluate((answer) => {
+    t.busy = false
     // The probe landed inside a blocking call that had just returned ("again", AGAIN in
     // watchdog.ts): if the beat is still late, the code after the call is what stalls: look again.
-    if (answer === 'again') handled = -1
+    if (answer === 'again') t.handled = -1
   })
 }
 
-/** Opens the way to the watched thread, and says in the shared memory whether there is one. */
-async function open() {
-  if (data.target === 0) {
-    evaluate = onMainThread()
-    shared[ROUTE] = READY
-    return
-  }
-  // A worker: the way is found now, so that the watched thread knows early whether it needs its
-  // own sampler instead (watchdog.ts). One session for the life of the watchdog.
-  const session = connect()
-  evaluate = session === undefined ? undefined : await throughMainThread(session, data.target)
-  if (evaluate === undefined) session?.disconnect()
-  shared[ROUTE] = evaluate === undefined ? UNREACHABLE : READY
-}
-
-void open()
+if (data?.registration !== undefined) register(/** @type {Registration} */ (data.registration))
+// The others, forwarded by the main thread.
+parentPort?.on('message', (message) => {
+  if (isRegistration(message)) register(message)
+})
 next()

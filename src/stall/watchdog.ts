@@ -1,24 +1,28 @@
 // The stall watchdog, watched-thread side (docs/architecture.md, "stall"): the memory it shares
-// with its worker (watchdog-worker.mjs), and the probe the worker evaluates in the stalled thread.
+// with the process's watchdog worker (watchdog-worker.mjs), how a thread gets watched by it, and
+// the probe the worker evaluates in the stalled thread.
 import { readFileSync } from 'node:fs'
 import inspector from 'node:inspector'
 import { join } from 'node:path'
-import { Worker, isMainThread, threadId } from 'node:worker_threads'
+import { BroadcastChannel, Worker, isMainThread, threadId } from 'node:worker_threads'
 import { now, wallNow } from '../runtime/clock.js'
 import type { Guard } from '../runtime/guard.js'
 import type { RawStack, Stacks } from '../stack/capture.js'
 
 /**
- * The stall watchdog: a worker thread that, once this thread's heartbeat is late by more than the
- * threshold, has this thread evaluate a probe over the inspector (`Runtime.evaluate`). Node
+ * The stall watchdog: a worker thread, one per process, that, once this thread's heartbeat is late
+ * by more than the threshold, has this thread evaluate a probe over the inspector (`Runtime.evaluate`). Node
  * delivers the request through V8's interrupt, served at the stalled code's next function call or
  * loop back-edge, so the probe runs on top of the stalled stack: it records that stack (through
  * the runner's `Error.prepareStackTrace`, so source-mapped) and the AsyncLocalStorage store of the
  * stalled code, the scope the stall belongs to. No debugger is enabled: `Debugger.enable` reports
  * every loaded script to the session (675 ms with 20,000) and slows async code while on
  * (bench/README.md, "catching a stall's stack"). The probe's own time is added to the guard's
- * `ownMs`, so it is never counted as the stall's. Starting the worker costs ~25–35 ms of CPU, mostly
- * on its own thread (Node's floor for starting a thread, bench/README.md); while no scope is open it sleeps on `Atomics.wait`.
+ * `ownMs`, so it is never counted as the stall's. Starting the worker costs ~20–35 ms of CPU, mostly
+ * on its own thread (Node's floor for starting a thread, bench/README.md), so a process starts one:
+ * the main thread keeps it, and every thread that runs loopcop registers with it (see `start`);
+ * Vitest's `threads` pool, a worker thread per test file, pays the start once per run. While no
+ * scope is open it sleeps on `Atomics.waitAsync`.
  *
  * The worker reaches the main thread with `connectToMainThread()`, and a worker thread (Vitest's
  * `threads` pool) through the main thread's `NodeWorker` domain, which relays the probe to it
@@ -77,8 +81,11 @@ export class Watchdog<S> {
   // armed flag.
   #shared: Float64Array | undefined
   #armed: Int32Array | undefined
-  #worker: Worker | undefined
+  /** This thread is watched (or on its way to be): it registered, or started a watchdog of its own. */
+  #started = false
   #failed = false
+  /** Where it registered, open until the watchdog answered (closed by `route`). */
+  #channel: BroadcastChannel | undefined
   /** The probe, as installed on every realm the watchdog may pause in. */
   readonly #probe: () => string
 
@@ -116,14 +123,20 @@ export class Watchdog<S> {
 
   /** Whether the watchdog runs (it cannot under a debugger, or without the inspector). */
   get running(): boolean {
-    return this.#worker !== undefined
+    return this.#started
   }
 
   /** Whether the worker reaches this thread (always 'unreachable' when it does not run). */
   get route(): Route {
     const shared = this.#shared
-    if (this.#worker === undefined || shared === undefined) return 'unreachable'
-    return ROUTES[shared[ROUTE] as number] ?? 'unreachable'
+    if (!this.#started || shared === undefined) return 'unreachable'
+    const route = ROUTES[shared[ROUTE] as number] ?? 'unreachable'
+    if (route !== 'connecting' && this.#channel !== undefined) {
+      // The watchdog answered: nothing more to hear on the channel.
+      this.#channel.close()
+      this.#channel = undefined
+    }
+    return route
   }
 
   /** Frames of the running code, recorded by the probe on top of it (in V8's interrupt). */
@@ -159,9 +172,16 @@ export class Watchdog<S> {
     Object.defineProperty(realmGlobal, PROBE_KEY, { value: this.#probe, configurable: true, enumerable: false, writable: true })
   }
 
-  /** Starts the watchdog worker (once per thread); a no-op where it cannot run. */
+  /**
+   * Has this thread watched (once per thread); a no-op where it cannot be. The process has one
+   * watchdog, started on its main thread: the main thread starts it there, a worker thread asks the
+   * main thread to (over the inspector), and then registers with it through `CHANNEL`. A worker
+   * thread whose main thread does not answer that (an old Node without
+   * `process.getBuiltinModule`, a main thread that gives no answer within `ASK_MS`) starts a
+   * watchdog of its own.
+   */
   start(): void {
-    if (this.#worker !== undefined || this.#failed) return
+    if (this.#started || this.#failed) return
     // A debugger already attached (inspector.url()) must not be disturbed. In a worker thread
     // url() says nothing of the process's inspector: there, a process started to be debugged
     // (--inspect and its kin) is enough; the stall monitor falls back to its sampler.
@@ -170,35 +190,165 @@ export class Watchdog<S> {
       return
     }
     try {
-      const root = this.#tools.root
-      const file = root === undefined ? undefined : join(root, WORKER_FILE)
-      // Read with the guard up: loopcop's own start-up, never a finding.
-      const text = file === undefined ? undefined : this.#tools.guard.hold(() => readWorker(file))
-      if (file === undefined || text === undefined) throw new Error(`loopcop: the stall watchdog's worker is missing (${file ?? WORKER_FILE}); stalls are reported without a stack`)
-      const script = commonJsScript(text)
+      const script = this.#script()
       const sab = new SharedArrayBuffer(5 * 8)
       const armedSab = new SharedArrayBuffer(4)
       this.#shared = new Float64Array(sab)
       this.#armed = new Int32Array(armedSab)
       this.installProbe(globalThis)
       // The thread to probe: 0 for the main thread, else this worker's id (see the worker).
-      const target = isMainThread ? 0 : threadId
-      const options = { workerData: { shared: sab, armed: armedSab, target }, stdout: false, stderr: false }
-      const worker = script === undefined ? new Worker(file, options) : new Worker(script, { ...options, eval: true })
-      worker.unref()
-      worker.on('error', (error) => {
-        this.#failed = true
-        this.#worker = undefined
-        this.#tools.internalError(error)
-      })
-      this.#worker = worker
+      const registration: Registration = { kind: 'register', target: isMainThread ? 0 : threadId, shared: sab, armed: armedSab }
+      this.#started = true
+      if (isMainThread) ensureWatchdog(script, registration)
+      else this.#askMainThread(script, registration)
     } catch (error) {
-      this.#failed = true
-      this.#shared = undefined
-      this.#armed = undefined
-      this.#tools.internalError(error)
+      this.#giveUp(error)
     }
   }
+
+  /** The worker's script: its source as a CommonJS script (see `commonJsScript`), or its file. */
+  #script(): WatchdogScript {
+    const root = this.#tools.root
+    const file = root === undefined ? undefined : join(root, WORKER_FILE)
+    // Read with the guard up: loopcop's own start-up, never a finding.
+    const text = file === undefined ? undefined : this.#tools.guard.hold(() => readWorker(file))
+    if (file === undefined || text === undefined) throw new Error(`loopcop: the stall watchdog's worker is missing (${file ?? WORKER_FILE}); stalls are reported without a stack`)
+    const script = commonJsScript(text)
+    return script === undefined ? { file } : { source: script }
+  }
+
+  /** Sends this thread's registration to the process's watchdog, through the main thread (see `ensureWatchdog`). */
+  #register(registration: Registration): void {
+    const channel = new BroadcastChannel(CHANNEL)
+    channel.unref()
+    channel.postMessage(registration)
+    this.#channel = channel
+  }
+
+  /**
+   * A worker thread: has the main thread start the process's watchdog if it has none, then
+   * registers with it. Where the main thread cannot or does not answer, starts its own.
+   */
+  #askMainThread(script: WatchdogScript, registration: Registration): void {
+    let settled = false
+    const session = new inspector.Session()
+    const ownWatchdog = (): void => {
+      if (settled) return
+      settled = true
+      session.disconnect()
+      try {
+        this.#startOwn(script, registration)
+      } catch (error) {
+        this.#giveUp(error)
+      }
+    }
+    session.connectToMainThread()
+    const timer = setTimeout(ownWatchdog, ASK_MS)
+    timer.unref()
+    session.post('Runtime.evaluate', { expression: ensureExpression(script), silent: true, returnByValue: true }, (error, answer) => {
+      if (settled) return
+      clearTimeout(timer)
+      const value: unknown = error === null ? answer.result.value : undefined
+      if (value !== 'started' && value !== 'running') {
+        ownWatchdog()
+        return
+      }
+      settled = true
+      session.disconnect()
+      this.#register(registration)
+    })
+  }
+
+  /** A watchdog of this thread's own, watching only it. */
+  #startOwn(script: WatchdogScript, registration: Registration): void {
+    const options = { workerData: { registration }, stdout: false, stderr: false }
+    const worker = 'source' in script ? new Worker(script.source, { ...options, eval: true }) : new Worker(script.file, options)
+    worker.unref()
+    worker.on('error', (error) => this.#giveUp(error))
+  }
+
+  #giveUp(error: unknown): void {
+    this.#failed = true
+    this.#started = false
+    this.#shared = undefined
+    this.#armed = undefined
+    this.#channel?.close()
+    this.#channel = undefined
+    this.#tools.internalError(error)
+  }
+}
+
+/** The watchdog worker's script: a CommonJS source started with `eval: true`, or its module file. */
+type WatchdogScript = { readonly source: string } | { readonly file: string }
+
+/** What a thread sends the process's watchdog to be watched (`Registration` in the worker). */
+interface Registration {
+  readonly kind: 'register'
+  /** Its `threadId` (0: the main thread). */
+  readonly target: number
+  readonly shared: SharedArrayBuffer
+  readonly armed: SharedArrayBuffer
+}
+
+/** Where the main thread keeps the process's watchdog worker, and the channel threads register on. */
+const WATCHDOG_KEY = 'loopcop.watchdog.v1'
+const CHANNEL = 'loopcop.watchdog.v1'
+/** How long a worker thread waits for the main thread to start the process's watchdog before starting its own. */
+const ASK_MS = 2_000
+
+/**
+ * On the main thread: starts the process's watchdog with `registration` as its first target, and
+ * forwards to it the registrations other threads send on `CHANNEL`; where one runs already (another
+ * copy of loopcop, or a worker thread asked first), registers with it. The main thread listens,
+ * not the watchdog: a message sent before the watchdog's thread is up would be lost, one posted to
+ * a worker waits for it. `ensureExpression` does the same from a worker thread, as text: keep the
+ * two alike.
+ */
+function ensureWatchdog(script: WatchdogScript, registration: Registration): void {
+  const key = Symbol.for(WATCHDOG_KEY)
+  const global = globalThis as Record<symbol, unknown>
+  const running = global[key]
+  if (running instanceof Worker) {
+    running.postMessage(registration)
+    return
+  }
+  const options = { workerData: { registration }, stdout: false, stderr: false }
+  const worker = 'source' in script ? new Worker(script.source, { ...options, eval: true }) : new Worker(script.file, options)
+  worker.unref()
+  const channel = new BroadcastChannel(CHANNEL)
+  channel.unref()
+  channel.onmessage = (event) => worker.postMessage((event as { data?: unknown }).data)
+  worker.on('error', () => {
+    channel.close()
+    if (global[key] === worker) Reflect.deleteProperty(global, key)
+  })
+  Object.defineProperty(global, key, { value: worker, configurable: true, enumerable: false, writable: true })
+}
+
+/**
+ * What a worker thread has the main thread evaluate: `ensureWatchdog` without a first target,
+ * answering `'started'` or `'running'` (an exception where Node has no `process.getBuiltinModule`).
+ */
+function ensureExpression(script: WatchdogScript): string {
+  const worker = 'source' in script ? `new Worker(${JSON.stringify(script.source)}, { ...options, eval: true })` : `new Worker(${JSON.stringify(script.file)}, options)`
+  return `(() => {
+  const key = Symbol.for(${JSON.stringify(WATCHDOG_KEY)})
+  if (globalThis[key] !== undefined) return 'running'
+  const { Worker, BroadcastChannel } = process.getBuiltinModule('node:worker_threads')
+  const options = { workerData: {}, stdout: false, stderr: false }
+  const worker = ${worker}
+  worker.unref()
+  const channel = new BroadcastChannel(${JSON.stringify(CHANNEL)})
+  channel.unref()
+  channel.onmessage = (event) => worker.postMessage(event.data)
+  worker.on('error', () => {
+    channel.close()
+    if (globalThis[key] === worker) delete globalThis[key]
+  })
+  Object.defineProperty(globalThis, key, { value: worker, configurable: true, enumerable: false, writable: true })
+  return 'started'
+})()
+//# sourceURL=loopcop:start-watchdog`
 }
 
 /** The worker's source, or undefined when it cannot be read. */

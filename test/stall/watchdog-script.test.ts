@@ -7,7 +7,7 @@ test("the watchdog's worker becomes a CommonJS script: its imports of Node's mod
   const script = commonJsScript(readFileSync(new URL('../../src/stall/watchdog-worker.mjs', import.meta.url), 'utf8'))
   expect(script).toBeDefined()
   expect(script).toContain("const inspector = require('node:inspector')")
-  expect(script).toContain("const { workerData } = require('node:worker_threads')")
+  expect(script).toContain("const { parentPort, workerData } = require('node:worker_threads')")
   expect(script).not.toMatch(/^import /m)
   expect(() => new Function('require', script!)).not.toThrow(SyntaxError)
 })

@@ -43,6 +43,15 @@ describe.each([
   }, 90_000)
 })
 
+test("where the main thread cannot start the process's watchdog (no process.getBuiltinModule, as before Node 20.16), the worker starts one of its own: the stall is still judged, at the loop", async () => {
+  const result = await runNode(fixture, ['1', 'old-node'], { cwd: join(fixtures, 'stall'), timeoutMs: 60_000 })
+  expect(result.code, result.output).toBe(0)
+  const seen = JSON.parse(result.stdout) as { stalling: Seen[]; waiting: Seen[] }
+  expect(seen.waiting).toEqual([])
+  expect(seen.stalling.map((f) => [f.kind, f.unjudged, f.candidates])).toEqual([['stall', undefined, undefined]])
+  expect(seen.stalling[0]!.frames.some((f) => f.fn === 'crunchNumbers' && loopLines.includes(f.line))).toBe(true)
+}, 90_000)
+
 test('in a process started with --inspect the watchdog stays out of the way: the sampler reads the stall, without its scope or column', async () => {
   const result = await runNode(fixture, ['1'], { cwd: join(fixtures, 'stall'), timeoutMs: 60_000, nodeArgs: ['--inspect=127.0.0.1:0'] })
   expect(result.code, result.output).toBe(0)
