@@ -199,7 +199,7 @@ export class Watchdog<S> {
       // The thread to probe: 0 for the main thread, else this worker's id (see the worker).
       const registration: Registration = { kind: 'register', target: isMainThread ? 0 : threadId, shared: sab, armed: armedSab }
       this.#started = true
-      if (isMainThread) ensureWatchdog(script, registration)
+      if (isMainThread) ensureWatchdog(script, registration, (error) => this.#giveUp(error))
       else this.#askMainThread(script, registration)
     } catch (error) {
       this.#giveUp(error)
@@ -304,7 +304,7 @@ const ASK_MS = 2_000
  * a worker waits for it. `ensureExpression` does the same from a worker thread, as text: keep the
  * two alike.
  */
-function ensureWatchdog(script: WatchdogScript, registration: Registration): void {
+function ensureWatchdog(script: WatchdogScript, registration: Registration, onError: (error: unknown) => void): void {
   const key = Symbol.for(WATCHDOG_KEY)
   const global = globalThis as Record<symbol, unknown>
   const running = global[key]
@@ -315,12 +315,20 @@ function ensureWatchdog(script: WatchdogScript, registration: Registration): voi
   const options = { workerData: { registration }, stdout: false, stderr: false }
   const worker = 'source' in script ? new Worker(script.source, { ...options, eval: true }) : new Worker(script.file, options)
   worker.unref()
+  const watched: SharedArrayBuffer[] = [registration.shared]
   const channel = new BroadcastChannel(CHANNEL)
   channel.unref()
-  channel.onmessage = (event) => worker.postMessage((event as { data?: unknown }).data)
-  worker.on('error', () => {
+  channel.onmessage = (event) => {
+    const message = (event as { data?: Partial<Registration> }).data
+    if (message?.shared instanceof SharedArrayBuffer) watched.push(message.shared)
+    worker.postMessage(message)
+  }
+  worker.on('error', (error) => {
+    // Every thread it watched stops waiting for it: a worker thread falls back to its sampler.
+    for (const shared of watched) new Float64Array(shared)[ROUTE] = ROUTES.indexOf('unreachable')
     channel.close()
     if (global[key] === worker) Reflect.deleteProperty(global, key)
+    onError(error)
   })
   Object.defineProperty(global, key, { value: worker, configurable: true, enumerable: false, writable: true })
 }
@@ -338,12 +346,18 @@ function ensureExpression(script: WatchdogScript): string {
   const options = { workerData: {}, stdout: false, stderr: false }
   const worker = ${worker}
   worker.unref()
+  const watched = []
   const channel = new BroadcastChannel(${JSON.stringify(CHANNEL)})
   channel.unref()
-  channel.onmessage = (event) => worker.postMessage(event.data)
-  worker.on('error', () => {
+  channel.onmessage = (event) => {
+    if (event.data?.shared instanceof SharedArrayBuffer) watched.push(event.data.shared)
+    worker.postMessage(event.data)
+  }
+  worker.on('error', (error) => {
+    for (const shared of watched) new Float64Array(shared)[${ROUTE}] = ${ROUTES.indexOf('unreachable')}
     channel.close()
     if (globalThis[key] === worker) delete globalThis[key]
+    process.stderr.write('loopcop: the stall watchdog stopped (stalls in worker threads are read with the sampling profiler from now on): ' + (error?.stack ?? error) + '\\n')
   })
   Object.defineProperty(globalThis, key, { value: worker, configurable: true, enumerable: false, writable: true })
   return 'started'
