@@ -14,6 +14,13 @@ export interface CallView {
   readonly arg: string | undefined
   /** The call's frames; reading them formats the stack, so rules that need none never ask. */
   readonly frames: () => readonly Frame[]
+  /**
+   * The call's frames at their generated positions (not source-mapped; see `Stacks.rawFrames`):
+   * enough to tell whose code a frame is, which is all built-in rules look at. Without it, `frames`.
+   */
+  readonly rawFrames?: () => readonly Frame[]
+  /** The caller frame, source-mapped, worked out without mapping the rest (see `Stacks.caller`). Without it, from `frames`. */
+  readonly caller?: () => Frame | undefined
 }
 
 /** An allow rule made ready to match. */
@@ -215,11 +222,13 @@ export function findAllowingRule(rules: readonly CompiledRule[], call: CallView)
   let above: readonly Frame[] | undefined
   const stack: StackView = {
     frames: () => (all ??= call.frames()),
-    caller: () => (own ??= { frame: firstPartyFrame(stack.frames()) }).frame,
+    caller: () => (own ??= { frame: call.caller !== undefined ? call.caller() : firstPartyFrame(stack.frames()) }).frame,
     above: () => {
       if (above === undefined) {
-        const f = stack.frames()
-        const caller = stack.caller()
+        // Whose code each frame is does not need source maps: the generated positions tell it, and
+        // calls the runners' machinery makes are allowed without mapping a frame.
+        const f = call.rawFrames !== undefined ? call.rawFrames() : stack.frames()
+        const caller = firstPartyFrame(f)
         // A spy that passes the call through (`vi.spyOn(fs, …)`, `vi.fn(fs.readFileSync)`, jest.spyOn,
         // sinon) is the test's own call: its frames never make a call the runner's.
         above = (caller === undefined ? f : f.slice(0, f.indexOf(caller))).filter((frame) => !isSpyFrame(frame))

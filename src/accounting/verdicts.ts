@@ -39,7 +39,8 @@ export class Judge {
     if (byKey === undefined) byArg.set(call.arg, (byKey = new Map<string, Verdict>()))
     const known = byKey.get(key)
     if (known !== undefined) return known
-    const view: CallView = { operation, arg: call.arg, frames }
+    const stacks = this.#stacks
+    const view: CallView = { operation, arg: call.arg, frames, rawFrames: () => stacks.rawFrames(call.raw), caller: () => stacks.caller(call.raw) }
     const verdict = verdictOf(findAllowingRule(rules, view))
     if (++this.#cachedKeys > 5_000) {
       byOperation.clear()

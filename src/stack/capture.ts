@@ -18,6 +18,8 @@ interface Position {
   readonly id: number
   /** Its frame, source-mapped; `null`: no frame (no position, or loopcop's own code); `undefined`: not worked out yet. */
   frame: Frame | null | undefined
+  /** Its frame at the generated position (not source-mapped), likewise. */
+  raw: Frame | null | undefined
 }
 
 /** A captured stack once read: its key (its positions' numbers) and its source-mapped frames. */
@@ -29,6 +31,8 @@ interface ReadStack {
   sites: readonly NodeJS.CallSite[] | undefined
   positions: readonly Position[] | undefined
   frames: Frame[] | undefined
+  /** The frames at their generated positions, with the position each came from. */
+  raw: { readonly frames: Frame[]; readonly from: Position[] } | undefined
 }
 
 /** Where a holder keeps what it read to (a property of loopcop's own holder, not a WeakMap: no ephemeron per kept call for the GC). */
@@ -107,11 +111,65 @@ export class Stacks {
 
   /**
    * Whether a holder captured `depth` frames deep holds the user's own frame (the caller), or the
-   * whole stack (it was shorter than the limit). Reads the holder (once: its frames are kept).
+   * whole stack (it was shorter than the limit). Told at generated positions: nothing is source-mapped.
    */
   holdsCaller(raw: Holder, depth: number): boolean {
-    const frames = this.read(raw)
+    const frames = this.rawFrames(raw)
     return (raw[READ]?.captured ?? depth) < depth || firstPartyFrame(frames) !== undefined
+  }
+
+  /**
+   * The frames of a captured holder at their generated positions, loopcop's own left out: no
+   * runner formatter, no source map. What tells the user's own frames from a dependency's, Node's
+   * or a runner's (a file in `node_modules/vitest` is Vitest's wherever its source map points), at
+   * a fraction of the cost of `read` under Vitest and Jest, whose formatters source-map each
+   * position (~0.25 ms a new one). Once the holder was `read`, its source-mapped frames.
+   */
+  rawFrames(raw: Holder): readonly Frame[] {
+    const read = this.#readOnce(raw)
+    if (read.raw !== undefined) return read.raw.frames
+    const sites = read.sites
+    const positions = read.positions
+    if (sites === undefined || positions === undefined) return read.frames ?? []
+    const frames: Frame[] = []
+    const from: Position[] = []
+    for (let i = 0; i < positions.length; i++) {
+      const position = positions[i] as Position
+      let frame = position.raw
+      if (frame === undefined) frame = position.raw = this.#rawFrameOf(sites[i] as NodeJS.CallSite)
+      if (frame === NO_FRAME) continue
+      frames.push(frame)
+      from.push(position)
+    }
+    read.raw = { frames, from }
+    return frames
+  }
+
+  /**
+   * The user's own frame nearest to the call (the caller frame), source-mapped: found at generated
+   * positions, then only its own position mapped. Where mapping makes it another kind of frame
+   * (a rare source map pointing into a dependency), the first own frame of the mapped stack.
+   */
+  caller(raw: Holder): Frame | undefined {
+    const read = this.#readOnce(raw)
+    if (read.frames !== undefined) return firstPartyFrame(read.frames)
+    const frames = this.rawFrames(raw)
+    const own = firstPartyFrame(frames)
+    const sites = read.sites
+    const positions = read.positions
+    const position = own === undefined ? undefined : read.raw?.from[frames.indexOf(own)]
+    if (own === undefined || position === undefined || sites === undefined || positions === undefined) return own
+    let mapped = position.frame
+    if (mapped === undefined) {
+      this.#guard.depth++
+      try {
+        mapped = position.frame = this.#frameOf(sites[positions.indexOf(position)] as NodeJS.CallSite)
+      } finally {
+        this.#guard.depth--
+      }
+    }
+    if (mapped !== NO_FRAME && firstPartyFrame([mapped]) === mapped) return mapped
+    return firstPartyFrame(this.read(raw))
   }
 
   /**
@@ -131,6 +189,7 @@ export class Stacks {
     read.frames = frames
     read.sites = undefined
     read.positions = undefined
+    read.raw = undefined
     // The holder's call sites (V8 keeps them as its `stack` once read) are done with: a kept call
     // lives until its scope ends, its 20 call sites need not.
     Reflect.set(raw, 'stack', undefined)
@@ -149,7 +208,7 @@ export class Stacks {
     if (typeof sites === 'string') {
       // Formatted already by someone else's read: the text is all there is (its positions are mapped).
       const frames = this.#frames.get(sites) ?? this.withoutOwnFrames(parseStack(sites))
-      read = { key: sites, captured: frames.length, sites: undefined, positions: undefined, frames }
+      read = { key: sites, captured: frames.length, sites: undefined, positions: undefined, frames, raw: undefined }
     } else {
       const all = sites ?? []
       const positions: Position[] = []
@@ -159,7 +218,7 @@ export class Stacks {
         positions.push(position)
         key += i === 0 ? `${position.id}` : `,${position.id}`
       }
-      read = { key, captured: all.length, sites: all, positions, frames: undefined }
+      read = { key, captured: all.length, sites: all, positions, frames: undefined, raw: undefined }
     }
     raw[READ] = read
     return read
@@ -188,7 +247,7 @@ export class Stacks {
 
   #newPosition(): Position {
     if (++this.#positions > MAX_POSITIONS) this.#forgetPositions()
-    return { id: ++this.#lastId, frame: undefined }
+    return { id: ++this.#lastId, frame: undefined, raw: undefined }
   }
 
   #forgetPositions(): void {
@@ -220,6 +279,11 @@ export class Stacks {
     if (frame === undefined || this.#isOwnFile(frame.file)) return NO_FRAME
     const mapped = sourceFrame(frame, site)
     return this.#isOwnFile(mapped.file) ? NO_FRAME : mapped
+  }
+
+  #rawFrameOf(site: NodeJS.CallSite): Frame | typeof NO_FRAME {
+    const frame = siteFrame(site)
+    return frame === undefined || this.#isOwnFile(frame.file) ? NO_FRAME : frame
   }
 
   #isOwnFile(file: string): boolean {

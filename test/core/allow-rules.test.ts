@@ -40,6 +40,9 @@ function loadOther(path: string): Buffer {
   return fs.readFileSync(path)
 }
 
+// A package a built-in rule names (test/fixtures/core/node_modules/write-file-atomic).
+const machinery = require('../fixtures/core/node_modules/write-file-atomic') as { statFile(path: string): fs.Stats }
+
 // Library code of the user's own (outside node_modules), that blocks.
 const libraryRead = (require('../fixtures/core/library.cjs') as { libraryRead(path: string): Buffer }).libraryRead
 
@@ -322,5 +325,28 @@ describe('built-in rules', () => {
     const { blocking } = await detect(() => fs.statSync(allowedFile))
     expect(verdicts(blocking)).toEqual([['fs.statSync', false, undefined]])
     expect(syncIo(blocking)[0]?.frames.some((f) => f.file.includes('/node_modules/') && f.file.includes('vitest'))).toBe(true)
+  })
+})
+
+describe('source maps are worked out only for what is reported', () => {
+  test("a call a runner's machinery makes is allowed by its built-in rule without the runner's formatter mapping a frame; a violation's frames are mapped", async () => {
+    let runs = 0
+    const installed = Error.prepareStackTrace
+    Error.prepareStackTrace = (error: Error, sites: NodeJS.CallSite[]): string => {
+      runs++
+      return `${error.name}: ${error.message}\n${sites.map((s) => `    at ${s.getFunctionName() ?? 'x'} (${s.getFileName()}:${s.getLineNumber()}:${s.getColumnNumber()})`).join('\n')}`
+    }
+    try {
+      const quiet = await detect(() => machinery.statFile(allowedFile))
+      const afterMachinery = runs
+      const loud = await detect(() => loadOther(otherFile))
+      Error.prepareStackTrace = installed
+      expect(quiet.findings).toEqual([])
+      expect(afterMachinery).toBe(0)
+      expect(verdicts(loud.findings)).toEqual([['fs.readFileSync', false, undefined]])
+      expect(runs).toBeGreaterThan(0)
+    } finally {
+      Error.prepareStackTrace = installed
+    }
   })
 })

@@ -90,6 +90,31 @@ describe('Stacks', () => {
   })
 })
 
+describe('generated positions, for telling whose code a frame is', () => {
+  test("rawFrames() and holdsCaller() never run the runner's formatter; caller() maps the caller's position alone", () => {
+    const mapped: string[] = []
+    Error.prepareStackTrace = (error: Error, sites: NodeJS.CallSite[]): string => {
+      mapped.push(...sites.map((s) => `${s.getFunctionName() ?? '?'}:${s.getLineNumber()}`))
+      return `${error.name}: ${error.message}\n${sites.map((s) => `    at ${s.getFunctionName() ?? 'x'} (${s.getFileName()}:${(s.getLineNumber() ?? 0) + 1000}:${s.getColumnNumber()})`).join('\n')}`
+    }
+    const stacks = new Stacks(new Guard())
+    const raw = here(stacks)
+    const frames = stacks.rawFrames(raw)
+    const holds = stacks.holdsCaller(raw, 10)
+    const afterRaw = mapped.length
+    const caller = stacks.caller(raw)
+    const afterCaller = [...mapped]
+    Error.prepareStackTrace = installed
+    expect(frames[0]).toMatchObject({ fn: 'here' })
+    expect(frames[0]!.line).toBeLessThan(1000) // the generated position
+    expect(holds).toBe(true)
+    expect(afterRaw).toBe(0)
+    // This test file is the user's code: the caller is its first frame, mapped, and only it was.
+    expect(caller).toMatchObject({ fn: 'here', file: frames[0]!.file, line: frames[0]!.line + 1000 })
+    expect(afterCaller).toEqual([`here:${frames[0]!.line}`])
+  })
+})
+
 describe('positions', () => {
   test('two calls on one line are two positions, one call made twice is one', () => {
     const stacks = new Stacks(new Guard())
