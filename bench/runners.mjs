@@ -10,6 +10,8 @@
 //   - unkept: one test making 100,000 calls of one operation from one site (after the first 100,
 //     calls are counted and timed only) → µs per unkept call, likewise.
 //   - files: 40 empty test files → ms of start-up per test file = Δ wall / files.
+//   - tests: one test file of 3,000 empty tests → µs per test (its scope, its stall watch, the
+//     runner integration's wrapping) = (Δ CPU − start-up of a one-file run) / tests.
 //   - one: one empty test file → the start-up of a run of one test file (Δ CPU): what the kept and
 //     unkept projects pay before their first call. Under Vitest (a fresh worker per file) it is about
 //     one file's share of `files`; under Mocha and Jest it also holds what a run pays once (loading
@@ -98,6 +100,14 @@ const EXT = { vitest: 'test.mjs', jest: 'test.cjs', mocha: 'spec.cjs' }
 const KEPT_CALLS = 2000
 const UNKEPT_CALLS = 100_000
 const EMPTY_FILES = 40
+const EMPTY_TESTS = 3000
+
+/** One file of `EMPTY_TESTS` empty tests. */
+function testsFile(runner) {
+  const it = runner === 'mocha' ? 'it' : 'test'
+  const head = runner === 'vitest' ? "import { test } from 'vitest'\n" : ''
+  return `${head}${Array.from({ length: EMPTY_TESTS }, (_, t) => `${it}('empty ${t}', () => {})`).join('\n')}\n`
+}
 
 function write(file, text) {
   mkdirSync(join(file, '..'), { recursive: true })
@@ -111,13 +121,14 @@ function generate() {
   writeFileSync(join(cache, 'package.json'), JSON.stringify({ name: 'loopcop-bench-runners', private: true, type: 'commonjs' }) + '\n')
   installTarball(packLoopcop(join(cache, 'pack')), join(cache, 'node_modules'))
   for (const runner of ['vitest', 'jest', 'mocha']) {
-    for (const kind of ['suite', 'kept', 'unkept', 'files', 'one']) {
+    for (const kind of ['suite', 'kept', 'unkept', 'files', 'one', 'tests']) {
       const dir = join(cache, runner, kind)
       for (const [file, text] of Object.entries(sources())) write(join(dir, file), text)
       const ext = EXT[runner]
       if (kind === 'suite') for (let f = 0; f < FILES; f++) write(join(dir, 'test', `f${f}.${ext}`), testFile(runner, f))
       if (kind === 'kept') write(join(dir, 'test', `kept.${ext}`), keptFile(runner))
       if (kind === 'unkept') write(join(dir, 'test', `unkept.${ext}`), unkeptFile(runner))
+      if (kind === 'tests') write(join(dir, 'test', `tests.${ext}`), testsFile(runner))
       if (kind === 'files' || kind === 'one') {
         for (let f = 0; f < (kind === 'one' ? 1 : EMPTY_FILES); f++) {
           const body = runner === 'vitest' ? "import { test } from 'vitest'\n\ntest('empty', () => {})\n" : `${runner === 'mocha' ? 'it' : 'test'}('empty', () => {})\n`
@@ -219,6 +230,7 @@ async function measureRunner(node, name) {
       ['unkept', 'off'], ['unkept', 'warn'],
       ['files', 'off'], ['files', 'warn'],
       ['one', 'off'], ['one', 'warn'],
+      ['tests', 'off'], ['tests', 'warn'],
     ]
     const rotated = [...variants.slice(i % variants.length), ...variants.slice(0, i % variants.length)]
     for (const [kind, mode] of rotated) add(`${kind}/${mode}`, await measure(node.bin, name, kind, mode))
@@ -240,6 +252,7 @@ async function measureRunner(node, name) {
     // Mocha and Jest that left a run's own start-up, ~25 µs a kept call, in the figure.)
     usPerKept: ((m('kept/warn', 'cpuMs') - m('kept/off', 'cpuMs') - cpuMsOneRun) * 1000) / KEPT_CALLS,
     usPerUnkept: ((m('unkept/warn', 'cpuMs') - m('unkept/off', 'cpuMs') - cpuMsOneRun) * 1000) / UNKEPT_CALLS,
+    usPerTest: ((m('tests/warn', 'cpuMs') - m('tests/off', 'cpuMs') - cpuMsOneRun) * 1000) / EMPTY_TESTS,
     usPerKeptPerFileStartup: ((m('kept/warn', 'cpuMs') - m('kept/off', 'cpuMs') - cpuMsPerFile) * 1000) / KEPT_CALLS,
     msPerFile: (m('files/warn', 'wallMs') - m('files/off', 'wallMs')) / EMPTY_FILES,
     cpuMsPerFile,
@@ -254,10 +267,10 @@ async function main() {
   for (const node of targets) for (const name of RUNNERS) results.push(await measureRunner(node, name))
   for (const node of targets) {
     console.log(`\nloopcop inside the runners: Node ${node.version}, medians of ${RUNS} alternating runs, stall detection on (stallMs 100)\n`)
-    console.log('| runner | suite wall (off) | wall warn | wall fail | CPU warn | CPU fail | µs/kept call | µs/unkept call | start-up ms/file (wall, CPU) | one-file run start-up (CPU ms) | µs/kept, old formula |')
-    console.log('|---|---|---|---|---|---|---|---|---|---|---|')
+    console.log('| runner | suite wall (off) | wall warn | wall fail | CPU warn | CPU fail | µs/kept call | µs/unkept call | µs/test | start-up ms/file (wall, CPU) | one-file run start-up (CPU ms) | µs/kept, old formula |')
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|')
     for (const r of results.filter((x) => x.node === node.version)) {
-      console.log(`| ${r.runner} | ${(r.suiteWallOff / 1000).toFixed(2)} s | ${r.wallWarn.toFixed(3)}× | ${r.wallFail.toFixed(3)}× | ${r.cpuWarn.toFixed(3)}× | ${r.cpuFail.toFixed(3)}× | ${r.usPerKept.toFixed(1)} | ${r.usPerUnkept.toFixed(2)} | ${r.msPerFile.toFixed(1)}, ${r.cpuMsPerFile.toFixed(1)} | ${r.cpuMsOneRun.toFixed(1)} | ${r.usPerKeptPerFileStartup.toFixed(1)} |`)
+      console.log(`| ${r.runner} | ${(r.suiteWallOff / 1000).toFixed(2)} s | ${r.wallWarn.toFixed(3)}× | ${r.wallFail.toFixed(3)}× | ${r.cpuWarn.toFixed(3)}× | ${r.cpuFail.toFixed(3)}× | ${r.usPerKept.toFixed(1)} | ${r.usPerUnkept.toFixed(2)} | ${r.usPerTest.toFixed(1)} | ${r.msPerFile.toFixed(1)}, ${r.cpuMsPerFile.toFixed(1)} | ${r.cpuMsOneRun.toFixed(1)} | ${r.usPerKeptPerFileStartup.toFixed(1)} |`)
     }
   }
   if (typeof args.json === 'string') writeFileSync(args.json, JSON.stringify(results, null, 2) + '\n')

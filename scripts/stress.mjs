@@ -10,7 +10,10 @@
 //     stall finding;
 //   - stalls without a stack: stall findings with no frames;
 //   - inflation: median in-test time (the sum of the runner's test durations) and median wall
-//     time with loopcop, against the same without it;
+//     time with loopcop, against the same without it; and two steadier reads of in-test time, since
+//     on a loaded machine one run's sum moves by ±15 %: the sum over tests of each test's median
+//     duration (one slow run of one test moves it by that test's share only), and the median of
+//     each round's ratio (with and without run back to back, under the same load);
 //   - with --against=<tarball> (another build of loopcop, e.g. packed from main), the same runs a
 //     third time with that build, in the same rotation: the two builds compared under the same load.
 // Target (issue 11): 0 false, 0 missed, 0 without a stack over 10 runs, inflation under 5%.
@@ -139,13 +142,14 @@ async function main() {
   const rows = []
   try {
     for (const name of RUNNERS) {
-      const row = { runner: name, runs: 0, falseStalls: [], unjudged: [], missed: [], noStack: [], failedTests: [], withTest: [], withoutTest: [], withWall: [], withoutWall: [], againstTest: [], againstWall: [] }
+      const row = { runner: name, runs: 0, falseStalls: [], unjudged: [], missed: [], noStack: [], failedTests: [], withTest: [], withoutTest: [], withWall: [], withoutWall: [], againstTest: [], againstWall: [], byTest: {} }
       for (let i = 0; i < RUNS; i++) {
         // Rotate which goes first, so a drift in the machine's load hits every variant alike.
         const order = VARIANTS.map((_, k) => VARIANTS[(i + k) % VARIANTS.length])
         for (const variant of order) {
           const r = await runOnce(name, variant, i)
           row.failedTests.push(...r.tests.filter((t) => t.status !== 'passed').map((t) => `${variant}: ${t.name}`))
+          for (const t of r.tests) ((row.byTest[t.name] ??= {})[variant] ??= []).push(t.durationMs)
           if (variant !== 'with') {
             row[`${variant}Test`].push(r.testMs)
             row[`${variant}Wall`].push(r.wallMs)
@@ -178,13 +182,17 @@ async function main() {
 function print(rows) {
   const pct = (a, b) => `${((a / b - 1) * 100).toFixed(1)}%`
   console.log(`\nloopcop stress: ${RUNS} runs per runner, ${LOAD ? `${availableParallelism()} busy processes loading every core` : 'no extra load'}, Node ${process.versions.node}\n`)
-  console.log('runner          runs  false  missed  no stack  not judged  in-test with/without (inflation)   wall with/without (inflation)')
+  console.log('runner          runs  false  missed  no stack  not judged  in-test with/without (inflation)   wall with/without (inflation)   in-test: sum of per-test medians, median of paired ratios')
   for (const r of rows) {
     const [wt, nt, ww, nw] = [median(r.withTest), median(r.withoutTest), median(r.withWall), median(r.withoutWall)]
+    const tests = Object.values(r.byTest).filter((d) => d.with !== undefined && d.without !== undefined)
+    const [sw, sn] = [tests.reduce((sum, d) => sum + median(d.with), 0), tests.reduce((sum, d) => sum + median(d.without), 0)]
+    const paired = median(r.withTest.map((w, i) => w / r.withoutTest[i]))
     console.log(
       `${r.runner.padEnd(15)} ${String(r.runs).padStart(4)}  ${String(r.falseStalls.length).padStart(5)}  ${String(r.missed.length).padStart(6)}  ${String(r.noStack.length).padStart(8)}  ${String(r.unjudged.length).padStart(10)}  ` +
         `${(wt / 1000).toFixed(2)} s / ${(nt / 1000).toFixed(2)} s (${pct(wt, nt)})`.padEnd(34) +
-        `   ${(ww / 1000).toFixed(2)} s / ${(nw / 1000).toFixed(2)} s (${pct(ww, nw)})`,
+        `   ${(ww / 1000).toFixed(2)} s / ${(nw / 1000).toFixed(2)} s (${pct(ww, nw)})`.padEnd(34) +
+        `   ${(sw / 1000).toFixed(2)} s / ${(sn / 1000).toFixed(2)} s (${pct(sw, sn)}), ${pct(paired, 1)}`,
     )
   }
   if (AGAINST !== undefined) {
@@ -193,6 +201,15 @@ function print(rows) {
       const [at, nt, aw, nw] = [median(r.againstTest), median(r.withoutTest), median(r.againstWall), median(r.withoutWall)]
       console.log(`${r.runner.padEnd(15)} ${(at / 1000).toFixed(2)} s / ${(nt / 1000).toFixed(2)} s (${pct(at, nt)})   ${(aw / 1000).toFixed(2)} s / ${(nw / 1000).toFixed(2)} s (${pct(aw, nw)})`)
     }
+  }
+  for (const r of rows) {
+    const growth = Object.entries(r.byTest)
+      .filter(([, d]) => d.with !== undefined && d.without !== undefined)
+      .map(([test, d]) => [test, median(d.with) - median(d.without), median(d.without)])
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+    console.log(`\n${r.runner}: the tests that grew most (median with − without)`)
+    for (const [test, ms, base] of growth) console.log(`  ${ms >= 0 ? '+' : ''}${ms.toFixed(1)} ms on ${base.toFixed(1)} ms  ${test}`)
   }
   for (const r of rows) {
     for (const [label, list] of [['false stalls', r.falseStalls], ['missed stalls', r.missed], ['stalls without a stack', r.noStack], ['stalls not judged', r.unjudged], ['tests that did not pass', r.failedTests]]) {
