@@ -48,8 +48,8 @@ export function allowsAll(scope: Scope): boolean {
  * (the module loader running that module, say) are the caller's, not the scope's. `outer` is the
  * stack where the scope was opened, when it was captured.
  */
-export function ownFrames(frames: Frame[], outer: readonly Frame[] | undefined): Frame[] {
-  if (outer === undefined) return frames
+export function ownFrames(frames: readonly Frame[], outer: readonly Frame[] | undefined): Frame[] {
+  if (outer === undefined) return [...frames]
   let i = frames.length - 1
   let j = outer.length - 1
   while (i >= 0 && j >= 0 && sameFrame(frames[i] as Frame, outer[j] as Frame)) {
@@ -57,7 +57,7 @@ export function ownFrames(frames: Frame[], outer: readonly Frame[] | undefined):
     j--
   }
   // Keep the frame that called into the scope (same function, another line) as the scope's own.
-  return j < outer.length - 1 ? frames.slice(0, i + 1) : frames
+  return j < outer.length - 1 ? frames.slice(0, i + 1) : [...frames]
 }
 
 function sameFrame(a: Frame, b: Frame): boolean {

@@ -294,7 +294,10 @@ export class StallMonitor {
 
   #charge(ms: number, probeResult: ProbeResult<Scope> | undefined, sampled?: Frame[]): void {
     const stacks = this.#tools.stacks
-    const stack = probeResult !== undefined ? stacks.read(probeResult.raw).filter((f) => f.file !== PROBE_SOURCE) : stacks.withoutOwnFrames(sampled ?? [])
+    // Whose code the stall ran, and whether it was a module loading, is told at generated
+    // positions; only a stall that is reported has its frames source-mapped (the runner's
+    // formatter costs ~0.25 ms a new position, and a probe reads up to a hundred).
+    const stack = probeResult !== undefined ? stacks.rawFrames(probeResult.raw).filter(notProbe) : stacks.withoutOwnFrames(sampled ?? [])
     let scope = probeResult?.scope
     let candidates: Scope[] = []
     // The probe ran in code outside every scope: the runner's own, or the stalled code had ended
@@ -310,10 +313,17 @@ export class StallMonitor {
     if (scope === undefined || candidates.some(allowsAll) || allowsAll(scope)) return
     const settings = scope.settings
     if (ms < settings.stallMs || settings.stallMode === 'off' || settings.stallMs <= 0) return
-    const frames = late ? [] : ownFrames(stack, this.#openedAt(scope))
-    const verdict = verdictOf(findAllowingRule(settings.rules, { operation: stallOperation, arg: undefined, frames: () => frames }))
+    const generated = late ? [] : ownFrames(stack, this.#openedAt(scope, (raw) => stacks.rawFrames(raw)))
+    let mapped: Frame[] | undefined
+    const sourceFrames = (): Frame[] => {
+      if (mapped !== undefined) return mapped
+      if (late || probeResult === undefined) return (mapped = generated)
+      return (mapped = ownFrames(stacks.read(probeResult.raw).filter(notProbe), this.#openedAt(scope, (raw) => stacks.read(raw))))
+    }
+    const verdict = verdictOf(findAllowingRule(settings.rules, { operation: stallOperation, arg: undefined, frames: sourceFrames, rawFrames: () => generated }))
     if (verdict.kind === 'allowed' && verdict.builtin) return
-    if (verdict.kind === 'violation' && !settings.moduleLoading && frames.some(isModuleLoading)) return
+    if (verdict.kind === 'violation' && !settings.moduleLoading && generated.some(isModuleLoading)) return
+    const frames = sourceFrames()
     // Only a stack showing the code that stalled can make a stall the user's: without one (or with
     // several tests that could own it) it is reported, with why, and never fails a test.
     let unjudged: string | undefined
@@ -330,10 +340,15 @@ export class StallMonitor {
     else scope.extra.push(finding)
   }
 
-  /** Frames of where the scope (or the nearest watched one around it) was opened, when captured. */
-  #openedAt(scope: Scope): Frame[] | undefined {
+  /** Frames of where the scope (or the nearest watched one around it) was opened, when captured, read by `read`. */
+  #openedAt(scope: Scope, read: (raw: RawStack) => readonly Frame[]): readonly Frame[] | undefined {
     let w: Watched | undefined
     for (let s: Scope | undefined = scope; s !== undefined && w === undefined; s = s.parent) w = this.#byScope.get(s) ?? this.#lastWatched.get(s)
-    return w?.openedAt === undefined ? undefined : this.#tools.stacks.read(w.openedAt)
+    return w?.openedAt === undefined ? undefined : read(w.openedAt)
   }
+}
+
+/** Not the probe's own frame. */
+function notProbe(frame: Frame): boolean {
+  return frame.file !== PROBE_SOURCE
 }

@@ -124,6 +124,30 @@ describe('stall detection', () => {
     delete require.cache[path]
   })
 
+  test("a module loading's stall, not reported, costs no source-mapping: the runner's formatter never runs for it", async () => {
+    const path = join(import.meta.dirname, '..', 'fixtures', 'stall', 'slow-module.cjs')
+    let runs = 0
+    const installed = Error.prepareStackTrace
+    Error.prepareStackTrace = (error: Error, sites: NodeJS.CallSite[]): string => {
+      runs++
+      return `${error.name}: ${error.message}\n${sites.map((s) => `    at ${s.getFunctionName() ?? 'x'} (${s.getFileName()}:${s.getLineNumber()}:${s.getColumnNumber()})`).join('\n')}`
+    }
+    try {
+      const quiet = await detect(() => require(path))
+      const afterQuiet = runs
+      delete require.cache[path]
+      const counted = await detect(() => require(path), { moduleLoading: true })
+      Error.prepareStackTrace = installed
+      expect(stalls(quiet.findings)).toHaveLength(0)
+      expect(afterQuiet).toBe(0)
+      expect(stalls(counted.findings)).toHaveLength(1)
+      expect(runs).toBeGreaterThan(0)
+    } finally {
+      Error.prepareStackTrace = installed
+      delete require.cache[path]
+    }
+  })
+
   test('a stall in a timer the scope started after it ended is a leak of that scope', async () => {
     const outer = await detect(async () => {
       await detect(() => {
