@@ -4,7 +4,7 @@
 import { sep } from 'node:path'
 import type { Frame } from '../model/finding.js'
 import type { Guard } from '../runtime/guard.js'
-import { type RawStack, positionOf, readCallSites, siteFrame } from './callsites.js'
+import { type RawStack, generatedFrame, positionOf, readCallSites, siteFrame } from './callsites.js'
 import { firstPartyFrame, parseStack } from './frames.js'
 import { sourceFrame } from './sourcemaps.js'
 
@@ -18,7 +18,7 @@ interface Position {
   readonly id: number
   /** Its frame, source-mapped; `null`: no frame (no position, or loopcop's own code); `undefined`: not worked out yet. */
   frame: Frame | null | undefined
-  /** Its frame at the generated position (not source-mapped), likewise. */
+  /** Its frame for telling whose code it is (file and function, no line: see `generatedFrame`), likewise. */
   raw: Frame | null | undefined
 }
 
@@ -119,17 +119,20 @@ export class Stacks {
   }
 
   /**
-   * The frames of a captured holder at their generated positions, loopcop's own left out: no
-   * runner formatter, no source map. What tells the user's own frames from a dependency's, Node's
-   * or a runner's (a file in `node_modules/vitest` is Vitest's wherever its source map points), at
-   * a fraction of the cost of `read` under Vitest and Jest, whose formatters source-map each
-   * position (~0.25 ms a new one). Once the holder was `read`, its source-mapped frames.
+   * The frames of a captured holder as their generated files and functions, loopcop's own left
+   * out, with no line or column (0: see `generatedFrame`): no runner formatter, no source map, no
+   * script's line ends worked out. What tells the user's own frames from a dependency's, Node's or
+   * a runner's (a file in `node_modules/vitest` is Vitest's wherever its source map points), at a
+   * fraction of the cost of `read` under Vitest and Jest, whose formatters source-map each position
+   * (~0.25 ms a new one). One frame object a position. A holder someone else formatted first
+   * gives the frames parsed from its text.
    */
   rawFrames(raw: Holder): readonly Frame[] {
     const read = this.#readOnce(raw)
     if (read.raw !== undefined) return read.raw.frames
     const sites = read.sites
     const positions = read.positions
+    // Formatted before loopcop read it (its text is all there is): the frames parsed from it.
     if (sites === undefined || positions === undefined) return read.frames ?? []
     const frames: Frame[] = []
     const from: Position[] = []
@@ -186,10 +189,12 @@ export class Stacks {
       if (this.#frames.size > 5_000) this.#frames.clear()
       this.#frames.set(read.key, frames)
     }
+    // Its generated frames stay readable once the call sites are let go (one object a position:
+    // the stall monitor tells frames apart by identity).
+    if (read.raw === undefined) this.rawFrames(raw)
     read.frames = frames
     read.sites = undefined
     read.positions = undefined
-    read.raw = undefined
     // The holder's call sites (V8 keeps them as its `stack` once read) are done with: a kept call
     // lives until its scope ends, its 20 call sites need not.
     Reflect.set(raw, 'stack', undefined)
@@ -282,7 +287,7 @@ export class Stacks {
   }
 
   #rawFrameOf(site: NodeJS.CallSite): Frame | typeof NO_FRAME {
-    const frame = siteFrame(site)
+    const frame = generatedFrame(site)
     return frame === undefined || this.#isOwnFile(frame.file) ? NO_FRAME : frame
   }
 

@@ -46,18 +46,23 @@ export function allowsAll(scope: Scope): boolean {
  * The stalled frames that are the scope's own: when the stall runs synchronously inside the call
  * that opened the scope (a `detect()` at a module's top level), the frames below the opening call
  * (the module loader running that module, say) are the caller's, not the scope's. `outer` is the
- * stack where the scope was opened, when it was captured.
+ * stack where the scope was opened, when it was captured; `same` tells one frame of both.
  */
-export function ownFrames(frames: readonly Frame[], outer: readonly Frame[] | undefined): Frame[] {
+export function ownFrames(frames: readonly Frame[], outer: readonly Frame[] | undefined, same: (a: Frame, b: Frame) => boolean = sameFrame): Frame[] {
   if (outer === undefined) return [...frames]
   let i = frames.length - 1
   let j = outer.length - 1
-  while (i >= 0 && j >= 0 && sameFrame(frames[i] as Frame, outer[j] as Frame)) {
+  while (i >= 0 && j >= 0 && same(frames[i] as Frame, outer[j] as Frame)) {
     i--
     j--
   }
   // Keep the frame that called into the scope (same function, another line) as the scope's own.
   return j < outer.length - 1 ? frames.slice(0, i + 1) : [...frames]
+}
+
+/** One frame, by position (frames read as `Stacks.rawFrames` gives them are one object per position, and carry no line). */
+export function samePosition(a: Frame, b: Frame): boolean {
+  return a === b
 }
 
 function sameFrame(a: Frame, b: Frame): boolean {

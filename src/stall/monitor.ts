@@ -9,7 +9,7 @@ import type { Guard } from '../runtime/guard.js'
 import { ThreadClock } from '../runtime/thread-clock.js'
 import type { RawStack, Stacks } from '../stack/capture.js'
 import { firstPartyFrame } from '../stack/frames.js'
-import { allowsAll, innermostScopes, isModuleLoading, ownFrames, stallFinding } from './attribution.js'
+import { allowsAll, innermostScopes, isModuleLoading, ownFrames, samePosition, stallFinding } from './attribution.js'
 import type { Sampler } from './sampler.js'
 import { PROBE_SOURCE, type ProbeResult, type Watchdog } from './watchdog.js'
 
@@ -313,12 +313,15 @@ export class StallMonitor {
     if (scope === undefined || candidates.some(allowsAll) || allowsAll(scope)) return
     const settings = scope.settings
     if (ms < settings.stallMs || settings.stallMode === 'off' || settings.stallMs <= 0) return
-    const generated = late ? [] : ownFrames(stack, this.#openedAt(scope, (raw) => stacks.rawFrames(raw)))
+    // The frames of a detect() scope's caller (`openedAt`) are not the scope's own: told apart by
+    // position (one frame object a position) at generated positions, by file, line and column mapped.
+    const opened = this.#openedAt(scope)
+    const generated = late ? [] : probeResult === undefined ? ownFrames(stack, opened === undefined ? undefined : stacks.read(opened)) : ownFrames(stack, opened === undefined ? undefined : stacks.rawFrames(opened), samePosition)
     let mapped: Frame[] | undefined
     const sourceFrames = (): Frame[] => {
       if (mapped !== undefined) return mapped
       if (late || probeResult === undefined) return (mapped = generated)
-      return (mapped = ownFrames(stacks.read(probeResult.raw).filter(notProbe), this.#openedAt(scope, (raw) => stacks.read(raw))))
+      return (mapped = ownFrames(stacks.read(probeResult.raw).filter(notProbe), opened === undefined ? undefined : stacks.read(opened)))
     }
     const verdict = verdictOf(findAllowingRule(settings.rules, { operation: stallOperation, arg: undefined, frames: sourceFrames, rawFrames: () => generated }))
     if (verdict.kind === 'allowed' && verdict.builtin) return
@@ -340,11 +343,11 @@ export class StallMonitor {
     else scope.extra.push(finding)
   }
 
-  /** Frames of where the scope (or the nearest watched one around it) was opened, when captured, read by `read`. */
-  #openedAt(scope: Scope, read: (raw: RawStack) => readonly Frame[]): readonly Frame[] | undefined {
+  /** Where the scope (or the nearest watched one around it) was opened, when captured. */
+  #openedAt(scope: Scope): RawStack | undefined {
     let w: Watched | undefined
     for (let s: Scope | undefined = scope; s !== undefined && w === undefined; s = s.parent) w = this.#byScope.get(s) ?? this.#lastWatched.get(s)
-    return w?.openedAt === undefined ? undefined : read(w.openedAt)
+    return w?.openedAt
   }
 }
 

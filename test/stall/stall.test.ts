@@ -124,6 +124,22 @@ describe('stall detection', () => {
     delete require.cache[path]
   })
 
+  test("a detect() at a module's top level whose function stalls: the loader below the module is the caller's, the stall the scope's own", async () => {
+    const path = join(import.meta.dirname, '..', 'fixtures', 'stall', 'detect-at-top.cjs')
+    const g = globalThis as { __loopcopDetectAtTop?: () => unknown }
+    g.__loopcopDetectAtTop = () => detect(() => spinCpu(200))
+    try {
+      const result = (await require(path)) as { findings: readonly Finding[] }
+      const found = stalls(result.findings)
+      expect(found).toHaveLength(1)
+      expect(found[0]!.unjudged).toBeUndefined()
+      expect(found[0]!.frames.some((f) => f.file.startsWith('node:internal/modules/'))).toBe(false)
+    } finally {
+      delete g.__loopcopDetectAtTop
+      delete require.cache[path]
+    }
+  })
+
   test("a module loading's stall, not reported, costs no source-mapping: the runner's formatter never runs for it", async () => {
     const path = join(import.meta.dirname, '..', 'fixtures', 'stall', 'slow-module.cjs')
     let runs = 0
