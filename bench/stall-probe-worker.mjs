@@ -21,7 +21,7 @@ import { Worker, isMainThread, workerData, parentPort, threadId } from 'node:wor
 import inspector from 'node:inspector'
 import { setImmediate as tick } from 'node:timers/promises'
 import { median } from '../scripts/lib/measure.mjs'
-import { PROBE_EXPRESSION, calibrate, cpu, installProbe, loadScripts, poster, work } from './lib/stall-work.mjs'
+import { PROBE_EXPRESSION, calibrate, cpu, fewThenManyScripts, installProbe, poster, profilerStartMs, work } from './lib/stall-work.mjs'
 
 const ROUNDS = Number(process.argv[2] ?? 9)
 
@@ -140,18 +140,11 @@ if (isMainThread) {
     }
     out.steadyAttached = median(st.attached) / median(st.none)
     out.steadySampler = median(st.sampler) / median(st.none)
-    const s = cpu()
-    await post('Profiler.start')
-    out.profilerStart = cpu() - s
-    await post('Profiler.stop')
-    await post('Profiler.disable')
+    out.profilerStart = await profilerStartMs(post)
     return out
   }
 
-  const rows = []
-  rows.push(['few', await measure()])
-  loadScripts(20_000)
-  rows.push(['20,000', await measure()])
+  const rows = await fewThenManyScripts(measure)
   const f = (x) => x.toFixed(1).padStart(8)
   const lines = [
     `Node ${process.versions.node}, in a worker thread, ${workerData.rounds} rounds, a 150 ms stall; the test worker's CPU ms added to the stall, and the ratio of its CPU for 10,000 awaits`,

@@ -16,7 +16,7 @@ import { Worker } from 'node:worker_threads'
 import inspector from 'node:inspector'
 import { setImmediate as tick } from 'node:timers/promises'
 import { median } from '../scripts/lib/measure.mjs'
-import { PROBE_EXPRESSION, calibrate, cpu, installProbe, loadScripts, poster, work } from './lib/stall-work.mjs'
+import { PROBE_EXPRESSION, calibrate, cpu, fewThenManyScripts, installProbe, poster, profilerStartMs, work } from './lib/stall-work.mjs'
 
 const ROUNDS = Number(process.argv[2] ?? 7)
 
@@ -104,22 +104,15 @@ async function measure() {
   out.steadyEnabled = median(st.enabled) / median(st.none)
   out.steadySampler = median(st.sampler) / median(st.none)
   // Enabling the debugger once with this many scripts, and starting the profiler (the up-front costs).
-  let s = cpu()
+  const s = cpu()
   await ask('keep')
   out.enableOnce = cpu() - s
   await ask('unkeep')
-  s = cpu()
-  await post('Profiler.start')
-  out.profilerStart = cpu() - s
-  await post('Profiler.stop')
-  await post('Profiler.disable')
+  out.profilerStart = await profilerStartMs(post)
   return out
 }
 
-const rows = []
-rows.push(['few', await measure()])
-loadScripts(20_000)
-rows.push(['20,000', await measure()])
+const rows = await fewThenManyScripts(measure)
 console.log(`Node ${process.versions.node}, ${ROUNDS} rounds, a 150 ms stall; main-thread CPU ms added to the stall, and the ratio of CPU for 10,000 awaits`)
 console.log('scripts  pause     enabled      evaluate      sampler  steady enabled  steady sampler  enable once(ms)  profiler start(ms)')
 for (const [label, r] of rows) {

@@ -53,3 +53,21 @@ export function poster(session) {
 export function loadScripts(count) {
   for (let i = 0; i < count; i++) new vm.Script(`function f${i}(a) { return a + ${i} }`, { filename: `bench-script-${i}.js` }).runInThisContext()
 }
+
+/** CPU ms `Profiler.start` takes on the session's thread; leaves the profiler stopped and disabled. */
+export async function profilerStartMs(post) {
+  const s = cpu()
+  await post('Profiler.start')
+  const ms = cpu() - s
+  await post('Profiler.stop')
+  await post('Profiler.disable')
+  return ms
+}
+
+/** `measure()` with the scripts the process has, then again after loading 20,000: rows of `[label, result]`. */
+export async function fewThenManyScripts(measure) {
+  const rows = [['few', await measure()]]
+  loadScripts(20_000)
+  rows.push(['20,000', await measure()])
+  return rows
+}
