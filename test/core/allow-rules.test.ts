@@ -6,6 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import zlib from 'node:zlib'
 import { describe, expect, test } from 'vitest'
 import { configure, defaults, detect, type SyncIoFinding } from '../../src/index.js'
+import { countingFormatter } from '../helpers/formatter.js'
 import { defaultsWithoutStalls, syncIo, tempDir } from './support.js'
 
 defaultsWithoutStalls()
@@ -330,23 +331,18 @@ describe('built-in rules', () => {
 
 describe('source maps are worked out only for what is reported', () => {
   test("a call a runner's machinery makes is allowed by its built-in rule without the runner's formatter mapping a frame; a violation's frames are mapped", async () => {
-    let runs = 0
-    const installed = Error.prepareStackTrace
-    Error.prepareStackTrace = (error: Error, sites: NodeJS.CallSite[]): string => {
-      runs++
-      return `${error.name}: ${error.message}\n${sites.map((s) => `    at ${s.getFunctionName() ?? 'x'} (${s.getFileName()}:${s.getLineNumber()}:${s.getColumnNumber()})`).join('\n')}`
-    }
+    const formatter = countingFormatter()
     try {
       const quiet = await detect(() => machinery.statFile(allowedFile))
-      const afterMachinery = runs
+      const afterMachinery = formatter.runs
       const loud = await detect(() => loadOther(otherFile))
-      Error.prepareStackTrace = installed
+      formatter.restore()
       expect(quiet.findings).toEqual([])
       expect(afterMachinery).toBe(0)
       expect(verdicts(loud.findings)).toEqual([['fs.readFileSync', false, undefined]])
-      expect(runs).toBeGreaterThan(0)
+      expect(formatter.runs).toBeGreaterThan(0)
     } finally {
-      Error.prepareStackTrace = installed
+      formatter.restore()
     }
   })
 })

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { allowBlocking, detect, type Finding, type StallFinding } from '../../src/index.js'
 import { stallStacksAvailable } from '../helpers/detector.js'
+import { countingFormatter } from '../helpers/formatter.js'
 import { spinCpu, spinFile } from '../helpers/spin.js'
 
 const require = createRequire(import.meta.url)
@@ -142,24 +143,19 @@ describe('stall detection', () => {
 
   test("a module loading's stall, not reported, costs no source-mapping: the runner's formatter never runs for it", async () => {
     const path = join(import.meta.dirname, '..', 'fixtures', 'stall', 'slow-module.cjs')
-    let runs = 0
-    const installed = Error.prepareStackTrace
-    Error.prepareStackTrace = (error: Error, sites: NodeJS.CallSite[]): string => {
-      runs++
-      return `${error.name}: ${error.message}\n${sites.map((s) => `    at ${s.getFunctionName() ?? 'x'} (${s.getFileName()}:${s.getLineNumber()}:${s.getColumnNumber()})`).join('\n')}`
-    }
+    const formatter = countingFormatter()
     try {
       const quiet = await detect(() => require(path))
-      const afterQuiet = runs
+      const afterQuiet = formatter.runs
       delete require.cache[path]
       const counted = await detect(() => require(path), { moduleLoading: true })
-      Error.prepareStackTrace = installed
+      formatter.restore()
       expect(stalls(quiet.findings)).toHaveLength(0)
       expect(afterQuiet).toBe(0)
       expect(stalls(counted.findings)).toHaveLength(1)
-      expect(runs).toBeGreaterThan(0)
+      expect(formatter.runs).toBeGreaterThan(0)
     } finally {
-      Error.prepareStackTrace = installed
+      formatter.restore()
       delete require.cache[path]
     }
   })
