@@ -124,7 +124,8 @@ export class Stacks {
    * script's line ends worked out. What tells the user's own frames from a dependency's, Node's or
    * a runner's (a file in `node_modules/vitest` is Vitest's wherever its source map points), at a
    * fraction of the cost of `read` under Vitest and Jest, whose formatters source-map each position
-   * (~0.25 ms a new one). One frame object a position. A holder someone else formatted first
+   * (~0.25 ms a new one). One frame object a position, as long as they were asked for before the
+   * holder was `read` (after, its source-mapped frames); a holder someone else formatted first
    * gives the frames parsed from its text.
    */
   rawFrames(raw: Holder): readonly Frame[] {
@@ -189,9 +190,6 @@ export class Stacks {
       if (this.#frames.size > 5_000) this.#frames.clear()
       this.#frames.set(read.key, frames)
     }
-    // Its generated frames stay readable once the call sites are let go (one object a position:
-    // the stall monitor tells frames apart by identity).
-    if (read.raw === undefined) this.rawFrames(raw)
     read.frames = frames
     read.sites = undefined
     read.positions = undefined

@@ -156,6 +156,9 @@ export class StallMonitor {
       // eslint-disable-next-line @typescript-eslint/unbound-method -- a marker of where to cut the stack, never called
       Error.captureStackTrace(openedAt, this.watch)
       Error.stackTraceLimit = limit
+      // Its generated frames now, kept once a stall reads it mapped: a stall tells the scope's own
+      // frames from these by identity (see #charge).
+      this.#tools.stacks.rawFrames(openedAt)
     }
     // Settle the time since the last beat before this scope counts: a stall in it (the runner's
     // work before the test, say) belongs to the scopes open then, or to no one.
