@@ -261,10 +261,7 @@ export class Watchdog<S> {
 
   /** A watchdog of this thread's own, watching only it. */
   #startOwn(script: WatchdogScript, registration: Registration): void {
-    const options = { workerData: { registration }, stdout: false, stderr: false }
-    const worker = 'source' in script ? new Worker(script.source, { ...options, eval: true }) : new Worker(script.file, options)
-    worker.unref()
-    worker.on('error', (error) => this.#giveUp(error))
+    startWorker(script, registration).on('error', (error) => this.#giveUp(error))
   }
 
   #giveUp(error: unknown): void {
@@ -280,6 +277,14 @@ export class Watchdog<S> {
 
 /** The watchdog worker's script: a CommonJS source started with `eval: true`, or its module file. */
 type WatchdogScript = { readonly source: string } | { readonly file: string }
+
+/** Starts a watchdog worker (unref'd, its output dropped), `registration` its first target if given. */
+function startWorker(script: WatchdogScript, registration: Registration | undefined): Worker {
+  const options = { workerData: { registration }, stdout: false, stderr: false }
+  const worker = 'source' in script ? new Worker(script.source, { ...options, eval: true }) : new Worker(script.file, options)
+  worker.unref()
+  return worker
+}
 
 /** What a thread sends the process's watchdog to be watched (`Registration` in the worker). */
 interface Registration {
@@ -312,9 +317,7 @@ function ensureWatchdog(script: WatchdogScript, registration: Registration, onEr
     running.postMessage(registration)
     return
   }
-  const options = { workerData: { registration }, stdout: false, stderr: false }
-  const worker = 'source' in script ? new Worker(script.source, { ...options, eval: true }) : new Worker(script.file, options)
-  worker.unref()
+  const worker = startWorker(script, registration)
   const watched: SharedArrayBuffer[] = [registration.shared]
   const channel = new BroadcastChannel(CHANNEL)
   channel.unref()
