@@ -107,7 +107,7 @@ export class CallRecorder {
         tally.calls++
         tally.violation = true
         tally.keep(kept)
-        const finding = syncFinding(this.#tools.ids.next(), op, { calls: 1, ms: 0, maxMs: 0, frames: tally.frames(kept), arg: kept.arg, verdict, leak: false, raised: true, unstacked: false }, scope)
+        const finding = syncFinding(this.#tools.ids.next(), op, { calls: 1, ms: 0, maxMs: 0, frames: tally.shown(kept, s.traceDepth), arg: kept.arg, verdict, leak: false, raised: true, unstacked: false }, scope)
         throw this.#tools.blockingError([finding], scope.test?.name)
       }
       try {
@@ -185,7 +185,7 @@ export class CallRecorder {
         const verdict = tally.verdict(kept, scope.rules)
         if (!isBuiltinAllowance(verdict)) {
           const ms = out.ms
-          const frames = tally.frames(kept)
+          const frames = tally.shown(kept, s.traceDepth)
           const label = verdict.kind === 'allowed' ? verdict.rule : ''
           // Aggregated by call site in the scope that leaked (see Scope.leakCall).
           scope.leakCall(`${op.id}\u0000${label}\u0000${siteKey(frames)}`, ms, () =>

@@ -22,6 +22,7 @@ export interface KeptCall {
   frames?: Frame[]
 }
 
+
 /** Allowed calls of one rule, counted and timed without their stacks. */
 interface AllowedCount {
   readonly verdict: Verdict & { readonly kind: 'allowed' }
@@ -86,6 +87,14 @@ export class OperationTally {
     return call.verdict
   }
 
+  /**
+   * The frames a finding of this call shows (see `Stacks.reported`): all its frames if something
+   * read them already, else only those a finding reports, source-mapped.
+   */
+  shown(call: KeptCall, depth: number): readonly Frame[] {
+    return call.frames ?? this.tools.stacks.reported(call.raw, depth)
+  }
+
   /** The frames of a call (read once). */
   frames(call: KeptCall): Frame[] {
     call.frames ??= this.tools.stacks.read(call.raw)
@@ -96,11 +105,11 @@ export class OperationTally {
   findings(rules: readonly CompiledRule[], ctx: FindingContext): SyncIoFinding[] {
     const op = this.operation
     const ids = this.tools.ids
-    const groups = new Map<string, { kept: KeptCall[]; frames: Frame[]; verdict: Verdict; leak: boolean; raised: boolean }>()
+    const groups = new Map<string, { kept: KeptCall[]; frames: readonly Frame[]; verdict: Verdict; leak: boolean; raised: boolean }>()
     for (const k of this.kept) {
       const verdict = this.verdict(k, rules)
       if (isBuiltinAllowance(verdict)) continue
-      const frames = this.frames(k)
+      const frames = this.shown(k, ctx.settings.traceDepth)
       const label = verdict.kind === 'allowed' ? verdict.rule : ''
       const key = `${label}|${k.leak ? 1 : 0}${k.raised ? 1 : 0}|${siteKey(frames)}`
       const g = groups.get(key)

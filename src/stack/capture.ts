@@ -5,7 +5,7 @@ import { sep } from 'node:path'
 import type { Frame } from '../model/finding.js'
 import type { Guard } from '../runtime/guard.js'
 import { type RawStack, generatedFrame, positionOf, readCallSites, siteFrame } from './callsites.js'
-import { firstPartyFrame, parseStack } from './frames.js'
+import { firstPartyFrame, offenderFrame, parseStack } from './frames.js'
 import { sourceFrame } from './sourcemaps.js'
 
 export type { RawStack } from './callsites.js'
@@ -57,6 +57,8 @@ export class Stacks {
   readonly #ownRoots: string[] = []
   /** Frames by stack key (bounded). */
   readonly #frames = new Map<string, Frame[]>()
+  /** The frames a finding shows, by trace depth and stack key (bounded; see `reported`). */
+  readonly #reported = new Map<string, readonly Frame[]>()
   /**
    * Positions by script name, then by offset in the script (bounded): a stack new as a whole is
    * mostly positions seen before, and finding one by number costs no string per frame.
@@ -77,6 +79,7 @@ export class Stacks {
     if (this.#ownRoots.includes(withSep)) return
     this.#ownRoots.push(withSep)
     this.#frames.clear()
+    this.#reported.clear()
     this.#forgetPositions()
   }
 
@@ -197,6 +200,61 @@ export class Stacks {
     // lives until its scope ends, its 20 call sites need not.
     Reflect.set(raw, 'stack', undefined)
     return frames
+  }
+
+  /**
+   * The frames a finding shows, source-mapped, without mapping the rest: the first `depth` frames,
+   * the user's own frame (`caller`) and the dependency frame that made the call (`offenderFrame`),
+   * in stack order. What a finding reads of its frames (`reportedFrames`, `locate`, `siteKey`)
+   * comes out as from `read`, at a fraction of its cost under Vitest and Jest: a kept call captures
+   * `traceDepth` + 10 frames, and each new position costs the runner's formatter ~0.25 ms. Whose
+   * code each frame is, is told at generated positions (as `caller` does); where mapping makes one
+   * of the shown frames another kind of frame, or leaves one out, all of them are read.
+   */
+  reported(raw: Holder, depth: number): readonly Frame[] {
+    const read = this.#readOnce(raw)
+    if (read.frames !== undefined) return read.frames
+    const known = this.#frames.get(read.key) ?? this.#reported.get(`${depth}|${read.key}`)
+    if (known !== undefined) return known
+    const generated = this.rawFrames(raw)
+    const from = read.raw?.from
+    // A short stack (or one formatted before loopcop read it) has nothing to leave out.
+    if (from === undefined || generated.length <= depth + 1) return this.read(raw)
+    const own = this.caller(raw)
+    // Where the caller frame's mapping made it another kind of frame, `caller` read them all.
+    const all = this.#readOnce(raw).frames
+    if (all !== undefined) return all
+    const ownRaw = firstPartyFrame(generated)
+    const offenderRaw = offenderFrame(generated)
+    const shown: Frame[] = []
+    let offender: Frame | undefined
+    this.#guard.depth++
+    try {
+      for (let i = 0; i < generated.length; i++) {
+        const g = generated[i] as Frame
+        if (g === ownRaw && own !== undefined) {
+          shown.push(own)
+          continue
+        }
+        if (i >= depth && g !== offenderRaw) continue
+        const position = from[i] as Position
+        let frame = position.frame
+        if (frame === undefined) frame = position.frame = this.#frameOf(this.#siteOf(read, position))
+        if (frame === NO_FRAME) return this.read(raw)
+        if (g === offenderRaw) offender = frame
+        shown.push(frame)
+      }
+    } finally {
+      this.#guard.depth--
+    }
+    if (firstPartyFrame(shown) !== own || offenderFrame(shown) !== offender) return this.read(raw)
+    if (this.#reported.size > 5_000) this.#reported.clear()
+    this.#reported.set(`${depth}|${read.key}`, shown)
+    return shown
+  }
+
+  #siteOf(read: ReadStack, position: Position): NodeJS.CallSite {
+    return (read.sites as readonly NodeJS.CallSite[])[(read.positions as readonly Position[]).indexOf(position)] as NodeJS.CallSite
   }
 
   /** Frames that are not loopcop's own (for frames that did not come through `read`). */

@@ -329,7 +329,48 @@ describe('built-in rules', () => {
   })
 })
 
+// A chain of the user's own functions down to a dependency that blocks: with `traceDepth: 1` the
+// caller frame lies below the first captured frame, so the call keeps a deep stack (traceDepth + 10).
+function throughDependency(path: string): fs.Stats {
+  return viaOne(path)
+}
+function viaOne(path: string): fs.Stats {
+  return viaTwo(path)
+}
+function viaTwo(path: string): fs.Stats {
+  return fakepkg.statFile(path)
+}
+
 describe('source maps are worked out only for what is reported', () => {
+  test("a finding's deep stack has only the frames it shows mapped, and shows what mapping every frame shows", async () => {
+    const formatter = countingFormatter()
+    let shownRuns: number
+    let allRuns: number
+    let shown: Awaited<ReturnType<typeof detect>>
+    let all: Awaited<ReturnType<typeof detect>>
+    try {
+      shown = await detect(() => throughDependency(otherFile), { traceDepth: 1 })
+      shownRuns = formatter.runs
+      // A rule that looks at every frame (and matches none) has every frame of the same stack mapped.
+      all = await detect(() => throughDependency(otherFile), { traceDepth: 1, allow: [{ operation: 'fs.statSync', within: 'no/such/dir/**' }] })
+      allRuns = formatter.runs - shownRuns
+    } finally {
+      formatter.restore()
+    }
+    const [a] = syncIo(shown.findings)
+    const [b] = syncIo(all.findings)
+    // The dependency's frame (the first one) and the caller frame, nothing else.
+    expect(a?.frames.map((f) => f.fn)).toEqual(['Object.statFile', 'viaTwo'])
+    expect(a?.location).toMatchObject({ file: thisFile, function: 'viaTwo' })
+    expect(a?.offender?.package).toBe('fakepkg')
+    expect(shownRuns).toBeLessThanOrEqual(2)
+    expect(allRuns).toBeGreaterThan(2)
+    expect(b?.frames).toEqual(a?.frames)
+    expect(b?.location).toEqual(a?.location)
+    expect(b?.offender).toEqual(a?.offender)
+  })
+
+
   test("a call a runner's machinery makes is allowed by its built-in rule without the runner's formatter mapping a frame; a violation's frames are mapped", async () => {
     const formatter = countingFormatter()
     try {
