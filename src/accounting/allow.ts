@@ -125,8 +125,24 @@ function toSlashes(p: string): string {
   return sep === '/' ? p : p.split(sep).join('/')
 }
 
-/** Matches a path glob against a file given as absolute or relative, in both forms. */
+// A memo of a pure function ((glob, cwd, file) → matched), bounded: a rule meets the same few files
+// in every kept call's frames, and resolving and relativizing a path costs a few µs each.
+const pathMatches = new WeakMap<RegExp, Map<string, boolean>>()
+
+/** Matches a path glob against a file given as absolute or relative, in both forms. Memoized. */
 export function matchPath(re: RegExp, file: string, cwd = process.cwd()): boolean {
+  let known = pathMatches.get(re)
+  if (known === undefined) pathMatches.set(re, (known = new Map<string, boolean>()))
+  const key = `${cwd}\u0000${file}`
+  let matched = known.get(key)
+  if (matched === undefined) {
+    if (known.size >= 2_000) known.clear()
+    known.set(key, (matched = matchPathNow(re, file, cwd)))
+  }
+  return matched
+}
+
+function matchPathNow(re: RegExp, file: string, cwd: string): boolean {
   const abs = isAbsolute(file) ? file : resolve(cwd, file)
   if (re.test(toSlashes(abs))) return true
   const rel = relative(cwd, abs)
