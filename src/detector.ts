@@ -276,7 +276,7 @@ export class Detector implements LifecycleHost {
    * finding). A throwing callback is reported once on stderr and never reaches the code under test.
    */
   #notify(finding: Finding): void {
-    const callback = this.config.current().onFinding
+    const callback = this.config.onFinding
     if (callback === undefined) return
     try {
       this.scopes.outside(() => callback(finding))

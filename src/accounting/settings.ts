@@ -80,6 +80,7 @@ export class Configuration {
   #options: Options = DEFAULT_OPTIONS
   #cached: Settings | undefined
   #cachedEnv: string | undefined
+  #current: { readonly options: Options; readonly env: string; readonly resolved: Options } | undefined
 
   /**
    * Merges `options` into the current configuration. Every option is validated; a wrong one (or an
@@ -97,19 +98,35 @@ export class Configuration {
     this.#cached = undefined
   }
 
-  /** The configuration in force: `configure()`d options with the environment overrides on top. */
+  /** The `onFinding` callback `configure()` set (no environment variable sets one). */
+  get onFinding(): Options['onFinding'] {
+    return this.#options.onFinding
+  }
+
+  /**
+   * The configuration in force: `configure()`d options with the environment overrides on top.
+   * Worked out again only when either changed (reading the six `LOOPCOP_*` variables is the check).
+   */
   current(): Options {
+    const key = envKey()
+    if (this.#current === undefined || this.#current.options !== this.#options || this.#current.env !== key) {
+      this.#current = { options: this.#options, env: key, resolved: this.#resolveCurrent() }
+    }
+    return this.#current.resolved
+  }
+
+  #resolveCurrent(): Options {
     const options = this.#options
     const env = envOverrides()
     // LOOPCOP_REPORT names the JSON path only: a configured `report.github` stays.
     // LOOPCOP_BASELINE names the path only: a configured `strict` stays.
     const strict = typeof options.baseline === 'object' ? options.baseline.strict : undefined
-    return {
+    return Object.freeze({
       ...options,
       ...env,
       ...(env.report !== undefined && { report: Object.freeze({ ...options.report, ...env.report }) }),
       ...(env.baseline !== undefined && { baseline: Object.freeze({ path: typeof env.baseline === 'string' ? env.baseline : env.baseline.path, ...(strict !== undefined && { strict }) }) }),
-    }
+    })
   }
 
   /**
