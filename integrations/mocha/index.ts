@@ -98,7 +98,7 @@ export function mochaGlobalTeardown(): void {
     if (!recordsRun()) return
     const { findings, lost } = finishRun()
     const { report } = currentOptions()
-    const { error } = reportRun(findings, { ...(report.json !== undefined && { json: report.json }), ...(report.github !== undefined && { github: report.github }), lost, write: print, complete: completeRun() })
+    const { error } = reportRun(findings, { ...(report.json !== undefined && { json: report.json }), ...(report.github !== undefined && { github: report.github }), lost, write: print, complete: () => completeRun() })
     if (error !== undefined) {
       print(error.message)
       failTheRun()

@@ -56,7 +56,7 @@ function runReport(testsRun: number): { readonly text: string; readonly failed: 
   const json = main.json ?? records.find((r) => r.report.json !== undefined)?.report.json
   const github = main.github ?? records.find((r) => r.report.github !== undefined)?.report.github
   const baseline = currentOptions().baseline ?? records.find((r) => r.baseline !== undefined)?.baseline
-  const { error } = reportRun(findings, { ...(json !== undefined && { json }), ...(github !== undefined && { github }), ...(baseline !== undefined && { baseline }), lost, write, complete: completeRun() })
+  const { error } = reportRun(findings, { ...(json !== undefined && { json }), ...(github !== undefined && { github }), ...(baseline !== undefined && { baseline }), lost, write, complete: () => completeRun() })
   if (error !== undefined) write(error.message)
   return { text: `${lines.join('\n')}\n`, failed: error !== undefined }
 }

@@ -112,7 +112,7 @@ export default class LoopcopReporter implements Reporter {
       // blocking line: a BlockingIOError's stack is the culprit's) is not annotated again here.
       ...(this.#vitest !== undefined && vitestAnnotates(this.#vitest) && { annotate: findings.filter((f) => !inFailures.has(f.id)) }),
       write,
-      complete: completeRun(this.#vitest),
+      complete: () => completeRun(this.#vitest),
       ...(baseline !== undefined && { baseline }),
       ...(this.#vitest !== undefined && { cwd: this.#vitest.config.root }),
     })

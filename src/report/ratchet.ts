@@ -14,9 +14,10 @@ export interface RatchetOptions {
   readonly update: boolean
   /**
    * The run ran every test of the suite (no name filter, no file filter, no shard): only then is an
-   * entry not seen a fixed one. A partial run keeps the entries it did not see.
+   * entry not seen a fixed one. A partial run keeps the entries it did not see. A function is
+   * asked only when the run has a baseline (reading a runner's options can take milliseconds).
    */
-  readonly complete: boolean
+  readonly complete: boolean | (() => boolean)
   readonly cwd?: string | undefined
 }
 
@@ -49,8 +50,9 @@ function missing(error: BaselineError): boolean {
 
 /** Settles the run's baseline: `undefined` when the run has none and writes none. */
 export function ratchet(findings: readonly Finding[], options: RatchetOptions): RatchetOutcome | undefined {
-  const { baseline: configured, update, complete, cwd } = options
+  const { baseline: configured, update, cwd } = options
   if (configured === undefined && !update) return undefined
+  const complete = typeof options.complete === 'function' ? options.complete() : options.complete
   const path = configured?.path ?? DEFAULT_BASELINE_PATH
   const shown = (file: string): string => displayPath(file, cwd)
   let baseline: Baseline | undefined

@@ -96,9 +96,9 @@ export interface ReportRunOptions {
   /**
    * The run ran the whole suite — no test name or file filter, no shard — as the integration can
    * tell from its runner's options: only then are baseline entries it did not see listed as fixed
-   * (and fail a strict baseline). @default false
+   * (and fail a strict baseline). A function is asked only when the run has a baseline. @default false
    */
-  readonly complete?: boolean
+  readonly complete?: boolean | (() => boolean)
   /** The baseline, when the reporting process learnt it from its workers; else the configured one. */
   readonly baseline?: Options['baseline']
 }

@@ -113,6 +113,19 @@ describe('the run', () => {
     expect(partial?.error).toBeUndefined()
   })
 
+  test("whether the run was complete is asked only when it has a baseline (reading a runner's options costs ms)", () => {
+    const path = write('lazy.json', [{ ...entry, function: 'gone' }])
+    let asked = 0
+    const complete = (): boolean => {
+      asked++
+      return true
+    }
+    expect(ratchet([], { baseline: undefined, update: false, complete, cwd })).toBeUndefined()
+    expect(asked).toBe(0)
+    expect(ratchet([], { baseline: { path, strict: false }, update: false, complete, cwd })?.fixed.map((e) => e.function)).toEqual(['gone'])
+    expect(asked).toBe(1)
+  })
+
   test('strict: fixed entries fail a complete run', () => {
     const path = write('strict.json')
     expect(ratchet([], { baseline: { path, strict: true }, update: false, complete: true, cwd })?.error?.message).toBe(
