@@ -14,12 +14,17 @@
 //     on a loaded machine one run's sum moves by ±15 %: the sum over tests of each test's median
 //     duration (one slow run of one test moves it by that test's share only), and the median of
 //     each round's ratio (with and without run back to back, under the same load);
+//   - the mean in-test inflation with its 95 % interval (a bootstrap over runs): one run's sum moves
+//     by ±7 % here, so 20 runs a variant leave about ±4.5 points either way, and only the interval
+//     tells whether a figure near 5 % is over or under it;
 //   - with --against=<tarball> (another build of loopcop, e.g. packed from main), the same runs a
 //     third time with that build, in the same rotation: the two builds compared under the same load.
 // Target (issue 11): 0 false, 0 missed, 0 without a stack over 10 runs, inflation under 5%.
+// --from=<a.json,b.json> prints the same from runs saved with --json (of one build), pooled per
+// runner, without running anything.
 //
 // Usage: node scripts/stress.mjs [--runs=10] [--runners=vitest-forks,vitest-threads,jest,mocha]
-//                                [--no-load] [--json=<file>] [--against=<tarball>]
+//                                [--no-load] [--json=<file>] [--against=<tarball>] [--from=<files>]
 // It packs the built repository (run `npm run build` first) and installs the tarball into
 // .cache/stress, next to copies of the fixtures. A benchmark, not a test: it exits 0 whatever it
 // measures, unless a run could not be read at all.
@@ -136,7 +141,32 @@ async function runOnce(name, variant, i) {
   return { tests, stalls, wallMs: result.wallMs, testMs: tests.reduce((sum, t) => sum + t.durationMs, 0) }
 }
 
+/** Rows saved by --json, pooled per runner (their runs, findings and durations put together). */
+function pooled(files) {
+  const byRunner = new Map()
+  for (const file of files) {
+    for (const row of JSON.parse(readFileSync(file, 'utf8'))) {
+      const into = byRunner.get(row.runner)
+      if (into === undefined) {
+        byRunner.set(row.runner, JSON.parse(JSON.stringify(row)))
+        continue
+      }
+      into.runs += row.runs
+      for (const [key, value] of Object.entries(row)) if (Array.isArray(value)) into[key].push(...value)
+      for (const [test, d] of Object.entries(row.byTest)) {
+        const t = (into.byTest[test] ??= {})
+        for (const [variant, ms] of Object.entries(d)) (t[variant] ??= []).push(...ms)
+      }
+    }
+  }
+  return [...byRunner.values()]
+}
+
 async function main() {
+  if (typeof args.from === 'string') {
+    print(pooled(args.from.split(',')))
+    return
+  }
   setUp()
   const stop = startLoad()
   const rows = []
@@ -181,7 +211,8 @@ async function main() {
 
 function print(rows) {
   const pct = (a, b) => `${((a / b - 1) * 100).toFixed(1)}%`
-  console.log(`\nloopcop stress: ${RUNS} runs per runner, ${LOAD ? `${availableParallelism()} busy processes loading every core` : 'no extra load'}, Node ${process.versions.node}\n`)
+  const runs = typeof args.from === 'string' ? `${rows.map((r) => r.runs).join('/')} runs (${rows.map((r) => r.runner).join('/')}) pooled from ${args.from}` : `${RUNS} runs per runner, ${LOAD ? `${availableParallelism()} busy processes loading every core` : 'no extra load'}`
+  console.log(`\nloopcop stress: ${runs}, Node ${process.versions.node}\n`)
   console.log('runner          runs  false  missed  no stack  not judged  in-test with/without (inflation)   wall with/without (inflation)   in-test: sum of per-test medians, median of paired ratios')
   for (const r of rows) {
     const [wt, nt, ww, nw] = [median(r.withTest), median(r.withoutTest), median(r.withWall), median(r.withoutWall)]
@@ -194,6 +225,11 @@ function print(rows) {
         `   ${(ww / 1000).toFixed(2)} s / ${(nw / 1000).toFixed(2)} s (${pct(ww, nw)})`.padEnd(34) +
         `   ${(sw / 1000).toFixed(2)} s / ${(sn / 1000).toFixed(2)} s (${pct(sw, sn)}), ${pct(paired, 1)}`,
     )
+  }
+  console.log('\nmean in-test time with ÷ without, and its 95 % interval (2,000 bootstrap resamples of the runs)')
+  for (const r of rows) {
+    const [low, high] = interval(r.withTest, r.withoutTest)
+    console.log(`${r.runner.padEnd(15)} ${pct(mean(r.withTest), mean(r.withoutTest)).padStart(6)}  (${pct(low, 1)} … ${pct(high, 1)})`)
   }
   if (AGAINST !== undefined) {
     console.log(`\nthe other build (${AGAINST}), same runs: in-test and wall time with it, against the same without loopcop`)
@@ -220,6 +256,29 @@ function print(rows) {
       for (const [x, n] of counts) console.log(`  ${n}× ${x}`)
     }
   }
+}
+
+function mean(values) {
+  return values.reduce((sum, v) => sum + v, 0) / values.length
+}
+
+/** The 95 % bootstrap interval of mean(a) ÷ mean(b), resampling each set of runs (a fixed seed: the same runs print the same interval). */
+function interval(a, b, resamples = 2000) {
+  let seed = 0x9e3779b9
+  const random = () => {
+    // mulberry32
+    seed = (seed + 0x6d2b79f5) | 0
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+  const resample = (values) => {
+    let sum = 0
+    for (let i = 0; i < values.length; i++) sum += values[Math.floor(random() * values.length)]
+    return sum / values.length
+  }
+  const ratios = Array.from({ length: resamples }, () => resample(a) / resample(b)).sort((x, y) => x - y)
+  return [ratios[Math.floor(resamples * 0.025)], ratios[Math.ceil(resamples * 0.975) - 1]]
 }
 
 await main()
