@@ -68,3 +68,27 @@ export class ThreadClock {
     return (u.user + u.system) / 1000
   }
 }
+
+/**
+ * A thread's CPU time, read again only when the last reading is `reuseMs` of wall time old or
+ * older: a thread cannot have run longer than the wall time since, so a reused reading is behind by
+ * less than `reuseMs`.
+ */
+export class RecentCpu {
+  readonly #clock: Pick<ThreadClock, 'ms'>
+  readonly #reuseMs: number
+  #value = 0
+  #at = -Infinity
+
+  constructor(clock: Pick<ThreadClock, 'ms'>, reuseMs: number) {
+    this.#clock = clock
+    this.#reuseMs = reuseMs
+  }
+
+  /** The CPU time in ms at wall time `at` (ms, from the same clock as earlier calls). */
+  at(at: number): number {
+    if (at >= this.#at && at - this.#at < this.#reuseMs) return this.#value
+    this.#at = at
+    return (this.#value = this.#clock.ms())
+  }
+}
