@@ -166,15 +166,7 @@ export class Stacks {
     const positions = read.positions
     const position = own === undefined ? undefined : read.raw?.from[frames.indexOf(own)]
     if (own === undefined || position === undefined || sites === undefined || positions === undefined) return own
-    let mapped = position.frame
-    if (mapped === undefined) {
-      this.#guard.depth++
-      try {
-        mapped = position.frame = this.#frameOf(sites[positions.indexOf(position)] as NodeJS.CallSite)
-      } finally {
-        this.#guard.depth--
-      }
-    }
+    const mapped = this.#mapped(read, position)
     if (mapped !== NO_FRAME && firstPartyFrame([mapped]) === mapped) return mapped
     return firstPartyFrame(this.read(raw))
   }
@@ -228,24 +220,17 @@ export class Stacks {
     const offenderRaw = offenderFrame(generated)
     const shown: Frame[] = []
     let offender: Frame | undefined
-    this.#guard.depth++
-    try {
-      for (let i = 0; i < generated.length; i++) {
-        const g = generated[i] as Frame
-        if (g === ownRaw && own !== undefined) {
-          shown.push(own)
-          continue
-        }
-        if (i >= depth && g !== offenderRaw) continue
-        const position = from[i] as Position
-        let frame = position.frame
-        if (frame === undefined) frame = position.frame = this.#frameOf(this.#siteOf(read, position))
-        if (frame === NO_FRAME) return this.read(raw)
-        if (g === offenderRaw) offender = frame
-        shown.push(frame)
+    for (let i = 0; i < generated.length; i++) {
+      const g = generated[i] as Frame
+      if (g === ownRaw && own !== undefined) {
+        shown.push(own)
+        continue
       }
-    } finally {
-      this.#guard.depth--
+      if (i >= depth && g !== offenderRaw) continue
+      const frame = this.#mapped(read, from[i] as Position)
+      if (frame === NO_FRAME) return this.read(raw)
+      if (g === offenderRaw) offender = frame
+      shown.push(frame)
     }
     if (firstPartyFrame(shown) !== own || offenderFrame(shown) !== offender) return this.read(raw)
     if (this.#reported.size > 5_000) this.#reported.clear()
@@ -253,8 +238,16 @@ export class Stacks {
     return shown
   }
 
-  #siteOf(read: ReadStack, position: Position): NodeJS.CallSite {
-    return (read.sites as readonly NodeJS.CallSite[])[(read.positions as readonly Position[]).indexOf(position)] as NodeJS.CallSite
+  /** A position of a holder not read yet, source-mapped (once per position; source maps may read files: the guard is up). */
+  #mapped(read: ReadStack, position: Position): Frame | typeof NO_FRAME {
+    if (position.frame !== undefined) return position.frame
+    const site = (read.sites as readonly NodeJS.CallSite[])[(read.positions as readonly Position[]).indexOf(position)] as NodeJS.CallSite
+    this.#guard.depth++
+    try {
+      return (position.frame = this.#frameOf(site))
+    } finally {
+      this.#guard.depth--
+    }
   }
 
   /** Frames that are not loopcop's own (for frames that did not come through `read`). */
