@@ -78,8 +78,8 @@ function envKey(): string {
 /** The options `configure()` set, and the settings resolved from them (cached until either changes). */
 export class Configuration {
   #options: Options = DEFAULT_OPTIONS
-  #cached: Settings | undefined
-  #cachedEnv: string | undefined
+  /** The settings of the options in force, and which `current()` result they were resolved from. */
+  #cached: { readonly from: Options; readonly settings: Settings } | undefined
   #current: { readonly options: Options; readonly env: string; readonly resolved: Options } | undefined
 
   /**
@@ -89,13 +89,11 @@ export class Configuration {
   configure(userOptions: UserOptions): void {
     const valid = validateOptions(userOptions, undefined, 'configure()')
     this.#options = Object.freeze({ ...this.#options, ...valid })
-    this.#cached = undefined
   }
 
   /** Restores the default configuration. */
   reset(): void {
     this.#options = DEFAULT_OPTIONS
-    this.#cached = undefined
   }
 
   /** The `onFinding` callback `configure()` set (no environment variable sets one). */
@@ -134,15 +132,12 @@ export class Configuration {
    * call's or a matcher's). Override `allow` rules add to the configured ones.
    */
   settingsFor(overrides?: ScopeOptions, what = 'options'): Settings {
-    const key = envKey()
-    if (this.#cached === undefined || key !== this.#cachedEnv) {
-      this.#cached = resolve(this.current())
-      this.#cachedEnv = key
-    }
-    if (overrides === undefined) return this.#cached
-    const valid = validateOptions(overrides, SCOPE_OPTION_KEYS, what)
-    if (Object.keys(valid).length === 0) return this.#cached
+    // current() is the same object until configure() or a LOOPCOP_* variable changes it.
     const base = this.current()
+    if (this.#cached?.from !== base) this.#cached = { from: base, settings: resolve(base) }
+    if (overrides === undefined) return this.#cached.settings
+    const valid = validateOptions(overrides, SCOPE_OPTION_KEYS, what)
+    if (Object.keys(valid).length === 0) return this.#cached.settings
     return resolve({ ...base, ...valid, allow: [...base.allow, ...(valid.allow ?? [])] })
   }
 }
