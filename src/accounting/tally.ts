@@ -22,7 +22,6 @@ export interface KeptCall {
   frames?: Frame[]
 }
 
-
 /** Allowed calls of one rule, counted and timed without their stacks. */
 interface AllowedCount {
   readonly verdict: Verdict & { readonly kind: 'allowed' }

@@ -89,13 +89,17 @@ export class StallMonitor {
   #ownCpuAtLastBeat = 0
   /** CPU time of this thread at the last beat, in ms. */
   #cpuAtLastBeat = 0
-  /** This thread's CPU time, read again only when the last reading is older than `CPU_REUSE_MS`. */
-  readonly #recentCpu: RecentCpu
+  /**
+   * This thread's CPU time, read again only when the last reading is `CPU_REUSE_MS` old: a test's
+   * end and the next test's start each settle the gap, and are usually closer than that, so the
+   * reading of the first serves the second (on Node 20 each `/proc` read costs ~3–10 µs a test).
+   */
+  readonly #cpu: RecentCpu
   readonly #heartbeat = (): void => this.#onHeartbeat()
 
   constructor(tools: StallTools) {
     this.#tools = tools
-    this.#recentCpu = new RecentCpu(tools.clock, CPU_REUSE_MS)
+    this.#cpu = new RecentCpu(tools.clock, CPU_REUSE_MS)
   }
 
   /** loopcop's own time on this thread so far: wrapped calls with their bookkeeping, and probes. */
@@ -110,17 +114,8 @@ export class StallMonitor {
     return min
   }
 
-  /**
-   * This thread's CPU time at `at`, in ms. A test's end and the next test's start each settle the
-   * gap, and are usually less than `CPU_REUSE_MS` apart: the reading of the first serves the second
-   * (on Node 20 each `/proc` read costs ~3–10 µs a test).
-   */
-  #cpu(at: number): number {
-    return this.#recentCpu.at(at)
-  }
-
   /** Starts the next gap now (`at`), leaving out everything before, loopcop's own work included. */
-  #rebase(at = now(), cpu = this.#cpu(at)): void {
+  #rebase(at = now(), cpu = this.#cpu.at(at)): void {
     this.#lastBeat = at
     this.#ownAtLastBeat = this.#ownMs()
     this.#ownCpuAtLastBeat = this.#tools.guard.ownCpuMs
@@ -264,7 +259,7 @@ export class StallMonitor {
     const gap = at - this.#lastBeat
     const own = this.#ownMs() - this.#ownAtLastBeat
     const ownCpu = this.#tools.guard.ownCpuMs - this.#ownCpuAtLastBeat
-    const cpu = this.#cpu(at)
+    const cpu = this.#cpu.at(at)
     const busy = cpu - this.#cpuAtLastBeat
     this.#rebase(at, cpu)
     // The beat cannot fire during a stall, so the stall lasted between gap − interval and gap.
