@@ -26,13 +26,18 @@ export default async function setup(): Promise<() => void> {
     }
     rmSync(runTmp, { recursive: true, force: true })
   }
-  const tarball = packLoopcop(join(root, '.loopcop', 'pack'))
-  installTarball(tarball, join(fixtures, 'node_modules'))
-  const nodes = await Promise.all(NODE_MAJORS.map(async (major) => ({ major, result: await prepareNode(major) })))
-  const failed = nodes.filter((n) => 'error' in n.result)
-  if (failed.length > 0) {
+  try {
+    const tarball = packLoopcop(join(root, '.loopcop', 'pack'))
+    installTarball(tarball, join(fixtures, 'node_modules'))
+    const nodes = await Promise.all(NODE_MAJORS.map(async (major) => ({ major, result: await prepareNode(major) })))
+    const failed = nodes.filter((n) => 'error' in n.result)
+    if (failed.length > 0) {
+      throw new Error(`The test suite needs Node ${failed.map((n) => n.major).join(', ')} (node:test runs on every supported Node), and installing it failed:\n${failed.map((n) => ('error' in n.result ? n.result.error : '')).join('\n')}`)
+    }
+  } catch (error) {
+    // No test runs, so no teardown is asked for: the run's folder goes now.
     teardown()
-    throw new Error(`The test suite needs Node ${failed.map((n) => n.major).join(', ')} (node:test runs on every supported Node), and installing it failed:\n${failed.map((n) => ('error' in n.result ? n.result.error : '')).join('\n')}`)
+    throw error
   }
   return teardown
 }
