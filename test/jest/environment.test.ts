@@ -147,6 +147,12 @@ describe('configuration of the environment', () => {
       .filter((line) => line.startsWith('loopcop (warn):'))
     expect(lines).toHaveLength(1)
     expect(lines[0]).toMatch(/^loopcop \(warn\): new call site src\/handlers\.js:\d+:\d+ fs\.readFileSync\(.*\) blocked [\d.]+ ms — use fs\.promises\.readFile \(in "(reads users synchronously|throw mode: a swallowed refusal still fails the test)"; /)
+    // Jest's console shows where a line was printed from: for loopcop's lines, nothing (they name
+    // the call site themselves), where it showed a dozen of loopcop's own frames.
+    const block = run.output.slice(run.output.indexOf('loopcop (warn): new call site'))
+    const after = block.split('\n').slice(1, 4).join('\n')
+    expect(after).not.toMatch(/\bat .*(loopcop|environment\.js|core\.js)/)
+    expect(run.output).not.toContain('LoopcopEnvironment')
   })
 
   test('a wrong option fails the test file with a message naming it', async () => {
