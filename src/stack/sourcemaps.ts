@@ -7,7 +7,7 @@
 import { findSourceMap } from 'node:module'
 import type { Frame } from '../model/finding.js'
 import type { Guard } from '../runtime/guard.js'
-import { parseStack } from './frames.js'
+import { packageOf, parseStack } from './frames.js'
 import { toPath } from './callsites.js'
 
 /** Where a generated position maps to, and the function name the formatter wrote there (`undefined`: it maps to itself). */
@@ -128,6 +128,22 @@ function throughNode(site: NodeJS.CallSite, line: number, column: number): Mappe
 }
 
 /**
+ * The runners' own packages: they ship built JavaScript with no source maps (Vitest 3–5 and its
+ * `@vitest/*`, Vite's module runner, Jest 28–30's `jest-*` and `@jest/*`, Mocha 10–12, tinypool),
+ * so their frames map to themselves. Asking the runner's formatter anyway costs ~0.2–0.3 ms a new
+ * position (it reads the whole script and scans it for a `sourceMappingURL`), and a finding shows
+ * several of them: ~5 ms per test file under Vitest, where every file is a fresh process.
+ */
+const UNMAPPED_PACKAGES = /^(?:vitest|@vitest\/.+|vite|vite-node|tinypool|jest|jest-.+|@jest\/.+|mocha)$/
+
+/** Whether a file may have a source map: not Node's own code, not a runner's own package. */
+function mayBeMapped(file: string): boolean {
+  if (file.startsWith('node:')) return false
+  const pkg = packageOf(file)
+  return pkg === undefined || !UNMAPPED_PACKAGES.test(pkg)
+}
+
+/**
  * Which function name a mapped frame gets. `'v8'`: the one V8 gave (a captured stack's call site):
  * source-map-support names a frame after the identifier at its mapped position (the function being
  * called there, not the one calling). `'mapped'`: the formatter's, where it wrote one (a sampled
@@ -138,9 +154,11 @@ export type NameSource = 'v8' | 'mapped'
 /**
  * A frame at its source position, read through whatever maps stacks in this process now (callers
  * keep the result per position: see `Stacks`). `site` is the frame's V8 call site, or a
- * `FrameCallSite` made from it. A formatter that fails leaves the generated position.
+ * `FrameCallSite` made from it. A formatter that fails leaves the generated position, and so does a
+ * frame of Node's own code or of a runner's own package (`mayBeMapped`), never handed to it.
  */
 export function sourceFrame(frame: Frame, site: NodeJS.CallSite = new FrameCallSite(frame), names: NameSource = 'v8'): Frame {
+  if (!mayBeMapped(frame.file)) return frame
   const to = lookUp(site, frame)
   if (to === undefined) return frame
   const fn = names === 'mapped' ? (to.fn ?? frame.fn) : frame.fn

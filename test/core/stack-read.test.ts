@@ -163,3 +163,31 @@ describe('sampled frames (stall/call-sites.ts), through the same source-mapping 
     expect(throughPrepareStackTrace(sampled, new Guard())).toEqual(sampled)
   })
 })
+
+describe("frames that have no source map are never handed to the runner's formatter", () => {
+  test("Node's own code and the runners' own packages keep their positions; the user's files and other dependencies are mapped", () => {
+    const seen: string[] = []
+    Error.prepareStackTrace = (_error: Error, sites: NodeJS.CallSite[]): string => {
+      seen.push(...sites.map((s) => String(s.getFileName())))
+      return `Error\n${sites.map((s) => `    at mapped (${s.getFileName()}.ts:1:1)`).join('\n')}`
+    }
+    const nm = '/p/node_modules'
+    const runners = [
+      'node:internal/modules/cjs/loader',
+      `${nm}/vitest/dist/chunks/x.js`,
+      `${nm}/@vitest/runner/dist/chunk-artifact.js`,
+      `${nm}/vite/dist/node/module-runner.js`,
+      `${nm}/jest-circus/build/run.js`,
+      `${nm}/@jest/core/build/index.js`,
+      `${nm}/mocha/lib/runner.js`,
+      `${nm}/tinypool/dist/entry/process.js`,
+    ]
+    const mapped = ['/p/dist/app.js', `${nm}/some-dep/dist/index.js`, `${nm}/vitest-plugin-x/index.js`, `${nm}/@scope/jest-helper/index.js`]
+    const frames = [...runners, ...mapped].map((file) => ({ fn: 'f', file, line: 3, column: 4 }))
+    const out = throughPrepareStackTrace(frames, new Guard())
+    Error.prepareStackTrace = installed
+    expect(seen).toEqual(mapped)
+    expect(out.slice(0, runners.length)).toEqual(frames.slice(0, runners.length))
+    expect(out.slice(runners.length).map((f) => f.file)).toEqual(mapped.map((f) => `${f}.ts`))
+  })
+})
