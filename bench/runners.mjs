@@ -4,11 +4,15 @@
 //   - suite: 20 files × 15 tests, most of them clean and awaiting I/O, some making sync calls from
 //     30 call sites in src/ and a dependency (fake-dep, allowed by a stack-needing `package`
 //     rule), a few fixture-setup calls in test files. Prints wall and CPU ratios against the run
-//     without loopcop.
+//     without loopcop, for loopcop and for the floor harness (bench/lib/floor.cjs: the least a
+//     detector must do — every test in an AsyncLocalStorage store, every call judged by its own
+//     20-frame stack, a watchdog thread per process, a heartbeat — and nothing else).
 //   - kept: one test file whose tests make 2,000 sync calls from 100 distinct call sites (every
 //     call keeps a stack) → µs per kept call = (Δ CPU − start-up of a one-file run, from `one`) / calls.
-//   - unkept: one test making 100,000 calls of one operation from one site (after the first 100,
-//     calls are counted and timed only) → µs per unkept call, likewise.
+//   - unkept: one test making 100,000 calls of one operation from one site in the test file → µs per
+//     call that keeps no stack, likewise. (The calls are the test's own, allowed by the "test code"
+//     rule: each is still judged by its own stack, since a later call could be a violation; only
+//     the first 100 are kept.)
 //   - files: 40 empty test files → ms of start-up per test file = Δ wall / files.
 //   - tests: one test file of 3,000 empty tests → µs per test (its scope, its stall watch, the
 //     runner integration's wrapping) = (Δ CPU − start-up of a one-file run) / tests.
@@ -37,6 +41,8 @@ const RUNS = Number(args.runs ?? 5)
 const RUNNERS = String(args.runners ?? 'vitest-forks,vitest-threads,jest,mocha').split(',')
 const NODE_MAJORS = String(args.nodes ?? '20,24').split(',').map(Number)
 const cache = join(root, '.cache', 'bench-runners')
+/** The floor harness (bench/lib/floor.cjs): the least a detector must do, run as variant `floor`. */
+const FLOOR = join(root, 'bench', 'lib', 'floor.cjs')
 const bins = {
   vitest: join(root, 'node_modules', 'vitest', 'vitest.mjs'),
   jest: join(root, 'node_modules', 'jest', 'bin', 'jest.js'),
@@ -146,16 +152,20 @@ function writeConfig(runner, dir) {
   if (runner === 'vitest') {
     write(
       join(dir, 'vitest.config.mjs'),
-      `import { defineConfig } from 'vitest/config'\nconst mode = process.env.LOOPCOP_BENCH\nexport default defineConfig({ test: { include: ['test/**/*.test.mjs'], setupFiles: mode === 'off' ? [] : ['loopcop/vitest', './loopcop.setup.mjs'], reporters: ['dot'] } })\n`,
+      `import { defineConfig } from 'vitest/config'\nconst mode = process.env.LOOPCOP_BENCH\nexport default defineConfig({ test: { include: ['test/**/*.test.mjs'], setupFiles: mode === 'off' ? [] : mode === 'floor' ? ['./floor.setup.mjs'] : ['loopcop/vitest', './loopcop.setup.mjs'], reporters: ['dot'] } })\n`,
     )
+    write(join(dir, 'floor.setup.mjs'), `import { createRequire } from 'node:module'\nimport { aroundEach } from 'vitest'\nconst { run } = createRequire(import.meta.url)(${JSON.stringify(FLOOR)})\naroundEach(async (runTest) => {\n  await run(runTest)\n})\n`)
     write(join(dir, 'loopcop.setup.mjs'), `import { configure } from 'loopcop'\nconfigure({ mode: process.env.LOOPCOP_BENCH, allow: ${allow} })\n`)
   } else if (runner === 'jest') {
     write(
       join(dir, 'jest.config.cjs'),
-      `const mode = process.env.LOOPCOP_BENCH\nmodule.exports = { testMatch: ['**/test/**/*.test.cjs'], testEnvironment: mode === 'off' ? 'node' : 'loopcop/jest/environment', testEnvironmentOptions: mode === 'off' ? {} : { loopcop: { mode, allow: ${allow} } }, reporters: [['default', { silent: true }]], transformIgnorePatterns: ['/node_modules/', '/dist/'] }\n`,
+      `const mode = process.env.LOOPCOP_BENCH\nconst plain = mode === 'off' || mode === 'floor'\nmodule.exports = { testMatch: ['**/test/**/*.test.cjs'], testEnvironment: plain ? 'node' : 'loopcop/jest/environment', testEnvironmentOptions: plain ? {} : { loopcop: { mode, allow: ${allow} } }, setupFilesAfterEnv: mode === 'floor' ? ['<rootDir>/floor.setup.cjs'] : [], reporters: [['default', { silent: true }]], transformIgnorePatterns: ['/node_modules/', '/dist/'] }\n`,
     )
+    // Each test function and hook runs in a store of its own, as loopcop's environment has it.
+    write(join(dir, 'floor.setup.cjs'), `const { run } = require(${JSON.stringify(FLOOR)})\nconst scoped = (fn) => function (...args) {\n  return run(() => fn.apply(this, args))\n}\nfor (const name of ['test', 'it']) {\n  const register = globalThis[name]\n  globalThis[name] = (title, fn, timeout) => register(title, scoped(fn), timeout)\n}\nfor (const name of ['beforeEach', 'afterEach']) {\n  const register = globalThis[name]\n  globalThis[name] = (fn, timeout) => register(scoped(fn), timeout)\n}\n`)
   } else {
     write(join(dir, 'loopcop.setup.cjs'), `require('loopcop').configure({ mode: process.env.LOOPCOP_BENCH, allow: ${allow} })\n`)
+    write(join(dir, 'floor.setup.cjs'), `const { enter } = require(${JSON.stringify(FLOOR)})\nexports.mochaHooks = { beforeEach() {\n  enter()\n} }\n`)
   }
 }
 
@@ -191,7 +201,8 @@ async function measure(node, name, kind, mode) {
   const runner = name.startsWith('vitest') ? 'vitest' : name
   const dir = join(cache, runner, kind)
   const argv = command(node, name, dir)
-  if (runner === 'mocha' && mode !== 'off') argv.splice(2, 0, '--require', 'loopcop/mocha', '--require', './loopcop.setup.cjs')
+  if (runner === 'mocha' && mode === 'floor') argv.splice(2, 0, '--require', './floor.setup.cjs')
+  else if (runner === 'mocha' && mode !== 'off') argv.splice(2, 0, '--require', 'loopcop/mocha', '--require', './loopcop.setup.cjs')
   const env = { ...process.env, CI: 'true', NO_COLOR: '1', LOOPCOP_BENCH: mode, NODE_PATH: join(cache, 'node_modules'), LOOPCOP_BENCH_ERR: join(cache, `${name}-${kind}-${mode}.err`) }
   for (const key of Object.keys(env)) if (key.startsWith('VITEST') || key === 'NODE_OPTIONS' || key === 'GITHUB_ACTIONS' || (key.startsWith('LOOPCOP_') && key !== 'LOOPCOP_BENCH' && key !== 'LOOPCOP_BENCH_ERR')) delete env[key]
   return timed(argv, { cwd: dir, env })
@@ -225,7 +236,7 @@ async function measureRunner(node, name) {
   for (let i = 0; i < RUNS; i++) {
     // Alternating, and the order rotated each round, so drift hits every variant alike.
     const variants = [
-      ['suite', 'off'], ['suite', 'warn'], ['suite', 'fail'],
+      ['suite', 'off'], ['suite', 'warn'], ['suite', 'fail'], ['suite', 'floor'],
       ['kept', 'off'], ['kept', 'warn'],
       ['unkept', 'off'], ['unkept', 'warn'],
       ['files', 'off'], ['files', 'warn'],
@@ -247,6 +258,9 @@ async function measureRunner(node, name) {
     wallFail: m('suite/fail', 'wallMs') / m('suite/off', 'wallMs'),
     cpuWarn: m('suite/warn', 'cpuMs') / m('suite/off', 'cpuMs'),
     cpuFail: m('suite/fail', 'cpuMs') / m('suite/off', 'cpuMs'),
+    // The floor harness (bench/lib/floor.cjs) on the same suite: what no detector can go below.
+    wallFloor: m('suite/floor', 'wallMs') / m('suite/off', 'wallMs'),
+    cpuFloor: m('suite/floor', 'cpuMs') / m('suite/off', 'cpuMs'),
     // The kept and unkept projects are a run of one test file each: its start-up (measured by `one`)
     // is not a cost of the calls. (Until 2026-11-29 `files`' share of one file was taken out: under
     // Mocha and Jest that left a run's own start-up, ~25 µs a kept call, in the figure.)
@@ -267,10 +281,10 @@ async function main() {
   for (const node of targets) for (const name of RUNNERS) results.push(await measureRunner(node, name))
   for (const node of targets) {
     console.log(`\nloopcop inside the runners: Node ${node.version}, medians of ${RUNS} alternating runs, stall detection on (stallMs 100)\n`)
-    console.log('| runner | suite wall (off) | wall warn | wall fail | CPU warn | CPU fail | µs/kept call | µs/unkept call | µs/test | start-up ms/file (wall, CPU) | one-file run start-up (CPU ms) | µs/kept, old formula |')
-    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|')
+    console.log('| runner | suite wall (off) | wall warn | wall fail | wall floor | CPU warn | CPU fail | CPU floor | µs/kept call | µs/unkept call | µs/test | start-up ms/file (wall, CPU) | one-file run start-up (CPU ms) | µs/kept, old formula |')
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
     for (const r of results.filter((x) => x.node === node.version)) {
-      console.log(`| ${r.runner} | ${(r.suiteWallOff / 1000).toFixed(2)} s | ${r.wallWarn.toFixed(3)}× | ${r.wallFail.toFixed(3)}× | ${r.cpuWarn.toFixed(3)}× | ${r.cpuFail.toFixed(3)}× | ${r.usPerKept.toFixed(1)} | ${r.usPerUnkept.toFixed(2)} | ${r.usPerTest.toFixed(1)} | ${r.msPerFile.toFixed(1)}, ${r.cpuMsPerFile.toFixed(1)} | ${r.cpuMsOneRun.toFixed(1)} | ${r.usPerKeptPerFileStartup.toFixed(1)} |`)
+      console.log(`| ${r.runner} | ${(r.suiteWallOff / 1000).toFixed(2)} s | ${r.wallWarn.toFixed(3)}× | ${r.wallFail.toFixed(3)}× | ${r.wallFloor.toFixed(3)}× | ${r.cpuWarn.toFixed(3)}× | ${r.cpuFail.toFixed(3)}× | ${r.cpuFloor.toFixed(3)}× | ${r.usPerKept.toFixed(1)} | ${r.usPerUnkept.toFixed(2)} | ${r.usPerTest.toFixed(1)} | ${r.msPerFile.toFixed(1)}, ${r.cpuMsPerFile.toFixed(1)} | ${r.cpuMsOneRun.toFixed(1)} | ${r.usPerKeptPerFileStartup.toFixed(1)} |`)
     }
   }
   if (typeof args.json === 'string') writeFileSync(args.json, JSON.stringify(results, null, 2) + '\n')

@@ -1,0 +1,109 @@
+// The floor of the runner benchmark (bench/runners.mjs, variant `floor`): the least any detector
+// doing what DESIGN.md asks must do inside a test runner, and nothing else. It is not loopcop; it
+// measures what loopcop cannot go below, in the same runner, on the same fixture, alternating with
+// the runs without and with loopcop (issue 12: "where a floor stops you, show the measurement").
+//
+// What it does, each piece a requirement:
+//   - every test runs in an AsyncLocalStorage store (a call made by a test's async code must be
+//     told from another test's and from the runner's own: on Node 20 that turns on the promise
+//     hooks, a cost on every promise the runner and the test make);
+//   - every sync call a test makes (here `fs.readFileSync`, `existsSync`, `statSync`, all the
+//     fixture uses) is judged by its own stack: V8 captures `FLOOR_DEPTH` frames (20: `traceDepth`
+//     + 10, as loopcop with a rule that looks at any frame, like the fixture's `package` rule),
+//     read as call sites and keyed by their positions (the least a verdict cache needs);
+//   - one stall watchdog thread per process (a stall's stack can only be taken from another thread
+//     while the test's thread is blocked) and a heartbeat timer on each test thread.
+// What it leaves out: the verdict itself (rules), findings, messages, reports, the per-test timing
+// and stall bookkeeping, the other ~70 wrapped functions (wrapping is a one-time cost).
+//
+// Loaded once per process: under Jest each test file evaluates it again in its own module registry,
+// so its state lives on the `fs` module object (core modules are shared by every registry).
+'use strict'
+const fs = require('node:fs')
+const { AsyncLocalStorage } = require('node:async_hooks')
+const { Worker, isMainThread } = require('node:worker_threads')
+const { performance } = require('node:perf_hooks')
+
+const STATE = Symbol.for('loopcop.bench.floor')
+const DEPTH = Number(process.env.FLOOR_DEPTH ?? 20)
+
+function install(onJudged) {
+  const als = new AsyncLocalStorage()
+  const own = (_error, sites) => sites
+  const byScript = new Map()
+  const keys = new Map()
+  let ids = 0
+  let judged = 0
+  let blockedMs = 0
+  const judge = (above) => {
+    const holder = {}
+    const limit = Error.stackTraceLimit
+    Error.stackTraceLimit = DEPTH
+    Error.captureStackTrace(holder, above)
+    Error.stackTraceLimit = limit
+    const installed = Error.prepareStackTrace
+    Error.prepareStackTrace = own
+    const sites = holder.stack
+    Error.prepareStackTrace = installed
+    let key = ''
+    for (const site of sites) {
+      const script = site.getFileName()
+      let byOffset = byScript.get(script)
+      if (byOffset === undefined) byScript.set(script, (byOffset = new Map()))
+      const offset = site.getPosition()
+      let id = byOffset.get(offset)
+      if (id === undefined) byOffset.set(offset, (id = ++ids))
+      key += `,${id}`
+    }
+    keys.set(key, (keys.get(key) ?? 0) + 1)
+    judged++
+    if (onJudged !== undefined) onJudged(judged)
+  }
+  for (const name of ['readFileSync', 'existsSync', 'statSync']) {
+    const original = fs[name]
+    const wrapper = {
+      [name](...args) {
+        if (als.getStore() === undefined) return Reflect.apply(original, this, args)
+        judge(wrapper)
+        // Every call is counted and timed.
+        const t0 = performance.now()
+        try {
+          return Reflect.apply(original, this, args)
+        } finally {
+          blockedMs += performance.now() - t0
+        }
+      },
+    }[name]
+    fs[name] = wrapper
+  }
+  require('node:module').syncBuiltinESMExports()
+  // One watchdog per process, on its main thread: a worker thread (Vitest's `threads` pool) is watched
+  // by the process's one (the runner's main thread starts it once a run; left out here).
+  if (isMainThread) new Worker("require('node:worker_threads').parentPort.on('message', () => {})", { eval: true }).unref()
+  let beat
+  const heartbeat = () => {
+    if (beat !== undefined) return
+    beat = setInterval(() => {}, 20)
+    beat.unref()
+  }
+  return {
+    /** ms the judged calls blocked, all told (kept as loopcop keeps it; read by no one here). */
+    blockedMs: () => blockedMs,
+    /** Enters a test's store for the rest of the test (Mocha's root `beforeEach`: its hooks and test run on from there). */
+    enter() {
+      heartbeat()
+      als.enterWith({ test: true })
+    },
+    /** Runs a test (or a hook of it) in a store of its own (Vitest's `aroundEach`, Jest's wrapped `test` and hooks). */
+    run(fn) {
+      heartbeat()
+      return als.run({ test: true }, fn)
+    },
+  }
+}
+
+// FLOOR_DEBUG=<dir>: each process writes how many calls it judged (to check the floor judges what
+// loopcop does; workers may be killed rather than exit, so written as it goes — slow, for checking only).
+const debug = process.env.FLOOR_DEBUG
+const state = fs[STATE] ?? (fs[STATE] = install(debug ? (n) => fs.writeFileSync(`${debug}/${process.pid}`, String(n)) : undefined))
+module.exports = { enter: () => state.enter(), run: (fn) => state.run(fn) }
