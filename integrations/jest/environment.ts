@@ -74,7 +74,11 @@ function fileOptions(config: JestEnvironmentConfig, context: EnvironmentContext)
   }
   Object.assign(out, explained(`the @loopcop-* docblock pragmas of ${context.testPath}`, () => validateOptions(pragmas, Object.values(PRAGMAS), 'the docblock')))
   const env = envOverrides()
-  return Object.fromEntries(Object.entries(out).filter(([key]) => !(key in env)))
+  const options = Object.fromEntries(Object.entries(out).filter(([key]) => !(key in env))) as ScopeOptions
+  // Frozen, its rules too: every test of the file opens its scope with this object, resolved once
+  // (see `Configuration.settingsFor`).
+  const allow = options.allow?.map((rule) => (typeof rule === 'string' ? rule : Object.freeze({ ...rule })))
+  return Object.freeze({ ...options, ...(allow !== undefined && { allow: Object.freeze(allow) }) })
 }
 
 /** Runs a validation, saying where the wrong option was written when it throws. */

@@ -70,6 +70,13 @@ function resolve(o: Options): Settings {
   })
 }
 
+/** Whether overrides can never change: frozen, and so are their `allow` list and its rules. */
+function isDeeplyFrozen(overrides: ScopeOptions): boolean {
+  if (!Object.isFrozen(overrides)) return false
+  const allow = overrides.allow
+  return allow === undefined || (Object.isFrozen(allow) && allow.every((rule) => typeof rule === 'string' || Object.isFrozen(rule)))
+}
+
 function envKey(): string {
   const e = process.env
   return `${e.LOOPCOP_MODE ?? ''}|${e.LOOPCOP_STALL_MS ?? ''}|${e.LOOPCOP_REPORT ?? ''}|${e.LOOPCOP_TEST_CODE ?? ''}|${e.LOOPCOP_BASELINE ?? ''}|${e.LOOPCOP_UPDATE_BASELINE ?? ''}`
@@ -80,6 +87,13 @@ export class Configuration {
   #options: Options = DEFAULT_OPTIONS
   /** The settings of the options in force, and which `current()` result they were resolved from. */
   #cached: { readonly from: Options; readonly settings: Settings } | undefined
+  /**
+   * The settings of overrides that cannot change (frozen, their rules too: a Jest test file's
+   * options, the same object for each of its tests), by the `current()` result they were resolved
+   * from: validated and resolved once, and one settings object for all of them, so that the rule
+   * list and the verdicts cached by it (`TestFiles.rulesFor`, `Judge`) are shared by the file's tests.
+   */
+  readonly #byOverrides = new WeakMap<ScopeOptions, { readonly from: Options; readonly settings: Settings }>()
   #current: { readonly options: Options; readonly env: string; readonly resolved: Options } | undefined
 
   /**
@@ -136,8 +150,12 @@ export class Configuration {
     const base = this.current()
     if (this.#cached?.from !== base) this.#cached = { from: base, settings: resolve(base) }
     if (overrides === undefined) return this.#cached.settings
+    const fixed = isDeeplyFrozen(overrides)
+    const known = fixed ? this.#byOverrides.get(overrides) : undefined
+    if (known?.from === base) return known.settings
     const valid = validateOptions(overrides, SCOPE_OPTION_KEYS, what)
-    if (Object.keys(valid).length === 0) return this.#cached.settings
-    return resolve({ ...base, ...valid, allow: [...base.allow, ...(valid.allow ?? [])] })
+    const settings = Object.keys(valid).length === 0 ? this.#cached.settings : resolve({ ...base, ...valid, allow: [...base.allow, ...(valid.allow ?? [])] })
+    if (fixed) this.#byOverrides.set(overrides, { from: base, settings })
+    return settings
   }
 }
