@@ -51,7 +51,11 @@ export class TestFiles {
    */
   rulesFor(settings: Settings, testFile: string | undefined): readonly CompiledRule[] {
     if (settings.testCode !== 'allow') return settings.rules
-    const key = testFile ?? ''
+    // A registered test file adds nothing to the registered ones: the tests of all of them share one
+    // rule list (Mocha registers every spec file), so a call judged in one file's test is judged for
+    // all (a root hook's fixture read, made in every test of the run).
+    const own = testFile === undefined ? undefined : this.absolute(testFile)
+    const key = own === undefined || this.#files.has(own) ? '' : own
     let byFile = this.#rules.get(settings)
     if (byFile === undefined) {
       byFile = new Map()
@@ -59,8 +63,8 @@ export class TestFiles {
     }
     let rules = byFile.get(key)
     if (rules === undefined) {
-      const own = testFile === undefined ? undefined : resolve(testFile)
-      rules = Object.freeze([...settings.rules, testCodeRule((file) => this.has(file, own))])
+      const added = key === '' ? undefined : own
+      rules = Object.freeze([...settings.rules, testCodeRule((file) => this.has(file, added))])
       if (byFile.size > 1_000) byFile.clear()
       byFile.set(key, rules)
     }

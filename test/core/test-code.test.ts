@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, test } from 'vitest'
 import { configure, detect, type Finding } from '../../src/index.js'
 import { type TestOutcome, type TestSink, openTest } from '../../src/integration.js'
+import { Configuration } from '../../src/accounting/settings.js'
+import { TestFiles } from '../../src/accounting/test-code.js'
 import { isUnjudged } from '../../src/model/finding.js'
 import { defaultsWithoutStalls, syncIo, tempDir } from './support.js'
 
@@ -97,5 +99,21 @@ describe('calls past the first 100 of an operation in a test', () => {
     expect(byVerdict).toEqual({ violation: 1, 'test code': 99, 'not judged': 51 })
     expect(mixed.error?.message).toMatch(/^1 blocking operation on the event loop/)
     expect(mixed.error?.message).toContain('fs.readFileSync ×51 more calls, not judged')
+  })
+})
+
+describe('the rule lists of test files (TestFiles.rulesFor)', () => {
+  test('registered test files share one list; a file not registered gets its own, which counts it as a test file', () => {
+    const settings = new Configuration().settingsFor()
+    const files = new TestFiles()
+    files.add(['/p/test/a.spec.js', '/p/test/b.spec.js'])
+    const a = files.rulesFor(settings, '/p/test/a.spec.js')
+    expect(files.rulesFor(settings, '/p/test/b.spec.js')).toBe(a)
+    expect(files.rulesFor(settings, undefined)).toBe(a)
+    const c = files.rulesFor(settings, '/p/test/c.spec.js')
+    expect(c).not.toBe(a)
+    const rule = (rules: typeof a): ((file: string) => boolean) => rules.at(-1)?.caller as (file: string) => boolean
+    expect([rule(a)('/p/test/a.spec.js'), rule(a)('/p/test/c.spec.js'), rule(a)('/p/src/x.js')]).toEqual([true, false, false])
+    expect([rule(c)('/p/test/a.spec.js'), rule(c)('/p/test/c.spec.js'), rule(c)('/p/src/x.js')]).toEqual([true, true, false])
   })
 })
