@@ -237,19 +237,35 @@ async function measureRunner(node, name) {
     // Alternating, and the order rotated each round, so drift hits every variant alike.
     const variants = [
       ['suite', 'off'], ['suite', 'warn'], ['suite', 'fail'], ['suite', 'floor'],
-      ['kept', 'off'], ['kept', 'warn'],
-      ['unkept', 'off'], ['unkept', 'warn'],
-      ['files', 'off'], ['files', 'warn'],
-      ['one', 'off'], ['one', 'warn'],
-      ['tests', 'off'], ['tests', 'warn'],
+      ['kept', 'off'], ['kept', 'warn'], ['kept', 'floor'],
+      ['unkept', 'off'], ['unkept', 'warn'], ['unkept', 'floor'],
+      ['files', 'off'], ['files', 'warn'], ['files', 'floor'],
+      ['one', 'off'], ['one', 'warn'], ['one', 'floor'],
+      ['tests', 'off'], ['tests', 'warn'], ['tests', 'floor'],
     ]
     const rotated = [...variants.slice(i % variants.length), ...variants.slice(0, i % variants.length)]
     for (const [kind, mode] of rotated) add(`${kind}/${mode}`, await measure(node.bin, name, kind, mode))
     process.stderr.write(`Node ${node.version}, ${name}: round ${i + 1}/${RUNS}\n`)
   }
   const m = (key, field) => median(samples[key].map((r) => r[field]))
-  const cpuMsPerFile = (m('files/warn', 'cpuMs') - m('files/off', 'cpuMs')) / EMPTY_FILES
-  const cpuMsOneRun = m('one/warn', 'cpuMs') - m('one/off', 'cpuMs')
+  /** The small projects' figures for loopcop (`warn`) or the floor harness (`floor`), each against `off`. */
+  const costs = (mode) => {
+    const cpuMsPerFile = (m(`files/${mode}`, 'cpuMs') - m('files/off', 'cpuMs')) / EMPTY_FILES
+    const cpuMsOneRun = m(`one/${mode}`, 'cpuMs') - m('one/off', 'cpuMs')
+    const perCall = (kind, calls, startUp) => ((m(`${kind}/${mode}`, 'cpuMs') - m(`${kind}/off`, 'cpuMs') - startUp) * 1000) / calls
+    return {
+      // The kept and unkept projects are a run of one test file each: its start-up (measured by `one`)
+      // is not a cost of the calls. (Until 2026-11-29 `files`' share of one file was taken out: under
+      // Mocha and Jest that left a run's own start-up, ~25 µs a kept call, in the figure.)
+      usPerKept: perCall('kept', KEPT_CALLS, cpuMsOneRun),
+      usPerUnkept: perCall('unkept', UNKEPT_CALLS, cpuMsOneRun),
+      usPerTest: perCall('tests', EMPTY_TESTS, cpuMsOneRun),
+      usPerKeptPerFileStartup: perCall('kept', KEPT_CALLS, cpuMsPerFile),
+      msPerFile: (m(`files/${mode}`, 'wallMs') - m('files/off', 'wallMs')) / EMPTY_FILES,
+      cpuMsPerFile,
+      cpuMsOneRun,
+    }
+  }
   return {
     node: node.version,
     runner: name,
@@ -258,19 +274,11 @@ async function measureRunner(node, name) {
     wallFail: m('suite/fail', 'wallMs') / m('suite/off', 'wallMs'),
     cpuWarn: m('suite/warn', 'cpuMs') / m('suite/off', 'cpuMs'),
     cpuFail: m('suite/fail', 'cpuMs') / m('suite/off', 'cpuMs'),
-    // The floor harness (bench/lib/floor.cjs) on the same suite: what no detector can go below.
+    // The floor harness (bench/lib/floor.cjs) on the same projects: what no detector can go below.
     wallFloor: m('suite/floor', 'wallMs') / m('suite/off', 'wallMs'),
     cpuFloor: m('suite/floor', 'cpuMs') / m('suite/off', 'cpuMs'),
-    // The kept and unkept projects are a run of one test file each: its start-up (measured by `one`)
-    // is not a cost of the calls. (Until 2026-11-29 `files`' share of one file was taken out: under
-    // Mocha and Jest that left a run's own start-up, ~25 µs a kept call, in the figure.)
-    usPerKept: ((m('kept/warn', 'cpuMs') - m('kept/off', 'cpuMs') - cpuMsOneRun) * 1000) / KEPT_CALLS,
-    usPerUnkept: ((m('unkept/warn', 'cpuMs') - m('unkept/off', 'cpuMs') - cpuMsOneRun) * 1000) / UNKEPT_CALLS,
-    usPerTest: ((m('tests/warn', 'cpuMs') - m('tests/off', 'cpuMs') - cpuMsOneRun) * 1000) / EMPTY_TESTS,
-    usPerKeptPerFileStartup: ((m('kept/warn', 'cpuMs') - m('kept/off', 'cpuMs') - cpuMsPerFile) * 1000) / KEPT_CALLS,
-    msPerFile: (m('files/warn', 'wallMs') - m('files/off', 'wallMs')) / EMPTY_FILES,
-    cpuMsPerFile,
-    cpuMsOneRun,
+    ...costs('warn'),
+    floor: costs('floor'),
   }
 }
 
@@ -281,10 +289,11 @@ async function main() {
   for (const node of targets) for (const name of RUNNERS) results.push(await measureRunner(node, name))
   for (const node of targets) {
     console.log(`\nloopcop inside the runners: Node ${node.version}, medians of ${RUNS} alternating runs, stall detection on (stallMs 100)\n`)
-    console.log('| runner | suite wall (off) | wall warn | wall fail | wall floor | CPU warn | CPU fail | CPU floor | µs/kept call | µs/unkept call | µs/test | start-up ms/file (wall, CPU) | one-file run start-up (CPU ms) | µs/kept, old formula |')
-    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
+    console.log('| runner | suite wall (off) | wall warn | wall fail | wall floor | CPU warn | CPU fail | CPU floor | µs/kept call (floor) | µs/unkept call (floor) | µs/test (floor) | start-up ms/file, wall (floor) | start-up ms/file, CPU (floor) | one-file run start-up, CPU ms (floor) | µs/kept, old formula |')
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
     for (const r of results.filter((x) => x.node === node.version)) {
-      console.log(`| ${r.runner} | ${(r.suiteWallOff / 1000).toFixed(2)} s | ${r.wallWarn.toFixed(3)}× | ${r.wallFail.toFixed(3)}× | ${r.wallFloor.toFixed(3)}× | ${r.cpuWarn.toFixed(3)}× | ${r.cpuFail.toFixed(3)}× | ${r.cpuFloor.toFixed(3)}× | ${r.usPerKept.toFixed(1)} | ${r.usPerUnkept.toFixed(2)} | ${r.usPerTest.toFixed(1)} | ${r.msPerFile.toFixed(1)}, ${r.cpuMsPerFile.toFixed(1)} | ${r.cpuMsOneRun.toFixed(1)} | ${r.usPerKeptPerFileStartup.toFixed(1)} |`)
+      const both = (key, digits) => `${r[key].toFixed(digits)} (${r.floor[key].toFixed(digits)})`
+      console.log(`| ${r.runner} | ${(r.suiteWallOff / 1000).toFixed(2)} s | ${r.wallWarn.toFixed(3)}× | ${r.wallFail.toFixed(3)}× | ${r.wallFloor.toFixed(3)}× | ${r.cpuWarn.toFixed(3)}× | ${r.cpuFail.toFixed(3)}× | ${r.cpuFloor.toFixed(3)}× | ${both('usPerKept', 1)} | ${both('usPerUnkept', 2)} | ${both('usPerTest', 1)} | ${both('msPerFile', 1)} | ${both('cpuMsPerFile', 1)} | ${both('cpuMsOneRun', 1)} | ${r.usPerKeptPerFileStartup.toFixed(1)} |`)
     }
   }
   if (typeof args.json === 'string') writeFileSync(args.json, JSON.stringify(results, null, 2) + '\n')
