@@ -252,12 +252,12 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
       if (isViolation(finding)) this.#print(`loopcop (leak): ${failureMessage([finding], finding.test?.name)}`)
     }
 
-    /** Prints through the test file's console (grouped with its output by Jest) while it lives, else to stderr. */
     /**
-     * Prints through the test file's console, where Jest shows it with the file's results. Jest's
-     * console records the stack of every call to show where it came from: for loopcop's lines that
-     * is loopcop's own frames (the line names the call site itself), each source-mapped by Jest on
-     * every print (~1–5 ms a line). `Error.stackTraceLimit` is 0 for the call: no stack is recorded.
+     * Prints through the test file's console while it lives (Jest shows it with the file's results),
+     * else to stderr. Jest's console records the stack of every call to show where it came from:
+     * for loopcop's lines that is loopcop's own frames (the line names the call site itself), each
+     * source-mapped by Jest on every print (~1–5 ms a line). `Error.stackTraceLimit` is 0 for the
+     * call: no stack is recorded.
      */
     #print(text: string): void {
       const console = this.#tornDown ? undefined : (this.global as unknown as { console?: { warn?: (text: string) => void } }).console

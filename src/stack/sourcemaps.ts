@@ -131,8 +131,8 @@ function throughNode(site: NodeJS.CallSite, line: number, column: number): Mappe
  * The runners' own packages: they ship built JavaScript with no source maps (Vitest 3–5 and its
  * `@vitest/*`, Vite's module runner, Jest 28–30's `jest-*` and `@jest/*`, Mocha 10–12, tinypool),
  * so their frames map to themselves. Asking the runner's formatter anyway costs ~0.2–0.3 ms a new
- * position (it reads the whole script and scans it for a `sourceMappingURL`), and a finding shows
- * several of them: ~5 ms per test file under Vitest, where every file is a fresh process.
+ * position (it reads the whole script and scans it for a `sourceMappingURL`), a finding shows
+ * several of them, and under Vitest every test file is a fresh process that asks again.
  */
 const UNMAPPED_PACKAGES = /^(?:vitest|@vitest\/.+|vite|vite-node|tinypool|jest|jest-.+|@jest\/.+|mocha)$/
 
