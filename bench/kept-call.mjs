@@ -19,6 +19,7 @@ import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { median } from '../scripts/lib/measure.mjs'
+import { stackKeyer } from './lib/stack-key.cjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const { configure, detect } = await import(path.join(here, '..', 'dist', 'esm', 'src', 'index.js'))
@@ -36,28 +37,9 @@ if (child !== undefined) {
   fs.writeFileSync(file, `function sites(fs, self, touch) {\n${body}\n}\n${Array.from({ length: 20 }, (_, t) => `exports.t${t} = (fs, touch) => sites(fs, '/nonexistent', touch)`).join('\n')}\n`)
   const tests = Object.values(createRequire(import.meta.url)(file))
   fs.rmSync(dir, { recursive: true, force: true })
-  const own = (_error, callSites) => callSites
-  const byScript = new Map()
+  const stackKey = stackKeyer()
   const floor = (fs, file) => {
-    const holder = {}
-    const limit = Error.stackTraceLimit
-    Error.stackTraceLimit = 20
-    Error.captureStackTrace(holder, floor)
-    Error.stackTraceLimit = limit
-    const installed = Error.prepareStackTrace
-    Error.prepareStackTrace = own
-    const callSites = holder.stack
-    Error.prepareStackTrace = installed
-    let key = ''
-    for (const site of callSites) {
-      const script = String(site.getFileName())
-      let byOffset = byScript.get(script)
-      if (byOffset === undefined) byScript.set(script, (byOffset = new Map()))
-      const offset = site.getPosition()
-      let id = byOffset.get(offset)
-      if (id === undefined) byOffset.set(offset, (id = byScript.size * 1000 + byOffset.size))
-      key += `,${id}`
-    }
+    const key = stackKey(20, floor)
     return fs.existsSync(file) || key
   }
   const call = (fs, file) => fs.existsSync(file)

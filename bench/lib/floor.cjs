@@ -23,38 +23,19 @@ const fs = require('node:fs')
 const { AsyncLocalStorage } = require('node:async_hooks')
 const { Worker, isMainThread } = require('node:worker_threads')
 const { performance } = require('node:perf_hooks')
+const { stackKeyer } = require('./stack-key.cjs')
 
 const STATE = Symbol.for('loopcop.bench.floor')
 const DEPTH = Number(process.env.FLOOR_DEPTH ?? 20)
 
 function install(onJudged) {
   const als = new AsyncLocalStorage()
-  const own = (_error, sites) => sites
-  const byScript = new Map()
+  const stackKey = stackKeyer()
   const keys = new Map()
-  let ids = 0
   let judged = 0
   let blockedMs = 0
   const judge = (above) => {
-    const holder = {}
-    const limit = Error.stackTraceLimit
-    Error.stackTraceLimit = DEPTH
-    Error.captureStackTrace(holder, above)
-    Error.stackTraceLimit = limit
-    const installed = Error.prepareStackTrace
-    Error.prepareStackTrace = own
-    const sites = holder.stack
-    Error.prepareStackTrace = installed
-    let key = ''
-    for (const site of sites) {
-      const script = site.getFileName()
-      let byOffset = byScript.get(script)
-      if (byOffset === undefined) byScript.set(script, (byOffset = new Map()))
-      const offset = site.getPosition()
-      let id = byOffset.get(offset)
-      if (id === undefined) byOffset.set(offset, (id = ++ids))
-      key += `,${id}`
-    }
+    const key = stackKey(DEPTH, above)
     keys.set(key, (keys.get(key) ?? 0) + 1)
     judged++
     if (onJudged !== undefined) onJudged(judged)

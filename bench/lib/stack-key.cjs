@@ -1,0 +1,37 @@
+// The least a call judged by its own stack needs (bench/lib/floor.cjs in the runners,
+// bench/kept-call.mjs in bare Node): V8's capture of `depth` frames above `above`, read as call
+// sites (no formatter), keyed by their positions — each position (a script and an offset) known by
+// a number, so that a stack's key is a short string, as loopcop's `Stacks` keys them.
+'use strict'
+
+const ownPrepare = (_error, sites) => sites
+
+/** A keyer with its own memo of positions: `key(depth, above)` is the key of the stack captured now. */
+function stackKeyer() {
+  const byScript = new Map()
+  let ids = 0
+  return function key(depth, above) {
+    const holder = {}
+    const limit = Error.stackTraceLimit
+    Error.stackTraceLimit = depth
+    Error.captureStackTrace(holder, above)
+    Error.stackTraceLimit = limit
+    const installed = Error.prepareStackTrace
+    Error.prepareStackTrace = ownPrepare
+    const sites = holder.stack
+    Error.prepareStackTrace = installed
+    let text = ''
+    for (const site of sites) {
+      const script = site.getFileName()
+      let byOffset = byScript.get(script)
+      if (byOffset === undefined) byScript.set(script, (byOffset = new Map()))
+      const offset = site.getPosition()
+      let id = byOffset.get(offset)
+      if (id === undefined) byOffset.set(offset, (id = ++ids))
+      text += `,${id}`
+    }
+    return text
+  }
+}
+
+module.exports = { stackKeyer }
