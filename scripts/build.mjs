@@ -35,6 +35,8 @@ const FORMATS = /** @type {const} */ ([
 const WORKER = join('src', 'stall', 'watchdog-worker.mjs')
 /** The command line (`npx loopcop`): the package's `bin`, an ES module with a shebang, built into dist/esm only. */
 const BIN = join('src', 'cli', 'main.ts')
+/** The core: one file every entry loads. */
+const CORE = 'src/core.ts'
 /** What dist/ was last built from (outside dist/: never published). */
 const STAMP = join(root, '.loopcop', 'build-inputs')
 
@@ -78,7 +80,7 @@ const entries = [
     targets
       .filter((p) => typeof p === 'string' && p.endsWith('.js'))
       .map((p) => p.replace(/^\.\/dist\/(esm|cjs)\//, '').replace(/\.js$/, '.ts'))
-      .concat('src/integration.ts', 'src/core.ts'),
+      .concat('src/integration.ts', CORE),
   ),
 ].sort()
 const entryFiles = new Set(entries.map((e) => resolve(root, e)))
@@ -108,14 +110,16 @@ function entriesStayFiles(entry) {
 }
 
 const esbuild = require('esbuild')
+/** What the core exports (from the ES-module build of it, replaced below). */
+let coreExports
 for (const [format, type] of FORMATS) {
   const out = join(root, 'dist', format)
   mkdirSync(join(out, dirname(WORKER)), { recursive: true })
   writeFileSync(join(out, 'package.json'), JSON.stringify({ type }) + '\n')
   copyFileSync(join(root, WORKER), join(out, WORKER))
   await Promise.all(
-    entries.map((entry) =>
-      esbuild.build({
+    entries.map(async (entry) => {
+      const result = await esbuild.build({
         absWorkingDir: root,
         entryPoints: [entry],
         outfile: join(out, entry.replace(/\.ts$/, '.js')),
@@ -126,14 +130,50 @@ for (const [format, type] of FORMATS) {
         packages: 'external',
         plugins: [entriesStayFiles(resolve(root, entry))],
         sourcemap: false,
+        metafile: entry === CORE,
         logLevel: 'warning',
-      }),
-    ),
+      })
+      if (entry === CORE && format === 'esm') coreExports = Object.values(result.metafile.outputs)[0].exports
+    }),
   )
 }
+await esmCore()
 // The bin: ESM only (package.json's `bin` names the dist/esm file), the shebang first, executable.
 const binOut = join(root, 'dist', 'esm', BIN.replace(/\.ts$/, '.js'))
 await esbuild.build({ absWorkingDir: root, entryPoints: [BIN], outfile: binOut, bundle: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external', banner: { js: '#!/usr/bin/env node' }, sourcemap: false, logLevel: 'warning' })
 chmodSync(binOut, 0o755)
 mkdirSync(dirname(STAMP), { recursive: true })
 writeFileSync(STAMP, hash)
+
+/**
+ * The ES-module build's core (`dist/esm/src/core.js`): a module that runs the CommonJS build's
+ * core through V8's code cache (src/runtime/code-cache.ts) and exports what it exports. Vitest
+ * loads the core afresh for every test file; compiling it was ~5 ms of each. The cache is for the
+ * CommonJS file's exact bytes: their hash is written in.
+ */
+async function esmCore() {
+  const body = join(root, 'dist', 'cjs', CORE.replace(/\.ts$/, '.js'))
+  const digest = createHash('sha256').update(readFileSync(body)).digest('hex').slice(0, 16)
+  const names = coreExports.join(', ')
+  const contents = [
+    "import { fileURLToPath } from 'node:url'",
+    "import { loadCommonJs } from './runtime/code-cache.js'",
+    `const core = loadCommonJs(fileURLToPath(new URL('../../cjs/src/core.js', import.meta.url)), ${JSON.stringify(digest)})`,
+    // Written once a test has run: the functions it ran are in the cache too.
+    "if (core.cache === 'miss' || core.cache === 'rejected') core.exports.detector.whenWarm?.(core.saveCache)",
+    `export const { ${names} } = core.exports`,
+  ].join('\n')
+  await esbuild.build({
+    absWorkingDir: root,
+    stdin: { contents, resolveDir: join(root, 'src'), sourcefile: 'core.esm.js', loader: 'js' },
+    outfile: join(root, 'dist', 'esm', CORE.replace(/\.ts$/, '.js')),
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: false,
+    logLevel: 'warning',
+    allowOverwrite: true,
+  })
+}

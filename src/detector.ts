@@ -73,6 +73,10 @@ export class Detector implements LifecycleHost {
   #onFindingFailed = false
   /** Baseline files read by this process (each once). */
   readonly #baselines = new BaselineCache()
+  /** Work waiting for the first scope to end (see `whenWarm`). */
+  #whenWarm: (() => void)[] = []
+  /** Set once a scope has ended. */
+  #warmed = false
 
   constructor(options: DetectorOptions) {
     this.version = options.version
@@ -133,7 +137,12 @@ export class Detector implements LifecycleHost {
   /** Opens a scope under the current one. */
   readonly openScope = (kind: ScopeKind, options?: OpenOptions): Scope => this.scopes.open(kind, options)
   /** Ends a scope: its findings. */
-  readonly closeScope = (scope: Scope): Finding[] => this.scopes.close(scope)
+  readonly closeScope = (scope: Scope): Finding[] => {
+    const findings = this.scopes.close(scope)
+    this.#warmed = true
+    if (this.#whenWarm.length > 0) this.#warm()
+    return findings
+  }
   /** Runs a function inside a scope. */
   readonly runInScope = <T>(scope: Scope, fn: () => T): T => this.scopes.run(scope, fn)
   /** The scope of the code running now. */
@@ -201,6 +210,26 @@ export class Detector implements LifecycleHost {
       return findings
     }
     return markKnown(findings, baseline)
+  }
+
+  /**
+   * Runs `task` once a scope (a test's) has ended (the code a test runs is compiled by then), outside
+   * every scope and as loopcop's own work; at once if one has ended already. The ES-module build
+   * writes the core's code cache then (runtime/code-cache.ts). A task that throws is dropped.
+   */
+  readonly whenWarm = (task: () => void): void => {
+    this.#whenWarm.push(task)
+    if (this.#warmed) this.#warm()
+  }
+
+  #warm(): void {
+    for (const task of this.#whenWarm.splice(0)) {
+      try {
+        this.outsideScopes(() => this.guard.hold(task))
+      } catch {
+        // A task's failure costs only what the task was for (the next start's speed).
+      }
+    }
   }
 
   // ── stalls ─────────────────────────────────────────────────────────────────────────────────

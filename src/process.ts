@@ -4,7 +4,7 @@
 // every realm reaches it: not on `globalThis` or `process` (Jest's test realm has its own), but on
 // the `node:async_hooks` module object — builtin modules are the same objects in every realm.
 import asyncHooks from 'node:async_hooks'
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Detector } from './detector.js'
 import { VERSION } from './version.js'
@@ -40,15 +40,17 @@ function ownFile(): string | undefined {
 /**
  * Where this copy's code lives: the build folder (`dist/esm`, `dist/cjs`, every module of the
  * build under it), or the repository root when running from the sources (this repository's own
- * tests); and the folders whose frames are loopcop's own.
+ * tests); and the folders whose frames are loopcop's own: both builds, as the ES-module build
+ * runs the CommonJS build's core (runtime/code-cache.ts) under its own entries.
  */
 function whereIsThisCopy(): { readonly root: string | undefined; readonly ownRoots: readonly string[] } {
   const here = ownFile()
   if (here === undefined) return { root: undefined, ownRoots: [] }
-  const build = /^((.*)[\\/]dist[\\/](?:esm|cjs))[\\/]/.exec(here)
+  const build = /^((.*)[\\/]dist)[\\/](?:esm|cjs)[\\/]/.exec(here)
   if (build?.[1] !== undefined && build[2] !== undefined) {
+    const root = here.slice(0, build[0].length - 1)
     // Runners that source-map stacks (Jest) turn build frames into their sources' paths.
-    return { root: build[1], ownRoots: [build[1], `${build[2]}/src`, `${build[2]}/integrations`] }
+    return { root, ownRoots: [join(build[1], 'esm'), join(build[1], 'cjs'), join(build[2], 'src'), join(build[2], 'integrations')] }
   }
   const root = dirname(dirname(here))
   return { root, ownRoots: [`${root}/src`, `${root}/integrations`] }

@@ -48,3 +48,44 @@ test('a process where another version of loopcop runs says so once, and this ver
   ])
   expect(JSON.parse(run.stdout)).toEqual({ same: true, otherUntouched: 'version', findings: ['fs.readFileSync'] })
 })
+
+describe('whenWarm', () => {
+  test('runs its task once the first scope has ended, outside every scope, as loopcop’s own work; later tasks at once', () => {
+    const detector = new Detector({ version: VERSION })
+    detector.configure({ stallMs: 0 })
+    const seen: { scope: unknown; guarded: boolean }[] = []
+    const task = (): void => {
+      seen.push({ scope: detector.currentScope(), guarded: detector.guard.depth > 0 })
+    }
+    detector.whenWarm(task)
+    expect(seen).toEqual([])
+    const scope = detector.openScope('detect')
+    detector.runInScope(scope, () => {
+      detector.closeScope(scope)
+    })
+    expect(seen).toEqual([{ scope: undefined, guarded: true }])
+    // Once: a second scope's end does not run it again; a task given after the first end runs at once.
+    const again = detector.openScope('detect')
+    detector.closeScope(again)
+    expect(seen).toHaveLength(1)
+    detector.whenWarm(task)
+    expect(seen).toHaveLength(2)
+    detector.uninstall()
+  })
+
+  test('drops a task that throws: the scope still ends with its findings, and the next task runs', () => {
+    const detector = new Detector({ version: VERSION })
+    detector.configure({ stallMs: 0 })
+    let ran = false
+    detector.whenWarm(() => {
+      throw new Error('no room for the cache')
+    })
+    detector.whenWarm(() => {
+      ran = true
+    })
+    const scope = detector.openScope('detect')
+    expect(detector.closeScope(scope)).toEqual([])
+    expect(ran).toBe(true)
+    detector.uninstall()
+  })
+})

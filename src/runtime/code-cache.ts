@@ -1,0 +1,116 @@
+// How the ES-module build loads the core (docs/architecture.md, "loading the core"). Vitest runs
+// every test file in a fresh thread or process, and each one parsed and compiled loopcop's ~180 KB
+// core again: ~5 ms of the ~30 ms loopcop added per test file (bench/README.md, "Sixth pass").
+// The package's `dist/esm/src/core.js` is a small module that runs the CommonJS build of the core
+// through this file instead, with V8's code cache of it kept on disk: the compiled code of the core
+// and of the functions the first test ran, read back in well under a millisecond.
+import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { Script } from 'node:vm'
+
+/** What a load found in the cache: used, none there, there but not for this V8 (flags, version, source), or no cache folder to use. */
+export type CacheState = 'hit' | 'miss' | 'rejected' | 'off'
+
+/** A CommonJS file run through the code cache. */
+export interface CachedModule {
+  /** Its `module.exports`. */
+  readonly exports: Record<string, unknown>
+  /** What the load found in the cache. */
+  readonly cache: CacheState
+  /**
+   * Writes the code cache, with every function compiled so far, when the load found none it could
+   * use (once: later calls do nothing). Best called once the code is warm (after the first test).
+   * Never throws: a cache that cannot be written is only a slower next start.
+   */
+  saveCache(): void
+}
+
+/** Wraps the file's text as Node's CommonJS loader does (same lines; the first one's columns move). */
+const WRAPPER_START = '(function (exports, require, module, __filename, __dirname) { '
+const WRAPPER_END = '\n})'
+
+/**
+ * Loads the CommonJS file `file` (loopcop's own, requiring only Node's modules) in this thread's
+ * main context, as `require` would, compiling it from the code cache when one was written for this
+ * very file (`build` — the build's hash of it —, its size and modification time), this Node and
+ * architecture. V8 checks the cache itself (its version, its flags, the source's length) and
+ * rejects one that does not fit; a rejected cache is written anew.
+ * The cache lives in a folder of the user's own under the system's temporary folder; a folder
+ * that others may write to (a planted cache would be run as code) means no cache at all.
+ */
+export function loadCommonJs(file: string, build: string): CachedModule {
+  const source = readFileSync(file, 'utf8')
+  const cacheFile = cachePath(file, build)
+  const data = cacheFile === undefined ? undefined : readCache(cacheFile)
+  const script = new Script(`${WRAPPER_START}${source}${WRAPPER_END}`, { filename: file, ...(data !== undefined && { cachedData: data }) })
+  const cache: CacheState = cacheFile === undefined ? 'off' : data === undefined ? 'miss' : script.cachedDataRejected === true ? 'rejected' : 'hit'
+  const module = { exports: {} as Record<string, unknown> }
+  const run = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void
+  run.call(module.exports, module.exports, createRequire(file), module, file, dirname(file))
+  let pending = cacheFile !== undefined && cache !== 'hit'
+  return {
+    exports: module.exports,
+    cache,
+    saveCache: () => {
+      if (!pending || cacheFile === undefined) return
+      pending = false
+      writeCache(cacheFile, script)
+    },
+  }
+}
+
+/** The cache file for `file` here, or undefined when there is no safe folder for it. */
+function cachePath(file: string, build: string): string | undefined {
+  try {
+    const dir = cacheDir()
+    if (dir === undefined) return undefined
+    const { size, mtimeMs } = statSync(file)
+    // V8 flags are not in the name (V8 checks them): a flag that differs from run to run (a path
+    // in `--require`) would leave a new file every run.
+    return join(dir, `core-${build}-${size}-${Math.trunc(mtimeMs)}-${process.version}-${process.arch}.bin`)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * `loopcop-<uid>` under the temporary folder, made if absent: a folder (not a link), the user's
+ * own, that no one else may write to; else undefined.
+ */
+function cacheDir(): string | undefined {
+  const uid = process.getuid?.()
+  const dir = join(tmpdir(), `loopcop-${uid ?? 'user'}`)
+  let stat = lstatSync(dir, { throwIfNoEntry: false })
+  if (stat === undefined) {
+    mkdirSync(dir, { mode: 0o700 })
+    stat = lstatSync(dir)
+  }
+  if (!stat.isDirectory()) return undefined
+  if (uid !== undefined && (stat.uid !== uid || (stat.mode & 0o022) !== 0)) return undefined
+  return dir
+}
+
+function readCache(cacheFile: string): Buffer | undefined {
+  try {
+    return readFileSync(cacheFile)
+  } catch {
+    return undefined
+  }
+}
+
+/** Writes the cache atomically (a reader sees the old file or the new one); any failure is dropped. */
+function writeCache(cacheFile: string, script: Script): void {
+  const temp = `${cacheFile}.${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`
+  try {
+    writeFileSync(temp, script.createCachedData(), { flag: 'wx', mode: 0o600 })
+    renameSync(temp, cacheFile)
+  } catch {
+    try {
+      rmSync(temp, { force: true })
+    } catch {
+      // Nothing more to do: the next start compiles without the cache.
+    }
+  }
+}

@@ -1,0 +1,141 @@
+// The ES-module build runs the CommonJS build's core through V8's code cache
+// (src/runtime/code-cache.ts): the cache is used when it fits, never when it does not, and never
+// from a folder someone else could have written it into. Each load runs in a process of its own,
+// as in real use: V8 keeps what it compiled in memory, and a second load in the same process would
+// be served from there whatever the file on disk holds.
+import { execFileSync } from 'node:child_process'
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest'
+import type { CacheState } from '../../src/runtime/code-cache.js'
+import { root } from '../helpers/run.js'
+
+let loader: string
+
+beforeAll(() => {
+  loader = join(mkdtempSync(join(tmpdir(), 'loopcop-code-cache-loader-')), 'code-cache.mjs')
+  const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild')
+  esbuild.buildSync({ entryPoints: [join(root, 'src', 'runtime', 'code-cache.ts')], outfile: loader, bundle: true, format: 'esm', platform: 'node', logLevel: 'error' })
+})
+
+afterAll(() => {
+  rmSync(join(loader, '..'), { recursive: true, force: true })
+})
+
+interface Loaded {
+  readonly cache: CacheState
+  readonly exports: { readonly self: boolean; readonly file: string; readonly dir: string; readonly sum: number; readonly patched?: boolean }
+}
+
+/** Loads `source` with `build` in a new process (the cache folder under `TMPDIR`), and saves the cache when `save`. */
+function loadCommonJs(file: string, build: string, save = false): Loaded {
+  const script = `import { loadCommonJs } from ${JSON.stringify(loader)}
+const loaded = loadCommonJs(${JSON.stringify(file)}, ${JSON.stringify(build)})
+if (process.env.SAVE === '1') loaded.saveCache()
+const { add, ...exports } = loaded.exports
+console.log(JSON.stringify({ cache: loaded.cache, exports: { ...exports, sum: add(20, 22) } }))`
+  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, TMPDIR: tmp, SAVE: save ? '1' : '0' } })) as Loaded
+}
+
+const MODULE = `'use strict'
+const { basename } = require('node:path')
+exports.self = this === module.exports
+exports.file = basename(__filename)
+exports.dir = __dirname
+exports.add = function add(a, b) { return a + b }
+`
+
+let work: string
+/** The temporary folder the loads see (TMPDIR): the cache folder is made in it. */
+let tmp: string
+let source: string
+
+beforeEach(() => {
+  work = mkdtempSync(join(tmpdir(), 'loopcop-code-cache-test-'))
+  tmp = join(work, 'tmp')
+  mkdirSync(tmp)
+  source = join(work, 'module.cjs')
+  writeFileSync(source, MODULE)
+})
+
+afterEach(() => {
+  rmSync(work, { recursive: true, force: true })
+})
+
+const cacheFolder = (): string => join(work, 'tmp', `loopcop-${process.getuid?.() ?? 'user'}`)
+const cacheFiles = (): string[] => readdirSync(cacheFolder())
+
+describe('loading a CommonJS file through the code cache', () => {
+  test('runs it as require would, and uses the cache written after the first load', () => {
+    const first = loadCommonJs(source, 'build1')
+    expect(first).toEqual({ cache: 'miss', exports: { self: true, file: 'module.cjs', dir: work, sum: 42 } })
+    // Nothing written unless asked (the core asks once its first test has run).
+    expect(cacheFiles()).toEqual([])
+
+    expect(loadCommonJs(source, 'build1', true).cache).toBe('miss')
+    const [file, ...more] = cacheFiles()
+    expect(more).toEqual([])
+    // The user's own, readable by no one else.
+    expect(statSync(join(cacheFolder(), file as string)).mode & 0o777).toBe(0o600)
+    expect(statSync(cacheFolder()).mode & 0o777).toBe(0o700)
+
+    const before = statSync(join(cacheFolder(), file as string)).mtimeMs
+    const second = loadCommonJs(source, 'build1', true)
+    expect(second).toEqual({ cache: 'hit', exports: first.exports })
+    // A cache that was used is not written again.
+    expect(cacheFiles()).toEqual([file])
+    expect(statSync(join(cacheFolder(), file as string)).mtimeMs).toBe(before)
+  })
+
+  test('a cache V8 does not accept (a corrupt file) is rejected, the file still runs, and the cache is written anew', () => {
+    loadCommonJs(source, 'build1', true)
+    const [file] = cacheFiles()
+    writeFileSync(join(cacheFolder(), file as string), Buffer.alloc(4096, 7))
+    const rejected = loadCommonJs(source, 'build1', true)
+    expect(rejected.cache).toBe('rejected')
+    expect(rejected.exports.sum).toBe(42)
+    expect(loadCommonJs(source, 'build1').cache).toBe('hit')
+  })
+
+  test('another build, or the file changed in place (a patch), does not use the old cache', () => {
+    loadCommonJs(source, 'build1', true)
+    expect(loadCommonJs(source, 'build1').cache).toBe('hit')
+    expect(loadCommonJs(source, 'build2').cache).toBe('miss')
+    writeFileSync(source, `${MODULE}exports.patched = true\n`)
+    const patched = loadCommonJs(source, 'build1')
+    expect(patched.cache).toBe('miss')
+    expect(patched.exports.patched).toBe(true)
+  })
+
+  test('no cache from a folder others may write to, or from a link: the file runs without one, and nothing is written', () => {
+    mkdirSync(cacheFolder(), { mode: 0o700 })
+    chmodSync(cacheFolder(), 0o777)
+    expect(loadCommonJs(source, 'build1', true).cache).toBe('off')
+    expect(cacheFiles()).toEqual([])
+
+    rmSync(cacheFolder(), { recursive: true })
+    const elsewhere = join(work, 'elsewhere')
+    mkdirSync(elsewhere, { mode: 0o700 })
+    symlinkSync(elsewhere, cacheFolder())
+    expect(loadCommonJs(source, 'build1', true).cache).toBe('off')
+    expect(readdirSync(elsewhere)).toEqual([])
+
+    // A folder of another user's (only root can make one here).
+    if (process.getuid?.() === 0) {
+      rmSync(cacheFolder())
+      mkdirSync(cacheFolder(), { mode: 0o700 })
+      chownSync(cacheFolder(), 12345, 12345)
+      expect(loadCommonJs(source, 'build1', true).cache).toBe('off')
+      expect(readdirSync(cacheFolder())).toEqual([])
+    }
+  })
+
+  test('no usable temporary folder: the file runs without a cache', () => {
+    tmp = join(work, 'missing', 'deeper')
+    const loaded = loadCommonJs(source, 'build1', true)
+    expect(loaded.cache).toBe('off')
+    expect(loaded.exports.sum).toBe(42)
+  })
+})

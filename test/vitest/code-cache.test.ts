@@ -1,0 +1,55 @@
+// The ES-module build runs its core through V8's code cache (src/runtime/code-cache.ts), as a user
+// gets it from the tarball: the first run writes the cache into a folder of the user's own under
+// the temporary folder, the next runs read it and find exactly the same; no usable folder, and
+// loopcop works as before.
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, test } from 'vitest'
+import { type FixtureRun, cleanRuns, marked, names, runFixture } from './support.js'
+
+const work = mkdtempSync(join(tmpdir(), 'loopcop-code-cache-e2e-'))
+
+afterAll(() => {
+  cleanRuns()
+  rmSync(work, { recursive: true, force: true })
+})
+
+const files = ['test/blocking.test.ts']
+
+/** The blocking tests failed and the clean ones passed, with the call and its line. */
+function expectFound(run: FixtureRun): void {
+  expect(names(run, 'failed')).toEqual(marked(run, 'blocks'))
+  expect(names(run, 'passed')).toEqual(marked(run, 'clean'))
+  expect(names(run, 'failed').length).toBeGreaterThan(0)
+  for (const t of run.tests.filter((x) => x.status === 'failed')) expect(t.failure, t.name).toContain('BlockingIOError')
+}
+
+describe.each(['threads', 'forks'] as const)('pool: %s, loopcop loaded by Node from node_modules', (pool) => {
+  test('the first run writes the cache, the next one uses it, and both find the same', async () => {
+    const tmp = join(work, pool)
+    mkdirSync(tmp)
+    const env = { TMPDIR: tmp, FIXTURE_EXTERNAL: '1' }
+    const cacheFolder = join(tmp, `loopcop-${process.getuid?.() ?? 'user'}`)
+
+    const first = await runFixture(files, { pool, env })
+    expectFound(first)
+    const written = readdirSync(cacheFolder)
+    expect(written).toHaveLength(1)
+    expect(written[0]).toMatch(/^core-[0-9a-f]{16}-\d+-\d+-v[\d.]+-\w+\.bin$/)
+    const { mtimeMs, size } = statSync(join(cacheFolder, written[0] as string))
+    expect(size).toBeGreaterThan(10_000)
+
+    // Used, not written again (a cache V8 rejected, or one not found, would be written anew).
+    const second = await runFixture(files, { pool, env })
+    expectFound(second)
+    expect(second.tests.map((t) => [t.name, t.status])).toEqual(first.tests.map((t) => [t.name, t.status]))
+    expect(readdirSync(cacheFolder)).toEqual(written)
+    expect(statSync(join(cacheFolder, written[0] as string)).mtimeMs).toBe(mtimeMs)
+  }, 480_000)
+})
+
+test('no usable temporary folder: no cache, the same findings', async () => {
+  const run = await runFixture(files, { pool: 'threads', env: { TMPDIR: join(work, 'not', 'there'), FIXTURE_EXTERNAL: '1' } })
+  expectFound(run)
+}, 240_000)
