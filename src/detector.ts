@@ -16,6 +16,7 @@ import type { Finding, TestRef } from './model/finding.js'
 import { type Operation, catalog } from './model/operation.js'
 import { type DetectOptions, type Options, type UserOptions, baselineOf, updateBaselineRequested } from './model/options.js'
 import { BaselineCache, BaselineError, markKnown } from './report/baseline.js'
+import { now } from './runtime/clock.js'
 import { ThreadClock } from './runtime/thread-clock.js'
 import { type BlockingIOErrorClass, defineBlockingIOError } from './report/errors.js'
 import { writeJsonReport } from './report/json.js'
@@ -224,10 +225,14 @@ export class Detector implements LifecycleHost {
 
   #warm(): void {
     for (const task of this.#whenWarm.splice(0)) {
+      // loopcop's own time: never part of a stall of a test still running (describe.concurrent).
+      const t0 = now()
       try {
         this.outsideScopes(() => this.guard.hold(task))
       } catch {
         // A task's failure costs only what the task was for (the next start's speed).
+      } finally {
+        this.guard.ownMs += now() - t0
       }
     }
   }

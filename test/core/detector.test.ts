@@ -64,6 +64,13 @@ describe('whenWarm', () => {
       detector.closeScope(scope)
     })
     expect(seen).toEqual([{ scope: undefined, guarded: true }])
+    // Its time is loopcop's own: a stall watched meanwhile (a concurrent test) leaves it out.
+    const own = detector.guard.ownMs
+    detector.whenWarm(() => {
+      const until = performance.now() + 5
+      while (performance.now() < until);
+    })
+    expect(detector.guard.ownMs - own).toBeGreaterThanOrEqual(4)
     // Once: a second scope's end does not run it again; a task given after the first end runs at once.
     const again = detector.openScope('detect')
     detector.closeScope(again)
