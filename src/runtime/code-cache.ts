@@ -4,11 +4,12 @@
 // The package's `dist/esm/src/core.js` is a small module that runs the CommonJS build of the core
 // through this file instead, with V8's code cache of it kept on disk: the compiled code of the core
 // and of the functions the first test ran, read back in well under a millisecond.
-import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { lstatSync, mkdirSync, readFileSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { Script } from 'node:vm'
+import { writeFileAtomically } from './files.js'
 
 /** What a load found in the cache: used, none there, there but not for this V8 (flags, version, source), or no cache folder to use. */
 export type CacheState = 'hit' | 'miss' | 'rejected' | 'off'
@@ -100,17 +101,11 @@ function readCache(cacheFile: string): Buffer | undefined {
   }
 }
 
-/** Writes the cache atomically (a reader sees the old file or the new one); any failure is dropped. */
+/** Writes the cache atomically, readable by its owner only; any failure is dropped (the next start compiles without it). */
 function writeCache(cacheFile: string, script: Script): void {
-  const temp = `${cacheFile}.${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`
   try {
-    writeFileSync(temp, script.createCachedData(), { flag: 'wx', mode: 0o600 })
-    renameSync(temp, cacheFile)
+    writeFileAtomically(cacheFile, script.createCachedData(), 0o600)
   } catch {
-    try {
-      rmSync(temp, { force: true })
-    } catch {
-      // Nothing more to do: the next start compiles without the cache.
-    }
+    // Nothing more to do: a cache is only a faster start.
   }
 }

@@ -2,21 +2,22 @@ import { lstatSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs
 import { basename, dirname, join } from 'node:path'
 
 /**
- * Writes `text` to `file` atomically, creating its folder: into a new temporary file next to it,
+ * Writes `data` to `file` atomically, creating its folder: into a new temporary file next to it,
  * then renamed over it. A reader (CI, `npx loopcop merge`) sees the old report or the new one,
  * never half of one; and a symbolic link at `file` is replaced by the file, never followed (a link
- * planted there must not make loopcop overwrite what it points to). Throws, with the reason, when
- * it cannot (a folder in the way, no permission, a full disk); the temporary file is removed.
+ * planted there must not make loopcop overwrite what it points to). `mode` as `writeFileSync`'s
+ * (0o666, less the umask, by default). Throws, with the reason, when it cannot (a folder in the
+ * way, no permission, a full disk); the temporary file is removed.
  * Not scope-aware: callers run it outside every scope.
  */
-export function writeFileAtomically(file: string, text: string): void {
+export function writeFileAtomically(file: string, data: string | Uint8Array, mode?: number): void {
   const folder = dirname(file)
   mkdirSync(folder, { recursive: true })
   if (lstatSync(file, { throwIfNoEntry: false })?.isDirectory() === true) throw new Error('there is a folder at that path')
   // Unique per process and call (time and randomness); `wx` refuses an existing path (a link included) instead of following it.
   const temp = join(folder, `.${basename(file)}.${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}.tmp`)
   try {
-    writeFileSync(temp, text, { flag: 'wx' })
+    writeFileSync(temp, data, { flag: 'wx', ...(mode !== undefined && { mode }) })
     renameSync(temp, file)
   } catch (error) {
     rmSync(temp, { force: true })
