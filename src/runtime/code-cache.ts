@@ -4,6 +4,7 @@
 // The package's `dist/esm/src/core.js` is a small module that runs the CommonJS build of the core
 // through this file instead, with V8's code cache of it kept on disk: the compiled code of the core
 // and of the functions the first test ran, read back in well under a millisecond.
+import { createHash } from 'node:crypto'
 import { lstatSync, mkdirSync, readFileSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
@@ -35,7 +36,7 @@ const WRAPPER_END = '\n})'
 /**
  * Loads the CommonJS file `file` (loopcop's own, requiring only Node's modules) in this thread's
  * main context, as `require` would, compiling it from the code cache when one was written for this
- * very file (`build` — the build's hash of it —, its size and modification time), this Node and
+ * very file (`build` — the build's hash of it —, its path, size and modification time), this Node and
  * architecture. V8 checks the cache itself (its version, its flags, the source's length) and
  * rejects one that does not fit; a rejected cache is written anew.
  * The cache lives in a folder of the user's own under the system's temporary folder; a folder
@@ -69,11 +70,20 @@ function cachePath(file: string, build: string): string | undefined {
     if (dir === undefined) return undefined
     const { size, mtimeMs } = statSync(file)
     // V8 flags are not in the name (V8 checks them): a flag that differs from run to run (a path
-    // in `--require`) would leave a new file every run.
-    return join(dir, `core-${build}-${size}-${Math.trunc(mtimeMs)}-${process.version}-${process.arch}.bin`)
+    // in `--require`) would leave a new file every run. The file's path is: two installs of one
+    // build (a monorepo's packages; `npm pack` gives every file the same mtime) must not share a
+    // cache, because Node 20's V8 names the script by the path it was compiled from, not the one
+    // given — loopcop's frames would name the other install, and its own frames would no longer
+    // be told from the user's.
+    return join(dir, `core-${build}-${pathHash(file)}-${size}-${Math.trunc(mtimeMs)}-${process.version}-${process.arch}.bin`)
   } catch {
     return undefined
   }
+}
+
+/** A short hash of a path: one cache file per install. (`node:crypto` is loaded by the core it loads anyway.) */
+function pathHash(path: string): string {
+  return createHash('sha256').update(path).digest('hex').slice(0, 16)
 }
 
 /**

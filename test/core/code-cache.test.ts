@@ -4,7 +4,7 @@
 // as in real use: V8 keeps what it compiled in memory, and a second load in the same process would
 // be served from there whatever the file on disk holds.
 import { execFileSync } from 'node:child_process'
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -26,6 +26,8 @@ afterAll(() => {
 
 interface Loaded {
   readonly cache: CacheState
+  /** The file a stack frame of the loaded code names. */
+  readonly frameFile: string
   readonly exports: { readonly self: boolean; readonly file: string; readonly dir: string; readonly sum: number; readonly patched?: boolean }
 }
 
@@ -34,8 +36,9 @@ function loadCommonJs(file: string, build: string, save = false): Loaded {
   const script = `import { loadCommonJs } from ${JSON.stringify(loader)}
 const loaded = loadCommonJs(${JSON.stringify(file)}, ${JSON.stringify(build)})
 if (process.env.SAVE === '1') loaded.saveCache()
-const { add, ...exports } = loaded.exports
-console.log(JSON.stringify({ cache: loaded.cache, exports: { ...exports, sum: add(20, 22) } }))`
+const { add, where, ...exports } = loaded.exports
+const frameFile = /\\((.*):\\d+:\\d+\\)/.exec(where().split('\\n')[1])?.[1]
+console.log(JSON.stringify({ cache: loaded.cache, frameFile, exports: { ...exports, sum: add(20, 22) } }))`
   return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, TMPDIR: tmp, SAVE: save ? '1' : '0' } })) as Loaded
 }
 
@@ -45,6 +48,7 @@ exports.self = this === module.exports
 exports.file = basename(__filename)
 exports.dir = __dirname
 exports.add = function add(a, b) { return a + b }
+exports.where = function where() { return new Error('here').stack }
 `
 
 let work: string
@@ -70,7 +74,7 @@ const cacheFiles = (): string[] => readdirSync(cacheFolder())
 describe('loading a CommonJS file through the code cache', () => {
   test('runs it as require would, and uses the cache written after the first load', () => {
     const first = loadCommonJs(source, 'build1')
-    expect(first).toEqual({ cache: 'miss', exports: { self: true, file: 'module.cjs', dir: work, sum: 42 } })
+    expect(first).toEqual({ cache: 'miss', frameFile: source, exports: { self: true, file: 'module.cjs', dir: work, sum: 42 } })
     // Nothing written unless asked (the core asks once its first test has run).
     expect(cacheFiles()).toEqual([])
 
@@ -83,7 +87,7 @@ describe('loading a CommonJS file through the code cache', () => {
 
     const before = statSync(join(cacheFolder(), file as string)).mtimeMs
     const second = loadCommonJs(source, 'build1', true)
-    expect(second).toEqual({ cache: 'hit', exports: first.exports })
+    expect(second).toEqual({ cache: 'hit', frameFile: source, exports: first.exports })
     // A cache that was used is not written again.
     expect(cacheFiles()).toEqual([file])
     expect(statSync(join(cacheFolder(), file as string)).mtimeMs).toBe(before)
@@ -107,6 +111,22 @@ describe('loading a CommonJS file through the code cache', () => {
     const patched = loadCommonJs(source, 'build1')
     expect(patched.cache).toBe('miss')
     expect(patched.exports.patched).toBe(true)
+  })
+
+  test('another install of the same build (same size and mtime, as npm pack leaves them) has a cache of its own, and its frames name its own file', () => {
+    const other = join(work, 'other', 'module.cjs')
+    mkdirSync(join(work, 'other'))
+    writeFileSync(other, MODULE)
+    const { atime, mtime } = statSync(source)
+    utimesSync(other, atime, mtime)
+    loadCommonJs(source, 'build1', true)
+    // Node 20's V8 names a script from its cache by the path it was compiled from: a shared cache
+    // would make these frames name the first install.
+    const loaded = loadCommonJs(other, 'build1', true)
+    expect(loaded).toMatchObject({ cache: 'miss', frameFile: other, exports: { dir: join(work, 'other') } })
+    expect(cacheFiles()).toHaveLength(2)
+    expect(loadCommonJs(other, 'build1')).toMatchObject({ cache: 'hit', frameFile: other })
+    expect(loadCommonJs(source, 'build1')).toMatchObject({ cache: 'hit', frameFile: source })
   })
 
   test('no cache from a folder others may write to, or from a link: the file runs without one, and nothing is written', () => {
