@@ -7,14 +7,22 @@
 //   - every test runs in an AsyncLocalStorage store (a call made by a test's async code must be
 //     told from another test's and from the runner's own: on Node 20 that turns on the promise
 //     hooks, a cost on every promise the runner and the test make);
-//   - every sync call a test makes (here `fs.readFileSync`, `existsSync`, `statSync`, all the
-//     fixture uses) is judged by its own stack: V8 captures `FLOOR_DEPTH` frames (20: `traceDepth`
-//     + 10, as loopcop with a rule that looks at any frame, like the fixture's `package` rule),
-//     read as call sites and keyed by their positions (the least a verdict cache needs);
+//   - every blocking API DESIGN.md lists is wrapped, in every process and worker thread: the 43
+//     `fs.*Sync` (and `fs.Dir`'s), `child_process`'s three, `zlib.*Sync`, `crypto.*Sync` and its
+//     four calls that block without a callback, `Atomics.wait` — so `crypto`, `zlib` and
+//     `child_process` are loaded where the runner did not load them (~4 ms a fresh worker thread).
+//     Loading them only when the user first does would take a module hook: on Node 20 there is
+//     none for `import`, and on Node 24 `module.registerHooks` with a resolve hook that does nothing
+//     made each module loaded after it ~40–120 µs slower (bench/README.md, "Seventh pass");
+//   - every sync call a test makes is judged by its own stack (the outermost one: `readFileSync`
+//     calling `openSync` is one call): V8 captures `FLOOR_DEPTH` frames (20: `traceDepth` + 10, as
+//     loopcop with a rule that looks at any frame, like the fixture's `package` rule), read as call
+//     sites and keyed by their positions (the least a verdict cache needs);
 //   - one stall watchdog thread per process (a stall's stack can only be taken from another thread
 //     while the test's thread is blocked) and a heartbeat timer on each test thread.
 // What it leaves out: the verdict itself (rules), findings, messages, reports, the per-test timing
-// and stall bookkeeping, the other ~70 wrapped functions (wrapping is a one-time cost).
+// and stall bookkeeping, argument summaries, and everything else a detector's code is (it loads
+// no code of its own beyond this file).
 //
 // Loaded once per process: under Jest each test file evaluates it again in its own module registry,
 // so its state lives on the `fs` module object (core modules are shared by every registry).
@@ -40,23 +48,44 @@ function install(onJudged) {
     judged++
     if (onJudged !== undefined) onJudged(judged)
   }
-  for (const name of ['readFileSync', 'existsSync', 'statSync']) {
-    const original = fs[name]
+  let depth = 0
+  const wrap = (owner, name, blocks = () => true) => {
+    const original = owner[name]
+    if (typeof original !== 'function') return
     const wrapper = {
       [name](...args) {
-        if (als.getStore() === undefined) return Reflect.apply(original, this, args)
-        judge(wrapper)
-        // Every call is counted and timed.
-        const t0 = performance.now()
+        if (depth > 0 || als.getStore() === undefined || !blocks(args)) return Reflect.apply(original, this, args)
+        // Every call is counted and timed; what it calls itself (and the judging) is part of it.
+        depth++
         try {
-          return Reflect.apply(original, this, args)
+          judge(wrapper)
+          const t0 = performance.now()
+          try {
+            return Reflect.apply(original, this, args)
+          } finally {
+            blockedMs += performance.now() - t0
+          }
         } finally {
-          blockedMs += performance.now() - t0
+          depth--
         }
       },
     }[name]
-    fs[name] = wrapper
+    for (const key of Reflect.ownKeys(original)) if (key !== 'length' && key !== 'name' && key !== 'prototype') Object.defineProperty(wrapper, key, Object.getOwnPropertyDescriptor(original, key))
+    owner[name] = wrapper
   }
+  const syncs = (mod) => Object.keys(mod).filter((name) => name.endsWith('Sync'))
+  const noCallback = (args) => typeof args[args.length - 1] !== 'function'
+  for (const name of syncs(fs)) wrap(fs, name)
+  wrap(fs.Dir.prototype, 'readSync')
+  wrap(fs.Dir.prototype, 'closeSync')
+  const childProcess = require('node:child_process')
+  for (const name of ['execSync', 'execFileSync', 'spawnSync']) wrap(childProcess, name)
+  const zlib = require('node:zlib')
+  for (const name of syncs(zlib)) wrap(zlib, name)
+  const crypto = require('node:crypto')
+  for (const name of syncs(crypto)) wrap(crypto, name)
+  for (const name of ['randomBytes', 'randomInt', 'sign', 'verify']) wrap(crypto, name, noCallback)
+  wrap(Atomics, 'wait')
   require('node:module').syncBuiltinESMExports()
   // One watchdog per process, on its main thread: a worker thread (Vitest's `threads` pool) is watched
   // by the process's one (the runner's main thread starts it once a run; left out here).
