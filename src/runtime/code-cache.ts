@@ -5,7 +5,7 @@
 // through this file instead, with V8's code cache of it kept on disk: the compiled code of the core
 // and of the functions the first test ran, read back in well under a millisecond.
 import { createHash } from 'node:crypto'
-import { lstatSync, mkdirSync, readFileSync, statSync } from 'node:fs'
+import { lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -111,11 +111,39 @@ function readCache(cacheFile: string): Buffer | undefined {
   }
 }
 
-/** Writes the cache atomically, readable by its owner only; any failure is dropped (the next start compiles without it). */
+/** Writes the cache atomically, readable by its owner only, and prunes the folder; any failure is dropped (the next start compiles without it). */
 function writeCache(cacheFile: string, script: Script): void {
   try {
     writeFileAtomically(cacheFile, script.createCachedData(), 0o600)
+    pruneCaches(dirname(cacheFile), cacheFile)
   } catch {
     // Nothing more to do: a cache is only a faster start.
   }
+}
+
+/** Caches older than this are removed when a new one is written (a cache in use is rewritten after a miss). */
+export const CACHE_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000
+/** At most this many caches are kept (the newest): one is written per build, install, Node version and architecture. */
+export const CACHE_MAX_FILES = 32
+
+/**
+ * Removes the folder's caches written more than `CACHE_MAX_AGE_MS` ago, and the oldest beyond
+ * `CACHE_MAX_FILES`, never `keep`. Only on a write (a miss: once per build, install, Node and
+ * architecture), so a load that finds its cache does no more than read it. A cache removed while
+ * still in use only makes its next start compile the core again, and write it anew.
+ */
+function pruneCaches(dir: string, keep: string): void {
+  const now = Date.now()
+  const caches: { readonly file: string; readonly mtimeMs: number }[] = []
+  for (const name of readdirSync(dir)) {
+    if (!/^core-.+\.bin$/.test(name)) continue
+    const file = join(dir, name)
+    if (file === keep) continue
+    const stat = lstatSync(file, { throwIfNoEntry: false })
+    if (stat?.isFile() !== true) continue
+    if (now - stat.mtimeMs > CACHE_MAX_AGE_MS) rmSync(file, { force: true })
+    else caches.push({ file, mtimeMs: stat.mtimeMs })
+  }
+  caches.sort((a, b) => b.mtimeMs - a.mtimeMs)
+  for (const old of caches.slice(CACHE_MAX_FILES - 1)) rmSync(old.file, { force: true })
 }

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest'
-import type { CacheState } from '../../src/runtime/code-cache.js'
+import { CACHE_MAX_FILES, type CacheState } from '../../src/runtime/code-cache.js'
 import { root } from '../helpers/run.js'
 
 let loader: string
@@ -127,6 +127,38 @@ describe('loading a CommonJS file through the code cache', () => {
     expect(cacheFiles()).toHaveLength(2)
     expect(loadCommonJs(other, 'build1')).toMatchObject({ cache: 'hit', frameFile: other })
     expect(loadCommonJs(source, 'build1')).toMatchObject({ cache: 'hit', frameFile: source })
+  })
+
+  test('writing a cache prunes the folder: caches older than a week, and the oldest beyond the most it keeps', () => {
+    mkdirSync(cacheFolder(), { mode: 0o700 })
+    const day = 24 * 60 * 60 * 1000
+    const put = (name: string, ageMs: number): void => {
+      writeFileSync(join(cacheFolder(), name), 'old')
+      const at = new Date(Date.now() - ageMs)
+      utimesSync(join(cacheFolder(), name), at, at)
+    }
+    put('core-stale-1.bin', 8 * day)
+    for (let i = 0; i < CACHE_MAX_FILES + 5; i++) put(`core-recent-${String(i).padStart(2, '0')}.bin`, (i + 1) * 60_000)
+    // Not loopcop's caches, or not files: left alone.
+    put('notes.txt', 30 * day)
+    mkdirSync(join(cacheFolder(), 'core-folder.bin'))
+
+    // A load that finds no cache and writes one prunes.
+    loadCommonJs(source, 'build1', true)
+    const left = cacheFiles().sort()
+    const written = left.filter((name) => /^core-build1-/.test(name))
+    expect(written).toHaveLength(1)
+    expect(left).not.toContain('core-stale-1.bin')
+    expect(left).toContain('notes.txt')
+    expect(left).toContain('core-folder.bin')
+    // The newest ones stay, up to the most it keeps with the one just written.
+    const recent = left.filter((name) => name.startsWith('core-recent-'))
+    expect(recent).toEqual(Array.from({ length: CACHE_MAX_FILES - 1 }, (_, i) => `core-recent-${String(i).padStart(2, '0')}.bin`))
+
+    // A load that uses its cache writes nothing, and prunes nothing.
+    put('core-stale-2.bin', 8 * day)
+    expect(loadCommonJs(source, 'build1', true).cache).toBe('hit')
+    expect(cacheFiles()).toContain('core-stale-2.bin')
   })
 
   test('no cache from a folder others may write to, or from a link: the file runs without one, and nothing is written', () => {
