@@ -13,7 +13,7 @@
 //     `child_process` are loaded where the runner did not load them (~4 ms a fresh worker thread).
 //     Loading them only when the user first does would take a module hook: on Node 20 there is
 //     none for `import`, and on Node 24 `module.registerHooks` with a resolve hook that does nothing
-//     made each module loaded after it ~40–120 µs slower (bench/README.md, "Seventh pass");
+//     made loading a package after it 0.3–3.7 ms slower (bench/README.md, "Seventh pass");
 //   - every sync call a test makes is judged by its own stack (the outermost one: `readFileSync`
 //     calling `openSync` is one call): V8 captures `FLOOR_DEPTH` frames (20: `traceDepth` + 10, as
 //     loopcop with a rule that looks at any frame, like the fixture's `package` rule), read as call
