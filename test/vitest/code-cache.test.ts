@@ -36,7 +36,7 @@ describe.each(['threads', 'forks'] as const)('pool: %s, loopcop loaded by Node f
     expectFound(first)
     const written = readdirSync(cacheFolder)
     expect(written).toHaveLength(1)
-    expect(written[0]).toMatch(/^core-[0-9a-f]{16}-[0-9a-f]{16}-\d+-\d+-v[\d.]+-\w+\.bin$/)
+    expect(written[0]).toMatch(/^core-[0-9a-f]{16}-[0-9a-z]{1,11}-\d+-\d+-v[\d.]+-\w+\.bin$/)
     const { mtimeMs, size } = statSync(join(cacheFolder, written[0] as string))
     expect(size).toBeGreaterThan(10_000)
 
