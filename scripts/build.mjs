@@ -137,10 +137,13 @@ for (const [format, type] of FORMATS) {
     }),
   )
 }
-for (const file of readdirSync(join(root, 'dist', 'cjs'), { recursive: true })) if (String(file).endsWith('.js')) plainBuiltinDefaults(join(root, 'dist', 'cjs', String(file)))
-for (const format of FORMATS.map(([f]) => f)) for (const file of readdirSync(join(root, 'dist', format), { recursive: true })) if (String(file).endsWith('.js')) asciiOnly(join(root, 'dist', format, String(file)))
+for (const format of FORMATS.map(([f]) => f)) {
+  for (const file of readdirSync(join(root, 'dist', format), { recursive: true })) {
+    if (String(file).endsWith('.js')) rewrite(join(root, 'dist', format, String(file)), (text) => asciiOnly(format === 'cjs' ? plainBuiltinDefaults(text) : text))
+  }
+}
 await esmCore()
-asciiOnly(join(root, 'dist', 'esm', CORE.replace(/\.ts$/, '.js')))
+rewrite(join(root, 'dist', 'esm', CORE.replace(/\.ts$/, '.js')), asciiOnly)
 // The bin: ESM only (package.json's `bin` names the dist/esm file), the shebang first, executable.
 const binOut = join(root, 'dist', 'esm', BIN.replace(/\.ts$/, '.js'))
 await esbuild.build({ absWorkingDir: root, entryPoints: [BIN], outfile: binOut, bundle: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external', banner: { js: '#!/usr/bin/env node' }, sourcemap: false, logLevel: 'warning' })
@@ -149,34 +152,37 @@ mkdirSync(dirname(STAMP), { recursive: true })
 writeFileSync(STAMP, hash)
 
 /**
- * In a CommonJS file, a default import of a Node module used for nothing but its default
+ * In a CommonJS file's text, a default import of a Node module used for nothing but its default
  * (`import fs from 'node:fs'`, to patch `fs.readFileSync` on the module object itself) becomes
  * `{ default: require('node:fs') }`. esbuild wraps it in `__toESM`, which copies every property of
  * the module as a getter onto a new object: ~400 of them for the ten imports of the core, ~0.7 ms
  * in each fresh worker thread (the ES-module build runs this core too), for an object only read
  * for `.default`. An import whose variable is read for anything else is left as esbuild made it.
  */
-function plainBuiltinDefaults(file) {
-  const text = readFileSync(file, 'utf8')
-  const out = text.replace(/\b(var|const|let) (\w+) = __toESM\(require\(("node:[\w/]+")\), 1\);/g, (whole, kind, name, id) => {
+function plainBuiltinDefaults(text) {
+  return text.replace(/\b(var|const|let) (\w+) = __toESM\(require\(("node:[\w/]+")\), 1\);/g, (whole, kind, name, id) => {
     const uses = [...text.matchAll(new RegExp(`\\b${name}\\b(\\.\\w+)?`, 'g'))]
     // The declaration itself, then only `.default` reads.
     return uses.slice(1).every((use) => use[1] === '.default') ? `${kind} ${name} = { default: require(${id}) };` : whole
   })
-  if (out !== text) writeFileSync(file, out)
 }
 
 /**
- * Makes a built file ASCII: esbuild escapes the strings and regular expressions (its default
+ * A built file's text made ASCII: esbuild escapes the strings and regular expressions (its default
  * `charset`) but keeps some comments as written, and one `—` in a comment makes V8 hold the whole
  * source as two-byte text (the core: 360 KB of heap instead of 180, in every test file's thread).
  * Escaping what is left changes nothing else.
  */
-function asciiOnly(file) {
-  const text = readFileSync(file, 'utf8')
+function asciiOnly(text) {
   // eslint-disable-next-line no-control-regex -- every character outside ASCII
-  const escaped = text.replace(/[^\u0000-\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
-  if (escaped !== text) writeFileSync(file, escaped)
+  return text.replace(/[^\u0000-\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}
+
+/** Rewrites a built file through `transform`, written back only when it changed. */
+function rewrite(file, transform) {
+  const text = readFileSync(file, 'utf8')
+  const out = transform(text)
+  if (out !== text) writeFileSync(file, out)
 }
 
 /**
