@@ -199,8 +199,8 @@ async function esmCore() {
     "import { fileURLToPath } from 'node:url'",
     "import { loadCommonJs } from './runtime/code-cache.js'",
     `const core = loadCommonJs(fileURLToPath(new URL('../../cjs/src/core.js', import.meta.url)), ${JSON.stringify(digest)})`,
-    // Written once a test has run: the functions it ran are in the cache too.
-    "if (core.cache === 'miss' || core.cache === 'rejected') core.exports.detector.whenWarm?.(core.saveCache)",
+    // Written once a test has run (the functions it ran are in the cache too), when the load found none to use (`saveCache` knows).
+    'core.exports.detector.whenWarm?.(core.saveCache)',
     `export const { ${names} } = core.exports`,
   ].join('\n')
   await esbuild.build({
