@@ -52,7 +52,7 @@ function looksAtAnyFrame(rule: CompiledRule): boolean {
 }
 
 function resolve(o: Options): Settings {
-  const user = o.allow.map(compileRule)
+  const user = o.allow.map((rule) => compileRule(rule))
   const captureDepth = Math.min(o.traceDepth + CALLER_SEARCH_FRAMES, MAX_TRACE_DEPTH + CALLER_SEARCH_FRAMES)
   return Object.freeze({
     mode: o.mode,

@@ -30,6 +30,23 @@ interface AllowedCount {
   maxMs: number
 }
 
+/** Kept calls from one site with one verdict: one finding. */
+interface Group {
+  readonly first: KeptCall
+  readonly frames: readonly Frame[]
+  readonly verdict: Verdict
+  readonly leak: boolean
+  readonly raised: boolean
+  calls: number
+  ms: number
+  maxMs: number
+}
+
+/** Whether two verdicts are the same: the same kind, and for allowances the same rule (as reported). */
+function sameVerdict(a: Verdict, b: Verdict): boolean {
+  return a === b || (a.kind === b.kind && (a.kind !== 'allowed' || (b.kind === 'allowed' && a.rule === b.rule)))
+}
+
 /** What a tally needs to judge its calls and build its findings. */
 export interface TallyTools {
   readonly stacks: Stacks
@@ -104,27 +121,32 @@ export class OperationTally {
   findings(rules: readonly CompiledRule[], ctx: FindingContext): SyncIoFinding[] {
     const op = this.operation
     const ids = this.tools.ids
-    const groups = new Map<string, { kept: KeptCall[]; frames: readonly Frame[]; verdict: Verdict; leak: boolean; raised: boolean }>()
-    for (const k of this.kept) {
+    // By site, then by verdict and kind: the site key is one string a frame (memoized), a verdict one
+    // object a rule, so grouping makes no string and no array per kept call.
+    const bySite = new Map<string, Group[]>()
+    const order: Group[] = []
+    for (let i = 0; i < this.kept.length; i++) {
+      const k = this.kept[i] as KeptCall
       const verdict = this.verdict(k, rules)
       if (isBuiltinAllowance(verdict)) continue
       const frames = this.shown(k, ctx.settings.traceDepth)
-      const label = verdict.kind === 'allowed' ? verdict.rule : ''
-      const key = `${label}|${k.leak ? 1 : 0}${k.raised ? 1 : 0}|${siteKey(frames)}`
-      const g = groups.get(key)
-      if (g === undefined) groups.set(key, { kept: [k], frames, verdict, leak: k.leak, raised: k.raised })
-      else g.kept.push(k)
+      const site = siteKey(frames)
+      let groups = bySite.get(site)
+      if (groups === undefined) bySite.set(site, (groups = []))
+      const g = groups.find((x) => x.leak === k.leak && x.raised === k.raised && sameVerdict(x.verdict, verdict))
+      if (g === undefined) {
+        const added: Group = { first: k, frames, verdict, leak: k.leak, raised: k.raised, calls: 1, ms: k.ms, maxMs: k.ms }
+        groups.push(added)
+        order.push(added)
+      } else {
+        g.calls++
+        g.ms += k.ms
+        if (k.ms > g.maxMs) g.maxMs = k.ms
+      }
     }
     const out: SyncIoFinding[] = []
-    for (const g of groups.values()) {
-      let ms = 0
-      let maxMs = 0
-      for (const call of g.kept) {
-        ms += call.ms
-        if (call.ms > maxMs) maxMs = call.ms
-      }
-      const first = g.kept[0] as KeptCall
-      out.push(syncFinding(ids.next(), op, { calls: g.kept.length, ms, maxMs, frames: g.frames, arg: first.arg, verdict: g.verdict, leak: g.leak, raised: g.raised, unstacked: false }, ctx))
+    for (const g of order) {
+      out.push(syncFinding(ids.next(), op, { calls: g.calls, ms: g.ms, maxMs: g.maxMs, frames: g.frames, arg: g.first.arg, verdict: g.verdict, leak: g.leak, raised: g.raised, unstacked: false }, ctx))
     }
     if (this.unstackedCalls > 0) {
       out.push(syncFinding(ids.next(), op, { calls: this.unstackedCalls, ms: this.unstackedMs, maxMs: this.unstackedMaxMs, frames: [], arg: undefined, verdict: UNJUDGED, leak: false, raised: false, unstacked: true }, ctx))
