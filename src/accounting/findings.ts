@@ -1,7 +1,7 @@
 // Building findings (docs/architecture.md, "findings"): ids unique across processes, and the
 // sync-io finding of a group of calls from one site.
 import { threadId } from 'node:worker_threads'
-import type { Frame, SyncIoFinding, TestRef } from '../model/finding.js'
+import type { Frame, Location, Offender, SyncIoFinding, TestRef } from '../model/finding.js'
 import type { Mode } from '../model/mode.js'
 import type { Operation } from '../model/operation.js'
 import type { Verdict } from '../model/verdict.js'
@@ -45,11 +45,39 @@ export interface SyncCalls {
 /** A finding being built: its optional fields are set one by one (no object spread per field: each costs a runtime call while the code is cold, and a runner's kept calls mostly run cold). */
 type Building = { -readonly [K in keyof SyncIoFinding]: SyncIoFinding[K] }
 
+/** Where the calls of a stack are attributed, worked out once per frames array and trace depth. */
+interface Placement {
+  readonly depth: number
+  readonly caller: Frame | undefined
+  readonly frames: readonly Frame[]
+  readonly location: Location | undefined
+  readonly offender: Offender | undefined
+}
+
+// A memo of a pure function (frames, depth → placement): a stack's frames are one array for every
+// call with that stack (see `Stacks`), so a site called in every test — a hook's fixture read — is
+// placed once, and its findings share the placement's (read-only) objects.
+const placements = new WeakMap<readonly Frame[], Placement>()
+
+function placementOf(frames: readonly Frame[], depth: number): Placement {
+  // Calls counted without a stack: nothing to place (and a new empty array each time, not worth a memo entry).
+  if (frames.length === 0) return { depth, caller: undefined, frames, location: undefined, offender: undefined }
+  let p = placements.get(frames)
+  if (p === undefined || p.depth !== depth) {
+    const caller = firstPartyFrame(frames)
+    const { location, offender } = locate(frames, caller)
+    p = { depth, caller, frames: reportedFrames(frames, depth, caller), location, offender }
+    placements.set(frames, p)
+  }
+  return p
+}
+
 /** Makes one sync-io finding. */
 export function syncFinding(id: string, op: Operation, p: SyncCalls, ctx: FindingContext): SyncIoFinding {
   const args = redactSummary(p.arg, ctx.settings.redact)
   const allowed = p.verdict.kind === 'allowed'
-  const caller = firstPartyFrame(p.frames)
+  const at = placementOf(p.frames, ctx.settings.traceDepth)
+  const caller = at.caller
   const f: Building = {
     kind: 'sync-io',
     id,
@@ -63,14 +91,13 @@ export function syncFinding(id: string, op: Operation, p: SyncCalls, ctx: Findin
     leak: p.leak,
     raised: p.raised,
     unstacked: p.unstacked,
-    frames: reportedFrames(p.frames, ctx.settings.traceDepth, caller),
+    frames: at.frames,
     mode: ctx.settings.mode,
   }
   if (p.verdict.kind === 'allowed') f.allowedBy = p.verdict.rule
   if (ctx.test !== undefined) f.test = ctx.test
-  const { location, offender } = locate(p.frames, caller)
-  if (location !== undefined) f.location = location
-  if (offender !== undefined) f.offender = offender
+  if (at.location !== undefined) f.location = at.location
+  if (at.offender !== undefined) f.offender = at.offender
   if (caller !== undefined && caller.unparsed !== true && ctx.isTestFile(caller.file)) f.testCode = true
   if (args !== undefined) f.args = args
   return f

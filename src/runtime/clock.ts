@@ -7,6 +7,9 @@ import { performance } from 'node:perf_hooks'
 
 const perf = performance
 const realNow = perf.now.bind(perf)
+// Read once: a getter that asks Node's binding each time (~0.7 µs on Node 20), for a value that
+// never changes in a thread (a worker thread has its own, read when loopcop loads there).
+const timeOrigin = perf.timeOrigin
 const realHrtimeBigint = process.hrtime.bigint.bind(process.hrtime)
 const realSetInterval = globalThis.setInterval
 const realClearInterval = globalThis.clearInterval
@@ -18,7 +21,7 @@ export function now(): number {
 
 /** `performance.timeOrigin + performance.now()`: milliseconds since the epoch, in real time. */
 export function wallNow(): number {
-  return perf.timeOrigin + realNow()
+  return timeOrigin + realNow()
 }
 
 /** `process.hrtime.bigint()` as it was when loopcop loaded. */

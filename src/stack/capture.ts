@@ -42,6 +42,9 @@ type Holder = RawStack & { [READ]?: ReadStack }
 /** No frame: a call site with no position, or in loopcop's own code. */
 const NO_FRAME = null
 
+/** The code units of the key being made (see `Stacks.key`): one array for every read, reads never overlap. */
+const KEY_CODES: number[] = []
+
 /** How many positions are remembered before the memo starts over (numbers keep counting up, so old keys never collide with new ones). */
 const MAX_POSITIONS = 20_000
 
@@ -271,12 +274,15 @@ export class Stacks {
       read = { key: sites, captured: frames.length, sites: undefined, positions: undefined, frames, raw: undefined }
     } else {
       const all = sites ?? []
-      const positions: Position[] = []
-      const codes: number[] = []
+      const positions = new Array<Position>(all.length)
+      // The key's code units, in an array used again for every read: nothing made per call but the key.
+      const codes = KEY_CODES
+      codes.length = all.length * 2
       for (let i = 0; i < all.length; i++) {
         const position = this.#position(all[i] as NodeJS.CallSite)
-        positions.push(position)
-        codes.push(position.id & 0xffff, position.id >>> 16)
+        positions[i] = position
+        codes[2 * i] = position.id & 0xffff
+        codes[2 * i + 1] = position.id >>> 16
       }
       read = { key: String.fromCharCode(...codes), captured: all.length, sites: all, positions, frames: undefined, raw: undefined }
     }
