@@ -152,10 +152,11 @@ function writeConfig(runner, dir) {
   if (runner === 'vitest') {
     write(
       join(dir, 'vitest.config.mjs'),
-      `import { defineConfig } from 'vitest/config'\nconst mode = process.env.LOOPCOP_BENCH\nexport default defineConfig({ test: { include: ['test/**/*.test.mjs'], setupFiles: mode === 'off' ? [] : mode === 'floor' ? ['./floor.setup.mjs'] : ['loopcop/vitest', './loopcop.setup.mjs'], reporters: ['dot'] } })\n`,
+      // loopcop's options in the config (`test.provide.loopcop`), as the README recommends: a setup file calling
+      // configure() costs each test file ~7–8 ms more under `threads` (bench/README.md, eighth pass).
+      `import { defineConfig } from 'vitest/config'\nconst mode = process.env.LOOPCOP_BENCH\nexport default defineConfig({ test: { include: ['test/**/*.test.mjs'], setupFiles: mode === 'off' ? [] : mode === 'floor' ? ['./floor.setup.mjs'] : ['loopcop/vitest'], provide: mode === 'off' || mode === 'floor' ? {} : { loopcop: { mode, allow: ${allow} } }, reporters: ['dot'] } })\n`,
     )
     write(join(dir, 'floor.setup.mjs'), `import { createRequire } from 'node:module'\nimport { aroundEach } from 'vitest'\nconst { run } = createRequire(import.meta.url)(${JSON.stringify(FLOOR)})\naroundEach(async (runTest) => {\n  await run(runTest)\n})\n`)
-    write(join(dir, 'loopcop.setup.mjs'), `import { configure } from 'loopcop'\nconfigure({ mode: process.env.LOOPCOP_BENCH, allow: ${allow} })\n`)
   } else if (runner === 'jest') {
     write(
       join(dir, 'jest.config.cjs'),

@@ -115,6 +115,9 @@ export class Detector implements LifecycleHost {
   /** Merges options into the configuration (validated: a wrong or unknown option throws a `TypeError`). */
   readonly configure: Configure = Object.assign((options: UserOptions): void => this.config.configure(options), { reset: (): void => this.config.reset() })
 
+  /** Merges options a runner's configuration gave (`what` names where, for the errors `configure()` throws). */
+  readonly configureFrom = (options: unknown, what: string): void => this.config.configure(options as UserOptions, what)
+
   /** The configuration in force (configure() + environment). */
   readonly currentOptions = (): Options => this.config.current()
 

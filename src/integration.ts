@@ -33,6 +33,8 @@ export const unpatchRealm: typeof detector.unpatchRealm = detector.unpatchRealm
 export const prepareStalls: typeof detector.prepareStalls = detector.prepareStalls
 /** Merges options into the configuration. */
 export const configure: typeof detector.configure = detector.configure
+/** Merges options a runner's configuration gave (Vitest's `test.provide.loopcop`), validated as `configure()` validates. */
+export const configureFrom: typeof detector.configureFrom = detector.configureFrom
 /** The configuration in force (configure() + environment). */
 export const currentOptions: typeof detector.currentOptions = detector.currentOptions
 

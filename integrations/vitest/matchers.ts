@@ -7,11 +7,17 @@
 import * as vitest from 'vitest'
 import { expect } from 'vitest'
 import { type MatcherOptions, assertSupportedRunner, toBlockEventLoop } from '../../src/integration.js'
+import { configureFromProvide } from './provided.js'
+
+export type { ProvidedOptions } from './provided.js'
 
 // Before anything Vitest-specific: an older Vitest would fail below with an unrelated TypeError.
 // A Vitest with `aroundEach` (4.1 and later) is one loopcop supports, known without resolving and
 // reading its package.json: ~0.5 ms of every test file under Vitest (each a fresh worker).
 if ((vitest as { aroundEach?: unknown }).aroundEach === undefined) assertSupportedRunner('Vitest')
+
+// The config's `test.provide.loopcop`, before any scope opens (matchers open theirs with it too).
+configureFromProvide()
 
 /** The options `toBlockEventLoop` takes: `{ stallMs, allow, traceDepth, moduleLoading }`, added to the configured ones. */
 export type ToBlockEventLoopOptions = MatcherOptions

@@ -17,7 +17,7 @@ import { scopeTestsWithoutAroundEach, suiteArgument } from './fallback.js'
 import { fileMeta, testMeta } from './meta.js'
 import './matchers.js'
 
-export type { ToBlockEventLoopOptions, ToBlockEventLoopResult } from './matchers.js'
+export type { ProvidedOptions, ToBlockEventLoopOptions, ToBlockEventLoopResult } from './matchers.js'
 
 // A wrong LOOPCOP_* variable fails each test file here, before its tests, with the variable named
 // (instead of the tests running unchecked).

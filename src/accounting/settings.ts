@@ -70,11 +70,18 @@ function resolve(o: Options): Settings {
   })
 }
 
+// Overrides found deeply frozen: they stay so (nothing unfreezes an object), and a Jest test file's
+// options are asked about once a test.
+const deeplyFrozen = new WeakSet<ScopeOptions>()
+
 /** Whether overrides can never change: frozen, and so are their `allow` list and its rules. */
 function isDeeplyFrozen(overrides: ScopeOptions): boolean {
+  if (deeplyFrozen.has(overrides)) return true
   if (!Object.isFrozen(overrides)) return false
   const allow = overrides.allow
-  return allow === undefined || (Object.isFrozen(allow) && allow.every((rule) => typeof rule === 'string' || Object.isFrozen(rule)))
+  const frozen = allow === undefined || (Object.isFrozen(allow) && allow.every((rule) => typeof rule === 'string' || Object.isFrozen(rule)))
+  if (frozen) deeplyFrozen.add(overrides)
+  return frozen
 }
 
 function envKey(): string {
@@ -98,10 +105,11 @@ export class Configuration {
 
   /**
    * Merges `options` into the current configuration. Every option is validated; a wrong one (or an
-   * unknown key) throws a `TypeError` naming the option, what was expected and what was given.
+   * unknown key) throws a `TypeError` naming the option, what was expected and what was given, and
+   * `what` gave the options (`'configure()'`, or a runner's config key).
    */
-  configure(userOptions: UserOptions): void {
-    const valid = validateOptions(userOptions, undefined, 'configure()')
+  configure(userOptions: UserOptions, what = 'configure()'): void {
+    const valid = validateOptions(userOptions, undefined, what)
     this.#options = Object.freeze({ ...this.#options, ...valid })
   }
 
