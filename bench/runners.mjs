@@ -153,7 +153,7 @@ function writeConfig(runner, dir) {
     write(
       join(dir, 'vitest.config.mjs'),
       // loopcop's options in the config (`test.provide.loopcop`), as the README recommends: a setup file calling
-      // configure() costs each test file ~7–8 ms more under `threads` (bench/README.md, eighth pass).
+      // configure() costs each test file ~4 ms more under `threads` (bench/README.md, eighth pass).
       `import { defineConfig } from 'vitest/config'\nconst mode = process.env.LOOPCOP_BENCH\nexport default defineConfig({ test: { include: ['test/**/*.test.mjs'], setupFiles: mode === 'off' ? [] : mode === 'floor' ? ['./floor.setup.mjs'] : ['loopcop/vitest'], provide: mode === 'off' || mode === 'floor' ? {} : { loopcop: { mode, allow: ${allow} } }, reporters: ['dot'] } })\n`,
     )
     write(join(dir, 'floor.setup.mjs'), `import { createRequire } from 'node:module'\nimport { aroundEach } from 'vitest'\nconst { run } = createRequire(import.meta.url)(${JSON.stringify(FLOOR)})\naroundEach(async (runTest) => {\n  await run(runTest)\n})\n`)

@@ -1,7 +1,7 @@
 // loopcop's options in the Vitest config (`test.provide.loopcop`): what a setup file calling
-// `configure()` does, with no setup file. Each file a setup file costs a test file a round trip to
+// `configure()` does, with no setup file. A setup file costs every test file a round trip to
 // Vitest's main process, and its `import … from 'loopcop'` another (Vite resolves the bare import
-// there): ~7–8 ms a test file under `threads` (bench/README.md, eighth pass), where options
+// there): ~4 ms a test file under `threads` (bench/README.md, eighth pass), where options
 // `provide`d by the config reach every worker with the config itself.
 import * as vitest from 'vitest'
 import { type UserOptions, configureFrom } from '../../src/integration.js'
