@@ -254,11 +254,14 @@ function judge(runner, cell) {
     return [`the runner's JSON results could not be read: ${error.message}`]
   }
   const where = blockingLine(runner)
-  const expected = { blocking: 'failed', clean: 'passed', allowed: 'passed', matcher: 'passed' }
+  // Vitest's cells are configured in the config (`test.provide.loopcop`: `testCode: 'check'`), so a
+  // blocking call the test file makes itself fails its test there, and passes where the options are lost.
+  const expected = { blocking: 'failed', clean: 'passed', allowed: 'passed', matcher: 'passed', ...(runner === 'vitest' && { configured: 'failed' }) }
   for (const [key, status] of Object.entries(expected)) {
     const test = tests.find((t) => t.name.startsWith(`${key}:`))
     if (test === undefined) problems.push(`no test "${key}: …" in the results`)
     else if (test.status !== status) problems.push(`"${test.name}" ${test.status}, expected ${status}${test.failure ? `:\n${indent(test.failure)}` : ''}`)
+    else if (key === 'configured' && !/BlockingIOError[^]*fs\.statSync/.test(test.failure)) problems.push(`"${test.name}" failed without a BlockingIOError for its fs.statSync:\n${indent(test.failure)}`)
     else if (key === 'blocking') {
       if (!test.failure.includes('BlockingIOError')) problems.push(`"${test.name}" failed without a BlockingIOError:\n${indent(test.failure)}`)
       const at = new RegExp(`${where.file.replace('.', '\\.')}:${where.line}\\b`)
