@@ -16,7 +16,8 @@
 //   tarball `npm pack` makes is installed there with `npm install --no-save` on every run, peer
 //   ranges checked as a user meets them (an ERESOLVE fails the project's cells, with npm's words).
 // - Cells: a fixture (test/matrix/fixtures/<runner>/, four tests: blocking, clean, allowed,
-//   matcher) copied into .cache/matrix/<name>/cells/<cell>/ and run by that project's runner on
+//   matcher; Vitest's a fifth, configured, for its options in `test.provide.loopcop`) copied into
+//   .cache/matrix/<name>/cells/<cell>/ and run by that project's runner on
 //   that Node; judged from the runner's JSON results and loopcop's JSON report (LOOPCOP_REPORT).
 //   Vitest 5 on Node 24 also runs with --pool=threads and --pool=vmThreads (with the preload).
 //   The Vitest and Jest projects type-check a file using the matcher with their own TypeScript.
