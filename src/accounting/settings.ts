@@ -70,18 +70,11 @@ function resolve(o: Options): Settings {
   })
 }
 
-// Overrides found deeply frozen: they stay so (nothing unfreezes an object), and a Jest test file's
-// options are asked about once a test.
-const deeplyFrozen = new WeakSet<ScopeOptions>()
-
 /** Whether overrides can never change: frozen, and so are their `allow` list and its rules. */
 function isDeeplyFrozen(overrides: ScopeOptions): boolean {
-  if (deeplyFrozen.has(overrides)) return true
   if (!Object.isFrozen(overrides)) return false
   const allow = overrides.allow
-  const frozen = allow === undefined || (Object.isFrozen(allow) && allow.every((rule) => typeof rule === 'string' || Object.isFrozen(rule)))
-  if (frozen) deeplyFrozen.add(overrides)
-  return frozen
+  return allow === undefined || (Object.isFrozen(allow) && allow.every((rule) => typeof rule === 'string' || Object.isFrozen(rule)))
 }
 
 function envKey(): string {
@@ -158,9 +151,11 @@ export class Configuration {
     const base = this.current()
     if (this.#cached?.from !== base) this.#cached = { from: base, settings: resolve(base) }
     if (overrides === undefined) return this.#cached.settings
-    const fixed = isDeeplyFrozen(overrides)
-    const known = fixed ? this.#byOverrides.get(overrides) : undefined
+    // Only deeply frozen overrides are kept here, and nothing unfreezes an object: a known one is
+    // not checked again (a Jest test file's options are asked for once a test).
+    const known = this.#byOverrides.get(overrides)
     if (known?.from === base) return known.settings
+    const fixed = known !== undefined || isDeeplyFrozen(overrides)
     const valid = validateOptions(overrides, SCOPE_OPTION_KEYS, what)
     const settings = Object.keys(valid).length === 0 ? this.#cached.settings : resolve({ ...base, ...valid, allow: [...base.allow, ...(valid.allow ?? [])] })
     if (fixed) this.#byOverrides.set(overrides, { from: base, settings })
