@@ -232,24 +232,73 @@ function frameMatches(rule: CompiledRule, frame: Frame): boolean {
  * Jest, the runner's formatter: ~0.25 ms a new position), while the caller frame alone is mapped
  * without the rest (`Stacks.caller`). The "test code" rule and `caller` rules never read them.
  */
-function stackMatches(rule: CompiledRule, frames: () => readonly Frame[], caller: (() => Frame | undefined) | undefined): boolean {
+function stackMatches(rule: CompiledRule, stack: StackView): boolean {
+  // A built-in rule looks only at the frames above the caller frame (see `CompiledRule.builtin`).
+  if (rule.builtin) return anyFrameMatches(rule, stack.above())
   if (rule.caller !== undefined) {
-    const own = caller?.()
+    const own = stack.caller()
     if (own === undefined || own.unparsed === true || !rule.caller(own.file)) return false
     if (rule.fn !== undefined && !matchFn(rule.fn, own.fn)) return false
     if (rule.within === undefined && rule.pkg === undefined) return true
   }
-  return frames().some((f) => frameMatches(rule, f))
+  return anyFrameMatches(rule, stack.frames())
 }
 
-/** The frames of a call as rules see them, each worked out once for all rules. */
-interface StackView {
+/** Whether the rule's any-frame fields match one of `frames`. */
+function anyFrameMatches(rule: CompiledRule, frames: readonly Frame[]): boolean {
+  for (let i = 0; i < frames.length; i++) if (frameMatches(rule, frames[i] as Frame)) return true
+  return false
+}
+
+/**
+ * The frames of a call as rules see them, each worked out once for all rules. One object a judged
+ * call, its parts worked out when a rule first asks (a kept call runs mostly cold, where a closure
+ * per part and per rule was a good share of what a verdict allocated).
+ */
+class StackView {
+  readonly #call: CallView
+  #all: readonly Frame[] | undefined
+  #ownKnown = false
+  #own: Frame | undefined
+  #above: readonly Frame[] | undefined
+
+  constructor(call: CallView) {
+    this.#call = call
+  }
+
   /** Every captured frame. */
-  readonly frames: () => readonly Frame[]
+  frames(): readonly Frame[] {
+    return (this.#all ??= this.#call.frames())
+  }
+
   /** The user's own frame nearest to the call (`caller` rules, the "test code" rule). */
-  readonly caller: () => Frame | undefined
+  caller(): Frame | undefined {
+    if (!this.#ownKnown) {
+      const call = this.#call
+      this.#own = call.caller !== undefined ? call.caller() : firstPartyFrame(this.frames())
+      this.#ownKnown = true
+    }
+    return this.#own
+  }
+
   /** The frames above the caller frame, spies left out: what built-in rules look at. */
-  readonly above: () => readonly Frame[]
+  above(): readonly Frame[] {
+    if (this.#above !== undefined) return this.#above
+    // Whose code each frame is does not need source maps: the generated positions tell it, and
+    // calls the runners' machinery makes are allowed without mapping a frame.
+    const call = this.#call
+    const f = call.rawFrames !== undefined ? call.rawFrames() : this.frames()
+    const caller = firstPartyFrame(f)
+    const end = caller === undefined ? f.length : f.indexOf(caller)
+    // A spy that passes the call through (`vi.spyOn(fs, …)`, `vi.fn(fs.readFileSync)`, jest.spyOn,
+    // sinon) is the test's own call: its frames never make a call the runner's.
+    const above: Frame[] = []
+    for (let i = 0; i < end; i++) {
+      const frame = f[i] as Frame
+      if (!isSpyFrame(frame)) above.push(frame)
+    }
+    return (this.#above = above)
+  }
 }
 
 /** Whether the rule matches the call. */
@@ -259,7 +308,7 @@ function matches(rule: CompiledRule, call: CallView, stack: StackView | undefine
   if (rule.command !== undefined && (call.operation.arg !== 'command' || call.arg === undefined || !rule.command.test(call.arg))) return false
   if (!rule.needsStack) return true
   if (stack === undefined) return false
-  return rule.builtin ? stackMatches(rule, stack.above, undefined) : stackMatches(rule, stack.frames, stack.caller)
+  return stackMatches(rule, stack)
 }
 
 /** A rule list sorted for matching: each call tries only the rules that can apply to it. */
@@ -302,25 +351,7 @@ export function findAllowingRule(rules: readonly CompiledRule[], call: CallView)
     if (matches(rule, call, undefined)) return rule
   }
   if (plan.stack.length === 0) return undefined
-  let all: readonly Frame[] | undefined
-  let own: { frame: Frame | undefined } | undefined
-  let above: readonly Frame[] | undefined
-  const stack: StackView = {
-    frames: () => (all ??= call.frames()),
-    caller: () => (own ??= { frame: call.caller !== undefined ? call.caller() : firstPartyFrame(stack.frames()) }).frame,
-    above: () => {
-      if (above === undefined) {
-        // Whose code each frame is does not need source maps: the generated positions tell it, and
-        // calls the runners' machinery makes are allowed without mapping a frame.
-        const f = call.rawFrames !== undefined ? call.rawFrames() : stack.frames()
-        const caller = firstPartyFrame(f)
-        // A spy that passes the call through (`vi.spyOn(fs, …)`, `vi.fn(fs.readFileSync)`, jest.spyOn,
-        // sinon) is the test's own call: its frames never make a call the runner's.
-        above = (caller === undefined ? f : f.slice(0, f.indexOf(caller))).filter((frame) => !isSpyFrame(frame))
-      }
-      return above
-    },
-  }
+  const stack = new StackView(call)
   const tried = plan.hasBuiltin && stack.above().length > 0 ? plan.stack : plan.ownCall
   for (let i = 0; i < tried.length; i++) {
     const rule = tried[i] as CompiledRule

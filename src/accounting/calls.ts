@@ -1,6 +1,6 @@
 // The per-call path (docs/architecture.md, "data flow of one blocking call"): what happens between
 // the wrapper and the tally, kept short — the budget is a few µs per call, most of it the capture.
-import type { Finding } from '../model/finding.js'
+import type { Finding, Frame } from '../model/finding.js'
 import { STACKS_PER_OPERATION } from '../model/finding.js'
 import type { Operation } from '../model/operation.js'
 import { isBuiltinAllowance } from '../model/verdict.js'
@@ -46,6 +46,9 @@ const ALLOWED_IN_CALLBACK = Object.freeze({ kind: 'allowed', rule: 'allowBlockin
 /** The verdict on a call after `allowBlocking()` in a test. */
 const ALLOWED_REST = Object.freeze({ kind: 'allowed', rule: 'allowBlocking()', builtin: false } as const)
 
+/** The frames of a call judged by rules that need none. */
+const noFrames = (): readonly Frame[] => []
+
 /** Records the blocking calls made in scopes. */
 export class CallRecorder {
   readonly #tools: CallTools
@@ -85,11 +88,12 @@ export class CallRecorder {
     const stacks = this.#tools.stacks
 
     // Rules that need no stack decide before anything is captured. The argument summary they need
-    // is the one a kept call records: worked out once.
+    // is the one a kept call records: worked out once (no closure to work it out: a kept call runs
+    // mostly cold, where one closure and its context were a share of what each call allocated).
     let arg: string | undefined | typeof UNSUMMARIZED = UNSUMMARIZED
-    const argOf = (): string | undefined => (arg === UNSUMMARIZED ? (arg = summarizeArgs(op, args)) : arg)
     if (s.cheapRules.length > 0) {
-      const rule = findAllowingRule(s.cheapRules, { operation: op, arg: argOf(), frames: () => [] })
+      arg = summarizeArgs(op, args)
+      const rule = findAllowingRule(s.cheapRules, { operation: op, arg, frames: noFrames })
       if (rule !== undefined) {
         try {
           return timed(this.#tools.guard, original, self, args, out)
@@ -101,7 +105,7 @@ export class CallRecorder {
 
     const tally = scope.tally(op)
     if (s.mode === 'throw') {
-      const kept: KeptCall = { raw: stacks.capture(s.captureDepth, wrapper), ms: 0, arg: argOf(), leak: false, raised: true }
+      const kept: KeptCall = { raw: stacks.capture(s.captureDepth, wrapper), ms: 0, arg: arg === UNSUMMARIZED ? summarizeArgs(op, args) : arg, leak: false, raised: true }
       const verdict = tally.verdict(kept, scope.rules)
       if (verdict.kind === 'violation') {
         tally.calls++
@@ -135,7 +139,7 @@ export class CallRecorder {
           tally.unstackedMs += ms
           if (ms > tally.unstackedMaxMs) tally.unstackedMaxMs = ms
         } else {
-          const call: KeptCall = { raw, ms, arg: argOf(), leak: false, raised: false }
+          const call: KeptCall = { raw, ms, arg: arg === UNSUMMARIZED ? summarizeArgs(op, args) : arg, leak: false, raised: false }
           if (tally.kept.length < STACKS_PER_OPERATION) {
             tally.keep(call)
             if (tally.kept.length === STACKS_PER_OPERATION && !tally.violation && tally.judgeKept(scope.rules)) tally.violation = true

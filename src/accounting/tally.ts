@@ -99,7 +99,7 @@ export class OperationTally {
 
   /** The verdict on a call (judged once), kept or not. */
   verdict(call: KeptCall, rules: readonly CompiledRule[]): Verdict {
-    call.verdict ??= this.tools.judge.judge(call, this.operation, rules, () => this.frames(call))
+    call.verdict ??= this.tools.judge.judge(call, this.operation, rules)
     return call.verdict
   }
 

@@ -10,6 +10,39 @@ import { type CallView, type CompiledRule, findAllowingRule, verdictOf } from '.
 export interface Judged {
   readonly raw: RawStack
   readonly arg: string | undefined
+  /** Its frames, once read (by the judge, or by whoever read them first). */
+  frames?: Frame[]
+}
+
+/**
+ * A judged call as rules see it: one object a call, its frames read from its stack when a rule
+ * asks (methods, not a closure a part: a kept call runs mostly cold, see `findAllowingRule`).
+ */
+class JudgedView implements CallView {
+  readonly #stacks: Stacks
+  readonly #call: Judged
+
+  constructor(stacks: Stacks, call: Judged, readonly operation: Operation) {
+    this.#stacks = stacks
+    this.#call = call
+  }
+
+  get arg(): string | undefined {
+    return this.#call.arg
+  }
+
+  frames(): readonly Frame[] {
+    const call = this.#call
+    return (call.frames ??= this.#stacks.read(call.raw))
+  }
+
+  rawFrames(): readonly Frame[] {
+    return this.#stacks.rawFrames(this.#call.raw)
+  }
+
+  caller(): Frame | undefined {
+    return this.#stacks.caller(this.#call.raw)
+  }
 }
 
 /**
@@ -28,8 +61,8 @@ export class Judge {
     this.#stacks = stacks
   }
 
-  /** The verdict on a call: `violation`, or `allowed` by the first rule that matches. `frames` reads the call's frames (once). */
-  judge(call: Judged, operation: Operation, rules: readonly CompiledRule[], frames: () => readonly Frame[]): Verdict {
+  /** The verdict on a call: `violation`, or `allowed` by the first rule that matches. */
+  judge(call: Judged, operation: Operation, rules: readonly CompiledRule[]): Verdict {
     const key = this.#stacks.key(call.raw)
     let byOperation = this.#verdicts.get(rules)
     if (byOperation === undefined) this.#verdicts.set(rules, (byOperation = new Map<Operation, Map<string | undefined, Map<string, Verdict>>>()))
@@ -39,9 +72,7 @@ export class Judge {
     if (byKey === undefined) byArg.set(call.arg, (byKey = new Map<string, Verdict>()))
     const known = byKey.get(key)
     if (known !== undefined) return known
-    const stacks = this.#stacks
-    const view: CallView = { operation, arg: call.arg, frames, rawFrames: () => stacks.rawFrames(call.raw), caller: () => stacks.caller(call.raw) }
-    const verdict = verdictOf(findAllowingRule(rules, view))
+    const verdict = verdictOf(findAllowingRule(rules, new JudgedView(this.#stacks, call, operation)))
     if (++this.#cachedKeys > 5_000) {
       byOperation.clear()
       this.#cachedKeys = 0

@@ -31,8 +31,8 @@ interface ReadStack {
   sites: readonly NodeJS.CallSite[] | undefined
   positions: readonly Position[] | undefined
   frames: Frame[] | undefined
-  /** The frames at their generated positions, with the position each came from. */
-  raw: { readonly frames: Frame[]; readonly from: Position[] } | undefined
+  /** The frames at their generated positions (each the `raw` frame of one of `positions`, in order). */
+  raw: Frame[] | undefined
 }
 
 /** Where a holder keeps what it read to (a property of loopcop's own holder, not a WeakMap: no ephemeron per kept call for the GC). */
@@ -140,22 +140,22 @@ export class Stacks {
    */
   rawFrames(raw: Holder): readonly Frame[] {
     const read = this.#readOnce(raw)
-    if (read.raw !== undefined) return read.raw.frames
+    if (read.raw !== undefined) return read.raw
     const sites = read.sites
     const positions = read.positions
     // Formatted before loopcop read it (its text is all there is): the frames parsed from it.
     if (sites === undefined || positions === undefined) return read.frames ?? []
-    const frames: Frame[] = []
-    const from: Position[] = []
+    // Made at its full size and cut to what it holds: pushed one by one, it grew twice.
+    const frames = new Array<Frame>(positions.length)
+    let n = 0
     for (let i = 0; i < positions.length; i++) {
       const position = positions[i] as Position
       let frame = position.raw
       if (frame === undefined) frame = position.raw = this.#rawFrameOf(sites[i] as NodeJS.CallSite)
-      if (frame === NO_FRAME) continue
-      frames.push(frame)
-      from.push(position)
+      if (frame !== NO_FRAME) frames[n++] = frame
     }
-    read.raw = { frames, from }
+    frames.length = n
+    read.raw = frames
     return frames
   }
 
@@ -171,8 +171,11 @@ export class Stacks {
     const own = firstPartyFrame(frames)
     const sites = read.sites
     const positions = read.positions
-    const position = own === undefined ? undefined : read.raw?.from[frames.indexOf(own)]
-    if (own === undefined || position === undefined || sites === undefined || positions === undefined) return own
+    if (own === undefined || sites === undefined || positions === undefined) return own
+    // A position's generated frame is its own object: the caller frame's position is the one holding it.
+    let position: Position | undefined
+    for (let i = 0; i < positions.length && position === undefined; i++) if ((positions[i] as Position).raw === own) position = positions[i]
+    if (position === undefined) return own
     const mapped = this.#mapped(read, position)
     if (mapped !== NO_FRAME && firstPartyFrame([mapped]) === mapped) return mapped
     return firstPartyFrame(this.read(raw))
@@ -218,9 +221,9 @@ export class Stacks {
     const known = this.#frames.get(read.key) ?? byKey.get(read.key)
     if (known !== undefined) return known
     const generated = this.rawFrames(raw)
-    const from = read.raw?.from
+    const positions = read.positions
     // A short stack (or one formatted before loopcop read it) has nothing to leave out.
-    if (from === undefined || generated.length <= depth + 1) return this.read(raw)
+    if (positions === undefined || read.sites === undefined || generated.length <= depth + 1) return this.read(raw)
     const own = this.caller(raw)
     // Where the caller frame's mapping made it another kind of frame, `caller` read them all.
     const all = this.#readOnce(raw).frames
@@ -229,14 +232,20 @@ export class Stacks {
     const offenderRaw = offenderFrame(generated)
     const shown: Frame[] = []
     let offender: Frame | undefined
-    for (let i = 0; i < generated.length; i++) {
-      const g = generated[i] as Frame
+    // The generated frames are the positions' own `raw` frames, in order (see `rawFrames`): `i`
+    // counts them, skipping positions with no frame.
+    let i = -1
+    for (let p = 0; p < positions.length; p++) {
+      const position = positions[p] as Position
+      const g = position.raw
+      if (g === NO_FRAME || g === undefined) continue
+      i++
       if (g === ownRaw && own !== undefined) {
         shown.push(own)
         continue
       }
       if (i >= depth && g !== offenderRaw) continue
-      const frame = this.#mapped(read, from[i] as Position)
+      const frame = this.#mapped(read, position)
       if (frame === NO_FRAME) return this.read(raw)
       if (g === offenderRaw) offender = frame
       shown.push(frame)
@@ -324,7 +333,8 @@ export class Stacks {
 
   /** Frames of call sites: positions mapped where the runner or Node maps them, each position once. Source maps may read files: the guard is up. */
   #frameSites(sites: readonly NodeJS.CallSite[], positions: readonly Position[]): Frame[] {
-    const frames: Frame[] = []
+    const frames = new Array<Frame>(positions.length)
+    let n = 0
     this.#guard.depth++
     try {
       for (let i = 0; i < positions.length; i++) {
@@ -332,11 +342,12 @@ export class Stacks {
         // `null` (no frame) is an answer too: only `undefined` is not worked out yet.
         let frame = position.frame
         if (frame === undefined) frame = position.frame = this.#frameOf(sites[i] as NodeJS.CallSite)
-        if (frame !== NO_FRAME) frames.push(frame)
+        if (frame !== NO_FRAME) frames[n++] = frame
       }
     } finally {
       this.#guard.depth--
     }
+    frames.length = n
     return frames
   }
 

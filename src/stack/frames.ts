@@ -45,9 +45,12 @@ export function isInternal(file: string): boolean {
   return file.startsWith('node:') || file.startsWith('internal/') || file === '<anonymous>' || !file.includes('/')
 }
 
+/** `node_modules` as a folder in a path of this platform. */
+const NODE_MODULES = `${sep}node_modules${sep}`
+
 /** True for code inside a `node_modules` folder. */
 export function isDependency(file: string): boolean {
-  return file.includes(`${sep}node_modules${sep}`) || file.includes('/node_modules/')
+  return file.includes(NODE_MODULES) || file.includes('/node_modules/')
 }
 
 // A memo of a pure function (file → package), bounded: not state anyone reads back.
@@ -93,7 +96,11 @@ export function isGenerated(frame: Frame): boolean {
  * runner's).
  */
 export function firstPartyFrame(frames: readonly Frame[]): Frame | undefined {
-  return frames.find((f) => f.unparsed === true || (!isInternal(f.file) && !isDependency(f.file) && !isGenerated(f)))
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i] as Frame
+    if (f.unparsed === true || (!isInternal(f.file) && !isDependency(f.file) && !isGenerated(f))) return f
+  }
+  return undefined
 }
 
 /** Spy and mock libraries: what passes through them is the caller's call, never the runner's. */
