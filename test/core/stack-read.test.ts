@@ -115,6 +115,29 @@ describe('generated positions, for telling whose code a frame is', () => {
     expect(caller!.line).toBeGreaterThan(1000)
     expect(afterCaller).toEqual([`here:${caller!.line - 1000}`])
   })
+
+  test('reported() of a recursive stack (one position several times) shows what read() shows, each position mapped', () => {
+    Error.prepareStackTrace = (error: Error, sites: NodeJS.CallSite[]): string =>
+      `${error.name}: ${error.message}\n${sites.map((s) => `    at ${s.getFunctionName() ?? 'x'} (${s.getFileName()}:${(s.getLineNumber() ?? 0) + 1000}:${s.getColumnNumber()})`).join('\n')}`
+    // Two detectors' worth of stacks: each reads its own capture, so no cache of one serves the other.
+    const partly = new Stacks(new Guard())
+    const fully = new Stacks(new Guard())
+    const recurse = (n: number, stacks: Stacks): ReturnType<Stacks['capture']> => (n === 0 ? stacks.capture(20, stacks.capture) : recurse(n - 1, stacks))
+    const shownRaw = recurse(15, partly)
+    const readRaw = recurse(15, fully)
+    const shown = partly.reported(shownRaw, 10)
+    const caller = partly.caller(shownRaw)
+    const all = fully.read(readRaw)
+    Error.prepareStackTrace = installed
+    // 20 frames captured, 10 shown: the part that is mapped position by position, not the whole read.
+    expect(all).toHaveLength(20)
+    expect(shown).toEqual(all.slice(0, 10))
+    // The call was made at one position, the recursion at another, repeated: each mapped (+1000 lines).
+    expect(shown[0]!.line).toBeGreaterThan(1000)
+    expect(new Set(shown.slice(1).map((f) => `${f.line}:${f.column}`)).size).toBe(1)
+    expect(`${shown[1]!.line}:${shown[1]!.column}`).not.toBe(`${shown[0]!.line}:${shown[0]!.column}`)
+    expect(caller).toEqual(shown[0])
+  })
 })
 
 describe('positions', () => {
