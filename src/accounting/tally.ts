@@ -111,12 +111,6 @@ export class OperationTally {
     return call.frames ?? this.tools.stacks.reported(call.raw, depth)
   }
 
-  /** The frames of a call (read once). */
-  frames(call: KeptCall): Frame[] {
-    call.frames ??= this.tools.stacks.read(call.raw)
-    return call.frames
-  }
-
   /** The site-aggregated findings of this tally. Calls built-in rules allowed are dropped. */
   findings(rules: readonly CompiledRule[], ctx: FindingContext): SyncIoFinding[] {
     const op = this.operation
