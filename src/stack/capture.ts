@@ -173,10 +173,10 @@ export class Stacks {
     const positions = read.positions
     if (own === undefined || sites === undefined || positions === undefined) return own
     // A position's generated frame is its own object: the caller frame's position is the one holding it.
-    let position: Position | undefined
-    for (let i = 0; i < positions.length && position === undefined; i++) if ((positions[i] as Position).raw === own) position = positions[i]
-    if (position === undefined) return own
-    const mapped = this.#mapped(read, position)
+    let at = 0
+    while (at < positions.length && (positions[at] as Position).raw !== own) at++
+    if (at === positions.length) return own
+    const mapped = this.#mapped(sites, positions, at)
     if (mapped !== NO_FRAME && firstPartyFrame([mapped]) === mapped) return mapped
     return firstPartyFrame(this.read(raw))
   }
@@ -222,8 +222,9 @@ export class Stacks {
     if (known !== undefined) return known
     const generated = this.rawFrames(raw)
     const positions = read.positions
+    const sites = read.sites
     // A short stack (or one formatted before loopcop read it) has nothing to leave out.
-    if (positions === undefined || read.sites === undefined || generated.length <= depth + 1) return this.read(raw)
+    if (positions === undefined || sites === undefined || generated.length <= depth + 1) return this.read(raw)
     const own = this.caller(raw)
     // Where the caller frame's mapping made it another kind of frame, `caller` read them all.
     const all = this.#readOnce(raw).frames
@@ -245,7 +246,7 @@ export class Stacks {
         continue
       }
       if (i >= depth && g !== offenderRaw) continue
-      const frame = this.#mapped(read, position)
+      const frame = this.#mapped(sites, positions, p)
       if (frame === NO_FRAME) return this.read(raw)
       if (g === offenderRaw) offender = frame
       shown.push(frame)
@@ -256,13 +257,13 @@ export class Stacks {
     return shown
   }
 
-  /** A position of a holder not read yet, source-mapped (once per position; source maps may read files: the guard is up). */
-  #mapped(read: ReadStack, position: Position): Frame | typeof NO_FRAME {
+  /** The `at`th position of a holder not read yet, source-mapped (once per position; source maps may read files: the guard is up). */
+  #mapped(sites: readonly NodeJS.CallSite[], positions: readonly Position[], at: number): Frame | typeof NO_FRAME {
+    const position = positions[at] as Position
     if (position.frame !== undefined) return position.frame
-    const site = (read.sites as readonly NodeJS.CallSite[])[(read.positions as readonly Position[]).indexOf(position)] as NodeJS.CallSite
     this.#guard.depth++
     try {
-      return (position.frame = this.#frameOf(site))
+      return (position.frame = this.#frameOf(sites[at] as NodeJS.CallSite))
     } finally {
       this.#guard.depth--
     }
