@@ -46,6 +46,11 @@ const ALLOWED_IN_CALLBACK = Object.freeze({ kind: 'allowed', rule: 'allowBlockin
 /** The verdict on a call after `allowBlocking()` in a test. */
 const ALLOWED_REST = Object.freeze({ kind: 'allowed', rule: 'allowBlocking()', builtin: false } as const)
 
+/** A call's argument summary: the one worked out already (for rules that need no stack), else worked out now. */
+function summaryOf(known: string | undefined | typeof UNSUMMARIZED, op: Operation, args: readonly unknown[]): string | undefined {
+  return known === UNSUMMARIZED ? summarizeArgs(op, args) : known
+}
+
 /** The frames of a call judged by rules that need none. */
 const noFrames = (): readonly Frame[] => []
 
@@ -105,7 +110,7 @@ export class CallRecorder {
 
     const tally = scope.tally(op)
     if (s.mode === 'throw') {
-      const kept: KeptCall = { raw: stacks.capture(s.captureDepth, wrapper), ms: 0, arg: arg === UNSUMMARIZED ? summarizeArgs(op, args) : arg, leak: false, raised: true }
+      const kept: KeptCall = { raw: stacks.capture(s.captureDepth, wrapper), ms: 0, arg: summaryOf(arg, op, args), leak: false, raised: true }
       const verdict = tally.verdict(kept, scope.rules)
       if (verdict.kind === 'violation') {
         tally.calls++
@@ -139,7 +144,7 @@ export class CallRecorder {
           tally.unstackedMs += ms
           if (ms > tally.unstackedMaxMs) tally.unstackedMaxMs = ms
         } else {
-          const call: KeptCall = { raw, ms, arg: arg === UNSUMMARIZED ? summarizeArgs(op, args) : arg, leak: false, raised: false }
+          const call: KeptCall = { raw, ms, arg: summaryOf(arg, op, args), leak: false, raised: false }
           if (tally.kept.length < STACKS_PER_OPERATION) {
             tally.keep(call)
             if (tally.kept.length === STACKS_PER_OPERATION && !tally.violation && tally.judgeKept(scope.rules)) tally.violation = true
