@@ -47,6 +47,15 @@ function sameVerdict(a: Verdict, b: Verdict): boolean {
   return a === b || (a.kind === b.kind && (a.kind !== 'allowed' || (b.kind === 'allowed' && a.rule === b.rule)))
 }
 
+/** The group of a site's groups a kept call with this verdict joins, if one is there (a loop: no closure per kept call). */
+function groupOf(groups: readonly Group[], k: KeptCall, verdict: Verdict): Group | undefined {
+  for (let i = 0; i < groups.length; i++) {
+    const g = groups[i] as Group
+    if (g.leak === k.leak && g.raised === k.raised && sameVerdict(g.verdict, verdict)) return g
+  }
+  return undefined
+}
+
 /** What a tally needs to judge its calls and build its findings. */
 export interface TallyTools {
   readonly stacks: Stacks
@@ -127,7 +136,7 @@ export class OperationTally {
       const site = siteKey(frames)
       let groups = bySite.get(site)
       if (groups === undefined) bySite.set(site, (groups = []))
-      const g = groups.find((x) => x.leak === k.leak && x.raised === k.raised && sameVerdict(x.verdict, verdict))
+      const g = groupOf(groups, k, verdict)
       if (g === undefined) {
         const added: Group = { first: k, frames, verdict, leak: k.leak, raised: k.raised, calls: 1, ms: k.ms, maxMs: k.ms }
         groups.push(added)
