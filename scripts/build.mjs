@@ -9,8 +9,9 @@
 // Every entry of the exports map, `src/integration.ts` (the integrations' API) and `src/core.ts`
 // (the core itself) is bundled on its own with esbuild, and an import of another entry stays an
 // import of that entry's file (but for the stateless ones in `INLINED`): the core is ONE file
-// (`src/core.js`) that every entry loads, an integration's own modules are inlined into its entry. Vitest starts a fresh module graph per
-// test file, and loading ~45 small modules cost several ms per file more than a few files do.
+// (`src/core.js`) that every entry loads, an integration's own modules are inlined into its entry.
+// Vitest starts a fresh module graph per test file, and loading ~45 small modules cost several ms
+// per file more than a few files do.
 //
 // No source maps, no declaration maps: a map would point at `src/*.ts`, which the package does not
 // contain, so a stack through loopcop's code (a user's ENOENT thrown through the `readFileSync`

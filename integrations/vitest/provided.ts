@@ -7,7 +7,7 @@ import * as vitest from 'vitest'
 import { type UserOptions, configureFrom } from '../../src/integration.js'
 
 /** The key of loopcop's options in the Vitest config's `test.provide`. */
-export const PROVIDE_KEY = 'loopcop'
+const PROVIDE_KEY = 'loopcop'
 
 /** Where the options come from, as errors name it. */
 const WHERE = 'test.provide.loopcop'
