@@ -9,7 +9,8 @@
 // Every entry of the exports map, `src/integration.ts` (the integrations' API) and `src/core.ts`
 // (the core itself) is bundled on its own with esbuild, and an import of another entry stays an
 // import of that entry's file (but for the stateless ones in `INLINED`): the core is ONE file
-// (`src/core.js`) that every entry loads, an integration's own modules are inlined into its entry.
+// (`src/core-bundle.js`, in dist/cjs) that every entry loads through its build's `src/core.js`, an
+// integration's own modules are inlined into its entry.
 // Vitest starts a fresh module graph per test file, and loading ~45 small modules cost several ms
 // per file more than a few files do.
 //
@@ -19,7 +20,7 @@
 // files that are there.
 import { createHash } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -36,8 +37,10 @@ const FORMATS = /** @type {const} */ ([
 const WORKER = join('src', 'stall', 'watchdog-worker.mjs')
 /** The command line (`npx loopcop`): the package's `bin`, an ES module with a shebang, built into dist/esm only. */
 const BIN = join('src', 'cli', 'main.ts')
-/** The core: one file every entry loads. */
+/** The core: one file every entry loads (a loader of the bundle below, in both builds). */
 const CORE = 'src/core.ts'
+/** The core itself, in dist/cjs only: the loaders of both builds run it, once per process. */
+const CORE_BUNDLE = join('src', 'core-bundle.js')
 /** What dist/ was last built from (outside dist/: never published). */
 const STAMP = join(root, '.loopcop', 'build-inputs')
 
@@ -147,12 +150,14 @@ for (const [format, type] of FORMATS) {
     }),
   )
 }
+// The CommonJS core is the bundle both builds' loaders run (see `coreLoaders`).
+renameSync(join(root, 'dist', 'cjs', CORE.replace(/\.ts$/, '.js')), join(root, 'dist', 'cjs', CORE_BUNDLE))
 for (const format of FORMATS.map(([f]) => f)) {
   for (const file of readdirSync(join(root, 'dist', format), { recursive: true })) {
     if (String(file).endsWith('.js')) rewrite(join(root, 'dist', format, String(file)), (text) => asciiOnly(format === 'cjs' ? plainBuiltinDefaults(text) : text))
   }
 }
-await esmCore()
+await coreLoaders()
 rewrite(join(root, 'dist', 'esm', CORE.replace(/\.ts$/, '.js')), asciiOnly)
 // The bin: ESM only (package.json's `bin` names the dist/esm file), the shebang first, executable.
 const binOut = join(root, 'dist', 'esm', BIN.replace(/\.ts$/, '.js'))
@@ -196,34 +201,54 @@ function rewrite(file, transform) {
 }
 
 /**
- * The ES-module build's core (`dist/esm/src/core.js`): a module that runs the CommonJS build's
- * core through V8's code cache (src/runtime/code-cache.ts) and exports what it exports. Vitest
- * loads the core afresh for every test file; compiling it was ~5 ms of each. The cache is for the
- * CommonJS file's exact bytes: their hash is written in.
+ * Both builds' `src/core.js`: small loaders of the core bundle (`dist/cjs/src/core-bundle.js`)
+ * that evaluate it once per process (src/runtime/shared-core.ts), whichever build and realm asks
+ * first. The CommonJS one `require`s it. The ES-module one runs it through V8's code cache
+ * (src/runtime/code-cache.ts) and exports what it exports: Vitest loads the core afresh for every
+ * test file, and compiling it was ~5 ms of each. The cache is for the bundle's exact bytes: their
+ * hash is written into both loaders, and names the bundle's evaluation in the process.
  */
-async function esmCore() {
-  const body = join(root, 'dist', 'cjs', CORE.replace(/\.ts$/, '.js'))
-  const digest = createHash('sha256').update(readFileSync(body)).digest('hex').slice(0, 16)
+async function coreLoaders() {
+  const bundle = join(root, 'dist', 'cjs', CORE_BUNDLE)
+  const digest = JSON.stringify(createHash('sha256').update(readFileSync(bundle)).digest('hex').slice(0, 16))
   const names = coreExports.join(', ')
-  const contents = [
-    "import { fileURLToPath } from 'node:url'",
-    "import { loadCommonJs } from './runtime/code-cache.js'",
-    `const core = loadCommonJs(fileURLToPath(new URL('../../cjs/src/core.js', import.meta.url)), ${JSON.stringify(digest)})`,
-    // Written once a test has run (the functions it ran are in the cache too), when the load found none to use (`saveCache` knows).
-    'core.exports.detector.whenWarm?.(core.saveCache)',
-    `export const { ${names} } = core.exports`,
-  ].join('\n')
-  await esbuild.build({
-    absWorkingDir: root,
-    stdin: { contents, resolveDir: join(root, 'src'), sourcefile: 'core.esm.js', loader: 'js' },
-    outfile: join(root, 'dist', 'esm', CORE.replace(/\.ts$/, '.js')),
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    packages: 'external',
-    sourcemap: false,
-    logLevel: 'warning',
-    allowOverwrite: true,
-  })
+  const loader = (format, contents) =>
+    esbuild.build({
+      absWorkingDir: root,
+      stdin: { contents, resolveDir: join(root, 'src'), sourcefile: `core.${format}.js`, loader: 'js' },
+      outfile: join(root, 'dist', format, CORE.replace(/\.ts$/, '.js')),
+      bundle: true,
+      format,
+      platform: 'node',
+      target: 'node20',
+      packages: 'external',
+      external: ['./core-bundle.js'],
+      sourcemap: false,
+      logLevel: 'warning',
+      allowOverwrite: true,
+    })
+  await loader(
+    'cjs',
+    [
+      "import { join } from 'node:path'",
+      "import { sharedCore } from './runtime/shared-core.js'",
+      `const core = sharedCore(join(__dirname, 'core-bundle.js'), ${digest}, () => require('./core-bundle.js'))`,
+      `export const { ${names} } = core`,
+    ].join('\n'),
+  )
+  await loader(
+    'esm',
+    [
+      "import { fileURLToPath } from 'node:url'",
+      "import { loadCommonJs } from './runtime/code-cache.js'",
+      "import { sharedCore } from './runtime/shared-core.js'",
+      "const file = fileURLToPath(new URL('../../cjs/src/core-bundle.js', import.meta.url))",
+      'let loaded',
+      `const core = sharedCore(file, ${digest}, () => (loaded = loadCommonJs(file, ${digest})).exports)`,
+      // Written once a test has run (the functions it ran are in the cache too), when this load found none to use (`saveCache` knows).
+      'if (loaded !== undefined) core.detector.whenWarm?.(loaded.saveCache)',
+      `export const { ${names} } = core`,
+    ].join('\n'),
+  )
+  rewrite(join(root, 'dist', 'cjs', CORE.replace(/\.ts$/, '.js')), (text) => asciiOnly(plainBuiltinDefaults(text)))
 }

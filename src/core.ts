@@ -1,8 +1,8 @@
 /**
  * The one module every entry point shares: the process's detector, and the pure helpers the entry
- * points hand on. The build keeps it one file (`dist/<format>/src/core.js`) that `index.js`,
- * `integration.js` and every integration load, so a process evaluates loopcop's core once per
- * build (docs/architecture.md, "one detector per process").
+ * points hand on. The build keeps it one file (`dist/cjs/src/core-bundle.js`) that `index.js`,
+ * `integration.js` and every integration load through their build's `src/core.js`, so a process
+ * evaluates loopcop's core once (docs/architecture.md, "loading the core").
  * @module
  */
 export { detector } from './process.js'
