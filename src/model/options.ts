@@ -270,12 +270,22 @@ function checkReport(value: unknown): ReportOptions {
   return Object.freeze(out)
 }
 
+/**
+ * A RegExp of any realm: one made in a Jest test file or setup file, or in a Vitest `vmThreads`
+ * test file, is another realm's, which `instanceof RegExp` does not recognise.
+ */
+function isRegExp(value: unknown): value is RegExp {
+  return Object.prototype.toString.call(value) === '[object RegExp]'
+}
+
 function checkRedact(value: unknown): readonly RegExp[] | false {
   if (value === false) return false
   if (!Array.isArray(value)) invalid('redact', 'an array of patterns (RegExp, or strings matched literally) or `false`', value)
   return Object.freeze(
     value.map((p, i) => {
       if (p instanceof RegExp) return p
+      // Copied into this realm, the pattern is used (and cached by) like any other.
+      if (isRegExp(p)) return new RegExp(p.source, p.flags)
       if (typeof p === 'string' && p.length > 0) return new RegExp(p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'g')
       return invalid(`redact[${i}]`, 'a RegExp or a non-empty string', p)
     }),

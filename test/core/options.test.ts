@@ -1,4 +1,5 @@
 import fs from 'node:fs'
+import { runInNewContext } from 'node:vm'
 import { afterEach, describe, expect, test, vi } from 'vitest'
 import { configure, detect, type Finding } from '../../src/index.js'
 import { currentOptions } from '../../src/integration.js'
@@ -170,5 +171,19 @@ describe('options at work', () => {
     } finally {
       stderr.mockRestore()
     }
+  })
+})
+
+describe('redact patterns from another realm', () => {
+  // A Jest test file or setup file, or a Vitest `vmThreads` test file, runs in a realm of its own:
+  // its regular expressions are not `instanceof RegExp` where loopcop runs.
+  test("are accepted and redact as this realm's do", async () => {
+    const foreign = runInNewContext('/token-[0-9a-f]{6}/') as RegExp
+    expect(foreign instanceof RegExp).toBe(false)
+    configure({ redact: [foreign] })
+    const missing = `/nonexistent/token-${'abc123'}.json`
+    const { findings } = await detect(() => fs.existsSync(missing))
+    expect(findings.map((f) => (f as Finding & { args?: string }).args)).toEqual([expect.stringContaining('[redacted]')])
+    expect(JSON.stringify(findings)).not.toContain('token-abc123')
   })
 })
