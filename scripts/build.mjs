@@ -154,11 +154,10 @@ for (const [format, type] of FORMATS) {
 renameSync(join(root, 'dist', 'cjs', CORE.replace(/\.ts$/, '.js')), join(root, 'dist', 'cjs', CORE_BUNDLE))
 for (const format of FORMATS.map(([f]) => f)) {
   for (const file of readdirSync(join(root, 'dist', format), { recursive: true })) {
-    if (String(file).endsWith('.js')) rewrite(join(root, 'dist', format, String(file)), (text) => asciiOnly(format === 'cjs' ? plainBuiltinDefaults(text) : text))
+    if (String(file).endsWith('.js')) rewrite(join(root, 'dist', format, String(file)), finished(format))
   }
 }
 await coreLoaders()
-rewrite(join(root, 'dist', 'esm', CORE.replace(/\.ts$/, '.js')), asciiOnly)
 // The bin: ESM only (package.json's `bin` names the dist/esm file), the shebang first, executable.
 const binOut = join(root, 'dist', 'esm', BIN.replace(/\.ts$/, '.js'))
 await esbuild.build({ absWorkingDir: root, entryPoints: [BIN], outfile: binOut, bundle: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external', banner: { js: '#!/usr/bin/env node' }, sourcemap: false, logLevel: 'warning' })
@@ -180,6 +179,11 @@ function plainBuiltinDefaults(text) {
     // The declaration itself, then only `.default` reads.
     return uses.slice(1).every((use) => use[1] === '.default') ? `${kind} ${name} = { default: require(${id}) };` : whole
   })
+}
+
+/** What every built file of `format` goes through once esbuild wrote it. */
+function finished(format) {
+  return (text) => asciiOnly(format === 'cjs' ? plainBuiltinDefaults(text) : text)
 }
 
 /**
@@ -212,11 +216,12 @@ async function coreLoaders() {
   const bundle = join(root, 'dist', 'cjs', CORE_BUNDLE)
   const digest = JSON.stringify(createHash('sha256').update(readFileSync(bundle)).digest('hex').slice(0, 16))
   const names = coreExports.join(', ')
-  const loader = (format, contents) =>
-    esbuild.build({
+  const loader = async (format, contents) => {
+    const outfile = join(root, 'dist', format, CORE.replace(/\.ts$/, '.js'))
+    await esbuild.build({
       absWorkingDir: root,
       stdin: { contents, resolveDir: join(root, 'src'), sourcefile: `core.${format}.js`, loader: 'js' },
-      outfile: join(root, 'dist', format, CORE.replace(/\.ts$/, '.js')),
+      outfile,
       bundle: true,
       format,
       platform: 'node',
@@ -227,6 +232,8 @@ async function coreLoaders() {
       logLevel: 'warning',
       allowOverwrite: true,
     })
+    rewrite(outfile, finished(format))
+  }
   await loader(
     'cjs',
     [
@@ -250,5 +257,4 @@ async function coreLoaders() {
       `export const { ${names} } = core`,
     ].join('\n'),
   )
-  rewrite(join(root, 'dist', 'cjs', CORE.replace(/\.ts$/, '.js')), (text) => asciiOnly(plainBuiltinDefaults(text)))
 }
