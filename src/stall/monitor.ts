@@ -69,8 +69,12 @@ export class StallMonitor {
   readonly #tools: StallTools
   readonly #watched = new Set<Watched>()
   readonly #byScope = new Map<Scope, Watched>()
-  /** Watched records of scopes that ended (a stall they left running is still charged to them). */
-  readonly #lastWatched = new WeakMap<Scope, Watched>()
+  /**
+   * Where scopes that ended were opened (`null`: not captured), for a stall they left running. Not
+   * their `Watched` records: a weak map's value that holds its key keeps the key alive through the
+   * young generation's collections (V8 frees such an entry only in a full one).
+   */
+  readonly #endedOpenedAt = new WeakMap<Scope, RawStack | null>()
   /**
    * Open scopes that do not watch stalls (`stallMs: 0`, `stallMode: 'off'`). Without a probe (the
    * sampler) a stall is charged to the innermost open scope: one of these may be it, and a stall
@@ -190,7 +194,7 @@ export class StallMonitor {
     this.#check(now())
     this.#watched.delete(w)
     this.#byScope.delete(scope)
-    this.#lastWatched.set(scope, w)
+    this.#endedOpenedAt.set(scope, w.openedAt ?? null)
     this.#rearm()
   }
 
@@ -356,9 +360,13 @@ export class StallMonitor {
 
   /** Where the scope (or the nearest watched one around it) was opened, when captured. */
   #openedAt(scope: Scope): RawStack | undefined {
-    let w: Watched | undefined
-    for (let s: Scope | undefined = scope; s !== undefined && w === undefined; s = s.parent) w = this.#byScope.get(s) ?? this.#lastWatched.get(s)
-    return w?.openedAt
+    for (let s: Scope | undefined = scope; s !== undefined; s = s.parent) {
+      const w = this.#byScope.get(s)
+      if (w !== undefined) return w.openedAt
+      const ended = this.#endedOpenedAt.get(s)
+      if (ended !== undefined) return ended ?? undefined
+    }
+    return undefined
   }
 }
 
