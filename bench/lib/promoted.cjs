@@ -6,7 +6,8 @@
 // function that allocated them, largest first. Used for the eleventh pass of bench/README.md:
 // objects that die young cost a scavenge next to nothing; promoted ones are marked and compacted.
 // A measuring tool, not a test. Usage: PROMOTED_OUT=<file> PROMOTED_TOP=<rows> node --require
-// bench/lib/promoted.cjs <the runner and its arguments>.
+// bench/lib/promoted.cjs <the runner and its arguments>; `%p` in the file name is the process id
+// (with NODE_OPTIONS, each of a runner's worker processes writes its own).
 'use strict'
 const inspector = require('node:inspector')
 const fs = require('node:fs')
@@ -31,7 +32,7 @@ process.on('exit', () => {
     walk(result.profile.head)
     const rows = [...bytes].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.PROMOTED_TOP ?? 30))
     const text = [`promoted (sampled): ${(total / 1024).toFixed(0)} KB`, ...rows.map(([where, n]) => `${(n / 1024).toFixed(0).padStart(8)} KB  ${where}`)].join('\n') + '\n'
-    if (process.env.PROMOTED_OUT) fs.writeFileSync(process.env.PROMOTED_OUT, text)
+    if (process.env.PROMOTED_OUT) fs.writeFileSync(process.env.PROMOTED_OUT.replace('%p', String(process.pid)), text)
     else process.stderr.write(text)
   })
 })
