@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
 import { BlockingIOError, configure, detect, type Finding, type StallFinding, type SyncIoFinding } from '../../src/index.js'
 import { RunCollector, failureMessage, formatSummary, jsonReport, reportRun } from '../../src/integration.js'
+import { mergeReports } from '../../src/cli/reports.js'
 import { formatMs, plural } from '../../src/report/messages.js'
 import { SPOOL_ENV, closeSpool, githubAnnotations, openSpool, readSpool, spoolFindings, writeJsonReport } from '../helpers/detector.js'
 import { defaultsWithoutStalls, tempDir } from './support.js'
@@ -176,6 +177,15 @@ describe('the JSON report, version 1', () => {
     expect(report.summary).toEqual({ findings: 2, tests: 1, blockedMs: 185.1, calls: 2, allowed: 1, testCodeCalls: 0, baselined: 0, assertions: 0, unstackedCalls: 0, unjudgedStalls: 0 })
     // Plain JSON: survives a round trip unchanged.
     expect(JSON.parse(JSON.stringify(report))).toEqual(report)
+  })
+
+  test('counts its summary from the durations it writes, as the CLI counts a report it reads back', () => {
+    // Three calls of 0.4 µs: written as 0 ms each. Summed before rounding they were 0.001 ms, and the
+    // run's summary (its step summary on GitHub Actions) disagreed with `npx loopcop summary` of its report.
+    const report = jsonReport([0.0004, 0.0004, 0.0004].map((ms) => syncFinding({ durationMs: ms, maxMs: ms })), cwd)
+    expect(report.findings.map((f) => f.durationMs)).toEqual([0, 0, 0])
+    expect(report.summary).toMatchObject({ findings: 3, calls: 3, blockedMs: 0 })
+    expect(mergeReports([JSON.parse(JSON.stringify(report)) as typeof report]).summary).toEqual(report.summary)
   })
 
   test('of real findings, written outside every scope (writing it is not a finding)', async () => {
