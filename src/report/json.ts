@@ -117,7 +117,10 @@ export function summarize(findings: readonly Countable[], lost = 0): JsonReport[
   let allowed = 0
   let calls = 0
   for (const f of blocking) {
-    blockedMs += f.durationMs
+    // Each duration as the report writes it: a report read back (`npx loopcop summary`, `merge`)
+    // adds up the same numbers as the run that wrote it, whose console and step summaries then
+    // agree with the CLI's (summed unrounded, the total could round the other way by 0.1 ms).
+    blockedMs += round(f.durationMs)
     calls += f.calls
   }
   for (const f of findings) {
@@ -146,14 +149,10 @@ export function summarize(findings: readonly Countable[], lost = 0): JsonReport[
 
 /** Builds the JSON report of a run; `lost` counts findings that could not be read back from workers. */
 export function jsonReport(findings: readonly Finding[], cwd?: string, lost = 0, baseline?: JsonBaseline): JsonReport {
-  const json = findings.map((f) => toJsonFinding(f, cwd))
   return {
     version: 1,
-    findings: json,
-    // Counted from the report's own findings (durations rounded as written), as `npx loopcop
-    // summary` and `merge` count a report they read: summed unrounded, the total could round the
-    // other way, and the run's step summary differ from the CLI's by 0.1 ms.
-    summary: summarize(json, lost),
+    findings: findings.map((f) => toJsonFinding(f, cwd)),
+    summary: summarize(findings, lost),
     ...(baseline !== undefined && { baseline }),
   }
 }
