@@ -119,6 +119,23 @@ export interface RunReportResult {
   readonly error?: Error
 }
 
+/**
+ * A run's findings in an order that is the same from run to run: by test file, and within one file
+ * in the order they were found (a stable sort). They arrive in no such order: the workers' spool
+ * files are read by name (`<pid>-<thread>.jsonl`, so by the process ids the system gave out), and
+ * Vitest's and Jest's workers report files as they finish. Findings of no test come last.
+ */
+export function inRunOrder(findings: readonly Finding[]): Finding[] {
+  return [...findings].sort((a, b) => {
+    const x = a.test?.file
+    const y = b.test?.file
+    if (x === y) return 0
+    if (x === undefined) return 1
+    if (y === undefined) return -1
+    return x < y ? -1 : 1
+  })
+}
+
 /** The configured options `reportRun` reads: the modes, for findings recorded without one, and the baseline. */
 export type RunModes = Pick<Options, 'mode' | 'stallMode'> & Partial<Pick<Options, 'baseline'>>
 
@@ -133,7 +150,8 @@ function describeError(cause: unknown): string {
  * to `$GITHUB_STEP_SUMMARY` when that is set and annotations are on. `modes` are the configured
  * options, for findings recorded without the mode that judged them.
  */
-export function reportRun(findings: readonly Finding[], options: ReportRunOptions, modes: RunModes): RunReportResult {
+export function reportRun(found: readonly Finding[], options: ReportRunOptions, modes: RunModes): RunReportResult {
+  const findings = inRunOrder(found)
   const write = options.write ?? ((text: string) => process.stdout.write(text + '\n'))
   const errors: Error[] = []
   const summary = formatSummary(findings, options.cwd)
@@ -149,7 +167,7 @@ export function reportRun(findings: readonly Finding[], options: ReportRunOption
   const baseline: JsonBaseline | undefined =
     outcome === undefined || outcome.error !== undefined ? undefined : { path: displayPath(outcome.path, options.cwd), known: outcome.known, complete: outcome.complete, fixed: outcome.fixed, written: outcome.written }
   const github = options.github ?? process.env.GITHUB_ACTIONS === 'true'
-  const annotations = github ? githubAnnotations(options.annotate ?? findings, options.level ?? modes, options.cwd) : []
+  const annotations = github ? githubAnnotations(options.annotate === undefined ? findings : inRunOrder(options.annotate), options.level ?? modes, options.cwd) : []
   for (const a of annotations) write(a)
   const lost = options.lost ?? 0
   if (lost > 0) write(`loopcop: ${lost} finding${lost === 1 ? '' : 's'} sent by test workers could not be read back (a worker stopped mid-write?) and ${lost === 1 ? 'is' : 'are'} missing from this report`)

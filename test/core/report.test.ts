@@ -340,6 +340,29 @@ describe('the run summary', () => {
     expect(printed[1]).toMatch(/^::error file=src\/users\.ts,line=14,col=18,/)
     expect(printed[2]).toBe(`loopcop: JSON report written to ${json}`)
   })
+
+  test('reportRun prints and writes the same whatever order the workers’ findings arrived in: by test file, each file’s in the order found', () => {
+    const inFile = (file: string, name: string, args: string): SyncIoFinding => syncFinding({ test: { name, file: join(cwd, 'test', file) }, args })
+    const a1 = inFile('a.test.ts', 'a1', 'a1.json')
+    const a2 = inFile('a.test.ts', 'a2', 'a2.json')
+    const b1 = inFile('b.test.ts', 'b1', 'b1.json')
+    const b2 = inFile('b.test.ts', 'b2', 'b2.json')
+    const noTest = syncFinding({ test: undefined, args: 'none.json' })
+    const run = (findings: Finding[], name: string): { printed: string[]; report: { findings: { test?: { name: string } }[] } } => {
+      const printed: string[] = []
+      const json = join(dir, 'order', `${name}.json`)
+      reportRun(findings, { json, github: true, cwd, write: (t) => printed.push(t) })
+      return { printed: printed.slice(0, -1), report: JSON.parse(fs.readFileSync(json, 'utf8')) as { findings: { test?: { name: string } }[] } }
+    }
+    // The order a spool read by process id gives when file b's worker had the lower id, and another.
+    const first = run([noTest, b1, b2, a1, a2], 'first')
+    const second = run([b1, a1, noTest, b2, a2], 'second')
+    expect(first.printed).toEqual(second.printed)
+    expect(first.printed[0]).toContain('4 tests: "a1", "a2", "b1", …')
+    expect(first.printed.at(-1)).toContain('fs.readFileSync("a1.json")')
+    expect(first.report.findings.map((f) => f.test?.name)).toEqual(['a1', 'a2', 'b1', 'b2', undefined])
+    expect(second.report.findings).toEqual(first.report.findings)
+  })
 })
 
 describe('the spool (findings from worker processes)', () => {
