@@ -6,7 +6,10 @@
 //     rule), a few fixture-setup calls in test files. Prints wall and CPU ratios against the run
 //     without loopcop, for loopcop and for the floor harness (bench/lib/floor.cjs: the least a
 //     detector must do — every test in an AsyncLocalStorage store, every call judged by its own
-//     20-frame stack, a watchdog thread per process, a heartbeat — and nothing else).
+//     20-frame stack, a watchdog thread per process, a heartbeat — and nothing else); and for the
+//     floor with its judged stacks' positions also read through the runner's source-mapping
+//     formatter (`floor-mapped`, FLOOR_MAP=1: what reporting findings at their source lines costs
+//     at the least under Vitest and Jest; under Mocha there is no formatter and it is the floor).
 //   - kept: one test file whose tests make 2,000 sync calls from 100 distinct call sites (every
 //     call keeps a stack) → µs per kept call = (Δ CPU − start-up of a one-file run, from `one`) / calls.
 //   - unkept: one test making 100,000 calls of one operation from one site in the test file → µs per
@@ -198,14 +201,17 @@ function command(NODE, name, dir) {
   return [NODE, bins.mocha, '--timeout', '60000', 'test/*.spec.cjs']
 }
 
-async function measure(node, name, kind, mode) {
+async function measure(node, name, kind, variant) {
   const runner = name.startsWith('vitest') ? 'vitest' : name
+  // `floor-mapped` is the floor harness with FLOOR_MAP=1 (bench/lib/floor.cjs).
+  const mode = variant === 'floor-mapped' ? 'floor' : variant
   const dir = join(cache, runner, kind)
   const argv = command(node, name, dir)
   if (runner === 'mocha' && mode === 'floor') argv.splice(2, 0, '--require', './floor.setup.cjs')
   else if (runner === 'mocha' && mode !== 'off') argv.splice(2, 0, '--require', 'loopcop/mocha', '--require', './loopcop.setup.cjs')
-  const env = { ...process.env, CI: 'true', NO_COLOR: '1', LOOPCOP_BENCH: mode, NODE_PATH: join(cache, 'node_modules'), LOOPCOP_BENCH_ERR: join(cache, `${name}-${kind}-${mode}.err`) }
-  for (const key of Object.keys(env)) if (key.startsWith('VITEST') || key === 'NODE_OPTIONS' || key === 'GITHUB_ACTIONS' || (key.startsWith('LOOPCOP_') && key !== 'LOOPCOP_BENCH' && key !== 'LOOPCOP_BENCH_ERR')) delete env[key]
+  const env = { ...process.env, CI: 'true', NO_COLOR: '1', LOOPCOP_BENCH: mode, NODE_PATH: join(cache, 'node_modules'), LOOPCOP_BENCH_ERR: join(cache, `${name}-${kind}-${variant}.err`) }
+  for (const key of Object.keys(env)) if (key.startsWith('VITEST') || key === 'FLOOR_MAP' || key === 'NODE_OPTIONS' || key === 'GITHUB_ACTIONS' || (key.startsWith('LOOPCOP_') && key !== 'LOOPCOP_BENCH' && key !== 'LOOPCOP_BENCH_ERR')) delete env[key]
+  if (variant === 'floor-mapped') env.FLOOR_MAP = '1'
   return timed(argv, { cwd: dir, env })
 }
 
@@ -237,7 +243,7 @@ async function measureRunner(node, name) {
   for (let i = 0; i < RUNS; i++) {
     // Alternating, and the order rotated each round, so drift hits every variant alike.
     const variants = [
-      ['suite', 'off'], ['suite', 'warn'], ['suite', 'fail'], ['suite', 'floor'],
+      ['suite', 'off'], ['suite', 'warn'], ['suite', 'fail'], ['suite', 'floor'], ['suite', 'floor-mapped'],
       ['kept', 'off'], ['kept', 'warn'], ['kept', 'floor'],
       ['unkept', 'off'], ['unkept', 'warn'], ['unkept', 'floor'],
       ['files', 'off'], ['files', 'warn'], ['files', 'floor'],
@@ -278,6 +284,8 @@ async function measureRunner(node, name) {
     // The floor harness (bench/lib/floor.cjs) on the same projects: what no detector can go below.
     wallFloor: m('suite/floor', 'wallMs') / m('suite/off', 'wallMs'),
     cpuFloor: m('suite/floor', 'cpuMs') / m('suite/off', 'cpuMs'),
+    // The floor with source mapping: what loopcop's distance to the floor is, less the mapping.
+    wallFloorMapped: m('suite/floor-mapped', 'wallMs') / m('suite/off', 'wallMs'),
     ...costs('warn'),
     floor: costs('floor'),
   }
@@ -290,11 +298,11 @@ async function main() {
   for (const node of targets) for (const name of RUNNERS) results.push(await measureRunner(node, name))
   for (const node of targets) {
     console.log(`\nloopcop inside the runners: Node ${node.version}, medians of ${RUNS} alternating runs, stall detection on (stallMs 100)\n`)
-    console.log('| runner | suite wall (off) | wall warn | wall fail | wall floor | CPU warn | CPU fail | CPU floor | µs/kept call (floor) | µs/unkept call (floor) | µs/test (floor) | start-up ms/file, wall (floor) | start-up ms/file, CPU (floor) | one-file run start-up, CPU ms (floor) | µs/kept, old formula |')
-    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
+    console.log('| runner | suite wall (off) | wall warn | wall fail | wall floor | wall floor, mapped | CPU warn | CPU fail | CPU floor | µs/kept call (floor) | µs/unkept call (floor) | µs/test (floor) | start-up ms/file, wall (floor) | start-up ms/file, CPU (floor) | one-file run start-up, CPU ms (floor) | µs/kept, old formula |')
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
     for (const r of results.filter((x) => x.node === node.version)) {
       const both = (key, digits) => `${r[key].toFixed(digits)} (${r.floor[key].toFixed(digits)})`
-      console.log(`| ${r.runner} | ${(r.suiteWallOff / 1000).toFixed(2)} s | ${r.wallWarn.toFixed(3)}× | ${r.wallFail.toFixed(3)}× | ${r.wallFloor.toFixed(3)}× | ${r.cpuWarn.toFixed(3)}× | ${r.cpuFail.toFixed(3)}× | ${r.cpuFloor.toFixed(3)}× | ${both('usPerKept', 1)} | ${both('usPerUnkept', 2)} | ${both('usPerTest', 1)} | ${both('msPerFile', 1)} | ${both('cpuMsPerFile', 1)} | ${both('cpuMsOneRun', 1)} | ${r.usPerKeptPerFileStartup.toFixed(1)} |`)
+      console.log(`| ${r.runner} | ${(r.suiteWallOff / 1000).toFixed(2)} s | ${r.wallWarn.toFixed(3)}× | ${r.wallFail.toFixed(3)}× | ${r.wallFloor.toFixed(3)}× | ${r.wallFloorMapped.toFixed(3)}× | ${r.cpuWarn.toFixed(3)}× | ${r.cpuFail.toFixed(3)}× | ${r.cpuFloor.toFixed(3)}× | ${both('usPerKept', 1)} | ${both('usPerUnkept', 2)} | ${both('usPerTest', 1)} | ${both('msPerFile', 1)} | ${both('cpuMsPerFile', 1)} | ${both('cpuMsOneRun', 1)} | ${r.usPerKeptPerFileStartup.toFixed(1)} |`)
     }
   }
   if (typeof args.json === 'string') writeFileSync(args.json, JSON.stringify(results, null, 2) + '\n')

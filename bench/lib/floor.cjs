@@ -23,6 +23,10 @@
 // What it leaves out: the verdict itself (rules), findings, messages, reports, the per-test timing
 // and stall bookkeeping, argument summaries, and everything else a detector's code is (it loads
 // no code of its own beyond this file).
+// With FLOOR_MAP=1 (the benchmark's `floor-mapped` variant) it also reads each new position of the
+// judged stacks through the runner's source-mapping formatter, as reporting findings at their
+// source lines needs (DESIGN.md): under Vitest that is Vite's, which decodes each file's map in
+// every fresh worker.
 //
 // Loaded once per process: under Jest each test file evaluates it again in its own module registry,
 // so its state lives on the `fs` module object (core modules are shared by every registry).
@@ -35,10 +39,12 @@ const { stackKeyer } = require('./stack-key.cjs')
 
 const STATE = Symbol.for('loopcop.bench.floor')
 const DEPTH = Number(process.env.FLOOR_DEPTH ?? 20)
+// FLOOR_MAP=1: also map each new position through the runner's formatter (see stack-key.cjs).
+const MAP = process.env.FLOOR_MAP === '1'
 
 function install(onJudged) {
   const als = new AsyncLocalStorage()
-  const stackKey = stackKeyer()
+  const stackKey = stackKeyer({ map: MAP })
   const keys = new Map()
   let judged = 0
   let blockedMs = 0

@@ -6,8 +6,19 @@
 
 const ownPrepare = (_error, sites) => sites
 
-/** A keyer with its own memo of positions: `key(depth, above)` is the key of the stack captured now. */
-function stackKeyer() {
+/** The header a runner's formatter is given for one call site (it reads only these). */
+const HEADER = { name: 'Error', message: '' }
+/** Frames no source map can move: Node's own code and the runners' packages (as loopcop skips them). */
+const UNMAPPED = /^node:|\/node_modules\/(?:vitest|@vitest\/[^/]+|vite|vite-node|tinypool|jest|jest-[^/]+|@jest\/[^/]+|mocha)\//
+
+/**
+ * A keyer with its own memo of positions: `key(depth, above)` is the key of the stack captured now.
+ * With `map`, each new position of code that may have a source map (not Node's, not a runner's
+ * package) is also read through the formatter the runner installed (`Error.prepareStackTrace`:
+ * Vitest's and Jest's map stacks), once a position: what reporting a finding's location and stack
+ * at their source positions takes at the least (DESIGN.md), here for every stack judged.
+ */
+function stackKeyer({ map = false } = {}) {
   const byScript = new Map()
   let ids = 0
   return function key(depth, above) {
@@ -27,7 +38,14 @@ function stackKeyer() {
       if (byOffset === undefined) byScript.set(script, (byOffset = new Map()))
       const offset = site.getPosition()
       let id = byOffset.get(offset)
-      if (id === undefined) byOffset.set(offset, (id = ++ids))
+      if (id === undefined) {
+        byOffset.set(offset, (id = ++ids))
+        if (map && typeof installed === 'function' && typeof script === 'string' && !UNMAPPED.test(script)) {
+          try {
+            installed.call(Error, HEADER, [site])
+          } catch {}
+        }
+      }
       text += `,${id}`
     }
     return text
