@@ -43,7 +43,9 @@ function stackKeyer({ map = false } = {}) {
         if (map && typeof installed === 'function' && typeof script === 'string' && !UNMAPPED.test(script)) {
           try {
             installed.call(Error, HEADER, [site])
-          } catch {}
+          } catch {
+            // A formatter that fails on a lone call site: the position stays generated.
+          }
         }
       }
       text += `,${id}`
