@@ -12,13 +12,30 @@ const HEADER = { name: 'Error', message: '' }
 const UNMAPPED = /^node:|\/node_modules\/(?:vitest|@vitest\/[^/]+|vite|vite-node|tinypool|jest|jest-[^/]+|@jest\/[^/]+|mocha)\//
 
 /**
+ * The main realm's `Error`, read off an error Node's own code makes. Under Jest a test file (and
+ * this file, loaded from it) runs in a realm of its own whose `Error` has no formatter: Jest installs
+ * its source-map support on the main realm's, where loopcop's core runs.
+ */
+function mainRealmError() {
+  try {
+    require('node:fs').statSync('\0')
+  } catch (error) {
+    const ctor = Object.getPrototypeOf(Object.getPrototypeOf(error))?.constructor
+    if (typeof ctor === 'function') return ctor
+  }
+  return Error
+}
+
+/**
  * A keyer with its own memo of positions: `key(depth, above)` is the key of the stack captured now.
  * With `map`, each new position of code that may have a source map (not Node's, not a runner's
- * package) is also read through the formatter the runner installed (`Error.prepareStackTrace`:
- * Vitest's and Jest's map stacks), once a position: what reporting a finding's location and stack
- * at their source positions takes at the least (DESIGN.md), here for every stack judged.
+ * package) is also read through the formatter the runner installed (`Error.prepareStackTrace`, or
+ * the main realm's under Jest: Vitest's and Jest's map stacks), once a position: what reporting a
+ * finding's location and stack at their source positions takes at the least (DESIGN.md), here for
+ * every stack judged.
  */
 function stackKeyer({ map = false } = {}) {
+  const mainError = map ? mainRealmError() : Error
   const byScript = new Map()
   let ids = 0
   return function key(depth, above) {
@@ -40,9 +57,11 @@ function stackKeyer({ map = false } = {}) {
       let id = byOffset.get(offset)
       if (id === undefined) {
         byOffset.set(offset, (id = ++ids))
-        if (map && typeof installed === 'function' && typeof script === 'string' && !UNMAPPED.test(script)) {
+        const owner = typeof installed === 'function' ? Error : mainError
+        const formatter = owner.prepareStackTrace
+        if (map && typeof formatter === 'function' && typeof script === 'string' && !UNMAPPED.test(script)) {
           try {
-            installed.call(Error, HEADER, [site])
+            formatter.call(owner, HEADER, [site])
           } catch {
             // A formatter that fails on a lone call site: the position stays generated.
           }
