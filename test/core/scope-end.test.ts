@@ -1,5 +1,6 @@
 import fs from 'node:fs'
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8'
+import { fileURLToPath } from 'node:url'
 import { runInNewContext } from 'node:vm'
 import { expect, test } from 'vitest'
 import type { Scope } from '../../src/accounting/scope.js'
@@ -11,6 +12,8 @@ import { VERSION } from '../../src/version.js'
 setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as (options?: { type: 'major' | 'minor' }) => void
 const MB = 1024 * 1024
+/** The sources' root, where the stall watchdog's worker script is (without it, a watched scope reports an internal error). */
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
 /** Three blocking calls in a scope, which is then ended: the scope, its findings, and weak references to the calls' stacks. */
 function endedScope(): { scope: Scope; findings: Finding[]; stacks: WeakRef<object>[] } {
@@ -44,7 +47,7 @@ test('an ended scope lets go of its kept calls and their stacks: only its findin
  * how much the old generation grew while the ballast was made (before the scope ended).
  */
 function endedWatchedScope(before: number): { detector: Detector; promotedEarly: number } {
-  const detector = new Detector({ version: VERSION })
+  const detector = new Detector({ version: VERSION, root: ROOT })
   detector.configure({ stallMs: 100, mode: 'warn' })
   const scope = detector.openScope('detect')
   Object.assign(scope, { ballast: Array.from({ length: 200_000 }, (_, i) => ({ i })) })
