@@ -46,7 +46,7 @@ if (files.length === 0 || !(runs > 0)) {
 /** Whose code a sampled frame is. */
 function whose(callFrame) {
   const url = callFrame.url
-  if (url.includes('/loopcop/') || url.includes('/loopcop/dist/')) return 'loopcop'
+  if (url.includes('/loopcop/')) return 'loopcop'
   if (url.includes('/bench/lib/')) return 'the floor harness'
   if (/\/(mocha|jest[^/]*|@jest\/[^/]+|vitest|@vitest\/[^/]+|vite|tinypool)\//.test(url)) return 'the runner'
   if (url.startsWith('node:')) return 'Node'

@@ -26,6 +26,17 @@ function mainRealmError() {
   return Error
 }
 
+/** Reads one call site through `owner`'s formatter, as reporting it at its source position would (the text is not kept). */
+function mapOnce(owner, script, site) {
+  const formatter = owner.prepareStackTrace
+  if (typeof formatter !== 'function' || typeof script !== 'string' || UNMAPPED.test(script)) return
+  try {
+    formatter.call(owner, HEADER, [site])
+  } catch {
+    // A formatter that fails on a lone call site: the position stays generated.
+  }
+}
+
 /**
  * A keyer with its own memo of positions: `key(depth, above)` is the key of the stack captured now.
  * With `map`, each new position of code that may have a source map (not Node's, not a runner's
@@ -57,15 +68,7 @@ function stackKeyer({ map = false } = {}) {
       let id = byOffset.get(offset)
       if (id === undefined) {
         byOffset.set(offset, (id = ++ids))
-        const owner = typeof installed === 'function' ? Error : mainError
-        const formatter = owner.prepareStackTrace
-        if (map && typeof formatter === 'function' && typeof script === 'string' && !UNMAPPED.test(script)) {
-          try {
-            formatter.call(owner, HEADER, [site])
-          } catch {
-            // A formatter that fails on a lone call site: the position stays generated.
-          }
-        }
+        if (map) mapOnce(typeof installed === 'function' ? Error : mainError, script, site)
       }
       text += `,${id}`
     }
