@@ -210,7 +210,7 @@ async function measure(node, name, kind, variant) {
   if (runner === 'mocha' && mode === 'floor') argv.splice(2, 0, '--require', './floor.setup.cjs')
   else if (runner === 'mocha' && mode !== 'off') argv.splice(2, 0, '--require', 'loopcop/mocha', '--require', './loopcop.setup.cjs')
   const env = { ...process.env, CI: 'true', NO_COLOR: '1', LOOPCOP_BENCH: mode, NODE_PATH: join(cache, 'node_modules'), LOOPCOP_BENCH_ERR: join(cache, `${name}-${kind}-${variant}.err`) }
-  for (const key of Object.keys(env)) if (key.startsWith('VITEST') || key === 'FLOOR_MAP' || key === 'NODE_OPTIONS' || key === 'GITHUB_ACTIONS' || (key.startsWith('LOOPCOP_') && key !== 'LOOPCOP_BENCH' && key !== 'LOOPCOP_BENCH_ERR')) delete env[key]
+  for (const key of Object.keys(env)) if (key.startsWith('VITEST') || key === 'FLOOR_MAP' || key === 'FLOOR_DEPTH' || key === 'FLOOR_LEAVE_OUT' || key === 'NODE_OPTIONS' || key === 'GITHUB_ACTIONS' || (key.startsWith('LOOPCOP_') && key !== 'LOOPCOP_BENCH' && key !== 'LOOPCOP_BENCH_ERR')) delete env[key]
   if (variant === 'floor-mapped') env.FLOOR_MAP = '1'
   return timed(argv, { cwd: dir, env })
 }

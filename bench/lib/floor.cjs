@@ -41,6 +41,12 @@ const STATE = Symbol.for('loopcop.bench.floor')
 const DEPTH = Number(process.env.FLOOR_DEPTH ?? 20)
 // FLOOR_MAP=1: also map each new position through the runner's formatter (see stack-key.cjs).
 const MAP = process.env.FLOOR_MAP === '1'
+// FLOOR_LEAVE_OUT=watchdog,wrap,heartbeat: probes that take one requirement out, to see what it costs
+// (bench/README.md, "Fourteenth pass"): no watchdog thread; only `fs` wrapped (`child_process`,
+// `zlib`, `crypto` neither loaded nor wrapped, `Atomics.wait` not wrapped); no heartbeat timer.
+// (FLOOR_DEPTH=0 takes out the stack captures.) With any of them it is not the floor any more.
+const LEAVE_OUT = new Set((process.env.FLOOR_LEAVE_OUT ?? '').split(',').filter((part) => part !== ''))
+for (const part of LEAVE_OUT) if (!['watchdog', 'wrap', 'heartbeat'].includes(part)) throw new Error(`FLOOR_LEAVE_OUT: unknown part ${JSON.stringify(part)} (watchdog, wrap or heartbeat)`)
 
 function install(onJudged) {
   const als = new AsyncLocalStorage()
@@ -84,21 +90,24 @@ function install(onJudged) {
   for (const name of syncs(fs)) wrap(fs, name)
   wrap(fs.Dir.prototype, 'readSync')
   wrap(fs.Dir.prototype, 'closeSync')
-  const childProcess = require('node:child_process')
-  for (const name of ['execSync', 'execFileSync', 'spawnSync']) wrap(childProcess, name)
-  const zlib = require('node:zlib')
-  for (const name of syncs(zlib)) wrap(zlib, name)
-  const crypto = require('node:crypto')
-  for (const name of syncs(crypto)) wrap(crypto, name)
-  for (const name of ['randomBytes', 'randomInt', 'sign', 'verify']) wrap(crypto, name, noCallback)
-  wrap(Atomics, 'wait')
+  if (!LEAVE_OUT.has('wrap')) {
+    const childProcess = require('node:child_process')
+    for (const name of ['execSync', 'execFileSync', 'spawnSync']) wrap(childProcess, name)
+    const zlib = require('node:zlib')
+    for (const name of syncs(zlib)) wrap(zlib, name)
+    const crypto = require('node:crypto')
+    for (const name of syncs(crypto)) wrap(crypto, name)
+    for (const name of ['randomBytes', 'randomInt', 'sign', 'verify']) wrap(crypto, name, noCallback)
+    wrap(Atomics, 'wait')
+  }
   require('node:module').syncBuiltinESMExports()
   // One watchdog per process, on its main thread: a worker thread (Vitest's `threads` pool) is watched
   // by the process's one (the runner's main thread starts it once a run; left out here).
-  if (isMainThread) new Worker("require('node:worker_threads').parentPort.on('message', () => {})", { eval: true }).unref()
+  if (isMainThread && !LEAVE_OUT.has('watchdog')) new Worker("require('node:worker_threads').parentPort.on('message', () => {})", { eval: true }).unref()
   let beat
   const heartbeat = () => {
     if (beat !== undefined) return
+    if (LEAVE_OUT.has('heartbeat')) return
     beat = setInterval(() => {}, 20)
     beat.unref()
   }
