@@ -23,6 +23,9 @@ export function count(n: number): string {
 /** A count with its noun: `1 blocking call`, `2 call sites`. */
 export const plural = (n: number, one: string, many = `${one}s`): string => `${count(n)} ${n === 1 ? one : many}`
 
+/** Why some calls have no stack of their own (see `STACKS_PER_OPERATION`). */
+export const NO_STACK = `no stack of their own: past the first ${STACKS_PER_OPERATION} calls of an operation in a test, once one is not allowed, calls are counted and timed only`
+
 /** The headline of one finding: what blocked, how long, and the alternative. */
 export function describeFinding(f: Finding): string {
   const leak = f.leak ? 'after its test ended: ' : ''
@@ -64,7 +67,7 @@ export function shownFrames(frames: readonly Frame[], max = 3): Frame[] {
 export function findingDetail(f: Finding, indent: string): string[] {
   if (f.kind === 'sync-io' && f.unstacked) {
     if (f.allowed) return [`${indent}(allowed by ${f.allowedBy})`]
-    return [`${indent}(no stack of their own: past the first ${STACKS_PER_OPERATION} calls of an operation in a test, once one is not allowed, calls are counted and timed only; rules that need a stack could not judge them)`]
+    return [`${indent}(${NO_STACK}; rules that need a stack could not judge them)`]
   }
   const lines = shownFrames(f.frames).map((fr) => `${indent}at ${formatFrame(fr)}`)
   if (f.kind === 'stall' && f.unjudged !== undefined) lines.unshift(`${indent}(not judged: ${f.unjudged})`)
@@ -125,7 +128,9 @@ export function warnSiteKey(f: Finding): string {
  * `src/users.ts:14:18 fs.readFileSync("users.json") blocked 3.1 ms — use fs.promises.readFile (in "GET /users"; …)`.
  */
 export function newSiteWarning(f: Finding, title?: string): string {
-  const where = f.location === undefined ? 'blocking calls with no stack of their own:' : `${displayPath(f.location.file)}:${f.location.line}:${f.location.column}`
   const during = title === undefined ? '' : `in ${JSON.stringify(title)}; `
+  // Calls that kept no stack have no call site: say what they are, once per operation.
+  if (isUnjudged(f) && f.kind === 'sync-io') return `${describeFinding(f)} (${during}${NO_STACK}; the run summary and JSON report count them)`
+  const where = f.location === undefined ? '(no stack)' : `${displayPath(f.location.file)}:${f.location.line}:${f.location.column}`
   return `new call site ${where} ${describeFinding(f)} (${during}later calls from here are counted in the run summary and JSON report)`
 }

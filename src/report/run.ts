@@ -154,7 +154,7 @@ export function reportRun(found: readonly Finding[], options: ReportRunOptions, 
   const findings = inRunOrder(found)
   const write = options.write ?? ((text: string) => process.stdout.write(text + '\n'))
   const errors: Error[] = []
-  const summary = formatSummary(findings, options.cwd)
+  const summary = formatSummary(findings, options.cwd, options.json)
   write(summary)
   let outcome: RatchetOutcome | undefined
   try {

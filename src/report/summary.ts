@@ -1,10 +1,11 @@
 // The end-of-run summary and GitHub annotations (docs/architecture.md, "report"): findings grouped
 // by call site (operation + the user's line), most blocked first.
+import { resolve } from 'node:path'
 import { type Finding, isViolation } from '../model/finding.js'
 import { type Mode, failsTests } from '../model/mode.js'
 import { displayPath } from '../stack/frames.js'
 import { summarize } from './json.js'
-import { describeFinding, formatMs, plural } from './messages.js'
+import { NO_STACK, describeFinding, formatMs, plural } from './messages.js'
 
 /** One row of the run summary: a call site with everything charged to it. */
 export interface SiteSummary {
@@ -62,9 +63,10 @@ const isKnown = (f: Finding): boolean => f.baselined === true
  * The console summary printed at the end of a run: the violations (blocking that fails tests) by
  * call site, then what was found but does not fail a test on loopcop's account — known from the
  * baseline, judged by an assertion, allowed — each counted apart, so no line says "no blocking"
- * about blocking that was found.
+ * about blocking that was found. `json`: where this run's JSON report goes, when it writes one
+ * (the allowed findings are listed there, and the summary says so).
  */
-export function formatSummary(findings: readonly Finding[], cwd?: string): string {
+export function formatSummary(findings: readonly Finding[], cwd?: string, json?: string): string {
   // The summary only: converting every finding to its JSON form (~10 µs a finding) is for the report file.
   const s = summarize(findings)
   const lines: string[] = []
@@ -89,8 +91,12 @@ export function formatSummary(findings: readonly Finding[], cwd?: string): strin
     lines.push(...siteLines(asserted).map((l) => `  ${l}`))
   }
   if (s.unjudgedStalls > 0) lines.push(`  ${plural(s.unjudgedStalls, 'stall')} not judged (no stack showing your code could be read, or several tests could own ${s.unjudgedStalls === 1 ? 'it' : 'them'}; each says why in the JSON report)`)
-  if (s.unstackedCalls > 0) lines.push(`  ${plural(s.unstackedCalls, 'more call')} not judged, not counted above (no stack of their own: past the first calls of an operation in a test that already failed, calls are counted and timed only)`)
-  if (s.allowed > 0 && s.findings > 0) lines.push(`  ${plural(s.allowed, 'allowed finding')} not counted above (listed in the JSON report: report.json or LOOPCOP_REPORT)`)
+  if (s.unstackedCalls > 0) lines.push(`  ${plural(s.unstackedCalls, 'more call')} not judged, not counted above (${NO_STACK})`)
+  if (s.allowed > 0 && s.findings > 0) {
+    // Where to read them: the report this run writes, or how to ask for one.
+    const where = json !== undefined ? `listed in the JSON report, ${displayPath(resolve(cwd ?? process.cwd(), json), cwd)}` : 'listed in a JSON report: set report.json or LOOPCOP_REPORT'
+    lines.push(`  ${plural(s.allowed, 'allowed finding')} not counted above (${where})`)
+  }
   if (s.testCodeCalls > 0 && s.findings > 0) lines.push(`  ${testCode(s.testCodeCalls, '')}`)
   return lines.join('\n')
 }

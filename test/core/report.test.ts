@@ -4,7 +4,7 @@ import { afterEach, describe, expect, test } from 'vitest'
 import { BlockingIOError, configure, detect, type Finding, type StallFinding, type SyncIoFinding } from '../../src/index.js'
 import { RunCollector, failureMessage, formatSummary, jsonReport, reportRun } from '../../src/integration.js'
 import { mergeReports } from '../../src/cli/reports.js'
-import { formatMs, plural } from '../../src/report/messages.js'
+import { formatMs, newSiteWarning, plural } from '../../src/report/messages.js'
 import { SPOOL_ENV, closeSpool, githubAnnotations, openSpool, readSpool, spoolFindings, writeJsonReport } from '../helpers/detector.js'
 import { defaultsWithoutStalls, tempDir } from './support.js'
 
@@ -146,6 +146,22 @@ describe('the failure message', () => {
 
   test('counts as en-US writes them, with thousands separators', () => {
     for (const n of [0, 1, 999, 1000, 20_440, 1_234_567, -4200, 2.5]) expect(plural(n, 'call')).toBe(`${n.toLocaleString('en-US')} ${n === 1 ? 'call' : 'calls'}`)
+  })
+})
+
+describe('the warn line (one a new call site)', () => {
+  test('names the call site, the call, the time it blocked and the alternative', () => {
+    expect(newSiteWarning(syncFinding({ calls: 3, durationMs: 9.3 }), 'GET /users returns 200')).toBe(
+      'new call site src/users.ts:14:18 fs.readFileSync("config/users.json") ×3 blocked 9.3 ms in total — use fs.promises.readFile (in "GET /users returns 200"; later calls from here are counted in the run summary and JSON report)',
+    )
+  })
+
+  test('calls with no stack of their own have no call site: it says what they are and why', () => {
+    const { location: _, args: __, ...rest } = syncFinding()
+    const unstacked: SyncIoFinding = { ...rest, unstacked: true, frames: [], calls: 34, durationMs: 0.4, maxMs: 0.1 }
+    expect(newSiteWarning(unstacked, 'load config')).toBe(
+      'fs.readFileSync ×34 more calls, not judged, blocked 0.4 ms in total — use fs.promises.readFile (in "load config"; no stack of their own: past the first 100 calls of an operation in a test, once one is not allowed, calls are counted and timed only; the run summary and JSON report count them)',
+    )
   })
 })
 
@@ -317,8 +333,8 @@ describe('the run summary', () => {
       'loopcop: 1 blocking call at 1 call site in 1 test, 3.1 ms blocked in total',
       '  fs.readFileSync at src/users.ts:14:18: 1 call, 3.1 ms — 1 test: "a"',
       '      use fs.promises.readFile',
-      '  900 more calls not judged, not counted above (no stack of their own: past the first calls of an operation in a test that already failed, calls are counted and timed only)',
-      '  1 allowed finding not counted above (listed in the JSON report: report.json or LOOPCOP_REPORT)',
+      '  900 more calls not judged, not counted above (no stack of their own: past the first 100 calls of an operation in a test, once one is not allowed, calls are counted and timed only)',
+      '  1 allowed finding not counted above (listed in a JSON report: set report.json or LOOPCOP_REPORT)',
       '  4 blocking calls by the tests\' own code, allowed by the rule "test code" (testCode: \'check\' counts them)',
     ])
     const report = jsonReport(findings, cwd)
@@ -328,6 +344,12 @@ describe('the run summary', () => {
       ['test code', true, undefined],
       [undefined, undefined, false],
     ])
+  })
+
+  test('points to the JSON report the run writes, where the allowed findings are listed', () => {
+    const findings = [syncFinding(), syncFinding({ allowed: true, allowedBy: '{"package":"pino"}' })]
+    expect(formatSummary(findings, cwd, 'out/loopcop.json')).toContain('  1 allowed finding not counted above (listed in the JSON report, out/loopcop.json)')
+    expect(formatSummary(findings, cwd, join(dir, 'r.json'))).toContain(`(listed in the JSON report, ${join(dir, 'r.json')})`)
   })
 
   test('reportRun prints the summary and annotations and writes the JSON report', () => {
