@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs'
 import inspector from 'node:inspector'
 import { join } from 'node:path'
-import { BroadcastChannel, Worker, isMainThread, threadId } from 'node:worker_threads'
+import { BroadcastChannel, Worker, type WorkerOptions, isMainThread, threadId } from 'node:worker_threads'
 import { now, wallNow } from '../runtime/clock.js'
 import type { Guard } from '../runtime/guard.js'
 import type { RawStack, Stacks } from '../stack/capture.js'
@@ -278,9 +278,19 @@ export class Watchdog<S> {
 /** The watchdog worker's script: a CommonJS source started with `eval: true`, or its module file. */
 type WatchdogScript = { readonly source: string } | { readonly file: string }
 
-/** Starts a watchdog worker (unref'd, its output dropped), `registration` its first target if given. */
+/**
+ * What every watchdog worker is started with besides its data. A worker inherits its parent's
+ * command-line options (`execArgv`) and reads `NODE_OPTIONS` from its environment, so each
+ * `--require` of the process (`node -r ts-node/register`, `NODE_OPTIONS='--require dotenv/config'`,
+ * an APM agent, `loopcop/vitest/preload` under `vmForks`) would load again in the watchdog's thread:
+ * its CPU on every test file, and anything it prints printed twice. The watchdog needs neither.
+ * (Its output, if it ever printed any, would go to the process's own.)
+ */
+const WORKER_OPTIONS: Pick<WorkerOptions, 'stdout' | 'stderr' | 'execArgv' | 'env'> = { stdout: false, stderr: false, execArgv: [], env: {} }
+
+/** Starts a watchdog worker (unref'd, with none of the process's options), `registration` its first target if given. */
 function startWorker(script: WatchdogScript, registration: Registration | undefined): Worker {
-  const options = { workerData: { registration }, stdout: false, stderr: false }
+  const options = { ...WORKER_OPTIONS, workerData: { registration } }
   const worker = 'source' in script ? new Worker(script.source, { ...options, eval: true }) : new Worker(script.file, options)
   worker.unref()
   return worker
@@ -346,7 +356,7 @@ function ensureExpression(script: WatchdogScript): string {
   const key = Symbol.for(${JSON.stringify(WATCHDOG_KEY)})
   if (globalThis[key] !== undefined) return 'running'
   const { Worker, BroadcastChannel } = process.getBuiltinModule('node:worker_threads')
-  const options = { workerData: {}, stdout: false, stderr: false }
+  const options = { ...${JSON.stringify(WORKER_OPTIONS)}, workerData: {} }
   const worker = ${worker}
   worker.unref()
   const watched = []

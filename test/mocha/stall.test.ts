@@ -33,6 +33,9 @@ const expectedReport = [
 // runMocha turns stall detection off unless asked (LOOPCOP_STALL_MS=0): an empty variable is no override.
 const stallsOn = { LOOPCOP_STALL_MS: '' }
 
+/** A preload that says which thread loaded it. */
+const preload = join(mochaFixtures, 'stall', 'preload.cjs')
+
 describe.each([
   { mode: 'serial', args: [] },
   { mode: '--parallel', args: ['--parallel', '--jobs', '2'] },
@@ -92,5 +95,24 @@ describe.each([
       expect(stallsOf(run.report)).toEqual(expectedReport)
       expect(run.report?.summary).toMatchObject({ findings: 2, tests: 2 })
     })
+  })
+})
+
+// A worker inherits the process's command-line options and reads NODE_OPTIONS: without care, each
+// `--require` of the process (ts-node, dotenv, an APM agent) would load again in the watchdog's
+// thread, costing CPU in every test process and printing what it prints twice.
+describe.each([
+  { via: 'NODE_OPTIONS', options: { env: { NODE_OPTIONS: `--require ${preload}` } } },
+  { via: 'node --require', options: { nodeArgs: ['--require', preload] } },
+])("a preload of the process given by $via", ({ via, options }) => {
+  test('loads in the main thread only, never in the watchdog, which still catches each stall with its frames', async () => {
+    const run = await runMocha('stall', [], { name: `stall-preload-${via.replace(/\W+/g, '')}`, ...options, env: { ...stallsOn, ...options.env } })
+    expect(run.failed).toEqual([])
+    expect(run.stderr.split('\n').filter((line) => line.startsWith('fixture preload loaded in'))).toEqual(['fixture preload loaded in the main thread'])
+    for (const title of [parse, busy]) {
+      const warning = run.stderr.slice(run.stderr.indexOf(`loopcop (warn): 1 blocking operation on the event loop during "${title}"`))
+      expect(sites(warning), title).toMatch(frames[title]!)
+    }
+    expect(stallsOf(run.report)).toEqual(expectedReport)
   })
 })

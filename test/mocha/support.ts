@@ -31,7 +31,7 @@ export interface MochaRun extends RunResult {
 export async function runMocha(
   fixture: string,
   args: readonly string[],
-  options: { readonly name: string; readonly mocha11?: boolean; readonly env?: Record<string, string | undefined> },
+  options: { readonly name: string; readonly mocha11?: boolean; readonly env?: Record<string, string | undefined>; readonly nodeArgs?: readonly string[] },
 ): Promise<MochaRun> {
   assertInstalled()
   const cwd = join(mochaFixtures, fixture)
@@ -45,6 +45,7 @@ export async function runMocha(
     // (LOOPCOP_TEST_CODE=check); the default, allowing them, has its own tests (adoption.test.ts).
     env: { NODE_PATH: join(fixtures, 'node_modules'), LOOPCOP_REPORT: reportPath, LOOPCOP_STALL_MS: '0', LOOPCOP_TEST_CODE: 'check', ...options.env },
     timeoutMs: 180_000,
+    ...(options.nodeArgs !== undefined && { nodeArgs: options.nodeArgs }),
   })
   let json: MochaJson
   try {
