@@ -25,6 +25,7 @@ import { spoolFindings } from './report/spool.js'
 import { type AnnotationLevel, githubAnnotations } from './report/summary.js'
 import { Guard } from './runtime/guard.js'
 import { Stacks } from './stack/capture.js'
+import { withoutOwnFrames } from './stack/frames.js'
 import { StallMonitor } from './stall/monitor.js'
 import { Sampler } from './stall/sampler.js'
 import { Watchdog } from './stall/watchdog.js'
@@ -153,6 +154,27 @@ export class Detector implements LifecycleHost {
   readonly currentScope = (): Scope | undefined => this.scopes.current()
   /** Runs a function outside every scope (loopcop's own I/O). */
   readonly outsideScopes = <T>(fn: () => T): T => this.scopes.outside(fn)
+  /**
+   * Takes loopcop's own frames out of the stack of an error a test failed with (see
+   * `withoutOwnFrames`): the runner then shows the failure as it would without loopcop. Only an
+   * object's own writable `stack` text is changed; reading it may source-map (files read: loopcop's
+   * own I/O); nothing here throws.
+   */
+  readonly hideOwnFrames = (error: unknown): void => {
+    if (typeof error !== 'object' || error === null) return
+    try {
+      this.outsideScopes(() =>
+        this.guard.hold(() => {
+          const stack = (error as { stack?: unknown }).stack
+          if (typeof stack !== 'string') return
+          const shown = withoutOwnFrames(stack, (file) => this.stacks.isOwnFile(file))
+          if (shown !== stack) (error as { stack: string }).stack = shown
+        }),
+      )
+    } catch {
+      // A frozen error, a `stack` getter that throws: the failure is shown with loopcop's frames.
+    }
+  }
   /** True the first time a `warn` call site is seen in this process. */
   readonly firstWarning = (site: string): boolean => {
     if (this.#warnedSites.has(site)) return false

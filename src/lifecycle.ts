@@ -2,6 +2,7 @@
 // test's scope, run its body and hooks in it, finish with its verdict, route what it left running
 // (leaks) and loopcop's own failures. Each adapter keeps only what is specific to its runner: when
 // its runner starts and ends a test, and how it fails one.
+import { isPromise } from 'node:util/types'
 import type { Scope } from './accounting/scope.js'
 import type { OpenOptions } from './accounting/scopes.js'
 import { type Finding, type TestRef, isUnjudged, isViolation } from './model/finding.js'
@@ -49,6 +50,22 @@ export interface LifecycleHost {
   markKnown(findings: readonly Finding[]): readonly Finding[]
   /** True the first time a `warn` call site (see `warnSiteKey`) is seen in this process, false after. */
   firstWarning(site: string): boolean
+  /** Takes loopcop's own frames out of the stack of an error a test failed with. */
+  hideOwnFrames(error: unknown): void
+}
+
+// eslint-disable-next-line @typescript-eslint/unbound-method -- called with the promise as `this`
+const promiseThen = Promise.prototype.then
+
+/**
+ * A promise of some realm's own `Promise` (a Jest test file's async function returns its realm's):
+ * not a subclass, not a thenable, no own `then` — `then` on it does nothing but add a handler.
+ */
+function isNativePromise(value: unknown): value is Promise<unknown> {
+  if (!isPromise(value) || Object.hasOwn(value, 'then') || Object.hasOwn(value, 'constructor')) return false
+  const proto = Object.getPrototypeOf(value) as object | null
+  const base = proto === null ? null : (Object.getPrototypeOf(proto) as object | null)
+  return base !== null && Object.getPrototypeOf(base) === null
 }
 
 function modeOf(f: Finding, scope: Scope): Mode {
@@ -130,9 +147,23 @@ export class TestRun {
     return this.#scope.ended
   }
 
-  /** Runs `fn` (the test's body, a hook, the runner's whole test) in the test's scope. */
+  /**
+   * Runs `fn` (the test's body, a hook, the runner's whole test) in the test's scope. What it throws,
+   * or the native promise it returns rejects with, is the same error, with loopcop's own frames (the
+   * scope `fn` ran in) taken out of its stack: the runner shows the failure as it would without
+   * loopcop. Other thenables are returned untouched (calling `then` on one may start its work).
+   */
   run<T>(fn: () => T): T {
-    return this.#host.runInScope(this.#scope, fn)
+    let result: T
+    try {
+      result = this.#host.runInScope(this.#scope, fn)
+    } catch (error) {
+      this.#host.hideOwnFrames(error)
+      throw error
+    }
+    // Registered before the runner's own handler, so it runs first; it settles its own promise.
+    if (isNativePromise(result)) void promiseThen.call(result, undefined, (error: unknown) => this.#host.hideOwnFrames(error))
+    return result
   }
 
   /** Ends the test and returns its verdict, recording and printing nothing; `undefined` when it had ended already. */

@@ -271,7 +271,7 @@ export class Stacks {
 
   /** Frames that are not loopcop's own (for frames that did not come through `read`). */
   withoutOwnFrames(frames: readonly Frame[]): Frame[] {
-    return frames.filter((f) => !this.#isOwnFile(f.file))
+    return frames.filter((f) => !this.isOwnFile(f.file))
   }
 
   #readOnce(raw: Holder): ReadStack {
@@ -354,17 +354,18 @@ export class Stacks {
 
   #frameOf(site: NodeJS.CallSite): Frame | typeof NO_FRAME {
     const frame = siteFrame(site)
-    if (frame === undefined || this.#isOwnFile(frame.file)) return NO_FRAME
+    if (frame === undefined || this.isOwnFile(frame.file)) return NO_FRAME
     const mapped = sourceFrame(frame, site)
-    return this.#isOwnFile(mapped.file) ? NO_FRAME : mapped
+    return this.isOwnFile(mapped.file) ? NO_FRAME : mapped
   }
 
   #rawFrameOf(site: NodeJS.CallSite): Frame | typeof NO_FRAME {
     const frame = generatedFrame(site)
-    return frame === undefined || this.#isOwnFile(frame.file) ? NO_FRAME : frame
+    return frame === undefined || this.isOwnFile(frame.file) ? NO_FRAME : frame
   }
 
-  #isOwnFile(file: string): boolean {
+  /** Whether a file is loopcop's own (in one of the folders `addOwnRoot` registered). */
+  isOwnFile(file: string): boolean {
     for (const root of this.#ownRoots) if (file.startsWith(root)) return true
     return false
   }

@@ -13,6 +13,25 @@ const NEXT_FRAME = /\n(?=[ \t]*at )/
 // (index 0)`, `at native`): nothing to read, nothing lost.
 const NO_POSITION = /^\s*at (?:.*\((?:<anonymous>|native|index \d+)\)|native|<anonymous>)$/
 
+// `AsyncLocalStorage.run`, as V8 writes its frame: Node's own code, called by loopcop's scopes.
+const ALS_RUN = /^\s*at AsyncLocalStorage\.run \(node:/
+
+/**
+ * Stack text without the frames in `isOwn` files (loopcop's, which a test runs inside) nor an
+ * `AsyncLocalStorage.run` frame between two of them; the header and every other line as they were.
+ * The same text when it holds none.
+ */
+export function withoutOwnFrames(stack: string, isOwn: (file: string) => boolean): string {
+  const chunks = stack.split(NEXT_FRAME)
+  const own = chunks.map((chunk, i) => {
+    if (i === 0 && !/^\s*at /.test(chunk)) return false
+    const m = FRAME.exec(chunk.trimEnd())
+    return m !== null && isOwn(toPath(m[2] ?? m[5] ?? ''))
+  })
+  if (!own.includes(true)) return stack
+  return chunks.filter((chunk, i) => own[i] !== true && !(ALS_RUN.test(chunk) && own[i - 1] === true && own[i + 1] === true)).join('\n')
+}
+
 /**
  * Parses V8 stack text (`    at fn (file:1:2)`) into frames. A frame runs until the next line that
  * starts with `at `, so a file name holding a newline stays one frame; frames without a position

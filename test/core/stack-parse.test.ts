@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest'
 import { builtinRules, findAllowingRule } from '../../src/accounting/allow.js'
 import { catalog } from '../../src/model/operation.js'
 import type { Frame } from '../../src/model/finding.js'
-import { firstPartyFrame, formatFrame, isGenerated, locate, offenderFrame, parseStack, reportedFrames, siteKey } from '../../src/stack/frames.js'
+import { firstPartyFrame, formatFrame, isGenerated, locate, offenderFrame, parseStack, reportedFrames, siteKey, withoutOwnFrames } from '../../src/stack/frames.js'
 
 const readFileSync = catalog.find((s) => s.operation.id === 'fs.readFileSync')!.operation
 const mochaFrame = '    at Runner.runTest (/p/node_modules/mocha/lib/runner.js:10:5)'
@@ -111,5 +111,36 @@ describe('built-in rules and spies', () => {
     expect(locate(through).location?.file).toBe('/p/src/config.ts')
     const deep = parseStack(['Error', '    at spy (/p/node_modules/tinyspy/dist/index.js:2:3)', '    at walk (/p/node_modules/klaw-sync/index.js:7:5)', '    at load (/p/src/load.ts:3:1)'].join('\n'))
     expect(locate(deep).offender?.package).toBe('klaw-sync')
+  })
+})
+
+describe('withoutOwnFrames (a failing test’s stack, loopcop’s frames taken out)', () => {
+  const own = (file: string): boolean => file.startsWith('/app/node_modules/loopcop/')
+  const stack = [
+    'AssertionError: 1 !== 2',
+    '    at check (file:///app/test/a.spec.js:2:28)',
+    '    at Context.<anonymous> (file:///app/test/a.spec.js:4:28)',
+    '    at file:///app/node_modules/loopcop/dist/esm/integrations/mocha/test.js:94:44',
+    '    at AsyncLocalStorage.run (node:async_hooks:346:14)',
+    '    at TestRun.run (/app/node_modules/loopcop/dist/cjs/src/core-bundle.js:2304:23)',
+    '    at Context.wrapped (/app/node_modules/loopcop/dist/cjs/integrations/mocha/test.js:94:26)',
+    '    at Test.runInAsyncScope (node:async_hooks:206:9)',
+    '    at callFn (/app/node_modules/mocha/lib/runnable.js:366:21)',
+  ].join('\n')
+
+  test('drops loopcop’s frames and the AsyncLocalStorage.run between them; keeps the header and every other frame', () => {
+    expect(withoutOwnFrames(stack, own).split('\n')).toEqual([
+      'AssertionError: 1 !== 2',
+      '    at check (file:///app/test/a.spec.js:2:28)',
+      '    at Context.<anonymous> (file:///app/test/a.spec.js:4:28)',
+      '    at Test.runInAsyncScope (node:async_hooks:206:9)',
+      '    at callFn (/app/node_modules/mocha/lib/runnable.js:366:21)',
+    ])
+  })
+
+  test('a stack with none of loopcop’s frames is the same text; an AsyncLocalStorage.run of someone else’s stays', () => {
+    const theirs = 'Error: x\n    at f (/app/a.js:1:1)\n    at AsyncLocalStorage.run (node:async_hooks:346:14)\n    at g (/app/b.js:2:2)'
+    expect(withoutOwnFrames(theirs, own)).toBe(theirs)
+    expect(withoutOwnFrames('Error: a message\nover two lines', own)).toBe('Error: a message\nover two lines')
   })
 })

@@ -1,0 +1,18 @@
+import { describe, expect, test } from 'vitest'
+import { runMocha } from './support.js'
+
+// Each test runs inside loopcop's scope (a wrapper, AsyncLocalStorage.run): a test that fails shows
+// the stack Mocha shows without loopcop, with no frame of loopcop's.
+const loopcopFrame = /node_modules\/loopcop\/|at (?:TestRun\.run|Detector\.runInScope|Scopes\.run|AsyncLocalStorage\.run) /
+
+describe('a failing test’s stack', () => {
+  test('holds the test’s own frames and none of loopcop’s: thrown, rejected before and after an await', async () => {
+    const run = await runMocha('fails', [], { name: 'fails' })
+    expect(run.failed).toEqual(['fails rejects after it awaits', 'fails rejects before it awaits', 'fails throws'])
+    for (const failure of run.json.failures) {
+      const stack = failure.err.stack ?? ''
+      expect(stack, failure.fullTitle).toMatch(/\n\s+at check \(.*test\/fails\.spec\.js:\d+:\d+\)/)
+      expect(stack, failure.fullTitle).not.toMatch(loopcopFrame)
+    }
+  })
+})

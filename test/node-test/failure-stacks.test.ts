@@ -1,0 +1,18 @@
+import { describe, expect, test } from 'vitest'
+import { runNodeTest } from './support.js'
+
+// Each test runs inside loopcop's scope (a wrapper, AsyncLocalStorage.run): a test that fails shows
+// the stack node:test shows without loopcop, with no frame of loopcop's.
+const loopcopFrame = /node_modules\/loopcop\/|at (?:TestRun\.run|Detector\.runInScope|Scopes\.run|AsyncLocalStorage\.run) /
+
+describe('a failing test’s stack', () => {
+  test('holds the test’s own frames and none of loopcop’s: thrown, rejected before and after an await', async () => {
+    const run = await runNodeTest('modes', { name: 'fails', files: ['fails/fails.test.mjs'] })
+    expect(run.failed).toEqual(['rejects after it awaits', 'rejects before it awaits', 'throws'])
+    for (const name of run.failed) {
+      const stack = run.error(name).stack ?? ''
+      expect(stack, name).toMatch(/\n\s+at check \(.*fails\/fails\.test\.mjs:\d+:\d+\)/)
+      expect(stack, name).not.toMatch(loopcopFrame)
+    }
+  })
+})
