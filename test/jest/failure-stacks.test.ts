@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'vitest'
+import { loopcopFrame } from '../helpers/frames.js'
 import { runJest } from './support.js'
 
 // Each test runs inside loopcop's scope (a wrapper, AsyncLocalStorage.run): a test that fails shows
 // the stack Jest shows without loopcop, with no frame of loopcop's.
-const loopcopFrame = /node_modules\/loopcop\/|at (?:TestRun\.run|Detector\.runInScope|Scopes\.run|AsyncLocalStorage\.run) /
 
 describe('a failing test’s stack', () => {
   test('holds the test’s own frames and none of loopcop’s: thrown, rejected before and after an await', async () => {
