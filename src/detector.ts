@@ -156,9 +156,9 @@ export class Detector implements LifecycleHost {
   readonly outsideScopes = <T>(fn: () => T): T => this.scopes.outside(fn)
   /**
    * Takes loopcop's own frames out of the stack of an error a test failed with (see
-   * `withoutOwnFrames`): the runner then shows the failure as it would without loopcop. Only an
-   * object's own writable `stack` text is changed; reading it may source-map (files read: loopcop's
-   * own I/O); nothing here throws.
+   * `withoutOwnFrames`): the runner then shows the failure as it would without loopcop. Only its
+   * `stack` text changes, and only when it holds such frames; reading it may source-map (files read:
+   * loopcop's own I/O); nothing here throws.
    */
   readonly hideOwnFrames = (error: unknown): void => {
     if (typeof error !== 'object' || error === null) return
