@@ -25,7 +25,7 @@ import { spoolFindings } from './report/spool.js'
 import { type AnnotationLevel, githubAnnotations } from './report/summary.js'
 import { Guard } from './runtime/guard.js'
 import { Stacks } from './stack/capture.js'
-import { withoutOwnFrames } from './stack/frames.js'
+import { stackWithoutOwnFrames } from './stack/frames.js'
 import { StallMonitor } from './stall/monitor.js'
 import { Sampler } from './stall/sampler.js'
 import { Watchdog } from './stall/watchdog.js'
@@ -156,7 +156,7 @@ export class Detector implements LifecycleHost {
   readonly outsideScopes = <T>(fn: () => T): T => this.scopes.outside(fn)
   /**
    * Takes loopcop's own frames out of the stack of an error a test failed with (see
-   * `withoutOwnFrames`): the runner then shows the failure as it would without loopcop. Only its
+   * `stackWithoutOwnFrames`): the runner then shows the failure as it would without loopcop. Only its
    * `stack` text changes, and only when it holds such frames; reading it may source-map (files read:
    * loopcop's own I/O); nothing here throws.
    */
@@ -167,7 +167,7 @@ export class Detector implements LifecycleHost {
         this.guard.hold(() => {
           const stack = (error as { stack?: unknown }).stack
           if (typeof stack !== 'string') return
-          const shown = withoutOwnFrames(stack, (file) => this.stacks.isOwnFile(file))
+          const shown = stackWithoutOwnFrames(stack, (file) => this.stacks.isOwnFile(file))
           if (shown !== stack) (error as { stack: string }).stack = shown
         }),
       )

@@ -21,12 +21,11 @@ const ALS_RUN = /^\s*at AsyncLocalStorage\.run \(node:/
  * `AsyncLocalStorage.run` frame between two of them; the header and every other line as they were.
  * The same text when it holds none.
  */
-export function withoutOwnFrames(stack: string, isOwn: (file: string) => boolean): string {
+export function stackWithoutOwnFrames(stack: string, isOwn: (file: string) => boolean): string {
   const chunks = stack.split(NEXT_FRAME)
   const own = chunks.map((chunk, i) => {
-    if (i === 0 && !/^\s*at /.test(chunk)) return false
-    const m = FRAME.exec(chunk.trimEnd())
-    return m !== null && isOwn(toPath(m[2] ?? m[5] ?? ''))
+    const frame = chunkFrame(chunk, i === 0)
+    return frame !== undefined && frame.unparsed !== true && isOwn(frame.file)
   })
   if (!own.includes(true)) return stack
   return chunks.filter((chunk, i) => own[i] !== true && !(ALS_RUN.test(chunk) && own[i - 1] === true && own[i + 1] === true)).join('\n')
@@ -41,22 +40,28 @@ export function parseStack(text: string): Frame[] {
   const frames: Frame[] = []
   const chunks = text.split(NEXT_FRAME)
   for (let i = 0; i < chunks.length; i++) {
-    const chunk = (chunks[i] as string).trimEnd()
-    const m = FRAME.exec(chunk)
-    if (m === null) {
-      // The first chunk is the header (`Error: message`) unless the text starts with a frame.
-      if ((i === 0 && !/^\s*at /.test(chunk)) || NO_POSITION.test(chunk)) continue
-      frames.push({ fn: undefined, file: chunk.replace(/^\s*at /, ''), line: 0, column: 0, unparsed: true })
-    } else if (m[2] !== undefined) {
-      let fn = m[1]
-      if (fn?.startsWith('async ')) fn = fn.slice(6)
-      frames.push({ fn, file: toPath(m[2]), line: Number(m[3]), column: Number(m[4]) })
-    } else if (m[5] !== undefined) {
-      const file = m[5].startsWith('async ') ? m[5].slice(6) : m[5]
-      frames.push({ fn: undefined, file: toPath(file), line: Number(m[6]), column: Number(m[7]) })
-    }
+    const frame = chunkFrame(chunks[i] as string, i === 0)
+    if (frame !== undefined) frames.push(frame)
   }
   return frames
+}
+
+/** One chunk of stack text (see `parseStack`) as a frame; undefined for the header and for a frame with no position. */
+function chunkFrame(text: string, first: boolean): Frame | undefined {
+  const chunk = text.trimEnd()
+  const m = FRAME.exec(chunk)
+  if (m === null) {
+    // The first chunk is the header (`Error: message`) unless the text starts with a frame.
+    if ((first && !/^\s*at /.test(chunk)) || NO_POSITION.test(chunk)) return undefined
+    return { fn: undefined, file: chunk.replace(/^\s*at /, ''), line: 0, column: 0, unparsed: true }
+  }
+  if (m[2] !== undefined) {
+    let fn = m[1]
+    if (fn?.startsWith('async ')) fn = fn.slice(6)
+    return { fn, file: toPath(m[2]), line: Number(m[3]), column: Number(m[4]) }
+  }
+  const file = (m[5] as string).startsWith('async ') ? (m[5] as string).slice(6) : (m[5] as string)
+  return { fn: undefined, file: toPath(file), line: Number(m[6]), column: Number(m[7]) }
 }
 
 /** True for Node's own code (`node:fs`, `internal/…`). */

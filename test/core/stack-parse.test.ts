@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest'
 import { builtinRules, findAllowingRule } from '../../src/accounting/allow.js'
 import { catalog } from '../../src/model/operation.js'
 import type { Frame } from '../../src/model/finding.js'
-import { firstPartyFrame, formatFrame, isGenerated, locate, offenderFrame, parseStack, reportedFrames, siteKey, withoutOwnFrames } from '../../src/stack/frames.js'
+import { firstPartyFrame, formatFrame, isGenerated, locate, offenderFrame, parseStack, reportedFrames, siteKey, stackWithoutOwnFrames } from '../../src/stack/frames.js'
 
 const readFileSync = catalog.find((s) => s.operation.id === 'fs.readFileSync')!.operation
 const mochaFrame = '    at Runner.runTest (/p/node_modules/mocha/lib/runner.js:10:5)'
@@ -114,7 +114,7 @@ describe('built-in rules and spies', () => {
   })
 })
 
-describe('withoutOwnFrames (a failing test’s stack, loopcop’s frames taken out)', () => {
+describe('stackWithoutOwnFrames (a failing test’s stack, loopcop’s frames taken out)', () => {
   const own = (file: string): boolean => file.startsWith('/app/node_modules/loopcop/')
   const stack = [
     'AssertionError: 1 !== 2',
@@ -126,10 +126,11 @@ describe('withoutOwnFrames (a failing test’s stack, loopcop’s frames taken o
     '    at Context.wrapped (/app/node_modules/loopcop/dist/cjs/integrations/mocha/test.js:94:26)',
     '    at Test.runInAsyncScope (node:async_hooks:206:9)',
     '    at callFn (/app/node_modules/mocha/lib/runnable.js:366:21)',
+    '    at async file:///app/node_modules/loopcop/dist/esm/integrations/vitest/setup.js:180:7',
   ].join('\n')
 
   test('drops loopcop’s frames and the AsyncLocalStorage.run between them; keeps the header and every other frame', () => {
-    expect(withoutOwnFrames(stack, own).split('\n')).toEqual([
+    expect(stackWithoutOwnFrames(stack, own).split('\n')).toEqual([
       'AssertionError: 1 !== 2',
       '    at check (file:///app/test/a.spec.js:2:28)',
       '    at Context.<anonymous> (file:///app/test/a.spec.js:4:28)',
@@ -140,7 +141,7 @@ describe('withoutOwnFrames (a failing test’s stack, loopcop’s frames taken o
 
   test('a stack with none of loopcop’s frames is the same text; an AsyncLocalStorage.run of someone else’s stays', () => {
     const theirs = 'Error: x\n    at f (/app/a.js:1:1)\n    at AsyncLocalStorage.run (node:async_hooks:346:14)\n    at g (/app/b.js:2:2)'
-    expect(withoutOwnFrames(theirs, own)).toBe(theirs)
-    expect(withoutOwnFrames('Error: a message\nover two lines', own)).toBe('Error: a message\nover two lines')
+    expect(stackWithoutOwnFrames(theirs, own)).toBe(theirs)
+    expect(stackWithoutOwnFrames('Error: a message\nover two lines', own)).toBe('Error: a message\nover two lines')
   })
 })
