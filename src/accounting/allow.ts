@@ -320,6 +320,8 @@ interface RulePlan {
   /** The same without the built-in ones: for a call the user's own code made (no frames above the caller). */
   readonly ownCall: readonly CompiledRule[]
   readonly hasBuiltin: boolean
+  /** No rule looks at a frame below the caller frame (see `looksPastCaller`). */
+  readonly callerBounded: boolean
 }
 
 // Plans by rule list: lists are made once per configuration and test file (see `TestFiles.rulesFor`).
@@ -330,10 +332,30 @@ function planOf(rules: readonly CompiledRule[]): RulePlan {
   if (plan === undefined) {
     const stack = rules.filter((r) => r.needsStack)
     const ownCall = stack.filter((r) => !r.builtin)
-    plan = { cheap: rules.filter((r) => !r.needsStack), stack, ownCall, hasBuiltin: ownCall.length < stack.length }
+    plan = { cheap: rules.filter((r) => !r.needsStack), stack, ownCall, hasBuiltin: ownCall.length < stack.length, callerBounded: !stack.some(looksPastRuleCaller) }
     plans.set(rules, plan)
   }
   return plan
+}
+
+/**
+ * Whether one rule may look at a frame below the caller frame: `within`, `package`, or `function`
+ * without `caller` match any frame. A built-in rule looks only above the caller frame, a `caller`
+ * rule (with or without `function`) only at it, and the rest at no frame.
+ */
+function looksPastRuleCaller(rule: CompiledRule): boolean {
+  if (!rule.needsStack || rule.builtin) return false
+  return rule.within !== undefined || rule.pkg !== undefined || rule.caller === undefined
+}
+
+/**
+ * Whether a rule list's verdict on a call may depend on frames below the caller frame (the user's
+ * own frame nearest to the call). When it may not, every call whose stack is the same up to and
+ * including its caller frame gets the same verdict, whatever called that frame: a helper called
+ * from a thousand tests is judged once, not once a test (see `Judge`).
+ */
+export function looksPastCaller(rules: readonly CompiledRule[]): boolean {
+  return !planOf(rules).callerBounded
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Frame } from '../model/finding.js'
 import type { Operation } from '../model/operation.js'
 import type { Verdict } from '../model/verdict.js'
 import type { RawStack, Stacks } from '../stack/capture.js'
-import { type CallView, type CompiledRule, findAllowingRule, verdictOf } from './allow.js'
+import { type CallView, type CompiledRule, findAllowingRule, looksPastCaller, verdictOf } from './allow.js'
 
 /** What a judge needs of a call: its operation's argument summary and its captured stack. */
 export interface Judged {
@@ -50,6 +50,10 @@ class JudgedView implements CallView {
  * key (the stack's generated positions, read without formatting: see `Stacks.key`): each call
  * site is judged once per rule set. The stack key is a key of its own (not concatenated into one),
  * so its hash is computed once per captured stack rather than over a fresh string per lookup.
+ * Where no rule of the set looks below the caller frame (the built-in rules, `caller` rules, the
+ * "test code" rule, rules without stack fields), the key stops at the caller frame
+ * (`Stacks.callerKey`): a helper that blocks, called from every test, is judged once, not once
+ * per test whose frame sits below it.
  */
 export class Judge {
   readonly #stacks: Stacks
@@ -63,21 +67,27 @@ export class Judge {
 
   /** The verdict on a call: `violation`, or `allowed` by the first rule that matches. */
   judge(call: Judged, operation: Operation, rules: readonly CompiledRule[]): Verdict {
-    const key = this.#stacks.key(call.raw)
+    const stacks = this.#stacks
+    const upToCaller = looksPastCaller(rules) ? undefined : stacks.callerKey(call.raw)
+    const key = stacks.key(call.raw)
     let byOperation = this.#verdicts.get(rules)
     if (byOperation === undefined) this.#verdicts.set(rules, (byOperation = new Map<Operation, Map<string | undefined, Map<string, Verdict>>>()))
     let byArg = byOperation.get(operation)
     if (byArg === undefined) byOperation.set(operation, (byArg = new Map<string | undefined, Map<string, Verdict>>()))
     let byKey = byArg.get(call.arg)
     if (byKey === undefined) byArg.set(call.arg, (byKey = new Map<string, Verdict>()))
-    const known = byKey.get(key)
+    const known = (upToCaller === undefined ? undefined : byKey.get(upToCaller)) ?? byKey.get(key)
     if (known !== undefined) return known
-    const verdict = verdictOf(findAllowingRule(rules, new JudgedView(this.#stacks, call, operation)))
+    const verdict = verdictOf(findAllowingRule(rules, new JudgedView(stacks, call, operation)))
     if (++this.#cachedKeys > 5_000) {
       byOperation.clear()
       this.#cachedKeys = 0
     }
-    byKey.set(key, verdict)
+    // A caller frame that mapping moved further down (a rare source map into a dependency) made
+    // the verdict depend on the frames below: it stands for this stack only. Whether it moved is
+    // the position's (mapped once), so a stack sharing the key up to the caller never finds the
+    // verdict under that key when it would have moved for it.
+    byKey.set(upToCaller !== undefined && !stacks.callerMoved(call.raw) ? upToCaller : key, verdict)
     return verdict
   }
 }

@@ -49,16 +49,23 @@ export function scriptOf(site: NodeJS.CallSite): string {
   return site.getFileName() ?? (site.isEval() ? site.getEvalOrigin() : undefined) ?? '<anonymous>'
 }
 
+/** File URLs converted so far (bounded): an ES module's frames name it by URL, and converting one costs ~1–10 µs. */
+const paths = new Map<string, string>()
+
 /** A file URL as a path; anything else as it is. */
 export function toPath(file: string): string {
-  if (file.startsWith('file://')) {
+  if (!file.startsWith('file://')) return file
+  let path = paths.get(file)
+  if (path === undefined) {
     try {
-      return fileURLToPath(file)
+      path = fileURLToPath(file)
     } catch {
-      return file
+      path = file
     }
+    if (paths.size >= 2_000) paths.clear()
+    paths.set(file, path)
   }
-  return file
+  return path
 }
 
 /**
@@ -69,6 +76,16 @@ export function siteFrame(site: NodeJS.CallSite): Frame | undefined {
   const line = site.getLineNumber()
   if (line === null) return undefined
   return { fn: v8Name(site), file: toPath(scriptOf(site)), line, column: site.getColumnNumber() ?? 0 }
+}
+
+/**
+ * `siteFrame` of a call site whose generated frame (`generatedFrame`) is known: its function and
+ * file, with the site's line and column.
+ */
+export function siteFrameFrom(generated: Frame, site: NodeJS.CallSite): Frame | undefined {
+  const line = site.getLineNumber()
+  if (line === null) return undefined
+  return { fn: generated.fn, file: generated.file, line, column: site.getColumnNumber() ?? 0 }
 }
 
 /**

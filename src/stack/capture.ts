@@ -4,7 +4,7 @@
 import { sep } from 'node:path'
 import type { Frame } from '../model/finding.js'
 import type { Guard } from '../runtime/guard.js'
-import { type RawStack, generatedFrame, positionOf, readCallSites, siteFrame } from './callsites.js'
+import { type RawStack, generatedFrame, positionOf, readCallSites, siteFrame, siteFrameFrom } from './callsites.js'
 import { firstPartyFrame, offenderFrame, parseStack } from './frames.js'
 import { sourceFrame } from './sourcemaps.js'
 
@@ -33,6 +33,12 @@ interface ReadStack {
   frames: Frame[] | undefined
   /** The frames at their generated positions (each the `raw` frame of one of `positions`, in order). */
   raw: Frame[] | undefined
+  /** Its key up to its caller frame (see `Stacks.callerKey`); `null`: none; `undefined`: not worked out yet. */
+  callerKey?: string | null
+  /** `caller` found the caller frame below the generated one (see `Stacks.callerMoved`). */
+  callerMoved?: true
+  /** The caller frame at its generated position; `null`: none; `undefined`: not worked out yet. */
+  rawCaller?: Frame | null
 }
 
 /** Where a holder keeps what it read to (a property of loopcop's own holder, not a WeakMap: no ephemeron per kept call for the GC). */
@@ -44,6 +50,9 @@ const NO_FRAME = null
 
 /** The code units of the key being made (see `Stacks.key`): one array for every read, reads never overlap. */
 const KEY_CODES: number[] = []
+
+/** What ends a key made up to a caller frame (see `Stacks.callerKey`): no position's number makes these two code units. */
+const CALLER_KEY_END = '\uffff\uffff'
 
 /** How many positions are remembered before the memo starts over (numbers keep counting up, so old keys never collide with new ones). */
 const MAX_POSITIONS = 20_000
@@ -124,8 +133,7 @@ export class Stacks {
    * whole stack (it was shorter than the limit). Told at generated positions: nothing is source-mapped.
    */
   holdsCaller(raw: Holder, depth: number): boolean {
-    const frames = this.rawFrames(raw)
-    return (raw[READ]?.captured ?? depth) < depth || firstPartyFrame(frames) !== undefined
+    return (raw[READ]?.captured ?? depth) < depth || this.#rawCaller(raw) !== undefined
   }
 
   /**
@@ -167,8 +175,7 @@ export class Stacks {
   caller(raw: Holder): Frame | undefined {
     const read = this.#readOnce(raw)
     if (read.frames !== undefined) return firstPartyFrame(read.frames)
-    const frames = this.rawFrames(raw)
-    const own = firstPartyFrame(frames)
+    const own = this.#rawCaller(raw)
     const sites = read.sites
     const positions = read.positions
     if (own === undefined || sites === undefined || positions === undefined) return own
@@ -178,7 +185,46 @@ export class Stacks {
     if (at === positions.length) return own
     const mapped = this.#mapped(sites, positions, at)
     if (mapped !== NO_FRAME && firstPartyFrame([mapped]) === mapped) return mapped
+    read.callerMoved = true
     return firstPartyFrame(this.read(raw))
+  }
+
+  /**
+   * The key of a captured holder's positions up to and including its caller frame's, told at
+   * generated positions (nothing is source-mapped), for what depends on nothing below that frame:
+   * calls from one helper share it whichever test called the helper. `undefined` when the holder
+   * has no caller frame, or was formatted by someone else first. The key ends in two code units no
+   * position makes (U+FFFF U+FFFF: a position number's high unit is never that), so it never equals
+   * a whole stack's key. Where mapping the caller frame makes it another kind of frame, `caller`
+   * looks further down: `callerMoved` then says so, and the key does not stand for the stack.
+   */
+  callerKey(raw: Holder): string | undefined {
+    const read = this.#readOnce(raw)
+    // Read whole already: `caller` then answers from the mapped frames, and the whole key costs no more.
+    if (read.frames !== undefined) return undefined
+    if (read.callerKey !== undefined) return read.callerKey ?? undefined
+    const positions = read.positions
+    let key: string | null = null
+    if (positions !== undefined && read.sites !== undefined) {
+      const own = this.#rawCaller(raw)
+      let at = 0
+      while (own !== undefined && at < positions.length && (positions[at] as Position).raw !== own) at++
+      if (own !== undefined && at < positions.length) key = read.key.slice(0, 2 * (at + 1)) + CALLER_KEY_END
+    }
+    read.callerKey = key
+    return key ?? undefined
+  }
+
+  /** The caller frame at its generated position (`firstPartyFrame` of `rawFrames`), worked out once a holder: a kept call asks for it three or four times. */
+  #rawCaller(raw: Holder): Frame | undefined {
+    const read = this.#readOnce(raw)
+    if (read.rawCaller === undefined) read.rawCaller = firstPartyFrame(this.rawFrames(raw)) ?? null
+    return read.rawCaller ?? undefined
+  }
+
+  /** Whether `caller` found the caller frame below the generated one, its mapping having made that one another kind of frame. */
+  callerMoved(raw: Holder): boolean {
+    return this.#readOnce(raw).callerMoved === true
   }
 
   /**
@@ -229,7 +275,7 @@ export class Stacks {
     // Where the caller frame's mapping made it another kind of frame, `caller` read them all.
     const all = this.#readOnce(raw).frames
     if (all !== undefined) return all
-    const ownRaw = firstPartyFrame(generated)
+    const ownRaw = this.#rawCaller(raw)
     const offenderRaw = offenderFrame(generated)
     const shown: Frame[] = []
     let offender: Frame | undefined
@@ -263,7 +309,7 @@ export class Stacks {
     if (position.frame !== undefined) return position.frame
     this.#guard.depth++
     try {
-      return (position.frame = this.#frameOf(sites[at] as NodeJS.CallSite))
+      return (position.frame = this.#frameOf(sites[at] as NodeJS.CallSite, position.raw))
     } finally {
       this.#guard.depth--
     }
@@ -342,7 +388,7 @@ export class Stacks {
         const position = positions[i] as Position
         // `null` (no frame) is an answer too: only `undefined` is not worked out yet.
         let frame = position.frame
-        if (frame === undefined) frame = position.frame = this.#frameOf(sites[i] as NodeJS.CallSite)
+        if (frame === undefined) frame = position.frame = this.#frameOf(sites[i] as NodeJS.CallSite, position.raw)
         if (frame !== NO_FRAME) frames[n++] = frame
       }
     } finally {
@@ -352,8 +398,12 @@ export class Stacks {
     return frames
   }
 
-  #frameOf(site: NodeJS.CallSite): Frame | typeof NO_FRAME {
-    const frame = siteFrame(site)
+  /**
+   * A position's frame, source-mapped. `raw`, its generated frame when worked out already, gives
+   * the function and file (V8's names and a file URL's path cost more than the line and column).
+   */
+  #frameOf(site: NodeJS.CallSite, raw?: Frame | typeof NO_FRAME): Frame | typeof NO_FRAME {
+    const frame = raw != null ? siteFrameFrom(raw, site) : siteFrame(site)
     if (frame === undefined || this.isOwnFile(frame.file)) return NO_FRAME
     const mapped = sourceFrame(frame, site)
     return this.isOwnFile(mapped.file) ? NO_FRAME : mapped

@@ -1,0 +1,99 @@
+// Verdicts remembered by the stack up to the caller frame (src/accounting/verdicts.ts,
+// `Stacks.callerKey`): a helper that blocks, called from many tests, is judged once — unless a
+// rule of the list looks further down the stack, where each caller of the helper may differ.
+import fs from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { type CompiledRule, builtinRules, compileRule, looksPastCaller, testCodeRule } from '../../src/accounting/allow.js'
+import { Judge } from '../../src/accounting/verdicts.js'
+import { configure, detect } from '../../src/index.js'
+import { catalog } from '../../src/model/operation.js'
+import { Guard } from '../../src/runtime/guard.js'
+import { type RawStack, Stacks } from '../../src/stack/capture.js'
+import { defaultsWithoutStalls, syncIo, tempDir } from './support.js'
+
+defaultsWithoutStalls()
+const dir = tempDir()
+const file = join(dir, 'a.json')
+fs.writeFileSync(file, '{}')
+const statSync = catalog.find((s) => s.operation.id === 'fs.statSync')?.operation
+if (statSync === undefined) throw new Error('fs.statSync is not in the catalog')
+
+// The helper that "blocks" (its frame is the caller frame: the first frame of this file), and two
+// different functions calling it, as two tests would.
+function helper(stacks: Stacks): RawStack {
+  return stacks.capture(10, stacks.capture)
+}
+function fromTestA(stacks: Stacks): RawStack {
+  return helper(stacks)
+}
+function fromTestB(stacks: Stacks): RawStack {
+  return helper(stacks)
+}
+
+/** Judges one call from each of the two callers; counts how often a rule asked for the caller frame. */
+function judgeBoth(extra: readonly CompiledRule[]): { asked: number; keys: [string, string]; verdicts: string[] } {
+  const stacks = new Stacks(new Guard())
+  const judge = new Judge(stacks)
+  let asked = 0
+  const rules = [...extra, testCodeRule(() => (asked++, false)), ...builtinRules(false)]
+  const a = { raw: fromTestA(stacks), arg: file }
+  const b = { raw: fromTestB(stacks), arg: file }
+  const verdicts = [a, b].map((call) => judge.judge(call, statSync as NonNullable<typeof statSync>, rules).kind)
+  return { asked, keys: [stacks.key(a.raw), stacks.key(b.raw)], verdicts }
+}
+
+describe('a verdict is worked out once per stack up to the caller frame', () => {
+  test('two calls through one helper from two callers: the rules run once when none looks below the caller frame', () => {
+    const { asked, keys, verdicts } = judgeBoth([compileRule('fs.readFileSync'), compileRule({ caller: '**/no-such-dir/**' })])
+    // The two stacks differ (their callers), yet share the key up to the helper's frame.
+    expect(keys[0]).not.toBe(keys[1])
+    expect(verdicts).toEqual(['violation', 'violation'])
+    expect(asked).toBe(1)
+  })
+
+  test('with a rule that looks at any frame (`within`, `package`, `function` alone), each stack is judged on its own', () => {
+    for (const rule of [{ within: '**/no-such-dir/**' }, { package: 'no-such-package' }, { function: 'noSuchFunction' }]) {
+      const compiled = compileRule(rule)
+      expect(looksPastCaller([compiled])).toBe(true)
+      const { asked, verdicts } = judgeBoth([compiled])
+      expect(verdicts).toEqual(['violation', 'violation'])
+      expect(asked).toBe(2)
+    }
+    expect(looksPastCaller([compileRule({ caller: 'src/**', function: 'load*' }), ...builtinRules(false)])).toBe(false)
+  })
+})
+
+// The same through the public API: a configured rule naming a frame below the caller frame tells
+// the two callers apart, whichever is judged first (a verdict remembered up to the caller frame
+// would not: one rule list, one detector, the same helper).
+function statHere(): fs.Stats {
+  return fs.statSync(file)
+}
+function callerAllowed(): fs.Stats {
+  return statHere()
+}
+function callerNotAllowed(): fs.Stats {
+  return statHere()
+}
+
+describe('a rule that looks below the caller frame still tells callers apart', () => {
+  const allow = [{ within: '**/verdict-cache.test.ts', function: 'callerAllowed' }]
+  for (const order of [
+    [callerAllowed, callerNotAllowed],
+    [callerNotAllowed, callerAllowed],
+  ]) {
+    test(`${order[0]?.name} first`, async () => {
+      configure({ allow })
+      const results = []
+      for (const fn of order) {
+        const { findings } = await detect(() => fn())
+        results.push([fn.name, syncIo(findings).map((f) => [f.location?.function, f.allowed])])
+      }
+      expect(Object.fromEntries(results)).toEqual({
+        callerAllowed: [['statHere', true]],
+        callerNotAllowed: [['statHere', false]],
+      })
+    })
+  }
+})
