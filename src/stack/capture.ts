@@ -34,11 +34,11 @@ interface ReadStack {
   /** The frames at their generated positions (each the `raw` frame of one of `positions`, in order). */
   raw: Frame[] | undefined
   /** Its key up to its caller frame (see `Stacks.callerKey`); `null`: none; `undefined`: not worked out yet. */
-  callerKey?: string | null
+  callerKey: string | null | undefined
   /** `caller` found the caller frame below the generated one (see `Stacks.callerMoved`). */
-  callerMoved?: true
+  callerMoved: boolean
   /** The caller frame at its generated position; `null`: none; `undefined`: not worked out yet. */
-  rawCaller?: Frame | null
+  rawCaller: Frame | null | undefined
 }
 
 /** Where a holder keeps what it read to (a property of loopcop's own holder, not a WeakMap: no ephemeron per kept call for the GC). */
@@ -224,7 +224,7 @@ export class Stacks {
 
   /** Whether `caller` found the caller frame below the generated one, its mapping having made that one another kind of frame. */
   callerMoved(raw: Holder): boolean {
-    return this.#readOnce(raw).callerMoved === true
+    return this.#readOnce(raw).callerMoved
   }
 
   /**
@@ -327,7 +327,7 @@ export class Stacks {
     if (typeof sites === 'string') {
       // Formatted already by someone else's read: the text is all there is (its positions are mapped).
       const frames = this.#frames.get(sites) ?? this.withoutOwnFrames(parseStack(sites))
-      read = { key: sites, captured: frames.length, sites: undefined, positions: undefined, frames, raw: undefined }
+      read = { key: sites, captured: frames.length, sites: undefined, positions: undefined, frames, raw: undefined, callerKey: undefined, callerMoved: false, rawCaller: undefined }
     } else {
       const all = sites ?? []
       const positions = new Array<Position>(all.length)
@@ -340,7 +340,7 @@ export class Stacks {
         codes[2 * i] = position.id & 0xffff
         codes[2 * i + 1] = position.id >>> 16
       }
-      read = { key: String.fromCharCode(...codes), captured: all.length, sites: all, positions, frames: undefined, raw: undefined }
+      read = { key: String.fromCharCode(...codes), captured: all.length, sites: all, positions, frames: undefined, raw: undefined, callerKey: undefined, callerMoved: false, rawCaller: undefined }
     }
     raw[READ] = read
     return read
