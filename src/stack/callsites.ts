@@ -44,9 +44,15 @@ export function v8Name(site: NodeJS.CallSite): string | undefined {
   return name
 }
 
-/** The script a call site is in, as V8 names it (a path, a `file:` URL, `node:fs`), or its eval origin. */
+/**
+ * The script a call site is in, as V8's own formatter names it: a path, a `file:` URL, `node:fs`;
+ * eval code by its origin; a script with an empty name (code the inspector evaluated, such as the
+ * stall probe) by its `//# sourceURL=`.
+ */
 export function scriptOf(site: NodeJS.CallSite): string {
-  return site.getFileName() ?? (site.isEval() ? site.getEvalOrigin() : undefined) ?? '<anonymous>'
+  const file = site.getFileName()
+  if (file == null) return (site.isEval() ? site.getEvalOrigin() : undefined) ?? '<anonymous>'
+  return file === '' ? site.getScriptNameOrSourceURL() || file : file
 }
 
 /** File URLs converted so far (bounded): an ES module's frames name it by URL, and converting one costs ~1–10 µs. */
@@ -103,5 +109,5 @@ export function generatedFrame(site: NodeJS.CallSite): Frame | undefined {
 
 /** Where a call site is: `script:line:column`, as V8 gives them (not source-mapped). */
 export function positionOf(site: NodeJS.CallSite): string {
-  return `${site.getFileName() ?? scriptOf(site)}:${site.getLineNumber() ?? ''}:${site.getColumnNumber() ?? ''}`
+  return `${scriptOf(site)}:${site.getLineNumber() ?? ''}:${site.getColumnNumber() ?? ''}`
 }

@@ -353,7 +353,8 @@ export class Stacks {
   #position(site: NodeJS.CallSite): Position {
     const script = site.getFileName()
     let position: Position | undefined
-    if (typeof script === 'string') {
+    // A script with no name (`''`: code the inspector evaluated) is told by its text, `sourceURL` included.
+    if (typeof script === 'string' && script !== '') {
       let byOffset = this.#byScript.get(script)
       if (byOffset === undefined) this.#byScript.set(script, (byOffset = new Map<number, Position>()))
       const offset = site.getPosition()

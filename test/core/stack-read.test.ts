@@ -1,5 +1,6 @@
 // Reading captured stacks (src/stack): loopcop's own formatter is swapped in for the read only and
 // put back whatever happens; positions are source-mapped through the formatter installed, each once.
+import vm from 'node:vm'
 import { afterEach, describe, expect, test } from 'vitest'
 import { readCallSites } from '../../src/stack/callsites.js'
 import { Stacks } from '../../src/stack/capture.js'
@@ -48,6 +49,20 @@ describe('readCallSites()', () => {
 })
 
 describe('Stacks', () => {
+  test('a script with an empty name (what the inspector evaluates, like the stall probe) is named by its sourceURL, as V8 prints it, whatever the formatter', () => {
+    // Node's own formatter is bypassed for mapping (it maps through nothing but Node's source maps):
+    // the frame must still carry the name V8's formatter shows, or the stall probe's frame would pass
+    // for the stalled code's.
+    const probe = vm.runInThisContext('(function probe(s) { return s.capture(10, s.capture) })\n//# sourceURL=loopcop:a-probe', { filename: '' }) as (s: Stacks) => ReturnType<Stacks['capture']>
+    for (const formatter of [undefined, (error: Error, sites: NodeJS.CallSite[]): string => `${error.name}\n${sites.map((s) => `    at ${String(s)}`).join('\n')}`]) {
+      Error.prepareStackTrace = formatter
+      const stacks = new Stacks(new Guard())
+      const raw = probe(stacks)
+      expect(stacks.rawFrames(raw)[0]).toMatchObject({ fn: 'probe', file: 'loopcop:a-probe' })
+      expect(stacks.read(raw)[0]).toMatchObject({ fn: 'probe', file: 'loopcop:a-probe', line: 1 })
+    }
+  })
+
   test("the runner's formatter runs once per position, on that call site alone, never per call; its mapped positions are what is read", () => {
     let runs = 0
     const siteCounts: number[] = []
