@@ -55,7 +55,8 @@ describe('Stacks', () => {
     // for the stalled code's.
     const probe = vm.runInThisContext('(function probe(s) { return s.capture(10, s.capture) })\n//# sourceURL=loopcop:a-probe', { filename: '' }) as (s: Stacks) => ReturnType<Stacks['capture']>
     for (const formatter of [undefined, (error: Error, sites: NodeJS.CallSite[]): string => `${error.name}\n${sites.map((s) => `    at ${String(s)}`).join('\n')}`]) {
-      Error.prepareStackTrace = formatter
+      if (formatter === undefined) Reflect.deleteProperty(Error, 'prepareStackTrace')
+      else Error.prepareStackTrace = formatter
       const stacks = new Stacks(new Guard())
       const raw = probe(stacks)
       expect(stacks.rawFrames(raw)[0]).toMatchObject({ fn: 'probe', file: 'loopcop:a-probe' })
