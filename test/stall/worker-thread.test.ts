@@ -32,12 +32,12 @@ describe.each([
     const seen = JSON.parse(result.stdout) as { threadId: number; stalling: Seen[]; waiting: Seen[] }
     expect(seen.threadId).toBeGreaterThan(0)
     expect(seen.waiting).toEqual([])
-    expect(seen.stalling.map((f) => [f.kind, f.unjudged, f.candidates])).toEqual([['stall', undefined, undefined]])
+    expect(seen.stalling.map((f) => [f.kind, f.unjudged, f.candidates]), result.stdout).toEqual([['stall', undefined, undefined]])
     // The first frame outside the CPU-time read (the probe may land in it: `cpu` and Node's frames)
     // is the loop's, at a column of that line: the profiler knows lines only (a sampled line is
     // placed past its end).
     const frame = seen.stalling[0]!.frames.find((f) => !f.file.startsWith('node:') && f.fn !== 'cpu')
-    expect(frame).toMatchObject({ fn: 'crunchNumbers', file: fixture })
+    expect(frame, result.stdout).toMatchObject({ fn: 'crunchNumbers', file: fixture })
     expect(loopLines).toContain(frame!.line)
     expect(frame!.column).toBeLessThanOrEqual(lines[frame!.line - 1]!.length)
   }, 90_000)
@@ -48,7 +48,7 @@ test("where the main thread cannot start the process's watchdog (no process.getB
   expect(result.code, result.output).toBe(0)
   const seen = JSON.parse(result.stdout) as { stalling: Seen[]; waiting: Seen[] }
   expect(seen.waiting).toEqual([])
-  expect(seen.stalling.map((f) => [f.kind, f.unjudged, f.candidates])).toEqual([['stall', undefined, undefined]])
+  expect(seen.stalling.map((f) => [f.kind, f.unjudged, f.candidates]), result.stdout).toEqual([['stall', undefined, undefined]])
   expect(seen.stalling[0]!.frames.some((f) => f.fn === 'crunchNumbers' && loopLines.includes(f.line))).toBe(true)
 }, 90_000)
 
@@ -57,7 +57,8 @@ test('in a process started with --inspect the watchdog stays out of the way: the
   expect(result.code, result.output).toBe(0)
   const seen = JSON.parse(result.stdout) as { stalling: Seen[]; waiting: Seen[] }
   const stalls = [...seen.stalling, ...seen.waiting]
-  expect(stalls.map((f) => f.kind)).toEqual(['stall'])
+  // What the run found, whole, when it is not the one stall (durations, reasons, frames): this case has been seen flaky.
+  expect(stalls.map((f) => f.kind), result.stdout).toEqual(['stall'])
   expect(stalls[0]!.unjudged).toMatch(/^2 tests were running concurrently and any of them could own it/)
   // Sampled: the function, at a sampled line (placed past its end) or at the function's own start.
   const frame = stalls[0]!.frames.find((f) => f.fn === 'crunchNumbers')
