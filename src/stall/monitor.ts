@@ -136,6 +136,12 @@ export class StallMonitor {
       watchdog.arm(Infinity)
       return
     }
+    // What reads a stall's stack starts first (once a thread): starting it is loopcop's own work —
+    // the sampler's `Profiler.start` walks the heap to log code, ~20–40 ms and over 100 with a large
+    // code heap or a loaded machine — and a gap measured across it was reported as a stall of the
+    // scope open then. So the gap starts after it: a new timer's baseline below, else a rebase
+    // (`watch` and `unwatch` settled the gap just before).
+    if (this.#startStackSource() && this.#timer !== undefined) this.#rebase()
     const wanted = Math.max(2, Math.min(25, Math.floor(t / 5)))
     if (this.#timer === undefined || wanted !== this.#interval) {
       if (this.#timer !== undefined) clearRealInterval(this.#timer)
@@ -145,7 +151,6 @@ export class StallMonitor {
       timer.unref()
       this.#timer = timer
     }
-    this.#startStackSource()
     watchdog.arm(t)
   }
 
@@ -226,18 +231,30 @@ export class StallMonitor {
    * way to it), or else the sampler (worker threads).
    */
   stacksAvailable(): boolean {
-    return this.#startStackSource()
+    return this.#stackSourceAvailable()
   }
 
   /**
-   * Starts what reads a stall's stack here, and says whether one can: the watchdog, or in a worker
+   * Whether a stall's stack can be read here, starting what reads it: the watchdog, or in a worker
    * thread it has no way to, the sampler (tens of ms per stall read, so only there).
    */
-  #startStackSource(): boolean {
+  #stackSourceAvailable(): boolean {
     const watchdog = this.#tools.watchdog
     watchdog.start()
     if (watchdog.route !== 'unreachable') return true
     return !isMainThread && this.#tools.sampler.start()
+  }
+
+  /** Starts what reads a stall's stack here (see `#stackSourceAvailable`); true when this call started the watchdog or the sampler. */
+  #startStackSource(): boolean {
+    const before = this.#runningSources()
+    this.#stackSourceAvailable()
+    return (this.#runningSources() & ~before) !== 0
+  }
+
+  /** Which of the watchdog (1) and the sampler (2) run in this thread. */
+  #runningSources(): number {
+    return (this.#tools.watchdog.running ? 1 : 0) | (this.#tools.sampler.running ? 2 : 0)
   }
 
   #onHeartbeat(): void {

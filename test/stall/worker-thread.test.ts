@@ -66,3 +66,10 @@ test('in a process started with --inspect the watchdog stays out of the way: the
   expect(frame!.column > lines[frame!.line - 1]!.length || frame!.line === lines.findIndex((l) => l.includes('function crunchNumbers')) + 1).toBe(true)
 }, 90_000)
 
+test("starting the sampler is loopcop's own work, never a stall: Profiler.start over a large code heap takes longer than the threshold", async () => {
+  const result = await runNode(join(fixtures, 'stall', 'sampler-start.mjs'), [], { cwd: join(fixtures, 'stall'), timeoutMs: 60_000, nodeArgs: ['--inspect=127.0.0.1:0'] })
+  expect(result.code, result.output).toBe(0)
+  const seen = JSON.parse(result.stdout) as { sum: number; first: unknown[]; second: unknown[] }
+  expect(seen.sum).toBe(100_000 + (99_999 * 100_000) / 2)
+  expect([...seen.first, ...seen.second], result.stdout).toEqual([])
+}, 90_000)
