@@ -51,6 +51,12 @@ const NO_FRAME = null
 /** The code units of the key being made (see `Stacks.key`): one array for every read, reads never overlap. */
 const KEY_CODES: number[] = []
 
+/** The index of the position whose generated frame is `frame` (each position's is its own object), or -1. */
+function indexOfFrame(positions: readonly Position[], frame: Frame): number {
+  for (let i = 0; i < positions.length; i++) if ((positions[i] as Position).raw === frame) return i
+  return -1
+}
+
 /** What ends a key made up to a caller frame (see `Stacks.callerKey`): no position's number makes these two code units. */
 const CALLER_KEY_END = '\uffff\uffff'
 
@@ -179,10 +185,8 @@ export class Stacks {
     const sites = read.sites
     const positions = read.positions
     if (own === undefined || sites === undefined || positions === undefined) return own
-    // A position's generated frame is its own object: the caller frame's position is the one holding it.
-    let at = 0
-    while (at < positions.length && (positions[at] as Position).raw !== own) at++
-    if (at === positions.length) return own
+    const at = indexOfFrame(positions, own)
+    if (at === -1) return own
     const mapped = this.#mapped(sites, positions, at)
     if (mapped !== NO_FRAME && firstPartyFrame([mapped]) === mapped) return mapped
     read.callerMoved = true
@@ -207,9 +211,8 @@ export class Stacks {
     let key: string | null = null
     if (positions !== undefined && read.sites !== undefined) {
       const own = this.#rawCaller(raw)
-      let at = 0
-      while (own !== undefined && at < positions.length && (positions[at] as Position).raw !== own) at++
-      if (own !== undefined && at < positions.length) key = read.key.slice(0, 2 * (at + 1)) + CALLER_KEY_END
+      const at = own === undefined ? -1 : indexOfFrame(positions, own)
+      if (at !== -1) key = read.key.slice(0, 2 * (at + 1)) + CALLER_KEY_END
     }
     read.callerKey = key
     return key ?? undefined
