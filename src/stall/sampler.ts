@@ -1,8 +1,8 @@
 import inspector from 'node:inspector'
-import { fileURLToPath } from 'node:url'
 import type { Frame } from '../model/finding.js'
 import { hrtimeBigint, now } from '../runtime/clock.js'
 import type { Guard } from '../runtime/guard.js'
+import { toPath } from '../stack/callsites.js'
 import { throughPrepareStackTrace } from './call-sites.js'
 
 /**
@@ -148,15 +148,7 @@ function toFrame(node: ProfileNode): Frame {
     if (t.line !== line) column = END_OF_LINE
     line = t.line
   }
-  let file = url
-  if (file.startsWith('file://')) {
-    try {
-      file = fileURLToPath(file)
-    } catch {
-      // keep the URL
-    }
-  }
-  return { fn: functionName === '' ? undefined : functionName, file, line, column }
+  return { fn: functionName === '' ? undefined : functionName, file: toPath(url), line, column }
 }
 
 /** The stack sampled most often between two times on the profile's clock (ms), nearest frame first. */
