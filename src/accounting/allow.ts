@@ -343,7 +343,7 @@ function planOf(rules: readonly CompiledRule[]): RulePlan {
  * without `caller` match any frame. A built-in rule looks only above the caller frame, a `caller`
  * rule (with or without `function`) only at it, and the rest at no frame.
  */
-function looksPastRuleCaller(rule: CompiledRule): boolean {
+export function looksPastRuleCaller(rule: CompiledRule): boolean {
   if (!rule.needsStack || rule.builtin) return false
   return rule.within !== undefined || rule.pkg !== undefined || rule.caller === undefined
 }

@@ -1,7 +1,7 @@
 // The configuration of one detector (docs/architecture.md, "configuration"): what `configure()`
 // merged, with the `LOOPCOP_*` environment on top, resolved into the settings a scope runs with.
 import { DEFAULT_OPTIONS, MAX_TRACE_DEPTH, type Mode, type Options, SCOPE_OPTION_KEYS, type ScopeOptions, type TestCodeMode, type UserOptions, envOverrides, validateOptions } from '../model/options.js'
-import { type CompiledRule, builtinRules, compileRule } from './allow.js'
+import { type CompiledRule, builtinRules, compileRule, looksPastRuleCaller } from './allow.js'
 import type { Redaction } from './redact.js'
 
 /** Options resolved for one scope, with its rules compiled. */
@@ -46,11 +46,6 @@ export interface Settings {
  */
 export const CALLER_SEARCH_FRAMES = 10
 
-/** Whether a rule looks at frames other than the caller frame (`within`, `package`, `function` without `caller`). */
-function looksAtAnyFrame(rule: CompiledRule): boolean {
-  return rule.within !== undefined || rule.pkg !== undefined || (rule.fn !== undefined && rule.caller === undefined)
-}
-
 function resolve(o: Options): Settings {
   const user = o.allow.map((rule) => compileRule(rule))
   const captureDepth = Math.min(o.traceDepth + CALLER_SEARCH_FRAMES, MAX_TRACE_DEPTH + CALLER_SEARCH_FRAMES)
@@ -61,7 +56,7 @@ function resolve(o: Options): Settings {
     traceDepth: o.traceDepth,
     captureDepth,
     // Built-in rules look only above the caller frame, the "test code" rule at the caller frame.
-    shallowDepth: user.some(looksAtAnyFrame) || o.traceDepth >= captureDepth ? undefined : o.traceDepth,
+    shallowDepth: user.some(looksPastRuleCaller) || o.traceDepth >= captureDepth ? undefined : o.traceDepth,
     moduleLoading: o.moduleLoading,
     testCode: o.testCode,
     rules: [...user, ...builtinRules(o.moduleLoading)],
