@@ -83,8 +83,7 @@ function testFile(runner, f) {
   const expect = runner === 'mocha' ? "const expect = (v) => ({ toBeGreaterThan: (n) => { if (!(v > n)) throw new Error(`${v} ≤ ${n}`) } })\n" : ''
   const req = runner === 'vitest' ? "import { createRequire } from 'node:module'\nimport { beforeEach, expect, test } from 'vitest'\nconst require = createRequire(import.meta.url)\n" : ''
   const it = runner === 'mocha' ? 'it' : 'test'
-  const each = runner === 'mocha' ? 'beforeEach' : 'beforeEach'
-  const setup = f % 4 === 0 ? `${each}(() => {\n  fixture = require('node:fs').readFileSync(${runner === 'vitest' ? 'new URL(import.meta.url).pathname' : '__filename'}, 'utf8')\n})\n` : ''
+  const setup = f % 4 === 0 ? `beforeEach(() => {\n  fixture = require('node:fs').readFileSync(${runner === 'vitest' ? 'new URL(import.meta.url).pathname' : '__filename'}, 'utf8')\n})\n` : ''
   const tests = Array.from({ length: TESTS }, (_, t) => `${it}('file ${f} test ${t}', async () => {\n    ${testBody(f, t)}\n})`).join('\n\n')
   const body = `${setup}\n${tests}`
   // Under Mocha a `beforeEach` at a spec file's top level is a root hook: it runs before every test
