@@ -22,6 +22,7 @@ import { type BlockingIOErrorClass, defineBlockingIOError } from './report/error
 import { writeJsonReport } from './report/json.js'
 import { type RecordedRun, type ReportRunOptions, type RunReportResult, RunRecording, reportRun } from './report/run.js'
 import { spoolFindings } from './report/spool.js'
+import { claimWarning } from './report/warned.js'
 import { type AnnotationLevel, githubAnnotations } from './report/summary.js'
 import { Guard } from './runtime/guard.js'
 import { Stacks } from './stack/capture.js'
@@ -68,7 +69,7 @@ export class Detector implements LifecycleHost {
   readonly BlockingIOError: BlockingIOErrorClass
   /** The run this process records (a reporting process: Jest's reporter, Mocha's set-up), if any. */
   #run: RunRecording | undefined
-  /** Call sites `warn` mode has printed (each once per process). */
+  /** Call sites `warn` mode has seen in this process (printed by it, or by another process of the run). */
   readonly #warnedSites = new Set<string>()
   /** Internal errors already reported (each once). */
   readonly #reported = new Set<string>()
@@ -175,11 +176,14 @@ export class Detector implements LifecycleHost {
       // A frozen error, a `stack` getter that throws: the failure is shown with loopcop's frames.
     }
   }
-  /** True the first time a `warn` call site is seen in this process. */
+  /**
+   * True the first time a `warn` call site is seen in this run: in this process, and in the run's
+   * folder of printed sites when whatever reports the run made one (report/warned.ts).
+   */
   readonly firstWarning = (site: string): boolean => {
     if (this.#warnedSites.has(site)) return false
     this.#warnedSites.add(site)
-    return true
+    return this.outsideScopes(() => this.guard.hold(() => claimWarning(site)))
   }
   /** Allows blocking: for the rest of the current test, or only while `fn` runs. */
   readonly allowBlocking: AllowBlocking = (<T>(fn?: () => T): T | undefined => this.scopes.allowBlocking(fn))

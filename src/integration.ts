@@ -6,7 +6,26 @@
  */
 import { detector } from './core.js'
 
-export { RunCollector, SCOPE_OPTION_KEYS, assertSupportedRunner, envOverrides, failureMessage, formatSummary, isThenable, isViolation, jsonReport, keepShape, listBlocking, loadOrderWarning, loadedBefore, validateOptions } from './core.js'
+export {
+  RunCollector,
+  SCOPE_OPTION_KEYS,
+  WARNED_ENV,
+  assertSupportedRunner,
+  clearWarned,
+  closeWarned,
+  envOverrides,
+  failureMessage,
+  formatSummary,
+  isThenable,
+  isViolation,
+  jsonReport,
+  keepShape,
+  listBlocking,
+  loadOrderWarning,
+  loadedBefore,
+  openWarned,
+  validateOptions,
+} from './core.js'
 
 // ── the test lifecycle ──────────────────────────────────────────────────────────────────────────
 

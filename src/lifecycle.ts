@@ -48,7 +48,7 @@ export interface LifecycleHost {
   outsideScopes<T>(fn: () => T): T
   /** Marks the findings the baseline records as known (`baselined: true`): they never fail a test. */
   markKnown(findings: readonly Finding[]): readonly Finding[]
-  /** True the first time a `warn` call site (see `warnSiteKey`) is seen in this process, false after. */
+  /** True the first time a `warn` call site (see `warnSiteKey`) is seen in this run (by any of its processes that share a folder of printed sites), false after. */
   firstWarning(site: string): boolean
   /** Takes loopcop's own frames out of the stack of an error a test failed with. */
   hideOwnFrames(error: unknown): void
@@ -112,8 +112,9 @@ export function endTest(host: LifecycleHost, scope: Scope, state: { readonly tes
 
 /**
  * What `warn` mode prints at the end of a test: one short line per call site not seen before in
- * this process (a suite that calls one site from 500 tests prints it once, not 500 times); every
- * finding still goes to the run summary and the JSON report. Stalls, rare and each long, are
+ * the run (a suite that calls one site from 500 tests prints it once, not 500 times; across
+ * processes when the run has a folder of printed sites, `firstWarning`); every finding still goes
+ * to the run summary and the JSON report. Stalls, rare and each long, are
  * printed in full with the frames that were running.
  */
 function warningText(host: LifecycleHost, findings: readonly Finding[], title: string | undefined): { warning?: string } {

@@ -12,6 +12,7 @@ import type { TestRef, TestRun, TestSink } from '../../src/integration.js'
 export type { Finding, Mode, Options, TestRef, TestRun, TestSink } from '../../src/integration.js'
 export {
   BlockingIOError,
+  WARNED_ENV,
   currentOptions,
   envOverrides,
   finishRun,

@@ -14,7 +14,7 @@
  * @module
  */
 import { registerAssertion } from './assert.js'
-import { SPOOL_ENV, envOverrides, install, loadOrderWarning, loadedBefore } from './core.js'
+import { SPOOL_ENV, WARNED_ENV, envOverrides, install, loadOrderWarning, loadedBefore } from './core.js'
 import { interceptNodeTest } from './internals.js'
 import { ProcessSink, reporterSpool, runsTests, treeComesLater } from './run.js'
 import { NodeTestLifecycle } from './test.js'
@@ -31,9 +31,13 @@ function start(): void {
   } catch (error) {
     throw new TypeError(`loopcop/node-test cannot start: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
   }
-  // A spool variable this run's reporter did not set comes from an outer loopcop run (a Mocha
-  // `--parallel` run that started `node --test` in a test): its report is not this run's.
-  if (process.env[SPOOL_ENV] !== undefined && reporterSpool() === undefined) Reflect.deleteProperty(process.env, SPOOL_ENV)
+  // Spool and printed-site variables this run's reporter did not set come from an outer loopcop run
+  // (a Mocha `--parallel` run that started `node --test` in a test): its report is not this run's,
+  // nor are the call sites it printed.
+  if (reporterSpool() === undefined) {
+    Reflect.deleteProperty(process.env, SPOOL_ENV)
+    Reflect.deleteProperty(process.env, WARNED_ENV)
+  }
   // Patch before the test files load: a `const { readFileSync } = require('fs')` taken before the
   // patch is never seen. `--import` and `--require` modules run before the test file.
   install()

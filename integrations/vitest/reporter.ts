@@ -8,7 +8,7 @@
  * @module
  */
 import type { Reporter, TestModule, Vitest } from 'vitest/node'
-import { type Finding, type Options, RunCollector, currentOptions, envOverrides, reportRun, validateOptions } from '../../src/integration.js'
+import { type Finding, type Options, RunCollector, clearWarned, closeWarned, currentOptions, envOverrides, openWarned, reportRun, validateOptions } from '../../src/integration.js'
 import { readMeta } from './meta.js'
 
 /** Options of `loopcop/vitest/reporter`; they win over `configure({ report })` and `LOOPCOP_REPORT`. */
@@ -73,6 +73,8 @@ function vitestAnnotates(vitest: Vitest): boolean {
 export default class LoopcopReporter implements Reporter {
   readonly #options: LoopcopReporterOptions
   #vitest: Vitest | undefined
+  /** The run's folder of call sites `warn` mode has printed (src/report/warned.ts). */
+  #warned: string | undefined
 
   constructor(options: LoopcopReporterOptions = {}) {
     this.#options = validateOptions({ report: options }, ['report'], 'loopcop/vitest/reporter options').report ?? {}
@@ -80,9 +82,26 @@ export default class LoopcopReporter implements Reporter {
     envOverrides()
   }
 
-  /** Keeps Vitest's logger and project root. */
+  /**
+   * Keeps Vitest's logger and project root, and makes the folder where the test files mark the
+   * call sites `warn` mode has printed, so each is printed once a run, not once a test file: every
+   * test file runs in a fork or thread of its own, started after this and inheriting its name.
+   */
   onInit(vitest: Vitest): void {
     this.#vitest = vitest
+    if (this.#warned !== undefined) return
+    try {
+      const warned = openWarned()
+      this.#warned = warned
+      process.once('exit', () => closeWarned(warned))
+    } catch {
+      // No usable temporary folder: each test file says its own first sighting of a site.
+    }
+  }
+
+  /** A new run (watch mode reruns) prints its call sites again. */
+  onTestRunStart(): void {
+    if (this.#warned !== undefined) clearWarned(this.#warned)
   }
 
   /** Prints the summary, writes the JSON report and the annotations, from what the test files sent. */

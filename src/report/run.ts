@@ -1,6 +1,6 @@
 // The end of a run, the same for every runner (docs/architecture.md, "report"): every worker's
 // findings counted once, then the summary, the JSON report and the annotations.
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { appendFileSync } from 'node:fs'
 import type { Finding } from '../model/finding.js'
 import { type Options, baselineOf, updateBaselineRequested } from '../model/options.js'
@@ -10,6 +10,7 @@ import { markdownSummary } from './markdown.js'
 import { type RatchetOutcome, ratchet } from './ratchet.js'
 import { closeSpool, openSpool, readSpool } from './spool.js'
 import { formatSummary, githubAnnotations } from './summary.js'
+import { closeWarned, openWarned } from './warned.js'
 
 /** Collects findings from every worker of a run; a finding seen twice (same id) counts once. */
 export class RunCollector {
@@ -43,8 +44,9 @@ export interface RecordedRun {
 /**
  * The run the reporting process records (Jest's reporter, Mocha's global set-up): the findings of
  * tests run in this process, and — through a spool folder named in `LOOPCOP_SPOOL_DIR`, which the
- * workers started after it inherit — those of its workers. Not scope-aware: the detector runs it
- * outside every scope.
+ * workers started after it inherit — those of its workers. The spool also holds the run's folder
+ * of call sites `warn` mode has printed (warned.ts), so each is printed once a run. Not
+ * scope-aware: the detector runs it outside every scope.
  */
 export class RunRecording {
   readonly #collector = new RunCollector()
@@ -52,6 +54,11 @@ export class RunRecording {
 
   constructor() {
     this.#spool = openSpool()
+    try {
+      openWarned(join(this.#spool, 'warned'))
+    } catch {
+      // Without it each worker says its own first sighting of a call site.
+    }
   }
 
   /** Adds findings of tests that ran in this process. */
@@ -66,6 +73,7 @@ export class RunRecording {
       const spooled = readSpool(this.#spool)
       this.#collector.add(spooled.findings)
       lost = spooled.damaged
+      closeWarned(join(this.#spool, 'warned'))
       closeSpool(this.#spool)
       this.#spool = undefined
     }

@@ -5,7 +5,8 @@ import { BlockingIOError, configure, detect, type Finding, type StallFinding, ty
 import { RunCollector, failureMessage, formatSummary, jsonReport, reportRun } from '../../src/integration.js'
 import { mergeReports } from '../../src/cli/reports.js'
 import { formatMs, newSiteWarning, plural } from '../../src/report/messages.js'
-import { SPOOL_ENV, closeSpool, githubAnnotations, openSpool, readSpool, spoolFindings, writeJsonReport } from '../helpers/detector.js'
+import { SPOOL_ENV, closeSpool, finishRun, firstWarning, githubAnnotations, openSpool, readSpool, spoolFindings, startRun, writeJsonReport } from '../helpers/detector.js'
+import { WARNED_ENV, claimWarning, clearWarned, closeWarned, openWarned } from '../../src/report/warned.js'
 import { defaultsWithoutStalls, tempDir } from './support.js'
 
 defaultsWithoutStalls()
@@ -416,5 +417,68 @@ describe('the spool (findings from worker processes)', () => {
     spoolFindings([findings[1]!])
     expect(readSpool(spool)).toEqual({ findings, damaged: 2 })
     closeSpool(spool)
+  })
+})
+
+describe("the run's printed call sites (warn mode says each once a run, not once a process)", () => {
+  const saved = { warned: process.env[WARNED_ENV], spool: process.env[SPOOL_ENV] }
+  afterEach(() => {
+    for (const [name, value] of [
+      [WARNED_ENV, saved.warned],
+      [SPOOL_ENV, saved.spool],
+    ] as const) {
+      if (value === undefined) delete process.env[name]
+      else process.env[name] = value
+    }
+  })
+  let sites = 0
+  const site = (): string => `fs.readFileSync\u0000src/site-${++sites}.ts:1:1`
+
+  test('without a folder, each process says a site once', () => {
+    delete process.env[WARNED_ENV]
+    const s = site()
+    expect(firstWarning(s)).toBe(true)
+    expect(firstWarning(s)).toBe(false)
+  })
+
+  test('with the run’s folder, a site another process said is not said again; the marks are never findings', async () => {
+    const dir = openWarned()
+    expect(process.env[WARNED_ENV]).toBe(dir)
+    const [elsewhere, fresh] = [site(), site()]
+    // Another process of the run said `elsewhere` first.
+    expect(claimWarning(elsewhere, { [WARNED_ENV]: dir })).toBe(true)
+    const inside = await detect(() => [firstWarning(elsewhere), firstWarning(fresh), firstWarning(fresh)])
+    expect(inside.value).toEqual([false, true, false])
+    expect(inside.findings).toEqual([])
+    expect(fs.readdirSync(dir)).toHaveLength(2)
+    // The same site claimed by yet another process: already said.
+    expect(claimWarning(fresh, { [WARNED_ENV]: dir })).toBe(false)
+    // A new run (watch mode) says every site again.
+    clearWarned(dir)
+    expect(fs.readdirSync(dir)).toEqual([])
+    expect(claimWarning(fresh, { [WARNED_ENV]: dir })).toBe(true)
+    closeWarned(dir)
+    expect(fs.existsSync(dir)).toBe(false)
+    expect(process.env[WARNED_ENV]).toBeUndefined()
+  })
+
+  test('a folder its run removed: the site is said (a line twice costs less than a site never said), and the folder stays removed', () => {
+    const dir = openWarned()
+    closeWarned(dir)
+    process.env[WARNED_ENV] = dir
+    expect(firstWarning(site())).toBe(true)
+    expect(fs.existsSync(dir)).toBe(false)
+  })
+
+  test('recording a run makes the folder in its spool for the workers, and removes it at the end', () => {
+    startRun()
+    const spool = process.env[SPOOL_ENV]
+    expect(spool).toBeDefined()
+    expect(process.env[WARNED_ENV]).toBe(join(spool!, 'warned'))
+    expect(fs.readdirSync(join(spool!, 'warned'))).toEqual([])
+    finishRun()
+    expect(fs.existsSync(spool!)).toBe(false)
+    expect(process.env[WARNED_ENV]).toBeUndefined()
+    expect(process.env[SPOOL_ENV]).toBeUndefined()
   })
 })

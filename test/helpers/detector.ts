@@ -17,6 +17,12 @@ export const writeJsonReport: typeof detector.writeJsonReport = detector.writeJs
 /** GitHub annotations, levels from the configuration when not given. */
 export const githubAnnotations: typeof detector.githubAnnotations = detector.githubAnnotations
 
+/** Whether `warn` mode prints call site `site` (the first time this run sees it: report/warned.ts). */
+export const firstWarning: typeof detector.firstWarning = detector.firstWarning
+/** Starts and ends recording a run in this process (the spool, the printed call sites' folder). */
+export const startRun: typeof detector.startRun = detector.startRun
+export const finishRun: typeof detector.finishRun = detector.finishRun
+
 /** The spool as the detector uses it (`RunRecording`, `recordFindings`): outside every scope, its I/O never a finding. */
 export const openSpool = (): string => detector.outsideScopes(open)
 export const spoolFindings = (findings: readonly Finding[]): boolean => detector.outsideScopes(() => spool(findings))

@@ -32,6 +32,24 @@ describe('loopcop/jest/reporter', () => {
     expect(essentials(run.report)).toEqual([...basicFindings].sort())
   })
 
+  test('warn, two test files in two workers reaching one call site: printed once a run with the reporter, once a worker without it', async () => {
+    const files = ['tests/handlers.test.js', 'tests/warn.test.js']
+    const siteLines = (output: string): string[] =>
+      output
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => /^loopcop \(warn\): new call site src\/handlers\.js:9:24 fs\.readFileSync\(/.test(line))
+    const env = { LOOPCOP_MODE: 'warn' }
+    const [reported, alone] = await Promise.all([runJest('basic', [...files, '--maxWorkers=2'], { env }), runJest('basic', [...files, '--maxWorkers=2', '--reporters=default'], { env })])
+    for (const run of [reported, alone]) expect(run.failed, run.output).toEqual([])
+    // Without loopcop's reporter the workers share nothing: each says it once.
+    expect(siteLines(alone.output)).toHaveLength(2)
+    expect(siteLines(reported.output)).toHaveLength(1)
+    // Every call is still in the run report, from both files.
+    const reachedFrom = new Set(reported.report?.findings.filter((f) => f.location?.line === 9).map((f) => f.test?.file))
+    expect([...reachedFrom].sort()).toEqual(files)
+  })
+
   test('a run without blocking says so in one line', async () => {
     const run = await runJest('basic', ['--maxWorkers=1', 'tests/snapshot'])
     expect(run.failed).toEqual([])

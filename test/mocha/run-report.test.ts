@@ -63,3 +63,18 @@ describe.each([
     })
   }
 })
+
+describe('warn, --parallel', () => {
+  test('a call site reached from several worker processes is printed once a run; every call is still in the report', async () => {
+    const run = await runMocha('suite', ['--parallel', '--jobs', '3'], { name: 'warn-parallel', env: { LOOPCOP_MODE: 'warn' } })
+    expect(run.failed).toEqual([])
+    const printed = (line: number): string[] => run.stderr.split('\n').filter((l) => new RegExp(`^loopcop \\(warn\\): new call site src/app\\.js:${line}:\\d+ `).test(l))
+    for (const line of [9, 13]) {
+      const reached = (run.report?.findings ?? []).filter((f) => !f.allowed && f.location?.file === 'src/app.js' && f.location.line === line)
+      // The site was reached in more than one worker process (a finding's id starts with its pid) …
+      expect(new Set(reached.map((f) => f.id.split('-')[0])).size).toBeGreaterThan(1)
+      // … and said once.
+      expect(printed(line)).toHaveLength(1)
+    }
+  })
+})

@@ -43,3 +43,19 @@ for (const node of [20, 26] as const satisfies readonly NodeMajor[]) {
     })
   })
 }
+
+describe("mode 'warn', two test files (two processes) reaching one call site", () => {
+  const files = ['test/modes.test.mjs', 'again/again.test.mjs']
+  const diagnostics = (run: NodeTestRun): string[] => run.tests.flatMap((t) => t.diagnostics).filter((d) => d.startsWith('loopcop (warn): new call site src/app.js:4:'))
+
+  test('printed once a run with loopcop’s reporter, once a process without it; every call is in the report', async () => {
+    // Without loopcop's reporter there is no run report to ask for (loopcop/node-test would fail the tests for it).
+    const run = (name: string, loopcopReporter: boolean): Promise<NodeTestRun> =>
+      runNodeTest('modes', { name, node: 24, files, loopcopReporter, env: { LOOPCOP_MODE: 'warn', ...(!loopcopReporter && { LOOPCOP_REPORT: undefined }) } })
+    const [reported, alone] = await Promise.all([run('twice-reported', true), run('twice-alone', false)])
+    for (const r of [reported, alone]) expect(r.failed, r.output).toEqual([])
+    expect(diagnostics(alone)).toHaveLength(2)
+    expect(diagnostics(reported)).toHaveLength(1)
+    expect(new Set(reported.report?.findings.map((f) => f.test?.file))).toEqual(new Set(files))
+  })
+})

@@ -71,6 +71,27 @@ describe('modes', () => {
     expect(new Set(reported.map((f) => f.mode))).toEqual(new Set(['warn']))
   }, timeout)
 
+  test.each(['forks', 'threads'] as const)(
+    'warn, three test files reaching one call site (pool %s): printed once a run with the reporter, once a test file without it',
+    async (pool) => {
+      const files = ['test/blocking.test.ts', 'test/concurrent.test.ts', 'test/fake-timers.test.ts']
+      const siteLines = (run: Awaited<ReturnType<typeof runFixture>>): string[] =>
+        run.result.output.split('\n').filter((line) => line.startsWith(`loopcop (warn): new call site src/app.ts:${appLine('readFileSync')}:`))
+      const [reported, alone] = await Promise.all([
+        runFixture(files, { pool, env: { LOOPCOP_MODE: 'warn' }, report: true }),
+        runFixture(files, { pool, env: { LOOPCOP_MODE: 'warn' } }),
+      ])
+      for (const run of [reported, alone]) expect(names(run, 'failed'), run.result.output).toEqual([])
+      // Without loopcop's reporter nothing is shared between the test files: each says it once.
+      expect(siteLines(alone)).toHaveLength(files.length)
+      expect(siteLines(reported)).toHaveLength(1)
+      // Every call is still in the run report, from every file.
+      const reachedFrom = new Set(reported.report?.findings.filter((f) => f.location?.line === appLine('readFileSync')).map((f) => f.test?.file))
+      expect([...reachedFrom].sort()).toEqual(files)
+    },
+    timeout,
+  )
+
   test('throw: the test fails at the call, and the blocking call did not run', async () => {
     const marker = join(app(), 'never-written.txt')
     const run = await runFixture(['test/throw.test.ts'], { env: { LOOPCOP_MODE: 'throw', FIXTURE_MARKER: marker } })
