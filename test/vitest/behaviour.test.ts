@@ -1,5 +1,6 @@
 // What a test is charged with, and what each mode does, as the real Vitest reports it.
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { appLine, cleanRuns, marked, names, outcome, runFixture } from './support.js'
@@ -77,14 +78,17 @@ describe('modes', () => {
       const files = ['test/blocking.test.ts', 'test/concurrent.test.ts', 'test/fake-timers.test.ts']
       const siteLines = (run: Awaited<ReturnType<typeof runFixture>>): string[] =>
         run.result.output.split('\n').filter((line) => line.startsWith(`loopcop (warn): new call site src/app.ts:${appLine('readFileSync')}:`))
+      const tmp = mkdtempSync(join(tmpdir(), 'loopcop-warned-test-'))
       const [reported, alone] = await Promise.all([
-        runFixture(files, { pool, env: { LOOPCOP_MODE: 'warn' }, report: true }),
+        runFixture(files, { pool, env: { LOOPCOP_MODE: 'warn', TMPDIR: tmp }, report: true }),
         runFixture(files, { pool, env: { LOOPCOP_MODE: 'warn' } }),
       ])
       for (const run of [reported, alone]) expect(names(run, 'failed'), run.result.output).toEqual([])
       // Without loopcop's reporter nothing is shared between the test files: each says it once.
       expect(siteLines(alone)).toHaveLength(files.length)
       expect(siteLines(reported)).toHaveLength(1)
+      // The reporter's folder of printed sites lived as long as the run.
+      expect(readdirSync(tmp).filter((name) => name.startsWith('loopcop-warned-'))).toEqual([])
       // Every call is still in the run report, from every file.
       const reachedFrom = new Set(reported.report?.findings.filter((f) => f.location?.line === appLine('readFileSync')).map((f) => f.test?.file))
       expect([...reachedFrom].sort()).toEqual(files)
