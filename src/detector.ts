@@ -280,7 +280,10 @@ export class Detector implements LifecycleHost {
 
   /** Starts recording the run in this process (the reporting one); workers started later send their findings to it. */
   readonly startRun = (): void => {
-    this.#run ??= this.outsideScopes(() => new RunRecording())
+    if (this.#run !== undefined) return
+    this.#run = this.outsideScopes(() => new RunRecording())
+    // A new run says its call sites again (Jest's watch mode reruns in band in this process).
+    this.#warnedSites.clear()
   }
   /** Whether this process records a run. */
   readonly recordsRun = (): boolean => this.#run !== undefined

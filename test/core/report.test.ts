@@ -470,12 +470,17 @@ describe("the run's printed call sites (warn mode says each once a run, not once
     expect(fs.existsSync(dir)).toBe(false)
   })
 
-  test('recording a run makes the folder in its spool for the workers, and removes it at the end', () => {
+  test('recording a run makes the folder in its spool for the workers, and removes it at the end; a new run says every site again', () => {
+    delete process.env[WARNED_ENV]
+    const said = site()
+    expect(firstWarning(said)).toBe(true)
+    expect(firstWarning(said)).toBe(false)
     startRun()
+    expect(firstWarning(said)).toBe(true)
     const spool = process.env[SPOOL_ENV]
     expect(spool).toBeDefined()
     expect(process.env[WARNED_ENV]).toBe(join(spool!, 'warned'))
-    expect(fs.readdirSync(join(spool!, 'warned'))).toEqual([])
+    expect(fs.readdirSync(join(spool!, 'warned'))).toHaveLength(1)
     finishRun()
     expect(fs.existsSync(spool!)).toBe(false)
     expect(process.env[WARNED_ENV]).toBeUndefined()
