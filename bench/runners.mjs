@@ -1,6 +1,6 @@
 // The overhead of loopcop inside the real runners (issue 12): a generated fixture suite run under
-// Vitest (forks, threads), Jest and Mocha, without loopcop and with it (warn and fail mode, stall
-// detection on), alternating; plus three small suites that isolate the costs:
+// Vitest (forks, threads), Jest, Mocha and `node --test`, without loopcop and with it (warn and fail
+// mode, stall detection on), alternating; plus three small suites that isolate the costs:
 //   - suite: 20 files × 15 tests, most of them clean and awaiting I/O, some making sync calls from
 //     30 call sites in src/ and a dependency (fake-dep, allowed by a stack-needing `package`
 //     rule), a few fixture-setup calls in test files. Prints wall and CPU ratios against the run
@@ -25,14 +25,14 @@
 //     the core, the watchdog worker), which `files` spreads over 40 files.
 // CPU is the runner's process tree (rusage of waited-for children), so worker processes count.
 //
-// Usage: node bench/runners.mjs [--runs=5] [--runners=vitest-forks,vitest-threads,jest,mocha]
+// Usage: node bench/runners.mjs [--runs=5] [--runners=vitest-forks,vitest-threads,jest,mocha,node-test]
 //                               [--nodes=20,24] [--node=<path of one node binary>] [--json=<file>]
 // `npm run bench` runs it after the bare-Node scenarios, on Node 20 and Node 24 (the binaries of
 // majors other than the running one come from .cache/node, see scripts/lib/node-versions.mjs).
 // Packs the built repository (`npm run build` first) and installs it into .cache/bench-runners.
 // A benchmark, not a test: nothing is asserted.
 import { spawn } from 'node:child_process'
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { installTarball, packLoopcop, root } from '../scripts/lib/pack.mjs'
@@ -41,7 +41,7 @@ import { prepareNode } from '../scripts/lib/node-versions.mjs'
 
 const args = flags()
 const RUNS = Number(args.runs ?? 5)
-const RUNNERS = String(args.runners ?? 'vitest-forks,vitest-threads,jest,mocha').split(',')
+const RUNNERS = String(args.runners ?? 'vitest-forks,vitest-threads,jest,mocha,node-test').split(',')
 const NODE_MAJORS = String(args.nodes ?? '20,24').split(',').map(Number)
 const cache = join(root, '.cache', 'bench-runners')
 /** The floor harness (bench/lib/floor.cjs): the least a detector must do, run as variant `floor`. */
@@ -78,12 +78,16 @@ function testBody(f, t) {
   return [...calls, n % 3 === 0 ? 'dep.load()' : 'dep.check()', 'expect(await handler()).toBeGreaterThan(0)'].join('\n    ')
 }
 
-/** One test file of the suite, for a runner (Vitest ESM, Jest and Mocha CommonJS). */
+/** The import of a test file's API, for the runners whose test files are ES modules (Vitest, node:test). */
+const API = { vitest: 'vitest', 'node-test': 'node:test' }
+
+/** One test file of the suite, for a runner (Vitest and node:test ES modules, Jest and Mocha CommonJS). */
 function testFile(runner, f) {
-  const expect = runner === 'mocha' ? "const expect = (v) => ({ toBeGreaterThan: (n) => { if (!(v > n)) throw new Error(`${v} ≤ ${n}`) } })\n" : ''
-  const req = runner === 'vitest' ? "import { createRequire } from 'node:module'\nimport { beforeEach, expect, test } from 'vitest'\nconst require = createRequire(import.meta.url)\n" : ''
+  const expect = runner === 'mocha' || runner === 'node-test' ? "const expect = (v) => ({ toBeGreaterThan: (n) => { if (!(v > n)) throw new Error(`${v} ≤ ${n}`) } })\n" : ''
+  const names = runner === 'vitest' ? 'beforeEach, expect, test' : 'beforeEach, test'
+  const req = runner in API ? `import { createRequire } from 'node:module'\nimport { ${names} } from '${API[runner]}'\nconst require = createRequire(import.meta.url)\n` : ''
   const it = runner === 'mocha' ? 'it' : 'test'
-  const setup = f % 4 === 0 ? `beforeEach(() => {\n  fixture = require('node:fs').readFileSync(${runner === 'vitest' ? 'new URL(import.meta.url).pathname' : '__filename'}, 'utf8')\n})\n` : ''
+  const setup = f % 4 === 0 ? `beforeEach(() => {\n  fixture = require('node:fs').readFileSync(${runner in API ? 'new URL(import.meta.url).pathname' : '__filename'}, 'utf8')\n})\n` : ''
   const tests = Array.from({ length: TESTS }, (_, t) => `${it}('file ${f} test ${t}', async () => {\n    ${testBody(f, t)}\n})`).join('\n\n')
   const body = `${setup}\n${tests}`
   // Under Mocha a `beforeEach` at a spec file's top level is a root hook: it runs before every test
@@ -96,8 +100,8 @@ function testFile(runner, f) {
 /** Tests that keep a stack for every call: 100 sites × 20 calls. */
 function keptFile(runner) {
   const it = runner === 'mocha' ? 'it' : 'test'
-  const head = runner === 'vitest' ? "import fs from 'node:fs'\nimport { test } from 'vitest'\n" : "const fs = require('node:fs')\n"
-  const self = runner === 'vitest' ? 'new URL(import.meta.url).pathname' : '__filename'
+  const head = runner in API ? `import fs from 'node:fs'\nimport { test } from '${API[runner]}'\n` : "const fs = require('node:fs')\n"
+  const self = runner in API ? 'new URL(import.meta.url).pathname' : '__filename'
   const sites = Array.from({ length: 100 }, (_, i) => `  fs.existsSync(self + ${i})`).join('\n')
   return `${head}const self = ${self}\nfunction hundredSites() {\n${sites}\n}\n\n${Array.from({ length: 20 }, (_, t) => `${it}('kept ${t}', () => {\n  hundredSites()\n})`).join('\n\n')}\n`
 }
@@ -105,11 +109,11 @@ function keptFile(runner) {
 /** One test making 100,000 calls from one site. */
 function unkeptFile(runner) {
   const it = runner === 'mocha' ? 'it' : 'test'
-  const head = runner === 'vitest' ? "import fs from 'node:fs'\nimport { test } from 'vitest'\n" : "const fs = require('node:fs')\n"
+  const head = runner in API ? `import fs from 'node:fs'\nimport { test } from '${API[runner]}'\n` : "const fs = require('node:fs')\n"
   return `${head}\n${it}('unkept', () => {\n  for (let i = 0; i < 100000; i++) fs.existsSync('/')\n})\n`
 }
 
-const EXT = { vitest: 'test.mjs', jest: 'test.cjs', mocha: 'spec.cjs' }
+const EXT = { vitest: 'test.mjs', jest: 'test.cjs', mocha: 'spec.cjs', 'node-test': 'test.mjs' }
 const KEPT_CALLS = 2000
 const UNKEPT_CALLS = 100_000
 const EMPTY_FILES = 40
@@ -118,7 +122,7 @@ const EMPTY_TESTS = 3000
 /** One file of `EMPTY_TESTS` empty tests. */
 function testsFile(runner) {
   const it = runner === 'mocha' ? 'it' : 'test'
-  const head = runner === 'vitest' ? "import { test } from 'vitest'\n" : ''
+  const head = runner in API ? `import { test } from '${API[runner]}'\n` : ''
   return `${head}${Array.from({ length: EMPTY_TESTS }, (_, t) => `${it}('empty ${t}', () => {})`).join('\n')}\n`
 }
 
@@ -133,7 +137,7 @@ function generate() {
   mkdirSync(cache, { recursive: true })
   writeFileSync(join(cache, 'package.json'), JSON.stringify({ name: 'loopcop-bench-runners', private: true, type: 'commonjs' }) + '\n')
   installTarball(packLoopcop(join(cache, 'pack')), join(cache, 'node_modules'))
-  for (const runner of ['vitest', 'jest', 'mocha']) {
+  for (const runner of ['vitest', 'jest', 'mocha', 'node-test']) {
     for (const kind of ['suite', 'kept', 'unkept', 'files', 'one', 'tests']) {
       const dir = join(cache, runner, kind)
       for (const [file, text] of Object.entries(sources())) write(join(dir, file), text)
@@ -144,7 +148,7 @@ function generate() {
       if (kind === 'tests') write(join(dir, 'test', `tests.${ext}`), testsFile(runner))
       if (kind === 'files' || kind === 'one') {
         for (let f = 0; f < (kind === 'one' ? 1 : EMPTY_FILES); f++) {
-          const body = runner === 'vitest' ? "import { test } from 'vitest'\n\ntest('empty', () => {})\n" : `${runner === 'mocha' ? 'it' : 'test'}('empty', () => {})\n`
+          const body = runner in API ? `import { test } from '${API[runner]}'\n\ntest('empty', () => {})\n` : `${runner === 'mocha' ? 'it' : 'test'}('empty', () => {})\n`
           write(join(dir, 'test', `e${f}.${ext}`), body)
         }
       }
@@ -171,6 +175,17 @@ function writeConfig(runner, dir) {
     )
     // Each test function and hook runs in a store of its own, as loopcop's environment has it.
     write(join(dir, 'floor.setup.cjs'), `const { run } = require(${JSON.stringify(FLOOR)})\nconst scoped = (fn) => function (...args) {\n  return run(() => fn.apply(this, args))\n}\nfor (const name of ['test', 'it']) {\n  const register = globalThis[name]\n  globalThis[name] = (title, fn, timeout) => register(title, scoped(fn), timeout)\n}\nfor (const name of ['beforeEach', 'afterEach']) {\n  const register = globalThis[name]\n  globalThis[name] = (fn, timeout) => register(scoped(fn), timeout)\n}\n`)
+  } else if (runner === 'node-test') {
+    // As the README sets it up (`--import loopcop/node-test`, options from a module imported after
+    // it), without loopcop's reporter: the other runners run without theirs too.
+    write(join(dir, 'package.json'), JSON.stringify({ type: 'module' }) + '\n')
+    write(join(dir, 'loopcop.setup.mjs'), `import { configure } from 'loopcop'\nconfigure({ mode: process.env.LOOPCOP_BENCH, allow: ${allow} })\n`)
+    // node:test has no hook around a test: the floor wraps the functions \`test\` and \`beforeEach\`
+    // take (the module object patched, ES-module imports synced), as loopcop wraps node:test's.
+    write(
+      join(dir, 'floor.setup.cjs'),
+      `const { run } = require(${JSON.stringify(FLOOR)})\nconst nodeTest = require('node:test')\nconst scoped = (fn) => function (...args) {\n  return run(() => fn.apply(this, args))\n}\nconst { test, beforeEach } = nodeTest\nnodeTest.test = (name, fn) => test(name, scoped(fn))\nnodeTest.beforeEach = (fn) => beforeEach(scoped(fn))\nrequire('node:module').syncBuiltinESMExports()\n`,
+    )
   } else {
     write(join(dir, 'loopcop.setup.cjs'), `require('loopcop').configure({ mode: process.env.LOOPCOP_BENCH, allow: ${allow} })\n`)
     write(join(dir, 'floor.setup.cjs'), `const { enter } = require(${JSON.stringify(FLOOR)})\nexports.mochaHooks = { beforeEach() {\n  enter()\n} }\n`)
@@ -202,6 +217,8 @@ function command(NODE, name, dir) {
   const runner = name.startsWith('vitest') ? 'vitest' : name
   if (runner === 'vitest') return [NODE, bins.vitest, 'run', `--pool=${name === 'vitest-threads' ? 'threads' : 'forks'}`]
   if (runner === 'jest') return [NODE, bins.jest, '--ci', '--cacheDirectory', join(dir, '.jest-cache')]
+  // Files named, not globbed: Node 20's `--test` takes no glob.
+  if (runner === 'node-test') return [NODE, '--test', ...readdirSync(join(dir, 'test')).sort().map((f) => join('test', f))]
   return [NODE, bins.mocha, '--timeout', '60000', 'test/*.spec.cjs']
 }
 
@@ -213,6 +230,9 @@ async function measure(node, name, kind, variant) {
   const argv = command(node, name, dir)
   if (runner === 'mocha' && mode === 'floor') argv.splice(2, 0, '--require', './floor.setup.cjs')
   else if (runner === 'mocha' && mode !== 'off') argv.splice(2, 0, '--require', 'loopcop/mocha', '--require', './loopcop.setup.cjs')
+  // `--import`, not `--require`: node:test's own process (which starts the test files') loads `--require` modules too.
+  else if (runner === 'node-test' && mode === 'floor') argv.splice(2, 0, '--import', './floor.setup.cjs')
+  else if (runner === 'node-test' && mode !== 'off') argv.splice(2, 0, '--import', 'loopcop/node-test', '--import', './loopcop.setup.mjs')
   const env = { ...process.env, CI: 'true', NO_COLOR: '1', LOOPCOP_BENCH: mode, NODE_PATH: join(cache, 'node_modules'), LOOPCOP_BENCH_ERR: join(cache, `${name}-${kind}-${variant}.err`) }
   for (const key of Object.keys(env)) if (key.startsWith('VITEST') || key === 'FLOOR_MAP' || key === 'FLOOR_DEPTH' || key === 'FLOOR_LEAVE_OUT' || key === 'NODE_OPTIONS' || key === 'GITHUB_ACTIONS' || (key.startsWith('LOOPCOP_') && key !== 'LOOPCOP_BENCH' && key !== 'LOOPCOP_BENCH_ERR')) delete env[key]
   if (variant === 'floor-mapped') env.FLOOR_MAP = '1'
