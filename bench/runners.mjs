@@ -81,13 +81,19 @@ function testBody(f, t) {
 /** The import of a test file's API, for the runners whose test files are ES modules (Vitest, node:test). */
 const API = { vitest: 'vitest', 'node-test': 'node:test' }
 
+/** An ES-module test file's import of `names` from its runner's API (CommonJS test files get theirs as globals). */
+const apiImport = (runner, names = 'test') => `import { ${names} } from '${API[runner]}'\n`
+
+/** The test file's own path, as the file's module system gives it. */
+const selfPath = (runner) => (runner in API ? 'new URL(import.meta.url).pathname' : '__filename')
+
 /** One test file of the suite, for a runner (Vitest and node:test ES modules, Jest and Mocha CommonJS). */
 function testFile(runner, f) {
   const expect = runner === 'mocha' || runner === 'node-test' ? "const expect = (v) => ({ toBeGreaterThan: (n) => { if (!(v > n)) throw new Error(`${v} ≤ ${n}`) } })\n" : ''
   const names = runner === 'vitest' ? 'beforeEach, expect, test' : 'beforeEach, test'
-  const req = runner in API ? `import { createRequire } from 'node:module'\nimport { ${names} } from '${API[runner]}'\nconst require = createRequire(import.meta.url)\n` : ''
+  const req = runner in API ? `import { createRequire } from 'node:module'\n${apiImport(runner, names)}const require = createRequire(import.meta.url)\n` : ''
   const it = runner === 'mocha' ? 'it' : 'test'
-  const setup = f % 4 === 0 ? `beforeEach(() => {\n  fixture = require('node:fs').readFileSync(${runner in API ? 'new URL(import.meta.url).pathname' : '__filename'}, 'utf8')\n})\n` : ''
+  const setup = f % 4 === 0 ? `beforeEach(() => {\n  fixture = require('node:fs').readFileSync(${selfPath(runner)}, 'utf8')\n})\n` : ''
   const tests = Array.from({ length: TESTS }, (_, t) => `${it}('file ${f} test ${t}', async () => {\n    ${testBody(f, t)}\n})`).join('\n\n')
   const body = `${setup}\n${tests}`
   // Under Mocha a `beforeEach` at a spec file's top level is a root hook: it runs before every test
@@ -100,8 +106,8 @@ function testFile(runner, f) {
 /** Tests that keep a stack for every call: 100 sites × 20 calls. */
 function keptFile(runner) {
   const it = runner === 'mocha' ? 'it' : 'test'
-  const head = runner in API ? `import fs from 'node:fs'\nimport { test } from '${API[runner]}'\n` : "const fs = require('node:fs')\n"
-  const self = runner in API ? 'new URL(import.meta.url).pathname' : '__filename'
+  const head = runner in API ? `import fs from 'node:fs'\n${apiImport(runner)}` : "const fs = require('node:fs')\n"
+  const self = selfPath(runner)
   const sites = Array.from({ length: 100 }, (_, i) => `  fs.existsSync(self + ${i})`).join('\n')
   return `${head}const self = ${self}\nfunction hundredSites() {\n${sites}\n}\n\n${Array.from({ length: 20 }, (_, t) => `${it}('kept ${t}', () => {\n  hundredSites()\n})`).join('\n\n')}\n`
 }
@@ -109,7 +115,7 @@ function keptFile(runner) {
 /** One test making 100,000 calls from one site. */
 function unkeptFile(runner) {
   const it = runner === 'mocha' ? 'it' : 'test'
-  const head = runner in API ? `import fs from 'node:fs'\nimport { test } from '${API[runner]}'\n` : "const fs = require('node:fs')\n"
+  const head = runner in API ? `import fs from 'node:fs'\n${apiImport(runner)}` : "const fs = require('node:fs')\n"
   return `${head}\n${it}('unkept', () => {\n  for (let i = 0; i < 100000; i++) fs.existsSync('/')\n})\n`
 }
 
@@ -122,7 +128,7 @@ const EMPTY_TESTS = 3000
 /** One file of `EMPTY_TESTS` empty tests. */
 function testsFile(runner) {
   const it = runner === 'mocha' ? 'it' : 'test'
-  const head = runner in API ? `import { test } from '${API[runner]}'\n` : ''
+  const head = runner in API ? apiImport(runner) : ''
   return `${head}${Array.from({ length: EMPTY_TESTS }, (_, t) => `${it}('empty ${t}', () => {})`).join('\n')}\n`
 }
 
@@ -148,7 +154,7 @@ function generate() {
       if (kind === 'tests') write(join(dir, 'test', `tests.${ext}`), testsFile(runner))
       if (kind === 'files' || kind === 'one') {
         for (let f = 0; f < (kind === 'one' ? 1 : EMPTY_FILES); f++) {
-          const body = runner in API ? `import { test } from '${API[runner]}'\n\ntest('empty', () => {})\n` : `${runner === 'mocha' ? 'it' : 'test'}('empty', () => {})\n`
+          const body = runner in API ? `${apiImport(runner)}\ntest('empty', () => {})\n` : `${runner === 'mocha' ? 'it' : 'test'}('empty', () => {})\n`
           write(join(dir, 'test', `e${f}.${ext}`), body)
         }
       }
@@ -156,6 +162,9 @@ function generate() {
     }
   }
 }
+
+/** The floor's set-up for the runners without a hook around a test (Jest, node:test): `scoped(fn)` runs `fn` in a store of its own. */
+const FLOOR_SCOPED = `const { run } = require(${JSON.stringify(FLOOR)})\nconst scoped = (fn) => function (...args) {\n  return run(() => fn.apply(this, args))\n}\n`
 
 /** Runner configuration: LOOPCOP_BENCH=off|warn|fail picks the variant. */
 function writeConfig(runner, dir) {
@@ -174,7 +183,7 @@ function writeConfig(runner, dir) {
       `const mode = process.env.LOOPCOP_BENCH\nconst plain = mode === 'off' || mode === 'floor'\nmodule.exports = { testMatch: ['**/test/**/*.test.cjs'], testEnvironment: plain ? 'node' : 'loopcop/jest/environment', testEnvironmentOptions: plain ? {} : { loopcop: { mode, allow: ${allow} } }, setupFilesAfterEnv: mode === 'floor' ? ['<rootDir>/floor.setup.cjs'] : [], reporters: [['default', { silent: true }]], transformIgnorePatterns: ['/node_modules/', '/dist/'] }\n`,
     )
     // Each test function and hook runs in a store of its own, as loopcop's environment has it.
-    write(join(dir, 'floor.setup.cjs'), `const { run } = require(${JSON.stringify(FLOOR)})\nconst scoped = (fn) => function (...args) {\n  return run(() => fn.apply(this, args))\n}\nfor (const name of ['test', 'it']) {\n  const register = globalThis[name]\n  globalThis[name] = (title, fn, timeout) => register(title, scoped(fn), timeout)\n}\nfor (const name of ['beforeEach', 'afterEach']) {\n  const register = globalThis[name]\n  globalThis[name] = (fn, timeout) => register(scoped(fn), timeout)\n}\n`)
+    write(join(dir, 'floor.setup.cjs'), `${FLOOR_SCOPED}for (const name of ['test', 'it']) {\n  const register = globalThis[name]\n  globalThis[name] = (title, fn, timeout) => register(title, scoped(fn), timeout)\n}\nfor (const name of ['beforeEach', 'afterEach']) {\n  const register = globalThis[name]\n  globalThis[name] = (fn, timeout) => register(scoped(fn), timeout)\n}\n`)
   } else if (runner === 'node-test') {
     // As the README sets it up (`--import loopcop/node-test`, options from a module imported after
     // it), without loopcop's reporter: the other runners run without theirs too.
@@ -184,7 +193,7 @@ function writeConfig(runner, dir) {
     // take (the module object patched, ES-module imports synced), as loopcop wraps node:test's.
     write(
       join(dir, 'floor.setup.cjs'),
-      `const { run } = require(${JSON.stringify(FLOOR)})\nconst nodeTest = require('node:test')\nconst scoped = (fn) => function (...args) {\n  return run(() => fn.apply(this, args))\n}\nconst { test, beforeEach } = nodeTest\nnodeTest.test = (name, fn) => test(name, scoped(fn))\nnodeTest.beforeEach = (fn) => beforeEach(scoped(fn))\nrequire('node:module').syncBuiltinESMExports()\n`,
+      `${FLOOR_SCOPED}const nodeTest = require('node:test')\nconst { test, beforeEach } = nodeTest\nnodeTest.test = (name, fn) => test(name, scoped(fn))\nnodeTest.beforeEach = (fn) => beforeEach(scoped(fn))\nrequire('node:module').syncBuiltinESMExports()\n`,
     )
   } else {
     write(join(dir, 'loopcop.setup.cjs'), `require('loopcop').configure({ mode: process.env.LOOPCOP_BENCH, allow: ${allow} })\n`)
