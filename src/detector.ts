@@ -108,6 +108,7 @@ export class Detector implements LifecycleHost {
         // The async context tracking costs on every await while on: with loopcop deactivated the
         // process runs as if loopcop were never loaded. A later scope turns it on again.
         uninstalled: () => this.scopes.als.disable(),
+        internalError,
       },
     )
   }

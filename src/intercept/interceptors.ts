@@ -1,11 +1,9 @@
 // Putting the wrappers in place and taking them away (docs/architecture.md, "intercept"): the
 // catalog's operations once per process, `markAsBlocking`'s own, and `Atomics.wait` per realm.
-import childProcess from 'node:child_process'
-import crypto from 'node:crypto'
 import fs from 'node:fs'
 import nodeModule from 'node:module'
 import vm from 'node:vm'
-import zlib from 'node:zlib'
+import { type FirstUseWatch, LAZY_BUILTINS, type LazyBuiltin, isLoaded, loadBuiltin, watchFirstUse } from './builtins.js'
 import { type Operation, type OperationSite, catalog, userOperation } from '../model/operation.js'
 import { invalid } from '../model/options.js'
 import { type WrapContext, wrap } from './wrap.js'
@@ -43,7 +41,8 @@ function isFrozen(descriptor: PropertyDescriptor): boolean {
   return descriptor.configurable === false && descriptor.writable === false
 }
 
-function targetOf(site: OperationSite): object | undefined {
+/** What a site's operation is a property of; `undefined` for a builtin left for later (`later`) and for `Atomics`. */
+function targetOf(site: OperationSite, later: ReadonlySet<LazyBuiltin>): object | undefined {
   switch (site.module) {
     case 'fs':
       return fs
@@ -52,11 +51,9 @@ function targetOf(site: OperationSite): object | undefined {
     case 'fs.Dir':
       return fs.Dir.prototype
     case 'child_process':
-      return childProcess
     case 'zlib':
-      return zlib
     case 'crypto':
-      return crypto
+      return later.has(site.module) ? undefined : loadBuiltin(site.module)
     case 'Atomics':
       return undefined // per realm: see patchRealm
   }
@@ -122,6 +119,8 @@ export interface InterceptorHooks {
   realmPatched(realmGlobal: object): void
   /** Every original is back: the process runs as if loopcop were never loaded. */
   uninstalled(): void
+  /** Something went wrong inside loopcop where no caller can be told (a builtin wrapped on first use). */
+  internalError(error: unknown): void
 }
 
 /** The interceptors of one detector: which properties are wrapped, and what to put back. */
@@ -132,6 +131,8 @@ export class Interceptors<S extends { readonly quiet: boolean }> {
   readonly #realmPatches = new Map<object, Patch>()
   readonly #userSites: UserSite[] = []
   #installed = false
+  /** The builtins of the catalog not loaded yet, wrapped when first asked for (intercept/builtins.ts). */
+  #firstUse: FirstUseWatch | undefined
 
   constructor(context: WrapContext<S>, hooks: InterceptorHooks) {
     this.#context = context
@@ -165,8 +166,11 @@ export class Interceptors<S extends { readonly quiet: boolean }> {
     // All or nothing: a mark that can no longer be applied (its object frozen since) puts back what
     // was patched before it, so loopcop is never half on (`isActive()` true, `Atomics.wait` unwrapped).
     try {
+      const unloaded = LAZY_BUILTINS.filter((name) => !isLoaded(name))
+      this.#firstUse = unloaded.length === 0 ? undefined : watchFirstUse(unloaded, (name) => this.#wrapOnFirstUse(name))
+      const later = new Set(this.#firstUse === undefined ? [] : unloaded)
       for (const site of catalog) {
-        const target = targetOf(site)
+        const target = targetOf(site, later)
         if (target === undefined) continue
         const p = this.#patch(target, site.key, site.operation)
         if (p !== undefined) this.#patches.push(p)
@@ -185,8 +189,30 @@ export class Interceptors<S extends { readonly quiet: boolean }> {
     }
   }
 
+  /**
+   * Wraps the operations of a builtin a module is about to get for the first time (called by the
+   * watch, inside that module's `require`/`import`/`getBuiltinModule`). Never throws: a failure is
+   * an internal error the user sees, and the module gets the builtin unwrapped.
+   */
+  #wrapOnFirstUse(name: LazyBuiltin): void {
+    if (!this.#installed) return
+    try {
+      const target = loadBuiltin(name)
+      for (const site of catalog) {
+        if (site.module !== name) continue
+        const p = this.#patch(target, site.key, site.operation)
+        if (p !== undefined) this.#patches.push(p)
+      }
+      nodeModule.syncBuiltinESMExports()
+    } catch (error) {
+      this.#hooks.internalError(new Error(`loopcop could not wrap the blocking calls of node:${name} when it was first loaded; they are not checked in this process`, { cause: error }))
+    }
+  }
+
   /** Puts back every patch and every realm's `Atomics.wait`, by identity. */
   #restoreAll(): void {
+    this.#firstUse?.stop()
+    this.#firstUse = undefined
     for (const p of this.#patches.splice(0).reverse()) Object.defineProperty(p.target, p.key, p.descriptor)
     for (const [atomics, p] of this.#realmPatches) Object.defineProperty(atomics, p.key, p.descriptor)
     this.#realmPatches.clear()

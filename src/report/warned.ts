@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync } from 'node:fs'
-import { createHash } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { textHash } from '../runtime/hash.js'
 
 // Not scope-aware: the detector runs every function here outside every scope (its own I/O).
 
@@ -56,7 +56,8 @@ export function closeWarned(dir: string): void {
 export function claimWarning(site: string, env: NodeJS.ProcessEnv = process.env): boolean {
   const dir = env[WARNED_ENV]
   if (dir === undefined || dir === '') return true
-  const name = createHash('sha1').update(site).digest('hex')
+  // Two independent 53-bit hashes: two sites of a run sharing a name (one line lost) is not a worry.
+  const name = `${textHash(site)}-${textHash(site, 1)}`
   try {
     // Never `mkdir` here: a folder its run has removed stays removed, not left behind in tmp.
     closeSync(openSync(join(dir, name), 'wx'))

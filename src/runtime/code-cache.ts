@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { Script } from 'node:vm'
 import { writeFileAtomically } from './files.js'
+import { textHash } from './hash.js'
 
 /** What a load found in the cache: used, none there, there but not for this V8 (flags, version, source), or no cache folder to use. */
 export type CacheState = 'hit' | 'miss' | 'rejected' | 'off'
@@ -75,27 +76,10 @@ function cachePath(file: string, build: string): string | undefined {
     // cache, because Node 20's V8 names the script by the path it was compiled from, not the one
     // given — loopcop's frames would name the other install, and its own frames would no longer
     // be told from the user's.
-    return join(dir, `core-${build}-${pathHash(file)}-${size}-${Math.trunc(mtimeMs)}-${process.version}-${process.arch}.bin`)
+    return join(dir, `core-${build}-${textHash(file)}-${size}-${Math.trunc(mtimeMs)}-${process.version}-${process.arch}.bin`)
   } catch {
     return undefined
   }
-}
-
-/**
- * A 53-bit hash of a path (cyrb53), in base 36: one cache file per install. Not `node:crypto`: the
- * first hash a fresh worker thread makes with it takes ~0.3 ms, here on every test file's start.
- */
-function pathHash(path: string): string {
-  let h1 = 0xdeadbeef
-  let h2 = 0x41c6ce57
-  for (let i = 0; i < path.length; i++) {
-    const c = path.charCodeAt(i)
-    h1 = Math.imul(h1 ^ c, 2654435761)
-    h2 = Math.imul(h2 ^ c, 1597334677)
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909)
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909)
-  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36)
 }
 
 /**

@@ -1,0 +1,95 @@
+// The builtins of the catalog a process may never load: `child_process`, `zlib` and `crypto`.
+// Loading them costs a fresh process ~10–19 ms on Node 24 (crypto's own start-up ~5–10 of it), and
+// node:test and Vitest run every test file in a fresh one that often loads none of them
+// (bench/README.md, "Eighteenth pass"). Where Node shows loopcop every way a module can reach one
+// of them, each is loaded and wrapped at that moment, before the module gets it; elsewhere (Node 20,
+// Node 22 before 22.15) all three are loaded and wrapped at install, as before.
+//
+// The ways a module reaches a builtin: `require()`, `import` (static: the graph is resolved before
+// any of it runs), `import()`, `require()` of an ES module, and `process.getBuiltinModule()`. The
+// first four resolve its specifier through `module.registerHooks`'s resolve hooks, which run before
+// the module is loaded; the last is wrapped while one is still to come. A builtin another builtin
+// loads for itself (`https` loads `crypto`) is no way in: it is wrapped when a module asks for it.
+import nodeModule from 'node:module'
+import { keepShape } from '../runtime/functions.js'
+
+/** A builtin loopcop loads and wraps when it is first asked for, where it can. */
+export type LazyBuiltin = 'child_process' | 'zlib' | 'crypto'
+
+/** The builtins of the catalog that are not always loaded. */
+export const LAZY_BUILTINS: readonly LazyBuiltin[] = ['child_process', 'zlib', 'crypto']
+
+/** The specifiers that name each (with and without the `node:` scheme). */
+const SPECIFIERS = new Map<string, LazyBuiltin>(LAZY_BUILTINS.flatMap((name) => [[name, name] as const, [`node:${name}`, name] as const]))
+
+type GetBuiltinModule = (id: string) => unknown
+type ResolveHook = (specifier: string, context: unknown, nextResolve: (specifier: string, context?: unknown) => unknown) => unknown
+type RegisterHooks = (hooks: { resolve: ResolveHook }) => { deregister(): void }
+
+/** Node's own `process.getBuiltinModule` (Node 20.16+, 22.3+), taken at load: never a wrapper. */
+const ownGetBuiltinModule: unknown = Object.getOwnPropertyDescriptor(process, 'getBuiltinModule')?.value
+const getBuiltinModule = typeof ownGetBuiltinModule === 'function' ? (ownGetBuiltinModule as GetBuiltinModule) : undefined
+
+/**
+ * Whether the process has loaded builtin `name`, for itself or for a module. True when that cannot
+ * be known (`process.moduleLoadList` is Node's, undocumented): then it is loaded and wrapped now.
+ */
+export function isLoaded(name: LazyBuiltin): boolean {
+  const list = (process as { moduleLoadList?: unknown }).moduleLoadList
+  return !Array.isArray(list) || list.includes(`NativeModule ${name}`)
+}
+
+/** The module object of a builtin, loaded if it was not (without running anyone's module hooks). */
+export function loadBuiltin(name: LazyBuiltin): object {
+  if (getBuiltinModule !== undefined) return Reflect.apply(getBuiltinModule, process, [`node:${name}`]) as object
+  return nodeModule.createRequire(process.execPath)(`node:${name}`) as object
+}
+
+/** A watch `watchFirstUse` set up. */
+export interface FirstUseWatch {
+  /** Stops watching (hooks and wrapper removed); no call of `onFirstUse` after it. */
+  stop(): void
+}
+
+/**
+ * Calls `onFirstUse(name)` the first time a module asks for builtin `name` of `names`, before the
+ * module gets it, and stops watching once each has been asked for. Returns `undefined`, and watches
+ * nothing, where Node has no synchronous module hooks (`module.registerHooks`, Node 22.15+): then
+ * the caller loads them at once. `onFirstUse` must not throw.
+ */
+export function watchFirstUse(names: readonly LazyBuiltin[], onFirstUse: (name: LazyBuiltin) => void): FirstUseWatch | undefined {
+  const registerHooks = (nodeModule as { registerHooks?: unknown }).registerHooks as RegisterHooks | undefined
+  if (typeof registerHooks !== 'function' || getBuiltinModule === undefined) return undefined
+  const pending = new Set(names)
+  let stopped = false
+  const asked = (id: unknown): void => {
+    if (stopped || typeof id !== 'string') return
+    const name = SPECIFIERS.get(id)
+    if (name === undefined || !pending.delete(name)) return
+    onFirstUse(name)
+    if (pending.size === 0) stop()
+  }
+  const hooks = registerHooks({
+    resolve(specifier, context, nextResolve) {
+      asked(specifier)
+      return nextResolve(specifier, context)
+    },
+  })
+  const descriptor = Object.getOwnPropertyDescriptor(process, 'getBuiltinModule')
+  const original = getBuiltinModule
+  const wrapper = keepShape(
+    function getBuiltinModule(this: unknown, ...args: unknown[]): unknown {
+      asked(args[0])
+      return Reflect.apply(original, this, args)
+    },
+    original,
+  )
+  if (descriptor !== undefined) Object.defineProperty(process, 'getBuiltinModule', { ...descriptor, value: wrapper })
+  const stop = (): void => {
+    if (stopped) return
+    stopped = true
+    hooks.deregister()
+    if (descriptor !== undefined && process.getBuiltinModule === wrapper) Object.defineProperty(process, 'getBuiltinModule', descriptor)
+  }
+  return { stop }
+}

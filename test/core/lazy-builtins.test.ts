@@ -1,0 +1,62 @@
+import { join } from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { fixtures, runNode } from '../helpers/run.js'
+import { missing, nodes } from '../node-test/support.js'
+
+const dir = join(fixtures, 'core')
+const LAZY = ['child_process', 'zlib', 'crypto']
+
+interface Out {
+  node: string
+  before: string[]
+  atInstall: string[]
+  afterImport?: string[]
+  importCaptured?: string[]
+  required?: string[]
+  getBuiltinModule?: string[]
+  end?: string[]
+  getBuiltinModuleRestored: boolean
+  wrappedOnActivate?: boolean
+  restoredOnDeactivate?: boolean
+}
+
+async function run(bin: string | undefined, major: number, args: string[] = []): Promise<Out> {
+  if (bin === undefined) throw new Error(missing(major as 20))
+  const result = await runNode(join(dir, 'lazy-builtins.mjs'), args, { cwd: dir, node: bin })
+  expect(result.stderr).toBe('')
+  expect(result.code).toBe(0)
+  return JSON.parse(result.stdout) as Out
+}
+
+/** Whether this Node has `module.registerHooks` (22.15 and later): loopcop then wraps them on first use. */
+const onFirstUse = (version: string): boolean => {
+  const [major = 0, minor = 0] = version.split('.').map(Number)
+  return major > 22 || (major === 22 && minor >= 15)
+}
+
+describe.each(nodes)('child_process, zlib and crypto on Node $major', ({ major, bin }) => {
+  test('are wrapped before any code gets them, however it asks', async () => {
+    const out = await run(bin, major)
+    expect(out.before).toEqual([])
+    if (onFirstUse(out.node)) {
+      // Not loaded by loopcop: a process that never uses them does not pay for loading them.
+      expect(out.atInstall).toEqual([])
+      expect(out.afterImport).toEqual(['zlib'])
+    } else {
+      expect(out.atInstall.sort()).toEqual([...LAZY].sort())
+    }
+    // A copy taken at the top level of an ES module imported after loopcop started.
+    expect(out.importCaptured).toEqual(['zlib.gzipSync'])
+    expect(out.required).toEqual(['crypto.pbkdf2Sync'])
+    expect(out.getBuiltinModule).toEqual(['child_process.execFileSync'])
+    expect(out.end?.sort()).toEqual([...LAZY].sort())
+    expect(out.getBuiltinModuleRestored).toBe(true)
+  })
+
+  test('deactivate() before they are loaded leaves them, and process.getBuiltinModule, untouched', async () => {
+    const out = await run(bin, major, ['deactivate'])
+    expect(out.getBuiltinModuleRestored).toBe(true)
+    expect(out.wrappedOnActivate).toBe(true)
+    expect(out.restoredOnDeactivate).toBe(true)
+  })
+})
