@@ -9,11 +9,11 @@
 //     hooks, a cost on every promise the runner and the test make);
 //   - every blocking API DESIGN.md lists is wrapped, in every process and worker thread: the 43
 //     `fs.*Sync` (and `fs.Dir`'s), `child_process`'s three, `zlib.*Sync`, `crypto.*Sync` and its
-//     four calls that block without a callback, `Atomics.wait` — so `crypto`, `zlib` and
-//     `child_process` are loaded where the runner did not load them (~4 ms a fresh worker thread).
-//     Loading them only when the user first does would take a module hook: on Node 20 there is
-//     none for `import`, and on Node 24 `module.registerHooks` with a resolve hook that does nothing
-//     made loading a package after it 0.3–3.7 ms slower (bench/README.md, "Seventh pass");
+//     four calls that block without a callback, `Atomics.wait`. `crypto`, `zlib` and
+//     `child_process` are loaded where the runner did not load them (~4 ms a fresh worker thread on
+//     Node 20), but on Node 22.15 and later, where `module.registerHooks` sees every way a module
+//     asks for one, each is wrapped when first asked for, as loopcop does (bench/README.md,
+//     "Seventh pass" and "Eighteenth pass");
 //   - every sync call a test makes is judged by its own stack (the outermost one: `readFileSync`
 //     calling `openSync` is one call): V8 captures `FLOOR_DEPTH` frames (20: `traceDepth` + 10, as
 //     loopcop with a rule that looks at any frame, like the fixture's `package` rule), read as call
@@ -91,19 +91,42 @@ function install(onJudged) {
   wrap(fs.Dir.prototype, 'readSync')
   wrap(fs.Dir.prototype, 'closeSync')
   if (!LEAVE_OUT.has('wrap')) {
-    const childProcess = require('node:child_process')
-    for (const name of ['execSync', 'execFileSync', 'spawnSync']) wrap(childProcess, name)
-    const zlib = require('node:zlib')
-    for (const name of syncs(zlib)) wrap(zlib, name)
-    const crypto = require('node:crypto')
-    for (const name of syncs(crypto)) wrap(crypto, name)
-    for (const name of ['randomBytes', 'randomInt', 'sign', 'verify']) wrap(crypto, name, noCallback)
+    const wrapBuiltin = {
+      child_process: (childProcess) => { for (const name of ['execSync', 'execFileSync', 'spawnSync']) wrap(childProcess, name) },
+      zlib: (zlib) => { for (const name of syncs(zlib)) wrap(zlib, name) },
+      crypto: (crypto) => {
+        for (const name of syncs(crypto)) wrap(crypto, name)
+        for (const name of ['randomBytes', 'randomInt', 'sign', 'verify']) wrap(crypto, name, noCallback)
+      },
+    }
+    // Wrapped when a module first asks for one where a resolve hook can see every way to ask (Node
+    // 22.15+), as loopcop does (src/intercept/builtins.ts); else loaded and wrapped now.
+    const list = process.moduleLoadList
+    const later = Object.keys(wrapBuiltin).filter((name) => Array.isArray(list) && !list.includes(`NativeModule ${name}`))
+    const registerHooks = require('node:module').registerHooks
+    const getBuiltin = process.getBuiltinModule
+    const lazy = later.length > 0 && typeof registerHooks === 'function' && typeof getBuiltin === 'function'
+    for (const name of Object.keys(wrapBuiltin)) if (!lazy || !later.includes(name)) wrapBuiltin[name](require(`node:${name}`))
+    if (lazy) {
+      const pending = new Set(later)
+      const asked = (id) => {
+        const name = typeof id === 'string' ? id.replace(/^node:/, '') : ''
+        if (!pending.delete(name)) return
+        wrapBuiltin[name](getBuiltin(`node:${name}`))
+        require('node:module').syncBuiltinESMExports()
+        if (pending.size > 0) return
+        hooks.deregister()
+        process.getBuiltinModule = getBuiltin
+      }
+      const hooks = registerHooks({ resolve(specifier, context, next) { asked(specifier); return next(specifier, context) } })
+      process.getBuiltinModule = function getBuiltinModule(id) { asked(id); return getBuiltin.call(this, id) }
+    }
     wrap(Atomics, 'wait')
   }
   require('node:module').syncBuiltinESMExports()
   // One watchdog per process, on its main thread: a worker thread (Vitest's `threads` pool) is watched
   // by the process's one (the runner's main thread starts it once a run; left out here).
-  if (isMainThread && !LEAVE_OUT.has('watchdog')) new Worker("require('node:worker_threads').parentPort.on('message', () => {})", { eval: true }).unref()
+  if (isMainThread && !LEAVE_OUT.has('watchdog')) new Worker("require('node:worker_threads').parentPort.on('message', () => {})", { eval: true, execArgv: [], env: {} }).unref()
   let beat
   const heartbeat = () => {
     if (beat !== undefined) return

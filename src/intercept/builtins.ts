@@ -45,6 +45,13 @@ export function loadBuiltin(name: LazyBuiltin): object {
   return nodeModule.createRequire(process.execPath)(`node:${name}`) as object
 }
 
+/**
+ * How many module resolutions the hook watches before it wraps the builtins still not asked for
+ * and goes. A resolve hook costs each `require`/`import` after it ~10–50 µs (bench/README.md,
+ * "Seventh pass"); a fresh node:test or Vitest process resolves a few dozen after loopcop starts.
+ */
+const HOOKED_RESOLUTIONS = 200
+
 /** A watch `watchFirstUse` set up. */
 export interface FirstUseWatch {
   /** Stops watching (hooks and wrapper removed); no call of `onFirstUse` after it. */
@@ -53,7 +60,8 @@ export interface FirstUseWatch {
 
 /**
  * Calls `onFirstUse(name)` the first time a module asks for builtin `name` of `names`, before the
- * module gets it, and stops watching once each has been asked for. Returns `undefined`, and watches
+ * module gets it, and stops watching once each has been asked for (or after `HOOKED_RESOLUTIONS`
+ * resolutions, calling it for those left). Returns `undefined`, and watches
  * nothing, where Node has no synchronous module hooks (`module.registerHooks`, Node 22.15+): then
  * the caller loads them at once. `onFirstUse` must not throw.
  */
@@ -69,9 +77,13 @@ export function watchFirstUse(names: readonly LazyBuiltin[], onFirstUse: (name: 
     onFirstUse(name)
     if (pending.size === 0) stop()
   }
+  let resolutions = 0
   const hooks = registerHooks({
     resolve(specifier, context, nextResolve) {
       asked(specifier)
+      // A process that loads many modules without asking for them (a long Mocha run) is better off
+      // paying for loading them than for the hook on every resolution: the rest are wrapped now.
+      if (!stopped && ++resolutions > HOOKED_RESOLUTIONS) for (const name of [...pending]) asked(`node:${name}`)
       return nextResolve(specifier, context)
     },
   })

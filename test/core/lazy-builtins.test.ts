@@ -16,6 +16,7 @@ interface Out {
   getBuiltinModule?: string[]
   end?: string[]
   getBuiltinModuleRestored: boolean
+  afterMany?: string[]
   wrappedOnActivate?: boolean
   restoredOnDeactivate?: boolean
 }
@@ -51,6 +52,14 @@ describe.each(nodes)('child_process, zlib and crypto on Node $major', ({ major, 
     expect(out.getBuiltinModule).toEqual(['child_process.execFileSync'])
     expect(out.end?.sort()).toEqual([...LAZY].sort())
     expect(out.getBuiltinModuleRestored).toBe(true)
+  })
+
+  test('a process that loads many modules without asking for them has them wrapped, and the hook gone, after 200', async () => {
+    const out = await run(bin, major, ['many'])
+    if (onFirstUse(out.node)) expect(out.atInstall).toEqual([])
+    expect(out.afterMany?.sort()).toEqual([...LAZY].sort())
+    expect(out.getBuiltinModuleRestored).toBe(true)
+    expect(out.required).toEqual(['zlib.gzipSync'])
   })
 
   test('deactivate() before they are loaded leaves them, and process.getBuiltinModule, untouched', async () => {
