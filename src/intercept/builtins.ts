@@ -78,15 +78,22 @@ export function watchFirstUse(names: readonly LazyBuiltin[], onFirstUse: (name: 
     if (pending.size === 0) stop()
   }
   let resolutions = 0
-  const hooks = registerHooks({
-    resolve(specifier, context, nextResolve) {
-      asked(specifier)
-      // A process that loads many modules without asking for them (a long Mocha run) is better off
-      // paying for loading them than for the hook on every resolution: the rest are wrapped now.
-      if (!stopped && ++resolutions > HOOKED_RESOLUTIONS) for (const name of [...pending]) asked(`node:${name}`)
-      return nextResolve(specifier, context)
-    },
-  })
+  let hooks: { deregister(): void }
+  try {
+    hooks = registerHooks({
+      resolve(specifier, context, nextResolve) {
+        asked(specifier)
+        // A process that loads many modules without asking for them (a long Mocha run) is better off
+        // paying for loading them than for the hook on every resolution: the rest are wrapped now.
+        if (!stopped && ++resolutions > HOOKED_RESOLUTIONS) for (const name of [...pending]) asked(`node:${name}`)
+        return nextResolve(specifier, context)
+      },
+    })
+  } catch {
+    // Not every `node:module` lets one register: Vitest's vm pools hand their test files one that
+    // throws ("registerHooks is not available when running in Vitest"). Then they are loaded now.
+    return undefined
+  }
   const descriptor = Object.getOwnPropertyDescriptor(process, 'getBuiltinModule')
   const original = getBuiltinModule
   const wrapper = keepShape(
