@@ -1,7 +1,10 @@
 // Under each pool (and without aroundEach), the tests that block fail with the operation and the
 // TypeScript line; clean tests pass, also while running beside a blocking one (describe.concurrent).
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { type FixtureRun, type Pool, app, appLine, cleanRuns, marked, names, runFixture } from './support.js'
+import { missing, nodeBinary } from '../node-test/support.js'
 
 afterAll(cleanRuns)
 
@@ -69,3 +72,33 @@ test('graceful-fs loaded by a setup file listed before loopcop/vitest: one warni
   const plain = await runFixture(['test/blocking.test.ts'], {})
   expect(plain.result.output).not.toContain('was loaded before loopcop/vitest')
 }, 240_000)
+
+/** The 1-based line of src/codec.ts marked `// blocks: <call>`. */
+function codecLine(call: string): number {
+  const i = readFileSync(join(app, 'src', 'codec.ts'), 'utf8').split('\n').findIndex((l) => l.includes(`// blocks: ${call}`))
+  expect(i, call).toBeGreaterThanOrEqual(0)
+  return i + 1
+}
+
+// zlib and crypto are loaded by no Vitest pool: loopcop wraps them when the code first asks for one
+// (Node 22.15 and later: Node 24 here) or at start (Node 20, the vm pools' own `node:module`), and
+// either way every call is caught, at its line.
+const builtinRuns = (['forks', 'threads', 'vmThreads'] as const).flatMap((pool) => ([20, 24] as const).map((major) => ({ pool, major, node: nodeBinary(major) })))
+describe.each(builtinRuns)('zlib and crypto under pool $pool, Node $major', ({ pool, major, node }) => {
+  test('a copy taken at the top level, a dynamic import and a require() each fail their test at the line', async () => {
+    if (node === undefined) throw new Error(missing(major))
+    const run = await runFixture(['test/builtins.test.ts'], { pool, node })
+    expect(names(run, 'failed')).toEqual(marked(run, 'blocks'))
+    expect(run.tests.length).toBe(3)
+    for (const [name, operation, call] of [
+      ['[blocks] packs with gzipSync', 'zlib.gzipSync', 'gzipSync'],
+      ['[blocks] derives a key with pbkdf2Sync', 'crypto.pbkdf2Sync', 'pbkdf2Sync'],
+      ['[blocks] stretches a key with scryptSync', 'crypto.scryptSync', 'scryptSync'],
+    ] as const) {
+      const failure = run.tests.find((t) => t.name === name)?.failure
+      expect(failure, name).toContain(`BlockingIOError: 1 blocking operation on the event loop during "${name}"`)
+      expect(failure, name).toContain(operation)
+      expect(failure, name).toContain(`${app}/src/codec.ts:${codecLine(call)}:`)
+    }
+  }, 240_000)
+})

@@ -54,7 +54,7 @@ export function cleanRuns(): void {
  */
 export async function runFixture(
   files: readonly string[],
-  options: { pool?: Pool; env?: Record<string, string>; args?: readonly string[]; report?: boolean } = {},
+  options: { pool?: Pool; env?: Record<string, string>; args?: readonly string[]; report?: boolean; node?: string } = {},
 ): Promise<FixtureRun> {
   const dir = mkdtempSync(join(tmpdir(), 'loopcop-vitest-'))
   dirs.push(dir)
@@ -72,7 +72,7 @@ export async function runFixture(
     ...files,
   ]
   const env: Record<string, string> = { ...(pool === 'vmThreads' && { FIXTURE_PRELOAD: '1' }), ...(options.report === true && { LOOPCOP_REPORT: reportPath }), ...options.env }
-  const result = await runNode(bins.vitest, args, { cwd: app, env, timeoutMs: 240_000 })
+  const result = await runNode(bins.vitest, args, { cwd: app, env, timeoutMs: 240_000, ...(options.node !== undefined && { node: options.node }) })
   let json: VitestJson
   try {
     json = JSON.parse(readFileSync(results, 'utf8')) as VitestJson
