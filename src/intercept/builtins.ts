@@ -61,9 +61,9 @@ export interface FirstUseWatch {
 /**
  * Calls `onFirstUse(name)` the first time a module asks for builtin `name` of `names`, before the
  * module gets it, and stops watching once each has been asked for (or after `HOOKED_RESOLUTIONS`
- * resolutions, calling it for those left). Returns `undefined`, and watches
- * nothing, where Node has no synchronous module hooks (`module.registerHooks`, Node 22.15+): then
- * the caller loads them at once. `onFirstUse` must not throw.
+ * resolutions, calling it for those left). Returns `undefined`, and watches nothing, where Node has
+ * no synchronous module hooks (`module.registerHooks`, Node 22.15+) or refuses one: then the caller
+ * loads them at once. `onFirstUse` must not throw.
  */
 export function watchFirstUse(names: readonly LazyBuiltin[], onFirstUse: (name: LazyBuiltin) => void): FirstUseWatch | undefined {
   const registerHooks = (nodeModule as { registerHooks?: unknown }).registerHooks as RegisterHooks | undefined
