@@ -1,5 +1,5 @@
 // The builtins of the catalog a process may never load: `child_process`, `zlib` and `crypto`.
-// Loading them costs a fresh process ~10–19 ms on Node 24 (crypto's own start-up ~5–10 of it), and
+// Loading them costs a fresh process ~8 ms of its main thread on Node 24 (crypto ~6 of it), and
 // node:test and Vitest run every test file in a fresh one that often loads none of them
 // (bench/README.md, "Eighteenth pass"). Where Node shows loopcop every way a module can reach one
 // of them, each is loaded and wrapped at that moment, before the module gets it; elsewhere (Node 20,
