@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { fixtures, runNode } from '../helpers/run.js'
-import { missing, nodes } from '../node-test/support.js'
+import { type NodeMajor, missing, nodes } from '../node-test/support.js'
 
 const dir = join(fixtures, 'core')
 const LAZY = ['child_process', 'zlib', 'crypto']
@@ -21,8 +21,8 @@ interface Out {
   restoredOnDeactivate?: boolean
 }
 
-async function run(bin: string | undefined, major: number, args: string[] = []): Promise<Out> {
-  if (bin === undefined) throw new Error(missing(major as 20))
+async function run(bin: string | undefined, major: NodeMajor, args: string[] = []): Promise<Out> {
+  if (bin === undefined) throw new Error(missing(major))
   const result = await runNode(join(dir, 'lazy-builtins.mjs'), args, { cwd: dir, node: bin })
   expect(result.stderr).toBe('')
   expect(result.code).toBe(0)

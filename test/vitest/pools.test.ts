@@ -1,7 +1,5 @@
 // Under each pool (and without aroundEach), the tests that block fail with the operation and the
 // TypeScript line; clean tests pass, also while running beside a blocking one (describe.concurrent).
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { type FixtureRun, type Pool, app, appLine, cleanRuns, marked, names, runFixture } from './support.js'
 import { missing, nodeBinary } from '../node-test/support.js'
@@ -73,13 +71,6 @@ test('graceful-fs loaded by a setup file listed before loopcop/vitest: one warni
   expect(plain.result.output).not.toContain('was loaded before loopcop/vitest')
 }, 240_000)
 
-/** The 1-based line of src/codec.ts marked `// blocks: <call>`. */
-function codecLine(call: string): number {
-  const i = readFileSync(join(app, 'src', 'codec.ts'), 'utf8').split('\n').findIndex((l) => l.includes(`// blocks: ${call}`))
-  expect(i, call).toBeGreaterThanOrEqual(0)
-  return i + 1
-}
-
 // zlib and crypto are loaded by no Vitest pool: loopcop wraps them when the code first asks for one
 // (Node 22.15 and later: Node 24 here) or at start (Node 20, the vm pools' own `node:module`), and
 // either way every call is caught, at its line.
@@ -98,7 +89,7 @@ describe.each(builtinRuns)('zlib and crypto under pool $pool, Node $major', ({ p
       const failure = run.tests.find((t) => t.name === name)?.failure
       expect(failure, name).toContain(`BlockingIOError: 1 blocking operation on the event loop during "${name}"`)
       expect(failure, name).toContain(operation)
-      expect(failure, name).toContain(`${app}/src/codec.ts:${codecLine(call)}:`)
+      expect(failure, name).toContain(`${app}/src/codec.ts:${appLine(call, 'codec.ts')}:`)
     }
   }, 240_000)
 })

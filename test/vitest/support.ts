@@ -109,10 +109,10 @@ export function outcome(run: FixtureRun, name: string): TestOutcome {
   return t
 }
 
-/** The line of the fixture's src/app.ts marked `// blocks: <what>`. */
-export function appLine(what: string): number {
-  const lines = readFileSync(join(app, 'src', 'app.ts'), 'utf8').split('\n')
+/** The line of the fixture's src/app.ts (or another file of src/) marked `// blocks: <what>`. */
+export function appLine(what: string, file = 'app.ts'): number {
+  const lines = readFileSync(join(app, 'src', file), 'utf8').split('\n')
   const i = lines.findIndex((l) => l.includes(`// blocks: ${what}`))
-  if (i < 0) throw new Error(`src/app.ts has no line marked "// blocks: ${what}"`)
+  if (i < 0) throw new Error(`src/${file} has no line marked "// blocks: ${what}"`)
   return i + 1
 }
