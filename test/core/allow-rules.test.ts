@@ -178,6 +178,27 @@ describe('allow rules: an allowed finding is reported with allowed: true and the
     ])
   })
 
+  test('characters a RegExp gives a meaning to are plain characters in a glob', async () => {
+    const odd = join(dir, 'a+b (c)[d]$e^f|g.h')
+    const near = join(dir, 'a+bb (c)[d]$e^f|gxh')
+    for (const folder of [odd, near]) {
+      fs.mkdirSync(folder)
+      fs.writeFileSync(join(folder, 'x.json'), '{}')
+    }
+    const rule = { operation: 'fs.readFileSync', path: '**/a+b (c)[d]$e^f|g.h/*.json' }
+    const { findings } = await detect(
+      () => {
+        fs.readFileSync(join(odd, 'x.json'))
+        // `+`, `[d]`, `|` and `.` as RegExp syntax would match this one too.
+        fs.readFileSync(join(near, 'x.json'))
+      },
+      { allow: [rule] },
+    )
+    const found = syncIo(findings)
+    expect(found.filter((f) => f.allowed).map((f) => f.allowedBy)).toEqual([JSON.stringify(rule)])
+    expect(found.filter((f) => !f.allowed).map((f) => f.args)).toEqual([join(near, 'x.json')])
+  })
+
   test('within glob: any frame of the stack in that file (relative or absolute glob)', async () => {
     const relativeRule = { within: relative(process.cwd(), thisFile) }
     const absoluteRule = { within: '**/allow-rules.test.ts' }
