@@ -19,8 +19,9 @@
 // per thread: a thread's start costs ~20–30 ms of CPU, and Vitest's `threads` pool starts a thread
 // per test file.
 //
-// Two ways to a target, both over one `connectToMainThread()` session:
-// - the process's main thread: `Runtime.evaluate` on the session itself;
+// Two ways to a target, both over `connectToMainThread()` sessions:
+// - the process's main thread: `Runtime.evaluate` on a session connected for the probe and closed
+//   once it answered (see `onMainThread`);
 // - a worker thread: the main thread's inspector knows every worker of the process, nested ones
 //   too (each registers with it through its parent), and its `NodeWorker` domain attaches a session
 //   to each. For each target the watchdog enables it, keeps the session of that thread (told by
@@ -40,7 +41,8 @@ import { parentPort, workerData } from 'node:worker_threads'
  * @property {'register'} kind
  * @property {number} target the `threadId` of the thread (0: the main thread)
  * @property {SharedArrayBuffer} shared [last beat (epoch ms), threshold ms, how often to look (ms),
- *   1 when a debugger may be attached, the route: 0 connecting, 1 ready, 2 unreachable]
+ *   1 when a debugger may be attached, the route: 0 connecting, 1 ready, 2 unreachable, 1 while a
+ *   probe's session to the main thread is open]
  * @property {SharedArrayBuffer} armed one Int32: 1 while a scope is open
  */
 
@@ -67,6 +69,7 @@ const THRESHOLD = 1
 const EVERY = 2
 const DEBUGGER = 3
 const ROUTE = 4
+const SESSION = 5
 const READY = 1
 const UNREACHABLE = 2
 
@@ -101,9 +104,12 @@ const targets = new Map()
 let session
 /** Whether the session was tried (it is connected once, when first needed). */
 let connected = false
+/** Whether the inspector refused a session to the main thread (then it is not asked again). */
+let refused = false
 
 /**
- * The session to the process's main thread; undefined when the inspector refuses.
+ * The session that relays probes to worker threads (the `NodeWorker` domain of the main thread's
+ * inspector); undefined when the inspector refuses. Connected once, when a worker first registers.
  * @returns {inspector.Session | undefined}
  */
 function mainSession() {
@@ -121,15 +127,38 @@ function mainSession() {
 }
 
 /**
- * The main thread: the probe is evaluated on the session itself, connected at the first stall (a
- * process that never stalls never connects).
+ * The main thread: the probe is evaluated on a session connected for it and closed once it
+ * answered (a process that never stalls never connects). While any session is connected to a
+ * thread, Node hands that thread's `console` calls to V8's inspector, which keeps the last 1,000
+ * messages with the values logged (never collected while kept) and makes each call about twice as
+ * slow: a session left open after the first stall did that to the rest of the process. Closing it
+ * does not free what was kept; the main thread discards that once the flag below says the session
+ * is closed (`Watchdog.beat` in watchdog.ts).
+ * @param {Target} target
  * @returns {Evaluate}
  */
-function onMainThread() {
+function onMainThread(target) {
   return (done) => {
-    const s = mainSession()
-    if (s === undefined) done(undefined)
-    else s.post('Runtime.evaluate', evaluation, (error, answer) => done(error === null ? answer.result.value : undefined))
+    if (refused) {
+      done(undefined)
+      return
+    }
+    const s = new inspector.Session()
+    try {
+      s.connectToMainThread()
+    } catch {
+      refused = true
+      done(undefined)
+      return
+    }
+    target.shared[SESSION] = 1
+    s.post('Runtime.evaluate', evaluation, (error, answer) => {
+      // Closed before the flag drops: the main thread serves the close (an interrupt) at its next
+      // function call, so the session is gone before it discards what the session kept.
+      s.disconnect()
+      target.shared[SESSION] = 0
+      done(error === null ? answer.result.value : undefined)
+    })
   }
 }
 
@@ -267,7 +296,7 @@ function register(registration) {
   const target = { id: registration.target, shared: new Float64Array(registration.shared), armed: new Int32Array(registration.armed), evaluate: undefined, handled: -1, busy: false }
   targets.set(target.id, target)
   if (target.id === 0) {
-    target.evaluate = onMainThread()
+    target.evaluate = onMainThread(target)
     target.shared[ROUTE] = READY
   } else {
     // The way is found now, so that the watched thread knows early whether it needs its own sampler

@@ -68,6 +68,8 @@ export type Route = 'connecting' | 'ready' | 'unreachable'
 /** Where the worker says whether it reaches this thread in the shared memory, and its values (as in the worker). */
 const ROUTE = 4
 const ROUTES: readonly Route[] = ['connecting', 'ready', 'unreachable']
+/** Where the worker says a probe's session to the main thread is open (1) or closed (0). */
+const SESSION = 5
 
 /** The watched-thread side of the stall watchdog of one detector (the main thread, or a worker thread). */
 export class Watchdog<S> {
@@ -77,8 +79,8 @@ export class Watchdog<S> {
   inHeartbeat = false
   readonly #tools: WatchdogTools<S>
   // Shared with the worker: [last beat (epoch ms), threshold ms, how often the worker looks (ms),
-  // 1 when a debugger may be attached, the route (0 connecting, 1 ready, 2 unreachable)], and the
-  // armed flag.
+  // 1 when a debugger may be attached, the route (0 connecting, 1 ready, 2 unreachable), 1 while a
+  // probe's session to the main thread is open], and the armed flag.
   #shared: Float64Array | undefined
   #armed: Int32Array | undefined
   /** This thread is watched (or on its way to be): it registered, or started a watchdog of its own. */
@@ -86,6 +88,8 @@ export class Watchdog<S> {
   #failed = false
   /** Where it registered, open until the watchdog answered (closed by `route`). */
   #channel: BroadcastChannel | undefined
+  /** A probe ran here since the console messages were last discarded (see `#discardConsole`). */
+  #probed = false
   /** The probe, as installed on every realm the watchdog may pause in. */
   readonly #probe: () => string
 
@@ -102,6 +106,34 @@ export class Watchdog<S> {
     // A debugger opened after start (inspector.open(), SIGUSR1) is left alone: the watchdog sends
     // nothing while one may be attached. Stalls are still seen, without a stack.
     shared[3] = inspector.url() === undefined ? 0 : 1
+    if (this.#probed && shared[SESSION] !== 1) this.#discardConsole()
+  }
+
+  /**
+   * Discards the console messages V8 kept for the probe's session while it was open (the values
+   * logged with them, which it would otherwise keep alive: see `onMainThread` in the worker), once
+   * that session is closed, through a session of this thread's own that is connected, used and
+   * closed within this call (a session on its own thread answers at once). Only the main thread:
+   * a worker thread's way in (the main thread's `NodeWorker` domain) stays attached while it runs.
+   */
+  #discardConsole(): void {
+    this.#probed = false
+    if (!isMainThread) return
+    const guard = this.#tools.guard
+    const t0 = now()
+    try {
+      const session = new inspector.Session()
+      session.connect()
+      try {
+        session.post('Runtime.discardConsoleEntries')
+      } finally {
+        session.disconnect()
+      }
+    } catch (error) {
+      this.#tools.internalError(error)
+    } finally {
+      guard.ownMs += now() - t0
+    }
   }
 
   /** Arms the watchdog for a threshold (a scope is open), or disarms it (`Infinity`: none is). */
@@ -156,6 +188,7 @@ export class Watchdog<S> {
       Error.stackTraceLimit = limit
       this.#tools.stacks.key(raw) // read the call sites now, while the stalled frames are on the stack
       this.probes.push({ scope: this.#tools.currentScope(), raw, at: t0 })
+      this.#probed = true
       if (this.probes.length > 50) this.probes.shift()
       return 'ok'
     } catch (error) {
@@ -191,7 +224,7 @@ export class Watchdog<S> {
     }
     try {
       const script = this.#script()
-      const sab = new SharedArrayBuffer(5 * 8)
+      const sab = new SharedArrayBuffer(6 * 8)
       const armedSab = new SharedArrayBuffer(4)
       this.#shared = new Float64Array(sab)
       this.#armed = new Int32Array(armedSab)
