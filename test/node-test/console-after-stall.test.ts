@@ -8,7 +8,7 @@ import { describe, expect, test } from 'vitest'
 import { runNodeTest } from './support.js'
 
 describe.each([20, 24] as const)('Node %i', (node) => {
-  test('values a test logs after a stall was caught are collected', async () => {
+  test('values a test logs while a stall is caught and after it are collected', async () => {
     const run = await runNodeTest('console-after-stall', { name: `console-${node}`, node, args: ['--expose-gc'], env: { LOOPCOP_STALL_MS: '100' } })
     // The stall was read by the probe (its stack is there), so a session was opened.
     expect(run.report?.findings.filter((f) => f.kind === 'stall').map((f) => [f.test?.name, f.location?.file]), run.output).toEqual([['spins for 600 ms, logging as it goes', 'test/console.test.mjs']])
