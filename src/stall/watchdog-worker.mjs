@@ -108,6 +108,23 @@ let connected = false
 let refused = false
 
 /**
+ * A new session to the process's main thread; undefined when the inspector refuses (then it is
+ * not asked again).
+ * @returns {inspector.Session | undefined}
+ */
+function connectToMain() {
+  if (refused) return undefined
+  const s = new inspector.Session()
+  try {
+    s.connectToMainThread()
+  } catch {
+    refused = true
+    return undefined
+  }
+  return s
+}
+
+/**
  * The session that relays probes to worker threads (the `NodeWorker` domain of the main thread's
  * inspector); undefined when the inspector refuses. Connected once, when a worker first registers.
  * @returns {inspector.Session | undefined}
@@ -115,14 +132,8 @@ let refused = false
 function mainSession() {
   if (connected) return session
   connected = true
-  const s = new inspector.Session()
-  try {
-    s.connectToMainThread()
-  } catch {
-    return undefined
-  }
-  session = s
-  relay(s)
+  session = connectToMain()
+  if (session !== undefined) relay(session)
   return session
 }
 
@@ -139,15 +150,8 @@ function mainSession() {
  */
 function onMainThread(target) {
   return (done) => {
-    if (refused) {
-      done(undefined)
-      return
-    }
-    const s = new inspector.Session()
-    try {
-      s.connectToMainThread()
-    } catch {
-      refused = true
+    const s = connectToMain()
+    if (s === undefined) {
       done(undefined)
       return
     }
