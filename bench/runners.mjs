@@ -24,6 +24,8 @@
 //     one file's share of `files`; under Mocha and Jest it also holds what a run pays once (loading
 //     the core, the watchdog worker), which `files` spreads over 40 files.
 // CPU is the runner's process tree (rusage of waited-for children), so worker processes count.
+// Ratios are paired (each round's ratio to the same round's run without loopcop, then the median
+// and quartiles over the rounds), and so are the costs (each round's difference): see `pairedRatio`.
 //
 // Usage: node bench/runners.mjs [--runs=5] [--runners=vitest-forks,vitest-threads,jest,mocha,node-test]
 //                               [--nodes=20,24] [--node=<path of one node binary>] [--json=<file>]
@@ -36,7 +38,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { installTarball, packLoopcop, root } from '../scripts/lib/pack.mjs'
-import { flags, median } from '../scripts/lib/measure.mjs'
+import { flags, median, quantile } from '../scripts/lib/measure.mjs'
 import { prepareNode } from '../scripts/lib/node-versions.mjs'
 
 const args = flags()
@@ -269,7 +271,20 @@ function versionOf(bin) {
   })
 }
 
-/** Every variant of one runner on one Node, alternating, medians: one row of the table. */
+/**
+ * What the rounds of two variants say, paired: each round's ratio of `a` to `b` (the two ran in the
+ * same round, minutes apart at most, so the machine's drift — this host's load moves a suite's wall
+ * time by ±20 % between rounds — hits both alike), as the median and quartiles over the rounds. The
+ * ratio of two medians taken apart reads a round's noise in one against another round's in the
+ * other: on this host it once put Jest's `warn` at 1.011× where the rounds' own ratios gave 1.112×
+ * (bench/README.md, "Nineteenth pass").
+ */
+function pairedRatio(samples, a, b, field) {
+  const ratios = samples[a].map((x, i) => x[field] / samples[b][i][field])
+  return { median: median(ratios), low: quantile(ratios, 0.25), high: quantile(ratios, 0.75) }
+}
+
+/** Every variant of one runner on one Node, alternating: one row of the table. */
 async function measureRunner(node, name) {
   const samples = {}
   const add = (key, r) => (samples[key] ??= []).push(r)
@@ -288,37 +303,44 @@ async function measureRunner(node, name) {
     process.stderr.write(`Node ${node.version}, ${name}: round ${i + 1}/${RUNS}\n`)
   }
   const m = (key, field) => median(samples[key].map((r) => r[field]))
-  /** The small projects' figures for loopcop (`warn`) or the floor harness (`floor`), each against `off`. */
+  /** The cost `mode` adds to a project in each round (`mode` − `off`, same round), in `field`. */
+  const added = (kind, mode, field) => samples[`${kind}/${mode}`].map((r, i) => r[field] - samples[`${kind}/off`][i][field])
+  /** The small projects' figures for loopcop (`warn`) or the floor harness (`floor`), each against `off` of the same round, medians over the rounds. */
   const costs = (mode) => {
-    const cpuMsPerFile = (m(`files/${mode}`, 'cpuMs') - m('files/off', 'cpuMs')) / EMPTY_FILES
-    const cpuMsOneRun = m(`one/${mode}`, 'cpuMs') - m('one/off', 'cpuMs')
-    const perCall = (kind, calls, startUp) => ((m(`${kind}/${mode}`, 'cpuMs') - m(`${kind}/off`, 'cpuMs') - startUp) * 1000) / calls
+    const oneRun = added('one', mode, 'cpuMs')
+    const perFile = added('files', mode, 'cpuMs').map((ms) => ms / EMPTY_FILES)
+    // The kept and unkept projects are a run of one test file each: its start-up (measured by `one`,
+    // in the same round) is not a cost of the calls. (Until 2026-11-29 `files`' share of one file was
+    // taken out: under Mocha and Jest that left a run's own start-up, ~25 µs a kept call, in the figure.)
+    const perCall = (kind, calls, startUp) => median(added(kind, mode, 'cpuMs').map((ms, i) => ((ms - startUp[i]) * 1000) / calls))
     return {
-      // The kept and unkept projects are a run of one test file each: its start-up (measured by `one`)
-      // is not a cost of the calls. (Until 2026-11-29 `files`' share of one file was taken out: under
-      // Mocha and Jest that left a run's own start-up, ~25 µs a kept call, in the figure.)
-      usPerKept: perCall('kept', KEPT_CALLS, cpuMsOneRun),
-      usPerUnkept: perCall('unkept', UNKEPT_CALLS, cpuMsOneRun),
-      usPerTest: perCall('tests', EMPTY_TESTS, cpuMsOneRun),
-      usPerKeptPerFileStartup: perCall('kept', KEPT_CALLS, cpuMsPerFile),
-      msPerFile: (m(`files/${mode}`, 'wallMs') - m('files/off', 'wallMs')) / EMPTY_FILES,
-      cpuMsPerFile,
-      cpuMsOneRun,
+      usPerKept: perCall('kept', KEPT_CALLS, oneRun),
+      usPerUnkept: perCall('unkept', UNKEPT_CALLS, oneRun),
+      usPerTest: perCall('tests', EMPTY_TESTS, oneRun),
+      usPerKeptPerFileStartup: perCall('kept', KEPT_CALLS, perFile),
+      msPerFile: median(added('files', mode, 'wallMs').map((ms) => ms / EMPTY_FILES)),
+      cpuMsPerFile: median(perFile),
+      cpuMsOneRun: median(oneRun),
     }
   }
+  const ratio = (a, b, field) => pairedRatio(samples, a, b, field)
   return {
     node: node.version,
     runner: name,
+    rounds: RUNS,
     suiteWallOff: m('suite/off', 'wallMs'),
-    wallWarn: m('suite/warn', 'wallMs') / m('suite/off', 'wallMs'),
-    wallFail: m('suite/fail', 'wallMs') / m('suite/off', 'wallMs'),
-    cpuWarn: m('suite/warn', 'cpuMs') / m('suite/off', 'cpuMs'),
-    cpuFail: m('suite/fail', 'cpuMs') / m('suite/off', 'cpuMs'),
+    // Each a paired ratio (see `pairedRatio`): { median, low, high }.
+    wallWarn: ratio('suite/warn', 'suite/off', 'wallMs'),
+    wallFail: ratio('suite/fail', 'suite/off', 'wallMs'),
+    cpuWarn: ratio('suite/warn', 'suite/off', 'cpuMs'),
+    cpuFail: ratio('suite/fail', 'suite/off', 'cpuMs'),
     // The floor harness (bench/lib/floor.cjs) on the same projects: what no detector can go below.
-    wallFloor: m('suite/floor', 'wallMs') / m('suite/off', 'wallMs'),
-    cpuFloor: m('suite/floor', 'cpuMs') / m('suite/off', 'cpuMs'),
+    wallFloor: ratio('suite/floor', 'suite/off', 'wallMs'),
+    cpuFloor: ratio('suite/floor', 'suite/off', 'cpuMs'),
     // The floor with source mapping: what loopcop's distance to the floor is, less the mapping.
-    wallFloorMapped: m('suite/floor-mapped', 'wallMs') / m('suite/off', 'wallMs'),
+    wallFloorMapped: ratio('suite/floor-mapped', 'suite/off', 'wallMs'),
+    // loopcop against the floor, round by round: the distance issue 12 asks about.
+    wallWarnOverFloor: ratio('suite/warn', 'suite/floor', 'wallMs'),
     ...costs('warn'),
     floor: costs('floor'),
   }
@@ -330,12 +352,15 @@ async function main() {
   const results = []
   for (const node of targets) for (const name of RUNNERS) results.push(await measureRunner(node, name))
   for (const node of targets) {
-    console.log(`\nloopcop inside the runners: Node ${node.version}, medians of ${RUNS} alternating runs, stall detection on (stallMs 100)\n`)
-    console.log('| runner | suite wall (off) | wall warn | wall fail | wall floor | wall floor, mapped | CPU warn | CPU fail | CPU floor | µs/kept call (floor) | µs/unkept call (floor) | µs/test (floor) | start-up ms/file, wall (floor) | start-up ms/file, CPU (floor) | one-file run start-up, CPU ms (floor) | µs/kept, old formula |')
-    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
+    console.log(`\nloopcop inside the runners: Node ${node.version}, ${RUNS} alternating rounds, stall detection on (stallMs 100)`)
+    console.log('Ratios are paired: the median of each round\'s ratio to that round\'s run without loopcop (or to the floor), quartiles in brackets; the per-call, per-test and per-file costs are medians of each round\'s difference to that round\'s run without loopcop.\n')
+    console.log('| runner | suite wall (off) | wall warn | wall fail | wall floor | wall floor, mapped | wall warn ÷ floor | CPU warn | CPU fail | CPU floor | µs/kept call (floor) | µs/unkept call (floor) | µs/test (floor) | start-up ms/file, wall (floor) | start-up ms/file, CPU (floor) | one-file run start-up, CPU ms (floor) | µs/kept, old formula |')
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
     for (const r of results.filter((x) => x.node === node.version)) {
       const both = (key, digits) => `${r[key].toFixed(digits)} (${r.floor[key].toFixed(digits)})`
-      console.log(`| ${r.runner} | ${(r.suiteWallOff / 1000).toFixed(2)} s | ${r.wallWarn.toFixed(3)}× | ${r.wallFail.toFixed(3)}× | ${r.wallFloor.toFixed(3)}× | ${r.wallFloorMapped.toFixed(3)}× | ${r.cpuWarn.toFixed(3)}× | ${r.cpuFail.toFixed(3)}× | ${r.cpuFloor.toFixed(3)}× | ${both('usPerKept', 1)} | ${both('usPerUnkept', 2)} | ${both('usPerTest', 1)} | ${both('msPerFile', 1)} | ${both('cpuMsPerFile', 1)} | ${both('cpuMsOneRun', 1)} | ${r.usPerKeptPerFileStartup.toFixed(1)} |`)
+      const x = (q) => `${q.median.toFixed(3)}×`
+      const spread = (q) => `${x(q)} [${q.low.toFixed(3)}–${q.high.toFixed(3)}]`
+      console.log(`| ${r.runner} | ${(r.suiteWallOff / 1000).toFixed(2)} s | ${spread(r.wallWarn)} | ${x(r.wallFail)} | ${spread(r.wallFloor)} | ${x(r.wallFloorMapped)} | ${spread(r.wallWarnOverFloor)} | ${x(r.cpuWarn)} | ${x(r.cpuFail)} | ${x(r.cpuFloor)} | ${both('usPerKept', 1)} | ${both('usPerUnkept', 2)} | ${both('usPerTest', 1)} | ${both('msPerFile', 1)} | ${both('cpuMsPerFile', 1)} | ${both('cpuMsOneRun', 1)} | ${r.usPerKeptPerFileStartup.toFixed(1)} |`)
     }
   }
   if (typeof args.json === 'string') writeFileSync(args.json, JSON.stringify(results, null, 2) + '\n')
