@@ -20,7 +20,7 @@ describe('keepShape', () => {
     const original = (_done: unknown): void => {}
     // The same name and length as `original`, made apart.
     const made = { original: (_done: unknown): void => {} }.original
-    const wrapper = keepShape(made, { original }.original)
+    const wrapper = keepShape(made, original)
     expect(wrapper).toBe(made)
     expect(Object.getOwnPropertyDescriptor(wrapper, 'length')).toEqual(fixed(1))
     expect(Object.getOwnPropertyDescriptor(wrapper, 'name')).toEqual(fixed('original'))
