@@ -27,24 +27,38 @@
 // Ratios are paired (each round's ratio to the same round's run without loopcop, then the median
 // and quartiles over the rounds), and so are the costs (each round's difference): see `pairedRatio`.
 //
+// With --instructions (Mocha only, valgrind needed): each run is counted in instructions instead of
+// timed (bench/lib/instructions.mjs), with stall detection off and the floor without its thread; it
+// prints what a run, a test file, a test, a kept and an unkept call cost in instructions, for loopcop
+// and the floor. Counts repeat within ±0.4 % where this host's CPU times move ±20 %: one round is
+// usually enough (`--runs=3` for medians). A round takes ~10 minutes.
+//
 // Usage: node bench/runners.mjs [--runs=5] [--runners=vitest-forks,vitest-threads,jest,mocha,node-test]
 //                               [--nodes=20,24] [--node=<path of one node binary>] [--json=<file>]
+//        node bench/runners.mjs --instructions [--runs=1] [--nodes=24] [--json=<file>]
 // `npm run bench` runs it after the bare-Node scenarios, on Node 20 and Node 24 (the binaries of
 // majors other than the running one come from .cache/node, see scripts/lib/node-versions.mjs).
 // Packs the built repository (`npm run build` first) and installs it into .cache/bench-runners.
 // A benchmark, not a test: nothing is asserted.
 import { spawn } from 'node:child_process'
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { installTarball, packLoopcop, root } from '../scripts/lib/pack.mjs'
 import { flags, median, quantile } from '../scripts/lib/measure.mjs'
 import { prepareNode } from '../scripts/lib/node-versions.mjs'
+import { NO_VALGRIND, counted, instructionsIn, valgrindAvailable } from './lib/instructions.mjs'
 
 const args = flags()
-const RUNS = Number(args.runs ?? 5)
-const RUNNERS = String(args.runners ?? 'vitest-forks,vitest-threads,jest,mocha,node-test').split(',')
-const NODE_MAJORS = String(args.nodes ?? '20,24').split(',').map(Number)
+/** Count instructions instead of timing (see the header and bench/lib/instructions.mjs). */
+const INSTRUCTIONS = args.instructions === true
+const RUNS = Number(args.runs ?? (INSTRUCTIONS ? 1 : 5))
+const RUNNERS = String(args.runners ?? (INSTRUCTIONS ? 'mocha' : 'vitest-forks,vitest-threads,jest,mocha,node-test')).split(',')
+const NODE_MAJORS = String(args.nodes ?? (INSTRUCTIONS ? '24' : '20,24')).split(',').map(Number)
+// Vitest, Jest and node:test start processes or threads for test files: under valgrind (~50–100×
+// slower, one thread at a time) a run would take an hour, and their workers' counts would be spread
+// over processes. Mocha runs a suite in one process.
+if (INSTRUCTIONS && RUNNERS.some((r) => r !== 'mocha')) throw new Error(`--instructions counts Mocha's runs only (one process a run); got --runners=${RUNNERS.join(',')}`)
 const cache = join(root, '.cache', 'bench-runners')
 /** The floor harness (bench/lib/floor.cjs): the least a detector must do, run as variant `floor`. */
 const FLOOR = join(root, 'bench', 'lib', 'floor.cjs')
@@ -247,7 +261,14 @@ async function measure(node, name, kind, variant) {
   const env = { ...process.env, CI: 'true', NO_COLOR: '1', LOOPCOP_BENCH: mode, NODE_PATH: join(cache, 'node_modules'), LOOPCOP_BENCH_ERR: join(cache, `${name}-${kind}-${variant}.err`) }
   for (const key of Object.keys(env)) if (key.startsWith('VITEST') || key === 'FLOOR_MAP' || key === 'FLOOR_DEPTH' || key === 'FLOOR_LEAVE_OUT' || key === 'NODE_OPTIONS' || key === 'GITHUB_ACTIONS' || (key.startsWith('LOOPCOP_') && key !== 'LOOPCOP_BENCH' && key !== 'LOOPCOP_BENCH_ERR')) delete env[key]
   if (variant === 'floor-mapped') env.FLOOR_MAP = '1'
-  return timed(argv, { cwd: dir, env })
+  if (!INSTRUCTIONS) return timed(argv, { cwd: dir, env })
+  // Counted: what wall time drives is left out (see bench/lib/instructions.mjs).
+  if (mode === 'floor') env.FLOOR_LEAVE_OUT = 'watchdog'
+  else if (mode !== 'off') env.LOOPCOP_STALL_MS = '0'
+  const run = await timed(counted(argv), { cwd: dir, env })
+  const instructions = instructionsIn(readFileSync(env.LOOPCOP_BENCH_ERR, 'utf8'))
+  if (run.code !== 0 || Number.isNaN(instructions)) throw new Error(`${name} ${kind} ${variant} under valgrind: exit code ${run.code}, ${Number.isNaN(instructions) ? 'no instruction count' : `${instructions} instructions`} (see ${env.LOOPCOP_BENCH_ERR})`)
+  return { ...run, instructions }
 }
 
 /** The Node binaries to run on: `--node=<path>`, or `--nodes=<majors>` (the running one for its own major). */
@@ -346,10 +367,72 @@ async function measureRunner(node, name) {
   }
 }
 
+/**
+ * One runner on one Node, counted in instructions (`--instructions`): every project without
+ * loopcop, with it (`warn`) and with the floor harness, alternating; medians over the rounds.
+ * Each cost is the variant's count less the run without loopcop, less what a run of one test file
+ * costs it (`one`), divided over what the project has more of: its test files, tests or calls.
+ */
+async function measureInstructions(node, name) {
+  const samples = {}
+  const kinds = ['suite', 'kept', 'unkept', 'files', 'one', 'tests']
+  for (let i = 0; i < RUNS; i++) {
+    for (const kind of kinds) for (const mode of ['off', 'warn', 'floor']) (samples[`${kind}/${mode}`] ??= []).push((await measure(node.bin, name, kind, mode)).instructions)
+    process.stderr.write(`Node ${node.version}, ${name}, instructions: round ${i + 1}/${RUNS}\n`)
+  }
+  const m = (kind, mode) => median(samples[`${kind}/${mode}`])
+  /** What `mode` adds to a project beyond what it adds to a run of one test file, over `n` of what the project has more of. */
+  const each = (kind, mode, n) => (m(kind, mode) - m(kind, 'off') - (m('one', mode) - m('one', 'off'))) / n
+  const costs = (mode) => ({
+    oneRun: m('one', mode) - m('one', 'off'),
+    perFile: each('files', mode, EMPTY_FILES - 1),
+    perTest: each('tests', mode, EMPTY_TESTS - 1),
+    perKept: each('kept', mode, KEPT_CALLS),
+    perUnkept: each('unkept', mode, UNKEPT_CALLS),
+  })
+  return {
+    node: node.version,
+    runner: name,
+    rounds: RUNS,
+    instructions: Object.fromEntries(Object.entries(samples).map(([key, xs]) => [key, median(xs)])),
+    suiteWarn: m('suite', 'warn') / m('suite', 'off'),
+    suiteFloor: m('suite', 'floor') / m('suite', 'off'),
+    suiteWarnOverFloor: m('suite', 'warn') / m('suite', 'floor'),
+    ...costs('warn'),
+    floor: costs('floor'),
+  }
+}
+
+function printInstructions(results) {
+  const M = (n) => `${(n / 1e6).toFixed(0)} M`
+  const K = (n) => `${(n / 1e3).toFixed(1)} K`
+  const M2 = (n) => `${(n / 1e6).toFixed(2)} M`
+  for (const r of results) {
+    console.log(`\nloopcop inside ${r.runner}, in instructions: Node ${r.node}, ${r.rounds} round(s), stall detection off, the floor without its thread, \`--single-threaded\``)
+    console.log('Each cost: what loopcop (the floor in brackets) adds, beyond what it adds to a run of one test file, over the test files, tests or calls the project has more.\n')
+    console.log('| project | without loopcop | loopcop `warn` | floor | loopcop ÷ without | floor ÷ without | loopcop ÷ floor |')
+    console.log('|---|---|---|---|---|---|---|')
+    for (const kind of ['suite', 'one', 'files', 'tests', 'kept', 'unkept']) {
+      const [off, warn, floor] = ['off', 'warn', 'floor'].map((mode) => r.instructions[`${kind}/${mode}`])
+      console.log(`| ${kind} | ${M(off)} | ${M(warn)} | ${M(floor)} | ${(warn / off).toFixed(3)}× | ${(floor / off).toFixed(3)}× | ${(warn / floor).toFixed(3)}× |`)
+    }
+    console.log('\n| a run of one test file | a test file more (one empty test in it) | a test | a kept call | an unkept call |')
+    console.log('|---|---|---|---|---|')
+    console.log(`| ${M(r.oneRun)} (${M(r.floor.oneRun)}) | ${M2(r.perFile)} (${M2(r.floor.perFile)}) | ${K(r.perTest)} (${K(r.floor.perTest)}) | ${K(r.perKept)} (${K(r.floor.perKept)}) | ${K(r.perUnkept)} (${K(r.floor.perUnkept)}) |`)
+  }
+}
+
 async function main() {
+  if (INSTRUCTIONS && !valgrindAvailable()) throw new Error(NO_VALGRIND)
   const targets = await nodes()
   generate()
   const results = []
+  if (INSTRUCTIONS) {
+    for (const node of targets) for (const name of RUNNERS) results.push(await measureInstructions(node, name))
+    printInstructions(results)
+    if (typeof args.json === 'string') writeFileSync(args.json, JSON.stringify(results, null, 2) + '\n')
+    return
+  }
   for (const node of targets) for (const name of RUNNERS) results.push(await measureRunner(node, name))
   for (const node of targets) {
     console.log(`\nloopcop inside the runners: Node ${node.version}, ${RUNS} alternating rounds, stall detection on (stallMs 100)`)
