@@ -207,10 +207,13 @@ function rewrite(file, transform) {
 /**
  * Both builds' `src/core.js`: small loaders of the core bundle (`dist/cjs/src/core-bundle.js`)
  * that evaluate it once per process (src/runtime/shared-core.ts), whichever build and realm asks
- * first. The CommonJS one `require`s it. The ES-module one runs it through V8's code cache
- * (src/runtime/code-cache.ts) and exports what it exports: Vitest loads the core afresh for every
- * test file, and compiling it was ~5 ms of each. The cache is for the bundle's exact bytes: their
- * hash is written into both loaders, and names the bundle's evaluation in the process.
+ * first. Both run it through V8's code cache (src/runtime/code-cache.ts) and export what it
+ * exports: Vitest loads the core afresh for every test file, where compiling it was ~5 ms of each,
+ * and parsing and compiling it were ~40 M of the ~70 M instructions loopcop adds to a Mocha run
+ * (bench/README.md, "Twenty-first pass"). The CommonJS one `require`s it instead when it is loaded
+ * first from a realm other than the process's main one (a Jest test file's). The cache is for the
+ * bundle's exact bytes: their hash is written into both loaders, and names the bundle's evaluation
+ * in the process.
  */
 async function coreLoaders() {
   const bundle = join(root, 'dist', 'cjs', CORE_BUNDLE)
@@ -237,9 +240,18 @@ async function coreLoaders() {
   await loader(
     'cjs',
     [
-      "import { join } from 'node:path'",
+      "import { loadCommonJs } from './runtime/code-cache.js'",
       "import { sharedCore } from './runtime/shared-core.js'",
-      `const core = sharedCore(join(__dirname, 'core-bundle.js'), ${digest}, () => require('./core-bundle.js'))`,
+      "const nodePath = require('node:path')",
+      "const file = nodePath.join(__dirname, 'core-bundle.js')",
+      // Node's own modules are objects of the process's main realm. Loaded there (Mocha, Jest's
+      // environment, a script), the core goes through the code cache, as the ES-module build's;
+      // loaded first from another realm (a Jest test file's, through Jest's `require`), it is
+      // `require`d in that realm, as it always was: `loadCommonJs` would run it in the main one.
+      'const mainRealm = Object.getPrototypeOf(nodePath) === Object.prototype',
+      'let loaded',
+      `const core = sharedCore(file, ${digest}, () => (mainRealm ? (loaded = loadCommonJs(file, ${digest})).exports : require('./core-bundle.js')))`,
+      'if (loaded !== undefined) core.detector.whenWarm?.(loaded.saveCache)',
       `export const { ${names} } = core`,
     ].join('\n'),
   )

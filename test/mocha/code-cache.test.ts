@@ -1,0 +1,48 @@
+// The CommonJS build runs its core through V8's code cache too (src/runtime/code-cache.ts; the
+// loader is written by scripts/build.mjs), as a Mocha user gets it from the tarball: the first run
+// writes the cache into a folder of the user's own under the temporary folder once a test has run,
+// the next one reads it and finds exactly the same. (Without a usable folder the core runs without
+// a cache: test/core/code-cache.test.ts.)
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, expect, test } from 'vitest'
+import { installed } from '../helpers/run.js'
+import { type MochaRun, runMocha } from './support.js'
+
+const work = mkdtempSync(join(tmpdir(), 'loopcop-code-cache-mocha-'))
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true })
+})
+
+const cjs = join(installed, 'dist', 'cjs', 'integrations', 'mocha', 'index.js')
+const args = ['--require', cjs, '--no-config', '--require', './loopcop.setup.cjs', '--timeout', '30000', 'test/*.spec.js', 'test/*.spec.mjs']
+
+/** What the `suite` fixture's run finds, as the builds test has it. */
+function expectFound(run: MochaRun): void {
+  expect(run.json.stats).toMatchObject({ tests: 25, passes: 15, failures: 10 })
+  expect(run.report?.summary).toMatchObject({ findings: 12, tests: 11 })
+}
+
+test('the first run writes the cache, the next one uses it, and both find the same', async () => {
+  const tmp = join(work, 'tmp')
+  mkdirSync(tmp)
+  const cacheFolder = join(tmp, `loopcop-${process.getuid?.() ?? 'user'}`)
+
+  const first = await runMocha('suite', args, { name: 'code-cache-1', env: { TMPDIR: tmp } })
+  expectFound(first)
+  const written = readdirSync(cacheFolder)
+  expect(written).toHaveLength(1)
+  expect(written[0]).toMatch(/^core-[0-9a-f]{16}-[0-9a-z]{1,11}-\d+-\d+-v[\d.]+-\w+\.bin$/)
+  const { mtimeMs, size } = statSync(join(cacheFolder, written[0] as string))
+  expect(size).toBeGreaterThan(10_000)
+
+  // Used, not written again (a cache V8 rejected, or one not found, would be written anew).
+  const second = await runMocha('suite', args, { name: 'code-cache-2', env: { TMPDIR: tmp } })
+  expectFound(second)
+  expect(second.failed).toEqual(first.failed)
+  for (const title of first.failed) expect(second.message(title)).toContain('blocking')
+  expect(readdirSync(cacheFolder)).toEqual(written)
+  expect(statSync(join(cacheFolder, written[0] as string)).mtimeMs).toBe(mtimeMs)
+}, 240_000)
