@@ -13,7 +13,10 @@
 //     on the main thread and counted once;
 //   - the garbage collector's first full collection comes when the heap reaches a size: a run just
 //     under it counts ~70 M fewer instructions than one just over (a project of 20 small test
-//     files read 879 M once and 955 M four times). Read a difference of that size twice.
+//     files read 879 M once and 955 M four times). Read a difference of that size twice;
+//   - V8 does some work by the clock (idle-time collection, its memory reducer): on a loaded machine
+//     the counts move (the kept project read 1,368 M beside a CI run, 1,561–1,584 M alone). Count
+//     on an otherwise idle machine.
 // A measuring tool, not a test: nothing is asserted.
 import { spawnSync } from 'node:child_process'
 
