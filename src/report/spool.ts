@@ -13,9 +13,22 @@ import type { Finding } from '../model/finding.js'
  */
 export const SPOOL_ENV = 'LOOPCOP_SPOOL_DIR'
 
-/** Made by the main process before workers start; sets `LOOPCOP_SPOOL_DIR` for them. */
+/**
+ * Made by the main process before workers start; sets `LOOPCOP_SPOOL_DIR` for them. Throws an error
+ * that says what the folder is for and what to change when the temporary folder cannot hold it
+ * (`TMPDIR` naming a folder that does not exist, or one that cannot be written).
+ */
 export function openSpool(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'loopcop-'))
+  const parent = tmpdir()
+  let dir: string
+  try {
+    dir = mkdtempSync(join(parent, 'loopcop-'))
+  } catch (error) {
+    throw new Error(
+      `loopcop could not make the folder where test workers leave their findings for the run report, in the temporary folder ${parent} (${error instanceof Error ? error.message : String(error)}). Point TMPDIR (TMP or TEMP on Windows) at a folder that exists and can be written.`,
+      { cause: error },
+    )
+  }
   process.env[SPOOL_ENV] = dir
   return dir
 }

@@ -69,6 +69,14 @@ describe.each(mochas)('$label', ({ bin }) => {
     expect(run.code).toBe(1)
   })
 
+  test('a temporary folder that does not exist stops the run with loopcop saying what to change, exit code non-zero', async () => {
+    const missing = join(mkdtempSync(join(tmpdir(), 'loopcop-failsafe-')), 'not', 'there')
+    const run = await mocha(bin, ['--grep', 'a clean test'], { TMPDIR: missing })
+    expect(run.code).not.toBe(0)
+    expect(run.output).toContain(`loopcop could not make the folder where test workers leave their findings for the run report, in the temporary folder ${missing}`)
+    expect(run.output).toContain('Point TMPDIR')
+  })
+
   test('--parallel: a damaged spool line is counted as lost; every other finding reaches the report; no spool folder is left', async () => {
     const report = join(mkdtempSync(join(tmpdir(), 'loopcop-failsafe-')), 'report.json')
     // A temporary folder of the run's own: other test files' runs open spools in the shared one meanwhile.
