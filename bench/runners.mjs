@@ -31,7 +31,7 @@
 // timed (bench/lib/instructions.mjs), with stall detection off and the floor without its thread; it
 // prints what a run, a test file, a test, a kept and an unkept call cost in instructions, for loopcop
 // and the floor. Counts repeat within ±0.4 % where this host's CPU times move ±20 %: one round is
-// usually enough (`--runs=3` for medians). A round takes ~10 minutes.
+// usually enough (`--runs=3` for medians). A round takes ~7 minutes on this project's 2-core host.
 //
 // Usage: node bench/runners.mjs [--runs=5] [--runners=vitest-forks,vitest-threads,jest,mocha,node-test]
 //                               [--nodes=20,24] [--node=<path of one node binary>] [--json=<file>]
@@ -378,7 +378,8 @@ async function measureInstructions(node, name) {
   const kinds = ['suite', 'kept', 'unkept', 'files', 'one', 'tests']
   // A run first, uncounted: it writes V8's code cache of the core (src/runtime/code-cache.ts), as a
   // user's first run does, so that every counted run reads it, as a user's later runs do. (A run that
-  // writes it counts ~15 M more; it is kept for Node's flags, and `--single-threaded` is one.)
+  // writes it counts ~15 M more; V8 accepts a cache only under the Node flags it was written with,
+  // and `--single-threaded` is one, so the cache of an ordinary run would not do.)
   await measure(node.bin, name, 'one', 'warn')
   for (let i = 0; i < RUNS; i++) {
     for (const kind of kinds) for (const mode of ['off', 'warn', 'floor']) (samples[`${kind}/${mode}`] ??= []).push((await measure(node.bin, name, kind, mode)).instructions)
@@ -407,6 +408,7 @@ async function measureInstructions(node, name) {
   }
 }
 
+/** Prints `measureInstructions`' results: each project's counts, then the costs. */
 function printInstructions(results) {
   const M = (n) => `${(n / 1e6).toFixed(0)} M`
   const K = (n) => `${(n / 1e3).toFixed(1)} K`
