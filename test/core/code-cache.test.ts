@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { CACHE_MAX_FILES, type CacheState } from '../../src/runtime/code-cache.js'
+import { CODE_CACHE_FOLDER } from '../helpers/code-cache.js'
 import { root } from '../helpers/run.js'
 
 let loader: string
@@ -68,7 +69,7 @@ afterEach(() => {
   rmSync(work, { recursive: true, force: true })
 })
 
-const cacheFolder = (): string => join(work, 'tmp', `loopcop-${process.getuid?.() ?? 'user'}`)
+const cacheFolder = (): string => join(work, 'tmp', CODE_CACHE_FOLDER)
 const cacheFiles = (): string[] => readdirSync(cacheFolder())
 
 describe('loading a CommonJS file through the code cache', () => {

@@ -3,10 +3,11 @@
 // writes the cache into a folder of the user's own under the temporary folder once a test has run,
 // the next one reads it and finds exactly the same. (Without a usable folder the core runs without
 // a cache: test/core/code-cache.test.ts.)
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, expect, test } from 'vitest'
+import { expectCacheReused, expectOneCacheWritten } from '../helpers/code-cache.js'
 import { installed } from '../helpers/run.js'
 import { type MochaRun, runMocha } from './support.js'
 
@@ -28,21 +29,14 @@ function expectFound(run: MochaRun): void {
 test('the first run writes the cache, the next one uses it, and both find the same', async () => {
   const tmp = join(work, 'tmp')
   mkdirSync(tmp)
-  const cacheFolder = join(tmp, `loopcop-${process.getuid?.() ?? 'user'}`)
 
   const first = await runMocha('suite', args, { name: 'code-cache-1', env: { TMPDIR: tmp } })
   expectFound(first)
-  const written = readdirSync(cacheFolder)
-  expect(written).toHaveLength(1)
-  expect(written[0]).toMatch(/^core-[0-9a-f]{16}-[0-9a-z]{1,11}-\d+-\d+-v[\d.]+-\w+\.bin$/)
-  const { mtimeMs, size } = statSync(join(cacheFolder, written[0] as string))
-  expect(size).toBeGreaterThan(10_000)
+  const written = expectOneCacheWritten(tmp)
 
-  // Used, not written again (a cache V8 rejected, or one not found, would be written anew).
   const second = await runMocha('suite', args, { name: 'code-cache-2', env: { TMPDIR: tmp } })
   expectFound(second)
   expect(second.failed).toEqual(first.failed)
   for (const title of first.failed) expect(second.message(title)).toContain('blocking')
-  expect(readdirSync(cacheFolder)).toEqual(written)
-  expect(statSync(join(cacheFolder, written[0] as string)).mtimeMs).toBe(mtimeMs)
+  expectCacheReused(written)
 }, 240_000)

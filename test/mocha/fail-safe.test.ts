@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import type { JsonReport } from '../../src/index.js'
+import { CODE_CACHE_FOLDER } from '../helpers/code-cache.js'
 import { bins, fixtures, installed, runNode } from '../helpers/run.js'
 import { mochaFixtures } from './support.js'
 
@@ -89,7 +90,7 @@ describe.each(mochas)('$label', ({ bin }) => {
     expect(json.summary.lost).toBe(1)
     expect(run.output).toContain('loopcop: 1 finding sent by test workers could not be read back')
     // (`loopcop-<uid>` is V8's code cache of the core, kept for the next run: src/runtime/code-cache.ts.)
-    expect(readdirSync(own).filter((d) => d.startsWith('loopcop-') && d !== `loopcop-${process.getuid?.() ?? 'user'}`)).toEqual([])
+    expect(readdirSync(own).filter((d) => d.startsWith('loopcop-') && d !== CODE_CACHE_FOLDER)).toEqual([])
   })
 
   test('process.exit() inside a test: the report holds what ran before it', async () => {

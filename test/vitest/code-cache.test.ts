@@ -2,10 +2,11 @@
 // gets it from the tarball: the first run writes the cache into a folder of the user's own under
 // the temporary folder, the next runs read it and find exactly the same; no usable folder, and
 // loopcop works as before.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
+import { expectCacheReused, expectOneCacheWritten } from '../helpers/code-cache.js'
 import { type FixtureRun, cleanRuns, marked, names, runFixture } from './support.js'
 
 const work = mkdtempSync(join(tmpdir(), 'loopcop-code-cache-e2e-'))
@@ -30,22 +31,15 @@ describe.each(['threads', 'forks'] as const)('pool: %s, loopcop loaded by Node f
     const tmp = join(work, pool)
     mkdirSync(tmp)
     const env = { TMPDIR: tmp, FIXTURE_EXTERNAL: '1' }
-    const cacheFolder = join(tmp, `loopcop-${process.getuid?.() ?? 'user'}`)
 
     const first = await runFixture(files, { pool, env })
     expectFound(first)
-    const written = readdirSync(cacheFolder)
-    expect(written).toHaveLength(1)
-    expect(written[0]).toMatch(/^core-[0-9a-f]{16}-[0-9a-z]{1,11}-\d+-\d+-v[\d.]+-\w+\.bin$/)
-    const { mtimeMs, size } = statSync(join(cacheFolder, written[0] as string))
-    expect(size).toBeGreaterThan(10_000)
+    const written = expectOneCacheWritten(tmp)
 
-    // Used, not written again (a cache V8 rejected, or one not found, would be written anew).
     const second = await runFixture(files, { pool, env })
     expectFound(second)
     expect(second.tests.map((t) => [t.name, t.status])).toEqual(first.tests.map((t) => [t.name, t.status]))
-    expect(readdirSync(cacheFolder)).toEqual(written)
-    expect(statSync(join(cacheFolder, written[0] as string)).mtimeMs).toBe(mtimeMs)
+    expectCacheReused(written)
   }, 480_000)
 })
 
