@@ -27,6 +27,7 @@ import { type AnnotationLevel, githubAnnotations } from './report/summary.js'
 import { Guard } from './runtime/guard.js'
 import { Stacks } from './stack/capture.js'
 import { stackWithoutOwnFrames } from './stack/frames.js'
+import { type ErrorClass, hideOwnSites } from './stack/own-sites.js'
 import { StallMonitor } from './stall/monitor.js'
 import { Sampler } from './stall/sampler.js'
 import { Watchdog } from './stall/watchdog.js'
@@ -177,6 +178,13 @@ export class Detector implements LifecycleHost {
       // A frozen error, a `stack` getter that throws: the failure is shown with loopcop's frames.
     }
   }
+  /**
+   * Has the stack formatter of a realm (its `Error`: the runner's, or a test realm's) leave loopcop's
+   * own frames out of every stack it formats, until the returned function puts it back (see
+   * `hideOwnSites`): a runner that prints a stack for each warning a test logs (Jest) prints the one
+   * it prints without loopcop.
+   */
+  readonly hideOwnFramesIn = (errorClass: ErrorClass): (() => void) => hideOwnSites(errorClass, (file) => this.stacks.isOwnFile(file))
   /**
    * True the first time a `warn` call site is seen in this run: in this process, and in the run's
    * folder of printed sites when whatever reports the run made one (report/warned.ts).

@@ -48,6 +48,8 @@ export const install: typeof detector.install = detector.install
 export const patchRealm: typeof detector.patchRealm = detector.patchRealm
 /** Restores a realm's `Atomics.wait` (so a torn-down Jest test realm can be collected). */
 export const unpatchRealm: typeof detector.unpatchRealm = detector.unpatchRealm
+/** Has a realm's stack formatter leave loopcop's own frames out, until the returned function puts it back. */
+export const hideOwnFramesIn: typeof detector.hideOwnFramesIn = detector.hideOwnFramesIn
 /** Starts the stall watchdog ahead of the first test when stall detection is on (per-file runners). */
 export const prepareStalls: typeof detector.prepareStalls = detector.prepareStalls
 /** Merges options into the configuration. */

@@ -33,6 +33,7 @@ import {
   configure,
   failureMessage,
   envOverrides,
+  hideOwnFramesIn,
   install,
   isViolation,
   openTest,
@@ -136,6 +137,8 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
     /** The test whose `beforeEach` hooks, function and `afterEach` hooks are running (not concurrent ones). */
     #current: CircusTest | undefined
     #tornDown = false
+    /** Put the realms' stack formatters back as `setup` found them. */
+    #showOwnFrames: (() => void)[] = []
 
     constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
       // Before the base class: an older Jest fails there or later with errors that say nothing useful.
@@ -195,8 +198,26 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
       }
     }
 
+    /**
+     * After Jest installed its source-map support (Jest 29 in both realms, Jest 30 in this one, whose
+     * formatter then formats the test realm's stacks too): the stacks Jest prints for a test's
+     * `console.warn` and `console.error`, and those a test prints itself, leave out the frames of
+     * loopcop's wrapper and scope, which each test runs inside.
+     */
+    override async setup(): Promise<void> {
+      await super.setup()
+      for (const realm of [globalThis, this.global as unknown as typeof globalThis]) {
+        try {
+          this.#showOwnFrames.push(hideOwnFramesIn(realm.Error))
+        } catch (error) {
+          reportInternalError(error, 'in the Jest environment')
+        }
+      }
+    }
+
     override async teardown(): Promise<void> {
       this.#tornDown = true
+      for (const show of this.#showOwnFrames.splice(0)) show()
       // A patched `Atomics` would keep this file's whole realm alive for the rest of the worker.
       unpatchRealm(this.#realm)
       await super.teardown()
