@@ -28,7 +28,15 @@ export function stackWithoutOwnFrames(stack: string, isOwn: (file: string) => bo
     return frame !== undefined && frame.unparsed !== true && isOwn(frame.file)
   })
   if (!own.includes(true)) return stack
-  return chunks.filter((chunk, i) => own[i] !== true && !(ALS_RUN.test(chunk) && own[i - 1] === true && own[i + 1] === true)).join('\n')
+  return withoutOwn(chunks, own, (chunk) => ALS_RUN.test(chunk)).join('\n')
+}
+
+/**
+ * A stack's frames (as text, or as call sites) without those `own` marks (loopcop's), nor an
+ * `AsyncLocalStorage.run` between two of them: the frames a test runs inside, under its own.
+ */
+export function withoutOwn<T>(frames: readonly T[], own: readonly boolean[], isStorageRun: (frame: T) => boolean): T[] {
+  return frames.filter((frame, i) => own[i] !== true && !(own[i - 1] === true && own[i + 1] === true && isStorageRun(frame)))
 }
 
 /**

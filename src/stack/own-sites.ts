@@ -4,6 +4,7 @@
 // `console.error` of a test, and a test may print an error's `stack` itself.
 import { keepShape } from '../runtime/functions.js'
 import { toPath } from './callsites.js'
+import { withoutOwn } from './frames.js'
 
 /** `Error.prepareStackTrace` as V8 calls it. */
 type Formatter = (error: Error, sites: NodeJS.CallSite[]) => unknown
@@ -30,9 +31,7 @@ export function withoutOwnSites(sites: readonly NodeJS.CallSite[], isOwn: (file:
     own ??= new Array<boolean>(sites.length).fill(false)
     own[i] = true
   }
-  if (own === undefined) return sites
-  const kept = own
-  return sites.filter((site, i) => kept[i] !== true && !(kept[i - 1] === true && kept[i + 1] === true && isStorageRun(site)))
+  return own === undefined ? sites : withoutOwn(sites, own, isStorageRun)
 }
 
 /** A realm's `Error`, as far as formatting its stacks goes. */
