@@ -207,13 +207,13 @@ function rewrite(file, transform) {
 /**
  * Both builds' `src/core.js`: small loaders of the core bundle (`dist/cjs/src/core-bundle.js`)
  * that evaluate it once per process (src/runtime/shared-core.ts), whichever build and realm asks
- * first. Both run it through V8's code cache (src/runtime/code-cache.ts) and export what it
- * exports: Vitest loads the core afresh for every test file, where compiling it was ~5 ms of each,
- * and parsing and compiling it were ~40 M of the ~70 M instructions loopcop adds to a Mocha run
- * (bench/README.md, "Twenty-first pass"). The CommonJS one `require`s it instead when it is loaded
- * first from a realm other than the process's main one (a Jest test file's). The cache is for the
- * bundle's exact bytes: their hash is written into both loaders, and names the bundle's evaluation
- * in the process.
+ * first. The CommonJS one runs it through V8's code cache (src/runtime/code-cache.ts) and exports
+ * what it exports: Vitest loads the core afresh for every test file, where compiling it was ~5 ms
+ * of each, and parsing and compiling it were ~40 M of the ~70 M instructions loopcop adds to a
+ * Mocha run (bench/README.md, "Twenty-first pass"). It `require`s the bundle instead when it is
+ * loaded first from a realm other than the process's main one (a Jest test file's). The ES-module
+ * one `require`s the CommonJS one. The cache is for the bundle's exact bytes: their hash is written
+ * into the CommonJS loader, and names the bundle's evaluation in the process.
  */
 async function coreLoaders() {
   const bundle = join(root, 'dist', 'cjs', CORE_BUNDLE)
@@ -245,7 +245,7 @@ async function coreLoaders() {
       "const nodePath = require('node:path')",
       "const file = nodePath.join(__dirname, 'core-bundle.js')",
       // Node's own modules are objects of the process's main realm. Loaded there (Mocha, Jest's
-      // environment, a script), the core goes through the code cache, as the ES-module build's;
+      // environment, a script), the core goes through the code cache (the ES-module build's too);
       // loaded first from another realm (a Jest test file's, through Jest's `require`), it is
       // `require`d in that realm, as it always was: `loadCommonJs` would run it in the main one.
       'const mainRealm = Object.getPrototypeOf(nodePath) === Object.prototype',
@@ -255,17 +255,17 @@ async function coreLoaders() {
       `export const { ${names} } = core`,
     ].join('\n'),
   )
+  // The ES-module loader is the CommonJS one, `require`d: one import of a builtin (`node:module`)
+  // where its own copy of the loader imported seven, each an ES-module facade made for the
+  // process (or Vitest's worker thread) — ~0.5–1.5 ms of every process's start (bench/README.md,
+  // "Twenty-third pass"). `require` runs in the main realm whichever realm imports this (a Jest
+  // ES-module test file's), so the CommonJS loader runs the core through the code cache there, as
+  // this loader did itself.
   await loader(
     'esm',
     [
-      "import { fileURLToPath } from 'node:url'",
-      "import { loadCommonJs } from './runtime/code-cache.js'",
-      "import { sharedCore } from './runtime/shared-core.js'",
-      "const file = fileURLToPath(new URL('../../cjs/src/core-bundle.js', import.meta.url))",
-      'let loaded',
-      `const core = sharedCore(file, ${digest}, () => (loaded = loadCommonJs(file, ${digest})).exports)`,
-      // Written once a test has run (the functions it ran are in the cache too), when this load found none to use (`saveCache` knows).
-      'if (loaded !== undefined) core.detector.whenWarm?.(loaded.saveCache)',
+      "import { createRequire } from 'node:module'",
+      "const core = createRequire(import.meta.url)('../../cjs/src/core.js')",
       `export const { ${names} } = core`,
     ].join('\n'),
   )

@@ -1,10 +1,10 @@
-// How the ES-module build loads the core (docs/architecture.md, "loading the core"). Vitest runs
+// How the core's loader runs the core (docs/architecture.md, "loading the core"). Vitest runs
 // every test file in a fresh thread or process, and each one parsed and compiled loopcop's ~180 KB
 // core again: ~5 ms of the ~30 ms loopcop added per test file (bench/README.md, "Sixth pass").
-// The package's `dist/esm/src/core.js` is a small module that runs the core's bundle
-// (`dist/cjs/src/core-bundle.js`) through this file instead, with V8's code cache of it kept on
-// disk: the compiled code of the core and of the functions the first test ran, read back in well
-// under a millisecond.
+// The package's `dist/cjs/src/core.js` (which `dist/esm/src/core.js` `require`s) runs the core's
+// bundle (`dist/cjs/src/core-bundle.js`) through this file instead, with V8's code cache of it kept
+// on disk: the compiled code of the core and of the functions the first test ran, read back in
+// well under a millisecond.
 import { lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
