@@ -10,6 +10,11 @@
 //     floor with its judged stacks' positions also read through the runner's source-mapping
 //     formatter (`floor-mapped`, FLOOR_MAP=1: what reporting findings at their source lines costs
 //     at the least under Vitest and Jest; under Mocha there is no formatter and it is the floor).
+//     And in two parts, so that loopcop's distance to the floor shows where it goes: `scopes`
+//     (LOOPCOP_MODE=off and LOOPCOP_STALL_MS=0: loopcop loaded and installed, every test in its
+//     scope, every call passed straight through) and `nostall` (`warn` with LOOPCOP_STALL_MS=0):
+//     scopes ÷ floor is what loading loopcop and scoping every test cost beyond the floor, nostall ÷
+//     scopes what judging the calls and reporting the findings cost, warn ÷ nostall stall detection.
 //   - kept: one test file whose tests make 2,000 sync calls from 100 distinct call sites (every
 //     call keeps a stack) → µs per kept call = (Δ CPU − start-up of a one-file run, from `one`) / calls.
 //   - unkept: one test making 100,000 calls of one operation from one site in the test file → µs per
@@ -247,10 +252,13 @@ function command(NODE, name, dir) {
   return [NODE, bins.mocha, '--timeout', '60000', 'test/*.spec.cjs']
 }
 
+/** The variants that run loopcop in part (see the header): `warn`, with these variables set. */
+const PARTS = { nostall: { LOOPCOP_STALL_MS: '0' }, scopes: { LOOPCOP_STALL_MS: '0', LOOPCOP_MODE: 'off' } }
+
 async function measure(node, name, kind, variant) {
   const runner = name.startsWith('vitest') ? 'vitest' : name
-  // `floor-mapped` is the floor harness with FLOOR_MAP=1 (bench/lib/floor.cjs).
-  const mode = variant === 'floor-mapped' ? 'floor' : variant
+  // `floor-mapped` is the floor harness with FLOOR_MAP=1 (bench/lib/floor.cjs); `nostall` and `scopes` are loopcop in part.
+  const mode = variant === 'floor-mapped' ? 'floor' : variant in PARTS ? 'warn' : variant
   const dir = join(cache, runner, kind)
   const argv = command(node, name, dir)
   if (runner === 'mocha' && mode === 'floor') argv.splice(2, 0, '--require', './floor.setup.cjs')
@@ -261,6 +269,7 @@ async function measure(node, name, kind, variant) {
   const env = { ...process.env, CI: 'true', NO_COLOR: '1', LOOPCOP_BENCH: mode, NODE_PATH: join(cache, 'node_modules'), LOOPCOP_BENCH_ERR: join(cache, `${name}-${kind}-${variant}.err`) }
   for (const key of Object.keys(env)) if (key.startsWith('VITEST') || key === 'FLOOR_MAP' || key === 'FLOOR_DEPTH' || key === 'FLOOR_LEAVE_OUT' || key === 'NODE_OPTIONS' || key === 'GITHUB_ACTIONS' || (key.startsWith('LOOPCOP_') && key !== 'LOOPCOP_BENCH' && key !== 'LOOPCOP_BENCH_ERR')) delete env[key]
   if (variant === 'floor-mapped') env.FLOOR_MAP = '1'
+  if (variant in PARTS) Object.assign(env, PARTS[variant])
   if (!INSTRUCTIONS) return timed(argv, { cwd: dir, env })
   // Counted: what wall time drives is left out (see bench/lib/instructions.mjs).
   if (mode === 'floor') env.FLOOR_LEAVE_OUT = 'watchdog'
@@ -312,7 +321,7 @@ async function measureRunner(node, name) {
   for (let i = 0; i < RUNS; i++) {
     // Alternating, and the order rotated each round, so drift hits every variant alike.
     const variants = [
-      ['suite', 'off'], ['suite', 'warn'], ['suite', 'fail'], ['suite', 'floor'], ['suite', 'floor-mapped'],
+      ['suite', 'off'], ['suite', 'warn'], ['suite', 'fail'], ['suite', 'floor'], ['suite', 'floor-mapped'], ['suite', 'scopes'], ['suite', 'nostall'],
       ['kept', 'off'], ['kept', 'warn'], ['kept', 'floor'],
       ['unkept', 'off'], ['unkept', 'warn'], ['unkept', 'floor'],
       ['files', 'off'], ['files', 'warn'], ['files', 'floor'],
@@ -362,6 +371,12 @@ async function measureRunner(node, name) {
     wallFloorMapped: ratio('suite/floor-mapped', 'suite/off', 'wallMs'),
     // loopcop against the floor, round by round: the distance issue 12 asks about.
     wallWarnOverFloor: ratio('suite/warn', 'suite/floor', 'wallMs'),
+    // That distance in three parts, each a paired ratio (see the header): loading and scoping, judging and reporting, stall detection.
+    parts: {
+      scopes: { wall: ratio('suite/scopes', 'suite/floor', 'wallMs'), cpu: ratio('suite/scopes', 'suite/floor', 'cpuMs') },
+      judging: { wall: ratio('suite/nostall', 'suite/scopes', 'wallMs'), cpu: ratio('suite/nostall', 'suite/scopes', 'cpuMs') },
+      stall: { wall: ratio('suite/warn', 'suite/nostall', 'wallMs'), cpu: ratio('suite/warn', 'suite/nostall', 'cpuMs') },
+    },
     ...costs('warn'),
     floor: costs('floor'),
   }
@@ -450,6 +465,15 @@ async function main() {
       const x = (q) => `${q.median.toFixed(3)}×`
       const spread = (q) => `${x(q)} [${q.low.toFixed(3)}–${q.high.toFixed(3)}]`
       console.log(`| ${r.runner} | ${(r.suiteWallOff / 1000).toFixed(2)} s | ${spread(r.wallWarn)} | ${x(r.wallFail)} | ${spread(r.wallFloor)} | ${x(r.wallFloorMapped)} | ${spread(r.wallWarnOverFloor)} | ${x(r.cpuWarn)} | ${x(r.cpuFail)} | ${x(r.cpuFloor)} | ${both('usPerKept', 1)} | ${both('usPerUnkept', 2)} | ${both('usPerTest', 1)} | ${both('msPerFile', 1)} | ${both('cpuMsPerFile', 1)} | ${both('cpuMsOneRun', 1)} | ${r.usPerKeptPerFileStartup.toFixed(1)} |`)
+    }
+    console.log('\nWhere loopcop\'s distance to the floor goes (the suite, paired ratios, wall then CPU): loading loopcop and scoping every test (`scopes` ÷ floor), judging the calls and reporting the findings (`nostall` ÷ `scopes`), stall detection (`warn` ÷ `nostall`).\n')
+    console.log('| runner | wall warn ÷ floor | loading and scoping | judging and reporting | stall detection | CPU: loading and scoping | judging and reporting | stall detection |')
+    console.log('|---|---|---|---|---|---|---|---|')
+    for (const r of results.filter((x) => x.node === node.version)) {
+      const x = (q) => `${q.median.toFixed(3)}×`
+      const spread = (q) => `${x(q)} [${q.low.toFixed(3)}–${q.high.toFixed(3)}]`
+      const { scopes, judging, stall } = r.parts
+      console.log(`| ${r.runner} | ${spread(r.wallWarnOverFloor)} | ${spread(scopes.wall)} | ${spread(judging.wall)} | ${spread(stall.wall)} | ${x(scopes.cpu)} | ${x(judging.cpu)} | ${x(stall.cpu)} |`)
     }
   }
   if (typeof args.json === 'string') writeFileSync(args.json, JSON.stringify(results, null, 2) + '\n')
