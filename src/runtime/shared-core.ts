@@ -1,10 +1,10 @@
 // How every loader of loopcop's core finds the one evaluation of it in the process
 // (docs/architecture.md, "loading the core"). Both builds' `src/core.js` are small loaders of one
 // bundle, `dist/cjs/src/core-bundle.js`: the CommonJS one runs it through V8's code cache (or
-// `require`s it in a realm other than the main one), the ES-module one `require`s the CommonJS one. Evaluated by each, a Jest test file's `require('loopcop')` (for
-// `allowBlocking`) would evaluate the ~190 KB bundle again in the file's own realm — ~7 ms of CPU a
-// test file — only to reach the detector the environment made, and a process that loads both
-// builds (a Mocha or node:test run with ES-module test files) would evaluate it twice.
+// `require`s it in a realm other than the main one), the ES-module one `require`s the CommonJS
+// one. Evaluated by each, a Jest test file's `require('loopcop')` (for `allowBlocking`) would
+// evaluate the ~190 KB bundle again in the file's own realm — ~7 ms of CPU a test file — only to
+// reach the detector the environment made.
 import asyncHooks from 'node:async_hooks'
 
 /** What the core bundle exports. */
