@@ -455,23 +455,23 @@ async function main() {
     return
   }
   for (const node of targets) for (const name of RUNNERS) results.push(await measureRunner(node, name))
+  /** A paired ratio's median, and with its quartiles. */
+  const x = (q) => `${q.median.toFixed(3)}×`
+  const spread = (q) => `${x(q)} [${q.low.toFixed(3)}–${q.high.toFixed(3)}]`
   for (const node of targets) {
+    const rows = results.filter((r) => r.node === node.version)
     console.log(`\nloopcop inside the runners: Node ${node.version}, ${RUNS} alternating rounds, stall detection on (stallMs 100)`)
     console.log('Ratios are paired: the median of each round\'s ratio to that round\'s run without loopcop (or to the floor), quartiles in brackets; the per-call, per-test and per-file costs are medians of each round\'s difference to that round\'s run without loopcop.\n')
     console.log('| runner | suite wall (off) | wall warn | wall fail | wall floor | wall floor, mapped | wall warn ÷ floor | CPU warn | CPU fail | CPU floor | µs/kept call (floor) | µs/unkept call (floor) | µs/test (floor) | start-up ms/file, wall (floor) | start-up ms/file, CPU (floor) | one-file run start-up, CPU ms (floor) | µs/kept, old formula |')
     console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
-    for (const r of results.filter((x) => x.node === node.version)) {
+    for (const r of rows) {
       const both = (key, digits) => `${r[key].toFixed(digits)} (${r.floor[key].toFixed(digits)})`
-      const x = (q) => `${q.median.toFixed(3)}×`
-      const spread = (q) => `${x(q)} [${q.low.toFixed(3)}–${q.high.toFixed(3)}]`
       console.log(`| ${r.runner} | ${(r.suiteWallOff / 1000).toFixed(2)} s | ${spread(r.wallWarn)} | ${x(r.wallFail)} | ${spread(r.wallFloor)} | ${x(r.wallFloorMapped)} | ${spread(r.wallWarnOverFloor)} | ${x(r.cpuWarn)} | ${x(r.cpuFail)} | ${x(r.cpuFloor)} | ${both('usPerKept', 1)} | ${both('usPerUnkept', 2)} | ${both('usPerTest', 1)} | ${both('msPerFile', 1)} | ${both('cpuMsPerFile', 1)} | ${both('cpuMsOneRun', 1)} | ${r.usPerKeptPerFileStartup.toFixed(1)} |`)
     }
     console.log('\nWhere loopcop\'s distance to the floor goes (the suite, paired ratios, wall then CPU): loading loopcop and scoping every test (`scopes` ÷ floor), judging the calls and reporting the findings (`nostall` ÷ `scopes`), stall detection (`warn` ÷ `nostall`).\n')
     console.log('| runner | wall warn ÷ floor | loading and scoping | judging and reporting | stall detection | CPU: loading and scoping | judging and reporting | stall detection |')
     console.log('|---|---|---|---|---|---|---|---|')
-    for (const r of results.filter((x) => x.node === node.version)) {
-      const x = (q) => `${q.median.toFixed(3)}×`
-      const spread = (q) => `${x(q)} [${q.low.toFixed(3)}–${q.high.toFixed(3)}]`
+    for (const r of rows) {
       const { scopes, judging, stall } = r.parts
       console.log(`| ${r.runner} | ${spread(r.wallWarnOverFloor)} | ${spread(scopes.wall)} | ${spread(judging.wall)} | ${spread(stall.wall)} | ${x(scopes.cpu)} | ${x(judging.cpu)} | ${x(stall.cpu)} |`)
     }
