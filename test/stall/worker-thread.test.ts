@@ -52,6 +52,18 @@ test("where the main thread cannot start the process's watchdog (no process.getB
   expect(seen.stalling[0]!.frames.some((f) => f.fn === 'crunchNumbers' && loopLines.includes(f.line))).toBe(true)
 }, 90_000)
 
+test("the process's watchdog is started once, by the first worker thread to ask: the next one registers with it without reading the watchdog's script, and its stall is judged at the loop", async () => {
+  const result = await runNode(fixture, ['1', 'twice'], { cwd: join(fixtures, 'stall'), timeoutMs: 60_000 })
+  expect(result.code, result.output).toBe(0)
+  const seen = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { threadId: number; stalling: Seen[]; waiting: Seen[]; readScript: boolean })
+  expect(seen.map((s) => s.readScript), result.stdout).toEqual([true, false])
+  for (const { stalling, waiting } of seen) {
+    expect(waiting).toEqual([])
+    expect(stalling.map((f) => [f.kind, f.unjudged, f.candidates]), result.stdout).toEqual([['stall', undefined, undefined]])
+    expect(stalling[0]!.frames.some((f) => f.fn === 'crunchNumbers' && loopLines.includes(f.line))).toBe(true)
+  }
+}, 90_000)
+
 test('in a process started with --inspect the watchdog stays out of the way: the sampler reads the stall, without its scope or column', async () => {
   const result = await runNode(fixture, ['1'], { cwd: join(fixtures, 'stall'), timeoutMs: 60_000, nodeArgs: ['--inspect=127.0.0.1:0'] })
   expect(result.code, result.output).toBe(0)
