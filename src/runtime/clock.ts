@@ -7,9 +7,6 @@ import { performance } from 'node:perf_hooks'
 
 const perf = performance
 const realNow = perf.now.bind(perf)
-// Read once: a getter that asks Node's binding each time (~0.7 µs on Node 20), for a value that
-// never changes in a thread (a worker thread has its own, read when loopcop loads there).
-const timeOrigin = perf.timeOrigin
 const realHrtimeBigint = process.hrtime.bigint.bind(process.hrtime)
 const realSetInterval = globalThis.setInterval
 const realClearInterval = globalThis.clearInterval
@@ -19,9 +16,15 @@ export function now(): number {
   return realNow()
 }
 
-/** `performance.timeOrigin + performance.now()`: milliseconds since the epoch, in real time. */
-export function wallNow(): number {
-  return timeOrigin + realNow()
+/**
+ * Milliseconds of the system's monotonic clock (`process.hrtime`), the one clock every thread of
+ * the process reads alike: `performance.now()` counts from each thread's own start, and
+ * `performance.timeOrigin` is the wall-clock time of that start, so two threads' sums differ by any
+ * step of the wall clock (NTP, a resumed VM) between their starts. The stall watchdog's thread
+ * compares a thread's heartbeat with this clock (`monotonicMs` in stall/watchdog-worker.mjs).
+ */
+export function monotonicNow(): number {
+  return Number(realHrtimeBigint()) / 1e6
 }
 
 /** `process.hrtime.bigint()` as it was when loopcop loaded. */

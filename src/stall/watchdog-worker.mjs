@@ -32,7 +32,6 @@
 //   main thread only relays the messages (two interrupts, served even while it runs JavaScript);
 //   the watched worker enables nothing. When it exits, its session detaches and it is forgotten.
 import inspector from 'node:inspector'
-import { performance } from 'node:perf_hooks'
 import { parentPort, workerData } from 'node:worker_threads'
 
 /**
@@ -40,7 +39,7 @@ import { parentPort, workerData } from 'node:worker_threads'
  * @typedef {object} Registration
  * @property {'register'} kind
  * @property {number} target the `threadId` of the thread (0: the main thread)
- * @property {SharedArrayBuffer} shared [last beat (epoch ms), threshold ms, how often to look (ms),
+ * @property {SharedArrayBuffer} shared [last beat (`monotonicMs()`), threshold ms, how often to look (ms),
  *   1 when a debugger may be attached, the route: 0 connecting, 1 ready, 2 unreachable, 1 while a
  *   probe's session to the main thread is open]
  * @property {SharedArrayBuffer} armed one Int32: 1 while a scope is open
@@ -360,11 +359,20 @@ function check() {
   }
 }
 
+/**
+ * Milliseconds of the system's monotonic clock, as the watched threads write their beats
+ * (`monotonicNow` in runtime/clock.ts): the same clock in every thread, whatever the wall clock does.
+ * @returns {number}
+ */
+function monotonicMs() {
+  return Number(process.hrtime.bigint()) / 1e6
+}
+
 /** @param {Target} t */
 function look(t) {
   if (t.busy || t.evaluate === undefined || Atomics.load(t.armed, 0) === 0 || t.shared[DEBUGGER] === 1) return
   const last = /** @type {number} */ (t.shared[LAST_BEAT])
-  if (last === t.handled || performance.timeOrigin + performance.now() - last < /** @type {number} */ (t.shared[THRESHOLD])) return
+  if (last === t.handled || monotonicMs() - last < /** @type {number} */ (t.shared[THRESHOLD])) return
   t.handled = last
   t.busy = true
   // No time limit: a long native call (a huge JSON.parse) serves the interrupt when it returns,

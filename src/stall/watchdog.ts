@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import inspector from 'node:inspector'
 import { join } from 'node:path'
 import { BroadcastChannel, Worker, type WorkerOptions, isMainThread, threadId } from 'node:worker_threads'
-import { now, wallNow } from '../runtime/clock.js'
+import { monotonicNow, now } from '../runtime/clock.js'
 import type { Guard } from '../runtime/guard.js'
 import type { RawStack, Stacks } from '../stack/capture.js'
 
@@ -78,7 +78,7 @@ export class Watchdog<S> {
   /** Set while the heartbeat itself runs: a pause landing there says nothing about the stall. */
   inHeartbeat = false
   readonly #tools: WatchdogTools<S>
-  // Shared with the worker: [last beat (epoch ms), threshold ms, how often the worker looks (ms),
+  // Shared with the worker: [last beat (`monotonicNow()`), threshold ms, how often the worker looks (ms),
   // 1 when a debugger may be attached, the route (0 connecting, 1 ready, 2 unreachable), 1 while a
   // probe's session to the main thread is open], and the armed flag.
   #shared: Float64Array | undefined
@@ -102,7 +102,7 @@ export class Watchdog<S> {
   beat(): void {
     const shared = this.#shared
     if (shared === undefined) return
-    shared[0] = wallNow()
+    shared[0] = monotonicNow()
     // A debugger opened after start (inspector.open(), SIGUSR1) is left alone: the watchdog sends
     // nothing while one may be attached. Stalls are still seen, without a stack.
     shared[3] = inspector.url() === undefined ? 0 : 1
@@ -145,7 +145,7 @@ export class Watchdog<S> {
       Atomics.store(armed, 0, 0)
       return
     }
-    shared[0] = wallNow()
+    shared[0] = monotonicNow()
     shared[1] = thresholdMs
     // Looking often costs the worker a timer wake-up; looking late lets a stall barely over the
     // threshold end before the probe lands (it is then reported without a stack).
@@ -358,8 +358,10 @@ interface Registration {
 }
 
 /** Where the main thread keeps the process's watchdog worker, and the channel threads register on. */
-const WATCHDOG_KEY = 'loopcop.watchdog.v1'
-const CHANNEL = 'loopcop.watchdog.v1'
+// v2: the beat is on the monotonic clock (v1 builds wrote `performance.timeOrigin + now()`): another
+// copy of loopcop in the process that writes the other clock keeps a watchdog of its own.
+const WATCHDOG_KEY = 'loopcop.watchdog.v2'
+const CHANNEL = 'loopcop.watchdog.v2'
 /** How long a worker thread waits for the main thread to start the process's watchdog before starting its own. */
 const ASK_MS = 2_000
 
