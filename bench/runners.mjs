@@ -12,9 +12,13 @@
 //     at the least under Vitest and Jest; under Mocha there is no formatter and it is the floor).
 //     And in two parts, so that loopcop's distance to the floor shows where it goes: `scopes`
 //     (LOOPCOP_MODE=off and LOOPCOP_STALL_MS=0: loopcop loaded and installed, every test in its
-//     scope, every call passed straight through) and `nostall` (`warn` with LOOPCOP_STALL_MS=0):
-//     scopes ÷ floor is what loading loopcop and scoping every test cost beyond the floor, nostall ÷
-//     scopes what judging the calls and reporting the findings cost, warn ÷ nostall stall detection.
+//     scope, every call passed straight through) and `nostall` (`warn` with LOOPCOP_STALL_MS=0),
+//     beside the floor without its stall detection (`floor-nostall`, FLOOR_LEAVE_OUT=watchdog,heartbeat:
+//     no thread, no heartbeat): scopes ÷ floor-nostall is what loading loopcop and scoping every test
+//     cost beyond the floor's, nostall ÷ scopes what judging the calls and reporting the findings
+//     cost, and (warn ÷ nostall) ÷ (floor ÷ floor-nostall) what stall detection costs beyond the
+//     floor's. The three multiply to warn ÷ floor; floor ÷ floor-nostall, the floor's own stall
+//     detection (its thread and heartbeat), is printed beside them.
 //   - kept: one test file whose tests make 2,000 sync calls from 100 distinct call sites (every
 //     call keeps a stack) → µs per kept call = (Δ CPU − start-up of a one-file run, from `one`) / calls.
 //   - unkept: one test making 100,000 calls of one operation from one site in the test file → µs per
@@ -252,13 +256,14 @@ function command(NODE, name, dir) {
   return [NODE, bins.mocha, '--timeout', '60000', 'test/*.spec.cjs']
 }
 
-/** The variants that run loopcop in part (see the header): `warn`, with these variables set. */
+/** The variants that run loopcop in part (see the header): `warn`, with these variables set. (`floor-nostall`: the floor without its thread and heartbeat.) */
 const PARTS = { nostall: { LOOPCOP_STALL_MS: '0' }, scopes: { LOOPCOP_STALL_MS: '0', LOOPCOP_MODE: 'off' } }
 
 async function measure(node, name, kind, variant) {
   const runner = name.startsWith('vitest') ? 'vitest' : name
-  // `floor-mapped` is the floor harness with FLOOR_MAP=1 (bench/lib/floor.cjs); `nostall` and `scopes` are loopcop in part.
-  const mode = variant === 'floor-mapped' ? 'floor' : variant in PARTS ? 'warn' : variant
+  // `floor-mapped` is the floor harness with FLOOR_MAP=1 (bench/lib/floor.cjs), `floor-nostall` with
+  // FLOOR_LEAVE_OUT=watchdog,heartbeat; `nostall` and `scopes` are loopcop in part.
+  const mode = variant === 'floor-mapped' || variant === 'floor-nostall' ? 'floor' : variant in PARTS ? 'warn' : variant
   const dir = join(cache, runner, kind)
   const argv = command(node, name, dir)
   if (runner === 'mocha' && mode === 'floor') argv.splice(2, 0, '--require', './floor.setup.cjs')
@@ -269,6 +274,7 @@ async function measure(node, name, kind, variant) {
   const env = { ...process.env, CI: 'true', NO_COLOR: '1', LOOPCOP_BENCH: mode, NODE_PATH: join(cache, 'node_modules'), LOOPCOP_BENCH_ERR: join(cache, `${name}-${kind}-${variant}.err`) }
   for (const key of Object.keys(env)) if (key.startsWith('VITEST') || key === 'FLOOR_MAP' || key === 'FLOOR_DEPTH' || key === 'FLOOR_LEAVE_OUT' || key === 'NODE_OPTIONS' || key === 'GITHUB_ACTIONS' || (key.startsWith('LOOPCOP_') && key !== 'LOOPCOP_BENCH' && key !== 'LOOPCOP_BENCH_ERR')) delete env[key]
   if (variant === 'floor-mapped') env.FLOOR_MAP = '1'
+  if (variant === 'floor-nostall') env.FLOOR_LEAVE_OUT = 'watchdog,heartbeat'
   if (variant in PARTS) Object.assign(env, PARTS[variant])
   if (!INSTRUCTIONS) return timed(argv, { cwd: dir, env })
   // Counted: what wall time drives is left out (see bench/lib/instructions.mjs).
@@ -310,7 +316,16 @@ function versionOf(bin) {
  * (bench/README.md, "Nineteenth pass").
  */
 function pairedRatio(samples, a, b, field) {
-  const ratios = samples[a].map((x, i) => x[field] / samples[b][i][field])
+  return spreadOf(samples[a].map((x, i) => x[field] / samples[b][i][field]))
+}
+
+/** Each round's ratio of `a` to `b` over each round's ratio of `c` to `d`, paired as `pairedRatio`. */
+function pairedRatioOfRatios(samples, [a, b], [c, d], field) {
+  return spreadOf(samples[a].map((x, i) => x[field] / samples[b][i][field] / (samples[c][i][field] / samples[d][i][field])))
+}
+
+/** The median and quartiles of per-round ratios. */
+function spreadOf(ratios) {
   return { median: median(ratios), low: quantile(ratios, 0.25), high: quantile(ratios, 0.75) }
 }
 
@@ -321,7 +336,7 @@ async function measureRunner(node, name) {
   for (let i = 0; i < RUNS; i++) {
     // Alternating, and the order rotated each round, so drift hits every variant alike.
     const variants = [
-      ['suite', 'off'], ['suite', 'warn'], ['suite', 'fail'], ['suite', 'floor'], ['suite', 'floor-mapped'], ['suite', 'scopes'], ['suite', 'nostall'],
+      ['suite', 'off'], ['suite', 'warn'], ['suite', 'fail'], ['suite', 'floor'], ['suite', 'floor-mapped'], ['suite', 'floor-nostall'], ['suite', 'scopes'], ['suite', 'nostall'],
       ['kept', 'off'], ['kept', 'warn'], ['kept', 'floor'],
       ['unkept', 'off'], ['unkept', 'warn'], ['unkept', 'floor'],
       ['files', 'off'], ['files', 'warn'], ['files', 'floor'],
@@ -371,11 +386,16 @@ async function measureRunner(node, name) {
     wallFloorMapped: ratio('suite/floor-mapped', 'suite/off', 'wallMs'),
     // loopcop against the floor, round by round: the distance issue 12 asks about.
     wallWarnOverFloor: ratio('suite/warn', 'suite/floor', 'wallMs'),
-    // That distance in three parts, each a paired ratio (see the header): loading and scoping, judging and reporting, stall detection.
+    // That distance in three parts, each a paired ratio (see the header): loading and scoping, judging
+    // and reporting, stall detection beyond the floor's; and the floor's stall detection itself.
     parts: {
-      scopes: { wall: ratio('suite/scopes', 'suite/floor', 'wallMs'), cpu: ratio('suite/scopes', 'suite/floor', 'cpuMs') },
+      scopes: { wall: ratio('suite/scopes', 'suite/floor-nostall', 'wallMs'), cpu: ratio('suite/scopes', 'suite/floor-nostall', 'cpuMs') },
       judging: { wall: ratio('suite/nostall', 'suite/scopes', 'wallMs'), cpu: ratio('suite/nostall', 'suite/scopes', 'cpuMs') },
-      stall: { wall: ratio('suite/warn', 'suite/nostall', 'wallMs'), cpu: ratio('suite/warn', 'suite/nostall', 'cpuMs') },
+      stall: {
+        wall: pairedRatioOfRatios(samples, ['suite/warn', 'suite/nostall'], ['suite/floor', 'suite/floor-nostall'], 'wallMs'),
+        cpu: pairedRatioOfRatios(samples, ['suite/warn', 'suite/nostall'], ['suite/floor', 'suite/floor-nostall'], 'cpuMs'),
+      },
+      floorStall: { wall: ratio('suite/floor', 'suite/floor-nostall', 'wallMs'), cpu: ratio('suite/floor', 'suite/floor-nostall', 'cpuMs') },
     },
     ...costs('warn'),
     floor: costs('floor'),
@@ -468,12 +488,12 @@ async function main() {
       const both = (key, digits) => `${r[key].toFixed(digits)} (${r.floor[key].toFixed(digits)})`
       console.log(`| ${r.runner} | ${(r.suiteWallOff / 1000).toFixed(2)} s | ${spread(r.wallWarn)} | ${x(r.wallFail)} | ${spread(r.wallFloor)} | ${x(r.wallFloorMapped)} | ${spread(r.wallWarnOverFloor)} | ${x(r.cpuWarn)} | ${x(r.cpuFail)} | ${x(r.cpuFloor)} | ${both('usPerKept', 1)} | ${both('usPerUnkept', 2)} | ${both('usPerTest', 1)} | ${both('msPerFile', 1)} | ${both('cpuMsPerFile', 1)} | ${both('cpuMsOneRun', 1)} | ${r.usPerKeptPerFileStartup.toFixed(1)} |`)
     }
-    console.log('\nWhere loopcop\'s distance to the floor goes (the suite, paired ratios, wall then CPU): loading loopcop and scoping every test (`scopes` ÷ floor), judging the calls and reporting the findings (`nostall` ÷ `scopes`), stall detection (`warn` ÷ `nostall`).\n')
-    console.log('| runner | wall warn ÷ floor | loading and scoping | judging and reporting | stall detection | CPU: loading and scoping | judging and reporting | stall detection |')
-    console.log('|---|---|---|---|---|---|---|---|')
+    console.log('\nWhere loopcop\'s distance to the floor goes (the suite, paired ratios, wall then CPU): loading loopcop and scoping every test (`scopes` ÷ the floor without its stall detection), judging the calls and reporting the findings (`nostall` ÷ `scopes`), stall detection beyond the floor\'s ((`warn` ÷ `nostall`) ÷ (floor ÷ the floor without it)); the three multiply to warn ÷ floor. Beside them, the floor\'s own stall detection, its thread and heartbeat (floor ÷ the floor without it).\n')
+    console.log('| runner | wall warn ÷ floor | loading and scoping | judging and reporting | stall detection | CPU: loading and scoping | judging and reporting | stall detection | the floor\'s stall detection, wall (CPU) |')
+    console.log('|---|---|---|---|---|---|---|---|---|')
     for (const r of rows) {
-      const { scopes, judging, stall } = r.parts
-      console.log(`| ${r.runner} | ${spread(r.wallWarnOverFloor)} | ${spread(scopes.wall)} | ${spread(judging.wall)} | ${spread(stall.wall)} | ${x(scopes.cpu)} | ${x(judging.cpu)} | ${x(stall.cpu)} |`)
+      const { scopes, judging, stall, floorStall } = r.parts
+      console.log(`| ${r.runner} | ${spread(r.wallWarnOverFloor)} | ${spread(scopes.wall)} | ${spread(judging.wall)} | ${spread(stall.wall)} | ${x(scopes.cpu)} | ${x(judging.cpu)} | ${x(stall.cpu)} | ${x(floorStall.wall)} (${x(floorStall.cpu)}) |`)
     }
   }
   if (typeof args.json === 'string') writeFileSync(args.json, JSON.stringify(results, null, 2) + '\n')
