@@ -324,6 +324,11 @@ function pairedRatioOfRatios(samples, [a, b], [c, d], field) {
   return spreadOf(samples[a].map((x, i) => x[field] / samples[b][i][field] / (samples[c][i][field] / samples[d][i][field])))
 }
 
+/** A paired ratio in wall time and in CPU time. */
+function wallAndCpu(ratioOf) {
+  return { wall: ratioOf('wallMs'), cpu: ratioOf('cpuMs') }
+}
+
 /** The median and quartiles of per-round ratios. */
 function spreadOf(ratios) {
   return { median: median(ratios), low: quantile(ratios, 0.25), high: quantile(ratios, 0.75) }
@@ -389,13 +394,10 @@ async function measureRunner(node, name) {
     // That distance in three parts, each a paired ratio (see the header): loading and scoping, judging
     // and reporting, stall detection beyond the floor's; and the floor's stall detection itself.
     parts: {
-      scopes: { wall: ratio('suite/scopes', 'suite/floor-nostall', 'wallMs'), cpu: ratio('suite/scopes', 'suite/floor-nostall', 'cpuMs') },
-      judging: { wall: ratio('suite/nostall', 'suite/scopes', 'wallMs'), cpu: ratio('suite/nostall', 'suite/scopes', 'cpuMs') },
-      stall: {
-        wall: pairedRatioOfRatios(samples, ['suite/warn', 'suite/nostall'], ['suite/floor', 'suite/floor-nostall'], 'wallMs'),
-        cpu: pairedRatioOfRatios(samples, ['suite/warn', 'suite/nostall'], ['suite/floor', 'suite/floor-nostall'], 'cpuMs'),
-      },
-      floorStall: { wall: ratio('suite/floor', 'suite/floor-nostall', 'wallMs'), cpu: ratio('suite/floor', 'suite/floor-nostall', 'cpuMs') },
+      scopes: wallAndCpu((field) => ratio('suite/scopes', 'suite/floor-nostall', field)),
+      judging: wallAndCpu((field) => ratio('suite/nostall', 'suite/scopes', field)),
+      stall: wallAndCpu((field) => pairedRatioOfRatios(samples, ['suite/warn', 'suite/nostall'], ['suite/floor', 'suite/floor-nostall'], field)),
+      floorStall: wallAndCpu((field) => ratio('suite/floor', 'suite/floor-nostall', field)),
     },
     ...costs('warn'),
     floor: costs('floor'),
