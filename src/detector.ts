@@ -16,7 +16,7 @@ import type { Finding, TestRef } from './model/finding.js'
 import { type Operation, catalog } from './model/operation.js'
 import { type DetectOptions, type Options, type UserOptions, baselineOf, updateBaselineRequested } from './model/options.js'
 import { BaselineCache, BaselineError, markKnown } from './report/baseline.js'
-import { now } from './runtime/clock.js'
+import { now, setRealImmediate } from './runtime/clock.js'
 import { ThreadClock } from './runtime/thread-clock.js'
 import { type BlockingIOErrorClass, defineBlockingIOError } from './report/errors.js'
 import { writeJsonReport } from './report/json.js'
@@ -57,6 +57,15 @@ function describeError(error: unknown): string {
   return error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error)
 }
 
+/**
+ * How warm the code is when `Detector.whenWarm` tells its tasks: a test has run (`'ran'`), or a test
+ * whose blocking calls were judged (`'judged'`: the judging and reporting code has run too).
+ */
+export type Warmth = 'ran' | 'judged'
+/** `Detector.#warmth`'s ranks of each `Warmth`. */
+const RAN = 1
+const JUDGED = 2
+
 /** One loopcop detector: everything loopcop knows and changes in a process. */
 export class Detector implements LifecycleHost {
   readonly version: string
@@ -77,10 +86,12 @@ export class Detector implements LifecycleHost {
   #onFindingFailed = false
   /** Baseline files read by this process (each once). */
   readonly #baselines = new BaselineCache()
-  /** Work waiting for the first scope to end (see `whenWarm`). */
-  #whenWarm: (() => void)[] = []
-  /** Set once a scope has ended. */
-  #warmed = false
+  /** Work told how warm the code is (see `whenWarm`). */
+  #whenWarm: ((warmth: Warmth) => void)[] = []
+  /** How warm the code is: 0 before a scope has ended, then `WARMTH`'s rank of what has ended. */
+  #warmth = 0
+  /** Set while telling `#whenWarm` is scheduled and has not run yet. */
+  #warming = false
 
   constructor(options: DetectorOptions) {
     this.version = options.version
@@ -147,8 +158,7 @@ export class Detector implements LifecycleHost {
   /** Ends a scope: its findings. */
   readonly closeScope = (scope: Scope): Finding[] => {
     const findings = this.scopes.close(scope)
-    this.#warmed = true
-    if (this.#whenWarm.length > 0) this.#warm()
+    if (this.#warmth < JUDGED && (this.#warmth === 0 || findings.length > 0)) this.#warmer(findings.length > 0 ? JUDGED : RAN)
     return findings
   }
   /** Runs a function inside a scope. */
@@ -252,21 +262,44 @@ export class Detector implements LifecycleHost {
   }
 
   /**
-   * Runs `task` once a scope (a test's) has ended (the code a test runs is compiled by then), outside
-   * every scope and as loopcop's own work; at once if one has ended already. The ES-module build
-   * writes the core's code cache then (runtime/code-cache.ts). A task that throws is dropped.
+   * Runs `task` once the first scope (a test's) has ended and the task that ended it is done (the
+   * code a test runs, and the code of its end, is compiled by then): with `'ran'`, or `'judged'`
+   * when that scope judged blocking calls; and once more, with `'judged'`, after the first scope
+   * that did, if the first did not. Outside every scope and as loopcop's own work; at once with the
+   * warmth reached if a scope has ended already. The core's loader writes its code cache then
+   * (runtime/code-cache.ts). A task that throws is dropped for that time.
    */
-  readonly whenWarm = (task: () => void): void => {
-    this.#whenWarm.push(task)
-    if (this.#warmed) this.#warm()
+  readonly whenWarm = (task: (warmth: Warmth) => void): void => {
+    if (this.#warmth < JUDGED) this.#whenWarm.push(task)
+    if (this.#warmth > 0 && !this.#warming) this.#tell([task])
   }
 
-  #warm(): void {
-    for (const task of this.#whenWarm.splice(0)) {
+  /**
+   * The code got warmer (a first scope ended, or a first one that judged calls): `#whenWarm` is told
+   * once the task that ended the scope is done — after the test's whole end (its findings marked,
+   * its warnings printed, its failure thrown), so that a code cache written then holds that code
+   * too; told at the scope's close, it left out ~20 functions every later test file compiled again
+   * (bench/README.md, "Twenty-fifth pass"). Through the real `setImmediate`: a test faking timers
+   * cannot hold it back.
+   */
+  #warmer(warmth: number): void {
+    this.#warmth = warmth
+    if (this.#whenWarm.length === 0 || this.#warming) return
+    this.#warming = true
+    setRealImmediate(() => {
+      this.#warming = false
+      const tasks = this.#warmth >= JUDGED ? this.#whenWarm.splice(0) : this.#whenWarm
+      this.#tell(tasks)
+    })
+  }
+
+  #tell(tasks: readonly ((warmth: Warmth) => void)[]): void {
+    const warmth: Warmth = this.#warmth >= JUDGED ? 'judged' : 'ran'
+    for (const task of tasks) {
       // loopcop's own time: never part of a stall of a test still running (describe.concurrent).
       const t0 = now()
       try {
-        this.outsideScopes(() => this.guard.hold(task))
+        this.outsideScopes(() => this.guard.hold(() => task(warmth)))
       } catch {
         // A task's failure costs only what the task was for (the next start's speed).
       } finally {

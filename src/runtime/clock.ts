@@ -10,6 +10,7 @@ const realNow = perf.now.bind(perf)
 const realHrtimeBigint = process.hrtime.bigint.bind(process.hrtime)
 const realSetInterval = globalThis.setInterval
 const realClearInterval = globalThis.clearInterval
+const realSetImmediate = globalThis.setImmediate
 
 /** `performance.now()` as it was when loopcop loaded. */
 export function now(): number {
@@ -36,3 +37,8 @@ export function hrtimeBigint(): bigint {
 export const setRealInterval: typeof setInterval = ((callback: (...args: unknown[]) => void, ms?: number) => realSetInterval(callback, ms)) as typeof setInterval
 /** The real `clearInterval`. */
 export const clearRealInterval = (timer: ReturnType<typeof setInterval> | undefined): void => realClearInterval(timer)
+
+/** The real `setImmediate`: runs `callback` once the current task (and its microtasks) is done. */
+export function setRealImmediate(callback: () => void): void {
+  realSetImmediate(callback)
+}

@@ -16,6 +16,19 @@ import { textHash } from './hash.js'
 /** What a load found in the cache: used, none there, there but not for this V8 (flags, version, source), or no cache folder to use. */
 export type CacheState = 'hit' | 'miss' | 'rejected' | 'off'
 
+/**
+ * How far the code had run when a cache was written, and so what the cache holds compiled besides
+ * the top level: the code of running tests (`'ran'`), or that and the code judging and reporting
+ * their blocking calls (`'judged'`). A cache of a process whose first test was clean holds no
+ * judging code: each later test file with findings compiled it again, ~1.9 ms of its worker's time
+ * under Vitest (bench/README.md, "Twenty-fifth pass"); the first process that judges a call then
+ * writes the cache again, once.
+ */
+export type CacheLevel = 'ran' | 'judged'
+
+/** The cache file's first byte: the level it was written at (the rest is V8's data). */
+const LEVEL_BYTE: Readonly<Record<CacheLevel, number>> = { ran: 1, judged: 2 }
+
 /** A CommonJS file run through the code cache. */
 export interface CachedModule {
   /** Its `module.exports`. */
@@ -24,10 +37,11 @@ export interface CachedModule {
   readonly cache: CacheState
   /**
    * Writes the code cache, with every function compiled so far, when the load found none it could
-   * use (once: later calls do nothing). Best called once the code is warm (after the first test).
-   * Never throws: a cache that cannot be written is only a slower next start.
+   * use, or one written at a lower level than `level` (once a level: later calls do nothing). Best
+   * called once the code is warm (after the first test; `'judged'` after the first test whose
+   * calls were judged). Never throws: a cache that cannot be written is only a slower next start.
    */
-  saveCache(): void
+  saveCache(level: CacheLevel): void
 }
 
 /** Wraps the file's text as Node's CommonJS loader does (same lines; the first one's columns move). */
@@ -46,20 +60,22 @@ const WRAPPER_END = '\n})'
 export function loadCommonJs(file: string, build: string): CachedModule {
   const source = readFileSync(file, 'utf8')
   const cacheFile = cachePath(file, build)
-  const data = cacheFile === undefined ? undefined : readCache(cacheFile)
-  const script = new Script(`${WRAPPER_START}${source}${WRAPPER_END}`, { filename: file, ...(data !== undefined && { cachedData: data }) })
-  const cache: CacheState = cacheFile === undefined ? 'off' : data === undefined ? 'miss' : script.cachedDataRejected === true ? 'rejected' : 'hit'
+  const read = cacheFile === undefined ? undefined : readCache(cacheFile)
+  const script = new Script(`${WRAPPER_START}${source}${WRAPPER_END}`, { filename: file, ...(read !== undefined && { cachedData: read.data }) })
+  const cache: CacheState = cacheFile === undefined ? 'off' : read === undefined ? 'miss' : script.cachedDataRejected === true ? 'rejected' : 'hit'
   const module = { exports: {} as Record<string, unknown> }
   const run = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void
   run.call(module.exports, module.exports, createRequire(file), module, file, dirname(file))
-  let pending = cacheFile !== undefined && cache !== 'hit'
+  // The level of the cache on disk as this process knows it (0: none it could use).
+  let written = cache === 'hit' && read !== undefined ? read.level : 0
   return {
     exports: module.exports,
     cache,
-    saveCache: () => {
-      if (!pending || cacheFile === undefined) return
-      pending = false
-      writeCache(cacheFile, script)
+    saveCache: (level) => {
+      const rank = LEVEL_BYTE[level]
+      if (cacheFile === undefined || !(rank > written)) return
+      written = rank
+      writeCache(cacheFile, script, rank)
     },
   }
 }
@@ -99,18 +115,22 @@ function cacheDir(): string | undefined {
   return dir
 }
 
-function readCache(cacheFile: string): Buffer | undefined {
+/** A cache file's V8 data and level (0: a first byte that is no level, whose data V8 will reject). */
+function readCache(cacheFile: string): { readonly data: Buffer; readonly level: number } | undefined {
+  let bytes: Buffer
   try {
-    return readFileSync(cacheFile)
+    bytes = readFileSync(cacheFile)
   } catch {
     return undefined
   }
+  const level = bytes[0] ?? 0
+  return level === LEVEL_BYTE.ran || level === LEVEL_BYTE.judged ? { data: bytes.subarray(1), level } : { data: bytes, level: 0 }
 }
 
 /** Writes the cache atomically, readable by its owner only, and prunes the folder; any failure is dropped (the next start compiles without it). */
-function writeCache(cacheFile: string, script: Script): void {
+function writeCache(cacheFile: string, script: Script, level: number): void {
   try {
-    writeFileAtomically(cacheFile, script.createCachedData(), 0o600)
+    writeFileAtomically(cacheFile, Buffer.concat([Buffer.of(level), script.createCachedData()]), 0o600)
     pruneCaches(dirname(cacheFile), cacheFile)
   } catch {
     // Nothing more to do: a cache is only a faster start.

@@ -4,12 +4,12 @@
 // as in real use: V8 keeps what it compiled in memory, and a second load in the same process would
 // be served from there whatever the file on disk holds.
 import { execFileSync } from 'node:child_process'
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest'
-import { CACHE_MAX_FILES, type CacheState } from '../../src/runtime/code-cache.js'
+import { CACHE_MAX_FILES, type CacheLevel, type CacheState } from '../../src/runtime/code-cache.js'
 import { CODE_CACHE_FOLDER } from '../helpers/code-cache.js'
 import { root } from '../helpers/run.js'
 
@@ -32,15 +32,19 @@ interface Loaded {
   readonly exports: { readonly self: boolean; readonly file: string; readonly dir: string; readonly sum: number; readonly patched?: boolean }
 }
 
-/** Loads `source` with `build` in a new process (the cache folder under `TMPDIR`), and saves the cache when `save`. */
-function loadCommonJs(file: string, build: string, save = false): Loaded {
+/**
+ * Loads `source` with `build` in a new process (the cache folder under `TMPDIR`), and saves the
+ * cache when `save` (`true`: at `'ran'`, as after a first test; or the levels, in turn).
+ */
+function loadCommonJs(file: string, build: string, save: boolean | readonly CacheLevel[] = false): Loaded {
+  const levels = save === true ? ['ran'] : save === false ? [] : save
   const script = `import { loadCommonJs } from ${JSON.stringify(loader)}
 const loaded = loadCommonJs(${JSON.stringify(file)}, ${JSON.stringify(build)})
-if (process.env.SAVE === '1') loaded.saveCache()
+for (const level of JSON.parse(process.env.SAVE)) loaded.saveCache(level)
 const { add, where, ...exports } = loaded.exports
 const frameFile = /\\((.*):\\d+:\\d+\\)/.exec(where().split('\\n')[1])?.[1]
 console.log(JSON.stringify({ cache: loaded.cache, frameFile, exports: { ...exports, sum: add(20, 22) } }))`
-  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, TMPDIR: tmp, SAVE: save ? '1' : '0' } })) as Loaded
+  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, TMPDIR: tmp, SAVE: JSON.stringify(levels) } })) as Loaded
 }
 
 const MODULE = `'use strict'
@@ -92,6 +96,31 @@ describe('loading a CommonJS file through the code cache', () => {
     // A cache that was used is not written again.
     expect(cacheFiles()).toEqual([file])
     expect(statSync(join(cacheFolder(), file as string)).mtimeMs).toBe(before)
+  })
+
+  test('a cache written before any call was judged is written again, once, by the first process that judges one', () => {
+    const cacheFile = (): string => join(cacheFolder(), cacheFiles()[0] as string)
+    const levelAndTime = (): [number | undefined, number] => [readFileSync(cacheFile())[0], statSync(cacheFile()).mtimeMs]
+    expect(loadCommonJs(source, 'build1', ['ran']).cache).toBe('miss')
+    const ran = levelAndTime()
+    expect(ran[0]).toBe(1)
+    // Another process whose tests judge nothing leaves it.
+    expect(loadCommonJs(source, 'build1', ['ran']).cache).toBe('hit')
+    expect(levelAndTime()).toEqual(ran)
+    // One that judges a call writes it again, with what that compiled; it still loads as a hit after.
+    expect(loadCommonJs(source, 'build1', ['ran', 'judged']).cache).toBe('hit')
+    const judged = levelAndTime()
+    expect(judged[0]).toBe(2)
+    expect(judged[1]).toBeGreaterThanOrEqual(ran[1])
+    expect(cacheFiles()).toHaveLength(1)
+    const again = loadCommonJs(source, 'build1', ['ran', 'judged'])
+    expect(again).toMatchObject({ cache: 'hit', exports: { sum: 42 } })
+    expect(levelAndTime()).toEqual(judged)
+    // A process that wrote at 'ran' and judges later writes once more; asked twice, once.
+    rmSync(cacheFile())
+    expect(loadCommonJs(source, 'build1', ['ran', 'judged', 'judged', 'ran']).cache).toBe('miss')
+    expect(readFileSync(cacheFile())[0]).toBe(2)
+    expect(loadCommonJs(source, 'build1').cache).toBe('hit')
   })
 
   test('a cache V8 does not accept (a corrupt file) is rejected, the file still runs, and the cache is written anew', () => {

@@ -1,6 +1,6 @@
 // The detector: one object per process holding all of loopcop's state, under a key that names its
 // version; a test (or a tool) can build fresh ones side by side.
-import { readFileSync } from 'node:fs'
+import fs, { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { Detector } from '../../src/detector.js'
@@ -50,20 +50,40 @@ test('a process where another version of loopcop runs says so once, and this ver
 })
 
 describe('whenWarm', () => {
-  test('runs its task once the first scope has ended, outside every scope, as loopcop’s own work; later tasks at once', () => {
+  test('tells its task once the first scope has ended and the task that ended it is done, outside every scope, as loopcop’s own work; a later task at once', async () => {
     const detector = new Detector({ version: VERSION })
     detector.configure({ stallMs: 0 })
-    const seen: { scope: unknown; guarded: boolean }[] = []
-    const task = (): void => {
-      seen.push({ scope: detector.currentScope(), guarded: detector.guard.depth > 0 })
+    const seen: { warmth: string; scope: unknown; guarded: boolean }[] = []
+    const task = (warmth: string): void => {
+      seen.push({ warmth, scope: detector.currentScope(), guarded: detector.guard.depth > 0 })
     }
     detector.whenWarm(task)
     expect(seen).toEqual([])
-    const scope = detector.openScope('detect')
-    detector.runInScope(scope, () => {
-      detector.closeScope(scope)
-    })
-    expect(seen).toEqual([{ scope: undefined, guarded: true }])
+    // A test faking timers cannot hold it back: loopcop's setImmediate is the real one.
+    const real = globalThis.setImmediate
+    const held: unknown[] = []
+    globalThis.setImmediate = ((callback: unknown) => held.push(callback)) as unknown as typeof setImmediate
+    try {
+      const scope = detector.openScope('detect')
+      detector.runInScope(scope, () => {
+        detector.closeScope(scope)
+      })
+    } finally {
+      globalThis.setImmediate = real
+    }
+    // Not at the scope's close: what ends a test runs on after it (marking its findings, printing
+    // its warnings), and the code cache written by the task should hold that code too.
+    expect(seen).toEqual([])
+    // A task given meanwhile waits for the same turn.
+    detector.whenWarm(task)
+    expect(seen).toEqual([])
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(held).toEqual([])
+    // The scope judged no call: the code has run a test, not judged one.
+    expect(seen).toEqual([
+      { warmth: 'ran', scope: undefined, guarded: true },
+      { warmth: 'ran', scope: undefined, guarded: true },
+    ])
     // Its time is loopcop's own: a stall watched meanwhile (a concurrent test) leaves it out.
     const own = detector.guard.ownMs
     detector.whenWarm(() => {
@@ -71,16 +91,60 @@ describe('whenWarm', () => {
       while (performance.now() < until);
     })
     expect(detector.guard.ownMs - own).toBeGreaterThanOrEqual(4)
-    // Once: a second scope's end does not run it again; a task given after the first end runs at once.
-    const again = detector.openScope('detect')
-    detector.closeScope(again)
-    expect(seen).toHaveLength(1)
-    detector.whenWarm(task)
-    expect(seen).toHaveLength(2)
     detector.uninstall()
   })
 
-  test('drops a task that throws: the scope still ends with its findings, and the next task runs', () => {
+  test('tells its task again, once, after the first scope that judged a call; never a third time', async () => {
+    const detector = new Detector({ version: VERSION })
+    detector.configure({ stallMs: 0 })
+    const seen: string[] = []
+    detector.whenWarm((warmth) => seen.push(warmth))
+    const clean = detector.openScope('detect')
+    detector.closeScope(clean)
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(seen).toEqual(['ran'])
+    // Another clean scope: nothing new to tell.
+    detector.closeScope(detector.openScope('detect'))
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(seen).toEqual(['ran'])
+    // A scope with a blocking call: its judging code has run now.
+    const judged = detector.openScope('detect')
+    detector.runInScope(judged, () => fs.existsSync(import.meta.dirname))
+    expect(detector.closeScope(judged).map((f) => (f.kind === 'sync-io' ? f.operation : f.kind))).toEqual(['fs.existsSync'])
+    expect(seen).toEqual(['ran'])
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(seen).toEqual(['ran', 'judged'])
+    const again = detector.openScope('detect')
+    detector.runInScope(again, () => fs.existsSync(import.meta.dirname))
+    detector.closeScope(again)
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(seen).toEqual(['ran', 'judged'])
+    // A task given now is told at once how warm the code is, and only then.
+    const late: string[] = []
+    detector.whenWarm((warmth) => late.push(warmth))
+    expect(late).toEqual(['judged'])
+    detector.closeScope(detector.openScope('detect'))
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(late).toEqual(['judged'])
+    detector.uninstall()
+  })
+
+  test('a first scope that judged a call tells its task once, as judged', async () => {
+    const detector = new Detector({ version: VERSION })
+    detector.configure({ stallMs: 0 })
+    const seen: string[] = []
+    detector.whenWarm((warmth) => seen.push(warmth))
+    const scope = detector.openScope('detect')
+    detector.runInScope(scope, () => fs.statSync(import.meta.dirname))
+    detector.closeScope(scope)
+    await new Promise((resolve) => setImmediate(resolve))
+    detector.closeScope(detector.openScope('detect'))
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(seen).toEqual(['judged'])
+    detector.uninstall()
+  })
+
+  test('drops a task that throws: the scope still ends with its findings, and the next task runs', async () => {
     const detector = new Detector({ version: VERSION })
     detector.configure({ stallMs: 0 })
     let ran = false
@@ -92,6 +156,7 @@ describe('whenWarm', () => {
     })
     const scope = detector.openScope('detect')
     expect(detector.closeScope(scope)).toEqual([])
+    await new Promise((resolve) => setImmediate(resolve))
     expect(ran).toBe(true)
     detector.uninstall()
   })
