@@ -88,7 +88,7 @@ export class Detector implements LifecycleHost {
   readonly #baselines = new BaselineCache()
   /** Work told how warm the code is (see `whenWarm`). */
   #whenWarm: ((warmth: Warmth) => void)[] = []
-  /** How warm the code is: 0 before a scope has ended, then `WARMTH`'s rank of what has ended. */
+  /** How warm the code is: 0 before a scope has ended, then `RAN` or `JUDGED`. */
   #warmth = 0
   /** Set while telling `#whenWarm` is scheduled and has not run yet. */
   #warming = false
@@ -270,7 +270,8 @@ export class Detector implements LifecycleHost {
    * (runtime/code-cache.ts). A task that throws is dropped for that time.
    */
   readonly whenWarm = (task: (warmth: Warmth) => void): void => {
-    if (this.#warmth < JUDGED) this.#whenWarm.push(task)
+    // Kept to be told later, or by the turn already scheduled.
+    if (this.#warmth < JUDGED || this.#warming) this.#whenWarm.push(task)
     if (this.#warmth > 0 && !this.#warming) this.#tell([task])
   }
 

@@ -137,10 +137,13 @@ describe('whenWarm', () => {
     const scope = detector.openScope('detect')
     detector.runInScope(scope, () => fs.statSync(import.meta.dirname))
     detector.closeScope(scope)
+    // A task given before that turn is told in it, once.
+    detector.whenWarm((warmth) => seen.push(`meanwhile: ${warmth}`))
+    expect(seen).toEqual([])
     await new Promise((resolve) => setImmediate(resolve))
     detector.closeScope(detector.openScope('detect'))
     await new Promise((resolve) => setImmediate(resolve))
-    expect(seen).toEqual(['judged'])
+    expect(seen).toEqual(['judged', 'meanwhile: judged'])
     detector.uninstall()
   })
 
