@@ -251,7 +251,7 @@ async function coreLoaders() {
       'const mainRealm = Object.getPrototypeOf(nodePath) === Object.prototype',
       'let loaded',
       `const core = sharedCore(file, ${digest}, () => (mainRealm ? (loaded = loadCommonJs(file, ${digest})).exports : require('./core-bundle.js')))`,
-      'if (loaded !== undefined) core.detector.whenWarm?.(loaded.saveCache)',
+      'if (loaded !== undefined && !loaded.complete) core.detector.whenWarm?.(loaded.saveCache)',
       `export const { ${names} } = core`,
     ].join('\n'),
   )

@@ -36,6 +36,11 @@ export interface CachedModule {
   /** What the load found in the cache. */
   readonly cache: CacheState
   /**
+   * Whether `saveCache` would do nothing whatever it is asked: no cache folder to use, or a cache
+   * written at `'judged'` already (every later process's case). The core then asks for no save.
+   */
+  readonly complete: boolean
+  /**
    * Writes the code cache, with every function compiled so far, when the load found none it could
    * use, or one written at a lower level than `level` (once a level: later calls do nothing). Best
    * called once the code is warm (after the first test; `'judged'` after the first test whose
@@ -71,6 +76,7 @@ export function loadCommonJs(file: string, build: string): CachedModule {
   return {
     exports: module.exports,
     cache,
+    complete: cacheFile === undefined || written >= LEVEL_BYTE.judged,
     saveCache: (level) => {
       const rank = LEVEL_BYTE[level]
       if (cacheFile === undefined || !(rank > written)) return

@@ -27,6 +27,8 @@ afterAll(() => {
 
 interface Loaded {
   readonly cache: CacheState
+  /** Whether saving could change nothing (no folder, or a cache at 'judged'): the core then asks for none. */
+  readonly complete: boolean
   /** The file a stack frame of the loaded code names. */
   readonly frameFile: string
   readonly exports: { readonly self: boolean; readonly file: string; readonly dir: string; readonly sum: number; readonly patched?: boolean }
@@ -43,7 +45,7 @@ const loaded = loadCommonJs(${JSON.stringify(file)}, ${JSON.stringify(build)})
 for (const level of JSON.parse(process.env.SAVE)) loaded.saveCache(level)
 const { add, where, ...exports } = loaded.exports
 const frameFile = /\\((.*):\\d+:\\d+\\)/.exec(where().split('\\n')[1])?.[1]
-console.log(JSON.stringify({ cache: loaded.cache, frameFile, exports: { ...exports, sum: add(20, 22) } }))`
+console.log(JSON.stringify({ cache: loaded.cache, complete: loaded.complete, frameFile, exports: { ...exports, sum: add(20, 22) } }))`
   return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, TMPDIR: tmp, SAVE: JSON.stringify(levels) } })) as Loaded
 }
 
@@ -79,7 +81,7 @@ const cacheFiles = (): string[] => readdirSync(cacheFolder())
 describe('loading a CommonJS file through the code cache', () => {
   test('runs it as require would, and uses the cache written after the first load', () => {
     const first = loadCommonJs(source, 'build1')
-    expect(first).toEqual({ cache: 'miss', frameFile: source, exports: { self: true, file: 'module.cjs', dir: work, sum: 42 } })
+    expect(first).toEqual({ cache: 'miss', complete: false, frameFile: source, exports: { self: true, file: 'module.cjs', dir: work, sum: 42 } })
     // Nothing written unless asked (the core asks once its first test has run).
     expect(cacheFiles()).toEqual([])
 
@@ -92,7 +94,7 @@ describe('loading a CommonJS file through the code cache', () => {
 
     const before = statSync(join(cacheFolder(), file as string)).mtimeMs
     const second = loadCommonJs(source, 'build1', true)
-    expect(second).toEqual({ cache: 'hit', frameFile: source, exports: first.exports })
+    expect(second).toEqual({ cache: 'hit', complete: false, frameFile: source, exports: first.exports })
     // A cache that was used is not written again.
     expect(cacheFiles()).toEqual([file])
     expect(statSync(join(cacheFolder(), file as string)).mtimeMs).toBe(before)
@@ -104,8 +106,8 @@ describe('loading a CommonJS file through the code cache', () => {
     expect(loadCommonJs(source, 'build1', ['ran']).cache).toBe('miss')
     const ran = levelAndTime()
     expect(ran[0]).toBe(1)
-    // Another process whose tests judge nothing leaves it.
-    expect(loadCommonJs(source, 'build1', ['ran']).cache).toBe('hit')
+    // Another process whose tests judge nothing leaves it; until one judges, saving could still help.
+    expect(loadCommonJs(source, 'build1', ['ran'])).toMatchObject({ cache: 'hit', complete: false })
     expect(levelAndTime()).toEqual(ran)
     // One that judges a call writes it again, with what that compiled; it still loads as a hit after.
     expect(loadCommonJs(source, 'build1', ['ran', 'judged']).cache).toBe('hit')
@@ -113,8 +115,9 @@ describe('loading a CommonJS file through the code cache', () => {
     expect(judged[0]).toBe(2)
     expect(judged[1]).toBeGreaterThanOrEqual(ran[1])
     expect(cacheFiles()).toHaveLength(1)
+    // Complete now: the core asks for no save at all.
     const again = loadCommonJs(source, 'build1', ['ran', 'judged'])
-    expect(again).toMatchObject({ cache: 'hit', exports: { sum: 42 } })
+    expect(again).toMatchObject({ cache: 'hit', complete: true, exports: { sum: 42 } })
     expect(levelAndTime()).toEqual(judged)
     // A process that wrote at 'ran' and judges later writes once more; asked twice, once.
     rmSync(cacheFile())
@@ -218,6 +221,7 @@ describe('loading a CommonJS file through the code cache', () => {
     tmp = join(work, 'missing', 'deeper')
     const loaded = loadCommonJs(source, 'build1', true)
     expect(loaded.cache).toBe('off')
+    expect(loaded.complete).toBe(true)
     expect(loaded.exports.sum).toBe(42)
   })
 })
