@@ -158,7 +158,8 @@ export class Detector implements LifecycleHost {
   /** Ends a scope: its findings. */
   readonly closeScope = (scope: Scope): Finding[] => {
     const findings = this.scopes.close(scope)
-    if (this.#warmth < JUDGED && (this.#warmth === 0 || findings.length > 0)) this.#warmer(findings.length > 0 ? JUDGED : RAN)
+    const warmth = findings.length > 0 ? JUDGED : RAN
+    if (warmth > this.#warmth) this.#warmer(warmth)
     return findings
   }
   /** Runs a function inside a scope. */
