@@ -329,6 +329,8 @@ interface RulePlan {
   readonly hasBuiltin: boolean
   /** No rule looks at a frame below the caller frame (see `looksPastCaller`). */
   readonly callerBounded: boolean
+  /** Some rule looks at the call's argument: a `path` or `command` field (see `looksAtArgument`). */
+  readonly readsArgument: boolean
 }
 
 // Plans by rule list: lists are made once per configuration and test file (see `TestFiles.rulesFor`).
@@ -339,7 +341,7 @@ function planOf(rules: readonly CompiledRule[]): RulePlan {
   if (plan === undefined) {
     const stack = rules.filter((r) => r.needsStack)
     const ownCall = stack.filter((r) => !r.builtin)
-    plan = { cheap: rules.filter((r) => !r.needsStack), stack, ownCall, hasBuiltin: ownCall.length < stack.length, callerBounded: !stack.some(looksPastRuleCaller) }
+    plan = { cheap: rules.filter((r) => !r.needsStack), stack, ownCall, hasBuiltin: ownCall.length < stack.length, callerBounded: !stack.some(looksPastRuleCaller), readsArgument: rules.some((r) => r.path !== undefined || r.command !== undefined) }
     plans.set(rules, plan)
   }
   return plan
@@ -363,6 +365,16 @@ export function looksPastRuleCaller(rule: CompiledRule): boolean {
  */
 export function looksPastCaller(rules: readonly CompiledRule[]): boolean {
   return !planOf(rules).callerBounded
+}
+
+/**
+ * Whether a rule list's verdict on a call may depend on the call's argument (the path or command it
+ * was given): only a rule with a `path` or `command` field reads it. When none does, calls that
+ * differ only in their argument get the same verdict: a helper that writes a new temporary file in
+ * every test is judged once, not once a file name (see `Judge`).
+ */
+export function looksAtArgument(rules: readonly CompiledRule[]): boolean {
+  return planOf(rules).readsArgument
 }
 
 /**

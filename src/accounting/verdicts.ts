@@ -4,7 +4,7 @@ import type { Frame } from '../model/finding.js'
 import type { Operation } from '../model/operation.js'
 import type { Verdict } from '../model/verdict.js'
 import type { RawStack, Stacks } from '../stack/capture.js'
-import { type CallView, type CompiledRule, findAllowingRule, looksPastCaller, verdictOf } from './allow.js'
+import { type CallView, type CompiledRule, findAllowingRule, looksAtArgument, looksPastCaller, verdictOf } from './allow.js'
 
 /** What a judge needs of a call: its operation's argument summary and its captured stack. */
 export interface Judged {
@@ -53,11 +53,13 @@ class JudgedView implements CallView {
  * Where no rule of the set looks below the caller frame (the built-in rules, `caller` rules, the
  * "test code" rule, rules without stack fields), the key stops at the caller frame
  * (`Stacks.callerKey`): a helper that blocks, called from every test, is judged once, not once
- * per test whose frame sits below it.
+ * per test whose frame sits below it. Where no rule of the set reads the argument (no `path` or
+ * `command` field), the argument is left out of the key too: a helper that writes a fresh
+ * temporary file in each test is judged once, not once a file name.
  */
 export class Judge {
   readonly #stacks: Stacks
-  /** Verdicts by rule set, operation, argument summary and stack key: no string made per lookup but the stack's own key. */
+  /** Verdicts by rule set, operation, argument summary (when a rule reads it) and stack key: no string made per lookup but the stack's own key. */
   readonly #verdicts = new WeakMap<readonly CompiledRule[], Map<Operation, Map<string | undefined, Map<string, Verdict>>>>()
   #cachedKeys = 0
 
@@ -74,8 +76,9 @@ export class Judge {
     if (byOperation === undefined) this.#verdicts.set(rules, (byOperation = new Map<Operation, Map<string | undefined, Map<string, Verdict>>>()))
     let byArg = byOperation.get(operation)
     if (byArg === undefined) byOperation.set(operation, (byArg = new Map<string | undefined, Map<string, Verdict>>()))
-    let byKey = byArg.get(call.arg)
-    if (byKey === undefined) byArg.set(call.arg, (byKey = new Map<string, Verdict>()))
+    const arg = looksAtArgument(rules) ? call.arg : undefined
+    let byKey = byArg.get(arg)
+    if (byKey === undefined) byArg.set(arg, (byKey = new Map<string, Verdict>()))
     const known = (upToCaller === undefined ? undefined : byKey.get(upToCaller)) ?? byKey.get(key)
     if (known !== undefined) return known
     const verdict = verdictOf(findAllowingRule(rules, new JudgedView(stacks, call, operation)))

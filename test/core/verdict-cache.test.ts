@@ -4,7 +4,7 @@
 import fs from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { type CompiledRule, builtinRules, compileRule, looksPastCaller, testCodeRule } from '../../src/accounting/allow.js'
+import { type CompiledRule, builtinRules, compileRule, looksAtArgument, looksPastCaller, testCodeRule } from '../../src/accounting/allow.js'
 import { Judge } from '../../src/accounting/verdicts.js'
 import { configure, detect } from '../../src/index.js'
 import { catalog } from '../../src/model/operation.js'
@@ -64,6 +64,40 @@ describe('a verdict is worked out once per stack up to the caller frame', () => 
   })
 })
 
+/** Judges two calls with one stack and two arguments; counts how often a rule asked for the caller frame. */
+function judgeTwoArgs(extra: readonly CompiledRule[]): { asked: number; verdicts: string[] } {
+  const stacks = new Stacks(new Guard())
+  const judge = new Judge(stacks)
+  let asked = 0
+  const rules = [...extra, testCodeRule(() => (asked++, false)), ...builtinRules(false)]
+  const raw = fromTestA(stacks)
+  const verdicts = [file, join(dir, 'b.json')].map((arg) => judge.judge({ raw, arg }, statSync as NonNullable<typeof statSync>, rules).kind)
+  return { asked, verdicts }
+}
+
+describe('the argument is part of a verdict only when a rule reads it', () => {
+  test('no rule with `path` or `command`: one stack with two file names is judged once', () => {
+    const rules = [compileRule('fs.readFileSync'), compileRule({ caller: '**/no-such-dir/**' })]
+    expect(looksAtArgument([...rules, ...builtinRules(false)])).toBe(false)
+    const { asked, verdicts } = judgeTwoArgs(rules)
+    expect(verdicts).toEqual(['violation', 'violation'])
+    expect(asked).toBe(1)
+  })
+
+  test('a rule with `path` (or `command`): each argument is judged on its own, and gets its own verdict', () => {
+    const byPath = compileRule({ path: '**/b.json' })
+    expect(looksAtArgument([byPath])).toBe(true)
+    expect(looksAtArgument([compileRule({ command: 'git *' })])).toBe(true)
+    const { asked, verdicts } = judgeTwoArgs([byPath])
+    expect(verdicts).toEqual(['violation', 'allowed'])
+    // The second call is allowed by the path rule before the "test code" rule is tried.
+    expect(asked).toBe(1)
+    const reversed = judgeTwoArgs([compileRule({ path: '**/a.json' })])
+    expect(reversed.verdicts).toEqual(['allowed', 'violation'])
+    expect(reversed.asked).toBe(1)
+  })
+})
+
 // The same through the public API: a configured rule naming a frame below the caller frame tells
 // the two callers apart, whichever is judged first (a verdict remembered up to the caller frame
 // would not: one rule list, one detector, the same helper).
@@ -94,6 +128,34 @@ describe('a rule that looks below the caller frame still tells callers apart', (
         callerAllowed: [['statHere', true]],
         callerNotAllowed: [['statHere', false]],
       })
+    })
+  }
+})
+
+// And the argument through the public API: one scope, one helper, one stack, two files; a rule with
+// `path` and a stack field (so judged with the call's stack, by the cache above) allows one of them,
+// whichever is judged first (a verdict remembered without the argument would give both the first's).
+function statFile(path: string): fs.Stats {
+  return fs.statSync(path)
+}
+
+describe('a `path` rule still tells two files of one call site apart', () => {
+  const other = join(dir, 'b.json')
+  fs.writeFileSync(other, '{}')
+  for (const order of [
+    [file, other],
+    [other, file],
+  ]) {
+    test(`${order[0] === file ? 'a.json' : 'b.json'} first`, async () => {
+      configure({ allow: [{ path: '**/b.json', function: 'statFile' }] })
+      const { findings } = await detect(() => {
+        for (const path of order) statFile(path)
+      })
+      const byFile = syncIo(findings).map((f) => [f.args?.includes('b.json') === true ? 'b.json' : 'a.json', f.location?.function, f.allowed])
+      expect(byFile.sort()).toEqual([
+        ['a.json', 'statFile', false],
+        ['b.json', 'statFile', true],
+      ])
     })
   }
 })
