@@ -331,6 +331,8 @@ interface RulePlan {
   readonly callerBounded: boolean
   /** Some rule looks at the call's argument: a `path` or `command` field (see `looksAtArgument`). */
   readonly readsArgument: boolean
+  /** There are built-in rules, and no rule of the user's that looks at the stack comes before one (see `builtinsDecideFirst`). */
+  readonly builtinsFirst: boolean
 }
 
 // Plans by rule list: lists are made once per configuration and test file (see `TestFiles.rulesFor`).
@@ -341,7 +343,17 @@ function planOf(rules: readonly CompiledRule[]): RulePlan {
   if (plan === undefined) {
     const stack = rules.filter((r) => r.needsStack)
     const ownCall = stack.filter((r) => !r.builtin)
-    plan = { cheap: rules.filter((r) => !r.needsStack), stack, ownCall, hasBuiltin: ownCall.length < stack.length, callerBounded: !stack.some(looksPastRuleCaller), readsArgument: rules.some((r) => r.path !== undefined || r.command !== undefined) }
+    let lastBuiltin = -1
+    for (let i = 0; i < stack.length; i++) if ((stack[i] as CompiledRule).builtin) lastBuiltin = i
+    plan = {
+      cheap: rules.filter((r) => !r.needsStack),
+      stack,
+      ownCall,
+      hasBuiltin: lastBuiltin >= 0,
+      callerBounded: !stack.some(looksPastRuleCaller),
+      readsArgument: rules.some((r) => r.path !== undefined || r.command !== undefined),
+      builtinsFirst: lastBuiltin >= 0 && stack.slice(0, lastBuiltin).every((r) => r.builtin),
+    }
     plans.set(rules, plan)
   }
   return plan
@@ -365,6 +377,19 @@ export function looksPastRuleCaller(rule: CompiledRule): boolean {
  */
 export function looksPastCaller(rules: readonly CompiledRule[]): boolean {
   return !planOf(rules).callerBounded
+}
+
+/**
+ * Whether a built-in rule that allows a call from some of its frames allows it whatever frames lie
+ * below them: true when the list has built-in rules and none of the user's rules that look at the
+ * stack comes before them. (A built-in rule looks at the frames above the caller frame; a stack
+ * captured deeper, with its caller frame further down, still holds the frame it matched. Only a
+ * rule tried before the built-in ones could then decide otherwise — the user's `caller`, `within`,
+ * `package` and `function` rules are; the "test code" rule comes after them; rules that need no
+ * stack decide the same whatever the stack.)
+ */
+export function builtinsDecideFirst(rules: readonly CompiledRule[]): boolean {
+  return planOf(rules).builtinsFirst
 }
 
 /**

@@ -8,12 +8,12 @@ import { now } from '../runtime/clock.js'
 import type { Guard } from '../runtime/guard.js'
 import type { RawStack, Stacks } from '../stack/capture.js'
 import { siteKey } from '../stack/frames.js'
-import { findAllowingRule } from './allow.js'
+import { builtinsDecideFirst, findAllowingRule } from './allow.js'
 import { summarizeArgs } from './args.js'
 import { type FindingIds, syncFinding } from './findings.js'
 import type { Scope } from './scope.js'
 import type { Settings } from './settings.js'
-import type { KeptCall } from './tally.js'
+import type { KeptCall, OperationTally } from './tally.js'
 
 /** Marks an argument summary not worked out yet (`undefined` is a summary: nothing to show). */
 const UNSUMMARIZED = Symbol('unsummarized')
@@ -130,7 +130,8 @@ export class CallRecorder {
     // Keep a stack for the first calls; after that only while every call so far was allowed,
     // because then each one must still be judged (the verdict never depends on sampling).
     const keep = tally.kept.length < STACKS_PER_OPERATION || !tally.violation
-    const raw = keep ? this.#capture(s, wrapper) : undefined
+    if (keep && s.shallowDepth !== undefined && builtinsDecideFirst(scope.rules)) arg = summaryOf(arg, op, args)
+    const raw = keep ? this.#capture(s, wrapper, tally, scope, arg) : undefined
     try {
       return timed(this.#tools.guard, original, self, args, out)
     } finally {
@@ -167,13 +168,20 @@ export class CallRecorder {
   /**
    * A kept call's stack: `traceDepth` frames when no rule looks past the caller frame and they show
    * it, else `captureDepth` (see `Settings.shallowDepth`). The shallow one is read at once, to tell.
+   * When it shows no caller frame but a built-in rule allows the call from its frames, and no rule
+   * of the user's looking at the stack comes first (`builtinsDecideFirst`), the verdict cannot
+   * change deeper down and the call is never reported: the shallow stack is kept, judged now (the
+   * judge remembers the verdict). So a module loaded inside a test — Node's loader, Vite's, Jest's
+   * registry, the test's own frame far below — is not captured twice. `arg`: the argument summary,
+   * worked out when such a judgement may come.
    */
-  #capture(s: Settings, wrapper: Function): RawStack {
+  #capture(s: Settings, wrapper: Function, tally: OperationTally, scope: Scope, arg: string | undefined | typeof UNSUMMARIZED): RawStack {
     const stacks = this.#tools.stacks
     if (s.shallowDepth !== undefined) {
       const raw = stacks.capture(s.shallowDepth, wrapper)
       try {
         if (stacks.holdsCaller(raw, s.shallowDepth)) return raw
+        if (arg !== UNSUMMARIZED && builtinsDecideFirst(scope.rules) && isBuiltinAllowance(tally.verdict({ raw, ms: 0, arg, leak: false, raised: false }, scope.rules))) return raw
       } catch (error) {
         // Read before the call runs: loopcop's failure is reported, never thrown into the caller.
         this.#tools.internalError(error)

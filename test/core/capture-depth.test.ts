@@ -6,6 +6,7 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, test } from 'vitest'
+import { builtinRules, builtinsDecideFirst, compileRule, testCodeRule } from '../../src/accounting/allow.js'
 import { detect, type SyncIoFinding } from '../../src/index.js'
 import { defaultsWithoutStalls, tempDir } from './support.js'
 
@@ -21,9 +22,13 @@ const write = (file: string, text: string): void => {
 write('node_modules/deepdep/index.cjs', "const fs = require('node:fs')\nfunction down(n) { return n === 0 ? fs.existsSync(__filename) : down(n - 1) }\nexports.load = () => down(12)\n")
 write('node_modules/rec/index.cjs', 'function down(n, fn) { return n === 0 ? fn() : down(n - 1, fn) }\nexports.run = (fn) => down(12, fn)\n')
 write('node_modules/outer/index.cjs', "const rec = require('../rec/index.cjs')\nexports.run = (fn) => rec.run(fn)\n")
+// A package a built-in rule allows (the "mocha" rule: the runner's own machinery) blocking 12 frames
+// deep inside itself: its first `traceDepth` frames show no caller frame.
+write('node_modules/mocha/index.cjs', "const fs = require('node:fs')\nfunction down(n) { return n === 0 ? fs.existsSync(__filename) : down(n - 1) }\nexports.load = () => down(12)\n")
 const load = createRequire(thisFile)
 const deepdep = load(join(dir, 'node_modules/deepdep/index.cjs')) as { load: () => boolean }
 const outer = load(join(dir, 'node_modules/outer/index.cjs')) as { run: (fn: () => unknown) => unknown }
+const runner = load(join(dir, 'node_modules/mocha/index.cjs')) as { load: () => boolean }
 
 function site(): boolean {
   return fs.existsSync(dir)
@@ -69,5 +74,54 @@ describe('capture depth', () => {
         expect(shallow.allowed).toBe(false)
       }
     }
+  })
+})
+
+/** The depths loopcop captured `existsSync`'s stack at while `fn` ran (its wrapper keeps the name). */
+async function capturedDepths(fn: () => unknown, options?: Parameters<typeof detect>[1]): Promise<{ depths: number[]; findings: readonly unknown[] }> {
+  const capture = Error.captureStackTrace
+  const depths: number[] = []
+  Error.captureStackTrace = function (target: object, above?: Function) {
+    if (above?.name === 'existsSync') depths.push(Error.stackTraceLimit)
+    capture.call(Error, target, above)
+  }
+  try {
+    const { findings } = await detect(fn, options)
+    return { depths, findings }
+  } finally {
+    Error.captureStackTrace = capture
+  }
+}
+
+describe('a call a built-in rule allows from its first frames', () => {
+  test('is captured once, `traceDepth` deep, when those frames show no caller: it is never reported, whatever lies deeper', async () => {
+    const { depths, findings } = await capturedDepths(() => runner.load())
+    expect(depths).toEqual([10])
+    expect(findings).toEqual([])
+  })
+
+  test('is captured deeper when one of the user rules that look at the stack comes first: it may decide from the caller frame', async () => {
+    const { depths, findings } = await capturedDepths(() => runner.load(), { allow: [{ caller: '**/capture-depth.test.ts' }] })
+    expect(depths).toEqual([10, 20])
+    const f = only(findings)
+    expect(f.allowed).toBe(true)
+    expect(f.allowedBy).toBe('{"caller":"**/capture-depth.test.ts"}')
+    expect(f.location?.file).toBe(thisFile)
+  })
+
+  test('a call no built-in rule allows is still captured deeper, to find its caller frame', async () => {
+    const { depths, findings } = await capturedDepths(() => deepdep.load())
+    expect(depths).toEqual([10, 20])
+    expect(only(findings).location?.file).toBe(thisFile)
+  })
+
+  test('which rule lists let the built-in rules decide first', () => {
+    const builtins = builtinRules(false)
+    const testCode = testCodeRule(() => false)
+    expect(builtinsDecideFirst([...builtins, testCode])).toBe(true)
+    // Rules that need no stack decide the same whatever the stack.
+    expect(builtinsDecideFirst([compileRule('fs.readFileSync'), compileRule({ path: '**/*.json' }), ...builtins, testCode])).toBe(true)
+    for (const rule of [{ caller: 'src/**' }, { within: '**/lib/**' }, { package: 'pino' }, { function: 'load*' }]) expect(builtinsDecideFirst([compileRule(rule), ...builtins, testCode])).toBe(false)
+    expect(builtinsDecideFirst([testCode])).toBe(false)
   })
 })
