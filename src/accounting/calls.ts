@@ -130,8 +130,7 @@ export class CallRecorder {
     // Keep a stack for the first calls; after that only while every call so far was allowed,
     // because then each one must still be judged (the verdict never depends on sampling).
     const keep = tally.kept.length < STACKS_PER_OPERATION || !tally.violation
-    if (keep && s.shallowDepth !== undefined && builtinsDecideFirst(scope.rules)) arg = summaryOf(arg, op, args)
-    const raw = keep ? this.#capture(s, wrapper, tally, scope, arg) : undefined
+    const raw = keep ? this.#capture(s, wrapper, tally, scope, op, args, arg) : undefined
     try {
       return timed(this.#tools.guard, original, self, args, out)
     } finally {
@@ -172,16 +171,16 @@ export class CallRecorder {
    * of the user's looking at the stack comes first (`builtinsDecideFirst`), the verdict cannot
    * change deeper down and the call is never reported: the shallow stack is kept, judged now (the
    * judge remembers the verdict). So a module loaded inside a test — Node's loader, Vite's, Jest's
-   * registry, the test's own frame far below — is not captured twice. `arg`: the argument summary,
-   * worked out when such a judgement may come.
+   * registry, the test's own frame far below — is not captured twice. `arg`: the argument summary
+   * if worked out already (it is worked out here, before the call, only for such a judgement).
    */
-  #capture(s: Settings, wrapper: Function, tally: OperationTally, scope: Scope, arg: string | undefined | typeof UNSUMMARIZED): RawStack {
+  #capture(s: Settings, wrapper: Function, tally: OperationTally, scope: Scope, op: Operation, args: readonly unknown[], arg: string | undefined | typeof UNSUMMARIZED): RawStack {
     const stacks = this.#tools.stacks
     if (s.shallowDepth !== undefined) {
       const raw = stacks.capture(s.shallowDepth, wrapper)
       try {
         if (stacks.holdsCaller(raw, s.shallowDepth)) return raw
-        if (arg !== UNSUMMARIZED && builtinsDecideFirst(scope.rules) && isBuiltinAllowance(tally.verdict({ raw, ms: 0, arg, leak: false, raised: false }, scope.rules))) return raw
+        if (builtinsDecideFirst(scope.rules) && isBuiltinAllowance(tally.verdict({ raw, ms: 0, arg: summaryOf(arg, op, args), leak: false, raised: false }, scope.rules))) return raw
       } catch (error) {
         // Read before the call runs: loopcop's failure is reported, never thrown into the caller.
         this.#tools.internalError(error)

@@ -24,11 +24,11 @@ write('node_modules/rec/index.cjs', 'function down(n, fn) { return n === 0 ? fn(
 write('node_modules/outer/index.cjs', "const rec = require('../rec/index.cjs')\nexports.run = (fn) => rec.run(fn)\n")
 // A package a built-in rule allows (the "mocha" rule: the runner's own machinery) blocking 12 frames
 // deep inside itself: its first `traceDepth` frames show no caller frame.
-write('node_modules/mocha/index.cjs', "const fs = require('node:fs')\nfunction down(n) { return n === 0 ? fs.existsSync(__filename) : down(n - 1) }\nexports.load = () => down(12)\n")
+write('node_modules/mocha/index.cjs', "const fs = require('node:fs')\nfunction down(n, path = __filename) { return n === 0 ? fs.existsSync(path) : down(n - 1, path) }\nexports.load = () => down(12)\nexports.exists = (path) => down(12, path)\n")
 const load = createRequire(thisFile)
 const deepdep = load(join(dir, 'node_modules/deepdep/index.cjs')) as { load: () => boolean }
 const outer = load(join(dir, 'node_modules/outer/index.cjs')) as { run: (fn: () => unknown) => unknown }
-const runner = load(join(dir, 'node_modules/mocha/index.cjs')) as { load: () => boolean }
+const runner = load(join(dir, 'node_modules/mocha/index.cjs')) as { load: () => boolean; exists: (path: unknown) => boolean }
 
 function site(): boolean {
   return fs.existsSync(dir)
@@ -113,6 +113,34 @@ describe('a call a built-in rule allows from its first frames', () => {
     const { depths, findings } = await capturedDepths(() => deepdep.load())
     expect(depths).toEqual([10, 20])
     expect(only(findings).location?.file).toBe(thisFile)
+  })
+
+  test('an argument whose summary throws: the call keeps its own outcome, and loopcop reports its failure on stderr', async () => {
+    // A revoked proxy as the path: reading it throws, here in Node's own check and in loopcop's summary.
+    const { proxy, revoke } = Proxy.revocable({}, {})
+    revoke()
+    const outcome = (fn: () => unknown): unknown => {
+      try {
+        return fn()
+      } catch (error) {
+        return error instanceof Error ? `${error.name}: ${error.message}` : error
+      }
+    }
+    const bare = outcome(() => runner.exists(proxy))
+    let inside: unknown
+    const errors: string[] = []
+    const write = process.stderr.write.bind(process.stderr)
+    process.stderr.write = ((chunk: string | Uint8Array) => (errors.push(String(chunk)), true)) as typeof process.stderr.write
+    try {
+      await detect(() => {
+        inside = outcome(() => runner.exists(proxy))
+      })
+    } finally {
+      process.stderr.write = write
+    }
+    expect(inside).toEqual(bare)
+    // loopcop says what went wrong on its side (once: each internal error is reported once).
+    expect(errors.join('')).toContain('loopcop: internal error')
   })
 
   test('which rule lists let the built-in rules decide first', () => {
