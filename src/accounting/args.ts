@@ -28,9 +28,19 @@ function pathText(value: unknown): string | undefined {
 /**
  * The path, command or size a call was given, as a string (nothing is kept of the arguments
  * themselves). Raw: allow rules match it as given; findings keep it redacted and clipped
- * (`redactSummary`).
+ * (`redactSummary`). It never throws: it is worked out before the call when rules need it, and an
+ * argument it cannot read (a revoked proxy, a getter that throws) is the caller's to pass — the
+ * call then runs as it would without loopcop, judged with no summary.
  */
 export function summarizeArgs(op: Operation, args: readonly unknown[]): string | undefined {
+  try {
+    return summary(op, args)
+  } catch {
+    return undefined
+  }
+}
+
+function summary(op: Operation, args: readonly unknown[]): string | undefined {
   const a0 = args[0]
   switch (op.arg) {
     case 'path':

@@ -117,6 +117,27 @@ describe('wrapped functions', () => {
     expect(operationsOf(findings)).toEqual(['fs.readFileSync'])
   })
 
+  test('an argument loopcop cannot read leaves the call as it is, whatever summarizes it before the call', async () => {
+    // A revoked proxy as the path: Node's fs.existsSync answers false; reading it throws anywhere else.
+    // Rules that need no stack (a `path` rule) and `mode: 'throw'` summarize the argument before the
+    // call, the capture of a call a built-in rule may allow does too.
+    const { proxy, revoke } = Proxy.revocable({}, {})
+    revoke()
+    const outcome = (fn: () => unknown): unknown => {
+      try {
+        return fn()
+      } catch (error) {
+        return error instanceof Error ? `${error.name}: ${error.message}` : error
+      }
+    }
+    const bare = outcome(() => fs.existsSync(proxy as unknown as string))
+    expect(bare).toBe(false)
+    for (const options of [{ allow: [{ path: '**/nowhere/**' }] }, { mode: 'throw' as const, allow: ['fs.existsSync'] }, { allow: ['fs.readFileSync'] }]) {
+      const { value } = await detect(() => outcome(() => fs.existsSync(proxy as unknown as string)), options)
+      expect(value).toBe(bare)
+    }
+  })
+
   test('rethrow the very object the original threw, inside and outside a scope', async () => {
     const thrown = new RangeError('the original threw this')
     const notAnError = { reason: 'not even an Error' }
