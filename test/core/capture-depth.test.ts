@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, test } from 'vitest'
 import { builtinRules, builtinsDecideFirst, compileRule, testCodeRule } from '../../src/accounting/allow.js'
 import { detect, type SyncIoFinding } from '../../src/index.js'
-import { defaultsWithoutStalls, tempDir } from './support.js'
+import { defaultsWithoutStalls, outcomeOf, revokedProxy, tempDir } from './support.js'
 
 defaultsWithoutStalls()
 const thisFile = fileURLToPath(import.meta.url)
@@ -117,23 +117,15 @@ describe('a call a built-in rule allows from its first frames', () => {
 
   test('an argument loopcop cannot summarize: the call keeps its own outcome, and loopcop says nothing', async () => {
     // A revoked proxy as the path: reading it throws, here in Node's own check and in loopcop's summary.
-    const { proxy, revoke } = Proxy.revocable({}, {})
-    revoke()
-    const outcome = (fn: () => unknown): unknown => {
-      try {
-        return fn()
-      } catch (error) {
-        return error instanceof Error ? `${error.name}: ${error.message}` : error
-      }
-    }
-    const bare = outcome(() => runner.exists(proxy))
+    const proxy = revokedProxy()
+    const bare = outcomeOf(() => runner.exists(proxy))
     let inside: unknown
     const errors: string[] = []
     const write = process.stderr.write.bind(process.stderr)
     process.stderr.write = ((chunk: string | Uint8Array) => (errors.push(String(chunk)), true)) as typeof process.stderr.write
     try {
       await detect(() => {
-        inside = outcome(() => runner.exists(proxy))
+        inside = outcomeOf(() => runner.exists(proxy))
       })
     } finally {
       process.stderr.write = write

@@ -7,7 +7,7 @@ import { describe, expect, test } from 'vitest'
 import { activate, deactivate, detect, isActive, markAsBlocking } from '../../src/index.js'
 import { catalog } from '../../src/model/operation.js'
 import { isPresent, siteTarget } from './recipes.js'
-import { defaultsWithoutStalls, syncIo, tempDir } from './support.js'
+import { defaultsWithoutStalls, outcomeOf, revokedProxy, syncIo, tempDir } from './support.js'
 
 // Taken before anything in this file activates loopcop.
 const originalDirReadSync = fs.Dir.prototype.readSync
@@ -121,19 +121,11 @@ describe('wrapped functions', () => {
     // A revoked proxy as the path: Node's fs.existsSync answers false; reading it throws anywhere else.
     // Rules that need no stack (a `path` rule) and `mode: 'throw'` summarize the argument before the
     // call, the capture of a call a built-in rule may allow does too.
-    const { proxy, revoke } = Proxy.revocable({}, {})
-    revoke()
-    const outcome = (fn: () => unknown): unknown => {
-      try {
-        return fn()
-      } catch (error) {
-        return error instanceof Error ? `${error.name}: ${error.message}` : error
-      }
-    }
-    const bare = outcome(() => fs.existsSync(proxy as unknown as string))
+    const proxy = revokedProxy()
+    const bare = outcomeOf(() => fs.existsSync(proxy as unknown as string))
     expect(bare).toBe(false)
     for (const options of [{ allow: [{ path: '**/nowhere/**' }] }, { mode: 'throw' as const, allow: ['fs.existsSync'] }, { allow: ['fs.readFileSync'] }]) {
-      const { value } = await detect(() => outcome(() => fs.existsSync(proxy as unknown as string)), options)
+      const { value } = await detect(() => outcomeOf(() => fs.existsSync(proxy as unknown as string)), options)
       expect(value).toBe(bare)
     }
   })

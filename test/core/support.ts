@@ -54,3 +54,19 @@ export function callsOf(findings: readonly Finding[]): number {
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
+
+/** A revoked proxy: an argument nothing can read (every access throws), Node's own checks included. */
+export function revokedProxy(): object {
+  const { proxy, revoke } = Proxy.revocable({}, {})
+  revoke()
+  return proxy
+}
+
+/** What a call gave: its value, or the error it threw as `Name: message` (comparable across realms). */
+export function outcomeOf(fn: () => unknown): unknown {
+  try {
+    return fn()
+  } catch (error) {
+    return error instanceof Error ? `${error.name}: ${error.message}` : error
+  }
+}
