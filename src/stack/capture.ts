@@ -11,11 +11,16 @@ import { sourceFrame } from './sourcemaps.js'
 export type { RawStack } from './callsites.js'
 
 /**
- * One generated position (a script and an offset in it), as far as loopcop has worked it out: its
- * number, which stack keys are made of, and its frame once source-mapped.
+ * One generated position (a script and an offset in it, for one way of naming its function: see
+ * `nameVariant`), as far as loopcop has worked it out: its number, which stack keys are made of,
+ * and its frame once source-mapped.
  */
 interface Position {
   readonly id: number
+  /** How V8 names the function at this offset for the calls this position stands for (`nameVariant`). */
+  readonly variant: string
+  /** The position of the same offset named another way, once one was seen (a short chain: usually none). */
+  other: Position | undefined
   /** Its frame, source-mapped; `null`: no frame (no position, or loopcop's own code); `undefined`: not worked out yet. */
   frame: Frame | null | undefined
   /** Its frame for telling whose code it is (file and function, no line: see `generatedFrame`), likewise. */
@@ -57,6 +62,48 @@ function indexOfFrame(positions: readonly Position[], frame: Frame): number {
   return -1
 }
 
+/**
+ * The positions of one script name. A script of the user's own may be compiled again under the same
+ * name from a changed source — Mocha's and Jest's watch modes rerun the tests in the same process
+ * after an edit — and an offset in the new source is another line, column and function: such a
+ * script's positions stand for one version of it, told by V8's hash of its source (`versioned`).
+ */
+interface ScriptPositions {
+  readonly byOffset: Map<number, Position>
+  /** Whether positions are kept for one version of the script at a time (the user's own files). */
+  readonly versioned: boolean
+  /** V8's hash of the source the positions are of (`versioned` scripts), once one was read. */
+  hash: string | undefined
+}
+
+/** The variant of a constructor call (`new Fn`); a type name given by V8 is never this. */
+const CONSTRUCTED = '\u0000new'
+/** The variant of a method call whose receiver has no type name V8 gives. */
+const UNTYPED = '\u0000'
+
+/**
+ * What V8's name for a call site's function depends on besides the code position (see `v8Name`):
+ * one inherited method is `Legacy.load` or `Modern.load` by its receiver, one function `new Fn` or
+ * `Fn` by how it was called. A top-level call's name is its function's own (`''`).
+ */
+function nameVariant(site: NodeJS.CallSite): string {
+  if (site.isConstructor()) return CONSTRUCTED
+  if (site.isToplevel()) return ''
+  return site.getTypeName() ?? UNTYPED
+}
+
+/**
+ * Whether positions in a script are kept per version of its source (see `ScriptPositions`): the
+ * user's own files, which a watch mode may reload; not Node's own modules nor dependencies, which
+ * do not change while a process runs (and hashing a large bundle's source costs ~8 ms a MB, once).
+ */
+function isVersioned(script: string): boolean {
+  return !script.startsWith('node:') && !script.includes('/node_modules/') && !script.includes('\\node_modules\\') && HASHES === true
+}
+
+/** Whether V8's call sites give their script's hash here (`getScriptHash`: Node 20 and later do). */
+let HASHES: boolean | undefined
+
 /** What ends a key made up to a caller frame (see `Stacks.callerKey`): no position's number makes these two code units. */
 const CALLER_KEY_END = '\uffff\uffff'
 
@@ -81,8 +128,8 @@ export class Stacks {
    * Positions by script name, then by offset in the script (bounded): a stack new as a whole is
    * mostly positions seen before, and finding one by number costs no string per frame.
    */
-  readonly #byScript = new Map<string, Map<number, Position>>()
-  /** Positions of call sites with no script name (eval code), by their text. */
+  readonly #byScript = new Map<string, ScriptPositions>()
+  /** Positions of call sites with no script name (eval code), by their text (the first variant of each). */
   readonly #byText = new Map<string, Position>()
   #positions = 0
   #lastId = 0
@@ -355,25 +402,40 @@ export class Stacks {
    */
   #position(site: NodeJS.CallSite): Position {
     const script = site.getFileName()
+    const variant = nameVariant(site)
     let position: Position | undefined
     // A script with no name (`''`: code the inspector evaluated) is told by its text, `sourceURL` included.
     if (typeof script === 'string' && script !== '') {
-      let byOffset = this.#byScript.get(script)
-      if (byOffset === undefined) this.#byScript.set(script, (byOffset = new Map<number, Position>()))
+      let positions = this.#byScript.get(script)
+      if (positions === undefined) {
+        HASHES ??= typeof site.getScriptHash === 'function'
+        this.#byScript.set(script, (positions = { byOffset: new Map<number, Position>(), versioned: isVersioned(script), hash: undefined }))
+      }
+      if (positions.versioned) {
+        // Computed by V8 once a script (a hash of its source) and kept with it.
+        const hash = site.getScriptHash()
+        if (hash !== positions.hash) {
+          // Another version of the file: the old one's positions stand for code no longer run.
+          if (positions.hash !== undefined) positions.byOffset.clear()
+          positions.hash = hash
+        }
+      }
       const offset = site.getPosition()
-      position = byOffset.get(offset)
-      if (position === undefined) byOffset.set(offset, (position = this.#newPosition()))
+      position = positions.byOffset.get(offset)
+      if (position === undefined) positions.byOffset.set(offset, (position = this.#newPosition(variant)))
     } else {
       const text = positionOf(site)
       position = this.#byText.get(text)
-      if (position === undefined) this.#byText.set(text, (position = this.#newPosition()))
+      if (position === undefined) this.#byText.set(text, (position = this.#newPosition(variant)))
     }
+    // The same offset named another way (another receiver's type, a constructor call): a position of its own.
+    while (position.variant !== variant) position = position.other ??= this.#newPosition(variant)
     return position
   }
 
-  #newPosition(): Position {
+  #newPosition(variant: string): Position {
     if (++this.#positions > MAX_POSITIONS) this.#forgetPositions()
-    return { id: ++this.#lastId, frame: undefined, raw: undefined }
+    return { id: ++this.#lastId, variant, other: undefined, frame: undefined, raw: undefined }
   }
 
   #forgetPositions(): void {
