@@ -56,12 +56,17 @@ class JudgedView implements CallView {
  * per test whose frame sits below it. Where no rule of the set reads the argument (no `path` or
  * `command` field), the argument is left out of the key too: a helper that writes a fresh
  * temporary file in each test is judged once, not once a file name.
+ * A rule's relative globs are matched against the working directory (`matchPath`): the verdicts
+ * stand for the one they were judged in, and are forgotten when a test changes it (`process.chdir`
+ * into a fixture folder).
  */
 export class Judge {
   readonly #stacks: Stacks
   /** Verdicts by rule set, operation, argument summary (when a rule reads it) and stack key: no string made per lookup but the stack's own key. */
-  readonly #verdicts = new WeakMap<readonly CompiledRule[], Map<Operation, Map<string | undefined, Map<string, Verdict>>>>()
+  #verdicts = new WeakMap<readonly CompiledRule[], Map<Operation, Map<string | undefined, Map<string, Verdict>>>>()
   #cachedKeys = 0
+  /** The working directory the verdicts were judged in. */
+  #cwd: string | undefined
 
   constructor(stacks: Stacks) {
     this.#stacks = stacks
@@ -70,6 +75,13 @@ export class Judge {
   /** The verdict on a call: `violation`, or `allowed` by the first rule that matches. */
   judge(call: Judged, operation: Operation, rules: readonly CompiledRule[]): Verdict {
     const stacks = this.#stacks
+    // Node keeps the working directory (read again only after a `chdir`): comparing costs a string compare.
+    const cwd = process.cwd()
+    if (cwd !== this.#cwd) {
+      if (this.#cwd !== undefined) this.#verdicts = new WeakMap()
+      this.#cachedKeys = 0
+      this.#cwd = cwd
+    }
     const upToCaller = looksPastCaller(rules) ? undefined : stacks.callerKey(call.raw)
     const key = stacks.key(call.raw)
     let byOperation = this.#verdicts.get(rules)

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { type CompiledRule, builtinRules, compileRule, looksAtArgument, looksPastCaller, testCodeRule } from '../../src/accounting/allow.js'
 import { Judge } from '../../src/accounting/verdicts.js'
-import { configure, detect } from '../../src/index.js'
+import { configure, detect, detectSync } from '../../src/index.js'
 import { catalog } from '../../src/model/operation.js'
 import { Guard } from '../../src/runtime/guard.js'
 import { type RawStack, Stacks } from '../../src/stack/capture.js'
@@ -156,6 +156,35 @@ describe('a `path` rule still tells two files of one call site apart', () => {
         ['a.json', 'statFile', false],
         ['b.json', 'statFile', true],
       ])
+    })
+  }
+})
+
+// A rule's relative glob is matched against the working directory: a verdict remembered for a stack
+// stands for the directory it was judged in (a test that `chdir`s into a fixture folder).
+describe('a verdict follows the working directory a relative glob is matched against', () => {
+  const sub = join(dir, 'sub')
+  fs.mkdirSync(sub, { recursive: true })
+  const start = process.cwd()
+  for (const order of [
+    [dir, sub],
+    [sub, dir],
+  ]) {
+    test(`${order[0] === dir ? 'the folder holding a.json' : 'another folder'} first`, () => {
+      // Relative to `dir`, `a.json` is the file the helper reads; relative to `sub`, it is not there.
+      configure({ allow: [{ path: 'a.json', function: 'statFile' }] })
+      const allowedIn = new Map<string, boolean>()
+      try {
+        for (const cwd of order) {
+          process.chdir(cwd)
+          // One stack for both (synchronous: no await between them changes the frames below).
+          const { findings } = detectSync(() => statFile(file))
+          allowedIn.set(cwd, syncIo(findings)[0]?.allowed === true)
+        }
+      } finally {
+        process.chdir(start)
+      }
+      expect(Object.fromEntries(allowedIn)).toEqual({ [dir]: true, [sub]: false })
     })
   }
 })
