@@ -4,7 +4,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path'
 import type { Frame } from '../model/finding.js'
 import type { Operation } from '../model/operation.js'
 import type { AllowRule, AllowRuleObject } from '../model/options.js'
-import { type Allowed, TEST_CODE_RULE, VIOLATION, type Verdict } from '../model/verdict.js'
+import { type Allowed, TEST_CODE_RULE, VIOLATION, type Verdict, isBuiltinAllowance } from '../model/verdict.js'
 import { firstPartyFrame, isSpyFrame, packageOf } from '../stack/frames.js'
 
 /** A call to judge: the operation, its argument summary and (lazily) its frames. */
@@ -48,6 +48,11 @@ export interface CompiledRule {
    * and what it allows is never reported.
    */
   readonly builtin: boolean
+  /**
+   * A built-in rule for a library the user's code may call itself (see `BuiltinRule.withoutCaller`):
+   * it matches only a call with no frame of the user's own among its captured frames.
+   */
+  readonly withoutCaller: boolean
   /** The verdict the rule gives (one object per rule, not one per call it allows). */
   readonly verdict: Allowed
 }
@@ -56,7 +61,7 @@ export interface CompiledRule {
 type RuleFields = Partial<Pick<CompiledRule, 'operation' | 'path' | 'command' | 'caller' | 'within' | 'fn' | 'pkg'>>
 
 /** A compiled rule of the one shape every rule has (see `CompiledRule`). */
-function compiled(label: string, f: RuleFields, builtin: boolean): CompiledRule {
+function compiled(label: string, f: RuleFields, builtin: boolean, withoutCaller = false): CompiledRule {
   const needsStack = f.caller !== undefined || f.within !== undefined || f.fn !== undefined || f.pkg !== undefined
   return {
     label,
@@ -69,6 +74,7 @@ function compiled(label: string, f: RuleFields, builtin: boolean): CompiledRule 
     pkg: f.pkg,
     needsStack,
     builtin,
+    withoutCaller,
     verdict: Object.freeze({ kind: 'allowed', rule: label, builtin } as const),
   }
 }
@@ -203,7 +209,7 @@ function matchFn(re: RegExp, frameFn: string | undefined): boolean {
 }
 
 /** Compiles a user rule (already validated by `configure()`); a built-in one under its own label. */
-export function compileRule(rule: AllowRule, builtin?: { readonly label: string }): CompiledRule {
+export function compileRule(rule: AllowRule, builtin?: { readonly label: string; readonly withoutCaller?: boolean }): CompiledRule {
   const r: AllowRuleObject = typeof rule === 'string' ? { operation: rule } : rule
   const caller = r.caller === undefined ? undefined : globToRegExp(r.caller)
   return compiled(
@@ -218,6 +224,7 @@ export function compileRule(rule: AllowRule, builtin?: { readonly label: string 
       ...(r.package !== undefined && { pkg: globToRegExp(r.package) }),
     },
     builtin !== undefined,
+    builtin?.withoutCaller === true,
   )
 }
 
@@ -241,7 +248,7 @@ function frameMatches(rule: CompiledRule, frame: Frame): boolean {
  */
 function stackMatches(rule: CompiledRule, stack: StackView): boolean {
   // A built-in rule looks only at the frames above the caller frame (see `CompiledRule.builtin`).
-  if (rule.builtin) return anyFrameMatches(rule, stack.above())
+  if (rule.builtin) return !(rule.withoutCaller && stack.hasCaller()) && anyFrameMatches(rule, stack.above())
   if (rule.caller !== undefined) {
     const own = stack.caller()
     if (own === undefined || own.unparsed === true || !rule.caller(own.file)) return false
@@ -268,6 +275,7 @@ class StackView {
   #ownKnown = false
   #own: Frame | undefined
   #above: readonly Frame[] | undefined
+  #hasCaller = false
 
   constructor(call: CallView) {
     this.#call = call
@@ -296,6 +304,7 @@ class StackView {
     const call = this.#call
     const f = call.rawFrames !== undefined ? call.rawFrames() : this.frames()
     const caller = firstPartyFrame(f)
+    this.#hasCaller = caller !== undefined
     const end = caller === undefined ? f.length : f.indexOf(caller)
     // A spy that passes the call through (`vi.spyOn(fs, …)`, `vi.fn(fs.readFileSync)`, jest.spyOn,
     // sinon) is the test's own call: its frames never make a call the runner's.
@@ -305,6 +314,12 @@ class StackView {
       if (!isSpyFrame(frame)) above.push(frame)
     }
     return (this.#above = above)
+  }
+
+  /** Whether the captured frames hold a frame of the user's own (told at generated positions, as `above`). */
+  hasCaller(): boolean {
+    this.above()
+    return this.#hasCaller
   }
 }
 
@@ -433,28 +448,48 @@ export interface BuiltinRule {
   readonly rule: Readonly<{ within?: string; package?: string }>
   /** A module-loading rule: dropped when `moduleLoading` is on. */
   readonly moduleLoading: boolean
+  /**
+   * The rule applies only to a call with no frame of the user's own among its captured frames: a
+   * library the machinery runs that the user's code may also call itself (esbuild's and Babel's
+   * `transformSync`, write-file-atomic's `sync`). Inside the machinery the machinery's own frames are
+   * there too, and its own rule allows the call; this one covers a stack too deep to show them. A
+   * call the user's own code makes into the library is the user's, as any other.
+   */
+  readonly withoutCaller: boolean
 }
 
-const pkgs = (name: string, moduleLoading: boolean, names: readonly string[]): BuiltinRule[] =>
-  names.map((p) => Object.freeze({ name, rule: Object.freeze({ package: p }), moduleLoading }))
+const pkgs = (name: string, moduleLoading: boolean, names: readonly string[], withoutCaller: readonly string[] = []): BuiltinRule[] =>
+  names.map((p) => Object.freeze({ name, rule: Object.freeze({ package: p }), moduleLoading, withoutCaller: withoutCaller.includes(p) }))
 
 /** The built-in rules, always on (listed by `loopcop.defaults`). */
 export const builtinRuleList: readonly BuiltinRule[] = Object.freeze([
-  { name: "Node's module loader", rule: { within: 'node:internal/modules/**' }, moduleLoading: true },
+  { name: "Node's module loader", rule: { within: 'node:internal/modules/**' }, moduleLoading: true, withoutCaller: false },
   ...pkgs('vitest/vite module runner', true, ['vite', 'vite-node', 'vitest', '@vitest/*']),
   ...pkgs('jest module registry', true, ['jest-runtime', 'jest-resolve', '@jest/transform', 'babel-jest', 'ts-jest']),
-  ...pkgs('TypeScript/Babel register hook', true, ['tsx', 'ts-node', '@babel/register', '@babel/core', 'pirates', '@swc/register', '@swc-node/register', 'esbuild-register', 'esbuild']),
-  ...pkgs('jest machinery', false, ['jest-snapshot', 'write-file-atomic', 'jest-circus', 'jest-message-util', '@jest/*', 'expect']),
+  ...pkgs('TypeScript/Babel register hook', true, ['tsx', 'ts-node', '@babel/register', '@babel/core', 'pirates', '@swc/register', '@swc-node/register', 'esbuild-register', 'esbuild'], ['@babel/core', 'esbuild']),
+  ...pkgs('jest machinery', false, ['jest-snapshot', 'write-file-atomic', 'jest-circus', 'jest-message-util', '@jest/*', 'expect'], ['write-file-atomic']),
   ...pkgs('mocha', false, ['mocha']),
-  { name: 'source maps', rule: { within: 'node:internal/source_map/**' }, moduleLoading: false },
+  { name: 'source maps', rule: { within: 'node:internal/source_map/**' }, moduleLoading: false, withoutCaller: false },
   ...pkgs('source maps', false, ['source-map-support', 'source-map', 'source-map-js', '@jridgewell/*']),
   ...pkgs('coverage', false, ['v8-to-istanbul', 'istanbul-lib-*', 'nyc', 'c8', 'test-exclude']),
 ])
 
 const compiledBuiltins = builtinRuleList.map((b) => ({
   moduleLoading: b.moduleLoading,
-  rule: compileRule(b.rule, { label: `built-in: ${b.name}` }),
+  rule: compileRule(b.rule, { label: `built-in: ${b.name}`, withoutCaller: b.withoutCaller }),
 }))
+/** The verdicts of the built-in rules that need no caller frame (`withoutCaller`): a deeper stack may show one. */
+const callerlessVerdicts = new WeakSet<Verdict>(compiledBuiltins.filter((b) => b.rule.withoutCaller).map((b) => b.rule.verdict))
+
+/**
+ * Whether a verdict is a built-in rule's allowance that no frame below the ones judged could undo
+ * (see `builtinsDecideFirst`): any built-in rule's but those that apply only without a caller frame
+ * (`BuiltinRule.withoutCaller`), which a deeper capture showing the user's frame would turn down.
+ */
+export function isSettledBuiltinAllowance(verdict: Verdict): boolean {
+  return isBuiltinAllowance(verdict) && !callerlessVerdicts.has(verdict)
+}
+
 const withLoader = compiledBuiltins.map((b) => b.rule)
 const withoutLoader = compiledBuiltins.filter((b) => !b.moduleLoading).map((b) => b.rule)
 

@@ -8,7 +8,7 @@ import { now } from '../runtime/clock.js'
 import type { Guard } from '../runtime/guard.js'
 import type { RawStack, Stacks } from '../stack/capture.js'
 import { siteKey } from '../stack/frames.js'
-import { builtinsDecideFirst, findAllowingRule } from './allow.js'
+import { builtinsDecideFirst, findAllowingRule, isSettledBuiltinAllowance } from './allow.js'
 import { summarizeArgs } from './args.js'
 import { type FindingIds, syncFinding } from './findings.js'
 import type { Scope } from './scope.js'
@@ -169,7 +169,9 @@ export class CallRecorder {
    * it, else `captureDepth` (see `Settings.shallowDepth`). The shallow one is read at once, to tell.
    * When it shows no caller frame but a built-in rule allows the call from its frames, and no rule
    * of the user's looking at the stack comes first (`builtinsDecideFirst`), the verdict cannot
-   * change deeper down and the call is never reported: the shallow stack is kept, judged now (the
+   * change deeper down (`isSettledBuiltinAllowance`: unless the rule applies only where no frame of
+   * the user's own is captured, which a deeper capture may show) and the call is never reported:
+   * the shallow stack is kept, judged now (the
    * judge remembers the verdict). So a module loaded inside a test — Node's loader, Vite's, Jest's
    * registry, the test's own frame far below — is not captured twice. `arg`: the argument summary
    * if worked out already (it is worked out here, before the call, only for such a judgement).
@@ -180,7 +182,7 @@ export class CallRecorder {
       const raw = stacks.capture(s.shallowDepth, wrapper)
       try {
         if (stacks.holdsCaller(raw, s.shallowDepth)) return raw
-        if (builtinsDecideFirst(scope.rules) && isBuiltinAllowance(tally.verdict({ raw, ms: 0, arg: summaryOf(arg, op, args), leak: false, raised: false }, scope.rules))) return raw
+        if (builtinsDecideFirst(scope.rules) && isSettledBuiltinAllowance(tally.verdict({ raw, ms: 0, arg: summaryOf(arg, op, args), leak: false, raised: false }, scope.rules))) return raw
       } catch (error) {
         // Read before the call runs: loopcop's failure is reported, never thrown into the caller.
         this.#tools.internalError(error)

@@ -41,8 +41,8 @@ function loadOther(path: string): Buffer {
   return fs.readFileSync(path)
 }
 
-// A package a built-in rule names (test/fixtures/core/node_modules/write-file-atomic).
-const machinery = require('../fixtures/core/node_modules/write-file-atomic') as { statFile(path: string): fs.Stats }
+// A package a built-in rule names (test/fixtures/core/node_modules/jest-snapshot).
+const machinery = require('../fixtures/core/node_modules/jest-snapshot') as { statFile(path: string): fs.Stats }
 
 // Library code of the user's own (outside node_modules), that blocks.
 const libraryRead = (require('../fixtures/core/library.cjs') as { libraryRead(path: string): Buffer }).libraryRead
@@ -340,6 +340,45 @@ describe('built-in rules', () => {
     // Loaded already: no I/O, nothing to report even when counting module loading.
     const cached = await detect(() => require(second) as unknown, { moduleLoading: true })
     expect(cached.findings).toEqual([])
+  })
+
+  describe('a library the machinery runs, which the user’s code may also call (esbuild, @babel/core, write-file-atomic)', () => {
+    // Each blocks `depth` frames deep inside itself; `pirates` is a register hook running esbuild.
+    const libs = ['esbuild', '@babel/core', 'write-file-atomic'] as const
+    for (const lib of libs) {
+      const root = join(dir, 'node_modules', lib)
+      fs.mkdirSync(root, { recursive: true })
+      fs.writeFileSync(join(root, 'index.cjs'), "const fs = require('node:fs')\nfunction down(n) { return n === 0 ? fs.statSync(__filename) : down(n - 1) }\nexports.run = (depth = 0) => down(depth)\n")
+    }
+    fs.mkdirSync(join(dir, 'node_modules', 'pirates'), { recursive: true })
+    fs.writeFileSync(join(dir, 'node_modules', 'pirates', 'index.cjs'), "const esbuild = require('../esbuild/index.cjs')\nexports.compile = () => esbuild.run()\n")
+    type Lib = { run(depth?: number): fs.Stats }
+    const lib = (name: string): Lib => require(join(dir, 'node_modules', name, 'index.cjs')) as Lib
+    const hook = require(join(dir, 'node_modules', 'pirates', 'index.cjs')) as { compile(): fs.Stats }
+
+    for (const name of libs) {
+      test(`${name}: the user’s own call into it is the user’s, reported with the library as the offender`, async () => {
+        const { blocking } = await detect(() => lib(name).run())
+        const found = syncIo(blocking)
+        expect(verdicts(found)).toEqual([['fs.statSync', false, undefined]])
+        expect(found[0]?.offender?.package).toBe(name)
+        expect(found[0]?.location?.file).toBe(thisFile)
+      })
+    }
+
+    test('run by a register hook (the hook’s frames above the user’s), it is the hook’s call: allowed', async () => {
+      expect((await detect(() => hook.compile())).findings).toEqual([])
+    })
+
+    test('with no frame of the user’s own captured (a stack deeper than traceDepth + 10), it is allowed as before', async () => {
+      expect((await detect(() => lib('esbuild').run(40))).findings).toEqual([])
+    })
+
+    test('deeper than traceDepth only, the shallow capture allowing it is not taken for the verdict: the deep one shows the user’s frame', async () => {
+      const { blocking } = await detect(() => lib('esbuild').run(12))
+      expect(verdicts(blocking)).toEqual([['fs.statSync', false, undefined]])
+      expect(syncIo(blocking)[0]?.location?.file).toBe(thisFile)
+    })
   })
 
   test('a built-in rule never allows the user’s own call, only the machinery making it', async () => {
