@@ -63,46 +63,45 @@ function indexOfFrame(positions: readonly Position[], frame: Frame): number {
 }
 
 /**
- * The positions of one script name. A script of the user's own may be compiled again under the same
- * name from a changed source — Mocha's and Jest's watch modes rerun the tests in the same process
- * after an edit — and an offset in the new source is another line, column and function: such a
- * script's positions stand for one version of it, told by V8's hash of its source (`versioned`).
+ * The positions of one script name. In a script of the user's own (`own`: not Node's, not in
+ * `node_modules`) a position is as exact as a frame: it stands for one version of the script, told by
+ * V8's hash of its source — Mocha's and Jest's watch modes compile a file again under the same name
+ * after an edit, where an offset is another line, column and function — and for one way V8 names its
+ * function there (`nameVariant`). Those are the frames findings name as the user's code (`location`)
+ * and `caller` rules with `function` look at. Node's modules and dependencies do not change while a
+ * process runs, and their frames keep the name V8 gave the first call at each offset: asking V8 for
+ * the receiver at each of a stack's 10–20 frames cost ~1.3 µs a kept call (bench/README.md,
+ * "Twenty-seventh pass"), for an inherited method of a dependency called on two classes' instances.
  */
 interface ScriptPositions {
   readonly byOffset: Map<number, Position>
-  /** Whether positions are kept for one version of the script at a time (the user's own files). */
-  readonly versioned: boolean
-  /** V8's hash of the source the positions are of (`versioned` scripts), once one was read. */
+  /** A script of the user's own: versioned, and named per receiver. */
+  readonly own: boolean
+  /** V8's hash of the source the positions are of (`own` scripts), once one was read. */
   hash: string | undefined
 }
 
-/** The variant of a constructor call (`new Fn`); a type name given by V8 is never this. */
+/** The variant of a constructor call (`new Fn`); a type name V8 gives is never this. */
 const CONSTRUCTED = '\u0000new'
-/** The variant of a method call whose receiver has no type name V8 gives. */
-const UNTYPED = '\u0000'
 
 /**
  * What V8's name for a call site's function depends on besides the code position (see `v8Name`):
- * one inherited method is `Legacy.load` or `Modern.load` by its receiver, one function `new Fn` or
- * `Fn` by how it was called. A top-level call's name is its function's own (`''`).
+ * one inherited method is `Legacy.load` or `Modern.load` by its receiver's type, one function
+ * `new Fn` or `Fn` by how it was called. (Not asked: whether the call was a top-level one, which
+ * names it without its receiver's type: such a call has none V8 names, as a method called on an
+ * object V8 gives no type name. Two calls named alike under two variants only get two positions.)
  */
 function nameVariant(site: NodeJS.CallSite): string {
-  if (site.isConstructor()) return CONSTRUCTED
-  if (site.isToplevel()) return ''
-  return site.getTypeName() ?? UNTYPED
+  return site.isConstructor() ? CONSTRUCTED : (site.getTypeName() ?? '')
 }
 
 /**
- * Whether positions in a script are kept per version of its source (see `ScriptPositions`): the
- * user's own files, which a watch mode may reload; not Node's own modules nor dependencies, which
- * do not change while a process runs (and hashing a large bundle's source costs ~8 ms a MB, once).
+ * Whether a script is the user's own (see `ScriptPositions`): not Node's modules nor a dependency's
+ * (hashing a large bundle's source would cost ~8 ms a MB, once a process).
  */
-function isVersioned(script: string): boolean {
-  return !script.startsWith('node:') && !script.includes('/node_modules/') && !script.includes('\\node_modules\\') && HASHES === true
+function isOwnScript(script: string): boolean {
+  return !script.startsWith('node:') && !script.includes('/node_modules/') && !script.includes('\\node_modules\\')
 }
-
-/** Whether V8's call sites give their script's hash here (`getScriptHash`: Node 20 and later do). */
-let HASHES: boolean | undefined
 
 /** What ends a key made up to a caller frame (see `Stacks.callerKey`): no position's number makes these two code units. */
 const CALLER_KEY_END = '\uffff\uffff'
@@ -402,28 +401,27 @@ export class Stacks {
    */
   #position(site: NodeJS.CallSite): Position {
     const script = site.getFileName()
-    const variant = nameVariant(site)
     let position: Position | undefined
+    let variant = ''
     // A script with no name (`''`: code the inspector evaluated) is told by its text, `sourceURL` included.
     if (typeof script === 'string' && script !== '') {
       let positions = this.#byScript.get(script)
-      if (positions === undefined) {
-        HASHES ??= typeof site.getScriptHash === 'function'
-        this.#byScript.set(script, (positions = { byOffset: new Map<number, Position>(), versioned: isVersioned(script), hash: undefined }))
-      }
-      if (positions.versioned) {
-        // Computed by V8 once a script (a hash of its source) and kept with it.
-        const hash = site.getScriptHash()
+      if (positions === undefined) this.#byScript.set(script, (positions = { byOffset: new Map<number, Position>(), own: isOwnScript(script), hash: undefined }))
+      if (positions.own) {
+        // Computed by V8 once a script (a hash of its source) and kept with it. (Node 20 and later give it.)
+        const hash = typeof site.getScriptHash === 'function' ? site.getScriptHash() : undefined
         if (hash !== positions.hash) {
           // Another version of the file: the old one's positions stand for code no longer run.
           if (positions.hash !== undefined) positions.byOffset.clear()
           positions.hash = hash
         }
+        variant = nameVariant(site)
       }
       const offset = site.getPosition()
       position = positions.byOffset.get(offset)
       if (position === undefined) positions.byOffset.set(offset, (position = this.#newPosition(variant)))
     } else {
+      variant = nameVariant(site)
       const text = positionOf(site)
       position = this.#byText.get(text)
       if (position === undefined) this.#byText.set(text, (position = this.#newPosition(variant)))
