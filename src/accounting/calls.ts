@@ -171,10 +171,10 @@ export class CallRecorder {
    * of the user's looking at the stack comes first (`builtinsDecideFirst`), the verdict cannot
    * change deeper down (`isSettledBuiltinAllowance`: unless the rule applies only where no frame of
    * the user's own is captured, which a deeper capture may show) and the call is never reported:
-   * the shallow stack is kept, judged now (the
-   * judge remembers the verdict). So a module loaded inside a test — Node's loader, Vite's, Jest's
-   * registry, the test's own frame far below — is not captured twice. `arg`: the argument summary
-   * if worked out already (it is worked out here, before the call, only for such a judgement).
+   * the shallow stack is kept, judged now (the judge remembers the verdict). So a module loaded
+   * inside a test — Node's loader, Vite's, Jest's registry, the test's own frame far below — is
+   * not captured twice. `arg`: the argument summary if worked out already (it is worked out here,
+   * before the call, only for such a judgement).
    */
   #capture(s: Settings, wrapper: Function, tally: OperationTally, scope: Scope, op: Operation, args: readonly unknown[], arg: string | undefined | typeof UNSUMMARIZED): RawStack {
     const stacks = this.#tools.stacks

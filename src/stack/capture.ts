@@ -87,9 +87,10 @@ const CONSTRUCTED = '\u0000new'
 /**
  * What V8's name for a call site's function depends on besides the code position (see `v8Name`):
  * one inherited method is `Legacy.load` or `Modern.load` by its receiver's type, one function
- * `new Fn` or `Fn` by how it was called. (Not asked: whether the call was a top-level one, which
- * names it without its receiver's type: such a call has none V8 names, as a method called on an
- * object V8 gives no type name. Two calls named alike under two variants only get two positions.)
+ * `new Fn` or `Fn` by how it was called. Whether the call was a top-level one is not asked (a third
+ * call into V8 a frame): its receiver has no type name V8 gives, so it shares a variant with a method
+ * called on a receiver V8 cannot name, and the two are named as whichever came first. Two calls V8
+ * names alike under two variants only get two positions.
  */
 function nameVariant(site: NodeJS.CallSite): string {
   return site.isConstructor() ? CONSTRUCTED : (site.getTypeName() ?? '')
