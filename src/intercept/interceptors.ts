@@ -193,6 +193,11 @@ export class Interceptors<S extends { readonly quiet: boolean }> {
    * Wraps the operations of a builtin a module is about to get for the first time (called by the
    * watch, inside that module's `require`/`import`/`getBuiltinModule`). Never throws: a failure is
    * an internal error the user sees, and the module gets the builtin unwrapped.
+   * No `syncBuiltinESMExports()` here: a builtin's ES-module facade is made, from its exports as
+   * they are then, at its first `import`, and no `import` of this one has run yet (the watch sees
+   * every one; `require` and `getBuiltinModule` make none). Syncing would copy every builtin's
+   * exports into its facade, a stub a running test has put on another one (`t.mock.method(fs, …)`,
+   * `vi.spyOn`) too, and leave it there for every ES module's import after the test took it away.
    */
   #wrapOnFirstUse(name: LazyBuiltin): void {
     if (!this.#installed) return
@@ -203,7 +208,6 @@ export class Interceptors<S extends { readonly quiet: boolean }> {
         const p = this.#patch(target, site.key, site.operation)
         if (p !== undefined) this.#patches.push(p)
       }
-      nodeModule.syncBuiltinESMExports()
     } catch (error) {
       this.#hooks.internalError(new Error(`loopcop could not wrap the blocking calls of node:${name} when it was first loaded; they are not checked in this process`, { cause: error }))
     }

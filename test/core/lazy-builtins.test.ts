@@ -19,6 +19,9 @@ interface Out {
   afterMany?: string[]
   wrappedOnActivate?: boolean
   restoredOnDeactivate?: boolean
+  afterStubs?: string[]
+  existsAfterStub?: boolean
+  hostAfterStub?: boolean
 }
 
 async function run(bin: string | undefined, major: NodeMajor, args: string[] = []): Promise<Out> {
@@ -60,6 +63,13 @@ describe.each(nodes)('child_process, zlib and crypto on Node $major', ({ major, 
     expect(out.afterMany?.sort()).toEqual([...LAZY].sort())
     expect(out.getBuiltinModuleRestored).toBe(true)
     expect(out.required).toEqual(['zlib.gzipSync'])
+  })
+
+  test("wrapping one on first use leaves other builtins' imports alone: a stub a test put on one, and took away, never reaches an ES module's import of it", async () => {
+    const out = await run(bin, major, ['stub'])
+    expect(out.afterStubs?.sort()).toEqual([...LAZY].sort())
+    expect(out.existsAfterStub).toBe(false)
+    expect(out.hostAfterStub).toBe(true)
   })
 
   test('deactivate() before they are loaded leaves them, and process.getBuiltinModule, untouched', async () => {
