@@ -5,6 +5,7 @@ import { STACKS_PER_OPERATION } from '../model/finding.js'
 import type { Operation } from '../model/operation.js'
 import { isBuiltinAllowance } from '../model/verdict.js'
 import { now } from '../runtime/clock.js'
+import { raiseStackTraceLimit, restoreStackTraceLimit } from '../runtime/stack-limit.js'
 import type { Guard } from '../runtime/guard.js'
 import type { RawStack, Stacks } from '../stack/capture.js'
 import { siteKey } from '../stack/frames.js'
@@ -29,14 +30,27 @@ export interface CallTools {
   internalError(error: unknown): void
 }
 
-/** Calls the original with the depth guard up, and returns how long it blocked. */
-function timed(guard: Guard, original: Function, self: unknown, args: unknown[], out: { ms: number }): unknown {
+/**
+ * loopcop's frames between a recorded call's original and the code that called the wrapper: this
+ * function, `#record`, `record`, the detector's `onCall` and the wrapper (a leaked call one more,
+ * `#leaked`). An error the original throws is captured `Error.stackTraceLimit` frames deep, and
+ * these would take the place of the caller's own frames at its bottom (the runner takes them out
+ * of a failing test's error, the frames they pushed out stay lost): the limit is raised by as many
+ * while the original runs, so the error keeps the caller's frames it has without loopcop.
+ */
+const RECORDED_FRAMES = 5
+
+/** Calls the original with the depth guard up, and returns how long it blocked. `ownFrames`: loopcop's frames on the stack from here up (see `RECORDED_FRAMES`). */
+function timed(guard: Guard, original: Function, self: unknown, args: unknown[], out: { ms: number }, ownFrames = RECORDED_FRAMES): unknown {
   guard.depth++
+  const limit = Error.stackTraceLimit
+  const raised = raiseStackTraceLimit(limit, ownFrames)
   const t0 = now()
   try {
     return Reflect.apply(original, self, args)
   } finally {
     out.ms = now() - t0
+    restoreStackTraceLimit(limit, raised)
     guard.depth--
   }
 }
@@ -197,7 +211,7 @@ export class CallRecorder {
     const tally = scope.tally(op)
     const kept: KeptCall = { raw: this.#tools.stacks.capture(s.captureDepth, wrapper), ms: 0, arg: summarizeArgs(op, args), leak: true, raised: false }
     try {
-      return timed(this.#tools.guard, original, self, args, out)
+      return timed(this.#tools.guard, original, self, args, out, RECORDED_FRAMES + 1)
     } finally {
       try {
         const verdict = tally.verdict(kept, scope.rules)

@@ -3,6 +3,7 @@
 // outside a scope costs one lookup and a call.
 import type { Operation } from '../model/operation.js'
 import type { Guard } from '../runtime/guard.js'
+import { raiseStackTraceLimit, restoreStackTraceLimit } from '../runtime/stack-limit.js'
 
 /** What a wrapper looks at before anything else: the scope of the code running now. */
 export interface ScopeLookup<S extends { readonly quiet: boolean }> {
@@ -49,7 +50,17 @@ function methodWrapper<S extends { readonly quiet: boolean }>({ scopes, guard, o
   const { wrapper } = {
     wrapper(this: unknown, ...args: unknown[]): unknown {
       const scope = scopes.getStore()
-      if (scope === undefined || scope.quiet || guard.depth !== 0) return Reflect.apply(original, this, args)
+      if (scope === undefined || scope.quiet || guard.depth !== 0) {
+        // This frame stands between the original and its caller: an error it throws keeps the
+        // caller's frames all the same (runtime/stack-limit.ts). Inline: a helper would be a frame.
+        const limit = Error.stackTraceLimit
+        const raised = raiseStackTraceLimit(limit, 1)
+        try {
+          return Reflect.apply(original, this, args)
+        } finally {
+          restoreStackTraceLimit(limit, raised)
+        }
+      }
       return onCall(operation, original, this, args, scope, wrapper)
     },
   }
@@ -63,12 +74,22 @@ function constructorWrapper<S extends { readonly quiet: boolean }>({ scopes, gua
     const scope = scopes.getStore()
     const quiet = scope === undefined || scope.quiet || guard.depth !== 0
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a `function` may be called with or without `new`
-    if (new.target === undefined) return quiet ? Reflect.apply(original, this, args) : onCall(operation, original, this, args, scope, wrapper)
-    // `new Wrapped()` builds what `new Original()` builds; `class Sub extends Wrapped` passes Sub.
-    const newTarget: Function = new.target === wrapper ? original : new.target
-    if (quiet) return Reflect.construct(original, args, newTarget)
-    const construct = (...a: unknown[]): unknown => Reflect.construct(original, a, newTarget)
-    return onCall(operation, construct, undefined, args, scope, wrapper)
+    if (new.target === undefined && !quiet) return onCall(operation, original, this, args, scope, wrapper)
+    // Between the original and its caller: this frame when passing through, or `construct` below
+    // (the recorded call's own frames are made up for where it is timed): see runtime/stack-limit.ts.
+    const limit = Error.stackTraceLimit
+    const raised = raiseStackTraceLimit(limit, 1)
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a `function` may be called with or without `new`
+      if (new.target === undefined) return Reflect.apply(original, this, args)
+      // `new Wrapped()` builds what `new Original()` builds; `class Sub extends Wrapped` passes Sub.
+      const newTarget: Function = new.target === wrapper ? original : new.target
+      if (quiet) return Reflect.construct(original, args, newTarget)
+      const construct = (...a: unknown[]): unknown => Reflect.construct(original, a, newTarget)
+      return onCall(operation, construct, undefined, args, scope, wrapper)
+    } finally {
+      restoreStackTraceLimit(limit, raised)
+    }
   }
   return wrapper
 }
