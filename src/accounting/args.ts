@@ -1,19 +1,46 @@
 // The argument summary of a blocking call: the path, command or size it was given, as a string.
 import { fileURLToPath } from 'node:url'
+import { isArrayBuffer, isDataView, isProxy, isSharedArrayBuffer, isTypedArray } from 'node:util/types'
 import type { Operation } from '../model/operation.js'
 
-/** `String(value)`, or a placeholder when the value's own `toString` throws (user code, not ours to fail). */
-function safeString(value: unknown): string {
-  try {
-    return String(value)
-  } catch {
-    return '[unprintable]'
-  }
+// Nothing here runs the caller's code: a summary reads only what Node's own checks read without
+// calling into it. A proxy is left unread (`instanceof` and `Buffer.isBuffer` would run its
+// `getPrototypeOf` trap), an object among a command's arguments is not turned into a string (its
+// `toString` would run once more than without loopcop), and sizes are read with the built-in getters.
+
+/** A primitive as text (a symbol too, which `${}` would throw on); an object as a placeholder. */
+function argText(value: unknown): string {
+  if (typeof value === 'string') return value
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return String(value)
+  return '[object]'
+}
+
+const bufferToString = Reflect.get(Buffer.prototype as object, 'toString') as (this: Buffer) => string
+const viewByteLength = getter(Object.getPrototypeOf(Uint8Array.prototype) as object, 'byteLength')
+const dataViewByteLength = getter(DataView.prototype, 'byteLength')
+const arrayBufferByteLength = getter(ArrayBuffer.prototype, 'byteLength')
+const sharedArrayBufferByteLength = typeof SharedArrayBuffer === 'function' ? getter(SharedArrayBuffer.prototype as object, 'byteLength') : undefined
+
+/** The built-in getter `key` of `proto` (read once, at load, before any user code could replace it). */
+function getter(proto: object, key: string): (this: unknown) => number {
+  const get = Reflect.getOwnPropertyDescriptor(proto, key)?.get
+  if (get === undefined) throw new Error(`loopcop: ${key} has no built-in getter on this Node`)
+  return get as (this: unknown) => number
+}
+
+/** The byte length of a buffer-like value, read with the built-in getter (a subclass's own is user code). */
+function byteLength(value: object): number | undefined {
+  if (isTypedArray(value)) return Reflect.apply(viewByteLength, value, [])
+  if (isDataView(value)) return Reflect.apply(dataViewByteLength, value, [])
+  if (isArrayBuffer(value)) return Reflect.apply(arrayBufferByteLength, value, [])
+  if (sharedArrayBufferByteLength !== undefined && isSharedArrayBuffer(value)) return Reflect.apply(sharedArrayBufferByteLength, value, [])
+  return undefined
 }
 
 function pathText(value: unknown): string | undefined {
   if (typeof value === 'string') return value
   if (typeof value === 'number') return `fd ${value}`
+  if (typeof value !== 'object' || value === null || isProxy(value)) return undefined
   if (value instanceof URL) {
     try {
       return fileURLToPath(value)
@@ -21,7 +48,7 @@ function pathText(value: unknown): string | undefined {
       return value.href
     }
   }
-  if (Buffer.isBuffer(value)) return value.toString()
+  if (Buffer.isBuffer(value)) return Reflect.apply(bufferToString, value, [])
   return undefined
 }
 
@@ -49,13 +76,17 @@ function summary(op: Operation, args: readonly unknown[]): string | undefined {
       return typeof a0 === 'number' ? `fd ${a0}` : undefined
     case 'command': {
       if (typeof a0 !== 'string') return undefined
-      const rest = Array.isArray(args[1]) ? (args[1] as unknown[]).map(safeString) : []
+      const list = args[1]
+      const rest = Array.isArray(list) && !isProxy(list) ? (list as unknown[]).map(argText) : []
       return [a0, ...rest].join(' ')
     }
     case 'size':
       if (typeof a0 === 'string') return `${Buffer.byteLength(a0)} bytes`
-      if (ArrayBuffer.isView(a0) || a0 instanceof ArrayBuffer) return `${a0.byteLength} bytes`
-      return undefined
+      if (typeof a0 !== 'object' || a0 === null) return undefined
+      {
+        const n = byteLength(a0)
+        return n === undefined ? undefined : `${n} bytes`
+      }
     case 'none':
       return undefined
   }

@@ -1,3 +1,4 @@
+import childProcess from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import * as fsNamespace from 'node:fs'
@@ -127,6 +128,41 @@ describe('wrapped functions', () => {
     for (const options of [{ allow: [{ path: '**/nowhere/**' }] }, { mode: 'throw' as const, allow: ['fs.existsSync'] }, { allow: ['fs.readFileSync'] }]) {
       const { value } = await detect(() => outcomeOf(() => fs.existsSync(proxy as unknown as string)), options)
       expect(value).toBe(bare)
+    }
+  })
+
+  test("summarizing an argument runs none of the caller's code: a proxy's traps and a toString run as often as without loopcop", async () => {
+    // Each way loopcop summarizes an argument: before the call (a `path` rule, `mode: 'throw'`), and
+    // for the finding after it.
+    const optionsList = [{}, { allow: [{ path: '**/nowhere/**' }] }, { mode: 'throw' as const, allow: ['fs.existsSync', 'child_process.execFileSync', 'zlib.gzipSync'] }]
+    let traps = 0
+    const counting = <T extends object>(target: T): T =>
+      new Proxy(target, {
+        getPrototypeOf: (t) => (traps++, Reflect.getPrototypeOf(t)),
+        get: (t, k, r) => (traps++, Reflect.get(t, k, r) as unknown),
+        has: (t, k) => (traps++, Reflect.has(t, k)),
+        ownKeys: (t) => (traps++, Reflect.ownKeys(t)),
+        getOwnPropertyDescriptor: (t, k) => (traps++, Reflect.getOwnPropertyDescriptor(t, k)),
+      })
+    let strings = 0
+    const arg = { toString: () => (strings++, 'argument') }
+    const calls: Record<string, () => unknown> = {
+      'a proxy of a URL as a path': () => fs.existsSync(counting(new URL(`file://${file}`)) as unknown as string),
+      'a proxy of a Buffer as a path': () => fs.existsSync(counting(Buffer.from(file)) as unknown as string),
+      'a proxy of an argument list': () => childProcess.execFileSync(process.execPath, counting(['-e', '0']) as string[]),
+      'an object among the arguments': () => childProcess.execFileSync(process.execPath, ['-e', '0', arg as unknown as string]),
+      'a proxy of a buffer to compress': () => zlib.gzipSync(counting(new Uint8Array(8)) as unknown as Uint8Array),
+    }
+    for (const [what, call] of Object.entries(calls)) {
+      traps = strings = 0
+      const bare = outcomeOf(call)
+      const counts = { traps, strings }
+      for (const options of optionsList) {
+        traps = strings = 0
+        const { value } = await detect(() => outcomeOf(call), options)
+        expect({ what, options, value: String(value) }).toEqual({ what, options, value: String(bare) })
+        expect({ what, options, traps, strings }).toEqual({ what, options, ...counts })
+      }
     }
   })
 
