@@ -451,9 +451,10 @@ export interface BuiltinRule {
   /**
    * The rule applies only to a call with no frame of the user's own among its captured frames: a
    * library the machinery runs that the user's code may also call itself (esbuild's and Babel's
-   * `transformSync`, write-file-atomic's `sync`). Inside the machinery the machinery's own frames are
-   * there too, and its own rule allows the call; this one covers a stack too deep to show them. A
-   * call the user's own code makes into the library is the user's, as any other.
+   * `transformSync`, write-file-atomic's `sync`, Vite's `loadEnv`). Inside the machinery the
+   * machinery's own frames are there too, and its own rule allows the call; this one covers a stack
+   * too deep to show them. A call the user's own code makes into the library is the user's, as any
+   * other.
    */
   readonly withoutCaller: boolean
 }
@@ -464,7 +465,10 @@ const pkgs = (name: string, moduleLoading: boolean, names: readonly string[], wi
 /** The built-in rules, always on (listed by `loopcop.defaults`). */
 export const builtinRuleList: readonly BuiltinRule[] = Object.freeze([
   { name: "Node's module loader", rule: { within: 'node:internal/modules/**' }, moduleLoading: true, withoutCaller: false },
-  ...pkgs('vitest/vite module runner', true, ['vite', 'vite-node', 'vitest', '@vitest/*']),
+  // Vite's own module runner is the part of Vite that runs in a Vitest 4+ worker; the rest of Vite is
+  // a library a test may call itself (`createServer`, `loadEnv`), allowed only with no caller frame.
+  { name: 'vitest/vite module runner', rule: { within: '**/node_modules/vite/dist/node/module-runner.js' }, moduleLoading: true, withoutCaller: false },
+  ...pkgs('vitest/vite module runner', true, ['vite', 'vite-node', 'vitest', '@vitest/*'], ['vite']),
   ...pkgs('jest module registry', true, ['jest-runtime', 'jest-resolve', '@jest/transform', 'babel-jest', 'ts-jest']),
   ...pkgs('TypeScript/Babel register hook', true, ['tsx', 'ts-node', '@babel/register', '@babel/core', 'pirates', '@swc/register', '@swc-node/register', 'esbuild-register', 'esbuild'], ['@babel/core', 'esbuild']),
   ...pkgs('jest machinery', false, ['jest-snapshot', 'write-file-atomic', 'jest-circus', 'jest-message-util', '@jest/*', 'expect'], ['write-file-atomic']),

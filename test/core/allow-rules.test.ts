@@ -1,7 +1,7 @@
 import childProcess from 'node:child_process'
 import fs from 'node:fs'
 import { createRequire } from 'node:module'
-import { join, relative } from 'node:path'
+import { dirname, join, relative } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import zlib from 'node:zlib'
 import { describe, expect, test } from 'vitest'
@@ -342,9 +342,9 @@ describe('built-in rules', () => {
     expect(cached.findings).toEqual([])
   })
 
-  describe('a library the machinery runs, which the user’s code may also call (esbuild, @babel/core, write-file-atomic)', () => {
+  describe('a library the machinery runs, which the user’s code may also call (esbuild, @babel/core, write-file-atomic, vite)', () => {
     // Each blocks `depth` frames deep inside itself; `pirates` is a register hook running esbuild.
-    const libs = ['esbuild', '@babel/core', 'write-file-atomic'] as const
+    const libs = ['esbuild', '@babel/core', 'write-file-atomic', 'vite'] as const
     for (const lib of libs) {
       const root = join(dir, 'node_modules', lib)
       fs.mkdirSync(root, { recursive: true })
@@ -368,6 +368,17 @@ describe('built-in rules', () => {
 
     test('run by a register hook (the hook’s frames above the user’s), it is the hook’s call: allowed', async () => {
       expect((await detect(() => hook.compile())).findings).toEqual([])
+    })
+
+    test('Vite’s module runner (what of Vite runs in a Vitest worker) is machinery even when the user’s code is below it', async () => {
+      // As `await import('./module.js')` in a test: the runner's frames above the test's.
+      const runnerFile = join(dir, 'node_modules', 'vite', 'dist', 'node', 'module-runner.js')
+      fs.mkdirSync(dirname(runnerFile), { recursive: true })
+      fs.writeFileSync(runnerFile, "const fs = require('node:fs')\nexports.runInlinedModule = () => fs.statSync(__filename)\n")
+      const runner = require(runnerFile) as { runInlinedModule(): fs.Stats }
+      expect((await detect(() => runner.runInlinedModule())).findings).toEqual([])
+      // The rest of Vite called the same way is the user's call.
+      expect(syncIo((await detect(() => lib('vite').run())).blocking)[0]?.offender?.package).toBe('vite')
     })
 
     test('with no frame of the user’s own captured (a stack deeper than traceDepth + 10), it is allowed as before', async () => {
