@@ -1,0 +1,18 @@
+// Vite is a library the code under test may call itself: only its module runner is Vitest's machinery.
+import { afterAll, expect, test } from 'vitest'
+import { appLine, cleanRuns, marked, names, outcome, runFixture } from './support.js'
+
+afterAll(cleanRuns)
+
+test("the code under test calling Vite's loadEnv fails its test, with vite as the package that made the call; the module runner's imports do not", async () => {
+  const run = await runFixture(['test/vite-api.test.ts'], { report: true })
+  expect(names(run, 'failed')).toEqual(marked(run, 'blocks'))
+  expect(names(run, 'passed')).toEqual(marked(run, 'clean'))
+  expect(outcome(run, '[blocks] reads .env files with Vite loadEnv').failure).toMatch(/called by the package vite from src\/env\.ts/)
+  const findings = run.report?.findings.filter((f) => !f.allowed) ?? []
+  expect(findings.length).toBeGreaterThan(0)
+  for (const f of findings) {
+    expect([f.test?.name, f.offender?.package, f.location?.file, f.location?.line]).toEqual(['[blocks] reads .env files with Vite loadEnv', 'vite', 'src/env.ts', appLine('loadEnv', 'env.ts')])
+  }
+  expect(findings.map((f) => f.operation)).toContain('fs.readFileSync')
+}, 240_000)
