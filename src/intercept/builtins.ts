@@ -39,6 +39,26 @@ export function isLoaded(name: LazyBuiltin): boolean {
   return !Array.isArray(list) || list.includes(`NativeModule ${name}`)
 }
 
+/**
+ * Whether `target` is the exports object of a builtin module (what an ES-module facade mirrors):
+ * only loaded ones are asked for, none is loaded for it. When Node does not say which are loaded,
+ * or a builtin cannot be read, the answer is yes: the caller then syncs the facades, as it would
+ * for a builtin, so that a wrapper on one never misses an ES module's import.
+ */
+export function isBuiltinExports(target: object): boolean {
+  const list = (process as { moduleLoadList?: unknown }).moduleLoadList
+  if (!Array.isArray(list) || getBuiltinModule === undefined) return true
+  try {
+    for (const name of nodeModule.builtinModules) {
+      const bare = name.startsWith('node:') ? name.slice(5) : name
+      if (list.includes(`NativeModule ${bare}`) && Reflect.apply(getBuiltinModule, process, [`node:${bare}`]) === target) return true
+    }
+    return false
+  } catch {
+    return true
+  }
+}
+
 /** The module object of a builtin, loaded if it was not (without running anyone's module hooks). */
 export function loadBuiltin(name: LazyBuiltin): object {
   if (getBuiltinModule !== undefined) return Reflect.apply(getBuiltinModule, process, [`node:${name}`]) as object

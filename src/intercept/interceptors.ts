@@ -3,7 +3,7 @@
 import fs from 'node:fs'
 import nodeModule from 'node:module'
 import vm from 'node:vm'
-import { type FirstUseWatch, LAZY_BUILTINS, type LazyBuiltin, isLoaded, loadBuiltin, watchFirstUse } from './builtins.js'
+import { type FirstUseWatch, LAZY_BUILTINS, type LazyBuiltin, isBuiltinExports, isLoaded, loadBuiltin, watchFirstUse } from './builtins.js'
 import { type Operation, type OperationSite, catalog, userOperation } from '../model/operation.js'
 import { invalid } from '../model/options.js'
 import { type WrapContext, wrap } from './wrap.js'
@@ -270,14 +270,20 @@ export class Interceptors<S extends { readonly quiet: boolean }> {
       site.patch = this.#patch(target, method, operation)
       if (site.patch !== undefined) {
         this.#patches.push(site.patch)
-        nodeModule.syncBuiltinESMExports()
+        // Only a builtin's own exports have an ES-module facade to update; syncing copies every
+        // builtin's exports, a stub a running test has on another one too (see #wrapOnFirstUse).
+        if (isBuiltinExports(target)) nodeModule.syncBuiltinESMExports()
       }
     }
     this.#userSites.push(site)
     const unmark = (): void => {
       const i = this.#userSites.indexOf(site)
       if (i >= 0) this.#userSites.splice(i, 1)
-      if (site.patch !== undefined) this.#unpatch(site.patch)
+      if (site.patch !== undefined) {
+        this.#unpatch(site.patch)
+        // The ES module imports of a builtin's export saw the wrapper: they see the original again.
+        if (isBuiltinExports(target)) nodeModule.syncBuiltinESMExports()
+      }
       site.patch = undefined
     }
     return unmark

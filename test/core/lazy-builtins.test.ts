@@ -22,6 +22,10 @@ interface Out {
   afterStubs?: string[]
   existsAfterStub?: boolean
   hostAfterStub?: boolean
+  hostAfterMark?: boolean
+  markedQuery?: string[]
+  markedHostImport?: string[]
+  unmarkedHostImport?: string[]
 }
 
 async function run(bin: string | undefined, major: NodeMajor, args: string[] = []): Promise<Out> {
@@ -65,11 +69,17 @@ describe.each(nodes)('child_process, zlib and crypto on Node $major', ({ major, 
     expect(out.required).toEqual(['zlib.gzipSync'])
   })
 
-  test("wrapping one on first use leaves other builtins' imports alone: a stub a test put on one, and took away, never reaches an ES module's import of it", async () => {
+  test("wrapping one on first use, or marking an object as blocking, leaves builtins' imports alone: a stub a test put on one, and took away, never reaches an ES module's import of it", async () => {
     const out = await run(bin, major, ['stub'])
     expect(out.afterStubs?.sort()).toEqual([...LAZY].sort())
     expect(out.existsAfterStub).toBe(false)
     expect(out.hostAfterStub).toBe(true)
+    // Nor does markAsBlocking on an object of the user's own, while loopcop is on (the mark works).
+    expect(out.hostAfterMark).toBe(true)
+    expect(out.markedQuery).toEqual(['Object.query'])
+    // Marking a builtin's own export reaches an ES module's import of it; unmarking takes it away.
+    expect(out.markedHostImport).toEqual(['os.hostname'])
+    expect(out.unmarkedHostImport).toEqual([])
   })
 
   test('deactivate() before they are loaded leaves them, and process.getBuiltinModule, untouched', async () => {
