@@ -132,5 +132,7 @@ export function newSiteWarning(f: Finding, title?: string): string {
   // Calls that kept no stack have no call site: say what they are, once per operation.
   if (isUnjudged(f) && f.kind === 'sync-io') return `${describeFinding(f)} (${during}${NO_STACK}; the run summary and JSON report count them)`
   const where = f.location === undefined ? '(no stack)' : `${displayPath(f.location.file)}:${f.location.line}:${f.location.column}`
-  return `new call site ${where} ${describeFinding(f)} (${during}later calls from here are counted in the run summary and JSON report)`
+  // The line is the user's; the call may be a dependency's, made for it (`vite`'s inside `build()`).
+  const by = f.offender === undefined ? '' : `called by the package ${f.offender.package}; `
+  return `new call site ${where} ${describeFinding(f)} (${during}${by}later calls from here are counted in the run summary and JSON report)`
 }

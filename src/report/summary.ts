@@ -50,10 +50,18 @@ function siteLines(sites: readonly SiteSummary[]): string[] {
   const lines: string[] = []
   for (const site of sites) {
     const tests = site.tests.length === 0 ? '' : ` — ${plural(site.tests.length, 'test')}: ${site.tests.slice(0, 3).map((t) => JSON.stringify(t)).join(', ')}${site.tests.length > 3 ? ', …' : ''}`
-    lines.push(`  ${site.operation} at ${site.site}: ${plural(site.calls, 'call')}, ${formatMs(site.blockedMs)}${site.leak ? ' (leaked past its test)' : ''}${tests}`)
+    lines.push(`  ${site.operation} at ${site.site}${byPackages(site.findings)}: ${plural(site.calls, 'call')}, ${formatMs(site.blockedMs)}${site.leak ? ' (leaked past its test)' : ''}${tests}`)
     lines.push(`      ${describeFinding(site.example).split(' — ').slice(-1)[0] ?? ''}`)
   }
   return lines
+}
+
+/** ` (called by the package p)` when dependencies made a site's calls for the user's line, else nothing. */
+function byPackages(findings: readonly Finding[]): string {
+  const packages = new Set<string>()
+  for (const f of findings) if (f.kind === 'sync-io' && f.offender !== undefined) packages.add(f.offender.package)
+  if (packages.size === 0) return ''
+  return ` (called by the package${packages.size === 1 ? '' : 's'} ${[...packages].join(', ')})`
 }
 
 const isAssertion = (f: Finding): boolean => f.scope === 'assertion' && !f.allowed
@@ -103,7 +111,7 @@ export function formatSummary(findings: readonly Finding[], cwd?: string, json?:
 
 /** How many calls the "test code" rule allowed, as a clause (empty when none). */
 function testCode(calls: number, before: string): string {
-  return calls === 0 ? '' : `${before}${plural(calls, 'blocking call')} by the tests' own code, allowed by the rule "test code" (testCode: 'check' counts them)`
+  return calls === 0 ? '' : `${before}${plural(calls, 'blocking call')} from the tests' own code, allowed by the rule "test code" (testCode: 'check' counts them)`
 }
 
 function escapeData(s: string): string {

@@ -157,6 +157,13 @@ describe('the warn line (one a new call site)', () => {
     )
   })
 
+  test('names the package that made the call for the user’s line, when a dependency did', () => {
+    const offender = { package: 'vite', file: join(cwd, 'node_modules/vite/dist/node/chunks/node.js'), line: 2012, column: 13 }
+    expect(newSiteWarning(syncFinding({ offender }), 'builds')).toBe(
+      'new call site src/users.ts:14:18 fs.readFileSync("config/users.json") blocked 3.1 ms — use fs.promises.readFile (in "builds"; called by the package vite; later calls from here are counted in the run summary and JSON report)',
+    )
+  })
+
   test('calls with no stack of their own have no call site: it says what they are and why', () => {
     const { location: _, args: __, ...rest } = syncFinding()
     const unstacked: SyncIoFinding = { ...rest, unstacked: true, frames: [], calls: 34, durationMs: 0.4, maxMs: 0.1 }
@@ -324,6 +331,14 @@ describe('the run summary', () => {
     ])
   })
 
+  test('a site whose calls a dependency made for the user’s line names the package', () => {
+    const vite = (line: number) => ({ package: 'vite', file: join(cwd, 'node_modules/vite/dist/node/chunks/node.js'), line, column: 13 })
+    const summary = formatSummary([syncFinding({ test: { name: 'a' }, offender: vite(2012) }), syncFinding({ test: { name: 'b' }, offender: vite(5308) })], cwd)
+    expect(summary.split('\n')[1]).toBe('  fs.readFileSync at src/users.ts:14:18 (called by the package vite): 2 calls, 6.2 ms — 2 tests: "a", "b"')
+    const mixed = formatSummary([syncFinding({ offender: vite(2012) }), syncFinding({ offender: { ...vite(1), package: 'pino' } })], cwd)
+    expect(mixed.split('\n')[1]).toMatch(/^ {2}fs\.readFileSync at src\/users\.ts:14:18 \(called by the packages vite, pino\): 2 calls/)
+  })
+
   test('calls by the tests’ own code and calls not judged are counted apart, never as blocking calls', () => {
     const findings = [
       syncFinding({ test: { name: 'a' } }),
@@ -336,7 +351,7 @@ describe('the run summary', () => {
       '      use fs.promises.readFile',
       '  900 more calls not judged, not counted above (no stack of their own: past the first 100 calls of an operation in a test, once one is not allowed, calls are counted and timed only)',
       '  1 allowed finding not counted above (listed in a JSON report: set report.json or LOOPCOP_REPORT)',
-      '  4 blocking calls by the tests\' own code, allowed by the rule "test code" (testCode: \'check\' counts them)',
+      '  4 blocking calls from the tests\' own code, allowed by the rule "test code" (testCode: \'check\' counts them)',
     ])
     const report = jsonReport(findings, cwd)
     expect(report.summary).toEqual({ findings: 1, tests: 1, blockedMs: 3.1, calls: 1, allowed: 1, testCodeCalls: 4, baselined: 0, assertions: 0, unstackedCalls: 900, unjudgedStalls: 0 })

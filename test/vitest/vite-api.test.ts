@@ -16,3 +16,11 @@ test("the code under test calling Vite's loadEnv fails its test, with vite as th
   }
   expect(findings.map((f) => f.operation)).toContain('fs.readFileSync')
 }, 240_000)
+
+test("in warn mode the test passes, and the line printed for the new call site names vite as the package that made the call", async () => {
+  const run = await runFixture(['test/vite-api.test.ts'], { env: { LOOPCOP_MODE: 'warn' } })
+  expect(run.result.code, run.result.output).toBe(0)
+  const lines = run.result.output.split('\n').filter((line) => line.startsWith('loopcop (warn): new call site src/env.ts:'))
+  expect(lines.length).toBeGreaterThan(0)
+  for (const line of lines) expect(line).toContain('(in "[blocks] reads .env files with Vite loadEnv"; called by the package vite; later calls')
+}, 240_000)
