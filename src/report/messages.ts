@@ -119,7 +119,9 @@ export function listBlocking(blocking: readonly Finding[]): string {
 
 /** Where a finding is, as `warn` mode names its call site: the operation and the user's line. */
 export function warnSiteKey(f: Finding): string {
-  const where = f.location === undefined ? '(no stack)' : `${f.location.file}:${f.location.line}:${f.location.column}`
+  // By line, not column: V8 places an async function's frame at its `await`, so the calls a package
+  // makes for `await build()` before its first `await` and after it have one line, two columns.
+  const where = f.location === undefined ? '(no stack)' : `${f.location.file}:${f.location.line}`
   return `${f.kind === 'sync-io' ? f.operation : 'stall'}\u0000${where}`
 }
 

@@ -11,7 +11,7 @@ import { NO_STACK, describeFinding, formatMs, plural } from './messages.js'
 export interface SiteSummary {
   readonly kind: Finding['kind']
   readonly operation: string
-  /** `file:line:col` of the user's frame, or `(no stack)`. */
+  /** `file:line:col` of the user's frame (the first finding's column: a site is a line), or `(no stack)`. */
   readonly site: string
   readonly calls: number
   readonly blockedMs: number
@@ -22,14 +22,16 @@ export interface SiteSummary {
   readonly findings: readonly Finding[]
 }
 
-/** Groups findings by call site (operation + first-party location): by default the violations (`isViolation`). */
+/** Groups findings by call site (operation + the user's line): by default the violations (`isViolation`). */
 export function summarizeBySite(findings: readonly Finding[], cwd?: string, which: (f: Finding) => boolean = isViolation): SiteSummary[] {
   const sites = new Map<string, { kind: Finding['kind']; operation: string; site: string; calls: number; blockedMs: number; tests: Set<string>; leak: boolean; example: Finding; findings: Finding[] }>()
   for (const f of findings) {
     if (!which(f)) continue
     const operation = f.kind === 'sync-io' ? f.operation : 'event loop stall'
-    const site = f.location === undefined ? '(no stack)' : `${displayPath(f.location.file, cwd)}:${f.location.line}:${f.location.column}`
-    const key = `${f.kind}|${operation}|${site}`
+    // A site is a line (see `warnSiteKey`): shown at the column of its first finding.
+    const line = f.location === undefined ? '(no stack)' : `${displayPath(f.location.file, cwd)}:${f.location.line}`
+    const site = f.location === undefined ? line : `${line}:${f.location.column}`
+    const key = `${f.kind}|${operation}|${line}`
     let s = sites.get(key)
     if (s === undefined) {
       s = { kind: f.kind, operation, site, calls: 0, blockedMs: 0, tests: new Set(), leak: false, example: f, findings: [] }

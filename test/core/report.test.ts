@@ -4,7 +4,7 @@ import { afterEach, describe, expect, test } from 'vitest'
 import { BlockingIOError, configure, detect, type Finding, type StallFinding, type SyncIoFinding } from '../../src/index.js'
 import { RunCollector, failureMessage, formatSummary, jsonReport, reportRun } from '../../src/integration.js'
 import { mergeReports } from '../../src/cli/reports.js'
-import { formatMs, newSiteWarning, plural } from '../../src/report/messages.js'
+import { formatMs, newSiteWarning, plural, warnSiteKey } from '../../src/report/messages.js'
 import { SPOOL_ENV, closeSpool, finishRun, firstWarning, githubAnnotations, openSpool, readSpool, spoolFindings, startRun, writeJsonReport } from '../helpers/detector.js'
 import { WARNED_ENV, claimWarning, clearWarned, closeWarned, openWarned } from '../../src/report/warned.js'
 import { defaultsWithoutStalls, tempDir } from './support.js'
@@ -329,6 +329,19 @@ describe('the run summary', () => {
       '  fs.readFileSync at src/users.ts:14:18: 2 calls, 6.2 ms — 2 tests: "a", "b"',
       '      use fs.promises.readFile',
     ])
+  })
+
+  test('a call site is a line: an async frame’s column (its `await`) and the call’s own make one site', () => {
+    // `await build()`: the calls before build's first await have the call's column, those after it the await's.
+    const atCall = syncFinding({ test: { name: 'a' }, location: { file: join(cwd, 'src/users.ts'), line: 14, column: 18 } })
+    const atAwait = syncFinding({ test: { name: 'a' }, location: { file: join(cwd, 'src/users.ts'), line: 14, column: 12 } })
+    const elsewhere = syncFinding({ test: { name: 'a' }, location: { file: join(cwd, 'src/users.ts'), line: 15, column: 12 } })
+    expect(formatSummary([atCall, atAwait, elsewhere], cwd).split('\n').filter((l) => l.startsWith('  fs.'))).toEqual([
+      '  fs.readFileSync at src/users.ts:14:18: 2 calls, 6.2 ms — 1 test: "a"',
+      '  fs.readFileSync at src/users.ts:15:12: 1 call, 3.1 ms — 1 test: "a"',
+    ])
+    expect(warnSiteKey(atAwait)).toBe(warnSiteKey(atCall))
+    expect(warnSiteKey(elsewhere)).not.toBe(warnSiteKey(atCall))
   })
 
   test('a site whose calls a dependency made for the user’s line names the package', () => {
