@@ -52,7 +52,7 @@ export default class LoopcopReporter {
   }
 
   /** Prints the summary, writes the JSON report, prints annotations; then ends the recording. */
-  onRunComplete(testContexts?: ReadonlySet<ProjectContext>): void {
+  onRunComplete(testContexts?: ReadonlySet<ProjectContext>, results?: RunResults): void {
     const { findings, lost } = finishRun()
     const fromProject = projectReport(testContexts)
     const json = envOverrides().report?.json ?? this.#options.json ?? fromProject.json
@@ -64,7 +64,7 @@ export default class LoopcopReporter {
       ...(json !== undefined && { json }),
       ...(github !== undefined && { github }),
       lost,
-      complete: this.#complete,
+      complete: this.#complete && ranThrough(results),
       // stdout carries `jest --json`: loopcop writes where Jest's own reporters do.
       write: (text) => process.stderr.write(text + '\n'),
     })
@@ -90,6 +90,24 @@ export function completeRun(globalConfig: unknown): boolean {
   const pathFilters = Array.isArray(patterns) ? patterns.length : Array.isArray((patterns as { patterns?: unknown } | undefined)?.patterns) ? ((patterns as { patterns: unknown[] }).patterns.length) : 0
   const set = (v: unknown): boolean => v !== undefined && v !== null && v !== false && v !== '' && !(Array.isArray(v) && v.length === 0)
   return pathFilters === 0 && !['testPathPattern', 'testNamePattern', 'shard', 'onlyChanged', 'onlyFailures', 'findRelatedTests', 'changedSince', 'lastCommit', 'watch', 'watchAll', 'nonFlagArgs'].some((k) => set(c[k]))
+}
+
+/** What of Jest's aggregated results tells whether every test file ran through. */
+interface RunResults {
+  readonly numRuntimeErrorTestSuites?: number
+  readonly numFailedTestSuites?: number
+  readonly wasInterrupted?: boolean
+}
+
+/**
+ * Whether every test of the run ran through, so that a baseline entry it did not see cannot belong
+ * to a test that did not run or stopped before its call: no test file failed (a failing test or
+ * hook, `--bail`) or failed to run (an import error, a crashed worker), and the run was not
+ * interrupted. Without results, it did not.
+ */
+export function ranThrough(results: RunResults | undefined): boolean {
+  if (results === undefined) return false
+  return (results.numFailedTestSuites ?? 1) === 0 && (results.numRuntimeErrorTestSuites ?? 0) === 0 && results.wasInterrupted !== true
 }
 
 /** `testEnvironmentOptions.loopcop.report` of the first project that sets it, and its `baseline`. */

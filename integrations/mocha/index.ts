@@ -17,7 +17,7 @@
 import { createRequire } from 'node:module'
 import { type TestSink, currentOptions, envOverrides, finishRun, install, loadOrderWarning, loadedBefore, outsideScopes, recordFindings, recordsRun, reportInternalError, reportRun, startRun } from '../../src/integration.js'
 import { firstInProcess } from '../../src/runner/once.js'
-import { type MochaRunnable, OWN, beginTest, endCurrent } from './test.js'
+import { type MochaRunnable, type MochaSuite, OWN, beginTest, endCurrent } from './test.js'
 
 /** What `this` is in a root hook: Mocha's context, holding the test about to run. */
 interface HookContext {
@@ -40,10 +40,35 @@ const sink: TestSink = { record: recordFindings, print, leak: (finding) => recor
 function rootBeforeEach(this: HookContext): void {
   try {
     const test = this.currentTest
+    if (test !== undefined && rootSuite === undefined) rootSuite = rootOf(test)
     if (test !== undefined) beginTest(test, sink)
   } catch (error) {
     internalError(error)
   }
+}
+
+/** The root suite of this process's run, from its first test (none in `--parallel`'s main process). */
+let rootSuite: MochaSuite | undefined
+
+function rootOf(test: MochaRunnable): MochaSuite | undefined {
+  let suite = test.parent
+  while (suite?.parent !== undefined) suite = suite.parent
+  return suite
+}
+
+/**
+ * Whether every test of this process's run ran through, so that a baseline entry it did not see
+ * cannot belong to a test that did not run or stopped before its call: no `.only`, and every test
+ * passed or was skipped where it is written (a failure, a failing hook that skipped the tests after
+ * it, `--bail`, a retried test: partial). In `--parallel`'s main process, where the workers ran
+ * the tests, the command line alone decides.
+ */
+export function ranThrough(root: MochaSuite | undefined = rootSuite): boolean {
+  if (root === undefined) return true
+  if (root.hasOnly?.() === true) return false
+  const through = (suite: MochaSuite): boolean =>
+    (suite.tests ?? []).every((t) => t.pending === true || t.state === 'passed' || t.state === 'pending') && (suite.suites ?? []).every(through)
+  return through(root)
 }
 
 // Mocha runs the root `afterEach` after the suites' own: the test is over. Only bookkeeping here,
@@ -98,7 +123,7 @@ export function mochaGlobalTeardown(): void {
     if (!recordsRun()) return
     const { findings, lost } = finishRun()
     const { report } = currentOptions()
-    const { error } = reportRun(findings, { ...(report.json !== undefined && { json: report.json }), ...(report.github !== undefined && { github: report.github }), lost, write: print, complete: () => completeRun() })
+    const { error } = reportRun(findings, { ...(report.json !== undefined && { json: report.json }), ...(report.github !== undefined && { github: report.github }), lost, write: print, complete: () => completeRun() && ranThrough() })
     if (error !== undefined) {
       print(error.message)
       failTheRun()
@@ -108,6 +133,7 @@ export function mochaGlobalTeardown(): void {
     failTheRun()
   } finally {
     finishRun()
+    rootSuite = undefined
     process.removeListener('exit', reportOnExit)
   }
 }

@@ -13,6 +13,10 @@ export interface MochaRunnable {
   readonly title: string
   readonly file?: string
   readonly parent?: MochaSuite
+  /** `passed`, `failed` or `pending` once run; none when it never ran (or a retry ran in its place). */
+  readonly state?: string
+  /** Skipped where it is written (`it.skip`, `xit`, a test without a function). */
+  readonly pending?: boolean
   fullTitle(): string
 }
 
@@ -23,6 +27,8 @@ export interface MochaSuite {
   readonly suites?: readonly MochaSuite[]
   readonly tests?: readonly MochaRunnable[]
   getHooks?(name: string): MochaRunnable[] | undefined
+  /** Whether an `.only` test or suite is below it (Mocha 8 and later). */
+  hasOnly?(): boolean
 }
 
 interface TestState {

@@ -62,6 +62,16 @@ export function completeRun(vitest: Vitest | undefined): boolean {
   return filters.length === 0 && !['testNamePattern', 'shard', 'changed', 'related', 'tagsFilter', 'watch'].some((k) => set(c[k]))
 }
 
+/**
+ * Whether every test of the run ran through, so that a baseline entry it did not see cannot belong
+ * to a test that did not run or stopped before its call: every file passed (or was skipped), none
+ * failed to load or crashed, no error outside the tests, and the run was not interrupted.
+ */
+export function ranThrough(testModules: readonly TestModule[], unhandledErrors: readonly unknown[], reason: string | undefined): boolean {
+  if (reason === 'interrupted' || unhandledErrors.length > 0) return false
+  return testModules.every((m) => m.errors().length === 0 && (m.state() === 'passed' || m.state() === 'skipped'))
+}
+
 /** Whether Vitest's own `github-actions` reporter runs too (it annotates every failed test). */
 function vitestAnnotates(vitest: Vitest): boolean {
   const named = (vitest.config.reporters as readonly unknown[]).some((r) => (Array.isArray(r) ? r[0] : r) === 'github-actions')
@@ -120,7 +130,7 @@ export default class LoopcopReporter implements Reporter {
   }
 
   /** Prints the summary, writes the JSON report and the annotations, from what the test files sent. */
-  onTestRunEnd(testModules: readonly TestModule[]): void {
+  onTestRunEnd(testModules: readonly TestModule[], unhandledErrors: readonly unknown[] = [], reason?: string): void {
     this.#closeWarned()
     const { findings, workerOptions, checkedFiles, inFailures } = collectFindings(testModules)
     // In the main process, currentOptions() holds LOOPCOP_* and a configure() made in the config
@@ -147,7 +157,7 @@ export default class LoopcopReporter implements Reporter {
       // blocking line: a BlockingIOError's stack is the culprit's) is not annotated again here.
       ...(this.#vitest !== undefined && vitestAnnotates(this.#vitest) && { annotate: findings.filter((f) => !inFailures.has(f.id)) }),
       write,
-      complete: () => completeRun(this.#vitest),
+      complete: () => completeRun(this.#vitest) && ranThrough(testModules, unhandledErrors, reason),
       ...(baseline !== undefined && { baseline }),
       ...(this.#vitest !== undefined && { cwd: this.#vitest.config.root }),
     })

@@ -96,6 +96,24 @@ describe.each(runners(dir).map((r) => [r.name, r] as const))('%s', (name, runner
     const written = JSON.parse(readFileSync(partial, 'utf8')) as { entries: { function: string }[] }
     expect(written.entries.map((e) => e.function)).toEqual(['loadConfig', 'ping', 'saveUser'])
   })
+
+  // A test that fails before its blocking call, or a file that fails to load, did not run through:
+  // the update keeps what it did not see (it was dropped, and failed as new in the next run).
+  test.each([
+    ['a test fails before its blocking call', 'FIXTURE_FAIL_EARLY'],
+    ['a test file fails to load', 'FIXTURE_BROKEN'],
+  ])('an update of a run where %s keeps the entries it did not see, and lists nothing as fixed', async (_, variable) => {
+    const kept = join(dir, `${name}-${variable}.json`)
+    writeFileSync(kept, readFileSync(baseline))
+    const run = await runner.run({ LOOPCOP_MODE: 'warn', LOOPCOP_UPDATE_BASELINE: '1', LOOPCOP_BASELINE: kept, [variable]: '1' })
+    expect(run.code, run.output).not.toBe(0)
+    const written = JSON.parse(readFileSync(kept, 'utf8')) as { entries: { function: string }[] }
+    expect(written.entries.map((e) => e.function)).toEqual(['loadConfig', 'ping'])
+    // A load error stops a Mocha run before any test (and before loopcop reports): nothing is written.
+    if (run.report !== undefined) expect(run.report.baseline).toMatchObject({ complete: false, fixed: [] })
+    const strict = await runner.run({ FIXTURE_STRICT: kept, [variable]: '1' })
+    expect(strict.output).not.toContain('is strict and lists')
+  })
 })
 
 test('the baseline path is the same for every runner: a suite moves between runners with its baseline', () => {
