@@ -2,7 +2,8 @@
 // GitHub Actions, and `npx loopcop summary <report.json>` anywhere. Made from a JSON report, so a
 // merged report of shards reads the same as a single run's.
 import type { JsonFinding, JsonReport } from './json.js'
-import { count, plural } from './messages.js'
+import { isViolation } from '../model/finding.js'
+import { NO_STACK, count, plural } from './messages.js'
 import { describeEntry } from './ratchet.js'
 
 /** A call site of the Markdown summary. */
@@ -42,7 +43,8 @@ function table(list: readonly Row[]): string[] {
 
 /** The Markdown summary of a JSON report: new blocking by call site, then known, asserted, allowed and fixed ones. */
 export function markdownSummary(report: JsonReport): string {
-  const violations = report.findings.filter((f) => !f.allowed && f.baselined !== true && f.scope !== 'assertion')
+  // What the console summary counts as blocking: calls kept without a stack are counted apart.
+  const violations = report.findings.filter(isViolation)
   const known = report.findings.filter((f) => f.baselined === true)
   const asserted = report.findings.filter((f) => f.scope === 'assertion' && !f.allowed)
   const s = report.summary
@@ -64,6 +66,7 @@ export function markdownSummary(report: JsonReport): string {
     for (const e of fixed) lines.push(`- ${cell(describeEntry(e))}`)
     lines.push('')
   }
+  if (s.unstackedCalls > 0) lines.push(`${plural(s.unstackedCalls, 'more call')} not judged, not counted above (${NO_STACK}).`, '')
   if (s.allowed > 0) lines.push(`${plural(s.allowed, 'allowed finding')} (allow rules, \`allowBlocking()\`) not counted above.`, '')
   if ((s.lost ?? 0) > 0) lines.push(`${plural(s.lost ?? 0, 'finding')} sent by test workers could not be read back and ${s.lost === 1 ? 'is' : 'are'} missing.`, '')
   return `${lines.join('\n')}\n`

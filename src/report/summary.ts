@@ -4,7 +4,7 @@ import { resolve } from 'node:path'
 import { type Finding, isViolation } from '../model/finding.js'
 import { type Mode, failsTests } from '../model/mode.js'
 import { displayPath } from '../stack/frames.js'
-import { summarize } from './json.js'
+import { summarize, testKey } from './json.js'
 import { NO_STACK, describeFinding, formatMs, plural } from './messages.js'
 
 /** One row of the run summary: a call site with everything charged to it. */
@@ -24,7 +24,8 @@ export interface SiteSummary {
 
 /** Groups findings by call site (operation + the user's line): by default the violations (`isViolation`). */
 export function summarizeBySite(findings: readonly Finding[], cwd?: string, which: (f: Finding) => boolean = isViolation): SiteSummary[] {
-  const sites = new Map<string, { kind: Finding['kind']; operation: string; site: string; calls: number; blockedMs: number; tests: Set<string>; leak: boolean; example: Finding; findings: Finding[] }>()
+  // Tests by file and name (two files may each have a test "works"), shown by name.
+  const sites = new Map<string, { kind: Finding['kind']; operation: string; site: string; calls: number; blockedMs: number; tests: Map<string, string>; leak: boolean; example: Finding; findings: Finding[] }>()
   for (const f of findings) {
     if (!which(f)) continue
     const operation = f.kind === 'sync-io' ? f.operation : 'event loop stall'
@@ -34,16 +35,16 @@ export function summarizeBySite(findings: readonly Finding[], cwd?: string, whic
     const key = `${f.kind}|${operation}|${line}`
     let s = sites.get(key)
     if (s === undefined) {
-      s = { kind: f.kind, operation, site, calls: 0, blockedMs: 0, tests: new Set(), leak: false, example: f, findings: [] }
+      s = { kind: f.kind, operation, site, calls: 0, blockedMs: 0, tests: new Map(), leak: false, example: f, findings: [] }
       sites.set(key, s)
     }
     s.findings.push(f)
     s.calls += f.calls
     s.blockedMs += f.durationMs
     s.leak ||= f.leak
-    if (f.test !== undefined) s.tests.add(f.test.name)
+    if (f.test !== undefined) s.tests.set(testKey(f.test), f.test.name)
   }
-  return [...sites.values()].map((s) => ({ ...s, tests: [...s.tests] })).sort((a, b) => b.blockedMs - a.blockedMs)
+  return [...sites.values()].map((s) => ({ ...s, tests: [...s.tests.values()] })).sort((a, b) => b.blockedMs - a.blockedMs)
 }
 
 

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, test } from 'vitest'
 import { BlockingIOError, configure, detect, type Finding, type StallFinding, type SyncIoFinding } from '../../src/index.js'
 import { RunCollector, failureMessage, formatSummary, jsonReport, reportRun } from '../../src/integration.js'
 import { mergeReports } from '../../src/cli/reports.js'
+import { markdownSummary } from '../../src/report/markdown.js'
 import { formatMs, newSiteWarning, plural, warnSiteKey } from '../../src/report/messages.js'
 import { SPOOL_ENV, closeSpool, finishRun, firstWarning, githubAnnotations, openSpool, readSpool, spoolFindings, startRun, writeJsonReport } from '../helpers/detector.js'
 import { WARNED_ENV, claimWarning, clearWarned, closeWarned, openWarned } from '../../src/report/warned.js'
@@ -342,6 +343,22 @@ describe('the run summary', () => {
     ])
     expect(warnSiteKey(atAwait)).toBe(warnSiteKey(atCall))
     expect(warnSiteKey(elsewhere)).not.toBe(warnSiteKey(atCall))
+  })
+
+  test('counts tests by file and name: two files may each have a test of the same name', () => {
+    const summary = formatSummary([syncFinding({ test: { name: 'works', file: 'test/a.test.ts' } }), syncFinding({ test: { name: 'works', file: 'test/b.test.ts' } })], cwd)
+    expect(summary.split('\n').slice(0, 2)).toEqual([
+      'loopcop: 2 blocking calls at 1 call site in 2 tests, 6.2 ms blocked in total',
+      '  fs.readFileSync at src/users.ts:14:18: 2 calls, 6.2 ms — 2 tests: "works", "works"',
+    ])
+  })
+
+  test('the Markdown summary counts what the console summary counts: calls kept without a stack apart', () => {
+    const unstacked = syncFinding({ test: { name: 'a' }, unstacked: true, frames: [], calls: 50, durationMs: 5 })
+    const markdown = markdownSummary(jsonReport([syncFinding({ test: { name: 'a' }, calls: 100 }), unstacked], cwd))
+    expect(markdown).toMatch(/^## loopcop\n\n\*\*100 blocking calls\*\* at 1 call site in 1 test, /)
+    expect(markdown).not.toContain('(no stack)')
+    expect(markdown).toContain('50 more calls not judged, not counted above (no stack of their own:')
   })
 
   test('a site whose calls a dependency made for the user’s line names the package', () => {
