@@ -23,6 +23,15 @@ export function isModuleLoading(f: Frame): boolean {
 }
 
 /**
+ * A frame of istanbul's coverage counter (`cov_1jn5cgyvn0()`, which every instrumented statement
+ * calls: Jest's `--coverage`, nyc): a stall caught there is the statement that called it, so the
+ * counter is left out of where a stall is (it maps to a comment line near the file's top).
+ */
+export function isCoverageCounter(f: Frame): boolean {
+  return f.fn !== undefined && /^cov_[0-9a-z]+$/.test(f.fn)
+}
+
+/**
  * The scopes a stall without a probe may be charged to: the innermost open scopes. One when the
  * open scopes form one chain (serial tests, a detect() inside a test); several under concurrent
  * tests (`describe.concurrent`), where the culprit is unknowable from the scopes alone.
@@ -75,7 +84,8 @@ function sameFrame(a: Frame, b: Frame): boolean {
  * to a hundred, mostly the runner's machinery, which only made reports and the runner's messages
  * between its processes larger).
  */
-export function stallFinding(id: string, ms: number, thresholdMs: number, frames: readonly Frame[], scope: Scope, verdict: Verdict, unjudged?: string, candidates?: readonly TestRef[]): StallFinding {
+export function stallFinding(id: string, ms: number, thresholdMs: number, sampled: readonly Frame[], scope: Scope, verdict: Verdict, unjudged?: string, candidates?: readonly TestRef[]): StallFinding {
+  const frames = sampled.some(isCoverageCounter) ? sampled.filter((f) => !isCoverageCounter(f)) : sampled
   const rounded = Math.round(ms * 10) / 10
   const own = firstPartyFrame(frames)
   return {

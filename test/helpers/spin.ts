@@ -23,3 +23,23 @@ export function spinCpu(ms: number): number {
 
 /** The file `spinCpu` lives in, for assertions on a stall's location. */
 export const spinFile: string = import.meta.filename
+
+// istanbul's coverage counter, as Jest's `--coverage` and nyc instrument every file: a function every
+// statement calls. Here it holds the busy work, so a stall's stack is caught inside it.
+const coverage: { s: [number] } = { s: [0] }
+function cov_1jn5cgyvn0(): typeof coverage {
+  let n = 0
+  for (let i = 0; i < 20_000; i++) n += Math.sqrt(i)
+  coverage.s[0] += n > 0 ? 1 : 0
+  return coverage
+}
+
+/** `spinCpu`, instrumented: the busy work is inside the coverage counter the loop calls. */
+export function instrumentedSpin(ms: number): number {
+  const start = clock.ms()
+  const t0 = performance.now()
+  for (;;) {
+    cov_1jn5cgyvn0().s[0]++ // the instrumented statement
+    if (clock.ms() - start >= ms && performance.now() - t0 >= ms) return coverage.s[0]
+  }
+}

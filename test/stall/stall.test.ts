@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest'
 import { allowBlocking, detect, type Finding, type StallFinding } from '../../src/index.js'
 import { stallStacksAvailable } from '../helpers/detector.js'
 import { countingFormatter } from '../helpers/formatter.js'
-import { spinCpu, spinFile } from '../helpers/spin.js'
+import { instrumentedSpin, spinCpu, spinFile } from '../helpers/spin.js'
 
 const require = createRequire(import.meta.url)
 
@@ -31,6 +31,15 @@ describe('stall detection', () => {
     expect(stall.location?.line).toBeGreaterThanOrEqual(18)
     expect(stall.location?.line).toBeLessThanOrEqual(21)
     expect(findings.filter((f) => f.kind === 'sync-io')).toHaveLength(0)
+  })
+
+  test("a stall caught inside istanbul's coverage counter (`cov_…`, Jest --coverage, nyc) is where the instrumented statement called it", async () => {
+    const { findings } = await detect(() => instrumentedSpin(200))
+    const found = stalls(findings)
+    expect(found).toHaveLength(1)
+    expect(found[0]?.frames.some((f) => f.fn?.startsWith('cov_') === true)).toBe(false)
+    expect(found[0]?.frames.find((f) => !f.file.startsWith('node:'))?.fn).toBe('instrumentedSpin')
+    expect(found[0]?.location?.function).toBe('instrumentedSpin')
   })
 
   test('a loop right after a blocking call that slept, with no await between, is still a stall: the sleep is taken off the wall bound, not off the CPU bound', async () => {
