@@ -14,6 +14,7 @@ export {
   clearWarned,
   closeWarned,
   envOverrides,
+  failedItsTest,
   failureMessage,
   formatSummary,
   isThenable,

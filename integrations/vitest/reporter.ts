@@ -8,7 +8,7 @@
  * @module
  */
 import type { Reporter, TestModule, Vitest } from 'vitest/node'
-import { type Finding, type Options, RunCollector, clearWarned, closeWarned, currentOptions, envOverrides, openWarned, reportRun, validateOptions } from '../../src/integration.js'
+import { type Finding, type Options, RunCollector, clearWarned, failedItsTest, closeWarned, currentOptions, envOverrides, openWarned, reportRun, validateOptions } from '../../src/integration.js'
 import { readMeta } from './meta.js'
 
 /** Options of `loopcop/vitest/reporter`; they win over `configure({ report })` and `LOOPCOP_REPORT`. */
@@ -24,7 +24,7 @@ export interface CollectedFindings {
   readonly findings: Finding[]
   readonly workerOptions: (Pick<Options, 'report' | 'mode'> & Partial<Pick<Options, 'baseline'>>) | undefined
   readonly checkedFiles: number
-  /** Ids of the findings of failed tests and of failed files (leaks): Vitest reports those failures itself. */
+  /** Ids of the findings failed tests and failed files (leaks) failed with: Vitest reports those failures itself. */
   readonly inFailures: ReadonlySet<string>
 }
 
@@ -38,12 +38,12 @@ export function collectFindings(testModules: readonly TestModule[]): CollectedFi
     for (const testCase of testModule.children.allTests()) {
       const findings = readMeta(testCase.meta())?.findings ?? []
       collector.add(findings)
-      if (testCase.result().state === 'failed') for (const f of findings) inFailures.add(f.id)
+      if (testCase.result().state === 'failed') for (const f of findings) if (failedItsTest(f)) inFailures.add(f.id)
     }
     const file = readMeta(testModule.meta())
     if (file !== undefined) checkedFiles++
     collector.add(file?.leaks ?? [])
-    if (testModule.state() === 'failed') for (const f of file?.leaks ?? []) inFailures.add(f.id)
+    if (testModule.state() === 'failed') for (const f of file?.leaks ?? []) if (failedItsTest(f)) inFailures.add(f.id)
     if (workerOptions === undefined || (workerOptions.report.json === undefined && file?.options?.report.json !== undefined)) workerOptions = file?.options
   }
   return { findings: collector.findings, workerOptions, checkedFiles, inFailures }

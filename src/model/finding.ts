@@ -1,6 +1,6 @@
 // What loopcop reports (docs/architecture.md, "findings"): a discriminated union of the two kinds
 // of blocking, with where it happened and the test it is charged to.
-import type { Mode } from './mode.js'
+import { type Mode, failsTests } from './mode.js'
 import type { Category } from './operation.js'
 
 /** The test a finding is charged to. */
@@ -147,6 +147,14 @@ export function isUnjudged(f: Judgeable): boolean {
  */
 export function isViolation(f: Judgeable): boolean {
   return !f.allowed && !isUnjudged(f) && f.baselined !== true && f.scope !== 'assertion'
+}
+
+/**
+ * Whether a finding is one its test failed with (a violation judged in `fail` or `throw` mode): what
+ * the test's `BlockingIOError` lists. A finding whose mode is not known counts as one.
+ */
+export function failedItsTest(f: Judgeable & { readonly mode?: Mode }): boolean {
+  return isViolation(f) && failsTests(f.mode ?? 'fail')
 }
 
 /** How many calls of one operation in one scope keep their own stack. */

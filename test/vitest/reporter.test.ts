@@ -115,6 +115,14 @@ describe("next to Vitest's github-actions reporter, in a monorepo package (GITHU
     expect(lines.filter((l) => l.includes('title=loopcop'))).toHaveLength(2)
     expect(lines.every((l) => l.startsWith('::warning file=test/fixtures/vitest/app/src/app.ts,'))).toBe(true)
   }, 240_000)
+
+  test("a blocking call in a test that fails on its own assertion (warn mode) is annotated by loopcop: Vitest's annotation is the assertion's", async () => {
+    const run = await runFixture(['test/fails-too.test.ts'], { args, env: { ...env, LOOPCOP_MODE: 'warn' } })
+    expect(run.tests.map((t) => t.status)).toEqual(['failed'])
+    const lines = annotations(run)
+    expect(lines.filter((l) => l.startsWith('::error ') && !l.includes('title=loopcop'))).toHaveLength(1)
+    expect(lines.filter((l) => l.includes('title=loopcop%3A fs.readFileSync'))).toEqual([expect.stringMatching(new RegExp(`^::warning file=test/fixtures/vitest/app/src/app\\.ts,line=${appLine('readFileSync')},`))])
+  }, 240_000)
 })
 
 test("annotation levels follow the setting that judged each finding: a failing blocking call is an error, a stall in a passing test (stallMode 'warn') a warning", async () => {
