@@ -15,6 +15,7 @@ export {
   closeWarned,
   envOverrides,
   failedItsTest,
+  failedNothing,
   failureMessage,
   formatSummary,
   isThenable,

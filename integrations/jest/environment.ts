@@ -31,6 +31,7 @@ import {
   allowBlocking,
   assertSupportedRunner,
   configure,
+  failedNothing,
   failureMessage,
   envOverrides,
   hideOwnFramesIn,
@@ -269,7 +270,7 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
 
     /** A finding after its test ended (work the test left running): into the run report, and printed. */
     #leak(finding: Finding): void {
-      recordFindings([finding])
+      recordFindings([failedNothing(finding)])
       if (isViolation(finding)) this.#print(`loopcop (leak): ${failureMessage([finding], finding.test?.name)}`)
     }
 

@@ -15,6 +15,7 @@ export {
   WARNED_ENV,
   currentOptions,
   envOverrides,
+  failedNothing,
   finishRun,
   install,
   isViolation,

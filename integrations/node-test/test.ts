@@ -8,7 +8,7 @@
  * `before`/`after` hooks of suites belong to no test and are not checked.
  * @module
  */
-import { BlockingIOError, type Finding, type Mode, type TestRef, type TestRun, type TestSink, isViolation, openTest, outsideScopes } from './core.js'
+import { BlockingIOError, type Finding, type Mode, type TestRef, type TestRun, type TestSink, failedNothing, isViolation, openTest, outsideScopes } from './core.js'
 import type { NodeTestContext, RunFunction } from './internals.js'
 
 /** Where the tests of a process send what concerns the run. */
@@ -190,7 +190,7 @@ export class NodeTestLifecycle {
 
   /** Work a test left running blocked after the test ended: too late to fail it, so it is said. */
   #leaked(ref: TestRef, finding: Finding, mode: Mode): void {
-    this.#sink.record([finding])
+    this.#sink.record([failedNothing(finding)])
     if (!isViolation(finding) || mode === 'off') return
     const text = outsideScopes(() => new BlockingIOError([finding], ref.name).message)
     this.#sink.late(`loopcop${mode === 'warn' ? ' (warn)' : ''}: work that ${JSON.stringify(ref.name)} left running blocked the event loop after the test had ended (too late to fail it; it is in the run report):\n${text}`)

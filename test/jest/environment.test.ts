@@ -134,6 +134,8 @@ describe('loopcop/jest/environment', () => {
     expect(run.output).toContain('loopcop (leak): 1 blocking operation on the event loop during "leak: leaves a timer that blocks after the test ended"')
     const leaks = run.report?.findings.filter((f) => f.leak).map((f) => f.test?.name)
     expect(leaks).toEqual(['leak: leaves a timer that blocks after the test ended'])
+    // Too late to fail anything (fail mode): recorded as warned, so no summary or annotation calls it a failure.
+    expect(run.report?.findings.filter((f) => f.leak).map((f) => f.mode)).toEqual(['warn'])
   })
 })
 
