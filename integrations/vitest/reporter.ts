@@ -160,6 +160,8 @@ export default class LoopcopReporter implements Reporter {
       complete: () => completeRun(this.#vitest) && ranThrough(testModules, unhandledErrors, reason),
       ...(baseline !== undefined && { baseline }),
       ...(this.#vitest !== undefined && { cwd: this.#vitest.config.root }),
+      // The workers key findings and find the baseline from the working directory, not `--root`.
+      baselineCwd: process.cwd(),
     })
     // Vitest prints a reporter's error and fails the run with it.
     if (error !== undefined) throw error

@@ -99,6 +99,11 @@ export interface ReportRunOptions {
   readonly write?: (text: string) => void
   /** The project root that paths are shown relative to. @default process.cwd() */
   readonly cwd?: string
+  /**
+   * What the baseline's path and keys are relative to: where the test workers, which mark the
+   * findings the baseline knows, resolve them (their working directory). @default `cwd`
+   */
+  readonly baselineCwd?: string
   /** Findings the workers sent that could not be read back (see `readSpool`): said, and counted in the JSON report. */
   readonly lost?: number
   /**
@@ -166,7 +171,7 @@ export function reportRun(found: readonly Finding[], options: ReportRunOptions, 
   write(summary)
   let outcome: RatchetOutcome | undefined
   try {
-    outcome = ratchet(findings, { baseline: baselineOf(options.baseline !== undefined ? options : modes), update: updateBaselineRequested(), complete: options.complete ?? false, cwd: options.cwd })
+    outcome = ratchet(findings, { baseline: baselineOf(options.baseline !== undefined ? options : modes), update: updateBaselineRequested(), complete: options.complete ?? false, cwd: options.baselineCwd ?? options.cwd })
   } catch (error) {
     errors.push(error instanceof Error ? error : new Error(String(error)))
   }

@@ -4,7 +4,8 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { type BaselineRun, type Runner, runners, workDir } from './support.js'
+import { bins, fixtures, runNode } from '../helpers/run.js'
+import { type BaselineRun, type Runner, project, runners, workDir } from './support.js'
 
 const dir = workDir()
 const baselinePath = join(dir, 'baseline.json')
@@ -122,3 +123,17 @@ test('the baseline path is the same for every runner: a suite moves between runn
   expect(texts[1]).toEqual(texts[0])
   expect(texts[2]).toEqual(texts[0])
 })
+
+test('Vitest run from above its root (`--root`): the baseline written is the one the workers read, and its keys are theirs', async () => {
+  const path = join(dir, 'rooted-baseline.json')
+  const env = { NODE_PATH: join(fixtures, 'node_modules'), LOOPCOP_STALL_MS: '0', LOOPCOP_BASELINE: path }
+  const root = project.slice(fixtures.length + 1)
+  const write = await runNode(bins.vitest, ['run', '--root', root], { cwd: fixtures, env: { ...env, LOOPCOP_MODE: 'warn', LOOPCOP_UPDATE_BASELINE: '1' }, timeoutMs: 180_000 })
+  expect(write.code, write.output).toBe(0)
+  expect(write.output).toContain('2 call sites (2 added, 0 removed)')
+  const written = JSON.parse(readFileSync(path, 'utf8')) as { entries: { file: string }[] }
+  expect(written.entries.map((e) => e.file)).toEqual([`${root}/src/store.js`, `${root}/src/store.js`])
+  const rerun = await runNode(bins.vitest, ['run', '--root', root], { cwd: fixtures, env, timeoutMs: 180_000 })
+  expect(rerun.code, rerun.output).toBe(0)
+  expect(rerun.output).toContain('known from the baseline (reported, not failing): 2 blocking calls at 2 call sites')
+}, 240_000)
