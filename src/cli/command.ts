@@ -101,7 +101,8 @@ export function run(args: readonly string[], io: Io): number {
       const keyed: KeyedFinding[] = []
       for (const f of report.findings) {
         if (f.allowed || f.scope === 'assertion') continue
-        const key = baselineKey(f)
+        // The report's paths are relative to the run's working directory, or absolute outside it.
+        const key = baselineKey(f, io.cwd)
         if (key !== undefined) keyed.push({ key, calls: f.calls, test: f.test === undefined ? undefined : `${f.test.file ?? ''}\u0000${f.test.name}` })
       }
       const entries = entriesOf(keyed)

@@ -7,10 +7,10 @@
 // is JSON with one entry per line, sorted by key, so a pull request shows each accepted or removed
 // call site as one line; `calls` and `tests` are there for the reader, never compared.
 import { readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { isAbsolute, relative, resolve, sep } from 'node:path'
 import type { Finding, Frame, Location } from '../model/finding.js'
 import { writeFileAtomically } from '../runtime/files.js'
-import { displayPath } from '../stack/frames.js'
+import { isInternal } from '../stack/frames.js'
 
 /** The file a baseline is written to when `LOOPCOP_UPDATE_BASELINE=1` runs with no `baseline` configured. */
 export const DEFAULT_BASELINE_PATH = 'loopcop-baseline.json'
@@ -76,7 +76,24 @@ export function userCallSite(f: KeySource, cwd?: string): { readonly file: strin
   const loc = f.location
   if (loc === undefined) return undefined
   const fn = loc.function ?? f.frames?.find((fr) => fr.file === loc.file && fr.line === loc.line && fr.column === loc.column)?.fn
-  return { file: cwd === undefined ? loc.file : displayPath(loc.file, cwd), function: functionKey(fn) }
+  return { file: cwd === undefined ? loc.file : keyPath(loc.file, cwd), function: functionKey(fn) }
+}
+
+/**
+ * A file as a baseline key: relative to `cwd`, climbing out of it with `..` where it must (a
+ * monorepo's sibling package), so that a key is the same wherever the repository is checked out.
+ * (A shown path stays absolute outside `cwd`; a key did too in earlier versions, and such entries still
+ * match: see `legacyKeyText`.)
+ */
+export function keyPath(file: string, cwd: string): string {
+  if (isInternal(file) || !isAbsolute(file)) return file
+  const rel = relative(cwd, file)
+  return rel === '' ? file : rel.split(sep).join('/')
+}
+
+/** The key as entries written before keys climbed out of `cwd` have it (the file absolute), when it differs. */
+export function legacyKeyText(k: BaselineKey, cwd: string): string | undefined {
+  return k.file.startsWith('../') ? keyText({ ...k, file: resolve(cwd, k.file) }) : undefined
 }
 
 /** A finding's baseline key; `cwd` makes the model's absolute paths relative (JSON ones are already). */
@@ -199,7 +216,8 @@ export function markKnown(findings: readonly Finding[], baseline: Baseline, cwd 
     const key = baselineKey(f, cwd)
     if (key === undefined) return f
     const op = `${testOf(f) ?? ''}\u0000${f.kind === 'sync-io' ? f.operation : 'stall'}`
-    if (baseline.keys.has(keyText(key))) {
+    const legacy = legacyKeyText(key, cwd)
+    if (baseline.keys.has(keyText(key)) || (legacy !== undefined && baseline.keys.has(legacy))) {
       known.add(op)
       return { ...f, baselined: true }
     }

@@ -3,7 +3,7 @@
 // written from the run when `LOOPCOP_UPDATE_BASELINE=1`. Runs in the reporting process, on the
 // findings of every worker, once.
 import type { Finding } from '../model/finding.js'
-import { type Baseline, BaselineError, type BaselineEntry, DEFAULT_BASELINE_PATH, entriesOf, keyText, keyedFindings, readBaseline, writeBaseline } from './baseline.js'
+import { type Baseline, BaselineError, type BaselineEntry, DEFAULT_BASELINE_PATH, entriesOf, keyText, keyedFindings, legacyKeyText, readBaseline, writeBaseline } from './baseline.js'
 import { displayPath } from '../stack/frames.js'
 
 /** How a run ends with its baseline. */
@@ -65,6 +65,11 @@ export function ratchet(findings: readonly Finding[], options: RatchetOptions): 
   }
   const keyed = keyedFindings(findings, cwd)
   const seen = new Set(keyed.map((k) => keyText(k.key)))
+  // An entry written before keys climbed out of the working directory has the file absolute.
+  for (const k of keyed) {
+    const legacy = legacyKeyText(k.key, cwd ?? process.cwd())
+    if (legacy !== undefined) seen.add(legacy)
+  }
   const known = findings.filter((f) => f.baselined === true).length
   const unseen = (baseline?.entries ?? []).filter((e) => !seen.has(keyText(e)))
   const lines: string[] = []

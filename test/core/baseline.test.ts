@@ -57,6 +57,35 @@ describe('keys', () => {
   })
 })
 
+describe('keys outside the working directory (a monorepo package run from its own folder)', () => {
+  // The same repository checked out at two places: packages/app runs its tests, packages/shared blocks.
+  const at = (root: string) => ({ cwd: join(root, 'packages', 'app'), file: join(root, 'packages', 'shared', 'src', 'index.js') })
+  const inShared = (file: string) => finding('readShared', 3, { location: { file, line: 3, column: 3, function: 'readShared' }, frames: [{ fn: 'readShared', file, line: 3, column: 3 }] })
+
+  test('climb out of it with `..`, so a key is the same wherever the repository is checked out', () => {
+    const here = at('/home/dev/repo')
+    const ci = at('/runner/work/repo/repo')
+    expect(baselineKey(inShared(here.file), here.cwd)?.file).toBe('../shared/src/index.js')
+    expect(baselineKey(inShared(ci.file), ci.cwd)).toEqual(baselineKey(inShared(here.file), here.cwd))
+  })
+
+  test('an entry written with the file absolute (before keys climbed out) still matches, and an update rewrites it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loopcop-baseline-mono-'))
+    const { cwd: app, file } = at(dir)
+    const old = { file, function: 'readShared', operation: 'fs.readFileSync', package: '', calls: 1, tests: 1 }
+    const path = join(dir, 'old-baseline.json')
+    writeFileSync(path, formatBaseline([old]))
+    const marked = markKnown([inShared(file)], parseBaseline(formatBaseline([old]), path), app)
+    expect(marked.map((f) => f.baselined)).toEqual([true])
+    const settled = ratchet(marked, { baseline: { path, strict: true }, update: false, complete: true, cwd: app })
+    expect(settled?.fixed).toEqual([])
+    expect(settled?.error).toBeUndefined()
+    const updated = ratchet(marked, { baseline: { path, strict: false }, update: true, complete: true, cwd: app })
+    expect(updated?.written).toBe(true)
+    expect((JSON.parse(readFileSync(path, 'utf8')) as { entries: { file: string }[] }).entries.map((e) => e.file)).toEqual(['../shared/src/index.js'])
+  })
+})
+
 describe('matching', () => {
   test('a recorded call site is known, a new one is not', () => {
     const [known, fresh] = markKnown([finding('loadUsers', 99), finding('saveUser', 20)], baseline, cwd)
