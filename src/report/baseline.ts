@@ -82,8 +82,8 @@ export function userCallSite(f: KeySource, cwd?: string): { readonly file: strin
 /**
  * A file as a baseline key: relative to `cwd`, climbing out of it with `..` where it must (a
  * monorepo's sibling package), so that a key is the same wherever the repository is checked out.
- * (A shown path stays absolute outside `cwd`; a key did too in earlier versions, and such entries still
- * match: see `legacyKeyText`.)
+ * (A shown path stays absolute outside `cwd`; a key did too in earlier versions, and such entries
+ * still match: see `legacyKeyText`.)
  */
 export function keyPath(file: string, cwd: string): string {
   if (isInternal(file) || !isAbsolute(file)) return file

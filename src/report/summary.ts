@@ -106,9 +106,9 @@ export function formatSummary(findings: readonly Finding[], cwd?: string, json?:
   if (s.allowed > 0 && s.findings > 0) {
     // Where to read them: the report this run writes, or how to ask for one.
     const where = json !== undefined ? `listed in the JSON report, ${displayPath(resolve(cwd ?? process.cwd(), json), cwd)}` : 'listed in a JSON report: set report.json or LOOPCOP_REPORT'
-    lines.push(`  ${plural(s.allowed, 'allowed finding')} not counted above (${where})`)
+    // The tests' own calls are among the allowed findings: one line, not two groups that read as apart.
+    lines.push(`  ${plural(s.allowed, 'allowed finding')} not counted above (${where})${testCode(s.testCodeCalls, ', among them ')}`)
   }
-  if (s.testCodeCalls > 0 && s.findings > 0) lines.push(`  ${testCode(s.testCodeCalls, '')}`)
   return lines.join('\n')
 }
 
