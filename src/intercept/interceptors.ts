@@ -54,9 +54,26 @@ function targetOf(site: OperationSite, later: ReadonlySet<LazyBuiltin>): object 
     case 'zlib':
     case 'crypto':
       return later.has(site.module) ? undefined : loadBuiltin(site.module)
+    case 'zlib.ZlibBase':
+      return later.has('zlib') ? undefined : zlibBase(loadBuiltin('zlib'))
     case 'Atomics':
       return undefined // per realm: see patchRealm
   }
+}
+
+/** The prototype the zlib stream classes inherit `_processChunk` from (`ZlibBase`, not exported). */
+function zlibBase(zlib: object): object | undefined {
+  const Inflate = (zlib as { Inflate?: { prototype?: object } }).Inflate
+  for (let o: object | null = Inflate?.prototype ?? null; o !== null; o = Object.getPrototypeOf(o) as object | null) {
+    if (Object.hasOwn(o, '_processChunk')) return o
+  }
+  return undefined
+}
+
+/** The builtin whose first use a site's wrapping waits for (see `LAZY_BUILTINS`), if any. */
+function lazyModuleOf(site: OperationSite): LazyBuiltin | undefined {
+  const name = site.module === 'zlib.ZlibBase' ? 'zlib' : site.module
+  return (LAZY_BUILTINS as readonly string[]).includes(name) ? (name as LazyBuiltin) : undefined
 }
 
 const atomicsOperation = catalog.find((s) => s.module === 'Atomics')?.operation as Operation
@@ -202,10 +219,11 @@ export class Interceptors<S extends { readonly quiet: boolean }> {
   #wrapOnFirstUse(name: LazyBuiltin): void {
     if (!this.#installed) return
     try {
-      const target = loadBuiltin(name)
+      const builtin = loadBuiltin(name)
       for (const site of catalog) {
-        if (site.module !== name) continue
-        const p = this.#patch(target, site.key, site.operation)
+        if (lazyModuleOf(site) !== name) continue
+        const target = site.module === 'zlib.ZlibBase' ? zlibBase(builtin) : builtin
+        const p = target === undefined ? undefined : this.#patch(target, site.key, site.operation)
         if (p !== undefined) this.#patches.push(p)
       }
     } catch (error) {

@@ -23,8 +23,11 @@ export interface Operation {
 /** A place in the catalog: which object and property the operation lives at. */
 export interface OperationSite {
   readonly operation: Operation
-  /** Builtin module id (`fs`), `Dir` (fs.Dir.prototype), or `Atomics` (per realm). */
-  readonly module: 'fs' | 'fs.Dir' | 'fs.realpathSync' | 'child_process' | 'zlib' | 'crypto' | 'Atomics'
+  /**
+   * Builtin module id (`fs`), `fs.Dir` (fs.Dir.prototype), `zlib.ZlibBase` (the prototype every zlib
+   * stream class inherits `_processChunk` from), or `Atomics` (per realm).
+   */
+  readonly module: 'fs' | 'fs.Dir' | 'fs.realpathSync' | 'child_process' | 'zlib' | 'zlib.ZlibBase' | 'crypto' | 'Atomics'
   readonly key: string
 }
 
@@ -82,6 +85,9 @@ function buildCatalog(): readonly OperationSite[] {
   for (const [key, alt] of Object.entries(zlibHints)) {
     add('zlib', key, op(`zlib.${key}`, 'zlib', `use zlib.${alt} (callback or util.promisify) or a stream`, 'size'))
   }
+  // What `zlib.*Sync` runs, called on a stream object of one's own without a callback: libraries
+  // that decode synchronously (pngjs's `PNG.sync.read`) reach Node's sync path this way.
+  add('zlib.ZlibBase', '_processChunk', op('zlib.processChunkSync', 'zlib', 'use the async zlib API (zlib.inflate and the like with a callback, or a zlib stream)', 'size', true))
   for (const [key, alt] of Object.entries(cryptoSync)) {
     add('crypto', key, op(`crypto.${key}`, 'crypto', `use crypto.${alt} with a callback (or util.promisify)`, 'none'))
   }

@@ -12,6 +12,7 @@ interface Out {
   atInstall: string[]
   afterImport?: string[]
   importCaptured?: string[]
+  processChunk?: string[]
   required?: string[]
   getBuiltinModule?: string[]
   end?: string[]
@@ -55,6 +56,7 @@ describe.each(nodes)('child_process, zlib and crypto on Node $major', ({ major, 
     }
     // A copy taken at the top level of an ES module imported after loopcop started.
     expect(out.importCaptured).toEqual(['zlib.gzipSync'])
+    expect(out.processChunk).toEqual(['zlib.deflateSync', 'zlib.processChunkSync'])
     expect(out.required).toEqual(['crypto.pbkdf2Sync'])
     expect(out.getBuiltinModule).toEqual(['child_process.execFileSync'])
     expect(out.end?.sort()).toEqual([...LAZY].sort())

@@ -196,6 +196,11 @@ export const recipes: Readonly<Record<string, Recipe>> = {
     const deflated = zlib.deflateSync(input)
     return () => zlib.inflateSync(deflated)
   },
+  // As pngjs's `PNG.sync.read` inflates: Node's sync path, reached on a stream object of its own.
+  'zlib.processChunkSync': () => {
+    const deflated = zlib.deflateSync(input)
+    return () => (new zlib.Inflate() as unknown as { _processChunk(chunk: Buffer, flush: number): Buffer })._processChunk(deflated, zlib.constants.Z_FINISH)
+  },
   'zlib.inflateRawSync': () => {
     const raw = zlib.deflateRawSync(input)
     return () => zlib.inflateRawSync(raw)
@@ -248,6 +253,11 @@ export function siteTarget(site: (typeof catalog)[number]): Record<PropertyKey, 
       return childProcess as unknown as Record<PropertyKey, unknown>
     case 'zlib':
       return zlib as unknown as Record<PropertyKey, unknown>
+    case 'zlib.ZlibBase': {
+      let proto = Object.getPrototypeOf(zlib.Inflate.prototype) as object
+      while (!Object.hasOwn(proto, '_processChunk')) proto = Object.getPrototypeOf(proto) as object
+      return proto as Record<PropertyKey, unknown>
+    }
     case 'crypto':
       return crypto as unknown as Record<PropertyKey, unknown>
     case 'Atomics':
