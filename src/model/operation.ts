@@ -85,8 +85,8 @@ function buildCatalog(): readonly OperationSite[] {
   for (const [key, alt] of Object.entries(zlibHints)) {
     add('zlib', key, op(`zlib.${key}`, 'zlib', `use zlib.${alt} (callback or util.promisify) or a stream`, 'size'))
   }
-  // What `zlib.*Sync` runs, called on a stream object of one's own without a callback: libraries
-  // that decode synchronously (pngjs's `PNG.sync.read`) reach Node's sync path this way.
+  // Node's sync path (what `zlib.*Sync` runs), called on a stream object of one's own without a
+  // callback: Node keeps `_processChunk` for older code that compresses synchronously this way.
   add('zlib.ZlibBase', '_processChunk', op('zlib.processChunkSync', 'zlib', 'use the async zlib API (zlib.inflate and the like with a callback, or a zlib stream)', 'size', true))
   for (const [key, alt] of Object.entries(cryptoSync)) {
     add('crypto', key, op(`crypto.${key}`, 'crypto', `use crypto.${alt} with a callback (or util.promisify)`, 'none'))

@@ -196,7 +196,7 @@ export const recipes: Readonly<Record<string, Recipe>> = {
     const deflated = zlib.deflateSync(input)
     return () => zlib.inflateSync(deflated)
   },
-  // As pngjs's `PNG.sync.read` inflates: Node's sync path, reached on a stream object of its own.
+  // Node's sync path, reached on a stream object of one's own.
   'zlib.processChunkSync': () => {
     const deflated = zlib.deflateSync(input)
     return () => (new zlib.Inflate() as unknown as { _processChunk(chunk: Buffer, flush: number): Buffer })._processChunk(deflated, zlib.constants.Z_FINISH)
