@@ -35,13 +35,17 @@ export function collectFindings(testModules: readonly TestModule[]): CollectedFi
   let workerOptions: CollectedFindings['workerOptions']
   let checkedFiles = 0
   for (const testModule of testModules) {
+    let checked = false
     for (const testCase of testModule.children.allTests()) {
-      const findings = readMeta(testCase.meta())?.findings ?? []
+      const meta = readMeta(testCase.meta())
+      checked ||= meta !== undefined
+      const findings = meta?.findings ?? []
       collector.add(findings)
       if (testCase.result().state === 'failed') for (const f of findings) if (failedItsTest(f)) inFailures.add(f.id)
     }
     const file = readMeta(testModule.meta())
-    if (file !== undefined) checkedFiles++
+    // A file's own meta comes at its end; a test's at the test's end (a worker that died between has only the latter).
+    if (file !== undefined || checked) checkedFiles++
     collector.add(file?.leaks ?? [])
     if (testModule.state() === 'failed') for (const f of file?.leaks ?? []) if (failedItsTest(f)) inFailures.add(f.id)
     if (workerOptions === undefined || (workerOptions.report.json === undefined && file?.options?.report.json !== undefined)) workerOptions = file?.options
@@ -148,7 +152,9 @@ export default class LoopcopReporter implements Reporter {
       else process.stderr.write(`${text}\n`)
     }
     if (checkedFiles === 0 && testModules.length > 0) {
-      write("loopcop: no test file was checked: add 'loopcop/vitest' to `setupFiles` in the Vitest config (the reporter only collects what it finds)")
+      // Files that never ran a test (an import error, a worker that died) tell nothing about the set-up.
+      if (testModules.every((m) => m.errors().length > 0 || m.state() === 'failed')) write('loopcop: no test file reported to loopcop: every test file failed before its end (an import error, a crash?); findings of those files are missing from this report')
+      else write("loopcop: no test file was checked: add 'loopcop/vitest' to `setupFiles` in the Vitest config (the reporter only collects what it finds)")
     }
     const { error } = reportRun(findings, {
       ...(json !== undefined && { json }),

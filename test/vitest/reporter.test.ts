@@ -144,3 +144,13 @@ test("loopcop's output goes to stderr: with Vitest's json reporter on stdout, st
   expect(run.stderr).toContain('loopcop: ')
   expect(run.stderr).toMatch(/^::error /m)
 }, 240_000)
+
+test("a run whose only test file fails to load says so, not that loopcop is missing from setupFiles", async () => {
+  const run = await runFixture(['test/broken.test.ts'], { report: true, env: { FIXTURE_BROKEN: '1' } })
+  expect(run.result.code).not.toBe(0)
+  expect(run.result.output).toContain('loopcop: no test file reported to loopcop: every test file failed before its end')
+  expect(run.result.output).not.toContain("add 'loopcop/vitest' to `setupFiles`")
+  const loaded = await runFixture(['test/broken.test.ts'], { report: true })
+  expect(loaded.result.code, loaded.result.output).toBe(0)
+  expect(loaded.result.output).not.toContain('no test file')
+}, 240_000)
