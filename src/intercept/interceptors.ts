@@ -4,9 +4,10 @@ import fs from 'node:fs'
 import nodeModule from 'node:module'
 import vm from 'node:vm'
 import { type FirstUseWatch, LAZY_BUILTINS, type LazyBuiltin, isBuiltinExports, isLoaded, loadBuiltin, watchFirstUse } from './builtins.js'
-import { type Operation, type OperationSite, catalog, userOperation } from '../model/operation.js'
+import { type Operation, type OperationSite, catalog, userOperation, zlibHandleOperation } from '../model/operation.js'
 import { invalid } from '../model/options.js'
 import { type WrapContext, wrap } from './wrap.js'
+import { watchZlibHandles } from './zlib-handles.js'
 
 /** One replaced property, with what to put back. */
 interface Patch {
@@ -150,6 +151,10 @@ export class Interceptors<S extends { readonly quiet: boolean }> {
   #installed = false
   /** The builtins of the catalog not loaded yet, wrapped when first asked for (intercept/builtins.ts). */
   #firstUse: FirstUseWatch | undefined
+  /** Takes away the watch on zlib streams' handles (intercept/zlib-handles.ts), once zlib is wrapped. */
+  #stopZlibWatch: (() => void) | undefined
+  /** The zlib handle prototypes whose `writeSync` is wrapped. */
+  readonly #zlibHandles = new Set<object>()
 
   constructor(context: WrapContext<S>, hooks: InterceptorHooks) {
     this.#context = context
@@ -192,6 +197,7 @@ export class Interceptors<S extends { readonly quiet: boolean }> {
         const p = this.#patch(target, site.key, site.operation)
         if (p !== undefined) this.#patches.push(p)
       }
+      if (!later.has('zlib')) this.#watchZlib(loadBuiltin('zlib'))
       for (const u of this.#userSites) {
         u.patch = this.#patch(u.target, u.key, u.operation)
         if (u.patch !== undefined) this.#patches.push(u.patch)
@@ -226,15 +232,38 @@ export class Interceptors<S extends { readonly quiet: boolean }> {
         const p = target === undefined ? undefined : this.#patch(target, site.key, site.operation)
         if (p !== undefined) this.#patches.push(p)
       }
+      if (name === 'zlib') this.#watchZlib(builtin)
     } catch (error) {
       this.#hooks.internalError(new Error(`loopcop could not wrap the blocking calls of node:${name} when it was first loaded; they are not checked in this process`, { cause: error }))
     }
+  }
+
+  /**
+   * Wraps `writeSync` of each zlib handle class as streams of it are made (the watch never throws
+   * into Node's constructor: a failure is an internal error, and that class stays unwrapped).
+   */
+  #watchZlib(zlib: object): void {
+    const base = zlibBase(zlib)
+    if (base === undefined || this.#stopZlibWatch !== undefined) return
+    this.#stopZlibWatch = watchZlibHandles(base, (proto) => {
+      if (!this.#installed || this.#zlibHandles.has(proto)) return
+      this.#zlibHandles.add(proto)
+      try {
+        const p = this.#patch(proto, 'writeSync', zlibHandleOperation)
+        if (p !== undefined) this.#patches.push(p)
+      } catch (error) {
+        this.#hooks.internalError(new Error("loopcop could not wrap a zlib stream's writeSync; that kind of stream is not checked in this process", { cause: error }))
+      }
+    })
   }
 
   /** Puts back every patch and every realm's `Atomics.wait`, by identity. */
   #restoreAll(): void {
     this.#firstUse?.stop()
     this.#firstUse = undefined
+    this.#stopZlibWatch?.()
+    this.#stopZlibWatch = undefined
+    this.#zlibHandles.clear()
     for (const p of this.#patches.splice(0).reverse()) Object.defineProperty(p.target, p.key, p.descriptor)
     for (const [atomics, p] of this.#realmPatches) Object.defineProperty(atomics, p.key, p.descriptor)
     this.#realmPatches.clear()

@@ -110,5 +110,12 @@ export function userOperation(id: string, hint: string): Operation {
   return op(id, 'user', hint, 'none')
 }
 
+/**
+ * A zlib stream's handle stepped synchronously by the code itself (`handle.writeSync`, the native
+ * step of every sync zlib call; see intercept/zlib-handles.ts). Not in the catalog: its targets are
+ * met at run time.
+ */
+export const zlibHandleOperation: Operation = op('zlib.handle.writeSync', 'zlib', 'use the async zlib API (zlib.inflate and the like with a callback, or a zlib stream)', 'none')
+
 /** The pseudo-operation allow rules see for a stall: `allow: ['stall']` allows every stall. */
 export const stallOperation: Operation = op('stall', 'user', 'split the work (await between chunks), or move it to a worker thread', 'none')

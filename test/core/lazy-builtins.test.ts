@@ -13,6 +13,7 @@ interface Out {
   afterImport?: string[]
   importCaptured?: string[]
   processChunk?: string[]
+  handleStep?: string[]
   required?: string[]
   getBuiltinModule?: string[]
   end?: string[]
@@ -57,6 +58,7 @@ describe.each(nodes)('child_process, zlib and crypto on Node $major', ({ major, 
     // A copy taken at the top level of an ES module imported after loopcop started.
     expect(out.importCaptured).toEqual(['zlib.gzipSync'])
     expect(out.processChunk).toEqual(['zlib.deflateSync', 'zlib.processChunkSync'])
+    expect(out.handleStep).toEqual(['zlib.handle.writeSync'])
     expect(out.required).toEqual(['crypto.pbkdf2Sync'])
     expect(out.getBuiltinModule).toEqual(['child_process.execFileSync'])
     expect(out.end?.sort()).toEqual([...LAZY].sort())
