@@ -89,7 +89,7 @@ export function formatSummary(findings: readonly Finding[], cwd?: string, json?:
     lines.push(`loopcop: no ${qualifiers.includes('new') ? 'new ' : ''}blocking of the event loop found${qualifiers.includes('outside assertions') ? ' outside assertions' : ''}${allowed}`)
   } else {
     const sites = summarizeBySite(findings, cwd)
-    lines.push(`loopcop: ${plural(s.calls, 'blocking call')} at ${plural(sites.length, 'call site')} in ${plural(s.tests, 'test')}, ${formatMs(s.blockedMs)} blocked in total${known.length > 0 ? ' (new: not in the baseline)' : ''}`)
+    lines.push(`loopcop: ${callsAndStalls(sites, s.calls)} at ${plural(sites.length, 'call site')} in ${plural(s.tests, 'test')}, ${formatMs(s.blockedMs)} blocked in total${known.length > 0 ? ' (new: not in the baseline)' : ''}`)
     lines.push(...siteLines(sites))
   }
   if (known.length > 0) {
@@ -110,6 +110,12 @@ export function formatSummary(findings: readonly Finding[], cwd?: string, json?:
     lines.push(`  ${plural(s.allowed, 'allowed finding')} not counted above (${where})${testCode(s.testCodeCalls, ', among them ')}`)
   }
   return lines.join('\n')
+}
+
+/** `12 blocking calls`, or `10 blocking calls and 2 stalls` when stalls are among them (a stall is no call). */
+export function callsAndStalls(sites: readonly Pick<SiteSummary, 'kind' | 'calls'>[], calls: number): string {
+  const stalls = sites.reduce((n, site) => n + (site.kind === 'stall' ? site.calls : 0), 0)
+  return stalls === 0 ? plural(calls, 'blocking call') : `${plural(calls - stalls, 'blocking call')} and ${plural(stalls, 'stall')}`
 }
 
 /** How many calls the "test code" rule allowed, as a clause (empty when none). */

@@ -324,7 +324,7 @@ describe('the run summary', () => {
   test('grouped by call site with counts, time and tests', () => {
     const summary = formatSummary([syncFinding({ test: { name: 'a' } }), syncFinding({ test: { name: 'b' } }), stallFinding({ test: { name: 'a' } })], cwd)
     expect(summary.split('\n')).toEqual([
-      'loopcop: 3 blocking calls at 2 call sites in 2 tests, 188 ms blocked in total',
+      'loopcop: 2 blocking calls and 1 stall at 2 call sites in 2 tests, 188 ms blocked in total',
       '  event loop stall at src/csv.ts:8:12: 1 call, 182 ms — 1 test: "a"',
       '      event loop stalled 182 ms (threshold 100 ms)',
       '  fs.readFileSync at src/users.ts:14:18: 2 calls, 6.2 ms — 2 tests: "a", "b"',
