@@ -44,6 +44,8 @@ function isFrozen(descriptor: PropertyDescriptor): boolean {
 
 /** What a site's operation is a property of; `undefined` for a builtin left for later (`later`) and for `Atomics`. */
 function targetOf(site: OperationSite, later: ReadonlySet<LazyBuiltin>): object | undefined {
+  const lazy = lazyModuleOf(site)
+  if (lazy !== undefined && later.has(lazy)) return undefined
   switch (site.module) {
     case 'fs':
       return fs
@@ -54,9 +56,9 @@ function targetOf(site: OperationSite, later: ReadonlySet<LazyBuiltin>): object 
     case 'child_process':
     case 'zlib':
     case 'crypto':
-      return later.has(site.module) ? undefined : loadBuiltin(site.module)
+      return loadBuiltin(site.module)
     case 'zlib.ZlibBase':
-      return later.has('zlib') ? undefined : zlibBase(loadBuiltin('zlib'))
+      return zlibBase(loadBuiltin('zlib'))
     case 'Atomics':
       return undefined // per realm: see patchRealm
   }
@@ -76,6 +78,9 @@ function lazyModuleOf(site: OperationSite): LazyBuiltin | undefined {
   const name = site.module === 'zlib.ZlibBase' ? 'zlib' : site.module
   return (LAZY_BUILTINS as readonly string[]).includes(name) ? (name as LazyBuiltin) : undefined
 }
+
+/** No builtin left for later: a builtin's sites wrapped at its first use. */
+const NOTHING_LATER: ReadonlySet<LazyBuiltin> = new Set()
 
 const atomicsOperation = catalog.find((s) => s.module === 'Atomics')?.operation as Operation
 
@@ -225,14 +230,13 @@ export class Interceptors<S extends { readonly quiet: boolean }> {
   #wrapOnFirstUse(name: LazyBuiltin): void {
     if (!this.#installed) return
     try {
-      const builtin = loadBuiltin(name)
       for (const site of catalog) {
         if (lazyModuleOf(site) !== name) continue
-        const target = site.module === 'zlib.ZlibBase' ? zlibBase(builtin) : builtin
+        const target = targetOf(site, NOTHING_LATER)
         const p = target === undefined ? undefined : this.#patch(target, site.key, site.operation)
         if (p !== undefined) this.#patches.push(p)
       }
-      if (name === 'zlib') this.#watchZlib(builtin)
+      if (name === 'zlib') this.#watchZlib(loadBuiltin('zlib'))
     } catch (error) {
       this.#hooks.internalError(new Error(`loopcop could not wrap the blocking calls of node:${name} when it was first loaded; they are not checked in this process`, { cause: error }))
     }
