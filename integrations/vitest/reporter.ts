@@ -8,7 +8,7 @@
  * @module
  */
 import type { Reporter, TestModule, Vitest } from 'vitest/node'
-import { type Finding, type Options, RunCollector, clearWarned, failedItsTest, closeWarned, currentOptions, envOverrides, openWarned, reportRun, validateOptions } from '../../src/integration.js'
+import { type Finding, type Options, RunCollector, clearWarned, closeWarned, currentOptions, envOverrides, failedItsTest, openWarned, reportRun, validateOptions } from '../../src/integration.js'
 import { readMeta } from './meta.js'
 
 /** Options of `loopcop/vitest/reporter`; they win over `configure({ report })` and `LOOPCOP_REPORT`. */

@@ -52,7 +52,7 @@ export function markdownSummary(report: JsonReport): string {
   const lines: string[] = ['## loopcop', '']
   const main = rows(violations)
   if (main.length === 0) lines.push(`No ${known.length > 0 ? 'new ' : ''}blocking of the event loop found${asserted.length > 0 ? ' outside assertions' : ''}.`, '')
-  else lines.push(`**${callsAndStalls(main.map((r) => ({ kind: r.operation === 'event loop stall' ? 'stall' : 'sync-io', calls: r.calls })), s.calls)}** at ${plural(main.length, 'call site')} in ${plural(s.tests, 'test')}, ${ms(s.blockedMs)} blocked${known.length > 0 ? ' (new: not in the baseline)' : ''}:`, '', ...table(main), '')
+  else lines.push(`**${callsAndStalls(violations, s.calls)}** at ${plural(main.length, 'call site')} in ${plural(s.tests, 'test')}, ${ms(s.blockedMs)} blocked${known.length > 0 ? ' (new: not in the baseline)' : ''}:`, '', ...table(main), '')
   if (known.length > 0) {
     const r = rows(known)
     lines.push(`<details><summary>Known from the baseline (reported, not failing): ${plural(r.reduce((n, x) => n + x.calls, 0), 'call')} at ${plural(r.length, 'call site')}</summary>`, '', ...table(r), '', '</details>', '')

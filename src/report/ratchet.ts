@@ -14,8 +14,9 @@ export interface RatchetOptions {
   readonly update: boolean
   /**
    * The run ran every test of the suite (no name filter, no file filter, no shard), and ran it
-   * through (no file that failed to load, no interruption): only then is an entry not seen a fixed one. A partial run keeps the entries it did not see. A function is
-   * asked only when the run has a baseline (reading a runner's options can take milliseconds).
+   * through (no failed test, no file that failed to load, no interruption): only then is an entry
+   * not seen a fixed one. A partial run keeps the entries it did not see. A function is asked only
+   * when the run has a baseline (reading a runner's options can take milliseconds).
    */
   readonly complete: boolean | (() => boolean)
   readonly cwd?: string | undefined

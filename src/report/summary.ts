@@ -112,9 +112,12 @@ export function formatSummary(findings: readonly Finding[], cwd?: string, json?:
   return lines.join('\n')
 }
 
-/** `12 blocking calls`, or `10 blocking calls and 2 stalls` when stalls are among them (a stall is no call). */
-export function callsAndStalls(sites: readonly Pick<SiteSummary, 'kind' | 'calls'>[], calls: number): string {
-  const stalls = sites.reduce((n, site) => n + (site.kind === 'stall' ? site.calls : 0), 0)
+/**
+ * `12 blocking calls`, or `10 blocking calls and 2 stalls` when stalls are among them (a stall is no
+ * call): `calls` counted over `counted` (findings or call sites), of which the stalls are told apart.
+ */
+export function callsAndStalls(counted: readonly { readonly kind: Finding['kind']; readonly calls: number }[], calls: number): string {
+  const stalls = counted.reduce((n, c) => n + (c.kind === 'stall' ? c.calls : 0), 0)
   return stalls === 0 ? plural(calls, 'blocking call') : `${plural(calls - stalls, 'blocking call')} and ${plural(stalls, 'stall')}`
 }
 
