@@ -1,7 +1,7 @@
 // The commands of `npx loopcop …` (README "CI"): parsing the command line and running a command
 // over JSON reports. `main.ts` is the program; this module is what tests drive.
 import { resolve } from 'node:path'
-import { DEFAULT_BASELINE_PATH, type KeyedFinding, baselineKey, entriesOf, writeBaseline } from '../report/baseline.js'
+import { DEFAULT_BASELINE_PATH, entriesOf, keyedFindings, writeBaseline } from '../report/baseline.js'
 import { markdownSummary } from '../report/markdown.js'
 import { writeFileAtomically } from '../runtime/files.js'
 import { VERSION } from '../version.js'
@@ -98,14 +98,7 @@ export function run(args: readonly string[], io: Io): number {
         io.err(`loopcop: merged ${command.reports.length} report${command.reports.length === 1 ? '' : 's'} (${report.findings.length} findings) into ${command.output}\n`)
       }
     } else {
-      const keyed: KeyedFinding[] = []
-      for (const f of report.findings) {
-        if (f.allowed || f.scope === 'assertion') continue
-        // The report's paths are relative to the run's working directory, or absolute outside it.
-        const key = baselineKey(f, io.cwd)
-        if (key !== undefined) keyed.push({ key, calls: f.calls, test: f.test === undefined ? undefined : `${f.test.file ?? ''}\u0000${f.test.name}` })
-      }
-      const entries = entriesOf(keyed)
+      const entries = entriesOf(keyedFindings(report.findings, io.cwd))
       const path = command.output ?? DEFAULT_BASELINE_PATH
       writeBaseline(path, entries, io.cwd)
       io.err(`loopcop: baseline written to ${path}: ${entries.length} call site${entries.length === 1 ? '' : 's'} from ${command.reports.length} report${command.reports.length === 1 ? '' : 's'}\n`)

@@ -9,6 +9,11 @@ export interface TestRef {
   readonly file?: string
 }
 
+/** A test as one string (`file\0name`; '' for no test): two files' `works` tests are two tests. */
+export function testKey(t: TestRef | undefined): string {
+  return t === undefined ? '' : `${t.file ?? ''}\u0000${t.name}`
+}
+
 /** One parsed stack frame. */
 export interface Frame {
   /** Function as V8 prints it (`loadUsers`, `Server.handle`, `new Pool`), or `undefined` for top-level code. */

@@ -2,13 +2,15 @@
 // codebase"): the call sites a team accepted when it turned loopcop on. A finding recorded there is
 // known — reported, never failing its test — so only new blocking fails.
 //
-// An entry is keyed so that it survives edits elsewhere in a file: the operation (or `stall`), the
-// user's call site as file + function (never a line), and the package that made the call. The file
-// is JSON with one entry per line, sorted by key, so a pull request shows each accepted or removed
+// An entry is keyed so that it survives edits elsewhere in a file: the operation, the user's call
+// site as file + function (never a line), and the package that made the call. A stall is keyed by
+// the test it stalled (its file, and `test: <its name>` as the function): where a stall is caught
+// is a sample of a long run of code, which moves from run to run; the test does not. The file is
+// JSON with one entry per line, sorted by key, so a pull request shows each accepted or removed
 // call site as one line; `calls` and `tests` are there for the reader, never compared.
 import { readFileSync } from 'node:fs'
 import { isAbsolute, relative, resolve, sep } from 'node:path'
-import type { Finding, Frame, Location } from '../model/finding.js'
+import { type Finding, type Frame, type Location, type TestRef, testKey } from '../model/finding.js'
 import { writeFileAtomically } from '../runtime/files.js'
 import { isInternal } from '../stack/frames.js'
 
@@ -19,9 +21,9 @@ export const DEFAULT_BASELINE_PATH = 'loopcop-baseline.json'
 export interface BaselineKey {
   /** The operation id (`fs.readFileSync`), or `stall`. */
   readonly operation: string
-  /** The user's own file that made the call, relative to the working directory ('' when unknown). */
+  /** The user's own file that made the call (a stall's: its test's file), relative to the working directory ('' when unknown). */
   readonly file: string
-  /** The function in that file ('' for top-level code or when unknown). */
+  /** The function in that file ('' for top-level code or when unknown); a stall's: `test: ` and its test's name. */
   readonly function: string
   /** The package that made the call when it came from `node_modules` ('' when the user's code did). */
   readonly package: string
@@ -52,6 +54,8 @@ export interface KeySource {
   readonly offender?: { readonly package: string } | undefined
   /** The captured frames, to find the function at `location` when the location does not name it. */
   readonly frames?: readonly Frame[] | undefined
+  /** The test it happened in: what a stall is keyed by. */
+  readonly test?: TestRef | undefined
 }
 
 /**
@@ -96,11 +100,52 @@ export function legacyKeyText(k: BaselineKey, cwd: string): string | undefined {
   return k.file.startsWith('../') ? keyText({ ...k, file: resolve(cwd, k.file) }) : undefined
 }
 
-/** A finding's baseline key; `cwd` makes the model's absolute paths relative (JSON ones are already). */
+/**
+ * A finding's baseline key; `cwd` makes the model's absolute paths relative (JSON ones are already).
+ * A stall in a test is keyed by the test (see the top of this file); one outside every test (a
+ * hook, a module's top level) by where it was caught.
+ */
 export function baselineKey(f: KeySource, cwd?: string): BaselineKey | undefined {
+  if (f.kind === 'stall' && f.test !== undefined) {
+    const file = f.test.file ?? ''
+    return { operation: 'stall', file: cwd === undefined || file === '' ? file : keyPath(file, cwd), function: `${TEST_PREFIX}${f.test.name}`, package: '' }
+  }
+  return siteKey(f, cwd)
+}
+
+/** How a stall's key names its test in `function` (`test: users > imports the catalog`): no function's name has it. */
+const TEST_PREFIX = 'test: '
+
+/** The test a stall's key names, or `undefined` for a key of a call site. */
+export function testOfKey(k: BaselineKey): string | undefined {
+  return k.operation === 'stall' && k.function.startsWith(TEST_PREFIX) ? k.function.slice(TEST_PREFIX.length) : undefined
+}
+
+function siteKey(f: KeySource, cwd: string | undefined): BaselineKey | undefined {
   const site = userCallSite(f, cwd)
   if (site === undefined) return undefined
   return { operation: f.kind === 'stall' ? 'stall' : (f.operation ?? ''), file: site.file, function: site.function, package: f.offender?.package ?? '' }
+}
+
+/**
+ * The keys an entry written by an earlier version may have for the same finding: its file absolute
+ * (before keys climbed out of `cwd`), and a stall in a test keyed by where it was caught (before
+ * stalls were keyed by their test). A finding matching one of them is known, and an update
+ * rewrites the entry under `key`.
+ */
+export function earlierKeyTexts(f: KeySource, key: BaselineKey, cwd: string): string[] {
+  const keys = [key]
+  if (f.kind === 'stall' && f.test !== undefined) {
+    const site = siteKey(f, cwd)
+    if (site !== undefined) keys.push(site)
+  }
+  const out: string[] = []
+  for (const k of keys) {
+    if (k !== key) out.push(keyText(k))
+    const legacy = legacyKeyText(k, cwd)
+    if (legacy !== undefined) out.push(legacy)
+  }
+  return out
 }
 
 /** A key as one string, for sets and sorting. */
@@ -111,6 +156,8 @@ export function keyText(k: BaselineKey): string {
 /** What a baseline entry is built from: a finding that counts (not allowed, not an assertion's) with its key. */
 export interface KeyedFinding {
   readonly key: BaselineKey
+  /** The keys an earlier version would have written for it (see `earlierKeyTexts`). */
+  readonly earlier: readonly string[]
   readonly calls: number
   /** The test it is charged to (`file\0name`), if any. */
   readonly test: string | undefined
@@ -193,13 +240,11 @@ export function writeBaseline(path: string, entries: readonly BaselineEntry[], c
   return file
 }
 
-/** The test key of a finding (`file\0name`). */
-function testOf(f: Finding): string | undefined {
-  return f.test === undefined ? undefined : `${f.test.file ?? ''}\u0000${f.test.name}`
-}
+/** What the baseline reads of a finding: the model's and the JSON report's findings both have it. */
+export type Baselinable = KeySource & Pick<Finding, 'allowed' | 'scope' | 'calls'>
 
 /** Whether a finding is one the baseline can know: not allowed, not an assertion's. */
-function judgedByBaseline(f: Finding): boolean {
+function judgedByBaseline(f: Baselinable): boolean {
   return !f.allowed && f.scope !== 'assertion'
 }
 
@@ -215,9 +260,8 @@ export function markKnown(findings: readonly Finding[], baseline: Baseline, cwd 
     if (!judgedByBaseline(f)) return f
     const key = baselineKey(f, cwd)
     if (key === undefined) return f
-    const op = `${testOf(f) ?? ''}\u0000${f.kind === 'sync-io' ? f.operation : 'stall'}`
-    const legacy = legacyKeyText(key, cwd)
-    if (baseline.keys.has(keyText(key)) || (legacy !== undefined && baseline.keys.has(legacy))) {
+    const op = `${testKey(f.test)}\u0000${f.kind === 'sync-io' ? f.operation : 'stall'}`
+    if (baseline.keys.has(keyText(key)) || earlierKeyTexts(f, key, cwd).some((k) => baseline.keys.has(k))) {
       known.add(op)
       return { ...f, baselined: true }
     }
@@ -226,18 +270,21 @@ export function markKnown(findings: readonly Finding[], baseline: Baseline, cwd 
   })
   return out.map((f) => {
     if (!judgedByBaseline(f) || f.baselined === true || f.location !== undefined || f.kind !== 'sync-io') return f
-    const op = `${testOf(f) ?? ''}\u0000${f.operation}`
+    const op = `${testKey(f.test)}\u0000${f.operation}`
     return known.has(op) && !fresh.has(op) ? { ...f, baselined: true } : f
   })
 }
 
-/** The keyed findings of a run that a baseline records or would record. */
-export function keyedFindings(findings: readonly Finding[], cwd = process.cwd()): KeyedFinding[] {
+/**
+ * The keyed findings of a run that a baseline records or would record: the model's findings (paths
+ * absolute) or a JSON report's (relative to the run's working directory, absolute outside it).
+ */
+export function keyedFindings(findings: readonly Baselinable[], cwd = process.cwd()): KeyedFinding[] {
   const out: KeyedFinding[] = []
   for (const f of findings) {
     if (!judgedByBaseline(f)) continue
     const key = baselineKey(f, cwd)
-    if (key !== undefined) out.push({ key, calls: f.calls, test: testOf(f) })
+    if (key !== undefined) out.push({ key, earlier: earlierKeyTexts(f, key, cwd), calls: f.calls, test: f.test === undefined ? undefined : testKey(f.test) })
   }
   return out
 }

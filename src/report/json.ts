@@ -1,6 +1,6 @@
 // The JSON run report, schema version 1 (docs/architecture.md, "report"; README "What is reported").
 import { resolve } from 'node:path'
-import { type Finding, type StallFinding, type SyncIoFinding, type TestRef, isUnjudged, isViolation } from '../model/finding.js'
+import { type Finding, type StallFinding, type SyncIoFinding, isUnjudged, isViolation, testKey } from '../model/finding.js'
 import { TEST_CODE_RULE } from '../model/verdict.js'
 import type { BaselineEntry } from './baseline.js'
 import { writeFileAtomically } from '../runtime/files.js'
@@ -96,11 +96,6 @@ export function toJsonFinding(f: Finding, cwd = process.cwd()): JsonFinding {
     stack: f.frames.map((fr) => formatFrame(fr, cwd)),
     ...(f.mode !== undefined && { mode: f.mode }),
   }
-}
-
-/** The key of a test (file and name). */
-export function testKey(t: TestRef | undefined): string {
-  return t === undefined ? '' : `${t.file ?? ''}\u0000${t.name}`
 }
 
 /** What the summary counts of a finding: the model's and the JSON report's findings both have it. */

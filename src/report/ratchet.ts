@@ -3,7 +3,7 @@
 // written from the run when `LOOPCOP_UPDATE_BASELINE=1`. Runs in the reporting process, on the
 // findings of every worker, once.
 import type { Finding } from '../model/finding.js'
-import { type Baseline, BaselineError, type BaselineEntry, DEFAULT_BASELINE_PATH, entriesOf, keyText, keyedFindings, legacyKeyText, readBaseline, writeBaseline } from './baseline.js'
+import { type Baseline, BaselineError, type BaselineEntry, DEFAULT_BASELINE_PATH, entriesOf, keyText, keyedFindings, readBaseline, testOfKey, writeBaseline } from './baseline.js'
 import { displayPath } from '../stack/frames.js'
 
 /** How a run ends with its baseline. */
@@ -41,7 +41,10 @@ export interface RatchetOutcome {
 
 /** One entry as the summary shows it. */
 export function describeEntry(e: BaselineEntry): string {
-  const where = `${e.function === '' ? '(top level)' : e.function} (${e.file === '' ? 'no file' : e.file})`
+  const file = e.file === '' ? 'no file' : e.file
+  const test = testOfKey(e)
+  if (test !== undefined) return `event loop stall in the test "${test}" (${file})`
+  const where = `${e.function === '' ? '(top level)' : e.function} (${file})`
   return `${e.operation === 'stall' ? 'event loop stall' : e.operation} in ${where}${e.package === '' ? '' : ` via ${e.package}`}`
 }
 
@@ -65,18 +68,18 @@ export function ratchet(findings: readonly Finding[], options: RatchetOptions): 
     if (!(update && missing(e))) return { path, known: 0, fixed: [], complete, written: false, lines: [], error: e }
   }
   const keyed = keyedFindings(findings, cwd)
-  const seen = new Set(keyed.map((k) => keyText(k.key)))
-  // An entry written before keys climbed out of the working directory has the file absolute.
-  for (const k of keyed) {
-    const legacy = legacyKeyText(k.key, cwd ?? process.cwd())
-    if (legacy !== undefined) seen.add(legacy)
-  }
+  const seen = new Set(keyed.flatMap((k) => [keyText(k.key), ...k.earlier]))
   const known = findings.filter((f) => f.baselined === true).length
-  const unseen = (baseline?.entries ?? []).filter((e) => !seen.has(keyText(e)))
+  const notSeen = (baseline?.entries ?? []).filter((e) => !seen.has(keyText(e)))
+  // Whether a stall happens depends on the machine's speed and load: a run without it does not show
+  // it fixed, so a stall's entry is never listed as fixed (nor fails a strict baseline) and an update
+  // keeps it; it goes when its line is deleted.
+  const unseen = notSeen.filter((e) => e.operation !== 'stall')
+  const stallsKept = notSeen.filter((e) => e.operation === 'stall')
   const lines: string[] = []
   if (update) {
     // A partial run cannot tell a fixed entry from one whose tests did not run: it keeps them.
-    const entries = [...entriesOf(keyed), ...(complete ? [] : unseen)]
+    const entries = [...entriesOf(keyed), ...(complete ? [] : unseen), ...stallsKept]
     let file: string
     try {
       file = writeBaseline(path, entries, cwd)
@@ -88,6 +91,11 @@ export function ratchet(findings: readonly Finding[], options: RatchetOptions): 
     const added = entries.filter((e) => !before.has(keyText(e))).length
     const removed = complete ? unseen.length : 0
     lines.push(`loopcop: baseline written to ${shown(file)}: ${entries.length} call site${entries.length === 1 ? '' : 's'} (${added} added, ${removed} removed${complete ? '' : '; a partial run keeps the entries it did not see'})`)
+    if (stallsKept.length > 0) {
+      const n = stallsKept.length
+      lines.push(`loopcop: ${n} stall entr${n === 1 ? 'y' : 'ies'} not seen in this run ${n === 1 ? 'is' : 'are'} kept: whether a stall happens depends on the machine's speed, so a run without it does not show it fixed; delete ${n === 1 ? 'its line' : 'their lines'} when ${n === 1 ? 'it is' : 'they are'}`)
+      for (const e of stallsKept) lines.push(`  kept: ${describeEntry(e)}`)
+    }
     if (configured === undefined) lines.push(`loopcop: judge later runs against it with \`baseline: '${path}'\` in the configuration or LOOPCOP_BASELINE=${path}`)
     return { path: file, known, fixed: complete ? unseen : [], complete, written: true, lines }
   }

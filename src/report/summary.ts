@@ -1,10 +1,10 @@
 // The end-of-run summary and GitHub annotations (docs/architecture.md, "report"): findings grouped
 // by call site (operation + the user's line), most blocked first.
 import { resolve } from 'node:path'
-import { type Finding, isViolation } from '../model/finding.js'
+import { type Finding, isViolation, testKey } from '../model/finding.js'
 import { type Mode, failsTests } from '../model/mode.js'
 import { displayPath } from '../stack/frames.js'
-import { summarize, testKey } from './json.js'
+import { summarize } from './json.js'
 import { NO_STACK, describeFinding, formatMs, plural } from './messages.js'
 
 /** One row of the run summary: a call site with everything charged to it. */

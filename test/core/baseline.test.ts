@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
-import type { Finding, SyncIoFinding } from '../../src/model/finding.js'
+import type { Finding, StallFinding, SyncIoFinding } from '../../src/model/finding.js'
 import { envOverrides, validateOptions } from '../../src/model/options.js'
 import { BaselineError, baselineKey, formatBaseline, functionKey, markKnown, parseBaseline } from '../../src/report/baseline.js'
 import { ratchet } from '../../src/report/ratchet.js'
@@ -33,6 +33,10 @@ function finding(fn: string, line: number, over: Partial<SyncIoFinding> = {}): S
   }
 }
 
+function stall(over: Partial<StallFinding> = {}): StallFinding {
+  return { kind: 'stall', id: `s-${++ids}`, thresholdMs: 50, durationMs: 80, maxMs: 80, calls: 1, allowed: false, leak: false, frames: [], ...over }
+}
+
 const entry = { file: 'src/users.ts', function: 'loadUsers', operation: 'fs.readFileSync', package: '', calls: 1, tests: 1 }
 const baseline = parseBaseline(formatBaseline([entry]), join(cwd, 'loopcop-baseline.json'))
 
@@ -42,6 +46,15 @@ describe('keys', () => {
     expect(baselineKey(finding('loadUsers', 140), cwd)).toEqual(baselineKey(finding('loadUsers', 14), cwd))
     expect(baselineKey(finding('loadUsers', 14, { offender: { file: '/x/node_modules/klaw-sync/a.js', line: 1, column: 1, package: 'klaw-sync' } }), cwd)?.package).toBe('klaw-sync')
     expect(baselineKey({ kind: 'stall', location: { file: join(cwd, 'src/csv.ts'), line: 8, column: 1, function: 'parseCsv' } }, cwd)?.operation).toBe('stall')
+  })
+
+  test('a stall in a test is keyed by its test, wherever in its code it was caught; one outside every test by where it was caught', () => {
+    const test = { name: 'csv > parses a big file', file: join(cwd, 'test/csv.test.ts') }
+    const caughtIn = (fn: string, line: number): Finding => stall({ test, location: { file: join(cwd, 'src/csv.ts'), line, column: 1, function: fn } })
+    expect(baselineKey(caughtIn('tokenize', 8), cwd)).toEqual({ operation: 'stall', file: 'test/csv.test.ts', function: 'test: csv > parses a big file', package: '' })
+    expect(baselineKey(caughtIn('parseRow', 30), cwd)).toEqual(baselineKey(caughtIn('tokenize', 8), cwd))
+    const { test: _, ...outside } = caughtIn('tokenize', 8)
+    expect(baselineKey(outside, cwd)).toEqual({ operation: 'stall', file: 'src/csv.ts', function: 'tokenize', package: '' })
   })
 
   test('the function is named the same however V8 names the call', () => {
@@ -160,6 +173,34 @@ describe('the run', () => {
     expect(ratchet([], { baseline: { path, strict: true }, update: false, complete: true, cwd })?.error?.message).toBe(
       'loopcop: the baseline strict.json is strict and lists 1 call site that no longer blocks: remove it from the file (LOOPCOP_UPDATE_BASELINE=1 rewrites it)',
     )
+  })
+
+  test("a stall's entry not seen in a complete run is kept, never fixed: whether a stall happens depends on the machine", () => {
+    const stallEntry = { file: 'test/csv.test.ts', function: 'test: csv > parses a big file', operation: 'stall', package: '', calls: 1, tests: 1 }
+    const path = write('stall.json', [entry, stallEntry])
+    const strict = ratchet([known(finding('loadUsers', 1))], { baseline: { path, strict: true }, update: false, complete: true, cwd })
+    expect(strict?.fixed).toEqual([])
+    expect(strict?.error).toBeUndefined()
+    const updated = ratchet([], { baseline: { path, strict: false }, update: true, complete: true, cwd })
+    expect(updated?.fixed.map((e) => e.function)).toEqual(['loadUsers'])
+    expect((JSON.parse(readFileSync(path, 'utf8')) as { entries: unknown[] }).entries).toEqual([stallEntry])
+    expect(updated?.lines).toEqual([
+      'loopcop: baseline written to stall.json: 1 call site (0 added, 1 removed)',
+      "loopcop: 1 stall entry not seen in this run is kept: whether a stall happens depends on the machine's speed, so a run without it does not show it fixed; delete its line when it is",
+      '  kept: event loop stall in the test "csv > parses a big file" (test/csv.test.ts)',
+    ])
+  })
+
+  test('a stall entry keyed by where it was caught (before stalls were keyed by their test) still matches, and an update rewrites it', () => {
+    const test = { name: 'csv > parses a big file', file: join(cwd, 'test/csv.test.ts') }
+    const found = stall({ test, location: { file: join(cwd, 'src/csv.ts'), line: 8, column: 1, function: 'tokenize' } })
+    const old = { file: 'src/csv.ts', function: 'tokenize', operation: 'stall', package: '', calls: 1, tests: 1 }
+    const path = write('old-stall.json', [old])
+    const marked = markKnown([found], parseBaseline(formatBaseline([old]), path), cwd)
+    expect(marked.map((f) => f.baselined)).toEqual([true])
+    const updated = ratchet(marked, { baseline: { path, strict: true }, update: true, complete: true, cwd })
+    expect(updated?.lines[0]).toBe('loopcop: baseline written to old-stall.json: 1 call site (1 added, 0 removed)')
+    expect((JSON.parse(readFileSync(path, 'utf8')) as { entries: unknown[] }).entries).toEqual([{ file: 'test/csv.test.ts', function: 'test: csv > parses a big file', operation: 'stall', package: '', calls: 1, tests: 1 }])
   })
 
   test('a missing baseline is an error, except for the run that writes it', () => {
