@@ -16,3 +16,4 @@ export { WARNED_ENV, clearWarned, closeWarned, openWarned } from './report/warne
 export { formatSummary } from './report/summary.js'
 export { jsonReport } from './report/json.js'
 export { isThenable, keepShape } from './runtime/functions.js'
+export { Tries } from './report/tries.js'

@@ -9,6 +9,7 @@ import { detector } from './core.js'
 export {
   RunCollector,
   SCOPE_OPTION_KEYS,
+  Tries,
   WARNED_ENV,
   assertSupportedRunner,
   clearWarned,

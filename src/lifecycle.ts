@@ -29,6 +29,8 @@ export interface TestSink {
   print(text: string): void
   /** A finding after the test ended (work it left running), with the mode that judges it. */
   leak(finding: Finding, mode: Mode): void
+  /** A try of the test ended (after `record`): whether it failed, by the runner or by loopcop (see report/tries.ts). */
+  ended?(test: TestRef, failed: boolean): void
 }
 
 /** How to open a test. */
@@ -182,6 +184,7 @@ export class TestRun {
     if (outcome === undefined) return undefined
     this.#host.outsideScopes(() => {
       if (outcome.findings.length > 0) this.#sink.record(outcome.findings)
+      this.#sink.ended?.(this.test, testFailed || outcome.error !== undefined)
       if (outcome.warning !== undefined) this.#sink.print(outcome.warning)
     })
     return outcome.error

@@ -26,6 +26,7 @@ import {
   type Finding,
   SCOPE_OPTION_KEYS,
   type ScopeOptions,
+  Tries,
   type TestRun,
   type TestSink,
   allowBlocking,
@@ -126,9 +127,12 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
     readonly #overrides: ScopeOptions
     /** Each test's current try (a retry opens a new one). */
     readonly #runs = new WeakMap<CircusTest, TestRun>()
-    /** Where every test's results go: the run report (through the reporter's spool), and this file's console. */
+    /** A test's failed tries' findings, held until its last try (`jest.retryTimes`); then the run report (through the reporter's spool). */
+    readonly #tries = new Tries((findings) => recordFindings(findings))
+    /** Where every test's results go: the run report, and this file's console. */
     readonly #sink: TestSink = {
-      record: (findings) => recordFindings(findings),
+      record: this.#tries.add,
+      ended: this.#tries.ended,
       print: (text) => this.#print(text),
       leak: (finding) => this.#leak(finding),
     }
@@ -192,6 +196,9 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
             if (event.test !== undefined) this.#finish(event.test)
             if (event.test === this.#current) this.#current = undefined
             break
+          case 'run_finish':
+            this.#tries.settle()
+            break
         }
       } catch (error) {
         // Never thrown into Jest: a throw from handleTestEvent fails the whole file.
@@ -218,6 +225,8 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
 
     override async teardown(): Promise<void> {
       this.#tornDown = true
+      // Whatever a run that never reached run_finish left held.
+      this.#tries.settle()
       for (const show of this.#showOwnFrames.splice(0)) show()
       // A patched `Atomics` would keep this file's whole realm alive for the rest of the worker.
       unpatchRealm(this.#realm)

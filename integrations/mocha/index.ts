@@ -15,9 +15,9 @@
  * @module
  */
 import { createRequire } from 'node:module'
-import { type TestSink, currentOptions, envOverrides, failedNothing, finishRun, install, loadOrderWarning, loadedBefore, outsideScopes, recordFindings, recordsRun, reportInternalError, reportRun, startRun } from '../../src/integration.js'
+import { type TestSink, Tries, currentOptions, envOverrides, failedNothing, finishRun, install, loadOrderWarning, loadedBefore, outsideScopes, recordFindings, recordsRun, reportInternalError, reportRun, startRun } from '../../src/integration.js'
 import { firstInProcess } from '../../src/runner/once.js'
-import { type MochaRunnable, type MochaSuite, OWN, beginTest, endCurrent } from './test.js'
+import { type MochaRunnable, type MochaSuite, OWN, beginTest, endCurrent, testRef } from './test.js'
 
 /** What `this` is in a root hook: Mocha's context, holding the test about to run. */
 interface HookContext {
@@ -30,18 +30,25 @@ function print(text: string): void {
   outsideScopes(() => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`))
 }
 
+/** A test's failed tries' findings, held until its last try (Mocha's `retries`); then the run report. */
+const tries = new Tries(recordFindings)
+
 /**
  * Where every test's results go: the run recorded in the main process (by the global set-up; a
  * `--parallel` worker's findings reach it through the run's spool), and stderr. A leak — blocking
  * after Mocha reported the test — is in the run report only, as failing nothing.
  */
-const sink: TestSink = { record: recordFindings, print, leak: (finding) => recordFindings([failedNothing(finding)]) }
+const sink: TestSink = { record: tries.add, ended: tries.ended, print, leak: (finding) => recordFindings([failedNothing(finding)]) }
 
 function rootBeforeEach(this: HookContext): void {
   try {
     const test = this.currentTest
     if (test !== undefined && rootSuite === undefined) rootSuite = rootOf(test)
-    if (test !== undefined) beginTest(test, sink)
+    if (test === undefined) return
+    // Mocha runs a retry right after the failed try: every other test's tries are over.
+    endCurrent()
+    tries.settle(testRef(test))
+    beginTest(test, sink)
   } catch (error) {
     internalError(error)
   }
@@ -73,9 +80,19 @@ export function ranThrough(root: MochaSuite | undefined = rootSuite): boolean {
 
 // Mocha runs the root `afterEach` after the suites' own: the test is over. Only bookkeeping here,
 // never a throw (a failing root `afterEach` skips every remaining test of the run).
-function rootAfterEachOrAll(): void {
+function rootAfterEach(): void {
   try {
     endCurrent()
+  } catch (error) {
+    internalError(error)
+  }
+}
+
+// After the root suite's tests (after every file's, or a `--parallel` worker's file's): every try is over.
+function rootAfterAll(): void {
+  try {
+    endCurrent()
+    tries.settle()
   } catch (error) {
     internalError(error)
   }
@@ -89,8 +106,8 @@ function internalError(error: unknown): void {
 /** The root hooks Mocha registers from `--require loopcop/mocha`: every test becomes a scope. */
 export const mochaHooks: { readonly beforeEach: (this: HookContext) => void; readonly afterEach: () => void; readonly afterAll: () => void } = {
   beforeEach: rootBeforeEach,
-  afterEach: rootAfterEachOrAll,
-  afterAll: rootAfterEachOrAll,
+  afterEach: rootAfterEach,
+  afterAll: rootAfterAll,
 }
 for (const hook of Object.values(mochaHooks)) Object.defineProperty(hook, OWN, { value: true })
 
@@ -120,6 +137,7 @@ function reportOnExit(): void {
 export function mochaGlobalTeardown(): void {
   try {
     endCurrent()
+    tries.settle()
     if (!recordsRun()) return
     const { findings, lost } = finishRun()
     const { report } = currentOptions()

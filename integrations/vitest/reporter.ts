@@ -8,7 +8,7 @@
  * @module
  */
 import type { Reporter, TestModule, Vitest } from 'vitest/node'
-import { type Finding, type Options, RunCollector, clearWarned, closeWarned, currentOptions, envOverrides, failedItsTest, openWarned, reportRun, validateOptions } from '../../src/integration.js'
+import { type Finding, type Options, RunCollector, clearWarned, closeWarned, currentOptions, envOverrides, failedItsTest, failedNothing, openWarned, reportRun, validateOptions } from '../../src/integration.js'
 import { readMeta } from './meta.js'
 
 /** Options of `loopcop/vitest/reporter`; they win over `configure({ report })` and `LOOPCOP_REPORT`. */
@@ -39,9 +39,11 @@ export function collectFindings(testModules: readonly TestModule[]): CollectedFi
     for (const testCase of testModule.children.allTests()) {
       const meta = readMeta(testCase.meta())
       checked ||= meta !== undefined
-      const findings = meta?.findings ?? []
+      const state = testCase.result().state
+      // A test that passed in the end (a `retry` after a failed try, `test.fails`): what it failed with failed nothing.
+      const findings = state === 'failed' ? (meta?.findings ?? []) : (meta?.findings ?? []).map((f) => (failedItsTest(f) ? failedNothing(f) : f))
       collector.add(findings)
-      if (testCase.result().state === 'failed') for (const f of findings) if (failedItsTest(f)) inFailures.add(f.id)
+      if (state === 'failed') for (const f of findings) if (failedItsTest(f)) inFailures.add(f.id)
     }
     const file = readMeta(testModule.meta())
     // A file's own meta comes at its end; a test's at the test's end (a worker that died between has only the latter).
