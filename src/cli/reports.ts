@@ -53,15 +53,24 @@ function mergeBaselines(reports: readonly JsonReport[], findings: readonly JsonF
 
 /**
  * Merges reports: every finding once (by id: findings are unique across processes, so the same id
- * in two reports is one finding given twice), the summary counted afresh, lost findings added up.
+ * in two reports is one finding given twice), the summary counted afresh, lost findings added up —
+ * except a report's given again (the same report twice, or a part of a merge given with it: none of
+ * its findings new, or the same text), whose lost ones are already counted.
  */
 export function mergeReports(reports: readonly JsonReport[]): JsonReport {
-  const byId = new Map<string, JsonFinding>()
+  // Lost ones: the largest report first, so that a merge is counted before the parts it holds.
+  const seen = new Set<string>()
+  const texts = new Set<string>()
   let lost = 0
-  for (const r of reports) {
-    for (const f of r.findings) if (!byId.has(f.id)) byId.set(f.id, f)
-    lost += r.summary.lost ?? 0
+  for (const r of [...reports].sort((a, b) => b.findings.length - a.findings.length)) {
+    const text = JSON.stringify(r)
+    const again = texts.has(text) || (r.findings.length > 0 && r.findings.every((f) => seen.has(f.id)))
+    texts.add(text)
+    for (const f of r.findings) seen.add(f.id)
+    if (!again) lost += r.summary.lost ?? 0
   }
+  const byId = new Map<string, JsonFinding>()
+  for (const r of reports) for (const f of r.findings) if (!byId.has(f.id)) byId.set(f.id, f)
   const findings = [...byId.values()]
   const baseline = mergeBaselines(reports, findings)
   return { version: 1, findings, summary: summarize(findings, lost), ...(baseline !== undefined && { baseline }) }

@@ -52,6 +52,23 @@ describe('merge', () => {
     expect(ids(merged)).toEqual(ids(first?.report as JsonReport))
     expect(merged.summary).toEqual(first?.report?.summary)
   })
+
+  test('the findings a worker lost are counted once a report, however often it is given', async () => {
+    const [first, second] = shards.map((s) => s.report as JsonReport)
+    const withLost = (r: JsonReport | undefined, name: string, lost: number): string => {
+      const path = join(dir, name)
+      writeFileSync(path, JSON.stringify({ ...r, summary: { ...r?.summary, lost } }))
+      return path
+    }
+    const a = withLost(first, 'lost-a.json', 2)
+    const b = withLost(second, 'lost-b.json', 1)
+    const both = join(dir, 'lost-both.json')
+    expect((await runCli(['merge', a, b, '-o', both], dir)).code).toBe(0)
+    expect(read(both).summary.lost).toBe(3)
+    const again = await runCli(['merge', a, a, both, b], dir)
+    expect(again.code, again.output).toBe(0)
+    expect((JSON.parse(again.stdout) as JsonReport).summary.lost).toBe(3)
+  })
 })
 
 describe('baseline', () => {
