@@ -21,8 +21,8 @@ import { ThreadClock } from './runtime/thread-clock.js'
 import { type BlockingIOErrorClass, defineBlockingIOError } from './report/errors.js'
 import { writeJsonReport } from './report/json.js'
 import { type RecordedRun, type ReportRunOptions, type RunReportResult, RunRecording, reportRun } from './report/run.js'
-import { spoolFindings } from './report/spool.js'
-import { claimWarning } from './report/warned.js'
+import { SPOOL_ENV, spoolFindings } from './report/spool.js'
+import { WARNED_ENV, claimWarning } from './report/warned.js'
 import { type AnnotationLevel, githubAnnotations } from './report/summary.js'
 import { Guard } from './runtime/guard.js'
 import { Stacks } from './stack/capture.js'
@@ -200,6 +200,12 @@ export class Detector implements LifecycleHost {
    * True the first time a `warn` call site is seen in this run: in this process, and in the run's
    * folder of printed sites when whatever reports the run made one (report/warned.ts).
    */
+  /**
+   * Whether this run's findings reach a run summary: this process records the run (Mocha's main
+   * process), or loopcop's reporter made the run's spool or folder of printed sites for its test
+   * processes. Not without the reporter (Vitest, Jest, node:test), where `warn` mode's lines are all.
+   */
+  readonly summarized = (): boolean => this.#run !== undefined || Boolean(process.env[SPOOL_ENV]) || Boolean(process.env[WARNED_ENV])
   readonly firstWarning = (site: string): boolean => {
     if (this.#warnedSites.has(site)) return false
     this.#warnedSites.add(site)

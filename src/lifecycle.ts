@@ -52,6 +52,8 @@ export interface LifecycleHost {
   markKnown(findings: readonly Finding[]): readonly Finding[]
   /** True the first time a `warn` call site (see `warnSiteKey`) is seen in this run (by any of its processes that share a folder of printed sites), false after. */
   firstWarning(site: string): boolean
+  /** Whether the run's findings reach a run summary and JSON report (loopcop's reporter is there). */
+  summarized(): boolean
   /** Takes loopcop's own frames out of the stack of an error a test failed with. */
   hideOwnFrames(error: unknown): void
 }
@@ -122,7 +124,7 @@ export function endTest(host: LifecycleHost, scope: Scope, state: { readonly tes
 function warningText(host: LifecycleHost, findings: readonly Finding[], title: string | undefined): { warning?: string } {
   const lines: string[] = []
   const stalls = findings.filter((f) => f.kind === 'stall')
-  for (const f of findings) if (f.kind === 'sync-io' && host.firstWarning(warnSiteKey(f))) lines.push(`loopcop (warn): ${newSiteWarning(f, title)}`)
+  for (const f of findings) if (f.kind === 'sync-io' && host.firstWarning(warnSiteKey(f))) lines.push(`loopcop (warn): ${newSiteWarning(f, title, host.summarized())}`)
   if (stalls.length > 0) lines.push(`loopcop (warn): ${failureMessage(stalls, title)}`)
   return lines.length === 0 ? {} : { warning: lines.join('\n') }
 }

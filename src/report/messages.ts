@@ -125,16 +125,20 @@ export function warnSiteKey(f: Finding): string {
   return `${f.kind === 'sync-io' ? f.operation : 'stall'}\u0000${where}`
 }
 
+/** What `warn` mode's line says of the calls it does not print, without loopcop's reporter (no run summary). */
+export const UNSUMMARIZED = "later calls from here are not printed: loopcop's reporter counts every call in a run summary"
+
 /**
  * The one line `warn` mode prints for a call site the first time it blocks in this process:
  * `src/users.ts:14:18 fs.readFileSync("users.json") blocked 3.1 ms — use fs.promises.readFile (in "GET /users"; …)`.
+ * `summarized`: the run has a run summary and JSON report to point to (loopcop's reporter is there).
  */
-export function newSiteWarning(f: Finding, title?: string): string {
+export function newSiteWarning(f: Finding, title?: string, summarized = true): string {
   const during = title === undefined ? '' : `in ${JSON.stringify(title)}; `
   // Calls that kept no stack have no call site: say what they are, once per operation.
-  if (isUnjudged(f) && f.kind === 'sync-io') return `${describeFinding(f)} (${during}${NO_STACK}; the run summary and JSON report count them)`
+  if (isUnjudged(f) && f.kind === 'sync-io') return `${describeFinding(f)} (${during}${NO_STACK}${summarized ? '; the run summary and JSON report count them' : ''})`
   const where = f.location === undefined ? '(no stack)' : `${displayPath(f.location.file)}:${f.location.line}:${f.location.column}`
   // The line is the user's; the call may be a dependency's, made for it (`vite`'s inside `build()`).
   const by = f.offender === undefined ? '' : `called by the package ${f.offender.package}; `
-  return `new call site ${where} ${describeFinding(f)} (${during}${by}later calls from here are counted in the run summary and JSON report)`
+  return `new call site ${where} ${describeFinding(f)} (${during}${by}${summarized ? 'later calls from here are counted in the run summary and JSON report' : UNSUMMARIZED})`
 }

@@ -56,6 +56,9 @@ describe("mode 'warn', two test files (two processes) reaching one call site", (
     for (const r of [reported, alone]) expect(r.failed, r.output).toEqual([])
     expect(diagnostics(alone)).toHaveLength(2)
     expect(diagnostics(reported)).toHaveLength(1)
+    // A line promises a run summary only when there is one.
+    for (const line of diagnostics(reported)) expect(line).toMatch(/; later calls from here are counted in the run summary and JSON report\)$/)
+    for (const line of diagnostics(alone)) expect(line).toMatch(/; later calls from here are not printed: loopcop's reporter counts every call in a run summary\)$/)
     expect(new Set(reported.report?.findings.map((f) => f.test?.file))).toEqual(new Set(files))
   })
 })

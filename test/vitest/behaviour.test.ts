@@ -87,6 +87,9 @@ describe('modes', () => {
       // Without loopcop's reporter nothing is shared between the test files: each says it once.
       expect(siteLines(alone)).toHaveLength(files.length)
       expect(siteLines(reported)).toHaveLength(1)
+      // A line promises a run summary only when there is one.
+      for (const line of siteLines(reported)) expect(line).toMatch(/; later calls from here are counted in the run summary and JSON report\)$/)
+      for (const line of siteLines(alone)) expect(line).toMatch(/; later calls from here are not printed: loopcop's reporter counts every call in a run summary\)$/)
       // The reporter's folder of printed sites lived as long as the run.
       expect(readdirSync(tmp).filter((name) => name.startsWith('loopcop-warned-'))).toEqual([])
       // Every call is still in the run report, from every file.
