@@ -29,8 +29,6 @@ export interface TestSink {
   print(text: string): void
   /** A finding after the test ended (work it left running), with the mode that judges it. */
   leak(finding: Finding, mode: Mode): void
-  /** A try of the test ended (after `record`): whether it failed, by the runner or by loopcop (see report/tries.ts). */
-  ended?(test: TestRef, failed: boolean): void
 }
 
 /** How to open a test. */
@@ -178,15 +176,17 @@ export class TestRun {
   }
 
   /**
-   * Ends the test: its findings go to the run report, a `warn` message is printed, and the error
-   * to fail the test with (if any) is returned. Later calls do nothing.
+   * Ends the test: its findings go to the run report (to `record` instead when given, with whether
+   * this try failed, by the runner or by loopcop: a runner that retries, see report/tries.ts), a
+   * `warn` message is printed, and the error to fail the test with (if any) is returned. Later
+   * calls do nothing.
    */
-  finish(testFailed: boolean): Error | undefined {
+  finish(testFailed: boolean, record?: (findings: readonly Finding[], failed: boolean) => void): Error | undefined {
     const outcome = this.end(testFailed)
     if (outcome === undefined) return undefined
     this.#host.outsideScopes(() => {
-      if (outcome.findings.length > 0) this.#sink.record(outcome.findings)
-      this.#sink.ended?.(this.test, testFailed || outcome.error !== undefined)
+      if (record !== undefined) record(outcome.findings, testFailed || outcome.error !== undefined)
+      else if (outcome.findings.length > 0) this.#sink.record(outcome.findings)
       if (outcome.warning !== undefined) this.#sink.print(outcome.warning)
     })
     return outcome.error

@@ -12,6 +12,8 @@ export interface CircusTest {
   readonly concurrent?: boolean
   fn: ((...args: never[]) => unknown) | undefined
   errors: unknown[]
+  /** How many times it has started (its tries: 2 in the first retry). */
+  readonly invocations?: number
 }
 
 /** A describe block in jest-circus's tree. */
@@ -40,7 +42,12 @@ export interface CircusEvent {
 /** jest-circus's state (`Circus.State`), the part read here. */
 export interface CircusState {
   readonly rootDescribeBlock?: CircusBlock
+  /** The `describe` blocks Jest retries as a whole (Jest 30.5). */
+  readonly describeRetryOptions?: { get(block: CircusBlock): unknown }
 }
+
+/** Where `jest.retryTimes(n)` puts `n`, on the test file's global. */
+export const RETRY_TIMES = Symbol.for('RETRY_TIMES')
 
 /** jest-circus's name for the implicit outermost describe block. */
 const ROOT = 'ROOT_DESCRIBE_BLOCK'

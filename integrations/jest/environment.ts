@@ -50,7 +50,7 @@ import {
 } from '../../src/integration.js'
 import { markEnvironment, publishCore } from './handle.js'
 import { forJest } from './message.js'
-import { type CircusEvent, type CircusHook, type CircusState, type CircusTest, concurrentTests, isGeneratorFunction, testName } from './circus.js'
+import { type CircusEvent, type CircusHook, type CircusState, type CircusTest, RETRY_TIMES, concurrentTests, isGeneratorFunction, testName } from './circus.js'
 
 /** Docblock pragmas a test file may carry, and the option each one sets. */
 const PRAGMAS = { 'loopcop-mode': 'mode', 'loopcop-stall-ms': 'stallMs', 'loopcop-stall-mode': 'stallMode' } as const
@@ -127,12 +127,11 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
     readonly #overrides: ScopeOptions
     /** Each test's current try (a retry opens a new one). */
     readonly #runs = new WeakMap<CircusTest, TestRun>()
-    /** A test's failed tries' findings, held until its last try (`jest.retryTimes`); then the run report (through the reporter's spool). */
-    readonly #tries = new Tries((findings) => recordFindings(findings))
-    /** Where every test's results go: the run report, and this file's console. */
+    /** The findings of a test's failed tries while Jest retries it (`jest.retryTimes`), for the run report. */
+    readonly #tries = new Tries<CircusTest>((findings) => recordFindings(findings))
+    /** Where every test's results go: the run report (through the reporter's spool), and this file's console. */
     readonly #sink: TestSink = {
-      record: this.#tries.add,
-      ended: this.#tries.ended,
+      record: (findings) => recordFindings(findings),
       print: (text) => this.#print(text),
       leak: (finding) => this.#leak(finding),
     }
@@ -193,7 +192,7 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
             if (event.test !== undefined && !this.#wrappedEarly.has(event.test)) this.#wrap(event.test)
             break
           case 'test_done':
-            if (event.test !== undefined) this.#finish(event.test)
+            if (event.test !== undefined) this.#finish(event.test, state)
             if (event.test === this.#current) this.#current = undefined
             break
           case 'run_finish':
@@ -268,13 +267,25 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
       hook.fn = this.#wrapped(hook.fn, () => (this.#current === undefined ? undefined : this.#runFor(this.#current)))
     }
 
-    /** Ends the test: fail (push its `BlockingIOError`), warn (print) or nothing. */
-    #finish(test: CircusTest): void {
+    /** Ends the test's try: fail (push its `BlockingIOError`), warn (print) or nothing. */
+    #finish(test: CircusTest, state: CircusState | undefined): void {
       const run = this.#runs.get(test)
       if (run === undefined) return
       this.#runs.delete(test)
-      const error = run.finish(test.errors.length > 0)
+      const error = run.finish(test.errors.length > 0, (findings, failed) => this.#tries.ended(test, findings, failed, failed && this.#retries(test, state)))
       if (error !== undefined) test.errors.push(forJest(error))
+    }
+
+    /**
+     * Whether Jest may run a failed test again: `jest.retryTimes(n)` with tries left (jest-circus
+     * counts them in `invocations`), or a retried `describe` around it (Jest 30.5), whose tries
+     * are settled when the file's run finishes.
+     */
+    #retries(test: CircusTest, state: CircusState | undefined): boolean {
+      const times = Number.parseInt(String((this.global as Record<symbol, unknown>)[RETRY_TIMES]), 10) || 0
+      if (times > 0 && (test.invocations ?? 1) <= times) return true
+      for (let b = test.parent; b !== undefined; b = b.parent) if (state?.describeRetryOptions?.get(b) !== undefined) return true
+      return false
     }
 
     /** A finding after its test ended (work the test left running): into the run report, and printed. */

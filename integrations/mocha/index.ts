@@ -17,7 +17,7 @@
 import { createRequire } from 'node:module'
 import { type TestSink, Tries, currentOptions, envOverrides, failedNothing, finishRun, install, loadOrderWarning, loadedBefore, outsideScopes, recordFindings, recordsRun, reportInternalError, reportRun, startRun } from '../../src/integration.js'
 import { firstInProcess } from '../../src/runner/once.js'
-import { type MochaRunnable, type MochaSuite, OWN, beginTest, endCurrent, testRef } from './test.js'
+import { type MochaRunnable, type MochaSuite, OWN, beginTest, endCurrent } from './test.js'
 
 /** What `this` is in a root hook: Mocha's context, holding the test about to run. */
 interface HookContext {
@@ -30,25 +30,21 @@ function print(text: string): void {
   outsideScopes(() => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`))
 }
 
-/** A test's failed tries' findings, held until its last try (Mocha's `retries`); then the run report. */
-const tries = new Tries(recordFindings)
+/** The findings of a test's failed tries while Mocha retries it (`retries`), for the run report. */
+const tries = new Tries<MochaRunnable>(recordFindings)
 
 /**
  * Where every test's results go: the run recorded in the main process (by the global set-up; a
  * `--parallel` worker's findings reach it through the run's spool), and stderr. A leak — blocking
  * after Mocha reported the test — is in the run report only, as failing nothing.
  */
-const sink: TestSink = { record: tries.add, ended: tries.ended, print, leak: (finding) => recordFindings([failedNothing(finding)]) }
+const sink: TestSink = { record: recordFindings, print, leak: (finding) => recordFindings([failedNothing(finding)]) }
 
 function rootBeforeEach(this: HookContext): void {
   try {
     const test = this.currentTest
     if (test !== undefined && rootSuite === undefined) rootSuite = rootOf(test)
-    if (test === undefined) return
-    // Mocha runs a retry right after the failed try: every other test's tries are over.
-    endCurrent()
-    tries.settle(testRef(test))
-    beginTest(test, sink)
+    if (test !== undefined) beginTest(test, sink, tries)
   } catch (error) {
     internalError(error)
   }
@@ -88,7 +84,8 @@ function rootAfterEach(): void {
   }
 }
 
-// After the root suite's tests (after every file's, or a `--parallel` worker's file's): every try is over.
+// After the root suite's tests (after every file's, or a `--parallel` worker's file's): a retry
+// still awaited (a try failed in a hook, which Mocha does not retry) never comes.
 function rootAfterAll(): void {
   try {
     endCurrent()

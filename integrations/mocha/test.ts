@@ -5,7 +5,7 @@
  * test in the run report, but can no longer fail it (failing the hook would skip the suite).
  * @module
  */
-import { type TestRef, type TestRun, type TestSink, addTestFiles, isThenable, keepShape, openTest, outsideScopes } from '../../src/integration.js'
+import { type TestRef, type TestRun, type TestSink, type Tries, addTestFiles, isThenable, keepShape, openTest, outsideScopes } from '../../src/integration.js'
 
 /** The part of a Mocha `Test` or `Hook` loopcop touches. */
 export interface MochaRunnable {
@@ -18,6 +18,12 @@ export interface MochaRunnable {
   /** Skipped where it is written (`it.skip`, `xit`, a test without a function). */
   readonly pending?: boolean
   fullTitle(): string
+  /** How many times Mocha retries it when it fails (`retries`; -1 unset). */
+  retries?(): number
+  /** Which retry this is (0: the first try). */
+  currentRetry?(): number
+  /** The test a retry's clone was made from (Mocha 8 and later). */
+  retriedTest?(): MochaRunnable | undefined
 }
 
 /** The part of a Mocha `Suite` loopcop touches. */
@@ -38,6 +44,8 @@ interface TestState {
   readonly run: TestRun
   readonly original: Function
   readonly sink: TestSink
+  /** Its tries, for a test Mocha retries. */
+  readonly tries: Tries<MochaRunnable>
   /** `test` until the test's function settles, then `tail` (its `afterEach` hooks). */
   phase: 'test' | 'tail'
   /** Its `afterEach` hooks, run after Mocha reported the test. */
@@ -82,7 +90,11 @@ function finishTest(state: TestState, testFailed: boolean): Error | undefined {
   if (state.phase !== 'test') return undefined
   state.phase = 'tail'
   if (state.test.fn !== state.original) state.test.fn = state.original
-  return state.run.finish(testFailed)
+  const test = state.test
+  // A retry is a clone of the test: its tries are one test's by the test they were cloned from.
+  const first = test.retriedTest?.() ?? test
+  const retried = (): boolean => (test.currentRetry?.() ?? 0) < (test.retries?.() ?? -1)
+  return state.run.finish(testFailed, (findings, failed) => state.tries.ended(first, findings, failed, failed && retried()))
 }
 
 /** Wraps the test's function: run in the scope, then fail the test from here if it blocked. */
@@ -198,7 +210,7 @@ export function testRef(test: MochaRunnable): TestRef {
  * Starts a test (from the root `beforeEach`, which Mocha runs before every other `beforeEach`):
  * closes the previous one, opens the test's scope and wraps its function.
  */
-export function beginTest(test: MochaRunnable, sink: TestSink): void {
+export function beginTest(test: MochaRunnable, sink: TestSink, tries: Tries<MochaRunnable>): void {
   endCurrent()
   // Both builds of loopcop/mocha may be registered (`.mocharc` and `--require`): the first one
   // to see a test takes it.
@@ -208,7 +220,7 @@ export function beginTest(test: MochaRunnable, sink: TestSink): void {
   registerSpecFiles(test)
   const ref = testRef(test)
   const original = originalOf(test.fn)
-  const state: TestState = { test, ref, sink, original, run: openTest(ref, {}, sink), phase: 'test' }
+  const state: TestState = { test, ref, sink, tries, original, run: openTest(ref, {}, sink), phase: 'test' }
   current = state
   test.fn = wrapTest(state)
 }

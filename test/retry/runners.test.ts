@@ -33,8 +33,27 @@ describe.each(runners)('%s', (name, bin, args) => {
       ['fs.statSync', 'fail', 1],
       ['fs.statSync', 'fail', 1],
     ])
+    // Two tests of one name are two tests: the first's failure is not taken for a retry the second passed.
+    expect(byTest('has a twin').map((f) => [f.operation, f.mode, f.calls])).toEqual([
+      ['fs.statSync', 'fail', 1],
+      ['fs.statSync', 'fail', 1],
+    ])
     const annotations = run.output.split('\n').filter((l) => l.startsWith('::'))
     expect(annotations.filter((l) => l.includes('fs.readdirSync')).map((l) => l.slice(0, l.indexOf(' ')))).toEqual(['::warning'])
     expect(annotations.some((l) => l.startsWith('::error') && l.includes('fs.statSync'))).toBe(true)
   }, 240_000)
 })
+
+test('Jest without retries: a failed test’s findings are in the report even when its worker dies later in the file (nothing is held)', async () => {
+  assertInstalled()
+  const reportPath = join(dir, 'jest-exit.json')
+  // A fresh cache: with timings from earlier runs Jest runs two fast files in its own process, which process.exit() ends.
+  const run = await runNode(bins.jest, ['--ci', '--cacheDirectory', join(dir, 'jest-cache-exit'), '--maxWorkers=2', 'jest/exit.test.js', 'jest/retry.test.js'], {
+    cwd: project,
+    env: { NODE_PATH: join(fixtures, 'node_modules'), LOOPCOP_STALL_MS: '0', LOOPCOP_REPORT: reportPath, FIXTURE_EXIT: '1' },
+    timeoutMs: 180_000,
+  })
+  expect(run.code, run.output).not.toBe(0)
+  const report = JSON.parse(readFileSync(reportPath, 'utf8')) as JsonReport
+  expect(report.findings.filter((f) => f.test?.name.endsWith('blocks before the worker dies')).map((f) => [f.operation, f.mode])).toContainEqual(['fs.statSync', 'fail'])
+}, 240_000)
