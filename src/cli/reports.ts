@@ -55,17 +55,15 @@ function mergeBaselines(reports: readonly JsonReport[], findings: readonly JsonF
  * Merges reports: every finding once (by id: findings are unique across processes, so the same id
  * in two reports is one finding given twice), the summary counted afresh, lost findings added up —
  * except a report's given again (the same report twice, or a part of a merge given with it: none of
- * its findings new, or the same text), whose lost ones are already counted.
+ * its findings new), whose lost ones are already counted. A report without findings cannot be told
+ * from another like it (two shards that found nothing): its lost ones always count.
  */
 export function mergeReports(reports: readonly JsonReport[]): JsonReport {
   // Lost ones: the largest report first, so that a merge is counted before the parts it holds.
   const seen = new Set<string>()
-  const texts = new Set<string>()
   let lost = 0
   for (const r of [...reports].sort((a, b) => b.findings.length - a.findings.length)) {
-    const text = JSON.stringify(r)
-    const again = texts.has(text) || (r.findings.length > 0 && r.findings.every((f) => seen.has(f.id)))
-    texts.add(text)
+    const again = r.findings.length > 0 && r.findings.every((f) => seen.has(f.id))
     for (const f of r.findings) seen.add(f.id)
     if (!again) lost += r.summary.lost ?? 0
   }

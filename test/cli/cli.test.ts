@@ -68,6 +68,10 @@ describe('merge', () => {
     const again = await runCli(['merge', a, a, both, b], dir)
     expect(again.code, again.output).toBe(0)
     expect((JSON.parse(again.stdout) as JsonReport).summary.lost).toBe(3)
+    // Two shards that found nothing and each lost one: alike, and both count.
+    const empty = (name: string): string => withLost({ ...(first as JsonReport), findings: [] }, name, 1)
+    const nothing = await runCli(['merge', empty('lost-c.json'), empty('lost-d.json')], dir)
+    expect((JSON.parse(nothing.stdout) as JsonReport).summary.lost).toBe(2)
   })
 })
 
