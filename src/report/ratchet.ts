@@ -73,13 +73,17 @@ export function ratchet(findings: readonly Finding[], options: RatchetOptions): 
   const notSeen = (baseline?.entries ?? []).filter((e) => !seen.has(keyText(e)))
   // Whether a stall happens depends on the machine's speed and load: a run without it does not show
   // it fixed, so a stall's entry is never listed as fixed (nor fails a strict baseline) and an update
-  // keeps it; it goes when its line is deleted.
+  // keeps it — one an earlier version keyed by where the stall was caught too, which may stand for
+  // tests that did not stall this time; it goes when its line is deleted.
   const unseen = notSeen.filter((e) => e.operation !== 'stall')
   const stallsKept = notSeen.filter((e) => e.operation === 'stall')
   const lines: string[] = []
   if (update) {
     // A partial run cannot tell a fixed entry from one whose tests did not run: it keeps them.
-    const entries = [...entriesOf(keyed), ...(complete ? [] : unseen), ...stallsKept]
+    const fresh = entriesOf(keyed)
+    const written = new Set(fresh.map(keyText))
+    const stalls = (baseline?.entries ?? []).filter((e) => e.operation === 'stall' && !written.has(keyText(e)))
+    const entries = [...fresh, ...(complete ? [] : unseen), ...stalls]
     let file: string
     try {
       file = writeBaseline(path, entries, cwd)
@@ -88,8 +92,10 @@ export function ratchet(findings: readonly Finding[], options: RatchetOptions): 
       return { path, known, fixed: [], complete, written: false, lines, error: new Error(`loopcop: could not write the baseline file ${path} (LOOPCOP_UPDATE_BASELINE=1): ${reason}`, { cause }) }
     }
     const before = new Set(baseline?.entries.map(keyText) ?? [])
+    const after = new Set(entries.map(keyText))
     const added = entries.filter((e) => !before.has(keyText(e))).length
-    const removed = complete ? unseen.length : 0
+    // Fixed ones, and ones rewritten under today's key (an earlier version's).
+    const removed = (baseline?.entries ?? []).filter((e) => !after.has(keyText(e))).length
     lines.push(`loopcop: baseline written to ${shown(file)}: ${entries.length} call site${entries.length === 1 ? '' : 's'} (${added} added, ${removed} removed${complete ? '' : '; a partial run keeps the entries it did not see'})`)
     if (stallsKept.length > 0) {
       const n = stallsKept.length
