@@ -1,7 +1,7 @@
 // The commands of `npx loopcop …` (README "CI"): parsing the command line and running a command
 // over JSON reports. `main.ts` is the program; this module is what tests drive.
 import { resolve } from 'node:path'
-import { DEFAULT_BASELINE_PATH, entriesOf, keyedFindings, writeBaseline } from '../report/baseline.js'
+import { type BaselineEntry, DEFAULT_BASELINE_PATH, entriesOf, keyText, keyedFindings, readBaseline, writeBaseline } from '../report/baseline.js'
 import { markdownSummary } from '../report/markdown.js'
 import { writeFileAtomically } from '../runtime/files.js'
 import { VERSION } from '../version.js'
@@ -12,7 +12,8 @@ const HELP = `Usage: loopcop <command> <report.json…> [options]
 Commands over the JSON reports loopcop writes (report.json or LOOPCOP_REPORT):
   baseline <report.json…> [-o file]  write the baseline file (default ${DEFAULT_BASELINE_PATH}) from
                                      the reports: every call site that blocked, except allowed ones
-                                     and assertions'; pass the reports of every shard of a run
+                                     and assertions'; pass the reports of every shard of a run (the
+                                     stall entries of the file it writes over are kept)
   merge <report.json…> [-o file]     combine reports (shards, workers) into one: each finding once,
                                      the summary counted afresh; to stdout without -o
   summary <report.json…>             print the run summary in Markdown (for $GITHUB_STEP_SUMMARY)
@@ -98,15 +99,29 @@ export function run(args: readonly string[], io: Io): number {
         io.err(`loopcop: merged ${command.reports.length} report${command.reports.length === 1 ? '' : 's'} (${report.findings.length} findings) into ${command.output}\n`)
       }
     } else {
-      const entries = entriesOf(keyedFindings(report.findings, io.cwd))
+      const fresh = entriesOf(keyedFindings(report.findings, io.cwd))
       const path = command.output ?? DEFAULT_BASELINE_PATH
+      // As LOOPCOP_UPDATE_BASELINE=1 does: a stall's entry stays (a run without the stall does not show it fixed).
+      const keys = new Set(fresh.map(keyText))
+      const kept = earlierStalls(resolve(io.cwd, path)).filter((e) => !keys.has(keyText(e)))
+      const entries = [...fresh, ...kept]
       writeBaseline(path, entries, io.cwd)
-      io.err(`loopcop: baseline written to ${path}: ${entries.length} call site${entries.length === 1 ? '' : 's'} from ${command.reports.length} report${command.reports.length === 1 ? '' : 's'}\n`)
+      const stalls = kept.length === 0 ? '' : `, and ${kept.length} stall entr${kept.length === 1 ? 'y' : 'ies'} the file had (a stall's entry goes when its line is deleted)`
+      io.err(`loopcop: baseline written to ${path}: ${entries.length} call site${entries.length === 1 ? '' : 's'} from ${command.reports.length} report${command.reports.length === 1 ? '' : 's'}${stalls}\n`)
     }
     return 0
   } catch (error) {
     const message = error instanceof ReportError ? error.message : `could not write ${command.output ?? DEFAULT_BASELINE_PATH}: ${error instanceof Error ? error.message : String(error)}`
     io.err(`loopcop: ${message}\n`)
     return 1
+  }
+}
+
+/** The stall entries of the baseline file about to be written over (none when it does not exist or cannot be read). */
+function earlierStalls(file: string): BaselineEntry[] {
+  try {
+    return readBaseline(file).entries.filter((e) => e.operation === 'stall')
+  } catch {
+    return []
   }
 }

@@ -94,7 +94,7 @@ export function formatSummary(findings: readonly Finding[], cwd?: string, json?:
   }
   if (known.length > 0) {
     const calls = known.reduce((n, site) => n + site.calls, 0)
-    lines.push(`  known from the baseline (reported, not failing): ${plural(calls, 'blocking call')} at ${plural(known.length, 'call site')}, ${plural(s.baselined, 'finding')}`)
+    lines.push(`  known from the baseline (reported, not failing): ${callsAndStalls(known, calls)} at ${plural(known.length, 'call site')}, ${plural(s.baselined, 'finding')}`)
   }
   if (asserted.length > 0) {
     const calls = asserted.reduce((n, site) => n + site.calls, 0)

@@ -32,6 +32,8 @@ describe.each(runners(dir).map((r) => [r.name, r] as const))('%s', (name, runner
     expect(run.failed).toBe(0)
     expect(stallsOf(run)).toEqual(['spinB known'])
     expect(run.report?.baseline).toMatchObject({ complete: true, fixed: [] })
+    // A stall is no blocking call: the summary says what is known.
+    expect(run.output).toContain('known from the baseline (reported, not failing): 2 blocking calls and 1 stall at 3 call sites')
   })
 
   test('a run where the stall did not happen lists nothing as fixed, so a strict baseline passes; an update keeps the entry and says so', async () => {

@@ -85,6 +85,18 @@ describe('baseline', () => {
     expect((JSON.parse(readFileSync(out, 'utf8')) as { entries: { function: string }[] }).entries.map((e) => e.function)).toEqual(['loadConfig', 'ping', 'saveUser'])
   })
 
+  test("keeps the stall entries of the file it writes over, as LOOPCOP_UPDATE_BASELINE=1 does (a run without the stall does not show it fixed), and only those", async () => {
+    const out = join(dir, 'with-stall.json')
+    const stall = { file: 'test/csv.test.js', function: 'test: csv parses a big file', operation: 'stall', package: '', calls: 1, tests: 1 }
+    const gone = { file: 'src/gone.js', function: 'gone', operation: 'fs.statSync', package: '', calls: 1, tests: 1 }
+    writeFileSync(out, JSON.stringify({ version: 1, entries: [stall, gone] }))
+    const result = await runCli(['baseline', ...shards.map((s) => s.reportPath), '-o', out], dir)
+    expect(result.code, result.output).toBe(0)
+    expect(result.stderr).toContain(`loopcop: baseline written to ${out}: 4 call sites from 2 reports, and 1 stall entry the file had`)
+    const entries = (JSON.parse(readFileSync(out, 'utf8')) as { entries: { function: string }[] }).entries
+    expect(entries.map((e) => e.function)).toEqual(['loadConfig', 'ping', 'saveUser', 'test: csv parses a big file'])
+  })
+
   test('writes loopcop-baseline.json in the working directory without -o', async () => {
     const result = await runCli(['baseline', whole.reportPath], dir)
     expect(result.code, result.output).toBe(0)
