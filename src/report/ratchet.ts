@@ -79,11 +79,13 @@ export function ratchet(findings: readonly Finding[], options: RatchetOptions): 
   const stallsKept = notSeen.filter((e) => e.operation === 'stall')
   const lines: string[] = []
   if (update) {
-    // A partial run cannot tell a fixed entry from one whose tests did not run: it keeps them.
+    // A partial run cannot tell a fixed entry from one whose tests did not run: it keeps every entry
+    // it does not write again (one an earlier version keyed more coarsely too: an anonymous
+    // function's may stand for call sites in tests that did not run).
     const fresh = entriesOf(keyed)
     const written = new Set(fresh.map(keyText))
-    const stalls = (baseline?.entries ?? []).filter((e) => e.operation === 'stall' && !written.has(keyText(e)))
-    const entries = [...fresh, ...(complete ? [] : unseen), ...stalls]
+    const old = (baseline?.entries ?? []).filter((e) => !written.has(keyText(e)))
+    const entries = [...fresh, ...old.filter((e) => !complete || e.operation === 'stall')]
     let file: string
     try {
       file = writeBaseline(path, entries, cwd)
