@@ -158,12 +158,17 @@ interface MochaOptions {
   loadOptions(argv: readonly string[]): { readonly _?: readonly unknown[]; readonly grep?: unknown; readonly fgrep?: unknown }
 }
 
+/** The command line as Mocha started: a test may change `process.argv` (yargs' tests set `argv[1]`). */
+const startArgv = [...process.argv]
+
 /**
  * Whether this run runs the whole suite, so that a baseline entry it did not see is a fixed one:
- * no spec file named on the command line (the configured `spec` runs), no `--grep`/`--fgrep`.
- * Read with the running Mocha's own option loader; when it cannot be read, the run counts as partial.
+ * no spec file named on the command line beyond the configured `spec` (Mocha started again by
+ * itself for a Node flag, `--enable-source-maps`, names the configured ones there), no
+ * `--grep`/`--fgrep`. Read with the running Mocha's own option loader; when it cannot be read, the
+ * run counts as partial.
  */
-export function completeRun(argv: readonly string[] = process.argv): boolean {
+export function completeRun(argv: readonly string[] = startArgv): boolean {
   const bin = argv[1]
   if (bin === undefined) return false
   try {
@@ -182,9 +187,19 @@ export function completeRun(argv: readonly string[] = process.argv): boolean {
     const all = options.loadOptions(args)
     const set = (v: unknown): boolean => v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0)
     if (set(all.grep) || set(all.fgrep)) return false
-    // Without the configuration files, what is left in `_` was named on the command line.
-    const named = options.loadOptions([...args, '--no-config', '--no-package'])
-    return (named._ ?? []).length === 0
+    // Without the configuration files, what is left in `_` was named on the command line; the
+    // configuration's own `spec`, from the options without those.
+    const named = (options.loadOptions([...args, '--no-config', '--no-package'])._ ?? []).map(String)
+    if (named.length === 0) return true
+    // Started again by itself (`lib/cli/cli.js`), Mocha has every option it loaded on the command
+    // line, the configured `spec` among the positional ones, and `--no-config`: the configuration
+    // is read again here, from where Mocha looks by default (a `--config` file of the first
+    // process is not named any more: its spec then counts as named, a partial run).
+    const restarted = /[\\/]lib[\\/]cli[\\/]cli\.js$/.test(bin)
+    const positional = new Set(named)
+    const rest = args.filter((a) => !positional.has(a) && !(restarted && (a === '--no-config' || a === '--no-package')))
+    const configured = new Set((options.loadOptions(rest)._ ?? []).map(String))
+    return named.every((file) => configured.has(file))
   } catch {
     return false
   }

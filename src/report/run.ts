@@ -7,6 +7,7 @@ import { type Options, baselineOf, updateBaselineRequested } from '../model/opti
 import { displayPath } from '../stack/frames.js'
 import { type JsonBaseline, jsonReport, writeJsonReport } from './json.js'
 import { markdownSummary } from './markdown.js'
+import { BaselineError } from './baseline.js'
 import { type RatchetOutcome, ratchet } from './ratchet.js'
 import { closeSpool, openSpool, readSpool } from './spool.js'
 import { formatSummary, githubAnnotations } from './summary.js'
@@ -177,8 +178,9 @@ export function reportRun(found: readonly Finding[], options: ReportRunOptions, 
   }
   for (const line of outcome?.lines ?? []) write(line)
   if (outcome?.error !== undefined) errors.push(outcome.error)
+  // In the JSON report whenever the baseline was read: a strict one failing the run lists its fixed entries there too.
   const baseline: JsonBaseline | undefined =
-    outcome === undefined || outcome.error !== undefined ? undefined : { path: displayPath(outcome.path, options.cwd), known: outcome.known, complete: outcome.complete, fixed: outcome.fixed, written: outcome.written }
+    outcome === undefined || outcome.error instanceof BaselineError ? undefined : { path: displayPath(outcome.path, options.cwd), known: outcome.known, complete: outcome.complete, fixed: outcome.fixed, written: outcome.written }
   const github = options.github ?? process.env.GITHUB_ACTIONS === 'true'
   const annotations = github ? githubAnnotations(options.annotate === undefined ? findings : inRunOrder(options.annotate), options.level ?? modes, options.cwd) : []
   for (const a of annotations) write(a)

@@ -70,6 +70,8 @@ describe.each(runners(dir).map((r) => [r.name, r] as const))('%s', (name, runner
     expect(run.code).not.toBe(0)
     expect(run.failed).toBe(0)
     expect(run.output).toContain('is strict and lists 1 call site that no longer blocks')
+    // The JSON report says which, for CI.
+    expect(run.report?.baseline).toMatchObject({ complete: true, fixed: [entries[0]] })
   })
 
   test('a partial run (one test file) lists nothing as fixed, so strict does not fail it', async () => {
@@ -115,6 +117,28 @@ describe.each(runners(dir).map((r) => [r.name, r] as const))('%s', (name, runner
     if (run.report !== undefined) expect(run.report.baseline).toMatchObject({ complete: false, fixed: [] })
     const strict = await runner.run({ FIXTURE_STRICT: kept, [variable]: '1' })
     expect(strict.output).not.toContain('is strict and lists')
+  })
+})
+
+describe('Mocha: what a complete run is', () => {
+  const mocha = runners(dir).find((r) => r.name === 'mocha') as Runner
+  const baseline = join(dir, 'mocha-baseline.json')
+
+  test.each([
+    ['with a Node flag (Mocha starts itself again, naming the configured spec on its command line)', { FIXTURE_STRICT: baseline, FIXTURE_FIXED: '1' }, ['--enable-source-maps']],
+    ['when a test changes process.argv', { FIXTURE_STRICT: baseline, FIXTURE_FIXED: '1', FIXTURE_ARGV: '1' }, []],
+  ])('the whole suite is a complete run %s: a fixed entry fails a strict baseline', async (_, env, args) => {
+    const run = await mocha.run(env, args)
+    expect(run.code, run.output).not.toBe(0)
+    expect(run.failed).toBe(0)
+    expect(run.report?.baseline).toMatchObject({ complete: true })
+    expect(run.output).toContain('is strict and lists 1 call site that no longer blocks')
+  })
+
+  test('a spec file named beside the configured ones (with a Node flag too) is a partial run', async () => {
+    const run = await mocha.run({ FIXTURE_STRICT: baseline, FIXTURE_FIXED: '1' }, ['--enable-source-maps', mocha.usersFile])
+    expect(run.code, run.output).toBe(0)
+    expect(run.report?.baseline).toMatchObject({ complete: false, fixed: [] })
   })
 })
 
