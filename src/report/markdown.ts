@@ -2,7 +2,7 @@
 // GitHub Actions, and `npx loopcop summary <report.json>` anywhere. Made from a JSON report, so a
 // merged report of shards reads the same as a single run's.
 import type { JsonFinding, JsonReport } from './json.js'
-import { isViolation } from '../model/finding.js'
+import { isUnjudged, isViolation } from '../model/finding.js'
 import { NO_STACK, count, plural } from './messages.js'
 import { describeEntry } from './ratchet.js'
 import { callsAndStalls } from './summary.js'
@@ -46,7 +46,8 @@ function table(list: readonly Row[]): string[] {
 export function markdownSummary(report: JsonReport): string {
   // What the console summary counts as blocking: calls kept without a stack are counted apart.
   const violations = report.findings.filter(isViolation)
-  const known = report.findings.filter((f) => f.baselined === true)
+  // Calls kept without a stack that the baseline knew are counted with the other unjudged ones, once.
+  const known = report.findings.filter((f) => f.baselined === true && !isUnjudged(f))
   const asserted = report.findings.filter((f) => f.scope === 'assertion' && !f.allowed)
   const s = report.summary
   const lines: string[] = ['## loopcop', '']
@@ -55,7 +56,7 @@ export function markdownSummary(report: JsonReport): string {
   else lines.push(`**${callsAndStalls(violations, s.calls)}** at ${plural(main.length, 'call site')} in ${plural(s.tests, 'test')}, ${ms(s.blockedMs)} blocked${known.length > 0 ? ' (new: not in the baseline)' : ''}:`, '', ...table(main), '')
   if (known.length > 0) {
     const r = rows(known)
-    lines.push(`<details><summary>Known from the baseline (reported, not failing): ${plural(r.reduce((n, x) => n + x.calls, 0), 'call')} at ${plural(r.length, 'call site')}</summary>`, '', ...table(r), '', '</details>', '')
+    lines.push(`<details><summary>Known from the baseline (reported, not failing): ${callsAndStalls(known, r.reduce((n, x) => n + x.calls, 0))} at ${plural(r.length, 'call site')}</summary>`, '', ...table(r), '', '</details>', '')
   }
   if (asserted.length > 0) {
     const r = rows(asserted)

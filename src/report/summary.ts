@@ -1,7 +1,7 @@
 // The end-of-run summary and GitHub annotations (docs/architecture.md, "report"): findings grouped
 // by call site (operation + the user's line), most blocked first.
 import { resolve } from 'node:path'
-import { type Finding, isViolation, testKey } from '../model/finding.js'
+import { type Finding, isUnjudged, isViolation, testKey } from '../model/finding.js'
 import { type Mode, failsTests } from '../model/mode.js'
 import { displayPath } from '../stack/frames.js'
 import { summarize } from './json.js'
@@ -68,7 +68,8 @@ function byPackages(findings: readonly Finding[]): string {
 }
 
 const isAssertion = (f: Finding): boolean => f.scope === 'assertion' && !f.allowed
-const isKnown = (f: Finding): boolean => f.baselined === true
+// Calls kept without a stack that the baseline knew are counted with the other unjudged ones, once.
+const isKnown = (f: Finding): boolean => f.baselined === true && !isUnjudged(f)
 
 /**
  * The console summary printed at the end of a run: the violations (blocking that fails tests) by
@@ -94,7 +95,7 @@ export function formatSummary(findings: readonly Finding[], cwd?: string, json?:
   }
   if (known.length > 0) {
     const calls = known.reduce((n, site) => n + site.calls, 0)
-    lines.push(`  known from the baseline (reported, not failing): ${callsAndStalls(known, calls)} at ${plural(known.length, 'call site')}, ${plural(s.baselined, 'finding')}`)
+    lines.push(`  known from the baseline (reported, not failing): ${callsAndStalls(known, calls)} at ${plural(known.length, 'call site')}, ${plural(known.reduce((n, site) => n + site.findings.length, 0), 'finding')}`)
   }
   if (asserted.length > 0) {
     const calls = asserted.reduce((n, site) => n + site.calls, 0)

@@ -127,7 +127,7 @@ describe('summary', () => {
     expect(run?.code, run?.output).toBe(0)
     const result = await runCli(['summary', run?.reportPath ?? ''], dir)
     expect(result.stdout).toContain('No new blocking of the event loop found.')
-    expect(result.stdout).toContain('Known from the baseline (reported, not failing): 1 call at 1 call site')
+    expect(result.stdout).toContain('Known from the baseline (reported, not failing): 1 blocking call at 1 call site')
     expect(result.stdout).toContain('**Fixed**: 2 baseline entries no longer seen')
     expect(result.stdout).toContain('- fs.readFileSync in loadConfig (src/store.js)')
   })

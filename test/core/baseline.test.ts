@@ -8,6 +8,8 @@ import { envOverrides, validateOptions } from '../../src/model/options.js'
 import { BaselineError, baselineKey, formatBaseline, functionKey, markKnown, parseBaseline } from '../../src/report/baseline.js'
 import { ratchet } from '../../src/report/ratchet.js'
 import { formatSummary } from '../../src/report/summary.js'
+import { jsonReport } from '../../src/report/json.js'
+import { markdownSummary } from '../../src/report/markdown.js'
 
 const cwd = mkdtempSync(join(tmpdir(), 'loopcop-baseline-core-'))
 let ids = 0
@@ -256,6 +258,16 @@ describe('the run', () => {
     expect(text.split('\n')[0]).toMatch(/^loopcop: 1 blocking call at 1 call site in 1 test, .* \(new: not in the baseline\)$/)
     expect(text).toContain('known from the baseline (reported, not failing): 1 blocking call at 1 call site, 1 finding')
     expect(formatSummary([known(finding('loadUsers', 1))], cwd).split('\n')[0]).toBe('loopcop: no new blocking of the event loop found')
+  })
+
+  test('calls kept without a stack that the baseline knew are counted once: with the calls not judged, not among the known', () => {
+    const unstacked = known(finding('loadUsers', 1, { unstacked: true, frames: [], location: undefined, calls: 22 }))
+    const lines = formatSummary([known(finding('loadUsers', 1)), unstacked], cwd).split('\n')
+    expect(lines).toContain('  known from the baseline (reported, not failing): 1 blocking call at 1 call site, 1 finding')
+    expect(lines.some((l) => l.startsWith('  22 more calls not judged, not counted above'))).toBe(true)
+    const md = markdownSummary(jsonReport([known(finding('loadUsers', 1)), unstacked], cwd))
+    expect(md).toContain('Known from the baseline (reported, not failing): 1 blocking call at 1 call site')
+    expect(md).toContain('22 more calls not judged, not counted above')
   })
 })
 
