@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs'
 import { isAbsolute, relative, resolve, sep } from 'node:path'
 import { type Finding, type Frame, type Location, type TestRef, testKey } from '../model/finding.js'
 import { writeFileAtomically } from '../runtime/files.js'
-import { isInternal, parseStack } from '../stack/frames.js'
+import { isDependency, isInternal, parseStack } from '../stack/frames.js'
 
 /** The file a baseline is written to when `LOOPCOP_UPDATE_BASELINE=1` runs with no `baseline` configured. */
 export const DEFAULT_BASELINE_PATH = 'loopcop-baseline.json'
@@ -81,15 +81,20 @@ export function functionKey(fn: string | undefined): string {
  * An anonymous function (a callback: `items.forEach((item) => fs.writeFileSync(…))`) is named by
  * the named function of the same file it runs in (`saveAll`), found below it in the frames through
  * Node's and native ones (`Array.forEach`), never past another file's: two callbacks in two
- * functions of a file are two call sites. `enclosing: false` gives the key earlier versions wrote ('').
+ * functions of a file are two call sites. A call with no frame of the user's on its stack (a
+ * dependency's, after an `await` in it) has no file or function: its package says whose it is,
+ * where a path into `node_modules` (`.pnpm/pkg-types@2.3.0/…`) would change with every upgrade.
+ * `earlier`: the site as earlier versions keyed it (see `earlierKeyTexts`).
  */
-export function userCallSite(f: KeySource, cwd?: string, enclosing = true): { readonly file: string; readonly function: string } | undefined {
+export function userCallSite(f: KeySource, cwd?: string, earlier = false): { readonly file: string; readonly function: string } | undefined {
   const loc = f.location
   if (loc === undefined) return undefined
+  // A JSON report's paths are relative: `node_modules/…` at the start.
+  if (!earlier && (isDependency(loc.file) || loc.file.startsWith('node_modules/'))) return { file: '', function: '' }
   const frames = f.frames ?? (f.stack === undefined ? undefined : parseStack(f.stack.map((line) => `    at ${line}`).join('\n')))
   const at = frames?.findIndex((fr) => fr.file === loc.file && fr.line === loc.line && fr.column === loc.column) ?? -1
   let fn = functionKey(loc.function ?? frames?.[at]?.fn)
-  if (fn === '' && enclosing && frames !== undefined && at >= 0) fn = enclosingName(frames, at)
+  if (fn === '' && !earlier && frames !== undefined && at >= 0) fn = enclosingName(frames, at)
   return { file: cwd === undefined ? loc.file : keyPath(loc.file, cwd), function: fn }
 }
 
@@ -153,19 +158,19 @@ function siteKey(f: KeySource, cwd: string | undefined): BaselineKey | undefined
 /**
  * The keys an entry written by an earlier version may have for the same finding: its file absolute
  * (before keys climbed out of `cwd`), a stall in a test keyed by where it was caught (before stalls
- * were keyed by their test), and an anonymous function's without a name (before it was named by
- * the function it runs in). A finding matching one of them is known, and an update rewrites the
- * entry under `key`.
+ * were keyed by their test), an anonymous function's without a name (before it was named by the
+ * function it runs in), and a dependency's call with no frame of the user's by its path. A finding
+ * matching one of them is known, and an update rewrites the entry under `key`.
  */
 export function earlierKeyTexts(f: KeySource, key: BaselineKey, cwd: string): string[] {
   const keys = [key]
   if (f.kind === 'stall' && f.test !== undefined) {
     const site = siteKey(f, cwd)
     if (site !== undefined) keys.push(site)
-  } else if (key.function !== '') {
-    // An anonymous function's, before it was named by the function it runs in.
-    const site = userCallSite(f, cwd, false)
-    if (site !== undefined && site.function === '') keys.push({ ...key, function: '' })
+  } else {
+    // An anonymous function's before it was named by the function it runs in; a dependency's by its path.
+    const site = userCallSite(f, cwd, true)
+    if (site !== undefined && (site.file !== key.file || site.function !== key.function)) keys.push({ ...key, file: site.file, function: site.function })
   }
   const out: string[] = []
   for (const k of keys) {

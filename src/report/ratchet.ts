@@ -44,6 +44,7 @@ export function describeEntry(e: BaselineEntry): string {
   const file = e.file === '' ? 'no file' : e.file
   const test = testOfKey(e)
   if (test !== undefined) return `event loop stall in the test "${test}" (${file})`
+  if (e.file === '' && e.package !== '') return `${e.operation === 'stall' ? 'event loop stall' : e.operation} by ${e.package} (no code of yours on the stack)`
   const where = `${e.function === '' ? '(top level)' : e.function} (${file})`
   return `${e.operation === 'stall' ? 'event loop stall' : e.operation} in ${where}${e.package === '' ? '' : ` via ${e.package}`}`
 }

@@ -107,6 +107,18 @@ describe('keys', () => {
     })
   })
 
+  test("a dependency's call with no frame of yours is keyed by its package alone, not by a path into node_modules that changes with every upgrade", () => {
+    const dep = join(cwd, 'node_modules/.pnpm/pkg-types@2.3.0/node_modules/pkg-types/dist/index.mjs')
+    const offender = { file: dep, line: 40, column: 5, package: 'pkg-types' }
+    const f = finding('x', 1, { location: { file: dep, line: 40, column: 5, function: 'test' }, frames: [{ fn: 'test', file: dep, line: 40, column: 5 }], offender })
+    expect(baselineKey(f, cwd)).toEqual({ file: '', function: '', operation: 'fs.readFileSync', package: 'pkg-types' })
+    const json = { kind: 'sync-io' as const, operation: 'fs.readFileSync', location: { file: 'node_modules/.pnpm/pkg-types@2.3.0/node_modules/pkg-types/dist/index.mjs', line: 40, column: 5, function: 'test' }, offender }
+    expect(baselineKey(json, cwd)).toEqual(baselineKey(f, cwd))
+    // An entry written with the path still matches.
+    const old = { file: 'node_modules/.pnpm/pkg-types@2.3.0/node_modules/pkg-types/dist/index.mjs', function: 'test', operation: 'fs.readFileSync', package: 'pkg-types', calls: 1, tests: 1 }
+    expect(markKnown([f], parseBaseline(formatBaseline([old]), join(cwd, 'dep.json')), cwd).map((m) => m.baselined)).toEqual([true])
+  })
+
   test('without a function on its location, the frame at that location names it', () => {
     const f = finding('handle', 3)
     expect(baselineKey({ ...f, location: { file: f.location?.file ?? '', line: 3, column: 3 } }, cwd)?.function).toBe('handle')
