@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs'
 import { isAbsolute, relative, resolve, sep } from 'node:path'
 import { type Finding, type Frame, type Location, type TestRef, testKey } from '../model/finding.js'
 import { writeFileAtomically } from '../runtime/files.js'
-import { isDependency, isInternal, parseStack } from '../stack/frames.js'
+import { isDependency, isInternal } from '../stack/frames.js'
 
 /** The file a baseline is written to when `LOOPCOP_UPDATE_BASELINE=1` runs with no `baseline` configured. */
 export const DEFAULT_BASELINE_PATH = 'loopcop-baseline.json'
@@ -54,8 +54,6 @@ export interface KeySource {
   readonly offender?: { readonly package: string } | undefined
   /** The captured frames, to find the function at `location` when the location does not name it. */
   readonly frames?: readonly Frame[] | undefined
-  /** The frames as a JSON report has them (`fn (file:line:col)`), when `frames` is not there. */
-  readonly stack?: readonly string[] | undefined
   /** The test it happened in: what a stall is keyed by. */
   readonly test?: TestRef | undefined
 }
@@ -78,37 +76,20 @@ export function functionKey(fn: string | undefined): string {
  * the stack module finds it) as file + function. Every key goes through here, so a better notion
  * of "the user's frame" changes every key the same way. `undefined` for calls with no stack.
  *
- * An anonymous function (a callback: `items.forEach((item) => fs.writeFileSync(…))`) is named by
- * the named function of the same file it runs in (`saveAll`), found below it in the frames through
- * Node's and native ones (`Array.forEach`), never past another file's: two callbacks in two
- * functions of a file are two call sites. A call with no frame of the user's on its stack (a
- * dependency's, after an `await` in it) has no file or function: its package says whose it is,
- * where a path into `node_modules` (`.pnpm/pkg-types@2.3.0/…`) would change with every upgrade.
- * `earlier`: the site as earlier versions keyed it (see `earlierKeyTexts`).
+ * A call with no frame of the user's on its stack (a dependency's, after an `await` in it) has no
+ * file or function: its package says whose it is, where a path into `node_modules`
+ * (`.pnpm/pkg-types@2.3.0/…`) would change with every upgrade. An anonymous function (a callback)
+ * is '': naming it by the function it runs in would depend on how deep its stack was captured (a
+ * dependency's deeper calls push that function out of the frames kept). `earlier`: the site as
+ * earlier versions keyed it (see `earlierKeyTexts`).
  */
 export function userCallSite(f: KeySource, cwd?: string, earlier = false): { readonly file: string; readonly function: string } | undefined {
   const loc = f.location
   if (loc === undefined) return undefined
   // A JSON report's paths are relative: `node_modules/…` at the start.
   if (!earlier && (isDependency(loc.file) || loc.file.startsWith('node_modules/'))) return { file: '', function: '' }
-  const frames = f.frames ?? (f.stack === undefined ? undefined : parseStack(f.stack.map((line) => `    at ${line}`).join('\n')))
-  const at = frames?.findIndex((fr) => fr.file === loc.file && fr.line === loc.line && fr.column === loc.column) ?? -1
-  let fn = functionKey(loc.function ?? frames?.[at]?.fn)
-  if (fn === '' && !earlier && frames !== undefined && at >= 0) fn = enclosingName(frames, at)
-  return { file: cwd === undefined ? loc.file : keyPath(loc.file, cwd), function: fn }
-}
-
-/** The name of the nearest named function below `frames[at]` in its file, through Node's and native frames only ('' when none). */
-function enclosingName(frames: readonly Frame[], at: number): string {
-  const file = frames[at]?.file
-  for (let i = at + 1; i < frames.length; i++) {
-    const fr = frames[i] as Frame
-    if (fr.file === file) {
-      const name = functionKey(fr.fn)
-      if (name !== '') return name
-    } else if (!(fr.file.startsWith('node:') || fr.file.startsWith('internal/') || fr.file === '<anonymous>')) return ''
-  }
-  return ''
+  const fn = loc.function ?? f.frames?.find((fr) => fr.file === loc.file && fr.line === loc.line && fr.column === loc.column)?.fn
+  return { file: cwd === undefined ? loc.file : keyPath(loc.file, cwd), function: functionKey(fn) }
 }
 
 /**
@@ -158,9 +139,8 @@ function siteKey(f: KeySource, cwd: string | undefined): BaselineKey | undefined
 /**
  * The keys an entry written by an earlier version may have for the same finding: its file absolute
  * (before keys climbed out of `cwd`), a stall in a test keyed by where it was caught (before stalls
- * were keyed by their test), an anonymous function's without a name (before it was named by the
- * function it runs in), and a dependency's call with no frame of the user's by its path. A finding
- * matching one of them is known, and an update rewrites the entry under `key`.
+ * were keyed by their test), and a dependency's call with no frame of the user's by its path. A
+ * finding matching one of them is known, and an update rewrites the entry under `key`.
  */
 export function earlierKeyTexts(f: KeySource, key: BaselineKey, cwd: string): string[] {
   const keys = [key]
@@ -168,7 +148,7 @@ export function earlierKeyTexts(f: KeySource, key: BaselineKey, cwd: string): st
     const site = siteKey(f, cwd)
     if (site !== undefined) keys.push(site)
   } else {
-    // An anonymous function's before it was named by the function it runs in; a dependency's by its path.
+    // A dependency's call with no frame of the user's, by its path.
     const site = userCallSite(f, cwd, true)
     if (site !== undefined && (site.file !== key.file || site.function !== key.function)) keys.push({ ...key, file: site.file, function: site.function })
   }
