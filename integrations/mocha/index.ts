@@ -14,6 +14,7 @@
  * worker loads it too), or with `LOOPCOP_*` variables.
  * @module
  */
+import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { type TestSink, Tries, currentOptions, envOverrides, failedNothing, finishRun, install, loadOrderWarning, loadedBefore, outsideScopes, recordFindings, recordsRun, reportInternalError, reportRun, startRun } from '../../src/integration.js'
 import { firstInProcess } from '../../src/runner/once.js'
@@ -155,21 +156,31 @@ export function mochaGlobalTeardown(): void {
 
 /** Mocha's own option loader (`lib/cli/options`), as the running Mocha ships it. */
 interface MochaOptions {
-  loadOptions(argv: readonly string[]): { readonly _?: readonly unknown[]; readonly grep?: unknown; readonly fgrep?: unknown }
+  loadOptions(argv: readonly string[]): { readonly _?: readonly unknown[]; readonly grep?: unknown; readonly fgrep?: unknown; readonly ignore?: unknown }
 }
 
 /** The command line as Mocha started: a test may change `process.argv` (yargs' tests set `argv[1]`). */
 const startArgv = [...process.argv]
 
 /**
- * Whether this run runs the whole suite, so that a baseline entry it did not see is a fixed one:
- * no spec file named on the command line beyond the configured `spec` (Mocha started again by
- * itself for a Node flag, `--enable-source-maps`, names the configured ones there), no
- * `--grep`/`--fgrep`. Read with the running Mocha's own option loader; when it cannot be read, the
- * run counts as partial.
+ * Whether this run runs the whole suite, so that a baseline entry it did not see is a fixed one.
+ * Mocha runs the configured `spec` and the files named on the command line besides, so the run is
+ * the whole suite when nothing is named, or when a configuration names a `spec` (`.mocharc`,
+ * `package.json`, `--config`); files named with no configured `spec` may be one file of many. And
+ * no `--grep`/`--fgrep`, no `--ignore` on the command line. Read with the running Mocha's own option
+ * loader, from the command line Mocha was started with: a Mocha that started itself again for a
+ * Node flag (`--enable-source-maps`) has its first process's options, configuration included, on
+ * its own, and `--no-config`; that first command line is read where the system shows it (Linux's
+ * /proc), else the run counts as partial, as it does when the options cannot be read.
  */
 export function completeRun(argv: readonly string[] = startArgv): boolean {
-  const bin = argv[1]
+  let command = argv
+  if (/[\\/]lib[\\/]cli[\\/]cli\.js$/.test(argv[1] ?? '')) {
+    const first = parentCommand()
+    if (first === undefined || !/[\\/]\.?bin[\\/]mocha(\.js)?$/.test(first[1] ?? '')) return false
+    command = first
+  }
+  const bin = command[1]
   if (bin === undefined) return false
   try {
     const require = createRequire(bin)
@@ -183,25 +194,39 @@ export function completeRun(argv: readonly string[] = startArgv): boolean {
       }
     }
     if (options === undefined) return false
-    const args = argv.slice(2)
+    const args = command.slice(2)
     const all = options.loadOptions(args)
     const set = (v: unknown): boolean => v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0)
     if (set(all.grep) || set(all.fgrep)) return false
-    // Without the configuration files, what is left in `_` was named on the command line; the
-    // configuration's own `spec`, from the options without those.
-    const named = (options.loadOptions([...args, '--no-config', '--no-package'])._ ?? []).map(String)
-    if (named.length === 0) return true
-    // Started again by itself (`lib/cli/cli.js`), Mocha has every option it loaded on the command
-    // line, the configured `spec` among the positional ones, and `--no-config`: the configuration
-    // is read again here, from where Mocha looks by default (a `--config` file of the first
-    // process is not named any more: its spec then counts as named, a partial run).
-    const restarted = /[\\/]lib[\\/]cli[\\/]cli\.js$/.test(bin)
-    const positional = new Set(named)
-    const rest = args.filter((a) => !positional.has(a) && !(restarted && (a === '--no-config' || a === '--no-package')))
-    const configured = new Set((options.loadOptions(rest)._ ?? []).map(String))
-    return named.every((file) => configured.has(file))
+    // Without the configuration files, what is left was given on the command line.
+    const given = options.loadOptions([...args, '--no-config', '--no-package'])
+    if (set(given.ignore)) return false
+    if ((given._ ?? []).length === 0) return true
+    // The configured `spec`, from the configuration this command line reads (its own flags only).
+    return (options.loadOptions(configFlags(args))._ ?? []).length > 0
   } catch {
     return false
+  }
+}
+
+/** The flags of a Mocha command line that choose its configuration (`--config f`, `--no-package`, …). */
+function configFlags(args: readonly string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string
+    if (a === '--no-config' || a === '--no-package' || /^--(config|package)=/.test(a)) out.push(a)
+    else if ((a === '--config' || a === '--package') && args[i + 1] !== undefined) out.push(a, args[++i] as string)
+  }
+  return out
+}
+
+/** The command line of this process's parent, where the system shows it (Linux), else `undefined`. */
+function parentCommand(): string[] | undefined {
+  try {
+    const text = readFileSync(`/proc/${String(process.ppid)}/cmdline`, 'utf8')
+    return text.split('\0').filter((part, i, all) => part !== '' || i < all.length - 1)
+  } catch {
+    return undefined
   }
 }
 

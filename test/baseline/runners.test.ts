@@ -19,7 +19,7 @@ const entries = [
 const blockingOf = (run: BaselineRun): string[] =>
   (run.report?.findings ?? [])
     .filter((f) => !f.allowed)
-    .map((f) => `${f.operation} ${(f.location?.function ?? '(callback)').replace(/^.*\./, '')} ${f.baselined === true ? 'known' : 'new'}`)
+    .map((f) => `${f.operation} ${(f.location?.function ?? '').replace(/^.*\./, '')} ${f.baselined === true ? 'known' : 'new'}`)
     .sort()
 
 describe.each(runners(dir).map((r) => [r.name, r] as const))('%s', (name, runner: Runner) => {
@@ -51,7 +51,7 @@ describe.each(runners(dir).map((r) => [r.name, r] as const))('%s', (name, runner
     const run = await runner.run({ LOOPCOP_BASELINE: baseline, FIXTURE_NEW: '1' })
     expect(run.code).not.toBe(0)
     expect([run.failed, run.passed]).toEqual([1, 3])
-    expect(blockingOf(run)).toEqual(['fs.existsSync ping known', 'fs.readFileSync loadConfig known', 'fs.statSync (callback) new'])
+    expect(blockingOf(run)).toEqual(['fs.existsSync ping known', 'fs.readFileSync loadConfig known', 'fs.statSync saveUser new'])
     expect(run.report?.findings.find((f) => f.operation === 'fs.statSync')?.test?.name).toMatch(/saves a user$/)
     expect(run.report?.summary).toMatchObject({ findings: 1, tests: 1, baselined: 2 })
     expect(run.output).toMatch(/loopcop: 1 blocking call at 1 call site in 1 test, .* \(new: not in the baseline\)/)
@@ -74,8 +74,8 @@ describe.each(runners(dir).map((r) => [r.name, r] as const))('%s', (name, runner
     expect(run.report?.baseline).toMatchObject({ complete: true, fixed: [entries[0]] })
   })
 
-  test('a partial run (one test file) lists nothing as fixed, so strict does not fail it', async () => {
-    const run = await runner.run({ FIXTURE_STRICT: baseline, FIXTURE_FIXED: '1' }, [runner.usersFile])
+  test('a partial run (one test file; Mocha: --grep) lists nothing as fixed, so strict does not fail it', async () => {
+    const run = await runner.run({ FIXTURE_STRICT: baseline, FIXTURE_FIXED: '1' }, runner.partial)
     expect(run.code, run.output).toBe(0)
     expect(run.output).not.toContain('fixed:')
     expect(run.output).toContain('a partial run')
@@ -94,10 +94,9 @@ describe.each(runners(dir).map((r) => [r.name, r] as const))('%s', (name, runner
   test('an update of a partial run keeps the entries it did not see', async () => {
     const partial = join(dir, `${name}-partial.json`)
     writeFileSync(partial, readFileSync(baseline))
-    const run = await runner.run({ LOOPCOP_MODE: 'warn', LOOPCOP_UPDATE_BASELINE: '1', LOOPCOP_BASELINE: partial, FIXTURE_NEW: '1' }, [runner.usersFile])
+    const run = await runner.run({ LOOPCOP_MODE: 'warn', LOOPCOP_UPDATE_BASELINE: '1', LOOPCOP_BASELINE: partial, FIXTURE_NEW: '1' }, runner.partial)
     expect(run.code, run.output).toBe(0)
     const written = JSON.parse(readFileSync(partial, 'utf8')) as { entries: { function: string }[] }
-    // The new call, in a callback, is keyed by the function it runs in.
     expect(written.entries.map((e) => e.function)).toEqual(['loadConfig', 'ping', 'saveUser'])
   })
 
@@ -135,10 +134,14 @@ describe('Mocha: what a complete run is', () => {
     expect(run.output).toContain('is strict and lists 1 call site that no longer blocks')
   })
 
-  test('a spec file named beside the configured ones (with a Node flag too) is a partial run', async () => {
-    const run = await mocha.run({ FIXTURE_STRICT: baseline, FIXTURE_FIXED: '1' }, ['--enable-source-maps', mocha.usersFile])
-    expect(run.code, run.output).toBe(0)
-    expect(run.report?.baseline).toMatchObject({ complete: false, fixed: [] })
+  test.each([
+    ['a spec file named beside the configured ones, as `--spec <file>` too (Mocha runs them all): complete', ['--spec', 'mocha/users.spec.js', '--enable-source-maps'], true],
+    ['files named with no configured spec (`--no-config`; one file of many?), with a Node flag too: partial', ['--no-config', '--require', 'loopcop/mocha', '--require', './setup.cjs', '--enable-source-maps', 'mocha/users.spec.js'], false],
+    ['`--ignore` on the command line: partial', ['--ignore', 'mocha/config.spec.js'], false],
+  ])('%s', async (_, args, complete) => {
+    const run = await mocha.run({ FIXTURE_STRICT: baseline, FIXTURE_FIXED: '1' }, args)
+    expect(run.report?.baseline, run.output).toMatchObject({ complete })
+    expect(run.code !== 0, run.output).toBe(complete)
   })
 })
 

@@ -14,8 +14,13 @@ export interface Runner {
   readonly name: 'vitest' | 'jest' | 'mocha'
   /** Runs it on the whole suite (`files` empty) or on some test files. */
   run(env: Record<string, string | undefined>, files?: readonly string[]): Promise<BaselineRun>
-  /** The file of the users tests, for a partial run. */
+  /** The file of the users tests. */
   readonly usersFile: string
+  /**
+   * The arguments of a partial run of the users tests: their file (Vitest, Jest), or `--grep`
+   * (Mocha runs the configured spec and a file named besides: the whole suite).
+   */
+  readonly partial: readonly string[]
 }
 
 /** One run: its output, loopcop's JSON report, how many tests failed and passed. */
@@ -46,6 +51,7 @@ export function runners(dir: string): Runner[] {
   const make = (name: Runner['name'], bin: string, args: readonly string[], usersFile: string): Runner => ({
     name,
     usersFile,
+    partial: name === 'mocha' ? ['--grep', 'users'] : [usersFile],
     async run(env, files = []) {
       assertInstalled()
       const reportPath = join(dir, `report-${++reports}.json`)
