@@ -14,7 +14,8 @@
  * worker loads it too), or with `LOOPCOP_*` variables.
  * @module
  */
-import { readFileSync } from 'node:fs'
+import { readFileSync, readlinkSync, realpathSync } from 'node:fs'
+import { isAbsolute, resolve } from 'node:path'
 import { createRequire } from 'node:module'
 import { type TestSink, Tries, currentOptions, envOverrides, failedNothing, finishRun, install, loadOrderWarning, loadedBefore, outsideScopes, recordFindings, recordsRun, reportInternalError, reportRun, startRun } from '../../src/integration.js'
 import { firstInProcess } from '../../src/runner/once.js'
@@ -124,7 +125,13 @@ export function mochaGlobalSetup(): void {
 function reportOnExit(): void {
   if (!recordsRun()) return
   print('loopcop: the process is exiting before the end of the run (process.exit() in a test?): the run report holds the findings of the tests that ran.')
-  mochaGlobalTeardown()
+  // Not a run that ran through.
+  mochaGlobalTeardown.call({ stats: { failures: 1 } })
+}
+
+/** What `this` is in a global teardown: Mocha's runner (serial, or `--parallel`'s, which counts every worker's results). */
+interface TeardownContext {
+  readonly stats?: { readonly failures?: number }
 }
 
 /**
@@ -132,14 +139,16 @@ function reportOnExit(): void {
  * and annotations. Never throws: Mocha 10 and 11 exit 0 when a global teardown throws, failing
  * tests or not. A report that cannot be written is printed and fails the run through its exit code.
  */
-export function mochaGlobalTeardown(): void {
+export function mochaGlobalTeardown(this: TeardownContext | undefined): void {
+  // Failures anywhere in the run (under --parallel, the workers' too: a file that failed to load, a failing hook, .only).
+  const failures = this?.stats?.failures ?? 0
   try {
     endCurrent()
     tries.settle()
     if (!recordsRun()) return
     const { findings, lost } = finishRun()
     const { report } = currentOptions()
-    const { error } = reportRun(findings, { ...(report.json !== undefined && { json: report.json }), ...(report.github !== undefined && { github: report.github }), lost, write: print, complete: () => completeRun() && ranThrough() })
+    const { error } = reportRun(findings, { ...(report.json !== undefined && { json: report.json }), ...(report.github !== undefined && { github: report.github }), lost, write: print, complete: () => failures === 0 && completeRun() && ranThrough() })
     if (error !== undefined) {
       print(error.message)
       failTheRun()
@@ -156,18 +165,18 @@ export function mochaGlobalTeardown(): void {
 
 /** Mocha's own option loader (`lib/cli/options`), as the running Mocha ships it. */
 interface MochaOptions {
-  loadOptions(argv: readonly string[]): { readonly _?: readonly unknown[]; readonly grep?: unknown; readonly fgrep?: unknown; readonly ignore?: unknown }
+  loadOptions(argv: readonly string[]): { readonly _?: readonly unknown[]; readonly grep?: unknown; readonly fgrep?: unknown; readonly ignore?: unknown; readonly 'dry-run'?: unknown }
 }
 
 /** The command line as Mocha started: a test may change `process.argv` (yargs' tests set `argv[1]`). */
 const startArgv = [...process.argv]
 
 /**
- * Whether this run runs the whole suite, so that a baseline entry it did not see is a fixed one.
- * Mocha runs the configured `spec` and the files named on the command line besides, so the run is
- * the whole suite when nothing is named, or when a configuration names a `spec` (`.mocharc`,
- * `package.json`, `--config`); files named with no configured `spec` may be one file of many. And
- * no `--grep`/`--fgrep`, no `--ignore` on the command line. Read with the running Mocha's own option
+ * Whether this run runs the whole suite, so that a baseline entry it did not see is a fixed one:
+ * no file named on the command line but the configured `spec` as the configuration writes it (a
+ * file named with no configured `spec` may be one file of many; named from a subfolder, where the
+ * spec matches none, it is the only one), no `--grep`/`--fgrep`/`--dry-run`, no `--ignore` on the
+ * command line (a `--config` or `--package` file is the configuration). Read with the running Mocha's own option
  * loader, from the command line Mocha was started with: a Mocha that started itself again for a
  * Node flag (`--enable-source-maps`) has its first process's options, configuration included, on
  * its own, and `--no-config`; that first command line is read where the system shows it (Linux's
@@ -183,9 +192,10 @@ export function completeRun(argv: readonly string[] = startArgv): boolean {
   const bin = command[1]
   if (bin === undefined) return false
   try {
-    const require = createRequire(bin)
+    // The options module of the Mocha that runs (next to its bin), else whichever `mocha` resolves.
+    const require = createRequire(realpathSync(bin))
     let options: MochaOptions | undefined
-    for (const path of ['mocha/lib/cli/options.cjs', 'mocha/lib/cli/options.js']) {
+    for (const path of ['../lib/cli/options.cjs', '../lib/cli/options.js', 'mocha/lib/cli/options.cjs', 'mocha/lib/cli/options.js']) {
       try {
         options = require(path) as MochaOptions
         break
@@ -197,13 +207,16 @@ export function completeRun(argv: readonly string[] = startArgv): boolean {
     const args = command.slice(2)
     const all = options.loadOptions(args)
     const set = (v: unknown): boolean => v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0)
-    if (set(all.grep) || set(all.fgrep)) return false
+    if (set(all.grep) || set(all.fgrep) || all['dry-run'] === true) return false
     // Without the configuration files, what is left was given on the command line.
     const given = options.loadOptions([...args, '--no-config', '--no-package'])
     if (set(given.ignore)) return false
-    if ((given._ ?? []).length === 0) return true
-    // The configured `spec`, from the configuration this command line reads (its own flags only).
-    return (options.loadOptions(configFlags(args))._ ?? []).length > 0
+    const named = (given._ ?? []).map(String)
+    if (named.length === 0) return true
+    // Named files that are the configured `spec` itself (as the configuration writes them) add
+    // nothing; any other may be the one file run from a folder where the spec matches none.
+    const configured = new Set((options.loadOptions(configFlags(args))._ ?? []).map(String))
+    return named.every((file) => configured.has(file))
   } catch {
     return false
   }
@@ -220,11 +233,13 @@ function configFlags(args: readonly string[]): string[] {
   return out
 }
 
-/** The command line of this process's parent, where the system shows it (Linux), else `undefined`. */
+/** The command line of this process's parent, its script's path absolute, where the system shows it (Linux), else `undefined`. */
 function parentCommand(): string[] | undefined {
   try {
     const text = readFileSync(`/proc/${String(process.ppid)}/cmdline`, 'utf8')
-    return text.split('\0').filter((part, i, all) => part !== '' || i < all.length - 1)
+    const parts = text.split('\0').filter((part, i, all) => part !== '' || i < all.length - 1)
+    if (parts[1] !== undefined && !isAbsolute(parts[1])) parts[1] = resolve(readlinkSync(`/proc/${String(process.ppid)}/cwd`), parts[1])
+    return parts
   } catch {
     return undefined
   }
