@@ -81,8 +81,8 @@ export function ratchet(findings: readonly Finding[], options: RatchetOptions): 
   const lines: string[] = []
   if (update) {
     // A partial run cannot tell a fixed entry from one whose tests did not run: it keeps every entry
-    // it does not write again (one an earlier version keyed more coarsely too: an anonymous
-    // function's may stand for call sites in tests that did not run).
+    // it does not write again, one it matched under an earlier version's key too (a location-keyed
+    // stall's may stand for tests that did not run).
     const fresh = entriesOf(keyed)
     const written = new Set(fresh.map(keyText))
     const old = (baseline?.entries ?? []).filter((e) => !written.has(keyText(e)))
