@@ -201,11 +201,6 @@ function registerSpecFiles(test: MochaRunnable): void {
   addTestFiles(files)
 }
 
-/** The test a Mocha test is to loopcop (a retry's clone is the same test). */
-export function testRef(test: MochaRunnable): TestRef {
-  return { name: test.fullTitle(), ...(test.file !== undefined && { file: test.file }) }
-}
-
 /**
  * Starts a test (from the root `beforeEach`, which Mocha runs before every other `beforeEach`):
  * closes the previous one, opens the test's scope and wraps its function.
@@ -218,7 +213,7 @@ export function beginTest(test: MochaRunnable, sink: TestSink, tries: Tries<Moch
   Object.defineProperty(test, BEGUN, { value: true })
   wrapHooks(test.parent)
   registerSpecFiles(test)
-  const ref = testRef(test)
+  const ref: TestRef = { name: test.fullTitle(), ...(test.file !== undefined && { file: test.file }) }
   const original = originalOf(test.fn)
   const state: TestState = { test, ref, sink, tries, original, run: openTest(ref, {}, sink), phase: 'test' }
   current = state

@@ -1,7 +1,7 @@
 // The commands of `npx loopcop …` (README "CI"): parsing the command line and running a command
 // over JSON reports. `main.ts` is the program; this module is what tests drive.
 import { resolve } from 'node:path'
-import { type BaselineEntry, DEFAULT_BASELINE_PATH, entriesOf, keyText, keyedFindings, readBaseline, writeBaseline } from '../report/baseline.js'
+import { type BaselineEntry, DEFAULT_BASELINE_PATH, entriesOf, keyedFindings, readBaseline, rewrittenEntries, writeBaseline } from '../report/baseline.js'
 import { markdownSummary } from '../report/markdown.js'
 import { writeFileAtomically } from '../runtime/files.js'
 import { VERSION } from '../version.js'
@@ -102,9 +102,8 @@ export function run(args: readonly string[], io: Io): number {
       const fresh = entriesOf(keyedFindings(report.findings, io.cwd))
       const path = command.output ?? DEFAULT_BASELINE_PATH
       // As LOOPCOP_UPDATE_BASELINE=1 does: a stall's entry stays (a run without the stall does not show it fixed).
-      const keys = new Set(fresh.map(keyText))
-      const kept = earlierStalls(resolve(io.cwd, path)).filter((e) => !keys.has(keyText(e)))
-      const entries = [...fresh, ...kept]
+      const entries = rewrittenEntries(fresh, earlierEntries(resolve(io.cwd, path)))
+      const kept = entries.slice(fresh.length)
       writeBaseline(path, entries, io.cwd)
       const stalls = kept.length === 0 ? '' : `, and ${kept.length} stall entr${kept.length === 1 ? 'y' : 'ies'} the file had (a stall's entry goes when its line is deleted)`
       io.err(`loopcop: baseline written to ${path}: ${entries.length} call site${entries.length === 1 ? '' : 's'} from ${command.reports.length} report${command.reports.length === 1 ? '' : 's'}${stalls}\n`)
@@ -117,10 +116,10 @@ export function run(args: readonly string[], io: Io): number {
   }
 }
 
-/** The stall entries of the baseline file about to be written over (none when it does not exist or cannot be read). */
-function earlierStalls(file: string): BaselineEntry[] {
+/** The entries of the baseline file about to be written over (none when it does not exist or cannot be read). */
+function earlierEntries(file: string): readonly BaselineEntry[] {
   try {
-    return readBaseline(file).entries.filter((e) => e.operation === 'stall')
+    return readBaseline(file).entries
   } catch {
     return []
   }

@@ -119,7 +119,7 @@ export function baselineKey(f: KeySource, cwd?: string): BaselineKey | undefined
     const file = f.test.file ?? ''
     return { operation: 'stall', file: cwd === undefined || file === '' ? file : keyPath(file, cwd), function: `${TEST_PREFIX}${f.test.name}`, package: '' }
   }
-  return siteKey(f, cwd)
+  return callSiteKey(f, cwd)
 }
 
 /** How a stall's key names its test in `function` (`test: users > imports the catalog`): no function's name has it. */
@@ -130,7 +130,7 @@ export function testOfKey(k: BaselineKey): string | undefined {
   return k.operation === 'stall' && k.function.startsWith(TEST_PREFIX) ? k.function.slice(TEST_PREFIX.length) : undefined
 }
 
-function siteKey(f: KeySource, cwd: string | undefined): BaselineKey | undefined {
+function callSiteKey(f: KeySource, cwd: string | undefined): BaselineKey | undefined {
   const site = userCallSite(f, cwd)
   if (site === undefined) return undefined
   return { operation: f.kind === 'stall' ? 'stall' : (f.operation ?? ''), file: site.file, function: site.function, package: f.offender?.package ?? '' }
@@ -145,7 +145,7 @@ function siteKey(f: KeySource, cwd: string | undefined): BaselineKey | undefined
 export function earlierKeyTexts(f: KeySource, key: BaselineKey, cwd: string): string[] {
   const keys = [key]
   if (f.kind === 'stall' && f.test !== undefined) {
-    const site = siteKey(f, cwd)
+    const site = callSiteKey(f, cwd)
     if (site !== undefined) keys.push(site)
   } else {
     // A dependency's call with no frame of the user's, by its path.
@@ -187,6 +187,16 @@ export function entriesOf(findings: Iterable<KeyedFinding>): BaselineEntry[] {
     if (f.test !== undefined) e.tests.add(f.test)
   }
   return sortEntries([...byKey.values()].map((e) => ({ ...e.key, calls: e.calls, tests: e.tests.size })))
+}
+
+/**
+ * The entries of a baseline written again: `fresh` ones (from this run or these reports), and those
+ * of `previous` not among them that `keep` keeps — a stall's always: whether a stall happens depends
+ * on the machine, so a run without it does not show it fixed.
+ */
+export function rewrittenEntries(fresh: readonly BaselineEntry[], previous: readonly BaselineEntry[], keep: (e: BaselineEntry) => boolean = () => false): BaselineEntry[] {
+  const written = new Set(fresh.map(keyText))
+  return [...fresh, ...previous.filter((e) => !written.has(keyText(e)) && (e.operation === 'stall' || keep(e)))]
 }
 
 /** Entries sorted by file, function, operation, package. */

@@ -3,7 +3,7 @@
 // written from the run when `LOOPCOP_UPDATE_BASELINE=1`. Runs in the reporting process, on the
 // findings of every worker, once.
 import type { Finding } from '../model/finding.js'
-import { type Baseline, BaselineError, type BaselineEntry, DEFAULT_BASELINE_PATH, entriesOf, keyText, keyedFindings, readBaseline, testOfKey, writeBaseline } from './baseline.js'
+import { type Baseline, BaselineError, type BaselineEntry, DEFAULT_BASELINE_PATH, entriesOf, keyText, keyedFindings, readBaseline, rewrittenEntries, testOfKey, writeBaseline } from './baseline.js'
 import { displayPath } from '../stack/frames.js'
 
 /** How a run ends with its baseline. */
@@ -83,10 +83,7 @@ export function ratchet(findings: readonly Finding[], options: RatchetOptions): 
     // A partial run cannot tell a fixed entry from one whose tests did not run: it keeps every entry
     // it does not write again, one it matched under an earlier version's key too (a location-keyed
     // stall's may stand for tests that did not run).
-    const fresh = entriesOf(keyed)
-    const written = new Set(fresh.map(keyText))
-    const old = (baseline?.entries ?? []).filter((e) => !written.has(keyText(e)))
-    const entries = [...fresh, ...old.filter((e) => !complete || e.operation === 'stall')]
+    const entries = rewrittenEntries(entriesOf(keyed), baseline?.entries ?? [], () => !complete)
     let file: string
     try {
       file = writeBaseline(path, entries, cwd)
