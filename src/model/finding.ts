@@ -155,6 +155,14 @@ export function isViolation(f: Judgeable): boolean {
 }
 
 /**
+ * Whether a finding is known from the baseline and counted so: a judged one the baseline records.
+ * Calls kept without a stack that the baseline knew are counted with the other unjudged ones, once.
+ */
+export function isKnown(f: Judgeable): boolean {
+  return f.baselined === true && !isUnjudged(f)
+}
+
+/**
  * Whether a finding is one its test failed with (a violation judged in `fail` or `throw` mode): what
  * the test's `BlockingIOError` lists. A finding whose mode is not known counts as one.
  */

@@ -2,7 +2,7 @@
 // GitHub Actions, and `npx loopcop summary <report.json>` anywhere. Made from a JSON report, so a
 // merged report of shards reads the same as a single run's.
 import type { JsonFinding, JsonReport } from './json.js'
-import { isUnjudged, isViolation } from '../model/finding.js'
+import { isKnown, isViolation } from '../model/finding.js'
 import { NO_STACK, count, plural } from './messages.js'
 import { describeEntry } from './ratchet.js'
 import { callsAndStalls } from './summary.js'
@@ -46,8 +46,7 @@ function table(list: readonly Row[]): string[] {
 export function markdownSummary(report: JsonReport): string {
   // What the console summary counts as blocking: calls kept without a stack are counted apart.
   const violations = report.findings.filter(isViolation)
-  // Calls kept without a stack that the baseline knew are counted with the other unjudged ones, once.
-  const known = report.findings.filter((f) => f.baselined === true && !isUnjudged(f))
+  const known = report.findings.filter(isKnown)
   const asserted = report.findings.filter((f) => f.scope === 'assertion' && !f.allowed)
   const s = report.summary
   const lines: string[] = ['## loopcop', '']

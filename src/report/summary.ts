@@ -1,7 +1,7 @@
 // The end-of-run summary and GitHub annotations (docs/architecture.md, "report"): findings grouped
 // by call site (operation + the user's line), most blocked first.
 import { resolve } from 'node:path'
-import { type Finding, isUnjudged, isViolation, testKey } from '../model/finding.js'
+import { type Finding, isKnown, isViolation, testKey } from '../model/finding.js'
 import { type Mode, failsTests } from '../model/mode.js'
 import { displayPath } from '../stack/frames.js'
 import { summarize } from './json.js'
@@ -68,8 +68,6 @@ function byPackages(findings: readonly Finding[]): string {
 }
 
 const isAssertion = (f: Finding): boolean => f.scope === 'assertion' && !f.allowed
-// Calls kept without a stack that the baseline knew are counted with the other unjudged ones, once.
-const isKnown = (f: Finding): boolean => f.baselined === true && !isUnjudged(f)
 
 /**
  * The console summary printed at the end of a run: the violations (blocking that fails tests) by
