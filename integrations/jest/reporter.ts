@@ -8,6 +8,7 @@
  * @module
  */
 import { type Finding, type Options, currentOptions, envOverrides, finishRun, reportRun, startRun, validateOptions } from '../../src/integration.js'
+import { mayFocusTests } from '../../src/runner/focus.js'
 
 /** Options of the reporter (the second element of its `reporters` entry). */
 export interface LoopcopReporterOptions {
@@ -81,15 +82,35 @@ export default class LoopcopReporter {
 /**
  * Whether this run runs the whole suite, so that a baseline entry it did not see is a fixed one:
  * no test path pattern (`jest test/a`), no `-t`, no `--shard`, `--onlyChanged`, `--onlyFailures`,
- * `--findRelatedTests`, `--changedSince`, `--lastCommit`, no watch mode.
+ * `--findRelatedTests`, `--changedSince`, `--lastCommit`, `--filter`, no watch mode, and no option
+ * on the command line (`argv`, Jest's own when it runs from its bin) that narrows the configured
+ * suite ({@link NARROWING}: `--testPathIgnorePatterns`, `--selectProjects`, …).
  */
-export function completeRun(globalConfig: unknown): boolean {
+export function completeRun(globalConfig: unknown, argv: readonly string[] = process.argv.slice(2)): boolean {
   if (typeof globalConfig !== 'object' || globalConfig === null) return false
   const c = globalConfig as Record<string, unknown>
   const patterns = c.testPathPatterns as { patterns?: unknown } | readonly unknown[] | undefined
   const pathFilters = Array.isArray(patterns) ? patterns.length : Array.isArray((patterns as { patterns?: unknown } | undefined)?.patterns) ? ((patterns as { patterns: unknown[] }).patterns.length) : 0
   const set = (v: unknown): boolean => v !== undefined && v !== null && v !== false && v !== '' && !(Array.isArray(v) && v.length === 0)
-  return pathFilters === 0 && !['testPathPattern', 'testNamePattern', 'shard', 'onlyChanged', 'onlyFailures', 'findRelatedTests', 'changedSince', 'lastCommit', 'watch', 'watchAll', 'nonFlagArgs'].some((k) => set(c[k]))
+  if (pathFilters > 0 || ['testPathPattern', 'testNamePattern', 'shard', 'onlyChanged', 'onlyFailures', 'findRelatedTests', 'changedSince', 'lastCommit', 'filter', 'watch', 'watchAll', 'nonFlagArgs'].some((k) => set(c[k]))) return false
+  return narrowingOption(argv) === undefined
+}
+
+/**
+ * Options of Jest's command line that choose which test files of the configured suite run (Jest
+ * takes any project option there): given there, they make a run part of the suite. Written in the
+ * configuration, they define the suite.
+ */
+const NARROWING: ReadonlySet<string> = new Set(['testPathIgnorePatterns', 'testMatch', 'testRegex', 'roots', 'rootDir', 'projects', 'selectProjects', 'ignoreProjects', 'modulePathIgnorePatterns'])
+
+/** The first {@link NARROWING} option in `argv` (`--testMatch x`, `--test-match=x`), if any. */
+function narrowingOption(argv: readonly string[]): string | undefined {
+  for (const arg of argv) {
+    if (arg === '--') break
+    const name = /^--([^=]+)/.exec(arg)?.[1]?.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
+    if (name !== undefined && NARROWING.has(name)) return name
+  }
+  return undefined
 }
 
 /** What of Jest's aggregated results tells whether every test file ran through. */
@@ -97,17 +118,20 @@ interface RunResults {
   readonly numRuntimeErrorTestSuites?: number
   readonly numFailedTestSuites?: number
   readonly wasInterrupted?: boolean
+  /** Each test file's: its path, and how many of its tests it skipped. */
+  readonly testResults?: readonly { readonly testFilePath?: string; readonly numPendingTests?: number }[]
 }
 
 /**
  * Whether every test of the run ran through, so that a baseline entry it did not see cannot belong
  * to a test that did not run or stopped before its call: no test file failed (a failing test or
- * hook, `--bail`) or failed to run (an import error, a crashed worker), and the run was not
- * interrupted. Without results, it did not.
+ * hook, `--bail`) or failed to run (an import error, a crashed worker), no `.only` (or `fit`)
+ * skipped tests ({@link mayFocusTests}), and the run was not interrupted. Without results, it did not.
  */
 export function ranThrough(results: RunResults | undefined): boolean {
   if (results === undefined) return false
-  return (results.numFailedTestSuites ?? 1) === 0 && (results.numRuntimeErrorTestSuites ?? 0) === 0 && results.wasInterrupted !== true
+  const focused = (results.testResults ?? []).some((r) => (r.numPendingTests ?? 0) > 0 && (r.testFilePath === undefined || mayFocusTests(r.testFilePath)))
+  return (results.numFailedTestSuites ?? 1) === 0 && (results.numRuntimeErrorTestSuites ?? 0) === 0 && results.wasInterrupted !== true && !focused
 }
 
 /** `testEnvironmentOptions.loopcop.report` of the first project that sets it, and its `baseline`. */

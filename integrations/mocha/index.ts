@@ -173,10 +173,11 @@ const startArgv = [...process.argv]
 
 /**
  * Whether this run runs the whole suite, so that a baseline entry it did not see is a fixed one:
- * no file named on the command line but the configured `spec` as the configuration writes it (a
- * file named with no configured `spec` may be one file of many; named from a subfolder, where the
- * spec matches none, it is the only one), no `--grep`/`--fgrep`/`--dry-run`, no `--ignore` on the
- * command line (a `--config` or `--package` file is the configuration). Read with the running Mocha's own option
+ * no file named on the command line (or in `MOCHA_OPTIONS`) but the configured `spec` as the
+ * configuration writes it (a file named with no configured `spec` may be one file of many; named
+ * from a subfolder, where the spec matches none, it is the only one), no `--grep`/`--fgrep`/
+ * `--dry-run`, no `--ignore`, `--extension` or `--no-recursive` on the command line (a `--config`
+ * or `--package` file is the configuration). Read with the running Mocha's own option
  * loader, from the command line Mocha was started with: a Mocha that started itself again for a
  * Node flag (`--enable-source-maps`) has its first process's options, configuration included, on
  * its own, and `--no-config`; that first command line is read where the system shows it (Linux's
@@ -208,14 +209,17 @@ export function completeRun(argv: readonly string[] = startArgv): boolean {
     const all = options.loadOptions(args)
     const set = (v: unknown): boolean => v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0)
     if (set(all.grep) || set(all.fgrep) || all['dry-run'] === true) return false
-    // Without the configuration files, what is left was given on the command line.
+    // `--extension` or `--no-recursive` given there may leave out files of a configured folder.
+    const envArgs = (process.env.MOCHA_OPTIONS ?? '').split(/\s+/)
+    if ([...args, ...envArgs].some((a) => /^--(extension|no-recursive|recursive=false)(=|$)/.test(a))) return false
+    // Without the configuration files, what is left was given on the command line or in MOCHA_OPTIONS.
     const given = options.loadOptions([...args, '--no-config', '--no-package'])
     if (set(given.ignore)) return false
     const named = (given._ ?? []).map(String)
     if (named.length === 0) return true
     // Named files that are the configured `spec` itself (as the configuration writes them) add
     // nothing; any other may be the one file run from a folder where the spec matches none.
-    const configured = new Set((options.loadOptions(configFlags(args))._ ?? []).map(String))
+    const configured = new Set((withoutEnvOptions(() => options.loadOptions(configFlags(args)))._ ?? []).map(String))
     return named.every((file) => configured.has(file))
   } catch {
     return false
@@ -231,6 +235,18 @@ function configFlags(args: readonly string[]): string[] {
     else if ((a === '--config' || a === '--package') && args[i + 1] !== undefined) out.push(a, args[++i] as string)
   }
   return out
+}
+
+/** `load()` with `MOCHA_OPTIONS` unset: what the configuration files alone say (the variable is a command line). */
+function withoutEnvOptions<T>(load: () => T): T {
+  const saved = process.env.MOCHA_OPTIONS
+  if (saved === undefined) return load()
+  delete process.env.MOCHA_OPTIONS
+  try {
+    return load()
+  } finally {
+    process.env.MOCHA_OPTIONS = saved
+  }
 }
 
 /** The command line of this process's parent, its script's path absolute, where the system shows it (Linux), else `undefined`. */

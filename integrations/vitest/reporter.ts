@@ -9,6 +9,7 @@
  */
 import type { Reporter, TestModule, Vitest } from 'vitest/node'
 import { type Finding, type Options, RunCollector, clearWarned, closeWarned, currentOptions, envOverrides, failedItsTest, failedNothing, openWarned, reportRun, validateOptions } from '../../src/integration.js'
+import { mayFocusTests } from '../../src/runner/focus.js'
 import { readMeta } from './meta.js'
 
 /** Options of `loopcop/vitest/reporter`; they win over `configure({ report })` and `LOOPCOP_REPORT`. */
@@ -57,7 +58,8 @@ export function collectFindings(testModules: readonly TestModule[]): CollectedFi
 
 /**
  * Whether this run ran the whole suite, so that a baseline entry it did not see is a fixed one: no
- * file filter (`vitest run test/a.test.ts`), no `-t`, no `--shard`, `--changed`, `--related`,
+ * file filter (`vitest run test/a.test.ts`), no `-t`, no `--project` or `--exclude` (which narrow
+ * the configuration's suite from the command line), no `--shard`, `--changed`, `--related`,
  * `--tags`, and not a watch-mode rerun.
  */
 export function completeRun(vitest: Vitest | undefined): boolean {
@@ -65,17 +67,24 @@ export function completeRun(vitest: Vitest | undefined): boolean {
   const c = vitest.config as unknown as Record<string, unknown>
   const filters = (vitest as unknown as { filenamePattern?: readonly string[] }).filenamePattern ?? []
   const set = (v: unknown): boolean => v !== undefined && v !== false && v !== '' && !(Array.isArray(v) && v.length === 0)
-  return filters.length === 0 && !['testNamePattern', 'shard', 'changed', 'related', 'tagsFilter', 'watch'].some((k) => set(c[k]))
+  return filters.length === 0 && !['testNamePattern', 'project', 'cliExclude', 'shard', 'changed', 'related', 'tagsFilter', 'watch'].some((k) => set(c[k]))
 }
 
 /**
  * Whether every test of the run ran through, so that a baseline entry it did not see cannot belong
  * to a test that did not run or stopped before its call: every file passed (or was skipped), none
- * failed to load or crashed, no error outside the tests, and the run was not interrupted.
+ * failed to load or crashed, no `.only` skipped tests ({@link mayFocusTests}), no error outside the
+ * tests, and the run was not interrupted.
  */
 export function ranThrough(testModules: readonly TestModule[], unhandledErrors: readonly unknown[], reason: string | undefined): boolean {
   if (reason === 'interrupted' || unhandledErrors.length > 0) return false
-  return testModules.every((m) => m.errors().length === 0 && (m.state() === 'passed' || m.state() === 'skipped'))
+  return testModules.every((m) => m.errors().length === 0 && (m.state() === 'passed' || m.state() === 'skipped') && !(skippedSome(m) && mayFocusTests(m.moduleId)))
+}
+
+/** Whether a test file skipped a test (written `.skip`, or left out by another's `.only`). */
+function skippedSome(m: TestModule): boolean {
+  for (const _ of m.children.allTests('skipped')) return true
+  return false
 }
 
 /** Whether Vitest's own `github-actions` reporter runs too (it annotates every failed test). */

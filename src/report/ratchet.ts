@@ -111,7 +111,7 @@ export function ratchet(findings: readonly Finding[], options: RatchetOptions): 
     lines.push(`loopcop: ${fixed.length} baseline entr${fixed.length === 1 ? 'y' : 'ies'} no longer seen — fixed: remove ${fixed.length === 1 ? 'it' : 'them'} from the baseline ${shown(b.path)} (or rerun with LOOPCOP_UPDATE_BASELINE=1)`)
     for (const e of fixed) lines.push(`  fixed: ${describeEntry(e)}`)
   } else if (!complete && unseen.length > 0 && configured?.strict === true) {
-    lines.push(`loopcop: a partial run (a test name or file filter, a shard, or tests that did not run through): ${unseen.length} baseline entr${unseen.length === 1 ? 'y' : 'ies'} not seen may belong to tests that did not run, and ${unseen.length === 1 ? 'is' : 'are'} not listed as fixed`)
+    lines.push(`loopcop: a partial run (a test name or file filter, an option that leaves out part of the configured suite, a shard, .only, or tests that did not run through): ${unseen.length} baseline entr${unseen.length === 1 ? 'y' : 'ies'} not seen may belong to tests that did not run, and ${unseen.length === 1 ? 'is' : 'are'} not listed as fixed`)
   }
   const error = configured?.strict === true && fixed.length > 0 ? new Error(`loopcop: the baseline ${shown(b.path)} is strict and lists ${fixed.length} call site${fixed.length === 1 ? '' : 's'} that no longer block${fixed.length === 1 ? 's' : ''}: remove ${fixed.length === 1 ? 'it' : 'them'} from the file (LOOPCOP_UPDATE_BASELINE=1 rewrites it)`) : undefined
   return { path: b.path, known, fixed, complete, written: false, lines, ...(error !== undefined && { error }) }

@@ -82,6 +82,24 @@ describe.each(runners(dir).map((r) => [r.name, r] as const))('%s', (name, runner
     expect(run.report?.baseline).toMatchObject({ complete: false, fixed: [] })
   })
 
+  test('a run in which `.only` left tests out is partial: the entries of the tests it skipped are not fixed', async () => {
+    // A local run (in CI, Vitest fails a run with `.only`).
+    const run = await runner.run({ FIXTURE_STRICT: baseline, FIXTURE_FIXED: '1', FIXTURE_ONLY: '1', CI: '' })
+    // Mocha's `.only` leaves out every other test of the run; Vitest's and Jest's, those of its file.
+    expect(run.passed, run.output).toBe(name === 'mocha' ? 1 : 3)
+    expect(run.code, run.output).toBe(0)
+    expect(run.report?.baseline).toMatchObject({ complete: false, fixed: [] })
+    expect(run.output).not.toContain('is strict and lists')
+  })
+
+  test('a test written `.skip` is not part of the suite: the run is complete', async () => {
+    const run = await runner.run({ FIXTURE_STRICT: baseline, FIXTURE_FIXED: '1', FIXTURE_SKIP: '1' })
+    expect(run.code).not.toBe(0)
+    expect(run.failed).toBe(0)
+    expect(run.report?.baseline).toMatchObject({ complete: true, fixed: [entries[0]] })
+    expect(run.output).toContain('is strict and lists 1 call site that no longer blocks')
+  })
+
   test('a baseline that cannot be read fails the run and says why; its findings count as new', async () => {
     const broken = join(dir, `${name}-broken.json`)
     writeFileSync(broken, '{ "version": 1, "entries": [')
@@ -145,6 +163,29 @@ describe('Mocha: what a complete run is', () => {
     const run = await mocha.run({ FIXTURE_STRICT: baseline, FIXTURE_FIXED: '1', ...env }, args)
     expect(run.report?.baseline, run.output).toMatchObject({ complete })
     expect(run.output.includes('is strict and lists'), run.output).toBe(complete)
+  })
+})
+
+// The suite is what the configuration runs (a `--config` file included); an option on the command
+// line that leaves out part of it makes the run partial, whose entries not seen are not fixed.
+describe('a run narrowed on the command line is partial: it lists nothing as fixed, so a strict baseline does not fail it', () => {
+  const all = runners(dir)
+  test.each([
+    ['Vitest `--exclude`: partial', 'vitest', ['--exclude', 'vitest/config.test.mjs'], {}, false],
+    ['Vitest, a configuration of two projects, both run: complete', 'vitest', ['--config', 'vitest.projects.config.mjs'], {}, true],
+    ['Vitest `--project users` of the two: partial', 'vitest', ['--config', 'vitest.projects.config.mjs', '--project', 'users'], {}, false],
+    ['Jest `--testPathIgnorePatterns`: partial', 'jest', ['--testPathIgnorePatterns', 'config'], {}, false],
+    ['Jest `--test-match=…`: partial', 'jest', ['--test-match=**/jest/users.test.js'], {}, false],
+    ['Jest, a configuration of two projects, both run: complete', 'jest', ['--config', 'jest.projects.config.cjs'], {}, true],
+    ['Jest `--selectProjects users` of the two: partial', 'jest', ['--config', 'jest.projects.config.cjs', '--selectProjects', 'users'], {}, false],
+    ['Mocha `--extension`: partial', 'mocha', ['--extension', 'js'], {}, false],
+    ['Mocha, a file named in MOCHA_OPTIONS with no configured spec: partial', 'mocha', ['--no-config', '--require', 'loopcop/mocha', '--require', './setup.cjs'], { MOCHA_OPTIONS: 'mocha/users.spec.js' }, false],
+  ] as const)('%s', async (_, name, args, env, complete) => {
+    const runner = all.find((r) => r.name === name) as Runner
+    const run = await runner.run({ FIXTURE_STRICT: join(dir, `${name}-baseline.json`), FIXTURE_FIXED: '1', ...env }, args)
+    expect(run.report?.baseline, run.output).toMatchObject({ complete })
+    expect(run.output.includes('is strict and lists'), run.output).toBe(complete)
+    expect(run.code !== 0, run.output).toBe(complete)
   })
 })
 

@@ -1,0 +1,20 @@
+// Focused tests (`test.only`) in a run's test files: tests they skip did not run, so the run is
+// partial. Vitest and Jest report a test skipped for another's `.only` as they report one written
+// `.skip`, and apply `.only` per file: a file that skipped none was not narrowed by it.
+import { readFileSync } from 'node:fs'
+
+/** `.only` anywhere (`it.only`, `describe.only`, `test.only.each`), and Jest's `fit`/`fdescribe`. */
+const FOCUS = /\.only\b|\bf(?:it|describe)\s*[.(]/
+
+/**
+ * Whether the source of a test file that skipped tests may focus some: it says `.only` (or Jest's
+ * `fit(`/`fdescribe(`), in code or in a comment. A file that cannot be read may (the safe answer:
+ * the run is then taken for partial, whose unseen entries stay).
+ */
+export function mayFocusTests(file: string): boolean {
+  try {
+    return FOCUS.test(readFileSync(file, 'utf8'))
+  } catch {
+    return true
+  }
+}
