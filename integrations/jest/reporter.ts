@@ -83,8 +83,9 @@ export default class LoopcopReporter {
  * Whether this run runs the whole suite, so that a baseline entry it did not see is a fixed one:
  * no test path pattern (`jest test/a`), no `-t`, no `--shard`, `--onlyChanged`, `--onlyFailures`,
  * `--findRelatedTests`, `--changedSince`, `--lastCommit`, `--filter`, no watch mode, and no option
- * on the command line (`argv`, Jest's own when it runs from its bin) that narrows the configured
- * suite ({@link NARROWING}: `--testPathIgnorePatterns`, `--selectProjects`, …).
+ * on the command line (`argv`: the process's, which holds Jest's own when Jest runs from its bin or
+ * a wrapper passes its arguments on; options given to `runCLI()` in code are not seen) that
+ * narrows the configured suite ({@link NARROWING}: `--testPathIgnorePatterns`, `--selectProjects`, …).
  */
 export function completeRun(globalConfig: unknown, argv: readonly string[] = process.argv.slice(2)): boolean {
   if (typeof globalConfig !== 'object' || globalConfig === null) return false
@@ -101,7 +102,7 @@ export function completeRun(globalConfig: unknown, argv: readonly string[] = pro
  * takes any project option there): given there, they make a run part of the suite. Written in the
  * configuration, they define the suite.
  */
-const NARROWING: ReadonlySet<string> = new Set(['testPathIgnorePatterns', 'testMatch', 'testRegex', 'roots', 'rootDir', 'projects', 'selectProjects', 'ignoreProjects', 'modulePathIgnorePatterns'])
+const NARROWING: ReadonlySet<string> = new Set(['testPathIgnorePatterns', 'testMatch', 'testRegex', 'roots', 'rootDir', 'projects', 'selectProjects', 'ignoreProjects', 'modulePathIgnorePatterns', 'moduleFileExtensions'])
 
 /** The first {@link NARROWING} option in `argv` (`--testMatch x`, `--test-match=x`), if any. */
 function narrowingOption(argv: readonly string[]): string | undefined {

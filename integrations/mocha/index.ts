@@ -165,7 +165,7 @@ export function mochaGlobalTeardown(this: TeardownContext | undefined): void {
 
 /** Mocha's own option loader (`lib/cli/options`), as the running Mocha ships it. */
 interface MochaOptions {
-  loadOptions(argv: readonly string[]): { readonly _?: readonly unknown[]; readonly grep?: unknown; readonly fgrep?: unknown; readonly ignore?: unknown; readonly 'dry-run'?: unknown }
+  loadOptions(argv: readonly string[]): { readonly _?: readonly unknown[]; readonly grep?: unknown; readonly fgrep?: unknown; readonly ignore?: unknown; readonly recursive?: unknown; readonly 'dry-run'?: unknown }
 }
 
 /** The command line as Mocha started: a test may change `process.argv` (yargs' tests set `argv[1]`). */
@@ -176,8 +176,8 @@ const startArgv = [...process.argv]
  * no file named on the command line (or in `MOCHA_OPTIONS`) but the configured `spec` as the
  * configuration writes it (a file named with no configured `spec` may be one file of many; named
  * from a subfolder, where the spec matches none, it is the only one), no `--grep`/`--fgrep`/
- * `--dry-run`, no `--ignore`, `--extension` or `--no-recursive` on the command line (a `--config`
- * or `--package` file is the configuration). Read with the running Mocha's own option
+ * `--dry-run`, no `--ignore` or `--no-recursive` (of a configured `recursive`) on the command line
+ * (a `--config` or `--package` file is the configuration). Read with the running Mocha's own option
  * loader, from the command line Mocha was started with: a Mocha that started itself again for a
  * Node flag (`--enable-source-maps`) has its first process's options, configuration included, on
  * its own, and `--no-config`; that first command line is read where the system shows it (Linux's
@@ -209,18 +209,19 @@ export function completeRun(argv: readonly string[] = startArgv): boolean {
     const all = options.loadOptions(args)
     const set = (v: unknown): boolean => v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0)
     if (set(all.grep) || set(all.fgrep) || all['dry-run'] === true) return false
-    // `--extension` or `--no-recursive` given there may leave out files of a configured folder.
-    const envArgs = (process.env.MOCHA_OPTIONS ?? '').split(/\s+/)
-    if ([...args, ...envArgs].some((a) => /^--(extension|no-recursive|recursive=false)(=|$)/.test(a))) return false
-    // Without the configuration files, what is left was given on the command line or in MOCHA_OPTIONS.
+    // What the configuration files alone say, and what was given on the command line or in MOCHA_OPTIONS.
+    const configured = withoutEnvOptions(() => options.loadOptions(configFlags(args)))
     const given = options.loadOptions([...args, '--no-config', '--no-package'])
     if (set(given.ignore)) return false
+    // `--no-recursive` there leaves out the subfolders of a configured folder. (`--extension` there
+    // adds to the configured extensions, and globs ignore them: it narrows nothing.)
+    if (configured.recursive === true && all.recursive !== true) return false
     const named = (given._ ?? []).map(String)
     if (named.length === 0) return true
     // Named files that are the configured `spec` itself (as the configuration writes them) add
     // nothing; any other may be the one file run from a folder where the spec matches none.
-    const configured = new Set((withoutEnvOptions(() => options.loadOptions(configFlags(args)))._ ?? []).map(String))
-    return named.every((file) => configured.has(file))
+    const spec = new Set((configured._ ?? []).map(String))
+    return named.every((file) => spec.has(file))
   } catch {
     return false
   }

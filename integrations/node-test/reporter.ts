@@ -16,6 +16,8 @@ import { RUN_ENV, readProcessRecords } from './run.js'
 /** One event of node:test's reporter stream (the part read here). */
 interface TestEvent {
   readonly type: string
+  /** A `todo` test's failure is expected: node:test does not fail the run over it. */
+  readonly data?: { readonly todo?: unknown }
 }
 
 // A wrong LOOPCOP_* variable stops the run here, before any test process starts, with the variable named.
@@ -40,8 +42,12 @@ export function completeRun(argv: readonly string[] = process.argv, execArgv: re
   return argv.length <= 1 && !args.some((a) => /^--(experimental-)?test-(name-pattern|skip-pattern|only|shard)\b/.test(a))
 }
 
-/** The run report, from what the test processes sent. */
-function runReport(testsRun: number): { readonly text: string; readonly failed: boolean } {
+/**
+ * The run report, from what the test processes sent. `ranThrough`: no test failed (one may have
+ * stopped before a blocking call; a test file that fails to load is a failed test too), without
+ * which a baseline entry not seen may belong to a test that did not get to it.
+ */
+function runReport(testsRun: number, ranThrough: boolean): { readonly text: string; readonly failed: boolean } {
   const lines: string[] = []
   const write = (text: string): void => void lines.push(text)
   const records = spool === undefined ? [] : readProcessRecords(spool)
@@ -56,7 +62,7 @@ function runReport(testsRun: number): { readonly text: string; readonly failed: 
   const json = main.json ?? records.find((r) => r.report.json !== undefined)?.report.json
   const github = main.github ?? records.find((r) => r.report.github !== undefined)?.report.github
   const baseline = currentOptions().baseline ?? records.find((r) => r.baseline !== undefined)?.baseline
-  const { error } = reportRun(findings, { ...(json !== undefined && { json }), ...(github !== undefined && { github }), ...(baseline !== undefined && { baseline }), lost, write, complete: () => completeRun() })
+  const { error } = reportRun(findings, { ...(json !== undefined && { json }), ...(github !== undefined && { github }), ...(baseline !== undefined && { baseline }), lost, write, complete: () => ranThrough && completeRun() })
   if (error !== undefined) write(error.message)
   return { text: `${lines.join('\n')}\n`, failed: error !== undefined }
 }
@@ -64,10 +70,12 @@ function runReport(testsRun: number): { readonly text: string; readonly failed: 
 /** The node:test reporter: shows no test itself; prints loopcop's run report at the end of the run. */
 export default async function* loopcopReporter(source: AsyncIterable<TestEvent>): AsyncGenerator<string, void> {
   let testsRun = 0
+  let testsFailed = 0
   for await (const event of source) {
     if (event.type === 'test:pass' || event.type === 'test:fail') testsRun++
+    if (event.type === 'test:fail' && (event.data?.todo === undefined || event.data.todo === false)) testsFailed++
   }
-  const { text, failed } = outsideScopes(() => runReport(testsRun))
+  const { text, failed } = outsideScopes(() => runReport(testsRun, testsFailed === 0))
   // node:test sets a failing exit code itself, and never back to 0.
   if (failed) process.exitCode = 1
   yield text

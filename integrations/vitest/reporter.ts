@@ -58,16 +58,19 @@ export function collectFindings(testModules: readonly TestModule[]): CollectedFi
 
 /**
  * Whether this run ran the whole suite, so that a baseline entry it did not see is a fixed one: no
- * file filter (`vitest run test/a.test.ts`), no `-t`, no `--project` or `--exclude` (which narrow
- * the configuration's suite from the command line), no `--shard`, `--changed`, `--related`,
- * `--tags`, and not a watch-mode rerun.
+ * file filter (`vitest run test/a.test.ts`), no `-t`, no `--project`, `--exclude` or `--dir` given
+ * on the command line (which narrow the configuration's suite), no `--shard`, `--changed`,
+ * `--related`, `--lastFailed`, `--tags`, and not a watch-mode rerun.
  */
 export function completeRun(vitest: Vitest | undefined): boolean {
   if (vitest === undefined) return false
   const c = vitest.config as unknown as Record<string, unknown>
+  // The command line's own options: Vitest 4 keeps them on the instance, Vitest 5 in the config.
+  const cli = ((vitest as unknown as { _cliOptions?: unknown })._cliOptions ?? c.cliOptions ?? {}) as Record<string, unknown>
   const filters = (vitest as unknown as { filenamePattern?: readonly string[] }).filenamePattern ?? []
-  const set = (v: unknown): boolean => v !== undefined && v !== false && v !== '' && !(Array.isArray(v) && v.length === 0)
-  return filters.length === 0 && !['testNamePattern', 'project', 'cliExclude', 'shard', 'changed', 'related', 'tagsFilter', 'watch'].some((k) => set(c[k]))
+  const set = (v: unknown): boolean => v !== undefined && v !== null && v !== false && v !== '' && !(Array.isArray(v) && v.length === 0)
+  if (filters.length > 0 || ['testNamePattern', 'project', 'cliExclude', 'shard', 'changed', 'related', 'lastFailed', 'tagsFilter', 'watch'].some((k) => set(c[k]))) return false
+  return !['dir', 'lastFailed'].some((k) => set(cli[k]))
 }
 
 /**

@@ -3,12 +3,12 @@
 // `.skip`, and apply `.only` per file: a file that skipped none was not narrowed by it.
 import { readFileSync } from 'node:fs'
 
-/** `.only` anywhere (`it.only`, `describe.only`, `test.only.each`), and Jest's `fit`/`fdescribe`. */
-const FOCUS = /\.only\b|\bf(?:it|describe)\s*[.(]/
+/** `.only` anywhere (`it.only`, `describe.only`, `test.only.each`), Vitest's `{ only: true }`, and Jest's `fit`/`fdescribe`. */
+const FOCUS = /\.only\b|\bonly\s*:\s*true\b|(?<![\w$.])f(?:it|describe)\s*[.(]/
 
 /**
  * Whether the source of a test file that skipped tests may focus some: it says `.only` (or Jest's
- * `fit(`/`fdescribe(`), in code or in a comment. A file that cannot be read may (the safe answer:
+ * `fit(`/`fdescribe(`), or a test option `only: true`, in code or in a comment. A file that cannot be read may (the safe answer:
  * the run is then taken for partial, whose unseen entries stay).
  */
 export function mayFocusTests(file: string): boolean {

@@ -172,13 +172,14 @@ describe('a run narrowed on the command line is partial: it lists nothing as fix
   const all = runners(dir)
   test.each([
     ['Vitest `--exclude`: partial', 'vitest', ['--exclude', 'vitest/config.test.mjs'], {}, false],
+    ['Vitest `--dir` (the folder to look for test files in): partial', 'vitest', ['--dir', '.'], {}, false],
     ['Vitest, a configuration of two projects, both run: complete', 'vitest', ['--config', 'vitest.projects.config.mjs'], {}, true],
     ['Vitest `--project users` of the two: partial', 'vitest', ['--config', 'vitest.projects.config.mjs', '--project', 'users'], {}, false],
     ['Jest `--testPathIgnorePatterns`: partial', 'jest', ['--testPathIgnorePatterns', 'config'], {}, false],
     ['Jest `--test-match=…`: partial', 'jest', ['--test-match=**/jest/users.test.js'], {}, false],
     ['Jest, a configuration of two projects, both run: complete', 'jest', ['--config', 'jest.projects.config.cjs'], {}, true],
     ['Jest `--selectProjects users` of the two: partial', 'jest', ['--config', 'jest.projects.config.cjs', '--selectProjects', 'users'], {}, false],
-    ['Mocha `--extension`: partial', 'mocha', ['--extension', 'js'], {}, false],
+    ['Mocha `--extension ts` (it adds to the configured extensions, which a glob spec ignores): complete', 'mocha', ['--extension', 'ts'], {}, true],
     ['Mocha, a file named in MOCHA_OPTIONS with no configured spec: partial', 'mocha', ['--no-config', '--require', 'loopcop/mocha', '--require', './setup.cjs'], { MOCHA_OPTIONS: 'mocha/users.spec.js' }, false],
   ] as const)('%s', async (_, name, args, env, complete) => {
     const runner = all.find((r) => r.name === name) as Runner

@@ -20,6 +20,7 @@ describe('mayFocusTests', () => {
     ['test.only.each', "test.only.each([1])('a %s', () => {})"],
     ['test.concurrent.only', "test.concurrent.only('a', async () => {})"],
     ["Jest's fit", "fit('a', () => {})"],
+    ["Vitest's option only: true", "it('a', { only: true }, () => {})"],
     ["Jest's fdescribe.each", "fdescribe.each([1])('a', () => {})"],
     ['a `.only` in a comment (the safe answer: partial)', "// it.only('a')\nit('a', () => {})"],
   ])('%s: yes', (_, text) => {
@@ -29,6 +30,7 @@ describe('mayFocusTests', () => {
   test.each([
     ['plain tests and .skip', "it('a', () => {})\nit.skip('b', () => {})\ndescribe.skip('c', () => {})"],
     ['words that hold the letters', "const onlyOnce = 1\nconst benefit = fitness('x')\nit('is the only one', () => {})"],
+    ['a method named fit', "model.fit(data)\n$fit('x')"],
   ])('%s: no', (_, text) => {
     expect(mayFocusTests(file('no.test.js', text))).toBe(false)
   })

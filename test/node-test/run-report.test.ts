@@ -75,4 +75,19 @@ describe('the baseline', () => {
     expect(rerun.report?.summary.baselined).toBeGreaterThan(0)
     expect(rerun.stderr).toContain('loopcop: no new blocking of the event loop found')
   })
+
+  // `files: []`: node --test finds the test files itself, a run of the whole suite.
+  test('a run in which a test failed (it may have stopped before its blocking call) is partial: an update keeps the entries it did not see', async () => {
+    const baseline = join(mkdtempSync(join(tmpdir(), 'loopcop-node-test-baseline-')), 'baseline.json')
+    const env = { LOOPCOP_MODE: 'warn', LOOPCOP_UPDATE_BASELINE: '1', LOOPCOP_BASELINE: baseline }
+    const functions = (): string[] => (JSON.parse(readFileSync(baseline, 'utf8')) as { entries: { function: string }[] }).entries.map((e) => e.function)
+    const write = await runNodeTest('baseline', { name: 'whole', files: [], env })
+    expect(write.report?.baseline, write.output).toMatchObject({ complete: true })
+    expect(functions()).toEqual(['loadConfig', 'ping'])
+    const failing = await runNodeTest('baseline', { name: 'fails-early', files: [], env: { ...env, FIXTURE_FAIL_EARLY: '1' } })
+    expect(failing.code).not.toBe(0)
+    expect(failing.report?.baseline, failing.output).toMatchObject({ complete: false, fixed: [] })
+    expect(failing.stderr).toContain('a partial run keeps the entries it did not see')
+    expect(functions()).toEqual(['loadConfig', 'ping'])
+  })
 })
