@@ -7,7 +7,8 @@
  * ```
  * @module
  */
-import { type Finding, type Options, currentOptions, envOverrides, finishRun, reportRun, startRun, validateOptions } from '../../src/integration.js'
+import { relative } from 'node:path'
+import { type Completeness, type Finding, type Options, currentOptions, envOverrides, finishRun, reportRun, startRun, validateOptions } from '../../src/integration.js'
 import { mayFocusTests } from '../../src/runner/focus.js'
 
 /** Options of the reporter (the second element of its `reporters` entry). */
@@ -36,7 +37,7 @@ export default class LoopcopReporter {
   /** Why the last run's report failed (Jest fails the run with it). */
   #error: Error | undefined
 
-  readonly #complete: boolean
+  readonly #complete: Completeness
 
   constructor(globalConfig?: unknown, options?: LoopcopReporterOptions) {
     this.#complete = completeRun(globalConfig)
@@ -65,7 +66,7 @@ export default class LoopcopReporter {
       ...(json !== undefined && { json }),
       ...(github !== undefined && { github }),
       lost,
-      complete: this.#complete && ranThrough(results),
+      complete: this.#complete === true ? ranThrough(results) : this.#complete,
       // stdout carries `jest --json`: loopcop writes where Jest's own reporters do.
       write: (text) => process.stderr.write(text + '\n'),
     })
@@ -80,22 +81,39 @@ export default class LoopcopReporter {
 }
 
 /**
- * Whether this run runs the whole suite, so that a baseline entry it did not see is a fixed one:
- * no test path pattern (`jest test/a`), no `-t`, no `--shard`, `--onlyChanged`, `--onlyFailures`,
+ * Whether this run runs the whole suite, so that a baseline entry it did not see is a fixed one
+ * (`true`), else why not; a complete run has no test path pattern (`jest test/a`), no `-t`, no `--shard`, `--onlyChanged`, `--onlyFailures`,
  * `--findRelatedTests`, `--changedSince`, `--lastCommit`, `--filter`, no watch mode, and no option
  * on the command line (`argv`: the process's, which holds Jest's own when Jest runs from its bin or
  * a wrapper passes its arguments on; options given to `runCLI()` in code are not seen) that
  * narrows the configured suite ({@link NARROWING}: `--testPathIgnorePatterns`, `--selectProjects`, …).
  */
-export function completeRun(globalConfig: unknown, argv: readonly string[] = process.argv.slice(2)): boolean {
+export function completeRun(globalConfig: unknown, argv: readonly string[] = process.argv.slice(2)): Completeness {
   if (typeof globalConfig !== 'object' || globalConfig === null) return false
   const c = globalConfig as Record<string, unknown>
   const patterns = c.testPathPatterns as { patterns?: unknown } | readonly unknown[] | undefined
   const pathFilters = Array.isArray(patterns) ? patterns.length : Array.isArray((patterns as { patterns?: unknown } | undefined)?.patterns) ? ((patterns as { patterns: unknown[] }).patterns.length) : 0
   const set = (v: unknown): boolean => v !== undefined && v !== null && v !== false && v !== '' && !(Array.isArray(v) && v.length === 0)
-  if (pathFilters > 0 || ['testPathPattern', 'testNamePattern', 'shard', 'onlyChanged', 'onlyFailures', 'findRelatedTests', 'changedSince', 'lastCommit', 'filter', 'watch', 'watchAll', 'nonFlagArgs'].some((k) => set(c[k]))) return false
-  return narrowingOption(argv) === undefined
+  if (pathFilters > 0 || set(c.testPathPattern) || set(c.nonFlagArgs)) return 'a test path pattern on the command line'
+  const option = GLOBAL_NARROWING.find(([key]) => set(c[key]))
+  if (option !== undefined) return option[1]
+  const given = narrowingOption(argv)
+  return given === undefined ? true : `--${given} on the command line`
 }
+
+/** What in Jest's global configuration makes a run part of the suite, and how to say it. */
+const GLOBAL_NARROWING: readonly (readonly [key: string, said: string])[] = [
+  ['testNamePattern', '-t on the command line'],
+  ['shard', '--shard'],
+  ['onlyChanged', '--onlyChanged'],
+  ['onlyFailures', '--onlyFailures'],
+  ['findRelatedTests', '--findRelatedTests'],
+  ['changedSince', '--changedSince'],
+  ['lastCommit', '--lastCommit'],
+  ['filter', '--filter'],
+  ['watch', 'watch mode'],
+  ['watchAll', 'watch mode'],
+]
 
 /**
  * Options of Jest's command line that choose which test files of the configured suite run (Jest
@@ -125,14 +143,16 @@ interface RunResults {
 
 /**
  * Whether every test of the run ran through, so that a baseline entry it did not see cannot belong
- * to a test that did not run or stopped before its call: no test file failed (a failing test or
- * hook, `--bail`) or failed to run (an import error, a crashed worker), no `.only` (or `fit`)
- * skipped tests ({@link mayFocusTests}), and the run was not interrupted. Without results, it did not.
+ * to a test that did not run or stopped before its call (`true`), else why not: a test file failed
+ * (a failing test or hook, `--bail`) or failed to run (an import error, a crashed worker), `.only`
+ * (or `fit`) skipped tests ({@link mayFocusTests}), or the run was interrupted. Without results, it did not.
  */
-export function ranThrough(results: RunResults | undefined): boolean {
+export function ranThrough(results: RunResults | undefined): Completeness {
   if (results === undefined) return false
-  const focused = (results.testResults ?? []).some((r) => (r.numPendingTests ?? 0) > 0 && (r.testFilePath === undefined || mayFocusTests(r.testFilePath)))
-  return (results.numFailedTestSuites ?? 1) === 0 && (results.numRuntimeErrorTestSuites ?? 0) === 0 && results.wasInterrupted !== true && !focused
+  if (results.wasInterrupted === true) return 'the run was interrupted'
+  if ((results.numFailedTestSuites ?? 1) !== 0 || (results.numRuntimeErrorTestSuites ?? 0) !== 0) return 'a test failed, or a test file did not run'
+  const focused = (results.testResults ?? []).find((r) => (r.numPendingTests ?? 0) > 0 && (r.testFilePath === undefined || mayFocusTests(r.testFilePath)))
+  return focused === undefined ? true : `.only in ${focused.testFilePath === undefined ? 'a test file' : relative(process.cwd(), focused.testFilePath)}`
 }
 
 /** `testEnvironmentOptions.loopcop.report` of the first project that sets it, and its `baseline`. */

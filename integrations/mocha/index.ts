@@ -17,7 +17,7 @@
 import { readFileSync, readlinkSync, realpathSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
 import { createRequire } from 'node:module'
-import { type TestSink, Tries, currentOptions, envOverrides, failedNothing, finishRun, install, loadOrderWarning, loadedBefore, outsideScopes, recordFindings, recordsRun, reportInternalError, reportRun, startRun } from '../../src/integration.js'
+import { type Completeness, type TestSink, Tries, currentOptions, envOverrides, failedNothing, finishRun, install, loadOrderWarning, loadedBefore, outsideScopes, recordFindings, recordsRun, reportInternalError, reportRun, startRun } from '../../src/integration.js'
 import { firstInProcess } from '../../src/runner/once.js'
 import { type MochaRunnable, type MochaSuite, OWN, beginTest, endCurrent } from './test.js'
 
@@ -63,17 +63,17 @@ function rootOf(test: MochaRunnable): MochaSuite | undefined {
 
 /**
  * Whether every test of this process's run ran through, so that a baseline entry it did not see
- * cannot belong to a test that did not run or stopped before its call: no `.only`, and every test
- * passed or was skipped where it is written (a failure, a failing hook that skipped the tests after
- * it, `--bail`, a retried test: partial). In `--parallel`'s main process, where the workers ran
- * the tests, the command line alone decides.
+ * cannot belong to a test that did not run or stopped before its call (`true`), else why not: `.only`,
+ * or a test that did not pass and was not skipped where it is written (a failure, a failing hook
+ * that skipped the tests after it, `--bail`, a retried test). In `--parallel`'s main process, where
+ * the workers ran the tests, the command line and the runner's failure count decide.
  */
-export function ranThrough(root: MochaSuite | undefined = rootSuite): boolean {
+export function ranThrough(root: MochaSuite | undefined = rootSuite): Completeness {
   if (root === undefined) return true
-  if (root.hasOnly?.() === true) return false
+  if (root.hasOnly?.() === true) return '.only'
   const through = (suite: MochaSuite): boolean =>
     (suite.tests ?? []).every((t) => t.pending === true || t.state === 'passed' || t.state === 'pending') && (suite.suites ?? []).every(through)
-  return through(root)
+  return through(root) ? true : 'a test failed, was retried, or did not run'
 }
 
 // Mocha runs the root `afterEach` after the suites' own: the test is over. Only bookkeeping here,
@@ -148,7 +148,11 @@ export function mochaGlobalTeardown(this: TeardownContext | undefined): void {
     if (!recordsRun()) return
     const { findings, lost } = finishRun()
     const { report } = currentOptions()
-    const { error } = reportRun(findings, { ...(report.json !== undefined && { json: report.json }), ...(report.github !== undefined && { github: report.github }), lost, write: print, complete: () => failures === 0 && completeRun() && ranThrough() })
+    const { error } = reportRun(findings, { ...(report.json !== undefined && { json: report.json }), ...(report.github !== undefined && { github: report.github }), lost, write: print, complete: () => {
+        if (failures > 0) return 'a test failed, or a test file did not load'
+        const whole = completeRun()
+        return whole === true ? ranThrough() : whole
+      } })
     if (error !== undefined) {
       print(error.message)
       failTheRun()
@@ -172,8 +176,8 @@ interface MochaOptions {
 const startArgv = [...process.argv]
 
 /**
- * Whether this run runs the whole suite, so that a baseline entry it did not see is a fixed one:
- * no file named on the command line (or in `MOCHA_OPTIONS`) but the configured `spec` as the
+ * Whether this run runs the whole suite, so that a baseline entry it did not see is a fixed one
+ * (`true`), else why not. A complete run has no file named on the command line (or in `MOCHA_OPTIONS`) but the configured `spec` as the
  * configuration writes it (a file named with no configured `spec` may be one file of many; named
  * from a subfolder, where the spec matches none, it is the only one), no `--grep`/`--fgrep`/
  * `--dry-run`, no `--ignore` or `--no-recursive` (of a configured `recursive`) on the command line
@@ -183,15 +187,16 @@ const startArgv = [...process.argv]
  * its own, and `--no-config`; that first command line is read where the system shows it (Linux's
  * /proc), else the run counts as partial, as it does when the options cannot be read.
  */
-export function completeRun(argv: readonly string[] = startArgv): boolean {
+export function completeRun(argv: readonly string[] = startArgv): Completeness {
+  const unread = "Mocha's first command line could not be read"
   let command = argv
   if (/[\\/]lib[\\/]cli[\\/]cli\.js$/.test(argv[1] ?? '')) {
     const first = parentCommand()
-    if (first === undefined || !/[\\/]\.?bin[\\/]mocha(\.js)?$/.test(first[1] ?? '')) return false
+    if (first === undefined || !/[\\/]\.?bin[\\/]mocha(\.js)?$/.test(first[1] ?? '')) return unread
     command = first
   }
   const bin = command[1]
-  if (bin === undefined) return false
+  if (bin === undefined) return unread
   try {
     // The options module of the Mocha that runs (next to its bin), else whichever `mocha` resolves.
     const require = createRequire(realpathSync(bin))
@@ -204,26 +209,28 @@ export function completeRun(argv: readonly string[] = startArgv): boolean {
         // The other Mocha layout.
       }
     }
-    if (options === undefined) return false
+    if (options === undefined) return "Mocha's options could not be read"
     const args = command.slice(2)
     const all = options.loadOptions(args)
     const set = (v: unknown): boolean => v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0)
-    if (set(all.grep) || set(all.fgrep) || all['dry-run'] === true) return false
+    if (set(all.grep)) return '--grep'
+    if (set(all.fgrep)) return '--fgrep'
+    if (all['dry-run'] === true) return '--dry-run'
     // What the configuration files alone say, and what was given on the command line or in MOCHA_OPTIONS.
     const configured = withoutEnvOptions(() => options.loadOptions(configFlags(args)))
     const given = options.loadOptions([...args, '--no-config', '--no-package'])
-    if (set(given.ignore)) return false
+    if (set(given.ignore)) return '--ignore on the command line'
     // `--no-recursive` there leaves out the subfolders of a configured folder. (`--extension` there
     // adds to the configured extensions, and globs ignore them: it narrows nothing.)
-    if (configured.recursive === true && all.recursive !== true) return false
+    if (configured.recursive === true && all.recursive !== true) return '--no-recursive on the command line'
     const named = (given._ ?? []).map(String)
     if (named.length === 0) return true
     // Named files that are the configured `spec` itself (as the configuration writes them) add
     // nothing; any other may be the one file run from a folder where the spec matches none.
     const spec = new Set((configured._ ?? []).map(String))
-    return named.every((file) => spec.has(file))
+    return named.every((file) => spec.has(file)) || 'test files named on the command line (name the suite in `spec`)'
   } catch {
-    return false
+    return "Mocha's options could not be read"
   }
 }
 

@@ -9,7 +9,7 @@
 import { openTest as openCoreTest } from '../../src/integration.js'
 import type { TestRef, TestRun, TestSink } from '../../src/integration.js'
 
-export type { Finding, Mode, Options, TestRef, TestRun, TestSink } from '../../src/integration.js'
+export type { Completeness, Finding, Mode, Options, TestRef, TestRun, TestSink } from '../../src/integration.js'
 export {
   BlockingIOError,
   WARNED_ENV,

@@ -8,7 +8,8 @@
  * @module
  */
 import type { Reporter, TestModule, Vitest } from 'vitest/node'
-import { type Finding, type Options, RunCollector, clearWarned, closeWarned, currentOptions, envOverrides, failedItsTest, failedNothing, openWarned, reportRun, validateOptions } from '../../src/integration.js'
+import { relative } from 'node:path'
+import { type Completeness, type Finding, type Options, RunCollector, clearWarned, closeWarned, currentOptions, envOverrides, failedItsTest, failedNothing, openWarned, reportRun, validateOptions } from '../../src/integration.js'
 import { mayFocusTests } from '../../src/runner/focus.js'
 import { readMeta } from './meta.js'
 
@@ -57,31 +58,51 @@ export function collectFindings(testModules: readonly TestModule[]): CollectedFi
 }
 
 /**
- * Whether this run ran the whole suite, so that a baseline entry it did not see is a fixed one: no
- * file filter (`vitest run test/a.test.ts`), no `-t`, no `--project`, `--exclude` or `--dir` given
- * on the command line (which narrow the configuration's suite), no `--shard`, `--changed`,
- * `--related`, `--lastFailed`, `--tags`, and not a watch-mode rerun.
+ * Whether this run ran the whole suite, so that a baseline entry it did not see is a fixed one
+ * (`true`), else why not: a file filter (`vitest run test/a.test.ts`), `-t`, `--project`,
+ * `--exclude` or `--dir` given on the command line (which narrow the configuration's suite),
+ * `--shard`, `--changed`, `--related`, `--lastFailed`, `--tags`, or a watch-mode rerun.
  */
-export function completeRun(vitest: Vitest | undefined): boolean {
+export function completeRun(vitest: Vitest | undefined): Completeness {
   if (vitest === undefined) return false
   const c = vitest.config as unknown as Record<string, unknown>
   // The command line's own options: Vitest 4 keeps them on the instance, Vitest 5 in the config.
   const cli = ((vitest as unknown as { _cliOptions?: unknown })._cliOptions ?? c.cliOptions ?? {}) as Record<string, unknown>
   const filters = (vitest as unknown as { filenamePattern?: readonly string[] }).filenamePattern ?? []
+  if (filters.length > 0) return 'test files named on the command line'
   const set = (v: unknown): boolean => v !== undefined && v !== null && v !== false && v !== '' && !(Array.isArray(v) && v.length === 0)
-  if (filters.length > 0 || ['testNamePattern', 'project', 'cliExclude', 'shard', 'changed', 'related', 'lastFailed', 'tagsFilter', 'watch'].some((k) => set(c[k]))) return false
-  return !['dir', 'lastFailed'].some((k) => set(cli[k]))
+  const config = NARROWING.find(([key]) => set(c[key]))
+  if (config !== undefined) return config[1]
+  const command = NARROWING.find(([key]) => (key === 'dir' || key === 'lastFailed') && set(cli[key]))
+  return command === undefined ? true : command[1]
 }
+
+/** What in Vitest's resolved configuration (or its command-line options) makes a run part of the suite, and how to say it. */
+const NARROWING: readonly (readonly [key: string, said: string])[] = [
+  ['testNamePattern', '-t on the command line'],
+  ['project', '--project on the command line'],
+  ['cliExclude', '--exclude on the command line'],
+  ['dir', '--dir on the command line'],
+  ['shard', '--shard'],
+  ['changed', '--changed'],
+  ['related', '--related'],
+  ['lastFailed', '--lastFailed'],
+  ['tagsFilter', '--tags'],
+  ['watch', 'watch mode'],
+]
 
 /**
  * Whether every test of the run ran through, so that a baseline entry it did not see cannot belong
- * to a test that did not run or stopped before its call: every file passed (or was skipped), none
- * failed to load or crashed, no `.only` skipped tests ({@link mayFocusTests}), no error outside the
- * tests, and the run was not interrupted.
+ * to a test that did not run or stopped before its call (`true`), else why not: a file failed, failed
+ * to load or crashed, `.only` skipped tests ({@link mayFocusTests}), an error outside the tests, or
+ * the run was interrupted.
  */
-export function ranThrough(testModules: readonly TestModule[], unhandledErrors: readonly unknown[], reason: string | undefined): boolean {
-  if (reason === 'interrupted' || unhandledErrors.length > 0) return false
-  return testModules.every((m) => m.errors().length === 0 && (m.state() === 'passed' || m.state() === 'skipped') && !(skippedSome(m) && mayFocusTests(m.moduleId)))
+export function ranThrough(testModules: readonly TestModule[], unhandledErrors: readonly unknown[], reason: string | undefined): Completeness {
+  if (reason === 'interrupted') return 'the run was interrupted'
+  if (unhandledErrors.length > 0) return 'errors outside the tests'
+  if (testModules.some((m) => m.errors().length > 0 || (m.state() !== 'passed' && m.state() !== 'skipped'))) return 'a test failed, or a test file did not load'
+  const focused = testModules.find((m) => skippedSome(m) && mayFocusTests(m.moduleId))
+  return focused === undefined ? true : `.only in ${relative(process.cwd(), focused.moduleId)}`
 }
 
 /** Whether a test file skipped a test (written `.skip`, or left out by another's `.only`). */
@@ -177,7 +198,10 @@ export default class LoopcopReporter implements Reporter {
       // blocking line: a BlockingIOError's stack is the culprit's) is not annotated again here.
       ...(this.#vitest !== undefined && vitestAnnotates(this.#vitest) && { annotate: findings.filter((f) => !inFailures.has(f.id)) }),
       write,
-      complete: () => completeRun(this.#vitest) && ranThrough(testModules, unhandledErrors, reason),
+      complete: () => {
+        const whole = completeRun(this.#vitest)
+        return whole === true ? ranThrough(testModules, unhandledErrors, reason) : whole
+      },
       ...(baseline !== undefined && { baseline }),
       ...(this.#vitest !== undefined && { cwd: this.#vitest.config.root }),
       // The workers key findings and find the baseline from the working directory, not `--root`.

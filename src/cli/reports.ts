@@ -48,7 +48,8 @@ function mergeBaselines(reports: readonly JsonReport[], findings: readonly JsonF
     const there = new Set(b.fixed.map(key))
     fixed = fixed.filter((e) => there.has(key(e)))
   }
-  return { path: first.path, known: findings.filter((f) => f.baselined === true).length, complete, fixed, written: parts.some((b) => b.written) }
+  const partial = parts.find((b) => b.partial !== undefined)?.partial
+  return { path: first.path, known: findings.filter((f) => f.baselined === true).length, complete, ...(partial !== undefined && { partial }), fixed, written: parts.some((b) => b.written) }
 }
 
 /**

@@ -29,6 +29,8 @@ export interface JsonBaseline {
   readonly known: number
   /** The run ran the whole suite: only then are entries it did not see listed as `fixed`. */
   readonly complete: boolean
+  /** Why a partial run was partial, when its integration could tell (`"--grep on the command line"`). */
+  readonly partial?: string
   /** Entries no finding of this complete run matched: remove them from the file. */
   readonly fixed: readonly BaselineEntry[]
   /** The file was written from this run (`LOOPCOP_UPDATE_BASELINE=1`). */

@@ -7,6 +7,12 @@ import { type Baseline, BaselineError, type BaselineEntry, DEFAULT_BASELINE_PATH
 import { displayPath } from '../stack/frames.js'
 
 /** How a run ends with its baseline. */
+/**
+ * Whether a run ran the whole suite through, as its integration tells: `true`; `false` (partial);
+ * or, for a partial run, why (`'--grep on the command line'`, `'a test failed'`).
+ */
+export type Completeness = boolean | string
+
 export interface RatchetOptions {
   /** The configured baseline, if any. */
   readonly baseline: { readonly path: string; readonly strict: boolean } | undefined
@@ -18,7 +24,7 @@ export interface RatchetOptions {
    * not seen a fixed one. A partial run keeps the entries it did not see. A function is asked only
    * when the run has a baseline (reading a runner's options can take milliseconds).
    */
-  readonly complete: boolean | (() => boolean)
+  readonly complete: Completeness | (() => Completeness)
   readonly cwd?: string | undefined
 }
 
@@ -31,6 +37,8 @@ export interface RatchetOutcome {
   /** Entries no finding of this (complete) run matched: fixed, to remove from the file. */
   readonly fixed: readonly BaselineEntry[]
   readonly complete: boolean
+  /** Why the run was partial, when the integration could tell. */
+  readonly partial?: string
   /** The file was written from this run. */
   readonly written: boolean
   /** What to print. */
@@ -57,7 +65,10 @@ function missing(error: BaselineError): boolean {
 export function ratchet(findings: readonly Finding[], options: RatchetOptions): RatchetOutcome | undefined {
   const { baseline: configured, update, cwd } = options
   if (configured === undefined && !update) return undefined
-  const complete = typeof options.complete === 'function' ? options.complete() : options.complete
+  const verdict = typeof options.complete === 'function' ? options.complete() : options.complete
+  const complete = verdict === true
+  const why = typeof verdict === 'string' && verdict !== '' ? { partial: verdict } : {}
+  const partialRun = why.partial === undefined ? 'a partial run' : `a partial run (${why.partial})`
   const path = configured?.path ?? DEFAULT_BASELINE_PATH
   const shown = (file: string): string => displayPath(file, cwd)
   let baseline: Baseline | undefined
@@ -66,7 +77,7 @@ export function ratchet(findings: readonly Finding[], options: RatchetOptions): 
   } catch (error) {
     const e = error instanceof BaselineError ? error : new BaselineError(String(error))
     // A first `LOOPCOP_UPDATE_BASELINE=1` run makes the file.
-    if (!(update && missing(e))) return { path, known: 0, fixed: [], complete, written: false, lines: [], error: e }
+    if (!(update && missing(e))) return { path, known: 0, fixed: [], complete, ...why, written: false, lines: [], error: e }
   }
   const keyed = keyedFindings(findings, cwd)
   const seen = new Set(keyed.flatMap((k) => [keyText(k.key), ...k.earlier]))
@@ -89,21 +100,21 @@ export function ratchet(findings: readonly Finding[], options: RatchetOptions): 
       file = writeBaseline(path, entries, cwd)
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message : String(cause)
-      return { path, known, fixed: [], complete, written: false, lines, error: new Error(`loopcop: could not write the baseline file ${path} (LOOPCOP_UPDATE_BASELINE=1): ${reason}`, { cause }) }
+      return { path, known, fixed: [], complete, ...why, written: false, lines, error: new Error(`loopcop: could not write the baseline file ${path} (LOOPCOP_UPDATE_BASELINE=1): ${reason}`, { cause }) }
     }
     const before = new Set(baseline?.entries.map(keyText) ?? [])
     const after = new Set(entries.map(keyText))
     const added = entries.filter((e) => !before.has(keyText(e))).length
     // Fixed ones, and ones rewritten under today's key (an earlier version's).
     const removed = (baseline?.entries ?? []).filter((e) => !after.has(keyText(e))).length
-    lines.push(`loopcop: baseline written to ${shown(file)}: ${entries.length} call site${entries.length === 1 ? '' : 's'} (${added} added, ${removed} removed${complete ? '' : '; a partial run keeps the entries it did not see'})`)
+    lines.push(`loopcop: baseline written to ${shown(file)}: ${entries.length} call site${entries.length === 1 ? '' : 's'} (${added} added, ${removed} removed${complete ? '' : `; ${partialRun} keeps the entries it did not see`})`)
     if (stallsKept.length > 0) {
       const n = stallsKept.length
       lines.push(`loopcop: ${n} stall entr${n === 1 ? 'y' : 'ies'} not seen in this run ${n === 1 ? 'is' : 'are'} kept: whether a stall happens depends on the machine's speed, so a run without it does not show it fixed; delete ${n === 1 ? 'its line' : 'their lines'} when ${n === 1 ? 'it is' : 'they are'}`)
       for (const e of stallsKept) lines.push(`  kept: ${describeEntry(e)}`)
     }
     if (configured === undefined) lines.push(`loopcop: judge later runs against it with \`baseline: '${path}'\` in the configuration or LOOPCOP_BASELINE=${path}`)
-    return { path: file, known, fixed: complete ? unseen : [], complete, written: true, lines }
+    return { path: file, known, fixed: complete ? unseen : [], complete, ...why, written: true, lines }
   }
   const b = baseline as Baseline
   const fixed = complete ? unseen : []
@@ -111,8 +122,8 @@ export function ratchet(findings: readonly Finding[], options: RatchetOptions): 
     lines.push(`loopcop: ${fixed.length} baseline entr${fixed.length === 1 ? 'y' : 'ies'} no longer seen — fixed: remove ${fixed.length === 1 ? 'it' : 'them'} from the baseline ${shown(b.path)} (or rerun with LOOPCOP_UPDATE_BASELINE=1)`)
     for (const e of fixed) lines.push(`  fixed: ${describeEntry(e)}`)
   } else if (!complete && unseen.length > 0 && configured?.strict === true) {
-    lines.push(`loopcop: a partial run (a test name or file filter, an option that leaves out part of the configured suite, a shard, .only, or tests that did not run through): ${unseen.length} baseline entr${unseen.length === 1 ? 'y' : 'ies'} not seen may belong to tests that did not run, and ${unseen.length === 1 ? 'is' : 'are'} not listed as fixed`)
+    lines.push(`loopcop: ${why.partial === undefined ? 'a partial run (a test name or file filter, an option that leaves out part of the configured suite, a shard, .only, or tests that did not run through)' : partialRun}: ${unseen.length} baseline entr${unseen.length === 1 ? 'y' : 'ies'} not seen may belong to tests that did not run, and ${unseen.length === 1 ? 'is' : 'are'} not listed as fixed`)
   }
   const error = configured?.strict === true && fixed.length > 0 ? new Error(`loopcop: the baseline ${shown(b.path)} is strict and lists ${fixed.length} call site${fixed.length === 1 ? '' : 's'} that no longer block${fixed.length === 1 ? 's' : ''}: remove ${fixed.length === 1 ? 'it' : 'them'} from the file (LOOPCOP_UPDATE_BASELINE=1 rewrites it)`) : undefined
-  return { path: b.path, known, fixed, complete, written: false, lines, ...(error !== undefined && { error }) }
+  return { path: b.path, known, fixed, complete, ...why, written: false, lines, ...(error !== undefined && { error }) }
 }

@@ -8,7 +8,7 @@ import { displayPath } from '../stack/frames.js'
 import { type JsonBaseline, jsonReport, writeJsonReport } from './json.js'
 import { markdownSummary } from './markdown.js'
 import { BaselineError } from './baseline.js'
-import { type RatchetOutcome, ratchet } from './ratchet.js'
+import { type Completeness, type RatchetOutcome, ratchet } from './ratchet.js'
 import { closeSpool, openSpool, readSpool } from './spool.js'
 import { formatSummary, githubAnnotations } from './summary.js'
 import { closeWarned, openWarned } from './warned.js'
@@ -110,9 +110,11 @@ export interface ReportRunOptions {
   /**
    * The run ran the whole suite — no test name or file filter, no shard — as the integration can
    * tell from its runner's options: only then are baseline entries it did not see listed as fixed
-   * (and fail a strict baseline). A function is asked only when the run has a baseline. @default false
+   * (and fail a strict baseline). A string is a partial run and says why (`'-t on the command
+   * line'`), printed and in the JSON report. A function is asked only when the run has a baseline.
+   * @default false
    */
-  readonly complete?: boolean | (() => boolean)
+  readonly complete?: Completeness | (() => Completeness)
   /** The baseline, when the reporting process learnt it from its workers; else the configured one. */
   readonly baseline?: Options['baseline']
 }
@@ -180,7 +182,7 @@ export function reportRun(found: readonly Finding[], options: ReportRunOptions, 
   if (outcome?.error !== undefined) errors.push(outcome.error)
   // In the JSON report whenever the baseline was read: a strict one failing the run lists its fixed entries there too.
   const baseline: JsonBaseline | undefined =
-    outcome === undefined || outcome.error instanceof BaselineError ? undefined : { path: displayPath(outcome.path, options.cwd), known: outcome.known, complete: outcome.complete, fixed: outcome.fixed, written: outcome.written }
+    outcome === undefined || outcome.error instanceof BaselineError ? undefined : { path: displayPath(outcome.path, options.cwd), known: outcome.known, complete: outcome.complete, ...(outcome.partial !== undefined && { partial: outcome.partial }), fixed: outcome.fixed, written: outcome.written }
   const github = options.github ?? process.env.GITHUB_ACTIONS === 'true'
   const annotations = github ? githubAnnotations(options.annotate === undefined ? findings : inRunOrder(options.annotate), options.level ?? modes, options.cwd) : []
   for (const a of annotations) write(a)

@@ -88,7 +88,7 @@ describe.each(runners(dir).map((r) => [r.name, r] as const))('%s', (name, runner
     // Mocha's `.only` leaves out every other test of the run; Vitest's and Jest's, those of its file.
     expect(run.passed, run.output).toBe(name === 'mocha' ? 1 : 3)
     expect(run.code, run.output).toBe(0)
-    expect(run.report?.baseline).toMatchObject({ complete: false, fixed: [] })
+    expect(run.report?.baseline).toMatchObject({ complete: false, fixed: [], partial: name === 'mocha' ? '.only' : `.only in ${name}/config.test.${name === 'vitest' ? 'mjs' : 'js'}` })
     expect(run.output).not.toContain('is strict and lists')
   })
 
@@ -171,22 +171,26 @@ describe('Mocha: what a complete run is', () => {
 describe('a run narrowed on the command line is partial: it lists nothing as fixed, so a strict baseline does not fail it', () => {
   const all = runners(dir)
   test.each([
-    ['Vitest `--exclude`: partial', 'vitest', ['--exclude', 'vitest/config.test.mjs'], {}, false],
-    ['Vitest `--dir` (the folder to look for test files in): partial', 'vitest', ['--dir', '.'], {}, false],
+    ['Vitest `--exclude`: partial', 'vitest', ['--exclude', 'vitest/config.test.mjs'], {}, '--exclude on the command line'],
+    ['Vitest `--dir` (the folder to look for test files in): partial', 'vitest', ['--dir', '.'], {}, '--dir on the command line'],
     ['Vitest, a configuration of two projects, both run: complete', 'vitest', ['--config', 'vitest.projects.config.mjs'], {}, true],
-    ['Vitest `--project users` of the two: partial', 'vitest', ['--config', 'vitest.projects.config.mjs', '--project', 'users'], {}, false],
-    ['Jest `--testPathIgnorePatterns`: partial', 'jest', ['--testPathIgnorePatterns', 'config'], {}, false],
-    ['Jest `--test-match=…`: partial', 'jest', ['--test-match=**/jest/users.test.js'], {}, false],
+    ['Vitest `--project users` of the two: partial', 'vitest', ['--config', 'vitest.projects.config.mjs', '--project', 'users'], {}, '--project on the command line'],
+    ['Jest `--testPathIgnorePatterns`: partial', 'jest', ['--testPathIgnorePatterns', 'config'], {}, '--testPathIgnorePatterns on the command line'],
+    ['Jest `--test-match=…`: partial', 'jest', ['--test-match=**/jest/users.test.js'], {}, '--testMatch on the command line'],
     ['Jest, a configuration of two projects, both run: complete', 'jest', ['--config', 'jest.projects.config.cjs'], {}, true],
-    ['Jest `--selectProjects users` of the two: partial', 'jest', ['--config', 'jest.projects.config.cjs', '--selectProjects', 'users'], {}, false],
+    ['Jest `--selectProjects users` of the two: partial', 'jest', ['--config', 'jest.projects.config.cjs', '--selectProjects', 'users'], {}, '--selectProjects on the command line'],
     ['Mocha `--extension ts` (it adds to the configured extensions, which a glob spec ignores): complete', 'mocha', ['--extension', 'ts'], {}, true],
-    ['Mocha, a file named in MOCHA_OPTIONS with no configured spec: partial', 'mocha', ['--no-config', '--require', 'loopcop/mocha', '--require', './setup.cjs'], { MOCHA_OPTIONS: 'mocha/users.spec.js' }, false],
-  ] as const)('%s', async (_, name, args, env, complete) => {
+    ['Mocha, a file named in MOCHA_OPTIONS with no configured spec: partial', 'mocha', ['--no-config', '--require', 'loopcop/mocha', '--require', './setup.cjs'], { MOCHA_OPTIONS: 'mocha/users.spec.js' }, 'test files named on the command line (name the suite in `spec`)'],
+  ] as const)('%s', async (_, name, args, env, verdict) => {
     const runner = all.find((r) => r.name === name) as Runner
     const run = await runner.run({ FIXTURE_STRICT: join(dir, `${name}-baseline.json`), FIXTURE_FIXED: '1', ...env }, args)
+    const complete = verdict === true
     expect(run.report?.baseline, run.output).toMatchObject({ complete })
     expect(run.output.includes('is strict and lists'), run.output).toBe(complete)
     expect(run.code !== 0, run.output).toBe(complete)
+    // A partial run says why, printed and in the JSON report.
+    expect(run.report?.baseline?.partial).toBe(complete ? undefined : verdict)
+    if (!complete) expect(run.output).toContain(`loopcop: a partial run (${String(verdict)}): `)
   })
 })
 
