@@ -7,6 +7,7 @@
 import { detector } from './core.js'
 
 export {
+  PARTIAL,
   RunCollector,
   SCOPE_OPTION_KEYS,
   Tries,
@@ -18,6 +19,7 @@ export {
   failedItsTest,
   failedNothing,
   failureMessage,
+  firstPartial,
   formatSummary,
   isThenable,
   isViolation,
@@ -91,4 +93,4 @@ export type { Mode } from './model/mode.js'
 export type { MatcherContext, MatcherResult, MatcherOptions } from './assert/matcher.js'
 export type { AssertOptions, ScopeOptions, UserOptions, Options } from './model/options.js'
 export type { RecordedRun } from './report/run.js'
-export type { Completeness } from './report/ratchet.js'
+export type { Completeness } from './model/completeness.js'

@@ -7,9 +7,8 @@
  * ```
  * @module
  */
-import { relative } from 'node:path'
-import { type Completeness, type Finding, type Options, currentOptions, envOverrides, finishRun, reportRun, startRun, validateOptions } from '../../src/integration.js'
-import { mayFocusTests } from '../../src/runner/focus.js'
+import { type Completeness, type Finding, type Options, PARTIAL, currentOptions, envOverrides, finishRun, firstPartial, reportRun, startRun, validateOptions } from '../../src/integration.js'
+import { focusReason } from '../../src/runner/focus.js'
 
 /** Options of the reporter (the second element of its `reporters` entry). */
 export interface LoopcopReporterOptions {
@@ -66,7 +65,7 @@ export default class LoopcopReporter {
       ...(json !== undefined && { json }),
       ...(github !== undefined && { github }),
       lost,
-      complete: this.#complete === true ? ranThrough(results) : this.#complete,
+      complete: () => firstPartial(() => this.#complete, () => ranThrough(results)),
       // stdout carries `jest --json`: loopcop writes where Jest's own reporters do.
       write: (text) => process.stderr.write(text + '\n'),
     })
@@ -94,7 +93,7 @@ export function completeRun(globalConfig: unknown, argv: readonly string[] = pro
   const patterns = c.testPathPatterns as { patterns?: unknown } | readonly unknown[] | undefined
   const pathFilters = Array.isArray(patterns) ? patterns.length : Array.isArray((patterns as { patterns?: unknown } | undefined)?.patterns) ? ((patterns as { patterns: unknown[] }).patterns.length) : 0
   const set = (v: unknown): boolean => v !== undefined && v !== null && v !== false && v !== '' && !(Array.isArray(v) && v.length === 0)
-  if (pathFilters > 0 || set(c.testPathPattern) || set(c.nonFlagArgs)) return 'a test path pattern on the command line'
+  if (pathFilters > 0 || set(c.testPathPattern) || set(c.nonFlagArgs)) return PARTIAL.namedFiles
   const option = GLOBAL_NARROWING.find(([key]) => set(c[key]))
   if (option !== undefined) return option[1]
   const given = narrowingOption(argv)
@@ -103,7 +102,7 @@ export function completeRun(globalConfig: unknown, argv: readonly string[] = pro
 
 /** What in Jest's global configuration makes a run part of the suite, and how to say it. */
 const GLOBAL_NARROWING: readonly (readonly [key: string, said: string])[] = [
-  ['testNamePattern', '-t on the command line'],
+  ['testNamePattern', 'a test name pattern (-t)'],
   ['shard', '--shard'],
   ['onlyChanged', '--onlyChanged'],
   ['onlyFailures', '--onlyFailures'],
@@ -145,14 +144,13 @@ interface RunResults {
  * Whether every test of the run ran through, so that a baseline entry it did not see cannot belong
  * to a test that did not run or stopped before its call (`true`), else why not: a test file failed
  * (a failing test or hook, `--bail`) or failed to run (an import error, a crashed worker), `.only`
- * (or `fit`) skipped tests ({@link mayFocusTests}), or the run was interrupted. Without results, it did not.
+ * (or `fit`) skipped tests ({@link focusReason}), or the run was interrupted. Without results, it did not.
  */
 export function ranThrough(results: RunResults | undefined): Completeness {
   if (results === undefined) return false
-  if (results.wasInterrupted === true) return 'the run was interrupted'
-  if ((results.numFailedTestSuites ?? 1) !== 0 || (results.numRuntimeErrorTestSuites ?? 0) !== 0) return 'a test failed, or a test file did not run'
-  const focused = (results.testResults ?? []).find((r) => (r.numPendingTests ?? 0) > 0 && (r.testFilePath === undefined || mayFocusTests(r.testFilePath)))
-  return focused === undefined ? true : `.only in ${focused.testFilePath === undefined ? 'a test file' : relative(process.cwd(), focused.testFilePath)}`
+  if (results.wasInterrupted === true) return PARTIAL.interrupted
+  if ((results.numFailedTestSuites ?? 1) !== 0 || (results.numRuntimeErrorTestSuites ?? 0) !== 0) return PARTIAL.failed
+  return focusReason((results.testResults ?? []).map((r) => ({ file: r.testFilePath, skipped: () => (r.numPendingTests ?? 0) > 0 }))) ?? true
 }
 
 /** `testEnvironmentOptions.loopcop.report` of the first project that sets it, and its `baseline`. */

@@ -17,7 +17,7 @@
 import { readFileSync, readlinkSync, realpathSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
 import { createRequire } from 'node:module'
-import { type Completeness, type TestSink, Tries, currentOptions, envOverrides, failedNothing, finishRun, install, loadOrderWarning, loadedBefore, outsideScopes, recordFindings, recordsRun, reportInternalError, reportRun, startRun } from '../../src/integration.js'
+import { type Completeness, PARTIAL, type TestSink, Tries, currentOptions, envOverrides, failedNothing, finishRun, firstPartial, install, loadOrderWarning, loadedBefore, outsideScopes, recordFindings, recordsRun, reportInternalError, reportRun, startRun } from '../../src/integration.js'
 import { firstInProcess } from '../../src/runner/once.js'
 import { type MochaRunnable, type MochaSuite, OWN, beginTest, endCurrent } from './test.js'
 
@@ -126,12 +126,14 @@ function reportOnExit(): void {
   if (!recordsRun()) return
   print('loopcop: the process is exiting before the end of the run (process.exit() in a test?): the run report holds the findings of the tests that ran.')
   // Not a run that ran through.
-  mochaGlobalTeardown.call({ stats: { failures: 1 } })
+  mochaGlobalTeardown.call({ exited: true })
 }
 
 /** What `this` is in a global teardown: Mocha's runner (serial, or `--parallel`'s, which counts every worker's results). */
 interface TeardownContext {
   readonly stats?: { readonly failures?: number }
+  /** Called from the `exit` listener: the process is exiting before the end of the run. */
+  readonly exited?: true
 }
 
 /**
@@ -142,17 +144,14 @@ interface TeardownContext {
 export function mochaGlobalTeardown(this: TeardownContext | undefined): void {
   // Failures anywhere in the run (under --parallel, the workers' too: a file that failed to load, a failing hook, .only).
   const failures = this?.stats?.failures ?? 0
+  const stopped = this?.exited === true ? 'the process exited before the end of the run' : failures > 0 ? PARTIAL.failed : true
   try {
     endCurrent()
     tries.settle()
     if (!recordsRun()) return
     const { findings, lost } = finishRun()
     const { report } = currentOptions()
-    const { error } = reportRun(findings, { ...(report.json !== undefined && { json: report.json }), ...(report.github !== undefined && { github: report.github }), lost, write: print, complete: () => {
-        if (failures > 0) return 'a test failed, or a test file did not load'
-        const whole = completeRun()
-        return whole === true ? ranThrough() : whole
-      } })
+    const { error } = reportRun(findings, { ...(report.json !== undefined && { json: report.json }), ...(report.github !== undefined && { github: report.github }), lost, write: print, complete: () => firstPartial(completeRun, () => stopped, ranThrough) })
     if (error !== undefined) {
       print(error.message)
       failTheRun()
@@ -228,7 +227,7 @@ export function completeRun(argv: readonly string[] = startArgv): Completeness {
     // Named files that are the configured `spec` itself (as the configuration writes them) add
     // nothing; any other may be the one file run from a folder where the spec matches none.
     const spec = new Set((configured._ ?? []).map(String))
-    return named.every((file) => spec.has(file)) || 'test files named on the command line (name the suite in `spec`)'
+    return named.every((file) => spec.has(file)) || `${PARTIAL.namedFiles} (name the suite in \`spec\`)`
   } catch {
     return "Mocha's options could not be read"
   }

@@ -12,11 +12,13 @@ import type { TestRef, TestRun, TestSink } from '../../src/integration.js'
 export type { Completeness, Finding, Mode, Options, TestRef, TestRun, TestSink } from '../../src/integration.js'
 export {
   BlockingIOError,
+  PARTIAL,
   WARNED_ENV,
   currentOptions,
   envOverrides,
   failedNothing,
   finishRun,
+  firstPartial,
   install,
   isViolation,
   loadOrderWarning,

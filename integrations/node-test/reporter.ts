@@ -10,7 +10,7 @@
  * written is printed and makes the run exit non-zero.
  * @module
  */
-import { type Completeness, SPOOL_ENV, currentOptions, envOverrides, finishRun, outsideScopes, reportRun, startRun } from './core.js'
+import { type Completeness, PARTIAL, SPOOL_ENV, currentOptions, firstPartial, envOverrides, finishRun, outsideScopes, reportRun, startRun } from './core.js'
 import { RUN_ENV, readProcessRecords } from './run.js'
 
 /** One event of node:test's reporter stream (the part read here). */
@@ -38,7 +38,7 @@ if (spool !== undefined) process.env[RUN_ENV] = spool
  * `--test-name-pattern`, `--test-skip-pattern`, `--test-only` or `--test-shard`.
  */
 export function completeRun(argv: readonly string[] = process.argv, execArgv: readonly string[] = process.execArgv): Completeness {
-  if (argv.length > 1) return 'test files named on the command line'
+  if (argv.length > 1) return PARTIAL.namedFiles
   const args = [...execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)]
   const option = args.map((a) => /^--(?:experimental-)?(test-(?:name-pattern|skip-pattern|only|shard))\b/.exec(a)?.[1]).find((name) => name !== undefined)
   return option === undefined ? true : `--${option}`
@@ -64,7 +64,7 @@ function runReport(testsRun: number, ranThrough: boolean): { readonly text: stri
   const json = main.json ?? records.find((r) => r.report.json !== undefined)?.report.json
   const github = main.github ?? records.find((r) => r.report.github !== undefined)?.report.github
   const baseline = currentOptions().baseline ?? records.find((r) => r.baseline !== undefined)?.baseline
-  const { error } = reportRun(findings, { ...(json !== undefined && { json }), ...(github !== undefined && { github }), ...(baseline !== undefined && { baseline }), lost, write, complete: () => (ranThrough ? completeRun() : 'a test failed') })
+  const { error } = reportRun(findings, { ...(json !== undefined && { json }), ...(github !== undefined && { github }), ...(baseline !== undefined && { baseline }), lost, write, complete: () => firstPartial(() => completeRun(), () => ranThrough || PARTIAL.failed) })
   if (error !== undefined) write(error.message)
   return { text: `${lines.join('\n')}\n`, failed: error !== undefined }
 }

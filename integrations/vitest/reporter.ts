@@ -8,9 +8,8 @@
  * @module
  */
 import type { Reporter, TestModule, Vitest } from 'vitest/node'
-import { relative } from 'node:path'
-import { type Completeness, type Finding, type Options, RunCollector, clearWarned, closeWarned, currentOptions, envOverrides, failedItsTest, failedNothing, openWarned, reportRun, validateOptions } from '../../src/integration.js'
-import { mayFocusTests } from '../../src/runner/focus.js'
+import { type Completeness, type Finding, type Options, PARTIAL, RunCollector, clearWarned, closeWarned, currentOptions, envOverrides, failedItsTest, failedNothing, firstPartial, openWarned, reportRun, validateOptions } from '../../src/integration.js'
+import { focusReason } from '../../src/runner/focus.js'
 import { readMeta } from './meta.js'
 
 /** Options of `loopcop/vitest/reporter`; they win over `configure({ report })` and `LOOPCOP_REPORT`. */
@@ -69,20 +68,17 @@ export function completeRun(vitest: Vitest | undefined): Completeness {
   // The command line's own options: Vitest 4 keeps them on the instance, Vitest 5 in the config.
   const cli = ((vitest as unknown as { _cliOptions?: unknown })._cliOptions ?? c.cliOptions ?? {}) as Record<string, unknown>
   const filters = (vitest as unknown as { filenamePattern?: readonly string[] }).filenamePattern ?? []
-  if (filters.length > 0) return 'test files named on the command line'
+  if (filters.length > 0) return PARTIAL.namedFiles
   const set = (v: unknown): boolean => v !== undefined && v !== null && v !== false && v !== '' && !(Array.isArray(v) && v.length === 0)
-  const config = NARROWING.find(([key]) => set(c[key]))
-  if (config !== undefined) return config[1]
-  const command = NARROWING.find(([key]) => (key === 'dir' || key === 'lastFailed') && set(cli[key]))
-  return command === undefined ? true : command[1]
+  const narrowed = IN_CONFIG.find(([key]) => set(c[key])) ?? ON_COMMAND_LINE.find(([key]) => set(cli[key]))
+  return narrowed === undefined ? true : narrowed[1]
 }
 
-/** What in Vitest's resolved configuration (or its command-line options) makes a run part of the suite, and how to say it. */
-const NARROWING: readonly (readonly [key: string, said: string])[] = [
-  ['testNamePattern', '-t on the command line'],
+/** What in Vitest's resolved configuration makes a run part of the suite (each set there from the command line), and how to say it. */
+const IN_CONFIG: readonly (readonly [key: string, said: string])[] = [
+  ['testNamePattern', 'a test name pattern (-t)'],
   ['project', '--project on the command line'],
   ['cliExclude', '--exclude on the command line'],
-  ['dir', '--dir on the command line'],
   ['shard', '--shard'],
   ['changed', '--changed'],
   ['related', '--related'],
@@ -91,18 +87,23 @@ const NARROWING: readonly (readonly [key: string, said: string])[] = [
   ['watch', 'watch mode'],
 ]
 
+/** Vitest's command-line options that make a run part of the suite: `dir` in the configuration defines the suite. */
+const ON_COMMAND_LINE: readonly (readonly [key: string, said: string])[] = [
+  ['dir', '--dir on the command line'],
+  ['lastFailed', '--lastFailed'],
+]
+
 /**
  * Whether every test of the run ran through, so that a baseline entry it did not see cannot belong
  * to a test that did not run or stopped before its call (`true`), else why not: a file failed, failed
- * to load or crashed, `.only` skipped tests ({@link mayFocusTests}), an error outside the tests, or
+ * to load or crashed, `.only` skipped tests ({@link focusReason}), an error outside the tests, or
  * the run was interrupted.
  */
 export function ranThrough(testModules: readonly TestModule[], unhandledErrors: readonly unknown[], reason: string | undefined): Completeness {
-  if (reason === 'interrupted') return 'the run was interrupted'
+  if (reason === 'interrupted') return PARTIAL.interrupted
   if (unhandledErrors.length > 0) return 'errors outside the tests'
-  if (testModules.some((m) => m.errors().length > 0 || (m.state() !== 'passed' && m.state() !== 'skipped'))) return 'a test failed, or a test file did not load'
-  const focused = testModules.find((m) => skippedSome(m) && mayFocusTests(m.moduleId))
-  return focused === undefined ? true : `.only in ${relative(process.cwd(), focused.moduleId)}`
+  if (testModules.some((m) => m.errors().length > 0 || (m.state() !== 'passed' && m.state() !== 'skipped'))) return PARTIAL.failed
+  return focusReason(testModules.map((m) => ({ file: m.moduleId, skipped: () => skippedSome(m) }))) ?? true
 }
 
 /** Whether a test file skipped a test (written `.skip`, or left out by another's `.only`). */
@@ -198,10 +199,7 @@ export default class LoopcopReporter implements Reporter {
       // blocking line: a BlockingIOError's stack is the culprit's) is not annotated again here.
       ...(this.#vitest !== undefined && vitestAnnotates(this.#vitest) && { annotate: findings.filter((f) => !inFailures.has(f.id)) }),
       write,
-      complete: () => {
-        const whole = completeRun(this.#vitest)
-        return whole === true ? ranThrough(testModules, unhandledErrors, reason) : whole
-      },
+      complete: () => firstPartial(() => completeRun(this.#vitest), () => ranThrough(testModules, unhandledErrors, reason)),
       ...(baseline !== undefined && { baseline }),
       ...(this.#vitest !== undefined && { cwd: this.#vitest.config.root }),
       // The workers key findings and find the baseline from the working directory, not `--root`.

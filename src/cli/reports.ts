@@ -48,7 +48,8 @@ function mergeBaselines(reports: readonly JsonReport[], findings: readonly JsonF
     const there = new Set(b.fixed.map(key))
     fixed = fixed.filter((e) => there.has(key(e)))
   }
-  const partial = parts.find((b) => b.partial !== undefined)?.partial
+  // Why each partial part was (a shard's `--shard`, another's failed test), each said once.
+  const partial = [...new Set(parts.flatMap((b) => (b.complete || b.partial === undefined ? [] : [b.partial])))].join('; ') || undefined
   return { path: first.path, known: findings.filter((f) => f.baselined === true).length, complete, ...(partial !== undefined && { partial }), fixed, written: parts.some((b) => b.written) }
 }
 

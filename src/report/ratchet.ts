@@ -2,17 +2,12 @@
 // known, what the baseline lists that no longer blocks (only a complete run can tell), and the file
 // written from the run when `LOOPCOP_UPDATE_BASELINE=1`. Runs in the reporting process, on the
 // findings of every worker, once.
+import type { Completeness } from '../model/completeness.js'
 import type { Finding } from '../model/finding.js'
 import { type Baseline, BaselineError, type BaselineEntry, DEFAULT_BASELINE_PATH, entriesOf, keyText, keyedFindings, readBaseline, rewrittenEntries, testOfKey, writeBaseline } from './baseline.js'
 import { displayPath } from '../stack/frames.js'
 
 /** How a run ends with its baseline. */
-/**
- * Whether a run ran the whole suite through, as its integration tells: `true`; `false` (partial);
- * or, for a partial run, why (`'--grep on the command line'`, `'a test failed'`).
- */
-export type Completeness = boolean | string
-
 export interface RatchetOptions {
   /** The configured baseline, if any. */
   readonly baseline: { readonly path: string; readonly strict: boolean } | undefined

@@ -8,7 +8,8 @@ import { displayPath } from '../stack/frames.js'
 import { type JsonBaseline, jsonReport, writeJsonReport } from './json.js'
 import { markdownSummary } from './markdown.js'
 import { BaselineError } from './baseline.js'
-import { type Completeness, type RatchetOutcome, ratchet } from './ratchet.js'
+import type { Completeness } from '../model/completeness.js'
+import { type RatchetOutcome, ratchet } from './ratchet.js'
 import { closeSpool, openSpool, readSpool } from './spool.js'
 import { formatSummary, githubAnnotations } from './summary.js'
 import { closeWarned, openWarned } from './warned.js'
@@ -110,8 +111,8 @@ export interface ReportRunOptions {
   /**
    * The run ran the whole suite — no test name or file filter, no shard — as the integration can
    * tell from its runner's options: only then are baseline entries it did not see listed as fixed
-   * (and fail a strict baseline). A string is a partial run and says why (`'-t on the command
-   * line'`), printed and in the JSON report. A function is asked only when the run has a baseline.
+   * (and fail a strict baseline). A string is a partial run and says why (`'--grep'`), printed and
+   * in the JSON report. A function is asked only when the run has a baseline.
    * @default false
    */
   readonly complete?: Completeness | (() => Completeness)

@@ -2,6 +2,7 @@
 // partial. Vitest and Jest report a test skipped for another's `.only` as they report one written
 // `.skip`, and apply `.only` per file: a file that skipped none was not narrowed by it.
 import { readFileSync } from 'node:fs'
+import { relative } from 'node:path'
 
 /** `.only` anywhere (`it.only`, `describe.only`, `test.only.each`), Vitest's `{ only: true }`, and Jest's `fit`/`fdescribe`. */
 const FOCUS = /\.only\b|\bonly\s*:\s*true\b|(?<![\w$.])f(?:it|describe)\s*[.(]/
@@ -17,4 +18,23 @@ export function mayFocusTests(file: string): boolean {
   } catch {
     return true
   }
+}
+
+/** A test file of the run: its path (if known), and whether it skipped tests (asked only when needed). */
+export interface RanFile {
+  readonly file: string | undefined
+  readonly skipped: () => boolean
+}
+
+/**
+ * Why `.only` may have made the run partial (`.only in test/a.test.ts`, the path relative to the
+ * working directory): the first test file that skipped tests and {@link mayFocusTests}; else `undefined`.
+ */
+export function focusReason(files: Iterable<RanFile>): string | undefined {
+  for (const { file, skipped } of files) {
+    if (!skipped()) continue
+    if (file === undefined) return '.only in a test file'
+    if (mayFocusTests(file)) return `.only in ${relative(process.cwd(), file)}`
+  }
+  return undefined
 }

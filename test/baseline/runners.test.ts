@@ -173,6 +173,7 @@ describe('a run narrowed on the command line is partial: it lists nothing as fix
   test.each([
     ['Vitest `--exclude`: partial', 'vitest', ['--exclude', 'vitest/config.test.mjs'], {}, '--exclude on the command line'],
     ['Vitest `--dir` (the folder to look for test files in): partial', 'vitest', ['--dir', '.'], {}, '--dir on the command line'],
+    ['Vitest `dir` in the configuration (it defines the suite): complete', 'vitest', [], { FIXTURE_DIR: '1' }, true],
     ['Vitest, a configuration of two projects, both run: complete', 'vitest', ['--config', 'vitest.projects.config.mjs'], {}, true],
     ['Vitest `--project users` of the two: partial', 'vitest', ['--config', 'vitest.projects.config.mjs', '--project', 'users'], {}, '--project on the command line'],
     ['Jest `--testPathIgnorePatterns`: partial', 'jest', ['--testPathIgnorePatterns', 'config'], {}, '--testPathIgnorePatterns on the command line'],

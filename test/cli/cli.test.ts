@@ -53,6 +53,24 @@ describe('merge', () => {
     expect(merged.summary).toEqual(first?.report?.summary)
   })
 
+  test('a merged baseline section is complete only when every part was, and says each part\'s reason once', async () => {
+    const [first, second] = shards.map((s) => s.report as JsonReport)
+    const section = { path: 'loopcop-baseline.json', known: 0, fixed: [], written: false }
+    const parts: [string, JsonReport['baseline']][] = [
+      ['a.json', { ...section, complete: false, partial: '--shard' }],
+      ['b.json', { ...section, complete: false, partial: '--shard' }],
+      ['c.json', { ...section, complete: false, partial: 'a test failed, or a test file did not load' }],
+    ]
+    const paths = parts.map(([name, baseline], i) => {
+      const path = join(dir, name)
+      writeFileSync(path, JSON.stringify({ ...(i === 0 ? first : second), baseline }))
+      return path
+    })
+    const result = await runCli(['merge', ...paths], dir)
+    expect(result.code, result.output).toBe(0)
+    expect((JSON.parse(result.stdout) as JsonReport).baseline).toMatchObject({ complete: false, partial: '--shard; a test failed, or a test file did not load' })
+  })
+
   test('the findings a worker lost are counted once a report, however often it is given', async () => {
     const [first, second] = shards.map((s) => s.report as JsonReport)
     const withLost = (r: JsonReport | undefined, name: string, lost: number): string => {

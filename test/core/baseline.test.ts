@@ -179,6 +179,21 @@ describe('the run', () => {
     expect(partial?.error).toBeUndefined()
   })
 
+  test('a partial run says why, when its integration can tell: in the strict line, the update line and the outcome', () => {
+    const path = write('why.json', [entry, { ...entry, function: 'gone' }])
+    const strict = ratchet([], { baseline: { path, strict: true }, update: false, complete: '--grep', cwd })
+    expect(strict).toMatchObject({ complete: false, partial: '--grep', fixed: [] })
+    expect(strict?.lines[0]).toMatch(/^loopcop: a partial run \(--grep\): 2 baseline entries not seen may belong to tests that did not run/)
+    const updated = ratchet([], { baseline: { path, strict: false }, update: true, complete: 'a test failed, or a test file did not load', cwd })
+    expect(updated?.lines[0]).toContain('(0 added, 0 removed; a partial run (a test failed, or a test file did not load) keeps the entries it did not see)')
+    // `false` and '' name no reason: the line lists the possible ones.
+    for (const complete of [false, '']) {
+      const unnamed = ratchet([], { baseline: { path, strict: true }, update: false, complete, cwd })
+      expect(unnamed?.partial).toBeUndefined()
+      expect(unnamed?.lines[0]).toContain('loopcop: a partial run (a test name or file filter, an option that leaves out part of the configured suite, a shard, .only, or tests that did not run through): 2 baseline entries')
+    }
+  })
+
   test("whether the run was complete is asked only when it has a baseline (reading a runner's options costs ms)", () => {
     const path = write('lazy.json', [{ ...entry, function: 'gone' }])
     let asked = 0
