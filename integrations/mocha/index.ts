@@ -227,7 +227,7 @@ export function completeRun(argv: readonly string[] = startArgv): Completeness {
     // Named files that are the configured `spec` itself (as the configuration writes them) add
     // nothing; any other may be the one file run from a folder where the spec matches none.
     const spec = new Set((configured._ ?? []).map(String))
-    return named.every((file) => spec.has(file)) || `${PARTIAL.namedFiles} (name the suite in \`spec\`)`
+    return named.every((file) => spec.has(file)) || `${PARTIAL.namedFiles}; name the suite in \`spec\``
   } catch {
     return "Mocha's options could not be read"
   }

@@ -106,6 +106,13 @@ export function ranThrough(testModules: readonly TestModule[], unhandledErrors: 
   return focusReason(testModules.map((m) => ({ file: m.moduleId, skipped: () => skippedSome(m) }))) ?? true
 }
 
+/** Whether a test file ran a test (one passed or failed). */
+function ranATest(m: TestModule): boolean {
+  for (const _ of m.children.allTests('passed')) return true
+  for (const _ of m.children.allTests('failed')) return true
+  return false
+}
+
 /** Whether a test file skipped a test (written `.skip`, or left out by another's `.only`). */
 function skippedSome(m: TestModule): boolean {
   for (const _ of m.children.allTests('skipped')) return true
@@ -190,7 +197,8 @@ export default class LoopcopReporter implements Reporter {
     if (checkedFiles === 0 && testModules.length > 0) {
       // Files that never ran a test (an import error, a worker that died) tell nothing about the set-up.
       if (testModules.every((m) => m.errors().length > 0 || m.state() === 'failed')) write('loopcop: no test file reported to loopcop: every test file failed before its end (an import error, a crash?); findings of those files are missing from this report')
-      else write("loopcop: no test file was checked: add 'loopcop/vitest' to `setupFiles` in the Vitest config (the reporter only collects what it finds)")
+      // A run whose tests were all skipped (a -t that matched none) checked nothing, and needs no advice.
+      else if (testModules.some(ranATest)) write("loopcop: no test file was checked: add 'loopcop/vitest' to `setupFiles` in the Vitest config (the reporter only collects what it finds)")
     }
     const { error } = reportRun(findings, {
       ...(json !== undefined && { json }),

@@ -102,7 +102,7 @@ export function ratchet(findings: readonly Finding[], options: RatchetOptions): 
     const added = entries.filter((e) => !before.has(keyText(e))).length
     // Fixed ones, and ones rewritten under today's key (an earlier version's).
     const removed = (baseline?.entries ?? []).filter((e) => !after.has(keyText(e))).length
-    lines.push(`loopcop: baseline written to ${shown(file)}: ${entries.length} call site${entries.length === 1 ? '' : 's'} (${added} added, ${removed} removed${complete ? '' : `; ${partialRun} keeps the entries it did not see`})`)
+    lines.push(`loopcop: baseline written to ${shown(file)}: ${entries.length} call site${entries.length === 1 ? '' : 's'} (${added} added, ${removed} removed${complete ? ')' : `); ${partialRun} keeps the entries it did not see`}`)
     if (stallsKept.length > 0) {
       const n = stallsKept.length
       lines.push(`loopcop: ${n} stall entr${n === 1 ? 'y' : 'ies'} not seen in this run ${n === 1 ? 'is' : 'are'} kept: whether a stall happens depends on the machine's speed, so a run without it does not show it fixed; delete ${n === 1 ? 'its line' : 'their lines'} when ${n === 1 ? 'it is' : 'they are'}`)

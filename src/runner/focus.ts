@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { relative } from 'node:path'
 
 /** `.only` anywhere (`it.only`, `describe.only`, `test.only.each`), Vitest's `{ only: true }`, and Jest's `fit`/`fdescribe`. */
-const FOCUS = /\.only\b|\bonly\s*:\s*true\b|(?<![\w$.])f(?:it|describe)\s*[.(]/
+const FOCUS = /\.only\b|\bonly\s*:\s*true\b|(?<![\w$.])f(?:it|describe)[.(]/
 
 /**
  * Whether the source of a test file that skipped tests may focus some: it says `.only` (or Jest's
@@ -27,14 +27,14 @@ export interface RanFile {
 }
 
 /**
- * Why `.only` may have made the run partial (`.only in test/a.test.ts`, the path relative to the
+ * Why `.only` may have made the run partial (`focused tests (.only) in test/a.test.ts`, the path relative to the
  * working directory): the first test file that skipped tests and {@link mayFocusTests}; else `undefined`.
  */
 export function focusReason(files: Iterable<RanFile>): string | undefined {
   for (const { file, skipped } of files) {
     if (!skipped()) continue
-    if (file === undefined) return '.only in a test file'
-    if (mayFocusTests(file)) return `.only in ${relative(process.cwd(), file)}`
+    if (file === undefined) return 'focused tests (.only) in a test file'
+    if (mayFocusTests(file)) return `focused tests (.only) in ${relative(process.cwd(), file)}`
   }
   return undefined
 }

@@ -88,7 +88,7 @@ describe.each(runners(dir).map((r) => [r.name, r] as const))('%s', (name, runner
     // Mocha's `.only` leaves out every other test of the run; Vitest's and Jest's, those of its file.
     expect(run.passed, run.output).toBe(name === 'mocha' ? 1 : 3)
     expect(run.code, run.output).toBe(0)
-    expect(run.report?.baseline).toMatchObject({ complete: false, fixed: [], partial: name === 'mocha' ? '.only' : `.only in ${name}/config.test.${name === 'vitest' ? 'mjs' : 'js'}` })
+    expect(run.report?.baseline).toMatchObject({ complete: false, fixed: [], partial: name === 'mocha' ? '.only' : `focused tests (.only) in ${name}/config.test.${name === 'vitest' ? 'mjs' : 'js'}` })
     expect(run.output).not.toContain('is strict and lists')
   })
 
@@ -181,7 +181,7 @@ describe('a run narrowed on the command line is partial: it lists nothing as fix
     ['Jest, a configuration of two projects, both run: complete', 'jest', ['--config', 'jest.projects.config.cjs'], {}, true],
     ['Jest `--selectProjects users` of the two: partial', 'jest', ['--config', 'jest.projects.config.cjs', '--selectProjects', 'users'], {}, '--selectProjects on the command line'],
     ['Mocha `--extension ts` (it adds to the configured extensions, which a glob spec ignores): complete', 'mocha', ['--extension', 'ts'], {}, true],
-    ['Mocha, a file named in MOCHA_OPTIONS with no configured spec: partial', 'mocha', ['--no-config', '--require', 'loopcop/mocha', '--require', './setup.cjs'], { MOCHA_OPTIONS: 'mocha/users.spec.js' }, 'test files named on the command line (name the suite in `spec`)'],
+    ['Mocha, a file named in MOCHA_OPTIONS with no configured spec: partial', 'mocha', ['--no-config', '--require', 'loopcop/mocha', '--require', './setup.cjs'], { MOCHA_OPTIONS: 'mocha/users.spec.js' }, 'test files named on the command line; name the suite in `spec`'],
   ] as const)('%s', async (_, name, args, env, verdict) => {
     const runner = all.find((r) => r.name === name) as Runner
     const run = await runner.run({ FIXTURE_STRICT: join(dir, `${name}-baseline.json`), FIXTURE_FIXED: '1', ...env }, args)

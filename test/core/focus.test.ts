@@ -31,6 +31,7 @@ describe('mayFocusTests', () => {
     ['plain tests and .skip', "it('a', () => {})\nit.skip('b', () => {})\ndescribe.skip('c', () => {})"],
     ['words that hold the letters', "const onlyOnce = 1\nconst benefit = fitness('x')\nit('is the only one', () => {})"],
     ['a method named fit', "model.fit(data)\n$fit('x')"],
+    ['prose in a comment', '// TODO: see if this would fit (later)\n// the rows fit (roughly) on a page'],
   ])('%s: no', (_, text) => {
     expect(mayFocusTests(file('no.test.js', text))).toBe(false)
   })

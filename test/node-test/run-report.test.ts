@@ -87,7 +87,7 @@ describe('the baseline', () => {
     const failing = await runNodeTest('baseline', { name: 'fails-early', files: [], env: { ...env, FIXTURE_FAIL_EARLY: '1' } })
     expect(failing.code).not.toBe(0)
     expect(failing.report?.baseline, failing.output).toMatchObject({ complete: false, partial: 'a test failed, or a test file did not load', fixed: [] })
-    expect(failing.stderr).toContain('(0 added, 0 removed; a partial run (a test failed, or a test file did not load) keeps the entries it did not see)')
+    expect(failing.stderr).toContain('(0 added, 0 removed); a partial run (a test failed, or a test file did not load) keeps the entries it did not see')
     expect(functions()).toEqual(['loadConfig', 'ping'])
   })
 })

@@ -153,4 +153,8 @@ test("a run whose only test file fails to load says so, not that loopcop is miss
   const loaded = await runFixture(['test/broken.test.ts'], { report: true })
   expect(loaded.result.code, loaded.result.output).toBe(0)
   expect(loaded.result.output).not.toContain('no test file')
+  // A -t that matches no test: every test skipped, nothing checked, and loopcop/vitest is set up.
+  const none = await runFixture(['test/broken.test.ts'], { report: true, args: ['-t', 'no test is named this'] })
+  expect(none.result.output).toMatch(/skipped/)
+  expect(none.result.output).not.toContain('no test file')
 }, 240_000)
