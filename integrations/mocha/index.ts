@@ -176,12 +176,12 @@ const startArgv = [...process.argv]
 
 /**
  * Whether this run runs the whole suite, so that a baseline entry it did not see is a fixed one
- * (`true`), else why not. A complete run has no file named on the command line (or in `MOCHA_OPTIONS`) but the configured `spec` as the
- * configuration writes it (a file named with no configured `spec` may be one file of many; named
- * from a subfolder, where the spec matches none, it is the only one), no `--grep`/`--fgrep`/
- * `--dry-run`, no `--ignore` or `--no-recursive` (of a configured `recursive`) on the command line
- * (a `--config` or `--package` file is the configuration). Read with the running Mocha's own option
- * loader, from the command line Mocha was started with: a Mocha that started itself again for a
+ * (`true`), else why not. A complete run has no file named on the command line (or in
+ * `MOCHA_OPTIONS`) but the configured `spec` as the configuration writes it (a file named with no
+ * configured `spec` may be one file of many; named from a subfolder, where the spec matches none,
+ * it is the only one), no `--grep`/`--fgrep`/`--dry-run`, no `--ignore` or `--no-recursive` (of a
+ * configured `recursive`) on the command line (a `--config` or `--package` file is the
+ * configuration). Read with the running Mocha's own option loader, from the command line Mocha was started with: a Mocha that started itself again for a
  * Node flag (`--enable-source-maps`) has its first process's options, configuration included, on
  * its own, and `--no-config`; that first command line is read where the system shows it (Linux's
  * /proc), else the run counts as partial, as it does when the options cannot be read.
