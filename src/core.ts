@@ -12,7 +12,7 @@ export { SCOPE_OPTION_KEYS, envOverrides, validateOptions } from './model/option
 export { failureMessage, listBlocking } from './report/messages.js'
 export { failedItsTest, failedNothing, isViolation } from './model/finding.js'
 export { RunCollector } from './report/run.js'
-export { PARTIAL, firstPartial } from './model/completeness.js'
+export { PARTIAL, firstPartial, isGiven } from './model/completeness.js'
 export { WARNED_ENV, clearWarned, closeWarned, openWarned } from './report/warned.js'
 export { formatSummary } from './report/summary.js'
 export { jsonReport } from './report/json.js'

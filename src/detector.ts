@@ -197,15 +197,15 @@ export class Detector implements LifecycleHost {
    */
   readonly hideOwnFramesIn = (errorClass: ErrorClass): (() => void) => hideOwnSites(errorClass, (file) => this.stacks.isOwnFile(file))
   /**
-   * True the first time a `warn` call site is seen in this run: in this process, and in the run's
-   * folder of printed sites when whatever reports the run made one (report/warned.ts).
-   */
-  /**
    * Whether this run's findings reach a run summary: this process records the run (Mocha's main
    * process), or loopcop's reporter made the run's spool or folder of printed sites for its test
    * processes. Not without the reporter (Vitest, Jest, node:test), where `warn` mode's lines are all.
    */
   readonly summarized = (): boolean => this.#run !== undefined || Boolean(process.env[SPOOL_ENV]) || Boolean(process.env[WARNED_ENV])
+  /**
+   * True the first time a `warn` call site is seen in this run: in this process, and in the run's
+   * folder of printed sites when whatever reports the run made one (report/warned.ts).
+   */
   readonly firstWarning = (site: string): boolean => {
     if (this.#warnedSites.has(site)) return false
     this.#warnedSites.add(site)

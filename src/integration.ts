@@ -20,6 +20,7 @@ export {
   failedNothing,
   failureMessage,
   firstPartial,
+  isGiven,
   formatSummary,
   isThenable,
   isViolation,

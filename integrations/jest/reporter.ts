@@ -7,7 +7,7 @@
  * ```
  * @module
  */
-import { type Completeness, type Finding, type Options, PARTIAL, currentOptions, envOverrides, finishRun, firstPartial, reportRun, startRun, validateOptions } from '../../src/integration.js'
+import { type Completeness, type Finding, type Options, PARTIAL, currentOptions, envOverrides, finishRun, firstPartial, isGiven, reportRun, startRun, validateOptions } from '../../src/integration.js'
 import { focusReason } from '../../src/runner/focus.js'
 
 /** Options of the reporter (the second element of its `reporters` entry). */
@@ -81,8 +81,9 @@ export default class LoopcopReporter {
 
 /**
  * Whether this run runs the whole suite, so that a baseline entry it did not see is a fixed one
- * (`true`), else why not; a complete run has no test path pattern (`jest test/a`), no `-t`, no `--shard`, `--onlyChanged`, `--onlyFailures`,
- * `--findRelatedTests`, `--changedSince`, `--lastCommit`, `--filter`, no watch mode, and no option
+ * (`true`), else why not; a complete run has no test path pattern (`jest test/a`), no `-t`, no
+ * `--shard`, `--onlyChanged`, `--onlyFailures`, `--findRelatedTests`, `--changedSince`,
+ * `--lastCommit`, `--filter`, no watch mode, and no option
  * on the command line (`argv`: the process's, which holds Jest's own when Jest runs from its bin or
  * a wrapper passes its arguments on; options given to `runCLI()` in code are not seen) that
  * narrows the configured suite ({@link NARROWING}: `--testPathIgnorePatterns`, `--selectProjects`, …).
@@ -92,9 +93,8 @@ export function completeRun(globalConfig: unknown, argv: readonly string[] = pro
   const c = globalConfig as Record<string, unknown>
   const patterns = c.testPathPatterns as { patterns?: unknown } | readonly unknown[] | undefined
   const pathFilters = Array.isArray(patterns) ? patterns.length : Array.isArray((patterns as { patterns?: unknown } | undefined)?.patterns) ? ((patterns as { patterns: unknown[] }).patterns.length) : 0
-  const set = (v: unknown): boolean => v !== undefined && v !== null && v !== false && v !== '' && !(Array.isArray(v) && v.length === 0)
-  if (pathFilters > 0 || set(c.testPathPattern) || set(c.nonFlagArgs)) return PARTIAL.namedFiles
-  const option = GLOBAL_NARROWING.find(([key]) => set(c[key]))
+  if (pathFilters > 0 || isGiven(c.testPathPattern) || isGiven(c.nonFlagArgs)) return PARTIAL.namedFiles
+  const option = GLOBAL_NARROWING.find(([key]) => isGiven(c[key]))
   if (option !== undefined) return option[1]
   const given = narrowingOption(argv)
   return given === undefined ? true : `--${given} on the command line`

@@ -8,7 +8,7 @@
  * @module
  */
 import type { Reporter, TestModule, Vitest } from 'vitest/node'
-import { type Completeness, type Finding, type Options, PARTIAL, RunCollector, clearWarned, closeWarned, currentOptions, envOverrides, failedItsTest, failedNothing, firstPartial, openWarned, reportRun, validateOptions } from '../../src/integration.js'
+import { type Completeness, type Finding, type Options, PARTIAL, RunCollector, clearWarned, closeWarned, currentOptions, envOverrides, failedItsTest, failedNothing, firstPartial, isGiven, openWarned, reportRun, validateOptions } from '../../src/integration.js'
 import { focusReason } from '../../src/runner/focus.js'
 import { readMeta } from './meta.js'
 
@@ -69,8 +69,7 @@ export function completeRun(vitest: Vitest | undefined): Completeness {
   const cli = ((vitest as unknown as { _cliOptions?: unknown })._cliOptions ?? c.cliOptions ?? {}) as Record<string, unknown>
   const filters = (vitest as unknown as { filenamePattern?: readonly string[] }).filenamePattern ?? []
   if (filters.length > 0) return PARTIAL.namedFiles
-  const set = (v: unknown): boolean => v !== undefined && v !== null && v !== false && v !== '' && !(Array.isArray(v) && v.length === 0)
-  const narrowed = IN_CONFIG.find(([key]) => set(c[key])) ?? ON_COMMAND_LINE.find(([key]) => set(cli[key]))
+  const narrowed = IN_CONFIG.find(([key]) => isGiven(c[key])) ?? ON_COMMAND_LINE.find(([key]) => isGiven(cli[key]))
   return narrowed === undefined ? true : narrowed[1]
 }
 
@@ -103,19 +102,12 @@ export function ranThrough(testModules: readonly TestModule[], unhandledErrors: 
   if (reason === 'interrupted') return PARTIAL.interrupted
   if (unhandledErrors.length > 0) return 'errors outside the tests'
   if (testModules.some((m) => m.errors().length > 0 || (m.state() !== 'passed' && m.state() !== 'skipped'))) return PARTIAL.failed
-  return focusReason(testModules.map((m) => ({ file: m.moduleId, skipped: () => skippedSome(m) }))) ?? true
+  return focusReason(testModules.map((m) => ({ file: m.moduleId, skipped: () => hasTest(m, 'skipped') }))) ?? true
 }
 
-/** Whether a test file ran a test (one passed or failed). */
-function ranATest(m: TestModule): boolean {
-  for (const _ of m.children.allTests('passed')) return true
-  for (const _ of m.children.allTests('failed')) return true
-  return false
-}
-
-/** Whether a test file skipped a test (written `.skip`, or left out by another's `.only`). */
-function skippedSome(m: TestModule): boolean {
-  for (const _ of m.children.allTests('skipped')) return true
+/** Whether a test file has a test that ended in one of `states` (`'skipped'`: written `.skip`, or left out by another's `.only`). */
+function hasTest(m: TestModule, ...states: readonly ('passed' | 'failed' | 'skipped')[]): boolean {
+  for (const state of states) for (const _ of m.children.allTests(state)) return true
   return false
 }
 
@@ -198,7 +190,7 @@ export default class LoopcopReporter implements Reporter {
       // Files that never ran a test (an import error, a worker that died) tell nothing about the set-up.
       if (testModules.every((m) => m.errors().length > 0 || m.state() === 'failed')) write('loopcop: no test file reported to loopcop: every test file failed before its end (an import error, a crash?); findings of those files are missing from this report')
       // A run whose tests were all skipped (a -t that matched none) checked nothing, and needs no advice.
-      else if (testModules.some(ranATest)) write("loopcop: no test file was checked: add 'loopcop/vitest' to `setupFiles` in the Vitest config (the reporter only collects what it finds)")
+      else if (testModules.some((m) => hasTest(m, 'passed', 'failed'))) write("loopcop: no test file was checked: add 'loopcop/vitest' to `setupFiles` in the Vitest config (the reporter only collects what it finds)")
     }
     const { error } = reportRun(findings, {
       ...(json !== undefined && { json }),

@@ -15,6 +15,11 @@ export const PARTIAL = {
   namedFiles: 'test files named on the command line',
 } as const
 
+/** Whether a runner's option is given (neither unset, `false`, `''` nor an empty list): one that narrows the suite then does. */
+export function isGiven(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== false && value !== '' && !(Array.isArray(value) && value.length === 0)
+}
+
 /**
  * The first check that does not find the run complete (each is asked only if those before it did),
  * else `true`: what narrows the suite first, then what stopped it.

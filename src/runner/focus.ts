@@ -9,8 +9,8 @@ const FOCUS = /\.only\b|\bonly\s*:\s*true\b|(?<![\w$.])f(?:it|describe)[.(]/
 
 /**
  * Whether the source of a test file that skipped tests may focus some: it says `.only` (or Jest's
- * `fit(`/`fdescribe(`), or a test option `only: true`, in code or in a comment. A file that cannot be read may (the safe answer:
- * the run is then taken for partial, whose unseen entries stay).
+ * `fit(`/`fdescribe(`), or a test option `only: true`, in code or in a comment. A file that cannot
+ * be read may (the safe answer: the run is then taken for partial, whose unseen entries stay).
  */
 export function mayFocusTests(file: string): boolean {
   try {
@@ -27,8 +27,9 @@ export interface RanFile {
 }
 
 /**
- * Why `.only` may have made the run partial (`focused tests (.only) in test/a.test.ts`, the path relative to the
- * working directory): the first test file that skipped tests and {@link mayFocusTests}; else `undefined`.
+ * Why `.only` may have made the run partial (`focused tests (.only) in test/a.test.ts`, the path
+ * relative to the working directory): the first test file that skipped tests and
+ * {@link mayFocusTests}; else `undefined`.
  */
 export function focusReason(files: Iterable<RanFile>): string | undefined {
   for (const { file, skipped } of files) {
