@@ -36,6 +36,7 @@ const fsPath: readonly string[] = [
   'lchownSync', 'linkSync', 'lstatSync', 'lutimesSync', 'mkdirSync', 'mkdtempSync', 'openSync', 'opendirSync',
   'readdirSync', 'readFileSync', 'readlinkSync', 'realpathSync', 'renameSync', 'rmSync', 'rmdirSync', 'statSync',
   'statfsSync', 'symlinkSync', 'truncateSync', 'unlinkSync', 'utimesSync', 'writeFileSync', 'globSync',
+  'mkdtempDisposableSync', 'openAsBlobSync',
 ]
 const fsFd: readonly string[] = [
   'closeSync', 'fchmodSync', 'fchownSync', 'fdatasyncSync', 'fstatSync', 'fsyncSync', 'ftruncateSync', 'futimesSync',
@@ -51,6 +52,7 @@ const fsHints: Readonly<Record<string, string>> = {
   fchmodSync: 'use filehandle.chmod()', fchownSync: 'use filehandle.chown()', fsyncSync: 'use filehandle.sync()',
   fdatasyncSync: 'use filehandle.datasync()', ftruncateSync: 'use filehandle.truncate()', futimesSync: 'use filehandle.utimes()',
   statfsSync: 'use fs.promises.statfs', globSync: 'use fs.promises.glob',
+  mkdtempDisposableSync: 'use fs.promises.mkdtempDisposable (with `await using`)', openAsBlobSync: 'use fs.openAsBlob',
 }
 
 const zlibHints: Readonly<Record<string, string>> = {
@@ -62,6 +64,7 @@ const zlibHints: Readonly<Record<string, string>> = {
 const cryptoSync: Readonly<Record<string, string>> = {
   checkPrimeSync: 'checkPrime', generateKeyPairSync: 'generateKeyPair', generateKeySync: 'generateKey',
   generatePrimeSync: 'generatePrime', hkdfSync: 'hkdf', pbkdf2Sync: 'pbkdf2', randomFillSync: 'randomFill', scryptSync: 'scrypt',
+  argon2Sync: 'argon2',
 }
 
 function op(id: string, category: Category, hint: string, arg: ArgKind, blocksWithoutCallback?: boolean): Operation {
@@ -101,7 +104,12 @@ function buildCatalog(): readonly OperationSite[] {
 /**
  * Every blocking operation loopcop knows, with where it lives. Entries whose function does not
  * exist on this Node version or platform (`fs.lchmodSync` off macOS, `fs.globSync` before
- * Node 22, `zlib.zstd*` before 22.15) are skipped at install time.
+ * Node 22, `zlib.zstd*` before 22.15, `fs.mkdtempDisposableSync` before 24.4, `crypto.argon2Sync`
+ * before 24.7, `fs.openAsBlobSync` before 26.10) are skipped at install time. Node 26's
+ * experimental ZIP archive API (`zlib.ZipFile`, `ZipEntry`, `ZipBuffer` and their `*Sync` methods)
+ * reads, writes and compresses through the `fs` and `zlib` functions here, so its calls are these
+ * operations; `zlib.createZipArchiveSync` itself serializes entries already made as its iterator is
+ * read (a file-backed entry read through `fs.readSync`) and is not one.
  */
 export const catalog: readonly OperationSite[] = buildCatalog()
 

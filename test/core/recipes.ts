@@ -77,6 +77,7 @@ function openDir(ws: Workspace): fs.Dir {
 }
 
 const fsCalls = fs as unknown as Record<string, (...args: unknown[]) => unknown>
+const cryptoCalls = crypto as unknown as Record<string, ((...args: unknown[]) => unknown) | undefined>
 
 /** Every catalog id → its recipe. A catalog entry without a recipe fails the catalog test. */
 export const recipes: Readonly<Record<string, Recipe>> = {
@@ -121,6 +122,9 @@ export const recipes: Readonly<Record<string, Recipe>> = {
   'fs.writeFileSync': (ws) => () => fs.writeFileSync(join(ws.dir, 'written.txt'), 'x'),
   // Node ≥ 22 only; the catalog test checks it is absent on older versions.
   'fs.globSync': (ws) => () => fsCalls.globSync?.('*.txt', { cwd: ws.dir }),
+  // Node ≥ 24.4 and ≥ 26.10 only (the folder is under the workspace, removed with it).
+  'fs.mkdtempDisposableSync': (ws) => () => fsCalls.mkdtempDisposableSync?.(join(ws.dir, 'disposable-')),
+  'fs.openAsBlobSync': (ws) => () => fsCalls.openAsBlobSync?.(ws.file),
 
   'fs.closeSync': (ws) => {
     const fd = fs.openSync(ws.file, 'r')
@@ -229,6 +233,8 @@ export const recipes: Readonly<Record<string, Recipe>> = {
   'crypto.pbkdf2Sync': () => () => crypto.pbkdf2Sync('secret', 'salt', 1, 16, 'sha256'),
   'crypto.randomFillSync': () => () => crypto.randomFillSync(Buffer.alloc(8)),
   'crypto.scryptSync': () => () => crypto.scryptSync('secret', 'salt', 16, { N: 16 }),
+  // Node ≥ 24.7 only; the least work Argon2 takes (8 KiB, one pass).
+  'crypto.argon2Sync': () => () => cryptoCalls.argon2Sync?.('argon2id', { message: 'secret', nonce: Buffer.alloc(16, 1), parallelism: 1, tagLength: 16, memory: 8, passes: 1 }),
   'crypto.randomBytes': () => () => crypto.randomBytes(8),
   'crypto.randomInt': () => () => crypto.randomInt(10),
   'crypto.sign': () => () => crypto.sign(null, input, privateKey),
