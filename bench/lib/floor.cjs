@@ -83,7 +83,8 @@ function install(onJudged) {
       },
     }[name]
     for (const key of Reflect.ownKeys(original)) if (key !== 'length' && key !== 'name' && key !== 'prototype') Object.defineProperty(wrapper, key, Object.getOwnPropertyDescriptor(original, key))
-    owner[name] = wrapper
+    // As the property was (Node 26's `zlib.createZipArchiveSync` is read-only, but configurable).
+    Object.defineProperty(owner, name, { ...Object.getOwnPropertyDescriptor(owner, name), value: wrapper })
   }
   const syncs = (mod) => Object.keys(mod).filter((name) => name.endsWith('Sync'))
   const noCallback = (args) => typeof args[args.length - 1] !== 'function'
