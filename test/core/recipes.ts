@@ -122,7 +122,7 @@ export const recipes: Readonly<Record<string, Recipe>> = {
   'fs.writeFileSync': (ws) => () => fs.writeFileSync(join(ws.dir, 'written.txt'), 'x'),
   // Node ≥ 22 only; the catalog test checks it is absent on older versions.
   'fs.globSync': (ws) => () => fsCalls.globSync?.('*.txt', { cwd: ws.dir }),
-  // Node ≥ 24.4 and ≥ 26.10 only (the folder is under the workspace, removed with it).
+  // Node ≥ 24.4 and ≥ 26.10 only; the disposable folder is made in the workspace and removed with it.
   'fs.mkdtempDisposableSync': (ws) => () => fsCalls.mkdtempDisposableSync?.(join(ws.dir, 'disposable-')),
   'fs.openAsBlobSync': (ws) => () => fsCalls.openAsBlobSync?.(ws.file),
 
