@@ -14,7 +14,7 @@ import { Interceptors, type MarkOptions } from './intercept/interceptors.js'
 import { type LifecycleHost, type TestOptions, type TestOutcome, TestRun, type TestSink, endTest } from './lifecycle.js'
 import type { Finding, TestRef } from './model/finding.js'
 import { type Operation, catalog } from './model/operation.js'
-import { type DetectOptions, type Options, type UserOptions, baselineOf, updateBaselineRequested } from './model/options.js'
+import { type DetectOptions, type Options, type UserOptions, baselineOf, updateBaselineRequested, watchesStalls } from './model/options.js'
 import { BaselineCache, BaselineError, markKnown } from './report/baseline.js'
 import { now, setRealImmediate } from './runtime/clock.js'
 import { ThreadClock } from './runtime/thread-clock.js'
@@ -128,10 +128,24 @@ export class Detector implements LifecycleHost {
   // ── configuration ──────────────────────────────────────────────────────────────────────────
 
   /** Merges options into the configuration (validated: a wrong or unknown option throws a `TypeError`). */
-  readonly configure: Configure = Object.assign((options: UserOptions): void => this.config.configure(options), { reset: (): void => this.config.reset() })
+  readonly configure: Configure = Object.assign(
+    (options: UserOptions): void => {
+      this.config.configure(options)
+      this.#stallsConfigured()
+    },
+    { reset: (): void => this.config.reset() },
+  )
 
   /** Merges options a runner's configuration gave (`what` names where, for the errors `configure()` throws). */
-  readonly configureFrom = (options: unknown, what: string): void => this.config.configure(options as UserOptions, what)
+  readonly configureFrom = (options: unknown, what: string): void => {
+    this.config.configure(options as UserOptions, what)
+    this.#stallsConfigured()
+  }
+
+  /** After a configuration change: a watchdog started ahead of the tests is stopped when stalls are off after all. */
+  #stallsConfigured(): void {
+    if (!watchesStalls(this.currentOptions())) this.stalls.release()
+  }
 
   /** The configuration in force (configure() + environment). */
   readonly currentOptions = (): Options => this.config.current()
@@ -320,7 +334,7 @@ export class Detector implements LifecycleHost {
 
   /** Starts the stall watchdog now, before any test, when stall detection is on (see `StallMonitor.prepare`). */
   readonly prepareStalls = (): void => {
-    if (this.currentOptions().stallMs > 0) this.stalls.prepare()
+    if (watchesStalls(this.currentOptions())) this.stalls.prepare()
   }
 
   /** Whether stalls get a stack here (the watchdog or the sampler can run). */

@@ -24,6 +24,7 @@ export {
   loadOrderWarning,
   loadedBefore,
   outsideScopes,
+  prepareStalls,
   recordFindings,
   reportRun,
   startRun,

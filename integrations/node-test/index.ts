@@ -14,9 +14,9 @@
  * @module
  */
 import { registerAssertion } from './assert.js'
-import { SPOOL_ENV, WARNED_ENV, envOverrides, install, loadOrderWarning, loadedBefore } from './core.js'
+import { SPOOL_ENV, WARNED_ENV, envOverrides, install, loadOrderWarning, loadedBefore, prepareStalls } from './core.js'
 import { interceptNodeTest } from './internals.js'
-import { ProcessSink, reporterSpool, runsTests, treeComesLater } from './run.js'
+import { ProcessSink, reporterSpool, runsTests, startedByATest, treeComesLater } from './run.js'
 import { NodeTestLifecycle } from './test.js'
 
 export type { DoesNotBlockOptions } from './assert.js'
@@ -40,7 +40,15 @@ function start(): void {
   }
   // Patch before the test files load: a `const { readFileSync } = require('fs')` taken before the
   // patch is never seen. `--import` and `--require` modules run before the test file.
+  const spawnedByATest = startedByATest()
   install()
+  // The stall watchdog's thread takes ~20–50 ms of CPU to start: started now, it starts while the
+  // test file loads, not during its first tests, and a short test file's process no longer waits
+  // at its exit for a thread still starting (bench/README.md, "Thirty-second pass"). A set-up
+  // module that turns stall detection off (`configure({ stallMs: 0 })`) stops it again. Not in a
+  // process a test started (a CLI under test, run with the test process's options): it most
+  // likely runs no test, and would pay the thread's start for nothing; a test there starts it.
+  if (!spawnedByATest) prepareStalls()
   const notice = loadOrderWarning(loadedBefore(), 'loopcop/node-test', 'Put `--import loopcop/node-test` (or `--require`) first on the command line.')
   const lifecycle = new NodeTestLifecycle(new ProcessSink(notice === undefined ? [] : [notice]))
   const intercept = (): void => {

@@ -43,6 +43,24 @@ export function runsTests(execArgv: readonly string[] = process.execArgv, env: N
 }
 
 /**
+ * Set to its own pid by every process that runs tests with loopcop: a process whose parent's pid it
+ * holds was started by a test (`spawn(process.execPath, process.execArgv)` inherits
+ * `--import loopcop/node-test` and `NODE_TEST_CONTEXT`), not by node:test to run a test file.
+ */
+export const TEST_PROCESS_ENV = 'LOOPCOP_TEST_PROCESS'
+
+/**
+ * Whether this process was started by a test of a process that runs tests with loopcop (see
+ * `TEST_PROCESS_ENV`), rather than by node:test to run test files. Marks this process for its own
+ * children either way.
+ */
+export function startedByATest(env: NodeJS.ProcessEnv = process.env, ppid: number = process.ppid, pid: number = process.pid): boolean {
+  const byATest = env[TEST_PROCESS_ENV] === String(ppid)
+  env[TEST_PROCESS_ENV] = String(pid)
+  return byATest
+}
+
+/**
  * Whether node:test's test tree does not exist yet although this process will run the tests:
  * `node --test --test-isolation=none` on Node 22 loads `--require` modules (not `--import` ones)
  * before it makes its tree, and a hook registered then would make a second tree, with reporters of

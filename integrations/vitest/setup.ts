@@ -28,8 +28,8 @@ install()
 patchRealm(globalThis)
 warnIfCopiedTooEarly()
 // Every test file is a fresh process or thread here: start the stall watchdog's thread while
-// Vitest loads the test file, not inside its first test (if a later configure() turns stall
-// detection off, the thread's start is all it cost).
+// Vitest loads the test file, not inside its first test (a later configure() that turns stall
+// detection off before any test watched stalls stops it again).
 prepareStalls()
 
 /**

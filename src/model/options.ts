@@ -155,6 +155,11 @@ export type DetectOptions = Partial<Pick<Options, (typeof DETECT_OPTION_KEYS)[nu
 /** The options an assertion takes. */
 export type AssertOptions = Partial<Pick<Options, (typeof ASSERT_OPTION_KEYS)[number]>>
 
+/** Whether options watch for stalls: a threshold, and a mode that is not `off`. */
+export function watchesStalls(options: Pick<Options, 'stallMs' | 'stallMode'>): boolean {
+  return options.stallMs > 0 && options.stallMode !== 'off'
+}
+
 /** The defaults `configure.reset()` goes back to. */
 export const DEFAULT_OPTIONS: Options = Object.freeze({
   mode: 'fail',

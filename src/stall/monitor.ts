@@ -3,6 +3,7 @@ import type { FindingIds } from '../accounting/findings.js'
 import { findAllowingRule, verdictOf } from '../accounting/allow.js'
 import type { Scope } from '../accounting/scope.js'
 import type { Frame, TestRef } from '../model/finding.js'
+import { watchesStalls } from '../model/options.js'
 import { stallOperation } from '../model/operation.js'
 import { clearRealInterval, now, setRealInterval } from '../runtime/clock.js'
 import type { Guard } from '../runtime/guard.js'
@@ -86,6 +87,8 @@ export class StallMonitor {
   #timer: ReturnType<typeof setInterval> | undefined
   /** Nothing more can start to read stalls' stacks here (see `#startStackSource`). */
   #sourcesSettled = false
+  /** `prepare` started the watchdog and no scope has watched stalls since (see `release`). */
+  #prepared = false
   #interval = 10
   // The baseline of the current gap (see #rebase).
   #lastBeat = 0
@@ -158,12 +161,12 @@ export class StallMonitor {
 
   /** Starts watching a scope for stalls (its `stallMs` > 0 and `stallMode` not `off`). */
   watch(scope: Scope): void {
-    const s = scope.settings
-    if (s.stallMs <= 0 || s.stallMode === 'off') {
+    if (!watchesStalls(scope.settings)) {
       this.#unwatchedOpen.add(scope)
       return
     }
     if (this.#byScope.has(scope)) return
+    this.#prepared = false
     // Only a detect() (or matcher) runs its code synchronously inside the call that opened it, on
     // top of whatever stack that was; a runner opens a test's scope and calls the test later.
     // Capturing costs (runners format stacks eagerly), so test scopes skip it.
@@ -182,7 +185,7 @@ export class StallMonitor {
     // Settle the time since the last beat before this scope counts: a stall in it (the runner's
     // work before the test, say) belongs to the scopes open then, or to no one.
     if (this.#timer !== undefined) this.#check(now())
-    const w = { scope, stallMs: s.stallMs, openedAt }
+    const w = { scope, stallMs: scope.settings.stallMs, openedAt }
     this.#watched.add(w)
     this.#byScope.set(scope, w)
     this.#rearm()
@@ -228,7 +231,18 @@ export class StallMonitor {
    * first watched scope.
    */
   prepare(): void {
+    this.#prepared = true
     this.#tools.watchdog.start()
+  }
+
+  /**
+   * Stall detection is off after all (a `configure()` after `prepare`, before any scope watched
+   * stalls): stops the watchdog `prepare` started. A scope that watches stalls later starts it again.
+   */
+  release(): void {
+    if (!this.#prepared) return
+    this.#prepared = false
+    this.#tools.watchdog.stop()
   }
 
   /**

@@ -88,6 +88,8 @@ export class Watchdog<S> {
   #failed = false
   /** Where it registered, open until the watchdog answered (closed by `route`). */
   #channel: BroadcastChannel | undefined
+  /** The process's watchdog, when this thread (the main thread) started it: what `stop` ends. */
+  #own: StartedWatchdog | undefined
   /** A probe ran here since the console messages were last discarded (see `#discardConsole`). */
   #probed = false
   /** The probe, as installed on every realm the watchdog may pause in. */
@@ -231,11 +233,29 @@ export class Watchdog<S> {
       // The thread to probe: 0 for the main thread, else this worker's id (see the worker).
       const registration: Registration = { kind: 'register', target: isMainThread ? 0 : threadId, shared: sab, armed: armedSab }
       this.#started = true
-      if (isMainThread) ensureWatchdog(() => this.#script(), registration, (error) => this.#giveUp(error))
+      if (isMainThread) this.#own = ensureWatchdog(() => this.#script(), registration, (error) => this.#giveUp(error))
       else this.#askMainThread(registration)
     } catch (error) {
       this.#giveUp(error)
     }
+  }
+
+  /**
+   * Ends the process's watchdog when this thread started it and it watches no other thread, so that
+   * a later `start` begins anew; true when it did. For a watchdog started ahead of the first test
+   * (`StallMonitor.prepare`) that turned out not to be wanted (`configure({ stallMs: 0 })` in a
+   * set-up module loaded after loopcop): its thread would otherwise start for nothing, ~20–50 ms of
+   * CPU in every test file's process under node:test.
+   */
+  stop(): boolean {
+    const own = this.#own
+    if (own === undefined || own.watched.length > 1) return false
+    this.#own = undefined
+    this.#started = false
+    this.#shared = undefined
+    this.#armed = undefined
+    own.stop()
+    return true
   }
 
   /** The worker's script: its source as a CommonJS script (see `commonJsScript`), or its file. */
@@ -319,6 +339,7 @@ export class Watchdog<S> {
   #giveUp(error: unknown): void {
     this.#failed = true
     this.#started = false
+    this.#own = undefined
     this.#shared = undefined
     this.#armed = undefined
     this.#channel?.close()
@@ -373,13 +394,13 @@ const ASK_MS = 2_000
  * a worker waits for it. `script` is read only to start one. `ensureExpression` does the same from
  * a worker thread, as text: keep the two alike.
  */
-function ensureWatchdog(script: () => WatchdogScript, registration: Registration, onError: (error: unknown) => void): void {
+function ensureWatchdog(script: () => WatchdogScript, registration: Registration, onError: (error: unknown) => void): StartedWatchdog | undefined {
   const key = Symbol.for(WATCHDOG_KEY)
   const global = globalThis as Record<symbol, unknown>
   const running = global[key]
   if (running instanceof Worker) {
     running.postMessage(registration)
-    return
+    return undefined
   }
   const worker = startWorker(script(), registration)
   const watched: SharedArrayBuffer[] = [registration.shared]
@@ -398,6 +419,25 @@ function ensureWatchdog(script: () => WatchdogScript, registration: Registration
     onError(error)
   })
   Object.defineProperty(global, key, { value: worker, configurable: true, enumerable: false, writable: true })
+  return {
+    watched,
+    stop: () => {
+      channel.close()
+      if (global[key] === worker) Reflect.deleteProperty(global, key)
+      // Ended on purpose: an error it reports on its way out is no longer the watched thread's.
+      worker.removeAllListeners('error')
+      worker.on('error', () => {})
+      void worker.terminate()
+    },
+  }
+}
+
+/** A watchdog the main thread started (`ensureWatchdog`): the threads it watches, and how to end it. */
+interface StartedWatchdog {
+  /** The shared memory of every thread registered with it, the starting thread's first. */
+  readonly watched: readonly SharedArrayBuffer[]
+  /** Ends its thread and forgets it: the next `ensureWatchdog` starts another. */
+  stop(): void
 }
 
 /** What a worker thread has the main thread evaluate first: whether the process's watchdog runs (`'running'`). */
