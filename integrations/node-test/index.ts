@@ -16,7 +16,7 @@
 import { registerAssertion } from './assert.js'
 import { SPOOL_ENV, WARNED_ENV, envOverrides, install, loadOrderWarning, loadedBefore, prepareStalls } from './core.js'
 import { interceptNodeTest } from './internals.js'
-import { ProcessSink, reporterSpool, runsTests, startedByATest, treeComesLater } from './run.js'
+import { ProcessSink, mainModuleMayTest, reporterSpool, runsTests, startedByATest, treeComesLater } from './run.js'
 import { NodeTestLifecycle } from './test.js'
 
 export type { DoesNotBlockOptions } from './assert.js'
@@ -49,6 +49,9 @@ function start(): void {
   // process a test started (a CLI under test, run with the test process's options): it most
   // likely runs no test, and would pay the thread's start for nothing; a test there starts it.
   if (!spawnedByATest) prepareStalls()
+  // A CLI a test started, not a test file: calls are still wrapped (for `detect()` and the
+  // assertions), but node:test is left alone (see `mainModuleMayTest`).
+  if (spawnedByATest && !mainModuleMayTest()) return
   const notice = loadOrderWarning(loadedBefore(), 'loopcop/node-test', 'Put `--import loopcop/node-test` (or `--require`) first on the command line.')
   const lifecycle = new NodeTestLifecycle(new ProcessSink(notice === undefined ? [] : [notice]))
   const intercept = (): void => {

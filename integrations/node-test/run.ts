@@ -61,6 +61,21 @@ export function startedByATest(env: NodeJS.ProcessEnv = process.env, ppid: numbe
 }
 
 /**
+ * Whether the main module of a process a test started may run node:test tests: its source names
+ * `node:test` (or cannot be read). A CLI under test, started with the test process's options, does
+ * not: registering loopcop's root hooks there would make node:test's tree, and node:test would
+ * append its report (0 tests) to the CLI's own output when it exits.
+ */
+export function mainModuleMayTest(file: string | undefined = process.argv[1]): boolean {
+  if (file === undefined) return false
+  try {
+    return readFileSync(file, 'utf8').includes('node:test')
+  } catch {
+    return true
+  }
+}
+
+/**
  * Whether node:test's test tree does not exist yet although this process will run the tests:
  * `node --test --test-isolation=none` on Node 22 loads `--require` modules (not `--import` ones)
  * before it makes its tree, and a hook registered then would make a second tree, with reporters of
