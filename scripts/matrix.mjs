@@ -37,7 +37,10 @@ import { packLoopcop, root } from './lib/pack.mjs'
 const NODE_MAJORS = [20, 22, 24, 26]
 const CONCURRENCY = 2
 const CELL_TIMEOUT_MS = 5 * 60_000
-const INSTALL_TIMEOUT_MS = 10 * 60_000
+// An install takes seconds to a minute; one that has not ended in 5 minutes hangs on the network
+// (a registry connection that stalls, seen once in a CI run) and is killed and run again, twice.
+const INSTALL_TIMEOUT_MS = 5 * 60_000
+const INSTALL_ATTEMPTS = 3
 const cache = join(root, '.cache')
 const projectsDir = join(root, 'test', 'matrix', 'projects')
 const fixturesDir = join(root, 'test', 'matrix', 'fixtures')
@@ -106,6 +109,17 @@ function usage(error) {
 /** Runs a command (see scripts/lib/children.mjs); resolves with its exit code, output and whether it timed out. */
 function run(command, args, { cwd, env = process.env, timeoutMs = CELL_TIMEOUT_MS }) {
   return runChild(command, args, { cwd, env, timeoutMs, label: 'matrix' })
+}
+
+/** Runs an npm install; one that hangs (killed at its timeout) is run again, up to `INSTALL_ATTEMPTS` times in all. */
+async function npmInstall(args, { cwd, env }) {
+  let r
+  for (let attempt = 1; attempt <= INSTALL_ATTEMPTS; attempt++) {
+    r = await run('npm', args, { cwd, env, timeoutMs: INSTALL_TIMEOUT_MS })
+    if (!r.timedOut) return r
+    console.error(`matrix: npm ${args.join(' ')} in ${relative(root, cwd)} hung (attempt ${attempt} of ${INSTALL_ATTEMPTS})`)
+  }
+  return r
 }
 
 /** The environment of a runner child: none of this process's test-runner or loopcop variables. */
@@ -178,14 +192,14 @@ async function prepareProject(name, tarball) {
     rmSync(dir, { recursive: true, force: true })
     mkdirSync(dir, { recursive: true })
     for (const f of files) cpSync(join(source, f), join(dir, f))
-    const r = await run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: dir, env: npmEnv, timeoutMs: INSTALL_TIMEOUT_MS })
+    const r = await npmInstall(['ci', '--no-audit', '--no-fund'], { cwd: dir, env: npmEnv })
     if (r.code !== 0) return { error: `npm ci failed in ${relative(root, dir)} (exit ${r.code}):\n${r.output}` }
     writeFileSync(stamp, hash)
   }
   // The too-old runners: loopcop's peer ranges refuse them (ERESOLVE). A user who forces the
   // install with --legacy-peer-deps gets the runtime error these cells expect; so do they.
   const legacy = PROJECTS[name].refuses !== undefined ? ['--legacy-peer-deps'] : []
-  const r = await run('npm', ['install', '--no-save', '--no-audit', '--no-fund', ...legacy, tarball], { cwd: dir, env: npmEnv, timeoutMs: INSTALL_TIMEOUT_MS })
+  const r = await npmInstall(['install', '--no-save', '--no-audit', '--no-fund', ...legacy, tarball], { cwd: dir, env: npmEnv })
   if (r.code !== 0) return { error: `npm install --no-save ${legacy.join(' ')}${legacy.length > 0 ? ' ' : ''}${relative(root, tarball)} failed in ${relative(root, dir)} (exit ${r.code}):\n${r.output}` }
   // What npm installed must be the tarball just packed, not a copy npm kept from an earlier run.
   const installed = JSON.parse(readFileSync(join(dir, 'node_modules', '.package-lock.json'), 'utf8')).packages?.['node_modules/loopcop']
