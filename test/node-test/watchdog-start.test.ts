@@ -6,6 +6,7 @@ import { runNodeTest } from './support.js'
 // at its exit); not at all when a set-up module turns stall detection off; again when a scope's own
 // options turn it back on. Never ahead of the tests in a process a test started with its options.
 // Such a process is a test process only when its main module may use node:test.
+
 // What the two processes a test starts say (see the fixture's test file): a CLI's output is its own,
 // with no watchdog started ahead in it; a test file's blocking test fails.
 const SPAWNED = ['a process a test started wrote: "watchdog: false\\n"', 'a test file a test ran: # fail 1, BlockingIOError'] as const
