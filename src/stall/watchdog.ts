@@ -242,20 +242,19 @@ export class Watchdog<S> {
 
   /**
    * Ends the process's watchdog when this thread started it and it watches no other thread, so that
-   * a later `start` begins anew; true when it did. For a watchdog started ahead of the first test
+   * a later `start` begins anew. For a watchdog started ahead of the first test
    * (`StallMonitor.prepare`) that turned out not to be wanted (`configure({ stallMs: 0 })` in a
    * set-up module loaded after loopcop): its thread would otherwise start for nothing, ~20–50 ms of
    * CPU in every test file's process under node:test.
    */
-  stop(): boolean {
+  stop(): void {
     const own = this.#own
-    if (own === undefined || own.watched.length > 1) return false
+    if (own === undefined || own.watched.length > 1) return
     this.#own = undefined
     this.#started = false
     this.#shared = undefined
     this.#armed = undefined
     own.stop()
-    return true
   }
 
   /** The worker's script: its source as a CommonJS script (see `commonJsScript`), or its file. */
