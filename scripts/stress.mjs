@@ -1,5 +1,5 @@
 // `npm run test:stress`: stall detection under load, as a CI machine meets it. Runs the stress
-// fixtures (test/stress/<runner>) under Vitest (forks and threads), Jest and Mocha, each N times
+// fixtures (test/stress/<runner>) under Vitest (forks and threads), Jest, Mocha and `node --test`, each N times
 // with loopcop (stallMode 'warn', JSON report) and N times without it, alternating, while other
 // processes keep every core busy; then prints per runner:
 //   - false stalls: stalls judged against a [clean] test (it only awaits timers, file reads, a
@@ -23,7 +23,7 @@
 // --from=<a.json,b.json> prints the same from runs saved with --json (of one build), pooled per
 // runner, without running anything.
 //
-// Usage: node scripts/stress.mjs [--runs=10] [--runners=vitest-forks,vitest-threads,jest,mocha]
+// Usage: node scripts/stress.mjs [--runs=10] [--runners=vitest-forks,vitest-threads,jest,mocha,node-test]
 //                                [--no-load] [--json=<file>] [--against=<tarball>] [--from=<files>]
 // It packs the built repository (run `npm run build` first) and installs the tarball into
 // .cache/stress, next to copies of the fixtures. A benchmark, not a test: it exits 0 whatever it
@@ -39,7 +39,9 @@ import { flags, median } from './lib/measure.mjs'
 
 const args = flags()
 const RUNS = Number(args.runs ?? 10)
-const RUNNERS = String(args.runners ?? 'vitest-forks,vitest-threads,jest,mocha').split(',')
+const RUNNERS = String(args.runners ?? 'vitest-forks,vitest-threads,jest,mocha,node-test').split(',')
+/** The fixtures' folders under test/stress (Vitest's serve both of its pools). */
+const FIXTURES = ['vitest', 'jest', 'mocha', 'node-test']
 const LOAD = args['no-load'] !== true
 const AGAINST = typeof args.against === 'string' ? resolve(args.against) : undefined
 const cache = join(root, '.cache', 'stress')
@@ -58,7 +60,7 @@ function setUp() {
   // Without it, `loopcop` would resolve to the repository itself (package self-reference).
   writeFileSync(join(cache, 'package.json'), JSON.stringify({ name: 'loopcop-stress-fixtures', private: true, type: 'commonjs' }) + '\n')
   installTarball(packLoopcop(join(cache, 'pack')), join(cache, 'node_modules'))
-  for (const runner of ['vitest', 'jest', 'mocha']) {
+  for (const runner of FIXTURES) {
     cpSync(join(root, 'test', 'stress', runner), join(cache, runner), { recursive: true })
     cpSync(join(root, 'test', 'stress', 'shared', 'work.cjs'), join(cache, runner, 'work.cjs'))
   }
@@ -68,7 +70,7 @@ function setUp() {
   mkdirSync(other, { recursive: true })
   writeFileSync(join(other, 'package.json'), JSON.stringify({ name: 'loopcop-stress-fixtures-against', private: true, type: 'commonjs' }) + '\n')
   installTarball(AGAINST, join(other, 'node_modules'))
-  for (const runner of ['vitest', 'jest', 'mocha']) cpSync(join(cache, runner), join(other, runner), { recursive: true })
+  for (const runner of FIXTURES) cpSync(join(cache, runner), join(other, runner), { recursive: true })
 }
 
 /** Busy processes on every core, until stopped. */
@@ -119,6 +121,12 @@ async function runOnce(name, variant, i) {
     argv = [bins.vitest, 'run', `--pool=${pool}`, '--reporter=default', '--reporter=json', `--outputFile.json=${results}`, ...(withLoopcop ? ['--reporter=loopcop/vitest/reporter'] : [])]
   } else if (runner === 'jest') {
     argv = [bins.jest, '--ci', '--json', '--outputFile', results, '--cacheDirectory', join(out, 'jest-cache')]
+  } else if (runner === 'node-test') {
+    // Each test file in a process of its own (node:test's default), as the README sets loopcop up:
+    // its reporter next to the run's own (the fixture's, which writes the results file).
+    env.STRESS_RESULTS = results
+    const loopcop = withLoopcop ? ['--import', 'loopcop/node-test', '--test-reporter=loopcop/node-test/reporter', '--test-reporter-destination=stderr'] : []
+    argv = ['--test', ...loopcop, '--test-reporter=./results.mjs', '--test-reporter-destination=stdout', 'test/a.test.cjs', 'test/b.test.cjs']
   } else {
     argv = [bins.mocha, ...(withLoopcop ? ['--require', 'loopcop/mocha'] : []), '--reporter', 'json', '--timeout', '60000', 'test/*.spec.cjs']
   }
