@@ -1,7 +1,7 @@
 // `npm run test:stress`: stall detection under load, as a CI machine meets it. Runs the stress
-// fixtures (test/stress/<runner>) under Vitest (forks and threads), Jest, Mocha and `node --test`, each N times
-// with loopcop (stallMode 'warn', JSON report) and N times without it, alternating, while other
-// processes keep every core busy; then prints per runner:
+// fixtures (test/stress/<runner>) under Vitest (forks and threads), Jest, Mocha and `node --test`,
+// each N times with loopcop (stallMode 'warn', JSON report) and N times without it, alternating,
+// while other processes keep every core busy; then prints per runner:
 //   - false stalls: stalls judged against a [clean] test (it only awaits timers, file reads, a
 //     first fetch(), a big module import);
 //   - not judged: stalls reported without a verdict (no stack of the stalled code, or several
