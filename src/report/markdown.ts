@@ -9,6 +9,7 @@ import { callsAndStalls } from './summary.js'
 
 /** A call site of the Markdown summary. */
 interface Row {
+  readonly kind: JsonFinding['kind']
   readonly operation: string
   readonly site: string
   calls: number
@@ -23,7 +24,7 @@ function rows(findings: readonly JsonFinding[]): Row[] {
     const site = f.location === undefined ? '(no stack)' : `${f.location.file}:${f.location.line}`
     const key = `${operation}\u0000${site}`
     let row = byKey.get(key)
-    if (row === undefined) byKey.set(key, (row = { operation, site, calls: 0, ms: 0, tests: new Set() }))
+    if (row === undefined) byKey.set(key, (row = { kind: f.kind, operation, site, calls: 0, ms: 0, tests: new Set() }))
     row.calls += f.calls
     row.ms += f.durationMs
     if (f.test !== undefined) row.tests.add(`${f.test.file ?? ''}\u0000${f.test.name}`)
@@ -59,7 +60,7 @@ export function markdownSummary(report: JsonReport): string {
   }
   if (asserted.length > 0) {
     const r = rows(asserted)
-    lines.push(`Found by assertions (they pass or fail their tests themselves): ${plural(r.reduce((n, x) => n + x.calls, 0), 'call')} at ${plural(r.length, 'call site')}.`, '', ...table(r), '')
+    lines.push(`Found by assertions (they pass or fail their tests themselves): ${callsAndStalls(r, r.reduce((n, x) => n + x.calls, 0))} at ${plural(r.length, 'call site')}.`, '', ...table(r), '')
   }
   const fixed = report.baseline?.fixed ?? []
   if (fixed.length > 0) {

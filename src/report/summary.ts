@@ -53,7 +53,7 @@ function siteLines(sites: readonly SiteSummary[]): string[] {
   const lines: string[] = []
   for (const site of sites) {
     const tests = site.tests.length === 0 ? '' : ` — ${plural(site.tests.length, 'test')}: ${site.tests.slice(0, 3).map((t) => JSON.stringify(t)).join(', ')}${site.tests.length > 3 ? ', …' : ''}`
-    lines.push(`  ${site.operation} at ${site.site}${byPackages(site.findings)}: ${plural(site.calls, 'call')}, ${formatMs(site.blockedMs)}${site.leak ? ' (leaked past its test)' : ''}${tests}`)
+    lines.push(`  ${site.operation} at ${site.site}${byPackages(site.findings)}: ${plural(site.calls, site.kind === 'stall' ? 'stall' : 'call')}, ${formatMs(site.blockedMs)}${site.leak ? ' (leaked past its test)' : ''}${tests}`)
     lines.push(`      ${describeFinding(site.example).split(' — ').slice(-1)[0] ?? ''}`)
   }
   return lines
@@ -97,7 +97,7 @@ export function formatSummary(findings: readonly Finding[], cwd?: string, json?:
   }
   if (asserted.length > 0) {
     const calls = asserted.reduce((n, site) => n + site.calls, 0)
-    lines.push(`  found by assertions (toBlockEventLoop, assertNoBlocking, blockEventLoop, doesNotBlock), which pass or fail their tests themselves: ${plural(calls, 'blocking call')} at ${plural(asserted.length, 'call site')}`)
+    lines.push(`  found by assertions (toBlockEventLoop, assertNoBlocking, blockEventLoop, doesNotBlock), which pass or fail their tests themselves: ${callsAndStalls(asserted, calls)} at ${plural(asserted.length, 'call site')}`)
     lines.push(...siteLines(asserted).map((l) => `  ${l}`))
   }
   if (s.unjudgedStalls > 0) lines.push(`  ${plural(s.unjudgedStalls, 'stall')} not judged (no stack showing your code could be read, or several tests could own ${s.unjudgedStalls === 1 ? 'it' : 'them'}; each says why in the JSON report)`)
@@ -112,12 +112,14 @@ export function formatSummary(findings: readonly Finding[], cwd?: string, json?:
 }
 
 /**
- * `12 blocking calls`, or `10 blocking calls and 2 stalls` when stalls are among them (a stall is no
- * call): `calls` counted over `counted` (findings or call sites), of which the stalls are told apart.
+ * `12 blocking calls`, `10 blocking calls and 2 stalls` when stalls are among them (a stall is no
+ * call), or `2 stalls` when there is nothing else: `calls` counted over `counted` (findings or call
+ * sites), of which the stalls are told apart.
  */
 export function callsAndStalls(counted: readonly { readonly kind: Finding['kind']; readonly calls: number }[], calls: number): string {
   const stalls = counted.reduce((n, c) => n + (c.kind === 'stall' ? c.calls : 0), 0)
-  return stalls === 0 ? plural(calls, 'blocking call') : `${plural(calls - stalls, 'blocking call')} and ${plural(stalls, 'stall')}`
+  if (stalls === 0) return plural(calls, 'blocking call')
+  return stalls === calls ? plural(stalls, 'stall') : `${plural(calls - stalls, 'blocking call')} and ${plural(stalls, 'stall')}`
 }
 
 /** How many calls the "test code" rule allowed, as a clause (empty when none). */

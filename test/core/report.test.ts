@@ -325,11 +325,22 @@ describe('the run summary', () => {
     const summary = formatSummary([syncFinding({ test: { name: 'a' } }), syncFinding({ test: { name: 'b' } }), stallFinding({ test: { name: 'a' } })], cwd)
     expect(summary.split('\n')).toEqual([
       'loopcop: 2 blocking calls and 1 stall at 2 call sites in 2 tests, 188 ms blocked in total',
-      '  event loop stall at src/csv.ts:8:12: 1 call, 182 ms — 1 test: "a"',
+      '  event loop stall at src/csv.ts:8:12: 1 stall, 182 ms — 1 test: "a"',
       '      event loop stalled 182 ms (threshold 100 ms)',
       '  fs.readFileSync at src/users.ts:14:18: 2 calls, 6.2 ms — 2 tests: "a", "b"',
       '      use fs.promises.readFile',
     ])
+  })
+
+  test('a site of stalls counts stalls, not calls, in the violations and in what assertions found', () => {
+    const stalls = [stallFinding({ test: { name: 'a' } }), stallFinding({ test: { name: 'b' }, durationMs: 105 })]
+    const asserted = [stallFinding({ test: { name: 'c' }, scope: 'assertion' }), syncFinding({ test: { name: 'c' }, scope: 'assertion' })]
+    const summary = formatSummary([...stalls, ...asserted], cwd).split('\n')
+    expect(summary[0]).toBe('loopcop: 2 stalls at 1 call site in 2 tests, 287 ms blocked in total')
+    expect(summary[1]).toBe('  event loop stall at src/csv.ts:8:12: 2 stalls, 287 ms — 2 tests: "a", "b"')
+    expect(summary).toContain('  found by assertions (toBlockEventLoop, assertNoBlocking, blockEventLoop, doesNotBlock), which pass or fail their tests themselves: 1 blocking call and 1 stall at 2 call sites')
+    expect(summary).toContain('    event loop stall at src/csv.ts:8:12: 1 stall, 182 ms — 1 test: "c"')
+    expect(markdownSummary(jsonReport([...stalls, ...asserted], cwd))).toContain('Found by assertions (they pass or fail their tests themselves): 1 blocking call and 1 stall at 2 call sites.')
   })
 
   test('a call site is a line: an async frame’s column (its `await`) and the call’s own make one site', () => {
