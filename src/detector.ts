@@ -147,6 +147,16 @@ export class Detector implements LifecycleHost {
     if (!watchesStalls(this.currentOptions())) this.stalls.release()
   }
 
+  /**
+   * A test file starts in a process that runs several one after another (a Jest worker, a Vitest
+   * worker without isolation): what a test file before it configured is undone (see
+   * `Configuration.startFile`).
+   */
+  readonly startTestFile = (): void => {
+    this.config.startFile()
+    this.#stallsConfigured()
+  }
+
   /** The configuration in force (configure() + environment). */
   readonly currentOptions = (): Options => this.config.current()
 

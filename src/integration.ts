@@ -62,6 +62,8 @@ export const prepareStalls: typeof detector.prepareStalls = detector.prepareStal
 export const configure: typeof detector.configure = detector.configure
 /** Merges options a runner's configuration gave (Vitest's `test.provide.loopcop`), validated as `configure()` validates. */
 export const configureFrom: typeof detector.configureFrom = detector.configureFrom
+/** A test file starts: what the test files before it in this process configured is undone. */
+export const startTestFile: typeof detector.startTestFile = detector.startTestFile
 /** The configuration in force (configure() + environment). */
 export const currentOptions: typeof detector.currentOptions = detector.currentOptions
 

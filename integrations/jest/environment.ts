@@ -43,6 +43,7 @@ import {
   patchRealm,
   recordFindings,
   reportInternalError,
+  startTestFile,
   toBlockEventLoop,
   unpatchRealm,
   validateOptions,
@@ -149,6 +150,10 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
       assertSupportedRunner('Jest')
       super(config, context)
       this.#testPath = context.testPath
+      // A worker runs test files one after another: what the one before configured (a `configure()`
+      // at its top level, say) is undone, as it is where each file has a process of its own. First:
+      // this file's project configures its `onFinding` and baseline next.
+      startTestFile()
       this.#overrides = fileOptions(config, context)
       // jest-environment-node copies every testEnvironmentOptions key onto the test's global.
       const options = config.projectConfig.testEnvironmentOptions as Record<string, unknown> | undefined

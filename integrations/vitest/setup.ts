@@ -11,7 +11,7 @@
 import fs, { readFileSync as namedReadFileSync } from 'node:fs'
 import * as vitest from 'vitest'
 import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite } from 'vitest'
-import { BlockingIOError, type Finding, type Mode, type TestRun, currentOptions, envOverrides, install, isViolation, loadOrderWarning, loadedBefore, openTest, patchRealm, prepareStalls } from '../../src/integration.js'
+import { BlockingIOError, type Finding, type Mode, type TestRun, currentOptions, envOverrides, install, isViolation, loadOrderWarning, loadedBefore, openTest, patchRealm, prepareStalls, startTestFile } from '../../src/integration.js'
 import { firstInProcess } from '../../src/runner/once.js'
 import { scopeTestsWithoutAroundEach, suiteArgument } from './fallback.js'
 import { fileMeta, testMeta } from './meta.js'
@@ -24,6 +24,9 @@ export type { ProvidedOptions, ToBlockEventLoopOptions, ToBlockEventLoopResult }
 envOverrides()
 warnAboutLoadOrder()
 install()
+// Without isolation a worker runs test files one after another: what the one before configured
+// (a `configure()` at its top level, say) is undone, as a process of its own would forget it.
+startTestFile()
 // Atomics is per realm; under `vmThreads` this file runs in the test file's own context.
 patchRealm(globalThis)
 warnIfCopiedTooEarly()

@@ -90,6 +90,8 @@ export class Configuration {
    */
   readonly #byOverrides = new WeakMap<ScopeOptions, { readonly from: Options; readonly settings: Settings }>()
   #current: { readonly options: Options; readonly env: string; readonly resolved: Options } | undefined
+  /** What `configure()` had set when this process's first test file started (see `startFile`). */
+  #fileBase: Options | undefined
 
   /**
    * Merges `options` into the current configuration. Every option is validated; a wrong one (or an
@@ -104,6 +106,19 @@ export class Configuration {
   /** Restores the default configuration. */
   reset(): void {
     this.#options = DEFAULT_OPTIONS
+  }
+
+  /**
+   * A test file starts in this process. Jest's workers, and Vitest's without isolation, run test
+   * files one after another in one process, where a fresh process per file (Vitest's default,
+   * `node --test`'s) forgets what the file configured: the first file marks what is configured
+   * then as what every file starts from, and each later one puts that back, so that a
+   * `configure()` made by a test file (or by the setup files run for it, which run again for the
+   * next) does not outlast it.
+   */
+  startFile(): void {
+    if (this.#fileBase === undefined) this.#fileBase = this.#options
+    else this.#options = this.#fileBase
   }
 
   /** The `onFinding` callback `configure()` set (no environment variable sets one). */

@@ -53,3 +53,18 @@ describe('Configuration.settingsFor()', () => {
     expect(() => config.settingsFor(Object.freeze({ mode: 'loud' }) as unknown as ScopeOptions, 'the docblock')).toThrow(/Expected `mode` to be one of/)
   })
 })
+
+describe('Configuration.startFile()', () => {
+  test('each test file after the first starts from what was configured when the first started', () => {
+    const config = new Configuration()
+    config.configure({ mode: 'warn' })
+    config.startFile()
+    config.configure({ allow: ['fs.readFileSync'], traceDepth: 3 })
+    expect(config.current().allow).toEqual(['fs.readFileSync'])
+    config.startFile()
+    expect(config.current()).toMatchObject({ mode: 'warn', allow: [], traceDepth: 10 })
+    config.reset()
+    config.startFile()
+    expect(config.current().mode).toBe('warn')
+  })
+})

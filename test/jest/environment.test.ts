@@ -140,6 +140,19 @@ describe('loopcop/jest/environment', () => {
 })
 
 describe('configuration of the environment', () => {
+  // The `configure` fixture: a.test.js configures at its top level, b.test.js runs after it in the
+  // same worker (a sequencer sorts the files by name).
+  test("one worker, two files: a test file's top-level configure() ends with the file; a setup file's holds for each", async () => {
+    const run = await runJest('configure', ['--runInBand'])
+    expect(run.passed).toEqual(['[clean] reads what its top-level configure() allows'])
+    expect(run.failed).toEqual(['[blocks] reads what nothing here allows'])
+    expect(run.test('[blocks] reads what nothing here allows').failureMessages.join('\n')).toContain('fs.readFileSync(')
+
+    const fromSetup = await runJest('configure', ['--runInBand'], { env: { FIXTURE_SETUP_ALLOWS: '1' } })
+    expect(fromSetup.failed).toEqual([])
+    expect(fromSetup.passed).toHaveLength(2)
+  })
+
   test('LOOPCOP_MODE wins over testEnvironmentOptions and docblock pragmas', async () => {
     const run = await runJest('basic', ['--maxWorkers=1', 'tests/throw', 'tests/handlers', '-t', 'swallowed|reads users synchronously'], { env: { LOOPCOP_MODE: 'warn' } })
     expect(run.failed).toEqual([])

@@ -54,6 +54,20 @@ describe('allowing', () => {
     expect(other).toContain('fs.statSync(')
     expect(other).not.toContain('fs.existsSync(')
   }, timeout)
+
+  // Without isolation one worker runs the two files one after the other, as a Jest worker does.
+  const oneWorker = ['--no-isolate', '--maxWorkers=1']
+  test.each(['forks', 'threads'] as const)("isolate: false (%s): a test file's top-level configure() ends with the file; a setup file's holds for each", async (pool) => {
+    const files = ['test/configure-first.test.ts', 'test/configure-second.test.ts']
+    const run = await runFixture(files, { pool, args: oneWorker, env: { FIXTURE_SORTED: '1' } })
+    expect(run.tests).toHaveLength(2)
+    expect(names(run, 'failed')).toEqual(marked(run, 'blocks'))
+    expect(names(run, 'passed')).toEqual(marked(run, 'clean'))
+    expect(outcome(run, '[blocks] reads the config, which nothing here allows').failure).toContain('fs.readFileSync(')
+
+    const fromSetup = await runFixture(files, { pool, args: oneWorker, env: { FIXTURE_SORTED: '1', FIXTURE_CONFIGURE: JSON.stringify({ allow: ['fs.readFileSync'] }) } })
+    expect(fromSetup.tests.map((t) => t.status)).toEqual(['passed', 'passed'])
+  }, timeout)
 })
 
 describe('modes', () => {

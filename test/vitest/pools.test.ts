@@ -13,7 +13,7 @@ function site(call: string): string {
   return `src/app.ts:${appLine(call)}:`
 }
 
-const setups: { readonly title: string; readonly pool: Pool; readonly env?: Record<string, string> }[] = [
+const setups: { readonly title: string; readonly pool: Pool; readonly env?: Record<string, string>; readonly args?: readonly string[] }[] = [
   { title: 'forks', pool: 'forks' },
   { title: 'threads', pool: 'threads' },
   { title: 'vmThreads (with the preload)', pool: 'vmThreads' },
@@ -22,12 +22,17 @@ const setups: { readonly title: string; readonly pool: Pool; readonly env?: Reco
   { title: 'vmThreads, loopcop loaded natively', pool: 'vmThreads', env: { FIXTURE_EXTERNAL: '1' } },
   // The path taken on Vitest versions without aroundEach (before 4.1).
   { title: 'forks, without aroundEach', pool: 'forks', env: { LOOPCOP_VITEST_AROUND_EACH: '0' } },
+  // `isolate: false` (Vitest 5 suggests it in every run's output): one worker runs both files, its
+  // setup files again for each, with loopcop loaded once.
+  { title: 'forks, isolate: false', pool: 'forks', args: ['--no-isolate', '--maxWorkers=1'] },
+  { title: 'threads, isolate: false', pool: 'threads', args: ['--no-isolate', '--maxWorkers=1'] },
+  { title: 'forks, isolate: false, loopcop loaded natively', pool: 'forks', env: { FIXTURE_EXTERNAL: '1' }, args: ['--no-isolate', '--maxWorkers=1'] },
 ]
 
-describe.each(setups)('pool: $title', ({ pool, env }) => {
+describe.each(setups)('pool: $title', ({ pool, env, args }) => {
   let run: FixtureRun
   beforeAll(async () => {
-    run = await runFixture(files, { pool, ...(env !== undefined && { env }) })
+    run = await runFixture(files, { pool, ...(env !== undefined && { env }), ...(args !== undefined && { args }) })
   }, 240_000)
 
   test('the failing tests are exactly the blocking ones', () => {
