@@ -151,8 +151,8 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
       super(config, context)
       this.#testPath = context.testPath
       // A worker runs test files one after another: what the one before configured (a `configure()`
-      // at its top level, say) is undone, as it is where each file has a process of its own. First:
-      // this file's project configures its `onFinding` and baseline next.
+      // at its top level, say) is undone, as a process of its own would forget it. Before
+      // `fileOptions`, which configures this file's project's `onFinding` and baseline.
       startTestFile()
       this.#overrides = fileOptions(config, context)
       // jest-environment-node copies every testEnvironmentOptions key onto the test's global.
