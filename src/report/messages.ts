@@ -73,11 +73,25 @@ export function findingDetail(f: Finding, indent: string): string[] {
   if (f.kind === 'stall' && f.unjudged !== undefined) lines.unshift(`${indent}(not judged: ${f.unjudged})`)
   if (f.offender !== undefined) {
     const at = f.location
-    const from = at !== undefined && at.file !== f.offender.file ? ` from ${displayPath(at.file)}:${at.line}` : ` (no frame of your own code among the ${f.frames.length} captured: raise traceDepth to see it)`
+    const from = at !== undefined && at.file !== f.offender.file ? ` from ${displayPath(at.file)}:${at.line}` : ` (${noOwnFrame(f.frames.length)})`
     lines.unshift(`${indent}called by the package ${f.offender.package}${from}`)
   }
   if (f.testCode === true) lines.push(`${indent}(in test code)`)
   return lines
+}
+
+/**
+ * Why a dependency's call has no frame of the user's code to show: the package made it on its own
+ * (a callback, code after an `await`: the stack starts in the package), or the user's frame lies
+ * past the frames captured.
+ */
+function noOwnFrame(captured: number): string {
+  return `no frame of your own code among the ${plural(captured, 'frame')} captured: the package made the call on its own (in a callback, or after an await), or your frame lies deeper (raise traceDepth)`
+}
+
+/** Whether a dependency's call was reported at the dependency's own frame: no frame of the user's code was found. */
+export function atOffender(f: Finding): boolean {
+  return f.offender !== undefined && (f.location === undefined || f.location.file === f.offender.file)
 }
 
 /** Blocking calls counted in these findings (a finding stands for `calls` calls). */
@@ -139,6 +153,6 @@ export function newSiteWarning(f: Finding, title?: string, summarized = true): s
   if (isUnjudged(f) && f.kind === 'sync-io') return `${describeFinding(f)} (${during}${NO_STACK}${summarized ? '; the run summary and JSON report count them' : ''})`
   const where = f.location === undefined ? '(no stack)' : `${displayPath(f.location.file)}:${f.location.line}:${f.location.column}`
   // The line is the user's; the call may be a dependency's, made for it (`vite`'s inside `build()`).
-  const by = f.offender === undefined ? '' : `called by the package ${f.offender.package}; `
+  const by = f.offender === undefined ? '' : atOffender(f) ? `in the package ${f.offender.package}, no frame of your own code found; ` : `called by the package ${f.offender.package}; `
   return `new call site ${where} ${describeFinding(f)} (${during}${by}${summarized ? 'later calls from here are counted in the run summary and JSON report' : UNSUMMARIZED})`
 }

@@ -5,7 +5,7 @@ import { type Finding, isKnown, isViolation, testKey } from '../model/finding.js
 import { type Mode, failsTests } from '../model/mode.js'
 import { displayPath } from '../stack/frames.js'
 import { summarize } from './json.js'
-import { NO_STACK, describeFinding, formatMs, plural } from './messages.js'
+import { NO_STACK, atOffender, describeFinding, formatMs, plural } from './messages.js'
 
 /** One row of the run summary: a call site with everything charged to it. */
 export interface SiteSummary {
@@ -59,12 +59,21 @@ function siteLines(sites: readonly SiteSummary[]): string[] {
   return lines
 }
 
-/** ` (called by the package p)` when dependencies made a site's calls for the user's line, else nothing. */
+/**
+ * ` (called by the package p)` when dependencies made a site's calls for the user's line, ` (in the
+ * package p, no frame of your own code found)` when the site is the dependency's own frame, else nothing.
+ */
 function byPackages(findings: readonly Finding[]): string {
   const packages = new Set<string>()
-  for (const f of findings) if (f.kind === 'sync-io' && f.offender !== undefined) packages.add(f.offender.package)
+  let own = true
+  for (const f of findings) {
+    if (f.kind !== 'sync-io' || f.offender === undefined) continue
+    packages.add(f.offender.package)
+    own &&= atOffender(f)
+  }
   if (packages.size === 0) return ''
-  return ` (called by the package${packages.size === 1 ? '' : 's'} ${[...packages].join(', ')})`
+  const names = `${packages.size === 1 ? '' : 's'} ${[...packages].join(', ')}`
+  return own ? ` (in the package${names}, no frame of your own code found)` : ` (called by the package${names})`
 }
 
 const isAssertion = (f: Finding): boolean => f.scope === 'assertion' && !f.allowed

@@ -136,10 +136,16 @@ describe('the failure message', () => {
     ])
   })
 
-  test('a dependency call with no frame of the user’s own captured says so', () => {
+  test('a dependency call with no frame of the user’s own captured says so, and why that can be, in the message, the warning and the summary', () => {
     const pino = { package: 'pino', file: join(cwd, 'node_modules/pino/lib/tools.js'), line: 7, column: 3 }
-    const message = failureMessage([syncFinding({ offender: pino, location: { file: pino.file, line: 7, column: 3 }, frames: [{ fn: 'write', file: pino.file, line: 7, column: 3 }] })])
-    expect(message).toContain('called by the package pino (no frame of your own code among the 1 captured: raise traceDepth to see it)')
+    const alone = syncFinding({ offender: pino, location: { file: pino.file, line: 7, column: 3 }, frames: [{ fn: 'write', file: pino.file, line: 7, column: 3 }] })
+    expect(failureMessage([alone])).toContain('called by the package pino (no frame of your own code among the 1 frame captured: the package made the call on its own (in a callback, or after an await), or your frame lies deeper (raise traceDepth))')
+    expect(newSiteWarning(alone, 'a')).toContain('(in "a"; in the package pino, no frame of your own code found; later calls')
+    expect(formatSummary([alone], cwd).split('\n')[1]).toBe('  fs.readFileSync at node_modules/pino/lib/tools.js:7:3 (in the package pino, no frame of your own code found): 1 call, 3.1 ms — 1 test: "GET /users returns 200"')
+    // Made for the user's line: called by the package.
+    const forUser = syncFinding({ offender: pino })
+    expect(newSiteWarning(forUser, 'a')).toContain('(in "a"; called by the package pino; later calls')
+    expect(formatSummary([forUser], cwd).split('\n')[1]).toContain('fs.readFileSync at src/users.ts:14:18 (called by the package pino): 1 call')
   })
 
   test('milliseconds as people read them', () => {
