@@ -111,12 +111,28 @@ export function messageOrder(findings: readonly Finding[]): Finding[] {
   return [...findings].sort((a, b) => rank(a) - rank(b))
 }
 
+/**
+ * The headline of findings none of which was judged (a warning of stalls the watchdog could not
+ * read): `1 event loop stall, not judged`, never `0 blocking operations`.
+ */
+function notJudged(findings: readonly Finding[]): string {
+  let stalls = 0
+  let calls = 0
+  for (const f of findings) {
+    if (f.kind === 'stall') stalls += f.calls
+    else calls += f.calls
+  }
+  const parts = [calls > 0 && plural(calls, 'blocking call'), stalls > 0 && plural(stalls, 'event loop stall')].filter((p) => p !== false)
+  return `${parts.join(' and ')}, not judged`
+}
+
 /** The failure message (README, "Use it"): headline, numbered findings with frames, how to allow. */
 export function failureMessage(findings: readonly Finding[], title?: string): string {
   const ordered = messageOrder(findings)
-  const n = totalCalls(ordered.filter((f) => !isUnjudged(f)))
+  const judged = ordered.filter((f) => !isUnjudged(f))
+  const n = totalCalls(judged)
   const during = title === undefined ? '' : ` during ${JSON.stringify(title)}`
-  const lines = [`${count(n)} blocking operation${n === 1 ? '' : 's'} on the event loop${during}`]
+  const lines = [judged.length > 0 || ordered.length === 0 ? `${count(n)} blocking operation${n === 1 ? '' : 's'} on the event loop${during}` : `${notJudged(ordered)}${during === '' ? '' : `,${during}`}`]
   ordered.forEach((f, i) => {
     const label = `  ${i + 1}) `
     lines.push(label + describeFinding(f))

@@ -136,6 +136,17 @@ describe('the failure message', () => {
     ])
   })
 
+  test('a message of findings none of which was judged says so in its headline, never "0 blocking operations"', () => {
+    const unjudged = stallFinding({ unjudged: 'the stall ended before the watchdog looked', location: undefined, frames: [] })
+    const lines = failureMessage([unjudged], 'a').split('\n')
+    expect(lines[0]).toBe('1 event loop stall, not judged, during "a"')
+    expect(lines[2]).toContain('(not judged: the stall ended before the watchdog looked)')
+    const unstacked = syncFinding({ unstacked: true, calls: 3, frames: [], location: undefined })
+    expect(failureMessage([unstacked, unjudged]).split('\n')[0]).toBe('3 blocking calls and 1 event loop stall, not judged')
+    // One judged finding: the headline counts the judged, the rest are listed under it.
+    expect(failureMessage([unjudged, syncFinding()]).split('\n')[0]).toBe('1 blocking operation on the event loop')
+  })
+
   test('a dependency call with no frame of the user’s own captured says so, and why that can be, in the message, the warning and the summary', () => {
     const pino = { package: 'pino', file: join(cwd, 'node_modules/pino/lib/tools.js'), line: 7, column: 3 }
     const alone = syncFinding({ offender: pino, location: { file: pino.file, line: 7, column: 3 }, frames: [{ fn: 'write', file: pino.file, line: 7, column: 3 }] })
