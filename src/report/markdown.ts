@@ -3,9 +3,8 @@
 // merged report of shards reads the same as a single run's.
 import type { JsonFinding, JsonReport } from './json.js'
 import { isKnown, isViolation } from '../model/finding.js'
-import { NO_STACK, count, plural } from './messages.js'
+import { NO_STACK, callsAndStalls, count, plural } from './messages.js'
 import { describeEntry } from './ratchet.js'
-import { callsAndStalls } from './summary.js'
 
 /** A call site of the Markdown summary. */
 interface Row {

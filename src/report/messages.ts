@@ -112,18 +112,14 @@ export function messageOrder(findings: readonly Finding[]): Finding[] {
 }
 
 /**
- * The headline of findings none of which was judged (a warning of stalls the watchdog could not
- * read): `1 event loop stall, not judged`, never `0 blocking operations`.
+ * `12 blocking calls`, `10 blocking calls and 2 stalls` when stalls are among them (a stall is no
+ * call), or `2 stalls` when there is nothing else: `calls` counted over `counted` (findings or call
+ * sites), of which the stalls are told apart, named `stall`.
  */
-function notJudged(findings: readonly Finding[]): string {
-  let stalls = 0
-  let calls = 0
-  for (const f of findings) {
-    if (f.kind === 'stall') stalls += f.calls
-    else calls += f.calls
-  }
-  const parts = [calls > 0 && plural(calls, 'blocking call'), stalls > 0 && plural(stalls, 'event loop stall')].filter((p) => p !== false)
-  return `${parts.join(' and ')}, not judged`
+export function callsAndStalls(counted: readonly { readonly kind: Finding['kind']; readonly calls: number }[], calls: number, stall = 'stall'): string {
+  const stalls = counted.reduce((n, c) => n + (c.kind === 'stall' ? c.calls : 0), 0)
+  if (stalls === 0) return plural(calls, 'blocking call')
+  return stalls === calls ? plural(stalls, stall) : `${plural(calls - stalls, 'blocking call')} and ${plural(stalls, stall)}`
 }
 
 /** The failure message (README, "Use it"): headline, numbered findings with frames, how to allow. */
@@ -132,7 +128,7 @@ export function failureMessage(findings: readonly Finding[], title?: string): st
   const judged = ordered.filter((f) => !isUnjudged(f))
   const n = totalCalls(judged)
   const during = title === undefined ? '' : ` during ${JSON.stringify(title)}`
-  const lines = [judged.length > 0 || ordered.length === 0 ? `${count(n)} blocking operation${n === 1 ? '' : 's'} on the event loop${during}` : `${notJudged(ordered)}${during === '' ? '' : `,${during}`}`]
+  const lines = [judged.length > 0 || ordered.length === 0 ? `${count(n)} blocking operation${n === 1 ? '' : 's'} on the event loop${during}` : `${callsAndStalls(ordered, totalCalls(ordered), 'event loop stall')}, not judged${during === '' ? '' : `,${during}`}`]
   ordered.forEach((f, i) => {
     const label = `  ${i + 1}) `
     lines.push(label + describeFinding(f))

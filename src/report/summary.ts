@@ -5,7 +5,7 @@ import { type Finding, isKnown, isViolation, testKey } from '../model/finding.js
 import { type Mode, failsTests } from '../model/mode.js'
 import { displayPath } from '../stack/frames.js'
 import { summarize } from './json.js'
-import { NO_STACK, atOffender, describeFinding, formatMs, plural } from './messages.js'
+import { NO_STACK, atOffender, callsAndStalls, describeFinding, formatMs, plural } from './messages.js'
 
 /** One row of the run summary: a call site with everything charged to it. */
 export interface SiteSummary {
@@ -118,17 +118,6 @@ export function formatSummary(findings: readonly Finding[], cwd?: string, json?:
     lines.push(`  ${plural(s.allowed, 'allowed finding')} not counted above (${where})${testCode(s.testCodeCalls, ', among them ')}`)
   }
   return lines.join('\n')
-}
-
-/**
- * `12 blocking calls`, `10 blocking calls and 2 stalls` when stalls are among them (a stall is no
- * call), or `2 stalls` when there is nothing else: `calls` counted over `counted` (findings or call
- * sites), of which the stalls are told apart.
- */
-export function callsAndStalls(counted: readonly { readonly kind: Finding['kind']; readonly calls: number }[], calls: number): string {
-  const stalls = counted.reduce((n, c) => n + (c.kind === 'stall' ? c.calls : 0), 0)
-  if (stalls === 0) return plural(calls, 'blocking call')
-  return stalls === calls ? plural(stalls, 'stall') : `${plural(calls - stalls, 'blocking call')} and ${plural(stalls, 'stall')}`
 }
 
 /** How many calls the "test code" rule allowed, as a clause (empty when none). */
