@@ -37,12 +37,14 @@ prepareStalls()
 
 /**
  * The `vmThreads`/`vmForks` pools give each test file copies of `node:fs`' named exports, taken
- * before setup files run: calls through them would go unseen. Says so once per worker.
+ * before setup files run: calls through them would go unseen. Says so once per worker. loopcop
+ * then runs in the test file's context, where Vite's source maps are not applied to stacks (its
+ * `Error.prepareStackTrace` is the worker's own realm's): the lines it reports are the transformed code's.
  */
 function warnIfCopiedTooEarly(): void {
   if (namedReadFileSync === fs.readFileSync || !firstInProcess('vitest.preloadWarning')) return
   console.warn(
-    "loopcop: this pool (vmThreads/vmForks) copied node:fs before loopcop/vitest ran, so blocking calls through ESM named imports (import { readFileSync } from 'node:fs') are not seen.\n" +
+    "loopcop: this pool (vmThreads/vmForks) copied node:fs before loopcop/vitest ran, so blocking calls through ESM named imports (import { readFileSync } from 'node:fs') are not seen, and the lines loopcop reports are those of Vite's transformed code.\n" +
       "Load loopcop first: add `execArgv: ['--require', 'loopcop/vitest/preload']` to the `test` options of your Vitest config.",
   )
 }

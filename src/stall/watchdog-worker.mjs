@@ -89,10 +89,11 @@ const data = /** @type {{ registration?: unknown } | null | undefined} */ (given
 if (data?.registration !== undefined && !isRegistration(data.registration)) throw new TypeError('loopcop: the stall watchdog was started without its shared memory')
 
 /**
- * The expression a watched thread evaluates: the probe watchdog.ts installed on its realm. Named
+ * The expression a watched thread evaluates: the probe watchdog.ts installed on its realm, or on
+ * `process` where loopcop runs in a vm context of the thread (`Watchdog.#installOnThread`). Named
  * (`PROBE_SOURCE` in watchdog.ts), so that its frame is told from the stalled code's.
  */
-const probe = 'globalThis[Symbol.for("loopcop.stallProbe")] ? globalThis[Symbol.for("loopcop.stallProbe")]() : "none"\n//# sourceURL=loopcop:stall-probe'
+const probe = '(() => { const k = Symbol.for("loopcop.stallProbe"); const p = globalThis[k] ?? globalThis.process?.[k]; return typeof p === "function" ? p() : "none" })()\n//# sourceURL=loopcop:stall-probe'
 /** @type {inspector.Runtime.EvaluateParameterType} */
 const evaluation = { expression: probe, silent: true, returnByValue: true }
 

@@ -208,6 +208,19 @@ export class Watchdog<S> {
   }
 
   /**
+   * Makes the probe reachable from the thread's own realm, where the worker evaluates it. That is
+   * this realm, unless loopcop was loaded inside a vm context whose `process` is the thread's
+   * (Vitest's `vmThreads` and `vmForks` without the preload, which load it in each test file's
+   * context): there the probe also goes on `process`, which the worker's expression reads when the
+   * thread's global has none. Without it every stall there went unjudged, "ended before the
+   * watchdog looked".
+   */
+  #installOnThread(): void {
+    this.installProbe(globalThis)
+    if (!(process instanceof Object)) this.installProbe(process)
+  }
+
+  /**
    * Has this thread watched (once per thread); a no-op where it cannot be. The process has one
    * watchdog, started on its main thread: the main thread starts it there, a worker thread asks the
    * main thread to (over the inspector), and then registers with it through `CHANNEL`. A worker
@@ -229,7 +242,7 @@ export class Watchdog<S> {
       const armedSab = new SharedArrayBuffer(4)
       this.#shared = new Float64Array(sab)
       this.#armed = new Int32Array(armedSab)
-      this.installProbe(globalThis)
+      this.#installOnThread()
       // The thread to probe: 0 for the main thread, else this worker's id (see the worker).
       const registration: Registration = { kind: 'register', target: isMainThread ? 0 : threadId, shared: sab, armed: armedSab }
       this.#started = true

@@ -62,9 +62,18 @@ describe.each(setups)('pool: $title', ({ pool, env, args }) => {
   })
 })
 
-test('vmThreads without the preload says which line to add', async () => {
-  const run = await runFixture(['test/concurrent.test.ts'], { pool: 'vmThreads', env: { FIXTURE_PRELOAD: '0' } })
+// Without the preload loopcop loads in each test file's vm context, not in the worker's own realm,
+// where the watchdog evaluates its probe: the probe is found through `process` (every stall went
+// unjudged, "ended before the watchdog looked", before it was).
+test.each<Pool>(['vmThreads', 'vmForks'])('%s without the preload says which line to add, and still judges stalls', async (pool) => {
+  const run = await runFixture(['test/stall.test.ts'], { pool, report: true, env: { FIXTURE_PRELOAD: '0', FIXTURE_CONFIGURE: JSON.stringify({ stallMode: 'fail' }) } })
   expect(run.result.output).toContain("add `execArgv: ['--require', 'loopcop/vitest/preload']`")
+  expect(run.result.output).toContain("the lines loopcop reports are those of Vite's transformed code")
+  expect(names(run, 'failed')).toEqual(marked(run, 'blocks'))
+  expect(names(run, 'passed')).toEqual(marked(run, 'clean'))
+  const stalls = (run.report?.findings ?? []).filter((f) => f.kind === 'stall')
+  expect(stalls.map((f) => `${f.test?.name} | ${f.location?.file} | ${f.unjudged ?? 'judged'}`).sort()).toEqual(marked(run, 'blocks').map((name) => `${name} | src/stall.ts | judged`))
+  expect(run.report?.summary.unjudgedStalls).toBe(0)
 }, 240_000)
 
 test('graceful-fs loaded by a setup file listed before loopcop/vitest: one warning per worker process with the fix', async () => {

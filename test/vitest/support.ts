@@ -9,7 +9,7 @@ import { type RunResult, bins, fixtures, runNode } from '../helpers/run.js'
 export const app = join(fixtures, 'vitest', 'app')
 
 /** The Vitest pools loopcop supports. */
-export type Pool = 'forks' | 'threads' | 'vmThreads'
+export type Pool = 'forks' | 'threads' | 'vmThreads' | 'vmForks'
 
 /** One test as Vitest's JSON reporter saw it. */
 export interface TestOutcome {
@@ -71,7 +71,7 @@ export async function runFixture(
     ...(options.args ?? []),
     ...files,
   ]
-  const env: Record<string, string> = { ...(pool === 'vmThreads' && { FIXTURE_PRELOAD: '1' }), ...(options.report === true && { LOOPCOP_REPORT: reportPath }), ...options.env }
+  const env: Record<string, string> = { ...((pool === 'vmThreads' || pool === 'vmForks') && { FIXTURE_PRELOAD: '1' }), ...(options.report === true && { LOOPCOP_REPORT: reportPath }), ...options.env }
   const result = await runNode(bins.vitest, args, { cwd: app, env, timeoutMs: 240_000, ...(options.node !== undefined && { node: options.node }) })
   let json: VitestJson
   try {
