@@ -361,6 +361,8 @@ export class Detector implements LifecycleHost {
   }
   /** Whether this process records a run. */
   readonly recordsRun = (): boolean => this.#run !== undefined
+  /** Whether the findings recorded here reach a run report: this process records the run, or a parent process does (its spool is named). */
+  readonly runReported = (): boolean => this.#run !== undefined || (process.env[SPOOL_ENV] ?? '') !== ''
   /** A finished test's findings, for the run report: to the run this process records, else to the one a parent process records. */
   readonly recordFindings = (findings: readonly Finding[]): void => {
     if (findings.length === 0) return

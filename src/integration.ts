@@ -29,6 +29,7 @@ export {
   listBlocking,
   loadOrderWarning,
   loadedBefore,
+  missingReporterError,
   openWarned,
   validateOptions,
 } from './core.js'
@@ -82,6 +83,8 @@ export const BlockingIOError: typeof detector.BlockingIOError = detector.Blockin
 export const startRun: typeof detector.startRun = detector.startRun
 /** Whether this process records the run. */
 export const recordsRun: typeof detector.recordsRun = detector.recordsRun
+/** Whether the findings recorded here reach a run report (this process records it, or a parent process does). */
+export const runReported: typeof detector.runReported = detector.runReported
 /** A finished test's findings (or a leak), for the run report, wherever the run is recorded. */
 export const recordFindings: typeof detector.recordFindings = detector.recordFindings
 /** Ends the run recording: every finding once, and how many were lost. */

@@ -32,17 +32,20 @@ import {
   allowBlocking,
   assertSupportedRunner,
   configure,
+  currentOptions,
   failedNothing,
   failureMessage,
   envOverrides,
   hideOwnFramesIn,
   install,
   isViolation,
+  missingReporterError,
   openTest,
   outsideScopes,
   patchRealm,
   recordFindings,
   reportInternalError,
+  runReported,
   startTestFile,
   toBlockEventLoop,
   unpatchRealm,
@@ -84,6 +87,11 @@ function fileOptions(config: JestEnvironmentConfig, context: EnvironmentContext)
   const allow = options.allow?.map((rule) => (typeof rule === 'string' ? rule : Object.freeze({ ...rule })))
   return Object.freeze({ ...options, ...(allow !== undefined && { allow: Object.freeze(allow) }) })
 }
+
+/** How to load loopcop's reporter in a Jest run (what the error of a run without it says). */
+const ADD_REPORTER =
+  "Add 'loopcop/jest/reporter' to `reporters` in the Jest config (`reporters: ['default', 'loopcop/jest/reporter']`). " +
+  '`--reporters` on the command line replaces the config\'s reporters: name it there too (`--reporters=default --reporters=loopcop/jest/reporter`).'
 
 /** Runs a validation, saying where the wrong option was written when it throws. */
 function explained<T>(where: string, validate: () => T): T {
@@ -168,12 +176,29 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
       markEnvironment(this.global)
     }
 
-    /** Jest's hook into the test lifecycle: wraps test functions, and judges each test at its end. Never throws. */
+    /**
+     * Jest's hook into the test lifecycle: wraps test functions, and judges each test at its end.
+     * Throws only at the start of the file's run, when the run lacks loopcop's reporter for what it
+     * asks (`#checkReporter`): that fails the file, as a wrong option does.
+     */
     handleTestEvent(event: CircusEvent, state?: CircusState): unknown {
+      if (event.name === 'run_start') this.#checkReporter()
       this.#handle(event, state)
       // A base environment that listens too (a custom one) still gets every event.
       const base = (Base.prototype as { handleTestEvent?: (event: CircusEvent, state?: CircusState) => unknown }).handleTestEvent
       return typeof base === 'function' ? Reflect.apply(base, this, [event, state]) : undefined
+    }
+
+    /**
+     * A JSON report or a baseline to write asked for by the run's environment (`LOOPCOP_REPORT`,
+     * `LOOPCOP_UPDATE_BASELINE=1`) in a run without loopcop's reporter, which alone makes them: they
+     * would be dropped without a word, so the file fails. Options in the config do not: an editor's
+     * runs replace the config's reporters.
+     */
+    #checkReporter(): void {
+      if (runReported()) return
+      const error = missingReporterError(currentOptions(), 'loopcop/jest', ADD_REPORTER, process.env, 'environment')
+      if (error !== undefined) throw error
     }
 
     #handle(event: CircusEvent, state?: CircusState): void {

@@ -23,6 +23,7 @@ export {
   isViolation,
   loadOrderWarning,
   loadedBefore,
+  missingReporterError,
   outsideScopes,
   prepareStalls,
   recordFindings,

@@ -13,7 +13,7 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { threadId } from 'node:worker_threads'
-import { type Finding, type Options, SPOOL_ENV, currentOptions, outsideScopes, recordFindings } from './core.js'
+import { type Finding, type Options, SPOOL_ENV, currentOptions, missingReporterError, outsideScopes, recordFindings } from './core.js'
 import type { Sink } from './test.js'
 /**
  * Set by loopcop's node:test reporter to the spool it opened. A `LOOPCOP_SPOOL_DIR` without it was
@@ -138,13 +138,8 @@ export function readProcessRecords(dir: string): ProcessRecord[] {
   })
 }
 
-/** The error of a run that asks for a JSON report without the reporter that writes it. */
-export function reporterMissing(what: string): Error {
-  return new Error(
-    `loopcop/node-test: ${what} asks for a JSON report, but in a node:test run the run report is made by loopcop's reporter, which this run does not load. ` +
-      'Add it next to your own reporter: `--test-reporter=spec --test-reporter-destination=stdout --test-reporter=loopcop/node-test/reporter --test-reporter-destination=stderr`.',
-  )
-}
+/** How to load loopcop's reporter in a `node --test` run (what the error of a run without it says). */
+const ADD_REPORTER = 'Add it next to your own reporter: `--test-reporter=spec --test-reporter-destination=stdout --test-reporter=loopcop/node-test/reporter --test-reporter-destination=stderr`.'
 
 /** A test process's sink: findings to the reporter's spool, late messages to stderr. */
 export class ProcessSink implements Sink {
@@ -159,7 +154,7 @@ export class ProcessSink implements Sink {
   /**
    * The first test of the process writes its record for the reporter (the configuration is
    * complete by then: every `--import` module has run), or says the notices itself when the run
-   * has no reporter. A JSON report asked for by `configure()` without the reporter fails every test.
+   * has no reporter. A JSON report (`LOOPCOP_REPORT`, `configure()`) or a baseline to write (`LOOPCOP_UPDATE_BASELINE=1`) asked for without the reporter fails every test.
    */
   beginning(): void {
     if (!this.#begun) {
@@ -169,8 +164,7 @@ export class ProcessSink implements Sink {
       if (dir !== undefined) writeProcessRecord(dir, { pid: process.pid, report, ...(baseline !== undefined && { baseline }), notices: this.#notices })
       else {
         for (const notice of this.#notices) this.late(notice)
-        const env = process.env.LOOPCOP_REPORT
-        if (report.json !== undefined) this.#error = reporterMissing(env !== undefined && env !== '' ? `LOOPCOP_REPORT=${env}` : `configure({ report: { json: ${JSON.stringify(report.json)} } })`)
+        this.#error = missingReporterError({ report }, 'loopcop/node-test', ADD_REPORTER)
       }
     }
     if (this.#error !== undefined) throw this.#error

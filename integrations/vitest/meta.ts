@@ -7,6 +7,13 @@ import type { Finding, Options } from '../../src/integration.js'
 /** The key loopcop uses in a task's `meta`. */
 export const META_KEY = 'loopcop'
 
+/**
+ * What `loopcop/vitest/reporter` provides to the test files (`vitest.provide`, read with `inject`):
+ * `true` when the run has the reporter. Without it, a JSON report or a baseline asked for would be
+ * dropped, so the test files fail instead (setup.ts).
+ */
+export const REPORTER_KEY = 'loopcop.reporter'
+
 /** What a test's `meta.loopcop` holds. */
 export interface TestMeta {
   /** Every finding of the test (all its attempts), allowed ones included. */

@@ -10,7 +10,7 @@
 import type { Reporter, TestModule, Vitest } from 'vitest/node'
 import { type Completeness, type Finding, type Options, PARTIAL, RunCollector, clearWarned, closeWarned, currentOptions, envOverrides, failedItsTest, failedNothing, firstPartial, isGiven, openWarned, reportRun, validateOptions } from '../../src/integration.js'
 import { focusReason } from '../../src/runner/focus.js'
-import { readMeta } from './meta.js'
+import { REPORTER_KEY, readMeta } from './meta.js'
 
 /** Options of `loopcop/vitest/reporter`; they win over `configure({ report })` and `LOOPCOP_REPORT`. */
 export interface LoopcopReporterOptions {
@@ -132,9 +132,11 @@ export default class LoopcopReporter implements Reporter {
     envOverrides()
   }
 
-  /** Keeps Vitest's logger and project root. */
+  /** Keeps Vitest's logger and project root; tells the test files the run has this reporter. */
   onInit(vitest: Vitest): void {
     this.#vitest = vitest
+    const provide = (vitest as { provide?: (key: string, value: unknown) => void }).provide
+    if (typeof provide === 'function') Reflect.apply(provide, vitest, [REPORTER_KEY, true])
   }
 
   /**

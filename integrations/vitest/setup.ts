@@ -11,10 +11,10 @@
 import fs, { readFileSync as namedReadFileSync } from 'node:fs'
 import * as vitest from 'vitest'
 import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite } from 'vitest'
-import { BlockingIOError, type Finding, type Mode, type TestRun, currentOptions, envOverrides, install, isViolation, loadOrderWarning, loadedBefore, openTest, patchRealm, prepareStalls, startTestFile } from '../../src/integration.js'
+import { BlockingIOError, type Finding, type Mode, type TestRun, currentOptions, envOverrides, install, isViolation, loadOrderWarning, loadedBefore, missingReporterError, openTest, patchRealm, prepareStalls, startTestFile } from '../../src/integration.js'
 import { firstInProcess } from '../../src/runner/once.js'
 import { scopeTestsWithoutAroundEach, suiteArgument } from './fallback.js'
-import { fileMeta, testMeta } from './meta.js'
+import { REPORTER_KEY, fileMeta, testMeta } from './meta.js'
 import './matchers.js'
 
 export type { ProvidedOptions, ToBlockEventLoopOptions, ToBlockEventLoopResult } from './matchers.js'
@@ -163,6 +163,24 @@ function settleLeaks(file: RunnerTestFile): void {
   if (errors.length === 1 && only !== undefined) throw only
   if (errors.length > 1) throw new AggregateError(errors, `loopcop: ${errors.length} tests left work running that blocked the event loop after they ended`)
 }
+
+/** How to load loopcop's reporter in a Vitest run (what the error of a run without it says). */
+const ADD_REPORTER =
+  "Add 'loopcop/vitest/reporter' to `reporters` in the Vitest config (`reporters: ['default', 'loopcop/vitest/reporter']`). " +
+  'A `--reporter` on the command line replaces the config\'s reporters: name it there too (`--reporter=default --reporter=loopcop/vitest/reporter`).'
+
+/**
+ * Before the file's tests: a JSON report or a baseline to write asked for by the run's environment
+ * (`LOOPCOP_REPORT`, `LOOPCOP_UPDATE_BASELINE=1`) in a run without loopcop's reporter fails the
+ * file, as it would be dropped without a word. Options in the config do not: an editor's runs
+ * replace the config's reporters. Where Vitest has no `inject`, it cannot be told, and nothing fails.
+ */
+vitest.beforeAll(function checkReporter() {
+  const inject = (vitest as { inject?: (key: string) => unknown }).inject
+  if (typeof inject !== 'function' || inject(REPORTER_KEY) === true) return
+  const error = missingReporterError(currentOptions(), 'loopcop/vitest', ADD_REPORTER, process.env, 'environment')
+  if (error !== undefined) throw error
+})
 
 vitest.afterAll(function settle() {
   // eslint-disable-next-line prefer-rest-params

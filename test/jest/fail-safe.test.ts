@@ -21,6 +21,33 @@ test('a JSON report path that cannot be written (a folder) fails a run whose tes
   expect(run.code).toBe(1)
 })
 
+// `--reporters` on the command line replaces the config's, loopcop's reporter with them: what only it
+// makes (the JSON report, the baseline) was dropped without a word.
+test('a JSON report and a baseline to write asked for without loopcop’s reporter fail every test file, saying how to add it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'loopcop-no-reporter-'))
+  const env = { LOOPCOP_REPORT: join(dir, 'report.json'), LOOPCOP_UPDATE_BASELINE: '1', LOOPCOP_BASELINE: join(dir, 'baseline.json') }
+  const run = await runJest('failsafe', ['--reporters=default'], { env })
+  expect(run.code).toBe(1)
+  expect(run.json.numRuntimeErrorTestSuites).toBe(1)
+  expect(run.json.numPassedTests + run.json.numFailedTests).toBe(0)
+  expect(run.json.testResults[0]?.message).toContain(`loopcop/jest: LOOPCOP_REPORT=${env.LOOPCOP_REPORT} asks for a JSON report; LOOPCOP_UPDATE_BASELINE=1 asks to write the baseline file, but the run report is made by loopcop's reporter, which this run does not load.`)
+  expect(run.json.testResults[0]?.message).toContain('--reporters=default --reporters=loopcop/jest/reporter')
+  // With the reporter, the same run writes both.
+  const withReporter = await runJest('failsafe', ['-t', 'a clean test'], { env })
+  expect(withReporter.code).toBe(0)
+  expect(withReporter.report?.version).toBe(1)
+  expect(withReporter.output).toContain(`loopcop: baseline written to ${env.LOOPCOP_BASELINE}`)
+})
+
+// An editor's runs (the Jest extension) replace the config's reporters: an option in the config
+// asks for what they cannot give, and fails nothing there.
+test('a JSON report asked for in testEnvironmentOptions.loopcop, in a run without loopcop’s reporter: the tests run, checked', async () => {
+  const run = await runJest('failsafe', ['--reporters=default'], { env: { FIXTURE_REPORT: 'reports/from-options.json' } })
+  expect(run.failed).toEqual(['a blocking test'])
+  expect(run.passed.length).toBeGreaterThan(0)
+  expect(run.output).not.toContain('which this run does not load')
+})
+
 test('a damaged spool line is counted as lost; every other finding reaches the report', async () => {
   const run = await runJest('failsafe', ['--maxWorkers=2'], { env: { DAMAGE_SPOOL: '1' } })
   expect(run.failed).toEqual(['a blocking test'])

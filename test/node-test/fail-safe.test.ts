@@ -26,8 +26,15 @@ describe('the run report', () => {
     expect(run.code).not.toBe(0)
     expect(run.failed).toEqual(['blocks', 'stays clean', 'swallows the error of a refused call'])
     const error = run.error('stays clean')
-    expect(error.message).toContain('loopcop/node-test: LOOPCOP_REPORT=reports/no-reporter.json asks for a JSON report, but in a node:test run the run report is made by loopcop')
+    expect(error.message).toContain("loopcop/node-test: LOOPCOP_REPORT=reports/no-reporter.json asks for a JSON report, but the run report is made by loopcop's reporter, which this run does not load.")
     expect(error.message).toContain('--test-reporter=loopcop/node-test/reporter --test-reporter-destination=stderr')
+  })
+
+  test('a baseline to write (LOOPCOP_UPDATE_BASELINE=1) without loopcop’s reporter fails every test too', async () => {
+    const run = await runNodeTest('modes', { name: 'no-reporter-baseline', loopcopReporter: false, env: { LOOPCOP_REPORT: undefined, LOOPCOP_UPDATE_BASELINE: '1' } })
+    expect(run.code).not.toBe(0)
+    expect(run.failed).toEqual(['blocks', 'stays clean', 'swallows the error of a refused call'])
+    expect(run.error('stays clean').message).toContain('loopcop/node-test: LOOPCOP_UPDATE_BASELINE=1 asks to write the baseline file, but the run report is made by loopcop')
   })
 
   test('without a JSON report to write, the tests are checked without loopcop’s reporter', async () => {

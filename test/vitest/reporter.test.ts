@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import type { JsonReport } from '../../src/index.js'
 import { bins, runNode } from '../helpers/run.js'
-import { type FixtureRun, type Pool, app, appLine, cleanRuns, runFixture } from './support.js'
+import { type FixtureRun, type Pool, app, appLine, cleanRuns, marked, names, runFixture } from './support.js'
 
 afterAll(cleanRuns)
 
@@ -158,3 +158,37 @@ test("a run whose only test file fails to load says so, not that loopcop is miss
   expect(none.result.output).toMatch(/skipped/)
   expect(none.result.output).not.toContain('no test file')
 }, 240_000)
+
+// `--reporter` on the command line replaces the config's reporters, loopcop's with them: what only
+// it makes (the JSON report, the baseline) was dropped without a word.
+describe("a JSON report or a baseline asked for without loopcop's reporter", () => {
+  test('fails every test file before its tests, saying what asked and how to add the reporter', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loopcop-vitest-no-reporter-'))
+    try {
+      const env = { LOOPCOP_MODE: 'warn', LOOPCOP_REPORT: join(dir, 'report.json'), LOOPCOP_UPDATE_BASELINE: '1', LOOPCOP_BASELINE: join(dir, 'baseline.json') }
+      const run = await runFixture(['test/blocking.test.ts', 'test/concurrent.test.ts'], { env })
+      expect(run.result.code).toBe(1)
+      expect(run.tests.filter((t) => t.status === 'passed' || t.status === 'failed')).toEqual([])
+      expect(run.fileFailures.map((f) => f.file).sort()).toEqual(['test/blocking.test.ts', 'test/concurrent.test.ts'])
+      expect(run.result.output).toContain(`loopcop/vitest: LOOPCOP_REPORT=${env.LOOPCOP_REPORT} asks for a JSON report; LOOPCOP_UPDATE_BASELINE=1 asks to write the baseline file, but the run report is made by loopcop's reporter, which this run does not load.`)
+      expect(run.result.output).toContain('`--reporter=default --reporter=loopcop/vitest/reporter`')
+      // With the reporter, the same run writes both, and the tests run.
+      const withReporter = await runFixture(['test/blocking.test.ts'], { env, args: ['--reporter=loopcop/vitest/reporter'] })
+      expect(withReporter.result.code).toBe(0)
+      expect(withReporter.tests.filter((t) => t.status === 'passed')).toHaveLength(7)
+      expect(withReporter.result.output).toContain(`loopcop: JSON report written to ${env.LOOPCOP_REPORT}`)
+      expect(withReporter.result.output).toContain(`loopcop: baseline written to ${env.LOOPCOP_BASELINE}`)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 240_000)
+
+  // An editor's runs (the Vitest extension) replace the config's reporters: an option in the config
+  // asks for what they cannot give, and fails nothing there.
+  test("an option in the config (a setup file's configure({ report })) fails nothing: the tests run, checked", async () => {
+    const run = await runFixture(['test/blocking.test.ts'], { env: { FIXTURE_CONFIGURE: JSON.stringify({ report: { json: 'reports/from-configure.json' } }) } })
+    expect(names(run, 'failed')).toEqual(marked(run, 'blocks'))
+    expect(names(run, 'passed')).toEqual(marked(run, 'clean'))
+    expect(run.result.output).not.toContain('which this run does not load')
+  }, 240_000)
+})
