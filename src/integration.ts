@@ -32,6 +32,7 @@ export {
   missingReporterError,
   openWarned,
   validateOptions,
+  warnOf,
 } from './core.js'
 
 // ── the test lifecycle ──────────────────────────────────────────────────────────────────────────

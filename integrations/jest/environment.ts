@@ -51,6 +51,7 @@ import {
   unpatchRealm,
   validateOptions,
   keepShape,
+  warnOf,
 } from '../../src/integration.js'
 import { markEnvironment, publishCore } from './handle.js'
 import { forJest } from './message.js'
@@ -152,6 +153,8 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
     #tornDown = false
     /** Put the realms' stack formatters back as `setup` found them. */
     #showOwnFrames: (() => void)[] = []
+    /** The test file's `console.warn` as Jest set it, before any test code could spy on it (see `#print`). */
+    #warn: ((text: string) => void) | undefined
 
     constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
       // Before the base class: an older Jest fails there or later with errors that say nothing useful.
@@ -243,6 +246,8 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
      */
     override async setup(): Promise<void> {
       await super.setup()
+      // Jest gives the test file its console before `setup`, and runs the set-up files after it.
+      this.#warn = warnOf((this.global as unknown as { console?: unknown }).console)
       for (const realm of [globalThis, this.global as unknown as typeof globalThis]) {
         try {
           this.#showOwnFrames.push(hideOwnFramesIn(realm.Error))
@@ -326,22 +331,23 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
 
     /**
      * Prints through the test file's console while it lives (Jest shows it with the file's results),
-     * else to stderr. Jest's console records the stack of every call to show where it came from:
-     * for loopcop's lines that is loopcop's own frames (the line names the call site itself), each
-     * source-mapped by Jest on every print (~1–5 ms a line). `Error.stackTraceLimit` is 0 for the
-     * call: no stack is recorded.
+     * else to stderr: its `warn` as `setup` found it, so a test's spy on `console.warn` neither
+     * records loopcop's line nor swallows it. Jest's console records the stack of every call to show
+     * where it came from: for loopcop's lines that is loopcop's own frames (the line names the call
+     * site itself), each source-mapped by Jest on every print (~1–5 ms a line).
+     * `Error.stackTraceLimit` is 0 for the call: no stack is recorded.
      */
     #print(text: string): void {
-      const console = this.#tornDown ? undefined : (this.global as unknown as { console?: { warn?: (text: string) => void } }).console
+      const warn = this.#tornDown ? undefined : (this.#warn ?? warnOf((this.global as unknown as { console?: unknown }).console))
       outsideScopes(() => {
-        if (typeof console?.warn !== 'function') {
+        if (warn === undefined) {
           process.stderr.write(text + '\n')
           return
         }
         const limit = Error.stackTraceLimit
         Error.stackTraceLimit = 0
         try {
-          console.warn(text)
+          warn(text)
         } finally {
           Error.stackTraceLimit = limit
         }

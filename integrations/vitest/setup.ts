@@ -11,13 +11,20 @@
 import fs, { readFileSync as namedReadFileSync } from 'node:fs'
 import * as vitest from 'vitest'
 import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite } from 'vitest'
-import { BlockingIOError, type Finding, type Mode, type TestRun, currentOptions, envOverrides, install, isViolation, loadOrderWarning, loadedBefore, missingReporterError, openTest, patchRealm, prepareStalls, startTestFile } from '../../src/integration.js'
+import { BlockingIOError, type Finding, type Mode, type TestRun, currentOptions, envOverrides, install, isViolation, loadOrderWarning, loadedBefore, missingReporterError, openTest, patchRealm, prepareStalls, startTestFile, warnOf } from '../../src/integration.js'
 import { firstInProcess } from '../../src/runner/once.js'
 import { scopeTestsWithoutAroundEach, suiteArgument } from './fallback.js'
 import { REPORTER_KEY, fileMeta, testMeta } from './meta.js'
 import './matchers.js'
 
 export type { ProvidedOptions, ToBlockEventLoopOptions, ToBlockEventLoopResult } from './matchers.js'
+
+/**
+ * Prints through the test file's console (Vitest shows it with the file's output), with its `warn`
+ * as it was before any test code ran: a test's spy on `console.warn` neither records loopcop's
+ * lines nor swallows them.
+ */
+const warn = warnOf(console) ?? ((text: string) => process.stderr.write(`${text}\n`))
 
 // A wrong LOOPCOP_* variable fails each test file here, before its tests, with the variable named
 // (instead of the tests running unchecked).
@@ -43,7 +50,7 @@ prepareStalls()
  */
 function warnIfCopiedTooEarly(): void {
   if (namedReadFileSync === fs.readFileSync || !firstInProcess('vitest.preloadWarning')) return
-  console.warn(
+  warn(
     "loopcop: this pool (vmThreads/vmForks) copied node:fs before loopcop/vitest ran, so blocking calls through ESM named imports (import { readFileSync } from 'node:fs') are not seen, and the lines loopcop reports are those of Vite's transformed code.\n" +
       "Load loopcop first: add `execArgv: ['--require', 'loopcop/vitest/preload']` to the `test` options of your Vitest config.",
   )
@@ -58,7 +65,7 @@ function warnAboutLoadOrder(): void {
   if (!firstInProcess('vitest.loadOrderChecked')) return
   const { copies } = loadedBefore()
   const warning = loadOrderWarning({ copies, userFiles: [] }, 'loopcop/vitest', "Put 'loopcop/vitest' first in `setupFiles`.")
-  if (warning !== undefined) console.warn(warning)
+  if (warning !== undefined) warn(warning)
 }
 
 /** A blocking call made after its test ended, with the mode that test was under. */
@@ -85,7 +92,7 @@ function open(task: RunnerTestCase): TestRun {
     {},
     {
       record: (findings) => testMeta(task.meta).findings.push(...findings),
-      print: (text) => console.warn(text),
+      print: (text) => warn(text),
       leak: onLeak,
     },
   )
@@ -128,7 +135,7 @@ function onLeak(finding: Finding, mode: Mode): void {
   if (fileEnded) {
     // The file's report has gone already: say it here, where it is still seen.
     const text = new BlockingIOError([finding], finding.test?.name).message
-    console.warn(`loopcop: after the last test of this file ended (too late to fail it or to reach the run report): ${text}`)
+    warn(`loopcop: after the last test of this file ended (too late to fail it or to reach the run report): ${text}`)
     return
   }
   leaks.push({ finding, failing: isViolation(finding) && mode !== 'warn' })
@@ -155,7 +162,7 @@ function settleLeaks(file: RunnerTestFile): void {
   }
   const errors: Error[] = []
   for (const [name, group] of byTest) {
-    if (group.warning.length > 0) console.warn(`loopcop (warn): ${new BlockingIOError(group.warning, name).message}`)
+    if (group.warning.length > 0) warn(`loopcop (warn): ${new BlockingIOError(group.warning, name).message}`)
     if (group.failing.length > 0) errors.push(tidyStack(new BlockingIOError(group.failing, name)))
   }
   leaks.length = 0

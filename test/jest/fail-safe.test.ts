@@ -65,3 +65,12 @@ test("annotations follow the mode that judged the finding: testEnvironmentOption
   expect(annotations[0]).toMatch(/^::warning file=tests\/run\.test\.js,line=\d+,col=\d+,title=loopcop%3A fs\.readFileSync::/)
   expect(run.report?.findings.map((f) => f.mode)).toEqual(['warn'])
 })
+
+// loopcop's warn-mode lines go through the test file's console, but never through a test's spy on it.
+test('a test spying on console.warn sees none of loopcop’s lines, and a mock does not swallow them', async () => {
+  const run = await runJest('console', [])
+  expect(run.failed, run.output).toEqual([])
+  expect(run.passed).toHaveLength(4)
+  expect(run.output).toMatch(/loopcop \(warn\): new call site tests\/spy\.test\.js:\d+:\d+ fs\.readFileSync\(/)
+  expect(run.output).toMatch(/loopcop \(warn\): new call site tests\/spy\.test\.js:\d+:\d+ fs\.statSync\(/)
+})

@@ -129,3 +129,12 @@ describe('modes', () => {
 function app(): string {
   return join(process.cwd(), 'test', 'fixtures', 'vitest', 'app')
 }
+
+// loopcop's warn-mode lines go through the test file's console, but never through a test's spy on it.
+test('a test spying on console.warn sees none of loopcop’s lines, and a mock does not swallow them', async () => {
+  const run = await runFixture(['test/console-spy.test.ts'], { env: { LOOPCOP_MODE: 'warn' } })
+  expect(names(run, 'failed')).toEqual([])
+  expect(names(run, 'passed')).toEqual(marked(run, 'clean'))
+  expect(run.result.output).toContain(`loopcop (warn): new call site src/app.ts:${appLine('readFileSync')}:`)
+  expect(run.result.output).toContain(`loopcop (warn): new call site src/app.ts:${appLine('execSync')}:`)
+}, timeout)
