@@ -33,6 +33,7 @@ export {
   openWarned,
   validateOptions,
   warnOf,
+  writeOf,
 } from './core.js'
 
 // ── the test lifecycle ──────────────────────────────────────────────────────────────────────────

@@ -44,3 +44,12 @@ describe('modes (LOOPCOP_MODE)', () => {
     expect(run.stderr).toContain('loopcop: no blocking of the event loop found')
   })
 })
+
+// loopcop's warn-mode lines go to stderr, but never through a test's stub of process.stderr.write.
+test('a suite stubbing process.stderr.write captures none of loopcop’s lines, and does not swallow them', async () => {
+  const run = await runMocha('stderr-spy', [], { name: 'stderr-spy', env: { LOOPCOP_MODE: 'warn' } })
+  expect(run.failed, run.output).toEqual([])
+  expect(run.json.stats).toMatchObject({ passes: 4, failures: 0 })
+  expect(run.stderr).toMatch(/^loopcop \(warn\): new call site src\/app\.js:7:\d+ fs\.readFileSync\(/m)
+  expect(run.stderr).toMatch(/^loopcop \(warn\): new call site test\/spy\.spec\.js:\d+:\d+ child_process\.execSync\(/m)
+})
