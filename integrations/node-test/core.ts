@@ -29,6 +29,7 @@ export {
   recordFindings,
   reportRun,
   startRun,
+  writeOf,
 } from '../../src/integration.js'
 export { assertNoBlocking } from '../../src/index.js'
 
