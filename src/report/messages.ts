@@ -11,6 +11,15 @@ export function formatMs(ms: number): string {
 }
 
 /**
+ * A stall's length beside its threshold: to a tenth of a millisecond where whole ones would read as
+ * not over it (`100.2 ms`, not `100 ms (threshold 100 ms)`).
+ */
+function overThreshold(ms: number, thresholdMs: number): string {
+  const shown = formatMs(ms)
+  return ms >= 10 && ms > thresholdMs && Math.round(ms) <= thresholdMs ? `${ms.toFixed(ms - thresholdMs < 0.05 ? 2 : 1)} ms` : shown
+}
+
+/**
  * A count with thousands separators (`20,440`), as `toLocaleString('en-US')` writes it but without
  * it: its first call sets up ICU's number formats, ~10–20 ms of CPU at a run's end.
  */
@@ -31,7 +40,7 @@ export function describeFinding(f: Finding): string {
   const leak = f.leak ? 'after its test ended: ' : ''
   if (f.kind === 'stall') {
     const times = f.calls > 1 ? ` ×${count(f.calls)} (${formatMs(f.durationMs)} in total)` : ''
-    return `${leak}event loop stalled ${formatMs(f.maxMs)}${times} (threshold ${formatMs(f.thresholdMs)})`
+    return `${leak}event loop stalled ${overThreshold(f.maxMs, f.thresholdMs)}${times} (threshold ${formatMs(f.thresholdMs)})`
   }
   const call = f.args !== undefined ? `${f.operation}(${JSON.stringify(f.args)})` : f.operation
   // A call refused in `throw` mode never ran: it blocked nothing, so no time is shown for it.

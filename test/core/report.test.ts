@@ -5,7 +5,7 @@ import { BlockingIOError, configure, detect, type Finding, type StallFinding, ty
 import { RunCollector, failureMessage, formatSummary, jsonReport, reportRun } from '../../src/integration.js'
 import { mergeReports } from '../../src/cli/reports.js'
 import { markdownSummary } from '../../src/report/markdown.js'
-import { formatMs, newSiteWarning, plural, warnSiteKey } from '../../src/report/messages.js'
+import { describeFinding, formatMs, newSiteWarning, plural, warnSiteKey } from '../../src/report/messages.js'
 import { SPOOL_ENV, closeSpool, finishRun, firstWarning, githubAnnotations, openSpool, readSpool, spoolFindings, startRun, writeJsonReport } from '../helpers/detector.js'
 import { WARNED_ENV, claimWarning, clearWarned, closeWarned, openWarned } from '../../src/report/warned.js'
 import { defaultsWithoutStalls, tempDir } from './support.js'
@@ -59,6 +59,13 @@ function stallFinding(over: Partial<StallFinding> = {}): StallFinding {
 }
 
 describe('the failure message', () => {
+  test('a stall barely over its threshold shows the tenths that put it over', () => {
+    expect(describeFinding(stallFinding({ maxMs: 100.2, durationMs: 100.2 }))).toBe('event loop stalled 100.2 ms (threshold 100 ms)')
+    expect(describeFinding(stallFinding({ maxMs: 100.03, durationMs: 100.03 }))).toBe('event loop stalled 100.03 ms (threshold 100 ms)')
+    expect(describeFinding(stallFinding({ maxMs: 100.6, durationMs: 100.6 }))).toBe('event loop stalled 101 ms (threshold 100 ms)')
+    expect(describeFinding(stallFinding({ maxMs: 182.4, durationMs: 182.4 }))).toBe('event loop stalled 182 ms (threshold 100 ms)')
+  })
+
   test('as designed', () => {
     const findings = [syncFinding(), stallFinding()]
     const expected = [
