@@ -13,6 +13,7 @@
  * that `fn` does not block (`assertNoBlocking` from `loopcop` everywhere).
  * @module
  */
+import { isMainThread } from 'node:worker_threads'
 import { registerAssertion } from './assert.js'
 import { SPOOL_ENV, WARNED_ENV, envOverrides, install, loadOrderWarning, loadedBefore, prepareStalls } from './core.js'
 import { interceptNodeTest } from './internals.js'
@@ -41,6 +42,11 @@ function start(): void {
   // Patch before the test files load: a `const { readFileSync } = require('fs')` taken before the
   // patch is never seen. `--import` and `--require` modules run before the test file.
   const spawnedByATest = startedByATest()
+  // A worker thread a test started (it inherits `--import loopcop/node-test`, and NODE_TEST_CONTEXT
+  // with the environment): it runs no test. Calls are wrapped (for `detect()` and the assertions),
+  // but node:test is left alone: its harness, made there, would put process handlers ahead of the
+  // worker's own (pino's transports failed on its `unhandledRejection` handler rethrowing).
+  const inWorker = !isMainThread
   install()
   // The stall watchdog's thread takes ~20–50 ms of CPU to start: started now, it starts while the
   // test file loads, not during its first tests, and a short test file's process no longer waits
@@ -48,10 +54,10 @@ function start(): void {
   // module that turns stall detection off (`configure({ stallMs: 0 })`) stops it again. Not in a
   // process a test started (a CLI under test, run with the test process's options): it most
   // likely runs no test, and would pay the thread's start for nothing; a test there starts it.
-  if (!spawnedByATest) prepareStalls()
+  if (!spawnedByATest && !inWorker) prepareStalls()
   // A CLI a test started, not a test file: calls are still wrapped (for `detect()` and the
   // assertions), but node:test is left alone (see `mainModuleMayTest`).
-  if (spawnedByATest && !mainModuleMayTest()) return
+  if (inWorker || (spawnedByATest && !mainModuleMayTest())) return
   const notice = loadOrderWarning(loadedBefore(), 'loopcop/node-test', 'Put `--import loopcop/node-test` (or `--require`) first on the command line.')
   const lifecycle = new NodeTestLifecycle(new ProcessSink(notice === undefined ? [] : [notice]))
   const intercept = (): void => {

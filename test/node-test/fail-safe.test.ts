@@ -74,3 +74,15 @@ describe('the run report', () => {
     expect(readdirSync(outer)).toEqual([])
   })
 })
+
+// pino's transports failed in warn and off mode: the worker thread loaded loopcop/node-test from the
+// inherited options and, taking itself for a test process, had node:test make its harness there.
+describe('a worker thread a test starts', () => {
+  test.each([20, 24] as const)('keeps its own process handlers (Node %i, warn and off)', async (node) => {
+    for (const mode of ['warn', 'off']) {
+      const run = await runNodeTest('modes', { name: `worker-${node}-${mode}`, node, files: ['worker/worker.test.mjs'], env: { LOOPCOP_MODE: mode } })
+      expect(run.failed, `${mode}: ${run.stderr}`).toEqual([])
+      expect(run.passed).toEqual(['a worker thread handles its own unhandled rejection'])
+    }
+  })
+})
