@@ -83,7 +83,8 @@ export function findingDetail(f: Finding, indent: string): string[] {
   if (f.offender !== undefined) {
     const at = f.location
     const from = at !== undefined && at.file !== f.offender.file ? ` from ${displayPath(at.file)}:${at.line}` : ` (${noOwnFrame(f.frames.length)})`
-    lines.unshift(`${indent}called by the package ${f.offender.package}${from}`)
+    // A stall is not a call: its stack shows the package's code running, reached from the user's line.
+    lines.unshift(`${indent}${f.kind === 'stall' ? 'in' : 'called by'} the package ${f.offender.package}${from}`)
   }
   if (f.testCode === true) lines.push(`${indent}(in test code)`)
   return lines

@@ -59,6 +59,15 @@ function stallFinding(over: Partial<StallFinding> = {}): StallFinding {
 }
 
 describe('the failure message', () => {
+  test("a stall in a dependency's code is in the package, from the user's line (a stall is not a call)", () => {
+    const frames = [
+      { fn: 'parse', file: join(cwd, 'node_modules/assume/index.js'), line: 257, column: 3 },
+      { fn: 'check', file: join(cwd, 'src/log.ts'), line: 2, column: 5 },
+    ]
+    const stall = stallFinding({ frames, location: { file: join(cwd, 'src/log.ts'), line: 2, column: 5 }, offender: { package: 'assume', file: join(cwd, 'node_modules/assume/index.js'), line: 257, column: 3 } })
+    expect(failureMessage([stall])).toContain('\n       in the package assume from src/log.ts:2\n')
+  })
+
   test('a stall barely over its threshold shows the tenths that put it over', () => {
     expect(describeFinding(stallFinding({ maxMs: 100.2, durationMs: 100.2 }))).toBe('event loop stalled 100.2 ms (threshold 100 ms)')
     expect(describeFinding(stallFinding({ maxMs: 100.03, durationMs: 100.03 }))).toBe('event loop stalled 100.03 ms (threshold 100 ms)')
