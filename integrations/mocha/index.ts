@@ -117,18 +117,29 @@ for (const hook of Object.values(mochaHooks)) Object.defineProperty(hook, OWN, {
  * Runs once in the main process, before any test and before `--parallel` workers are started:
  * starts recording the run, which the workers started after it send their findings to.
  */
-export function mochaGlobalSetup(): void {
+export function mochaGlobalSetup(this: { readonly allowUncaught?: unknown } | undefined): void {
   // One run report per run, even when both builds of loopcop/mocha are registered (they share the detector).
   if (recordsRun()) return
   startRun()
   // A test that calls process.exit() ends the run without the teardown: report what is known.
   process.once('exit', reportOnExit)
+  // Under `allow-uncaught` Mocha's handler rethrows every uncaught exception (a failing test's
+  // too): the process ends there, without 'exit'. Report what is known before it does.
+  if (this?.allowUncaught === true) process.on('uncaughtExceptionMonitor', reportBeforeCrash)
 }
 
 function reportOnExit(): void {
   if (!recordsRun()) return
   print('loopcop: the process is exiting before the end of the run (process.exit() in a test?): the run report holds the findings of the tests that ran.')
   // Not a run that ran through.
+  mochaGlobalTeardown.call({ exited: true })
+}
+
+/** An uncaught exception Mocha rethrows under `allow-uncaught`: the process is about to end. */
+function reportBeforeCrash(error: unknown): void {
+  // A test skipped from a callback (`this.skip()`) throws Mocha's Pending, which it ignores.
+  if ((error as { constructor?: { name?: unknown } } | null)?.constructor?.name === 'Pending' || !recordsRun()) return
+  print("loopcop: the process is ending on an uncaught exception (Mocha's allow-uncaught): the run report holds the findings of the tests that ran.")
   mochaGlobalTeardown.call({ exited: true })
 }
 
@@ -166,6 +177,7 @@ export function mochaGlobalTeardown(this: TeardownContext | undefined): void {
     finishRun()
     rootSuite = undefined
     process.removeListener('exit', reportOnExit)
+    process.removeListener('uncaughtExceptionMonitor', reportBeforeCrash)
   }
 }
 

@@ -101,3 +101,33 @@ describe.each(mochas)('$label', ({ bin }) => {
     expect(json.findings.map((f) => [f.test?.name, f.operation])).toEqual([['fail-safe a blocking test', 'fs.readFileSync']])
   })
 })
+
+// Under allow-uncaught Mocha rethrows a failing test's error from its uncaughtException handler, and
+// the process ends without 'exit' (code 7): the run report was lost (winston's own config).
+test('allow-uncaught: the first blocking test ends the process, and the run report is still written', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'loopcop-allow-uncaught-'))
+  const report = join(dir, 'report.json')
+  const run = await runNode(bins.mocha, ['--allow-uncaught', '--reporter', 'dot'], {
+    cwd: join(mochaFixtures, 'modes'),
+    env: { NODE_PATH: join(fixtures, 'node_modules'), LOOPCOP_REPORT: report, LOOPCOP_STALL_MS: '0', LOOPCOP_TEST_CODE: 'check' },
+    timeoutMs: 180_000,
+  })
+  expect(run.code).not.toBe(0)
+  expect(run.output).toContain("loopcop: the process is ending on an uncaught exception (Mocha's allow-uncaught)")
+  const written = JSON.parse(readFileSync(report, 'utf8')) as JsonReport
+  expect(written.findings.map((f) => [f.test?.name, f.operation])).toEqual([['modes blocks', 'fs.readFileSync']])
+})
+
+test('allow-uncaught in a run with nothing failing: the report is written once, at the end', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'loopcop-allow-uncaught-warn-'))
+  const report = join(dir, 'report.json')
+  const run = await runNode(bins.mocha, ['--allow-uncaught', '--reporter', 'dot'], {
+    cwd: join(mochaFixtures, 'modes'),
+    env: { NODE_PATH: join(fixtures, 'node_modules'), LOOPCOP_REPORT: report, LOOPCOP_STALL_MS: '0', LOOPCOP_TEST_CODE: 'check', LOOPCOP_MODE: 'warn' },
+    timeoutMs: 180_000,
+  })
+  expect(run.code).toBe(0)
+  expect(run.output).not.toContain('the process is ending')
+  expect(run.output.split('loopcop: JSON report written to')).toHaveLength(2)
+  expect((JSON.parse(readFileSync(report, 'utf8')) as JsonReport).summary.findings).toBe(2)
+})
