@@ -46,7 +46,7 @@ describe.each([
   })
 })
 
-test("the fixture type-checks with the README's Jest set-up: \"types\": [\"jest\", \"loopcop/jest\"] under module commonjs (node10)", async () => {
+test("the fixture type-checks with the README's Jest set-up: \"types\": [\"node\", \"jest\", \"loopcop/jest\"] under module commonjs (node10)", async () => {
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
   const result = await runNode(tsc, ['-p', join(fixtures, 'jest', 'typescript', 'tsconfig.json')], { cwd: root, timeoutMs: 240_000 })
   expect(result.output.trim()).toBe('')
