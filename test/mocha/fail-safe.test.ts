@@ -104,30 +104,30 @@ describe.each(mochas)('$label', ({ bin }) => {
 
 // Under allow-uncaught Mocha rethrows a failing test's error from its uncaughtException handler, and
 // the process ends without 'exit' (code 7): the run report was lost (winston's own config).
-test('allow-uncaught: the first blocking test ends the process, and the run report is still written', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'loopcop-allow-uncaught-'))
-  const report = join(dir, 'report.json')
-  const run = await runNode(bins.mocha, ['--allow-uncaught', '--reporter', 'dot'], {
-    cwd: join(mochaFixtures, 'modes'),
-    env: { NODE_PATH: join(fixtures, 'node_modules'), LOOPCOP_REPORT: report, LOOPCOP_STALL_MS: '0', LOOPCOP_TEST_CODE: 'check' },
-    timeoutMs: 180_000,
-  })
-  expect(run.code).not.toBe(0)
-  expect(run.output).toContain("loopcop: the process is ending on an uncaught exception (Mocha's allow-uncaught)")
-  const written = JSON.parse(readFileSync(report, 'utf8')) as JsonReport
-  expect(written.findings.map((f) => [f.test?.name, f.operation])).toEqual([['modes blocks', 'fs.readFileSync']])
-})
+describe('allow-uncaught', () => {
+  /** Mocha with `--allow-uncaught` on the modes fixture (loopcop/mocha in its .mocharc), and where its JSON report goes. */
+  async function allowUncaught(env: Record<string, string> = {}) {
+    const report = join(mkdtempSync(join(tmpdir(), 'loopcop-allow-uncaught-')), 'report.json')
+    const run = await runNode(bins.mocha, ['--allow-uncaught', '--reporter', 'dot'], {
+      cwd: join(mochaFixtures, 'modes'),
+      env: { NODE_PATH: join(fixtures, 'node_modules'), LOOPCOP_REPORT: report, LOOPCOP_STALL_MS: '0', LOOPCOP_TEST_CODE: 'check', ...env },
+      timeoutMs: 180_000,
+    })
+    return { run, report: (): JsonReport => JSON.parse(readFileSync(report, 'utf8')) as JsonReport }
+  }
 
-test('allow-uncaught in a run with nothing failing: the report is written once, at the end', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'loopcop-allow-uncaught-warn-'))
-  const report = join(dir, 'report.json')
-  const run = await runNode(bins.mocha, ['--allow-uncaught', '--reporter', 'dot'], {
-    cwd: join(mochaFixtures, 'modes'),
-    env: { NODE_PATH: join(fixtures, 'node_modules'), LOOPCOP_REPORT: report, LOOPCOP_STALL_MS: '0', LOOPCOP_TEST_CODE: 'check', LOOPCOP_MODE: 'warn' },
-    timeoutMs: 180_000,
+  test('the first blocking test ends the process, and the run report is still written', async () => {
+    const { run, report } = await allowUncaught()
+    expect(run.code).not.toBe(0)
+    expect(run.output).toContain("loopcop: the process is ending on an uncaught exception (Mocha's allow-uncaught)")
+    expect(report().findings.map((f) => [f.test?.name, f.operation])).toEqual([['modes blocks', 'fs.readFileSync']])
   })
-  expect(run.code).toBe(0)
-  expect(run.output).not.toContain('the process is ending')
-  expect(run.output.split('loopcop: JSON report written to')).toHaveLength(2)
-  expect((JSON.parse(readFileSync(report, 'utf8')) as JsonReport).summary.findings).toBe(2)
+
+  test('a run with nothing failing: the report is written once, at the end', async () => {
+    const { run, report } = await allowUncaught({ LOOPCOP_MODE: 'warn' })
+    expect(run.code).toBe(0)
+    expect(run.output).not.toContain('the process is ending')
+    expect(run.output.split('loopcop: JSON report written to')).toHaveLength(2)
+    expect(report().summary.findings).toBe(2)
+  })
 })
