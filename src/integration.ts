@@ -33,7 +33,7 @@ export {
   openWarned,
   validateOptions,
   warnOf,
-  writeOf,
+  lineWriterOf,
 } from './core.js'
 
 // ── the test lifecycle ──────────────────────────────────────────────────────────────────────────

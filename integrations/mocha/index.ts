@@ -17,7 +17,7 @@
 import { readFileSync, readlinkSync, realpathSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
 import { createRequire } from 'node:module'
-import { type Completeness, PARTIAL, type TestSink, Tries, currentOptions, envOverrides, failedNothing, finishRun, firstPartial, install, loadOrderWarning, loadedBefore, outsideScopes, recordFindings, recordsRun, reportInternalError, reportRun, startRun, writeOf } from '../../src/integration.js'
+import { type Completeness, PARTIAL, type TestSink, Tries, currentOptions, envOverrides, failedNothing, finishRun, firstPartial, install, loadOrderWarning, loadedBefore, outsideScopes, recordFindings, recordsRun, reportInternalError, reportRun, startRun, lineWriterOf } from '../../src/integration.js'
 import { firstInProcess } from '../../src/runner/once.js'
 import { type MochaRunnable, type MochaSuite, OWN, beginTest, endCurrent } from './test.js'
 
@@ -27,12 +27,12 @@ interface HookContext {
 }
 
 
-/** stderr's `write` as this module found it, before any test could stub it (`writeOf`). */
-const writeStderr = writeOf(process.stderr)
+/** Lines to stderr through its `write` as this module found it, before any test could stub it (`lineWriterOf`). */
+const writeStderr = lineWriterOf(process.stderr)
 
 /** loopcop's own output goes to stderr, so `--reporter json` keeps stdout parseable. */
 function print(text: string): void {
-  outsideScopes(() => writeStderr(text.endsWith('\n') ? text : `${text}\n`))
+  outsideScopes(() => writeStderr(text))
 }
 
 /** The findings of a test's failed tries while Mocha retries it (`retries`), for the run report. */

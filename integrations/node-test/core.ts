@@ -29,7 +29,7 @@ export {
   recordFindings,
   reportRun,
   startRun,
-  writeOf,
+  lineWriterOf,
 } from '../../src/integration.js'
 export { assertNoBlocking } from '../../src/index.js'
 

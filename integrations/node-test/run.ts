@@ -13,7 +13,7 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { threadId } from 'node:worker_threads'
-import { type Finding, type Options, SPOOL_ENV, currentOptions, missingReporterError, outsideScopes, recordFindings, writeOf } from './core.js'
+import { type Finding, type Options, SPOOL_ENV, currentOptions, missingReporterError, outsideScopes, recordFindings, lineWriterOf } from './core.js'
 import type { Sink } from './test.js'
 /**
  * Set by loopcop's node:test reporter to the spool it opened. A `LOOPCOP_SPOOL_DIR` without it was
@@ -141,8 +141,8 @@ export function readProcessRecords(dir: string): ProcessRecord[] {
 /** How to load loopcop's reporter in a `node --test` run (what the error of a run without it says). */
 const ADD_REPORTER = 'Add it next to your own reporter: `--test-reporter=spec --test-reporter-destination=stdout --test-reporter=loopcop/node-test/reporter --test-reporter-destination=stderr`.'
 
-/** stderr's `write` as this module found it, before any test could stub it (`writeOf`). */
-const writeStderr = writeOf(process.stderr)
+/** Lines to stderr through its `write` as this module found it, before any test could stub it (`lineWriterOf`). */
+const writeStderr = lineWriterOf(process.stderr)
 
 /** A test process's sink: findings to the reporter's spool, late messages to stderr. */
 export class ProcessSink implements Sink {
@@ -178,6 +178,6 @@ export class ProcessSink implements Sink {
   }
 
   late(text: string): void {
-    outsideScopes(() => writeStderr(text.endsWith('\n') ? text : `${text}\n`))
+    outsideScopes(() => writeStderr(text))
   }
 }

@@ -17,15 +17,16 @@ export function warnOf(console: unknown): ((text: string) => void) | undefined {
 }
 
 /**
- * The `write` of a stream as it is now, called on it, for loopcop's lines on stderr (Mocha): taken
- * when loopcop loads, before any test code ran, so a test's stub of `process.stderr.write` (a CLI's
- * tests capture its output so) neither records loopcop's lines nor swallows them (see `warnOf`).
+ * Writes lines to a stream through its `write` as it is now, for loopcop's lines on stderr (Mocha,
+ * node:test), each ended by a newline: taken when loopcop loads, before any test code ran, so a
+ * test's stub of `process.stderr.write` (a CLI's tests capture its output so) neither records
+ * loopcop's lines nor swallows them (see `warnOf`).
  */
-export function writeOf(stream: NodeJS.WritableStream): (text: string) => void {
+export function lineWriterOf(stream: NodeJS.WritableStream): (text: string) => void {
   // Called on the stream below, as its own `write` is.
   // eslint-disable-next-line @typescript-eslint/unbound-method
   const write = stream.write
   return (text) => {
-    Reflect.apply(write, stream, [text])
+    Reflect.apply(write, stream, [text.endsWith('\n') ? text : `${text}\n`])
   }
 }
