@@ -21,7 +21,7 @@ import { ThreadClock } from './runtime/thread-clock.js'
 import { type BlockingIOErrorClass, defineBlockingIOError } from './report/errors.js'
 import { writeJsonReport } from './report/json.js'
 import { type RecordedRun, type ReportRunOptions, type RunReportResult, RunRecording, reportRun } from './report/run.js'
-import { SPOOL_ENV, spoolFindings } from './report/spool.js'
+import { SPOOL_ENV, spoolChecked, spoolFindings } from './report/spool.js'
 import { WARNED_ENV, claimWarning } from './report/warned.js'
 import { type AnnotationLevel, githubAnnotations } from './report/summary.js'
 import { Guard } from './runtime/guard.js'
@@ -79,6 +79,8 @@ export class Detector implements LifecycleHost {
   readonly BlockingIOError: BlockingIOErrorClass
   /** The run this process records (a reporting process: Jest's reporter, Mocha's set-up), if any. */
   #run: RunRecording | undefined
+  /** The spool folder this process said it checks a test file to (`fileChecked`), once a run. */
+  #checkedIn: string | undefined
   /** Call sites `warn` mode has seen in this process (printed by it, or by another process of the run). */
   readonly #warnedSites = new Set<string>()
   /** Internal errors already reported (each once). */
@@ -373,7 +375,21 @@ export class Detector implements LifecycleHost {
   readonly finishRun = (): RecordedRun => {
     const run = this.#run
     this.#run = undefined
-    return run === undefined ? { findings: [], lost: 0 } : this.outsideScopes(() => run.finish())
+    return run === undefined ? { findings: [], lost: 0, checked: false } : this.outsideScopes(() => run.finish())
+  }
+  /**
+   * Says, to the run report, that loopcop checks a test file in this process (the Jest environment,
+   * at each file's start): to the run this process records, else once a process to the parent's
+   * spool. A report that heard from no file says that no test file was checked.
+   */
+  readonly fileChecked = (): void => {
+    if (this.#run !== undefined) this.#run.checked()
+    else {
+      const spool = process.env[SPOOL_ENV] ?? ''
+      if (spool === '' || this.#checkedIn === spool) return
+      this.#checkedIn = spool
+      this.outsideScopes(() => spoolChecked())
+    }
   }
   /** Prints the run summary, writes the JSON report, prints annotations (outside every scope). */
   readonly reportRun = (findings: readonly Finding[], options: ReportRunOptions = {}): RunReportResult =>

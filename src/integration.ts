@@ -89,7 +89,9 @@ export const recordsRun: typeof detector.recordsRun = detector.recordsRun
 export const runReported: typeof detector.runReported = detector.runReported
 /** A finished test's findings (or a leak), for the run report, wherever the run is recorded. */
 export const recordFindings: typeof detector.recordFindings = detector.recordFindings
-/** Ends the run recording: every finding once, and how many were lost. */
+/** Says that loopcop checks a test file in this process, for the run report (the Jest environment). */
+export const fileChecked: typeof detector.fileChecked = detector.fileChecked
+/** Ends the run recording: every finding once, how many were lost, and whether any test file was checked. */
 export const finishRun: typeof detector.finishRun = detector.finishRun
 /** Prints the run summary, writes the JSON report, prints annotations. */
 export const reportRun: typeof detector.reportRun = detector.reportRun

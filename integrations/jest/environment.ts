@@ -36,6 +36,7 @@ import {
   failedNothing,
   failureMessage,
   envOverrides,
+  fileChecked,
   hideOwnFramesIn,
   install,
   isViolation,
@@ -208,6 +209,8 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
       try {
         switch (event.name) {
           case 'run_start':
+            // For the run report: a run no file said this of was not checked (the environment not set).
+            fileChecked()
             // Jest 29 starts `test.concurrent` functions all at once ahead of their `test_fn_start`,
             // then gives Jest a stand-in `() => promise` to call there: wrap the real ones now.
             for (const test of concurrentTests(state)) {

@@ -54,13 +54,15 @@ export default class LoopcopReporter {
 
   /** Prints the summary, writes the JSON report, prints annotations; then ends the recording. */
   onRunComplete(testContexts?: ReadonlySet<ProjectContext>, results?: RunResults): void {
-    const { findings, lost } = finishRun()
+    const { findings, lost, checked } = finishRun()
+    const unchecked = checked ? undefined : uncheckedReason(results)
     const fromProject = projectReport(testContexts)
     const json = envOverrides().report?.json ?? this.#options.json ?? fromProject.json
     const github = this.#options.github ?? fromProject.github
     // LOOPCOP_BASELINE names the path; `testEnvironmentOptions.loopcop.baseline` may say more (strict).
     const baseline = mergedBaseline(currentOptions().baseline, fromProject.baseline)
     const { error } = reportRun(sorted(findings), {
+      ...(unchecked !== undefined && { unchecked }),
       ...(baseline !== undefined && { baseline }),
       ...(json !== undefined && { json }),
       ...(github !== undefined && { github }),
@@ -135,6 +137,9 @@ function narrowingOption(argv: readonly string[]): string | undefined {
 interface RunResults {
   readonly numRuntimeErrorTestSuites?: number
   readonly numFailedTestSuites?: number
+  readonly numTotalTestSuites?: number
+  readonly numPassedTests?: number
+  readonly numFailedTests?: number
   readonly wasInterrupted?: boolean
   /** Each test file's: its path, and how many of its tests it skipped. */
   readonly testResults?: readonly { readonly testFilePath?: string; readonly numPendingTests?: number }[]
@@ -151,6 +156,19 @@ export function ranThrough(results: RunResults | undefined): Completeness {
   if (results.wasInterrupted === true) return PARTIAL.interrupted
   if ((results.numFailedTestSuites ?? 1) !== 0 || (results.numRuntimeErrorTestSuites ?? 0) !== 0) return PARTIAL.failed
   return focusReason((results.testResults ?? []).map((r) => ({ file: r.testFilePath, skipped: () => (r.numPendingTests ?? 0) > 0 }))) ?? true
+}
+
+/**
+ * Why no test file said it was checked (see `fileChecked`), when that needs saying: every file failed
+ * to run (a compile or import error, a crashed worker: they never reach loopcop's environment), or
+ * tests ran outside loopcop's environment. A run whose tests were all skipped needs no advice.
+ */
+export function uncheckedReason(results: RunResults | undefined): string | undefined {
+  const files = results?.numTotalTestSuites ?? 0
+  if (files === 0) return undefined
+  if ((results?.numRuntimeErrorTestSuites ?? 0) === files) return 'no test file reported to loopcop: every test file failed to run (a compile or import error, a crashed worker?); findings of those files are missing from this report'
+  if ((results?.numPassedTests ?? 0) + (results?.numFailedTests ?? 0) > 0) return "no test file was checked: set testEnvironment to 'loopcop/jest' (or to a file made with withLoopcop) in the Jest config, in each project's with `projects` (the reporter only collects what the environment finds)"
+  return undefined
 }
 
 /** `testEnvironmentOptions.loopcop.report` of the first project that sets it, and its `baseline`. */

@@ -54,9 +54,7 @@ function runReport(testsRun: number, ranThrough: boolean): { readonly text: stri
   const write = (text: string): void => void lines.push(text)
   const records = spool === undefined ? [] : readProcessRecords(spool)
   const { findings, lost } = finishRun()
-  if (records.length === 0 && testsRun > 0) {
-    write('loopcop: no test was checked: add `--import loopcop/node-test` to the `node --test` command line (the reporter only reports what the test processes send)')
-  }
+  const unchecked = records.length === 0 && testsRun > 0 ? 'no test was checked: add `--import loopcop/node-test` to the `node --test` command line (the reporter only reports what the test processes send)' : undefined
   for (const notice of new Set(records.flatMap((r) => r.notices))) write(notice)
   // LOOPCOP_REPORT and a configure() in this process win; else what the test processes were told
   // (a configure() in a module they import never runs here).
@@ -64,7 +62,7 @@ function runReport(testsRun: number, ranThrough: boolean): { readonly text: stri
   const json = main.json ?? records.find((r) => r.report.json !== undefined)?.report.json
   const github = main.github ?? records.find((r) => r.report.github !== undefined)?.report.github
   const baseline = currentOptions().baseline ?? records.find((r) => r.baseline !== undefined)?.baseline
-  const { error } = reportRun(findings, { ...(json !== undefined && { json }), ...(github !== undefined && { github }), ...(baseline !== undefined && { baseline }), lost, write, complete: () => firstPartial(() => completeRun(), () => ranThrough || PARTIAL.failed) })
+  const { error } = reportRun(findings, { ...(unchecked !== undefined && { unchecked }), ...(json !== undefined && { json }), ...(github !== undefined && { github }), ...(baseline !== undefined && { baseline }), lost, write, complete: () => firstPartial(() => completeRun(), () => ranThrough || PARTIAL.failed) })
   if (error !== undefined) write(error.message)
   return { text: `${lines.join('\n')}\n`, failed: error !== undefined }
 }

@@ -188,13 +188,9 @@ export default class LoopcopReporter implements Reporter {
       if (logger !== undefined) logger.error(text)
       else process.stderr.write(`${text}\n`)
     }
-    if (checkedFiles === 0 && testModules.length > 0) {
-      // Files that never ran a test (an import error, a worker that died) tell nothing about the set-up.
-      if (testModules.every((m) => m.errors().length > 0 || m.state() === 'failed')) write('loopcop: no test file reported to loopcop: every test file failed before its end (an import error, a crash?); findings of those files are missing from this report')
-      // A run whose tests were all skipped (a -t that matched none) checked nothing, and needs no advice.
-      else if (testModules.some((m) => hasTest(m, 'passed', 'failed'))) write("loopcop: no test file was checked: add 'loopcop/vitest' to `setupFiles` in the Vitest config (the reporter only collects what it finds)")
-    }
+    const unchecked = checkedFiles === 0 && testModules.length > 0 ? uncheckedReason(testModules) : undefined
     const { error } = reportRun(findings, {
+      ...(unchecked !== undefined && { unchecked }),
       ...(json !== undefined && { json }),
       ...(github !== undefined && { github }),
       // One annotation per problem: a failure Vitest's github-actions reporter annotates (at the
@@ -210,6 +206,15 @@ export default class LoopcopReporter implements Reporter {
     // Vitest prints a reporter's error and fails the run with it.
     if (error !== undefined) throw error
   }
+}
+
+/** Why no test file of the run reported to loopcop, when that needs saying (see `ReportRunOptions.unchecked`). */
+function uncheckedReason(testModules: readonly TestModule[]): string | undefined {
+  // Files that never ran a test (an import error, a worker that died) tell nothing about the set-up.
+  if (testModules.every((m) => m.errors().length > 0 || m.state() === 'failed')) return 'no test file reported to loopcop: every test file failed before its end (an import error, a crash?); findings of those files are missing from this report'
+  // A run whose tests were all skipped (a -t that matched none) checked nothing, and needs no advice.
+  if (testModules.some((m) => hasTest(m, 'passed', 'failed'))) return "no test file was checked: add 'loopcop/vitest' to `setupFiles` in the Vitest config (the reporter only collects what it finds)"
+  return undefined
 }
 
 export { LoopcopReporter }

@@ -51,7 +51,8 @@ export function markdownSummary(report: JsonReport): string {
   const s = report.summary
   const lines: string[] = ['## loopcop', '']
   const main = rows(violations)
-  if (main.length === 0) lines.push(`No ${known.length > 0 ? 'new ' : ''}blocking of the event loop found${asserted.length > 0 ? ' outside assertions' : ''}.`, '')
+  const apart = s.unjudgedStalls > 0 ? `, apart from ${plural(s.unjudgedStalls, 'stall')} not judged` : ''
+  if (main.length === 0) lines.push(`No ${known.length > 0 ? 'new ' : ''}blocking of the event loop found${asserted.length > 0 ? ' outside assertions' : ''}${apart}.`, '')
   else lines.push(`**${callsAndStalls(violations, s.calls)}** at ${plural(main.length, 'call site')} in ${plural(s.tests, 'test')}, ${ms(s.blockedMs)} blocked${known.length > 0 ? ' (new: not in the baseline)' : ''}:`, '', ...table(main), '')
   if (known.length > 0) {
     const r = rows(known)
@@ -67,6 +68,7 @@ export function markdownSummary(report: JsonReport): string {
     for (const e of fixed) lines.push(`- ${cell(describeEntry(e))}`)
     lines.push('')
   }
+  if (s.unjudgedStalls > 0) lines.push(`${plural(s.unjudgedStalls, 'stall')} not judged (no stack showing your code could be read, or several tests could own ${s.unjudgedStalls === 1 ? 'it' : 'them'}; each says why in the JSON report).`, '')
   if (s.unstackedCalls > 0) lines.push(`${plural(s.unstackedCalls, 'more call')} not judged, not counted above (${NO_STACK}).`, '')
   if (s.allowed > 0) lines.push(`${plural(s.allowed, 'allowed finding')} (allow rules, \`allowBlocking()\`) not counted above.`, '')
   if ((s.lost ?? 0) > 0) lines.push(`${plural(s.lost ?? 0, 'finding')} sent by test workers could not be read back and ${s.lost === 1 ? 'is' : 'are'} missing.`, '')

@@ -41,6 +41,11 @@ export interface RecordedRun {
   readonly findings: Finding[]
   /** Findings the workers sent that could not be read back. */
   readonly lost: number
+  /**
+   * Whether loopcop's per-file part said it checked a test file, here or in a worker (`fileChecked`;
+   * the Jest environment says so, the other integrations tell in their own ways).
+   */
+  readonly checked: boolean
 }
 
 /**
@@ -53,6 +58,7 @@ export interface RecordedRun {
 export class RunRecording {
   readonly #collector = new RunCollector()
   #spool: string | undefined
+  #checked = false
 
   constructor() {
     this.#spool = openSpool()
@@ -68,18 +74,25 @@ export class RunRecording {
     this.#collector.add(findings)
   }
 
+  /** Records that a test file was checked in this process. */
+  checked(): void {
+    this.#checked = true
+  }
+
   /** Ends the recording: everything recorded and spooled, each finding once; the spool is removed. */
   finish(): RecordedRun {
     let lost = 0
+    let checked = this.#checked
     if (this.#spool !== undefined) {
       const spooled = readSpool(this.#spool)
       this.#collector.add(spooled.findings)
       lost = spooled.damaged
+      checked ||= spooled.checked
       closeWarned(join(this.#spool, 'warned'))
       closeSpool(this.#spool)
       this.#spool = undefined
     }
-    return { findings: this.#collector.findings, lost }
+    return { findings: this.#collector.findings, lost, checked }
   }
 }
 
@@ -118,6 +131,12 @@ export interface ReportRunOptions {
   readonly complete?: Completeness | (() => Completeness)
   /** The baseline, when the reporting process learnt it from its workers; else the configured one. */
   readonly baseline?: Options['baseline']
+  /**
+   * Why loopcop checked no test file of the run (every file failed to load, or loopcop's per-file
+   * part is not set up), when the integration can tell: the summary says it in place of "no blocking
+   * of the event loop found", which would read as a clean bill.
+   */
+  readonly unchecked?: string
 }
 
 /** What `reportRun` did, for the caller (and tests). */
@@ -171,7 +190,7 @@ export function reportRun(found: readonly Finding[], options: ReportRunOptions, 
   const findings = inRunOrder(found)
   const write = options.write ?? ((text: string) => process.stdout.write(text + '\n'))
   const errors: Error[] = []
-  const summary = formatSummary(findings, options.cwd, options.json)
+  const summary = formatSummary(findings, options.cwd, options.json, options.unchecked)
   write(summary)
   let outcome: RatchetOutcome | undefined
   try {

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { threadId } from 'node:worker_threads'
@@ -42,6 +42,22 @@ export function spoolFindings(findings: readonly Finding[]): boolean {
   return true
 }
 
+/** The marker a worker leaves in the spool folder once it checked a test file: `checked-<pid>-<thread>`. */
+const CHECKED = 'checked-'
+
+/**
+ * Says that this worker checked a test file (loopcop's per-file part ran there), for a run report
+ * that must tell a run loopcop saw nothing wrong in from one it saw nothing of. An empty file, once
+ * per worker and spool (see `Detector.fileChecked`); a no-op when no run report is collecting.
+ */
+export function spoolChecked(): boolean {
+  const dir = process.env[SPOOL_ENV]
+  if (dir === undefined || dir === '') return false
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, `${CHECKED}${process.pid}-${threadId}`), '')
+  return true
+}
+
 /** What the workers spooled: every finding that could be read, and how many lines could not. */
 export interface SpoolContents {
   readonly findings: Finding[]
@@ -50,18 +66,22 @@ export interface SpoolContents {
    * are lost, and the run report says how many instead of losing everything else with them.
    */
   readonly damaged: number
+  /** Whether a worker checked a test file (see `spoolChecked`). */
+  readonly checked: boolean
 }
 
 /** Reads every finding the workers spooled, line by line (call once the workers are done). */
 export function readSpool(dir: string): SpoolContents {
   const findings: Finding[] = []
   let damaged = 0
-  let files: string[]
+  let names: string[]
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort()
+    names = readdirSync(dir)
   } catch {
-    return { findings, damaged }
+    return { findings, damaged, checked: false }
   }
+  const checked = names.some((f) => f.startsWith(CHECKED))
+  const files = names.filter((f) => f.endsWith('.jsonl')).sort()
   for (const file of files) {
     let text: string
     try {
@@ -77,7 +97,7 @@ export function readSpool(dir: string): SpoolContents {
       else findings.push(finding)
     }
   }
-  return { findings, damaged }
+  return { findings, damaged, checked }
 }
 
 /** One spooled line as a finding, or `undefined` when it is not one (cut short, garbled). */

@@ -83,9 +83,10 @@ const isAssertion = (f: Finding): boolean => f.scope === 'assertion' && !f.allow
  * call site, then what was found but does not fail a test on loopcop's account — known from the
  * baseline, judged by an assertion, allowed — each counted apart, so no line says "no blocking"
  * about blocking that was found. `json`: where this run's JSON report goes, when it writes one
- * (the allowed findings are listed there, and the summary says so).
+ * (the allowed findings are listed there, and the summary says so). `unchecked`: why no test file
+ * of the run was checked, when the integration can tell none was; said in place of "no blocking found".
  */
-export function formatSummary(findings: readonly Finding[], cwd?: string, json?: string): string {
+export function formatSummary(findings: readonly Finding[], cwd?: string, json?: string, unchecked?: string): string {
   // The summary only: converting every finding to its JSON form (~10 µs a finding) is for the report file.
   const s = summarize(findings)
   const lines: string[] = []
@@ -94,7 +95,10 @@ export function formatSummary(findings: readonly Finding[], cwd?: string, json?:
   if (s.findings === 0) {
     const qualifiers = [known.length > 0 && 'new', asserted.length > 0 && 'outside assertions'].filter((q) => q !== false)
     const allowed = s.allowed > 0 ? ` (${plural(s.allowed, 'allowed finding')}${s.testCodeCalls > 0 ? `; ${testCode(s.testCodeCalls, '')}` : ''})` : ''
-    lines.push(`loopcop: no ${qualifiers.includes('new') ? 'new ' : ''}blocking of the event loop found${qualifiers.includes('outside assertions') ? ' outside assertions' : ''}${allowed}`)
+    // A run loopcop checked no test file of says so: "no blocking found" would read as a clean bill.
+    // Stalls not judged are blocking that was found, just not charged to a line.
+    const apart = s.unjudgedStalls > 0 ? `, apart from ${plural(s.unjudgedStalls, 'stall')} not judged` : ''
+    lines.push(unchecked !== undefined ? `loopcop: ${unchecked}` : `loopcop: no ${qualifiers.includes('new') ? 'new ' : ''}blocking of the event loop found${qualifiers.includes('outside assertions') ? ' outside assertions' : ''}${apart}${allowed}`)
   } else {
     const sites = summarizeBySite(findings, cwd)
     lines.push(`loopcop: ${callsAndStalls(sites, s.calls)} at ${plural(sites.length, 'call site')} in ${plural(s.tests, 'test')}, ${formatMs(s.blockedMs)} blocked in total${known.length > 0 ? ' (new: not in the baseline)' : ''}`)

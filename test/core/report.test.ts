@@ -354,6 +354,20 @@ describe('the run summary', () => {
     expect(formatSummary([syncFinding({ allowed: true, allowedBy: 'x' })], cwd)).toBe('loopcop: no blocking of the event loop found (1 allowed finding)')
   })
 
+  test('stalls not judged are not an all clear, in the console and the Markdown summary', () => {
+    const unjudged = stallFinding({ unjudged: 'the probe ran outside the test’s code', location: undefined, frames: [] })
+    const summary = formatSummary([unjudged], cwd).split('\n')
+    expect(summary[0]).toBe('loopcop: no blocking of the event loop found, apart from 1 stall not judged')
+    expect(summary[1]).toContain('  1 stall not judged (no stack showing your code could be read')
+    const markdown = markdownSummary(jsonReport([unjudged], cwd))
+    expect(markdown).toContain('No blocking of the event loop found, apart from 1 stall not judged.')
+    expect(markdown).toContain('1 stall not judged (no stack showing your code could be read, or several tests could own it; each says why in the JSON report).')
+  })
+
+  test('a run that checked no test file says why in place of an all clear', () => {
+    expect(formatSummary([], cwd, undefined, 'no test file was checked: …')).toBe('loopcop: no test file was checked: …')
+  })
+
   test('grouped by call site with counts, time and tests', () => {
     const summary = formatSummary([syncFinding({ test: { name: 'a' } }), syncFinding({ test: { name: 'b' } }), stallFinding({ test: { name: 'a' } })], cwd)
     expect(summary.split('\n')).toEqual([

@@ -48,6 +48,32 @@ test('a JSON report asked for in testEnvironmentOptions.loopcop, in a run withou
   expect(run.output).not.toContain('which this run does not load')
 })
 
+// A run loopcop checked nothing of must not read as a clean bill ("no blocking … found").
+test('a run outside loopcop’s environment says that no test file was checked, in place of an all clear', async () => {
+  const run = await runJest('failsafe', ['--testEnvironment=node'])
+  // Nothing checks the blocking test: it passes.
+  expect(run.failed).toEqual([])
+  expect(run.passed).toContain('a blocking test')
+  expect(run.output).toContain("loopcop: no test file was checked: set testEnvironment to 'loopcop/jest' (or to a file made with withLoopcop) in the Jest config, in each project's with `projects`")
+  expect(run.output).not.toContain('no blocking of the event loop found')
+})
+
+test('a run whose every test file failed to load says that none reported to loopcop, in place of an all clear', async () => {
+  const run = await runJest('failsafe', ['--testMatch', '**/unloadable/*.test.js'])
+  expect(run.json.numRuntimeErrorTestSuites).toBe(1)
+  expect(run.json.testResults[0]?.message).toContain('this test file cannot load')
+  expect(run.output).toContain('loopcop: no test file reported to loopcop: every test file failed to run (a compile or import error, a crashed worker?)')
+  expect(run.output).not.toContain('no blocking of the event loop found')
+})
+
+// In band the environment tells the run this process records; in workers, through the spool.
+test.each(['--runInBand', '--maxWorkers=2'])('a run loopcop checked and found nothing in is an all clear (%s)', async (flag) => {
+  const run = await runJest('basic', [flag, '-t', 'reads users asynchronously'])
+  expect(run.passed).toEqual(['reads users asynchronously'])
+  expect(run.output).toContain('loopcop: no blocking of the event loop found')
+  expect(run.output).not.toContain('no test file')
+})
+
 test('a damaged spool line is counted as lost; every other finding reaches the report', async () => {
   const run = await runJest('failsafe', ['--maxWorkers=2'], { env: { DAMAGE_SPOOL: '1' } })
   expect(run.failed).toEqual(['a blocking test'])

@@ -46,6 +46,7 @@ describe('the run report', () => {
     const run = await runNodeTest('modes', { name: 'reporter-only', preload: [] })
     expect(run.failed).toEqual([])
     expect(run.stderr).toContain('loopcop: no test was checked: add `--import loopcop/node-test` to the `node --test` command line')
+    expect(run.stderr).not.toContain('no blocking of the event loop found')
   })
 
   test('a JSON report that cannot be written is said and fails a run whose tests all passed', async () => {

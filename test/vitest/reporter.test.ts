@@ -145,11 +145,20 @@ test("loopcop's output goes to stderr: with Vitest's json reporter on stdout, st
   expect(run.stderr).toMatch(/^::error /m)
 }, 240_000)
 
+test('a run without loopcop/vitest in setupFiles says that no test file was checked, in place of an all clear', async () => {
+  const run = await runFixture(['test/broken.test.ts'], { report: true, env: { FIXTURE_NO_SETUP: '1' } })
+  expect(run.result.code, run.result.output).toBe(0)
+  expect(run.result.output).toContain("loopcop: no test file was checked: add 'loopcop/vitest' to `setupFiles` in the Vitest config")
+  expect(run.result.output).not.toContain('no blocking of the event loop found')
+}, 240_000)
+
 test("a run whose only test file fails to load says so, not that loopcop is missing from setupFiles", async () => {
   const run = await runFixture(['test/broken.test.ts'], { report: true, env: { FIXTURE_BROKEN: '1' } })
   expect(run.result.code).not.toBe(0)
   expect(run.result.output).toContain('loopcop: no test file reported to loopcop: every test file failed before its end')
   expect(run.result.output).not.toContain("add 'loopcop/vitest' to `setupFiles`")
+  // Said in place of an all clear: nothing was checked.
+  expect(run.result.output).not.toContain('no blocking of the event loop found')
   const loaded = await runFixture(['test/broken.test.ts'], { report: true })
   expect(loaded.result.code, loaded.result.output).toBe(0)
   expect(loaded.result.output).not.toContain('no test file')
