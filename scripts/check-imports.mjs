@@ -24,7 +24,7 @@ const LAYERS = {
   report: ['model', 'runtime', 'stack'],
   stall: ['model', 'runtime', 'stack', 'accounting'],
   assert: ['model', 'runtime', 'report', 'accounting'],
-  runner: [],
+  runner: ['runtime'],
   version: [],
   lifecycle: ['model', 'runtime', 'accounting', 'report'],
   detector: ['model', 'runtime', 'stack', 'accounting', 'intercept', 'stall', 'report', 'assert', 'lifecycle'],

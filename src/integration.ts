@@ -34,6 +34,8 @@ export {
   validateOptions,
   warnOf,
   lineWriterOf,
+  projectCwd,
+  TestRefs,
 } from './core.js'
 
 // ── the test lifecycle ──────────────────────────────────────────────────────────────────────────

@@ -29,6 +29,7 @@ import {
   Tries,
   type TestRun,
   type TestSink,
+  TestRefs,
   allowBlocking,
   assertSupportedRunner,
   configure,
@@ -148,6 +149,8 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
     }
     /** Concurrent tests, wrapped at `run_start`. */
     readonly #wrappedEarly = new WeakSet<CircusTest>()
+    /** Each test's ref: tests of this file that share a name are told apart. */
+    readonly #refs = new TestRefs<CircusTest>()
     readonly #realm: { Atomics?: unknown }
     /** The test whose `beforeEach` hooks, function and `afterEach` hooks are running (not concurrent ones). */
     #current: CircusTest | undefined
@@ -274,7 +277,7 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
     #runFor(test: CircusTest): TestRun {
       let run = this.#runs.get(test)
       if (run === undefined || run.ended) {
-        run = openTest({ name: testName(test), file: this.#testPath }, { overrides: this.#overrides, what: 'testEnvironmentOptions.loopcop' }, this.#sink)
+        run = openTest(this.#refs.of(test, testName(test), this.#testPath), { overrides: this.#overrides, what: 'testEnvironmentOptions.loopcop' }, this.#sink)
         this.#runs.set(test, run)
       }
       return run

@@ -5,7 +5,7 @@
  * test in the run report, but can no longer fail it (failing the hook would skip the suite).
  * @module
  */
-import { type TestRef, type TestRun, type TestSink, type Tries, addTestFiles, isThenable, keepShape, openTest, outsideScopes } from '../../src/integration.js'
+import { type TestRef, TestRefs, type TestRun, type TestSink, type Tries, addTestFiles, isThenable, keepShape, openTest, outsideScopes } from '../../src/integration.js'
 
 /** The part of a Mocha `Test` or `Hook` loopcop touches. */
 export interface MochaRunnable {
@@ -201,6 +201,9 @@ function registerSpecFiles(test: MochaRunnable): void {
   addTestFiles(files)
 }
 
+/** Each test's ref: tests of a file that share a name are told apart. */
+const refs = new TestRefs<MochaRunnable>()
+
 /**
  * Starts a test (from the root `beforeEach`, which Mocha runs before every other `beforeEach`):
  * closes the previous one, opens the test's scope and wraps its function.
@@ -213,7 +216,8 @@ export function beginTest(test: MochaRunnable, sink: TestSink, tries: Tries<Moch
   Object.defineProperty(test, BEGUN, { value: true })
   wrapHooks(test.parent)
   registerSpecFiles(test)
-  const ref: TestRef = { name: test.fullTitle(), ...(test.file !== undefined && { file: test.file }) }
+  // A retry is a clone: it is the test it was cloned from.
+  const ref = refs.of(test.retriedTest?.() ?? test, test.fullTitle(), test.file)
   const original = originalOf(test.fn)
   const state: TestState = { test, ref, sink, tries, original, run: openTest(ref, {}, sink), phase: 'test' }
   current = state

@@ -13,6 +13,7 @@ export type { Completeness, Finding, Mode, Options, TestRef, TestRun, TestSink }
 export {
   BlockingIOError,
   PARTIAL,
+  TestRefs,
   WARNED_ENV,
   currentOptions,
   envOverrides,

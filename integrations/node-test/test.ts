@@ -8,7 +8,7 @@
  * `before`/`after` hooks of suites belong to no test and are not checked.
  * @module
  */
-import { BlockingIOError, type Finding, type Mode, type TestRef, type TestRun, type TestSink, failedNothing, isViolation, openTest, outsideScopes } from './core.js'
+import { BlockingIOError, type Finding, type Mode, type TestRef, TestRefs, type TestRun, type TestSink, failedNothing, isViolation, openTest, outsideScopes } from './core.js'
 import type { NodeTestContext, RunFunction } from './internals.js'
 
 /** Where the tests of a process send what concerns the run. */
@@ -53,6 +53,8 @@ export class NodeTestLifecycle {
   readonly #states = new WeakMap<object, TestState>()
   /** The tests begun and not yet ended, for `endAll()`. */
   readonly #open = new Set<TestState>()
+  /** Each test's ref: tests of a file that share a name are told apart. */
+  readonly #refs = new TestRefs<NodeTestContext>()
 
   constructor(sink: Sink) {
     this.#sink = sink
@@ -63,7 +65,7 @@ export class NodeTestLifecycle {
   readonly beforeEach = (t: NodeTestContext): void => {
     this.#sink.beginning()
     const file = t.filePath ?? process.argv[1]
-    const ref: TestRef = { name: t.fullName ?? t.name, ...(file !== undefined && { file }) }
+    const ref = this.#refs.of(t, t.fullName ?? t.name, file)
     const state: TestState = { ctx: t, ref, body: openTest(ref, this.#testSink(t, ref)), phase: 'body' }
     this.#states.set(t, state)
     this.#open.add(state)

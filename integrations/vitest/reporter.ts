@@ -8,7 +8,7 @@
  * @module
  */
 import type { Reporter, TestModule, Vitest } from 'vitest/node'
-import { type Completeness, type Finding, type Options, PARTIAL, RunCollector, clearWarned, closeWarned, currentOptions, envOverrides, failedItsTest, failedNothing, firstPartial, isGiven, openWarned, reportRun, validateOptions } from '../../src/integration.js'
+import { type Completeness, type Finding, type Options, PARTIAL, RunCollector, clearWarned, closeWarned, currentOptions, envOverrides, failedItsTest, failedNothing, firstPartial, isGiven, openWarned, projectCwd, reportRun, validateOptions } from '../../src/integration.js'
 import { focusReason } from '../../src/runner/focus.js'
 import { REPORTER_KEY, readMeta } from './meta.js'
 
@@ -201,7 +201,7 @@ export default class LoopcopReporter implements Reporter {
       ...(baseline !== undefined && { baseline }),
       ...(this.#vitest !== undefined && { cwd: this.#vitest.config.root }),
       // The workers key findings and find the baseline from the working directory, not `--root`.
-      baselineCwd: process.cwd(),
+      baselineCwd: projectCwd(),
     })
     // Vitest prints a reporter's error and fails the run with it.
     if (error !== undefined) throw error

@@ -11,7 +11,7 @@
 import fs, { readFileSync as namedReadFileSync } from 'node:fs'
 import * as vitest from 'vitest'
 import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite } from 'vitest'
-import { BlockingIOError, type Finding, type Mode, type TestRun, currentOptions, envOverrides, install, isViolation, loadOrderWarning, loadedBefore, missingReporterError, openTest, patchRealm, prepareStalls, startTestFile, warnOf } from '../../src/integration.js'
+import { BlockingIOError, type Finding, type Mode, TestRefs, type TestRun, currentOptions, envOverrides, install, isViolation, loadOrderWarning, loadedBefore, missingReporterError, openTest, patchRealm, prepareStalls, startTestFile, warnOf } from '../../src/integration.js'
 import { firstInProcess } from '../../src/runner/once.js'
 import { scopeTestsWithoutAroundEach, suiteArgument } from './fallback.js'
 import { REPORTER_KEY, fileMeta, testMeta } from './meta.js'
@@ -85,10 +85,13 @@ function testName(task: RunnerTestCase): string {
   return names.join(' > ')
 }
 
+/** Each test's ref: tests of a file that share a name are told apart. */
+const refs = new TestRefs<RunnerTestCase>()
+
 /** Opens a test: its findings go into its task's meta, for the reporter. */
 function open(task: RunnerTestCase): TestRun {
   return openTest(
-    { name: testName(task), file: task.file.filepath },
+    refs.of(task, testName(task), task.file.filepath),
     {},
     {
       record: (findings) => testMeta(task.meta).findings.push(...findings),

@@ -6,6 +6,7 @@ import type { Operation } from '../model/operation.js'
 import type { AllowRule, AllowRuleObject } from '../model/options.js'
 import { type Allowed, TEST_CODE_RULE, VIOLATION, type Verdict, isBuiltinAllowance } from '../model/verdict.js'
 import { firstPartyFrame, isSpyFrame, packageOf } from '../stack/frames.js'
+import { liveCwd, projectCwd } from '../runtime/cwd.js'
 
 /** A call to judge: the operation, its argument summary and (lazily) its frames. */
 export interface CallView {
@@ -171,7 +172,7 @@ function toSlashes(p: string): string {
 const pathMatches = new WeakMap<RegExp, Map<string, Map<string, boolean>>>()
 
 /** Matches a path glob against a file given as absolute or relative, in both forms. Memoized. */
-export function matchPath(re: RegExp, file: string, cwd = process.cwd()): boolean {
+export function matchPath(re: RegExp, file: string, cwd = projectCwd()): boolean {
   let byCwd = pathMatches.get(re)
   if (byCwd === undefined) pathMatches.set(re, (byCwd = new Map<string, Map<string, boolean>>()))
   let known = byCwd.get(cwd)
@@ -326,7 +327,7 @@ class StackView {
 /** Whether the rule matches the call. */
 function matches(rule: CompiledRule, call: CallView, stack: StackView | undefined): boolean {
   if (rule.operation !== undefined && !rule.operation.test(call.operation.id)) return false
-  if (rule.path !== undefined && (call.operation.arg !== 'path' || call.arg === undefined || !matchPath(rule.path, call.arg))) return false
+  if (rule.path !== undefined && (call.operation.arg !== 'path' || call.arg === undefined || !matchPath(rule.path, isAbsolute(call.arg) ? call.arg : resolve(liveCwd(), call.arg)))) return false
   if (rule.command !== undefined && (call.operation.arg !== 'command' || call.arg === undefined || !rule.command.test(call.arg))) return false
   if (!rule.needsStack) return true
   if (stack === undefined) return false

@@ -1,8 +1,9 @@
 // The tests' own code (docs/architecture.md, "allow rules"): which files are test files, and the
 // rules a test's scope runs with when `testCode: 'allow'` lets the tests' own blocking calls pass.
-import { isAbsolute, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { type CompiledRule, testCodeRule } from './allow.js'
 import type { Settings } from './settings.js'
+import { projectCwd } from '../runtime/cwd.js'
 
 /**
  * The test files of the run as far as this process knows them: those an integration registered
@@ -16,11 +17,11 @@ export class TestFiles {
   #lastFile: string | undefined
   #lastNormal = ''
 
-  /** Registers files the runner runs as tests (absolute, or relative to the working directory). */
+  /** Registers files the runner runs as tests (absolute, or relative to the project's directory, `projectCwd`). */
   add(files: Iterable<string>): void {
     let added = false
     for (const file of files) {
-      const abs = resolve(file)
+      const abs = resolve(projectCwd(), file)
       if (this.#files.has(abs)) continue
       this.#files.add(abs)
       added = true
@@ -28,15 +29,12 @@ export class TestFiles {
     if (added) this.#rules = new WeakMap()
   }
 
-  /** A test's file as an absolute, normalized path (relative ones against the working directory). */
+  /** A test's file as an absolute, normalized path (relative ones against the project's directory). */
   absolute(file: string): string {
     if (file === this.#lastFile) return this.#lastNormal
-    const normal = resolve(file)
-    // A relative path's meaning changes with the working directory: only absolute ones are kept.
-    if (isAbsolute(file)) {
-      this.#lastFile = file
-      this.#lastNormal = normal
-    }
+    const normal = resolve(projectCwd(), file)
+    this.#lastFile = file
+    this.#lastNormal = normal
     return normal
   }
 

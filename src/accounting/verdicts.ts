@@ -5,6 +5,7 @@ import type { Operation } from '../model/operation.js'
 import type { Verdict } from '../model/verdict.js'
 import type { RawStack, Stacks } from '../stack/capture.js'
 import { type CallView, type CompiledRule, findAllowingRule, looksAtArgument, looksPastCaller, verdictOf } from './allow.js'
+import { liveCwd } from '../runtime/cwd.js'
 
 /** What a judge needs of a call: its operation's argument summary and its captured stack. */
 export interface Judged {
@@ -56,9 +57,10 @@ class JudgedView implements CallView {
  * per test whose frame sits below it. Where no rule of the set reads the argument (no `path` or
  * `command` field), the argument is left out of the key too: a helper that writes a fresh
  * temporary file in each test is judged once, not once a file name.
- * A rule's relative globs are matched against the working directory (`matchPath`): the verdicts
- * stand for the one they were judged in, and are forgotten when a test changes it (`process.chdir`
- * into a fixture folder).
+ * A rule's relative globs are matched against the project's directory (`projectCwd`), and a
+ * blocking call's relative path argument is the file in the working directory of the moment: the
+ * verdicts stand for the one they were judged in, and are forgotten when a test changes it
+ * (`process.chdir` into a fixture folder).
  */
 export class Judge {
   readonly #stacks: Stacks
@@ -75,8 +77,9 @@ export class Judge {
   /** The verdict on a call: `violation`, or `allowed` by the first rule that matches. */
   judge(call: Judged, operation: Operation, rules: readonly CompiledRule[]): Verdict {
     const stacks = this.#stacks
-    // Node keeps the working directory (read again only after a `chdir`): comparing costs a string compare.
-    const cwd = process.cwd()
+    // Node keeps the working directory (read again only after a `chdir`): comparing costs a string
+    // compare. A `path` rule's relative argument is the live directory's file (see `Judge`).
+    const cwd = liveCwd()
     if (cwd !== this.#cwd) {
       if (this.#cwd !== undefined) this.#verdicts = new WeakMap()
       this.#cachedKeys = 0

@@ -7,11 +7,45 @@ import type { Category } from './operation.js'
 export interface TestRef {
   readonly name: string
   readonly file?: string
+  /**
+   * The second and later tests of one file that share a full name (two `test('works')` in one
+   * `describe`): 2, 3, … in the order they first ran, so that they count as tests of their own.
+   * Absent for the first (and for every test of a name of its own).
+   */
+  readonly repeat?: number
 }
 
-/** A test as one string (`file\0name`; '' for no test): two files' `works` tests are two tests. */
+/** A test as one string (`file\0name`, `\0repeat` for a repeated name; '' for no test): two files' `works` tests are two tests. */
 export function testKey(t: TestRef | undefined): string {
-  return t === undefined ? '' : `${t.file ?? ''}\u0000${t.name}`
+  return t === undefined ? '' : `${t.file ?? ''}\u0000${t.name}${t.repeat === undefined ? '' : `\u0000${t.repeat}`}`
+}
+
+/** A test's name as a message lists it: quoted, with `#2` for the second test of that name in its file. */
+export function testLabel(t: TestRef): string {
+  return t.repeat === undefined ? JSON.stringify(t.name) : `${JSON.stringify(t.name)} #${t.repeat}`
+}
+
+/**
+ * Each test's `TestRef`, the same for every try of a test (pass the runner's object for the test,
+ * the one its retries share or point back to), telling apart tests of one file that share a full
+ * name: runners run them as two tests, and loopcop counts them so (see `TestRef.repeat`).
+ */
+export class TestRefs<T extends object> {
+  readonly #refs = new WeakMap<T, TestRef>()
+  /** How many tests of each `file\0name` have been seen. */
+  readonly #seen = new Map<string, number>()
+
+  /** The ref of `test`, named `name` in `file`: made the first time it is asked for. */
+  of(test: T, name: string, file: string | undefined): TestRef {
+    let ref = this.#refs.get(test)
+    if (ref !== undefined) return ref
+    const key = `${file ?? ''}\u0000${name}`
+    const n = (this.#seen.get(key) ?? 0) + 1
+    this.#seen.set(key, n)
+    ref = { name, ...(file !== undefined && { file }), ...(n > 1 && { repeat: n }) }
+    this.#refs.set(test, ref)
+    return ref
+  }
 }
 
 /** One parsed stack frame. */

@@ -13,6 +13,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path'
 import { type Finding, type Frame, type Location, type TestRef, testKey } from '../model/finding.js'
 import { writeFileAtomically } from '../runtime/files.js'
 import { isDependency, isInternal } from '../stack/frames.js'
+import { projectCwd } from '../runtime/cwd.js'
 
 /** The file a baseline is written to when `LOOPCOP_UPDATE_BASELINE=1` runs with no `baseline` configured. */
 export const DEFAULT_BASELINE_PATH = 'loopcop-baseline.json'
@@ -245,7 +246,7 @@ export function parseBaseline(text: string, path: string): Baseline {
 }
 
 /** Reads a baseline file (relative to `cwd`); throws a `BaselineError` when it cannot be read or parsed. */
-export function readBaseline(path: string, cwd = process.cwd()): Baseline {
+export function readBaseline(path: string, cwd = projectCwd()): Baseline {
   const file = resolve(cwd, path)
   let text: string
   try {
@@ -257,7 +258,7 @@ export function readBaseline(path: string, cwd = process.cwd()): Baseline {
 }
 
 /** Writes a baseline file atomically (relative to `cwd`); returns its absolute path. */
-export function writeBaseline(path: string, entries: readonly BaselineEntry[], cwd = process.cwd()): string {
+export function writeBaseline(path: string, entries: readonly BaselineEntry[], cwd = projectCwd()): string {
   const file = resolve(cwd, path)
   writeFileAtomically(file, formatBaseline(entries))
   return file
@@ -276,7 +277,7 @@ function judgedByBaseline(f: Baselinable): boolean {
  * (calls past the first of an operation in a test) is known when a stacked finding of the same
  * operation in the same test is, and no stacked one of that operation is new.
  */
-export function markKnown(findings: readonly Finding[], baseline: Baseline, cwd = process.cwd()): Finding[] {
+export function markKnown(findings: readonly Finding[], baseline: Baseline, cwd = projectCwd()): Finding[] {
   const known = new Set<string>()
   const fresh = new Set<string>()
   const out = findings.map((f): Finding => {
@@ -302,7 +303,7 @@ export function markKnown(findings: readonly Finding[], baseline: Baseline, cwd 
  * The keyed findings of a run that a baseline records or would record: the model's findings (paths
  * absolute) or a JSON report's (relative to the run's working directory, absolute outside it).
  */
-export function keyedFindings(findings: readonly Baselinable[], cwd = process.cwd()): KeyedFinding[] {
+export function keyedFindings(findings: readonly Baselinable[], cwd = projectCwd()): KeyedFinding[] {
   const out: KeyedFinding[] = []
   for (const f of findings) {
     if (!judgedByBaseline(f)) continue
@@ -317,7 +318,7 @@ export class BaselineCache {
   readonly #read = new Map<string, Baseline | BaselineError>()
 
   /** The baseline at `path`, or the error reading it (remembered too: it is said once). */
-  get(path: string, cwd = process.cwd()): Baseline | BaselineError {
+  get(path: string, cwd = projectCwd()): Baseline | BaselineError {
     const file = resolve(cwd, path)
     let b = this.#read.get(file)
     if (b === undefined) {

@@ -5,6 +5,7 @@ import { TEST_CODE_RULE } from '../model/verdict.js'
 import type { BaselineEntry } from './baseline.js'
 import { writeFileAtomically } from '../runtime/files.js'
 import { displayPath, formatFrame } from '../stack/frames.js'
+import { projectCwd } from '../runtime/cwd.js'
 
 /**
  * One finding as the JSON report holds it: the model's fields with paths relative to the working
@@ -72,7 +73,7 @@ export interface JsonReport {
 const round = (ms: number): number => Math.round(ms * 1000) / 1000
 
 /** A finding in its JSON form. */
-export function toJsonFinding(f: Finding, cwd = process.cwd()): JsonFinding {
+export function toJsonFinding(f: Finding, cwd = projectCwd()): JsonFinding {
   const rel = (file: string): string => displayPath(file, cwd)
   return {
     id: f.id,
@@ -81,7 +82,7 @@ export function toJsonFinding(f: Finding, cwd = process.cwd()): JsonFinding {
     ...(f.kind === 'sync-io' && f.args !== undefined && { args: f.args }),
     ...(f.kind === 'stall' && { thresholdMs: f.thresholdMs }),
     ...(f.kind === 'stall' && f.unjudged !== undefined && { unjudged: f.unjudged }),
-    ...(f.kind === 'stall' && f.candidates !== undefined && { candidates: f.candidates.map((t) => ({ name: t.name, ...(t.file !== undefined && { file: rel(t.file) }) })) }),
+    ...(f.kind === 'stall' && f.candidates !== undefined && { candidates: f.candidates.map((t) => ({ name: t.name, ...(t.file !== undefined && { file: rel(t.file) }), ...(t.repeat !== undefined && { repeat: t.repeat }) })) }),
     durationMs: round(f.durationMs),
     maxMs: round(f.maxMs),
     calls: f.calls,
@@ -90,7 +91,7 @@ export function toJsonFinding(f: Finding, cwd = process.cwd()): JsonFinding {
     ...(f.baselined === true && { baselined: true }),
     ...(f.scope !== undefined && { scope: f.scope }),
     leak: f.leak,
-    ...(f.test !== undefined && { test: { name: f.test.name, ...(f.test.file !== undefined && { file: rel(f.test.file) }) } }),
+    ...(f.test !== undefined && { test: { name: f.test.name, ...(f.test.file !== undefined && { file: rel(f.test.file) }), ...(f.test.repeat !== undefined && { repeat: f.test.repeat }) } }),
     ...(f.location !== undefined && { location: { ...f.location, file: rel(f.location.file) } }),
     ...(f.offender !== undefined && { offender: { ...f.offender, file: rel(f.offender.file) } }),
     ...(f.testCode === true && { testCode: true }),
@@ -159,7 +160,7 @@ export function jsonReport(findings: readonly Finding[], cwd?: string, lost = 0,
  * symbolic link at the path is replaced by the report, never followed (see `writeFileAtomically`).
  * Not scope-aware: the detector runs it outside every scope.
  */
-export function writeJsonReport(path: string, findings: readonly Finding[], cwd = process.cwd(), lost = 0, baseline?: JsonBaseline): string {
+export function writeJsonReport(path: string, findings: readonly Finding[], cwd = projectCwd(), lost = 0, baseline?: JsonBaseline): string {
   const file = resolve(cwd, path)
   writeFileAtomically(file, JSON.stringify(jsonReport(findings, cwd, lost, baseline), null, 2) + '\n')
   return file

@@ -2,7 +2,7 @@
 // GitHub Actions, and `npx loopcop summary <report.json>` anywhere. Made from a JSON report, so a
 // merged report of shards reads the same as a single run's.
 import type { JsonFinding, JsonReport } from './json.js'
-import { isKnown, isViolation } from '../model/finding.js'
+import { isKnown, isViolation, testKey } from '../model/finding.js'
 import { NO_STACK, callsAndStalls, count, plural } from './messages.js'
 import { describeEntry } from './ratchet.js'
 
@@ -26,7 +26,7 @@ function rows(findings: readonly JsonFinding[]): Row[] {
     if (row === undefined) byKey.set(key, (row = { kind: f.kind, operation, site, calls: 0, ms: 0, tests: new Set() }))
     row.calls += f.calls
     row.ms += f.durationMs
-    if (f.test !== undefined) row.tests.add(`${f.test.file ?? ''}\u0000${f.test.name}`)
+    if (f.test !== undefined) row.tests.add(testKey(f.test))
   }
   return [...byKey.values()].sort((a, b) => b.ms - a.ms)
 }

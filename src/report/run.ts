@@ -13,6 +13,7 @@ import { type RatchetOutcome, ratchet } from './ratchet.js'
 import { closeSpool, openSpool, readSpool } from './spool.js'
 import { formatSummary, githubAnnotations } from './summary.js'
 import { closeWarned, openWarned } from './warned.js'
+import { projectCwd } from '../runtime/cwd.js'
 
 /** Collects findings from every worker of a run; a finding seen twice (same id) counts once. */
 export class RunCollector {
@@ -112,7 +113,7 @@ export interface ReportRunOptions {
   readonly annotate?: readonly Finding[]
   /** Where the summary and annotations go. @default process.stdout */
   readonly write?: (text: string) => void
-  /** The project root that paths are shown relative to. @default process.cwd() */
+  /** The project root that paths are shown relative to. @default projectCwd() */
   readonly cwd?: string
   /**
    * What the baseline's path and keys are relative to: where the test workers, which mark the
@@ -214,7 +215,7 @@ export function reportRun(found: readonly Finding[], options: ReportRunOptions, 
       jsonPath = writeJsonReport(options.json, findings, options.cwd, lost, baseline)
       write(`loopcop: JSON report written to ${displayPath(jsonPath, options.cwd)}`)
     } catch (cause) {
-      const target = resolve(options.cwd ?? process.cwd(), options.json)
+      const target = resolve(options.cwd ?? projectCwd(), options.json)
       errors.push(new Error(`loopcop: could not write the JSON report to ${target} (report.json / LOOPCOP_REPORT): ${describeError(cause)}`, { cause }))
     }
   }

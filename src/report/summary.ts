@@ -1,11 +1,12 @@
 // The end-of-run summary and GitHub annotations (docs/architecture.md, "report"): findings grouped
 // by call site (operation + the user's line), most blocked first.
 import { resolve } from 'node:path'
-import { type Finding, isKnown, isViolation, testKey } from '../model/finding.js'
+import { type Finding, isKnown, isViolation, testKey, testLabel } from '../model/finding.js'
 import { type Mode, failsTests } from '../model/mode.js'
 import { displayPath } from '../stack/frames.js'
 import { summarize } from './json.js'
-import { NO_STACK, atOffender, callsAndStalls, describeFinding, formatMs, plural } from './messages.js'
+import { NO_STACK, atOffender, callsAndStalls, count, describeFinding, formatMs, plural } from './messages.js'
+import { projectCwd } from '../runtime/cwd.js'
 
 /** One row of the run summary: a call site with everything charged to it. */
 export interface SiteSummary {
@@ -15,6 +16,7 @@ export interface SiteSummary {
   readonly site: string
   readonly calls: number
   readonly blockedMs: number
+  /** The tests, as messages list them (`testLabel`). */
   readonly tests: readonly string[]
   readonly leak: boolean
   readonly example: Finding
@@ -42,7 +44,7 @@ export function summarizeBySite(findings: readonly Finding[], cwd?: string, whic
     s.calls += f.calls
     s.blockedMs += f.durationMs
     s.leak ||= f.leak
-    if (f.test !== undefined) s.tests.set(testKey(f.test), f.test.name)
+    if (f.test !== undefined) s.tests.set(testKey(f.test), testLabel(f.test))
   }
   return [...sites.values()].map((s) => ({ ...s, tests: [...s.tests.values()] })).sort((a, b) => b.blockedMs - a.blockedMs)
 }
@@ -52,7 +54,7 @@ export function summarizeBySite(findings: readonly Finding[], cwd?: string, whic
 function siteLines(sites: readonly SiteSummary[]): string[] {
   const lines: string[] = []
   for (const site of sites) {
-    const tests = site.tests.length === 0 ? '' : ` — ${plural(site.tests.length, 'test')}: ${site.tests.slice(0, 3).map((t) => JSON.stringify(t)).join(', ')}${site.tests.length > 3 ? ', …' : ''}`
+    const tests = site.tests.length === 0 ? '' : ` — ${plural(site.tests.length, 'test')}: ${site.tests.slice(0, 3).join(', ')}${site.tests.length > 3 ? ', …' : ''}`
     lines.push(`  ${site.operation} at ${site.site}${byPackages(site.findings)}: ${plural(site.calls, site.kind === 'stall' ? 'stall' : 'call')}, ${formatMs(site.blockedMs)}${site.leak ? ' (leaked past its test)' : ''}${tests}`)
     lines.push(`      ${describeFinding(site.example).split(' — ').slice(-1)[0] ?? ''}`)
   }
@@ -60,20 +62,26 @@ function siteLines(sites: readonly SiteSummary[]): string[] {
 }
 
 /**
- * ` (called by the package p)` when dependencies made a site's calls for the user's line, ` (in the
- * package p, no frame of your own code found)` when the site is the dependency's own frame, else nothing.
+ * ` (called by the package p)` when dependencies made a site's calls for the user's line — with how
+ * many of them when the line also made some itself (`: 115 of the 189 calls`) — ` (in the package p,
+ * no frame of your own code found)` when the site is the dependency's own frame, else nothing.
  */
 function byPackages(findings: readonly Finding[]): string {
   const packages = new Set<string>()
   let own = true
+  let calls = 0
+  let byThem = 0
   for (const f of findings) {
+    calls += f.calls
     if (f.kind !== 'sync-io' || f.offender === undefined) continue
     packages.add(f.offender.package)
+    byThem += f.calls
     own &&= atOffender(f)
   }
   if (packages.size === 0) return ''
   const names = `${packages.size === 1 ? '' : 's'} ${[...packages].join(', ')}`
-  return own ? ` (in the package${names}, no frame of your own code found)` : ` (called by the package${names})`
+  if (own) return ` (in the package${names}, no frame of your own code found)`
+  return ` (called by the package${names}${byThem < calls ? `: ${count(byThem)} of the ${count(calls)} calls` : ''})`
 }
 
 const isAssertion = (f: Finding): boolean => f.scope === 'assertion' && !f.allowed
@@ -117,7 +125,7 @@ export function formatSummary(findings: readonly Finding[], cwd?: string, json?:
   if (s.unstackedCalls > 0) lines.push(`  ${plural(s.unstackedCalls, 'more call')} not judged, not counted above (${NO_STACK})`)
   if (s.allowed > 0 && s.findings > 0) {
     // Where to read them: the report this run writes, or how to ask for one.
-    const where = json !== undefined ? `listed in the JSON report, ${displayPath(resolve(cwd ?? process.cwd(), json), cwd)}` : 'listed in a JSON report: set report.json or LOOPCOP_REPORT'
+    const where = json !== undefined ? `listed in the JSON report, ${displayPath(resolve(cwd ?? projectCwd(), json), cwd)}` : 'listed in a JSON report: set report.json or LOOPCOP_REPORT'
     // The tests' own calls are among the allowed findings: one line, not two groups that read as apart.
     lines.push(`  ${plural(s.allowed, 'allowed finding')} not counted above (${where})${testCode(s.testCodeCalls, ', among them ')}`)
   }

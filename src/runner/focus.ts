@@ -3,6 +3,7 @@
 // `.skip`, and apply `.only` per file: a file that skipped none was not narrowed by it.
 import { readFileSync } from 'node:fs'
 import { relative } from 'node:path'
+import { projectCwd } from '../runtime/cwd.js'
 
 /** `.only` anywhere (`it.only`, `describe.only`, `test.only.each`), Vitest's `{ only: true }`, and Jest's `fit`/`fdescribe`. */
 const FOCUS = /\.only\b|\bonly\s*:\s*true\b|(?<![\w$.])f(?:it|describe)[.(]/
@@ -35,7 +36,7 @@ export function focusReason(files: Iterable<RanFile>): string | undefined {
   for (const { file, skipped } of files) {
     if (!skipped()) continue
     if (file === undefined) return 'focused tests (.only) in a test file'
-    if (mayFocusTests(file)) return `focused tests (.only) in ${relative(process.cwd(), file)}`
+    if (mayFocusTests(file)) return `focused tests (.only) in ${relative(projectCwd(), file)}`
   }
   return undefined
 }

@@ -4,6 +4,7 @@
 // first avoids them. Only what the CommonJS module cache shows can be detected.
 import { createRequire } from 'node:module'
 import { join, relative, sep } from 'node:path'
+import { projectCwd } from '../runtime/cwd.js'
 
 /** Packages that keep their own copy of `fs` functions, taken when they load. */
 const FS_COPIES = ['graceful-fs', 'fs-extra'] as const
@@ -23,7 +24,7 @@ const OWN_BUILD = /[\\/]dist[\\/](cjs|esm)[\\/](src|integrations)[\\/]/
  * Reads the CommonJS module cache for what loaded before the calling integration. loopcop's own
  * files are never reported; `isOwn` tells which other files are the runner's (its config file).
  */
-export function loadedBefore(isOwn: (file: string) => boolean = () => false, cwd = process.cwd()): LoadedBefore {
+export function loadedBefore(isOwn: (file: string) => boolean = () => false, cwd = projectCwd()): LoadedBefore {
   let files: string[]
   try {
     files = Object.keys(createRequire(join(cwd, 'package.json')).cache)

@@ -2,6 +2,7 @@
 // Vitest 0.34 project failed with "Cannot read properties of undefined (reading 'extend')".
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
+import { projectCwd } from '../runtime/cwd.js'
 
 /** The runners whose integrations check their version, with the majors the version matrix proves. */
 export const SUPPORTED_RUNNERS = {
@@ -17,7 +18,7 @@ export type CheckedRunner = keyof typeof SUPPORTED_RUNNERS
  * directory, the project root for every runner), or `undefined` when it cannot be read: then
  * nothing is checked, since a check that cannot see the version must not stop a run.
  */
-export function installedVersion(packageName: string, from: string = process.cwd()): string | undefined {
+export function installedVersion(packageName: string, from: string = projectCwd()): string | undefined {
   try {
     const manifest = createRequire(join(from, 'package.json'))(`${packageName}/package.json`) as { version?: unknown }
     return typeof manifest.version === 'string' ? manifest.version : undefined

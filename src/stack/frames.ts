@@ -3,6 +3,7 @@
 import { isAbsolute, relative, sep } from 'node:path'
 import type { Frame, Location, Offender } from '../model/finding.js'
 import { toPath } from './callsites.js'
+import { projectCwd } from '../runtime/cwd.js'
 
 // One frame, possibly spanning lines (a file name may hold a newline). The position is anchored at
 // the end, so a path may hold spaces, parentheses and colons: `at fn (/a/b (1)/c:d.js:3:4)`.
@@ -199,7 +200,7 @@ export function siteKey(frames: readonly Frame[]): string {
 const shownPaths = new Map<string, string>()
 
 /** A path as shown to the user: relative to the working directory when inside it. Memoized. */
-export function displayPath(file: string, cwd = process.cwd()): string {
+export function displayPath(file: string, cwd = projectCwd()): string {
   if (isInternal(file)) return file
   const key = `${cwd}\u0000${file}`
   let shown = shownPaths.get(key)

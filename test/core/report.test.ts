@@ -173,6 +173,9 @@ describe('the failure message', () => {
     const forUser = syncFinding({ offender: pino })
     expect(newSiteWarning(forUser, 'a')).toContain('(in "a"; called by the package pino; later calls')
     expect(formatSummary([forUser], cwd).split('\n')[1]).toContain('fs.readFileSync at src/users.ts:14:18 (called by the package pino): 1 call')
+    // A line that also makes the call itself: the label says how many of its calls the package made.
+    const direct = syncFinding({ calls: 3, test: { name: 'b' } })
+    expect(formatSummary([forUser, direct], cwd).split('\n')[1]).toContain('fs.readFileSync at src/users.ts:14:18 (called by the package pino: 1 of the 4 calls): 4 calls')
   })
 
   test('milliseconds as people read them', () => {
@@ -504,7 +507,7 @@ describe('the spool (findings from worker processes)', () => {
     const inside = await detect(() => spoolFindings(findings))
     expect(inside.value).toBe(true)
     expect(inside.findings).toEqual([])
-    expect(readSpool(spool)).toEqual({ findings, damaged: 0 })
+    expect(readSpool(spool)).toEqual({ findings, damaged: 0, checked: false })
     closeSpool(spool)
     expect(fs.existsSync(spool)).toBe(false)
     expect(process.env[SPOOL_ENV]).toBeUndefined()
@@ -517,7 +520,7 @@ describe('the spool (findings from worker processes)', () => {
     spoolFindings([findings[0]!])
     fs.appendFileSync(`${spool}/other-worker.jsonl`, `${JSON.stringify(findings[1]).slice(0, 40)}\n{"not":"a finding"}\n`)
     spoolFindings([findings[1]!])
-    expect(readSpool(spool)).toEqual({ findings, damaged: 2 })
+    expect(readSpool(spool)).toEqual({ findings, damaged: 2, checked: false })
     closeSpool(spool)
   })
 })

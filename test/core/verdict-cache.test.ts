@@ -2,7 +2,7 @@
 // `Stacks.callerKey`): a helper that blocks, called from many tests, is judged once — unless a
 // rule of the list looks further down the stack, where each caller of the helper may differ.
 import fs from 'node:fs'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { type CompiledRule, builtinRules, compileRule, looksAtArgument, looksPastCaller, testCodeRule } from '../../src/accounting/allow.js'
 import { Judge } from '../../src/accounting/verdicts.js'
@@ -160,25 +160,27 @@ describe('a `path` rule still tells two files of one call site apart', () => {
   }
 })
 
-// A rule's relative glob is matched against the working directory: a verdict remembered for a stack
-// stands for the directory it was judged in (a test that `chdir`s into a fixture folder).
-describe('a verdict follows the working directory a relative glob is matched against', () => {
+// A call's relative path is the file in the working directory of the moment: a verdict remembered
+// for a stack and argument stands for the directory it was judged in (a test that `chdir`s into a
+// fixture folder). The rule's own glob is the project's, wherever the test moved.
+describe('a verdict on a relative path argument follows the working directory it was made in', () => {
   const sub = join(dir, 'sub')
   fs.mkdirSync(sub, { recursive: true })
+  fs.writeFileSync(join(sub, 'a.json'), '{}')
   const start = process.cwd()
   for (const order of [
     [dir, sub],
     [sub, dir],
   ]) {
-    test(`${order[0] === dir ? 'the folder holding a.json' : 'another folder'} first`, () => {
-      // Relative to `dir`, `a.json` is the file the helper reads; relative to `sub`, it is not there.
-      configure({ allow: [{ path: 'a.json', function: 'statFile' }] })
+    test(`${order[0] === dir ? 'the folder the rule names' : 'another folder'} first`, () => {
+      // The rule names dir's a.json; `a.json` in sub is another file.
+      configure({ allow: [{ path: `**/${basename(dir)}/a.json`, function: 'statFile' }] })
       const allowedIn = new Map<string, boolean>()
       try {
         for (const cwd of order) {
           process.chdir(cwd)
-          // One stack for both (synchronous: no await between them changes the frames below).
-          const { findings } = detectSync(() => statFile(file))
+          // One stack and one argument for both (synchronous: no await between them changes the frames below).
+          const { findings } = detectSync(() => statFile('a.json'))
           allowedIn.set(cwd, syncIo(findings)[0]?.allowed === true)
         }
       } finally {

@@ -48,6 +48,20 @@ test('a JSON report asked for in testEnvironmentOptions.loopcop, in a run withou
   expect(run.output).not.toContain('which this run does not load')
 })
 
+// Runners run two tests of one name in one file as two tests; loopcop counted them as one.
+test('two tests of one name in one file are two tests: in the summary, and told apart in the JSON report', async () => {
+  const run = await runJest('failsafe', ['--testMatch', '**/twins/*.test.js'])
+  expect(run.json.numFailedTests).toBe(2)
+  expect(run.report?.summary.tests).toBe(2)
+  expect(run.report?.findings.map((f) => f.test)).toEqual([
+    { name: 'twins reads synchronously', file: 'twins/twins.test.js' },
+    { name: 'twins reads synchronously', file: 'twins/twins.test.js', repeat: 2 },
+  ])
+  // Each test blocks at its own line: a call site each.
+  expect(run.output).toContain('at 2 call sites in 2 tests')
+  expect(run.output).toMatch(/: 1 call, [\d.]+ ms — 1 test: "twins reads synchronously" #2/)
+})
+
 // A run loopcop checked nothing of must not read as a clean bill ("no blocking … found").
 test('a run outside loopcop’s environment says that no test file was checked, in place of an all clear', async () => {
   const run = await runJest('failsafe', ['--testEnvironment=node'])

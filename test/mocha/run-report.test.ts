@@ -78,3 +78,16 @@ describe('warn, --parallel', () => {
     }
   })
 })
+
+// Runners run two tests of one name in one file as two tests; loopcop counted them as one. A retry
+// (a clone of its test) is still the test it retries.
+test('two tests of one name in one file are two tests, the retried one too: in the summary, and told apart in the JSON report', async () => {
+  const run = await runMocha('twins', [], { name: 'twins' })
+  expect(run.failed).toEqual(['twins reads synchronously', 'twins reads synchronously'])
+  expect(run.report?.summary.tests).toBe(2)
+  // The second test's two tries are its own: repeat 2 both times.
+  expect(run.report?.findings.map((f) => f.test?.repeat)).toEqual([undefined, 2, 2])
+  // Each test blocks at its own line: a call site each.
+  expect(run.stderr).toContain('3 blocking calls at 2 call sites in 2 tests')
+  expect(run.stderr).toMatch(/: 2 calls, [\d.]+ ms — 1 test: "twins reads synchronously" #2/)
+})

@@ -76,6 +76,15 @@ describe('the run report', () => {
   })
 })
 
+// Runners run two tests of one name in one file as two tests; loopcop counted them as one.
+test('two tests of one name in one file are two tests: in the summary, and told apart in the JSON report', async () => {
+  const run = await runNodeTest('modes', { name: 'twins', files: ['twins/twins.test.mjs'] })
+  expect(run.failed).toEqual(['twins > reads synchronously', 'twins > reads synchronously'])
+  expect(run.report?.summary.tests).toBe(2)
+  expect(run.report?.findings.map((f) => f.test?.repeat)).toEqual([undefined, 2])
+  expect(run.stderr).toMatch(/— 2 tests: "twins( >)? reads synchronously", "twins( >)? reads synchronously" #2/)
+})
+
 // pino's transports failed in warn and off mode: the worker thread loaded loopcop/node-test from the
 // inherited options and, taking itself for a test process, had node:test make its harness there.
 describe('a worker thread a test starts', () => {

@@ -145,6 +145,20 @@ test("loopcop's output goes to stderr: with Vitest's json reporter on stdout, st
   expect(run.stderr).toMatch(/^::error /m)
 }, 240_000)
 
+// Runners run two tests of one name in one file as two tests; loopcop counted them as one.
+test('two tests of one name in one file are two tests: in the summary, and told apart in the JSON report', async () => {
+  const run = await runFixture(['test/same-name.test.ts'], { report: true })
+  const name = 'twins > [blocks] reads its config synchronously'
+  expect(run.tests.filter((t) => t.name === name).map((t) => t.status)).toEqual(['failed', 'failed'])
+  expect(run.report?.summary.tests).toBe(2)
+  expect(run.report?.findings.map((f) => f.test)).toEqual([
+    { name, file: 'test/same-name.test.ts' },
+    { name, file: 'test/same-name.test.ts', repeat: 2 },
+  ])
+  expect(run.result.output).toContain(`2 calls, `)
+  expect(run.result.output).toContain(`— 2 tests: ${JSON.stringify(name)}, ${JSON.stringify(name)} #2`)
+}, 240_000)
+
 test('a run without loopcop/vitest in setupFiles says that no test file was checked, in place of an all clear', async () => {
   const run = await runFixture(['test/broken.test.ts'], { report: true, env: { FIXTURE_NO_SETUP: '1' } })
   expect(run.result.code, run.result.output).toBe(0)
