@@ -144,7 +144,7 @@ export function failureMessage(findings: readonly Finding[], title?: string): st
     lines.push(label + describeFinding(f))
     lines.push(...findingDetail(f, ' '.repeat(label.length + 2)))
   })
-  lines.push('Allow it with allowBlocking() in the test, or an `allow` rule in configure().')
+  lines.push('Allow it with allowBlocking() in the test or an `allow` rule in loopcop\'s options; accept what the code blocks on today with a baseline (LOOPCOP_UPDATE_BASELINE=1).')
   return lines.join('\n')
 }
 

@@ -84,7 +84,7 @@ describe('the failure message', () => {
       '       at handler (src/server.ts:40:9)',
       '  2) event loop stalled 182 ms (threshold 100 ms)',
       '       at parseCsv (src/csv.ts:8:12)',
-      'Allow it with allowBlocking() in the test, or an `allow` rule in configure().',
+      'Allow it with allowBlocking() in the test or an `allow` rule in loopcop\'s options; accept what the code blocks on today with a baseline (LOOPCOP_UPDATE_BASELINE=1).',
     ].join('\n')
     expect(failureMessage(findings, 'GET /users returns 200')).toBe(expected)
     const error = new BlockingIOError(findings, 'GET /users returns 200')
@@ -148,7 +148,7 @@ describe('the failure message', () => {
       '       (in test code)',
       '  6) fs.existsSync ×99,900 more calls, not judged, blocked 121 ms in total — use fs.promises.access',
       '       (no stack of their own: past the first 100 calls of an operation in a test, once one is not allowed, calls are counted and timed only; rules that need a stack could not judge them)',
-      'Allow it with allowBlocking() in the test, or an `allow` rule in configure().',
+      'Allow it with allowBlocking() in the test or an `allow` rule in loopcop\'s options; accept what the code blocks on today with a baseline (LOOPCOP_UPDATE_BASELINE=1).',
     ])
   })
 

@@ -45,7 +45,7 @@ describe("mode: 'throw'", () => {
     expect(lines[0]).toBe('1 blocking operation on the event loop')
     expect(lines[1]).toBe(`  1) fs.readFileSync(${JSON.stringify(thisFile)}) — refused before it ran (mode: throw) — use fs.promises.readFile`)
     expect(lines[2]).toMatch(new RegExp(`^ {7}at (\\S+ \\()?test/core/throw-mode\\.test\\.ts:${at.line + 1}:\\d+\\)?$`))
-    expect(lines.at(-1)).toBe('Allow it with allowBlocking() in the test, or an `allow` rule in configure().')
+    expect(lines.at(-1)).toBe('Allow it with allowBlocking() in the test or an `allow` rule in loopcop\'s options; accept what the code blocks on today with a baseline (LOOPCOP_UPDATE_BASELINE=1).')
   })
 
   test('a refused call the code caught is still a finding of the scope', async () => {
