@@ -30,16 +30,30 @@ export function reporterSpool(env: NodeJS.ProcessEnv = process.env): string | un
 }
 
 /**
- * Whether this process runs tests: a test process of `node --test` (`NODE_TEST_CONTEXT` is set),
- * the one process of `node --test --test-isolation=none`, or a test file run as `node file.js`.
- * Not the process of `node --test` that starts the test processes: it loads `--require` modules
- * too (never `--import` ones), and registering hooks there would give it a test tree of its own.
+ * Whether this process runs tests: a test process of `node --test` or of node:test's `run()` (as
+ * borp uses it: `NODE_TEST_CONTEXT` is set), the one process of `node --test
+ * --test-isolation=none`, or a test file run as `node --import loopcop/node-test file.js`. Not the
+ * process of `node --test` that starts the test processes: it loads `--require` modules too (never
+ * `--import` ones), and registering hooks there would give it a test tree of its own. Nor a process
+ * loopcop reached only through `NODE_OPTIONS` (the way to a runner built on `run()`) that no
+ * test runner started: the runner's own process, or any script run beside it (see `namedHere`).
  */
 export function runsTests(execArgv: readonly string[] = process.execArgv, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.NODE_TEST_CONTEXT !== undefined && env.NODE_TEST_CONTEXT !== '') return true
-  if (!execArgv.includes('--test')) return true
+  if (!execArgv.includes('--test')) return namedHere(execArgv)
   const args = [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)]
   return args.some((arg, i) => /^--(experimental-)?test-isolation=none$/.test(arg) || (/^--(experimental-)?test-isolation$/.test(arg) && args[i + 1] === 'none'))
+}
+
+/**
+ * Whether loopcop/node-test is named on this process's own command line (`--import
+ * loopcop/node-test`, `--require` of it or of its file), not only in the `NODE_OPTIONS` it
+ * inherited. There, registering loopcop's root hooks would make node:test's harness in a process
+ * that runs no test: node:test would print an empty test report on its stdout at exit (a runner's
+ * own output, `node -p`'s) and turn an uncaught error's exit code 1 into 7.
+ */
+export function namedHere(execArgv: readonly string[] = process.execArgv): boolean {
+  return execArgv.some((arg) => /loopcop[\\/]node-test\b|[\\/]integrations[\\/]node-test[\\/]index\.[cm]?js$/.test(arg))
 }
 
 /**

@@ -51,6 +51,11 @@ export class NodeTestLifecycle {
   readonly #sink: Sink
   /** By the test's context `t`: what node:test passes to the test's hooks and body. */
   readonly #states = new WeakMap<object, TestState>()
+  /**
+   * Tests the root `afterEach` ended, by context: node:test runs a test's own `t.after()` hooks
+   * after every `afterEach`, still as part of the test (an error there fails it).
+   */
+  readonly #ended = new WeakMap<object, TestState>()
   /** The tests begun and not yet ended, for `endAll()`. */
   readonly #open = new Set<TestState>()
   /** Each test's ref: tests of a file that share a name are told apart. */
@@ -80,6 +85,7 @@ export class NodeTestLifecycle {
     const state = this.#states.get(t)
     if (state === undefined) return
     this.#states.delete(t)
+    this.#ended.set(t, state)
     const error = this.#end(state)
     if (error !== undefined) throw error
   }
@@ -87,6 +93,10 @@ export class NodeTestLifecycle {
   /** Routes every test, hook and suite function of node:test (see `internals.ts`). */
   readonly run: RunFunction = (runnable, fn, thisArg, args, proceed) => {
     const state = typeof thisArg === 'object' && thisArg !== null ? this.#states.get(thisArg) : undefined
+    if (state === undefined && runnable.hookType === 'after' && !(OWN in fn)) {
+      const ended = typeof thisArg === 'object' && thisArg !== null ? this.#ended.get(thisArg) : undefined
+      if (ended !== undefined) return this.#runAfterHook(ended, fn, args, proceed)
+    }
     if (state === undefined || state.phase === 'done' || OWN in fn) return proceed(fn, args)
     if (runnable.hookType !== undefined) return proceed(within(this.#hookRun(state), fn), args)
     if (state.phase !== 'body') return proceed(fn, args)
@@ -147,6 +157,31 @@ export class NodeTestLifecycle {
         throw reason
       },
     )
+  }
+
+  /**
+   * A test's own `t.after()` hook, run after the root `afterEach` ended the test: in a scope of its
+   * own, whose verdict fails the test from the hook (node:test fails a test whose `after` hook throws).
+   */
+  #runAfterHook(state: TestState, fn: Function, args: readonly unknown[], proceed: (fn: Function, args: readonly unknown[]) => unknown): unknown {
+    const run = openTest(state.ref, this.#testSink(state.ctx, state.ref))
+    let result: unknown
+    try {
+      result = proceed(within(run, fn), args)
+    } catch (error) {
+      run.finish(true)
+      throw error
+    }
+    const settle = (value: unknown): unknown => {
+      const error = run.finish(false)
+      if (error !== undefined) throw error
+      return value
+    }
+    if (!isThenable(result)) return settle(result)
+    return Promise.resolve(result).then(settle, (reason: unknown) => {
+      run.finish(true)
+      throw reason
+    })
   }
 
   /** Where a hook of the test runs: in its body's scope, or once the body has settled, its tail's. */

@@ -3,7 +3,7 @@
 import type { Finding, Frame } from '../model/finding.js'
 import { STACKS_PER_OPERATION } from '../model/finding.js'
 import type { Operation } from '../model/operation.js'
-import { isBuiltinAllowance } from '../model/verdict.js'
+import { type Verdict, isBuiltinAllowance } from '../model/verdict.js'
 import { now } from '../runtime/clock.js'
 import { raiseStackTraceLimit, restoreStackTraceLimit } from '../runtime/stack-limit.js'
 import type { Guard } from '../runtime/guard.js'
@@ -71,6 +71,11 @@ const noFrames = (): readonly Frame[] => []
 /** Records the blocking calls made in scopes. */
 export class CallRecorder {
   readonly #tools: CallTools
+  /**
+   * The built-in allowance `#capture` settled the call it captured for (a module loading inside a
+   * test), else `undefined`: read and cleared right after the capture, before the call runs.
+   */
+  #settled: (Verdict & { readonly kind: 'allowed' }) | undefined
 
   constructor(tools: CallTools) {
     this.#tools = tools
@@ -145,6 +150,11 @@ export class CallRecorder {
     // because then each one must still be judged (the verdict never depends on sampling).
     const keep = tally.kept.length < STACKS_PER_OPERATION || !tally.violation
     const raw = keep ? this.#capture(s, wrapper, tally, scope, op, args, arg) : undefined
+    // A call a built-in rule settled (never reported) is counted, not kept: the kept calls of an
+    // operation are the first ones a finding may show, and module loads must not use them up (the
+    // tests' own calls after them were counted without a place to audit them).
+    const settled = this.#settled
+    this.#settled = undefined
     try {
       return timed(this.#tools.guard, original, self, args, out)
     } finally {
@@ -157,6 +167,8 @@ export class CallRecorder {
           tally.unstackedCalls++
           tally.unstackedMs += ms
           if (ms > tally.unstackedMaxMs) tally.unstackedMaxMs = ms
+        } else if (settled !== undefined) {
+          tally.countAllowed(settled, ms)
         } else {
           const call: KeptCall = { raw, ms, arg: summaryOf(arg, op, args), leak: false, raised: false }
           if (tally.kept.length < STACKS_PER_OPERATION) {
@@ -185,7 +197,8 @@ export class CallRecorder {
    * of the user's looking at the stack comes first (`builtinsDecideFirst`), the verdict cannot
    * change deeper down (`isSettledBuiltinAllowance`: unless the rule applies only where no frame of
    * the user's own is captured, which a deeper capture may show) and the call is never reported:
-   * the shallow stack is kept, judged now (the judge remembers the verdict). So a module loaded
+   * judged now on the shallow stack (the judge remembers the verdict), it is counted under that
+   * allowance and not kept (`#settled`). So a module loaded
    * inside a test — Node's loader, Vite's, Jest's registry, the test's own frame far below — is
    * not captured twice. `arg`: the argument summary if worked out already (it is worked out here,
    * before the call, only for such a judgement).
@@ -196,7 +209,13 @@ export class CallRecorder {
       const raw = stacks.capture(s.shallowDepth, wrapper)
       try {
         if (stacks.holdsCaller(raw, s.shallowDepth)) return raw
-        if (builtinsDecideFirst(scope.rules) && isSettledBuiltinAllowance(tally.verdict({ raw, ms: 0, arg: summaryOf(arg, op, args), leak: false, raised: false }, scope.rules))) return raw
+        if (builtinsDecideFirst(scope.rules)) {
+          const verdict = tally.verdict({ raw, ms: 0, arg: summaryOf(arg, op, args), leak: false, raised: false }, scope.rules)
+          if (verdict.kind === 'allowed' && isSettledBuiltinAllowance(verdict)) {
+            this.#settled = verdict
+            return raw
+          }
+        }
       } catch (error) {
         // Read before the call runs: loopcop's failure is reported, never thrown into the caller.
         this.#tools.internalError(error)

@@ -1,6 +1,6 @@
 // The JSON run report, schema version 1 (docs/architecture.md, "report"; README "What is reported").
 import { resolve } from 'node:path'
-import { type Finding, type StallFinding, type SyncIoFinding, isUnjudged, isViolation, testKey } from '../model/finding.js'
+import { type Finding, type StallFinding, type SyncIoFinding, isKnown, isUnjudged, isViolation, testKey } from '../model/finding.js'
 import { TEST_CODE_RULE } from '../model/verdict.js'
 import type { BaselineEntry } from './baseline.js'
 import { writeFileAtomically } from '../runtime/files.js'
@@ -55,7 +55,10 @@ export interface JsonReport {
     readonly allowed: number
     /** Calls the "test code" rule allowed: blocking calls the tests' own code made. */
     readonly testCodeCalls: number
-    /** Findings the baseline knew (reported, not failing). */
+    /**
+     * Judged findings the baseline knew (reported, not failing), as the console summary counts
+     * them: calls not judged that it knew are counted once, in `unstackedCalls`/`unjudgedStalls`.
+     */
     readonly baselined: number
     /** Findings of assertions (`"scope": "assertion"`) that are not allowed: their assertions judged them. */
     readonly assertions: number
@@ -137,7 +140,7 @@ export function summarize(findings: readonly Countable[], lost = 0): JsonReport[
     calls,
     allowed,
     testCodeCalls,
-    baselined: findings.filter((f) => f.baselined === true).length,
+    baselined: findings.filter(isKnown).length,
     assertions: findings.filter((f) => f.scope === 'assertion' && !f.allowed).length,
     unstackedCalls,
     unjudgedStalls,

@@ -55,10 +55,18 @@ function siteLines(sites: readonly SiteSummary[]): string[] {
   const lines: string[] = []
   for (const site of sites) {
     const tests = site.tests.length === 0 ? '' : ` — ${plural(site.tests.length, 'test')}: ${site.tests.slice(0, 3).join(', ')}${site.tests.length > 3 ? ', …' : ''}`
-    lines.push(`  ${site.operation} at ${site.site}${byPackages(site.findings)}: ${plural(site.calls, site.kind === 'stall' ? 'stall' : 'call')}, ${formatMs(site.blockedMs)}${site.leak ? ' (leaked past its test)' : ''}${tests}`)
+    lines.push(`  ${site.operation} at ${site.site}${byPackages(site.findings)}: ${plural(site.calls, site.kind === 'stall' ? 'stall' : 'call')}, ${formatMs(site.blockedMs)}${leaked(site)}${tests}`)
     lines.push(`      ${describeFinding(site.example).split(' — ').slice(-1)[0] ?? ''}`)
   }
   return lines
+}
+
+/** ` (leaked past its test)` when a site's calls all did, ` (2 of them leaked past their test)` when some did, else nothing. */
+function leaked(site: SiteSummary): string {
+  if (!site.leak) return ''
+  let calls = 0
+  for (const f of site.findings) if (f.leak) calls += f.calls
+  return calls === site.calls ? ' (leaked past its test)' : ` (${count(calls)} of them leaked past their test)`
 }
 
 /**

@@ -345,7 +345,7 @@ export class StallMonitor {
     const { watchdog, sampler } = this.#tools
     if (sampler.running) return 'the sampling profiler saw no JavaScript running during the stall'
     if (!watchdog.running) return 'the inspector is unavailable (a debugger attached, or Node without it): stalls have no stack'
-    if (watchdog.route === 'connecting') return "the watchdog was still finding its way to this worker thread through the main thread's inspector"
+    if (watchdog.route === 'connecting') return isMainThread ? "the watchdog's thread was still starting (a stall in a test file's first moments, on a busy machine)" : "the watchdog was still finding its way to this worker thread through the main thread's inspector"
     if (watchdog.route === 'unreachable') return isMainThread ? 'the watchdog could not connect to the inspector' : "the main thread's inspector does not reach this worker thread, and the sampling profiler is unavailable (a debugger or V8 coverage holds it)"
     return probeResult === undefined ? 'the stall ended before the watchdog looked' : 'the stall ended before the probe could read its stack'
   }

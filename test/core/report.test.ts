@@ -178,6 +178,22 @@ describe('the failure message', () => {
     expect(formatSummary([forUser, direct], cwd).split('\n')[1]).toContain('fs.readFileSync at src/users.ts:14:18 (called by the package pino: 1 of the 4 calls): 4 calls')
   })
 
+  test('the JSON summary counts the findings known from the baseline as the console does: calls not judged once, with their kind', () => {
+    const known = syncFinding({ baselined: true })
+    const knownUnstacked = syncFinding({ baselined: true, unstacked: true, calls: 7, frames: [], location: undefined })
+    const knownUnjudged = stallFinding({ baselined: true, unjudged: 'the stall ended before the watchdog looked', frames: [], location: undefined })
+    const report = jsonReport([known, knownUnstacked, knownUnjudged], cwd)
+    expect(report.summary).toMatchObject({ baselined: 1, unstackedCalls: 7, unjudgedStalls: 1 })
+    expect(formatSummary([known, knownUnstacked, knownUnjudged], cwd)).toContain('1 call site, 1 finding')
+  })
+
+  test('a site where some calls leaked past their test says how many, not that all did', () => {
+    const leak = syncFinding({ leak: true, calls: 2, test: { name: 'a' } })
+    const inTest = syncFinding({ test: { name: 'b' } })
+    expect(formatSummary([leak, inTest], cwd).split('\n')[1]).toMatch(/: 3 calls, [\d.]+ ms \(2 of them leaked past their test\)/)
+    expect(formatSummary([leak], cwd).split('\n')[1]).toMatch(/: 2 calls, [\d.]+ ms \(leaked past its test\)/)
+  })
+
   test('milliseconds as people read them', () => {
     expect([0.042, 3.14, 9.96, 182.4, 1234.5].map(formatMs)).toEqual(['0.04 ms', '3.1 ms', '10.0 ms', '182 ms', '1235 ms'])
   })

@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { nodeTestFixtures, runNodeTest } from './support.js'
+import { nodeBinary, nodeTestFixtures, run, runNodeTest } from './support.js'
 
 // Nothing inside loopcop makes a run greener than it would be without it, and nothing it was asked
 // for goes missing without a word.
@@ -83,6 +83,45 @@ test('two tests of one name in one file are two tests: in the summary, and told 
   expect(run.report?.summary.tests).toBe(2)
   expect(run.report?.findings.map((f) => f.test?.repeat)).toEqual([undefined, 2])
   expect(run.stderr).toMatch(/— 2 tests: "twins( >)? reads synchronously", "twins( >)? reads synchronously" #2/)
+})
+
+// fastify's tests block in t.after() hooks, which node:test runs after every afterEach: loopcop had
+// ended the test there, and reported their calls as leaks that failed nothing.
+test.each([20, 24] as const)("a test's own t.after() hook that blocks fails the test (Node %i)", async (node) => {
+  const run = await runNodeTest('modes', { name: `after-${node}`, node, files: ['after/after.test.mjs'] })
+  expect(run.failed).toEqual(['blocks in an async t.after hook', 'blocks in its t.after hook'])
+  expect(run.passed).toEqual(['stays clean, its t.after hook too'])
+  expect(run.error('blocks in its t.after hook').message).toContain('fs.readFileSync')
+  expect(run.report?.findings.map((f) => [f.test?.name, f.leak])).toEqual([
+    ['blocks in its t.after hook', false],
+    ['blocks in an async t.after hook', false],
+  ])
+})
+
+// borp runs tests through node:test's run(), which only NODE_OPTIONS reaches: every process of the
+// run got loopcop/node-test, and loopcop made node:test's harness in the runner's own process (an
+// empty report after the runner's output) and in any script beside it (exit code 7 for 1).
+describe('loopcop/node-test through NODE_OPTIONS', () => {
+  const nodeOptions = { NODE_OPTIONS: '--import loopcop/node-test', LOOPCOP_STALL_MS: '0' }
+  const bin = nodeBinary(24)!
+
+  test('a runner built on run() has its test files checked, and its own output left alone', async () => {
+    const result = await run(bin, ['run-api.mjs'], { cwd: join(nodeTestFixtures, 'modes'), env: nodeOptions })
+    expect(result.code, result.output).toBe(1)
+    expect(result.stdout).toMatch(/✖ blocks/)
+    expect(result.stdout).toContain('BlockingIOError')
+    // One report, the runner's: no second, empty one from a harness made in the runner's process.
+    expect(result.stdout.match(/ℹ tests \d+/g)).toEqual(['ℹ tests 3'])
+  })
+
+  test('a script that runs no test keeps its output and its exit code', async () => {
+    const printed = await run(bin, ['-p', '1 + 1'], { cwd: join(nodeTestFixtures, 'modes'), env: nodeOptions })
+    expect(printed.stdout).toBe('2\n')
+    expect(printed.code).toBe(0)
+    const thrown = await run(bin, ['-e', "throw new Error('boom')"], { cwd: join(nodeTestFixtures, 'modes'), env: nodeOptions })
+    expect(thrown.code).toBe(1)
+    expect(thrown.stdout).toBe('')
+  })
 })
 
 // pino's transports failed in warn and off mode: the worker thread loaded loopcop/node-test from the

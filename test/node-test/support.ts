@@ -161,7 +161,8 @@ export async function runNodeTest(fixture: string, options: NodeTestOptions): Pr
 }
 
 /** Runs a Node binary with `LOOPCOP_*`, CI and runner variables of this process removed unless given, colours off. */
-function run(bin: string, args: readonly string[], options: { readonly cwd: string; readonly env: Record<string, string | undefined> }): Promise<RunResult> {
+/** Runs a Node binary in a fixture, with the environment of a clean shell (no LOOPCOP_*, NODE_OPTIONS or test-runner variables of this run) plus `env`. */
+export function run(bin: string, args: readonly string[], options: { readonly cwd: string; readonly env: Record<string, string | undefined> }): Promise<RunResult> {
   const env: Record<string, string | undefined> = { ...process.env }
   for (const key of Object.keys(env)) {
     if (/^(LOOPCOP_|VITEST|NODE_TEST_|JEST_)/.test(key) || ['GITHUB_ACTIONS', 'GITHUB_WORKSPACE', 'NODE_OPTIONS'].includes(key)) delete env[key]
