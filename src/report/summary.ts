@@ -1,7 +1,8 @@
 // The end-of-run summary and GitHub annotations (docs/architecture.md, "report"): findings grouped
 // by call site (operation + the user's line), most blocked first.
 import { resolve } from 'node:path'
-import { type Finding, isKnown, isViolation, testKey, testLabel } from '../model/finding.js'
+import { type Finding, isKnown, isUnjudged, isViolation, testKey, testLabel } from '../model/finding.js'
+import { TEST_CODE_RULE } from '../model/verdict.js'
 import { type Mode, failsTests } from '../model/mode.js'
 import { displayPath } from '../stack/frames.js'
 import { summarize } from './json.js'
@@ -110,7 +111,7 @@ export function formatSummary(findings: readonly Finding[], cwd?: string, json?:
   const asserted = summarizeBySite(findings, cwd, isAssertion)
   if (s.findings === 0) {
     const qualifiers = [known.length > 0 && 'new', asserted.length > 0 && 'outside assertions'].filter((q) => q !== false)
-    const allowed = s.allowed > 0 ? ` (${plural(s.allowed, 'allowed finding')}${s.testCodeCalls > 0 ? `; ${testCode(s.testCodeCalls, '')}` : ''})` : ''
+    const allowed = s.allowed > 0 ? ` (${plural(s.allowed, 'allowed finding')}${testCode(findings, '; among them ')})` : ''
     // A run loopcop checked no test file of says so: "no blocking found" would read as a clean bill.
     // Stalls not judged are blocking that was found, just not charged to a line.
     const apart = s.unjudgedStalls > 0 ? `, apart from ${plural(s.unjudgedStalls, 'stall')} not judged` : ''
@@ -135,14 +136,24 @@ export function formatSummary(findings: readonly Finding[], cwd?: string, json?:
     // Where to read them: the report this run writes, or how to ask for one.
     const where = json !== undefined ? `listed in the JSON report, ${displayPath(resolve(cwd ?? projectCwd(), json), cwd)}` : 'listed in a JSON report: set report.json or LOOPCOP_REPORT'
     // The tests' own calls are among the allowed findings: one line, not two groups that read as apart.
-    lines.push(`  ${plural(s.allowed, 'allowed finding')} not counted above (${where})${testCode(s.testCodeCalls, ', among them ')}`)
+    lines.push(`  ${plural(s.allowed, 'allowed finding')} not counted above (${where})${testCode(findings, ', among them ')}`)
   }
   return lines.join('\n')
 }
 
-/** How many calls the "test code" rule allowed, as a clause (empty when none). */
-function testCode(calls: number, before: string): string {
-  return calls === 0 ? '' : `${before}${plural(calls, 'blocking call')} from the tests' own code, allowed by the rule "test code" (testCode: 'check' counts them)`
+/**
+ * The allowed findings the "test code" rule allowed, and their calls, as a clause (empty when none):
+ * findings, as the allowed findings it is part of are counted, with the calls they stand for.
+ */
+function testCode(findings: readonly Finding[], before: string): string {
+  let n = 0
+  let calls = 0
+  for (const f of findings) {
+    if (f.allowedBy !== TEST_CODE_RULE || isUnjudged(f)) continue
+    n++
+    calls += f.calls
+  }
+  return n === 0 ? '' : `${before}${plural(n, 'finding')} (${plural(calls, 'blocking call')}) from the tests' own code, allowed by the rule "test code" (testCode: 'check' counts them)`
 }
 
 function escapeData(s: string): string {

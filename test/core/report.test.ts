@@ -457,7 +457,7 @@ describe('the run summary', () => {
       '  fs.readFileSync at src/users.ts:14:18: 1 call, 3.1 ms — 1 test: "a"',
       '      use fs.promises.readFile',
       '  900 more calls not judged, not counted above (no stack of their own: past the first 100 calls of an operation in a test, once one is not allowed, calls are counted and timed only)',
-      '  1 allowed finding not counted above (listed in a JSON report: set report.json or LOOPCOP_REPORT), among them 4 blocking calls from the tests\' own code, allowed by the rule "test code" (testCode: \'check\' counts them)',
+      '  1 allowed finding not counted above (listed in a JSON report: set report.json or LOOPCOP_REPORT), among them 1 finding (4 blocking calls) from the tests\' own code, allowed by the rule "test code" (testCode: \'check\' counts them)',
     ])
     const report = jsonReport(findings, cwd)
     expect(report.summary).toEqual({ findings: 1, tests: 1, blockedMs: 3.1, calls: 1, allowed: 1, testCodeCalls: 4, baselined: 0, assertions: 0, unstackedCalls: 900, unjudgedStalls: 0 })
