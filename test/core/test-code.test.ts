@@ -50,6 +50,16 @@ describe('testCode (default allow): the tests’ own blocking calls', () => {
     expect(own.map((f) => [f.operation, f.unstacked, f.location?.file])).toEqual([['fs.existsSync', false, thisFile]])
   })
 
+  test('nor do module loads, whose loader frames lie above the test’s own: the test’s read after 110 require()s keeps its place', async () => {
+    for (let i = 0; i < 110; i++) fs.writeFileSync(join(dir, `loaded-${i}.cjs`), `module.exports = ${i}\n`)
+    const outcome = await asTest(() => {
+      for (let i = 0; i < 110; i++) require(join(dir, `loaded-${i}.cjs`))
+      fs.readFileSync(file)
+    })
+    const reads = syncIo(outcome.findings).filter((f) => f.operation === 'fs.readFileSync')
+    expect(reads.map((f) => [f.allowedBy, f.unstacked, f.location?.file])).toEqual([['test code', false, thisFile]])
+  })
+
   test('a call the test file makes is allowed by "test code", the library call in the same test still fails', async () => {
     const outcome = await asTest(() => {
       fs.statSync(file)
