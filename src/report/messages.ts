@@ -82,7 +82,7 @@ export function findingDetail(f: Finding, indent: string): string[] {
   if (f.kind === 'stall' && f.unjudged !== undefined) lines.unshift(`${indent}(not judged: ${f.unjudged})`)
   if (f.offender !== undefined) {
     const at = f.location
-    const from = at !== undefined && at.file !== f.offender.file ? ` from ${displayPath(at.file)}:${at.line}` : ` (${noOwnFrame(f.frames.length)})`
+    const from = at !== undefined && at.file !== f.offender.file ? ` from ${displayPath(at.file)}:${at.line}` : ` (${noOwnFrame(f.frames.length, f.kind)})`
     // A stall is not a call: its stack shows the package's code running, reached from the user's line.
     lines.unshift(`${indent}${f.kind === 'stall' ? 'in' : 'called by'} the package ${f.offender.package}${from}`)
   }
@@ -95,7 +95,9 @@ export function findingDetail(f: Finding, indent: string): string[] {
  * (a callback, code after an `await`: the stack starts in the package), or the user's frame lies
  * past the frames captured.
  */
-function noOwnFrame(captured: number): string {
+function noOwnFrame(captured: number, kind: Finding['kind']): string {
+  // A stall's frames are a sample of the code that was running: no call was made, and traceDepth does not bound them.
+  if (kind === 'stall') return `no frame of your own code among the ${plural(captured, 'frame')} sampled: the package's own code was running (in a callback, or after an await)`
   return `no frame of your own code among the ${plural(captured, 'frame')} captured: the package made the call on its own (in a callback, or after an await), or your frame lies deeper (raise traceDepth)`
 }
 
@@ -138,7 +140,10 @@ export function failureMessage(findings: readonly Finding[], title?: string): st
   const judged = ordered.filter((f) => !isUnjudged(f))
   const n = totalCalls(judged)
   const during = title === undefined ? '' : ` during ${JSON.stringify(title)}`
-  const lines = [judged.length > 0 || ordered.length === 0 ? `${count(n)} blocking operation${n === 1 ? '' : 's'} on the event loop${during}` : `${callsAndStalls(ordered, totalCalls(ordered), 'event loop stall')}, not judged${during === '' ? '' : `,${during}`}`]
+  // What is listed but not judged is counted apart in the headline, not left to the numbered list.
+  const unjudged = judged.length === ordered.length ? [] : ordered.filter(isUnjudged)
+  const besides = judged.length > 0 && unjudged.length > 0 ? ` (and ${callsAndStalls(unjudged, totalCalls(unjudged), 'event loop stall')} not judged)` : ''
+  const lines = [judged.length > 0 || ordered.length === 0 ? `${count(n)} blocking operation${n === 1 ? '' : 's'} on the event loop${during}${besides}` : `${callsAndStalls(ordered, totalCalls(ordered), 'event loop stall')}, not judged${during === '' ? '' : `,${during}`}`]
   ordered.forEach((f, i) => {
     const label = `  ${i + 1}) `
     lines.push(label + describeFinding(f))

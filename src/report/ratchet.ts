@@ -3,7 +3,7 @@
 // written from the run when `LOOPCOP_UPDATE_BASELINE=1`. Runs in the reporting process, on the
 // findings of every worker, once.
 import type { Completeness } from '../model/completeness.js'
-import type { Finding } from '../model/finding.js'
+import { type Finding, isKnown } from '../model/finding.js'
 import { type Baseline, BaselineError, type BaselineEntry, DEFAULT_BASELINE_PATH, entriesOf, keyText, keyedFindings, readBaseline, rewrittenEntries, testOfKey, writeBaseline } from './baseline.js'
 import { displayPath } from '../stack/frames.js'
 
@@ -27,7 +27,7 @@ export interface RatchetOptions {
 export interface RatchetOutcome {
   /** The baseline file (absolute). */
   readonly path: string
-  /** Findings the baseline knew. */
+  /** Judged findings the baseline knew, as the summaries count them (`isKnown`). */
   readonly known: number
   /** Entries no finding of this (complete) run matched: fixed, to remove from the file. */
   readonly fixed: readonly BaselineEntry[]
@@ -76,7 +76,7 @@ export function ratchet(findings: readonly Finding[], options: RatchetOptions): 
   }
   const keyed = keyedFindings(findings, cwd)
   const seen = new Set(keyed.flatMap((k) => [keyText(k.key), ...k.earlier]))
-  const known = findings.filter((f) => f.baselined === true).length
+  const known = findings.filter(isKnown).length
   const notSeen = (baseline?.entries ?? []).filter((e) => !seen.has(keyText(e)))
   // Whether a stall happens depends on the machine's speed and load: a run without it does not show
   // it fixed, so a stall's entry is never listed as fixed (nor fails a strict baseline) and an update

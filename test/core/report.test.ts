@@ -126,7 +126,7 @@ describe('the failure message', () => {
       }),
     ])
     expect(message.split('\n')).toEqual([
-      '7 blocking operations on the event loop',
+      '7 blocking operations on the event loop (and 99,900 blocking calls not judged)',
       '  1) fs.statSync ×3 blocked 9.3 ms in total — use fs.promises.stat',
       '       at loadUsers (src/users.ts:14:18)',
       '       at handler (src/server.ts:40:9)',
@@ -160,7 +160,8 @@ describe('the failure message', () => {
     const unstacked = syncFinding({ unstacked: true, calls: 3, frames: [], location: undefined })
     expect(failureMessage([unstacked, unjudged]).split('\n')[0]).toBe('3 blocking calls and 1 event loop stall, not judged')
     // One judged finding: the headline counts the judged, the rest are listed under it.
-    expect(failureMessage([unjudged, syncFinding()]).split('\n')[0]).toBe('1 blocking operation on the event loop')
+    expect(failureMessage([unjudged, syncFinding()]).split('\n')[0]).toBe('1 blocking operation on the event loop (and 1 event loop stall not judged)')
+    expect(failureMessage([unjudged, unjudged, stallFinding()]).split('\n')[0]).toBe('1 blocking operation on the event loop (and 2 event loop stalls not judged)')
   })
 
   test('a dependency call with no frame of the user’s own captured says so, and why that can be, in the message, the warning and the summary', () => {
@@ -169,6 +170,9 @@ describe('the failure message', () => {
     expect(failureMessage([alone])).toContain('called by the package pino (no frame of your own code among the 1 frame captured: the package made the call on its own (in a callback, or after an await), or your frame lies deeper (raise traceDepth))')
     expect(newSiteWarning(alone, 'a')).toContain('(in "a"; in the package pino, no frame of your own code found; later calls')
     expect(formatSummary([alone], cwd).split('\n')[1]).toBe('  fs.readFileSync at node_modules/pino/lib/tools.js:7:3 (in the package pino, no frame of your own code found): 1 call, 3.1 ms — 1 test: "GET /users returns 200"')
+    // A stall is no call: its sampled frames show the package's code running.
+    const stallIn = stallFinding({ offender: pino, location: { file: pino.file, line: 7, column: 3 }, frames: [{ fn: 'write', file: pino.file, line: 7, column: 3 }] })
+    expect(failureMessage([stallIn])).toContain("in the package pino (no frame of your own code among the 1 frame sampled: the package's own code was running (in a callback, or after an await))")
     // Made for the user's line: called by the package.
     const forUser = syncFinding({ offender: pino })
     expect(newSiteWarning(forUser, 'a')).toContain('(in "a"; called by the package pino; later calls')
