@@ -21,6 +21,7 @@ export {
   finishRun,
   firstPartial,
   install,
+  isThenable,
   isViolation,
   loadOrderWarning,
   loadedBefore,

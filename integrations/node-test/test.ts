@@ -8,7 +8,7 @@
  * `before`/`after` hooks of suites belong to no test and are not checked.
  * @module
  */
-import { BlockingIOError, type Finding, type Mode, type TestRef, TestRefs, type TestRun, type TestSink, failedNothing, isViolation, openTest, outsideScopes } from './core.js'
+import { BlockingIOError, type Finding, type Mode, type TestRef, TestRefs, type TestRun, type TestSink, failedNothing, isThenable, isViolation, openTest, outsideScopes } from './core.js'
 import type { NodeTestContext, RunFunction } from './internals.js'
 
 /** Where the tests of a process send what concerns the run. */
@@ -35,15 +35,36 @@ interface TestState {
 /** On loopcop's own root hooks: they run in no test's scope. */
 const OWN = Symbol.for('loopcop.node-test.own')
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function'
-}
-
 /** `fn` running in `test`'s scope, with the `this` and arguments it is called with. */
 function within(test: TestRun, fn: Function): Function {
   return function loopcopScoped(this: unknown, ...args: unknown[]): unknown {
     return test.run((): unknown => Reflect.apply(fn, this, args))
   }
+}
+
+/**
+ * Calls `call`, then `finish(failed)` once what it returned has settled (at once, or when its
+ * promise does): a throw or rejection is passed on, and the error `finish` returns after a pass is
+ * thrown, so that it fails the test the function belongs to.
+ */
+function finishedAfter(call: () => unknown, finish: (failed: boolean) => Error | undefined): unknown {
+  let result: unknown
+  try {
+    result = call()
+  } catch (error) {
+    finish(true)
+    throw error
+  }
+  const passed = (value: unknown): unknown => {
+    const error = finish(false)
+    if (error !== undefined) throw error
+    return value
+  }
+  if (!isThenable(result)) return passed(result)
+  return Promise.resolve(result).then(passed, (reason: unknown) => {
+    finish(true)
+    throw reason
+  })
 }
 
 /** The tests of one process (a test file's, or the whole run's with `--test-isolation=none`). */
@@ -134,29 +155,7 @@ export class NodeTestLifecycle {
         throw error
       }
     }
-    let result: unknown
-    try {
-      result = proceed(body, args)
-    } catch (error) {
-      this.#finishBody(state, true)
-      throw error
-    }
-    if (!isThenable(result)) {
-      const error = this.#finishBody(state, false)
-      if (error !== undefined) throw error
-      return result
-    }
-    return Promise.resolve(result).then(
-      (value) => {
-        const error = this.#finishBody(state, false)
-        if (error !== undefined) throw error
-        return value
-      },
-      (reason: unknown) => {
-        this.#finishBody(state, true)
-        throw reason
-      },
-    )
+    return finishedAfter(() => proceed(body, args), (failed) => this.#finishBody(state, failed))
   }
 
   /**
@@ -165,23 +164,7 @@ export class NodeTestLifecycle {
    */
   #runAfterHook(state: TestState, fn: Function, args: readonly unknown[], proceed: (fn: Function, args: readonly unknown[]) => unknown): unknown {
     const run = openTest(state.ref, this.#testSink(state.ctx, state.ref))
-    let result: unknown
-    try {
-      result = proceed(within(run, fn), args)
-    } catch (error) {
-      run.finish(true)
-      throw error
-    }
-    const settle = (value: unknown): unknown => {
-      const error = run.finish(false)
-      if (error !== undefined) throw error
-      return value
-    }
-    if (!isThenable(result)) return settle(result)
-    return Promise.resolve(result).then(settle, (reason: unknown) => {
-      run.finish(true)
-      throw reason
-    })
+    return finishedAfter(() => proceed(within(run, fn), args), (failed) => run.finish(failed))
   }
 
   /** Where a hook of the test runs: in its body's scope, or once the body has settled, its tail's. */

@@ -39,7 +39,7 @@ export class TestRefs<T extends object> {
   of(test: T, name: string, file: string | undefined): TestRef {
     let ref = this.#refs.get(test)
     if (ref !== undefined) return ref
-    const key = `${file ?? ''}\u0000${name}`
+    const key = testKey(file === undefined ? { name } : { name, file })
     const n = (this.#seen.get(key) ?? 0) + 1
     this.#seen.set(key, n)
     ref = { name, ...(file !== undefined && { file }), ...(n > 1 && { repeat: n }) }

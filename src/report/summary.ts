@@ -111,7 +111,7 @@ export function formatSummary(findings: readonly Finding[], cwd?: string, json?:
   const asserted = summarizeBySite(findings, cwd, isAssertion)
   if (s.findings === 0) {
     const qualifiers = [known.length > 0 && 'new', asserted.length > 0 && 'outside assertions'].filter((q) => q !== false)
-    const allowed = s.allowed > 0 ? ` (${plural(s.allowed, 'allowed finding')}${testCode(findings, '; among them ')})` : ''
+    const allowed = s.allowed > 0 ? ` (${plural(s.allowed, 'allowed finding')}${testCode(findings, s.testCodeCalls, '; among them ')})` : ''
     // A run loopcop checked no test file of says so: "no blocking found" would read as a clean bill.
     // Stalls not judged are blocking that was found, just not charged to a line.
     const apart = s.unjudgedStalls > 0 ? `, apart from ${plural(s.unjudgedStalls, 'stall')} not judged` : ''
@@ -136,24 +136,20 @@ export function formatSummary(findings: readonly Finding[], cwd?: string, json?:
     // Where to read them: the report this run writes, or how to ask for one.
     const where = json !== undefined ? `listed in the JSON report, ${displayPath(resolve(cwd ?? projectCwd(), json), cwd)}` : 'listed in a JSON report: set report.json or LOOPCOP_REPORT'
     // The tests' own calls are among the allowed findings: one line, not two groups that read as apart.
-    lines.push(`  ${plural(s.allowed, 'allowed finding')} not counted above (${where})${testCode(findings, ', among them ')}`)
+    lines.push(`  ${plural(s.allowed, 'allowed finding')} not counted above (${where})${testCode(findings, s.testCodeCalls, ', among them ')}`)
   }
   return lines.join('\n')
 }
 
 /**
- * The allowed findings the "test code" rule allowed, and their calls, as a clause (empty when none):
- * findings, as the allowed findings it is part of are counted, with the calls they stand for.
+ * The findings the "test code" rule allowed, and the `calls` they stand for (the summary's
+ * `testCodeCalls`), as a clause (empty when none): findings, as the allowed findings they are part
+ * of are counted.
  */
-function testCode(findings: readonly Finding[], before: string): string {
-  let n = 0
-  let calls = 0
-  for (const f of findings) {
-    if (f.allowedBy !== TEST_CODE_RULE || isUnjudged(f)) continue
-    n++
-    calls += f.calls
-  }
-  return n === 0 ? '' : `${before}${plural(n, 'finding')} (${plural(calls, 'blocking call')}) from the tests' own code, allowed by the rule "test code" (testCode: 'check' counts them)`
+function testCode(findings: readonly Finding[], calls: number, before: string): string {
+  if (calls === 0) return ''
+  const n = findings.filter((f) => f.allowedBy === TEST_CODE_RULE && !isUnjudged(f)).length
+  return `${before}${plural(n, 'finding')} (${plural(calls, 'blocking call')}) from the tests' own code, allowed by the rule "test code" (testCode: 'check' counts them)`
 }
 
 function escapeData(s: string): string {
