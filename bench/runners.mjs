@@ -58,12 +58,20 @@ import { flags, median, quantile } from '../scripts/lib/measure.mjs'
 import { prepareNode } from '../scripts/lib/node-versions.mjs'
 import { NO_VALGRIND, counted, instructionsIn, valgrindAvailable } from './lib/instructions.mjs'
 
-const args = flags()
+const USAGE = `Usage: node bench/runners.mjs [--runs=5] [--runners=vitest-forks,vitest-threads,jest,mocha,node-test]
+                              [--nodes=20,24] [--node=<path of one node binary>] [--json=<file>]
+       node bench/runners.mjs --instructions [--runs=1] [--nodes=24] [--json=<file>]`
+const args = flags(['runs', 'runners', 'nodes', 'node', 'json', 'instructions'], USAGE)
 /** Count instructions instead of timing (see the header and bench/lib/instructions.mjs). */
 const INSTRUCTIONS = args.instructions === true
 const RUNS = Number(args.runs ?? (INSTRUCTIONS ? 1 : 5))
 const RUNNERS = String(args.runners ?? (INSTRUCTIONS ? 'mocha' : 'vitest-forks,vitest-threads,jest,mocha,node-test')).split(',')
 const NODE_MAJORS = String(args.nodes ?? (INSTRUCTIONS ? '24' : '20,24')).split(',').map(Number)
+const unknownRunner = RUNNERS.find((r) => !['vitest-forks', 'vitest-threads', 'jest', 'mocha', 'node-test'].includes(r))
+if (unknownRunner !== undefined || !(Number.isInteger(RUNS) && RUNS > 0)) {
+  console.error(`${unknownRunner !== undefined ? `no runner is called ${JSON.stringify(unknownRunner)}` : `--runs must be a whole number above 0, not ${args.runs}`}\n\n${USAGE}`)
+  process.exit(2)
+}
 // Vitest, Jest and node:test start processes or threads for test files: under valgrind (~50–100×
 // slower, one thread at a time) a run would take an hour, and their workers' counts would be spread
 // over processes. Mocha runs a suite in one process.

@@ -1,8 +1,27 @@
 // What the benchmarks and the stress harness share: their command-line flags and medians.
 
-/** `--name=value` and `--flag` arguments as `{ name: 'value', flag: true }`. */
-export function flags(argv = process.argv.slice(2)) {
-  return Object.fromEntries(argv.map((a) => a.replace(/^--/, '').split('=')).map(([k, v]) => [k, v ?? true]))
+/**
+ * `--name=value` and `--flag` arguments as `{ name: 'value', flag: true }`. `usage` is the script's
+ * usage text: `--help` prints it and exits 0; an argument that is not one of `known` (or not a
+ * `--` flag at all) prints it with what was wrong and exits 2, rather than running with defaults.
+ */
+export function flags(known, usage, argv = process.argv.slice(2)) {
+  const pairs = argv.map((a) => {
+    const [name, ...value] = a.replace(/^--/, '').split('=')
+    return [name, value.length === 0 ? true : value.join('=')]
+  })
+  if (pairs.some(([name]) => name === 'help')) {
+    console.log(usage)
+    process.exit(0)
+  }
+  const wrong = argv.filter((a, i) => !a.startsWith('--') || !known.includes(pairs[i][0]))
+  const twice = pairs.map(([name]) => name).filter((name, i, all) => all.indexOf(name) !== i)
+  if (wrong.length > 0 || twice.length > 0) {
+    const what = wrong.length > 0 ? `unknown argument${wrong.length === 1 ? '' : 's'}: ${wrong.join(' ')}` : `given twice: --${twice[0]}`
+    console.error(`${what}\n\n${usage}`)
+    process.exit(2)
+  }
+  return Object.fromEntries(pairs)
 }
 
 /** The median of some numbers (`NaN` for none). */
