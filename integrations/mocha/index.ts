@@ -14,11 +14,9 @@
  * worker loads it too), or with `LOOPCOP_*` variables.
  * @module
  */
-import { readFileSync, readlinkSync, realpathSync } from 'node:fs'
-import { isAbsolute, resolve } from 'node:path'
-import { createRequire } from 'node:module'
 import { type Completeness, PARTIAL, type TestSink, Tries, currentOptions, envOverrides, failedNothing, finishRun, firstPartial, install, loadOrderWarning, loadedBefore, outsideScopes, recordFindings, recordsRun, reportInternalError, reportRun, startRun, lineWriterOf } from '../../src/integration.js'
 import { firstInProcess } from '../../src/runner/once.js'
+import { completeRun, requiredBefore } from './command-line.js'
 import { type MochaRunnable, type MochaSuite, OWN, beginTest, endCurrent } from './test.js'
 
 /** What `this` is in a root hook: Mocha's context, holding the test about to run. */
@@ -181,108 +179,6 @@ export function mochaGlobalTeardown(this: TeardownContext | undefined): void {
   }
 }
 
-/** Mocha's own option loader (`lib/cli/options`), as the running Mocha ships it. */
-interface MochaOptions {
-  loadOptions(argv: readonly string[]): { readonly _?: readonly unknown[]; readonly grep?: unknown; readonly fgrep?: unknown; readonly ignore?: unknown; readonly recursive?: unknown; readonly 'dry-run'?: unknown }
-}
-
-/** The command line as Mocha started: a test may change `process.argv` (yargs' tests set `argv[1]`). */
-const startArgv = [...process.argv]
-
-/**
- * Whether this run runs the whole suite, so that a baseline entry it did not see is a fixed one
- * (`true`), else why not. A complete run has no file named on the command line (or in
- * `MOCHA_OPTIONS`) but the configured `spec` as the configuration writes it (a file named with no
- * configured `spec` may be one file of many; named from a subfolder, where the spec matches none,
- * it is the only one), no `--grep`/`--fgrep`/`--dry-run`, no `--ignore` or `--no-recursive` (of a
- * configured `recursive`) on the command line (a `--config` or `--package` file is the
- * configuration). Read with the running Mocha's own option loader, from the command line Mocha was started with: a Mocha that started itself again for a
- * Node flag (`--enable-source-maps`) has its first process's options, configuration included, on
- * its own, and `--no-config`; that first command line is read where the system shows it (Linux's
- * /proc), else the run counts as partial, as it does when the options cannot be read.
- */
-export function completeRun(argv: readonly string[] = startArgv): Completeness {
-  const unread = "Mocha's first command line could not be read"
-  let command = argv
-  if (/[\\/]lib[\\/]cli[\\/]cli\.js$/.test(argv[1] ?? '')) {
-    const first = parentCommand()
-    if (first === undefined || !/[\\/]\.?bin[\\/]mocha(\.js)?$/.test(first[1] ?? '')) return unread
-    command = first
-  }
-  const bin = command[1]
-  if (bin === undefined) return unread
-  try {
-    // The options module of the Mocha that runs (next to its bin), else whichever `mocha` resolves.
-    const require = createRequire(realpathSync(bin))
-    let options: MochaOptions | undefined
-    for (const path of ['../lib/cli/options.cjs', '../lib/cli/options.js', 'mocha/lib/cli/options.cjs', 'mocha/lib/cli/options.js']) {
-      try {
-        options = require(path) as MochaOptions
-        break
-      } catch {
-        // The other Mocha layout.
-      }
-    }
-    if (options === undefined) return "Mocha's options could not be read"
-    const args = command.slice(2)
-    const all = options.loadOptions(args)
-    const set = (v: unknown): boolean => v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0)
-    if (set(all.grep)) return '--grep'
-    if (set(all.fgrep)) return '--fgrep'
-    if (all['dry-run'] === true) return '--dry-run'
-    // What the configuration files alone say, and what was given on the command line or in MOCHA_OPTIONS.
-    const configured = withoutEnvOptions(() => options.loadOptions(configFlags(args)))
-    const given = options.loadOptions([...args, '--no-config', '--no-package'])
-    if (set(given.ignore)) return '--ignore on the command line'
-    // `--no-recursive` there leaves out the subfolders of a configured folder. (`--extension` there
-    // adds to the configured extensions, and globs ignore them: it narrows nothing.)
-    if (configured.recursive === true && all.recursive !== true) return '--no-recursive on the command line'
-    const named = (given._ ?? []).map(String)
-    if (named.length === 0) return true
-    // Named files that are the configured `spec` itself (as the configuration writes them) add
-    // nothing; any other may be the one file run from a folder where the spec matches none.
-    const spec = new Set((configured._ ?? []).map(String))
-    return named.every((file) => spec.has(file)) || `${PARTIAL.namedFiles}; name the suite in \`spec\``
-  } catch {
-    return "Mocha's options could not be read"
-  }
-}
-
-/** The flags of a Mocha command line that choose its configuration (`--config f`, `--no-package`, …). */
-function configFlags(args: readonly string[]): string[] {
-  const out: string[] = []
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] as string
-    if (a === '--no-config' || a === '--no-package' || /^--(config|package)=/.test(a)) out.push(a)
-    else if ((a === '--config' || a === '--package') && args[i + 1] !== undefined) out.push(a, args[++i] as string)
-  }
-  return out
-}
-
-/** `load()` with `MOCHA_OPTIONS` unset: what the configuration files alone say (the variable is a command line). */
-function withoutEnvOptions<T>(load: () => T): T {
-  const saved = process.env.MOCHA_OPTIONS
-  if (saved === undefined) return load()
-  delete process.env.MOCHA_OPTIONS
-  try {
-    return load()
-  } finally {
-    process.env.MOCHA_OPTIONS = saved
-  }
-}
-
-/** The command line of this process's parent, its script's path absolute, where the system shows it (Linux), else `undefined`. */
-function parentCommand(): string[] | undefined {
-  try {
-    const text = readFileSync(`/proc/${String(process.ppid)}/cmdline`, 'utf8')
-    const parts = text.split('\0').filter((part, i, all) => part !== '' || i < all.length - 1)
-    if (parts[1] !== undefined && !isAbsolute(parts[1])) parts[1] = resolve(readlinkSync(`/proc/${String(process.ppid)}/cwd`), parts[1])
-    return parts
-  } catch {
-    return undefined
-  }
-}
-
 /**
  * Makes the process exit non-zero (keeping a higher code: Mocha's is the failure count). Mocha sets
  * the exit code itself once the teardown is over: in an `exit` listener it adds after this one
@@ -312,12 +208,21 @@ warnAboutLoadOrder()
 install()
 
 /**
- * Says once, in the main process, what was `--require`d before loopcop/mocha and uses fs
- * functions loopcop cannot see (each `--parallel` worker loads the same list).
+ * Says once, in the main process, what was `--require`d before loopcop/mocha and may hold fs
+ * functions loopcop cannot see (each `--parallel` worker loads the same list): what the CommonJS
+ * module cache holds, and the user's files Mocha's options list before loopcop/mocha (ES modules
+ * too, which that cache does not show).
  */
 function warnAboutLoadOrder(): void {
   if (process.env.MOCHA_WORKER_ID !== undefined || !firstInProcess('mocha.loadOrderChecked')) return
   const mocharc = (file: string): boolean => /(^|[\\/])\.mocharc\.[cm]?js$/.test(file)
-  const warning = loadOrderWarning(loadedBefore(mocharc), 'loopcop/mocha', "Put 'loopcop/mocha' first in --require (or first in \"require\" of .mocharc).")
+  const cached = loadedBefore(mocharc)
+  const listed = requiredBefore()
+  const userFiles = [...new Set([...cached.userFiles, ...(listed?.files ?? [])])]
+  const fix =
+    listed?.loopcopIn === 'configuration'
+      ? "Mocha loads the command line's --require (and MOCHA_OPTIONS') before the configuration's: put '--require loopcop/mocha' first on the command line, or move those files into \"require\" of .mocharc, after 'loopcop/mocha'."
+      : "Put 'loopcop/mocha' first in --require (or first in \"require\" of .mocharc)."
+  const warning = loadOrderWarning({ ...cached, userFiles }, 'loopcop/mocha', fix)
   if (warning !== undefined) print(warning)
 }

@@ -21,3 +21,31 @@ test('loopcop/mocha required first: no warning, and the calls through the setup 
   expect(run.stderr).not.toContain('were loaded before loopcop/mocha')
   expect(run.failed).toEqual(['load order reads through fs', 'load order reads through the setup file'])
 }, 240_000)
+
+// yargs: `.mocharc` requires loopcop/mocha first, the command line `--require ./test/before.mjs`;
+// Mocha loads the command line's first. An ES module is not in the module cache: the options are read.
+test.each([
+  { label: 'serial', args: [] },
+  { label: '--parallel', args: ['--parallel', '--jobs', '2'] },
+])('loopcop/mocha first in the configuration, setup files on the command line ($label): the ES module is named too, with the command-line fix', async ({ args }) => {
+  const run = await runMocha('loadorder', ['--config', 'loopcop.mocharc.json', '--require', './setup.mjs', '--require', './setup.cjs', ...args, 'test/*.spec.js'], { name: `loadorder-config-${args.length}` })
+  const esmWarning = 'loopcop: setup.cjs, setup.mjs, graceful-fs were loaded before loopcop/mocha: blocking calls through fs functions taken there'
+  expect(run.stderr.split(esmWarning)).toHaveLength(2)
+  expect(run.stderr).toContain("put '--require loopcop/mocha' first on the command line, or move those files into \"require\" of .mocharc, after 'loopcop/mocha'.")
+  expect(run.stderr).not.toContain("Put 'loopcop/mocha' first in --require")
+  // What the warning is about: the calls through both setup files' copies were missed.
+  expect(run.failed).toEqual(['load order reads through fs'])
+}, 240_000)
+
+test('an ES module setup file required after loopcop/mocha: no warning, and its calls are seen', async () => {
+  const run = await runMocha('loadorder', ['--require', 'loopcop/mocha', '--require', './setup.mjs', 'test/*.spec.js'], { name: 'loadorder-esm-first' })
+  expect(run.stderr).not.toContain('loaded before loopcop/mocha')
+  expect(run.failed).toEqual(['load order reads through fs', 'load order reads through the ES module setup file'])
+}, 240_000)
+
+test('an ES module setup file required before loopcop/mocha on the command line: named, with the usual fix', async () => {
+  const run = await runMocha('loadorder', ['--require', './setup.mjs', '--require', 'loopcop/mocha', 'test/*.spec.js'], { name: 'loadorder-esm-late' })
+  expect(run.stderr).toContain('loopcop: setup.mjs was loaded before loopcop/mocha: blocking calls through fs functions taken there')
+  expect(run.stderr).toContain("Put 'loopcop/mocha' first in --require")
+  expect(run.failed).toEqual(['load order reads through fs'])
+}, 240_000)

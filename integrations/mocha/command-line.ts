@@ -1,0 +1,194 @@
+// What the Mocha integration reads from Mocha's command line and configuration, with the running
+// Mocha's own option loader: whether a run is the whole suite (for the baseline), and what Mocha
+// loads with `--require` before loopcop/mocha (for the load-order warning).
+import { existsSync, readFileSync, readlinkSync, realpathSync } from 'node:fs'
+import { isAbsolute, relative, resolve, sep } from 'node:path'
+import { createRequire } from 'node:module'
+import { type Completeness, PARTIAL, projectCwd } from '../../src/integration.js'
+
+/** Mocha's own option loader (`lib/cli/options`), as the running Mocha ships it. */
+interface MochaOptions {
+  loadOptions(argv: readonly string[]): {
+    readonly _?: readonly unknown[]
+    readonly grep?: unknown
+    readonly fgrep?: unknown
+    readonly ignore?: unknown
+    readonly recursive?: unknown
+    readonly 'dry-run'?: unknown
+    readonly require?: readonly unknown[]
+  }
+}
+
+/** The command line as Mocha started: a test may change `process.argv` (yargs' tests set `argv[1]`). */
+const startArgv = [...process.argv]
+
+/** The running Mocha's option loader and its command line's arguments, or why they could not be read. */
+type MochaCommand = { readonly options: MochaOptions; readonly args: readonly string[] } | { readonly unread: string }
+
+/**
+ * Mocha's option loader and arguments, from the command line Mocha was started with: a Mocha that
+ * started itself again for a Node flag (`--enable-source-maps`) has its first process's options,
+ * configuration included, on its own, and `--no-config`; that first command line is read where the
+ * system shows it (Linux's /proc).
+ */
+function mochaCommand(argv: readonly string[]): MochaCommand {
+  const unread = { unread: "Mocha's first command line could not be read" }
+  let command = argv
+  if (/[\\/]lib[\\/]cli[\\/]cli\.js$/.test(argv[1] ?? '')) {
+    const first = parentCommand()
+    if (first === undefined || !/[\\/]\.?bin[\\/]mocha(\.js)?$/.test(first[1] ?? '')) return unread
+    command = first
+  }
+  const bin = command[1]
+  if (bin === undefined) return unread
+  try {
+    // The options module of the Mocha that runs (next to its bin), else whichever `mocha` resolves.
+    const require = createRequire(realpathSync(bin))
+    for (const path of ['../lib/cli/options.cjs', '../lib/cli/options.js', 'mocha/lib/cli/options.cjs', 'mocha/lib/cli/options.js']) {
+      try {
+        return { options: require(path) as MochaOptions, args: command.slice(2) }
+      } catch {
+        // The other Mocha layout.
+      }
+    }
+  } catch {
+    // No such bin: below.
+  }
+  return { unread: "Mocha's options could not be read" }
+}
+
+/**
+ * Whether this run runs the whole suite, so that a baseline entry it did not see is a fixed one
+ * (`true`), else why not. A complete run has no file named on the command line (or in
+ * `MOCHA_OPTIONS`) but the configured `spec` as the configuration writes it (a file named with no
+ * configured `spec` may be one file of many; named from a subfolder, where the spec matches none,
+ * it is the only one), no `--grep`/`--fgrep`/`--dry-run`, no `--ignore` or `--no-recursive` (of a
+ * configured `recursive`) on the command line (a `--config` or `--package` file is the
+ * configuration). Read as `mochaCommand` reads it; the run counts as partial when the options
+ * cannot be read.
+ */
+export function completeRun(argv: readonly string[] = startArgv): Completeness {
+  const command = mochaCommand(argv)
+  if ('unread' in command) return command.unread
+  const { options, args } = command
+  try {
+    const all = options.loadOptions(args)
+    const set = (v: unknown): boolean => v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0)
+    if (set(all.grep)) return '--grep'
+    if (set(all.fgrep)) return '--fgrep'
+    if (all['dry-run'] === true) return '--dry-run'
+    // What the configuration files alone say, and what was given on the command line or in MOCHA_OPTIONS.
+    const configured = withoutEnvOptions(() => options.loadOptions(configFlags(args)))
+    const given = options.loadOptions([...args, '--no-config', '--no-package'])
+    if (set(given.ignore)) return '--ignore on the command line'
+    // `--no-recursive` there leaves out the subfolders of a configured folder. (`--extension` there
+    // adds to the configured extensions, and globs ignore them: it narrows nothing.)
+    if (configured.recursive === true && all.recursive !== true) return '--no-recursive on the command line'
+    const named = (given._ ?? []).map(String)
+    if (named.length === 0) return true
+    // Named files that are the configured `spec` itself (as the configuration writes them) add
+    // nothing; any other may be the one file run from a folder where the spec matches none.
+    const spec = new Set((configured._ ?? []).map(String))
+    return named.every((file) => spec.has(file)) || `${PARTIAL.namedFiles}; name the suite in \`spec\``
+  } catch {
+    return "Mocha's options could not be read"
+  }
+}
+
+/** The user's own files Mocha `--require`s before loopcop/mocha, and where the fix goes. */
+export interface RequiredBefore {
+  /** Those files, relative to the project (ES modules too, which the module cache does not show). */
+  readonly files: readonly string[]
+  /**
+   * Where loopcop/mocha is `require`d: `'configuration'` when only the configuration names it
+   * while one of `files` comes from the command line (or `MOCHA_OPTIONS`), whose `--require`s Mocha
+   * loads first — putting loopcop first in the configuration cannot help; else `'anywhere'`.
+   */
+  readonly loopcopIn: 'configuration' | 'anywhere'
+}
+
+/**
+ * What Mocha `--require`s before loopcop/mocha, in the order it loads them (the command line's,
+ * then `MOCHA_OPTIONS`', then the configuration's): the user's own files among them (a package
+ * such as `ts-node/register` is left to the module cache's check of fs copies). `undefined` when
+ * the options cannot be read or loopcop/mocha is not among them (loaded some other way).
+ */
+export function requiredBefore(argv: readonly string[] = startArgv, cwd = projectCwd()): RequiredBefore | undefined {
+  const command = mochaCommand(argv)
+  if ('unread' in command) return undefined
+  const { options, args } = command
+  try {
+    const requires = (options.loadOptions(args).require ?? []).map(String)
+    const at = requires.findIndex((entry) => isLoopcopMocha(entry, cwd))
+    if (at < 0) return undefined
+    const files = requires.slice(0, at).flatMap((entry) => {
+      const file = ownFile(entry, cwd)
+      return file === undefined ? [] : [relative(cwd, file).split(sep).join('/')]
+    })
+    const given = (options.loadOptions([...args, '--no-config', '--no-package']).require ?? []).map(String)
+    const givenAt = given.findIndex((entry) => isLoopcopMocha(entry, cwd))
+    const beforeInGiven = givenAt < 0 ? given : given.slice(0, givenAt)
+    const fromCommandLine = requires.slice(0, at).some((entry) => beforeInGiven.includes(entry) && ownFile(entry, cwd) !== undefined)
+    return { files, loopcopIn: givenAt < 0 && fromCommandLine ? 'configuration' : 'anywhere' }
+  } catch {
+    return undefined
+  }
+}
+
+/** Whether a `--require` entry is loopcop/mocha (the package's entry, or a path to its built file). */
+function isLoopcopMocha(entry: string, cwd: string): boolean {
+  if (/^loopcop\/mocha(\/index(\.[cm]?js)?)?$/.test(entry)) return true
+  try {
+    return /[\\/]integrations[\\/]mocha[\\/]index\.[cm]?js$/.test(createRequire(resolve(cwd, 'package.json')).resolve(entry))
+  } catch {
+    return false
+  }
+}
+
+/**
+ * The user's own file a `--require` entry names, else `undefined`: as Mocha tells a file from a
+ * package (a path that exists as given or with `.js`, from the working directory), outside
+ * `node_modules`.
+ */
+function ownFile(entry: string, cwd: string): string | undefined {
+  for (const candidate of [entry, `${entry}.js`]) {
+    const file = resolve(cwd, candidate)
+    if (existsSync(file)) return file.includes(`${sep}node_modules${sep}`) ? undefined : file
+  }
+  return undefined
+}
+
+/** The flags of a Mocha command line that choose its configuration (`--config f`, `--no-package`, …). */
+function configFlags(args: readonly string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string
+    if (a === '--no-config' || a === '--no-package' || /^--(config|package)=/.test(a)) out.push(a)
+    else if ((a === '--config' || a === '--package') && args[i + 1] !== undefined) out.push(a, args[++i] as string)
+  }
+  return out
+}
+
+/** `load()` with `MOCHA_OPTIONS` unset: what the configuration files alone say (the variable is a command line). */
+function withoutEnvOptions<T>(load: () => T): T {
+  const saved = process.env.MOCHA_OPTIONS
+  if (saved === undefined) return load()
+  delete process.env.MOCHA_OPTIONS
+  try {
+    return load()
+  } finally {
+    process.env.MOCHA_OPTIONS = saved
+  }
+}
+
+/** The command line of this process's parent, its script's path absolute, where the system shows it (Linux), else `undefined`. */
+function parentCommand(): string[] | undefined {
+  try {
+    const text = readFileSync(`/proc/${String(process.ppid)}/cmdline`, 'utf8')
+    const parts = text.split('\0').filter((part, i, all) => part !== '' || i < all.length - 1)
+    if (parts[1] !== undefined && !isAbsolute(parts[1])) parts[1] = resolve(readlinkSync(`/proc/${String(process.ppid)}/cwd`), parts[1])
+    return parts
+  } catch {
+    return undefined
+  }
+}
