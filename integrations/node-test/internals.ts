@@ -18,17 +18,24 @@
  *   `Test.prototype`. Giving `Test.prototype` its own `runInAsyncScope` (delegating to
  *   `AsyncResource`'s) intercepts every test, hook and suite function before it runs.
  *
+ * - `Test.prototype.getRunArgs` makes the context `t` of each test run: wrapping it tells which
+ *   test a context is, and so the file the test was defined in (`Test#loc`), for `definedIn`.
+ *   Optional: without it a test's file is the process's test file.
+ *
  * Nothing else of node:test's internals is used, so a test runner that changes them fails at load,
  * with this module named, rather than leaving tests silently unchecked.
  * @module
  */
 import { AsyncResource, createHook } from 'node:async_hooks'
 import * as nodeTest from 'node:test'
+import { fileURLToPath } from 'node:url'
 
 /** The parts of node:test's internal `Test` (and its `TestHook`, `Suite` subclasses) loopcop reads. */
 export interface Runnable {
   /** Set on hooks only. */
   readonly hookType?: 'before' | 'after' | 'beforeEach' | 'afterEach'
+  /** Where `test()`/`it()` was called: its file (a path, or a `file:` URL). */
+  readonly loc?: { readonly file?: unknown }
 }
 
 /** `t`, the test context node:test passes to tests and hooks (the parts loopcop reads). */
@@ -89,6 +96,7 @@ export function interceptNodeTest(hooks: { readonly beforeEach: (t: NodeTestCont
   for (const method of ['run', 'runHook', 'createSubtest', 'runInAsyncScope']) {
     if (typeof (proto as Record<string, unknown>)[method] !== 'function') throw unsupported(`node:test's Test class has no ${method}() method`)
   }
+  definingFiles(proto)
   const inherited = (proto as { runInAsyncScope: RunInAsyncScope }).runInAsyncScope
   Object.defineProperty(proto, 'runInAsyncScope', {
     configurable: true,
@@ -98,4 +106,43 @@ export function interceptNodeTest(hooks: { readonly beforeEach: (t: NodeTestCont
     },
   })
   return true
+}
+
+/** Each test context's test, as `Test.prototype.getRunArgs` made it (see `definedIn`). */
+const testOf = new WeakMap<object, Runnable>()
+
+/**
+ * Has `Test.prototype.getRunArgs` (Node 20–26: it makes the context `t` a test's hooks and body get)
+ * remember each context's test, for `definedIn`. Where it is missing, nothing is remembered.
+ */
+function definingFiles(proto: object): void {
+  const getRunArgs = (proto as { getRunArgs?: unknown }).getRunArgs
+  if (typeof getRunArgs !== 'function') return
+  Object.defineProperty(proto, 'getRunArgs', {
+    configurable: true,
+    writable: true,
+    value: function getRunArgsOf(this: Runnable, ...args: unknown[]): unknown {
+      const made: unknown = Reflect.apply(getRunArgs, this, args)
+      const ctx = (made as { ctx?: unknown } | null)?.ctx
+      if (typeof ctx === 'object' && ctx !== null) testOf.set(ctx, this)
+      return made
+    },
+  })
+}
+
+/**
+ * The file a test was defined in (where its `test()` or `it()` was called), as node:test's own
+ * reporters name it (`test at test/a.js:5:11`): a file that an entry file imports
+ * (`node test/index.js`, which imports `test/a.js`) is the test's file, not the entry file.
+ * `undefined` where node:test does not say.
+ */
+export function definedIn(t: object): string | undefined {
+  const file = testOf.get(t)?.loc?.file
+  if (typeof file !== 'string' || file === '') return undefined
+  if (!file.startsWith('file:')) return file
+  try {
+    return fileURLToPath(file)
+  } catch {
+    return undefined
+  }
 }

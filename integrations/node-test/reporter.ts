@@ -54,7 +54,7 @@ function runReport(testsRun: number, ranThrough: boolean): { readonly text: stri
   const write = (text: string): void => void lines.push(text)
   const records = spool === undefined ? [] : readProcessRecords(spool)
   const { findings, lost } = finishRun()
-  const unchecked = records.length === 0 && testsRun > 0 ? 'no test was checked: add `--import loopcop/node-test` to the `node --test` command line (the reporter only reports what the test processes send)' : undefined
+  const unchecked = records.length === 0 && testsRun > 0 ? 'no test was checked: add `--import loopcop/node-test` to the node command line that runs the tests (`node --test …`, or `node … test/index.js` for a suite run as a script; through NODE_OPTIONS it loads only in the processes node:test starts for test files); the reporter only reports what the test processes send' : undefined
   for (const notice of new Set(records.flatMap((r) => r.notices))) write(notice)
   // LOOPCOP_REPORT and a configure() in this process win; else what the test processes were told
   // (a configure() in a module they import never runs here).

@@ -9,7 +9,7 @@
  * @module
  */
 import { BlockingIOError, type Finding, type Mode, type TestRef, TestRefs, type TestRun, type TestSink, failedNothing, isThenable, isViolation, openTest, outsideScopes } from './core.js'
-import type { NodeTestContext, RunFunction } from './internals.js'
+import { type NodeTestContext, type RunFunction, definedIn } from './internals.js'
 
 /** Where the tests of a process send what concerns the run. */
 export interface Sink {
@@ -90,7 +90,8 @@ export class NodeTestLifecycle {
   /** The root `beforeEach` (node:test runs it first): opens the test. */
   readonly beforeEach = (t: NodeTestContext): void => {
     this.#sink.beginning()
-    const file = t.filePath ?? process.argv[1]
+    // The file the test was defined in (node:test names it so), else the file node:test ran.
+    const file = definedIn(t) ?? t.filePath ?? process.argv[1]
     const ref = this.#refs.of(t, t.fullName ?? t.name, file)
     const state: TestState = { ctx: t, ref, body: openTest(ref, this.#testSink(t, ref)), phase: 'body' }
     this.#states.set(t, state)

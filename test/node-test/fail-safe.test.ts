@@ -45,7 +45,7 @@ describe('the run report', () => {
   test('loopcop’s reporter without --import loopcop/node-test says that no test was checked', async () => {
     const run = await runNodeTest('modes', { name: 'reporter-only', preload: [] })
     expect(run.failed).toEqual([])
-    expect(run.stderr).toContain('loopcop: no test was checked: add `--import loopcop/node-test` to the `node --test` command line')
+    expect(run.stderr).toContain('loopcop: no test was checked: add `--import loopcop/node-test` to the node command line that runs the tests')
     expect(run.stderr).not.toContain('no blocking of the event loop found')
   })
 
@@ -83,6 +83,21 @@ test('two tests of one name in one file are two tests: in the summary, and told 
   expect(run.report?.summary.tests).toBe(2)
   expect(run.report?.findings.map((f) => f.test?.repeat)).toEqual([undefined, 2])
   expect(run.stderr).toMatch(/— 2 tests: "twins( >)? reads synchronously", "twins( >)? reads synchronously" #2/)
+})
+
+// unified and remark run an entry file that imports the test files: every test was charged to the
+// entry file, so the rule "test code" did not cover a test file's own calls.
+test.each([
+  { label: 'node test/index.js, Node 20', node: 20 as const, direct: true },
+  { label: 'node --test on the entry file, Node 26', node: 26 as const, direct: false },
+])('a test defined in a file the entry file imports is that file’s test ($label)', async ({ node, direct }) => {
+  const run = await runNodeTest('modes', { name: `entry-${node}`, node, direct, files: ['entry/index.mjs'], env: { LOOPCOP_TEST_CODE: 'allow' } })
+  expect(run.failed).toEqual(['reads through the code under test'])
+  expect(run.passed).toEqual(['reads its own fixture'])
+  expect(run.report?.findings.map((f) => [f.test?.name, f.test?.file, f.allowedBy])).toEqual([
+    ['reads its own fixture', 'entry/reads.mjs', 'test code'],
+    ['reads through the code under test', 'entry/reads.mjs', undefined],
+  ])
 })
 
 // fastify's tests block in t.after() hooks, which node:test runs after every afterEach: loopcop had
