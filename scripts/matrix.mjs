@@ -16,7 +16,8 @@
 //   tarball `npm pack` makes is installed there with `npm install --no-save` on every run, peer
 //   ranges checked as a user meets them (an ERESOLVE fails the project's cells, with npm's words).
 // - Cells: a fixture (test/matrix/fixtures/<runner>/, four tests: blocking, clean, allowed,
-//   matcher; Vitest's a fifth, configured, for its options in `test.provide.loopcop`) copied into
+//   matcher; Vitest's two more: configured, for its options in `test.provide.loopcop`, and spied, a
+//   read through `vi.spyOn`, whose frames Vitest 5 bundles into the vitest package) copied into
 //   .cache/matrix/<name>/cells/<cell>/ and run by that project's runner on
 //   that Node; judged from the runner's JSON results and loopcop's JSON report (LOOPCOP_REPORT).
 //   Vitest 5 on Node 24 also runs with --pool=threads and --pool=vmThreads (with the preload).
@@ -272,13 +273,13 @@ function judge(runner, cell) {
   // Vitest's cells are configured in the config (`test.provide.loopcop`: `testCode: 'check'`), so a
   // blocking call the test file makes itself fails its test there, and passes where the options are lost.
   // node:test's cells, on every Node major, also hold the catalog against that Node's builtins.
-  const expected = { blocking: 'failed', clean: 'passed', allowed: 'passed', matcher: 'passed', ...(runner === 'vitest' && { configured: 'failed' }), ...(runner === 'node-test' && { catalog: 'passed' }) }
+  const expected = { blocking: 'failed', clean: 'passed', allowed: 'passed', matcher: 'passed', ...(runner === 'vitest' && { configured: 'failed', spied: 'failed' }), ...(runner === 'node-test' && { catalog: 'passed' }) }
   for (const [key, status] of Object.entries(expected)) {
     const test = tests.find((t) => t.name.startsWith(`${key}:`))
     if (test === undefined) problems.push(`no test "${key}: …" in the results`)
     else if (test.status !== status) problems.push(`"${test.name}" ${test.status}, expected ${status}${test.failure ? `:\n${indent(test.failure)}` : ''}`)
     else if (key === 'configured' && !/BlockingIOError[^]*fs\.statSync/.test(test.failure)) problems.push(`"${test.name}" failed without a BlockingIOError for its fs.statSync:\n${indent(test.failure)}`)
-    else if (key === 'blocking') {
+    else if (key === 'blocking' || key === 'spied') {
       if (!test.failure.includes('BlockingIOError')) problems.push(`"${test.name}" failed without a BlockingIOError:\n${indent(test.failure)}`)
       const at = new RegExp(`${where.file.replace('.', '\\.')}:${where.line}\\b`)
       if (!at.test(test.failure)) problems.push(`"${test.name}" failed without naming ${where.file}:${where.line}:\n${indent(test.failure)}`)
@@ -299,6 +300,12 @@ function judge(runner, cell) {
   const blocking = findings('blocking')
   const hit = blocking.find((f) => f.kind === 'sync-io' && f.operation === 'fs.readFileSync' && f.allowed === false && f.location?.file?.endsWith(where.file) && f.location?.line === where.line)
   if (hit === undefined) problems.push(`report: no not-allowed fs.readFileSync finding at ${where.file}:${where.line} for "blocking:"; its findings:\n${show(blocking)}`)
+  if (runner === 'vitest') {
+    const spied = findings('spied')
+    if (!spied.some((f) => f.operation === 'fs.readFileSync' && f.allowed === false && f.location?.file?.endsWith(where.file) && f.location?.line === where.line && f.offender === undefined)) {
+      problems.push(`report: no not-allowed fs.readFileSync finding at ${where.file}:${where.line} (no package named) for "spied:"; its findings:\n${show(spied)}`)
+    }
+  }
   const clean = findings('clean')
   if (clean.length > 0) problems.push(`report: findings for "clean:":\n${show(clean)}`)
   // loopcop does not record what allowBlocking() lets through (its scope is quiet: nothing is counted,

@@ -54,6 +54,7 @@ import {
   validateOptions,
   keepShape,
   warnOf,
+  writeFramesIn,
 } from '../../src/integration.js'
 import { markEnvironment, publishCore } from './handle.js'
 import { forJest } from './message.js'
@@ -176,6 +177,7 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
       if (options?.loopcop !== undefined && global.loopcop === options.loopcop) delete global.loopcop
       // The core lives in this (outer) realm; the test realm has an `Atomics` of its own.
       install()
+      writeFramesIn()
       this.#realm = this.global
       patchRealm(this.#realm)
       // loopcop/jest (the setup file) finds the core here instead of loading a copy per test file.

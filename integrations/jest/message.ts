@@ -5,12 +5,11 @@
  * for Jest they are written `in fn (file:1:2)`; the error's real stack (the culprit's) is kept.
  * @module
  */
-
-const FRAME_LINE = /^(\s+)at (?=.*:\d+:\d+\)?$)/gm
+import { framesReadIn } from '../../src/integration.js'
 
 /** A loopcop message with its frame lines made safe for Jest's message/stack split. */
 export function jestMessage(text: string): string {
-  return text.replace(FRAME_LINE, '$1in ')
+  return framesReadIn(text)
 }
 
 /** Rewrites an error's message (and the message part of its stack) with `jestMessage`. */

@@ -11,7 +11,7 @@
 import fs, { readFileSync as namedReadFileSync } from 'node:fs'
 import * as vitest from 'vitest'
 import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite } from 'vitest'
-import { BlockingIOError, type Finding, type Mode, TestRefs, type TestRun, currentOptions, envOverrides, install, isViolation, loadOrderWarning, loadedBefore, missingReporterError, openTest, patchRealm, prepareStalls, startTestFile, warnOf } from '../../src/integration.js'
+import { BlockingIOError, type Finding, type Mode, TestRefs, type TestRun, currentOptions, envOverrides, hideOwnFramesIn, install, isViolation, reportInternalError, loadOrderWarning, loadedBefore, missingReporterError, openTest, patchRealm, prepareStalls, startTestFile, warnOf } from '../../src/integration.js'
 import { firstInProcess } from '../../src/runner/once.js'
 import { scopeTestsWithoutAroundEach, suiteArgument } from './fallback.js'
 import { REPORTER_KEY, fileMeta, testMeta } from './meta.js'
@@ -41,6 +41,21 @@ warnIfCopiedTooEarly()
 // Vitest loads the test file, not inside its first test (a later configure() that turns stall
 // detection off before any test watched stalls stops it again).
 prepareStalls()
+hideOwnFrames()
+
+/**
+ * Vite's source-map support formats the worker's stacks (`Error.prepareStackTrace`, installed before
+ * setup files run): the stack of an error a wrapped call throws (`ENOENT` from `fs.readFileSync`),
+ * and one a test prints, then leave out the frames of loopcop's wrapper and scope, as without
+ * loopcop. Once per formatter: Vite installs its own again after disposing it, without isolation.
+ */
+function hideOwnFrames(): void {
+  try {
+    hideOwnFramesIn(globalThis.Error)
+  } catch (error) {
+    reportInternalError(error, 'in the Vitest setup file')
+  }
+}
 
 /**
  * The `vmThreads`/`vmForks` pools give each test file copies of `node:fs`' named exports, taken

@@ -334,21 +334,24 @@ function matches(rule: CompiledRule, call: CallView, stack: StackView | undefine
   return stackMatches(rule, stack)
 }
 
-/** A rule list sorted for matching: each call tries only the rules that can apply to it. */
+/**
+ * A rule list sorted for matching: each call tries only the rules that can apply to it. The
+ * built-in rules come first, whatever the list's order: a call the runners' machinery makes (a
+ * module loaded inside a test) is theirs and never reported, even where a rule of the user's would
+ * allow it too (`{ package: 'webpack' }` matches every module webpack loads lazily under Jest's
+ * registry, `'fs.readFileSync'` every file Jest's registry reads).
+ */
 interface RulePlan {
-  /** Rules that need no stack, in list order: tried first. */
+  /** The built-in rules (they need the stack: the frames above the caller frame). */
+  readonly builtin: readonly CompiledRule[]
+  /** The other rules that need no stack, in list order: tried next. */
   readonly cheap: readonly CompiledRule[]
-  /** Rules that need the stack, in list order. */
-  readonly stack: readonly CompiledRule[]
-  /** The same without the built-in ones: for a call the user's own code made (no frames above the caller). */
+  /** The other rules that need the stack (the user's, and "test code"), in list order: tried last. */
   readonly ownCall: readonly CompiledRule[]
-  readonly hasBuiltin: boolean
   /** No rule looks at a frame below the caller frame (see `looksPastCaller`). */
   readonly callerBounded: boolean
   /** Some rule looks at the call's argument: a `path` or `command` field (see `looksAtArgument`). */
   readonly readsArgument: boolean
-  /** There are built-in rules, and no rule of the user's that looks at the stack comes before one (see `builtinsDecideFirst`). */
-  readonly builtinsFirst: boolean
 }
 
 // Plans by rule list: lists are made once per configuration and test file (see `TestFiles.rulesFor`).
@@ -358,17 +361,12 @@ function planOf(rules: readonly CompiledRule[]): RulePlan {
   let plan = plans.get(rules)
   if (plan === undefined) {
     const stack = rules.filter((r) => r.needsStack)
-    const ownCall = stack.filter((r) => !r.builtin)
-    let lastBuiltin = -1
-    for (let i = 0; i < stack.length; i++) if ((stack[i] as CompiledRule).builtin) lastBuiltin = i
     plan = {
+      builtin: stack.filter((r) => r.builtin),
       cheap: rules.filter((r) => !r.needsStack),
-      stack,
-      ownCall,
-      hasBuiltin: lastBuiltin >= 0,
+      ownCall: stack.filter((r) => !r.builtin),
       callerBounded: !stack.some(looksPastRuleCaller),
       readsArgument: rules.some((r) => r.path !== undefined || r.command !== undefined),
-      builtinsFirst: lastBuiltin >= 0 && stack.slice(0, lastBuiltin).every((r) => r.builtin),
     }
     plans.set(rules, plan)
   }
@@ -397,15 +395,12 @@ export function looksPastCaller(rules: readonly CompiledRule[]): boolean {
 
 /**
  * Whether a built-in rule that allows a call from some of its frames allows it whatever frames lie
- * below them: true when the list has built-in rules and none of the user's rules that look at the
- * stack comes before them. (A built-in rule looks at the frames above the caller frame; a stack
- * captured deeper, with its caller frame further down, still holds the frame it matched. Only a
- * rule tried before the built-in ones could then decide otherwise — the user's `caller`, `within`,
- * `package` and `function` rules are; the "test code" rule comes after them; rules that need no
- * stack decide the same whatever the stack.)
+ * below them: true when the list has built-in rules, which are tried before every other rule (see
+ * `RulePlan`). (A built-in rule looks at the frames above the caller frame; a stack captured
+ * deeper, with its caller frame further down, still holds the frame it matched.)
  */
 export function builtinsDecideFirst(rules: readonly CompiledRule[]): boolean {
-  return planOf(rules).builtinsFirst
+  return planOf(rules).builtin.length > 0
 }
 
 /**
@@ -419,24 +414,36 @@ export function looksAtArgument(rules: readonly CompiledRule[]): boolean {
 }
 
 /**
- * The first rule that allows the call, or `undefined`. Rules that need no stack are tried first;
- * the frames (the caller frame, and the frames above it that built-in rules look at) are worked
- * out once for all rules. A built-in rule looks only at the frames above the caller frame: when the
- * user's own code made the call there are none, and none of the ~40 built-in rules is tried.
+ * The first rule that allows the call, or `undefined`: the built-in rules first (see `RulePlan`),
+ * then the rules that need no stack, then those that do. The frames (the caller frame, and the
+ * frames above it that built-in rules look at) are worked out once for all rules. A built-in rule
+ * looks only at the frames above the caller frame: when the user's own code made the call there
+ * are none, and none of the ~40 built-in rules is tried.
  */
 export function findAllowingRule(rules: readonly CompiledRule[], call: CallView): CompiledRule | undefined {
   const plan = planOf(rules)
+  let stack: StackView | undefined
   // Indexed loops: a kept call runs mostly cold (interpreted), where `for…of` makes an iterator result per rule.
+  const builtin = plan.builtin
+  if (builtin.length > 0) {
+    stack = new StackView(call)
+    if (stack.above().length > 0) {
+      for (let i = 0; i < builtin.length; i++) {
+        const rule = builtin[i] as CompiledRule
+        if (matches(rule, call, stack)) return rule
+      }
+    }
+  }
   const cheap = plan.cheap
   for (let i = 0; i < cheap.length; i++) {
     const rule = cheap[i] as CompiledRule
     if (matches(rule, call, undefined)) return rule
   }
-  if (plan.stack.length === 0) return undefined
-  const stack = new StackView(call)
-  const tried = plan.hasBuiltin && stack.above().length > 0 ? plan.stack : plan.ownCall
-  for (let i = 0; i < tried.length; i++) {
-    const rule = tried[i] as CompiledRule
+  const own = plan.ownCall
+  if (own.length === 0) return undefined
+  stack ??= new StackView(call)
+  for (let i = 0; i < own.length; i++) {
+    const rule = own[i] as CompiledRule
     if (matches(rule, call, stack)) return rule
   }
   return undefined

@@ -35,6 +35,8 @@ export interface SyncCalls {
   readonly maxMs: number
   readonly frames: readonly Frame[]
   readonly arg: string | undefined
+  /** How many other arguments than `arg` the calls were given (see `SyncIoFinding.otherArgs`). */
+  readonly otherArgs: number
   readonly verdict: Verdict
   readonly leak: boolean
   readonly raised: boolean
@@ -72,6 +74,11 @@ function placementOf(frames: readonly Frame[], depth: number): Placement {
   return p
 }
 
+/** The package a finding of these frames names as the one that made the call (`Offender.package`), if any. */
+export function offendingPackage(frames: readonly Frame[], depth: number): string | undefined {
+  return placementOf(frames, depth).offender?.package
+}
+
 /** Makes one sync-io finding. */
 export function syncFinding(id: string, op: Operation, p: SyncCalls, ctx: FindingContext): SyncIoFinding {
   const args = redactSummary(p.arg, ctx.settings.redact)
@@ -100,5 +107,6 @@ export function syncFinding(id: string, op: Operation, p: SyncCalls, ctx: Findin
   if (at.offender !== undefined) f.offender = at.offender
   if (caller !== undefined && caller.unparsed !== true && ctx.isTestFile(caller.file)) f.testCode = true
   if (args !== undefined) f.args = args
+  if (p.otherArgs > 0) f.otherArgs = p.otherArgs
   return f
 }

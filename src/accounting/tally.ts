@@ -6,7 +6,7 @@ import { UNJUDGED, type Verdict, isBuiltinAllowance } from '../model/verdict.js'
 import type { RawStack, Stacks } from '../stack/capture.js'
 import { siteKey } from '../stack/frames.js'
 import type { CompiledRule } from './allow.js'
-import { type FindingContext, type FindingIds, syncFinding } from './findings.js'
+import { type FindingContext, type FindingIds, offendingPackage, syncFinding } from './findings.js'
 import type { Judge } from './verdicts.js'
 
 /** One call that kept its stack, judged when its scope ends (or at once in `throw` mode and for leaks). */
@@ -30,16 +30,20 @@ interface AllowedCount {
   maxMs: number
 }
 
-/** Kept calls from one site with one verdict: one finding. */
+/** Kept calls from one site, made by one package (or the user's code), with one verdict: one finding. */
 interface Group {
   readonly first: KeptCall
   readonly frames: readonly Frame[]
   readonly verdict: Verdict
   readonly leak: boolean
   readonly raised: boolean
+  /** The package that made the calls (`Offender.package`): two packages called from one line are two findings, and two baseline entries. */
+  readonly pkg: string | undefined
   calls: number
   ms: number
   maxMs: number
+  /** The arguments other calls than the first were given, when any differed from the first's. */
+  others: Set<string | undefined> | undefined
 }
 
 /** Whether two verdicts are the same: the same kind, and for allowances the same rule (as reported). */
@@ -48,10 +52,10 @@ function sameVerdict(a: Verdict, b: Verdict): boolean {
 }
 
 /** The group of a site's groups a kept call with this verdict joins, if one is there (a loop: no closure per kept call). */
-function groupOf(groups: readonly Group[], k: KeptCall, verdict: Verdict): Group | undefined {
+function groupOf(groups: readonly Group[], k: KeptCall, verdict: Verdict, pkg: string | undefined): Group | undefined {
   for (let i = 0; i < groups.length; i++) {
     const g = groups[i] as Group
-    if (g.leak === k.leak && g.raised === k.raised && sameVerdict(g.verdict, verdict)) return g
+    if (g.leak === k.leak && g.raised === k.raised && g.pkg === pkg && sameVerdict(g.verdict, verdict)) return g
   }
   return undefined
 }
@@ -139,8 +143,9 @@ export class OperationTally {
   findings(rules: readonly CompiledRule[], ctx: FindingContext): SyncIoFinding[] {
     const op = this.operation
     const ids = this.tools.ids
-    // By site, then by verdict and kind: the site key is one string a frame (memoized), a verdict one
-    // object a rule, so grouping makes no string and no array per kept call.
+    // By site, then by verdict, kind and the package that made the call: the site key is one string a
+    // frame (memoized), a verdict one object a rule, the package one per frames array (memoized), so
+    // grouping makes no string and no array per kept call.
     const bySite = new Map<string, Group[]>()
     const order: Group[] = []
     for (let i = 0; i < this.kept.length; i++) {
@@ -151,27 +156,29 @@ export class OperationTally {
       const site = siteKey(frames)
       let groups = bySite.get(site)
       if (groups === undefined) bySite.set(site, (groups = []))
-      const g = groupOf(groups, k, verdict)
+      const pkg = offendingPackage(frames, ctx.settings.traceDepth)
+      const g = groupOf(groups, k, verdict, pkg)
       if (g === undefined) {
-        const added: Group = { first: k, frames, verdict, leak: k.leak, raised: k.raised, calls: 1, ms: k.ms, maxMs: k.ms }
+        const added: Group = { first: k, frames, verdict, leak: k.leak, raised: k.raised, pkg, calls: 1, ms: k.ms, maxMs: k.ms, others: undefined }
         groups.push(added)
         order.push(added)
       } else {
         g.calls++
         g.ms += k.ms
         if (k.ms > g.maxMs) g.maxMs = k.ms
+        if (k.arg !== g.first.arg) (g.others ??= new Set()).add(k.arg)
       }
     }
     const out: SyncIoFinding[] = []
     for (const g of order) {
-      out.push(syncFinding(ids.next(), op, { calls: g.calls, ms: g.ms, maxMs: g.maxMs, frames: g.frames, arg: g.first.arg, verdict: g.verdict, leak: g.leak, raised: g.raised, unstacked: false }, ctx))
+      out.push(syncFinding(ids.next(), op, { calls: g.calls, ms: g.ms, maxMs: g.maxMs, frames: g.frames, arg: g.first.arg, otherArgs: g.others?.size ?? 0, verdict: g.verdict, leak: g.leak, raised: g.raised, unstacked: false }, ctx))
     }
     if (this.unstackedCalls > 0) {
-      out.push(syncFinding(ids.next(), op, { calls: this.unstackedCalls, ms: this.unstackedMs, maxMs: this.unstackedMaxMs, frames: [], arg: undefined, verdict: UNJUDGED, leak: false, raised: false, unstacked: true }, ctx))
+      out.push(syncFinding(ids.next(), op, { calls: this.unstackedCalls, ms: this.unstackedMs, maxMs: this.unstackedMaxMs, frames: [], arg: undefined, otherArgs: 0, verdict: UNJUDGED, leak: false, raised: false, unstacked: true }, ctx))
     }
     for (const a of this.#allowed.values()) {
       if (a.verdict.builtin) continue
-      out.push(syncFinding(ids.next(), op, { calls: a.calls, ms: a.ms, maxMs: a.maxMs, frames: [], arg: undefined, verdict: a.verdict, leak: false, raised: false, unstacked: true }, ctx))
+      out.push(syncFinding(ids.next(), op, { calls: a.calls, ms: a.ms, maxMs: a.maxMs, frames: [], arg: undefined, otherArgs: 0, verdict: a.verdict, leak: false, raised: false, unstacked: true }, ctx))
     }
     return out
   }

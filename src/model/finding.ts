@@ -131,6 +131,12 @@ export interface SyncIoFinding extends FindingBase {
   /** Path, command or size the first call was given. */
   readonly args?: string
   /**
+   * How many other arguments (paths, commands, sizes) than `args` these calls were given, told
+   * apart among the calls that kept a stack: cosmiconfig's nine `readFileSync` calls of one line read
+   * nine files, not `package.json` nine times. Absent when every call had the first one's.
+   */
+  readonly otherArgs?: number
+  /**
    * These calls kept no stack of their own: only the first calls of an operation in a scope keep
    * one (docs/architecture.md, "performance budget"); every call is still counted and timed.
    */

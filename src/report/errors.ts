@@ -2,7 +2,7 @@
 import type { Finding } from '../model/finding.js'
 import type { Guard } from '../runtime/guard.js'
 import { v8Line } from '../stack/frames.js'
-import { failureMessage, messageOrder } from './messages.js'
+import { failureMessage, framesReadIn, messageOrder } from './messages.js'
 
 /**
  * The error a test fails with when it blocked the event loop (and the error `mode: 'throw'`
@@ -22,8 +22,10 @@ export interface BlockingIOErrorClass {
 /**
  * Defines the `BlockingIOError` class of a detector (one per process, shared by every copy of
  * loopcop through the detector). Its constructor is loopcop's own work under that detector's guard.
+ * `framesIn`: whether messages write their frame lines `in fn (file:1:2)` (a Jest process: see
+ * `framesReadIn`), which an error `mode: 'throw'` raises at the call needs as much as one a test fails with.
  */
-export function defineBlockingIOError(guard: Guard): BlockingIOErrorClass {
+export function defineBlockingIOError(guard: Guard, framesIn: () => boolean = () => false): BlockingIOErrorClass {
   return class BlockingIOError extends Error {
     declare readonly findings: readonly Finding[]
 
@@ -34,7 +36,8 @@ export function defineBlockingIOError(guard: Guard): BlockingIOErrorClass {
       // a blocking call of the code under test (in `throw` mode it would replace this very error).
       guard.depth++
       try {
-        super(failureMessage(findings, title))
+        const message = failureMessage(findings, title)
+        super(framesIn() ? framesReadIn(message) : message)
         this.name = 'BlockingIOError'
         Object.defineProperty(this, 'findings', { value: findings, writable: false, enumerable: false, configurable: true })
         const culprit = messageOrder(findings).find((f) => f.frames.length > 0)

@@ -12,7 +12,7 @@ import { projectCwd } from '../runtime/cwd.js'
  * directory, the frames as `fn (file:line:col)` lines (`stack`), the fields of either kind optional.
  */
 export type JsonFinding = Pick<Finding, 'id' | 'kind' | 'durationMs' | 'maxMs' | 'calls' | 'allowed' | 'allowedBy' | 'leak' | 'test' | 'location' | 'offender' | 'testCode' | 'baselined' | 'scope' | 'mode'> &
-  Partial<Pick<SyncIoFinding, 'operation' | 'category' | 'hint' | 'args' | 'unstacked'>> &
+  Partial<Pick<SyncIoFinding, 'operation' | 'category' | 'hint' | 'args' | 'otherArgs' | 'unstacked'>> &
   Partial<Pick<StallFinding, 'thresholdMs' | 'unjudged' | 'candidates'>> & {
     /** The frames, nearest first, as `fn (file:line:col)`. */
     readonly stack: readonly string[]
@@ -83,6 +83,7 @@ export function toJsonFinding(f: Finding, cwd = projectCwd()): JsonFinding {
     kind: f.kind,
     ...(f.kind === 'sync-io' && { operation: f.operation, category: f.category, hint: f.hint, unstacked: f.unstacked }),
     ...(f.kind === 'sync-io' && f.args !== undefined && { args: f.args }),
+    ...(f.kind === 'sync-io' && f.otherArgs !== undefined && { otherArgs: f.otherArgs }),
     ...(f.kind === 'stall' && { thresholdMs: f.thresholdMs }),
     ...(f.kind === 'stall' && f.unjudged !== undefined && { unjudged: f.unjudged }),
     ...(f.kind === 'stall' && f.candidates !== undefined && { candidates: f.candidates.map((t) => ({ name: t.name, ...(t.file !== undefined && { file: rel(t.file) }), ...(t.repeat !== undefined && { repeat: t.repeat }) })) }),

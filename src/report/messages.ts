@@ -1,7 +1,7 @@
 // The words of loopcop's messages (docs/architecture.md, "report"): a failure names the operation,
 // the time it blocked, the line, and the async alternative.
 import { STACKS_PER_OPERATION, type Finding, type Frame, isUnjudged } from '../model/finding.js'
-import { displayPath, formatFrame, isDependency, isGenerated, isInternal } from '../stack/frames.js'
+import { displayPath, formatFrame, isDependency, isGenerated, isInternal, isSpyFrame } from '../stack/frames.js'
 
 /** Milliseconds as people read them: `0.04 ms`, `3.1 ms`, `182 ms`. */
 export function formatMs(ms: number): string {
@@ -42,7 +42,8 @@ export function describeFinding(f: Finding): string {
     const times = f.calls > 1 ? ` ×${count(f.calls)} (${formatMs(f.durationMs)} in total)` : ''
     return `${leak}event loop stalled ${overThreshold(f.maxMs, f.thresholdMs)}${times} (threshold ${formatMs(f.thresholdMs)})`
   }
-  const call = f.args !== undefined ? `${f.operation}(${JSON.stringify(f.args)})` : f.operation
+  const others = f.otherArgs === undefined ? '' : ` and ${plural(f.otherArgs, 'other')}`
+  const call = f.args !== undefined ? `${f.operation}(${JSON.stringify(f.args)}${others})` : f.operation
   // A call refused in `throw` mode never ran: it blocked nothing, so no time is shown for it.
   if (f.raised) return `${leak}${call}${f.calls > 1 ? ` ×${count(f.calls)}` : ''} — refused before it ran (mode: throw) — ${f.hint}`
   if (isUnjudged(f)) return `${leak}${f.operation} ×${count(f.calls)} more call${f.calls === 1 ? '' : 's'}, not judged, blocked ${formatMs(f.durationMs)} in total — ${f.hint}`
@@ -53,15 +54,16 @@ export function describeFinding(f: Finding): string {
 /**
  * Up to `max` frames worth showing: Node's internals are skipped, and so are dependencies below
  * the user's first frame (the test runner calling the test), while a dependency above it (the
- * package that made the call) is shown. The user's own frame is always shown: when dependency
- * frames above it fill `max`, the last of them gives way to it.
+ * package that made the call) is shown — not a spy that passed the call through (`vi.spyOn(fs, …)`:
+ * it made no call). The user's own frame is always shown: when dependency frames above it fill
+ * `max`, the last of them gives way to it.
  */
 export function shownFrames(frames: readonly Frame[], max = 3): Frame[] {
   const shown: Frame[] = []
   let own: Frame | undefined
   for (const f of frames) {
     // A line that could not be read is shown as it was: it may be the user's.
-    if (f.unparsed !== true && isInternal(f.file)) continue
+    if (f.unparsed !== true && (isInternal(f.file) || isSpyFrame(f))) continue
     const foreign = f.unparsed !== true && (isDependency(f.file) || isGenerated(f))
     if (foreign && own !== undefined) continue
     if (!foreign) own ??= f
@@ -132,6 +134,18 @@ export function callsAndStalls(counted: readonly { readonly kind: Finding['kind'
   const stalls = counted.reduce((n, c) => n + (c.kind === 'stall' ? c.calls : 0), 0)
   if (stalls === 0) return plural(calls, 'blocking call')
   return stalls === calls ? plural(stalls, stall) : `${plural(calls - stalls, 'blocking call')} and ${plural(stalls, stall)}`
+}
+
+/** A frame line of a message: `   at fn (file:1:2)`. */
+const FRAME_LINE = /^(\s+)at (?=.*:\d+:\d+\)?$)/gm
+
+/**
+ * A message with its frame lines written `in fn (file:1:2)`: Jest takes the first line of a failure
+ * message that reads like a stack frame for the start of the stack trace, cuts the message there
+ * and looks the code frame up from that line.
+ */
+export function framesReadIn(text: string): string {
+  return text.replace(FRAME_LINE, '$1in ')
 }
 
 /** The failure message (README, "Use it"): headline, numbered findings with frames, how to allow. */

@@ -1,7 +1,7 @@
 // The end-of-run summary and GitHub annotations (docs/architecture.md, "report"): findings grouped
 // by call site (operation + the user's line), most blocked first.
 import { resolve } from 'node:path'
-import { type Finding, isKnown, isUnjudged, isViolation, testKey, testLabel } from '../model/finding.js'
+import { type Finding, type TestRef, isKnown, isUnjudged, isViolation, testKey, testLabel } from '../model/finding.js'
 import { TEST_CODE_RULE } from '../model/verdict.js'
 import { type Mode, failsTests } from '../model/mode.js'
 import { displayPath } from '../stack/frames.js'
@@ -17,7 +17,7 @@ export interface SiteSummary {
   readonly site: string
   readonly calls: number
   readonly blockedMs: number
-  /** The tests, as messages list them (`testLabel`). */
+  /** The tests, as messages list them (`testLabel`; with the file where two files have a test of that name). */
   readonly tests: readonly string[]
   readonly leak: boolean
   readonly example: Finding
@@ -28,7 +28,7 @@ export interface SiteSummary {
 /** Groups findings by call site (operation + the user's line): by default the violations (`isViolation`). */
 export function summarizeBySite(findings: readonly Finding[], cwd?: string, which: (f: Finding) => boolean = isViolation): SiteSummary[] {
   // Tests by file and name (two files may each have a test "works"), shown by name.
-  const sites = new Map<string, { kind: Finding['kind']; operation: string; site: string; calls: number; blockedMs: number; tests: Map<string, string>; leak: boolean; example: Finding; findings: Finding[] }>()
+  const sites = new Map<string, { kind: Finding['kind']; operation: string; site: string; calls: number; blockedMs: number; tests: Map<string, TestRef>; leak: boolean; example: Finding; findings: Finding[] }>()
   for (const f of findings) {
     if (!which(f)) continue
     const operation = f.kind === 'sync-io' ? f.operation : 'event loop stall'
@@ -45,9 +45,18 @@ export function summarizeBySite(findings: readonly Finding[], cwd?: string, whic
     s.calls += f.calls
     s.blockedMs += f.durationMs
     s.leak ||= f.leak
-    if (f.test !== undefined) s.tests.set(testKey(f.test), testLabel(f.test))
+    if (f.test !== undefined) s.tests.set(testKey(f.test), f.test)
   }
-  return [...sites.values()].map((s) => ({ ...s, tests: [...s.tests.values()] })).sort((a, b) => b.blockedMs - a.blockedMs)
+  return [...sites.values()].map((s) => ({ ...s, tests: testLabels([...s.tests.values()], cwd) })).sort((a, b) => b.blockedMs - a.blockedMs)
+}
+
+/** The tests' labels (`testLabel`), each followed by its file where another file has a test of the same label: `"works" (test/b.test.js)`. */
+function testLabels(tests: readonly TestRef[], cwd: string | undefined): string[] {
+  const labels = tests.map(testLabel)
+  return labels.map((label, i) => {
+    const file = (tests[i] as TestRef).file
+    return file !== undefined && labels.indexOf(label) !== labels.lastIndexOf(label) ? `${label} (${displayPath(file, cwd)})` : label
+  })
 }
 
 

@@ -139,10 +139,13 @@ export function firstPartyFrame(frames: readonly Frame[]): Frame | undefined {
 /** Spy and mock libraries: what passes through them is the caller's call, never the runner's. */
 const SPY_PACKAGES = /^(?:@vitest\/spy|tinyspy|jest-mock|sinon|@sinonjs\/.*|testdouble)$/
 
+/** Vitest 5's spies, bundled into a chunk of the `vitest` package itself (`dist/chunks/spy.BO0hTE3G.js`). */
+const VITEST_SPY_CHUNK = /[\\/]node_modules[\\/]vitest[\\/]dist[\\/]chunks[\\/]spy\.[\w-]+\.js$/
+
 /** A frame of a spy or mock library (`vi.spyOn(fs, …)`, `jest.spyOn`, sinon): it passes the call through. */
 export function isSpyFrame(frame: Frame): boolean {
   const pkg = packageOf(frame.file)
-  return pkg !== undefined && SPY_PACKAGES.test(pkg)
+  return pkg !== undefined && (SPY_PACKAGES.test(pkg) || (pkg === 'vitest' && VITEST_SPY_CHUNK.test(frame.file)))
 }
 
 /**

@@ -307,6 +307,21 @@ describe('allow rules: an allowed finding is reported with allowed: true and the
     const globbed = await detect(() => fakepkg.statFile(allowedFile), { allow: [{ package: 'fake*' }] })
     expect(globbed.blocking).toEqual([])
   })
+
+  test('two packages called from one line of the user’s are two findings, each naming its package (copy-webpack-plugin: browserslist’s read and webpack’s)', async () => {
+    const otherpkg = require('../fixtures/core/node_modules/otherpkg') as { statFile(path: string): fs.Stats }
+    const statWith = (pkg: { statFile(path: string): fs.Stats }, path: string): fs.Stats => pkg.statFile(path)
+    const { blocking } = await detect(() => {
+      statWith(fakepkg, allowedFile)
+      statWith(otherpkg, otherFile)
+      statWith(otherpkg, allowedFile)
+    })
+    const found = syncIo(blocking).map((f) => [f.location?.line, f.offender?.package, f.calls, f.args, f.otherArgs])
+    expect(found).toEqual([
+      [found[0]?.[0], 'fakepkg', 1, allowedFile, undefined],
+      [found[0]?.[0], 'otherpkg', 2, otherFile, 1],
+    ])
+  })
 })
 
 describe('built-in rules', () => {

@@ -1,7 +1,9 @@
 import fs from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test, vi } from 'vitest'
-import { configure, detect, detectSync } from '../../src/index.js'
+import { configure, detect, detectSync, type Finding } from '../../src/index.js'
+import { describeFinding } from '../../src/report/messages.js'
+import { toJsonFinding } from '../../src/report/json.js'
 import { detector } from '../../src/core.js'
 import { callsOf, defaultsWithoutStalls, syncIo, tempDir } from './support.js'
 
@@ -81,6 +83,20 @@ describe('detect()', () => {
       expect(f.durationMs).toBeGreaterThanOrEqual(f.maxMs)
       expect(f.maxMs).toBeGreaterThan(0)
     }
+  })
+
+  test('a site whose calls were given other arguments says how many, not the first one ×N (cosmiconfig: nine files, one line)', async () => {
+    const names = ['a.json', 'b.json', 'c.json', 'a.json'].map((n) => join(dir, n))
+    const { findings } = await detect(() => {
+      for (const name of names) fs.existsSync(name)
+      for (let i = 0; i < 2; i++) fs.existsSync(file)
+    })
+    const [varied, same] = syncIo(findings)
+    expect([varied?.calls, varied?.args, varied?.otherArgs]).toEqual([4, names[0], 2])
+    expect(describeFinding(varied as Finding)).toMatch(/^fs\.existsSync\(".*a\.json" and 2 others\) ×4 blocked /)
+    expect(toJsonFinding(varied as Finding).otherArgs).toBe(2)
+    expect([same?.calls, same?.otherArgs]).toEqual([2, undefined])
+    expect(describeFinding(same as Finding)).toMatch(/^fs\.existsSync\(".*f\.txt"\) ×2 blocked /)
   })
 })
 

@@ -198,6 +198,15 @@ describe('the failure message', () => {
     expect(formatSummary([leak], cwd).split('\n')[1]).toMatch(/: 2 calls, [\d.]+ ms \(leaked past its test\)/)
   })
 
+  test('tests of the same name in two files are told apart by their file; one of a name by its name alone', () => {
+    const a = syncFinding({ test: { name: 'console.warn spy sees nothing', file: join(cwd, 'tests/capture.test.js') } })
+    const b = syncFinding({ test: { name: 'console.warn spy sees nothing', file: join(cwd, 'tests/capture2.test.js') } })
+    const c = syncFinding({ test: { name: 'reads', file: join(cwd, 'tests/capture2.test.js') } })
+    expect(formatSummary([a, b, c], cwd).split('\n')[1]).toMatch(
+      / — 3 tests: "console\.warn spy sees nothing" \(tests\/capture\.test\.js\), "console\.warn spy sees nothing" \(tests\/capture2\.test\.js\), "reads"$/,
+    )
+  })
+
   test('milliseconds as people read them', () => {
     expect([0.042, 3.14, 9.96, 182.4, 1234.5].map(formatMs)).toEqual(['0.04 ms', '3.1 ms', '10.0 ms', '182 ms', '1235 ms'])
   })
@@ -430,7 +439,7 @@ describe('the run summary', () => {
     const summary = formatSummary([syncFinding({ test: { name: 'works', file: 'test/a.test.ts' } }), syncFinding({ test: { name: 'works', file: 'test/b.test.ts' } })], cwd)
     expect(summary.split('\n').slice(0, 2)).toEqual([
       'loopcop: 2 blocking calls at 1 call site in 2 tests, 6.2 ms blocked in total',
-      '  fs.readFileSync at src/users.ts:14:18: 2 calls, 6.2 ms — 2 tests: "works", "works"',
+      '  fs.readFileSync at src/users.ts:14:18: 2 calls, 6.2 ms — 2 tests: "works" (test/a.test.ts), "works" (test/b.test.ts)',
     ])
   })
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { builtinRules, findAllowingRule } from '../../src/accounting/allow.js'
+import { builtinRules, compileRule, findAllowingRule } from '../../src/accounting/allow.js'
 import { catalog } from '../../src/model/operation.js'
 import type { Frame } from '../../src/model/finding.js'
 import { firstPartyFrame, formatFrame, isGenerated, locate, offenderFrame, parseStack, reportedFrames, siteKey, stackWithoutOwnFrames } from '../../src/stack/frames.js'
@@ -103,6 +103,37 @@ describe('built-in rules and spies', () => {
     expect(builtinVerdict(frames)).toBeUndefined()
     // Without the user's frame below it, the same `vitest` frame is the runner's machinery.
     expect(builtinVerdict(parseStack(['Error', '    at /p/node_modules/vitest/dist/runner.js:9:9'].join('\n')))).toBe('built-in: vitest/vite module runner')
+  })
+
+  test('the runners’ machinery is theirs even where a rule of the user’s would allow the call too: built-in rules are tried first', () => {
+    // copy-webpack-plugin under Jest: `{ package: 'webpack' }` matched every module webpack loaded
+    // lazily through Jest's registry, and the report listed Node's reads inside jest-runtime as allowed by it.
+    const frames = parseStack(
+      [
+        'Error',
+        '    at Object.readFileSync (node:fs:441:20)',
+        '    at FileCache.readFileBuffer (/p/node_modules/jest-runtime/build/index.js:120:5)',
+        '    at Runtime.requireModule (/p/node_modules/jest-runtime/build/index.js:900:9)',
+        '    at Object.get (/p/node_modules/webpack/lib/index.js:60:10)',
+        '    at getCompiler (/p/test/helpers/getCompiler.js:28:27)',
+      ].join('\n'),
+    )
+    const rules = [compileRule({ package: 'webpack' }), ...builtinRules(false)]
+    expect(findAllowingRule(rules, { operation: readFileSync, arg: undefined, frames: () => frames })?.label).toBe('built-in: jest module registry')
+    // The user's rule still allows webpack's own reads.
+    const own = parseStack(['Error', '    at Object.readFileSync (node:fs:441:20)', '    at F (/p/node_modules/webpack/lib/config/defaults.js:238:15)', '    at getCompiler (/p/test/helpers/getCompiler.js:28:27)'].join('\n'))
+    expect(findAllowingRule(rules, { operation: readFileSync, arg: undefined, frames: () => own })?.label).toBe('{"package":"webpack"}')
+  })
+
+  test('Vitest 5’s spies, bundled into a chunk of the vitest package, pass the call through too', () => {
+    // cosmiconfig under Vitest 5: every call through `vi.spyOn(fs, …)` was taken for the runner's.
+    const spy = '    at Object.readFileSync (file:///p/node_modules/vitest/dist/chunks/spy.BO0hTE3G.js:377:25)'
+    const frames = parseStack(['Error', spy, '    at readConfig (/p/src/config.ts:4:9)', '    at file:///p/node_modules/vitest/dist/chunks/runtime.Cx3p2.js:9:9'].join('\n'))
+    expect(builtinVerdict(frames)).toBeUndefined()
+    expect(locate(frames).offender).toBeUndefined()
+    expect(locate(frames).location?.file).toBe('/p/src/config.ts')
+    // Another chunk of the same package is still the runner's.
+    expect(builtinVerdict(parseStack(['Error', '    at load (file:///p/node_modules/vitest/dist/chunks/runtime.Cx3p2.js:9:9)', '    at readConfig (/p/src/config.ts:4:9)'].join('\n')))).toBe('built-in: vitest/vite module runner')
   })
 
   test('a spy passing the call through is not the package that made it: whoever called the spy is', () => {

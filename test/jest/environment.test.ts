@@ -124,6 +124,11 @@ describe('loopcop/jest/environment', () => {
     const [thrown] = run.test('throw mode: the blocking call throws').failureMessages
     expect(thrown).toContain('refused before it ran (mode: throw)')
     expect(thrown).not.toContain('not reached')
+    // Raised at the call, the error reaches Jest as the code threw it: its frame lines read `in …`
+    // too, or Jest would take the first for the stack, cut the message there and show no code frame.
+    const message = thrown?.split(/\n\s+at /)[0] ?? ''
+    expect(message).toMatch(/\n\s+in loadUsers \(src\/handlers\.js:\d+:\d+\)/)
+    expect(message).toContain('Allow it with allowBlocking() in the test')
     expect(run.test('throw mode: a swallowed refusal still fails the test').failureMessages[0]).toContain('refused before it ran (mode: throw)')
     expect(run.test('throw mode: clean test').status).toBe('passed')
   })
