@@ -1,5 +1,7 @@
 // What is --require'd before loopcop/mocha may hold fs functions loopcop cannot see: it says so,
 // once, with the fix; with loopcop first there is nothing to say, and every call is seen.
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { expect, test } from 'vitest'
 import { runMocha } from './support.js'
 
@@ -47,5 +49,16 @@ test('an ES module setup file required before loopcop/mocha on the command line:
   const run = await runMocha('loadorder', ['--require', './setup.mjs', '--require', 'loopcop/mocha', 'test/*.spec.js'], { name: 'loadorder-esm-late' })
   expect(run.stderr).toContain('loopcop: setup.mjs was loaded before loopcop/mocha: blocking calls through fs functions taken there')
   expect(run.stderr).toContain("Put 'loopcop/mocha' first in --require")
+  expect(run.failed).toEqual(['load order reads through fs'])
+}, 240_000)
+
+// express under nyc: nyc's require hook loads graceful-fs in the test process before Mocha runs.
+// The warning said to put loopcop/mocha first, which it was: it now names the tool, and no fix.
+test('a tool that loaded graceful-fs before Mocha ran is named, without advice about the require order', async () => {
+  const covertool = join(fileURLToPath(import.meta.url), '..', '..', 'fixtures', 'mocha', 'loadorder', 'node_modules', 'covertool', 'index.js')
+  const run = await runMocha('loadorder', ['--require', 'loopcop/mocha', 'test/*.spec.js'], { name: 'loadorder-preloaded', env: { NODE_OPTIONS: `--require ${covertool}` } })
+  expect(run.stderr).toContain("loopcop: covertool loaded graceful-fs before the test run started, so before loopcop/mocha: blocking calls the code under test makes through graceful-fs's copy of fs are not seen. No order of the run's set-up files changes that.")
+  expect(run.stderr).not.toContain('were loaded before loopcop/mocha')
+  expect(run.stderr).not.toContain('was loaded before loopcop/mocha')
   expect(run.failed).toEqual(['load order reads through fs'])
 }, 240_000)
