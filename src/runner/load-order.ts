@@ -69,7 +69,7 @@ const OWN_BUILD = /[\\/]dist[\\/](cjs|esm)[\\/](src|integrations)[\\/]/
 export function loadedBefore(isOwn: (file: string) => boolean = () => false, cwd = projectCwd()): LoadedBefore {
   let cache: Record<string, CachedModule | undefined>
   try {
-    cache = createRequire(join(cwd, 'package.json')).cache as Record<string, CachedModule | undefined>
+    cache = createRequire(join(cwd, 'package.json')).cache
   } catch {
     return { copies: [], userFiles: [] }
   }
