@@ -7,7 +7,7 @@
  * ```
  * @module
  */
-import { type Completeness, type Finding, type Options, PARTIAL, currentOptions, envOverrides, finishRun, firstPartial, isGiven, reportRun, startRun, validateOptions } from '../../src/integration.js'
+import { type Completeness, type Options, PARTIAL, currentOptions, envOverrides, finishRun, firstPartial, isGiven, reportRun, startRun, validateOptions } from '../../src/integration.js'
 import { focusReason } from '../../src/runner/focus.js'
 
 /** Options of the reporter (the second element of its `reporters` entry). */
@@ -61,7 +61,7 @@ export default class LoopcopReporter {
     const github = this.#options.github ?? fromProject.github
     // LOOPCOP_BASELINE names the path; `testEnvironmentOptions.loopcop.baseline` may say more (strict).
     const baseline = mergedBaseline(currentOptions().baseline, fromProject.baseline)
-    const { error } = reportRun(sorted(findings), {
+    const { error } = reportRun(findings, {
       ...(unchecked !== undefined && { unchecked }),
       ...(baseline !== undefined && { baseline }),
       ...(json !== undefined && { json }),
@@ -191,8 +191,3 @@ function mergedBaseline(fromEnv: Options['baseline'], fromProject: Options['base
   return strict === undefined ? fromEnv : { path, strict }
 }
 
-/** Findings in a stable order (workers finish in any order): by test file, test name, then site. */
-function sorted(findings: readonly Finding[]): Finding[] {
-  const key = (f: Finding) => `${f.test?.file ?? ''}\u0000${f.test?.name ?? ''}\u0000${f.location?.file ?? ''}:${String(f.location?.line ?? 0).padStart(8, '0')}`
-  return [...findings].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
-}

@@ -26,8 +26,9 @@ describe('withLoopcop(jsdom environment)', () => {
 
   test('the run report holds the blocking call; no warning about a missing environment', () => {
     expect((run.report?.findings ?? []).map((f) => [f.test?.name, f.operation, f.allowed, f.location?.line, f.scope])).toEqual([
-      ['jsdom: allowBlocking() for fixture set-up', 'fs.readFileSync', true, undefined, undefined],
+      // In the order the tests ran (the file's order).
       ['jsdom: rendering reads the template synchronously', 'fs.readFileSync', false, blockingLine, undefined],
+      ['jsdom: allowBlocking() for fixture set-up', 'fs.readFileSync', true, undefined, undefined],
       ['jsdom: the matcher', 'fs.readFileSync', false, blockingLine, 'assertion'],
     ])
     expect(run.output).not.toContain('per-test checking is off')
