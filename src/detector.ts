@@ -88,8 +88,8 @@ export class Detector implements LifecycleHost {
   #onFindingFailed = false
   /** Baseline files read by this process (each once). */
   readonly #baselines = new BaselineCache()
-  /** Whether this process's `BlockingIOError`s write their frame lines `in …` (see `writeFramesIn`). */
-  #framesIn = false
+  /** What the runner makes of this process's `BlockingIOError` messages (see `rewriteMessages`). */
+  #rewriteMessage: ((text: string) => string) | undefined
   /** Work told how warm the code is (see `whenWarm`). */
   #whenWarm: ((warmth: Warmth) => void)[] = []
   /** How warm the code is: 0 before a scope has ended, then `RAN` or `JUDGED`. */
@@ -104,7 +104,7 @@ export class Detector implements LifecycleHost {
     this.stacks = new Stacks(guard)
     const ids = new FindingIds()
     const tools = { stacks: this.stacks, judge: new Judge(this.stacks), ids }
-    this.BlockingIOError = defineBlockingIOError(guard, () => this.#framesIn)
+    this.BlockingIOError = defineBlockingIOError(guard, () => this.#rewriteMessage)
     const recorder = new CallRecorder({ guard, stacks: this.stacks, ids, blockingError: (findings, title) => new this.BlockingIOError(findings, title), internalError })
     const clock = new ThreadClock(guard)
     const watchdog = new Watchdog<Scope>({ stacks: this.stacks, guard, cpuMs: () => clock.ms(), root: options.root, currentScope: () => this.scopes.current(), internalError })
@@ -223,15 +223,16 @@ export class Detector implements LifecycleHost {
    * `hideOwnSites`): a runner that prints a stack for each warning a test logs (Jest) prints the one
    * it prints without loopcop.
    */
-  /**
-   * From now on this process's `BlockingIOError`s write their frame lines `in fn (file:1:2)`: a
-   * Jest process, where a message's `at` line starts the stack (see `framesReadIn`). The error
-   * `mode: 'throw'` raises at the call reaches Jest as the code under test threw it, unrewritten.
-   */
-  readonly writeFramesIn = (): void => {
-    this.#framesIn = true
-  }
   readonly hideOwnFramesIn = (errorClass: ErrorClass): (() => void) => hideOwnSites(errorClass, (file) => this.stacks.isOwnFile(file))
+  /**
+   * From now on this process's `BlockingIOError` messages go through `rewrite`: a Jest process,
+   * where a message's `at` line starts the stack, writes its frame lines `in …` (`framesReadIn`).
+   * The error `mode: 'throw'` raises at the call reaches the runner as the code under test threw it,
+   * with nothing of the integration's between.
+   */
+  readonly rewriteMessages = (rewrite: (text: string) => string): void => {
+    this.#rewriteMessage = rewrite
+  }
   /**
    * Whether this run's findings reach a run summary: this process records the run (Mocha's main
    * process), or loopcop's reporter made the run's spool or folder of printed sites for its test

@@ -19,7 +19,6 @@ export {
   failedItsTest,
   failedNothing,
   failureMessage,
-  framesReadIn,
   firstPartial,
   isGiven,
   formatSummary,
@@ -62,8 +61,8 @@ export const patchRealm: typeof detector.patchRealm = detector.patchRealm
 export const unpatchRealm: typeof detector.unpatchRealm = detector.unpatchRealm
 /** Has a realm's stack formatter leave loopcop's own frames out, until the returned function puts it back. */
 export const hideOwnFramesIn: typeof detector.hideOwnFramesIn = detector.hideOwnFramesIn
-/** From now on this process's `BlockingIOError`s write their frame lines `in fn (file:1:2)` (a Jest process). */
-export const writeFramesIn: typeof detector.writeFramesIn = detector.writeFramesIn
+/** From now on this process's `BlockingIOError` messages go through a runner's rewrite (Jest's frame lines). */
+export const rewriteMessages: typeof detector.rewriteMessages = detector.rewriteMessages
 /** Starts the stall watchdog ahead of the first test when stall detection is on (per-file runners). */
 export const prepareStalls: typeof detector.prepareStalls = detector.prepareStalls
 /** Merges options into the configuration. */

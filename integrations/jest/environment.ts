@@ -47,6 +47,7 @@ import {
   patchRealm,
   recordFindings,
   reportInternalError,
+  rewriteMessages,
   runReported,
   startTestFile,
   toBlockEventLoop,
@@ -54,10 +55,9 @@ import {
   validateOptions,
   keepShape,
   warnOf,
-  writeFramesIn,
 } from '../../src/integration.js'
+import { framesReadIn } from '../../src/runner/frame-lines.js'
 import { markEnvironment, publishCore } from './handle.js'
-import { forJest } from './message.js'
 import { type CircusEvent, type CircusHook, type CircusState, type CircusTest, RETRY_TIMES, concurrentTests, isGeneratorFunction, testName } from './circus.js'
 
 /** Docblock pragmas a test file may carry, and the option each one sets. */
@@ -177,7 +177,7 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
       if (options?.loopcop !== undefined && global.loopcop === options.loopcop) delete global.loopcop
       // The core lives in this (outer) realm; the test realm has an `Atomics` of its own.
       install()
-      writeFramesIn()
+      rewriteMessages(framesReadIn)
       this.#realm = this.global
       patchRealm(this.#realm)
       // loopcop/jest (the setup file) finds the core here instead of loading a copy per test file.
@@ -316,7 +316,8 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
       if (run === undefined) return
       this.#runs.delete(test)
       const error = run.finish(test.errors.length > 0, (findings, failed) => this.#tries.ended(test, findings, failed, failed && this.#retries(test, state)))
-      if (error !== undefined) test.errors.push(forJest(error))
+      // Its frame lines read `in …` already: this process's errors are written for Jest (`rewriteMessages`).
+      if (error !== undefined) test.errors.push(error)
     }
 
     /**

@@ -15,7 +15,7 @@ import type { MatcherContext, MatcherOptions, MatcherResult } from '../../src/in
 import { type JestCore, publishCore, publishedCore } from './handle.js'
 // Not through integration.js, which would evaluate a copy of the core per test file in this realm.
 import { assertSupportedRunner } from '../../src/runner/runner-version.js'
-import { jestMessage } from './message.js'
+import { framesReadIn } from '../../src/runner/frame-lines.js'
 
 /**
  * The core, from loopcop's environment when it runs the tests. Without it (matchers only), this
@@ -40,7 +40,7 @@ function core(): JestCore {
 assertSupportedRunner('Jest')
 core()
 
-const forJest = (result: MatcherResult): MatcherResult => ({ pass: result.pass, message: () => jestMessage(result.message()) })
+const forJest = (result: MatcherResult): MatcherResult => ({ pass: result.pass, message: () => framesReadIn(result.message()) })
 
 expect.extend({
   toBlockEventLoop(this: MatcherContext, received: unknown, options?: MatcherOptions): MatcherResult | Promise<MatcherResult> {

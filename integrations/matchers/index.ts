@@ -15,7 +15,7 @@
  * @module
  */
 import { type MatcherContext, type MatcherOptions, type MatcherResult, toBlockEventLoop as coreMatcher } from '../../src/integration.js'
-import { jestMessage } from '../jest/message.js'
+import { framesReadIn } from '../../src/runner/frame-lines.js'
 
 export type { MatcherContext, MatcherOptions, MatcherResult } from '../../src/integration.js'
 
@@ -24,7 +24,7 @@ export type { MatcherContext, MatcherOptions, MatcherResult } from '../../src/in
  * messages list frames: under Jest (which sets `JEST_WORKER_ID` in every test process, in band
  * included) they are written `in fn (file:1:2)`, as `loopcop/jest` writes them.
  */
-const forRunner = (result: MatcherResult): MatcherResult => (process.env.JEST_WORKER_ID === undefined ? result : { pass: result.pass, message: () => jestMessage(result.message()) })
+const forRunner = (result: MatcherResult): MatcherResult => (process.env.JEST_WORKER_ID === undefined ? result : { pass: result.pass, message: () => framesReadIn(result.message()) })
 
 /**
  * `expect(fn).toBlockEventLoop(options?)`: passes when calling `fn` blocks the event loop (sync

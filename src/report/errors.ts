@@ -2,7 +2,7 @@
 import type { Finding } from '../model/finding.js'
 import type { Guard } from '../runtime/guard.js'
 import { v8Line } from '../stack/frames.js'
-import { failureMessage, framesReadIn, messageOrder } from './messages.js'
+import { failureMessage, messageOrder } from './messages.js'
 
 /**
  * The error a test fails with when it blocked the event loop (and the error `mode: 'throw'`
@@ -22,10 +22,11 @@ export interface BlockingIOErrorClass {
 /**
  * Defines the `BlockingIOError` class of a detector (one per process, shared by every copy of
  * loopcop through the detector). Its constructor is loopcop's own work under that detector's guard.
- * `framesIn`: whether messages write their frame lines `in fn (file:1:2)` (a Jest process: see
- * `framesReadIn`), which an error `mode: 'throw'` raises at the call needs as much as one a test fails with.
+ * `rewrite`: what the runner makes of a message's text, if anything (Jest's frame lines: see
+ * `Detector.rewriteMessages`), which an error `mode: 'throw'` raises at the call needs as much as
+ * one a test fails with.
  */
-export function defineBlockingIOError(guard: Guard, framesIn: () => boolean = () => false): BlockingIOErrorClass {
+export function defineBlockingIOError(guard: Guard, rewrite: () => ((text: string) => string) | undefined = () => undefined): BlockingIOErrorClass {
   return class BlockingIOError extends Error {
     declare readonly findings: readonly Finding[]
 
@@ -37,7 +38,7 @@ export function defineBlockingIOError(guard: Guard, framesIn: () => boolean = ()
       guard.depth++
       try {
         const message = failureMessage(findings, title)
-        super(framesIn() ? framesReadIn(message) : message)
+        super(rewrite()?.(message) ?? message)
         this.name = 'BlockingIOError'
         Object.defineProperty(this, 'findings', { value: findings, writable: false, enumerable: false, configurable: true })
         const culprit = messageOrder(findings).find((f) => f.frames.length > 0)

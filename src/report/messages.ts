@@ -136,18 +136,6 @@ export function callsAndStalls(counted: readonly { readonly kind: Finding['kind'
   return stalls === calls ? plural(stalls, stall) : `${plural(calls - stalls, 'blocking call')} and ${plural(stalls, stall)}`
 }
 
-/** A frame line of a message: `   at fn (file:1:2)`. */
-const FRAME_LINE = /^(\s+)at (?=.*:\d+:\d+\)?$)/gm
-
-/**
- * A message with its frame lines written `in fn (file:1:2)`: Jest takes the first line of a failure
- * message that reads like a stack frame for the start of the stack trace, cuts the message there
- * and looks the code frame up from that line.
- */
-export function framesReadIn(text: string): string {
-  return text.replace(FRAME_LINE, '$1in ')
-}
-
 /** The failure message (README, "Use it"): headline, numbered findings with frames, how to allow. */
 export function failureMessage(findings: readonly Finding[], title?: string): string {
   const ordered = messageOrder(findings)

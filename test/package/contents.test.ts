@@ -50,6 +50,14 @@ describe('the tarball', () => {
     expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'dist/esm/src/index.js', 'dist/cjs/src/index.js', 'dist/esm/integrations/matchers/index.js', 'dist/cjs/integrations/matchers/index.d.ts']))
   })
 
+  test('loopcop/jest/matchers loads no core of its own: Jest evaluates it in each test file’s realm, and takes the core from the environment', () => {
+    for (const build of ['esm', 'cjs']) {
+      const text = readFileSync(join(installed, 'dist', build, 'integrations', 'jest', 'matchers.js'), 'utf8')
+      expect(text, build).toMatch(/framesReadIn/)
+      expect(text, build).not.toMatch(/src\/(core|index)\.js/)
+    }
+  })
+
   test('holds no source maps (a map without its sources points at files the package does not contain)', () => {
     expect(files.filter((file) => file.endsWith('.map'))).toEqual([])
   })
