@@ -54,7 +54,7 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { installTarball, packLoopcop, root } from '../scripts/lib/pack.mjs'
-import { flags, median, quantile } from '../scripts/lib/measure.mjs'
+import { checkRuns, flags, median, quantile } from '../scripts/lib/measure.mjs'
 import { prepareNode } from '../scripts/lib/node-versions.mjs'
 import { NO_VALGRIND, counted, instructionsIn, valgrindAvailable } from './lib/instructions.mjs'
 
@@ -67,11 +67,7 @@ const INSTRUCTIONS = args.instructions === true
 const RUNS = Number(args.runs ?? (INSTRUCTIONS ? 1 : 5))
 const RUNNERS = String(args.runners ?? (INSTRUCTIONS ? 'mocha' : 'vitest-forks,vitest-threads,jest,mocha,node-test')).split(',')
 const NODE_MAJORS = String(args.nodes ?? (INSTRUCTIONS ? '24' : '20,24')).split(',').map(Number)
-const unknownRunner = RUNNERS.find((r) => !['vitest-forks', 'vitest-threads', 'jest', 'mocha', 'node-test'].includes(r))
-if (unknownRunner !== undefined || !(Number.isInteger(RUNS) && RUNS > 0)) {
-  console.error(`${unknownRunner !== undefined ? `no runner is called ${JSON.stringify(unknownRunner)}` : `--runs must be a whole number above 0, not ${args.runs}`}\n\n${USAGE}`)
-  process.exit(2)
-}
+checkRuns(RUNNERS, RUNS, args.runs, USAGE)
 // Vitest, Jest and node:test start processes or threads for test files: under valgrind (~50–100×
 // slower, one thread at a time) a run would take an hour, and their workers' counts would be spread
 // over processes. Mocha runs a suite in one process.

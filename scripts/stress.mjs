@@ -35,18 +35,14 @@ import { performance } from 'node:perf_hooks'
 import { join, resolve } from 'node:path'
 import { installTarball, packLoopcop, root } from './lib/pack.mjs'
 import { readTests } from './lib/results.mjs'
-import { flags, median } from './lib/measure.mjs'
+import { checkRuns, flags, median } from './lib/measure.mjs'
 
 const USAGE = `Usage: node scripts/stress.mjs [--runs=10] [--runners=vitest-forks,vitest-threads,jest,mocha,node-test]
                                [--no-load] [--json=<file>] [--against=<tarball>] [--from=<files>]`
 const args = flags(['runs', 'runners', 'no-load', 'json', 'against', 'from'], USAGE)
 const RUNS = Number(args.runs ?? 10)
 const RUNNERS = String(args.runners ?? 'vitest-forks,vitest-threads,jest,mocha,node-test').split(',')
-const unknownRunner = RUNNERS.find((r) => !['vitest-forks', 'vitest-threads', 'jest', 'mocha', 'node-test'].includes(r))
-if (unknownRunner !== undefined || !(Number.isInteger(RUNS) && RUNS > 0)) {
-  console.error(`${unknownRunner !== undefined ? `no runner is called ${JSON.stringify(unknownRunner)}` : `--runs must be a whole number above 0, not ${args.runs}`}\n\n${USAGE}`)
-  process.exit(2)
-}
+checkRuns(RUNNERS, RUNS, args.runs, USAGE)
 /** The fixtures' folders under test/stress (Vitest's serve both of its pools). */
 const FIXTURES = ['vitest', 'jest', 'mocha', 'node-test']
 const LOAD = args['no-load'] !== true

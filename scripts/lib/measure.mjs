@@ -24,6 +24,20 @@ export function flags(known, usage, argv = process.argv.slice(2)) {
   return Object.fromEntries(pairs)
 }
 
+/** The runners the benchmark and the stress harness know. */
+const RUNNER_NAMES = ['vitest-forks', 'vitest-threads', 'jest', 'mocha', 'node-test']
+
+/**
+ * Exits 2 with `usage` and what was wrong when a runner is not one of `RUNNER_NAMES` or `runs` is
+ * not a whole number above 0 (`given`: `--runs` as written).
+ */
+export function checkRuns(runners, runs, given, usage) {
+  const unknown = runners.find((r) => !RUNNER_NAMES.includes(r))
+  if (unknown === undefined && Number.isInteger(runs) && runs > 0) return
+  console.error(`${unknown !== undefined ? `no runner is called ${JSON.stringify(unknown)}` : `--runs must be a whole number above 0, not ${given}`}\n\n${usage}`)
+  process.exit(2)
+}
+
 /** The median of some numbers (`NaN` for none). */
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b)
