@@ -22,8 +22,19 @@ interface MochaOptions {
 /** The command line as Mocha started: a test may change `process.argv` (yargs' tests set `argv[1]`). */
 const startArgv = [...process.argv]
 
-/** The running Mocha's option loader and its command line's arguments, or why they could not be read. */
-type MochaCommand = { readonly options: MochaOptions; readonly args: readonly string[] } | { readonly unread: string }
+/** What Mocha's option loader returns. */
+type LoadedOptions = ReturnType<MochaOptions['loadOptions']>
+
+/**
+ * The running Mocha's option loader and its command line's arguments, or why they could not be
+ * read. `all()` and `given()` are the options Mocha runs with and those given on the command line
+ * or in `MOCHA_OPTIONS`, each read once (the configuration files too) for the load-order warning
+ * at the start and the baseline's completeness at the end.
+ */
+type MochaCommand = { readonly options: MochaOptions; readonly args: readonly string[]; all(): LoadedOptions; given(): LoadedOptions } | { readonly unread: string }
+
+/** Each command line's `MochaCommand`, read once. */
+const commands = new WeakMap<readonly string[], MochaCommand>()
 
 /**
  * Mocha's option loader and arguments, from the command line Mocha was started with: a Mocha that
@@ -32,6 +43,12 @@ type MochaCommand = { readonly options: MochaOptions; readonly args: readonly st
  * system shows it (Linux's /proc).
  */
 function mochaCommand(argv: readonly string[]): MochaCommand {
+  let command = commands.get(argv)
+  if (command === undefined) commands.set(argv, (command = readCommand(argv)))
+  return command
+}
+
+function readCommand(argv: readonly string[]): MochaCommand {
   const unread = { unread: "Mocha's first command line could not be read" }
   let command = argv
   if (/[\\/]lib[\\/]cli[\\/]cli\.js$/.test(argv[1] ?? '')) {
@@ -46,7 +63,11 @@ function mochaCommand(argv: readonly string[]): MochaCommand {
     const require = createRequire(realpathSync(bin))
     for (const path of ['../lib/cli/options.cjs', '../lib/cli/options.js', 'mocha/lib/cli/options.cjs', 'mocha/lib/cli/options.js']) {
       try {
-        return { options: require(path) as MochaOptions, args: command.slice(2) }
+        const options = require(path) as MochaOptions
+        const args = command.slice(2)
+        let all: LoadedOptions | undefined
+        let given: LoadedOptions | undefined
+        return { options, args, all: () => (all ??= options.loadOptions(args)), given: () => (given ??= options.loadOptions([...args, '--no-config', '--no-package'])) }
       } catch {
         // The other Mocha layout.
       }
@@ -72,14 +93,14 @@ export function completeRun(argv: readonly string[] = startArgv): Completeness {
   if ('unread' in command) return command.unread
   const { options, args } = command
   try {
-    const all = options.loadOptions(args)
+    const all = command.all()
     const set = (v: unknown): boolean => v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0)
     if (set(all.grep)) return '--grep'
     if (set(all.fgrep)) return '--fgrep'
     if (all['dry-run'] === true) return '--dry-run'
     // What the configuration files alone say, and what was given on the command line or in MOCHA_OPTIONS.
     const configured = withoutEnvOptions(() => options.loadOptions(configFlags(args)))
-    const given = options.loadOptions([...args, '--no-config', '--no-package'])
+    const given = command.given()
     if (set(given.ignore)) return '--ignore on the command line'
     // `--no-recursive` there leaves out the subfolders of a configured folder. (`--extension` there
     // adds to the configured extensions, and globs ignore them: it narrows nothing.)
@@ -116,16 +137,15 @@ export interface RequiredBefore {
 export function requiredBefore(argv: readonly string[] = startArgv, cwd = projectCwd()): RequiredBefore | undefined {
   const command = mochaCommand(argv)
   if ('unread' in command) return undefined
-  const { options, args } = command
   try {
-    const requires = (options.loadOptions(args).require ?? []).map(String)
+    const requires = (command.all().require ?? []).map(String)
     const at = requires.findIndex((entry) => isLoopcopMocha(entry, cwd))
     if (at < 0) return undefined
     const files = requires.slice(0, at).flatMap((entry) => {
       const file = ownFile(entry, cwd)
       return file === undefined ? [] : [relative(cwd, file).split(sep).join('/')]
     })
-    const given = (options.loadOptions([...args, '--no-config', '--no-package']).require ?? []).map(String)
+    const given = (command.given().require ?? []).map(String)
     const givenAt = given.findIndex((entry) => isLoopcopMocha(entry, cwd))
     const beforeInGiven = givenAt < 0 ? given : given.slice(0, givenAt)
     const fromCommandLine = requires.slice(0, at).some((entry) => beforeInGiven.includes(entry) && ownFile(entry, cwd) !== undefined)
