@@ -87,6 +87,8 @@ function summary(op: Operation, args: readonly unknown[]): string | undefined {
         const n = byteLength(a0)
         return n === undefined ? undefined : `${n} bytes`
       }
+    case 'count':
+      return typeof a0 === 'number' ? `${a0} bytes` : undefined
     case 'none':
       return undefined
   }

@@ -4,8 +4,12 @@
 /** What kind of blocking an operation is. */
 export type Category = 'fs' | 'child_process' | 'zlib' | 'crypto' | 'atomics' | 'module' | 'user'
 
-/** How to summarise an operation's arguments in a message (never kept beyond a string). */
-export type ArgKind = 'path' | 'fd' | 'command' | 'size' | 'none'
+/**
+ * How to summarise an operation's arguments in a message (never kept beyond a string): `size` is the
+ * byte length of the buffer or string given, `count` a number of bytes given as a number
+ * (`crypto.randomBytes(32)`).
+ */
+export type ArgKind = 'path' | 'fd' | 'command' | 'size' | 'count' | 'none'
 
 /** One entry of the catalog of blocking operations. */
 export interface Operation {
@@ -92,10 +96,10 @@ function buildCatalog(): readonly OperationSite[] {
   // callback: Node keeps `_processChunk` for older code that compresses synchronously this way.
   add('zlib.ZlibBase', '_processChunk', op('zlib.processChunkSync', 'zlib', 'use the async zlib API (zlib.inflate and the like with a callback, or a zlib stream)', 'size', true))
   for (const [key, alt] of Object.entries(cryptoSync)) {
-    add('crypto', key, op(`crypto.${key}`, 'crypto', `use crypto.${alt} with a callback (or util.promisify)`, 'none'))
+    add('crypto', key, op(`crypto.${key}`, 'crypto', `use crypto.${alt} with a callback (or util.promisify)`, key === 'randomFillSync' ? 'size' : 'none'))
   }
   for (const key of ['randomBytes', 'randomInt', 'sign', 'verify']) {
-    add('crypto', key, op(`crypto.${key}`, 'crypto', `pass a callback to crypto.${key} (or use util.promisify)`, 'none', true))
+    add('crypto', key, op(`crypto.${key}`, 'crypto', `pass a callback to crypto.${key} (or use util.promisify)`, key === 'randomBytes' ? 'count' : 'none', true))
   }
   add('Atomics', 'wait', op('Atomics.wait', 'atomics', 'use Atomics.waitAsync', 'none'))
   return Object.freeze(sites)

@@ -1,5 +1,7 @@
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import { join } from 'node:path'
+import zlib from 'node:zlib'
 import { describe, expect, test, vi } from 'vitest'
 import { configure, detect, detectSync, type Finding } from '../../src/index.js'
 import { describeFinding } from '../../src/report/messages.js'
@@ -97,6 +99,20 @@ describe('detect()', () => {
     expect(toJsonFinding(varied as Finding).otherArgs).toBe(2)
     expect([same?.calls, same?.otherArgs]).toEqual([2, undefined])
     expect(describeFinding(same as Finding)).toMatch(/^fs\.existsSync\(".*f\.txt"\) ×2 blocked /)
+  })
+
+  test('a size is given for zlib and crypto calls, as a buffer or as a number of bytes', async () => {
+    const { findings } = await detect(() => {
+      zlib.gzipSync('abc')
+      crypto.randomBytes(32)
+      crypto.randomFillSync(new Uint8Array(16))
+      crypto.randomBytes(8, () => {})
+    })
+    expect(syncIo(findings).map((f) => [f.operation, f.args])).toEqual([
+      ['zlib.gzipSync', '3 bytes'],
+      ['crypto.randomBytes', '32 bytes'],
+      ['crypto.randomFillSync', '16 bytes'],
+    ])
   })
 })
 
