@@ -192,12 +192,20 @@ export function entriesOf(findings: Iterable<KeyedFinding>): BaselineEntry[] {
 
 /**
  * The entries of a baseline written again: `fresh` ones (from this run or these reports), and those
- * of `previous` not among them that `keep` keeps — a stall's always: whether a stall happens depends
- * on the machine, so a run without it does not show it fixed.
+ * of `previous` not among them that a `partial` run keeps (it cannot tell a fixed entry from one
+ * whose tests did not run) — a stall's always: whether a stall happens depends on the machine, so a
+ * run without it does not show it fixed. A partial run saw only some of an entry's calls and tests,
+ * so an entry it writes again keeps the larger of its counts and the previous ones (they are for the
+ * reader; a complete run writes its own).
  */
-export function rewrittenEntries(fresh: readonly BaselineEntry[], previous: readonly BaselineEntry[], keep: (e: BaselineEntry) => boolean = () => false): BaselineEntry[] {
+export function rewrittenEntries(fresh: readonly BaselineEntry[], previous: readonly BaselineEntry[], partial = false): BaselineEntry[] {
+  const before = new Map(previous.map((e) => [keyText(e), e]))
+  const counted = (e: BaselineEntry): BaselineEntry => {
+    const p = partial ? before.get(keyText(e)) : undefined
+    return p === undefined ? e : { ...e, calls: Math.max(e.calls, p.calls), tests: Math.max(e.tests, p.tests) }
+  }
   const written = new Set(fresh.map(keyText))
-  return [...fresh, ...previous.filter((e) => !written.has(keyText(e)) && (e.operation === 'stall' || keep(e)))]
+  return [...fresh.map(counted), ...previous.filter((e) => !written.has(keyText(e)) && (e.operation === 'stall' || partial))]
 }
 
 /** Entries sorted by file, function, operation, package. */

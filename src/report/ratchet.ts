@@ -88,8 +88,8 @@ export function ratchet(findings: readonly Finding[], options: RatchetOptions): 
   if (update) {
     // A partial run cannot tell a fixed entry from one whose tests did not run: it keeps every entry
     // it does not write again, one it matched under an earlier version's key too (a location-keyed
-    // stall's may stand for tests that did not run).
-    const entries = rewrittenEntries(entriesOf(keyed), baseline?.entries ?? [], () => !complete)
+    // stall's may stand for tests that did not run), and the counts of those it writes when larger.
+    const entries = rewrittenEntries(entriesOf(keyed), baseline?.entries ?? [], !complete)
     let file: string
     try {
       file = writeBaseline(path, entries, cwd)

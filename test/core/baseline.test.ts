@@ -194,6 +194,21 @@ describe('the run', () => {
     }
   })
 
+  test("an update of a partial run keeps an entry's larger counts: it saw only some of its calls and tests (commander: 26 calls became 1)", () => {
+    const counted = { ...entry, calls: 26, tests: 4 }
+    const entriesAfter = (complete: boolean | string, found: Finding[]): unknown => {
+      const path = write(`counts-${String(complete)}.json`, [counted])
+      ratchet(found, { baseline: { path, strict: false }, update: true, complete, cwd })
+      return (JSON.parse(readFileSync(path, 'utf8')) as { entries: unknown[] }).entries
+    }
+    const one = [known(finding('loadUsers', 1))]
+    expect(entriesAfter('--grep', one)).toEqual([counted])
+    const more = [known(finding('loadUsers', 1, { calls: 40 })), known(finding('loadUsers', 2, { test: { name: 'another', file: join(cwd, 'test/b.test.ts') } }))]
+    expect(entriesAfter(false, more)).toEqual([{ ...counted, calls: 41 }])
+    // A complete run saw every call: it writes its own counts.
+    expect(entriesAfter(true, one)).toEqual([entry])
+  })
+
   test("whether the run was complete is asked only when it has a baseline (reading a runner's options costs ms)", () => {
     const path = write('lazy.json', [{ ...entry, function: 'gone' }])
     let asked = 0
