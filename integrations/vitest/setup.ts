@@ -8,7 +8,7 @@
  * @example export default defineConfig({ test: { setupFiles: ['loopcop/vitest'] } })
  * @module
  */
-import fs, { readFileSync as namedReadFileSync } from 'node:fs'
+import fs, * as fsExports from 'node:fs'
 import * as vitest from 'vitest'
 import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite } from 'vitest'
 import { BlockingIOError, type Finding, type Mode, TestRefs, type TestRun, currentOptions, envOverrides, hideOwnFramesIn, install, isViolation, reportInternalError, loadOrderWarning, loadedBefore, missingReporterError, openTest, patchRealm, prepareStalls, startTestFile, warnOf } from '../../src/integration.js'
@@ -62,9 +62,12 @@ function hideOwnFrames(): void {
  * before setup files run: calls through them would go unseen. Says so once per worker. loopcop
  * then runs in the test file's context, where Vite's source maps are not applied to stacks (its
  * `Error.prepareStackTrace` is the worker's own realm's): the lines it reports are the transformed code's.
+ * Read through the module namespace, as every module imported after this one sees it: under a
+ * browser-like environment (`jsdom`, `happy-dom`) Vite binds this module's own named imports to the
+ * values they had when it was imported, before `install()` (unocss: a false warning in `forks`).
  */
 function warnIfCopiedTooEarly(): void {
-  if (namedReadFileSync === fs.readFileSync || !firstInProcess('vitest.preloadWarning')) return
+  if (fsExports.readFileSync === fs.readFileSync || !firstInProcess('vitest.preloadWarning')) return
   warn(
     "loopcop: this pool (vmThreads/vmForks) copied node:fs before loopcop/vitest ran, so blocking calls through ESM named imports (import { readFileSync } from 'node:fs') are not seen, and the lines loopcop reports are those of Vite's transformed code.\n" +
       "Load loopcop first: add `execArgv: ['--require', 'loopcop/vitest/preload']` to the `test` options of your Vitest config.",

@@ -1,7 +1,7 @@
 // Under each pool (and without aroundEach), the tests that block fail with the operation and the
 // TypeScript line; clean tests pass, also while running beside a blocking one (describe.concurrent).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { type FixtureRun, type Pool, app, appLine, cleanRuns, marked, names, runFixture } from './support.js'
+import { type FixtureRun, type Pool, app, appLine, cleanRuns, marked, names, outcome, runFixture } from './support.js'
 import { missing, nodeBinary } from '../node-test/support.js'
 
 afterAll(cleanRuns)
@@ -74,6 +74,18 @@ test.each<Pool>(['vmThreads', 'vmForks'])('%s without the preload says which lin
   const stalls = (run.report?.findings ?? []).filter((f) => f.kind === 'stall')
   expect(stalls.map((f) => `${f.test?.name} | ${f.location?.file} | ${f.unjudged ?? 'judged'}`).sort()).toEqual(marked(run, 'blocks').map((name) => `${name} | src/stall.ts | judged`))
   expect(run.report?.summary.unjudgedStalls).toBe(0)
+}, 240_000)
+
+// Under a browser-like environment Vite binds a module's named imports of node:fs to their values
+// when it is imported: loopcop's setup module's own, taken before it installs, are the originals,
+// while every module imported after it gets the wrapped functions (unocss's jsdom project).
+test('a jsdom environment in forks: no vm-pool warning, and a named import of node:fs is caught at its line', async () => {
+  const run = await runFixture(['test/dom.test.ts'])
+  expect(run.result.output).not.toContain('copied node:fs before loopcop/vitest ran')
+  expect(run.tests.length).toBe(2)
+  expect(names(run, 'failed')).toEqual(marked(run, 'blocks'))
+  expect(names(run, 'passed')).toEqual(marked(run, 'clean'))
+  expect(outcome(run, '[blocks] reads its config through a named import of node:fs, under jsdom').failure).toContain(`${app}/src/dom.ts:${appLine('domReadFileSync', 'dom.ts')}:`)
 }, 240_000)
 
 test('graceful-fs loaded by a setup file listed before loopcop/vitest: one warning per worker process with the fix', async () => {
