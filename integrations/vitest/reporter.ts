@@ -25,6 +25,12 @@ export interface CollectedFindings {
   readonly findings: Finding[]
   readonly workerOptions: (Pick<Options, 'report' | 'mode'> & Partial<Pick<Options, 'baseline'>>) | undefined
   readonly checkedFiles: number
+  /**
+   * The projects (`test.projects`) whose test files ran tests and sent loopcop nothing, by name, with
+   * how many such files each had: their config lacks `loopcop/vitest` in `setupFiles` (a project's
+   * config does not take the root's unless it `extends` it).
+   */
+  readonly uncheckedProjects: readonly { readonly name: string; readonly files: number }[]
   /** Ids of the findings failed tests and failed files (leaks) failed with: Vitest reports those failures itself. */
   readonly inFailures: ReadonlySet<string>
 }
@@ -35,6 +41,8 @@ export function collectFindings(testModules: readonly TestModule[]): CollectedFi
   const inFailures = new Set<string>()
   let workerOptions: CollectedFindings['workerOptions']
   let checkedFiles = 0
+  // Per project: test files that ran a test, and how many of those loopcop checked.
+  const projects = new Map<string, { ran: number; checked: number }>()
   for (const testModule of testModules) {
     let checked = false
     for (const testCase of testModule.children.allTests()) {
@@ -49,11 +57,19 @@ export function collectFindings(testModules: readonly TestModule[]): CollectedFi
     const file = readMeta(testModule.meta())
     // A file's own meta comes at its end; a test's at the test's end (a worker that died between has only the latter).
     if (file !== undefined || checked) checkedFiles++
+    if (hasTest(testModule, 'passed', 'failed')) {
+      const name = testModule.project.name
+      const p = projects.get(name) ?? { ran: 0, checked: 0 }
+      p.ran++
+      if (file !== undefined || checked) p.checked++
+      projects.set(name, p)
+    }
     collector.add(file?.leaks ?? [])
     if (testModule.state() === 'failed') for (const f of file?.leaks ?? []) if (failedItsTest(f)) inFailures.add(f.id)
     if (workerOptions === undefined || (workerOptions.report.json === undefined && file?.options?.report.json !== undefined)) workerOptions = file?.options
   }
-  return { findings: collector.findings, workerOptions, checkedFiles, inFailures }
+  const uncheckedProjects = checkedFiles === 0 ? [] : [...projects].filter(([, p]) => p.checked === 0).map(([name, p]) => ({ name, files: p.ran }))
+  return { findings: collector.findings, workerOptions, checkedFiles, uncheckedProjects, inFailures }
 }
 
 /**
@@ -173,7 +189,7 @@ export default class LoopcopReporter implements Reporter {
   /** Prints the summary, writes the JSON report and the annotations, from what the test files sent. */
   onTestRunEnd(testModules: readonly TestModule[], unhandledErrors: readonly unknown[] = [], reason?: string): void {
     this.#closeWarned()
-    const { findings, workerOptions, checkedFiles, inFailures } = collectFindings(testModules)
+    const { findings, workerOptions, checkedFiles, uncheckedProjects, inFailures } = collectFindings(testModules)
     // In the main process, currentOptions() holds LOOPCOP_* and a configure() made in the config
     // file; the workers' configure() (a setup file's) arrives with the test files.
     const main = currentOptions()
@@ -191,6 +207,7 @@ export default class LoopcopReporter implements Reporter {
     const unchecked = checkedFiles === 0 && testModules.length > 0 ? uncheckedReason(testModules) : undefined
     const { error } = reportRun(findings, {
       ...(unchecked !== undefined && { unchecked }),
+      ...(uncheckedProjects.length > 0 && { partlyUnchecked: partlyUncheckedReason(uncheckedProjects) }),
       ...(json !== undefined && { json }),
       ...(github !== undefined && { github }),
       // One annotation per problem: a failure Vitest's github-actions reporter annotates (at the
@@ -215,6 +232,13 @@ function uncheckedReason(testModules: readonly TestModule[]): string | undefined
   // A run whose tests were all skipped (a -t that matched none) checked nothing, and needs no advice.
   if (testModules.some((m) => hasTest(m, 'passed', 'failed'))) return "no test file was checked: add 'loopcop/vitest' to `setupFiles` in the Vitest config (the reporter only collects what it finds)"
   return undefined
+}
+
+/** What to say of projects whose test files loopcop did not check while it checked others' (see `CollectedFindings.uncheckedProjects`). */
+function partlyUncheckedReason(projects: CollectedFindings['uncheckedProjects']): string {
+  const files = projects.reduce((n, p) => n + p.files, 0)
+  const named = projects.map((p) => (p.name === '' ? 'the root project' : `"${p.name}"`)).join(', ')
+  return `${files} test file${files === 1 ? '' : 's'} of ${projects.length === 1 ? 'project' : 'projects'} ${named} ran without loopcop: a project's config does not take the root config's \`setupFiles\` — add 'loopcop/vitest' to ${projects.length === 1 ? 'its' : 'their'} \`setupFiles\` (or \`extends: true\` to ${projects.length === 1 ? 'its entry' : 'their entries'} in \`test.projects\`)`
 }
 
 export { LoopcopReporter }

@@ -138,6 +138,11 @@ export interface ReportRunOptions {
    * of the event loop found", which would read as a clean bill.
    */
   readonly unchecked?: string
+  /**
+   * Which part of the run loopcop did not check while it checked the rest (a Vitest project without
+   * loopcop's setup file), when the integration can tell: a line of its own under the summary.
+   */
+  readonly partlyUnchecked?: string
 }
 
 /** What `reportRun` did, for the caller (and tests). */
@@ -191,7 +196,7 @@ export function reportRun(found: readonly Finding[], options: ReportRunOptions, 
   const findings = inRunOrder(found)
   const write = options.write ?? ((text: string) => process.stdout.write(text + '\n'))
   const errors: Error[] = []
-  const summary = formatSummary(findings, options.cwd, options.json, options.unchecked)
+  const summary = formatSummary(findings, options.cwd, options.json, options.unchecked) + (options.partlyUnchecked !== undefined ? `\nloopcop: ${options.partlyUnchecked}` : '')
   write(summary)
   let outcome: RatchetOutcome | undefined
   try {

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, test } from 'vitest'
 import type { JsonReport } from '../../src/index.js'
 import { bins, runNode } from '../helpers/run.js'
 import { type FixtureRun, type Pool, app, appLine, cleanRuns, marked, names, runFixture } from './support.js'
+import { runners } from '../baseline/support.js'
 
 afterAll(cleanRuns)
 
@@ -164,6 +165,18 @@ test('a run without loopcop/vitest in setupFiles says that no test file was chec
   expect(run.result.code, run.result.output).toBe(0)
   expect(run.result.output).toContain("loopcop: no test file was checked: add 'loopcop/vitest' to `setupFiles` in the Vitest config")
   expect(run.result.output).not.toContain('no blocking of the event loop found')
+}, 240_000)
+
+test('a project whose config does not take the root config\'s setupFiles is named: its test files ran unchecked (unocss)', async () => {
+  const vitest = runners(mkdtempSync(join(tmpdir(), 'loopcop-projects-'))).find((r) => r.name === 'vitest')
+  const run = await vitest?.run({ LOOPCOP_MODE: 'warn', FIXTURE_NEW: '1', FIXTURE_CONFIG_ALONE: '1' }, ['--config', 'vitest.projects.config.mjs'])
+  expect(run?.code, run?.output).toBe(0)
+  expect(run?.output).toContain("loopcop: 1 test file of project \"config\" ran without loopcop: a project's config does not take the root config's `setupFiles` — add 'loopcop/vitest' to its `setupFiles` (or `extends: true` to its entry in `test.projects`)")
+  // The project that has it was checked: its call is in the report, the other project's is not.
+  expect(run?.report?.findings.filter((f) => !f.allowed).map((f) => f.operation)).toEqual(['fs.statSync'])
+  const both = await vitest?.run({ LOOPCOP_MODE: 'warn', FIXTURE_NEW: '1' }, ['--config', 'vitest.projects.config.mjs'])
+  expect(both?.output).not.toContain('ran without loopcop')
+  expect(both?.report?.findings.filter((f) => !f.allowed).map((f) => f.operation).sort()).toEqual(['fs.existsSync', 'fs.readFileSync', 'fs.statSync'])
 }, 240_000)
 
 test("a run whose only test file fails to load says so, not that loopcop is missing from setupFiles", async () => {
