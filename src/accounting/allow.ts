@@ -479,6 +479,9 @@ export const builtinRuleList: readonly BuiltinRule[] = Object.freeze([
   ...pkgs('vitest/vite module runner', true, ['vite', 'vite-node', 'vitest', '@vitest/*'], ['vite']),
   ...pkgs('jest module registry', true, ['jest-runtime', 'jest-resolve', '@jest/transform', 'babel-jest', 'ts-jest']),
   ...pkgs('TypeScript/Babel register hook', true, ['tsx', 'ts-node', '@babel/register', '@babel/core', 'pirates', '@swc/register', '@swc-node/register', 'esbuild-register', 'esbuild'], ['@babel/core', 'esbuild']),
+  // A `require` of its own (config loaders: unconfig, c12, ESLint's and Tailwind's TypeScript configs):
+  // what it reads and resolves to load a module is module loading, as Node's loader's is.
+  ...pkgs('jiti module loader', true, ['jiti']),
   ...pkgs('jest machinery', false, ['jest-snapshot', 'write-file-atomic', 'jest-circus', 'jest-message-util', '@jest/*', 'expect'], ['write-file-atomic']),
   ...pkgs('mocha', false, ['mocha']),
   { name: 'source maps', rule: { within: 'node:internal/source_map/**' }, moduleLoading: false, withoutCaller: false },

@@ -327,10 +327,24 @@ describe('allow rules: an allowed finding is reported with allowed: true and the
 describe('built-in rules', () => {
   test('are listed in `defaults`', () => {
     const names = new Set(defaults.map((d) => d.name))
-    for (const name of ["Node's module loader", 'vitest/vite module runner', 'jest module registry', 'mocha', 'source maps', 'coverage', 'TypeScript/Babel register hook']) {
+    for (const name of ["Node's module loader", 'vitest/vite module runner', 'jest module registry', 'mocha', 'source maps', 'coverage', 'TypeScript/Babel register hook', 'jiti module loader']) {
       expect(names).toContain(name)
     }
     expect(defaults.find((d) => d.name === "Node's module loader")?.moduleLoading).toBe(true)
+  })
+
+  test('jiti loading a module is module loading (unocss: a config written to a temporary folder, loaded through unconfig): not a finding by default, and counted with moduleLoading: true', async () => {
+    const root = join(dir, 'node_modules', 'jiti')
+    fs.mkdirSync(root, { recursive: true })
+    fs.writeFileSync(join(root, 'index.cjs'), "const fs = require('node:fs')\nexports.import = (file) => { fs.statSync(file); return fs.readFileSync(file, 'utf8') }\n")
+    const jiti = require(join(root, 'index.cjs')) as { import(file: string): string }
+    const quiet = await detect(() => jiti.import(allowedFile))
+    expect(quiet.findings).toEqual([])
+    const counted = await detect(() => jiti.import(allowedFile), { moduleLoading: true })
+    expect(syncIo(counted.blocking).map((f) => [f.operation, f.offender?.package, f.location?.file])).toEqual([
+      ['fs.statSync', 'jiti', thisFile],
+      ['fs.readFileSync', 'jiti', thisFile],
+    ])
   })
 
   test('require() of a not-yet-loaded module is not a finding by default, and is with moduleLoading: true', async () => {
