@@ -23,7 +23,7 @@ export interface LoopcopReporterOptions {
 
 /** The part of a Jest project context the reporter reads: `testEnvironmentOptions.loopcop.report`. */
 interface ProjectContext {
-  readonly config?: { readonly testEnvironmentOptions?: Record<string, unknown> }
+  readonly config?: { readonly testEnvironmentOptions?: Record<string, unknown>; readonly runner?: unknown }
 }
 
 /**
@@ -55,7 +55,7 @@ export default class LoopcopReporter {
   /** Prints the summary, writes the JSON report, prints annotations; then ends the recording. */
   onRunComplete(testContexts?: ReadonlySet<ProjectContext>, results?: RunResults): void {
     const { findings, lost, checked } = finishRun()
-    const unchecked = checked ? undefined : uncheckedReason(results)
+    const unchecked = checked ? undefined : uncheckedReason(results, otherRunner(testContexts))
     const fromProject = projectReport(testContexts)
     const json = envOverrides().report?.json ?? this.#options.json ?? fromProject.json
     const github = this.#options.github ?? fromProject.github
@@ -161,13 +161,26 @@ export function ranThrough(results: RunResults | undefined): Completeness {
 /**
  * Why no test file said it was checked (see `fileChecked`), when that needs saying: every file failed
  * to run (a compile or import error, a crashed worker: they never reach loopcop's environment), or
- * tests ran outside loopcop's environment. A run whose tests were all skipped needs no advice.
+ * tests ran outside loopcop's environment — under a `runner` that runs them without Jest's test
+ * environment (`runner`: its name), or with another `testEnvironment`. A run whose tests were all
+ * skipped needs no advice.
  */
-export function uncheckedReason(results: RunResults | undefined): string | undefined {
+export function uncheckedReason(results: RunResults | undefined, runner?: string): string | undefined {
   const files = results?.numTotalTestSuites ?? 0
   if (files === 0) return undefined
   if ((results?.numRuntimeErrorTestSuites ?? 0) === files) return 'no test file reported to loopcop: every test file failed to run (a compile or import error, a crashed worker?); findings of those files are missing from this report'
-  if ((results?.numPassedTests ?? 0) + (results?.numFailedTests ?? 0) > 0) return "no test file was checked: set testEnvironment to 'loopcop/jest' (or to a file made with withLoopcop) in the Jest config, in each project's with `projects` (the reporter only collects what the environment finds)"
+  if ((results?.numPassedTests ?? 0) + (results?.numFailedTests ?? 0) === 0) return undefined
+  if (runner !== undefined) return `no test file was checked: the tests ran under the runner ${runner}, which does not run them in Jest's test environment (testEnvironment is not used), where loopcop checks each test; loopcop works with Jest's own runner (jest-runner)`
+  return "no test file was checked: set testEnvironment to 'loopcop/jest/environment' (or to a file made with withLoopcop) in the Jest config, in each project's config with `projects` (the reporter only collects what the environment finds)"
+}
+
+/** The first project's `runner` when it is not Jest's own (jest-runner): its package name, or its path. */
+function otherRunner(contexts: ReadonlySet<ProjectContext> | undefined): string | undefined {
+  for (const ctx of contexts ?? []) {
+    const runner = ctx.config?.runner
+    if (typeof runner !== 'string' || runner === 'jest-runner' || /[\\/]node_modules[\\/]jest-runner[\\/]/.test(runner)) continue
+    return /[\\/]node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)/.exec(runner)?.[1]?.replace('\\', '/') ?? runner
+  }
   return undefined
 }
 

@@ -68,8 +68,16 @@ test('a run outside loopcop’s environment says that no test file was checked, 
   // Nothing checks the blocking test: it passes.
   expect(run.failed).toEqual([])
   expect(run.passed).toContain('a blocking test')
-  expect(run.output).toContain("loopcop: no test file was checked: set testEnvironment to 'loopcop/jest' (or to a file made with withLoopcop) in the Jest config, in each project's with `projects`")
+  expect(run.output).toContain("loopcop: no test file was checked: set testEnvironment to 'loopcop/jest/environment' (or to a file made with withLoopcop) in the Jest config, in each project's config with `projects`")
   expect(run.output).not.toContain('no blocking of the event loop found')
+})
+
+// jest-light-runner (prettier's) runs test files in plain Node: testEnvironment is set, and not used.
+test('a run under a runner that does not use Jest’s test environment names the runner, not testEnvironment', async () => {
+  const run = await runJest('failsafe', ['--runner', './light-runner.cjs'])
+  expect(run.passed).toContain('a blocking test')
+  expect(run.output).toMatch(/loopcop: no test file was checked: the tests ran under the runner \S*light-runner\.cjs, which does not run them in Jest's test environment \(testEnvironment is not used\)/)
+  expect(run.output).not.toContain('set testEnvironment to')
 })
 
 test('a run whose every test file failed to load says that none reported to loopcop, in place of an all clear', async () => {
