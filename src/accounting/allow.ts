@@ -171,7 +171,7 @@ function toSlashes(p: string): string {
 // working directory, then file: no string made per lookup.
 const pathMatches = new WeakMap<RegExp, Map<string, Map<string, boolean>>>()
 
-/** Matches a path glob against a file given as absolute or relative, in both forms. Memoized. */
+/** Matches a path glob against a file given as absolute or relative, in both forms (relative to `cwd`, with `..` outside it). Memoized. */
 export function matchPath(re: RegExp, file: string, cwd = projectCwd()): boolean {
   let byCwd = pathMatches.get(re)
   if (byCwd === undefined) pathMatches.set(re, (byCwd = new Map<string, Map<string, boolean>>()))
@@ -188,11 +188,13 @@ export function matchPath(re: RegExp, file: string, cwd = projectCwd()): boolean
   return matched
 }
 
+// Outside the working directory the relative form climbs out with `..` (a monorepo's sibling
+// package, `../engine.io/build/contrib/base64id.js`), as the baseline writes such a file.
 function matchPathNow(re: RegExp, file: string, cwd: string): boolean {
   const abs = isAbsolute(file) ? file : resolve(cwd, file)
   if (re.test(toSlashes(abs))) return true
   const rel = relative(cwd, abs)
-  return !rel.startsWith('..') && re.test(toSlashes(rel))
+  return !isAbsolute(rel) && re.test(toSlashes(rel))
 }
 
 /**

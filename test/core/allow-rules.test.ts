@@ -178,6 +178,21 @@ describe('allow rules: an allowed finding is reported with allowed: true and the
     ])
   })
 
+  test('a path outside the project, written relative with `..` as the baseline writes it (a monorepo’s sibling package), matches: caller, within and path', async () => {
+    // socket.io: `{ caller: '../engine.io/build/contrib/base64id.js' }` matched nothing.
+    const sibling = join(dir, 'sibling')
+    fs.mkdirSync(sibling, { recursive: true })
+    const file = join(sibling, 'base64id.cjs')
+    fs.writeFileSync(file, "const fs = require('node:fs')\nexports.stat = (p) => fs.statSync(p)\n")
+    const base64id = require(file) as { stat(path: string): fs.Stats }
+    const rel = relative(process.cwd(), file).split('\\').join('/')
+    expect(rel.startsWith('../')).toBe(true)
+    for (const rule of [{ caller: rel }, { within: rel }, { caller: `${rel.slice(0, rel.lastIndexOf('/'))}/**` }, { operation: 'fs.statSync', path: rel }]) {
+      const { findings } = await detect(() => base64id.stat(file), { allow: [rule] })
+      expect(syncIo(findings).map((f) => [f.allowed, f.allowedBy]), JSON.stringify(rule)).toEqual([[true, JSON.stringify(rule)]])
+    }
+  })
+
   test('characters a RegExp gives a meaning to are plain characters in a glob', async () => {
     const odd = join(dir, 'a+b (c)[d]$e^f|g.h')
     const near = join(dir, 'a+bb (c)[d]$e^f|gxh')
