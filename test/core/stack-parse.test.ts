@@ -143,6 +143,15 @@ describe('built-in rules and spies', () => {
     const deep = parseStack(['Error', '    at spy (/p/node_modules/tinyspy/dist/index.js:2:3)', '    at walk (/p/node_modules/klaw-sync/index.js:7:5)', '    at load (/p/src/load.ts:3:1)'].join('\n'))
     expect(locate(deep).offender?.package).toBe('klaw-sync')
   })
+
+  test('with no frame of the user’s, a call is placed at the package’s frame that made it, not in Node’s code it ran (socket.io: undici’s WebSocket)', () => {
+    const frames = parseStack(['Error', '    at randomBytes (node:internal/crypto/random:98:3)', '    at establishWebSocketConnection (node:internal/deps/undici/undici:14837:31)', '    at new WebSocket (node:internal/deps/undici/undici:15440:7)', '    at Immediate.openSocket (/p/node_modules/fakeclient/index.js:6:16)', '    at process.processImmediate (node:internal/timers:485:21)'].join('\n'))
+    expect(locate(frames).location).toEqual({ file: '/p/node_modules/fakeclient/index.js', line: 6, column: 16, function: 'Immediate.openSocket' })
+    expect(locate(frames).offender?.package).toBe('fakeclient')
+    expect(siteKey(frames)).toBe('/p/node_modules/fakeclient/index.js:6:16')
+    // Nothing but Node's code: its top frame, as before.
+    expect(locate(frames.slice(0, 3)).location?.file).toBe('node:internal/crypto/random')
+  })
 })
 
 describe('stackWithoutOwnFrames (a failing test’s stack, loopcop’s frames taken out)', () => {
