@@ -65,10 +65,22 @@ function siteLines(sites: readonly SiteSummary[]): string[] {
   const lines: string[] = []
   for (const site of sites) {
     const tests = site.tests.length === 0 ? '' : ` — ${plural(site.tests.length, 'test')}: ${site.tests.slice(0, 3).join(', ')}${site.tests.length > 3 ? ', …' : ''}`
-    lines.push(`  ${site.operation} at ${site.site}${byPackages(site.findings)}: ${plural(site.calls, site.kind === 'stall' ? 'stall' : 'call')}, ${formatMs(site.blockedMs)}${leaked(site)}${tests}`)
+    lines.push(`  ${site.operation} at ${site.site}${byPackages(site.findings)}: ${plural(site.calls, site.kind === 'stall' ? 'stall' : 'call')}, ${refused(site) ?? formatMs(site.blockedMs)}${leaked(site)}${tests}`)
     lines.push(`      ${describeFinding(site.example).split(' — ').slice(-1)[0] ?? ''}`)
   }
   return lines
+}
+
+/**
+ * `refused before it ran (mode: throw)` when every call of a site was refused (it blocked 0 ms; the
+ * code may have caught the error and failed its test another way: socket.io's server answered 400),
+ * `2 of them refused (mode: throw), 1.2 ms` when some were, else `undefined`.
+ */
+function refused(site: SiteSummary): string | undefined {
+  let calls = 0
+  for (const f of site.findings) if (f.kind === 'sync-io' && f.raised) calls += f.calls
+  if (calls === 0) return undefined
+  return calls === site.calls ? 'refused before it ran (mode: throw)' : `${count(calls)} of them refused (mode: throw), ${formatMs(site.blockedMs)}`
 }
 
 /** ` (leaked past its test)` when a site's calls all did, ` (2 of them leaked past their test)` when some did, else nothing. */

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, test } from 'vitest'
 import { BlockingIOError, configure, detect, detectSync, type SyncIoFinding } from '../../src/index.js'
+import { formatSummary } from '../../src/report/summary.js'
 import { defaultsWithoutStalls, here, syncIo, tempDir } from './support.js'
 
 defaultsWithoutStalls()
@@ -63,6 +64,21 @@ describe("mode: 'throw'", () => {
     expect(value).toBeInstanceOf(BlockingIOError)
     expect(syncIo(findings).map((f) => [f.operation, f.raised, f.allowed])).toEqual([['fs.statSync', true, false]])
     expect(blocking).toEqual(findings)
+  })
+
+  test('the run summary says a refused call was refused, not that it blocked 0 ms (socket.io: the code caught it and answered 400)', async () => {
+    const { findings } = await detect(
+      () => {
+        try {
+          fs.statSync(dir)
+        } catch {
+          // The code under test turns the refusal into an answer of its own.
+        }
+      },
+      { mode: 'throw' },
+    )
+    const lines = formatSummary(findings).split('\n')
+    expect(lines[1]).toMatch(/^ {2}fs\.statSync at test\/core\/throw-mode\.test\.ts:\d+:\d+: 1 call, refused before it ran \(mode: throw\)$/)
   })
 
   test('an allowed call runs as usual', async () => {
