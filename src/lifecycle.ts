@@ -74,12 +74,21 @@ function modeOf(f: Finding, scope: Scope): Mode {
   return f.kind === 'stall' ? scope.settings.stallMode : scope.settings.mode
 }
 
+/** How a test ended, as its runner says: whether it failed, and (where the runner gives them: Vitest, Jest) with which errors. */
+export interface TestEnd {
+  readonly testFailed: boolean
+  readonly errors?: readonly unknown[]
+}
+
 /**
  * Ends a test's scope and decides: `fail` findings become a `BlockingIOError`, `warn` ones a
  * printed warning. A call refused in `throw` mode already failed the test, unless the test
- * swallowed the error (`testFailed: false`), in which case it fails the test here.
+ * swallowed the error (`testFailed: false`), in which case it fails the test here — and so when
+ * the test failed with errors none of which is a `BlockingIOError` (the code under test caught the
+ * refusal and failed another way: socket.io's server answered 400).
  */
-export function endTest(host: LifecycleHost, scope: Scope, state: { readonly testFailed: boolean }): TestOutcome {
+export function endTest(host: LifecycleHost, scope: Scope, state: TestEnd): TestOutcome {
+  const refusalShown = state.testFailed && (state.errors === undefined || state.errors.some((e) => isBlockingIOError(e, 0)))
   const findings = host.markKnown(host.closeScope(scope))
   const title = scope.test?.name
   const failing: Finding[] = []
@@ -96,7 +105,7 @@ export function endTest(host: LifecycleHost, scope: Scope, state: { readonly tes
     const mode = modeOf(f, scope)
     if (mode === 'warn') warning.push(f)
     else if (mode === 'fail' || mode === 'throw') {
-      if (f.kind === 'sync-io' && f.raised && state.testFailed) continue
+      if (f.kind === 'sync-io' && f.raised && refusalShown) continue
       failing.push(f)
     }
   }
@@ -109,6 +118,22 @@ export function endTest(host: LifecycleHost, scope: Scope, state: { readonly tes
     findings,
     ...(error !== undefined && { error }),
     ...(warning.length > 0 && warningText(host, warning, title)),
+  }
+}
+
+/**
+ * Whether a test's error is loopcop's `BlockingIOError` (by name: Vitest gives serialized copies),
+ * or holds one (its `cause`, an `AggregateError`'s `errors`, Jest's `[error, asyncError]` pair).
+ */
+function isBlockingIOError(error: unknown, depth: number): boolean {
+  if (depth > 5 || typeof error !== 'object' || error === null) return false
+  if (Array.isArray(error)) return error.some((e) => isBlockingIOError(e, depth + 1))
+  try {
+    const e = error as { name?: unknown; cause?: unknown; errors?: unknown }
+    return e.name === 'BlockingIOError' || isBlockingIOError(e.cause, depth + 1) || (Array.isArray(e.errors) && e.errors.some((x) => isBlockingIOError(x, depth + 1)))
+  } catch {
+    // A getter of the user's that throws: not loopcop's error.
+    return false
   }
 }
 
@@ -170,19 +195,19 @@ export class TestRun {
   }
 
   /** Ends the test and returns its verdict, recording and printing nothing; `undefined` when it had ended already. */
-  end(testFailed: boolean): TestOutcome | undefined {
+  end(testFailed: boolean, errors?: readonly unknown[]): TestOutcome | undefined {
     if (this.#scope.ended) return undefined
-    return endTest(this.#host, this.#scope, { testFailed })
+    return endTest(this.#host, this.#scope, errors === undefined ? { testFailed } : { testFailed, errors })
   }
 
   /**
    * Ends the test: its findings go to the run report (to `record` instead when given, with whether
    * this try failed, by the runner or by loopcop: a runner that retries, see report/tries.ts), a
    * `warn` message is printed, and the error to fail the test with (if any) is returned. Later
-   * calls do nothing.
+   * calls do nothing. `errors`: what the test failed with, where the runner gives it (see `endTest`).
    */
-  finish(testFailed: boolean, record?: (findings: readonly Finding[], failed: boolean) => void): Error | undefined {
-    const outcome = this.end(testFailed)
+  finish(testFailed: boolean, record?: (findings: readonly Finding[], failed: boolean) => void, errors?: readonly unknown[]): Error | undefined {
+    const outcome = this.end(testFailed, errors)
     if (outcome === undefined) return undefined
     this.#host.outsideScopes(() => {
       if (record !== undefined) record(outcome.findings, testFailed || outcome.error !== undefined)

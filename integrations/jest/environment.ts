@@ -315,7 +315,7 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
       const run = this.#runs.get(test)
       if (run === undefined) return
       this.#runs.delete(test)
-      const error = run.finish(test.errors.length > 0, (findings, failed) => this.#tries.ended(test, findings, failed, failed && this.#retries(test, state)))
+      const error = run.finish(test.errors.length > 0, (findings, failed) => this.#tries.ended(test, findings, failed, failed && this.#retries(test, state)), test.errors)
       // Its frame lines read `in …` already: this process's errors are written for Jest (`rewriteMessages`).
       if (error !== undefined) test.errors.push(error)
     }

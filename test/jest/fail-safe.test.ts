@@ -80,6 +80,16 @@ test('a run under a runner that does not use Jest’s test environment names the
   expect(run.output).not.toContain('set testEnvironment to')
 })
 
+test('throw mode: a test that caught the refusal and failed another way also names the refused call; one the refusal failed names it once', async () => {
+  const run = await runJest('failsafe', ['--testMatch', '**/caught/*.test.js'], { env: { FIXTURE_MODE: 'throw' } })
+  expect(run.failed).toEqual(['catches the refusal and fails another way', 'lets the refusal fail it'])
+  const caught = run.test('catches the refusal and fails another way').failureMessages.join('\n')
+  expect(caught).toContain('Expected: 200')
+  expect(caught).toContain('fs.statSync(')
+  expect(caught).toContain('refused before it ran (mode: throw)')
+  expect(run.test('lets the refusal fail it').failureMessages.join('\n').split('refused before it ran')).toHaveLength(2)
+})
+
 test('a run whose every test file failed to load says that none reported to loopcop, in place of an all clear', async () => {
   const run = await runJest('failsafe', ['--testMatch', '**/unloadable/*.test.js'])
   expect(run.json.numRuntimeErrorTestSuites).toBe(1)

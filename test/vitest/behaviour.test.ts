@@ -124,6 +124,17 @@ describe('modes', () => {
     expect(t.failure).toMatch(new RegExp(`^\\s+at writeMarker \\(.*/src/app\\.ts:${appLine('writeFileSync')}:3\\)$`, 'm'))
     expect(existsSync(marker)).toBe(false)
   }, timeout)
+
+  test('throw: a test that caught the refusal and failed another way also names the refused call', async () => {
+    const marker = join(app(), 'never-written.txt')
+    const run = await runFixture(['test/throw.test.ts'], { env: { LOOPCOP_MODE: 'throw', FIXTURE_MARKER: marker } })
+    const t = outcome(run, '[blocks] catches the refusal and fails another way')
+    expect(t.status).toBe('failed')
+    expect(t.failure).toContain('expected 400 to be 200')
+    expect(t.failure).toContain(`fs.writeFileSync("${marker}") — refused before it ran (mode: throw)`)
+    // A refusal that propagated is named once, by its own error.
+    expect(outcome(run, '[blocks] writes a marker file synchronously').failure.split('refused before it ran')).toHaveLength(2)
+  }, timeout)
 })
 
 function app(): string {
