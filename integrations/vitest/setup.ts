@@ -122,7 +122,7 @@ function open(task: RunnerTestCase): TestRun {
 /** Ends a test: records its findings in the test's meta, prints warnings, throws the failure. */
 function finish(task: RunnerTestCase, test: TestRun): void {
   tidyRecordedErrors(task)
-  const error = test.finish(task.result?.state === 'fail', undefined, task.result?.errors ?? [])
+  const error = test.finish(task.result?.state === 'fail', undefined, task.result?.errors)
   if (error !== undefined) throw tidyStack(error)
 }
 
