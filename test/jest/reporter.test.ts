@@ -23,7 +23,8 @@ describe('loopcop/jest/reporter', () => {
     expect(run.stdout).not.toContain('loopcop:')
     expect(run.stderr).toContain('loopcop: 21 blocking calls at 5 call sites in 14 tests')
     // The leaked call is at the same site: the site says some of its calls leaked.
-    expect(run.stderr).toMatch(/^ {2}fs\.readFileSync at src\/handlers\.js:9:24: 15 calls, [\d.]+ ms \(1 of them leaked past their test\) — 13 tests: /m)
+    // Two of the site's calls were refused in the throw-mode file: they blocked nothing.
+    expect(run.stderr).toMatch(/^ {2}fs\.readFileSync at src\/handlers\.js:9:24: 15 calls, 2 of them refused \(mode: throw\), [\d.]+ ms \(1 of them leaked past their test\) — 13 tests: /m)
     expect(run.stderr).toMatch(/^ {2}child_process\.execSync at src\/handlers\.js:13:10: 1 call, [\d.]+ ms — 1 test: "shells out"$/m)
     expect(run.stderr).toContain(`5 allowed findings not counted above (listed in the JSON report, ${json})`)
     expect(run.stderr).toMatch(/^::error file=src\/handlers\.js,line=9,col=24,title=loopcop%3A fs\.readFileSync::fs\.readFileSync\(/m)
