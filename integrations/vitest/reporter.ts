@@ -56,12 +56,13 @@ export function collectFindings(testModules: readonly TestModule[]): CollectedFi
     }
     const file = readMeta(testModule.meta())
     // A file's own meta comes at its end; a test's at the test's end (a worker that died between has only the latter).
-    if (file !== undefined || checked) checkedFiles++
+    const fileChecked = file !== undefined || checked
+    if (fileChecked) checkedFiles++
     if (hasTest(testModule, 'passed', 'failed')) {
       const name = testModule.project.name
       const p = projects.get(name) ?? { ran: 0, checked: 0 }
       p.ran++
-      if (file !== undefined || checked) p.checked++
+      if (fileChecked) p.checked++
       projects.set(name, p)
     }
     collector.add(file?.leaks ?? [])

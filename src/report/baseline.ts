@@ -199,9 +199,9 @@ export function entriesOf(findings: Iterable<KeyedFinding>): BaselineEntry[] {
  * reader; a complete run writes its own).
  */
 export function rewrittenEntries(fresh: readonly BaselineEntry[], previous: readonly BaselineEntry[], partial = false): BaselineEntry[] {
-  const before = new Map(previous.map((e) => [keyText(e), e]))
+  const before = partial ? new Map(previous.map((e) => [keyText(e), e])) : undefined
   const counted = (e: BaselineEntry): BaselineEntry => {
-    const p = partial ? before.get(keyText(e)) : undefined
+    const p = before?.get(keyText(e))
     return p === undefined ? e : { ...e, calls: Math.max(e.calls, p.calls), tests: Math.max(e.tests, p.tests) }
   }
   const written = new Set(fresh.map(keyText))

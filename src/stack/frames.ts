@@ -174,12 +174,19 @@ export function reportedFrames(frames: readonly Frame[], depth: number, own = fi
   return kept
 }
 
-/** Where a finding is attributed: its location (the user's frame `caller`, else the offending package's frame, else the top frame) and the offending package. */
+/**
+ * The frame a finding is attributed to: the user's (`caller`), else that of the package that made
+ * the call — above Node's own code it ran (undici's WebSocket, opened by a package from a callback,
+ * calls randomBytes in node:internal) —, else the top frame.
+ */
+function siteFrame(frames: readonly Frame[], caller = firstPartyFrame(frames), offender?: Frame): Frame | undefined {
+  return caller ?? offender ?? offenderFrame(frames) ?? frames[0]
+}
+
+/** Where a finding is attributed: its location (`siteFrame`) and the offending package. */
 export function locate(frames: readonly Frame[], caller = firstPartyFrame(frames)): { readonly location?: Location; readonly offender?: Offender } {
   const offender = offenderFrame(frames)
-  // No frame of the user's: the package's frame that made the call, above Node's own code it ran
-  // (undici's WebSocket, opened by a package from a callback, calls randomBytes in node:internal).
-  const own = caller ?? offender ?? frames[0]
+  const own = siteFrame(frames, caller, offender)
   const pkg = offender === undefined ? undefined : packageOf(offender.file)
   const at: { location?: Location; offender?: Offender } = {}
   if (own !== undefined) at.location = own.fn === undefined ? { file: own.file, line: own.line, column: own.column } : { file: own.file, line: own.line, column: own.column, function: own.fn }
@@ -191,9 +198,9 @@ export function locate(frames: readonly Frame[], caller = firstPartyFrame(frames
 // objects (one per position, see `Stacks`), and every kept call's site is keyed at its scope's end.
 const framePositions = new WeakMap<Frame, string>()
 
-/** A call site's key: where a finding is attributed (the user's frame, else the offending package's, else the top frame). */
+/** A call site's key: where a finding is attributed (`siteFrame`). */
 export function siteKey(frames: readonly Frame[]): string {
-  const f = firstPartyFrame(frames) ?? offenderFrame(frames) ?? frames[0]
+  const f = siteFrame(frames)
   if (f === undefined) return '?'
   let key = framePositions.get(f)
   if (key === undefined) framePositions.set(f, (key = `${f.file}:${f.line}:${f.column}`))
