@@ -7,6 +7,7 @@
  * ```
  * @module
  */
+import { isAbsolute, relative } from 'node:path'
 import { type Completeness, type Options, PARTIAL, currentOptions, envOverrides, finishRun, firstPartial, isGiven, reportRun, startRun, validateOptions } from '../../src/integration.js'
 import { focusReason } from '../../src/runner/focus.js'
 
@@ -21,9 +22,9 @@ export interface LoopcopReporterOptions {
   readonly github?: boolean
 }
 
-/** The part of a Jest project context the reporter reads: `testEnvironmentOptions.loopcop.report`. */
+/** The part of a Jest project context the reporter reads: `testEnvironmentOptions.loopcop.report`, its runner and root. */
 interface ProjectContext {
-  readonly config?: { readonly testEnvironmentOptions?: Record<string, unknown>; readonly runner?: unknown }
+  readonly config?: { readonly testEnvironmentOptions?: Record<string, unknown>; readonly runner?: unknown; readonly rootDir?: unknown }
 }
 
 /**
@@ -174,12 +175,17 @@ export function uncheckedReason(results: RunResults | undefined, runner?: string
   return "no test file was checked: set testEnvironment to 'loopcop/jest/environment' (or to a file made with withLoopcop) in the Jest config, in each project's config with `projects` (the reporter only collects what the environment finds)"
 }
 
-/** The first project's `runner` when it is not Jest's own (jest-runner): its package name, or its path. */
+/** The first project's `runner` when it is not Jest's own (jest-runner): its package name, or its path (relative to the project's `rootDir` when inside it). */
 function otherRunner(contexts: ReadonlySet<ProjectContext> | undefined): string | undefined {
   for (const ctx of contexts ?? []) {
     const runner = ctx.config?.runner
     if (typeof runner !== 'string' || runner === 'jest-runner' || /[\\/]node_modules[\\/]jest-runner[\\/]/.test(runner)) continue
-    return /[\\/]node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)/.exec(runner)?.[1]?.replace('\\', '/') ?? runner
+    const pkg = /[\\/]node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)/.exec(runner)?.[1]?.replace('\\', '/')
+    if (pkg !== undefined) return pkg
+    // A runner given as a file: as the user wrote it, relative to the project (Jest resolved it to an absolute path).
+    const rootDir = typeof ctx.config?.rootDir === 'string' ? ctx.config.rootDir : process.cwd()
+    const shown = isAbsolute(runner) ? relative(rootDir, runner) : runner
+    return shown === '' || shown.startsWith('..') ? runner : shown.split('\\').join('/')
   }
   return undefined
 }
