@@ -26,6 +26,7 @@ import { WARNED_ENV, claimWarning } from './report/warned.js'
 import { type AnnotationLevel, githubAnnotations } from './report/summary.js'
 import { Guard } from './runtime/guard.js'
 import { Stacks } from './stack/capture.js'
+import { callerFile } from './stack/callsites.js'
 import { stackWithoutOwnFrames } from './stack/frames.js'
 import { type ErrorClass, hideOwnSites } from './stack/own-sites.js'
 import { StallMonitor } from './stall/monitor.js'
@@ -261,6 +262,22 @@ export class Detector implements LifecycleHost {
    * caller frame is in one is the tests' own code (`testCode`). The running test's own file always is.
    */
   readonly addTestFiles = (files: Iterable<string>): void => this.scopes.testFiles.add(files)
+  /**
+   * Registers as a file of tests the file `define` (a runner's test-defining function, `it`) was
+   * called from — the nearest frame below it that `skip` does not match — unless it is
+   * `specFile`, the file the runner names the test by. Returns the file registered, if any. Never
+   * throws: a definition it cannot place registers nothing.
+   */
+  readonly addDefiningFile = (define: Function, skip: RegExp, specFile: unknown): string | undefined => {
+    try {
+      const file = callerFile(define, skip, 6)
+      if (file === undefined || file === specFile) return undefined
+      this.scopes.testFiles.add([file])
+      return file
+    } catch {
+      return undefined
+    }
+  }
   /** Leaks no live scope or integration took. */
   get orphanLeaks(): Finding[] {
     return this.scopes.orphanLeaks

@@ -44,6 +44,8 @@ export {
 export const openTest: typeof detector.openTest = detector.openTest
 /** Registers files the runner runs as tests, for the "test code" rule (the running test's own file always counts). */
 export const addTestFiles: typeof detector.addTestFiles = detector.addTestFiles
+/** Registers the file a test-defining function was called from as a file of tests (Mocha: a file a spec file loads that calls `it`). */
+export const addDefiningFile: typeof detector.addDefiningFile = detector.addDefiningFile
 /** Allows blocking (rest of the scope, or inside fn). */
 export const allowBlocking: typeof detector.allowBlocking = detector.allowBlocking
 /** Reports loopcop's own failure once, on stderr, never into user code. */

@@ -17,6 +17,7 @@
 import { type Completeness, PARTIAL, type TestSink, Tries, currentOptions, envOverrides, failedNothing, finishRun, firstPartial, install, loadOrderWarning, loadedBefore, outsideScopes, recordFindings, recordsRun, reportInternalError, reportRun, startRun, lineWriterOf } from '../../src/integration.js'
 import { firstInProcess } from '../../src/runner/once.js'
 import { completeRun, requiredBefore } from './command-line.js'
+import { noteTestDefinitions } from './definitions.js'
 import { type MochaRunnable, type MochaSuite, OWN, beginTest, endCurrent } from './test.js'
 
 /** What `this` is in a root hook: Mocha's context, holding the test about to run. */
@@ -206,6 +207,8 @@ warnAboutLoadOrder()
 // Patch before the spec files load: a `const { readFileSync } = require('fs')` taken before the
 // patch is never seen. `--require` modules load before the spec files.
 install()
+// Before the spec files load too: Mocha's interfaces assign `it` to the global object for each one.
+noteTestDefinitions()
 
 /**
  * Says once, in the main process, what was `--require`d before loopcop/mocha and may hold fs

@@ -31,6 +31,31 @@ export function readCallSites(raw: RawStack): NodeJS.CallSite[] | string | undef
   }
 }
 
+/**
+ * The file of the nearest frame below `below` (the function whose caller is wanted) that `skip`
+ * does not match, as a path, looking at most `depth` frames deep; `undefined` when there is none.
+ * One capture of a few frames: ~1–3 µs.
+ */
+export function callerFile(below: Function, skip: RegExp, depth: number): string | undefined {
+  const holder: RawStack = {}
+  const limit = Error.stackTraceLimit
+  try {
+    Error.stackTraceLimit = depth
+    Error.captureStackTrace(holder, below)
+  } finally {
+    Error.stackTraceLimit = limit
+  }
+  const sites = readCallSites(holder)
+  if (!Array.isArray(sites)) return undefined
+  for (const site of sites) {
+    const name = site.getFileName()
+    if (name == null || name === '') continue
+    const file = toPath(name)
+    if (!skip.test(file)) return file
+  }
+  return undefined
+}
+
 /** The function name exactly as V8's own formatter writes it (`Type.fn [as method]`, `new Fn`). */
 export function v8Name(site: NodeJS.CallSite): string | undefined {
   const fn = site.getFunctionName() ?? undefined
