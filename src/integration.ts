@@ -46,6 +46,8 @@ export const openTest: typeof detector.openTest = detector.openTest
 export const addTestFiles: typeof detector.addTestFiles = detector.addTestFiles
 /** Registers the file a test-defining function was called from as a file of tests (Mocha: a file a spec file loads that calls `it`). */
 export const addDefiningFile: typeof detector.addDefiningFile = detector.addDefiningFile
+/** True the first time `site` (a warn call site, or another once-a-run warning's key) is said in this run, across its processes. */
+export const firstWarning: typeof detector.firstWarning = detector.firstWarning
 /** Allows blocking (rest of the scope, or inside fn). */
 export const allowBlocking: typeof detector.allowBlocking = detector.allowBlocking
 /** Reports loopcop's own failure once, on stderr, never into user code. */

@@ -25,8 +25,9 @@ const wrappers = new WeakMap<Function, Function>()
  * Puts accessors for `it`, `specify` and `test` on the global object (once a process). A function
  * assigned there (Mocha's, at each spec file's `pre-require`) is given out wrapped: the wrapper
  * calls it as it is and then notes the file the call came from. Anything else is kept as assigned.
+ * `loading` is called at each assignment: a spec file is about to load.
  */
-export function noteTestDefinitions(): void {
+export function noteTestDefinitions(loading: () => void): void {
   const global = globalThis as unknown as Record<PropertyKey, unknown>
   if (Object.hasOwn(global, INSTALLED)) return
   Object.defineProperty(global, INSTALLED, { value: true })
@@ -41,6 +42,7 @@ export function noteTestDefinitions(): void {
       get: () => value,
       set: (assigned: unknown) => {
         value = typeof assigned === 'function' ? wrapperOf(assigned) : assigned
+        loading()
         // As an assignment would have made it: an interface that never assigns the name (bdd
         // and `test`) leaves it out of `Object.keys(globalThis)`.
         if (!enumerable) Object.defineProperty(global, name, accessor(true))

@@ -14,7 +14,7 @@
  * worker loads it too), or with `LOOPCOP_*` variables.
  * @module
  */
-import { type Completeness, PARTIAL, type TestSink, Tries, currentOptions, envOverrides, failedNothing, finishRun, firstPartial, install, loadOrderWarning, loadedBefore, outsideScopes, recordFindings, recordsRun, reportInternalError, reportRun, startRun, lineWriterOf } from '../../src/integration.js'
+import { type Completeness, type Options, PARTIAL, type TestSink, Tries, currentOptions, envOverrides, failedNothing, finishRun, firstPartial, firstWarning, install, loadOrderWarning, loadedBefore, outsideScopes, recordFindings, recordsRun, reportInternalError, reportRun, startRun, lineWriterOf } from '../../src/integration.js'
 import { firstInProcess } from '../../src/runner/once.js'
 import { completeRun, requiredBefore } from './command-line.js'
 import { noteTestDefinitions } from './definitions.js'
@@ -49,6 +49,39 @@ function rootBeforeEach(this: HookContext): void {
     const test = this.currentTest
     if (test !== undefined && rootSuite === undefined) rootSuite = rootOf(test)
     if (test !== undefined) beginTest(test, sink, tries)
+  } catch (error) {
+    internalError(error)
+  }
+}
+
+/**
+ * The options in force when Mocha began loading spec files (a `--parallel` worker: the file it is
+ * about to run), until the first test after: a spec file's `configure()` is not its own under Mocha.
+ */
+let optionsBeforeLoading: Options | undefined
+
+/** Mocha is about to load a spec file: the options in force are noted, if not already. */
+function specFileLoading(): void {
+  try {
+    optionsBeforeLoading ??= currentOptions()
+  } catch (error) {
+    internalError(error)
+  }
+}
+
+/**
+ * Before the root suite's hooks and tests (after every spec file loaded; a `--parallel` worker's
+ * file): says, once a run, that the spec files changed the options, which then hold for the rest of
+ * the run, not for the file that changed them.
+ */
+function rootBeforeAll(): void {
+  try {
+    const before = optionsBeforeLoading
+    optionsBeforeLoading = undefined
+    if (before === undefined || before === currentOptions() || !firstWarning('loopcop/mocha: options changed while spec files loaded')) return
+    print(
+      "loopcop: a spec file changed loopcop's options as Mocha loaded it (configure(), or a LOOPCOP_* variable set): under Mocha that holds for the rest of the run (every spec file loads before the first test; with --parallel, a worker's later files), not for that file alone. Configure in a set-up file listed in --require after loopcop/mocha, and allow blocking in a test with allowBlocking().",
+    )
   } catch (error) {
     internalError(error)
   }
@@ -105,7 +138,8 @@ function internalError(error: unknown): void {
 }
 
 /** The root hooks Mocha registers from `--require loopcop/mocha`: every test becomes a scope. */
-export const mochaHooks: { readonly beforeEach: (this: HookContext) => void; readonly afterEach: () => void; readonly afterAll: () => void } = {
+export const mochaHooks: { readonly beforeAll: () => void; readonly beforeEach: (this: HookContext) => void; readonly afterEach: () => void; readonly afterAll: () => void } = {
+  beforeAll: rootBeforeAll,
   beforeEach: rootBeforeEach,
   afterEach: rootAfterEach,
   afterAll: rootAfterAll,
@@ -208,7 +242,7 @@ warnAboutLoadOrder()
 // patch is never seen. `--require` modules load before the spec files.
 install()
 // Before the spec files load too: Mocha's interfaces assign `it` to the global object for each one.
-noteTestDefinitions()
+noteTestDefinitions(specFileLoading)
 
 /**
  * Says once, in the main process, what was `--require`d before loopcop/mocha and may hold fs

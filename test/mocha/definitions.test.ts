@@ -49,4 +49,16 @@ describe.each(runs)('$label', ({ label, args, mocha11, esm }) => {
     ])
     expect(findings.filter((f) => !f.allowed).map((f) => [f.operation, at(f)])).toEqual([['fs.readFileSync', marked('test/issues/helper.cjs', 'not test code: helper')]])
   })
+
+  test('a spec file’s configure() is said once a run (every worker’s included) to hold for the whole run', () => {
+    expect(run.stderr.match(/a spec file changed loopcop's options as Mocha loaded it/g)).toHaveLength(1)
+    expect(run.stderr).toContain('Configure in a set-up file listed in --require after loopcop/mocha')
+  })
 })
+
+test('spec files that configure nothing are not said to', async () => {
+  const run = await runMocha('definitions', ['--ignore', 'test/index.spec.cjs'], { name: 'definitions-no-configure', env: { LOOPCOP_TEST_CODE: 'allow' } })
+  expect(run.json.stats).toMatchObject({ tests: 1, passes: 1, failures: 0 })
+  expect(run.stderr).toContain('loopcop: no blocking of the event loop found')
+  expect(run.stderr).not.toContain('changed loopcop')
+}, 240_000)
