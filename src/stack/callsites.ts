@@ -34,7 +34,7 @@ export function readCallSites(raw: RawStack): NodeJS.CallSite[] | string | undef
 /**
  * The file of the nearest frame below `below` (the function whose caller is wanted) that `skip`
  * does not match, as a path, looking at most `depth` frames deep; `undefined` when there is none.
- * One capture of a few frames: ~1–3 µs.
+ * One capture of `depth` frames: ~1–2 µs for two on Node 24, ~3 on Node 20, ~2 µs more for six.
  */
 export function callerFile(below: Function, skip: RegExp, depth: number): string | undefined {
   const holder: RawStack = {}
