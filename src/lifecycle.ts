@@ -194,6 +194,14 @@ export class TestRun {
     return result
   }
 
+  /**
+   * Takes loopcop's own frames out of the stack of an error the test reports without throwing it
+   * (`done(err)` with an error made while the test's body ran), as `run` does for what it throws.
+   */
+  hideOwnFrames(error: unknown): void {
+    this.#host.hideOwnFrames(error)
+  }
+
   /** Ends the test and returns its verdict, recording and printing nothing; `undefined` when it had ended already. */
   end(testFailed: boolean, errors?: readonly unknown[]): TestOutcome | undefined {
     if (this.#scope.ended) return undefined

@@ -83,6 +83,16 @@ function outsideDone(done: Function, before?: (err: unknown) => unknown): Functi
 }
 
 /**
+ * An error a test or hook passed to `done`: made while its body ran inside loopcop's scope (a
+ * supertest `.expect(404, done)`), its stack holds loopcop's frames, which are taken out as they are
+ * from what the body throws.
+ */
+function hidingOwnFrames(run: TestRun, err: unknown): unknown {
+  run.hideOwnFrames(err)
+  return err
+}
+
+/**
  * Ends the test's own part and returns the error to fail it with, if any. Later calls (a second
  * `done()`, a late settle after a timeout) do nothing.
  */
@@ -106,7 +116,7 @@ function wrapTest(state: TestState): Function {
     if (typeof done === 'function') {
       args[0] = outsideDone(done, (err) => {
         const error = finishTest(state, Boolean(err))
-        return err ? err : error
+        return err ? hidingOwnFrames(state.run, err) : error
       })
       try {
         return state.run.run(() => Reflect.apply(original, this, args) as unknown)
@@ -157,7 +167,7 @@ function wrapHook(hook: MochaRunnable): void {
   const wrapper = function loopcopHook(this: unknown, ...args: unknown[]): unknown {
     const run = hookRun()
     if (run === undefined) return Reflect.apply(fn, this, args) as unknown
-    if (typeof args[0] === 'function') args[0] = outsideDone(args[0])
+    if (typeof args[0] === 'function') args[0] = outsideDone(args[0], (err) => (err ? hidingOwnFrames(run, err) : err))
     return run.run(() => Reflect.apply(fn, this, args) as unknown)
   }
   hook.fn = disguise(wrapper, fn)

@@ -147,6 +147,8 @@ export class NodeTestLifecycle {
       // `(t, done) => …`: node:test added its callback last. The verdict goes to it.
       const verdictFirst = (err?: unknown, ...rest: unknown[]): unknown => {
         const error = this.#finishBody(state, Boolean(err))
+        // An error made while the body ran in loopcop's scope: its frames out, as from a throw.
+        if (err) state.body.hideOwnFrames(err)
         return Reflect.apply(done, undefined, [err ? err : error, ...rest])
       }
       try {
