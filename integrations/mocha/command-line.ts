@@ -15,6 +15,7 @@ interface MochaOptions {
     readonly ignore?: unknown
     readonly recursive?: unknown
     readonly 'dry-run'?: unknown
+    readonly watch?: unknown
     readonly require?: readonly unknown[]
   }
 }
@@ -83,7 +84,7 @@ function readCommand(argv: readonly string[]): MochaCommand {
  * (`true`), else why not. A complete run has no file named on the command line (or in
  * `MOCHA_OPTIONS`) but the configured `spec` as the configuration writes it (a file named with no
  * configured `spec` may be one file of many; named from a subfolder, where the spec matches none,
- * it is the only one), no `--grep`/`--fgrep`/`--dry-run`, no `--ignore` or `--no-recursive` (of a
+ * it is the only one), no `--grep`/`--fgrep`/`--dry-run`/`--watch`, no `--ignore` or `--no-recursive` (of a
  * configured `recursive`) on the command line (a `--config` or `--package` file is the
  * configuration). Read as `mochaCommand` reads it; the run counts as partial when the options
  * cannot be read.
@@ -98,6 +99,8 @@ export function completeRun(argv: readonly string[] = startArgv): Completeness {
     if (set(all.grep)) return '--grep'
     if (set(all.fgrep)) return '--fgrep'
     if (all['dry-run'] === true) return '--dry-run'
+    // Watch mode's reruns run what changed, and its one report (at Ctrl-C) holds them all.
+    if (all.watch === true) return '--watch'
     // What the configuration files alone say, and what was given on the command line or in MOCHA_OPTIONS.
     const configured = withoutEnvOptions(() => options.loadOptions(configFlags(args)))
     const given = command.given()
