@@ -7,9 +7,10 @@
  * ```
  * @module
  */
-import { isAbsolute, relative } from 'node:path'
+import { isAbsolute, relative, resolve } from 'node:path'
 import { type Completeness, type Options, PARTIAL, currentOptions, envOverrides, finishRun, firstPartial, isGiven, reportRun, startRun, validateOptions } from '../../src/integration.js'
 import { focusReason } from '../../src/runner/focus.js'
+import { type WatchedProject, watchedByJest } from './watched.js'
 
 /** Options of the reporter (the second element of its `reporters` entry). */
 export interface LoopcopReporterOptions {
@@ -24,7 +25,7 @@ export interface LoopcopReporterOptions {
 
 /** The part of a Jest project context the reporter reads: `testEnvironmentOptions.loopcop.report`, its runner and root. */
 interface ProjectContext {
-  readonly config?: { readonly testEnvironmentOptions?: Record<string, unknown>; readonly runner?: unknown; readonly rootDir?: unknown }
+  readonly config?: WatchedProject & { readonly testEnvironmentOptions?: Record<string, unknown>; readonly runner?: unknown }
 }
 
 /**
@@ -38,9 +39,15 @@ export default class LoopcopReporter {
   #error: Error | undefined
 
   readonly #complete: Completeness
+  /** In watch mode: Jest's coverage directory (a change there starts no run); `undefined` otherwise. */
+  readonly #watching: { readonly coverageDirectory: unknown } | undefined
+  /** Whether the JSON report left out in watch mode has been said. */
+  #saidWatched = false
 
   constructor(globalConfig?: unknown, options?: LoopcopReporterOptions) {
     this.#complete = completeRun(globalConfig)
+    const global = (typeof globalConfig === 'object' && globalConfig !== null ? globalConfig : {}) as Record<string, unknown>
+    this.#watching = global.watch === true || global.watchAll === true ? { coverageDirectory: global.coverageDirectory } : undefined
     this.#options = validateOptions({ report: options ?? {} }, ['report'], 'the options of loopcop/jest/reporter').report ?? {}
     // A wrong LOOPCOP_* variable stops the run here, before any test, with the variable named.
     envOverrides()
@@ -58,7 +65,7 @@ export default class LoopcopReporter {
     const { findings, lost, checked } = finishRun()
     const unchecked = checked ? undefined : uncheckedReason(results, otherRunner(testContexts))
     const fromProject = projectReport(testContexts)
-    const json = envOverrides().report?.json ?? this.#options.json ?? fromProject.json
+    const json = this.#unlessWatched(envOverrides().report?.json ?? this.#options.json ?? fromProject.json, testContexts)
     const github = this.#options.github ?? fromProject.github
     // LOOPCOP_BASELINE names the path; `testEnvironmentOptions.loopcop.baseline` may say more (strict).
     const baseline = mergedBaseline(currentOptions().baseline, fromProject.baseline)
@@ -74,6 +81,23 @@ export default class LoopcopReporter {
     })
     this.#error = error
     if (error !== undefined) process.stderr.write(`${error.message}\n`)
+  }
+
+  /**
+   * The JSON report's path, unless this is watch mode and Jest watches it: writing it there would
+   * start the next run, and that run's report the next. Said once a watch session.
+   */
+  #unlessWatched(json: string | undefined, contexts: ReadonlySet<ProjectContext> | undefined): string | undefined {
+    if (json === undefined || this.#watching === undefined) return json
+    const projects = [...(contexts ?? [])].map((ctx) => ctx.config ?? {})
+    if (!watchedByJest(resolve(json), projects, this.#watching.coverageDirectory)) return json
+    if (!this.#saidWatched) {
+      this.#saidWatched = true
+      process.stderr.write(
+        `loopcop: the JSON report is not written in watch mode: Jest watches ${json}, and writing it would start the next run (and that one's the next). To have it, write it outside the project's roots or match it in watchPathIgnorePatterns.\n`,
+      )
+    }
+    return undefined
   }
 
   /** Jest fails the run with this: a JSON report that could not be written (failing tests fail it themselves). */
