@@ -8,7 +8,7 @@
  * @module
  */
 import { isAbsolute, relative, resolve } from 'node:path'
-import { type Completeness, type Options, PARTIAL, currentOptions, envOverrides, finishRun, firstPartial, isGiven, reportRun, startRun, validateOptions } from '../../src/integration.js'
+import { type Completeness, type Options, PARTIAL, currentOptions, envOverrides, finishRun, firstPartial, isGiven, projectCwd, reportRun, startRun, validateOptions } from '../../src/integration.js'
 import { focusReason } from '../../src/runner/focus.js'
 import { type WatchedProject, watchedByJest } from './watched.js'
 
@@ -90,7 +90,8 @@ export default class LoopcopReporter {
   #unlessWatched(json: string | undefined, contexts: ReadonlySet<ProjectContext> | undefined): string | undefined {
     if (json === undefined || this.#watching === undefined) return json
     const projects = [...(contexts ?? [])].map((ctx) => ctx.config ?? {})
-    if (!watchedByJest(resolve(json), projects, this.#watching.coverageDirectory)) return json
+    // Where reportRun writes it: against the project's directory.
+    if (!watchedByJest(resolve(projectCwd(), json), projects, this.#watching.coverageDirectory)) return json
     if (!this.#saidWatched) {
       this.#saidWatched = true
       process.stderr.write(
