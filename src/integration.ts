@@ -25,6 +25,7 @@ export {
   isThenable,
   isViolation,
   jsonReport,
+  copyOwnProperties,
   keepShape,
   listBlocking,
   loadOrderWarning,

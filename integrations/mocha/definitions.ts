@@ -4,7 +4,7 @@
 // loaded. The file a test is written in is found where it is defined: Mocha's interfaces assign their
 // test functions (`it`, `specify`, `test`) to the global object before each spec file loads, and
 // loopcop takes them through accessors and notes the caller's file of each definition.
-import { addDefiningFile } from '../../src/integration.js'
+import { addDefiningFile, copyOwnProperties } from '../../src/integration.js'
 
 /** The global names of Mocha's interfaces that define a test (bdd: `it`, `specify`; tdd, qunit: `test`). */
 const DEFINING = ['it', 'specify', 'test'] as const
@@ -61,18 +61,19 @@ function wrapperOf(define: Function): Function {
   if (Object.hasOwn(define, WRAPPER)) return define
   let wrapper = wrappers.get(define)
   if (wrapper !== undefined) return wrapper
-  const defining = function (this: unknown, ...args: unknown[]): unknown {
-    const test = Reflect.apply(define, this, args) as unknown
-    addDefiningFile(defining, NOT_THE_DEFINER, typeof test === 'object' && test !== null ? (test as { file?: unknown }).file : undefined)
-    return test
+  // A method, which has no `prototype` of its own: after the copy below it has the original's own
+  // properties, as the wrappers of blocking calls do (intercept/wrap.ts).
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- a method for its shape (no `prototype`); called with the `this` it is given
+  const { defining } = {
+    defining(this: unknown, ...args: unknown[]): unknown {
+      const test = Reflect.apply(define, this, args) as unknown
+      addDefiningFile(defining, NOT_THE_DEFINER, typeof test === 'object' && test !== null ? (test as { file?: unknown }).file : undefined)
+      return test
+    },
   }
   // Its shape (`length`, `name`) and what was put on it before it was assigned (Mocha puts
   // `it.only` and `it.skip` on it after, through the global: on the wrapper).
-  for (const key of Reflect.ownKeys(define)) {
-    if (key === 'prototype') continue
-    const descriptor = Object.getOwnPropertyDescriptor(define, key)
-    if (descriptor !== undefined) Object.defineProperty(defining, key, descriptor)
-  }
+  copyOwnProperties(define, defining)
   Object.defineProperty(defining, WRAPPER, { value: true })
   wrapper = defining
   wrappers.set(define, wrapper)

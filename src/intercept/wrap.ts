@@ -2,6 +2,7 @@
 // `this`, arguments, return value, thrown error, `name`, `length`, own properties, `new` — and
 // outside a scope costs one lookup and a call.
 import type { Operation } from '../model/operation.js'
+import { copyOwnProperties } from '../runtime/functions.js'
 import type { Guard } from '../runtime/guard.js'
 import { raiseStackTraceLimit, restoreStackTraceLimit } from '../runtime/stack-limit.js'
 
@@ -28,15 +29,7 @@ export interface WrapContext<S extends { readonly quiet: boolean }> {
  */
 export function wrap<S extends { readonly quiet: boolean }>(ctx: WrapContext<S>, operation: Operation, original: Function): Function {
   const wrapper = isConstructor(original) ? constructorWrapper(ctx, operation, original) : methodWrapper(ctx, operation, original)
-  for (const key of Reflect.ownKeys(original)) {
-    const d = Object.getOwnPropertyDescriptor(original, key)
-    if (d === undefined) continue
-    try {
-      Object.defineProperty(wrapper, key, d)
-    } catch {
-      // A non-configurable, non-writable own property of the wrapper itself: nothing to copy onto.
-    }
-  }
+  copyOwnProperties(original, wrapper)
   const proto: unknown = Object.getPrototypeOf(original)
   if (Object.getPrototypeOf(wrapper) !== proto) Object.setPrototypeOf(wrapper, proto as object | null)
   return wrapper

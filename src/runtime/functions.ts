@@ -21,3 +21,20 @@ export function keepShape<F extends Function>(wrapper: F, original: Function, ex
   if (extra !== undefined) for (const key of Reflect.ownKeys(extra)) Object.defineProperty(wrapper, key, { value: extra[key as keyof typeof extra], configurable: true })
   return wrapper
 }
+
+/**
+ * Gives `to` every own property of `from` as `from` has it (its descriptors: `name`, `length`,
+ * `prototype`, what was put on it, `fs.realpathSync.native`); one `to` cannot take (a
+ * non-configurable property of its own) is left as it is.
+ */
+export function copyOwnProperties(from: Function, to: Function): void {
+  for (const key of Reflect.ownKeys(from)) {
+    const descriptor = Object.getOwnPropertyDescriptor(from, key)
+    if (descriptor === undefined) continue
+    try {
+      Object.defineProperty(to, key, descriptor)
+    } catch {
+      // A non-configurable, non-writable own property of `to` itself: nothing to copy onto.
+    }
+  }
+}
