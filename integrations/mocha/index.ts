@@ -18,11 +18,12 @@ import { type Completeness, type Options, PARTIAL, type TestSink, Tries, current
 import { firstInProcess } from '../../src/runner/once.js'
 import { completeRun, requiredBefore } from './command-line.js'
 import { noteTestDefinitions } from './definitions.js'
-import { type MochaRunnable, type MochaSuite, OWN, beginTest, endCurrent } from './test.js'
+import { type MochaRunnable, type MochaSuite, OWN, beginTest, endCurrent, ownHookContexts } from './test.js'
 
-/** What `this` is in a root hook: Mocha's context, holding the test about to run. */
+/** What `this` is in a root hook: Mocha's context, holding the test about to run and the hook running. */
 interface HookContext {
   readonly currentTest?: MochaRunnable
+  readonly test?: { readonly parent?: MochaSuite }
 }
 
 
@@ -71,11 +72,14 @@ function specFileLoading(): void {
 
 /**
  * Before the root suite's hooks and tests (after every spec file loaded; a `--parallel` worker's
- * file): says, once a run, that the spec files changed the options, which then hold for the rest of
- * the run, not for the file that changed them.
+ * file): gives loopcop's other root hooks a context of their own (`ownHookContexts`), and says, once
+ * a run, that the spec files changed the options, which then hold for the rest of the run, not for
+ * the file that changed them.
  */
-function rootBeforeAll(): void {
+function rootBeforeAll(this: HookContext): void {
   try {
+    const root = this.test?.parent
+    if (root !== undefined) ownHookContexts(root)
     const before = optionsBeforeLoading
     optionsBeforeLoading = undefined
     if (before === undefined || before === currentOptions() || !firstWarning('loopcop/mocha: options changed while spec files loaded')) return
@@ -138,7 +142,7 @@ function internalError(error: unknown): void {
 }
 
 /** The root hooks Mocha registers from `--require loopcop/mocha`: every test becomes a scope. */
-export const mochaHooks: { readonly beforeAll: () => void; readonly beforeEach: (this: HookContext) => void; readonly afterEach: () => void; readonly afterAll: () => void } = {
+export const mochaHooks: { readonly beforeAll: (this: HookContext) => void; readonly beforeEach: (this: HookContext) => void; readonly afterEach: () => void; readonly afterAll: () => void } = {
   beforeAll: rootBeforeAll,
   beforeEach: rootBeforeEach,
   afterEach: rootAfterEach,
