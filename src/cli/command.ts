@@ -104,9 +104,9 @@ export function run(args: readonly string[], io: Io): number {
       // As LOOPCOP_UPDATE_BASELINE=1 does: a stall's entry stays (a run without the stall does not show it fixed).
       const entries = rewrittenEntries(fresh, earlierEntries(resolve(io.cwd, path)))
       const kept = entries.slice(fresh.length)
-      writeBaseline(path, entries, io.cwd)
+      const { changed } = writeBaseline(path, entries, io.cwd)
       const stalls = kept.length === 0 ? '' : `, and ${kept.length} stall entr${kept.length === 1 ? 'y' : 'ies'} the file had (a stall's entry goes when its line is deleted)`
-      io.err(`loopcop: baseline written to ${path}: ${entries.length} call site${entries.length === 1 ? '' : 's'} from ${command.reports.length} report${command.reports.length === 1 ? '' : 's'}${stalls}\n`)
+      io.err(`loopcop: ${changed ? `baseline written to ${path}` : `baseline ${path} already holds these entries, left as it was`}: ${entries.length} call site${entries.length === 1 ? '' : 's'} from ${command.reports.length} report${command.reports.length === 1 ? '' : 's'}${stalls}\n`)
     }
     return 0
   } catch (error) {

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs'
 import { isAbsolute, relative, resolve, sep } from 'node:path'
 import { type Finding, type Frame, type Location, type TestRef, testKey } from '../model/finding.js'
-import { writeFileAtomically } from '../runtime/files.js'
+import { writeChangedFileAtomically } from '../runtime/files.js'
 import { isDependency, isInternal } from '../stack/frames.js'
 import { projectCwd } from '../runtime/cwd.js'
 
@@ -265,11 +265,21 @@ export function readBaseline(path: string, cwd = projectCwd()): Baseline {
   return parseBaseline(text, file)
 }
 
-/** Writes a baseline file atomically (relative to `cwd`); returns its absolute path. */
-export function writeBaseline(path: string, entries: readonly BaselineEntry[], cwd = projectCwd()): string {
+/** A baseline file `writeBaseline` wrote, or left as it was. */
+export interface WrittenBaseline {
+  /** Its absolute path. */
+  readonly file: string
+  /** False when the file held these entries already and was left untouched. */
+  readonly changed: boolean
+}
+
+/**
+ * Writes a baseline file atomically (relative to `cwd`). A file that holds the same entries already
+ * is not written again: under Jest's watch mode a rewrite would start the next run, for ever.
+ */
+export function writeBaseline(path: string, entries: readonly BaselineEntry[], cwd = projectCwd()): WrittenBaseline {
   const file = resolve(cwd, path)
-  writeFileAtomically(file, formatBaseline(entries))
-  return file
+  return { file, changed: writeChangedFileAtomically(file, formatBaseline(entries)) }
 }
 
 /** What the baseline reads of a finding: the model's and the JSON report's findings both have it. */

@@ -4,7 +4,7 @@
 // findings of every worker, once.
 import type { Completeness } from '../model/completeness.js'
 import { type Finding, isKnown } from '../model/finding.js'
-import { type Baseline, BaselineError, type BaselineEntry, DEFAULT_BASELINE_PATH, entriesOf, keyText, keyedFindings, readBaseline, rewrittenEntries, testOfKey, writeBaseline } from './baseline.js'
+import { type Baseline, BaselineError, type BaselineEntry, DEFAULT_BASELINE_PATH, entriesOf, keyText, keyedFindings, readBaseline, rewrittenEntries, testOfKey, type WrittenBaseline, writeBaseline } from './baseline.js'
 import { displayPath } from '../stack/frames.js'
 
 /** How a run ends with its baseline. */
@@ -90,9 +90,9 @@ export function ratchet(findings: readonly Finding[], options: RatchetOptions): 
     // it does not write again, one it matched under an earlier version's key too (a location-keyed
     // stall's may stand for tests that did not run), and the counts of those it writes when larger.
     const entries = rewrittenEntries(entriesOf(keyed), baseline?.entries ?? [], !complete)
-    let file: string
+    let written: WrittenBaseline
     try {
-      file = writeBaseline(path, entries, cwd)
+      written = writeBaseline(path, entries, cwd)
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message : String(cause)
       return { path, known, fixed: [], complete, ...why, written: false, lines, error: new Error(`loopcop: could not write the baseline file ${path} (LOOPCOP_UPDATE_BASELINE=1): ${reason}`, { cause }) }
@@ -102,7 +102,9 @@ export function ratchet(findings: readonly Finding[], options: RatchetOptions): 
     const added = entries.filter((e) => !before.has(keyText(e))).length
     // Fixed ones, and ones rewritten under today's key (an earlier version's).
     const removed = (baseline?.entries ?? []).filter((e) => !after.has(keyText(e))).length
-    lines.push(`loopcop: baseline written to ${shown(file)}: ${entries.length} call site${entries.length === 1 ? '' : 's'} (${added} added, ${removed} removed${complete ? ')' : `); ${partialRun} keeps the entries it did not see`}`)
+    const file = written.file
+    const sites = `${entries.length} call site${entries.length === 1 ? '' : 's'} (${added} added, ${removed} removed${complete ? ')' : `); ${partialRun} keeps the entries it did not see`}`
+    lines.push(written.changed ? `loopcop: baseline written to ${shown(file)}: ${sites}` : `loopcop: baseline ${shown(file)} already holds what this run would write, left as it was: ${sites}`)
     if (stallsKept.length > 0) {
       const n = stallsKept.length
       lines.push(`loopcop: ${n} stall entr${n === 1 ? 'y' : 'ies'} not seen in this run ${n === 1 ? 'is' : 'are'} kept: whether a stall happens depends on the machine's speed, so a run without it does not show it fixed; delete ${n === 1 ? 'its line' : 'their lines'} when ${n === 1 ? 'it is' : 'they are'}`)

@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 
 /**
@@ -23,4 +23,24 @@ export function writeFileAtomically(file: string, data: string | Uint8Array, mod
     rmSync(temp, { force: true })
     throw error
   }
+}
+
+/**
+ * Writes `text` to `file` as `writeFileAtomically` does, unless `file` is a regular file that holds
+ * `text` already: then it is left alone, its times included, so that a watcher (Jest's watch mode,
+ * whose roots a baseline file is usually in) sees no change. Returns whether it wrote.
+ * Not scope-aware: callers run it outside every scope.
+ */
+export function writeChangedFileAtomically(file: string, text: string): boolean {
+  const stat = lstatSync(file, { throwIfNoEntry: false })
+  // Only a regular file is read: a named pipe planted at the path would never answer.
+  if (stat?.isFile() === true && stat.size === Buffer.byteLength(text)) {
+    try {
+      if (readFileSync(file, 'utf8') === text) return false
+    } catch {
+      // unreadable: written over, as it would have been
+    }
+  }
+  writeFileAtomically(file, text)
+  return true
 }

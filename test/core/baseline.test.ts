@@ -1,5 +1,5 @@
 // The baseline's keys, file format and matching (src/report/baseline.ts, src/report/ratchet.ts).
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
@@ -255,6 +255,25 @@ describe('the run', () => {
     const updated = ratchet(marked, { baseline: { path, strict: true }, update: true, complete: true, cwd })
     expect(updated?.lines).toEqual(['loopcop: baseline written to old-stall.json: 2 call sites (1 added, 0 removed)'])
     expect((JSON.parse(readFileSync(path, 'utf8')) as { entries: unknown[] }).entries).toEqual([old, { file: 'test/csv.test.ts', function: 'test: csv > parses a big file', operation: 'stall', package: '', calls: 1, tests: 1 }])
+  })
+
+  test('an update that would write what the file holds leaves it untouched (a rewrite would start the next run of Jest’s watch mode), and says so', () => {
+    const path = 'unchanged.json'
+    const first = ratchet([finding('loadUsers', 1)], { baseline: { path, strict: false }, update: true, complete: true, cwd })
+    expect(first?.lines[0]).toBe('loopcop: baseline written to unchanged.json: 1 call site (1 added, 0 removed)')
+    const file = join(cwd, path)
+    const past = new Date(Date.now() - 3_600_000)
+    utimesSync(file, past, past)
+    const before = statSync(file)
+    const again = ratchet([finding('loadUsers', 1)], { baseline: { path, strict: false }, update: true, complete: true, cwd })
+    expect(again?.lines[0]).toBe('loopcop: baseline unchanged.json already holds what this run would write, left as it was: 1 call site (0 added, 0 removed)')
+    expect(again?.written).toBe(true)
+    const after = statSync(file)
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs])
+    // Another count is another file: written.
+    const more = ratchet([finding('loadUsers', 1, { calls: 3 })], { baseline: { path, strict: false }, update: true, complete: true, cwd })
+    expect(more?.lines[0]).toBe('loopcop: baseline written to unchanged.json: 1 call site (0 added, 0 removed)')
+    expect(statSync(file).mtimeMs).toBeGreaterThan(before.mtimeMs)
   })
 
   test('a missing baseline is an error, except for the run that writes it', () => {

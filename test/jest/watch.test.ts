@@ -11,28 +11,38 @@ import { assertInstalled, bins, fixtures } from '../helpers/run.js'
 const fixture = join(fixtures, 'jest', 'basic')
 
 /**
- * Runs `jest --watchAll` on the fixture until its first run has ended (Jest's "Ran all test
- * suites.", printed after loopcop's reporter has reported the run), then stops it; its stderr.
+ * Runs `jest --watchAll` on the fixture with `extra` in its environment until `done(stderr, runs)`
+ * (runs: how many runs have ended, by Jest's "Ran all test suites.", printed after loopcop's
+ * reporter has reported the run) says to stop; its stderr.
  */
-function watchOnce(report: string): Promise<string> {
+function watch(extra: Record<string, string>, done: (stderr: string, runs: number, stop: () => void) => void): Promise<string> {
   assertInstalled()
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', REPORT_JSON: report }
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' }
   for (const key of Object.keys(env)) if (key.startsWith('LOOPCOP_') || key.startsWith('VITEST') || key === 'CI' || key === 'GITHUB_ACTIONS' || key === 'NODE_OPTIONS' || key === 'JEST_WORKER_ID') delete env[key]
+  Object.assign(env, extra)
   const cache = mkdtempSync(join(tmpdir(), 'loopcop-jest-watch-'))
-  return new Promise((done, fail) => {
+  return new Promise((resolve, fail) => {
     const child = spawn(process.execPath, [bins.jest, '--watchAll', '--cacheDirectory', cache], { cwd: fixture, env: env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'] })
     let stderr = ''
-    const stop = setTimeout(() => child.kill('SIGKILL'), 180_000)
+    const stop = (): void => void child.kill('SIGTERM')
+    const killer = setTimeout(() => child.kill('SIGKILL'), 180_000)
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString()
-      if (stderr.includes('Ran all test suites.')) child.kill('SIGTERM')
+      done(stderr, stderr.split('Ran all test suites.').length - 1, stop)
     })
     child.on('error', fail)
     child.on('close', () => {
-      clearTimeout(stop)
+      clearTimeout(killer)
       rmSync(cache, { recursive: true, force: true })
-      done(stderr)
+      resolve(stderr)
     })
+  })
+}
+
+/** `jest --watchAll` until its first run has ended. */
+function watchOnce(report: string): Promise<string> {
+  return watch({ REPORT_JSON: report }, (_stderr, runs, stop) => {
+    if (runs >= 1) stop()
   })
 }
 
@@ -53,4 +63,23 @@ test('a report outside what Jest watches is written in watch mode', async () => 
   expect(stderr).toMatch(/loopcop: \d+ blocking calls at \d+ call sites/)
   expect(existsSync(report)).toBe(true)
   rmSync(dir, { recursive: true, force: true })
+}, 240_000)
+
+test('a baseline update in watch mode writes the baseline once: a run that would write the same leaves it, so no run starts the next for ever', async () => {
+  const baseline = join('reports', 'watched-baseline.json')
+  rmSync(join(fixture, baseline), { force: true })
+  let quiet: ReturnType<typeof setTimeout> | undefined
+  // Two runs: the first writes the baseline (a change Jest sees, so a second run starts), the
+  // second finds it as it would write it. A third run would be the loop; after the second, a pause
+  // long enough for Jest to have started one (it started each within a second when looping).
+  const stderr = await watch({ LOOPCOP_UPDATE_BASELINE: '1', LOOPCOP_BASELINE: baseline }, (_stderr, runs, stop) => {
+    if (runs >= 3) stop()
+    else if (runs === 2 && quiet === undefined) quiet = setTimeout(stop, 8_000)
+  })
+  clearTimeout(quiet)
+  expect(stderr.split('Ran all test suites.').length - 1).toBe(2)
+  expect(stderr.match(/loopcop: baseline written to /g)).toHaveLength(1)
+  expect(stderr).toContain(`loopcop: baseline ${baseline} already holds what this run would write, left as it was`)
+  expect(existsSync(join(fixture, baseline))).toBe(true)
+  rmSync(join(fixture, baseline), { force: true })
 }, 240_000)
