@@ -1,8 +1,10 @@
 // Tests that move the working directory (ESLint's CLI tests chdir into fixture folders and replace
 // process.cwd): a relative allow rule stopped matching, the baseline was looked for in the fixture
 // folder, and a stub that throws failed the test from inside loopcop, in warn mode too.
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { expect, test } from 'vitest'
-import { runMocha } from './support.js'
+import { mochaFixtures, runMocha } from './support.js'
 
 const moved = (title: string) => `a test that moves the working directory ${title}`
 
@@ -26,6 +28,8 @@ test('fail mode: a relative allow rule and the paths shown are the project’s, 
 
 test('a baseline at a relative path is the project’s: written by one run, it makes the next pass', async () => {
   const baseline = 'reports/cwd-baseline.json'
+  // An earlier run's file holding the same entries would be left as it was, and said so.
+  rmSync(join(mochaFixtures, 'cwd', baseline), { force: true })
   const write = await runMocha('cwd', [], { name: 'cwd-baseline-write', env: { LOOPCOP_MODE: 'warn', LOOPCOP_UPDATE_BASELINE: '1', LOOPCOP_BASELINE: baseline } })
   expect(write.output).toContain('loopcop: baseline written to reports/cwd-baseline.json')
   const known = await runMocha('cwd', [], { name: 'cwd-baseline-known', env: { LOOPCOP_BASELINE: baseline } })
