@@ -16,6 +16,7 @@ interface MochaOptions {
     readonly recursive?: unknown
     readonly 'dry-run'?: unknown
     readonly watch?: unknown
+    readonly parallel?: unknown
     readonly require?: readonly unknown[]
   }
 }
@@ -116,6 +117,22 @@ export function completeRun(argv: readonly string[] = startArgv): Completeness {
     return named.every((file) => spec.has(file)) || `${PARTIAL.namedFiles}; name the suite in \`spec\``
   } catch {
     return "Mocha's options could not be read"
+  }
+}
+
+/**
+ * Whether this process is known to run tests: a `--parallel` worker, or a run whose options say it
+ * is not `--parallel` (whose main process only hands out files). False when the options cannot be
+ * read: then nothing is started ahead of the first test.
+ */
+export function runsTests(argv: readonly string[] = startArgv): boolean {
+  if (process.env.MOCHA_WORKER_ID !== undefined) return true
+  const command = mochaCommand(argv)
+  if ('unread' in command) return false
+  try {
+    return command.all().parallel !== true
+  } catch {
+    return false
   }
 }
 

@@ -14,9 +14,9 @@
  * worker loads it too), or with `LOOPCOP_*` variables.
  * @module
  */
-import { type Completeness, type Options, PARTIAL, type TestSink, Tries, currentOptions, envOverrides, failedNothing, finishRun, firstPartial, firstWarning, install, loadOrderWarning, loadedBefore, outsideScopes, recordFindings, recordsRun, reportInternalError, reportRun, startRun, lineWriterOf } from '../../src/integration.js'
+import { type Completeness, type Options, PARTIAL, type TestSink, Tries, currentOptions, envOverrides, failedNothing, finishRun, firstPartial, firstWarning, install, loadOrderWarning, loadedBefore, outsideScopes, prepareStalls, recordFindings, recordsRun, reportInternalError, reportRun, startRun, lineWriterOf } from '../../src/integration.js'
 import { firstInProcess } from '../../src/runner/once.js'
-import { completeRun, requiredBefore } from './command-line.js'
+import { completeRun, requiredBefore, runsTests } from './command-line.js'
 import { noteTestDefinitions } from './definitions.js'
 import { type MochaRunnable, type MochaSuite, OWN, beginTest, endCurrent, ownHookContexts } from './test.js'
 
@@ -247,6 +247,10 @@ warnAboutLoadOrder()
 install()
 // Before the spec files load too: Mocha's interfaces assign `it` to the global object for each one.
 noteTestDefinitions(specFileLoading)
+// The stall watchdog's thread starts now, while Mocha loads the spec files, not at the first test:
+// a thread still starting when the process exits holds the exit until it is up (~30 ms of every
+// run's wall time, on a run of one short file). Not in `--parallel`'s main process, which runs no test.
+if (runsTests()) prepareStalls()
 
 /**
  * Says once, in the main process, what was `--require`d before loopcop/mocha and may hold fs
