@@ -224,4 +224,27 @@ export class TestRun {
     })
     return outcome.error
   }
+
+  /**
+   * Ends a test that failed with `error` (as `finish(true, record)`), for a runner that shows one
+   * error a test (Mocha, node:test), and returns what to fail it with: `error`, or, when `error` is
+   * a refusal of this test's own (`mode: 'throw'`) that the test let through, loopcop's error naming
+   * every call the test had refused — one its code caught before (a `try` around a read) too, as a
+   * test that passed would have it named. An assertion's error (`detect()`, `assertNoBlocking`)
+   * and the test's own are left as they are.
+   */
+  finishFailed(error: unknown, record?: (findings: readonly Finding[], failed: boolean) => void): unknown {
+    if (!this.#isOwnRefusal(error)) {
+      this.finish(true, record)
+      return error
+    }
+    return this.finish(false, record) ?? error
+  }
+
+  #isOwnRefusal(error: unknown): boolean {
+    if (!(error instanceof this.#host.BlockingIOError)) return false
+    const findings = error.findings
+    const test = this.test
+    return findings.length > 0 && findings.every((f) => f.kind === 'sync-io' && f.raised && f.test?.name === test.name && f.test.file === test.file)
+  }
 }

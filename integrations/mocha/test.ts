@@ -5,7 +5,7 @@
  * test in the run report, but can no longer fail it (failing the hook would skip the suite).
  * @module
  */
-import { type TestRef, TestRefs, type TestRun, type TestSink, type Tries, addTestFiles, isThenable, keepShape, openTest, outsideScopes } from '../../src/integration.js'
+import { type Finding, type TestRef, TestRefs, type TestRun, type TestSink, type Tries, addTestFiles, isThenable, keepShape, openTest, outsideScopes } from '../../src/integration.js'
 
 /** The part of a Mocha `Test` or `Hook` loopcop touches. */
 export interface MochaRunnable {
@@ -104,11 +104,24 @@ function finishTest(state: TestState, testFailed: boolean): Error | undefined {
   if (state.phase !== 'test') return undefined
   state.phase = 'tail'
   if (state.test.fn !== state.original) state.test.fn = state.original
+  return state.run.finish(testFailed, recordTry(state))
+}
+
+/** Where a try's findings go: to the test's tries, with whether Mocha will run it again. */
+function recordTry(state: TestState): (findings: readonly Finding[], failed: boolean) => void {
   const test = state.test
   // A retry is a clone of the test: its tries are one test's by the test they were cloned from.
   const first = test.retriedTest?.() ?? test
   const retried = (): boolean => (test.currentRetry?.() ?? 0) < (test.retries?.() ?? -1)
-  return state.run.finish(testFailed, (findings, failed) => state.tries.ended(first, findings, failed, failed && retried()))
+  return (findings, failed) => state.tries.ended(first, findings, failed, failed && retried())
+}
+
+/** Ends the test that failed with `error`, and what to fail it with (`TestRun.finishFailed`); later calls: `error`. */
+function finishFailed(state: TestState, error: unknown): unknown {
+  if (state.phase !== 'test') return error
+  state.phase = 'tail'
+  if (state.test.fn !== state.original) state.test.fn = state.original
+  return state.run.finishFailed(error, recordTry(state))
 }
 
 /** Wraps the test's function: run in the scope, then fail the test from here if it blocked. */
@@ -118,23 +131,18 @@ function wrapTest(state: TestState): Function {
     if (current !== state || state.phase !== 'test') return Reflect.apply(original, this, args)
     const done = args[0]
     if (typeof done === 'function') {
-      args[0] = outsideDone(done, (err) => {
-        const error = finishTest(state, Boolean(err))
-        return err ? hidingOwnFrames(state.run, err) : error
-      })
+      args[0] = outsideDone(done, (err) => (err ? hidingOwnFrames(state.run, finishFailed(state, err)) : finishTest(state, false)))
       try {
         return state.run.run(() => Reflect.apply(original, this, args) as unknown)
       } catch (error) {
-        finishTest(state, true)
-        throw error
+        throw finishFailed(state, error)
       }
     }
     let result: unknown
     try {
       result = state.run.run(() => Reflect.apply(original, this, args) as unknown)
     } catch (error) {
-      finishTest(state, true)
-      throw error
+      throw finishFailed(state, error)
     }
     if (!isThenable(result)) {
       const error = finishTest(state, false)
@@ -148,8 +156,7 @@ function wrapTest(state: TestState): Function {
         return value
       },
       (reason: unknown) => {
-        finishTest(state, true)
-        throw reason
+        throw finishFailed(state, reason)
       },
     )
   }

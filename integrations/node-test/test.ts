@@ -43,27 +43,25 @@ function within(test: TestRun, fn: Function): Function {
 }
 
 /**
- * Calls `call`, then `finish(failed)` once what it returned has settled (at once, or when its
- * promise does): a throw or rejection is passed on, and the error `finish` returns after a pass is
- * thrown, so that it fails the test the function belongs to.
+ * Calls `call`, then `run`'s verdict once what it returned has settled (at once, or when its promise
+ * does): after a pass, the error `finish` returns is thrown, so that it fails the test the function
+ * belongs to; a throw or rejection is passed on as `finishFailed` says (`TestRun.finishFailed`).
  */
-function finishedAfter(call: () => unknown, finish: (failed: boolean) => Error | undefined): unknown {
+function finishedAfter(call: () => unknown, run: { finish(failed: boolean): Error | undefined; finishFailed(error: unknown): unknown }): unknown {
   let result: unknown
   try {
     result = call()
   } catch (error) {
-    finish(true)
-    throw error
+    throw run.finishFailed(error)
   }
   const passed = (value: unknown): unknown => {
-    const error = finish(false)
+    const error = run.finish(false)
     if (error !== undefined) throw error
     return value
   }
   if (!isThenable(result)) return passed(result)
   return Promise.resolve(result).then(passed, (reason: unknown) => {
-    finish(true)
-    throw reason
+    throw run.finishFailed(reason)
   })
 }
 
@@ -146,19 +144,18 @@ export class NodeTestLifecycle {
     if (typeof done === 'function') {
       // `(t, done) => …`: node:test added its callback last. The verdict goes to it.
       const verdictFirst = (err?: unknown, ...rest: unknown[]): unknown => {
-        const error = this.#finishBody(state, Boolean(err))
+        const error = err ? this.#bodyFailed(state, err) : this.#finishBody(state, false)
         // An error made while the body ran in loopcop's scope: its frames out, as from a throw.
-        if (err) state.body.hideOwnFrames(err)
-        return Reflect.apply(done, undefined, [err ? err : error, ...rest])
+        if (err) state.body.hideOwnFrames(error)
+        return Reflect.apply(done, undefined, [error, ...rest])
       }
       try {
         return proceed(body, [...args.slice(0, -1), verdictFirst])
       } catch (error) {
-        this.#finishBody(state, true)
-        throw error
+        throw this.#bodyFailed(state, error)
       }
     }
-    return finishedAfter(() => proceed(body, args), (failed) => this.#finishBody(state, failed))
+    return finishedAfter(() => proceed(body, args), { finish: (failed) => this.#finishBody(state, failed), finishFailed: (error) => this.#bodyFailed(state, error) })
   }
 
   /**
@@ -167,7 +164,7 @@ export class NodeTestLifecycle {
    */
   #runAfterHook(state: TestState, fn: Function, args: readonly unknown[], proceed: (fn: Function, args: readonly unknown[]) => unknown): unknown {
     const run = openTest(state.ref, this.#testSink(state.ctx, state.ref))
-    return finishedAfter(() => proceed(within(run, fn), args), (failed) => run.finish(failed))
+    return finishedAfter(() => proceed(within(run, fn), args), run)
   }
 
   /** Where a hook of the test runs: in its body's scope, or once the body has settled, its tail's. */
@@ -182,6 +179,13 @@ export class NodeTestLifecycle {
     if (state.phase !== 'body') return undefined
     state.phase = 'tail'
     return state.body.finish(testFailed)
+  }
+
+  /** Ends the body's part of a test that failed with `error`; returns what to fail it with (`TestRun.finishFailed`). */
+  #bodyFailed(state: TestState, error: unknown): unknown {
+    if (state.phase !== 'body') return error
+    state.phase = 'tail'
+    return state.body.finishFailed(error)
   }
 
   /** Ends whatever is still open of a test; returns the error its `afterEach` hooks fail it with. */

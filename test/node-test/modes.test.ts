@@ -62,3 +62,24 @@ describe("mode 'warn', two test files (two processes) reaching one call site", (
     expect(new Set(reported.report?.findings.map((f) => f.test?.file))).toEqual(new Set(files))
   })
 })
+
+// node:test shows one error a test: one that caught a refused call and let the next through failed
+// with the second's error alone, the first only in the run summary.
+describe("mode 'throw', a test that catches one refused call and lets the next through", () => {
+  let run: NodeTestRun
+  beforeAll(async () => {
+    run = await runNodeTest('modes', { name: 'refusals', files: ['refusals/refusals.test.mjs'], env: { LOOPCOP_MODE: 'throw' } })
+  })
+
+  test.each(['catches one, throws the next', 'catches one, rejects with the next', 'catches one, passes the next to done'])('%s: fails naming both refused calls, the caught one first', (name) => {
+    const message = run.error(name).message
+    expect(message).toContain(`2 blocking operations on the event loop during "${name}"`)
+    expect(message).toMatch(/fs\.readFileSync\(.*refusals\.test\.mjs"\) — refused before it ran \(mode: throw\)[\s\S]*fs\.statSync\(.*refusals\.test\.mjs"\) — refused before it ran \(mode: throw\)/)
+  })
+
+  test('a test that fails with its own error keeps it; every refused call is in the run report once', () => {
+    expect(run.error('catches one, fails with its own error').message).toBe('its own failure')
+    expect(run.failed).toHaveLength(4)
+    expect(run.report?.summary).toMatchObject({ calls: 7, tests: 4 })
+  })
+})

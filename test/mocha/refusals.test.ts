@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { beforeAll, describe, expect, test } from 'vitest'
+import { type MochaRun, mochaFixtures, runMocha } from './support.js'
+
+// Mocha shows one error a test. In `throw` mode a test whose code caught one refused call and let
+// the next through failed with the second's error alone: the first was only in the run summary.
+const spec = join(mochaFixtures, 'refusals', 'test', 'refusals.spec.js')
+
+/** `test/refusals.spec.js:<line>` of the line marked `// <mark>`. */
+function marked(mark: string): string {
+  const i = readFileSync(spec, 'utf8').split('\n').findIndex((l) => l.includes(`// ${mark}`))
+  if (i < 0) throw new Error(`no line marked "// ${mark}"`)
+  return `test/refusals.spec.js:${i + 1}:`
+}
+
+describe.each([
+  { label: 'Mocha 12', mocha11: false },
+  { label: 'Mocha 11', mocha11: true },
+])('$label', ({ label, mocha11 }) => {
+  let run: MochaRun
+  beforeAll(async () => {
+    run = await runMocha('refusals', [], { name: `refusals-${label.replace(/\W+/g, '-')}`, mocha11, env: { LOOPCOP_MODE: 'throw' } })
+  }, 240_000)
+
+  test.each([
+    ['catches one, throws the next', 'thrown'],
+    ['catches one, rejects with the next', 'rejected'],
+    ['catches one, passes the next to done', 'done'],
+  ])('a test that %s fails naming both refused calls, the caught one first', (title, how) => {
+    const message = run.message(`refusals ${title}`)
+    expect(message).toContain(`2 blocking operations on the event loop during "refusals ${title}"`)
+    const first = message.indexOf(`fs.readFileSync("${spec}") — refused before it ran (mode: throw)`)
+    const second = message.indexOf(`fs.statSync("${spec}") — refused before it ran (mode: throw)`)
+    expect(first).toBeGreaterThan(-1)
+    expect(second).toBeGreaterThan(first)
+    expect(message).toContain(marked(`first: ${how}`))
+    expect(message).toContain(marked(`second: ${how}`))
+  })
+
+  test('a test that fails with its own error keeps it; the caught refusal is in the run report', () => {
+    expect(run.message('refusals catches one, fails with its own error')).toBe('its own failure')
+    const findings = run.report?.findings.filter((f) => f.test?.name === 'refusals catches one, fails with its own error') ?? []
+    expect(findings.map((f) => [f.operation, f.mode])).toEqual([['fs.readFileSync', 'throw']])
+  })
+
+  test('every refused call is in the run report once', () => {
+    expect(run.failed).toHaveLength(4)
+    expect(run.report?.summary).toMatchObject({ calls: 7, tests: 4 })
+  })
+})
