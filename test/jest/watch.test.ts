@@ -2,7 +2,7 @@
 // project's roots included: a loopcop JSON report written there would start the next run, and
 // that run's report the next, for ever (found on koa's suite with LOOPCOP_REPORT=report.json).
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, test } from 'vitest'
@@ -68,13 +68,20 @@ test('a report outside what Jest watches is written in watch mode', async () => 
 test('a baseline update in watch mode writes the baseline once: a run that would write the same leaves it, so no run starts the next for ever', async () => {
   const baseline = join('reports', 'watched-baseline.json')
   rmSync(join(fixture, baseline), { force: true })
+  // The folder exists before Jest starts watching: a file made in a folder made later is not seen
+  // (a fresh clone has no reports/).
+  mkdirSync(join(fixture, 'reports'), { recursive: true })
   let quiet: ReturnType<typeof setTimeout> | undefined
   // Two runs: the first writes the baseline (a change Jest sees, so a second run starts), the
-  // second finds it as it would write it. A third run would be the loop; after the second, a pause
-  // long enough for Jest to have started one (it started each within a second when looping).
+  // second finds it as it would write it. A third run would be the loop; after each run, a pause
+  // long enough for Jest to have started the next (it started each within a second when looping).
+  let seen = 0
   const stderr = await watch({ LOOPCOP_UPDATE_BASELINE: '1', LOOPCOP_BASELINE: baseline }, (_stderr, runs, stop) => {
+    if (runs === seen) return
+    seen = runs
+    clearTimeout(quiet)
+    quiet = runs >= 3 ? undefined : setTimeout(stop, 10_000)
     if (runs >= 3) stop()
-    else if (runs === 2 && quiet === undefined) quiet = setTimeout(stop, 8_000)
   })
   clearTimeout(quiet)
   expect(stderr.split('Ran all test suites.').length - 1).toBe(2)
