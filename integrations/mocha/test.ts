@@ -97,14 +97,24 @@ function hidingOwnFrames(run: TestRun, err: unknown): unknown {
 }
 
 /**
- * Ends the test's own part and returns the error to fail it with, if any. Later calls (a second
- * `done()`, a late settle after a timeout) do nothing.
+ * Moves the test from its own part to its tail (its function put back), once: whether this call
+ * did. Later calls (a second `done()`, a late settle after a timeout) find it done.
  */
-function finishTest(state: TestState, testFailed: boolean): Error | undefined {
-  if (state.phase !== 'test') return undefined
+function endOwnPart(state: TestState): boolean {
+  if (state.phase !== 'test') return false
   state.phase = 'tail'
   if (state.test.fn !== state.original) state.test.fn = state.original
-  return state.run.finish(testFailed, recordTry(state))
+  return true
+}
+
+/** Ends the test's own part and returns the error to fail it with, if any; later calls do nothing. */
+function finishTest(state: TestState, testFailed: boolean): Error | undefined {
+  return endOwnPart(state) ? state.run.finish(testFailed, recordTry(state)) : undefined
+}
+
+/** Ends the test's own part, which failed with `error`, and returns what to fail it with (`TestRun.finishFailed`); later calls: `error`. */
+function finishFailed(state: TestState, error: unknown): unknown {
+  return endOwnPart(state) ? state.run.finishFailed(error, recordTry(state)) : error
 }
 
 /** Where a try's findings go: to the test's tries, with whether Mocha will run it again. */
@@ -114,14 +124,6 @@ function recordTry(state: TestState): (findings: readonly Finding[], failed: boo
   const first = test.retriedTest?.() ?? test
   const retried = (): boolean => (test.currentRetry?.() ?? 0) < (test.retries?.() ?? -1)
   return (findings, failed) => state.tries.ended(first, findings, failed, failed && retried())
-}
-
-/** Ends the test that failed with `error`, and what to fail it with (`TestRun.finishFailed`); later calls: `error`. */
-function finishFailed(state: TestState, error: unknown): unknown {
-  if (state.phase !== 'test') return error
-  state.phase = 'tail'
-  if (state.test.fn !== state.original) state.test.fn = state.original
-  return state.run.finishFailed(error, recordTry(state))
 }
 
 /** Wraps the test's function: run in the scope, then fail the test from here if it blocked. */

@@ -174,18 +174,21 @@ export class NodeTestLifecycle {
     return state.tail
   }
 
-  /** Ends the body's part of the test; returns the error to fail it with. Later calls do nothing. */
-  #finishBody(state: TestState, testFailed: boolean): Error | undefined {
-    if (state.phase !== 'body') return undefined
+  /** Moves the test from its body to its tail, once: whether this call did. */
+  #endBody(state: TestState): boolean {
+    if (state.phase !== 'body') return false
     state.phase = 'tail'
-    return state.body.finish(testFailed)
+    return true
   }
 
-  /** Ends the body's part of a test that failed with `error`; returns what to fail it with (`TestRun.finishFailed`). */
+  /** Ends the body's part of the test; returns the error to fail it with. Later calls do nothing. */
+  #finishBody(state: TestState, testFailed: boolean): Error | undefined {
+    return this.#endBody(state) ? state.body.finish(testFailed) : undefined
+  }
+
+  /** Ends the body's part of a test that failed with `error`; returns what to fail it with (`TestRun.finishFailed`); later calls: `error`. */
   #bodyFailed(state: TestState, error: unknown): unknown {
-    if (state.phase !== 'body') return error
-    state.phase = 'tail'
-    return state.body.finishFailed(error)
+    return this.#endBody(state) ? state.body.finishFailed(error) : error
   }
 
   /** Ends whatever is still open of a test; returns the error its `afterEach` hooks fail it with. */
