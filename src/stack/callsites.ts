@@ -56,6 +56,11 @@ export function callerFile(below: Function, skip: RegExp, depth: number): string
   return undefined
 }
 
+/** Whether a call site is `AsyncLocalStorage.run`, Node's code that loopcop's scopes call (see `withoutOwn`). */
+export function isStorageRun(site: NodeJS.CallSite): boolean {
+  return site.getFunctionName() === 'run' && site.getTypeName() === 'AsyncLocalStorage' && (site.getFileName() ?? '').startsWith('node:')
+}
+
 /** The function name exactly as V8's own formatter writes it (`Type.fn [as method]`, `new Fn`). */
 export function v8Name(site: NodeJS.CallSite): string | undefined {
   const fn = site.getFunctionName() ?? undefined

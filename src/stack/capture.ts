@@ -4,8 +4,8 @@
 import { sep } from 'node:path'
 import type { Frame } from '../model/finding.js'
 import type { Guard } from '../runtime/guard.js'
-import { type RawStack, generatedFrame, positionOf, readCallSites, siteFrame, siteFrameFrom } from './callsites.js'
-import { firstPartyFrame, offenderFrame, parseStack } from './frames.js'
+import { type RawStack, generatedFrame, isStorageRun, positionOf, readCallSites, siteFrame, siteFrameFrom, toPath } from './callsites.js'
+import { firstPartyFrame, isStorageRunFrame, offenderFrame, parseStack, withoutOwn } from './frames.js'
 import { sourceFrame } from './sourcemaps.js'
 
 export type { RawStack } from './callsites.js'
@@ -25,6 +25,10 @@ interface Position {
   frame: Frame | null | undefined
   /** Its frame for telling whose code it is (file and function, no line: see `generatedFrame`), likewise. */
   raw: Frame | null | undefined
+  /** Whether it is `AsyncLocalStorage.run` (see `Stacks.#hideScopeRuns`); `undefined`: not worked out yet. */
+  storageRun: boolean | undefined
+  /** Whether it is in loopcop's own code; `undefined`: not worked out yet (only a storage run's caller is asked). */
+  ownCode: boolean | undefined
 }
 
 /** A captured stack once read: its key (its positions' numbers) and its source-mapped frames. */
@@ -52,6 +56,13 @@ type Holder = RawStack & { [READ]?: ReadStack }
 
 /** No frame: a call site with no position, or in loopcop's own code. */
 const NO_FRAME = null
+
+/**
+ * The position an `AsyncLocalStorage.run` called from loopcop's own code stands at in a stack (the
+ * scope a test's body, a hook or an `allowBlocking(fn)` runs in): no frame, as loopcop's own code
+ * has none. Its number, 0, is no other position's.
+ */
+const SCOPE_RUN: Position = Object.freeze({ id: 0, variant: '', other: undefined, frame: NO_FRAME, raw: NO_FRAME, storageRun: false, ownCode: true })
 
 /** The code units of the key being made (see `Stacks.key`): one array for every read, reads never overlap. */
 const KEY_CODES: number[] = []
@@ -365,9 +376,13 @@ export class Stacks {
     }
   }
 
-  /** Frames that are not loopcop's own (for frames that did not come through `read`). */
+  /** Frames that are not loopcop's own, nor the `AsyncLocalStorage.run` of its scope (for frames that did not come through `read`). */
   withoutOwnFrames(frames: readonly Frame[]): Frame[] {
-    return frames.filter((f) => !this.isOwnFile(f.file))
+    return withoutOwn(
+      frames,
+      frames.map((f) => this.isOwnFile(f.file)),
+      isStorageRunFrame,
+    )
   }
 
   #readOnce(raw: Holder): ReadStack {
@@ -384,11 +399,19 @@ export class Stacks {
       // The key's code units, in an array used again for every read: nothing made per call but the key.
       const codes = KEY_CODES
       codes.length = all.length * 2
+      let storageRuns = false
       for (let i = 0; i < all.length; i++) {
-        const position = this.#position(all[i] as NodeJS.CallSite)
+        const site = all[i] as NodeJS.CallSite
+        const position = this.#position(site)
         positions[i] = position
-        codes[2 * i] = position.id & 0xffff
-        codes[2 * i + 1] = position.id >>> 16
+        if (position.storageRun === undefined) position.storageRun = isStorageRun(site)
+        if (position.storageRun) storageRuns = true
+      }
+      if (storageRuns) this.#hideScopeRuns(all, positions)
+      for (let i = 0; i < positions.length; i++) {
+        const id = (positions[i] as Position).id
+        codes[2 * i] = id & 0xffff
+        codes[2 * i + 1] = id >>> 16
       }
       read = { key: String.fromCharCode(...codes), captured: all.length, sites: all, positions, frames: undefined, raw: undefined, callerKey: undefined, callerMoved: false, rawCaller: undefined }
     }
@@ -434,7 +457,25 @@ export class Stacks {
 
   #newPosition(variant: string): Position {
     if (++this.#positions > MAX_POSITIONS) this.#forgetPositions()
-    return { id: ++this.#lastId, variant, other: undefined, frame: undefined, raw: undefined }
+    return { id: ++this.#lastId, variant, other: undefined, frame: undefined, raw: undefined, storageRun: undefined, ownCode: undefined }
+  }
+
+  /**
+   * Puts `SCOPE_RUN` in place of each `AsyncLocalStorage.run` called from loopcop's own code (the
+   * next site is its caller): Node's frame of loopcop's scope, which would otherwise stay in a
+   * finding's stack between the test's function and the runner's (`BlockingIOError`'s stack, the
+   * JSON report). A storage of the user's, run from the user's code, keeps its frame.
+   */
+  #hideScopeRuns(sites: readonly NodeJS.CallSite[], positions: Position[]): void {
+    for (let i = 0; i + 1 < positions.length; i++) {
+      if ((positions[i] as Position).storageRun !== true) continue
+      const caller = positions[i + 1] as Position
+      if (caller.ownCode === undefined) {
+        const file: unknown = (sites[i + 1] as NodeJS.CallSite).getFileName()
+        caller.ownCode = typeof file === 'string' && file !== '' && this.isOwnFile(toPath(file))
+      }
+      if (caller.ownCode) positions[i] = SCOPE_RUN
+    }
   }
 
   #forgetPositions(): void {

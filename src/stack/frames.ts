@@ -19,8 +19,8 @@ const ALS_RUN = /^\s*at AsyncLocalStorage\.run \(node:/
 
 /**
  * Stack text without the frames in `isOwn` files (loopcop's, which a test runs inside) nor an
- * `AsyncLocalStorage.run` frame between two of them; the header and every other line as they were.
- * The same text when it holds none.
+ * `AsyncLocalStorage.run` frame called from one (loopcop's scope: see `withoutOwn`); the header and
+ * every other line as they were. The same text when it holds none.
  */
 export function stackWithoutOwnFrames(stack: string, isOwn: (file: string) => boolean): string {
   const chunks = stack.split(NEXT_FRAME)
@@ -33,11 +33,18 @@ export function stackWithoutOwnFrames(stack: string, isOwn: (file: string) => bo
 }
 
 /**
- * A stack's frames (as text, or as call sites) without those `own` marks (loopcop's), nor an
- * `AsyncLocalStorage.run` between two of them: the frames a test runs inside, under its own.
+ * A stack's frames (as text, call sites or frames) without those `own` marks (loopcop's), nor an
+ * `AsyncLocalStorage.run` called from one of them (the next frame is the caller): the scope loopcop
+ * runs a test's body, a hook or an `allowBlocking(fn)` in. A storage of the user's, run from the
+ * user's code, stays.
  */
 export function withoutOwn<T>(frames: readonly T[], own: readonly boolean[], isStorageRun: (frame: T) => boolean): T[] {
-  return frames.filter((frame, i) => own[i] !== true && !(own[i - 1] === true && own[i + 1] === true && isStorageRun(frame)))
+  return frames.filter((frame, i) => own[i] !== true && !(own[i + 1] === true && isStorageRun(frame)))
+}
+
+/** Whether a frame is `AsyncLocalStorage.run`, Node's code that loopcop's scopes call (`withoutOwn`). */
+export function isStorageRunFrame(frame: Frame): boolean {
+  return frame.fn === 'AsyncLocalStorage.run' && frame.file.startsWith('node:')
 }
 
 /**

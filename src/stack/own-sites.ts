@@ -3,7 +3,7 @@
 // holds loopcop's frames under the test's own: Jest prints such a stack for every `console.warn` and
 // `console.error` of a test, and a test may print an error's `stack` itself.
 import { keepShape } from '../runtime/functions.js'
-import { toPath } from './callsites.js'
+import { isStorageRun, toPath } from './callsites.js'
 import { withoutOwn } from './frames.js'
 
 /** `Error.prepareStackTrace` as V8 calls it. */
@@ -12,15 +12,9 @@ type Formatter = (error: Error, sites: NodeJS.CallSite[]) => unknown
 /** On a formatter made here: the one it hides loopcop's frames from (so it is never wrapped twice). */
 const INNER = Symbol.for('loopcop.ownSitesHidden')
 
-/** Whether a call site is `AsyncLocalStorage.run`, Node's code that loopcop's scopes call. */
-function isStorageRun(site: NodeJS.CallSite): boolean {
-  return site.getFunctionName() === 'run' && site.getTypeName() === 'AsyncLocalStorage' && (site.getFileName() ?? '').startsWith('node:')
-}
-
 /**
- * The call sites without those in `isOwn` files, nor an `AsyncLocalStorage.run` between two of
- * them (the frames `stackWithoutOwnFrames` takes out of a stack's text); the same array when it
- * holds none.
+ * The call sites without those in `isOwn` files, nor an `AsyncLocalStorage.run` called from one
+ * (the frames `stackWithoutOwnFrames` takes out of a stack's text); the same array when it holds none.
  */
 export function withoutOwnSites(sites: readonly NodeJS.CallSite[], isOwn: (file: string) => boolean): readonly NodeJS.CallSite[] {
   let own: boolean[] | undefined

@@ -179,6 +179,17 @@ describe('stackWithoutOwnFrames (a failing test’s stack, loopcop’s frames ta
     ])
   })
 
+  test('drops an AsyncLocalStorage.run that loopcop’s code calls with the user’s function (allowBlocking(fn), a test run straight in its scope)', () => {
+    const direct = [
+      'Error: x',
+      '    at check (/app/test/a.spec.js:2:28)',
+      '    at AsyncLocalStorage.run (node:internal/async_local_storage/async_context_frame:65:14)',
+      '    at Scopes.run (/app/node_modules/loopcop/dist/cjs/src/core-bundle.js:1384:20)',
+      '    at callFn (/app/node_modules/mocha/lib/runnable.js:366:21)',
+    ].join('\n')
+    expect(stackWithoutOwnFrames(direct, own).split('\n')).toEqual(['Error: x', '    at check (/app/test/a.spec.js:2:28)', '    at callFn (/app/node_modules/mocha/lib/runnable.js:366:21)'])
+  })
+
   test('a stack with none of loopcop’s frames is the same text; an AsyncLocalStorage.run of someone else’s stays', () => {
     const theirs = 'Error: x\n    at f (/app/a.js:1:1)\n    at AsyncLocalStorage.run (node:async_hooks:346:14)\n    at g (/app/b.js:2:2)'
     expect(stackWithoutOwnFrames(theirs, own)).toBe(theirs)

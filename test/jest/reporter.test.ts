@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import type { JsonReport } from '../../src/index.js'
+import { storageRunFrames } from '../helpers/frames.js'
 import { basicFindings } from './expected.js'
 import { essentials, runJest } from './support.js'
 
@@ -14,6 +15,8 @@ describe('loopcop/jest/reporter', () => {
     expect(essentials(run.report)).toEqual([...basicFindings].sort())
     expect(new Set(run.report?.findings.map((f) => f.id)).size).toBe(run.report?.findings.length)
     expect(run.report?.summary).toMatchObject({ findings: 21, tests: 14, calls: 21, allowed: 5 })
+    // No frame of the scope each test runs in (Node's `AsyncLocalStorage.run`, called by loopcop).
+    expect(storageRunFrames(run.report)).toEqual([])
   })
 
   test('the summary groups findings by call site; annotations and LOOPCOP_REPORT in CI', async () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
 import type { JsonReport } from '../../src/index.js'
+import { storageRunFrames } from '../helpers/frames.js'
 import { type NodeTestRun, nodeTestFixtures, runNodeTest } from './support.js'
 
 const preload = ['loopcop/node-test', './loopcop.setup.mjs']
@@ -28,6 +29,8 @@ describe('across test processes', () => {
     const ids = many.report?.findings.map((f) => f.id) ?? []
     expect(new Set(ids).size).toBe(ids.length)
     expect(many.report?.summary.lost).toBeUndefined()
+    // No frame of the scope each test runs in (Node's `AsyncLocalStorage.run`, called by loopcop).
+    expect(storageRunFrames(one.report)).toEqual([])
   })
 
   test('the summary groups the findings by call site, on the destination given to the reporter (stderr), never on stdout', () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import type { JsonReport } from '../../src/index.js'
+import { storageRunFrames } from '../helpers/frames.js'
 import { bins, runNode } from '../helpers/run.js'
 import { type FixtureRun, type Pool, app, appLine, cleanRuns, marked, names, runFixture } from './support.js'
 import { runners } from '../baseline/support.js'
@@ -60,6 +61,8 @@ describe.each(runs)('with $title', ({ pool, args }) => {
     const read = run.report?.findings.find((f) => f.operation === 'fs.readFileSync' && !f.allowed)
     expect(read?.location).toEqual({ file: 'src/app.ts', line: appLine('readFileSync'), column: 21, function: 'loadConfigSync' })
     expect(read?.test?.file).toMatch(/^test\/(blocking|concurrent|leak)\.test\.ts$/)
+    // No frame of the scope each test runs in (Node's `AsyncLocalStorage.run`, called by loopcop).
+    expect(storageRunFrames(run.report)).toEqual([])
   }, 240_000)
 
   test('the summary groups the findings by call site', () => {
