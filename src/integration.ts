@@ -64,6 +64,8 @@ export const install: typeof detector.install = detector.install
 export const patchRealm: typeof detector.patchRealm = detector.patchRealm
 /** Restores a realm's `Atomics.wait` (so a torn-down Jest test realm can be collected). */
 export const unpatchRealm: typeof detector.unpatchRealm = detector.unpatchRealm
+/** Takes loopcop's own frames out of an error's stack text (an error a runner made inside a call of loopcop's). */
+export const hideOwnFrames: typeof detector.hideOwnFrames = detector.hideOwnFrames
 /** Has a realm's stack formatter leave loopcop's own frames out, until the returned function puts it back. */
 export const hideOwnFramesIn: typeof detector.hideOwnFramesIn = detector.hideOwnFramesIn
 /** From now on this process's `BlockingIOError` messages go through a runner's rewrite (Jest's frame lines). */

@@ -5,7 +5,7 @@
  * test in the run report, but can no longer fail it (failing the hook would skip the suite).
  * @module
  */
-import { type Finding, type TestRef, TestRefs, type TestRun, type TestSink, type Tries, addTestFiles, isThenable, keepShape, openTest, outsideScopes } from '../../src/integration.js'
+import { type Finding, type TestRef, TestRefs, type TestRun, type TestSink, type Tries, addTestFiles, hideOwnFrames, isThenable, keepShape, openTest, outsideScopes } from '../../src/integration.js'
 
 /** The part of a Mocha `Test` or `Hook` loopcop touches. */
 export interface MochaRunnable {
@@ -26,6 +26,11 @@ export interface MochaRunnable {
   currentRetry?(): number
   /** The test a retry's clone was made from (Mocha 8 and later). */
   retriedTest?(): MochaRunnable | undefined
+  /**
+   * What it failed with, as Mocha's reporters (every one built on `Base`) record it: the first error,
+   * later ones in its `multiple`.
+   */
+  readonly err?: unknown
 }
 
 /** The part of a Mocha `Suite` loopcop touches. */
@@ -76,14 +81,40 @@ function disguise(wrapper: Function, original: Function): Function {
   return keepShape(wrapper, original, { toString: () => original.toString(), [ORIGINAL]: original })
 }
 
-/** The `done` Mocha passes, called outside the test's scope so Mocha's own work is never charged to it. */
-function outsideDone(done: Function, before?: (err: unknown) => unknown): Function {
+/**
+ * The `done` Mocha passes, called outside the test's scope so Mocha's own work is never charged to
+ * it. An error Mocha makes inside `done` (`done() called multiple times`, a timeout found when a
+ * late `done` comes, `done() invoked with non-Error`) is made below this wrapper, and reaches the
+ * reporter with loopcop's frames in its stack: those are taken out of what the call recorded on
+ * `runnable` (Mocha fails it, and its reporter records the error, before `done` returns).
+ */
+function outsideDone(done: Function, runnable: MochaRunnable, before?: (err: unknown) => unknown): Function {
   return function loopcopDone(this: unknown, ...args: unknown[]): unknown {
     return outsideScopes(() => {
       if (before !== undefined) args[0] = before(args[0])
-      return Reflect.apply(done, this, args) as unknown
+      const known = runnable.err
+      const knownMore = moreErrors(known)
+      try {
+        return Reflect.apply(done, this, args) as unknown
+      } finally {
+        if (runnable.err !== known || moreErrors(runnable.err) !== knownMore) hideInRecorded(runnable.err, known === runnable.err ? knownMore : 0)
+      }
     })
   }
+}
+
+/** The errors recorded after a runnable's first (`err.multiple`, Mocha's `Base` reporter), as an array when there is one. */
+function moreErrors(err: unknown): number {
+  const more = typeof err === 'object' && err !== null ? (err as { multiple?: unknown }).multiple : undefined
+  return Array.isArray(more) ? more.length : 0
+}
+
+/** Takes loopcop's frames out of a recorded error (unless `from` says it was there before) and of its `multiple` from index `from`. */
+function hideInRecorded(err: unknown, from: number): void {
+  if (typeof err !== 'object' || err === null) return
+  if (from === 0) hideOwnFrames(err)
+  const more = (err as { multiple?: unknown }).multiple
+  if (Array.isArray(more)) for (let i = from; i < more.length; i++) hideOwnFrames(more[i])
 }
 
 /**
@@ -133,7 +164,7 @@ function wrapTest(state: TestState): Function {
     if (current !== state || state.phase !== 'test') return Reflect.apply(original, this, args)
     const done = args[0]
     if (typeof done === 'function') {
-      args[0] = outsideDone(done, (err) => (err ? hidingOwnFrames(state.run, finishFailed(state, err)) : finishTest(state, false)))
+      args[0] = outsideDone(done, state.test, (err) => (err ? hidingOwnFrames(state.run, finishFailed(state, err)) : finishTest(state, false)))
       try {
         return state.run.run(() => Reflect.apply(original, this, args) as unknown)
       } catch (error) {
@@ -180,7 +211,7 @@ function wrapHook(hook: MochaRunnable): void {
   const wrapper = function loopcopHook(this: unknown, ...args: unknown[]): unknown {
     const run = hookRun()
     if (run === undefined) return Reflect.apply(fn, this, args) as unknown
-    if (typeof args[0] === 'function') args[0] = outsideDone(args[0], (err) => (err ? hidingOwnFrames(run, err) : err))
+    if (typeof args[0] === 'function') args[0] = outsideDone(args[0], hook, (err) => (err ? hidingOwnFrames(run, err) : err))
     return run.run(() => Reflect.apply(fn, this, args) as unknown)
   }
   hook.fn = disguise(wrapper, fn)

@@ -61,6 +61,12 @@ export function isStorageRun(site: NodeJS.CallSite): boolean {
   return site.getFunctionName() === 'run' && site.getTypeName() === 'AsyncLocalStorage' && (site.getFileName() ?? '').startsWith('node:')
 }
 
+/** Whether a call site is `AsyncLocalStorage.run` or `.exit`: what `withoutOwn` takes out when loopcop's code called it. */
+export function isStorageSite(site: NodeJS.CallSite): boolean {
+  const fn = site.getFunctionName()
+  return (fn === 'run' || fn === 'exit') && site.getTypeName() === 'AsyncLocalStorage' && (site.getFileName() ?? '').startsWith('node:')
+}
+
 /** The function name exactly as V8's own formatter writes it (`Type.fn [as method]`, `new Fn`). */
 export function v8Name(site: NodeJS.CallSite): string | undefined {
   const fn = site.getFunctionName() ?? undefined

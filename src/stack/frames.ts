@@ -15,7 +15,7 @@ const NEXT_FRAME = /\n(?=[ \t]*at )/
 const NO_POSITION = /^\s*at (?:.*\((?:<anonymous>|native|index \d+)\)|native|<anonymous>)$/
 
 // `AsyncLocalStorage.run`, as V8 writes its frame: Node's own code, called by loopcop's scopes.
-const ALS_RUN = /^\s*at AsyncLocalStorage\.run \(node:/
+const ALS_RUN = /^\s*at AsyncLocalStorage\.(?:run|exit) \(node:/
 
 /**
  * Stack text without the frames in `isOwn` files (loopcop's, which a test runs inside) nor an
@@ -33,18 +33,21 @@ export function stackWithoutOwnFrames(stack: string, isOwn: (file: string) => bo
 }
 
 /**
- * A stack's frames (as text, call sites or frames) without those `own` marks (loopcop's), nor an
- * `AsyncLocalStorage.run` called from one of them (the next frame is the caller): the scope loopcop
- * runs a test's body, a hook or an `allowBlocking(fn)` in. A storage of the user's, run from the
- * user's code, stays.
+ * A stack's frames (as text, call sites or frames) without those `own` marks (loopcop's), nor the
+ * `AsyncLocalStorage.run` or `.exit` called from one of them (the next frame is the caller), or from
+ * another such frame taken out (Node 24's `exit` calls `run`): the scope loopcop runs a test's body,
+ * a hook or an `allowBlocking(fn)` in, and the way out of it it takes to call a runner's `done`. A
+ * storage of the user's, run from the user's code, stays.
  */
 export function withoutOwn<T>(frames: readonly T[], own: readonly boolean[], isStorageRun: (frame: T) => boolean): T[] {
-  return frames.filter((frame, i) => own[i] !== true && !(own[i + 1] === true && isStorageRun(frame)))
+  const hidden = new Array<boolean>(frames.length)
+  for (let i = frames.length - 1; i >= 0; i--) hidden[i] = own[i] === true || (hidden[i + 1] === true && isStorageRun(frames[i] as T))
+  return frames.filter((_, i) => !hidden[i])
 }
 
-/** Whether a frame is `AsyncLocalStorage.run`, Node's code that loopcop's scopes call (`withoutOwn`). */
+/** Whether a frame is `AsyncLocalStorage.run` or `.exit`, Node's code that loopcop's scopes call (`withoutOwn`). */
 export function isStorageRunFrame(frame: Frame): boolean {
-  return frame.fn === 'AsyncLocalStorage.run' && frame.file.startsWith('node:')
+  return (frame.fn === 'AsyncLocalStorage.run' || frame.fn === 'AsyncLocalStorage.exit') && frame.file.startsWith('node:')
 }
 
 /**

@@ -3,7 +3,7 @@
 // holds loopcop's frames under the test's own: Jest prints such a stack for every `console.warn` and
 // `console.error` of a test, and a test may print an error's `stack` itself.
 import { keepShape } from '../runtime/functions.js'
-import { isStorageRun, toPath } from './callsites.js'
+import { isStorageSite, toPath } from './callsites.js'
 import { withoutOwn } from './frames.js'
 
 /** `Error.prepareStackTrace` as V8 calls it. */
@@ -13,7 +13,7 @@ type Formatter = (error: Error, sites: NodeJS.CallSite[]) => unknown
 const INNER = Symbol.for('loopcop.ownSitesHidden')
 
 /**
- * The call sites without those in `isOwn` files, nor an `AsyncLocalStorage.run` called from one
+ * The call sites without those in `isOwn` files, nor an `AsyncLocalStorage.run` or `.exit` called from one
  * (the frames `stackWithoutOwnFrames` takes out of a stack's text); the same array when it holds none.
  */
 export function withoutOwnSites(sites: readonly NodeJS.CallSite[], isOwn: (file: string) => boolean): readonly NodeJS.CallSite[] {
@@ -25,7 +25,7 @@ export function withoutOwnSites(sites: readonly NodeJS.CallSite[], isOwn: (file:
     own ??= new Array<boolean>(sites.length).fill(false)
     own[i] = true
   }
-  return own === undefined ? sites : withoutOwn(sites, own, isStorageRun)
+  return own === undefined ? sites : withoutOwn(sites, own, isStorageSite)
 }
 
 /** A realm's `Error`, as far as formatting its stacks goes. */

@@ -190,6 +190,29 @@ describe('stackWithoutOwnFrames (a failing test’s stack, loopcop’s frames ta
     expect(stackWithoutOwnFrames(direct, own).split('\n')).toEqual(['Error: x', '    at check (/app/test/a.spec.js:2:28)', '    at callFn (/app/node_modules/mocha/lib/runnable.js:366:21)'])
   })
 
+  test('drops the way out of loopcop’s scope to a runner’s done: AsyncLocalStorage.exit, and on Node 24 the run that exit calls', () => {
+    const node24 = [
+      'Error: done() called multiple times',
+      '    at createMultipleDoneError (/app/node_modules/mocha/lib/errors.js:316:13)',
+      '    at /app/node_modules/loopcop/dist/cjs/integrations/mocha/index.js:281:22',
+      '    at AsyncLocalStorage.run (node:internal/async_local_storage/async_context_frame:65:14)',
+      '    at AsyncLocalStorage.exit (node:internal/async_local_storage/async_context_frame:72:17)',
+      '    at Scopes.outside (/app/node_modules/loopcop/dist/cjs/src/core-bundle.js:1396:21)',
+      '    at loopcopDone (/app/node_modules/loopcop/dist/cjs/integrations/mocha/index.js:279:12)',
+      '    at Immediate._onImmediate (/app/test/a.spec.js:2:73)',
+    ].join('\n')
+    expect(stackWithoutOwnFrames(node24, own).split('\n')).toEqual([
+      'Error: done() called multiple times',
+      '    at createMultipleDoneError (/app/node_modules/mocha/lib/errors.js:316:13)',
+      '    at Immediate._onImmediate (/app/test/a.spec.js:2:73)',
+    ])
+    const node20 = 'Error: x\n    at f (/app/a.js:1:1)\n    at AsyncLocalStorage.exit (node:async_hooks:358:14)\n    at Scopes.outside (/app/node_modules/loopcop/dist/cjs/src/core-bundle.js:1396:21)\n    at g (/app/b.js:2:2)'
+    expect(stackWithoutOwnFrames(node20, own)).toBe('Error: x\n    at f (/app/a.js:1:1)\n    at g (/app/b.js:2:2)')
+    // The user's own storage, run and left from the user's code inside loopcop's scope, stays.
+    const theirs = 'Error: x\n    at f (/app/a.js:1:1)\n    at AsyncLocalStorage.run (node:internal/async_local_storage/async_context_frame:65:14)\n    at AsyncLocalStorage.exit (node:internal/async_local_storage/async_context_frame:72:17)\n    at g (/app/b.js:2:2)\n    at TestRun.run (/app/node_modules/loopcop/dist/cjs/src/core-bundle.js:2304:23)'
+    expect(stackWithoutOwnFrames(theirs, own).split('\n')).toEqual(theirs.split('\n').slice(0, 5))
+  })
+
   test('a stack with none of loopcop’s frames is the same text; an AsyncLocalStorage.run of someone else’s stays', () => {
     const theirs = 'Error: x\n    at f (/app/a.js:1:1)\n    at AsyncLocalStorage.run (node:async_hooks:346:14)\n    at g (/app/b.js:2:2)'
     expect(stackWithoutOwnFrames(theirs, own)).toBe(theirs)
