@@ -56,15 +56,21 @@ export function callerFile(below: Function, skip: RegExp, depth: number): string
   return undefined
 }
 
+/** The method of Node's `AsyncLocalStorage` a call site is in (`run`, `exit`, …), or `undefined` for any other code. */
+function storageMethod(site: NodeJS.CallSite): string | undefined {
+  if (site.getTypeName() !== 'AsyncLocalStorage' || !(site.getFileName() ?? '').startsWith('node:')) return undefined
+  return site.getFunctionName() ?? undefined
+}
+
 /** Whether a call site is `AsyncLocalStorage.run`, Node's code that loopcop's scopes call (see `withoutOwn`). */
 export function isStorageRun(site: NodeJS.CallSite): boolean {
-  return site.getFunctionName() === 'run' && site.getTypeName() === 'AsyncLocalStorage' && (site.getFileName() ?? '').startsWith('node:')
+  return storageMethod(site) === 'run'
 }
 
 /** Whether a call site is `AsyncLocalStorage.run` or `.exit`: what `withoutOwn` takes out when loopcop's code called it. */
 export function isStorageSite(site: NodeJS.CallSite): boolean {
-  const fn = site.getFunctionName()
-  return (fn === 'run' || fn === 'exit') && site.getTypeName() === 'AsyncLocalStorage' && (site.getFileName() ?? '').startsWith('node:')
+  const method = storageMethod(site)
+  return method === 'run' || method === 'exit'
 }
 
 /** The function name exactly as V8's own formatter writes it (`Type.fn [as method]`, `new Fn`). */

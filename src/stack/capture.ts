@@ -5,7 +5,7 @@ import { sep } from 'node:path'
 import type { Frame } from '../model/finding.js'
 import type { Guard } from '../runtime/guard.js'
 import { type RawStack, generatedFrame, isStorageRun, positionOf, readCallSites, siteFrame, siteFrameFrom, toPath } from './callsites.js'
-import { firstPartyFrame, isStorageRunFrame, offenderFrame, parseStack, withoutOwn } from './frames.js'
+import { firstPartyFrame, isStorageFrame, offenderFrame, parseStack, withoutOwn } from './frames.js'
 import { sourceFrame } from './sourcemaps.js'
 
 export type { RawStack } from './callsites.js'
@@ -381,7 +381,7 @@ export class Stacks {
     return withoutOwn(
       frames,
       frames.map((f) => this.isOwnFile(f.file)),
-      isStorageRunFrame,
+      isStorageFrame,
     )
   }
 

@@ -14,8 +14,8 @@ const NEXT_FRAME = /\n(?=[ \t]*at )/
 // (index 0)`, `at native`): nothing to read, nothing lost.
 const NO_POSITION = /^\s*at (?:.*\((?:<anonymous>|native|index \d+)\)|native|<anonymous>)$/
 
-// `AsyncLocalStorage.run`, as V8 writes its frame: Node's own code, called by loopcop's scopes.
-const ALS_RUN = /^\s*at AsyncLocalStorage\.(?:run|exit) \(node:/
+// `AsyncLocalStorage.run` or `.exit`, as V8 writes its frame: Node's own code, called by loopcop's scopes.
+const ALS_FRAME = /^\s*at AsyncLocalStorage\.(?:run|exit) \(node:/
 
 /**
  * Stack text without the frames in `isOwn` files (loopcop's, which a test runs inside) nor an
@@ -29,7 +29,7 @@ export function stackWithoutOwnFrames(stack: string, isOwn: (file: string) => bo
     return frame !== undefined && frame.unparsed !== true && isOwn(frame.file)
   })
   if (!own.includes(true)) return stack
-  return withoutOwn(chunks, own, (chunk) => ALS_RUN.test(chunk)).join('\n')
+  return withoutOwn(chunks, own, (chunk) => ALS_FRAME.test(chunk)).join('\n')
 }
 
 /**
@@ -39,14 +39,14 @@ export function stackWithoutOwnFrames(stack: string, isOwn: (file: string) => bo
  * a hook or an `allowBlocking(fn)` in, and the way out of it it takes to call a runner's `done`. A
  * storage of the user's, run from the user's code, stays.
  */
-export function withoutOwn<T>(frames: readonly T[], own: readonly boolean[], isStorageRun: (frame: T) => boolean): T[] {
+export function withoutOwn<T>(frames: readonly T[], own: readonly boolean[], isStorage: (frame: T) => boolean): T[] {
   const hidden = new Array<boolean>(frames.length)
-  for (let i = frames.length - 1; i >= 0; i--) hidden[i] = own[i] === true || (hidden[i + 1] === true && isStorageRun(frames[i] as T))
+  for (let i = frames.length - 1; i >= 0; i--) hidden[i] = own[i] === true || (hidden[i + 1] === true && isStorage(frames[i] as T))
   return frames.filter((_, i) => !hidden[i])
 }
 
 /** Whether a frame is `AsyncLocalStorage.run` or `.exit`, Node's code that loopcop's scopes call (`withoutOwn`). */
-export function isStorageRunFrame(frame: Frame): boolean {
+export function isStorageFrame(frame: Frame): boolean {
   return (frame.fn === 'AsyncLocalStorage.run' || frame.fn === 'AsyncLocalStorage.exit') && frame.file.startsWith('node:')
 }
 
