@@ -70,25 +70,31 @@ export class ThreadClock {
 }
 
 /**
- * A thread's CPU time, read again only when the last reading is `reuseMs` of wall time old or
- * older: a thread cannot have run longer than the wall time since, so a reused reading is behind by
- * less than `reuseMs`.
+ * A thread's CPU time, read again only when the last reading is as old as the caller allows (in
+ * wall time) or older. A thread cannot have run longer than the wall time since, so a reused reading
+ * is behind by less than its `lag`.
  */
 export class RecentCpu {
   readonly #clock: Pick<ThreadClock, 'ms'>
-  readonly #reuseMs: number
   #value = 0
   #at = -Infinity
 
-  constructor(clock: Pick<ThreadClock, 'ms'>, reuseMs: number) {
+  constructor(clock: Pick<ThreadClock, 'ms'>) {
     this.#clock = clock
-    this.#reuseMs = reuseMs
   }
 
-  /** The CPU time in ms at wall time `at` (ms, from the same clock as earlier calls). */
-  at(at: number): number {
-    if (at >= this.#at && at - this.#at < this.#reuseMs) return this.#value
+  /**
+   * The CPU time in ms at wall time `at` (ms, from the same clock as earlier calls): the last
+   * reading when it was taken less than `reuseMs` before `at`, else a new one (`reuseMs: 0`: always).
+   */
+  at(at: number, reuseMs: number): number {
+    if (at >= this.#at && at - this.#at < reuseMs) return this.#value
     this.#at = at
     return (this.#value = this.#clock.ms())
+  }
+
+  /** How far (ms) the value `at` gave for wall time `at` may be behind the thread's CPU time then: 0 for a reading taken then. */
+  lag(at: number): number {
+    return Math.max(0, at - this.#at)
   }
 }

@@ -40,8 +40,14 @@ import { PROBE_SOURCE, type ProbeResult, type Watchdog } from './watchdog.js'
 
 const STACK_LIMIT = 100
 
-/** How recent (wall ms) a reading of this thread's CPU time must be to be used again (see `#cpu`). */
-const CPU_REUSE_MS = 1
+/** What `#check` takes when the watchdog left no probe (most checks: no array made for them). */
+const NO_PROBES: readonly ProbeResult<Scope>[] = Object.freeze([])
+
+/**
+ * How recent a reading of this thread's CPU time must be to serve again, as a share of the
+ * heartbeat's interval (see `#cpu`): half of it, 10 ms at the default `stallMs` of 100.
+ */
+const CPU_REUSE_SHARE = 0.5
 
 interface Watched {
   readonly scope: Scope
@@ -96,19 +102,24 @@ export class StallMonitor {
   #ownAtLastBeat = 0
   /** loopcop's own CPU time on this thread outside wrapped calls (probes) at the last beat, in ms. */
   #ownCpuAtLastBeat = 0
-  /** CPU time of this thread at the last beat, in ms. */
+  /** CPU time of this thread at the last beat, in ms (a reading that may be behind by `#cpuLagAtLastBeat`). */
   #cpuAtLastBeat = 0
+  /** How far `#cpuAtLastBeat` may be behind this thread's CPU time at the last beat, in ms. */
+  #cpuLagAtLastBeat = 0
   /**
-   * This thread's CPU time, read again only when the last reading is `CPU_REUSE_MS` old: a test's
-   * end and the next test's start each settle the gap, and are usually closer than that, so the
-   * reading of the first serves the second (on Node 20 each `/proc` read costs ~3–10 µs a test).
+   * This thread's CPU time. Each test's start and end settle the gap (`#check`), and reading the
+   * clock is a system call (~8 µs a test's start or end on Node 24 in a real suite, ~20 µs from
+   * `/proc` on Node 20: bench/README.md, "Thirty-ninth pass"). The CPU bound only decides a gap the
+   * wall bound has let through: for any other gap a reading taken less than `CPU_REUSE_SHARE` of
+   * the interval before serves, and the next gap's CPU bound leaves out how far it may be behind
+   * (`#cpuLagAtLastBeat`), so a reused reading can only make a stall read shorter, never make one.
    */
   readonly #cpu: RecentCpu
   readonly #heartbeat = (): void => this.#onHeartbeat()
 
   constructor(tools: StallTools) {
     this.#tools = tools
-    this.#cpu = new RecentCpu(tools.clock, CPU_REUSE_MS)
+    this.#cpu = new RecentCpu(tools.clock)
   }
 
   /** loopcop's own time on this thread so far: wrapped calls with their bookkeeping, and probes. */
@@ -123,12 +134,21 @@ export class StallMonitor {
     return min
   }
 
-  /** Starts the next gap now (`at`), leaving out everything before, loopcop's own work included. */
-  #rebase(at = now(), cpu = this.#cpu.at(at)): void {
+  /** How old (wall ms) a reading of this thread's CPU time may be to serve a gap the wall bound has ruled out. */
+  #cpuReuseMs(): number {
+    return this.#interval * CPU_REUSE_SHARE
+  }
+
+  /**
+   * Starts the next gap now (`at`), leaving out everything before, loopcop's own work included;
+   * `cpu` is this thread's CPU time then, as `#cpu` gave it for `at`.
+   */
+  #rebase(at = now(), cpu = this.#cpu.at(at, this.#cpuReuseMs())): void {
     this.#lastBeat = at
     this.#ownAtLastBeat = this.#ownMs()
     this.#ownCpuAtLastBeat = this.#tools.guard.ownCpuMs
     this.#cpuAtLastBeat = cpu
+    this.#cpuLagAtLastBeat = this.#cpu.lag(at)
     this.#tools.watchdog.beat()
   }
 
@@ -306,8 +326,13 @@ export class StallMonitor {
     const gap = at - this.#lastBeat
     const own = this.#ownMs() - this.#ownAtLastBeat
     const ownCpu = this.#tools.guard.ownCpuMs - this.#ownCpuAtLastBeat
-    const cpu = this.#cpu.at(at)
-    const busy = cpu - this.#cpuAtLastBeat
+    const threshold = this.#threshold()
+    const wallBound = gap - this.#interval - own
+    // A gap the wall bound rules out needs no CPU time of its own: a recent reading serves, as the
+    // next gap's start (see `#cpu`). One it lets through is read now.
+    const cpu = this.#cpu.at(at, wallBound < threshold ? this.#cpuReuseMs() : 0)
+    // The CPU time since the last beat, at least: its reading may have been behind by its lag.
+    const busy = cpu - this.#cpuAtLastBeat - this.#cpuLagAtLastBeat
     this.#rebase(at, cpu)
     // The beat cannot fire during a stall, so the stall lasted between gap − interval and gap.
     // Time inside wrapped calls is already a sync-io finding, and loopcop's own work (the stack
@@ -322,8 +347,8 @@ export class StallMonitor {
     // with their bookkeeping, probes), the CPU bound the probes' CPU time. (A wrapped call's CPU
     // stays in the CPU bound: the wall bound already leaves the call out, and the smaller wins.)
     const stall = Math.min(wall, busy - ownCpu)
-    const taken = watchdog.probes.splice(0)
-    if (Math.min(gap - this.#interval - own, busy - ownCpu) < this.#threshold()) return
+    const taken = watchdog.probes.length === 0 ? NO_PROBES : watchdog.probes.splice(0)
+    if (Math.min(wallBound, busy - ownCpu) < threshold) return
     const probeResult = taken.find((p) => p.scope !== undefined) ?? taken[0]
     // No way for the watchdog to this worker thread: the in-thread sampler saw what ran during the gap.
     const sampled = probeResult === undefined && this.#tools.sampler.running ? this.#tools.sampler.sampledStack(at - gap, at) : undefined

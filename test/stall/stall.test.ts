@@ -1,13 +1,20 @@
 import { execSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import { describe, expect, test } from 'vitest'
+import { describe, expect, test, vi } from 'vitest'
 import { allowBlocking, detect, type Finding, type StallFinding } from '../../src/index.js'
+import { ThreadClock } from '../../src/runtime/thread-clock.js'
 import { stallStacksAvailable } from '../helpers/detector.js'
 import { countingFormatter } from '../helpers/formatter.js'
 import { instrumentedSpin, spinCpu, spinFile } from '../helpers/spin.js'
 
 const require = createRequire(import.meta.url)
+
+/** Busy-waits `ms` of wall time: a short synchronous stretch, far under any stall threshold. */
+function busyWall(ms: number): void {
+  const t0 = performance.now()
+  while (performance.now() - t0 < ms);
+}
 
 const stalls = (findings: readonly Finding[]): StallFinding[] => findings.filter((f): f is StallFinding => f.kind === 'stall')
 
@@ -53,6 +60,25 @@ describe('stall detection', () => {
     expect(found[0]!.durationMs).toBeGreaterThanOrEqual(150)
     // The 300 ms the call slept are its own finding, not the stall's.
     expect(found[0]!.durationMs).toBeLessThan(300)
+  })
+
+  test("back-to-back short scopes read this thread's CPU time about once a reuse window, not at each start and end; a stall right after is found whole", async () => {
+    // Every clock the detector reads stalls with (spinCpu's own too, read after the count).
+    const reads = vi.spyOn(ThreadClock.prototype, 'ms')
+    try {
+      const scopes = 100
+      for (let i = 0; i < scopes; i++) await detect(() => busyWall(1))
+      // Each scope's end comes 1 ms or more after its start: a reading served 1 ms at most, and every
+      // end read the clock again. Now a reading serves a gap the wall bound rules out for half the
+      // heartbeat's interval (10 ms at stallMs 100), so a few scopes share one.
+      expect(reads.mock.calls.length).toBeGreaterThan(0)
+      expect(reads.mock.calls.length).toBeLessThan(scopes / 2)
+      const found = stalls((await detect(() => spinCpu(200))).findings)
+      expect(found).toHaveLength(1)
+      expect(found[0]?.durationMs).toBeGreaterThanOrEqual(150)
+    } finally {
+      reads.mockRestore()
+    }
   })
 
   test('a 20 ms loop is not a stall with stallMs 100', async () => {
