@@ -136,6 +136,23 @@ export function runsTests(argv: readonly string[] = startArgv): boolean {
   }
 }
 
+/**
+ * Whether Mocha runs in watch mode in this process (`--watch` without `--parallel`): it runs the
+ * root suite again after each change, here, and its global teardown only when watch mode ends.
+ * False when the options cannot be read.
+ */
+export function watchesSerially(argv: readonly string[] = startArgv): boolean {
+  if (process.env.MOCHA_WORKER_ID !== undefined) return false
+  const command = mochaCommand(argv)
+  if ('unread' in command) return false
+  try {
+    const all = command.all()
+    return all.watch === true && all.parallel !== true
+  } catch {
+    return false
+  }
+}
+
 /** The user's own files Mocha `--require`s before loopcop/mocha, and where the fix goes. */
 export interface RequiredBefore {
   /** Those files, relative to the project (ES modules too, which the module cache does not show). */

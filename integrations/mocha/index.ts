@@ -16,9 +16,9 @@
  */
 import { type Completeness, type Options, PARTIAL, type TestSink, Tries, currentOptions, envOverrides, failedNothing, finishRun, firstPartial, firstWarning, install, loadOrderWarning, loadedBefore, outsideScopes, prepareStalls, recordFindings, recordsRun, reportInternalError, reportRun, startRun, lineWriterOf } from '../../src/integration.js'
 import { firstInProcess } from '../../src/runner/once.js'
-import { completeRun, requiredBefore, runsTests } from './command-line.js'
+import { completeRun, requiredBefore, runsTests, watchesSerially } from './command-line.js'
 import { noteTestDefinitions } from './definitions.js'
-import { type MochaRunnable, type MochaSuite, OWN, beginTest, endCurrent, ownHookContexts } from './test.js'
+import { type MochaRunnable, type MochaSuite, OWN, beginTest, endCurrent, newRun, ownHookContexts } from './test.js'
 
 /** What `this` is in a root hook: Mocha's context, holding the test about to run and the hook running. */
 interface HookContext {
@@ -48,6 +48,7 @@ const sink: TestSink = { record: recordFindings, print, leak: (finding) => recor
 function rootBeforeEach(this: HookContext): void {
   try {
     const test = this.currentTest
+    if (test !== undefined) watchedRunReported = false
     if (test !== undefined && rootSuite === undefined) rootSuite = rootOf(test)
     if (test !== undefined) beginTest(test, sink, tries)
   } catch (error) {
@@ -125,12 +126,31 @@ function rootAfterEach(): void {
   }
 }
 
+/**
+ * Whether the last run of Mocha's watch mode was reported at its end and no test ran since: then
+ * the global teardown, when watch mode ends, has nothing left to report.
+ */
+let watchedRunReported = false
+
 // After the root suite's tests (after every file's, or a `--parallel` worker's file's): a retry
-// still awaited (a try failed in a hook, which Mocha does not retry) never comes.
-function rootAfterAll(): void {
+// still awaited (a try failed in a hook, which Mocha does not retry) never comes. In Mocha's watch
+// mode the root suite runs again after each change, and the global teardown comes only when watch
+// mode ends: each run is reported at its end, and the next one recorded afresh.
+function rootAfterAll(this: HookContext): void {
   try {
     endCurrent()
     tries.settle()
+    if (!recordsRun() || !watchesSerially()) return
+    try {
+      // Before Mocha's reporter ends the run (its epilogue comes after this hook), on a line of its own.
+      print('')
+      reportRecordedRun(true, this.test?.parent)
+    } finally {
+      newRun()
+      rootSuite = undefined
+      watchedRunReported = true
+      startRun()
+    }
   } catch (error) {
     internalError(error)
   }
@@ -199,14 +219,9 @@ export function mochaGlobalTeardown(this: TeardownContext | undefined): void {
   try {
     endCurrent()
     tries.settle()
-    if (!recordsRun()) return
-    const { findings, lost } = finishRun()
-    const { report } = currentOptions()
-    const { error } = reportRun(findings, { ...(report.json !== undefined && { json: report.json }), ...(report.github !== undefined && { github: report.github }), lost, write: print, complete: () => firstPartial(completeRun, () => stopped, ranThrough) })
-    if (error !== undefined) {
-      print(error.message)
-      failTheRun()
-    }
+    // Watch mode ends: its last run was reported at its end (unless a change stopped it first).
+    if (!recordsRun() || watchedRunReported) return
+    reportRecordedRun(stopped)
   } catch (error) {
     print(`loopcop: the run report failed (a bug in loopcop; the run is marked failed so that it is not mistaken for a clean one):\n${error instanceof Error ? error.stack : String(error)}`)
     failTheRun()
@@ -215,6 +230,22 @@ export function mochaGlobalTeardown(this: TeardownContext | undefined): void {
     rootSuite = undefined
     process.removeListener('exit', reportOnExit)
     process.removeListener('uncaughtExceptionMonitor', reportBeforeCrash)
+  }
+}
+
+/**
+ * Reports the run recorded in this process: the summary by call site (on stderr), the JSON report
+ * and annotations. `stopped`: whether the run went on to its end (`true`), else why not; `root`:
+ * its root suite, for whether its tests ran through. A report that cannot be written is printed and
+ * fails the run through its exit code.
+ */
+function reportRecordedRun(stopped: Completeness, root?: MochaSuite): void {
+  const { findings, lost } = finishRun()
+  const { report } = currentOptions()
+  const { error } = reportRun(findings, { ...(report.json !== undefined && { json: report.json }), ...(report.github !== undefined && { github: report.github }), lost, write: print, complete: () => firstPartial(completeRun, () => stopped, () => ranThrough(root)) })
+  if (error !== undefined) {
+    print(error.message)
+    failTheRun()
   }
 }
 

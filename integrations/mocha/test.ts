@@ -293,8 +293,17 @@ function registerSpecFiles(test: MochaRunnable): void {
   addTestFiles(files)
 }
 
-/** Each test's ref: tests of a file that share a name are told apart. */
-const refs = new TestRefs<MochaRunnable>()
+/** Each test's ref: tests of a file that share a name are told apart (within one run: see `newRun`). */
+let refs = new TestRefs<MochaRunnable>()
+
+/**
+ * A new run starts in this process (Mocha's watch mode runs the suite again after a change): its
+ * tests are counted afresh, not as repeats of the last run's tests of the same names.
+ */
+export function newRun(): void {
+  endCurrent()
+  refs = new TestRefs<MochaRunnable>()
+}
 
 /**
  * Starts a test (from the root `beforeEach`, which Mocha runs before every other `beforeEach`):

@@ -1,0 +1,75 @@
+// Mocha's watch mode runs the suite again in the same process after each change (or `rs` typed on
+// its input), and runs the global teardown only when watch mode ends (Ctrl-C). Each run is reported
+// at its end: its summary and JSON report, its call sites said again, its tests counted afresh (not
+// as repeats of the last run's); when watch mode ends there is nothing more to report.
+import { spawn } from 'node:child_process'
+import { readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, test } from 'vitest'
+import type { JsonReport } from '../../src/index.js'
+import { assertInstalled, bins, fixtures } from '../helpers/run.js'
+import { mochaFixtures } from './support.js'
+
+const cwd = join(mochaFixtures, 'watch')
+const WAITING = '[mocha] waiting for changes...'
+
+/** `mocha --watch` on the fixture: after each run ends, `next(runs)` says what to type (`rs`: run again), or to stop (Ctrl-C). Its stderr and exit code. */
+function watch(mocha: string, report: string, next: (runs: number) => 'rs' | 'stop'): Promise<{ stderr: string; code: number | null }> {
+  assertInstalled()
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', NODE_PATH: join(fixtures, 'node_modules'), LOOPCOP_MODE: 'warn', LOOPCOP_STALL_MS: '0', LOOPCOP_REPORT: report }
+  for (const key of Object.keys(env)) if (key.startsWith('VITEST') || key === 'CI' || key === 'GITHUB_ACTIONS' || key === 'NODE_OPTIONS') delete env[key]
+  return new Promise((resolve, fail) => {
+    const child = spawn(process.execPath, [mocha, '--watch', '--reporter', 'dot'], { cwd, env: env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'] })
+    let stderr = ''
+    let runs = 0
+    const killer = setTimeout(() => child.kill('SIGKILL'), 180_000)
+    child.stdout.resume()
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+      const ended = stderr.split(WAITING).length - 1
+      if (ended === runs) return
+      runs = ended
+      if (next(runs) === 'rs') child.stdin.write('rs\n')
+      else child.kill('SIGINT')
+    })
+    child.on('error', fail)
+    child.on('close', (code) => {
+      clearTimeout(killer)
+      resolve({ stderr, code })
+    })
+  })
+}
+
+describe.each([
+  { version: 12, mocha: bins.mocha },
+  { version: 11, mocha: bins.mocha11 },
+])('Mocha $version --watch', ({ version, mocha }) => {
+  test('each run is reported at its end, its call sites said again, its tests not repeats of the last run’s; nothing more when watch mode ends', async () => {
+    const report = join('reports', `watch-${version}.json`)
+    rmSync(join(cwd, report), { force: true })
+    let first: JsonReport | undefined
+    const { stderr } = await watch(mocha, report, (runs) => {
+      if (runs === 1) {
+        first = JSON.parse(readFileSync(join(cwd, report), 'utf8')) as JsonReport
+        rmSync(join(cwd, report))
+        return 'rs'
+      }
+      return 'stop'
+    })
+    const runs = stderr.split(WAITING)
+    // Two runs, and what came after the second (Ctrl-C, the global teardown).
+    expect(runs).toHaveLength(3)
+    for (const run of runs.slice(0, 2)) {
+      expect(run).toContain('loopcop (warn): new call site lib/config.js:7:13 fs.readFileSync(')
+      expect(run).toContain('loopcop: 1 blocking call at 1 call site in 1 test')
+      expect(run).toContain(`loopcop: JSON report written to ${report}`)
+    }
+    expect(runs[2]).not.toMatch(/loopcop/)
+    const second = JSON.parse(readFileSync(join(cwd, report), 'utf8')) as JsonReport
+    for (const r of [first, second]) {
+      expect(r?.findings).toHaveLength(1)
+      expect(r?.findings[0]).toMatchObject({ operation: 'fs.readFileSync', calls: 1, test: { name: 'config loads', file: 'test/config.spec.js' }, location: { file: 'lib/config.js', line: 7 } })
+      expect(r?.findings[0]?.test).not.toHaveProperty('repeat')
+    }
+  }, 240_000)
+})
