@@ -35,17 +35,25 @@ export interface RunResult {
 }
 
 /**
- * Runs a Node script (a runner's bin, an example) as a child process, with `LOOPCOP_*` and
- * CI variables of this process removed unless given, and colours off; with `node`, on that Node binary.
+ * The environment of a child run: this process's, without its `LOOPCOP_*`, Vitest's, GitHub's,
+ * `NODE_OPTIONS` and Jest's worker variables, colours off, then `extra` (`undefined`: left out).
  */
-export function runNode(script: string, args: readonly string[], options: { cwd: string; env?: Record<string, string | undefined>; timeoutMs?: number; nodeArgs?: readonly string[]; node?: string } ): Promise<RunResult> {
+export function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: Record<string, string | undefined> = { ...process.env }
   for (const key of Object.keys(env)) {
     if (key.startsWith('LOOPCOP_') || key.startsWith('VITEST') || key === 'GITHUB_ACTIONS' || key === 'NODE_OPTIONS' || key === 'JEST_WORKER_ID') delete env[key]
   }
-  Object.assign(env, { NO_COLOR: '1', FORCE_COLOR: '0', CI: 'true' }, options.env)
+  return Object.assign(env, { NO_COLOR: '1', FORCE_COLOR: '0' }, extra) as NodeJS.ProcessEnv
+}
+
+/**
+ * Runs a Node script (a runner's bin, an example) as a child process, with `LOOPCOP_*` and
+ * CI variables of this process removed unless given, and colours off; with `node`, on that Node binary.
+ */
+export function runNode(script: string, args: readonly string[], options: { cwd: string; env?: Record<string, string | undefined>; timeoutMs?: number; nodeArgs?: readonly string[]; node?: string } ): Promise<RunResult> {
+  const env = childEnv({ CI: 'true', ...options.env })
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(options.node ?? process.execPath, [...(options.nodeArgs ?? []), script, ...args], { cwd: options.cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(options.node ?? process.execPath, [...(options.nodeArgs ?? []), script, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))

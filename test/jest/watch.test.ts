@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, test } from 'vitest'
-import { assertInstalled, bins, fixtures } from '../helpers/run.js'
+import { assertInstalled, bins, childEnv, fixtures } from '../helpers/run.js'
 
 const fixture = join(fixtures, 'jest', 'basic')
 
@@ -17,12 +17,10 @@ const fixture = join(fixtures, 'jest', 'basic')
  */
 function watch(extra: Record<string, string>, done: (stderr: string, runs: number, stop: () => void) => void): Promise<string> {
   assertInstalled()
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' }
-  for (const key of Object.keys(env)) if (key.startsWith('LOOPCOP_') || key.startsWith('VITEST') || key === 'CI' || key === 'GITHUB_ACTIONS' || key === 'NODE_OPTIONS' || key === 'JEST_WORKER_ID') delete env[key]
-  Object.assign(env, extra)
+  const env = childEnv({ CI: undefined, ...extra })
   const cache = mkdtempSync(join(tmpdir(), 'loopcop-jest-watch-'))
   return new Promise((resolve, fail) => {
-    const child = spawn(process.execPath, [bins.jest, '--watchAll', '--cacheDirectory', cache], { cwd: fixture, env: env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [bins.jest, '--watchAll', '--cacheDirectory', cache], { cwd: fixture, env, stdio: ['pipe', 'pipe', 'pipe'] })
     let stderr = ''
     const stop = (): void => void child.kill('SIGTERM')
     const killer = setTimeout(() => child.kill('SIGKILL'), 180_000)

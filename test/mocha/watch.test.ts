@@ -7,7 +7,7 @@ import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import type { JsonReport } from '../../src/index.js'
-import { assertInstalled, bins, fixtures } from '../helpers/run.js'
+import { assertInstalled, bins, childEnv, fixtures } from '../helpers/run.js'
 import { mochaFixtures } from './support.js'
 
 const cwd = join(mochaFixtures, 'watch')
@@ -16,10 +16,9 @@ const WAITING = '[mocha] waiting for changes...'
 /** `mocha --watch` on the fixture: after each run ends, `next(runs)` says what to type (`rs`: run again), or to stop (Ctrl-C). Its stderr and exit code. */
 function watch(mocha: string, report: string, next: (runs: number) => 'rs' | 'stop'): Promise<{ stderr: string; code: number | null }> {
   assertInstalled()
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', NODE_PATH: join(fixtures, 'node_modules'), LOOPCOP_MODE: 'warn', LOOPCOP_STALL_MS: '0', LOOPCOP_REPORT: report }
-  for (const key of Object.keys(env)) if (key.startsWith('VITEST') || key === 'CI' || key === 'GITHUB_ACTIONS' || key === 'NODE_OPTIONS') delete env[key]
+  const env = childEnv({ CI: undefined, NODE_PATH: join(fixtures, 'node_modules'), LOOPCOP_MODE: 'warn', LOOPCOP_STALL_MS: '0', LOOPCOP_REPORT: report })
   return new Promise((resolve, fail) => {
-    const child = spawn(process.execPath, [mocha, '--watch', '--reporter', 'dot'], { cwd, env: env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [mocha, '--watch', '--reporter', 'dot'], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] })
     let stderr = ''
     let runs = 0
     const killer = setTimeout(() => child.kill('SIGKILL'), 180_000)
