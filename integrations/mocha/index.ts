@@ -48,9 +48,10 @@ const sink: TestSink = { record: recordFindings, print, leak: (finding) => recor
 function rootBeforeEach(this: HookContext): void {
   try {
     const test = this.currentTest
-    if (test !== undefined) watchedRunReported = false
-    if (test !== undefined && rootSuite === undefined) rootSuite = rootOf(test)
-    if (test !== undefined) beginTest(test, sink, tries)
+    if (test === undefined) return
+    watchedRunReported = false
+    rootSuite ??= rootOf(test)
+    beginTest(test, sink, tries)
   } catch (error) {
     internalError(error)
   }
