@@ -17,7 +17,7 @@ export { WARNED_ENV, clearWarned, closeWarned, openWarned } from './report/warne
 export { formatSummary } from './report/summary.js'
 export { jsonReport } from './report/json.js'
 export { missingReporterError } from './report/missing-reporter.js'
-export { copyOwnProperties, isThenable, keepShape } from './runtime/functions.js'
+export { copyOwnProperties, defineHidden, isThenable, keepShape, whenSettled } from './runtime/functions.js'
 export { warnOf, lineWriterOf } from './runtime/console.js'
 export { projectCwd } from './runtime/cwd.js'
 export { TestRefs } from './model/finding.js'

@@ -27,6 +27,7 @@ export {
   jsonReport,
   copyOwnProperties,
   keepShape,
+  defineHidden,
   listBlocking,
   loadOrderWarning,
   loadedBefore,
@@ -37,6 +38,7 @@ export {
   lineWriterOf,
   projectCwd,
   TestRefs,
+  whenSettled,
 } from './core.js'
 
 // ── the test lifecycle ──────────────────────────────────────────────────────────────────────────

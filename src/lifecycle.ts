@@ -2,12 +2,12 @@
 // test's scope, run its body and hooks in it, finish with its verdict, route what it left running
 // (leaks) and loopcop's own failures. Each adapter keeps only what is specific to its runner: when
 // its runner starts and ends a test, and how it fails one.
-import { isPromise } from 'node:util/types'
 import type { Scope } from './accounting/scope.js'
 import type { OpenOptions } from './accounting/scopes.js'
 import { type Finding, type TestRef, isUnjudged, isViolation } from './model/finding.js'
 import type { Mode } from './model/mode.js'
 import type { ScopeOptions } from './model/options.js'
+import { isNativePromise, promiseThen } from './runtime/functions.js'
 import { type BlockingIOErrorClass, LoopcopInternalError } from './report/errors.js'
 import { failureMessage, newSiteWarning, warnSiteKey } from './report/messages.js'
 
@@ -54,20 +54,6 @@ export interface LifecycleHost {
   summarized(): boolean
   /** Takes loopcop's own frames out of the stack of an error a test failed with. */
   hideOwnFrames(error: unknown): void
-}
-
-// eslint-disable-next-line @typescript-eslint/unbound-method -- called with the promise as `this`
-const promiseThen = Promise.prototype.then
-
-/**
- * A promise of some realm's own `Promise` (a Jest test file's async function returns its realm's):
- * not a subclass, not a thenable, no own `then` — `then` on it does nothing but add a handler.
- */
-function isNativePromise(value: unknown): value is Promise<unknown> {
-  if (!isPromise(value) || Object.hasOwn(value, 'then') || Object.hasOwn(value, 'constructor')) return false
-  const proto = Object.getPrototypeOf(value) as object | null
-  const base = proto === null ? null : (Object.getPrototypeOf(proto) as object | null)
-  return base !== null && Object.getPrototypeOf(base) === null
 }
 
 function modeOf(f: Finding, scope: Scope): Mode {

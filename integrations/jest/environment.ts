@@ -54,6 +54,7 @@ import {
   unpatchRealm,
   validateOptions,
   keepShape,
+  defineHidden,
   warnOf,
 } from '../../src/integration.js'
 import { framesReadIn } from '../../src/runner/frame-lines.js'
@@ -297,7 +298,7 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
         const run = runFor()
         return run === undefined ? (Reflect.apply(fn, this, args) as unknown) : run.run(() => Reflect.apply(fn, this, args) as unknown)
       }
-      return keepShape(wrapped, fn, { [WRAPPED]: true }) as unknown as F
+      return defineHidden(keepShape(wrapped, fn), WRAPPED, true) as unknown as F
     }
 
     /** Replaces `test.fn` by a function that runs it in the test's scope. */

@@ -3,26 +3,26 @@
  * `mocha --require loopcop/mocha`. Every test is checked; one that blocks the event loop fails
  * with the blocking line and the time. Serial and `--parallel`, Mocha 10, 11 and 12.
  *
- * How: a root `beforeEach` (which runs before every other `beforeEach`) opens the test's scope and
- * wraps the test's function, which fails the test itself — never from a root `afterEach` (that
- * skips every remaining test) nor with `this.test.error()` (that reports it passed and failed).
- * `beforeEach` hooks are part of the test; what an `afterEach` hook blocks on is charged to the
- * test in the run report (Mocha has reported the test by then). The run report (summary by call
- * site, JSON, GitHub annotations) is made by the global teardown in the main process from what
- * every `--parallel` worker spooled, and printed on stderr: Mocha's one reporter slot and stdout
- * stay the user's. Configure with `configure()` in a file `require`d next to this one (every
- * worker loads it too), or with `LOOPCOP_*` variables.
+ * How: a root `beforeAll` (after every spec file loaded) wraps every test's function and every
+ * `beforeEach`/`afterEach` hook, once a run (test.ts). A test's scope opens at the first of them
+ * Mocha calls for it; its wrapped function fails the test itself — never from a root `afterEach`
+ * (that skips every remaining test) nor with `this.test.error()` (that reports it passed and
+ * failed). `beforeEach` hooks are part of the test; what an `afterEach` hook blocks on is charged
+ * to the test in the run report (Mocha has reported the test by then). No root hook of loopcop's
+ * runs for each test. The run report (summary by call site, JSON, GitHub annotations) is made by
+ * the global teardown in the main process from what every `--parallel` worker spooled, and printed
+ * on stderr: Mocha's one reporter slot and stdout stay the user's. Configure with `configure()` in
+ * a file `require`d next to this one (every worker loads it too), or with `LOOPCOP_*` variables.
  * @module
  */
 import { type Completeness, type Options, PARTIAL, type TestSink, Tries, currentOptions, envOverrides, failedNothing, finishRun, firstPartial, firstWarning, install, loadOrderWarning, loadedBefore, outsideScopes, prepareStalls, recordFindings, recordsRun, reportInternalError, reportRun, startRun, lineWriterOf } from '../../src/integration.js'
 import { firstInProcess } from '../../src/runner/once.js'
 import { completeRun, requiredBefore, runsTests, watchesSerially } from './command-line.js'
 import { noteTestDefinitions } from './definitions.js'
-import { type MochaRunnable, type MochaSuite, OWN, beginTest, endCurrent, newRun, ownHookContexts } from './test.js'
+import { type MochaRunnable, type MochaSuite, OWN, endCurrent, newRun, prepareRun } from './test.js'
 
-/** What `this` is in a root hook: Mocha's context, holding the test about to run and the hook running. */
+/** What `this` is in a root hook: Mocha's context, holding the hook running. */
 interface HookContext {
-  readonly currentTest?: MochaRunnable
   readonly test?: { readonly parent?: MochaSuite }
 }
 
@@ -45,18 +45,6 @@ const tries = new Tries<MochaRunnable>(recordFindings)
  */
 const sink: TestSink = { record: recordFindings, print, leak: (finding) => recordFindings([failedNothing(finding)]) }
 
-function rootBeforeEach(this: HookContext): void {
-  try {
-    const test = this.currentTest
-    if (test === undefined) return
-    watchedRunReported = false
-    rootSuite ??= rootOf(test)
-    beginTest(test, sink, tries)
-  } catch (error) {
-    internalError(error)
-  }
-}
-
 /**
  * The options in force when Mocha began loading spec files (a `--parallel` worker: the file it is
  * about to run), until the first test after: a spec file's `configure()` is not its own under Mocha.
@@ -72,16 +60,23 @@ function specFileLoading(): void {
   }
 }
 
+/** A test begins: the run has one since its last report (see `watchedRunReported`). */
+function testBegan(): void {
+  watchedRunReported = false
+}
+
 /**
  * Before the root suite's hooks and tests (after every spec file loaded; a `--parallel` worker's
- * file): gives loopcop's other root hooks a context of their own (`ownHookContexts`), and says, once
- * a run, that the spec files changed the options, which then hold for the rest of the run, not for
- * the file that changed them.
+ * file): wraps the run's tests and hooks (`prepareRun`), and says, once a run, that the spec files
+ * changed the options, which then hold for the rest of the run, not for the file that changed them.
  */
 function rootBeforeAll(this: HookContext): void {
   try {
     const root = this.test?.parent
-    if (root !== undefined) ownHookContexts(root)
+    if (root !== undefined) {
+      rootSuite = root
+      prepareRun(root, { sink, tries, began: testBegan })
+    }
     const before = optionsBeforeLoading
     optionsBeforeLoading = undefined
     if (before === undefined || before === currentOptions() || !firstWarning('loopcop/mocha: options changed while spec files loaded')) return
@@ -93,14 +88,8 @@ function rootBeforeAll(this: HookContext): void {
   }
 }
 
-/** The root suite of this process's run, from its first test (none in `--parallel`'s main process). */
+/** The root suite of this process's run, from its root `beforeAll` (none in `--parallel`'s main process). */
 let rootSuite: MochaSuite | undefined
-
-function rootOf(test: MochaRunnable): MochaSuite | undefined {
-  let suite = test.parent
-  while (suite?.parent !== undefined) suite = suite.parent
-  return suite
-}
 
 /**
  * Whether every test of this process's run ran through, so that a baseline entry it did not see
@@ -115,16 +104,6 @@ export function ranThrough(root: MochaSuite | undefined = rootSuite): Completene
   const through = (suite: MochaSuite): boolean =>
     (suite.tests ?? []).every((t) => t.pending === true || t.state === 'passed' || t.state === 'pending') && (suite.suites ?? []).every(through)
   return through(root) ? true : 'a test failed, was retried, or did not run'
-}
-
-// Mocha runs the root `afterEach` after the suites' own: the test is over. Only bookkeeping here,
-// never a throw (a failing root `afterEach` skips every remaining test of the run).
-function rootAfterEach(): void {
-  try {
-    endCurrent()
-  } catch (error) {
-    internalError(error)
-  }
 }
 
 /**
@@ -162,11 +141,9 @@ function internalError(error: unknown): void {
   reportInternalError(error, 'in the Mocha integration')
 }
 
-/** The root hooks Mocha registers from `--require loopcop/mocha`: every test becomes a scope. */
-export const mochaHooks: { readonly beforeAll: (this: HookContext) => void; readonly beforeEach: (this: HookContext) => void; readonly afterEach: () => void; readonly afterAll: () => void } = {
+/** The root hooks Mocha registers from `--require loopcop/mocha`: a run's tests are wrapped before the first, its report made after the last. */
+export const mochaHooks: { readonly beforeAll: (this: HookContext) => void; readonly afterAll: (this: HookContext) => void } = {
   beforeAll: rootBeforeAll,
-  beforeEach: rootBeforeEach,
-  afterEach: rootAfterEach,
   afterAll: rootAfterAll,
 }
 for (const hook of Object.values(mochaHooks)) Object.defineProperty(hook, OWN, { value: true })

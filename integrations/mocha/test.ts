@@ -1,11 +1,16 @@
 /**
  * One Mocha test as a loopcop scope: its `beforeEach` hooks, its function (sync, promise or
- * `done`) and what they start. The test's function is wrapped so the verdict fails the test itself.
+ * `done`) and what they start. At the start of a run every test's function and every
+ * `beforeEach`/`afterEach` hook is wrapped, once (`prepareRun`); the test begins at the first of
+ * them Mocha calls for it, and its wrapped function fails the test itself with the verdict.
  * `afterEach` hooks run after Mocha has reported the test: what they block on is charged to the
- * test in the run report, but can no longer fail it (failing the hook would skip the suite).
+ * test in the run report, but can no longer fail it (failing the hook would skip the suite); the
+ * test ends for good when the last of them is over, or else when the next test begins or the run
+ * ends. No root `beforeEach` or `afterEach` of loopcop's runs: Mocha's work for the two, a hook run
+ * each for every test, was a fifth of what loopcop added to a test (bench/README.md, "Fortieth pass").
  * @module
  */
-import { type Finding, type TestRef, TestRefs, type TestRun, type TestSink, type Tries, addTestFiles, hideOwnFrames, isThenable, keepShape, openTest, outsideScopes } from '../../src/integration.js'
+import { type Finding, type TestRef, TestRefs, type TestRun, type TestSink, type Tries, addTestFiles, defineHidden, hideOwnFrames, isThenable, keepShape, openTest, outsideScopes, reportInternalError, whenSettled } from '../../src/integration.js'
 
 /** The part of a Mocha `Test` or `Hook` loopcop touches. */
 export interface MochaRunnable {
@@ -44,41 +49,56 @@ export interface MochaSuite {
   getHooks?(name: string): MochaRunnable[] | undefined
   /** Whether an `.only` test or suite is below it (Mocha 8 and later). */
   hasOnly?(): boolean
+  /** Mocha's suites are event emitters: a test, suite or hook added to one is announced (`test`, `suite`, `beforeEach`, `afterEach`). */
+  on?(event: string, listener: (added: never) => void): unknown
 }
+
+/** What `this` is in a test's function or a hook: the suite's context, holding the runnable running and, in a `beforeEach`/`afterEach` hook, the test it runs for. */
+interface MochaContext {
+  readonly test?: MochaRunnable
+  readonly currentTest?: MochaRunnable
+}
+
 
 interface TestState {
   readonly test: MochaRunnable
   readonly ref: TestRef
+  readonly sink: TestSink
   /** The test's own part: its `beforeEach` hooks and its function. */
   readonly run: TestRun
-  readonly original: Function
-  readonly sink: TestSink
-  /** Its tries, for a test Mocha retries. */
-  readonly tries: Tries<MochaRunnable>
   /** `test` until the test's function settles, then `tail` (its `afterEach` hooks). */
   phase: 'test' | 'tail'
   /** Its `afterEach` hooks, run after Mocha reported the test. */
   tail?: TestRun
+  /** How many of its `afterEach` hooks (loopcop's wrappers) have yet to finish: the test ends for good at the last. */
+  afterEachLeft: number
 }
 
-/** On a wrapper: the function it wraps (a retried test is cloned with its wrapper). */
+/** Where the tests' results go, and their tries: the run's, given by `prepareRun`. */
+interface RunSinks {
+  readonly sink: TestSink
+  readonly tries: Tries<MochaRunnable>
+  /** Called as each test begins. */
+  readonly began: () => void
+}
+
+/** On a wrapper: the function it wraps (every copy of the integration leaves a wrapped function alone). */
 const ORIGINAL = Symbol.for('loopcop.mocha.original')
 /** On loopcop's own root hooks: never wrapped. */
 export const OWN = Symbol.for('loopcop.mocha.own')
 
-/** On a test one copy of the integration has begun. */
-const BEGUN = Symbol.for('loopcop.mocha.begun')
-
 let current: TestState | undefined
-const wrappedSuites = new WeakSet()
-
-function originalOf(fn: Function): Function {
-  return ((fn as unknown as Record<symbol, Function | undefined>)[ORIGINAL]) ?? fn
-}
+let sinks: RunSinks | undefined
+/** The test functions this copy of the integration wrapped. */
+const ownWrappers = new WeakSet<Function>()
+/** The suites whose tests and hooks are wrapped, and whose later additions are listened for. */
+const preparedSuites = new WeakSet<MochaSuite>()
+/** How many `afterEach` hooks of each suite loopcop wrapped. */
+const afterEachCounts = new WeakMap<MochaSuite, number>()
 
 /** Makes `wrapper` look like `original` to Mocha: `length` (done-style or not), source text, the link back. */
 function disguise(wrapper: Function, original: Function): Function {
-  return keepShape(wrapper, original, { toString: () => original.toString(), [ORIGINAL]: original })
+  return defineHidden(defineHidden(keepShape(wrapper, original), 'toString', () => original.toString()), ORIGINAL, original)
 }
 
 /**
@@ -128,13 +148,12 @@ function hidingOwnFrames(run: TestRun, err: unknown): unknown {
 }
 
 /**
- * Moves the test from its own part to its tail (its function put back), once: whether this call
- * did. Later calls (a second `done()`, a late settle after a timeout) find it done.
+ * Moves the test from its own part to its tail, once: whether this call did. Later calls (a
+ * second `done()`, a late settle after a timeout) find it done.
  */
 function endOwnPart(state: TestState): boolean {
   if (state.phase !== 'test') return false
   state.phase = 'tail'
-  if (state.test.fn !== state.original) state.test.fn = state.original
   return true
 }
 
@@ -148,40 +167,50 @@ function finishFailed(state: TestState, error: unknown): unknown {
   return endOwnPart(state) ? state.run.finishFailed(error, recordTry(state)) : error
 }
 
-/** Where a try's findings go: to the test's tries, with whether Mocha will run it again. */
+/** Where a try's findings go: to the run's tries, with whether Mocha will run it again. */
 function recordTry(state: TestState): (findings: readonly Finding[], failed: boolean) => void {
   const test = state.test
   // A retry is a clone of the test: its tries are one test's by the test they were cloned from.
   const first = test.retriedTest?.() ?? test
   const retried = (): boolean => (test.currentRetry?.() ?? 0) < (test.retries?.() ?? -1)
-  return (findings, failed) => state.tries.ended(first, findings, failed, failed && retried())
+  return (findings, failed) => sinks?.tries.ended(first, findings, failed, failed && retried())
 }
 
 /**
- * Wraps the test's function: run in the scope, then fail the test from here if it blocked. The
- * wrapper is anonymous and, for Mocha's two shapes of test (`done` or none), as long as the
- * original already, so that `keepShape` has neither `name` nor `length` to define on it (each
- * define ~2 µs a test in a real suite: bench/README.md, "Thirty-ninth pass").
+ * Wraps a test's function (once a run: a retry is a clone that keeps it): run in the test's
+ * scope, then fail the test from here if it blocked. The wrapper is anonymous and, for Mocha's two
+ * shapes of test (`done` or none), as long as the original already, so that `keepShape` has
+ * neither `name` nor `length` to define on it (bench/README.md, "Thirty-ninth pass").
  */
-function wrapTest(state: TestState): Function {
+function wrapTestFn(test: MochaRunnable): void {
+  const original = test.fn
+  if (typeof original !== 'function' || ORIGINAL in original || OWN in original) return
   // `arguments` as Mocha gave them: a rest parameter would make the wrapper's `length` 0.
-  const wrapper =
-    state.original.length === 1
+  const wrapper: Function =
+    original.length === 1
       ? function (this: unknown, _done: unknown): unknown {
           // eslint-disable-next-line prefer-rest-params -- see above
-          return callTest(state, this, Array.prototype.slice.call(arguments))
+          return callTest(wrapper, original, this, Array.prototype.slice.call(arguments))
         }
       : function (this: unknown): unknown {
           // eslint-disable-next-line prefer-rest-params -- see above
-          return callTest(state, this, Array.prototype.slice.call(arguments))
+          return callTest(wrapper, original, this, Array.prototype.slice.call(arguments))
         }
-  return disguise(wrapper, state.original)
+  test.fn = disguise(wrapper, original)
+  ownWrappers.add(wrapper)
+}
+
+/** The test Mocha is running with `self` as its context, when it is the one whose function is `wrapper`. */
+function runningTest(wrapper: Function, self: unknown): MochaRunnable | undefined {
+  const test = typeof self === 'object' && self !== null ? (self as MochaContext).test : undefined
+  return test?.fn === wrapper ? test : undefined
 }
 
 /** What the wrapper of a test's function does when Mocha calls it with `self` and `args`. */
-function callTest(state: TestState, self: unknown, args: unknown[]): unknown {
-  const original = state.original
-  if (current !== state || state.phase !== 'test') return Reflect.apply(original, self, args)
+function callTest(wrapper: Function, original: Function, self: unknown, args: unknown[]): unknown {
+  const test = runningTest(wrapper, self)
+  const state = test === undefined ? undefined : current?.test === test ? current : safeBegin(test)
+  if (state === undefined || state.phase !== 'test') return Reflect.apply(original, self, args)
   const done = args[0]
   if (typeof done === 'function') {
     args[0] = outsideDone(done, state.test, (err) => (err ? hidingOwnFrames(state.run, finishFailed(state, err)) : finishTest(state, false)))
@@ -214,82 +243,160 @@ function callTest(state: TestState, self: unknown, args: unknown[]): unknown {
   )
 }
 
-/** Where a `beforeEach`/`afterEach` hook runs now: in the current test, or in its tail. */
-function hookRun(): TestRun | undefined {
-  const state = current
-  if (state === undefined) return undefined
+/**
+ * A test begins (its first `beforeEach` hook, or its function, is called): the previous one ends
+ * for good, and the test's scope opens. `undefined` for a test whose function another copy of the
+ * integration wrapped (both builds registered: `.mocharc` and `--require`), which that copy checks.
+ */
+function begin(test: MochaRunnable): TestState | undefined {
+  endCurrent()
+  const run = sinks
+  if (run === undefined || typeof test.fn !== 'function') return undefined
+  // A test added where no announcement reached loopcop (wrapped as it begins, from a `beforeEach` hook).
+  if (!ownWrappers.has(test.fn)) wrapTestFn(test)
+  if (!ownWrappers.has(test.fn)) return undefined
+  run.began()
+  // A retry is a clone: it is the test it was cloned from.
+  const ref = refs.of(test.retriedTest?.() ?? test, test.fullTitle(), test.file)
+  const state: TestState = { test, ref, sink: run.sink, run: openTest(ref, {}, run.sink), phase: 'test', afterEachLeft: afterEachCount(test.parent) }
+  current = state
+  return state
+}
+
+/** `begin`, from inside a wrapper of the user's function: a failure is loopcop's, printed, and the function runs unchecked. */
+function safeBegin(test: MochaRunnable): TestState | undefined {
+  try {
+    return begin(test)
+  } catch (error) {
+    reportInternalError(error, 'in the Mocha integration')
+    return undefined
+  }
+}
+
+/** How many `afterEach` hooks loopcop wrapped on `suite` and the suites around it: those Mocha runs after each of its tests. */
+function afterEachCount(suite: MochaSuite | undefined): number {
+  let n = 0
+  for (let s = suite; s !== undefined; s = s.parent) n += afterEachCounts.get(s) ?? 0
+  return n
+}
+
+/** The test a `beforeEach` hook runs for, begun if it is not yet. */
+function beforeEachState(self: unknown): TestState | undefined {
+  const test = typeof self === 'object' && self !== null ? (self as MochaContext).currentTest : undefined
+  if (test === undefined) return undefined
+  return current?.test === test ? current : safeBegin(test)
+}
+
+/** The current test, when an `afterEach` hook runs for it. */
+function afterEachState(self: unknown): TestState | undefined {
+  const test = typeof self === 'object' && self !== null ? (self as MochaContext).currentTest : undefined
+  return test !== undefined && current?.test === test ? current : undefined
+}
+
+/** Where a test's `afterEach` hook runs: in the part of the test that never finished (a timeout), else in its tail. */
+function tailRun(state: TestState): TestRun {
   if (state.phase === 'test') return state.run
   state.tail ??= openTest(state.ref, {}, state.sink)
   return state.tail
 }
 
-function wrapHook(hook: MochaRunnable): void {
+/** An `afterEach` hook of the test finished: after the last, the test ends for good. */
+function afterEachDone(state: TestState): void {
+  if (current === state && --state.afterEachLeft <= 0) guarded(endCurrent)
+}
+
+/**
+ * Makes a `beforeEach` or `afterEach` hook part of the test it runs for (once; `beforeAll`/
+ * `afterAll` hooks belong to no test and are not checked). A `beforeEach` hook begins its test if
+ * it is the first of the test's runnables Mocha calls.
+ */
+function wrapHook(hook: MochaRunnable, kind: 'beforeEach' | 'afterEach', suite: MochaSuite): void {
   const fn = hook.fn
   if (typeof fn !== 'function' || OWN in fn || ORIGINAL in fn) return
-  const wrapper = function loopcopHook(this: unknown, ...args: unknown[]): unknown {
-    const run = hookRun()
-    if (run === undefined) return Reflect.apply(fn, this, args) as unknown
-    if (typeof args[0] === 'function') args[0] = outsideDone(args[0], hook, (err) => (err ? hidingOwnFrames(run, err) : err))
-    return run.run(() => Reflect.apply(fn, this, args) as unknown)
-  }
+  const wrapper =
+    kind === 'beforeEach'
+      ? function loopcopHook(this: unknown, ...args: unknown[]): unknown {
+          const state = beforeEachState(this)
+          if (state === undefined || state.phase !== 'test') return Reflect.apply(fn, this, args) as unknown
+          const run = state.run
+          if (typeof args[0] === 'function') args[0] = outsideDone(args[0], hook, (err) => (err ? hidingOwnFrames(run, err) : err))
+          return run.run(() => Reflect.apply(fn, this, args) as unknown)
+        }
+      : function loopcopHook(this: unknown, ...args: unknown[]): unknown {
+          const state = afterEachState(this)
+          if (state === undefined) return Reflect.apply(fn, this, args) as unknown
+          const run = tailRun(state)
+          if (typeof args[0] === 'function') {
+            args[0] = outsideDone(args[0], hook, (err) => {
+              afterEachDone(state)
+              return err ? hidingOwnFrames(run, err) : err
+            })
+            return run.run(() => Reflect.apply(fn, this, args) as unknown)
+          }
+          const result = run.run(() => Reflect.apply(fn, this, args) as unknown)
+          // Over when it returns, or when the promise it returns settles. Another thenable is left
+          // alone (calling its `then` may start work): the test then ends when the next one begins.
+          if (!isThenable(result)) afterEachDone(state)
+          else whenSettled(result, () => afterEachDone(state))
+          return result
+        }
   hook.fn = disguise(wrapper, fn)
+  if (kind === 'afterEach') afterEachCounts.set(suite, (afterEachCounts.get(suite) ?? 0) + 1)
 }
 
-/** A suite's own `beforeEach` and `afterEach` hooks. */
-function eachHooks(suite: MochaSuite): MochaRunnable[] {
-  const fields = suite as unknown as Record<string, MochaRunnable[] | undefined>
-  const hooksOf = (name: string): MochaRunnable[] => (typeof suite.getHooks === 'function' ? suite.getHooks(name) : fields[`_${name}`]) ?? []
-  return [...hooksOf('beforeEach'), ...hooksOf('afterEach')]
+/** A suite's own `beforeEach` or `afterEach` hooks. */
+function hooksOf(suite: MochaSuite, name: 'beforeEach' | 'afterEach'): readonly MochaRunnable[] {
+  if (typeof suite.getHooks === 'function') return suite.getHooks(name) ?? []
+  return (suite as unknown as Record<string, MochaRunnable[] | undefined>)[`_${name}`] ?? []
 }
 
 /**
- * Makes the `beforeEach`/`afterEach` hooks of a test's suites part of the test (each hook is
- * wrapped once; `beforeAll`/`afterAll` hooks belong to no test and are not checked).
+ * Wraps the functions of a suite's tests, its `beforeEach`/`afterEach` hooks, and those of the
+ * suites below it, once; a test, suite or hook added to one later (a `before` hook that adds tests)
+ * is wrapped as Mocha announces it. Collects the files they were loaded from.
  */
-function wrapHooks(suite: MochaSuite | undefined): void {
-  for (let s = suite; s !== undefined && !wrappedSuites.has(s); s = s.parent) {
-    wrappedSuites.add(s)
-    for (const hook of eachHooks(s)) wrapHook(hook)
+function prepareSuite(suite: MochaSuite, files: Set<string>): void {
+  if (preparedSuites.has(suite)) return
+  preparedSuites.add(suite)
+  if (suite.file !== undefined) files.add(suite.file)
+  for (const hook of hooksOf(suite, 'beforeEach')) wrapHook(hook, 'beforeEach', suite)
+  for (const hook of hooksOf(suite, 'afterEach')) wrapHook(hook, 'afterEach', suite)
+  for (const test of suite.tests ?? []) {
+    if (test.file !== undefined) files.add(test.file)
+    wrapTestFn(test)
+  }
+  for (const child of suite.suites ?? []) prepareSuite(child, files)
+  if (typeof suite.on !== 'function') return
+  suite.on('test', (test: MochaRunnable) => guarded(() => wrapTestFn(test)))
+  suite.on('beforeEach', (hook: MochaRunnable) => guarded(() => wrapHook(hook, 'beforeEach', suite)))
+  suite.on('afterEach', (hook: MochaRunnable) => guarded(() => wrapHook(hook, 'afterEach', suite)))
+  suite.on('suite', (child: MochaSuite) =>
+    guarded(() => {
+      const added = new Set<string>()
+      prepareSuite(child, added)
+      addTestFiles(added)
+    }),
+  )
+}
+
+/** Runs loopcop's own work from a listener of Mocha's: a failure is loopcop's, printed, never Mocha's. */
+function guarded(fn: () => void): void {
+  try {
+    fn()
+  } catch (error) {
+    reportInternalError(error, 'in the Mocha integration')
   }
 }
 
 /**
- * Gives loopcop's own `beforeEach`/`afterEach` root hooks a context of their own (before the first
- * test). Mocha runs a hook with its suite's context, and sets `currentTest` on it before each run
- * and deletes it after; the root suite's context is the prototype of every suite's context, so each
- * of those changes made V8 drop what it had cached about all of them (on express's 1,256 tests, two
- * fifths of the instructions loopcop added). A context made from the root's (`Object.create`) reads
- * the same through its prototype and is the prototype of nothing. A root hook of the user's keeps
- * the root's context, as it would without loopcop.
+ * A run begins (the root `beforeAll`, after every spec file loaded; a `--parallel` worker's one
+ * file): every test's function and `beforeEach`/`afterEach` hook is wrapped, the spec files are
+ * registered as test files (for the "test code" rule), and the tests' results will go to `run`.
  */
-export function ownHookContexts(root: MochaSuite): void {
-  const shared = root.ctx
-  if (shared === undefined) return
-  for (const hook of eachHooks(root)) {
-    if (hook.ctx === shared && typeof hook.fn === 'function' && OWN in hook.fn) hook.ctx = Object.create(shared) as object
-  }
-}
-
-/** Root suites whose spec files are registered. */
-const registeredRoots = new WeakSet<MochaSuite>()
-
-/**
- * Registers the spec files of the run (the files Mocha loaded: its `spec` globs and files, all
- * loaded before the first test; a `--parallel` worker's one file) as test files, once per root
- * suite, for the "test code" rule.
- */
-function registerSpecFiles(test: MochaRunnable): void {
-  let root = test.parent
-  while (root?.parent !== undefined) root = root.parent
-  if (root === undefined || registeredRoots.has(root)) return
-  registeredRoots.add(root)
+export function prepareRun(root: MochaSuite, run: RunSinks): void {
+  sinks = run
   const files = new Set<string>()
-  const walk = (suite: MochaSuite): void => {
-    if (suite.file !== undefined) files.add(suite.file)
-    for (const t of suite.tests ?? []) if (t.file !== undefined) files.add(t.file)
-    for (const child of suite.suites ?? []) walk(child)
-  }
-  walk(root)
+  prepareSuite(root, files)
   addTestFiles(files)
 }
 
@@ -303,26 +410,6 @@ let refs = new TestRefs<MochaRunnable>()
 export function newRun(): void {
   endCurrent()
   refs = new TestRefs<MochaRunnable>()
-}
-
-/**
- * Starts a test (from the root `beforeEach`, which Mocha runs before every other `beforeEach`):
- * closes the previous one, opens the test's scope and wraps its function.
- */
-export function beginTest(test: MochaRunnable, sink: TestSink, tries: Tries<MochaRunnable>): void {
-  endCurrent()
-  // Both builds of loopcop/mocha may be registered (`.mocharc` and `--require`): the first one
-  // to see a test takes it.
-  if (typeof test.fn !== 'function' || BEGUN in test) return
-  Object.defineProperty(test, BEGUN, { value: true })
-  wrapHooks(test.parent)
-  registerSpecFiles(test)
-  // A retry is a clone: it is the test it was cloned from.
-  const ref = refs.of(test.retriedTest?.() ?? test, test.fullTitle(), test.file)
-  const original = originalOf(test.fn)
-  const state: TestState = { test, ref, sink, tries, original, run: openTest(ref, {}, sink), phase: 'test' }
-  current = state
-  test.fn = wrapTest(state)
 }
 
 /**

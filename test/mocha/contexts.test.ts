@@ -2,9 +2,10 @@ import { beforeAll, describe, expect, test } from 'vitest'
 import { type MochaRun, runMocha } from './support.js'
 
 // Mocha runs a root hook with the root suite's context, the prototype of every suite's context, and
-// writes the test about to run on it each time: loopcop's own root hooks get a context of their own,
-// so that V8 keeps what it cached about every suite's context (bench/README.md, "Thirty-seventh pass").
-// The fixture also tells where the stall watchdog's thread runs, and since when.
+// writes the test about to run on it at each run of a `beforeEach`/`afterEach` hook: loopcop runs
+// no such hook of its own (test.ts), so that V8 keeps what it cached about every suite's context
+// (bench/README.md, "Thirty-seventh pass"). The fixture also tells where the stall watchdog's
+// thread runs, and since when.
 const userHook = ['--require', './root-hooks.cjs']
 const runs = [
   { label: 'Mocha 12, serial', args: [], mocha11: false },

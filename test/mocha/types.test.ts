@@ -23,8 +23,8 @@ test('assertNoBlocking returns a promise only for an async fn', () => {
 })
 
 test('loopcop/mocha exports what Mocha looks for in a root hook plugin', () => {
-  expectTypeOf<typeof mochaHooks.beforeEach>().toBeFunction()
-  expectTypeOf<typeof mochaHooks.afterEach>().toBeFunction()
+  expectTypeOf<typeof mochaHooks.beforeAll>().toBeFunction()
+  expectTypeOf<typeof mochaHooks.afterAll>().toBeFunction()
   expectTypeOf<typeof mochaGlobalSetup>().returns.toBeVoid()
   expectTypeOf<typeof mochaGlobalTeardown>().returns.toBeVoid()
 })
