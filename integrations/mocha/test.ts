@@ -59,6 +59,10 @@ interface MochaContext {
   readonly currentTest?: MochaRunnable
 }
 
+/** The context Mocha called a test's function or a hook with, when it is one. */
+function contextOf(self: unknown): MochaContext | undefined {
+  return typeof self === 'object' && self !== null ? self : undefined
+}
 
 interface TestState {
   readonly test: MochaRunnable
@@ -202,7 +206,7 @@ function wrapTestFn(test: MochaRunnable): void {
 
 /** The test Mocha is running with `self` as its context, when it is the one whose function is `wrapper`. */
 function runningTest(wrapper: Function, self: unknown): MochaRunnable | undefined {
-  const test = typeof self === 'object' && self !== null ? (self as MochaContext).test : undefined
+  const test = contextOf(self)?.test
   return test?.fn === wrapper ? test : undefined
 }
 
@@ -265,12 +269,7 @@ function begin(test: MochaRunnable): TestState | undefined {
 
 /** `begin`, from inside a wrapper of the user's function: a failure is loopcop's, printed, and the function runs unchecked. */
 function safeBegin(test: MochaRunnable): TestState | undefined {
-  try {
-    return begin(test)
-  } catch (error) {
-    reportInternalError(error, 'in the Mocha integration')
-    return undefined
-  }
+  return guarded(() => begin(test))
 }
 
 /** How many `afterEach` hooks loopcop wrapped on `suite` and the suites around it: those Mocha runs after each of its tests. */
@@ -282,14 +281,14 @@ function afterEachCount(suite: MochaSuite | undefined): number {
 
 /** The test a `beforeEach` hook runs for, begun if it is not yet. */
 function beforeEachState(self: unknown): TestState | undefined {
-  const test = typeof self === 'object' && self !== null ? (self as MochaContext).currentTest : undefined
+  const test = contextOf(self)?.currentTest
   if (test === undefined) return undefined
   return current?.test === test ? current : safeBegin(test)
 }
 
 /** The current test, when an `afterEach` hook runs for it. */
 function afterEachState(self: unknown): TestState | undefined {
-  const test = typeof self === 'object' && self !== null ? (self as MochaContext).currentTest : undefined
+  const test = contextOf(self)?.currentTest
   return test !== undefined && current?.test === test ? current : undefined
 }
 
@@ -379,12 +378,16 @@ function prepareSuite(suite: MochaSuite, files: Set<string>): void {
   )
 }
 
-/** Runs loopcop's own work from a listener of Mocha's: a failure is loopcop's, printed, never Mocha's. */
-function guarded(fn: () => void): void {
+/**
+ * Runs loopcop's own work where Mocha or the user's code called it (a listener, a wrapper): a
+ * failure is loopcop's, printed, never theirs; `undefined` then.
+ */
+function guarded<T>(fn: () => T): T | undefined {
   try {
-    fn()
+    return fn()
   } catch (error) {
     reportInternalError(error, 'in the Mocha integration')
+    return undefined
   }
 }
 
