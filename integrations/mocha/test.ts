@@ -44,6 +44,8 @@ export interface MochaSuite {
   /** The context its runnables run with: the prototype of its child suites' contexts. */
   readonly ctx?: object
   readonly file?: string
+  /** Its own title and those of the suites around it, the root's left out (Mocha's `fullTitle()` joins them). */
+  titlePath?(): string[]
   readonly suites?: readonly MochaSuite[]
   readonly tests?: readonly MochaRunnable[]
   getHooks?(name: string): MochaRunnable[] | undefined
@@ -261,10 +263,36 @@ function begin(test: MochaRunnable): TestState | undefined {
   if (!ownWrappers.has(test.fn)) return undefined
   run.began()
   // A retry is a clone: it is the test it was cloned from.
-  const ref = refs.of(test.retriedTest?.() ?? test, test.fullTitle(), test.file)
+  const ref = refs.of(test.retriedTest?.() ?? test, fullTitleOf(test), test.file)
   const state: TestState = { test, ref, sink: run.sink, run: openTest(ref, {}, run.sink), phase: 'test', afterEachLeft: afterEachCount(test.parent) }
   current = state
   return state
+}
+
+/**
+ * What each suite's tests' full titles begin with (its titles and a space, or nothing for the
+ * root), or `null` where that does not give Mocha's own `fullTitle()`.
+ */
+const suitePrefixes = new WeakMap<MochaSuite, string | null>()
+
+/**
+ * A test's `fullTitle()`, its suite's part worked out once a suite. Mocha's walks the suites up
+ * to the root, an array a level, and joins them: ~11 K instructions a test two suites deep, a
+ * tenth of what loopcop added to one (bench/README.md, "Forty-first pass"). The first test of each
+ * suite checks the shortcut against Mocha's own answer, which is kept for a suite where it differs.
+ */
+function fullTitleOf(test: MochaRunnable): string {
+  const suite = test.parent
+  if (suite === undefined) return test.fullTitle()
+  const prefix = suitePrefixes.get(suite)
+  if (prefix === undefined) {
+    const full = test.fullTitle()
+    const path = typeof suite.titlePath === 'function' ? suite.titlePath() : undefined
+    const own = Array.isArray(path) && path.length > 0 ? `${path.join(' ')} ` : ''
+    suitePrefixes.set(suite, own + test.title === full ? own : null)
+    return full
+  }
+  return prefix === null ? test.fullTitle() : prefix + test.title
 }
 
 /** `begin`, from inside a wrapper of the user's function: a failure is loopcop's, printed, and the function runs unchecked. */

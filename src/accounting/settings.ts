@@ -1,6 +1,6 @@
 // The configuration of one detector (docs/architecture.md, "configuration"): what `configure()`
 // merged, with the `LOOPCOP_*` environment on top, resolved into the settings a scope runs with.
-import { DEFAULT_OPTIONS, MAX_TRACE_DEPTH, type Mode, type Options, SCOPE_OPTION_KEYS, type ScopeOptions, type TestCodeMode, type UserOptions, envOverrides, validateOptions } from '../model/options.js'
+import { DEFAULT_OPTIONS, MAX_TRACE_DEPTH, type Mode, type Options, SCOPE_OPTION_KEYS, type ScopeOptions, type TestCodeMode, type UserOptions, envOverrides, scopeEnvOverrides, validateOptions } from '../model/options.js'
 import { type CompiledRule, builtinRules, compileRule, looksPastRuleCaller } from './allow.js'
 import type { Redaction } from './redact.js'
 
@@ -72,23 +72,39 @@ function isDeeplyFrozen(overrides: ScopeOptions): boolean {
   return allow === undefined || (Object.isFrozen(allow) && allow.every((rule) => typeof rule === 'string' || Object.isFrozen(rule)))
 }
 
+/** The six `LOOPCOP_*` variables, as one string: the configuration is worked out again when it changes. */
 function envKey(): string {
   const e = process.env
   return `${e.LOOPCOP_MODE ?? ''}|${e.LOOPCOP_STALL_MS ?? ''}|${e.LOOPCOP_REPORT ?? ''}|${e.LOOPCOP_TEST_CODE ?? ''}|${e.LOOPCOP_BASELINE ?? ''}|${e.LOOPCOP_UPDATE_BASELINE ?? ''}`
 }
 
+/**
+ * The three variables a scope's settings depend on (`scopeEnvOverrides`), as one string. A scope
+ * reads only these: each `process.env` read is a call into Node's C++ (~2 K instructions), and a
+ * Mocha test opened a scope with all six, ~13 K instructions of the ~115 K a test costs
+ * (bench/README.md, "Forty-first pass").
+ */
+function scopeEnvKey(): string {
+  const e = process.env
+  return `${e.LOOPCOP_MODE ?? ''}|${e.LOOPCOP_STALL_MS ?? ''}|${e.LOOPCOP_TEST_CODE ?? ''}`
+}
+
 /** The options `configure()` set, and the settings resolved from them (cached until either changes). */
 export class Configuration {
   #options: Options = DEFAULT_OPTIONS
-  /** The settings of the options in force, and which `current()` result they were resolved from. */
-  #cached: { readonly from: Options; readonly settings: Settings } | undefined
+  /**
+   * The settings of the options in force: resolved from the configured options and the scope's
+   * variables (`scopeEnvKey`) they hold. The object itself tells the overrides' settings it is the
+   * base of (`#byOverrides`).
+   */
+  #cached: { readonly options: Options; readonly env: string; readonly base: Options; readonly settings: Settings } | undefined
   /**
    * The settings of overrides that cannot change (frozen, their rules too: a Jest test file's
-   * options, the same object for each of its tests), by the `current()` result they were resolved
+   * options, the same object for each of its tests), by the `#cached` entry they were resolved
    * from: validated and resolved once, and one settings object for all of them, so that the rule
    * list and the verdicts cached by it (`TestFiles.rulesFor`, `Judge`) are shared by the file's tests.
    */
-  readonly #byOverrides = new WeakMap<ScopeOptions, { readonly from: Options; readonly settings: Settings }>()
+  readonly #byOverrides = new WeakMap<ScopeOptions, { readonly from: object; readonly settings: Settings }>()
   #current: { readonly options: Options; readonly env: string; readonly resolved: Options } | undefined
   /** What `configure()` had set when this process's first test file started (see `startFile`). */
   #fileBase: Options | undefined
@@ -157,18 +173,24 @@ export class Configuration {
    * call's or a matcher's). Override `allow` rules add to the configured ones.
    */
   settingsFor(overrides?: ScopeOptions, what = 'options'): Settings {
-    // current() is the same object until configure() or a LOOPCOP_* variable changes it.
-    const base = this.current()
-    if (this.#cached?.from !== base) this.#cached = { from: base, settings: resolve(base) }
-    if (overrides === undefined) return this.#cached.settings
+    // The same object until configure() or one of the scope's LOOPCOP_* variables changes.
+    const env = scopeEnvKey()
+    let cached = this.#cached
+    if (cached === undefined || cached.options !== this.#options || cached.env !== env) {
+      const options = this.#options
+      const base = { ...options, ...scopeEnvOverrides() }
+      cached = this.#cached = { options, env, base, settings: resolve(base) }
+    }
+    if (overrides === undefined) return cached.settings
     // Only deeply frozen overrides are kept here, and nothing unfreezes an object: a known one is
     // not checked again (a Jest test file's options are asked for once a test).
     const known = this.#byOverrides.get(overrides)
-    if (known?.from === base) return known.settings
+    if (known?.from === cached) return known.settings
     const fixed = known !== undefined || isDeeplyFrozen(overrides)
     const valid = validateOptions(overrides, SCOPE_OPTION_KEYS, what)
-    const settings = Object.keys(valid).length === 0 ? this.#cached.settings : resolve({ ...base, ...valid, allow: [...base.allow, ...(valid.allow ?? [])] })
-    if (fixed) this.#byOverrides.set(overrides, { from: base, settings })
+    const base = cached.base
+    const settings = Object.keys(valid).length === 0 ? cached.settings : resolve({ ...base, ...valid, allow: [...base.allow, ...(valid.allow ?? [])] })
+    if (fixed) this.#byOverrides.set(overrides, { from: cached, settings })
     return settings
   }
 }

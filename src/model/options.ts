@@ -394,7 +394,20 @@ function checkTestCode(value: unknown, where?: string): TestCodeMode {
  * override; checks `LOOPCOP_UPDATE_BASELINE`.
  */
 export function envOverrides(env: NodeJS.ProcessEnv = process.env): Partial<Options> {
-  const out: { mode?: Mode; stallMs?: number; report?: ReportOptions; testCode?: TestCodeMode; baseline?: BaselineOptions } = {}
+  const out: { mode?: Mode; stallMs?: number; report?: ReportOptions; testCode?: TestCodeMode; baseline?: BaselineOptions } = scopeEnvOverrides(env)
+  if (env.LOOPCOP_REPORT !== undefined && env.LOOPCOP_REPORT !== '') out.report = { json: env.LOOPCOP_REPORT }
+  if (env.LOOPCOP_BASELINE !== undefined && env.LOOPCOP_BASELINE !== '') out.baseline = { path: env.LOOPCOP_BASELINE }
+  updateBaselineRequested(env)
+  return out
+}
+
+/**
+ * Reads the variables a scope's settings depend on — `LOOPCOP_MODE`, `LOOPCOP_STALL_MS`,
+ * `LOOPCOP_TEST_CODE` — validated like the options they override. The other three name files of the
+ * run report, read where it is made (`envOverrides`).
+ */
+export function scopeEnvOverrides(env: NodeJS.ProcessEnv = process.env): { mode?: Mode; stallMs?: number; testCode?: TestCodeMode } {
+  const out: { mode?: Mode; stallMs?: number; testCode?: TestCodeMode } = {}
   const where = (name: string) => ` from the environment variable ${name}`
   if (env.LOOPCOP_MODE !== undefined && env.LOOPCOP_MODE !== '') {
     out.mode = checkMode('LOOPCOP_MODE', env.LOOPCOP_MODE, where('LOOPCOP_MODE'))
@@ -406,9 +419,6 @@ export function envOverrides(env: NodeJS.ProcessEnv = process.env): Partial<Opti
     if (!Number.isFinite(n)) invalid('LOOPCOP_STALL_MS', 'a number ≥ 0', raw, where('LOOPCOP_STALL_MS'))
     out.stallMs = n
   }
-  if (env.LOOPCOP_REPORT !== undefined && env.LOOPCOP_REPORT !== '') out.report = { json: env.LOOPCOP_REPORT }
   if (env.LOOPCOP_TEST_CODE !== undefined && env.LOOPCOP_TEST_CODE !== '') out.testCode = checkTestCode(env.LOOPCOP_TEST_CODE, where('LOOPCOP_TEST_CODE'))
-  if (env.LOOPCOP_BASELINE !== undefined && env.LOOPCOP_BASELINE !== '') out.baseline = { path: env.LOOPCOP_BASELINE }
-  updateBaselineRequested(env)
   return out
 }
