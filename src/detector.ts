@@ -1,6 +1,7 @@
 // The detector (docs/architecture.md, "pieces"): ONE object owns every piece of mutable state —
 // the configuration, the interceptors, the scopes, the stall monitor, the run being recorded —
 // and wires the subsystems together. A process has one (process.ts); tests may build more.
+import { isAbsolute, resolve } from 'node:path'
 import type { Scope, ScopeKind } from './accounting/scope.js'
 import { type BlockingCheck, type DetectResult, type OpenOptions, Scopes } from './accounting/scopes.js'
 import { CallRecorder } from './accounting/calls.js'
@@ -199,7 +200,8 @@ export class Detector implements LifecycleHost {
   readonly outsideScopes = <T>(fn: () => T): T => this.scopes.outside(fn)
   /**
    * Takes loopcop's own frames out of the stack of an error a test failed with (see
-   * `stackWithoutOwnFrames`): the runner then shows the failure as it would without loopcop. Only its
+   * `stackWithoutOwnFrames`; a frame's relative path is one under the working directory): the
+   * runner then shows the failure as it would without loopcop. Only its
    * `stack` text changes, and only when it holds such frames; reading it may source-map (files read:
    * loopcop's own I/O); nothing here throws.
    */
@@ -210,7 +212,10 @@ export class Detector implements LifecycleHost {
         this.guard.hold(() => {
           const stack = (error as { stack?: unknown }).stack
           if (typeof stack !== 'string') return
-          const shown = stackWithoutOwnFrames(stack, (file) => this.stacks.isOwnFile(file))
+          // Mocha writes the frames under its working directory relative to it in the error it
+          // records (its stack filter): loopcop's own, installed in the project's node_modules, too.
+          const cwd = process.cwd()
+          const shown = stackWithoutOwnFrames(stack, (file) => this.stacks.isOwnFile(isAbsolute(file) || file.startsWith('node:') ? file : resolve(cwd, file)))
           if (shown !== stack) (error as { stack: string }).stack = shown
         }),
       )

@@ -31,10 +31,21 @@ export interface MochaRun extends RunResult {
 export async function runMocha(
   fixture: string,
   args: readonly string[],
-  options: { readonly name: string; readonly mocha11?: boolean; readonly env?: Record<string, string | undefined>; readonly nodeArgs?: readonly string[] },
+  options: {
+    readonly name: string
+    readonly mocha11?: boolean
+    readonly env?: Record<string, string | undefined>
+    readonly nodeArgs?: readonly string[]
+    /**
+     * Where Mocha runs (default: the fixture's folder). The folder that holds the installed
+     * `node_modules/loopcop` (`fixtures`) is a user's layout: Mocha then writes loopcop's frames
+     * relative to it in the stacks it records.
+     */
+    readonly cwd?: string
+  },
 ): Promise<MochaRun> {
   assertInstalled()
-  const cwd = join(mochaFixtures, fixture)
+  const cwd = options.cwd ?? join(mochaFixtures, fixture)
   const reportPath = join('reports', `${options.name}.json`)
   rmSync(join(cwd, reportPath), { force: true })
   const result = await runNode(options.mocha11 === true ? bins.mocha11 : bins.mocha, ['--reporter', 'json', ...args], {
