@@ -51,8 +51,11 @@ export interface MochaSuite {
   getHooks?(name: string): MochaRunnable[] | undefined
   /** Whether an `.only` test or suite is below it (Mocha 8 and later). */
   hasOnly?(): boolean
-  /** Mocha's suites are event emitters: a test, suite or hook added to one is announced (`test`, `suite`, `beforeEach`, `afterEach`). */
-  on?(event: string, listener: (added: never) => void): unknown
+  /**
+   * Mocha's suites are event emitters: a test, suite or hook added to one is announced through its
+   * `emit` (`test`, `suite`, `beforeEach`, `afterEach`), the method of their prototype.
+   */
+  emit?(event: string, ...args: unknown[]): boolean
 }
 
 /** What `this` is in a test's function or a hook: the suite's context, holding the runnable running and, in a `beforeEach`/`afterEach` hook, the test it runs for. */
@@ -380,7 +383,7 @@ function hooksOf(suite: MochaSuite, name: 'beforeEach' | 'afterEach'): readonly 
 /**
  * Wraps the functions of a suite's tests, its `beforeEach`/`afterEach` hooks, and those of the
  * suites below it, once; a test, suite or hook added to one later (a `before` hook that adds tests)
- * is wrapped as Mocha announces it. Collects the files they were loaded from.
+ * is wrapped as Mocha announces it (`hearAdditions`). Collects the files they were loaded from.
  */
 function prepareSuite(suite: MochaSuite, files: Set<string>): void {
   if (preparedSuites.has(suite)) return
@@ -393,17 +396,42 @@ function prepareSuite(suite: MochaSuite, files: Set<string>): void {
     wrapTestFn(test)
   }
   for (const child of suite.suites ?? []) prepareSuite(child, files)
-  if (typeof suite.on !== 'function') return
-  suite.on('test', (test: MochaRunnable) => guarded(() => wrapTestFn(test)))
-  suite.on('beforeEach', (hook: MochaRunnable) => guarded(() => wrapHook(hook, 'beforeEach', suite)))
-  suite.on('afterEach', (hook: MochaRunnable) => guarded(() => wrapHook(hook, 'afterEach', suite)))
-  suite.on('suite', (child: MochaSuite) =>
-    guarded(() => {
-      const added = new Set<string>()
-      prepareSuite(child, added)
-      addTestFiles(added)
-    }),
-  )
+}
+
+/** The suite prototypes (one a copy of Mocha in the process) whose `emit` tells this copy of the integration what is added. */
+const heardPrototypes = new WeakSet()
+
+/**
+ * Has what is added to a prepared suite later announced to this copy of the integration: its
+ * tests and hooks wrapped, a suite prepared. Through the suites' prototype, once: under Mocha 10
+ * and 11 a listener gives each suite an own property (`_events`, made at its first listener), and
+ * a property added to each of their suites made ~14 MB more of express's objects outlive the young
+ * generation, ~1 % of its run in instructions (bench/README.md, "Forty-first pass"). The `emit`
+ * put in its place calls the one it shadows, as it was, after loopcop's part.
+ */
+function hearAdditions(root: MochaSuite): void {
+  const proto: unknown = Object.getPrototypeOf(root)
+  if (typeof proto !== 'object' || proto === null || heardPrototypes.has(proto)) return
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the `this` it is given
+  const inherited = (proto as MochaSuite).emit
+  if (typeof inherited !== 'function') return
+  heardPrototypes.add(proto)
+  const emit = function emit(this: unknown, event: unknown, added: unknown): boolean {
+    if (typeof this === 'object' && this !== null && preparedSuites.has(this)) {
+      const suite = this as MochaSuite
+      if (event === 'test') guarded(() => wrapTestFn(added as MochaRunnable))
+      else if (event === 'beforeEach' || event === 'afterEach') guarded(() => wrapHook(added as MochaRunnable, event, suite))
+      else if (event === 'suite')
+        guarded(() => {
+          const files = new Set<string>()
+          prepareSuite(added as MochaSuite, files)
+          addTestFiles(files)
+        })
+    }
+    // eslint-disable-next-line prefer-rest-params -- the arguments as given, whatever their number
+    return Reflect.apply(inherited, this, arguments) as boolean
+  }
+  Object.defineProperty(proto, 'emit', { value: keepShape(emit, inherited), writable: true, configurable: true, enumerable: false })
 }
 
 /**
@@ -428,6 +456,7 @@ export function prepareRun(root: MochaSuite, run: RunSinks): void {
   sinks = run
   const files = new Set<string>()
   prepareSuite(root, files)
+  hearAdditions(root)
   addTestFiles(files)
 }
 
