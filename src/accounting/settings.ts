@@ -72,21 +72,21 @@ function isDeeplyFrozen(overrides: ScopeOptions): boolean {
   return allow === undefined || (Object.isFrozen(allow) && allow.every((rule) => typeof rule === 'string' || Object.isFrozen(rule)))
 }
 
-/** The six `LOOPCOP_*` variables, as one string: the configuration is worked out again when it changes. */
-function envKey(): string {
-  const e = process.env
-  return `${e.LOOPCOP_MODE ?? ''}|${e.LOOPCOP_STALL_MS ?? ''}|${e.LOOPCOP_REPORT ?? ''}|${e.LOOPCOP_TEST_CODE ?? ''}|${e.LOOPCOP_BASELINE ?? ''}|${e.LOOPCOP_UPDATE_BASELINE ?? ''}`
-}
-
 /**
  * The three variables a scope's settings depend on (`scopeEnvOverrides`), as one string. A scope
- * reads only these: each `process.env` read is a call into Node's C++ (~2 K instructions), and a
- * Mocha test opened a scope with all six, ~13 K instructions of the ~115 K a test costs
- * (bench/README.md, "Forty-first pass").
+ * reads only these: each `process.env` read is a call into Node's C++ (a lock and a `getenv`), and
+ * a Mocha test opened a scope with all six (on express, the three fewer save ~3 K instructions a
+ * test; bench/README.md, "Forty-first pass").
  */
 function scopeEnvKey(): string {
   const e = process.env
   return `${e.LOOPCOP_MODE ?? ''}|${e.LOOPCOP_STALL_MS ?? ''}|${e.LOOPCOP_TEST_CODE ?? ''}`
+}
+
+/** The six `LOOPCOP_*` variables, as one string: the configuration is worked out again when it changes. */
+function envKey(): string {
+  const e = process.env
+  return `${scopeEnvKey()}|${e.LOOPCOP_REPORT ?? ''}|${e.LOOPCOP_BASELINE ?? ''}|${e.LOOPCOP_UPDATE_BASELINE ?? ''}`
 }
 
 /** The options `configure()` set, and the settings resolved from them (cached until either changes). */
