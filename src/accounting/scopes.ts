@@ -68,7 +68,7 @@ export class Scopes implements ScopeHome {
    * The scope of the code running now: a test, a `detect()` call, an `allowBlocking(fn)`.
    * Timers and promise continuations inherit it, so work a test starts is charged to that test.
    */
-  readonly als = new AsyncLocalStorage<Scope>()
+  readonly als = new AsyncLocalStorage<Scope | undefined>()
   /** Leaks no live scope or integration took (kept for the run report; aggregated by scope and call site). */
   readonly orphanLeaks: Finding[] = []
   /** The run's test files as far as this process knows them (integrations register them). */
@@ -121,12 +121,19 @@ export class Scopes implements ScopeHome {
     return this.als.run(scope, fn)
   }
 
-  /** Runs `fn` with no scope at all: nothing it does is charged to anyone. */
+  /**
+   * Runs `fn` with no scope at all: nothing it does, nor what it starts, is charged to anyone.
+   * Not `als.exit(fn)`: on Node 20 and 22 (AsyncLocalStorage on async hooks) `exit` turns the
+   * promise hooks off while `fn` runs, so a promise made then is not tracked, and its reactions
+   * later run in the store of the callback around them. A Mocha hook returning a promise, called
+   * from a `done` loopcop calls outside the test's scope, had Mocha's continuation (the suite's
+   * `after` hook) charged to that test as a leak. `run(undefined)` gives what `fn` starts no
+   * store; on Node 24 and later `exit` is just that.
+   */
   outside<T>(fn: () => T): T {
     // Already outside every scope (a runner's hooks, most of loopcop's own work): nothing to leave.
-    // On Node 20 `exit()` turns the promise hooks off and on again, some µs on every test.
     if (this.als.getStore() === undefined) return fn()
-    return this.als.exit(fn)
+    return this.als.run(undefined, fn)
   }
 
   /**

@@ -33,9 +33,12 @@ describe.each(runs)('$label', ({ label, args, mocha11 }) => {
     expect(run.failed).not.toContain(name)
     expect(ofTest(name).sort()).toEqual(['fs.existsSync', 'fs.readdirSync', 'fs.statSync'])
     expect(run.stderr).toContain(`loopcop: an afterEach hook blocked the event loop after Mocha had reported ${JSON.stringify(name)}`)
-    // Mocha runs the after-all hook from a continuation of the async afterEach hook: at most a leak
-    // of the test (as before this change), never a finding the test's verdict counts.
-    expect(run.report?.findings.filter((f) => f.operation === 'fs.lstatSync' && f.leak !== true)).toEqual([])
+    // Mocha runs the after-all hook from a continuation of the async afterEach hook, which it called
+    // from the `done` of the one before (loopcop calls it outside the test's scope): not checked, not
+    // even as a leak of the test. (On Node 20 and 22 it was one: `AsyncLocalStorage.exit` left the
+    // promise Mocha chained on the async hook untracked, and its reaction took the test's scope.)
+    expect(run.report?.findings.filter((f) => f.operation === 'fs.lstatSync')).toEqual([])
+    expect(run.output).not.toContain('lstatSync')
   })
 
   test('a test that timed out keeps Mocha’s verdict, and the next one is judged on its own', () => {
