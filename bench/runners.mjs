@@ -56,7 +56,7 @@ import { performance } from 'node:perf_hooks'
 import { installTarball, packLoopcop, root } from '../scripts/lib/pack.mjs'
 import { checkRuns, flags, median, quantile } from '../scripts/lib/measure.mjs'
 import { prepareNode } from '../scripts/lib/node-versions.mjs'
-import { NO_VALGRIND, counted, instructionsIn, valgrindAvailable } from './lib/instructions.mjs'
+import { COUNTED_NODE_FLAGS, NO_VALGRIND, counted, instructionsIn, valgrindAvailable } from './lib/instructions.mjs'
 
 const USAGE = `Usage: node bench/runners.mjs [--runs=5] [--runners=vitest-forks,vitest-threads,jest,mocha,node-test]
                               [--nodes=20,24] [--node=<path of one node binary>] [--json=<file>]
@@ -421,7 +421,7 @@ async function measureInstructions(node, name) {
   // A run first, uncounted: it writes V8's code cache of the core (src/runtime/code-cache.ts), as a
   // user's first run does, so that every counted run reads it, as a user's later runs do. (A run that
   // writes it counts ~15 M more; V8 accepts a cache only under the Node flags it was written with,
-  // and `--single-threaded` is one, so the cache of an ordinary run would not do.)
+  // and the counted runs' flags (COUNTED_NODE_FLAGS) are such, so the cache of an ordinary run would not do.)
   await measure(node.bin, name, 'one', 'warn')
   for (let i = 0; i < RUNS; i++) {
     for (const kind of kinds) for (const mode of ['off', 'warn', 'floor']) (samples[`${kind}/${mode}`] ??= []).push((await measure(node.bin, name, kind, mode)).instructions)
@@ -456,7 +456,7 @@ function printInstructions(results) {
   const K = (n) => `${(n / 1e3).toFixed(1)} K`
   const M2 = (n) => `${(n / 1e6).toFixed(2)} M`
   for (const r of results) {
-    console.log(`\nloopcop inside ${r.runner}, in instructions: Node ${r.node}, ${r.rounds} round(s), stall detection off, the floor without its thread, \`--single-threaded\``)
+    console.log(`\nloopcop inside ${r.runner}, in instructions: Node ${r.node}, ${r.rounds} round(s), stall detection off, the floor without its thread, Node with \`${COUNTED_NODE_FLAGS.join(' ')}\``)
     console.log('Each cost: what loopcop (the floor in brackets) adds, beyond what it adds to a run of one test file, over the test files, tests or calls the project has more.\n')
     console.log('| project | without loopcop | loopcop `warn` | floor | loopcop ÷ without | floor ÷ without | loopcop ÷ floor |')
     console.log('|---|---|---|---|---|---|---|')

@@ -11,12 +11,19 @@
 //   - valgrind runs one thread at a time, and V8's helper threads (compilers, the garbage
 //     collector's) spin there: Node runs with `--single-threaded`, so that what they do is done
 //     on the main thread and counted once;
-//   - the garbage collector's first full collection comes when the heap reaches a size: a run just
-//     under it counts ~70 M fewer instructions than one just over (a project of 20 small test
-//     files read 879 M once and 955 M four times). Read a difference of that size twice;
-//   - V8 does some work by the clock (idle-time collection, its memory reducer): on a loaded machine
-//     the counts move (the kept project read 1,368 M beside a CI run, 1,561–1,584 M alone). Count
-//     on an otherwise idle machine.
+//   - the garbage collector's first full collection comes when the heap reaches a size, and V8
+//     sizes the old generation from the collector's measured speed, which valgrind's slowdown makes
+//     a matter of chance: a run just under it counts ~70 M fewer instructions than one just over (a
+//     project of 20 small test files read 879 M once and 955 M four times). Node runs with
+//     `--initial-old-space-size=1024`: no full collection in these projects' runs;
+//   - V8 does some work by the clock (idle-time collection, its memory reducer) and lays out hash
+//     tables by a random seed: on a loaded machine the counts moved by up to ~10 % (Node 20's `one`
+//     project read 1,308 and 1,473 M with loopcop beside a CI run; bench/README.md, "Forty-second
+//     pass"). Node runs with `--predictable --hash-seed=1 --random-seed=1 --no-memory-reducer`:
+//     one thread, a collection schedule that does not follow the clock, the same seeds every run.
+//     Then a run beside a CI run and one alone counted the same within ~1 M, but for one project's
+//     run without loopcop (`tests`: 2,286 and 2,116 M), whose collections repeat exactly natively:
+//     read a per-test cost from two rounds (`--runs=2`) or check it against the floor's.
 // A measuring tool, not a test: nothing is asserted.
 import { spawnSync } from 'node:child_process'
 
@@ -29,14 +36,17 @@ export function valgrindAvailable() {
 /** What to say when it cannot. */
 export const NO_VALGRIND = '--instructions counts instructions with valgrind, which is not installed here (Debian and Ubuntu: `apt-get install valgrind`).'
 
+/** The Node flags of a counted run (see the header): what V8 would otherwise do by the clock, by chance or on another thread. */
+export const COUNTED_NODE_FLAGS = ['--single-threaded', '--predictable', '--hash-seed=1', '--random-seed=1', '--no-memory-reducer', '--initial-old-space-size=1024']
+
 /**
  * A runner's command line under cachegrind: `node <args>` becomes
- * `valgrind --tool=cachegrind --cache-sim=no … node --single-threaded <args>`. Its summary (the
+ * `valgrind --tool=cachegrind --cache-sim=no … node <COUNTED_NODE_FLAGS> <args>`. Its summary (the
  * `I refs` line) goes to the command's stderr.
  */
 export function counted(argv) {
   const [node, ...rest] = argv
-  return ['valgrind', '--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', node, '--single-threaded', ...rest]
+  return ['valgrind', '--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', node, ...COUNTED_NODE_FLAGS, ...rest]
 }
 
 /**
