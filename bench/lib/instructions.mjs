@@ -21,9 +21,9 @@
 //     project read 1,308 and 1,473 M with loopcop beside a CI run; bench/README.md, "Forty-second
 //     pass"). Node runs with `--predictable --hash-seed=1 --random-seed=1 --no-memory-reducer`:
 //     one thread, a collection schedule that does not follow the clock, the same seeds every run.
-//     Then a run beside a CI run and one alone counted the same within ~1 M, but for one project's
-//     run without loopcop (`tests`: 2,286 and 2,116 M), whose collections repeat exactly natively:
-//     read a per-test cost from two rounds (`--runs=2`) or check it against the floor's.
+//     Alone, runs repeat within ~1 M. Beside a CI run some still counted ~150–170 M more (three
+//     of eighteen runs in each of two rounds), though natively their collections repeat exactly:
+//     count on an otherwise idle machine, and read a cost twice (`--runs=2`, or against the floor's).
 // A measuring tool, not a test: nothing is asserted.
 import { spawnSync } from 'node:child_process'
 
