@@ -21,8 +21,8 @@
 //     project read 1,308 and 1,473 M with loopcop beside a CI run; bench/README.md, "Forty-second
 //     pass"). Node runs with `--predictable --hash-seed=1 --random-seed=1 --no-memory-reducer`:
 //     one thread, a collection schedule that does not follow the clock, the same seeds every run.
-//     Alone, runs repeat within ~1 M. Beside a CI run some still counted ~150–170 M more (three
-//     of eighteen runs in each of two rounds), though natively their collections repeat exactly:
+//     Alone, runs repeat within ~1 M. Beside a CI run some still counted ~150–170 M more (one and
+//     three of eighteen runs in two rounds), though natively their collections repeat exactly:
 //     count on an otherwise idle machine, and read a cost twice (`--runs=2`, or against the floor's).
 // A measuring tool, not a test: nothing is asserted.
 import { spawnSync } from 'node:child_process'
