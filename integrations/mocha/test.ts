@@ -399,6 +399,13 @@ function prepareSuite(suite: MochaSuite, files: Set<string>): void {
   for (const child of suite.suites ?? []) prepareSuite(child, files)
 }
 
+/** Prepares a suite and the suites below it (`prepareSuite`), and registers the files they were loaded from as test files. */
+function prepareTree(suite: MochaSuite): void {
+  const files = new Set<string>()
+  prepareSuite(suite, files)
+  addTestFiles(files)
+}
+
 /** The suite prototypes (one a copy of Mocha in the process) whose `emit` tells this copy of the integration what is added. */
 const heardPrototypes = new WeakSet()
 
@@ -422,12 +429,7 @@ function hearAdditions(root: MochaSuite): void {
       const suite = this as MochaSuite
       if (event === 'test') guarded(() => wrapTestFn(added as MochaRunnable))
       else if (event === 'beforeEach' || event === 'afterEach') guarded(() => wrapHook(added as MochaRunnable, event, suite))
-      else if (event === 'suite')
-        guarded(() => {
-          const files = new Set<string>()
-          prepareSuite(added as MochaSuite, files)
-          addTestFiles(files)
-        })
+      else if (event === 'suite') guarded(() => prepareTree(added as MochaSuite))
     }
     // eslint-disable-next-line prefer-rest-params -- the arguments as given, whatever their number
     return Reflect.apply(inherited, this, arguments) as boolean
@@ -455,10 +457,8 @@ function guarded<T>(fn: () => T): T | undefined {
  */
 export function prepareRun(root: MochaSuite, run: RunSinks): void {
   sinks = run
-  const files = new Set<string>()
-  prepareSuite(root, files)
+  prepareTree(root)
   hearAdditions(root)
-  addTestFiles(files)
 }
 
 /** Each test's ref: tests of a file that share a name are told apart (within one run: see `newRun`). */

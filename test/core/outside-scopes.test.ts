@@ -15,10 +15,10 @@ test('a step chained inside outsideScopes on a promise made in a nested scope ru
   const detector = new Detector({ version: VERSION })
   detector.configure({ stallMs: 0, mode: 'warn', testCode: 'check' })
   try {
-    const test = detector.openScope('detect')
+    const testScope = detector.openScope('detect')
     const tail = detector.openScope('detect')
     const seen = await new Promise<{ chained: Scope | undefined; nested: Scope | undefined }>((resolve) => {
-      detector.runInScope(test, () => {
+      detector.runInScope(testScope, () => {
         // A callback the test started, as the `setImmediate` a `done`-style hook calls `done` from.
         setImmediate(() => {
           detector.outsideScopes(() => {
@@ -39,7 +39,7 @@ test('a step chained inside outsideScopes on a promise made in a nested scope ru
     expect(seen.nested).toBe(tail)
     // … and what is chained on it outside runs outside, as does the blocking call it makes.
     expect(seen.chained).toBeUndefined()
-    expect(detector.closeScope(test)).toEqual([])
+    expect(detector.closeScope(testScope)).toEqual([])
     expect(detector.closeScope(tail)).toEqual([])
   } finally {
     detector.uninstall()
