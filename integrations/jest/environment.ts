@@ -59,6 +59,7 @@ import {
 } from '../../src/integration.js'
 import { framesReadIn } from '../../src/runner/frame-lines.js'
 import { markEnvironment, publishCore } from './handle.js'
+import { type CircusHandler, EVENT_HANDLERS, foldHandler } from './handlers.js'
 import { type CircusEvent, type CircusHook, type CircusState, type CircusTest, RETRY_TIMES, concurrentTests, isGeneratorFunction, testName } from './circus.js'
 
 /** Docblock pragmas a test file may carry, and the option each one sets. */
@@ -157,6 +158,8 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
     /** The test whose `beforeEach` hooks, function and `afterEach` hooks are running (not concurrent ones). */
     #current: CircusTest | undefined
     #tornDown = false
+    /** Whether this environment's handler was folded into Jest's own, or found not to be (see `#fold`). */
+    #foldTried = false
     /** Put the realms' stack formatters back as `setup` found them. */
     #showOwnFrames: (() => void)[] = []
     /** The test file's `console.warn` as Jest set it, before any test code could spy on it (see `#print`). */
@@ -192,11 +195,30 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
      * asks (`#checkReporter`): that fails the file, as a wrong option does.
      */
     handleTestEvent(event: CircusEvent, state?: CircusState): unknown {
+      if (!this.#foldTried) this.#fold()
       if (event.name === 'run_start') this.#checkReporter()
       this.#handle(event, state)
       // A base environment that listens too (a custom one) still gets every event.
       const base = (Base.prototype as { handleTestEvent?: (event: CircusEvent, state?: CircusState) => unknown }).handleTestEvent
       return typeof base === 'function' ? Reflect.apply(base, this, [event, state]) : undefined
+    }
+
+    /**
+     * At the first event (Jest 30 dispatches `setup` right after registering the handlers): folds the
+     * handler Jest registered for this environment into the one before it, so that each event costs
+     * Jest one handler less (see `foldHandler`). Where it cannot (Jest 29, a subclass's own
+     * `handleTestEvent`, a handler added after it), Jest keeps calling it as its own handler.
+     */
+    #fold(): void {
+      this.#foldTried = true
+      const own = registered.get(this)
+      if (own === undefined) return
+      registered.delete(this)
+      try {
+        foldHandler((this.global as Record<symbol, unknown>)[EVENT_HANDLERS], own)
+      } catch (error) {
+        reportInternalError(error, 'in the Jest environment')
+      }
     }
 
     /**
@@ -364,9 +386,24 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
       })
     }
   }
+  // Jest registers `environment.handleTestEvent.bind(environment)`: the bound function is kept, to
+  // be found among Jest's handlers at the first event (`#fold`).
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- given a `bind` of its own, never called here
+  Object.defineProperty(Checked.prototype.handleTestEvent, 'bind', { value: bindHandler, configurable: true, writable: true })
   Object.defineProperty(Checked, 'name', { value: `Loopcop${Base.name === '' ? 'Environment' : Base.name}` })
   Object.defineProperty(Checked, WITH_LOOPCOP, { value: true })
   return Checked as unknown as Base
+}
+
+/** The handler Jest registered for each environment: its `handleTestEvent`, bound to it. */
+const registered = new WeakMap<object, CircusHandler>()
+
+/** `Function.prototype.bind` for an environment's `handleTestEvent`, noting what it binds the method to. */
+function bindHandler(this: Function, thisArg: unknown, ...args: unknown[]): Function {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called with the method as `this`
+  const bound = Reflect.apply(Function.prototype.bind, this, [thisArg, ...args]) as Function
+  if (args.length === 0 && typeof thisArg === 'object' && thisArg !== null) registered.set(thisArg, bound as CircusHandler)
+  return bound
 }
 
 /** Marks a class `withLoopcop` made, so wrapping it again changes nothing. */
