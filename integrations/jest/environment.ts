@@ -54,7 +54,6 @@ import {
   unpatchRealm,
   validateOptions,
   keepShape,
-  defineHidden,
   warnOf,
 } from '../../src/integration.js'
 import { framesReadIn } from '../../src/runner/frame-lines.js'
@@ -109,8 +108,14 @@ function explained<T>(where: string, validate: () => T): T {
   }
 }
 
-/** Marks our wrapper of a test function, so a retried test is never wrapped twice. */
-const WRAPPED = Symbol.for('loopcop.jest.wrapped')
+/** loopcop's wrappers of test functions and hooks, so that none is wrapped twice (a retry keeps its function; hooks are shared). */
+const ownWrappers = new WeakSet<Function>()
+
+/** What a wrapper of `fn` does when Jest calls it: runs `fn` in the scope `runFor` gives, or as it is without one. */
+function callWrapped(fn: Function, runFor: () => TestRun | undefined, self: unknown, args: unknown[]): unknown {
+  const run = runFor()
+  return run === undefined ? (Reflect.apply(fn, self, args) as unknown) : run.run(() => Reflect.apply(fn, self, args) as unknown)
+}
 
 /** A Jest test environment class: what `testEnvironment` names, and what `withLoopcop` extends. */
 export type JestEnvironmentClass = new (config: JestEnvironmentConfig, context: EnvironmentContext) => JestEnvironmentLike
@@ -310,17 +315,29 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
 
     /**
      * `fn` (a test function or a `beforeEach`/`afterEach` hook) as a function that runs in the
-     * scope `runFor` gives, or as it is without one; it keeps `length` (Jest passes `done` by it).
-     * Each function is wrapped once (hooks are shared by the tests they apply to; a retry keeps its
-     * function); generator functions are left alone (Jest runs them through `co`, by their type).
+     * scope `runFor` gives, or as it is without one; it keeps `length` (Jest passes `done` by it)
+     * and `name`. Each function is wrapped once (hooks are shared by the tests they apply to; a
+     * retry keeps its function); generator functions are left alone (Jest runs them through `co`,
+     * by their type). The wrapper is anonymous, as a test's arrow function is, and for a test of
+     * either usual shape (`done` or none) as long as it already, so that `keepShape` mostly has
+     * nothing to define on it, and it is known by a `WeakSet`, not a marker of its own: redefining a
+     * function's `name` and adding a symbol to it cost ~17 K instructions a test (bench/README.md,
+     * "Forty-third pass").
      */
     #wrapped<F extends (...args: never[]) => unknown>(fn: F | undefined, runFor: () => TestRun | undefined): F | undefined {
-      if (typeof fn !== 'function' || (fn as { [WRAPPED]?: true })[WRAPPED] === true || isGeneratorFunction(fn)) return fn
-      const wrapped = function (this: unknown, ...args: unknown[]): unknown {
-        const run = runFor()
-        return run === undefined ? (Reflect.apply(fn, this, args) as unknown) : run.run(() => Reflect.apply(fn, this, args) as unknown)
-      }
-      return defineHidden(keepShape(wrapped, fn), WRAPPED, true) as unknown as F
+      if (typeof fn !== 'function' || ownWrappers.has(fn) || isGeneratorFunction(fn)) return fn
+      // Functions of a conditional: not named after a variable.
+      const wrapped: Function =
+        fn.length === 1
+          ? function (this: unknown, _done: unknown): unknown {
+              // eslint-disable-next-line prefer-rest-params -- every argument as Jest gave it; a rest parameter would make the length 0
+              return callWrapped(fn, runFor, this, Array.prototype.slice.call(arguments))
+            }
+          : function (this: unknown, ...args: unknown[]): unknown {
+              return callWrapped(fn, runFor, this, args)
+            }
+      ownWrappers.add(wrapped)
+      return keepShape(wrapped, fn) as unknown as F
     }
 
     /** Replaces `test.fn` by a function that runs it in the test's scope. */

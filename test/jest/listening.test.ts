@@ -20,10 +20,13 @@ describe('withLoopcop(an environment with its own handleTestEvent)', () => {
     }
   })
 
-  test('the environment\'s own listener gets every event, in the same order, with loopcop as without', () => {
+  test('the environment\'s own listener gets every event, in the same order, and each test function of the same name and length, with loopcop as without', () => {
     const { plain, loopcop } = runs
     // Sync events (each test's `add_test`) and async ones alike.
-    expect(plain.events).toEqual(expect.arrayContaining(['add_test: blocks', 'test_fn_start: blocks', 'test_done: clean', 'run_finish']))
+    expect(plain.events).toEqual(
+      expect.arrayContaining(['add_test: blocks', 'test_fn_start: blocks ("", 0)', 'test_fn_start: done callback ("", 1)', 'test_fn_start: named function ("namedTest", 0)', 'test_done: clean', 'run_finish']),
+    )
+    // The test functions Jest calls look as they did (name, length): loopcop's wrappers.
     expect(loopcop.events).toEqual(plain.events)
   })
 
@@ -31,7 +34,7 @@ describe('withLoopcop(an environment with its own handleTestEvent)', () => {
     const { plain, loopcop } = runs
     expect(plain.run.failed).toEqual(['expects two assertions, makes one'])
     expect(loopcop.run.failed).toEqual(['blocks', 'expects two assertions, makes one'])
-    expect(loopcop.run.passed).toEqual(['clean', 'handlers'])
+    expect(loopcop.run.passed).toEqual(['clean', 'done callback', 'handlers', 'named function'])
     expect(loopcop.run.test('blocks').failureMessages[0]).toMatch(/^BlockingIOError: 1 blocking operation on the event loop during "blocks"/)
     // The errors jest-circus adds at `test_done` (from the handler before loopcop's) are there.
     expect(loopcop.run.test('expects two assertions, makes one').failureMessages.join('\n')).toContain('Expected two assertions to be called but received one assertion call.')
