@@ -321,7 +321,7 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
      * by their type). The wrapper is anonymous, as a test's arrow function is, and for a test of
      * either usual shape (`done` or none) as long as it already, so that `keepShape` mostly has
      * nothing to define on it, and it is known by a `WeakSet`, not a marker of its own: redefining a
-     * function's `name` and adding a symbol to it cost ~17 K instructions a test (bench/README.md,
+     * function's `name` and adding a symbol to it cost ~16 K instructions a test on Node 20 (bench/README.md,
      * "Forty-third pass").
      */
     #wrapped<F extends (...args: never[]) => unknown>(fn: F | undefined, runFor: () => TestRun | undefined): F | undefined {

@@ -12,6 +12,7 @@
  * hundred instructions.
  * @module
  */
+import { isThenable } from '../../src/integration.js'
 import type { CircusEvent, CircusState } from './circus.js'
 
 /** Where Jest 30 keeps a test file's event handlers: an array on the file's global (jest-circus's `EVENT_HANDLERS`). Jest 29 keeps them to itself. */
@@ -19,11 +20,6 @@ export const EVENT_HANDLERS: unique symbol = Symbol.for('EVENT_HANDLERS') as nev
 
 /** A jest-circus event handler, as `addEventHandler` takes it. */
 export type CircusHandler = (event: CircusEvent, state: CircusState | undefined) => unknown
-
-/** Whether a value is a promise-like, as `await` would wait for it. */
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function'
-}
 
 /**
  * Whether calling `fn` does all its work before it returns: a function with no `await` (nor
