@@ -36,15 +36,20 @@
 // Ratios are paired (each round's ratio to the same round's run without loopcop, then the median
 // and quartiles over the rounds), and so are the costs (each round's difference): see `pairedRatio`.
 //
-// With --instructions (Mocha only, valgrind needed): each run is counted in instructions instead of
-// timed (bench/lib/instructions.mjs), with stall detection off and the floor without its thread; it
-// prints what a run, a test file, a test, a kept and an unkept call cost in instructions, for loopcop
-// and the floor. Counts repeat within ±0.4 % where this host's CPU times move ±20 %: one round is
-// usually enough (`--runs=3` for medians). A round takes ~7 minutes on this project's 2-core host.
+// With --instructions (Mocha, and Jest run in band; valgrind needed): each run is counted in
+// instructions instead of timed (bench/lib/instructions.mjs), with stall detection off and the floor
+// without its thread; it prints what a run, a test file, a test, a kept and an unkept call cost in
+// instructions, for loopcop and the floor, and the suite's distance to the floor in two parts
+// (`scopes` ÷ floor: loading and scoping; `warn` ÷ `scopes`: judging and reporting). Every project
+// and variant is first run once natively under the counted runs' Node flags, uncounted: it writes
+// V8's code cache of the core at its `judged` level and the runner's own caches (Jest's transforms
+// and file map), as a user's earlier runs have, so that no counted run writes one. Counts repeat
+// within ±0.4 % where this host's CPU times move ±20 %: one round is usually enough (`--runs=3` for
+// medians). A round takes ~7 minutes for Mocha and ~20 for Jest on this project's 2-core host.
 //
 // Usage: node bench/runners.mjs [--runs=5] [--runners=vitest-forks,vitest-threads,jest,mocha,node-test]
 //                               [--nodes=20,24] [--node=<path of one node binary>] [--json=<file>]
-//        node bench/runners.mjs --instructions [--runs=1] [--nodes=24] [--json=<file>]
+//        node bench/runners.mjs --instructions [--runs=1] [--runners=mocha,jest] [--nodes=24] [--json=<file>]
 // `npm run bench` runs it after the bare-Node scenarios, on Node 20 and Node 24 (the binaries of
 // majors other than the running one come from .cache/node, see scripts/lib/node-versions.mjs).
 // Packs the built repository (`npm run build` first) and installs it into .cache/bench-runners.
@@ -56,11 +61,11 @@ import { performance } from 'node:perf_hooks'
 import { installTarball, packLoopcop, root } from '../scripts/lib/pack.mjs'
 import { checkRuns, flags, median, quantile } from '../scripts/lib/measure.mjs'
 import { prepareNode } from '../scripts/lib/node-versions.mjs'
-import { COUNTED_NODE_FLAGS, NO_VALGRIND, counted, instructionsIn, valgrindAvailable } from './lib/instructions.mjs'
+import { COUNTED_NODE_FLAGS, NO_VALGRIND, counted, instructionsIn, valgrindAvailable, withCountedFlags } from './lib/instructions.mjs'
 
 const USAGE = `Usage: node bench/runners.mjs [--runs=5] [--runners=vitest-forks,vitest-threads,jest,mocha,node-test]
                               [--nodes=20,24] [--node=<path of one node binary>] [--json=<file>]
-       node bench/runners.mjs --instructions [--runs=1] [--nodes=24] [--json=<file>]`
+       node bench/runners.mjs --instructions [--runs=1] [--runners=mocha,jest] [--nodes=24] [--json=<file>]`
 const args = flags(['runs', 'runners', 'nodes', 'node', 'json', 'instructions'], USAGE)
 /** Count instructions instead of timing (see the header and bench/lib/instructions.mjs). */
 const INSTRUCTIONS = args.instructions === true
@@ -68,10 +73,11 @@ const RUNS = Number(args.runs ?? (INSTRUCTIONS ? 1 : 5))
 const RUNNERS = String(args.runners ?? (INSTRUCTIONS ? 'mocha' : 'vitest-forks,vitest-threads,jest,mocha,node-test')).split(',')
 const NODE_MAJORS = String(args.nodes ?? (INSTRUCTIONS ? '24' : '20,24')).split(',').map(Number)
 checkRuns(RUNNERS, RUNS, args.runs, USAGE)
-// Vitest, Jest and node:test start processes or threads for test files: under valgrind (~50–100×
-// slower, one thread at a time) a run would take an hour, and their workers' counts would be spread
-// over processes. Mocha runs a suite in one process.
-if (INSTRUCTIONS && RUNNERS.some((r) => r !== 'mocha')) throw new Error(`--instructions counts Mocha's runs only (one process a run); got --runners=${RUNNERS.join(',')}`)
+// Vitest and node:test start processes or threads for test files: under valgrind (~50–100× slower,
+// one thread at a time) a run would take an hour, and their workers' counts would be spread over
+// processes. Mocha runs a suite in one process, and so does Jest in band (`-i`, as counted).
+const COUNTED_RUNNERS = ['mocha', 'jest']
+if (INSTRUCTIONS && RUNNERS.some((r) => !COUNTED_RUNNERS.includes(r))) throw new Error(`--instructions counts runners that run a suite in one process: ${COUNTED_RUNNERS.join(', ')} (Jest in band); got --runners=${RUNNERS.join(',')}`)
 const cache = join(root, '.cache', 'bench-runners')
 /** The floor harness (bench/lib/floor.cjs): the least a detector must do, run as variant `floor`. */
 const FLOOR = join(root, 'bench', 'lib', 'floor.cjs')
@@ -254,7 +260,9 @@ function timed(argv, options) {
 function command(NODE, name, dir) {
   const runner = name.startsWith('vitest') ? 'vitest' : name
   if (runner === 'vitest') return [NODE, bins.vitest, 'run', `--pool=${name === 'vitest-threads' ? 'threads' : 'forks'}`]
-  if (runner === 'jest') return [NODE, bins.jest, '--ci', '--cacheDirectory', join(dir, '.jest-cache')]
+  // Counted, in band (the test files run in the one process valgrind counts) and with no time-out
+  // that valgrind's slowness would reach (the `unkept` test's 100,000 calls take minutes).
+  if (runner === 'jest') return [NODE, bins.jest, '--ci', '--cacheDirectory', join(dir, '.jest-cache'), ...(INSTRUCTIONS ? ['-i', '--testTimeout=3600000'] : [])]
   // Files named, not globbed: Node 20's `--test` takes no glob.
   if (runner === 'node-test') return [NODE, '--test', ...readdirSync(join(dir, 'test')).sort().map((f) => join('test', f))]
   // No time-out: under valgrind (`--instructions`) on a loaded host the `unkept` test's 100,000 calls take minutes.
@@ -264,7 +272,11 @@ function command(NODE, name, dir) {
 /** The variants that run loopcop in part (see the header): `warn`, with these variables set. (`floor-nostall`: the floor without its thread and heartbeat.) */
 const PARTS = { nostall: { LOOPCOP_STALL_MS: '0' }, scopes: { LOOPCOP_STALL_MS: '0', LOOPCOP_MODE: 'off' } }
 
-async function measure(node, name, kind, variant) {
+/**
+ * Runs one project in one variant: timed, or counted in instructions (`--instructions`). `prime`: run
+ * natively under the counted runs' Node flags, uncounted, to write the caches a counted run then reads.
+ */
+async function measure(node, name, kind, variant, { prime = false } = {}) {
   const runner = name.startsWith('vitest') ? 'vitest' : name
   // `floor-mapped` is the floor harness with FLOOR_MAP=1 (bench/lib/floor.cjs), `floor-nostall` with
   // FLOOR_LEAVE_OUT=watchdog,heartbeat; `nostall` and `scopes` are loopcop in part.
@@ -285,6 +297,7 @@ async function measure(node, name, kind, variant) {
   // Counted: what wall time drives is left out (see bench/lib/instructions.mjs).
   if (mode === 'floor') env.FLOOR_LEAVE_OUT = 'watchdog'
   else if (mode !== 'off') env.LOOPCOP_STALL_MS = '0'
+  if (prime) return timed(withCountedFlags(argv), { cwd: dir, env })
   const run = await timed(counted(argv), { cwd: dir, env })
   const instructions = instructionsIn(readFileSync(env.LOOPCOP_BENCH_ERR, 'utf8'))
   if (run.code !== 0 || Number.isNaN(instructions)) throw new Error(`${name} ${kind} ${variant} under valgrind: exit code ${run.code}, ${Number.isNaN(instructions) ? 'no instruction count' : `${instructions} instructions`} (see ${env.LOOPCOP_BENCH_ERR})`)
@@ -418,13 +431,16 @@ async function measureRunner(node, name) {
 async function measureInstructions(node, name) {
   const samples = {}
   const kinds = ['suite', 'kept', 'unkept', 'files', 'one', 'tests']
-  // A run first, uncounted: it writes V8's code cache of the core (src/runtime/code-cache.ts), as a
-  // user's first run does, so that every counted run reads it, as a user's later runs do. (A run that
-  // writes it counts ~15 M more; V8 accepts a cache only under the Node flags it was written with,
-  // and the counted runs' flags (COUNTED_NODE_FLAGS) are such, so the cache of an ordinary run would not do.)
-  await measure(node.bin, name, 'one', 'warn')
+  /** The variants of a project: the suite's also in part (`scopes`: loopcop loaded, every test scoped, calls passed through). */
+  const modes = (kind) => (kind === 'suite' ? ['off', 'warn', 'floor', 'scopes'] : ['off', 'warn', 'floor'])
+  // Every run once first, natively and uncounted (see the header). The suite with loopcop first: its
+  // judged calls make the core's code cache complete (src/runtime/code-cache.ts), so that no later
+  // run writes it again, as in a user's later runs. (A run that writes it counts ~15–60 M more; V8
+  // accepts a cache only under the Node flags it was written with, which is why these runs take the
+  // counted runs' flags.) Under Jest each project's first run also transforms its files and maps them.
+  for (const kind of kinds) for (const mode of kind === 'suite' ? ['warn', 'off', 'floor', 'scopes'] : modes(kind)) await measure(node.bin, name, kind, mode, { prime: true })
   for (let i = 0; i < RUNS; i++) {
-    for (const kind of kinds) for (const mode of ['off', 'warn', 'floor']) (samples[`${kind}/${mode}`] ??= []).push((await measure(node.bin, name, kind, mode)).instructions)
+    for (const kind of kinds) for (const mode of modes(kind)) (samples[`${kind}/${mode}`] ??= []).push((await measure(node.bin, name, kind, mode)).instructions)
     process.stderr.write(`Node ${node.version}, ${name}, instructions: round ${i + 1}/${RUNS}\n`)
   }
   const m = (kind, mode) => median(samples[`${kind}/${mode}`])
@@ -445,6 +461,9 @@ async function measureInstructions(node, name) {
     suiteWarn: m('suite', 'warn') / m('suite', 'off'),
     suiteFloor: m('suite', 'floor') / m('suite', 'off'),
     suiteWarnOverFloor: m('suite', 'warn') / m('suite', 'floor'),
+    // loopcop's distance to the floor in two parts: loading and scoping, judging and reporting.
+    suiteScopesOverFloor: m('suite', 'scopes') / m('suite', 'floor'),
+    suiteWarnOverScopes: m('suite', 'warn') / m('suite', 'scopes'),
     ...costs('warn'),
     floor: costs('floor'),
   }
@@ -464,6 +483,7 @@ function printInstructions(results) {
       const [off, warn, floor] = ['off', 'warn', 'floor'].map((mode) => r.instructions[`${kind}/${mode}`])
       console.log(`| ${kind} | ${M(off)} | ${M(warn)} | ${M(floor)} | ${(warn / off).toFixed(3)}× | ${(floor / off).toFixed(3)}× | ${(warn / floor).toFixed(3)}× |`)
     }
+    console.log(`\nThe suite's distance to the floor (${r.suiteWarnOverFloor.toFixed(3)}×) in two parts: loading loopcop and scoping every test (\`scopes\` ÷ floor) ${r.suiteScopesOverFloor.toFixed(3)}×, judging the calls and reporting the findings (\`warn\` ÷ \`scopes\`) ${r.suiteWarnOverScopes.toFixed(3)}×; \`scopes\` ${M(r.instructions['suite/scopes'])}.`)
     console.log('\n| a run of one test file | a test file more (one empty test in it) | a test | a kept call | an unkept call |')
     console.log('|---|---|---|---|---|')
     console.log(`| ${M(r.oneRun)} (${M(r.floor.oneRun)}) | ${M2(r.perFile)} (${M2(r.floor.perFile)}) | ${K(r.perTest)} (${K(r.floor.perTest)}) | ${K(r.perKept)} (${K(r.floor.perKept)}) | ${K(r.perUnkept)} (${K(r.floor.perUnkept)}) |`)
