@@ -45,7 +45,7 @@
 // V8's code cache of the core at its `judged` level and the runner's own caches (Jest's transforms
 // and file map), as a user's earlier runs have, so that no counted run writes one. Counts repeat
 // within ±0.4 % where this host's CPU times move ±20 %: one round is usually enough (`--runs=3` for
-// medians). A round takes ~7 minutes for Mocha and ~20 for Jest on this project's 2-core host.
+// medians). A round takes ~7 minutes for Mocha and ~20–25 for Jest on this project's 2-core host.
 //
 // Usage: node bench/runners.mjs [--runs=5] [--runners=vitest-forks,vitest-threads,jest,mocha,node-test]
 //                               [--nodes=20,24] [--node=<path of one node binary>] [--json=<file>]
@@ -431,14 +431,17 @@ async function measureRunner(node, name) {
 async function measureInstructions(node, name) {
   const samples = {}
   const kinds = ['suite', 'kept', 'unkept', 'files', 'one', 'tests']
-  /** The variants of a project: the suite's also in part (`scopes`: loopcop loaded, every test scoped, calls passed through). */
-  const modes = (kind) => (kind === 'suite' ? ['off', 'warn', 'floor', 'scopes'] : ['off', 'warn', 'floor'])
+  /**
+   * The variants of a project: the suite's also in part (`scopes`: loopcop loaded, every test scoped,
+   * calls passed through). `warn` first: the order the runs are primed in (see below).
+   */
+  const modes = (kind) => (kind === 'suite' ? ['warn', 'off', 'floor', 'scopes'] : ['warn', 'off', 'floor'])
   // Every run once first, natively and uncounted (see the header). The suite with loopcop first: its
   // judged calls make the core's code cache complete (src/runtime/code-cache.ts), so that no later
   // run writes it again, as in a user's later runs. (A run that writes it counts ~15–60 M more; V8
   // accepts a cache only under the Node flags it was written with, which is why these runs take the
   // counted runs' flags.) Under Jest each project's first run also transforms its files and maps them.
-  for (const kind of kinds) for (const mode of kind === 'suite' ? ['warn', 'off', 'floor', 'scopes'] : modes(kind)) await measure(node.bin, name, kind, mode, { prime: true })
+  for (const kind of kinds) for (const mode of modes(kind)) await measure(node.bin, name, kind, mode, { prime: true })
   for (let i = 0; i < RUNS; i++) {
     for (const kind of kinds) for (const mode of modes(kind)) (samples[`${kind}/${mode}`] ??= []).push((await measure(node.bin, name, kind, mode)).instructions)
     process.stderr.write(`Node ${node.version}, ${name}, instructions: round ${i + 1}/${RUNS}\n`)
