@@ -40,12 +40,13 @@
 // instructions instead of timed (bench/lib/instructions.mjs), with stall detection off and the floor
 // without its thread; it prints what a run, a test file, a test, a kept and an unkept call cost in
 // instructions, for loopcop and the floor, and the suite's distance to the floor in two parts
-// (`scopes` ÷ floor: loading and scoping; `warn` ÷ `scopes`: judging and reporting). Every project
+// (`scopes` ÷ floor: loading and scoping; `warn` ÷ `scopes`: judging and reporting), and under Jest
+// the suite with the floor's judged positions source-mapped (`floor-mapped`). Every project
 // and variant is first run once natively under the counted runs' Node flags, uncounted: it writes
 // V8's code cache of the core at its `judged` level and the runner's own caches (Jest's transforms
 // and file map), as a user's earlier runs have, so that no counted run writes one. Counts repeat
 // within ±0.4 % where this host's CPU times move ±20 %: one round is usually enough (`--runs=3` for
-// medians). A round takes ~7 minutes for Mocha and ~20–25 for Jest on this project's 2-core host.
+// medians). A round takes ~7 minutes for Mocha and ~25–30 for Jest on this project's 2-core host.
 //
 // Usage: node bench/runners.mjs [--runs=5] [--runners=vitest-forks,vitest-threads,jest,mocha,node-test]
 //                               [--nodes=20,24] [--node=<path of one node binary>] [--json=<file>]
@@ -433,9 +434,13 @@ async function measureInstructions(node, name) {
   const kinds = ['suite', 'kept', 'unkept', 'files', 'one', 'tests']
   /**
    * The variants of a project: the suite's also in part (`scopes`: loopcop loaded, every test scoped,
-   * calls passed through). `warn` first: the order the runs are primed in (see below).
+   * calls passed through), and under Jest with the floor's judged positions also read through Jest's
+   * source-mapping formatter (`floor-mapped`: what reporting findings at their source lines costs at
+   * the least; Mocha has no formatter, its floor is that already). `warn` first: the order the runs
+   * are primed in (see below).
    */
-  const modes = (kind) => (kind === 'suite' ? ['warn', 'off', 'floor', 'scopes'] : ['warn', 'off', 'floor'])
+  const suiteModes = ['warn', 'off', 'floor', 'scopes', ...(name === 'jest' ? ['floor-mapped'] : [])]
+  const modes = (kind) => (kind === 'suite' ? suiteModes : ['warn', 'off', 'floor'])
   // Every run once first, natively and uncounted (see the header). The suite with loopcop first: its
   // judged calls make the core's code cache complete (src/runtime/code-cache.ts), so that no later
   // run writes it again, as in a user's later runs. (A run that writes it counts ~15–60 M more; V8
@@ -467,6 +472,7 @@ async function measureInstructions(node, name) {
     // loopcop's distance to the floor in two parts: loading and scoping, judging and reporting.
     suiteScopesOverFloor: m('suite', 'scopes') / m('suite', 'floor'),
     suiteWarnOverScopes: m('suite', 'warn') / m('suite', 'scopes'),
+    ...(suiteModes.includes('floor-mapped') && { suiteFloorMapped: m('suite', 'floor-mapped') / m('suite', 'off'), suiteWarnOverFloorMapped: m('suite', 'warn') / m('suite', 'floor-mapped') }),
     ...costs('warn'),
     floor: costs('floor'),
   }
@@ -487,6 +493,7 @@ function printInstructions(results) {
       console.log(`| ${kind} | ${M(off)} | ${M(warn)} | ${M(floor)} | ${(warn / off).toFixed(3)}× | ${(floor / off).toFixed(3)}× | ${(warn / floor).toFixed(3)}× |`)
     }
     console.log(`\nThe suite's distance to the floor (${r.suiteWarnOverFloor.toFixed(3)}×) in two parts: loading loopcop and scoping every test (\`scopes\` ÷ floor) ${r.suiteScopesOverFloor.toFixed(3)}×, judging the calls and reporting the findings (\`warn\` ÷ \`scopes\`) ${r.suiteWarnOverScopes.toFixed(3)}×; \`scopes\` ${M(r.instructions['suite/scopes'])}.`)
+    if (r.suiteFloorMapped !== undefined) console.log(`The floor with its judged positions read through the runner's source-mapping formatter (\`floor-mapped\`, what reporting at source lines costs at the least): ${M(r.instructions['suite/floor-mapped'])}, ${r.suiteFloorMapped.toFixed(3)}× of the suite without loopcop; loopcop ÷ \`floor-mapped\` ${r.suiteWarnOverFloorMapped.toFixed(3)}×.`)
     console.log('\n| a run of one test file | a test file more (one empty test in it) | a test | a kept call | an unkept call |')
     console.log('|---|---|---|---|---|')
     console.log(`| ${M(r.oneRun)} (${M(r.floor.oneRun)}) | ${M2(r.perFile)} (${M2(r.floor.perFile)}) | ${K(r.perTest)} (${K(r.floor.perTest)}) | ${K(r.perKept)} (${K(r.floor.perKept)}) | ${K(r.perUnkept)} (${K(r.floor.perUnkept)}) |`)
