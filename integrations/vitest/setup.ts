@@ -11,7 +11,7 @@
 import fs, * as fsExports from 'node:fs'
 import * as vitest from 'vitest'
 import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite } from 'vitest'
-import { BlockingIOError, type Finding, type Mode, TestRefs, type TestRun, currentOptions, envOverrides, hideOwnFramesIn, install, isViolation, reportInternalError, loadOrderWarning, loadedBefore, missingReporterError, openTest, patchRealm, prepareStalls, startTestFile, warnOf } from '../../src/integration.js'
+import { BlockingIOError, type Finding, type Mode, TestRefs, type TestRun, currentOptions, envOverrides, hideOwnFramesIn, install, isViolation, reportInternalError, missingReporterError, openTest, patchRealm, prepareStalls, startTestFile, warnOf } from '../../src/integration.js'
 import { firstInProcess } from '../../src/runner/once.js'
 import { scopeTestsWithoutAroundEach, suiteArgument } from './fallback.js'
 import { REPORTER_KEY, fileMeta, testMeta } from './meta.js'
@@ -29,7 +29,6 @@ const warn = warnOf(console) ?? ((text: string) => process.stderr.write(`${text}
 // A wrong LOOPCOP_* variable fails each test file here, before its tests, with the variable named
 // (instead of the tests running unchecked).
 envOverrides()
-warnAboutLoadOrder()
 install()
 // Without isolation a worker runs test files one after another: what the one before configured
 // (a `configure()` at its top level, say) is undone, as a process of its own would forget it.
@@ -72,18 +71,6 @@ function warnIfCopiedTooEarly(): void {
     "loopcop: this pool (vmThreads/vmForks) copied node:fs before loopcop/vitest ran, so blocking calls through ESM named imports (import { readFileSync } from 'node:fs') are not seen, and the lines loopcop reports are those of Vite's transformed code.\n" +
       "Load loopcop first: add `execArgv: ['--require', 'loopcop/vitest/preload']` to the `test` options of your Vitest config.",
   )
-}
-
-/**
- * A package that copies fs when it loads (graceful-fs), loaded in this worker before loopcop
- * patched fs — by a setup file listed before this one, say: calls through its copy go unseen.
- * Says so once per worker. (Setup files themselves are ES modules Vite evaluates per test file.)
- */
-function warnAboutLoadOrder(): void {
-  if (!firstInProcess('vitest.loadOrderChecked')) return
-  const { copies } = loadedBefore()
-  const warning = loadOrderWarning({ copies, userFiles: [] }, 'loopcop/vitest', "Put 'loopcop/vitest' first in `setupFiles`.")
-  if (warning !== undefined) warn(warning)
 }
 
 /** A blocking call made after its test ended, with the mode that test was under. */

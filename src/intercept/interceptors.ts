@@ -4,10 +4,12 @@ import fs from 'node:fs'
 import nodeModule from 'node:module'
 import vm from 'node:vm'
 import { type FirstUseWatch, LAZY_BUILTINS, type LazyBuiltin, isBuiltinExports, isLoaded, loadBuiltin, watchFirstUse } from './builtins.js'
+import { cachedFsCopies, reachFsCopies } from './fs-copies.js'
 import { type Operation, type OperationSite, catalog, userOperation, zlibHandleOperation } from '../model/operation.js'
 import { invalid } from '../model/options.js'
 import { type WrapContext, wrap } from './wrap.js'
 import { watchZlibHandles } from './zlib-handles.js'
+import { projectCwd } from '../runtime/cwd.js'
 
 /** One replaced property, with what to put back. */
 interface Patch {
@@ -81,6 +83,15 @@ function lazyModuleOf(site: OperationSite): LazyBuiltin | undefined {
 
 /** No builtin left for later: a builtin's sites wrapped at its first use. */
 const NOTHING_LATER: ReadonlySet<LazyBuiltin> = new Set()
+
+/** The operation of each of fs's own functions, by name: what a copy of one is (intercept/fs-copies.ts). */
+const fsOperations: ReadonlyMap<string, Operation> = new Map(catalog.filter((s) => s.module === 'fs').map((s) => [s.key, s.operation]))
+
+/**
+ * Set on `process` once any loopcop (of any version) has wrapped fs in this process: a copy of fs
+ * taken after that may hold closures over wrappers (see `reachFsCopies`).
+ */
+const FS_WRAPPED = Symbol.for('loopcop.fsWrapped')
 
 const atomicsOperation = catalog.find((s) => s.module === 'Atomics')?.operation as Operation
 
@@ -203,6 +214,7 @@ export class Interceptors<S extends { readonly quiet: boolean }> {
         if (p !== undefined) this.#patches.push(p)
       }
       if (!later.has('zlib')) this.#watchZlib(loadBuiltin('zlib'))
+      this.#reachFsCopies()
       for (const u of this.#userSites) {
         u.patch = this.#patch(u.target, u.key, u.operation)
         if (u.patch !== undefined) this.#patches.push(u.patch)
@@ -215,6 +227,30 @@ export class Interceptors<S extends { readonly quiet: boolean }> {
       this.#restoreAll()
       throw error
     }
+  }
+
+  /**
+   * Gives the copies of fs functions that packages loaded before now hold (graceful-fs, fs-extra:
+   * intercept/fs-copies.ts) the wrappers fs got, each put back by `uninstall()` as fs's are.
+   */
+  #reachFsCopies(): void {
+    const wrappers = new Map<Function, Function>()
+    for (const p of this.#patches) if (p.target === fs) wrappers.set(p.descriptor.value as Function, p.wrapper)
+    const closures = !Object.hasOwn(process, FS_WRAPPED)
+    if (closures) Object.defineProperty(process, FS_WRAPPED, { value: true, configurable: true })
+    reachFsCopies(cachedFsCopies(projectCwd()), fsOperations, {
+      wrappers,
+      use: (target, key, wrapper) => {
+        const descriptor = Object.getOwnPropertyDescriptor(target, key) as PropertyDescriptor
+        Object.defineProperty(target, key, { ...descriptor, value: wrapper })
+        this.#patches.push({ target, key, descriptor, wrapper })
+      },
+      wrap: (target, key, operation) => {
+        const p = this.#patch(target, key, operation)
+        if (p !== undefined) this.#patches.push(p)
+        return p?.wrapper
+      },
+    }, closures)
   }
 
   /**
