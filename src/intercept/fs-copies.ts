@@ -69,12 +69,13 @@ export interface CopyTools {
 /**
  * Gives every copy of an fs function among `copies` its wrapper. `operations`: the operation of
  * each of fs's functions, by name. A function of graceful-fs's under such a name that is neither
- * fs's nor a wrapper is one of its closures over fs's function (`statFixSync(fs.statSync)`), made
- * when it loaded: it is wrapped as that operation, and only when `closures` says no wrapper was in
- * fs before — a closure made over a wrapper would count each call twice. Returns how many
- * properties now hold a wrapper.
+ * fs's nor a wrapper is one of its closures over fs's function (`statFixSync(fs.statSync)`): it is
+ * wrapped as that operation. One made over a wrapper (graceful-fs loaded while loopcop was on, then
+ * `deactivate()` and `activate()`) still counts a call once: the inner wrapper runs inside the outer
+ * one's call, which passes it through (the detector's guard). Returns how many properties now hold
+ * a wrapper.
  */
-export function reachFsCopies(copies: readonly CachedCopy[], operations: ReadonlyMap<string, Operation>, tools: CopyTools, closures: boolean): number {
+export function reachFsCopies(copies: readonly CachedCopy[], operations: ReadonlyMap<string, Operation>, tools: CopyTools): number {
   const wrappers = new Set(tools.wrappers.values())
   let reached = 0
   for (const { pkg, exports } of copies) {
@@ -90,7 +91,7 @@ export function reachFsCopies(copies: readonly CachedCopy[], operations: Readonl
         reached++
         continue
       }
-      if (!closures || pkg !== 'graceful-fs') continue
+      if (pkg !== 'graceful-fs') continue
       const wrapper = tools.wrap(exports, key, operation)
       if (wrapper === undefined) continue
       tools.wrappers.set(value, wrapper)

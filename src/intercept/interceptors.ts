@@ -87,12 +87,6 @@ const NOTHING_LATER: ReadonlySet<LazyBuiltin> = new Set()
 /** The operation of each of fs's own functions, by name: what a copy of one is (intercept/fs-copies.ts). */
 const fsOperations: ReadonlyMap<string, Operation> = new Map(catalog.filter((s) => s.module === 'fs').map((s) => [s.key, s.operation]))
 
-/**
- * Set on `process` once any loopcop (of any version) has wrapped fs in this process: a copy of fs
- * taken after that may hold closures over wrappers (see `reachFsCopies`).
- */
-const FS_WRAPPED = Symbol.for('loopcop.fsWrapped')
-
 const atomicsOperation = catalog.find((s) => s.module === 'Atomics')?.operation as Operation
 
 /**
@@ -236,8 +230,6 @@ export class Interceptors<S extends { readonly quiet: boolean }> {
   #reachFsCopies(): void {
     const wrappers = new Map<Function, Function>()
     for (const p of this.#patches) if (p.target === fs) wrappers.set(p.descriptor.value as Function, p.wrapper)
-    const closures = !Object.hasOwn(process, FS_WRAPPED)
-    if (closures) Object.defineProperty(process, FS_WRAPPED, { value: true, configurable: true })
     reachFsCopies(cachedFsCopies(projectCwd()), fsOperations, {
       wrappers,
       use: (target, key, wrapper) => {
@@ -250,7 +242,7 @@ export class Interceptors<S extends { readonly quiet: boolean }> {
         if (p !== undefined) this.#patches.push(p)
         return p?.wrapper
       },
-    }, closures)
+    })
   }
 
   /**
