@@ -83,7 +83,7 @@ export function reachFsCopies(copies: readonly CachedCopy[], operations: Readonl
       const descriptor = Object.getOwnPropertyDescriptor(exports, key)
       const value: unknown = descriptor?.value
       if (descriptor === undefined || typeof value !== 'function' || wrappers.has(value)) continue
-      // Neither read-only and non-configurable: no wrapper can take its place.
+      // Read-only and non-configurable (a frozen module's exports): no wrapper can take its place.
       if (descriptor.configurable === false && descriptor.writable === false) continue
       const known = tools.wrappers.get(value)
       if (known !== undefined) {

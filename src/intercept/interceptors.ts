@@ -225,9 +225,19 @@ export class Interceptors<S extends { readonly quiet: boolean }> {
 
   /**
    * Gives the copies of fs functions that packages loaded before now hold (graceful-fs, fs-extra:
-   * intercept/fs-copies.ts) the wrappers fs got, each put back by `uninstall()` as fs's are.
+   * intercept/fs-copies.ts) the wrappers fs got, each put back by `uninstall()` as fs's are. Never
+   * throws: a copy that cannot be reached (exports of an odd shape) is an internal error the user
+   * sees, and the rest of loopcop is installed.
    */
   #reachFsCopies(): void {
+    try {
+      this.#reachFsCopiesNow()
+    } catch (error) {
+      this.#hooks.internalError(new Error('loopcop could not reach the copy of fs that graceful-fs or fs-extra took before loopcop loaded; calls through it may not be checked in this process', { cause: error }))
+    }
+  }
+
+  #reachFsCopiesNow(): void {
     const wrappers = new Map<Function, Function>()
     for (const p of this.#patches) if (p.target === fs) wrappers.set(p.descriptor.value as Function, p.wrapper)
     reachFsCopies(cachedFsCopies(projectCwd()), fsOperations, {

@@ -2,7 +2,7 @@
 // wrappers (intercept/fs-copies.ts): a copy of fs's own function the wrapper fs got, a closure of
 // graceful-fs's a wrapper of its own (shared with fs-extra's copy of it), and nothing that could
 // count a call twice. The runs that reach real copies are also in test/mocha/load-order.test.ts.
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { assertInstalled, childEnv, fixtures, root } from '../helpers/run.js'
@@ -132,4 +132,27 @@ require('node:fs').rmSync(path.dirname(path.dirname(other)), { recursive: true }
     // The copy loaded while loopcop was on (its closure over a wrapper, wrapped again) counts each call once, not twice.
     expect(later).toEqual(expected)
   })
+})
+
+// A copy whose exports refuse a wrapper (an odd shape: here a proxy that throws) does not stop
+// loopcop: it says so once, as its own failure, and every other call is checked.
+test('a copy that cannot be reached is loopcop\'s own error, said once, and loopcop is installed', () => {
+  assertInstalled()
+  const script = `
+const fs = require('node:fs')
+const path = require('node:path')
+const dir = path.join(fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'loopcop-odd-')), 'node_modules', 'graceful-fs')
+fs.mkdirSync(dir, { recursive: true })
+fs.writeFileSync(path.join(dir, 'index.js'), "module.exports = new Proxy({ readFileSync: require('node:fs').readFileSync }, { defineProperty() { throw new Error('refused') } })")
+require(dir)
+const loopcop = require('loopcop')
+const { findings } = loopcop.detectSync(() => fs.statSync(dir))
+console.log(JSON.stringify({ active: loopcop.isActive(), operations: findings.map((f) => f.operation) }))
+fs.rmSync(path.dirname(path.dirname(dir)), { recursive: true })
+`
+  const run = spawnSync(process.execPath, ['-e', script], { cwd: root, env: childEnv({ NODE_PATH: join(fixtures, 'node_modules'), LOOPCOP_STALL_MS: '0' }), encoding: 'utf8' })
+  expect(run.status).toBe(0)
+  expect(JSON.parse(run.stdout)).toEqual({ active: true, operations: ['fs.statSync'] })
+  expect(run.stderr.split('loopcop could not reach the copy of fs that graceful-fs or fs-extra took before loopcop loaded')).toHaveLength(2)
+  expect(run.stderr).toContain('loopcop: internal error')
 })
