@@ -277,6 +277,6 @@ function warnAboutLoadOrder(): void {
     listed?.loopcopIn === 'configuration'
       ? "Mocha loads the command line's --require (and MOCHA_OPTIONS') before the configuration's: put '--require loopcop/mocha' first on the command line, or move those files into \"require\" of .mocharc, after 'loopcop/mocha'."
       : "Put 'loopcop/mocha' first in --require (or first in \"require\" of .mocharc)."
-  const warning = loadOrderWarning({ ...cached, userFiles }, 'loopcop/mocha', fix)
+  const warning = loadOrderWarning({ userFiles }, 'loopcop/mocha', fix)
   if (warning !== undefined) print(warning)
 }

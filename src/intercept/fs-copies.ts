@@ -30,6 +30,9 @@ export function cachedFsCopies(cwd: string): CachedCopy[] {
   const cache = moduleCache(cwd)
   const nodeModules = `${sep}node_modules${sep}`
   // One pass over the cache (a run's worker may hold thousands of modules), each package's in order.
+  // Told by the name after the last `node_modules`, not by `packageOfFile`, whose split of every path
+  // made the pass 2–3× slower (0.65–1.05 against 0.27–0.49 ms at ~430 modules): it runs in every
+  // process loopcop installs in, a Vitest test file's fork too.
   const byPackage = FS_COPY_PACKAGES.map((): CachedCopy[] => [])
   for (const file of Object.keys(cache)) {
     const at = file.lastIndexOf(nodeModules)
