@@ -183,9 +183,20 @@ export class Interceptors<S extends { readonly quiet: boolean }> {
       // Only a mark can get here (markAsBlocking refuses a frozen method): its object was frozen since.
       throw new TypeError(`loopcop cannot wrap \`${String(key)}\` (${operation.id}, marked with markAsBlocking()): it has been frozen since (read-only and non-configurable); mark it before freezing the object, or undo the mark`)
     }
-    const wrapper = wrap(this.#context, operation, descriptor.value as Function)
+    return this.#put(target, key, descriptor, wrap(this.#context, operation, descriptor.value as Function))
+  }
+
+  /** Puts `wrapper` where `descriptor`'s function was, keeping the property's other attributes. */
+  #put(target: object, key: PropertyKey, descriptor: PropertyDescriptor, wrapper: Function): Patch {
     Object.defineProperty(target, key, { ...descriptor, value: wrapper })
     return { target, key, descriptor, wrapper }
+  }
+
+  /** `#patch`, recorded to be put back by `uninstall()`. */
+  #keep(target: object, key: PropertyKey, operation: Operation): Patch | undefined {
+    const p = this.#patch(target, key, operation)
+    if (p !== undefined) this.#patches.push(p)
+    return p
   }
 
   /**
@@ -204,15 +215,11 @@ export class Interceptors<S extends { readonly quiet: boolean }> {
       for (const site of catalog) {
         const target = targetOf(site, later)
         if (target === undefined) continue
-        const p = this.#patch(target, site.key, site.operation)
-        if (p !== undefined) this.#patches.push(p)
+        this.#keep(target, site.key, site.operation)
       }
       if (!later.has('zlib')) this.#watchZlib(loadBuiltin('zlib'))
       this.#reachFsCopies()
-      for (const u of this.#userSites) {
-        u.patch = this.#patch(u.target, u.key, u.operation)
-        if (u.patch !== undefined) this.#patches.push(u.patch)
-      }
+      for (const u of this.#userSites) u.patch = this.#keep(u.target, u.key, u.operation)
       this.patchRealm(globalThis)
       nodeModule.syncBuiltinESMExports()
     } catch (error) {
@@ -243,15 +250,9 @@ export class Interceptors<S extends { readonly quiet: boolean }> {
     reachFsCopies(cachedFsCopies(projectCwd()), fsOperations, {
       wrappers,
       use: (target, key, wrapper) => {
-        const descriptor = Object.getOwnPropertyDescriptor(target, key) as PropertyDescriptor
-        Object.defineProperty(target, key, { ...descriptor, value: wrapper })
-        this.#patches.push({ target, key, descriptor, wrapper })
+        this.#patches.push(this.#put(target, key, Object.getOwnPropertyDescriptor(target, key) as PropertyDescriptor, wrapper))
       },
-      wrap: (target, key, operation) => {
-        const p = this.#patch(target, key, operation)
-        if (p !== undefined) this.#patches.push(p)
-        return p?.wrapper
-      },
+      wrap: (target, key, operation) => this.#keep(target, key, operation)?.wrapper,
     })
   }
 
@@ -271,8 +272,7 @@ export class Interceptors<S extends { readonly quiet: boolean }> {
       for (const site of catalog) {
         if (lazyModuleOf(site) !== name) continue
         const target = targetOf(site, NOTHING_LATER)
-        const p = target === undefined ? undefined : this.#patch(target, site.key, site.operation)
-        if (p !== undefined) this.#patches.push(p)
+        if (target !== undefined) this.#keep(target, site.key, site.operation)
       }
       if (name === 'zlib') this.#watchZlib(loadBuiltin('zlib'))
     } catch (error) {
@@ -291,8 +291,7 @@ export class Interceptors<S extends { readonly quiet: boolean }> {
       if (!this.#installed || this.#zlibHandles.has(proto)) return
       this.#zlibHandles.add(proto)
       try {
-        const p = this.#patch(proto, 'writeSync', zlibHandleOperation)
-        if (p !== undefined) this.#patches.push(p)
+        this.#keep(proto, 'writeSync', zlibHandleOperation)
       } catch (error) {
         this.#hooks.internalError(new Error("loopcop could not wrap a zlib stream's writeSync; that kind of stream is not checked in this process", { cause: error }))
       }
@@ -356,9 +355,8 @@ export class Interceptors<S extends { readonly quiet: boolean }> {
     const operation = checkMark(target, method, options)
     const site: UserSite = { target, key: method, operation, patch: undefined }
     if (this.#installed) {
-      site.patch = this.#patch(target, method, operation)
+      site.patch = this.#keep(target, method, operation)
       if (site.patch !== undefined) {
-        this.#patches.push(site.patch)
         // Only a builtin's own exports have an ES-module facade to update; syncing copies every
         // builtin's exports, a stub a running test has on another one too (see #wrapOnFirstUse).
         if (isBuiltinExports(target)) nodeModule.syncBuiltinESMExports()
