@@ -33,7 +33,7 @@ type LoadedOptions = ReturnType<MochaOptions['loadOptions']>
  * or in `MOCHA_OPTIONS`, each read once (the configuration files too) for the load-order warning
  * at the start and the baseline's completeness at the end.
  */
-type MochaCommand = { readonly options: MochaOptions; readonly args: readonly string[]; all(): LoadedOptions; given(): LoadedOptions } | { readonly unread: string }
+type MochaCommand = { readonly options: MochaOptions; readonly args: readonly string[]; all(): LoadedOptions; given(): LoadedOptions; mocha(): unknown } | { readonly unread: string }
 
 /** Each command line's `MochaCommand`, read once. */
 const commands = new WeakMap<readonly string[], MochaCommand>()
@@ -69,7 +69,17 @@ function readCommand(argv: readonly string[]): MochaCommand {
         const args = command.slice(2)
         let all: LoadedOptions | undefined
         let given: LoadedOptions | undefined
-        return { options, args, all: () => (all ??= options.loadOptions(args)), given: () => (given ??= options.loadOptions([...args, '--no-config', '--no-package'])) }
+        const mocha = (): unknown => {
+          for (const lib of ['../lib/mocha.cjs', '../lib/mocha.js']) {
+            try {
+              return require(lib)
+            } catch {
+              // The other Mocha layout.
+            }
+          }
+          return undefined
+        }
+        return { options, args, all: () => (all ??= options.loadOptions(args)), given: () => (given ??= options.loadOptions([...args, '--no-config', '--no-package'])), mocha }
       } catch {
         // The other Mocha layout.
       }
@@ -137,20 +147,36 @@ export function runsTests(argv: readonly string[] = startArgv): boolean {
 }
 
 /**
- * Whether Mocha runs in watch mode in this process (`--watch` without `--parallel`): it runs the
- * root suite again after each change, here, and its global teardown only when watch mode ends.
- * False when the options cannot be read.
+ * How Mocha watches in this process: `'serial'` (`--watch`: it runs the root suite again after each
+ * change, here), `'parallel'` (`--watch --parallel`, the main process: it makes a `Mocha` for each
+ * run and hands the files to new workers), or `undefined` (not watching, a `--parallel` worker, or
+ * the options cannot be read). Either way its global teardown comes only when watch mode ends.
  */
-export function watchesSerially(argv: readonly string[] = startArgv): boolean {
-  if (process.env.MOCHA_WORKER_ID !== undefined) return false
+function watchMode(argv: readonly string[]): 'serial' | 'parallel' | undefined {
+  if (process.env.MOCHA_WORKER_ID !== undefined) return undefined
   const command = mochaCommand(argv)
-  if ('unread' in command) return false
+  if ('unread' in command) return undefined
   try {
     const all = command.all()
-    return all.watch === true && all.parallel !== true
+    return all.watch !== true ? undefined : all.parallel === true ? 'parallel' : 'serial'
   } catch {
-    return false
+    return undefined
   }
+}
+
+/** Whether Mocha runs in watch mode in this process without `--parallel` (see `watchMode`). */
+export function watchesSerially(argv: readonly string[] = startArgv): boolean {
+  return watchMode(argv) === 'serial'
+}
+
+/**
+ * The `Mocha` class of the running Mocha, when this process is the main process of `--watch
+ * --parallel` (see `watchMode`); `undefined` otherwise, or when Mocha's own module cannot be read.
+ */
+export function parallelWatchMocha(argv: readonly string[] = startArgv): unknown {
+  if (watchMode(argv) !== 'parallel') return undefined
+  const command = mochaCommand(argv)
+  return 'unread' in command ? undefined : command.mocha()
 }
 
 /** The user's own files Mocha `--require`s before loopcop/mocha, and where the fix goes. */

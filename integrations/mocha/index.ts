@@ -11,14 +11,16 @@
  * to the test in the run report (Mocha has reported the test by then). No root hook of loopcop's
  * runs for each test. The run report (summary by call site, JSON, GitHub annotations) is made by
  * the global teardown in the main process from what every `--parallel` worker spooled, and printed
- * on stderr: Mocha's one reporter slot and stdout stay the user's. Configure with `configure()` in
+ * on stderr: Mocha's one reporter slot and stdout stay the user's. In watch mode each run is
+ * reported at its end (serial: the root `afterAll`; `--parallel`: the main process's `Mocha#run`). Configure with `configure()` in
  * a file `require`d next to this one (every worker loads it too), or with `LOOPCOP_*` variables.
  * @module
  */
 import { type Completeness, type Options, PARTIAL, type TestSink, Tries, currentOptions, envOverrides, failedNothing, finishRun, firstPartial, firstWarning, install, loadOrderWarning, loadedBefore, outsideScopes, prepareStalls, recordFindings, recordsRun, reportInternalError, reportRun, startRun, lineWriterOf } from '../../src/integration.js'
 import { firstInProcess } from '../../src/runner/once.js'
-import { completeRun, requiredBefore, runsTests, watchesSerially } from './command-line.js'
+import { completeRun, parallelWatchMocha, requiredBefore, runsTests, watchesSerially } from './command-line.js'
 import { noteTestDefinitions } from './definitions.js'
+import { reportEachRun } from './parallel-watch.js'
 import { type MochaRunnable, type MochaSuite, OWN, endCurrent, newRun, prepareRun } from './test.js'
 
 /** What `this` is in a root hook: Mocha's context, holding the hook running. */
@@ -134,6 +136,30 @@ function rootAfterAll(this: HookContext): void {
   } catch (error) {
     internalError(error)
   }
+}
+
+/**
+ * `--watch --parallel`, in the main process: a run starts (its findings are not reported yet), or
+ * has ended, when it is reported, as serial watch mode's `rootAfterAll` reports its runs, and the
+ * next one recorded afresh (its workers, started then, spool there and say their call sites again).
+ */
+const parallelWatchRuns = {
+  began(): void {
+    watchedRunReported = false
+  },
+  ended(failures: unknown): void {
+    try {
+      if (!recordsRun()) return
+      try {
+        reportRecordedRun(typeof failures === 'number' && failures > 0 ? PARTIAL.failed : true)
+      } finally {
+        watchedRunReported = true
+        startRun()
+      }
+    } catch (error) {
+      internalError(error)
+    }
+  },
 }
 
 // Throwing from a root hook would skip every remaining test: loopcop's own failures are printed.
@@ -260,6 +286,7 @@ noteTestDefinitions(specFileLoading)
 // a thread still starting when the process exits holds the exit until it is up (~30 ms of every
 // run's wall time, on a run of one short file). Not in `--parallel`'s main process, which runs no test.
 if (runsTests()) prepareStalls()
+reportEachRun(parallelWatchMocha(), parallelWatchRuns)
 
 /**
  * Says once, in the main process, what was `--require`d before loopcop/mocha and may hold fs

@@ -1,7 +1,8 @@
 // Mocha's watch mode runs the suite again in the same process after each change (or `rs` typed on
 // its input), and runs the global teardown only when watch mode ends (Ctrl-C). Each run is reported
 // at its end: its summary and JSON report, its call sites said again, its tests counted afresh (not
-// as repeats of the last run's); when watch mode ends there is nothing more to report.
+// as repeats of the last run's); when watch mode ends there is nothing more to report. So with
+// `--parallel`, whose main process makes a `Mocha` for each run and hands the files to new workers.
 import { spawn } from 'node:child_process'
 import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
@@ -14,11 +15,11 @@ const cwd = join(mochaFixtures, 'watch')
 const WAITING = '[mocha] waiting for changes...'
 
 /** `mocha --watch` on the fixture: after each run ends, `next(runs)` says what to type (`rs`: run again), or to stop (Ctrl-C). Its stderr and exit code. */
-function watch(mocha: string, report: string, next: (runs: number) => 'rs' | 'stop'): Promise<{ stderr: string; code: number | null }> {
+function watch(mocha: string, flags: readonly string[], report: string, next: (runs: number) => 'rs' | 'stop'): Promise<{ stderr: string; code: number | null }> {
   assertInstalled()
   const env = childEnv({ CI: undefined, NODE_PATH: join(fixtures, 'node_modules'), LOOPCOP_MODE: 'warn', LOOPCOP_STALL_MS: '0', LOOPCOP_REPORT: report })
   return new Promise((resolve, fail) => {
-    const child = spawn(process.execPath, [mocha, '--watch', '--reporter', 'dot'], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [mocha, '--watch', ...flags, '--reporter', 'dot'], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] })
     let stderr = ''
     let runs = 0
     const killer = setTimeout(() => child.kill('SIGKILL'), 180_000)
@@ -28,7 +29,16 @@ function watch(mocha: string, report: string, next: (runs: number) => 'rs' | 'st
       const ended = stderr.split(WAITING).length - 1
       if (ended === runs) return
       runs = ended
-      if (next(runs) === 'rs') child.stdin.write('rs\n')
+      let step: 'rs' | 'stop'
+      try {
+        step = next(runs)
+      } catch (error) {
+        // What the run left is not as wanted: stop now, not at the time-out.
+        child.kill('SIGKILL')
+        fail(error)
+        return
+      }
+      if (step === 'rs') child.stdin.write('rs\n')
       else child.kill('SIGINT')
     })
     child.on('error', fail)
@@ -40,14 +50,16 @@ function watch(mocha: string, report: string, next: (runs: number) => 'rs' | 'st
 }
 
 describe.each([
-  { version: 12, mocha: bins.mocha },
-  { version: 11, mocha: bins.mocha11 },
-])('Mocha $version --watch', ({ version, mocha }) => {
+  { version: 12, mocha: bins.mocha, flags: [] },
+  { version: 11, mocha: bins.mocha11, flags: [] },
+  { version: 12, mocha: bins.mocha, flags: ['--parallel'] },
+  { version: 11, mocha: bins.mocha11, flags: ['--parallel'] },
+])('Mocha $version --watch $flags', ({ version, mocha, flags }) => {
   test('each run is reported at its end, its call sites said again, its tests not repeats of the last run’s; nothing more when watch mode ends', async () => {
-    const report = join('reports', `watch-${version}.json`)
+    const report = join('reports', `watch-${version}${flags.join('')}.json`)
     rmSync(join(cwd, report), { force: true })
     let first: JsonReport | undefined
-    const { stderr } = await watch(mocha, report, (runs) => {
+    const { stderr } = await watch(mocha, flags, report, (runs) => {
       if (runs === 1) {
         first = JSON.parse(readFileSync(join(cwd, report), 'utf8')) as JsonReport
         rmSync(join(cwd, report))
