@@ -6,8 +6,10 @@
  * @example node --test --import loopcop/node-test --test-reporter=spec --test-reporter-destination=stdout --test-reporter=loopcop/node-test/reporter --test-reporter-destination=stderr
  *
  * Loading it starts the run's recording, which the test processes send their findings to (see
- * `run.ts`); the report is made once the last test has been reported. A report that cannot be
- * written is printed and makes the run exit non-zero.
+ * `run.ts`); the report is made once the last test has been reported. Under `--watch`, whose
+ * stream of events never ends (not even at Ctrl-C), each run is reported when node:test says no
+ * test is left to run, and the next one recorded afresh. A report that cannot be written is
+ * printed and makes the run exit non-zero.
  * @module
  */
 import { type Completeness, PARTIAL, SPOOL_ENV, currentOptions, firstPartial, envOverrides, finishRun, outsideScopes, reportRun, startRun } from './core.js'
@@ -27,20 +29,30 @@ try {
   throw new TypeError(`loopcop/node-test/reporter cannot start: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
 }
 
-// node:test imports its reporters before it starts a test process: they inherit the spool.
-startRun()
-const spool = process.env[SPOOL_ENV]
-if (spool !== undefined) process.env[RUN_ENV] = spool
+/**
+ * Starts recording a run; returns its spool. node:test imports its reporters before it starts a
+ * test process, and under `--watch` starts new ones for each run: they inherit the spool.
+ */
+function startRecording(): string | undefined {
+  startRun()
+  const dir = process.env[SPOOL_ENV]
+  if (dir !== undefined) process.env[RUN_ENV] = dir
+  return dir
+}
+
+/** The spool of the run being recorded. */
+let spool = startRecording()
 
 /**
  * Whether this `node --test` run runs the whole suite, so that a baseline entry it did not see is a
  * fixed one (`true`), else why not: a test file or glob named on the command line,
- * `--test-name-pattern`, `--test-skip-pattern`, `--test-only` or `--test-shard`.
+ * `--test-name-pattern`, `--test-skip-pattern`, `--test-only`, `--test-shard`, or `--watch` (whose
+ * reruns run the files a change touched).
  */
 export function completeRun(argv: readonly string[] = process.argv, execArgv: readonly string[] = process.execArgv): Completeness {
   if (argv.length > 1) return PARTIAL.namedFiles
   const args = [...execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)]
-  const option = args.map((a) => /^--(?:experimental-)?(test-(?:name-pattern|skip-pattern|only|shard))\b/.exec(a)?.[1]).find((name) => name !== undefined)
+  const option = args.map((a) => /^--(?:experimental-)?(test-(?:name-pattern|skip-pattern|only|shard)|watch)\b/.exec(a)?.[1]).find((name) => name !== undefined)
   return option === undefined ? true : `--${option}`
 }
 
@@ -67,16 +79,36 @@ function runReport(testsRun: number, ranThrough: boolean): { readonly text: stri
   return { text: `${lines.join('\n')}\n`, failed: error !== undefined }
 }
 
-/** The node:test reporter: shows no test itself; prints loopcop's run report at the end of the run. */
+/** The report of the run recorded so far, as text to print (a report that could not be written makes the run exit non-zero). */
+function reportNow(testsRun: number, ranThrough: boolean): string {
+  const { text, failed } = outsideScopes(() => runReport(testsRun, ranThrough))
+  // node:test sets a failing exit code itself, and never back to 0.
+  if (failed) process.exitCode = 1
+  return text
+}
+
+/**
+ * The node:test reporter: shows no test itself; prints loopcop's run report at the end of the run,
+ * and under `--watch` at the end of each run (node:test's `test:watch:drained`).
+ */
 export default async function* loopcopReporter(source: AsyncIterable<TestEvent>): AsyncGenerator<string, void> {
   let testsRun = 0
   let testsFailed = 0
+  /** A `--watch` run was reported and no test has run since. */
+  let reported = false
   for await (const event of source) {
-    if (event.type === 'test:pass' || event.type === 'test:fail') testsRun++
+    if (event.type === 'test:pass' || event.type === 'test:fail') {
+      testsRun++
+      reported = false
+    }
     if (event.type === 'test:fail' && (event.data?.todo === undefined || event.data.todo === false)) testsFailed++
+    if (event.type === 'test:watch:drained' && !reported) {
+      yield reportNow(testsRun, testsFailed === 0)
+      testsRun = 0
+      testsFailed = 0
+      reported = true
+      spool = startRecording()
+    }
   }
-  const { text, failed } = outsideScopes(() => runReport(testsRun, testsFailed === 0))
-  // node:test sets a failing exit code itself, and never back to 0.
-  if (failed) process.exitCode = 1
-  yield text
+  if (!reported) yield reportNow(testsRun, testsFailed === 0)
 }
