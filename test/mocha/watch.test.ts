@@ -9,44 +9,18 @@ import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import type { JsonReport } from '../../src/index.js'
 import { assertInstalled, bins, childEnv, fixtures } from '../helpers/run.js'
+import { type WatchResult, driveWatch } from '../helpers/watch.js'
 import { mochaFixtures } from './support.js'
 
 const cwd = join(mochaFixtures, 'watch')
 const WAITING = '[mocha] waiting for changes...'
 
-/** `mocha --watch` on the fixture: after each run ends, `next(runs)` says what to type (`rs`: run again), or to stop (Ctrl-C). Its stderr and exit code. */
-function watch(mocha: string, flags: readonly string[], report: string, next: (runs: number) => 'rs' | 'stop'): Promise<{ stderr: string; code: number | null }> {
+/** `mocha --watch` on the fixture: after each run ends, `next(runs)` says whether to type `rs` (run again) or stop (Ctrl-C). */
+function watch(mocha: string, flags: readonly string[], report: string, next: (runs: number) => 'again' | 'stop'): Promise<WatchResult> {
   assertInstalled()
   const env = childEnv({ CI: undefined, NODE_PATH: join(fixtures, 'node_modules'), LOOPCOP_MODE: 'warn', LOOPCOP_STALL_MS: '0', LOOPCOP_REPORT: report })
-  return new Promise((resolve, fail) => {
-    const child = spawn(process.execPath, [mocha, '--watch', ...flags, '--reporter', 'dot'], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] })
-    let stderr = ''
-    let runs = 0
-    const killer = setTimeout(() => child.kill('SIGKILL'), 180_000)
-    child.stdout.resume()
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString()
-      const ended = stderr.split(WAITING).length - 1
-      if (ended === runs) return
-      runs = ended
-      let step: 'rs' | 'stop'
-      try {
-        step = next(runs)
-      } catch (error) {
-        // What the run left is not as wanted: stop now, not at the time-out.
-        child.kill('SIGKILL')
-        fail(error)
-        return
-      }
-      if (step === 'rs') child.stdin.write('rs\n')
-      else child.kill('SIGINT')
-    })
-    child.on('error', fail)
-    child.on('close', (code) => {
-      clearTimeout(killer)
-      resolve({ stderr, code })
-    })
-  })
+  const child = spawn(process.execPath, [mocha, '--watch', ...flags, '--reporter', 'dot'], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] })
+  return driveWatch(child, { ended: WAITING, next, again: () => child.stdin.write('rs\n') })
 }
 
 describe.each([
@@ -63,7 +37,7 @@ describe.each([
       if (runs === 1) {
         first = JSON.parse(readFileSync(join(cwd, report), 'utf8')) as JsonReport
         rmSync(join(cwd, report))
-        return 'rs'
+        return 'again'
       }
       return 'stop'
     })

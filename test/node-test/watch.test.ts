@@ -9,49 +9,23 @@ import { dirname, join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import type { JsonReport } from '../../src/index.js'
 import { assertInstalled } from '../helpers/run.js'
+import { type WatchResult, driveWatch } from '../helpers/watch.js'
 import { missing, nodeTestFixtures, nodes } from './support.js'
 
 const cwd = join(nodeTestFixtures, 'watch')
 const WRITTEN = 'loopcop: JSON report written to'
 
-/** `node --test --watch` on the fixture: after each report, `next(runs)` says whether to touch the code under test (a run again) or stop (Ctrl-C). */
-function watch(bin: string, report: string, baseline: string, next: (runs: number) => 'touch' | 'stop'): Promise<{ stderr: string; stdout: string }> {
+/** `node --test --watch` on the fixture: after each report, `next(runs)` says whether to write the code under test again (a change: a run again) or stop (Ctrl-C). */
+function watch(bin: string, report: string, baseline: string, next: (runs: number) => 'again' | 'stop'): Promise<WatchResult> {
   assertInstalled()
   const env: Record<string, string | undefined> = { ...process.env }
   for (const key of Object.keys(env)) if (/^(LOOPCOP_|VITEST|NODE_TEST_|JEST_)/.test(key) || ['GITHUB_ACTIONS', 'NODE_OPTIONS'].includes(key)) delete env[key]
   Object.assign(env, { NO_COLOR: '1', CI: 'true', PATH: `${dirname(bin)}:${process.env.PATH ?? ''}`, LOOPCOP_MODE: 'warn', LOOPCOP_STALL_MS: '0', LOOPCOP_REPORT: report, LOOPCOP_BASELINE: baseline })
   const args = ['--test', '--watch', '--import', 'loopcop/node-test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=loopcop/node-test/reporter', '--test-reporter-destination=stderr']
-  return new Promise((resolve, fail) => {
-    const child = spawn(bin, args, { cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stderr = ''
-    let stdout = ''
-    let runs = 0
-    const killer = setTimeout(() => child.kill('SIGKILL'), 90_000)
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString()
-      const reported = stderr.split(WRITTEN).length - 1
-      if (reported === runs) return
-      runs = reported
-      let step: 'touch' | 'stop'
-      try {
-        step = next(runs)
-      } catch (error) {
-        child.kill('SIGKILL')
-        fail(error)
-        return
-      }
-      // The same text written again: node:test's watcher sees a change and runs the file again.
-      const code = join(cwd, 'lib', 'config.js')
-      if (step === 'touch') writeFileSync(code, readFileSync(code))
-      else child.kill('SIGINT')
-    })
-    child.on('error', fail)
-    child.on('close', () => {
-      clearTimeout(killer)
-      resolve({ stderr, stdout })
-    })
-  })
+  const child = spawn(bin, args, { cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+  const code = join(cwd, 'lib', 'config.js')
+  // The same text written again: node:test's watcher sees a change and runs the file again.
+  return driveWatch(child, { ended: WRITTEN, next, again: () => writeFileSync(code, readFileSync(code)), timeoutMs: 90_000 })
 }
 
 describe.each(nodes)('Node $major: node --test --watch', ({ major, bin }) => {
@@ -67,7 +41,7 @@ describe.each(nodes)('Node $major: node --test --watch', ({ major, bin }) => {
     const { stderr, stdout } = await watch(bin, report, baseline, (runs) => {
       reports.push(JSON.parse(readFileSync(join(cwd, report), 'utf8')) as JsonReport)
       rmSync(join(cwd, report))
-      return runs === 1 ? 'touch' : 'stop'
+      return runs === 1 ? 'again' : 'stop'
     })
     const runs = stderr.split(WRITTEN)
     // Two runs reported, and nothing after the second (Ctrl-C).
