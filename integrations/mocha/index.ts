@@ -12,8 +12,9 @@
  * runs for each test. The run report (summary by call site, JSON, GitHub annotations) is made by
  * the global teardown in the main process from what every `--parallel` worker spooled, and printed
  * on stderr: Mocha's one reporter slot and stdout stay the user's. In watch mode each run is
- * reported at its end (serial: the root `afterAll`; `--parallel`: the main process's `Mocha#run`). Configure with `configure()` in
- * a file `require`d next to this one (every worker loads it too), or with `LOOPCOP_*` variables.
+ * reported at its end (serial: the root `afterAll`; `--parallel`: the main process's `Mocha#run`).
+ * Configure with `configure()` in a file `require`d next to this one (every worker loads it too),
+ * or with `LOOPCOP_*` variables.
  * @module
  */
 import { type Completeness, type Options, PARTIAL, type TestSink, Tries, currentOptions, envOverrides, failedNothing, finishRun, firstPartial, firstWarning, install, loadOrderWarning, loadedBefore, outsideScopes, prepareStalls, recordFindings, recordsRun, reportInternalError, reportRun, startRun, lineWriterOf } from '../../src/integration.js'
