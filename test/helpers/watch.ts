@@ -1,4 +1,4 @@
-// Driving a runner in watch mode (Mocha's `--watch`, `node --test --watch`) from a test.
+// Driving a runner in watch mode (Mocha's `--watch`, `node --test --watch`, `vitest --watch`) from a test.
 import type { ChildProcess } from 'node:child_process'
 
 /** What a runner in watch mode printed by the time it exited. */
@@ -14,7 +14,7 @@ export interface WatchDriver {
   readonly ended: string
   /** After the `runs`-th run ended: start the next one, or stop (Ctrl-C). A throw stops the runner at once and fails the drive. */
   next(runs: number): 'again' | 'stop'
-  /** Starts the next run as this runner takes it (`rs` typed on Mocha's input, a file written again for node:test). */
+  /** Starts the next run as this runner takes it (`rs` typed on Mocha's input, a file written again for node:test and Vitest). */
   again(): void
   /** How long the whole drive may take before the runner is killed. @default 180_000 */
   readonly timeoutMs?: number
