@@ -5,7 +5,8 @@ import type { Frame } from '../model/finding.js'
 import type { Operation } from '../model/operation.js'
 import type { AllowRule, AllowRuleObject } from '../model/options.js'
 import { type Allowed, TEST_CODE_RULE, VIOLATION, type Verdict, isBuiltinAllowance } from '../model/verdict.js'
-import { firstPartyFrame, isSpyFrame, packageOf } from '../stack/frames.js'
+import { firstPartyFrame, isSpyFrame } from '../stack/frames.js'
+import { packageOf } from '../runtime/packages.js'
 import { liveCwd, projectCwd } from '../runtime/cwd.js'
 
 /** A call to judge: the operation, its argument summary and (lazily) its frames. */

@@ -8,7 +8,8 @@
 // the same function, or, for a closure of graceful-fs's, a wrapper of its own.
 import { sep } from 'node:path'
 import type { Operation } from '../model/operation.js'
-import { type CachedModule, RUNNER_PACKAGES, moduleCache, packageOfFile } from '../runtime/module-cache.js'
+import { type CachedModule, RUNNER_PACKAGES, moduleCache } from '../runtime/module-cache.js'
+import { packageOf } from '../runtime/packages.js'
 
 /** Packages that copy fs functions when they load, in the order their copies are reached (fs-extra copies graceful-fs's). */
 export const FS_COPY_PACKAGES = ['graceful-fs', 'fs-extra'] as const
@@ -30,9 +31,9 @@ export function cachedFsCopies(cwd: string): CachedCopy[] {
   const cache = moduleCache(cwd)
   const nodeModules = `${sep}node_modules${sep}`
   // One pass over the cache (a run's worker may hold thousands of modules), each package's in order.
-  // Told by the name after the last `node_modules`, not by `packageOfFile`, whose split of every path
-  // made the pass 2–3× slower (0.65–1.05 against 0.27–0.49 ms at ~430 modules): it runs in every
-  // process loopcop installs in, a Vitest test file's fork too.
+  // Told by the name after the last `node_modules`, without splitting every path as `packageOf`
+  // does: a split per path made the pass 2–3× slower (0.65–1.05 against 0.27–0.49 ms at ~430
+  // modules), and it runs in every process loopcop installs in, a Vitest test file's fork too.
   const byPackage = FS_COPY_PACKAGES.map((): CachedCopy[] => [])
   for (const file of Object.keys(cache)) {
     const at = file.lastIndexOf(nodeModules)
@@ -42,7 +43,7 @@ export function cachedFsCopies(cwd: string): CachedCopy[] {
     if (index < 0) continue
     const pkg = FS_COPY_PACKAGES[index] as CachedCopy['pkg']
     const module = cache[file]
-    if (RUNNER_PACKAGES.test(packageOfFile(loaderOf(module, pkg)) ?? '')) continue
+    if (RUNNER_PACKAGES.test(packageOf(loaderOf(module, pkg)) ?? '')) continue
     const exports = module?.exports
     if ((typeof exports === 'object' || typeof exports === 'function') && exports !== null) byPackage[index]?.push({ pkg, exports })
   }
@@ -54,7 +55,7 @@ function loaderOf(module: CachedModule | undefined, pkg: string): string {
   for (let m = module?.parent, depth = 0; m !== undefined && m !== null && depth < 50; m = m.parent, depth++) {
     const file = m.filename
     if (typeof file !== 'string') return ''
-    if (packageOfFile(file) !== pkg) return file
+    if (packageOf(file) !== pkg) return file
   }
   return ''
 }

@@ -4,6 +4,7 @@ import { isAbsolute, relative, sep } from 'node:path'
 import type { Frame, Location, Offender } from '../model/finding.js'
 import { toPath } from './callsites.js'
 import { projectCwd } from '../runtime/cwd.js'
+import { packageOf } from '../runtime/packages.js'
 
 // One frame, possibly spanning lines (a file name may hold a newline). The position is anchored at
 // the end, so a path may hold spaces, parentheses and colons: `at fn (/a/b (1)/c:d.js:3:4)`.
@@ -94,24 +95,6 @@ const NODE_MODULES = `${sep}node_modules${sep}`
 /** True for code inside a `node_modules` folder. */
 export function isDependency(file: string): boolean {
   return file.includes(NODE_MODULES) || file.includes('/node_modules/')
-}
-
-// A memo of a pure function (file → package), bounded: not state anyone reads back.
-const packages = new Map<string, string | undefined>()
-
-/** The package a file belongs to (`pino`, `@scope/name`), or `undefined` for first-party code. Memoized per file. */
-export function packageOf(file: string): string | undefined {
-  if (packages.has(file)) return packages.get(file)
-  const norm = file.split(sep).join('/')
-  const at = norm.lastIndexOf('/node_modules/')
-  let pkg: string | undefined
-  if (at >= 0) {
-    const rest = norm.slice(at + '/node_modules/'.length).split('/')
-    if (rest[0] !== undefined) pkg = rest[0].startsWith('@') && rest[1] !== undefined ? `${rest[0]}/${rest[1]}` : rest[0]
-  }
-  if (packages.size > 10_000) packages.clear()
-  packages.set(file, pkg)
-  return pkg
 }
 
 // Script files a module loader may run as `eval` code with their own path as `sourceURL` (Vite's

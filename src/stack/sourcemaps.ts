@@ -7,7 +7,8 @@
 import { findSourceMap } from 'node:module'
 import type { Frame } from '../model/finding.js'
 import type { Guard } from '../runtime/guard.js'
-import { packageOf, parseStack } from './frames.js'
+import { parseStack } from './frames.js'
+import { packageOf } from '../runtime/packages.js'
 import { toPath } from './callsites.js'
 
 /** Where a generated position maps to, and the function name the formatter wrote there (`undefined`: it maps to itself). */

@@ -2,7 +2,8 @@
 // charged to, the frames that are that scope's own, and whether it was only a module loading.
 import type { Frame, StallFinding, TestRef } from '../model/finding.js'
 import type { Verdict } from '../model/verdict.js'
-import { firstPartyFrame, locate, packageOf, reportedFrames } from '../stack/frames.js'
+import { firstPartyFrame, locate, reportedFrames } from '../stack/frames.js'
+import { packageOf } from '../runtime/packages.js'
 import type { Scope } from '../accounting/scope.js'
 
 /**
