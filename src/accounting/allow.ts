@@ -244,6 +244,21 @@ function frameMatches(rule: CompiledRule, frame: Frame): boolean {
 }
 
 /**
+ * The frame a user's rule allowed a call (or a stall) by, when the rule looks at any frame
+ * (`within`, `package`, `function` without `caller`): the nearest one it matches. A finding shows
+ * it beside its first `traceDepth` frames and the caller frame (`reportedFrames`): a `package` rule
+ * often matches deeper down (`{ package: 'webpack' }` allowing a read graceful-fs makes for it), and
+ * an allowed finding whose frames do not show why would leave its reader guessing. `undefined` for
+ * any other verdict or rule, and where `frames` do not hold the frame (a call counted without its stack).
+ */
+export function allowingFrame(verdict: Verdict, rules: readonly CompiledRule[], frames: readonly Frame[]): Frame | undefined {
+  if (verdict.kind !== 'allowed' || verdict.builtin || frames.length === 0) return undefined
+  const rule = rules.find((r) => r.verdict === verdict)
+  if (rule === undefined || (rule.within === undefined && rule.pkg === undefined && (rule.fn === undefined || rule.caller !== undefined))) return undefined
+  return frames.find((f) => frameMatches(rule, f))
+}
+
+/**
  * The stack fields of a rule. `caller` (with `function`) looks at the caller frame only; `within`,
  * `package` (and `function` without `caller`) at any one frame of `frames`. The frames are asked for
  * only when a field needs them: reading all of a call's frames source-maps each (under Vitest and

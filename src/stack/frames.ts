@@ -158,10 +158,12 @@ export function offenderFrame(frames: readonly Frame[]): Frame | undefined {
 /**
  * The frames a finding keeps: the first `depth`, and the user's own frame (the caller, `own`) when it lies
  * deeper — captured beyond `traceDepth` so that a call a dependency makes still names the user's
- * line. Frames between them are left out.
+ * line — and `also` wherever it lies (the frame an allow rule matched, see `allowingFrame`), in
+ * stack order. Frames between them are left out.
  */
-export function reportedFrames(frames: readonly Frame[], depth: number, own = firstPartyFrame(frames)): readonly Frame[] {
+export function reportedFrames(frames: readonly Frame[], depth: number, own = firstPartyFrame(frames), also?: Frame): readonly Frame[] {
   if (frames.length <= depth) return frames
+  if (also !== undefined) return frames.filter((f, i) => i < depth || f === own || f === also)
   const kept = frames.slice(0, depth)
   if (own !== undefined && !kept.includes(own)) kept.push(own)
   return kept

@@ -5,6 +5,7 @@ import type { Verdict } from '../model/verdict.js'
 import { firstPartyFrame, locate, reportedFrames } from '../stack/frames.js'
 import { packageOf } from '../runtime/packages.js'
 import type { Scope } from '../accounting/scope.js'
+import { allowingFrame } from '../accounting/allow.js'
 
 /**
  * Packages whose frames mean a module is being loaded. Not `vitest`/`@vitest/*` or
@@ -101,7 +102,7 @@ export function stallFinding(id: string, ms: number, thresholdMs: number, sample
     leak: false,
     ...(scope.test !== undefined && { test: scope.test }),
     ...locate(frames, own),
-    frames: reportedFrames(frames, scope.settings.traceDepth, own),
+    frames: reportedFrames(frames, scope.settings.traceDepth, own, allowingFrame(verdict, scope.settings.rules, frames)),
     mode: scope.settings.stallMode,
     ...(unjudged !== undefined && { unjudged }),
     ...(candidates !== undefined && candidates.length > 0 && { candidates }),

@@ -53,6 +53,29 @@ describe('capture depth', () => {
     expect(allowed.allowedBy).toBe('{"within":"**/node_modules/outer/**"}')
     const byPackage = only((await detect(() => outer.run(site), { allow: [{ package: 'outer' }] })).findings)
     expect(byPackage.allowed).toBe(true)
+    // Each shows the frame its rule matched, 15 frames down, after its first ten (the caller first among them).
+    const outerFrame = join(dir, 'node_modules/outer/index.cjs')
+    for (const f of [allowed, byPackage]) {
+      expect(f.frames).toHaveLength(11)
+      expect(f.frames[0]?.fn).toBe('site')
+      expect(f.frames.slice(1, 10).map((frame) => frame.fn)).toEqual(Array(9).fill('down'))
+      expect(f.frames[10]?.file).toBe(outerFrame)
+    }
+    // Without a rule, the same call shows its first ten frames only.
+    expect(only((await detect(() => outer.run(site))).findings).frames.map((frame) => frame.file)).not.toContain(outerFrame)
+  })
+
+  test('an allowed call shows the frame its rule matched past traceDepth, in stack order before a deeper caller frame', async () => {
+    // traceDepth 5: the capture (traceDepth + 10 frames) reaches `load` and the caller frame, 14 and 15 frames down.
+    for (const rule of [{ within: '**/node_modules/deepdep/**', function: '*load' }, { package: 'deepdep' }]) {
+      const f = only((await detect(() => deepdep.load(), { traceDepth: 5, allow: [rule] })).findings)
+      expect(f.allowedBy).toBe(JSON.stringify(rule))
+      // `down` 13 times, then `load`, then the caller: the package rule matches the nearest frame, the first `down`, already shown.
+      const fns = f.frames.slice(0, -1).map((frame) => frame.fn)
+      const first = Array(5).fill('down')
+      expect(fns).toEqual('function' in rule ? [...first, 'Object.exports.load'] : first)
+      expect(f.frames.at(-1)?.file).toBe(thisFile)
+    }
   })
 
   test('with no rule looking past the caller, findings name the same caller and offender as with the deep capture, and its first frames', async () => {

@@ -137,6 +137,21 @@ export function adoptionSpecification(runner: AdoptionRunner, api: { describe: (
       expect(run.report?.findings.filter((f) => f.allowed).map((f) => f.allowedBy)).toEqual(['{"caller":"test/**"}', '{"caller":"test/**"}', '{"caller":"test/**"}'])
     }, timeout)
 
+    test('a finding allowed by a rule that matched a frame deeper than traceDepth shows that frame, between the first frames and the caller', async () => {
+      // BlockHound's allowBlockingCallsInside: deeppkg's `find` lies 10 frames below the call, past traceDepth 3.
+      const rule = { within: '**/node_modules/deeppkg/**', function: 'find' }
+      const run = await runAdoption(runner, { traceDepth: 3, allow: [rule] })
+      expect(status(run)).toEqual({ 'fixture only': 'passed', library: 'failed', 'deep dependency': 'passed' })
+      const allowed = run.report?.findings.find((f) => f.operation === 'fs.statSync')
+      expect(allowed?.allowedBy).toBe(JSON.stringify(rule))
+      const stack = allowed?.stack ?? []
+      expect(stack.map((line) => line.split(' ')[0])).toEqual(['walk', 'walk', 'walk', 'Object.find', 'loadPlugins'])
+      expect(stack[3]).toMatch(/node_modules\/deeppkg\/index\.js:\d+:\d+\)$/)
+      expect(stack[4]).toContain(`loadPlugins (${loader}:`)
+      // Only the allowed finding shows more: the library's violation keeps its first frames and caller.
+      expect(run.report?.findings.find((f) => f.operation === 'fs.readFileSync' && f.allowed === false)?.stack.length).toBeLessThanOrEqual(4)
+    }, timeout)
+
     test("testCode: 'check' counts the tests' own calls, listed after the code under test", async () => {
       const run = await runAdoption(runner, { testCode: 'check' })
       expect(status(run)).toEqual({ 'fixture only': 'failed', library: 'failed', 'deep dependency': 'failed' })
@@ -169,5 +184,6 @@ type ExpectLike = (value: unknown) => {
   toMatchObject(expected: object): void
   toBeGreaterThan(n: number): void
   toBeLessThan(n: number): void
+  toBeLessThanOrEqual(n: number): void
   not: { toBe(expected: unknown): void; toContain(expected: string): void }
 }

@@ -142,6 +142,22 @@ describe('stall detection', () => {
     expect(stalls(findings)[0]!.allowedBy).toBe('stall')
   })
 
+  test('a stall allowed by a rule that matched a frame past traceDepth shows that frame', async () => {
+    // The loop runs 12 frames below `stallsDeep`, which the rule names.
+    const down = (n: number): number => (n === 0 ? spinCpu(150) : down(n - 1))
+    function stallsDeep(): void {
+      down(11)
+    }
+    const { findings, blocking } = await detect(() => stallsDeep(), { traceDepth: 3, allow: [{ function: 'stallsDeep' }] })
+    expect(blocking).toHaveLength(0)
+    const [stall] = stalls(findings)
+    expect(stall?.allowedBy).toBe('{"function":"stallsDeep"}')
+    const fns = (stall?.frames ?? []).filter((f) => !f.file.startsWith('node:')).map((f) => f.fn)
+    expect(fns.at(-1)).toBe('stallsDeep')
+    expect(fns.slice(0, -1)).not.toContain('stallsDeep')
+    expect(stall?.frames.length).toBeLessThanOrEqual(4)
+  })
+
   test('time inside a wrapped blocking call is a sync-io finding, not also a stall', async () => {
     const cell = new Int32Array(new SharedArrayBuffer(4))
     const { findings } = await detect(() => Atomics.wait(cell, 0, 0, 150))
