@@ -6,7 +6,7 @@ import type { Mode } from '../model/mode.js'
 import type { Operation } from '../model/operation.js'
 import type { Verdict } from '../model/verdict.js'
 import { firstPartyFrame, locate, reportedFrames } from '../stack/frames.js'
-import { type CompiledRule, allowingFrame } from './allow.js'
+import { allowingFrame } from './allow.js'
 import { type Redaction, redactSummary } from './redact.js'
 
 /** New finding ids, unique across processes, worker threads and detectors (`pid-thread-time-n`). */
@@ -25,8 +25,6 @@ export interface FindingContext {
   readonly test: TestRef | undefined
   /** How argument summaries are shown (credentials redacted, or none kept), and the modes that judge findings. */
   readonly settings: { readonly redact: Redaction; readonly mode: Mode; readonly stallMode: Mode; readonly traceDepth: number }
-  /** The rules its calls are judged by (an allowed finding shows the frame its rule matched: `allowingFrame`). */
-  readonly rules: readonly CompiledRule[]
   /** Whether a file is one of the run's test files. */
   isTestFile(file: string): boolean
 }
@@ -88,7 +86,7 @@ export function syncFinding(id: string, op: Operation, p: SyncCalls, ctx: Findin
   const allowed = p.verdict.kind === 'allowed'
   const at = placementOf(p.frames, ctx.settings.traceDepth)
   const caller = at.caller
-  const also = allowed ? allowingFrame(p.verdict, ctx.rules, p.frames) : undefined
+  const also = allowingFrame(p.verdict, p.frames)
   const f: Building = {
     kind: 'sync-io',
     id,

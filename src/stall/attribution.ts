@@ -102,7 +102,7 @@ export function stallFinding(id: string, ms: number, thresholdMs: number, sample
     leak: false,
     ...(scope.test !== undefined && { test: scope.test }),
     ...locate(frames, own),
-    frames: reportedFrames(frames, scope.settings.traceDepth, own, allowingFrame(verdict, scope.settings.rules, frames)),
+    frames: reportedFrames(frames, scope.settings.traceDepth, own, allowingFrame(verdict, frames)),
     mode: scope.settings.stallMode,
     ...(unjudged !== undefined && { unjudged }),
     ...(candidates !== undefined && candidates.length > 0 && { candidates }),
