@@ -79,11 +79,11 @@ function compiled(label: string, f: RuleFields, builtin: boolean, withoutCaller 
     withoutCaller,
     verdict: Object.freeze({ kind: 'allowed', rule: label, builtin } as const),
   }
-  if (!builtin && (f.within !== undefined || f.pkg !== undefined || (f.fn !== undefined && f.caller === undefined))) anyFrameRules.set(rule.verdict, rule)
+  if (looksPastRuleCaller(rule)) anyFrameRules.set(rule.verdict, rule)
   return rule
 }
 
-/** The user's rules that look at any frame (`within`, `package`, `function` without `caller`), by the verdict each gives: see `allowingFrame`. */
+/** The user's rules that look at any frame (`looksPastRuleCaller`), by the verdict each gives: see `allowingFrame`. */
 const anyFrameRules = new WeakMap<Allowed, CompiledRule>()
 
 /** The verdict a rule (or no rule) gives. */
