@@ -32,13 +32,14 @@ export interface CallTools {
 
 /**
  * loopcop's frames between a recorded call's original and the code that called the wrapper: this
- * function, `#record`, `record`, the detector's `onCall` and the wrapper (a leaked call one more,
- * `#leaked`). An error the original throws is captured `Error.stackTraceLimit` frames deep, and
- * these would take the place of the caller's own frames at its bottom (the runner takes them out
- * of a failing test's error, the frames they pushed out stay lost): the limit is raised by as many
- * while the original runs, so the error keeps the caller's frames it has without loopcop.
+ * function, `record` and the wrapper (the detector's `onCall` is `record` bound, no frame of its
+ * own; a leaked call one more, `#leaked`). An error the original throws is captured
+ * `Error.stackTraceLimit` frames deep, and these would take the place of the caller's own frames
+ * at its bottom (the runner takes them out of a failing test's error, the frames they pushed out
+ * stay lost): the limit is raised by as many while the original runs, so the error keeps the
+ * caller's frames it has without loopcop.
  */
-const RECORDED_FRAMES = 5
+const RECORDED_FRAMES = 3
 
 /** Calls the original with the depth guard up, and returns how long it blocked. `ownFrames`: loopcop's frames on the stack from here up (see `RECORDED_FRAMES`). */
 function timed(guard: Guard, original: Function, self: unknown, args: unknown[], out: { ms: number }, ownFrames = RECORDED_FRAMES): unknown {
@@ -72,7 +73,7 @@ const noFrames = (): readonly Frame[] => []
 export class CallRecorder {
   readonly #tools: CallTools
   /**
-   * The built-in allowance `#capture` settled the call it captured for (a module loading inside a
+   * The built-in allowance `#deeper` settled the call it captured for (a module loading inside a
    * test), else `undefined`: read and cleared right after the capture, before the call runs.
    */
   #settled: (Verdict & { readonly kind: 'allowed' }) | undefined
@@ -84,117 +85,118 @@ export class CallRecorder {
   /**
    * A blocking call inside an active, non-quiet scope, outside any other wrapped call. Everything
    * loopcop does here is guarded: its own failure is reported, never thrown into the caller.
+   *
+   * One function from the wrapper to the capture (`Stacks.capture`, called from here): V8 walks
+   * every frame above the wrapper to cut them off, ~0.9 µs a frame inside a runner, so the path
+   * has no frame it need not have (bench/README.md, "Forty-ninth pass").
    */
   record(op: Operation, original: Function, self: unknown, args: unknown[], scope: Scope, wrapper: Function): unknown {
     // The whole of it — the call and loopcop's stack capture and judging around it — is time the
     // stall monitor leaves out: the call is a finding of its own, the rest is loopcop's.
     const t0 = now()
     try {
-      return this.#record(op, original, self, args, scope, wrapper)
+      if (op.blocksWithoutCallback === true && typeof args[args.length - 1] === 'function') return Reflect.apply(original, self, args)
+      const s = scope.settings
+      const out = { ms: 0 }
+      // `allowBlocking()`: counted and timed under that rule for the run report, never judged.
+      if (scope.allowsAll) {
+        try {
+          return timed(this.#tools.guard, original, self, args, out)
+        } finally {
+          scope.allowedCallsGoTo()?.tally(op).countAllowed(scope.kind === 'allow' ? ALLOWED_IN_CALLBACK : ALLOWED_REST, out.ms)
+        }
+      }
+      if (scope.ended) return this.#leaked(op, original, self, args, scope, wrapper, out)
+      const stacks = this.#tools.stacks
+
+      // Rules that need no stack decide before anything is captured. The argument summary they need
+      // is the one a kept call records: worked out once (no closure to work it out: a kept call runs
+      // mostly cold, where one closure and its context were a share of what each call allocated).
+      let arg: string | undefined | typeof UNSUMMARIZED = UNSUMMARIZED
+      if (s.cheapRules.length > 0) {
+        arg = summarizeArgs(op, args)
+        const rule = findAllowingRule(s.cheapRules, { operation: op, arg, frames: noFrames })
+        if (rule !== undefined) {
+          try {
+            return timed(this.#tools.guard, original, self, args, out)
+          } finally {
+            scope.tally(op).countAllowed({ kind: 'allowed', rule: rule.label, builtin: rule.builtin }, out.ms)
+          }
+        }
+      }
+
+      const tally = scope.tally(op)
+      if (s.mode === 'throw') {
+        const kept: KeptCall = { raw: stacks.capture(s.captureDepth, wrapper), ms: 0, arg: summaryOf(arg, op, args), leak: false, raised: true }
+        const verdict = tally.verdict(kept, scope.rules)
+        if (verdict.kind === 'violation') {
+          tally.calls++
+          tally.violation = true
+          tally.keep(kept)
+          const finding = syncFinding(this.#tools.ids.next(), op, { calls: 1, ms: 0, maxMs: 0, frames: tally.shown(kept, s.traceDepth), arg: kept.arg, otherArgs: 0, verdict, leak: false, raised: true, unstacked: false }, scope)
+          throw this.#tools.blockingError([finding], scope.test?.name)
+        }
+        try {
+          return timed(this.#tools.guard, original, self, args, out)
+        } finally {
+          tally.calls++
+          if (verdict.kind === 'allowed') tally.countAllowed(verdict, out.ms)
+        }
+      }
+
+      // Keep a stack for the first calls; after that only while every call so far was allowed,
+      // because then each one must still be judged (the verdict never depends on sampling).
+      const keep = tally.kept.length < STACKS_PER_OPERATION || !tally.violation
+      const raw = keep ? this.#deeper(stacks.capture(s.shallowDepth ?? s.captureDepth, wrapper), s, wrapper, tally, scope, op, args, arg) : undefined
+      // A call a built-in rule settled (never reported) is counted, not kept: the kept calls of an
+      // operation are the first ones a finding may show, and module loads must not use them up (the
+      // tests' own calls after them were counted without a place to audit them).
+      const settled = this.#settled
+      this.#settled = undefined
+      try {
+        return timed(this.#tools.guard, original, self, args, out)
+      } finally {
+        try {
+          const ms = out.ms
+          tally.calls++
+          tally.ms += ms
+          if (ms > tally.maxMs) tally.maxMs = ms
+          if (raw === undefined) {
+            tally.unstackedCalls++
+            tally.unstackedMs += ms
+            if (ms > tally.unstackedMaxMs) tally.unstackedMaxMs = ms
+          } else if (settled !== undefined) {
+            tally.countAllowed(settled, ms)
+          } else {
+            const call: KeptCall = { raw, ms, arg: summaryOf(arg, op, args), leak: false, raised: false }
+            if (tally.kept.length < STACKS_PER_OPERATION) {
+              tally.keep(call)
+              if (tally.kept.length === STACKS_PER_OPERATION && !tally.violation && tally.judgeKept(scope.rules)) tally.violation = true
+            } else {
+              const verdict = tally.verdict(call, scope.rules)
+              if (verdict.kind === 'allowed') tally.countAllowed(verdict, ms)
+              else {
+                tally.violation = true
+                tally.keep(call)
+              }
+            }
+          }
+        } catch (error) {
+          scope.internalErrors.push(error)
+          this.#tools.internalError(error)
+        }
+      }
     } finally {
       this.#tools.guard.blockedMs += now() - t0
     }
   }
 
-  #record(op: Operation, original: Function, self: unknown, args: unknown[], scope: Scope, wrapper: Function): unknown {
-    if (op.blocksWithoutCallback === true && typeof args[args.length - 1] === 'function') return Reflect.apply(original, self, args)
-    const s = scope.settings
-    const out = { ms: 0 }
-    // `allowBlocking()`: counted and timed under that rule for the run report, never judged.
-    if (scope.allowsAll) {
-      try {
-        return timed(this.#tools.guard, original, self, args, out)
-      } finally {
-        scope.allowedCallsGoTo()?.tally(op).countAllowed(scope.kind === 'allow' ? ALLOWED_IN_CALLBACK : ALLOWED_REST, out.ms)
-      }
-    }
-    if (scope.ended) return this.#leaked(op, original, self, args, scope, wrapper, out)
-    const stacks = this.#tools.stacks
-
-    // Rules that need no stack decide before anything is captured. The argument summary they need
-    // is the one a kept call records: worked out once (no closure to work it out: a kept call runs
-    // mostly cold, where one closure and its context were a share of what each call allocated).
-    let arg: string | undefined | typeof UNSUMMARIZED = UNSUMMARIZED
-    if (s.cheapRules.length > 0) {
-      arg = summarizeArgs(op, args)
-      const rule = findAllowingRule(s.cheapRules, { operation: op, arg, frames: noFrames })
-      if (rule !== undefined) {
-        try {
-          return timed(this.#tools.guard, original, self, args, out)
-        } finally {
-          scope.tally(op).countAllowed({ kind: 'allowed', rule: rule.label, builtin: rule.builtin }, out.ms)
-        }
-      }
-    }
-
-    const tally = scope.tally(op)
-    if (s.mode === 'throw') {
-      const kept: KeptCall = { raw: stacks.capture(s.captureDepth, wrapper), ms: 0, arg: summaryOf(arg, op, args), leak: false, raised: true }
-      const verdict = tally.verdict(kept, scope.rules)
-      if (verdict.kind === 'violation') {
-        tally.calls++
-        tally.violation = true
-        tally.keep(kept)
-        const finding = syncFinding(this.#tools.ids.next(), op, { calls: 1, ms: 0, maxMs: 0, frames: tally.shown(kept, s.traceDepth), arg: kept.arg, otherArgs: 0, verdict, leak: false, raised: true, unstacked: false }, scope)
-        throw this.#tools.blockingError([finding], scope.test?.name)
-      }
-      try {
-        return timed(this.#tools.guard, original, self, args, out)
-      } finally {
-        tally.calls++
-        if (verdict.kind === 'allowed') tally.countAllowed(verdict, out.ms)
-      }
-    }
-
-    // Keep a stack for the first calls; after that only while every call so far was allowed,
-    // because then each one must still be judged (the verdict never depends on sampling).
-    const keep = tally.kept.length < STACKS_PER_OPERATION || !tally.violation
-    const raw = keep ? this.#capture(s, wrapper, tally, scope, op, args, arg) : undefined
-    // A call a built-in rule settled (never reported) is counted, not kept: the kept calls of an
-    // operation are the first ones a finding may show, and module loads must not use them up (the
-    // tests' own calls after them were counted without a place to audit them).
-    const settled = this.#settled
-    this.#settled = undefined
-    try {
-      return timed(this.#tools.guard, original, self, args, out)
-    } finally {
-      try {
-        const ms = out.ms
-        tally.calls++
-        tally.ms += ms
-        if (ms > tally.maxMs) tally.maxMs = ms
-        if (raw === undefined) {
-          tally.unstackedCalls++
-          tally.unstackedMs += ms
-          if (ms > tally.unstackedMaxMs) tally.unstackedMaxMs = ms
-        } else if (settled !== undefined) {
-          tally.countAllowed(settled, ms)
-        } else {
-          const call: KeptCall = { raw, ms, arg: summaryOf(arg, op, args), leak: false, raised: false }
-          if (tally.kept.length < STACKS_PER_OPERATION) {
-            tally.keep(call)
-            if (tally.kept.length === STACKS_PER_OPERATION && !tally.violation && tally.judgeKept(scope.rules)) tally.violation = true
-          } else {
-            const verdict = tally.verdict(call, scope.rules)
-            if (verdict.kind === 'allowed') tally.countAllowed(verdict, ms)
-            else {
-              tally.violation = true
-              tally.keep(call)
-            }
-          }
-        }
-      } catch (error) {
-        scope.internalErrors.push(error)
-        this.#tools.internalError(error)
-      }
-    }
-  }
-
   /**
-   * A kept call's stack: `traceDepth` frames when no rule looks past the caller frame and they show
-   * it, else `captureDepth` (see `Settings.shallowDepth`). The shallow one is read at once, to tell.
-   * When it shows no caller frame but a built-in rule allows the call from its frames, and no rule
-   * of the user's looking at the stack comes first (`builtinsDecideFirst`), the verdict cannot
+   * A kept call's stack, from `raw` as `record` captured it: `traceDepth` frames when no rule looks
+   * past the caller frame and they show it, else `captureDepth` (see `Settings.shallowDepth`). The
+   * shallow one is read at once, to tell. When it shows no caller frame but a built-in rule allows
+   * the call from its frames, and no rule of the user's looking at the stack comes first
+   * (`builtinsDecideFirst`), the verdict cannot
    * change deeper down (`isSettledBuiltinAllowance`: unless the rule applies only where no frame of
    * the user's own is captured, which a deeper capture may show) and the call is never reported:
    * judged now on the shallow stack (the judge remembers the verdict), it is counted under that
@@ -203,23 +205,21 @@ export class CallRecorder {
    * not captured twice. `arg`: the argument summary if worked out already (it is worked out here,
    * before the call, only for such a judgement).
    */
-  #capture(s: Settings, wrapper: Function, tally: OperationTally, scope: Scope, op: Operation, args: readonly unknown[], arg: string | undefined | typeof UNSUMMARIZED): RawStack {
+  #deeper(raw: RawStack, s: Settings, wrapper: Function, tally: OperationTally, scope: Scope, op: Operation, args: readonly unknown[], arg: string | undefined | typeof UNSUMMARIZED): RawStack {
+    if (s.shallowDepth === undefined) return raw
     const stacks = this.#tools.stacks
-    if (s.shallowDepth !== undefined) {
-      const raw = stacks.capture(s.shallowDepth, wrapper)
-      try {
-        if (stacks.holdsCaller(raw, s.shallowDepth)) return raw
-        if (builtinsDecideFirst(scope.rules)) {
-          const verdict = tally.verdict({ raw, ms: 0, arg: summaryOf(arg, op, args), leak: false, raised: false }, scope.rules)
-          if (verdict.kind === 'allowed' && isSettledBuiltinAllowance(verdict)) {
-            this.#settled = verdict
-            return raw
-          }
+    try {
+      if (stacks.holdsCaller(raw, s.shallowDepth)) return raw
+      if (builtinsDecideFirst(scope.rules)) {
+        const verdict = tally.verdict({ raw, ms: 0, arg: summaryOf(arg, op, args), leak: false, raised: false }, scope.rules)
+        if (verdict.kind === 'allowed' && isSettledBuiltinAllowance(verdict)) {
+          this.#settled = verdict
+          return raw
         }
-      } catch (error) {
-        // Read before the call runs: loopcop's failure is reported, never thrown into the caller.
-        this.#tools.internalError(error)
       }
+    } catch (error) {
+      // Read before the call runs: loopcop's failure is reported, never thrown into the caller.
+      this.#tools.internalError(error)
     }
     return stacks.capture(s.captureDepth, wrapper)
   }

@@ -1,8 +1,8 @@
 // An error a wrapped call throws keeps the caller's frames (src/runtime/stack-limit.ts): V8 captures
 // `Error.stackTraceLimit` frames, and loopcop's own frames between the original and its caller (the
-// wrapper; where a call is recorded, `onCall`, `record`, `#record`, `timed`) would otherwise take the
-// place of the caller's own at the bottom of the stack — a test failing on ENOENT would lose the
-// frames that say where it came from.
+// wrapper; where a call is recorded, `record` and `timed`) would otherwise take the place of the
+// caller's own at the bottom of the stack — a test failing on ENOENT would lose the frames that say
+// where it came from.
 import fs from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
