@@ -119,8 +119,6 @@ export class Detector implements LifecycleHost {
       allowEnded: (scope) => this.stalls.leaveAllowed(scope),
       notify: (finding) => this.#notify(finding),
     })
-    const als = this.scopes.als
-    this.runInScope = als.run.bind(als)
     this.interceptors = new Interceptors<Scope>(
       // Bound, not an arrow: a bound function has no frame, and V8 walks each frame above a kept call's wrapper to cut it off (see `CallRecorder.record`).
       { scopes: this.scopes.als, guard, onCall: recorder.record.bind(recorder) },
@@ -195,13 +193,8 @@ export class Detector implements LifecycleHost {
     if (warmth > this.#warmth) this.#warmer(warmth)
     return findings
   }
-  /**
-   * Runs a function inside a scope: the scopes' `AsyncLocalStorage.run`, bound (set in the
-   * constructor). A test's body runs under it, so every stack a test's kept call captures holds
-   * the frames between the runner and the test; a bound function adds none of its own (V8 walks
-   * each captured frame, ~0.5 µs apiece inside a runner).
-   */
-  readonly runInScope: <A extends unknown[], T>(scope: Scope, fn: (...args: A) => T, ...args: A) => T
+  /** Runs a function inside a scope. */
+  readonly runInScope = <T>(scope: Scope, fn: () => T): T => this.scopes.run(scope, fn)
   /** The scope of the code running now. */
   readonly currentScope = (): Scope | undefined => this.scopes.current()
   /** Runs a function outside every scope (loopcop's own I/O). */

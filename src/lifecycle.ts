@@ -44,7 +44,7 @@ export interface LifecycleHost {
   readonly BlockingIOError: BlockingIOErrorClass
   openScope(kind: 'test', options: OpenOptions): Scope
   closeScope(scope: Scope): Finding[]
-  runInScope<A extends unknown[], T>(scope: Scope, fn: (...args: A) => T, ...args: A): T
+  runInScope<T>(scope: Scope, fn: () => T): T
   outsideScopes<T>(fn: () => T): T
   /** Marks the findings the baseline records as known (`baselined: true`): they never fail a test. */
   markKnown(findings: readonly Finding[]): readonly Finding[]
@@ -166,13 +166,11 @@ export class TestRun {
    * or the native promise it returns rejects with, is the same error, with loopcop's own frames (the
    * scope `fn` ran in) taken out of its stack: the runner shows the failure as it would without
    * loopcop. Other thenables are returned untouched (calling `then` on one may start its work).
-   * `args` are passed to `fn`: `run(Reflect.apply, body, self, args)` runs a wrapped test body with
-   * no frame of loopcop's between it and the scope (V8 walks each frame a kept call captures).
    */
-  run<A extends unknown[], T>(fn: (...args: A) => T, ...args: A): T {
+  run<T>(fn: () => T): T {
     let result: T
     try {
-      result = this.#host.runInScope(this.#scope, fn, ...args)
+      result = this.#host.runInScope(this.#scope, fn)
     } catch (error) {
       this.#host.hideOwnFrames(error)
       throw error

@@ -114,7 +114,7 @@ const ownWrappers = new WeakSet<Function>()
 /** What a wrapper of `fn` does when Jest calls it: runs `fn` in the scope `runFor` gives, or as it is without one. */
 function callWrapped(fn: Function, runFor: () => TestRun | undefined, self: unknown, args: unknown[]): unknown {
   const run = runFor()
-  return run === undefined ? (Reflect.apply(fn, self, args) as unknown) : run.run(Reflect.apply, fn, self, args)
+  return run === undefined ? (Reflect.apply(fn, self, args) as unknown) : run.run(() => Reflect.apply(fn, self, args) as unknown)
 }
 
 /** A Jest test environment class: what `testEnvironment` names, and what `withLoopcop` extends. */

@@ -224,14 +224,14 @@ function callTest(wrapper: Function, original: Function, self: unknown, args: un
   if (typeof done === 'function') {
     args[0] = outsideDone(done, state.test, (err) => (err ? hidingOwnFrames(state.run, finishFailed(state, err)) : finishTest(state, false)))
     try {
-      return state.run.run(Reflect.apply, original, self, args)
+      return state.run.run(() => Reflect.apply(original, self, args) as unknown)
     } catch (error) {
       throw finishFailed(state, error)
     }
   }
   let result: unknown
   try {
-    result = state.run.run(Reflect.apply, original, self, args)
+    result = state.run.run(() => Reflect.apply(original, self, args) as unknown)
   } catch (error) {
     throw finishFailed(state, error)
   }
@@ -351,7 +351,7 @@ function wrapHook(hook: MochaRunnable, kind: 'beforeEach' | 'afterEach', suite: 
           if (state === undefined || state.phase !== 'test') return Reflect.apply(fn, this, args) as unknown
           const run = state.run
           if (typeof args[0] === 'function') args[0] = outsideDone(args[0], hook, (err) => (err ? hidingOwnFrames(run, err) : err))
-          return run.run(Reflect.apply, fn, this, args)
+          return run.run(() => Reflect.apply(fn, this, args) as unknown)
         }
       : function loopcopHook(this: unknown, ...args: unknown[]): unknown {
           const state = afterEachState(this)
@@ -362,9 +362,9 @@ function wrapHook(hook: MochaRunnable, kind: 'beforeEach' | 'afterEach', suite: 
               afterEachDone(state)
               return err ? hidingOwnFrames(run, err) : err
             })
-            return run.run(Reflect.apply, fn, this, args)
+            return run.run(() => Reflect.apply(fn, this, args) as unknown)
           }
-          const result: unknown = run.run(Reflect.apply, fn, this, args)
+          const result = run.run(() => Reflect.apply(fn, this, args) as unknown)
           // Over when it returns, or when the promise it returns settles. Another thenable is left
           // alone (calling its `then` may start work): the test then ends when the next one begins.
           if (!isThenable(result)) afterEachDone(state)

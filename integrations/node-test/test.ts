@@ -38,7 +38,7 @@ const OWN = Symbol.for('loopcop.node-test.own')
 /** `fn` running in `test`'s scope, with the `this` and arguments it is called with. */
 function within(test: TestRun, fn: Function): Function {
   return function loopcopScoped(this: unknown, ...args: unknown[]): unknown {
-    return test.run(Reflect.apply, fn, this, args)
+    return test.run((): unknown => Reflect.apply(fn, this, args))
   }
 }
 

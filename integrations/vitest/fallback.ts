@@ -75,7 +75,7 @@ function wrapSuite(runnerApi: RunnerApi, suite: RunnerTestSuite | RunnerTestFile
   if (hooks !== undefined) {
     for (const list of [hooks.beforeEach, hooks.afterEach]) {
       list.forEach((hook, i) => {
-        list[i] = copyProps(hook, (context: TestContext, s: RunnerTestSuite) => runOf(context.task as RunnerTestCase).run(hook, context, s))
+        list[i] = copyProps(hook, (context: TestContext, s: RunnerTestSuite) => runOf(context.task as RunnerTestCase).run(() => hook(context, s)))
       })
     }
   }
