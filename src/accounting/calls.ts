@@ -86,9 +86,9 @@ export class CallRecorder {
    * A blocking call inside an active, non-quiet scope, outside any other wrapped call. Everything
    * loopcop does here is guarded: its own failure is reported, never thrown into the caller.
    *
-   * One function from the wrapper to the capture (`Stacks.capture`, called from here): V8 walks
-   * every frame above the wrapper to cut them off, ~0.9 µs a frame inside a runner, so the path
-   * has no frame it need not have (bench/README.md, "Forty-ninth pass").
+   * The capture is made from here (`Stacks.capture`), with no function between this one and the
+   * wrapper: V8 walks each frame from the capture up to the wrapper it cuts them off at, ~0.9 µs a
+   * frame inside a runner (bench/README.md, "Forty-ninth pass").
    */
   record(op: Operation, original: Function, self: unknown, args: unknown[], scope: Scope, wrapper: Function): unknown {
     // The whole of it — the call and loopcop's stack capture and judging around it — is time the
@@ -196,14 +196,13 @@ export class CallRecorder {
    * past the caller frame and they show it, else `captureDepth` (see `Settings.shallowDepth`). The
    * shallow one is read at once, to tell. When it shows no caller frame but a built-in rule allows
    * the call from its frames, and no rule of the user's looking at the stack comes first
-   * (`builtinsDecideFirst`), the verdict cannot
-   * change deeper down (`isSettledBuiltinAllowance`: unless the rule applies only where no frame of
-   * the user's own is captured, which a deeper capture may show) and the call is never reported:
-   * judged now on the shallow stack (the judge remembers the verdict), it is counted under that
-   * allowance and not kept (`#settled`). So a module loaded
-   * inside a test — Node's loader, Vite's, Jest's registry, the test's own frame far below — is
-   * not captured twice. `arg`: the argument summary if worked out already (it is worked out here,
-   * before the call, only for such a judgement).
+   * (`builtinsDecideFirst`), the verdict cannot change deeper down (`isSettledBuiltinAllowance`:
+   * unless the rule applies only where no frame of the user's own is captured, which a deeper
+   * capture may show) and the call is never reported: judged now on the shallow stack (the judge
+   * remembers the verdict), it is counted under that allowance and not kept (`#settled`). So a
+   * module loaded inside a test — Node's loader, Vite's, Jest's registry, the test's own frame far
+   * below — is not captured twice. `arg`: the argument summary if worked out already (it is worked
+   * out here, before the call, only for such a judgement).
    */
   #deeper(raw: RawStack, s: Settings, wrapper: Function, tally: OperationTally, scope: Scope, op: Operation, args: readonly unknown[], arg: string | undefined | typeof UNSUMMARIZED): RawStack {
     if (s.shallowDepth === undefined) return raw
