@@ -54,8 +54,29 @@ const sink: TestSink = { record: recordFindings, print, leak: (finding) => recor
  */
 let optionsBeforeLoading: Options | undefined
 
+/** Mocha loaded a spec file in this process (`it` was assigned). */
+let specFilesLoaded = false
+/** Mocha ran loopcop's root `beforeAll` hook or its global set-up in this process. */
+let hooksRan = false
+
+/**
+ * At exit: Mocha loaded spec files here but never ran loopcop's root hook nor its global set-up, so
+ * no test was checked, and the run would otherwise end as if loopcop had found nothing. That is
+ * Mocha's programmatic API (`new Mocha().run()`), which registers no hooks of a module loaded with
+ * `node --require`; or a run that ended before its first test (a spec file that failed to load).
+ * (Mocha runs the global set-up under `--dry-run` too.) A `--parallel` worker is left alone.
+ */
+function warnIfNeverHooked(): void {
+  // A `--parallel` worker runs the root hooks for a file with tests; one given a file with none runs none.
+  if (!specFilesLoaded || hooksRan || process.env.MOCHA_WORKER_ID !== undefined) return
+  print(
+    "loopcop: Mocha loaded spec files but never ran loopcop/mocha's root hooks nor its global set-up, so no test was checked for blocking calls. Under Mocha's programmatic API, pass them to Mocha: new Mocha({ rootHooks: mochaHooks, globalSetup: [mochaGlobalSetup], globalTeardown: [mochaGlobalTeardown] }), the three taken from require('loopcop/mocha'). (A run that stopped before its first test, such as a spec file that failed to load, ends here too.)",
+  )
+}
+
 /** Mocha is about to load a spec file: the options in force are noted, if not already. */
 function specFileLoading(): void {
+  specFilesLoaded = true
   try {
     optionsBeforeLoading ??= currentOptions()
   } catch (error) {
@@ -74,6 +95,7 @@ function testBegan(): void {
  * changed the options, which then hold for the rest of the run, not for the file that changed them.
  */
 function rootBeforeAll(this: HookContext): void {
+  hooksRan = true
   try {
     const root = this.test?.parent
     if (root !== undefined) {
@@ -180,6 +202,7 @@ for (const hook of Object.values(mochaHooks)) Object.defineProperty(hook, OWN, {
  * starts recording the run, which the workers started after it send their findings to.
  */
 export function mochaGlobalSetup(this: { readonly allowUncaught?: unknown } | undefined): void {
+  hooksRan = true
   // One run report per run, even when both builds of loopcop/mocha are registered (they share the detector).
   if (recordsRun()) return
   startRun()
@@ -277,6 +300,7 @@ try {
 }
 
 warnAboutLoadOrder()
+process.once('exit', warnIfNeverHooked)
 
 // Patch before the spec files load: a `const { readFileSync } = require('fs')` taken before the
 // patch is never seen. `--require` modules load before the spec files.
