@@ -7,7 +7,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import type { JsonReport } from '../../src/index.js'
-import { fixtures, root, runNode } from '../helpers/run.js'
+import { bins, fixtures, root, runNode } from '../helpers/run.js'
 import { type MochaJson, mochaFixtures } from './support.js'
 
 const cwd = join(mochaFixtures, 'programmatic')
@@ -57,7 +57,7 @@ describe.each(mochas)('$label', ({ label, pkg }) => {
 
 test('a run of the command line (`--require loopcop/mocha`) never says it, --dry-run included', async () => {
   for (const extra of [[], ['--dry-run']]) {
-    const r = await runNode(join(root, 'node_modules', 'mocha', 'bin', 'mocha.js'), ['--require', 'loopcop/mocha', '--reporter', 'dot', ...extra, 'test/*.spec.js'], {
+    const r = await runNode(bins.mocha, ['--require', 'loopcop/mocha', '--reporter', 'dot', ...extra, 'test/*.spec.js'], {
       cwd,
       env: { NODE_PATH: join(fixtures, 'node_modules'), LOOPCOP_STALL_MS: '0', LOOPCOP_TEST_CODE: 'check', LOOPCOP_MODE: 'warn' },
       timeoutMs: 180_000,
