@@ -217,17 +217,32 @@ export class Stacks {
     const positions = read.positions
     // Formatted before loopcop read it (its text is all there is): the frames parsed from it.
     if (sites === undefined || positions === undefined) return read.frames ?? []
-    // Made at its full size and cut to what it holds: pushed one by one, it grew twice.
-    const frames = new Array<Frame>(positions.length)
-    let n = 0
+    const frames: Frame[] = []
+    for (let i = 0; i < positions.length; i++) {
+      const frame = (positions[i] as Position).raw
+      if (frame === undefined) return (read.raw = this.#newRawFrames(sites, positions))
+      if (frame !== NO_FRAME) frames.push(frame)
+    }
+    read.raw = frames
+    return frames
+  }
+
+  /**
+   * `rawFrames` of a stack holding a position not worked out yet. Apart from it (and so is
+   * `#newFrames` from `#frameSites`), so that the loop every kept call runs holds no call that
+   * only a process's first calls make: V8's optimizing compiler inlines every call a function has
+   * made, and with this one inlined, compiling `rawFrames` took 12–18 ms of a process's CPU, more
+   * than the compiled code saved in a suite of a few thousand kept calls (bench/README.md,
+   * "Fiftieth pass").
+   */
+  #newRawFrames(sites: readonly NodeJS.CallSite[], positions: readonly Position[]): Frame[] {
+    const frames: Frame[] = []
     for (let i = 0; i < positions.length; i++) {
       const position = positions[i] as Position
       let frame = position.raw
       if (frame === undefined) frame = position.raw = this.#rawFrameOf(sites[i] as NodeJS.CallSite)
-      if (frame !== NO_FRAME) frames[n++] = frame
+      if (frame !== NO_FRAME) frames.push(frame)
     }
-    frames.length = n
-    read.raw = frames
     return frames
   }
 
@@ -484,8 +499,19 @@ export class Stacks {
     this.#positions = 0
   }
 
-  /** Frames of call sites: positions mapped where the runner or Node maps them, each position once. Source maps may read files: the guard is up. */
+  /** Frames of call sites: positions mapped where the runner or Node maps them, each position once (by `#newFrames`, with the guard up: source maps may read files). */
   #frameSites(sites: readonly NodeJS.CallSite[], positions: readonly Position[]): Frame[] {
+    const frames: Frame[] = []
+    for (let i = 0; i < positions.length; i++) {
+      const frame = (positions[i] as Position).frame
+      if (frame === undefined) return this.#newFrames(sites, positions)
+      if (frame !== NO_FRAME) frames.push(frame)
+    }
+    return frames
+  }
+
+  /** `#frameSites` of a stack holding a position not source-mapped yet (apart from it: see `#newRawFrames`). */
+  #newFrames(sites: readonly NodeJS.CallSite[], positions: readonly Position[]): Frame[] {
     const frames = new Array<Frame>(positions.length)
     let n = 0
     this.#guard.depth++
