@@ -1,7 +1,7 @@
 // What a change costs a kept call, a test and the suite, in instructions, in about a minute a build
 // (bench/README.md, "Forty-eighth pass": a change on the finding path cost 5 % of a kept call, which
 // only counting showed). Counts the Mocha projects `bench/runners.mjs` generates — `kept` (2,000
-// calls from 100 sites), `tests` (3,000 empty tests) and `suite` — in `warn` mode, stall detection
+// calls from 100 sites; `kept-twice`, 4,000, with --projects), `tests` (3,000 empty tests) and `suite` — in `warn` mode, stall detection
 // off, under valgrind with the counted runs' Node flags (bench/lib/instructions.mjs), once with the
 // build of `--base` (a git revision, built in a temporary worktree) and once with this checkout's
 // `dist/`, alternating, each count after an uncounted native run of the same build (the core's code
@@ -22,7 +22,7 @@ import { NO_VALGRIND, counted, instructionsIn, valgrindAvailable, withCountedFla
 
 const USAGE = 'Usage: node bench/count-change.mjs --base=<revision> [--runs=2] [--projects=kept,tests,suite] [--nodes=24]'
 const args = flags(['base', 'runs', 'projects', 'nodes'], USAGE)
-const PROJECTS = ['kept', 'tests', 'suite', 'unkept', 'files', 'one']
+const PROJECTS = ['kept', 'kept-twice', 'tests', 'suite', 'unkept', 'files', 'one']
 const projects = String(args.projects ?? 'kept,tests,suite').split(',')
 const runs = Number(args.runs ?? 2)
 if (typeof args.base !== 'string' || !Number.isInteger(runs) || runs < 1 || projects.some((p) => !PROJECTS.includes(p))) {
@@ -33,6 +33,8 @@ if (!valgrindAvailable()) throw new Error(NO_VALGRIND)
 const cache = join(root, '.cache', 'bench-runners')
 const installed = join(cache, 'node_modules', 'loopcop')
 if (!existsSync(join(installed, 'package.json')) || !existsSync(join(cache, 'mocha', 'kept'))) throw new Error(`no generated Mocha projects in ${cache}: run \`node bench/runners.mjs --runs=1 --runners=mocha --nodes=24\` once first`)
+const missing = projects.filter((project) => !existsSync(join(cache, 'mocha', project)))
+if (missing.length > 0) throw new Error(`no project ${missing.join(', ')} in ${join(cache, 'mocha')} (made by an older bench/runners.mjs): run \`node bench/runners.mjs --runs=1 --runners=mocha --nodes=24\` once first`)
 if (!existsSync(join(root, 'dist', 'esm', 'src', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` first')
 
 /** The base revision's `dist/`, built in a temporary worktree (this checkout's node_modules linked in). */

@@ -21,6 +21,9 @@
 //     detection (its thread and heartbeat), is printed beside them.
 //   - kept: one test file whose tests make 2,000 sync calls from 100 distinct call sites (every
 //     call keeps a stack) → µs per kept call = (Δ CPU − start-up of a one-file run, from `one`) / calls.
+//     That holds what a process's first kept calls pay once: V8 compiling loopcop's code as it gets
+//     hot (bench/README.md, "Fiftieth pass"). `kept-twice` (--instructions only) has twice the tests:
+//     what its 2,000 calls more cost is a kept call's cost past the first 2,000.
 //   - unkept: one test making 100,000 calls of one operation from one site in the test file → µs per
 //     call that keeps no stack, likewise. (The calls are the test's own, allowed by the "test code"
 //     rule: each is still judged by its own stack, since a later call could be a violation; only
@@ -139,13 +142,13 @@ function testFile(runner, f) {
   return `${req}${expect}const sync = require('../src/sync.cjs')\nconst { handler } = require('../src/async.cjs')\nconst dep = require('fake-dep')\nlet fixture = ''\n${scoped}\n`
 }
 
-/** Tests that keep a stack for every call: 100 sites × 20 calls. */
-function keptFile(runner) {
+/** Tests that keep a stack for every call: 100 sites × `tests` calls (20: `kept`; 40: `kept-twice`). */
+function keptFile(runner, tests = 20) {
   const it = runner === 'mocha' ? 'it' : 'test'
   const head = runner in API ? `import fs from 'node:fs'\n${apiImport(runner)}` : "const fs = require('node:fs')\n"
   const self = selfPath(runner)
   const sites = Array.from({ length: 100 }, (_, i) => `  fs.existsSync(self + ${i})`).join('\n')
-  return `${head}const self = ${self}\nfunction hundredSites() {\n${sites}\n}\n\n${Array.from({ length: 20 }, (_, t) => `${it}('kept ${t}', () => {\n  hundredSites()\n})`).join('\n\n')}\n`
+  return `${head}const self = ${self}\nfunction hundredSites() {\n${sites}\n}\n\n${Array.from({ length: tests }, (_, t) => `${it}('kept ${t}', () => {\n  hundredSites()\n})`).join('\n\n')}\n`
 }
 
 /** One test making 100,000 calls from one site. */
@@ -180,12 +183,13 @@ function generate() {
   writeFileSync(join(cache, 'package.json'), JSON.stringify({ name: 'loopcop-bench-runners', private: true, type: 'commonjs' }) + '\n')
   installTarball(packLoopcop(join(cache, 'pack')), join(cache, 'node_modules'))
   for (const runner of ['vitest', 'jest', 'mocha', 'node-test']) {
-    for (const kind of ['suite', 'kept', 'unkept', 'files', 'one', 'tests']) {
+    for (const kind of ['suite', 'kept', 'kept-twice', 'unkept', 'files', 'one', 'tests']) {
       const dir = join(cache, runner, kind)
       for (const [file, text] of Object.entries(sources())) write(join(dir, file), text)
       const ext = EXT[runner]
       if (kind === 'suite') for (let f = 0; f < FILES; f++) write(join(dir, 'test', `f${f}.${ext}`), testFile(runner, f))
       if (kind === 'kept') write(join(dir, 'test', `kept.${ext}`), keptFile(runner))
+      if (kind === 'kept-twice') write(join(dir, 'test', `kept.${ext}`), keptFile(runner, 40))
       if (kind === 'unkept') write(join(dir, 'test', `unkept.${ext}`), unkeptFile(runner))
       if (kind === 'tests') write(join(dir, 'test', `tests.${ext}`), testsFile(runner))
       if (kind === 'files' || kind === 'one') {
@@ -431,7 +435,7 @@ async function measureRunner(node, name) {
  */
 async function measureInstructions(node, name) {
   const samples = {}
-  const kinds = ['suite', 'kept', 'unkept', 'files', 'one', 'tests']
+  const kinds = ['suite', 'kept', 'kept-twice', 'unkept', 'files', 'one', 'tests']
   /**
    * The variants of a project: the suite's also in part (`scopes`: loopcop loaded, every test scoped,
    * calls passed through), and under Jest with the floor's judged positions also read through Jest's
@@ -459,6 +463,9 @@ async function measureInstructions(node, name) {
     perFile: each('files', mode, EMPTY_FILES - 1),
     perTest: each('tests', mode, EMPTY_TESTS - 1),
     perKept: each('kept', mode, KEPT_CALLS),
+    // The 2,000 kept calls `kept-twice` makes beyond `kept`'s: what a kept call costs once the
+    // process has made 2,000, without what its first calls pay once (V8 compiling loopcop's code).
+    perKeptPast: (m('kept-twice', mode) - m('kept-twice', 'off') - (m('kept', mode) - m('kept', 'off'))) / KEPT_CALLS,
     perUnkept: each('unkept', mode, UNKEPT_CALLS),
   })
   return {
@@ -488,15 +495,15 @@ function printInstructions(results) {
     console.log('Each cost: what loopcop (the floor in brackets) adds, beyond what it adds to a run of one test file, over the test files, tests or calls the project has more.\n')
     console.log('| project | without loopcop | loopcop `warn` | floor | loopcop ÷ without | floor ÷ without | loopcop ÷ floor |')
     console.log('|---|---|---|---|---|---|---|')
-    for (const kind of ['suite', 'one', 'files', 'tests', 'kept', 'unkept']) {
+    for (const kind of ['suite', 'one', 'files', 'tests', 'kept', 'kept-twice', 'unkept']) {
       const [off, warn, floor] = ['off', 'warn', 'floor'].map((mode) => r.instructions[`${kind}/${mode}`])
       console.log(`| ${kind} | ${M(off)} | ${M(warn)} | ${M(floor)} | ${(warn / off).toFixed(3)}× | ${(floor / off).toFixed(3)}× | ${(warn / floor).toFixed(3)}× |`)
     }
     console.log(`\nThe suite's distance to the floor (${r.suiteWarnOverFloor.toFixed(3)}×) in two parts: loading loopcop and scoping every test (\`scopes\` ÷ floor) ${r.suiteScopesOverFloor.toFixed(3)}×, judging the calls and reporting the findings (\`warn\` ÷ \`scopes\`) ${r.suiteWarnOverScopes.toFixed(3)}×; \`scopes\` ${M(r.instructions['suite/scopes'])}.`)
     if (r.suiteFloorMapped !== undefined) console.log(`The floor with its judged positions read through the runner's source-mapping formatter (\`floor-mapped\`, what reporting at source lines costs at the least): ${M(r.instructions['suite/floor-mapped'])}, ${r.suiteFloorMapped.toFixed(3)}× of the suite without loopcop; loopcop ÷ \`floor-mapped\` ${r.suiteWarnOverFloorMapped.toFixed(3)}×.`)
-    console.log('\n| a run of one test file | a test file more (one empty test in it) | a test | a kept call | an unkept call |')
-    console.log('|---|---|---|---|---|')
-    console.log(`| ${M(r.oneRun)} (${M(r.floor.oneRun)}) | ${M2(r.perFile)} (${M2(r.floor.perFile)}) | ${K(r.perTest)} (${K(r.floor.perTest)}) | ${K(r.perKept)} (${K(r.floor.perKept)}) | ${K(r.perUnkept)} (${K(r.floor.perUnkept)}) |`)
+    console.log('\n| a run of one test file | a test file more (one empty test in it) | a test | a kept call | a kept call past the first 2,000 | an unkept call |')
+    console.log('|---|---|---|---|---|---|')
+    console.log(`| ${M(r.oneRun)} (${M(r.floor.oneRun)}) | ${M2(r.perFile)} (${M2(r.floor.perFile)}) | ${K(r.perTest)} (${K(r.floor.perTest)}) | ${K(r.perKept)} (${K(r.floor.perKept)}) | ${K(r.perKeptPast)} (${K(r.floor.perKeptPast)}) | ${K(r.perUnkept)} (${K(r.floor.perUnkept)}) |`)
   }
 }
 
