@@ -1,11 +1,12 @@
 // What a change costs a kept call, a test and the suite, in instructions, in about a minute a build
 // (bench/README.md, "Forty-eighth pass": a change on the finding path cost 5 % of a kept call, which
 // only counting showed). Counts the Mocha projects `bench/runners.mjs` generates — `kept` (2,000
-// calls from 100 sites; `kept-twice`, 4,000, with --projects), `tests` (3,000 empty tests) and `suite` — in `warn` mode, stall detection
-// off, under valgrind with the counted runs' Node flags (bench/lib/instructions.mjs), once with the
-// build of `--base` (a git revision, built in a temporary worktree) and once with this checkout's
-// `dist/`, alternating, each count after an uncounted native run of the same build (the core's code
-// cache). Counts of one build repeat within ~0.1 M, so a difference of a few M is the change's.
+// calls from 100 sites; `kept-twice`, 4,000, with --projects), `tests` (3,000 empty tests) and
+// `suite` — in `warn` mode, stall detection off, under valgrind with the counted runs' Node flags
+// (bench/lib/instructions.mjs), once with the build of `--base` (a git revision, built in a
+// temporary worktree) and once with this checkout's `dist/`, alternating, each count after an
+// uncounted native run of the same build (the core's code cache). Counts of one build repeat
+// within ~0.1 M, so a difference of a few M is the change's.
 //
 // Usage: node bench/count-change.mjs --base=<revision> [--runs=2] [--projects=kept,tests,suite] [--nodes=24]
 // Needs valgrind, `npm run build` first, and the projects of one `node bench/runners.mjs` run (any

@@ -176,7 +176,7 @@ function write(file, text) {
   writeFileSync(file, text)
 }
 
-/** Writes every project: <runner>/<kind> for kind in suite, kept, unkept, files. */
+/** Writes every project: <runner>/<kind> for kind in suite, kept, kept-twice, unkept, files, one, tests. */
 function generate() {
   rmSync(cache, { recursive: true, force: true })
   mkdirSync(cache, { recursive: true })
