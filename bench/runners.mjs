@@ -465,7 +465,7 @@ async function measureInstructions(node, name) {
     perKept: each('kept', mode, KEPT_CALLS),
     // The 2,000 kept calls `kept-twice` makes beyond `kept`'s: what a kept call costs once the
     // process has made 2,000, without what its first calls pay once (V8 compiling loopcop's code).
-    perKeptPast: (m('kept-twice', mode) - m('kept-twice', 'off') - (m('kept', mode) - m('kept', 'off'))) / KEPT_CALLS,
+    perKeptPast: (each('kept-twice', mode, 1) - each('kept', mode, 1)) / KEPT_CALLS,
     perUnkept: each('unkept', mode, UNKEPT_CALLS),
   })
   return {
