@@ -32,17 +32,23 @@ export function testLabel(t: TestRef): string {
  */
 export class TestRefs<T extends object> {
   readonly #refs = new WeakMap<T, TestRef>()
-  /** How many tests of each `file\0name` have been seen. */
-  readonly #seen = new Map<string, number>()
+  /**
+   * How many tests of each name have been seen, by file. Two maps, not one keyed by `file\0name`:
+   * a key made for every test is a new string to hash, and the ref is made without spreading
+   * optional parts (bench/README.md, "Fifty-first pass": ~1.7 K instructions a Mocha test).
+   */
+  readonly #seen = new Map<string | undefined, Map<string, number>>()
 
   /** The ref of `test`, named `name` in `file`: made the first time it is asked for. */
   of(test: T, name: string, file: string | undefined): TestRef {
     let ref = this.#refs.get(test)
     if (ref !== undefined) return ref
-    const key = testKey(file === undefined ? { name } : { name, file })
-    const n = (this.#seen.get(key) ?? 0) + 1
-    this.#seen.set(key, n)
-    ref = { name, ...(file !== undefined && { file }), ...(n > 1 && { repeat: n }) }
+    let names = this.#seen.get(file)
+    if (names === undefined) this.#seen.set(file, (names = new Map<string, number>()))
+    const n = (names.get(name) ?? 0) + 1
+    names.set(name, n)
+    if (file === undefined) ref = n > 1 ? { name, repeat: n } : { name }
+    else ref = n > 1 ? { name, file, repeat: n } : { name, file }
     this.#refs.set(test, ref)
     return ref
   }

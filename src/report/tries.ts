@@ -26,6 +26,8 @@ export class Tries<K> {
    * when this try passed.
    */
   ended(test: K, findings: readonly Finding[], failed: boolean, retried: boolean): void {
+    // Most tries: nothing found, nothing held: nothing to hold or record either way.
+    if (findings.length === 0 && !this.#held.has(test)) return
     const held = this.#held.get(test) ?? []
     if (failed && retried) {
       if (held.length + findings.length > 0) this.#held.set(test, [...held, ...findings])
