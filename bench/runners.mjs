@@ -39,21 +39,23 @@
 // Ratios are paired (each round's ratio to the same round's run without loopcop, then the median
 // and quartiles over the rounds), and so are the costs (each round's difference): see `pairedRatio`.
 //
-// With --instructions (Mocha, and Jest run in band; valgrind needed): each run is counted in
-// instructions instead of timed (bench/lib/instructions.mjs), with stall detection off and the floor
-// without its thread; it prints what a run, a test file, a test, a kept and an unkept call cost in
-// instructions, for loopcop and the floor, and the suite's distance to the floor in two parts
-// (`scopes` ÷ floor: loading and scoping; `warn` ÷ `scopes`: judging and reporting), and under Jest
-// the suite with the floor's judged positions source-mapped (`floor-mapped`). Every project
-// and variant is first run once natively under the counted runs' Node flags, uncounted: it writes
-// V8's code cache of the core at its `judged` level and the runner's own caches (Jest's transforms
-// and file map), as a user's earlier runs have, so that no counted run writes one. Counts repeat
-// within ±0.4 % where this host's CPU times move ±20 %: one round is usually enough (`--runs=3` for
-// medians). A round takes ~7 minutes for Mocha and ~25–30 for Jest on this project's 2-core host.
+// With --instructions (Mocha, Jest run in band, and the test-file processes of Vitest's `forks`;
+// valgrind needed): each run is counted in instructions instead of timed
+// (bench/lib/instructions.mjs), with stall detection off and the floor without its thread; it
+// prints what a run, a test file, a test, a kept and an unkept call cost in instructions, for
+// loopcop and the floor, and the suite's distance to the floor in two parts (`scopes` ÷ floor:
+// loading and scoping; `warn` ÷ `scopes`: judging and reporting), and under Jest and Vitest the
+// suite with the floor's judged positions source-mapped (`floor-mapped`). Every project and variant
+// is first run once natively under the counted runs' Node flags, uncounted: it writes V8's code
+// cache of the core at its `judged` level and the runner's own caches (Jest's transforms and file
+// map), as a user's earlier runs have, so that no counted run writes one. Counts repeat within
+// ±0.4 % where this host's CPU times move ±20 %: one round is usually enough (`--runs=3` for
+// medians). A round takes ~7 minutes for Mocha, ~25–30 for Jest and ~35 for Vitest `forks` on this project's
+// 2-core host.
 //
 // Usage: node bench/runners.mjs [--runs=5] [--runners=vitest-forks,vitest-threads,jest,mocha,node-test]
 //                               [--nodes=20,24] [--node=<path of one node binary>] [--json=<file>]
-//        node bench/runners.mjs --instructions [--runs=1] [--runners=mocha,jest] [--nodes=24] [--json=<file>]
+//        node bench/runners.mjs --instructions [--runs=1] [--runners=mocha,jest,vitest-forks] [--nodes=24] [--json=<file>]
 // `npm run bench` runs it after the bare-Node scenarios, on Node 20 and Node 24 (the binaries of
 // majors other than the running one come from .cache/node, see scripts/lib/node-versions.mjs).
 // Packs the built repository (`npm run build` first) and installs it into .cache/bench-runners.
@@ -65,11 +67,11 @@ import { performance } from 'node:perf_hooks'
 import { installTarball, packLoopcop, root } from '../scripts/lib/pack.mjs'
 import { checkRuns, flags, median, quantile } from '../scripts/lib/measure.mjs'
 import { prepareNode } from '../scripts/lib/node-versions.mjs'
-import { COUNTED_NODE_FLAGS, NO_VALGRIND, counted, instructionsIn, valgrindAvailable, withCountedFlags } from './lib/instructions.mjs'
+import { COUNTED_NODE_FLAGS, NO_VALGRIND, childrenInstructionsIn, counted, countedTree, instructionsIn, valgrindAvailable, withCountedFlags } from './lib/instructions.mjs'
 
 const USAGE = `Usage: node bench/runners.mjs [--runs=5] [--runners=vitest-forks,vitest-threads,jest,mocha,node-test]
                               [--nodes=20,24] [--node=<path of one node binary>] [--json=<file>]
-       node bench/runners.mjs --instructions [--runs=1] [--runners=mocha,jest] [--nodes=24] [--json=<file>]`
+       node bench/runners.mjs --instructions [--runs=1] [--runners=mocha,jest,vitest-forks] [--nodes=24] [--json=<file>]`
 const args = flags(['runs', 'runners', 'nodes', 'node', 'json', 'instructions'], USAGE)
 /** Count instructions instead of timing (see the header and bench/lib/instructions.mjs). */
 const INSTRUCTIONS = args.instructions === true
@@ -77,11 +79,14 @@ const RUNS = Number(args.runs ?? (INSTRUCTIONS ? 1 : 5))
 const RUNNERS = String(args.runners ?? (INSTRUCTIONS ? 'mocha' : 'vitest-forks,vitest-threads,jest,mocha,node-test')).split(',')
 const NODE_MAJORS = String(args.nodes ?? (INSTRUCTIONS ? '24' : '20,24')).split(',').map(Number)
 checkRuns(RUNNERS, RUNS, args.runs, USAGE)
-// Vitest and node:test start processes or threads for test files: under valgrind (~50–100× slower,
-// one thread at a time) a run would take an hour, and their workers' counts would be spread over
-// processes. Mocha runs a suite in one process, and so does Jest in band (`-i`, as counted).
-const COUNTED_RUNNERS = ['mocha', 'jest']
-if (INSTRUCTIONS && RUNNERS.some((r) => !COUNTED_RUNNERS.includes(r))) throw new Error(`--instructions counts runners that run a suite in one process: ${COUNTED_RUNNERS.join(', ')} (Jest in band); got --runners=${RUNNERS.join(',')}`)
+// Mocha runs a suite in one process, and so does Jest in band (`-i`, as counted). Vitest's `forks`
+// pool runs each test file in a process of its own, where loopcop runs: those processes are counted
+// (valgrind follows the runner's children), each under the counted runs' Node flags (the config's
+// `execArgv`), and Vitest's own process is left out (its threads are not counted alike, and loopcop
+// does nothing there without its reporter, which these projects leave out). `threads` and
+// node:test run their files in threads or with a process of their own in between: not counted.
+const COUNTED_RUNNERS = ['mocha', 'jest', 'vitest-forks']
+if (INSTRUCTIONS && RUNNERS.some((r) => !COUNTED_RUNNERS.includes(r))) throw new Error(`--instructions counts ${COUNTED_RUNNERS.join(', ')} (Jest in band, Vitest's test-file processes); got --runners=${RUNNERS.join(',')}`)
 const cache = join(root, '.cache', 'bench-runners')
 /** The floor harness (bench/lib/floor.cjs): the least a detector must do, run as variant `floor`. */
 const FLOOR = join(root, 'bench', 'lib', 'floor.cjs')
@@ -214,7 +219,9 @@ function writeConfig(runner, dir) {
       join(dir, 'vitest.config.mjs'),
       // loopcop's options in the config (`test.provide.loopcop`), as the README recommends: a setup file calling
       // configure() costs each test file ~4 ms more under `threads` (bench/README.md, eighth pass).
-      `import { defineConfig } from 'vitest/config'\nconst mode = process.env.LOOPCOP_BENCH\nexport default defineConfig({ test: { include: ['test/**/*.test.mjs'], setupFiles: mode === 'off' ? [] : mode === 'floor' ? ['./floor.setup.mjs'] : ['loopcop/vitest'], provide: mode === 'off' || mode === 'floor' ? {} : { loopcop: { mode, allow: ${allow} } }, reporters: ['dot'] } })\n`,
+      // Counted (--instructions): the test files' processes take the counted runs' Node flags, and no
+      // time-out that valgrind's slowness would reach.
+      `import { defineConfig } from 'vitest/config'\nconst mode = process.env.LOOPCOP_BENCH\nconst counted = process.env.LOOPCOP_BENCH_EXEC_ARGV !== undefined\nexport default defineConfig({ test: { include: ['test/**/*.test.mjs'], setupFiles: mode === 'off' ? [] : mode === 'floor' ? ['./floor.setup.mjs'] : ['loopcop/vitest'], provide: mode === 'off' || mode === 'floor' ? {} : { loopcop: { mode, allow: ${allow} } }, reporters: ['dot'], ...(counted && { execArgv: JSON.parse(process.env.LOOPCOP_BENCH_EXEC_ARGV), testTimeout: 0, hookTimeout: 0, teardownTimeout: 3_600_000 }) } })\n`,
     )
     write(join(dir, 'floor.setup.mjs'), `import { createRequire } from 'node:module'\nimport { aroundEach } from 'vitest'\nconst { run } = createRequire(import.meta.url)(${JSON.stringify(FLOOR)})\naroundEach(async (runTest) => {\n  await run(runTest)\n})\n`)
   } else if (runner === 'jest') {
@@ -302,9 +309,15 @@ async function measure(node, name, kind, variant, { prime = false } = {}) {
   // Counted: what wall time drives is left out (see bench/lib/instructions.mjs).
   if (mode === 'floor') env.FLOOR_LEAVE_OUT = 'watchdog'
   else if (mode !== 'off') env.LOOPCOP_STALL_MS = '0'
-  if (prime) return timed(withCountedFlags(argv), { cwd: dir, env })
-  const run = await timed(counted(argv), { cwd: dir, env })
-  const instructions = instructionsIn(readFileSync(env.LOOPCOP_BENCH_ERR, 'utf8'))
+  if (runner === 'vitest') {
+    // Vitest's own process runs as it is; its test files' processes under the counted flags (see
+    // COUNTED_RUNNERS), the code cache's priming run too.
+    env.LOOPCOP_BENCH_EXEC_ARGV = JSON.stringify(COUNTED_NODE_FLAGS)
+    if (prime) return timed(argv, { cwd: dir, env })
+  } else if (prime) return timed(withCountedFlags(argv), { cwd: dir, env })
+  const run = await timed(runner === 'vitest' ? countedTree(argv) : counted(argv), { cwd: dir, env })
+  const stderr = readFileSync(env.LOOPCOP_BENCH_ERR, 'utf8')
+  const instructions = runner === 'vitest' ? childrenInstructionsIn(stderr).instructions : instructionsIn(stderr)
   if (run.code !== 0 || Number.isNaN(instructions)) throw new Error(`${name} ${kind} ${variant} under valgrind: exit code ${run.code}, ${Number.isNaN(instructions) ? 'no instruction count' : `${instructions} instructions`} (see ${env.LOOPCOP_BENCH_ERR})`)
   return { ...run, instructions }
 }
@@ -435,15 +448,18 @@ async function measureRunner(node, name) {
  */
 async function measureInstructions(node, name) {
   const samples = {}
-  const kinds = ['suite', 'kept', 'kept-twice', 'unkept', 'files', 'one', 'tests']
+  // Under Vitest's `forks` every test file is a process of its own: a file more costs what `one`'s
+  // process costs, and `files` (40 of them, an hour under valgrind) is not run.
+  const forks = name === 'vitest-forks'
+  const kinds = ['suite', 'kept', 'kept-twice', 'unkept', ...(forks ? [] : ['files']), 'one', 'tests']
   /**
    * The variants of a project: the suite's also in part (`scopes`: loopcop loaded, every test scoped,
-   * calls passed through), and under Jest with the floor's judged positions also read through Jest's
-   * source-mapping formatter (`floor-mapped`: what reporting findings at their source lines costs at
-   * the least; Mocha has no formatter, its floor is that already). `warn` first: the order the runs
-   * are primed in (see below).
+   * calls passed through), and under Jest and Vitest with the floor's judged positions also read
+   * through the runner's source-mapping formatter (`floor-mapped`: what reporting findings at their
+   * source lines costs at the least; Mocha has no formatter, its floor is that already). `warn`
+   * first: the order the runs are primed in (see below).
    */
-  const suiteModes = ['warn', 'off', 'floor', 'scopes', ...(name === 'jest' ? ['floor-mapped'] : [])]
+  const suiteModes = ['warn', 'off', 'floor', 'scopes', ...(name === 'mocha' ? [] : ['floor-mapped'])]
   const modes = (kind) => (kind === 'suite' ? suiteModes : ['warn', 'off', 'floor'])
   // Every run once first, natively and uncounted (see the header). The suite with loopcop first: its
   // judged calls make the core's code cache complete (src/runtime/code-cache.ts), so that no later
@@ -460,7 +476,7 @@ async function measureInstructions(node, name) {
   const each = (kind, mode, n) => (m(kind, mode) - m(kind, 'off') - (m('one', mode) - m('one', 'off'))) / n
   const costs = (mode) => ({
     oneRun: m('one', mode) - m('one', 'off'),
-    perFile: each('files', mode, EMPTY_FILES - 1),
+    perFile: forks ? m('one', mode) - m('one', 'off') : each('files', mode, EMPTY_FILES - 1),
     perTest: each('tests', mode, EMPTY_TESTS - 1),
     perKept: each('kept', mode, KEPT_CALLS),
     // The 2,000 kept calls `kept-twice` makes beyond `kept`'s: what a kept call costs once the
@@ -495,8 +511,10 @@ function printInstructions(results) {
     console.log('Each cost: what loopcop (the floor in brackets) adds, beyond what it adds to a run of one test file, over the test files, tests or calls the project has more.\n')
     console.log('| project | without loopcop | loopcop `warn` | floor | loopcop ÷ without | floor ÷ without | loopcop ÷ floor |')
     console.log('|---|---|---|---|---|---|---|')
+    if (r.runner === 'vitest-forks') console.log("Vitest's test-file processes only (its own process left out); a test file more is a run of one test file, a process of its own.\n")
     for (const kind of ['suite', 'one', 'files', 'tests', 'kept', 'kept-twice', 'unkept']) {
       const [off, warn, floor] = ['off', 'warn', 'floor'].map((mode) => r.instructions[`${kind}/${mode}`])
+      if (off === undefined) continue
       console.log(`| ${kind} | ${M(off)} | ${M(warn)} | ${M(floor)} | ${(warn / off).toFixed(3)}× | ${(floor / off).toFixed(3)}× | ${(warn / floor).toFixed(3)}× |`)
     }
     console.log(`\nThe suite's distance to the floor (${r.suiteWarnOverFloor.toFixed(3)}×) in two parts: loading loopcop and scoping every test (\`scopes\` ÷ floor) ${r.suiteScopesOverFloor.toFixed(3)}×, judging the calls and reporting the findings (\`warn\` ÷ \`scopes\`) ${r.suiteWarnOverScopes.toFixed(3)}×; \`scopes\` ${M(r.instructions['suite/scopes'])}.`)

@@ -55,6 +55,34 @@ export function withCountedFlags(argv) {
 }
 
 /**
+ * A runner's command line under cachegrind with every process it starts counted too (`--trace-children=yes`):
+ * Vitest's `forks` pool, a process a test file. The runner's own process is counted with them (and
+ * left out by `childrenInstructionsIn`); its children take the counted runs' Node flags from the
+ * runner's configuration (`execArgv`), not from here.
+ */
+export function countedTree(argv) {
+  return ['valgrind', '--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', '--trace-children=yes', ...argv]
+}
+
+/**
+ * What the processes a counted run started executed (`countedTree`), read from its stderr: the sum
+ * of the `I refs` of every process but the first (the runner's own), and how many there were.
+ * `NaN` instructions when none reported a count.
+ */
+export function childrenInstructionsIn(stderr) {
+  const pids = [...stderr.matchAll(/==(\d+)== Command:/g)].map(([, pid]) => pid)
+  let instructions = 0
+  let processes = 0
+  for (const pid of pids.slice(1)) {
+    const count = new RegExp(`==${pid}== I\\s+refs:\\s+([\\d,]+)`).exec(stderr)?.[1]
+    if (count === undefined) continue
+    instructions += Number(count.replaceAll(',', ''))
+    processes++
+  }
+  return { instructions: processes === 0 ? NaN : instructions, processes }
+}
+
+/**
  * The instructions a counted run executed, read from its stderr: cachegrind's `I refs` line of the
  * process it started (the pid of its `Command:` line). A process that forks reports its child too,
  * under the child's pid, with the parent's count up to the fork in it: Jest's file crawler spawns
