@@ -65,15 +65,18 @@ export function countedTree(argv) {
 }
 
 /**
- * What the processes a counted run started executed (`countedTree`), read from its stderr: the sum
- * of the `I refs` of every process but the first (the runner's own), and how many there were.
- * `NaN` instructions when none reported a count.
+ * What the Node processes a counted run started executed (`countedTree`), read from its stderr: the
+ * sum of the `I refs` of every process but the first (the runner's own) that runs the runner's Node
+ * binary (not a tool it spawns, such as Vite 7's esbuild service), and how many there were. `NaN`
+ * instructions when none reported a count.
  */
 export function childrenInstructionsIn(stderr) {
-  const pids = [...stderr.matchAll(/==(\d+)== Command:/g)].map(([, pid]) => pid)
+  const commands = [...stderr.matchAll(/==(\d+)== Command: (\S+)/g)].map(([, pid, bin]) => ({ pid, bin }))
+  const node = commands[0]?.bin
   let instructions = 0
   let processes = 0
-  for (const pid of pids.slice(1)) {
+  for (const { pid, bin } of commands.slice(1)) {
+    if (bin !== node) continue
     const count = new RegExp(`==${pid}== I\\s+refs:\\s+([\\d,]+)`).exec(stderr)?.[1]
     if (count === undefined) continue
     instructions += Number(count.replaceAll(',', ''))
