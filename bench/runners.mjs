@@ -50,8 +50,8 @@
 // cache of the core at its `judged` level and the runner's own caches (Jest's transforms and file
 // map), as a user's earlier runs have, so that no counted run writes one. Counts repeat within
 // ±0.4 % where this host's CPU times move ±20 %: one round is usually enough (`--runs=3` for
-// medians). A round takes ~7 minutes for Mocha, ~25–30 for Jest and ~35 for Vitest `forks` on this project's
-// 2-core host.
+// medians). A round takes ~7 minutes for Mocha, ~25–30 for Jest and ~45 for Vitest `forks` on
+// this project's 2-core host.
 //
 // Usage: node bench/runners.mjs [--runs=5] [--runners=vitest-forks,vitest-threads,jest,mocha,node-test]
 //                               [--nodes=20,24] [--node=<path of one node binary>] [--json=<file>]
@@ -472,11 +472,13 @@ async function measureInstructions(node, name) {
     process.stderr.write(`Node ${node.version}, ${name}, instructions: round ${i + 1}/${RUNS}\n`)
   }
   const m = (kind, mode) => median(samples[`${kind}/${mode}`])
+  /** What `mode` adds to a run of one test file (under Vitest's `forks`, to a test file's process). */
+  const oneRun = (mode) => m('one', mode) - m('one', 'off')
   /** What `mode` adds to a project beyond what it adds to a run of one test file, over `n` of what the project has more of. */
-  const each = (kind, mode, n) => (m(kind, mode) - m(kind, 'off') - (m('one', mode) - m('one', 'off'))) / n
+  const each = (kind, mode, n) => (m(kind, mode) - m(kind, 'off') - oneRun(mode)) / n
   const costs = (mode) => ({
-    oneRun: m('one', mode) - m('one', 'off'),
-    perFile: forks ? m('one', mode) - m('one', 'off') : each('files', mode, EMPTY_FILES - 1),
+    oneRun: oneRun(mode),
+    perFile: forks ? oneRun(mode) : each('files', mode, EMPTY_FILES - 1),
     perTest: each('tests', mode, EMPTY_TESTS - 1),
     perKept: each('kept', mode, KEPT_CALLS),
     // The 2,000 kept calls `kept-twice` makes beyond `kept`'s: what a kept call costs once the

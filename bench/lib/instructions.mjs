@@ -77,9 +77,9 @@ export function childrenInstructionsIn(stderr) {
   let processes = 0
   for (const { pid, bin } of commands.slice(1)) {
     if (bin !== node) continue
-    const count = new RegExp(`==${pid}== I\\s+refs:\\s+([\\d,]+)`).exec(stderr)?.[1]
-    if (count === undefined) continue
-    instructions += Number(count.replaceAll(',', ''))
+    const count = countOf(stderr, pid)
+    if (Number.isNaN(count)) continue
+    instructions += count
     processes++
   }
   return { instructions: processes === 0 ? NaN : instructions, processes }
@@ -94,7 +94,11 @@ export function childrenInstructionsIn(stderr) {
  */
 export function instructionsIn(stderr) {
   const pid = /==(\d+)== Command:/.exec(stderr)?.[1]
-  if (pid === undefined) return NaN
+  return pid === undefined ? NaN : countOf(stderr, pid)
+}
+
+/** The `I refs` cachegrind reported for process `pid` in `stderr`, or `NaN`. */
+function countOf(stderr, pid) {
   const count = new RegExp(`==${pid}== I\\s+refs:\\s+([\\d,]+)`).exec(stderr)?.[1]
   return count === undefined ? NaN : Number(count.replaceAll(',', ''))
 }
