@@ -2,8 +2,8 @@
 // (bench/README.md, "Forty-eighth pass": a change on the finding path cost 5 % of a kept call, which
 // only counting showed). Counts the Mocha projects `bench/runners.mjs` generates — `kept` (2,000
 // calls from 100 sites; `kept-twice`, 4,000, with --projects), `tests` (3,000 empty tests) and
-// `suite` — in `warn` mode, stall detection off, under valgrind with the counted runs' Node flags
-// (bench/lib/instructions.mjs), once with the build of `--base` (a git revision, built in a
+// `suite` — in `warn` mode, stall detection off, under valgrind with the steady Node flags (no full
+// collection by chance; bench/lib/instructions.mjs), once with the build of `--base` (a git revision, built in a
 // temporary worktree) and once with this checkout's `dist/`, alternating, each count after an
 // uncounted native run of the same build (the core's code cache). Counts of one build repeat
 // within ~0.1 M, so a difference of a few M is the change's.
@@ -19,7 +19,7 @@ import { join } from 'node:path'
 import { root } from '../scripts/lib/pack.mjs'
 import { flags, median } from '../scripts/lib/measure.mjs'
 import { prepareNode } from '../scripts/lib/node-versions.mjs'
-import { NO_VALGRIND, counted, instructionsIn, valgrindAvailable, withCountedFlags } from './lib/instructions.mjs'
+import { NO_VALGRIND, STEADY_NODE_FLAGS, counted, instructionsIn, valgrindAvailable, withCountedFlags } from './lib/instructions.mjs'
 
 const USAGE = 'Usage: node bench/count-change.mjs --base=<revision> [--runs=2] [--projects=kept,tests,suite] [--nodes=24]'
 const args = flags(['base', 'runs', 'projects', 'nodes'], USAGE)
@@ -63,7 +63,7 @@ function install(dist) {
 function run(node, project, prime) {
   const argv = [node, join(root, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--require', 'loopcop/mocha', '--require', './loopcop.setup.cjs', '--timeout', '0', 'test/*.spec.cjs']
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true', NO_COLOR: '1', LOOPCOP_BENCH: 'warn', LOOPCOP_STALL_MS: '0', NODE_PATH: join(cache, 'node_modules') }
-  const [command, ...rest] = prime ? withCountedFlags(argv) : counted(argv)
+  const [command, ...rest] = prime ? withCountedFlags(argv, STEADY_NODE_FLAGS) : counted(argv, STEADY_NODE_FLAGS)
   const r = spawnSync(command, rest, { cwd: join(cache, 'mocha', project), env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
   if (prime) return NaN
   const n = instructionsIn(r.stderr)

@@ -50,7 +50,9 @@
 // cache of the core at its `judged` level and the runner's own caches (Jest's transforms and file
 // map), as a user's earlier runs have, so that no counted run writes one. Counts repeat within
 // ±0.4 % where this host's CPU times move ±20 %: one round is usually enough (`--runs=3` for
-// medians). A round takes ~7 minutes for Mocha, ~25–30 for Jest and ~45 for Vitest `forks` on
+// medians). Node runs with `--predictable` (every code cache kept, full collections counted where
+// a run's allocation brings them, as natively); `--steady` counts with no full collection at all,
+// for unit costs no collection's step moves (bench/lib/instructions.mjs, "Two sets of Node flags"). A round takes ~7 minutes for Mocha, ~25–30 for Jest and ~45 for Vitest `forks` on
 // this project's 2-core host.
 //
 // Usage: node bench/runners.mjs [--runs=5] [--runners=vitest-forks,vitest-threads,jest,mocha,node-test]
@@ -67,14 +69,20 @@ import { performance } from 'node:perf_hooks'
 import { installTarball, packLoopcop, root } from '../scripts/lib/pack.mjs'
 import { checkRuns, flags, median, quantile } from '../scripts/lib/measure.mjs'
 import { prepareNode } from '../scripts/lib/node-versions.mjs'
-import { COUNTED_NODE_FLAGS, NO_VALGRIND, childrenInstructionsIn, counted, countedTree, instructionsIn, valgrindAvailable, withCountedFlags } from './lib/instructions.mjs'
+import { COUNTED_NODE_FLAGS, NO_VALGRIND, STEADY_NODE_FLAGS, childrenInstructionsIn, counted, countedTree, instructionsIn, valgrindAvailable, withCountedFlags } from './lib/instructions.mjs'
 
 const USAGE = `Usage: node bench/runners.mjs [--runs=5] [--runners=vitest-forks,vitest-threads,jest,mocha,node-test]
                               [--nodes=20,24] [--node=<path of one node binary>] [--json=<file>]
-       node bench/runners.mjs --instructions [--runs=1] [--runners=mocha,jest,vitest-forks] [--nodes=24] [--json=<file>]`
-const args = flags(['runs', 'runners', 'nodes', 'node', 'json', 'instructions'], USAGE)
+       node bench/runners.mjs --instructions [--steady] [--runs=1] [--runners=mocha,jest,vitest-forks] [--nodes=24] [--json=<file>]`
+const args = flags(['runs', 'runners', 'nodes', 'node', 'json', 'instructions', 'steady'], USAGE)
 /** Count instructions instead of timing (see the header and bench/lib/instructions.mjs). */
 const INSTRUCTIONS = args.instructions === true
+if (args.steady !== undefined && (args.steady !== true || !INSTRUCTIONS)) {
+  console.error(`--steady takes no value and goes with --instructions\n\n${USAGE}`)
+  process.exit(2)
+}
+/** The counted runs' Node flags: as Node runs (the default), or with no full collection (`--steady`; bench/lib/instructions.mjs). */
+const NODE_FLAGS = args.steady === true ? STEADY_NODE_FLAGS : COUNTED_NODE_FLAGS
 const RUNS = Number(args.runs ?? (INSTRUCTIONS ? 1 : 5))
 const RUNNERS = String(args.runners ?? (INSTRUCTIONS ? 'mocha' : 'vitest-forks,vitest-threads,jest,mocha,node-test')).split(',')
 const NODE_MAJORS = String(args.nodes ?? (INSTRUCTIONS ? '24' : '20,24')).split(',').map(Number)
@@ -312,10 +320,10 @@ async function measure(node, name, kind, variant, { prime = false } = {}) {
   if (runner === 'vitest') {
     // Vitest's own process runs as it is; its test files' processes under the counted flags (see
     // COUNTED_RUNNERS), the code cache's priming run too.
-    env.LOOPCOP_BENCH_EXEC_ARGV = JSON.stringify(COUNTED_NODE_FLAGS)
+    env.LOOPCOP_BENCH_EXEC_ARGV = JSON.stringify(NODE_FLAGS)
     if (prime) return timed(argv, { cwd: dir, env })
-  } else if (prime) return timed(withCountedFlags(argv), { cwd: dir, env })
-  const run = await timed(runner === 'vitest' ? countedTree(argv) : counted(argv), { cwd: dir, env })
+  } else if (prime) return timed(withCountedFlags(argv, NODE_FLAGS), { cwd: dir, env })
+  const run = await timed(runner === 'vitest' ? countedTree(argv) : counted(argv, NODE_FLAGS), { cwd: dir, env })
   const stderr = readFileSync(env.LOOPCOP_BENCH_ERR, 'utf8')
   const instructions = runner === 'vitest' ? childrenInstructionsIn(stderr).instructions : instructionsIn(stderr)
   if (run.code !== 0 || Number.isNaN(instructions)) throw new Error(`${name} ${kind} ${variant} under valgrind: exit code ${run.code}, ${Number.isNaN(instructions) ? 'no instruction count' : `${instructions} instructions`} (see ${env.LOOPCOP_BENCH_ERR})`)
@@ -490,6 +498,7 @@ async function measureInstructions(node, name) {
     node: node.version,
     runner: name,
     rounds: RUNS,
+    nodeFlags: NODE_FLAGS,
     instructions: Object.fromEntries(Object.entries(samples).map(([key, xs]) => [key, median(xs)])),
     suiteWarn: m('suite', 'warn') / m('suite', 'off'),
     suiteFloor: m('suite', 'floor') / m('suite', 'off'),
@@ -509,7 +518,7 @@ function printInstructions(results) {
   const K = (n) => `${(n / 1e3).toFixed(1)} K`
   const M2 = (n) => `${(n / 1e6).toFixed(2)} M`
   for (const r of results) {
-    console.log(`\nloopcop inside ${r.runner}, in instructions: Node ${r.node}, ${r.rounds} round(s), stall detection off, the floor without its thread, Node with \`${COUNTED_NODE_FLAGS.join(' ')}\``)
+    console.log(`\nloopcop inside ${r.runner}, in instructions: Node ${r.node}, ${r.rounds} round(s), stall detection off, the floor without its thread, Node with \`${NODE_FLAGS.join(' ')}\``)
     console.log('Each cost: what loopcop (the floor in brackets) adds, beyond what it adds to a run of one test file, over the test files, tests or calls the project has more.\n')
     console.log('| project | without loopcop | loopcop `warn` | floor | loopcop ÷ without | floor ÷ without | loopcop ÷ floor |')
     console.log('|---|---|---|---|---|---|---|')

@@ -9,21 +9,37 @@
 //     often per test than natively (a heartbeat, a watchdog's looks): the runs are made with stall
 //     detection off (LOOPCOP_STALL_MS=0) and the floor without its watchdog thread;
 //   - valgrind runs one thread at a time, and V8's helper threads (compilers, the garbage
-//     collector's) spin there: Node runs with `--single-threaded`, so that what they do is done
-//     on the main thread and counted once;
-//   - the garbage collector's first full collection comes when the heap reaches a size, and V8
-//     sizes the old generation from the collector's measured speed, which valgrind's slowdown makes
-//     a matter of chance: a run just under it counts ~70 M fewer instructions than one just over (a
-//     project of 20 small test files read 879 M once and 955 M four times). Node runs with
-//     `--initial-old-space-size=1024`: no full collection in these projects' runs;
-//   - V8 does some work by the clock (idle-time collection, its memory reducer) and lays out hash
-//     tables by a random seed: on a loaded machine the counts moved by up to ~10 % (Node 20's `one`
-//     project read 1,308 and 1,473 M with loopcop beside a CI run; bench/README.md, "Forty-second
-//     pass"). Node runs with `--predictable --hash-seed=1 --random-seed=1 --no-memory-reducer`:
-//     one thread, a collection schedule that does not follow the clock, the same seeds every run.
-//     Alone, runs repeat within ~1 M. Beside a CI run some still counted ~150–170 M more (one and
-//     three of eighteen runs in two rounds), though natively their collections repeat exactly:
-//     count on an otherwise idle machine, and read a cost twice (`--runs=2`, or against the floor's).
+//     collector's) spin there; V8 also does some work by the clock (idle-time collection, its memory
+//     reducer) and seeds its random numbers afresh every run: on a loaded machine the counts moved
+//     by up to ~10 % (Node 20's `one` project read 1,308 and 1,473 M with loopcop beside a CI run;
+//     bench/README.md, "Forty-second pass"). Node runs with `--predictable`, which on Node 20–26 turns
+//     all of that off at once (no concurrent compiling, marking, sweeping or scavenging, no memory
+//     reducer, a fixed random seed): what the helper threads would do is done on the main thread
+//     and counted once.
+//
+// Two sets of Node flags, for two questions (bench/README.md, "Fifty-second pass"):
+//   - COUNTED_NODE_FLAGS, `--predictable` alone: a run as Node runs it. V8 leaves `--predictable`
+//     out of the flags a code cache must have been written under, so Node's own modules load from
+//     the code cache Node ships, and loopcop's core from its own. Every flag that changes that hash
+//     (`--single-threaded`, `--hash-seed`, `--initial-old-space-size`, among others) makes every
+//     counted process compile Node's modules from source (~90 M a Mocha run), which read every
+//     ratio to the run without loopcop low (Mocha's `suite`: 1.234× with them, 1.381× without).
+//     A full collection is counted where a run's allocation brings it, as natively, and V8 sizes
+//     the old generation after the first one from the collector's measured speed, which valgrind's
+//     slowdown makes a matter of chance: Mocha's `suite` repeats within ~2 M (0.2 %) idle and beside
+//     two busy processes, Jest's within ~0.2 % but its floor within ~1 % (3,701.7 and 3,660.5 M).
+//     `bench/runners.mjs --instructions` counts with these (its ratios, and unit costs a collection
+//     may land in: Mocha's `kept` with loopcop has one, without it none).
+//   - STEADY_NODE_FLAGS: no full collection at all in these projects' runs
+//     (`--initial-old-space-size=1024`), so that two builds of loopcop compared on one project differ
+//     by what the change costs and nothing else (a project of 20 small test files read 879 M once
+//     and 955 M four times when a run landed just under or just over the first collection). They
+//     cost the code caches (above), the same in both builds. `bench/count-change.mjs` counts with
+//     these, and so does `bench/runners.mjs --instructions --steady`: differences, never a ratio.
+//   Alone, runs of either repeat within ~1–2 M. Beside a CI run some still counted ~150–170 M more
+//   (one and three of eighteen runs in two rounds, steady flags), though natively their
+//   collections repeat exactly: count on an otherwise idle machine, and read a cost twice
+//   (`--runs=2`, or against the floor's).
 // A measuring tool, not a test: nothing is asserted.
 import { spawnSync } from 'node:child_process'
 
@@ -36,22 +52,28 @@ export function valgrindAvailable() {
 /** What to say when it cannot. */
 export const NO_VALGRIND = '--instructions counts instructions with valgrind, which is not installed here (Debian and Ubuntu: `apt-get install valgrind`).'
 
-/** The Node flags of a counted run (see the header): what V8 would otherwise do by the clock, by chance or on another thread. */
-export const COUNTED_NODE_FLAGS = ['--single-threaded', '--predictable', '--hash-seed=1', '--random-seed=1', '--no-memory-reducer', '--initial-old-space-size=1024']
+/** The Node flags of a counted run (see the header): nothing by the clock or on another thread, and every code cache kept. */
+export const COUNTED_NODE_FLAGS = Object.freeze(['--predictable'])
+
+/**
+ * The Node flags of a run that compares two builds (see the header): those of a counted run, and no
+ * full collection by chance, at the price of Node compiling its own modules from source.
+ */
+export const STEADY_NODE_FLAGS = Object.freeze(['--single-threaded', '--predictable', '--hash-seed=1', '--random-seed=1', '--no-memory-reducer', '--initial-old-space-size=1024'])
 
 /**
  * A runner's command line under cachegrind: `node <args>` becomes
- * `valgrind --tool=cachegrind --cache-sim=no … node <COUNTED_NODE_FLAGS> <args>`. Its summary (the
- * `I refs` line) goes to the command's stderr.
+ * `valgrind --tool=cachegrind --cache-sim=no … node <flags> <args>` (COUNTED_NODE_FLAGS unless
+ * given). Its summary (the `I refs` line) goes to the command's stderr.
  */
-export function counted(argv) {
-  return ['valgrind', '--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', ...withCountedFlags(argv)]
+export function counted(argv, flags = COUNTED_NODE_FLAGS) {
+  return ['valgrind', '--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', ...withCountedFlags(argv, flags)]
 }
 
-/** `node <args>` with the counted runs' Node flags, run natively: a run that writes the caches the counted runs read (V8 takes a code cache only under the flags it was written with). */
-export function withCountedFlags(argv) {
+/** `node <args>` with a counted run's Node flags, run natively: a run that writes the caches the counted runs read (V8 takes a code cache only under the flags it was written with). */
+export function withCountedFlags(argv, flags = COUNTED_NODE_FLAGS) {
   const [node, ...rest] = argv
-  return [node, ...COUNTED_NODE_FLAGS, ...rest]
+  return [node, ...flags, ...rest]
 }
 
 /**
