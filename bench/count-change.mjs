@@ -3,8 +3,8 @@
 // only counting showed). Counts the Mocha projects `bench/runners.mjs` generates — `kept` (2,000
 // calls from 100 sites; `kept-twice`, 4,000, with --projects), `tests` (3,000 empty tests) and
 // `suite` — in `warn` mode, stall detection off, under valgrind with the steady Node flags (no full
-// collection by chance; bench/lib/instructions.mjs), once with the build of `--base` (a git revision, built in a
-// temporary worktree) and once with this checkout's `dist/`, alternating, each count after an
+// collection by chance; bench/lib/instructions.mjs), once with the build of `--base` (a git
+// revision, built in a temporary worktree) and once with this checkout's `dist/`, alternating, each count after an
 // uncounted native run of the same build (the core's code cache). Counts of one build repeat
 // within ~0.1 M, so a difference of a few M is the change's.
 //

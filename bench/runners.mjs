@@ -52,8 +52,9 @@
 // ±0.4 % where this host's CPU times move ±20 %: one round is usually enough (`--runs=3` for
 // medians). Node runs with `--predictable` (every code cache kept, full collections counted where
 // a run's allocation brings them, as natively); `--steady` counts with no full collection at all,
-// for unit costs no collection's step moves (bench/lib/instructions.mjs, "Two sets of Node flags"). A round takes ~7 minutes for Mocha, ~25–30 for Jest and ~45 for Vitest `forks` on
-// this project's 2-core host.
+// for unit costs no collection's step moves (bench/lib/instructions.mjs, "Two sets of Node
+// flags"). A round takes ~7 minutes for Mocha, ~25–30 for Jest and ~45 for Vitest `forks` on this
+// project's 2-core host.
 //
 // Usage: node bench/runners.mjs [--runs=5] [--runners=vitest-forks,vitest-threads,jest,mocha,node-test]
 //                               [--nodes=20,24] [--node=<path of one node binary>] [--json=<file>]
