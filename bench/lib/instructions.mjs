@@ -61,13 +61,16 @@ export const COUNTED_NODE_FLAGS = Object.freeze(['--predictable'])
  */
 export const STEADY_NODE_FLAGS = Object.freeze(['--single-threaded', '--predictable', '--hash-seed=1', '--random-seed=1', '--no-memory-reducer', '--initial-old-space-size=1024'])
 
+/** valgrind counting instructions only (no cache simulation, no output file): `counted` and `countedTree` start with it. */
+const CACHEGRIND = Object.freeze(['valgrind', '--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null'])
+
 /**
  * A runner's command line under cachegrind: `node <args>` becomes
  * `valgrind --tool=cachegrind --cache-sim=no … node <flags> <args>` (COUNTED_NODE_FLAGS unless
  * given). Its summary (the `I refs` line) goes to the command's stderr.
  */
 export function counted(argv, flags = COUNTED_NODE_FLAGS) {
-  return ['valgrind', '--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', ...withCountedFlags(argv, flags)]
+  return [...CACHEGRIND, ...withCountedFlags(argv, flags)]
 }
 
 /** `node <args>` with a counted run's Node flags, run natively: a run that writes the caches the counted runs read (V8 takes a code cache only under the flags it was written with). */
@@ -83,7 +86,7 @@ export function withCountedFlags(argv, flags = COUNTED_NODE_FLAGS) {
  * runner's configuration (`execArgv`), not from here.
  */
 export function countedTree(argv) {
-  return ['valgrind', '--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', '--trace-children=yes', ...argv]
+  return [...CACHEGRIND, '--trace-children=yes', ...argv]
 }
 
 /**
