@@ -1,7 +1,8 @@
-import { spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, lstatSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { onTestFinished } from 'vitest'
 
 /** The repository root. */
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -52,17 +53,70 @@ export function childEnv(extra: Record<string, string | undefined> = {}): NodeJS
  */
 export function runNode(script: string, args: readonly string[], options: { cwd: string; env?: Record<string, string | undefined>; timeoutMs?: number; nodeArgs?: readonly string[]; node?: string } ): Promise<RunResult> {
   const env = childEnv({ CI: 'true', ...options.env })
+  return runChild(options.node ?? process.execPath, [...(options.nodeArgs ?? []), script, ...args], { cwd: options.cwd, env, timeoutMs: options.timeoutMs ?? 120_000 })
+}
+
+/** Children started by `startChild` that have not closed yet. */
+const live = new Set<ChildProcess>()
+let killOnExit = false
+
+/**
+ * Starts `bin` in a process group of its own, so that it can be killed together with the processes
+ * it starts (a runner's workers and test-file processes, which hold its output pipes open: killing
+ * the runner alone left them running, and its `close` never came). Whatever is still running when
+ * the test that started it ends (a Vitest time-out), or when this test process exits, is killed so.
+ */
+export function startChild(bin: string, args: readonly string[], options: { readonly cwd: string; readonly env: NodeJS.ProcessEnv; readonly stdin?: 'ignore' | 'pipe' }): ChildProcess {
+  const child = spawn(bin, args, { cwd: options.cwd, env: options.env, stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'], detached: true })
+  live.add(child)
+  child.on('close', () => live.delete(child))
+  if (!killOnExit) {
+    killOnExit = true
+    process.on('exit', () => {
+      for (const running of live) killGroup(running)
+    })
+  }
+  try {
+    onTestFinished(() => {
+      if (live.has(child)) killGroup(child)
+    })
+  } catch {
+    // Started from a hook, not a test: killed at its time-out or when this process exits.
+  }
+  return child
+}
+
+/** Kills `child` and every process of its group (see `startChild`). */
+export function killGroup(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, signal)
+  } catch {
+    // The group is gone already.
+  }
+}
+
+/**
+ * Runs `bin` (see `startChild`) to its end and collects its output. One that has not ended within
+ * `timeoutMs` is killed with its group, and the promise fails saying so, with what it printed.
+ */
+export function runChild(bin: string, args: readonly string[], options: { readonly cwd: string; readonly env: NodeJS.ProcessEnv; readonly timeoutMs: number }): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(options.node ?? process.execPath, [...(options.nodeArgs ?? []), script, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = startChild(bin, args, options)
     let stdout = ''
     let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000)
+    let timedOut = false
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d))
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+    const timer = setTimeout(() => {
+      timedOut = true
+      killGroup(child)
+    }, options.timeoutMs)
     child.on('error', reject)
     child.on('close', (code) => {
       clearTimeout(timer)
-      resolvePromise({ code, stdout, stderr, output: `${stdout}\n${stderr}` })
+      const output = `${stdout}\n${stderr}`
+      if (timedOut) reject(new Error(`${[bin, ...args].join(' ')} (in ${options.cwd}) had not ended after ${options.timeoutMs} ms and was killed with the processes it started; its output:\n${output}`))
+      else resolvePromise({ code, stdout, stderr, output })
     })
   })
 }

@@ -1,5 +1,6 @@
 // Driving a runner in watch mode (Mocha's `--watch`, `node --test --watch`, `vitest --watch`) from a test.
 import type { ChildProcess } from 'node:child_process'
+import { killGroup } from './run.js'
 
 /** What a runner in watch mode printed by the time it exited. */
 export interface WatchResult {
@@ -26,7 +27,7 @@ export function driveWatch(child: ChildProcess, driver: WatchDriver): Promise<Wa
     let stdout = ''
     let stderr = ''
     let runs = 0
-    const killer = setTimeout(() => child.kill('SIGKILL'), driver.timeoutMs ?? 180_000)
+    const killer = setTimeout(() => killGroup(child), driver.timeoutMs ?? 180_000)
     child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString()
@@ -38,7 +39,7 @@ export function driveWatch(child: ChildProcess, driver: WatchDriver): Promise<Wa
         step = driver.next(runs)
       } catch (error) {
         // What the run left is not as wanted: stop now, not at the time-out.
-        child.kill('SIGKILL')
+        killGroup(child)
         fail(error)
         return
       }

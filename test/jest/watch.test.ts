@@ -1,12 +1,11 @@
 // Jest's watch mode starts a run for every change to a file it watches, the JSON files in a
 // project's roots included: a loopcop JSON report written there would start the next run, and
 // that run's report the next, for ever (found on koa's suite with LOOPCOP_REPORT=report.json).
-import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, test } from 'vitest'
-import { assertInstalled, bins, childEnv, fixtures } from '../helpers/run.js'
+import { assertInstalled, bins, childEnv, fixtures, killGroup, startChild } from '../helpers/run.js'
 
 const fixture = join(fixtures, 'jest', 'basic')
 
@@ -20,11 +19,11 @@ function watch(extra: Record<string, string>, done: (stderr: string, runs: numbe
   const env = childEnv({ CI: undefined, ...extra })
   const cache = mkdtempSync(join(tmpdir(), 'loopcop-jest-watch-'))
   return new Promise((resolve, fail) => {
-    const child = spawn(process.execPath, [bins.jest, '--watchAll', '--cacheDirectory', cache], { cwd: fixture, env, stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = startChild(process.execPath, [bins.jest, '--watchAll', '--cacheDirectory', cache], { cwd: fixture, env, stdin: 'pipe' })
     let stderr = ''
     const stop = (): void => void child.kill('SIGTERM')
-    const killer = setTimeout(() => child.kill('SIGKILL'), 180_000)
-    child.stderr.on('data', (chunk: Buffer) => {
+    const killer = setTimeout(() => killGroup(child), 180_000)
+    child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString()
       done(stderr, stderr.split('Ran all test suites.').length - 1, stop)
     })

@@ -3,12 +3,11 @@
 // at its end: its summary and JSON report, its call sites said again, its tests counted afresh (not
 // as repeats of the last run's); when watch mode ends there is nothing more to report. So with
 // `--parallel`, whose main process makes a `Mocha` for each run and hands the files to new workers.
-import { spawn } from 'node:child_process'
 import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import type { JsonReport } from '../../src/index.js'
-import { assertInstalled, bins, childEnv, fixtures } from '../helpers/run.js'
+import { assertInstalled, bins, childEnv, fixtures, startChild } from '../helpers/run.js'
 import { type WatchResult, driveWatch } from '../helpers/watch.js'
 import { mochaFixtures } from './support.js'
 
@@ -19,8 +18,8 @@ const WAITING = '[mocha] waiting for changes...'
 function watch(mocha: string, flags: readonly string[], report: string, next: (runs: number) => 'again' | 'stop'): Promise<WatchResult> {
   assertInstalled()
   const env = childEnv({ CI: undefined, NODE_PATH: join(fixtures, 'node_modules'), LOOPCOP_MODE: 'warn', LOOPCOP_STALL_MS: '0', LOOPCOP_REPORT: report })
-  const child = spawn(process.execPath, [mocha, '--watch', ...flags, '--reporter', 'dot'], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] })
-  return driveWatch(child, { ended: WAITING, next, again: () => child.stdin.write('rs\n') })
+  const child = startChild(process.execPath, [mocha, '--watch', ...flags, '--reporter', 'dot'], { cwd, env, stdin: 'pipe' })
+  return driveWatch(child, { ended: WAITING, next, again: () => child.stdin?.write('rs\n') })
 }
 
 describe.each([

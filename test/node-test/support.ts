@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { type RunResult, assertInstalled, fixtures, root } from '../helpers/run.js'
+import { type RunResult, assertInstalled, fixtures, root, runChild } from '../helpers/run.js'
 import type { JsonReport } from '../../src/index.js'
 
 /** The node:test fixture projects. */
@@ -160,7 +159,6 @@ export async function runNodeTest(fixture: string, options: NodeTestOptions): Pr
   }
 }
 
-/** Runs a Node binary with `LOOPCOP_*`, CI and runner variables of this process removed unless given, colours off. */
 /** Runs a Node binary in a fixture, with the environment of a clean shell (no LOOPCOP_*, NODE_OPTIONS or test-runner variables of this run) plus `env`. */
 export function run(bin: string, args: readonly string[], options: { readonly cwd: string; readonly env: Record<string, string | undefined> }): Promise<RunResult> {
   const env: Record<string, string | undefined> = { ...process.env }
@@ -168,19 +166,7 @@ export function run(bin: string, args: readonly string[], options: { readonly cw
     if (/^(LOOPCOP_|VITEST|NODE_TEST_|JEST_)/.test(key) || ['GITHUB_ACTIONS', 'GITHUB_WORKSPACE', 'NODE_OPTIONS'].includes(key)) delete env[key]
   }
   Object.assign(env, { NO_COLOR: '1', FORCE_COLOR: '0', CI: 'true', PATH: `${dirname(bin)}:${process.env.PATH ?? ''}` }, options.env)
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(bin, args, { cwd: options.cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolvePromise({ code, stdout, stderr, output: `${stdout}\n${stderr}` })
-    })
-  })
+  return runChild(bin, args, { cwd: options.cwd, env: env as NodeJS.ProcessEnv, timeoutMs: 180_000 })
 }
 
 /** The `tsx` loader of this repository's dev dependencies, for `--import`. */

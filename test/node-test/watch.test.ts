@@ -2,13 +2,12 @@
 // reporters' stream of events never ends (not even at Ctrl-C). loopcop's reporter reports each run
 // when node:test says no test is left to run: its summary and JSON report, its call sites said
 // again by the new test processes, its tests counted afresh; each run is partial for a baseline.
-import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import type { JsonReport } from '../../src/index.js'
-import { assertInstalled } from '../helpers/run.js'
+import { assertInstalled, startChild } from '../helpers/run.js'
 import { type WatchResult, driveWatch } from '../helpers/watch.js'
 import { missing, nodeTestFixtures, nodes } from './support.js'
 
@@ -22,7 +21,7 @@ function watch(bin: string, report: string, baseline: string, next: (runs: numbe
   for (const key of Object.keys(env)) if (/^(LOOPCOP_|VITEST|NODE_TEST_|JEST_)/.test(key) || ['GITHUB_ACTIONS', 'NODE_OPTIONS'].includes(key)) delete env[key]
   Object.assign(env, { NO_COLOR: '1', CI: 'true', PATH: `${dirname(bin)}:${process.env.PATH ?? ''}`, LOOPCOP_MODE: 'warn', LOOPCOP_STALL_MS: '0', LOOPCOP_REPORT: report, LOOPCOP_BASELINE: baseline })
   const args = ['--test', '--watch', '--import', 'loopcop/node-test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=loopcop/node-test/reporter', '--test-reporter-destination=stderr']
-  const child = spawn(bin, args, { cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = startChild(bin, args, { cwd, env: env as NodeJS.ProcessEnv })
   const code = join(cwd, 'lib', 'config.js')
   // The same text written again: node:test's watcher sees a change and runs the file again.
   return driveWatch(child, { ended: WRITTEN, next, again: () => writeFileSync(code, readFileSync(code)), timeoutMs: 90_000 })

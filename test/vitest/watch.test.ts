@@ -2,13 +2,12 @@
 // new workers. loopcop's reporter reports each run at its end: its summary and JSON report, its
 // call sites said again by the new workers, its tests counted afresh; each rerun is partial for a
 // baseline.
-import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, test } from 'vitest'
 import type { JsonReport } from '../../src/index.js'
-import { assertInstalled, bins, childEnv, fixtures } from '../helpers/run.js'
+import { assertInstalled, bins, childEnv, fixtures, startChild } from '../helpers/run.js'
 import { driveWatch } from '../helpers/watch.js'
 
 const cwd = join(fixtures, 'vitest', 'watch')
@@ -22,7 +21,7 @@ test('each run is reported at its end, its call site said again, its tests not r
   const baseline = join(dir, 'baseline.json')
   writeFileSync(baseline, JSON.stringify({ version: 1, entries: [{ file: 'src/gone.ts', function: 'gone', operation: 'fs.statSync', package: '' }] }))
   const env = childEnv({ CI: undefined, LOOPCOP_MODE: 'warn', LOOPCOP_STALL_MS: '0', LOOPCOP_REPORT: report, LOOPCOP_BASELINE: baseline })
-  const child = spawn(process.execPath, [bins.vitest, '--watch', '--pool=forks'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = startChild(process.execPath, [bins.vitest, '--watch', '--pool=forks'], { cwd, env })
   const code = join(cwd, 'src', 'config.ts')
   const reports: JsonReport[] = []
   const { stdout, stderr } = await driveWatch(child, {
