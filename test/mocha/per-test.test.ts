@@ -59,6 +59,8 @@ describe.each(runs)('$label', ({ label, args, mocha11 }) => {
     expect(run.stderr).toContain('loopcop: an afterEach hook blocked the event loop after Mocha had reported "with a blocking afterEach passes, its afterEach is reported in the run summary"')
     const inHook = run.report?.findings.filter((f) => f.test?.name === 'with a blocking afterEach passes, its afterEach is reported in the run summary')
     expect(inHook?.map((f) => [f.operation, f.location?.line])).toEqual([['child_process.execSync', 13]])
+    // It failed nothing, so the report and the annotations do not say it did (`mode` fail, `::error`).
+    expect(inHook?.map((f) => f.mode)).toEqual(['warn'])
   })
 
   test('this.retries(): a retried test is checked on every attempt, and a clean retry leaves no finding', () => {
