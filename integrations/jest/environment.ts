@@ -66,8 +66,8 @@ const PRAGMAS = { 'loopcop-mode': 'mode', 'loopcop-stall-ms': 'stallMs', 'loopco
 
 /**
  * The per-test options of one test file: `testEnvironmentOptions.loopcop`, then the file's docblock
- * pragmas. `LOOPCOP_MODE` / `LOOPCOP_STALL_MS` win over both, so CI can change the mode without
- * editing the config.
+ * pragmas. `LOOPCOP_MODE`, `LOOPCOP_STALL_MS` and `LOOPCOP_STALL_MODE` win over both, so CI can
+ * change the modes without editing the config.
  */
 function fileOptions(config: JestEnvironmentConfig, context: EnvironmentContext): ScopeOptions {
   const given: unknown = (config.projectConfig.testEnvironmentOptions as Record<string, unknown> | undefined)?.loopcop

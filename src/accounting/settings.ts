@@ -73,17 +73,17 @@ function isDeeplyFrozen(overrides: ScopeOptions): boolean {
 }
 
 /**
- * The three variables a scope's settings depend on (`scopeEnvOverrides`), as one string. A scope
+ * The four variables a scope's settings depend on (`scopeEnvOverrides`), as one string. A scope
  * reads only these: each `process.env` read is a call into Node's C++ (a lock and a `getenv`), and
- * a Mocha test opened a scope with all six (on express, the three fewer save ~3 K instructions a
- * test; bench/README.md, "Forty-first pass").
+ * a Mocha test's scope once read every `LOOPCOP_*` variable (on express, reading three fewer saved
+ * ~3 K instructions a test; bench/README.md, "Forty-first pass").
  */
 function scopeEnvKey(): string {
   const e = process.env
-  return `${e.LOOPCOP_MODE ?? ''}|${e.LOOPCOP_STALL_MS ?? ''}|${e.LOOPCOP_TEST_CODE ?? ''}`
+  return `${e.LOOPCOP_MODE ?? ''}|${e.LOOPCOP_STALL_MS ?? ''}|${e.LOOPCOP_STALL_MODE ?? ''}|${e.LOOPCOP_TEST_CODE ?? ''}`
 }
 
-/** The six `LOOPCOP_*` variables, as one string: the configuration is worked out again when it changes. */
+/** The seven `LOOPCOP_*` variables, as one string: the configuration is worked out again when it changes. */
 function envKey(): string {
   const e = process.env
   return `${scopeEnvKey()}|${e.LOOPCOP_REPORT ?? ''}|${e.LOOPCOP_BASELINE ?? ''}|${e.LOOPCOP_UPDATE_BASELINE ?? ''}`
@@ -144,7 +144,7 @@ export class Configuration {
 
   /**
    * The configuration in force: `configure()`d options with the environment overrides on top.
-   * Worked out again only when either changed (reading the six `LOOPCOP_*` variables is the check).
+   * Worked out again only when either changed (reading the seven `LOOPCOP_*` variables is the check).
    */
   current(): Options {
     const key = envKey()

@@ -389,12 +389,12 @@ function checkTestCode(value: unknown, where?: string): TestCodeMode {
 }
 
 /**
- * Reads `LOOPCOP_MODE`, `LOOPCOP_STALL_MS`, `LOOPCOP_REPORT`, `LOOPCOP_TEST_CODE` and
+ * Reads `LOOPCOP_MODE`, `LOOPCOP_STALL_MS`, `LOOPCOP_STALL_MODE`, `LOOPCOP_REPORT`, `LOOPCOP_TEST_CODE` and
  * `LOOPCOP_BASELINE` (a path; a configured `strict` stays), validated like the options they
  * override; checks `LOOPCOP_UPDATE_BASELINE`.
  */
 export function envOverrides(env: NodeJS.ProcessEnv = process.env): Partial<Options> {
-  const out: { mode?: Mode; stallMs?: number; report?: ReportOptions; testCode?: TestCodeMode; baseline?: BaselineOptions } = scopeEnvOverrides(env)
+  const out: { mode?: Mode; stallMs?: number; stallMode?: Mode; report?: ReportOptions; testCode?: TestCodeMode; baseline?: BaselineOptions } = scopeEnvOverrides(env)
   if (env.LOOPCOP_REPORT !== undefined && env.LOOPCOP_REPORT !== '') out.report = { json: env.LOOPCOP_REPORT }
   if (env.LOOPCOP_BASELINE !== undefined && env.LOOPCOP_BASELINE !== '') out.baseline = { path: env.LOOPCOP_BASELINE }
   updateBaselineRequested(env)
@@ -403,11 +403,13 @@ export function envOverrides(env: NodeJS.ProcessEnv = process.env): Partial<Opti
 
 /**
  * Reads the variables a scope's settings depend on — `LOOPCOP_MODE`, `LOOPCOP_STALL_MS`,
- * `LOOPCOP_TEST_CODE` — validated like the options they override. The other three name files of the
- * run report, read where it is made (`envOverrides`).
+ * `LOOPCOP_STALL_MODE`, `LOOPCOP_TEST_CODE` — validated like the options they override. The other
+ * three name files of the run report, read where it is made (`envOverrides`). As the options are,
+ * `LOOPCOP_MODE` is about blocking calls and `LOOPCOP_STALL_MODE` about stalls: a configured
+ * `stallMode: 'fail'` still fails a test on a stall under `LOOPCOP_MODE=warn` alone.
  */
-export function scopeEnvOverrides(env: NodeJS.ProcessEnv = process.env): { mode?: Mode; stallMs?: number; testCode?: TestCodeMode } {
-  const out: { mode?: Mode; stallMs?: number; testCode?: TestCodeMode } = {}
+export function scopeEnvOverrides(env: NodeJS.ProcessEnv = process.env): { mode?: Mode; stallMs?: number; stallMode?: Mode; testCode?: TestCodeMode } {
+  const out: { mode?: Mode; stallMs?: number; stallMode?: Mode; testCode?: TestCodeMode } = {}
   const where = (name: string) => ` from the environment variable ${name}`
   if (env.LOOPCOP_MODE !== undefined && env.LOOPCOP_MODE !== '') {
     out.mode = checkMode('LOOPCOP_MODE', env.LOOPCOP_MODE, where('LOOPCOP_MODE'))
@@ -418,6 +420,9 @@ export function scopeEnvOverrides(env: NodeJS.ProcessEnv = process.env): { mode?
     const n = /^\s*\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : NaN
     if (!Number.isFinite(n)) invalid('LOOPCOP_STALL_MS', 'a number ≥ 0', raw, where('LOOPCOP_STALL_MS'))
     out.stallMs = n
+  }
+  if (env.LOOPCOP_STALL_MODE !== undefined && env.LOOPCOP_STALL_MODE !== '') {
+    out.stallMode = checkMode('LOOPCOP_STALL_MODE', env.LOOPCOP_STALL_MODE, where('LOOPCOP_STALL_MODE'))
   }
   if (env.LOOPCOP_TEST_CODE !== undefined && env.LOOPCOP_TEST_CODE !== '') out.testCode = checkTestCode(env.LOOPCOP_TEST_CODE, where('LOOPCOP_TEST_CODE'))
   return out

@@ -3,8 +3,9 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { BlockingIOError, configure, detect } from '../../src/index.js'
 import { currentOptions } from '../../src/integration.js'
 import { envOverrides } from '../../src/model/options.js'
+import { spinCpu } from '../helpers/spin.js'
 
-const NAMES = ['LOOPCOP_MODE', 'LOOPCOP_STALL_MS', 'LOOPCOP_REPORT', 'LOOPCOP_TEST_CODE'] as const
+const NAMES = ['LOOPCOP_MODE', 'LOOPCOP_STALL_MS', 'LOOPCOP_STALL_MODE', 'LOOPCOP_REPORT', 'LOOPCOP_TEST_CODE'] as const
 const saved = Object.fromEntries(NAMES.map((n) => [n, process.env[n]]))
 
 beforeEach(() => {
@@ -33,6 +34,11 @@ describe('invalid environment variables are rejected, naming the variable', () =
     expect(() => currentOptions()).toThrow(
       new TypeError(`Expected \`LOOPCOP_STALL_MS\` to be a number ≥ 0, got \`"${value}"\` (string) from the environment variable LOOPCOP_STALL_MS`),
     )
+  })
+
+  test('LOOPCOP_STALL_MODE=loud', () => {
+    process.env.LOOPCOP_STALL_MODE = 'loud'
+    expect(() => currentOptions()).toThrow(new TypeError("Expected `LOOPCOP_STALL_MODE` to be one of 'fail', 'throw', 'warn', 'off', got `\"loud\"` (string) from the environment variable LOOPCOP_STALL_MODE"))
   })
 
   test('LOOPCOP_TEST_CODE=ignore', () => {
@@ -78,6 +84,21 @@ describe('environment variables override configure()', () => {
     expect(currentOptions().stallMs).toBe(12.5)
   })
 
+  test('LOOPCOP_STALL_MODE, apart from LOOPCOP_MODE as stallMode is from mode', async () => {
+    configure({ mode: 'fail', stallMode: 'fail', stallMs: 50 })
+    process.env.LOOPCOP_MODE = 'warn'
+    expect(currentOptions()).toMatchObject({ mode: 'warn', stallMode: 'fail' })
+    process.env.LOOPCOP_STALL_MODE = 'warn'
+    expect(currentOptions()).toMatchObject({ mode: 'warn', stallMode: 'warn' })
+    // A scope opened now is judged so: its stall did not fail it.
+    const { findings } = await detect(() => spinCpu(250))
+    expect(findings.map((f) => [f.kind, f.mode])).toEqual([['stall', 'warn']])
+    process.env.LOOPCOP_STALL_MODE = 'off'
+    expect((await detect(() => spinCpu(250))).findings).toEqual([])
+    process.env.LOOPCOP_STALL_MODE = ''
+    expect(currentOptions().stallMode).toBe('fail')
+  })
+
   test('LOOPCOP_REPORT sets the JSON path and keeps the rest of `report`', () => {
     configure({ report: { json: 'configured.json', github: true } })
     process.env.LOOPCOP_REPORT = 'from-env.json'
@@ -89,5 +110,6 @@ describe('environment variables override configure()', () => {
   test('envOverrides() reads only the variables given', () => {
     expect(envOverrides({})).toEqual({})
     expect(envOverrides({ LOOPCOP_MODE: 'warn', LOOPCOP_STALL_MS: '20', LOOPCOP_REPORT: 'r.json', OTHER: 'x' })).toEqual({ mode: 'warn', stallMs: 20, report: { json: 'r.json' } })
+    expect(envOverrides({ LOOPCOP_STALL_MODE: 'fail' })).toEqual({ stallMode: 'fail' })
   })
 })

@@ -64,6 +64,21 @@ describe("stallMode: 'fail' (testEnvironmentOptions.loopcop)", () => {
   })
 })
 
+describe("stallMode: 'fail' in testEnvironmentOptions, LOOPCOP_STALL_MODE=warn (adopting: a run that fails nothing)", () => {
+  let run: JestRun
+  beforeAll(async () => {
+    run = await runJest('stall', ['--testEnvironmentOptions', JSON.stringify({ loopcop: { stallMode: 'fail' } })], { env: { LOOPCOP_MODE: 'warn', LOOPCOP_STALL_MODE: 'warn' } })
+  })
+
+  test('every test passes; each stall is in the report, judged in warn mode', () => {
+    expect(run.failed).toEqual([])
+    expect(run.passed).toHaveLength(5)
+    expect(run.code).toBe(0)
+    expect(essentials(run.report).map(sites)).toEqual(expectedReport)
+    expect(run.report?.findings.map((f) => f.mode)).toEqual(['warn', 'warn'])
+  })
+})
+
 describe("stallMode: 'warn' (the default)", () => {
   let run: JestRun
   beforeAll(async () => {

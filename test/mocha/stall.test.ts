@@ -96,6 +96,21 @@ describe.each([
       expect(run.report?.summary).toMatchObject({ findings: 2, tests: 2 })
     })
   })
+
+  describe("stallMode: 'fail' configured, LOOPCOP_STALL_MODE=warn (adopting: a run that fails nothing)", () => {
+    let run: MochaRun
+    beforeAll(async () => {
+      run = await runMocha('stall', args, { name: name('env-warn'), env: { ...stallsOn, FIXTURE_STALL_MODE: 'fail', LOOPCOP_MODE: 'warn', LOOPCOP_STALL_MODE: 'warn' } })
+    })
+
+    test('every test passes; each stall is in the report, judged in warn mode', () => {
+      expect(run.failed).toEqual([])
+      expect(run.json.stats).toMatchObject({ tests: 5, passes: 5, failures: 0 })
+      expect(run.code).toBe(0)
+      expect(stallsOf(run.report)).toEqual(expectedReport)
+      expect(run.report?.findings.map((f) => f.mode)).toEqual(['warn', 'warn'])
+    })
+  })
 })
 
 // A worker inherits the process's command-line options and reads NODE_OPTIONS: without care, each

@@ -57,6 +57,21 @@ describe.each<{ pool: Pool }>([{ pool: 'forks' }, { pool: 'threads' }])('pool: $
     })
   })
 
+  describe("stallMode: 'fail' configured, LOOPCOP_STALL_MODE=warn (adopting: a run that fails nothing)", () => {
+    let run: FixtureRun
+    beforeAll(async () => {
+      run = await runFixture([file], { pool, report: true, env: { FIXTURE_CONFIGURE: JSON.stringify({ stallMode: 'fail' }), LOOPCOP_MODE: 'warn', LOOPCOP_STALL_MODE: 'warn' } })
+    }, 240_000)
+
+    test('every test passes; each stall is in the report, judged in warn mode', () => {
+      expect(names(run, 'failed')).toEqual([])
+      expect(run.tests).toHaveLength(7)
+      expect(run.result.code).toBe(0)
+      expect(stallsOf(run.report)).toEqual(expectedStalls)
+      expect(run.report?.findings.map((f) => f.mode)).toEqual(['warn', 'warn'])
+    })
+  })
+
   describe("stallMode: 'warn' (the default)", () => {
     let run: FixtureRun
     beforeAll(async () => {
