@@ -394,12 +394,15 @@ function checkTestCode(value: unknown, where?: string): TestCodeMode {
  * override; checks `LOOPCOP_UPDATE_BASELINE`.
  */
 export function envOverrides(env: NodeJS.ProcessEnv = process.env): Partial<Options> {
-  const out: { mode?: Mode; stallMs?: number; stallMode?: Mode; report?: ReportOptions; testCode?: TestCodeMode; baseline?: BaselineOptions } = scopeEnvOverrides(env)
+  const out: { -readonly [K in keyof ScopeEnvOverrides]: ScopeEnvOverrides[K] } & { report?: ReportOptions; baseline?: BaselineOptions } = scopeEnvOverrides(env)
   if (env.LOOPCOP_REPORT !== undefined && env.LOOPCOP_REPORT !== '') out.report = { json: env.LOOPCOP_REPORT }
   if (env.LOOPCOP_BASELINE !== undefined && env.LOOPCOP_BASELINE !== '') out.baseline = { path: env.LOOPCOP_BASELINE }
   updateBaselineRequested(env)
   return out
 }
+
+/** The options the variables a scope's settings depend on override (`scopeEnvOverrides`). */
+export type ScopeEnvOverrides = Partial<Pick<Options, 'mode' | 'stallMs' | 'stallMode' | 'testCode'>>
 
 /**
  * Reads the variables a scope's settings depend on — `LOOPCOP_MODE`, `LOOPCOP_STALL_MS`,
@@ -408,8 +411,8 @@ export function envOverrides(env: NodeJS.ProcessEnv = process.env): Partial<Opti
  * `LOOPCOP_MODE` is about blocking calls and `LOOPCOP_STALL_MODE` about stalls: a configured
  * `stallMode: 'fail'` still fails a test on a stall under `LOOPCOP_MODE=warn` alone.
  */
-export function scopeEnvOverrides(env: NodeJS.ProcessEnv = process.env): { mode?: Mode; stallMs?: number; stallMode?: Mode; testCode?: TestCodeMode } {
-  const out: { mode?: Mode; stallMs?: number; stallMode?: Mode; testCode?: TestCodeMode } = {}
+export function scopeEnvOverrides(env: NodeJS.ProcessEnv = process.env): ScopeEnvOverrides {
+  const out: { -readonly [K in keyof ScopeEnvOverrides]: ScopeEnvOverrides[K] } = {}
   const where = (name: string) => ` from the environment variable ${name}`
   if (env.LOOPCOP_MODE !== undefined && env.LOOPCOP_MODE !== '') {
     out.mode = checkMode('LOOPCOP_MODE', env.LOOPCOP_MODE, where('LOOPCOP_MODE'))
