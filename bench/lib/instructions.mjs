@@ -92,22 +92,28 @@ export function countedTree(argv) {
 /**
  * What the Node processes a counted run started executed (`countedTree`), read from its stderr: the
  * sum of the `I refs` of every process but the first (the runner's own) that runs the runner's Node
- * binary (not a tool it spawns, such as Vite 7's esbuild service), and how many there were. `NaN`
- * instructions when none reported a count.
+ * binary (not a tool it spawns, such as Vite 7's esbuild service), how many there were, and how many
+ * of them wrote no count (`lost`: Vitest stops a fork with SIGTERM and kills it 500 ms later, which
+ * on a loaded host can come before valgrind has written the count). `NaN` instructions when none
+ * reported a count.
  */
 export function childrenInstructionsIn(stderr) {
   const commands = [...stderr.matchAll(/==(\d+)== Command: (\S+)/g)].map(([, pid, bin]) => ({ pid, bin }))
   const node = commands[0]?.bin
   let instructions = 0
   let processes = 0
+  let lost = 0
   for (const { pid, bin } of commands.slice(1)) {
     if (bin !== node) continue
     const count = countOf(stderr, pid)
-    if (Number.isNaN(count)) continue
+    if (Number.isNaN(count)) {
+      lost++
+      continue
+    }
     instructions += count
     processes++
   }
-  return { instructions: processes === 0 ? NaN : instructions, processes }
+  return { instructions: processes === 0 ? NaN : instructions, processes, lost }
 }
 
 /**
