@@ -84,7 +84,7 @@ export function findingDetail(f: Finding, indent: string): string[] {
   if (f.kind === 'stall' && f.unjudged !== undefined) lines.unshift(`${indent}(not judged: ${f.unjudged})`)
   if (f.offender !== undefined) {
     const at = f.location
-    const from = at !== undefined && at.file !== f.offender.file ? ` from ${displayPath(at.file)}:${at.line}` : ` (${noOwnFrame(f.frames.length, f.kind)})`
+    const from = at !== undefined && at.file !== f.offender.file ? ` from ${displayPath(at.file)}:${at.line}` : ` (${noOwnFrame(f.frames, f.kind)})`
     // A stall is not a call: its stack shows the package's code running, reached from the user's line.
     lines.unshift(`${indent}${f.kind === 'stall' ? 'in' : 'called by'} the package ${f.offender.package}${from}`)
   }
@@ -95,13 +95,24 @@ export function findingDetail(f: Finding, indent: string): string[] {
 /**
  * Why a dependency's call has no frame of the user's code to show: the package made it on its own
  * (a callback, code after an `await`: the stack starts in the package), or the user's frame lies
- * past the frames captured.
+ * past the frames captured — not when the stack's last frame is where Node's event loop enters
+ * JavaScript (`processTicksAndRejections`, a timer's, an immediate's): then the whole stack was
+ * captured, and a larger traceDepth would show nothing more (unimport: pkg-types after an `await`).
  */
-function noOwnFrame(captured: number, kind: Finding['kind']): string {
+function noOwnFrame(frames: readonly Frame[], kind: Finding['kind']): string {
+  const captured = plural(frames.length, 'frame')
   // A stall's frames are a sample of the code that was running: no call was made, and traceDepth does not bound them.
-  if (kind === 'stall') return `no frame of your own code among the ${plural(captured, 'frame')} sampled: the package's own code was running (in a callback, or after an await)`
-  return `no frame of your own code among the ${plural(captured, 'frame')} captured: the package made the call on its own (in a callback, or after an await), or your frame lies deeper (raise traceDepth)`
+  if (kind === 'stall') return `no frame of your own code among the ${captured} sampled: the package's own code was running (in a callback, or after an await)`
+  const last = frames[frames.length - 1]
+  const whole = last !== undefined && last.file.startsWith('node:') && (LOOP_ENTRIES.has(last.fn ?? '') || /\.oncomplete$/.test(last.fn ?? ''))
+  return `no frame of your own code among the ${captured} captured: the package made the call on its own (in a callback, or after an await)${whole ? '' : ', or your frame lies deeper (raise traceDepth)'}`
 }
+
+/**
+ * The functions through which Node's event loop runs JavaScript (and an I/O request's `oncomplete`):
+ * a stack that ends at one is whole. Node 20's `AsyncLocalStorage` puts `callbackTrampoline` under them.
+ */
+const LOOP_ENTRIES: ReadonlySet<string> = new Set(['processTicksAndRejections', 'listOnTimeout', 'processTimers', 'processImmediate', 'callbackTrampoline'].flatMap((fn) => [fn, `process.${fn}`]))
 
 /** Whether a dependency's call was reported at the dependency's own frame: no frame of the user's code was found. */
 export function atOffender(f: Finding): boolean {

@@ -1,4 +1,5 @@
 import fs from 'node:fs'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
 import { BlockingIOError, configure, detect, type Finding, type StallFinding, type SyncIoFinding } from '../../src/index.js'
@@ -169,6 +170,9 @@ describe('the failure message', () => {
     const alone = syncFinding({ offender: pino, location: { file: pino.file, line: 7, column: 3 }, frames: [{ fn: 'write', file: pino.file, line: 7, column: 3 }] })
     expect(failureMessage([alone])).toContain('called by the package pino (no frame of your own code among the 1 frame captured: the package made the call on its own (in a callback, or after an await), or your frame lies deeper (raise traceDepth))')
     expect(newSiteWarning(alone, 'a')).toContain('(in "a"; in the package pino, no frame of your own code found; later calls')
+    // A stack that ends where Node's event loop runs a continuation was captured whole: no deeper frame to raise traceDepth for.
+    const afterAwait = syncFinding({ offender: pino, location: { file: pino.file, line: 7, column: 3 }, frames: [{ fn: 'write', file: pino.file, line: 7, column: 3 }, { fn: 'process.processTicksAndRejections', file: 'node:internal/process/task_queues', line: 105, column: 5 }] })
+    expect(failureMessage([afterAwait])).toContain('called by the package pino (no frame of your own code among the 2 frames captured: the package made the call on its own (in a callback, or after an await))\n')
     expect(formatSummary([alone], cwd).split('\n')[1]).toBe('  fs.readFileSync at node_modules/pino/lib/tools.js:7:3 (in the package pino, no frame of your own code found): 1 call, 3.1 ms — 1 test: "GET /users returns 200"')
     // A stall is no call: its sampled frames show the package's code running.
     const stallIn = stallFinding({ offender: pino, location: { file: pino.file, line: 7, column: 3 }, frames: [{ fn: 'write', file: pino.file, line: 7, column: 3 }] })
@@ -180,6 +184,15 @@ describe('the failure message', () => {
     // A line that also makes the call itself: the label says how many of its calls the package made.
     const direct = syncFinding({ calls: 3, test: { name: 'b' } })
     expect(formatSummary([forUser, direct], cwd).split('\n')[1]).toContain('fs.readFileSync at src/users.ts:14:18 (called by the package pino: 1 of the 4 calls): 4 calls')
+  })
+
+  test('a dependency call made in its own callback, run by Node’s event loop, was captured whole: no hint to raise traceDepth', async () => {
+    const fakepkg = createRequire(import.meta.url)('../fixtures/core/node_modules/fakepkg') as { statLater(path: string): Promise<fs.Stats> }
+    const { findings } = await detect(() => fakepkg.statLater('.'), { mode: 'warn', stallMs: 0 })
+    expect(findings).toHaveLength(1)
+    const message = failureMessage(findings)
+    expect(message).toMatch(/called by the package fakepkg \(no frame of your own code among the \d frames captured: the package made the call on its own \(in a callback, or after an await\)\)\n/)
+    expect(message).not.toContain('raise traceDepth')
   })
 
   test('the JSON summary counts the findings known from the baseline as the console does: calls not judged once, with their kind', () => {
