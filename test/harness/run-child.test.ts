@@ -15,15 +15,16 @@ function alive(pid: number): boolean {
   }
 }
 
+/** A process that starts a child, prints its pid, and waits for ever, as does the child, which holds the pipes too. */
+const PARENT = `
+  const { spawn } = require('node:child_process')
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: ['ignore', 'inherit', 'inherit'] })
+  console.log('grandchild ' + child.pid)
+  setInterval(() => {}, 1000)
+`
+
 test('a run past its time-out is killed with the processes it started, and fails with its output', async () => {
-  // The parent prints its child's pid, then both wait for ever; the child holds the pipes too.
-  const script = `
-    const { spawn } = require('node:child_process')
-    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: ['ignore', 'inherit', 'inherit'] })
-    console.log('grandchild ' + child.pid)
-    setInterval(() => {}, 1000)
-  `
-  const failure = await runChild(process.execPath, ['-e', script], { cwd: process.cwd(), env: process.env, timeoutMs: 3_000 }).then(
+  const failure = await runChild(process.execPath, ['-e', PARENT], { cwd: process.cwd(), env: process.env, timeoutMs: 3_000 }).then(
     () => undefined,
     (error: unknown) => error as Error,
   )
@@ -42,13 +43,7 @@ test('a run that ends in time resolves with its exit code and output', async () 
 let orphan: number | undefined
 
 test.fails('(times out on purpose: a run still going when its test times out)', async () => {
-  const script = `
-    const { spawn } = require('node:child_process')
-    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'inherit' })
-    console.log('grandchild ' + child.pid)
-    setInterval(() => {}, 1000)
-  `
-  const child = startChild(process.execPath, ['-e', script], { cwd: process.cwd(), env: process.env })
+  const child = startChild(process.execPath, ['-e', PARENT], { cwd: process.cwd(), env: process.env })
   await new Promise<void>((resolve) => {
     child.stdout?.setEncoding('utf8').on('data', (text: string) => {
       const pid = /grandchild (\d+)/.exec(text)?.[1]

@@ -87,9 +87,9 @@ export function startChild(bin: string, args: readonly string[], options: { read
 }
 
 /** Kills `child` and every process of its group (see `startChild`). */
-export function killGroup(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): void {
+export function killGroup(child: ChildProcess): void {
   try {
-    if (child.pid !== undefined) process.kill(-child.pid, signal)
+    if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL')
   } catch {
     // The group is gone already.
   }
