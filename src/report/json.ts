@@ -159,13 +159,41 @@ export function jsonReport(findings: readonly Finding[], cwd?: string, lost = 0,
   }
 }
 
+/** Text handed to `write` at a time while the report is written: large enough to keep the calls few. */
+const PIECE = 1 << 16
+
 /**
- * Writes the JSON report (creating its folder). Atomic (a temporary file renamed over it), and a
- * symbolic link at the path is replaced by the report, never followed (see `writeFileAtomically`).
- * Not scope-aware: the detector runs it outside every scope.
+ * The JSON report's text, `JSON.stringify(jsonReport(…), null, 2)` to the byte, in pieces of about
+ * 64 KB: each finding is turned into its JSON form and text only when its piece is made, so a run of
+ * tens of thousands of findings never holds them all in JSON form, nor the whole text (a 95 MB
+ * report at once kept an in-band Jest run's heap half a gigabyte higher while it ended, and the
+ * collection that followed ran past Jest's one-second exit warning: bench/README.md, "Fifty-fourth
+ * pass").
+ */
+export function* jsonReportText(findings: readonly Finding[], cwd = projectCwd(), lost = 0, baseline?: JsonBaseline): Generator<string> {
+  // Nested values are indented by two spaces a level; the finding's own text starts at level 2.
+  const at = (value: unknown, indent: string): string => JSON.stringify(value, null, 2).replaceAll('\n', `\n${indent}`)
+  let piece = `{\n  "version": 1,\n  "findings": [`
+  for (const [i, f] of findings.entries()) {
+    piece += `${i === 0 ? '' : ','}\n    ${at(toJsonFinding(f, cwd), '    ')}`
+    if (piece.length >= PIECE) {
+      yield piece
+      piece = ''
+    }
+  }
+  piece += findings.length === 0 ? ']' : '\n  ]'
+  piece += `,\n  "summary": ${at(summarize(findings, lost), '  ')}`
+  if (baseline !== undefined) piece += `,\n  "baseline": ${at(baseline, '  ')}`
+  yield `${piece}\n}\n`
+}
+
+/**
+ * Writes the JSON report (creating its folder), in pieces (`jsonReportText`). Atomic (a temporary
+ * file renamed over it), and a symbolic link at the path is replaced by the report, never followed
+ * (see `writeFileAtomically`). Not scope-aware: the detector runs it outside every scope.
  */
 export function writeJsonReport(path: string, findings: readonly Finding[], cwd = projectCwd(), lost = 0, baseline?: JsonBaseline): string {
   const file = resolve(cwd, path)
-  writeFileAtomically(file, JSON.stringify(jsonReport(findings, cwd, lost, baseline), null, 2) + '\n')
+  writeFileAtomically(file, jsonReportText(findings, cwd, lost, baseline))
   return file
 }

@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 
 /**
@@ -7,22 +7,33 @@ import { basename, dirname, join } from 'node:path'
  * never half of one; and a symbolic link at `file` is replaced by the file, never followed (a link
  * planted there must not make loopcop overwrite what it points to). `mode` as `writeFileSync`'s
  * (0o666, less the umask, by default). Throws, with the reason, when it cannot (a folder in the
- * way, no permission, a full disk); the temporary file is removed.
+ * way, no permission, a full disk); the temporary file is removed. `data` may come in pieces (the
+ * JSON report does), written as they come.
  * Not scope-aware: callers run it outside every scope.
  */
-export function writeFileAtomically(file: string, data: string | Uint8Array, mode?: number): void {
+export function writeFileAtomically(file: string, data: string | Uint8Array | Iterable<string>, mode?: number): void {
   const folder = dirname(file)
   mkdirSync(folder, { recursive: true })
   if (lstatSync(file, { throwIfNoEntry: false })?.isDirectory() === true) throw new Error('there is a folder at that path')
   // Unique per process and call (time and randomness); `wx` refuses an existing path (a link included) instead of following it.
   const temp = join(folder, `.${basename(file)}.${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}.tmp`)
   try {
-    writeFileSync(temp, data, { flag: 'wx', ...(mode !== undefined && { mode }) })
+    const fd = openSync(temp, 'wx', mode)
+    try {
+      for (const piece of typeof data === 'string' || data instanceof Uint8Array ? [data] : data) writeAll(fd, typeof piece === 'string' ? Buffer.from(piece) : piece)
+    } finally {
+      closeSync(fd)
+    }
     renameSync(temp, file)
   } catch (error) {
     rmSync(temp, { force: true })
     throw error
   }
+}
+
+/** Writes all of `bytes` at the file's position: `writeSync` may write part of them. */
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at)
 }
 
 /**

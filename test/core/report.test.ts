@@ -6,6 +6,7 @@ import { BlockingIOError, configure, detect, type Finding, type StallFinding, ty
 import { RunCollector, failureMessage, formatSummary, jsonReport, reportRun } from '../../src/integration.js'
 import { mergeReports } from '../../src/cli/reports.js'
 import { markdownSummary } from '../../src/report/markdown.js'
+import { jsonReportText } from '../../src/report/json.js'
 import { describeFinding, formatMs, newSiteWarning, plural, warnSiteKey } from '../../src/report/messages.js'
 import { SPOOL_ENV, closeSpool, finishRun, firstWarning, githubAnnotations, openSpool, readSpool, spoolFindings, startRun, writeJsonReport } from '../helpers/detector.js'
 import { WARNED_ENV, claimWarning, clearWarned, closeWarned, openWarned } from '../../src/report/warned.js'
@@ -302,6 +303,31 @@ describe('the JSON report, version 1', () => {
     expect(report.findings).toHaveLength(1)
     expect(report.findings[0]).toMatchObject({ kind: 'sync-io', operation: 'fs.existsSync', args: dir, location: { file: 'test/core/report.test.ts' } })
     expect(report.findings[0]!.stack[0]).toMatch(/test\/core\/report\.test\.ts:\d+:\d+\)?$/)
+  })
+
+  test('is written in pieces, to the byte the text of the whole report at once', () => {
+    const many = Array.from({ length: 2000 }, (_, i) =>
+      i % 7 === 0 ? stallFinding({ candidates: [{ name: `t${i}`, file: join(cwd, 'test/a.test.ts') }], unjudged: 'several tests could own it' }) : syncFinding({ args: `line\nbreak "${i}" ünïcode`, allowed: i % 3 === 0, ...(i % 3 === 0 && { allowedBy: 'test code' }) }),
+    )
+    const baseline = { path: 'loopcop-baseline.json', known: 0, complete: false, partial: '--grep', fixed: [], written: false }
+    const pieces = [...jsonReportText(many, cwd, 2, baseline)]
+    expect(pieces.length).toBeGreaterThan(10)
+    expect(pieces.join('')).toBe(JSON.stringify(jsonReport(many, cwd, 2, baseline), null, 2) + '\n')
+    expect([...jsonReportText([], cwd)].join('')).toBe(JSON.stringify(jsonReport([], cwd), null, 2) + '\n')
+    const path = join(dir, 'pieces', 'loopcop.json')
+    writeJsonReport(path, many, cwd, 2)
+    expect(fs.readFileSync(path, 'utf8')).toBe(JSON.stringify(jsonReport(many, cwd, 2), null, 2) + '\n')
+  })
+
+  test('a report that cannot be made to its end leaves no part of it behind, and the earlier report in place', () => {
+    const path = join(dir, 'halfway', 'loopcop.json')
+    writeJsonReport(path, [syncFinding()], cwd)
+    const before = fs.readFileSync(path, 'utf8')
+    // Findings past the first piece, the last one broken: the report fails after pieces were written.
+    const broken = [...Array.from({ length: 500 }, () => syncFinding()), { ...syncFinding(), frames: undefined } as unknown as Finding]
+    expect(() => writeJsonReport(path, broken, cwd)).toThrow(TypeError)
+    expect(fs.readFileSync(path, 'utf8')).toBe(before)
+    expect(fs.readdirSync(join(dir, 'halfway'))).toEqual(['loopcop.json'])
   })
 
   test('replaces a symbolic link at its path instead of writing through it, atomically (no temporary file left)', () => {
