@@ -36,13 +36,15 @@ export interface RunResult {
 }
 
 /**
- * The environment of a child run: this process's, without its `LOOPCOP_*`, Vitest's, GitHub's,
- * `NODE_OPTIONS` and Jest's worker variables, colours off, then `extra` (`undefined`: left out).
+ * The environment of a child run, as a clean shell's: this process's, without its `LOOPCOP_*`,
+ * Vitest's, Jest's and node:test's variables (`NODE_TEST_CONTEXT` would make a child node:test run
+ * take itself for a test file's), GitHub's and `NODE_OPTIONS`; colours off; then `extra`
+ * (`undefined`: left out).
  */
 export function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: Record<string, string | undefined> = { ...process.env }
   for (const key of Object.keys(env)) {
-    if (key.startsWith('LOOPCOP_') || key.startsWith('VITEST') || key === 'GITHUB_ACTIONS' || key === 'NODE_OPTIONS' || key === 'JEST_WORKER_ID') delete env[key]
+    if (/^(LOOPCOP_|VITEST|JEST_|NODE_TEST_|GITHUB_)/.test(key) || key === 'NODE_OPTIONS') delete env[key]
   }
   return Object.assign(env, { NO_COLOR: '1', FORCE_COLOR: '0' }, extra) as NodeJS.ProcessEnv
 }

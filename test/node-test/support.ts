@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { type RunResult, assertInstalled, fixtures, root, runChild } from '../helpers/run.js'
+import { type RunResult, assertInstalled, childEnv, fixtures, root, runChild } from '../helpers/run.js'
 import type { JsonReport } from '../../src/index.js'
 
 /** The node:test fixture projects. */
@@ -161,12 +161,8 @@ export async function runNodeTest(fixture: string, options: NodeTestOptions): Pr
 
 /** Runs a Node binary in a fixture, with the environment of a clean shell (no LOOPCOP_*, NODE_OPTIONS or test-runner variables of this run) plus `env`. */
 export function run(bin: string, args: readonly string[], options: { readonly cwd: string; readonly env: Record<string, string | undefined> }): Promise<RunResult> {
-  const env: Record<string, string | undefined> = { ...process.env }
-  for (const key of Object.keys(env)) {
-    if (/^(LOOPCOP_|VITEST|NODE_TEST_|JEST_)/.test(key) || ['GITHUB_ACTIONS', 'GITHUB_WORKSPACE', 'NODE_OPTIONS'].includes(key)) delete env[key]
-  }
-  Object.assign(env, { NO_COLOR: '1', FORCE_COLOR: '0', CI: 'true', PATH: `${dirname(bin)}:${process.env.PATH ?? ''}` }, options.env)
-  return runChild(bin, args, { cwd: options.cwd, env: env as NodeJS.ProcessEnv, timeoutMs: 180_000 })
+  const env = childEnv({ CI: 'true', PATH: `${dirname(bin)}:${process.env.PATH ?? ''}`, ...options.env })
+  return runChild(bin, args, { cwd: options.cwd, env, timeoutMs: 180_000 })
 }
 
 /** The `tsx` loader of this repository's dev dependencies, for `--import`. */

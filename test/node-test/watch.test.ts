@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import type { JsonReport } from '../../src/index.js'
-import { assertInstalled, startChild } from '../helpers/run.js'
+import { assertInstalled, childEnv, startChild } from '../helpers/run.js'
 import { type WatchResult, driveWatch } from '../helpers/watch.js'
 import { missing, nodeTestFixtures, nodes } from './support.js'
 
@@ -17,11 +17,9 @@ const WRITTEN = 'loopcop: JSON report written to'
 /** `node --test --watch` on the fixture: after each report, `next(runs)` says whether to write the code under test again (a change: a run again) or stop (Ctrl-C). */
 function watch(bin: string, report: string, baseline: string, next: (runs: number) => 'again' | 'stop'): Promise<WatchResult> {
   assertInstalled()
-  const env: Record<string, string | undefined> = { ...process.env }
-  for (const key of Object.keys(env)) if (/^(LOOPCOP_|VITEST|NODE_TEST_|JEST_)/.test(key) || ['GITHUB_ACTIONS', 'NODE_OPTIONS'].includes(key)) delete env[key]
-  Object.assign(env, { NO_COLOR: '1', CI: 'true', PATH: `${dirname(bin)}:${process.env.PATH ?? ''}`, LOOPCOP_MODE: 'warn', LOOPCOP_STALL_MS: '0', LOOPCOP_REPORT: report, LOOPCOP_BASELINE: baseline })
+  const env = childEnv({ CI: 'true', PATH: `${dirname(bin)}:${process.env.PATH ?? ''}`, LOOPCOP_MODE: 'warn', LOOPCOP_STALL_MS: '0', LOOPCOP_REPORT: report, LOOPCOP_BASELINE: baseline })
   const args = ['--test', '--watch', '--import', 'loopcop/node-test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=loopcop/node-test/reporter', '--test-reporter-destination=stderr']
-  const child = startChild(bin, args, { cwd, env: env as NodeJS.ProcessEnv })
+  const child = startChild(bin, args, { cwd, env })
   const code = join(cwd, 'lib', 'config.js')
   // The same text written again: node:test's watcher sees a change and runs the file again.
   return driveWatch(child, { ended: WRITTEN, next, again: () => writeFileSync(code, readFileSync(code)), timeoutMs: 90_000 })
