@@ -75,8 +75,11 @@ export interface JsonReport {
 
 const round = (ms: number): number => Math.round(ms * 1000) / 1000
 
-/** A finding in its JSON form. */
-export function toJsonFinding(f: Finding, cwd = projectCwd()): JsonFinding {
+/**
+ * A finding in its JSON form. With `stacks` false its `stack` is left empty: for summaries that read
+ * the rest (the Markdown summary), without a string made for each frame of every finding.
+ */
+export function toJsonFinding(f: Finding, cwd = projectCwd(), stacks = true): JsonFinding {
   const rel = (file: string): string => displayPath(file, cwd)
   return {
     id: f.id,
@@ -100,7 +103,7 @@ export function toJsonFinding(f: Finding, cwd = projectCwd()): JsonFinding {
     ...(f.offender !== undefined && { offender: { ...f.offender, file: rel(f.offender.file) } }),
     ...(f.testCode === true && { testCode: true }),
     ...(isUnjudged(f) && { judged: false }),
-    stack: f.frames.map((fr) => formatFrame(fr, cwd)),
+    stack: stacks ? f.frames.map((fr) => formatFrame(fr, cwd)) : [],
     ...(f.mode !== undefined && { mode: f.mode }),
   }
 }
@@ -149,11 +152,14 @@ export function summarize(findings: readonly Countable[], lost = 0): JsonReport[
   }
 }
 
-/** Builds the JSON report of a run; `lost` counts findings that could not be read back from workers. */
-export function jsonReport(findings: readonly Finding[], cwd?: string, lost = 0, baseline?: JsonBaseline): JsonReport {
+/**
+ * Builds the JSON report of a run; `lost` counts findings that could not be read back from workers.
+ * With `stacks` false every finding's `stack` is left empty (see `toJsonFinding`).
+ */
+export function jsonReport(findings: readonly Finding[], cwd?: string, lost = 0, baseline?: JsonBaseline, stacks = true): JsonReport {
   return {
     version: 1,
-    findings: findings.map((f) => toJsonFinding(f, cwd)),
+    findings: findings.map((f) => toJsonFinding(f, cwd, stacks)),
     summary: summarize(findings, lost),
     ...(baseline !== undefined && { baseline }),
   }

@@ -16,7 +16,7 @@ interface Row {
   readonly tests: Set<string>
 }
 
-function rows(findings: readonly JsonFinding[]): Row[] {
+function rows(findings: SummarizedReport['findings']): Row[] {
   const byKey = new Map<string, Row>()
   for (const f of findings) {
     const operation = f.kind === 'stall' ? 'event loop stall' : (f.operation ?? '?')
@@ -42,8 +42,11 @@ function table(list: readonly Row[]): string[] {
   return ['| operation | call site | calls | blocked | tests |', '| --- | --- | ---: | ---: | ---: |', ...list.map((r) => `| ${cell(r.operation)} | ${cell(r.site)} | ${count(r.calls)} | ${ms(r.ms)} | ${r.tests.size} |`)]
 }
 
+/** What the Markdown summary reads of a report: all but its findings' stacks (a run's own summary leaves them out). */
+export type SummarizedReport = Omit<JsonReport, 'findings'> & { readonly findings: readonly Omit<JsonFinding, 'stack'>[] }
+
 /** The Markdown summary of a JSON report: new blocking by call site, then known, asserted, allowed and fixed ones. */
-export function markdownSummary(report: JsonReport): string {
+export function markdownSummary(report: SummarizedReport): string {
   // What the console summary counts as blocking: calls kept without a stack are counted apart.
   const violations = report.findings.filter(isViolation)
   const known = report.findings.filter(isKnown)

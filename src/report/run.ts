@@ -227,7 +227,9 @@ export function reportRun(found: readonly Finding[], options: ReportRunOptions, 
   const stepSummary = process.env.GITHUB_STEP_SUMMARY
   if (github && stepSummary !== undefined && stepSummary !== '') {
     try {
-      appendFileSync(stepSummary, markdownSummary(jsonReport(findings, options.cwd, lost, baseline)))
+      // Without stacks, which it does not show: tens of thousands of findings' frames as text were
+      // hundreds of megabytes at once, at the end of the run (bench/README.md, "Fifty-fourth pass").
+      appendFileSync(stepSummary, markdownSummary(jsonReport(findings, options.cwd, lost, baseline, false)))
     } catch (cause) {
       errors.push(new Error(`loopcop: could not append the summary to $GITHUB_STEP_SUMMARY (${stepSummary}): ${describeError(cause)}`, { cause }))
     }
