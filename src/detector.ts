@@ -121,7 +121,7 @@ export class Detector implements LifecycleHost {
     })
     this.interceptors = new Interceptors<Scope>(
       // Bound, not an arrow: a bound function has no frame, and V8 walks each frame above a kept call's wrapper to cut it off (see `CallRecorder.record`).
-      { scopes: this.scopes.als, guard, onCall: recorder.record.bind(recorder) },
+      { scopes: this.scopes.als, strays: this.scopes, guard, onCall: recorder.record.bind(recorder) },
       {
         realmPatched: (realmGlobal) => watchdog.installProbe(realmGlobal),
         // The async context tracking costs on every await while on: with loopcop deactivated the

@@ -153,7 +153,7 @@ export function readProcessRecords(dir: string): ProcessRecord[] {
 }
 
 /** How to load loopcop's reporter in a `node --test` run (what the error of a run without it says). */
-const ADD_REPORTER = 'Add it next to your own reporter: `--test-reporter=spec --test-reporter-destination=stdout --test-reporter=loopcop/node-test/reporter --test-reporter-destination=stderr`.'
+const ADD_REPORTER = 'Add it next to your own reporter: `--test-reporter=spec --test-reporter-destination=stdout --test-reporter=loopcop/node-test/reporter --test-reporter-destination=stderr` (under borp: `-r spec -r loopcop/node-test/reporter:loopcop.txt`).'
 
 /** Lines to stderr through its `write` as this module found it, before any test could stub it (`lineWriterOf`). */
 const writeStderr = lineWriterOf(process.stderr)

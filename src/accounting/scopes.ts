@@ -75,6 +75,14 @@ export class Scopes implements ScopeHome {
   readonly testFiles = new TestFiles()
   readonly #config: Configuration
   readonly #hooks: ScopeHooks
+  /** Test scopes open now (see `stray`). */
+  readonly #openTests = new Set<Scope>()
+  /** Test scopes that were open at one time with another (concurrent tests, node:test subtests in their parent). */
+  readonly #overlapped = new WeakSet<Scope>()
+  /** The test scope open now when exactly one is, and none other was while it has been. */
+  #onlyTest: Scope | undefined
+  /** `outside` calls running now: loopcop's own work, and the runner's at its bidding, is no test's. */
+  #outside = 0
 
   constructor(
     readonly tools: TallyTools,
@@ -100,6 +108,21 @@ export class Scopes implements ScopeHome {
     return this.als.getStore()
   }
 
+  /**
+   * The scope a blocking call made with no scope at all is charged to: the test open in this thread
+   * when exactly one is (a serial runner's), and not while `outside` runs. Node gives some code no
+   * async context of the test that made it run: a server made in a `before`/`beforeAll` hook (or
+   * at a module's top level) answers a test's request in the hook's context, which is no test's;
+   * an upgraded socket's data (a WebSocket server's messages) comes in the context of no one; on
+   * Node 20 and 22 an HTTP server's `upgrade` handler too. Those calls block the test that is
+   * running as any other does, and were silently never seen. A test open at one time with another
+   * (concurrent tests, a node:test subtest in its parent) gets none, for its whole run: whose they
+   * are cannot be told, and a test's verdict must not depend on which of them ended first.
+   */
+  get stray(): Scope | undefined {
+    return this.#outside === 0 ? this.#onlyTest : undefined
+  }
+
   /** Opens a scope under the current one. */
   open(kind: ScopeKind, options?: OpenOptions): Scope {
     this.#hooks.ensureInstalled()
@@ -107,11 +130,23 @@ export class Scopes implements ScopeHome {
     const settings = this.#config.settingsFor(options?.overrides, options?.what)
     const scope = new Scope(this, kind, settings, parent, options?.test ?? parent?.test)
     if (kind !== 'allow') this.#hooks.opened(scope)
+    if (kind === 'test') {
+      if (this.#openTests.size > 0) {
+        this.#overlapped.add(scope)
+        for (const open of this.#openTests) this.#overlapped.add(open)
+      }
+      this.#openTests.add(scope)
+      this.#onlyTest = this.#openTests.size === 1 ? scope : undefined
+    }
     return scope
   }
 
   /** Ends a scope: its findings, site-aggregated (`onFinding` hears each one). */
   close(scope: Scope): Finding[] {
+    if (this.#openTests.delete(scope)) {
+      const [only, other] = this.#openTests
+      this.#onlyTest = other === undefined && only !== undefined && !this.#overlapped.has(only) ? only : undefined
+    }
     this.#hooks.closing(scope)
     return scope.end()
   }
@@ -131,9 +166,14 @@ export class Scopes implements ScopeHome {
    * store; on Node 24 and later `exit` is just that.
    */
   outside<T>(fn: () => T): T {
-    // Already outside every scope (a runner's hooks, most of loopcop's own work): nothing to leave.
-    if (this.als.getStore() === undefined) return fn()
-    return this.als.run(undefined, fn)
+    this.#outside++
+    try {
+      // Already outside every scope (a runner's hooks, most of loopcop's own work): nothing to leave.
+      if (this.als.getStore() === undefined) return fn()
+      return this.als.run(undefined, fn)
+    } finally {
+      this.#outside--
+    }
   }
 
   /**

@@ -11,12 +11,18 @@ export interface ScopeLookup<S extends { readonly quiet: boolean }> {
   getStore(): S | undefined
 }
 
+/** Where a call made with no scope at all goes: the scope it is charged to, if any (see `Scopes.stray`). */
+export interface StrayLookup<S> {
+  readonly stray: S | undefined
+}
+
 /** What a wrapper calls for a blocking call inside a scope. */
 export type OnBlockingCall<S> = (operation: Operation, original: Function, self: unknown, args: unknown[], scope: S, wrapper: Function) => unknown
 
 /** What every wrapper of one detector shares. */
 export interface WrapContext<S extends { readonly quiet: boolean }> {
   readonly scopes: ScopeLookup<S>
+  readonly strays: StrayLookup<S>
   readonly guard: Guard
   readonly onCall: OnBlockingCall<S>
 }
@@ -35,14 +41,15 @@ export function wrap<S extends { readonly quiet: boolean }>(ctx: WrapContext<S>,
   return wrapper
 }
 
-function methodWrapper<S extends { readonly quiet: boolean }>({ scopes, guard, onCall }: WrapContext<S>, operation: Operation, original: Function): Function {
+function methodWrapper<S extends { readonly quiet: boolean }>({ scopes, strays, guard, onCall }: WrapContext<S>, operation: Operation, original: Function): Function {
   // A method, not a `function`: a method has no `prototype` of its own, so after the copy in `wrap`
   // the wrapper has exactly the original's own properties — none when it has none (`fs.Dir#readSync`,
   // `Atomics.wait`, class methods). A `function` always carries a non-configurable `prototype`.
   // eslint-disable-next-line @typescript-eslint/unbound-method -- a method for its shape (no `prototype`); it never reads `this` as its object
   const { wrapper } = {
     wrapper(this: unknown, ...args: unknown[]): unknown {
-      const scope = scopes.getStore()
+      // No scope at all: a call that lost its test's async context goes to the one test running.
+      const scope = scopes.getStore() ?? strays.stray
       if (scope === undefined || scope.quiet || guard.depth !== 0) {
         // This frame stands between the original and its caller: an error it throws keeps the
         // caller's frames all the same (runtime/stack-limit.ts). Inline: a helper would be a frame.
@@ -60,11 +67,11 @@ function methodWrapper<S extends { readonly quiet: boolean }>({ scopes, guard, o
   return wrapper
 }
 
-function constructorWrapper<S extends { readonly quiet: boolean }>({ scopes, guard, onCall }: WrapContext<S>, operation: Operation, original: Function): Function {
+function constructorWrapper<S extends { readonly quiet: boolean }>({ scopes, strays, guard, onCall }: WrapContext<S>, operation: Operation, original: Function): Function {
   // A `function`: only a `function` can be called with `new`. Every constructor has a `prototype`
   // of its own (classes, `function`s), which `wrap` then copies over the wrapper's.
   const wrapper = function (this: unknown, ...args: unknown[]): unknown {
-    const scope = scopes.getStore()
+    const scope = scopes.getStore() ?? strays.stray
     const quiet = scope === undefined || scope.quiet || guard.depth !== 0
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a `function` may be called with or without `new`
     if (new.target === undefined && !quiet) return onCall(operation, original, this, args, scope, wrapper)

@@ -42,6 +42,8 @@ export async function runMocha(
      * relative to it in the stacks it records.
      */
     readonly cwd?: string
+    /** The Node binary to run Mocha on (default: this process's). */
+    readonly node?: string
   },
 ): Promise<MochaRun> {
   assertInstalled()
@@ -57,6 +59,7 @@ export async function runMocha(
     env: { NODE_PATH: join(fixtures, 'node_modules'), LOOPCOP_REPORT: reportPath, LOOPCOP_STALL_MS: '0', LOOPCOP_TEST_CODE: 'check', ...options.env },
     timeoutMs: 180_000,
     ...(options.nodeArgs !== undefined && { nodeArgs: options.nodeArgs }),
+    ...(options.node !== undefined && { node: options.node }),
   })
   let json: MochaJson
   try {

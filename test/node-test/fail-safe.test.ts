@@ -28,6 +28,8 @@ describe('the run report', () => {
     const error = run.error('stays clean')
     expect(error.message).toContain("loopcop/node-test: LOOPCOP_REPORT=reports/no-reporter.json asks for a JSON report, but the run report is made by loopcop's reporter, which this run does not load.")
     expect(error.message).toContain('--test-reporter=loopcop/node-test/reporter --test-reporter-destination=stderr')
+    // Runners on node:test's run() take reporters their own way (borp's `-r name:file`, found on pino).
+    expect(error.message).toContain('(under borp: `-r spec -r loopcop/node-test/reporter:loopcop.txt`)')
   })
 
   test('a baseline to write (LOOPCOP_UPDATE_BASELINE=1) without loopcop’s reporter fails every test too', async () => {
