@@ -75,10 +75,8 @@ export class Scopes implements ScopeHome {
   readonly testFiles = new TestFiles()
   readonly #config: Configuration
   readonly #hooks: ScopeHooks
-  /** Test scopes open now (see `stray`). */
-  readonly #openTests = new Set<Scope>()
-  /** Test scopes that were open at one time with another (concurrent tests, node:test subtests in their parent). */
-  readonly #overlapped = new WeakSet<Scope>()
+  /** How many test scopes are open now (see `stray`). */
+  #openTests = 0
   /** The test scope open now when exactly one is, and none other was while it has been. */
   #onlyTest: Scope | undefined
   /** `outside` calls running now: loopcop's own work, and the runner's at its bidding, is no test's. */
@@ -130,22 +128,17 @@ export class Scopes implements ScopeHome {
     const settings = this.#config.settingsFor(options?.overrides, options?.what)
     const scope = new Scope(this, kind, settings, parent, options?.test ?? parent?.test)
     if (kind !== 'allow') this.#hooks.opened(scope)
-    if (kind === 'test') {
-      if (this.#openTests.size > 0) {
-        this.#overlapped.add(scope)
-        for (const open of this.#openTests) this.#overlapped.add(open)
-      }
-      this.#openTests.add(scope)
-      this.#onlyTest = this.#openTests.size === 1 ? scope : undefined
-    }
+    // A test opened while another is open: neither is the only one ever again (see `stray`).
+    if (kind === 'test') this.#onlyTest = this.#openTests++ === 0 ? scope : undefined
     return scope
   }
 
   /** Ends a scope: its findings, site-aggregated (`onFinding` hears each one). */
   close(scope: Scope): Finding[] {
-    if (this.#openTests.delete(scope)) {
-      const [only, other] = this.#openTests
-      this.#onlyTest = other === undefined && only !== undefined && !this.#overlapped.has(only) ? only : undefined
+    // Whatever test is still open was open together with this one: no test is the only one now.
+    if (scope.kind === 'test' && !scope.ended) {
+      this.#openTests--
+      this.#onlyTest = undefined
     }
     this.#hooks.closing(scope)
     return scope.end()
@@ -166,11 +159,12 @@ export class Scopes implements ScopeHome {
    * store; on Node 24 and later `exit` is just that.
    */
   outside<T>(fn: () => T): T {
+    // Already outside every scope (a runner's hooks, most of loopcop's own work) with no test that
+    // strays could go to: nothing to leave, nothing to hold off (most calls, at a test's start and end).
+    if (this.#onlyTest === undefined && this.als.getStore() === undefined) return fn()
     this.#outside++
     try {
-      // Already outside every scope (a runner's hooks, most of loopcop's own work): nothing to leave.
-      if (this.als.getStore() === undefined) return fn()
-      return this.als.run(undefined, fn)
+      return this.als.getStore() === undefined ? fn() : this.als.run(undefined, fn)
     } finally {
       this.#outside--
     }
