@@ -161,10 +161,11 @@ export class Scopes implements ScopeHome {
   outside<T>(fn: () => T): T {
     // Already outside every scope (a runner's hooks, most of loopcop's own work) with no test that
     // strays could go to: nothing to leave, nothing to hold off (most calls, at a test's start and end).
-    if (this.#onlyTest === undefined && this.als.getStore() === undefined) return fn()
+    const inScope = this.als.getStore() !== undefined
+    if (!inScope && this.#onlyTest === undefined) return fn()
     this.#outside++
     try {
-      return this.als.getStore() === undefined ? fn() : this.als.run(undefined, fn)
+      return inScope ? this.als.run(undefined, fn) : fn()
     } finally {
       this.#outside--
     }
