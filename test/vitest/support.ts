@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { JsonReport } from '../../src/index.js'
 import { type RunResult, bins, fixtures, runNode } from '../helpers/run.js'
+import { markedLine } from '../helpers/marked-line.js'
 
 /** The fixture project: a tiny app, and test files whose names say `[blocks]` or `[clean]`. */
 export const app = join(fixtures, 'vitest', 'app')
@@ -111,8 +112,5 @@ export function outcome(run: FixtureRun, name: string): TestOutcome {
 
 /** The line of the fixture's src/app.ts (or another file of src/) marked `// blocks: <what>`. */
 export function appLine(what: string, file = 'app.ts'): number {
-  const lines = readFileSync(join(app, 'src', file), 'utf8').split('\n')
-  const i = lines.findIndex((l) => l.includes(`// blocks: ${what}`))
-  if (i < 0) throw new Error(`src/${file} has no line marked "// blocks: ${what}"`)
-  return i + 1
+  return markedLine(join(app, 'src', file), what)
 }
