@@ -8,7 +8,7 @@
 export { detector } from './process.js'
 export { assertSupportedRunner } from './runner/runner-version.js'
 export { loadOrderWarning, loadedBefore } from './runner/load-order.js'
-export { SCOPE_OPTION_KEYS, envOverrides, validateOptions } from './model/options.js'
+export { SCOPE_OPTION_KEYS, checkEnvironment, envOverrides, validateOptions } from './model/options.js'
 export { failureMessage, listBlocking } from './report/messages.js'
 export { failedItsTest, failedNothing, isViolation } from './model/finding.js'
 export { RunCollector } from './report/run.js'

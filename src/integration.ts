@@ -15,6 +15,7 @@ export {
   assertSupportedRunner,
   clearWarned,
   closeWarned,
+  checkEnvironment,
   envOverrides,
   failedItsTest,
   failedNothing,

@@ -17,7 +17,7 @@
  * or with `LOOPCOP_*` variables.
  * @module
  */
-import { type Completeness, type Options, PARTIAL, type TestSink, Tries, currentOptions, envOverrides, failedNothing, finishRun, firstPartial, firstWarning, install, loadOrderWarning, loadedBefore, outsideScopes, prepareStalls, recordFindings, recordsRun, reportInternalError, reportRun, startRun, lineWriterOf } from '../../src/integration.js'
+import { type Completeness, type Options, PARTIAL, type TestSink, Tries, checkEnvironment, currentOptions, failedNothing, finishRun, firstPartial, firstWarning, install, loadOrderWarning, loadedBefore, outsideScopes, prepareStalls, recordFindings, recordsRun, reportInternalError, reportRun, startRun, lineWriterOf } from '../../src/integration.js'
 import { firstInProcess } from '../../src/runner/once.js'
 import { completeRun, parallelWatchMocha, requiredBefore, runsTests, watchesSerially } from './command-line.js'
 import { noteTestDefinitions } from './definitions.js'
@@ -293,11 +293,7 @@ function failTheRun(): void {
 
 // A wrong LOOPCOP_* variable stops the run here, while Mocha loads its `--require` modules, with
 // the variable named: before, every test ran unchecked and the run could end green.
-try {
-  envOverrides()
-} catch (error) {
-  throw new TypeError(`loopcop/mocha cannot start: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
-}
+checkEnvironment('loopcop/mocha')
 
 warnAboutLoadOrder()
 process.once('exit', warnIfNeverHooked)

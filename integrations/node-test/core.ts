@@ -16,6 +16,7 @@ export {
   TestRefs,
   WARNED_ENV,
   currentOptions,
+  checkEnvironment,
   envOverrides,
   failedNothing,
   finishRun,

@@ -15,7 +15,7 @@
  */
 import { isMainThread } from 'node:worker_threads'
 import { registerAssertion } from './assert.js'
-import { SPOOL_ENV, WARNED_ENV, envOverrides, install, loadOrderWarning, loadedBefore, prepareStalls } from './core.js'
+import { SPOOL_ENV, WARNED_ENV, checkEnvironment, install, loadOrderWarning, loadedBefore, prepareStalls } from './core.js'
 import { interceptNodeTest } from './internals.js'
 import { ProcessSink, mainModuleMayTest, reporterSpool, runsTests, startedByATest, treeComesLater } from './run.js'
 import { NodeTestLifecycle } from './test.js'
@@ -27,11 +27,7 @@ if (runsTests()) start()
 /** Sets loopcop up in a process that runs tests. */
 function start(): void {
   // A wrong LOOPCOP_* variable stops each test file here, before its tests, with the variable named.
-  try {
-    envOverrides()
-  } catch (error) {
-    throw new TypeError(`loopcop/node-test cannot start: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
-  }
+  checkEnvironment('loopcop/node-test')
   // Spool and printed-site variables this run's reporter did not set come from an outer loopcop run
   // (a Mocha `--parallel` run that started `node --test` in a test): its report is not this run's,
   // nor are the call sites it printed.

@@ -12,7 +12,7 @@
  * printed and makes the run exit non-zero.
  * @module
  */
-import { type Completeness, PARTIAL, SPOOL_ENV, currentOptions, firstPartial, envOverrides, finishRun, outsideScopes, reportRun, startRun } from './core.js'
+import { type Completeness, PARTIAL, SPOOL_ENV, checkEnvironment, currentOptions, firstPartial, finishRun, outsideScopes, reportRun, startRun } from './core.js'
 import { RUN_ENV, readProcessRecords } from './run.js'
 
 /** One event of node:test's reporter stream (the part read here). */
@@ -23,11 +23,7 @@ interface TestEvent {
 }
 
 // A wrong LOOPCOP_* variable stops the run here, before any test process starts, with the variable named.
-try {
-  envOverrides()
-} catch (error) {
-  throw new TypeError(`loopcop/node-test/reporter cannot start: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
-}
+checkEnvironment('loopcop/node-test/reporter')
 
 /**
  * Starts recording a run; returns its spool. node:test imports its reporters before it starts a

@@ -202,9 +202,18 @@ function describe(value: unknown): string {
   return `\`${shown}\` (${type})`
 }
 
-/** Throws the option `TypeError` in loopcop's one sentence shape. */
+/** How an option's error names the `LOOPCOP_*` variable it came from (`invalid`'s `where`). */
+const FROM_VARIABLE = ' from the environment variable '
+
+/**
+ * Throws the option `TypeError` in loopcop's one sentence shape. One about a `LOOPCOP_*` variable
+ * has no stack frames: they would be loopcop reading `process.env`, which tells the user nothing,
+ * and the runner prints them as it stops.
+ */
 export function invalid(name: string, expected: string, value: unknown, where = ''): never {
-  throw new TypeError(`Expected \`${name}\` to be ${expected}, got ${describe(value)}${where}`)
+  const error = new TypeError(`Expected \`${name}\` to be ${expected}, got ${describe(value)}${where}`)
+  if (where.startsWith(FROM_VARIABLE)) error.stack = `${error.name}: ${error.message}`
+  throw error
 }
 
 function checkMode(name: string, value: unknown, where?: string): Mode {
@@ -335,7 +344,7 @@ export function updateBaselineRequested(env: NodeJS.ProcessEnv = process.env): b
   const raw = env.LOOPCOP_UPDATE_BASELINE
   if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false
   if (raw === '1' || raw === 'true') return true
-  return invalid('LOOPCOP_UPDATE_BASELINE', "'1' (or 'true') to write the baseline file from this run, or '0'", raw, ' from the environment variable LOOPCOP_UPDATE_BASELINE')
+  return invalid('LOOPCOP_UPDATE_BASELINE', "'1' (or 'true') to write the baseline file from this run, or '0'", raw, `${FROM_VARIABLE}LOOPCOP_UPDATE_BASELINE`)
 }
 
 const CHECKS: { readonly [K in OptionKey]: (value: unknown) => Options[K] } = {
@@ -401,6 +410,24 @@ export function envOverrides(env: NodeJS.ProcessEnv = process.env): Partial<Opti
   return out
 }
 
+/**
+ * Checks the `LOOPCOP_*` variables (`envOverrides`) as `entry` starts. A wrong one stops it with a
+ * `TypeError` that names the entry and the variable, and nothing else: "loopcop/mocha cannot start:
+ * Expected `LOOPCOP_MODE` to be one of …, got `"bogus"` (string) from the environment variable
+ * LOOPCOP_MODE". Anything else thrown (a bug of loopcop's) keeps its stack, as the error's cause.
+ */
+export function checkEnvironment(entry: string): void {
+  try {
+    envOverrides()
+  } catch (error) {
+    const stack = error instanceof Error ? error.stack : undefined
+    const plain = stack === undefined || !stack.includes('\n')
+    const stopped = new TypeError(`${entry} cannot start: ${error instanceof Error ? error.message : String(error)}`, plain ? undefined : { cause: error })
+    if (plain) stopped.stack = `${stopped.name}: ${stopped.message}`
+    throw stopped
+  }
+}
+
 /** The options the variables a scope's settings depend on override (`scopeEnvOverrides`). */
 export type ScopeEnvOverrides = Partial<Pick<Options, 'mode' | 'stallMs' | 'stallMode' | 'testCode'>>
 
@@ -413,7 +440,7 @@ export type ScopeEnvOverrides = Partial<Pick<Options, 'mode' | 'stallMs' | 'stal
  */
 export function scopeEnvOverrides(env: NodeJS.ProcessEnv = process.env): ScopeEnvOverrides {
   const out: { -readonly [K in keyof ScopeEnvOverrides]: ScopeEnvOverrides[K] } = {}
-  const where = (name: string) => ` from the environment variable ${name}`
+  const where = (name: string) => `${FROM_VARIABLE}${name}`
   if (env.LOOPCOP_MODE !== undefined && env.LOOPCOP_MODE !== '') {
     out.mode = checkMode('LOOPCOP_MODE', env.LOOPCOP_MODE, where('LOOPCOP_MODE'))
   }

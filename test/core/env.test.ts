@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { BlockingIOError, configure, detect } from '../../src/index.js'
 import { currentOptions } from '../../src/integration.js'
-import { envOverrides } from '../../src/model/options.js'
+import { checkEnvironment, envOverrides, validateOptions } from '../../src/model/options.js'
 import { spinCpu } from '../helpers/spin.js'
 
 const NAMES = ['LOOPCOP_MODE', 'LOOPCOP_STALL_MS', 'LOOPCOP_STALL_MODE', 'LOOPCOP_REPORT', 'LOOPCOP_TEST_CODE'] as const
@@ -51,6 +51,41 @@ describe('invalid environment variables are rejected, naming the variable', () =
     expect(() => currentOptions()).toThrow(
       new TypeError(`Expected \`LOOPCOP_STALL_MS\` to be a number ≥ 0, got \`"${'9'.repeat(56)}...\` (string) from the environment variable LOOPCOP_STALL_MS`),
     )
+  })
+})
+
+describe("a wrong variable's error is its sentence alone", () => {
+  const thrown = (fn: () => unknown): Error => {
+    try {
+      fn()
+    } catch (error) {
+      return error as Error
+    }
+    throw new Error('nothing thrown')
+  }
+
+  test('no stack frames: they would be loopcop reading process.env', () => {
+    const error = thrown(() => envOverrides({ LOOPCOP_MODE: 'loud' }))
+    expect(error.stack).toBe(`TypeError: ${error.message}`)
+  })
+
+  test('checkEnvironment names the entry point, without frames or a cause repeating the sentence', () => {
+    process.env.LOOPCOP_STALL_MS = 'fast'
+    const error = thrown(() => checkEnvironment('loopcop/mocha'))
+    expect(error).toBeInstanceOf(TypeError)
+    expect(error.message).toBe('loopcop/mocha cannot start: Expected `LOOPCOP_STALL_MS` to be a number ≥ 0, got `"fast"` (string) from the environment variable LOOPCOP_STALL_MS')
+    expect(error.stack).toBe(`TypeError: ${error.message}`)
+    expect(error.cause).toBeUndefined()
+  })
+
+  test('checkEnvironment passes when every variable is right', () => {
+    process.env.LOOPCOP_MODE = 'warn'
+    expect(() => checkEnvironment('loopcop/mocha')).not.toThrow()
+  })
+
+  test("a configured option's error keeps its stack: it points at the user's configure() call", () => {
+    const error = thrown(() => validateOptions({ mode: 'loud' }))
+    expect(error.stack).toContain('\n    at ')
   })
 })
 

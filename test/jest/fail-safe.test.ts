@@ -11,6 +11,7 @@ test('LOOPCOP_MODE=bogus stops the run before any test, naming the variable; exi
   // Jest stops while it loads the reporters: no --json output at all.
   expect('error' in run && run.error.message).toContain('jest wrote no --json output (exit code 1)')
   expect('error' in run && run.error.message).toContain('LOOPCOP_MODE')
+  expect('error' in run && run.error.message).not.toContain('core-bundle') // the sentence, without loopcop's frames
 })
 
 test('a JSON report path that cannot be written (a folder) fails a run whose tests pass: exit code 1, saying why', async () => {

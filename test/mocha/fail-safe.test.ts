@@ -45,6 +45,9 @@ describe.each(mochas)('$label', ({ bin }) => {
     expect(run.output).toContain(variable)
     expect(run.output).not.toContain('passing')
     expect(run.output).not.toContain('a bug in loopcop')
+    // The sentence alone: loopcop's frames reading process.env would tell the user nothing.
+    expect(run.output).not.toContain('core-bundle')
+    expect(run.output).not.toContain('[cause]')
   })
 
   test('a JSON report path that cannot be written (a folder) fails the run, saying why, after the tests ran', async () => {

@@ -10,6 +10,7 @@ describe('configuration errors stop the run with the variable named', () => {
     const run = await runNodeTest('modes', { name: 'bogus-with-reporter', env: { LOOPCOP_MODE: 'bogus' } }).catch((error: Error) => error)
     // No test ran, so the results reporter wrote nothing: runNodeTest says so with the output.
     expect(String(run)).toContain("loopcop/node-test/reporter cannot start: Expected `LOOPCOP_MODE` to be one of 'fail', 'throw', 'warn', 'off', got `\"bogus\"`")
+    expect(String(run)).not.toContain('core-bundle')
   })
 
   test('LOOPCOP_MODE=bogus without loopcop’s reporter: every test file fails with it', async () => {
@@ -17,6 +18,7 @@ describe('configuration errors stop the run with the variable named', () => {
     expect(run.code).not.toBe(0)
     expect(run.passed).toEqual([])
     expect(`${run.testStderr}${run.stderr}`).toContain('loopcop/node-test cannot start: Expected `LOOPCOP_MODE` to be one of')
+    expect(`${run.testStderr}${run.stderr}`).not.toContain('core-bundle')
   })
 })
 

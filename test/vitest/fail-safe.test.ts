@@ -13,6 +13,7 @@ test('LOOPCOP_MODE=bogus with the reporter: the run stops at start-up, naming th
   const run = await vitest(['--reporter=default', '--reporter=loopcop/vitest/reporter', 'test/allow.test.ts'], { LOOPCOP_MODE: 'bogus' })
   expect(run.code).toBe(1)
   expect(run.output).toContain('Expected `LOOPCOP_MODE` to be one of')
+  expect(run.output).not.toContain('core-bundle') // the sentence, without loopcop's frames
   expect(run.output).not.toMatch(/Tests\s+\d+ passed/)
 }, 240_000)
 
