@@ -22,8 +22,9 @@
 //   that Node; judged from the runner's JSON results and loopcop's JSON report (LOOPCOP_REPORT).
 //   Vitest 5 on Node 24 also runs with --pool=threads and --pool=vmThreads (with the preload).
 //   The Vitest and Jest projects type-check a file using the matcher with their own TypeScript.
-// - vitest3 and jest28 are too old: their cells pass only when loopcop refuses them with its
-//   "needs Vitest 4 or later" / "needs Jest 29 or later" error.
+// - vitest3, jest28 and jest27 are too old: their cells pass only when loopcop refuses them with its
+//   "needs Vitest 4 or later" / "needs Jest 29 or later" error. Jest 27 reads no package `exports`
+//   (it cannot find `loopcop/jest` or the reporter), so its cell names the environment alone.
 // Two cells at a time (CI has 2 cores); a child that runs longer than 5 minutes fails its cell.
 // Prints a table (✓ passed, ✗ failed, — not applicable), then each failed cell's output; exits 1
 // when a cell failed.
@@ -51,8 +52,9 @@ const fixturesDir = join(root, 'test', 'matrix', 'fixtures')
  * to run it; `bin`: the package whose `bin` runs it; `typecheck`: also compile the fixture's types
  * with the project's TypeScript; `minNode`: the oldest Node the runner supports (older: —);
  * `pools`: extra Vitest pools run on one Node; `refuses`: a too-old runner, whose cell must fail
- * with this message; `nodes`: run only on these majors. The vitest4/vitest5 projects hold vite at
- * 8.3 (see their package.json description).
+ * with this message; `nodes`: run only on these majors; `jestConfig`: the Jest config given on the
+ * command line in place of the fixture's. The vitest4/vitest5 projects hold vite at 8.3 (see
+ * their package.json description).
  */
 const PROJECTS = {
   vitest4: { runner: 'vitest', bin: 'vitest', typecheck: true },
@@ -66,6 +68,7 @@ const PROJECTS = {
   'node-test': { runner: 'node-test' },
   vitest3: { runner: 'vitest', bin: 'vitest', refuses: 'needs Vitest 4 or later', nodes: [20] },
   jest28: { runner: 'jest', bin: 'jest', refuses: 'needs Jest 29 or later', nodes: [20] },
+  jest27: { runner: 'jest', bin: 'jest', refuses: 'needs Jest 29 or later', nodes: [20], jestConfig: { testEnvironment: 'loopcop/jest/environment', testMatch: ['<rootDir>/tests/**/*.test.js'] } },
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -95,7 +98,7 @@ function parseArgs(argv) {
 }
 
 function usage(error) {
-  const text = 'usage: node scripts/matrix.mjs [--node=20,22,24,26] [--only=vitest4,vitest5,jest29,jest30,mocha10,mocha11,mocha12,node-test,vitest3,jest28]'
+  const text = 'usage: node scripts/matrix.mjs [--node=20,22,24,26] [--only=vitest4,vitest5,jest29,jest30,mocha10,mocha11,mocha12,node-test,vitest3,jest28,jest27]'
   if (error === undefined) {
     console.log(text)
     process.exit(0)
@@ -246,10 +249,10 @@ async function runRunner(project, node, pool, id) {
   const results = join(dir, 'results.json')
   const report = join(dir, 'loopcop-report.json')
   const env = childEnv(node.bin, { LOOPCOP_REPORT: report, MATRIX_RESULTS: results, ...(pool !== undefined && { MATRIX_POOL: pool }) })
-  const bin = PROJECTS[project.name].bin
+  const { bin, jestConfig } = PROJECTS[project.name]
   const args = {
     vitest: ['run', ...(pool !== undefined ? [`--pool=${pool}`] : [])],
-    jest: ['--ci', '--json', `--outputFile=${results}`, `--cacheDirectory=${join(dir, '.jest-cache')}`],
+    jest: ['--ci', '--json', `--outputFile=${results}`, `--cacheDirectory=${join(dir, '.jest-cache')}`, ...(jestConfig !== undefined ? ['--config', JSON.stringify(jestConfig)] : [])],
     mocha: ['--reporter', 'json', '--reporter-option', `output=${results}`],
     // loopcop in every test process, its reporter next to the cell's (results in Jest's shape).
     'node-test': ['--test', '--import', 'loopcop/node-test', '--test-reporter=./results-reporter.mjs', `--test-reporter-destination=${results}`, '--test-reporter=loopcop/node-test/reporter', '--test-reporter-destination=stderr', 'test/cell.test.mjs'],

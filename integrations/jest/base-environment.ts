@@ -14,6 +14,7 @@
 import type { TestEnvironment } from 'jest-environment-node'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
+import { unsupportedRunner } from '../../src/runner/runner-version.js'
 
 /** Jest packages that depend on `jest-environment-node` and are loaded wherever environments are. */
 const JEST_PACKAGES = /[\\/]node_modules[\\/](jest-runner|jest-config)[\\/]/
@@ -72,12 +73,33 @@ export function loadNodeEnvironment(): typeof TestEnvironment {
       tried.push(where)
       continue
     }
-    return (load(path) as { TestEnvironment: typeof TestEnvironment }).TestEnvironment
+    const found = (load(path) as { TestEnvironment?: unknown }).TestEnvironment
+    if (typeof found !== 'function') throw notAnEnvironment(load, path)
+    return found as typeof TestEnvironment
   }
   throw new Error(
     `loopcop/jest/environment extends jest-environment-node, and it could not be found from ${tried.join(', nor from ')}. ` +
       'Add it to your devDependencies at the version of your Jest (npm i -D jest-environment-node, yarn add -D jest-environment-node, pnpm add -D jest-environment-node).',
     { cause: firstError },
+  )
+}
+
+/**
+ * The error for a `jest-environment-node` without a `TestEnvironment` class: up to Jest 27 the
+ * package exported the class itself, so that is the one error an older Jest gets ("needs Jest 29
+ * or later"), instead of one about `withLoopcop()` given `undefined`.
+ */
+function notAnEnvironment(load: NodeJS.Require, path: string): Error {
+  let version: string | undefined
+  try {
+    const manifest = load('jest-environment-node/package.json') as { version?: unknown }
+    if (typeof manifest.version === 'string') version = manifest.version
+  } catch {
+    // No version to name: the error below says what was found.
+  }
+  return (
+    unsupportedRunner('Jest', version) ??
+    new TypeError(`loopcop/jest/environment extends jest-environment-node's TestEnvironment class, and the jest-environment-node at ${path} (version ${version ?? 'unknown'}) exports none.`)
   )
 }
 

@@ -144,7 +144,10 @@ export function formatSummary(findings: readonly Finding[], cwd?: string, json?:
   }
   if (known.length > 0) {
     const calls = known.reduce((n, site) => n + site.calls, 0)
-    lines.push(`  known from the baseline (reported, not failing): ${callsAndStalls(known, calls)} at ${plural(known.length, 'call site')}, ${plural(known.reduce((n, site) => n + site.findings.length, 0), 'finding')}`)
+    // In tests, as the line of new findings counts them (a count of findings, one a test and call site, read as the calls again).
+    const tests = new Set<string>()
+    for (const site of known) for (const f of site.findings) if (f.test !== undefined) tests.add(testKey(f.test))
+    lines.push(`  known from the baseline (reported, not failing): ${callsAndStalls(known, calls)} at ${plural(known.length, 'call site')} in ${plural(tests.size, 'test')}`)
   }
   if (asserted.length > 0) {
     const calls = asserted.reduce((n, site) => n + site.calls, 0)
