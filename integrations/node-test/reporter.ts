@@ -62,7 +62,10 @@ function runReport(testsRun: number, ranThrough: boolean): { readonly text: stri
   const write = (text: string): void => void lines.push(text)
   const records = spool === undefined ? [] : readProcessRecords(spool)
   const { findings, lost } = finishRun()
-  const unchecked = records.length === 0 && testsRun > 0 ? 'no test was checked: add `--import loopcop/node-test` to the node command line that runs the tests (`node --test …`, or `node … test/index.js` for a suite run as a script; through NODE_OPTIONS it loads only in the processes node:test starts for test files); the reporter only reports what the test processes send' : undefined
+  // A failed run may have no test process that got as far as loopcop: its test files failed to load
+  // or were not found (`node --test test/` on Node 20 takes the folder for a file), --import or not.
+  const notLoaded = ranThrough ? '' : '. Where tests failed, a test file that failed to load, or a path node --test could not find, sends nothing either'
+  const unchecked = records.length === 0 && testsRun > 0 ? `no test was checked: add \`--import loopcop/node-test\` to the node command line that runs the tests (\`node --test …\`, or \`node … test/index.js\` for a suite run as a script; through NODE_OPTIONS it loads only in the processes node:test starts for test files); the reporter only reports what the test processes send${notLoaded}` : undefined
   for (const notice of new Set(records.flatMap((r) => r.notices))) write(notice)
   // LOOPCOP_REPORT and a configure() in this process win; else what the test processes were told
   // (a configure() in a module they import never runs here).

@@ -20,6 +20,7 @@ export interface SiteSummary {
   /** The tests, as messages list them (`testLabel`; with the file where two files have a test of that name). */
   readonly tests: readonly string[]
   readonly leak: boolean
+  /** The finding the site's detail line describes: the one that blocked longest at once (a stall site's longest stall). */
   readonly example: Finding
   /** Every finding at this site. */
   readonly findings: readonly Finding[]
@@ -45,6 +46,7 @@ export function summarizeBySite(findings: readonly Finding[], cwd?: string, whic
     s.calls += f.calls
     s.blockedMs += f.durationMs
     s.leak ||= f.leak
+    if (f.maxMs > s.example.maxMs) s.example = f
     if (f.test !== undefined) s.tests.set(testKey(f.test), f.test)
   }
   return [...sites.values()].map((s) => ({ ...s, tests: testLabels([...s.tests.values()], cwd) })).sort((a, b) => b.blockedMs - a.blockedMs)
@@ -132,7 +134,7 @@ export function formatSummary(findings: readonly Finding[], cwd?: string, json?:
   const asserted = summarizeBySite(findings, cwd, isAssertion)
   if (s.findings === 0) {
     const qualifiers = [known.length > 0 && 'new', asserted.length > 0 && 'outside assertions'].filter((q) => q !== false)
-    const allowed = s.allowed > 0 ? ` (${plural(s.allowed, 'allowed finding')}${testCode(findings, s.testCodeCalls, '; among them ')})` : ''
+    const allowed = s.allowed > 0 ? ` (${plural(s.allowed, 'allowed finding')}${testCode(findings, s.testCodeCalls, s.allowed, '; among them ')})` : ''
     // A run loopcop checked no test file of says so: "no blocking found" would read as a clean bill.
     // Stalls not judged are blocking that was found, just not charged to a line.
     const apart = s.unjudgedStalls > 0 ? `, apart from ${plural(s.unjudgedStalls, 'stall')} not judged` : ''
@@ -160,20 +162,23 @@ export function formatSummary(findings: readonly Finding[], cwd?: string, json?:
     // Where to read them: the report this run writes, or how to ask for one.
     const where = json !== undefined ? `listed in the JSON report, ${displayPath(resolve(cwd ?? projectCwd(), json), cwd)}` : 'listed in a JSON report: set report.json or LOOPCOP_REPORT'
     // The tests' own calls are among the allowed findings: one line, not two groups that read as apart.
-    lines.push(`  ${plural(s.allowed, 'allowed finding')} not counted above (${where})${testCode(findings, s.testCodeCalls, ', among them ')}`)
+    lines.push(`  ${plural(s.allowed, 'allowed finding')} not counted above (${where})${testCode(findings, s.testCodeCalls, s.allowed, ', among them ')}`)
   }
   return lines.join('\n')
 }
 
 /**
  * The findings the "test code" rule allowed, and the `calls` they stand for (the summary's
- * `testCodeCalls`), as a clause (empty when none): findings, as the allowed findings they are part
- * of are counted.
+ * `testCodeCalls`), as a clause after the count of `allowed` findings (empty when none): "among
+ * them 3 findings (5 blocking calls) from the tests' own code …", or, when they are all of the
+ * allowed ones, "all from the tests' own code: 5 blocking calls …" (not the count twice).
  */
-function testCode(findings: readonly Finding[], calls: number, before: string): string {
+function testCode(findings: readonly Finding[], calls: number, allowed: number, before: string): string {
   if (calls === 0) return ''
   const n = findings.filter((f) => f.allowedBy === TEST_CODE_RULE && !isUnjudged(f)).length
-  return `${before}${plural(n, 'finding')} (${plural(calls, 'blocking call')}) from the tests' own code, allowed by the rule "test code" (testCode: 'check' counts them)`
+  const rule = `allowed by the rule "test code" (testCode: 'check' counts them)`
+  if (n === allowed) return `, ${n === 1 ? '' : 'all '}from the tests' own code: ${plural(calls, 'blocking call')}, ${rule}`
+  return `${before}${plural(n, 'finding')} (${plural(calls, 'blocking call')}) from the tests' own code, ${rule}`
 }
 
 function escapeData(s: string): string {

@@ -202,7 +202,7 @@ describe('the failure message', () => {
     const knownUnjudged = stallFinding({ baselined: true, unjudged: 'the stall ended before the watchdog looked', frames: [], location: undefined })
     const report = jsonReport([known, knownUnstacked, knownUnjudged], cwd)
     expect(report.summary).toMatchObject({ baselined: 1, unstackedCalls: 7, unjudgedStalls: 1 })
-    expect(formatSummary([known, knownUnstacked, knownUnjudged], cwd)).toContain('1 call site, 1 finding')
+    expect(formatSummary([known, knownUnstacked, knownUnjudged], cwd)).toContain('1 call site in 1 test')
   })
 
   test('a site where some calls leaked past their test says how many, not that all did', () => {
@@ -450,6 +450,12 @@ describe('the run summary', () => {
     ])
   })
 
+  test("a site's detail line describes its longest stall, not its first", () => {
+    const summary = formatSummary([stallFinding({ test: { name: 'a' }, maxMs: 193, durationMs: 193 }), stallFinding({ test: { name: 'b' }, maxMs: 1765, durationMs: 1765 })], cwd).split('\n')
+    expect(summary[1]).toBe('  event loop stall at src/csv.ts:8:12: 2 stalls, 1958 ms — 2 tests: "a", "b"')
+    expect(summary[2]).toBe('      event loop stalled 1765 ms (threshold 100 ms)')
+  })
+
   test('a site of stalls counts stalls, not calls, in the violations and in what assertions found', () => {
     const stalls = [stallFinding({ test: { name: 'a' } }), stallFinding({ test: { name: 'b' }, durationMs: 105 })]
     const asserted = [stallFinding({ test: { name: 'c' }, scope: 'assertion' }), syncFinding({ test: { name: 'c' }, scope: 'assertion' })]
@@ -509,8 +515,14 @@ describe('the run summary', () => {
       '  fs.readFileSync at src/users.ts:14:18: 1 call, 3.1 ms — 1 test: "a"',
       '      use fs.promises.readFile',
       '  900 more calls not judged, not counted above (no stack of their own: past the first 100 calls of an operation in a test, once one is not allowed, calls are counted and timed only)',
-      '  1 allowed finding not counted above (listed in a JSON report: set report.json or LOOPCOP_REPORT), among them 1 finding (4 blocking calls) from the tests\' own code, allowed by the rule "test code" (testCode: \'check\' counts them)',
+      '  1 allowed finding not counted above (listed in a JSON report: set report.json or LOOPCOP_REPORT), from the tests\' own code: 4 blocking calls, allowed by the rule "test code" (testCode: \'check\' counts them)',
     ])
+    // Some allowed findings of another rule's: the tests' own are counted among them.
+    const mixed = formatSummary([...findings, syncFinding({ test: { name: 'a' }, allowed: true, allowedBy: 'fs.existsSync' })], cwd).split('\n')
+    expect(mixed.at(-1)).toBe('  2 allowed findings not counted above (listed in a JSON report: set report.json or LOOPCOP_REPORT), among them 1 finding (4 blocking calls) from the tests\' own code, allowed by the rule "test code" (testCode: \'check\' counts them)')
+    // Nothing else found, every allowed finding the tests' own: said once, not counted twice.
+    const own = [1, 2].map((calls) => syncFinding({ test: { name: 'a' }, allowed: true, allowedBy: 'test code', testCode: true, calls }))
+    expect(formatSummary(own, cwd)).toBe('loopcop: no blocking of the event loop found (2 allowed findings, all from the tests\' own code: 3 blocking calls, allowed by the rule "test code" (testCode: \'check\' counts them))')
     const report = jsonReport(findings, cwd)
     expect(report.summary).toEqual({ findings: 1, tests: 1, blockedMs: 3.1, calls: 1, allowed: 1, testCodeCalls: 4, baselined: 0, assertions: 0, unstackedCalls: 900, unjudgedStalls: 0 })
     expect(report.findings.map((f) => [f.allowedBy, f.testCode, f.judged])).toEqual([

@@ -51,6 +51,15 @@ describe('the run report', () => {
     expect(run.failed).toEqual([])
     expect(run.stderr).toContain('loopcop: no test was checked: add `--import loopcop/node-test` to the node command line that runs the tests')
     expect(run.stderr).not.toContain('no blocking of the event loop found')
+    expect(run.stderr).not.toContain('failed to load') // every test passed: nothing failed to load
+  })
+
+  test('a run whose test file failed to load says so beside the missing --import: loopcop was there, the file was not', async () => {
+    // Node 24 takes a folder named on the command line for a test file, which fails to load (fastify's `node --test test/`).
+    const run = await runNodeTest('modes', { name: 'folder-as-file', node: 24, files: ['test'] })
+    expect(run.failed).toEqual(['test'])
+    expect(run.stderr).toContain('loopcop: no test was checked: add `--import loopcop/node-test`')
+    expect(run.stderr).toContain('a test file that failed to load, or a path node --test could not find, sends nothing either')
   })
 
   test('a JSON report that cannot be written is said and fails a run whose tests all passed', async () => {
