@@ -19,6 +19,7 @@ import { type DetectOptions, type Options, type UserOptions, baselineOf, updateB
 import { BaselineCache, BaselineError, markKnown } from './report/baseline.js'
 import { now, setRealImmediate } from './runtime/clock.js'
 import { ThreadClock } from './runtime/thread-clock.js'
+import { LoadingClock } from './runtime/module-loading.js'
 import { type BlockingIOErrorClass, defineBlockingIOError } from './report/errors.js'
 import { writeJsonReport } from './report/json.js'
 import { type RecordedRun, type ReportRunOptions, type RunReportResult, RunRecording, reportRun } from './report/run.js'
@@ -109,8 +110,11 @@ export class Detector implements LifecycleHost {
     this.BlockingIOError = defineBlockingIOError(guard, () => this.#rewriteMessage)
     const recorder = new CallRecorder({ guard, stacks: this.stacks, ids, blockingError: (findings, title) => new this.BlockingIOError(findings, title), internalError })
     const clock = new ThreadClock(guard)
-    const watchdog = new Watchdog<Scope>({ stacks: this.stacks, guard, cpuMs: () => clock.ms(), root: options.root, currentScope: () => this.scopes.current(), internalError })
-    this.stalls = new StallMonitor({ guard, clock, stacks: this.stacks, ids, watchdog, sampler: new Sampler(guard), outside: (fn) => this.scopes.outside(fn), internalError })
+    const loading = new LoadingClock({ guard, cpuMs: () => clock.ms() })
+    // A probe landing in a `require` reads the module loading, no stall of the scope's (unless it counts module loading): the watchdog looks again.
+    const inLoading = (): boolean => loading.loading && this.scopes.current()?.settings.moduleLoading !== true
+    const watchdog = new Watchdog<Scope>({ stacks: this.stacks, guard, cpuMs: () => clock.ms(), root: options.root, currentScope: () => this.scopes.current(), inModuleLoading: inLoading, internalError })
+    this.stalls = new StallMonitor({ guard, clock, loading, stacks: this.stacks, ids, watchdog, sampler: new Sampler(guard), outside: (fn) => this.scopes.outside(fn), internalError })
     this.scopes = new Scopes(tools, this.config, {
       ensureInstalled: () => this.interceptors.install(),
       opened: (scope) => this.stalls.watch(scope),
@@ -122,6 +126,7 @@ export class Detector implements LifecycleHost {
     this.interceptors = new Interceptors<Scope>(
       // Bound, not an arrow: a bound function has no frame, and V8 walks each frame above a kept call's wrapper to cut it off (see `CallRecorder.record`).
       { scopes: this.scopes.als, strays: this.scopes, guard, onCall: recorder.record.bind(recorder) },
+      loading,
       {
         realmPatched: (realmGlobal) => watchdog.installProbe(realmGlobal),
         // The async context tracking costs on every await while on: with loopcop deactivated the

@@ -10,6 +10,8 @@ import { invalid } from '../model/options.js'
 import { type WrapContext, wrap } from './wrap.js'
 import { watchZlibHandles } from './zlib-handles.js'
 import { projectCwd } from '../runtime/cwd.js'
+import { keepShape } from '../runtime/functions.js'
+import { type LoadingClock, timedRequire } from '../runtime/module-loading.js'
 
 /** One replaced property, with what to put back. */
 interface Patch {
@@ -154,6 +156,7 @@ export interface InterceptorHooks {
 /** The interceptors of one detector: which properties are wrapped, and what to put back. */
 export class Interceptors<S extends { readonly quiet: boolean }> {
   readonly #context: WrapContext<S>
+  readonly #loading: LoadingClock
   readonly #hooks: InterceptorHooks
   readonly #patches: Patch[] = []
   readonly #realmPatches = new Map<object, Patch>()
@@ -166,8 +169,9 @@ export class Interceptors<S extends { readonly quiet: boolean }> {
   /** The zlib handle prototypes whose `writeSync` is wrapped. */
   readonly #zlibHandles = new Set<object>()
 
-  constructor(context: WrapContext<S>, hooks: InterceptorHooks) {
+  constructor(context: WrapContext<S>, loading: LoadingClock, hooks: InterceptorHooks) {
     this.#context = context
+    this.#loading = loading
     this.#hooks = hooks
   }
 
@@ -219,6 +223,7 @@ export class Interceptors<S extends { readonly quiet: boolean }> {
       }
       if (!later.has('zlib')) this.#watchZlib(loadBuiltin('zlib'))
       this.#reachFsCopies()
+      this.#timeRequire()
       for (const u of this.#userSites) u.patch = this.#keep(u.target, u.key, u.operation)
       this.patchRealm(globalThis)
       nodeModule.syncBuiltinESMExports()
@@ -296,6 +301,19 @@ export class Interceptors<S extends { readonly quiet: boolean }> {
         this.#hooks.internalError(new Error("loopcop could not wrap a zlib stream's writeSync; that kind of stream is not checked in this process", { cause: error }))
       }
     })
+  }
+
+  /**
+   * Wraps `Module.prototype.require` to time module loading (runtime/module-loading.ts), put back by
+   * `uninstall()` as the blocking functions are. A `require` that cannot be wrapped (frozen) is left
+   * as it is: stalls are then told from module loading by their stack alone, as before.
+   */
+  #timeRequire(): void {
+    const proto = (nodeModule as unknown as { prototype?: object }).prototype
+    const descriptor = proto === undefined ? undefined : Object.getOwnPropertyDescriptor(proto, 'require')
+    if (proto === undefined || descriptor === undefined || typeof descriptor.value !== 'function' || isFrozen(descriptor)) return
+    const original = descriptor.value as Function
+    this.#patches.push(this.#put(proto, 'require', descriptor, keepShape(timedRequire(original, this.#loading), original)))
   }
 
   /** Puts back every patch and every realm's `Atomics.wait`, by identity. */

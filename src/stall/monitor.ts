@@ -7,6 +7,7 @@ import { watchesStalls } from '../model/options.js'
 import { stallOperation } from '../model/operation.js'
 import { clearRealInterval, now, setRealInterval } from '../runtime/clock.js'
 import type { Guard } from '../runtime/guard.js'
+import type { LoadingClock } from '../runtime/module-loading.js'
 import { RecentCpu, ThreadClock } from '../runtime/thread-clock.js'
 import type { RawStack, Stacks } from '../stack/capture.js'
 import { firstPartyFrame } from '../stack/frames.js'
@@ -52,6 +53,8 @@ const CPU_REUSE_SHARE = 0.5
 interface Watched {
   readonly scope: Scope
   readonly stallMs: number
+  /** What `LoadingClock.suspend` returned as the scope opened (`resume` takes it as it ends). */
+  readonly loadingBase: number
   /** Where a detect() scope was opened: frames below it are not the scope's own code (read only on a stall). */
   readonly openedAt: RawStack | undefined
 }
@@ -61,6 +64,8 @@ export interface StallTools {
   readonly guard: Guard
   /** This thread's CPU time (shared with the watchdog, which keeps the probe's own CPU apart). */
   readonly clock: ThreadClock
+  /** Module loading on this thread, no stall unless a scope's `moduleLoading` says so (runtime/module-loading.ts). */
+  readonly loading: LoadingClock
   readonly stacks: Stacks
   readonly ids: FindingIds
   readonly watchdog: Watchdog<Scope>
@@ -106,6 +111,9 @@ export class StallMonitor {
   #cpuAtLastBeat = 0
   /** How far `#cpuAtLastBeat` may be behind this thread's CPU time at the last beat, in ms. */
   #cpuLagAtLastBeat = 0
+  /** Module loading's wall and CPU time at the last beat, in ms. */
+  #loadingAtLastBeat = 0
+  #loadingCpuAtLastBeat = 0
   /**
    * This thread's CPU time. Each test's start and end settle the gap (`#check`), and reading the
    * clock is a system call (~8 µs a test's start or end on Node 24 in a real suite, ~20 µs from
@@ -149,6 +157,8 @@ export class StallMonitor {
     this.#ownCpuAtLastBeat = this.#tools.guard.ownCpuMs
     this.#cpuAtLastBeat = cpu
     this.#cpuLagAtLastBeat = this.#cpu.lag(at)
+    this.#loadingAtLastBeat = this.#tools.loading.wallMs()
+    this.#loadingCpuAtLastBeat = this.#tools.loading.cpuMs()
     this.#tools.watchdog.beat()
   }
 
@@ -159,8 +169,10 @@ export class StallMonitor {
       // Nothing to watch: disarm the watchdog now; the heartbeat stops itself at its next beat
       // unless a scope opens first (tests back to back keep one timer running).
       watchdog.arm(Infinity)
+      this.#tools.loading.timing = false
       return
     }
+    this.#tools.loading.timing = true
     // What reads a stall's stack starts first (once a thread): starting it is loopcop's own work —
     // the sampler's `Profiler.start` walks the heap to log code, ~20–40 ms and over 100 with a large
     // code heap or a loaded machine — and a gap measured across it was reported as a stall of the
@@ -205,7 +217,8 @@ export class StallMonitor {
     // Settle the time since the last beat before this scope counts: a stall in it (the runner's
     // work before the test, say) belongs to the scopes open then, or to no one.
     if (this.#timer !== undefined) this.#check(now())
-    const w = { scope, stallMs: scope.settings.stallMs, openedAt }
+    // A scope opened inside a `require` (a detect() at a module's top level): that module's loading is the scope's own code.
+    const w = { scope, stallMs: scope.settings.stallMs, openedAt, loadingBase: this.#tools.loading.suspend() }
     this.#watched.add(w)
     this.#byScope.set(scope, w)
     this.#rearm()
@@ -222,6 +235,7 @@ export class StallMonitor {
     const w = this.#byScope.get(scope)
     if (w === undefined) return
     this.#check(now())
+    this.#tools.loading.resume(w.loadingBase)
     this.#watched.delete(w)
     this.#byScope.delete(scope)
     // What `#openedAt` finds for an ended scope. A test's scope captured nothing and has no scope
@@ -333,6 +347,8 @@ export class StallMonitor {
     const cpu = this.#cpu.at(at, wallBound < threshold ? this.#cpuReuseMs() : 0)
     // The CPU time since the last beat, at least: its reading may have been behind by its lag.
     const busy = cpu - this.#cpuAtLastBeat - this.#cpuLagAtLastBeat
+    const loadingWall = this.#tools.loading.wallMs() - this.#loadingAtLastBeat
+    const loadingCpu = this.#tools.loading.cpuMs() - this.#loadingCpuAtLastBeat
     this.#rebase(at, cpu)
     // The beat cannot fire during a stall, so the stall lasted between gap − interval and gap.
     // Time inside wrapped calls is already a sync-io finding, and loopcop's own work (the stack
@@ -347,12 +363,14 @@ export class StallMonitor {
     // with their bookkeeping, probes), the CPU bound the probes' CPU time. (A wrapped call's CPU
     // stays in the CPU bound: the wall bound already leaves the call out, and the smaller wins.)
     const stall = Math.min(wall, busy - ownCpu)
+    // The same without module loading, on each clock: what a scope that does not count module loading is charged.
+    const withoutLoading = Math.min(wall - loadingWall, busy - ownCpu - loadingCpu)
     const taken = watchdog.probes.length === 0 ? NO_PROBES : watchdog.probes.splice(0)
     if (Math.min(wallBound, busy - ownCpu) < threshold) return
     const probeResult = taken.find((p) => p.scope !== undefined) ?? taken[0]
     // No way for the watchdog to this worker thread: the in-thread sampler saw what ran during the gap.
     const sampled = probeResult === undefined && this.#tools.sampler.running ? this.#tools.sampler.sampledStack(at - gap, at) : undefined
-    this.#charge(stall, probeResult, sampled)
+    this.#charge(stall, withoutLoading, probeResult, sampled)
     // Reading the sampler (stop, read, restart) takes tens of ms, and with a large heap well over
     // the threshold (V8 walks the heap to log code on Profiler.start): loopcop's time, not the
     // next gap's, or it becomes a false stall of whatever scope is open then.
@@ -375,7 +393,11 @@ export class StallMonitor {
     return probeResult === undefined ? 'the stall ended before the watchdog looked' : 'the stall ended before the probe could read its stack'
   }
 
-  #charge(ms: number, probeResult: ProbeResult<Scope> | undefined, sampled?: Frame[]): void {
+  /**
+   * Charges a stall of `stalled` ms (`withoutLoading`: the same with module loading left out) to the
+   * scope the probe found, or to the open scopes.
+   */
+  #charge(stalled: number, withoutLoading: number, probeResult: ProbeResult<Scope> | undefined, sampled?: Frame[]): void {
     const stacks = this.#tools.stacks
     // Whose code the stall ran, and whether it was a module loading, is told at generated
     // positions; only a stall that is reported has its frames source-mapped (the runner's
@@ -395,6 +417,7 @@ export class StallMonitor {
     // yet its stalls are still reported as its `stallMode` says.
     if (scope === undefined || candidates.some(allowsAll) || allowsAll(scope)) return
     const settings = scope.settings
+    const ms = settings.moduleLoading ? stalled : withoutLoading
     if (ms < settings.stallMs || settings.stallMode === 'off' || settings.stallMs <= 0) return
     // The frames of a detect() scope's caller (`openedAt`) are not the scope's own: told apart by
     // position (one frame object a position) at generated positions, by file, line and column mapped.

@@ -53,6 +53,8 @@ export interface WatchdogTools<S> {
   cpuMs(): number
   /** The scope of the code running now (read by the probe in the paused thread). */
   currentScope(): S | undefined
+  /** Whether a module is loading now, which the scope running does not count as a stall (see runtime/module-loading.ts). */
+  inModuleLoading(): boolean
   /** The root of loopcop's code, where `WORKER_FILE` is (undefined when it cannot be told). */
   readonly root: string | undefined
   /** Reports loopcop's own failure. */
@@ -179,7 +181,9 @@ export class Watchdog<S> {
     // Inside a wrapped call (or loopcop's own work): a probe asked for while a blocking call slept
     // is served when the call returns, still inside it. That stretch is the call's own finding; the
     // watchdog asks again, and the next probe reads whatever keeps the loop busy after it.
-    if (this.#tools.guard.depth > 0) return AGAIN
+    // So with a module loading (a `require`): the watchdog asks again, and the next probe reads the
+    // code that goes on stalling once the module has loaded.
+    if (this.#tools.guard.depth > 0 || this.#tools.inModuleLoading()) return AGAIN
     const t0 = now()
     const cpu0 = this.#tools.cpuMs()
     try {

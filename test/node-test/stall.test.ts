@@ -4,7 +4,7 @@ import { type NodeTestRun, runNodeTest } from './support.js'
 // A synchronous stretch of 600 ms against a 100 ms threshold: far enough apart for a loaded machine.
 let run: NodeTestRun
 beforeAll(async () => {
-  run = await runNodeTest('stall', { name: 'stall', env: { LOOPCOP_STALL_MS: '100' } })
+  run = await runNodeTest('stall', { name: 'stall', env: { LOOPCOP_STALL_MS: '100' }, files: ['test/stall.test.mjs'] })
 })
 
 test("a stall is told on the test that spun (stallMode 'warn', the default), with the line that was running", () => {
@@ -13,4 +13,14 @@ test("a stall is told on the test that spun (stallMode 'warn', the default), wit
   expect(diagnostic).toMatch(/^loopcop \(warn\): 1 blocking operation on the event loop during "spins for 600 ms"(?: \(and [^)]* not judged\))?\n\s+1\) event loop stalled \d+ ms \(threshold 100 ms\)\n\s+at spin \(src\/spin\.js:4:/)
   expect(run.report?.findings.filter((f) => f.kind === 'stall').map((f) => [f.test?.name, f.location?.file])).toEqual([['spins for 600 ms', 'src/spin.js']])
   expect(run.test('stays responsive').diagnostics).toEqual([])
+})
+
+// A module that loads slowly in the middle of a test's own work (fastify: ajv required on the first
+// inject()): its loading is no stall, the test's own work around it is, judged at its own line.
+test.each([20, 24] as const)("a require amid a test's own work, Node %i: the stall is the test's own work, at its line; a slow require before brief work is no stall", async (node) => {
+  const loading = await runNodeTest('stall', { name: `loading-${node}`, node, env: { LOOPCOP_STALL_MS: '100' }, files: ['test/loading.test.mjs'] })
+  expect(loading.failed, loading.output).toEqual([])
+  const found = loading.report?.findings.filter((f) => f.kind === 'stall') ?? []
+  expect(found.map((f) => [f.test?.name, f.location?.file, f.judged])).toEqual([['loads a slow module amid its own work', 'src/spin.js', undefined]])
+  expect(loading.test('loads a slow module, then works briefly').diagnostics).toEqual([])
 })

@@ -176,6 +176,76 @@ describe('stall detection', () => {
     delete require.cache[path]
   })
 
+  describe("a require inside a stretch of the scope's own work: the loading is left out, the rest judged at its own line", () => {
+    const path = join(import.meta.dirname, '..', 'fixtures', 'stall', 'loading-work.cjs')
+    const g = globalThis as { __loopcopLoadingWork?: () => unknown }
+    const loadingFor = (ms: number) => {
+      g.__loopcopLoadingWork = () => spinCpu(ms)
+      delete require.cache[path]
+    }
+
+    test('own work, a 150 ms require, more own work: one stall, judged at the own work (before: dropped whenever the one stack read fell in the require)', async () => {
+      loadingFor(150)
+      try {
+        const { findings } = await detect(() => {
+          spinCpu(50)
+          require(path)
+          return spinCpu(250)
+        })
+        const found = stalls(findings)
+        expect(found).toHaveLength(1)
+        expect(found[0]!.unjudged).toBeUndefined()
+        expect(found[0]!.durationMs).toBeGreaterThanOrEqual(150)
+        expect(found[0]!.location?.file).toBe(spinFile)
+        expect(found[0]!.frames.some((f) => f.file === path || f.file.startsWith('node:internal/modules/'))).toBe(false)
+      } finally {
+        delete g.__loopcopLoadingWork
+        delete require.cache[path]
+      }
+    })
+
+    test('a 60 ms require, then 70 ms of own work: no stall (before: a 130 ms stall whenever the stack read fell after the require)', async () => {
+      loadingFor(60)
+      try {
+        const { findings } = await detect(() => {
+          require(path)
+          return spinCpu(70)
+        })
+        expect(stalls(findings)).toEqual([])
+      } finally {
+        delete g.__loopcopLoadingWork
+        delete require.cache[path]
+      }
+    })
+
+    test('with moduleLoading: true the loading counts: the same 60 ms require and 70 ms of work are one stall', async () => {
+      loadingFor(60)
+      try {
+        const { findings } = await detect(
+          () => {
+            require(path)
+            return spinCpu(70)
+          },
+          { moduleLoading: true },
+        )
+        expect(stalls(findings)).toHaveLength(1)
+      } finally {
+        delete g.__loopcopLoadingWork
+        delete require.cache[path]
+      }
+    })
+
+    test("require, timed by loopcop, keeps Node's shape, results and errors", async () => {
+      const { default: Module } = await import('node:module')
+      const current = (Module as unknown as { prototype: { require: Function } }).prototype.require
+      expect(current.toString()).not.toContain('requireDepth') // loopcop's wrapper, not Node's function
+      // Node's own: an anonymous function of one parameter.
+      expect({ name: current.name, length: current.length }).toEqual({ name: '', length: 1 })
+      expect(require('node:path')).toBe(await import('node:path').then((m) => m.default))
+      expect(() => require('./no-such-module-here')).toThrow(expect.objectContaining({ code: 'MODULE_NOT_FOUND' }) as Error)
+    })
+  })
+
   test("a detect() at a module's top level whose function stalls: the loader below the module is the caller's, the stall the scope's own", async () => {
     const path = join(import.meta.dirname, '..', 'fixtures', 'stall', 'detect-at-top.cjs')
     const g = globalThis as { __loopcopDetectAtTop?: () => unknown }
