@@ -222,7 +222,8 @@ export class NodeTestLifecycle {
   #leaked(ref: TestRef, finding: Finding, mode: Mode): void {
     this.#sink.record([failedNothing(finding)])
     if (!isViolation(finding) || mode === 'off') return
-    const text = outsideScopes(() => new BlockingIOError([finding], ref.name).message)
+    // The test is named in the line above: "during <test>" below it would read as if the call were.
+    const text = outsideScopes(() => new BlockingIOError([finding]).message)
     this.#sink.late(`loopcop${mode === 'warn' ? ' (warn)' : ''}: work that ${JSON.stringify(ref.name)} left running blocked the event loop after the test had ended (too late to fail it; it is in the run report):\n${text}`)
   }
 }

@@ -153,6 +153,8 @@ function checks(node: NodeMajor, isolation: 'process' | 'none'): void {
     expect(run.report?.summary).toMatchObject({ findings: 15, tests: 15, calls: 15, allowed: 6, assertions: assertions.length })
     expect(run.report?.findings.find((f) => f.test?.name === 'sync > reads users with readFileSync')?.test?.file).toBe('test/sync.test.mjs')
     expect(`${run.testStderr}${run.stderr}`).toContain('loopcop: work that "leaves a timer that blocks after it ends" left running blocked the event loop after the test had ended')
+    // Named once, in that line: not also "during" it, beside "after its test ended".
+    expect(`${run.testStderr}${run.stderr}`).toMatch(/after the test had ended \(too late to fail it; it is in the run report\):\n1 blocking operation on the event loop\n/)
     expect(run.stderr).toContain('loopcop: 15 blocking calls at 4 call sites in 15 tests')
     expect(run.stderr).toContain('loopcop: JSON report written to reports/')
   })
