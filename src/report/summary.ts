@@ -20,7 +20,7 @@ export interface SiteSummary {
   /** The tests, as messages list them (`testLabel`; with the file where two files have a test of that name). */
   readonly tests: readonly string[]
   readonly leak: boolean
-  /** The finding the site's detail line describes: the one that blocked longest at once (a stall site's longest stall). */
+  /** The finding the site's detail line and annotation describe: the first, or a stall site's longest stall. */
   readonly example: Finding
   /** Every finding at this site. */
   readonly findings: readonly Finding[]
@@ -46,7 +46,8 @@ export function summarizeBySite(findings: readonly Finding[], cwd?: string, whic
     s.calls += f.calls
     s.blockedMs += f.durationMs
     s.leak ||= f.leak
-    if (f.maxMs > s.example.maxMs) s.example = f
+    // A stall site is shown by its longest stall ("2 stalls, 1958 ms", then "stalled 1765 ms", not the first's 193).
+    if (f.kind === 'stall' && f.maxMs > s.example.maxMs) s.example = f
     if (f.test !== undefined) s.tests.set(testKey(f.test), f.test)
   }
   return [...sites.values()].map((s) => ({ ...s, tests: testLabels([...s.tests.values()], cwd) })).sort((a, b) => b.blockedMs - a.blockedMs)

@@ -454,6 +454,10 @@ describe('the run summary', () => {
     const summary = formatSummary([stallFinding({ test: { name: 'a' }, maxMs: 193, durationMs: 193 }), stallFinding({ test: { name: 'b' }, maxMs: 1765, durationMs: 1765 })], cwd).split('\n')
     expect(summary[1]).toBe('  event loop stall at src/csv.ts:8:12: 2 stalls, 1958 ms — 2 tests: "a", "b"')
     expect(summary[2]).toBe('      event loop stalled 1765 ms (threshold 100 ms)')
+    // A site of blocking calls is still shown by its first call, not a longer one that leaked past its test.
+    const [annotation] = githubAnnotations([syncFinding({ test: { name: 'a' } }), syncFinding({ test: { name: 'b' }, leak: true, maxMs: 50, durationMs: 50 })], 'error', cwd)
+    expect(annotation).toContain('::fs.readFileSync(')
+    expect(annotation).not.toContain('after its test ended')
   })
 
   test('a site of stalls counts stalls, not calls, in the violations and in what assertions found', () => {
