@@ -1,7 +1,7 @@
 import { execSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import { describe, expect, test, vi } from 'vitest'
+import { afterEach, describe, expect, test, vi } from 'vitest'
 import { allowBlocking, detect, type Finding, type StallFinding } from '../../src/index.js'
 import { ThreadClock } from '../../src/runtime/thread-clock.js'
 import { stallStacksAvailable } from '../helpers/detector.js'
@@ -183,56 +183,42 @@ describe('stall detection', () => {
       g.__loopcopLoadingWork = () => spinCpu(ms)
       delete require.cache[path]
     }
+    afterEach(() => {
+      delete g.__loopcopLoadingWork
+      delete require.cache[path]
+    })
 
     test('own work, a 150 ms require, more own work: one stall, judged at the own work (before: dropped whenever the one stack read fell in the require)', async () => {
       loadingFor(150)
-      try {
-        const { findings } = await detect(() => {
-          spinCpu(50)
-          require(path)
-          return spinCpu(250)
-        })
-        const found = stalls(findings)
-        expect(found).toHaveLength(1)
-        expect(found[0]!.unjudged).toBeUndefined()
-        expect(found[0]!.durationMs).toBeGreaterThanOrEqual(150)
-        expect(found[0]!.location?.file).toBe(spinFile)
-        expect(found[0]!.frames.some((f) => f.file === path || f.file.startsWith('node:internal/modules/'))).toBe(false)
-      } finally {
-        delete g.__loopcopLoadingWork
-        delete require.cache[path]
-      }
+      const { findings } = await detect(() => {
+        spinCpu(50)
+        require(path)
+        return spinCpu(250)
+      })
+      const found = stalls(findings)
+      expect(found).toHaveLength(1)
+      expect(found[0]!.unjudged).toBeUndefined()
+      expect(found[0]!.durationMs).toBeGreaterThanOrEqual(150)
+      expect(found[0]!.location?.file).toBe(spinFile)
+      expect(found[0]!.frames.some((f) => f.file === path || f.file.startsWith('node:internal/modules/'))).toBe(false)
     })
 
     test('a 60 ms require, then 70 ms of own work: no stall (before: a 130 ms stall whenever the stack read fell after the require)', async () => {
       loadingFor(60)
-      try {
-        const { findings } = await detect(() => {
-          require(path)
-          return spinCpu(70)
-        })
-        expect(stalls(findings)).toEqual([])
-      } finally {
-        delete g.__loopcopLoadingWork
-        delete require.cache[path]
-      }
+      const { findings } = await detect(() => {
+        require(path)
+        return spinCpu(70)
+      })
+      expect(stalls(findings)).toEqual([])
     })
 
     test('with moduleLoading: true the loading counts: the same 60 ms require and 70 ms of work are one stall', async () => {
       loadingFor(60)
-      try {
-        const { findings } = await detect(
-          () => {
-            require(path)
-            return spinCpu(70)
-          },
-          { moduleLoading: true },
-        )
-        expect(stalls(findings)).toHaveLength(1)
-      } finally {
-        delete g.__loopcopLoadingWork
-        delete require.cache[path]
+      const work = () => {
+        require(path)
+        return spinCpu(70)
       }
+      expect(stalls((await detect(work, { moduleLoading: true })).findings)).toHaveLength(1)
     })
 
     test("require, timed by loopcop, keeps Node's shape, results and errors", async () => {
