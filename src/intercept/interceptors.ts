@@ -304,16 +304,16 @@ export class Interceptors<S extends { readonly quiet: boolean }> {
   }
 
   /**
-   * Wraps `Module.prototype.require` to time module loading (runtime/module-loading.ts), put back by
-   * `uninstall()` as the blocking functions are. A `require` that cannot be wrapped (frozen) is left
-   * as it is: stalls are then told from module loading by their stack alone, as before.
+   * Wraps `Module._load` to time module loading (runtime/module-loading.ts), put back by
+   * `uninstall()` as the blocking functions are. Every `require` goes through it, and so does an
+   * `import()` of a CommonJS file (Node 20 to 26), as its evaluation. One that cannot be wrapped
+   * (frozen) is left as it is: stalls are then told from module loading by their stack alone.
    */
   #timeRequire(): void {
-    const proto = (nodeModule as unknown as { prototype?: object }).prototype
-    const descriptor = proto === undefined ? undefined : Object.getOwnPropertyDescriptor(proto, 'require')
-    if (proto === undefined || descriptor === undefined || typeof descriptor.value !== 'function' || isFrozen(descriptor)) return
+    const descriptor = Object.getOwnPropertyDescriptor(nodeModule, '_load')
+    if (descriptor === undefined || typeof descriptor.value !== 'function' || isFrozen(descriptor)) return
     const original = descriptor.value as Function
-    this.#patches.push(this.#put(proto, 'require', descriptor, keepShape(timedRequire(original, this.#loading), original)))
+    this.#patches.push(this.#put(nodeModule, '_load', descriptor, keepShape(timedRequire(original, this.#loading), original)))
   }
 
   /** Puts back every patch and every realm's `Atomics.wait`, by identity. */

@@ -1,12 +1,12 @@
 /**
- * The time this thread spends loading CommonJS modules (`require`, through `Module.prototype.require`,
- * which `require`, `createRequire()` and `module.require` all call), kept apart from stalls: module
+ * The time this thread spends loading CommonJS modules (through `Module._load`, which every `require`
+ * calls, and an `import()` of a CommonJS file as it evaluates it), kept apart from stalls: module
  * loading inside a test is not a stall unless `moduleLoading` (README, "stall"). Before, a stall was
  * told to be module loading by the one stack the watchdog read ~`stallMs` into it: a test's own
  * 180 ms of work around a 40 ms `require` was dropped when that stack fell in the `require`, and a
  * 60 ms `require` before 70 ms of work was reported as a 130 ms stall when it fell after (fastify's
  * first `inject()`, which requires ajv and its compilers). Loaders of their own (Jest's runtime,
- * Vite's module runner, `import()`) are still told by the stack (stall/attribution.ts).
+ * Vite's module runner, `import()` of ES modules) are still told by the stack (stall/attribution.ts).
  * @module
  */
 import { now } from './clock.js'
@@ -137,8 +137,8 @@ export class LoadingClock {
 }
 
 /**
- * `Module.prototype.require`, wrapped to tell `clock` when a module loads. Keeps `this`, the
- * arguments, the result, what it throws, `name` and `length` (through `keepShape`, by the caller).
+ * `Module._load`, wrapped to tell `clock` when a module loads. Keeps `this`, the arguments, the
+ * result and what it throws (`name` and `length` through `keepShape`, by the caller).
  */
 export function timedRequire(original: Function, clock: LoadingClock): (this: unknown, ...args: unknown[]) => unknown {
   return function require(this: unknown, ...args: unknown[]): unknown {

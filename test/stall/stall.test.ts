@@ -221,12 +221,12 @@ describe('stall detection', () => {
       expect(stalls((await detect(work, { moduleLoading: true })).findings)).toHaveLength(1)
     })
 
-    test("require, timed by loopcop, keeps Node's shape, results and errors", async () => {
+    test("Module._load, timed by loopcop, keeps Node's shape, and require its results and errors", async () => {
       const { default: Module } = await import('node:module')
-      const current = (Module as unknown as { prototype: { require: Function } }).prototype.require
-      expect(current.toString()).not.toContain('requireDepth') // loopcop's wrapper, not Node's function
-      // Node's own: an anonymous function of one parameter.
-      expect({ name: current.name, length: current.length }).toEqual({ name: '', length: 1 })
+      const current = (Module as unknown as { _load: Function })._load
+      expect(current.toString()).toContain('.enter()') // loopcop's wrapper, not Node's function
+      // Node's own: an anonymous function of three parameters.
+      expect({ name: current.name, length: current.length }).toEqual({ name: '', length: 3 })
       expect(require('node:path')).toBe(await import('node:path').then((m) => m.default))
       expect(() => require('./no-such-module-here')).toThrow(expect.objectContaining({ code: 'MODULE_NOT_FOUND' }) as Error)
     })
