@@ -13,8 +13,8 @@
  */
 import type { TestEnvironment } from 'jest-environment-node'
 import { createRequire } from 'node:module'
-import { join } from 'node:path'
-import { unsupportedRunner } from '../../src/runner/runner-version.js'
+import { dirname, join } from 'node:path'
+import { installedVersion, unsupportedRunner } from '../../src/runner/runner-version.js'
 
 /** Jest packages that depend on `jest-environment-node` and are loaded wherever environments are. */
 const JEST_PACKAGES = /[\\/]node_modules[\\/](jest-runner|jest-config)[\\/]/
@@ -74,7 +74,7 @@ export function loadNodeEnvironment(): typeof TestEnvironment {
       continue
     }
     const found = (load(path) as { TestEnvironment?: unknown }).TestEnvironment
-    if (typeof found !== 'function') throw notAnEnvironment(load, path)
+    if (typeof found !== 'function') throw notAnEnvironment(from, path)
     return found as typeof TestEnvironment
   }
   throw new Error(
@@ -89,14 +89,9 @@ export function loadNodeEnvironment(): typeof TestEnvironment {
  * package exported the class itself, so that is the one error an older Jest gets ("needs Jest 29
  * or later"), instead of one about `withLoopcop()` given `undefined`.
  */
-function notAnEnvironment(load: NodeJS.Require, path: string): Error {
-  let version: string | undefined
-  try {
-    const manifest = load('jest-environment-node/package.json') as { version?: unknown }
-    if (typeof manifest.version === 'string') version = manifest.version
-  } catch {
-    // No version to name: the error below says what was found.
-  }
+function notAnEnvironment(from: string, path: string): Error {
+  // As the package was resolved: from the issuer's folder.
+  const version = installedVersion('jest-environment-node', dirname(from))
   return (
     unsupportedRunner('Jest', version) ??
     new TypeError(`loopcop/jest/environment extends jest-environment-node's TestEnvironment class, and the jest-environment-node at ${path} (version ${version ?? 'unknown'}) exports none.`)

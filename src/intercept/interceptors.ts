@@ -11,7 +11,7 @@ import { type WrapContext, wrap } from './wrap.js'
 import { watchZlibHandles } from './zlib-handles.js'
 import { projectCwd } from '../runtime/cwd.js'
 import { keepShape } from '../runtime/functions.js'
-import { type LoadingClock, timedRequire } from '../runtime/module-loading.js'
+import { type LoadingClock, timedLoad } from '../runtime/module-loading.js'
 
 /** One replaced property, with what to put back. */
 interface Patch {
@@ -223,7 +223,7 @@ export class Interceptors<S extends { readonly quiet: boolean }> {
       }
       if (!later.has('zlib')) this.#watchZlib(loadBuiltin('zlib'))
       this.#reachFsCopies()
-      this.#timeRequire()
+      this.#timeModuleLoading()
       for (const u of this.#userSites) u.patch = this.#keep(u.target, u.key, u.operation)
       this.patchRealm(globalThis)
       nodeModule.syncBuiltinESMExports()
@@ -309,11 +309,11 @@ export class Interceptors<S extends { readonly quiet: boolean }> {
    * `import()` of a CommonJS file (Node 20 to 26), as its evaluation. One that cannot be wrapped
    * (frozen) is left as it is: stalls are then told from module loading by their stack alone.
    */
-  #timeRequire(): void {
+  #timeModuleLoading(): void {
     const descriptor = Object.getOwnPropertyDescriptor(nodeModule, '_load')
     if (descriptor === undefined || typeof descriptor.value !== 'function' || isFrozen(descriptor)) return
     const original = descriptor.value as Function
-    this.#patches.push(this.#put(nodeModule, '_load', descriptor, keepShape(timedRequire(original, this.#loading), original)))
+    this.#patches.push(this.#put(nodeModule, '_load', descriptor, keepShape(timedLoad(original, this.#loading), original)))
   }
 
   /** Puts back every patch and every realm's `Atomics.wait`, by identity. */

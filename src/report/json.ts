@@ -111,10 +111,16 @@ export function toJsonFinding(f: Finding, cwd = projectCwd(), stacks = true): Js
 /** What the summary counts of a finding: the model's and the JSON report's findings both have it. */
 export type Countable = Pick<JsonFinding, 'kind' | 'allowed' | 'allowedBy' | 'baselined' | 'scope' | 'test' | 'durationMs' | 'calls' | 'unstacked' | 'unjudged'>
 
+/** How many tests these findings were charged to (tests told apart by file and name). */
+export function testCount(findings: readonly Pick<Countable, 'test'>[]): number {
+  const tests = new Set<string>()
+  for (const f of findings) if (f.test !== undefined) tests.add(testKey(f.test))
+  return tests.size
+}
+
 /** The summary of a JSON report, from its findings (a merged report's is counted afresh). */
 export function summarize(findings: readonly Countable[], lost = 0): JsonReport['summary'] {
   const blocking = findings.filter(isViolation)
-  const tests = new Set(blocking.filter((f) => f.test !== undefined).map((f) => testKey(f.test)))
   let blockedMs = 0
   let unstackedCalls = 0
   let unjudgedStalls = 0
@@ -139,7 +145,7 @@ export function summarize(findings: readonly Countable[], lost = 0): JsonReport[
   }
   return {
     findings: blocking.length,
-    tests: tests.size,
+    tests: testCount(blocking),
     blockedMs: round(blockedMs),
     calls,
     allowed,

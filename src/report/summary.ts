@@ -5,7 +5,7 @@ import { type Finding, type TestRef, isKnown, isUnjudged, isViolation, testKey, 
 import { TEST_CODE_RULE } from '../model/verdict.js'
 import { type Mode, failsTests } from '../model/mode.js'
 import { displayPath } from '../stack/frames.js'
-import { summarize } from './json.js'
+import { summarize, testCount } from './json.js'
 import { NO_STACK, atOffender, callsAndStalls, count, describeFinding, formatMs, plural } from './messages.js'
 import { projectCwd } from '../runtime/cwd.js'
 
@@ -148,9 +148,8 @@ export function formatSummary(findings: readonly Finding[], cwd?: string, json?:
   if (known.length > 0) {
     const calls = known.reduce((n, site) => n + site.calls, 0)
     // In tests, as the line of new findings counts them (a count of findings, one a test and call site, read as the calls again).
-    const tests = new Set<string>()
-    for (const site of known) for (const f of site.findings) if (f.test !== undefined) tests.add(testKey(f.test))
-    lines.push(`  known from the baseline (reported, not failing): ${callsAndStalls(known, calls)} at ${plural(known.length, 'call site')} in ${plural(tests.size, 'test')}`)
+    const tests = testCount(known.flatMap((site) => site.findings))
+    lines.push(`  known from the baseline (reported, not failing): ${callsAndStalls(known, calls)} at ${plural(known.length, 'call site')} in ${plural(tests, 'test')}`)
   }
   if (asserted.length > 0) {
     const calls = asserted.reduce((n, site) => n + site.calls, 0)

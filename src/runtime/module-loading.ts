@@ -21,15 +21,15 @@ export interface LoadingClockTools {
 /**
  * The running total of module loading on this thread, in wall and CPU ms, loopcop's own time and
  * wrapped calls inside it (the loader's `readFileSync`, already a call of its own) left out. Only
- * the outermost `require` counts, and only while `timing` (a scope watches stalls): outside tests
- * a `require` costs two additions.
+ * the outermost load counts, and only while `timing` (a scope watches stalls): outside tests
+ * a load costs two additions.
  */
 export class LoadingClock {
   readonly #tools: LoadingClockTools
-  /** `require` calls on the stack. */
+  /** Module loads (`Module._load` calls) on the stack. */
   #depth = 0
   /**
-   * The depth from which loading counts: raised while a scope opened inside a `require` is open
+   * The depth from which loading counts: raised while a scope opened inside a load is open
    * (a `detect()` at a module's top level), whose code is its own, not loading.
    */
   #base = 0
@@ -61,16 +61,16 @@ export class LoadingClock {
     if (on && this.loading) this.#start()
   }
 
-  /** A `require` begins. */
+  /** A load (`Module._load`) begins. */
   enter(): void {
     if (this.#depth++ === this.#base && this.#timing) this.#start()
   }
 
-  /** A `require` ended (returned or threw). */
+  /** A load ended (returned or threw). */
   exit(): void {
     if (this.#depth - 1 === this.#base) this.#settle()
     this.#depth--
-    // A scope opened inside a `require` that has returned since (an async detect() at a module's top level).
+    // A scope opened inside a load that has returned since (an async detect() at a module's top level).
     if (this.#depth < this.#base) this.#base = this.#depth
   }
 
@@ -85,7 +85,7 @@ export class LoadingClock {
   }
 
   /**
-   * A scope opens: a `require` in progress (the scope opened at a module's top level) is the
+   * A scope opens: a load in progress (the scope opened at a module's top level) is the
    * scope's own code from here. Returns what `resume` takes when the scope ends.
    */
   suspend(): number {
@@ -97,15 +97,13 @@ export class LoadingClock {
     return base
   }
 
-  /** The scope `suspend` was called for ended: a `require` still in progress around it counts again. */
+  /** The scope `suspend` was called for ended: a load still in progress around it counts again. */
   resume(base: number): void {
+    // `#base` never exceeds `#depth` (see `exit`): only a load still in progress around the scope raises anything.
     const outer = Math.min(base, this.#depth)
-    if (outer < this.#base) {
-      this.#base = outer
-      if (this.loading && this.#timing) this.#start()
-    } else {
-      this.#base = Math.min(this.#base, this.#depth)
-    }
+    if (outer >= this.#base) return
+    this.#base = outer
+    if (this.loading && this.#timing) this.#start()
   }
 
   #own(): number {
@@ -140,8 +138,8 @@ export class LoadingClock {
  * `Module._load`, wrapped to tell `clock` when a module loads. Keeps `this`, the arguments, the
  * result and what it throws (`name` and `length` through `keepShape`, by the caller).
  */
-export function timedRequire(original: Function, clock: LoadingClock): (this: unknown, ...args: unknown[]) => unknown {
-  return function require(this: unknown, ...args: unknown[]): unknown {
+export function timedLoad(original: Function, clock: LoadingClock): (this: unknown, ...args: unknown[]) => unknown {
+  return function load(this: unknown, ...args: unknown[]): unknown {
     clock.enter()
     try {
       return Reflect.apply(original, this, args) as unknown
