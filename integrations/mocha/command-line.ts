@@ -18,6 +18,7 @@ interface MochaOptions {
     readonly watch?: unknown
     readonly parallel?: unknown
     readonly require?: readonly unknown[]
+    readonly reporter?: unknown
   }
 }
 
@@ -177,6 +178,25 @@ export function parallelWatchMocha(argv: readonly string[] = startArgv): unknown
   if (watchMode(argv) !== 'parallel') return undefined
   const command = mochaCommand(argv)
   return 'unread' in command ? undefined : command.mocha()
+}
+
+/** Mocha's reporters that write a run's progress on one line (a dot, a bar, a lane a test) and end it only with the run. */
+const INLINE_REPORTERS = new Set(['dot', 'progress', 'landing', 'nyan'])
+
+/**
+ * Whether the run's reporter writes its progress on one line (`--reporter dot`, Mocha's `progress`,
+ * `landing`, `nyan`): a line of loopcop's printed as a test ends must then begin on a line of its
+ * own. False when the options cannot be read (a `--parallel` worker, Mocha's programmatic API).
+ */
+export function reportsInline(argv: readonly string[] = startArgv): boolean {
+  const command = mochaCommand(argv)
+  if ('unread' in command) return false
+  try {
+    const reporter = command.all().reporter
+    return typeof reporter === 'string' && INLINE_REPORTERS.has(reporter)
+  } catch {
+    return false
+  }
 }
 
 /** The user's own files Mocha `--require`s before loopcop/mocha, and where the fix goes. */

@@ -19,7 +19,7 @@
  */
 import { type Completeness, type Options, PARTIAL, type TestSink, Tries, checkEnvironment, currentOptions, failedNothing, finishRun, firstPartial, firstWarning, install, loadOrderWarning, loadedBefore, outsideScopes, prepareStalls, recordFindings, recordsRun, reportInternalError, reportRun, startRun, lineWriterOf } from '../../src/integration.js'
 import { firstInProcess } from '../../src/runner/once.js'
-import { completeRun, parallelWatchMocha, requiredBefore, runsTests, watchesSerially } from './command-line.js'
+import { completeRun, parallelWatchMocha, reportsInline, requiredBefore, runsTests, watchesSerially } from './command-line.js'
 import { noteTestDefinitions } from './definitions.js'
 import { reportEachRun } from './parallel-watch.js'
 import { type MochaRunnable, type MochaSuite, OWN, endCurrent, newRun, prepareRun } from './test.js'
@@ -38,6 +38,21 @@ function print(text: string): void {
   outsideScopes(() => writeStderr(text))
 }
 
+/**
+ * Set by the main process of a `--parallel` run whose reporter writes its progress on one line
+ * (`reportsInline`), for its workers, which cannot read the run's options.
+ */
+const INLINE_ENV = 'LOOPCOP_MOCHA_INLINE'
+
+/** Whether what is printed as a test ends must first end the reporter's line of dots, known at the first. */
+let inline: boolean | undefined
+
+/** A test's lines, printed as it ends: on a line of their own under a reporter that writes a run's progress on one. */
+function printDuringRun(text: string): void {
+  inline ??= process.env.MOCHA_WORKER_ID !== undefined ? process.env[INLINE_ENV] === '1' : reportsInline()
+  print(inline ? `\n${text}` : text)
+}
+
 /** The findings of a test's failed tries while Mocha retries it (`retries`), for the run report. */
 const tries = new Tries<MochaRunnable>(recordFindings)
 
@@ -46,7 +61,7 @@ const tries = new Tries<MochaRunnable>(recordFindings)
  * `--parallel` worker's findings reach it through the run's spool), and stderr. A leak — blocking
  * after Mocha reported the test — is in the run report only, as failing nothing.
  */
-const sink: TestSink = { record: recordFindings, print, leak: (finding) => recordFindings([failedNothing(finding)]) }
+const sink: TestSink = { record: recordFindings, print: printDuringRun, leak: (finding) => recordFindings([failedNothing(finding)]) }
 
 /**
  * The options in force when Mocha began loading spec files (a `--parallel` worker: the file it is
@@ -206,6 +221,7 @@ export function mochaGlobalSetup(this: { readonly allowUncaught?: unknown } | un
   // One run report per run, even when both builds of loopcop/mocha are registered (they share the detector).
   if (recordsRun()) return
   startRun()
+  if (reportsInline()) process.env[INLINE_ENV] = '1'
   // A test that calls process.exit() ends the run without the teardown: report what is known.
   process.once('exit', reportOnExit)
   // Under `allow-uncaught` Mocha's handler rethrows every uncaught exception (a failing test's

@@ -1,5 +1,31 @@
+import { spawn } from 'node:child_process'
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { runMocha } from './support.js'
+import { bins, childEnv, fixtures } from '../helpers/run.js'
+import { mochaFixtures, runMocha } from './support.js'
+
+/** Runs Mocha on the dots fixture with stdout and stderr on one file, as a terminal or a CI log shows them: what it printed, in order. */
+async function runInterleaved(args: readonly string[]): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'loopcop-interleaved-'))
+  const path = join(dir, 'output.txt')
+  const fd = openSync(path, 'w')
+  try {
+    const env = childEnv({ NODE_PATH: join(fixtures, 'node_modules'), LOOPCOP_MODE: 'warn', LOOPCOP_STALL_MS: '0', LOOPCOP_TEST_CODE: 'check' })
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn(process.execPath, [bins.mocha, ...args], { cwd: join(mochaFixtures, 'dots'), env, stdio: ['ignore', fd, fd] })
+      child.on('error', reject)
+      child.on('close', resolve)
+    })
+    const output = readFileSync(path, 'utf8')
+    expect(code, output).toBe(0)
+    return output
+  } finally {
+    closeSync(fd)
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
 
 // The modes fixture: a test that blocks, one that swallows what a blocking call threw, a clean one.
 describe('modes (LOOPCOP_MODE)', () => {
@@ -43,6 +69,23 @@ describe('modes (LOOPCOP_MODE)', () => {
     expect(run.json.stats).toMatchObject({ passes: 3, failures: 0 })
     expect(run.stderr).toContain('loopcop: no blocking of the event loop found')
   })
+})
+
+// Mocha's dot reporter writes a run's dots on one line, ended with the run: a line of loopcop's
+// printed as a test ends starts on a line of its own, in the main process and in `--parallel` workers.
+describe('warn lines under a reporter that writes its progress on one line', () => {
+  for (const args of [['--reporter', 'dot'], ['--parallel', '--jobs', '1', '--reporter', 'dot']]) {
+    test(args.join(' '), async () => {
+      const output = await runInterleaved(args)
+      const lines = output.split('\n').filter((line) => line.includes('loopcop (warn):'))
+      expect(lines, output).toHaveLength(1)
+      expect(lines[0], output).toMatch(/^loopcop \(warn\): new call site src\/app\.js:7:\d+ fs\.readFileSync\(.* \(in "second file blocks"; /)
+      // Mocha's own lines are whole: its five dots on lines of dots alone, and its count.
+      const dots = output.split('\n').filter((line) => /^\s*\.+$/.test(line))
+      expect(dots.join('').replace(/\s/g, ''), output).toBe('.....')
+      expect(output).toContain('5 passing')
+    })
+  }
 })
 
 // loopcop's warn-mode lines go to stderr, but never through a test's stub of process.stderr.write.
