@@ -1,7 +1,7 @@
 // The end-of-run summary and GitHub annotations (docs/architecture.md, "report"): findings grouped
 // by call site (operation + the user's line), most blocked first.
 import { resolve } from 'node:path'
-import { type Finding, type TestRef, isKnown, isUnjudged, isViolation, testKey, testLabel } from '../model/finding.js'
+import { type Finding, type TestRef, failedItsTest, isKnown, isUnjudged, isViolation, testKey, testLabel } from '../model/finding.js'
 import { TEST_CODE_RULE } from '../model/verdict.js'
 import { type Mode, failsTests } from '../model/mode.js'
 import { displayPath } from '../stack/frames.js'
@@ -63,12 +63,19 @@ function testLabels(tests: readonly TestRef[], cwd: string | undefined): string[
 }
 
 
-/** The lines of a group of call sites: where, how many calls, how long, which tests, the alternative. */
+/**
+ * The lines of a group of call sites: where, how many calls, how long, which tests, the alternative.
+ * Where some sites failed their tests and others only warned (stalls under `stallMode: 'warn'`, a
+ * leak, an `afterEach` hook's calls), those are marked as failing no test.
+ */
 function siteLines(sites: readonly SiteSummary[]): string[] {
   const lines: string[] = []
+  const failing = sites.filter((site) => site.findings.some(failedItsTest)).length
+  const mixed = failing > 0 && failing < sites.length
   for (const site of sites) {
     const tests = site.tests.length === 0 ? '' : ` — ${plural(site.tests.length, 'test')}: ${site.tests.slice(0, 3).join(', ')}${site.tests.length > 3 ? ', …' : ''}`
-    lines.push(`  ${site.operation} at ${site.site}${byPackages(site.findings)}: ${plural(site.calls, site.kind === 'stall' ? 'stall' : 'call')}, ${refused(site) ?? formatMs(site.blockedMs)}${leaked(site)}${tests}`)
+    const warned = mixed && !site.findings.some(failedItsTest) ? ' (warned: failed no test)' : ''
+    lines.push(`  ${site.operation} at ${site.site}${byPackages(site.findings)}: ${plural(site.calls, site.kind === 'stall' ? 'stall' : 'call')}, ${refused(site) ?? formatMs(site.blockedMs)}${leaked(site)}${warned}${tests}`)
     lines.push(`      ${describeFinding(site.example).split(' — ').slice(-1)[0] ?? ''}`)
   }
   return lines

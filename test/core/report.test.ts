@@ -212,6 +212,20 @@ describe('the failure message', () => {
     expect(formatSummary([leak], cwd).split('\n')[1]).toMatch(/: 2 calls, [\d.]+ ms \(leaked past its test\)/)
   })
 
+  test('where some sites failed their tests and others only warned (a stall under stallMode warn, a leak), those are marked; a run of one kind marks none', () => {
+    const failed = syncFinding({ mode: 'fail', test: { name: 'a' } })
+    const stall = stallFinding({ mode: 'warn', test: { name: 'b' } })
+    const leak = syncFinding({ mode: 'warn', leak: true, operation: 'fs.existsSync', location: { file: join(cwd, 'src/other.ts'), line: 3, column: 1 }, test: { name: 'c' } })
+    const lines = formatSummary([failed, stall, leak], cwd).split('\n')
+    const row = (what: string): string => lines.find((line) => line.startsWith(`  ${what} at `)) ?? ''
+    expect(row('fs.readFileSync')).not.toContain('failed no test')
+    expect(row('event loop stall')).toMatch(/: 1 stall, [\d.]+ ms \(warned: failed no test\) — 1 test: "b"$/)
+    expect(row('fs.existsSync')).toMatch(/\(leaked past its test\) \(warned: failed no test\) — 1 test: "c"$/)
+    // All failed, or all warned: nothing to tell apart.
+    expect(formatSummary([failed, syncFinding({ mode: 'fail', test: { name: 'd' } })], cwd)).not.toContain('failed no test')
+    expect(formatSummary([stall, leak], cwd)).not.toContain('failed no test')
+  })
+
   test('tests of the same name in two files are told apart by their file; one of a name by its name alone', () => {
     const a = syncFinding({ test: { name: 'console.warn spy sees nothing', file: join(cwd, 'tests/capture.test.js') } })
     const b = syncFinding({ test: { name: 'console.warn spy sees nothing', file: join(cwd, 'tests/capture2.test.js') } })
