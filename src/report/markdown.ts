@@ -2,7 +2,7 @@
 // GitHub Actions, and `npx loopcop summary <report.json>` anywhere. Made from a JSON report, so a
 // merged report of shards reads the same as a single run's.
 import type { JsonFinding, JsonReport } from './json.js'
-import { isKnown, isViolation, testKey } from '../model/finding.js'
+import { failedItsTest, isKnown, isViolation, testKey } from '../model/finding.js'
 import { NO_STACK, callsAndStalls, count, plural } from './messages.js'
 import { describeEntry } from './ratchet.js'
 
@@ -14,6 +14,8 @@ interface Row {
   calls: number
   ms: number
   readonly tests: Set<string>
+  /** Whether a finding of the site failed its test (`failedItsTest`). */
+  failed: boolean
 }
 
 function rows(findings: SummarizedReport['findings']): Row[] {
@@ -23,8 +25,9 @@ function rows(findings: SummarizedReport['findings']): Row[] {
     const site = f.location === undefined ? '(no stack)' : `${f.location.file}:${f.location.line}`
     const key = `${operation}\u0000${site}`
     let row = byKey.get(key)
-    if (row === undefined) byKey.set(key, (row = { kind: f.kind, operation, site, calls: 0, ms: 0, tests: new Set() }))
+    if (row === undefined) byKey.set(key, (row = { kind: f.kind, operation, site, calls: 0, ms: 0, tests: new Set(), failed: false }))
     row.calls += f.calls
+    row.failed ||= failedItsTest(f)
     row.ms += f.durationMs
     if (f.test !== undefined) row.tests.add(testKey(f.test))
   }
@@ -38,8 +41,15 @@ function cell(text: string): string {
 
 const ms = (n: number): string => (n >= 1000 ? `${(n / 1000).toFixed(2)} s` : `${n.toFixed(1)} ms`)
 
+/**
+ * A table of call sites. Where some failed their tests and others only warned (stalls under
+ * `stallMode: 'warn'`, leaks), those are marked, as the console summary marks them.
+ */
 function table(list: readonly Row[]): string[] {
-  return ['| operation | call site | calls | blocked | tests |', '| --- | --- | ---: | ---: | ---: |', ...list.map((r) => `| ${cell(r.operation)} | ${cell(r.site)} | ${count(r.calls)} | ${ms(r.ms)} | ${r.tests.size} |`)]
+  const failing = list.filter((r) => r.failed).length
+  const mixed = failing > 0 && failing < list.length
+  const operation = (r: Row): string => `${cell(r.operation)}${mixed && !r.failed ? ' (warned: failed no test)' : ''}`
+  return ['| operation | call site | calls | blocked | tests |', '| --- | --- | ---: | ---: | ---: |', ...list.map((r) => `| ${operation(r)} | ${cell(r.site)} | ${count(r.calls)} | ${ms(r.ms)} | ${r.tests.size} |`)]
 }
 
 /** What the Markdown summary reads of a report: all but its findings' stacks (a run's own summary leaves them out). */

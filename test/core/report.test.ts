@@ -224,6 +224,12 @@ describe('the failure message', () => {
     // All failed, or all warned: nothing to tell apart.
     expect(formatSummary([failed, syncFinding({ mode: 'fail', test: { name: 'd' } })], cwd)).not.toContain('failed no test')
     expect(formatSummary([stall, leak], cwd)).not.toContain('failed no test')
+    // The Markdown summary (GitHub's step summary, `loopcop summary`) marks them alike.
+    const markdown = markdownSummary(jsonReport([failed, stall, leak], cwd)).split('\n')
+    expect(markdown.find((line) => line.startsWith('| fs.readFileSync '))).toMatch(/^\| fs\.readFileSync \| src\/users\.ts:14 \|/)
+    expect(markdown.find((line) => line.startsWith('| event loop stall'))).toMatch(/^\| event loop stall \(warned: failed no test\) \| src\/csv\.ts:8 \|/)
+    expect(markdown.find((line) => line.startsWith('| fs.existsSync'))).toMatch(/^\| fs\.existsSync \(warned: failed no test\) \|/)
+    expect(markdownSummary(jsonReport([stall, leak], cwd))).not.toContain('failed no test')
   })
 
   test('tests of the same name in two files are told apart by their file; one of a name by its name alone', () => {
