@@ -221,7 +221,9 @@ export function mochaGlobalSetup(this: { readonly allowUncaught?: unknown } | un
   // One run report per run, even when both builds of loopcop/mocha are registered (they share the detector).
   if (recordsRun()) return
   startRun()
+  // Set or taken away: a run started by a test of another run inherits that run's.
   if (reportsInline()) process.env[INLINE_ENV] = '1'
+  else Reflect.deleteProperty(process.env, INLINE_ENV)
   // A test that calls process.exit() ends the run without the teardown: report what is known.
   process.once('exit', reportOnExit)
   // Under `allow-uncaught` Mocha's handler rethrows every uncaught exception (a failing test's

@@ -74,7 +74,7 @@ describe('modes (LOOPCOP_MODE)', () => {
 // Mocha's dot reporter writes a run's dots on one line, ended with the run: a line of loopcop's
 // printed as a test ends starts on a line of its own, in the main process and in `--parallel` workers.
 describe('warn lines under a reporter that writes its progress on one line', () => {
-  for (const args of [['--reporter', 'dot'], ['--parallel', '--jobs', '1', '--reporter', 'dot']]) {
+  for (const args of [['--reporter', 'dot'], ['--parallel', '--jobs', '2', '--reporter', 'dot']]) {
     test(args.join(' '), async () => {
       const output = await runInterleaved(args)
       const lines = output.split('\n').filter((line) => line.includes('loopcop (warn):'))
@@ -86,6 +86,13 @@ describe('warn lines under a reporter that writes its progress on one line', () 
       expect(output).toContain('5 passing')
     })
   }
+
+  test("a --parallel run with another reporter, started from a dot run (its variable inherited), prints no line break of the other's", async () => {
+    const run = await runMocha('dots', ['--parallel', '--jobs', '2'], { name: 'dots-inherited', env: { LOOPCOP_MODE: 'warn', LOOPCOP_MOCHA_INLINE: '1' } })
+    expect(run.json.stats).toMatchObject({ passes: 5, failures: 0 })
+    expect(run.stderr).toMatch(/^loopcop \(warn\): new call site src\/app\.js:7:/m)
+    expect(run.stderr).not.toMatch(/\n\nloopcop \(warn\)|^\nloopcop/)
+  })
 })
 
 // loopcop's warn-mode lines go to stderr, but never through a test's stub of process.stderr.write.
