@@ -19,6 +19,12 @@ interface Position {
   readonly id: number
   /** How V8 names the function at this offset for the calls this position stands for (`nameVariant`). */
   readonly variant: string
+  /**
+   * The function's own name V8 gives there, in a script of the user's own: closures of one
+   * function's code named apart (`Object.defineProperty(fn, 'name', …)`, sinon's proxies: one line
+   * of `proxy.js` is `Object.existsSync` and `Object.statSync`); `undefined` elsewhere (not asked).
+   */
+  readonly fn: string | null | undefined
   /** The position of the same offset named another way, once one was seen (a short chain: usually none). */
   other: Position | undefined
   /** Its frame, source-mapped; `null`: no frame (no position, or loopcop's own code); `undefined`: not worked out yet. */
@@ -62,7 +68,7 @@ const NO_FRAME = null
  * scope a test's body, a hook or an `allowBlocking(fn)` runs in): no frame, as loopcop's own code
  * has none. Its number, 0, is no other position's.
  */
-const SCOPE_RUN: Position = Object.freeze({ id: 0, variant: '', other: undefined, frame: NO_FRAME, raw: NO_FRAME, storageRun: false, ownCode: true })
+const SCOPE_RUN: Position = Object.freeze({ id: 0, variant: '', fn: undefined, other: undefined, frame: NO_FRAME, raw: NO_FRAME, storageRun: false, ownCode: true })
 
 /** The code units of the key being made (see `Stacks.key`): one array for every read, reads never overlap. */
 const KEY_CODES: number[] = []
@@ -78,7 +84,7 @@ function indexOfFrame(positions: readonly Position[], frame: Frame): number {
  * `node_modules`) a position is as exact as a frame: it stands for one version of the script, told by
  * V8's hash of its source — Mocha's and Jest's watch modes compile a file again under the same name
  * after an edit, where an offset is another line, column and function — and for one way V8 names its
- * function there (`nameVariant`). Those are the frames findings name as the user's code (`location`)
+ * function there (`nameVariant`, and the function's own name: closures of one code named apart). Those are the frames findings name as the user's code (`location`)
  * and `caller` rules with `function` look at. Node's modules and dependencies do not change while a
  * process runs, and their frames keep the name V8 gave the first call at each offset: asking V8 for
  * the receiver at each of a stack's 10–20 frames cost ~1.3 µs a kept call (bench/README.md,
@@ -442,6 +448,7 @@ export class Stacks {
     const script = site.getFileName()
     let position: Position | undefined
     let variant = ''
+    let fn: string | null | undefined
     // A script with no name (`''`: code the inspector evaluated) is told by its text, `sourceURL` included.
     if (typeof script === 'string' && script !== '') {
       let positions = this.#byScript.get(script)
@@ -455,24 +462,26 @@ export class Stacks {
           positions.hash = hash
         }
         variant = nameVariant(site)
+        fn = site.getFunctionName()
       }
       const offset = site.getPosition()
       position = positions.byOffset.get(offset)
-      if (position === undefined) positions.byOffset.set(offset, (position = this.#newPosition(variant)))
+      if (position === undefined) positions.byOffset.set(offset, (position = this.#newPosition(variant, fn)))
     } else {
       variant = nameVariant(site)
+      fn = site.getFunctionName()
       const text = positionOf(site)
       position = this.#byText.get(text)
-      if (position === undefined) this.#byText.set(text, (position = this.#newPosition(variant)))
+      if (position === undefined) this.#byText.set(text, (position = this.#newPosition(variant, fn)))
     }
-    // The same offset named another way (another receiver's type, a constructor call): a position of its own.
-    while (position.variant !== variant) position = position.other ??= this.#newPosition(variant)
+    // The same offset named another way (another receiver's type, a constructor call, a closure named apart): a position of its own.
+    while (position.variant !== variant || position.fn !== fn) position = position.other ??= this.#newPosition(variant, fn)
     return position
   }
 
-  #newPosition(variant: string): Position {
+  #newPosition(variant: string, fn: string | null | undefined): Position {
     if (++this.#positions > MAX_POSITIONS) this.#forgetPositions()
-    return { id: ++this.#lastId, variant, other: undefined, frame: undefined, raw: undefined, storageRun: undefined, ownCode: undefined }
+    return { id: ++this.#lastId, variant, fn, other: undefined, frame: undefined, raw: undefined, storageRun: undefined, ownCode: undefined }
   }
 
   /**

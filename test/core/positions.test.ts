@@ -70,6 +70,24 @@ describe('a position is named as V8 names each call', () => {
     expect(called.location?.function).toBe('Widget')
     expect(called.location?.line).toBe(constructed.location?.line)
   })
+  for (const first of ['existsSync', 'statSync']) {
+    test(`closures of one function's code named apart (sinon's proxies: Object.defineProperty(fn, 'name', …); ${first} first): each call its own name, as V8 writes it, and a \`function\` rule tells them apart`, () => {
+      // One line of the user's own code, two closures of it named for what they stand in for.
+      const make = runInThisContext('(function (fs, dir) { return function (name) { const proxy = function () { return fs.statSync(dir) }; Object.defineProperty(proxy, "name", { value: name }); return proxy } })', {
+        filename: join(dir, `proxies-${first}.js`),
+      }) as (f: unknown, d: string) => (name: string) => () => unknown
+      const named = make(fs, dir)
+      const proxies = { existsSync: named('existsSync'), statSync: named('statSync') }
+      const order = first === 'existsSync' ? (['existsSync', 'statSync'] as const) : (['statSync', 'existsSync'] as const)
+      for (const name of [...order, ...order]) {
+        const f = only(() => proxies[name](), { allow: [{ function: 'Object.statSync' }] })
+        const asV8 = v8Line((thrower) => ({ [name]: make(thrower, dir)(name) })[name]?.())
+        expect(`at ${f.location?.function} (${f.location?.file}:${f.location?.line}:${f.location?.column})`).toBe(asV8)
+        expect(f.location?.function).toBe(`Object.${name}`)
+        expect(f.allowed).toBe(name === 'statSync')
+      }
+    })
+  }
 })
 
 describe('a file compiled again from another source is another script', () => {
