@@ -488,12 +488,18 @@ export class Stacks {
    * Puts `SCOPE_RUN` in place of each `AsyncLocalStorage.run` called from loopcop's own code (the
    * next site is its caller): Node's frame of loopcop's scope, which would otherwise stay in a
    * finding's stack between the test's function and the runner's (`BlockingIOError`'s stack, the
-   * JSON report). A storage of the user's, run from the user's code, keeps its frame.
+   * JSON report). A storage of the user's, run from the user's code, keeps its frame. One that ends
+   * the capture (cut at its depth: no caller to tell by) is taken for the scope's, the run every
+   * test's stack ends in; at worst a frame of Node's is left out.
    */
   #hideScopeRuns(sites: readonly NodeJS.CallSite[], positions: Position[]): void {
-    for (let i = 0; i + 1 < positions.length; i++) {
+    for (let i = 0; i < positions.length; i++) {
       if ((positions[i] as Position).storageRun !== true) continue
-      const caller = positions[i + 1] as Position
+      const caller = positions[i + 1]
+      if (caller === undefined) {
+        positions[i] = SCOPE_RUN
+        continue
+      }
       if (caller.ownCode === undefined) {
         const file: unknown = (sites[i + 1] as NodeJS.CallSite).getFileName()
         caller.ownCode = typeof file === 'string' && file !== '' && this.isOwnFile(toPath(file))

@@ -164,3 +164,17 @@ describe('a call a built-in rule allows from its first frames', () => {
     expect(builtinsDecideFirst([testCode])).toBe(false)
   })
 })
+
+// The scope's own `AsyncLocalStorage.run` (Node's frame, called by loopcop) is never a frame of a
+// finding. A capture cut at its depth right below it has no caller frame to tell whose run it is:
+// it is taken for the scope's.
+describe("the scope's AsyncLocalStorage.run at the end of a capture cut at its depth", () => {
+  for (const traceDepth of [2, 3, 4]) {
+    test(`traceDepth ${traceDepth}: no frame of it`, async () => {
+      const { findings } = await detect(() => site(), { mode: 'warn', traceDepth })
+      const stack = only(findings).frames.map((frame) => `${frame.fn ?? ''} (${frame.file})`)
+      expect(stack[0]).toMatch(/^site \(/)
+      expect(stack.filter((frame) => frame.includes('AsyncLocalStorage'))).toEqual([])
+    })
+  }
+})
