@@ -30,7 +30,8 @@ export interface CollectedFindings {
    * how many such files each had: their config lacks `loopcop/vitest` in `setupFiles` (a project's
    * config does not take the root's unless it `extends` it).
    */
-  readonly uncheckedProjects: readonly { readonly name: string; readonly files: number }[]
+  /** Projects none of whose test files loopcop checked; `configless`: the project has no config file of its own. */
+  readonly uncheckedProjects: readonly { readonly name: string; readonly files: number; readonly configless: boolean }[]
   /** Ids of the findings failed tests and failed files (leaks) failed with: Vitest reports those failures itself. */
   readonly inFailures: ReadonlySet<string>
 }
@@ -42,7 +43,7 @@ export function collectFindings(testModules: readonly TestModule[]): CollectedFi
   let workerOptions: CollectedFindings['workerOptions']
   let checkedFiles = 0
   // Per project: test files that ran a test, and how many of those loopcop checked.
-  const projects = new Map<string, { ran: number; checked: number }>()
+  const projects = new Map<string, { ran: number; checked: number; configless: boolean }>()
   for (const testModule of testModules) {
     let checked = false
     for (const testCase of testModule.children.allTests()) {
@@ -60,7 +61,7 @@ export function collectFindings(testModules: readonly TestModule[]): CollectedFi
     if (fileChecked) checkedFiles++
     if (hasTest(testModule, 'passed', 'failed')) {
       const name = testModule.project.name
-      const p = projects.get(name) ?? { ran: 0, checked: 0 }
+      const p = projects.get(name) ?? { ran: 0, checked: 0, configless: configless(testModule.project) }
       p.ran++
       if (fileChecked) p.checked++
       projects.set(name, p)
@@ -69,7 +70,7 @@ export function collectFindings(testModules: readonly TestModule[]): CollectedFi
     if (testModule.state() === 'failed') for (const f of file?.leaks ?? []) if (failedItsTest(f)) inFailures.add(f.id)
     if (workerOptions === undefined || (workerOptions.report.json === undefined && file?.options?.report.json !== undefined)) workerOptions = file?.options
   }
-  const uncheckedProjects = checkedFiles === 0 ? [] : [...projects].filter(([, p]) => p.checked === 0).map(([name, p]) => ({ name, files: p.ran }))
+  const uncheckedProjects = checkedFiles === 0 ? [] : [...projects].filter(([, p]) => p.checked === 0).map(([name, p]) => ({ name, files: p.ran, configless: p.configless }))
   return { findings: collector.findings, workerOptions, checkedFiles, uncheckedProjects, inFailures }
 }
 
@@ -235,11 +236,38 @@ function uncheckedReason(testModules: readonly TestModule[]): string | undefined
   return undefined
 }
 
+/**
+ * Whether a project is a folder a `test.projects` glob matched that has no config file of its own,
+ * which Vitest runs with its defaults (zod's `packages/*`): no config file, and a root of its own (an
+ * inline project, which has no file either, has the root config's root unless it names one; one that
+ * does gets advice that fits it too). False when that cannot be read.
+ */
+function configless(project: unknown): boolean {
+  try {
+    const p = project as { vite?: { config?: { configFile?: unknown } }; config?: { root?: unknown }; vitest?: { config?: { root?: unknown } } }
+    const file = p.vite?.config?.configFile
+    const root = p.config?.root
+    return p.vite?.config !== undefined && (file === undefined || file === false) && typeof root === 'string' && root !== p.vitest?.config?.root
+  } catch {
+    return false
+  }
+}
+
 /** What to say of projects whose test files loopcop did not check while it checked others' (see `CollectedFindings.uncheckedProjects`). */
 function partlyUncheckedReason(projects: CollectedFindings['uncheckedProjects']): string {
-  const files = projects.reduce((n, p) => n + p.files, 0)
-  const named = projects.map((p) => (p.name === '' ? 'the root project' : `"${p.name}"`)).join(', ')
-  return `${files} test file${files === 1 ? '' : 's'} of ${projects.length === 1 ? 'project' : 'projects'} ${named} ran without loopcop: a project's config does not take the root config's \`setupFiles\` — add 'loopcop/vitest' to ${projects.length === 1 ? 'its' : 'their'} \`setupFiles\` (or \`extends: true\` to ${projects.length === 1 ? 'its entry' : 'their entries'} in \`test.projects\`)`
+  const said = (group: CollectedFindings['uncheckedProjects'], fix: (one: boolean) => string): string => {
+    const files = group.reduce((n, p) => n + p.files, 0)
+    const named = group.map((p) => (p.name === '' ? 'the root project' : `"${p.name}"`)).join(', ')
+    return `${files} test file${files === 1 ? '' : 's'} of ${group.length === 1 ? 'project' : 'projects'} ${named} ran without loopcop: ${fix(group.length === 1)}`
+  }
+  const withConfig = projects.filter((p) => !p.configless)
+  const configless = projects.filter((p) => p.configless)
+  return [
+    ...(withConfig.length > 0 ? [said(withConfig, (one) => `a project's config does not take the root config's \`setupFiles\` — add 'loopcop/vitest' to ${one ? 'its' : 'their'} \`setupFiles\` (or \`extends: true\` to ${one ? 'its entry' : 'their entries'} in \`test.projects\`)`)] : []),
+    ...(configless.length > 0
+      ? [said(configless, (one) => `${one ? 'it has' : 'they have'} no config file of ${one ? 'its' : 'their'} own (a folder a \`test.projects\` glob matched), so Vitest runs ${one ? 'it' : 'them'} with its defaults, not the root config's \`setupFiles\` — give ${one ? 'it' : 'each'} a \`vitest.config\` with \`setupFiles: ['loopcop/vitest']\`, or list ${one ? 'it' : 'them'} in \`test.projects\` as \`{ extends: true, test: { name, root } }\``)]
+      : []),
+  ].join('\nloopcop: ')
 }
 
 export { LoopcopReporter }

@@ -182,6 +182,17 @@ test('a project whose config does not take the root config\'s setupFiles is name
   expect(both?.report?.findings.filter((f) => !f.allowed).map((f) => f.operation).sort()).toEqual(['fs.existsSync', 'fs.readFileSync', 'fs.statSync'])
 }, 240_000)
 
+test('a project that is a folder a test.projects glob matched, with no config file, is named with advice that fits it (zod)', async () => {
+  const vitest = runners(mkdtempSync(join(tmpdir(), 'loopcop-projects-'))).find((r) => r.name === 'vitest')
+  const run = await vitest?.run({ LOOPCOP_MODE: 'warn', FIXTURE_NEW: '1', FIXTURE_CONFIG_ALONE: '1', FIXTURE_GLOB: '1' }, ['--config', 'vitest.projects.config.mjs'])
+  expect(run?.code, run?.output).toBe(0)
+  const lines = (run?.output ?? '').split('\n').filter((line) => line.includes('ran without loopcop'))
+  expect(lines).toEqual([
+    "loopcop: 1 test file of project \"config\" ran without loopcop: a project's config does not take the root config's `setupFiles` — add 'loopcop/vitest' to its `setupFiles` (or `extends: true` to its entry in `test.projects`)",
+    "loopcop: 1 test file of project \"solo\" ran without loopcop: it has no config file of its own (a folder a `test.projects` glob matched), so Vitest runs it with its defaults, not the root config's `setupFiles` — give it a `vitest.config` with `setupFiles: ['loopcop/vitest']`, or list it in `test.projects` as `{ extends: true, test: { name, root } }`",
+  ])
+}, 240_000)
+
 test("a run whose only test file fails to load says so, not that loopcop is missing from setupFiles", async () => {
   const run = await runFixture(['test/broken.test.ts'], { report: true, env: { FIXTURE_BROKEN: '1' } })
   expect(run.result.code).not.toBe(0)
