@@ -3,7 +3,7 @@
 // merged report of shards reads the same as a single run's.
 import type { JsonFinding, JsonReport } from './json.js'
 import { failedItsTest, isKnown, isViolation, testKey } from '../model/finding.js'
-import { NO_STACK, callsAndStalls, count, plural } from './messages.js'
+import { NO_STACK, callsAndStalls, count, plural, warnedOnlyMarks } from './messages.js'
 import { describeEntry } from './ratchet.js'
 
 /** A call site of the Markdown summary. */
@@ -46,10 +46,8 @@ const ms = (n: number): string => (n >= 1000 ? `${(n / 1000).toFixed(2)} s` : `$
  * `stallMode: 'warn'`, leaks), those are marked, as the console summary marks them.
  */
 function table(list: readonly Row[]): string[] {
-  const failing = list.filter((r) => r.failed).length
-  const mixed = failing > 0 && failing < list.length
-  const operation = (r: Row): string => `${cell(r.operation)}${mixed && !r.failed ? ' (warned: failed no test)' : ''}`
-  return ['| operation | call site | calls | blocked | tests |', '| --- | --- | ---: | ---: | ---: |', ...list.map((r) => `| ${operation(r)} | ${cell(r.site)} | ${count(r.calls)} | ${ms(r.ms)} | ${r.tests.size} |`)]
+  const warned = warnedOnlyMarks(list.map((r) => r.failed))
+  return ['| operation | call site | calls | blocked | tests |', '| --- | --- | ---: | ---: | ---: |', ...list.map((r, i) => `| ${cell(r.operation)}${warned[i] ?? ''} | ${cell(r.site)} | ${count(r.calls)} | ${ms(r.ms)} | ${r.tests.size} |`)]
 }
 
 /** What the Markdown summary reads of a report: all but its findings' stacks (a run's own summary leaves them out). */

@@ -32,6 +32,17 @@ export function count(n: number): string {
 /** A count with its noun: `1 blocking call`, `2 call sites`. */
 export const plural = (n: number, one: string, many = `${one}s`): string => `${count(n)} ${n === 1 ? one : many}`
 
+/**
+ * For each call site, by whether a finding there failed its test: ` (warned: failed no test)` on a
+ * site that failed none where others failed theirs (stalls under `stallMode: 'warn'`, leaks), else
+ * nothing. A run of one kind marks none. The console and Markdown summaries both mark so.
+ */
+export function warnedOnlyMarks(failed: readonly boolean[]): string[] {
+  const failing = failed.filter(Boolean).length
+  const mixed = failing > 0 && failing < failed.length
+  return failed.map((f) => (mixed && !f ? ' (warned: failed no test)' : ''))
+}
+
 /** Why some calls have no stack of their own (see `STACKS_PER_OPERATION`). */
 export const NO_STACK = `no stack of their own: past the first ${STACKS_PER_OPERATION} calls of an operation in a test, once one is not allowed, calls are counted and timed only`
 
