@@ -39,18 +39,15 @@ function print(text: string): void {
 }
 
 /**
- * Set by the main process of a `--parallel` run whose reporter writes its progress on one line
- * (`reportsInline`), for its workers, which cannot read the run's options.
+ * `1` when the run's reporter writes its progress on one line (`reportsInline`): set by the main
+ * process at its global set-up, for itself and for its `--parallel` workers, which cannot read the
+ * run's options.
  */
 const INLINE_ENV = 'LOOPCOP_MOCHA_INLINE'
 
-/** Whether what is printed as a test ends must first end the reporter's line of dots, known at the first. */
-let inline: boolean | undefined
-
 /** A test's lines, printed as it ends: on a line of their own under a reporter that writes a run's progress on one. */
 function printDuringRun(text: string): void {
-  inline ??= process.env.MOCHA_WORKER_ID !== undefined ? process.env[INLINE_ENV] === '1' : reportsInline()
-  print(inline ? `\n${text}` : text)
+  print(process.env[INLINE_ENV] === '1' ? `\n${text}` : text)
 }
 
 /** The findings of a test's failed tries while Mocha retries it (`retries`), for the run report. */
