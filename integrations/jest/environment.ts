@@ -61,6 +61,12 @@ import { markEnvironment, publishCore } from './handle.js'
 import { type CircusHandler, EVENT_HANDLERS, foldHandler } from './handlers.js'
 import { type CircusEvent, type CircusHook, type CircusState, type CircusTest, RETRY_TIMES, concurrentTests, isGeneratorFunction, testName } from './circus.js'
 
+/** A Jest project's `displayName` (a string, or `{ name, color }` once Jest has read the config), when it has one. */
+function projectName(displayName: unknown): string | undefined {
+  const name: unknown = typeof displayName === 'object' && displayName !== null ? (displayName as { name?: unknown }).name : displayName
+  return typeof name === 'string' && name !== '' ? name : undefined
+}
+
 /** Docblock pragmas a test file may carry, and the option each one sets. */
 const PRAGMAS = { 'loopcop-mode': 'mode', 'loopcop-stall-ms': 'stallMs', 'loopcop-stall-mode': 'stallMode' } as const
 
@@ -144,6 +150,8 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
   if ((Base as { [WITH_LOOPCOP]?: true })[WITH_LOOPCOP] === true) return Base
   const Checked = class extends (Base as JestEnvironmentClass) {
     readonly #testPath: string
+    /** The project's `displayName`, where it has one: the findings' `test.project`. */
+    readonly #project: string | undefined
     readonly #overrides: ScopeOptions
     /** Each test's current try (a retry opens a new one). */
     readonly #runs = new WeakMap<CircusTest, TestRun>()
@@ -175,6 +183,7 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
       assertSupportedRunner('Jest')
       super(config, context)
       this.#testPath = context.testPath
+      this.#project = projectName(config.projectConfig.displayName)
       // A worker runs test files one after another: what the one before configured (a `configure()`
       // at its top level, say) is undone, as a process of its own would forget it. Before
       // `fileOptions`, which configures this file's project's `onFinding` and baseline.
@@ -307,7 +316,7 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
     #runFor(test: CircusTest): TestRun {
       let run = this.#runs.get(test)
       if (run === undefined || run.ended) {
-        run = openTest(this.#refs.of(test, testName(test), this.#testPath), { overrides: this.#overrides, what: 'testEnvironmentOptions.loopcop' }, this.#sink)
+        run = openTest(this.#refs.of(test, testName(test), this.#testPath, this.#project), { overrides: this.#overrides, what: 'testEnvironmentOptions.loopcop' }, this.#sink)
         this.#runs.set(test, run)
       }
       return run

@@ -96,7 +96,7 @@ const refs = new TestRefs<RunnerTestCase>()
 /** Opens a test: its findings go into its task's meta, for the reporter. */
 function open(task: RunnerTestCase): TestRun {
   return openTest(
-    refs.of(task, testName(task), task.file.filepath),
+    refs.of(task, testName(task), task.file.filepath, task.file.projectName === '' ? undefined : task.file.projectName),
     {},
     {
       record: (findings) => testMeta(task.meta).findings.push(...findings),

@@ -13,11 +13,23 @@ export interface TestRef {
    * Absent for the first (and for every test of a name of its own).
    */
   readonly repeat?: number
+  /**
+   * The runner's project the test ran in, where the run names its projects (a Vitest project's
+   * `test.name`, a Jest project's `displayName`): one test file that two projects run (under jsdom
+   * and under node) is two tests. Absent for a run of one unnamed project, and under Mocha and
+   * `node --test`.
+   */
+  readonly project?: string
 }
 
-/** A test as one string (`file\0name`, `\0repeat` for a repeated name; '' for no test): two files' `works` tests are two tests. */
+/**
+ * A test as one string (`file\0name`, `\0repeat` for a repeated name, `\u0001project` for a named
+ * project; '' for no test): two files' `works` tests are two tests, and so are two projects' runs of one file.
+ */
 export function testKey(t: TestRef | undefined): string {
-  return t === undefined ? '' : `${t.file ?? ''}\u0000${t.name}${t.repeat === undefined ? '' : `\u0000${t.repeat}`}`
+  if (t === undefined) return ''
+  const key = `${t.file ?? ''}\u0000${t.name}${t.repeat === undefined ? '' : `\u0000${t.repeat}`}`
+  return t.project === undefined ? key : `${key}\u0001${t.project}`
 }
 
 /** A test's name as a message lists it: quoted, with `#2` for the second test of that name in its file. */
@@ -33,21 +45,28 @@ export function testLabel(t: TestRef): string {
 export class TestRefs<T extends object> {
   readonly #refs = new WeakMap<T, TestRef>()
   /**
-   * How many tests of each name have been seen, by file. Two maps, not one keyed by `file\0name`:
-   * a key made for every test is a new string to hash, and the ref is made without spreading
-   * optional parts (bench/README.md, "Fifty-first pass": ~1.7 K instructions a Mocha test).
+   * How many tests of each name have been seen, by file (by project and file for a named project).
+   * Two maps, not one keyed by `file\0name`: a key made for every test is a new string to hash, and
+   * the ref is made without spreading optional parts (bench/README.md, "Fifty-first pass": ~1.7 K
+   * instructions a Mocha test).
    */
   readonly #seen = new Map<string | undefined, Map<string, number>>()
 
-  /** The ref of `test`, named `name` in `file`: made the first time it is asked for. */
-  of(test: T, name: string, file: string | undefined): TestRef {
+  /**
+   * The ref of `test`, named `name` in `file`, run by the runner's named `project` (see
+   * `TestRef.project`): made the first time it is asked for.
+   */
+  of(test: T, name: string, file: string | undefined, project?: string): TestRef {
     let ref = this.#refs.get(test)
     if (ref !== undefined) return ref
-    let names = this.#seen.get(file)
-    if (names === undefined) this.#seen.set(file, (names = new Map<string, number>()))
+    // A worker that keeps its modules between files (Vitest's `isolate: false`) may run one file for two projects.
+    const where = project === undefined ? file : `${project}\u0001${file ?? ''}`
+    let names = this.#seen.get(where)
+    if (names === undefined) this.#seen.set(where, (names = new Map<string, number>()))
     const n = (names.get(name) ?? 0) + 1
     names.set(name, n)
-    if (file === undefined) ref = n > 1 ? { name, repeat: n } : { name }
+    if (project !== undefined) ref = { name, ...(file !== undefined && { file }), ...(n > 1 && { repeat: n }), project }
+    else if (file === undefined) ref = n > 1 ? { name, repeat: n } : { name }
     else ref = n > 1 ? { name, file, repeat: n } : { name, file }
     this.#refs.set(test, ref)
     return ref

@@ -1,6 +1,6 @@
 // The JSON run report, schema version 1 (docs/architecture.md, "report"; README "What is reported").
 import { resolve } from 'node:path'
-import { type Finding, type StallFinding, type SyncIoFinding, isKnown, isUnjudged, isViolation, testKey } from '../model/finding.js'
+import { type Finding, type StallFinding, type SyncIoFinding, type TestRef, isKnown, isUnjudged, isViolation, testKey } from '../model/finding.js'
 import { TEST_CODE_RULE } from '../model/verdict.js'
 import type { BaselineEntry } from './baseline.js'
 import { writeFileAtomically } from '../runtime/files.js'
@@ -75,6 +75,11 @@ export interface JsonReport {
 
 const round = (ms: number): number => Math.round(ms * 1000) / 1000
 
+/** A test as the JSON report names it: its file relative to the working directory. */
+function jsonTest(t: TestRef, rel: (file: string) => string): TestRef {
+  return { name: t.name, ...(t.file !== undefined && { file: rel(t.file) }), ...(t.repeat !== undefined && { repeat: t.repeat }), ...(t.project !== undefined && { project: t.project }) }
+}
+
 /**
  * A finding in its JSON form. With `stacks` false its `stack` is left empty: for summaries that read
  * the rest (the Markdown summary), without a string made for each frame of every finding.
@@ -89,7 +94,7 @@ export function toJsonFinding(f: Finding, cwd = projectCwd(), stacks = true): Js
     ...(f.kind === 'sync-io' && f.otherArgs !== undefined && { otherArgs: f.otherArgs }),
     ...(f.kind === 'stall' && { thresholdMs: f.thresholdMs }),
     ...(f.kind === 'stall' && f.unjudged !== undefined && { unjudged: f.unjudged }),
-    ...(f.kind === 'stall' && f.candidates !== undefined && { candidates: f.candidates.map((t) => ({ name: t.name, ...(t.file !== undefined && { file: rel(t.file) }), ...(t.repeat !== undefined && { repeat: t.repeat }) })) }),
+    ...(f.kind === 'stall' && f.candidates !== undefined && { candidates: f.candidates.map((t) => jsonTest(t, rel)) }),
     durationMs: round(f.durationMs),
     maxMs: round(f.maxMs),
     calls: f.calls,
@@ -98,7 +103,7 @@ export function toJsonFinding(f: Finding, cwd = projectCwd(), stacks = true): Js
     ...(f.baselined === true && { baselined: true }),
     ...(f.scope !== undefined && { scope: f.scope }),
     leak: f.leak,
-    ...(f.test !== undefined && { test: { name: f.test.name, ...(f.test.file !== undefined && { file: rel(f.test.file) }), ...(f.test.repeat !== undefined && { repeat: f.test.repeat }) } }),
+    ...(f.test !== undefined && { test: jsonTest(f.test, rel) }),
     ...(f.location !== undefined && { location: { ...f.location, file: rel(f.location.file) } }),
     ...(f.offender !== undefined && { offender: { ...f.offender, file: rel(f.offender.file) } }),
     ...(f.testCode === true && { testCode: true }),

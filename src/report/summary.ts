@@ -53,12 +53,21 @@ export function summarizeBySite(findings: readonly Finding[], cwd?: string, whic
   return [...sites.values()].map((s) => ({ ...s, tests: testLabels([...s.tests.values()], cwd) })).sort((a, b) => b.blockedMs - a.blockedMs)
 }
 
-/** The tests' labels (`testLabel`), each followed by its file where another file has a test of the same label: `"works" (test/b.test.js)`. */
+/**
+ * The tests' labels (`testLabel`), each followed by what tells it from the tests of the same label:
+ * its file where another file has one (`"works" (test/b.test.js)`), its project where another
+ * project ran one (`"works" (project jsdom)`).
+ */
 function testLabels(tests: readonly TestRef[], cwd: string | undefined): string[] {
   const labels = tests.map(testLabel)
   return labels.map((label, i) => {
-    const file = (tests[i] as TestRef).file
-    return file !== undefined && labels.indexOf(label) !== labels.lastIndexOf(label) ? `${label} (${displayPath(file, cwd)})` : label
+    if (labels.indexOf(label) === labels.lastIndexOf(label)) return label
+    const t = tests[i] as TestRef
+    const twins = tests.filter((o, j) => j !== i && labels[j] === label)
+    const apart: string[] = []
+    if (t.file !== undefined && twins.some((o) => o.file !== t.file)) apart.push(displayPath(t.file, cwd))
+    if (t.project !== undefined && twins.some((o) => o.project !== t.project)) apart.push(`project ${t.project}`)
+    return apart.length === 0 ? label : `${label} (${apart.join(', ')})`
   })
 }
 

@@ -215,3 +215,35 @@ test('Vitest run from above its root (`--root`): the baseline written is the one
   expect(rerun.code, rerun.output).toBe(0)
   expect(rerun.output).toContain('known from the baseline (reported, not failing): 2 blocking calls at 2 call sites')
 }, 240_000)
+
+// react-hook-form and zod run one test file under two projects (jsdom and node): two runs of a test,
+// each with its own findings, which the report tells apart by project and counts as two tests.
+describe.each([
+  ['vitest', ['--config', 'vitest.projects.config.mjs']],
+  ['jest', ['--config', 'jest.projects.config.cjs']],
+] as const)('%s: one test file run by two projects', (name, args) => {
+  test('is two tests: each finding names its project, the summary counts both and tells them apart, and the baseline counts both tests', async () => {
+    const runner = runners(dir).find((r) => r.name === name) as Runner
+    const path = join(dir, `${name}-twice-baseline.json`)
+    const run = await runner.run({ LOOPCOP_MODE: 'warn', FIXTURE_NEW: '1', FIXTURE_TWICE: '1', LOOPCOP_UPDATE_BASELINE: '1', LOOPCOP_BASELINE: path }, args)
+    expect(run.code, run.output).toBe(0)
+    // Jest joins a test's names with a space, Vitest with ' > '.
+    const saves = name === 'vitest' ? 'users > saves a user' : 'users saves a user'
+    const file = name === 'vitest' ? 'vitest/users.test.mjs' : 'jest/users.test.js'
+    const tests = (run.report?.findings ?? []).filter((f) => f.operation === 'fs.statSync').map((f) => f.test)
+    expect(tests.sort((a, b) => (a?.project ?? '').localeCompare(b?.project ?? ''))).toEqual([
+      { name: saves, file, project: 'users' },
+      { name: saves, file, project: 'users-again' },
+    ])
+    // The config project's tests (loadConfig, ping), and the users test twice.
+    const all = new Set((run.report?.findings ?? []).filter((f) => !f.allowed).map((f) => `${f.test?.project}:${f.test?.name}`))
+    expect([...all].filter((t) => t.endsWith(`:${saves}`)).sort()).toEqual([`users-again:${saves}`, `users:${saves}`])
+    expect(run.report?.summary.tests).toBe(all.size)
+    const line = run.output.split('\n').find((l) => l.includes('fs.statSync at src/store.js')) ?? ''
+    expect(line).toContain('2 calls')
+    expect(line).toContain(`2 tests: "${saves}" (project users`)
+    expect(line).toContain(`"${saves}" (project users-again)`)
+    const entry = (JSON.parse(readFileSync(path, 'utf8')) as { entries: { function: string; calls: number; tests: number }[] }).entries.find((e) => e.function === 'saveUser')
+    expect(entry).toMatchObject({ calls: 2, tests: 2 })
+  })
+})

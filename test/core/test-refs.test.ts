@@ -36,4 +36,17 @@ describe('TestRefs', () => {
     const keys = [refs.of({}, 'same', '/p/a.test.ts'), refs.of({}, 'same', '/p/a.test.ts'), refs.of({}, 'same', undefined)].map((ref) => testKey(ref))
     expect(new Set(keys).size).toBe(3)
   })
+
+  test('one file run by two named projects is two tests, each counted apart (a worker may run both with its modules kept)', () => {
+    const refs = new TestRefs<object>()
+    const node = refs.of({}, 'same', '/p/a.test.ts', 'node')
+    const jsdom = refs.of({}, 'same', '/p/a.test.ts', 'jsdom')
+    expect([node, jsdom]).toEqual([
+      { name: 'same', file: '/p/a.test.ts', project: 'node' },
+      { name: 'same', file: '/p/a.test.ts', project: 'jsdom' },
+    ])
+    expect(refs.of({}, 'same', '/p/a.test.ts', 'node')).toEqual({ name: 'same', file: '/p/a.test.ts', repeat: 2, project: 'node' })
+    const plain = refs.of({}, 'same', '/p/a.test.ts')
+    expect(new Set([node, jsdom, plain].map((ref) => testKey(ref))).size).toBe(3)
+  })
 })
