@@ -1,7 +1,7 @@
 // Stalls in the baseline, in Vitest, Jest and Mocha: a stall is keyed by its test, so a stall
 // caught in another function of the same test (where a stall is caught is a sample) stays known,
 // and a run where it did not happen (a faster machine) neither lists it as fixed nor fails a
-// strict baseline over it. The fixture's `crunch` stalls 1.2 s in spinA or spinB (FIXTURE_STALL).
+// strict baseline over it. The fixture's `crunch` stalls 1.2 s (of CPU time) in spinA or spinB (FIXTURE_STALL).
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
