@@ -7,6 +7,7 @@
 import { detector } from './core.js'
 
 export {
+  LATER_LEAKS,
   PARTIAL,
   RunCollector,
   SCOPE_OPTION_KEYS,

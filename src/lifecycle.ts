@@ -27,8 +27,12 @@ export interface TestSink {
   record(findings: readonly Finding[]): void
   /** Something to tell the user (a `warn` mode message). */
   print(text: string): void
-  /** A finding after the test ended (work it left running), with the mode that judges it. */
-  leak(finding: Finding, mode: Mode): void
+  /**
+   * A finding after the test ended (work it left running), with the mode that judges it. `first`:
+   * the first of this test's violations at its call site. A leaked interval calls again and again:
+   * only the first is to be printed, the run report counts every one.
+   */
+  leak(finding: Finding, mode: Mode, first: boolean): void
 }
 
 /** How to open a test. */
@@ -152,7 +156,16 @@ export class TestRun {
     this.#sink = sink
     // Opened outside every scope: a runner may start a test inside a previous test's continuation.
     const scope = host.outsideScopes(() => host.openScope('test', { test, overrides: options.overrides, ...(options.what !== undefined && { what: options.what }) }))
-    scope.onLeak = (finding) => host.outsideScopes(() => sink.leak(host.markKnown([finding])[0] ?? finding, modeOf(finding, scope)))
+    // The call sites this test's leaks were said at (a leaked interval makes one call a tick).
+    const said = new Set<string>()
+    scope.onLeak = (finding) =>
+      host.outsideScopes(() => {
+        const judged = host.markKnown([finding])[0] ?? finding
+        const site = isViolation(judged) ? warnSiteKey(judged) : undefined
+        const first = site !== undefined && !said.has(site)
+        if (first) said.add(site)
+        sink.leak(judged, modeOf(finding, scope), first)
+      })
     this.#scope = scope
   }
 

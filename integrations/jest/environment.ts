@@ -40,7 +40,7 @@ import {
   fileChecked,
   hideOwnFramesIn,
   install,
-  isViolation,
+  LATER_LEAKS,
   missingReporterError,
   openTest,
   outsideScopes,
@@ -161,7 +161,7 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
     readonly #sink: TestSink = {
       record: (findings) => recordFindings(findings),
       print: (text) => this.#print(text),
-      leak: (finding) => this.#leak(finding),
+      leak: (finding, _mode, first) => this.#leak(finding, first),
     }
     /** Concurrent tests, wrapped at `run_start`. */
     readonly #wrappedEarly = new WeakSet<CircusTest>()
@@ -382,9 +382,12 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
     }
 
     /** A finding after its test ended (work the test left running): into the run report, and printed. */
-    #leak(finding: Finding): void {
+    /** Work a test left running blocked after it ended: recorded, and said once a call site (`first`). */
+    #leak(finding: Finding, first: boolean): void {
       recordFindings([failedNothing(finding)])
-      if (isViolation(finding)) this.#print(`loopcop (leak): ${failureMessage([finding], finding.test?.name)}`)
+      if (!first) return
+      const later = runReported() ? `It is in the run report; ${LATER_LEAKS}.` : 'Later calls from here are not printed.'
+      this.#print(`loopcop (leak): ${failureMessage([finding], finding.test?.name)}\n${later}`)
     }
 
     /**

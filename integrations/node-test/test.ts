@@ -8,7 +8,7 @@
  * `before`/`after` hooks of suites belong to no test and are not checked.
  * @module
  */
-import { BlockingIOError, type Finding, type Mode, type TestRef, TestRefs, type TestRun, type TestSink, failedNothing, isThenable, isViolation, openTest, outsideScopes } from './core.js'
+import { BlockingIOError, type Finding, LATER_LEAKS, type Mode, type TestRef, TestRefs, type TestRun, type TestSink, failedNothing, isThenable, openTest, outsideScopes } from './core.js'
 import { type NodeTestContext, type RunFunction, definedIn } from './internals.js'
 
 /** Where the tests of a process send what concerns the run. */
@@ -212,18 +212,21 @@ export class NodeTestLifecycle {
           this.#sink.late(text)
         }
       },
-      leak: (finding, mode) => {
-        this.#leaked(ref, finding, mode)
+      leak: (finding, mode, first) => {
+        this.#leaked(ref, finding, mode, first)
       },
     }
   }
 
-  /** Work a test left running blocked after the test ended: too late to fail it, so it is said. */
-  #leaked(ref: TestRef, finding: Finding, mode: Mode): void {
+  /**
+   * Work a test left running blocked after the test ended: too late to fail it, so it is said, once
+   * a call site (`first`); the run report counts every call.
+   */
+  #leaked(ref: TestRef, finding: Finding, mode: Mode, first: boolean): void {
     this.#sink.record([failedNothing(finding)])
-    if (!isViolation(finding) || mode === 'off') return
+    if (!first || mode === 'off') return
     // The test is named in the line above: "during <test>" below it would read as if the call were.
     const text = outsideScopes(() => new BlockingIOError([finding]).message)
-    this.#sink.late(`loopcop${mode === 'warn' ? ' (warn)' : ''}: work that ${JSON.stringify(ref.name)} left running blocked the event loop after the test had ended (too late to fail it; it is in the run report):\n${text}`)
+    this.#sink.late(`loopcop${mode === 'warn' ? ' (warn)' : ''}: work that ${JSON.stringify(ref.name)} left running blocked the event loop after the test had ended (too late to fail it; it is in the run report, and ${LATER_LEAKS}):\n${text}`)
   }
 }

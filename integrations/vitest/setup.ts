@@ -138,12 +138,13 @@ function tidyRecordedErrors(task: RunnerTestCase): void {
   for (const error of task.result?.errors ?? []) if (error.name === 'BlockingIOError') tidyStack(error)
 }
 
-function onLeak(finding: Finding, mode: Mode): void {
+function onLeak(finding: Finding, mode: Mode, first: boolean): void {
   if (mode === 'off') return
   if (fileEnded) {
-    // The file's report has gone already: say it here, where it is still seen.
+    // The file's report has gone already: say it here, where it is still seen, once a call site.
+    if (!first) return
     const text = new BlockingIOError([finding], finding.test?.name).message
-    warn(`loopcop: after the last test of this file ended (too late to fail it or to reach the run report): ${text}`)
+    warn(`loopcop: after the last test of this file ended (too late to fail it or to reach the run report; later calls from here are not printed): ${text}`)
     return
   }
   leaks.push({ finding, failing: isViolation(finding) && mode !== 'warn' })

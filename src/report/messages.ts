@@ -190,6 +190,9 @@ export function warnSiteKey(f: Finding): string {
   return `${f.kind === 'sync-io' ? f.operation : 'stall'}\u0000${where}`
 }
 
+/** What the message of a test's leak says of the later calls its call site makes (a leaked interval's): only the first is printed. */
+export const LATER_LEAKS = 'later calls from here are counted there, not printed'
+
 /** What `warn` mode's line says of the calls it does not print, without loopcop's reporter (no run summary). */
 export const UNSUMMARIZED = "later calls from here are not printed: loopcop's reporter counts every call in a run summary"
 
