@@ -53,6 +53,17 @@ export function completeRun(argv: readonly string[] = process.argv, execArgv: re
 }
 
 /**
+ * Whether the command line that runs the reporter (or NODE_OPTIONS) imports loopcop/node-test: then
+ * the test processes node:test starts import it too, and a run they sent nothing from failed
+ * before loopcop loaded, not for want of it.
+ */
+export function importsLoopcop(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): boolean {
+  const args = [...execArgv, ...nodeOptions.split(/\s+/)]
+  const named = (module: string | undefined): boolean => module !== undefined && /(?:^|\/)loopcop\/node-test(?:\/index\.js)?$/.test(module)
+  return args.some((a, i) => (a === '--import' && named(args[i + 1])) || (a.startsWith('--import=') && named(a.slice('--import='.length))))
+}
+
+/**
  * The run report, from what the test processes sent. `ranThrough`: no test failed (one may have
  * stopped before a blocking call; a test file that fails to load is a failed test too), without
  * which a baseline entry not seen may belong to a test that did not get to it.
@@ -65,7 +76,7 @@ function runReport(testsRun: number, ranThrough: boolean): { readonly text: stri
   // A failed run may have no test process that got as far as loopcop: its test files failed to load
   // or were not found (`node --test test/` on Node 20 takes the folder for a file), --import or not.
   const notLoaded = ranThrough ? '' : '. Where tests failed, a test file that failed to load, or a path node --test could not find, sends nothing either'
-  const unchecked = records.length === 0 && testsRun > 0 ? `no test was checked: add \`--import loopcop/node-test\` to the node command line that runs the tests (\`node --test …\`, or \`node … test/index.js\` for a suite run as a script; through NODE_OPTIONS it loads only in the processes node:test starts for test files); the reporter only reports what the test processes send${notLoaded}` : undefined
+  const unchecked = records.length === 0 && testsRun > 0 ? (importsLoopcop() ? `no test was checked: \`--import loopcop/node-test\` is on the command line, yet no test process sent the reporter anything: a module imported beside it that failed to load (every test file then fails before its first test: see the errors above), a test file that failed to load, or a path node --test could not find` : `no test was checked: add \`--import loopcop/node-test\` to the node command line that runs the tests (\`node --test …\`, or \`node … test/index.js\` for a suite run as a script; through NODE_OPTIONS it loads only in the processes node:test starts for test files); the reporter only reports what the test processes send${notLoaded}`) : undefined
   for (const notice of new Set(records.flatMap((r) => r.notices))) write(notice)
   // LOOPCOP_REPORT and a configure() in this process win; else what the test processes were told
   // (a configure() in a module they import never runs here).

@@ -58,8 +58,18 @@ describe('the run report', () => {
     // Node 24 takes a folder named on the command line for a test file, which fails to load (fastify's `node --test test/`).
     const run = await runNodeTest('modes', { name: 'folder-as-file', node: 24, files: ['test'] })
     expect(run.failed).toEqual(['test'])
-    expect(run.stderr).toContain('loopcop: no test was checked: add `--import loopcop/node-test`')
-    expect(run.stderr).toContain('a test file that failed to load, or a path node --test could not find, sends nothing either')
+    // The --import is there: the advice is not to add it.
+    expect(run.stderr).toContain('loopcop: no test was checked: `--import loopcop/node-test` is on the command line, yet no test process sent the reporter anything')
+    expect(run.stderr).toContain('a test file that failed to load, or a path node --test could not find')
+    expect(run.stderr).not.toContain('add `--import loopcop/node-test`')
+  })
+
+  test('a module imported beside loopcop/node-test that fails to load is named as the likely cause, not a missing --import (koa)', async () => {
+    const run = await runNodeTest('modes', { name: 'broken-import', preload: ['loopcop/node-test', './no-such-setup.mjs'] })
+    expect(run.failed.length).toBeGreaterThan(0)
+    expect(run.stderr).toContain('`--import loopcop/node-test` is on the command line, yet no test process sent the reporter anything: a module imported beside it that failed to load')
+    expect(run.stderr).not.toContain('add `--import loopcop/node-test`')
+    expect(run.stderr).not.toContain('no blocking of the event loop found')
   })
 
   test('a JSON report that cannot be written is said and fails a run whose tests all passed', async () => {
