@@ -9,6 +9,7 @@ import { detector } from './core.js'
 export {
   LATER_LEAKS,
   PARTIAL,
+  loaderLinesNote,
   RunCollector,
   SCOPE_OPTION_KEYS,
   Tries,

@@ -17,7 +17,7 @@
  * or with `LOOPCOP_*` variables.
  * @module
  */
-import { type Completeness, type Options, PARTIAL, type TestSink, Tries, checkEnvironment, currentOptions, failedNothing, finishRun, firstPartial, firstWarning, install, loadOrderWarning, loadedBefore, outsideScopes, prepareStalls, recordFindings, recordsRun, reportInternalError, reportRun, startRun, lineWriterOf } from '../../src/integration.js'
+import { type Completeness, type Options, PARTIAL, type TestSink, loaderLinesNote, Tries, checkEnvironment, currentOptions, failedNothing, finishRun, firstPartial, firstWarning, install, loadOrderWarning, loadedBefore, outsideScopes, prepareStalls, recordFindings, recordsRun, reportInternalError, reportRun, startRun, lineWriterOf } from '../../src/integration.js'
 import { firstInProcess } from '../../src/runner/once.js'
 import { completeRun, parallelWatchMocha, reportsInline, requiredBefore, runsTests, watchesSerially } from './command-line.js'
 import { noteTestDefinitions } from './definitions.js'
@@ -286,6 +286,9 @@ function reportRecordedRun(stopped: Completeness, root?: MochaSuite): void {
   const { findings, lost } = finishRun()
   const { report } = currentOptions()
   const { error } = reportRun(findings, { ...(report.json !== undefined && { json: report.json }), ...(report.github !== undefined && { github: report.github }), lost, write: print, complete: () => firstPartial(completeRun, () => stopped, () => ranThrough(root)) })
+  // ts-node's ESM loader (graphql-js): the lines in .ts files are the compiled JavaScript's.
+  const note = loaderLinesNote(findings)
+  if (note !== undefined) print(note)
   if (error !== undefined) {
     print(error.message)
     failTheRun()

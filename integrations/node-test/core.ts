@@ -27,6 +27,7 @@ export {
   isViolation,
   loadOrderWarning,
   loadedBefore,
+  loaderLinesNote,
   missingReporterError,
   outsideScopes,
   prepareStalls,

@@ -12,7 +12,7 @@
  * printed and makes the run exit non-zero.
  * @module
  */
-import { type Completeness, PARTIAL, SPOOL_ENV, checkEnvironment, currentOptions, firstPartial, finishRun, outsideScopes, reportRun, startRun } from './core.js'
+import { type Completeness, PARTIAL, SPOOL_ENV, checkEnvironment, currentOptions, firstPartial, finishRun, loaderLinesNote, outsideScopes, reportRun, startRun } from './core.js'
 import { RUN_ENV, readProcessRecords } from './run.js'
 
 /** One event of node:test's reporter stream (the part read here). */
@@ -85,6 +85,9 @@ function runReport(testsRun: number, ranThrough: boolean): { readonly text: stri
   const github = main.github ?? records.find((r) => r.report.github !== undefined)?.report.github
   const baseline = currentOptions().baseline ?? records.find((r) => r.baseline !== undefined)?.baseline
   const { error } = reportRun(findings, { ...(unchecked !== undefined && { unchecked }), ...(json !== undefined && { json }), ...(github !== undefined && { github }), ...(baseline !== undefined && { baseline }), lost, write, complete: () => firstPartial(() => completeRun(), () => ranThrough || PARTIAL.failed) })
+  // A loader given to node --test (`--loader ts-node/esm`) compiles the test processes' TypeScript.
+  const note = loaderLinesNote(findings)
+  if (note !== undefined) write(note)
   if (error !== undefined) write(error.message)
   return { text: `${lines.join('\n')}\n`, failed: error !== undefined }
 }

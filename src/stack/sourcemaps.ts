@@ -111,7 +111,7 @@ function throughFormatter(prepare: (error: Error, sites: NodeJS.CallSite[]) => u
  * tsx does). Only then does Node keep source maps to find, and `findSourceMap` of a path costs
  * ~15 µs even when there is none.
  */
-function nodeMapsStacks(): boolean {
+export function nodeMapsStacks(): boolean {
   const enabled = (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled
   // Before Node 20.7, no property: the flag is the only way to tell.
   return enabled ?? (process.execArgv.includes('--enable-source-maps') || (process.env.NODE_OPTIONS ?? '').includes('--enable-source-maps'))

@@ -1,0 +1,40 @@
+import { join } from 'node:path'
+import { describe, expect, test } from 'vitest'
+import type { SyncIoFinding } from '../../src/model/finding.js'
+import { loaderLinesNote, moduleLoaders } from '../../src/report/loader-lines.js'
+
+const cwd = process.cwd()
+
+function at(file: string): SyncIoFinding {
+  return { kind: 'sync-io', id: 'x', operation: 'fs.readFileSync', category: 'fs', hint: 'use fs.promises.readFile', durationMs: 1, maxMs: 1, calls: 1, allowed: false, leak: false, unstacked: false, location: { file: join(cwd, file), line: 7, column: 10 }, frames: [] } as unknown as SyncIoFinding
+}
+
+describe('moduleLoaders', () => {
+  test('reads --loader and --experimental-loader in both forms, from the command line and NODE_OPTIONS', () => {
+    expect(moduleLoaders(['--loader=ts-node/esm/transpile-only', '--no-warnings'], '')).toEqual(['ts-node/esm/transpile-only'])
+    expect(moduleLoaders(['--experimental-loader', './loader.mjs'], '')).toEqual(['./loader.mjs'])
+    expect(moduleLoaders([], '--max-old-space-size=4096 --loader ts-node/esm')).toEqual(['ts-node/esm'])
+  })
+
+  test("an --import that registers ts-node's hooks (ts-node's advice for Node 20) is a loader; other imports are not", () => {
+    const register = 'data:text/javascript,import { register } from "node:module"; import { pathToFileURL } from "node:url"; register("ts-node/esm", pathToFileURL("./"));'
+    expect(moduleLoaders(['--import', register], '')).toEqual(['ts-node/esm'])
+    expect(moduleLoaders(['--import=loopcop/node-test', '--require', 'ts-node/register'], '')).toEqual([])
+  })
+})
+
+describe('loaderLinesNote', () => {
+  const context = { loaders: ['ts-node/esm'], sourceMaps: false, cwd }
+
+  test('names a finding in a TypeScript file and the loader, and how to see TypeScript lines', () => {
+    expect(loaderLinesNote([at('src/a.js'), at('src/b.mts')], context)).toBe(
+      "loopcop: the lines shown in TypeScript files (src/b.mts:7, …) may be the compiled JavaScript's, not yours: a module loader compiles them off the main thread (--loader ts-node/esm), and Node keeps no source maps unless asked (your own stack traces show the same lines). Run with NODE_OPTIONS=--enable-source-maps to see TypeScript lines.",
+    )
+  })
+
+  test('says nothing where Node keeps source maps, where no loader is given, or where no finding is in TypeScript', () => {
+    expect(loaderLinesNote([at('src/a.ts')], { ...context, sourceMaps: true })).toBeUndefined()
+    expect(loaderLinesNote([at('src/a.ts')], { ...context, loaders: [] })).toBeUndefined()
+    expect(loaderLinesNote([at('src/a.js')], context)).toBeUndefined()
+  })
+})
