@@ -1,6 +1,6 @@
 // The words of loopcop's messages (docs/architecture.md, "report"): a failure names the operation,
 // the time it blocked, the line, and the async alternative.
-import { STACKS_PER_OPERATION, type Finding, type Frame, isUnjudged } from '../model/finding.js'
+import { STACKS_PER_OPERATION, type Finding, type Frame, type StallFinding, isUnjudged } from '../model/finding.js'
 import { displayPath, formatFrame, isDependency, isGenerated, isInternal, isSpyFrame } from '../stack/frames.js'
 
 /** Milliseconds as people read them: `0.04 ms`, `3.1 ms`, `182 ms`. */
@@ -41,6 +41,18 @@ export function warnedOnlyMarks(failed: readonly boolean[]): string[] {
   const failing = failed.filter(Boolean).length
   const mixed = failing > 0 && failing < failed.length
   return failed.map((f) => (mixed && !f ? ' (warned: failed no test)' : ''))
+}
+
+/** What to do about a stall, as the run summary advises it where it advises an async alternative for a blocking call. */
+export const STALL_HINT = 'break the work into chunks that yield (await, setImmediate) or move it to a worker thread'
+
+/**
+ * The detail line of a site of stalls in the run summary: the threshold, the longest where there
+ * were several (the line above gives their total), and what to do.
+ */
+export function stallDetail(longest: StallFinding, stalls: number): string {
+  const most = stalls > 1 ? `longest ${overThreshold(longest.maxMs, longest.thresholdMs)}, ` : ''
+  return `${most}threshold ${formatMs(longest.thresholdMs)} — ${STALL_HINT}`
 }
 
 /** Why some calls have no stack of their own (see `STACKS_PER_OPERATION`). */

@@ -6,7 +6,7 @@ import { TEST_CODE_RULE } from '../model/verdict.js'
 import { type Mode, failsTests } from '../model/mode.js'
 import { displayPath } from '../stack/frames.js'
 import { summarize, testCount } from './json.js'
-import { NO_STACK, atOffender, callsAndStalls, count, describeFinding, formatMs, plural, warnedOnlyMarks } from './messages.js'
+import { NO_STACK, atOffender, callsAndStalls, count, describeFinding, formatMs, plural, stallDetail, warnedOnlyMarks } from './messages.js'
 import { projectCwd } from '../runtime/cwd.js'
 
 /** One row of the run summary: a call site with everything charged to it. */
@@ -83,7 +83,8 @@ function siteLines(sites: readonly SiteSummary[]): string[] {
   for (const [i, site] of sites.entries()) {
     const tests = site.tests.length === 0 ? '' : ` — ${plural(site.tests.length, 'test')}: ${site.tests.slice(0, 3).join(', ')}${site.tests.length > 3 ? ', …' : ''}`
     lines.push(`  ${site.operation} at ${site.site}${byPackages(site.findings)}: ${plural(site.calls, site.kind === 'stall' ? 'stall' : 'call')}, ${refused(site) ?? formatMs(site.blockedMs)}${leaked(site)}${warned[i] ?? ''}${tests}`)
-    lines.push(`      ${describeFinding(site.example).split(' — ').slice(-1)[0] ?? ''}`)
+    const example = site.example
+    lines.push(`      ${example.kind === 'stall' ? stallDetail(example, site.calls) : (describeFinding(example).split(' — ').slice(-1)[0] ?? '')}`)
   }
   return lines
 }
