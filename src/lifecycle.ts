@@ -156,14 +156,15 @@ export class TestRun {
     this.#sink = sink
     // Opened outside every scope: a runner may start a test inside a previous test's continuation.
     const scope = host.outsideScopes(() => host.openScope('test', { test, overrides: options.overrides, ...(options.what !== undefined && { what: options.what }) }))
-    // The call sites this test's leaks were said at (a leaked interval makes one call a tick).
-    const said = new Set<string>()
+    // The call sites this test's leaks were said at (a leaked interval makes one call a tick); made
+    // at the first leak, not for every test.
+    let said: Set<string> | undefined
     scope.onLeak = (finding) =>
       host.outsideScopes(() => {
         const judged = host.markKnown([finding])[0] ?? finding
         const site = isViolation(judged) ? warnSiteKey(judged) : undefined
-        const first = site !== undefined && !said.has(site)
-        if (first) said.add(site)
+        const first = site !== undefined && !(said ??= new Set()).has(site)
+        if (first) said?.add(site)
         sink.leak(judged, modeOf(finding, scope), first)
       })
     this.#scope = scope
