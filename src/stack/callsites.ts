@@ -149,6 +149,20 @@ export function generatedFrame(site: NodeJS.CallSite): Frame | undefined {
   return { fn: v8Name(site), file: toPath(scriptOf(site)), line: 0, column: 0 }
 }
 
+/**
+ * Whether a call site is the getter a module runner defines for an export on a module's namespace
+ * object (`Symbol.toStringTag` "Module"): Vite's `__vite_ssr_exportName__("addMinutes", () => { try {
+ * return addMinutes } catch {} })`, Vite 6's `get(){ return addMinutes }`, webpack's. It only reads
+ * a binding, so it is no frame of anyone's: a stall caught in it (date-fns: a loop calling
+ * `addMinutes` through the namespace) is its caller's, and its position maps nowhere useful (a
+ * JSDoc line, `1:1`). Anonymous or named `get`, reached as a property (V8's `Module.addMinutes`).
+ */
+export function isExportGetter(site: NodeJS.CallSite): boolean {
+  if (site.getTypeName() !== 'Module') return false
+  const fn = site.getFunctionName()
+  return (fn == null || fn === '' || fn === 'get') && site.getMethodName() != null
+}
+
 /** Where a call site is: `script:line:column`, as V8 gives them (not source-mapped). */
 export function positionOf(site: NodeJS.CallSite): string {
   return `${scriptOf(site)}:${site.getLineNumber() ?? ''}:${site.getColumnNumber() ?? ''}`

@@ -4,7 +4,7 @@
 import { sep } from 'node:path'
 import type { Frame } from '../model/finding.js'
 import type { Guard } from '../runtime/guard.js'
-import { type RawStack, generatedFrame, isStorageRun, positionOf, readCallSites, siteFrame, siteFrameFrom, toPath } from './callsites.js'
+import { type RawStack, generatedFrame, isExportGetter, isStorageRun, positionOf, readCallSites, siteFrame, siteFrameFrom, toPath } from './callsites.js'
 import { firstPartyFrame, isStorageFrame, offenderFrame, parseStack, withoutOwn } from './frames.js'
 import { sourceFrame } from './sourcemaps.js'
 
@@ -550,13 +550,16 @@ export class Stacks {
    * the function and file (V8's names and a file URL's path cost more than the line and column).
    */
   #frameOf(site: NodeJS.CallSite, raw?: Frame | typeof NO_FRAME): Frame | typeof NO_FRAME {
+    if (isExportGetter(site)) return NO_FRAME
     const frame = raw != null ? siteFrameFrom(raw, site) : siteFrame(site)
     if (frame === undefined || this.isOwnFile(frame.file)) return NO_FRAME
     const mapped = sourceFrame(frame, site)
     return this.isOwnFile(mapped.file) ? NO_FRAME : mapped
   }
 
+  /** A position's generated frame; none for loopcop's own code and for a module runner's export getter (`isExportGetter`). */
   #rawFrameOf(site: NodeJS.CallSite): Frame | typeof NO_FRAME {
+    if (isExportGetter(site)) return NO_FRAME
     const frame = generatedFrame(site)
     return frame === undefined || this.isOwnFile(frame.file) ? NO_FRAME : frame
   }

@@ -125,3 +125,48 @@ describe('a file compiled again from another source is another script', () => {
     expect(only(run).location).toMatchObject({ file, line: 3, function: 'Object.first [as run]' })
   })
 })
+
+// Vite's module runner (Vitest) defines each export as a getter on the module's namespace object
+// (`Symbol.toStringTag` "Module"): a loop calling `ns.addMinutes` had its stall caught in the getter,
+// `Module.addMinutes` at a JSDoc line (date-fns). The getter is no one's frame.
+describe("a module runner's export getters", () => {
+  /** A namespace object as Vite's module runner makes it, with `addMinutes` behind a getter of the given kind. */
+  function namespace(getter: 'anonymous' | 'get', target: () => unknown): Record<string, () => unknown> {
+    const ns = Object.create(null) as Record<string, () => unknown>
+    Object.defineProperty(ns, Symbol.toStringTag, { value: 'Module' })
+    // Vite 7 and 8: `__vite_ssr_exportName__(name, getter)` defines it; Vite 6 wrote `get(){ … }`.
+    const exportName = (name: string, get: () => unknown): void => void Object.defineProperty(ns, name, { enumerable: true, configurable: true, get })
+    // Work done in the getter stands for a stall caught there (a getter only reads a binding).
+    if (getter === 'anonymous')
+      exportName('addMinutes', () => {
+        fs.statSync(dir)
+        return target
+      })
+    else
+      Object.defineProperty(ns, 'addMinutes', {
+        enumerable: true,
+        configurable: true,
+        get() {
+          fs.statSync(dir)
+          return target
+        },
+      })
+    return ns
+  }
+
+  test.each(['anonymous', 'get'] as const)('%s: its frame is left out; the frame that read the export is where it happened', (getter) => {
+    const ns = namespace(getter, () => 1)
+    const reader = (): unknown => ns.addMinutes
+    const f = only(() => reader())
+    expect(f.frames.map((frame) => frame.fn)).not.toContain('Module.addMinutes')
+    expect(f.frames.some((frame) => frame.fn?.startsWith('Module.get') === true)).toBe(false)
+    expect(f.location?.function).toBe('reader')
+  })
+
+  test("a function called through a namespace (`ns.readPackageJson()`) keeps its frame: only the getters are left out", () => {
+    const ns = namespace('anonymous', () => 1)
+    Object.defineProperty(ns, 'readConfig', { enumerable: true, value: function readConfig() { return fs.statSync(dir) } })
+    const f = only(() => ns.readConfig?.())
+    expect(f.location?.function).toBe('Module.readConfig')
+  })
+})
