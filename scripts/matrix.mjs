@@ -52,7 +52,7 @@ const fixturesDir = join(root, 'test', 'matrix', 'fixtures')
  * to run it; `bin`: the package whose `bin` runs it; `typecheck`: also compile the fixture's types
  * with the project's TypeScript; `minNode`: the oldest Node the runner supports (older: —);
  * `pools`: extra Vitest pools run on one Node; `refuses`: a too-old runner, whose cell must fail
- * with this message; `nodes`: run only on these majors; `jestConfig`: the Jest config given on the
+ * with this message (and whose run summary must say `summary`, where given); `nodes`: run only on these majors; `jestConfig`: the Jest config given on the
  * command line in place of the fixture's. The vitest4/vitest5 projects hold vite at 8.3 (see
  * their package.json description).
  */
@@ -66,7 +66,7 @@ const PROJECTS = {
   mocha12: { runner: 'mocha', bin: 'mocha' },
   // Node's own test runner: no runner to install (no `bin`), only loopcop.
   'node-test': { runner: 'node-test' },
-  vitest3: { runner: 'vitest', bin: 'vitest', refuses: 'needs Vitest 4 or later', nodes: [20] },
+  vitest3: { runner: 'vitest', bin: 'vitest', refuses: 'needs Vitest 4 or later', summary: 'loopcop: no test file was checked: loopcop/vitest needs Vitest 4 or later', nodes: [20] },
   jest28: { runner: 'jest', bin: 'jest', refuses: 'needs Jest 29 or later', nodes: [20] },
   jest27: { runner: 'jest', bin: 'jest', refuses: 'needs Jest 29 or later', nodes: [20], jestConfig: { testEnvironment: 'loopcop/jest/environment', testMatch: ['<rootDir>/tests/**/*.test.js'] } },
 }
@@ -414,6 +414,7 @@ async function main() {
           if (spec.refuses !== undefined) {
             const refused = cell.result.code !== 0 && cell.result.output.includes(spec.refuses)
             problems = refused ? [] : [`expected the run to fail with "${spec.refuses}" (exit code ${cell.result.code}${cell.result.timedOut ? ', timed out' : ''})`]
+            if (spec.summary !== undefined && !cell.result.output.includes(spec.summary)) problems.push(`expected the run summary to say "${spec.summary}"`)
           } else {
             problems = judge(spec.runner, cell)
           }

@@ -6,7 +6,7 @@
  * @module
  */
 export { detector } from './process.js'
-export { assertSupportedRunner } from './runner/runner-version.js'
+export { assertSupportedRunner, unsupportedRunner } from './runner/runner-version.js'
 export { loadOrderWarning, loadedBefore } from './runner/load-order.js'
 export { SCOPE_OPTION_KEYS, checkEnvironment, envOverrides, validateOptions } from './model/options.js'
 export { LATER_LEAKS, failureMessage, listBlocking } from './report/messages.js'

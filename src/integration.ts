@@ -15,6 +15,7 @@ export {
   Tries,
   WARNED_ENV,
   assertSupportedRunner,
+  unsupportedRunner,
   clearWarned,
   closeWarned,
   checkEnvironment,

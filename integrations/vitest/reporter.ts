@@ -8,7 +8,7 @@
  * @module
  */
 import type { Reporter, TestModule, Vitest } from 'vitest/node'
-import { type Completeness, type Finding, type Options, PARTIAL, RunCollector, clearWarned, closeWarned, currentOptions, envOverrides, failedItsTest, failedNothing, firstPartial, isGiven, openWarned, projectCwd, reportRun, validateOptions } from '../../src/integration.js'
+import { type Completeness, type Finding, type Options, PARTIAL, RunCollector, clearWarned, closeWarned, currentOptions, envOverrides, failedItsTest, failedNothing, firstPartial, isGiven, openWarned, projectCwd, reportRun, unsupportedRunner, validateOptions } from '../../src/integration.js'
 import { focusReason } from '../../src/runner/focus.js'
 import { REPORTER_KEY, readMeta } from './meta.js'
 
@@ -206,7 +206,7 @@ export default class LoopcopReporter implements Reporter {
       if (logger !== undefined) logger.error(text)
       else process.stderr.write(`${text}\n`)
     }
-    const unchecked = checkedFiles === 0 && testModules.length > 0 ? uncheckedReason(testModules) : undefined
+    const unchecked = checkedFiles === 0 && testModules.length > 0 ? uncheckedReason(testModules, this.#vitest?.version) : undefined
     const { error } = reportRun(findings, {
       ...(unchecked !== undefined && { unchecked }),
       ...(uncheckedProjects.length > 0 && { partlyUnchecked: partlyUncheckedReason(uncheckedProjects) }),
@@ -227,8 +227,14 @@ export default class LoopcopReporter implements Reporter {
   }
 }
 
-/** Why no test file of the run reported to loopcop, when that needs saying (see `ReportRunOptions.unchecked`). */
-function uncheckedReason(testModules: readonly TestModule[]): string | undefined {
+/**
+ * Why no test file of the run reported to loopcop, when that needs saying (see
+ * `ReportRunOptions.unchecked`): first a Vitest older than loopcop supports (`version`), on which
+ * every test file fails at loopcop/vitest (date-fns on Vitest 3: the run said "an import error, a crash?").
+ */
+function uncheckedReason(testModules: readonly TestModule[], version: string | undefined): string | undefined {
+  const old = unsupportedRunner('Vitest', version)
+  if (old !== undefined) return `no test file was checked: ${old.message}`
   // Files that never ran a test (an import error, a worker that died) tell nothing about the set-up.
   if (testModules.every((m) => m.errors().length > 0 || m.state() === 'failed')) return 'no test file reported to loopcop: every test file failed before its end (an import error, a crash?); findings of those files are missing from this report'
   // A run whose tests were all skipped (a -t that matched none) checked nothing, and needs no advice.
