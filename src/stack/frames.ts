@@ -202,6 +202,9 @@ export function siteKey(frames: readonly Frame[]): string {
   return key
 }
 
+/** The path of an eval origin's position, `(/abs/src/tpl.js:3:3)`, with its `:line:column`. */
+const EVAL_ORIGIN_PATH = /\(([^()]+?)(:\d+:\d+)\)/g
+
 // A memo of a pure function ((cwd, file) → shown path), bounded: a run report shows the same few
 // files in every frame of every finding, and `path.relative` costs a few µs each.
 const shownPaths = new Map<string, string>()
@@ -212,8 +215,14 @@ export function displayPath(file: string, cwd = projectCwd()): string {
   const key = `${cwd}\u0000${file}`
   let shown = shownPaths.get(key)
   if (shown === undefined) {
-    const rel = relative(cwd, file)
-    shown = rel.startsWith('..') || rel === '' ? file : rel.split(sep).join('/')
+    if (file.startsWith('eval at ')) {
+      // Eval code is named by its origin, `eval at compile (/abs/src/tpl.js:3:3), <anonymous>`: the
+      // origin's path is shown as any other (nested origins too).
+      shown = file.replace(EVAL_ORIGIN_PATH, (whole: string, path: string, at: string) => (isAbsolute(path) ? `(${displayPath(path, cwd)}${at})` : whole))
+    } else {
+      const rel = relative(cwd, file)
+      shown = rel.startsWith('..') || rel === '' ? file : rel.split(sep).join('/')
+    }
     if (shownPaths.size > 10_000) shownPaths.clear()
     shownPaths.set(key, shown)
   }

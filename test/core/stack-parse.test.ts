@@ -83,6 +83,14 @@ describe('generated code (eval, new Function, compiled templates)', () => {
     expect(isGenerated({ fn: 'eval', file: '/p/views/login.ejs', line: 12, column: 17 })).toBe(true)
     expect(isGenerated({ fn: 'eval', file: '/p/src/app.ts', line: 3, column: 1 })).toBe(false)
   })
+
+  test('an eval frame shows its origin’s path relative to the working directory, as any frame’s (nwsapi under jsdom)', () => {
+    const [frame, nested] = parseStack(['Error', '    at t (eval at compile (/p/node_modules/nwsapi/src/nwsapi.js:3:3), <anonymous>:1:23)', '    at eval (eval at run (eval at compile (/p/src/tpl.ts:3:3), <anonymous>:2:9), <anonymous>:1:5)'].join('\n'))
+    expect(formatFrame(frame as Frame, '/p')).toBe('t (eval at compile (node_modules/nwsapi/src/nwsapi.js:3:3), <anonymous>:1:23)')
+    expect(formatFrame(nested as Frame, '/p')).toBe('eval (eval at run (eval at compile (src/tpl.ts:3:3), <anonymous>:2:9), <anonymous>:1:5)')
+    // Outside the working directory a path stays absolute, as elsewhere.
+    expect(formatFrame(frame as Frame, '/q')).toBe('t (eval at compile (/p/node_modules/nwsapi/src/nwsapi.js:3:3), <anonymous>:1:23)')
+  })
 })
 
 describe('reportedFrames()', () => {
