@@ -11,7 +11,7 @@
 import fs, * as fsExports from 'node:fs'
 import * as vitest from 'vitest'
 import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite } from 'vitest'
-import { BlockingIOError, type Finding, type Mode, TestRefs, type TestRun, currentOptions, envOverrides, hideOwnFramesIn, install, isViolation, reportInternalError, missingReporterError, openTest, patchRealm, prepareStalls, startTestFile, warnOf } from '../../src/integration.js'
+import { BlockingIOError, type Finding, type Mode, TestRefs, type TestRun, currentOptions, envOverrides, failedNothing, hideOwnFramesIn, install, isViolation, reportInternalError, missingReporterError, openTest, patchRealm, prepareStalls, startTestFile, warnOf } from '../../src/integration.js'
 import { firstInProcess } from '../../src/runner/once.js'
 import { scopeTestsWithoutAroundEach, suiteArgument } from './fallback.js'
 import { REPORTER_KEY, fileMeta, testMeta } from './meta.js'
@@ -138,13 +138,28 @@ function tidyRecordedErrors(task: RunnerTestCase): void {
   for (const error of task.result?.errors ?? []) if (error.name === 'BlockingIOError') tidyStack(error)
 }
 
-function onLeak(finding: Finding, mode: Mode, first: boolean): void {
+/**
+ * Leaks that came after their file's report had gone (a timer left running under `isolate: false`,
+ * where the worker goes on to other files): kept for the next file this worker ends, whose meta
+ * takes them to the run report. One array a worker, shared by each file's copy of this module.
+ */
+const lateLeaks = ((globalThis as Record<symbol, unknown>)[Symbol.for('loopcop.vitest.lateLeaks')] ??= []) as Finding[]
+
+/** The call sites (by test) said after their file ended, so that a leaked interval is said once. */
+const saidLate = new Set<string>()
+
+function onLeak(finding: Finding, mode: Mode): void {
   if (mode === 'off') return
   if (fileEnded) {
-    // The file's report has gone already: say it here, where it is still seen, once a call site.
-    if (!first) return
+    // Too late to fail anything: it goes to the run report with the next file this worker ends.
+    lateLeaks.push(failedNothing(finding))
+    if (!isViolation(finding)) return
+    // Said here, where it is still seen, once a call site.
+    const site = `${finding.test?.name ?? ''}\u0000${finding.kind === 'sync-io' ? finding.operation : 'stall'}\u0000${finding.location?.file ?? ''}:${finding.location?.line ?? ''}`
+    if (saidLate.has(site)) return
+    saidLate.add(site)
     const text = new BlockingIOError([finding], finding.test?.name).message
-    warn(`loopcop: after the last test of this file ended (too late to fail it or to reach the run report; later calls from here are not printed): ${text}`)
+    warn(`loopcop: after the last test of this file ended (too late to fail it; in the run report if this worker ends another test file; later calls from here are not printed): ${text}`)
     return
   }
   leaks.push({ finding, failing: isViolation(finding) && mode !== 'warn' })
@@ -159,6 +174,8 @@ function settleLeaks(file: RunnerTestFile): void {
   const meta = fileMeta(file.meta)
   const { report, mode, baseline } = currentOptions()
   meta.options = { report, mode, ...(baseline !== undefined && { baseline }) }
+  // What earlier files of this worker left running after they ended.
+  if (lateLeaks.length > 0) meta.leaks.push(...lateLeaks.splice(0))
   if (leaks.length === 0) return
   meta.leaks.push(...leaks.map((l) => l.finding))
   const byTest = new Map<string, { failing: Finding[]; warning: Finding[] }>()

@@ -27,6 +27,20 @@ describe('work a test leaves running', () => {
   }, timeout)
 })
 
+describe('work a test file leaves running after it ended (isolate: false)', () => {
+  test.each(['forks', 'threads'] as const)('%s: every call reaches the run report with the next file the worker ends, and is said once', async (pool) => {
+    const files = ['test/late-leak-a.test.ts', 'test/late-leak-b.test.ts']
+    const run = await runFixture(files, { pool, args: ['--no-isolate', '--maxWorkers=1'], env: { FIXTURE_SORTED: '1', LOOPCOP_MODE: 'warn' }, report: true })
+    expect(run.result.code, run.result.output).toBe(0)
+    expect(names(run, 'passed')).toEqual(marked(run, 'clean'))
+    const leaks = run.report?.findings.filter((f) => f.leak) ?? []
+    expect(new Set(leaks.map((f) => f.test?.name))).toEqual(new Set(['[clean] leaves an interval that blocks after its file ended']))
+    expect(leaks.reduce((n, f) => n + f.calls, 0)).toBe(10)
+    expect(run.result.output.split('loopcop: after the last test of this file ended')).toHaveLength(2)
+    expect(run.result.output).toContain('later calls from here are not printed')
+  }, timeout)
+})
+
 describe('stacks', () => {
   test("loopcop reads stacks with its own formatter: findings keep their TypeScript line, the runner's and the test's own Error.prepareStackTrace and error stacks are untouched", async () => {
     const run = await runFixture(['test/stack.test.ts'], { env: { FIXTURE_READ_LINE: String(appLine('readFileSync')) } })
