@@ -10,6 +10,7 @@ export {
   LATER_LEAKS,
   PARTIAL,
   loaderLinesNote,
+  gatheredLeaks,
   RunCollector,
   SCOPE_OPTION_KEYS,
   Tries,

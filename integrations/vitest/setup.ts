@@ -11,7 +11,7 @@
 import fs, * as fsExports from 'node:fs'
 import * as vitest from 'vitest'
 import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite } from 'vitest'
-import { BlockingIOError, type Finding, type Mode, TestRefs, type TestRun, currentOptions, envOverrides, failedNothing, hideOwnFramesIn, install, isViolation, reportInternalError, missingReporterError, openTest, patchRealm, prepareStalls, startTestFile, warnOf } from '../../src/integration.js'
+import { BlockingIOError, type Finding, type Mode, TestRefs, type TestRun, currentOptions, envOverrides, failedNothing, gatheredLeaks, hideOwnFramesIn, install, isViolation, reportInternalError, missingReporterError, openTest, patchRealm, prepareStalls, startTestFile, warnOf } from '../../src/integration.js'
 import { firstInProcess } from '../../src/runner/once.js'
 import { scopeTestsWithoutAroundEach, suiteArgument } from './fallback.js'
 import { REPORTER_KEY, fileMeta, testMeta } from './meta.js'
@@ -177,14 +177,19 @@ function settleLeaks(file: RunnerTestFile): void {
   // What earlier files of this worker left running after they ended.
   if (lateLeaks.length > 0) meta.leaks.push(...lateLeaks.splice(0))
   if (leaks.length === 0) return
-  meta.leaks.push(...leaks.map((l) => l.finding))
+  // One finding a test's call site (a leaked interval makes one call a tick), failing or not.
+  const failing = gatheredLeaks(leaks.filter((l) => l.failing).map((l) => l.finding))
+  const other = gatheredLeaks(leaks.filter((l) => !l.failing).map((l) => l.finding))
+  meta.leaks.push(...failing, ...other)
   const byTest = new Map<string, { failing: Finding[]; warning: Finding[] }>()
-  for (const l of leaks) {
-    if (!isViolation(l.finding)) continue
-    const name = l.finding.test?.name ?? '(unknown test)'
-    let group = byTest.get(name)
-    if (group === undefined) byTest.set(name, (group = { failing: [], warning: [] }))
-    ;(l.failing ? group.failing : group.warning).push(l.finding)
+  for (const [list, fails] of [[failing, true], [other, false]] as const) {
+    for (const f of list) {
+      if (!isViolation(f)) continue
+      const name = f.test?.name ?? '(unknown test)'
+      let group = byTest.get(name)
+      if (group === undefined) byTest.set(name, (group = { failing: [], warning: [] }))
+      ;(fails ? group.failing : group.warning).push(f)
+    }
   }
   const errors: Error[] = []
   for (const [name, group] of byTest) {

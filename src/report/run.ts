@@ -7,6 +7,7 @@ import { type Options, baselineOf, updateBaselineRequested } from '../model/opti
 import { displayPath } from '../stack/frames.js'
 import { type JsonBaseline, jsonReport, writeJsonReport } from './json.js'
 import { markdownSummary } from './markdown.js'
+import { gatheredLeaks } from './leaks.js'
 import { BaselineError } from './baseline.js'
 import type { Completeness } from '../model/completeness.js'
 import { type RatchetOutcome, ratchet } from './ratchet.js'
@@ -193,7 +194,8 @@ function describeError(cause: unknown): string {
  * options, for findings recorded without the mode that judged them.
  */
 export function reportRun(found: readonly Finding[], options: ReportRunOptions, modes: RunModes): RunReportResult {
-  const findings = inRunOrder(found)
+  // One finding a test's leaked call site, where an integration recorded one a call.
+  const findings = inRunOrder(gatheredLeaks(found))
   const write = options.write ?? ((text: string) => process.stdout.write(text + '\n'))
   const errors: Error[] = []
   const summary = formatSummary(findings, options.cwd, options.json, options.unchecked) + (options.partlyUnchecked !== undefined ? `\nloopcop: ${options.partlyUnchecked}` : '')
@@ -210,7 +212,7 @@ export function reportRun(found: readonly Finding[], options: ReportRunOptions, 
   const baseline: JsonBaseline | undefined =
     outcome === undefined || outcome.error instanceof BaselineError ? undefined : { path: displayPath(outcome.path, options.cwd), known: outcome.known, complete: outcome.complete, ...(outcome.partial !== undefined && { partial: outcome.partial }), fixed: outcome.fixed, written: outcome.written }
   const github = options.github ?? process.env.GITHUB_ACTIONS === 'true'
-  const annotations = github ? githubAnnotations(options.annotate === undefined ? findings : inRunOrder(options.annotate), options.level ?? modes, options.cwd) : []
+  const annotations = github ? githubAnnotations(options.annotate === undefined ? findings : inRunOrder(gatheredLeaks(options.annotate)), options.level ?? modes, options.cwd) : []
   for (const a of annotations) write(a)
   const lost = options.lost ?? 0
   if (lost > 0) write(`loopcop: ${lost} finding${lost === 1 ? '' : 's'} sent by test workers could not be read back (a worker stopped mid-write?) and ${lost === 1 ? 'is' : 'are'} missing from this report`)

@@ -36,6 +36,8 @@ describe('work a test file leaves running after it ended (isolate: false)', () =
     const leaks = run.report?.findings.filter((f) => f.leak) ?? []
     expect(new Set(leaks.map((f) => f.test?.name))).toEqual(new Set(['[clean] leaves an interval that blocks after its file ended']))
     expect(leaks.reduce((n, f) => n + f.calls, 0)).toBe(10)
+    // Gathered by call site: not a finding a call (one more where a call came before the file's end).
+    expect(leaks.length).toBeLessThanOrEqual(2)
     expect(run.result.output.split('loopcop: after the last test of this file ended')).toHaveLength(2)
     expect(run.result.output).toContain('later calls from here are not printed')
   }, timeout)
