@@ -11,6 +11,8 @@ export {
   PARTIAL,
   loaderLinesNote,
   gatheredLeaks,
+  testKey,
+  warnSiteKey,
   RunCollector,
   SCOPE_OPTION_KEYS,
   Tries,

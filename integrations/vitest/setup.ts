@@ -11,7 +11,7 @@
 import fs, * as fsExports from 'node:fs'
 import * as vitest from 'vitest'
 import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite } from 'vitest'
-import { BlockingIOError, type Finding, type Mode, TestRefs, type TestRun, currentOptions, envOverrides, failedNothing, gatheredLeaks, hideOwnFramesIn, install, isViolation, reportInternalError, missingReporterError, openTest, patchRealm, prepareStalls, startTestFile, warnOf } from '../../src/integration.js'
+import { BlockingIOError, type Finding, type Mode, TestRefs, type TestRun, currentOptions, envOverrides, failedNothing, gatheredLeaks, hideOwnFramesIn, install, isViolation, reportInternalError, missingReporterError, openTest, patchRealm, prepareStalls, startTestFile, testKey, warnOf, warnSiteKey } from '../../src/integration.js'
 import { firstInProcess } from '../../src/runner/once.js'
 import { scopeTestsWithoutAroundEach, suiteArgument } from './fallback.js'
 import { REPORTER_KEY, fileMeta, testMeta } from './meta.js'
@@ -145,17 +145,26 @@ function tidyRecordedErrors(task: RunnerTestCase): void {
  */
 const lateLeaks = ((globalThis as Record<symbol, unknown>)[Symbol.for('loopcop.vitest.lateLeaks')] ??= []) as Finding[]
 
+/** How many late leaks are kept apart before they are gathered by call site. */
+const LATE_LEAKS_GATHERED = 1000
+let gatherLateAt = LATE_LEAKS_GATHERED
+
 /** The call sites (by test) said after their file ended, so that a leaked interval is said once. */
 const saidLate = new Set<string>()
 
 function onLeak(finding: Finding, mode: Mode): void {
   if (mode === 'off') return
   if (fileEnded) {
-    // Too late to fail anything: it goes to the run report with the next file this worker ends.
+    // Too late to fail anything: it goes to the run report with the next file this worker ends,
+    // gathered by call site as it grows (a leaked interval under the worker's last file).
     lateLeaks.push(failedNothing(finding))
+    if (lateLeaks.length > gatherLateAt) {
+      lateLeaks.splice(0, lateLeaks.length, ...gatheredLeaks(lateLeaks))
+      gatherLateAt = Math.max(LATE_LEAKS_GATHERED, 2 * lateLeaks.length)
+    }
     if (!isViolation(finding)) return
     // Said here, where it is still seen, once a call site.
-    const site = `${finding.test?.name ?? ''}\u0000${finding.kind === 'sync-io' ? finding.operation : 'stall'}\u0000${finding.location?.file ?? ''}:${finding.location?.line ?? ''}`
+    const site = `${testKey(finding.test)}\u0000${warnSiteKey(finding)}`
     if (saidLate.has(site)) return
     saidLate.add(site)
     const text = new BlockingIOError([finding], finding.test?.name).message
