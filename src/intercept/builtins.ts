@@ -79,6 +79,21 @@ export interface FirstUseWatch {
 }
 
 /**
+ * Takes the frame of the resolve hook below (the caller of this function) out of an error's
+ * `stack`: its line there names the same function in the same file (`at resolve (…/core-bundle.js:`).
+ * Leaves anything else alone.
+ */
+function withoutHookFrame(error: unknown): void {
+  if (!(error instanceof Error) || typeof error.stack !== 'string') return
+  const caller = /^\s*at (\S+) \((.+):\d+:\d+\)$/.exec(new Error().stack?.split('\n')[2] ?? '')
+  if (caller === null) return
+  const frame = `at ${caller[1] ?? ''} (${caller[2] ?? ''}:`
+  const lines = error.stack.split('\n')
+  const kept = lines.filter((line) => !line.trimStart().startsWith(frame))
+  if (kept.length !== lines.length) error.stack = kept.join('\n')
+}
+
+/**
  * Calls `onFirstUse(name)` the first time a module asks for builtin `name` of `names`, before the
  * module gets it, and stops watching once each has been asked for (or after `HOOKED_RESOLUTIONS`
  * resolutions, calling it for those left). Returns `undefined`, and watches nothing, where Node has
@@ -106,7 +121,14 @@ export function watchFirstUse(names: readonly LazyBuiltin[], onFirstUse: (name: 
         // A process that loads many modules without asking for them (a long Mocha run) is better off
         // paying for loading them than for the hook on every resolution: the rest are wrapped now.
         if (!stopped && ++resolutions > HOOKED_RESOLUTIONS) for (const name of [...pending]) asked(`node:${name}`)
-        return nextResolve(specifier, context)
+        try {
+          return nextResolve(specifier, context)
+        } catch (error) {
+          // A module that is not there (a mistyped `--import`): Node's error, without this hook's
+          // frame, which would make loopcop look involved.
+          withoutHookFrame(error)
+          throw error
+        }
       },
     })
   } catch {

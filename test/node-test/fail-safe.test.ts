@@ -64,12 +64,16 @@ describe('the run report', () => {
     expect(run.stderr).not.toContain('add `--import loopcop/node-test`')
   })
 
-  test('a module imported beside loopcop/node-test that fails to load is named as the likely cause, not a missing --import (koa)', async () => {
-    const run = await runNodeTest('modes', { name: 'broken-import', preload: ['loopcop/node-test', './no-such-setup.mjs'] })
+  test.each([20, 24] as const)('Node %i: a module imported beside loopcop/node-test that fails to load is named as the likely cause, not a missing --import; its error shows no frame of loopcop (koa)', async (node) => {
+    const run = await runNodeTest('modes', { name: `broken-import-${node}`, node, preload: ['loopcop/node-test', './no-such-setup.mjs'] })
     expect(run.failed.length).toBeGreaterThan(0)
     expect(run.stderr).toContain('`--import loopcop/node-test` is on the command line, yet no test process sent the reporter anything: a module imported beside it that failed to load')
     expect(run.stderr).not.toContain('add `--import loopcop/node-test`')
     expect(run.stderr).not.toContain('no blocking of the event loop found')
+    // Node's ERR_MODULE_NOT_FOUND, through loopcop's resolve hook on Node 22.15+ (module.registerHooks), without its frame.
+    const told = `${run.testStderr}${JSON.stringify(run.tests)}`
+    expect(told).toContain('ERR_MODULE_NOT_FOUND')
+    expect(told).not.toContain('core-bundle')
   })
 
   test('a JSON report that cannot be written is said and fails a run whose tests all passed', async () => {
