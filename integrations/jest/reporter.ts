@@ -41,6 +41,8 @@ export default class LoopcopReporter {
   readonly #complete: Completeness
   /** In watch mode: Jest's coverage directory (a change there starts no run); `undefined` otherwise. */
   readonly #watching: { readonly coverageDirectory: unknown } | undefined
+  /** Jest's `verbose`: its summary then starts without a blank line of its own. */
+  readonly #verbose: boolean
   /** Whether the JSON report left out in watch mode has been said. */
   #saidWatched = false
 
@@ -48,6 +50,7 @@ export default class LoopcopReporter {
     this.#complete = completeRun(globalConfig)
     const global = (typeof globalConfig === 'object' && globalConfig !== null ? globalConfig : {}) as Record<string, unknown>
     this.#watching = global.watch === true || global.watchAll === true ? { coverageDirectory: global.coverageDirectory } : undefined
+    this.#verbose = global.verbose === true
     this.#options = validateOptions({ report: options ?? {} }, ['report'], 'the options of loopcop/jest/reporter').report ?? {}
     // A wrong LOOPCOP_* variable stops the run here, before any test, with the variable named.
     envOverrides()
@@ -81,6 +84,11 @@ export default class LoopcopReporter {
     })
     this.#error = error
     if (error !== undefined) process.stderr.write(`${error.message}\n`)
+    // Jest's summary ("Test Suites: …") comes next. It starts with a blank line only where the
+    // output before it ends without one (not verbose, the last file without failures); else it
+    // counts on a failure's trailing blank line, which loopcop's lines now follow.
+    const last = results?.testResults?.at(-1)
+    if (this.#verbose || last === undefined || (last.numFailingTests ?? 0) > 0 || (last.testExecError ?? undefined) !== undefined) process.stderr.write('\n')
   }
 
   /**
@@ -168,7 +176,7 @@ interface RunResults {
   readonly numFailedTests?: number
   readonly wasInterrupted?: boolean
   /** Each test file's: its path, and how many of its tests it skipped. */
-  readonly testResults?: readonly { readonly testFilePath?: string; readonly numPendingTests?: number }[]
+  readonly testResults?: readonly { readonly testFilePath?: string; readonly numPendingTests?: number; readonly numFailingTests?: number; readonly testExecError?: unknown }[]
 }
 
 /**

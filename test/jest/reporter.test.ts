@@ -33,7 +33,15 @@ describe('loopcop/jest/reporter', () => {
     expect(run.stderr).toMatch(/^::error file=src\/handlers\.js,line=9,col=24,title=loopcop%3A fs\.readFileSync::fs\.readFileSync\(/m)
     expect(run.stderr).toMatch(/^::error file=tests\/hooks\.test\.js,line=27,col=\d+,title=loopcop%3A fs\.statSync::/m)
     expect(run.stderr).toContain(`loopcop: JSON report written to ${json}`)
+    // One blank line between loopcop's last line and Jest's summary (which pads only where no failure came last).
+    expect(run.stderr).toContain(`loopcop: JSON report written to ${json}\n\nTest Suites: `)
+    expect(run.stderr).not.toContain('\n\n\nTest Suites: ')
     expect(essentials(run.report)).toEqual([...basicFindings].sort())
+  })
+
+  test.each([[[]], [['--verbose']]])("one failing test file (%j): a blank line between loopcop's lines and Jest's summary, as Jest would leave after the failure (luxon)", async (args) => {
+    const run = await runJest('basic', ['--maxWorkers=1', 'tests/handlers.test.js', ...args])
+    expect(run.stderr).toMatch(/\nloopcop: JSON report written to [^\n]+\n\nTest Suites: 1 failed/)
   })
 
   test('warn, two test files in two workers reaching one call site: printed once a run with the reporter, once a worker without it', async () => {
