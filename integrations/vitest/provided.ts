@@ -5,12 +5,8 @@
 // `provide`d by the config reach every worker with the config itself.
 import * as vitest from 'vitest'
 import { type UserOptions, configureFrom } from '../../src/integration.js'
+import { PROVIDE_KEY, WHERE, wrongOptions } from './provide-check.js'
 
-/** The key of loopcop's options in the Vitest config's `test.provide`. */
-const PROVIDE_KEY = 'loopcop'
-
-/** Where the options come from, as errors name it. */
-const WHERE = 'test.provide.loopcop'
 
 /**
  * loopcop's options in `test.provide.loopcop`: what `configure()` takes, but `onFinding` (`provide`
@@ -42,6 +38,6 @@ export function configureFromProvide(): void {
   try {
     configureFrom(options, WHERE)
   } catch (error) {
-    throw new TypeError(`loopcop: wrong options in ${WHERE} of the Vitest config: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+    throw wrongOptions(error)
   }
 }

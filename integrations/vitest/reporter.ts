@@ -11,6 +11,7 @@ import type { Reporter, TestModule, Vitest } from 'vitest/node'
 import { type Completeness, type Finding, type Options, PARTIAL, RunCollector, clearWarned, closeWarned, currentOptions, envOverrides, failedItsTest, failedNothing, firstPartial, isGiven, openWarned, projectCwd, reportRun, unsupportedRunner, validateOptions } from '../../src/integration.js'
 import { focusReason } from '../../src/runner/focus.js'
 import { REPORTER_KEY, readMeta } from './meta.js'
+import { PROVIDE_KEY, assertProvidedOptions } from './provide-check.js'
 
 /** Options of `loopcop/vitest/reporter`; they win over `configure({ report })` and `LOOPCOP_REPORT`. */
 export interface LoopcopReporterOptions {
@@ -153,6 +154,10 @@ export default class LoopcopReporter implements Reporter {
   /** Keeps Vitest's logger and project root; tells the test files the run has this reporter. */
   onInit(vitest: Vitest): void {
     this.#vitest = vitest
+    // A wrong option stops the run here, before any test file fails on it (where it would leave this
+    // reporter to say that no file was checked).
+    const given = (vitest.config as { provide?: Record<string, unknown> } | undefined)?.provide?.[PROVIDE_KEY]
+    if (given !== undefined) assertProvidedOptions(given)
     const provide = (vitest as { provide?: (key: string, value: unknown) => void }).provide
     if (typeof provide === 'function') Reflect.apply(provide, vitest, [REPORTER_KEY, true])
   }

@@ -1,6 +1,7 @@
 // loopcop's options in the Vitest config (`test.provide.loopcop`), as the real Vitest runs them.
 import { afterAll, describe, expect, test } from 'vitest'
-import { appLine, cleanRuns, marked, names, runFixture } from './support.js'
+import { bins, runNode } from '../helpers/run.js'
+import { app, appLine, cleanRuns, marked, names, runFixture } from './support.js'
 
 afterAll(cleanRuns)
 
@@ -45,6 +46,18 @@ describe('test.provide.loopcop', () => {
     expect(run.result.output).toContain('wrong options in test.provide.loopcop of the Vitest config')
     expect(run.result.output).toMatch(/`stallMs`/)
     expect(names(run, 'passed')).toEqual([])
+  }, timeout)
+
+  test("with loopcop's reporter, a wrong option stops the run before any test file, said once, with no frame of loopcop's (h3)", async () => {
+    const run = await runNode(bins.vitest, ['run', '--reporter=default', '--reporter=loopcop/vitest/reporter', 'test/blocking.test.ts', 'test/allow.test.ts'], { cwd: app, env: { FIXTURE_PROVIDE: JSON.stringify({ operaton: 'x' }) }, timeoutMs: 120_000 })
+    expect(run.code).not.toBe(0)
+    const out = run.output
+    expect(out).toContain('TypeError: loopcop: wrong options in test.provide.loopcop of the Vitest config: Unknown option `operaton` in test.provide.loopcop')
+    expect(out.split('wrong options in test.provide.loopcop').length - 1).toBe(1)
+    expect(out).not.toContain('no test file was checked')
+    expect(out).not.toMatch(/loopcop\/dist/)
+    // No test file started.
+    expect(out).not.toContain('blocking.test.ts')
   }, timeout)
 
   test('an unknown option (a typo) fails the run, named with where it was given', async () => {
