@@ -568,6 +568,10 @@ export const builtinRuleList: readonly BuiltinRule[] = Object.freeze([
   ...pkgs('jest machinery', false, ['jest-snapshot', 'write-file-atomic', 'jest-circus', 'jest-message-util', '@jest/*', 'expect'], ['write-file-atomic']),
   ...pkgs('mocha', false, ['mocha']),
   { name: 'source maps', rule: { within: 'node:internal/source_map/**' }, moduleLoading: false, withoutCaller: false },
+  // Node 20's fetch makes a multipart body's boundary with `crypto.randomInt` (no callback) inside
+  // `new Request`/`fetch` (h3): Node's own code, which the user cannot change. Only frames between
+  // the call and the user's are looked at, so a callback of the user's that fetch runs is the user's.
+  { name: "Node's fetch (its bundled undici)", rule: { within: 'node:internal/deps/undici/**' }, moduleLoading: false, withoutCaller: false },
   ...pkgs('source maps', false, ['source-map-support', 'source-map', 'source-map-js', '@jridgewell/*']),
   ...pkgs('coverage', false, ['v8-to-istanbul', 'istanbul-lib-*', 'nyc', 'c8', 'test-exclude']),
 ])
