@@ -44,6 +44,8 @@ export {
   warnOf,
   lineWriterOf,
   projectCwd,
+  givenFlags,
+  nodeFlags,
   TestRefs,
   whenSettled,
 } from './core.js'

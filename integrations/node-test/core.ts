@@ -28,6 +28,8 @@ export {
   loadOrderWarning,
   loadedBefore,
   loaderLinesNote,
+  givenFlags,
+  nodeFlags,
   missingReporterError,
   outsideScopes,
   prepareStalls,

@@ -12,7 +12,7 @@
  * printed and makes the run exit non-zero.
  * @module
  */
-import { type Completeness, PARTIAL, SPOOL_ENV, checkEnvironment, currentOptions, firstPartial, finishRun, loaderLinesNote, outsideScopes, reportRun, startRun } from './core.js'
+import { type Completeness, PARTIAL, SPOOL_ENV, checkEnvironment, currentOptions, firstPartial, finishRun, givenFlags, loaderLinesNote, nodeFlags, outsideScopes, reportRun, startRun } from './core.js'
 import { RUN_ENV, readProcessRecords } from './run.js'
 
 /** One event of node:test's reporter stream (the part read here). */
@@ -47,7 +47,7 @@ let spool = startRecording()
  */
 export function completeRun(argv: readonly string[] = process.argv, execArgv: readonly string[] = process.execArgv): Completeness {
   if (argv.length > 1) return PARTIAL.namedFiles
-  const args = [...execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)]
+  const args = nodeFlags(execArgv)
   const option = args.map((a) => /^--(?:experimental-)?(test-(?:name-pattern|skip-pattern|only|shard)|watch)\b/.exec(a)?.[1]).find((name) => name !== undefined)
   return option === undefined ? true : `--${option}`
 }
@@ -58,9 +58,8 @@ export function completeRun(argv: readonly string[] = process.argv, execArgv: re
  * before loopcop loaded, not for want of it.
  */
 export function importsLoopcop(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): boolean {
-  const args = [...execArgv, ...nodeOptions.split(/\s+/)]
-  const named = (module: string | undefined): boolean => module !== undefined && /(?:^|\/)loopcop\/node-test(?:\/index\.js)?$/.test(module)
-  return args.some((a, i) => (a === '--import' && named(args[i + 1])) || (a.startsWith('--import=') && named(a.slice('--import='.length))))
+  // Not run.ts's `namedHere`: this process's command line names loopcop/node-test/reporter too.
+  return givenFlags(nodeFlags(execArgv, nodeOptions), ['--import']).some(({ value }) => /(?:^|\/)loopcop\/node-test(?:\/index\.js)?$/.test(value))
 }
 
 /**

@@ -13,7 +13,7 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { threadId } from 'node:worker_threads'
-import { type Finding, type Options, SPOOL_ENV, currentOptions, missingReporterError, outsideScopes, recordFindings, lineWriterOf } from './core.js'
+import { type Finding, type Options, SPOOL_ENV, currentOptions, missingReporterError, nodeFlags, outsideScopes, recordFindings, lineWriterOf } from './core.js'
 import type { Sink } from './test.js'
 /**
  * Set by loopcop's node:test reporter to the spool it opened. A `LOOPCOP_SPOOL_DIR` without it was
@@ -41,7 +41,7 @@ export function reporterSpool(env: NodeJS.ProcessEnv = process.env): string | un
 export function runsTests(execArgv: readonly string[] = process.execArgv, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.NODE_TEST_CONTEXT !== undefined && env.NODE_TEST_CONTEXT !== '') return true
   if (!execArgv.includes('--test')) return namedHere(execArgv)
-  const args = [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)]
+  const args = nodeFlags(execArgv, env.NODE_OPTIONS ?? '')
   return args.some((arg, i) => /^--(experimental-)?test-isolation=none$/.test(arg) || (/^--(experimental-)?test-isolation$/.test(arg) && args[i + 1] === 'none'))
 }
 

@@ -571,8 +571,7 @@ export const builtinRuleList: readonly BuiltinRule[] = Object.freeze([
   // Node 20's fetch makes a multipart body's boundary with `crypto.randomInt` (no callback) inside
   // `new Request`/`fetch` (h3): Node's own code, which the user cannot change. Only frames between
   // the call and the user's are looked at, so a callback of the user's that fetch runs is the user's;
-  // and only `crypto` calls, so that every other call is not judged against it too (~1 K
-  // instructions a kept call).
+  // and only `crypto` calls, the kind it was seen to make.
   { name: "Node's fetch (its bundled undici)", rule: { operation: 'crypto.*', within: 'node:internal/deps/undici/**' }, moduleLoading: false, withoutCaller: false },
   ...pkgs('source maps', false, ['source-map-support', 'source-map', 'source-map-js', '@jridgewell/*']),
   ...pkgs('coverage', false, ['v8-to-istanbul', 'istanbul-lib-*', 'nyc', 'c8', 'test-exclude']),

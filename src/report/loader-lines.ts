@@ -6,26 +6,21 @@
 import type { Finding } from '../model/finding.js'
 import { displayPath } from '../stack/frames.js'
 import { nodeMapsStacks } from '../stack/sourcemaps.js'
+import { givenFlags, nodeFlags } from '../runtime/node-flags.js'
 
 /** A TypeScript file's extension. */
 const TYPESCRIPT = /\.(?:[cm]?ts|tsx)$/
 
-/** A module loader given by flag: `--loader x`, `--experimental-loader=x`. */
-const LOADER_FLAG = /^--(?:experimental-)?loader(?:=(.*))?$/
-
 /**
  * The module loaders this process's command line and NODE_OPTIONS give Node (`--loader`,
- * `--experimental-loader`, or an `--import` that registers ts-node's hooks): on Node 20 and later
- * their hooks run off the main thread.
+ * `--experimental-loader`, or an `--import` that registers ts-node's hooks), in their order: on
+ * Node 20 and later their hooks run off the main thread.
  */
 export function moduleLoaders(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): string[] {
-  const args = [...execArgv, ...nodeOptions.split(/\s+/).filter((a) => a !== '')]
   const loaders: string[] = []
-  for (const [i, a] of args.entries()) {
-    const flag = LOADER_FLAG.exec(a)
-    if (flag !== null) loaders.push(flag[1] ?? args[i + 1] ?? '')
-    const imported = a === '--import' ? args[i + 1] : a.startsWith('--import=') ? a.slice('--import='.length) : undefined
-    if (imported !== undefined && imported.includes('ts-node/esm')) loaders.push(imported.startsWith('data:') ? 'ts-node/esm' : imported)
+  for (const { name, value } of givenFlags(nodeFlags(execArgv, nodeOptions), ['--loader', '--experimental-loader', '--import'])) {
+    if (name !== '--import') loaders.push(value)
+    else if (value.includes('ts-node/esm')) loaders.push(value.startsWith('data:') ? 'ts-node/esm' : value)
   }
   return loaders.filter((l) => l !== '')
 }

@@ -6,6 +6,7 @@ import inspector from 'node:inspector'
 import { join } from 'node:path'
 import { BroadcastChannel, Worker, type WorkerOptions, isMainThread, threadId } from 'node:worker_threads'
 import { monotonicNow, now } from '../runtime/clock.js'
+import { nodeFlags } from '../runtime/node-flags.js'
 import type { Guard } from '../runtime/guard.js'
 import type { RawStack, Stacks } from '../stack/capture.js'
 
@@ -516,6 +517,5 @@ export function commonJsScript(source: string): string | undefined {
 
 /** Whether the process was started with a flag that opens the inspector (`--inspect`, `--inspect-brk`, `--inspect-wait`). */
 function startedToBeDebugged(): boolean {
-  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)]
-  return flags.some((flag) => /^--inspect(-brk|-wait)?(=|$)/.test(flag))
+  return nodeFlags().some((flag) => /^--inspect(-brk|-wait)?(=|$)/.test(flag))
 }
