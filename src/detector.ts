@@ -23,7 +23,7 @@ import { LoadingClock } from './runtime/module-loading.js'
 import { type BlockingIOErrorClass, defineBlockingIOError } from './report/errors.js'
 import { writeJsonReport } from './report/json.js'
 import { type RecordedRun, type ReportRunOptions, type RunReportResult, RunRecording, reportRun } from './report/run.js'
-import { SPOOL_ENV, spoolChecked, spoolFindings } from './report/spool.js'
+import { SPOOL_ENV, SpoolWriter, spoolChecked } from './report/spool.js'
 import { WARNED_ENV, claimWarning } from './report/warned.js'
 import { type AnnotationLevel, githubAnnotations } from './report/summary.js'
 import { Guard } from './runtime/guard.js'
@@ -82,6 +82,8 @@ export class Detector implements LifecycleHost {
   readonly BlockingIOError: BlockingIOErrorClass
   /** The run this process records (a reporting process: Jest's reporter, Mocha's set-up), if any. */
   #run: RunRecording | undefined
+  /** Where this process's findings go when a parent process records the run (a test worker). */
+  readonly #spool = new SpoolWriter(now)
   /** The spool folder this process said it checks a test file to (`fileChecked`), once a run. */
   #checkedIn: string | undefined
   /** Call sites `warn` mode has seen in this process (printed by it, or by another process of the run). */
@@ -413,12 +415,14 @@ export class Detector implements LifecycleHost {
   readonly recordFindings = (findings: readonly Finding[]): void => {
     if (findings.length === 0) return
     if (this.#run !== undefined) this.#run.add(findings)
-    else this.outsideScopes(() => spoolFindings(findings))
+    else this.outsideScopes(() => this.#spool.add(findings))
   }
   /** Ends the run recording: every finding once, and how many were lost on the way. */
   readonly finishRun = (): RecordedRun => {
     const run = this.#run
     this.#run = undefined
+    // What this process held for a spool it now reads itself.
+    if (run !== undefined) this.outsideScopes(() => this.#spool.flush())
     return run === undefined ? { findings: [], lost: 0, checked: false } : this.outsideScopes(() => run.finish())
   }
   /**

@@ -1,46 +1,85 @@
 // Leaks gathered by call site for the run report (docs/architecture.md, "report"). A live scope
 // aggregates its calls by call site, but an integration that takes a test's leaks as they happen
-// (Jest, Mocha, node:test, a Vitest file until its end) records one finding a call: a leaked
-// interval's every tick. The report gathers them again: one finding a test, call site and verdict.
-import { type Finding, type SyncIoFinding, testKey } from '../model/finding.js'
+// (Jest, Mocha, node:test, a Vitest file until its end) gets one finding a call: a leaked
+// interval's every tick. They are gathered again where they are kept (the run's recording, a
+// worker's spool) and in the report: one finding a test, call site and verdict.
+import { type Finding, STACKS_PER_OPERATION, type SyncIoFinding, testKey } from '../model/finding.js'
 
 /** What makes two leaked calls one finding: the test, the operation at one position, and how each was judged. */
-function leakKey(f: SyncIoFinding): string {
+export function leakKey(f: SyncIoFinding): string {
   const at = f.location === undefined ? '' : `${f.location.file}:${f.location.line}:${f.location.column}`
   return [testKey(f.test), f.operation, at, f.offender?.package ?? '', f.allowed, f.allowedBy ?? '', f.baselined === true, f.mode ?? '', f.testCode === true, f.unstacked, f.raised].join('\u0000')
 }
 
+interface LeakGroup {
+  readonly first: SyncIoFinding
+  calls: number
+  durationMs: number
+  maxMs: number
+  otherArgs: number
+  /** Arguments other than the first's, told apart among the first calls only (as a live scope does). */
+  readonly others: Set<string | undefined>
+  /** How many calls' arguments were compared. */
+  compared: number
+}
+
 /**
- * The findings with the leaked blocking calls of one test at one call site, judged alike, as one
- * finding: the first's, with the calls and time of all (`calls`, `durationMs`, the longest
- * `maxMs`, and in `otherArgs` the other arguments than the first's the calls were given). Every other finding
- * is kept as it is, and the order of first appearances too. Nothing is lost: the counts add up.
+ * Leaked blocking calls gathered as they arrive: the first of a test's call site, judged alike,
+ * stands for all of them; the later ones only add their counts to it. Memory grows with the call
+ * sites, not the calls (a leaked interval ticking through a whole run is one group).
  */
-export function gatheredLeaks(findings: readonly Finding[]): Finding[] {
-  const groups = new Map<string, { first: SyncIoFinding; calls: number; durationMs: number; maxMs: number; otherArgs: number; others: Set<string | undefined>; at: number }>()
-  const out: Finding[] = []
-  for (const f of findings) {
-    if (!f.leak || f.kind !== 'sync-io') {
-      out.push(f)
-      continue
-    }
+export class LeakGathering {
+  readonly #groups = new Map<string, LeakGroup>()
+
+  /**
+   * Takes a finding: `true` when it is to be kept where it is (not a leaked call, or the first of
+   * its group), `false` when its calls were added to an earlier one's group.
+   */
+  take(f: Finding): boolean {
+    if (!f.leak || f.kind !== 'sync-io') return true
     const key = leakKey(f)
-    const group = groups.get(key)
+    const group = this.#groups.get(key)
     if (group === undefined) {
-      groups.set(key, { first: f, calls: f.calls, durationMs: f.durationMs, maxMs: f.maxMs, otherArgs: f.otherArgs ?? 0, others: new Set(), at: out.length })
-      out.push(f)
-      continue
+      this.#groups.set(key, { first: f, calls: f.calls, durationMs: f.durationMs, maxMs: f.maxMs, otherArgs: f.otherArgs ?? 0, others: new Set(), compared: 1 })
+      return true
     }
     group.calls += f.calls
     group.durationMs += f.durationMs
     if (f.maxMs > group.maxMs) group.maxMs = f.maxMs
     group.otherArgs += f.otherArgs ?? 0
-    if (f.args !== group.first.args) group.others.add(f.args)
+    if (group.compared < STACKS_PER_OPERATION) {
+      group.compared++
+      if (f.args !== group.first.args) group.others.add(f.args)
+    }
+    return false
   }
-  for (const g of groups.values()) {
-    if (g.calls === g.first.calls) continue
+
+  /**
+   * A finding `take` kept, with the calls and time of its whole group when it started one (`calls`,
+   * `durationMs`, the longest `maxMs`, and in `otherArgs` the other arguments than the first's):
+   * nothing is lost, the counts add up. Any other finding is returned as it is.
+   */
+  gathered(f: Finding): Finding {
+    if (!f.leak || f.kind !== 'sync-io') return f
+    const g = this.#groups.get(leakKey(f))
+    if (g === undefined || g.first !== f || g.calls === f.calls) return f
     const otherArgs = g.otherArgs + g.others.size
-    out[g.at] = { ...g.first, calls: g.calls, durationMs: g.durationMs, maxMs: g.maxMs, ...(otherArgs > 0 && { otherArgs }) }
+    return { ...f, calls: g.calls, durationMs: g.durationMs, maxMs: g.maxMs, ...(otherArgs > 0 && { otherArgs }) }
   }
-  return out
+
+  /** Forgets every group (after their findings were taken with `gathered`). */
+  clear(): void {
+    this.#groups.clear()
+  }
+}
+
+/**
+ * The findings with the leaked blocking calls of one test at one call site, judged alike, as one
+ * finding (see `LeakGathering`). Every other finding is kept as it is, and the order of first
+ * appearances too.
+ */
+export function gatheredLeaks(findings: readonly Finding[]): Finding[] {
+  const gathering = new LeakGathering()
+  const kept = findings.filter((f) => gathering.take(f))
+  return kept.length === findings.length ? kept : kept.map((f) => gathering.gathered(f))
 }

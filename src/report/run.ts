@@ -7,7 +7,7 @@ import { type Options, baselineOf, updateBaselineRequested } from '../model/opti
 import { displayPath } from '../stack/frames.js'
 import { type JsonBaseline, jsonReport, writeJsonReport } from './json.js'
 import { markdownSummary } from './markdown.js'
-import { gatheredLeaks } from './leaks.js'
+import { LeakGathering, gatheredLeaks } from './leaks.js'
 import { BaselineError } from './baseline.js'
 import type { Completeness } from '../model/completeness.js'
 import { type RatchetOutcome, ratchet } from './ratchet.js'
@@ -29,6 +29,11 @@ export class RunCollector {
       added++
     }
     return added
+  }
+
+  /** Whether a finding with this id was added. */
+  has(id: string): boolean {
+    return this.#byId.has(id)
   }
 
   /** Every distinct finding, in arrival order. */
@@ -59,6 +64,8 @@ export interface RecordedRun {
  */
 export class RunRecording {
   readonly #collector = new RunCollector()
+  // A leaked interval's calls, one finding each from the integrations: kept as one a call site.
+  readonly #leaks = new LeakGathering()
   #spool: string | undefined
   #checked = false
 
@@ -73,7 +80,7 @@ export class RunRecording {
 
   /** Adds findings of tests that ran in this process. */
   add(findings: Iterable<Finding>): void {
-    this.#collector.add(findings)
+    for (const f of findings) if (!this.#collector.has(f.id) && this.#leaks.take(f)) this.#collector.add([f])
   }
 
   /** Records that a test file was checked in this process. */
@@ -87,14 +94,14 @@ export class RunRecording {
     let checked = this.#checked
     if (this.#spool !== undefined) {
       const spooled = readSpool(this.#spool)
-      this.#collector.add(spooled.findings)
+      this.add(spooled.findings)
       lost = spooled.damaged
       checked ||= spooled.checked
       closeWarned(join(this.#spool, 'warned'))
       closeSpool(this.#spool)
       this.#spool = undefined
     }
-    return { findings: this.#collector.findings, lost, checked }
+    return { findings: this.#collector.findings.map((f) => this.#leaks.gathered(f)), lost, checked }
   }
 }
 

@@ -2,7 +2,8 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSy
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { threadId } from 'node:worker_threads'
-import type { Finding } from '../model/finding.js'
+import { type Finding, STACKS_PER_OPERATION, type SyncIoFinding } from '../model/finding.js'
+import { leakKey } from './leaks.js'
 
 // Not scope-aware: the detector runs every function here outside every scope (its own I/O).
 
@@ -40,6 +41,117 @@ export function spoolFindings(findings: readonly Finding[]): boolean {
   mkdirSync(dir, { recursive: true })
   appendFileSync(join(dir, `${process.pid}-${threadId}.jsonl`), findings.map((f) => JSON.stringify(f)).join('\n') + '\n')
   return true
+}
+
+/** How long a worker holds leaked calls before it writes them, in ms (at its next leaked call or test end). */
+const LEAKS_HELD_MS = 1000
+
+/** The calls of one leaked call site held since they were last written. */
+interface HeldSite {
+  readonly first: SyncIoFinding
+  /** How many times calls of this site were written after the first: names their findings apart. */
+  batches: number
+  calls: number
+  durationMs: number
+  maxMs: number
+  /** Arguments other than the first's, told apart among the site's first calls (as a live scope does). */
+  readonly others: Set<string | undefined>
+  compared: number
+  /** Other arguments newly told apart since the last write. */
+  otherArgs: number
+}
+
+/**
+ * A worker's findings on their way to its spool file. A test's findings are written when it ends.
+ * Work a test left running may block again and again (a leaked interval calls once a tick: koa's
+ * 878 times in 20 s), and a line a call would grow the spool and the run's memory with the run's
+ * length: the first leaked call of a test's call site is written at once (a worker killed later
+ * still leaves it), later ones are held and written as one finding of their calls with the next
+ * test's findings, at the next leaked call a second after the last write, and when the process
+ * exits. `now`: the clock, taken before fake timers can replace it.
+ */
+export class SpoolWriter {
+  readonly #now: () => number
+  readonly #sites = new Map<string, HeldSite>()
+  #held = 0
+  #writtenAt = 0
+  #exitHooked = false
+
+  constructor(now: () => number) {
+    this.#now = now
+  }
+
+  /** Findings for the run report, written now; later calls of a leaked call site held (see above). */
+  add(findings: readonly Finding[]): void {
+    const now: Finding[] = []
+    for (const f of findings) if (!this.#hold(f)) now.push(f)
+    if (now.length === 0 && this.#held > 0 && this.#now() - this.#writtenAt < LEAKS_HELD_MS) {
+      this.#hookExit()
+      return
+    }
+    this.#write(now)
+  }
+
+  /** Writes what is held now (a process that reads its own spool). */
+  flush(): void {
+    if (this.#held > 0) this.#write([])
+  }
+
+  /** Holds a later call of a leaked call site already written; `false` for any other finding. */
+  #hold(f: Finding): boolean {
+    if (!f.leak || f.kind !== 'sync-io') return false
+    const key = leakKey(f)
+    const site = this.#sites.get(key)
+    if (site === undefined) {
+      this.#sites.set(key, { first: f, batches: 0, calls: 0, durationMs: 0, maxMs: 0, others: new Set(), compared: 1, otherArgs: 0 })
+      return false
+    }
+    if (site.calls === 0) this.#held++
+    site.calls += f.calls
+    site.durationMs += f.durationMs
+    if (f.maxMs > site.maxMs) site.maxMs = f.maxMs
+    site.otherArgs += f.otherArgs ?? 0
+    if (site.compared < STACKS_PER_OPERATION) {
+      site.compared++
+      if (f.args !== site.first.args && !site.others.has(f.args)) {
+        site.others.add(f.args)
+        site.otherArgs++
+      }
+    }
+    return true
+  }
+
+  /** Writes the held calls, a finding a call site (the first's, with the held calls' counts), then `findings`. */
+  #write(findings: readonly Finding[]): void {
+    this.#writtenAt = this.#now()
+    if (this.#held > 0) {
+      const held: Finding[] = []
+      for (const site of this.#sites.values()) {
+        if (site.calls === 0) continue
+        const { otherArgs: _first, ...first } = site.first
+        held.push({ ...first, id: `${site.first.id}.${++site.batches}`, calls: site.calls, durationMs: site.durationMs, maxMs: site.maxMs, ...(site.otherArgs > 0 && { otherArgs: site.otherArgs }) })
+        site.calls = site.durationMs = site.maxMs = site.otherArgs = 0
+      }
+      this.#held = 0
+      findings = [...held, ...findings]
+    }
+    spoolFindings(findings)
+  }
+
+  #hookExit(): void {
+    if (this.#exitHooked) return
+    this.#exitHooked = true
+    // The last calls held in a worker: written as it exits. Jest's and Mocha's workers and a
+    // node:test file's process end by `process.exit` or by themselves, before the run is reported.
+    process.once('exit', () => {
+      this.#exitHooked = false
+      try {
+        this.flush()
+      } catch {
+        // Nothing to tell it to at exit: the report counts what reached it.
+      }
+    })
+  }
 }
 
 /** The marker a worker leaves in the spool folder once it checked a test file: `checked-<pid>-<thread>`. */

@@ -1,0 +1,22 @@
+import { describe, expect, test } from 'vitest'
+import { runMocha } from './support.js'
+
+// A test leaves an interval that reads a file 40 times, after the test ended. A worker holds a
+// leaked call site's later calls and writes them as one finding (at the worker's exit here: the
+// next test records nothing), and the process that records the run keeps them as one finding as
+// they come: the report still counts every call, serial or in `--parallel` workers.
+describe.each([
+  ['serial', []],
+  ['--parallel', ['--parallel', '--jobs', '2']],
+])('a leaked interval, %s', (name, args) => {
+  test('is one finding of every call it made, charged to the test that left it', async () => {
+    const run = await runMocha('leak-interval', args, { name: `leak-interval-${name}` })
+    expect(run.json.stats).toMatchObject({ tests: 3, passes: 3, failures: 0 })
+    const leaks = (run.report?.findings ?? []).filter((f) => f.leak)
+    expect(leaks.map((f) => ({ test: f.test?.name, operation: f.operation, calls: f.calls, line: f.location?.line }))).toEqual([
+      { test: 'interval leaves an interval that reads a file', operation: 'fs.readFileSync', calls: 40, line: 13 },
+    ])
+    expect(run.report?.findings.filter((f) => !f.leak)).toEqual([])
+    expect(run.stderr).toMatch(/fs\.readFileSync at test\/interval\.spec\.js:13:\d+: 40 calls, [\d.]+ ms \(leaked past its test\)/)
+  })
+})
