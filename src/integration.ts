@@ -7,7 +7,7 @@
 import { detector } from './core.js'
 
 export {
-  LATER_LEAKS,
+  leakMessage,
   PARTIAL,
   loaderLinesNote,
   gatheredLeaks,

@@ -35,12 +35,11 @@ import {
   configure,
   currentOptions,
   failedNothing,
-  failureMessage,
   envOverrides,
   fileChecked,
   hideOwnFramesIn,
   install,
-  LATER_LEAKS,
+  leakMessage,
   missingReporterError,
   openTest,
   outsideScopes,
@@ -386,8 +385,7 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
     #leak(finding: Finding, first: boolean): void {
       recordFindings([failedNothing(finding)])
       if (!first) return
-      const later = runReported() ? `It is in the run report; ${LATER_LEAKS}.` : 'Later calls from here are not printed.'
-      this.#print(`loopcop (leak): ${failureMessage([finding], finding.test?.name)}\n${later}`)
+      this.#print(leakMessage(finding, runReported()))
     }
 
     /**

@@ -17,7 +17,7 @@
  * or with `LOOPCOP_*` variables.
  * @module
  */
-import { type Completeness, type Options, PARTIAL, type TestSink, loaderLinesNote, Tries, checkEnvironment, currentOptions, failedNothing, finishRun, firstPartial, firstWarning, install, loadOrderWarning, loadedBefore, outsideScopes, prepareStalls, recordFindings, recordsRun, reportInternalError, reportRun, startRun, lineWriterOf } from '../../src/integration.js'
+import { type Completeness, type Options, PARTIAL, type TestSink, loaderLinesNote, Tries, checkEnvironment, currentOptions, failedNothing, finishRun, firstPartial, firstWarning, install, leakMessage, loadOrderWarning, loadedBefore, outsideScopes, prepareStalls, recordFindings, recordsRun, reportInternalError, reportRun, runReported, startRun, lineWriterOf } from '../../src/integration.js'
 import { firstInProcess } from '../../src/runner/once.js'
 import { completeRun, parallelWatchMocha, reportsInline, requiredBefore, runsTests, watchesSerially } from './command-line.js'
 import { noteTestDefinitions } from './definitions.js'
@@ -56,9 +56,17 @@ const tries = new Tries<MochaRunnable>(recordFindings)
 /**
  * Where every test's results go: the run recorded in the main process (by the global set-up; a
  * `--parallel` worker's findings reach it through the run's spool), and stderr. A leak — blocking
- * after Mocha reported the test — is in the run report only, as failing nothing.
+ * after Mocha reported the test — goes to the run report as failing nothing, and is said once a
+ * test's call site.
  */
-const sink: TestSink = { record: recordFindings, print: printDuringRun, leak: (finding) => recordFindings([failedNothing(finding)]) }
+const sink: TestSink = {
+  record: recordFindings,
+  print: printDuringRun,
+  leak: (finding, mode, first) => {
+    recordFindings([failedNothing(finding)])
+    if (first && mode !== 'off') printDuringRun(leakMessage(finding, runReported()))
+  },
+}
 
 /**
  * The options in force when Mocha began loading spec files (a `--parallel` worker: the file it is

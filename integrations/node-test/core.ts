@@ -12,7 +12,7 @@ import type { TestRef, TestRun, TestSink } from '../../src/integration.js'
 export type { Completeness, Finding, Mode, Options, TestRef, TestRun, TestSink } from '../../src/integration.js'
 export {
   BlockingIOError,
-  LATER_LEAKS,
+  leakMessage,
   PARTIAL,
   TestRefs,
   WARNED_ENV,

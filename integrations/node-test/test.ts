@@ -8,7 +8,7 @@
  * `before`/`after` hooks of suites belong to no test and are not checked.
  * @module
  */
-import { BlockingIOError, type Finding, LATER_LEAKS, type Mode, type TestRef, TestRefs, type TestRun, type TestSink, failedNothing, isThenable, openTest, outsideScopes } from './core.js'
+import { type Finding, type Mode, type TestRef, TestRefs, type TestRun, type TestSink, failedNothing, isThenable, leakMessage, openTest, outsideScopes } from './core.js'
 import { type NodeTestContext, type RunFunction, definedIn } from './internals.js'
 
 /** Where the tests of a process send what concerns the run. */
@@ -91,7 +91,7 @@ export class NodeTestLifecycle {
     // The file the test was defined in (node:test names it so), else the file node:test ran.
     const file = definedIn(t) ?? t.filePath ?? process.argv[1]
     const ref = this.#refs.of(t, t.fullName ?? t.name, file)
-    const state: TestState = { ctx: t, ref, body: openTest(ref, this.#testSink(t, ref)), phase: 'body' }
+    const state: TestState = { ctx: t, ref, body: openTest(ref, this.#testSink(t)), phase: 'body' }
     this.#states.set(t, state)
     this.#open.add(state)
   }
@@ -163,14 +163,14 @@ export class NodeTestLifecycle {
    * own, whose verdict fails the test from the hook (node:test fails a test whose `after` hook throws).
    */
   #runAfterHook(state: TestState, fn: Function, args: readonly unknown[], proceed: (fn: Function, args: readonly unknown[]) => unknown): unknown {
-    const run = openTest(state.ref, this.#testSink(state.ctx, state.ref))
+    const run = openTest(state.ref, this.#testSink(state.ctx))
     return finishedAfter(() => proceed(within(run, fn), args), run)
   }
 
   /** Where a hook of the test runs: in its body's scope, or once the body has settled, its tail's. */
   #hookRun(state: TestState): TestRun {
     if (state.phase === 'body') return state.body
-    state.tail ??= openTest(state.ref, this.#testSink(state.ctx, state.ref))
+    state.tail ??= openTest(state.ref, this.#testSink(state.ctx))
     return state.tail
   }
 
@@ -200,7 +200,7 @@ export class NodeTestLifecycle {
   }
 
   /** A test's results: findings to the run report, a `warn` message on the test itself (`t.diagnostic`). */
-  #testSink(t: NodeTestContext, ref: TestRef): TestSink {
+  #testSink(t: NodeTestContext): TestSink {
     return {
       record: (findings) => {
         this.#sink.record(findings)
@@ -213,7 +213,7 @@ export class NodeTestLifecycle {
         }
       },
       leak: (finding, mode, first) => {
-        this.#leaked(ref, finding, mode, first)
+        this.#leaked(finding, mode, first)
       },
     }
   }
@@ -222,11 +222,9 @@ export class NodeTestLifecycle {
    * Work a test left running blocked after the test ended: too late to fail it, so it is said, once
    * a call site (`first`); the run report counts every call.
    */
-  #leaked(ref: TestRef, finding: Finding, mode: Mode, first: boolean): void {
+  #leaked(finding: Finding, mode: Mode, first: boolean): void {
     this.#sink.record([failedNothing(finding)])
     if (!first || mode === 'off') return
-    // The test is named in the line above: "during <test>" below it would read as if the call were.
-    const text = outsideScopes(() => new BlockingIOError([finding]).message)
-    this.#sink.late(`loopcop${mode === 'warn' ? ' (warn)' : ''}: work that ${JSON.stringify(ref.name)} left running blocked the event loop after the test had ended (too late to fail it; it is in the run report, and ${LATER_LEAKS}):\n${text}`)
+    this.#sink.late(outsideScopes(() => leakMessage(finding, true)))
   }
 }

@@ -205,6 +205,18 @@ export function warnSiteKey(f: Finding): string {
 /** What the message of a test's leak says of the later calls its call site makes (a leaked interval's): only the first is printed. */
 export const LATER_LEAKS = 'later calls from here are counted there, not printed'
 
+/**
+ * What is printed of work a test left running that blocked after the test ended, once a test's call
+ * site (Jest, Mocha, node:test): the test, that it came too late to fail it, where the calls are
+ * counted (`reported`: the run has loopcop's reporter), and the call with its frames.
+ */
+export function leakMessage(finding: Finding, reported: boolean): string {
+  const test = finding.test?.name
+  const who = test === undefined ? 'work a test left running' : `work that ${JSON.stringify(test)} left running`
+  const counted = reported ? `it is in the run report, and ${LATER_LEAKS}` : 'later calls from here are not printed'
+  return `loopcop (leak): ${who} blocked the event loop after the test had ended (too late to fail it; ${counted}):\n${failureMessage([finding])}`
+}
+
 /** What `warn` mode's line says of the calls it does not print, without loopcop's reporter (no run summary). */
 export const UNSUMMARIZED = "later calls from here are not printed: loopcop's reporter counts every call in a run summary"
 

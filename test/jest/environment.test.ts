@@ -136,11 +136,12 @@ describe('loopcop/jest/environment', () => {
   test('blocking after the test ended is printed once a call site and reported as a leak of that test, every call counted, never charged to the next', () => {
     expect(run.test('leak: leaves a timer that blocks after the test ended').status).toBe('passed')
     expect(run.test('leak: the next test is not charged for it').status).toBe('passed')
-    const said = 'loopcop (leak): 1 blocking operation on the event loop during "leak: leaves a timer that blocks after the test ended"'
+    const said = 'loopcop (leak): work that "leak: leaves a timer that blocks after the test ended" left running blocked the event loop after the test had ended'
     expect(run.output).toContain(said)
-    // The interval blocked three times: said once, with where the later calls go.
+    // The interval blocked three times: said once, with where the later calls go, the test named
+    // once (not also "during" it, beside "after the test had ended").
     expect(run.output.split(said)).toHaveLength(2)
-    expect(run.output).toContain("It is in the run report; later calls from here are counted there, not printed.")
+    expect(run.output).toMatch(/after the test had ended \(too late to fail it; it is in the run report, and later calls from here are counted there, not printed\):\n\s*1 blocking operation on the event loop\n/)
     const leaks = run.report?.findings.filter((f) => f.leak) ?? []
     expect(new Set(leaks.map((f) => f.test?.name))).toEqual(new Set(['leak: leaves a timer that blocks after the test ended']))
     expect(leaks.reduce((n, f) => n + f.calls, 0)).toBe(3)

@@ -154,7 +154,7 @@ function checks(node: NodeMajor, isolation: 'process' | 'none'): void {
     expect(run.report?.summary).toMatchObject({ findings: 15, tests: 15, calls: 17, allowed: 6, assertions: assertions.length })
     expect(run.report?.findings.find((f) => f.leak)?.calls).toBe(3)
     expect(run.report?.findings.find((f) => f.test?.name === 'sync > reads users with readFileSync')?.test?.file).toBe('test/sync.test.mjs')
-    const said = 'loopcop: work that "leaves a timer that blocks after it ends" left running blocked the event loop after the test had ended'
+    const said = 'loopcop (leak): work that "leaves a timer that blocks after it ends" left running blocked the event loop after the test had ended'
     expect(`${run.testStderr}${run.stderr}`).toContain(said)
     // The interval's three calls are said once.
     expect(`${run.testStderr}${run.stderr}`.split(said)).toHaveLength(2)
