@@ -120,7 +120,7 @@ export class CallRecorder {
           try {
             return timed(this.#tools.guard, original, self, args, out)
           } finally {
-            scope.tally(op).countAllowed({ kind: 'allowed', rule: rule.label, builtin: rule.builtin }, out.ms)
+            scope.tally(op).countAllowed({ kind: 'allowed', rule: rule.label, builtin: rule.builtin }, out.ms, arg)
           }
         }
       }

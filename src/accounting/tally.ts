@@ -1,6 +1,6 @@
 // Per scope and operation, every call counted and timed (docs/architecture.md, "data flow of one blocking call"): the
 // first calls keep their stacks and are judged when the scope ends; the findings aggregate by site.
-import type { Frame, SyncIoFinding } from '../model/finding.js'
+import { type Frame, STACKS_PER_OPERATION, type SyncIoFinding } from '../model/finding.js'
 import type { Operation } from '../model/operation.js'
 import { UNJUDGED, type Verdict, isBuiltinAllowance } from '../model/verdict.js'
 import type { RawStack, Stacks } from '../stack/capture.js'
@@ -28,6 +28,10 @@ interface AllowedCount {
   calls: number
   ms: number
   maxMs: number
+  /** What the first call was given, where the rule had it (a rule that needs no stack: `path`, `command`). */
+  readonly arg: string | undefined
+  /** Other arguments than the first's, told apart among the first calls (as for kept calls). */
+  others: Set<string | undefined> | undefined
 }
 
 /** Kept calls from one site, made by one package (or the user's code), with one verdict: one finding. */
@@ -87,11 +91,16 @@ export class OperationTally {
     readonly tools: TallyTools,
   ) {}
 
-  /** Counts a call an allow rule allowed (its stack, if any, is not kept). */
-  countAllowed(verdict: Verdict & { readonly kind: 'allowed' }, ms: number): void {
+  /**
+   * Counts a call an allow rule allowed (its stack, if any, is not kept). `arg`: its argument
+   * summary, where it was worked out for the rule (one that needs no stack), so the report shows
+   * what such a rule let through.
+   */
+  countAllowed(verdict: Verdict & { readonly kind: 'allowed' }, ms: number, arg?: string): void {
     const a = this.#allowed.get(verdict.rule)
-    if (a === undefined) this.#allowed.set(verdict.rule, { verdict, calls: 1, ms, maxMs: ms })
+    if (a === undefined) this.#allowed.set(verdict.rule, { verdict, calls: 1, ms, maxMs: ms, arg, others: undefined })
     else {
+      if (arg !== a.arg && a.calls < STACKS_PER_OPERATION) (a.others ??= new Set()).add(arg)
       a.calls++
       a.ms += ms
       if (ms > a.maxMs) a.maxMs = ms
@@ -178,7 +187,7 @@ export class OperationTally {
     }
     for (const a of this.#allowed.values()) {
       if (a.verdict.builtin) continue
-      out.push(syncFinding(ids.next(), op, { calls: a.calls, ms: a.ms, maxMs: a.maxMs, frames: [], arg: undefined, otherArgs: 0, verdict: a.verdict, leak: false, raised: false, unstacked: true }, ctx))
+      out.push(syncFinding(ids.next(), op, { calls: a.calls, ms: a.ms, maxMs: a.maxMs, frames: [], arg: a.arg, otherArgs: a.others?.size ?? 0, verdict: a.verdict, leak: false, raised: false, unstacked: true }, ctx))
     }
     return out
   }

@@ -125,6 +125,20 @@ describe('allow rules: an allowed finding is reported with allowed: true and the
     expect(found.find((f) => !f.allowed && f.operation === 'fs.readFileSync')?.args).toBe(otherFile)
   })
 
+  test('a rule that needs no stack allows without one, and the report still shows what it let through: the first argument, and how many others', async () => {
+    const rule = { operation: 'fs.readFileSync', path: `${dir}/**` }
+    const { findings } = await detect(
+      () => {
+        for (let i = 0; i < 3; i++) fs.readFileSync(allowedFile)
+        fs.readFileSync(otherFile)
+      },
+      { allow: [rule] },
+    )
+    expect(syncIo(findings).map((f) => ({ allowedBy: f.allowedBy, calls: f.calls, args: f.args, otherArgs: f.otherArgs, unstacked: f.unstacked, location: f.location }))).toEqual([
+      { allowedBy: JSON.stringify(rule), calls: 4, args: allowedFile, otherArgs: 1, unstacked: true, location: undefined },
+    ])
+  })
+
   test('command glob (execSync, execFileSync and spawnSync)', async () => {
     const rule = { command: '**/node* -e 0' }
     const { findings } = await detect(
