@@ -17,7 +17,8 @@
  * or with `LOOPCOP_*` variables.
  * @module
  */
-import { type Completeness, type Options, PARTIAL, type TestSink, loaderLinesNote, Tries, checkEnvironment, currentOptions, failedNothing, finishRun, firstPartial, firstWarning, install, leakMessage, loadOrderWarning, loadedBefore, outsideScopes, prepareStalls, recordFindings, recordsRun, reportInternalError, reportRun, runReported, startRun, lineWriterOf } from '../../src/integration.js'
+import { type Completeness, type Options, PARTIAL, type TestSink, loaderLinesNote, Tries, checkEnvironment, currentOptions, failedNothing, finishRun, firstPartial, firstWarning, install, leakMessage, loadOrderWarning, loadedBefore, outsideScopes, prepareStalls, recordFindings, recordsRun, reportInternalError, reportRun, rewriteMessages, runReported, startRun, lineWriterOf } from '../../src/integration.js'
+import { linesUnderMochaTitle } from '../../src/runner/frame-lines.js'
 import { firstInProcess } from '../../src/runner/once.js'
 import { completeRun, parallelWatchMocha, reportsInline, requiredBefore, runsTests, watchesSerially } from './command-line.js'
 import { noteTestDefinitions } from './definitions.js'
@@ -323,6 +324,10 @@ checkEnvironment('loopcop/mocha')
 
 warnAboutLoadOrder()
 process.once('exit', warnIfNeverHooked)
+
+// Mocha prints a failure's message five spaces in and its later lines as they are: loopcop's are
+// indented to sit under the first (its numbered findings read as Mocha's numbered failures).
+rewriteMessages(linesUnderMochaTitle)
 
 // Patch before the spec files load: a `const { readFileSync } = require('fs')` taken before the
 // patch is never seen. `--require` modules load before the spec files.

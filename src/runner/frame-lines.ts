@@ -1,4 +1,4 @@
-// Frame lines of loopcop's messages written for Jest. A leaf module (no imports): Jest's matchers
+// Frame lines of loopcop's messages written for Jest, and its messages' lines for Mocha. A leaf module (no imports): Jest's matchers
 // entry bundles it without evaluating the core in each test file's realm, and the Jest environment
 // hands it to the core for the `BlockingIOError`s of its process (`rewriteMessages`).
 
@@ -12,4 +12,16 @@ const FRAME_LINE = /^(\s+)at (?=.*:\d+:\d+\)?$)/gm
  */
 export function framesReadIn(text: string): string {
   return text.replace(FRAME_LINE, '$1in ')
+}
+
+/** Where Mocha's reporters print the first line of a failure's message: five spaces in, under the test's title. */
+const MOCHA_MESSAGE_INDENT = '     '
+
+/**
+ * A message with its later lines indented to sit under its first, as Mocha prints it: at five
+ * spaces, after `  4) title:`, and the later lines as they are, so a message's `  1) fs.readFileSync`
+ * lines read as more of Mocha's numbered failures (ejs's suite).
+ */
+export function linesUnderMochaTitle(text: string): string {
+  return text.replace(/\n(?=.)/g, `\n${MOCHA_MESSAGE_INDENT}`)
 }

@@ -3,7 +3,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { bins, childEnv, fixtures } from '../helpers/run.js'
+import { bins, childEnv, fixtures, runNode } from '../helpers/run.js'
 import { mochaFixtures, runMocha } from './support.js'
 
 /** Runs Mocha on the dots fixture with stdout and stderr on one file, as a terminal or a CI log shows them: what it printed, in order. */
@@ -34,6 +34,14 @@ describe('modes (LOOPCOP_MODE)', () => {
     expect(run.failed).toEqual(['modes blocks', 'modes swallows what the blocking call threw'])
     expect(run.json.stats).toMatchObject({ passes: 1, failures: 2 })
     expect(run.message('modes blocks')).toMatch(/fs\.readFileSync\(".*package\.json"\) blocked [\d.]+ ms — use fs\.promises\.readFile\n\s+at readName \(src\/app\.js:7:/)
+  })
+
+  test("the spec reporter prints a failure's findings under its message, not at the indent of Mocha's own numbered failures", async () => {
+    const run = await runNode(bins.mocha, ['--reporter', 'spec'], { cwd: join(mochaFixtures, 'modes'), env: { NODE_PATH: join(fixtures, 'node_modules'), LOOPCOP_STALL_MS: '0', LOOPCOP_TEST_CODE: 'check' } })
+    expect(run.code, run.stderr).toBe(2)
+    expect(run.stdout).toMatch(/\n {2}1\) modes\n {7}blocks:\n {5}BlockingIOError: 1 blocking operation on the event loop during "modes blocks"\n {7}1\) fs\.readFileSync\(".*package\.json"\) blocked [\d.]+ ms — use fs\.promises\.readFile\n {12}at readName \(src\/app\.js:7:21\)\n {12}at Context\.<anonymous> \(test\/modes\.spec\.js:7:15\)\n {5}Allow it with allowBlocking\(\)/)
+    // Mocha's own numbered failures are the only lines at two spaces that read `n) `.
+    expect(run.stdout.match(/^ {2}\d+\) /gm)).toEqual(['  1) ', '  2) '])
   })
 
   test('warn: every test passes, a call site is printed once with its line (the first test that reached it), and the run report still lists every test', async () => {

@@ -61,7 +61,7 @@ describe.each([
     test('each failure says the loop stalled, against which threshold, and names the function', () => {
       for (const title of [parse, busy]) {
         const message = run.message(title)
-        expect(message, title).toMatch(new RegExp(`^1 blocking operation on the event loop during "${title}"(?: \\(and [^)]* not judged\\))?\\n {2}1\\) event loop stalled \\d+ ms \\(threshold 100 ms\\)\\n`))
+        expect(message, title).toMatch(new RegExp(`^1 blocking operation on the event loop during "${title}"(?: \\(and [^)]* not judged\\))?\\n {7}1\\) event loop stalled \\d+ ms \\(threshold 100 ms\\)\\n`))
         expect(sites(message), title).toMatch(frames[title]!)
       }
     })
