@@ -191,7 +191,7 @@ export function formatSummary(findings: readonly Finding[], cwd?: string, json?:
 function testCode(findings: readonly Finding[], calls: number, allowed: number, before: string): string {
   if (calls === 0) return ''
   const n = findings.filter((f) => f.allowedBy === TEST_CODE_RULE && !isUnjudged(f)).length
-  const rule = `allowed by the rule "test code" (testCode: 'check' counts them)`
+  const rule = `allowed by the rule "test code"; testCode: 'check' counts them`
   if (n === allowed) return `, ${n === 1 ? '' : 'all '}from the tests' own code: ${plural(calls, 'blocking call')}, ${rule}`
   return `${before}${plural(n, 'finding')} (${plural(calls, 'blocking call')}) from the tests' own code, ${rule}`
 }

@@ -540,14 +540,14 @@ describe('the run summary', () => {
       '  fs.readFileSync at src/users.ts:14:18: 1 call, 3.1 ms — 1 test: "a"',
       '      use fs.promises.readFile',
       '  900 more calls not judged, not counted above (no stack of their own: past the first 100 calls of an operation in a test, once one is not allowed, calls are counted and timed only)',
-      '  1 allowed finding not counted above (listed in a JSON report: set report.json or LOOPCOP_REPORT), from the tests\' own code: 4 blocking calls, allowed by the rule "test code" (testCode: \'check\' counts them)',
+      '  1 allowed finding not counted above (listed in a JSON report: set report.json or LOOPCOP_REPORT), from the tests\' own code: 4 blocking calls, allowed by the rule "test code"; testCode: \'check\' counts them',
     ])
     // Some allowed findings of another rule's: the tests' own are counted among them.
     const mixed = formatSummary([...findings, syncFinding({ test: { name: 'a' }, allowed: true, allowedBy: 'fs.existsSync' })], cwd).split('\n')
-    expect(mixed.at(-1)).toBe('  2 allowed findings not counted above (listed in a JSON report: set report.json or LOOPCOP_REPORT), among them 1 finding (4 blocking calls) from the tests\' own code, allowed by the rule "test code" (testCode: \'check\' counts them)')
+    expect(mixed.at(-1)).toBe('  2 allowed findings not counted above (listed in a JSON report: set report.json or LOOPCOP_REPORT), among them 1 finding (4 blocking calls) from the tests\' own code, allowed by the rule "test code"; testCode: \'check\' counts them')
     // Nothing else found, every allowed finding the tests' own: said once, not counted twice.
     const own = [1, 2].map((calls) => syncFinding({ test: { name: 'a' }, allowed: true, allowedBy: 'test code', testCode: true, calls }))
-    expect(formatSummary(own, cwd)).toBe('loopcop: no blocking of the event loop found (2 allowed findings, all from the tests\' own code: 3 blocking calls, allowed by the rule "test code" (testCode: \'check\' counts them))')
+    expect(formatSummary(own, cwd)).toBe('loopcop: no blocking of the event loop found (2 allowed findings, all from the tests\' own code: 3 blocking calls, allowed by the rule "test code"; testCode: \'check\' counts them)')
     const report = jsonReport(findings, cwd)
     expect(report.summary).toEqual({ findings: 1, tests: 1, blockedMs: 3.1, calls: 1, allowed: 1, testCodeCalls: 4, baselined: 0, assertions: 0, unstackedCalls: 900, unjudgedStalls: 0 })
     expect(report.findings.map((f) => [f.allowedBy, f.testCode, f.judged])).toEqual([
