@@ -8,6 +8,7 @@ import { findSourceMap } from 'node:module'
 import type { Frame } from '../model/finding.js'
 import type { Guard } from '../runtime/guard.js'
 import { parseStack } from './frames.js'
+import { nodeFlags } from '../runtime/node-flags.js'
 import { packageOf } from '../runtime/packages.js'
 import { toPath } from './callsites.js'
 
@@ -114,7 +115,7 @@ function throughFormatter(prepare: (error: Error, sites: NodeJS.CallSite[]) => u
 export function nodeMapsStacks(): boolean {
   const enabled = (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled
   // Before Node 20.7, no property: the flag is the only way to tell.
-  return enabled ?? (process.execArgv.includes('--enable-source-maps') || (process.env.NODE_OPTIONS ?? '').includes('--enable-source-maps'))
+  return enabled ?? nodeFlags().includes('--enable-source-maps')
 }
 
 /** The position through Node's own source maps. */
