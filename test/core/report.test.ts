@@ -163,7 +163,16 @@ describe('the failure message', () => {
     expect(failureMessage([unstacked, unjudged]).split('\n')[0]).toBe('3 blocking calls and 1 event loop stall, not judged')
     // One judged finding: the headline counts the judged, the rest are listed under it.
     expect(failureMessage([unjudged, syncFinding()]).split('\n')[0]).toBe('1 blocking operation on the event loop (and 1 event loop stall not judged)')
-    expect(failureMessage([unjudged, unjudged, stallFinding()]).split('\n')[0]).toBe('1 blocking operation on the event loop (and 2 event loop stalls not judged)')
+    expect(failureMessage([unjudged, unjudged, stallFinding()]).split('\n')[0]).toBe('1 event loop stall (and 2 event loop stalls not judged)')
+    // Nothing judged, nothing fails: no advice on allowing it.
+    expect(failureMessage([unjudged], 'a')).not.toContain('Allow it')
+    expect(failureMessage([unjudged, syncFinding()])).toContain('Allow it with allowBlocking()')
+  })
+
+  test('a message of stalls alone counts stalls, not blocking operations; with a blocking call, both are blocking operations (DESIGN.md)', () => {
+    expect(failureMessage([stallFinding()], 'a').split('\n')[0]).toBe('1 event loop stall during "a"')
+    expect(failureMessage([stallFinding(), stallFinding()], 'a').split('\n')[0]).toBe('2 event loop stalls during "a"')
+    expect(failureMessage([stallFinding(), syncFinding()], 'a').split('\n')[0]).toBe('2 blocking operations on the event loop during "a"')
   })
 
   test('a dependency call with no frame of the user’s own captured says so, and why that can be, in the message, the warning and the summary', () => {

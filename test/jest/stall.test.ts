@@ -52,7 +52,7 @@ describe("stallMode: 'fail' (testEnvironmentOptions.loopcop)", () => {
     for (const name of [parse, busy]) {
       const [message, ...more] = run.test(name).failureMessages
       expect(more, name).toEqual([])
-      expect(message, name).toMatch(new RegExp(`^BlockingIOError: 1 blocking operation on the event loop during "${name}"(?: \\(and [^)]* not judged\\))?\\n {2}1\\) event loop stalled \\d+ ms \\(threshold 100 ms\\)\\n`))
+      expect(message, name).toMatch(new RegExp(`^BlockingIOError: 1 event loop stall during "${name}"(?: \\(and [^)]* not judged\\))?\\n {2}1\\) event loop stalled \\d+ ms \\(threshold 100 ms\\)\\n`))
       expect(sites(message!), name).toMatch(frames('in')[name]!)
     }
   })
@@ -91,11 +91,11 @@ describe("stallMode: 'warn' (the default)", () => {
     expect(run.code).toBe(0)
     const out = sites(run.output)
     for (const name of [parse, busy]) {
-      const warning = out.slice(out.indexOf(`loopcop (warn): 1 blocking operation on the event loop during "${name}"`))
+      const warning = out.slice(out.indexOf(`loopcop (warn): 1 event loop stall during "${name}"`))
       expect(warning, name).toMatch(/^loopcop \(warn\): .*\n\s+1\) event loop stalled \d+ ms \(threshold 100 ms\)\n/)
       expect(warning, name).toMatch(frames('at')[name]!)
     }
-    expect(out).toMatch(/console\.warn\n\s+loopcop \(warn\): 1 blocking operation on the event loop during "stalls: /)
+    expect(out).toMatch(/console\.warn\n\s+loopcop \(warn\): 1 event loop stall during "stalls: /)
     expect(out).not.toMatch(/during "(allowed )?clean:/)
   })
 

@@ -61,7 +61,7 @@ describe.each([
     test('each failure says the loop stalled, against which threshold, and names the function', () => {
       for (const title of [parse, busy]) {
         const message = run.message(title)
-        expect(message, title).toMatch(new RegExp(`^1 blocking operation on the event loop during "${title}"(?: \\(and [^)]* not judged\\))?\\n {7}1\\) event loop stalled \\d+ ms \\(threshold 100 ms\\)\\n`))
+        expect(message, title).toMatch(new RegExp(`^1 event loop stall during "${title}"(?: \\(and [^)]* not judged\\))?\\n {7}1\\) event loop stalled \\d+ ms \\(threshold 100 ms\\)\\n`))
         expect(sites(message), title).toMatch(frames[title]!)
       }
     })
@@ -84,7 +84,7 @@ describe.each([
       expect(run.json.stats).toMatchObject({ tests: 5, passes: 5, failures: 0 })
       expect(run.code).toBe(0)
       for (const title of [parse, busy]) {
-        const warning = run.stderr.slice(run.stderr.indexOf(`loopcop (warn): 1 blocking operation on the event loop during "${title}"`))
+        const warning = run.stderr.slice(run.stderr.indexOf(`loopcop (warn): 1 event loop stall during "${title}"`))
         expect(warning, title).toMatch(/^loopcop \(warn\): .*\n {2}1\) event loop stalled \d+ ms \(threshold 100 ms\)\n/)
         expect(sites(warning), title).toMatch(frames[title]!)
       }
@@ -125,7 +125,7 @@ describe.each([
     expect(run.failed).toEqual([])
     expect(run.stderr.split('\n').filter((line) => line.startsWith('fixture preload loaded in'))).toEqual(['fixture preload loaded in the main thread'])
     for (const title of [parse, busy]) {
-      const warning = run.stderr.slice(run.stderr.indexOf(`loopcop (warn): 1 blocking operation on the event loop during "${title}"`))
+      const warning = run.stderr.slice(run.stderr.indexOf(`loopcop (warn): 1 event loop stall during "${title}"`))
       expect(sites(warning), title).toMatch(frames[title]!)
     }
     expect(stallsOf(run.report)).toEqual(expectedReport)
