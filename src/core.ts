@@ -8,7 +8,7 @@
 export { detector } from './process.js'
 export { assertSupportedRunner, unsupportedRunner } from './runner/runner-version.js'
 export { loadOrderWarning, loadedBefore } from './runner/load-order.js'
-export { SCOPE_OPTION_KEYS, checkEnvironment, envOverrides, validateOptions } from './model/options.js'
+export { OPTION_KEYS, SCOPE_OPTION_KEYS, checkEnvironment, envOverrides, validateOptions } from './model/options.js'
 export { failureMessage, leakMessage, listBlocking, warnSiteKey } from './report/messages.js'
 export { loaderLinesNote } from './report/loader-lines.js'
 export { gatheredLeaks } from './report/leaks.js'

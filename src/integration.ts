@@ -14,6 +14,7 @@ export {
   testKey,
   warnSiteKey,
   RunCollector,
+  OPTION_KEYS,
   SCOPE_OPTION_KEYS,
   Tries,
   WARNED_ENV,

@@ -385,7 +385,7 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
     #leak(finding: Finding, first: boolean): void {
       recordFindings([failedNothing(finding)])
       if (!first) return
-      this.#print(leakMessage(finding, runReported()))
+      this.#print(leakMessage(finding, runReported() ? 'reported' : 'unreported'))
     }
 
     /**

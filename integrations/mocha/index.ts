@@ -65,7 +65,7 @@ const sink: TestSink = {
   print: printDuringRun,
   leak: (finding, mode, first) => {
     recordFindings([failedNothing(finding)])
-    if (first && mode !== 'off') printDuringRun(leakMessage(finding, runReported()))
+    if (first && mode !== 'off') printDuringRun(leakMessage(finding, runReported() ? 'reported' : 'unreported'))
   },
 }
 

@@ -225,6 +225,6 @@ export class NodeTestLifecycle {
   #leaked(finding: Finding, mode: Mode, first: boolean): void {
     this.#sink.record([failedNothing(finding)])
     if (!first || mode === 'off') return
-    this.#sink.late(outsideScopes(() => leakMessage(finding, true)))
+    this.#sink.late(outsideScopes(() => leakMessage(finding, 'reported')))
   }
 }

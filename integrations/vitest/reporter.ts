@@ -29,9 +29,9 @@ export interface CollectedFindings {
   /**
    * The projects (`test.projects`) whose test files ran tests and sent loopcop nothing, by name, with
    * how many such files each had: their config lacks `loopcop/vitest` in `setupFiles` (a project's
-   * config does not take the root's unless it `extends` it).
+   * config does not take the root's unless it `extends` it). `configless`: the project has no config
+   * file of its own.
    */
-  /** Projects none of whose test files loopcop checked; `configless`: the project has no config file of its own. */
   readonly uncheckedProjects: readonly { readonly name: string; readonly files: number; readonly configless: boolean }[]
   /** Ids of the findings failed tests and failed files (leaks) failed with: Vitest reports those failures itself. */
   readonly inFailures: ReadonlySet<string>
@@ -71,7 +71,7 @@ export function collectFindings(testModules: readonly TestModule[]): CollectedFi
     if (testModule.state() === 'failed') for (const f of file?.leaks ?? []) if (failedItsTest(f)) inFailures.add(f.id)
     if (workerOptions === undefined || (workerOptions.report.json === undefined && file?.options?.report.json !== undefined)) workerOptions = file?.options
   }
-  const uncheckedProjects = checkedFiles === 0 ? [] : [...projects].filter(([, p]) => p.checked === 0).map(([name, p]) => ({ name, files: p.ran, configless: p.configless }))
+  const uncheckedProjects = [...projects].filter(([, p]) => p.checked === 0).map(([name, p]) => ({ name, files: p.ran, configless: p.configless }))
   return { findings: collector.findings, workerOptions, checkedFiles, uncheckedProjects, inFailures }
 }
 
@@ -144,6 +144,8 @@ export default class LoopcopReporter implements Reporter {
   /** The run's folder of call sites `warn` mode has printed (src/report/warned.ts), while a run runs. */
   #warned: string | undefined
   #exitHook = false
+  /** The options of the config's `test.provide.loopcop`, validated. */
+  #provided: Partial<Options> | undefined
 
   constructor(options: LoopcopReporterOptions = {}) {
     this.#options = validateOptions({ report: options }, ['report'], 'loopcop/vitest/reporter options').report ?? {}
@@ -157,7 +159,7 @@ export default class LoopcopReporter implements Reporter {
     // A wrong option stops the run here, before any test file fails on it (where it would leave this
     // reporter to say that no file was checked).
     const given = (vitest.config as { provide?: Record<string, unknown> } | undefined)?.provide?.[PROVIDE_KEY]
-    if (given !== undefined) assertProvidedOptions(given)
+    if (given !== undefined) this.#provided = assertProvidedOptions(given)
     const provide = (vitest as { provide?: (key: string, value: unknown) => void }).provide
     if (typeof provide === 'function') Reflect.apply(provide, vitest, [REPORTER_KEY, true])
   }
@@ -200,10 +202,13 @@ export default class LoopcopReporter implements Reporter {
     // In the main process, currentOptions() holds LOOPCOP_* and a configure() made in the config
     // file; the workers' configure() (a setup file's) arrives with the test files.
     const main = currentOptions()
-    const json = this.#options.json ?? main.report.json ?? workerOptions?.report.json
-    const github = this.#options.github ?? main.report.github ?? workerOptions?.report.github
+    // The config's `test.provide.loopcop` last: the workers' options hold it, with a setup file's
+    // configure() on top, but a run no test file of which was checked has none of theirs.
+    const provided = this.#provided
+    const json = this.#options.json ?? main.report.json ?? workerOptions?.report.json ?? provided?.report?.json
+    const github = this.#options.github ?? main.report.github ?? workerOptions?.report.github ?? provided?.report?.github
     // The workers' configuration has LOOPCOP_BASELINE on top of a setup file's `baseline` (its `strict` kept).
-    const baseline = workerOptions?.baseline ?? main.baseline
+    const baseline = workerOptions?.baseline ?? main.baseline ?? provided?.baseline
     const logger = this.#vitest?.logger
     // stderr, as under Jest and Mocha: stdout may carry another reporter's output (`json`), which
     // must stay parseable. GitHub reads workflow commands (the annotations) from either stream.
@@ -211,10 +216,10 @@ export default class LoopcopReporter implements Reporter {
       if (logger !== undefined) logger.error(text)
       else process.stderr.write(`${text}\n`)
     }
-    const unchecked = checkedFiles === 0 && testModules.length > 0 ? uncheckedReason(testModules, this.#vitest?.version) : undefined
+    const unchecked = checkedFiles === 0 && testModules.length > 0 ? uncheckedReason(testModules, this.#vitest, uncheckedProjects) : undefined
     const { error } = reportRun(findings, {
       ...(unchecked !== undefined && { unchecked }),
-      ...(uncheckedProjects.length > 0 && { partlyUnchecked: partlyUncheckedReason(uncheckedProjects) }),
+      ...(checkedFiles > 0 && uncheckedProjects.length > 0 && { partlyUnchecked: partlyUncheckedReason(uncheckedProjects) }),
       ...(json !== undefined && { json }),
       ...(github !== undefined && { github }),
       // One annotation per problem: a failure Vitest's github-actions reporter annotates (at the
@@ -237,14 +242,27 @@ export default class LoopcopReporter implements Reporter {
  * `ReportRunOptions.unchecked`): first a Vitest older than loopcop supports (`version`), on which
  * every test file fails at loopcop/vitest (date-fns on Vitest 3: the run said "an import error, a crash?").
  */
-function uncheckedReason(testModules: readonly TestModule[], version: string | undefined): string | undefined {
-  const old = unsupportedRunner('Vitest', version)
+function uncheckedReason(testModules: readonly TestModule[], vitest: Vitest | undefined, projects: CollectedFindings['uncheckedProjects']): string | undefined {
+  const old = unsupportedRunner('Vitest', vitest?.version)
   if (old !== undefined) return `no test file was checked: ${old.message}`
   // Files that never ran a test (an import error, a worker that died) tell nothing about the set-up.
   if (testModules.every((m) => m.errors().length > 0 || m.state() === 'failed')) return 'no test file reported to loopcop: every test file failed before its end (an import error, a crash?); findings of those files are missing from this report'
   // A run whose tests were all skipped (a -t that matched none) checked nothing, and needs no advice.
-  if (testModules.some((m) => hasTest(m, 'passed', 'failed'))) return "no test file was checked: add 'loopcop/vitest' to `setupFiles` in the Vitest config (the reporter only collects what it finds)"
-  return undefined
+  if (!testModules.some((m) => hasTest(m, 'passed', 'failed'))) return undefined
+  // Only projects of their own ran (`--project node`), and the root config sets loopcop up: what
+  // is missing is in theirs (hono: the advice to add it to the root config's, which had it).
+  if (projects.length > 0 && projects.every((p) => p.name !== '') && rootSetsUpLoopcop(vitest)) return `no test file was checked: ${partlyUncheckedReason(projects)}`
+  return "no test file was checked: add 'loopcop/vitest' to `setupFiles` in the Vitest config (the reporter only collects what it finds)"
+}
+
+/** Whether the root config lists loopcop's Vitest entry in `setupFiles` (as Vitest resolved it: a path into the loopcop package). */
+function rootSetsUpLoopcop(vitest: Vitest | undefined): boolean {
+  try {
+    const files = (vitest?.config as { setupFiles?: unknown } | undefined)?.setupFiles
+    return Array.isArray(files) && files.some((f) => typeof f === 'string' && /[\\/]loopcop[\\/](?:dist[\\/].*[\\/])?(?:integrations[\\/]vitest|vitest)\b/.test(f))
+  } catch {
+    return false
+  }
 }
 
 /**

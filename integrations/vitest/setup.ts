@@ -11,7 +11,7 @@
 import fs, * as fsExports from 'node:fs'
 import * as vitest from 'vitest'
 import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite } from 'vitest'
-import { BlockingIOError, type Finding, type Mode, TestRefs, type TestRun, currentOptions, envOverrides, failedNothing, gatheredLeaks, hideOwnFramesIn, install, isViolation, reportInternalError, missingReporterError, openTest, patchRealm, prepareStalls, startTestFile, testKey, warnOf, warnSiteKey } from '../../src/integration.js'
+import { BlockingIOError, type Finding, type Mode, TestRefs, type TestRun, currentOptions, envOverrides, failedNothing, gatheredLeaks, hideOwnFramesIn, install, isViolation, leakMessage, reportInternalError, missingReporterError, openTest, patchRealm, prepareStalls, startTestFile, testKey, warnOf, warnSiteKey } from '../../src/integration.js'
 import { firstInProcess } from '../../src/runner/once.js'
 import { scopeTestsWithoutAroundEach, suiteArgument } from './fallback.js'
 import { REPORTER_KEY, fileMeta, testMeta } from './meta.js'
@@ -167,8 +167,9 @@ function onLeak(finding: Finding, mode: Mode): void {
     const site = `${testKey(finding.test)}\u0000${warnSiteKey(finding)}`
     if (saidLate.has(site)) return
     saidLate.add(site)
-    const text = new BlockingIOError([finding], finding.test?.name).message
-    warn(`loopcop: after the last test of this file ended (too late to fail it; in the run report if this worker ends another test file; later calls from here are not printed): ${text}`)
+    const inject = (vitest as { inject?: (key: string) => unknown }).inject
+    const reported = typeof inject === 'function' && inject(REPORTER_KEY) === true
+    warn(leakMessage(finding, reported ? 'next-file' : 'unreported', true))
     return
   }
   leaks.push({ finding, failing: isViolation(finding) && mode !== 'warn' })

@@ -68,6 +68,11 @@ export interface JsonReport {
     readonly unjudgedStalls: number
     /** Findings a test worker sent that could not be read back (damaged spool lines); absent when none. */
     readonly lost?: number
+    /**
+     * Why loopcop checked no test file of the run, when it checked none and the runner ran tests
+     * (as the run summary says it): the report then says nothing of the code, however empty it is.
+     */
+    readonly unchecked?: string
   }
   /** What the baseline made of the run; absent without a baseline. */
   readonly baseline?: JsonBaseline
@@ -124,7 +129,7 @@ export function testCount(findings: readonly Pick<Countable, 'test'>[]): number 
 }
 
 /** The summary of a JSON report, from its findings (a merged report's is counted afresh). */
-export function summarize(findings: readonly Countable[], lost = 0): JsonReport['summary'] {
+export function summarize(findings: readonly Countable[], lost = 0, unchecked?: string): JsonReport['summary'] {
   const blocking = findings.filter(isViolation)
   let blockedMs = 0
   let unstackedCalls = 0
@@ -160,6 +165,7 @@ export function summarize(findings: readonly Countable[], lost = 0): JsonReport[
     unstackedCalls,
     unjudgedStalls,
     ...(lost > 0 && { lost }),
+    ...(unchecked !== undefined && { unchecked }),
   }
 }
 
@@ -167,11 +173,11 @@ export function summarize(findings: readonly Countable[], lost = 0): JsonReport[
  * Builds the JSON report of a run; `lost` counts findings that could not be read back from workers.
  * With `stacks` false every finding's `stack` is left empty (see `toJsonFinding`).
  */
-export function jsonReport(findings: readonly Finding[], cwd?: string, lost = 0, baseline?: JsonBaseline, stacks = true): JsonReport {
+export function jsonReport(findings: readonly Finding[], cwd?: string, lost = 0, baseline?: JsonBaseline, stacks = true, unchecked?: string): JsonReport {
   return {
     version: 1,
     findings: findings.map((f) => toJsonFinding(f, cwd, stacks)),
-    summary: summarize(findings, lost),
+    summary: summarize(findings, lost, unchecked),
     ...(baseline !== undefined && { baseline }),
   }
 }
@@ -187,7 +193,7 @@ const PIECE = 1 << 16
  * collection that followed ran past Jest's one-second exit warning: bench/README.md, "Fifty-fourth
  * pass").
  */
-export function* jsonReportText(findings: readonly Finding[], cwd = projectCwd(), lost = 0, baseline?: JsonBaseline): Generator<string> {
+export function* jsonReportText(findings: readonly Finding[], cwd = projectCwd(), lost = 0, baseline?: JsonBaseline, unchecked?: string): Generator<string> {
   // Nested values are indented by two spaces a level; the finding's own text starts at level 2.
   const at = (value: unknown, indent: string): string => JSON.stringify(value, null, 2).replaceAll('\n', `\n${indent}`)
   let piece = `{\n  "version": 1,\n  "findings": [`
@@ -199,7 +205,7 @@ export function* jsonReportText(findings: readonly Finding[], cwd = projectCwd()
     }
   }
   piece += findings.length === 0 ? ']' : '\n  ]'
-  piece += `,\n  "summary": ${at(summarize(findings, lost), '  ')}`
+  piece += `,\n  "summary": ${at(summarize(findings, lost, unchecked), '  ')}`
   if (baseline !== undefined) piece += `,\n  "baseline": ${at(baseline, '  ')}`
   yield `${piece}\n}\n`
 }
@@ -209,8 +215,8 @@ export function* jsonReportText(findings: readonly Finding[], cwd = projectCwd()
  * file renamed over it), and a symbolic link at the path is replaced by the report, never followed
  * (see `writeFileAtomically`). Not scope-aware: the detector runs it outside every scope.
  */
-export function writeJsonReport(path: string, findings: readonly Finding[], cwd = projectCwd(), lost = 0, baseline?: JsonBaseline): string {
+export function writeJsonReport(path: string, findings: readonly Finding[], cwd = projectCwd(), lost = 0, baseline?: JsonBaseline, unchecked?: string): string {
   const file = resolve(cwd, path)
-  writeFileAtomically(file, jsonReportText(findings, cwd, lost, baseline))
+  writeFileAtomically(file, jsonReportText(findings, cwd, lost, baseline, unchecked))
   return file
 }

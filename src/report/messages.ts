@@ -215,15 +215,29 @@ export function warnSiteKey(f: Finding): string {
 export const LATER_LEAKS = 'later calls from here are counted there, not printed'
 
 /**
- * What is printed of work a test left running that blocked after the test ended, once a test's call
- * site (Jest, Mocha, node:test): the test, that it came too late to fail it, where the calls are
- * counted (`reported`: the run has loopcop's reporter), and the call with its frames.
+ * Where a leak's calls are counted, as its message says: `reported`, in the run report (the run has
+ * loopcop's reporter); `unreported`, nowhere; `next-file`, in the run report if the worker goes on
+ * to another test file (a Vitest file whose report has gone, under `isolate: false`).
  */
-export function leakMessage(finding: Finding, reported: boolean): string {
+export type LeakCounted = 'reported' | 'unreported' | 'next-file'
+
+/**
+ * What is printed of work a test left running that blocked after the test ended, once a test's call
+ * site (Jest, Mocha, node:test, Vitest after a file's end): the test, that it came too late to fail
+ * it, where the calls are counted, and the call with its frames. `fileEnded`: the test's file had
+ * ended too (Vitest).
+ */
+export function leakMessage(finding: Finding, counted: LeakCounted, fileEnded = false): string {
   const test = finding.test?.name
   const who = test === undefined ? 'work a test left running' : `work that ${JSON.stringify(test)} left running`
-  const counted = reported ? `it is in the run report, and ${LATER_LEAKS}` : 'later calls from here are not printed'
-  return `loopcop (leak): ${who} blocked the event loop after the test had ended (too late to fail it; ${counted}):\n${failureMessage([finding])}`
+  const when = fileEnded ? "after its file's last test had ended" : 'after the test had ended'
+  const where =
+    counted === 'reported'
+      ? `too late to fail it; it is in the run report, and ${LATER_LEAKS}`
+      : counted === 'next-file'
+        ? 'too late to fail it, and to reach the run report unless this worker runs another test file; later calls from here are not printed'
+        : 'too late to fail it; later calls from here are not printed'
+  return `loopcop (leak): ${who} blocked the event loop ${when} (${where}):\n${failureMessage([finding])}`
 }
 
 /** What `warn` mode's line says of the calls it does not print, without loopcop's reporter (no run summary). */

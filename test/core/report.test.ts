@@ -6,7 +6,7 @@ import { BlockingIOError, configure, detect, type Finding, type StallFinding, ty
 import { RunCollector, failureMessage, formatSummary, jsonReport, reportRun } from '../../src/integration.js'
 import { mergeReports } from '../../src/cli/reports.js'
 import { markdownSummary } from '../../src/report/markdown.js'
-import { jsonReportText } from '../../src/report/json.js'
+import { type JsonReport, jsonReportText } from '../../src/report/json.js'
 import { describeFinding, formatMs, newSiteWarning, plural, warnSiteKey } from '../../src/report/messages.js'
 import { SPOOL_ENV, closeSpool, finishRun, firstWarning, githubAnnotations, openSpool, readSpool, spoolFindings, startRun, writeJsonReport } from '../helpers/detector.js'
 import { WARNED_ENV, claimWarning, clearWarned, closeWarned, openWarned } from '../../src/report/warned.js'
@@ -383,6 +383,24 @@ describe('the JSON report, version 1', () => {
     expect(fs.readdirSync(folder)).toEqual(['loopcop.json'])
     const result = reportRun([], { json: join(folder, 'loopcop.json'), cwd, write: () => {} })
     expect(result.error?.message).toBe(`loopcop: could not write the JSON report to ${join(folder, 'loopcop.json')} (report.json / LOOPCOP_REPORT): there is a folder at that path`)
+  })
+})
+
+describe('a run loopcop checked no test file of', () => {
+  test('its JSON report and Markdown summary say why, not only that nothing was found (an empty report read as a clean one)', () => {
+    const json = join(dir, 'unchecked.json')
+    const printed: string[] = []
+    const unchecked = "no test file was checked: add 'loopcop/vitest' to `setupFiles` in the Vitest config"
+    reportRun([], { json, cwd, unchecked, write: (t) => printed.push(t) })
+    const report = JSON.parse(fs.readFileSync(json, 'utf8')) as JsonReport
+    expect(report.summary.unchecked).toBe(unchecked)
+    expect(printed.join('\n')).toContain(`loopcop: ${unchecked}`)
+    const markdown = markdownSummary(report)
+    expect(markdown).toContain("**Nothing was checked**: add 'loopcop/vitest' to \\`setupFiles\\` in the Vitest config")
+    expect(markdown).not.toContain('No blocking of the event loop found')
+    // A checked run's report has no such field.
+    reportRun([], { json, cwd, write: () => {} })
+    expect(JSON.parse(fs.readFileSync(json, 'utf8')).summary).not.toHaveProperty('unchecked')
   })
 })
 

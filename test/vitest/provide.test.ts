@@ -52,12 +52,20 @@ describe('test.provide.loopcop', () => {
     const run = await runNode(bins.vitest, ['run', '--reporter=default', '--reporter=loopcop/vitest/reporter', 'test/blocking.test.ts', 'test/allow.test.ts'], { cwd: app, env: { FIXTURE_PROVIDE: JSON.stringify({ operaton: 'x' }) }, timeoutMs: 120_000 })
     expect(run.code).not.toBe(0)
     const out = run.output
-    expect(out).toContain('TypeError: loopcop: wrong options in test.provide.loopcop of the Vitest config: Unknown option `operaton` in test.provide.loopcop')
-    expect(out.split('wrong options in test.provide.loopcop').length - 1).toBe(1)
+    // Where it was given is said once; the options listed are those `provide` takes (no `onFinding`: a function).
+    expect(out).toMatch(/TypeError: loopcop: Unknown option `operaton` in test\.provide\.loopcop of the Vitest config\. Known options: mode, stallMs, stallMode, traceDepth, allow, moduleLoading, report, redact, testCode, baseline\n/)
+    expect(out.split('Unknown option `operaton`').length - 1).toBe(1)
     expect(out).not.toContain('no test file was checked')
     expect(out).not.toMatch(/loopcop\/dist/)
     // No test file started.
     expect(out).not.toContain('blocking.test.ts')
+  }, timeout)
+
+  test("with loopcop's reporter, `onFinding` in the config's provide is refused with what to do instead", async () => {
+    const run = await runNode(bins.vitest, ['run', '--reporter=default', '--reporter=loopcop/vitest/reporter', 'test/blocking.test.ts'], { cwd: app, env: { FIXTURE_PROVIDE: JSON.stringify({ onFinding: 'log' }) }, timeoutMs: 120_000 })
+    expect(run.code).not.toBe(0)
+    expect(run.output).toContain("TypeError: loopcop: `onFinding` cannot be given in test.provide.loopcop of the Vitest config: `provide` takes data to the test files, not functions. Call configure({ onFinding }) in a setup file listed after 'loopcop/vitest' in setupFiles.")
+    expect(run.output).not.toContain('blocking.test.ts')
   }, timeout)
 
   test('an unknown option (a typo) fails the run, named with where it was given', async () => {

@@ -170,6 +170,17 @@ test('a run without loopcop/vitest in setupFiles says that no test file was chec
   expect(run.result.output).not.toContain('no blocking of the event loop found')
 }, 240_000)
 
+test('a run without loopcop/vitest in setupFiles still writes the JSON report test.provide.loopcop names, saying no test file was checked (hono)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'loopcop-provided-report-'))
+  const path = join(dir, 'report.json')
+  const run = await runFixture(['test/broken.test.ts'], { args: ['--reporter=loopcop/vitest/reporter'], env: { FIXTURE_NO_SETUP: '1', FIXTURE_PROVIDE: JSON.stringify({ report: { json: path } }) } })
+  expect(run.result.code, run.result.output).toBe(0)
+  expect(run.result.output).toContain("loopcop: no test file was checked: add 'loopcop/vitest' to `setupFiles` in the Vitest config")
+  const report = JSON.parse(readFileSync(path, 'utf8')) as { findings: unknown[] }
+  expect(report.findings).toEqual([])
+  expect(JSON.stringify(report)).toContain('no test file was checked')
+}, 240_000)
+
 test('a project whose config does not take the root config\'s setupFiles is named: its test files ran unchecked (unocss)', async () => {
   const vitest = runners(mkdtempSync(join(tmpdir(), 'loopcop-projects-'))).find((r) => r.name === 'vitest')
   const run = await vitest?.run({ LOOPCOP_MODE: 'warn', FIXTURE_NEW: '1', FIXTURE_CONFIG_ALONE: '1' }, ['--config', 'vitest.projects.config.mjs'])
@@ -177,6 +188,10 @@ test('a project whose config does not take the root config\'s setupFiles is name
   expect(run?.output).toContain("loopcop: 1 test file of project \"config\" ran without loopcop: a project's config does not take the root config's `setupFiles` — add 'loopcop/vitest' to its `setupFiles` (or `extends: true` to its entry in `test.projects`)")
   // The project that has it was checked: its call is in the report, the other project's is not.
   expect(run?.report?.findings.filter((f) => !f.allowed).map((f) => f.operation)).toEqual(['fs.statSync'])
+  // Only that project run (`--project config`): the advice is still about its config, not the root's, which has loopcop (hono).
+  const alone = await vitest?.run({ LOOPCOP_MODE: 'warn', FIXTURE_NEW: '1', FIXTURE_CONFIG_ALONE: '1' }, ['--config', 'vitest.projects.config.mjs', '--project', 'config'])
+  expect(alone?.output).toContain("loopcop: no test file was checked: 1 test file of project \"config\" ran without loopcop: a project's config does not take the root config's `setupFiles` — add 'loopcop/vitest' to its `setupFiles` (or `extends: true` to its entry in `test.projects`)")
+  expect(alone?.output).not.toContain('in the Vitest config (the reporter only collects what it finds)')
   const both = await vitest?.run({ LOOPCOP_MODE: 'warn', FIXTURE_NEW: '1' }, ['--config', 'vitest.projects.config.mjs'])
   expect(both?.output).not.toContain('ran without loopcop')
   expect(both?.report?.findings.filter((f) => !f.allowed).map((f) => f.operation).sort()).toEqual(['fs.existsSync', 'fs.readFileSync', 'fs.statSync'])
