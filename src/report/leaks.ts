@@ -11,6 +11,11 @@ export function leakKey(f: SyncIoFinding): string {
   return [testKey(f.test), f.operation, at, f.offender?.package ?? '', f.allowed, f.allowedBy ?? '', f.baselined === true, f.mode ?? '', f.testCode === true, f.unstacked, f.raised].join('\u0000')
 }
 
+/** Whether a finding is a leaked blocking call (work a test left running), which `LeakGathering` gathers. */
+export function isLeakedCall(f: Finding): f is SyncIoFinding {
+  return f.leak && f.kind === 'sync-io'
+}
+
 interface LeakGroup {
   readonly first: SyncIoFinding
   calls: number
@@ -36,7 +41,7 @@ export class LeakGathering {
    * its group), `false` when its calls were added to an earlier one's group.
    */
   take(f: Finding): boolean {
-    if (!f.leak || f.kind !== 'sync-io') return true
+    if (!isLeakedCall(f)) return true
     const key = leakKey(f)
     const group = this.#groups.get(key)
     if (group === undefined) {
@@ -60,11 +65,16 @@ export class LeakGathering {
    * nothing is lost, the counts add up. Any other finding is returned as it is.
    */
   gathered(f: Finding): Finding {
-    if (!f.leak || f.kind !== 'sync-io') return f
+    if (!isLeakedCall(f)) return f
     const g = this.#groups.get(leakKey(f))
     if (g === undefined || g.first !== f || g.calls === f.calls) return f
     const otherArgs = g.otherArgs + g.others.size
     return { ...f, calls: g.calls, durationMs: g.durationMs, maxMs: g.maxMs, ...(otherArgs > 0 && { otherArgs }) }
+  }
+
+  /** Whether no leaked call was taken (every finding is its own). */
+  get empty(): boolean {
+    return this.#groups.size === 0
   }
 
   /** Forgets every group (after their findings were taken with `gathered`). */
@@ -79,6 +89,7 @@ export class LeakGathering {
  * appearances too.
  */
 export function gatheredLeaks(findings: readonly Finding[]): Finding[] {
+  if (!findings.some(isLeakedCall)) return [...findings]
   const gathering = new LeakGathering()
   const kept = findings.filter((f) => gathering.take(f))
   return kept.length === findings.length ? kept : kept.map((f) => gathering.gathered(f))

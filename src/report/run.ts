@@ -7,7 +7,7 @@ import { type Options, baselineOf, updateBaselineRequested } from '../model/opti
 import { displayPath } from '../stack/frames.js'
 import { type JsonBaseline, jsonReport, writeJsonReport } from './json.js'
 import { markdownSummary } from './markdown.js'
-import { LeakGathering, gatheredLeaks } from './leaks.js'
+import { LeakGathering, gatheredLeaks, isLeakedCall } from './leaks.js'
 import { BaselineError } from './baseline.js'
 import type { Completeness } from '../model/completeness.js'
 import { type RatchetOutcome, ratchet } from './ratchet.js'
@@ -79,7 +79,12 @@ export class RunRecording {
   }
 
   /** Adds findings of tests that ran in this process. */
-  add(findings: Iterable<Finding>): void {
+  add(findings: readonly Finding[]): void {
+    // A finished test's findings hold no leaked call (those come one at a time): added as they are.
+    if (!findings.some(isLeakedCall)) {
+      this.#collector.add(findings)
+      return
+    }
     for (const f of findings) if (!this.#collector.has(f.id) && this.#leaks.take(f)) this.#collector.add([f])
   }
 
@@ -101,7 +106,8 @@ export class RunRecording {
       closeSpool(this.#spool)
       this.#spool = undefined
     }
-    return { findings: this.#collector.findings.map((f) => this.#leaks.gathered(f)), lost, checked }
+    const findings = this.#collector.findings
+    return { findings: this.#leaks.empty ? findings : findings.map((f) => this.#leaks.gathered(f)), lost, checked }
   }
 }
 
