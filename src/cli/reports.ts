@@ -73,5 +73,9 @@ export function mergeReports(reports: readonly JsonReport[]): JsonReport {
   for (const r of reports) for (const f of r.findings) if (!byId.has(f.id)) byId.set(f.id, f)
   const findings = [...byId.values()]
   const baseline = mergeBaselines(reports, findings)
-  return { version: 1, findings, summary: summarize(findings, lost), ...(baseline !== undefined && { baseline }) }
+  // A part that checked no test file says why; merged with parts that did, how many it was.
+  const why = [...new Set(reports.flatMap((r) => (r.summary.unchecked === undefined ? [] : [r.summary.unchecked])))]
+  const uncheckedParts = reports.filter((r) => r.summary.unchecked !== undefined).length
+  const unchecked = why.length === 0 ? undefined : uncheckedParts === reports.length ? why.join('; ') : `${uncheckedParts} of ${reports.length} merged reports: ${why.join('; ')}`
+  return { version: 1, findings, summary: summarize(findings, lost, unchecked), ...(baseline !== undefined && { baseline }) }
 }

@@ -64,9 +64,10 @@ export function markdownSummary(report: SummarizedReport): string {
   const main = rows(violations)
   const apart = s.unjudgedStalls > 0 ? `, apart from ${plural(s.unjudgedStalls, 'stall')} not judged` : ''
   // A run loopcop checked no file of: its empty report is no clean bill.
-  if (s.unchecked !== undefined) lines.push(`**Nothing was checked**: ${cell(s.unchecked.replace(/^no test file was checked: /, ''))}`, '')
-  else if (main.length === 0) lines.push(`No ${known.length > 0 ? 'new ' : ''}blocking of the event loop found${asserted.length > 0 ? ' outside assertions' : ''}${apart}.`, '')
-  else lines.push(`**${callsAndStalls(violations, s.calls)}** at ${plural(main.length, 'call site')} in ${plural(s.tests, 'test')}, ${ms(s.blockedMs)} blocked${known.length > 0 ? ' (new: not in the baseline)' : ''}:`, '', ...table(main), '')
+  if (s.unchecked !== undefined) lines.push(`**Not checked**: ${cell(s.unchecked)}`, '')
+  if (main.length === 0) {
+    if (s.unchecked === undefined) lines.push(`No ${known.length > 0 ? 'new ' : ''}blocking of the event loop found${asserted.length > 0 ? ' outside assertions' : ''}${apart}.`, '')
+  } else lines.push(`**${callsAndStalls(violations, s.calls)}** at ${plural(main.length, 'call site')} in ${plural(s.tests, 'test')}, ${ms(s.blockedMs)} blocked${known.length > 0 ? ' (new: not in the baseline)' : ''}:`, '', ...table(main), '')
   if (known.length > 0) {
     const r = rows(known)
     lines.push(`<details><summary>Known from the baseline (reported, not failing): ${callsAndStalls(known, r.reduce((n, x) => n + x.calls, 0))} at ${plural(r.length, 'call site')}</summary>`, '', ...table(r), '', '</details>', '')

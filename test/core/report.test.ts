@@ -396,11 +396,16 @@ describe('a run loopcop checked no test file of', () => {
     expect(report.summary.unchecked).toBe(unchecked)
     expect(printed.join('\n')).toContain(`loopcop: ${unchecked}`)
     const markdown = markdownSummary(report)
-    expect(markdown).toContain("**Nothing was checked**: add 'loopcop/vitest' to \\`setupFiles\\` in the Vitest config")
+    expect(markdown).toContain("**Not checked**: no test file was checked: add 'loopcop/vitest' to \\`setupFiles\\` in the Vitest config")
     expect(markdown).not.toContain('No blocking of the event loop found')
     // A checked run's report has no such field.
     reportRun([], { json, cwd, write: () => {} })
-    expect(JSON.parse(fs.readFileSync(json, 'utf8')).summary).not.toHaveProperty('unchecked')
+    const checked = JSON.parse(fs.readFileSync(json, 'utf8')) as JsonReport
+    expect(checked.summary).not.toHaveProperty('unchecked')
+    // Merged (`npx loopcop merge`, shards): a part that checked nothing is said, with how many parts.
+    expect(mergeReports([report, checked]).summary.unchecked).toBe(`1 of 2 merged reports: ${unchecked}`)
+    expect(mergeReports([report, report]).summary.unchecked).toBe(unchecked)
+    expect(mergeReports([checked, checked]).summary).not.toHaveProperty('unchecked')
   })
 })
 
