@@ -16,16 +16,39 @@ export function isLeakedCall(f: Finding): f is SyncIoFinding {
   return f.leak && f.kind === 'sync-io'
 }
 
-interface LeakGroup {
+/** The calls of one leaked call site (a test's, judged alike) added up as they come. */
+export interface LeakCounts {
   readonly first: SyncIoFinding
   calls: number
   durationMs: number
   maxMs: number
+  /** Arguments other than the first's, told apart among the site's first calls (as a live scope does), counted as they are found. */
   otherArgs: number
-  /** Arguments other than the first's, told apart among the first calls only (as a live scope does). */
   readonly others: Set<string | undefined>
   /** How many calls' arguments were compared. */
   compared: number
+}
+
+/** Counts for the calls of `first`'s site: `first`'s own when `withFirst`, else none yet. */
+export function leakCounts(first: SyncIoFinding, withFirst: boolean): LeakCounts {
+  return withFirst
+    ? { first, calls: first.calls, durationMs: first.durationMs, maxMs: first.maxMs, otherArgs: first.otherArgs ?? 0, others: new Set(), compared: 1 }
+    : { first, calls: 0, durationMs: 0, maxMs: 0, otherArgs: 0, others: new Set(), compared: 1 }
+}
+
+/** Adds a leaked call of the site to its counts. */
+export function addLeakedCall(counts: LeakCounts, f: SyncIoFinding): void {
+  counts.calls += f.calls
+  counts.durationMs += f.durationMs
+  if (f.maxMs > counts.maxMs) counts.maxMs = f.maxMs
+  counts.otherArgs += f.otherArgs ?? 0
+  if (counts.compared < STACKS_PER_OPERATION) {
+    counts.compared++
+    if (f.args !== counts.first.args && !counts.others.has(f.args)) {
+      counts.others.add(f.args)
+      counts.otherArgs++
+    }
+  }
 }
 
 /**
@@ -34,7 +57,7 @@ interface LeakGroup {
  * sites, not the calls (a leaked interval ticking through a whole run is one group).
  */
 export class LeakGathering {
-  readonly #groups = new Map<string, LeakGroup>()
+  readonly #groups = new Map<string, LeakCounts>()
 
   /**
    * Takes a finding: `true` when it is to be kept where it is (not a leaked call, or the first of
@@ -45,17 +68,10 @@ export class LeakGathering {
     const key = leakKey(f)
     const group = this.#groups.get(key)
     if (group === undefined) {
-      this.#groups.set(key, { first: f, calls: f.calls, durationMs: f.durationMs, maxMs: f.maxMs, otherArgs: f.otherArgs ?? 0, others: new Set(), compared: 1 })
+      this.#groups.set(key, leakCounts(f, true))
       return true
     }
-    group.calls += f.calls
-    group.durationMs += f.durationMs
-    if (f.maxMs > group.maxMs) group.maxMs = f.maxMs
-    group.otherArgs += f.otherArgs ?? 0
-    if (group.compared < STACKS_PER_OPERATION) {
-      group.compared++
-      if (f.args !== group.first.args) group.others.add(f.args)
-    }
+    addLeakedCall(group, f)
     return false
   }
 
@@ -68,8 +84,7 @@ export class LeakGathering {
     if (!isLeakedCall(f)) return f
     const g = this.#groups.get(leakKey(f))
     if (g === undefined || g.first !== f || g.calls === f.calls) return f
-    const otherArgs = g.otherArgs + g.others.size
-    return { ...f, calls: g.calls, durationMs: g.durationMs, maxMs: g.maxMs, ...(otherArgs > 0 && { otherArgs }) }
+    return { ...f, calls: g.calls, durationMs: g.durationMs, maxMs: g.maxMs, ...(g.otherArgs > 0 && { otherArgs: g.otherArgs }) }
   }
 
   /** Whether no leaked call was taken (every finding is its own). */

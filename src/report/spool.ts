@@ -2,8 +2,8 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSy
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { threadId } from 'node:worker_threads'
-import { type Finding, STACKS_PER_OPERATION, type SyncIoFinding } from '../model/finding.js'
-import { leakKey } from './leaks.js'
+import type { Finding } from '../model/finding.js'
+import { type LeakCounts, addLeakedCall, isLeakedCall, leakCounts, leakKey } from './leaks.js'
 
 // Not scope-aware: the detector runs every function here outside every scope (its own I/O).
 
@@ -47,18 +47,9 @@ export function spoolFindings(findings: readonly Finding[]): boolean {
 const LEAKS_HELD_MS = 1000
 
 /** The calls of one leaked call site held since they were last written. */
-interface HeldSite {
-  readonly first: SyncIoFinding
+interface HeldSite extends LeakCounts {
   /** How many times calls of this site were written after the first: names their findings apart. */
   batches: number
-  calls: number
-  durationMs: number
-  maxMs: number
-  /** Arguments other than the first's, told apart among the site's first calls (as a live scope does). */
-  readonly others: Set<string | undefined>
-  compared: number
-  /** Other arguments newly told apart since the last write. */
-  otherArgs: number
 }
 
 /**
@@ -99,25 +90,15 @@ export class SpoolWriter {
 
   /** Holds a later call of a leaked call site already written; `false` for any other finding. */
   #hold(f: Finding): boolean {
-    if (!f.leak || f.kind !== 'sync-io') return false
+    if (!isLeakedCall(f)) return false
     const key = leakKey(f)
     const site = this.#sites.get(key)
     if (site === undefined) {
-      this.#sites.set(key, { first: f, batches: 0, calls: 0, durationMs: 0, maxMs: 0, others: new Set(), compared: 1, otherArgs: 0 })
+      this.#sites.set(key, { ...leakCounts(f, false), batches: 0 })
       return false
     }
     if (site.calls === 0) this.#held++
-    site.calls += f.calls
-    site.durationMs += f.durationMs
-    if (f.maxMs > site.maxMs) site.maxMs = f.maxMs
-    site.otherArgs += f.otherArgs ?? 0
-    if (site.compared < STACKS_PER_OPERATION) {
-      site.compared++
-      if (f.args !== site.first.args && !site.others.has(f.args)) {
-        site.others.add(f.args)
-        site.otherArgs++
-      }
-    }
+    addLeakedCall(site, f)
     return true
   }
 
