@@ -150,12 +150,14 @@ export class Watchdog<S> {
       Atomics.store(armed, 0, 0)
       return
     }
+    const before = shared[1] as number
     shared[0] = monotonicNow()
     shared[1] = thresholdMs
-    // Looking often costs the worker a timer wake-up; looking late lets a stall barely over the
-    // threshold end before the probe lands (it is then reported without a stack).
+    // How often the worker looks while a probe is on its way or a stall goes on; else it sleeps
+    // until the last beat is late by the threshold (watchdog-worker.mjs, `untilLate`).
     shared[2] = Math.max(2, Math.min(10, Math.floor(thresholdMs / 10)))
-    if (Atomics.exchange(armed, 0, 1) === 0) Atomics.notify(armed, 0)
+    // Woken when it slept unarmed, or on a longer threshold than this one (it would look too late).
+    if (Atomics.exchange(armed, 0, 1) === 0 || thresholdMs < before) Atomics.notify(armed, 0)
   }
 
   /** Whether the watchdog runs (it cannot under a debugger, or without the inspector). */
