@@ -147,6 +147,18 @@ export function runsTests(argv: readonly string[] = startArgv): boolean {
   }
 }
 
+/** Whether this is the main process of a `--parallel` run, as its options say (false when they cannot be read, and in a worker). */
+export function handsOutFiles(argv: readonly string[] = startArgv): boolean {
+  if (process.env.MOCHA_WORKER_ID !== undefined) return false
+  const command = mochaCommand(argv)
+  if ('unread' in command) return false
+  try {
+    return command.all().parallel === true
+  } catch {
+    return false
+  }
+}
+
 /**
  * How Mocha watches in this process: `'serial'` (`--watch`: it runs the root suite again after each
  * change, here), `'parallel'` (`--watch --parallel`, the main process: it makes a `Mocha` for each

@@ -20,7 +20,7 @@
 import { type Completeness, type Options, PARTIAL, type TestSink, loaderLinesNote, Tries, checkEnvironment, currentOptions, failedNothing, finishRun, firstPartial, firstWarning, install, leakMessage, loadOrderWarning, loadedBefore, outsideScopes, prepareStalls, recordFindings, recordsRun, reportInternalError, reportRun, rewriteMessages, runReported, startRun, lineWriterOf } from '../../src/integration.js'
 import { linesUnderMochaTitle } from '../../src/runner/frame-lines.js'
 import { firstInProcess } from '../../src/runner/once.js'
-import { completeRun, parallelWatchMocha, reportsInline, requiredBefore, runsTests, watchesSerially } from './command-line.js'
+import { completeRun, handsOutFiles, parallelWatchMocha, reportsInline, requiredBefore, runsTests, watchesSerially } from './command-line.js'
 import { noteTestDefinitions } from './definitions.js'
 import { reportEachRun } from './parallel-watch.js'
 import { type MochaRunnable, type MochaSuite, OWN, endCurrent, newRun, prepareRun } from './test.js'
@@ -239,7 +239,10 @@ export function mochaGlobalSetup(this: { readonly allowUncaught?: unknown } | un
 
 function reportOnExit(): void {
   if (!recordsRun()) return
-  print('loopcop: the process is exiting before the end of the run (process.exit() in a test?): the run report holds the findings of the tests that ran.')
+  // `--parallel`'s main process runs no test: a worker that crashed ends the run there (axios's
+  // ERR_STREAM_PREMATURE_CLOSE), more likely than a test's process.exit().
+  const why = handsOutFiles() ? 'a --parallel worker that crashed, or process.exit() in a test?' : 'process.exit() in a test?'
+  print(`loopcop: the process is exiting before the end of the run (${why}): the run report holds the findings of the tests that ran.`)
   // Not a run that ran through.
   mochaGlobalTeardown.call({ exited: true })
 }
