@@ -49,8 +49,10 @@ export interface JsonReport {
     readonly tests: number
     /** Time blocked by findings that are not allowed, in ms. */
     readonly blockedMs: number
-    /** Blocking calls that are not allowed. */
+    /** Blocking operations that are not allowed: blocking calls, and stalls (one each; `stalls` says how many of them were stalls, as the run summary counts them apart). */
     readonly calls: number
+    /** Of `calls`, the stalls; absent when none. */
+    readonly stalls?: number
     /** Findings allowed by a user rule or the "test code" rule (kept for auditing the allow list). */
     readonly allowed: number
     /** Calls the "test code" rule allowed: blocking calls the tests' own code made. */
@@ -137,7 +139,9 @@ export function summarize(findings: readonly Countable[], lost = 0, unchecked?: 
   let testCodeCalls = 0
   let allowed = 0
   let calls = 0
+  let stalls = 0
   for (const f of blocking) {
+    if (f.kind === 'stall') stalls += f.calls
     // Each duration as the report writes it: a report read back (`npx loopcop summary`, `merge`)
     // adds up the same numbers as the run that wrote it, whose console and step summaries then
     // agree with the CLI's (summed unrounded, the total could round the other way by 0.1 ms).
@@ -158,6 +162,7 @@ export function summarize(findings: readonly Countable[], lost = 0, unchecked?: 
     tests: testCount(blocking),
     blockedMs: round(blockedMs),
     calls,
+    ...(stalls > 0 && { stalls }),
     allowed,
     testCodeCalls,
     baselined: findings.filter(isKnown).length,

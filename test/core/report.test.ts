@@ -307,7 +307,7 @@ describe('the JSON report, version 1', () => {
     expect(report.findings[1]).toMatchObject({ kind: 'stall', thresholdMs: 100, durationMs: 182, stack: ['parseCsv (src/csv.ts:8:12)'] })
     expect(report.findings[1]).not.toHaveProperty('operation')
     expect(report.findings[2]).toMatchObject({ allowed: true, allowedBy: 'fs.readFileSync' })
-    expect(report.summary).toEqual({ findings: 2, tests: 1, blockedMs: 185.1, calls: 2, allowed: 1, testCodeCalls: 0, baselined: 0, assertions: 0, unstackedCalls: 0, unjudgedStalls: 0 })
+    expect(report.summary).toEqual({ findings: 2, tests: 1, blockedMs: 185.1, calls: 2, stalls: 1, allowed: 1, testCodeCalls: 0, baselined: 0, assertions: 0, unstackedCalls: 0, unjudgedStalls: 0 })
     // Plain JSON: survives a round trip unchanged.
     expect(JSON.parse(JSON.stringify(report))).toEqual(report)
   })
