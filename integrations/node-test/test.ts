@@ -199,7 +199,11 @@ export class NodeTestLifecycle {
     return state.tail?.finish(false)
   }
 
-  /** A test's results: findings to the run report, a `warn` message on the test itself (`t.diagnostic`). */
+  /**
+   * A test's results: findings to the run report, a `warn` message on the test itself, a diagnostic
+   * a line: node:test's reporters write a diagnostic as one line (spec: `ℹ` and its text, whose
+   * later lines then sat at column 0 between the tests' lines; TAP: one `#` line with `\n` in it).
+   */
   #testSink(t: NodeTestContext): TestSink {
     return {
       record: (findings) => {
@@ -207,7 +211,7 @@ export class NodeTestLifecycle {
       },
       print: (text) => {
         try {
-          t.diagnostic(text)
+          for (const line of text.split('\n')) t.diagnostic(line)
         } catch {
           this.#sink.late(text)
         }

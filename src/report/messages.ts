@@ -127,7 +127,10 @@ function noOwnFrame(frames: readonly Frame[], kind: Finding['kind']): string {
   // A stall's frames are a sample of the code that was running: no call was made, and traceDepth does not bound them.
   if (kind === 'stall') return `no frame of your own code among the ${captured} sampled: the package's own code was running (in a callback, or after an await)`
   const last = frames[frames.length - 1]
-  const whole = last !== undefined && last.file.startsWith('node:') && (LOOP_ENTRIES.has(last.fn ?? '') || /\.oncomplete$/.test(last.fn ?? ''))
+  // By the method's own name: a native callback's entry is `TCP.callbackTrampoline` (smtp-server's
+  // connection handler, nodemailer), `FSReqCallback.oncomplete`.
+  const entry = (last?.fn ?? '').split('.').pop() ?? ''
+  const whole = last !== undefined && last.file.startsWith('node:') && (LOOP_ENTRIES.has(entry) || entry === 'oncomplete')
   return `no frame of your own code among the ${captured} captured: the package made the call on its own (in a callback, or after an await)${whole ? '' : ', or your frame lies deeper (raise traceDepth)'}`
 }
 
@@ -135,7 +138,7 @@ function noOwnFrame(frames: readonly Frame[], kind: Finding['kind']): string {
  * The functions through which Node's event loop runs JavaScript (and an I/O request's `oncomplete`):
  * a stack that ends at one is whole. Node 20's `AsyncLocalStorage` puts `callbackTrampoline` under them.
  */
-const LOOP_ENTRIES: ReadonlySet<string> = new Set(['processTicksAndRejections', 'listOnTimeout', 'processTimers', 'processImmediate', 'callbackTrampoline'].flatMap((fn) => [fn, `process.${fn}`]))
+const LOOP_ENTRIES: ReadonlySet<string> = new Set(['processTicksAndRejections', 'listOnTimeout', 'processTimers', 'processImmediate', 'callbackTrampoline'])
 
 /** Whether a dependency's call was reported at the dependency's own frame: no frame of the user's code was found. */
 export function atOffender(f: Finding): boolean {

@@ -183,6 +183,9 @@ describe('the failure message', () => {
     // A stack that ends where Node's event loop runs a continuation was captured whole: no deeper frame to raise traceDepth for.
     const afterAwait = syncFinding({ offender: pino, location: { file: pino.file, line: 7, column: 3 }, frames: [{ fn: 'write', file: pino.file, line: 7, column: 3 }, { fn: 'process.processTicksAndRejections', file: 'node:internal/process/task_queues', line: 105, column: 5 }] })
     expect(failureMessage([afterAwait])).toContain('called by the package pino (no frame of your own code among the 2 frames captured: the package made the call on its own (in a callback, or after an await))\n')
+    // So does one that ends where Node runs a native callback (smtp-server's connection handler, under nodemailer's tests).
+    const onConnection = syncFinding({ offender: pino, location: { file: pino.file, line: 7, column: 3 }, frames: [{ fn: 'write', file: pino.file, line: 7, column: 3 }, { fn: 'TCP.onconnection', file: 'node:net', line: 2227, column: 8 }, { fn: 'TCP.callbackTrampoline', file: 'node:internal/async_hooks', line: 130, column: 17 }] })
+    expect(failureMessage([onConnection])).not.toContain('raise traceDepth')
     expect(formatSummary([alone], cwd).split('\n')[1]).toBe('  fs.readFileSync at node_modules/pino/lib/tools.js:7:3 (in the package pino, no frame of your own code found): 1 call, 3.1 ms — 1 test: "GET /users returns 200"')
     // A stall is no call: its sampled frames show the package's code running.
     const stallIn = stallFinding({ offender: pino, location: { file: pino.file, line: 7, column: 3 }, frames: [{ fn: 'write', file: pino.file, line: 7, column: 3 }] })
