@@ -322,13 +322,11 @@ let wake = () => {}
 
 function next() {
   let wait = Infinity
-  let watching = 0
   for (const t of targets.values()) {
     if (!t.busy && Atomics.load(t.armed, 0) !== 1) continue
-    watching++
-    // Several threads watched (Vitest's `threads`): a tenth of each threshold, as a thread that
-    // arms a lower one while the watchdog sleeps can wake it only through a sleep of its own (below).
-    wait = Math.min(wait, watching > 1 ? t.shared[EVERY] || 10 : untilLate(t))
+    // Several threads registered (Vitest's `threads`): a tenth of each threshold, as a thread that
+    // arms (or arms a lower threshold) while the watchdog sleeps on another cannot wake it (below).
+    wait = Math.min(wait, targets.size === 1 ? untilLate(t) : t.shared[EVERY] || 10)
   }
   // Some scope open: look again when its thread's last beat will be late by the threshold, unless
   // a newer beat comes first (then sleep on, to the new one's). A thread that beats on time wakes
@@ -341,15 +339,14 @@ function next() {
 }
 
 /**
- * Sleeps `ms`, or less when the one watched thread arms a lower threshold (a scope of its own
- * `stallMs`: `arm` notifies then). Several watched threads sleep the time.
+ * Sleeps `ms`, or less when the one registered thread, armed, arms a lower threshold (a scope of
+ * its own `stallMs`: `arm` notifies then). With several registered, it sleeps the time.
  * @param {number} ms
  * @returns {Promise<unknown>}
  */
 function doze(ms) {
-  const armed = [...targets.values()].filter((t) => Atomics.load(t.armed, 0) === 1)
-  const only = armed.length === 1 && targets.size === 1 ? armed[0] : undefined
-  if (only !== undefined) {
+  const [only] = targets.size === 1 ? targets.values() : []
+  if (only !== undefined && Atomics.load(only.armed, 0) === 1) {
     const result = Atomics.waitAsync(only.armed, 0, 1, ms)
     return result.async ? result.value : Promise.resolve()
   }
