@@ -167,9 +167,7 @@ function onLeak(finding: Finding, mode: Mode): void {
     const site = `${testKey(finding.test)}\u0000${warnSiteKey(finding)}`
     if (saidLate.has(site)) return
     saidLate.add(site)
-    const inject = (vitest as { inject?: (key: string) => unknown }).inject
-    const reported = typeof inject === 'function' && inject(REPORTER_KEY) === true
-    warn(leakMessage(finding, reported ? 'next-file' : 'unreported', true))
+    warn(leakMessage(finding, runHasReporter() === true ? 'next-file' : 'unreported', true))
     return
   }
   leaks.push({ finding, failing: isViolation(finding) && mode !== 'warn' })
@@ -223,9 +221,14 @@ const ADD_REPORTER =
  * file, as it would be dropped without a word. Options in the config do not: an editor's runs
  * replace the config's reporters. Where Vitest has no `inject`, it cannot be told, and nothing fails.
  */
-vitest.beforeAll(function checkReporter() {
+/** Whether the run has loopcop's reporter (it `provide`s REPORTER_KEY); `undefined` where Vitest has no `inject` to tell. */
+function runHasReporter(): boolean | undefined {
   const inject = (vitest as { inject?: (key: string) => unknown }).inject
-  if (typeof inject !== 'function' || inject(REPORTER_KEY) === true) return
+  return typeof inject === 'function' ? inject(REPORTER_KEY) === true : undefined
+}
+
+vitest.beforeAll(function checkReporter() {
+  if (runHasReporter() !== false) return
   const error = missingReporterError(currentOptions(), 'loopcop/vitest', ADD_REPORTER, process.env, 'environment')
   if (error !== undefined) throw error
 })
