@@ -21,7 +21,7 @@ import { now, setRealImmediate } from './runtime/clock.js'
 import { ThreadClock } from './runtime/thread-clock.js'
 import { LoadingClock } from './runtime/module-loading.js'
 import { type BlockingIOErrorClass, defineBlockingIOError } from './report/errors.js'
-import { writeJsonReport } from './report/json.js'
+import { type JsonReportOptions, writeJsonReport } from './report/json.js'
 import { type RecordedRun, type ReportRunOptions, type RunReportResult, RunRecording, reportRun } from './report/run.js'
 import { SPOOL_ENV, SpoolWriter, spoolChecked } from './report/spool.js'
 import { WARNED_ENV, claimWarning } from './report/warned.js'
@@ -443,7 +443,7 @@ export class Detector implements LifecycleHost {
   readonly reportRun = (findings: readonly Finding[], options: ReportRunOptions = {}): RunReportResult =>
     this.outsideScopes(() => reportRun(findings, options, this.config.current()))
   /** Writes the JSON report (outside every scope); returns its path. */
-  readonly writeJsonReport = (path: string, findings: readonly Finding[], cwd?: string, lost?: number): string => this.outsideScopes(() => writeJsonReport(path, findings, cwd, lost))
+  readonly writeJsonReport = (path: string, findings: readonly Finding[], options?: JsonReportOptions): string => this.outsideScopes(() => writeJsonReport(path, findings, options))
   /** GitHub annotations, at `level` or each at the level of the mode that judged it (the configured one when not recorded). */
   readonly githubAnnotations = (findings: readonly Finding[], level?: 'error' | 'warning', cwd?: string): string[] => githubAnnotations(findings, level ?? (this.config.current() satisfies AnnotationLevel), cwd)
 

@@ -174,11 +174,23 @@ export function summarize(findings: readonly Countable[], lost = 0, unchecked?: 
   }
 }
 
-/**
- * Builds the JSON report of a run; `lost` counts findings that could not be read back from workers.
- * With `stacks` false every finding's `stack` is left empty (see `toJsonFinding`).
- */
-export function jsonReport(findings: readonly Finding[], cwd?: string, lost = 0, baseline?: JsonBaseline, stacks = true, unchecked?: string): JsonReport {
+/** What a JSON report holds besides its findings, and how they are written. */
+export interface JsonReportOptions {
+  /** The folder paths are written relative to (the project's, by default). */
+  readonly cwd?: string
+  /** Findings that could not be read back from workers (`summary.lost`). */
+  readonly lost?: number
+  /** The baseline the run was compared with (`baseline`). */
+  readonly baseline?: JsonBaseline
+  /** Why loopcop checked no test file of the run (`summary.unchecked`). */
+  readonly unchecked?: string
+  /** False: every finding's `stack` is left empty (see `toJsonFinding`). Only `jsonReport` takes it. */
+  readonly stacks?: boolean
+}
+
+/** Builds the JSON report of a run. */
+export function jsonReport(findings: readonly Finding[], options: JsonReportOptions = {}): JsonReport {
+  const { cwd, lost = 0, baseline, unchecked, stacks = true } = options
   return {
     version: 1,
     findings: findings.map((f) => toJsonFinding(f, cwd, stacks)),
@@ -191,14 +203,15 @@ export function jsonReport(findings: readonly Finding[], cwd?: string, lost = 0,
 const PIECE = 1 << 16
 
 /**
- * The JSON report's text, `JSON.stringify(jsonReport(…), null, 2)` to the byte, in pieces of about
+ * The JSON report's text, `JSON.stringify(jsonReport(findings, options), null, 2)` to the byte, in pieces of about
  * 64 KB: each finding is turned into its JSON form and text only when its piece is made, so a run of
  * tens of thousands of findings never holds them all in JSON form, nor the whole text (a 95 MB
  * report at once kept an in-band Jest run's heap half a gigabyte higher while it ended, and the
  * collection that followed ran past Jest's one-second exit warning: bench/README.md, "Fifty-fourth
  * pass").
  */
-export function* jsonReportText(findings: readonly Finding[], cwd = projectCwd(), lost = 0, baseline?: JsonBaseline, unchecked?: string): Generator<string> {
+export function* jsonReportText(findings: readonly Finding[], options: Omit<JsonReportOptions, 'stacks'> = {}): Generator<string> {
+  const { cwd = projectCwd(), lost = 0, baseline, unchecked } = options
   // Nested values are indented by two spaces a level; the finding's own text starts at level 2.
   const at = (value: unknown, indent: string): string => JSON.stringify(value, null, 2).replaceAll('\n', `\n${indent}`)
   let piece = `{\n  "version": 1,\n  "findings": [`
@@ -220,8 +233,9 @@ export function* jsonReportText(findings: readonly Finding[], cwd = projectCwd()
  * file renamed over it), and a symbolic link at the path is replaced by the report, never followed
  * (see `writeFileAtomically`). Not scope-aware: the detector runs it outside every scope.
  */
-export function writeJsonReport(path: string, findings: readonly Finding[], cwd = projectCwd(), lost = 0, baseline?: JsonBaseline, unchecked?: string): string {
+export function writeJsonReport(path: string, findings: readonly Finding[], options: Omit<JsonReportOptions, 'stacks'> = {}): string {
+  const cwd = options.cwd ?? projectCwd()
   const file = resolve(cwd, path)
-  writeFileAtomically(file, jsonReportText(findings, cwd, lost, baseline, unchecked))
+  writeFileAtomically(file, jsonReportText(findings, { ...options, cwd }))
   return file
 }

@@ -232,7 +232,7 @@ export function reportRun(found: readonly Finding[], options: ReportRunOptions, 
   let jsonPath: string | undefined
   if (options.json !== undefined) {
     try {
-      jsonPath = writeJsonReport(options.json, findings, options.cwd, lost, baseline, options.unchecked)
+      jsonPath = writeJsonReport(options.json, findings, { cwd: options.cwd, lost, baseline, unchecked: options.unchecked })
       write(`loopcop: JSON report written to ${displayPath(jsonPath, options.cwd)}`)
     } catch (cause) {
       const target = resolve(options.cwd ?? projectCwd(), options.json)
@@ -244,7 +244,7 @@ export function reportRun(found: readonly Finding[], options: ReportRunOptions, 
     try {
       // Without stacks, which it does not show: tens of thousands of findings' frames as text were
       // hundreds of megabytes at once, at the end of the run (bench/README.md, "Fifty-fourth pass").
-      appendFileSync(stepSummary, markdownSummary(jsonReport(findings, options.cwd, lost, baseline, false, options.unchecked)))
+      appendFileSync(stepSummary, markdownSummary(jsonReport(findings, { cwd: options.cwd, lost, baseline, unchecked: options.unchecked, stacks: false })))
     } catch (cause) {
       errors.push(new Error(`loopcop: could not append the summary to $GITHUB_STEP_SUMMARY (${stepSummary}): ${describeError(cause)}`, { cause }))
     }

@@ -299,7 +299,7 @@ describe('the run', () => {
     const lines = formatSummary([known(finding('loadUsers', 1)), unstacked], cwd).split('\n')
     expect(lines).toContain('  known from the baseline (reported, not failing): 1 blocking call at 1 call site in 1 test')
     expect(lines.some((l) => l.startsWith('  22 more calls not judged, not counted above'))).toBe(true)
-    const md = markdownSummary(jsonReport([known(finding('loadUsers', 1)), unstacked], cwd))
+    const md = markdownSummary(jsonReport([known(finding('loadUsers', 1)), unstacked], { cwd }))
     expect(md).toContain('Known from the baseline (reported, not failing): 1 blocking call at 1 call site')
     expect(md).toContain('22 more calls not judged, not counted above')
   })

@@ -212,7 +212,7 @@ describe('the failure message', () => {
     const known = syncFinding({ baselined: true })
     const knownUnstacked = syncFinding({ baselined: true, unstacked: true, calls: 7, frames: [], location: undefined })
     const knownUnjudged = stallFinding({ baselined: true, unjudged: 'the stall ended before the watchdog looked', frames: [], location: undefined })
-    const report = jsonReport([known, knownUnstacked, knownUnjudged], cwd)
+    const report = jsonReport([known, knownUnstacked, knownUnjudged], { cwd })
     expect(report.summary).toMatchObject({ baselined: 1, unstackedCalls: 7, unjudgedStalls: 1 })
     expect(formatSummary([known, knownUnstacked, knownUnjudged], cwd)).toContain('1 call site in 1 test')
   })
@@ -237,11 +237,11 @@ describe('the failure message', () => {
     expect(formatSummary([failed, syncFinding({ mode: 'fail', test: { name: 'd' } })], cwd)).not.toContain('failed no test')
     expect(formatSummary([stall, leak], cwd)).not.toContain('failed no test')
     // The Markdown summary (GitHub's step summary, `loopcop summary`) marks them alike.
-    const markdown = markdownSummary(jsonReport([failed, stall, leak], cwd)).split('\n')
+    const markdown = markdownSummary(jsonReport([failed, stall, leak], { cwd })).split('\n')
     expect(markdown.find((line) => line.startsWith('| fs.readFileSync '))).toMatch(/^\| fs\.readFileSync \| src\/users\.ts:14 \|/)
     expect(markdown.find((line) => line.startsWith('| event loop stall'))).toMatch(/^\| event loop stall \(warned: failed no test\) \| src\/csv\.ts:8 \|/)
     expect(markdown.find((line) => line.startsWith('| fs.existsSync'))).toMatch(/^\| fs\.existsSync \(warned: failed no test\) \|/)
-    expect(markdownSummary(jsonReport([stall, leak], cwd))).not.toContain('failed no test')
+    expect(markdownSummary(jsonReport([stall, leak], { cwd }))).not.toContain('failed no test')
   })
 
   test('tests of the same name in two files are told apart by their file; one of a name by its name alone', () => {
@@ -288,7 +288,7 @@ describe('the warn line (one a new call site)', () => {
 describe('the JSON report, version 1', () => {
   test('the JSON shape, with paths relative to the working directory', () => {
     const allowed = syncFinding({ allowed: true, allowedBy: 'fs.readFileSync', durationMs: 1 })
-    const report = jsonReport([syncFinding(), stallFinding(), allowed], cwd)
+    const report = jsonReport([syncFinding(), stallFinding(), allowed], { cwd })
     expect(report.version).toBe(1)
     expect(report.findings[0]).toEqual({
       id: expect.any(String),
@@ -318,7 +318,7 @@ describe('the JSON report, version 1', () => {
   test('counts its summary from the durations it writes, as the CLI counts a report it reads back', () => {
     // Three calls of 0.4 µs: written as 0 ms each. Summed before rounding they were 0.001 ms, and the
     // run's summary (its step summary on GitHub Actions) disagreed with `npx loopcop summary` of its report.
-    const report = jsonReport([0.0004, 0.0004, 0.0004].map((ms) => syncFinding({ durationMs: ms, maxMs: ms })), cwd)
+    const report = jsonReport([0.0004, 0.0004, 0.0004].map((ms) => syncFinding({ durationMs: ms, maxMs: ms })), { cwd })
     expect(report.findings.map((f) => f.durationMs)).toEqual([0, 0, 0])
     expect(report.summary).toMatchObject({ findings: 3, calls: 3, blockedMs: 0 })
     expect(mergeReports([JSON.parse(JSON.stringify(report)) as typeof report]).summary).toEqual(report.summary)
@@ -327,7 +327,7 @@ describe('the JSON report, version 1', () => {
   test('of real findings, written outside every scope (writing it is not a finding)', async () => {
     const { findings } = await detect(() => fs.existsSync(dir))
     const path = join(dir, 'reports', 'loopcop.json')
-    const written = await detect(() => writeJsonReport(path, findings, cwd))
+    const written = await detect(() => writeJsonReport(path, findings, { cwd }))
     expect(written.findings).toEqual([])
     expect(written.value).toBe(path)
     const report = JSON.parse(fs.readFileSync(path, 'utf8')) as ReturnType<typeof jsonReport>
@@ -342,22 +342,22 @@ describe('the JSON report, version 1', () => {
       i % 7 === 0 ? stallFinding({ candidates: [{ name: `t${i}`, file: join(cwd, 'test/a.test.ts') }], unjudged: 'several tests could own it' }) : syncFinding({ args: `line\nbreak "${i}" ünïcode`, allowed: i % 3 === 0, ...(i % 3 === 0 && { allowedBy: 'test code' }) }),
     )
     const baseline = { path: 'loopcop-baseline.json', known: 0, complete: false, partial: '--grep', fixed: [], written: false }
-    const pieces = [...jsonReportText(many, cwd, 2, baseline)]
+    const pieces = [...jsonReportText(many, { cwd, lost: 2, baseline })]
     expect(pieces.length).toBeGreaterThan(10)
-    expect(pieces.join('')).toBe(JSON.stringify(jsonReport(many, cwd, 2, baseline), null, 2) + '\n')
-    expect([...jsonReportText([], cwd)].join('')).toBe(JSON.stringify(jsonReport([], cwd), null, 2) + '\n')
+    expect(pieces.join('')).toBe(JSON.stringify(jsonReport(many, { cwd, lost: 2, baseline }), null, 2) + '\n')
+    expect([...jsonReportText([], { cwd })].join('')).toBe(JSON.stringify(jsonReport([], { cwd }), null, 2) + '\n')
     const path = join(dir, 'pieces', 'loopcop.json')
-    writeJsonReport(path, many, cwd, 2)
-    expect(fs.readFileSync(path, 'utf8')).toBe(JSON.stringify(jsonReport(many, cwd, 2), null, 2) + '\n')
+    writeJsonReport(path, many, { cwd, lost: 2 })
+    expect(fs.readFileSync(path, 'utf8')).toBe(JSON.stringify(jsonReport(many, { cwd, lost: 2 }), null, 2) + '\n')
   })
 
   test('a report that cannot be made to its end leaves no part of it behind, and the earlier report in place', () => {
     const path = join(dir, 'halfway', 'loopcop.json')
-    writeJsonReport(path, [syncFinding()], cwd)
+    writeJsonReport(path, [syncFinding()], { cwd })
     const before = fs.readFileSync(path, 'utf8')
     // Findings past the first piece, the last one broken: the report fails after pieces were written.
     const broken = [...Array.from({ length: 500 }, () => syncFinding()), { ...syncFinding(), frames: undefined } as unknown as Finding]
-    expect(() => writeJsonReport(path, broken, cwd)).toThrow(TypeError)
+    expect(() => writeJsonReport(path, broken, { cwd })).toThrow(TypeError)
     expect(fs.readFileSync(path, 'utf8')).toBe(before)
     expect(fs.readdirSync(join(dir, 'halfway'))).toEqual(['loopcop.json'])
   })
@@ -369,12 +369,12 @@ describe('the JSON report, version 1', () => {
     fs.writeFileSync(victim, 'keep me\n')
     const path = join(folder, 'loopcop.json')
     fs.symlinkSync(victim, path)
-    writeJsonReport(path, [], cwd)
+    writeJsonReport(path, [], { cwd })
     expect(fs.readFileSync(victim, 'utf8')).toBe('keep me\n')
     expect(fs.lstatSync(path).isSymbolicLink()).toBe(false)
     expect(JSON.parse(fs.readFileSync(path, 'utf8'))).toMatchObject({ version: 1, findings: [] })
     // Written again over the report of an earlier run.
-    writeJsonReport(path, [syncFinding()], cwd)
+    writeJsonReport(path, [syncFinding()], { cwd })
     expect(JSON.parse(fs.readFileSync(path, 'utf8'))).toMatchObject({ summary: { findings: 1 } })
     expect(fs.readdirSync(folder).sort()).toEqual(['loopcop.json', 'victim.txt'])
   })
@@ -382,7 +382,7 @@ describe('the JSON report, version 1', () => {
   test('a folder at its path is an error that says so, and leaves nothing behind', () => {
     const folder = join(dir, 'in-the-way')
     fs.mkdirSync(join(folder, 'loopcop.json'), { recursive: true })
-    expect(() => writeJsonReport(join(folder, 'loopcop.json'), [], cwd)).toThrow('there is a folder at that path')
+    expect(() => writeJsonReport(join(folder, 'loopcop.json'), [], { cwd })).toThrow('there is a folder at that path')
     expect(fs.readdirSync(folder)).toEqual(['loopcop.json'])
     const result = reportRun([], { json: join(folder, 'loopcop.json'), cwd, write: () => {} })
     expect(result.error?.message).toBe(`loopcop: could not write the JSON report to ${join(folder, 'loopcop.json')} (report.json / LOOPCOP_REPORT): there is a folder at that path`)
@@ -485,7 +485,7 @@ describe('the run summary', () => {
     const summary = formatSummary([unjudged], cwd).split('\n')
     expect(summary[0]).toBe('loopcop: no blocking of the event loop found, apart from 1 stall not judged')
     expect(summary[1]).toContain('  1 stall not judged (no stack showing your code could be read')
-    const markdown = markdownSummary(jsonReport([unjudged], cwd))
+    const markdown = markdownSummary(jsonReport([unjudged], { cwd }))
     expect(markdown).toContain('No blocking of the event loop found, apart from 1 stall not judged.')
     expect(markdown).toContain('1 stall not judged (no stack showing your code could be read, or several tests could own it; each says why in the JSON report).')
   })
@@ -524,7 +524,7 @@ describe('the run summary', () => {
     expect(summary[1]).toBe('  event loop stall at src/csv.ts:8:12: 2 stalls, 287 ms — 2 tests: "a", "b"')
     expect(summary).toContain('  found by assertions (toBlockEventLoop, assertNoBlocking, blockEventLoop, doesNotBlock), which pass or fail their tests themselves: 1 blocking call and 1 stall at 2 call sites')
     expect(summary).toContain('    event loop stall at src/csv.ts:8:12: 1 stall, 182 ms — 1 test: "c"')
-    expect(markdownSummary(jsonReport([...stalls, ...asserted], cwd))).toContain('Found by assertions (they pass or fail their tests themselves): 1 blocking call and 1 stall at 2 call sites.')
+    expect(markdownSummary(jsonReport([...stalls, ...asserted], { cwd }))).toContain('Found by assertions (they pass or fail their tests themselves): 1 blocking call and 1 stall at 2 call sites.')
   })
 
   test('a call site is a line: an async frame’s column (its `await`) and the call’s own make one site', () => {
@@ -550,7 +550,7 @@ describe('the run summary', () => {
 
   test('the Markdown summary counts what the console summary counts: calls kept without a stack apart', () => {
     const unstacked = syncFinding({ test: { name: 'a' }, unstacked: true, frames: [], calls: 50, durationMs: 5 })
-    const markdown = markdownSummary(jsonReport([syncFinding({ test: { name: 'a' }, calls: 100 }), unstacked], cwd))
+    const markdown = markdownSummary(jsonReport([syncFinding({ test: { name: 'a' }, calls: 100 }), unstacked], { cwd }))
     expect(markdown).toMatch(/^## loopcop\n\n\*\*100 blocking calls\*\* at 1 call site in 1 test, /)
     expect(markdown).not.toContain('(no stack)')
     expect(markdown).toContain('50 more calls not judged, not counted above (no stack of their own:')
@@ -583,7 +583,7 @@ describe('the run summary', () => {
     // Nothing else found, every allowed finding the tests' own: said once, not counted twice.
     const own = [1, 2].map((calls) => syncFinding({ test: { name: 'a' }, allowed: true, allowedBy: 'test code', testCode: true, calls }))
     expect(formatSummary(own, cwd)).toBe('loopcop: no blocking of the event loop found (2 allowed findings, all from the tests\' own code: 3 blocking calls, allowed by the rule "test code"; testCode: \'check\' counts them)')
-    const report = jsonReport(findings, cwd)
+    const report = jsonReport(findings, { cwd })
     expect(report.summary).toEqual({ findings: 1, tests: 1, blockedMs: 3.1, calls: 1, allowed: 1, testCodeCalls: 4, baselined: 0, assertions: 0, unstackedCalls: 900, unjudgedStalls: 0 })
     expect(report.findings.map((f) => [f.allowedBy, f.testCode, f.judged])).toEqual([
       [undefined, undefined, undefined],
