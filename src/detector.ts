@@ -411,11 +411,22 @@ export class Detector implements LifecycleHost {
   readonly recordsRun = (): boolean => this.#run !== undefined
   /** Whether the findings recorded here reach a run report: this process records the run, or a parent process does (its spool is named). */
   readonly runReported = (): boolean => this.#run !== undefined || (process.env[SPOOL_ENV] ?? '') !== ''
-  /** A finished test's findings, for the run report: to the run this process records, else to the one a parent process records. */
-  readonly recordFindings = (findings: readonly Finding[]): void => {
+  /**
+   * A finished test's findings, for the run report: to the run this process records, else to the one
+   * a parent process records. `atOnce`: this process may be stopped before it writes what it holds
+   * (see `SpoolWriter.add`).
+   */
+  readonly recordFindings = (findings: readonly Finding[], atOnce = false): void => {
     if (findings.length === 0) return
     if (this.#run !== undefined) this.#run.add(findings)
-    else this.outsideScopes(() => this.#spool.add(findings))
+    else this.outsideScopes(() => this.#spool.add(findings, atOnce))
+  }
+  /**
+   * Writes the leaked calls held for a parent process's run report now (a Vitest worker at each
+   * test file's end: the file after it may run in another process).
+   */
+  readonly flushRecorded = (): void => {
+    if (this.#run === undefined) this.outsideScopes(() => this.#spool.flush())
   }
   /** Ends the run recording: every finding once, and how many were lost on the way. */
   readonly finishRun = (): RecordedRun => {

@@ -14,14 +14,13 @@ export {
   testKey,
   warnSiteKey,
   RunCollector,
+  RunRecording,
   OPTION_KEYS,
   SCOPE_OPTION_KEYS,
   Tries,
   WARNED_ENV,
   assertSupportedRunner,
   unsupportedRunner,
-  clearWarned,
-  closeWarned,
   checkEnvironment,
   envOverrides,
   failedItsTest,
@@ -40,7 +39,6 @@ export {
   loadOrderWarning,
   loadedBefore,
   missingReporterError,
-  openWarned,
   validateOptions,
   warnOf,
   lineWriterOf,
@@ -112,6 +110,8 @@ export const recordsRun: typeof detector.recordsRun = detector.recordsRun
 export const runReported: typeof detector.runReported = detector.runReported
 /** A finished test's findings (or a leak), for the run report, wherever the run is recorded. */
 export const recordFindings: typeof detector.recordFindings = detector.recordFindings
+/** Writes the leaked calls held for a parent process's run report now (a Vitest worker at a test file's end). */
+export const flushRecorded: typeof detector.flushRecorded = detector.flushRecorded
 /** Says that loopcop checks a test file in this process, for the run report (the Jest environment). */
 export const fileChecked: typeof detector.fileChecked = detector.fileChecked
 /** Ends the run recording: every finding once, how many were lost, and whether any test file was checked. */
@@ -126,4 +126,5 @@ export type { Mode } from './model/mode.js'
 export type { MatcherContext, MatcherResult, MatcherOptions } from './assert/matcher.js'
 export type { AssertOptions, ScopeOptions, UserOptions, Options } from './model/options.js'
 export type { RecordedRun } from './report/run.js'
+export type { LeakCounted } from './report/messages.js'
 export type { Completeness } from './model/completeness.js'

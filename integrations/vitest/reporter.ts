@@ -8,7 +8,7 @@
  * @module
  */
 import type { Reporter, TestModule, Vitest } from 'vitest/node'
-import { type Completeness, type Finding, type Options, PARTIAL, RunCollector, clearWarned, closeWarned, currentOptions, envOverrides, failedItsTest, failedNothing, firstPartial, isGiven, openWarned, projectCwd, reportRun, unsupportedRunner, validateOptions } from '../../src/integration.js'
+import { type Completeness, type Finding, type Options, PARTIAL, type RecordedRun, RunCollector, RunRecording, currentOptions, envOverrides, failedItsTest, failedNothing, firstPartial, isGiven, projectCwd, reportRun, unsupportedRunner, validateOptions } from '../../src/integration.js'
 import { focusReason } from '../../src/runner/focus.js'
 import { REPORTER_KEY, readMeta } from './meta.js'
 import { PROVIDE_KEY, assertProvidedOptions } from './provide-check.js'
@@ -141,8 +141,11 @@ function vitestAnnotates(vitest: Vitest): boolean {
 export default class LoopcopReporter implements Reporter {
   readonly #options: LoopcopReporterOptions
   #vitest: Vitest | undefined
-  /** The run's folder of call sites `warn` mode has printed (src/report/warned.ts), while a run runs. */
-  #warned: string | undefined
+  /**
+   * The run's spool folder (src/report/run.ts, `RunRecording`), while a run runs: where test files
+   * mark the call sites `warn` mode has printed, and leave what blocked after their file had ended.
+   */
+  #recording: RunRecording | undefined
   #exitHook = false
   /** The options of the config's `test.provide.loopcop`, validated. */
   #provided: Partial<Options> | undefined
@@ -165,40 +168,45 @@ export default class LoopcopReporter implements Reporter {
   }
 
   /**
-   * Makes the folder where the test files mark the call sites `warn` mode has printed, so that each
-   * is printed once a run, not once a test file: every test file runs in a fork or thread of its
-   * own, started after this and inheriting the folder's name. It lives as long as the run (a watch
-   * mode rerun prints its call sites again), and no longer: a watch session stopped between runs
-   * leaves nothing behind.
+   * Makes the run's spool folder (`RunRecording`), named to the test files' forks and threads,
+   * which start after this and inherit it. There they mark the call sites `warn` mode has printed,
+   * so that each is printed once a run, not once a test file, and leave the calls work a test left
+   * running made after its file had ended, too late for the file's meta (Vitest stops an isolated
+   * file's fork as the file ends). It lives as long as the run (a watch mode rerun prints its call
+   * sites again), and no longer: a watch session stopped between runs leaves nothing behind.
    */
   onTestRunStart(): void {
-    if (this.#warned !== undefined) {
-      clearWarned(this.#warned)
-      return
-    }
+    // A run that never ended (cancelled): what it left is not this run's.
+    this.#finishRecording()
     try {
-      this.#warned = openWarned()
+      this.#recording = new RunRecording()
     } catch {
-      // No usable temporary folder: each test file says its own first sighting of a site.
+      // No usable temporary folder: each test file says its own first sighting of a site, and what
+      // blocks after a file's end goes with the worker's next file, if any.
       return
     }
     if (!this.#exitHook) {
       this.#exitHook = true
       // A run ended by process.exit() (Vitest's own on a fatal error) never reaches onTestRunEnd.
-      process.once('exit', () => this.#closeWarned())
+      process.once('exit', () => this.#finishRecording())
     }
   }
 
-  #closeWarned(): void {
-    if (this.#warned === undefined) return
-    closeWarned(this.#warned)
-    this.#warned = undefined
+  /** Ends the run's recording (removing its folder): what the test files left there. */
+  #finishRecording(): RecordedRun | undefined {
+    const recording = this.#recording
+    this.#recording = undefined
+    return recording?.finish()
   }
 
   /** Prints the summary, writes the JSON report and the annotations, from what the test files sent. */
   onTestRunEnd(testModules: readonly TestModule[], unhandledErrors: readonly unknown[] = [], reason?: string): void {
-    this.#closeWarned()
-    const { findings, workerOptions, checkedFiles, uncheckedProjects, inFailures } = collectFindings(testModules)
+    const collected = collectFindings(testModules)
+    const { workerOptions, checkedFiles, uncheckedProjects, inFailures } = collected
+    // With what blocked after its file had ended, gathered by call site with what came before.
+    this.#recording?.add(collected.findings)
+    const recorded = this.#finishRecording()
+    const findings = recorded?.findings ?? collected.findings
     // In the main process, currentOptions() holds LOOPCOP_* and a configure() made in the config
     // file; the workers' configure() (a setup file's) arrives with the test files.
     const main = currentOptions()
@@ -219,6 +227,7 @@ export default class LoopcopReporter implements Reporter {
     const unchecked = checkedFiles === 0 && testModules.length > 0 ? uncheckedReason(testModules, this.#vitest, uncheckedProjects) : undefined
     const { error } = reportRun(findings, {
       ...(unchecked !== undefined && { unchecked }),
+      ...(recorded !== undefined && recorded.lost > 0 && { lost: recorded.lost }),
       ...(checkedFiles > 0 && uncheckedProjects.length > 0 && { partlyUnchecked: partlyUncheckedReason(uncheckedProjects) }),
       ...(json !== undefined && { json }),
       ...(github !== undefined && { github }),

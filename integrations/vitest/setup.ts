@@ -11,7 +11,7 @@
 import fs, * as fsExports from 'node:fs'
 import * as vitest from 'vitest'
 import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite } from 'vitest'
-import { BlockingIOError, type Finding, type Mode, TestRefs, type TestRun, currentOptions, envOverrides, failedNothing, gatheredLeaks, hideOwnFramesIn, install, isViolation, leakMessage, reportInternalError, missingReporterError, openTest, patchRealm, prepareStalls, startTestFile, testKey, warnOf, warnSiteKey } from '../../src/integration.js'
+import { BlockingIOError, type Finding, type LeakCounted, type Mode, TestRefs, type TestRun, currentOptions, envOverrides, failedNothing, flushRecorded, gatheredLeaks, hideOwnFramesIn, install, isViolation, leakMessage, reportInternalError, missingReporterError, openTest, patchRealm, prepareStalls, recordFindings, runReported, startTestFile, testKey, warnOf, warnSiteKey } from '../../src/integration.js'
 import { firstInProcess } from '../../src/runner/once.js'
 import { scopeTestsWithoutAroundEach, suiteArgument } from './fallback.js'
 import { REPORTER_KEY, fileMeta, testMeta } from './meta.js'
@@ -139,9 +139,9 @@ function tidyRecordedErrors(task: RunnerTestCase): void {
 }
 
 /**
- * Leaks that came after their file's report had gone (a timer left running under `isolate: false`,
- * where the worker goes on to other files): kept for the next file this worker ends, whose meta
- * takes them to the run report. One array a worker, shared by each file's copy of this module.
+ * Leaks that came after their file's report had gone, where the run has no spool (see `onLeak`): kept
+ * for the next file this worker ends (a timer left running under `isolate: false`), whose meta takes
+ * them to the run report. One array a worker, shared by each file's copy of this module.
  */
 const lateLeaks = ((globalThis as Record<symbol, unknown>)[Symbol.for('loopcop.vitest.lateLeaks')] ??= []) as Finding[]
 
@@ -154,6 +154,16 @@ const saidLate = new Set<string>()
 
 function onLeak(finding: Finding, mode: Mode): void {
   if (mode === 'off') return
+  if (fileEnded && runReported()) {
+    // Too late to fail anything, and to go with the file's meta: to the run's spool folder, which
+    // loopcop's reporter named. Written at once: Vitest stops an isolated file's fork or thread
+    // soon after the file ends, without a word to it, and reads what the files sent as the last
+    // one ends (a call site's calls past its hundredth are held, and written as the worker ends its
+    // next file: a timer left running under `isolate: false`).
+    recordFindings([failedNothing(finding)], true)
+    sayLate(finding, 'reported')
+    return
+  }
   if (fileEnded) {
     // Too late to fail anything: it goes to the run report with the next file this worker ends,
     // gathered by call site as it grows (a leaked interval under the worker's last file).
@@ -162,15 +172,19 @@ function onLeak(finding: Finding, mode: Mode): void {
       lateLeaks.splice(0, lateLeaks.length, ...gatheredLeaks(lateLeaks))
       gatherLateAt = Math.max(LATE_LEAKS_GATHERED, 2 * lateLeaks.length)
     }
-    if (!isViolation(finding)) return
-    // Said here, where it is still seen, once a call site.
-    const site = `${testKey(finding.test)}\u0000${warnSiteKey(finding)}`
-    if (saidLate.has(site)) return
-    saidLate.add(site)
-    warn(leakMessage(finding, runHasReporter() === true ? 'next-file' : 'unreported', true))
+    sayLate(finding, runHasReporter() === true ? 'next-file' : 'unreported')
     return
   }
   leaks.push({ finding, failing: isViolation(finding) && mode !== 'warn' })
+}
+
+/** Says a leak after its file's end here, where it is still seen, once a test's call site. */
+function sayLate(finding: Finding, counted: LeakCounted): void {
+  if (!isViolation(finding)) return
+  const site = `${testKey(finding.test)}\u0000${warnSiteKey(finding)}`
+  if (saidLate.has(site)) return
+  saidLate.add(site)
+  warn(leakMessage(finding, counted, true))
 }
 
 /**
@@ -179,6 +193,8 @@ function onLeak(finding: Finding, mode: Mode): void {
  */
 function settleLeaks(file: RunnerTestFile): void {
   fileEnded = true
+  // What earlier files of this worker left running after they ended, held for the run's spool.
+  flushRecorded()
   const meta = fileMeta(file.meta)
   const { report, mode, baseline } = currentOptions()
   meta.options = { report, mode, ...(baseline !== undefined && { baseline }) }

@@ -236,7 +236,10 @@ export function leakMessage(finding: Finding, counted: LeakCounted, fileEnded = 
   const when = fileEnded ? "after its file's last test had ended" : 'after the test had ended'
   const where =
     counted === 'reported'
-      ? `too late to fail it; it is in the run report, and ${LATER_LEAKS}`
+      ? fileEnded
+        ? // A Vitest worker goes on after its file's end until it is stopped, which may be after the run was reported.
+          'too late to fail it; it is in the run report, and later calls from here are counted there until the run is reported, not printed'
+        : `too late to fail it; it is in the run report, and ${LATER_LEAKS}`
       : counted === 'next-file'
         ? 'too late to fail it, and to reach the run report unless this worker runs another test file; later calls from here are not printed'
         : 'too late to fail it; later calls from here are not printed'

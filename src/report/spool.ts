@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { threadId } from 'node:worker_threads'
@@ -34,22 +34,40 @@ export function openSpool(): string {
   return dir
 }
 
-/** Appends findings to this worker's spool file; a no-op when no run report is collecting. */
+/**
+ * Appends findings to this worker's spool file; a no-op when no run report is collecting, and when
+ * the run has been reported (its folder removed: work a test left running in a worker that outlived
+ * the run). A folder made again here would be left behind with what nothing reads.
+ */
 export function spoolFindings(findings: readonly Finding[]): boolean {
   const dir = process.env[SPOOL_ENV]
   if (dir === undefined || dir === '' || findings.length === 0) return false
-  mkdirSync(dir, { recursive: true })
-  appendFileSync(join(dir, `${process.pid}-${threadId}.jsonl`), findings.map((f) => JSON.stringify(f)).join('\n') + '\n')
-  return true
+  return ranIn(dir, () => appendFileSync(join(dir, `${process.pid}-${threadId}.jsonl`), findings.map((f) => JSON.stringify(f)).join('\n') + '\n'))
+}
+
+/** Runs `write` in the spool folder `dir`: `false` when the folder is gone (the run was reported). */
+function ranIn(dir: string, write: () => void): boolean {
+  try {
+    write()
+    return true
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(dir)) return false
+    throw error
+  }
 }
 
 /** How long a worker holds leaked calls before it writes them, in ms (at its next leaked call or test end). */
 const LEAKS_HELD_MS = 1000
 
+/** How many calls of a leaked call site `add(…, true)` writes one by one before it holds the later ones. */
+const AT_ONCE_PER_SITE = 100
+
 /** The calls of one leaked call site held since they were last written. */
 interface HeldSite extends LeakCounts {
   /** How many times calls of this site were written after the first: names their findings apart. */
   batches: number
+  /** Calls after the first written one by one (`add(…, true)`). */
+  atOnce: number
 }
 
 /**
@@ -72,10 +90,14 @@ export class SpoolWriter {
     this.#now = now
   }
 
-  /** Findings for the run report, written now; later calls of a leaked call site held (see above). */
-  add(findings: readonly Finding[]): void {
+  /**
+   * Findings for the run report, written now; later calls of a leaked call site held (see above).
+   * `atOnce`: this process may be stopped at any moment, before it writes what it holds (a Vitest
+   * worker whose test file has ended): a site's first hundred calls are written one by one.
+   */
+  add(findings: readonly Finding[], atOnce = false): void {
     const now: Finding[] = []
-    for (const f of findings) if (!this.#hold(f)) now.push(f)
+    for (const f of findings) if (!this.#hold(f, atOnce)) now.push(f)
     if (now.length === 0 && this.#held > 0 && this.#now() - this.#writtenAt < LEAKS_HELD_MS) {
       this.#hookExit()
       return
@@ -89,12 +111,16 @@ export class SpoolWriter {
   }
 
   /** Holds a later call of a leaked call site already written; `false` for any other finding. */
-  #hold(f: Finding): boolean {
+  #hold(f: Finding, atOnce: boolean): boolean {
     if (!isLeakedCall(f)) return false
     const key = leakKey(f)
     const site = this.#sites.get(key)
     if (site === undefined) {
-      this.#sites.set(key, { ...leakCounts(f, false), batches: 0 })
+      this.#sites.set(key, { ...leakCounts(f, false), batches: 0, atOnce: 0 })
+      return false
+    }
+    if (atOnce && site.atOnce < AT_ONCE_PER_SITE) {
+      site.atOnce++
       return false
     }
     if (site.calls === 0) this.#held++
@@ -146,9 +172,7 @@ const CHECKED = 'checked-'
 export function spoolChecked(): boolean {
   const dir = process.env[SPOOL_ENV]
   if (dir === undefined || dir === '') return false
-  mkdirSync(dir, { recursive: true })
-  writeFileSync(join(dir, `${CHECKED}${process.pid}-${threadId}`), '')
-  return true
+  return ranIn(dir, () => writeFileSync(join(dir, `${CHECKED}${process.pid}-${threadId}`), ''))
 }
 
 /** What the workers spooled: every finding that could be read, and how many lines could not. */

@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync } from 'node:fs'
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { textHash } from '../runtime/hash.js'
@@ -24,17 +24,6 @@ export function openWarned(dir?: string): string {
   else mkdirSync(dir, { recursive: true })
   process.env[WARNED_ENV] = dir
   return dir
-}
-
-/** Forgets every call site printed so far (a new run in watch mode prints them again). */
-export function clearWarned(dir: string): void {
-  let names: string[]
-  try {
-    names = readdirSync(dir)
-  } catch {
-    return
-  }
-  for (const name of names) rmSync(join(dir, name), { force: true })
 }
 
 /** Removes the folder (if it can), and the variable when it names it. */

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -132,6 +132,24 @@ describe('SpoolWriter', () => {
     writer.add([leak({ test: { name: 'another test', file: join(cwd, 'test/a.test.js') } })])
     writer.add([leak({ location: { file: join(cwd, 'src/config.js'), line: 9, column: 3 } })])
     expect(lines()).toHaveLength(3)
+  })
+
+  test('written at once (a Vitest worker whose file ended, which may be stopped any moment): a site\'s first hundred calls one by one, then held', () => {
+    const writer = new SpoolWriter(() => clock)
+    const calls = Array.from({ length: 105 }, () => leak())
+    for (const f of calls) writer.add([f], true)
+    expect(lines().map((f) => f.id)).toEqual(calls.slice(0, 101).map((f) => f.id))
+    writer.flush()
+    expect(lines().slice(101).map((f) => [f.id, f.calls])).toEqual([[`${calls[0]!.id}.1`, 4]])
+    expect(gatheredLeaks(lines())).toEqual([expect.objectContaining({ id: calls[0]!.id, calls: 105 })])
+  })
+
+  test('the run was reported (its folder removed): nothing is written, and no folder is made again', () => {
+    const writer = new SpoolWriter(() => clock)
+    rmSync(dir, { recursive: true })
+    writer.add([leak()], true)
+    writer.add([{ ...leak(), leak: false, id: 'own' }])
+    expect(existsSync(dir)).toBe(false)
   })
 
   test('what a worker holds is written when its process exits', async () => {

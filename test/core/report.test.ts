@@ -9,7 +9,7 @@ import { markdownSummary } from '../../src/report/markdown.js'
 import { type JsonReport, jsonReportText } from '../../src/report/json.js'
 import { describeFinding, formatMs, newSiteWarning, plural, warnSiteKey } from '../../src/report/messages.js'
 import { SPOOL_ENV, closeSpool, finishRun, firstWarning, githubAnnotations, openSpool, readSpool, spoolFindings, startRun, writeJsonReport } from '../helpers/detector.js'
-import { WARNED_ENV, claimWarning, clearWarned, closeWarned, openWarned } from '../../src/report/warned.js'
+import { WARNED_ENV, claimWarning, closeWarned, openWarned } from '../../src/report/warned.js'
 import { defaultsWithoutStalls, tempDir } from './support.js'
 
 defaultsWithoutStalls()
@@ -698,10 +698,6 @@ describe("the run's printed call sites (warn mode says each once a run, not once
     expect(fs.readdirSync(dir)).toHaveLength(2)
     // The same site claimed by yet another process: already said.
     expect(claimWarning(fresh, { [WARNED_ENV]: dir })).toBe(false)
-    // A new run (watch mode) says every site again.
-    clearWarned(dir)
-    expect(fs.readdirSync(dir)).toEqual([])
-    expect(claimWarning(fresh, { [WARNED_ENV]: dir })).toBe(true)
     closeWarned(dir)
     expect(fs.existsSync(dir)).toBe(false)
     expect(process.env[WARNED_ENV]).toBeUndefined()
