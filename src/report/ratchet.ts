@@ -3,7 +3,7 @@
 // written from the run when `LOOPCOP_UPDATE_BASELINE=1`. Runs in the reporting process, on the
 // findings of every worker, once.
 import type { Completeness } from '../model/completeness.js'
-import { type Finding, isKnown } from '../model/finding.js'
+import { type Finding, isKnown, isUnjudged } from '../model/finding.js'
 import { type Baseline, BaselineError, type BaselineEntry, DEFAULT_BASELINE_PATH, entriesOf, keyText, keyedFindings, readBaseline, rewrittenEntries, testOfKey, type WrittenBaseline, writeBaseline } from './baseline.js'
 import { displayPath } from '../stack/frames.js'
 
@@ -89,7 +89,8 @@ export function ratchet(findings: readonly Finding[], options: RatchetOptions): 
     // A partial run cannot tell a fixed entry from one whose tests did not run: it keeps every entry
     // it does not write again, one it matched under an earlier version's key too (a location-keyed
     // stall's may stand for tests that did not run), and the counts of those it writes when larger.
-    const entries = rewrittenEntries(entriesOf(keyed), baseline?.entries ?? [], !complete)
+    const fresh = entriesOf(keyed)
+    const entries = rewrittenEntries(fresh, baseline?.entries ?? [], !complete)
     let written: WrittenBaseline
     try {
       written = writeBaseline(path, entries, cwd)
@@ -103,7 +104,12 @@ export function ratchet(findings: readonly Finding[], options: RatchetOptions): 
     // Fixed ones, and ones rewritten under today's key (an earlier version's).
     const removed = (baseline?.entries ?? []).filter((e) => !after.has(keyText(e))).length
     const file = written.file
-    const sites = `${entries.length} call site${entries.length === 1 ? '' : 's'} (${added} added, ${removed} removed${complete ? ')' : `); ${partialRun} keeps the entries it did not see`}`
+    // Stalls this run could not judge (no stack of the user's code, or several tests running) are
+    // written too, as a later run may judge them; the summary counted them apart.
+    const judged = new Set(keyedFindings(findings.filter((f) => !isUnjudged(f)), cwd).map((k) => keyText(k.key)))
+    const unjudged = fresh.filter((e) => !judged.has(keyText(e))).length
+    const ofThem = unjudged === 0 ? '' : `; ${unjudged} of them only stalls this run did not judge, accepted in case a later run does`
+    const sites = `${entries.length} call site${entries.length === 1 ? '' : 's'} (${added} added, ${removed} removed${ofThem}${complete ? ')' : `); ${partialRun} keeps the entries it did not see`}`
     lines.push(written.changed ? `loopcop: baseline written to ${shown(file)}: ${sites}` : `loopcop: baseline ${shown(file)} already holds what this run would write, left as it was: ${sites}`)
     if (stallsKept.length > 0) {
       const n = stallsKept.length

@@ -257,6 +257,13 @@ describe('the run', () => {
     expect((JSON.parse(readFileSync(path, 'utf8')) as { entries: unknown[] }).entries).toEqual([old, { file: 'test/csv.test.ts', function: 'test: csv > parses a big file', operation: 'stall', package: '', calls: 1, tests: 1 }])
   })
 
+  test("an update says how many entries come only from stalls the run did not judge (the summary counts those apart; marked's specs: 2 judged, 5 not, 7 entries)", () => {
+    const judged = stall({ test: { name: 'a', file: join(cwd, 'test/a.test.ts') } })
+    const unjudged = stall({ test: { name: 'b', file: join(cwd, 'test/b.test.ts') }, unjudged: "no frame of the user's code on the stack (only Node's or dependencies')" })
+    const updated = ratchet([finding('loadUsers', 1), judged, unjudged], { baseline: { path: 'unjudged.json', strict: false }, update: true, complete: true, cwd })
+    expect(updated?.lines[0]).toBe('loopcop: baseline written to unjudged.json: 3 call sites (3 added, 0 removed; 1 of them only stalls this run did not judge, accepted in case a later run does)')
+  })
+
   test('an update that would write what the file holds leaves it untouched (a rewrite would start the next run of Jest’s watch mode), and says so', () => {
     const path = 'unchanged.json'
     const first = ratchet([finding('loadUsers', 1)], { baseline: { path, strict: false }, update: true, complete: true, cwd })
