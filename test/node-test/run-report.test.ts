@@ -94,3 +94,15 @@ describe('the baseline', () => {
     expect(functions()).toEqual(['loadConfig', 'ping'])
   })
 })
+
+// marked's spec suite: its tests are defined by `runTests` of @markedjs/testutils, a dependency.
+// node:test names that file as where each test was defined; the report named it as their file.
+describe('tests a dependency defines', () => {
+  test.each([20, 24] as const)('Node %i: are charged to the test file node:test ran, not to the dependency', async (node) => {
+    const run = await runNodeTest('spec-runner', { name: `spec-runner-${node}`, node })
+    expect(run.failed, run.output).toEqual(['a.md'])
+    expect(run.report?.findings.map((f) => ({ operation: f.operation, test: f.test, location: f.location?.file }))).toEqual([
+      { operation: 'fs.readFileSync', test: { name: 'a.md', file: 'test/specs.test.js' }, location: 'src/render.js' },
+    ])
+  }, 60_000)
+})
