@@ -3,8 +3,9 @@
 // ts-node/esm`, Node 20+) leaves the main thread no source-map support, and Node keeps no source
 // maps unless asked (`--enable-source-maps`). Every line shown in those files, loopcop's and the
 // runner's own, is then the compiled JavaScript's. loopcop cannot map them itself; it says so.
+import fs from 'node:fs'
 import type { Finding } from '../model/finding.js'
-import { displayPath } from '../stack/frames.js'
+import { displayPath, isDependency } from '../stack/frames.js'
 import { nodeMapsStacks } from '../stack/sourcemaps.js'
 import { givenFlags, nodeFlags } from '../runtime/node-flags.js'
 
@@ -31,6 +32,8 @@ export interface LoaderLinesContext {
   /** `process.sourceMapsEnabled`: Node keeps source maps (`--enable-source-maps`, `process.setSourceMapsEnabled`). */
   readonly sourceMaps: boolean
   readonly cwd?: string | undefined
+  /** Whether a JavaScript file names its source map (a built one: a bundle, compiled TypeScript). @default `namesSourceMap` */
+  readonly mapped?: (file: string) => boolean
 }
 
 /** The context of this process. */
@@ -38,14 +41,63 @@ export function loaderLinesContext(cwd?: string): LoaderLinesContext {
   return { loaders: moduleLoaders(), sourceMaps: nodeMapsStacks(), cwd }
 }
 
+// Taken as loopcop loads, before its interceptors wrap them (reading a file here is loopcop's own).
+const { openSync, readSync, closeSync, fstatSync } = fs
+
+/** How much of a file's end is read for its `sourceMappingURL` comment (the last line; an inline map can be long). */
+const TAIL = 4096
+
+/** A line that names a source map, as Node reads it (`//# sourceMappingURL=…`, or in a block comment); not one inside a string. */
+const SOURCE_MAP_COMMENT = /(?:^|\n)[ \t]*\/[/*][#@][ \t]+sourceMappingURL=[^\s'"`]+/
+
+/** Whether a file's last lines name its source map (`//# sourceMappingURL=…`): built code. */
+export function namesSourceMap(file: string): boolean {
+  let fd = -1
+  try {
+    fd = openSync(file, 'r')
+    const size = fstatSync(fd).size
+    const buf = Buffer.alloc(Math.min(TAIL, size))
+    const n = readSync(fd, buf, 0, buf.length, size - buf.length)
+    return SOURCE_MAP_COMMENT.test(buf.toString('utf8', 0, n))
+  } catch {
+    return false
+  } finally {
+    if (fd >= 0) closeSync(fd)
+  }
+}
+
+/** How many of the findings' files (the user's JavaScript) `builtLinesNote` looks into at most. */
+const FILES_LOOKED_AT = 20
+
 /**
  * The note a run summary ends with when a finding is in a TypeScript file that a module loader
  * compiled and no source map reaches: its lines are the compiled JavaScript's. Undefined otherwise.
  */
 export function loaderLinesNote(findings: readonly Finding[], context: LoaderLinesContext = loaderLinesContext()): string | undefined {
-  if (context.sourceMaps || context.loaders.length === 0) return undefined
-  const site = findings.find((f) => f.location !== undefined && TYPESCRIPT.test(f.location.file))?.location
-  if (site === undefined) return undefined
+  if (context.sourceMaps) return undefined
+  const site = context.loaders.length === 0 ? undefined : findings.find((f) => f.location !== undefined && TYPESCRIPT.test(f.location.file))?.location
+  if (site === undefined) return builtLinesNote(findings, context)
   const where = `${displayPath(site.file, context.cwd)}:${site.line}`
   return `loopcop: the lines shown in TypeScript files (${where}, …) may be the compiled JavaScript's, not yours: a module loader compiles them off the main thread (--loader ${context.loaders[0] ?? ''}), and Node keeps no source maps unless asked (your own stack traces show the same lines). Run with NODE_OPTIONS=--enable-source-maps to see TypeScript lines.`
+}
+
+/**
+ * The note a run summary ends with when a finding is in the user's JavaScript that names a source
+ * map (a bundle or compiled code: marked's tests run its built `lib/marked.esm.js`, whose whole
+ * Tokenizer is line 44) and Node keeps none: its lines are the built file's. Undefined otherwise.
+ */
+function builtLinesNote(findings: readonly Finding[], context: LoaderLinesContext): string | undefined {
+  const mapped = context.mapped ?? namesSourceMap
+  const files = new Set<string>()
+  for (const f of findings) {
+    const file = f.location?.file
+    if (file === undefined || TYPESCRIPT.test(file) || isDependency(file) || files.has(file)) continue
+    files.add(file)
+    if (mapped(file)) {
+      const where = `${displayPath(file, context.cwd)}:${f.location?.line ?? ''}`
+      return `loopcop: the lines shown in built files (${where}, …) are the built code's: the file names a source map, and Node keeps none unless asked (your own stack traces show the same lines). Run with NODE_OPTIONS=--enable-source-maps to see source lines.`
+    }
+    if (files.size >= FILES_LOOKED_AT) return undefined
+  }
+  return undefined
 }

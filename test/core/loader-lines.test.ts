@@ -1,7 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import type { SyncIoFinding } from '../../src/model/finding.js'
-import { loaderLinesNote, moduleLoaders } from '../../src/report/loader-lines.js'
+import { loaderLinesNote, moduleLoaders, namesSourceMap } from '../../src/report/loader-lines.js'
 
 const cwd = process.cwd()
 
@@ -33,8 +35,42 @@ describe('loaderLinesNote', () => {
   })
 
   test('says nothing where Node keeps source maps, where no loader is given, or where no finding is in TypeScript', () => {
-    expect(loaderLinesNote([at('src/a.ts')], { ...context, sourceMaps: true })).toBeUndefined()
-    expect(loaderLinesNote([at('src/a.ts')], { ...context, loaders: [] })).toBeUndefined()
-    expect(loaderLinesNote([at('src/a.js')], context)).toBeUndefined()
+    const none = { mapped: () => false }
+    expect(loaderLinesNote([at('src/a.ts')], { ...context, ...none, sourceMaps: true })).toBeUndefined()
+    expect(loaderLinesNote([at('src/a.ts')], { ...context, ...none, loaders: [] })).toBeUndefined()
+    expect(loaderLinesNote([at('src/a.js')], { ...context, ...none })).toBeUndefined()
+  })
+})
+
+// marked's specs run its built bundle (`lib/marked.esm.js`, the whole Tokenizer on line 44), whose
+// source map Node reads only with --enable-source-maps: the summary grouped three functions as one line.
+describe('built files', () => {
+  const plain = { loaders: [], sourceMaps: false, cwd }
+
+  test("names a finding in the user's JavaScript that names a source map, and how to see source lines", () => {
+    const mapped = (file: string): boolean => file.endsWith('lib/marked.esm.js')
+    expect(loaderLinesNote([at('node_modules/dep/index.js'), at('src/plain.js'), at('lib/marked.esm.js')], { ...plain, mapped })).toBe(
+      "loopcop: the lines shown in built files (lib/marked.esm.js:7, …) are the built code's: the file names a source map, and Node keeps none unless asked (your own stack traces show the same lines). Run with NODE_OPTIONS=--enable-source-maps to see source lines.",
+    )
+    // Node maps them, or only a dependency's file is built: nothing to say.
+    expect(loaderLinesNote([at('lib/marked.esm.js')], { ...plain, mapped, sourceMaps: true })).toBeUndefined()
+    expect(loaderLinesNote([at('node_modules/dep/marked.esm.js')], { ...plain, mapped: () => true })).toBeUndefined()
+  })
+
+  test("reads a file's last line for its sourceMappingURL comment, a data URL's too", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loopcop-built-'))
+    try {
+      const file = (name: string, text: string): string => {
+        writeFileSync(join(dir, name), text)
+        return join(dir, name)
+      }
+      expect(namesSourceMap(file('bundle.js', `${'x;'.repeat(10_000)}\n//# sourceMappingURL=bundle.js.map\n`))).toBe(true)
+      expect(namesSourceMap(file('inline.js', 'x\n//# sourceMappingURL=data:application/json;base64,eyJ2ZXJzaW9uIjozfQ==\n'))).toBe(true)
+      expect(namesSourceMap(file('plain.js', 'export const x = "//# sourceMappingURL="\n'))).toBe(false)
+      expect(namesSourceMap(file('empty.js', ''))).toBe(false)
+      expect(namesSourceMap(join(dir, 'missing.js'))).toBe(false)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -99,10 +99,26 @@ describe('the baseline', () => {
 // node:test names that file as where each test was defined; the report named it as their file.
 describe('tests a dependency defines', () => {
   test.each([20, 24] as const)('Node %i: are charged to the test file node:test ran, not to the dependency', async (node) => {
-    const run = await runNodeTest('spec-runner', { name: `spec-runner-${node}`, node })
+    const run = await runNodeTest('spec-runner', { name: `spec-runner-${node}`, node, files: ['test/specs.test.js'] })
     expect(run.failed, run.output).toEqual(['a.md'])
     expect(run.report?.findings.map((f) => ({ operation: f.operation, test: f.test, location: f.location?.file }))).toEqual([
       { operation: 'fs.readFileSync', test: { name: 'a.md', file: 'test/specs.test.js' }, location: 'src/render.js' },
     ])
+  }, 60_000)
+})
+
+// marked's specs run its built bundle, whose source map Node reads only when asked: the summary
+// showed the bundle's lines (the whole Tokenizer on one) without a word.
+describe('code under test that was built, with a source map', () => {
+  test("its lines are the built file's, and the summary says how to see the source's; with --enable-source-maps, the source's", async () => {
+    const files = ['test/built.test.js']
+    const [built, mapped] = await Promise.all([
+      runNodeTest('spec-runner', { name: 'built', node: 24, files }),
+      runNodeTest('spec-runner', { name: 'built-mapped', node: 24, files, env: { NODE_OPTIONS: '--enable-source-maps' } }),
+    ])
+    expect(built.report?.findings.map((f) => [f.location?.file, f.location?.line])).toEqual([['lib/render.js', 3]])
+    expect(built.stderr).toContain("loopcop: the lines shown in built files (lib/render.js:3, …) are the built code's: the file names a source map, and Node keeps none unless asked (your own stack traces show the same lines). Run with NODE_OPTIONS=--enable-source-maps to see source lines.")
+    expect(mapped.report?.findings.map((f) => [f.location?.file, f.location?.line])).toEqual([['src/render.ts', 5]])
+    expect(mapped.stderr).not.toContain('built files')
   }, 60_000)
 })
