@@ -218,11 +218,14 @@ export const mochaHooks: { readonly beforeAll: (this: HookContext) => void; read
 }
 for (const hook of Object.values(mochaHooks)) Object.defineProperty(hook, OWN, { value: true })
 
+/** The `uncaughtException` listener of the run's Mocha runner (`runner.uncaught`), under `allow-uncaught`. */
+let mochasHandler: unknown
+
 /**
  * Runs once in the main process, before any test and before `--parallel` workers are started:
  * starts recording the run, which the workers started after it send their findings to.
  */
-export function mochaGlobalSetup(this: { readonly allowUncaught?: unknown } | undefined): void {
+export function mochaGlobalSetup(this: { readonly allowUncaught?: unknown; readonly uncaught?: unknown } | undefined): void {
   hooksRan = true
   // One run report per run, even when both builds of loopcop/mocha are registered (they share the detector).
   if (recordsRun()) return
@@ -234,8 +237,12 @@ export function mochaGlobalSetup(this: { readonly allowUncaught?: unknown } | un
   process.once('exit', reportOnExit)
   // Under `allow-uncaught` Mocha's handler rethrows every uncaught exception (a failing test's
   // too): the process ends there, without 'exit'. Report what is known before it does.
-  if (this?.allowUncaught === true) process.on('uncaughtExceptionMonitor', reportBeforeCrash)
+  if (this?.allowUncaught === true) {
+    mochasHandler = this.uncaught
+    process.on('uncaughtExceptionMonitor', reportBeforeCrash)
+  }
 }
+
 
 function reportOnExit(): void {
   if (!recordsRun()) return
@@ -251,6 +258,11 @@ function reportOnExit(): void {
 function reportBeforeCrash(error: unknown): void {
   // A test skipped from a callback (`this.skip()`) throws Mocha's Pending, which it ignores.
   if ((error as { constructor?: { name?: unknown } } | null)?.constructor?.name === 'Pending' || !recordsRun()) return
+  // The code under test takes the exception itself, with Mocha's handler taken away meanwhile
+  // (winston's ExceptionHandler tests): the process goes on, and so does the run.
+  // Mocha's own handler rethrows it (a failing test's error too), and so does Node without any.
+  const listeners: unknown[] = process.listeners('uncaughtException')
+  if (listeners.length > 0 && typeof mochasHandler === 'function' && !listeners.includes(mochasHandler)) return
   print("loopcop: the process is ending on an uncaught exception (Mocha's allow-uncaught): the run report holds the findings of the tests that ran.")
   mochaGlobalTeardown.call({ exited: true })
 }

@@ -173,6 +173,9 @@ export function callsAndStalls(counted: readonly { readonly kind: Finding['kind'
   return stalls === calls ? plural(stalls, stall) : `${plural(calls - stalls, 'blocking call')} and ${plural(stalls, stall)}`
 }
 
+/** How to allow what a message lists, or accept it with a baseline. */
+const ALLOW_IT = "Allow it with allowBlocking() in the test or an `allow` rule in loopcop's options; accept what the code blocks on today with a baseline (LOOPCOP_UPDATE_BASELINE=1)."
+
 /** The failure message (README, "Use it"): headline, numbered findings with frames, how to allow. */
 export function failureMessage(findings: readonly Finding[], title?: string): string {
   const ordered = messageOrder(findings)
@@ -197,9 +200,10 @@ export function failureMessage(findings: readonly Finding[], title?: string): st
     lines.push(...findingDetail(f, ' '.repeat(label.length + 2)))
   })
   // Nothing here was judged, so nothing fails for it: there is nothing to allow.
-  if (judged.length > 0) lines.push('Allow it with allowBlocking() in the test or an `allow` rule in loopcop\'s options; accept what the code blocks on today with a baseline (LOOPCOP_UPDATE_BASELINE=1).')
+  if (judged.length > 0) lines.push(ALLOW_IT)
   return lines.join('\n')
 }
+
 
 /** The findings of a failed assertion, numbered, each with its frames. */
 export function listBlocking(blocking: readonly Finding[]): string {
@@ -243,7 +247,8 @@ export function leakMessage(finding: Finding, counted: LeakCounted, fileEnded = 
       : counted === 'next-file'
         ? 'too late to fail it, and to reach the run report unless this worker runs another test file; later calls from here are not printed'
         : 'too late to fail it; later calls from here are not printed'
-  return `loopcop (leak): ${who} blocked the event loop ${when} (${where}):\n${failureMessage([finding])}`
+  // The call and its frames under the line that says what happened (no headline counting it again).
+  return `loopcop (leak): ${who} blocked the event loop ${when} (${where}):\n${listBlocking([finding])}${isUnjudged(finding) ? '' : `\n${ALLOW_IT}`}`
 }
 
 /** What `warn` mode's line says of the calls it does not print, without loopcop's reporter (no run summary). */

@@ -141,7 +141,7 @@ describe('loopcop/jest/environment', () => {
     // The interval blocked three times: said once, with where the later calls go, the test named
     // once (not also "during" it, beside "after the test had ended").
     expect(run.output.split(said)).toHaveLength(2)
-    expect(run.output).toMatch(/after the test had ended \(too late to fail it; it is in the run report, and later calls from here are counted there, not printed\):\n\s*1 blocking operation on the event loop\n/)
+    expect(run.output).toMatch(/after the test had ended \(too late to fail it; it is in the run report, and later calls from here are counted there, not printed\):\n\s*1\) after its test ended: /)
     const leaks = run.report?.findings.filter((f) => f.leak) ?? []
     expect(new Set(leaks.map((f) => f.test?.name))).toEqual(new Set(['leak: leaves a timer that blocks after the test ended']))
     expect(leaks.reduce((n, f) => n + f.calls, 0)).toBe(3)

@@ -108,11 +108,11 @@ describe.each(mochas)('$label', ({ bin }) => {
 // Under allow-uncaught Mocha rethrows a failing test's error from its uncaughtException handler, and
 // the process ends without 'exit' (code 7): the run report was lost (winston's own config).
 describe('allow-uncaught', () => {
-  /** Mocha with `--allow-uncaught` on the modes fixture (loopcop/mocha in its .mocharc), and where its JSON report goes. */
-  async function allowUncaught(env: Record<string, string> = {}) {
+  /** Mocha with `--allow-uncaught` on a fixture (loopcop/mocha in its .mocharc), and where its JSON report goes. */
+  async function allowUncaught(env: Record<string, string> = {}, fixture = 'modes') {
     const report = join(mkdtempSync(join(tmpdir(), 'loopcop-allow-uncaught-')), 'report.json')
     const run = await runNode(bins.mocha, ['--allow-uncaught', '--reporter', 'dot'], {
-      cwd: join(mochaFixtures, 'modes'),
+      cwd: join(mochaFixtures, fixture),
       env: { NODE_PATH: join(fixtures, 'node_modules'), LOOPCOP_REPORT: report, LOOPCOP_STALL_MS: '0', LOOPCOP_TEST_CODE: 'check', ...env },
       timeoutMs: 180_000,
     })
@@ -132,5 +132,15 @@ describe('allow-uncaught', () => {
     expect(run.output).not.toContain('the process is ending')
     expect(run.output.split('loopcop: JSON report written to')).toHaveLength(2)
     expect(report().summary.findings).toBe(2)
+  })
+
+  // winston: its handler tests throw on purpose and catch it with a listener of their own. loopcop
+  // took the exception for the end of the process, reported then, and never again (an empty report).
+  test('an uncaught exception the code under test handles itself ends nothing: the report is written at the end, with what came after', async () => {
+    const { run, report } = await allowUncaught({ LOOPCOP_MODE: 'warn' }, 'swallowed')
+    expect(run.code, run.output).toBe(0)
+    expect(run.output).not.toContain('the process is ending')
+    expect(run.output.split('loopcop: JSON report written to')).toHaveLength(2)
+    expect(report().findings.map((f) => [f.test?.name, f.operation])).toEqual([['swallowed blocks afterwards', 'fs.readFileSync']])
   })
 })

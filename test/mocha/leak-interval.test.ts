@@ -19,8 +19,8 @@ describe.each([
     expect(run.report?.findings.filter((f) => !f.leak)).toEqual([])
     expect(run.stderr).toMatch(/fs\.readFileSync at test\/interval\.spec\.js:13:\d+: 40 calls, [\d.]+ ms \(leaked past its test\)/)
     // Said as it happens, once: the test, where the later calls are counted, the line.
-    const said = 'loopcop (leak): work that "interval leaves an interval that reads a file" left running blocked the event loop after the test had ended (too late to fail it; it is in the run report, and later calls from here are counted there, not printed):\n1 blocking operation on the event loop\n  1) after its test ended: fs.readFileSync('
+    const said = 'loopcop (leak): work that "interval leaves an interval that reads a file" left running blocked the event loop after the test had ended (too late to fail it; it is in the run report, and later calls from here are counted there, not printed):\n  1) after its test ended: fs.readFileSync('
     expect(run.stderr.split(said)).toHaveLength(2)
-    expect(run.stderr).toMatch(/not printed\):\n1 blocking operation on the event loop\n {2}1\) after its test ended: fs\.readFileSync\(".*package\.json"\) blocked [\d.]+ ms — use fs\.promises\.readFile\n {7}at Timeout\._onTimeout \(test\/interval\.spec\.js:13:10\)\n/)
+    expect(run.stderr).toMatch(/not printed\):\n {2}1\) after its test ended: fs\.readFileSync\(".*package\.json"\) blocked [\d.]+ ms — use fs\.promises\.readFile\n {7}at Timeout\._onTimeout \(test\/interval\.spec\.js:13:10\)\n/)
   })
 })
