@@ -57,6 +57,14 @@ describe('built files', () => {
     expect(loaderLinesNote([at('node_modules/dep/marked.esm.js')], { ...plain, mapped: () => true })).toBeUndefined()
   })
 
+  test("under nyc (multer's test-ci), names a finding in the user's JavaScript: its lines are the instrumented code's", () => {
+    expect(loaderLinesNote([at('node_modules/dep/index.js'), at('storage/disk.js')], { ...plain, mapped: () => false, nyc: true })).toBe(
+      "loopcop: the lines shown in your JavaScript (storage/disk.js:7, …) are those of the code nyc instrumented, not yours: Node keeps no source maps unless asked (your own stack traces show the same lines). Run with NODE_OPTIONS=--enable-source-maps to see your lines.",
+    )
+    expect(loaderLinesNote([at('storage/disk.js')], { ...plain, mapped: () => false, nyc: true, sourceMaps: true })).toBeUndefined()
+    expect(loaderLinesNote([at('node_modules/dep/index.js')], { ...plain, mapped: () => false, nyc: true })).toBeUndefined()
+  })
+
   test("reads a file's last line for its sourceMappingURL comment, a data URL's too", () => {
     const dir = mkdtempSync(join(tmpdir(), 'loopcop-built-'))
     try {
@@ -65,6 +73,8 @@ describe('built files', () => {
         return join(dir, name)
       }
       expect(namesSourceMap(file('bundle.js', `${'x;'.repeat(10_000)}\n//# sourceMappingURL=bundle.js.map\n`))).toBe(true)
+      // An inline map longer than the part read is not seen (a bundle names its map file).
+      expect(namesSourceMap(file('long-inline.js', `x\n//# sourceMappingURL=data:application/json;base64,${'A'.repeat(5000)}\n`))).toBe(false)
       expect(namesSourceMap(file('inline.js', 'x\n//# sourceMappingURL=data:application/json;base64,eyJ2ZXJzaW9uIjozfQ==\n'))).toBe(true)
       expect(namesSourceMap(file('plain.js', 'export const x = "//# sourceMappingURL="\n'))).toBe(false)
       expect(namesSourceMap(file('empty.js', ''))).toBe(false)
