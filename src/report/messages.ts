@@ -74,14 +74,18 @@ export function describeFinding(f: Finding): string {
   return `${leak}${call}${times} — ${f.hint}`
 }
 
+/** In `shownFrames`' list: frames left out between the two around it. */
+export const LEFT_OUT = '…'
+
 /**
  * Up to `max` frames worth showing: Node's internals are skipped, and so are dependencies below
  * the user's first frame (the test runner calling the test), while a dependency above it (the
  * package that made the call) is shown — not a spy that passed the call through (`vi.spyOn(fs, …)`:
  * it made no call). The user's own frame is always shown: when dependency frames above it fill
- * `max`, the last of them gives way to it.
+ * `max`, the last of them gives way to it, and `LEFT_OUT` stands for the frames between (multer:
+ * form-data's `getBoundary` read as called from the test's line, where `append` and two more were).
  */
-export function shownFrames(frames: readonly Frame[], max = 3): Frame[] {
+export function shownFrames(frames: readonly Frame[], max = 3): (Frame | typeof LEFT_OUT)[] {
   const shown: Frame[] = []
   let own: Frame | undefined
   for (const f of frames) {
@@ -93,9 +97,10 @@ export function shownFrames(frames: readonly Frame[], max = 3): Frame[] {
     if (shown.length < max) shown.push(f)
     else if (own !== undefined) break
   }
-  if (own !== undefined && !shown.includes(own)) shown[max - 1] = own
+  if (own !== undefined && !shown.includes(own)) return [...shown.slice(0, max - 1), LEFT_OUT, own]
   return shown
 }
+
 
 /** The lines under a finding's headline: its frames, or why it has none. */
 export function findingDetail(f: Finding, indent: string): string[] {
@@ -103,7 +108,7 @@ export function findingDetail(f: Finding, indent: string): string[] {
     if (f.allowed) return [`${indent}(allowed by ${f.allowedBy})`]
     return [`${indent}(${NO_STACK}; rules that need a stack could not judge them)`]
   }
-  const lines = shownFrames(f.frames).map((fr) => `${indent}at ${formatFrame(fr)}`)
+  const lines = shownFrames(f.frames).map((fr) => (fr === LEFT_OUT ? `${indent}${LEFT_OUT}` : `${indent}at ${formatFrame(fr)}`))
   if (f.kind === 'stall' && f.unjudged !== undefined) lines.unshift(`${indent}(not judged: ${f.unjudged})`)
   if (f.offender !== undefined) {
     const at = f.location

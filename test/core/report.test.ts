@@ -139,6 +139,8 @@ describe('the failure message', () => {
       '       called by the package exsolve from src/loader.ts:446',
       '       at readPackageJSON (node_modules/exsolve/dist/index.mjs:10:3)',
       '       at findUp (node_modules/exsolve/dist/index.mjs:20:3)',
+      // The frames between (resolveModule, tryResolve) left out, and said so.
+      '       …',
       '       at load (src/loader.ts:446:12)',
       '  4) fs.readFileSync("config/users.json") blocked 3.1 ms — use fs.promises.readFile',
       '       called by the package pino from src/log.ts:2',
