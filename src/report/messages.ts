@@ -5,8 +5,11 @@ import { displayPath, formatFrame, isDependency, isGenerated, isInternal, isSpyF
 
 /** Milliseconds as people read them: `0.04 ms`, `3.1 ms`, `182 ms`. */
 export function formatMs(ms: number): string {
-  if (ms < 0.1) return `${ms.toFixed(2)} ms`
-  if (ms < 10) return `${ms.toFixed(1)} ms`
+  // Under what two decimals show, three (jiti: "blocked 0.00 ms" for a 4 µs call); each form up to
+  // what it rounds to, so that 0.0996 ms reads as 0.1 ms, as 0.1 does, not as "0.10 ms".
+  if (ms < 0.0095) return `${ms.toFixed(3)} ms`
+  if (ms < 0.095) return `${ms.toFixed(2)} ms`
+  if (ms < 9.95) return `${ms.toFixed(1)} ms`
   return `${Math.round(ms)} ms`
 }
 
