@@ -36,11 +36,14 @@ export function installedVersion(packageName: string, from: string = projectCwd(
 export function unsupportedRunner(runner: CheckedRunner, version: string | undefined): Error | undefined {
   if (version === undefined) return undefined
   const major = Number.parseInt(version, 10)
-  const { minimum, tested } = SUPPORTED_RUNNERS[runner]
+  const { minimum, tested, packageName } = SUPPORTED_RUNNERS[runner]
   if (!Number.isInteger(major) || major >= minimum) return undefined
   const entry = runner === 'Vitest' ? 'loopcop/vitest' : 'loopcop/jest'
+  // The package whose version was read, by name where it is not the runner's own (dayjs on Jest 22:
+  // "Jest 22.4.3" was jest-environment-node's, where `jest --version` said 22.4.4).
+  const has = packageName === runner.toLowerCase() ? `${runner} ${version}` : `${packageName} ${version}`
   return new Error(
-    `${entry} needs ${runner} ${minimum} or later, and this project has ${runner} ${version}. loopcop is tested with ${runner} ${tested}: upgrade ${runner}, or use loopcop's core API (detect(), assertNoBlocking()) without the ${runner} integration.`,
+    `${entry} needs ${runner} ${minimum} or later, and this project has ${has}. loopcop is tested with ${runner} ${tested}: upgrade ${runner}, or use loopcop's core API (detect(), assertNoBlocking()) without the ${runner} integration.`,
   )
 }
 
