@@ -573,6 +573,11 @@ export const builtinRuleList: readonly BuiltinRule[] = Object.freeze([
   // the call and the user's are looked at, so a callback of the user's that fetch runs is the user's;
   // and only `crypto` calls, the kind it was seen to make.
   { name: "Node's fetch (its bundled undici)", rule: { operation: 'crypto.*', within: 'node:internal/deps/undici/**' }, moduleLoading: false, withoutCaller: false },
+  // `process.stdout`/`process.stderr` on a file is Node's `SyncWriteStream`, which takes `fs.writeSync`
+  // when the stream is first made: made inside a test, after loopcop wrapped `fs`, each write was a
+  // finding (tinypool, Node 20: a worker thread's output relayed by Node), made before, none was.
+  // The process's output, as a runner's own output is: not the code under test's I/O.
+  { name: "Node's output to a file (process.stdout, process.stderr)", rule: { operation: 'fs.*', within: 'node:internal/fs/sync_write_stream' }, moduleLoading: false, withoutCaller: false },
   ...pkgs('source maps', false, ['source-map-support', 'source-map', 'source-map-js', '@jridgewell/*']),
   ...pkgs('coverage', false, ['v8-to-istanbul', 'istanbul-lib-*', 'nyc', 'c8', 'test-exclude']),
 ])

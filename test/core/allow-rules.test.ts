@@ -356,7 +356,7 @@ describe('allow rules: an allowed finding is reported with allowed: true and the
 describe('built-in rules', () => {
   test('are listed in `defaults`', () => {
     const names = new Set(defaults.map((d) => d.name))
-    for (const name of ["Node's module loader", 'vitest/vite module runner', 'jest module registry', 'mocha', 'source maps', 'coverage', 'TypeScript/Babel register hook', 'jiti module loader', "Node's fetch (its bundled undici)"]) {
+    for (const name of ["Node's module loader", 'vitest/vite module runner', 'jest module registry', 'mocha', 'source maps', 'coverage', 'TypeScript/Babel register hook', 'jiti module loader', "Node's fetch (its bundled undici)", "Node's output to a file (process.stdout, process.stderr)"]) {
       expect(names).toContain(name)
     }
     expect(defaults.find((d) => d.name === "Node's module loader")?.moduleLoading).toBe(true)

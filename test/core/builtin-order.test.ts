@@ -35,6 +35,14 @@ describe('built-in rules: the first in list order wins, whichever frame matches 
     expect(allowedBy(rules, ['source-map-support', USER])).toBe('built-in: source maps')
   })
 
+  test("Node's own stream writing process.stdout to a file is allowed, from the user's console.log too; the user's own writeSync is not", () => {
+    const writeSync = catalog.find((s) => s.operation.id === 'fs.writeSync')!.operation
+    const label = "built-in: Node's output to a file (process.stdout, process.stderr)"
+    expect(allowedBy(rules, ['node:internal/fs/sync_write_stream', 'node:internal/streams/writable', 'node:internal/console/constructor', USER], writeSync)).toBe(label)
+    expect(allowedBy(rules, ['node:internal/fs/sync_write_stream', 'node:internal/worker/io'], writeSync)).toBe(label)
+    expect(allowedBy(rules, [USER], writeSync)).toBeUndefined()
+  })
+
   test('a `within` rule first in the list wins over a package rule matched by another frame', () => {
     expect(allowedBy(rules, ['jest-circus', 'node:internal/modules/cjs/loader', USER])).toBe("built-in: Node's module loader")
     // …and a package rule earlier in the list than a `within` rule wins over it.

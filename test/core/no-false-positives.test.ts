@@ -2,6 +2,7 @@ import childProcess from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { pipeline } from 'node:stream/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
@@ -26,6 +27,36 @@ test("Node's fetch building a FormData body is no finding (Node 20: its crypto.r
   })
   expect(findings.filter((f) => !f.allowed)).toEqual([])
   for (const f of findings) expect(f.allowedBy).toBe("built-in: Node's fetch (its bundled undici)")
+})
+
+// `process.stdout` on a file is Node's SyncWriteStream, which takes `fs.writeSync` when the stream is
+// first made: made inside a scope, after loopcop wrapped `fs`, each write was a finding (tinypool on
+// Node 20: a worker thread's output relayed by Node into a Vitest fork whose output went to a file).
+test("the process's output to a file is no finding, whenever Node made the stream (Node's SyncWriteStream)", () => {
+  const script = join(dir, 'stdout-to-file.mjs')
+  const out = join(dir, 'stdout.txt')
+  fs.writeFileSync(
+    script,
+    // The package as installed (the test set-up installs the packed tarball there): under tsx, the
+    // stream is made before the script runs, and the case does not arise.
+    `import { detect } from ${JSON.stringify(pathToFileURL(join(process.cwd(), 'test/fixtures/node_modules/loopcop/dist/esm/src/index.js')).href)}
+const { findings } = await detect(() => {
+  process.stdout.write('first, inside the scope\\n')
+  console.log('and through console.log')
+})
+process.stderr.write(JSON.stringify(findings.filter((f) => !f.allowed).map((f) => f.operation)))
+`,
+  )
+  const fd = fs.openSync(out, 'w')
+  try {
+    const run = childProcess.spawnSync(node, [script], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', env: { ...process.env, LOOPCOP_STALL_MS: '0' } })
+    expect(run.status, run.stderr).toBe(0)
+    expect(JSON.parse(run.stderr.trim().split('\n').pop() ?? '')).toEqual([])
+  } finally {
+    fs.closeSync(fd)
+  }
+  // It was a file, written through Node's stream.
+  expect(fs.readFileSync(out, 'utf8')).toBe('first, inside the scope\nand through console.log\n')
 })
 
 describe('async APIs are never findings', () => {
