@@ -43,6 +43,7 @@ export {
   warnOf,
   lineWriterOf,
   projectCwd,
+  isDependency,
   givenFlags,
   nodeFlags,
   TestRefs,

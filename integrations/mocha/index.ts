@@ -30,7 +30,6 @@ interface HookContext {
   readonly test?: { readonly parent?: MochaSuite }
 }
 
-
 /** Lines to stderr through its `write` as this module found it, before any test could stub it (`lineWriterOf`). */
 const writeStderr = lineWriterOf(process.stderr)
 
@@ -242,7 +241,6 @@ export function mochaGlobalSetup(this: { readonly allowUncaught?: unknown; reado
     process.on('uncaughtExceptionMonitor', reportBeforeCrash)
   }
 }
-
 
 function reportOnExit(): void {
   if (!recordsRun()) return

@@ -23,6 +23,7 @@ export {
   finishRun,
   firstPartial,
   install,
+  isDependency,
   isThenable,
   isViolation,
   loadOrderWarning,

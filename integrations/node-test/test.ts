@@ -8,11 +8,8 @@
  * `before`/`after` hooks of suites belong to no test and are not checked.
  * @module
  */
-import { type Finding, type Mode, type TestRef, TestRefs, type TestRun, type TestSink, failedNothing, isThenable, leakMessage, openTest, outsideScopes } from './core.js'
+import { type Finding, type Mode, type TestRef, TestRefs, type TestRun, type TestSink, failedNothing, isDependency, isThenable, leakMessage, openTest, outsideScopes } from './core.js'
 import { type NodeTestContext, type RunFunction, definedIn } from './internals.js'
-
-/** A path inside a `node_modules` folder (a dependency's file). */
-const IN_DEPENDENCY = /[\\/]node_modules[\\/]/
 
 /** Where the tests of a process send what concerns the run. */
 export interface Sink {
@@ -94,7 +91,7 @@ export class NodeTestLifecycle {
     // The file the test was defined in (node:test names it so), else the file node:test ran: also
     // when a dependency defined it (marked's specs, run by @markedjs/testutils' `runTests`).
     const defined = definedIn(t)
-    const file = (defined !== undefined && !IN_DEPENDENCY.test(defined) ? defined : undefined) ?? t.filePath ?? process.argv[1] ?? defined
+    const file = (defined !== undefined && !isDependency(defined) ? defined : undefined) ?? t.filePath ?? process.argv[1] ?? defined
     const ref = this.#refs.of(t, t.fullName ?? t.name, file)
     const state: TestState = { ctx: t, ref, body: openTest(ref, this.#testSink(t)), phase: 'body' }
     this.#states.set(t, state)

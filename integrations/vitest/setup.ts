@@ -233,18 +233,18 @@ const ADD_REPORTER =
   "Add 'loopcop/vitest/reporter' to `reporters` in the Vitest config (`reporters: ['default', 'loopcop/vitest/reporter']`). " +
   'A `--reporter` on the command line replaces the config\'s reporters: name it there too (`--reporter=default --reporter=loopcop/vitest/reporter`).'
 
-/**
- * Before the file's tests: a JSON report or a baseline to write asked for by the run's environment
- * (`LOOPCOP_REPORT`, `LOOPCOP_UPDATE_BASELINE=1`) in a run without loopcop's reporter fails the
- * file, as it would be dropped without a word. Options in the config do not: an editor's runs
- * replace the config's reporters. Where Vitest has no `inject`, it cannot be told, and nothing fails.
- */
 /** Whether the run has loopcop's reporter (it `provide`s REPORTER_KEY); `undefined` where Vitest has no `inject` to tell. */
 function runHasReporter(): boolean | undefined {
   const inject = (vitest as { inject?: (key: string) => unknown }).inject
   return typeof inject === 'function' ? inject(REPORTER_KEY) === true : undefined
 }
 
+/**
+ * Before the file's tests: a JSON report or a baseline to write asked for by the run's environment
+ * (`LOOPCOP_REPORT`, `LOOPCOP_UPDATE_BASELINE=1`) in a run without loopcop's reporter fails the
+ * file, as it would be dropped without a word. Options in the config do not: an editor's runs
+ * replace the config's reporters. Where Vitest has no `inject`, it cannot be told, and nothing fails.
+ */
 vitest.beforeAll(function checkReporter() {
   if (runHasReporter() !== false) return
   const error = missingReporterError(currentOptions(), 'loopcop/vitest', ADD_REPORTER, process.env, 'environment')

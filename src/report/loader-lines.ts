@@ -79,7 +79,8 @@ const FILES_LOOKED_AT = 5
 
 /**
  * The note a run summary ends with when a finding is in a TypeScript file that a module loader
- * compiled and no source map reaches: its lines are the compiled JavaScript's. Undefined otherwise.
+ * compiled and no source map reaches: its lines are the compiled JavaScript's. Else the note on the
+ * user's built or instrumented JavaScript (`builtLinesNote`), if any. Undefined where Node maps stacks.
  */
 export function loaderLinesNote(findings: readonly Finding[], context: LoaderLinesContext = loaderLinesContext()): string | undefined {
   if (context.sourceMaps) return undefined

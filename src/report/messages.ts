@@ -104,7 +104,6 @@ export function shownFrames(frames: readonly Frame[], max = 3): (Frame | typeof 
   return shown
 }
 
-
 /** The lines under a finding's headline: its frames, or why it has none. */
 export function findingDetail(f: Finding, indent: string): string[] {
   if (f.kind === 'sync-io' && f.unstacked) {
@@ -211,7 +210,6 @@ export function failureMessage(findings: readonly Finding[], title?: string): st
   if (judged.length > 0) lines.push(ALLOW_IT)
   return lines.join('\n')
 }
-
 
 /** The findings of a failed assertion, numbered, each with its frames. */
 export function listBlocking(blocking: readonly Finding[]): string {

@@ -6,6 +6,7 @@
 import { relative, sep } from 'node:path'
 import { projectCwd } from '../runtime/cwd.js'
 import { moduleCache } from '../runtime/module-cache.js'
+import { isDependency } from '../runtime/packages.js'
 
 /** What the module cache held when a loopcop integration loaded. */
 export interface LoadedBefore {
@@ -22,7 +23,7 @@ const OWN_BUILD = /[\\/]dist[\\/](cjs|esm)[\\/](src|integrations)[\\/]/
  */
 export function loadedBefore(isOwn: (file: string) => boolean = () => false, cwd = projectCwd()): LoadedBefore {
   const files = Object.keys(moduleCache(cwd))
-  const userFiles = files.filter((f) => !f.includes(`${sep}node_modules${sep}`) && !f.startsWith('node:') && !OWN_BUILD.test(f) && !isOwn(f)).map((f) => relative(cwd, f).split(sep).join('/'))
+  const userFiles = files.filter((f) => !isDependency(f) && !f.startsWith('node:') && !OWN_BUILD.test(f) && !isOwn(f)).map((f) => relative(cwd, f).split(sep).join('/'))
   return { userFiles }
 }
 

@@ -19,3 +19,11 @@ export function packageOf(file: string): string | undefined {
   packages.set(file, pkg)
   return pkg
 }
+
+/** `node_modules` as a folder in a path of this platform. */
+const NODE_MODULES = `${sep}node_modules${sep}`
+
+/** True for code inside a `node_modules` folder (a dependency's file). */
+export function isDependency(file: string): boolean {
+  return file.includes(NODE_MODULES) || file.includes('/node_modules/')
+}

@@ -4,7 +4,7 @@ import { isAbsolute, relative, sep } from 'node:path'
 import type { Frame, Location, Offender } from '../model/finding.js'
 import { toPath } from './callsites.js'
 import { projectCwd } from '../runtime/cwd.js'
-import { packageOf } from '../runtime/packages.js'
+import { isDependency, packageOf } from '../runtime/packages.js'
 
 // One frame, possibly spanning lines (a file name may hold a newline). The position is anchored at
 // the end, so a path may hold spaces, parentheses and colons: `at fn (/a/b (1)/c:d.js:3:4)`.
@@ -89,13 +89,8 @@ export function isInternal(file: string): boolean {
   return file.startsWith('node:') || file.startsWith('internal/') || file === '<anonymous>' || !file.includes('/')
 }
 
-/** `node_modules` as a folder in a path of this platform. */
-const NODE_MODULES = `${sep}node_modules${sep}`
-
-/** True for code inside a `node_modules` folder. */
-export function isDependency(file: string): boolean {
-  return file.includes(NODE_MODULES) || file.includes('/node_modules/')
-}
+/** True for code inside a `node_modules` folder (runtime/packages.ts, where the integrations reach it too). */
+export { isDependency }
 
 // Script files a module loader may run as `eval` code with their own path as `sourceURL` (Vite's
 // module runner): their frames are the user's code, whatever V8 calls the function.
