@@ -183,6 +183,12 @@ export interface StallFinding extends FindingBase {
   readonly unjudged?: string
   /** The tests that were running when a stall no single test can be charged with happened. */
   readonly candidates?: readonly TestRef[]
+  /**
+   * The stall's wall time, when it was markedly longer than its length (`maxMs`): a stall's length
+   * is at most the CPU time its thread used, so a thread short of CPU (a busy machine) does not
+   * lengthen or invent stalls, and then the two differ. Absent when they agree.
+   */
+  readonly wallMs?: number
 }
 
 /** Everything loopcop reports. */

@@ -13,7 +13,7 @@ import { projectCwd } from '../runtime/cwd.js'
  */
 export type JsonFinding = Pick<Finding, 'id' | 'kind' | 'durationMs' | 'maxMs' | 'calls' | 'allowed' | 'allowedBy' | 'leak' | 'test' | 'location' | 'offender' | 'testCode' | 'baselined' | 'scope' | 'mode'> &
   Partial<Pick<SyncIoFinding, 'operation' | 'category' | 'hint' | 'args' | 'otherArgs' | 'unstacked'>> &
-  Partial<Pick<StallFinding, 'thresholdMs' | 'unjudged' | 'candidates'>> & {
+  Partial<Pick<StallFinding, 'thresholdMs' | 'unjudged' | 'candidates' | 'wallMs'>> & {
     /** The frames, nearest first, as `fn (file:line:col)`. */
     readonly stack: readonly string[]
     /** `false` for calls that kept no stack of their own and could not be judged (never violations); absent otherwise. */
@@ -104,6 +104,7 @@ export function toJsonFinding(f: Finding, cwd = projectCwd(), stacks = true): Js
     ...(f.kind === 'stall' && f.candidates !== undefined && { candidates: f.candidates.map((t) => jsonTest(t, rel)) }),
     durationMs: round(f.durationMs),
     maxMs: round(f.maxMs),
+    ...(f.kind === 'stall' && f.wallMs !== undefined && { wallMs: round(f.wallMs) }),
     calls: f.calls,
     allowed: f.allowed,
     ...(f.allowedBy !== undefined && { allowedBy: f.allowedBy, rule: f.allowedBy }),

@@ -54,8 +54,17 @@ export const STALL_HINT = 'break the work into chunks that yield (await, setImme
  * were several (the line above gives their total), and what to do.
  */
 export function stallDetail(longest: StallFinding, stalls: number): string {
-  const most = stalls > 1 ? `longest ${overThreshold(longest.maxMs, longest.thresholdMs)}, ` : ''
+  const length = `${overThreshold(longest.maxMs, longest.thresholdMs)}${wallTime(longest)}`
+  const most = stalls > 1 ? `longest ${length}, ` : longest.wallMs !== undefined ? `${length}, ` : ''
   return `${most}threshold ${formatMs(longest.thresholdMs)} — ${STALL_HINT}`
+}
+
+/**
+ * What follows a stall's length when its wall time was markedly longer (`StallFinding.wallMs`):
+ * ` of CPU time (309 ms of wall time)`, so that the length is not read as the time the test waited.
+ */
+function wallTime(f: StallFinding): string {
+  return f.wallMs === undefined ? '' : ` of CPU time (${formatMs(f.wallMs)} of wall time)`
 }
 
 /** Why some calls have no stack of their own (see `STACKS_PER_OPERATION`). */
@@ -66,7 +75,7 @@ export function describeFinding(f: Finding): string {
   const leak = f.leak ? 'after its test ended: ' : ''
   if (f.kind === 'stall') {
     const times = f.calls > 1 ? ` ×${count(f.calls)} (${formatMs(f.durationMs)} in total)` : ''
-    return `${leak}event loop stalled ${overThreshold(f.maxMs, f.thresholdMs)}${times} (threshold ${formatMs(f.thresholdMs)})`
+    return `${leak}event loop stalled ${overThreshold(f.maxMs, f.thresholdMs)}${wallTime(f)}${times} (threshold ${formatMs(f.thresholdMs)})`
   }
   const others = f.otherArgs === undefined ? '' : ` and ${plural(f.otherArgs, 'other')}`
   const call = f.args !== undefined ? `${f.operation}(${JSON.stringify(f.args)}${others})` : f.operation

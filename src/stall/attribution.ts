@@ -80,15 +80,21 @@ function sameFrame(a: Frame, b: Frame): boolean {
   return a.file === b.file && a.line === b.line && a.column === b.column && a.fn === b.fn
 }
 
+/** How long a stall lasted: its length, and its wall time when that was markedly longer (`StallFinding.wallMs`). */
+export interface StallLength {
+  readonly ms: number
+  readonly wallMs?: number
+}
+
 /**
- * The finding of a stall of `ms` in `scope`: located from all its frames, keeping the first
+ * The finding of a stall of `length` in `scope`: located from all its frames, keeping the first
  * `traceDepth` and the user's own frame when deeper, as every finding does (the probe captures up
  * to a hundred, mostly the runner's machinery, which only made reports and the runner's messages
  * between its processes larger).
  */
-export function stallFinding(id: string, ms: number, thresholdMs: number, sampled: readonly Frame[], scope: Scope, verdict: Verdict, unjudged?: string, candidates?: readonly TestRef[]): StallFinding {
+export function stallFinding(id: string, length: StallLength, thresholdMs: number, sampled: readonly Frame[], scope: Scope, verdict: Verdict, unjudged?: string, candidates?: readonly TestRef[]): StallFinding {
   const frames = sampled.some(isCoverageCounter) ? sampled.filter((f) => !isCoverageCounter(f)) : sampled
-  const rounded = Math.round(ms * 10) / 10
+  const rounded = Math.round(length.ms * 10) / 10
   const own = firstPartyFrame(frames)
   return {
     kind: 'stall',
@@ -106,5 +112,6 @@ export function stallFinding(id: string, ms: number, thresholdMs: number, sample
     mode: scope.settings.stallMode,
     ...(unjudged !== undefined && { unjudged }),
     ...(candidates !== undefined && candidates.length > 0 && { candidates }),
+    ...(length.wallMs !== undefined && { wallMs: Math.round(length.wallMs * 10) / 10 }),
   }
 }

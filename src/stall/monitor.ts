@@ -11,7 +11,7 @@ import type { LoadingClock } from '../runtime/module-loading.js'
 import { RecentCpu, ThreadClock } from '../runtime/thread-clock.js'
 import type { RawStack, Stacks } from '../stack/capture.js'
 import { firstPartyFrame } from '../stack/frames.js'
-import { allowsAll, innermostScopes, isModuleLoading, ownFrames, samePosition, stallFinding } from './attribution.js'
+import { allowsAll, innermostScopes, isModuleLoading, ownFrames, samePosition, stallFinding, type StallLength } from './attribution.js'
 import type { Sampler } from './sampler.js'
 import { PROBE_SOURCE, type ProbeResult, type Watchdog } from './watchdog.js'
 
@@ -49,6 +49,9 @@ const NO_PROBES: readonly ProbeResult<Scope>[] = Object.freeze([])
  * heartbeat's interval (see `#cpu`): half of it, 10 ms at the default `stallMs` of 100.
  */
 const CPU_REUSE_SHARE = 0.5
+
+/** How much longer than a stall's length its wall time must be to be shown beside it (see `#shown`), as a share of the length. */
+const WALL_APART_SHARE = 0.2
 
 interface Watched {
   readonly scope: Scope
@@ -370,7 +373,7 @@ export class StallMonitor {
     const probeResult = taken.find((p) => p.scope !== undefined) ?? taken[0]
     // No way for the watchdog to this worker thread: the in-thread sampler saw what ran during the gap.
     const sampled = probeResult === undefined && this.#tools.sampler.running ? this.#tools.sampler.sampledStack(at - gap, at) : undefined
-    this.#charge(stall, withoutLoading, probeResult, sampled)
+    this.#charge({ ms: stall, wallMs: wall }, { ms: withoutLoading, wallMs: wall - loadingWall }, probeResult, sampled)
     // Reading the sampler (stop, read, restart) takes tens of ms, and with a large heap well over
     // the threshold (V8 walks the heap to log code on Profiler.start): loopcop's time, not the
     // next gap's, or it becomes a false stall of whatever scope is open then.
@@ -394,10 +397,10 @@ export class StallMonitor {
   }
 
   /**
-   * Charges a stall of `stalled` ms (`withoutLoading`: the same with module loading left out) to the
-   * scope the probe found, or to the open scopes.
+   * Charges a stall of `stalled` (`withoutLoading`: the same with module loading left out), each its
+   * length and its wall time, to the scope the probe found, or to the open scopes.
    */
-  #charge(stalled: number, withoutLoading: number, probeResult: ProbeResult<Scope> | undefined, sampled?: Frame[]): void {
+  #charge(stalled: StallLength, withoutLoading: StallLength, probeResult: ProbeResult<Scope> | undefined, sampled?: Frame[]): void {
     const stacks = this.#tools.stacks
     // Whose code the stall ran, and whether it was a module loading, is told at generated
     // positions; only a stall that is reported has its frames source-mapped (the runner's
@@ -417,7 +420,8 @@ export class StallMonitor {
     // yet its stalls are still reported as its `stallMode` says.
     if (scope === undefined || candidates.some(allowsAll) || allowsAll(scope)) return
     const settings = scope.settings
-    const ms = settings.moduleLoading ? stalled : withoutLoading
+    const length = settings.moduleLoading ? stalled : withoutLoading
+    const ms = length.ms
     if (ms < settings.stallMs || settings.stallMode === 'off' || settings.stallMs <= 0) return
     // The frames of a detect() scope's caller (`openedAt`) are not the scope's own: told apart by
     // position (one frame object a position) at generated positions, by file, line and column mapped.
@@ -444,9 +448,19 @@ export class StallMonitor {
       testRefs = candidates.flatMap((c) => (c.test === undefined ? [] : [c.test]))
       unjudged = `${candidates.length} tests were running concurrently and any of them could own it${unjudged === undefined ? '' : `; ${unjudged}`}`
     }
-    const finding = stallFinding(this.#tools.ids.next(), ms, settings.stallMs, frames, scope, verdict, unjudged, testRefs)
+    const finding = stallFinding(this.#tools.ids.next(), this.#shown(length), settings.stallMs, frames, scope, verdict, unjudged, testRefs)
     if (scope.ended) scope.leak({ ...finding, leak: true })
     else scope.extra.push(finding)
+  }
+
+  /**
+   * The length as reported: its wall time kept only when markedly longer — by more than the wall
+   * estimate's own uncertainty (a heartbeat's interval) and by a fifth — so that a stall's length,
+   * its thread's CPU time on a machine short of CPU, is not read as the time the test waited.
+   */
+  #shown(length: StallLength): StallLength {
+    const { ms, wallMs } = length
+    return wallMs !== undefined && wallMs - ms > Math.max(this.#interval, ms * WALL_APART_SHARE) ? length : { ms }
   }
 
   /** Where the scope (or the nearest watched one around it) was opened, when captured. */

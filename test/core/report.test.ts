@@ -7,7 +7,7 @@ import { RunCollector, failureMessage, formatSummary, jsonReport, reportRun } fr
 import { mergeReports } from '../../src/cli/reports.js'
 import { markdownSummary } from '../../src/report/markdown.js'
 import { type JsonReport, jsonReportText } from '../../src/report/json.js'
-import { describeFinding, formatMs, newSiteWarning, plural, warnSiteKey } from '../../src/report/messages.js'
+import { STALL_HINT, describeFinding, formatMs, newSiteWarning, plural, warnSiteKey } from '../../src/report/messages.js'
 import { SPOOL_ENV, closeSpool, finishRun, firstWarning, githubAnnotations, openSpool, readSpool, spoolFindings, startRun, writeJsonReport } from '../helpers/detector.js'
 import { WARNED_ENV, claimWarning, closeWarned, openWarned } from '../../src/report/warned.js'
 import { defaultsWithoutStalls, tempDir } from './support.js'
@@ -75,6 +75,21 @@ describe('the failure message', () => {
     expect(describeFinding(stallFinding({ maxMs: 100.03, durationMs: 100.03 }))).toBe('event loop stalled 100.03 ms (threshold 100 ms)')
     expect(describeFinding(stallFinding({ maxMs: 100.6, durationMs: 100.6 }))).toBe('event loop stalled 101 ms (threshold 100 ms)')
     expect(describeFinding(stallFinding({ maxMs: 182.4, durationMs: 182.4 }))).toBe('event loop stalled 182 ms (threshold 100 ms)')
+  })
+
+  test("a stall whose wall time was markedly longer says both, so that its length (its thread's CPU time) is not read as the time the test waited", () => {
+    const short = stallFinding({ maxMs: 163.2, durationMs: 163.2, wallMs: 309.4 })
+    expect(describeFinding(short)).toBe('event loop stalled 163 ms of CPU time (309 ms of wall time) (threshold 100 ms)')
+    expect(failureMessage([short], 'a').split('\n')[1]).toBe('  1) event loop stalled 163 ms of CPU time (309 ms of wall time) (threshold 100 ms)')
+    expect(jsonReport([short], { cwd }).findings[0]).toMatchObject({ maxMs: 163.2, wallMs: 309.4 })
+    expect(jsonReport([stallFinding()], { cwd }).findings[0]).not.toHaveProperty('wallMs')
+    // The run summary: a site of one stall, and of several (the longest's).
+    const one = formatSummary([short], cwd).split('\n')
+    expect(one.some((l) => l.trim() === `163 ms of CPU time (309 ms of wall time), threshold 100 ms — ${STALL_HINT}`)).toBe(true)
+    const several = formatSummary([stallFinding({ test: { name: 'b' } }), short], cwd).split('\n')
+    expect(several.some((l) => l.trim() === `longest 182 ms, threshold 100 ms — ${STALL_HINT}`)).toBe(true)
+    const longer = formatSummary([stallFinding({ test: { name: 'b' }, maxMs: 120, durationMs: 120 }), short], cwd).split('\n')
+    expect(longer.some((l) => l.trim() === `longest 163 ms of CPU time (309 ms of wall time), threshold 100 ms — ${STALL_HINT}`)).toBe(true)
   })
 
   test('as designed', () => {

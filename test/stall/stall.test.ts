@@ -3,12 +3,16 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { afterEach, describe, expect, test, vi } from 'vitest'
 import { allowBlocking, detect, type Finding, type StallFinding } from '../../src/index.js'
+import { describeFinding } from '../../src/report/messages.js'
 import { ThreadClock } from '../../src/runtime/thread-clock.js'
 import { stallStacksAvailable } from '../helpers/detector.js'
 import { countingFormatter } from '../helpers/formatter.js'
 import { instrumentedSpin, spinCpu, spinFile } from '../helpers/spin.js'
 
 const require = createRequire(import.meta.url)
+
+/** `Atomics.wait` as Node gave it, taken before any test installs loopcop's wrappers: a wait loopcop does not see. */
+const nativeWait = Atomics.wait.bind(Atomics)
 
 /** Busy-waits `ms` of wall time: a short synchronous stretch, far under any stall threshold. */
 function busyWall(ms: number): void {
@@ -156,6 +160,21 @@ describe('stall detection', () => {
     expect(fns.at(-1)).toBe('stallsDeep')
     expect(fns.slice(0, -1)).not.toContain('stallsDeep')
     expect(stall?.frames.length).toBeLessThanOrEqual(4)
+  })
+
+  test("a stall whose thread was kept from running (here: an Atomics.wait loopcop did not wrap) keeps its wall time beside its length, the thread's CPU time", async () => {
+    expect(nativeWait.toString()).toContain('[native code]')
+    const cell = new Int32Array(new SharedArrayBuffer(4))
+    const { findings } = await detect(() => {
+      spinCpu(200)
+      nativeWait(cell, 0, 0, 300)
+    })
+    const found = stalls(findings)
+    expect(found).toHaveLength(1)
+    const stall = found[0]!
+    expect(stall.maxMs).toBeGreaterThanOrEqual(150)
+    expect(stall.wallMs).toBeGreaterThanOrEqual(stall.maxMs + 250)
+    expect(describeFinding(stall)).toMatch(/^event loop stalled \d+ ms of CPU time \(\d+ ms of wall time\) \(threshold 100 ms\)$/)
   })
 
   test('time inside a wrapped blocking call is a sync-io finding, not also a stall', async () => {
