@@ -66,7 +66,6 @@ export const defaults: typeof detector.defaults = detector.defaults
 /** Every blocking operation loopcop knows: id, category and the async alternative. */
 export const operations: typeof detector.operations = detector.operations
 
-
 export type { Finding, SyncIoFinding, StallFinding, TestRef, Location, Frame } from './model/finding.js'
 export type { Options, UserOptions, ScopeOptions, DetectOptions, TestCodeMode, Mode, AllowRule, AllowRuleObject, ReportOptions } from './model/options.js'
 export type { Operation, Category } from './model/operation.js'

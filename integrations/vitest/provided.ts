@@ -7,7 +7,6 @@ import * as vitest from 'vitest'
 import { type UserOptions, configureFrom } from '../../src/integration.js'
 import { PROVIDE_KEY, WHERE, wrongOptions } from './provide-check.js'
 
-
 /**
  * loopcop's options in `test.provide.loopcop`: what `configure()` takes, but `onFinding` (`provide`
  * values cross to the workers as data). A setup file's `configure()` adds to them.

@@ -71,7 +71,6 @@ function testLabels(tests: readonly TestRef[], cwd: string | undefined): string[
   })
 }
 
-
 /**
  * The lines of a group of call sites: where, how many calls, how long, which tests, the alternative.
  * Where some sites failed their tests and others only warned (stalls under `stallMode: 'warn'`, a
