@@ -22,8 +22,8 @@
 //   that Node; judged from the runner's JSON results and loopcop's JSON report (LOOPCOP_REPORT).
 //   Vitest 5 on Node 24 also runs with --pool=threads and --pool=vmThreads (with the preload).
 //   The Vitest and Jest projects type-check a file using the matcher with their own TypeScript.
-// - vitest3, jest28 and jest27 are too old: their cells pass only when loopcop refuses them with its
-//   "needs Vitest 4 or later" / "needs Jest 29 or later" error. Jest 27 reads no package `exports`
+// - vitest3, jest28, jest27 and mocha9 are too old: their cells pass only when loopcop refuses them
+//   with its "needs Vitest 4 or later" / "needs Jest 29 or later" / "needs Mocha 10 or later" error. Jest 27 reads no package `exports`
 //   (it cannot find `loopcop/jest` or the reporter), so its cell names the environment alone.
 // Two cells at a time (CI has 2 cores); a child that runs longer than 5 minutes fails its cell.
 // Prints a table (✓ passed, ✗ failed, — not applicable), then each failed cell's output; exits 1
@@ -69,6 +69,7 @@ const PROJECTS = {
   vitest3: { runner: 'vitest', bin: 'vitest', refuses: 'needs Vitest 4 or later', summary: 'loopcop: no test file was checked: loopcop/vitest needs Vitest 4 or later', nodes: [20] },
   jest28: { runner: 'jest', bin: 'jest', refuses: 'needs Jest 29 or later', nodes: [20] },
   jest27: { runner: 'jest', bin: 'jest', refuses: 'needs Jest 29 or later', nodes: [20], jestConfig: { testEnvironment: 'loopcop/jest/environment', testMatch: ['<rootDir>/tests/**/*.test.js'] } },
+  mocha9: { runner: 'mocha', bin: 'mocha', refuses: 'needs Mocha 10 or later', nodes: [20] },
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -98,7 +99,7 @@ function parseArgs(argv) {
 }
 
 function usage(error) {
-  const text = 'usage: node scripts/matrix.mjs [--node=20,22,24,26] [--only=vitest4,vitest5,jest29,jest30,mocha10,mocha11,mocha12,node-test,vitest3,jest28,jest27]'
+  const text = 'usage: node scripts/matrix.mjs [--node=20,22,24,26] [--only=vitest4,vitest5,jest29,jest30,mocha10,mocha11,mocha12,node-test,vitest3,jest28,jest27,mocha9]'
   if (error === undefined) {
     console.log(text)
     process.exit(0)

@@ -17,13 +17,16 @@
  * or with `LOOPCOP_*` variables.
  * @module
  */
-import { type Completeness, type Options, PARTIAL, type TestSink, loaderLinesNote, Tries, checkEnvironment, currentOptions, failedNothing, finishRun, firstPartial, firstWarning, install, leakMessage, loadOrderWarning, loadedBefore, outsideScopes, prepareStalls, recordFindings, recordsRun, reportInternalError, reportRun, rewriteMessages, runReported, startRun, lineWriterOf } from '../../src/integration.js'
+import { type Completeness, type Options, PARTIAL, type TestSink, assertSupportedRunner, loaderLinesNote, Tries, checkEnvironment, currentOptions, failedNothing, finishRun, firstPartial, firstWarning, install, leakMessage, loadOrderWarning, loadedBefore, outsideScopes, prepareStalls, recordFindings, recordsRun, reportInternalError, reportRun, rewriteMessages, runReported, startRun, lineWriterOf } from '../../src/integration.js'
 import { linesUnderMochaTitle } from '../../src/runner/frame-lines.js'
 import { firstInProcess } from '../../src/runner/once.js'
 import { completeRun, handsOutFiles, parallelWatchMocha, reportsInline, requiredBefore, runsTests, watchesSerially } from './command-line.js'
 import { noteTestDefinitions } from './definitions.js'
 import { reportEachRun } from './parallel-watch.js'
 import { type MochaRunnable, type MochaSuite, OWN, endCurrent, newRun, prepareRun } from './test.js'
+
+// Mocha older than 10: one clear error, before anything is installed.
+assertSupportedRunner('Mocha')
 
 /** What `this` is in a root hook: Mocha's context, holding the hook running. */
 interface HookContext {

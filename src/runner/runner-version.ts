@@ -6,8 +6,11 @@ import { projectCwd } from '../runtime/cwd.js'
 
 /** The runners whose integrations check their version, with the majors the version matrix proves. */
 export const SUPPORTED_RUNNERS = {
-  Vitest: { packageName: 'vitest', minimum: 4, tested: '4 and 5' },
-  Jest: { packageName: 'jest-environment-node', minimum: 29, tested: '29 and 30' },
+  Vitest: { packageName: 'vitest', minimum: 4, tested: '4 and 5', entry: 'loopcop/vitest' },
+  Jest: { packageName: 'jest-environment-node', minimum: 29, tested: '29 and 30', entry: 'loopcop/jest' },
+  // Mocha 7 loads `loopcop/mocha` and runs its tests, but knows neither root hooks nor global
+  // fixtures (Mocha 8): no run summary, no JSON report, and nothing said (nunjucks, on Mocha 7.2).
+  Mocha: { packageName: 'mocha', minimum: 10, tested: '10, 11 and 12', entry: 'loopcop/mocha' },
 } as const
 
 /** A runner loopcop checks the version of. */
@@ -36,9 +39,8 @@ export function installedVersion(packageName: string, from: string = projectCwd(
 export function unsupportedRunner(runner: CheckedRunner, version: string | undefined): Error | undefined {
   if (version === undefined) return undefined
   const major = Number.parseInt(version, 10)
-  const { minimum, tested, packageName } = SUPPORTED_RUNNERS[runner]
+  const { minimum, tested, packageName, entry } = SUPPORTED_RUNNERS[runner]
   if (!Number.isInteger(major) || major >= minimum) return undefined
-  const entry = runner === 'Vitest' ? 'loopcop/vitest' : 'loopcop/jest'
   // The package whose version was read, by name where it is not the runner's own (dayjs on Jest 22:
   // "Jest 22.4.3" was jest-environment-node's, where `jest --version` said 22.4.4).
   const has = packageName === runner.toLowerCase() ? `${runner} ${version}` : `${packageName} ${version}`
