@@ -34,13 +34,29 @@ export interface LoaderLinesContext {
   readonly cwd?: string | undefined
   /** Whether a JavaScript file names its source map (a built one: a bundle, compiled TypeScript). @default `namesSourceMap` */
   readonly mapped?: (file: string) => boolean
-  /** The process runs under nyc (`NYC_CONFIG`), which instruments the code under test as it loads. */
+  /** The process runs under nyc, instrumenting the code under test as it loads (`nycInstruments`). */
   readonly nyc?: boolean
 }
 
 /** The context of this process. */
 export function loaderLinesContext(cwd?: string): LoaderLinesContext {
-  return { loaders: moduleLoaders(), sourceMaps: nodeMapsStacks(), cwd, nyc: (process.env.NYC_CONFIG ?? '') !== '' }
+  return { loaders: moduleLoaders(), sourceMaps: nodeMapsStacks(), cwd, nyc: nycInstruments(process.env.NYC_CONFIG) }
+}
+
+/**
+ * Whether nyc instruments the code under test as it loads, from `NYC_CONFIG` (nyc's options as
+ * JSON, which it gives the processes it runs): it does unless they say `instrument: false`, as
+ * nunjucks' do, whose Babel plugin instruments instead and whose `@babel/register` maps the lines
+ * back. Options that cannot be read are taken to instrument (nyc's default).
+ */
+export function nycInstruments(config: string | undefined): boolean {
+  if (config === undefined || config === '') return false
+  try {
+    const options: unknown = JSON.parse(config)
+    return !(typeof options === 'object' && options !== null && (options as { instrument?: unknown }).instrument === false)
+  } catch {
+    return true
+  }
 }
 
 // Taken as loopcop loads, before its interceptors wrap them (reading a file here is loopcop's own).

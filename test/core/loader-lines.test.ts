@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import type { SyncIoFinding } from '../../src/model/finding.js'
-import { loaderLinesNote, moduleLoaders, namesSourceMap } from '../../src/report/loader-lines.js'
+import { loaderLinesNote, moduleLoaders, namesSourceMap, nycInstruments } from '../../src/report/loader-lines.js'
 
 const cwd = process.cwd()
 
@@ -55,6 +55,15 @@ describe('built files', () => {
     // Node maps them, or only a dependency's file is built: nothing to say.
     expect(loaderLinesNote([at('lib/marked.esm.js')], { ...plain, mapped, sourceMaps: true })).toBeUndefined()
     expect(loaderLinesNote([at('node_modules/dep/marked.esm.js')], { ...plain, mapped: () => true })).toBeUndefined()
+  })
+
+  test("nyc instruments unless its options (NYC_CONFIG) say instrument: false (nunjucks: Babel's istanbul plugin does, and its register hook maps the lines)", () => {
+    expect(nycInstruments(JSON.stringify({ _: ['mocha'], instrument: true, sourceMap: true }))).toBe(true)
+    expect(nycInstruments(JSON.stringify({ _: ['mocha'] }))).toBe(true)
+    expect(nycInstruments(JSON.stringify({ _: ['mocha'], require: ['babel-register'], sourceMap: false, instrument: false }))).toBe(false)
+    expect(nycInstruments('not json')).toBe(true)
+    expect(nycInstruments('')).toBe(false)
+    expect(nycInstruments(undefined)).toBe(false)
   })
 
   test("under nyc (multer's test-ci), names a finding in the user's JavaScript: its lines are the instrumented code's", () => {
