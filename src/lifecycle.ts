@@ -9,7 +9,7 @@ import type { Mode } from './model/mode.js'
 import type { ScopeOptions } from './model/options.js'
 import { isNativePromise, promiseThen } from './runtime/functions.js'
 import { type BlockingIOErrorClass, LoopcopInternalError } from './report/errors.js'
-import { failureMessage, newSiteWarning, warnSiteKey } from './report/messages.js'
+import { LATER_CALLS_SAID, failureMessage, newSiteWarning, warnSiteKey } from './report/messages.js'
 
 /** How a test's scope ended, for a runner adapter to act on. */
 export interface TestOutcome {
@@ -130,14 +130,16 @@ function isBlockingIOError(error: unknown, depth: number): boolean {
 /**
  * What `warn` mode prints at the end of a test: one short line per call site not seen before in
  * the run (a suite that calls one site from 500 tests prints it once, not 500 times; across
- * processes when the run has a folder of printed sites, `firstWarning`); every finding still goes
- * to the run summary and the JSON report. Stalls, rare and each long, are
+ * processes when the run has a folder of printed sites, `firstWarning`), the first of the run
+ * saying where later calls go; every finding still goes to the run summary and the JSON report. Stalls, rare and each long, are
  * printed in full with the frames that were running.
  */
 function warningText(host: LifecycleHost, findings: readonly Finding[], title: string | undefined): { warning?: string } {
   const lines: string[] = []
   const stalls = findings.filter((f) => f.kind === 'stall')
-  for (const f of findings) if (f.kind === 'sync-io' && host.firstWarning(warnSiteKey(f))) lines.push(`loopcop (warn): ${newSiteWarning(f, title, host.summarized())}`)
+  for (const f of findings) {
+    if (f.kind === 'sync-io' && host.firstWarning(warnSiteKey(f))) lines.push(`loopcop (warn): ${newSiteWarning(f, title, host.summarized(), host.firstWarning(LATER_CALLS_SAID))}`)
+  }
   if (stalls.length > 0) lines.push(`loopcop (warn): ${failureMessage(stalls, title)}`)
   return lines.length === 0 ? {} : { warning: lines.join('\n') }
 }

@@ -273,13 +273,20 @@ export const UNSUMMARIZED = "later calls from here are not printed: loopcop's re
  * The one line `warn` mode prints for a call site the first time it blocks in this process:
  * `src/users.ts:14:18 fs.readFileSync("users.json") blocked 3.1 ms — use fs.promises.readFile (in "GET /users"; …)`.
  * `summarized`: the run has a run summary and JSON report to point to (loopcop's reporter is there).
+ * `explain`: say where later calls from the site go — on the run's first such line only, since it
+ * is the same for every site (c12: 23 lines of 300–400 characters, each ending with it).
  */
-export function newSiteWarning(f: Finding, title?: string, summarized = true): string {
-  const during = title === undefined ? '' : `in ${JSON.stringify(title)}; `
+export function newSiteWarning(f: Finding, title?: string, summarized = true, explain = true): string {
+  const during = title === undefined ? [] : [`in ${JSON.stringify(title)}`]
   // Calls that kept no stack have no call site: say what they are, once per operation.
-  if (isUnjudged(f) && f.kind === 'sync-io') return `${describeFinding(f)} (${during}${NO_STACK}${summarized ? '; the run summary and JSON report count them' : ''})`
+  if (isUnjudged(f) && f.kind === 'sync-io') return `${describeFinding(f)} (${[...during, NO_STACK, ...(summarized ? ['the run summary and JSON report count them'] : [])].join('; ')})`
   const where = f.location === undefined ? '(no stack)' : `${displayPath(f.location.file)}:${f.location.line}:${f.location.column}`
   // The line is the user's; the call may be a dependency's, made for it (`vite`'s inside `build()`).
-  const by = f.offender === undefined ? '' : atOffender(f) ? `in the package ${f.offender.package}, no frame of your own code found; ` : `called by the package ${f.offender.package}; `
-  return `new call site ${where} ${describeFinding(f)} (${during}${by}${summarized ? 'later calls from here are counted in the run summary and JSON report' : UNSUMMARIZED})`
+  const by = f.offender === undefined ? [] : [atOffender(f) ? `in the package ${f.offender.package}, no frame of your own code found` : `called by the package ${f.offender.package}`]
+  const later = explain ? [summarized ? 'later calls from here are counted in the run summary and JSON report' : UNSUMMARIZED] : []
+  const notes = [...during, ...by, ...later]
+  return `new call site ${where} ${describeFinding(f)}${notes.length === 0 ? '' : ` (${notes.join('; ')})`}`
 }
+
+/** The `firstWarning` key of `newSiteWarning`'s `explain`: one a run, apart from every call site's. */
+export const LATER_CALLS_SAID = '\u0000later calls'

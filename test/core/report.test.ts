@@ -288,6 +288,11 @@ describe('the warn line (one a new call site)', () => {
     )
   })
 
+  test('says where later calls go only when asked (the run’s first line): the same for every site', () => {
+    expect(newSiteWarning(syncFinding(), 'builds', true, false)).toBe('new call site src/users.ts:14:18 fs.readFileSync("config/users.json") blocked 3.1 ms — use fs.promises.readFile (in "builds")')
+    expect(newSiteWarning(syncFinding(), undefined, true, false)).toBe('new call site src/users.ts:14:18 fs.readFileSync("config/users.json") blocked 3.1 ms — use fs.promises.readFile')
+  })
+
   test('names the package that made the call for the user’s line, when a dependency did', () => {
     const offender = { package: 'vite', file: join(cwd, 'node_modules/vite/dist/node/chunks/node.js'), line: 2012, column: 13 }
     expect(newSiteWarning(syncFinding({ offender }), 'builds')).toBe(

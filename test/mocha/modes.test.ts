@@ -110,4 +110,7 @@ test('a suite stubbing process.stderr.write captures none of loopcop’s lines, 
   expect(run.json.stats).toMatchObject({ passes: 4, failures: 0 })
   expect(run.stderr).toMatch(/^loopcop \(warn\): new call site src\/app\.js:7:\d+ fs\.readFileSync\(/m)
   expect(run.stderr).toMatch(/^loopcop \(warn\): new call site test\/spy\.spec\.js:\d+:\d+ child_process\.execSync\(/m)
+  // Where a site's later calls go is said once, on the run's first line (c12: 23 lines each ending with it).
+  const said = run.stderr.split('\n').filter((line) => line.startsWith('loopcop (warn): new call site '))
+  expect(said.map((line) => line.endsWith('; later calls from here are counted in the run summary and JSON report)'))).toEqual([true, false])
 })

@@ -213,4 +213,7 @@ test('a test spying on console.warn sees none of loopcop’s lines, and a mock d
   expect(names(run, 'passed')).toEqual(marked(run, 'clean'))
   expect(run.result.output).toContain(`loopcop (warn): new call site src/app.ts:${appLine('readFileSync')}:`)
   expect(run.result.output).toContain(`loopcop (warn): new call site src/app.ts:${appLine('execSync')}:`)
+  // Where a site's later calls go is said once, on the first line (here a process's: no reporter, no run summary).
+  const said = run.result.output.split('\n').filter((line) => line.startsWith('loopcop (warn): new call site '))
+  expect(said.map((line) => line.endsWith("; later calls from here are not printed: loopcop's reporter counts every call in a run summary)"))).toEqual([true, false])
 }, timeout)
