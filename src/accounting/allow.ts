@@ -548,10 +548,17 @@ export interface BuiltinRule {
    * other.
    */
   readonly withoutCaller: boolean
+  /**
+   * Machinery a test's own code calls (assertions, snapshots, the runner's API): a stall inside it
+   * with a frame of the user's own below is the test's work, judged as any other stall of the test
+   * (mobx: a 0.4–2.7 s test, dropped unsaid whenever the one stack read fell in `expect`'s
+   * `toEqual`, reported when it fell in mobx's code). Its blocking calls stay the machinery's.
+   */
+  readonly calledByTests?: true
 }
 
-const pkgs = (name: string, moduleLoading: boolean, names: readonly string[], withoutCaller: readonly string[] = []): BuiltinRule[] =>
-  names.map((p) => Object.freeze({ name, rule: Object.freeze({ package: p }), moduleLoading, withoutCaller: withoutCaller.includes(p) }))
+const pkgs = (name: string, moduleLoading: boolean, names: readonly string[], withoutCaller: readonly string[] = [], calledByTests = false): BuiltinRule[] =>
+  names.map((p) => Object.freeze({ name, rule: Object.freeze({ package: p }), moduleLoading, withoutCaller: withoutCaller.includes(p), ...(calledByTests && { calledByTests: true as const }) }))
 
 /** The built-in rules, always on (listed by `loopcop.defaults`). */
 export const builtinRuleList: readonly BuiltinRule[] = Object.freeze([
@@ -559,14 +566,15 @@ export const builtinRuleList: readonly BuiltinRule[] = Object.freeze([
   // Vite's own module runner is the part of Vite that runs in a Vitest 4+ worker; the rest of Vite is
   // a library a test may call itself (`createServer`, `loadEnv`), allowed only with no caller frame.
   { name: 'vitest/vite module runner', rule: { within: '**/node_modules/vite/dist/node/module-runner.js' }, moduleLoading: true, withoutCaller: false },
-  ...pkgs('vitest/vite module runner', true, ['vite', 'vite-node', 'vitest', '@vitest/*'], ['vite']),
+  ...pkgs('vitest/vite module runner', true, ['vite', 'vite-node'], ['vite']),
+  ...pkgs('vitest/vite module runner', true, ['vitest', '@vitest/*'], [], true),
   ...pkgs('jest module registry', true, ['jest-runtime', 'jest-resolve', '@jest/transform', 'babel-jest', 'ts-jest']),
   ...pkgs('TypeScript/Babel register hook', true, ['tsx', 'ts-node', '@babel/register', '@babel/core', 'pirates', '@swc/register', '@swc-node/register', 'esbuild-register', 'esbuild'], ['@babel/core', 'esbuild']),
   // A `require` of its own (config loaders: unconfig, c12, ESLint's and Tailwind's TypeScript configs):
   // what it reads and resolves to load a module is module loading, as Node's loader's is.
   ...pkgs('jiti module loader', true, ['jiti']),
-  ...pkgs('jest machinery', false, ['jest-snapshot', 'write-file-atomic', 'jest-circus', 'jest-message-util', '@jest/*', 'expect'], ['write-file-atomic']),
-  ...pkgs('mocha', false, ['mocha']),
+  ...pkgs('jest machinery', false, ['jest-snapshot', 'write-file-atomic', 'jest-circus', 'jest-message-util', '@jest/*', 'expect'], ['write-file-atomic'], true),
+  ...pkgs('mocha', false, ['mocha'], [], true),
   { name: 'source maps', rule: { within: 'node:internal/source_map/**' }, moduleLoading: false, withoutCaller: false },
   // Node 20's fetch makes a multipart body's boundary with `crypto.randomInt` (no callback) inside
   // `new Request`/`fetch` (h3): Node's own code, which the user cannot change. Only frames between
@@ -586,6 +594,27 @@ const compiledBuiltins = builtinRuleList.map((b) => ({
   moduleLoading: b.moduleLoading,
   rule: compileRule(b.rule, { label: `built-in: ${b.name}`, withoutCaller: b.withoutCaller }),
 }))
+/** The verdicts of the built-in rules for machinery the tests' own code calls (`BuiltinRule.calledByTests`). */
+const calledByTestsVerdicts = new WeakSet<Verdict>(compiledBuiltins.filter((_, i) => builtinRuleList[i]?.calledByTests === true).map((b) => b.rule.verdict))
+
+/**
+ * Whether a stall a built-in rule allowed is the test's own work all the same: the rule covers
+ * machinery the tests' own code calls (`BuiltinRule.calledByTests`), and `hasCaller` — a frame of the
+ * user's own is below it. Then the stall is judged without the built-in rules (`userRules`).
+ */
+export function isTestsStallInMachinery(verdict: Verdict, hasCaller: boolean): boolean {
+  return hasCaller && calledByTestsVerdicts.has(verdict)
+}
+
+const userRuleLists = new WeakMap<readonly CompiledRule[], readonly CompiledRule[]>()
+
+/** A rule list without its built-in rules: the user's rules and "test code" (memoized a list). */
+export function userRules(rules: readonly CompiledRule[]): readonly CompiledRule[] {
+  let own = userRuleLists.get(rules)
+  if (own === undefined) userRuleLists.set(rules, (own = Object.freeze(rules.filter((r) => !r.builtin))))
+  return own
+}
+
 /** The verdicts of the built-in rules that need no caller frame (`withoutCaller`): a deeper stack may show one. */
 const callerlessVerdicts = new WeakSet<Verdict>(compiledBuiltins.filter((b) => b.rule.withoutCaller).map((b) => b.rule.verdict))
 

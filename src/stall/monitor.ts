@@ -1,8 +1,9 @@
 import { isMainThread } from 'node:worker_threads'
 import type { FindingIds } from '../accounting/findings.js'
-import { findAllowingRule, verdictOf } from '../accounting/allow.js'
+import { type CompiledRule, findAllowingRule, isTestsStallInMachinery, userRules, verdictOf } from '../accounting/allow.js'
 import type { Scope } from '../accounting/scope.js'
 import type { Frame, TestRef } from '../model/finding.js'
+import type { Verdict } from '../model/verdict.js'
 import { watchesStalls } from '../model/options.js'
 import { stallOperation } from '../model/operation.js'
 import { clearRealInterval, now, setRealInterval } from '../runtime/clock.js'
@@ -433,8 +434,14 @@ export class StallMonitor {
       if (late || probeResult === undefined) return (mapped = generated)
       return (mapped = ownFrames(stacks.read(probeResult.raw).filter(notProbe), opened === undefined ? undefined : stacks.read(opened)))
     }
-    const verdict = verdictOf(findAllowingRule(settings.rules, { operation: stallOperation, arg: undefined, frames: sourceFrames, rawFrames: () => generated }))
-    if (verdict.kind === 'allowed' && verdict.builtin) return
+    const judge = (rules: readonly CompiledRule[]): Verdict => verdictOf(findAllowingRule(rules, { operation: stallOperation, arg: undefined, frames: sourceFrames, rawFrames: () => generated }))
+    let verdict = judge(settings.rules)
+    // Inside machinery the test's own code called (`expect`'s `toEqual` of a big array), the stall
+    // is the test's: judged by the user's rules (and "test code"), not dropped as the machinery's.
+    if (verdict.kind === 'allowed' && verdict.builtin) {
+      if (!isTestsStallInMachinery(verdict, firstPartyFrame(generated) !== undefined)) return
+      verdict = judge(userRules(settings.rules))
+    }
     if (verdict.kind === 'violation' && !settings.moduleLoading && generated.some(isModuleLoading)) return
     const frames = sourceFrames()
     // Only a stack showing the code that stalled can make a stall the user's: without one (or with

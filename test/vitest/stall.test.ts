@@ -103,3 +103,14 @@ describe.each<{ pool: Pool }>([{ pool: 'forks' }, { pool: 'threads' }])('pool: $
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
+
+// mobx (under Jest): a test's `toEqual` of large arrays stalled 0.4–2.7 s and was dropped unsaid
+// whenever the one stack the watchdog read fell in the runner's `expect` (a built-in rule's
+// machinery). Vitest's `expect` is @vitest/* machinery too: called by the test's own line, its stall is the test's.
+test("a stall inside Vitest's expect, called by the test's own line, is the test's stall, not Vitest's machinery", async () => {
+  const run = await runFixture(['test/expect-stall.test.ts'], { report: true })
+  expect(names(run, 'failed'), run.result.output).toEqual([])
+  const stalls = (run.report?.findings ?? []).filter((f) => f.kind === 'stall')
+  expect(stalls.map((f) => [f.test?.name, `${f.location?.file}:${f.location?.line}`, f.allowed]), run.result.output).toEqual([['[stall] compares two large arrays', 'test/expect-stall.test.ts:15', false]])
+  expect(stalls[0]?.stack[0]).toMatch(/node_modules\/(?:@vitest|vitest)\//)
+}, 240_000)
