@@ -63,6 +63,14 @@ export function importsLoopcop(execArgv: readonly string[] = process.execArgv, n
 }
 
 /**
+ * What a run in which node:test ran no test says in place of "no blocking … found" (chokidar's
+ * suite, run as a script with `--import loopcop/node-test`: its tests are another framework's, and
+ * loopcop checked none of them).
+ */
+const NO_TESTS =
+  "no test was checked: node:test ran no test in this run. loopcop/node-test checks node:test's tests (`node --test`, or a script of node:test tests run with `node`); a script whose tests another framework runs is not checked, nor is a run whose --test files hold no test"
+
+/**
  * The run report, from what the test processes sent. `ranThrough`: no test failed (one may have
  * stopped before a blocking call; a test file that fails to load is a failed test too), without
  * which a baseline entry not seen may belong to a test that did not get to it.
@@ -75,7 +83,7 @@ function runReport(testsRun: number, ranThrough: boolean): { readonly text: stri
   // A failed run may have no test process that got as far as loopcop: its test files failed to load
   // or were not found (`node --test test/` on Node 20 takes the folder for a file), --import or not.
   const notLoaded = ranThrough ? '' : '. Where tests failed, a test file that failed to load, or a path node --test could not find, sends nothing either'
-  const unchecked = records.length === 0 && testsRun > 0 ? (importsLoopcop() ? `no test was checked: \`--import loopcop/node-test\` is on the command line, yet no test process sent the reporter anything: a module imported beside it that failed to load (every test file then fails before its first test: see the errors above), a test file that failed to load, or a path node --test could not find` : `no test was checked: add \`--import loopcop/node-test\` to the node command line that runs the tests (\`node --test …\`, or \`node … test/index.js\` for a suite run as a script; through NODE_OPTIONS it loads only in the processes node:test starts for test files); the reporter only reports what the test processes send${notLoaded}`) : undefined
+  const unchecked = records.length === 0 && testsRun === 0 ? NO_TESTS : records.length === 0 ? (importsLoopcop() ? `no test was checked: \`--import loopcop/node-test\` is on the command line, yet no test process sent the reporter anything: a module imported beside it that failed to load (every test file then fails before its first test: see the errors above), a test file that failed to load, or a path node --test could not find` : `no test was checked: add \`--import loopcop/node-test\` to the node command line that runs the tests (\`node --test …\`, or \`node … test/index.js\` for a suite run as a script; through NODE_OPTIONS it loads only in the processes node:test starts for test files); the reporter only reports what the test processes send${notLoaded}`) : undefined
   for (const notice of new Set(records.flatMap((r) => r.notices))) write(notice)
   // LOOPCOP_REPORT and a configure() in this process win; else what the test processes were told
   // (a configure() in a module they import never runs here).

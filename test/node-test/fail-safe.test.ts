@@ -54,6 +54,15 @@ describe('the run report', () => {
     expect(run.stderr).not.toContain('failed to load') // every test passed: nothing failed to load
   })
 
+  test("a script whose tests another framework runs (node:test runs none) says that no test was checked, not that nothing blocked (chokidar)", async () => {
+    const run = await runNodeTest('modes', { name: 'other-framework', direct: true, files: ['other-framework.mjs'] })
+    expect(run.code, run.output).toBe(0)
+    expect(run.stdout).toContain('ok - reads its manifest')
+    expect(run.stderr).toContain("loopcop: no test was checked: node:test ran no test in this run. loopcop/node-test checks node:test's tests")
+    expect(run.stderr).not.toContain('no blocking of the event loop found')
+    expect(run.report?.summary.unchecked).toMatch(/^no test was checked: node:test ran no test/)
+  })
+
   test('a run whose test file failed to load says so beside the missing --import: loopcop was there, the file was not', async () => {
     // Node 24 takes a folder named on the command line for a test file, which fails to load (fastify's `node --test test/`).
     const run = await runNodeTest('modes', { name: 'folder-as-file', node: 24, files: ['test'] })

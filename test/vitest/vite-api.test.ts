@@ -22,5 +22,6 @@ test("in warn mode the test passes, and the line printed for the new call site n
   expect(run.result.code, run.result.output).toBe(0)
   const lines = run.result.output.split('\n').filter((line) => line.startsWith('loopcop (warn): new call site src/env.ts:'))
   expect(lines.length).toBeGreaterThan(0)
-  for (const line of lines) expect(line).toContain('(in "[blocks] reads .env files with Vite loadEnv"; called by the package vite; later calls')
+  // (Where later calls go is said on the run's first line only, which may be another file's.)
+  for (const line of lines) expect(line).toMatch(/\(in "\[blocks\] reads \.env files with Vite loadEnv"; called by the package vite(?:; later calls .*)?\)$/)
 }, 240_000)
