@@ -224,7 +224,7 @@ export default class LoopcopReporter implements Reporter {
       if (logger !== undefined) logger.error(text)
       else process.stderr.write(`${text}\n`)
     }
-    const unchecked = checkedFiles === 0 && testModules.length > 0 ? uncheckedReason(testModules, this.#vitest, uncheckedProjects) : undefined
+    const unchecked = checkedFiles > 0 ? undefined : testModules.length > 0 ? uncheckedReason(testModules, this.#vitest, uncheckedProjects) : noFileRan(unhandledErrors.length)
     const { error } = reportRun(findings, {
       ...(unchecked !== undefined && { unchecked }),
       ...(recorded !== undefined && recorded.lost > 0 && { lost: recorded.lost }),
@@ -262,6 +262,16 @@ function uncheckedReason(testModules: readonly TestModule[], vitest: Vitest | un
   // is missing is in theirs (hono: the advice to add it to the root config's, which had it).
   if (projects.length > 0 && projects.every((p) => p.name !== '') && rootSetsUpLoopcop(vitest)) return `no test file was checked: ${partlyUncheckedReason(projects)}`
   return "no test file was checked: add 'loopcop/vitest' to `setupFiles` in the Vitest config (the reporter only collects what it finds)"
+}
+
+/**
+ * Why a run in which no test file ran at all reported nothing, when it had errors (zustand on Node
+ * 20: every worker failed to start, and the run ended "no blocking of the event loop found"); a run
+ * without errors and without files (a filter that matched none) needs no word.
+ */
+function noFileRan(errors: number): string | undefined {
+  if (errors === 0) return undefined
+  return `no test file reported to loopcop: no test file ran, and the run had ${errors === 1 ? 'an error' : `${errors} errors`} (a worker or test environment that failed to start? see above)`
 }
 
 /** Whether the root config lists loopcop's Vitest entry in `setupFiles` (as Vitest resolved it: a path into the loopcop package). */

@@ -208,6 +208,16 @@ test('a project that is a folder a test.projects glob matched, with no config fi
   ])
 }, 240_000)
 
+// zustand on Node 20: its jsdom 30 needs Node 22, every worker failed to start, no test file ran
+// ("Test Files no tests", 13 errors), and the run ended "no blocking of the event loop found".
+test("a run in which every worker fails to start says that no test file reported, not that nothing blocked", async () => {
+  const run = await runFixture(['test/blocking.test.ts'], { report: true, env: { FIXTURE_CRASH_WORKER: '1' } })
+  expect(run.result.code).not.toBe(0)
+  expect(run.result.output).toContain('loopcop: no test file reported to loopcop: no test file ran, and the run had an error')
+  expect(run.result.output).not.toContain('no blocking of the event loop found')
+  expect(run.report?.summary.unchecked).toMatch(/^no test file reported to loopcop: no test file ran/)
+}, 240_000)
+
 test("a run whose only test file fails to load says so, not that loopcop is missing from setupFiles", async () => {
   const run = await runFixture(['test/broken.test.ts'], { report: true, env: { FIXTURE_BROKEN: '1' } })
   expect(run.result.code).not.toBe(0)
