@@ -608,7 +608,7 @@ export function isTestsStallInMachinery(verdict: Verdict, hasCaller: boolean): b
 
 const userRuleLists = new WeakMap<readonly CompiledRule[], readonly CompiledRule[]>()
 
-/** A rule list without its built-in rules: the user's rules and "test code" (memoized a list). */
+/** A rule list without its built-in rules: the user's rules, and "test code" where the list has it (memoized a list). */
 export function userRules(rules: readonly CompiledRule[]): readonly CompiledRule[] {
   let own = userRuleLists.get(rules)
   if (own === undefined) userRuleLists.set(rules, (own = Object.freeze(rules.filter((r) => !r.builtin))))

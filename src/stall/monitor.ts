@@ -437,7 +437,7 @@ export class StallMonitor {
     const judge = (rules: readonly CompiledRule[]): Verdict => verdictOf(findAllowingRule(rules, { operation: stallOperation, arg: undefined, frames: sourceFrames, rawFrames: () => generated }))
     let verdict = judge(settings.rules)
     // Inside machinery the test's own code called (`expect`'s `toEqual` of a big array), the stall
-    // is the test's: judged by the user's rules (and "test code"), not dropped as the machinery's.
+    // is the test's: judged by the user's rules, as a stall in its own code is, not dropped as the machinery's.
     if (verdict.kind === 'allowed' && verdict.builtin) {
       if (!isTestsStallInMachinery(verdict, firstPartyFrame(generated) !== undefined)) return
       verdict = judge(userRules(settings.rules))
