@@ -113,7 +113,7 @@ test("a stall inside Jest's expect, called by the test's own line, is the test's
   expect(run.failed, run.output).toEqual([])
   expect(run.passed).toEqual(['compares two large arrays'])
   const stalls = (run.report?.findings ?? []).filter((f) => f.kind === 'stall')
-  expect(stalls.map((f) => [f.test?.name, `${f.location?.file}:${f.location?.line}`, f.allowed]), run.output).toEqual([['compares two large arrays', 'assertions/expect.test.js:14', false]])
+  expect(stalls.map((f) => [f.test?.name, `${f.location?.file}:${f.location?.line}`, f.allowed]), run.output).toEqual([['compares two large arrays', 'assertions/expect.test.js:20', false]])
   // Caught inside the equality of Jest's expect (its @jest/expect-utils), below the test's line.
   expect(stalls[0]?.stack[0]).toMatch(/node_modules\/(?:expect|@jest\/expect-utils)\//)
 }, 240_000)

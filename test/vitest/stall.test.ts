@@ -111,6 +111,6 @@ test("a stall inside Vitest's expect, called by the test's own line, is the test
   const run = await runFixture(['test/expect-stall.test.ts'], { report: true })
   expect(names(run, 'failed'), run.result.output).toEqual([])
   const stalls = (run.report?.findings ?? []).filter((f) => f.kind === 'stall')
-  expect(stalls.map((f) => [f.test?.name, `${f.location?.file}:${f.location?.line}`, f.allowed]), run.result.output).toEqual([['[stall] compares two large arrays', 'test/expect-stall.test.ts:15', false]])
+  expect(stalls.map((f) => [f.test?.name, `${f.location?.file}:${f.location?.line}`, f.allowed]), run.result.output).toEqual([['[stall] compares two large arrays', 'test/expect-stall.test.ts:21', false]])
   expect(stalls[0]?.stack[0]).toMatch(/node_modules\/(?:@vitest|vitest)\//)
 }, 240_000)
