@@ -38,3 +38,16 @@ export function markEnvironment(global: object): void {
 export function environmentRuns(global: object): boolean {
   return (global as { [ENVIRONMENT]?: true })[ENVIRONMENT] === true
 }
+
+/** Where `loopcop/jest` marks a realm whose test files run outside Jest's test environment (plain Node, under a runner such as jest-light-runner). */
+const OUTSIDE: unique symbol = Symbol.for('loopcop.jest.outside') as never
+
+/** Marks this realm as outside Jest's test environment, for the ES module build loaded after the CommonJS setup file. */
+export function markOutside(global: object): void {
+  Object.defineProperty(global, OUTSIDE, { value: true, enumerable: false, configurable: true, writable: false })
+}
+
+/** Whether `loopcop/jest` found this realm outside Jest's test environment (then it checks nothing). */
+export function outsideJest(global: object): boolean {
+  return (global as { [OUTSIDE]?: true })[OUTSIDE] === true
+}

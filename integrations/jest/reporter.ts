@@ -202,9 +202,10 @@ export function ranThrough(results: RunResults | undefined): Completeness {
 export function uncheckedReason(results: RunResults | undefined, runner?: string): string | undefined {
   const files = results?.numTotalTestSuites ?? 0
   if (files === 0) return undefined
+  // The runner first: under one that never uses Jest's test environment, no file could have reported.
+  if (runner !== undefined) return `no test file was checked: the tests ran under the runner ${runner}, which does not run them in Jest's test environment (testEnvironment is not used), where loopcop checks each test; loopcop works with Jest's own runner (jest-runner)`
   if ((results?.numRuntimeErrorTestSuites ?? 0) === files) return 'no test file reported to loopcop: every test file failed to run (a compile or import error, a crashed worker?); findings of those files are missing from this report'
   if ((results?.numPassedTests ?? 0) + (results?.numFailedTests ?? 0) === 0) return undefined
-  if (runner !== undefined) return `no test file was checked: the tests ran under the runner ${runner}, which does not run them in Jest's test environment (testEnvironment is not used), where loopcop checks each test; loopcop works with Jest's own runner (jest-runner)`
   return "no test file was checked: set testEnvironment to 'loopcop/jest/environment' (or to a file made with withLoopcop) in the Jest config, in each project's config with `projects` (the reporter only collects what the environment finds)"
 }
 

@@ -11,12 +11,13 @@
  * @module
  */
 import { firstInProcess } from '../../src/runner/once.js'
-import { environmentRuns } from './handle.js'
+import { environmentRuns, outsideJest } from './handle.js'
 
 export * from './matchers.js'
 
 // Once per worker process: its other test files would say the same.
-if (!environmentRuns(globalThis) && firstInProcess('jest.environmentMissing')) {
+// Outside Jest's test environment, ./matchers.js said why nothing is checked.
+if (!environmentRuns(globalThis) && !outsideJest(globalThis) && firstInProcess('jest.environmentMissing')) {
   process.stderr.write(
     "loopcop: per-test checking is off: 'loopcop/jest' is in setupFilesAfterEnv, but the tests do not run in loopcop's environment, so a test that blocks the event loop passes.\n" +
       "  Set testEnvironment: 'loopcop/jest/environment' in the Jest config (for jsdom or a custom environment, wrap it with withLoopcop() from 'loopcop/jest/environment').\n" +

@@ -81,6 +81,34 @@ test('a run under a runner that does not use Jest’s test environment names the
   expect(run.output).not.toContain('set testEnvironment to')
 })
 
+// The real jest-light-runner imports setup and test files in plain Node, where `@jest/globals` throws:
+// `loopcop/jest` did so at load, and every test file failed (prettier, 183 files, in warn mode too).
+const OUTSIDE = "loopcop: nothing is checked: the test files run outside Jest's test environment"
+test.each([
+  ['jest-light-runner', '--runInBand'],
+  ['jest-light-runner', '--maxWorkers=2'],
+  ['jest-light-runner/child-process', '--maxWorkers=2'],
+])('under %s (%s) the README set-up runs every test as without loopcop, says once a worker that nothing is checked, and the reporter names the runner', async (runner, flag) => {
+  const run = await runJest('light', [flag], { env: { FIXTURE_RUNNER: runner } })
+  expect(run.json.numRuntimeErrorTestSuites, run.output).toBe(0)
+  expect(run.passed).toEqual(['a blocking test', 'a clean test', 'allows its fixture read', 'uses the matcher'])
+  expect(run.failed).toEqual([])
+  const warnings = run.output.split(OUTSIDE).length - 1
+  expect(warnings).toBeGreaterThanOrEqual(1)
+  expect(warnings).toBeLessThanOrEqual(flag === '--runInBand' ? 1 : 2)
+  expect(run.output).not.toContain('per-test checking is off') // the advice for a missing environment does not apply
+  expect(run.output).toContain("loopcop: no test file was checked: the tests ran under the runner jest-light-runner, which does not run them in Jest's test environment")
+  expect(run.output).not.toContain('no blocking of the event loop found')
+  expect(run.code).toBe(0)
+})
+
+test('under jest-light-runner a run whose every test file failed names the runner, not a compile error', async () => {
+  const run = await runJest('light', ['--testMatch', '**/unloadable/*.test.js'])
+  expect(run.json.numRuntimeErrorTestSuites).toBe(1)
+  expect(run.output).toContain('loopcop: no test file was checked: the tests ran under the runner jest-light-runner')
+  expect(run.output).not.toContain('every test file failed to run')
+})
+
 test('throw mode: a test that caught the refusal and failed another way also names the refused call; one the refusal failed names it once', async () => {
   const run = await runJest('failsafe', ['--testMatch', '**/caught/*.test.js'], { env: { FIXTURE_MODE: 'throw' } })
   expect(run.failed).toEqual(['catches the refusal and fails another way', 'lets the refusal fail it'])
