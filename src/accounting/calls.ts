@@ -100,11 +100,19 @@ export class CallRecorder {
       const out = { ms: 0 }
       // `allowBlocking()`: counted and timed under that rule for the run report, never judged.
       if (scope.allowsAll) {
-        try {
-          return timed(this.#tools.guard, original, self, args, out)
-        } finally {
-          scope.allowedCallsGoTo()?.tally(op).countAllowed(scope.kind === 'allow' ? ALLOWED_IN_CALLBACK : ALLOWED_REST, out.ms)
+        const counted = scope.allowedCallsGoTo()
+        if (counted !== undefined) {
+          try {
+            return timed(this.#tools.guard, original, self, args, out)
+          } finally {
+            counted.tally(op).countAllowed(scope.kind === 'allow' ? ALLOWED_IN_CALLBACK : ALLOWED_REST, out.ms)
+          }
         }
+        // The allowance ended with its test: a call its work makes later is that test's leak, judged
+        // as any other (before, it was counted nowhere).
+        const owner = ownerOf(scope)
+        if (owner?.ended === true) return this.#leaked(op, original, self, args, owner, wrapper, out)
+        return timed(this.#tools.guard, original, self, args, out)
       }
       if (scope.ended) return this.#leaked(op, original, self, args, scope, wrapper, out)
       const stacks = this.#tools.stacks
@@ -247,4 +255,11 @@ export class CallRecorder {
       }
     }
   }
+}
+
+/** The test or `detect()` scope an `allowBlocking(fn)` scope runs in (itself when it is one). */
+function ownerOf(scope: Scope): Scope | undefined {
+  let s: Scope | undefined = scope
+  while (s !== undefined && s.kind === 'allow') s = s.parent
+  return s
 }
