@@ -370,11 +370,12 @@ export class StallMonitor {
     // The same without module loading, on each clock: what a scope that does not count module loading is charged.
     const withoutLoading = Math.min(wall - loadingWall, busy - ownCpu - loadingCpu)
     const taken = watchdog.probes.length === 0 ? NO_PROBES : watchdog.probes.splice(0)
+    const againIn = watchdog.takeAgainScope()
     if (Math.min(wallBound, busy - ownCpu) < threshold) return
     const probeResult = taken.find((p) => p.scope !== undefined) ?? taken[0]
     // No way for the watchdog to this worker thread: the in-thread sampler saw what ran during the gap.
     const sampled = probeResult === undefined && this.#tools.sampler.running ? this.#tools.sampler.sampledStack(at - gap, at) : undefined
-    this.#charge({ ms: stall, wallMs: wall }, { ms: withoutLoading, wallMs: wall - loadingWall }, probeResult, sampled)
+    this.#charge({ ms: stall, wallMs: wall }, { ms: withoutLoading, wallMs: wall - loadingWall }, probeResult, sampled, againIn)
     // Reading the sampler (stop, read, restart) takes tens of ms, and with a large heap well over
     // the threshold (V8 walks the heap to log code on Profiler.start): loopcop's time, not the
     // next gap's, or it becomes a false stall of whatever scope is open then.
@@ -401,7 +402,7 @@ export class StallMonitor {
    * Charges a stall of `stalled` (`withoutLoading`: the same with module loading left out), each its
    * length and its wall time, to the scope the probe found, or to the open scopes.
    */
-  #charge(stalled: StallLength, withoutLoading: StallLength, probeResult: ProbeResult<Scope> | undefined, sampled?: Frame[]): void {
+  #charge(stalled: StallLength, withoutLoading: StallLength, probeResult: ProbeResult<Scope> | undefined, sampled?: Frame[], againIn?: Scope): void {
     const stacks = this.#tools.stacks
     // Whose code the stall ran, and whether it was a module loading, is told at generated
     // positions; only a stall that is reported has its frames source-mapped (the runner's
@@ -413,6 +414,11 @@ export class StallMonitor {
     // before the probe ran (a watchdog starved of CPU on a loaded machine). Then the stalled code is
     // unknown: the stall is charged to the open scopes, if any, without a stack.
     const late = probeResult !== undefined && scope === undefined && stack.length > 0
+    // A probe landed in a module's loading (or a blocking call) and the stall ended before the next
+    // one could look (a watchdog short of CPU): its scope still owns the stall, though no stack
+    // shows it. Before, once its test had ended, such a stall was dropped without a word.
+    const fromAgain = scope === undefined && againIn !== undefined && (late || stack.length === 0)
+    if (fromAgain) scope = againIn
     if (scope === undefined) {
       candidates = this.#candidates()
       scope = candidates[0]
@@ -448,7 +454,8 @@ export class StallMonitor {
     // several tests that could own it) it is reported, with why, and never fails a test.
     let unjudged: string | undefined
     let testRefs: TestRef[] | undefined
-    if (late) unjudged = "the probe ran outside the test's code: the stall had ended before it could read its stack"
+    if (fromAgain) unjudged = "the probe landed in a module's loading or a blocking call, and the stall had ended before it could look again"
+    else if (late) unjudged = "the probe ran outside the test's code: the stall had ended before it could read its stack"
     else if (frames.length === 0) unjudged = this.#noStackReason(probeResult)
     else if (firstPartyFrame(frames) === undefined) unjudged = "no frame of the user's code on the stack (only Node's or dependencies')"
     if (candidates.length > 1) {

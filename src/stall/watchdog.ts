@@ -78,6 +78,11 @@ const SESSION = 5
 export class Watchdog<S> {
   /** Probe results not yet taken by the heartbeat (bounded). */
   readonly probes: ProbeResult<S>[] = []
+  /**
+   * The scope a probe that answered `AGAIN` landed in, until the stall monitor takes it: when the
+   * stall ends before the next probe (a watchdog short of CPU), it still tells whose stall it was.
+   */
+  #againIn: S | undefined
   /** Set while the heartbeat itself runs: a pause landing there says nothing about the stall. */
   inHeartbeat = false
   readonly #tools: WatchdogTools<S>
@@ -178,6 +183,13 @@ export class Watchdog<S> {
     return route
   }
 
+  /** The scope the last probe that answered `AGAIN` landed in, if any since the last call; cleared. */
+  takeAgainScope(): S | undefined {
+    const scope = this.#againIn
+    this.#againIn = undefined
+    return scope
+  }
+
   /** Frames of the running code, recorded by the probe on top of it (in V8's interrupt). */
   #record(): string {
     if (this.inHeartbeat) return 'heartbeat'
@@ -186,7 +198,10 @@ export class Watchdog<S> {
     // watchdog asks again, and the next probe reads whatever keeps the loop busy after it.
     // So with a module loading (a `require`): the watchdog asks again, and the next probe reads the
     // code that goes on stalling once the module has loaded.
-    if (this.#tools.guard.depth > 0 || this.#tools.inModuleLoading()) return AGAIN
+    if (this.#tools.guard.depth > 0 || this.#tools.inModuleLoading()) {
+      this.#againIn = this.#tools.currentScope()
+      return AGAIN
+    }
     const t0 = now()
     const cpu0 = this.#tools.cpuMs()
     try {

@@ -22,10 +22,11 @@ test("a stall is told on the test that spun (stallMode 'warn', the default), wit
 test.each([20, 24] as const)("a require amid a test's own work, Node %i: the stall is the test's own work, at its line; a slow require before brief work is no stall", async (node) => {
   const loading = await runNodeTest('stall', { name: `loading-${node}`, node, env: { LOOPCOP_STALL_MS: '100' }, files: ['test/loading.test.mjs'] })
   expect(loading.failed, loading.output).toEqual([])
-  const found = loading.report?.findings.filter((f) => f.kind === 'stall') ?? []
-  expect(found.map((f) => [f.test?.name, f.location?.file, f.judged]).sort()).toEqual([
-    ['imports a slow CommonJS module amid its own work', 'src/spin.js', undefined],
-    ['loads a slow module amid its own work', 'src/spin.js', undefined],
-  ])
+  // On a machine short of CPU the watchdog may look again only after the stall has ended, when its
+  // first probe landed in the loading: the stall is the test's all the same, reported unjudged, saying so.
+  const AGAIN_LATE = "the probe landed in a module's loading or a blocking call, and the stall had ended before it could look again"
+  const found = (loading.report?.findings.filter((f) => f.kind === 'stall') ?? []).map((f) => [f.test?.name, f.unjudged ?? f.location?.file]).sort()
+  expect(found.map(([name]) => name), loading.output).toEqual(['imports a slow CommonJS module amid its own work', 'loads a slow module amid its own work'])
+  for (const [, where] of found) expect(['src/spin.js', AGAIN_LATE], loading.output).toContain(where)
   expect(loading.test('loads a slow module, then works briefly').diagnostics).toEqual([])
 })
