@@ -18,8 +18,10 @@ export function isModuleLoading(f: Frame): boolean {
   // Node's own loaders, the first use of a bundled dependency (undici compiled on the first
   // `fetch()`), and the compiling of Node's own modules on first use (`requireBuiltin` in
   // bootstrap/realm). Not the rest of bootstrap/: its switches hold lazy getters (`process.stderr`)
-  // that a stalling loop may well be calling.
-  if (f.file.startsWith('node:internal/modules/') || f.file.startsWith('node:internal/deps/') || f.file.startsWith('node:internal/bootstrap/realm')) return true
+  // that a stalling loop may well be calling. And `vm.SourceTextModule`'s linking and evaluation,
+  // which Jest's ES module loader runs in continuations where none of jest-runtime's frames is on
+  // the stack (prettier on Node 22: 15 stalls a run, unjudged, at `SourceTextModule.[kLink]`).
+  if (f.file.startsWith('node:internal/modules/') || f.file.startsWith('node:internal/deps/') || f.file.startsWith('node:internal/bootstrap/realm') || f.file === 'node:internal/vm/module') return true
   const pkg = packageOf(f.file)
   return pkg !== undefined && LOADER_PACKAGES.has(pkg)
 }

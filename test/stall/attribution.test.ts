@@ -1,0 +1,22 @@
+import { describe, expect, test } from 'vitest'
+import type { Frame } from '../../src/model/finding.js'
+import { isModuleLoading } from '../../src/stall/attribution.js'
+
+const frame = (file: string, fn?: string): Frame => ({ fn, file, line: 1, column: 1 })
+
+// Which frames make a stall a module's loading, not a stall (unless `moduleLoading`).
+describe('isModuleLoading', () => {
+  test("Node's own loaders, and vm.SourceTextModule's linking and evaluation (Jest's ES module loader, where no jest-runtime frame is on the stack)", () => {
+    expect(isModuleLoading(frame('node:internal/modules/cjs/loader', 'Module._load'))).toBe(true)
+    expect(isModuleLoading(frame('node:internal/modules/esm/module_job', 'ModuleJob.run'))).toBe(true)
+    expect(isModuleLoading(frame('node:internal/vm/module', 'SourceTextModule.[kLink]'))).toBe(true)
+    expect(isModuleLoading(frame('/app/node_modules/jest-runtime/build/index.js', 'Runtime.loadEsmModule'))).toBe(true)
+  })
+
+  test("not vm.Script or runInContext (what a test's own sandbox runs), async hooks, nor the user's code", () => {
+    expect(isModuleLoading(frame('node:vm', 'Script.runInContext'))).toBe(false)
+    expect(isModuleLoading(frame('node:internal/vm', 'compileFunction'))).toBe(false)
+    expect(isModuleLoading(frame('node:internal/async_local_storage/async_hooks', 'AsyncHook.init'))).toBe(false)
+    expect(isModuleLoading(frame('/app/src/format.js', 'format'))).toBe(false)
+  })
+})
