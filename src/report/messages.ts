@@ -7,6 +7,8 @@ import { displayPath, formatFrame, isDependency, isGenerated, isInternal, isSpyF
 export function formatMs(ms: number): string {
   // Under what two decimals show, three (jiti: "blocked 0.00 ms" for a 4 µs call); each form up to
   // what it rounds to, so that 0.0996 ms reads as 0.1 ms, as 0.1 does, not as "0.10 ms".
+  // Nothing at all (calls `throw` mode refused before they ran: express's summary said "0.000 ms").
+  if (ms === 0) return '0 ms'
   if (ms < 0.0095) return `${ms.toFixed(3)} ms`
   if (ms < 0.095) return `${ms.toFixed(2)} ms`
   if (ms < 9.95) return `${ms.toFixed(1)} ms`

@@ -274,6 +274,8 @@ describe('the failure message', () => {
     expect([0.042, 3.14, 9.96, 182.4, 1234.5].map(formatMs)).toEqual(['0.04 ms', '3.1 ms', '10 ms', '182 ms', '1235 ms'])
     // A 4 µs call is not "0.00 ms" (jiti), and a figure reads the same on either side of a form's edge.
     expect([0.004, 0.0096, 0.0996, 0.1, 9.94].map(formatMs)).toEqual(['0.004 ms', '0.01 ms', '0.1 ms', '0.1 ms', '9.9 ms'])
+    // Calls `throw` mode refused never ran: nothing blocked, said as such (express: "0.000 ms blocked in total").
+    expect(formatMs(0)).toBe('0 ms')
   })
 
   test('counts as en-US writes them, with thousands separators', () => {

@@ -117,6 +117,8 @@ test('throw mode: a test that caught the refusal and failed another way also nam
   expect(caught).toContain('fs.statSync(')
   expect(caught).toContain('refused before it ran (mode: throw)')
   expect(run.test('lets the refusal fail it').failureMessages.join('\n').split('refused before it ran')).toHaveLength(2)
+  // The refused calls never ran: the summary says nothing blocked, as a person writes it (not "0.000 ms").
+  expect(run.output).toContain('loopcop: 2 blocking calls at 2 call sites in 2 tests, 0 ms blocked in total')
 })
 
 test('a run whose every test file failed to load says that none reported to loopcop, in place of an all clear', async () => {
