@@ -63,20 +63,30 @@ describe('the run report', () => {
     expect(run.report?.summary.unchecked).toMatch(/^no test was checked: node:test ran no test/)
   })
 
+  // pino's browser tests are tape's, run by borp (node:test) with NODE_OPTIONS='--import loopcop/node-test':
+  // node:test runs such a file as one test of its own, in which loopcop sees no test of node:test's.
+  test('test files whose tests another framework runs, under node --test with the --import in NODE_OPTIONS, name that framework as a cause (pino)', async () => {
+    const run = await runNodeTest('modes', { name: 'other-framework-test', preload: [], files: ['other-framework.mjs'], env: { NODE_OPTIONS: '--import loopcop/node-test' } })
+    expect(run.failed, run.output).toEqual([])
+    expect(run.stderr).toContain('loopcop: no test was checked: `--import loopcop/node-test` is given (on the command line or in NODE_OPTIONS), yet no test process sent the reporter anything')
+    expect(run.stderr).toContain('or test files whose tests another framework runs (tape')
+    expect(run.stderr).not.toContain('no blocking of the event loop found')
+  })
+
   test('a run whose test file failed to load says so beside the missing --import: loopcop was there, the file was not', async () => {
     // Node 24 takes a folder named on the command line for a test file, which fails to load (fastify's `node --test test/`).
     const run = await runNodeTest('modes', { name: 'folder-as-file', node: 24, files: ['test'] })
     expect(run.failed).toEqual(['test'])
     // The --import is there: the advice is not to add it.
-    expect(run.stderr).toContain('loopcop: no test was checked: `--import loopcop/node-test` is on the command line, yet no test process sent the reporter anything')
-    expect(run.stderr).toContain('a test file that failed to load, or a path node --test could not find')
+    expect(run.stderr).toContain('loopcop: no test was checked: `--import loopcop/node-test` is given (on the command line or in NODE_OPTIONS), yet no test process sent the reporter anything')
+    expect(run.stderr).toContain('a test file that failed to load, a path node --test could not find, or test files whose tests another framework runs (tape')
     expect(run.stderr).not.toContain('add `--import loopcop/node-test`')
   })
 
   test.each([20, 24] as const)('Node %i: a module imported beside loopcop/node-test that fails to load is named as the likely cause, not a missing --import; its error shows no frame of loopcop (koa)', async (node) => {
     const run = await runNodeTest('modes', { name: `broken-import-${node}`, node, preload: ['loopcop/node-test', './no-such-setup.mjs'] })
     expect(run.failed.length).toBeGreaterThan(0)
-    expect(run.stderr).toContain('`--import loopcop/node-test` is on the command line, yet no test process sent the reporter anything: a module imported beside it that failed to load')
+    expect(run.stderr).toContain('`--import loopcop/node-test` is given (on the command line or in NODE_OPTIONS), yet no test process sent the reporter anything: a module imported beside it that failed to load')
     expect(run.stderr).not.toContain('add `--import loopcop/node-test`')
     expect(run.stderr).not.toContain('no blocking of the event loop found')
     // Node's ERR_MODULE_NOT_FOUND, through loopcop's resolve hook on Node 22.15+ (module.registerHooks), without its frame.
