@@ -110,7 +110,7 @@ export class CallRecorder {
         }
         // The allowance ended with its test: a call its work makes later is that test's leak, judged
         // as any other (before, it was counted nowhere).
-        const owner = ownerOf(scope)
+        const owner = scope.owner()
         if (owner?.ended === true) return this.#leaked(op, original, self, args, owner, wrapper, out)
         return timed(this.#tools.guard, original, self, args, out)
       }
@@ -255,11 +255,4 @@ export class CallRecorder {
       }
     }
   }
-}
-
-/** The test or `detect()` scope an `allowBlocking(fn)` scope runs in (itself when it is one). */
-function ownerOf(scope: Scope): Scope | undefined {
-  let s: Scope | undefined = scope
-  while (s !== undefined && s.kind === 'allow') s = s.parent
-  return s
 }

@@ -101,10 +101,16 @@ export class Scope {
    * the scope around it; `undefined` once that has ended (nothing reports them any more).
    */
   allowedCallsGoTo(): Scope | undefined {
-    if (this.kind !== 'allow') return this.ended ? undefined : this
+    const owner = this.owner()
+    return owner === undefined || owner.ended ? undefined : owner
+  }
+
+  /** The test or `detect()` scope this one is, or for an `allowBlocking(fn)` the one it runs in. */
+  owner(): Scope | undefined {
+    if (this.kind !== 'allow') return this
     let s = this.parent
     while (s !== undefined && s.kind === 'allow') s = s.parent
-    return s === undefined || s.ended ? undefined : s
+    return s
   }
 
   /** Ends the scope and returns its findings, site-aggregated; `onFinding` hears each one. */
