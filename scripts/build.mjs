@@ -6,8 +6,8 @@
 //   node scripts/build.mjs --if-changed  nothing when dist/ was built from the same sources (CI
 //                                        builds once; `npm test` after it does not build again)
 //
-// Every entry of the exports map, `src/integration.ts` (the integrations' API) and `src/core.ts`
-// (the core itself) is bundled on its own with esbuild, and an import of another entry stays an
+// Every entry of the exports map, `src/integration.ts` (the integrations' API), `src/core.ts`
+// (the core itself) and the `LAZY` ones is bundled on its own with esbuild, and an import of another entry stays an
 // import of that entry's file (but for the stateless ones in `INLINED`): the core is ONE file
 // (`src/core-bundle.js`, in dist/cjs) that every entry loads through its build's `src/core.js`, an
 // integration's own modules are inlined into its entry.
@@ -41,6 +41,11 @@ const BIN = join('src', 'cli', 'main.ts')
 const CORE = 'src/core.ts'
 /** The core itself, in dist/cjs only: the loaders of both builds run it, once per process. */
 const CORE_BUNDLE = join('src', 'core-bundle.js')
+/**
+ * Entries no export names: modules an entry loads only when they are needed, from their own files
+ * (`loopcop/node-test` loads the rest of itself only in a process that runs tests).
+ */
+const LAZY = ['integrations/node-test/start.ts']
 /** What dist/ was last built from (outside dist/: never published). */
 const STAMP = join(root, '.loopcop', 'build-inputs')
 
@@ -84,7 +89,7 @@ const entries = [
     targets
       .filter((p) => typeof p === 'string' && p.endsWith('.js'))
       .map((p) => p.replace(/^\.\/dist\/(esm|cjs)\//, '').replace(/\.js$/, '.ts'))
-      .concat('src/integration.ts', CORE),
+      .concat('src/integration.ts', CORE, LAZY),
   ),
 ].sort()
 const entryFiles = new Set(entries.map((e) => resolve(root, e)))

@@ -15,6 +15,7 @@ import type { TestEnvironment } from 'jest-environment-node'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { installedVersion, unsupportedRunner } from '../../src/runner/runner-version.js'
+import { ownFile } from '../own-file.js'
 
 /** Jest packages that depend on `jest-environment-node` and are loaded wherever environments are. */
 const JEST_PACKAGES = /[\\/]node_modules[\\/](jest-runner|jest-config)[\\/]/
@@ -32,28 +33,6 @@ function candidates(): Array<[where: string, from: string]> {
   }
   out.push([`the project (${process.cwd()})`, join(process.cwd(), 'package.json')])
   return out
-}
-
-/**
- * This module's own file, to resolve as loopcop does: `__filename` in the CommonJS build, the file
- * URL V8 names the calling frame by in the ES module build (which has no `__filename`, and
- * `import.meta` cannot appear in source compiled to both).
- */
-function ownFile(): string | undefined {
-  if (typeof __filename === 'string') return __filename
-  // eslint-disable-next-line @typescript-eslint/unbound-method -- saved to be put back as it was, never called here
-  const original = Error.prepareStackTrace
-  try {
-    Error.prepareStackTrace = (_error, frames) => frames
-    const holder: { stack?: unknown } = {}
-    Error.captureStackTrace(holder, ownFile)
-    const frames = holder.stack as NodeJS.CallSite[] | undefined
-    return frames?.[0]?.getFileName() ?? undefined
-  } catch {
-    return undefined
-  } finally {
-    Error.prepareStackTrace = original
-  }
 }
 
 /**

@@ -7,9 +7,16 @@ import { runNodeTest } from './support.js'
 // options turn it back on. Never ahead of the tests in a process a test started with its options.
 // Such a process is a test process only when its main module may use node:test.
 
-// What the two processes a test starts say (see the fixture's test file): a CLI's output is its own,
-// with no watchdog started ahead in it; a test file's blocking test fails.
-const SPAWNED = ['a process a test started wrote: "watchdog: false\\n"', 'a test file a test ran: # fail 1, BlockingIOError'] as const
+// What the processes and the worker thread a test starts say (see the fixture's test file): a CLI's
+// output is its own, and it started no watchdog; a test file's blocking test fails. Neither the CLI
+// nor the worker thread loads loopcop's core, unless a set-up module they inherit does (one that
+// imports `configure` from loopcop).
+const spawned = (core: boolean): readonly string[] => [
+  `a process a test started wrote: "watchdog: false, core: ${core}\\n"`,
+  `a worker thread a test started loaded the core: ${core}`,
+  'a test file a test ran: # fail 1, BlockingIOError',
+]
+const SPAWNED = spawned(false)
 
 const diagnostics = async (name: string, options: { readonly preload?: readonly string[]; readonly env?: Record<string, string | undefined> }): Promise<readonly string[]> => {
   const run = await runNodeTest('watchdog-start', { name, ...options, env: { LOOPCOP_STALL_MS: undefined, ...options.env } })
@@ -26,10 +33,10 @@ test('LOOPCOP_STALL_MS=0: no watchdog is started', async () => {
 })
 
 test('configure({ stallMs: 0 }) in a set-up module after loopcop: the watchdog started ahead is stopped before the test file loads', async () => {
-  expect(await diagnostics('configured-off', { preload: ['loopcop/node-test', './stalls-off.mjs'] })).toEqual(['watchdog at load: false', 'watchdog in the first test: false', ...SPAWNED])
+  expect(await diagnostics('configured-off', { preload: ['loopcop/node-test', './stalls-off.mjs'] })).toEqual(['watchdog at load: false', 'watchdog in the first test: false', ...spawned(true)])
 })
 
 test("stopped, it starts again for a scope whose own options watch stalls, and reads the stall's stack", async () => {
   const seen = await diagnostics('configured-off-detect', { preload: ['loopcop/node-test', './stalls-off.mjs'], env: { STALL_TEST: '1' } })
-  expect(seen).toEqual(['watchdog at load: false', 'watchdog in the first test: false', ...SPAWNED, 'stall: src/spin.js'])
+  expect(seen).toEqual(['watchdog at load: false', 'watchdog in the first test: false', ...spawned(true), 'stall: src/spin.js'])
 })
