@@ -12,14 +12,65 @@
  * printed and makes the run exit non-zero.
  * @module
  */
+import { isAbsolute, relative, resolve, sep } from 'node:path'
 import { type Completeness, PARTIAL, SPOOL_ENV, checkEnvironment, currentOptions, firstPartial, finishRun, givenFlags, loaderLinesNote, nodeFlags, outsideScopes, reportRun, startRun } from './core.js'
 import { RUN_ENV, readProcessRecords } from './run.js'
 
 /** One event of node:test's reporter stream (the part read here). */
 interface TestEvent {
   readonly type: string
-  /** A `todo` test's failure is expected: node:test does not fail the run over it. */
-  readonly data?: { readonly todo?: unknown }
+  readonly data?: {
+    /** A `todo` test's failure is expected: node:test does not fail the run over it. */
+    readonly todo?: unknown
+    readonly name?: unknown
+    readonly nesting?: unknown
+    /** The test file's absolute path. */
+    readonly file?: unknown
+  }
+}
+
+/** What a test's end says of its test file, for `FilesRun`. */
+type FileSeen = { readonly kind: 'test'; readonly file: string } | { readonly kind: 'file as a test'; readonly file: string }
+
+/**
+ * What a test's end (`test:pass`, `test:fail`) says of its test file: that it ran a test of
+ * node:test's, or that node:test ran the whole file as one test, named by its path (absolute on
+ * Node 20, relative to the working directory after) — a file whose tests another framework runs
+ * (tape's, which print TAP), or one that stopped before its first test. `undefined` for other events.
+ */
+function fileSeen(event: TestEvent, cwd: string = process.cwd()): FileSeen | undefined {
+  const data = event.data
+  if ((event.type !== 'test:pass' && event.type !== 'test:fail') || data === undefined || typeof data.file !== 'string') return undefined
+  const asATest = data.nesting === 0 && typeof data.name === 'string' && isAbsolute(data.file) && resolve(cwd, data.name) === data.file
+  return { kind: asATest ? 'file as a test' : 'test', file: data.file }
+}
+
+/** The test files of a run that node:test ran as one test each and that ran no test of node:test's (see `fileSeen`). */
+class FilesRun {
+  readonly #withTests = new Set<string>()
+  readonly #asTests = new Set<string>()
+
+  /** Takes in what `event` says. */
+  see(event: TestEvent): void {
+    const seen = fileSeen(event)
+    if (seen?.kind === 'test') this.#withTests.add(seen.file)
+    else if (seen !== undefined) this.#asTests.add(seen.file)
+  }
+
+  /** The files run as one test each, in the order they ended; none that also ran a test of node:test's (a file whose process failed after its tests). */
+  unchecked(): string[] {
+    return [...this.#asTests].filter((file) => !this.#withTests.has(file))
+  }
+}
+
+/** The run summary's line for test files node:test ran as one test each (see `fileSeen`), when other files were checked. */
+function filesUncheckedReason(files: readonly string[], cwd: string = process.cwd()): string {
+  const shown = files.slice(0, 3).map((file) => relative(cwd, file).split(sep).join('/'))
+  const more = files.length > 3 ? `, and ${files.length - 3} more` : ''
+  return (
+    `${files.length === 1 ? '1 test file' : `${files.length} test files`} ran no test of node:test's, so loopcop checked nothing in ${files.length === 1 ? 'it' : 'them'}: ${shown.join(', ')}${more}. ` +
+    "node:test ran each as one test: its tests are another framework's (tape, for one), or it stopped before its first test"
+  )
 }
 
 // A wrong LOOPCOP_* variable stops the run here, before any test process starts, with the variable named.
@@ -58,7 +109,7 @@ export function completeRun(argv: readonly string[] = process.argv, execArgv: re
  * before loopcop loaded, not for want of it.
  */
 export function importsLoopcop(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): boolean {
-  // Not run.ts's `namedHere`: this process's command line names loopcop/node-test/reporter too.
+  // Not `namedHere` (src/runner/node-test-process.ts): this process's command line names loopcop/node-test/reporter too.
   return givenFlags(nodeFlags(execArgv, nodeOptions), ['--import']).some(({ value }) => /(?:^|\/)loopcop\/node-test(?:\/index\.js)?$/.test(value))
 }
 
@@ -75,7 +126,7 @@ const NO_TESTS =
  * stopped before a blocking call; a test file that fails to load is a failed test too), without
  * which a baseline entry not seen may belong to a test that did not get to it.
  */
-function runReport(testsRun: number, ranThrough: boolean): { readonly text: string; readonly failed: boolean } {
+function runReport(testsRun: number, ranThrough: boolean, filesAsTests: readonly string[]): { readonly text: string; readonly failed: boolean } {
   const lines: string[] = []
   const write = (text: string): void => void lines.push(text)
   const records = spool === undefined ? [] : readProcessRecords(spool)
@@ -91,7 +142,9 @@ function runReport(testsRun: number, ranThrough: boolean): { readonly text: stri
   const json = main.json ?? records.find((r) => r.report.json !== undefined)?.report.json
   const github = main.github ?? records.find((r) => r.report.github !== undefined)?.report.github
   const baseline = currentOptions().baseline ?? records.find((r) => r.baseline !== undefined)?.baseline
-  const { error } = reportRun(findings, { ...(unchecked !== undefined && { unchecked }), ...(json !== undefined && { json }), ...(github !== undefined && { github }), ...(baseline !== undefined && { baseline }), lost, write, complete: () => firstPartial(() => completeRun(), () => ranThrough || PARTIAL.failed) })
+  // Some test files checked, others not: tape's beside node:test's (pino's, under borp).
+  const partlyUnchecked = unchecked === undefined && filesAsTests.length > 0 ? filesUncheckedReason(filesAsTests) : undefined
+  const { error } = reportRun(findings, { ...(unchecked !== undefined && { unchecked }), ...(partlyUnchecked !== undefined && { partlyUnchecked }), ...(json !== undefined && { json }), ...(github !== undefined && { github }), ...(baseline !== undefined && { baseline }), lost, write, complete: () => firstPartial(() => completeRun(), () => ranThrough || PARTIAL.failed) })
   // A loader given to node --test (`--loader ts-node/esm`) compiles the test processes' TypeScript.
   const note = loaderLinesNote(findings)
   if (note !== undefined) write(note)
@@ -100,8 +153,8 @@ function runReport(testsRun: number, ranThrough: boolean): { readonly text: stri
 }
 
 /** The report of the run recorded so far, as text to print (a report that could not be written makes the run exit non-zero). */
-function reportNow(testsRun: number, ranThrough: boolean): string {
-  const { text, failed } = outsideScopes(() => runReport(testsRun, ranThrough))
+function reportNow(testsRun: number, ranThrough: boolean, filesAsTests: readonly string[]): string {
+  const { text, failed } = outsideScopes(() => runReport(testsRun, ranThrough, filesAsTests))
   // node:test sets a failing exit code itself, and never back to 0.
   if (failed) process.exitCode = 1
   return text
@@ -114,6 +167,7 @@ function reportNow(testsRun: number, ranThrough: boolean): string {
 export default async function* loopcopReporter(source: AsyncIterable<TestEvent>): AsyncGenerator<string, void> {
   let testsRun = 0
   let testsFailed = 0
+  let files = new FilesRun()
   /** A `--watch` run was reported and no test has run since. */
   let reported = false
   for await (const event of source) {
@@ -122,13 +176,15 @@ export default async function* loopcopReporter(source: AsyncIterable<TestEvent>)
       reported = false
     }
     if (event.type === 'test:fail' && (event.data?.todo === undefined || event.data.todo === false)) testsFailed++
+    files.see(event)
     if (event.type === 'test:watch:drained' && !reported) {
-      yield reportNow(testsRun, testsFailed === 0)
+      yield reportNow(testsRun, testsFailed === 0, files.unchecked())
       testsRun = 0
       testsFailed = 0
+      files = new FilesRun()
       reported = true
       spool = startRecording()
     }
   }
-  if (!reported) yield reportNow(testsRun, testsFailed === 0)
+  if (!reported) yield reportNow(testsRun, testsFailed === 0, files.unchecked())
 }

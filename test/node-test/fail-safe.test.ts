@@ -73,6 +73,17 @@ describe('the run report', () => {
     expect(run.stderr).not.toContain('no blocking of the event loop found')
   })
 
+  // pino under borp: tape's files beside node:test's. The run report covered the node:test files and
+  // said nothing of the others.
+  test.each([20, 24] as const)('Node %i: test files whose tests another framework runs, beside checked ones, are named under the summary as not checked (pino)', async (node) => {
+    const run = await runNodeTest('modes', { name: `other-framework-mixed-${node}`, node, files: ['other-framework.mjs', 'test/modes.test.mjs'], env: { LOOPCOP_MODE: 'warn' } })
+    expect(run.failed, run.output).toEqual([])
+    expect(run.stderr).toContain("loopcop: 1 test file ran no test of node:test's, so loopcop checked nothing in it: other-framework.mjs. node:test ran each as one test")
+    // The checked file's findings are reported as ever.
+    expect(run.report?.findings.map((f) => [f.test?.name, f.operation])).toEqual([['blocks', 'fs.readFileSync'], ['swallows the error of a refused call', 'fs.readFileSync']])
+    expect(run.report?.summary.unchecked).toBeUndefined()
+  })
+
   test('a run whose test file failed to load says so beside the missing --import: loopcop was there, the file was not', async () => {
     // Node 24 takes a folder named on the command line for a test file, which fails to load (fastify's `node --test test/`).
     const run = await runNodeTest('modes', { name: 'folder-as-file', node: 24, files: ['test'] })
