@@ -144,12 +144,29 @@ function noOwnFrame(frames: readonly Frame[], kind: Finding['kind']): string {
   const captured = plural(frames.length, 'frame')
   // A stall's frames are a sample of the code that was running: no call was made, and traceDepth does not bound them.
   if (kind === 'stall') return `no frame of your own code among the ${captured} sampled: the package's own code was running (in a callback, or after an await)`
+  // The runner called the package's function itself: a test or hook that is the package's function
+  // (pino's `t.after(transport.end.bind(transport))`). Below its frame is the runner, never the user.
+  const runner = frames.map((frame) => runnerOf(frame.file)).find((name) => name !== undefined)
+  if (runner !== undefined) return `no frame of your own code among the ${captured} captured: ${runner} called the package's function itself (a test or hook that is the package's function, as \`t.after(stream.end.bind(stream))\` is)`
   const last = frames[frames.length - 1]
   // By the method's own name: a native callback's entry is `TCP.callbackTrampoline` (smtp-server's
   // connection handler, nodemailer), `FSReqCallback.oncomplete`.
   const entry = (last?.fn ?? '').split('.').pop() ?? ''
   const whole = last !== undefined && last.file.startsWith('node:') && (LOOP_ENTRIES.has(entry) || entry === 'oncomplete')
   return `no frame of your own code among the ${captured} captured: the package made the call on its own (in a callback, or after an await)${whole ? '' : ', or your frame lies deeper (raise traceDepth)'}`
+}
+
+/** The test runners whose code calls a test's and a hook's functions, by the files it is in. */
+const RUNNER_FILES: ReadonlyArray<readonly [name: string, file: RegExp]> = [
+  ['node:test', /^node:internal\/test_runner\//],
+  ['Mocha', /[\\/]node_modules[\\/]mocha[\\/]lib[\\/]/],
+  ['Jest', /[\\/]node_modules[\\/]jest-circus[\\/]/],
+  ['Vitest', /[\\/]node_modules[\\/]@vitest[\\/]runner[\\/]/],
+]
+
+/** The test runner whose code `file` is, if it is one's (`RUNNER_FILES`). */
+function runnerOf(file: string): string | undefined {
+  return RUNNER_FILES.find(([, pattern]) => pattern.test(file))?.[0]
 }
 
 /**

@@ -203,6 +203,13 @@ describe('the failure message', () => {
     // So does one that ends where Node runs a native callback (smtp-server's connection handler, under nodemailer's tests).
     const onConnection = syncFinding({ offender: pino, location: { file: pino.file, line: 7, column: 3 }, frames: [{ fn: 'write', file: pino.file, line: 7, column: 3 }, { fn: 'TCP.onconnection', file: 'node:net', line: 2227, column: 8 }, { fn: 'TCP.callbackTrampoline', file: 'node:internal/async_hooks', line: 130, column: 17 }] })
     expect(failureMessage([onConnection])).not.toContain('raise traceDepth')
+    // One the test runner called itself, as a hook (pino's `t.after(transport.end.bind(transport))`):
+    // below the package is the runner, never the user's code.
+    const asAHook = syncFinding({ offender: pino, location: { file: pino.file, line: 7, column: 3 }, frames: [{ fn: 'end', file: pino.file, line: 7, column: 3 }, { fn: 'Test.runInAsyncScope', file: 'node:async_hooks', line: 227, column: 14 }, { fn: 'TestHook.run', file: 'node:internal/test_runner/test', line: 1402, column: 25 }] })
+    expect(failureMessage([asAHook])).toContain("called by the package pino (no frame of your own code among the 3 frames captured: node:test called the package's function itself (a test or hook that is the package's function, as `t.after(stream.end.bind(stream))` is))\n")
+    const underMocha = syncFinding({ offender: pino, location: { file: pino.file, line: 7, column: 3 }, frames: [{ fn: 'end', file: pino.file, line: 7, column: 3 }, { fn: 'Hook.Runnable.run', file: join(cwd, 'node_modules/mocha/lib/runnable.js'), line: 389, column: 7 }] })
+    expect(failureMessage([underMocha])).toContain("Mocha called the package's function itself")
+    expect(failureMessage([underMocha])).not.toContain('raise traceDepth')
     expect(formatSummary([alone], cwd).split('\n')[1]).toBe('  fs.readFileSync at node_modules/pino/lib/tools.js:7:3 (in the package pino, no frame of your own code found): 1 call, 3.1 ms — 1 test: "GET /users returns 200"')
     // A stall is no call: its sampled frames show the package's code running.
     const stallIn = stallFinding({ offender: pino, location: { file: pino.file, line: 7, column: 3 }, frames: [{ fn: 'write', file: pino.file, line: 7, column: 3 }] })

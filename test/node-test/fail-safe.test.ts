@@ -161,12 +161,18 @@ test.each([
 // ended the test there, and reported their calls as leaks that failed nothing.
 test.each([20, 24] as const)("a test's own t.after() hook that blocks fails the test (Node %i)", async (node) => {
   const run = await runNodeTest('modes', { name: `after-${node}`, node, files: ['after/after.test.mjs'] })
-  expect(run.failed).toEqual(['blocks in an async t.after hook', 'blocks in its t.after hook'])
+  expect(run.failed).toEqual(['blocks in a package\'s function given as its t.after hook', 'blocks in an async t.after hook', 'blocks in its t.after hook'])
   expect(run.passed).toEqual(['stays clean, its t.after hook too'])
   expect(run.error('blocks in its t.after hook').message).toContain('fs.readFileSync')
+  // No frame of the test file's lies deeper: node:test called the package's function.
+  const message = run.error("blocks in a package's function given as its t.after hook").message
+  expect(message).toContain("called by the package fakepkg (no frame of your own code among the")
+  expect(message).toContain("node:test called the package's function itself")
+  expect(message).not.toContain('raise traceDepth')
   expect(run.report?.findings.map((f) => [f.test?.name, f.leak])).toEqual([
     ['blocks in its t.after hook', false],
     ['blocks in an async t.after hook', false],
+    ["blocks in a package's function given as its t.after hook", false],
   ])
 })
 
