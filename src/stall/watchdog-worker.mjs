@@ -54,6 +54,9 @@ import { parentPort, workerData } from 'node:worker_threads'
  * @property {Evaluate | undefined} evaluate how to have it run the probe, once the way is known
  * @property {number} handled the beat a probe was last sent for (-1: none)
  * @property {boolean} busy a probe is on its way
+ * @property {number} again how many probes in a row answered "again" for the beat `againFor`
+ * @property {number} againFor the late beat those probes were sent for
+ * @property {number} notBefore when the next probe may be sent (`monotonicMs()`), after an "again"
  */
 
 /**
@@ -297,7 +300,7 @@ function register(registration) {
   const known = targets.get(registration.target)
   if (known !== undefined && known.shared.buffer === registration.shared) return
   /** @type {Target} */
-  const target = { id: registration.target, shared: new Float64Array(registration.shared), armed: new Int32Array(registration.armed), evaluate: undefined, handled: -1, busy: false }
+  const target = { id: registration.target, shared: new Float64Array(registration.shared), armed: new Int32Array(registration.armed), evaluate: undefined, handled: -1, busy: false, again: 0, againFor: -1, notBefore: 0 }
   targets.set(target.id, target)
   if (target.id === 0) {
     target.evaluate = onMainThread(target)
@@ -365,8 +368,25 @@ function untilLate(t) {
   const every = t.shared[EVERY] || 10
   const last = t.shared[LAST_BEAT] ?? 0
   if (t.busy || t.evaluate === undefined || last === t.handled) return every
-  const late = last + (t.shared[THRESHOLD] ?? 0) - monotonicMs()
-  return Math.max(every / 5, Math.ceil(late) + 1)
+  const at = monotonicMs()
+  const late = last + (t.shared[THRESHOLD] ?? 0) - at
+  return Math.max(every / 5, Math.ceil(Math.max(late, t.againFor === last ? t.notBefore - at : 0)) + 1)
+}
+
+/**
+ * How long to wait before probing a thread again whose probes answered "again" `times` in a row
+ * for the same late beat: it is inside a blocking call (or a module's loading) that goes on. V8
+ * serves the probe inside an `Atomics.wait` too, and asking every few ms cost one 10 s wait ~860
+ * probes and ~250 ms of CPU (thread-stream's `flushSync`, pino's transport tests). Each "again"
+ * doubles the wait, from a fifth of how often the watchdog looks up to half the threshold: once
+ * the call returns, a stall after it (a threshold of its own code) still runs when the probe comes.
+ * @param {Target} t
+ * @param {number} times
+ * @returns {number}
+ */
+function againIn(t, times) {
+  const first = (t.shared[EVERY] || 10) / 5
+  return Math.min(Math.max(first, (t.shared[THRESHOLD] ?? 0) / 2), first * 2 ** (times - 1))
 }
 
 /**
@@ -411,7 +431,8 @@ function monotonicMs() {
 function look(t) {
   if (t.busy || t.evaluate === undefined || Atomics.load(t.armed, 0) === 0 || t.shared[DEBUGGER] === 1) return
   const last = /** @type {number} */ (t.shared[LAST_BEAT])
-  if (last === t.handled || monotonicMs() - last < /** @type {number} */ (t.shared[THRESHOLD])) return
+  const at = monotonicMs()
+  if (last === t.handled || at - last < /** @type {number} */ (t.shared[THRESHOLD]) || (t.againFor === last && at < t.notBefore)) return
   t.handled = last
   t.busy = true
   // No time limit: a long native call (a huge JSON.parse) serves the interrupt when it returns,
@@ -420,7 +441,12 @@ function look(t) {
     t.busy = false
     // The probe landed inside a blocking call that had just returned ("again", AGAIN in
     // watchdog.ts): if the beat is still late, the code after the call is what stalls: look again.
-    if (answer === 'again') t.handled = -1
+    if (answer === 'again') {
+      t.again = t.againFor === last ? t.again + 1 : 1
+      t.againFor = last
+      t.notBefore = monotonicMs() + againIn(t, t.again)
+      t.handled = -1
+    }
   })
 }
 

@@ -27,6 +27,31 @@ describe('stall detection', () => {
     expect(stallStacksAvailable()).toBe(true)
   })
 
+  // pino's transport tests: thread-stream's flushSync waits on Atomics.wait for up to 10 s. V8 serves
+  // the probe's interrupt inside the wait; the probe answered "again" (inside a blocking call), and
+  // the watchdog asked again a few ms later, for as long as the wait lasted: ~86 probes a second, and
+  // ~250 ms of CPU for one 10 s wait. It now looks again less and less often while the answer stays "again".
+  test('a 2 s Atomics.wait in a watched scope is probed a few times, not every few ms; it is a blocking call, not a stall', async () => {
+    const key = Symbol.for('loopcop.stallProbe')
+    let probes = 0
+    const { findings } = await detect(() => {
+      const home = (typeof (globalThis as Record<symbol, unknown>)[key] === 'function' ? globalThis : process) as unknown as Record<symbol, (...args: unknown[]) => unknown>
+      const original = home[key]!
+      home[key] = (...args) => {
+        probes++
+        return original(...args)
+      }
+      try {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2000)
+      } finally {
+        home[key] = original
+      }
+    })
+    expect(findings.map((f) => [f.kind, f.kind === 'stall' ? undefined : f.operation])).toEqual([['sync-io', 'Atomics.wait']])
+    expect(probes).toBeGreaterThan(0)
+    expect(probes).toBeLessThan(100)
+  })
+
   test('a 200 ms CPU loop in a named function is one stall of ≥ 150 ms naming that function, file and line', async () => {
     const { findings } = await detect(() => spinCpu(200))
     const found = stalls(findings)
