@@ -6,7 +6,7 @@ import type { Operation } from '../model/operation.js'
 import { type Verdict, isBuiltinAllowance } from '../model/verdict.js'
 import { now } from '../runtime/clock.js'
 import { raiseStackTraceLimit, restoreStackTraceLimit } from '../runtime/stack-limit.js'
-import type { Guard } from '../runtime/guard.js'
+import { type Guard, IN_CALL } from '../runtime/guard.js'
 import type { RawStack, Stacks } from '../stack/capture.js'
 import { siteKey } from '../stack/frames.js'
 import { builtinsDecideFirst, findAllowingRule, isSettledBuiltinAllowance } from './allow.js'
@@ -44,12 +44,15 @@ const RECORDED_FRAMES = 3
 /** Calls the original with the depth guard up, and returns how long it blocked. `ownFrames`: loopcop's frames on the stack from here up (see `RECORDED_FRAMES`). */
 function timed(guard: Guard, original: Function, self: unknown, args: unknown[], out: { ms: number }, ownFrames = RECORDED_FRAMES): unknown {
   guard.depth++
+  const watched = guard.watched
   const limit = Error.stackTraceLimit
   const raised = raiseStackTraceLimit(limit, ownFrames)
   const t0 = now()
+  if (watched !== undefined) watched[IN_CALL] = 1
   try {
     return Reflect.apply(original, self, args)
   } finally {
+    if (watched !== undefined) watched[IN_CALL] = 0
     out.ms = now() - t0
     restoreStackTraceLimit(limit, raised)
     guard.depth--

@@ -4,6 +4,9 @@
  * pass-through (`readFileSync` → `openSync`/`readSync` is one finding, not three; loopcop reading
  * a source map to format a stack is no finding at all). One per detector (one per process).
  */
+/** The slot of the watchdog's shared memory that says a wrapped call's original is running (see `Guard.watched`; watchdog-worker.mjs reads it). */
+export const IN_CALL = 6
+
 export class Guard {
   /** Depth of wrapped calls and of loopcop's own work on the stack. */
   depth = 0
@@ -21,6 +24,13 @@ export class Guard {
    * the CPU bound hid real stalls.
    */
   ownCpuMs = 0
+  /**
+   * The stall watchdog's memory shared with its thread, once it runs: a wrapped call sets
+   * `IN_CALL` there while the original runs, so that the watchdog does not probe a thread that is
+   * inside a blocking call (that time is the call's own finding). V8 serves a probe inside an
+   * `Atomics.wait`: probed again and again, one 10 s wait cost ~250 ms of CPU (pino).
+   */
+  watched: Float64Array | undefined = undefined
 
   /** Runs `fn` as loopcop's own work: blocking calls it makes are not findings. */
   hold<T>(fn: () => T): T {

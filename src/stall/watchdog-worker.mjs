@@ -72,6 +72,8 @@ const EVERY = 2
 const DEBUGGER = 3
 const ROUTE = 4
 const SESSION = 5
+/** 1 while a wrapped call's original runs on the thread (`IN_CALL` in runtime/guard.ts). */
+const IN_CALL = 6
 const READY = 1
 const UNREACHABLE = 2
 
@@ -368,6 +370,10 @@ function untilLate(t) {
   const every = t.shared[EVERY] || 10
   const last = t.shared[LAST_BEAT] ?? 0
   if (t.busy || t.evaluate === undefined || last === t.handled) return every
+  // Inside a blocking call: that time is the call's own finding, and the thread is not probed (V8
+  // would serve the probe inside an `Atomics.wait`, again and again). A stall after the call (a
+  // threshold of code of its own) still runs when the watchdog looks half a threshold later.
+  if (t.shared[IN_CALL] === 1) return Math.max(every, (t.shared[THRESHOLD] ?? 0) / 2)
   const at = monotonicMs()
   const late = last + (t.shared[THRESHOLD] ?? 0) - at
   return Math.max(every / 5, Math.ceil(Math.max(late, t.againFor === last ? t.notBefore - at : 0)) + 1)
@@ -375,11 +381,11 @@ function untilLate(t) {
 
 /**
  * How long to wait before probing a thread again whose probes answered "again" `times` in a row
- * for the same late beat: it is inside a blocking call (or a module's loading) that goes on. V8
- * serves the probe inside an `Atomics.wait` too, and asking every few ms cost one 10 s wait ~860
- * probes and ~250 ms of CPU (thread-stream's `flushSync`, pino's transport tests). Each "again"
+ * for the same late beat: it is in a module's loading that goes on (or in loopcop's own work
+ * around a blocking call). Asked every few ms, a long load drew a probe each time. Each "again"
  * doubles the wait, from a fifth of how often the watchdog looks up to half the threshold: once
- * the call returns, a stall after it (a threshold of its own code) still runs when the probe comes.
+ * the loading is over, a stall after it (a threshold of its own code) still runs when the probe
+ * comes.
  * @param {Target} t
  * @param {number} times
  * @returns {number}
@@ -429,7 +435,7 @@ function monotonicMs() {
 
 /** @param {Target} t */
 function look(t) {
-  if (t.busy || t.evaluate === undefined || Atomics.load(t.armed, 0) === 0 || t.shared[DEBUGGER] === 1) return
+  if (t.busy || t.evaluate === undefined || Atomics.load(t.armed, 0) === 0 || t.shared[DEBUGGER] === 1 || t.shared[IN_CALL] === 1) return
   const last = /** @type {number} */ (t.shared[LAST_BEAT])
   const at = monotonicMs()
   if (last === t.handled || at - last < /** @type {number} */ (t.shared[THRESHOLD]) || (t.againFor === last && at < t.notBefore)) return

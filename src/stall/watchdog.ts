@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { BroadcastChannel, Worker, type WorkerOptions, isMainThread, threadId } from 'node:worker_threads'
 import { monotonicNow, now } from '../runtime/clock.js'
 import { nodeFlags } from '../runtime/node-flags.js'
-import type { Guard } from '../runtime/guard.js'
+import { type Guard, IN_CALL } from '../runtime/guard.js'
 import type { RawStack, Stacks } from '../stack/capture.js'
 
 /**
@@ -260,9 +260,10 @@ export class Watchdog<S> {
       return
     }
     try {
-      const sab = new SharedArrayBuffer(6 * 8)
+      const sab = new SharedArrayBuffer((IN_CALL + 1) * 8)
       const armedSab = new SharedArrayBuffer(4)
       this.#shared = new Float64Array(sab)
+      this.#tools.guard.watched = this.#shared
       this.#armed = new Int32Array(armedSab)
       this.#installOnThread()
       // The thread to probe: 0 for the main thread, else this worker's id (see the worker).
@@ -288,6 +289,7 @@ export class Watchdog<S> {
     this.#own = undefined
     this.#started = false
     this.#shared = undefined
+    this.#tools.guard.watched = undefined
     this.#armed = undefined
     own.stop()
   }
@@ -375,6 +377,7 @@ export class Watchdog<S> {
     this.#started = false
     this.#own = undefined
     this.#shared = undefined
+    this.#tools.guard.watched = undefined
     this.#armed = undefined
     this.#channel?.close()
     this.#channel = undefined
