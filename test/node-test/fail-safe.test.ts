@@ -179,9 +179,15 @@ test.each([20, 24] as const)("a test's own t.after() hook that blocks fails the 
 // borp runs tests through node:test's run(), which only NODE_OPTIONS reaches: every process of the
 // run got loopcop/node-test, and loopcop made node:test's harness in the runner's own process (an
 // empty report after the runner's output) and in any script beside it (exit code 7 for 1).
-describe('loopcop/node-test through NODE_OPTIONS', () => {
-  const nodeOptions = { NODE_OPTIONS: '--import loopcop/node-test', LOOPCOP_STALL_MS: '0' }
-  const bin = nodeBinary(24)!
+// `--require` as well: on Node 20 any `--import` in NODE_OPTIONS broke a child that counts on garbage
+// collection before it exits (thread-stream's close-on-gc test), and the README offers `--require`.
+describe.each([
+  ['--import', 24],
+  ['--require', 24],
+  ['--require', 20],
+] as const)('loopcop/node-test through NODE_OPTIONS (%s, Node %i)', (flag, node) => {
+  const nodeOptions = { NODE_OPTIONS: `${flag} loopcop/node-test`, LOOPCOP_STALL_MS: '0' }
+  const bin = nodeBinary(node)!
 
   test('a runner built on run() has its test files checked, and its own output left alone', async () => {
     const result = await run(bin, ['run-api.mjs'], { cwd: join(nodeTestFixtures, 'modes'), env: nodeOptions })
