@@ -32,9 +32,20 @@ export function testKey(t: TestRef | undefined): string {
   return t.project === undefined ? key : `${key}\u0001${t.project}`
 }
 
-/** A test's name as a message lists it: quoted, with `#2` for the second test of that name in its file. */
+/**
+ * A test's name quoted for a message: in double quotes, or in single quotes when it holds double
+ * quotes and nothing else to escape, so that `worker has default name "thread-stream"` does not read
+ * `"worker has default name \"thread-stream\""` (thread-stream's suite). A name with a newline,
+ * a backslash or both kinds of quote keeps JSON's escapes: one line, unambiguous.
+ */
+export function quotedName(name: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what JSON would escape
+  return name.includes('"') && !/['\\\u0000-\u001f]/.test(name) ? `'${name}'` : JSON.stringify(name)
+}
+
+/** A test's name as a message lists it: quoted (`quotedName`), with `#2` for the second test of that name in its file. */
 export function testLabel(t: TestRef): string {
-  return t.repeat === undefined ? JSON.stringify(t.name) : `${JSON.stringify(t.name)} #${t.repeat}`
+  return t.repeat === undefined ? quotedName(t.name) : `${quotedName(t.name)} #${t.repeat}`
 }
 
 /**

@@ -1,6 +1,6 @@
 // The words of loopcop's messages (docs/architecture.md, "report"): a failure names the operation,
 // the time it blocked, the line, and the async alternative.
-import { STACKS_PER_OPERATION, type Finding, type Frame, type StallFinding, isUnjudged } from '../model/finding.js'
+import { STACKS_PER_OPERATION, type Finding, type Frame, type StallFinding, isUnjudged, quotedName } from '../model/finding.js'
 import { displayPath, formatFrame, isDependency, isGenerated, isInternal, isSpyFrame } from '../stack/frames.js'
 
 /** Milliseconds as people read them: `0.04 ms`, `3.1 ms`, `182 ms`. */
@@ -216,7 +216,7 @@ export function failureMessage(findings: readonly Finding[], title?: string): st
   const ordered = messageOrder(findings)
   const judged = ordered.filter((f) => !isUnjudged(f))
   const n = totalCalls(judged)
-  const during = title === undefined ? '' : ` during ${JSON.stringify(title)}`
+  const during = title === undefined ? '' : ` during ${quotedName(title)}`
   // What is listed but not judged is counted apart in the headline, not left to the numbered list.
   const unjudged = judged.length === ordered.length ? [] : ordered.filter(isUnjudged)
   const besides = judged.length > 0 && unjudged.length > 0 ? ` (and ${callsAndStalls(unjudged, totalCalls(unjudged), 'event loop stall')} not judged)` : ''
@@ -270,7 +270,7 @@ export type LeakCounted = 'reported' | 'unreported' | 'next-file'
  */
 export function leakMessage(finding: Finding, counted: LeakCounted, fileEnded = false): string {
   const test = finding.test?.name
-  const who = test === undefined ? 'work a test left running' : `work that ${JSON.stringify(test)} left running`
+  const who = test === undefined ? 'work a test left running' : `work that ${quotedName(test)} left running`
   const when = fileEnded ? "after its file's last test had ended" : 'after the test had ended'
   const where =
     counted === 'reported'
@@ -296,7 +296,7 @@ export const UNSUMMARIZED = "later calls from here are not printed: loopcop's re
  * is the same for every site (c12: 23 lines of 300–400 characters, each ending with it).
  */
 export function newSiteWarning(f: Finding, title?: string, summarized = true, explain = true): string {
-  const during = title === undefined ? [] : [`in ${JSON.stringify(title)}`]
+  const during = title === undefined ? [] : [`in ${quotedName(title)}`]
   // Calls that kept no stack have no call site: say what they are, once per operation.
   if (isUnjudged(f) && f.kind === 'sync-io') return `${describeFinding(f)} (${[...during, NO_STACK, ...(summarized ? ['the run summary and JSON report count them'] : [])].join('; ')})`
   const where = f.location === undefined ? '(no stack)' : `${displayPath(f.location.file)}:${f.location.line}:${f.location.column}`

@@ -186,6 +186,16 @@ describe('the failure message', () => {
     expect(failureMessage([unjudged, syncFinding()])).toContain('Allow it with allowBlocking()')
   })
 
+  // thread-stream's suite: `(in "worker has default name \"thread-stream\"" …`.
+  test('a test name with double quotes is single-quoted in messages, unescaped; one with more to escape keeps JSON escapes', () => {
+    const name = 'worker has default name "thread-stream"'
+    expect(failureMessage([syncFinding()], name).split('\n')[0]).toBe(`1 blocking operation on the event loop during 'worker has default name "thread-stream"'`)
+    expect(newSiteWarning(syncFinding(), name)).toContain(`(in 'worker has default name "thread-stream"'; `)
+    expect(formatSummary([syncFinding({ test: { name } })], cwd).split('\n')[1]).toContain(`1 test: 'worker has default name "thread-stream"'`)
+    expect(failureMessage([syncFinding()], `it's "x"`).split('\n')[0]).toBe(`1 blocking operation on the event loop during "it's \\"x\\""`)
+    expect(failureMessage([syncFinding()], 'plain').split('\n')[0]).toBe('1 blocking operation on the event loop during "plain"')
+  })
+
   test('a message of stalls alone counts stalls, not blocking operations; with a blocking call, both are blocking operations (DESIGN.md)', () => {
     expect(failureMessage([stallFinding()], 'a').split('\n')[0]).toBe('1 event loop stall during "a"')
     expect(failureMessage([stallFinding(), stallFinding()], 'a').split('\n')[0]).toBe('2 event loop stalls during "a"')
