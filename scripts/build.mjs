@@ -7,10 +7,10 @@
 //                                        builds once; `npm test` after it does not build again)
 //
 // Every entry of the exports map, `src/integration.ts` (the integrations' API), `src/core.ts`
-// (the core itself) and the `LAZY` ones is bundled on its own with esbuild, and an import of another entry stays an
-// import of that entry's file (but for the stateless ones in `INLINED`): the core is ONE file
-// (`src/core-bundle.js`, in dist/cjs) that every entry loads through its build's `src/core.js`, an
-// integration's own modules are inlined into its entry.
+// (the core itself) and the `LAZY` ones is bundled on its own with esbuild, and an import of
+// another entry stays an import of that entry's file (but for the stateless ones in `INLINED`):
+// the core is ONE file (`src/core-bundle.js`, in dist/cjs) that every entry loads through its
+// build's `src/core.js`, an integration's own modules are inlined into its entry.
 // Vitest starts a fresh module graph per test file, and loading ~45 small modules cost several ms
 // per file more than a few files do.
 //

@@ -29,20 +29,18 @@ interface TestEvent {
   }
 }
 
-/** What a test's end says of its test file, for `FilesRun`. */
-type FileSeen = { readonly kind: 'test'; readonly file: string } | { readonly kind: 'file as a test'; readonly file: string }
-
 /**
- * What a test's end (`test:pass`, `test:fail`) says of its test file: that it ran a test of
- * node:test's, or that node:test ran the whole file as one test, named by its path (absolute on
- * Node 20, relative to the working directory after) — a file whose tests another framework runs
- * (tape's, which print TAP), or one that stopped before its first test. `undefined` for other events.
+ * The test file a test's end (`test:pass`, `test:fail`) belongs to, and whether that test is the
+ * whole file (`asATest`): node:test ran a file in which it ran no test of its own as one test,
+ * named by its path (absolute on Node 20, relative to the working directory after) — a file whose
+ * tests another framework runs (tape's, which print TAP), or one that stopped before its first
+ * test. `undefined` for other events.
  */
-function fileSeen(event: TestEvent, cwd: string = process.cwd()): FileSeen | undefined {
+function fileSeen(event: TestEvent, cwd: string = process.cwd()): { readonly file: string; readonly asATest: boolean } | undefined {
   const data = event.data
   if ((event.type !== 'test:pass' && event.type !== 'test:fail') || data === undefined || typeof data.file !== 'string') return undefined
   const asATest = data.nesting === 0 && typeof data.name === 'string' && isAbsolute(data.file) && resolve(cwd, data.name) === data.file
-  return { kind: asATest ? 'file as a test' : 'test', file: data.file }
+  return { file: data.file, asATest }
 }
 
 /** The test files of a run that node:test ran as one test each and that ran no test of node:test's (see `fileSeen`). */
@@ -53,8 +51,7 @@ class FilesRun {
   /** Takes in what `event` says. */
   see(event: TestEvent): void {
     const seen = fileSeen(event)
-    if (seen?.kind === 'test') this.#withTests.add(seen.file)
-    else if (seen !== undefined) this.#asTests.add(seen.file)
+    if (seen !== undefined) (seen.asATest ? this.#asTests : this.#withTests).add(seen.file)
   }
 
   /** The files run as one test each, in the order they ended; none that also ran a test of node:test's (a file whose process failed after its tests). */

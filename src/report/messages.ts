@@ -2,6 +2,7 @@
 // the time it blocked, the line, and the async alternative.
 import { STACKS_PER_OPERATION, type Finding, type Frame, type StallFinding, isUnjudged, quotedName } from '../model/finding.js'
 import { displayPath, formatFrame, isDependency, isGenerated, isInternal, isSpyFrame } from '../stack/frames.js'
+import { packageOf } from '../runtime/packages.js'
 
 /** Milliseconds as people read them: `0.04 ms`, `3.1 ms`, `182 ms`. */
 export function formatMs(ms: number): string {
@@ -156,17 +157,18 @@ function noOwnFrame(frames: readonly Frame[], kind: Finding['kind']): string {
   return `no frame of your own code among the ${captured} captured: the package made the call on its own (in a callback, or after an await)${whole ? '' : ', or your frame lies deeper (raise traceDepth)'}`
 }
 
-/** The test runners whose code calls a test's and a hook's functions, by the files it is in. */
-const RUNNER_FILES: ReadonlyArray<readonly [name: string, file: RegExp]> = [
-  ['node:test', /^node:internal\/test_runner\//],
-  ['Mocha', /[\\/]node_modules[\\/]mocha[\\/]lib[\\/]/],
-  ['Jest', /[\\/]node_modules[\\/]jest-circus[\\/]/],
-  ['Vitest', /[\\/]node_modules[\\/]@vitest[\\/]runner[\\/]/],
-]
+/** The packages whose code calls a test's and a hook's functions, and the runner each is. */
+const RUNNER_PACKAGES: ReadonlyMap<string, string> = new Map([
+  ['mocha', 'Mocha'],
+  ['jest-circus', 'Jest'],
+  ['@vitest/runner', 'Vitest'],
+])
 
-/** The test runner whose code `file` is, if it is one's (`RUNNER_FILES`). */
+/** The test runner whose code `file` is, if it is one's: node:test's own modules, or a package of `RUNNER_PACKAGES`. */
 function runnerOf(file: string): string | undefined {
-  return RUNNER_FILES.find(([, pattern]) => pattern.test(file))?.[0]
+  if (file.startsWith('node:internal/test_runner/')) return 'node:test'
+  const pkg = packageOf(file)
+  return pkg === undefined ? undefined : RUNNER_PACKAGES.get(pkg)
 }
 
 /**
