@@ -12,7 +12,7 @@ export { OPTION_KEYS, SCOPE_OPTION_KEYS, checkEnvironment, envOverrides, validat
 export { failureMessage, leakMessage, listBlocking, warnSiteKey } from './report/messages.js'
 export { loaderLinesNote } from './report/loader-lines.js'
 export { gatheredLeaks } from './report/leaks.js'
-export { failedItsTest, failedNothing, isViolation, testKey } from './model/finding.js'
+export { failedItsTest, failedNothing, isViolation, quotedName, testKey } from './model/finding.js'
 export { RunCollector, RunRecording } from './report/run.js'
 export { PARTIAL, firstPartial, isGiven } from './model/completeness.js'
 export { WARNED_ENV } from './report/warned.js'

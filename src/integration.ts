@@ -12,6 +12,7 @@ export {
   loaderLinesNote,
   gatheredLeaks,
   testKey,
+  quotedName,
   warnSiteKey,
   RunCollector,
   RunRecording,

@@ -10,7 +10,7 @@
  * each for every test, was a fifth of what loopcop added to a test (bench/README.md, "Fortieth pass").
  * @module
  */
-import { type Finding, type TestRef, TestRefs, type TestRun, type TestSink, type Tries, addTestFiles, defineHidden, failedNothing, hideOwnFrames, isThenable, keepShape, openTest, outsideScopes, reportInternalError, whenSettled } from '../../src/integration.js'
+import { type Finding, type TestRef, TestRefs, type TestRun, type TestSink, type Tries, addTestFiles, defineHidden, failedNothing, hideOwnFrames, isThenable, keepShape, openTest, outsideScopes, quotedName, reportInternalError, whenSettled } from '../../src/integration.js'
 
 /** The part of a Mocha `Test` or `Hook` loopcop touches. */
 export interface MochaRunnable {
@@ -490,6 +490,6 @@ export function endCurrent(): void {
   state.sink.record(outcome.findings.map((f) => failedNothing(f)))
   const text = outcome.error?.message ?? outcome.warning
   if (text !== undefined) {
-    state.sink.print(`loopcop: an afterEach hook blocked the event loop after Mocha had reported ${JSON.stringify(state.ref.name)}; it is in the run summary (a hook failure would skip the rest of the suite):\n${text}`)
+    state.sink.print(`loopcop: an afterEach hook blocked the event loop after Mocha had reported ${quotedName(state.ref.name)}; it is in the run summary (a hook failure would skip the rest of the suite):\n${text}`)
   }
 }
