@@ -4,10 +4,11 @@
  * integration makes when it loads. Not a public entry point: its shape may change between versions.
  * @module
  */
-import { detector } from './core.js'
+import { detector, isUnjudged, leakExplainedKey, leakMessage } from './core.js'
+import type { Finding } from './model/finding.js'
+import type { LeakCounted } from './report/messages.js'
 
 export {
-  leakMessage,
   PARTIAL,
   loaderLinesNote,
   gatheredLeaks,
@@ -61,6 +62,16 @@ export const addTestFiles: typeof detector.addTestFiles = detector.addTestFiles
 export const addDefiningFile: typeof detector.addDefiningFile = detector.addDefiningFile
 /** True the first time `site` (a warn call site, or another once-a-run warning's key) is said in this run, across its processes. */
 export const firstWarning: typeof detector.firstWarning = detector.firstWarning
+/**
+ * What is printed of work a test left running that blocked after the test ended (`leakMessage`):
+ * where its calls are counted and how to allow them said the first time the run says a leak so,
+ * across its processes; later leaks only that they came too late to fail their test.
+ */
+export function leakNotice(finding: Finding, counted: LeakCounted, fileEnded = false): string {
+  // A call not judged has nothing to allow: it leaves the explanation to the first judged one.
+  const explain = isUnjudged(finding) || firstWarning(leakExplainedKey(counted, fileEnded))
+  return leakMessage(finding, counted, fileEnded, explain)
+}
 /** Allows blocking (rest of the scope, or inside fn). */
 export const allowBlocking: typeof detector.allowBlocking = detector.allowBlocking
 /** Reports loopcop's own failure once, on stderr, never into user code. */

@@ -39,7 +39,7 @@ import {
   fileChecked,
   hideOwnFramesIn,
   install,
-  leakMessage,
+  leakNotice,
   missingReporterError,
   openTest,
   outsideScopes,
@@ -385,7 +385,7 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
     #leak(finding: Finding, first: boolean): void {
       recordFindings([failedNothing(finding)])
       if (!first) return
-      this.#print(leakMessage(finding, runReported() ? 'reported' : 'unreported'))
+      this.#print(leakNotice(finding, runReported() ? 'reported' : 'unreported'))
     }
 
     /**

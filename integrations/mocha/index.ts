@@ -17,7 +17,7 @@
  * or with `LOOPCOP_*` variables.
  * @module
  */
-import { type Completeness, type Options, PARTIAL, type TestSink, assertSupportedRunner, loaderLinesNote, Tries, checkEnvironment, currentOptions, failedNothing, finishRun, firstPartial, firstWarning, install, leakMessage, loadOrderWarning, loadedBefore, outsideScopes, prepareStalls, recordFindings, recordsRun, reportInternalError, reportRun, rewriteMessages, runReported, startRun, lineWriterOf } from '../../src/integration.js'
+import { type Completeness, type Options, PARTIAL, type TestSink, assertSupportedRunner, loaderLinesNote, Tries, checkEnvironment, currentOptions, failedNothing, finishRun, firstPartial, firstWarning, install, leakNotice, loadOrderWarning, loadedBefore, outsideScopes, prepareStalls, recordFindings, recordsRun, reportInternalError, reportRun, rewriteMessages, runReported, startRun, lineWriterOf } from '../../src/integration.js'
 import { linesUnderMochaTitle } from '../../src/runner/frame-lines.js'
 import { firstInProcess } from '../../src/runner/once.js'
 import { completeRun, handsOutFiles, parallelWatchMocha, reportsInline, requiredBefore, runsTests, watchesSerially } from './command-line.js'
@@ -67,7 +67,7 @@ const sink: TestSink = {
   print: printDuringRun,
   leak: (finding, mode, first) => {
     recordFindings([failedNothing(finding)])
-    if (first && mode !== 'off') printDuringRun(leakMessage(finding, runReported() ? 'reported' : 'unreported'))
+    if (first && mode !== 'off') printDuringRun(leakNotice(finding, runReported() ? 'reported' : 'unreported'))
   },
 }
 

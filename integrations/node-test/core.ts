@@ -12,7 +12,7 @@ import type { TestRef, TestRun, TestSink } from '../../src/integration.js'
 export type { Completeness, Finding, Mode, Options, TestRef, TestRun, TestSink } from '../../src/integration.js'
 export {
   BlockingIOError,
-  leakMessage,
+  leakNotice,
   PARTIAL,
   TestRefs,
   WARNED_ENV,

@@ -8,7 +8,7 @@
  * `before`/`after` hooks of suites belong to no test and are not checked.
  * @module
  */
-import { type Finding, type Mode, type TestRef, TestRefs, type TestRun, type TestSink, failedNothing, isDependency, isThenable, leakMessage, openTest, outsideScopes } from './core.js'
+import { type Finding, type Mode, type TestRef, TestRefs, type TestRun, type TestSink, failedNothing, isDependency, isThenable, leakNotice, openTest, outsideScopes } from './core.js'
 import { type NodeTestContext, type RunFunction, definedIn } from './internals.js'
 
 /** Where the tests of a process send what concerns the run. */
@@ -231,6 +231,6 @@ export class NodeTestLifecycle {
   #leaked(finding: Finding, mode: Mode, first: boolean): void {
     this.#sink.record([failedNothing(finding)])
     if (!first || mode === 'off') return
-    this.#sink.late(outsideScopes(() => leakMessage(finding, 'reported')))
+    this.#sink.late(outsideScopes(() => leakNotice(finding, 'reported')))
   }
 }

@@ -11,7 +11,7 @@
 import fs, * as fsExports from 'node:fs'
 import * as vitest from 'vitest'
 import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite } from 'vitest'
-import { BlockingIOError, type Finding, type LeakCounted, type Mode, TestRefs, type TestRun, currentOptions, envOverrides, failedNothing, flushRecorded, gatheredLeaks, hideOwnFramesIn, install, isViolation, leakMessage, reportInternalError, missingReporterError, openTest, patchRealm, prepareStalls, recordFindings, runReported, startTestFile, testKey, warnOf, warnSiteKey } from '../../src/integration.js'
+import { BlockingIOError, type Finding, type LeakCounted, type Mode, TestRefs, type TestRun, currentOptions, envOverrides, failedNothing, flushRecorded, gatheredLeaks, hideOwnFramesIn, install, isViolation, leakNotice, reportInternalError, missingReporterError, openTest, patchRealm, prepareStalls, recordFindings, runReported, startTestFile, testKey, warnOf, warnSiteKey } from '../../src/integration.js'
 import { firstInProcess } from '../../src/runner/once.js'
 import { scopeTestsWithoutAroundEach, suiteArgument } from './fallback.js'
 import { REPORTER_KEY, fileMeta, testMeta } from './meta.js'
@@ -184,7 +184,7 @@ function sayLate(finding: Finding, counted: LeakCounted): void {
   const site = `${testKey(finding.test)}\u0000${warnSiteKey(finding)}`
   if (saidLate.has(site)) return
   saidLate.add(site)
-  warn(leakMessage(finding, counted, true))
+  warn(leakNotice(finding, counted, true))
 }
 
 /**
@@ -219,7 +219,7 @@ function settleLeaks(file: RunnerTestFile): void {
   // Said as under the other runners (a leak, too late to fail its test), a test's call site at a time.
   const counted = runHasReporter() === true ? 'reported' : 'unreported'
   for (const [name, group] of byTest) {
-    for (const f of group.warning) warn(leakMessage(f, counted))
+    for (const f of group.warning) warn(leakNotice(f, counted))
     if (group.failing.length > 0) errors.push(tidyStack(new BlockingIOError(group.failing, name)))
   }
   leaks.length = 0

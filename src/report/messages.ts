@@ -268,14 +268,17 @@ export type LeakCounted = 'reported' | 'unreported' | 'next-file'
  * What is printed of work a test left running that blocked after the test ended, once a test's call
  * site (Jest, Mocha, node:test, Vitest after a file's end): the test, that it came too late to fail
  * it, where the calls are counted, and the call with its frames. `fileEnded`: the test's file had
- * ended too (Vitest).
+ * ended too (Vitest). `explain`: say where the calls are counted and how to allow them — the first
+ * time the run says a leak so (see `leakExplainedKey`); later leaks say only that they came too late
+ * (pino: every leak of a run repeated both, between the runner's lines).
  */
-export function leakMessage(finding: Finding, counted: LeakCounted, fileEnded = false): string {
+export function leakMessage(finding: Finding, counted: LeakCounted, fileEnded = false, explain = true): string {
   const test = finding.test?.name
   const who = test === undefined ? 'work a test left running' : `work that ${quotedName(test)} left running`
   const when = fileEnded ? "after its file's last test had ended" : 'after the test had ended'
-  const where =
-    counted === 'reported'
+  const where = !explain
+    ? 'too late to fail it'
+    : counted === 'reported'
       ? fileEnded
         ? // A Vitest worker goes on after its file's end until it is stopped, which may be after the run was reported.
           'too late to fail it; it is in the run report, and later calls from here are counted there until the run is reported, not printed'
@@ -284,7 +287,15 @@ export function leakMessage(finding: Finding, counted: LeakCounted, fileEnded = 
         ? 'too late to fail it, and to reach the run report unless this worker runs another test file; later calls from here are not printed'
         : 'too late to fail it; later calls from here are not printed'
   // The call and its frames under the line that says what happened (no headline counting it again).
-  return `loopcop (leak): ${who} blocked the event loop ${when} (${where}):\n${listBlocking([finding])}${isUnjudged(finding) ? '' : `\n${ALLOW_IT}`}`
+  return `loopcop (leak): ${who} blocked the event loop ${when} (${where}):\n${listBlocking([finding])}${!explain || isUnjudged(finding) ? '' : `\n${ALLOW_IT}`}`
+}
+
+/**
+ * The `firstWarning` key under which a run explains its leaks in full (`leakMessage`'s `explain`):
+ * one for each way of saying where the calls are counted.
+ */
+export function leakExplainedKey(counted: LeakCounted, fileEnded = false): string {
+  return `\u0000leak explained ${counted}${fileEnded ? ' file ended' : ''}`
 }
 
 /** What `warn` mode's line says of the calls it does not print, without loopcop's reporter (no run summary). */
