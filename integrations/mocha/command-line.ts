@@ -56,7 +56,7 @@ function readCommand(argv: readonly string[]): MochaCommand {
   let command = argv
   if (/[\\/]lib[\\/]cli[\\/]cli\.js$/.test(argv[1] ?? '')) {
     const first = parentCommand()
-    if (first === undefined || !/[\\/]\.?bin[\\/]mocha(\.js)?$/.test(first[1] ?? '')) return unread
+    if (first === undefined) return unread
     command = first
   }
   const bin = command[1]
@@ -299,13 +299,23 @@ function withoutEnvOptions<T>(load: () => T): T {
   }
 }
 
-/** The command line of this process's parent, its script's path absolute, where the system shows it (Linux), else `undefined`. */
+/** Mocha's bin, as a command line names it (`node_modules/.bin/mocha`, `node_modules/mocha/bin/mocha.js`). */
+const MOCHA_BIN = /[\\/]\.?bin[\\/]mocha(\.[cm]?js)?$/
+
+/**
+ * The command line of this process's parent when it ran Mocha's bin, where the system shows it
+ * (Linux), as `[node, bin, ...Mocha's arguments]` with the bin's path absolute; else `undefined`.
+ * Node's own flags may come before the bin (`node --enable-source-maps node_modules/mocha/bin/mocha.js`,
+ * tsx's `--require …/preflight.cjs --import …/loader.mjs`): the bin is the first argument that names it.
+ */
 function parentCommand(): string[] | undefined {
   try {
     const text = readFileSync(`/proc/${String(process.ppid)}/cmdline`, 'utf8')
     const parts = text.split('\0').filter((part, i, all) => part !== '' || i < all.length - 1)
-    if (parts[1] !== undefined && !isAbsolute(parts[1])) parts[1] = resolve(readlinkSync(`/proc/${String(process.ppid)}/cwd`), parts[1])
-    return parts
+    const at = parts.findIndex((part, i) => i > 0 && !part.startsWith('-') && MOCHA_BIN.test(part))
+    if (at < 0) return undefined
+    const bin = parts[at] as string
+    return [parts[0] as string, isAbsolute(bin) ? bin : resolve(readlinkSync(`/proc/${String(process.ppid)}/cwd`), bin), ...parts.slice(at + 1)]
   } catch {
     return undefined
   }

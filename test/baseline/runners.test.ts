@@ -142,10 +142,12 @@ describe('Mocha: what a complete run is', () => {
   const baseline = join(dir, 'mocha-baseline.json')
 
   test.each([
-    ['with a Node flag (Mocha starts itself again, naming the configured spec on its command line)', { FIXTURE_STRICT: baseline, FIXTURE_FIXED: '1' }, ['--enable-source-maps']],
-    ['when a test changes process.argv', { FIXTURE_STRICT: baseline, FIXTURE_FIXED: '1', FIXTURE_ARGV: '1' }, []],
-  ])('the whole suite is a complete run %s: a fixed entry fails a strict baseline', async (_, env, args) => {
-    const run = await mocha.run(env, args)
+    ['with a Node flag (Mocha starts itself again, naming the configured spec on its command line)', { FIXTURE_STRICT: baseline, FIXTURE_FIXED: '1' }, ['--enable-source-maps'], []],
+    // typedoc: `tsx … mocha.js` puts tsx's `--require`/`--import` before Mocha's bin in the command line Mocha starts again from.
+    ["with Node's own flags before Mocha's bin too (`node --enable-source-maps --conditions node …/mocha.js --enable-source-maps`)", { FIXTURE_STRICT: baseline, FIXTURE_FIXED: '1' }, ['--enable-source-maps'], ['--enable-source-maps', '--conditions', 'node']],
+    ['when a test changes process.argv', { FIXTURE_STRICT: baseline, FIXTURE_FIXED: '1', FIXTURE_ARGV: '1' }, [], []],
+  ])('the whole suite is a complete run %s: a fixed entry fails a strict baseline', async (_, env, args, nodeArgs) => {
+    const run = await mocha.run(env, args, nodeArgs)
     expect(run.code, run.output).not.toBe(0)
     expect(run.failed).toBe(0)
     expect(run.report?.baseline).toMatchObject({ complete: true })

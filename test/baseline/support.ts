@@ -12,8 +12,8 @@ export const project = join(fixtures, 'baseline')
 /** A runner as the baseline tests drive it. */
 export interface Runner {
   readonly name: 'vitest' | 'jest' | 'mocha'
-  /** Runs it on the whole suite (`files` empty) or on some test files. */
-  run(env: Record<string, string | undefined>, files?: readonly string[]): Promise<BaselineRun>
+  /** Runs it on the whole suite (`files` empty) or on some test files; `nodeArgs`: Node's own flags, before the runner's bin. */
+  run(env: Record<string, string | undefined>, files?: readonly string[], nodeArgs?: readonly string[]): Promise<BaselineRun>
   /** The file of the users tests. */
   readonly usersFile: string
   /**
@@ -52,10 +52,10 @@ export function runners(dir: string): Runner[] {
     name,
     usersFile,
     partial: name === 'mocha' ? ['--grep', 'users'] : [usersFile],
-    async run(env, files = []) {
+    async run(env, files = [], nodeArgs = []) {
       assertInstalled()
       const reportPath = join(dir, `report-${++reports}.json`)
-      const result = await runNode(bin, [...args, ...files], { cwd: project, env: { NODE_PATH: join(fixtures, 'node_modules'), LOOPCOP_STALL_MS: '0', LOOPCOP_REPORT: reportPath, ...env }, timeoutMs: 180_000 })
+      const result = await runNode(bin, [...args, ...files], { cwd: project, env: { NODE_PATH: join(fixtures, 'node_modules'), LOOPCOP_STALL_MS: '0', LOOPCOP_REPORT: reportPath, ...env }, timeoutMs: 180_000, nodeArgs })
       let report: JsonReport | undefined
       try {
         report = JSON.parse(readFileSync(reportPath, 'utf8')) as JsonReport
