@@ -135,26 +135,58 @@ export function findingDetail(f: Finding, indent: string): string[] {
 }
 
 /**
- * Why a dependency's call has no frame of the user's code to show: the package made it on its own
- * (a callback, code after an `await`: the stack starts in the package), or the user's frame lies
- * past the frames captured — not when the stack's last frame is where Node's event loop enters
- * JavaScript (`processTicksAndRejections`, a timer's, an immediate's): then the whole stack was
- * captured, and a larger traceDepth would show nothing more (unimport: pkg-types after an `await`).
+ * Why a dependency's call has no frame of the user's code to show: a stall's sampled stack shows
+ * the package's own code running; a runner called the package's function itself (pino's
+ * `t.after(transport.end.bind(transport))`: below its frame is the runner, never the user); the
+ * package made the call on its own, the whole stack captured (its last frame is where Node's event
+ * loop enters JavaScript: `processTicksAndRejections`, a timer's, an immediate's — a larger
+ * traceDepth would show nothing more; unimport: pkg-types after an `await`); or the user's frame may
+ * lie past the frames captured (`cut`).
  */
-function noOwnFrame(frames: readonly Frame[], kind: Finding['kind']): string {
-  const captured = plural(frames.length, 'frame')
+type NoOwnFrame = { readonly kind: 'stall' } | { readonly kind: 'runner'; readonly runner: string } | { readonly kind: 'whole' } | { readonly kind: 'cut' }
+
+function whyNoOwnFrame(frames: readonly Frame[], kind: Finding['kind']): NoOwnFrame {
   // A stall's frames are a sample of the code that was running: no call was made, and traceDepth does not bound them.
-  if (kind === 'stall') return `no frame of your own code among the ${captured} sampled: the package's own code was running (in a callback, or after an await)`
-  // The runner called the package's function itself: a test or hook that is the package's function
-  // (pino's `t.after(transport.end.bind(transport))`). Below its frame is the runner, never the user.
+  if (kind === 'stall') return { kind: 'stall' }
   const runner = frames.map((frame) => runnerOf(frame.file)).find((name) => name !== undefined)
-  if (runner !== undefined) return `no frame of your own code among the ${captured} captured: ${runner} called the package's function itself (a test or hook that is the package's function, as \`t.after(stream.end.bind(stream))\` is)`
+  if (runner !== undefined) return { kind: 'runner', runner }
   const last = frames[frames.length - 1]
   // By the method's own name: a native callback's entry is `TCP.callbackTrampoline` (smtp-server's
   // connection handler, nodemailer), `FSReqCallback.oncomplete`.
   const entry = (last?.fn ?? '').split('.').pop() ?? ''
   const whole = last !== undefined && last.file.startsWith('node:') && (LOOP_ENTRIES.has(entry) || entry === 'oncomplete')
-  return `no frame of your own code among the ${captured} captured: the package made the call on its own (in a callback, or after an await)${whole ? '' : ', or your frame lies deeper (raise traceDepth)'}`
+  return whole ? { kind: 'whole' } : { kind: 'cut' }
+}
+
+/** Why a dependency's call (or stall) has no frame of the user's code, as a failure message says it under the call. */
+function noOwnFrame(frames: readonly Frame[], kind: Finding['kind']): string {
+  const captured = plural(frames.length, 'frame')
+  const why = whyNoOwnFrame(frames, kind)
+  switch (why.kind) {
+    case 'stall':
+      return `no frame of your own code among the ${captured} sampled: the package's own code was running (in a callback, or after an await)`
+    case 'runner':
+      return `no frame of your own code among the ${captured} captured: ${why.runner} called the package's function itself (a test or hook that is the package's function, as \`t.after(stream.end.bind(stream))\` is)`
+    case 'whole':
+      return `no frame of your own code among the ${captured} captured: the package made the call on its own (in a callback, or after an await)`
+    case 'cut':
+      return `no frame of your own code among the ${captured} captured: the package made the call on its own (in a callback, or after an await), or your frame lies deeper (raise traceDepth)`
+  }
+}
+
+/**
+ * The same in the few words of a one-line mention (a `warn` line, a run summary's site) of calls at
+ * a dependency's own frame: whether a larger traceDepth may find the user's frame for any of them
+ * (typedoc: TypeScript's `fs.statSync` 34–40 frames below the test helper that called
+ * `createProgram` read "no frame of your own code found").
+ */
+export function noOwnFrameNote(findings: readonly Finding[]): string {
+  const whys = findings.map((f) => ({ why: whyNoOwnFrame(f.frames, f.kind), frames: f.frames.length }))
+  const cut = whys.find((w) => w.why.kind === 'cut')
+  if (cut !== undefined) return `no frame of your own code in the ${plural(cut.frames, 'frame')} captured (raise traceDepth to look deeper)`
+  const runner = whys.find((w) => w.why.kind === 'runner')?.why
+  if (runner?.kind === 'runner') return `no frame of your own code: ${runner.runner} called the package's function itself`
+  return 'no frame of your own code found'
 }
 
 /** The packages whose code calls a test's and a hook's functions, and the runner each is. */
@@ -314,7 +346,7 @@ export function newSiteWarning(f: Finding, title?: string, summarized = true, ex
   if (isUnjudged(f) && f.kind === 'sync-io') return `${describeFinding(f)} (${[...during, NO_STACK, ...(summarized ? ['the run summary and JSON report count them'] : [])].join('; ')})`
   const where = f.location === undefined ? '(no stack)' : `${displayPath(f.location.file)}:${f.location.line}:${f.location.column}`
   // The line is the user's; the call may be a dependency's, made for it (`vite`'s inside `build()`).
-  const by = f.offender === undefined ? [] : [atOffender(f) ? `in the package ${f.offender.package}, no frame of your own code found` : `called by the package ${f.offender.package}`]
+  const by = f.offender === undefined ? [] : [atOffender(f) ? `in the package ${f.offender.package}, ${noOwnFrameNote([f])}` : `called by the package ${f.offender.package}`]
   const later = explain ? [summarized ? 'later calls from here are counted in the run summary and JSON report' : UNSUMMARIZED] : []
   const notes = [...during, ...by, ...later]
   return `new call site ${where} ${describeFinding(f)}${notes.length === 0 ? '' : ` (${notes.join('; ')})`}`

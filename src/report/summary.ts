@@ -6,7 +6,7 @@ import { TEST_CODE_RULE } from '../model/verdict.js'
 import { type Mode, failsTests } from '../model/mode.js'
 import { displayPath } from '../stack/frames.js'
 import { summarize, testCount } from './json.js'
-import { NO_STACK, atOffender, callsAndStalls, count, describeFinding, formatMs, plural, stallDetail, warnedOnlyMarks } from './messages.js'
+import { NO_STACK, atOffender, callsAndStalls, noOwnFrameNote, count, describeFinding, formatMs, plural, stallDetail, warnedOnlyMarks } from './messages.js'
 import { projectCwd } from '../runtime/cwd.js'
 
 /** One row of the run summary: a call site with everything charged to it. */
@@ -111,7 +111,8 @@ function leaked(site: SiteSummary): string {
 /**
  * ` (called by the package p)` when dependencies made a site's calls for the user's line — with how
  * many of them when the line also made some itself (`: 115 of the 189 calls`) — ` (in the package p,
- * no frame of your own code found)` when the site is the dependency's own frame, else nothing.
+ * no frame of your own code found)` when the site is the dependency's own frame (saying when a larger
+ * traceDepth may find it: `noOwnFrameNote`), else nothing.
  */
 function byPackages(findings: readonly Finding[]): string {
   const packages = new Set<string>()
@@ -127,7 +128,7 @@ function byPackages(findings: readonly Finding[]): string {
   }
   if (packages.size === 0) return ''
   const names = `${packages.size === 1 ? '' : 's'} ${[...packages].join(', ')}`
-  if (own) return ` (in the package${names}, no frame of your own code found)`
+  if (own) return ` (in the package${names}, ${noOwnFrameNote(findings.filter((f) => f.kind === 'sync-io' && f.offender !== undefined))})`
   return ` (called by the package${names}${byThem < calls ? `: ${count(byThem)} of the ${count(calls)} calls` : ''})`
 }
 

@@ -206,13 +206,16 @@ describe('the failure message', () => {
     const pino = { package: 'pino', file: join(cwd, 'node_modules/pino/lib/tools.js'), line: 7, column: 3 }
     const alone = syncFinding({ offender: pino, location: { file: pino.file, line: 7, column: 3 }, frames: [{ fn: 'write', file: pino.file, line: 7, column: 3 }] })
     expect(failureMessage([alone])).toContain('called by the package pino (no frame of your own code among the 1 frame captured: the package made the call on its own (in a callback, or after an await), or your frame lies deeper (raise traceDepth))')
-    expect(newSiteWarning(alone, 'a')).toContain('(in "a"; in the package pino, no frame of your own code found; later calls')
+    // typedoc: the warning and the summary said "no frame of your own code found" where the message said to raise traceDepth.
+    expect(newSiteWarning(alone, 'a')).toContain('(in "a"; in the package pino, no frame of your own code in the 1 frame captured (raise traceDepth to look deeper); later calls')
     // A stack that ends where Node's event loop runs a continuation was captured whole: no deeper frame to raise traceDepth for.
     const afterAwait = syncFinding({ offender: pino, location: { file: pino.file, line: 7, column: 3 }, frames: [{ fn: 'write', file: pino.file, line: 7, column: 3 }, { fn: 'process.processTicksAndRejections', file: 'node:internal/process/task_queues', line: 105, column: 5 }] })
     expect(failureMessage([afterAwait])).toContain('called by the package pino (no frame of your own code among the 2 frames captured: the package made the call on its own (in a callback, or after an await))\n')
     // So does one that ends where Node runs a native callback (smtp-server's connection handler, under nodemailer's tests).
     const onConnection = syncFinding({ offender: pino, location: { file: pino.file, line: 7, column: 3 }, frames: [{ fn: 'write', file: pino.file, line: 7, column: 3 }, { fn: 'TCP.onconnection', file: 'node:net', line: 2227, column: 8 }, { fn: 'TCP.callbackTrampoline', file: 'node:internal/async_hooks', line: 130, column: 17 }] })
     expect(failureMessage([onConnection])).not.toContain('raise traceDepth')
+    expect(newSiteWarning(afterAwait, 'a')).toContain('(in "a"; in the package pino, no frame of your own code found; later calls')
+    expect(formatSummary([afterAwait], cwd).split('\n')[1]).toContain('(in the package pino, no frame of your own code found): 1 call')
     // One the test runner called itself, as a hook (pino's `t.after(transport.end.bind(transport))`):
     // below the package is the runner, never the user's code.
     const asAHook = syncFinding({ offender: pino, location: { file: pino.file, line: 7, column: 3 }, frames: [{ fn: 'end', file: pino.file, line: 7, column: 3 }, { fn: 'Test.runInAsyncScope', file: 'node:async_hooks', line: 227, column: 14 }, { fn: 'TestHook.run', file: 'node:internal/test_runner/test', line: 1402, column: 25 }] })
@@ -220,7 +223,10 @@ describe('the failure message', () => {
     const underMocha = syncFinding({ offender: pino, location: { file: pino.file, line: 7, column: 3 }, frames: [{ fn: 'end', file: pino.file, line: 7, column: 3 }, { fn: 'Hook.Runnable.run', file: join(cwd, 'node_modules/mocha/lib/runnable.js'), line: 389, column: 7 }] })
     expect(failureMessage([underMocha])).toContain("Mocha called the package's function itself")
     expect(failureMessage([underMocha])).not.toContain('raise traceDepth')
-    expect(formatSummary([alone], cwd).split('\n')[1]).toBe('  fs.readFileSync at node_modules/pino/lib/tools.js:7:3 (in the package pino, no frame of your own code found): 1 call, 3.1 ms — 1 test: "GET /users returns 200"')
+    expect(newSiteWarning(underMocha, 'a')).toContain("(in \"a\"; in the package pino, no frame of your own code: Mocha called the package's function itself; later calls")
+    expect(formatSummary([alone], cwd).split('\n')[1]).toBe('  fs.readFileSync at node_modules/pino/lib/tools.js:7:3 (in the package pino, no frame of your own code in the 1 frame captured (raise traceDepth to look deeper)): 1 call, 3.1 ms — 1 test: "GET /users returns 200"')
+    // A site some of whose calls were captured whole and some cut: a larger traceDepth may find the user's frame for those.
+    expect(formatSummary([afterAwait, { ...alone, id: 'x' }], cwd).split('\n')[1]).toContain('(raise traceDepth to look deeper)')
     // A stall is no call: its sampled frames show the package's code running.
     const stallIn = stallFinding({ offender: pino, location: { file: pino.file, line: 7, column: 3 }, frames: [{ fn: 'write', file: pino.file, line: 7, column: 3 }] })
     expect(failureMessage([stallIn])).toContain("in the package pino (no frame of your own code among the 1 frame sampled: the package's own code was running (in a callback, or after an await))")
