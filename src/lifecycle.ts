@@ -68,6 +68,11 @@ function modeOf(f: Finding, scope: Scope): Mode {
 export interface TestEnd {
   readonly testFailed: boolean
   readonly errors?: readonly unknown[]
+  /**
+   * The runner has reported the test already (Mocha's `afterEach` hooks): nothing can fail it, so
+   * every violation is said as `warn` mode says it, once a call site in the run.
+   */
+  readonly reported?: boolean
 }
 
 /**
@@ -92,14 +97,14 @@ export function endTest(host: LifecycleHost, scope: Scope, state: TestEnd): Test
       continue
     }
     if (!isViolation(f)) continue
-    const mode = modeOf(f, scope)
+    const mode = state.reported === true ? 'warn' : modeOf(f, scope)
     if (mode === 'warn') warning.push(f)
     else if (mode === 'fail' || mode === 'throw') {
       if (f.kind === 'sync-io' && f.raised && refusalShown) continue
       failing.push(f)
     }
   }
-  const unjudgedOf = (mode: Mode): Finding[] => unjudged.filter((f) => modeOf(f, scope) === mode || (mode === 'fail' && modeOf(f, scope) === 'throw'))
+  const unjudgedOf = (mode: Mode): Finding[] => (state.reported === true ? (mode === 'warn' ? unjudged : []) : unjudged.filter((f) => modeOf(f, scope) === mode || (mode === 'fail' && modeOf(f, scope) === 'throw')))
   if (failing.length > 0) failing.push(...unjudgedOf('fail'))
   if (warning.length > 0) warning.push(...unjudgedOf('warn'))
   const internal = scope.internalErrors[0]
@@ -208,6 +213,18 @@ export class TestRun {
   end(testFailed: boolean, errors?: readonly unknown[]): TestOutcome | undefined {
     if (this.#scope.ended) return undefined
     return endTest(this.#host, this.#scope, errors === undefined ? { testFailed } : { testFailed, errors })
+  }
+
+  /**
+   * Ends a test the runner has reported already (the part of a Mocha test its `afterEach` hooks
+   * run in), as `end` does: nothing can fail it, so its verdict holds no error for what it found
+   * (only for loopcop's own failure), and a warning for each call site not said before in the run
+   * (typedoc in `fail` mode: a fixture's `rmSync` in an `afterEach` printed a failure message
+   * after each of 26 tests).
+   */
+  endReported(): TestOutcome | undefined {
+    if (this.#scope.ended) return undefined
+    return endTest(this.#host, this.#scope, { testFailed: false, reported: true })
   }
 
   /**

@@ -476,14 +476,14 @@ export function newRun(): void {
 /**
  * Closes the current test for good: the part that never finished (a failed hook, `this.skip()`,
  * a timeout) and its `afterEach` hooks. Mocha has reported the test by now: what is found here
- * goes to the run report and is printed, never thrown.
+ * goes to the run report and is said as `warn` mode says it (once a call site in the run), never thrown.
  */
 export function endCurrent(): void {
   const state = current
   if (state === undefined) return
   current = undefined
   if (state.phase === 'test') finishTest(state, true)
-  const outcome = state.tail?.end(false)
+  const outcome = state.tail?.endReported()
   if (outcome === undefined) return
   // Too late to fail the test: recorded as what they got, printed (the report and the GitHub
   // annotations would otherwise say they failed it).

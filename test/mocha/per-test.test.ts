@@ -91,3 +91,20 @@ describe.each(runs)('$label', ({ label, args, mocha11 }) => {
     expect(run.message('an ESM spec blocks through a named import')).toContain('(test/esm.spec.mjs:10:')
   })
 })
+
+// typedoc in `fail` mode: a fixture's `rmSync` in an `afterEach` printed a failure message after each
+// of 26 tests, though it fails none. Said as `warn` mode says it: once a call site in the run.
+test('an afterEach hook that blocks at the same call site after two tests is said once, as a warning, in fail mode', async () => {
+  const run = await runMocha('suite', ['--grep', 'with a blocking afterEach'], { name: 'per-test-after-each-twice', env: { FIXTURE_AFTER_EACH_TWICE: '1' } })
+  expect(run.json.stats).toMatchObject({ tests: 2, passes: 2, failures: 0 })
+  const notice = 'loopcop: an afterEach hook blocked the event loop after Mocha had reported'
+  expect(run.stderr.split(notice)).toHaveLength(2)
+  expect(run.stderr).toContain(`${notice} "with a blocking afterEach passes, its afterEach is reported in the run summary"`)
+  expect(run.stderr).toMatch(/\(a hook failure would skip the rest of the suite\):\nloopcop \(warn\): new call site src\/app\.js:\d+:\d+ child_process\.execSync\(/)
+  expect(run.stderr).not.toContain('blocking operation on the event loop')
+  const inHooks = (run.report?.findings ?? []).filter((f) => f.operation === 'child_process.execSync')
+  expect(inHooks.map((f) => [f.test?.name, f.mode])).toEqual([
+    ['with a blocking afterEach passes, its afterEach is reported in the run summary', 'warn'],
+    ['with a blocking afterEach passes too, its afterEach blocking at the same call site', 'warn'],
+  ])
+})
