@@ -45,6 +45,7 @@ export {
   warnOf,
   lineWriterOf,
   projectCwd,
+  now,
   isDependency,
   givenFlags,
   nodeFlags,

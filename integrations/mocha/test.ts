@@ -10,7 +10,7 @@
  * each for every test, was a fifth of what loopcop added to a test (bench/README.md, "Fortieth pass").
  * @module
  */
-import { type Finding, type TestRef, TestRefs, type TestRun, type TestSink, type Tries, addTestFiles, defineHidden, failedNothing, hideOwnFrames, isThenable, keepShape, openTest, outsideScopes, quotedName, reportInternalError, whenSettled } from '../../src/integration.js'
+import { type Finding, type TestRef, TestRefs, type TestRun, type TestSink, type Tries, addTestFiles, defineHidden, failedNothing, hideOwnFrames, isThenable, keepShape, now, openTest, outsideScopes, quotedName, reportInternalError, whenSettled } from '../../src/integration.js'
 
 /** The part of a Mocha `Test` or `Hook` loopcop touches. */
 export interface MochaRunnable {
@@ -31,6 +31,8 @@ export interface MochaRunnable {
   currentRetry?(): number
   /** The test a retry's clone was made from (Mocha 8 and later). */
   retriedTest?(): MochaRunnable | undefined
+  /** Its timeout in ms (`this.timeout()`, `--timeout`); Mocha's largest integer when disabled. */
+  timeout?(): number
   /**
    * What it failed with, as Mocha's reporters (every one built on `Base`) record it: the first error,
    * later ones in its `multiple`.
@@ -220,9 +222,11 @@ function callTest(wrapper: Function, original: Function, self: unknown, args: un
   const test = runningTest(wrapper, self)
   const state = test === undefined ? undefined : current?.test === test ? current : safeBegin(test)
   if (state === undefined || state.phase !== 'test') return Reflect.apply(original, self, args)
+  const startedAt = now()
+  const failed = (): Error | undefined => withOverrun(finishTest(state, false), state.test, startedAt)
   const done = args[0]
   if (typeof done === 'function') {
-    args[0] = outsideDone(done, state.test, (err) => (err ? hidingOwnFrames(state.run, finishFailed(state, err)) : finishTest(state, false)))
+    args[0] = outsideDone(done, state.test, (err) => (err ? hidingOwnFrames(state.run, finishFailed(state, err)) : failed()))
     try {
       return state.run.run(() => Reflect.apply(original, self, args) as unknown)
     } catch (error) {
@@ -236,13 +240,13 @@ function callTest(wrapper: Function, original: Function, self: unknown, args: un
     throw finishFailed(state, error)
   }
   if (!isThenable(result)) {
-    const error = finishTest(state, false)
+    const error = failed()
     if (error !== undefined) throw error
     return result
   }
   return Promise.resolve(result).then(
     (value) => {
-      const error = finishTest(state, false)
+      const error = failed()
       if (error !== undefined) throw error
       return value
     },
@@ -250,6 +254,22 @@ function callTest(wrapper: Function, original: Function, self: unknown, args: un
       throw finishFailed(state, reason)
     },
   )
+}
+
+/**
+ * loopcop's error for a test that also ran past its timeout, saying so: Mocha names the timeout
+ * only for a test that failed with no error (typedoc: "Converter Compiles" took 7,070 ms of its
+ * 5,000 and showed only the `BlockingIOError`). Timed from the test's function on, as Mocha times it.
+ */
+function withOverrun(error: Error | undefined, test: MochaRunnable, startedAt: number): Error | undefined {
+  if (error === undefined) return undefined
+  const ms = test.timeout?.()
+  const took = now() - startedAt
+  if (typeof ms !== 'number' || !(ms > 0) || took <= ms) return error
+  const before = error.message
+  error.message = `${before}\n(It also ran past Mocha's timeout: ${Math.round(took)} ms of ${ms}. Mocha names a timeout only for a test that failed with no error.)`
+  if (typeof error.stack === 'string') error.stack = error.stack.replace(before, error.message)
+  return error
 }
 
 /**

@@ -47,11 +47,19 @@ describe.each(runs)('$label', ({ label, args, mocha11 }) => {
     expect(ofTest('a test that times out times out')).toEqual([])
   })
 
+  // typedoc: a test that blocked and ran past its timeout showed only loopcop's error (Mocha names a
+  // timeout only for a test that failed with no error).
+  test('a test that blocked and ran past its timeout fails with loopcop’s error, which names the timeout', () => {
+    const message = run.message('a test that times out blocks and runs past its timeout')
+    expect(message).toContain('fs.readFileSync')
+    expect(message).toMatch(/\(It also ran past Mocha's timeout: \d{3,} ms of 50\. Mocha names a timeout only for a test that failed with no error\.\)/)
+  })
+
   test('no beforeEach or afterEach hook of loopcop’s is on the root suite, and no listener on any suite', () => {
     expect(run.failed).not.toContain('the root suite has no beforeEach or afterEach hook of loopcop’s')
     // Nor a listener on any suite (under Mocha 11 it gave each an own `_events`): what Mocha
     // announces is heard through the suites' prototype.
     expect(run.failed).not.toContain('the root suite and no listener of loopcop’s on any suite')
-    expect(run.json.stats).toMatchObject({ tests: 9, failures: 4 })
+    expect(run.json.stats).toMatchObject({ tests: 10, failures: 5 })
   })
 })
