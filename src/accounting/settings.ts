@@ -1,6 +1,6 @@
 // The configuration of one detector (docs/architecture.md, "configuration"): what `configure()`
 // merged, with the `LOOPCOP_*` environment on top, resolved into the settings a scope runs with.
-import { DEFAULT_OPTIONS, MAX_TRACE_DEPTH, type Mode, type Options, SCOPE_OPTION_KEYS, type ScopeOptions, type TestCodeMode, type UserOptions, envOverrides, scopeEnvOverrides, validateOptions } from '../model/options.js'
+import { CALLER_SEARCH_FRAMES, DEFAULT_OPTIONS, MAX_TRACE_DEPTH, type Mode, type Options, SCOPE_OPTION_KEYS, type ScopeOptions, type TestCodeMode, type UserOptions, envOverrides, scopeEnvOverrides, validateOptions } from '../model/options.js'
 import { type CompiledRule, builtinRules, compileRule, looksPastRuleCaller } from './allow.js'
 import type { Redaction } from './redact.js'
 
@@ -36,15 +36,6 @@ export interface Settings {
   /** How argument summaries are shown: extra patterns to redact, or `false` for none at all. */
   readonly redact: Redaction
 }
-
-/**
- * Frames captured beyond `traceDepth` to find the user's own frame when a dependency makes the call
- * deep inside itself (exsolve, klaw-sync, resolve). Measured on Node 20 (bench/README.md, "deeper
- * capture"): each extra frame costs ~0.15–0.25 µs to capture and ~1 µs to format with V8's own
- * formatter, on each kept call; a formatter that reads call sites itself could format only the
- * first `traceDepth` and look for the user's frame among the rest (stack/capture.ts).
- */
-export const CALLER_SEARCH_FRAMES = 10
 
 function resolve(o: Options): Settings {
   const user = o.allow.map((rule) => compileRule(rule))

@@ -237,6 +237,15 @@ function checkNumber(name: string, value: unknown, min: number, integer: boolean
  */
 export const MAX_TRACE_DEPTH = 100
 
+/**
+ * Frames captured beyond `traceDepth` to find the user's own frame when a dependency makes the call
+ * deep inside itself (exsolve, klaw-sync, resolve). Measured on Node 20 (bench/README.md, "deeper
+ * capture"): each extra frame costs ~0.15–0.25 µs to capture and ~1 µs to format with V8's own
+ * formatter, on each kept call; a formatter that reads call sites itself could format only the
+ * first `traceDepth` and look for the user's frame among the rest (stack/capture.ts).
+ */
+export const CALLER_SEARCH_FRAMES = 10
+
 /** Validates one allow rule, naming its index when it is wrong. */
 export function checkRule(rule: unknown, index: number, name = 'allow'): AllowRule {
   const at = `${name}[${index}]`

@@ -47,7 +47,7 @@ const ms = (n: number): string => (n >= 1000 ? `${(n / 1000).toFixed(2)} s` : `$
  */
 function table(list: readonly Row[]): string[] {
   const warned = warnedOnlyMarks(list.map((r) => r.failed))
-  return ['| operation | call site | calls | blocked | tests |', '| --- | --- | ---: | ---: | ---: |', ...list.map((r, i) => `| ${cell(r.operation)}${warned[i] ?? ''} | ${cell(r.site)} | ${count(r.calls)} | ${ms(r.ms)} | ${r.tests.size} |`)]
+  return ['| operation | call site | calls | blocked | tests |', '| --- | --- | ---: | ---: | ---: |', ...list.map((r, i) => `| ${cell(r.operation)}${warned[i] === undefined ? '' : ` (${warned[i]})`} | ${cell(r.site)} | ${count(r.calls)} | ${ms(r.ms)} | ${r.tests.size} |`)]
 }
 
 /** What the Markdown summary reads of a report: all but its findings' stacks (a run's own summary leaves them out). */

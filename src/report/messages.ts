@@ -3,6 +3,7 @@
 import { STACKS_PER_OPERATION, type Finding, type Frame, type StallFinding, isUnjudged, quotedName } from '../model/finding.js'
 import { displayPath, formatFrame, isDependency, isGenerated, isInternal, isSpyFrame } from '../stack/frames.js'
 import { packageOf } from '../runtime/packages.js'
+import { CALLER_SEARCH_FRAMES } from '../model/options.js'
 
 /** Milliseconds as people read them: `0.04 ms`, `3.1 ms`, `182 ms`. */
 export function formatMs(ms: number): string {
@@ -39,14 +40,15 @@ export function count(n: number): string {
 export const plural = (n: number, one: string, many = `${one}s`): string => `${count(n)} ${n === 1 ? one : many}`
 
 /**
- * For each call site, by whether a finding there failed its test: ` (warned: failed no test)` on a
+ * For each call site, by whether a finding there failed its test: `warned: failed no test` on a
  * site that failed none where others failed theirs (stalls under `stallMode: 'warn'`, leaks), else
- * nothing. A run of one kind marks none. The console and Markdown summaries both mark so.
+ * `undefined`. A run of one kind marks none. The console and Markdown summaries both mark so, in
+ * parentheses (the console's with a site's other notes: `(leaked past its test; warned: …)`).
  */
-export function warnedOnlyMarks(failed: readonly boolean[]): string[] {
+export function warnedOnlyMarks(failed: readonly boolean[]): (string | undefined)[] {
   const failing = failed.filter(Boolean).length
   const mixed = failing > 0 && failing < failed.length
-  return failed.map((f) => (mixed && !f ? ' (warned: failed no test)' : ''))
+  return failed.map((f) => (mixed && !f ? 'warned: failed no test' : undefined))
 }
 
 /** What to do about a stall, as the run summary advises it where it advises an async alternative for a blocking call. */
@@ -170,7 +172,8 @@ function noOwnFrame(frames: readonly Frame[], kind: Finding['kind']): string {
     case 'whole':
       return `no frame of your own code among the ${captured} captured: the package made the call on its own (in a callback, or after an await)`
     case 'cut':
-      return `no frame of your own code among the ${captured} captured: the package made the call on its own (in a callback, or after an await), or your frame lies deeper (raise traceDepth)`
+      // The frames shown are the first `traceDepth`; the user's frame was looked for further down too.
+      return `no frame of your own code among the ${captured} captured nor the ${CALLER_SEARCH_FRAMES} more searched below them: the package made the call on its own (in a callback, or after an await), or your frame lies deeper (raise traceDepth)`
   }
 }
 
@@ -183,7 +186,7 @@ function noOwnFrame(frames: readonly Frame[], kind: Finding['kind']): string {
 export function noOwnFrameNote(findings: readonly Finding[]): string {
   const whys = findings.map((f) => ({ why: whyNoOwnFrame(f.frames, f.kind), frames: f.frames.length }))
   const cut = whys.find((w) => w.why.kind === 'cut')
-  if (cut !== undefined) return `no frame of your own code in the ${plural(cut.frames, 'frame')} captured (raise traceDepth to look deeper)`
+  if (cut !== undefined) return `no frame of your own code in the ${plural(cut.frames, 'frame')} captured nor the ${CALLER_SEARCH_FRAMES} more searched below them (raise traceDepth to look deeper)`
   const runner = whys.find((w) => w.why.kind === 'runner')?.why
   if (runner?.kind === 'runner') return `no frame of your own code: ${runner.runner} called the package's function itself`
   return 'no frame of your own code found'

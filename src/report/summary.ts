@@ -81,7 +81,7 @@ function siteLines(sites: readonly SiteSummary[]): string[] {
   const warned = warnedOnlyMarks(sites.map((site) => site.findings.some(failedItsTest)))
   for (const [i, site] of sites.entries()) {
     const tests = site.tests.length === 0 ? '' : ` — ${plural(site.tests.length, 'test')}: ${site.tests.slice(0, 3).join(', ')}${site.tests.length > 3 ? ', …' : ''}`
-    lines.push(`  ${site.operation} at ${site.site}${byPackages(site.findings)}: ${plural(site.calls, site.kind === 'stall' ? 'stall' : 'call')}, ${refused(site) ?? formatMs(site.blockedMs)}${leaked(site)}${warned[i] ?? ''}${tests}`)
+    lines.push(`  ${site.operation} at ${site.site}${byPackages(site.findings)}: ${plural(site.calls, site.kind === 'stall' ? 'stall' : 'call')}, ${refused(site) ?? formatMs(site.blockedMs)}${notes(leaked(site), warned[i])}${tests}`)
     const example = site.example
     lines.push(`      ${example.kind === 'stall' ? stallDetail(example, site.calls) : (describeFinding(example).split(' — ').slice(-1)[0] ?? '')}`)
   }
@@ -100,12 +100,18 @@ function refused(site: SiteSummary): string | undefined {
   return calls === site.calls ? 'refused before it ran (mode: throw)' : `${count(calls)} of them refused (mode: throw), ${formatMs(site.blockedMs)}`
 }
 
-/** ` (leaked past its test)` when a site's calls all did, ` (2 of them leaked past their test)` when some did, else nothing. */
-function leaked(site: SiteSummary): string {
-  if (!site.leak) return ''
+/** A site's notes after its count, in one pair of parentheses: ` (leaked past its test; warned: failed no test)`. */
+function notes(...given: (string | undefined)[]): string {
+  const said = given.filter((n) => n !== undefined)
+  return said.length === 0 ? '' : ` (${said.join('; ')})`
+}
+
+/** `leaked past its test` when a site's calls all did, `2 of them leaked past their test` when some did, else `undefined`. */
+function leaked(site: SiteSummary): string | undefined {
+  if (!site.leak) return undefined
   let calls = 0
   for (const f of site.findings) if (f.leak) calls += f.calls
-  return calls === site.calls ? ' (leaked past its test)' : ` (${count(calls)} of them leaked past their test)`
+  return calls === site.calls ? 'leaked past its test' : `${count(calls)} of them leaked past their test`
 }
 
 /**

@@ -205,9 +205,9 @@ describe('the failure message', () => {
   test('a dependency call with no frame of the user’s own captured says so, and why that can be, in the message, the warning and the summary', () => {
     const pino = { package: 'pino', file: join(cwd, 'node_modules/pino/lib/tools.js'), line: 7, column: 3 }
     const alone = syncFinding({ offender: pino, location: { file: pino.file, line: 7, column: 3 }, frames: [{ fn: 'write', file: pino.file, line: 7, column: 3 }] })
-    expect(failureMessage([alone])).toContain('called by the package pino (no frame of your own code among the 1 frame captured: the package made the call on its own (in a callback, or after an await), or your frame lies deeper (raise traceDepth))')
+    expect(failureMessage([alone])).toContain('called by the package pino (no frame of your own code among the 1 frame captured nor the 10 more searched below them: the package made the call on its own (in a callback, or after an await), or your frame lies deeper (raise traceDepth))')
     // typedoc: the warning and the summary said "no frame of your own code found" where the message said to raise traceDepth.
-    expect(newSiteWarning(alone, 'a')).toContain('(in "a"; in the package pino, no frame of your own code in the 1 frame captured (raise traceDepth to look deeper); later calls')
+    expect(newSiteWarning(alone, 'a')).toContain('(in "a"; in the package pino, no frame of your own code in the 1 frame captured nor the 10 more searched below them (raise traceDepth to look deeper); later calls')
     // A stack that ends where Node's event loop runs a continuation was captured whole: no deeper frame to raise traceDepth for.
     const afterAwait = syncFinding({ offender: pino, location: { file: pino.file, line: 7, column: 3 }, frames: [{ fn: 'write', file: pino.file, line: 7, column: 3 }, { fn: 'process.processTicksAndRejections', file: 'node:internal/process/task_queues', line: 105, column: 5 }] })
     expect(failureMessage([afterAwait])).toContain('called by the package pino (no frame of your own code among the 2 frames captured: the package made the call on its own (in a callback, or after an await))\n')
@@ -224,7 +224,7 @@ describe('the failure message', () => {
     expect(failureMessage([underMocha])).toContain("Mocha called the package's function itself")
     expect(failureMessage([underMocha])).not.toContain('raise traceDepth')
     expect(newSiteWarning(underMocha, 'a')).toContain("(in \"a\"; in the package pino, no frame of your own code: Mocha called the package's function itself; later calls")
-    expect(formatSummary([alone], cwd).split('\n')[1]).toBe('  fs.readFileSync at node_modules/pino/lib/tools.js:7:3 (in the package pino, no frame of your own code in the 1 frame captured (raise traceDepth to look deeper)): 1 call, 3.1 ms — 1 test: "GET /users returns 200"')
+    expect(formatSummary([alone], cwd).split('\n')[1]).toBe('  fs.readFileSync at node_modules/pino/lib/tools.js:7:3 (in the package pino, no frame of your own code in the 1 frame captured nor the 10 more searched below them (raise traceDepth to look deeper)): 1 call, 3.1 ms — 1 test: "GET /users returns 200"')
     // A site some of whose calls were captured whole and some cut: a larger traceDepth may find the user's frame for those.
     expect(formatSummary([afterAwait, { ...alone, id: 'x' }], cwd).split('\n')[1]).toContain('(raise traceDepth to look deeper)')
     // A stall is no call: its sampled frames show the package's code running.
@@ -272,7 +272,7 @@ describe('the failure message', () => {
     const row = (what: string): string => lines.find((line) => line.startsWith(`  ${what} at `)) ?? ''
     expect(row('fs.readFileSync')).not.toContain('failed no test')
     expect(row('event loop stall')).toMatch(/: 1 stall, [\d.]+ ms \(warned: failed no test\) — 1 test: "b"$/)
-    expect(row('fs.existsSync')).toMatch(/\(leaked past its test\) \(warned: failed no test\) — 1 test: "c"$/)
+    expect(row('fs.existsSync')).toMatch(/\(leaked past its test; warned: failed no test\) — 1 test: "c"$/)
     // All failed, or all warned: nothing to tell apart.
     expect(formatSummary([failed, syncFinding({ mode: 'fail', test: { name: 'd' } })], cwd)).not.toContain('failed no test')
     expect(formatSummary([stall, leak], cwd)).not.toContain('failed no test')
