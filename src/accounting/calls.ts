@@ -2,6 +2,7 @@
 // the wrapper and the tally, kept short — the budget is a few µs per call, most of it the capture.
 import type { Finding, Frame } from '../model/finding.js'
 import { STACKS_PER_OPERATION } from '../model/finding.js'
+import { DEEPEST_SEARCH } from '../model/options.js'
 import type { Operation } from '../model/operation.js'
 import { type Verdict, isBuiltinAllowance } from '../model/verdict.js'
 import { now } from '../runtime/clock.js'
@@ -138,7 +139,7 @@ export class CallRecorder {
 
       const tally = scope.tally(op)
       if (s.mode === 'throw') {
-        const kept: KeptCall = { raw: stacks.capture(s.captureDepth, wrapper), ms: 0, arg: summaryOf(arg, op, args), leak: false, raised: true }
+        const kept: KeptCall = { raw: this.#deepest(stacks.capture(s.captureDepth, wrapper), s, wrapper), ms: 0, arg: summaryOf(arg, op, args), leak: false, raised: true }
         const verdict = tally.verdict(kept, scope.rules)
         if (verdict.kind === 'violation') {
           tally.calls++
@@ -216,7 +217,7 @@ export class CallRecorder {
    * out here, before the call, only for such a judgement).
    */
   #deeper(raw: RawStack, s: Settings, wrapper: Function, tally: OperationTally, scope: Scope, op: Operation, args: readonly unknown[], arg: string | undefined | typeof UNSUMMARIZED): RawStack {
-    if (s.shallowDepth === undefined) return raw
+    if (s.shallowDepth === undefined) return this.#deepest(raw, s, wrapper)
     const stacks = this.#tools.stacks
     try {
       if (stacks.holdsCaller(raw, s.shallowDepth)) return raw
@@ -231,14 +232,35 @@ export class CallRecorder {
       // Read before the call runs: loopcop's failure is reported, never thrown into the caller.
       this.#tools.internalError(error)
     }
-    return stacks.capture(s.captureDepth, wrapper)
+    return this.#deepest(stacks.capture(s.captureDepth, wrapper), s, wrapper)
+  }
+
+  /**
+   * A stack captured `captureDepth` deep (`raw`), or, when it was cut there with no frame of the
+   * user's in it, the same captured once more `DEEPEST_SEARCH` deep: the user's frame, which the
+   * verdict (the "test code" rule, a `caller` rule) and the call site turn on, may lie further down
+   * (typedoc: TypeScript's `fs.statSync` 34–40 frames below the test helper that called
+   * `createProgram`, reported in the package; changesets: a test's own `prettier.format` in a nock
+   * callback, the test file's frame the 21st, failed the test it is allowed in). A stack that shows
+   * the user's frame, or ended within the limit (a package's callback, a continuation), is kept.
+   */
+  #deepest(raw: RawStack, s: Settings, wrapper: Function): RawStack {
+    if (s.captureDepth >= DEEPEST_SEARCH) return raw
+    const stacks = this.#tools.stacks
+    try {
+      if (stacks.holdsCaller(raw, s.captureDepth)) return raw
+    } catch (error) {
+      this.#tools.internalError(error)
+      return raw
+    }
+    return stacks.capture(DEEPEST_SEARCH, wrapper)
   }
 
   /** A call charged to a scope that has ended: judged at once and reported as a leak. */
   #leaked(op: Operation, original: Function, self: unknown, args: unknown[], scope: Scope, wrapper: Function, out: { ms: number }): unknown {
     const s = scope.settings
     const tally = scope.tally(op)
-    const kept: KeptCall = { raw: this.#tools.stacks.capture(s.captureDepth, wrapper), ms: 0, arg: summarizeArgs(op, args), leak: true, raised: false }
+    const kept: KeptCall = { raw: this.#deepest(this.#tools.stacks.capture(s.captureDepth, wrapper), s, wrapper), ms: 0, arg: summarizeArgs(op, args), leak: true, raised: false }
     try {
       return timed(this.#tools.guard, original, self, args, out, RECORDED_FRAMES + 1)
     } finally {

@@ -246,6 +246,13 @@ export const MAX_TRACE_DEPTH = 100
  */
 export const CALLER_SEARCH_FRAMES = 10
 
+/**
+ * How deep a kept call's stack is searched for the user's own frame when the first `traceDepth` +
+ * `CALLER_SEARCH_FRAMES` frames do not show it and go on below (accounting/calls.ts, `#deepest`): as
+ * deep as the largest `traceDepth` searches. Only such calls pay for the second capture.
+ */
+export const DEEPEST_SEARCH = MAX_TRACE_DEPTH + CALLER_SEARCH_FRAMES
+
 /** Validates one allow rule, naming its index when it is wrong. */
 export function checkRule(rule: unknown, index: number, name = 'allow'): AllowRule {
   const at = `${name}[${index}]`

@@ -3,7 +3,7 @@
 import { STACKS_PER_OPERATION, type Finding, type Frame, type StallFinding, isUnjudged, quotedName } from '../model/finding.js'
 import { displayPath, formatFrame, isDependency, isGenerated, isInternal, isSpyFrame } from '../stack/frames.js'
 import { packageOf } from '../runtime/packages.js'
-import { CALLER_SEARCH_FRAMES } from '../model/options.js'
+import { DEEPEST_SEARCH } from '../model/options.js'
 
 /** Milliseconds as people read them: `0.04 ms`, `3.1 ms`, `182 ms`. */
 export function formatMs(ms: number): string {
@@ -143,7 +143,7 @@ export function findingDetail(f: Finding, indent: string): string[] {
  * package made the call on its own, the whole stack captured (its last frame is where Node's event
  * loop enters JavaScript: `processTicksAndRejections`, a timer's, an immediate's — a larger
  * traceDepth would show nothing more; unimport: pkg-types after an `await`); or the user's frame may
- * lie past the frames captured (`cut`).
+ * lie past the frames searched (`cut`: the stack goes on below them).
  */
 type NoOwnFrame = { readonly kind: 'stall' } | { readonly kind: 'runner'; readonly runner: string } | { readonly kind: 'whole' } | { readonly kind: 'cut' }
 
@@ -172,21 +172,20 @@ function noOwnFrame(frames: readonly Frame[], kind: Finding['kind']): string {
     case 'whole':
       return `no frame of your own code among the ${captured} captured: the package made the call on its own (in a callback, or after an await)`
     case 'cut':
-      // The frames shown are the first `traceDepth`; the user's frame was looked for further down too.
-      return `no frame of your own code among the ${captured} captured nor the ${CALLER_SEARCH_FRAMES} more searched below them: the package made the call on its own (in a callback, or after an await), or your frame lies deeper (raise traceDepth)`
+      // The frames shown are the first `traceDepth`; the user's frame was looked for further down
+      // (accounting/calls.ts, `#deepest`): a larger traceDepth would find no more.
+      return `no frame of your own code among the ${captured} captured, nor in the first ${DEEPEST_SEARCH} of its stack: the package made the call on its own (in a callback, or after an await), or your frame lies deeper still`
   }
 }
 
 /**
  * The same in the few words of a one-line mention (a `warn` line, a run summary's site) of calls at
- * a dependency's own frame: whether a larger traceDepth may find the user's frame for any of them
- * (typedoc: TypeScript's `fs.statSync` 34–40 frames below the test helper that called
- * `createProgram` read "no frame of your own code found").
+ * a dependency's own frame: whether the stack of any of them went on below the frames searched.
  */
 export function noOwnFrameNote(findings: readonly Finding[]): string {
   const whys = findings.map((f) => ({ why: whyNoOwnFrame(f.frames, f.kind), frames: f.frames.length }))
   const cut = whys.find((w) => w.why.kind === 'cut')
-  if (cut !== undefined) return `no frame of your own code in the ${plural(cut.frames, 'frame')} captured nor the ${CALLER_SEARCH_FRAMES} more searched below them (raise traceDepth to look deeper)`
+  if (cut !== undefined) return `no frame of your own code in the first ${DEEPEST_SEARCH} frames of its stack`
   const runner = whys.find((w) => w.why.kind === 'runner')?.why
   if (runner?.kind === 'runner') return `no frame of your own code: ${runner.runner} called the package's function itself`
   return 'no frame of your own code found'

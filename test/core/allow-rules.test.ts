@@ -439,8 +439,16 @@ describe('built-in rules', () => {
       expect(syncIo((await detect(() => lib('vite').run())).blocking)[0]?.offender?.package).toBe('vite')
     })
 
-    test('with no frame of the user’s own captured (a stack deeper than traceDepth + 10), it is allowed as before', async () => {
-      expect((await detect(() => lib('esbuild').run(40))).findings).toEqual([])
+    // changesets, typedoc: the user's frame 21 and 34–40 frames down. Searched once more, 110 deep.
+    test('deeper than traceDepth + 10, the user’s frame is searched for further down: the call is the user’s', async () => {
+      const { blocking } = await detect(() => lib('esbuild').run(40))
+      expect(verdicts(blocking)).toEqual([['fs.statSync', false, undefined]])
+      expect(syncIo(blocking)[0]?.location?.file).toBe(thisFile)
+      expect(syncIo(blocking)[0]?.offender?.package).toBe('esbuild')
+    })
+
+    test('with no frame of the user’s own in the first 110 frames (a stack deeper still), it is allowed as before', async () => {
+      expect((await detect(() => lib('esbuild').run(120))).findings).toEqual([])
     })
 
     test('deeper than traceDepth only, the shallow capture allowing it is not taken for the verdict: the deep one shows the user’s frame', async () => {

@@ -205,15 +205,15 @@ describe('the failure message', () => {
   test('a dependency call with no frame of the user’s own captured says so, and why that can be, in the message, the warning and the summary', () => {
     const pino = { package: 'pino', file: join(cwd, 'node_modules/pino/lib/tools.js'), line: 7, column: 3 }
     const alone = syncFinding({ offender: pino, location: { file: pino.file, line: 7, column: 3 }, frames: [{ fn: 'write', file: pino.file, line: 7, column: 3 }] })
-    expect(failureMessage([alone])).toContain('called by the package pino (no frame of your own code among the 1 frame captured nor the 10 more searched below them: the package made the call on its own (in a callback, or after an await), or your frame lies deeper (raise traceDepth))')
-    // typedoc: the warning and the summary said "no frame of your own code found" where the message said to raise traceDepth.
-    expect(newSiteWarning(alone, 'a')).toContain('(in "a"; in the package pino, no frame of your own code in the 1 frame captured nor the 10 more searched below them (raise traceDepth to look deeper); later calls')
-    // A stack that ends where Node's event loop runs a continuation was captured whole: no deeper frame to raise traceDepth for.
+    expect(failureMessage([alone])).toContain('called by the package pino (no frame of your own code among the 1 frame captured, nor in the first 110 of its stack: the package made the call on its own (in a callback, or after an await), or your frame lies deeper still)')
+    // typedoc: the warning and the summary said "no frame of your own code found" where the message said the frame may lie deeper.
+    expect(newSiteWarning(alone, 'a')).toContain('(in "a"; in the package pino, no frame of your own code in the first 110 frames of its stack; later calls')
+    // A stack that ends where Node's event loop runs a continuation was captured whole: no deeper frame to look for.
     const afterAwait = syncFinding({ offender: pino, location: { file: pino.file, line: 7, column: 3 }, frames: [{ fn: 'write', file: pino.file, line: 7, column: 3 }, { fn: 'process.processTicksAndRejections', file: 'node:internal/process/task_queues', line: 105, column: 5 }] })
     expect(failureMessage([afterAwait])).toContain('called by the package pino (no frame of your own code among the 2 frames captured: the package made the call on its own (in a callback, or after an await))\n')
     // So does one that ends where Node runs a native callback (smtp-server's connection handler, under nodemailer's tests).
     const onConnection = syncFinding({ offender: pino, location: { file: pino.file, line: 7, column: 3 }, frames: [{ fn: 'write', file: pino.file, line: 7, column: 3 }, { fn: 'TCP.onconnection', file: 'node:net', line: 2227, column: 8 }, { fn: 'TCP.callbackTrampoline', file: 'node:internal/async_hooks', line: 130, column: 17 }] })
-    expect(failureMessage([onConnection])).not.toContain('raise traceDepth')
+    expect(failureMessage([onConnection])).not.toContain('or your frame lies deeper still')
     expect(newSiteWarning(afterAwait, 'a')).toContain('(in "a"; in the package pino, no frame of your own code found; later calls')
     expect(formatSummary([afterAwait], cwd).split('\n')[1]).toContain('(in the package pino, no frame of your own code found): 1 call')
     // One the test runner called itself, as a hook (pino's `t.after(transport.end.bind(transport))`):
@@ -222,11 +222,11 @@ describe('the failure message', () => {
     expect(failureMessage([asAHook])).toContain("called by the package pino (no frame of your own code among the 3 frames captured: node:test called the package's function itself (a test or hook that is the package's function, as `t.after(stream.end.bind(stream))` is))\n")
     const underMocha = syncFinding({ offender: pino, location: { file: pino.file, line: 7, column: 3 }, frames: [{ fn: 'end', file: pino.file, line: 7, column: 3 }, { fn: 'Hook.Runnable.run', file: join(cwd, 'node_modules/mocha/lib/runnable.js'), line: 389, column: 7 }] })
     expect(failureMessage([underMocha])).toContain("Mocha called the package's function itself")
-    expect(failureMessage([underMocha])).not.toContain('raise traceDepth')
+    expect(failureMessage([underMocha])).not.toContain('or your frame lies deeper still')
     expect(newSiteWarning(underMocha, 'a')).toContain("(in \"a\"; in the package pino, no frame of your own code: Mocha called the package's function itself; later calls")
-    expect(formatSummary([alone], cwd).split('\n')[1]).toBe('  fs.readFileSync at node_modules/pino/lib/tools.js:7:3 (in the package pino, no frame of your own code in the 1 frame captured nor the 10 more searched below them (raise traceDepth to look deeper)): 1 call, 3.1 ms — 1 test: "GET /users returns 200"')
+    expect(formatSummary([alone], cwd).split('\n')[1]).toBe('  fs.readFileSync at node_modules/pino/lib/tools.js:7:3 (in the package pino, no frame of your own code in the first 110 frames of its stack): 1 call, 3.1 ms — 1 test: "GET /users returns 200"')
     // A site some of whose calls were captured whole and some cut: a larger traceDepth may find the user's frame for those.
-    expect(formatSummary([afterAwait, { ...alone, id: 'x' }], cwd).split('\n')[1]).toContain('(raise traceDepth to look deeper)')
+    expect(formatSummary([afterAwait, { ...alone, id: 'x' }], cwd).split('\n')[1]).toContain('(in the package pino, no frame of your own code in the first 110 frames of its stack)')
     // A stall is no call: its sampled frames show the package's code running.
     const stallIn = stallFinding({ offender: pino, location: { file: pino.file, line: 7, column: 3 }, frames: [{ fn: 'write', file: pino.file, line: 7, column: 3 }] })
     expect(failureMessage([stallIn])).toContain("in the package pino (no frame of your own code among the 1 frame sampled: the package's own code was running (in a callback, or after an await))")
@@ -239,13 +239,13 @@ describe('the failure message', () => {
     expect(formatSummary([forUser, direct], cwd).split('\n')[1]).toContain('fs.readFileSync at src/users.ts:14:18 (called by the package pino: 1 of the 4 calls): 4 calls')
   })
 
-  test('a dependency call made in its own callback, run by Node’s event loop, was captured whole: no hint to raise traceDepth', async () => {
+  test('a dependency call made in its own callback, run by Node’s event loop, was captured whole: no hint that the user’s frame lies deeper', async () => {
     const fakepkg = createRequire(import.meta.url)('../fixtures/core/node_modules/fakepkg') as { statLater(path: string): Promise<fs.Stats> }
     const { findings } = await detect(() => fakepkg.statLater('.'), { mode: 'warn', stallMs: 0 })
     expect(findings).toHaveLength(1)
     const message = failureMessage(findings)
     expect(message).toMatch(/called by the package fakepkg \(no frame of your own code among the \d frames captured: the package made the call on its own \(in a callback, or after an await\)\)\n/)
-    expect(message).not.toContain('raise traceDepth')
+    expect(message).not.toContain('or your frame lies deeper still')
   })
 
   test('the JSON summary counts the findings known from the baseline as the console does: calls not judged once, with their kind', () => {
