@@ -202,6 +202,15 @@ export class Stacks {
    * Whether a holder captured `depth` frames deep holds the user's own frame (the caller), or the
    * whole stack (it was shorter than the limit). Told at generated positions: nothing is source-mapped.
    */
+  /**
+   * Whether a holder was read as text, not call sites: someone formatted it first, or V8 did with
+   * its own formatter, which it uses for a stack captured while a formatter runs (a probe served
+   * inside a test's `new Error().stack`): then its positions are generated ones, not mapped.
+   */
+  readAsText(raw: Holder): boolean {
+    return this.#readOnce(raw).sites === undefined
+  }
+
   holdsCaller(raw: Holder, depth: number): boolean {
     return (raw[READ]?.captured ?? depth) < depth || this.#rawCaller(raw) !== undefined
   }

@@ -117,3 +117,19 @@ export function stallFinding(id: string, length: StallLength, thresholdMs: numbe
     ...(length.wallMs !== undefined && { wallMs: Math.round(length.wallMs * 10) / 10 }),
   }
 }
+
+/**
+ * The frames below a stack formatter's, when a stall's stack shows one at work: the code that asked
+ * for a stack (`new Error().stack`) and the runner's formatter it made run (Vite's module runner's,
+ * source-map-support) are one stretch of the code that asked, whose frames are its own. Judged by
+ * the formatter's frames, a stall in Svelte's dev mode (`get_stack()` on every effect) was taken for
+ * Vite's module loading and dropped. Node calls a formatter from `prepareStackTraceCallback` in
+ * `node:internal/errors`; the deepest such frame is the first stack asked for.
+ */
+export function belowStackFormatter(frames: readonly Frame[]): readonly Frame[] {
+  for (let i = frames.length - 1; i >= 0; i--) {
+    const f = frames[i] as Frame
+    if (f.file === 'node:internal/errors' && (f.fn === 'prepareStackTraceCallback' || f.fn === 'prepareStackTrace')) return frames.slice(i + 1)
+  }
+  return frames
+}

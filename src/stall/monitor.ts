@@ -12,7 +12,8 @@ import type { LoadingClock } from '../runtime/module-loading.js'
 import { RecentCpu, ThreadClock } from '../runtime/thread-clock.js'
 import type { RawStack, Stacks } from '../stack/capture.js'
 import { firstPartyFrame } from '../stack/frames.js'
-import { allowsAll, innermostScopes, isModuleLoading, ownFrames, samePosition, stallFinding, type StallLength } from './attribution.js'
+import { sourceFrames } from '../stack/sourcemaps.js'
+import { allowsAll, belowStackFormatter, innermostScopes, isModuleLoading, ownFrames, samePosition, stallFinding, type StallLength } from './attribution.js'
 import type { Sampler } from './sampler.js'
 import { PROBE_SOURCE, type ProbeResult, type Watchdog } from './watchdog.js'
 
@@ -411,7 +412,7 @@ export class StallMonitor {
     // Whose code the stall ran, and whether it was a module loading, is told at generated
     // positions; only a stall that is reported has its frames source-mapped (the runner's
     // formatter costs ~0.25 ms a new position, and a probe reads up to a hundred).
-    const stack = probeResult !== undefined ? stacks.rawFrames(probeResult.raw).filter(notProbe) : stacks.withoutOwnFrames(sampled ?? [])
+    const stack = belowStackFormatter(probeResult !== undefined ? stacks.rawFrames(probeResult.raw).filter(notProbe) : stacks.withoutOwnFrames(sampled ?? []))
     let scope = probeResult?.scope
     let candidates: Scope[] = []
     // The probe ran in code outside every scope: the runner's own, or the stalled code had ended
@@ -439,12 +440,15 @@ export class StallMonitor {
     const opened = this.#openedAt(scope)
     const generated = late ? [] : probeResult === undefined ? ownFrames(stack, opened === undefined ? undefined : stacks.read(opened)) : ownFrames(stack, opened === undefined ? undefined : stacks.rawFrames(opened), samePosition)
     let mapped: Frame[] | undefined
-    const sourceFrames = (): Frame[] => {
+    const sourceFramesOf = (): Frame[] => {
       if (mapped !== undefined) return mapped
       if (late || probeResult === undefined) return (mapped = generated)
-      return (mapped = ownFrames(stacks.read(probeResult.raw).filter(notProbe), opened === undefined ? undefined : stacks.read(opened)))
+      // V8's own text of a stack the probe read inside a formatter is at generated positions: mapped here.
+      const read = stacks.read(probeResult.raw).filter(notProbe)
+      const frames = belowStackFormatter(probeResult.unmapped ? sourceFrames(read, this.#tools.guard) : read)
+      return (mapped = ownFrames(frames, opened === undefined ? undefined : stacks.read(opened)))
     }
-    const judge = (rules: readonly CompiledRule[]): Verdict => verdictOf(findAllowingRule(rules, { operation: stallOperation, arg: undefined, frames: sourceFrames, rawFrames: () => generated }))
+    const judge = (rules: readonly CompiledRule[]): Verdict => verdictOf(findAllowingRule(rules, { operation: stallOperation, arg: undefined, frames: sourceFramesOf, rawFrames: () => generated }))
     let verdict = judge(settings.rules)
     // Inside machinery the test's own code called (`expect`'s `toEqual` of a big array), the stall
     // is the test's: judged by the user's rules, as a stall in its own code is, not dropped as the machinery's.
@@ -453,7 +457,7 @@ export class StallMonitor {
       verdict = judge(userRules(settings.rules))
     }
     if (verdict.kind === 'violation' && !settings.moduleLoading && generated.some(isModuleLoading)) return
-    const frames = sourceFrames()
+    const frames = sourceFramesOf()
     // Only a stack showing the code that stalled can make a stall the user's: without one (or with
     // several tests that could own it) it is reported, with why, and never fails a test.
     let unjudged: string | undefined

@@ -44,6 +44,12 @@ export interface ProbeResult<S> {
   readonly scope: S | undefined
   readonly raw: RawStack
   readonly at: number
+  /**
+   * The stack came as V8's own text, at generated positions: the probe was served while a stack
+   * formatter ran (code that reads `new Error().stack` in a loop: Svelte's dev mode), and V8 does
+   * not call a formatter from inside one.
+   */
+  readonly unmapped: boolean
 }
 
 /** What the watchdog needs of its detector. */
@@ -211,7 +217,7 @@ export class Watchdog<S> {
       Error.captureStackTrace(raw, this.#probe)
       Error.stackTraceLimit = limit
       this.#tools.stacks.key(raw) // read the call sites now, while the stalled frames are on the stack
-      this.probes.push({ scope: this.#tools.currentScope(), raw, at: t0 })
+      this.probes.push({ scope: this.#tools.currentScope(), raw, at: t0, unmapped: this.#tools.stacks.readAsText(raw) })
       this.#probed = true
       if (this.probes.length > 50) this.probes.shift()
       return 'ok'

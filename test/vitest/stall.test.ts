@@ -114,3 +114,15 @@ test("a stall inside Vitest's expect, called by the test's own line, is the test
   expect(stalls.map((f) => [f.test?.name, `${f.location?.file}:${f.location?.line}`, f.allowed]), run.result.output).toEqual([['[stall] compares two large arrays', 'test/expect-stall.test.ts:21', false]])
   expect(stalls[0]?.stack[0]).toMatch(/node_modules\/(?:@vitest|vitest)\//)
 }, 240_000)
+
+// svelte: tests that spend seconds in dev mode's `get_stack()` (`new Error().stack` on every effect)
+// were not reported: the probe landed in Vite's stack formatter, whose frames (Vite's module runner)
+// made the stall look like module loading, and it was dropped; reported, its line was the generated one.
+test('a stall spent reading stacks is the code’s that reads them, at its source line', async () => {
+  const run = await runFixture(['test/stack-stall.test.ts'], { report: true })
+  const stalls = (run.report?.findings ?? []).filter((f) => f.kind === 'stall')
+  expect(stalls.map((f) => [f.test?.name, `${f.location?.file}:${f.location?.line}`, f.allowed, f.judged !== false]).sort(), run.result.output).toEqual([
+    ['[stall] reads stacks in a loop again', 'test/stack-stall.test.ts:14', false, true],
+    ['[stall] reads stacks in a loop', 'test/stack-stall.test.ts:14', false, true],
+  ])
+}, 240_000)
