@@ -9,9 +9,17 @@ import { failureMessage, messageOrder } from './messages.js'
  * raises at the call). Its `stack` is the culprit's stack, so runners show the blocking line.
  */
 export interface BlockingIOError extends Error {
-  /** The findings this error reports (not enumerable: runners print an error's enumerable properties, which would repeat every finding). */
+  /**
+   * The findings this error reports: a getter of the class, not a property of the error's own,
+   * and left out of `toJSON()`. Runners print an error's properties (Vitest's "Serialized Error:"
+   * under its `verbose` reporter, each finding with its frames, in svelte's trial; Mocha's `json`
+   * reporter), which would repeat every finding the message says.
+   */
   readonly findings: readonly Finding[]
 }
+
+/** Each `BlockingIOError`'s findings (see `BlockingIOError.findings`). */
+const findingsOf = new WeakMap<Error, readonly Finding[]>()
 
 /** The `BlockingIOError` class: `new BlockingIOError(findings, testTitle?)`, `error instanceof BlockingIOError`. */
 export interface BlockingIOErrorClass {
@@ -28,7 +36,18 @@ export interface BlockingIOErrorClass {
  */
 export function defineBlockingIOError(guard: Guard, rewrite: () => ((text: string) => string) | undefined = () => undefined): BlockingIOErrorClass {
   return class BlockingIOError extends Error {
-    declare readonly findings: readonly Finding[]
+    get findings(): readonly Finding[] {
+      return findingsOf.get(this) ?? []
+    }
+
+    /**
+     * What a runner that serializes an error (Vitest, from a test's worker to its main process,
+     * through the error's own and inherited properties, or this) takes of it: the name, the message
+     * and the culprit's stack, not the findings the message says already.
+     */
+    toJSON(): { name: string; message: string; stack: string | undefined } {
+      return { name: this.name, message: this.message, stack: this.stack }
+    }
 
     constructor(findings: readonly Finding[], title?: string) {
       // An Error's stack is formatted by the installed `Error.prepareStackTrace` (Vitest's,
@@ -40,7 +59,7 @@ export function defineBlockingIOError(guard: Guard, rewrite: () => ((text: strin
         const message = failureMessage(findings, title)
         super(rewrite()?.(message) ?? message)
         this.name = 'BlockingIOError'
-        Object.defineProperty(this, 'findings', { value: findings, writable: false, enumerable: false, configurable: true })
+        findingsOf.set(this, findings)
         const culprit = messageOrder(findings).find((f) => f.frames.length > 0)
         if (culprit !== undefined) {
           Object.defineProperty(this, 'stack', {

@@ -107,6 +107,9 @@ describe('the failure message', () => {
     const error = new BlockingIOError(findings, 'GET /users returns 200')
     expect(error.message).toBe(expected)
     expect(error.findings).toBe(findings)
+    // Not a property of the error's own: runners print those (Vitest's "Serialized Error:", Mocha's json reporter).
+    expect(Object.getOwnPropertyNames(error)).not.toContain('findings')
+    expect(Object.keys(JSON.parse(JSON.stringify(error)) as object).sort()).toEqual(['message', 'name', 'stack'])
     // The stack is the culprit's, in V8's form with absolute paths, so runners show that line.
     expect(error.stack).toBe(
       [

@@ -217,3 +217,12 @@ test('a test spying on console.warn sees none of loopcop’s lines, and a mock d
   const said = run.result.output.split('\n').filter((line) => line.startsWith('loopcop (warn): new call site '))
   expect(said.map((line) => line.endsWith("; later calls from here are not printed: loopcop's reporter counts every call in a run summary)"))).toEqual([true, false])
 }, timeout)
+
+// svelte: under the verbose reporter each failure ended with "Serialized Error: { findings: [ … ] }",
+// every finding again with absolute paths and Vitest's frames: Vitest prints an error's own properties.
+test('a failure under the verbose reporter shows loopcop’s message, not its findings again as the error’s properties', async () => {
+  const run = await runFixture(['test/blocking.test.ts'], { args: ['--reporter=verbose'] })
+  expect(names(run, 'failed').length, run.result.output).toBeGreaterThan(0)
+  expect(run.result.output).toContain('BlockingIOError')
+  expect(run.result.output).not.toContain('Serialized Error')
+}, timeout)
