@@ -86,6 +86,8 @@ export function endTest(host: LifecycleHost, scope: Scope, state: TestEnd): Test
   const refusalShown = state.testFailed && (state.errors === undefined || state.errors.some((e) => isBlockingIOError(e, 0)))
   const findings = host.markKnown(host.closeScope(scope))
   const title = scope.test?.name
+  // A test the runner has reported already fails nothing: its findings are said as `warn` mode says them.
+  const modeFor = (f: Finding): Mode => (state.reported === true ? 'warn' : modeOf(f, scope))
   const failing: Finding[] = []
   const warning: Finding[] = []
   // Calls that were not judged never fail a test; they are listed with the findings that do.
@@ -97,14 +99,14 @@ export function endTest(host: LifecycleHost, scope: Scope, state: TestEnd): Test
       continue
     }
     if (!isViolation(f)) continue
-    const mode = state.reported === true ? 'warn' : modeOf(f, scope)
+    const mode = modeFor(f)
     if (mode === 'warn') warning.push(f)
     else if (mode === 'fail' || mode === 'throw') {
       if (f.kind === 'sync-io' && f.raised && refusalShown) continue
       failing.push(f)
     }
   }
-  const unjudgedOf = (mode: Mode): Finding[] => (state.reported === true ? (mode === 'warn' ? unjudged : []) : unjudged.filter((f) => modeOf(f, scope) === mode || (mode === 'fail' && modeOf(f, scope) === 'throw')))
+  const unjudgedOf = (mode: Mode): Finding[] => unjudged.filter((f) => modeFor(f) === mode || (mode === 'fail' && modeFor(f) === 'throw'))
   if (failing.length > 0) failing.push(...unjudgedOf('fail'))
   if (warning.length > 0) warning.push(...unjudgedOf('warn'))
   const internal = scope.internalErrors[0]

@@ -183,11 +183,9 @@ function noOwnFrame(frames: readonly Frame[], kind: Finding['kind']): string {
  * a dependency's own frame: whether the stack of any of them went on below the frames searched.
  */
 export function noOwnFrameNote(findings: readonly Finding[]): string {
-  const whys = findings.map((f) => ({ why: whyNoOwnFrame(f.frames, f.kind), frames: f.frames.length }))
-  const cut = whys.find((w) => w.why.kind === 'cut')
-  if (cut !== undefined) return `no frame of your own code in the first ${DEEPEST_SEARCH} frames of its stack`
-  const runner = whys.find((w) => w.why.kind === 'runner')?.why
-  if (runner?.kind === 'runner') return `no frame of your own code: ${runner.runner} called the package's function itself`
+  const whys = findings.map((f) => whyNoOwnFrame(f.frames, f.kind))
+  if (whys.some((why) => why.kind === 'cut')) return `no frame of your own code in the first ${DEEPEST_SEARCH} frames of its stack`
+  for (const why of whys) if (why.kind === 'runner') return `no frame of your own code: ${why.runner} called the package's function itself`
   return 'no frame of your own code found'
 }
 
