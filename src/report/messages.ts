@@ -245,6 +245,17 @@ export function callsAndStalls(counted: readonly { readonly kind: Finding['kind'
 /** How to allow what a message lists, or accept it with a baseline. */
 const ALLOW_IT = "Allow it with allowBlocking() in the test or an `allow` rule in loopcop's options; accept what the code blocks on today with a baseline (LOOPCOP_UPDATE_BASELINE=1)."
 
+/**
+ * `ALLOW_IT`, naming the rule for a package when a judged finding's call is a dependency's: its
+ * hint is about the package's code, which the user cannot change (jsdom: undici's
+ * `crypto.randomBytes` inside `new WebSocket()`), and `{ package }` is the rule that fits.
+ */
+function allowIt(judged: readonly Finding[]): string {
+  const pkg = judged.find((f) => f.offender !== undefined)?.offender?.package
+  if (pkg === undefined) return ALLOW_IT
+  return `Allow it with allowBlocking() in the test or an \`allow\` rule in loopcop's options (\`{ package: '${pkg}' }\` allows what ${pkg} calls); accept what the code blocks on today with a baseline (LOOPCOP_UPDATE_BASELINE=1).`
+}
+
 /** The failure message (README, "Use it"): headline, numbered findings with frames, how to allow. */
 export function failureMessage(findings: readonly Finding[], title?: string): string {
   const ordered = messageOrder(findings)
@@ -269,7 +280,7 @@ export function failureMessage(findings: readonly Finding[], title?: string): st
     lines.push(...findingDetail(f, ' '.repeat(label.length + 2)))
   })
   // Nothing here was judged, so nothing fails for it: there is nothing to allow.
-  if (judged.length > 0) lines.push(ALLOW_IT)
+  if (judged.length > 0) lines.push(allowIt(judged))
   return lines.join('\n')
 }
 
@@ -319,7 +330,7 @@ export function leakMessage(finding: Finding, counted: LeakCounted, fileEnded = 
         ? 'too late to fail it, and to reach the run report unless this worker runs another test file; later calls from here are not printed'
         : 'too late to fail it; later calls from here are not printed'
   // The call and its frames under the line that says what happened (no headline counting it again).
-  return `loopcop (leak): ${who} blocked the event loop ${when} (${where}):\n${listBlocking([finding])}${!explain || isUnjudged(finding) ? '' : `\n${ALLOW_IT}`}`
+  return `loopcop (leak): ${who} blocked the event loop ${when} (${where}):\n${listBlocking([finding])}${!explain || isUnjudged(finding) ? '' : `\n${allowIt([finding])}`}`
 }
 
 /**

@@ -48,7 +48,8 @@ export function describeEntry(e: BaselineEntry): string {
   const test = testOfKey(e)
   if (test !== undefined) return `event loop stall in the test "${test}" (${file})`
   if (e.file === '' && e.package !== '') return `${e.operation === 'stall' ? 'event loop stall' : e.operation} by ${e.package} (no code of yours on the stack)`
-  const where = `${e.function === '' ? '(top level)' : e.function} (${file})`
+  // '' is code outside a named function: a callback, an arrow function, a module's top level.
+  const where = `${e.function === '' ? 'an unnamed function or top-level code' : e.function} (${file})`
   return `${e.operation === 'stall' ? 'event loop stall' : e.operation} in ${where}${e.package === '' ? '' : ` via ${e.package}`}`
 }
 

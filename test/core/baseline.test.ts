@@ -6,7 +6,7 @@ import { describe, expect, test } from 'vitest'
 import type { Finding, StallFinding, SyncIoFinding } from '../../src/model/finding.js'
 import { envOverrides, validateOptions } from '../../src/model/options.js'
 import { BaselineError, baselineKey, formatBaseline, functionKey, markKnown, parseBaseline } from '../../src/report/baseline.js'
-import { ratchet } from '../../src/report/ratchet.js'
+import { describeEntry, ratchet } from '../../src/report/ratchet.js'
 import { formatSummary } from '../../src/report/summary.js'
 import { jsonReport } from '../../src/report/json.js'
 import { markdownSummary } from '../../src/report/markdown.js'
@@ -299,6 +299,15 @@ describe('the run', () => {
     const other = { name: 'loads again', file: join(cwd, 'test/a.test.ts') }
     const twice = formatSummary([known(finding('loadUsers', 1, { calls: 2 })), known(finding('loadUsers', 1, { test: other }))], cwd)
     expect(twice).toContain('known from the baseline (reported, not failing): 3 blocking calls at 1 call site in 2 tests')
+  })
+
+  test('an entry is described as a reviewer reads it: an unnamed function is not called the top level', () => {
+    const base = { operation: 'fs.readFileSync', file: 'test/util.js', package: '', calls: 1, tests: 1 }
+    expect(describeEntry({ ...base, function: 'loadConfig' })).toBe('fs.readFileSync in loadConfig (test/util.js)')
+    // jsdom: `(top level)` for a callback inside a function.
+    expect(describeEntry({ ...base, function: '' })).toBe('fs.readFileSync in an unnamed function or top-level code (test/util.js)')
+    expect(describeEntry({ ...base, function: '', package: 'undici' })).toBe('fs.readFileSync in an unnamed function or top-level code (test/util.js) via undici')
+    expect(describeEntry({ ...base, file: '', function: '', package: 'undici' })).toBe('fs.readFileSync by undici (no code of yours on the stack)')
   })
 
   test('calls kept without a stack that the baseline knew are counted once: with the calls not judged, not among the known', () => {

@@ -170,7 +170,8 @@ describe('the failure message', () => {
       '       (in test code)',
       '  6) fs.existsSync ×99,900 more calls, not judged, blocked 121 ms in total — use fs.promises.access',
       '       (no stack of their own: past the first 100 calls of an operation in a test, once one is not allowed, calls are counted and timed only; rules that need a stack could not judge them)',
-      'Allow it with allowBlocking() in the test or an `allow` rule in loopcop\'s options; accept what the code blocks on today with a baseline (LOOPCOP_UPDATE_BASELINE=1).',
+      // A dependency's call: the rule for its package is named (the first such finding's).
+      'Allow it with allowBlocking() in the test or an `allow` rule in loopcop\'s options (`{ package: \'exsolve\' }` allows what exsolve calls); accept what the code blocks on today with a baseline (LOOPCOP_UPDATE_BASELINE=1).',
     ])
   })
 
