@@ -6,7 +6,9 @@
  * 180 ms of work around a 40 ms `require` was dropped when that stack fell in the `require`, and a
  * 60 ms `require` before 70 ms of work was reported as a 130 ms stall when it fell after (fastify's
  * first `inject()`, which requires ajv and its compilers). Loaders of their own (Jest's runtime,
- * Vite's module runner, `import()` of ES modules) are still told by the stack (stall/attribution.ts).
+ * Vite's module runner, `import()` of ES modules) are still told by the stack (stall/attribution.ts):
+ * a probe that finds one looks again, and only what runs after the next probe is the scope's stall
+ * (`StallMonitor`).
  * @module
  */
 import { now } from './clock.js'

@@ -15,7 +15,7 @@ import { firstPartyFrame } from '../stack/frames.js'
 import { sourceFrames } from '../stack/sourcemaps.js'
 import { allowsAll, belowStackFormatter, innermostScopes, isModuleLoading, ownFrames, samePosition, stallFinding, type StallLength } from './attribution.js'
 import type { Sampler } from './sampler.js'
-import { PROBE_SOURCE, type ProbeResult, type Watchdog } from './watchdog.js'
+import { PROBE_SOURCE, type ProbeEnd, type ProbeResult, type Watchdog } from './watchdog.js'
 
 /**
  * Stall detection (docs/architecture.md, "stall"). A stall is a synchronous stretch of the event
@@ -376,11 +376,18 @@ export class StallMonitor {
     const withoutLoading = Math.min(wall - loadingWall, busy - ownCpu - loadingCpu)
     const taken = watchdog.probes.length === 0 ? NO_PROBES : watchdog.probes.splice(0)
     const againIn = watchdog.takeAgainScope()
+    const seen = watchdog.takeLoadingSeen()
     if (Math.min(wallBound, busy - ownCpu) < threshold) return
     const probeResult = taken.find((p) => p.scope !== undefined) ?? taken[0]
     // No way for the watchdog to this worker thread: the in-thread sampler saw what ran during the gap.
     const sampled = probeResult === undefined && this.#tools.sampler.running ? this.#tools.sampler.sampledStack(at - gap, at) : undefined
-    this.#charge({ ms: stall, wallMs: wall }, { ms: withoutLoading, wallMs: wall - loadingWall }, probeResult, sampled, againIn)
+    let scopes: StallLength = { ms: withoutLoading, wallMs: wall - loadingWall }
+    // A probe found a module loading the clock does not time, and a later one the code that ran
+    // next: what ran before that probe may all have been the loading, so only what ran after it
+    // is surely the scope's own (short of it by the watchdog's wait between the two, at most half
+    // the threshold when it is not starved of CPU).
+    if (seen && probeResult !== undefined) scopes = after(scopes, probeResult.after, at, cpu, this.#ownMs(), this.#tools.guard.ownCpuMs)
+    this.#charge({ ms: stall, wallMs: wall }, scopes, probeResult, sampled, againIn, seen)
     // Reading the sampler (stop, read, restart) takes tens of ms, and with a large heap well over
     // the threshold (V8 walks the heap to log code on Profiler.start): loopcop's time, not the
     // next gap's, or it becomes a false stall of whatever scope is open then.
@@ -407,7 +414,7 @@ export class StallMonitor {
    * Charges a stall of `stalled` (`withoutLoading`: the same with module loading left out), each its
    * length and its wall time, to the scope the probe found, or to the open scopes.
    */
-  #charge(stalled: StallLength, withoutLoading: StallLength, probeResult: ProbeResult<Scope> | undefined, sampled?: Frame[], againIn?: Scope): void {
+  #charge(stalled: StallLength, withoutLoading: StallLength, probeResult: ProbeResult<Scope> | undefined, sampled?: Frame[], againIn?: Scope, loadingSeen = false): void {
     const stacks = this.#tools.stacks
     // Whose code the stall ran, and whether it was a module loading, is told at generated
     // positions; only a stall that is reported has its frames source-mapped (the runner's
@@ -423,6 +430,9 @@ export class StallMonitor {
     // one could look (a watchdog short of CPU): its scope still owns the stall, though no stack
     // shows it. Before, once its test had ended, such a stall was dropped without a word.
     const fromAgain = scope === undefined && againIn !== undefined && (late || stack.length === 0)
+    // The last look found a module loading the clock does not time, and none came after it: the
+    // rest may have been that loading too, which is no stall (as before such a probe looked again).
+    if (fromAgain && loadingSeen && !againIn.settings.moduleLoading) return
     if (fromAgain) scope = againIn
     if (scope === undefined) {
       candidates = this.#candidates()
@@ -485,6 +495,19 @@ export class StallMonitor {
     return wallMs !== undefined && wallMs - ms > Math.max(this.#interval, ms * WALL_APART_SHARE) ? length : { ms }
   }
 
+  /**
+   * Whether a probe's stack, captured in `scope`, shows a module loading that the loading clock
+   * does not time (`isModuleLoading` among the scope's own frames, below any stack formatter) and
+   * the scope does not count module loading as a stall: the watchdog then looks again.
+   */
+  loadingOnStack(raw: RawStack, scope: Scope | undefined): boolean {
+    if (scope === undefined || scope.settings.moduleLoading) return false
+    const stacks = this.#tools.stacks
+    const opened = this.#openedAt(scope)
+    const stack = belowStackFormatter(stacks.rawFrames(raw).filter(notProbe))
+    return ownFrames(stack, opened === undefined ? undefined : stacks.rawFrames(opened), samePosition).some(isModuleLoading)
+  }
+
   /** Where the scope (or the nearest watched one around it) was opened, when captured. */
   #openedAt(scope: Scope): RawStack | undefined {
     for (let s: Scope | undefined = scope; s !== undefined; s = s.parent) {
@@ -495,6 +518,17 @@ export class StallMonitor {
     }
     return undefined
   }
+}
+
+/**
+ * A stall's length (`length`: module loading the clock timed left out) bounded by what ran after a
+ * probe ended (`end`), at `at`, with the thread's CPU time then `cpu` and loopcop's own time so
+ * far (`ownMs` wall, with the wrapped calls', `ownCpuMs`).
+ */
+function after(length: StallLength, end: ProbeEnd, at: number, cpu: number, ownMs: number, ownCpuMs: number): StallLength {
+  const wallMs = at - end.at - (ownMs - end.ownMs)
+  const ms = Math.min(length.ms, wallMs, cpu - end.cpuMs - (ownCpuMs - end.ownCpuMs))
+  return { ms, wallMs: Math.min(length.wallMs ?? wallMs, wallMs) }
 }
 
 /** Not the probe's own frame. */

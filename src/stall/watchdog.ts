@@ -50,6 +50,8 @@ export interface ProbeResult<S> {
    * not call a formatter from inside one.
    */
   readonly unmapped: boolean
+  /** Where the probe ended (after a probe found a module loading, what ran after this one is the scope's). */
+  readonly after: ProbeEnd
 }
 
 /** What the watchdog needs of its detector. */
@@ -62,10 +64,27 @@ export interface WatchdogTools<S> {
   currentScope(): S | undefined
   /** Whether a module is loading now, which the scope running does not count as a stall (see runtime/module-loading.ts). */
   inModuleLoading(): boolean
+  /**
+   * Whether a probe's stack, captured in `scope`, shows a module loading that the loading clock does
+   * not time (an ES module's evaluation, Vite's module runner, Jest's runtime) and the scope does
+   * not count as a stall.
+   */
+  loadingOnStack(raw: RawStack, scope: S | undefined): boolean
   /** The root of loopcop's code, where `WORKER_FILE` is (undefined when it cannot be told). */
   readonly root: string | undefined
   /** Reports loopcop's own failure. */
   internalError(error: unknown): void
+}
+
+/**
+ * Where a probe ended: the thread's wall and CPU time, and so far loopcop's own time with the
+ * wrapped calls' (wall) and its own CPU time, as the stall monitor counts them; all in ms.
+ */
+export interface ProbeEnd {
+  readonly at: number
+  readonly cpuMs: number
+  readonly ownMs: number
+  readonly ownCpuMs: number
 }
 
 /** What the probe answers when it landed inside a wrapped call: the worker probes again (see the worker). */
@@ -89,6 +108,8 @@ export class Watchdog<S> {
    * stall ends before the next probe (a watchdog short of CPU), it still tells whose stall it was.
    */
   #againIn: S | undefined
+  /** A probe found a module loading the clock does not time and answered `AGAIN`, since the stall monitor last asked. */
+  #loadingSeen = false
   /** Set while the heartbeat itself runs: a pause landing there says nothing about the stall. */
   inHeartbeat = false
   readonly #tools: WatchdogTools<S>
@@ -196,6 +217,13 @@ export class Watchdog<S> {
     return scope
   }
 
+  /** Whether a probe found a module loading the clock does not time since the last call; cleared. */
+  takeLoadingSeen(): boolean {
+    const seen = this.#loadingSeen
+    this.#loadingSeen = false
+    return seen
+  }
+
   /** Frames of the running code, recorded by the probe on top of it (in V8's interrupt). */
   #record(): string {
     if (this.inHeartbeat) return 'heartbeat'
@@ -210,6 +238,8 @@ export class Watchdog<S> {
     }
     const t0 = now()
     const cpu0 = this.#tools.cpuMs()
+    let answer = 'failed'
+    let found: Pick<ProbeResult<S>, 'scope' | 'raw' | 'unmapped'> | undefined
     try {
       const raw: RawStack = {}
       const limit = Error.stackTraceLimit
@@ -217,17 +247,33 @@ export class Watchdog<S> {
       Error.captureStackTrace(raw, this.#probe)
       Error.stackTraceLimit = limit
       this.#tools.stacks.key(raw) // read the call sites now, while the stalled frames are on the stack
-      this.probes.push({ scope: this.#tools.currentScope(), raw, at: t0, unmapped: this.#tools.stacks.readAsText(raw) })
-      this.#probed = true
-      if (this.probes.length > 50) this.probes.shift()
-      return 'ok'
+      const scope = this.#tools.currentScope()
+      // A module loading the clock does not time (an ES module's evaluation, Vite's module runner):
+      // no stall of the scope's, but its own code may go on stalling once the module has loaded (a
+      // test's `await import()` amid its own work). Looked at again, as inside a `require`; before,
+      // the one stack read there dropped the whole stall.
+      if (this.#tools.loadingOnStack(raw, scope)) {
+        this.#againIn = scope
+        this.#loadingSeen = true
+        answer = AGAIN
+      } else {
+        found = { scope, raw, unmapped: this.#tools.stacks.readAsText(raw) }
+        answer = 'ok'
+      }
     } catch (error) {
       this.#tools.internalError(error)
-      return 'failed'
-    } finally {
-      this.#tools.guard.ownMs += now() - t0
-      this.#tools.guard.ownCpuMs += this.#tools.cpuMs() - cpu0
     }
+    const guard = this.#tools.guard
+    const t1 = now()
+    const cpu1 = this.#tools.cpuMs()
+    guard.ownMs += t1 - t0
+    guard.ownCpuMs += cpu1 - cpu0
+    if (found !== undefined) {
+      this.probes.push({ ...found, at: t0, after: { at: t1, cpuMs: cpu1, ownMs: guard.blockedMs + guard.ownMs, ownCpuMs: guard.ownCpuMs } })
+      this.#probed = true
+      if (this.probes.length > 50) this.probes.shift()
+    }
+    return answer
   }
 
   /** Makes the probe reachable from a realm (Jest's test context). */

@@ -117,3 +117,17 @@ test("a stall inside Jest's expect, called by the test's own line, is the test's
   // Caught inside the equality of Jest's expect (its @jest/expect-utils), below the test's line.
   expect(stalls[0]?.stack[0]).toMatch(/node_modules\/(?:expect|@jest\/expect-utils)\//)
 }, 240_000)
+
+// A test that requires a slow module amid its own work: Jest's runtime loads it, which the loading
+// clock (Node's Module._load) does not time. A probe landing there dropped the whole stall, and the
+// 300 ms the test spent after the require went unreported. Now the watchdog looks again, and the
+// stall is what ran after the probe that found the test's own code; a module that loads slowly
+// before brief work is still no stall.
+test("a stall after a slow module's require is the test's, at its line; the require itself is no stall", async () => {
+  const run = await runJest('stall', ['--testMatch', '**/loading/**/*.test.js'])
+  expect(run.failed, run.output).toEqual([])
+  const stalls = (run.report?.findings ?? []).filter((f) => f.kind === 'stall')
+  expect(stalls.map((f) => [f.test?.name, f.stack.find((frame) => frame.includes('loading/require.test.js')), f.allowed]), run.output).toEqual([
+    ['requires a slow module amid its own work', expect.stringMatching(/^Object\.<anonymous> \(loading\/require\.test\.js:(?:11|8):\d+\)$/), false],
+  ])
+}, 240_000)

@@ -18,7 +18,8 @@ test("a stall is told on the test that spun (stallMode 'warn', the default), wit
 })
 
 // A module that loads slowly in the middle of a test's own work (fastify: ajv required on the first
-// inject()): its loading is no stall, the test's own work around it is, judged at its own line.
+// inject()): its loading is no stall, the test's own work around it is, judged at its own line. As
+// a CommonJS module (timed by the loading clock) and as an ES module (told by the probe's stack).
 test.each([20, 24] as const)("a require amid a test's own work, Node %i: the stall is the test's own work, at its line; a slow require before brief work is no stall", async (node) => {
   const loading = await runNodeTest('stall', { name: `loading-${node}`, node, env: { LOOPCOP_STALL_MS: '100' }, files: ['test/loading.test.mjs'] })
   expect(loading.failed, loading.output).toEqual([])
@@ -26,7 +27,13 @@ test.each([20, 24] as const)("a require amid a test's own work, Node %i: the sta
   // first probe landed in the loading: the stall is the test's all the same, reported unjudged, saying so.
   const AGAIN_LATE = "the probe landed in a module's loading or a blocking call, and the stall had ended before it could look again"
   const found = (loading.report?.findings.filter((f) => f.kind === 'stall') ?? []).map((f) => [f.test?.name, f.unjudged ?? f.location?.file]).sort()
-  expect(found.map(([name]) => name), loading.output).toEqual(['imports a slow CommonJS module amid its own work', 'loads a slow module amid its own work'])
+  expect(found.map(([name]) => name), loading.output).toEqual(['imports a slow CommonJS module amid its own work', 'imports a slow ES module amid its own work', 'loads a slow module amid its own work'])
   for (const [, where] of found) expect(['src/spin.js', AGAIN_LATE], loading.output).toContain(where)
+  // An ES module's evaluation, which the loading clock does not time, is told by the probe's stack:
+  // the stall is what ran after the probe that found the test's own code, at its line (the work
+  // after the import; on a machine short of CPU the first probe may come before it, in the work before).
+  const es = loading.report?.findings.find((f) => f.kind === 'stall' && f.test?.name === 'imports a slow ES module amid its own work')
+  expect(es?.stack.find((frame) => frame.includes('test/loading.test.mjs')), loading.output).toMatch(/^TestContext\.<anonymous> \(test\/loading\.test\.mjs:(?:38|35):3\)$/)
   expect(loading.test('loads a slow module, then works briefly').diagnostics).toEqual([])
+  expect(loading.test('imports a slow ES module, then works briefly').diagnostics).toEqual([])
 })

@@ -27,7 +27,7 @@ test('a worker with anything else only a module may hold starts from its file', 
 test('a probe that answers "again" keeps the scope it landed in, for the stall monitor to take once', () => {
   const guard = new Guard()
   let loading = true
-  const watchdog = new Watchdog<string>({ stacks: new Stacks(guard), guard, cpuMs: () => 0, currentScope: () => 'the test', inModuleLoading: () => loading, root: undefined, internalError: (error) => { throw error } })
+  const watchdog = new Watchdog<string>({ stacks: new Stacks(guard), guard, cpuMs: () => 0, currentScope: () => 'the test', inModuleLoading: () => loading, loadingOnStack: () => false, root: undefined, internalError: (error) => { throw error } })
   const realm: Record<symbol, unknown> = {}
   watchdog.installProbe(realm)
   const probe = realm[Symbol.for('loopcop.stallProbe')] as () => string
@@ -39,4 +39,42 @@ test('a probe that answers "again" keeps the scope it landed in, for the stall m
   expect(probe()).toBe('ok')
   expect(watchdog.probes.map((p) => p.scope)).toEqual(['the test'])
   expect(watchdog.takeAgainScope()).toBeUndefined()
+})
+
+// A probe whose stack shows a module loading the clock does not time (an ES module evaluated by a
+// test's `await import()`) answers "again" too, and says so once: only what runs after the next
+// probe is surely the scope's stall (StallMonitor). Before, that one stack dropped the whole stall.
+test('a probe in a module loading the clock does not time answers "again"; the next one says where it ended', () => {
+  const guard = new Guard()
+  let onStack = true
+  let cpu = 5
+  const asked: unknown[] = []
+  const watchdog = new Watchdog<string>({
+    stacks: new Stacks(guard),
+    guard,
+    cpuMs: () => (cpu += 1),
+    currentScope: () => 'the test',
+    inModuleLoading: () => false,
+    loadingOnStack: (raw, scope) => {
+      asked.push(scope, typeof raw)
+      return onStack
+    },
+    root: undefined,
+    internalError: (error) => { throw error },
+  })
+  const realm: Record<symbol, unknown> = {}
+  watchdog.installProbe(realm)
+  const probe = realm[Symbol.for('loopcop.stallProbe')] as () => string
+  expect(probe()).toBe('again')
+  expect(asked).toEqual(['the test', 'object'])
+  expect(watchdog.probes).toEqual([])
+  expect(watchdog.takeAgainScope()).toBe('the test')
+  expect(watchdog.takeLoadingSeen()).toBe(true)
+  expect(watchdog.takeLoadingSeen()).toBe(false)
+  onStack = false
+  expect(probe()).toBe('ok')
+  expect(watchdog.probes.map((p) => p.scope)).toEqual(['the test'])
+  // Where it ended, after its own time is counted: the CPU read as it ended, loopcop's time so far (both probes').
+  expect(watchdog.probes[0]?.after).toEqual({ at: expect.any(Number) as number, cpuMs: 9, ownMs: guard.blockedMs + guard.ownMs, ownCpuMs: 2 })
+  expect(watchdog.takeLoadingSeen()).toBe(false)
 })
