@@ -177,7 +177,9 @@ export function formatSummary(findings: readonly Finding[], cwd?: string, json?:
     lines.push(`  found by assertions (toBlockEventLoop, assertNoBlocking, blockEventLoop, doesNotBlock), which pass or fail their tests themselves: ${callsAndStalls(asserted, calls)} at ${plural(asserted.length, 'call site')}`)
     lines.push(...siteLines(asserted).map((l) => `  ${l}`))
   }
-  if (s.unjudgedStalls > 0) lines.push(`  ${plural(s.unjudgedStalls, 'stall')} not judged (no stack showing your code could be read, or several tests could own ${s.unjudgedStalls === 1 ? 'it' : 'them'}; each says why in the JSON report)`)
+  // Where each says why: the report this run writes, or how to ask for one (webpack-cli: pointed at a report no run wrote).
+  const why = json !== undefined ? 'each says why in the JSON report' : 'a JSON report says why for each: set report.json or LOOPCOP_REPORT'
+  if (s.unjudgedStalls > 0) lines.push(`  ${plural(s.unjudgedStalls, 'stall')} not judged (no stack showing your code could be read, or several tests could own ${s.unjudgedStalls === 1 ? 'it' : 'them'}; ${why})`)
   if (s.unstackedCalls > 0) lines.push(`  ${plural(s.unstackedCalls, 'more call')} not judged, not counted above (${NO_STACK})`)
   if (s.allowed > 0 && s.findings > 0) {
     // Where to read them: the report this run writes, or how to ask for one.

@@ -538,6 +538,9 @@ describe('the run summary', () => {
     const summary = formatSummary([unjudged], cwd).split('\n')
     expect(summary[0]).toBe('loopcop: no blocking of the event loop found, apart from 1 stall not judged')
     expect(summary[1]).toContain('  1 stall not judged (no stack showing your code could be read')
+    // Where each says why: the run's JSON report when it writes one, else how to ask for one (webpack-cli).
+    expect(summary[1]).toMatch(/; a JSON report says why for each: set report\.json or LOOPCOP_REPORT\)$/)
+    expect(formatSummary([unjudged], cwd, 'reports/loopcop.json').split('\n')[1]).toMatch(/; each says why in the JSON report\)$/)
     const markdown = markdownSummary(jsonReport([unjudged], { cwd }))
     expect(markdown).toContain('No blocking of the event loop found, apart from 1 stall not judged.')
     expect(markdown).toContain('1 stall not judged (no stack showing your code could be read, or several tests could own it; each says why in the JSON report).')
