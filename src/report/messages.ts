@@ -242,18 +242,16 @@ export function callsAndStalls(counted: readonly { readonly kind: Finding['kind'
   return stalls === calls ? plural(stalls, stall) : `${plural(calls - stalls, 'blocking call')} and ${plural(stalls, stall)}`
 }
 
-/** How to allow what a message lists, or accept it with a baseline. */
-const ALLOW_IT = "Allow it with allowBlocking() in the test or an `allow` rule in loopcop's options; accept what the code blocks on today with a baseline (LOOPCOP_UPDATE_BASELINE=1)."
-
 /**
- * `ALLOW_IT`, naming the rule for a package when a judged finding's call is a dependency's: its
- * hint is about the package's code, which the user cannot change (jsdom: undici's
- * `crypto.randomBytes` inside `new WebSocket()`), and `{ package }` is the rule that fits.
+ * How to allow what a message lists, or accept it with a baseline; naming the rule for a package
+ * when a judged finding's call is a dependency's: its hint is about the package's code, which the
+ * user cannot change (jsdom: undici's `crypto.randomBytes` inside `new WebSocket()`), and
+ * `{ package }` is the rule that fits.
  */
 function allowIt(judged: readonly Finding[]): string {
   const pkg = judged.find((f) => f.offender !== undefined)?.offender?.package
-  if (pkg === undefined) return ALLOW_IT
-  return `Allow it with allowBlocking() in the test or an \`allow\` rule in loopcop's options (\`{ package: '${pkg}' }\` allows what ${pkg} calls); accept what the code blocks on today with a baseline (LOOPCOP_UPDATE_BASELINE=1).`
+  const rule = pkg === undefined ? '' : ` (\`{ package: '${pkg}' }\` allows what ${pkg} calls)`
+  return `Allow it with allowBlocking() in the test or an \`allow\` rule in loopcop's options${rule}; accept what the code blocks on today with a baseline (LOOPCOP_UPDATE_BASELINE=1).`
 }
 
 /** The failure message (README, "Use it"): headline, numbered findings with frames, how to allow. */

@@ -419,7 +419,7 @@ export class StallMonitor {
     // Whose code the stall ran, and whether it was a module loading, is told at generated
     // positions; only a stall that is reported has its frames source-mapped (the runner's
     // formatter costs ~0.25 ms a new position, and a probe reads up to a hundred).
-    const stack = belowStackFormatter(probeResult !== undefined ? stacks.rawFrames(probeResult.raw).filter(notProbe) : stacks.withoutOwnFrames(sampled ?? []))
+    const stack = probeResult !== undefined ? this.#probeStack(probeResult.raw) : belowStackFormatter(stacks.withoutOwnFrames(sampled ?? []))
     let scope = probeResult?.scope
     let candidates: Scope[] = []
     // The probe ran in code outside every scope: the runner's own, or the stalled code had ended
@@ -448,7 +448,7 @@ export class StallMonitor {
     // The frames of a detect() scope's caller (`openedAt`) are not the scope's own: told apart by
     // position (one frame object a position) at generated positions, by file, line and column mapped.
     const opened = this.#openedAt(scope)
-    const generated = late ? [] : probeResult === undefined ? ownFrames(stack, opened === undefined ? undefined : stacks.read(opened)) : ownFrames(stack, opened === undefined ? undefined : stacks.rawFrames(opened), samePosition)
+    const generated = late ? [] : probeResult === undefined ? ownFrames(stack, opened === undefined ? undefined : stacks.read(opened)) : this.#probedOwnFrames(stack, opened)
     let mapped: Frame[] | undefined
     const sourceFramesOf = (): Frame[] => {
       if (mapped !== undefined) return mapped
@@ -502,10 +502,17 @@ export class StallMonitor {
    */
   loadingOnStack(raw: RawStack, scope: Scope | undefined): boolean {
     if (scope === undefined || scope.settings.moduleLoading) return false
-    const stacks = this.#tools.stacks
-    const opened = this.#openedAt(scope)
-    const stack = belowStackFormatter(stacks.rawFrames(raw).filter(notProbe))
-    return ownFrames(stack, opened === undefined ? undefined : stacks.rawFrames(opened), samePosition).some(isModuleLoading)
+    return this.#probedOwnFrames(this.#probeStack(raw), this.#openedAt(scope)).some(isModuleLoading)
+  }
+
+  /** A probe's frames at generated positions, its own left out, below any stack formatter. */
+  #probeStack(raw: RawStack): readonly Frame[] {
+    return belowStackFormatter(this.#tools.stacks.rawFrames(raw).filter(notProbe))
+  }
+
+  /** Of a probe's frames (`#probeStack`), the scope's own: those above where it was `opened`, told apart by position. */
+  #probedOwnFrames(stack: readonly Frame[], opened: RawStack | undefined): Frame[] {
+    return ownFrames(stack, opened === undefined ? undefined : this.#tools.stacks.rawFrames(opened), samePosition)
   }
 
   /** Where the scope (or the nearest watched one around it) was opened, when captured. */
