@@ -251,7 +251,11 @@ export function callsAndStalls(counted: readonly { readonly kind: Finding['kind'
 function allowIt(judged: readonly Finding[]): string {
   const pkg = judged.find((f) => f.offender !== undefined)?.offender?.package
   const rule = pkg === undefined ? '' : ` (\`{ package: '${pkg}' }\` allows what ${pkg} calls)`
-  return `Allow it with allowBlocking() in the test or an \`allow\` rule in loopcop's options${rule}; accept what the code blocks on today with a baseline (LOOPCOP_UPDATE_BASELINE=1).`
+  const baseline = 'accept what the code blocks on today with a baseline (LOOPCOP_UPDATE_BASELINE=1).'
+  // A leak came after its test ended, where no allowBlocking() of the test reaches (its allowance
+  // ends with the test): the advice to call it in the test did nothing for rxjs's leaked interval.
+  if (judged.every((f) => f.leak)) return `Stop that work before its test ends (clear its timer, close what it opened), or allow it with an \`allow\` rule in loopcop's options${rule} (an allowBlocking() ends with its test); ${baseline}`
+  return `Allow it with allowBlocking() in the test or an \`allow\` rule in loopcop's options${rule}; ${baseline}`
 }
 
 /** The failure message (README, "Use it"): headline, numbered findings with frames, how to allow. */

@@ -7,7 +7,7 @@ import { RunCollector, failureMessage, formatSummary, jsonReport, reportRun } fr
 import { mergeReports } from '../../src/cli/reports.js'
 import { markdownSummary } from '../../src/report/markdown.js'
 import { type JsonReport, jsonReportText } from '../../src/report/json.js'
-import { STALL_HINT, describeFinding, formatMs, newSiteWarning, plural, warnSiteKey } from '../../src/report/messages.js'
+import { STALL_HINT, describeFinding, formatMs, leakMessage, newSiteWarning, plural, warnSiteKey } from '../../src/report/messages.js'
 import { SPOOL_ENV, closeSpool, finishRun, firstWarning, githubAnnotations, openSpool, readSpool, spoolFindings, startRun, writeJsonReport } from '../helpers/detector.js'
 import { WARNED_ENV, claimWarning, closeWarned, openWarned } from '../../src/report/warned.js'
 import { defaultsWithoutStalls, tempDir } from './support.js'
@@ -188,6 +188,15 @@ describe('the failure message', () => {
     // Nothing judged, nothing fails: no advice on allowing it.
     expect(failureMessage([unjudged], 'a')).not.toContain('Allow it')
     expect(failureMessage([unjudged, syncFinding()])).toContain('Allow it with allowBlocking()')
+  })
+
+  // rxjs: a leak's message said to call allowBlocking() in the test, whose allowance ends with it.
+  test("a leak's advice is to stop the work or allow it by rule; a message with a test's own finding keeps allowBlocking()", () => {
+    const leak = syncFinding({ leak: true })
+    const stop = "Stop that work before its test ends (clear its timer, close what it opened), or allow it with an `allow` rule in loopcop's options (an allowBlocking() ends with its test); accept what the code blocks on today with a baseline (LOOPCOP_UPDATE_BASELINE=1)."
+    expect(failureMessage([leak], 'a').split('\n').at(-1)).toBe(stop)
+    expect(leakMessage(leak, 'reported').split('\n').at(-1)).toBe(stop)
+    expect(failureMessage([leak, syncFinding()], 'a').split('\n').at(-1)).toMatch(/^Allow it with allowBlocking\(\) in the test/)
   })
 
   // thread-stream's suite: `(in "worker has default name \"thread-stream\"" …`.

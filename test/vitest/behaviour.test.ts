@@ -19,6 +19,9 @@ describe('work a test leaves running', () => {
     const failure = run.fileFailures[0]!
     expect(failure.message).toContain('1 blocking operation on the event loop during "[clean] starts a timer that blocks after the test ended"')
     expect(failure.message).toContain('after its test ended: fs.readFileSync(')
+    // How to stop or allow a leak: not an allowBlocking() in the test, whose allowance ends with it.
+    expect(failure.message).toContain('Stop that work before its test ends (clear its timer, close what it opened), or allow it with an `allow` rule')
+    expect(failure.message).not.toContain('Allow it with allowBlocking() in the test')
     expect(run.result.code).toBe(1)
     // The run report holds it once, charged to that test.
     expect(run.report?.findings.map((f) => ({ operation: f.operation, test: f.test?.name, leak: f.leak, line: f.location?.line }))).toEqual([
