@@ -586,7 +586,7 @@ export const builtinRuleList: readonly BuiltinRule[] = Object.freeze([
   // finding (tinypool, Node 20: a worker thread's output relayed by Node), made before, none was.
   // The process's output, as a runner's own output is: not the code under test's I/O.
   { name: "Node's output to a file (process.stdout, process.stderr)", rule: { operation: 'fs.*', within: 'node:internal/fs/sync_write_stream' }, moduleLoading: false, withoutCaller: false },
-  ...pkgs('source maps', false, ['source-map-support', 'source-map', 'source-map-js', '@jridgewell/*']),
+  ...pkgs('source maps', false, ['source-map-support', '@cspotcode/source-map-support', 'source-map', 'source-map-js', '@jridgewell/*']),
   ...pkgs('coverage', false, ['v8-to-istanbul', 'istanbul-lib-*', 'nyc', 'c8', 'test-exclude']),
 ])
 

@@ -33,6 +33,8 @@ describe('built-in rules: the first in list order wins, whichever frame matches 
     expect(allowedBy(rules, ['source-map-support', 'jest-runtime', USER])).toBe('built-in: jest module registry')
     expect(allowedBy(rules, ['jest-runtime', 'source-map-support', USER])).toBe('built-in: jest module registry')
     expect(allowedBy(rules, ['source-map-support', USER])).toBe('built-in: source maps')
+    // ts-node's fork of it (rxjs).
+    expect(allowedBy(rules, ['@cspotcode/source-map-support', USER])).toBe('built-in: source maps')
   })
 
   test("Node's own stream writing process.stdout to a file is allowed, from the user's console.log too; the user's own writeSync is not", () => {
