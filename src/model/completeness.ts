@@ -13,6 +13,8 @@ export const PARTIAL = {
   failed: 'a test failed, or a test file did not load',
   interrupted: 'the run was interrupted',
   namedFiles: 'test files named on the command line',
+  unchecked: 'loopcop checked no test file',
+  partlyUnchecked: 'loopcop did not check part of the run',
 } as const
 
 /** Whether a runner's option is given (neither unset, `false`, `''` nor an empty list): one that narrows the suite then does. */

@@ -9,7 +9,7 @@ import { type JsonBaseline, jsonReport, writeJsonReport } from './json.js'
 import { markdownSummary } from './markdown.js'
 import { LeakGathering, gatheredLeaks, isLeakedCall } from './leaks.js'
 import { BaselineError } from './baseline.js'
-import type { Completeness } from '../model/completeness.js'
+import { type Completeness, PARTIAL } from '../model/completeness.js'
 import { type RatchetOutcome, ratchet } from './ratchet.js'
 import { closeSpool, openSpool, readSpool } from './spool.js'
 import { formatSummary, githubAnnotations } from './summary.js'
@@ -215,7 +215,11 @@ export function reportRun(found: readonly Finding[], options: ReportRunOptions, 
   write(summary)
   let outcome: RatchetOutcome | undefined
   try {
-    outcome = ratchet(findings, { baseline: baselineOf(options.baseline !== undefined ? options : modes), update: updateBaselineRequested(), complete: options.complete ?? false, cwd: options.baselineCwd ?? options.cwd })
+    // A run loopcop did not check (all of it, or part) saw nothing of what it left out: no entry it
+    // did not see is fixed. Taken for complete, one under jest-light-runner updated a baseline to
+    // no entries (prettier).
+    const complete = options.unchecked !== undefined ? PARTIAL.unchecked : options.partlyUnchecked !== undefined ? PARTIAL.partlyUnchecked : (options.complete ?? false)
+    outcome = ratchet(findings, { baseline: baselineOf(options.baseline !== undefined ? options : modes), update: updateBaselineRequested(), complete, cwd: options.baselineCwd ?? options.cwd })
   } catch (error) {
     errors.push(error instanceof Error ? error : new Error(String(error)))
   }

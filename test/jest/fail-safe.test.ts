@@ -1,6 +1,6 @@
 // loopcop never makes a Jest run greener than it would be without it: a configuration error stops
 // the run, a report that cannot be written fails it, and a damaged spool line loses only itself.
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, test } from 'vitest'
@@ -79,6 +79,24 @@ test('a run under a runner that does not use Jest’s test environment names the
   expect(run.passed).toContain('a blocking test')
   expect(run.output).toMatch(/loopcop: no test file was checked: the tests ran under the runner light-runner\.cjs, which does not run them in Jest's test environment \(testEnvironment is not used\)/)
   expect(run.output).not.toContain('set testEnvironment to')
+})
+
+// prettier: under jest-light-runner, a run that checked nothing and was otherwise complete updated
+// the baseline to no entries ("0 call sites (0 added, 1 removed)"). It saw none of them: it keeps them.
+test('a run that checked no test file keeps every baseline entry when asked to update it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'loopcop-unchecked-baseline-'))
+  const env = { LOOPCOP_BASELINE: join(dir, 'baseline.json'), LOOPCOP_UPDATE_BASELINE: '1' }
+  const checked = await runJest('failsafe', [], { env })
+  expect(checked.output).toContain(`loopcop: baseline written to ${env.LOOPCOP_BASELINE}`)
+  const before = readFileSync(env.LOOPCOP_BASELINE, 'utf8')
+  const entries = (JSON.parse(before) as { entries: unknown[] }).entries
+  expect(entries.length).toBeGreaterThan(0)
+  for (const args of [['--runner', './light-runner.cjs'], ['--testEnvironment=node']]) {
+    const run = await runJest('failsafe', args, { env })
+    expect(run.output).toContain('loopcop: no test file was checked')
+    expect(run.output).toContain(`(0 added, 0 removed); a partial run (loopcop checked no test file) keeps the entries it did not see`)
+    expect((JSON.parse(readFileSync(env.LOOPCOP_BASELINE, 'utf8')) as { entries: unknown[] }).entries).toEqual(entries)
+  }
 })
 
 // The real jest-light-runner imports setup and test files in plain Node, where `@jest/globals` throws:
