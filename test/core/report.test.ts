@@ -170,8 +170,8 @@ describe('the failure message', () => {
       '       (in test code)',
       '  6) fs.existsSync ×99,900 more calls, not judged, blocked 121 ms in total — use fs.promises.access',
       '       (no stack of their own: past the first 100 calls of an operation in a test, once one is not allowed, calls are counted and timed only; rules that need a stack could not judge them)',
-      // A dependency's call: the rule for its package is named (the first such finding's).
-      'Allow it with allowBlocking() in the test or an `allow` rule in loopcop\'s options (`{ package: \'exsolve\' }` allows what exsolve calls); accept what the code blocks on today with a baseline (LOOPCOP_UPDATE_BASELINE=1).',
+      // Dependencies' calls: the rule for each package is named.
+      'Allow it with allowBlocking() in the test or an `allow` rule in loopcop\'s options (`{ package: \'exsolve\' }` and `{ package: \'pino\' }` allow what each package calls); accept what the code blocks on today with a baseline (LOOPCOP_UPDATE_BASELINE=1).',
     ])
   })
 
@@ -188,6 +188,15 @@ describe('the failure message', () => {
     // Nothing judged, nothing fails: no advice on allowing it.
     expect(failureMessage([unjudged], 'a')).not.toContain('Allow it')
     expect(failureMessage([unjudged, syncFinding()])).toContain('Allow it with allowBlocking()')
+  })
+
+  // interceptors: base64id's randomBytes and ws's randomFillSync failed one test; the message named
+  // only base64id's rule, and with it alone the test still failed.
+  test('a failure of calls from several packages names the rule for each, up to three', () => {
+    const from = (pkg: string): SyncIoFinding => syncFinding({ offender: { file: join(cwd, `node_modules/${pkg}/index.js`), line: 1, column: 1, package: pkg } })
+    const last = (findings: SyncIoFinding[]): string | undefined => failureMessage(findings, 'a').split('\n').at(-1)
+    expect(last([from('base64id'), from('ws'), from('ws'), syncFinding()])).toBe("Allow it with allowBlocking() in the test or an `allow` rule in loopcop's options (`{ package: 'base64id' }` and `{ package: 'ws' }` allow what each package calls); accept what the code blocks on today with a baseline (LOOPCOP_UPDATE_BASELINE=1).")
+    expect(last(['a', 'b', 'c', 'd', 'e'].map(from))).toContain("(`{ package: 'a' }`, `{ package: 'b' }`, `{ package: 'c' }` and the like for the 2 other packages above allow what each package calls)")
   })
 
   // rxjs: a leak's message said to call allowBlocking() in the test, whose allowance ends with it.
