@@ -11,7 +11,7 @@ import { allowingFrame } from '../accounting/allow.js'
  * Packages whose frames mean a module is being loaded. Not `vitest`/`@vitest/*` or
  * `jest-circus`: their frames sit under every test function, loading or not.
  */
-const LOADER_PACKAGES = new Set(['vite', 'vite-node', 'jest-runtime', '@jest/transform', 'tsx', 'ts-node', '@babel/register', 'pirates'])
+const LOADER_PACKAGES = new Set(['vite', 'vite-node', 'jest-runtime', 'jest-resolve', '@jest/transform', 'tsx', 'ts-node', '@babel/register', 'pirates'])
 
 /** A frame of a module loader: the stall is the evaluation or compilation of a module. */
 export function isModuleLoading(f: Frame): boolean {
@@ -20,7 +20,8 @@ export function isModuleLoading(f: Frame): boolean {
   // bootstrap/realm). Not the rest of bootstrap/: its switches hold lazy getters (`process.stderr`)
   // that a stalling loop may well be calling. And `vm.SourceTextModule`'s linking and evaluation,
   // which Jest's ES module loader runs in continuations where none of jest-runtime's frames is on
-  // the stack (prettier on Node 22: 15 stalls a run, unjudged, at `SourceTextModule.[kLink]`).
+  // the stack (prettier on Node 22: 15 stalls a run, unjudged, at `SourceTextModule.[kLink]`), as
+  // jest-resolve's asynchronous resolution of an ES module's imports is (prettier on Jest 30).
   if (f.file.startsWith('node:internal/modules/') || f.file.startsWith('node:internal/deps/') || f.file.startsWith('node:internal/bootstrap/realm') || f.file === 'node:internal/vm/module') return true
   const pkg = packageOf(f.file)
   return pkg !== undefined && LOADER_PACKAGES.has(pkg)

@@ -11,6 +11,9 @@ describe('isModuleLoading', () => {
     expect(isModuleLoading(frame('node:internal/modules/esm/module_job', 'ModuleJob.run'))).toBe(true)
     expect(isModuleLoading(frame('node:internal/vm/module', 'SourceTextModule.[kLink]'))).toBe(true)
     expect(isModuleLoading(frame('/app/node_modules/jest-runtime/build/index.js', 'Runtime.loadEsmModule'))).toBe(true)
+    // Jest's resolver, in the continuation of an ES module's asynchronous resolution, where no
+    // jest-runtime frame is on the stack either (prettier's plugins: a probe read as the test's own code).
+    expect(isModuleLoading(frame('/app/node_modules/jest-resolve/build/index.js', 'Resolver.findNodeModuleAsync'))).toBe(true)
   })
 
   test("not vm.Script or runInContext (what a test's own sandbox runs), async hooks, nor the user's code", () => {
