@@ -253,8 +253,8 @@ function allowIt(judged: readonly Finding[]): string {
   // interceptors' trial (base64id's randomBytes, then ws's randomFillSync).
   const pkgs = [...new Set(judged.flatMap((f) => (f.offender === undefined ? [] : [f.offender.package])))]
   const rules = pkgs.slice(0, 3).map((p) => `\`{ package: '${p}' }\``)
-  const more = pkgs.length > 3 ? ` and the like for the ${plural(pkgs.length - 3, 'other package')} above` : ''
-  const rule = pkgs.length === 0 ? '' : pkgs.length === 1 ? ` (${rules[0]} allows what ${pkgs[0]} calls)` : more !== '' ? ` (${rules.join(', ')}${more} allow what each package calls)` : ` (${rules.slice(0, -1).join(', ')} and ${rules.at(-1)} allow what each package calls)`
+  const listed = pkgs.length > 3 ? `${rules.join(', ')} and the like for the ${plural(pkgs.length - 3, 'other package')} above` : `${rules.slice(0, -1).join(', ')} and ${rules.at(-1)}`
+  const rule = pkgs.length === 0 ? '' : pkgs.length === 1 ? ` (${rules[0]} allows what ${pkgs[0]} calls)` : ` (${listed} allow what each package calls)`
   const baseline = 'accept what the code blocks on today with a baseline (LOOPCOP_UPDATE_BASELINE=1).'
   // A leak came after its test ended, where no allowBlocking() of the test reaches (its allowance
   // ends with the test): the advice to call it in the test did nothing for rxjs's leaked interval.
