@@ -96,6 +96,8 @@ export const hideOwnFramesIn: typeof detector.hideOwnFramesIn = detector.hideOwn
 export const rewriteMessages: typeof detector.rewriteMessages = detector.rewriteMessages
 /** Starts the stall watchdog ahead of the first test when stall detection is on (per-file runners). */
 export const prepareStalls: typeof detector.prepareStalls = detector.prepareStalls
+/** A module evaluation by a loader loopcop does not time (Vite's module runner) ended now: what a stall ran before it may have been that loading. */
+export const moduleEvaluated: typeof detector.moduleEvaluated = detector.moduleEvaluated
 /** Merges options into the configuration. */
 export const configure: typeof detector.configure = detector.configure
 /** Merges options a runner's configuration gave (Vitest's `test.provide.loopcop`), validated as `configure()` validates. */

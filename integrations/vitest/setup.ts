@@ -13,6 +13,7 @@ import * as vitest from 'vitest'
 import type { RunnerTestCase, RunnerTestFile, RunnerTestSuite } from 'vitest'
 import { BlockingIOError, type Finding, type LeakCounted, type Mode, TestRefs, type TestRun, currentOptions, envOverrides, failedNothing, flushRecorded, gatheredLeaks, hideOwnFramesIn, install, isViolation, leakNotice, reportInternalError, missingReporterError, openTest, patchRealm, prepareStalls, recordFindings, runReported, startTestFile, testKey, warnOf, warnSiteKey } from '../../src/integration.js'
 import { firstInProcess } from '../../src/runner/once.js'
+import { watchModuleEvaluations } from './evaluations.js'
 import { scopeTestsWithoutAroundEach, suiteArgument } from './fallback.js'
 import { REPORTER_KEY, fileMeta, testMeta } from './meta.js'
 import './matchers.js'
@@ -40,6 +41,8 @@ warnIfCopiedTooEarly()
 // Vitest loads the test file, not inside its first test (a later configure() that turns stall
 // detection off before any test watched stalls stops it again).
 prepareStalls()
+// A stall in a test that imports a module not loaded yet is the test's only after that module's evaluation.
+watchModuleEvaluations()
 hideOwnFrames()
 
 /**

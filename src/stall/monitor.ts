@@ -358,6 +358,7 @@ export class StallMonitor {
     const busy = cpu - this.#cpuAtLastBeat - this.#cpuLagAtLastBeat
     const loadingWall = this.#tools.loading.wallMs() - this.#loadingAtLastBeat
     const loadingCpu = this.#tools.loading.cpuMs() - this.#loadingCpuAtLastBeat
+    const since = this.#lastBeat
     this.#rebase(at, cpu)
     // The beat cannot fire during a stall, so the stall lasted between gap − interval and gap.
     // Time inside wrapped calls is already a sync-io finding, and loopcop's own work (the stack
@@ -387,6 +388,14 @@ export class StallMonitor {
     // is surely the scope's own (short of it by the watchdog's wait between the two, at most half
     // the threshold when it is not starved of CPU).
     if (seen && probeResult !== undefined) scopes = after(scopes, probeResult.after, at, cpu, this.#ownMs(), this.#tools.guard.ownCpuMs)
+    // A module evaluation the clock does not time (Vite's module runner) ended during the gap, and
+    // no probe found the scope's own code before it: what ran before its end may all have been that
+    // loading, so only what ran after it is surely the scope's own. Without this, a watchdog that
+    // looked late (short of CPU) found only the test's code after the import, and the whole stretch
+    // was charged to the test, the loading in it (a 150 ms module's evaluation before 300 ms of the
+    // test's own work: a 588 ms stall, at the line after the import).
+    const loadEnd = this.#tools.loading.untimedEnd
+    if (loadEnd !== undefined && loadEnd.at > since && !taken.some((p) => p.at < loadEnd.at)) scopes = after(scopes, loadEnd, at, cpu, this.#ownMs(), this.#tools.guard.ownCpuMs)
     this.#charge({ ms: stall, wallMs: wall }, scopes, probeResult, sampled, againIn, seen)
     // Reading the sampler (stop, read, restart) takes tens of ms, and with a large heap well over
     // the threshold (V8 walks the heap to log code on Profiler.start): loopcop's time, not the
@@ -529,7 +538,7 @@ export class StallMonitor {
 
 /**
  * A stall's length (`length`: module loading the clock timed left out) bounded by what ran after a
- * probe ended (`end`), at `at`, with the thread's CPU time then `cpu` and loopcop's own time so
+ * probe or an untimed module evaluation ended (`end`), at `at`, with the thread's CPU time then `cpu` and loopcop's own time so
  * far (`ownMs` wall, with the wrapped calls', `ownCpuMs`).
  */
 function after(length: StallLength, end: ProbeEnd, at: number, cpu: number, ownMs: number, ownCpuMs: number): StallLength {
