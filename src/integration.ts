@@ -11,6 +11,7 @@ import type { LeakCounted } from './report/messages.js'
 export {
   PARTIAL,
   loaderLinesNote,
+  unmappedLinesNote,
   gatheredLeaks,
   testKey,
   quotedName,

@@ -8,7 +8,7 @@
  * @module
  */
 import { isAbsolute, relative, resolve } from 'node:path'
-import { type Completeness, type Options, PARTIAL, currentOptions, envOverrides, finishRun, firstPartial, isGiven, projectCwd, reportRun, startRun, validateOptions } from '../../src/integration.js'
+import { type Completeness, type Options, PARTIAL, currentOptions, envOverrides, finishRun, firstPartial, isGiven, projectCwd, reportRun, startRun, unmappedLinesNote, validateOptions } from '../../src/integration.js'
 import { focusReason } from '../../src/runner/focus.js'
 import { type WatchedProject, watchedByJest } from './watched.js'
 
@@ -82,6 +82,9 @@ export default class LoopcopReporter {
       // stdout carries `jest --json`: loopcop writes where Jest's own reporters do.
       write: (text) => process.stderr.write(text + '\n'),
     })
+    // ts-jest under a tsconfig without source maps (class-validator's): the lines are the compiled code's.
+    const note = unmappedLinesNote(findings, projectCwd())
+    if (note !== undefined) process.stderr.write(`${note}\n`)
     this.#error = error
     if (error !== undefined) process.stderr.write(`${error.message}\n`)
     // Jest's summary ("Test Suites: …") comes next. It starts with a blank line only where the

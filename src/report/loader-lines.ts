@@ -8,6 +8,7 @@ import type { Finding } from '../model/finding.js'
 import { displayPath, isDependency } from '../stack/frames.js'
 import { nodeMapsStacks } from '../stack/sourcemaps.js'
 import { givenFlags, nodeFlags } from '../runtime/node-flags.js'
+import { type LinesOf, unmappedLinesNote } from './unmapped-lines.js'
 
 /** A TypeScript file's extension. */
 const TYPESCRIPT = /\.(?:[cm]?ts|tsx)$/
@@ -36,6 +37,8 @@ export interface LoaderLinesContext {
   readonly mapped?: (file: string) => boolean
   /** The process runs under nyc, instrumenting the code under test as it loads (`nycInstruments`). */
   readonly nyc?: boolean
+  /** Reads a TypeScript file's lines (`unmappedLinesNote`). @default reads the file */
+  readonly linesOf?: LinesOf
 }
 
 /** The context of this process. */
@@ -96,12 +99,13 @@ const FILES_LOOKED_AT = 5
 /**
  * The note a run summary ends with when a finding is in a TypeScript file that a module loader
  * compiled and no source map reaches: its lines are the compiled JavaScript's. Else the note on the
- * user's built or instrumented JavaScript (`builtLinesNote`), if any. Undefined where Node maps stacks.
+ * user's built or instrumented JavaScript (`builtLinesNote`), if any, where Node maps no stacks;
+ * else the note on TypeScript lines that do not fit their source (`unmappedLinesNote`).
  */
 export function loaderLinesNote(findings: readonly Finding[], context: LoaderLinesContext = loaderLinesContext()): string | undefined {
-  if (context.sourceMaps) return undefined
+  if (context.sourceMaps) return unmappedLinesNote(findings, context.cwd, context.linesOf)
   const site = context.loaders.length === 0 ? undefined : findings.find((f) => f.location !== undefined && TYPESCRIPT.test(f.location.file))?.location
-  if (site === undefined) return builtLinesNote(findings, context)
+  if (site === undefined) return builtLinesNote(findings, context) ?? unmappedLinesNote(findings, context.cwd, context.linesOf)
   const where = `${displayPath(site.file, context.cwd)}:${site.line}`
   return `loopcop: the lines shown in TypeScript files (${where}, …) may be the compiled JavaScript's, not yours: a module loader compiles them off the main thread (--loader ${context.loaders[0] ?? ''}), and Node keeps no source maps unless asked (your own stack traces show the same lines). Run with NODE_OPTIONS=--enable-source-maps to see TypeScript lines.`
 }

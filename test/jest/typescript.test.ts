@@ -44,7 +44,27 @@ describe.each([
     expect(message).toContain('refused before it ran (mode: throw)')
     expect(message).toMatch(/\n {4}at .*\/typescript\/src\/users\.ts:15:18\)?\n/)
   })
+
+  test('the summary says nothing of unmapped lines: they fit the source', () => {
+    expect(run.output).toContain('fs.readFileSync at src/users.ts:15:18')
+    expect(run.output).not.toContain('do not fit their source')
+  })
 })
+
+// ts-jest under a tsconfig with `"sourceMap": false` (class-validator's): every line in a .ts file
+// is the compiled JavaScript's, Jest's own code frames included. loopcop cannot map them; the run
+// summary says they do not fit the source, and how to turn source maps on.
+test('ts-jest without source maps: the summary says the lines are not the source\'s, and how to fix it', async () => {
+  const run = await runJest('typescript', ['--maxWorkers=2', '--config', 'jest.no-maps.config.cjs', 'tests/users.test.ts'])
+  expect(run.failed).toEqual(['ts: blocking load'])
+  const [site] = essentials(run.report)
+    .filter((line) => line.includes('ts: blocking load'))
+    .map((line) => line.split(' | ')[3])
+  expect(site).toMatch(/^src\/users\.ts:\d+$/)
+  expect(site).not.toBe('src/users.ts:15')
+  expect(run.output).toContain(`loopcop: the lines shown in TypeScript files (${site ?? ''}, …) do not fit their source: they look like the compiled JavaScript's, made without a source map`)
+  expect(run.output).toContain('ts-jest: "sourceMap": true in the tsconfig it uses')
+}, 240_000)
 
 test("the fixture type-checks with the README's Jest set-up: \"types\": [\"node\", \"jest\", \"loopcop/jest\"] under module commonjs (node10)", async () => {
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
