@@ -7,7 +7,7 @@
  * @example reporters: ['default', ['loopcop/vitest/reporter', { json: 'reports/loopcop.json' }]]
  * @module
  */
-import type { Reporter, TestModule, Vitest } from 'vitest/node'
+import type { Reporter, TestModule, TestSpecification, Vitest } from 'vitest/node'
 import { type Completeness, type Finding, type Options, PARTIAL, type RecordedRun, RunCollector, RunRecording, currentOptions, envOverrides, failedItsTest, failedNothing, firstPartial, isGiven, projectCwd, reportRun, unsupportedRunner, validateOptions } from '../../src/integration.js'
 import { focusReason } from '../../src/runner/focus.js'
 import { REPORTER_KEY, readMeta } from './meta.js'
@@ -81,15 +81,40 @@ export function collectFindings(testModules: readonly TestModule[]): CollectedFi
  * `--exclude` or `--dir` given on the command line (which narrow the configuration's suite),
  * `--shard`, `--changed`, `--related`, `--lastFailed`, `--tags`, or a watch-mode rerun.
  */
-export function completeRun(vitest: Vitest | undefined): Completeness {
+export function completeRun(vitest: Vitest | undefined, filtersRanAll = false): Completeness {
   if (vitest === undefined) return false
   const c = vitest.config as unknown as Record<string, unknown>
   // The command line's own options: Vitest 4 keeps them on the instance, Vitest 5 in the config.
   const cli = ((vitest as unknown as { _cliOptions?: unknown })._cliOptions ?? c.cliOptions ?? {}) as Record<string, unknown>
-  const filters = (vitest as unknown as { filenamePattern?: readonly string[] }).filenamePattern ?? []
-  if (filters.length > 0) return PARTIAL.namedFiles
+  if (fileFilters(vitest).length > 0 && !filtersRanAll) return PARTIAL.namedFiles
   const narrowed = IN_CONFIG.find(([key]) => isGiven(c[key])) ?? ON_COMMAND_LINE.find(([key]) => isGiven(cli[key]))
   return narrowed === undefined ? true : narrowed[1]
+}
+
+/** The file filters of the command line (`vitest run packages`: a test file runs when its path has one). */
+function fileFilters(vitest: Vitest): readonly string[] {
+  return (vitest as unknown as { filenamePattern?: readonly string[] }).filenamePattern ?? []
+}
+
+/**
+ * Whether the file filters of the command line let every test file of the configured suite run
+ * (`specifications`, the run's): inquirer's `vitest --run packages`, whose every test file is under
+ * `packages/`, was a partial run, so its baseline never listed a fixed entry. A filter with a line
+ * (`a.test.ts:12`) runs part of a file.
+ */
+export async function filtersRanAll(vitest: Vitest | undefined, specifications: readonly TestSpecification[] | undefined): Promise<boolean> {
+  if (vitest === undefined || specifications === undefined) return false
+  const filters = fileFilters(vitest)
+  if (filters.length === 0 || filters.some((f) => /:\d+$/.test(f))) return false
+  try {
+    const key = (spec: TestSpecification): string => `${spec.project.name}\u0000${spec.moduleId}`
+    const ran = new Set(specifications.map(key))
+    const all = await vitest.globTestSpecifications()
+    return all.every((spec) => ran.has(key(spec)))
+  } catch {
+    // Not told: the filters stay a partial run's.
+    return false
+  }
 }
 
 /** What in Vitest's resolved configuration makes a run part of the suite (each set there from the command line), and how to say it. */
@@ -149,6 +174,8 @@ export default class LoopcopReporter implements Reporter {
   #exitHook = false
   /** The options of the config's `test.provide.loopcop`, validated. */
   #provided: Partial<Options> | undefined
+  /** The command line's file filters let every test file of the suite run (see `filtersRanAll`). */
+  #filtersRanAll = false
 
   constructor(options: LoopcopReporterOptions = {}) {
     this.#options = validateOptions({ report: options }, ['report'], 'loopcop/vitest/reporter options').report ?? {}
@@ -167,6 +194,13 @@ export default class LoopcopReporter implements Reporter {
     if (typeof provide === 'function') Reflect.apply(provide, vitest, [REPORTER_KEY, true])
   }
 
+  /** Starts the run's recording, and tells whether the command line's file filters let the whole suite run (`filtersRanAll`). */
+  async onTestRunStart(specifications?: readonly TestSpecification[]): Promise<void> {
+    this.#filtersRanAll = false
+    this.#startRecording()
+    this.#filtersRanAll = await filtersRanAll(this.#vitest, specifications)
+  }
+
   /**
    * Makes the run's spool folder (`RunRecording`), named to the test files' forks and threads,
    * which start after this and inherit it. There they mark the call sites `warn` mode has printed,
@@ -175,7 +209,7 @@ export default class LoopcopReporter implements Reporter {
    * file's fork as the file ends). It lives as long as the run (a watch mode rerun prints its call
    * sites again), and no longer: a watch session stopped between runs leaves nothing behind.
    */
-  onTestRunStart(): void {
+  #startRecording(): void {
     // A run that never ended (cancelled): what it left is not this run's.
     this.#finishRecording()
     try {
@@ -235,14 +269,19 @@ export default class LoopcopReporter implements Reporter {
       // blocking line: a BlockingIOError's stack is the culprit's) is not annotated again here.
       ...(this.#vitest !== undefined && vitestAnnotates(this.#vitest) && { annotate: findings.filter((f) => !inFailures.has(f.id)) }),
       write,
-      complete: () => firstPartial(() => completeRun(this.#vitest), () => ranThrough(testModules, unhandledErrors, reason)),
+      complete: () => firstPartial(() => completeRun(this.#vitest, this.#filtersRanAll), () => ranThrough(testModules, unhandledErrors, reason)),
       ...(baseline !== undefined && { baseline }),
       ...(this.#vitest !== undefined && { cwd: this.#vitest.config.root }),
       // The workers key findings and find the baseline from the working directory, not `--root`.
       baselineCwd: projectCwd(),
     })
-    // Vitest prints a reporter's error and fails the run with it.
-    if (error !== undefined) throw error
+    // The run fails as Vitest fails one whose coverage misses its thresholds: the reason printed,
+    // the exit code set. Thrown, the error was printed as an "Unhandled Error" with loopcop's and
+    // Vitest's frames under it, as if one of them had crashed (inquirer's strict baseline).
+    if (error !== undefined) {
+      write(error.message)
+      process.exitCode = 1
+    }
   }
 }
 

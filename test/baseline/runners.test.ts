@@ -70,6 +70,9 @@ describe.each(runners(dir).map((r) => [r.name, r] as const))('%s', (name, runner
     expect(run.code).not.toBe(0)
     expect(run.failed).toBe(0)
     expect(run.output).toContain('is strict and lists 1 call site that no longer blocks')
+    // Said as the run's outcome, not as a crash of loopcop's (Vitest printed it as an "Unhandled Error", with loopcop's frames).
+    expect(run.output).not.toContain('Unhandled Error')
+    expect(run.output).not.toMatch(/\bat ratchet |❯ ratchet /)
     // The JSON report says which, for CI.
     expect(run.report?.baseline).toMatchObject({ complete: true, fixed: [entries[0]] })
   })
@@ -174,6 +177,9 @@ describe('a run narrowed on the command line is partial: it lists nothing as fix
   const all = runners(dir)
   test.each([
     ['Vitest `--exclude`: partial', 'vitest', ['--exclude', 'vitest/config.test.mjs'], {}, '--exclude on the command line'],
+    // inquirer's `vitest --run packages`: a filter the path of every test file of the suite has.
+    ['Vitest, a file filter every test file matches (`vitest run vitest/`): complete', 'vitest', ['vitest/'], {}, true],
+    ['Vitest, a file filter one of the two test files matches: partial', 'vitest', ['users'], {}, 'test files named on the command line'],
     ['Vitest `--dir` (the folder to look for test files in): partial', 'vitest', ['--dir', '.'], {}, '--dir on the command line'],
     ['Vitest `dir` in the configuration (it defines the suite): complete', 'vitest', [], { FIXTURE_DIR: '1' }, true],
     ['Vitest, a configuration of two projects, both run: complete', 'vitest', ['--config', 'vitest.projects.config.mjs'], {}, true],
