@@ -7,7 +7,9 @@
  * ```
  * @module
  */
-import { isAbsolute, relative, resolve } from 'node:path'
+import { realpathSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { isAbsolute, join, relative, resolve } from 'node:path'
 import { type Completeness, type Options, PARTIAL, currentOptions, envOverrides, finishRun, firstPartial, isGiven, projectCwd, reportRun, startRun, unmappedLinesNote, validateOptions } from '../../src/integration.js'
 import { focusReason } from '../../src/runner/focus.js'
 import { type WatchedProject, watchedByJest } from './watched.js'
@@ -26,6 +28,8 @@ export interface LoopcopReporterOptions {
 /** The part of a Jest project context the reporter reads: `testEnvironmentOptions.loopcop.report`, its runner and root. */
 interface ProjectContext {
   readonly config?: WatchedProject & { readonly testEnvironmentOptions?: Record<string, unknown>; readonly runner?: unknown }
+  /** The project's file map (`patternsRanAll`). */
+  readonly hasteFS?: { getAllFiles(): readonly string[] }
 }
 
 /**
@@ -39,6 +43,8 @@ export default class LoopcopReporter {
   #error: Error | undefined
 
   readonly #complete: Completeness
+  /** Jest's global configuration, for whether a run given test path patterns ran the whole suite after all. */
+  readonly #globalConfig: unknown
   /** In watch mode: Jest's coverage directory (a change there starts no run); `undefined` otherwise. */
   readonly #watching: { readonly coverageDirectory: unknown } | undefined
   /** Jest's `verbose`: its summary then starts without a blank line of its own. */
@@ -47,6 +53,7 @@ export default class LoopcopReporter {
   #saidWatched = false
 
   constructor(globalConfig?: unknown, options?: LoopcopReporterOptions) {
+    this.#globalConfig = globalConfig
     this.#complete = completeRun(globalConfig)
     const global = (typeof globalConfig === 'object' && globalConfig !== null ? globalConfig : {}) as Record<string, unknown>
     this.#watching = global.watch === true || global.watchAll === true ? { coverageDirectory: global.coverageDirectory } : undefined
@@ -78,7 +85,7 @@ export default class LoopcopReporter {
       ...(json !== undefined && { json }),
       ...(github !== undefined && { github }),
       lost,
-      complete: () => firstPartial(() => this.#complete, () => ranThrough(results)),
+      complete: () => firstPartial(() => this.#completeRun(testContexts, results), () => ranThrough(results)),
       // stdout carries `jest --json`: loopcop writes where Jest's own reporters do.
       write: (text) => process.stderr.write(text + '\n'),
     })
@@ -92,6 +99,12 @@ export default class LoopcopReporter {
     // counts on a failure's trailing blank line, which loopcop's lines now follow.
     const last = results?.testResults?.at(-1)
     if (this.#verbose || last === undefined || (last.numFailingTests ?? 0) > 0 || (last.testExecError ?? undefined) !== undefined) process.stderr.write('\n')
+  }
+
+  /** Whether the run ran the whole suite (`completeRun`), test path patterns that let every test file run included. */
+  #completeRun(contexts: ReadonlySet<ProjectContext> | undefined, results: RunResults | undefined): Completeness {
+    if (this.#complete !== PARTIAL.namedFiles) return this.#complete
+    return patternsRanAll(contexts, results) ? completeRun(this.#globalConfig, undefined, true) : this.#complete
   }
 
   /**
@@ -120,23 +133,78 @@ export default class LoopcopReporter {
 
 /**
  * Whether this run runs the whole suite, so that a baseline entry it did not see is a fixed one
- * (`true`), else why not; a complete run has no test path pattern (`jest test/a`), no `-t`, no
+ * (`true`), else why not; a complete run has no test path pattern (`jest test/a`), unless
+ * `patternsRanAll` (every test file of the suite ran anyway), no `-t`, no
  * `--shard`, `--onlyChanged`, `--onlyFailures`, `--findRelatedTests`, `--changedSince`,
  * `--lastCommit`, `--filter`, no watch mode, and no option
  * on the command line (`argv`: the process's, which holds Jest's own when Jest runs from its bin or
  * a wrapper passes its arguments on; options given to `runCLI()` in code are not seen) that
  * narrows the configured suite ({@link NARROWING}: `--testPathIgnorePatterns`, `--selectProjects`, …).
  */
-export function completeRun(globalConfig: unknown, argv: readonly string[] = process.argv.slice(2)): Completeness {
+export function completeRun(globalConfig: unknown, argv: readonly string[] = process.argv.slice(2), patternsRanAll = false): Completeness {
   if (typeof globalConfig !== 'object' || globalConfig === null) return false
   const c = globalConfig as Record<string, unknown>
-  const patterns = c.testPathPatterns as { patterns?: unknown } | readonly unknown[] | undefined
-  const pathFilters = Array.isArray(patterns) ? patterns.length : Array.isArray((patterns as { patterns?: unknown } | undefined)?.patterns) ? ((patterns as { patterns: unknown[] }).patterns.length) : 0
-  if (pathFilters > 0 || isGiven(c.testPathPattern) || isGiven(c.nonFlagArgs)) return PARTIAL.namedFiles
+  if (hasPathPatterns(c) && !patternsRanAll) return PARTIAL.namedFiles
   const option = GLOBAL_NARROWING.find(([key]) => isGiven(c[key]))
   if (option !== undefined) return option[1]
   const given = narrowingOption(argv)
   return given === undefined ? true : `--${given} on the command line`
+}
+
+/** Whether the command line gave test path patterns (`jest packages`, `--testPathPatterns`). */
+function hasPathPatterns(c: Record<string, unknown>): boolean {
+  const patterns = c.testPathPatterns as { patterns?: unknown } | readonly unknown[] | undefined
+  const pathFilters = Array.isArray(patterns) ? patterns.length : Array.isArray((patterns as { patterns?: unknown } | undefined)?.patterns) ? (patterns as { patterns: unknown[] }).patterns.length : 0
+  return pathFilters > 0 || isGiven(c.testPathPattern) || isGiven(c.nonFlagArgs)
+}
+
+/** Jest's own test-file predicate of a project (`@jest/core`'s `SearchSource`): its roots, `testMatch`, `testRegex` and `testPathIgnorePatterns`. */
+export type TestFileMatcher = new (context: unknown) => { isTestFilePath(path: string): boolean }
+
+/**
+ * Jest's `SearchSource`, from the `@jest/core` of the Jest that runs (found from its command, else
+ * from the project's folder); undefined where it cannot be found.
+ */
+function jestSearchSource(): TestFileMatcher | undefined {
+  const from: string[] = []
+  try {
+    if (process.argv[1] !== undefined) from.push(realpathSync(process.argv[1]))
+  } catch {
+    // Not a file: the project's folder below.
+  }
+  from.push(join(projectCwd(), 'package.json'))
+  for (const file of from) {
+    try {
+      const core = createRequire(file)('@jest/core') as { SearchSource?: unknown }
+      if (typeof core.SearchSource === 'function') return core.SearchSource as TestFileMatcher
+    } catch {
+      // Not there: the next place.
+    }
+  }
+  return undefined
+}
+
+/**
+ * Whether the run ran every test file of the configured suite, though test path patterns were
+ * given (`jest packages` in a monorepo whose test files are all under `packages/`: the run was
+ * partial, so its baseline never listed a fixed entry): each project's test files, as Jest tells
+ * them in its file map, are among the files the run ran. Not told (false) without the file maps or
+ * Jest's `SearchSource`.
+ */
+export function patternsRanAll(contexts: ReadonlySet<ProjectContext> | undefined, results: RunResults | undefined, matcher: TestFileMatcher | undefined = jestSearchSource()): boolean {
+  if (contexts === undefined || contexts.size === 0 || results?.testResults === undefined || matcher === undefined) return false
+  const ran = new Set(results.testResults.map((r) => r.testFilePath))
+  try {
+    for (const context of contexts) {
+      const files = context.hasteFS?.getAllFiles()
+      if (files === undefined) return false
+      const search = new matcher(context)
+      for (const file of files) if (!ran.has(file) && search.isTestFilePath(file)) return false
+    }
+    return true
+  } catch {
+    return false
+  }
 }
 
 /** What in Jest's global configuration makes a run part of the suite, and how to say it. */

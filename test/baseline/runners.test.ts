@@ -184,6 +184,8 @@ describe('a run narrowed on the command line is partial: it lists nothing as fix
     ['Vitest `dir` in the configuration (it defines the suite): complete', 'vitest', [], { FIXTURE_DIR: '1' }, true],
     ['Vitest, a configuration of two projects, both run: complete', 'vitest', ['--config', 'vitest.projects.config.mjs'], {}, true],
     ['Vitest `--project users` of the two: partial', 'vitest', ['--config', 'vitest.projects.config.mjs', '--project', 'users'], {}, '--project on the command line'],
+    ['Jest, a path pattern every test file matches (`jest jest/`): complete', 'jest', ['jest/'], {}, true],
+    ['Jest, a path pattern one of the two test files matches: partial', 'jest', ['users'], {}, 'test files named on the command line'],
     ['Jest `--testPathIgnorePatterns`: partial', 'jest', ['--testPathIgnorePatterns', 'config'], {}, '--testPathIgnorePatterns on the command line'],
     ['Jest `--test-match=…`: partial', 'jest', ['--test-match=**/jest/users.test.js'], {}, '--testMatch on the command line'],
     ['Jest, a configuration of two projects, both run: complete', 'jest', ['--config', 'jest.projects.config.cjs'], {}, true],
