@@ -200,7 +200,15 @@ export interface StallFinding extends FindingBase {
    * lengthen or invent stalls, and then the two differ. Absent when they agree.
    */
   readonly wallMs?: number
+  /**
+   * The stack the probe read had no frame of the user's code and went on below the frames a probe
+   * reads (a deep recursion in a dependency): the user's frame may lie deeper.
+   */
+  readonly stackCut?: true
 }
+
+/** How many frames of the stalled code a stall's probe reads: a stack that fills them may go on below (a deep recursion). */
+export const PROBE_FRAMES = 100
 
 /** Everything loopcop reports. */
 export type Finding = SyncIoFinding | StallFinding

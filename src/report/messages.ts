@@ -1,6 +1,6 @@
 // The words of loopcop's messages (docs/architecture.md, "report"): a failure names the operation,
 // the time it blocked, the line, and the async alternative.
-import { STACKS_PER_OPERATION, type Finding, type Frame, type StallFinding, isUnjudged, quotedName } from '../model/finding.js'
+import { PROBE_FRAMES, STACKS_PER_OPERATION, type Finding, type Frame, type StallFinding, isUnjudged, quotedName } from '../model/finding.js'
 import { displayPath, formatFrame, isDependency, isGenerated, isInternal, isSpyFrame } from '../stack/frames.js'
 import { packageOf } from '../runtime/packages.js'
 import { DEEPEST_SEARCH } from '../model/options.js'
@@ -128,7 +128,7 @@ export function findingDetail(f: Finding, indent: string): string[] {
   if (f.kind === 'stall' && f.unjudged !== undefined) lines.unshift(`${indent}(not judged: ${f.unjudged})`)
   if (f.offender !== undefined) {
     const at = f.location
-    const from = at !== undefined && at.file !== f.offender.file ? ` from ${displayPath(at.file)}:${at.line}` : ` (${noOwnFrame(f.frames, f.kind)})`
+    const from = at !== undefined && at.file !== f.offender.file ? ` from ${displayPath(at.file)}:${at.line}` : ` (${noOwnFrame(f)})`
     // A stall is not a call: its stack shows the package's code running, reached from the user's line.
     lines.unshift(`${indent}${f.kind === 'stall' ? 'in' : 'called by'} the package ${f.offender.package}${from}`)
   }
@@ -145,11 +145,12 @@ export function findingDetail(f: Finding, indent: string): string[] {
  * traceDepth would show nothing more; unimport: pkg-types after an `await`); or the user's frame may
  * lie past the frames searched (`cut`: the stack goes on below them).
  */
-type NoOwnFrame = { readonly kind: 'stall' } | { readonly kind: 'runner'; readonly runner: string } | { readonly kind: 'whole' } | { readonly kind: 'cut' }
+type NoOwnFrame = { readonly kind: 'stall' } | { readonly kind: 'deep' } | { readonly kind: 'runner'; readonly runner: string } | { readonly kind: 'whole' } | { readonly kind: 'cut' }
 
-function whyNoOwnFrame(frames: readonly Frame[], kind: Finding['kind']): NoOwnFrame {
+function whyNoOwnFrame(f: Finding): NoOwnFrame {
+  const { frames, kind } = f
   // A stall's frames are a sample of the code that was running: no call was made, and traceDepth does not bound them.
-  if (kind === 'stall') return { kind: 'stall' }
+  if (kind === 'stall') return f.stackCut === true ? { kind: 'deep' } : { kind: 'stall' }
   const runner = frames.map((frame) => runnerOf(frame.file)).find((name) => name !== undefined)
   if (runner !== undefined) return { kind: 'runner', runner }
   const last = frames[frames.length - 1]
@@ -161,12 +162,14 @@ function whyNoOwnFrame(frames: readonly Frame[], kind: Finding['kind']): NoOwnFr
 }
 
 /** Why a dependency's call (or stall) has no frame of the user's code, as a failure message says it under the call. */
-function noOwnFrame(frames: readonly Frame[], kind: Finding['kind']): string {
-  const captured = plural(frames.length, 'frame')
-  const why = whyNoOwnFrame(frames, kind)
+function noOwnFrame(f: Finding): string {
+  const captured = plural(f.frames.length, 'frame')
+  const why = whyNoOwnFrame(f)
   switch (why.kind) {
     case 'stall':
       return `no frame of your own code among the ${captured} sampled: the package's own code was running (in a callback, or after an await)`
+    case 'deep':
+      return `no frame of your own code among the ${captured} shown, nor in the first ${PROBE_FRAMES} of its stack, which went on below them: the package recursed deeper than that (your frame lies below), or its own code was running (in a callback, or after an await)`
     case 'runner':
       return `no frame of your own code among the ${captured} captured: ${why.runner} called the package's function itself (a test or hook that is the package's function, as \`t.after(stream.end.bind(stream))\` is)`
     case 'whole':
@@ -183,8 +186,9 @@ function noOwnFrame(frames: readonly Frame[], kind: Finding['kind']): string {
  * a dependency's own frame: whether the stack of any of them went on below the frames searched.
  */
 export function noOwnFrameNote(findings: readonly Finding[]): string {
-  const whys = findings.map((f) => whyNoOwnFrame(f.frames, f.kind))
+  const whys = findings.map((f) => whyNoOwnFrame(f))
   if (whys.some((why) => why.kind === 'cut')) return `no frame of your own code in the first ${DEEPEST_SEARCH} frames of its stack`
+  if (whys.some((why) => why.kind === 'deep')) return `no frame of your own code in the first ${PROBE_FRAMES} frames of its stack`
   for (const why of whys) if (why.kind === 'runner') return `no frame of your own code: ${why.runner} called the package's function itself`
   return 'no frame of your own code found'
 }

@@ -95,7 +95,7 @@ export interface StallLength {
  * to a hundred, mostly the runner's machinery, which only made reports and the runner's messages
  * between its processes larger).
  */
-export function stallFinding(id: string, length: StallLength, thresholdMs: number, sampled: readonly Frame[], scope: Scope, verdict: Verdict, unjudged?: string, candidates?: readonly TestRef[]): StallFinding {
+export function stallFinding(id: string, length: StallLength, thresholdMs: number, sampled: readonly Frame[], scope: Scope, verdict: Verdict, unjudged?: string, candidates?: readonly TestRef[], cut = false): StallFinding {
   const frames = sampled.some(isCoverageCounter) ? sampled.filter((f) => !isCoverageCounter(f)) : sampled
   const rounded = Math.round(length.ms * 10) / 10
   const own = firstPartyFrame(frames)
@@ -116,6 +116,7 @@ export function stallFinding(id: string, length: StallLength, thresholdMs: numbe
     ...(unjudged !== undefined && { unjudged }),
     ...(candidates !== undefined && candidates.length > 0 && { candidates }),
     ...(length.wallMs !== undefined && { wallMs: Math.round(length.wallMs * 10) / 10 }),
+    ...(cut && own === undefined && { stackCut: true as const }),
   }
 }
 

@@ -2,7 +2,7 @@ import { isMainThread } from 'node:worker_threads'
 import type { FindingIds } from '../accounting/findings.js'
 import { type CompiledRule, findAllowingRule, isTestsStallInMachinery, userRules, verdictOf } from '../accounting/allow.js'
 import type { Scope } from '../accounting/scope.js'
-import type { Frame, TestRef } from '../model/finding.js'
+import { type Frame, PROBE_FRAMES, type TestRef } from '../model/finding.js'
 import type { Verdict } from '../model/verdict.js'
 import { watchesStalls } from '../model/options.js'
 import { stallOperation } from '../model/operation.js'
@@ -477,6 +477,9 @@ export class StallMonitor {
     }
     if (verdict.kind === 'violation' && !settings.moduleLoading && generated.some(isModuleLoading)) return
     const frames = sourceFramesOf()
+    // The probe read as many frames as it reads: the stack went on below them (rollup's test parsing
+    // es6-shim with acorn: its own frames only, its caller further down).
+    const cut = !late && probeResult !== undefined && stacks.rawFrames(probeResult.raw).length >= PROBE_FRAMES
     // Only a stack showing the code that stalled can make a stall the user's: without one (or with
     // several tests that could own it) it is reported, with why, and never fails a test.
     let unjudged: string | undefined
@@ -484,12 +487,12 @@ export class StallMonitor {
     if (fromAgain) unjudged = "the probe landed in a module's loading or a blocking call, and the stall had ended before it could look again"
     else if (late) unjudged = "the probe ran outside the test's code: the stall had ended before it could read its stack"
     else if (frames.length === 0) unjudged = this.#noStackReason(probeResult)
-    else if (firstPartyFrame(frames) === undefined) unjudged = "no frame of the user's code on the stack (only Node's or dependencies')"
+    else if (firstPartyFrame(frames) === undefined) unjudged = cut ? `no frame of the user's code in the first ${PROBE_FRAMES} frames of the stack, which went on below them (a deep recursion in a dependency, a parser's)` : "no frame of the user's code on the stack (only Node's or dependencies')"
     if (candidates.length > 1) {
       testRefs = candidates.flatMap((c) => (c.test === undefined ? [] : [c.test]))
       unjudged = `${candidates.length} tests were running concurrently and any of them could own it${unjudged === undefined ? '' : `; ${unjudged}`}`
     }
-    const finding = stallFinding(this.#tools.ids.next(), this.#shown(length), settings.stallMs, frames, scope, verdict, unjudged, testRefs)
+    const finding = stallFinding(this.#tools.ids.next(), this.#shown(length), settings.stallMs, frames, scope, verdict, unjudged, testRefs, cut)
     if (scope.ended) scope.leak({ ...finding, leak: true })
     else scope.extra.push(finding)
   }

@@ -9,6 +9,7 @@ import { monotonicNow, now } from '../runtime/clock.js'
 import type { ClockMark } from '../runtime/module-loading.js'
 import { nodeFlags } from '../runtime/node-flags.js'
 import { type Guard, IN_CALL } from '../runtime/guard.js'
+import { PROBE_FRAMES } from '../model/finding.js'
 import type { RawStack, Stacks } from '../stack/capture.js'
 
 /**
@@ -35,7 +36,6 @@ import type { RawStack, Stacks } from '../stack/capture.js'
 const PROBE_KEY = Symbol.for('loopcop.stallProbe')
 /** The name of the script the worker has evaluated (its `sourceURL`): its frame is the probe's, not the stalled code's. */
 export const PROBE_SOURCE = 'loopcop:stall-probe'
-const STACK_LIMIT = 100
 
 /** Where the worker is, relative to the root of loopcop's code (a build folder, or the sources). */
 const WORKER_FILE = join('src', 'stall', 'watchdog-worker.mjs')
@@ -239,7 +239,7 @@ export class Watchdog<S> {
     try {
       const raw: RawStack = {}
       const limit = Error.stackTraceLimit
-      Error.stackTraceLimit = STACK_LIMIT
+      Error.stackTraceLimit = PROBE_FRAMES
       Error.captureStackTrace(raw, this.#probe)
       Error.stackTraceLimit = limit
       this.#tools.stacks.key(raw) // read the call sites now, while the stalled frames are on the stack

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { afterEach, describe, expect, test, vi } from 'vitest'
 import { allowBlocking, detect, type Finding, type StallFinding } from '../../src/index.js'
-import { describeFinding } from '../../src/report/messages.js'
+import { describeFinding, failureMessage } from '../../src/report/messages.js'
 import { ThreadClock } from '../../src/runtime/thread-clock.js'
 import { stallStacksAvailable } from '../helpers/detector.js'
 import { countingFormatter } from '../helpers/formatter.js'
@@ -60,6 +60,21 @@ describe('stall detection', () => {
     expect(probesInWait).toBeLessThan(3)
     // The stall after it was probed while it ran: its stack names the loop.
     expect(stalls(findings)[0]!.location?.file, JSON.stringify(stalls(findings)[0])).toBe(spinFile)
+  })
+
+  // rollup's test parsing es6-shim: acorn's recursion, over a hundred calls deep, stalled the loop.
+  // The probe read its first 100 frames, all acorn's, and the message said the package ran on its own
+  // (in a callback, or after an await), though the test had called it.
+  test("a stall deep in a dependency's recursion, its caller below the frames a probe reads, is not judged, and the message says why", async () => {
+    const fakepkg = require('../fixtures/core/node_modules/fakepkg') as { deepWork(depth: number, cpuMs: number): number }
+    const deep = stalls((await detect(() => fakepkg.deepWork(150, 300))).findings)
+    // Located at the package's own frame, as a call with no frame of the user's is.
+    expect(deep.map((f) => [f.stackCut, f.offender?.package, f.location?.function]), JSON.stringify(deep)).toEqual([[true, 'fakepkg', 'deepWork']])
+    expect(deep[0]!.unjudged).toBe("no frame of the user's code in the first 100 frames of the stack, which went on below them (a deep recursion in a dependency, a parser's)")
+    expect(failureMessage(deep)).toContain('in the package fakepkg (no frame of your own code among the 10 frames shown, nor in the first 100 of its stack, which went on below them: the package recursed deeper than that (your frame lies below), or its own code was running (in a callback, or after an await))')
+    // Shallow, the same work shows the caller: judged, at this file's line.
+    const shallow = stalls((await detect(() => fakepkg.deepWork(5, 300))).findings)
+    expect(shallow.map((f) => [f.stackCut, f.unjudged, f.location?.file]), JSON.stringify(shallow)).toEqual([[undefined, undefined, expect.stringContaining('stall.test.ts')]])
   })
 
   test('a 200 ms CPU loop in a named function is one stall of ≥ 150 ms naming that function, file and line', async () => {
