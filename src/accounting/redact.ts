@@ -71,12 +71,18 @@ export function redactSummary(summary: string | undefined, redaction: Redaction 
  */
 const MAYBE_SECRET = /bearer|basic|token|digest|pass|pwd|secret|api|access|private|auth|credential|session|cookie|signature|:\/\/|gh[pousr]_|github_pat_|npm_|xox|akia|asia|aiza|[spr]k[-_]|eyj|-----begin/i
 
+/** A line break with the blanks around it: a multi-line command reads as one line. */
+const LINE_BREAK = /[ \t]*[\r\n]+[ \t]*/g
+
 function redact(summary: string, redaction: readonly RegExp[]): string {
   // Clipped first (bounded work for the patterns), then clipped again if a pattern lengthened it.
   let text = clip(summary, MAX_SUMMARY * 4)
   if (MAYBE_SECRET.test(text)) for (const { pattern, replace } of BUILTIN_REDACTIONS) text = text.replace(pattern, replace)
   for (const pattern of redaction) text = text.replace(globalCopy(pattern), REDACTED)
-  return clip(text, MAX_SUMMARY)
+  // After the patterns (a private key's block spans lines): a script given inline
+  // (`execFileSync('node', ['-e', script])`, happy-dom's synchronous XHR) was shown with its line
+  // breaks escaped and its indentation, most of the summary's room in blanks.
+  return clip(text.replace(LINE_BREAK, ' '), MAX_SUMMARY)
 }
 
 /** `text` with its middle replaced by `…` when longer than `max`. */

@@ -43,6 +43,15 @@ describe('redactSummary', () => {
     expect(redactSummary('deploy --target prod-7f3a', [])).toBe('deploy --target prod-7f3a')
   })
 
+  test('a multi-line command reads as one line: each line break and the blanks around it are one space (after the patterns)', () => {
+    const script = "node -e \n      const xhr = require('./xhr')\r\n\t  xhr.send()\n"
+    expect(redactSummary(script)).toBe("node -e const xhr = require('./xhr') xhr.send() ")
+    // Blanks within a line are the command's own.
+    expect(redactSummary('cp  "a  b" c')).toBe('cp  "a  b" c')
+    const key = 'sign -----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----'
+    expect(redactSummary(key)).not.toContain('MIIE')
+  })
+
   test('clipped in the middle: the start and the end of a long path stay', () => {
     const long = `/start/${'x'.repeat(10_000_000)}/end.json`
     const shown = redactSummary(long)!
