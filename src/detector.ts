@@ -78,8 +78,6 @@ export class Detector implements LifecycleHost {
   readonly scopes: Scopes
   readonly interceptors: Interceptors<Scope>
   readonly stalls: StallMonitor
-  /** Module loading on this thread, timed for the stall monitor (runtime/module-loading.ts). */
-  readonly #loading: LoadingClock
   /** The `BlockingIOError` class every copy of loopcop in the process shares. */
   readonly BlockingIOError: BlockingIOErrorClass
   /** The run this process records (a reporting process: Jest's reporter, Mocha's set-up), if any. */
@@ -114,7 +112,7 @@ export class Detector implements LifecycleHost {
     this.BlockingIOError = defineBlockingIOError(guard, () => this.#rewriteMessage)
     const recorder = new CallRecorder({ guard, stacks: this.stacks, ids, blockingError: (findings, title) => new this.BlockingIOError(findings, title), internalError })
     const clock = new ThreadClock(guard)
-    const loading = (this.#loading = new LoadingClock({ guard, cpuMs: () => clock.ms() }))
+    const loading = new LoadingClock({ guard, cpuMs: () => clock.ms() })
     // A probe landing in a `require` reads the module loading, no stall of the scope's (unless it counts module loading): the watchdog looks again.
     const inLoading = (): boolean => loading.loading && this.scopes.current()?.settings.moduleLoading !== true
     const watchdog = new Watchdog<Scope>({ stacks: this.stacks, guard, cpuMs: () => clock.ms(), root: options.root, currentScope: () => this.scopes.current(), inModuleLoading: inLoading, loadingOnStack: (raw, scope) => this.stalls.loadingOnStack(raw, scope), internalError })
@@ -398,11 +396,11 @@ export class Detector implements LifecycleHost {
   }
 
   /**
-   * A module evaluation by a loader loopcop does not time ended now (Vite's module runner, told by
-   * the Vitest integration): a stall it ends is the scope's only after it (`LoadingClock.evaluated`).
+   * A module evaluation by a loader loopcop does not time ended now, having taken `ms` of wall time
+   * of its own (Vite's module runner, told by the Vitest integration): see `StallMonitor.evaluated`.
    */
-  readonly moduleEvaluated = (): void => {
-    this.#loading.evaluated()
+  readonly moduleEvaluated = (ms: number): void => {
+    this.stalls.evaluated(ms)
   }
 
   /** Whether stalls get a stack here (the watchdog or the sampler can run). */

@@ -97,7 +97,7 @@ export const hideOwnFramesIn: typeof detector.hideOwnFramesIn = detector.hideOwn
 export const rewriteMessages: typeof detector.rewriteMessages = detector.rewriteMessages
 /** Starts the stall watchdog ahead of the first test when stall detection is on (per-file runners). */
 export const prepareStalls: typeof detector.prepareStalls = detector.prepareStalls
-/** A module evaluation by a loader loopcop does not time (Vite's module runner) ended now: what a stall ran before it may have been that loading. */
+/** A module evaluation by a loader loopcop does not time (Vite's module runner) ended now, having taken `ms` of its own: left out of a stall. */
 export const moduleEvaluated: typeof detector.moduleEvaluated = detector.moduleEvaluated
 /** Merges options into the configuration. */
 export const configure: typeof detector.configure = detector.configure

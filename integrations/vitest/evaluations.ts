@@ -6,9 +6,10 @@
  * loaded), and a watchdog that looked only after it (short of CPU on a busy machine) charged the
  * test the loading too: a 150 ms module before 300 ms of the test's own work was a 588 ms stall.
  *
- * Vitest records each evaluation's end in its worker state's `moduleExecutionInfo` (a `Map` it sets
- * as each inlined or external module's evaluation settles, Vitest 4 and 5): that `set` tells the
- * stall monitor, which charges a stall only what ran after the last evaluation in it.
+ * Vitest records each evaluation as it ends in its worker state's `moduleExecutionInfo` (a `Map` it
+ * sets as each inlined or external module's evaluation settles, with the time it took: Vitest 4
+ * and 5): that `set` tells the stall monitor, which leaves the evaluation out of the stretch that
+ * ends there and starts the next (`StallMonitor.evaluated`).
  * @module
  */
 import { moduleEvaluated, reportInternalError } from '../../src/integration.js'
@@ -17,6 +18,17 @@ const WATCHED = Symbol.for('loopcop.vitest.evaluations')
 
 interface WorkerState {
   readonly moduleExecutionInfo?: unknown
+}
+
+/**
+ * The wall time a module's evaluation took of its own, in ms, from what Vitest records of it
+ * (`selfTime`: its `duration` less its imports' evaluations, told apart as each ended); 0 when not told.
+ */
+function ownTime(info: unknown): number {
+  if (typeof info !== 'object' || info === null) return 0
+  const { selfTime, duration } = info as { selfTime?: unknown; duration?: unknown }
+  const ms = typeof selfTime === 'number' ? selfTime : typeof duration === 'number' ? duration : 0
+  return Number.isFinite(ms) && ms > 0 ? ms : 0
 }
 
 /**
@@ -37,7 +49,7 @@ export function watchModuleEvaluations(): void {
         value: function set(this: unknown, ...args: unknown[]): unknown {
           // Told first: whatever the map does after is Vitest's own work, not the test's.
           try {
-            moduleEvaluated()
+            moduleEvaluated(ownTime(args[1]))
           } catch (error) {
             reportInternalError(error, 'as Vite ended evaluating a module')
           }

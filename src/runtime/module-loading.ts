@@ -14,17 +14,6 @@
 import { now } from './clock.js'
 import type { Guard } from './guard.js'
 
-/**
- * A moment on the clocks the stall monitor reads: wall time, this thread's CPU time, and loopcop's
- * own wall time (wrapped calls included) and CPU time so far, in ms.
- */
-export interface ClockMark {
-  readonly at: number
-  readonly cpuMs: number
-  readonly ownMs: number
-  readonly ownCpuMs: number
-}
-
 /** What the clock reads: wall time, and this thread's CPU time (the stall monitor's own clock). */
 export interface LoadingClockTools {
   readonly guard: Guard
@@ -56,8 +45,6 @@ export class LoadingClock {
   #sinceCpu = 0
   #ownSince = 0
   #ownCpuSince = 0
-  /** When the last evaluation by a loader the clock does not time ended (see `evaluated`), while timing. */
-  #untimedEnd: ClockMark | undefined
 
   constructor(tools: LoadingClockTools) {
     this.#tools = tools
@@ -74,24 +61,6 @@ export class LoadingClock {
     if (!on) this.#settle()
     this.#timing = on
     if (on && this.loading) this.#start()
-  }
-
-  /** When the last evaluation by a loader this clock does not time ended, if it ended while timing. */
-  get untimedEnd(): ClockMark | undefined {
-    return this.#untimedEnd
-  }
-
-  /**
-   * A module evaluation by a loader this clock does not time ended now: Vite's module runner, whose
-   * evaluation of a module is asynchronous (its top-level code runs after its own imports have
-   * loaded, in promise continuations), so that no depth can be counted around it as around
-   * `Module._load`. Its end is known: what ran before it in the same stretch of the loop may have
-   * been the loading, and what runs after it is not (`StallMonitor`). Read only while timing.
-   */
-  evaluated(): void {
-    if (!this.#timing) return
-    const guard = this.#tools.guard
-    this.#untimedEnd = { at: now(), cpuMs: this.#tools.cpuMs(), ownMs: this.#own(), ownCpuMs: guard.ownCpuMs }
   }
 
   /** A load (`Module._load`) begins. */

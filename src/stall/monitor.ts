@@ -343,8 +343,29 @@ export class StallMonitor {
     }
   }
 
-  /** Looks at the time since the last beat; a gap over a watched threshold is a stall. */
-  #check(at: number): void {
+  /**
+   * A module evaluation the loading clock does not time ended now, having taken `ms` of wall time
+   * of its own: Vite's module runner, whose evaluation is asynchronous (a module's top-level code
+   * runs once its own imports have loaded), so no depth can be counted around it as around
+   * `Module._load`. The gap so far ends here, as at a beat, with the evaluation left out of what a
+   * scope that does not count module loading is charged; the next gap, the code that runs after
+   * the module has loaded (a test resuming from its `await import()`), starts now, and the watchdog
+   * looks at it afresh. Before, a watchdog that looked only after the evaluation (short of CPU)
+   * charged the test the loading too (CI: a 150 ms module before 300 ms of the test's own work was
+   * a 588 ms stall at the import's line), and one that found the test's code before the import
+   * charged it everything after (Vitest 5 `threads`, whose module runner answers within one beat:
+   * 515 ms at the line before the import).
+   */
+  evaluated(ms: number): void {
+    if (this.#timer === undefined || this.#watched.size === 0) return
+    this.#check(now(), ms)
+  }
+
+  /**
+   * Looks at the time since the last beat; a gap over a watched threshold is a stall. `untimedMs`:
+   * module loading in it that the loading clock did not time (`evaluated`), at most.
+   */
+  #check(at: number, untimedMs = 0): void {
     const { watchdog } = this.#tools
     const gap = at - this.#lastBeat
     const own = this.#ownMs() - this.#ownAtLastBeat
@@ -358,7 +379,6 @@ export class StallMonitor {
     const busy = cpu - this.#cpuAtLastBeat - this.#cpuLagAtLastBeat
     const loadingWall = this.#tools.loading.wallMs() - this.#loadingAtLastBeat
     const loadingCpu = this.#tools.loading.cpuMs() - this.#loadingCpuAtLastBeat
-    const since = this.#lastBeat
     this.#rebase(at, cpu)
     // The beat cannot fire during a stall, so the stall lasted between gap − interval and gap.
     // Time inside wrapped calls is already a sync-io finding, and loopcop's own work (the stack
@@ -374,7 +394,10 @@ export class StallMonitor {
     // stays in the CPU bound: the wall bound already leaves the call out, and the smaller wins.)
     const stall = Math.min(wall, busy - ownCpu)
     // The same without module loading, on each clock: what a scope that does not count module loading is charged.
-    const withoutLoading = Math.min(wall - loadingWall, busy - ownCpu - loadingCpu)
+    // An untimed evaluation's wall time also bounds its CPU time: left out of both (on a machine
+    // short of CPU that leaves out more than it took, which only shortens a stall).
+    const untimed = Math.min(Math.max(0, untimedMs), gap)
+    const withoutLoading = Math.min(wall - loadingWall - untimed, busy - ownCpu - loadingCpu - untimed)
     const taken = watchdog.probes.length === 0 ? NO_PROBES : watchdog.probes.splice(0)
     const againIn = watchdog.takeAgainScope()
     const seen = watchdog.takeLoadingSeen()
@@ -382,20 +405,12 @@ export class StallMonitor {
     const probeResult = taken.find((p) => p.scope !== undefined) ?? taken[0]
     // No way for the watchdog to this worker thread: the in-thread sampler saw what ran during the gap.
     const sampled = probeResult === undefined && this.#tools.sampler.running ? this.#tools.sampler.sampledStack(at - gap, at) : undefined
-    let scopes: StallLength = { ms: withoutLoading, wallMs: wall - loadingWall }
+    let scopes: StallLength = { ms: withoutLoading, wallMs: wall - loadingWall - untimed }
     // A probe found a module loading the clock does not time, and a later one the code that ran
     // next: what ran before that probe may all have been the loading, so only what ran after it
     // is surely the scope's own (short of it by the watchdog's wait between the two, at most half
     // the threshold when it is not starved of CPU).
     if (seen && probeResult !== undefined) scopes = after(scopes, probeResult.after, at, cpu, this.#ownMs(), this.#tools.guard.ownCpuMs)
-    // A module evaluation the clock does not time (Vite's module runner) ended during the gap, and
-    // no probe found the scope's own code before it: what ran before its end may all have been that
-    // loading, so only what ran after it is surely the scope's own. Without this, a watchdog that
-    // looked late (short of CPU) found only the test's code after the import, and the whole stretch
-    // was charged to the test, the loading in it (a 150 ms module's evaluation before 300 ms of the
-    // test's own work: a 588 ms stall, at the line after the import).
-    const loadEnd = this.#tools.loading.untimedEnd
-    if (loadEnd !== undefined && loadEnd.at > since && !taken.some((p) => p.at < loadEnd.at)) scopes = after(scopes, loadEnd, at, cpu, this.#ownMs(), this.#tools.guard.ownCpuMs)
     this.#charge({ ms: stall, wallMs: wall }, scopes, probeResult, sampled, againIn, seen)
     // Reading the sampler (stop, read, restart) takes tens of ms, and with a large heap well over
     // the threshold (V8 walks the heap to log code on Profiler.start): loopcop's time, not the
@@ -541,7 +556,7 @@ export class StallMonitor {
 
 /**
  * A stall's length (`length`: module loading the clock timed left out) bounded by what ran after a
- * probe or an untimed module evaluation ended (`end`), at `at`, with the thread's CPU time then `cpu` and loopcop's own time so
+ * probe ended (`end`), at `at`, with the thread's CPU time then `cpu` and loopcop's own time so
  * far (`ownMs` wall, with the wrapped calls', `ownCpuMs`).
  */
 function after(length: StallLength, end: ProbeEnd, at: number, cpu: number, ownMs: number, ownCpuMs: number): StallLength {

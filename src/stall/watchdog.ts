@@ -6,7 +6,6 @@ import inspector from 'node:inspector'
 import { join } from 'node:path'
 import { BroadcastChannel, Worker, type WorkerOptions, isMainThread, threadId } from 'node:worker_threads'
 import { monotonicNow, now } from '../runtime/clock.js'
-import type { ClockMark } from '../runtime/module-loading.js'
 import { nodeFlags } from '../runtime/node-flags.js'
 import { type Guard, IN_CALL } from '../runtime/guard.js'
 import { PROBE_FRAMES } from '../model/finding.js'
@@ -81,7 +80,12 @@ export interface WatchdogTools<S> {
  * Where a probe ended: the thread's wall and CPU time, and so far loopcop's own time with the
  * wrapped calls' (wall) and its own CPU time, as the stall monitor counts them; all in ms.
  */
-export type ProbeEnd = ClockMark
+export interface ProbeEnd {
+  readonly at: number
+  readonly cpuMs: number
+  readonly ownMs: number
+  readonly ownCpuMs: number
+}
 
 /** What the probe answers when it landed inside a wrapped call: the worker probes again (see the worker). */
 export const AGAIN = 'again'
