@@ -193,7 +193,12 @@ function lookUp(site: NodeJS.CallSite, frame: Frame): Mapped {
   try {
     if (typeof prepare === 'function' && !isNodesOwnFormatter(prepare)) {
       const viaRunner = throughFormatter(prepare, site)
-      if (viaRunner !== null) return viaRunner
+      // A formatter that leaves the position as it is may not know the file's map where Node does:
+      // ts-node's source-map-support maps only what ts-node compiled, and ajv's specs under
+      // `-r ts-node/register` run its built `dist`, whose maps `--enable-source-maps` keeps.
+      if (viaRunner === null) return throughNode(site, frame.line, frame.column)
+      const itself = viaRunner !== undefined && viaRunner.file === frame.file && viaRunner.line === frame.line && viaRunner.column === frame.column
+      return itself ? (throughNode(site, frame.line, frame.column) ?? viaRunner) : viaRunner
     }
     return throughNode(site, frame.line, frame.column)
   } catch {

@@ -112,13 +112,17 @@ describe('tests a dependency defines', () => {
 describe('code under test that was built, with a source map', () => {
   test("its lines are the built file's, and the summary says how to see the source's; with --enable-source-maps, the source's", async () => {
     const files = ['test/built.test.js']
-    const [built, mapped] = await Promise.all([
+    const [built, mapped, formatted] = await Promise.all([
       runNodeTest('spec-runner', { name: 'built', node: 24, files }),
       runNodeTest('spec-runner', { name: 'built-mapped', node: 24, files, env: { NODE_OPTIONS: '--enable-source-maps' } }),
+      // ajv under ts-node: a formatter of its own that maps nothing there, over Node's that would.
+      runNodeTest('spec-runner', { name: 'built-formatted', node: 24, files, env: { NODE_OPTIONS: '--enable-source-maps --require ./plain-formatter.cjs' } }),
     ])
     expect(built.report?.findings.map((f) => [f.location?.file, f.location?.line])).toEqual([['lib/render.js', 3]])
     expect(built.stderr).toContain("loopcop: the lines shown in built files (lib/render.js:3, …) are the built code's: the file names a source map, and Node keeps none unless asked (your own stack traces show the same lines). Run with NODE_OPTIONS=--enable-source-maps to see source lines.")
     expect(mapped.report?.findings.map((f) => [f.location?.file, f.location?.line])).toEqual([['src/render.ts', 5]])
     expect(mapped.stderr).not.toContain('built files')
+    expect(formatted.report?.findings.map((f) => [f.location?.file, f.location?.line]), formatted.output).toEqual([['src/render.ts', 5]])
+    expect(formatted.stderr).not.toContain('built files')
   }, 60_000)
 })
