@@ -358,7 +358,14 @@ export class StallMonitor {
    */
   evaluated(ms: number): void {
     if (this.#timer === undefined || this.#watched.size === 0) return
-    this.#check(now(), ms)
+    // As in a beat: a probe served while this runs reads loopcop's own code, and answers so.
+    const watchdog = this.#tools.watchdog
+    watchdog.inHeartbeat = true
+    try {
+      this.#check(now(), ms)
+    } finally {
+      watchdog.inHeartbeat = false
+    }
   }
 
   /**
