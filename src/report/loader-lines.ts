@@ -8,10 +8,7 @@ import type { Finding } from '../model/finding.js'
 import { displayPath, isDependency } from '../stack/frames.js'
 import { nodeMapsStacks } from '../stack/sourcemaps.js'
 import { givenFlags, nodeFlags } from '../runtime/node-flags.js'
-import { type LinesOf, unmappedLinesNote } from './unmapped-lines.js'
-
-/** A TypeScript file's extension. */
-const TYPESCRIPT = /\.(?:[cm]?ts|tsx)$/
+import { type LinesOf, TYPESCRIPT, unmappedLinesNote } from './unmapped-lines.js'
 
 /**
  * The module loaders this process's command line and NODE_OPTIONS give Node (`--loader`,

@@ -9,7 +9,7 @@ import type { Finding } from '../model/finding.js'
 import { displayPath } from '../stack/frames.js'
 
 /** A TypeScript file's extension. */
-const TYPESCRIPT = /\.(?:[cm]?ts|tsx)$/
+export const TYPESCRIPT = /\.(?:[cm]?ts|tsx)$/
 
 /** How many call sites (distinct file, line and column) are looked at, at most. */
 const SITES_LOOKED_AT = 10
