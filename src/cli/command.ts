@@ -1,7 +1,7 @@
 // The commands of `npx loopcop …` (README "CI"): parsing the command line and running a command
 // over JSON reports. `main.ts` is the program; this module is what tests drive.
 import { resolve } from 'node:path'
-import { type BaselineEntry, DEFAULT_BASELINE_PATH, entriesOf, keyedFindings, readBaseline, rewrittenEntries, writeBaseline } from '../report/baseline.js'
+import { type BaselineEntry, DEFAULT_BASELINE_PATH, entriesOf, fileGone, keyedFindings, readBaseline, rewrittenEntries, writeBaseline } from '../report/baseline.js'
 import { markdownSummary } from '../report/markdown.js'
 import { writeFileAtomically } from '../runtime/files.js'
 import { VERSION } from '../version.js'
@@ -101,11 +101,12 @@ export function run(args: readonly string[], io: Io): number {
     } else {
       const fresh = entriesOf(keyedFindings(report.findings, io.cwd))
       const path = command.output ?? DEFAULT_BASELINE_PATH
-      // As LOOPCOP_UPDATE_BASELINE=1 does: a stall's entry stays (a run without the stall does not show it fixed).
-      const entries = rewrittenEntries(fresh, earlierEntries(resolve(io.cwd, path)))
+      // As LOOPCOP_UPDATE_BASELINE=1 does: a stall's entry stays (a run without the stall does not
+      // show it fixed), unless its test file is gone.
+      const entries = rewrittenEntries(fresh, earlierEntries(resolve(io.cwd, path)), false, (e) => fileGone(e, io.cwd))
       const kept = entries.slice(fresh.length)
       const { changed } = writeBaseline(path, entries, io.cwd)
-      const stalls = kept.length === 0 ? '' : `, and ${kept.length} stall entr${kept.length === 1 ? 'y' : 'ies'} the file had (a stall's entry goes when its line is deleted)`
+      const stalls = kept.length === 0 ? '' : `, and ${kept.length} stall entr${kept.length === 1 ? 'y' : 'ies'} the file had (a stall's entry goes when its line is deleted, or its test file is)`
       io.err(`loopcop: ${changed ? `baseline written to ${path}` : `baseline ${path} already holds these entries, left as it was`}: ${entries.length} call site${entries.length === 1 ? '' : 's'} from ${command.reports.length} report${command.reports.length === 1 ? '' : 's'}${stalls}\n`)
     }
     return 0

@@ -8,7 +8,7 @@
 // is a sample of a long run of code, which moves from run to run; the test does not. The file is
 // JSON with one entry per line, sorted by key, so a pull request shows each accepted or removed
 // call site as one line; `calls` and `tests` are there for the reader, never compared.
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { isAbsolute, relative, resolve, sep } from 'node:path'
 import { type Finding, type Frame, type Location, type TestRef, testKey } from '../model/finding.js'
 import { writeChangedFileAtomically } from '../runtime/files.js'
@@ -193,19 +193,28 @@ export function entriesOf(findings: Iterable<KeyedFinding>): BaselineEntry[] {
 /**
  * The entries of a baseline written again: `fresh` ones (from this run or these reports), and those
  * of `previous` not among them that a `partial` run keeps (it cannot tell a fixed entry from one
- * whose tests did not run) — a stall's always: whether a stall happens depends on the machine, so a
- * run without it does not show it fixed. A partial run saw only some of an entry's calls and tests,
- * so an entry it writes again keeps the larger of its counts and the previous ones (they are for the
- * reader; a complete run writes its own).
+ * whose tests did not run) — a stall's always, unless `gone` says its file is (see `fileGone`):
+ * whether a stall happens depends on the machine, so a run without it does not show it fixed. A
+ * partial run saw only some of an entry's calls and tests, so an entry it writes again keeps the
+ * larger of its counts and the previous ones (they are for the reader; a complete run writes its own).
  */
-export function rewrittenEntries(fresh: readonly BaselineEntry[], previous: readonly BaselineEntry[], partial = false): BaselineEntry[] {
+export function rewrittenEntries(fresh: readonly BaselineEntry[], previous: readonly BaselineEntry[], partial = false, gone: (e: BaselineKey) => boolean = () => false): BaselineEntry[] {
   const before = partial ? new Map(previous.map((e) => [keyText(e), e])) : undefined
   const counted = (e: BaselineEntry): BaselineEntry => {
     const p = before?.get(keyText(e))
     return p === undefined ? e : { ...e, calls: Math.max(e.calls, p.calls), tests: Math.max(e.tests, p.tests) }
   }
   const written = new Set(fresh.map(keyText))
-  return [...fresh.map(counted), ...previous.filter((e) => !written.has(keyText(e)) && (e.operation === 'stall' || partial))]
+  return [...fresh.map(counted), ...previous.filter((e) => !written.has(keyText(e)) && (partial || (e.operation === 'stall' && !gone(e))))]
+}
+
+/**
+ * A stall's entry whose file (its test's file, relative to `cwd`) is no longer there: the one case in
+ * which a run without the stall shows it gone for good. A stall's entry otherwise outlives its test,
+ * as nothing here knows which tests a runner ran under which names.
+ */
+export function fileGone(e: BaselineKey, cwd = projectCwd()): boolean {
+  return e.operation === 'stall' && e.file !== '' && !existsSync(resolve(cwd, e.file))
 }
 
 /** Entries sorted by file, function, operation, package. */

@@ -4,7 +4,7 @@
 // findings of every worker, once.
 import type { Completeness } from '../model/completeness.js'
 import { type Finding, isKnown, isUnjudged } from '../model/finding.js'
-import { type Baseline, BaselineError, type BaselineEntry, DEFAULT_BASELINE_PATH, entriesOf, keyText, keyedFindings, readBaseline, rewrittenEntries, testOfKey, type WrittenBaseline, writeBaseline } from './baseline.js'
+import { type Baseline, BaselineError, type BaselineEntry, type BaselineKey, DEFAULT_BASELINE_PATH, entriesOf, fileGone, keyText, keyedFindings, readBaseline, rewrittenEntries, testOfKey, type WrittenBaseline, writeBaseline } from './baseline.js'
 import { displayPath } from '../stack/frames.js'
 
 /** How a run ends with its baseline. */
@@ -80,18 +80,20 @@ export function ratchet(findings: readonly Finding[], options: RatchetOptions): 
   const known = findings.filter(isKnown).length
   const notSeen = (baseline?.entries ?? []).filter((e) => !seen.has(keyText(e)))
   // Whether a stall happens depends on the machine's speed and load: a run without it does not show
-  // it fixed, so a stall's entry is never listed as fixed (nor fails a strict baseline) and an update
+  // it fixed, so a stall's entry is not listed as fixed (nor fails a strict baseline) and an update
   // keeps it — one an earlier version keyed by where the stall was caught too, which may stand for
-  // tests that did not stall this time; it goes when its line is deleted.
-  const unseen = notSeen.filter((e) => e.operation !== 'stall')
-  const stallsKept = notSeen.filter((e) => e.operation === 'stall')
+  // tests that did not stall this time; it goes when its line is deleted. Unless its test file is
+  // gone: a complete run then shows it fixed, as it would a blocking call's.
+  const gone = (e: BaselineKey): boolean => complete && fileGone(e, cwd)
+  const unseen = notSeen.filter((e) => e.operation !== 'stall' || gone(e))
+  const stallsKept = notSeen.filter((e) => e.operation === 'stall' && !gone(e))
   const lines: string[] = []
   if (update) {
     // A partial run cannot tell a fixed entry from one whose tests did not run: it keeps every entry
     // it does not write again, one it matched under an earlier version's key too (a location-keyed
     // stall's may stand for tests that did not run), and the counts of those it writes when larger.
     const fresh = entriesOf(keyed)
-    const entries = rewrittenEntries(fresh, baseline?.entries ?? [], !complete)
+    const entries = rewrittenEntries(fresh, baseline?.entries ?? [], !complete, gone)
     let written: WrittenBaseline
     try {
       written = writeBaseline(path, entries, cwd)
@@ -124,7 +126,7 @@ export function ratchet(findings: readonly Finding[], options: RatchetOptions): 
   const fixed = complete ? unseen : []
   if (fixed.length > 0) {
     lines.push(`loopcop: ${fixed.length} baseline entr${fixed.length === 1 ? 'y' : 'ies'} no longer seen — fixed: remove ${fixed.length === 1 ? 'it' : 'them'} from the baseline ${shown(b.path)} (or rerun with LOOPCOP_UPDATE_BASELINE=1)`)
-    for (const e of fixed) lines.push(`  fixed: ${describeEntry(e)}`)
+    for (const e of fixed) lines.push(`  fixed: ${describeEntry(e)}${e.operation === 'stall' ? ': its test file is gone' : ''}`)
   } else if (!complete && unseen.length > 0 && configured?.strict === true) {
     lines.push(`loopcop: ${why.partial === undefined ? 'a partial run (a test name or file filter, an option that leaves out part of the configured suite, a shard, .only, or tests that did not run through)' : partialRun}: ${unseen.length} baseline entr${unseen.length === 1 ? 'y' : 'ies'} not seen may belong to tests that did not run, and ${unseen.length === 1 ? 'is' : 'are'} not listed as fixed`)
   }

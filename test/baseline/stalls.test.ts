@@ -1,8 +1,8 @@
 // Stalls in the baseline, in Vitest, Jest and Mocha: a stall is keyed by its test, so a stall
 // caught in another function of the same test (where a stall is caught is a sample) stays known,
 // and a run where it did not happen (a faster machine) neither lists it as fixed nor fails a
-// strict baseline over it. The fixture's `crunch` stalls 1.2 s (of CPU time) in spinA or spinB (FIXTURE_STALL).
-import { readFileSync } from 'node:fs'
+// strict baseline over it — unless its test file is gone. The fixture's `crunch` stalls 1.2 s (of CPU time) in spinA or spinB (FIXTURE_STALL).
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { type BaselineRun, type Runner, runners, workDir } from './support.js'
@@ -46,5 +46,21 @@ describe.each(runners(dir).map((r) => [r.name, r] as const))('%s', (name, runner
     expect(update.code, update.output).toBe(0)
     expect(update.output).toMatch(/loopcop: 1 stall entry not seen in this run is kept: .*\n {2}kept: event loop stall in the test "users\b.*crunches numbers" \(/)
     expect(entriesOf().map((e) => e.operation).sort()).toEqual(['fs.existsSync', 'fs.readFileSync', 'stall'])
+  })
+
+  test("a stall entry whose test file is gone is fixed in a complete run: a strict baseline fails over it, and an update removes it (and only it)", async () => {
+    const file = runner.usersFile.replace('users', 'deleted')
+    const doc = JSON.parse(readFileSync(baseline, 'utf8')) as { entries: object[] }
+    doc.entries.push({ file, function: 'test: deleted > stalled once', operation: 'stall', package: '', calls: 1, tests: 1 })
+    writeFileSync(baseline, JSON.stringify(doc))
+    const strict = await runner.run({ LOOPCOP_STALL_MS: STALL_MS, FIXTURE_STRICT: baseline, FIXTURE_STALL: 'none' })
+    expect(strict.code, strict.output).not.toBe(0)
+    expect(strict.output).toContain(`  fixed: event loop stall in the test "deleted > stalled once" (${file}): its test file is gone`)
+    expect(strict.output).toContain('is strict and lists 1 call site that no longer blocks')
+    expect(strict.report?.baseline).toMatchObject({ complete: true, fixed: [expect.objectContaining({ file, operation: 'stall' })] })
+    const update = await runner.run({ LOOPCOP_MODE: 'warn', LOOPCOP_STALL_MS: STALL_MS, LOOPCOP_UPDATE_BASELINE: '1', LOOPCOP_BASELINE: baseline, FIXTURE_STALL: 'none' })
+    expect(update.code, update.output).toBe(0)
+    expect(update.output).toContain('(0 added, 1 removed)')
+    expect(entriesOf().map((e) => `${e.operation} ${e.file}`).sort()).toEqual([expect.stringMatching(/^fs\.existsSync /), expect.stringMatching(/^fs\.readFileSync /), `stall ${runner.usersFile}`])
   })
 })

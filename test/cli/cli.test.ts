@@ -1,6 +1,6 @@
 // `npx loopcop baseline|merge|summary` (README "CI"), run as a user runs it — the bin of the
 // installed tarball, as a child process — on JSON reports real runs wrote.
-import { readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
 import type { JsonReport } from '../../src/index.js'
@@ -103,14 +103,17 @@ describe('baseline', () => {
     expect((JSON.parse(readFileSync(out, 'utf8')) as { entries: { function: string }[] }).entries.map((e) => e.function)).toEqual(['loadConfig', 'ping', 'saveUser'])
   })
 
-  test("keeps the stall entries of the file it writes over, as LOOPCOP_UPDATE_BASELINE=1 does (a run without the stall does not show it fixed), and only those", async () => {
+  test("keeps the stall entries of the file it writes over, as LOOPCOP_UPDATE_BASELINE=1 does (a run without the stall does not show it fixed), and only those whose test file is there", async () => {
     const out = join(dir, 'with-stall.json')
+    mkdirSync(join(dir, 'test'), { recursive: true })
+    writeFileSync(join(dir, 'test/csv.test.js'), '')
     const stall = { file: 'test/csv.test.js', function: 'test: csv parses a big file', operation: 'stall', package: '', calls: 1, tests: 1 }
+    const deleted = { file: 'test/deleted.test.js', function: 'test: deleted stalled once', operation: 'stall', package: '', calls: 1, tests: 1 }
     const gone = { file: 'src/gone.js', function: 'gone', operation: 'fs.statSync', package: '', calls: 1, tests: 1 }
-    writeFileSync(out, JSON.stringify({ version: 1, entries: [stall, gone] }))
+    writeFileSync(out, JSON.stringify({ version: 1, entries: [stall, deleted, gone] }))
     const result = await runCli(['baseline', ...shards.map((s) => s.reportPath), '-o', out], dir)
     expect(result.code, result.output).toBe(0)
-    expect(result.stderr).toContain(`loopcop: baseline written to ${out}: 4 call sites from 2 reports, and 1 stall entry the file had`)
+    expect(result.stderr).toContain(`loopcop: baseline written to ${out}: 4 call sites from 2 reports, and 1 stall entry the file had (a stall's entry goes when its line is deleted, or its test file is)`)
     const entries = (JSON.parse(readFileSync(out, 'utf8')) as { entries: { function: string }[] }).entries
     expect(entries.map((e) => e.function)).toEqual(['loadConfig', 'ping', 'saveUser', 'test: csv parses a big file'])
   })

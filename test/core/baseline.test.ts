@@ -1,5 +1,5 @@
 // The baseline's keys, file format and matching (src/report/baseline.ts, src/report/ratchet.ts).
-import { mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
@@ -231,6 +231,8 @@ describe('the run', () => {
 
   test("a stall's entry not seen in a complete run is kept, never fixed: whether a stall happens depends on the machine", () => {
     const stallEntry = { file: 'test/csv.test.ts', function: 'test: csv > parses a big file', operation: 'stall', package: '', calls: 1, tests: 1 }
+    mkdirSync(join(cwd, 'test'), { recursive: true })
+    writeFileSync(join(cwd, 'test/csv.test.ts'), '')
     const path = write('stall.json', [entry, stallEntry])
     const strict = ratchet([known(finding('loadUsers', 1))], { baseline: { path, strict: true }, update: false, complete: true, cwd })
     expect(strict?.fixed).toEqual([])
@@ -245,10 +247,30 @@ describe('the run', () => {
     ])
   })
 
+  test("a stall's entry whose test file is gone is fixed in a complete run (strict fails, an update removes it), and kept by a partial one", () => {
+    const deleted = { file: 'test/deleted.test.ts', function: 'test: deleted > stalled', operation: 'stall', package: '', calls: 1, tests: 1 }
+    const path = write('deleted.json', [entry, deleted])
+    const partial = ratchet([known(finding('loadUsers', 1))], { baseline: { path, strict: true }, update: false, complete: false, cwd })
+    expect(partial?.fixed).toEqual([])
+    expect(partial?.error).toBeUndefined()
+    const strict = ratchet([known(finding('loadUsers', 1))], { baseline: { path, strict: true }, update: false, complete: true, cwd })
+    expect(strict?.fixed).toEqual([deleted])
+    expect(strict?.lines).toContain('  fixed: event loop stall in the test "deleted > stalled" (test/deleted.test.ts): its test file is gone')
+    expect(strict?.error?.message).toContain('lists 1 call site that no longer blocks')
+    const kept = ratchet([], { baseline: { path, strict: false }, update: true, complete: false, cwd })
+    expect(kept?.written).toBe(true)
+    expect((JSON.parse(readFileSync(path, 'utf8')) as { entries: unknown[] }).entries).toEqual([entry, deleted].sort((a, b) => (a.file < b.file ? -1 : 1)))
+    const updated = ratchet([known(finding('loadUsers', 1))], { baseline: { path, strict: false }, update: true, complete: true, cwd })
+    expect(updated?.lines[0]).toMatch(/\(0 added, 1 removed\)$/)
+    expect((JSON.parse(readFileSync(path, 'utf8')) as { entries: { file: string }[] }).entries.map((e) => e.file)).toEqual([entry.file])
+  })
+
   test("a stall entry keyed by where it was caught (before stalls were keyed by their test) still matches; an update adds the test's entry and keeps it (it may stand for tests that did not stall this time)", () => {
     const test = { name: 'csv > parses a big file', file: join(cwd, 'test/csv.test.ts') }
     const found = stall({ test, location: { file: join(cwd, 'src/csv.ts'), line: 8, column: 1, function: 'tokenize' } })
     const old = { file: 'src/csv.ts', function: 'tokenize', operation: 'stall', package: '', calls: 1, tests: 1 }
+    mkdirSync(join(cwd, 'src'), { recursive: true })
+    writeFileSync(join(cwd, 'src/csv.ts'), '')
     const path = write('old-stall.json', [old])
     const marked = markKnown([found], parseBaseline(formatBaseline([old]), path), cwd)
     expect(marked.map((f) => f.baselined)).toEqual([true])
