@@ -175,7 +175,38 @@ function finishTest(state: TestState, testFailed: boolean): Error | undefined {
 
 /** Ends the test's own part, which failed with `error`, and returns what to fail it with (`TestRun.finishFailed`); later calls: `error`. */
 function finishFailed(state: TestState, error: unknown): unknown {
-  return endOwnPart(state) ? state.run.finishFailed(error, recordTry(state)) : error
+  return endOwnPart(state) ? keepMessage(state.run.finishFailed(error, recordTry(state))) : error
+}
+
+/**
+ * Mocha takes out of a failed test's stack every line that names a file called `mocha.js` (or
+ * `(timers.js:`, `(events.js:`…), the lines of the message included. When loopcop's message names
+ * such a file of the user's (adm-zip's tests are in `test/mocha.js`), the stack no longer starts
+ * with the message, and Mocha prints the message and then the stack with the message's remains in
+ * it. So a `BlockingIOError`'s stack keeps its message whatever is assigned to it: only the frames
+ * after the message are Mocha's to filter (or left whole under `--full-trace`, which assigns nothing).
+ */
+function keepMessage<T>(error: T): T {
+  if (!(error instanceof Error) || error.name !== 'BlockingIOError' || typeof error.stack !== 'string') return error
+  let stack: unknown = error.stack
+  Object.defineProperty(error, 'stack', {
+    configurable: true,
+    enumerable: false,
+    get: () => stack,
+    set: (value: unknown) => {
+      stack = typeof value === 'string' ? withHead(value, `${error.name}: ${error.message}`) : value
+    },
+  })
+  return error
+}
+
+/** `stack` starting with `head`: the lines of `head` it kept, in order, put back whole. */
+function withHead(stack: string, head: string): string {
+  if (stack.startsWith(head)) return stack
+  const lines = stack.split('\n')
+  let at = 0
+  for (const line of head.split('\n')) if (lines[at] === line) at++
+  return [head, ...lines.slice(at)].join('\n')
 }
 
 /** Where a try's findings go: to the run's tries, with whether Mocha will run it again. */
@@ -265,11 +296,11 @@ function withOverrun(error: Error | undefined, test: MochaRunnable, startedAt: n
   if (error === undefined) return undefined
   const ms = test.timeout?.()
   const took = now() - startedAt
-  if (typeof ms !== 'number' || !(ms > 0) || took <= ms) return error
+  if (typeof ms !== 'number' || !(ms > 0) || took <= ms) return keepMessage(error)
   const before = error.message
   error.message = `${before}\n(It also ran past Mocha's timeout: ${Math.round(took)} ms of ${ms}. Mocha names a timeout only for a test that failed with no error.)`
   if (typeof error.stack === 'string') error.stack = error.stack.replace(before, error.message)
-  return error
+  return keepMessage(error)
 }
 
 /**
