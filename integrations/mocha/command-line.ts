@@ -192,12 +192,16 @@ export function parallelWatchMocha(argv: readonly string[] = startArgv): unknown
   return 'unread' in command ? undefined : command.mocha()
 }
 
-/** Mocha's reporters that write a run's progress on one line (a dot, a bar, a lane a test) and end it only with the run. */
-const INLINE_REPORTERS = new Set(['dot', 'progress', 'landing', 'nyan'])
+/**
+ * Mocha's reporters that leave a line open while a test runs: those that write a run's progress on
+ * one line (a dot, a bar, a lane a test) and end it only with the run, and `list`, which writes a
+ * test's title as it starts and ends that line only as it ends.
+ */
+const INLINE_REPORTERS = new Set(['dot', 'progress', 'landing', 'nyan', 'list'])
 
 /**
- * Whether the run's reporter writes its progress on one line (`--reporter dot`, Mocha's `progress`,
- * `landing`, `nyan`): a line of loopcop's printed as a test ends must then begin on a line of its
+ * Whether the run's reporter leaves a line open while a test runs (`--reporter dot`, Mocha's
+ * `progress`, `landing`, `nyan`, `list`): a line of loopcop's printed as a test ends must then begin on a line of its
  * own. False when the options cannot be read (a `--parallel` worker, Mocha's programmatic API).
  */
 export function reportsInline(argv: readonly string[] = startArgv): boolean {

@@ -95,6 +95,22 @@ describe('warn lines under a reporter that writes its progress on one line', () 
     })
   }
 
+  // Mocha's `list` (adm-zip's reporter) writes a test's title as it starts and ends that line as it ends.
+  test('--reporter list', async () => {
+    const output = await runInterleaved(['--reporter', 'list'])
+    const all = output.split('\n')
+    // Mocha's lines and loopcop's while tests run (the run summary follows Mocha's count).
+    const lines = all.slice(0, all.findIndex((line) => line.includes('passing')))
+    const warned = lines.filter((line) => line.includes('loopcop (warn):'))
+    expect(warned, output).toHaveLength(1)
+    expect(warned[0], output).toMatch(/^loopcop \(warn\): new call site src\/app\.js:7:\d+ fs\.readFileSync\(/)
+    expect(lines.filter((line) => /second file blocks/.test(line) && !line.startsWith('loopcop')).map((line) => line.replace(/\d+ms/, 'Nms').trim()), output).toEqual([
+      expect.stringMatching(/second file blocks:$/) as string,
+      expect.stringMatching(/✔ .*second file blocks: Nms$/) as string,
+    ])
+    expect(output).toContain('5 passing')
+  })
+
   test("a --parallel run with another reporter, started from a dot run (its variable inherited), prints no line break of the other's", async () => {
     const run = await runMocha('dots', ['--parallel', '--jobs', '2'], { name: 'dots-inherited', env: { LOOPCOP_MODE: 'warn', LOOPCOP_MOCHA_INLINE: '1' } })
     expect(run.json.stats).toMatchObject({ passes: 5, failures: 0 })
