@@ -22,6 +22,8 @@
 //   that Node; judged from the runner's JSON results and loopcop's JSON report (LOOPCOP_REPORT).
 //   Vitest 5 on Node 24 also runs with --pool=threads and --pool=vmThreads (with the preload).
 //   The Vitest and Jest projects type-check a file using the matcher with their own TypeScript.
+// - mocha12beta: Mocha 12.0.0-beta-10, a prerelease, which npm's peer check takes only where
+//   loopcop's peer range names its major's prereleases.
 // - vitest3, jest28, jest27 and mocha9 are too old: their cells pass only when loopcop refuses them
 //   with its "needs Vitest 4 or later" / "needs Jest 29 or later" / "needs Mocha 10 or later" error. Jest 27 reads no package `exports`
 //   (it cannot find `loopcop/jest` or the reporter), so its cell names the environment alone.
@@ -64,6 +66,9 @@ const PROJECTS = {
   mocha10: { runner: 'mocha', bin: 'mocha' },
   mocha11: { runner: 'mocha', bin: 'mocha' },
   mocha12: { runner: 'mocha', bin: 'mocha' },
+  // A prerelease of a supported major (adm-zip pins Mocha 12.0.0-beta-10): npm must accept loopcop's
+  // peer range for it, which a plain `>=10` does not (ERESOLVE); one Node is enough for that.
+  mocha12beta: { runner: 'mocha', bin: 'mocha', nodes: [24] },
   // Node's own test runner: no runner to install (no `bin`), only loopcop.
   'node-test': { runner: 'node-test' },
   vitest3: { runner: 'vitest', bin: 'vitest', refuses: 'needs Vitest 4 or later', summary: 'loopcop: no test file was checked: loopcop/vitest needs Vitest 4 or later', nodes: [20] },
@@ -99,7 +104,7 @@ function parseArgs(argv) {
 }
 
 function usage(error) {
-  const text = 'usage: node scripts/matrix.mjs [--node=20,22,24,26] [--only=vitest4,vitest5,jest29,jest30,mocha10,mocha11,mocha12,node-test,vitest3,jest28,jest27,mocha9]'
+  const text = 'usage: node scripts/matrix.mjs [--node=20,22,24,26] [--only=vitest4,vitest5,jest29,jest30,mocha10,mocha11,mocha12,mocha12beta,node-test,vitest3,jest28,jest27,mocha9]'
   if (error === undefined) {
     console.log(text)
     process.exit(0)
