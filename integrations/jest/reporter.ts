@@ -73,7 +73,7 @@ export default class LoopcopReporter {
   /** Prints the summary, writes the JSON report, prints annotations; then ends the recording. */
   onRunComplete(testContexts?: ReadonlySet<ProjectContext>, results?: RunResults): void {
     const { findings, lost, checked } = finishRun()
-    const unchecked = checked ? undefined : uncheckedReason(results, otherRunner(testContexts))
+    const unchecked = checked ? undefined : uncheckedReason(results, otherRunner(testContexts), environmentOption())
     const fromProject = projectReport(testContexts)
     const json = this.#unlessWatched(envOverrides().report?.json ?? this.#options.json ?? fromProject.json, testContexts)
     const github = this.#options.github ?? fromProject.github
@@ -238,6 +238,23 @@ function narrowingOption(argv: readonly string[]): string | undefined {
   return undefined
 }
 
+/**
+ * The test environment Jest's command line names (`--env node`, `--env=jsdom`, `--testEnvironment
+ * node`), as given, unless it is loopcop's: it replaces the configuration's. `undefined` when none.
+ */
+export function environmentOption(argv: readonly string[] = process.argv.slice(2)): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string
+    if (arg === '--') break
+    const match = /^--(env|testEnvironment|test-environment)(?:=(.*))?$/.exec(arg)
+    if (match === null) continue
+    const value = match[2] ?? argv[i + 1]
+    if (value === undefined || value.startsWith('-')) continue
+    return /loopcop/.test(value) ? undefined : `--${match[1]} ${value}`
+  }
+  return undefined
+}
+
 /** What of Jest's aggregated results tells whether every test file ran through. */
 interface RunResults {
   readonly numRuntimeErrorTestSuites?: number
@@ -270,13 +287,15 @@ export function ranThrough(results: RunResults | undefined): Completeness {
  * environment (`runner`: its name), or with another `testEnvironment`. A run whose tests were all
  * skipped needs no advice.
  */
-export function uncheckedReason(results: RunResults | undefined, runner?: string): string | undefined {
+export function uncheckedReason(results: RunResults | undefined, runner?: string, environment?: string): string | undefined {
   const files = results?.numTotalTestSuites ?? 0
   if (files === 0) return undefined
   // The runner first: under one that never uses Jest's test environment, no file could have reported.
   if (runner !== undefined) return `no test file was checked: the tests ran under the runner ${runner}, which does not run them in Jest's test environment (testEnvironment is not used), where loopcop checks each test; loopcop works with Jest's own runner (jest-runner)`
   if ((results?.numRuntimeErrorTestSuites ?? 0) === files) return 'no test file reported to loopcop: every test file failed to run (a compile or import error, a crashed worker?); findings of those files are missing from this report'
   if ((results?.numPassedTests ?? 0) + (results?.numFailedTests ?? 0) === 0) return undefined
+  // A test script's `jest --env node` replaces the configuration's loopcop environment (cross-spawn's).
+  if (environment !== undefined) return `no test file was checked: ${environment} on the command line replaces the testEnvironment of the Jest config, so the tests ran outside loopcop's environment; drop it from the command (or give --env=loopcop/jest/environment)`
   return "no test file was checked: set testEnvironment to 'loopcop/jest/environment' (or to a file made with withLoopcop) in the Jest config, in each project's config with `projects` (the reporter only collects what the environment finds)"
 }
 

@@ -20,7 +20,7 @@ export * from './matchers.js'
 if (!environmentRuns(globalThis) && !outsideJest(globalThis) && firstInProcess('jest.environmentMissing')) {
   process.stderr.write(
     "loopcop: per-test checking is off: 'loopcop/jest' is in setupFilesAfterEnv, but the tests do not run in loopcop's environment, so a test that blocks the event loop passes.\n" +
-      "  Set testEnvironment: 'loopcop/jest/environment' in the Jest config (for jsdom or a custom environment, wrap it with withLoopcop() from 'loopcop/jest/environment').\n" +
+      "  Set testEnvironment: 'loopcop/jest/environment' in the Jest config (for jsdom or a custom environment, wrap it with withLoopcop() from 'loopcop/jest/environment'); an --env on Jest's command line replaces it.\n" +
       "  Only the toBlockEventLoop matcher is wanted? Use 'loopcop/jest/matchers' in setupFilesAfterEnv instead, which does not warn.\n",
   )
 }

@@ -65,12 +65,20 @@ test('two tests of one name in one file are two tests: in the summary, and told 
 
 // A run loopcop checked nothing of must not read as a clean bill ("no blocking … found").
 test('a run outside loopcop’s environment says that no test file was checked, in place of an all clear', async () => {
-  const run = await runJest('failsafe', ['--testEnvironment=node'])
+  const run = await runJest('failsafe', [], { env: { FIXTURE_ENVIRONMENT: 'node' } })
   // Nothing checks the blocking test: it passes.
   expect(run.failed).toEqual([])
   expect(run.passed).toContain('a blocking test')
   expect(run.output).toContain("loopcop: no test file was checked: set testEnvironment to 'loopcop/jest/environment' (or to a file made with withLoopcop) in the Jest config, in each project's config with `projects`")
   expect(run.output).not.toContain('no blocking of the event loop found')
+})
+
+// A test script's `jest --env node` (cross-spawn's) replaces the config's environment: the config is right, the command is not.
+test.each([['--env', 'node'], ['--testEnvironment=node']])('a run whose command line names another environment (%s) says so, not to set what the config has', async (...args) => {
+  const run = await runJest('failsafe', args)
+  expect(run.passed).toContain('a blocking test')
+  expect(run.output).toContain(`loopcop: no test file was checked: ${args.join(' ').replace('=', ' ')} on the command line replaces the testEnvironment of the Jest config, so the tests ran outside loopcop's environment; drop it from the command`)
+  expect(run.output).not.toContain('no test file was checked: set testEnvironment')
 })
 
 // jest-light-runner (prettier's) runs test files in plain Node: testEnvironment is set, and not used.
