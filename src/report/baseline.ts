@@ -11,6 +11,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { isAbsolute, relative, resolve, sep } from 'node:path'
 import { type Finding, type Frame, type Location, type TestRef, testKey } from '../model/finding.js'
+import { failsTests } from '../model/mode.js'
 import { writeChangedFileAtomically } from '../runtime/files.js'
 import { isDependency, isInternal } from '../stack/frames.js'
 import { projectCwd } from '../runtime/cwd.js'
@@ -36,6 +37,14 @@ export interface BaselineEntry extends BaselineKey {
   readonly calls: number
   /** Tests they were seen in (information only). */
   readonly tests: number
+  /**
+   * The lines of the user's file its calls were made from when it was recorded (a blocking call's
+   * entry whose file is known; absent in files written before loopcop kept it). An entry is keyed
+   * by function, never by line, so that edits elsewhere keep it — which makes a second blocking
+   * line in a known function (or in any unnamed one of the file) the same entry: a run that finds
+   * the entry at more lines than this has a new call site there (see `ratchet`).
+   */
+  readonly sites?: number
 }
 
 /** A baseline file as read. */
@@ -175,19 +184,37 @@ export interface KeyedFinding {
   readonly calls: number
   /** The test it is charged to (`file\0name`), if any. */
   readonly test: string | undefined
+  /** The line of the user's file it was made from, for an entry that counts its `sites`. */
+  readonly line?: number
+  /** Its test fails for a violation (its mode is `fail` or `throw`). */
+  readonly fails: boolean
 }
 
-/** Baseline entries from findings, one per key, sorted, with their calls and tests counted. */
+/** Baseline entries from findings, one per key, sorted, with their calls, tests and lines (`sites`) counted. */
 export function entriesOf(findings: Iterable<KeyedFinding>): BaselineEntry[] {
-  const byKey = new Map<string, { key: BaselineKey; calls: number; tests: Set<string> }>()
+  const byKey = new Map<string, { key: BaselineKey; calls: number; tests: Set<string>; lines: Set<number> }>()
   for (const f of findings) {
     const text = keyText(f.key)
     let e = byKey.get(text)
-    if (e === undefined) byKey.set(text, (e = { key: f.key, calls: 0, tests: new Set() }))
+    if (e === undefined) byKey.set(text, (e = { key: f.key, calls: 0, tests: new Set(), lines: new Set() }))
     e.calls += f.calls
     if (f.test !== undefined) e.tests.add(f.test)
+    if (f.line !== undefined) e.lines.add(f.line)
   }
-  return sortEntries([...byKey.values()].map((e) => ({ ...e.key, calls: e.calls, tests: e.tests.size })))
+  return sortEntries([...byKey.values()].map((e) => ({ ...e.key, calls: e.calls, tests: e.tests.size, ...(e.lines.size > 0 && { sites: e.lines.size }) })))
+}
+
+/** Per key, the lines of the user's files the findings were made from (for entries that count `sites`). */
+export function linesByKey(findings: Iterable<KeyedFinding>): Map<string, Set<number>> {
+  const out = new Map<string, Set<number>>()
+  for (const f of findings) {
+    if (f.line === undefined) continue
+    const text = keyText(f.key)
+    let lines = out.get(text)
+    if (lines === undefined) out.set(text, (lines = new Set()))
+    lines.add(f.line)
+  }
+  return out
 }
 
 /**
@@ -202,7 +229,9 @@ export function rewrittenEntries(fresh: readonly BaselineEntry[], previous: read
   const before = partial ? new Map(previous.map((e) => [keyText(e), e])) : undefined
   const counted = (e: BaselineEntry): BaselineEntry => {
     const p = before?.get(keyText(e))
-    return p === undefined ? e : { ...e, calls: Math.max(e.calls, p.calls), tests: Math.max(e.tests, p.tests) }
+    if (p === undefined) return e
+    const sites = Math.max(e.sites ?? 0, p.sites ?? 0)
+    return { ...e, calls: Math.max(e.calls, p.calls), tests: Math.max(e.tests, p.tests), ...(sites > 0 && { sites }) }
   }
   const written = new Set(fresh.map(keyText))
   return [...fresh.map(counted), ...previous.filter((e) => !written.has(keyText(e)) && (partial || (e.operation === 'stall' && !gone(e))))]
@@ -224,8 +253,8 @@ export function sortEntries(entries: readonly BaselineEntry[]): BaselineEntry[] 
 
 /** The text of a baseline file: JSON, one entry per line. */
 export function formatBaseline(entries: readonly BaselineEntry[]): string {
-  const line = (e: BaselineEntry): string => JSON.stringify({ file: e.file, function: e.function, operation: e.operation, package: e.package, calls: e.calls, tests: e.tests })
-  const about = 'loopcop baseline: known blocking call sites (file + function + operation + package); they are reported, never failing. calls and tests are for information only. Update: LOOPCOP_UPDATE_BASELINE=1 or npx loopcop baseline'
+  const line = (e: BaselineEntry): string => JSON.stringify({ file: e.file, function: e.function, operation: e.operation, package: e.package, ...(e.sites !== undefined && { sites: e.sites }), calls: e.calls, tests: e.tests })
+  const about = 'loopcop baseline: known blocking call sites (file + function + operation + package); they are reported, never failing. sites: the lines an entry was seen at (more of them in a run is a new call site); calls and tests are for information only. Update: LOOPCOP_UPDATE_BASELINE=1 or npx loopcop baseline'
   const body = entries.length === 0 ? '[]' : `[\n    ${sortEntries(entries).map(line).join(',\n    ')}\n  ]`
   return `{\n  "about": ${JSON.stringify(about)},\n  "version": 1,\n  "entries": ${body}\n}\n`
 }
@@ -257,7 +286,9 @@ export function parseBaseline(text: string, path: string): Baseline {
       return v
     }
     const num = (k: 'calls' | 'tests'): number => (typeof e?.[k] === 'number' ? e[k] : 0)
-    return { operation: str('operation'), file: str('file'), function: str('function'), package: str('package'), calls: num('calls'), tests: num('tests') }
+    const sites = e?.sites
+    if (sites !== undefined && !(typeof sites === 'number' && Number.isInteger(sites) && sites >= 1)) fail(path, `entries[${i}].sites is not a whole number from 1 up (the lines the entry was seen at)`)
+    return { operation: str('operation'), file: str('file'), function: str('function'), package: str('package'), calls: num('calls'), tests: num('tests'), ...(sites !== undefined && { sites }) }
   })
   return { path, entries, keys: new Set(entries.map(keyText)) }
 }
@@ -292,7 +323,7 @@ export function writeBaseline(path: string, entries: readonly BaselineEntry[], c
 }
 
 /** What the baseline reads of a finding: the model's and the JSON report's findings both have it. */
-export type Baselinable = KeySource & Pick<Finding, 'allowed' | 'scope' | 'calls'>
+export type Baselinable = KeySource & Pick<Finding, 'allowed' | 'scope' | 'calls' | 'mode'>
 
 /** Whether a finding is one the baseline can know: not allowed, not an assertion's. */
 function judgedByBaseline(f: Baselinable): boolean {
@@ -335,7 +366,10 @@ export function keyedFindings(findings: readonly Baselinable[], cwd = projectCwd
   for (const f of findings) {
     if (!judgedByBaseline(f)) continue
     const key = baselineKey(f, cwd)
-    if (key !== undefined) out.push({ key, earlier: earlierKeyTexts(f, key, cwd), calls: f.calls, test: f.test === undefined ? undefined : testKey(f.test) })
+    if (key === undefined) continue
+    // Lines are counted where the key names the user's file: a dependency's lines change with its version.
+    const line = key.operation !== 'stall' && key.file !== '' ? f.location?.line : undefined
+    out.push({ key, earlier: earlierKeyTexts(f, key, cwd), calls: f.calls, test: f.test === undefined ? undefined : testKey(f.test), ...(line !== undefined && { line }), fails: failsTests(f.mode ?? 'fail') })
   }
   return out
 }

@@ -4,7 +4,7 @@
 // findings of every worker, once.
 import type { Completeness } from '../model/completeness.js'
 import { type Finding, isKnown, isUnjudged } from '../model/finding.js'
-import { type Baseline, BaselineError, type BaselineEntry, type BaselineKey, DEFAULT_BASELINE_PATH, entriesOf, fileGone, keyText, keyedFindings, readBaseline, rewrittenEntries, testOfKey, type WrittenBaseline, writeBaseline } from './baseline.js'
+import { type Baseline, BaselineError, type BaselineEntry, type BaselineKey, DEFAULT_BASELINE_PATH, entriesOf, fileGone, keyText, keyedFindings, linesByKey, readBaseline, rewrittenEntries, testOfKey, type WrittenBaseline, writeBaseline } from './baseline.js'
 import { displayPath } from '../stack/frames.js'
 
 /** How a run ends with its baseline. */
@@ -31,6 +31,8 @@ export interface RatchetOutcome {
   readonly known: number
   /** Entries no finding of this (complete) run matched: fixed, to remove from the file. */
   readonly fixed: readonly BaselineEntry[]
+  /** Entries this run saw at more lines than they record (`sites`): a new call site among them. */
+  readonly grown: readonly GrownEntry[]
   readonly complete: boolean
   /** Why the run was partial, when the integration could tell. */
   readonly partial?: string
@@ -40,6 +42,11 @@ export interface RatchetOutcome {
   readonly lines: readonly string[]
   /** The run must fail with this: an unreadable baseline, or fixed entries under `strict`. */
   readonly error?: Error
+}
+
+/** An entry a run saw at more lines than it records (`sites`), and those lines. */
+export interface GrownEntry extends BaselineEntry {
+  readonly lines: readonly number[]
 }
 
 /** One entry as the summary shows it. */
@@ -73,7 +80,7 @@ export function ratchet(findings: readonly Finding[], options: RatchetOptions): 
   } catch (error) {
     const e = error instanceof BaselineError ? error : new BaselineError(String(error))
     // A first `LOOPCOP_UPDATE_BASELINE=1` run makes the file.
-    if (!(update && missing(e))) return { path, known: 0, fixed: [], complete, ...why, written: false, lines: [], error: e }
+    if (!(update && missing(e))) return { path, known: 0, fixed: [], grown: [], complete, ...why, written: false, lines: [], error: e }
   }
   const keyed = keyedFindings(findings, cwd)
   const seen = new Set(keyed.flatMap((k) => [keyText(k.key), ...k.earlier]))
@@ -88,6 +95,14 @@ export function ratchet(findings: readonly Finding[], options: RatchetOptions): 
   const unseen = notSeen.filter((e) => e.operation !== 'stall' || gone(e))
   const stallsKept = notSeen.filter((e) => e.operation === 'stall' && !gone(e))
   const lines: string[] = []
+  // An entry is keyed by function, not line: a run that sees it at more lines than it was recorded
+  // at has a new call site among them, and cannot tell which. Its tests passed as known; the run
+  // fails over it where they would have failed (`fail` mode), as a strict baseline's fixed entries do.
+  const seenLines = linesByKey(keyed)
+  const grown: GrownEntry[] = (baseline?.entries ?? []).flatMap((e) => {
+    const at = seenLines.get(keyText(e))
+    return e.sites !== undefined && at !== undefined && at.size > e.sites ? [{ ...e, lines: [...at].sort((a, b) => a - b) }] : []
+  })
   if (update) {
     // A partial run cannot tell a fixed entry from one whose tests did not run: it keeps every entry
     // it does not write again, one it matched under an earlier version's key too (a location-keyed
@@ -99,7 +114,7 @@ export function ratchet(findings: readonly Finding[], options: RatchetOptions): 
       written = writeBaseline(path, entries, cwd)
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message : String(cause)
-      return { path, known, fixed: [], complete, ...why, written: false, lines, error: new Error(`loopcop: could not write the baseline file ${path} (LOOPCOP_UPDATE_BASELINE=1): ${reason}`, { cause }) }
+      return { path, known, fixed: [], grown: [], complete, ...why, written: false, lines, error: new Error(`loopcop: could not write the baseline file ${path} (LOOPCOP_UPDATE_BASELINE=1): ${reason}`, { cause }) }
     }
     const before = new Set(baseline?.entries.map(keyText) ?? [])
     const after = new Set(entries.map(keyText))
@@ -120,7 +135,7 @@ export function ratchet(findings: readonly Finding[], options: RatchetOptions): 
       for (const e of stallsKept) lines.push(`  kept: ${describeEntry(e)}`)
     }
     if (configured === undefined) lines.push(`loopcop: judge later runs against it with \`baseline: '${path}'\` in the configuration or LOOPCOP_BASELINE=${path}`)
-    return { path: file, known, fixed: complete ? unseen : [], complete, ...why, written: true, lines }
+    return { path: file, known, fixed: complete ? unseen : [], grown: [], complete, ...why, written: true, lines }
   }
   const b = baseline as Baseline
   const fixed = complete ? unseen : []
@@ -130,6 +145,12 @@ export function ratchet(findings: readonly Finding[], options: RatchetOptions): 
   } else if (!complete && unseen.length > 0 && configured?.strict === true) {
     lines.push(`loopcop: ${why.partial === undefined ? 'a partial run (a test name or file filter, an option that leaves out part of the configured suite, a shard, .only, or tests that did not run through)' : partialRun}: ${unseen.length} baseline entr${unseen.length === 1 ? 'y' : 'ies'} not seen may belong to tests that did not run, and ${unseen.length === 1 ? 'is' : 'are'} not listed as fixed`)
   }
-  const error = configured?.strict === true && fixed.length > 0 ? new Error(`loopcop: the baseline ${shown(b.path)} is strict and lists ${fixed.length} call site${fixed.length === 1 ? '' : 's'} that no longer block${fixed.length === 1 ? 's' : ''}: remove ${fixed.length === 1 ? 'it' : 'them'} from the file (LOOPCOP_UPDATE_BASELINE=1 rewrites it)`) : undefined
-  return { path: b.path, known, fixed, complete, ...why, written: false, lines, ...(error !== undefined && { error }) }
+  for (const g of grown) lines.push(`loopcop: ${describeEntry(g)} blocked from ${g.lines.length} lines (${g.lines.join(', ')}) where the baseline ${shown(b.path)} records ${g.sites}: a new blocking call was added among them; move it off the event loop, or accept it with LOOPCOP_UPDATE_BASELINE=1`)
+  const errors: string[] = []
+  if (configured?.strict === true && fixed.length > 0) errors.push(`loopcop: the baseline ${shown(b.path)} is strict and lists ${fixed.length} call site${fixed.length === 1 ? '' : 's'} that no longer block${fixed.length === 1 ? 's' : ''}: remove ${fixed.length === 1 ? 'it' : 'them'} from the file (LOOPCOP_UPDATE_BASELINE=1 rewrites it)`)
+  const grownKeys = new Set(grown.map(keyText))
+  const failing = grown.length === 0 ? 0 : new Set(keyed.filter((k) => k.fails && grownKeys.has(keyText(k.key))).map((k) => keyText(k.key))).size
+  if (failing > 0) errors.push(`loopcop: ${failing} baseline entr${failing === 1 ? 'y was' : 'ies were'} seen at more lines than ${shown(b.path)} records: a new blocking call site (see above)`)
+  const error = errors.length === 0 ? undefined : new Error(errors.join('\n'))
+  return { path: b.path, known, fixed, grown, complete, ...why, written: false, lines, ...(error !== undefined && { error }) }
 }

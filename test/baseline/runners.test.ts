@@ -12,8 +12,8 @@ const baselinePath = join(dir, 'baseline.json')
 
 /** The two call sites the fixture's suite blocks at, as baseline entries. */
 const entries = [
-  { file: 'src/store.js', function: 'loadConfig', operation: 'fs.readFileSync', package: '', calls: 1, tests: 1 },
-  { file: 'src/store.js', function: 'ping', operation: 'fs.existsSync', package: '', calls: 1, tests: 1 },
+  { file: 'src/store.js', function: 'loadConfig', operation: 'fs.readFileSync', package: '', sites: 1, calls: 1, tests: 1 },
+  { file: 'src/store.js', function: 'ping', operation: 'fs.existsSync', package: '', sites: 1, calls: 1, tests: 1 },
 ]
 
 const blockingOf = (run: BaselineRun): string[] =>
@@ -55,6 +55,22 @@ describe.each(runners(dir).map((r) => [r.name, r] as const))('%s', (name, runner
     expect(run.report?.findings.find((f) => f.operation === 'fs.statSync')?.test?.name).toMatch(/saves a user$/)
     expect(run.report?.summary).toMatchObject({ findings: 1, tests: 1, baselined: 2 })
     expect(run.output).toMatch(/loopcop: 1 blocking call at 1 call site in 1 test, .* \(new: not in the baseline\)/)
+  })
+
+  // An entry is keyed by function, not line: a second blocking line in a known function is the same
+  // entry, which the run then sees at more lines than the baseline records (adm-zip's trial).
+  test('a new blocking line in a known function passes its test as known, and fails the run, naming the lines', async () => {
+    const run = await runner.run({ LOOPCOP_BASELINE: baseline, FIXTURE_SECOND: '1' })
+    expect(run.code, run.output).not.toBe(0)
+    expect(run.failed).toBe(0)
+    expect(run.output).toContain(`loopcop: fs.readFileSync in loadConfig (src/store.js) blocked from 2 lines (13, 14) where the baseline ${baseline} records 1: a new blocking call was added among them`)
+    expect(run.output).toContain('loopcop: 1 baseline entry was seen at more lines than')
+    expect(run.output).not.toContain('Unhandled Error')
+    expect(run.report?.baseline?.grown).toEqual([{ ...entries[0], lines: [13, 14] }])
+    // In warn mode it is said, and fails nothing.
+    const warned = await runner.run({ LOOPCOP_BASELINE: baseline, FIXTURE_SECOND: '1', LOOPCOP_MODE: 'warn' })
+    expect(warned.code, warned.output).toBe(0)
+    expect(warned.output).toContain('blocked from 2 lines (13, 14) where the baseline')
   })
 
   test('a baselined call that no longer blocks is listed as fixed, to remove from the baseline', async () => {

@@ -195,7 +195,7 @@ describe('the run', () => {
   })
 
   test("an update of a partial run keeps an entry's larger counts: it saw only some of its calls and tests (commander: 26 calls became 1)", () => {
-    const counted = { ...entry, calls: 26, tests: 4 }
+    const counted = { ...entry, sites: 1, calls: 26, tests: 4 }
     const entriesAfter = (complete: boolean | string, found: Finding[]): unknown => {
       const path = write(`counts-${String(complete)}.json`, [counted])
       ratchet(found, { baseline: { path, strict: false }, update: true, complete, cwd })
@@ -204,9 +204,35 @@ describe('the run', () => {
     const one = [known(finding('loadUsers', 1))]
     expect(entriesAfter('--grep', one)).toEqual([counted])
     const more = [known(finding('loadUsers', 1, { calls: 40 })), known(finding('loadUsers', 2, { test: { name: 'another', file: join(cwd, 'test/b.test.ts') } }))]
-    expect(entriesAfter(false, more)).toEqual([{ ...counted, calls: 41 }])
+    expect(entriesAfter(false, more)).toEqual([{ ...counted, calls: 41, sites: 2 }])
     // A complete run saw every call: it writes its own counts.
-    expect(entriesAfter(true, one)).toEqual([entry])
+    expect(entriesAfter(true, one)).toEqual([{ ...entry, sites: 1 }])
+  })
+
+  test("an entry seen at more lines than its `sites` has a new call site: said with the lines, and failing the run where its tests would fail (partial runs too)", () => {
+    const path = write('sites.json', [{ ...entry, sites: 1 }])
+    const twoLines = (mode: 'fail' | 'warn'): Finding[] => [known({ ...finding('loadUsers', 14), mode }), known({ ...finding('loadUsers', 9), mode })]
+    for (const complete of [true, false]) {
+      const failing = ratchet(twoLines('fail'), { baseline: { path, strict: false }, update: false, complete, cwd })
+      expect(failing?.grown).toEqual([{ ...entry, sites: 1, lines: [9, 14] }])
+      expect(failing?.lines).toContain('loopcop: fs.readFileSync in loadUsers (src/users.ts) blocked from 2 lines (9, 14) where the baseline sites.json records 1: a new blocking call was added among them; move it off the event loop, or accept it with LOOPCOP_UPDATE_BASELINE=1')
+      expect(failing?.error?.message).toBe('loopcop: 1 baseline entry was seen at more lines than sites.json records: a new blocking call site (see above)')
+    }
+    const warned = ratchet(twoLines('warn'), { baseline: { path, strict: false }, update: false, complete: true, cwd })
+    expect(warned?.grown).toHaveLength(1)
+    expect(warned?.error).toBeUndefined()
+    // As many lines as recorded, or an entry without `sites` (written before loopcop kept it): nothing to say.
+    expect(ratchet([known(finding('loadUsers', 9))], { baseline: { path, strict: false }, update: false, complete: true, cwd })?.grown).toEqual([])
+    const old = write('no-sites.json', [entry])
+    expect(ratchet(twoLines('fail'), { baseline: { path: old, strict: false }, update: false, complete: true, cwd })).toMatchObject({ grown: [], lines: [] })
+    // An update writes the lines it saw.
+    ratchet(twoLines('fail'), { baseline: { path, strict: false }, update: true, complete: true, cwd })
+    expect((JSON.parse(readFileSync(path, 'utf8')) as { entries: unknown[] }).entries).toEqual([{ ...entry, sites: 2, calls: 2 }])
+  })
+
+  test('`sites` in a baseline file must be a whole number from 1 up', () => {
+    expect(() => parseBaseline(JSON.stringify({ version: 1, entries: [{ ...entry, sites: 0 }] }), 'b.json')).toThrow('could not read the baseline file b.json (baseline / LOOPCOP_BASELINE): entries[0].sites is not a whole number from 1 up')
+    expect(parseBaseline(formatBaseline([{ ...entry, sites: 3 }]), 'b.json').entries).toEqual([{ ...entry, sites: 3 }])
   })
 
   test("whether the run was complete is asked only when it has a baseline (reading a runner's options costs ms)", () => {
