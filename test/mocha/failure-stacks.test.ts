@@ -32,7 +32,7 @@ describe('loopcop’s failure in a spec file named mocha.js', () => {
     const run = await runMocha('mocha-named', [], { name: 'mocha-named' })
     expect(run.failed).toEqual(['a spec file named mocha.js reads itself'])
     const err = run.json.failures[0]?.err
-    expect(err?.message).toMatch(/fs\.readFileSync\(".*mocha\.js"\) blocked .*\n\s+at .*\(test\/mocha\.js:8:8\)/)
+    expect(err?.message).toMatch(/fs\.readFileSync\(".*mocha\.js"\) blocked .*\n\s+at .*\(test\/mocha\.js:9:8\)/)
     expect(err?.stack?.startsWith(`BlockingIOError: ${err.message}`), err?.stack).toBe(true)
   })
 
@@ -44,6 +44,6 @@ describe('loopcop’s failure in a spec file named mocha.js', () => {
     })
     expect(run.code, run.output).toBe(1)
     expect(run.stdout.match(/BlockingIOError:/g), run.stdout).toHaveLength(1)
-    expect(run.stdout).toMatch(/BlockingIOError: 1 blocking operation .*\n.*fs\.readFileSync\(".*mocha\.js"\).*\n\s+at .*\(test\/mocha\.js:8:8\)/)
+    expect(run.stdout).toMatch(/BlockingIOError: 1 blocking operation .*\n.*fs\.readFileSync\(".*mocha\.js"\).*\n\s+at .*\(test\/mocha\.js:9:8\)/)
   })
 })
