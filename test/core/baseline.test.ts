@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import type { Finding, StallFinding, SyncIoFinding } from '../../src/model/finding.js'
 import { envOverrides, validateOptions } from '../../src/model/options.js'
-import { BaselineError, baselineKey, formatBaseline, functionKey, markKnown, parseBaseline } from '../../src/report/baseline.js'
+import { type BaselineEntry, BaselineError, baselineKey, formatBaseline, functionKey, markKnown, parseBaseline } from '../../src/report/baseline.js'
 import { describeEntry, ratchet } from '../../src/report/ratchet.js'
 import { formatSummary } from '../../src/report/summary.js'
 import { jsonReport } from '../../src/report/json.js'
@@ -162,7 +162,7 @@ describe('the file', () => {
 })
 
 describe('the run', () => {
-  const write = (name: string, entries = [entry]): string => {
+  const write = (name: string, entries: readonly BaselineEntry[] = [entry]): string => {
     const path = join(cwd, name)
     writeFileSync(path, formatBaseline(entries))
     return path
