@@ -65,8 +65,10 @@ export function markdownSummary(report: SummarizedReport): string {
   const apart = s.unjudgedStalls > 0 ? `, apart from ${plural(s.unjudgedStalls, 'stall')} not judged` : ''
   // A run loopcop checked no file of: its empty report is no clean bill.
   if (s.unchecked !== undefined) lines.push(`**Not checked**: ${cell(s.unchecked)}`, '')
+  const grown = report.baseline?.grown ?? []
   if (main.length === 0) {
-    if (s.unchecked === undefined) lines.push(`No ${known.length > 0 ? 'new ' : ''}blocking of the event loop found${asserted.length > 0 ? ' outside assertions' : ''}${apart}.`, '')
+    const none = grown.length > 0 ? "No blocking of the event loop found outside the baseline's entries, but some were seen at more lines than they record (below)" : `No ${known.length > 0 ? 'new ' : ''}blocking of the event loop found`
+    if (s.unchecked === undefined) lines.push(`${none}${asserted.length > 0 ? ' outside assertions' : ''}${apart}.`, '')
   } else lines.push(`**${callsAndStalls(violations, s.calls)}** at ${plural(main.length, 'call site')} in ${plural(s.tests, 'test')}, ${ms(s.blockedMs)} blocked${known.length > 0 ? ' (new: not in the baseline)' : ''}:`, '', ...table(main), '')
   if (known.length > 0) {
     const r = rows(known)
@@ -80,6 +82,11 @@ export function markdownSummary(report: SummarizedReport): string {
   if (fixed.length > 0) {
     lines.push(`**Fixed**: ${plural(fixed.length, 'baseline entry', 'baseline entries')} no longer seen — remove ${fixed.length === 1 ? 'it' : 'them'} from \`${cell(report.baseline?.path ?? '')}\`:`, '')
     for (const e of fixed) lines.push(`- ${cell(describeEntry(e))}`)
+    lines.push('')
+  }
+  if (grown.length > 0) {
+    lines.push(`**New call sites of known entries**: ${plural(grown.length, 'baseline entry', 'baseline entries')} seen at more lines than \`${cell(report.baseline?.path ?? '')}\` records — a new blocking call among them:`, '')
+    for (const g of grown) lines.push(`- ${cell(describeEntry(g))}: lines ${g.lines.join(', ')}, where the baseline records ${g.sites ?? 0}`)
     lines.push('')
   }
   if (s.unjudgedStalls > 0) lines.push(`${plural(s.unjudgedStalls, 'stall')} not judged (no stack showing your code could be read, or several tests could own ${s.unjudgedStalls === 1 ? 'it' : 'them'}; each says why in the JSON report).`, '')

@@ -211,8 +211,6 @@ export function reportRun(found: readonly Finding[], options: ReportRunOptions, 
   const findings = inRunOrder(gatheredLeaks(found))
   const write = options.write ?? ((text: string) => process.stdout.write(text + '\n'))
   const errors: Error[] = []
-  const summary = formatSummary(findings, options.cwd, options.json, options.unchecked) + (options.partlyUnchecked !== undefined ? `\nloopcop: ${options.partlyUnchecked}` : '')
-  write(summary)
   let outcome: RatchetOutcome | undefined
   try {
     // A run loopcop did not check (all of it, or part) saw nothing of what it left out: no entry it
@@ -223,6 +221,9 @@ export function reportRun(found: readonly Finding[], options: ReportRunOptions, 
   } catch (error) {
     errors.push(error instanceof Error ? error : new Error(String(error)))
   }
+  // After the baseline is settled: a known entry seen at more lines than it records is new blocking.
+  const summary = formatSummary(findings, options.cwd, options.json, options.unchecked, outcome?.grown.length ?? 0) + (options.partlyUnchecked !== undefined ? `\nloopcop: ${options.partlyUnchecked}` : '')
+  write(summary)
   for (const line of outcome?.lines ?? []) write(line)
   if (outcome?.error !== undefined) errors.push(outcome.error)
   // In the JSON report whenever the baseline was read: a strict one failing the run lists its fixed entries there too.

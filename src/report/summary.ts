@@ -147,8 +147,10 @@ const isAssertion = (f: Finding): boolean => f.scope === 'assertion' && !f.allow
  * about blocking that was found. `json`: where this run's JSON report goes, when it writes one
  * (the allowed findings are listed there, and the summary says so). `unchecked`: why no test file
  * of the run was checked, when the integration can tell none was; said in place of "no blocking found".
+ * `grown`: how many baseline entries the run saw at more lines than they record (a new call site
+ * among known ones), which "no new blocking found" would deny.
  */
-export function formatSummary(findings: readonly Finding[], cwd?: string, json?: string, unchecked?: string): string {
+export function formatSummary(findings: readonly Finding[], cwd?: string, json?: string, unchecked?: string, grown = 0): string {
   // The summary only: converting every finding to its JSON form (~10 µs a finding) is for the report file.
   const s = summarize(findings)
   const lines: string[] = []
@@ -160,7 +162,8 @@ export function formatSummary(findings: readonly Finding[], cwd?: string, json?:
     // A run loopcop checked no test file of says so: "no blocking found" would read as a clean bill.
     // Stalls not judged are blocking that was found, just not charged to a line.
     const apart = s.unjudgedStalls > 0 ? `, apart from ${plural(s.unjudgedStalls, 'stall')} not judged` : ''
-    lines.push(unchecked !== undefined ? `loopcop: ${unchecked}` : `loopcop: no ${qualifiers.includes('new') ? 'new ' : ''}blocking of the event loop found${qualifiers.includes('outside assertions') ? ' outside assertions' : ''}${apart}${allowed}`)
+    const none = grown > 0 ? `no blocking of the event loop found outside the baseline's entries, but ${grown === 1 ? 'one of them was' : `${grown} of them were`} seen at more lines than it records (below)` : `no ${qualifiers.includes('new') ? 'new ' : ''}blocking of the event loop found`
+    lines.push(unchecked !== undefined ? `loopcop: ${unchecked}` : `loopcop: ${none}${qualifiers.includes('outside assertions') ? ' outside assertions' : ''}${apart}${allowed}`)
   } else {
     const sites = summarizeBySite(findings, cwd)
     lines.push(`loopcop: ${callsAndStalls(sites, s.calls)} at ${plural(sites.length, 'call site')} in ${plural(s.tests, 'test')}, ${formatMs(s.blockedMs)} blocked in total${known.length > 0 ? ' (new: not in the baseline)' : ''}`)

@@ -65,6 +65,8 @@ describe.each(runners(dir).map((r) => [r.name, r] as const))('%s', (name, runner
     expect(run.failed).toBe(0)
     expect(run.output).toContain(`loopcop: fs.readFileSync in loadConfig (src/store.js) blocked from 2 lines (13, 14) where the baseline ${baseline} records 1: a new blocking call was added among them`)
     expect(run.output).toContain('loopcop: 1 baseline entry was seen at more lines than')
+    expect(run.output).toContain("loopcop: no blocking of the event loop found outside the baseline's entries, but one of them was seen at more lines than it records (below)")
+    expect(run.output).not.toContain('no new blocking')
     expect(run.output).not.toContain('Unhandled Error')
     expect(run.report?.baseline?.grown).toEqual([{ ...entries[0], lines: [13, 14] }])
     // In warn mode it is said, and fails nothing.

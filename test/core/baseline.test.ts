@@ -367,6 +367,17 @@ describe('the run', () => {
     expect(md).toContain('Known from the baseline (reported, not failing): 1 blocking call at 1 call site')
     expect(md).toContain('22 more calls not judged, not counted above')
   })
+
+  test("a known entry seen at more lines than it records is not summed up as \"no new blocking\", in the console or in Markdown", () => {
+    const found = [known(finding('loadUsers', 9)), known(finding('loadUsers', 14))]
+    expect(formatSummary(found, cwd, undefined, undefined, 1).split('\n')[0]).toBe("loopcop: no blocking of the event loop found outside the baseline's entries, but one of them was seen at more lines than it records (below)")
+    expect(formatSummary(found, cwd).split('\n')[0]).toBe('loopcop: no new blocking of the event loop found')
+    const grown = [{ ...entry, sites: 1, lines: [9, 14] }]
+    const md = markdownSummary(jsonReport(found, { cwd, baseline: { path: 'loopcop-baseline.json', known: 2, complete: true, fixed: [], grown, written: false } }))
+    expect(md).toContain("No blocking of the event loop found outside the baseline's entries, but some were seen at more lines than they record (below).")
+    expect(md).toContain('- fs.readFileSync in loadUsers (src/users.ts): lines 9, 14, where the baseline records 1')
+    expect(md).not.toContain('No new blocking')
+  })
 })
 
 describe('options', () => {
