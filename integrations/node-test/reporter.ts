@@ -12,6 +12,7 @@
  * printed and makes the run exit non-zero.
  * @module
  */
+import { writeSync } from 'node:fs'
 import { isAbsolute, relative, resolve, sep } from 'node:path'
 import { type Completeness, PARTIAL, SPOOL_ENV, checkEnvironment, currentOptions, firstPartial, finishRun, givenFlags, loaderLinesNote, nodeFlags, outsideScopes, reportRun, startRun } from './core.js'
 import { RUN_ENV, readProcessRecords } from './run.js'
@@ -123,7 +124,7 @@ const NO_TESTS =
  * stopped before a blocking call; a test file that fails to load is a failed test too), without
  * which a baseline entry not seen may belong to a test that did not get to it.
  */
-function runReport(testsRun: number, ranThrough: boolean, filesAsTests: readonly string[]): { readonly text: string; readonly failed: boolean } {
+function runReport(testsRun: number, ranThrough: boolean, filesAsTests: readonly string[], cut = false): { readonly text: string; readonly failed: boolean } {
   const lines: string[] = []
   const write = (text: string): void => void lines.push(text)
   const records = spool === undefined ? [] : readProcessRecords(spool)
@@ -141,7 +142,7 @@ function runReport(testsRun: number, ranThrough: boolean, filesAsTests: readonly
   const baseline = currentOptions().baseline ?? records.find((r) => r.baseline !== undefined)?.baseline
   // Some test files checked, others not: tape's beside node:test's (pino's, under borp).
   const partlyUnchecked = unchecked === undefined && filesAsTests.length > 0 ? filesUncheckedReason(filesAsTests) : undefined
-  const { error } = reportRun(findings, { ...(unchecked !== undefined && { unchecked }), ...(partlyUnchecked !== undefined && { partlyUnchecked }), ...(json !== undefined && { json }), ...(github !== undefined && { github }), ...(baseline !== undefined && { baseline }), lost, write, complete: () => firstPartial(() => completeRun(), () => ranThrough || PARTIAL.failed) })
+  const { error } = reportRun(findings, { ...(unchecked !== undefined && { unchecked }), ...(partlyUnchecked !== undefined && { partlyUnchecked }), ...(json !== undefined && { json }), ...(github !== undefined && { github }), ...(baseline !== undefined && { baseline }), lost, write, complete: () => firstPartial(() => (cut ? CUT : true), () => completeRun(), () => ranThrough || PARTIAL.failed) })
   // A loader given to node --test (`--loader ts-node/esm`) compiles the test processes' TypeScript.
   const note = loaderLinesNote(findings)
   if (note !== undefined) write(note)
@@ -150,11 +151,41 @@ function runReport(testsRun: number, ranThrough: boolean, filesAsTests: readonly
 }
 
 /** The report of the run recorded so far, as text to print (a report that could not be written makes the run exit non-zero). */
-function reportNow(testsRun: number, ranThrough: boolean, filesAsTests: readonly string[]): string {
-  const { text, failed } = outsideScopes(() => runReport(testsRun, ranThrough, filesAsTests))
+function reportNow(testsRun: number, ranThrough: boolean, filesAsTests: readonly string[], cut = false): string {
+  const { text, failed } = outsideScopes(() => runReport(testsRun, ranThrough, filesAsTests, cut))
   // node:test sets a failing exit code itself, and never back to 0.
   if (failed) process.exitCode = 1
   return text
+}
+
+/** Why a run reported as its process exits is partial: the reporter had not read the run's end. */
+const CUT = "the process ended before node:test's reporters read the end of the run, as --test-force-exit does on Node 20"
+
+/** What the reporter has read of the run so far (see `reportAtExit`). */
+const progress = { testsRun: 0, testsFailed: 0, files: new FilesRun(), reported: false, ended: false }
+
+/**
+ * The run's report when the process exits before the reporter read the end of the run: Node 20's
+ * `--test-force-exit` exits as the last test ends, and node:test's reporters never finish (zx's
+ * suite: no summary, no JSON report, no baseline, and exit code 0). The test processes' findings
+ * are all in the spool by then; what the reporter read of the test events may not be, so the run
+ * is partial. Written to stderr, where the reporter's destination can no longer be reached.
+ */
+function reportAtExit(): void {
+  if (progress.ended || progress.reported || watching()) return
+  progress.ended = true
+  try {
+    const text = `loopcop: ${CUT}: loopcop's report follows, on stderr\n${reportNow(progress.testsRun, progress.testsFailed === 0, progress.files.unchecked(), true)}`
+    writeSync(2, text)
+  } catch (error) {
+    writeSync(2, `loopcop: ${CUT}, and loopcop's report could not be made: ${error instanceof Error ? error.message : String(error)}\n`)
+    process.exitCode = 1
+  }
+}
+
+/** `--watch`: its runs are reported as each ends; Ctrl-C ends the last, reported or not. */
+function watching(): boolean {
+  return nodeFlags(process.execArgv).some((a) => /^--watch\b/.test(a))
 }
 
 /**
@@ -162,26 +193,26 @@ function reportNow(testsRun: number, ranThrough: boolean, filesAsTests: readonly
  * and under `--watch` at the end of each run (node:test's `test:watch:drained`).
  */
 export default async function* loopcopReporter(source: AsyncIterable<TestEvent>): AsyncGenerator<string, void> {
-  let testsRun = 0
-  let testsFailed = 0
-  let files = new FilesRun()
-  /** A `--watch` run was reported and no test has run since. */
-  let reported = false
+  // Once node:test reads the reporter: a module that imports this one and runs no tests reports nothing.
+  if (process.listeners('exit').includes(reportAtExit)) process.off('exit', reportAtExit)
+  process.once('exit', reportAtExit)
   for await (const event of source) {
     if (event.type === 'test:pass' || event.type === 'test:fail') {
-      testsRun++
-      reported = false
+      progress.testsRun++
+      progress.reported = false
     }
-    if (event.type === 'test:fail' && (event.data?.todo === undefined || event.data.todo === false)) testsFailed++
-    files.see(event)
-    if (event.type === 'test:watch:drained' && !reported) {
-      yield reportNow(testsRun, testsFailed === 0, files.unchecked())
-      testsRun = 0
-      testsFailed = 0
-      files = new FilesRun()
-      reported = true
+    if (event.type === 'test:fail' && (event.data?.todo === undefined || event.data.todo === false)) progress.testsFailed++
+    progress.files.see(event)
+    if (event.type === 'test:watch:drained' && !progress.reported) {
+      yield reportNow(progress.testsRun, progress.testsFailed === 0, progress.files.unchecked())
+      progress.testsRun = 0
+      progress.testsFailed = 0
+      progress.files = new FilesRun()
+      progress.reported = true
       spool = startRecording()
     }
   }
-  if (!reported) yield reportNow(testsRun, testsFailed === 0, files.unchecked())
+  if (progress.reported || progress.ended) return
+  progress.ended = true
+  yield reportNow(progress.testsRun, progress.testsFailed === 0, progress.files.unchecked())
 }

@@ -1,6 +1,7 @@
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
+import type { JsonReport } from '../../src/index.js'
 import { nodeBinary, nodeTestFixtures, run, runNodeTest } from './support.js'
 
 // Nothing inside loopcop makes a run greener than it would be without it, and nothing it was asked
@@ -114,6 +115,29 @@ describe('the run report', () => {
     expect(run.failed).toEqual([])
     expect(run.stderr).toContain('loopcop: could not write the JSON report to')
     expect(run.code).not.toBe(0)
+  })
+
+  // Node 20's --test-force-exit exits as the last test ends, before node:test's reporters read the
+  // run's end (zx's suite on Node 20: no summary, no report, no baseline, exit 0). Node 24 waits for them.
+  test.each([20, 24] as const)('--test-force-exit on Node %i: the summary is printed and the JSON report and baseline written', async (major) => {
+    const bin = nodeBinary(major)
+    if (bin === undefined) throw new Error(`no Node ${major}`)
+    const cwd = join(nodeTestFixtures, 'modes')
+    const report = join(cwd, 'reports', `force-exit-${major}.json`)
+    const baseline = join(cwd, 'reports', `force-exit-${major}.baseline.json`)
+    rmSync(report, { force: true })
+    rmSync(baseline, { force: true })
+    const args = ['--test', '--test-force-exit', '--import', 'loopcop/node-test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=loopcop/node-test/reporter', '--test-reporter-destination=stderr', 'test/modes.test.mjs']
+    const result = await run(bin, args, { cwd, env: { LOOPCOP_MODE: 'warn', LOOPCOP_STALL_MS: '0', LOOPCOP_TEST_CODE: 'check', LOOPCOP_REPORT: report, LOOPCOP_UPDATE_BASELINE: '1', LOOPCOP_BASELINE: baseline } })
+    expect(result.code, result.output).toBe(0)
+    expect(result.stderr).toMatch(/^loopcop: 2 blocking calls at 1 call site in 2 tests/m)
+    expect((JSON.parse(readFileSync(report, 'utf8')) as JsonReport).findings.map((f) => f.operation)).toEqual(['fs.readFileSync', 'fs.readFileSync'])
+    expect(readFileSync(baseline, 'utf8')).toContain('"operation":"fs.readFileSync"')
+    if (major === 20) {
+      // Reported as the process exits: what the reporter had read of the run may be short of its end, so the run is partial.
+      expect(result.stderr).toContain("loopcop: the process ended before node:test's reporters read the end of the run, as --test-force-exit does on Node 20: loopcop's report follows, on stderr")
+      expect(result.stderr).toContain('a partial run (the process ended before')
+    } else expect(result.stderr).not.toContain('the process ended before')
   })
 
   test('process.exit() in a blocking test: its finding is in the run report, and its file fails', async () => {
