@@ -24,7 +24,7 @@
 //   The Vitest and Jest projects type-check a file using the matcher with their own TypeScript.
 // - mocha12beta: Mocha 12.0.0-beta-10, a prerelease, which npm's peer check takes only where
 //   loopcop's peer range names its major's prereleases.
-// - vitest3, jest28, jest27 and mocha9 are too old: their cells pass only when loopcop refuses them
+// - vitest3, vitest30 (3.0: no TestModule.meta()), jest28, jest27 and mocha9 are too old: their cells pass only when loopcop refuses them
 //   with its "needs Vitest 4 or later" / "needs Jest 29 or later" / "needs Mocha 10 or later" error. Jest 27 reads no package `exports`
 //   (it cannot find `loopcop/jest` or the reporter), so its cell names the environment alone.
 // Two cells at a time (CI has 2 cores); a child that runs longer than 5 minutes fails its cell.
@@ -72,6 +72,8 @@ const PROJECTS = {
   // Node's own test runner: no runner to install (no `bin`), only loopcop.
   'node-test': { runner: 'node-test' },
   vitest3: { runner: 'vitest', bin: 'vitest', refuses: 'needs Vitest 4 or later', summary: 'loopcop: no test file was checked: loopcop/vitest needs Vitest 4 or later', nodes: [20] },
+  // Vitest 3.0 lacks TestModule.meta(), which the reporter's collecting read before saying why (tsup's).
+  vitest30: { runner: 'vitest', bin: 'vitest', refuses: 'needs Vitest 4 or later', summary: 'loopcop: no test file was checked: loopcop/vitest needs Vitest 4 or later', nodes: [20] },
   jest28: { runner: 'jest', bin: 'jest', refuses: 'needs Jest 29 or later', nodes: [20] },
   jest27: { runner: 'jest', bin: 'jest', refuses: 'needs Jest 29 or later', nodes: [20], jestConfig: { testEnvironment: 'loopcop/jest/environment', testMatch: ['<rootDir>/tests/**/*.test.js'] } },
   mocha9: { runner: 'mocha', bin: 'mocha', refuses: 'needs Mocha 10 or later', nodes: [20] },
@@ -104,7 +106,7 @@ function parseArgs(argv) {
 }
 
 function usage(error) {
-  const text = 'usage: node scripts/matrix.mjs [--node=20,22,24,26] [--only=vitest4,vitest5,jest29,jest30,mocha10,mocha11,mocha12,mocha12beta,node-test,vitest3,jest28,jest27,mocha9]'
+  const text = 'usage: node scripts/matrix.mjs [--node=20,22,24,26] [--only=vitest4,vitest5,jest29,jest30,mocha10,mocha11,mocha12,mocha12beta,node-test,vitest3,vitest30,jest28,jest27,mocha9]'
   if (error === undefined) {
     console.log(text)
     process.exit(0)

@@ -37,6 +37,9 @@ export interface CollectedFindings {
   readonly inFailures: ReadonlySet<string>
 }
 
+/** What a run whose Vitest loopcop does not support collects. */
+const NOTHING_COLLECTED: CollectedFindings = { findings: [], workerOptions: undefined, checkedFiles: 0, uncheckedProjects: [], inFailures: new Set() }
+
 /** Every finding the workers sent in the tasks' `meta` (tests' own findings, and leaks kept on their file), each once. */
 export function collectFindings(testModules: readonly TestModule[]): CollectedFindings {
   const collector = new RunCollector()
@@ -235,7 +238,9 @@ export default class LoopcopReporter implements Reporter {
 
   /** Prints the summary, writes the JSON report and the annotations, from what the test files sent. */
   onTestRunEnd(testModules: readonly TestModule[], unhandledErrors: readonly unknown[] = [], reason?: string): void {
-    const collected = collectFindings(testModules)
+    // A Vitest loopcop does not support sent nothing (its setup file refused it), and may lack what
+    // the collecting reads (Vitest 3.0 has no `TestModule.meta()`, tsup's): the run then says why.
+    const collected = unsupportedRunner('Vitest', this.#vitest?.version) === undefined ? collectFindings(testModules) : NOTHING_COLLECTED
     const { workerOptions, checkedFiles, uncheckedProjects, inFailures } = collected
     // With what blocked after its file had ended, gathered by call site with what came before.
     this.#recording?.add(collected.findings)
