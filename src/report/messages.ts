@@ -2,6 +2,7 @@
 // the time it blocked, the line, and the async alternative.
 import { PROBE_FRAMES, STACKS_PER_OPERATION, type Finding, type Frame, type StallFinding, isUnjudged, quotedName } from '../model/finding.js'
 import { displayPath, formatFrame, isDependency, isGenerated, isInternal, isSpyFrame } from '../stack/frames.js'
+import { isAbsolute } from 'node:path'
 import { packageOf } from '../runtime/packages.js'
 import { DEEPEST_SEARCH } from '../model/options.js'
 
@@ -260,12 +261,34 @@ function allowIt(judged: readonly Finding[]): string {
   const pkgs = [...new Set(judged.flatMap((f) => (f.kind === 'stall' || f.offender === undefined ? [] : [f.offender.package])))]
   const rules = pkgs.slice(0, 3).map((p) => `\`{ package: '${p}' }\``)
   const listed = pkgs.length > 3 ? `${rules.join(', ')} and the like for the ${plural(pkgs.length - 3, 'other package')} above` : `${rules.slice(0, -1).join(', ')} and ${rules.at(-1)}`
-  const rule = pkgs.length === 0 ? '' : pkgs.length === 1 ? ` (${rules[0]} allows what ${pkgs[0]} calls)` : ` (${listed} allow what each package calls)`
+  const forPackages = pkgs.length === 0 ? '' : pkgs.length === 1 ? `${rules[0]} allows what ${pkgs[0]} calls` : `${listed} allow what each package calls`
+  const helpers = testHelpers(judged)
+  const forHelpers = helpers.length === 0 ? '' : `${helpers.map((h) => `\`{ caller: '${h}' }\``).join(' and ')} allow${helpers.length === 1 ? 's' : ''} what ${helpers.length === 1 ? 'that test helper calls' : 'those test helpers call'}`
+  const rule = forPackages === '' && forHelpers === '' ? '' : ` (${[forPackages, forHelpers].filter((r) => r !== '').join('; ')})`
   const baseline = 'accept what the code blocks on today with a baseline (LOOPCOP_UPDATE_BASELINE=1).'
   // A leak came after its test ended, where no allowBlocking() of the test reaches (its allowance
   // ends with the test): the advice to call it in the test did nothing for rxjs's leaked interval.
   if (judged.every((f) => f.leak)) return `Stop that work before its test ends (clear its timer, close what it opened), or allow it with an \`allow\` rule in loopcop's options${rule} (an allowBlocking() ends with its test); ${baseline}`
   return `Allow it with allowBlocking() in the test or an \`allow\` rule in loopcop's options${rule}; ${baseline}`
+}
+
+/** A folder of a suite's own code beside its tests (`test/utils.ts`, `__tests__/helpers/db.ts`). */
+const TEST_FOLDER = /(?:^|[/\\])(?:tests?|__tests__|specs?|__mocks__|__fixtures__|fixtures)[/\\]/
+
+/**
+ * The user's files, in a test folder, that blocking calls came from without being test files (the
+ * "test code" rule allowed none of them): a suite's helper (tsup's `test/utils.ts`, whose getter
+ * reads a built file), which a `caller` rule allows. At most two, shown as paths.
+ */
+function testHelpers(judged: readonly Finding[]): string[] {
+  const files = new Set<string>()
+  for (const f of judged) {
+    const file = f.kind === 'sync-io' && f.testCode !== true ? f.location?.file : undefined
+    if (file === undefined || isDependency(file) || isInternal(file)) continue
+    const shown = displayPath(file)
+    if (TEST_FOLDER.test(shown) && !isAbsolute(shown)) files.add(shown)
+  }
+  return [...files].slice(0, 2)
 }
 
 /** The failure message (README, "Use it"): headline, numbered findings with frames, how to allow. */

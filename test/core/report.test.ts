@@ -121,6 +121,16 @@ describe('the failure message', () => {
     )
   })
 
+  test("a blocking call from a test helper (a test folder's file that is not a test file: tsup's test/utils.ts) is advised the `caller` rule that allows it", () => {
+    const helper = join(cwd, 'test/utils.ts')
+    const message = failureMessage([syncFinding({ location: { file: helper, line: 71, column: 17 }, frames: [{ fn: 'get output', file: helper, line: 71, column: 17 }] })], 'a')
+    expect(message.split('\n').at(-1)).toBe("Allow it with allowBlocking() in the test or an `allow` rule in loopcop's options (`{ caller: 'test/utils.ts' }` allows what that test helper calls); accept what the code blocks on today with a baseline (LOOPCOP_UPDATE_BASELINE=1).")
+    // The code under test, or a test file's own call, is no helper's.
+    expect(failureMessage([syncFinding()], 'a')).not.toContain('caller:')
+    const inTest = join(cwd, 'test/users.test.ts')
+    expect(failureMessage([syncFinding({ testCode: true, location: { file: inTest, line: 5, column: 3 }, frames: [{ fn: 'fixture', file: inTest, line: 5, column: 3 }] })], 'a')).not.toContain('caller:')
+  })
+
   test('repeated, sampled, leaked, allowed and dependency calls: the code under test first, then test code, then calls not judged', () => {
     const dep = (fn: string, line: number) => ({ fn, file: join(cwd, 'node_modules/exsolve/dist/index.mjs'), line, column: 3 })
     const message = failureMessage([
