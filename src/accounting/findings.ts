@@ -108,6 +108,8 @@ export function syncFinding(id: string, op: Operation, p: SyncCalls, ctx: Findin
   if (at.location !== undefined) f.location = at.location
   if (at.offender !== undefined) f.offender = at.offender
   if (caller !== undefined && caller.unparsed !== true && ctx.isTestFile(caller.file)) f.testCode = true
+  // Fewer frames than traceDepth are the whole stack (Stacks.reported shows all of a short one).
+  if (caller === undefined && !p.unstacked && p.frames.length >= ctx.settings.traceDepth) f.stackCut = true
   if (args !== undefined) f.args = args
   if (p.otherArgs > 0) f.otherArgs = p.otherArgs
   return f

@@ -167,6 +167,13 @@ export interface SyncIoFinding extends FindingBase {
   /** Path, command or size the first call was given. */
   readonly args?: string
   /**
+   * Its stack had no frame of the user's code and went on past the frames shown (`traceDepth`; the
+   * user's frame was looked for deeper, as deep as the largest `traceDepth` searches): it may lie
+   * deeper still. Absent when the frames shown are the whole stack (mlly's pkg-types, resumed after
+   * an `await`: 2 frames).
+   */
+  readonly stackCut?: true
+  /**
    * How many other arguments (paths, commands, sizes) than `args` these calls were given, told
    * apart among the calls that kept a stack: cosmiconfig's nine `readFileSync` calls of one line read
    * nine files, not `package.json` nine times. Absent when every call had the first one's.

@@ -34,7 +34,11 @@ export interface JsonBaseline {
   readonly partial?: string
   /** Entries no finding of this complete run matched: remove them from the file. */
   readonly fixed: readonly BaselineEntry[]
-  /** Entries this run saw at more lines than they record (`sites`), with those lines: a new call site among them. Absent when none. */
+  /**
+   * Entries this run saw at more lines than they record (`sites`): a new call site among them. Each
+   * as the baseline file has it (its `calls` and `tests` are the file's), with the `lines` this run
+   * saw it at. Absent when none.
+   */
   readonly grown?: readonly (BaselineEntry & { readonly lines: readonly number[] })[]
   /** The file was written from this run (`LOOPCOP_UPDATE_BASELINE=1`). */
   readonly written: boolean

@@ -158,7 +158,7 @@ function whyNoOwnFrame(f: Finding): NoOwnFrame {
   // By the method's own name: a native callback's entry is `TCP.callbackTrampoline` (smtp-server's
   // connection handler, nodemailer), `FSReqCallback.oncomplete`.
   const entry = (last?.fn ?? '').split('.').pop() ?? ''
-  const whole = last !== undefined && last.file.startsWith('node:') && (LOOP_ENTRIES.has(entry) || entry === 'oncomplete')
+  const whole = f.stackCut !== true || (last !== undefined && last.file.startsWith('node:') && (LOOP_ENTRIES.has(entry) || entry === 'oncomplete'))
   return whole ? { kind: 'whole' } : { kind: 'cut' }
 }
 

@@ -225,8 +225,8 @@ describe('the run', () => {
     expect(ratchet([known(finding('loadUsers', 9))], { baseline: { path, strict: false }, update: false, complete: true, cwd })?.grown).toEqual([])
     const old = write('no-sites.json', [entry])
     expect(ratchet(twoLines('fail'), { baseline: { path: old, strict: false }, update: false, complete: true, cwd })).toMatchObject({ grown: [], lines: [] })
-    // An update writes the lines it saw.
-    ratchet(twoLines('fail'), { baseline: { path, strict: false }, update: true, complete: true, cwd })
+    // An update writes the lines it saw, and says so.
+    expect(ratchet(twoLines('fail'), { baseline: { path, strict: false }, update: true, complete: true, cwd })?.lines[0]).toBe('loopcop: baseline written to sites.json: 1 call site (0 added, 0 removed, 1 now at more lines)')
     expect((JSON.parse(readFileSync(path, 'utf8')) as { entries: unknown[] }).entries).toEqual([{ ...entry, sites: 2, calls: 2 }])
   })
 

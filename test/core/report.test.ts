@@ -236,8 +236,13 @@ describe('the failure message', () => {
 
   test('a dependency call with no frame of the user’s own captured says so, and why that can be, in the message, the warning and the summary', () => {
     const pino = { package: 'pino', file: join(cwd, 'node_modules/pino/lib/tools.js'), line: 7, column: 3 }
-    const alone = syncFinding({ offender: pino, location: { file: pino.file, line: 7, column: 3 }, frames: [{ fn: 'write', file: pino.file, line: 7, column: 3 }] })
+    // Its stack went on past the frames shown (`stackCut`, which accounting sets when they fill traceDepth).
+    const alone = syncFinding({ offender: pino, location: { file: pino.file, line: 7, column: 3 }, frames: [{ fn: 'write', file: pino.file, line: 7, column: 3 }], stackCut: true })
     expect(failureMessage([alone])).toContain('called by the package pino (no frame of your own code among the 1 frame captured, nor in the first 110 of its stack: the package made the call on its own (in a callback, or after an await), or your frame lies deeper still)')
+    // The whole stack, with no loop entry at its end: a continuation run at a microtask checkpoint after a native callback (mlly's pkg-types).
+    const resumed = syncFinding({ offender: pino, location: { file: pino.file, line: 7, column: 3 }, frames: [{ fn: 'write', file: pino.file, line: 7, column: 3 }, { fn: 'findFile', file: pino.file, line: 12, column: 11 }] })
+    expect(failureMessage([resumed])).toContain('called by the package pino (no frame of your own code among the 2 frames captured: the package made the call on its own (in a callback, or after an await))\n')
+    expect(formatSummary([resumed], cwd).split('\n')[1]).toContain('(in the package pino, no frame of your own code found): 1 call')
     // typedoc: the warning and the summary said "no frame of your own code found" where the message said the frame may lie deeper.
     expect(newSiteWarning(alone, 'a')).toContain('(in "a"; in the package pino, no frame of your own code in the first 110 frames of its stack; later calls')
     // A stack that ends where Node's event loop runs a continuation was captured whole: no deeper frame to look for.
@@ -283,6 +288,17 @@ describe('the failure message', () => {
     const message = failureMessage(findings)
     expect(message).toMatch(/called by the package fakepkg \(no frame of your own code among the \d frames captured: the package made the call on its own \(in a callback, or after an await\)\)\n/)
     expect(message).not.toContain('or your frame lies deeper still')
+  })
+
+  test('a dependency call after a native await is its whole stack, said so; one at the bottom of a recursion deeper than the search is cut, said so (mlly)', async () => {
+    const fakepkg = createRequire(import.meta.url)('../fixtures/core/node_modules/fakepkg') as { statAfterAwait(path: string): Promise<fs.Stats>; statDeep(depth: number, path: string): fs.Stats }
+    const resumed = (await detect(() => fakepkg.statAfterAwait('.'), { mode: 'warn', stallMs: 0 })).findings
+    expect(resumed.map((f) => [f.kind === 'sync-io' && f.stackCut === true, f.offender?.package])).toEqual([[false, 'fakepkg']])
+    expect(failureMessage(resumed)).not.toContain('or your frame lies deeper still')
+    expect(newSiteWarning(resumed[0] as Finding, 'a')).not.toContain('in the first 110 frames')
+    const deep = (await detect(() => fakepkg.statDeep(150, '.'), { mode: 'warn', stallMs: 0 })).findings
+    expect(deep.map((f) => [f.kind === 'sync-io' && f.stackCut === true, f.offender?.package, f.frames.length])).toEqual([[true, 'fakepkg', 10]])
+    expect(failureMessage(deep)).toContain('nor in the first 110 of its stack')
   })
 
   test('the JSON summary counts the findings known from the baseline as the console does: calls not judged once, with their kind', () => {
