@@ -40,6 +40,8 @@ export interface JsonBaseline {
    * saw it at. Absent when none.
    */
   readonly grown?: readonly (BaselineEntry & { readonly lines: readonly number[] })[]
+  /** Entries this complete run saw at fewer lines than they record (a call site of theirs fixed), likewise. Absent when none. */
+  readonly shrunk?: readonly (BaselineEntry & { readonly lines: readonly number[] })[]
   /** The file was written from this run (`LOOPCOP_UPDATE_BASELINE=1`). */
   readonly written: boolean
 }

@@ -6,6 +6,7 @@ import type { Completeness } from '../model/completeness.js'
 import { type Finding, isKnown, isUnjudged } from '../model/finding.js'
 import { type Baseline, BaselineError, type BaselineEntry, type BaselineKey, DEFAULT_BASELINE_PATH, entriesOf, fileGone, keyText, keyedFindings, linesByKey, readBaseline, rewrittenEntries, testOfKey, type WrittenBaseline, writeBaseline } from './baseline.js'
 import { displayPath } from '../stack/frames.js'
+import { plural } from './messages.js'
 
 /** How a run ends with its baseline. */
 export interface RatchetOptions {
@@ -33,6 +34,11 @@ export interface RatchetOutcome {
   readonly fixed: readonly BaselineEntry[]
   /** Entries this run saw at more lines than they record (`sites`): a new call site among them. */
   readonly grown: readonly GrownEntry[]
+  /**
+   * Entries this complete run saw at fewer lines than they record: a call site of theirs is fixed,
+   * and the file should say so, or a new line could later take its place unnoticed.
+   */
+  readonly shrunk: readonly GrownEntry[]
   readonly complete: boolean
   /** Why the run was partial, when the integration could tell. */
   readonly partial?: string
@@ -44,7 +50,7 @@ export interface RatchetOutcome {
   readonly error?: Error
 }
 
-/** An entry a run saw at more lines than it records (`sites`), and those lines. */
+/** An entry a run saw at another number of lines than it records (`sites`), and those lines. */
 export interface GrownEntry extends BaselineEntry {
   readonly lines: readonly number[]
 }
@@ -80,7 +86,7 @@ export function ratchet(findings: readonly Finding[], options: RatchetOptions): 
   } catch (error) {
     const e = error instanceof BaselineError ? error : new BaselineError(String(error))
     // A first `LOOPCOP_UPDATE_BASELINE=1` run makes the file.
-    if (!(update && missing(e))) return { path, known: 0, fixed: [], grown: [], complete, ...why, written: false, lines: [], error: e }
+    if (!(update && missing(e))) return { path, known: 0, fixed: [], grown: [], shrunk: [], complete, ...why, written: false, lines: [], error: e }
   }
   const keyed = keyedFindings(findings, cwd)
   const seen = new Set(keyed.flatMap((k) => [keyText(k.key), ...k.earlier]))
@@ -99,10 +105,13 @@ export function ratchet(findings: readonly Finding[], options: RatchetOptions): 
   // at has a new call site among them, and cannot tell which. Its tests passed as known; the run
   // fails over it where they would have failed (`fail` mode), as a strict baseline's fixed entries do.
   const seenLines = linesByKey(keyed)
-  const grown: GrownEntry[] = (baseline?.entries ?? []).flatMap((e) => {
+  const counted = (e: BaselineEntry, differs: (seen: number, sites: number) => boolean): GrownEntry[] => {
     const at = seenLines.get(keyText(e))
-    return e.sites !== undefined && at !== undefined && at.size > e.sites ? [{ ...e, lines: [...at].sort((a, b) => a - b) }] : []
-  })
+    return e.sites !== undefined && at !== undefined && differs(at.size, e.sites) ? [{ ...e, lines: [...at].sort((a, b) => a - b) }] : []
+  }
+  const grown = (baseline?.entries ?? []).flatMap((e) => counted(e, (seen, sites) => seen > sites))
+  // Fewer lines is a fixed call site only where every test ran (a partial run saw only some lines).
+  const shrunk = complete ? (baseline?.entries ?? []).flatMap((e) => counted(e, (seen, sites) => seen < sites)) : []
   if (update) {
     // A partial run cannot tell a fixed entry from one whose tests did not run: it keeps every entry
     // it does not write again, one it matched under an earlier version's key too (a location-keyed
@@ -114,7 +123,7 @@ export function ratchet(findings: readonly Finding[], options: RatchetOptions): 
       written = writeBaseline(path, entries, cwd)
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message : String(cause)
-      return { path, known, fixed: [], grown: [], complete, ...why, written: false, lines, error: new Error(`loopcop: could not write the baseline file ${path} (LOOPCOP_UPDATE_BASELINE=1): ${reason}`, { cause }) }
+      return { path, known, fixed: [], grown: [], shrunk: [], complete, ...why, written: false, lines, error: new Error(`loopcop: could not write the baseline file ${path} (LOOPCOP_UPDATE_BASELINE=1): ${reason}`, { cause }) }
     }
     const before = new Set(baseline?.entries.map(keyText) ?? [])
     const after = new Set(entries.map(keyText))
@@ -127,7 +136,7 @@ export function ratchet(findings: readonly Finding[], options: RatchetOptions): 
     const judged = new Set(keyedFindings(findings.filter((f) => !isUnjudged(f)), cwd).map((k) => keyText(k.key)))
     const unjudged = fresh.filter((e) => !judged.has(keyText(e))).length
     const ofThem = unjudged === 0 ? '' : `; ${unjudged} of them only stalls this run did not judge, accepted in case a later run does`
-    const more = grown.length === 0 ? '' : `, ${grown.length} now at more lines`
+    const more = `${grown.length === 0 ? '' : `, ${grown.length} now at more lines`}${shrunk.length === 0 ? '' : `, ${shrunk.length} at fewer`}`
     const sites = `${entries.length} call site${entries.length === 1 ? '' : 's'} (${added} added, ${removed} removed${more}${ofThem}${complete ? ')' : `); ${partialRun} keeps the entries it did not see`}`
     lines.push(written.changed ? `loopcop: baseline written to ${shown(file)}: ${sites}` : `loopcop: baseline ${shown(file)} already holds what this run would write, left as it was: ${sites}`)
     if (stallsKept.length > 0) {
@@ -136,7 +145,7 @@ export function ratchet(findings: readonly Finding[], options: RatchetOptions): 
       for (const e of stallsKept) lines.push(`  kept: ${describeEntry(e)}`)
     }
     if (configured === undefined) lines.push(`loopcop: judge later runs against it with \`baseline: '${path}'\` in the configuration or LOOPCOP_BASELINE=${path}`)
-    return { path: file, known, fixed: complete ? unseen : [], grown: [], complete, ...why, written: true, lines }
+    return { path: file, known, fixed: complete ? unseen : [], grown: [], shrunk: [], complete, ...why, written: true, lines }
   }
   const b = baseline as Baseline
   const fixed = complete ? unseen : []
@@ -147,11 +156,13 @@ export function ratchet(findings: readonly Finding[], options: RatchetOptions): 
     lines.push(`loopcop: ${why.partial === undefined ? 'a partial run (a test name or file filter, an option that leaves out part of the configured suite, a shard, .only, or tests that did not run through)' : partialRun}: ${unseen.length} baseline entr${unseen.length === 1 ? 'y' : 'ies'} not seen may belong to tests that did not run, and ${unseen.length === 1 ? 'is' : 'are'} not listed as fixed`)
   }
   for (const g of grown) lines.push(`loopcop: ${describeEntry(g)} blocked from ${g.lines.length} lines (${g.lines.join(', ')}) where the baseline ${shown(b.path)} records ${g.sites}: a new blocking call was added among them; move it off the event loop, or accept it with LOOPCOP_UPDATE_BASELINE=1`)
+  for (const g of shrunk) lines.push(`loopcop: ${describeEntry(g)} blocked from ${plural(g.lines.length, 'line')} (${g.lines.join(', ')}) where the baseline ${shown(b.path)} records ${g.sites}: a call site of it was fixed; rerun with LOOPCOP_UPDATE_BASELINE=1 so that a new one cannot take its place unnoticed`)
   const errors: string[] = []
+  if (configured?.strict === true && shrunk.length > 0) errors.push(`loopcop: the run fails: the baseline ${shown(b.path)} is strict and records more lines than this run saw for ${shrunk.length === 1 ? 'an entry' : `${shrunk.length} entries`} (see above): rerun with LOOPCOP_UPDATE_BASELINE=1`)
   if (configured?.strict === true && fixed.length > 0) errors.push(`loopcop: the baseline ${shown(b.path)} is strict and lists ${fixed.length} call site${fixed.length === 1 ? '' : 's'} that no longer block${fixed.length === 1 ? 's' : ''}: remove ${fixed.length === 1 ? 'it' : 'them'} from the file (LOOPCOP_UPDATE_BASELINE=1 rewrites it)`)
   const grownKeys = new Set(grown.map(keyText))
   const failing = grown.length === 0 ? 0 : new Set(keyed.filter((k) => k.fails && grownKeys.has(keyText(k.key))).map((k) => keyText(k.key))).size
-  if (failing > 0) errors.push(`loopcop: ${failing} baseline entr${failing === 1 ? 'y was' : 'ies were'} seen at more lines than ${shown(b.path)} records: a new blocking call site (see above)`)
+  if (failing > 0) errors.push(`loopcop: the run fails: ${failing} baseline entr${failing === 1 ? 'y was' : 'ies were'} seen at more lines than ${shown(b.path)} records, so a new blocking call site is among them (see above)`)
   const error = errors.length === 0 ? undefined : new Error(errors.join('\n'))
-  return { path: b.path, known, fixed, grown, complete, ...why, written: false, lines, ...(error !== undefined && { error }) }
+  return { path: b.path, known, fixed, grown, shrunk, complete, ...why, written: false, lines, ...(error !== undefined && { error }) }
 }

@@ -228,7 +228,7 @@ export function reportRun(found: readonly Finding[], options: ReportRunOptions, 
   if (outcome?.error !== undefined) errors.push(outcome.error)
   // In the JSON report whenever the baseline was read: a strict one failing the run lists its fixed entries there too.
   const baseline: JsonBaseline | undefined =
-    outcome === undefined || outcome.error instanceof BaselineError ? undefined : { path: displayPath(outcome.path, options.cwd), known: outcome.known, complete: outcome.complete, ...(outcome.partial !== undefined && { partial: outcome.partial }), fixed: outcome.fixed, ...(outcome.grown.length > 0 && { grown: outcome.grown }), written: outcome.written }
+    outcome === undefined || outcome.error instanceof BaselineError ? undefined : { path: displayPath(outcome.path, options.cwd), known: outcome.known, complete: outcome.complete, ...(outcome.partial !== undefined && { partial: outcome.partial }), fixed: outcome.fixed, ...(outcome.grown.length > 0 && { grown: outcome.grown }), ...(outcome.shrunk.length > 0 && { shrunk: outcome.shrunk }), written: outcome.written }
   const github = options.github ?? process.env.GITHUB_ACTIONS === 'true'
   const annotations = github ? githubAnnotations(options.annotate === undefined ? findings : inRunOrder(gatheredLeaks(options.annotate)), options.level ?? modes, options.cwd) : []
   for (const a of annotations) write(a)

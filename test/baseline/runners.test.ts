@@ -1,7 +1,7 @@
 // The baseline (README "Adopting loopcop on an existing codebase") end to end, in Vitest, Jest and
 // Mocha: write it from a run, rerun green, a new blocking call fails only its test, a fixed one is
 // listed (and fails a strict baseline, in a complete run only).
-import { readFileSync, writeFileSync } from 'node:fs'
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { bins, fixtures, runNode } from '../helpers/run.js'
@@ -64,7 +64,7 @@ describe.each(runners(dir).map((r) => [r.name, r] as const))('%s', (name, runner
     expect(run.code, run.output).not.toBe(0)
     expect(run.failed).toBe(0)
     expect(run.output).toContain(`loopcop: fs.readFileSync in loadConfig (src/store.js) blocked from 2 lines (13, 14) where the baseline ${baseline} records 1: a new blocking call was added among them`)
-    expect(run.output).toContain('loopcop: 1 baseline entry was seen at more lines than')
+    expect(run.output).toContain('loopcop: the run fails: 1 baseline entry was seen at more lines than')
     expect(run.output).toContain("loopcop: no blocking of the event loop found outside the baseline's entries, but one of them was seen at more lines than it records (below)")
     expect(run.output).not.toContain('no new blocking')
     expect(run.output).not.toContain('Unhandled Error')
@@ -73,6 +73,16 @@ describe.each(runners(dir).map((r) => [r.name, r] as const))('%s', (name, runner
     const warned = await runner.run({ LOOPCOP_BASELINE: baseline, FIXTURE_SECOND: '1', LOOPCOP_MODE: 'warn' })
     expect(warned.code, warned.output).toBe(0)
     expect(warned.output).toContain('blocked from 2 lines (13, 14) where the baseline')
+    // Accepted (an update records 2 lines), then one of them fixed: a strict baseline fails the complete run over it (http-proxy-middleware's trial).
+    const accepted = join(dir, `${name}-accepted.json`)
+    copyFileSync(baseline, accepted)
+    const update = await runner.run({ LOOPCOP_MODE: 'warn', LOOPCOP_UPDATE_BASELINE: '1', LOOPCOP_BASELINE: accepted, FIXTURE_SECOND: '1' })
+    expect(update.output).toContain(`loopcop: baseline written to ${accepted}: 2 call sites (0 added, 0 removed, 1 now at more lines)`)
+    const fewer = await runner.run({ FIXTURE_STRICT: accepted })
+    expect(fewer.code, fewer.output).not.toBe(0)
+    expect(fewer.failed).toBe(0)
+    expect(fewer.output).toContain(`loopcop: fs.readFileSync in loadConfig (src/store.js) blocked from 1 line (14) where the baseline ${accepted} records 2: a call site of it was fixed`)
+    expect(fewer.report?.baseline?.shrunk).toMatchObject([{ ...entries[0], sites: 2, calls: 2, lines: [14] }])
   })
 
   test('a baselined call that no longer blocks is listed as fixed, to remove from the baseline', async () => {

@@ -216,7 +216,7 @@ describe('the run', () => {
       const failing = ratchet(twoLines('fail'), { baseline: { path, strict: false }, update: false, complete, cwd })
       expect(failing?.grown).toEqual([{ ...entry, sites: 1, lines: [9, 14] }])
       expect(failing?.lines).toContain('loopcop: fs.readFileSync in loadUsers (src/users.ts) blocked from 2 lines (9, 14) where the baseline sites.json records 1: a new blocking call was added among them; move it off the event loop, or accept it with LOOPCOP_UPDATE_BASELINE=1')
-      expect(failing?.error?.message).toBe('loopcop: 1 baseline entry was seen at more lines than sites.json records: a new blocking call site (see above)')
+      expect(failing?.error?.message).toBe('loopcop: the run fails: 1 baseline entry was seen at more lines than sites.json records, so a new blocking call site is among them (see above)')
     }
     const warned = ratchet(twoLines('warn'), { baseline: { path, strict: false }, update: false, complete: true, cwd })
     expect(warned?.grown).toHaveLength(1)
@@ -228,6 +228,19 @@ describe('the run', () => {
     // An update writes the lines it saw, and says so.
     expect(ratchet(twoLines('fail'), { baseline: { path, strict: false }, update: true, complete: true, cwd })?.lines[0]).toBe('loopcop: baseline written to sites.json: 1 call site (0 added, 0 removed, 1 now at more lines)')
     expect((JSON.parse(readFileSync(path, 'utf8')) as { entries: unknown[] }).entries).toEqual([{ ...entry, sites: 2, calls: 2 }])
+  })
+
+  test('a complete run that sees an entry at fewer lines than it records says a call site of it was fixed (a strict baseline fails over it); a partial run says nothing', () => {
+    const path = write('shrunk.json', [{ ...entry, sites: 2 }])
+    const oneLine = [known({ ...finding('loadUsers', 9), mode: 'fail' })]
+    const loose = ratchet(oneLine, { baseline: { path, strict: false }, update: false, complete: true, cwd })
+    expect(loose?.shrunk).toEqual([{ ...entry, sites: 2, lines: [9] }])
+    expect(loose?.lines).toContain('loopcop: fs.readFileSync in loadUsers (src/users.ts) blocked from 1 line (9) where the baseline shrunk.json records 2: a call site of it was fixed; rerun with LOOPCOP_UPDATE_BASELINE=1 so that a new one cannot take its place unnoticed')
+    expect(loose?.error).toBeUndefined()
+    const strict = ratchet(oneLine, { baseline: { path, strict: true }, update: false, complete: true, cwd })
+    expect(strict?.error?.message).toBe('loopcop: the run fails: the baseline shrunk.json is strict and records more lines than this run saw for an entry (see above): rerun with LOOPCOP_UPDATE_BASELINE=1')
+    expect(ratchet(oneLine, { baseline: { path, strict: true }, update: false, complete: '--grep', cwd })).toMatchObject({ shrunk: [], lines: [] })
+    expect(ratchet(oneLine, { baseline: { path, strict: false }, update: true, complete: true, cwd })?.lines[0]).toBe('loopcop: baseline written to shrunk.json: 1 call site (0 added, 0 removed, 1 at fewer)')
   })
 
   test('`sites` in a baseline file must be a whole number from 1 up', () => {
