@@ -89,6 +89,12 @@ export function markdownSummary(report: SummarizedReport): string {
     for (const g of grown) lines.push(`- ${cell(describeEntry(g))}: lines ${g.lines.join(', ')}, where the baseline records ${g.sites ?? 0}`)
     lines.push('')
   }
+  const shrunk = report.baseline?.shrunk ?? []
+  if (shrunk.length > 0) {
+    lines.push(`**Fixed call sites of known entries**: ${plural(shrunk.length, 'baseline entry', 'baseline entries')} seen at fewer lines than \`${cell(report.baseline?.path ?? '')}\` records — update it (LOOPCOP_UPDATE_BASELINE=1):`, '')
+    for (const g of shrunk) lines.push(`- ${cell(describeEntry(g))}: ${plural(g.lines.length, 'line')} (${g.lines.join(', ')}), where the baseline records ${g.sites ?? 0}`)
+    lines.push('')
+  }
   if (s.unjudgedStalls > 0) lines.push(`${plural(s.unjudgedStalls, 'stall')} not judged (no stack showing your code could be read, or several tests could own ${s.unjudgedStalls === 1 ? 'it' : 'them'}; each says why in the JSON report).`, '')
   if (s.unstackedCalls > 0) lines.push(`${plural(s.unstackedCalls, 'more call')} not judged, not counted above (${NO_STACK}).`, '')
   if (s.allowed > 0) lines.push(`${plural(s.allowed, 'allowed finding')} (allow rules, \`allowBlocking()\`) not counted above.`, '')

@@ -390,6 +390,8 @@ describe('the run', () => {
     expect(md).toContain("No blocking of the event loop found outside the baseline's entries, but some were seen at more lines than they record (below).")
     expect(md).toContain('- fs.readFileSync in loadUsers (src/users.ts): lines 9, 14, where the baseline records 1')
     expect(md).not.toContain('No new blocking')
+    const shrunk = markdownSummary(jsonReport([known(finding('loadUsers', 9))], { cwd, baseline: { path: 'loopcop-baseline.json', known: 1, complete: true, fixed: [], shrunk: [{ ...entry, sites: 2, lines: [9] }], written: false } }))
+    expect(shrunk).toContain('- fs.readFileSync in loadUsers (src/users.ts): 1 line (9), where the baseline records 2')
   })
 })
 
