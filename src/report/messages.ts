@@ -275,6 +275,9 @@ function allowIt(judged: readonly Finding[]): string {
 /** A folder of a suite's own code beside its tests (`test/utils.ts`, `__tests__/helpers/db.ts`). */
 const TEST_FOLDER = /(?:^|[/\\])(?:tests?|__tests__|specs?|__mocks__|__fixtures__|fixtures)[/\\]/
 
+/** A file named as a test file (`users.test.ts`, `users.spec.js`, `users_test.mjs`). */
+const TEST_FILE_NAME = /[._-](?:test|spec)\.[cm]?[jt]sx?$/
+
 /**
  * The user's files, in a test folder, that blocking calls came from without being test files (the
  * "test code" rule allowed none of them): a suite's helper (tsup's `test/utils.ts`, whose getter
@@ -286,7 +289,8 @@ function testHelpers(judged: readonly Finding[]): string[] {
     const file = f.kind === 'sync-io' && f.testCode !== true ? f.location?.file : undefined
     if (file === undefined || isDependency(file) || isInternal(file)) continue
     const shown = displayPath(file)
-    if (TEST_FOLDER.test(shown) && !isAbsolute(shown)) files.add(shown)
+    // A file named as a test is one, where the run did not say (a `detect()` scope, `throw` mode outside a runner's test).
+    if (TEST_FOLDER.test(shown) && !TEST_FILE_NAME.test(shown) && !isAbsolute(shown)) files.add(shown)
   }
   return [...files].slice(0, 2)
 }

@@ -129,6 +129,8 @@ describe('the failure message', () => {
     expect(failureMessage([syncFinding()], 'a')).not.toContain('caller:')
     const inTest = join(cwd, 'test/users.test.ts')
     expect(failureMessage([syncFinding({ testCode: true, location: { file: inTest, line: 5, column: 3 }, frames: [{ fn: 'fixture', file: inTest, line: 5, column: 3 }] })], 'a')).not.toContain('caller:')
+    // Nor is a file named as a test where the run did not say it is one (a detect() scope).
+    expect(failureMessage([syncFinding({ location: { file: inTest, line: 5, column: 3 }, frames: [{ fn: 'fixture', file: inTest, line: 5, column: 3 }] })], 'a')).not.toContain('caller:')
   })
 
   test('repeated, sampled, leaked, allowed and dependency calls: the code under test first, then test code, then calls not judged', () => {
