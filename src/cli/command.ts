@@ -107,7 +107,7 @@ export function run(args: readonly string[], io: Io): number {
       const kept = entries.slice(fresh.length)
       const { changed } = writeBaseline(path, entries, io.cwd)
       const stalls = kept.length === 0 ? '' : `, and ${kept.length} stall entr${kept.length === 1 ? 'y' : 'ies'} the file had (a stall's entry goes when its line is deleted, or its test file is)`
-      io.err(`loopcop: ${changed ? `baseline written to ${path}` : `baseline ${path} already holds these entries, left as it was`}: ${entries.length} call site${entries.length === 1 ? '' : 's'} from ${command.reports.length} report${command.reports.length === 1 ? '' : 's'}${stalls}\n`)
+      io.err(`loopcop: ${changed ? `baseline written to ${path}` : `baseline ${path} already holds these entries, left as it was`}: ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} from ${command.reports.length} report${command.reports.length === 1 ? '' : 's'}${stalls}\n`)
     }
     return 0
   } catch (error) {

@@ -137,7 +137,7 @@ export function ratchet(findings: readonly Finding[], options: RatchetOptions): 
     const unjudged = fresh.filter((e) => !judged.has(keyText(e))).length
     const ofThem = unjudged === 0 ? '' : `; ${unjudged} of them only stalls this run did not judge, accepted in case a later run does`
     const more = `${grown.length === 0 ? '' : `, ${grown.length} now at more lines`}${shrunk.length === 0 ? '' : `, ${shrunk.length} at fewer`}`
-    const sites = `${entries.length} call site${entries.length === 1 ? '' : 's'} (${added} added, ${removed} removed${more}${ofThem}${complete ? ')' : `); ${partialRun} keeps the entries it did not see`}`
+    const sites = `${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} (${added} added, ${removed} removed${more}${ofThem}${complete ? ')' : `); ${partialRun} keeps the entries it did not see`}`
     lines.push(written.changed ? `loopcop: baseline written to ${shown(file)}: ${sites}` : `loopcop: baseline ${shown(file)} already holds what this run would write, left as it was: ${sites}`)
     if (stallsKept.length > 0) {
       const n = stallsKept.length

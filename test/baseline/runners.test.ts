@@ -28,7 +28,7 @@ describe.each(runners(dir).map((r) => [r.name, r] as const))('%s', (name, runner
   test('LOOPCOP_UPDATE_BASELINE=1 (in warn mode) writes the baseline from the run: one line per call site, sorted, keyed without line numbers', async () => {
     const run = await runner.run({ LOOPCOP_MODE: 'warn', LOOPCOP_UPDATE_BASELINE: '1', LOOPCOP_BASELINE: baseline })
     expect(run.code, run.output).toBe(0)
-    expect(run.output).toContain(`loopcop: baseline written to ${baseline}: 2 call sites (2 added, 0 removed)`)
+    expect(run.output).toContain(`loopcop: baseline written to ${baseline}: 2 entries (2 added, 0 removed)`)
     const text = readFileSync(baseline, 'utf8')
     expect(JSON.parse(text)).toMatchObject({ version: 1, entries })
     // One entry per line, for review in a pull request.
@@ -77,7 +77,7 @@ describe.each(runners(dir).map((r) => [r.name, r] as const))('%s', (name, runner
     const accepted = join(dir, `${name}-accepted.json`)
     copyFileSync(baseline, accepted)
     const update = await runner.run({ LOOPCOP_MODE: 'warn', LOOPCOP_UPDATE_BASELINE: '1', LOOPCOP_BASELINE: accepted, FIXTURE_SECOND: '1' })
-    expect(update.output).toContain(`loopcop: baseline written to ${accepted}: 2 call sites (0 added, 0 removed, 1 now at more lines)`)
+    expect(update.output).toContain(`loopcop: baseline written to ${accepted}: 2 entries (0 added, 0 removed, 1 now at more lines)`)
     const fewer = await runner.run({ FIXTURE_STRICT: accepted })
     expect(fewer.code, fewer.output).not.toBe(0)
     expect(fewer.failed).toBe(0)
@@ -246,7 +246,7 @@ test('Vitest run from above its root (`--root`): the baseline written is the one
   const root = project.slice(fixtures.length + 1)
   const write = await runNode(bins.vitest, ['run', '--root', root], { cwd: fixtures, env: { ...env, LOOPCOP_MODE: 'warn', LOOPCOP_UPDATE_BASELINE: '1' }, timeoutMs: 180_000 })
   expect(write.code, write.output).toBe(0)
-  expect(write.output).toContain('2 call sites (2 added, 0 removed)')
+  expect(write.output).toContain('2 entries (2 added, 0 removed)')
   const written = JSON.parse(readFileSync(path, 'utf8')) as { entries: { file: string }[] }
   expect(written.entries.map((e) => e.file)).toEqual([`${root}/src/store.js`, `${root}/src/store.js`])
   const rerun = await runNode(bins.vitest, ['run', '--root', root], { cwd: fixtures, env, timeoutMs: 180_000 })

@@ -98,7 +98,7 @@ describe('baseline', () => {
     const out = join(dir, 'from-shards.json')
     const result = await runCli(['baseline', ...shards.map((s) => s.reportPath), '-o', out], dir)
     expect(result.code, result.output).toBe(0)
-    expect(result.stderr).toContain(`loopcop: baseline written to ${out}: 3 call sites from 2 reports`)
+    expect(result.stderr).toContain(`loopcop: baseline written to ${out}: 3 entries from 2 reports`)
     expect(readFileSync(out, 'utf8')).toBe(readFileSync(updated, 'utf8'))
     expect((JSON.parse(readFileSync(out, 'utf8')) as { entries: { function: string }[] }).entries.map((e) => e.function)).toEqual(['loadConfig', 'ping', 'saveUser'])
   })
@@ -113,7 +113,7 @@ describe('baseline', () => {
     writeFileSync(out, JSON.stringify({ version: 1, entries: [stall, deleted, gone] }))
     const result = await runCli(['baseline', ...shards.map((s) => s.reportPath), '-o', out], dir)
     expect(result.code, result.output).toBe(0)
-    expect(result.stderr).toContain(`loopcop: baseline written to ${out}: 4 call sites from 2 reports, and 1 stall entry the file had (a stall's entry goes when its line is deleted, or its test file is)`)
+    expect(result.stderr).toContain(`loopcop: baseline written to ${out}: 4 entries from 2 reports, and 1 stall entry the file had (a stall's entry goes when its line is deleted, or its test file is)`)
     const entries = (JSON.parse(readFileSync(out, 'utf8')) as { entries: { function: string }[] }).entries
     expect(entries.map((e) => e.function)).toEqual(['loadConfig', 'ping', 'saveUser', 'test: csv parses a big file'])
   })

@@ -226,7 +226,7 @@ describe('the run', () => {
     const old = write('no-sites.json', [entry])
     expect(ratchet(twoLines('fail'), { baseline: { path: old, strict: false }, update: false, complete: true, cwd })).toMatchObject({ grown: [], lines: [] })
     // An update writes the lines it saw, and says so.
-    expect(ratchet(twoLines('fail'), { baseline: { path, strict: false }, update: true, complete: true, cwd })?.lines[0]).toBe('loopcop: baseline written to sites.json: 1 call site (0 added, 0 removed, 1 now at more lines)')
+    expect(ratchet(twoLines('fail'), { baseline: { path, strict: false }, update: true, complete: true, cwd })?.lines[0]).toBe('loopcop: baseline written to sites.json: 1 entry (0 added, 0 removed, 1 now at more lines)')
     expect((JSON.parse(readFileSync(path, 'utf8')) as { entries: unknown[] }).entries).toEqual([{ ...entry, sites: 2, calls: 2 }])
   })
 
@@ -240,7 +240,7 @@ describe('the run', () => {
     const strict = ratchet(oneLine, { baseline: { path, strict: true }, update: false, complete: true, cwd })
     expect(strict?.error?.message).toBe('loopcop: the run fails: the baseline shrunk.json is strict and records more lines than this run saw for an entry (see above): rerun with LOOPCOP_UPDATE_BASELINE=1')
     expect(ratchet(oneLine, { baseline: { path, strict: true }, update: false, complete: '--grep', cwd })).toMatchObject({ shrunk: [], lines: [] })
-    expect(ratchet(oneLine, { baseline: { path, strict: false }, update: true, complete: true, cwd })?.lines[0]).toBe('loopcop: baseline written to shrunk.json: 1 call site (0 added, 0 removed, 1 at fewer)')
+    expect(ratchet(oneLine, { baseline: { path, strict: false }, update: true, complete: true, cwd })?.lines[0]).toBe('loopcop: baseline written to shrunk.json: 1 entry (0 added, 0 removed, 1 at fewer)')
   })
 
   test('`sites` in a baseline file must be a whole number from 1 up', () => {
@@ -280,7 +280,7 @@ describe('the run', () => {
     expect(updated?.fixed.map((e) => e.function)).toEqual(['loadUsers'])
     expect((JSON.parse(readFileSync(path, 'utf8')) as { entries: unknown[] }).entries).toEqual([stallEntry])
     expect(updated?.lines).toEqual([
-      'loopcop: baseline written to stall.json: 1 call site (0 added, 1 removed)',
+      'loopcop: baseline written to stall.json: 1 entry (0 added, 1 removed)',
       "loopcop: 1 stall entry not seen in this run is kept: whether a stall happens depends on the machine's speed, so a run without it does not show it fixed; delete its line when it is",
       '  kept: event loop stall in the test "csv > parses a big file" (test/csv.test.ts)',
     ])
@@ -314,7 +314,7 @@ describe('the run', () => {
     const marked = markKnown([found], parseBaseline(formatBaseline([old]), path), cwd)
     expect(marked.map((f) => f.baselined)).toEqual([true])
     const updated = ratchet(marked, { baseline: { path, strict: true }, update: true, complete: true, cwd })
-    expect(updated?.lines).toEqual(['loopcop: baseline written to old-stall.json: 2 call sites (1 added, 0 removed)'])
+    expect(updated?.lines).toEqual(['loopcop: baseline written to old-stall.json: 2 entries (1 added, 0 removed)'])
     expect((JSON.parse(readFileSync(path, 'utf8')) as { entries: unknown[] }).entries).toEqual([old, { file: 'test/csv.test.ts', function: 'test: csv > parses a big file', operation: 'stall', package: '', calls: 1, tests: 1 }])
   })
 
@@ -322,25 +322,25 @@ describe('the run', () => {
     const judged = stall({ test: { name: 'a', file: join(cwd, 'test/a.test.ts') } })
     const unjudged = stall({ test: { name: 'b', file: join(cwd, 'test/b.test.ts') }, unjudged: "no frame of the user's code on the stack (only Node's or dependencies')" })
     const updated = ratchet([finding('loadUsers', 1), judged, unjudged], { baseline: { path: 'unjudged.json', strict: false }, update: true, complete: true, cwd })
-    expect(updated?.lines[0]).toBe('loopcop: baseline written to unjudged.json: 3 call sites (3 added, 0 removed; 1 of them only stalls this run did not judge, accepted in case a later run does)')
+    expect(updated?.lines[0]).toBe('loopcop: baseline written to unjudged.json: 3 entries (3 added, 0 removed; 1 of them only stalls this run did not judge, accepted in case a later run does)')
   })
 
   test('an update that would write what the file holds leaves it untouched (a rewrite would start the next run of Jest’s watch mode), and says so', () => {
     const path = 'unchanged.json'
     const first = ratchet([finding('loadUsers', 1)], { baseline: { path, strict: false }, update: true, complete: true, cwd })
-    expect(first?.lines[0]).toBe('loopcop: baseline written to unchanged.json: 1 call site (1 added, 0 removed)')
+    expect(first?.lines[0]).toBe('loopcop: baseline written to unchanged.json: 1 entry (1 added, 0 removed)')
     const file = join(cwd, path)
     const past = new Date(Date.now() - 3_600_000)
     utimesSync(file, past, past)
     const before = statSync(file)
     const again = ratchet([finding('loadUsers', 1)], { baseline: { path, strict: false }, update: true, complete: true, cwd })
-    expect(again?.lines[0]).toBe('loopcop: baseline unchanged.json already holds what this run would write, left as it was: 1 call site (0 added, 0 removed)')
+    expect(again?.lines[0]).toBe('loopcop: baseline unchanged.json already holds what this run would write, left as it was: 1 entry (0 added, 0 removed)')
     expect(again?.written).toBe(true)
     const after = statSync(file)
     expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs])
     // Another count is another file: written.
     const more = ratchet([finding('loadUsers', 1, { calls: 3 })], { baseline: { path, strict: false }, update: true, complete: true, cwd })
-    expect(more?.lines[0]).toBe('loopcop: baseline written to unchanged.json: 1 call site (0 added, 0 removed)')
+    expect(more?.lines[0]).toBe('loopcop: baseline written to unchanged.json: 1 entry (0 added, 0 removed)')
     expect(statSync(file).mtimeMs).toBeGreaterThan(before.mtimeMs)
   })
 

@@ -90,7 +90,7 @@ test('a run under a runner that does not use Jest’s test environment names the
 })
 
 // prettier: under jest-light-runner, a run that checked nothing and was otherwise complete updated
-// the baseline to no entries ("0 call sites (0 added, 1 removed)"). It saw none of them: it keeps them.
+// the baseline to no entries ("0 entries (0 added, 1 removed)"). It saw none of them: it keeps them.
 test('a run that checked no test file keeps every baseline entry when asked to update it', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'loopcop-unchecked-baseline-'))
   const env = { LOOPCOP_BASELINE: join(dir, 'baseline.json'), LOOPCOP_UPDATE_BASELINE: '1' }

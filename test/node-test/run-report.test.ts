@@ -70,7 +70,7 @@ describe('the baseline', () => {
   test('LOOPCOP_UPDATE_BASELINE=1 writes it from the test processes’ findings; a rerun against it passes, its findings known', async () => {
     const baseline = join(mkdtempSync(join(tmpdir(), 'loopcop-node-test-baseline-')), 'baseline.json')
     const write = await runNodeTest('modes', { name: 'baseline-write', env: { LOOPCOP_MODE: 'warn', LOOPCOP_UPDATE_BASELINE: '1', LOOPCOP_BASELINE: baseline } })
-    expect(write.stderr).toContain(`loopcop: baseline written to ${baseline}: 1 call site (1 added, 0 removed`)
+    expect(write.stderr).toContain(`loopcop: baseline written to ${baseline}: 1 entry (1 added, 0 removed`)
     expect((JSON.parse(readFileSync(baseline, 'utf8')) as { entries: unknown[] }).entries).toEqual([expect.objectContaining({ file: 'src/app.js', function: 'readUsers', operation: 'fs.readFileSync', package: '' })])
     const rerun = await runNodeTest('modes', { name: 'baseline-rerun', env: { LOOPCOP_BASELINE: baseline } })
     expect(rerun.code, rerun.output).toBe(0)
