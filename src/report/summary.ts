@@ -236,7 +236,11 @@ export function githubAnnotations(findings: readonly Finding[], level: Annotatio
   return summarizeBySite(findings, cwd).map((site) => {
     const loc = site.example.location
     const props = loc === undefined ? '' : `file=${escapeProperty(displayPath(loc.file, base))},line=${loc.line},col=${loc.column},`
-    const msg = `${describeFinding(site.example)}${site.calls > site.example.calls ? ` (${site.calls} calls in ${site.tests.length} tests)` : ''}`
+    // A dependency's call, made for the line shown (node-fetch: form-data's randomBytes at `form.append`).
+    const f = site.example
+    const by = f.offender === undefined ? [] : [atOffender(f) ? `in the package ${f.offender.package}` : `called by the package ${f.offender.package}`]
+    const notes = [...by, ...(site.calls > f.calls ? [`${site.calls} calls in ${site.tests.length} tests`] : [])]
+    const msg = `${describeFinding(f)}${notes.length === 0 ? '' : ` (${notes.join('; ')})`}`
     return `::${levelOf(site)} ${props}title=${escapeProperty(`loopcop: ${site.operation}`)}::${escapeData(msg)}`
   })
 }

@@ -553,6 +553,14 @@ describe('GitHub annotations', () => {
     )
   })
 
+  test("a dependency's call names the package, at the user's line it was made for (node-fetch: form-data's randomBytes at `form.append`)", () => {
+    const formData = { package: 'form-data', file: join(cwd, 'node_modules/form-data/lib/form_data.js'), line: 361, column: 17 }
+    const f = syncFinding({ operation: 'crypto.randomBytes', args: '12', hint: 'pass a callback to crypto.randomBytes', offender: formData })
+    expect(githubAnnotations([f], 'warning', cwd)).toEqual([
+      '::warning file=src/users.ts,line=14,col=18,title=loopcop%3A crypto.randomBytes::crypto.randomBytes("12") blocked 3.1 ms — pass a callback to crypto.randomBytes (called by the package form-data)',
+    ])
+  })
+
   test('without a level, what the configuration only warns about is a warning, what fails tests an error', () => {
     const levels = () => githubAnnotations([syncFinding(), stallFinding()], undefined, cwd).map((a) => a.slice(0, a.indexOf(' ')))
     // Defaults: mode 'fail', stallMode 'warn'. Sites come most blocked first (the stall).
