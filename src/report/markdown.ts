@@ -14,6 +14,8 @@ interface Row {
   calls: number
   ms: number
   readonly tests: Set<string>
+  /** The packages that made its calls, for the user's line shown (node-fetch: form-data's at `form.append`). */
+  readonly packages: Set<string>
   /** Whether a finding of the site failed its test (`failedItsTest`). */
   failed: boolean
 }
@@ -25,11 +27,12 @@ function rows(findings: SummarizedReport['findings']): Row[] {
     const site = f.location === undefined ? '(no stack)' : `${f.location.file}:${f.location.line}`
     const key = `${operation}\u0000${site}`
     let row = byKey.get(key)
-    if (row === undefined) byKey.set(key, (row = { kind: f.kind, operation, site, calls: 0, ms: 0, tests: new Set(), failed: false }))
+    if (row === undefined) byKey.set(key, (row = { kind: f.kind, operation, site, calls: 0, ms: 0, tests: new Set(), packages: new Set(), failed: false }))
     row.calls += f.calls
     row.failed ||= failedItsTest(f)
     row.ms += f.durationMs
     if (f.test !== undefined) row.tests.add(testKey(f.test))
+    if (f.kind === 'sync-io' && f.offender !== undefined) row.packages.add(f.offender.package)
   }
   return [...byKey.values()].sort((a, b) => b.ms - a.ms)
 }
@@ -47,7 +50,7 @@ const ms = (n: number): string => (n >= 1000 ? `${(n / 1000).toFixed(2)} s` : `$
  */
 function table(list: readonly Row[]): string[] {
   const warned = warnedOnlyMarks(list.map((r) => r.failed))
-  return ['| operation | call site | calls | blocked | tests |', '| --- | --- | ---: | ---: | ---: |', ...list.map((r, i) => `| ${cell(r.operation)}${warned[i] === undefined ? '' : ` (${warned[i]})`} | ${cell(r.site)} | ${count(r.calls)} | ${ms(r.ms)} | ${r.tests.size} |`)]
+  return ['| operation | call site | calls | blocked | tests |', '| --- | --- | ---: | ---: | ---: |', ...list.map((r, i) => `| ${cell(r.operation)}${warned[i] === undefined ? '' : ` (${warned[i]})`} | ${cell(r.site)}${r.packages.size === 0 ? '' : ` (by ${cell([...r.packages].join(', '))})`} | ${count(r.calls)} | ${ms(r.ms)} | ${r.tests.size} |`)]
 }
 
 /** What the Markdown summary reads of a report: all but its findings' stacks (a run's own summary leaves them out). */

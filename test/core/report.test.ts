@@ -559,6 +559,8 @@ describe('GitHub annotations', () => {
     expect(githubAnnotations([f], 'warning', cwd)).toEqual([
       '::warning file=src/users.ts,line=14,col=18,title=loopcop%3A crypto.randomBytes::crypto.randomBytes("12") blocked 3.1 ms — pass a callback to crypto.randomBytes (called by the package form-data)',
     ])
+    // The step summary's table too.
+    expect(markdownSummary(jsonReport([f], { cwd }))).toContain('| crypto.randomBytes | src/users.ts:14 (by form-data) | 1 |')
   })
 
   test('without a level, what the configuration only warns about is a warning, what fails tests an error', () => {
