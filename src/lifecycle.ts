@@ -41,6 +41,8 @@ export interface TestOptions {
   readonly overrides?: ScopeOptions | undefined
   /** Who gave `overrides`, for option errors. */
   readonly what?: string
+  /** A test expected to fail (Vitest's `test.fails`, Jest's `test.failing`): checked as `warn` mode checks (see `OpenOptions.expectedToFail`). */
+  readonly expectedToFail?: boolean
 }
 
 /** What the lifecycle needs of its detector. */
@@ -164,7 +166,7 @@ export class TestRun {
     this.#host = host
     this.#sink = sink
     // Opened outside every scope: a runner may start a test inside a previous test's continuation.
-    const scope = host.outsideScopes(() => host.openScope('test', { test, overrides: options.overrides, ...(options.what !== undefined && { what: options.what }) }))
+    const scope = host.outsideScopes(() => host.openScope('test', { test, overrides: options.overrides, ...(options.what !== undefined && { what: options.what }), ...(options.expectedToFail === true && { expectedToFail: true }) }))
     // The call sites this test's leaks were said at (a leaked interval makes one call a tick); made
     // at the first leak, not for every test.
     let said: Set<string> | undefined

@@ -14,6 +14,8 @@ export interface CircusTest {
   errors: unknown[]
   /** How many times it has started (its tries: 2 in the first retry). */
   readonly invocations?: number
+  /** `test.failing` (Jest 28.1+): it passes when its function fails. */
+  readonly failing?: boolean
 }
 
 /** A describe block in jest-circus's tree. */

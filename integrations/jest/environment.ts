@@ -315,7 +315,7 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
     #runFor(test: CircusTest): TestRun {
       let run = this.#runs.get(test)
       if (run === undefined || run.ended) {
-        run = openTest(this.#refs.of(test, testName(test), this.#testPath, this.#project), { overrides: this.#overrides, what: 'testEnvironmentOptions.loopcop' }, this.#sink)
+        run = openTest(this.#refs.of(test, testName(test), this.#testPath, this.#project), { overrides: this.#overrides, what: 'testEnvironmentOptions.loopcop', expectedToFail: test.failing === true }, this.#sink)
         this.#runs.set(test, run)
       }
       return run

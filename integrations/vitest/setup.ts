@@ -100,7 +100,8 @@ const refs = new TestRefs<RunnerTestCase>()
 function open(task: RunnerTestCase): TestRun {
   return openTest(
     refs.of(task, testName(task), task.file.filepath, task.file.projectName === '' ? undefined : task.file.projectName),
-    {},
+    // `test.fails`: failing it would make it pass.
+    task.fails === true ? { expectedToFail: true } : {},
     {
       record: (findings) => testMeta(task.meta).findings.push(...findings),
       print: (text) => warn(text),

@@ -3,6 +3,7 @@
 // `detect()`, `allowBlocking(fn)`, an assertion's.
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { type Finding, type TestRef, isViolation } from '../model/finding.js'
+import type { Mode } from '../model/mode.js'
 import { ASSERT_OPTION_KEYS, DETECT_OPTION_KEYS, type DetectOptions, type ScopeOptions, validateOptions } from '../model/options.js'
 import { isThenable } from '../runtime/functions.js'
 import { Scope, type ScopeHome, type ScopeKind } from './scope.js'
@@ -36,6 +37,12 @@ export interface OpenOptions {
   readonly overrides?: ScopeOptions | undefined
   /** Who gave `overrides`, for option errors. */
   readonly what?: string
+  /**
+   * A test expected to fail (Vitest's `test.fails`, Jest's `test.failing`): failing it would make it
+   * pass, so what would fail it (`fail`, `throw`) is said as `warn` mode says it (tsdown: four
+   * `test.fails` tests that blocked passed with loopcop in `fail` and `throw` mode, failed without).
+   */
+  readonly expectedToFail?: boolean
 }
 
 /** What the rest of the detector does when scopes open and close (the stall monitor, the interceptors, `onFinding`). */
@@ -125,7 +132,8 @@ export class Scopes implements ScopeHome {
   open(kind: ScopeKind, options?: OpenOptions): Scope {
     this.#hooks.ensureInstalled()
     const parent = this.als.getStore()
-    const settings = this.#config.settingsFor(options?.overrides, options?.what)
+    const configured = this.#config.settingsFor(options?.overrides, options?.what)
+    const settings = options?.expectedToFail === true ? { ...configured, mode: warnInstead(configured.mode), stallMode: warnInstead(configured.stallMode) } : configured
     const scope = new Scope(this, kind, settings, parent, options?.test ?? parent?.test)
     if (kind !== 'allow') this.#hooks.opened(scope)
     // A test opened while another is open: neither is the only one ever again (see `stray`).
@@ -284,4 +292,9 @@ export class Scopes implements ScopeHome {
     if (test !== undefined && !test.ended) for (const f of findings) test.asserted.push({ ...f, scope: 'assertion' })
     return findings
   }
+}
+
+/** `warn` for a mode that fails tests (`fail`, `throw`); `warn` and `off` as they are. */
+function warnInstead(mode: Mode): Mode {
+  return mode === 'fail' || mode === 'throw' ? 'warn' : mode
 }
