@@ -453,9 +453,10 @@ export class StallMonitor {
     const stack = probeResult !== undefined ? this.#probeStack(probeResult.raw) : belowStackFormatter(stacks.withoutOwnFrames(sampled ?? []))
     let scope = probeResult?.scope
     let candidates: Scope[] = []
-    // The probe ran in code outside every scope: the runner's own, or the stalled code had ended
-    // before the probe ran (a watchdog starved of CPU on a loaded machine). Then the stalled code is
-    // unknown: the stall is charged to the open scopes, if any, without a stack.
+    // The probe ran in code outside every scope: the runner's own, code a native addon called back
+    // without an async context (tsdown: rolldown's plugin hooks), or what ran after the stalled code
+    // had ended (a watchdog starved of CPU on a loaded machine). Then the stalled code is unknown:
+    // the stall is charged to the open scopes, if any, without a stack.
     const late = probeResult !== undefined && scope === undefined && stack.length > 0
     // A probe landed in a module's loading (or a blocking call) and the stall ended before the next
     // one could look (a watchdog short of CPU): its scope still owns the stall, though no stack
@@ -507,7 +508,7 @@ export class StallMonitor {
     let unjudged: string | undefined
     let testRefs: TestRef[] | undefined
     if (fromAgain) unjudged = "the probe landed in a module's loading or a blocking call, and the stall had ended before it could look again"
-    else if (late) unjudged = "the probe ran outside the test's code: the stall had ended before it could read its stack"
+    else if (late) unjudged = "the probe found code running outside every test's context: a callback a native addon ran without it (a bundler's plugin hook), the runner's own code, or code that ran after the stall ended; which of them stalled cannot be told"
     else if (frames.length === 0) unjudged = this.#noStackReason(probeResult)
     else if (firstPartyFrame(frames) === undefined) unjudged = cut ? `no frame of the user's code in the first ${PROBE_FRAMES} frames of the stack, which went on below them (a deep recursion in a dependency, a parser's)` : "no frame of the user's code on the stack (only Node's or dependencies')"
     if (candidates.length > 1) {

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks'
 import { execSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
@@ -75,6 +76,18 @@ describe('stall detection', () => {
     // Shallow, the same work shows the caller: judged, at this file's line.
     const shallow = stalls((await detect(() => fakepkg.deepWork(5, 300))).findings)
     expect(shallow.map((f) => [f.stackCut, f.unjudged, f.location?.file]), JSON.stringify(shallow)).toEqual([[undefined, undefined, expect.stringContaining('stall.test.ts')]])
+  })
+
+  // tsdown: TypeScript parsing in rolldown's plugin hooks, which rolldown runs with no async context
+  // (as a native addon's callbacks are): every such stall said "the stall had ended before it could
+  // read its stack", which was not so.
+  test('a stall in code run outside every async context (a native callback) is not judged, and the reason says what the probe found', async () => {
+    // Made outside every scope, as a native addon's callbacks are: what runs in it has no test's context.
+    const outside = new AsyncResource('native-callback')
+    const found = stalls((await detect(() => outside.runInAsyncScope(() => spinCpu(300)))).findings)
+    expect(found.map((f) => f.unjudged), JSON.stringify(found)).toEqual([
+      "the probe found code running outside every test's context: a callback a native addon ran without it (a bundler's plugin hook), the runner's own code, or code that ran after the stall ended; which of them stalled cannot be told",
+    ])
   })
 
   test('a 200 ms CPU loop in a named function is one stall of ≥ 150 ms naming that function, file and line', async () => {
