@@ -254,7 +254,7 @@ function callTest(wrapper: Function, original: Function, self: unknown, args: un
   const state = test === undefined ? undefined : current?.test === test ? current : safeBegin(test)
   if (state === undefined || state.phase !== 'test') return Reflect.apply(original, self, args)
   const startedAt = now()
-  const failed = (): Error | undefined => withOverrun(finishTest(state, false), state.test, startedAt)
+  const failed = (): Error | undefined => keepMessage(withOverrun(finishTest(state, false), state.test, startedAt))
   const done = args[0]
   if (typeof done === 'function') {
     args[0] = outsideDone(done, state.test, (err) => (err ? hidingOwnFrames(state.run, finishFailed(state, err)) : failed()))
@@ -296,11 +296,11 @@ function withOverrun(error: Error | undefined, test: MochaRunnable, startedAt: n
   if (error === undefined) return undefined
   const ms = test.timeout?.()
   const took = now() - startedAt
-  if (typeof ms !== 'number' || !(ms > 0) || took <= ms) return keepMessage(error)
+  if (typeof ms !== 'number' || !(ms > 0) || took <= ms) return error
   const before = error.message
   error.message = `${before}\n(It also ran past Mocha's timeout: ${Math.round(took)} ms of ${ms}. Mocha names a timeout only for a test that failed with no error.)`
   if (typeof error.stack === 'string') error.stack = error.stack.replace(before, error.message)
-  return keepMessage(error)
+  return error
 }
 
 /**

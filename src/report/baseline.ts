@@ -47,6 +47,11 @@ export interface BaselineEntry extends BaselineKey {
   readonly sites?: number
 }
 
+/** An entry as the baseline file has it, with the lines a run saw it at (`sites` compared: see `ratchet`). */
+export interface EntryAtLines extends BaselineEntry {
+  readonly lines: readonly number[]
+}
+
 /** A baseline file as read. */
 export interface Baseline {
   /** Its absolute path. */

@@ -2,7 +2,7 @@
 import { resolve } from 'node:path'
 import { type Finding, type StallFinding, type SyncIoFinding, type TestRef, isKnown, isUnjudged, isViolation, testKey } from '../model/finding.js'
 import { TEST_CODE_RULE } from '../model/verdict.js'
-import type { BaselineEntry } from './baseline.js'
+import type { BaselineEntry, EntryAtLines } from './baseline.js'
 import { writeFileAtomically } from '../runtime/files.js'
 import { displayPath, formatFrame } from '../stack/frames.js'
 import { projectCwd } from '../runtime/cwd.js'
@@ -39,9 +39,9 @@ export interface JsonBaseline {
    * as the baseline file has it (its `calls` and `tests` are the file's), with the `lines` this run
    * saw it at. Absent when none.
    */
-  readonly grown?: readonly (BaselineEntry & { readonly lines: readonly number[] })[]
+  readonly grown?: readonly EntryAtLines[]
   /** Entries this complete run saw at fewer lines than they record (a call site of theirs fixed), likewise. Absent when none. */
-  readonly shrunk?: readonly (BaselineEntry & { readonly lines: readonly number[] })[]
+  readonly shrunk?: readonly EntryAtLines[]
   /** The file was written from this run (`LOOPCOP_UPDATE_BASELINE=1`). */
   readonly written: boolean
 }

@@ -1,8 +1,8 @@
 // The words of loopcop's messages (docs/architecture.md, "report"): a failure names the operation,
 // the time it blocked, the line, and the async alternative.
+import { isAbsolute } from 'node:path'
 import { PROBE_FRAMES, STACKS_PER_OPERATION, type Finding, type Frame, type StallFinding, isUnjudged, quotedName } from '../model/finding.js'
 import { displayPath, formatFrame, isDependency, isGenerated, isInternal, isSpyFrame } from '../stack/frames.js'
-import { isAbsolute } from 'node:path'
 import { packageOf } from '../runtime/packages.js'
 import { DEEPEST_SEARCH } from '../model/options.js'
 

@@ -4,7 +4,7 @@
 // findings of every worker, once.
 import type { Completeness } from '../model/completeness.js'
 import { type Finding, isKnown, isUnjudged } from '../model/finding.js'
-import { type Baseline, BaselineError, type BaselineEntry, type BaselineKey, DEFAULT_BASELINE_PATH, entriesOf, fileGone, keyText, keyedFindings, linesByKey, readBaseline, rewrittenEntries, testOfKey, type WrittenBaseline, writeBaseline } from './baseline.js'
+import { type Baseline, BaselineError, type BaselineEntry, type BaselineKey, DEFAULT_BASELINE_PATH, type EntryAtLines, entriesOf, fileGone, keyText, keyedFindings, linesByKey, readBaseline, rewrittenEntries, testOfKey, type WrittenBaseline, writeBaseline } from './baseline.js'
 import { displayPath } from '../stack/frames.js'
 import { plural } from './messages.js'
 
@@ -33,12 +33,12 @@ export interface RatchetOutcome {
   /** Entries no finding of this (complete) run matched: fixed, to remove from the file. */
   readonly fixed: readonly BaselineEntry[]
   /** Entries this run saw at more lines than they record (`sites`): a new call site among them. */
-  readonly grown: readonly GrownEntry[]
+  readonly grown: readonly EntryAtLines[]
   /**
    * Entries this complete run saw at fewer lines than they record: a call site of theirs is fixed,
    * and the file should say so, or a new line could later take its place unnoticed.
    */
-  readonly shrunk: readonly GrownEntry[]
+  readonly shrunk: readonly EntryAtLines[]
   readonly complete: boolean
   /** Why the run was partial, when the integration could tell. */
   readonly partial?: string
@@ -48,11 +48,6 @@ export interface RatchetOutcome {
   readonly lines: readonly string[]
   /** The run must fail with this: an unreadable baseline, or fixed entries under `strict`. */
   readonly error?: Error
-}
-
-/** An entry a run saw at another number of lines than it records (`sites`), and those lines. */
-export interface GrownEntry extends BaselineEntry {
-  readonly lines: readonly number[]
 }
 
 /** One entry as the summary shows it. */
@@ -105,7 +100,7 @@ export function ratchet(findings: readonly Finding[], options: RatchetOptions): 
   // at has a new call site among them, and cannot tell which. Its tests passed as known; the run
   // fails over it where they would have failed (`fail` mode), as a strict baseline's fixed entries do.
   const seenLines = linesByKey(keyed)
-  const counted = (e: BaselineEntry, differs: (seen: number, sites: number) => boolean): GrownEntry[] => {
+  const counted = (e: BaselineEntry, differs: (seen: number, sites: number) => boolean): EntryAtLines[] => {
     const at = seenLines.get(keyText(e))
     return e.sites !== undefined && at !== undefined && differs(at.size, e.sites) ? [{ ...e, lines: [...at].sort((a, b) => a - b) }] : []
   }
