@@ -485,10 +485,7 @@ export class StallMonitor {
     const sourceFramesOf = (): Frame[] => {
       if (mapped !== undefined) return mapped
       if (late || probeResult === undefined) return (mapped = generated)
-      // V8's own text of a stack the probe read inside a formatter is at generated positions: mapped here.
-      const read = stacks.read(probeResult.raw).filter(notProbe)
-      const frames = belowStackFormatter(probeResult.unmapped ? sourceFrames(read, this.#tools.guard) : read)
-      return (mapped = ownFrames(frames, opened === undefined ? undefined : stacks.read(opened)))
+      return (mapped = ownFrames(this.#probeSourceFrames(probeResult), opened === undefined ? undefined : stacks.read(opened)))
     }
     const judge = (rules: readonly CompiledRule[]): Verdict => verdictOf(findAllowingRule(rules, { operation: stallOperation, arg: undefined, frames: sourceFramesOf, rawFrames: () => generated }))
     let verdict = judge(settings.rules)
@@ -499,7 +496,9 @@ export class StallMonitor {
       verdict = judge(userRules(settings.rules))
     }
     if (verdict.kind === 'violation' && !settings.moduleLoading && generated.some(isModuleLoading)) return
-    const frames = sourceFramesOf()
+    // A late probe's frames judge nothing (they may be code that ran after the stall), but are shown
+    // as what it found: in tsdown's rolldown hooks, TypeScript parsing, the clue a user has.
+    const frames = late ? this.#probeSourceFrames(probeResult) : sourceFramesOf()
     // The probe read as many frames as it reads: the stack went on below them (rollup's test parsing
     // es6-shim with acorn: its own frames only, its caller further down).
     const cut = !late && probeResult !== undefined && stacks.rawFrames(probeResult.raw).length >= PROBE_FRAMES
@@ -508,7 +507,7 @@ export class StallMonitor {
     let unjudged: string | undefined
     let testRefs: TestRef[] | undefined
     if (fromAgain) unjudged = "the probe landed in a module's loading or a blocking call, and the stall had ended before it could look again"
-    else if (late) unjudged = "the probe found code running outside every test's context: a callback a native addon ran without it (a bundler's plugin hook), the runner's own code, or code that ran after the stall ended; which of them stalled cannot be told"
+    else if (late) unjudged = "the probe found code running outside every test's context: a callback a native addon ran without it (a bundler's plugin hook), the runner's own code, or code that ran after the stall ended; which of them stalled cannot be told, and the frames shown are what the probe found running"
     else if (frames.length === 0) unjudged = this.#noStackReason(probeResult)
     else if (firstPartyFrame(frames) === undefined) unjudged = cut ? `no frame of the user's code in the first ${PROBE_FRAMES} frames of the stack, which went on below them (a deep recursion in a dependency, a parser's)` : "no frame of the user's code on the stack (only Node's or dependencies')"
     if (candidates.length > 1) {
@@ -538,6 +537,13 @@ export class StallMonitor {
   loadingOnStack(raw: RawStack, scope: Scope | undefined): boolean {
     if (scope === undefined || scope.settings.moduleLoading) return false
     return this.#probedOwnFrames(this.#probeStack(raw), this.#openedAt(scope)).some(isModuleLoading)
+  }
+
+  /** A probe's frames at source positions, its own left out, below any stack formatter. */
+  #probeSourceFrames(probeResult: ProbeResult<Scope>): readonly Frame[] {
+    // V8's own text of a stack the probe read inside a formatter is at generated positions: mapped here.
+    const read = this.#tools.stacks.read(probeResult.raw).filter(notProbe)
+    return belowStackFormatter(probeResult.unmapped ? sourceFrames(read, this.#tools.guard) : read)
   }
 
   /** A probe's frames at generated positions, its own left out, below any stack formatter. */

@@ -81,13 +81,20 @@ describe('stall detection', () => {
   // tsdown: TypeScript parsing in rolldown's plugin hooks, which rolldown runs with no async context
   // (as a native addon's callbacks are): every such stall said "the stall had ended before it could
   // read its stack", which was not so.
-  test('a stall in code run outside every async context (a native callback) is not judged, and the reason says what the probe found', async () => {
+  test('a stall in code run outside every async context (a native callback) is not judged; the reason says what the probe found, and its frames are shown', async () => {
     // Made outside every scope, as a native addon's callbacks are: what runs in it has no test's context.
     const outside = new AsyncResource('native-callback')
     const found = stalls((await detect(() => outside.runInAsyncScope(() => spinCpu(300)))).findings)
-    expect(found.map((f) => f.unjudged), JSON.stringify(found)).toEqual([
-      "the probe found code running outside every test's context: a callback a native addon ran without it (a bundler's plugin hook), the runner's own code, or code that ran after the stall ended; which of them stalled cannot be told",
+    expect(found.map((f) => [f.unjudged, f.allowed]), JSON.stringify(found)).toEqual([
+      [
+        "the probe found code running outside every test's context: a callback a native addon ran without it (a bundler's plugin hook), the runner's own code, or code that ran after the stall ended; which of them stalled cannot be told, and the frames shown are what the probe found running",
+        false,
+      ],
     ])
+    // What the probe read, source-mapped: the loop (before, no frame at all, so no clue to where it ran).
+    expect(found[0]!.frames.find((f) => !f.file.startsWith('node:'))?.fn).toBe('spinCpu')
+    expect(found[0]!.location?.file).toBe(spinFile)
+    expect(failureMessage(found)).toMatch(/not judged: the probe found code running outside[^\n]*\n\s+at spinCpu \(/)
   })
 
   test('a 200 ms CPU loop in a named function is one stall of ≥ 150 ms naming that function, file and line', async () => {
