@@ -145,7 +145,7 @@ export class CallRecorder {
           tally.calls++
           tally.violation = true
           tally.keep(kept)
-          const finding = syncFinding(this.#tools.ids.next(), op, { calls: 1, ms: 0, maxMs: 0, frames: tally.shown(kept, s.traceDepth), arg: kept.arg, otherArgs: 0, verdict, leak: false, raised: true, unstacked: false }, scope)
+          const finding = syncFinding(this.#tools.ids.next(), op, { calls: 1, ms: 0, maxMs: 0, frames: tally.shown(kept, s.traceDepth), arg: kept.arg, otherArgs: 0, verdict, leak: false, raised: true, unstacked: false, cut: this.#tools.stacks.cutBelowSearch(kept.raw, s.captureDepth) }, scope)
           throw this.#tools.blockingError([finding], scope.test?.name)
         }
         try {
@@ -272,7 +272,7 @@ export class CallRecorder {
           const label = verdict.kind === 'allowed' ? verdict.rule : ''
           // Aggregated by call site in the scope that leaked (see Scope.leakCall).
           scope.leakCall(`${op.id}\u0000${label}\u0000${siteKey(frames)}`, ms, () =>
-            syncFinding(this.#tools.ids.next(), op, { calls: 1, ms, maxMs: ms, frames, arg: kept.arg, otherArgs: 0, verdict, leak: true, raised: false, unstacked: false }, scope),
+            syncFinding(this.#tools.ids.next(), op, { calls: 1, ms, maxMs: ms, frames, arg: kept.arg, otherArgs: 0, verdict, leak: true, raised: false, unstacked: false, cut: this.#tools.stacks.cutBelowSearch(kept.raw, s.captureDepth) }, scope),
           )
         }
       } catch (error) {

@@ -24,7 +24,7 @@ export class FindingIds {
 export interface FindingContext {
   readonly test: TestRef | undefined
   /** How argument summaries are shown (credentials redacted, or none kept), and the modes that judge findings. */
-  readonly settings: { readonly redact: Redaction; readonly mode: Mode; readonly stallMode: Mode; readonly traceDepth: number }
+  readonly settings: { readonly redact: Redaction; readonly mode: Mode; readonly stallMode: Mode; readonly traceDepth: number; readonly captureDepth: number }
   /** Whether a file is one of the run's test files. */
   isTestFile(file: string): boolean
 }
@@ -43,6 +43,8 @@ export interface SyncCalls {
   readonly raised: boolean
   /** These calls kept no stack of their own (counted and timed only). */
   readonly unstacked: boolean
+  /** The first call's stack went on below the frames captured to search it (see `Stacks.cutBelowSearch`). */
+  readonly cut: boolean
 }
 
 /** A finding being built: its optional fields are set one by one (no object spread per field: each costs a runtime call while the code is cold, and a runner's kept calls mostly run cold). */
@@ -108,8 +110,9 @@ export function syncFinding(id: string, op: Operation, p: SyncCalls, ctx: Findin
   if (at.location !== undefined) f.location = at.location
   if (at.offender !== undefined) f.offender = at.offender
   if (caller !== undefined && caller.unparsed !== true && ctx.isTestFile(caller.file)) f.testCode = true
-  // Fewer frames than traceDepth are the whole stack (Stacks.reported shows all of a short one).
-  if (caller === undefined && !p.unstacked && p.frames.length >= ctx.settings.traceDepth) f.stackCut = true
+  // Only a stack that went on below the frames searched may hide the user's frame: one of 20 frames
+  // ending where Node's loop entered a package's callback (express-session's, express) is whole.
+  if (caller === undefined && !p.unstacked && p.cut) f.stackCut = true
   if (args !== undefined) f.args = args
   if (p.otherArgs > 0) f.otherArgs = p.otherArgs
   return f

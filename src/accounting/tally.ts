@@ -180,14 +180,15 @@ export class OperationTally {
     }
     const out: SyncIoFinding[] = []
     for (const g of order) {
-      out.push(syncFinding(ids.next(), op, { calls: g.calls, ms: g.ms, maxMs: g.maxMs, frames: g.frames, arg: g.first.arg, otherArgs: g.others?.size ?? 0, verdict: g.verdict, leak: g.leak, raised: g.raised, unstacked: false }, ctx))
+      const cut = this.tools.stacks.cutBelowSearch(g.first.raw, ctx.settings.captureDepth)
+      out.push(syncFinding(ids.next(), op, { calls: g.calls, ms: g.ms, maxMs: g.maxMs, frames: g.frames, arg: g.first.arg, otherArgs: g.others?.size ?? 0, verdict: g.verdict, leak: g.leak, raised: g.raised, unstacked: false, cut }, ctx))
     }
     if (this.unstackedCalls > 0) {
-      out.push(syncFinding(ids.next(), op, { calls: this.unstackedCalls, ms: this.unstackedMs, maxMs: this.unstackedMaxMs, frames: [], arg: undefined, otherArgs: 0, verdict: UNJUDGED, leak: false, raised: false, unstacked: true }, ctx))
+      out.push(syncFinding(ids.next(), op, { calls: this.unstackedCalls, ms: this.unstackedMs, maxMs: this.unstackedMaxMs, frames: [], arg: undefined, otherArgs: 0, verdict: UNJUDGED, leak: false, raised: false, unstacked: true, cut: false }, ctx))
     }
     for (const a of this.#allowed.values()) {
       if (a.verdict.builtin) continue
-      out.push(syncFinding(ids.next(), op, { calls: a.calls, ms: a.ms, maxMs: a.maxMs, frames: [], arg: a.arg, otherArgs: a.others?.size ?? 0, verdict: a.verdict, leak: false, raised: false, unstacked: true }, ctx))
+      out.push(syncFinding(ids.next(), op, { calls: a.calls, ms: a.ms, maxMs: a.maxMs, frames: [], arg: a.arg, otherArgs: a.others?.size ?? 0, verdict: a.verdict, leak: false, raised: false, unstacked: true, cut: false }, ctx))
     }
     return out
   }

@@ -3,6 +3,7 @@
 // keyed by its generated positions (each known by a number), and each position is source-mapped once.
 import { sep } from 'node:path'
 import type { Frame } from '../model/finding.js'
+import { DEEPEST_SEARCH } from '../model/options.js'
 import type { Guard } from '../runtime/guard.js'
 import { type RawStack, generatedFrame, isExportGetter, isStorageRun, positionOf, readCallSites, siteFrame, siteFrameFrom, toPath } from './callsites.js'
 import { firstPartyFrame, isStorageFrame, offenderFrame, parseStack, withoutOwn } from './frames.js'
@@ -199,10 +200,6 @@ export class Stacks {
   }
 
   /**
-   * Whether a holder captured `depth` frames deep holds the user's own frame (the caller), or the
-   * whole stack (it was shorter than the limit). Told at generated positions: nothing is source-mapped.
-   */
-  /**
    * Whether a holder was read as text, not call sites: someone formatted it first, or V8 did with
    * its own formatter, which it uses for a stack captured while a formatter runs (a probe served
    * inside a test's `new Error().stack`): then its positions are generated ones, not mapped.
@@ -211,6 +208,20 @@ export class Stacks {
     return this.#readOnce(raw).sites === undefined
   }
 
+  /**
+   * Whether a kept call's stack may go on below the frames captured to search it: captured
+   * `captureDepth` deep, and again `DEEPEST_SEARCH` deep when that showed no frame of the user's
+   * (accounting/calls.ts, `#deepest`), it is cut when V8 gave as many frames as the deeper of the
+   * two asked for. A shorter one is the whole stack.
+   */
+  cutBelowSearch(raw: Holder, captureDepth: number): boolean {
+    return this.#readOnce(raw).captured >= Math.max(captureDepth, DEEPEST_SEARCH)
+  }
+
+  /**
+   * Whether a holder captured `depth` frames deep holds the user's own frame (the caller), or the
+   * whole stack (it was shorter than the limit). Told at generated positions: nothing is source-mapped.
+   */
   holdsCaller(raw: Holder, depth: number): boolean {
     return (raw[READ]?.captured ?? depth) < depth || this.#rawCaller(raw) !== undefined
   }

@@ -293,7 +293,7 @@ describe('the failure message', () => {
   })
 
   test('a dependency call after a native await is its whole stack, said so; one at the bottom of a recursion deeper than the search is cut, said so (mlly)', async () => {
-    const fakepkg = createRequire(import.meta.url)('../fixtures/core/node_modules/fakepkg') as { statAfterAwait(path: string): Promise<fs.Stats>; statDeep(depth: number, path: string): fs.Stats }
+    const fakepkg = createRequire(import.meta.url)('../fixtures/core/node_modules/fakepkg') as { statAfterAwait(path: string): Promise<fs.Stats>; statDeep(depth: number, path: string): fs.Stats; statDeepLater(depth: number, path: string): Promise<fs.Stats> }
     const resumed = (await detect(() => fakepkg.statAfterAwait('.'), { mode: 'warn', stallMs: 0 })).findings
     expect(resumed.map((f) => [f.kind === 'sync-io' && f.stackCut === true, f.offender?.package])).toEqual([[false, 'fakepkg']])
     expect(failureMessage(resumed)).not.toContain('or your frame lies deeper still')
@@ -301,6 +301,11 @@ describe('the failure message', () => {
     const deep = (await detect(() => fakepkg.statDeep(150, '.'), { mode: 'warn', stallMs: 0 })).findings
     expect(deep.map((f) => [f.kind === 'sync-io' && f.stackCut === true, f.offender?.package, f.frames.length])).toEqual([[true, 'fakepkg', 10]])
     expect(failureMessage(deep)).toContain('nor in the first 110 of its stack')
+    // More frames than a finding shows, but the whole stack, ending where Node's loop called the package (express-session, express).
+    const later = (await detect(() => fakepkg.statDeepLater(20, '.'), { mode: 'warn', stallMs: 0 })).findings
+    expect(later.map((f) => [f.kind === 'sync-io' && f.stackCut === true, f.offender?.package, f.frames.length])).toEqual([[false, 'fakepkg', 10]])
+    expect(failureMessage(later)).toContain('the package made the call on its own (in a callback, or after an await)')
+    expect(newSiteWarning(later[0] as Finding, 'a')).not.toContain('in the first 110 frames')
   })
 
   test('the JSON summary counts the findings known from the baseline as the console does: calls not judged once, with their kind', () => {
