@@ -6,7 +6,7 @@ import type { Frame } from '../model/finding.js'
 import { DEEPEST_SEARCH } from '../model/options.js'
 import type { Guard } from '../runtime/guard.js'
 import { type RawStack, generatedFrame, isExportGetter, isStorageRun, positionOf, readCallSites, siteFrame, siteFrameFrom, toPath } from './callsites.js'
-import { firstPartyFrame, isStorageFrame, offenderFrame, parseStack, withoutOwn } from './frames.js'
+import { firstPartyFrame, isSpyFile, isStorageFrame, offenderFrame, parseStack, withoutOwn } from './frames.js'
 import { sourceFrame } from './sourcemaps.js'
 
 export type { RawStack } from './callsites.js'
@@ -97,6 +97,12 @@ interface ScriptPositions {
   readonly own: boolean
   /** V8's hash of the source the positions are of (`own` scripts), once one was read. */
   hash: string | undefined
+  /**
+   * A spy or mock library's script: its positions are named per method called (`spyVariant`), for
+   * the one function of jest-mock's that stands for every mock is `mockConstructor [as statSync]`
+   * and `mockConstructor [as query]` by what was mocked (see `belowPassThrough` in frames.ts).
+   */
+  readonly spy: boolean
 }
 
 /** The variant of a constructor call (`new Fn`); a type name V8 gives is never this. */
@@ -112,6 +118,11 @@ const CONSTRUCTED = '\u0000new'
  */
 function nameVariant(site: NodeJS.CallSite): string {
   return site.isConstructor() ? CONSTRUCTED : (site.getTypeName() ?? '')
+}
+
+/** The variant of a call site in a spy library's script (`ScriptPositions.spy`): the method it was called as; a type name V8 gives never starts so. */
+function spyVariant(site: NodeJS.CallSite): string {
+  return `\u0000as ${site.getMethodName() ?? ''}`
 }
 
 /**
@@ -472,8 +483,9 @@ export class Stacks {
     // A script with no name (`''`: code the inspector evaluated) is told by its text, `sourceURL` included.
     if (typeof script === 'string' && script !== '') {
       let positions = this.#byScript.get(script)
-      if (positions === undefined) this.#byScript.set(script, (positions = { byOffset: new Map<number, Position>(), own: isOwnScript(script), hash: undefined }))
-      if (positions.own) {
+      if (positions === undefined) this.#byScript.set(script, (positions = { byOffset: new Map<number, Position>(), own: isOwnScript(script), hash: undefined, spy: isSpyFile(script) }))
+      if (positions.spy) variant = spyVariant(site)
+      else if (positions.own) {
         // Computed by V8 once a script (a hash of its source) and kept with it. (Node 20 and later give it.)
         const hash = typeof site.getScriptHash === 'function' ? site.getScriptHash() : undefined
         if (hash !== positions.hash) {

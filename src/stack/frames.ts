@@ -119,9 +119,37 @@ export function isGenerated(frame: Frame): boolean {
 export function firstPartyFrame(frames: readonly Frame[]): Frame | undefined {
   for (let i = 0; i < frames.length; i++) {
     const f = frames[i] as Frame
-    if (f.unparsed === true || (!isInternal(f.file) && !isDependency(f.file) && !isGenerated(f))) return f
+    if (f.unparsed === true || (!isInternal(f.file) && !isDependency(f.file) && !isGenerated(f))) {
+      const below = i + 1 < frames.length ? belowPassThrough(frames, i) : -1
+      if (below === -1) return f
+      i = below - 1
+    }
   }
   return undefined
+}
+
+/** A function name as V8 writes a blocking API's (`readFileSync`, `Object.mockConstructor [as spawnSync]`). */
+const BLOCKING_NAME = /Sync\]?$/
+
+/**
+ * Where a pass-through mock of a blocking API ends: when `frames[i]` (the user's function) was
+ * called by a spy or mock library standing in for a blocking API, the index of the first frame
+ * below the library's frames, else -1. The user's function is then a mock's implementation that
+ * passes the call on (`jest.spyOn(cp, 'spawnSync').mockImplementation((...a) => spawnSync(...a))`,
+ * cross-spawn's tests): whoever called the mock made the call, not the test file the
+ * implementation is written in. Told by the spy's name as V8 gives it, so that a mock of an async
+ * API whose implementation reads a fixture (`mockImplementation(() => readFileSync(fixture))` for
+ * `db.query`) stays the test's own call.
+ */
+function belowPassThrough(frames: readonly Frame[], i: number): number {
+  let named = false
+  let j = i + 1
+  for (; j < frames.length; j++) {
+    const f = frames[j] as Frame
+    if (f.unparsed === true || !isSpyFrame(f)) break
+    if (f.fn !== undefined && BLOCKING_NAME.test(f.fn)) named = true
+  }
+  return named ? j : -1
 }
 
 /** Spy and mock libraries: what passes through them is the caller's call, never the runner's. */
@@ -132,8 +160,13 @@ const VITEST_SPY_CHUNK = /[\\/]node_modules[\\/]vitest[\\/]dist[\\/]chunks[\\/]s
 
 /** A frame of a spy or mock library (`vi.spyOn(fs, …)`, `jest.spyOn`, sinon): it passes the call through. */
 export function isSpyFrame(frame: Frame): boolean {
-  const pkg = packageOf(frame.file)
-  return pkg !== undefined && (SPY_PACKAGES.test(pkg) || (pkg === 'vitest' && VITEST_SPY_CHUNK.test(frame.file)))
+  return isSpyFile(frame.file)
+}
+
+/** A file (a path, or a `file:` URL as V8 names an ES module) of a spy or mock library. */
+export function isSpyFile(file: string): boolean {
+  const pkg = packageOf(file)
+  return pkg !== undefined && (SPY_PACKAGES.test(pkg) || (pkg === 'vitest' && VITEST_SPY_CHUNK.test(file)))
 }
 
 /**
@@ -142,10 +175,15 @@ export function isSpyFrame(frame: Frame): boolean {
  * the spy did.
  */
 export function offenderFrame(frames: readonly Frame[]): Frame | undefined {
-  for (const f of frames) {
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i] as Frame
     if (f.unparsed === true) return undefined
     if (isInternal(f.file) || isGenerated(f) || isSpyFrame(f)) continue
-    return isDependency(f.file) ? f : undefined
+    if (isDependency(f.file)) return f
+    // A mock's implementation passing the call on (`belowPassThrough`): its caller made the call.
+    const below = i + 1 < frames.length ? belowPassThrough(frames, i) : -1
+    if (below === -1) return undefined
+    i = below - 1
   }
   return undefined
 }

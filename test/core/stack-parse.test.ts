@@ -152,6 +152,26 @@ describe('built-in rules and spies', () => {
     expect(locate(deep).offender?.package).toBe('klaw-sync')
   })
 
+  // cross-spawn: `jest.spyOn(cp, 'spawnSync').mockImplementation((...a) => original(...a))` in a test
+  // file made the test file the caller of what the code under test called.
+  test('a mock of a blocking API whose implementation passes the call on: whoever called the mock made the call', () => {
+    const mock = (name: string): string[] => ['    at /p/node_modules/jest-mock/build/index.js:370:39', `    at Object.mockConstructor [as ${name}] (/p/node_modules/jest-mock/build/index.js:116:19)`]
+    const through = parseStack(['Error', '    at Object.<anonymous> (/p/test/run.test.js:11:62)', ...mock('spawnSync'), '    at spawn (/p/lib/spawn.js:5:13)', '    at Object.<anonymous> (/p/test/run.test.js:12:10)'].join('\n'))
+    expect(firstPartyFrame(through)?.file).toBe('/p/lib/spawn.js')
+    expect(locate(through).location?.file).toBe('/p/lib/spawn.js')
+    // Vitest's spies: the spy's own function is named as the method.
+    const vitest = parseStack(['Error', '    at Object.<anonymous> (/p/test/run.test.ts:11:62)', '    at Object.statSync (file:///p/node_modules/@vitest/spy/dist/index.js:332:34)', '    at size (/p/src/size.ts:8:10)'].join('\n'))
+    expect(firstPartyFrame(vitest)?.file).toBe('/p/src/size.ts')
+    // Through a dependency: the package made the call, for the user's line below it.
+    const dep = parseStack(['Error', '    at Object.<anonymous> (/p/test/run.test.js:11:62)', ...mock('spawnSync'), '    at spawn (/p/node_modules/cross-spawn/index.js:5:13)', '    at build (/p/src/build.js:3:1)'].join('\n'))
+    expect(locate(dep).offender?.package).toBe('cross-spawn')
+    expect(locate(dep).location?.file).toBe('/p/src/build.js')
+    // A mock of an async API whose implementation reads a fixture: the test's own call.
+    const fixture = parseStack(['Error', '    at Object.<anonymous> (/p/test/db.test.js:22:72)', ...mock('query'), '    at users (/p/src/store.js:15:13)'].join('\n'))
+    expect(firstPartyFrame(fixture)?.file).toBe('/p/test/db.test.js')
+    expect(locate(fixture).offender).toBeUndefined()
+  })
+
   test('with no frame of the user’s, a call is placed at the package’s frame that made it, not in Node’s code it ran (socket.io: undici’s WebSocket)', () => {
     const frames = parseStack(['Error', '    at randomBytes (node:internal/crypto/random:98:3)', '    at establishWebSocketConnection (node:internal/deps/undici/undici:14837:31)', '    at new WebSocket (node:internal/deps/undici/undici:15440:7)', '    at Immediate.openSocket (/p/node_modules/fakeclient/index.js:6:16)', '    at process.processImmediate (node:internal/timers:485:21)'].join('\n'))
     expect(locate(frames).location).toEqual({ file: '/p/node_modules/fakeclient/index.js', line: 6, column: 16, function: 'Immediate.openSocket' })

@@ -21,3 +21,18 @@ test('calls through pass-through spies fail their tests, at the test line', asyn
     ['fs.readFileSync', false, 'test/spies.test.ts', undefined],
   ])
 }, 240_000)
+
+// A mock's implementation in the test file that passes the call on to the blocking API was the
+// caller frame: the "test code" rule allowed what the code under test called (cross-spawn's tests).
+test('a call passed on by a mock of the blocking API is the caller’s; a mock of another API reading a fixture stays test code', async () => {
+  const run = await runFixture(['test/pass-through.test.ts'], { report: true })
+  expect(names(run, 'failed')).toEqual(marked(run, 'blocks'))
+  expect(names(run, 'passed')).toEqual(marked(run, 'clean'))
+  expect(outcome(run, '[blocks] the code under test calls fs.statSync through a pass-through mock').failure).toMatch(/1\) fs\.statSync\("[^"]*through\.ts"\) blocked/)
+  const found = (run.report?.findings ?? []).map((f) => [f.test?.name, f.operation, f.allowed, f.rule, f.location?.file, f.location?.line]).sort()
+  expect(found).toEqual([
+    ['[blocks] the code under test calls fs.statSync through a pass-through mock', 'fs.statSync', false, undefined, 'src/through.ts', 8],
+    ["[clean] a mock of an async API reads a fixture in its implementation: the test's own call", 'fs.readFileSync', true, 'test code', 'test/pass-through.test.ts', 25],
+    ['[clean] the test itself calls fs.statSync through the same mock: test code', 'fs.statSync', true, 'test code', 'test/pass-through.test.ts', 21],
+  ])
+}, 240_000)
