@@ -2,7 +2,7 @@
 // the time it blocked, the line, and the async alternative.
 import { isAbsolute } from 'node:path'
 import { PROBE_FRAMES, STACKS_PER_OPERATION, type Finding, type Frame, type StallFinding, isUnjudged, quotedName } from '../model/finding.js'
-import { displayPath, formatFrame, isDependency, isGenerated, isInternal, isSpyFrame } from '../stack/frames.js'
+import { displayPath, formatFrame, isDependency, isGenerated, isInternal, isPassThroughFrame } from '../stack/frames.js'
 import { packageOf } from '../runtime/packages.js'
 import { DEEPEST_SEARCH } from '../model/options.js'
 
@@ -108,7 +108,7 @@ export function shownFrames(frames: readonly Frame[], max = 3): (Frame | typeof 
   let own: Frame | undefined
   for (const f of frames) {
     // A line that could not be read is shown as it was: it may be the user's.
-    if (f.unparsed !== true && (isInternal(f.file) || isSpyFrame(f))) continue
+    if (f.unparsed !== true && (isInternal(f.file) || isPassThroughFrame(f))) continue
     const foreign = f.unparsed !== true && (isDependency(f.file) || isGenerated(f))
     if (foreign && own !== undefined) continue
     if (!foreign) own ??= f

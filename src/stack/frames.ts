@@ -170,15 +170,29 @@ export function isSpyFile(file: string): boolean {
 }
 
 /**
+ * Packages whose sync functions are Node's own, wrapped in place: graceful-fs's `statFixSync`
+ * calls `fs.statSync` for whoever called `gracefulFs.statSync` (enhanced-resolve's file system;
+ * fs-extra's functions are graceful-fs's). Such a package did not make the call.
+ */
+const SHIM_PACKAGES = new Set(['graceful-fs'])
+
+/** A frame that passes a call through for its caller: a spy's (`isSpyFrame`), or a shim's of Node's own API (`SHIM_PACKAGES`). */
+export function isPassThroughFrame(frame: Frame): boolean {
+  if (isSpyFrame(frame)) return true
+  const pkg = packageOf(frame.file)
+  return pkg !== undefined && SHIM_PACKAGES.has(pkg)
+}
+
+/**
  * The dependency frame that made the blocking call, when the call came from `node_modules`. A spy
- * that passes the call through (`vi.spyOn(fs, 'readFileSync')`) did not make it: whoever called
- * the spy did.
+ * that passes the call through (`vi.spyOn(fs, 'readFileSync')`), or a shim of Node's API
+ * (graceful-fs), did not make it: whoever called it did.
  */
 export function offenderFrame(frames: readonly Frame[]): Frame | undefined {
   for (let i = 0; i < frames.length; i++) {
     const f = frames[i] as Frame
     if (f.unparsed === true) return undefined
-    if (isInternal(f.file) || isGenerated(f) || isSpyFrame(f)) continue
+    if (isInternal(f.file) || isGenerated(f) || isPassThroughFrame(f)) continue
     if (isDependency(f.file)) return f
     // A mock's implementation passing the call on (`belowPassThrough`): its caller made the call.
     const below = i + 1 < frames.length ? belowPassThrough(frames, i) : -1

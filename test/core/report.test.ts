@@ -308,6 +308,17 @@ describe('the failure message', () => {
     expect(newSiteWarning(later[0] as Finding, 'a')).not.toContain('in the first 110 frames')
   })
 
+  // enhanced-resolve: its file system is graceful-fs's, whose `statFixSync` calls fs.statSync for
+  // the project's own code. It was named the package that made the call, and the message advised
+  // `{ package: 'graceful-fs' }`, a rule that would allow every stat the project makes.
+  test('a call through graceful-fs, a shim of Node’s fs, is its caller’s: no package made it', async () => {
+    await detect(() => undefined) // loopcop's wrappers installed before graceful-fs copies fs
+    const gracefulFs = createRequire(import.meta.url)('graceful-fs') as typeof fs
+    const found = (await detect(() => gracefulFs.statSync('.'), { mode: 'warn', stallMs: 0 })).findings
+    expect(found.map((f) => [f.kind === 'sync-io' && f.operation, f.offender?.package, f.location?.file])).toEqual([['fs.statSync', undefined, expect.stringMatching(/report\.test\.ts$/)]])
+    expect(failureMessage(found)).not.toContain('graceful-fs')
+  })
+
   test('the JSON summary counts the findings known from the baseline as the console does: calls not judged once, with their kind', () => {
     const known = syncFinding({ baselined: true })
     const knownUnstacked = syncFinding({ baselined: true, unstacked: true, calls: 7, frames: [], location: undefined })

@@ -172,6 +172,15 @@ describe('built-in rules and spies', () => {
     expect(locate(fixture).offender).toBeUndefined()
   })
 
+  test('graceful-fs, a shim of Node’s fs, made no call: its caller did (the user, or a package above it)', () => {
+    const shim = '    at Object.statSync (/p/node_modules/graceful-fs/polyfills.js:319:19)'
+    const own = parseStack(['Error', shim, '    at CacheBackend.provideSync (/p/lib/CachedInputFileSystem.js:348:67)'].join('\n'))
+    expect(locate(own).offender).toBeUndefined()
+    expect(locate(own).location?.file).toBe('/p/lib/CachedInputFileSystem.js')
+    const viaPackage = parseStack(['Error', shim, '    at Object.readJsonSync (/p/node_modules/fs-extra/lib/json/jsonfile.js:9:3)', '    at load (/p/src/load.ts:3:1)'].join('\n'))
+    expect(locate(viaPackage).offender?.package).toBe('fs-extra')
+  })
+
   test('with no frame of the user’s, a call is placed at the package’s frame that made it, not in Node’s code it ran (socket.io: undici’s WebSocket)', () => {
     const frames = parseStack(['Error', '    at randomBytes (node:internal/crypto/random:98:3)', '    at establishWebSocketConnection (node:internal/deps/undici/undici:14837:31)', '    at new WebSocket (node:internal/deps/undici/undici:15440:7)', '    at Immediate.openSocket (/p/node_modules/fakeclient/index.js:6:16)', '    at process.processImmediate (node:internal/timers:485:21)'].join('\n'))
     expect(locate(frames).location).toEqual({ file: '/p/node_modules/fakeclient/index.js', line: 6, column: 16, function: 'Immediate.openSocket' })
