@@ -115,7 +115,7 @@ export class Detector implements LifecycleHost {
     const loading = new LoadingClock({ guard, cpuMs: () => clock.ms() })
     // A probe landing in a `require` reads the module loading, no stall of the scope's (unless it counts module loading): the watchdog looks again.
     const inLoading = (): boolean => loading.loading && this.scopes.current()?.settings.moduleLoading !== true
-    const watchdog = new Watchdog<Scope>({ stacks: this.stacks, guard, cpuMs: () => clock.ms(), root: options.root, currentScope: () => this.scopes.current(), inModuleLoading: inLoading, loadingOnStack: (raw, scope) => this.stalls.loadingOnStack(raw, scope), internalError })
+    const watchdog = new Watchdog<Scope>({ stacks: this.stacks, guard, cpuMs: () => clock.ms(), root: options.root, currentScope: () => this.scopes.current(), inModuleLoading: inLoading, loadingOnStack: (raw, scope) => this.stalls.loadingOnStack(raw, scope), betweenCallbacks: (raw) => this.stalls.betweenCallbacks(raw), internalError })
     this.stalls = new StallMonitor({ guard, clock, loading, stacks: this.stacks, ids, watchdog, sampler: new Sampler(guard), outside: (fn) => this.scopes.outside(fn), internalError })
     this.scopes = new Scopes(tools, this.config, {
       ensureInstalled: () => this.interceptors.install(),

@@ -12,6 +12,9 @@ export const orphanLeaks: Finding[] = detector.orphanLeaks
 export const unpatchRealm: typeof detector.unpatchRealm = detector.unpatchRealm
 /** Whether stalls get a stack here. */
 export const stallStacksAvailable: typeof detector.stallStacksAvailable = detector.stallStacksAvailable
+
+/** Whether a probe's stack shows Node's own code only (the stall monitor's test, which makes a probe look again). */
+export const betweenCallbacks = (raw: object): boolean => detector.stalls.betweenCallbacks(raw)
 /** Writes the JSON report, outside every scope. */
 export const writeJsonReport: typeof detector.writeJsonReport = detector.writeJsonReport
 /** GitHub annotations, levels from the configuration when not given. */

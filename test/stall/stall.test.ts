@@ -5,8 +5,9 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, test, vi } from 'vitest'
 import { allowBlocking, detect, type Finding, type StallFinding } from '../../src/index.js'
 import { describeFinding, failureMessage } from '../../src/report/messages.js'
+import { Guard } from '../../src/runtime/guard.js'
 import { ThreadClock } from '../../src/runtime/thread-clock.js'
-import { stallStacksAvailable } from '../helpers/detector.js'
+import { betweenCallbacks, stallStacksAvailable } from '../helpers/detector.js'
 import { countingFormatter } from '../helpers/formatter.js'
 import { instrumentedSpin, spinCpu, spinFile } from '../helpers/spin.js'
 
@@ -95,6 +96,49 @@ describe('stall detection', () => {
     expect(found[0]!.frames.find((f) => !f.file.startsWith('node:'))?.fn).toBe('spinCpu')
     expect(found[0]!.location?.file).toBe(spinFile)
     expect(failureMessage(found)).toMatch(/not judged: the probe found code running outside[^\n]*\n\s+at spinCpu \(/)
+  })
+
+  // enhanced-resolve: 10,000 chained nextTicks, one stall. A probe landing between two of them saw
+  // Node's own frames only, and the stall went unjudged ("no frame of the user's code"): one run in
+  // six, so `stallMode: 'fail'` failed the test at random. Such a probe now looks again.
+  test('a stall made of a long chain of nextTicks is judged at the chain’s code each time, never lost between two callbacks', async () => {
+    const verdicts: unknown[] = []
+    for (let run = 0; run < 8; run++) {
+      const { findings } = await detect(
+        () =>
+          new Promise<void>((resolve) => {
+            // 300 ms of this thread's CPU time, and of wall time (a stall's length is its CPU time).
+            const clock = new ThreadClock(new Guard())
+            const start = clock.ms()
+            const t0 = performance.now()
+            let n = 0
+            const tick = (): void => {
+              // the chain's own code: next to nothing, as enhanced-resolve's (Node's own code between two ticks is then much of the stall)
+              if (++n % 64 !== 0 || clock.ms() - start < 300 || performance.now() - t0 < 300) process.nextTick(tick)
+              else resolve()
+            }
+            process.nextTick(tick)
+          }),
+      )
+      verdicts.push(...stalls(findings).map((f) => [f.unjudged, f.location?.file === import.meta.filename]))
+    }
+    expect(verdicts.length).toBeGreaterThanOrEqual(8)
+    expect(verdicts.filter((v) => JSON.stringify(v) !== JSON.stringify([undefined, true])), JSON.stringify(verdicts)).toEqual([])
+  })
+
+  test("a probe's stack of Node's own code only (the loop between two ticks) is told apart from one with a callback's code on it", async () => {
+    const [between, inCallback] = await new Promise<[object, object]>((resolve) => {
+      process.nextTick(function tick() {
+        // What a probe reads between two ticks: everything above the callback left out.
+        const outside = {}
+        Error.captureStackTrace(outside, tick)
+        const inside = {}
+        Error.captureStackTrace(inside)
+        resolve([outside, inside])
+      })
+    })
+    expect(betweenCallbacks(between)).toBe(true)
+    expect(betweenCallbacks(inCallback)).toBe(false)
   })
 
   test('a 200 ms CPU loop in a named function is one stall of ≥ 150 ms naming that function, file and line', async () => {
