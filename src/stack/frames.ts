@@ -163,10 +163,19 @@ export function isSpyFrame(frame: Frame): boolean {
   return isSpyFile(frame.file)
 }
 
+/** Files told apart as a spy library's or not (bounded): `firstPartyFrame` asks of the frame under a caller frame at every kept call. */
+const spyFiles = new Map<string, boolean>()
+
 /** A file (a path, or a `file:` URL as V8 names an ES module) of a spy or mock library. */
 export function isSpyFile(file: string): boolean {
-  const pkg = packageOf(file)
-  return pkg !== undefined && (SPY_PACKAGES.test(pkg) || (pkg === 'vitest' && VITEST_SPY_CHUNK.test(file)))
+  let spy = spyFiles.get(file)
+  if (spy === undefined) {
+    const pkg = packageOf(file)
+    spy = pkg !== undefined && (SPY_PACKAGES.test(pkg) || (pkg === 'vitest' && VITEST_SPY_CHUNK.test(file)))
+    if (spyFiles.size > 10_000) spyFiles.clear()
+    spyFiles.set(file, spy)
+  }
+  return spy
 }
 
 /**
@@ -178,7 +187,7 @@ const SHIM_PACKAGES = new Set(['graceful-fs'])
 
 /** A frame that passes a call through for its caller: a spy's (`isSpyFrame`), or a shim's of Node's own API (`SHIM_PACKAGES`). */
 export function isPassThroughFrame(frame: Frame): boolean {
-  if (isSpyFrame(frame)) return true
+  if (isSpyFile(frame.file)) return true
   const pkg = packageOf(frame.file)
   return pkg !== undefined && SHIM_PACKAGES.has(pkg)
 }
