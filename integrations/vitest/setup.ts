@@ -156,6 +156,14 @@ let gatherLateAt = LATE_LEAKS_GATHERED
 /** The call sites (by test) said after their file ended, so that a leaked interval is said once. */
 const saidLate = new Set<string>()
 
+/** The call sites (by test) whose leaks before the file ended failed the file: what is said of their later calls says so. */
+const failedFileAt = new Set<string>()
+
+/** A leak's call site, by test: what `saidLate` and `failedFileAt` hold. */
+function lateSite(finding: Finding): string {
+  return `${testKey(finding.test)}\u0000${warnSiteKey(finding)}`
+}
+
 function onLeak(finding: Finding, mode: Mode): void {
   if (mode === 'off') return
   if (fileEnded && runReported()) {
@@ -185,10 +193,10 @@ function onLeak(finding: Finding, mode: Mode): void {
 /** Says a leak after its file's end here, where it is still seen, once a test's call site. */
 function sayLate(finding: Finding, counted: LeakCounted): void {
   if (!isViolation(finding)) return
-  const site = `${testKey(finding.test)}\u0000${warnSiteKey(finding)}`
+  const site = lateSite(finding)
   if (saidLate.has(site)) return
   saidLate.add(site)
-  warn(leakNotice(finding, counted, true))
+  warn(leakNotice(finding, counted, true, failedFileAt.has(site)))
 }
 
 /**
@@ -224,7 +232,9 @@ function settleLeaks(file: RunnerTestFile): void {
   const counted = runHasReporter() === true ? 'reported' : 'unreported'
   for (const [name, group] of byTest) {
     for (const f of group.warning) warn(leakNotice(f, counted))
-    if (group.failing.length > 0) errors.push(tidyStack(new BlockingIOError(group.failing, name)))
+    if (group.failing.length === 0) continue
+    for (const f of group.failing) failedFileAt.add(lateSite(f))
+    errors.push(tidyStack(new BlockingIOError(group.failing, name)))
   }
   leaks.length = 0
   const [only] = errors

@@ -53,7 +53,7 @@ export function warnedOnlyMarks(failed: readonly boolean[]): (string | undefined
 }
 
 /** What to do about a stall, as the run summary advises it where it advises an async alternative for a blocking call. */
-export const STALL_HINT = 'break the work into chunks that yield (await, setImmediate) or move it to a worker thread'
+export const STALL_HINT = 'break the work into chunks that yield to the event loop (await new Promise(setImmediate) between them; an await alone does not yield) or move it to a worker thread'
 
 /**
  * The detail line of a site of stalls in the run summary: the threshold, the longest where there
@@ -315,7 +315,7 @@ export function failureMessage(findings: readonly Finding[], title?: string): st
   const lines = [headline]
   ordered.forEach((f, i) => {
     const label = `  ${i + 1}) `
-    lines.push(label + describeFinding(f))
+    lines.push(label + listedFinding(f))
     lines.push(...findingDetail(f, ' '.repeat(label.length + 2)))
   })
   // Nothing here was judged, so nothing fails for it: there is nothing to allow.
@@ -325,7 +325,16 @@ export function failureMessage(findings: readonly Finding[], title?: string): st
 
 /** The findings of a failed assertion, numbered, each with its frames. */
 export function listBlocking(blocking: readonly Finding[]): string {
-  return messageOrder(blocking).map((f, i) => [`  ${i + 1}) ${describeFinding(f)}`, ...findingDetail(f, '       ')].join('\n')).join('\n')
+  return messageOrder(blocking).map((f, i) => [`  ${i + 1}) ${listedFinding(f)}`, ...findingDetail(f, '       ')].join('\n')).join('\n')
+}
+
+/**
+ * A finding as a message's numbered list says it: `describeFinding`, and for a stall what to do, as
+ * a call's line says its alternative (terser, json-schema-ref-parser: a failed stall's message had
+ * no advice; only the run summary gave it).
+ */
+function listedFinding(f: Finding): string {
+  return f.kind === 'stall' ? `${describeFinding(f)} — ${STALL_HINT}` : describeFinding(f)
 }
 
 /** Where a finding is, as `warn` mode names its call site: the operation and the user's line. */
@@ -354,20 +363,24 @@ export type LeakCounted = 'reported' | 'unreported' | 'next-file'
  * time the run says a leak so (see `leakExplainedKey`); later leaks say only that they came too late
  * (pino: every leak of a run repeated both, between the runner's lines).
  */
-export function leakMessage(finding: Finding, counted: LeakCounted, fileEnded = false, explain = true): string {
+export function leakMessage(finding: Finding, counted: LeakCounted, fileEnded = false, explain = true, failedFile = false): string {
   const test = finding.test?.name
   const who = test === undefined ? 'work a test left running' : `work that ${quotedName(test)} left running`
   const when = fileEnded ? "after its file's last test had ended" : 'after the test had ended'
+  // Under Vitest, this call site's calls before its file ended failed the file (`failedFile`): this
+  // one came too late to add to that failure (json-schema-ref-parser: "too late to fail it" said
+  // beside the file's own failure for the same interval read as a contradiction).
+  const tooLate = failedFile ? 'its calls from here before then failed its file; this one came too late to fail it' : 'too late to fail it'
   const where = !explain
-    ? 'too late to fail it'
+    ? tooLate
     : counted === 'reported'
       ? fileEnded
         ? // A Vitest worker goes on after its file's end until it is stopped, which may be after the run was reported.
-          'too late to fail it; it is in the run report, and later calls from here are counted there until the run is reported, not printed'
-        : `too late to fail it; it is in the run report, and ${LATER_LEAKS}`
+          `${tooLate}; it is in the run report, and later calls from here are counted there until the run is reported, not printed`
+        : `${tooLate}; it is in the run report, and ${LATER_LEAKS}`
       : counted === 'next-file'
-        ? 'too late to fail it, and to reach the run report unless this worker runs another test file; later calls from here are not printed'
-        : 'too late to fail it; later calls from here are not printed'
+        ? `${tooLate}, and to reach the run report unless this worker runs another test file; later calls from here are not printed`
+        : `${tooLate}; later calls from here are not printed`
   // The call and its frames under the line that says what happened (no headline counting it again).
   return `loopcop (leak): ${who} blocked the event loop ${when} (${where}):\n${listBlocking([finding])}${!explain || isUnjudged(finding) ? '' : `\n${allowIt([finding])}`}`
 }

@@ -80,7 +80,7 @@ describe('the failure message', () => {
   test("a stall whose wall time was markedly longer says both, so that its length (its thread's CPU time) is not read as the time the test waited", () => {
     const short = stallFinding({ maxMs: 163.2, durationMs: 163.2, wallMs: 309.4 })
     expect(describeFinding(short)).toBe('event loop stalled 163 ms of CPU time (309 ms of wall time) (threshold 100 ms)')
-    expect(failureMessage([short], 'a').split('\n')[1]).toBe('  1) event loop stalled 163 ms of CPU time (309 ms of wall time) (threshold 100 ms)')
+    expect(failureMessage([short], 'a').split('\n')[1]).toBe('  1) event loop stalled 163 ms of CPU time (309 ms of wall time) (threshold 100 ms) — break the work into chunks that yield to the event loop (await new Promise(setImmediate) between them; an await alone does not yield) or move it to a worker thread')
     expect(jsonReport([short], { cwd }).findings[0]).toMatchObject({ maxMs: 163.2, wallMs: 309.4 })
     expect(jsonReport([stallFinding()], { cwd }).findings[0]).not.toHaveProperty('wallMs')
     // The run summary: a site of one stall, and of several (the longest's).
@@ -99,7 +99,7 @@ describe('the failure message', () => {
       '  1) fs.readFileSync("config/users.json") blocked 3.1 ms — use fs.promises.readFile',
       '       at loadUsers (src/users.ts:14:18)',
       '       at handler (src/server.ts:40:9)',
-      '  2) event loop stalled 182 ms (threshold 100 ms)',
+      '  2) event loop stalled 182 ms (threshold 100 ms) — break the work into chunks that yield to the event loop (await new Promise(setImmediate) between them; an await alone does not yield) or move it to a worker thread',
       '       at parseCsv (src/csv.ts:8:12)',
       'Allow it with allowBlocking() in the test or an `allow` rule in loopcop\'s options; accept what the code blocks on today with a baseline (LOOPCOP_UPDATE_BASELINE=1).',
     ].join('\n')
@@ -633,7 +633,7 @@ describe('the run summary', () => {
       'loopcop: 2 blocking calls and 1 stall at 2 call sites in 2 tests, 188 ms blocked in total',
       '  event loop stall at src/csv.ts:8:12: 1 stall, 182 ms — 1 test: "a"',
       // One stall: its length is on the line above, not repeated; what to do, as for a blocking call.
-      '      threshold 100 ms — break the work into chunks that yield (await, setImmediate) or move it to a worker thread',
+      '      threshold 100 ms — break the work into chunks that yield to the event loop (await new Promise(setImmediate) between them; an await alone does not yield) or move it to a worker thread',
       '  fs.readFileSync at src/users.ts:14:18: 2 calls, 6.2 ms — 2 tests: "a", "b"',
       '      use fs.promises.readFile',
     ])
@@ -642,7 +642,7 @@ describe('the run summary', () => {
   test("a site's detail line describes its longest stall, not its first", () => {
     const summary = formatSummary([stallFinding({ test: { name: 'a' }, maxMs: 193, durationMs: 193 }), stallFinding({ test: { name: 'b' }, maxMs: 1765, durationMs: 1765 })], cwd).split('\n')
     expect(summary[1]).toBe('  event loop stall at src/csv.ts:8:12: 2 stalls, 1958 ms — 2 tests: "a", "b"')
-    expect(summary[2]).toBe('      longest 1765 ms, threshold 100 ms — break the work into chunks that yield (await, setImmediate) or move it to a worker thread')
+    expect(summary[2]).toBe('      longest 1765 ms, threshold 100 ms — break the work into chunks that yield to the event loop (await new Promise(setImmediate) between them; an await alone does not yield) or move it to a worker thread')
     // A site of blocking calls is still shown by its first call, not a longer one that leaked past its test.
     const [annotation] = githubAnnotations([syncFinding({ test: { name: 'a' } }), syncFinding({ test: { name: 'b' }, leak: true, maxMs: 50, durationMs: 50 })], 'error', cwd)
     expect(annotation).toContain('::fs.readFileSync(')

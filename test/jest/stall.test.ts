@@ -52,7 +52,7 @@ describe("stallMode: 'fail' (testEnvironmentOptions.loopcop)", () => {
     for (const name of [parse, busy]) {
       const [message, ...more] = run.test(name).failureMessages
       expect(more, name).toEqual([])
-      expect(message, name).toMatch(new RegExp(`^BlockingIOError: 1 event loop stall during "${name}"(?: \\(and [^)]* not judged\\))?\\n {2}1\\) event loop stalled \\d+ ms(?: of CPU time \\(\\d+ ms of wall time\\))? \\(threshold 100 ms\\)\\n`))
+      expect(message, name).toMatch(new RegExp(`^BlockingIOError: 1 event loop stall during "${name}"(?: \\(and [^)]* not judged\\))?\\n {2}1\\) event loop stalled \\d+ ms(?: of CPU time \\(\\d+ ms of wall time\\))? \\(threshold 100 ms\\) — break the work [^\\n]*\\n`))
       expect(sites(message!), name).toMatch(frames('in')[name]!)
     }
   })
@@ -92,7 +92,7 @@ describe("stallMode: 'warn' (the default)", () => {
     const out = sites(run.output)
     for (const name of [parse, busy]) {
       const warning = out.slice(out.indexOf(`loopcop (warn): 1 event loop stall during "${name}"`))
-      expect(warning, name).toMatch(/^loopcop \(warn\): .*\n\s+1\) event loop stalled \d+ ms(?: of CPU time \(\d+ ms of wall time\))? \(threshold 100 ms\)\n/)
+      expect(warning, name).toMatch(/^loopcop \(warn\): .*\n\s+1\) event loop stalled \d+ ms(?: of CPU time \(\d+ ms of wall time\))? \(threshold 100 ms\) — break the work [^\n]*\n/)
       expect(warning, name).toMatch(frames('at')[name]!)
     }
     expect(out).toMatch(/console\.warn\n\s+loopcop \(warn\): 1 event loop stall during "stalls: /)

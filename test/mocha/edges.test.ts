@@ -36,7 +36,7 @@ describe('tests that end unusually', () => {
     expect(run.failed).not.toContain('edges spins past the stall threshold')
     const warning = run.stderr.slice(run.stderr.indexOf('loopcop (warn):'))
     expect(warning).toContain('1 event loop stall during "edges spins past the stall threshold"')
-    expect(warning).toMatch(/event loop stalled \d+ ms(?: of CPU time \(\d+ ms of wall time\))? \(threshold 100 ms\)\n\s+at spin \(test\/edges\.spec\.js:/)
+    expect(warning).toMatch(/event loop stalled \d+ ms(?: of CPU time \(\d+ ms of wall time\))? \(threshold 100 ms\) — break the work [^\n]*\n\s+at spin \(test\/edges\.spec\.js:/)
     expect(charged('spins past the stall threshold', 'stall').length).toBeGreaterThan(0)
   })
 })

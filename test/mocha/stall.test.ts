@@ -61,7 +61,7 @@ describe.each([
     test('each failure says the loop stalled, against which threshold, and names the function', () => {
       for (const title of [parse, busy]) {
         const message = run.message(title)
-        expect(message, title).toMatch(new RegExp(`^1 event loop stall during "${title}"(?: \\(and [^)]* not judged\\))?\\n {7}1\\) event loop stalled \\d+ ms(?: of CPU time \\(\\d+ ms of wall time\\))? \\(threshold 100 ms\\)\\n`))
+        expect(message, title).toMatch(new RegExp(`^1 event loop stall during "${title}"(?: \\(and [^)]* not judged\\))?\\n {7}1\\) event loop stalled \\d+ ms(?: of CPU time \\(\\d+ ms of wall time\\))? \\(threshold 100 ms\\) — break the work [^\\n]*\\n`))
         expect(sites(message), title).toMatch(frames[title]!)
       }
     })
@@ -85,7 +85,7 @@ describe.each([
       expect(run.code).toBe(0)
       for (const title of [parse, busy]) {
         const warning = run.stderr.slice(run.stderr.indexOf(`loopcop (warn): 1 event loop stall during "${title}"`))
-        expect(warning, title).toMatch(/^loopcop \(warn\): .*\n {2}1\) event loop stalled \d+ ms(?: of CPU time \(\d+ ms of wall time\))? \(threshold 100 ms\)\n/)
+        expect(warning, title).toMatch(/^loopcop \(warn\): .*\n {2}1\) event loop stalled \d+ ms(?: of CPU time \(\d+ ms of wall time\))? \(threshold 100 ms\) — break the work [^\n]*\n/)
         expect(sites(warning), title).toMatch(frames[title]!)
       }
       expect(run.stderr).not.toMatch(/during "(stalls only|allowed)/)

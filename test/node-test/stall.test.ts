@@ -12,7 +12,7 @@ test("a stall is told on the test that spun (stallMode 'warn', the default), wit
   // A diagnostic a line (node:test's reporters write each as one line).
   const diagnostics = run.test('spins for 600 ms').diagnostics
   expect(diagnostics.every((d) => !d.includes('\n'))).toBe(true)
-  expect(diagnostics.join('\n')).toMatch(/^loopcop \(warn\): 1 event loop stall during "spins for 600 ms"(?: \(and [^)]* not judged\))?\n\s+1\) event loop stalled \d+ ms(?: of CPU time \(\d+ ms of wall time\))? \(threshold 100 ms\)\n\s+at spin \(src\/spin\.js:4:/)
+  expect(diagnostics.join('\n')).toMatch(/^loopcop \(warn\): 1 event loop stall during "spins for 600 ms"(?: \(and [^)]* not judged\))?\n\s+1\) event loop stalled \d+ ms(?: of CPU time \(\d+ ms of wall time\))? \(threshold 100 ms\) — break the work [^\n]*\n\s+at spin \(src\/spin\.js:4:/)
   expect(run.report?.findings.filter((f) => f.kind === 'stall').map((f) => [f.test?.name, f.location?.file])).toEqual([['spins for 600 ms', 'src/spin.js']])
   expect(run.test('stays responsive').diagnostics).toEqual([])
 })

@@ -57,6 +57,21 @@ describe('work a test file leaves running after it ended', () => {
     expect(run.result.output.split(said)).toHaveLength(2)
   }, timeout)
 
+  // json-schema-ref-parser: an interval's calls before its file ended failed the file, and its
+  // next call, after, said "too late to fail it" beside that failure.
+  test('fail mode: calls before the file ended fail it; the first one after says that they did, and that it came too late', async () => {
+    const run = await runFixture(['test/late-leak-a2.test.ts', 'test/late-leak-b.test.ts'], { args: ['--no-isolate', '--maxWorkers=1'], env: { FIXTURE_SORTED: '1' }, report: true })
+    expect(run.result.code, run.result.output).toBe(1)
+    expect(names(run, 'passed')).toEqual(marked(run, 'clean'))
+    expect(run.fileFailures.map((f) => f.file)).toEqual(['test/late-leak-a2.test.ts'])
+    expect(run.fileFailures[0]?.message).toMatch(/^\d+ blocking operations? on the event loop during "\[clean\] leaves an interval that blocks before and after its file ended"/)
+    const said = `loopcop (leak): work that "[clean] leaves an interval that blocks before and after its file ended" left running blocked the event loop after its file's last test had ended (its calls from here before then failed its file; this one came too late to fail it;`
+    expect(run.result.output.split(said)).toHaveLength(2)
+    expect(run.result.output).not.toContain('(too late to fail it')
+    const leaks = run.report?.findings.filter((f) => f.leak) ?? []
+    expect(leaks.reduce((n, f) => n + f.calls, 0)).toBe(10)
+  }, timeout)
+
   // Isolation (the default): the file's fork or thread goes on after the file until Vitest stops
   // it, without a word to it. Before, those calls were printed and missing from the report.
   test.each(['forks', 'threads'] as const)("%s, isolated: every call the file's worker makes after the file's end reaches the run report; no spool folder is left behind", async (pool) => {

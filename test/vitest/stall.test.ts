@@ -87,7 +87,7 @@ describe.each<{ pool: Pool }>([{ pool: 'forks' }, { pool: 'threads' }])('pool: $
         [parse, 'parseCatalog'],
         [busy, 'crunchNumbers'],
       ] as const) {
-        expect(out).toMatch(new RegExp(`loopcop \\(warn\\): 1 event loop stall during "${escape(name)}"(?: \\(and [^)]* not judged\\))?\\n {2}1\\) event loop stalled \\d+ ms(?: of CPU time \\(\\d+ ms of wall time\\))? \\(threshold 100 ms\\)\\n(?: +at .*\\n)*? +at ${fn} \\(src/stall\\.ts:`))
+        expect(out).toMatch(new RegExp(`loopcop \\(warn\\): 1 event loop stall during "${escape(name)}"(?: \\(and [^)]* not judged\\))?\\n {2}1\\) event loop stalled \\d+ ms(?: of CPU time \\(\\d+ ms of wall time\\))? \\(threshold 100 ms\\) — break the work [^\\n]*\\n(?: +at .*\\n)*? +at ${fn} \\(src/stall\\.ts:`))
       }
       expect(out).not.toContain('during "[clean]')
       expect(out).not.toMatch(/during "(allowed|inside detect\(\)) > \[clean\]/)
