@@ -36,14 +36,18 @@ function readLines(file: string): readonly string[] | undefined {
  * and an identifier starts there. V8 places a call at its callee's name (`readFileSync` in
  * `fs.readFileSync(…)`, `loadUsers` in `loadUsers()`, `new` in `new Foo()`), which source maps keep.
  * A compiled file's position read against its source lands past a line's end, on blanks, or inside
- * a word (ts-jest without maps: `src/users.ts:12:35`, the `i` of `__dirname`).
+ * a word (ts-jest without maps: `src/users.ts:12:35`, the `i` of `__dirname`). Stalls and allowed
+ * calls are not looked at.
  */
 export function fitsSource(lines: readonly string[], line: number, column: number): boolean {
   const text = lines[line - 1]
   if (text === undefined) return false
   const at = text[column - 1]
-  if (at === undefined || !IDENTIFIER_PART.test(at)) return false
   const before = text[column - 2]
+  // Babel's maps place a call it compiled to `(0, _fs.existsSync)(path)` at its argument list: the
+  // `(` right after the callee's name (simple-git under babel-jest, with maps on).
+  if (at === '(') return before !== undefined && IDENTIFIER_PART.test(before)
+  if (at === undefined || !IDENTIFIER_PART.test(at)) return false
   return before === undefined || !IDENTIFIER_PART.test(before)
 }
 
@@ -59,7 +63,9 @@ export function unmappedLinesNote(findings: readonly Finding[], cwd?: string, li
   let misfits = 0
   let fits = 0
   for (const f of findings) {
-    if (f.kind !== 'sync-io' || f.location === undefined) continue
+    // Only the lines a run shows: an allowed call's are in the JSON report alone (a run whose every
+    // finding was allowed said "no blocking … found", then that its lines did not fit).
+    if (f.kind !== 'sync-io' || f.location === undefined || f.allowed) continue
     const { file, line, column } = f.location
     if (!TYPESCRIPT.test(file)) continue
     const key = `${file}:${line}:${column}`

@@ -38,6 +38,8 @@ describe('fitsSource', () => {
     expect(fitsSource(USERS, 15, 18)).toBe(true)
     expect(fitsSource(USERS, 12, 22)).toBe(true) // path.join: `path`
     expect(fitsSource(['  const u = new Users()'], 1, 13)).toBe(true)
+    // Babel's map of `(0, _fs.existsSync)(path)`: the argument list's `(`, right after the name (simple-git).
+    expect(fitsSource(['  return existsSync(path);'], 1, 20)).toBe(true)
   })
 
   test('a compiled position does not: inside a word, on a blank, past a line’s end or the file’s', () => {
@@ -45,6 +47,9 @@ describe('fitsSource', () => {
     expect(fitsSource(USERS, 15, 14)).toBe(false) // the blank before `fs`
     expect(fitsSource(USERS, 16, 60)).toBe(false)
     expect(fitsSource(USERS, 70, 1)).toBe(false)
+    // A `(` after a blank or another `(` is no call's argument list.
+    expect(fitsSource(['  return (existsSync(path));'], 1, 10)).toBe(false)
+    expect(fitsSource(['  if (a) return'], 1, 6)).toBe(false)
   })
 })
 
@@ -61,6 +66,8 @@ describe('unmappedLinesNote', () => {
     expect(unmappedLinesNote([call('src/gone.ts', 12, 35)], cwd, linesOf)).toBeUndefined()
     expect(unmappedLinesNote([call('src/users.js', 12, 35)], cwd, () => USERS)).toBeUndefined()
     expect(unmappedLinesNote([call('src/users.ts', 12, 35, 'stall')], cwd, linesOf)).toBeUndefined()
+    // Allowed calls: their lines are shown nowhere but in the JSON report.
+    expect(unmappedLinesNote([{ ...call('src/users.ts', 12, 35), allowed: true } as Finding], cwd, linesOf)).toBeUndefined()
   })
 
   test('half or more misfit: said; each site is counted once, however many findings share it', () => {
