@@ -1,7 +1,7 @@
 // The errors loopcop fails a test with (docs/architecture.md, "report").
 import type { Finding } from '../model/finding.js'
 import type { Guard } from '../runtime/guard.js'
-import { v8Line } from '../stack/frames.js'
+import { belowPassThroughMocks, v8Line } from '../stack/frames.js'
 import { failureMessage, messageOrder } from './messages.js'
 
 /**
@@ -63,7 +63,7 @@ export function defineBlockingIOError(guard: Guard, rewrite: () => ((text: strin
         const culprit = messageOrder(findings).find((f) => f.frames.length > 0)
         if (culprit !== undefined) {
           Object.defineProperty(this, 'stack', {
-            value: `${this.name}: ${this.message}\n${culprit.frames.map(v8Line).join('\n')}`,
+            value: `${this.name}: ${this.message}\n${belowPassThroughMocks(culprit.frames).map(v8Line).join('\n')}`,
             writable: true,
             configurable: true,
             enumerable: false,

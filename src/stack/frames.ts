@@ -128,6 +128,24 @@ export function firstPartyFrame(frames: readonly Frame[]): Frame | undefined {
   return undefined
 }
 
+/**
+ * The frames from the one below a pass-through mock's (`belowPassThrough`) on, when the call went
+ * through one; else all of them. What a failure's stack starts with, so that a runner's code frame
+ * shows the line that called the mock, not the mock's implementation in the test file (simple-git).
+ */
+export function belowPassThroughMocks(frames: readonly Frame[]): readonly Frame[] {
+  let from = 0
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i] as Frame
+    if (f.unparsed !== true && (isInternal(f.file) || isDependency(f.file) || isGenerated(f))) continue
+    const below = i + 1 < frames.length ? belowPassThrough(frames, i) : -1
+    if (below === -1) break
+    from = below
+    i = below - 1
+  }
+  return from === 0 ? frames : frames.slice(from)
+}
+
 /** A function name as V8 writes a blocking API's (`readFileSync`, `Object.mockConstructor [as spawnSync]`). */
 const BLOCKING_NAME = /Sync\]?$/
 

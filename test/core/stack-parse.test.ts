@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest'
 import { builtinRules, compileRule, findAllowingRule } from '../../src/accounting/allow.js'
 import { catalog } from '../../src/model/operation.js'
 import type { Frame } from '../../src/model/finding.js'
-import { firstPartyFrame, formatFrame, isGenerated, locate, offenderFrame, parseStack, reportedFrames, siteKey, stackWithoutOwnFrames } from '../../src/stack/frames.js'
+import { belowPassThroughMocks, firstPartyFrame, formatFrame, isGenerated, locate, offenderFrame, parseStack, reportedFrames, siteKey, stackWithoutOwnFrames } from '../../src/stack/frames.js'
 
 const readFileSync = catalog.find((s) => s.operation.id === 'fs.readFileSync')!.operation
 const mochaFrame = '    at Runner.runTest (/p/node_modules/mocha/lib/runner.js:10:5)'
@@ -170,6 +170,9 @@ describe('built-in rules and spies', () => {
     const fixture = parseStack(['Error', '    at Object.<anonymous> (/p/test/db.test.js:22:72)', ...mock('query'), '    at users (/p/src/store.js:15:13)'].join('\n'))
     expect(firstPartyFrame(fixture)?.file).toBe('/p/test/db.test.js')
     expect(locate(fixture).offender).toBeUndefined()
+    // A failure's stack starts below the mock, at the line that called it; a mock of another API keeps all its frames.
+    expect(belowPassThroughMocks(through).map((f) => f.file)).toEqual(['/p/lib/spawn.js', '/p/test/run.test.js'])
+    expect(belowPassThroughMocks(fixture)).toBe(fixture)
   })
 
   test('graceful-fs, a shim of Node’s fs, made no call: its caller did (the user, or a package above it)', () => {

@@ -15,6 +15,9 @@ test('a call passed on by a mock of the blocking API is the caller’s; a mock o
   expect(message).toMatch(/1\) fs\.statSync\("[^"]*store\.js"\) blocked [\d.]+ ms/)
   expect(message).toContain('src/store.js:7:')
   expect(message).not.toContain('called by the package')
+  // The error's stack starts at the line that called the mock: Jest's code frame shows it, not the mock's implementation (simple-git).
+  expect(message).toMatch(/\n {4}at configSize \([^)]*src\/store\.js:7:\d+\)\n/)
+  expect(run.output).toMatch(/> +7 \| {3}return fs\.statSync\(__filename\)\.size/)
   const found = (run.report?.findings ?? []).map((f) => [f.test?.name, f.operation, f.allowed, f.allowedBy, f.location?.file, f.location?.line]).sort()
   expect(found).toEqual([
     ['[blocks] the code under test calls fs.statSync through a pass-through mock', 'fs.statSync', false, undefined, 'src/store.js', 7],
