@@ -1,8 +1,9 @@
 // The words of loopcop's messages (docs/architecture.md, "report"): a failure names the operation,
 // the time it blocked, the line, and the async alternative.
-import { isAbsolute } from 'node:path'
+import { isAbsolute, relative, sep } from 'node:path'
 import { PROBE_FRAMES, STACKS_PER_OPERATION, type Finding, type Frame, type StallFinding, isUnjudged, quotedName } from '../model/finding.js'
 import { displayPath, formatFrame, isDependency, isGenerated, isInternal, isPassThroughFrame } from '../stack/frames.js'
+import { projectCwd } from '../runtime/cwd.js'
 import { packageOf } from '../runtime/packages.js'
 import { DEEPEST_SEARCH } from '../model/options.js'
 
@@ -272,8 +273,11 @@ function allowIt(judged: readonly Finding[]): string {
   return `Allow it with allowBlocking() in the test or an \`allow\` rule in loopcop's options${rule}; ${baseline}`
 }
 
-/** A folder of a suite's own code beside its tests (`test/utils.ts`, `__tests__/helpers/db.ts`). */
-const TEST_FOLDER = /(?:^|[/\\])(?:tests?|__tests__|specs?|__mocks__|__fixtures__|fixtures)[/\\]/
+/**
+ * A folder of a suite's own code beside its tests (`test/utils.ts`, `__tests__/helpers/db.ts`), or
+ * of a monorepo's package of test helpers (simple-git's `packages/test-utils/src/…`).
+ */
+const TEST_FOLDER = /(?:^|[/\\])(?:tests?|__tests__|specs?|__mocks__|__fixtures__|fixtures|test[-_]?(?:utils|helpers|support|kit)|testing)[/\\]/
 
 /** A file named as a test file (`users.test.ts`, `users.spec.js`, `users_test.mjs`). */
 const TEST_FILE_NAME = /[._-](?:test|spec)\.[cm]?[jt]sx?$/
@@ -288,7 +292,8 @@ function testHelpers(judged: readonly Finding[]): string[] {
   for (const f of judged) {
     const file = f.kind === 'sync-io' && f.testCode !== true ? f.location?.file : undefined
     if (file === undefined || isDependency(file) || isInternal(file)) continue
-    const shown = displayPath(file)
+    // As a `caller` glob matches it: relative to the project, with `..` out of it (a monorepo's sibling package).
+    const shown = isAbsolute(file) ? relative(projectCwd(), file).split(sep).join('/') : file
     // A file named as a test is one, where the run did not say (a `detect()` scope, `throw` mode outside a runner's test).
     if (TEST_FOLDER.test(shown) && !TEST_FILE_NAME.test(shown) && !isAbsolute(shown)) files.add(shown)
   }

@@ -131,6 +131,9 @@ describe('the failure message', () => {
     expect(failureMessage([syncFinding({ testCode: true, location: { file: inTest, line: 5, column: 3 }, frames: [{ fn: 'fixture', file: inTest, line: 5, column: 3 }] })], 'a')).not.toContain('caller:')
     // Nor is a file named as a test where the run did not say it is one (a detect() scope).
     expect(failureMessage([syncFinding({ location: { file: inTest, line: 5, column: 3 }, frames: [{ fn: 'fixture', file: inTest, line: 5, column: 3 }] })], 'a')).not.toContain('caller:')
+    // A monorepo's package of test helpers beside the project (simple-git's): named as a `caller` glob matches it, with `..`.
+    const sibling = join(cwd, '..', 'packages/test-utils/src/create-test-context.ts')
+    expect(failureMessage([syncFinding({ location: { file: sibling, line: 32, column: 24 }, frames: [{ fn: 'createTestContext', file: sibling, line: 32, column: 24 }] })], 'a')).toContain("`{ caller: '../packages/test-utils/src/create-test-context.ts' }` allows what that test helper calls")
   })
 
   test('repeated, sampled, leaked, allowed and dependency calls: the code under test first, then test code, then calls not judged', () => {
