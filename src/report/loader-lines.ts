@@ -34,6 +34,11 @@ export interface LoaderLinesContext {
   readonly mapped?: (file: string) => boolean
   /** The process runs under nyc, instrumenting the code under test as it loads (`nycInstruments`). */
   readonly nyc?: boolean
+  /**
+   * Whether nyc instrumented a file in this process: its coverage object has the file (a file nyc's
+   * `exclude` leaves out keeps its lines; jsonwebtoken's tests). @default `nycInstrumented`
+   */
+  readonly instrumented?: (file: string) => boolean
   /** Reads a TypeScript file's lines (`unmappedLinesNote`). @default reads the file */
   readonly linesOf?: LinesOf
 }
@@ -49,6 +54,23 @@ export function loaderLinesContext(cwd?: string): LoaderLinesContext {
  * nunjucks' do, whose Babel plugin instruments instead and whose `@babel/register` maps the lines
  * back. Options that cannot be read are taken to instrument (nyc's default).
  */
+/**
+ * Whether nyc instrumented a file in this process: its coverage object (`__coverage__`, or nyc's
+ * `coverageVariable`) has an entry for the file. Without a coverage object, taken as instrumented.
+ */
+export function nycInstrumented(file: string, config = process.env.NYC_CONFIG): boolean {
+  let variable = '__coverage__'
+  try {
+    const name: unknown = config === undefined ? undefined : (JSON.parse(config) as { coverageVariable?: unknown }).coverageVariable
+    if (typeof name === 'string' && name !== '') variable = name
+  } catch {
+    // nyc's default variable
+  }
+  const coverage: unknown = (globalThis as Record<string, unknown>)[variable]
+  // No coverage object here (the file was loaded in a `--parallel` worker): taken as instrumented, as before.
+  return typeof coverage !== 'object' || coverage === null || Object.hasOwn(coverage, file)
+}
+
 export function nycInstruments(config: string | undefined): boolean {
   if (config === undefined || config === '') return false
   try {
@@ -99,7 +121,9 @@ const FILES_LOOKED_AT = 5
  * user's built or instrumented JavaScript (`builtLinesNote`), if any, where Node maps no stacks;
  * else the note on TypeScript lines that do not fit their source (`unmappedLinesNote`).
  */
-export function loaderLinesNote(findings: readonly Finding[], context: LoaderLinesContext = loaderLinesContext()): string | undefined {
+export function loaderLinesNote(all: readonly Finding[], context: LoaderLinesContext = loaderLinesContext()): string | undefined {
+  // The lines a run shows: an allowed call's are in the JSON report alone.
+  const findings = all.filter((f) => !f.allowed)
   if (context.sourceMaps) return unmappedLinesNote(findings, context.cwd, context.linesOf)
   const site = context.loaders.length === 0 ? undefined : findings.find((f) => f.location !== undefined && TYPESCRIPT.test(f.location.file))?.location
   if (site === undefined) return builtLinesNote(findings, context) ?? unmappedLinesNote(findings, context.cwd, context.linesOf)
@@ -125,7 +149,7 @@ function builtLinesNote(findings: readonly Finding[], context: LoaderLinesContex
     files.add(file)
     if (TYPESCRIPT.test(file) || isDependency(file)) continue
     // multer's `test-ci` (nyc): `storage/disk.js:2:967` for its line 20, without a word.
-    if (context.nyc === true) {
+    if (context.nyc === true && (context.instrumented ?? nycInstrumented)(file)) {
       const where = `${displayPath(file, context.cwd)}:${f.location?.line ?? ''}`
       return `loopcop: the lines shown in your JavaScript (${where}, …) are those of the code nyc instrumented, not yours: Node keeps no source maps unless asked (your own stack traces show the same lines). Run with NODE_OPTIONS=--enable-source-maps to see your lines.`
     }

@@ -18,12 +18,25 @@ export interface LoadedBefore {
 const OWN_BUILD = /[\\/]dist[\\/](cjs|esm)[\\/](src|integrations)[\\/]/
 
 /**
+ * Modules that hold no fs function of their own: JSON and native addons, and the shim of
+ * spawn-wrap (nyc 14 and older: `~/.node-spawn-wrap-<pid>-<hash>/node` and its `settings.json`),
+ * which runs before any file of the user's. jsonwebtoken's `nyc mocha` named them at every run.
+ */
+const HOLDS_NO_FS = /(?:\.json|\.node|[\\/]\.node-spawn-wrap-[^\\/]+[\\/].*)$/
+
+/**
  * Reads the CommonJS module cache for what loaded before the calling integration. loopcop's own
  * files are never reported; `isOwn` tells which other files are the runner's (its config file).
  */
 export function loadedBefore(isOwn: (file: string) => boolean = () => false, cwd = projectCwd()): LoadedBefore {
   const files = Object.keys(moduleCache(cwd))
-  const userFiles = files.filter((f) => !isDependency(f) && !f.startsWith('node:') && !OWN_BUILD.test(f) && !isOwn(f)).map((f) => relative(cwd, f).split(sep).join('/'))
+  const userFiles = files
+    .filter((f) => !isDependency(f) && !f.startsWith('node:') && !OWN_BUILD.test(f) && !HOLDS_NO_FS.test(f) && !isOwn(f))
+    // Named as reports name files: relative inside the project, absolute outside it.
+    .map((f) => {
+      const rel = relative(cwd, f)
+      return rel.startsWith('..') ? f : rel.split(sep).join('/')
+    })
   return { userFiles }
 }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import type { SyncIoFinding } from '../../src/model/finding.js'
-import { loaderLinesNote, moduleLoaders, namesSourceMap, nycInstruments } from '../../src/report/loader-lines.js'
+import { loaderLinesNote, moduleLoaders, namesSourceMap, nycInstrumented, nycInstruments } from '../../src/report/loader-lines.js'
 
 const cwd = process.cwd()
 
@@ -72,6 +72,28 @@ describe('built files', () => {
     )
     expect(loaderLinesNote([at('storage/disk.js')], { ...plain, mapped: () => false, nyc: true, sourceMaps: true })).toBeUndefined()
     expect(loaderLinesNote([at('node_modules/dep/index.js')], { ...plain, mapped: () => false, nyc: true })).toBeUndefined()
+  })
+
+  // jsonwebtoken: nyc's `exclude` left its test files as written, and the note named one anyway; it
+  // was printed too in runs whose every finding was allowed, whose lines no output shows.
+  test('under nyc, a file nyc did not instrument (its coverage object lacks it) and allowed calls bring no note', () => {
+    const instrumented = (file: string): boolean => file !== join(cwd, 'test/async_sign.tests.js')
+    expect(loaderLinesNote([at('test/async_sign.tests.js')], { ...plain, mapped: () => false, nyc: true, instrumented })).toBeUndefined()
+    expect(loaderLinesNote([at('test/async_sign.tests.js'), at('lib/sign.js')], { ...plain, mapped: () => false, nyc: true, instrumented })).toContain('(lib/sign.js:7, …)')
+    expect(loaderLinesNote([{ ...at('lib/sign.js'), allowed: true }], { ...plain, mapped: () => false, nyc: true, instrumented })).toBeUndefined()
+  })
+
+  test("whether nyc instrumented a file is read from its coverage object, under nyc's coverageVariable if it names one", () => {
+    const global = globalThis as Record<string, unknown>
+    const file = join(cwd, 'lib/sign.js')
+    expect(nycInstrumented(file, JSON.stringify({ coverageVariable: '__loopcopTestCoverage__' }))).toBe(true) // no coverage object: as before
+    global.__loopcopTestCoverage__ = { [file]: {} }
+    try {
+      expect(nycInstrumented(file, JSON.stringify({ coverageVariable: '__loopcopTestCoverage__' }))).toBe(true)
+      expect(nycInstrumented(join(cwd, 'test/a.js'), JSON.stringify({ coverageVariable: '__loopcopTestCoverage__' }))).toBe(false)
+    } finally {
+      delete global.__loopcopTestCoverage__
+    }
   })
 
   test("reads a file's last line for its sourceMappingURL comment, a data URL's too", () => {
