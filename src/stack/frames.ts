@@ -129,13 +129,17 @@ export function firstPartyFrame(frames: readonly Frame[]): Frame | undefined {
 }
 
 /**
- * The frames from the one below a pass-through mock's (`belowPassThrough`) on, when the call went
- * through one; else all of them. What a failure's stack starts with, so that a runner's code frame
- * shows the line that called the mock, not the mock's implementation in the test file (simple-git).
+ * The frames from the one below a pass-through mock's (`belowPassThrough`) or a spy's on, when the
+ * call went through one; else all of them. What a failure's stack starts with, so that a runner's
+ * code frame shows the line that called the mock, not the mock's implementation in the test file
+ * (simple-git) nor the spy library's code.
  */
 export function belowPassThroughMocks(frames: readonly Frame[]): readonly Frame[] {
   let from = 0
-  for (let i = 0; i < frames.length; i++) {
+  // A spy's (or graceful-fs's) own frames on top: the call's caller is below them (sinon's
+  // `spy.js:213` headed Mocha's copy of jsonwebtoken's failure).
+  while (from < frames.length && (frames[from] as Frame).unparsed !== true && isPassThroughFrame(frames[from] as Frame)) from++
+  for (let i = from; i < frames.length; i++) {
     const f = frames[i] as Frame
     if (f.unparsed !== true && (isInternal(f.file) || isDependency(f.file) || isGenerated(f))) continue
     const below = i + 1 < frames.length ? belowPassThrough(frames, i) : -1

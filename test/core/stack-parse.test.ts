@@ -173,6 +173,9 @@ describe('built-in rules and spies', () => {
     // A failure's stack starts below the mock, at the line that called it; a mock of another API keeps all its frames.
     expect(belowPassThroughMocks(through).map((f) => f.file)).toEqual(['/p/lib/spawn.js', '/p/test/run.test.js'])
     expect(belowPassThroughMocks(fixture)).toBe(fixture)
+    // A spy passing the call through: its frames on top are left out too (sinon's spy.js headed Mocha's stack).
+    const spied = parseStack(['Error', '    at Function.invoke (/p/node_modules/sinon/lib/sinon/proxy-invoke.js:71:47)', '    at Object.statSync (/p/node_modules/sinon/lib/sinon/proxy.js:267:26)', '    at size (/p/lib/size.js:4:13)'].join('\n'))
+    expect(belowPassThroughMocks(spied).map((f) => f.file)).toEqual(['/p/lib/size.js'])
   })
 
   test('graceful-fs, a shim of Node’s fs, made no call: its caller did (the user, or a package above it)', () => {
