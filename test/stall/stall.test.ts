@@ -71,7 +71,8 @@ describe('stall detection', () => {
     const fakepkg = require('../fixtures/core/node_modules/fakepkg') as { deepWork(depth: number, cpuMs: number): number }
     const deep = stalls((await detect(() => fakepkg.deepWork(150, 300))).findings)
     // Located at the package's own frame, as a call with no frame of the user's is.
-    expect(deep.map((f) => [f.stackCut, f.offender?.package, f.location?.function]), JSON.stringify(deep)).toEqual([[true, 'fakepkg', 'deepWork']])
+    // (At `deepWork`, or at the clock it reads, an arrow function of the package's: where the probe landed.)
+    expect(deep.map((f) => [f.stackCut, f.offender?.package, f.location?.file]), JSON.stringify(deep)).toEqual([[true, 'fakepkg', require.resolve('../fixtures/core/node_modules/fakepkg')]])
     expect(deep[0]!.unjudged).toBe("no frame of the user's code in the first 100 frames of the stack, which went on below them (a deep recursion in a dependency, a parser's)")
     expect(failureMessage(deep)).toContain('in the package fakepkg (no frame of your own code among the 10 frames shown, nor in the first 100 of its stack, which went on below them: the package recursed deeper than that (your frame lies below), or its own code was running (in a callback, or after an await))')
     // Shallow, the same work shows the caller: judged, at this file's line.
@@ -123,7 +124,12 @@ describe('stall detection', () => {
       verdicts.push(...stalls(findings).map((f) => [f.unjudged, f.location?.file === import.meta.filename]))
     }
     expect(verdicts.length).toBeGreaterThanOrEqual(8)
-    expect(verdicts.filter((v) => JSON.stringify(v) !== JSON.stringify([undefined, true])), JSON.stringify(verdicts)).toEqual([])
+    // A watchdog starved of CPU (a loaded host) may look too late, or not again before the stall
+    // ends: said so. What may not happen is a probe's stack between two ticks taken as the stall's.
+    const starved = ['the stall ended before the watchdog looked', "the probe landed in Node's own code between two callbacks, and the stall had ended before it could look again"]
+    const judged = verdicts.filter((v) => JSON.stringify(v) === JSON.stringify([undefined, true]))
+    expect(verdicts.filter((v) => !judged.includes(v) && !starved.includes((v as [string])[0])), JSON.stringify(verdicts)).toEqual([])
+    expect(judged.length, JSON.stringify(verdicts)).toBeGreaterThanOrEqual(verdicts.length / 2)
   })
 
   test("a probe's stack of Node's own code only (the loop between two ticks) is told apart from one with a callback's code on it", async () => {
