@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { expect, test } from 'vitest'
 import { Guard } from '../../src/runtime/guard.js'
 import { Stacks } from '../../src/stack/capture.js'
-import { Watchdog, commonJsScript } from '../../src/stall/watchdog.js'
+import { Watchdog, type WatchdogTools, commonJsScript } from '../../src/stall/watchdog.js'
 
 // The watchdog's worker starts as a CommonJS script (no ES module loader in the worker).
 test("the watchdog's worker becomes a CommonJS script: its imports of Node's modules made requires", () => {
@@ -24,13 +24,18 @@ test('a worker with anything else only a module may hold starts from its file', 
 // before the next probe (a watchdog short of CPU), the scope it landed in still owns the stall
 // (StallMonitor's `againIn`): the Node 20 CI run lost "imports a slow CommonJS module amid its own
 // work" that way once its test had ended.
-test('a probe that answers "again" keeps the scope it landed in, for the stall monitor to take once', () => {
+/** A watchdog of the scope "the test" with `tools` in place of the defaults (nothing loading, a stack of the test's code), and its probe. */
+function probed(tools: Partial<WatchdogTools<string>> = {}): { watchdog: Watchdog<string>; probe: () => string } {
   const guard = new Guard()
-  let loading = true
-  const watchdog = new Watchdog<string>({ stacks: new Stacks(guard), guard, cpuMs: () => 0, currentScope: () => 'the test', inModuleLoading: () => loading, loadingOnStack: () => false, betweenCallbacks: () => false, root: undefined, internalError: (error) => { throw error } })
+  const watchdog = new Watchdog<string>({ stacks: new Stacks(guard), guard, cpuMs: () => 0, currentScope: () => 'the test', inModuleLoading: () => false, loadingOnStack: () => false, betweenCallbacks: () => false, root: undefined, internalError: (error) => { throw error }, ...tools })
   const realm: Record<symbol, unknown> = {}
   watchdog.installProbe(realm)
-  const probe = realm[Symbol.for('loopcop.stallProbe')] as () => string
+  return { watchdog, probe: realm[Symbol.for('loopcop.stallProbe')] as () => string }
+}
+
+test('a probe that answers "again" keeps the scope it landed in, for the stall monitor to take once', () => {
+  let loading = true
+  const { watchdog, probe } = probed({ inModuleLoading: () => loading })
   expect(probe()).toBe('again')
   expect(watchdog.probes).toEqual([])
   expect(watchdog.takeAgainScope()).toBe('the test')
@@ -83,12 +88,8 @@ test('a probe in a module loading the clock does not time answers "again"; the n
 // enhanced-resolve: a stall made of 10,000 chained nextTicks, probed between two of them, showed
 // Node's own frames only and went unjudged one run in six. Such a probe answers "again", and says so once.
 test('a probe that finds Node’s own code only (between two callbacks) answers "again"; the next one is taken', () => {
-  const guard = new Guard()
   let between = true
-  const watchdog = new Watchdog<string>({ stacks: new Stacks(guard), guard, cpuMs: () => 0, currentScope: () => 'the test', inModuleLoading: () => false, loadingOnStack: () => false, betweenCallbacks: () => between, root: undefined, internalError: (error) => { throw error } })
-  const realm: Record<symbol, unknown> = {}
-  watchdog.installProbe(realm)
-  const probe = realm[Symbol.for('loopcop.stallProbe')] as () => string
+  const { watchdog, probe } = probed({ betweenCallbacks: () => between })
   expect(probe()).toBe('again')
   expect(watchdog.probes).toEqual([])
   expect(watchdog.takeAgainScope()).toBe('the test')
