@@ -49,12 +49,6 @@ export function loaderLinesContext(cwd?: string): LoaderLinesContext {
 }
 
 /**
- * Whether nyc instruments the code under test as it loads, from `NYC_CONFIG` (nyc's options as
- * JSON, which it gives the processes it runs): it does unless they say `instrument: false`, as
- * nunjucks' do, whose Babel plugin instruments instead and whose `@babel/register` maps the lines
- * back. Options that cannot be read are taken to instrument (nyc's default).
- */
-/**
  * Whether nyc instrumented a file in this process: its coverage object (`__coverage__`, or nyc's
  * `coverageVariable`) has an entry for the file. Without a coverage object, taken as instrumented.
  */
@@ -71,6 +65,12 @@ export function nycInstrumented(file: string, config = process.env.NYC_CONFIG): 
   return typeof coverage !== 'object' || coverage === null || Object.hasOwn(coverage, file)
 }
 
+/**
+ * Whether nyc instruments the code under test as it loads, from `NYC_CONFIG` (nyc's options as
+ * JSON, which it gives the processes it runs): it does unless they say `instrument: false`, as
+ * nunjucks' do, whose Babel plugin instruments instead and whose `@babel/register` maps the lines
+ * back. Options that cannot be read are taken to instrument (nyc's default).
+ */
 export function nycInstruments(config: string | undefined): boolean {
   if (config === undefined || config === '') return false
   try {
