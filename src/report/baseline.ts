@@ -82,7 +82,9 @@ export interface KeySource {
 export function functionKey(fn: string | undefined): string {
   if (fn === undefined) return ''
   let name = fn.replace(/^async /, '').replace(/ \[as [^\]]*\]$/, '')
-  if (!name.startsWith('new ')) name = name.slice(name.lastIndexOf('.') + 1)
+  // The receiver's type names before the function's own name (`Object.`, `Module.`), identifiers
+  // each: a name with a dot of its own stays whole (lint-staged's `'*.js': async () => …` task).
+  if (!name.startsWith('new ')) name = name.replace(/^(?:[A-Za-z_$][\w$]*\.)+(?=[^.]*$|[^A-Za-z_$])/, '')
   return name === '<anonymous>' ? '' : name
 }
 

@@ -62,6 +62,8 @@ describe('keys', () => {
   test('the function is named the same however V8 names the call', () => {
     expect(['loadConfig', 'Object.loadConfig', 'Module.loadConfig', 'async loadConfig', 'Store.loadConfig [as load]'].map(functionKey)).toEqual(Array(5).fill('loadConfig'))
     expect(functionKey('new Pool')).toBe('new Pool')
+    // A function named by a key with a dot of its own (lint-staged's `'*.js': async () => …` task) keeps it.
+    expect(['*.js', 'Object.*.js', 'async *.js'].map(functionKey)).toEqual(['*.js', '*.js', '*.js'])
     expect(functionKey('Object.<anonymous>')).toBe('')
     expect(functionKey(undefined)).toBe('')
   })
