@@ -2,7 +2,7 @@
 // the time it blocked, the line, and the async alternative.
 import { isAbsolute, relative, sep } from 'node:path'
 import { PROBE_FRAMES, STACKS_PER_OPERATION, type Finding, type Frame, type StallFinding, isUnjudged, quotedName } from '../model/finding.js'
-import { displayPath, formatFrame, isDependency, isGenerated, isInternal, isPassThroughFrame } from '../stack/frames.js'
+import { belowPassThroughMocks, displayPath, formatFrame, isDependency, isGenerated, isInternal, isPassThroughFrame } from '../stack/frames.js'
 import { projectCwd } from '../runtime/cwd.js'
 import { packageOf } from '../runtime/packages.js'
 import { DEEPEST_SEARCH } from '../model/options.js'
@@ -126,7 +126,7 @@ export function findingDetail(f: Finding, indent: string): string[] {
     if (f.allowed) return [`${indent}(allowed by ${f.allowedBy})`]
     return [`${indent}(${NO_STACK}; rules that need a stack could not judge them)`]
   }
-  const lines = shownFrames(f.frames).map((fr) => (fr === LEFT_OUT ? `${indent}${LEFT_OUT}` : `${indent}at ${formatFrame(fr)}`))
+  const lines = shownFrames(belowPassThroughMocks(f.frames)).map((fr) => (fr === LEFT_OUT ? `${indent}${LEFT_OUT}` : `${indent}at ${formatFrame(fr)}`))
   if (f.kind === 'stall' && f.unjudged !== undefined) lines.unshift(`${indent}(not judged: ${f.unjudged})`)
   if (f.offender !== undefined) {
     const at = f.location

@@ -14,6 +14,8 @@ test('a call passed on by a mock of the blocking API is the caller’s; a mock o
   const [message] = run.test('[blocks] the code under test calls fs.statSync through a pass-through mock').failureMessages
   expect(message).toMatch(/1\) fs\.statSync\("[^"]*store\.js"\) blocked [\d.]+ ms/)
   expect(message).toContain('src/store.js:7:')
+  // The frames listed start where the code under test called the mock, as its stack does (lint-staged).
+  expect(message).toMatch(/blocked [\d.]+ ms — use fs\.promises\.stat\n\s+in configSize \(src\/store\.js:7:\d+\)\n/)
   expect(message).not.toContain('called by the package')
   // The error's stack starts at the line that called the mock: Jest's code frame shows it, not the mock's implementation (simple-git).
   expect(message).toMatch(/\n {4}at configSize \([^)]*src\/store\.js:7:\d+\)\n/)
