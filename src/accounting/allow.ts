@@ -5,7 +5,7 @@ import type { Frame } from '../model/finding.js'
 import type { Operation } from '../model/operation.js'
 import type { AllowRule, AllowRuleObject } from '../model/options.js'
 import { type Allowed, TEST_CODE_RULE, VIOLATION, type Verdict, isBuiltinAllowance } from '../model/verdict.js'
-import { firstPartyFrame, isSpyFrame } from '../stack/frames.js'
+import { firstPartyFrame, isGenerated, isInternal, isPassThroughFrame, isSpyFrame } from '../stack/frames.js'
 import { packageOf } from '../runtime/packages.js'
 import { liveCwd, projectCwd } from '../runtime/cwd.js'
 
@@ -437,6 +437,8 @@ function firstBuiltin(plan: RulePlan, call: CallView, stack: StackView, above: r
   const builtin = plan.builtin
   // A rule for a library the user's code may call itself applies only when no frame is the user's.
   const hasCaller = stack.hasCaller()
+  // Whether a package none of the machinery's made the call (`madeByOtherPackage`), asked once when needed.
+  let other: boolean | undefined
   let first = builtin.length
   for (let f = 0; f < above.length; f++) {
     const pkg = packageOf((above[f] as Frame).file)
@@ -445,7 +447,13 @@ function firstBuiltin(plan: RulePlan, call: CallView, stack: StackView, above: r
     for (let k = 0; k < indices.length; k++) {
       const i = indices[k] as number
       if (i >= first) break
-      if (hasCaller && (builtin[i] as CompiledRule).withoutCaller) continue
+      const rule = builtin[i] as CompiledRule
+      if (hasCaller && rule.withoutCaller) continue
+      // Machinery a test's code called (`expect`) that called a package of another's (a custom
+      // matcher: jest-image-snapshot's `toMatchImageSnapshot`, pdfkit's visual tests): that package's
+      // calls are the test's, as they would be called from the test itself. Before, its `spawnSync`
+      // was the machinery's, dropped without a word.
+      if (hasCaller && calledByTestsVerdicts.has(rule.verdict) && (other ??= madeByOtherPackage(plan, above))) continue
       first = i
       break
     }
@@ -455,6 +463,22 @@ function firstBuiltin(plan: RulePlan, call: CallView, stack: StackView, above: r
     if (plan.packageOnly[i] !== true && matches(rule, call, stack)) return rule
   }
   return builtin[first]
+}
+
+/**
+ * Whether the package nearest the call among the frames above the caller frame (Node's, generated
+ * code's and pass-throughs' left out) is none that a built-in rule names: a package of the user's
+ * choosing, not the runners' machinery.
+ */
+function madeByOtherPackage(plan: RulePlan, above: readonly Frame[]): boolean {
+  for (let f = 0; f < above.length; f++) {
+    const frame = above[f] as Frame
+    if (frame.unparsed === true) return false
+    if (isInternal(frame.file) || isGenerated(frame) || isPassThroughFrame(frame)) continue
+    const pkg = packageOf(frame.file)
+    return pkg !== undefined && packageRules(plan, pkg).length === 0
+  }
+  return false
 }
 
 /**

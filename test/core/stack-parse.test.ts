@@ -178,6 +178,22 @@ describe('built-in rules and spies', () => {
     expect(belowPassThroughMocks(spied).map((f) => f.file)).toEqual(['/p/lib/size.js'])
   })
 
+  // pdfkit: jest-image-snapshot's `spawnSync`, inside its `toMatchImageSnapshot` that `expect` called,
+  // was the machinery's (a frame of @vitest/expect above the user's), dropped without a word.
+  test('a package of the user’s that the runner’s `expect` called (a custom matcher) makes its own calls: no built-in rule allows them', () => {
+    const matcher = ['    at diffImageToSnapshot (/p/node_modules/jest-image-snapshot/src/diff-snapshot.js:418:5)', '    at Object.toMatchImageSnapshot (/p/node_modules/jest-image-snapshot/src/index.js:200:3)']
+    const user = '    at checkImage (/p/tests/visual/helpers.js:28:5)'
+    const vitest = parseStack(['Error', ...matcher, '    at Proxy.<anonymous> (/p/node_modules/@vitest/expect/dist/index.js:1200:20)', '    at Proxy.methodWrapper (/p/node_modules/chai/chai.js:1700:25)', user].join('\n'))
+    expect(builtinVerdict(vitest)).toBeUndefined()
+    const jest = parseStack(['Error', ...matcher, '    at throwingMatcher (/p/node_modules/expect/build/index.js:320:21)', user].join('\n'))
+    expect(builtinVerdict(jest)).toBeUndefined()
+    // The machinery's own calls stay its own: a snapshot written, a code frame read (through graceful-fs).
+    expect(builtinVerdict(parseStack(['Error', '    at saveSnapshotFile (/p/node_modules/@vitest/snapshot/dist/index.js:10:3)', '    at Proxy.<anonymous> (/p/node_modules/@vitest/expect/dist/index.js:1200:20)', user].join('\n')))).toBe('built-in: vitest/vite module runner')
+    expect(builtinVerdict(parseStack(['Error', '    at Object.readFileSync (/p/node_modules/graceful-fs/polyfills.js:10:3)', '    at getCodeFrame (/p/node_modules/jest-message-util/build/index.js:200:3)', '    at throwingMatcher (/p/node_modules/expect/build/index.js:320:21)', user].join('\n')))).toBe('built-in: jest machinery')
+    // With no frame of the user's below, a package the machinery calls is the machinery's, as before.
+    expect(builtinVerdict(parseStack(['Error', ...matcher, '    at throwingMatcher (/p/node_modules/expect/build/index.js:320:21)'].join('\n')))).toBe('built-in: jest machinery')
+  })
+
   test('graceful-fs, a shim of Node’s fs, made no call: its caller did (the user, or a package above it)', () => {
     const shim = '    at Object.statSync (/p/node_modules/graceful-fs/polyfills.js:319:19)'
     const own = parseStack(['Error', shim, '    at CacheBackend.provideSync (/p/lib/CachedInputFileSystem.js:348:67)'].join('\n'))

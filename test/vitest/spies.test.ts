@@ -36,3 +36,13 @@ test('a call passed on by a mock of the blocking API is the caller’s; a mock o
     ['[clean] the test itself calls fs.statSync through the same mock: test code', 'fs.statSync', true, 'test code', 'test/pass-through.test.ts', 21],
   ])
 }, 240_000)
+
+// pdfkit: jest-image-snapshot's `spawnSync` inside `toMatchImageSnapshot`, which Vitest's `expect`
+// called, was taken for the runner's machinery and dropped: not even in the report.
+test("a package's matcher that expect.extend registered makes its own blocking calls: the test that called it fails for them", async () => {
+  const run = await runFixture(['test/package-matcher.test.ts'], { report: true })
+  expect(names(run, 'failed')).toEqual(marked(run, 'blocks'))
+  expect(names(run, 'passed')).toEqual(marked(run, 'clean'))
+  expect(outcome(run, '[blocks] a package’s matcher that blocks, called by expect').failure).toMatch(/1\) fs\.statSync\("config\.json"\) blocked/)
+  expect((run.report?.findings ?? []).map((f) => [f.operation, f.allowed, f.offender?.package, f.location?.file])).toEqual([['fs.statSync', false, 'fakepkg', 'test/package-matcher.test.ts']])
+}, 240_000)
