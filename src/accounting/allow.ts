@@ -5,7 +5,7 @@ import type { Frame } from '../model/finding.js'
 import type { Operation } from '../model/operation.js'
 import type { AllowRule, AllowRuleObject } from '../model/options.js'
 import { type Allowed, TEST_CODE_RULE, VIOLATION, type Verdict, isBuiltinAllowance } from '../model/verdict.js'
-import { firstPartyFrame, isGenerated, isInternal, isPassThroughFrame, isSpyFrame } from '../stack/frames.js'
+import { firstPartyFrame, isSpyFrame, offenderFrame } from '../stack/frames.js'
 import { packageOf } from '../runtime/packages.js'
 import { liveCwd, projectCwd } from '../runtime/cwd.js'
 
@@ -466,19 +466,13 @@ function firstBuiltin(plan: RulePlan, call: CallView, stack: StackView, above: r
 }
 
 /**
- * Whether the package nearest the call among the frames above the caller frame (Node's, generated
- * code's and pass-throughs' left out) is none that a built-in rule names: a package of the user's
- * choosing, not the runners' machinery.
+ * Whether the package that made the call (`offenderFrame` of the frames above the caller frame) is
+ * none that a built-in rule names: a package of the user's choosing, not the runners' machinery.
  */
 function madeByOtherPackage(plan: RulePlan, above: readonly Frame[]): boolean {
-  for (let f = 0; f < above.length; f++) {
-    const frame = above[f] as Frame
-    if (frame.unparsed === true) return false
-    if (isInternal(frame.file) || isGenerated(frame) || isPassThroughFrame(frame)) continue
-    const pkg = packageOf(frame.file)
-    return pkg !== undefined && packageRules(plan, pkg).length === 0
-  }
-  return false
+  const offender = offenderFrame(above)
+  const pkg = offender === undefined ? undefined : packageOf(offender.file)
+  return pkg !== undefined && packageRules(plan, pkg).length === 0
 }
 
 /**

@@ -120,7 +120,7 @@ export function firstPartyFrame(frames: readonly Frame[]): Frame | undefined {
   for (let i = 0; i < frames.length; i++) {
     const f = frames[i] as Frame
     if (f.unparsed === true || (!isInternal(f.file) && !isDependency(f.file) && !isGenerated(f))) {
-      const below = i + 1 < frames.length ? belowPassThrough(frames, i) : -1
+      const below = belowPassThrough(frames, i)
       if (below === -1) return f
       i = below - 1
     }
@@ -142,7 +142,7 @@ export function belowPassThroughMocks(frames: readonly Frame[]): readonly Frame[
   for (let i = from; i < frames.length; i++) {
     const f = frames[i] as Frame
     if (f.unparsed !== true && (isInternal(f.file) || isDependency(f.file) || isGenerated(f))) continue
-    const below = i + 1 < frames.length ? belowPassThrough(frames, i) : -1
+    const below = belowPassThrough(frames, i)
     if (below === -1) break
     from = below
     i = below - 1
@@ -156,7 +156,7 @@ const BLOCKING_NAME = /Sync\]?$/
 /**
  * Where a pass-through mock of a blocking API ends: when `frames[i]` (the user's function) was
  * called by a spy or mock library standing in for a blocking API, the index of the first frame
- * below the library's frames, else -1. The user's function is then a mock's implementation that
+ * below the library's frames, else -1 (also when no frame is below it). The user's function is then a mock's implementation that
  * passes the call on (`jest.spyOn(cp, 'spawnSync').mockImplementation((...a) => spawnSync(...a))`,
  * cross-spawn's tests): whoever called the mock made the call, not the test file the
  * implementation is written in. Told by the spy's name as V8 gives it, so that a mock of an async
@@ -226,7 +226,7 @@ export function offenderFrame(frames: readonly Frame[]): Frame | undefined {
     if (isInternal(f.file) || isGenerated(f) || isPassThroughFrame(f)) continue
     if (isDependency(f.file)) return f
     // A mock's implementation passing the call on (`belowPassThrough`): its caller made the call.
-    const below = i + 1 < frames.length ? belowPassThrough(frames, i) : -1
+    const below = belowPassThrough(frames, i)
     if (below === -1) return undefined
     i = below - 1
   }
