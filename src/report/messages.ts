@@ -75,7 +75,7 @@ function wallTime(f: StallFinding): string {
 }
 
 /** Why some calls have no stack of their own (see `STACKS_PER_OPERATION`). */
-export const NO_STACK = `no stack of their own: past the first ${STACKS_PER_OPERATION} calls of an operation in a test, once one is not allowed, calls are counted and timed only`
+export const NO_STACK = `no stack of their own: past the first ${STACKS_PER_OPERATION} calls of an operation in a test, once one of them is not allowed by a rule (calls a baseline knows are not), later calls are counted and timed only`
 
 /** The headline of one finding: what blocked, how long, and the alternative. */
 export function describeFinding(f: Finding): string {

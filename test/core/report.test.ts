@@ -184,7 +184,7 @@ describe('the failure message', () => {
       '       at fixture (test/users.test.ts:5:3)',
       '       (in test code)',
       '  6) fs.existsSync ×99,900 more calls, not judged, blocked 121 ms in total — use fs.promises.access',
-      '       (no stack of their own: past the first 100 calls of an operation in a test, once one is not allowed, calls are counted and timed only; rules that need a stack could not judge them)',
+      '       (no stack of their own: past the first 100 calls of an operation in a test, once one of them is not allowed by a rule (calls a baseline knows are not), later calls are counted and timed only; rules that need a stack could not judge them)',
       // Dependencies' calls: the rule for each package is named.
       'Allow it with allowBlocking() in the test or an `allow` rule in loopcop\'s options (`{ package: \'exsolve\' }` and `{ package: \'pino\' }` allow what each package calls); accept what the code blocks on today with a baseline (LOOPCOP_UPDATE_BASELINE=1).',
     ])
@@ -403,7 +403,7 @@ describe('the warn line (one a new call site)', () => {
     const { location: _, args: __, ...rest } = syncFinding()
     const unstacked: SyncIoFinding = { ...rest, unstacked: true, frames: [], calls: 34, durationMs: 0.4, maxMs: 0.1 }
     expect(newSiteWarning(unstacked, 'load config')).toBe(
-      'fs.readFileSync ×34 more calls, not judged, blocked 0.4 ms in total — use fs.promises.readFile (in "load config"; no stack of their own: past the first 100 calls of an operation in a test, once one is not allowed, calls are counted and timed only; the run summary and JSON report count them)',
+      'fs.readFileSync ×34 more calls, not judged, blocked 0.4 ms in total — use fs.promises.readFile (in "load config"; no stack of their own: past the first 100 calls of an operation in a test, once one of them is not allowed by a rule (calls a baseline knows are not), later calls are counted and timed only; the run summary and JSON report count them)',
     )
   })
 })
@@ -710,7 +710,7 @@ describe('the run summary', () => {
       'loopcop: 1 blocking call at 1 call site in 1 test, 3.1 ms blocked in total',
       '  fs.readFileSync at src/users.ts:14:18: 1 call, 3.1 ms — 1 test: "a"',
       '      use fs.promises.readFile',
-      '  900 more calls not judged, not counted above (no stack of their own: past the first 100 calls of an operation in a test, once one is not allowed, calls are counted and timed only)',
+      '  900 more calls not judged, not counted above (no stack of their own: past the first 100 calls of an operation in a test, once one of them is not allowed by a rule (calls a baseline knows are not), later calls are counted and timed only)',
       '  1 allowed finding not counted above (listed in a JSON report: set report.json or LOOPCOP_REPORT), from the tests\' own code: 4 blocking calls, allowed by the rule "test code"; testCode: \'check\' counts them',
     ])
     // Some allowed findings of another rule's: the tests' own are counted among them.

@@ -13,9 +13,9 @@ describe('calls with no stack of their own, in warn mode', () => {
     expect(warnings).toHaveLength(2)
     expect(warnings[0]).toMatch(/^loopcop \(warn\): new call site src\/scan\.js:8:\d+ fs\.statSync\(".*package\.json"\) ×100 blocked [\d.]+ ms in total — use fs\.promises\.stat \(in "many calls stats a file 150 times"; later calls from here are counted in the run summary and JSON report\)$/)
     expect(warnings[1]).toMatch(
-      /^loopcop \(warn\): fs\.statSync ×50 more calls, not judged, blocked [\d.]+ ms in total — use fs\.promises\.stat \(in "many calls stats a file 150 times"; no stack of their own: past the first 100 calls of an operation in a test, once one is not allowed, calls are counted and timed only; the run summary and JSON report count them\)$/,
+      /^loopcop \(warn\): fs\.statSync ×50 more calls, not judged, blocked [\d.]+ ms in total — use fs\.promises\.stat \(in "many calls stats a file 150 times"; no stack of their own: past the first 100 calls of an operation in a test, once one of them is not allowed by a rule \(calls a baseline knows are not\), later calls are counted and timed only; the run summary and JSON report count them\)$/,
     )
-    expect(run.stderr).toContain('  50 more calls not judged, not counted above (no stack of their own: past the first 100 calls of an operation in a test, once one is not allowed, calls are counted and timed only)')
+    expect(run.stderr).toContain('  50 more calls not judged, not counted above (no stack of their own: past the first 100 calls of an operation in a test, once one of them is not allowed by a rule (calls a baseline knows are not), later calls are counted and timed only)')
     expect(run.stderr).toContain('  1 allowed finding not counted above (listed in the JSON report, reports/many-warn.json)')
     expect(run.report?.summary).toMatchObject({ calls: 100, allowed: 1, unstackedCalls: 50 })
   })
