@@ -108,9 +108,17 @@ export function endTest(host: LifecycleHost, scope: Scope, state: TestEnd): Test
       failing.push(f)
     }
   }
-  const unjudgedOf = (mode: Mode): Finding[] => unjudged.filter((f) => modeFor(f) === mode || (mode === 'fail' && modeFor(f) === 'throw'))
-  if (failing.length > 0) failing.push(...unjudgedOf('fail'))
-  if (warning.length > 0) warning.push(...unjudgedOf('warn'))
+  // Listed with what the test's message says, whichever it is: an unjudged stall under `stallMode:
+  // 'warn'` in a test that failed over its calls went unsaid until the summary (simple-git).
+  if (failing.length > 0 || warning.length > 0) {
+    const failsHere = failing.length > 0
+    for (const f of unjudged) {
+      const mode = modeFor(f)
+      if (mode === 'off') continue
+      const said = failsHere && (mode === 'fail' || mode === 'throw') ? failing : warning
+      said.push(f)
+    }
+  }
   const internal = scope.internalErrors[0]
   const error = internal !== undefined ? new LoopcopInternalError('loopcop failed while recording a blocking call', { cause: internal }) : failing.length > 0 ? new host.BlockingIOError(failing, title) : undefined
   return {
