@@ -305,7 +305,9 @@ export function failureMessage(findings: readonly Finding[], title?: string): st
   const ordered = messageOrder(findings)
   const judged = ordered.filter((f) => !isUnjudged(f))
   const n = totalCalls(judged)
-  const during = title === undefined ? '' : ` during ${quotedName(title)}`
+  // Work a test left running blocked after it ended: "during" it read as the test's own (tsconfck).
+  const leaks = ordered.filter((f) => f.leak).length
+  const during = title === undefined ? '' : leaks === 0 ? ` during ${quotedName(title)}` : leaks === ordered.length ? ` after ${quotedName(title)} ended` : ` during and after ${quotedName(title)}`
   // What is listed but not judged is counted apart in the headline, not left to the numbered list.
   const unjudged = judged.length === ordered.length ? [] : ordered.filter(isUnjudged)
   const besides = judged.length > 0 && unjudged.length > 0 ? ` (and ${callsAndStalls(unjudged, totalCalls(unjudged), 'event loop stall')} not judged)` : ''

@@ -223,6 +223,15 @@ describe('the failure message', () => {
     expect(failureMessage([leak, syncFinding()], 'a').split('\n').at(-1)).toMatch(/^Allow it with allowBlocking\(\) in the test/)
   })
 
+  // tsconfck: nine calls a test left running, all after it ended, were headed "during" it.
+  test("a message of work a test left running says it blocked after the test ended; one with the test's own calls too says during and after", () => {
+    const leak = syncFinding({ leak: true })
+    expect(failureMessage([leak], 'a').split('\n')[0]).toBe('1 blocking operation on the event loop after "a" ended')
+    expect(failureMessage([leak, stallFinding({ leak: true })], 'a').split('\n')[0]).toBe('2 blocking operations on the event loop after "a" ended')
+    expect(failureMessage([leak, syncFinding()], 'a').split('\n')[0]).toBe('2 blocking operations on the event loop during and after "a"')
+    expect(failureMessage([syncFinding()], 'a').split('\n')[0]).toBe('1 blocking operation on the event loop during "a"')
+  })
+
   // thread-stream's suite: `(in "worker has default name \"thread-stream\"" …`.
   test('a test name with double quotes is single-quoted in messages, unescaped; one with more to escape keeps JSON escapes', () => {
     const name = 'worker has default name "thread-stream"'

@@ -17,7 +17,7 @@ describe('work a test leaves running', () => {
     // … and the file fails at its end, naming the test that started the timer.
     expect(run.fileFailures).toHaveLength(1)
     const failure = run.fileFailures[0]!
-    expect(failure.message).toContain('1 blocking operation on the event loop during "[clean] starts a timer that blocks after the test ended"')
+    expect(failure.message).toContain('1 blocking operation on the event loop after "[clean] starts a timer that blocks after the test ended" ended')
     expect(failure.message).toContain('after its test ended: fs.readFileSync(')
     // How to stop or allow a leak: not an allowBlocking() in the test, whose allowance ends with it.
     expect(failure.message).toContain('Stop that work before its test ends (clear its timer, close what it opened), or allow it with an `allow` rule')
@@ -64,7 +64,7 @@ describe('work a test file leaves running after it ended', () => {
     expect(run.result.code, run.result.output).toBe(1)
     expect(names(run, 'passed')).toEqual(marked(run, 'clean'))
     expect(run.fileFailures.map((f) => f.file)).toEqual(['test/late-leak-a2.test.ts'])
-    expect(run.fileFailures[0]?.message).toMatch(/^\d+ blocking operations? on the event loop during "\[clean\] leaves an interval that blocks before and after its file ended"/)
+    expect(run.fileFailures[0]?.message).toMatch(/^\d+ blocking operations? on the event loop after "\[clean\] leaves an interval that blocks before and after its file ended" ended/)
     const said = `loopcop (leak): work that "[clean] leaves an interval that blocks before and after its file ended" left running blocked the event loop after its file's last test had ended (its calls from here before then failed its file; this one came too late to fail it;`
     expect(run.result.output.split(said)).toHaveLength(2)
     expect(run.result.output).not.toContain('(too late to fail it')
