@@ -85,7 +85,11 @@ export interface TestEnd {
  * refusal and failed another way: socket.io's server answered 400).
  */
 export function endTest(host: LifecycleHost, scope: Scope, state: TestEnd): TestOutcome {
-  const refusalShown = state.testFailed && (state.errors === undefined || state.errors.some((e) => isBlockingIOError(e, 0)))
+  const own = state.errors === undefined ? undefined : blockingIOErrors(state.errors)
+  const refusalShown = state.testFailed && (own === undefined || own.length > 0)
+  // Which refusals the errors show, where they can be read: one the code under test caught (a `try`
+  // around a `realpathSync`) was shown nowhere but the run summary when a later one failed the test (commander).
+  const shown = refusalShown && own !== undefined ? shownRefusals(own) : undefined
   const findings = host.markKnown(host.closeScope(scope))
   const title = scope.test?.name
   // A test the runner has reported already fails nothing: its findings are said as `warn` mode says them.
@@ -104,7 +108,7 @@ export function endTest(host: LifecycleHost, scope: Scope, state: TestEnd): Test
     const mode = modeFor(f)
     if (mode === 'warn') warning.push(f)
     else if (mode === 'fail' || mode === 'throw') {
-      if (f.kind === 'sync-io' && f.raised && refusalShown) continue
+      if (f.kind === 'sync-io' && f.raised && refusalShown && (shown === undefined || shown.has(warnSiteKey(f)))) continue
       failing.push(f)
     }
   }
@@ -129,19 +133,38 @@ export function endTest(host: LifecycleHost, scope: Scope, state: TestEnd): Test
 }
 
 /**
- * Whether a test's error is loopcop's `BlockingIOError` (by name: Vitest gives serialized copies),
- * or holds one (its `cause`, an `AggregateError`'s `errors`, Jest's `[error, asyncError]` pair).
+ * loopcop's `BlockingIOError`s among a test's errors (by name: Vitest gives serialized copies),
+ * there or in their `cause`, an `AggregateError`'s `errors`, Jest's `[error, asyncError]` pair.
  */
-function isBlockingIOError(error: unknown, depth: number): boolean {
-  if (depth > 5 || typeof error !== 'object' || error === null) return false
-  if (Array.isArray(error)) return error.some((e) => isBlockingIOError(e, depth + 1))
+function blockingIOErrors(error: unknown, into: { findings?: unknown }[] = [], depth = 0): { findings?: unknown }[] {
+  if (depth > 5 || typeof error !== 'object' || error === null) return into
+  if (Array.isArray(error)) {
+    for (const e of error) blockingIOErrors(e, into, depth + 1)
+    return into
+  }
   try {
-    const e = error as { name?: unknown; cause?: unknown; errors?: unknown }
-    return e.name === 'BlockingIOError' || isBlockingIOError(e.cause, depth + 1) || (Array.isArray(e.errors) && e.errors.some((x) => isBlockingIOError(x, depth + 1)))
+    const e = error as { name?: unknown; cause?: unknown; errors?: unknown; findings?: unknown }
+    if (e.name === 'BlockingIOError') into.push(e)
+    blockingIOErrors(e.cause, into, depth + 1)
+    if (Array.isArray(e.errors)) for (const x of e.errors) blockingIOErrors(x, into, depth + 1)
   } catch {
     // A getter of the user's that throws: not loopcop's error.
-    return false
   }
+  return into
+}
+
+/**
+ * The call sites (`warnSiteKey`) of the refusals (`mode: 'throw'`) that `errors`, loopcop's errors
+ * among a test's, show. `undefined` when one has no findings to read (Vitest's serialized copies):
+ * then every refusal is taken as shown.
+ */
+function shownRefusals(errors: readonly { findings?: unknown }[]): Set<string> | undefined {
+  const sites = new Set<string>()
+  for (const e of errors) {
+    if (!Array.isArray(e.findings) || e.findings.length === 0) return undefined
+    for (const f of e.findings as Finding[]) sites.add(warnSiteKey(f))
+  }
+  return sites
 }
 
 /**
