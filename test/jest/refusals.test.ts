@@ -24,9 +24,9 @@ test('a refusal the code caught is named beside the refusal that failed the test
   // The run report has each refused call once.
   const found = (run.report?.findings ?? []).map((f) => [f.test?.name, f.operation, f.location?.line]).sort()
   expect(found).toEqual([
-    ['a refusal the code caught, then one that fails the test', 'fs.existsSync', 13],
-    ['a refusal the code caught, then one that fails the test', 'fs.realpathSync', 9],
-    ['both refusals caught by the code', 'fs.existsSync', 13],
-    ['both refusals caught by the code', 'fs.realpathSync', 9],
+    ['a refusal the code caught, then one that fails the test', 'fs.existsSync', 14],
+    ['a refusal the code caught, then one that fails the test', 'fs.realpathSync', 10],
+    ['both refusals caught by the code', 'fs.existsSync', 14],
+    ['both refusals caught by the code', 'fs.realpathSync', 10],
   ])
 }, 240_000)
