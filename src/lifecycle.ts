@@ -89,7 +89,7 @@ export function endTest(host: LifecycleHost, scope: Scope, state: TestEnd): Test
   const refusalShown = state.testFailed && (own === undefined || own.length > 0)
   // Which refusals the errors show, where they can be read: one the code under test caught (a `try`
   // around a `realpathSync`) was shown nowhere but the run summary when a later one failed the test (commander).
-  const shown = refusalShown && own !== undefined ? shownRefusals(own) : undefined
+  const shown = refusalShown && own !== undefined ? shownRefusals(own, scope) : undefined
   const findings = host.markKnown(host.closeScope(scope))
   const title = scope.test?.name
   // A test the runner has reported already fails nothing: its findings are said as `warn` mode says them.
@@ -136,14 +136,14 @@ export function endTest(host: LifecycleHost, scope: Scope, state: TestEnd): Test
  * loopcop's `BlockingIOError`s among a test's errors (by name: Vitest gives serialized copies),
  * there or in their `cause`, an `AggregateError`'s `errors`, Jest's `[error, asyncError]` pair.
  */
-function blockingIOErrors(error: unknown, into: { findings?: unknown }[] = [], depth = 0): { findings?: unknown }[] {
+function blockingIOErrors(error: unknown, into: { findings?: unknown; message?: unknown }[] = [], depth = 0): { findings?: unknown; message?: unknown }[] {
   if (depth > 5 || typeof error !== 'object' || error === null) return into
   if (Array.isArray(error)) {
     for (const e of error) blockingIOErrors(e, into, depth + 1)
     return into
   }
   try {
-    const e = error as { name?: unknown; cause?: unknown; errors?: unknown; findings?: unknown }
+    const e = error as { name?: unknown; cause?: unknown; errors?: unknown; findings?: unknown; message?: unknown }
     if (e.name === 'BlockingIOError') into.push(e)
     blockingIOErrors(e.cause, into, depth + 1)
     if (Array.isArray(e.errors)) for (const x of e.errors) blockingIOErrors(x, into, depth + 1)
@@ -155,14 +155,17 @@ function blockingIOErrors(error: unknown, into: { findings?: unknown }[] = [], d
 
 /**
  * The call sites (`warnSiteKey`) of the refusals (`mode: 'throw'`) that `errors`, loopcop's errors
- * among a test's, show. `undefined` when one has no findings to read (Vitest's serialized copies):
- * then every refusal is taken as shown.
+ * among a test's, show: their findings, or, for a serialized copy without them (Vitest's), the
+ * refusal `scope` raised with that message. `undefined` when one is neither: then every refusal is
+ * taken as shown.
  */
-function shownRefusals(errors: readonly { findings?: unknown }[]): Set<string> | undefined {
+function shownRefusals(errors: readonly { findings?: unknown; message?: unknown }[], scope: Scope): Set<string> | undefined {
   const sites = new Set<string>()
   for (const e of errors) {
-    if (!Array.isArray(e.findings) || e.findings.length === 0) return undefined
-    for (const f of e.findings as Finding[]) sites.add(warnSiteKey(f))
+    const raised = typeof e.message === 'string' ? scope.refusals?.get(e.message) : undefined
+    const findings = Array.isArray(e.findings) && e.findings.length > 0 ? (e.findings as Finding[]) : raised !== undefined ? [raised] : undefined
+    if (findings === undefined) return undefined
+    for (const f of findings) sites.add(warnSiteKey(f))
   }
   return sites
 }

@@ -146,7 +146,10 @@ export class CallRecorder {
           tally.violation = true
           tally.keep(kept)
           const finding = syncFinding(this.#tools.ids.next(), op, { calls: 1, ms: 0, maxMs: 0, frames: tally.shown(kept, s.traceDepth), arg: kept.arg, otherArgs: 0, verdict, leak: false, raised: true, unstacked: false, cut: this.#tools.stacks.cutBelowSearch(kept.raw, s.captureDepth) }, scope)
-          throw this.#tools.blockingError([finding], scope.test?.name)
+          const error = this.#tools.blockingError([finding], scope.test?.name)
+          scope.refusals ??= new Map()
+          scope.refusals.set(error.message, finding)
+          throw error
         }
         try {
           return timed(this.#tools.guard, original, self, args, out)

@@ -40,6 +40,11 @@ export class Scope {
   readonly asserted: Finding[] = []
   /** Errors inside loopcop's own bookkeeping, surfaced at the end of the scope. */
   readonly internalErrors: unknown[] = []
+  /**
+   * The refusals `mode: 'throw'` raised here, by their error's message: what a runner that gives a
+   * test's errors as serialized copies (Vitest's, without their findings) still shows of each.
+   */
+  refusals: Map<string, Finding> | undefined
   /** Skip blocking calls: the mode is `off`. */
   quiet: boolean
   /**

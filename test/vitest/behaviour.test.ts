@@ -218,6 +218,17 @@ describe('modes', () => {
     // A refusal that propagated is named once, by its own error.
     expect(outcome(run, '[blocks] writes a marker file synchronously').failure.split('refused before it ran')).toHaveLength(2)
   }, timeout)
+
+  // commander: a refusal the code caught was named only in the run summary when a later one failed the test.
+  test('throw: a refusal the code caught is named beside the one that failed the test, each once', async () => {
+    const marker = join(app(), 'never-written.txt')
+    const run = await runFixture(['test/throw.test.ts'], { env: { LOOPCOP_MODE: 'throw', FIXTURE_MARKER: marker } })
+    const t = outcome(run, '[blocks] catches one refusal, and the next fails the test')
+    expect(t.status).toBe('failed')
+    expect(t.failure.split(`fs.writeFileSync("${marker}") — refused before it ran (mode: throw)`)).toHaveLength(2)
+    expect(t.failure.split('fs.statSync(').length, t.failure).toBe(2)
+    expect(t.failure.split('refused before it ran')).toHaveLength(3)
+  }, timeout)
 })
 
 function app(): string {
