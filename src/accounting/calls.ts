@@ -148,7 +148,8 @@ export class CallRecorder {
           const finding = syncFinding(this.#tools.ids.next(), op, { calls: 1, ms: 0, maxMs: 0, frames: tally.shown(kept, s.traceDepth), arg: kept.arg, otherArgs: 0, verdict, leak: false, raised: true, unstacked: false, cut: this.#tools.stacks.cutBelowSearch(kept.raw, s.captureDepth) }, scope)
           const error = this.#tools.blockingError([finding], scope.test?.name)
           scope.refusals ??= new Map()
-          scope.refusals.set(error.message, finding)
+          // Bounded, as kept stacks are: past them a runner's copy of an error is taken as showing every refusal.
+          if (scope.refusals.size < STACKS_PER_OPERATION) scope.refusals.set(error.message, finding)
           throw error
         }
         try {
