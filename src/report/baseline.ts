@@ -230,19 +230,26 @@ export function linesByKey(findings: Iterable<KeyedFinding>): Map<string, Set<nu
  * whose tests did not run) — a stall's always, unless `gone` says its file is (see `fileGone`):
  * whether a stall happens depends on the machine, so a run without it does not show it fixed. A
  * partial run saw only some of an entry's calls and tests, so an entry it writes again keeps the
- * larger of its counts and the previous ones (they are for the reader; a complete run writes its own).
+ * larger of its counts and the previous ones. A complete run writes its own counts, but keeps the
+ * previous ones of an entry at as many lines whose counts moved by a quarter or less: counts are
+ * for the reader, and ones that vary from run to run (a cache's timing, a retried test) rewrote the
+ * file at every update, a diff to review for nothing (dependency-cruiser: 860 calls, then 878).
  */
 export function rewrittenEntries(fresh: readonly BaselineEntry[], previous: readonly BaselineEntry[], partial = false, gone: (e: BaselineKey) => boolean = () => false): BaselineEntry[] {
-  const before = partial ? new Map(previous.map((e) => [keyText(e), e])) : undefined
+  const before = new Map(previous.map((e) => [keyText(e), e]))
   const counted = (e: BaselineEntry): BaselineEntry => {
-    const p = before?.get(keyText(e))
+    const p = before.get(keyText(e))
     if (p === undefined) return e
+    if (!partial) return e.sites === p.sites && near(e.calls, p.calls) && near(e.tests, p.tests) ? { ...e, calls: p.calls, tests: p.tests } : e
     const sites = Math.max(e.sites ?? 0, p.sites ?? 0)
     return { ...e, calls: Math.max(e.calls, p.calls), tests: Math.max(e.tests, p.tests), ...(sites > 0 && { sites }) }
   }
   const written = new Set(fresh.map(keyText))
   return [...fresh.map(counted), ...previous.filter((e) => !written.has(keyText(e)) && (partial || (e.operation === 'stall' && !gone(e))))]
 }
+
+/** Whether a count `now` is within a quarter of the one recorded (`was`): the same for a reader. */
+const near = (now: number, was: number): boolean => Math.abs(now - was) * 4 <= was
 
 /**
  * A stall's entry whose file (its test's file, relative to `cwd`) is no longer there: the one case in

@@ -346,6 +346,24 @@ describe('the run', () => {
     expect(statSync(file).mtimeMs).toBeGreaterThan(before.mtimeMs)
   })
 
+  // dependency-cruiser: calls that vary from run to run (860, then 878) rewrote the file at every update.
+  test('a complete update keeps the counts of an entry whose counts moved by a quarter or less, at as many lines; more, or another line, is written', () => {
+    const path = 'counts.json'
+    const counts = (): number[][] => (JSON.parse(readFileSync(join(cwd, path), 'utf8')) as { entries: BaselineEntry[] }).entries.map((e) => [e.calls, e.tests])
+    const update = (over: Partial<SyncIoFinding>, line = 1): string | undefined => ratchet([finding('loadUsers', line, over)], { baseline: { path, strict: false }, update: true, complete: true, cwd })?.lines[0]
+    expect(update({ calls: 860 })).toBe('loopcop: baseline written to counts.json: 1 entry (1 added, 0 removed)')
+    expect(update({ calls: 878 })).toBe('loopcop: baseline counts.json already holds what this run would write, left as it was: 1 entry (0 added, 0 removed)')
+    expect(update({ calls: 645 })).toMatch(/^loopcop: baseline counts\.json already holds/)
+    expect(counts()).toEqual([[860, 1]])
+    // A quarter more than recorded is another count.
+    expect(update({ calls: 1076 })).toBe('loopcop: baseline written to counts.json: 1 entry (0 added, 0 removed)')
+    expect(counts()).toEqual([[1076, 1]])
+    // A small count that moved by one moved by more than a quarter: written.
+    expect(update({ calls: 1 })).toMatch(/^loopcop: baseline written/)
+    expect(update({ calls: 2 })).toMatch(/^loopcop: baseline written/)
+    expect(counts()).toEqual([[2, 1]])
+  })
+
   test('a missing baseline is an error, except for the run that writes it', () => {
     expect(ratchet([], { baseline: { path: 'missing.json', strict: false }, update: false, complete: true, cwd })?.error?.message).toMatch(/^loopcop: could not read the baseline file .*missing\.json .*ENOENT/)
     const written = ratchet([finding('loadUsers', 1)], { baseline: undefined, update: true, complete: true, cwd })
