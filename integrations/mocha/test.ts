@@ -533,7 +533,13 @@ export function endCurrent(): void {
   const state = current
   if (state === undefined) return
   current = undefined
-  if (state.phase === 'test') finishTest(state, true)
+  // The test's own part never finished (a timeout, a failed hook): Mocha has reported it with its
+  // own error, so what loopcop would fail it with is said here. A refusal (`mode: 'throw'`) the
+  // code caught and then hung on showed only the timeout (madge: a `.catch` that threw, `done` never called).
+  if (endOwnPart(state)) {
+    const error = state.run.finish(true, recordTry(state), [])
+    if (error !== undefined) state.sink.print(`loopcop: ${quotedName(state.ref.name)} did not finish before Mocha reported it (a timeout, or a hook that failed), so this is not in its failure; it is in the run summary:\n${error.message}`)
+  }
   const outcome = state.tail?.endReported()
   if (outcome === undefined) return
   // Too late to fail the test: recorded as what they got, printed (the report and the GitHub

@@ -44,8 +44,17 @@ describe.each([
     expect(findings.map((f) => [f.operation, f.mode])).toEqual([['fs.readFileSync', 'throw']])
   })
 
+  test('a test that never finished (a timeout) fails with its timeout; the refusal its code caught is printed when Mocha reports it', () => {
+    const title = 'refusals catches one, then never calls done'
+    expect(run.message(title)).toMatch(/^Timeout of 500ms exceeded/)
+    const said = run.stderr.indexOf(`loopcop: "${title}" did not finish before Mocha reported it (a timeout, or a hook that failed), so this is not in its failure; it is in the run summary:\n1 blocking operation on the event loop during "${title}"\n`)
+    expect(said, run.stderr).toBeGreaterThan(-1)
+    expect(run.stderr.slice(said)).toContain(`fs.readFileSync("${spec}") — refused before it ran (mode: throw)`)
+    expect(run.stderr.slice(said)).toContain(marked('first: hung'))
+  })
+
   test('every refused call is in the run report once', () => {
-    expect(run.failed).toHaveLength(4)
-    expect(run.report?.summary).toMatchObject({ calls: 7, tests: 4 })
+    expect(run.failed).toHaveLength(5)
+    expect(run.report?.summary).toMatchObject({ calls: 8, tests: 5 })
   })
 })
