@@ -110,7 +110,7 @@ export class Detector implements LifecycleHost {
     const ids = new FindingIds()
     const tools = { stacks: this.stacks, judge: new Judge(this.stacks), ids }
     this.BlockingIOError = defineBlockingIOError(guard, () => this.#rewriteMessage)
-    const recorder = new CallRecorder({ guard, stacks: this.stacks, ids, blockingError: (findings, title) => new this.BlockingIOError(findings, title), internalError })
+    const recorder = new CallRecorder({ guard, stacks: this.stacks, ids, blockingError: (findings, title) => new this.BlockingIOError(findings, title), internalError, known: (finding) => this.markKnown([finding])[0]?.baselined === true })
     const clock = new ThreadClock(guard)
     const loading = new LoadingClock({ guard, cpuMs: () => clock.ms() })
     // A probe landing in a `require` reads the module loading, no stall of the scope's (unless it counts module loading): the watchdog looks again.

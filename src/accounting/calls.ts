@@ -29,6 +29,8 @@ export interface CallTools {
   blockingError(findings: readonly Finding[], title: string | undefined): Error
   /** Reports loopcop's own failure (never thrown into the caller). */
   internalError(error: unknown): void
+  /** Whether the configured baseline knows a finding (its call is reported as known, never refused). */
+  known(finding: Finding): boolean
 }
 
 /**
@@ -141,22 +143,29 @@ export class CallRecorder {
       if (s.mode === 'throw') {
         const kept: KeptCall = { raw: this.#deepest(stacks.capture(s.captureDepth, wrapper), s, wrapper), ms: 0, arg: summaryOf(arg, op, args), leak: false, raised: true }
         const verdict = tally.verdict(kept, scope.rules)
+        // A call the baseline knows is not refused: it runs, and is reported as known, as in `fail`
+        // mode (jscodeshift: a baselined suite's known calls failed 15 tests under `throw`).
+        let known = false
         if (verdict.kind === 'violation') {
-          tally.calls++
-          tally.violation = true
-          tally.keep(kept)
           const finding = syncFinding(this.#tools.ids.next(), op, { calls: 1, ms: 0, maxMs: 0, frames: tally.shown(kept, s.traceDepth), arg: kept.arg, otherArgs: 0, verdict, leak: false, raised: true, unstacked: false, cut: this.#tools.stacks.cutBelowSearch(kept.raw, s.captureDepth) }, scope)
-          const error = this.#tools.blockingError([finding], scope.test?.name)
-          scope.refusals ??= new Map()
-          // Bounded, as kept stacks are: past them a runner's copy of an error is taken as showing every refusal.
-          if (scope.refusals.size < STACKS_PER_OPERATION) scope.refusals.set(error.message, finding)
-          throw error
+          known = this.#tools.known(finding)
+          if (!known) {
+            tally.calls++
+            tally.violation = true
+            tally.keep(kept)
+            const error = this.#tools.blockingError([finding], scope.test?.name)
+            scope.refusals ??= new Map()
+            // Bounded, as kept stacks are: past them a runner's copy of an error is taken as showing every refusal.
+            if (scope.refusals.size < STACKS_PER_OPERATION) scope.refusals.set(error.message, finding)
+            throw error
+          }
         }
         try {
           return timed(this.#tools.guard, original, self, args, out)
         } finally {
           tally.calls++
           if (verdict.kind === 'allowed') tally.countAllowed(verdict, out.ms)
+          else if (known) this.#keepKnown(tally, { ...kept, ms: out.ms, raised: false, verdict }, out.ms)
         }
       }
 
@@ -258,6 +267,24 @@ export class CallRecorder {
       return raw
     }
     return stacks.capture(DEEPEST_SEARCH, wrapper)
+  }
+
+  /**
+   * A call `mode: 'throw'` let run because the baseline knows it: kept with its stack while the
+   * operation keeps stacks (`STACKS_PER_OPERATION`), then counted and timed only, as known calls
+   * past them are in `fail` mode (the baseline takes them as known with the stacked ones).
+   */
+  #keepKnown(tally: OperationTally, call: KeptCall, ms: number): void {
+    tally.ms += ms
+    if (ms > tally.maxMs) tally.maxMs = ms
+    tally.violation = true
+    if (tally.kept.length < STACKS_PER_OPERATION) {
+      tally.keep(call)
+      return
+    }
+    tally.unstackedCalls++
+    tally.unstackedMs += ms
+    if (ms > tally.unstackedMaxMs) tally.unstackedMaxMs = ms
   }
 
   /** A call charged to a scope that has ended: judged at once and reported as a leak. */
