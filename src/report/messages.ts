@@ -130,7 +130,8 @@ export function findingDetail(f: Finding, indent: string): string[] {
   if (f.kind === 'stall' && f.unjudged !== undefined) lines.unshift(`${indent}(not judged: ${f.unjudged})`)
   if (f.offender !== undefined) {
     const at = f.location
-    const from = at !== undefined && at.file !== f.offender.file ? ` from ${displayPath(at.file)}:${at.line}` : ` (${noOwnFrame(f)})`
+    // A stall not judged for want of the user's frame says why once, in its "(not judged: …)" line (unstorage).
+    const from = at !== undefined && at.file !== f.offender.file ? ` from ${displayPath(at.file)}:${at.line}` : f.kind === 'stall' && f.unjudged !== undefined ? '' : ` (${noOwnFrame(f)})`
     // A stall is not a call: its stack shows the package's code running, reached from the user's line.
     lines.unshift(`${indent}${f.kind === 'stall' ? 'in' : 'called by'} the package ${f.offender.package}${from}`)
   }
