@@ -89,7 +89,7 @@ function siteLines(sites: readonly SiteSummary[]): string[] {
 }
 
 /**
- * `refused before it ran (mode: throw)` when every call of a site was refused (it blocked 0 ms; the
+ * `refused before it ran (mode: throw)` (`they`, of more calls) when every call of a site was refused (it blocked 0 ms; the
  * code may have caught the error and failed its test another way: socket.io's server answered 400),
  * `2 of them refused (mode: throw), 1.2 ms` when some were, else `undefined`.
  */
@@ -97,7 +97,8 @@ function refused(site: SiteSummary): string | undefined {
   let calls = 0
   for (const f of site.findings) if (f.kind === 'sync-io' && f.raised) calls += f.calls
   if (calls === 0) return undefined
-  return calls === site.calls ? 'refused before it ran (mode: throw)' : `${count(calls)} of them refused (mode: throw), ${formatMs(site.blockedMs)}`
+  if (calls === site.calls) return `refused before ${calls === 1 ? 'it' : 'they'} ran (mode: throw)`
+  return `${count(calls)} of them refused (mode: throw), ${formatMs(site.blockedMs)}`
 }
 
 /** A site's notes after its count, in one pair of parentheses: ` (leaked past its test; warned: failed no test)`. */

@@ -79,6 +79,9 @@ describe("mode: 'throw'", () => {
     )
     const lines = formatSummary(findings).split('\n')
     expect(lines[1]).toMatch(/^ {2}fs\.statSync at test\/core\/throw-mode\.test\.ts:\d+:\d+: 1 call, refused before it ran \(mode: throw\)$/)
+    // unstorage: "2 calls, refused before it ran".
+    const twice = formatSummary([...findings].map((f) => ({ ...f, calls: 2 }))).split('\n')
+    expect(twice[1]).toMatch(/: 2 calls, refused before they ran \(mode: throw\)$/)
   })
 
   test('an allowed call runs as usual', async () => {
