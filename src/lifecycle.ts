@@ -9,7 +9,7 @@ import type { Mode } from './model/mode.js'
 import type { ScopeOptions } from './model/options.js'
 import { isNativePromise, promiseThen } from './runtime/functions.js'
 import { type BlockingIOErrorClass, LoopcopInternalError } from './report/errors.js'
-import { LATER_CALLS_SAID, failureMessage, newSiteWarning, warnSiteKey } from './report/messages.js'
+import { LATER_CALLS_SAID, NO_STACK_SAID, failureMessage, newSiteWarning, warnSiteKey } from './report/messages.js'
 
 /** How a test's scope ended, for a runner adapter to act on. */
 export interface TestOutcome {
@@ -181,7 +181,9 @@ function warningText(host: LifecycleHost, findings: readonly Finding[], title: s
   const lines: string[] = []
   const stalls = findings.filter((f) => f.kind === 'stall')
   for (const f of findings) {
-    if (f.kind === 'sync-io' && host.firstWarning(warnSiteKey(f))) lines.push(`loopcop (warn): ${newSiteWarning(f, title, host.summarized(), host.firstWarning(LATER_CALLS_SAID))}`)
+    if (f.kind !== 'sync-io' || !host.firstWarning(warnSiteKey(f))) continue
+    const explain = host.firstWarning(isUnjudged(f) ? NO_STACK_SAID : LATER_CALLS_SAID)
+    lines.push(`loopcop (warn): ${newSiteWarning(f, title, host.summarized(), explain)}`)
   }
   if (stalls.length > 0) lines.push(`loopcop (warn): ${failureMessage(stalls, title)}`)
   return lines.length === 0 ? {} : { warning: lines.join('\n') }

@@ -74,6 +74,9 @@ function wallTime(f: StallFinding): string {
   return f.wallMs === undefined ? '' : ` of CPU time (${formatMs(f.wallMs)} of wall time)`
 }
 
+/** `NO_STACK` where a message or a run said it already (jscodeshift: one test's six operations said it six times over). */
+const NO_STACK_AGAIN = 'no stack of their own, for the reason given with the first such calls'
+
 /** Why some calls have no stack of their own (see `STACKS_PER_OPERATION`). */
 export const NO_STACK = `no stack of their own: past the first ${STACKS_PER_OPERATION} calls of an operation in a test, once one of them is not allowed by a rule (calls a baseline knows are not), later calls are counted and timed only`
 
@@ -121,10 +124,10 @@ export function shownFrames(frames: readonly Frame[], max = 3): (Frame | typeof 
 }
 
 /** The lines under a finding's headline: its frames, or why it has none. */
-export function findingDetail(f: Finding, indent: string): string[] {
+export function findingDetail(f: Finding, indent: string, noStackSaid = false): string[] {
   if (f.kind === 'sync-io' && f.unstacked) {
     if (f.allowed) return [`${indent}(allowed by ${f.allowedBy})`]
-    return [`${indent}(${NO_STACK}; rules that need a stack could not judge them)`]
+    return [`${indent}(${noStackSaid ? NO_STACK_AGAIN : NO_STACK}; rules that need a stack could not judge them)`]
   }
   const lines = shownFrames(belowPassThroughMocks(f.frames)).map((fr) => (fr === LEFT_OUT ? `${indent}${LEFT_OUT}` : `${indent}at ${formatFrame(fr)}`))
   if (f.kind === 'stall' && f.unjudged !== undefined) lines.unshift(`${indent}(not judged: ${f.unjudged})`)
@@ -321,10 +324,12 @@ export function failureMessage(findings: readonly Finding[], title?: string): st
         ? `${plural(n, 'event loop stall')}${during}${besides}`
         : `${count(n)} blocking operation${n === 1 ? '' : 's'} on the event loop${during}${besides}`
   const lines = [headline]
+  let noStackSaid = false
   ordered.forEach((f, i) => {
     const label = `  ${i + 1}) `
     lines.push(label + listedFinding(f))
-    lines.push(...findingDetail(f, ' '.repeat(label.length + 2)))
+    lines.push(...findingDetail(f, ' '.repeat(label.length + 2), noStackSaid))
+    if (isUnjudged(f) && f.kind === 'sync-io') noStackSaid = true
   })
   // Nothing here was judged, so nothing fails for it: there is nothing to allow.
   if (judged.length > 0) lines.push(allowIt(judged))
@@ -409,12 +414,13 @@ export const UNSUMMARIZED = "later calls from here are not printed: loopcop's re
  * `src/users.ts:14:18 fs.readFileSync("users.json") blocked 3.1 ms — use fs.promises.readFile (in "GET /users"; …)`.
  * `summarized`: the run has a run summary and JSON report to point to (loopcop's reporter is there).
  * `explain`: say where later calls from the site go — on the run's first such line only, since it
- * is the same for every site (c12: 23 lines of 300–400 characters, each ending with it).
+ * is the same for every site (c12: 23 lines of 300–400 characters, each ending with it); of calls
+ * with no stack of their own, why they have none (`NO_STACK_SAID`: once a run, as well).
  */
 export function newSiteWarning(f: Finding, title?: string, summarized = true, explain = true): string {
   const during = title === undefined ? [] : [`in ${quotedName(title)}`]
   // Calls that kept no stack have no call site: say what they are, once per operation.
-  if (isUnjudged(f) && f.kind === 'sync-io') return `${describeFinding(f)} (${[...during, NO_STACK, ...(summarized ? ['the run summary and JSON report count them'] : [])].join('; ')})`
+  if (isUnjudged(f) && f.kind === 'sync-io') return `${describeFinding(f)} (${[...during, explain ? NO_STACK : NO_STACK_AGAIN, ...(summarized ? ['the run summary and JSON report count them'] : [])].join('; ')})`
   const where = f.location === undefined ? '(no stack)' : `${displayPath(f.location.file)}:${f.location.line}:${f.location.column}`
   // The line is the user's; the call may be a dependency's, made for it (`vite`'s inside `build()`).
   const by = f.offender === undefined ? [] : [atOffender(f) ? `in the package ${f.offender.package}, ${noOwnFrameNote([f])}` : `called by the package ${f.offender.package}`]
@@ -425,3 +431,6 @@ export function newSiteWarning(f: Finding, title?: string, summarized = true, ex
 
 /** The `firstWarning` key of `newSiteWarning`'s `explain`: one a run, apart from every call site's. */
 export const LATER_CALLS_SAID = '\u0000later calls'
+
+/** The same for calls with no stack of their own, whose line explains `NO_STACK` instead. */
+export const NO_STACK_SAID = '\u0000no stack'

@@ -223,6 +223,14 @@ describe('the failure message', () => {
     expect(failureMessage([leak, syncFinding()], 'a').split('\n').at(-1)).toMatch(/^Allow it with allowBlocking\(\) in the test/)
   })
 
+  // jscodeshift: one test's six operations past their first 100 calls said why they had no stack six times.
+  test('a message with calls of several operations that kept no stack says why once', () => {
+    const unstacked = (operation: string): SyncIoFinding => syncFinding({ calls: 20, unstacked: true, frames: [], args: undefined, operation, hint: 'use fs.promises.stat' })
+    const message = failureMessage([syncFinding(), unstacked('fs.statSync'), unstacked('fs.lstatSync')], 'a')
+    expect(message.split('past the first 100 calls of an operation')).toHaveLength(2)
+    expect(message).toContain('(no stack of their own, for the reason given with the first such calls; rules that need a stack could not judge them)')
+  })
+
   // tsconfck: nine calls a test left running, all after it ended, were headed "during" it.
   test("a message of work a test left running says it blocked after the test ended; one with the test's own calls too says during and after", () => {
     const leak = syncFinding({ leak: true })
