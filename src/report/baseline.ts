@@ -79,14 +79,19 @@ export interface KeySource {
  * `Server.handle [as onRequest]`), so only the function's own name is kept (`new Pool` stays);
  * top-level code (`Object.<anonymous>`) is ''.
  */
-export function functionKey(fn: string | undefined): string {
+export function functionKey(fn: string | undefined, earlier = false): string {
   if (fn === undefined) return ''
   let name = fn.replace(/^async /, '').replace(/ \[as [^\]]*\]$/, '')
-  // The receiver's type names before the function's own name (`Object.`, `Module.`), identifiers
-  // each: a name with a dot of its own stays whole (lint-staged's `'*.js': async () => …` task).
-  if (!name.startsWith('new ')) name = name.replace(/^(?:[A-Za-z_$][\w$]*\.)+(?=[^.]*$|[^A-Za-z_$])/, '')
+  // The receiver's type names before the function's own name (`Object.`, `Module.`, `<anonymous>.`
+  // for a receiver V8 cannot name), identifiers each: a name with a dot of its own stays whole
+  // (lint-staged's `'*.js': async () => …` task). jscodeshift's `exports.readSelf = () => …` was
+  // `<anonymous>.exports.readSelf`; earlier versions (`earlier`) kept that whole.
+  if (!name.startsWith('new ')) name = name.replace(earlier ? EARLIER_RECEIVERS : RECEIVERS, '')
   return name === '<anonymous>' ? '' : name
 }
+
+const RECEIVERS = /^(?:(?:[A-Za-z_$][\w$]*|<anonymous>)\.)+(?=[^.]*$|[^A-Za-z_$])/
+const EARLIER_RECEIVERS = /^(?:[A-Za-z_$][\w$]*\.)+(?=[^.]*$|[^A-Za-z_$])/
 
 /**
  * The user's call site of a finding: its `location` (the user's own frame nearest to the call, as
@@ -106,7 +111,7 @@ export function userCallSite(f: KeySource, cwd?: string, earlier = false): { rea
   // A JSON report's paths are relative: `node_modules/…` at the start.
   if (!earlier && (isDependency(loc.file) || loc.file.startsWith('node_modules/'))) return { file: '', function: '' }
   const fn = loc.function ?? f.frames?.find((fr) => fr.file === loc.file && fr.line === loc.line && fr.column === loc.column)?.fn
-  return { file: cwd === undefined ? loc.file : keyPath(loc.file, cwd), function: functionKey(fn) }
+  return { file: cwd === undefined ? loc.file : keyPath(loc.file, cwd), function: functionKey(fn, earlier) }
 }
 
 /**

@@ -60,12 +60,21 @@ describe('keys', () => {
   })
 
   test('the function is named the same however V8 names the call', () => {
-    expect(['loadConfig', 'Object.loadConfig', 'Module.loadConfig', 'async loadConfig', 'Store.loadConfig [as load]'].map(functionKey)).toEqual(Array(5).fill('loadConfig'))
+    // jscodeshift: `exports.readSelf = () => …` called as a method of a receiver V8 names `<anonymous>`.
+    expect(['loadConfig', 'Object.loadConfig', 'Module.loadConfig', 'async loadConfig', 'Store.loadConfig [as load]', '<anonymous>.exports.loadConfig'].map((fn) => functionKey(fn))).toEqual(Array(6).fill('loadConfig'))
     expect(functionKey('new Pool')).toBe('new Pool')
     // A function named by a key with a dot of its own (lint-staged's `'*.js': async () => …` task) keeps it.
-    expect(['*.js', 'Object.*.js', 'async *.js'].map(functionKey)).toEqual(['*.js', '*.js', '*.js'])
+    expect(['*.js', 'Object.*.js', 'async *.js'].map((fn) => functionKey(fn))).toEqual(['*.js', '*.js', '*.js'])
     expect(functionKey('Object.<anonymous>')).toBe('')
     expect(functionKey(undefined)).toBe('')
+  })
+
+  test('an entry an earlier version wrote with a receiver V8 names `<anonymous>` still matches, and an update rewrites it', () => {
+    const f = finding('loadConfig', 1)
+    const named = { ...f, location: { ...f.location!, function: '<anonymous>.exports.loadConfig' } } as SyncIoFinding
+    const old = { ...entry, function: '<anonymous>.exports.loadConfig' }
+    expect(markKnown([named], parseBaseline(formatBaseline([old]), join(cwd, 'old.json')), cwd)[0]?.baselined).toBe(true)
+    expect(baselineKey(named, cwd)?.function).toBe('loadConfig')
   })
 
   test('an anonymous function (a callback) is keyed without a name, however deep its stack: the function it runs in may be out of the frames kept', () => {
