@@ -168,9 +168,9 @@ function endOwnPart(state: TestState): boolean {
   return true
 }
 
-/** Ends the test's own part and returns the error to fail it with, if any; later calls do nothing. */
-function finishTest(state: TestState, testFailed: boolean): Error | undefined {
-  return endOwnPart(state) ? state.run.finish(testFailed, recordTry(state)) : undefined
+/** Ends the test's own part and returns the error to fail it with, if any; later calls do nothing. `errors`: see `TestRun.finish`. */
+function finishTest(state: TestState, testFailed: boolean, errors?: readonly unknown[]): Error | undefined {
+  return endOwnPart(state) ? state.run.finish(testFailed, recordTry(state), errors) : undefined
 }
 
 /** Ends the test's own part, which failed with `error`, and returns what to fail it with (`TestRun.finishFailed`); later calls: `error`. */
@@ -536,10 +536,8 @@ export function endCurrent(): void {
   // The test's own part never finished (a timeout, a failed hook): Mocha has reported it with its
   // own error, so what loopcop would fail it with is said here. A refusal (`mode: 'throw'`) the
   // code caught and then hung on showed only the timeout (madge: a `.catch` that threw, `done` never called).
-  if (endOwnPart(state)) {
-    const error = state.run.finish(true, recordTry(state), [])
-    if (error !== undefined) state.sink.print(`loopcop: ${quotedName(state.ref.name)} did not finish before Mocha reported it (a timeout, or a hook that failed), so this is not in its failure; it is in the run summary:\n${error.message}`)
-  }
+  const error = finishTest(state, true, [])
+  if (error !== undefined) state.sink.print(`loopcop: ${quotedName(state.ref.name)} did not finish before Mocha reported it (a timeout, or a hook that failed), so this is not in its failure; it is in the run summary:\n${error.message}`)
   const outcome = state.tail?.endReported()
   if (outcome === undefined) return
   // Too late to fail the test: recorded as what they got, printed (the report and the GitHub
