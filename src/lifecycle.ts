@@ -4,7 +4,7 @@
 // its runner starts and ends a test, and how it fails one.
 import type { Scope } from './accounting/scope.js'
 import type { OpenOptions } from './accounting/scopes.js'
-import { type Finding, type TestRef, isUnjudged, isViolation } from './model/finding.js'
+import { type Finding, type TestRef, isUnjudged, isViolation, quotedName } from './model/finding.js'
 import type { Mode } from './model/mode.js'
 import type { ScopeOptions } from './model/options.js'
 import { isNativePromise, promiseThen } from './runtime/functions.js'
@@ -290,11 +290,16 @@ export class TestRun {
    * a refusal of this test's own (`mode: 'throw'`) that the test let through, loopcop's error naming
    * every call the test had refused — one its code caught before (a `try` around a read) too, as a
    * test that passed would have it named. An assertion's error (`detect()`, `assertNoBlocking`)
-   * and the test's own are left as they are.
+   * and the test's own are left as they are; what loopcop found beside them is printed, unless
+   * `say` is false (`error` is no failure: Mocha's `this.skip()` throws).
    */
-  finishFailed(error: unknown, record?: (findings: readonly Finding[], failed: boolean) => void): unknown {
+  finishFailed(error: unknown, record?: (findings: readonly Finding[], failed: boolean) => void, say = true): unknown {
     if (!this.#isOwnRefusal(error)) {
-      this.finish(true, record)
+      // The runner shows one error, the test's own: what loopcop found beside it is said apart (a
+      // refusal the code caught before it failed another way; blocking calls in `fail` mode), as
+      // Vitest and Jest show it as a second error. Before, only the run summary had it.
+      const found = this.finish(true, record, [error])
+      if (found !== undefined && say) this.#host.outsideScopes(() => this.#sink.print(`loopcop: ${quotedName(this.test.name)} failed with an error of its own, which the runner shows alone; what loopcop found in it is in the run summary, and here:\n${found.message}`))
       return error
     }
     return this.finish(false, record) ?? error

@@ -175,7 +175,8 @@ function finishTest(state: TestState, testFailed: boolean, errors?: readonly unk
 
 /** Ends the test's own part, which failed with `error`, and returns what to fail it with (`TestRun.finishFailed`); later calls: `error`. */
 function finishFailed(state: TestState, error: unknown): unknown {
-  return endOwnPart(state) ? keepMessage(state.run.finishFailed(error, recordTry(state))) : error
+  // `this.skip()` marks the test pending and throws (Mocha 12's `PendingError`, an earlier `Pending`): no failure.
+  return endOwnPart(state) ? keepMessage(state.run.finishFailed(error, recordTry(state), state.test.pending !== true)) : error
 }
 
 /**

@@ -14,14 +14,19 @@ describe('tests that end unusually', () => {
     expect(run.message('edges times out after blocking')).toContain('Timeout of 200ms exceeded')
   })
 
-  test('a test that fails on its own keeps its own error; its blocking call goes to the run report', () => {
-    expect(run.message('edges fails with its own error, not loopcop’s, when it both blocks and throws')).toBe('its own failure')
+  test('a test that fails on its own keeps its own error; its blocking call is printed apart and goes to the run report', () => {
+    const title = 'edges fails with its own error, not loopcop’s, when it both blocks and throws'
+    expect(run.message(title)).toBe('its own failure')
     expect(charged('fails with its own error, not loopcop’s, when it both blocks and throws')).toHaveLength(1)
+    expect(run.stderr).toContain(`loopcop: "${title}" failed with an error of its own, which the runner shows alone; what loopcop found in it is in the run summary, and here:\n1 blocking operation on the event loop during "${title}"`)
   })
 
-  test('a skipped or timed-out test’s blocking call is kept for the run report', () => {
+  test('a skipped or timed-out test’s blocking call is kept for the run report; the timed-out one’s is printed when Mocha reports it, the skipped one’s is not', () => {
     expect(charged('skips itself after blocking')).toHaveLength(1)
     expect(charged('times out after blocking')).toHaveLength(1)
+    expect(run.stderr).toContain('loopcop: "edges times out after blocking" did not finish before Mocha reported it (a timeout, or a hook that failed), so this is not in its failure; it is in the run summary:\n1 blocking operation on the event loop during "edges times out after blocking"')
+    // `this.skip()` throws, and is no failure.
+    expect(run.stderr).not.toContain('loopcop: "edges skips itself after blocking"')
   })
 
   test('blocking by work a test left running is a leak of that test, not a failure of the next one', () => {

@@ -38,8 +38,12 @@ describe.each([
     expect(message).toContain(marked(`second: ${how}`))
   })
 
-  test('a test that fails with its own error keeps it; the caught refusal is in the run report', () => {
+  test('a test that fails with its own error keeps it; the caught refusal is printed beside it and is in the run report', () => {
     expect(run.message('refusals catches one, fails with its own error')).toBe('its own failure')
+    // Mocha shows one error a test: what loopcop found is said apart, as Vitest and Jest show it as a second error.
+    const said = run.stderr.indexOf('loopcop: "refusals catches one, fails with its own error" failed with an error of its own, which the runner shows alone; what loopcop found in it is in the run summary, and here:\n')
+    expect(said, run.stderr).toBeGreaterThan(-1)
+    expect(run.stderr.slice(said).split('\n').slice(0, 3).join('\n')).toContain(`fs.readFileSync("${spec}") — refused before it ran (mode: throw)`)
     const findings = run.report?.findings.filter((f) => f.test?.name === 'refusals catches one, fails with its own error') ?? []
     expect(findings.map((f) => [f.operation, f.mode])).toEqual([['fs.readFileSync', 'throw']])
   })
