@@ -187,9 +187,7 @@ export class CallRecorder {
           tally.ms += ms
           if (ms > tally.maxMs) tally.maxMs = ms
           if (raw === undefined) {
-            tally.unstackedCalls++
-            tally.unstackedMs += ms
-            if (ms > tally.unstackedMaxMs) tally.unstackedMaxMs = ms
+            tally.countUnstacked(ms)
           } else if (settled !== undefined) {
             tally.countAllowed(settled, ms)
           } else {
@@ -282,9 +280,7 @@ export class CallRecorder {
       tally.keep(call)
       return
     }
-    tally.unstackedCalls++
-    tally.unstackedMs += ms
-    if (ms > tally.unstackedMaxMs) tally.unstackedMaxMs = ms
+    tally.countUnstacked(ms)
   }
 
   /** A call charged to a scope that has ended: judged at once and reported as a leak. */

@@ -107,6 +107,13 @@ export class OperationTally {
     }
   }
 
+  /** Counts and times a call that kept no stack of its own (see `STACKS_PER_OPERATION`). */
+  countUnstacked(ms: number): void {
+    this.unstackedCalls++
+    this.unstackedMs += ms
+    if (ms > this.unstackedMaxMs) this.unstackedMaxMs = ms
+  }
+
   /** Keeps a call with its stack. */
   keep(call: KeptCall): void {
     this.kept.push(call)
