@@ -214,8 +214,13 @@ export interface StallFinding extends FindingBase {
   readonly stackCut?: true
 }
 
-/** How many frames of the stalled code a stall's probe reads: a stack that fills them may go on below (a deep recursion). */
-export const PROBE_FRAMES = 100
+/**
+ * How many frames of the stalled code a stall's probe reads: a stack that fills them may go on below
+ * (a deep recursion). As deep as a kept call's stack is searched for the user's frame
+ * (`DEEPEST_SEARCH` in options.ts), so that a stall and a call from the same recursion say the same
+ * number of frames (dependency-cruiser: "first 100 frames" beside "first 110 frames").
+ */
+export const PROBE_FRAMES = 110
 
 /** Everything loopcop reports. */
 export type Finding = SyncIoFinding | StallFinding

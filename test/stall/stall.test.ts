@@ -4,6 +4,8 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { afterEach, describe, expect, test, vi } from 'vitest'
 import { allowBlocking, detect, type Finding, type StallFinding } from '../../src/index.js'
+import { PROBE_FRAMES } from '../../src/model/finding.js'
+import { DEEPEST_SEARCH } from '../../src/model/options.js'
 import { describeFinding, failureMessage } from '../../src/report/messages.js'
 import { Guard } from '../../src/runtime/guard.js'
 import { ThreadClock } from '../../src/runtime/thread-clock.js'
@@ -65,7 +67,7 @@ describe('stall detection', () => {
   })
 
   // rollup's test parsing es6-shim: acorn's recursion, over a hundred calls deep, stalled the loop.
-  // The probe read its first 100 frames, all acorn's, and the message said the package ran on its own
+  // The probe read its first 100 (now 110) frames, all acorn's, and the message said the package ran on its own
   // (in a callback, or after an await), though the test had called it.
   test("a stall deep in a dependency's recursion, its caller below the frames a probe reads, is not judged, and the message says why", async () => {
     const fakepkg = require('../fixtures/core/node_modules/fakepkg') as { deepWork(depth: number, cpuMs: number): number }
@@ -73,9 +75,11 @@ describe('stall detection', () => {
     // Located at the package's own frame, as a call with no frame of the user's is.
     // (At `deepWork`, or at the clock it reads, an arrow function of the package's: where the probe landed.)
     expect(deep.map((f) => [f.stackCut, f.offender?.package, f.location?.file]), JSON.stringify(deep)).toEqual([[true, 'fakepkg', require.resolve('../fixtures/core/node_modules/fakepkg')]])
-    expect(deep[0]!.unjudged).toBe("no frame of the user's code in the first 100 frames of the stack, which went on below them (a deep recursion in a dependency, a parser's)")
+    // As deep as a call's stack is searched, so a stall and a call of one recursion say one number.
+    expect(PROBE_FRAMES).toBe(DEEPEST_SEARCH)
+    expect(deep[0]!.unjudged).toBe("no frame of the user's code in the first 110 frames of the stack, which went on below them (a deep recursion in a dependency, a parser's)")
     // Said once, in the "not judged" line (unstorage: the line under it said it again, in other words).
-    expect(failureMessage(deep)).toMatch(/\n\s+in the package fakepkg\n\s+\(not judged: no frame of the user's code in the first 100 frames of the stack, which went on below them \(a deep recursion in a dependency, a parser's\)\)\n/)
+    expect(failureMessage(deep)).toMatch(/\n\s+in the package fakepkg\n\s+\(not judged: no frame of the user's code in the first 110 frames of the stack, which went on below them \(a deep recursion in a dependency, a parser's\)\)\n/)
     // Shallow, the same work shows the caller: judged, at this file's line.
     const shallow = stalls((await detect(() => fakepkg.deepWork(5, 300))).findings)
     expect(shallow.map((f) => [f.stackCut, f.unjudged, f.location?.file]), JSON.stringify(shallow)).toEqual([[undefined, undefined, expect.stringContaining('stall.test.ts')]])
