@@ -101,6 +101,8 @@ export class Detector implements LifecycleHost {
   #warmth = 0
   /** Set while telling `#whenWarm` is scheduled and has not run yet. */
   #warming = false
+  /** This thread's CPU time in ms (the stall monitor's clock). */
+  readonly #cpuMs: () => number
 
   constructor(options: DetectorOptions) {
     this.version = options.version
@@ -112,6 +114,7 @@ export class Detector implements LifecycleHost {
     this.BlockingIOError = defineBlockingIOError(guard, () => this.#rewriteMessage)
     const recorder = new CallRecorder({ guard, stacks: this.stacks, ids, blockingError: (findings, title) => new this.BlockingIOError(findings, title), internalError, known: (finding) => this.markKnown([finding])[0]?.baselined === true })
     const clock = new ThreadClock(guard)
+    this.#cpuMs = () => clock.ms()
     const loading = new LoadingClock({ guard, cpuMs: () => clock.ms() })
     // A probe landing in a `require` reads the module loading, no stall of the scope's (unless it counts module loading): the watchdog looks again.
     const inLoading = (): boolean => loading.loading && this.scopes.current()?.settings.moduleLoading !== true
@@ -235,9 +238,14 @@ export class Detector implements LifecycleHost {
    * Has the stack formatter of a realm (its `Error`: the runner's, or a test realm's) leave loopcop's
    * own frames out of every stack it formats, until the returned function puts it back (see
    * `hideOwnSites`): a runner that prints a stack for each warning a test logs (Jest) prints the one
-   * it prints without loopcop.
+   * it prints without loopcop. Its time is the runner's, never part of a stall (`Guard.asRunnerWork`).
    */
-  readonly hideOwnFramesIn = (errorClass: ErrorClass): (() => void) => hideOwnSites(errorClass, (file) => this.stacks.isOwnFile(file))
+  readonly hideOwnFramesIn = (errorClass: ErrorClass): (() => void) =>
+    hideOwnSites(
+      errorClass,
+      (file) => this.stacks.isOwnFile(file),
+      (format) => this.guard.asRunnerWork(format, this.#cpuMs),
+    )
   /**
    * From now on this process's `BlockingIOError` messages go through `rewrite`: a Jest process,
    * where a message's `at` line starts the stack, writes its frame lines `in …` (`framesReadIn`).

@@ -33,14 +33,17 @@ export interface ErrorClass {
   prepareStackTrace?: unknown
 }
 
+/** Runs the installed formatter (`format`), as the caller accounts for its time (`Guard.asRunnerWork`). */
+export type RunFormatter = (format: () => unknown) => unknown
+
 /**
  * Has the `Error.prepareStackTrace` installed in a realm (the runner's: Jest's source-map support)
  * format stacks without loopcop's own call sites, until the returned function puts it back. Nothing
  * changes where no formatter is installed, or where it hides them already. The wrapper keeps the
  * formatter's `name` and `length`; a formatter installed over it later is left alone when it is put
- * back.
+ * back. The formatter runs through `around`.
  */
-export function hideOwnSites(errorClass: ErrorClass, isOwn: (file: string) => boolean): () => void {
+export function hideOwnSites(errorClass: ErrorClass, isOwn: (file: string) => boolean, around: RunFormatter = (format) => format()): () => void {
   const inner = errorClass.prepareStackTrace as Formatter | undefined
   if (typeof inner !== 'function' || INNER in inner) return () => {}
   const hiding = keepShape(
@@ -51,7 +54,7 @@ export function hideOwnSites(errorClass: ErrorClass, isOwn: (file: string) => bo
       } catch {
         // A call site that cannot be read: the stack as the formatter shows it, loopcop's frames in.
       }
-      return Reflect.apply(inner, this, [error, shown as NodeJS.CallSite[]])
+      return around(() => Reflect.apply(inner, this, [error, shown as NodeJS.CallSite[]]))
     },
     inner,
     { [INNER]: inner },

@@ -15,7 +15,7 @@ import { firstPartyFrame, isInternal } from '../stack/frames.js'
 import { sourceFrames } from '../stack/sourcemaps.js'
 import { allowsAll, belowStackFormatter, innermostScopes, isModuleLoading, ownFrames, samePosition, stallFinding, type StallLength } from './attribution.js'
 import type { Sampler } from './sampler.js'
-import { PROBE_SOURCE, type ProbeEnd, type ProbeResult, type Watchdog } from './watchdog.js'
+import { type AgainWhy, PROBE_SOURCE, type ProbeEnd, type ProbeResult, type Watchdog } from './watchdog.js'
 
 /**
  * Stall detection (docs/architecture.md, "stall"). A stall is a synchronous stretch of the event
@@ -408,7 +408,7 @@ export class StallMonitor {
     const taken = watchdog.probes.length === 0 ? NO_PROBES : watchdog.probes.splice(0)
     const againIn = watchdog.takeAgainScope()
     const seen = watchdog.takeLoadingSeen()
-    const between = watchdog.takeBetweenSeen()
+    const againWhy = watchdog.takeAgainWhy()
     if (Math.min(wallBound, busy - ownCpu) < threshold) return
     const probeResult = taken.find((p) => p.scope !== undefined) ?? taken[0]
     // No way for the watchdog to this worker thread: the in-thread sampler saw what ran during the gap.
@@ -419,7 +419,7 @@ export class StallMonitor {
     // is surely the scope's own (short of it by the watchdog's wait between the two, at most half
     // the threshold when it is not starved of CPU).
     if (seen && probeResult !== undefined) scopes = after(scopes, probeResult.after, at, cpu, this.#ownMs(), this.#tools.guard.ownCpuMs)
-    this.#charge({ ms: stall, wallMs: wall }, scopes, probeResult, sampled, againIn, seen, between)
+    this.#charge({ ms: stall, wallMs: wall }, scopes, probeResult, sampled, againIn, seen, againWhy)
     // Reading the sampler (stop, read, restart) takes tens of ms, and with a large heap well over
     // the threshold (V8 walks the heap to log code on Profiler.start): loopcop's time, not the
     // next gap's, or it becomes a false stall of whatever scope is open then.
@@ -446,7 +446,7 @@ export class StallMonitor {
    * Charges a stall of `stalled` (`withoutLoading`: the same with module loading left out), each its
    * length and its wall time, to the scope the probe found, or to the open scopes.
    */
-  #charge(stalled: StallLength, withoutLoading: StallLength, probeResult: ProbeResult<Scope> | undefined, sampled?: Frame[], againIn?: Scope, loadingSeen = false, betweenSeen = false): void {
+  #charge(stalled: StallLength, withoutLoading: StallLength, probeResult: ProbeResult<Scope> | undefined, sampled?: Frame[], againIn?: Scope, loadingSeen = false, againWhy?: AgainWhy): void {
     const stacks = this.#tools.stacks
     // Whose code the stall ran, and whether it was a module loading, is told at generated
     // positions; only a stall that is reported has its frames source-mapped (the runner's
@@ -507,7 +507,7 @@ export class StallMonitor {
     // several tests that could own it) it is reported, with why, and never fails a test.
     let unjudged: string | undefined
     let testRefs: TestRef[] | undefined
-    if (fromAgain) unjudged = betweenSeen && !loadingSeen ? "the probe landed in Node's own code between two callbacks, and the stall had ended before it could look again" : "the probe landed in a module's loading or a blocking call, and the stall had ended before it could look again"
+    if (fromAgain) unjudged = `the probe landed ${loadingSeen || againWhy === undefined ? "in a module's loading or a blocking call" : againWhy === 'between' ? "in Node's own code between two callbacks" : 'in the runner formatting a stack (its source-map support)'}, and the stall had ended before it could look again`
     else if (late) unjudged = "the probe found code running outside every test's context: a callback a native addon ran without it (a bundler's plugin hook), the runner's own code, or code that ran after the stall ended; which of them stalled cannot be told, and the frames shown are what the probe found running"
     else if (frames.length === 0) unjudged = this.#noStackReason(probeResult)
     else if (firstPartyFrame(frames) === undefined) unjudged = cut ? `no frame of the user's code in the first ${PROBE_FRAMES} frames of the stack, which went on below them (a deep recursion in a dependency, a parser's)` : "no frame of the user's code on the stack (only Node's or dependencies')"

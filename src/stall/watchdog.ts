@@ -95,6 +95,13 @@ export interface ProbeEnd {
 /** What the probe answers when it landed inside a wrapped call: the worker probes again (see the worker). */
 export const AGAIN = 'again'
 
+/**
+ * Why a probe looked again, other than a module loading or a blocking call (see `Watchdog.takeAgainWhy`):
+ * `between`, it found Node's own code between two callbacks; `formatter`, it was served while the
+ * runner formatted a stack (`Guard.asRunnerWork`).
+ */
+export type AgainWhy = 'between' | 'formatter'
+
 /** Whether the worker can reach this thread: still asking the main thread, yes, or no (or no worker). */
 export type Route = 'connecting' | 'ready' | 'unreachable'
 
@@ -115,8 +122,12 @@ export class Watchdog<S> {
   #againIn: S | undefined
   /** A probe found a module loading the clock does not time and answered `AGAIN`, since the stall monitor last asked. */
   #loadingSeen = false
-  /** A probe found Node's own code only (`betweenCallbacks`) and answered `AGAIN`, since the stall monitor last asked. */
-  #betweenSeen = false
+  /**
+   * Why a probe answered `AGAIN`, since the stall monitor last asked, when not for a module loading
+   * or a blocking call: it found Node's own code only (`betweenCallbacks`), or the runner formatting
+   * a stack (`formatter`).
+   */
+  #againWhy: AgainWhy | undefined
   /** Set while the heartbeat itself runs: a pause landing there says nothing about the stall. */
   inHeartbeat = false
   readonly #tools: WatchdogTools<S>
@@ -231,11 +242,11 @@ export class Watchdog<S> {
     return seen
   }
 
-  /** Whether a probe found Node's own code only (`betweenCallbacks`) since the last call; cleared. */
-  takeBetweenSeen(): boolean {
-    const seen = this.#betweenSeen
-    this.#betweenSeen = false
-    return seen
+  /** Why a probe looked again since the last call, other than a module loading or a blocking call (see `AgainWhy`); cleared. */
+  takeAgainWhy(): AgainWhy | undefined {
+    const why = this.#againWhy
+    this.#againWhy = undefined
+    return why
   }
 
   /** Frames of the running code, recorded by the probe on top of it (in V8's interrupt). */
@@ -248,6 +259,15 @@ export class Watchdog<S> {
     // code that goes on stalling once the module has loaded.
     if (this.#tools.guard.depth > 0 || this.#tools.inModuleLoading()) {
       this.#againIn = this.#tools.currentScope()
+      return AGAIN
+    }
+    // Inside the runner's stack formatter (`Guard.asRunnerWork`: Jest's source-map support parsing a
+    // dependency's map, 160–250 ms of a Babel error's `.stack` in jscodeshift): its time is the
+    // runner's, never a stall's, and the frames under it are where the code read a stack, not where
+    // it stalls. The next probe, a few ms on, reads the code that goes on stalling, if any.
+    if (this.#tools.guard.runnerDepth > 0) {
+      this.#againIn = this.#tools.currentScope()
+      this.#againWhy = 'formatter'
       return AGAIN
     }
     const t0 = now()
@@ -275,7 +295,7 @@ export class Watchdog<S> {
         // probe, a few ms on, finds the chain's own code. Taken as it was, one stall in six went
         // unjudged ("no frame of the user's code"), and `stallMode: 'fail'` failed the test at random.
         this.#againIn = scope
-        this.#betweenSeen = true
+        this.#againWhy = 'between'
         answer = AGAIN
       } else {
         found = { scope, raw, unmapped: this.#tools.stacks.readAsText(raw) }

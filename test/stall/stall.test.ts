@@ -2,8 +2,10 @@ import { AsyncResource } from 'node:async_hooks'
 import { execSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
+import { runInNewContext } from 'node:vm'
 import { afterEach, describe, expect, test, vi } from 'vitest'
 import { allowBlocking, detect, type Finding, type StallFinding } from '../../src/index.js'
+import { hideOwnFramesIn } from '../../src/integration.js'
 import { PROBE_FRAMES } from '../../src/model/finding.js'
 import { DEEPEST_SEARCH } from '../../src/model/options.js'
 import { describeFinding, failureMessage } from '../../src/report/messages.js'
@@ -64,6 +66,48 @@ describe('stall detection', () => {
     expect(probesInWait).toBeLessThan(3)
     // The stall after it was probed while it ran: its stack names the loop.
     expect(stalls(findings)[0]!.location?.file, JSON.stringify(stalls(findings)[0])).toBe(spinFile)
+  })
+
+  // jscodeshift under Jest: reading a Babel parse error's `.stack` ran Jest's source-map support,
+  // which parsed @babel/parser's source map (160–250 ms), and the probe, served only once the read
+  // returned, charged the stall to the test's line with a "break the work into chunks" hint. A
+  // runner's formatter, once loopcop wraps it (`hideOwnFramesIn`, as the Jest and Vitest
+  // integrations do), is the runner's time: no stall. A formatter loopcop has not wrapped still is one.
+  test("a runner's stack formatter that loopcop wraps is not a stall of the code that read the stack; one it does not wrap is", async () => {
+    const context = {}
+    const RealmError = runInNewContext('Error', context) as ErrorConstructor & { prepareStackTrace?: unknown }
+    let formatted = 0
+    RealmError.prepareStackTrace = function sourceMapSupport(error: Error): string {
+      formatted++
+      spinCpu(300)
+      return `${String(error)}\n    at formatted`
+    }
+    const readStack = (): unknown => runInNewContext("new Error('parse error').stack", context, { filename: 'reader.js' })
+    // Not wrapped: the 300 ms are a stall.
+    const before = stalls((await detect(() => readStack())).findings)
+    expect(before.map((f) => f.durationMs >= 250), JSON.stringify(before)).toEqual([true])
+    const show = hideOwnFramesIn(RealmError)
+    try {
+      let stack: unknown
+      const after = await detect(() => {
+        stack = readStack()
+      })
+      expect(stack).toBe('Error: parse error\n    at formatted')
+      expect(stalls(after.findings), JSON.stringify(after.findings)).toEqual([])
+      // The work after the read is still the code's own.
+      const spun = stalls(
+        (
+          await detect(() => {
+            readStack()
+            spinCpu(300)
+          })
+        ).findings,
+      )
+      expect(spun.map((f) => f.location?.file), JSON.stringify(spun)).toEqual([spinFile])
+      expect(formatted).toBe(3)
+    } finally {
+      show()
+    }
   })
 
   // rollup's test parsing es6-shim: acorn's recursion, over a hundred calls deep, stalled the loop.
