@@ -304,6 +304,27 @@ function withOverrun(error: Error | undefined, test: MochaRunnable, startedAt: n
   return error
 }
 
+/** Whether this process hands uncaught exceptions to `hideInUncaught` (once a process: a `--parallel` worker too). */
+let hearingUncaught = false
+
+function hearUncaught(): void {
+  if (hearingUncaught) return
+  hearingUncaught = true
+  // The monitor runs before every `uncaughtException` listener (Mocha's) and changes nothing of what they do.
+  process.on('uncaughtExceptionMonitor', hideInUncaught)
+}
+
+/**
+ * An uncaught exception while a test runs (thrown in a callback), which Mocha fails the test with:
+ * loopcop's frames are taken out of its stack, as out of what the test's function throws. An
+ * `ENOENT` from a wrapped `readFileSync` in an `fs.readFile` callback showed `at timed`, `at
+ * CallRecorder.record` and loopcop's bundle in Mocha's report (stylus).
+ */
+function hideInUncaught(error: unknown): void {
+  const state = current
+  if (state !== undefined) guarded(() => state.run.hideOwnFrames(error))
+}
+
 /**
  * A test begins (its first `beforeEach` hook, or its function, is called): the previous one ends
  * for good, and the test's scope opens. `undefined` for a test whose function another copy of the
@@ -313,6 +334,7 @@ function begin(test: MochaRunnable): TestState | undefined {
   endCurrent()
   const run = sinks
   if (run === undefined || typeof test.fn !== 'function') return undefined
+  hearUncaught()
   // A test added where no announcement reached loopcop (wrapped as it begins, from a `beforeEach` hook).
   if (!ownWrappers.has(test.fn)) wrapTestFn(test)
   if (!ownWrappers.has(test.fn)) return undefined
@@ -525,6 +547,15 @@ export function newRun(): void {
   refs = new TestRefs<MochaRunnable>()
 }
 
+/** Why a test's function did not finish, as the error Mocha failed it with (if any) tells. */
+function unfinished(failure: unknown): string {
+  const e = typeof failure === 'object' && failure !== null ? (failure as { code?: unknown; uncaught?: unknown }) : undefined
+  if (e?.code === 'ERR_MOCHA_TIMEOUT') return 'timed out'
+  // Mocha marks what its `uncaughtException` listener caught: thrown in a callback, or a rejection nothing handled.
+  if (e?.uncaught === true) return 'failed with an uncaught error (thrown in a callback, or a promise nothing awaited), which the runner shows alone'
+  return 'did not finish before Mocha reported it (a timeout, or a hook that failed)'
+}
+
 /**
  * Closes the current test for good: the part that never finished (a failed hook, `this.skip()`,
  * a timeout) and its `afterEach` hooks. Mocha has reported the test by now: what is found here
@@ -534,11 +565,14 @@ export function endCurrent(): void {
   const state = current
   if (state === undefined) return
   current = undefined
-  // The test's own part never finished (a timeout, a failed hook): Mocha has reported it with its
-  // own error, so what loopcop would fail it with is said here. A refusal (`mode: 'throw'`) the
-  // code caught and then hung on showed only the timeout (madge: a `.catch` that threw, `done` never called).
-  const error = finishTest(state, true, [])
-  if (error !== undefined) state.sink.print(`loopcop: ${quotedName(state.ref.name)} did not finish before Mocha reported it (a timeout, or a hook that failed), so this is not in its failure; it is in the run summary:\n${error.message}`)
+  // The test's own part never finished (a timeout, a failed hook, an uncaught error): Mocha has
+  // reported it with its own error, so what loopcop would fail it with is said here. A refusal
+  // (`mode: 'throw'`) the code caught and then hung on showed only the timeout (madge: a `.catch`
+  // that threw, `done` never called). A refusal that is Mocha's error (thrown in a callback,
+  // uncaught) is not said again (stylus, archiver: it was, as if it were not the failure).
+  const failure = state.test.err
+  const error = finishTest(state, true, failure === undefined ? [] : [failure])
+  if (error !== undefined) state.sink.print(`loopcop: ${quotedName(state.ref.name)} ${unfinished(failure)}, so this is not in its failure; it is in the run summary:\n${error.message}`)
   const outcome = state.tail?.endReported()
   if (outcome === undefined) return
   // Too late to fail the test: recorded as what they got, printed (the report and the GitHub

@@ -10,7 +10,7 @@ describe('tests that end unusually', () => {
   })
 
   test('every test still runs, with Mocha’s own verdicts', () => {
-    expect(run.json.stats).toMatchObject({ tests: 7, passes: 4, pending: 1, failures: 2 })
+    expect(run.json.stats).toMatchObject({ tests: 9, passes: 4, pending: 1, failures: 4 })
     expect(run.message('edges times out after blocking')).toContain('Timeout of 200ms exceeded')
   })
 
@@ -24,9 +24,23 @@ describe('tests that end unusually', () => {
   test('a skipped or timed-out test’s blocking call is kept for the run report; the timed-out one’s is printed when Mocha reports it, the skipped one’s is not', () => {
     expect(charged('skips itself after blocking')).toHaveLength(1)
     expect(charged('times out after blocking')).toHaveLength(1)
-    expect(run.stderr).toContain('loopcop: "edges times out after blocking" did not finish before Mocha reported it (a timeout, or a hook that failed), so this is not in its failure; it is in the run summary:\n1 blocking operation on the event loop during "edges times out after blocking"')
+    expect(run.stderr).toContain('loopcop: "edges times out after blocking" timed out, so this is not in its failure; it is in the run summary:\n1 blocking operation on the event loop during "edges times out after blocking"')
     // `this.skip()` throws, and is no failure.
     expect(run.stderr).not.toContain('loopcop: "edges skips itself after blocking"')
+  })
+
+  // stylus: Mocha fails a test with an error thrown in a callback as uncaught; loopcop said the test
+  // "did not finish … (a timeout, or a hook that failed)", and the ENOENT of a wrapped call showed loopcop's frames.
+  test('a test failed by an uncaught error keeps it, and its blocking call is printed saying so; the error shows no frame of loopcop', () => {
+    const title = 'edges fails with an uncaught error from a callback after blocking'
+    expect(run.message(title)).toBe('uncaught from a callback')
+    expect(charged('fails with an uncaught error from a callback after blocking')).toHaveLength(1)
+    expect(run.stderr).toContain(`loopcop: "${title}" failed with an uncaught error (thrown in a callback, or a promise nothing awaited), which the runner shows alone, so this is not in its failure; it is in the run summary:\n1 blocking operation on the event loop during "${title}"`)
+    expect(run.stderr).not.toContain(`loopcop: "${title}" did not finish`)
+    const enoent = run.json.failures.find((f) => f.fullTitle === 'edges throws ENOENT from a blocking call in a callback')
+    expect(enoent?.err.message).toMatch(/^ENOENT: no such file or directory, open '.*missing\.txt'$/)
+    expect(enoent?.err.stack).toMatch(/\n\s+at .*test\/edges\.spec\.js:\d+:\d+/)
+    expect(enoent?.err.stack).not.toMatch(/loopcop|core-bundle|CallRecorder|\btimed\b/)
   })
 
   test('blocking by work a test left running is a leak of that test, not a failure of the next one', () => {

@@ -51,14 +51,32 @@ describe.each([
   test('a test that never finished (a timeout) fails with its timeout; the refusal its code caught is printed when Mocha reports it', () => {
     const title = 'refusals catches one, then never calls done'
     expect(run.message(title)).toMatch(/^Timeout of 500ms exceeded/)
-    const said = run.stderr.indexOf(`loopcop: "${title}" did not finish before Mocha reported it (a timeout, or a hook that failed), so this is not in its failure; it is in the run summary:\n1 blocking operation on the event loop during "${title}"\n`)
+    const said = run.stderr.indexOf(`loopcop: "${title}" timed out, so this is not in its failure; it is in the run summary:\n1 blocking operation on the event loop during "${title}"\n`)
     expect(said, run.stderr).toBeGreaterThan(-1)
     expect(run.stderr.slice(said)).toContain(`fs.readFileSync("${spec}") — refused before it ran (mode: throw)`)
     expect(run.stderr.slice(said)).toContain(marked('first: hung'))
   })
 
+  // stylus, archiver: a refusal thrown in a callback fails the test as Mocha's uncaught error; loopcop
+  // printed it again, saying the test "did not finish … (a timeout, or a hook that failed)".
+  test('a refusal thrown in a callback is the test\'s failure, not said again; one the code caught before it is printed beside it', () => {
+    const alone = 'refusals is refused in a callback, uncaught'
+    expect(run.message(alone)).toContain(`1 blocking operation on the event loop during "${alone}"`)
+    expect(run.stderr).not.toContain(`loopcop: "${alone}"`)
+    const both = 'refusals catches one, then is refused in a callback, uncaught'
+    const message = run.message(both)
+    expect(message).toContain(`fs.statSync("${spec}") — refused before it ran (mode: throw)`)
+    expect(message).toContain(marked('second: uncaught'))
+    const said = run.stderr.indexOf(`loopcop: "${both}" failed with an uncaught error (thrown in a callback, or a promise nothing awaited), which the runner shows alone, so this is not in its failure; it is in the run summary:\n1 blocking operation on the event loop during "${both}"\n`)
+    expect(said, run.stderr).toBeGreaterThan(-1)
+    const printed = run.stderr.slice(said).split('\n').slice(0, 4).join('\n')
+    expect(printed).toContain(`fs.readFileSync("${spec}") — refused before it ran (mode: throw)`)
+    expect(printed).toContain(marked('first: uncaught'))
+    expect(printed).not.toContain('fs.statSync')
+  })
+
   test('every refused call is in the run report once', () => {
-    expect(run.failed).toHaveLength(5)
-    expect(run.report?.summary).toMatchObject({ calls: 8, tests: 5 })
+    expect(run.failed).toHaveLength(7)
+    expect(run.report?.summary).toMatchObject({ calls: 11, tests: 7 })
   })
 })
