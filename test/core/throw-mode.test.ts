@@ -93,6 +93,35 @@ describe("mode: 'throw'", () => {
     expect(byFrame.blocking).toEqual([])
   })
 
+  // pug under Jest: in `throw` mode, no call the "test code" rule allowed had a place in the report
+  // (346 of them, all `"unstacked": true`), and two sites were one finding. As in `fail` mode, a call
+  // a rule that reads the stack allowed keeps it, for the report to show where it was allowed.
+  test('a call a stack-reading rule allowed is reported at its line, one finding a site, as in fail mode', async () => {
+    const target = join(dir, 'allowed-by-frame.txt')
+    fs.writeFileSync(target, 'x')
+    const allow = [{ caller: '**/throw-mode.test.ts' }]
+    const run = async (mode: 'throw' | 'fail') =>
+      syncIo(
+        (
+          await detect(
+            () => {
+              for (let i = 0; i < 2; i++) fs.statSync(target) // allowed: first
+              fs.readFileSync(target) // allowed: second
+            },
+            { mode, allow },
+          )
+        ).findings,
+      ).map((f) => [f.operation, f.calls, f.allowed, f.unstacked === true, f.location?.file, f.location?.line])
+    const lines = fs.readFileSync(thisFile, 'utf8').split('\n')
+    const line = (mark: string): number => lines.findIndex((l) => l.includes(`// allowed: ${mark}`)) + 1
+    const expected = [
+      ['fs.statSync', 2, true, false, thisFile, line('first')],
+      ['fs.readFileSync', 1, true, false, thisFile, line('second')],
+    ]
+    expect(await run('throw')).toEqual(expected)
+    expect(await run('fail')).toEqual(expected)
+  })
+
   test('from configure(), and from detectSync()', () => {
     configure({ mode: 'throw' })
     const target = join(dir, 'configured.txt')
