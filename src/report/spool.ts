@@ -1,8 +1,9 @@
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { threadId } from 'node:worker_threads'
 import type { Finding } from '../model/finding.js'
+import { appendText } from '../runtime/files.js'
 import { type LeakCounts, addLeakedCall, isLeakedCall, leakCounts, leakKey } from './leaks.js'
 
 // Not scope-aware: the detector runs every function here outside every scope (its own I/O).
@@ -42,7 +43,7 @@ export function openSpool(): string {
 export function spoolFindings(findings: readonly Finding[]): boolean {
   const dir = process.env[SPOOL_ENV]
   if (dir === undefined || dir === '' || findings.length === 0) return false
-  return ranIn(dir, () => appendFileSync(join(dir, `${process.pid}-${threadId}.jsonl`), findings.map((f) => JSON.stringify(f)).join('\n') + '\n'))
+  return ranIn(dir, () => appendText(join(dir, `${process.pid}-${threadId}.jsonl`), findings.map((f) => JSON.stringify(f)).join('\n') + '\n'))
 }
 
 /** Runs `write` in the spool folder `dir`: `false` when the folder is gone (the run was reported). */
@@ -172,7 +173,7 @@ const CHECKED = 'checked-'
 export function spoolChecked(): boolean {
   const dir = process.env[SPOOL_ENV]
   if (dir === undefined || dir === '') return false
-  return ranIn(dir, () => writeFileSync(join(dir, `${CHECKED}${process.pid}-${threadId}`), ''))
+  return ranIn(dir, () => appendText(join(dir, `${CHECKED}${process.pid}-${threadId}`), ''))
 }
 
 /** What the workers spooled: every finding that could be read, and how many lines could not. */

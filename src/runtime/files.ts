@@ -1,5 +1,24 @@
-import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs'
+import fs, { closeSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
+
+// Taken when loopcop loads, before a test can replace them: Node's `appendFileSync` and
+// `writeFileSync` write through the `fs` module's own `writeFileSync`, so a test that stubs it
+// (handlebars' precompiler tests, in a `beforeEach`) took a `--parallel` worker's findings.
+const own = { openSync: fs.openSync, writeSync: fs.writeSync, closeSync: fs.closeSync }
+
+/**
+ * Appends `text` to `file`, made when missing, with the fs functions loopcop took when it loaded
+ * (see `own`): nothing a test stubs sees it. Not scope-aware: callers run it outside every scope.
+ */
+export function appendText(file: string, text: string): void {
+  const fd = own.openSync(file, 'a')
+  try {
+    const bytes = Buffer.from(text)
+    for (let at = 0; at < bytes.length; ) at += own.writeSync(fd, bytes, at)
+  } finally {
+    own.closeSync(fd)
+  }
+}
 
 /**
  * Writes `data` to `file` atomically, creating its folder: into a new temporary file next to it,

@@ -105,6 +105,23 @@ describe('the JSON report through Mocha', () => {
   })
 })
 
+describe('fs stubbed by the tests', () => {
+  // handlebars under `--parallel`: its tests stub `fs.writeFileSync`, through which Node's
+  // `appendFileSync` writes, and a worker's findings went to the stub: the tests failed over their
+  // blocking calls, and the run summary and JSON report had none of them.
+  test("a --parallel worker's findings reach the run report while a test has fs.writeFileSync stubbed, and the stub sees none of loopcop's writes", async () => {
+    const run = await runMocha(fixture, ['--require', 'loopcop/mocha', '--parallel', '--jobs', '2', 'test/stubbed-writes.spec.js', 'test/blocks.spec.js'], { name: 'stubbed-writes' })
+    expect(run.failed).toEqual(['an oddly named spec file blocks', 'fs.writeFileSync stubbed around each test blocks while the stub is in place'])
+    // The stub saw only the test's own write (the second test checks), none of loopcop's.
+    expect(run.json.stats).toMatchObject({ tests: 3, passes: 1, failures: 2 })
+    expect(run.report?.findings.map((f) => [f.test?.name, f.operation, f.location?.file]).sort()).toEqual([
+      ['an oddly named spec file blocks', 'fs.readFileSync', 'test/blocks.spec.js'],
+      ['fs.writeFileSync stubbed around each test blocks while the stub is in place', 'fs.readFileSync', 'test/stubbed-writes.spec.js'],
+    ])
+    expect(run.report?.summary).toMatchObject({ findings: 2, tests: 2 })
+  })
+})
+
 describe('spec files with odd names', () => {
   test('a newline, spaces, parentheses and colons in the file name: the blocking test still fails, at its own line', async () => {
     // A temporary copy: git and editors dislike a newline in a file name.
