@@ -86,9 +86,14 @@ const { openSync, readSync, closeSync, fstatSync } = fs
 
 /**
  * How much of a file's end is read for its `sourceMappingURL` comment: a bundle's names its map
- * file (marked's `//# sourceMappingURL=marked.esm.js.map`). An inline map longer than this is not seen.
+ * file (marked's `//# sourceMappingURL=marked.esm.js.map`). An inline map is longer (babel's, 25 KB
+ * for handlebars' precompiler): when this part is all base64 with no line break, the last line's
+ * start is looked for further back (`lineStart`), at most `INLINE_MAX` bytes back.
  */
 const TAIL = 1024
+const INLINE_MAX = 16 * 1024 * 1024
+/** The end of an inline source map: base64 only (and the line break after it). */
+const BASE64_END = /^[A-Za-z0-9+/=]+\s*$/
 
 /** A line that names a source map, as Node reads it (`//# sourceMappingURL=…`, or in a block comment); not one inside a string. */
 const SOURCE_MAP_COMMENT = /(?:^|\n)[ \t]*\/[/*][#@][ \t]+sourceMappingURL=[^\s'"`]+/
@@ -101,12 +106,34 @@ export function namesSourceMap(file: string): boolean {
     const size = fstatSync(fd).size
     const buf = Buffer.allocUnsafe(Math.min(TAIL, size))
     const n = readSync(fd, buf, 0, buf.length, size - buf.length)
-    return SOURCE_MAP_COMMENT.test(buf.toString('utf8', 0, n))
+    const tail = buf.toString('utf8', 0, n)
+    if (SOURCE_MAP_COMMENT.test(tail)) return true
+    if (n < size && BASE64_END.test(tail)) {
+      // Within an inline map's data: its line, from its start.
+      const start = lineStart(fd, size - n)
+      if (start === undefined) return false
+      const head = Buffer.allocUnsafe(Math.min(TAIL, size - start))
+      return SOURCE_MAP_COMMENT.test(head.toString('utf8', 0, readSync(fd, head, 0, head.length, start)))
+    }
+    return false
   } catch {
     return false
   } finally {
     if (fd >= 0) closeSync(fd)
   }
+}
+
+/** Where the line that goes on at byte `before` of an open file starts, looking back at most `INLINE_MAX` bytes. */
+function lineStart(fd: number, before: number): number | undefined {
+  const chunk = Buffer.allocUnsafe(64 * 1024)
+  for (let end = before; end > 0 && before - end < INLINE_MAX; ) {
+    const from = Math.max(0, end - chunk.length)
+    const n = readSync(fd, chunk, 0, end - from, from)
+    const at = chunk.subarray(0, n).lastIndexOf(0x0a)
+    if (at >= 0) return from + at
+    end = from
+  }
+  return before >= INLINE_MAX ? undefined : 0
 }
 
 /**

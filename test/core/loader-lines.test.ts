@@ -104,8 +104,12 @@ describe('built files', () => {
         return join(dir, name)
       }
       expect(namesSourceMap(file('bundle.js', `${'x;'.repeat(10_000)}\n//# sourceMappingURL=bundle.js.map\n`))).toBe(true)
-      // An inline map longer than the part read is not seen (a bundle names its map file).
-      expect(namesSourceMap(file('long-inline.js', `x\n//# sourceMappingURL=data:application/json;base64,${'A'.repeat(5000)}\n`))).toBe(false)
+      // An inline map longer than the end read first (babel's, 25 KB: handlebars' precompiler), its line read from its start.
+      expect(namesSourceMap(file('long-inline.js', `x\n//# sourceMappingURL=data:application/json;base64,${'A'.repeat(200_000)}\n`))).toBe(true)
+      expect(namesSourceMap(file('only-inline.js', `//# sourceMappingURL=data:application/json;base64,${'A'.repeat(5000)}`))).toBe(true)
+      // A last line of base64 that is no map comment: a data string, a minified file's end.
+      expect(namesSourceMap(file('base64-data.js', `x\nconst data = "\n${'A'.repeat(5000)}\n`))).toBe(false)
+      expect(namesSourceMap(file('minified.js', `${'x;'.repeat(10_000)}\n`))).toBe(false)
       expect(namesSourceMap(file('inline.js', 'x\n//# sourceMappingURL=data:application/json;base64,eyJ2ZXJzaW9uIjozfQ==\n'))).toBe(true)
       expect(namesSourceMap(file('plain.js', 'export const x = "//# sourceMappingURL="\n'))).toBe(false)
       expect(namesSourceMap(file('empty.js', ''))).toBe(false)
