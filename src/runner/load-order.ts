@@ -29,9 +29,13 @@ const HOLDS_NO_FS = /(?:\.json|\.node|[\\/]\.node-spawn-wrap-[^\\/]+[\\/].*)$/
  * files are never reported; `isOwn` tells which other files are the runner's (its config file).
  */
 export function loadedBefore(isOwn: (file: string) => boolean = () => false, cwd = projectCwd()): LoadedBefore {
-  const files = Object.keys(moduleCache(cwd))
+  const cache = moduleCache(cwd)
+  const files = Object.keys(cache)
+  // The script Node was started with, when it required loopcop itself (a runner script calling
+  // `mocha.run()`, loopcop/mocha on its first line: handlebars'): it cannot load after loopcop.
+  const starter = files.some((f) => OWN_BUILD.test(f) && cache[f]?.parent?.id === '.') ? files.find((f) => cache[f]?.id === '.') : undefined
   const userFiles = files
-    .filter((f) => !isDependency(f) && !f.startsWith('node:') && !OWN_BUILD.test(f) && !HOLDS_NO_FS.test(f) && !isOwn(f))
+    .filter((f) => f !== starter && !isDependency(f) && !f.startsWith('node:') && !OWN_BUILD.test(f) && !HOLDS_NO_FS.test(f) && !isOwn(f))
     // Named as reports name files: relative inside the project, absolute outside it.
     .map((f) => {
       const rel = relative(cwd, f)

@@ -5,6 +5,8 @@ import { join } from 'node:path'
 
 /** A module of the CommonJS cache, as far as telling what it is and who loaded it goes (`parent`: the first module that required it). */
 export interface CachedModule {
+  /** `'.'` for the script Node was started with (`node run.js`). */
+  readonly id?: string
   readonly filename?: string
   readonly parent?: CachedModule | null
   readonly exports?: unknown

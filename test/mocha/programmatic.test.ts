@@ -52,6 +52,9 @@ describe.each(mochas)('$label', ({ label, pkg }) => {
     expect(r.code).toBe(1)
     expect(r.stderr).not.toContain(NEVER_HOOKED)
     expect(r.report?.findings.map((f) => [f.operation, f.test?.name])).toEqual([['fs.readFileSync', 'programmatic a blocking test']])
+    // The runner script loads loopcop itself, so it is loaded first by necessity: no load-order
+    // warning (handlebars' runner, loopcop/mocha on its first line, was told to load it first).
+    expect(r.stderr).not.toContain('loaded before loopcop/mocha')
   })
 })
 
