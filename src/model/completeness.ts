@@ -3,14 +3,14 @@
 
 /**
  * A run's completeness: `true`; `false` (partial, for no reason the integration can name); or, for
- * a partial run, why (`'--grep'`, `'a test failed, or a test file did not load'`), which the baseline's
+ * a partial run, why (`'--grep'`, `'a test or a hook failed, or a test file did not load'`), which the baseline's
  * lines print and the JSON report keeps as `baseline.partial`.
  */
 export type Completeness = boolean | string
 
 /** The reasons every integration gives alike. */
 export const PARTIAL = {
-  failed: 'a test failed, or a test file did not load',
+  failed: 'a test or a hook failed, or a test file did not load',
   interrupted: 'the run was interrupted',
   namedFiles: 'test files named on the command line',
   unchecked: 'loopcop checked no test file',

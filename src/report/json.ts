@@ -30,7 +30,7 @@ export interface JsonBaseline {
   readonly known: number
   /** The run ran the whole suite: only then are entries it did not see listed as `fixed`. */
   readonly complete: boolean
-  /** Why a partial run was partial, when its integration could tell (`"--grep"`, `"a test failed, or a test file did not load"`). */
+  /** Why a partial run was partial, when its integration could tell (`"--grep"`, `"a test or a hook failed, or a test file did not load"`). */
   readonly partial?: string
   /** Entries no finding of this complete run matched: remove them from the file. */
   readonly fixed: readonly BaselineEntry[]

@@ -59,7 +59,7 @@ describe('merge', () => {
     const parts: [string, JsonReport['baseline']][] = [
       ['a.json', { ...section, complete: false, partial: '--shard' }],
       ['b.json', { ...section, complete: false, partial: '--shard' }],
-      ['c.json', { ...section, complete: false, partial: 'a test failed, or a test file did not load' }],
+      ['c.json', { ...section, complete: false, partial: 'a test or a hook failed, or a test file did not load' }],
     ]
     const paths = parts.map(([name, baseline], i) => {
       const path = join(dir, name)
@@ -68,7 +68,7 @@ describe('merge', () => {
     })
     const result = await runCli(['merge', ...paths], dir)
     expect(result.code, result.output).toBe(0)
-    expect((JSON.parse(result.stdout) as JsonReport).baseline).toMatchObject({ complete: false, partial: '--shard; a test failed, or a test file did not load' })
+    expect((JSON.parse(result.stdout) as JsonReport).baseline).toMatchObject({ complete: false, partial: '--shard; a test or a hook failed, or a test file did not load' })
   })
 
   test('the findings a worker lost are counted once a report, however often it is given', async () => {

@@ -195,8 +195,8 @@ describe('the run', () => {
     const strict = ratchet([], { baseline: { path, strict: true }, update: false, complete: '--grep', cwd })
     expect(strict).toMatchObject({ complete: false, partial: '--grep', fixed: [] })
     expect(strict?.lines[0]).toMatch(/^loopcop: a partial run \(--grep\): 2 baseline entries not seen may belong to tests that did not run/)
-    const updated = ratchet([], { baseline: { path, strict: false }, update: true, complete: 'a test failed, or a test file did not load', cwd })
-    expect(updated?.lines[0]).toContain('(0 added, 0 removed); a partial run (a test failed, or a test file did not load) keeps the entries it did not see')
+    const updated = ratchet([], { baseline: { path, strict: false }, update: true, complete: 'a test or a hook failed, or a test file did not load', cwd })
+    expect(updated?.lines[0]).toContain('(0 added, 0 removed); a partial run (a test or a hook failed, or a test file did not load) keeps the entries it did not see')
     // `false` and '' name no reason: the line lists the possible ones.
     for (const complete of [false, '']) {
       const unnamed = ratchet([], { baseline: { path, strict: true }, update: false, complete, cwd })
