@@ -69,10 +69,11 @@ export const firstWarning: typeof detector.firstWarning = detector.firstWarning
  * where its calls are counted and how to allow them said the first time the run says a leak so,
  * across its processes; later leaks only that they came too late to fail their test.
  */
-export function leakNotice(finding: Finding, counted: LeakCounted, fileEnded = false, failedFile = false): string {
+export function leakNotice(leaked: Finding | readonly Finding[], counted: LeakCounted, fileEnded = false, failedFile = false): string {
+  const findings: readonly Finding[] = Array.isArray(leaked) ? leaked : [leaked as Finding]
   // A call not judged has nothing to allow: it leaves the explanation to the first judged one.
-  const explain = isUnjudged(finding) || firstWarning(leakExplainedKey(counted, fileEnded))
-  return leakMessage(finding, counted, fileEnded, explain, failedFile)
+  const explain = findings.every(isUnjudged) || firstWarning(leakExplainedKey(counted, fileEnded))
+  return leakMessage(findings, counted, fileEnded, explain, failedFile)
 }
 /** Allows blocking (rest of the scope, or inside fn). */
 export const allowBlocking: typeof detector.allowBlocking = detector.allowBlocking

@@ -370,13 +370,17 @@ export type LeakCounted = 'reported' | 'unreported' | 'next-file'
 
 /**
  * What is printed of work a test left running that blocked after the test ended, once a test's call
- * site (Jest, Mocha, node:test, Vitest after a file's end): the test, that it came too late to fail
- * it, where the calls are counted, and the call with its frames. `fileEnded`: the test's file had
- * ended too (Vitest). `explain`: say where the calls are counted and how to allow them — the first
- * time the run says a leak so (see `leakExplainedKey`); later leaks say only that they came too late
- * (pino: every leak of a run repeated both, between the runner's lines).
+ * site (Jest, Mocha, node:test, Vitest after a file's end), or once for the call sites of one test
+ * known together (a Vitest file's end: tsconfck printed a heading a site, nine for one test): the
+ * test, that it came too late to fail it, where the calls are counted, and each call with its
+ * frames. `fileEnded`: the test's file had ended too (Vitest). `explain`: say where the calls are
+ * counted and how to allow them — the first time the run says a leak so (see `leakExplainedKey`);
+ * later leaks say only that they came too late (pino: every leak of a run repeated both, between the
+ * runner's lines).
  */
-export function leakMessage(finding: Finding, counted: LeakCounted, fileEnded = false, explain = true, failedFile = false): string {
+export function leakMessage(leaked: Finding | readonly Finding[], counted: LeakCounted, fileEnded = false, explain = true, failedFile = false): string {
+  const findings: readonly Finding[] = Array.isArray(leaked) ? leaked : [leaked as Finding]
+  const finding = findings[0] as Finding
   const test = finding.test?.name
   const who = test === undefined ? 'work a test left running' : `work that ${quotedName(test)} left running`
   const when = fileEnded ? "after its file's last test had ended" : 'after the test had ended'
@@ -395,7 +399,9 @@ export function leakMessage(finding: Finding, counted: LeakCounted, fileEnded = 
         ? `${tooLate}, and to reach the run report unless this worker runs another test file; later calls from here are not printed`
         : `${tooLate}; later calls from here are not printed`
   // The call and its frames under the line that says what happened (no headline counting it again).
-  return `loopcop (leak): ${who} blocked the event loop ${when} (${where}):\n${listBlocking([finding])}${!explain || isUnjudged(finding) ? '' : `\n${allowIt([finding])}`}`
+  const judged = findings.filter((f) => !isUnjudged(f))
+  const said = findings.length === 1 ? where : where.replace('it is in the run report', 'they are in the run report').replace(/from here/g, 'from these lines')
+  return `loopcop (leak): ${who} blocked the event loop ${when} (${said}):\n${listBlocking(findings)}${!explain || judged.length === 0 ? '' : `\n${allowIt(judged)}`}`
 }
 
 /**

@@ -40,6 +40,22 @@ describe('work a test leaves running', () => {
     expect(run.result.output).not.toContain('blocking operation on the event loop during')
     expect(run.report?.findings.map((f) => [f.test?.name, f.leak])).toEqual([['[clean] starts a timer that blocks after the test ended', true]])
   }, timeout)
+  // tsconfck: a test's leak at nine call sites printed nine headings.
+  test('warn: the call sites a test left blocking are said under one heading', async () => {
+    const run = await runFixture(['test/leak-sites.test.ts'], { report: true, env: { LOOPCOP_MODE: 'warn' } })
+    expect(run.result.code, run.result.output).toBe(0)
+    const heading = 'loopcop (leak): work that "[clean] starts a timer that blocks at two lines after the test ended" left running blocked the event loop after the test had ended (too late to fail it; they are in the run report, and later calls from these lines are counted there, not printed):\n'
+    const at = run.result.output.indexOf(heading)
+    expect(at, run.result.output).toBeGreaterThan(-1)
+    expect(run.result.output.split('loopcop (leak):')).toHaveLength(2)
+    const said = run.result.output.slice(at + heading.length)
+    expect(said).toMatch(/^ {2}1\) after its test ended: fs\.readFileSync\(/)
+    expect(said).toMatch(/\n {2}2\) after its test ended: fs\.existsSync\(/)
+    expect(run.report?.findings.map((f) => [f.operation, f.leak]).sort()).toEqual([
+      ['fs.existsSync', true],
+      ['fs.readFileSync', true],
+    ])
+  }, timeout)
 })
 
 describe('work a test file leaves running after it ended', () => {
