@@ -410,7 +410,7 @@ export class StallMonitor {
     const seen = watchdog.takeLoadingSeen()
     const againWhy = watchdog.takeAgainWhy()
     if (Math.min(wallBound, busy - ownCpu) < threshold) return
-    const probeResult = taken.find((p) => p.scope !== undefined) ?? taken[0]
+    const probeResult = this.#chosenProbe(taken, seen)
     // No way for the watchdog to this worker thread: the in-thread sampler saw what ran during the gap.
     const sampled = probeResult === undefined && this.#tools.sampler.running ? this.#tools.sampler.sampledStack(at - gap, at) : undefined
     let scopes: StallLength = { ms: withoutLoading, wallMs: wall - loadingWall - untimed }
@@ -424,6 +424,24 @@ export class StallMonitor {
     // the threshold (V8 walks the heap to log code on Profiler.start): loopcop's time, not the
     // next gap's, or it becomes a false stall of whatever scope is open then.
     this.#rebase()
+  }
+
+  /**
+   * The probe a stall is told by: the first that found a scope, or, when the watchdog probed a long
+   * stall more than once (at 1, 2, 4… thresholds late: watchdog-worker.mjs, `reprobeAt`), the first
+   * of those whose stack shows the user's code. A package's timer callback and then the test's own
+   * loop in the same turn of the loop are one stall; told by its first probe alone, it went unjudged
+   * "in the package", and the test's loop was never named (unstorage). After a probe that found a
+   * module loading (`seen`), the first one is kept: the stall is what ran after it (see `after`).
+   */
+  #chosenProbe(taken: readonly ProbeResult<Scope>[], seen: boolean): ProbeResult<Scope> | undefined {
+    const first = taken.find((p) => p.scope !== undefined) ?? taken[0]
+    if (seen || taken.length < 2) return first
+    for (const p of taken) {
+      if (p.scope === undefined) continue
+      if (firstPartyFrame(this.#probedOwnFrames(this.#probeStack(p.raw), this.#openedAt(p.scope))) !== undefined) return p
+    }
+    return first
   }
 
   /** The open scopes a stall without a probe may be charged to (see `innermostScopes`). */

@@ -57,6 +57,10 @@ import { parentPort, workerData } from 'node:worker_threads'
  * @property {number} again how many probes in a row answered "again" for the beat `againFor`
  * @property {number} againFor the late beat those probes were sent for
  * @property {number} notBefore when the next probe may be sent (`monotonicMs()`), after an "again"
+ * @property {number} reprobeAt when a stall that goes on (no newer beat than `handled`) is probed
+ *   again: twice as late as at its last probe, so a long stall draws probes at 1, 2, 4, 8…
+ *   thresholds late (unstorage: a package's 300 ms timer callback, then the test's own 300 ms loop
+ *   in the same turn of the loop, was one stall whose one probe saw the package alone)
  */
 
 /**
@@ -302,7 +306,7 @@ function register(registration) {
   const known = targets.get(registration.target)
   if (known !== undefined && known.shared.buffer === registration.shared) return
   /** @type {Target} */
-  const target = { id: registration.target, shared: new Float64Array(registration.shared), armed: new Int32Array(registration.armed), evaluate: undefined, handled: -1, busy: false, again: 0, againFor: -1, notBefore: 0 }
+  const target = { id: registration.target, shared: new Float64Array(registration.shared), armed: new Int32Array(registration.armed), evaluate: undefined, handled: -1, busy: false, again: 0, againFor: -1, notBefore: 0, reprobeAt: 0 }
   targets.set(target.id, target)
   if (target.id === 0) {
     target.evaluate = onMainThread(target)
@@ -438,8 +442,9 @@ function look(t) {
   if (t.busy || t.evaluate === undefined || Atomics.load(t.armed, 0) === 0 || t.shared[DEBUGGER] === 1 || t.shared[IN_CALL] === 1) return
   const last = /** @type {number} */ (t.shared[LAST_BEAT])
   const at = monotonicMs()
-  if (last === t.handled || at - last < /** @type {number} */ (t.shared[THRESHOLD]) || (t.againFor === last && at < t.notBefore)) return
+  if ((last === t.handled && at < t.reprobeAt) || at - last < /** @type {number} */ (t.shared[THRESHOLD]) || (t.againFor === last && at < t.notBefore)) return
   t.handled = last
+  t.reprobeAt = last + 2 * (at - last)
   t.busy = true
   // No time limit: a long native call (a huge JSON.parse) serves the interrupt when it returns,
   // and the probe then reads the code right after it — still the stalled stretch.

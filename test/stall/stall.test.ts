@@ -110,6 +110,24 @@ describe('stall detection', () => {
     }
   })
 
+  // unstorage: a package's timer callback worked 300 ms, and the test's own loop ran right after it,
+  // in the same turn of the loop: one stall, whose one probe saw the package alone. It went unjudged
+  // "in the package", and the test's loop was never named (`stallMode: 'fail'` passed the test). A
+  // stall that goes on is probed again (at 2, 4… thresholds late), and a probe that shows the
+  // user's code tells it.
+  test("a package's timer callback and the test's own loop right after it: one stall, judged at the test's loop", async () => {
+    const fakepkg = require('../fixtures/core/node_modules/fakepkg') as { workLater(cpuMs: number): Promise<number> }
+    const found = stalls(
+      (
+        await detect(async () => {
+          await fakepkg.workLater(300)
+          spinCpu(300)
+        })
+      ).findings,
+    )
+    expect(found.map((f) => [f.location?.file, f.unjudged]), JSON.stringify(found)).toEqual([[spinFile, undefined]])
+  })
+
   // rollup's test parsing es6-shim: acorn's recursion, over a hundred calls deep, stalled the loop.
   // The probe read its first 100 (now 110) frames, all acorn's, and the message said the package ran on its own
   // (in a callback, or after an await), though the test had called it.
