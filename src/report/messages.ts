@@ -264,8 +264,11 @@ function allowIt(judged: readonly Finding[]): string {
   // package is where the probe happened to land (ajv's own compiling, sampled once in fast-uri),
   // and a rule for it would not cover the next run's sample.
   const pkgs = [...new Set(judged.flatMap((f) => (f.kind === 'stall' || f.offender === undefined ? [] : [f.offender.package])))]
-  const rules = pkgs.slice(0, 3).map((p) => `\`{ package: '${p}' }\``)
-  const listed = pkgs.length > 3 ? `${rules.join(', ')} and the like for the ${plural(pkgs.length - 3, 'other package')} above` : `${rules.slice(0, -1).join(', ')} and ${rules.at(-1)}`
+  // Four are listed whole; past that, three and the count of the others ("and the like for the 1
+  // other package above" read as garbled: unplugin-auto-import).
+  const shown = pkgs.length > 4 ? 3 : pkgs.length
+  const rules = pkgs.slice(0, shown).map((p) => `\`{ package: '${p}' }\``)
+  const listed = pkgs.length > shown ? `${rules.join(', ')} and one such rule for each of the ${pkgs.length - shown} other packages above` : `${rules.slice(0, -1).join(', ')} and ${rules.at(-1)}`
   const forPackages = pkgs.length === 0 ? '' : pkgs.length === 1 ? `${rules[0]} allows what ${pkgs[0]} calls` : `${listed} allow what each package calls`
   const helpers = testHelpers(judged)
   const forHelpers = helpers.length === 0 ? '' : `${helpers.map((h) => `\`{ caller: '${h}' }\``).join(' and ')} allow${helpers.length === 1 ? 's' : ''} what ${helpers.length === 1 ? 'that test helper calls' : 'those test helpers call'}`
