@@ -30,6 +30,7 @@ import {
   type TestRun,
   type TestSink,
   TestRefs,
+  addDefiningFile,
   allowBlocking,
   assertSupportedRunner,
   configure,
@@ -141,6 +142,9 @@ export interface JestEnvironmentLike {
  * test and are not checked. The base class's own `handleTestEvent`, if any, still runs.
  * @example module.exports = withLoopcop(require('jest-environment-jsdom').TestEnvironment)
  */
+/** A frame of Jest's own (jest-circus's `test`, jest-each's `test.each`), of a package, or of loopcop's handler chain: not where a test is defined. */
+const NOT_THE_DEFINER = /[\\/]node_modules[\\/]|^node:|^internal[\\/]/
+
 export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base {
   const given: unknown = Base
   if (typeof given !== 'function') {
@@ -258,6 +262,13 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
               this.#wrap(test)
               this.#wrappedEarly.add(test)
             }
+            break
+          case 'add_test':
+            // Dispatched from within the `test()` call that defines the test: a file the test file
+            // loads that defines tests itself (pug's test/run-utils.js calls `it` and holds the test
+            // bodies) is a file of tests, for the "test code" rule, as under Mocha.
+            // eslint-disable-next-line @typescript-eslint/unbound-method -- the method's frame is where the search starts; never called here
+            addDefiningFile(Checked.prototype.handleTestEvent, NOT_THE_DEFINER, this.#testPath)
             break
           case 'test_start':
             this.#current = event.test !== undefined && !this.#wrappedEarly.has(event.test) ? event.test : undefined
