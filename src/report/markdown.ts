@@ -3,7 +3,7 @@
 // merged report of shards reads the same as a single run's.
 import type { JsonFinding, JsonReport } from './json.js'
 import { failedItsTest, isKnown, isViolation, testKey } from '../model/finding.js'
-import { NO_STACK, callsAndStalls, count, plural, warnedOnlyMarks } from './messages.js'
+import { NO_STACK, callsAndStalls, count, knownStallsNote, plural, warnedOnlyMarks } from './messages.js'
 import { describeEntry } from './ratchet.js'
 
 /** A call site of the Markdown summary. */
@@ -98,7 +98,9 @@ export function markdownSummary(report: SummarizedReport): string {
     for (const g of shrunk) lines.push(`- ${cell(describeEntry(g))}: ${plural(g.lines.length, 'line')} (${g.lines.join(', ')}), where the baseline records ${g.sites ?? 0}`)
     lines.push('')
   }
-  if (s.unjudgedStalls > 0) lines.push(`${plural(s.unjudgedStalls, 'stall')} not judged (no stack showing your code could be read, or several tests could own ${s.unjudgedStalls === 1 ? 'it' : 'them'}; each says why in the JSON report).`, '')
+  const knownStalls = s.unjudgedStalls === 0 ? 0 : report.findings.filter((f) => f.kind === 'stall' && f.unjudged !== undefined && f.baselined === true).length
+  const knownNote = knownStallsNote(s.unjudgedStalls, knownStalls)
+  if (s.unjudgedStalls > 0) lines.push(`${plural(s.unjudgedStalls, 'stall')} not judged (no stack showing your code could be read, or several tests could own ${s.unjudgedStalls === 1 ? 'it' : 'them'}; each says why in the JSON report${knownNote}).`, '')
   if (s.unstackedCalls > 0) lines.push(`${plural(s.unstackedCalls, 'more call')} not judged, not counted above (${NO_STACK}).`, '')
   if (s.allowed > 0) lines.push(`${plural(s.allowed, 'allowed finding')} (allow rules, \`allowBlocking()\`) not counted above.`, '')
   if ((s.lost ?? 0) > 0) lines.push(`${plural(s.lost ?? 0, 'finding')} sent by test workers could not be read back and ${s.lost === 1 ? 'is' : 'are'} missing.`, '')

@@ -361,6 +361,15 @@ export function warnSiteKey(f: Finding): string {
   return `${f.kind === 'sync-io' ? f.operation : 'stall'}\u0000${where}`
 }
 
+/**
+ * What the line of stalls not judged adds when a baseline knows some (`known`) of them (`total`),
+ * as the JSON report marks them `baselined`: else, in a green baselined run, they read as new (unstorage).
+ */
+export function knownStallsNote(total: number, known: number): string {
+  if (known === 0) return ''
+  return known === total ? `; the baseline knows ${total === 1 ? 'it' : 'them'}` : `; the baseline knows ${known} of them`
+}
+
 /** What the message of a test's leak says of the later calls its call site makes (a leaked interval's): only the first is printed. */
 export const LATER_LEAKS = 'later calls from here are counted there, not printed'
 

@@ -6,7 +6,7 @@ import { TEST_CODE_RULE } from '../model/verdict.js'
 import { type Mode, failsTests } from '../model/mode.js'
 import { displayPath } from '../stack/frames.js'
 import { summarize, testCount } from './json.js'
-import { NO_STACK, atOffender, callsAndStalls, noOwnFrameNote, count, describeFinding, formatMs, plural, stallDetail, warnedOnlyMarks } from './messages.js'
+import { NO_STACK, atOffender, callsAndStalls, noOwnFrameNote, count, describeFinding, formatMs, knownStallsNote, plural, stallDetail, warnedOnlyMarks } from './messages.js'
 import { projectCwd } from '../runtime/cwd.js'
 
 /** One row of the run summary: a call site with everything charged to it. */
@@ -183,7 +183,10 @@ export function formatSummary(findings: readonly Finding[], cwd?: string, json?:
   }
   // Where each says why: the report this run writes, or how to ask for one (webpack-cli: pointed at a report no run wrote).
   const why = json !== undefined ? 'each says why in the JSON report' : 'a JSON report says why for each: set report.json or LOOPCOP_REPORT'
-  if (s.unjudgedStalls > 0) lines.push(`  ${plural(s.unjudgedStalls, 'stall')} not judged (no stack showing your code could be read, or several tests could own ${s.unjudgedStalls === 1 ? 'it' : 'them'}; ${why})`)
+  // A baselined run's JSON marks the stalls it knows `baselined`: said here too, or they read as new (unstorage).
+  const knownStalls = s.unjudgedStalls === 0 ? 0 : findings.filter((f) => f.kind === 'stall' && isUnjudged(f) && f.baselined === true).length
+  const knownNote = knownStallsNote(s.unjudgedStalls, knownStalls)
+  if (s.unjudgedStalls > 0) lines.push(`  ${plural(s.unjudgedStalls, 'stall')} not judged (no stack showing your code could be read, or several tests could own ${s.unjudgedStalls === 1 ? 'it' : 'them'}; ${why}${knownNote})`)
   if (s.unstackedCalls > 0) lines.push(`  ${plural(s.unstackedCalls, 'more call')} not judged, not counted above (${NO_STACK})`)
   if (s.allowed > 0 && s.findings > 0) {
     // Where to read them: the report this run writes, or how to ask for one.

@@ -640,6 +640,10 @@ describe('the run summary', () => {
     // Where each says why: the run's JSON report when it writes one, else how to ask for one (webpack-cli).
     expect(summary[1]).toMatch(/; a JSON report says why for each: set report\.json or LOOPCOP_REPORT\)$/)
     expect(formatSummary([unjudged], cwd, 'reports/loopcop.json').split('\n')[1]).toMatch(/; each says why in the JSON report\)$/)
+    // Those a baseline knows, as the JSON marks them (unstorage: "2 stalls not judged" read as new in a green baselined run).
+    expect(formatSummary([{ ...unjudged, baselined: true }, unjudged], cwd, 'r.json').split('\n')[1]).toMatch(/; each says why in the JSON report; the baseline knows 1 of them\)$/)
+    expect(formatSummary([{ ...unjudged, baselined: true }], cwd, 'r.json').split('\n')[1]).toMatch(/; each says why in the JSON report; the baseline knows it\)$/)
+    expect(markdownSummary(jsonReport([{ ...unjudged, baselined: true }], { cwd }))).toContain('1 stall not judged (no stack showing your code could be read, or several tests could own it; each says why in the JSON report; the baseline knows it).')
     const markdown = markdownSummary(jsonReport([unjudged], { cwd }))
     expect(markdown).toContain('No blocking of the event loop found, apart from 1 stall not judged.')
     expect(markdown).toContain('1 stall not judged (no stack showing your code could be read, or several tests could own it; each says why in the JSON report).')
