@@ -230,6 +230,15 @@ export class Stacks {
   }
 
   /**
+   * Whether a holder captured `depth` frames deep got as many (the stack may go on below them),
+   * counting every call site V8 gave: frames `rawFrames` leaves out (code made by `new Function`,
+   * which ajv's validators are; loopcop's own) count too.
+   */
+  filled(raw: Holder, depth: number): boolean {
+    return this.#readOnce(raw).captured >= depth
+  }
+
+  /**
    * Whether a holder captured `depth` frames deep holds the user's own frame (the caller), or the
    * whole stack (it was shorter than the limit). Told at generated positions: nothing is source-mapped.
    */

@@ -520,7 +520,9 @@ export class StallMonitor {
     const frames = late ? this.#probeSourceFrames(probeResult) : sourceFramesOf()
     // The probe read as many frames as it reads: the stack went on below them (rollup's test parsing
     // es6-shim with acorn: its own frames only, its caller further down).
-    const cut = !late && probeResult !== undefined && stacks.rawFrames(probeResult.raw).length >= PROBE_FRAMES
+    // Counted in call sites, not in the frames kept: ajv's validators, made by `new Function`, have
+    // no file, and a stack deep in them was said to hold "only Node's or dependencies'" frames (copy-webpack-plugin).
+    const cut = !late && probeResult !== undefined && stacks.filled(probeResult.raw, PROBE_FRAMES)
     // Only a stack showing the code that stalled can make a stall the user's: without one (or with
     // several tests that could own it) it is reported, with why, and never fails a test.
     let unjudged: string | undefined

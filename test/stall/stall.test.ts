@@ -142,6 +142,11 @@ describe('stall detection', () => {
     expect(deep[0]!.unjudged).toBe("no frame of the user's code in the first 110 frames of the stack, which went on below them (a deep recursion in a dependency, a parser's)")
     // Said once, in the "not judged" line (unstorage: the line under it said it again, in other words).
     expect(failureMessage(deep)).toMatch(/\n\s+in the package fakepkg\n\s+\(not judged: no frame of the user's code in the first 110 frames of the stack, which went on below them \(a deep recursion in a dependency, a parser's\)\)\n/)
+    // copy-webpack-plugin: the same deep in ajv's schema compiler, which recurses through `map` (V8's
+    // built-ins have no file): the frames kept were fewer than those read, and the reason given was
+    // "only Node's or dependencies'" frames, though the caller lay below them.
+    const evalDeep = stalls((await detect(() => (fakepkg as unknown as { deepMappedWork(depth: number, cpuMs: number): number }).deepMappedWork(150, 300))).findings)
+    expect(evalDeep.map((f) => [f.stackCut, f.unjudged]), JSON.stringify(evalDeep)).toEqual([[true, "no frame of the user's code in the first 110 frames of the stack, which went on below them (a deep recursion in a dependency, a parser's)"]])
     // Shallow, the same work shows the caller: judged, at this file's line.
     const shallow = stalls((await detect(() => fakepkg.deepWork(5, 300))).findings)
     expect(shallow.map((f) => [f.stackCut, f.unjudged, f.location?.file]), JSON.stringify(shallow)).toEqual([[undefined, undefined, expect.stringContaining('stall.test.ts')]])
