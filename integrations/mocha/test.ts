@@ -10,7 +10,7 @@
  * each for every test, was a fifth of what loopcop added to a test (bench/README.md, "Fortieth pass").
  * @module
  */
-import { type Finding, type TestRef, TestRefs, type TestRun, type TestSink, type Tries, addTestFiles, defineHidden, failedNothing, hideOwnFrames, isThenable, keepShape, now, openTest, outsideScopes, quotedName, reportInternalError, whenSettled } from '../../src/integration.js'
+import { type Finding, type TestRef, TestRefs, type TestRun, type TestSink, type Tries, addTestFiles, defineHidden, failedNothing, hideOwnFrames, hideOwnFramesIn, isThenable, keepShape, now, openTest, outsideScopes, quotedName, reportInternalError, whenSettled } from '../../src/integration.js'
 
 /** The part of a Mocha `Test` or `Hook` loopcop touches. */
 export interface MochaRunnable {
@@ -533,6 +533,10 @@ export function prepareRun(root: MochaSuite, run: RunSinks): void {
   sinks = run
   prepareTree(root)
   hearAdditions(root)
+  // A stack formatter installed by then (`ts-node/register`'s source-map support, source-map-support's
+  // own): it formats stacks without loopcop's frames, and its time is the runner's, never a stall
+  // of the code that read a stack (as under Jest and Vitest). None installed: nothing changes.
+  guarded(() => hideOwnFramesIn(globalThis.Error))
 }
 
 /** Each test's ref: tests of a file that share a name are told apart (within one run: see `newRun`). */
