@@ -204,15 +204,46 @@ const INLINE_REPORTERS = new Set(['dot', 'progress', 'landing', 'nyan', 'list'])
  * `progress`, `landing`, `nyan`, `list`): a line of loopcop's printed as a test ends must then begin on a line of its
  * own. False when the options cannot be read (a `--parallel` worker, Mocha's programmatic API).
  */
-export function reportsInline(argv: readonly string[] = startArgv): boolean {
+export function reportsInline(argv: readonly string[] = startArgv, cwd = projectCwd()): boolean {
   const command = mochaCommand(argv)
   if ('unread' in command) return false
   try {
     const reporter = command.all().reporter
-    return typeof reporter === 'string' && INLINE_REPORTERS.has(reporter)
+    return typeof reporter === 'string' && (INLINE_REPORTERS.has(reporter) || extendsInline(reporter, command.mocha(), cwd))
   } catch {
     return false
   }
+}
+
+/** The classes of Mocha's `reporters` that `INLINE_REPORTERS` names. */
+const INLINE_CLASSES = ['Dot', 'Progress', 'Landing', 'Nyan', 'List']
+
+/**
+ * Whether a reporter of the user's (a path or a package, as `--reporter` names it) extends one of
+ * Mocha's reporters that leave a line open (a `class DotSub extends reporters.Dot`: sinon's trial,
+ * where loopcop's lines ran on after the dots). Read from the module cache, where Mocha has loaded
+ * it by the time a run starts: nothing is loaded here.
+ */
+function extendsInline(reporter: string, mocha: unknown, cwd: string): boolean {
+  const reporters = (mocha as { reporters?: Record<string, unknown> } | undefined)?.reporters
+  if (reporters === undefined) return false
+  const inline = INLINE_CLASSES.map((name) => reporters[name]).filter((c): c is Function => typeof c === 'function')
+  const require = createRequire(resolve(cwd, 'package.json'))
+  for (const candidate of [reporter, resolve(cwd, reporter)]) {
+    let loaded: unknown
+    try {
+      loaded = require.cache[require.resolve(candidate)]?.exports
+    } catch {
+      continue
+    }
+    const made = typeof loaded === 'function' ? loaded : (loaded as { default?: unknown } | undefined)?.default
+    if (typeof made !== 'function') continue
+    for (let proto: unknown = made.prototype; proto !== null && proto !== undefined; proto = Object.getPrototypeOf(proto)) {
+      if (inline.some((c) => c.prototype === proto)) return true
+    }
+    return false
+  }
+  return false
 }
 
 /** The user's own files Mocha `--require`s before loopcop/mocha, and where the fix goes. */

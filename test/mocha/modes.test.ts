@@ -82,7 +82,7 @@ describe('modes (LOOPCOP_MODE)', () => {
 // Mocha's dot reporter writes a run's dots on one line, ended with the run: a line of loopcop's
 // printed as a test ends starts on a line of its own, in the main process and in `--parallel` workers.
 describe('warn lines under a reporter that writes its progress on one line', () => {
-  for (const args of [['--reporter', 'dot'], ['--parallel', '--jobs', '2', '--reporter', 'dot']]) {
+  for (const args of [['--reporter', 'dot'], ['--parallel', '--jobs', '2', '--reporter', 'dot'], ['--reporter', './dot-subclass.cjs']]) {
     test(args.join(' '), async () => {
       const output = await runInterleaved(args)
       const lines = output.split('\n').filter((line) => line.includes('loopcop (warn):'))
