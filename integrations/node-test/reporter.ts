@@ -67,7 +67,7 @@ function filesUncheckedReason(files: readonly string[], cwd: string = process.cw
   const more = files.length > 3 ? `, and ${files.length - 3} more` : ''
   return (
     `${files.length === 1 ? '1 test file' : `${files.length} test files`} ran no test of node:test's, so loopcop checked nothing in ${files.length === 1 ? 'it' : 'them'}: ${shown.join(', ')}${more}. ` +
-    "node:test ran each as one test: its tests are another framework's (tape, for one), or it stopped before its first test"
+    "node:test ran each as one test: it holds no test (a helper module in a folder node:test's default pattern runs, as nodemailer's test servers are), its tests are another framework's (tape, for one), or it stopped before its first test"
   )
 }
 
