@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { builtinRules, compileRule, findAllowingRule } from '../../src/accounting/allow.js'
+import { builtinRules, compileRule, findAllowingRule, isTestsStallInMachinery, verdictOf } from '../../src/accounting/allow.js'
 import { catalog } from '../../src/model/operation.js'
 import type { Frame } from '../../src/model/finding.js'
 import { belowPassThroughMocks, firstPartyFrame, formatFrame, isGenerated, locate, offenderFrame, parseStack, reportedFrames, siteKey, stackWithoutOwnFrames } from '../../src/stack/frames.js'
@@ -176,6 +176,31 @@ describe('built-in rules and spies', () => {
     // A spy passing the call through: its frames on top are left out too (sinon's spy.js headed Mocha's stack).
     const spied = parseStack(['Error', '    at Function.invoke (/p/node_modules/sinon/lib/sinon/proxy-invoke.js:71:47)', '    at Object.statSync (/p/node_modules/sinon/lib/sinon/proxy.js:267:26)', '    at size (/p/lib/size.js:4:13)'].join('\n'))
     expect(belowPassThroughMocks(spied).map((f) => f.file)).toEqual(['/p/lib/size.js'])
+  })
+
+  // magicast under Vitest 5: a 123 ms stall in `parseErrorStacktrace`, where Vitest finds an inline
+  // snapshot's place through the test file's source map, was charged to the test's
+  // `toMatchInlineSnapshot(` line with a "break the work into chunks" hint. The runner's bookkeeping:
+  // a built-in rule of its own, before the one that makes Vitest machinery's stalls the test's.
+  test("Vitest locating an inline snapshot is its own bookkeeping, not machinery whose stall is the test's", () => {
+    const frames = parseStack(
+      [
+        'Error',
+        '    at extractLocation (/p/node_modules/@vitest/utils/dist/source-map.js:20:3)',
+        '    at parseErrorStacktrace (/p/node_modules/@vitest/utils/dist/source-map.js:90:3)',
+        '    at SnapshotState._resolveInlineStack (/p/node_modules/@vitest/snapshot/dist/index.js:300:20)',
+        '    at SnapshotState.match (/p/node_modules/@vitest/snapshot/dist/index.js:400:20)',
+        '    at toMatchSnapshotImpl (/p/node_modules/@vitest/expect/dist/index.js:1500:3)',
+        '    at /p/test/general.test.ts:11:33',
+      ].join('\n'),
+    )
+    const rule = findAllowingRule(builtinRules(false), { operation: readFileSync, arg: undefined, frames: () => frames })
+    expect(rule?.label).toBe("built-in: vitest's inline snapshot location")
+    expect(isTestsStallInMachinery(verdictOf(rule), true)).toBe(false)
+    // Vitest's `expect` comparing the test's values stays the test's stall (mobx).
+    const compare = parseStack(['Error', '    at equals (/p/node_modules/@vitest/expect/dist/index.js:200:3)', '    at /p/test/general.test.ts:11:33'].join('\n'))
+    const other = findAllowingRule(builtinRules(false), { operation: readFileSync, arg: undefined, frames: () => compare })
+    expect(isTestsStallInMachinery(verdictOf(other), true)).toBe(true)
   })
 
   // pdfkit: jest-image-snapshot's `spawnSync`, inside its `toMatchImageSnapshot` that `expect` called,
