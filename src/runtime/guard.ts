@@ -6,6 +6,13 @@ import { now } from './clock.js'
  * pass-through (`readFileSync` → `openSync`/`readSync` is one finding, not three; loopcop reading
  * a source map to format a stack is no finding at all). One per detector (one per process).
  */
+/**
+ * How long one piece of the runner's work (a stack formatting) runs, in wall or CPU ms, before it is
+ * the runner's time and no stall's (`Guard.asRunnerWork`): parsing a source map takes tens to
+ * hundreds of ms; formatting a stack whose positions are known, well under one.
+ */
+export const RUNNER_WORK_MS = 10
+
 /** The slot of the watchdog's shared memory that says a wrapped call's original is running (see `Guard.watched`; watchdog-worker.mjs reads it). */
 export const IN_CALL = 6
 
@@ -29,8 +36,10 @@ export class Guard {
    * the CPU bound hid real stalls.
    */
   ownCpuMs = 0
-  /** Depth of the runner's work for the code under test on the stack (`asRunnerWork`): a stall probe served there looks again. */
+  /** Depth of the runner's work for the code under test on the stack (`asRunnerWork`). */
   runnerDepth = 0
+  /** When the outermost runner's work on the stack began (`now()`), while `runnerDepth` is up. */
+  runnerSince = 0
   /**
    * The stall watchdog's memory shared with its thread, once it runs: a wrapped call sets
    * `IN_CALL` there while the original runs, so that the watchdog does not probe a thread that is
@@ -40,12 +49,15 @@ export class Guard {
   watched: Float64Array | undefined = undefined
 
   /**
-   * Runs `fn`, the runner's work done for the code under test, so that no stall counts its time:
-   * the time goes to `ownMs` and `ownCpuMs` (`cpuMs`: this thread's CPU clock) as loopcop's own
-   * does. A runner's stack formatter (its source-map support) parses a dependency's source map the
-   * first time a stack shows it: 160–250 ms of a `.stack` read in jscodeshift's tests, which was
-   * charged as a stall to the line that read it. Without the runner that read costs V8 next to nothing. Inside loopcop's own work, which times itself, and
-   * for the wrapped calls `fn` makes (their time is `blockedMs`), nothing is counted twice.
+   * Runs `fn`, the runner's work done for the code under test; when it took `RUNNER_WORK_MS` or
+   * more, no stall counts its time: the time goes to `ownMs` and `ownCpuMs` (`cpuMs`: this thread's
+   * CPU clock) as loopcop's own does. A runner's stack formatter (its source-map support) parses a
+   * dependency's source map the first time a stack shows it: 160–250 ms of one `.stack` read in
+   * jscodeshift's tests, which was charged as a stall to the line that read it; without the runner
+   * that read costs V8 next to nothing. Formatting that is brief each time stays the code's: code
+   * that reads stacks again and again (Svelte's dev mode) stalls by its reading. Inside loopcop's
+   * own work, which times itself, and for the wrapped calls `fn` makes (their time is `blockedMs`),
+   * nothing is counted twice.
    */
   asRunnerWork<T>(fn: () => T, cpuMs: () => number): T {
     if (this.depth > 0) return fn()
@@ -53,15 +65,17 @@ export class Guard {
     const cpu0 = cpuMs()
     const own0 = this.blockedMs + this.ownMs
     const ownCpu0 = this.ownCpuMs
-    this.runnerDepth++
+    if (this.runnerDepth++ === 0) this.runnerSince = t0
     try {
       return fn()
     } finally {
       this.runnerDepth--
       const wall = now() - t0 - (this.blockedMs + this.ownMs - own0)
       const cpu = cpuMs() - cpu0 - (this.ownCpuMs - ownCpu0)
-      if (wall > 0) this.ownMs += wall
-      if (cpu > 0) this.ownCpuMs += cpu
+      if (wall >= RUNNER_WORK_MS || cpu >= RUNNER_WORK_MS) {
+        if (wall > 0) this.ownMs += wall
+        if (cpu > 0) this.ownCpuMs += cpu
+      }
     }
   }
 

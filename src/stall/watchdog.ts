@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { BroadcastChannel, Worker, type WorkerOptions, isMainThread, threadId } from 'node:worker_threads'
 import { monotonicNow, now } from '../runtime/clock.js'
 import { nodeFlags } from '../runtime/node-flags.js'
-import { type Guard, IN_CALL } from '../runtime/guard.js'
+import { type Guard, IN_CALL, RUNNER_WORK_MS } from '../runtime/guard.js'
 import { PROBE_FRAMES } from '../model/finding.js'
 import type { RawStack, Stacks } from '../stack/capture.js'
 
@@ -261,11 +261,14 @@ export class Watchdog<S> {
       this.#againIn = this.#tools.currentScope()
       return AGAIN
     }
-    // Inside the runner's stack formatter (`Guard.asRunnerWork`: Jest's source-map support parsing a
-    // dependency's map, 160–250 ms of a Babel error's `.stack` in jscodeshift): its time is the
-    // runner's, never a stall's, and the frames under it are where the code read a stack, not where
-    // it stalls. The next probe, a few ms on, reads the code that goes on stalling, if any.
-    if (this.#tools.guard.runnerDepth > 0) {
+    // Inside the runner's stack formatter (`Guard.asRunnerWork`), for `RUNNER_WORK_MS` or more
+    // already (Jest's source-map support parsing a dependency's map, 160–250 ms of a Babel error's
+    // `.stack` in jscodeshift): its time is the runner's, never a stall's, and the frames under it
+    // are where the code read a stack, not where it stalls. The next probe, a few ms on, reads the
+    // code that goes on stalling, if any. In a brief formatting (code reading stacks in a loop), the
+    // stack below the formatter is the stall's, as before.
+    const runner = this.#tools.guard
+    if (runner.runnerDepth > 0 && now() - runner.runnerSince >= RUNNER_WORK_MS) {
       this.#againIn = this.#tools.currentScope()
       this.#againWhy = 'formatter'
       return AGAIN

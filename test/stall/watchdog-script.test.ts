@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { expect, test } from 'vitest'
-import { Guard } from '../../src/runtime/guard.js'
+import { Guard, RUNNER_WORK_MS } from '../../src/runtime/guard.js'
 import { Stacks } from '../../src/stack/capture.js'
 import { Watchdog, type WatchdogTools, commonJsScript } from '../../src/stall/watchdog.js'
 
@@ -102,32 +102,37 @@ test('a probe that finds Node’s own code only (between two callbacks) answers 
 
 // jscodeshift under Jest: a Babel error's `.stack` ran Jest's source-map support for 160–250 ms, and
 // the stall was charged to the line that read it. A probe served inside the runner's formatter
-// (`Guard.asRunnerWork`) answers "again": the next one reads the code that goes on stalling, if any.
-test('a probe served while the runner formats a stack answers "again"; the formatter\'s time is the runner\'s', () => {
+// (`Guard.asRunnerWork`) once it has run `RUNNER_WORK_MS` answers "again": the next one reads the
+// code that goes on stalling, if any. A brief formatting (Svelte's dev mode reads stacks in a loop)
+// stays the code's: its time counts, and a probe in it is taken.
+test('a probe served in a long formatting answers "again", and its time is the runner\'s; a brief one stays the code\'s', () => {
   const guard = new Guard()
   let cpu = 0
   const { watchdog, probe } = probed({}, guard)
   let answer = ''
-  const format = (during?: () => void): string =>
+  const format = (cpuMs: number, wallMs: number): string =>
     guard.asRunnerWork(() => {
-      cpu += 200
-      during?.()
+      cpu += cpuMs
+      const t0 = performance.now()
+      while (performance.now() - t0 < wallMs);
+      answer = probe()
       return 'formatted'
     }, () => cpu)
-  expect(format(() => (answer = probe()))).toBe('formatted')
+  expect(format(200, RUNNER_WORK_MS + 2)).toBe('formatted')
   expect(answer).toBe('again')
   expect(watchdog.probes).toEqual([])
   expect(watchdog.takeAgainScope()).toBe('the test')
   expect(watchdog.takeAgainWhy()).toBe('formatter')
   expect(watchdog.takeAgainWhy()).toBeUndefined()
-  // The runner's 200 ms of CPU are taken off stalls as loopcop's own time is; the probe's own time is not counted twice.
+  // The runner's 200 ms of CPU are taken off stalls as loopcop's own time is.
   expect(guard.ownCpuMs).toBe(200)
   expect(guard.runnerDepth).toBe(0)
-  // Once it has returned, a probe is taken where it lands.
-  expect(probe()).toBe('ok')
+  // A brief formatting: the probe is taken where it lands, and the time stays the code's.
+  expect(format(1, 0)).toBe('formatted')
+  expect(answer).toBe('ok')
   expect(watchdog.probes.map((p) => p.scope)).toEqual(['the test'])
-  // Inside loopcop's own work (which times itself), a formatting counts nothing more.
-  guard.hold(() => format(() => (answer = probe())))
   expect(guard.ownCpuMs).toBe(200)
-  expect(answer).toBe('again')
+  // Inside loopcop's own work (which times itself), a formatting counts nothing more.
+  guard.hold(() => format(200, 0))
+  expect(guard.ownCpuMs).toBe(200)
 })
