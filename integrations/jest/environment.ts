@@ -268,7 +268,7 @@ export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base
             // loads that defines tests itself (pug's test/run-utils.js calls `it` and holds the test
             // bodies) is a file of tests, for the "test code" rule, as under Mocha.
             // eslint-disable-next-line @typescript-eslint/unbound-method -- the method's frame is where the search starts; never called here
-            addDefiningFile(Checked.prototype.handleTestEvent, NOT_THE_DEFINER, this.#testPath)
+            addDefiningFile(Checked.prototype.handleTestEvent, NOT_THE_DEFINER, this.#testPath, true)
             break
           case 'test_start':
             this.#current = event.test !== undefined && !this.#wrappedEarly.has(event.test) ? event.test : undefined
