@@ -115,10 +115,10 @@ export class Detector implements LifecycleHost {
     const recorder = new CallRecorder({ guard, stacks: this.stacks, ids, blockingError: (findings, title) => new this.BlockingIOError(findings, title), internalError, known: (finding) => this.markKnown([finding])[0]?.baselined === true })
     const clock = new ThreadClock(guard)
     this.#cpuMs = () => clock.ms()
-    const loading = new LoadingClock({ guard, cpuMs: () => clock.ms() })
+    const loading = new LoadingClock({ guard, cpuMs: this.#cpuMs })
     // A probe landing in a `require` reads the module loading, no stall of the scope's (unless it counts module loading): the watchdog looks again.
     const inLoading = (): boolean => loading.loading && this.scopes.current()?.settings.moduleLoading !== true
-    const watchdog = new Watchdog<Scope>({ stacks: this.stacks, guard, cpuMs: () => clock.ms(), root: options.root, currentScope: () => this.scopes.current(), inModuleLoading: inLoading, loadingOnStack: (raw, scope) => this.stalls.loadingOnStack(raw, scope), betweenCallbacks: (raw) => this.stalls.betweenCallbacks(raw), internalError })
+    const watchdog = new Watchdog<Scope>({ stacks: this.stacks, guard, cpuMs: this.#cpuMs, root: options.root, currentScope: () => this.scopes.current(), inModuleLoading: inLoading, loadingOnStack: (raw, scope) => this.stalls.loadingOnStack(raw, scope), betweenCallbacks: (raw) => this.stalls.betweenCallbacks(raw), internalError })
     this.stalls = new StallMonitor({ guard, clock, loading, stacks: this.stacks, ids, watchdog, sampler: new Sampler(guard), outside: (fn) => this.scopes.outside(fn), internalError })
     this.scopes = new Scopes(tools, this.config, {
       ensureInstalled: () => this.interceptors.install(),

@@ -133,6 +133,9 @@ export interface JestEnvironmentLike {
   teardown(): Promise<void>
 }
 
+/** A frame of Jest's own (jest-circus's `test`, jest-each's `test.each`), of a package, or of loopcop's handler chain: not where a test is defined. */
+const NOT_THE_DEFINER = /[\\/]node_modules[\\/]|^node:|^internal[\\/]/
+
 /**
  * Adds loopcop's per-test checking to a Jest test environment class (jsdom, a custom one): each test
  * function (and the timers and promise continuations it starts) runs in a scope of its own; at the
@@ -142,9 +145,6 @@ export interface JestEnvironmentLike {
  * test and are not checked. The base class's own `handleTestEvent`, if any, still runs.
  * @example module.exports = withLoopcop(require('jest-environment-jsdom').TestEnvironment)
  */
-/** A frame of Jest's own (jest-circus's `test`, jest-each's `test.each`), of a package, or of loopcop's handler chain: not where a test is defined. */
-const NOT_THE_DEFINER = /[\\/]node_modules[\\/]|^node:|^internal[\\/]/
-
 export function withLoopcop<Base extends JestEnvironmentClass>(Base: Base): Base {
   const given: unknown = Base
   if (typeof given !== 'function') {

@@ -370,9 +370,6 @@ export function knownStallsNote(total: number, known: number): string {
   return known === total ? `; the baseline knows ${total === 1 ? 'it' : 'them'}` : `; the baseline knows ${known} of them`
 }
 
-/** What the message of a test's leak says of the later calls its call site makes (a leaked interval's): only the first is printed. */
-export const LATER_LEAKS = 'later calls from here are counted there, not printed'
-
 /**
  * Where a leak's calls are counted, as its message says: `reported`, in the run report (the run has
  * loopcop's reporter); `unreported`, nowhere; `next-file`, in the run report if the worker goes on
@@ -399,21 +396,24 @@ export function leakMessage(leaked: Finding | readonly Finding[], counted: LeakC
   // Under Vitest, this call site's calls before its file ended failed the file (`failedFile`): this
   // one came too late to add to that failure (json-schema-ref-parser: "too late to fail it" said
   // beside the file's own failure for the same interval read as a contradiction).
-  const tooLate = failedFile ? 'its calls from here before then failed its file; this one came too late to fail it' : 'too late to fail it'
+  // Several call sites of one test are said together: "they", "from these lines".
+  const here = findings.length === 1 ? 'here' : 'these lines'
+  const itIs = findings.length === 1 ? 'it is' : 'they are'
+  const tooLate = failedFile ? `its calls from ${here} before then failed its file; this one came too late to fail it` : 'too late to fail it'
+  // Only the first of a call site's later calls is printed (a leaked interval makes one a tick).
   const where = !explain
     ? tooLate
     : counted === 'reported'
       ? fileEnded
         ? // A Vitest worker goes on after its file's end until it is stopped, which may be after the run was reported.
-          `${tooLate}; it is in the run report, and later calls from here are counted there until the run is reported, not printed`
-        : `${tooLate}; it is in the run report, and ${LATER_LEAKS}`
+          `${tooLate}; ${itIs} in the run report, and later calls from ${here} are counted there until the run is reported, not printed`
+        : `${tooLate}; ${itIs} in the run report, and later calls from ${here} are counted there, not printed`
       : counted === 'next-file'
-        ? `${tooLate}, and to reach the run report unless this worker runs another test file; later calls from here are not printed`
-        : `${tooLate}; later calls from here are not printed`
+        ? `${tooLate}, and to reach the run report unless this worker runs another test file; later calls from ${here} are not printed`
+        : `${tooLate}; later calls from ${here} are not printed`
   // The call and its frames under the line that says what happened (no headline counting it again).
   const judged = findings.filter((f) => !isUnjudged(f))
-  const said = findings.length === 1 ? where : where.replace('it is in the run report', 'they are in the run report').replace(/from here/g, 'from these lines')
-  return `loopcop (leak): ${who} blocked the event loop ${when} (${said}):\n${listBlocking(findings)}${!explain || judged.length === 0 ? '' : `\n${allowIt(judged)}`}`
+  return `loopcop (leak): ${who} blocked the event loop ${when} (${where}):\n${listBlocking(findings)}${!explain || judged.length === 0 ? '' : `\n${allowIt(judged)}`}`
 }
 
 /**

@@ -13,8 +13,7 @@ const own = { openSync: fs.openSync, writeSync: fs.writeSync, closeSync: fs.clos
 export function appendText(file: string, text: string): void {
   const fd = own.openSync(file, 'a')
   try {
-    const bytes = Buffer.from(text)
-    for (let at = 0; at < bytes.length; ) at += own.writeSync(fd, bytes, at)
+    writeAll(fd, Buffer.from(text), own.writeSync)
   } finally {
     own.closeSync(fd)
   }
@@ -50,9 +49,9 @@ export function writeFileAtomically(file: string, data: string | Uint8Array | It
   }
 }
 
-/** Writes all of `bytes` at the file's position: `writeSync` may write part of them. */
-function writeAll(fd: number, bytes: Uint8Array): void {
-  for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at)
+/** Writes all of `bytes` at the file's position with `write` (`writeSync`, which may write part of them). */
+function writeAll(fd: number, bytes: Uint8Array, write: typeof writeSync = writeSync): void {
+  for (let at = 0; at < bytes.length; ) at += write(fd, bytes, at)
 }
 
 /**
