@@ -436,9 +436,11 @@ export class StallMonitor {
    */
   #chosenProbe(taken: readonly ProbeResult<Scope>[], seen: boolean): ProbeResult<Scope> | undefined {
     const first = taken.find((p) => p.scope !== undefined) ?? taken[0]
-    if (seen || taken.length < 2) return first
+    if (seen || taken.length < 2 || first?.scope === undefined) return first
     for (const p of taken) {
-      if (p.scope === undefined) continue
+      // The first scope's own probes only: a later one may land after its code left an
+      // `allowBlocking(fn)` scope, and would charge that scope's stall to the test.
+      if (p.scope !== first.scope) continue
       if (firstPartyFrame(this.#probedOwnFrames(this.#probeStack(p.raw), this.#openedAt(p.scope))) !== undefined) return p
     }
     return first
