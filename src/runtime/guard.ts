@@ -1,11 +1,5 @@
-import { now } from './clock.js'
+import { monotonicNow, now } from './clock.js'
 
-/**
- * loopcop's own work on the thread, kept apart from the code under test. Blocking calls are
- * synchronous, so one counter per thread is exact: while `depth` is up, a wrapped call is a plain
- * pass-through (`readFileSync` → `openSync`/`readSync` is one finding, not three; loopcop reading
- * a source map to format a stack is no finding at all). One per detector (one per process).
- */
 /**
  * How long one piece of the runner's work (a stack formatting) runs, in wall or CPU ms, before it is
  * the runner's time and no stall's (`Guard.asRunnerWork`): parsing a source map takes tens to
@@ -13,9 +7,17 @@ import { now } from './clock.js'
  */
 export const RUNNER_WORK_MS = 10
 
+/** The slot of the watchdog's shared memory that holds the thread's last beat, as the watchdog reads it (`monotonicNow()`). */
+export const LAST_BEAT = 0
 /** The slot of the watchdog's shared memory that says a wrapped call's original is running (see `Guard.watched`; watchdog-worker.mjs reads it). */
 export const IN_CALL = 6
 
+/**
+ * loopcop's own work on the thread, kept apart from the code under test. Blocking calls are
+ * synchronous, so one counter per thread is exact: while `depth` is up, a wrapped call is a plain
+ * pass-through (`readFileSync` → `openSync`/`readSync` is one finding, not three; loopcop reading
+ * a source map to format a stack is no finding at all). One per detector (one per process).
+ */
 export class Guard {
   /** Depth of wrapped calls and of loopcop's own work on the stack. */
   depth = 0
@@ -75,6 +77,13 @@ export class Guard {
       if (wall >= RUNNER_WORK_MS || cpu >= RUNNER_WORK_MS) {
         if (wall > 0) this.ownMs += wall
         if (cpu > 0) this.ownCpuMs += cpu
+        // For the watchdog, the stall starts anew here: it probes a threshold on, not at once. A probe
+        // asked for during the work and served after it, or soon after (V8 serves it at the next
+        // function call; a collection of the work's garbage holds it), lands on the code that waited
+        // for the work: Jest's `expect(` that took a stack after a 2 s source-map parse, charged
+        // with the test's 300 ms loop that came next. Such a probe now finds its beat gone and
+        // records nothing (`STALE` in watchdog.ts). The stall monitor's own gap goes on.
+        if (this.watched !== undefined) this.watched[LAST_BEAT] = monotonicNow()
       }
     }
   }

@@ -41,7 +41,8 @@ import { parentPort, workerData } from 'node:worker_threads'
  * @property {number} target the `threadId` of the thread (0: the main thread)
  * @property {SharedArrayBuffer} shared [last beat (`monotonicMs()`), threshold ms, how often to look (ms),
  *   1 when a debugger may be attached, the route: 0 connecting, 1 ready, 2 unreachable, 1 while a
- *   probe's session to the main thread is open]
+ *   probe's session to the main thread is open, 1 while a wrapped call's original runs, the beat
+ *   the last probe was sent for]
  * @property {SharedArrayBuffer} armed one Int32: 1 while a scope is open
  */
 
@@ -78,6 +79,11 @@ const ROUTE = 4
 const SESSION = 5
 /** 1 while a wrapped call's original runs on the thread (`IN_CALL` in runtime/guard.ts). */
 const IN_CALL = 6
+/**
+ * The beat the last probe was sent for (`SENT_FOR` in watchdog.ts): served once the thread has beaten
+ * since, the probe records nothing. Memory of an older loopcop may end before it.
+ */
+const SENT_FOR = 7
 const READY = 1
 const UNREACHABLE = 2
 
@@ -446,12 +452,15 @@ function look(t) {
   t.handled = last
   t.reprobeAt = last + 2 * (at - last)
   t.busy = true
+  if (t.shared.length > SENT_FOR) t.shared[SENT_FOR] = last
   // No time limit: a long native call (a huge JSON.parse) serves the interrupt when it returns,
   // and the probe then reads the code right after it — still the stalled stretch.
   t.evaluate((answer) => {
     t.busy = false
     // The probe landed inside a blocking call that had just returned ("again", AGAIN in
     // watchdog.ts): if the beat is still late, the code after the call is what stalls: look again.
+    // One served once the thread had beaten since ("stale") recorded nothing: the new beat is
+    // looked at as any.
     if (answer === 'again') {
       t.again = t.againFor === last ? t.again + 1 : 1
       t.againFor = last

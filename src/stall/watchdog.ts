@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { BroadcastChannel, Worker, type WorkerOptions, isMainThread, threadId } from 'node:worker_threads'
 import { monotonicNow, now } from '../runtime/clock.js'
 import { nodeFlags } from '../runtime/node-flags.js'
-import { type Guard, IN_CALL, RUNNER_WORK_MS } from '../runtime/guard.js'
+import { type Guard, IN_CALL, LAST_BEAT, RUNNER_WORK_MS } from '../runtime/guard.js'
 import { PROBE_FRAMES } from '../model/finding.js'
 import type { RawStack, Stacks } from '../stack/capture.js'
 
@@ -110,6 +110,14 @@ const ROUTE = 4
 const ROUTES: readonly Route[] = ['connecting', 'ready', 'unreachable']
 /** Where the worker says a probe's session to the main thread is open (1) or closed (0). */
 const SESSION = 5
+/**
+ * Where the worker says for which beat it sent the last probe: served once a newer beat came, the
+ * probe records nothing (see `#record`). 0 when not said (a worker of another loopcop version).
+ */
+const SENT_FOR = 7
+
+/** What the probe answers when the stall it was sent for had ended before it was served: nothing recorded. */
+export const STALE = 'stale'
 
 /** The watched-thread side of the stall watchdog of one detector (the main thread, or a worker thread). */
 export class Watchdog<S> {
@@ -133,7 +141,8 @@ export class Watchdog<S> {
   readonly #tools: WatchdogTools<S>
   // Shared with the worker: [last beat (`monotonicNow()`), threshold ms, how often the worker looks (ms),
   // 1 when a debugger may be attached, the route (0 connecting, 1 ready, 2 unreachable), 1 while a
-  // probe's session to the main thread is open], and the armed flag.
+  // probe's session to the main thread is open, 1 while a wrapped call's original runs (`IN_CALL`),
+  // the beat the last probe was sent for (`SENT_FOR`)], and the armed flag.
   #shared: Float64Array | undefined
   #armed: Int32Array | undefined
   /** This thread is watched (or on its way to be): it registered, or started a watchdog of its own. */
@@ -157,7 +166,7 @@ export class Watchdog<S> {
   beat(): void {
     const shared = this.#shared
     if (shared === undefined) return
-    shared[0] = monotonicNow()
+    shared[LAST_BEAT] = monotonicNow()
     // A debugger opened after start (inspector.open(), SIGUSR1) is left alone: the watchdog sends
     // nothing while one may be attached. Stalls are still seen, without a stack.
     shared[3] = inspector.url() === undefined ? 0 : 1
@@ -201,7 +210,7 @@ export class Watchdog<S> {
       return
     }
     const before = shared[1] as number
-    shared[0] = monotonicNow()
+    shared[LAST_BEAT] = monotonicNow()
     shared[1] = thresholdMs
     // How often the worker looks while a probe is on its way or a stall goes on; else it sleeps
     // until the last beat is late by the threshold (watchdog-worker.mjs, `untilLate`).
@@ -252,6 +261,16 @@ export class Watchdog<S> {
   /** Frames of the running code, recorded by the probe on top of it (in V8's interrupt). */
   #record(): string {
     if (this.inHeartbeat) return 'heartbeat'
+    // V8 serves the probe at the thread's next function call or loop back-edge: a long native stretch
+    // (a huge JSON.parse, a collection of the heap) holds it, and it is served after. Asked for a
+    // stall that has ended since (the thread beat, or ended an `allowBlocking(fn)`, a scope, a
+    // module's evaluation, a long stack formatting: `Guard.asRunnerWork`), it reads code that ran
+    // after: taken, it told the next stall (Mocha CI: a probe held by
+    // `allowBlocking(() => JSON.parse(…))` was served after the call returned, and charged the next
+    // `allowBlocking(fn)`'s stall to the test).
+    const shared = this.#tools.guard.watched
+    const sentFor = shared?.[SENT_FOR] ?? 0
+    if (shared !== undefined && sentFor > 0 && shared[LAST_BEAT] !== sentFor) return STALE
     // Inside a wrapped call (or loopcop's own work): a probe asked for while a blocking call slept
     // is served when the call returns, still inside it. That stretch is the call's own finding; the
     // watchdog asks again, and the next probe reads whatever keeps the loop busy after it.
@@ -356,7 +375,7 @@ export class Watchdog<S> {
       return
     }
     try {
-      const sab = new SharedArrayBuffer((IN_CALL + 1) * 8)
+      const sab = new SharedArrayBuffer((Math.max(IN_CALL, SENT_FOR) + 1) * 8)
       const armedSab = new SharedArrayBuffer(4)
       this.#shared = new Float64Array(sab)
       this.#tools.guard.watched = this.#shared

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { expect, test } from 'vitest'
-import { Guard, RUNNER_WORK_MS } from '../../src/runtime/guard.js'
+import { monotonicNow } from '../../src/runtime/clock.js'
+import { Guard, LAST_BEAT, RUNNER_WORK_MS } from '../../src/runtime/guard.js'
 import { Stacks } from '../../src/stack/capture.js'
 import { Watchdog, type WatchdogTools, commonJsScript } from '../../src/stall/watchdog.js'
 
@@ -135,4 +136,49 @@ test('a probe served in a long formatting answers "again", and its time is the r
   // Inside loopcop's own work (which times itself), a formatting counts nothing more.
   guard.hold(() => format(200, 0))
   expect(guard.ownCpuMs).toBe(200)
+})
+
+// V8 serves a probe at the thread's next function call: a long native stretch holds it. Mocha CI: a
+// probe asked for during `allowBlocking(() => JSON.parse(…))` was served after the call returned
+// (the stall monitor had settled that stall and begun the next gap), and the next
+// `allowBlocking(fn)`'s stall was charged to the test by it. A probe served once its thread has
+// beaten since the beat it was sent for records nothing.
+test('a probe served after its thread beat again records nothing ("stale"); one sent for the beat still current is taken', () => {
+  const guard = new Guard()
+  const { watchdog, probe } = probed({}, guard)
+  const shared = new Float64Array(8)
+  guard.watched = shared
+  shared[LAST_BEAT] = 1_000
+  shared[7] = 1_000 // the beat the worker sent it for (`SENT_FOR`)
+  expect(probe()).toBe('ok')
+  expect(watchdog.probes).toHaveLength(1)
+  shared[LAST_BEAT] = 1_200
+  expect(probe()).toBe('stale')
+  expect(watchdog.probes).toHaveLength(1)
+  expect(watchdog.takeAgainScope()).toBeUndefined()
+  // A worker that says nothing of it (another loopcop version's): taken as before.
+  shared[7] = 0
+  expect(probe()).toBe('ok')
+  expect(watchdog.probes).toHaveLength(2)
+})
+
+// Jest, under load: a probe held across the end of a 2 s source-map parse (or by the collection of
+// its garbage right after) was served in the `expect(` that had taken the stack, and the test's
+// 300 ms loop that came next was charged to that line. A long runner's work ends with a new beat
+// for the watchdog, so such a probe is stale, and the next one comes a threshold on.
+test("a long runner's work ends with a new beat for the watchdog; a brief one leaves the beat", () => {
+  const guard = new Guard()
+  const shared = new Float64Array(8)
+  guard.watched = shared
+  shared[LAST_BEAT] = 1
+  const spin = (ms: number): void => {
+    const t0 = performance.now()
+    while (performance.now() - t0 < ms);
+  }
+  guard.asRunnerWork(() => spin(0), () => 0)
+  expect(shared[LAST_BEAT]).toBe(1)
+  const before = monotonicNow()
+  guard.asRunnerWork(() => spin(RUNNER_WORK_MS + 2), () => 0)
+  expect(shared[LAST_BEAT]).toBeGreaterThanOrEqual(before + RUNNER_WORK_MS)
+  expect(shared[LAST_BEAT]).toBeLessThanOrEqual(monotonicNow())
 })
