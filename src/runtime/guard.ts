@@ -82,8 +82,11 @@ export class Guard {
         // function call; a collection of the work's garbage holds it), lands on the code that waited
         // for the work: Jest's `expect(` that took a stack after a 2 s source-map parse, charged
         // with the test's 300 ms loop that came next. Such a probe now finds its beat gone and
-        // records nothing (`STALE` in watchdog.ts). The stall monitor's own gap goes on.
-        if (this.watched !== undefined) this.watched[LAST_BEAT] = monotonicNow()
+        // records nothing (`STALE` in watchdog.ts). The stall monitor's own gap goes on. Only work
+        // that took CPU: a brief formatting the thread was descheduled in (a loaded machine) is
+        // long in wall time only, and code that formats stacks in a loop there would postpone the
+        // watchdog again and again.
+        if (cpu >= RUNNER_WORK_MS && this.watched !== undefined) this.watched[LAST_BEAT] = monotonicNow()
       }
     }
   }

@@ -41,3 +41,25 @@ export function nameStallSites(path: string, text: string): string {
     return whole
   })
 }
+
+/** A stall finding as far as a failed assertion needs to show it. */
+interface ShownFinding {
+  readonly kind: string
+  readonly test?: { readonly name: string } | undefined
+  readonly location?: { readonly file: string; readonly line: number } | undefined
+  readonly durationMs: number
+  readonly wallMs?: number | undefined
+  readonly unjudged?: string | undefined
+  readonly stack: readonly string[]
+}
+
+/**
+ * The findings of a run as one line each (test, place, CPU and wall ms, why not judged, the first
+ * frames): the message of an assertion on a run's stalls, so that a stall that should not be there,
+ * met once in a CI run under load, says what it was.
+ */
+export function describeFindings(findings: readonly ShownFinding[] | undefined): string {
+  return (findings ?? [])
+    .map((f) => `${f.kind} in "${f.test?.name}" at ${f.location?.file}:${f.location?.line}, ${f.durationMs} ms (wall ${f.wallMs ?? '-'})${f.unjudged === undefined ? '' : `, not judged: ${f.unjudged}`}; ${f.stack.slice(0, 4).join(' < ')}`)
+    .join('\n')
+}

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
 import type { JsonFinding, JsonReport } from '../../src/index.js'
-import { nameStallSites } from '../helpers/stall.js'
+import { describeFindings, nameStallSites } from '../helpers/stall.js'
 import { type MochaRun, mochaFixtures, runMocha } from './support.js'
 
 // The stall fixture: event-loop stalls without any blocking call (a large JSON.parse, a busy loop
@@ -67,7 +67,7 @@ describe.each([
     })
 
     test('the JSON report holds each stall once, and nothing else', () => {
-      expect(stallsOf(run.report)).toEqual(expectedReport)
+      expect(stallsOf(run.report), describeFindings(run.report?.findings)).toEqual(expectedReport)
       expect(new Set(run.report?.findings.map((f) => f.id)).size).toBe(2)
       expect(run.report?.summary).toMatchObject({ findings: 2, tests: 2 })
     })
@@ -92,7 +92,7 @@ describe.each([
     })
 
     test('the JSON report holds each stall once', () => {
-      expect(stallsOf(run.report)).toEqual(expectedReport)
+      expect(stallsOf(run.report), describeFindings(run.report?.findings)).toEqual(expectedReport)
       expect(run.report?.summary).toMatchObject({ findings: 2, tests: 2 })
     })
   })
@@ -107,7 +107,7 @@ describe.each([
       expect(run.failed).toEqual([])
       expect(run.json.stats).toMatchObject({ tests: 5, passes: 5, failures: 0 })
       expect(run.code).toBe(0)
-      expect(stallsOf(run.report)).toEqual(expectedReport)
+      expect(stallsOf(run.report), describeFindings(run.report?.findings)).toEqual(expectedReport)
       expect(run.report?.findings.map((f) => f.mode)).toEqual(['warn', 'warn'])
     })
   })
@@ -128,6 +128,6 @@ describe.each([
       const warning = run.stderr.slice(run.stderr.indexOf(`loopcop (warn): 1 event loop stall during "${title}"`))
       expect(sites(warning), title).toMatch(frames[title]!)
     }
-    expect(stallsOf(run.report)).toEqual(expectedReport)
+    expect(stallsOf(run.report), describeFindings(run.report?.findings)).toEqual(expectedReport)
   })
 })

@@ -5,6 +5,7 @@
 // a stall.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { JsonFinding, JsonReport } from '../../src/index.js'
+import { describeFindings } from '../helpers/stall.js'
 import { type FixtureRun, type Pool, cleanRuns, marked, names, outcome, runFixture } from './support.js'
 
 afterAll(cleanRuns)
@@ -50,7 +51,7 @@ describe.each<{ pool: Pool }>([{ pool: 'forks' }, { pool: 'threads' }])('pool: $
     })
 
     test('the JSON report holds each stall once, and nothing else', () => {
-      expect(stallsOf(run.report)).toEqual(expectedStalls)
+      expect(stallsOf(run.report), describeFindings(run.report?.findings)).toEqual(expectedStalls)
       expect(run.report?.findings).toHaveLength(2)
       expect(new Set(run.report?.findings.map((f) => f.id)).size).toBe(2)
       for (const f of run.report?.findings ?? []) expect(f).toMatchObject({ kind: 'stall', allowed: false, test: { file } })
@@ -67,7 +68,7 @@ describe.each<{ pool: Pool }>([{ pool: 'forks' }, { pool: 'threads' }])('pool: $
       expect(names(run, 'failed')).toEqual([])
       expect(run.tests).toHaveLength(7)
       expect(run.result.code).toBe(0)
-      expect(stallsOf(run.report)).toEqual(expectedStalls)
+      expect(stallsOf(run.report), describeFindings(run.report?.findings)).toEqual(expectedStalls)
       expect(run.report?.findings.map((f) => f.mode)).toEqual(['warn', 'warn'])
     })
   })
@@ -94,7 +95,7 @@ describe.each<{ pool: Pool }>([{ pool: 'forks' }, { pool: 'threads' }])('pool: $
     })
 
     test('the JSON report holds each stall once', () => {
-      expect(stallsOf(run.report)).toEqual(expectedStalls)
+      expect(stallsOf(run.report), describeFindings(run.report?.findings)).toEqual(expectedStalls)
       expect(run.report?.findings).toHaveLength(2)
     })
   })
