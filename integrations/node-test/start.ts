@@ -34,7 +34,9 @@ export function start(startedByATest: boolean): void {
   // module that turns stall detection off (`configure({ stallMs: 0 })`) stops it again. Not in a
   // process a test started: it runs tests, but is most likely short; a test there starts it.
   if (!startedByATest) prepareStalls()
-  const notice = loadOrderWarning(loadedBefore(), 'loopcop/node-test', 'Put `--import loopcop/node-test` (or `--require`) first on the command line.')
+  // Node loads every `--require` module before any `--import` one, whatever their order on the
+  // command line (pino-pretty's trial: `--import loopcop/node-test --require ./setup.cjs`).
+  const notice = loadOrderWarning(loadedBefore(), 'loopcop/node-test', 'Put `--import loopcop/node-test` first on the command line; with set-up modules given to `--require`, which Node loads before any `--import`, use `--require loopcop/node-test`, first among them.')
   const lifecycle = new NodeTestLifecycle(new ProcessSink(notice === undefined ? [] : [notice]))
   const intercept = (): void => {
     if (!interceptNodeTest(lifecycle, lifecycle.run)) return

@@ -49,3 +49,14 @@ for (const setup of setups) {
     })
   })
 }
+
+// pino-pretty's trial: `--import loopcop/node-test --require ./setup.cjs` was told to put
+// `--import loopcop/node-test` first, which it was: Node loads every `--require` before any
+// `--import`. The advice names `--require loopcop/node-test`, which loads first.
+test('a set-up module given to --require loads before --import loopcop/node-test: the warning says to --require loopcop/node-test', async () => {
+  const run = await runNodeTest('cjs', { name: 'builds-require-after-import', preload: ['loopcop/node-test', { require: './loopcop.setup.cjs' }] })
+  expect(run.stderr, run.output).toContain('loopcop: loopcop.setup.cjs was loaded before loopcop/node-test')
+  expect(run.stderr).toContain('with set-up modules given to `--require`, which Node loads before any `--import`, use `--require loopcop/node-test`, first among them')
+  const fixed = await runNodeTest('cjs', { name: 'builds-require-first', preload: [{ require: 'loopcop/node-test' }, { require: './loopcop.setup.cjs' }] })
+  expect(fixed.stderr, fixed.output).not.toContain('was loaded before loopcop/node-test')
+}, 120_000)
