@@ -80,6 +80,14 @@ const NO_STACK_AGAIN = 'no stack of their own, for the reason given with the fir
 /** Why some calls have no stack of their own (see `STACKS_PER_OPERATION`). */
 export const NO_STACK = `no stack of their own: past the first ${STACKS_PER_OPERATION} calls of an operation in a test, once one of them is not allowed by a rule (calls a baseline knows are not), later calls are counted and timed only`
 
+/**
+ * A call's argument summary as its message shows it: quoted, as a path or command is, except a file
+ * descriptor's (`fd 24`, args.ts), which read as a file named "fd 24" when quoted (pino-pretty).
+ */
+function shownArgs(args: string): string {
+  return /^fd \d+$/.test(args) ? args : JSON.stringify(args)
+}
+
 /** The headline of one finding: what blocked, how long, and the alternative. */
 export function describeFinding(f: Finding): string {
   const leak = f.leak ? 'after its test ended: ' : ''
@@ -88,7 +96,7 @@ export function describeFinding(f: Finding): string {
     return `${leak}event loop stalled ${overThreshold(f.maxMs, f.thresholdMs)}${wallTime(f)}${times} (threshold ${formatMs(f.thresholdMs)})`
   }
   const others = f.otherArgs === undefined ? '' : ` and ${plural(f.otherArgs, 'other')}`
-  const call = f.args !== undefined ? `${f.operation}(${JSON.stringify(f.args)}${others})` : f.operation
+  const call = f.args !== undefined ? `${f.operation}(${shownArgs(f.args)}${others})` : f.operation
   // A call refused in `throw` mode never ran: it blocked nothing, so no time is shown for it.
   if (f.raised) return `${leak}${call}${f.calls > 1 ? ` ×${count(f.calls)}` : ''} — refused before it ran (mode: throw) — ${f.hint}`
   if (isUnjudged(f)) return `${leak}${f.operation} ×${count(f.calls)} more call${f.calls === 1 ? '' : 's'}, not judged, blocked ${formatMs(f.durationMs)} in total — ${f.hint}`

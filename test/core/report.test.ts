@@ -61,6 +61,12 @@ function stallFinding(over: Partial<StallFinding> = {}): StallFinding {
 }
 
 describe('the failure message', () => {
+  // pino-pretty: `fs.writeSync("fd 24")` read as a file named "fd 24".
+  test('a file descriptor is shown as one, unquoted; a path is quoted', () => {
+    expect(describeFinding(syncFinding({ operation: 'fs.writeSync', args: 'fd 24' }))).toBe('fs.writeSync(fd 24) blocked 3.1 ms — use fs.promises.readFile')
+    expect(describeFinding(syncFinding())).toBe('fs.readFileSync("config/users.json") blocked 3.1 ms — use fs.promises.readFile')
+  })
+
   test("a stall in a dependency's code is in the package, from the user's line (a stall is not a call)", () => {
     const frames = [
       { fn: 'parse', file: join(cwd, 'node_modules/assume/index.js'), line: 257, column: 3 },
