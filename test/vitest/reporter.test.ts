@@ -170,6 +170,18 @@ test('a run without loopcop/vitest in setupFiles says that no test file was chec
   expect(run.result.output).not.toContain('no blocking of the event loop found')
 }, 240_000)
 
+// faker's trial: a file that ran every test, one of them failing on its own assertion, made a run
+// without loopcop/vitest in setupFiles say "every test file failed before its end".
+test('a run without loopcop/vitest in setupFiles says so when a test failed on its own, not that the file failed before its end', async () => {
+  const run = await runFixture(['test/one-fails.test.ts'], { report: true, env: { FIXTURE_NO_SETUP: '1' } })
+  expect(run.tests.map((t) => [t.name, t.status]), run.result.output).toEqual([
+    ['[clean] passes', 'passed'],
+    ['[clean] fails on its own assertion', 'failed'],
+  ])
+  expect(run.result.output).toContain("loopcop: no test file was checked: add 'loopcop/vitest' to `setupFiles` in the Vitest config")
+  expect(run.result.output).not.toContain('failed before its end')
+}, 240_000)
+
 test('a run without loopcop/vitest in setupFiles still writes the JSON report test.provide.loopcop names, saying no test file was checked (hono)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'loopcop-provided-report-'))
   const path = join(dir, 'report.json')
