@@ -444,8 +444,8 @@ export class StallMonitor {
     const first = taken.find((p) => p.scope !== undefined) ?? taken[0]
     if (seen || taken.length < 2 || first?.scope === undefined) return first
     for (const p of taken) {
-      // The first scope's own probes only: a later one may land after its code left an
-      // `allowBlocking(fn)` scope, and would charge that scope's stall to the test.
+      // The first scope's own probes only. A scope's opening and end, and an `allowBlocking(fn)`'s,
+      // settle the gap, so a later probe of another scope is code of a test running beside it.
       if (p.scope !== first.scope) continue
       if (firstPartyFrame(this.#probedOwnFrames(this.#probeStack(p.raw), this.#openedAt(p.scope))) !== undefined) return p
     }

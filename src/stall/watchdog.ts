@@ -265,9 +265,9 @@ export class Watchdog<S> {
     // (a huge JSON.parse, a collection of the heap) holds it, and it is served after. Asked for a
     // stall that has ended since (the thread beat, or ended an `allowBlocking(fn)`, a scope, a
     // module's evaluation, a long stack formatting: `Guard.asRunnerWork`), it reads code that ran
-    // after: taken, it told the next stall (Mocha CI: a probe held by
-    // `allowBlocking(() => JSON.parse(…))` was served after the call returned, and charged the next
-    // `allowBlocking(fn)`'s stall to the test).
+    // after: taken, it would tell the next stall by code that ran before it (Jest under load: a
+    // probe asked for during a 2 s source-map parse, served after it in the `expect(` that took
+    // the stack, charged the test's 300 ms loop that came next to that line).
     const shared = this.#tools.guard.watched
     const sentFor = shared?.[SENT_FOR] ?? 0
     if (shared !== undefined && sentFor > 0 && shared[LAST_BEAT] !== sentFor) return STALE

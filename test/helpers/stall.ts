@@ -1,6 +1,7 @@
 // Where the stall fixtures (test/fixtures/{jest,mocha}/stall) are expected to report their stalls:
 // the lines of their src/stall.js marked `// stalls: …`.
 import { readFileSync } from 'node:fs'
+import type { JsonFinding } from '../../src/index.js'
 
 /** The marked lines of a fixture's src/stall.js. */
 interface StallSites {
@@ -42,23 +43,12 @@ export function nameStallSites(path: string, text: string): string {
   })
 }
 
-/** A stall finding as far as a failed assertion needs to show it. */
-interface ShownFinding {
-  readonly kind: string
-  readonly test?: { readonly name: string } | undefined
-  readonly location?: { readonly file: string; readonly line: number } | undefined
-  readonly durationMs: number
-  readonly wallMs?: number | undefined
-  readonly unjudged?: string | undefined
-  readonly stack: readonly string[]
-}
-
 /**
  * The findings of a run as one line each (test, place, CPU and wall ms, why not judged, the first
  * frames): the message of an assertion on a run's stalls, so that a stall that should not be there,
  * met once in a CI run under load, says what it was.
  */
-export function describeFindings(findings: readonly ShownFinding[] | undefined): string {
+export function describeFindings(findings: readonly JsonFinding[] | undefined): string {
   return (findings ?? [])
     .map((f) => `${f.kind} in "${f.test?.name}" at ${f.location?.file}:${f.location?.line}, ${f.durationMs} ms (wall ${f.wallMs ?? '-'})${f.unjudged === undefined ? '' : `, not judged: ${f.unjudged}`}; ${f.stack.slice(0, 4).join(' < ')}`)
     .join('\n')

@@ -138,10 +138,9 @@ test('a probe served in a long formatting answers "again", and its time is the r
   expect(guard.ownCpuMs).toBe(200)
 })
 
-// V8 serves a probe at the thread's next function call: a long native stretch holds it. Mocha CI: a
-// probe asked for during `allowBlocking(() => JSON.parse(…))` was served after the call returned
-// (the stall monitor had settled that stall and begun the next gap), and the next
-// `allowBlocking(fn)`'s stall was charged to the test by it. A probe served once its thread has
+// V8 serves a probe at the thread's next function call: a long native stretch holds it. Served once
+// the stall it was sent for has been settled (the stall monitor has begun the next gap), it reads
+// code that ran after, and would tell the next stall by it. A probe served once its thread has
 // beaten since the beat it was sent for records nothing.
 test('a probe served after its thread beat again records nothing ("stale"); one sent for the beat still current is taken', () => {
   const guard = new Guard()
