@@ -148,6 +148,6 @@ test.each(['forks', 'threads'] as const)("%s: a stall after a slow module's impo
   expect(names(run, 'failed'), run.result.output).toEqual([])
   const stalls = (run.report?.findings ?? []).filter((f) => f.kind === 'stall')
   expect(stalls.map((f) => [f.test?.name, f.stack.find((frame) => frame.includes('test/import-stall.test.ts')), f.allowed]), run.result.output).toEqual([
-    ['[stall] imports a slow module amid its own work', 'test/import-stall.test.ts:12:10', false],
+    ['[stall] imports a slow module amid its own work', 'test/import-stall.test.ts:15:10', false],
   ])
 }, 240_000)
