@@ -83,9 +83,43 @@ function siteLines(sites: readonly SiteSummary[]): string[] {
     const tests = site.tests.length === 0 ? '' : ` — ${plural(site.tests.length, 'test')}: ${site.tests.slice(0, 3).join(', ')}${site.tests.length > 3 ? ', …' : ''}`
     lines.push(`  ${site.operation} at ${site.site}${byPackages(site.findings)}: ${plural(site.calls, site.kind === 'stall' ? 'stall' : 'call')}, ${refused(site) ?? formatMs(site.blockedMs)}${notes(leaked(site), warned[i])}${tests}`)
     const example = site.example
-    lines.push(`      ${example.kind === 'stall' ? stallDetail(example, site.calls) : (describeFinding(example).split(' — ').slice(-1)[0] ?? '')}`)
+    lines.push(`      ${example.kind === 'stall' ? stallDetail(example, site.calls) : callAdvice(site, describeFinding(example).split(' — ').slice(-1)[0] ?? '')}`)
   }
   return lines
+}
+
+/** The packages that made a site's calls, and how many of its calls they made. */
+function madeBy(findings: readonly Finding[]): { readonly packages: readonly string[]; readonly calls: number; readonly byThem: number; readonly own: boolean } {
+  const packages = new Set<string>()
+  let own = true
+  let calls = 0
+  let byThem = 0
+  for (const f of findings) {
+    calls += f.calls
+    if (f.kind !== 'sync-io' || f.offender === undefined) continue
+    packages.add(f.offender.package)
+    byThem += f.calls
+    own &&= atOffender(f)
+  }
+  return { packages: [...packages], calls, byThem, own }
+}
+
+/**
+ * A call site's advice: the operation's alternative (`hint`), or, where packages made the calls
+ * (the user's line calls into TypeScript's `createProgram`, which reads files), what the user can
+ * do about them: their own code cannot take `fs.promises.readFile` in place of TypeScript's
+ * `readFileSync` (mkdist's and faker's trials read the bare hint as advice they could not act on).
+ * The `{ package }` rule is the one a failure message names for such calls (messages.ts, `allowIt`).
+ */
+function callAdvice(site: SiteSummary, hint: string): string {
+  const by = madeBy(site.findings)
+  if (by.packages.length === 0) return hint
+  const rules = by.packages.map((p) => `\`{ package: '${p}' }\``)
+  const ruleList = rules.length === 1 ? rules[0] : `${rules.slice(0, -1).join(', ')} and ${rules.at(-1)}`
+  const one = by.packages.length === 1
+  if (by.byThem < by.calls) return `${hint} (for the calls the package${one ? '' : 's'} made, ${ruleList} allow${one ? 's' : ''} them)`
+  const code = one ? `${by.packages[0]}'s code` : `the code of ${by.packages.slice(0, -1).join(', ')} and ${by.packages.at(-1)}`
+  return `${hint} — in ${code}, not yours: use an async API of ${one ? by.packages[0] : 'theirs'} where there is one, or run the work in a worker thread; ${ruleList} allow${one ? 's' : ''} ${one ? 'it' : 'them'}`
 }
 
 /**
@@ -122,19 +156,9 @@ function leaked(site: SiteSummary): string | undefined {
  * traceDepth may find it: `noOwnFrameNote`), else nothing.
  */
 function byPackages(findings: readonly Finding[]): string {
-  const packages = new Set<string>()
-  let own = true
-  let calls = 0
-  let byThem = 0
-  for (const f of findings) {
-    calls += f.calls
-    if (f.kind !== 'sync-io' || f.offender === undefined) continue
-    packages.add(f.offender.package)
-    byThem += f.calls
-    own &&= atOffender(f)
-  }
-  if (packages.size === 0) return ''
-  const names = `${packages.size === 1 ? '' : 's'} ${[...packages].join(', ')}`
+  const { packages, calls, byThem, own } = madeBy(findings)
+  if (packages.length === 0) return ''
+  const names = `${packages.length === 1 ? '' : 's'} ${packages.join(', ')}`
   if (own) return ` (in the package${names}, ${noOwnFrameNote(findings.filter((f) => f.kind === 'sync-io' && f.offender !== undefined))})`
   return ` (called by the package${names}${byThem < calls ? `: ${count(byThem)} of the ${count(calls)} calls` : ''})`
 }

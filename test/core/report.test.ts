@@ -729,6 +729,19 @@ describe('the run summary', () => {
     expect(mixed.split('\n')[1]).toMatch(/^ {2}fs\.readFileSync at src\/users\.ts:14:18 \(called by the packages vite, pino\): 2 calls/)
   })
 
+  test("a site whose calls packages made advises what the user can do: the package's async API, a worker, a `{ package }` rule (mkdist's trial)", () => {
+    const dep = (pkg: string) => ({ package: pkg, file: join(cwd, `node_modules/${pkg}/index.js`), line: 7, column: 3 })
+    const one = formatSummary([syncFinding({ offender: dep('typescript') })], cwd).split('\n')[2]
+    expect(one).toBe("      use fs.promises.readFile — in typescript's code, not yours: use an async API of typescript where there is one, or run the work in a worker thread; `{ package: 'typescript' }` allows it")
+    const two = formatSummary([syncFinding({ offender: dep('typescript') }), syncFinding({ offender: dep('vue-sfc-transformer') })], cwd).split('\n')[2]
+    expect(two).toBe("      use fs.promises.readFile — in the code of typescript and vue-sfc-transformer, not yours: use an async API of theirs where there is one, or run the work in a worker thread; `{ package: 'typescript' }` and `{ package: 'vue-sfc-transformer' }` allow them")
+    // The line also makes the call itself: the hint is for its own calls, the rule for the package's.
+    const mixed = formatSummary([syncFinding({ offender: dep('mlly') }), syncFinding({ calls: 3 })], cwd).split('\n')[2]
+    expect(mixed).toBe("      use fs.promises.readFile (for the calls the package made, `{ package: 'mlly' }` allows them)")
+    // The user's own calls keep the bare alternative.
+    expect(formatSummary([syncFinding({})], cwd).split('\n')[2]).toBe('      use fs.promises.readFile')
+  })
+
   test('calls by the tests’ own code and calls not judged are counted apart, never as blocking calls', () => {
     const findings = [
       syncFinding({ test: { name: 'a' } }),
