@@ -89,12 +89,20 @@ function startRecording(): string | undefined {
 let spool = startRecording()
 
 /**
+ * Why a run not started by `node --test` is partial: a program on node:test's `run()` (borp) or a
+ * script of tests chose the files, which loopcop cannot hold against the suite. Said as that, not
+ * as files named on the command line: borp's command line names none (@fastify/static's trial).
+ */
+export const NOT_NODE_TEST = "the test files were chosen by a script or a program on node:test's run() (borp, say), not by `node --test` with no file named"
+
+/**
  * Whether this `node --test` run runs the whole suite, so that a baseline entry it did not see is a
- * fixed one (`true`), else why not: a test file or glob named on the command line,
- * `--test-name-pattern`, `--test-skip-pattern`, `--test-only`, `--test-shard`, or `--watch` (whose
- * reruns run the files a change touched).
+ * fixed one (`true`), else why not: a run not started by `node --test` (`NOT_NODE_TEST`), a test
+ * file or glob named on the command line, `--test-name-pattern`, `--test-skip-pattern`,
+ * `--test-only`, `--test-shard`, or `--watch` (whose reruns run the files a change touched).
  */
 export function completeRun(argv: readonly string[] = process.argv, execArgv: readonly string[] = process.execArgv): Completeness {
+  if (!execArgv.includes('--test')) return NOT_NODE_TEST
   if (argv.length > 1) return PARTIAL.namedFiles
   const args = nodeFlags(execArgv)
   const option = args.map((a) => /^--(?:experimental-)?(test-(?:name-pattern|skip-pattern|only|shard)|watch)\b/.exec(a)?.[1]).find((name) => name !== undefined)

@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
 import type { JsonReport } from '../../src/index.js'
 import { storageRunFrames } from '../helpers/frames.js'
-import { type NodeTestRun, nodeTestFixtures, runNodeTest } from './support.js'
+import { type NodeTestRun, nodeTestFixtures, run, runNodeTest } from './support.js'
 
 const preload = ['loopcop/node-test', './loopcop.setup.mjs']
 
@@ -92,6 +92,20 @@ describe('the baseline', () => {
     expect(failing.report?.baseline, failing.output).toMatchObject({ complete: false, partial: 'a test or a hook failed, or a test file did not load', fixed: [] })
     expect(failing.stderr).toContain('(0 added, 0 removed); a partial run (a test or a hook failed, or a test file did not load) keeps the entries it did not see')
     expect(functions()).toEqual(['loadConfig', 'ping'])
+  })
+
+  // @fastify/static's trial: borp names no test file on its command line, and the run was said to.
+  test("a run a program on node:test's run() started (borp) is partial, and says so as that, not as files named on its command line", async () => {
+    const baseline = join(mkdtempSync(join(tmpdir(), 'loopcop-node-test-baseline-')), 'baseline.json')
+    const report = join(dirname(baseline), 'report.json')
+    const env = { NODE_OPTIONS: '--import loopcop/node-test', LOOPCOP_MODE: 'warn', LOOPCOP_UPDATE_BASELINE: '1', LOOPCOP_BASELINE: baseline, LOOPCOP_REPORT: report }
+    const result = await run(process.execPath, ['run-api.mjs'], { cwd: join(nodeTestFixtures, 'baseline'), env })
+    expect(result.code, result.output).toBe(0)
+    const partial = "the test files were chosen by a script or a program on node:test's run() (borp, say), not by `node --test` with no file named"
+    expect((JSON.parse(readFileSync(report, 'utf8')) as JsonReport).baseline, result.output).toMatchObject({ complete: false, partial, fixed: [] })
+    expect(result.stderr).toContain(`; a partial run (${partial}) keeps the entries it did not see`)
+    expect(result.stderr).not.toContain('named on the command line')
+    expect((JSON.parse(readFileSync(baseline, 'utf8')) as { entries: { function: string }[] }).entries.map((e) => e.function)).toEqual(['loadConfig', 'ping'])
   })
 })
 
