@@ -30,6 +30,8 @@ interface TestState {
   tail?: TestRun
   /** `body` until the body settles, `tail` during the `afterEach` hooks, then `done`. */
   phase: 'body' | 'tail' | 'done'
+  /** The body failed (with `error`, where node:test gave it: not a timeout or a failed `beforeEach`). */
+  failed?: { readonly error?: unknown }
 }
 
 /** On loopcop's own root hooks: they run in no test's scope. */
@@ -166,7 +168,28 @@ export class NodeTestLifecycle {
    */
   #runAfterHook(state: TestState, fn: Function, args: readonly unknown[], proceed: (fn: Function, args: readonly unknown[]) => unknown): unknown {
     const run = openTest(state.ref, this.#testSink(state.ctx))
-    return finishedAfter(() => proceed(within(run, fn), args), run)
+    return finishedAfter(() => proceed(within(run, fn), args), this.#afterFailure(state, run))
+  }
+
+  /**
+   * How a run of a test's hooks ends once the body has failed: node:test keeps a test's first error
+   * and drops a hook's, so what the hooks blocked on in `fail` mode is said beside the test's own
+   * error, as for the body (`TestRun.finishFailed`), not thrown for nothing (pino-pretty's trial:
+   * a `t.after()`'s blocking call was missing from a failed test's output). Else `run` as it is.
+   */
+  #afterFailure(state: TestState, run: TestRun): { finish(failed: boolean): Error | undefined; finishFailed(error: unknown): unknown } {
+    const failed = state.failed
+    if (failed === undefined) return run
+    return {
+      finish: () => {
+        run.finishFailed(failed.error)
+        return undefined
+      },
+      finishFailed: (error) => {
+        run.finishFailed(failed.error)
+        return error
+      },
+    }
   }
 
   /** Where a hook of the test runs: in its body's scope, or once the body has settled, its tail's. */
@@ -190,15 +213,21 @@ export class NodeTestLifecycle {
 
   /** Ends the body's part of a test that failed with `error`; returns what to fail it with (`TestRun.finishFailed`); later calls: `error`. */
   #bodyFailed(state: TestState, error: unknown): unknown {
+    state.failed ??= { error }
     return this.#endBody(state) ? state.body.finishFailed(error) : error
   }
 
   /** Ends whatever is still open of a test; returns the error its `afterEach` hooks fail it with. */
   #end(state: TestState): Error | undefined {
     this.#open.delete(state)
-    if (state.phase === 'body') this.#finishBody(state, true)
+    if (state.phase === 'body') {
+      // Never settled: a `beforeEach` failed, or the test timed out.
+      state.failed ??= {}
+      this.#finishBody(state, true)
+    }
     state.phase = 'done'
-    return state.tail?.finish(false)
+    const tail = state.tail
+    return tail === undefined ? undefined : this.#afterFailure(state, tail).finish(false)
   }
 
   /**

@@ -181,6 +181,22 @@ test.each([
   ])
 })
 
+// node:test keeps a test's first error and drops a hook's: a test that failed on its own and then
+// blocked in a hook showed its own error alone, loopcop's nowhere but the run summary (pino-pretty).
+test.each([20, 24] as const)('a test that fails on its own and then blocks in its t.after() or afterEach hook has what the hook blocked on said beside its error (Node %i)', async (node) => {
+  const run = await runNodeTest('modes', { name: `after-failed-${node}`, node, files: ['after/failed.test.mjs'] })
+  const tests = ['a suite > fails, then blocks in its afterEach hook', 'fails, then blocks in its t.after hook']
+  expect(run.failed, run.output).toEqual(tests)
+  for (const name of tests) {
+    // The test's own error, as node:test shows it.
+    expect(run.error(name).message).toMatch(/^Expected values to be strictly equal/)
+    const said = run.test(name).diagnostics.join('\n')
+    expect(said, run.output).toContain(`loopcop: "${name}" failed with an error of its own, which the runner shows alone; what loopcop found in it is in the run summary, and here:`)
+    expect(said).toMatch(/fs\.readFileSync\("[^"]*users\.json"\) blocked [\d.]+ ms — use fs\.promises\.readFile/)
+  }
+  expect(run.report?.findings.map((f) => f.test?.name).sort()).toEqual(['a suite > fails, then blocks in its afterEach hook', 'fails, then blocks in its t.after hook'])
+})
+
 // fastify's tests block in t.after() hooks, which node:test runs after every afterEach: loopcop had
 // ended the test there, and reported their calls as leaks that failed nothing.
 test.each([20, 24] as const)("a test's own t.after() hook that blocks fails the test (Node %i)", async (node) => {
