@@ -48,27 +48,48 @@ function fileSeen(event: TestEvent, cwd: string = process.cwd()): { readonly fil
 class FilesRun {
   readonly #withTests = new Set<string>()
   readonly #asTests = new Set<string>()
+  /** Files whose process wrote on stdout (`test:stdout`: absolute on Node 20, relative after), resolved. */
+  readonly #printed = new Set<string>()
 
   /** Takes in what `event` says. */
-  see(event: TestEvent): void {
-    const seen = fileSeen(event)
+  see(event: TestEvent, cwd: string = process.cwd()): void {
+    const file = event.data?.file
+    if (event.type === 'test:stdout' && typeof file === 'string') this.#printed.add(resolve(cwd, file))
+    const seen = fileSeen(event, cwd)
     if (seen !== undefined) (seen.asATest ? this.#asTests : this.#withTests).add(seen.file)
   }
 
-  /** The files run as one test each, in the order they ended; none that also ran a test of node:test's (a file whose process failed after its tests). */
-  unchecked(): string[] {
-    return [...this.#asTests].filter((file) => !this.#withTests.has(file))
+  /**
+   * The files run as one test each, in the order they ended; none that also ran a test of
+   * node:test's (a file whose process failed after its tests). `unchecked`: those that printed,
+   * as another framework's tests do (tape's TAP, a script's `ok - …`): tests loopcop did not
+   * check. `empty`: those that printed nothing, modules that hold no test (release-it's
+   * `test/util/*.js`, which node:test's default pattern runs): nothing in them to check, so they
+   * leave the run complete, as a test written `.skip` does.
+   */
+  unchecked(): { readonly unchecked: string[]; readonly empty: string[] } {
+    const files = [...this.#asTests].filter((file) => !this.#withTests.has(file))
+    return { unchecked: files.filter((file) => this.#printed.has(file)), empty: files.filter((file) => !this.#printed.has(file)) }
   }
 }
 
-/** The run summary's line for test files node:test ran as one test each (see `fileSeen`), when other files were checked. */
-function filesUncheckedReason(files: readonly string[], cwd: string = process.cwd()): string {
+/** Up to three files, relative to `cwd`, and how many more. */
+function someFiles(files: readonly string[], cwd: string): string {
   const shown = files.slice(0, 3).map((file) => relative(cwd, file).split(sep).join('/'))
-  const more = files.length > 3 ? `, and ${files.length - 3} more` : ''
+  return `${shown.join(', ')}${files.length > 3 ? `, and ${files.length - 3} more` : ''}`
+}
+
+/** The run summary's line for test files node:test ran as one test each that printed (see `FilesRun`), when other files were checked. */
+function filesUncheckedReason(files: readonly string[], cwd: string = process.cwd()): string {
   return (
-    `${files.length === 1 ? '1 test file' : `${files.length} test files`} ran no test of node:test's, so loopcop checked nothing in ${files.length === 1 ? 'it' : 'them'}: ${shown.join(', ')}${more}. ` +
-    "node:test ran each as one test: it holds no test (a helper module in a folder node:test's default pattern runs, as nodemailer's test servers are), its tests are another framework's (tape, for one), or it stopped before its first test"
+    `${files.length === 1 ? '1 test file' : `${files.length} test files`} ran no test of node:test's, so loopcop checked nothing in ${files.length === 1 ? 'it' : 'them'}: ${someFiles(files, cwd)}. ` +
+    "node:test ran each as one test: its tests are another framework's (tape, for one), it holds no test (a helper module in a folder node:test's default pattern runs, as nodemailer's test servers are), or it stopped before its first test"
   )
+}
+
+/** The line for test files node:test ran as one test each that printed nothing: modules with no test in them (see `FilesRun`). */
+function emptyFilesNote(files: readonly string[], cwd: string = process.cwd()): string {
+  return `loopcop: ${files.length === 1 ? '1 test file holds' : `${files.length} test files hold`} no test: ${someFiles(files, cwd)} (node:test ran each as one test, which printed nothing: a helper module in a folder node:test's default pattern runs); nothing in ${files.length === 1 ? 'it' : 'them'} to check`
 }
 
 // A wrong LOOPCOP_* variable stops the run here, before any test process starts, with the variable named.
@@ -132,7 +153,7 @@ const NO_TESTS =
  * stopped before a blocking call; a test file that fails to load is a failed test too), without
  * which a baseline entry not seen may belong to a test that did not get to it.
  */
-function runReport(testsRun: number, ranThrough: boolean, filesAsTests: readonly string[], cut = false): { readonly text: string; readonly failed: boolean } {
+function runReport(testsRun: number, ranThrough: boolean, filesAsTests: ReturnType<FilesRun['unchecked']>, cut = false): { readonly text: string; readonly failed: boolean } {
   const lines: string[] = []
   const write = (text: string): void => void lines.push(text)
   const records = spool === undefined ? [] : readProcessRecords(spool)
@@ -149,8 +170,9 @@ function runReport(testsRun: number, ranThrough: boolean, filesAsTests: readonly
   const github = main.github ?? records.find((r) => r.report.github !== undefined)?.report.github
   const baseline = currentOptions().baseline ?? records.find((r) => r.baseline !== undefined)?.baseline
   // Some test files checked, others not: tape's beside node:test's (pino's, under borp).
-  const partlyUnchecked = unchecked === undefined && filesAsTests.length > 0 ? filesUncheckedReason(filesAsTests) : undefined
+  const partlyUnchecked = unchecked === undefined && filesAsTests.unchecked.length > 0 ? filesUncheckedReason(filesAsTests.unchecked) : undefined
   const { error } = reportRun(findings, { ...(unchecked !== undefined && { unchecked }), ...(partlyUnchecked !== undefined && { partlyUnchecked }), ...(json !== undefined && { json }), ...(github !== undefined && { github }), ...(baseline !== undefined && { baseline }), lost, write, complete: () => firstPartial(() => (cut ? CUT : true), () => completeRun(), () => ranThrough || PARTIAL.failed) })
+  if (unchecked === undefined && filesAsTests.empty.length > 0) write(emptyFilesNote(filesAsTests.empty))
   // A loader given to node --test (`--loader ts-node/esm`) compiles the test processes' TypeScript.
   const note = loaderLinesNote(findings)
   if (note !== undefined) write(note)
@@ -159,7 +181,7 @@ function runReport(testsRun: number, ranThrough: boolean, filesAsTests: readonly
 }
 
 /** The report of the run recorded so far, as text to print (a report that could not be written makes the run exit non-zero). */
-function reportNow(testsRun: number, ranThrough: boolean, filesAsTests: readonly string[], cut = false): string {
+function reportNow(testsRun: number, ranThrough: boolean, filesAsTests: ReturnType<FilesRun['unchecked']>, cut = false): string {
   const { text, failed } = outsideScopes(() => runReport(testsRun, ranThrough, filesAsTests, cut))
   // node:test sets a failing exit code itself, and never back to 0.
   if (failed) process.exitCode = 1

@@ -94,6 +94,23 @@ describe('the baseline', () => {
     expect(functions()).toEqual(['loadConfig', 'ping'])
   })
 
+  // release-it's test/util/*.js: node:test's default pattern runs every module of a test folder, and
+  // each run was partial ("loopcop did not check part of the run"): no entry was ever fixed.
+  test.each([20, 24] as const)('Node %i: a module of the test folder that holds no test leaves the whole run complete, said apart; a file of another framework\'s tests makes it partial', async (node) => {
+    const baseline = join(mkdtempSync(join(tmpdir(), 'loopcop-node-test-baseline-')), 'baseline.json')
+    const env = { LOOPCOP_MODE: 'warn', LOOPCOP_UPDATE_BASELINE: '1', LOOPCOP_BASELINE: baseline }
+    const helper = await runNodeTest('baseline', { name: `with-helper-${node}`, node, files: [], env })
+    expect(helper.code, helper.output).toBe(0)
+    expect(helper.report?.baseline, helper.output).toMatchObject({ complete: true })
+    expect(helper.stderr).toContain("loopcop: 1 test file holds no test: test/util/helper.mjs (node:test ran each as one test, which printed nothing: a helper module in a folder node:test's default pattern runs); nothing in it to check")
+    expect(helper.stderr).not.toContain('partial')
+    const other = await runNodeTest('baseline', { name: `with-other-framework-${node}`, node, files: [], env: { ...env, FIXTURE_OTHER_FRAMEWORK: '1' } })
+    expect(other.code, other.output).toBe(0)
+    expect(other.report?.baseline, other.output).toMatchObject({ complete: false, partial: 'loopcop did not check part of the run' })
+    expect(other.stderr).toContain("loopcop: 1 test file ran no test of node:test's, so loopcop checked nothing in it: test/util/helper.mjs.")
+    expect(other.stderr).not.toContain('holds no test:')
+  })
+
   // @fastify/static's trial: borp names no test file on its command line, and the run was said to.
   test("a run a program on node:test's run() started (borp) is partial, and says so as that, not as files named on its command line", async () => {
     const baseline = join(mkdtempSync(join(tmpdir(), 'loopcop-node-test-baseline-')), 'baseline.json')
