@@ -6,7 +6,7 @@ import type { Operation } from '../model/operation.js'
 import type { AllowRule, AllowRuleObject } from '../model/options.js'
 import { type Allowed, TEST_CODE_RULE, VIOLATION, type Verdict, isBuiltinAllowance } from '../model/verdict.js'
 import { firstPartyFrame, isSpyFrame, offenderFrame } from '../stack/frames.js'
-import { packageOf } from '../runtime/packages.js'
+import { isDependency, packageOf } from '../runtime/packages.js'
 import { liveCwd, projectCwd } from '../runtime/cwd.js'
 
 /** A call to judge: the operation, its argument summary and (lazily) its frames. */
@@ -296,6 +296,38 @@ function anyFrameMatches(rule: CompiledRule, frames: readonly Frame[]): boolean 
  * call, its parts worked out when a rule first asks (a kept call runs mostly cold, where a closure
  * per part and per rule was a good share of what a verdict allocated).
  */
+/**
+ * The runners' module loading that calls a function of the project's own as part of it: Jest's
+ * `ScriptTransformer` a transformer (`transform: { '\\.js$': '<rootDir>/my-transformer.js' }`), pirates a
+ * require hook. What that code does is module loading, as the runner's own transformer's is.
+ */
+const TRANSFORMER_HOSTS = new Set(['@jest/transform', 'pirates'])
+
+/**
+ * Where the user's own frames begin (`at`, an index into `frames`; `frames.length` for none), once
+ * past the project's own transformers: when the first dependency frame below the user's frames at
+ * `at` is one of `TRANSFORMER_HOSTS`, those frames are a transformer the runner's module loading
+ * called, and the user's frame is the next one below (the test that required the module). Before,
+ * a transformer of the project's own that read a file was the caller, and the call failed the test
+ * that required a module — only when Jest's transform cache was cold (ts-jest's own suite, which
+ * transforms with its `dist/`). Only the captured frames are looked at: a transformer whose own
+ * frames fill the capture stays the caller.
+ */
+function belowTransformers(frames: readonly Frame[], at: number): number {
+  for (let hops = 0; hops < 4 && at < frames.length; hops++) {
+    let i = at + 1
+    while (i < frames.length && ((frames[i] as Frame).unparsed === true || !isDependency((frames[i] as Frame).file))) i++
+    if (i >= frames.length) return at
+    const pkg = packageOf((frames[i] as Frame).file)
+    if (pkg === undefined || !TRANSFORMER_HOSTS.has(pkg)) return at
+    const rest = frames.slice(i)
+    const next = firstPartyFrame(rest)
+    if (next === undefined) return frames.length
+    at = i + rest.indexOf(next)
+  }
+  return at
+}
+
 class StackView {
   readonly #call: CallView
   #all: readonly Frame[] | undefined
@@ -331,8 +363,8 @@ class StackView {
     const call = this.#call
     const f = call.rawFrames !== undefined ? call.rawFrames() : this.frames()
     const caller = firstPartyFrame(f)
-    this.#hasCaller = caller !== undefined
-    const end = caller === undefined ? f.length : f.indexOf(caller)
+    const end = belowTransformers(f, caller === undefined ? f.length : f.indexOf(caller))
+    this.#hasCaller = end < f.length
     // A spy that passes the call through (`vi.spyOn(fs, …)`, `vi.fn(fs.readFileSync)`, jest.spyOn,
     // sinon) is the test's own call: its frames never make a call the runner's.
     const above: Frame[] = []

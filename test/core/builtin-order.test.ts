@@ -52,6 +52,19 @@ describe('built-in rules: the first in list order wins, whichever frame matches 
     expect(allowedBy(rules, ['node:internal/source_map/source_map_cache', 'istanbul-lib-coverage', USER])).toBe('built-in: source maps')
   })
 
+  test("a transformer or require hook of the project's own, which Jest's transform or pirates calls, is module loading; the same code called by the test is the test's", () => {
+    const transformer = '/p/transform/version.cjs'
+    expect(allowedBy(rules, [transformer, '@jest/transform', 'jest-runtime', USER])).toBe('built-in: jest module registry')
+    // Its own frames, Node's between: still the transformer's.
+    expect(allowedBy(rules, [transformer, 'node:internal/util', '/p/transform/util.cjs', '@jest/transform', USER])).toBe('built-in: jest module registry')
+    expect(allowedBy(rules, [transformer, 'pirates', USER])).toBe('built-in: TypeScript/Babel register hook')
+    // Called by another package, or by the test itself: the user's code, as ever.
+    expect(allowedBy(rules, [transformer, 'lodash', '@jest/transform', USER])).toBeUndefined()
+    expect(allowedBy(rules, [transformer, USER])).toBeUndefined()
+    // The capture ended in the transformer's own frames: nothing says who called it.
+    expect(allowedBy(rules, [transformer, '/p/transform/util.cjs'])).toBeUndefined()
+  })
+
   test('scoped packages match their globs (`@jest/*`, `@vitest/*`, `istanbul-lib-*`)', () => {
     expect(allowedBy(rules, ['@jest/core', USER])).toBe('built-in: jest machinery')
     expect(allowedBy(rules, ['@vitest/runner', USER])).toBe('built-in: vitest/vite module runner')
