@@ -9,7 +9,7 @@ import type { Mode } from './model/mode.js'
 import type { ScopeOptions } from './model/options.js'
 import { isNativePromise, promiseThen } from './runtime/functions.js'
 import { type BlockingIOErrorClass, LoopcopInternalError } from './report/errors.js'
-import { LATER_CALLS_SAID, NO_STACK_SAID, failureMessage, newSiteWarning, warnSiteKey } from './report/messages.js'
+import { LATER_CALLS_SAID, NO_STACK_SAID, failureMessage, newSiteWarning, repeatedStallWarning, warnSiteKey } from './report/messages.js'
 
 /** How a test's scope ended, for a runner adapter to act on. */
 export interface TestOutcome {
@@ -174,18 +174,26 @@ function shownRefusals(errors: readonly { findings?: unknown; message?: unknown 
  * What `warn` mode prints at the end of a test: one short line per call site not seen before in
  * the run (a suite that calls one site from 500 tests prints it once, not 500 times; across
  * processes when the run has a folder of printed sites, `firstWarning`), the first of the run
- * saying where later calls go; every finding still goes to the run summary and the JSON report. Stalls, rare and each long, are
- * printed in full with the frames that were running.
+ * saying where later calls go; every finding still goes to the run summary and the JSON report. A
+ * stall is printed in full with the frames that were running the first time one is at its line in
+ * the run, and in one line after (`repeatedStallWarning`).
  */
 function warningText(host: LifecycleHost, findings: readonly Finding[], title: string | undefined): { warning?: string } {
   const lines: string[] = []
-  const stalls = findings.filter((f) => f.kind === 'stall')
+  const stalls: Finding[] = []
+  const again: Finding[] = []
   for (const f of findings) {
-    if (f.kind !== 'sync-io' || !host.firstWarning(warnSiteKey(f))) continue
+    if (f.kind === 'stall') {
+      // A stall charged to a line is printed in full the first time one is at that line in the run.
+      ;(f.location === undefined || isUnjudged(f) || host.firstWarning(warnSiteKey(f)) ? stalls : again).push(f)
+      continue
+    }
+    if (!host.firstWarning(warnSiteKey(f))) continue
     const explain = host.firstWarning(isUnjudged(f) ? NO_STACK_SAID : LATER_CALLS_SAID)
     lines.push(`loopcop (warn): ${newSiteWarning(f, title, host.summarized(), explain)}`)
   }
   if (stalls.length > 0) lines.push(`loopcop (warn): ${failureMessage(stalls, title)}`)
+  for (const f of again) lines.push(`loopcop (warn): ${repeatedStallWarning(f, title)}`)
   return lines.length === 0 ? {} : { warning: lines.join('\n') }
 }
 

@@ -455,6 +455,17 @@ export function newSiteWarning(f: Finding, title?: string, summarized = true, ex
   return `new call site ${where} ${describeFinding(f)}${notes.length === 0 ? '' : ` (${notes.join('; ')})`}`
 }
 
+/**
+ * `warn` mode's line for a stall at a place a stall was printed at before in the run (its
+ * `warnSiteKey`): one line, not the stall's message with its frames again. ts-jest's suite printed
+ * 89 stalls of TypeScript's language service at one line in full, ~1,000 lines of its log.
+ */
+export function repeatedStallWarning(f: Finding, title?: string): string {
+  const where = f.location === undefined ? '' : ` at ${displayPath(f.location.file)}:${f.location.line}:${f.location.column}`
+  const during = title === undefined ? '' : ` ${f.leak ? 'after' : 'during'} ${quotedName(title)}${f.leak ? ' ended' : ''}`
+  return `${describeFinding(f).replace(/^after its test ended: /, '')}${during}${where}, where a stall was printed before in this run (the run summary and JSON report count each)`
+}
+
 /** The `firstWarning` key of `newSiteWarning`'s `explain`: one a run, apart from every call site's. */
 export const LATER_CALLS_SAID = '\u0000later calls'
 

@@ -113,6 +113,21 @@ describe.each([
   })
 })
 
+// ts-jest's suite printed 89 stalls at one line of TypeScript's in full, ~1,000 lines of its log.
+test('warn mode prints a stall in full the first time one is at its line in the run, and in one line after; the report holds both', async () => {
+  const run = await runMocha('stall-again', [], { name: 'stall-again', env: stallsOn })
+  expect(run.failed).toEqual([])
+  const [first, second] = ['stalls twice parses a large JSON document', 'stalls twice parses it again']
+  const warning = run.stderr.slice(run.stderr.indexOf(`loopcop (warn): 1 event loop stall during "${first}"`))
+  expect(sites(warning), run.stderr).toMatch(frames[parse]!)
+  const lines = run.stderr.split('\n').filter((line) => line.startsWith('loopcop (warn)') && line.includes(second))
+  expect(lines.map((line) => sites(line)), run.stderr).toEqual([
+    expect.stringMatching(new RegExp(`^loopcop \\(warn\\): event loop stalled \\d+ ms(?: of CPU time \\(\\d+ ms of wall time\\))? \\(threshold 100 ms\\) during "${second}" at src/stall\\.js:<first call after the parse>, where a stall was printed before in this run \\(the run summary and JSON report count each\\)$`)),
+  ])
+  expect(run.stderr.match(/ 1\) event loop stalled/g), run.stderr).toHaveLength(1)
+  expect((run.report?.findings ?? []).map((f) => [f.kind, f.test?.name])).toEqual([['stall', first], ['stall', second]])
+})
+
 // A worker inherits the process's command-line options and reads NODE_OPTIONS: without care, each
 // `--require` of the process (ts-node, dotenv, an APM agent) would load again in the watchdog's
 // thread, costing CPU in every test process and printing what it prints twice.
