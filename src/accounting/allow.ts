@@ -494,7 +494,11 @@ function firstBuiltin(plan: RulePlan, call: CallView, stack: StackView, above: r
     const rule = builtin[i] as CompiledRule
     if (plan.packageOnly[i] !== true && matches(rule, call, stack)) return rule
   }
-  return builtin[first]
+  const chosen = builtin[first]
+  // No caller frame captured, and another package made the call: a deeper stack showing the test's
+  // frame would make the call the test's (above), so the allowance is not settled on these frames.
+  if (chosen !== undefined && !hasCaller && calledByTestsVerdicts.has(chosen.verdict) && (other ??= madeByOtherPackage(plan, above))) return unsettledTwin(chosen)
+  return chosen
 }
 
 /**
@@ -672,6 +676,28 @@ export function userRules(rules: readonly CompiledRule[]): readonly CompiledRule
 
 /** The verdicts of the built-in rules that need no caller frame (`withoutCaller`): a deeper stack may show one. */
 const callerlessVerdicts = new WeakSet<Verdict>(compiledBuiltins.filter((b) => b.rule.withoutCaller).map((b) => b.rule.verdict))
+
+/**
+ * Each built-in rule for machinery the tests' code calls (`BuiltinRule.calledByTests`) as a twin of
+ * the same label whose verdict is not settled (`isSettledBuiltinAllowance`): what `firstBuiltin`
+ * gives for a call another package made inside that machinery (a snapshot serializer, jest-serializer-path
+ * under `toMatchInlineSnapshot`) on frames that show no caller. At the default `traceDepth` such a
+ * call was allowed as the machinery's on its first ten frames, and at a larger one, whose frames
+ * showed the test's, it was the test's (dom-testing-library): judged deeper, it is the test's at every depth.
+ */
+const unsettledTwins = new Map<CompiledRule, CompiledRule>(
+  compiledBuiltins.flatMap((b, i) => {
+    if (builtinRuleList[i]?.calledByTests !== true) return []
+    const twin = compiled(b.rule.label, b.rule, true, b.rule.withoutCaller)
+    callerlessVerdicts.add(twin.verdict)
+    calledByTestsVerdicts.add(twin.verdict)
+    return [[b.rule, twin]]
+  }),
+)
+
+function unsettledTwin(rule: CompiledRule): CompiledRule {
+  return unsettledTwins.get(rule) ?? rule
+}
 
 /**
  * Whether a verdict is a built-in rule's allowance that no frame below the ones judged could undo

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { builtinRules, compileRule, findAllowingRule, isTestsStallInMachinery, verdictOf } from '../../src/accounting/allow.js'
+import { builtinRules, compileRule, findAllowingRule, isSettledBuiltinAllowance, isTestsStallInMachinery, verdictOf } from '../../src/accounting/allow.js'
 import { catalog } from '../../src/model/operation.js'
 import type { Frame } from '../../src/model/finding.js'
 import { belowPassThroughMocks, firstPartyFrame, formatFrame, isGenerated, locate, offenderFrame, parseStack, reportedFrames, siteKey, stackWithoutOwnFrames } from '../../src/stack/frames.js'
@@ -217,6 +217,22 @@ describe('built-in rules and spies', () => {
     expect(builtinVerdict(parseStack(['Error', '    at Object.readFileSync (/p/node_modules/graceful-fs/polyfills.js:10:3)', '    at getCodeFrame (/p/node_modules/jest-message-util/build/index.js:200:3)', '    at throwingMatcher (/p/node_modules/expect/build/index.js:320:21)', user].join('\n')))).toBe('built-in: jest machinery')
     // With no frame of the user's below, a package the machinery calls is the machinery's, as before.
     expect(builtinVerdict(parseStack(['Error', ...matcher, '    at throwingMatcher (/p/node_modules/expect/build/index.js:320:21)'].join('\n')))).toBe('built-in: jest machinery')
+  })
+
+  // dom-testing-library: jest-serializer-path's `realpathSync` under `toMatchInlineSnapshot` was the
+  // machinery's on the first ten frames (no frame of the test's among them), and the test's at a larger
+  // `traceDepth`. Allowed on frames that show no caller, it is not settled there: judged deeper.
+  test('a package the machinery calls, on frames that show no caller, is allowed but not settled; the machinery\'s own call is settled', () => {
+    const verdict = (lines: readonly string[]) => verdictOf(findAllowingRule(builtinRules(false), { operation: readFileSync, arg: undefined, frames: () => parseStack(['Error', ...lines].join('\n')) }))
+    const serializer = ['    at getRealPath (/p/node_modules/jest-serializer-path/lib/index.js:187:25)', '    at findPlugin (/p/node_modules/jest-snapshot/node_modules/pretty-format/build/index.js:302:22)', '    at serialize (/p/node_modules/jest-snapshot/build/utils.js:223:30)']
+    const inMachinery = verdict(serializer)
+    expect(inMachinery).toMatchObject({ kind: 'allowed', rule: 'built-in: jest machinery' })
+    expect(isSettledBuiltinAllowance(inMachinery)).toBe(false)
+    // The test's frame below: the test's own call (the "test code" rule, not a built-in one, judges it).
+    expect(verdict([...serializer, '    at Object.<anonymous> (/p/src/__node_tests__/pretty-dom.js:18:32)']).kind).toBe('violation')
+    const own = verdict(['    at saveSnapshotFile (/p/node_modules/jest-snapshot/build/utils.js:10:3)', '    at serialize (/p/node_modules/jest-snapshot/build/utils.js:223:30)'])
+    expect(own).toMatchObject({ kind: 'allowed', rule: 'built-in: jest machinery' })
+    expect(isSettledBuiltinAllowance(own)).toBe(true)
   })
 
   test('graceful-fs, a shim of Node’s fs, made no call: its caller did (the user, or a package above it)', () => {
