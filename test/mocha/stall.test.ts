@@ -115,7 +115,7 @@ describe.each([
 
 // ts-jest's suite printed 89 stalls at one line of TypeScript's in full, ~1,000 lines of its log.
 test('warn mode prints a stall in full the first time one is at its line in the run, and in one line after; the report holds both', async () => {
-  const run = await runMocha('stall-again', [], { name: 'stall-again', env: stallsOn })
+  const run = await runMocha('stall', ['--config', '.mocharc.again.json'], { name: 'stall-again', env: stallsOn })
   expect(run.failed).toEqual([])
   const [first, second] = ['stalls twice parses a large JSON document', 'stalls twice parses it again']
   const warning = run.stderr.slice(run.stderr.indexOf(`loopcop (warn): 1 event loop stall during "${first}"`))
