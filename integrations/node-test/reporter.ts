@@ -44,6 +44,12 @@ function fileSeen(event: TestEvent, cwd: string = process.cwd()): { readonly fil
   return { file: data.file, asATest }
 }
 
+/** The test files node:test ran as one test each: those that printed (`unchecked`) and those that did not (`empty`); see `FilesRun.unchecked`. */
+interface FilesAsTests {
+  readonly unchecked: readonly string[]
+  readonly empty: readonly string[]
+}
+
 /** The test files of a run that node:test ran as one test each and that ran no test of node:test's (see `fileSeen`). */
 class FilesRun {
   readonly #withTests = new Set<string>()
@@ -67,7 +73,7 @@ class FilesRun {
    * `test/util/*.js`, which node:test's default pattern runs): nothing in them to check, so they
    * leave the run complete, as a test written `.skip` does.
    */
-  unchecked(): { readonly unchecked: string[]; readonly empty: string[] } {
+  unchecked(): FilesAsTests {
     const files = [...this.#asTests].filter((file) => !this.#withTests.has(file))
     return { unchecked: files.filter((file) => this.#printed.has(file)), empty: files.filter((file) => !this.#printed.has(file)) }
   }
@@ -153,7 +159,7 @@ const NO_TESTS =
  * stopped before a blocking call; a test file that fails to load is a failed test too), without
  * which a baseline entry not seen may belong to a test that did not get to it.
  */
-function runReport(testsRun: number, ranThrough: boolean, filesAsTests: ReturnType<FilesRun['unchecked']>, cut = false): { readonly text: string; readonly failed: boolean } {
+function runReport(testsRun: number, ranThrough: boolean, filesAsTests: FilesAsTests, cut = false): { readonly text: string; readonly failed: boolean } {
   const lines: string[] = []
   const write = (text: string): void => void lines.push(text)
   const records = spool === undefined ? [] : readProcessRecords(spool)
@@ -181,7 +187,7 @@ function runReport(testsRun: number, ranThrough: boolean, filesAsTests: ReturnTy
 }
 
 /** The report of the run recorded so far, as text to print (a report that could not be written makes the run exit non-zero). */
-function reportNow(testsRun: number, ranThrough: boolean, filesAsTests: ReturnType<FilesRun['unchecked']>, cut = false): string {
+function reportNow(testsRun: number, ranThrough: boolean, filesAsTests: FilesAsTests, cut = false): string {
   const { text, failed } = outsideScopes(() => runReport(testsRun, ranThrough, filesAsTests, cut))
   // node:test sets a failing exit code itself, and never back to 0.
   if (failed) process.exitCode = 1

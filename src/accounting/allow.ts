@@ -292,11 +292,6 @@ function anyFrameMatches(rule: CompiledRule, frames: readonly Frame[]): boolean 
 }
 
 /**
- * The frames of a call as rules see them, each worked out once for all rules. One object a judged
- * call, its parts worked out when a rule first asks (a kept call runs mostly cold, where a closure
- * per part and per rule was a good share of what a verdict allocated).
- */
-/**
  * The runners' module loading that calls a function of the project's own as part of it: Jest's
  * `ScriptTransformer` a transformer (`transform: { '\\.js$': '<rootDir>/my-transformer.js' }`), pirates a
  * require hook. What that code does is module loading, as the runner's own transformer's is.
@@ -328,6 +323,11 @@ function belowTransformers(frames: readonly Frame[], at: number): number {
   return at
 }
 
+/**
+ * The frames of a call as rules see them, each worked out once for all rules. One object a judged
+ * call, its parts worked out when a rule first asks (a kept call runs mostly cold, where a closure
+ * per part and per rule was a good share of what a verdict allocated).
+ */
 class StackView {
   readonly #call: CallView
   #all: readonly Frame[] | undefined

@@ -81,15 +81,24 @@ function siteLines(sites: readonly SiteSummary[]): string[] {
   const warned = warnedOnlyMarks(sites.map((site) => site.findings.some(failedItsTest)))
   for (const [i, site] of sites.entries()) {
     const tests = site.tests.length === 0 ? '' : ` — ${plural(site.tests.length, 'test')}: ${site.tests.slice(0, 3).join(', ')}${site.tests.length > 3 ? ', …' : ''}`
-    lines.push(`  ${site.operation} at ${site.site}${byPackages(site.findings)}: ${plural(site.calls, site.kind === 'stall' ? 'stall' : 'call')}, ${refused(site) ?? formatMs(site.blockedMs)}${notes(leaked(site), warned[i])}${tests}`)
+    const by = madeBy(site.findings)
+    lines.push(`  ${site.operation} at ${site.site}${byPackages(site.findings, by)}: ${plural(site.calls, site.kind === 'stall' ? 'stall' : 'call')}, ${refused(site) ?? formatMs(site.blockedMs)}${notes(leaked(site), warned[i])}${tests}`)
     const example = site.example
-    lines.push(`      ${example.kind === 'stall' ? stallDetail(example, site.calls) : callAdvice(site, describeFinding(example).split(' — ').slice(-1)[0] ?? '')}`)
+    lines.push(`      ${example.kind === 'stall' ? stallDetail(example, site.calls) : callAdvice(by, describeFinding(example).split(' — ').slice(-1)[0] ?? '')}`)
   }
   return lines
 }
 
-/** The packages that made a site's calls, and how many of its calls they made. */
-function madeBy(findings: readonly Finding[]): { readonly packages: readonly string[]; readonly calls: number; readonly byThem: number; readonly own: boolean } {
+/** The packages that made a site's calls, how many of its calls they made, and whether every such call was reported at the package's own frame (`atOffender`). */
+interface MadeBy {
+  readonly packages: readonly string[]
+  readonly calls: number
+  readonly byThem: number
+  readonly own: boolean
+}
+
+/** What `MadeBy` says of a site's findings. */
+function madeBy(findings: readonly Finding[]): MadeBy {
   const packages = new Set<string>()
   let own = true
   let calls = 0
@@ -111,8 +120,7 @@ function madeBy(findings: readonly Finding[]): { readonly packages: readonly str
  * `readFileSync` (mkdist's and faker's trials read the bare hint as advice they could not act on).
  * The `{ package }` rule is the one a failure message names for such calls (messages.ts, `allowIt`).
  */
-function callAdvice(site: SiteSummary, hint: string): string {
-  const by = madeBy(site.findings)
+function callAdvice(by: MadeBy, hint: string): string {
   if (by.packages.length === 0) return hint
   const rules = by.packages.map((p) => `\`{ package: '${p}' }\``)
   const ruleList = rules.length === 1 ? rules[0] : `${rules.slice(0, -1).join(', ')} and ${rules.at(-1)}`
@@ -155,8 +163,8 @@ function leaked(site: SiteSummary): string | undefined {
  * no frame of your own code found)` when the site is the dependency's own frame (saying when a larger
  * traceDepth may find it: `noOwnFrameNote`), else nothing.
  */
-function byPackages(findings: readonly Finding[]): string {
-  const { packages, calls, byThem, own } = madeBy(findings)
+function byPackages(findings: readonly Finding[], by: MadeBy): string {
+  const { packages, calls, byThem, own } = by
   if (packages.length === 0) return ''
   const names = `${packages.length === 1 ? '' : 's'} ${packages.join(', ')}`
   if (own) return ` (in the package${names}, ${noOwnFrameNote(findings.filter((f) => f.kind === 'sync-io' && f.offender !== undefined))})`
